@@ -1,0 +1,346 @@
+//! The byte format of everything the ledger stores. This module is the only place that
+//! knows it.
+//!
+//! A **record** is one sealed event:
+//!
+//! ```text
+//! [format: u8 = 1][bincode(header, payload, prev_hash)][hash: 32 bytes]
+//! \______________ canonical bytes _______________/
+//! ```
+//!
+//! `hash = SHA-256(prev_hash || canonical bytes)`. The leading format byte lets a later codec
+//! follow without rewriting old records: a reader dispatches on it, and the canonical bytes
+//! of an old record stay exactly as they were hashed.
+//!
+//! Within format 1, the header carries a `schema_version`. A payload written under an older
+//! schema is decoded with the frozen type of that version and upcast to today's [`Event`];
+//! today there is only version 1. Golden fixtures under `tests/fixtures/` pin the bytes of
+//! every event type at every version, and must decode forever.
+//!
+//! A **segment** is the value stored under one group commit: the records of all events that
+//! were made durable by one flush, keyed in the store by the first one's sequence number.
+//!
+//! bincode comes from the 1.3 line (3.0.0 is a compile-error tombstone and the crate is
+//! unmaintained, RUSTSEC-2025-0141; 1.3.3 is the release its authors still patch). Options
+//! are fixed here: varint integers, little endian, a size limit, no trailing bytes.
+
+use std::io::Cursor;
+
+use bincode::Options;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Hash;
+use crate::envelope::{Actor, Envelope, StreamId, CURRENT_SCHEMA_VERSION};
+use crate::event::Event;
+use crate::ids::EventId;
+use crate::time::Timestamp;
+
+/// Format byte of records written by this codec: bincode 1.3, varint, little endian.
+pub const FORMAT_BINCODE_V1: u8 = 1;
+
+/// Format byte of segments (a length-prefixed list of records).
+pub const SEGMENT_FORMAT_V1: u8 = 1;
+
+/// Format byte of snapshots.
+pub const SNAPSHOT_FORMAT_V1: u8 = 1;
+
+/// Largest record accepted, in bytes. An activity with the maximum number of participants is
+/// written as one event per participant, so no honest record comes near this.
+pub const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// Why bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodecError {
+    /// Empty input.
+    #[error("empty record")]
+    Empty,
+    /// A format byte this build does not know.
+    #[error("unknown format byte {0}")]
+    UnknownFormat(u8),
+    /// A schema version this build does not know.
+    #[error("unknown schema version {0}")]
+    UnknownSchema(u16),
+    /// The bytes end before the structure does, or a length is out of range.
+    #[error("truncated or oversized: {0}")]
+    Truncated(String),
+    /// bincode could not decode the bytes.
+    #[error("malformed: {0}")]
+    Malformed(String),
+    /// A value could not be encoded (only for values over the size limit).
+    #[error("cannot encode: {0}")]
+    Encode(String),
+}
+
+fn options(limit: usize) -> impl Options + Copy {
+    bincode::DefaultOptions::new()
+        .with_varint_encoding()
+        .with_little_endian()
+        .with_limit(limit as u64)
+}
+
+#[derive(Serialize)]
+struct HeaderRef<'a> {
+    seq: u64,
+    id: &'a EventId,
+    stream: &'a StreamId,
+    stream_version: u64,
+    recorded_at: Timestamp,
+    actor: &'a Actor,
+    idempotency_key: &'a Option<String>,
+    schema_version: u16,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    seq: u64,
+    id: EventId,
+    stream: StreamId,
+    stream_version: u64,
+    recorded_at: Timestamp,
+    actor: Actor,
+    idempotency_key: Option<String>,
+    schema_version: u16,
+}
+
+/// The canonical bytes of an envelope: everything but its own hash, format byte first.
+/// This is what the chain hashes, so it must never change for a given format byte.
+pub fn canonical_bytes(envelope: &Envelope) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(256);
+    out.push(FORMAT_BINCODE_V1);
+    let header = HeaderRef {
+        seq: envelope.seq,
+        id: &envelope.id,
+        stream: &envelope.stream,
+        stream_version: envelope.stream_version,
+        recorded_at: envelope.recorded_at,
+        actor: &envelope.actor,
+        idempotency_key: &envelope.idempotency_key,
+        schema_version: envelope.schema_version,
+    };
+    let opts = options(MAX_RECORD_BYTES);
+    let encode = |out: &mut Vec<u8>| -> bincode::Result<()> {
+        opts.serialize_into(&mut *out, &header)?;
+        opts.serialize_into(&mut *out, &envelope.payload)?;
+        opts.serialize_into(&mut *out, &envelope.prev_hash)
+    };
+    encode(&mut out).map_err(|e| CodecError::Encode(e.to_string()))?;
+    if out.len() > MAX_RECORD_BYTES {
+        return Err(CodecError::Encode(format!(
+            "record of {} bytes exceeds {MAX_RECORD_BYTES}",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+/// A full record: canonical bytes followed by the hash.
+pub fn encode_record(envelope: &Envelope) -> Result<Vec<u8>, CodecError> {
+    let mut out = canonical_bytes(envelope)?;
+    out.extend_from_slice(&envelope.hash.0);
+    Ok(out)
+}
+
+/// Splits a record into its canonical bytes and its stored hash, without decoding.
+pub fn split_record(record: &[u8]) -> Result<(&[u8], Hash), CodecError> {
+    if record.is_empty() {
+        return Err(CodecError::Empty);
+    }
+    if record.len() < 1 + 32 {
+        return Err(CodecError::Truncated(format!(
+            "record of {} bytes is shorter than its hash",
+            record.len()
+        )));
+    }
+    let (canonical, hash) = record.split_at(record.len() - 32);
+    let mut stored = [0u8; 32];
+    stored.copy_from_slice(hash);
+    Ok((canonical, Hash(stored)))
+}
+
+/// Decodes one record into an envelope, upcasting old schema versions.
+///
+/// The hash is returned as stored; checking it against the chain is the caller's job
+/// (see `chain`), because only the caller knows the previous hash.
+pub fn decode_record(record: &[u8]) -> Result<Envelope, CodecError> {
+    let (canonical, hash) = split_record(record)?;
+    let format = canonical[0];
+    if format != FORMAT_BINCODE_V1 {
+        return Err(CodecError::UnknownFormat(format));
+    }
+    let body = &canonical[1..];
+    let opts = options(body.len());
+    let mut cursor = Cursor::new(body);
+    let malformed = |e: bincode::Error| CodecError::Malformed(e.to_string());
+    let header: Header = opts.deserialize_from(&mut cursor).map_err(malformed)?;
+    let payload = match header.schema_version {
+        1 => opts
+            .deserialize_from::<_, Event>(&mut cursor)
+            .map_err(malformed)?,
+        other => return Err(CodecError::UnknownSchema(other)),
+    };
+    let prev_hash: Hash = opts.deserialize_from(&mut cursor).map_err(malformed)?;
+    if cursor.position() as usize != body.len() {
+        return Err(CodecError::Malformed(format!(
+            "{} trailing bytes",
+            body.len() - cursor.position() as usize
+        )));
+    }
+    debug_assert!(header.schema_version <= CURRENT_SCHEMA_VERSION);
+    Ok(Envelope {
+        seq: header.seq,
+        id: header.id,
+        stream: header.stream,
+        stream_version: header.stream_version,
+        recorded_at: header.recorded_at,
+        actor: header.actor,
+        idempotency_key: header.idempotency_key,
+        schema_version: header.schema_version,
+        payload,
+        prev_hash,
+        hash,
+    })
+}
+
+/// Builds a segment from records (in sequence order).
+pub fn encode_segment<'a>(records: impl ExactSizeIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let count = records.len();
+    let mut out = Vec::with_capacity(5 + count * 260);
+    out.push(SEGMENT_FORMAT_V1);
+    out.extend_from_slice(&(count as u32).to_le_bytes());
+    for record in records {
+        out.extend_from_slice(&(record.len() as u32).to_le_bytes());
+        out.extend_from_slice(record);
+    }
+    out
+}
+
+/// Reads the records of a segment without copying them.
+#[derive(Debug, Clone)]
+pub struct SegmentReader<'a> {
+    rest: &'a [u8],
+    remaining: u32,
+}
+
+impl<'a> SegmentReader<'a> {
+    /// Checks the segment header; records are checked as they are read.
+    pub fn new(segment: &'a [u8]) -> Result<Self, CodecError> {
+        let (&format, rest) = segment.split_first().ok_or(CodecError::Empty)?;
+        if format != SEGMENT_FORMAT_V1 {
+            return Err(CodecError::UnknownFormat(format));
+        }
+        let (count, rest) = take_u32(rest)?;
+        if count == 0 {
+            return Err(CodecError::Truncated("segment holds no records".into()));
+        }
+        Ok(SegmentReader {
+            rest,
+            remaining: count,
+        })
+    }
+
+    /// Number of records the segment declares.
+    pub fn remaining(&self) -> u32 {
+        self.remaining
+    }
+
+    /// The next record's bytes; `None` at the end. Errors if the segment is cut short or has
+    /// bytes after its last record.
+    pub fn next_record(&mut self) -> Result<Option<&'a [u8]>, CodecError> {
+        if self.remaining == 0 {
+            if !self.rest.is_empty() {
+                return Err(CodecError::Malformed(format!(
+                    "{} bytes after the last record of the segment",
+                    self.rest.len()
+                )));
+            }
+            return Ok(None);
+        }
+        let (len, rest) = take_u32(self.rest)?;
+        let len = len as usize;
+        if len > rest.len() || len > MAX_RECORD_BYTES {
+            return Err(CodecError::Truncated(format!(
+                "record claims {len} bytes, {} remain",
+                rest.len()
+            )));
+        }
+        let (record, rest) = rest.split_at(len);
+        self.rest = rest;
+        self.remaining -= 1;
+        Ok(Some(record))
+    }
+}
+
+fn take_u32(bytes: &[u8]) -> Result<(u32, &[u8]), CodecError> {
+    if bytes.len() < 4 {
+        return Err(CodecError::Truncated("length field cut short".into()));
+    }
+    let (head, rest) = bytes.split_at(4);
+    let mut le = [0u8; 4];
+    le.copy_from_slice(head);
+    Ok((u32::from_le_bytes(le), rest))
+}
+
+/// Encodes a snapshot of any serializable state taken after event `seq` whose hash is
+/// `hash`. The bytes carry their own SHA-256 so a damaged snapshot is detected, not loaded.
+pub fn encode_snapshot<T: Serialize>(
+    seq: u64,
+    hash: &Hash,
+    state: &T,
+) -> Result<Vec<u8>, CodecError> {
+    let payload = bincode::DefaultOptions::new()
+        .with_varint_encoding()
+        .with_little_endian()
+        .serialize(state)
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    let mut out = Vec::with_capacity(payload.len() + 1 + 8 + 64);
+    out.push(SNAPSHOT_FORMAT_V1);
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(&hash.0);
+    out.extend_from_slice(&Hash::of(&payload).0);
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// A decoded snapshot.
+#[derive(Debug)]
+pub struct Snapshot<T> {
+    /// The last event folded into the state.
+    pub seq: u64,
+    /// That event's hash.
+    pub hash: Hash,
+    /// The state.
+    pub state: T,
+}
+
+/// Decodes a snapshot written by [`encode_snapshot`], checking its checksum first.
+pub fn decode_snapshot<T: DeserializeOwned>(bytes: &[u8]) -> Result<Snapshot<T>, CodecError> {
+    let (&format, rest) = bytes.split_first().ok_or(CodecError::Empty)?;
+    if format != SNAPSHOT_FORMAT_V1 {
+        return Err(CodecError::UnknownFormat(format));
+    }
+    if rest.len() < 8 + 32 + 32 {
+        return Err(CodecError::Truncated("snapshot header cut short".into()));
+    }
+    let (seq_bytes, rest) = rest.split_at(8);
+    let (hash_bytes, rest) = rest.split_at(32);
+    let (sum_bytes, payload) = rest.split_at(32);
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(seq_bytes);
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(hash_bytes);
+    if Hash::of(payload).0[..] != sum_bytes[..] {
+        return Err(CodecError::Malformed(
+            "snapshot checksum does not match".into(),
+        ));
+    }
+    let state = options(payload.len())
+        .reject_trailing_bytes()
+        .deserialize(payload)
+        .map_err(|e| CodecError::Malformed(e.to_string()))?;
+    Ok(Snapshot {
+        seq: u64::from_be_bytes(seq),
+        hash: Hash(hash),
+        state,
+    })
+}

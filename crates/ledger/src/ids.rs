@@ -1,0 +1,94 @@
+//! Typed identifiers: every entity id is a UUIDv7 wrapped in its own type so that a
+//! volunteer id can never be passed where a reward id is expected.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::envelope::StreamId;
+
+macro_rules! entity_id {
+    ($(#[$meta:meta])* $name:ident, $stream_prefix:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// The prefix of the event stream that holds this entity's events.
+            pub const STREAM_PREFIX: &'static str = $stream_prefix;
+
+            /// A fresh time-ordered id (UUIDv7), so ids sort roughly by creation time.
+            pub fn generate() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Wraps an existing UUID (e.g. one parsed from a URL or built deterministically).
+            pub const fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            /// The event stream that holds this entity's events, e.g. `volunteer-0190…`.
+            pub fn stream(&self) -> StreamId {
+                StreamId::for_entity($stream_prefix, self.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+entity_id!(
+    /// A volunteer team (e.g. a mediation team in one district).
+    TeamId,
+    "team"
+);
+entity_id!(
+    /// A registered volunteer.
+    VolunteerId,
+    "volunteer"
+);
+entity_id!(
+    /// One logged activity with its participants.
+    ActivityId,
+    "activity"
+);
+entity_id!(
+    /// An item of the e-station catalogue.
+    RewardId,
+    "reward"
+);
+entity_id!(
+    /// One redemption (a hold that is later fulfilled, cancelled or expired).
+    RedemptionId,
+    "redemption"
+);
+entity_id!(
+    /// An access token (the secret itself is never stored, only its hash).
+    TokenId,
+    "token"
+);
+entity_id!(
+    /// The id of one event envelope.
+    EventId,
+    "event"
+);

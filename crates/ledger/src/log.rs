@@ -1,0 +1,407 @@
+//! The narrow interface every log engine implements, and what is built on it once for all
+//! engines: envelope iteration and chain verification.
+//!
+//! Nothing outside this crate sees a storage engine's types: the sled store today, a
+//! replicated engine tomorrow, both behind [`EventLog`].
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::chain::{Broken, ChainCheck, Sealed};
+use crate::codec::{self, SegmentReader};
+use crate::digest::Hash;
+use crate::envelope::{Envelope, Head, StreamId};
+use crate::error::LedgerError;
+
+/// The bytes of one stored segment (the records made durable by one group commit).
+#[derive(Clone)]
+pub struct SegmentBytes(Arc<dyn AsRef<[u8]> + Send + Sync>);
+
+impl SegmentBytes {
+    /// Wraps bytes owned by any engine.
+    pub fn new(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Self {
+        SegmentBytes(Arc::new(bytes))
+    }
+}
+
+impl Deref for SegmentBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        (*self.0).as_ref()
+    }
+}
+
+/// A stored segment and the seq of its first record.
+#[derive(Clone)]
+pub struct Segment {
+    /// Seq of the first record.
+    pub first_seq: u64,
+    /// The encoded segment.
+    pub bytes: SegmentBytes,
+}
+
+/// Events of one stream appended by one command: contiguous seqs and versions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamRun {
+    /// The stream.
+    pub stream: StreamId,
+    /// Version of the first event of the run.
+    pub first_version: u64,
+    /// Seq of the first event of the run.
+    pub first_seq: u64,
+    /// Number of events.
+    pub count: u32,
+}
+
+/// What an idempotency key points at: the events its command appended, and a digest of the
+/// request so a reuse of the key for a different request can be told apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdempotencyEntry {
+    /// Seq of the command's first event.
+    pub first_seq: u64,
+    /// Number of events it appended (0 for a command that changed nothing).
+    pub count: u32,
+    /// Digest of the request as the caller defines it (e.g. method, path and body).
+    pub request_digest: Hash,
+}
+
+/// One atomic append: the sealed records of a group commit and their index entries.
+#[derive(Clone, Debug, Default)]
+pub struct AppendBatch {
+    /// The head this batch was sealed after; the append fails if the log moved.
+    pub expected_head: Head,
+    /// Sealed events in seq order, continuing `expected_head`.
+    pub events: Vec<Sealed>,
+    /// Stream index entries.
+    pub stream_runs: Vec<StreamRun>,
+    /// Idempotency index entries.
+    pub idempotency: Vec<(String, IdempotencyEntry)>,
+}
+
+/// The event log. Appends are atomic and durable when they return; reads never block them
+/// for long. Implementations must never hand out a record they did not check to be whole.
+pub trait EventLog: Send + Sync + 'static {
+    /// The last durable event.
+    fn head(&self) -> Head;
+
+    /// Appends a batch atomically (all or nothing) and durably (flushed) before returning.
+    fn append(&self, batch: &AppendBatch) -> Result<Head, LedgerError>;
+
+    /// Segments in order, starting with the one that holds `after + 1`.
+    fn segments(
+        &self,
+        after: u64,
+    ) -> Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + '_>;
+
+    /// The current version of a stream (0 when it has no events).
+    fn stream_version(&self, stream: &StreamId) -> Result<u64, LedgerError>;
+
+    /// The seqs of a stream's events with version > `after_version`, at most `limit`.
+    fn stream_seqs(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+        limit: usize,
+    ) -> Result<Vec<u64>, LedgerError>;
+
+    /// Looks up an idempotency key.
+    fn idempotency(&self, key: &str) -> Result<Option<IdempotencyEntry>, LedgerError>;
+
+    /// Stores a snapshot taken after `seq` (durably).
+    fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError>;
+
+    /// Seqs of stored snapshots, newest first.
+    fn snapshot_seqs(&self) -> Result<Vec<u64>, LedgerError>;
+
+    /// A stored snapshot's bytes.
+    fn snapshot(&self, seq: u64) -> Result<Option<Vec<u8>>, LedgerError>;
+}
+
+/// Iterates envelopes after a seq, decoding lazily; never holds more than one segment.
+///
+/// With [`EnvelopeIter::checked`] every record is also checked against the hash chain, so a
+/// replay that starts from a trusted point cannot fold a damaged event.
+pub struct EnvelopeIter<'a> {
+    segments: Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + 'a>,
+    current: Option<OpenSegment>,
+    after: u64,
+    check: Option<ChainCheck>,
+    done: bool,
+}
+
+/// A segment being read: its bytes, the bounds of its records, and the next one to yield.
+struct OpenSegment {
+    segment: Segment,
+    bounds: Vec<(usize, usize)>,
+    next: usize,
+}
+
+impl OpenSegment {
+    fn open(segment: Segment) -> Result<Self, LedgerError> {
+        let corrupt = |e: codec::CodecError| LedgerError::Corrupt {
+            seq: segment.first_seq,
+            detail: format!("segment unreadable: {e}"),
+        };
+        let base = segment.bytes.as_ptr() as usize;
+        let mut reader = SegmentReader::new(&segment.bytes[..]).map_err(corrupt)?;
+        let mut bounds = Vec::with_capacity(reader.remaining() as usize);
+        while let Some(record) = reader.next_record().map_err(corrupt)? {
+            let start = record.as_ptr() as usize - base;
+            bounds.push((start, start + record.len()));
+        }
+        Ok(OpenSegment {
+            segment,
+            bounds,
+            next: 0,
+        })
+    }
+}
+
+impl<'a> EnvelopeIter<'a> {
+    /// Envelopes with seq > `after`, unchecked against the chain (each still decodes).
+    pub fn new(log: &'a dyn EventLog, after: u64) -> Self {
+        EnvelopeIter {
+            segments: log.segments(after),
+            current: None,
+            after,
+            check: None,
+            done: false,
+        }
+    }
+
+    /// Envelopes after `trusted`, each checked to link to the one before.
+    pub fn checked(log: &'a dyn EventLog, trusted: Head) -> Self {
+        let mut iter = Self::new(log, trusted.seq);
+        iter.check = Some(ChainCheck::after(trusted));
+        iter
+    }
+
+    fn next_inner(&mut self) -> Result<Option<Envelope>, LedgerError> {
+        loop {
+            let open = match self.current.as_mut() {
+                Some(open) if open.next < open.bounds.len() => open,
+                _ => match self.segments.next() {
+                    None => return Ok(None),
+                    Some(segment) => {
+                        self.current = Some(OpenSegment::open(segment?)?);
+                        continue;
+                    }
+                },
+            };
+            let seq = open.segment.first_seq + open.next as u64;
+            let (start, end) = open.bounds[open.next];
+            open.next += 1;
+            if seq <= self.after {
+                continue;
+            }
+            let record = &open.segment.bytes[start..end];
+            let envelope = match self.check.as_mut() {
+                Some(check) => check.check_full(record).map_err(broken)?,
+                None => {
+                    let envelope =
+                        codec::decode_record(record).map_err(|e| LedgerError::Corrupt {
+                            seq,
+                            detail: format!("does not decode: {e}"),
+                        })?;
+                    if envelope.seq != seq {
+                        return Err(LedgerError::Corrupt {
+                            seq,
+                            detail: format!("record says seq {}", envelope.seq),
+                        });
+                    }
+                    envelope
+                }
+            };
+            return Ok(Some(envelope));
+        }
+    }
+}
+
+fn broken(b: Broken) -> LedgerError {
+    LedgerError::Corrupt {
+        seq: b.seq,
+        detail: b.detail,
+    }
+}
+
+impl Iterator for EnvelopeIter<'_> {
+    type Item = Result<Envelope, LedgerError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_inner() {
+            Ok(Some(e)) => Some(Ok(e)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Reads up to `limit` envelopes with seq > `after`.
+pub fn read(log: &dyn EventLog, after: u64, limit: usize) -> Result<Vec<Envelope>, LedgerError> {
+    EnvelopeIter::new(log, after).take(limit).collect()
+}
+
+/// Reads the envelopes with seqs `first..first + count`.
+pub fn read_range(
+    log: &dyn EventLog,
+    first: u64,
+    count: u32,
+) -> Result<Vec<Envelope>, LedgerError> {
+    if count == 0 || first == 0 {
+        return Ok(Vec::new());
+    }
+    let out = read(log, first - 1, count as usize)?;
+    if out.len() != count as usize {
+        return Err(LedgerError::Corrupt {
+            seq: first + out.len() as u64,
+            detail: "an event the index points to is missing".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Reads one event by seq.
+pub fn get(log: &dyn EventLog, seq: u64) -> Result<Option<Envelope>, LedgerError> {
+    if seq == 0 {
+        return Ok(None);
+    }
+    Ok(read(log, seq - 1, 1)?.into_iter().next())
+}
+
+/// Reads up to `limit` events of a stream with version > `after_version`.
+pub fn read_stream(
+    log: &dyn EventLog,
+    stream: &StreamId,
+    after_version: u64,
+    limit: usize,
+) -> Result<Vec<Envelope>, LedgerError> {
+    let seqs = log.stream_seqs(stream, after_version, limit)?;
+    let mut out = Vec::with_capacity(seqs.len());
+    for seq in seqs {
+        match get(log, seq)? {
+            Some(e) => out.push(e),
+            None => {
+                return Err(LedgerError::Corrupt {
+                    seq,
+                    detail: format!("stream {stream} points to a missing event"),
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How thoroughly to verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyDepth {
+    /// Check every hash link and segment placement (fast: no decoding).
+    Hashes,
+    /// Also decode every record and check its seq and prev_hash fields.
+    Full,
+}
+
+/// The result of walking the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The last event that verified.
+    pub verified: Head,
+    /// The head the log claims.
+    pub claimed: Head,
+    /// The first damaged event, if any.
+    pub first_bad: Option<Broken>,
+}
+
+impl VerifyReport {
+    /// True when every event verified up to the claimed head.
+    pub fn is_ok(&self) -> bool {
+        self.first_bad.is_none() && self.verified == self.claimed
+    }
+}
+
+/// Walks the whole chain from seq 1, calling `progress` with the last verified seq after
+/// every segment. Stops at the first damaged event and names it.
+pub fn verify(
+    log: &dyn EventLog,
+    depth: VerifyDepth,
+    progress: &mut dyn FnMut(u64),
+) -> Result<VerifyReport, LedgerError> {
+    let claimed = log.head();
+    let mut check = ChainCheck::after(Head::default());
+    let mut first_bad = None;
+    'segments: for segment in log.segments(0) {
+        let segment = match segment {
+            Ok(s) => s,
+            Err(LedgerError::Corrupt { seq, detail }) => {
+                first_bad = Some(Broken { seq, detail });
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        let expected_first = check.head().seq + 1;
+        if segment.first_seq != expected_first {
+            first_bad = Some(Broken {
+                seq: expected_first,
+                detail: format!(
+                    "missing: the next stored group starts at seq {}",
+                    segment.first_seq
+                ),
+            });
+            break;
+        }
+        let mut reader = match SegmentReader::new(&segment.bytes[..]) {
+            Ok(r) => r,
+            Err(e) => {
+                first_bad = Some(Broken {
+                    seq: expected_first,
+                    detail: format!("segment unreadable: {e}"),
+                });
+                break;
+            }
+        };
+        loop {
+            let record = match reader.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    first_bad = Some(Broken {
+                        seq: check.head().seq + 1,
+                        detail: format!("segment unreadable: {e}"),
+                    });
+                    break 'segments;
+                }
+            };
+            let result = match depth {
+                VerifyDepth::Hashes => check.check_hash(record).map(|_| ()),
+                VerifyDepth::Full => check.check_full(record).map(|_| ()),
+            };
+            if let Err(b) = result {
+                first_bad = Some(b);
+                break 'segments;
+            }
+        }
+        progress(check.head().seq);
+    }
+    let verified = check.head();
+    if first_bad.is_none() && verified != claimed {
+        first_bad = Some(Broken {
+            seq: verified.seq + 1,
+            detail: format!(
+                "the log claims head seq {} but the chain ends at seq {}",
+                claimed.seq, verified.seq
+            ),
+        });
+    }
+    Ok(VerifyReport {
+        verified,
+        claimed,
+        first_bad,
+    })
+}

@@ -1,0 +1,208 @@
+//! Shared sample data for the ledger tests.
+#![allow(dead_code, missing_docs)]
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+use yinling_ledger::*;
+
+pub fn uuid(n: u128) -> Uuid {
+    // A fixed UUIDv7-shaped value so fixtures never change.
+    Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 | n)
+}
+
+pub fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).expect("test decimal")
+}
+
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("test date")
+}
+
+/// One sample of every event type, in catalogue order.
+pub fn one_of_each() -> Vec<Event> {
+    let team = TeamId(uuid(1));
+    let team2 = TeamId(uuid(2));
+    let vol = VolunteerId(uuid(10));
+    let act = ActivityId(uuid(20));
+    let reward = RewardId(uuid(30));
+    let red = RedemptionId(uuid(40));
+    let token = TokenId(uuid(50));
+    vec![
+        Event::TeamRegistered(TeamRegistered {
+            team_id: team,
+            name: "荻溪六老调解队".into(),
+            district: "南浔区".into(),
+            category: Category::Mediation,
+        }),
+        Event::VolunteerRegistered(VolunteerRegistered {
+            volunteer_id: vol,
+            name: "王金法".into(),
+            team_id: team,
+            district: "南浔区".into(),
+            birth_year: Some(1952),
+        }),
+        Event::VolunteerMovedTeam(VolunteerMovedTeam {
+            volunteer_id: vol,
+            from_team_id: team,
+            to_team_id: team2,
+            district: "吴兴区".into(),
+        }),
+        Event::ServiceLogged(ServiceLogged {
+            activity_id: act,
+            volunteer_id: vol,
+            team_id: team,
+            district: "南浔区".into(),
+            category: Category::Mediation,
+            date: date(2026, 3, 14),
+            hours: dec("2.5"),
+            points: dec("25.0"),
+            points_per_hour: dec("10"),
+            rules_version: 0,
+        }),
+        Event::ServiceReversed(ServiceReversed {
+            activity_id: act,
+            volunteer_id: vol,
+            team_id: team,
+            district: "南浔区".into(),
+            category: Category::Mediation,
+            date: date(2026, 3, 14),
+            hours: dec("2.5"),
+            points: dec("25.0"),
+            reason: "录错了日期".into(),
+        }),
+        Event::RulesChanged(RulesChanged {
+            version: 1,
+            default_points_per_hour: dec("10"),
+            rates: vec![CategoryRate {
+                category: Category::ElderCare,
+                points_per_hour: dec("12.5"),
+            }],
+        }),
+        Event::RewardListed(RewardListed {
+            reward_id: reward,
+            name: "松阳银猴茶 250g".into(),
+            kind: RewardKind::Product {
+                origin: "松阳县".into(),
+            },
+            cost_points: dec("120"),
+            stock: 50,
+        }),
+        Event::RewardRestocked(RewardRestocked {
+            reward_id: reward,
+            quantity: 20,
+            stock_after: 70,
+        }),
+        Event::RewardRepriced(RewardRepriced {
+            reward_id: reward,
+            cost_points_before: dec("120"),
+            cost_points: dec("100"),
+        }),
+        Event::RewardRetired(RewardRetired { reward_id: reward }),
+        Event::RedemptionHeld(RedemptionHeld {
+            redemption_id: red,
+            volunteer_id: vol,
+            team_id: team,
+            district: "南浔区".into(),
+            reward_id: reward,
+            quantity: 2,
+            cost_points: dec("100"),
+            points: dec("200"),
+            expires_at: Timestamp(1_780_000_000_000_000),
+        }),
+        Event::RedemptionFulfilled(RedemptionFulfilled {
+            redemption_id: red,
+            volunteer_id: vol,
+            reward_id: reward,
+            quantity: 2,
+            points: dec("200"),
+        }),
+        Event::RedemptionCancelled(RedemptionCancelled {
+            redemption_id: red,
+            volunteer_id: vol,
+            reward_id: reward,
+            quantity: 2,
+            points: dec("200"),
+            reason: "换别的".into(),
+        }),
+        Event::RedemptionExpired(RedemptionExpired {
+            redemption_id: red,
+            volunteer_id: vol,
+            reward_id: reward,
+            quantity: 2,
+            points: dec("200"),
+        }),
+        Event::TokenIssued(TokenIssued {
+            token_id: token,
+            role: Role::Coordinator,
+            team_id: Some(team),
+            volunteer_id: None,
+            secret_sha256: [7u8; 32],
+            label: "南浔 e站 柜台".into(),
+        }),
+        Event::TokenRevoked(TokenRevoked { token_id: token }),
+        Event::ActivityLogged(ActivityLogged {
+            activity_id: act,
+            team_id: team,
+            district: "南浔区".into(),
+            category: Category::Mediation,
+            date: date(2026, 3, 14),
+            title: "社区邻里纠纷调解".into(),
+            participants: 1,
+            hours_total: dec("2.5"),
+            points_total: dec("25.0"),
+            outcomes: Outcomes {
+                people_served: 6,
+                problems_resolved: 2,
+                disputes_handled: 2,
+                disputes_settled: 2,
+            },
+        }),
+    ]
+}
+
+/// A fixed envelope around `payload`, as it would sit at `seq` after `prev`.
+pub fn fixed_envelope(payload: Event, seq: u64, prev: Hash) -> Envelope {
+    let mut envelope = Envelope {
+        seq,
+        id: EventId(uuid(1000 + u128::from(seq))),
+        stream: StreamId::for_entity("team", uuid(1)),
+        stream_version: seq,
+        recorded_at: Timestamp(1_773_446_400_000_000 + seq as i64),
+        actor: Actor {
+            token_id: Some(TokenId(uuid(50))),
+            role: Role::Admin,
+        },
+        idempotency_key: Some(format!("key-{seq}")),
+        schema_version: 1,
+        payload,
+        prev_hash: prev,
+        hash: Hash::GENESIS,
+    };
+    let canonical = codec::canonical_bytes(&envelope).expect("encodes");
+    envelope.hash = Hash::link(&prev, &canonical);
+    envelope
+}
+
+/// A commit of `n` service events on one activity stream.
+pub fn service_commit(activity: u128, n: usize) -> Commit {
+    let events = (0..n)
+        .map(|i| {
+            Event::ServiceLogged(ServiceLogged {
+                activity_id: ActivityId(uuid(activity)),
+                volunteer_id: VolunteerId(uuid(10_000 + i as u128)),
+                team_id: TeamId(uuid(1)),
+                district: "吴兴区".into(),
+                category: Category::EcoPatrol,
+                date: date(2026, 5, 1),
+                hours: dec("3"),
+                points: dec("30"),
+                points_per_hour: dec("10"),
+                rules_version: 0,
+            })
+        })
+        .collect();
+    Commit::any(ActivityId(uuid(activity)).stream(), events)
+}

@@ -1,0 +1,353 @@
+//! The sled store and the group-commit writer, tested through their public interface.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use yinling_ledger::log::{self, EventLog, VerifyDepth};
+use yinling_ledger::writer::{self, Idempotency, Outcome, PassThrough, Submission, WriterConfig};
+use yinling_ledger::*;
+
+fn open(dir: &std::path::Path) -> Arc<SledLog> {
+    Arc::new(SledLog::open(dir, OpenMode::CreateIfMissing).expect("open log"))
+}
+
+fn submission(commits: Vec<Commit>) -> Submission<Vec<Commit>> {
+    Submission {
+        command: commits,
+        actor: Actor::SYSTEM,
+        idempotency: None,
+    }
+}
+
+fn committed<R: std::fmt::Debug>(outcome: Outcome<R>) -> Vec<Envelope> {
+    match outcome {
+        Outcome::Committed { envelopes, .. } => envelopes,
+        other => panic!("expected Committed, got {other:?}"),
+    }
+}
+
+#[test]
+fn appends_survive_close_and_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let head = {
+        let log = open(dir.path());
+        let (handle, thread) =
+            writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default())
+                .expect("spawn");
+        for i in 0..5 {
+            committed(
+                handle
+                    .submit_blocking(submission(vec![service_commit(i, 3)]))
+                    .expect("submit"),
+            );
+        }
+        handle.shutdown_blocking();
+        let machine = thread.join().expect("writer thread");
+        assert_eq!(machine.committed, 15);
+        log.head()
+    };
+    assert_eq!(head.seq, 15);
+    let log = open(dir.path());
+    assert_eq!(log.head(), head, "head recovered from disk");
+    let all = log::read(&*log, 0, 100).expect("read");
+    assert_eq!(all.len(), 15);
+    assert!(all.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1));
+    let report = log::verify(&*log, VerifyDepth::Full, &mut |_| {}).expect("verify");
+    assert!(report.is_ok(), "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_concurrent_writers_yield_a_gap_free_sequence_with_a_valid_chain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) =
+        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let mut tasks = Vec::new();
+    for w in 0..16u128 {
+        let handle = handle.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut seqs = Vec::new();
+            for i in 0..50u128 {
+                let outcome = handle
+                    .submit(submission(vec![service_commit(w * 1000 + i, 2)]))
+                    .await
+                    .expect("submit");
+                seqs.extend(committed(outcome).iter().map(|e| e.seq));
+            }
+            seqs
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        (1..=16 * 50 * 2).collect::<Vec<u64>>(),
+        "every seq once, no gaps"
+    );
+    handle.shutdown().await;
+    tokio::task::spawn_blocking(move || thread.join().expect("writer"))
+        .await
+        .expect("join");
+    let report = log::verify(&*log, VerifyDepth::Full, &mut |_| {}).expect("verify");
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.verified.seq, 1600);
+}
+
+#[test]
+fn a_version_conflict_appends_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, _thread) =
+        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let stream = TeamId(uuid(1)).stream();
+    let events = || common::one_of_each()[..1].to_vec();
+    committed(
+        handle
+            .submit_blocking(submission(vec![Commit::new_stream(
+                stream.clone(),
+                events(),
+            )]))
+            .expect("submit"),
+    );
+    let head = log.head();
+    // A second "create" of the same stream, together with an innocent commit: all or nothing.
+    let outcome = handle
+        .submit_blocking(submission(vec![
+            service_commit(7, 2),
+            Commit::new_stream(stream.clone(), events()),
+        ]))
+        .expect("submit");
+    match outcome {
+        Outcome::Conflict {
+            stream: s,
+            expected,
+            actual,
+        } => {
+            assert_eq!((s, expected, actual), (stream.clone(), 0, 1));
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(log.head(), head, "nothing appended");
+    let exact = Commit {
+        stream: stream.clone(),
+        expected_version: ExpectedVersion::Exact(1),
+        events: events(),
+    };
+    let appended = committed(
+        handle
+            .submit_blocking(submission(vec![exact]))
+            .expect("submit"),
+    );
+    assert_eq!(appended[0].stream_version, 2);
+    assert_eq!(log.stream_version(&stream).expect("version"), 2);
+    let stream_events = log::read_stream(&*log, &stream, 0, 10).expect("stream");
+    assert_eq!(
+        stream_events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+}
+
+#[test]
+fn an_idempotent_reappend_returns_the_original_and_appends_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) =
+        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let keyed = |digest: u8| Submission {
+        command: vec![service_commit(1, 3)],
+        actor: Actor::SYSTEM,
+        idempotency: Some(Idempotency {
+            key: "coordinator-1/abc".into(),
+            request_digest: Hash([digest; 32]),
+        }),
+    };
+    let first = committed(handle.submit_blocking(keyed(1)).expect("submit"));
+    let head = log.head();
+    match handle.submit_blocking(keyed(1)).expect("submit") {
+        Outcome::Replayed { envelopes } => assert_eq!(envelopes, first),
+        other => panic!("expected Replayed, got {other:?}"),
+    }
+    assert!(matches!(
+        handle.submit_blocking(keyed(2)).expect("submit"),
+        Outcome::KeyReused
+    ));
+    assert_eq!(log.head(), head, "nothing appended by the retry");
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+    drop(handle);
+    drop(log);
+    // The key survives a restart.
+    let log = open(dir.path());
+    let (handle, _thread) =
+        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    match handle.submit_blocking(keyed(1)).expect("submit") {
+        Outcome::Replayed { envelopes } => assert_eq!(envelopes, first),
+        other => panic!("expected Replayed after restart, got {other:?}"),
+    }
+    assert_eq!(log.head(), head);
+}
+
+#[test]
+fn verify_names_the_seq_of_a_byte_flipped_in_the_sled_tree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, _thread) =
+        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    for i in 0..4 {
+        committed(
+            handle
+                .submit_blocking(submission(vec![service_commit(i, 5)]))
+                .expect("submit"),
+        );
+    }
+    // Seq 13 is the third record of the group that starts at 11.
+    let start = log.raw_segment_start(13).expect("lookup").expect("segment");
+    assert_eq!(start, 11);
+    let mut bytes = log.raw_segment(start).expect("raw").expect("segment");
+    let mut reader = codec::SegmentReader::new(&bytes).expect("segment");
+    let base = bytes.as_ptr() as usize;
+    reader.next_record().expect("r1");
+    reader.next_record().expect("r2");
+    let third = reader.next_record().expect("r3").expect("r3");
+    let offset = third.as_ptr() as usize - base + 40;
+    bytes[offset] ^= 0x01;
+    log.raw_overwrite_segment(start, &bytes).expect("overwrite");
+    for depth in [VerifyDepth::Hashes, VerifyDepth::Full] {
+        let report = log::verify(&*log, depth, &mut |_| {}).expect("verify");
+        let bad = report.first_bad.expect("damage found");
+        assert_eq!(bad.seq, 13, "{depth:?}: {}", bad.detail);
+        assert_eq!(report.verified.seq, 12);
+    }
+    // Reading past the damage through a checked iterator stops at it, naming it.
+    let trusted = log::get(&*log, 10).expect("read").expect("seq 10");
+    let err = log::EnvelopeIter::checked(
+        &*log,
+        Head {
+            seq: 10,
+            hash: trusted.hash,
+        },
+    )
+    .find_map(|r| r.err())
+    .expect("damage reported");
+    assert!(matches!(err, LedgerError::Corrupt { seq: 13, .. }), "{err}");
+}
+
+#[test]
+fn a_damaged_tail_refuses_to_open_and_names_the_seq() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let log = open(dir.path());
+        let (handle, thread) =
+            writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default())
+                .expect("spawn");
+        for i in 0..3 {
+            committed(
+                handle
+                    .submit_blocking(submission(vec![service_commit(i, 4)]))
+                    .expect("submit"),
+            );
+        }
+        handle.shutdown_blocking();
+        thread.join().expect("writer");
+        let mut bytes = log.raw_segment(9).expect("raw").expect("last group");
+        let len = bytes.len();
+        bytes[len - 40] ^= 0xff;
+        log.raw_overwrite_segment(9, &bytes).expect("overwrite");
+    }
+    let err = SledLog::open(dir.path(), OpenMode::MustExist)
+        .err()
+        .expect("refuses to open");
+    match &err {
+        LedgerError::Corrupt { seq, .. } => assert_eq!(*seq, 12),
+        other => panic!("expected Corrupt, got {other}"),
+    }
+    assert!(err.to_string().contains("yinling verify"), "{err}");
+}
+
+#[test]
+fn a_failed_flush_keeps_nothing_and_the_log_recovers_when_the_fault_clears() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let faults = log.faults();
+    let (handle, thread) =
+        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    committed(
+        handle
+            .submit_blocking(submission(vec![service_commit(1, 2)]))
+            .expect("submit"),
+    );
+    let head = log.head();
+    faults.fail_next_flushes(1);
+    let keyed = Submission {
+        command: vec![service_commit(2, 2)],
+        actor: Actor::SYSTEM,
+        idempotency: Some(Idempotency {
+            key: "k".into(),
+            request_digest: Hash([1; 32]),
+        }),
+    };
+    let outcome = handle.submit_blocking(keyed).expect("submit");
+    assert!(matches!(outcome, Outcome::Unavailable(_)), "{outcome:?}");
+    assert_eq!(log.head(), head, "nothing of the failed batch is visible");
+    assert_eq!(log::read(&*log, 0, 100).expect("read").len(), 2);
+    assert_eq!(log.idempotency("k").expect("lookup"), None);
+    // The fault cleared: the retry with the same key applies exactly once.
+    let keyed = Submission {
+        command: vec![service_commit(2, 2)],
+        actor: Actor::SYSTEM,
+        idempotency: Some(Idempotency {
+            key: "k".into(),
+            request_digest: Hash([1; 32]),
+        }),
+    };
+    let again = committed(handle.submit_blocking(keyed).expect("submit"));
+    assert_eq!(again.first().map(|e| e.seq), Some(3));
+    handle.shutdown_blocking();
+    let machine = thread.join().expect("writer");
+    assert_eq!(machine.committed, 4);
+    drop(log);
+    let log = open(dir.path());
+    assert_eq!(log.head().seq, 4);
+    assert!(log::verify(&*log, VerifyDepth::Full, &mut |_| {})
+        .expect("verify")
+        .is_ok());
+}
+
+#[test]
+fn missing_and_foreign_directories_are_refused_with_a_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("nope");
+    let err = SledLog::open(&missing, OpenMode::MustExist)
+        .err()
+        .expect("refused");
+    assert!(matches!(err, LedgerError::Missing { .. }), "{err}");
+    std::fs::write(dir.path().join("notes.txt"), "hello").expect("write");
+    let err = SledLog::open(dir.path(), OpenMode::MustExist)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("no Yinling log"), "{err}");
+}
+
+#[test]
+fn snapshots_are_stored_and_listed_newest_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    log.put_snapshot(100, b"a").expect("put");
+    log.put_snapshot(300, b"c").expect("put");
+    log.put_snapshot(200, b"b").expect("put");
+    assert_eq!(log.snapshot_seqs().expect("list"), vec![300, 200, 100]);
+    assert_eq!(log.snapshot(200).expect("get"), Some(b"b".to_vec()));
+    let state = vec![1u32, 2, 3];
+    let bytes = codec::encode_snapshot(7, &Hash([9; 32]), &state).expect("encode");
+    let snap: codec::Snapshot<Vec<u32>> = codec::decode_snapshot(&bytes).expect("decode");
+    assert_eq!((snap.seq, snap.hash, snap.state), (7, Hash([9; 32]), state));
+    let mut damaged = bytes.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    assert!(codec::decode_snapshot::<Vec<u32>>(&damaged).is_err());
+}
