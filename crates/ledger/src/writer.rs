@@ -141,8 +141,7 @@ pub struct BatchReport {
 pub type BatchHook = Arc<dyn Fn(&BatchReport) + Send + Sync>;
 
 /// The handle for a state machine's commands.
-pub type HandleFor<M> =
-    WriterHandle<<M as StateMachine>::Command, <M as StateMachine>::Rejection>;
+pub type HandleFor<M> = WriterHandle<<M as StateMachine>::Command, <M as StateMachine>::Rejection>;
 
 /// Tuning and observation hooks of the writer.
 #[derive(Clone, Default)]

@@ -1,1 +1,30 @@
-//! placeholder
+//! Yinling projections: pure, deterministic folds over the event log, and the pure
+//! decisions that check every command against them.
+//!
+//! [`State::apply`] folds one event; [`decide::decide`] turns a command into events or a
+//! typed [`decide::Rejection`]. Rankings ([`rankings`]) are answered from aggregates kept up
+//! to date by `apply`, never by scanning the log.
+//!
+//! This crate never performs I/O: no disk, no network, no clock. The instant a command is
+//! decided at comes in its context; snapshot bytes are handed to the ledger to store.
+
+pub mod activities;
+pub mod catalog;
+pub mod command;
+pub mod decide;
+pub mod limits;
+pub mod principal;
+pub mod rankings;
+pub mod redemptions;
+pub mod replay;
+pub mod rules;
+pub mod stars;
+pub mod state;
+pub mod teams;
+pub mod tokens;
+pub mod volunteers;
+
+pub use command::{Command, ParticipantHours};
+pub use decide::{decide, Policy, Rejection, RejectionKind};
+pub use principal::Principal;
+pub use state::State;

@@ -1,0 +1,71 @@
+//! Logged activities, kept so a reversal knows exactly what to take back.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use yinling_ledger::{ActivityId, Actor, Category, Outcomes, TeamId, Timestamp, VolunteerId};
+
+/// One participant's part.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participation {
+    /// Who.
+    pub volunteer_id: VolunteerId,
+    /// Hours.
+    #[serde(with = "yinling_ledger::amount")]
+    pub hours: Decimal,
+    /// Points earned.
+    #[serde(with = "yinling_ledger::amount")]
+    pub points: Decimal,
+}
+
+/// A reversal of a whole activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reversal {
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: Timestamp,
+    /// By whom.
+    pub by: Actor,
+}
+
+/// An activity as logged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// Id.
+    pub id: ActivityId,
+    /// The team that ran it.
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
+    /// Kind of service.
+    pub category: Category,
+    /// Service date.
+    pub date: NaiveDate,
+    /// Title.
+    pub title: String,
+    /// Results.
+    pub outcomes: Outcomes,
+    /// When logged.
+    pub logged_at: Timestamp,
+    /// By whom.
+    pub logged_by: Actor,
+    /// The seq of its `ActivityLogged` event.
+    pub seq: u64,
+    /// Participants.
+    pub participants: Vec<Participation>,
+    /// Set once reversed.
+    pub reversal: Option<Reversal>,
+}
+
+impl Activity {
+    /// Total hours of its participants.
+    pub fn hours_total(&self) -> Decimal {
+        self.participants.iter().map(|p| p.hours).sum()
+    }
+
+    /// Total points of its participants.
+    pub fn points_total(&self) -> Decimal {
+        self.participants.iter().map(|p| p.points).sum()
+    }
+}

@@ -1,0 +1,157 @@
+//! Commands: what callers ask for. Ids of new entities are chosen by the caller (UUIDv7),
+//! so that deciding stays a pure function and a retried command names the same entity.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use yinling_ledger::*;
+
+/// One participant of an activity as submitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParticipantHours {
+    /// Who.
+    pub volunteer_id: VolunteerId,
+    /// Hours served.
+    pub hours: Decimal,
+}
+
+/// Every change the service accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Register a team.
+    RegisterTeam {
+        /// New id.
+        team_id: TeamId,
+        /// Name.
+        name: String,
+        /// District or county.
+        district: String,
+        /// Main kind of service.
+        category: Category,
+    },
+    /// Register a volunteer in a team.
+    RegisterVolunteer {
+        /// New id.
+        volunteer_id: VolunteerId,
+        /// Name.
+        name: String,
+        /// Team.
+        team_id: TeamId,
+        /// Year of birth, if given.
+        birth_year: Option<u16>,
+    },
+    /// Move a volunteer to another team.
+    MoveVolunteer {
+        /// Who.
+        volunteer_id: VolunteerId,
+        /// Where to.
+        to_team_id: TeamId,
+    },
+    /// Log an activity with its participants, atomically.
+    LogActivity {
+        /// New id.
+        activity_id: ActivityId,
+        /// The team that ran it.
+        team_id: TeamId,
+        /// Kind of service.
+        category: Category,
+        /// Service date.
+        date: NaiveDate,
+        /// Title.
+        title: String,
+        /// Participants and their hours.
+        participants: Vec<ParticipantHours>,
+        /// Results beyond hours.
+        outcomes: Outcomes,
+    },
+    /// Reverse a whole activity.
+    ReverseActivity {
+        /// Which.
+        activity_id: ActivityId,
+        /// Why.
+        reason: String,
+    },
+    /// Replace the point rules.
+    ChangeRules {
+        /// Rate of unlisted categories.
+        default_points_per_hour: Decimal,
+        /// Per-category rates.
+        rates: Vec<CategoryRate>,
+    },
+    /// Add a reward to the catalogue.
+    ListReward {
+        /// New id.
+        reward_id: RewardId,
+        /// Name.
+        name: String,
+        /// Product or voucher.
+        kind: RewardKind,
+        /// Points per unit.
+        cost_points: Decimal,
+        /// Initial stock.
+        stock: u32,
+    },
+    /// Add stock.
+    RestockReward {
+        /// Which.
+        reward_id: RewardId,
+        /// Units to add.
+        quantity: u32,
+    },
+    /// Change a price.
+    RepriceReward {
+        /// Which.
+        reward_id: RewardId,
+        /// New points per unit.
+        cost_points: Decimal,
+    },
+    /// Withdraw a reward.
+    RetireReward {
+        /// Which.
+        reward_id: RewardId,
+    },
+    /// Reserve points and stock for a redemption.
+    HoldRedemption {
+        /// New id.
+        redemption_id: RedemptionId,
+        /// Whose points.
+        volunteer_id: VolunteerId,
+        /// What.
+        reward_id: RewardId,
+        /// Units.
+        quantity: u32,
+    },
+    /// Hand a held redemption over at the counter.
+    FulfilRedemption {
+        /// Which.
+        redemption_id: RedemptionId,
+    },
+    /// Cancel a held redemption.
+    CancelRedemption {
+        /// Which.
+        redemption_id: RedemptionId,
+        /// Why (may be empty).
+        reason: String,
+    },
+    /// Expire every hold whose time is up.
+    ExpireHolds,
+    /// Issue an access token (the caller generated the secret and sends only its hash).
+    IssueToken {
+        /// New id.
+        token_id: TokenId,
+        /// Role.
+        role: Role,
+        /// Team scope (coordinators).
+        team_id: Option<TeamId>,
+        /// Volunteer scope (volunteers).
+        volunteer_id: Option<VolunteerId>,
+        /// SHA-256 of the secret.
+        secret_sha256: [u8; 32],
+        /// A note for people.
+        label: String,
+    },
+    /// Revoke a token.
+    RevokeToken {
+        /// Which.
+        token_id: TokenId,
+    },
+}

@@ -1,0 +1,54 @@
+//! Every limit the decisions enforce, as a named constant with its unit.
+
+use rust_decimal::Decimal;
+
+/// Most participants one activity may list.
+pub const MAX_PARTICIPANTS: usize = 500;
+
+/// Most hours one record may carry, and one volunteer may serve on one date.
+pub const MAX_HOURS_PER_DAY: Decimal = Decimal::from_parts(24, 0, 0, false, 0);
+
+/// Decimal places allowed on hours.
+pub const HOURS_DECIMAL_PLACES: u32 = 2;
+
+/// Decimal places allowed on prices and rates.
+pub const POINTS_DECIMAL_PLACES: u32 = 2;
+
+/// Most units one redemption may take.
+pub const MAX_REDEMPTION_QUANTITY: u32 = 100;
+
+/// Highest price of one reward unit, in points.
+pub const MAX_COST_POINTS: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// Highest points-per-hour rate.
+pub const MAX_POINTS_PER_HOUR: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
+
+/// Largest stock of one reward, in units.
+pub const MAX_STOCK_UNITS: u32 = 1_000_000;
+
+/// Longest name (team, volunteer, reward, district, bank, origin), in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Longest activity title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// Longest reason or label, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Highest rate bonus of a voucher, in basis points (10%).
+pub const MAX_BASIS_POINTS: u32 = 1_000;
+
+/// How long a held redemption waits at the counter before it lapses, by default: 14 days.
+pub const DEFAULT_HOLD_TTL_SECONDS: i64 = 14 * 24 * 3600;
+
+/// Points per hour in every category until an admin changes the rules.
+pub const DEFAULT_POINTS_PER_HOUR: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
+
+/// Earliest activity date accepted (older paper records are not ledger material).
+pub const EARLIEST_ACTIVITY_YEAR: i32 = 2000;
+
+/// Events between snapshots, by default.
+pub const DEFAULT_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
+
+/// Most events an expiry command expires at once (the rest wait for the next run).
+pub const MAX_EXPIRED_PER_COMMAND: usize = 1_000;

@@ -1,0 +1,66 @@
+//! Redemptions: Held, then exactly one of Fulfilled, Cancelled or Expired.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use yinling_ledger::{Actor, RedemptionId, RewardId, TeamId, Timestamp, VolunteerId};
+
+/// Where a redemption stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedemptionStatus {
+    /// Points and stock reserved, waiting at the counter.
+    Held,
+    /// Handed over; points spent.
+    Fulfilled,
+    /// Cancelled; points and stock returned.
+    Cancelled,
+    /// Lapsed; points and stock returned.
+    Expired,
+}
+
+impl RedemptionStatus {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RedemptionStatus::Held => "held",
+            RedemptionStatus::Fulfilled => "fulfilled",
+            RedemptionStatus::Cancelled => "cancelled",
+            RedemptionStatus::Expired => "expired",
+        }
+    }
+}
+
+/// A redemption.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redemption {
+    /// Id.
+    pub id: RedemptionId,
+    /// Whose points.
+    pub volunteer_id: VolunteerId,
+    /// Their team at the time.
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
+    /// What.
+    pub reward_id: RewardId,
+    /// Units.
+    pub quantity: u32,
+    /// Price per unit when held.
+    pub cost_points: Decimal,
+    /// Points reserved / spent.
+    pub points: Decimal,
+    /// Status.
+    pub status: RedemptionStatus,
+    /// When held.
+    pub held_at: Timestamp,
+    /// Who held it.
+    pub held_by: Actor,
+    /// When the hold lapses.
+    pub expires_at: Timestamp,
+    /// When it left `Held`.
+    pub settled_at: Option<Timestamp>,
+    /// Who settled it (the service itself for expiry).
+    pub settled_by: Option<Actor>,
+    /// Cancellation reason, if any.
+    pub reason: Option<String>,
+}

@@ -1,0 +1,42 @@
+//! Snapshots of the folded state and replays from them.
+//!
+//! Folding is pure, so the state after seq N is the same whether it was built from scratch,
+//! from a snapshot at M <= N plus events M+1..=N, or incrementally. The bytes of a snapshot are
+//! produced here through the ledger's codec and handed to the ledger to store; this crate
+//! never does I/O itself.
+
+use yinling_ledger::codec::{self, CodecError};
+use yinling_ledger::Envelope;
+
+use crate::state::State;
+
+/// Encodes the state as a snapshot (seq and hash taken from `state.head`).
+pub fn encode_snapshot(state: &State) -> Result<Vec<u8>, CodecError> {
+    codec::encode_snapshot(state.head.seq, &state.head.hash, state)
+}
+
+/// Decodes a snapshot and checks that its header agrees with the state inside.
+pub fn decode_snapshot(bytes: &[u8]) -> Result<State, CodecError> {
+    let snapshot: codec::Snapshot<State> = codec::decode_snapshot(bytes)?;
+    if snapshot.state.head.seq != snapshot.seq || snapshot.state.head.hash != snapshot.hash {
+        return Err(CodecError::Malformed(
+            "snapshot header disagrees with its state".into(),
+        ));
+    }
+    Ok(snapshot.state)
+}
+
+/// Folds `envelopes` into `state`, stopping after `until_seq` (inclusive) if given.
+pub fn fold_until(
+    mut state: State,
+    envelopes: impl IntoIterator<Item = Envelope>,
+    until_seq: Option<u64>,
+) -> State {
+    for e in envelopes {
+        if until_seq.is_some_and(|until| e.seq > until) {
+            break;
+        }
+        state.apply(&e);
+    }
+    state
+}

@@ -1,0 +1,914 @@
+//! Every rejection `decide` can give, as a table: the setup, the command, and the kind and
+//! code expected. A rejected command appends nothing.
+
+mod common;
+
+use common::*;
+use yinling_ledger::*;
+use yinling_projections::*;
+
+struct World {
+    sim: Sim,
+    team: TeamId,
+    alice: VolunteerId,
+    bob: VolunteerId,
+    carol_other_team: VolunteerId,
+    reward: RewardId,
+    admin: Actor,
+    auditor: Actor,
+    coordinator: Actor,
+    other_coordinator: Actor,
+    alice_token: Actor,
+    activity: ActivityId,
+    held: RedemptionId,
+}
+
+fn world() -> World {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let other_team = sim.team("安吉护绿队", "安吉县", Category::EcoPatrol);
+    let alice = sim.volunteer("王金法", team);
+    let bob = sim.volunteer("陈奶奶", team);
+    let carol_other_team = sim.volunteer("柯国强", other_team);
+    let reward = sim.reward("50", 3);
+    let admin = sim.token(Role::Admin, None, None);
+    let auditor = sim.token(Role::Auditor, None, None);
+    let coordinator = sim.token(Role::Coordinator, Some(team), None);
+    let other_coordinator = sim.token(Role::Coordinator, Some(other_team), None);
+    let alice_token = sim.token(Role::Volunteer, None, Some(alice));
+    let activity = sim
+        .log_activity(
+            team,
+            Category::Mediation,
+            date(2026, 5, 30),
+            &[(alice, "8"), (bob, "2")],
+        )
+        .expect("activity");
+    // Alice: 80 points; holds 50 of them.
+    let held = sim.hold(alice_token, alice, reward, 1).expect("hold");
+    World {
+        sim,
+        team,
+        alice,
+        bob,
+        carol_other_team,
+        reward,
+        admin,
+        auditor,
+        coordinator,
+        other_coordinator,
+        alice_token,
+        activity,
+        held,
+    }
+}
+
+fn activity(
+    w: &mut World,
+    team: TeamId,
+    date: chrono::NaiveDate,
+    participants: Vec<(VolunteerId, &str)>,
+) -> Command {
+    Command::LogActivity {
+        activity_id: ActivityId(w.sim.uuid()),
+        team_id: team,
+        category: Category::Mediation,
+        date,
+        title: "调解".into(),
+        participants: participants
+            .into_iter()
+            .map(|(v, h)| ParticipantHours {
+                volunteer_id: v,
+                hours: dec(h),
+            })
+            .collect(),
+        outcomes: Outcomes::default(),
+    }
+}
+
+type Case = (
+    &'static str,
+    RejectionKind,
+    &'static str,
+    fn(&mut World) -> (Actor, Command),
+);
+
+fn cases() -> Vec<Case> {
+    use RejectionKind::*;
+    vec![
+        ("hours_zero", Invalid, "bad_hours", |w| {
+            (
+                w.coordinator,
+                activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "0")]),
+            )
+        }),
+        ("hours_negative", Invalid, "bad_hours", |w| {
+            (
+                w.coordinator,
+                activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "-1")]),
+            )
+        }),
+        ("hours_over_24", Invalid, "bad_hours", |w| {
+            (
+                w.coordinator,
+                activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "24.01")]),
+            )
+        }),
+        ("hours_three_decimals", Invalid, "bad_hours", |w| {
+            (
+                w.coordinator,
+                activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1.125")]),
+            )
+        }),
+        ("day_total_over_24", Invalid, "day_over_24_hours", |w| {
+            (
+                w.coordinator,
+                activity(w, w.team, date(2026, 5, 30), vec![(w.alice, "16.5")]),
+            )
+        }),
+        ("date_after_tomorrow", Invalid, "date_in_future", |w| {
+            (
+                w.coordinator,
+                activity(w, w.team, date(2026, 6, 3), vec![(w.alice, "1")]),
+            )
+        }),
+        ("date_before_2000", Invalid, "date_too_old", |w| {
+            (
+                w.coordinator,
+                activity(w, w.team, date(1999, 12, 31), vec![(w.alice, "1")]),
+            )
+        }),
+        ("no_participants", Invalid, "no_participants", |w| {
+            (
+                w.coordinator,
+                activity(w, w.team, date(2026, 5, 31), vec![]),
+            )
+        }),
+        (
+            "too_many_participants",
+            Invalid,
+            "too_many_participants",
+            |w| {
+                let alice = w.alice;
+                (
+                    w.coordinator,
+                    activity(w, w.team, date(2026, 5, 31), vec![(alice, "1"); 501]),
+                )
+            },
+        ),
+        (
+            "duplicate_participant",
+            Invalid,
+            "duplicate_participant",
+            |w| {
+                (
+                    w.coordinator,
+                    activity(
+                        w,
+                        w.team,
+                        date(2026, 5, 31),
+                        vec![(w.alice, "1"), (w.alice, "2")],
+                    ),
+                )
+            },
+        ),
+        ("participant_not_in_team", Invalid, "not_a_member", |w| {
+            (
+                w.coordinator,
+                activity(
+                    w,
+                    w.team,
+                    date(2026, 5, 31),
+                    vec![(w.alice, "1"), (w.carol_other_team, "2")],
+                ),
+            )
+        }),
+        (
+            "unknown_participant",
+            NotFound,
+            "volunteer_not_found",
+            |w| {
+                let ghost = VolunteerId(w.sim.uuid());
+                (
+                    w.coordinator,
+                    activity(w, w.team, date(2026, 5, 31), vec![(ghost, "1")]),
+                )
+            },
+        ),
+        ("unknown_team", NotFound, "team_not_found", |w| {
+            let ghost = TeamId(w.sim.uuid());
+            (
+                w.admin,
+                Command::RegisterVolunteer {
+                    volunteer_id: VolunteerId(w.sim.uuid()),
+                    name: "x".into(),
+                    team_id: ghost,
+                    birth_year: None,
+                },
+            )
+        }),
+        ("empty_title", Invalid, "empty_text", |w| {
+            let mut c = activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]);
+            if let Command::LogActivity { title, .. } = &mut c {
+                *title = "   ".into();
+            }
+            (w.coordinator, c)
+        }),
+        ("settled_more_than_handled", Invalid, "bad_outcomes", |w| {
+            let mut c = activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]);
+            if let Command::LogActivity { outcomes, .. } = &mut c {
+                outcomes.disputes_handled = 1;
+                outcomes.disputes_settled = 2;
+            }
+            (w.coordinator, c)
+        }),
+        (
+            "coordinator_logs_for_other_team",
+            Forbidden,
+            "other_team",
+            |w| {
+                (
+                    w.other_coordinator,
+                    activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]),
+                )
+            },
+        ),
+        (
+            "admin_cannot_log_activities",
+            Forbidden,
+            "not_allowed",
+            |w| {
+                (
+                    w.admin,
+                    activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]),
+                )
+            },
+        ),
+        (
+            "volunteer_cannot_log_activities",
+            Forbidden,
+            "not_allowed",
+            |w| {
+                (
+                    w.alice_token,
+                    activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]),
+                )
+            },
+        ),
+        ("auditor_writes_anything", Forbidden, "read_only", |w| {
+            (w.auditor, Command::ExpireHolds)
+        }),
+        (
+            "coordinator_registers_in_other_team",
+            Forbidden,
+            "other_team",
+            |w| {
+                (
+                    w.other_coordinator,
+                    Command::RegisterVolunteer {
+                        volunteer_id: VolunteerId(w.sim.uuid()),
+                        name: "x".into(),
+                        team_id: w.team,
+                        birth_year: None,
+                    },
+                )
+            },
+        ),
+        ("bad_birth_year", Invalid, "bad_birth_year", |w| {
+            (
+                w.admin,
+                Command::RegisterVolunteer {
+                    volunteer_id: VolunteerId(w.sim.uuid()),
+                    name: "x".into(),
+                    team_id: w.team,
+                    birth_year: Some(1800),
+                },
+            )
+        }),
+        ("name_too_long", Invalid, "text_too_long", |w| {
+            (
+                w.admin,
+                Command::RegisterVolunteer {
+                    volunteer_id: VolunteerId(w.sim.uuid()),
+                    name: "长".repeat(101),
+                    team_id: w.team,
+                    birth_year: None,
+                },
+            )
+        }),
+        (
+            "name_with_control_characters",
+            Invalid,
+            "control_characters",
+            |w| {
+                (
+                    w.admin,
+                    Command::RegisterVolunteer {
+                        volunteer_id: VolunteerId(w.sim.uuid()),
+                        name: "a\u{0007}b".into(),
+                        team_id: w.team,
+                        birth_year: None,
+                    },
+                )
+            },
+        ),
+        ("coordinator_registers_team", Forbidden, "admin_only", |w| {
+            (
+                w.coordinator,
+                Command::RegisterTeam {
+                    team_id: TeamId(w.sim.uuid()),
+                    name: "新队".into(),
+                    district: "吴兴区".into(),
+                    category: Category::Lecture,
+                },
+            )
+        }),
+        ("duplicate_team_name", Conflict, "duplicate_team", |w| {
+            (
+                w.admin,
+                Command::RegisterTeam {
+                    team_id: TeamId(w.sim.uuid()),
+                    name: "荻溪六老调解队".into(),
+                    district: "南浔区".into(),
+                    category: Category::Lecture,
+                },
+            )
+        }),
+        (
+            "reverse_unknown_activity",
+            NotFound,
+            "activity_not_found",
+            |w| {
+                (
+                    w.admin,
+                    Command::ReverseActivity {
+                        activity_id: ActivityId(w.sim.uuid()),
+                        reason: "wrong".into(),
+                    },
+                )
+            },
+        ),
+        (
+            "reverse_other_teams_activity",
+            Forbidden,
+            "other_team",
+            |w| {
+                (
+                    w.other_coordinator,
+                    Command::ReverseActivity {
+                        activity_id: w.activity,
+                        reason: "wrong".into(),
+                    },
+                )
+            },
+        ),
+        ("reverse_without_reason", Invalid, "empty_text", |w| {
+            (
+                w.coordinator,
+                Command::ReverseActivity {
+                    activity_id: w.activity,
+                    reason: " ".into(),
+                },
+            )
+        }),
+        (
+            "reverse_would_overdraw",
+            Conflict,
+            "insufficient_points",
+            |w| {
+                (
+                    w.coordinator,
+                    Command::ReverseActivity {
+                        activity_id: w.activity,
+                        reason: "wrong date".into(),
+                    },
+                )
+            },
+        ),
+        ("quantity_zero", Invalid, "bad_quantity", |w| {
+            (
+                w.alice_token,
+                Command::HoldRedemption {
+                    redemption_id: RedemptionId(w.sim.uuid()),
+                    volunteer_id: w.alice,
+                    reward_id: w.reward,
+                    quantity: 0,
+                },
+            )
+        }),
+        ("quantity_over_100", Invalid, "bad_quantity", |w| {
+            (
+                w.alice_token,
+                Command::HoldRedemption {
+                    redemption_id: RedemptionId(w.sim.uuid()),
+                    volunteer_id: w.alice,
+                    reward_id: w.reward,
+                    quantity: 101,
+                },
+            )
+        }),
+        ("unknown_reward", NotFound, "reward_not_found", |w| {
+            (
+                w.alice_token,
+                Command::HoldRedemption {
+                    redemption_id: RedemptionId(w.sim.uuid()),
+                    volunteer_id: w.alice,
+                    reward_id: RewardId(w.sim.uuid()),
+                    quantity: 1,
+                },
+            )
+        }),
+        (
+            "insufficient_points",
+            Conflict,
+            "insufficient_points",
+            |w| {
+                (
+                    w.alice_token,
+                    Command::HoldRedemption {
+                        redemption_id: RedemptionId(w.sim.uuid()),
+                        volunteer_id: w.alice,
+                        reward_id: w.reward,
+                        quantity: 2,
+                    },
+                )
+            },
+        ),
+        ("out_of_stock", Conflict, "out_of_stock", |w| {
+            (
+                w.admin,
+                Command::HoldRedemption {
+                    redemption_id: RedemptionId(w.sim.uuid()),
+                    volunteer_id: w.alice,
+                    reward_id: w.reward,
+                    quantity: 3,
+                },
+            )
+        }),
+        (
+            "volunteer_redeems_for_someone_else",
+            Forbidden,
+            "other_volunteer",
+            |w| {
+                (
+                    w.alice_token,
+                    Command::HoldRedemption {
+                        redemption_id: RedemptionId(w.sim.uuid()),
+                        volunteer_id: w.bob,
+                        reward_id: w.reward,
+                        quantity: 1,
+                    },
+                )
+            },
+        ),
+        ("coordinator_redeems", Forbidden, "not_allowed", |w| {
+            (
+                w.coordinator,
+                Command::HoldRedemption {
+                    redemption_id: RedemptionId(w.sim.uuid()),
+                    volunteer_id: w.alice,
+                    reward_id: w.reward,
+                    quantity: 1,
+                },
+            )
+        }),
+        ("volunteer_fulfils", Forbidden, "admin_only", |w| {
+            (
+                w.alice_token,
+                Command::FulfilRedemption {
+                    redemption_id: w.held,
+                },
+            )
+        }),
+        ("fulfil_unknown", NotFound, "redemption_not_found", |w| {
+            (
+                w.admin,
+                Command::FulfilRedemption {
+                    redemption_id: RedemptionId(w.sim.uuid()),
+                },
+            )
+        }),
+        ("cancel_someone_elses", Forbidden, "other_volunteer", |w| {
+            let bob_token = w.sim.token(Role::Volunteer, None, Some(w.bob));
+            (
+                bob_token,
+                Command::CancelRedemption {
+                    redemption_id: w.held,
+                    reason: String::new(),
+                },
+            )
+        }),
+        (
+            "fulfilled_redemption_cannot_be_cancelled",
+            Conflict,
+            "not_held",
+            |w| {
+                w.sim.ok(
+                    w.admin,
+                    Command::FulfilRedemption {
+                        redemption_id: w.held,
+                    },
+                );
+                (
+                    w.alice_token,
+                    Command::CancelRedemption {
+                        redemption_id: w.held,
+                        reason: String::new(),
+                    },
+                )
+            },
+        ),
+        (
+            "cancelled_redemption_cannot_be_fulfilled",
+            Conflict,
+            "not_held",
+            |w| {
+                w.sim.ok(
+                    w.alice_token,
+                    Command::CancelRedemption {
+                        redemption_id: w.held,
+                        reason: "换别的".into(),
+                    },
+                );
+                (
+                    w.admin,
+                    Command::FulfilRedemption {
+                        redemption_id: w.held,
+                    },
+                )
+            },
+        ),
+        ("cost_not_positive", Invalid, "bad_cost", |w| {
+            (
+                w.admin,
+                Command::ListReward {
+                    reward_id: RewardId(w.sim.uuid()),
+                    name: "茶".into(),
+                    kind: RewardKind::Product {
+                        origin: "松阳县".into(),
+                    },
+                    cost_points: dec("0"),
+                    stock: 1,
+                },
+            )
+        }),
+        ("stock_over_limit", Invalid, "bad_stock", |w| {
+            (
+                w.admin,
+                Command::ListReward {
+                    reward_id: RewardId(w.sim.uuid()),
+                    name: "茶".into(),
+                    kind: RewardKind::Product {
+                        origin: "松阳县".into(),
+                    },
+                    cost_points: dec("1"),
+                    stock: 1_000_001,
+                },
+            )
+        }),
+        (
+            "voucher_basis_points_zero",
+            Invalid,
+            "bad_basis_points",
+            |w| {
+                (
+                    w.admin,
+                    Command::ListReward {
+                        reward_id: RewardId(w.sim.uuid()),
+                        name: "存款利率优惠".into(),
+                        kind: RewardKind::RateVoucher {
+                            bank: "湖州银行".into(),
+                            basis_points: 0,
+                        },
+                        cost_points: dec("1"),
+                        stock: 1,
+                    },
+                )
+            },
+        ),
+        ("coordinator_lists_reward", Forbidden, "admin_only", |w| {
+            (
+                w.coordinator,
+                Command::ListReward {
+                    reward_id: RewardId(w.sim.uuid()),
+                    name: "茶".into(),
+                    kind: RewardKind::Product {
+                        origin: "松阳县".into(),
+                    },
+                    cost_points: dec("1"),
+                    stock: 1,
+                },
+            )
+        }),
+        ("restock_zero", Invalid, "bad_quantity", |w| {
+            (
+                w.admin,
+                Command::RestockReward {
+                    reward_id: w.reward,
+                    quantity: 0,
+                },
+            )
+        }),
+        (
+            "retired_reward_cannot_be_held",
+            Conflict,
+            "reward_retired",
+            |w| {
+                w.sim.ok(
+                    w.admin,
+                    Command::RetireReward {
+                        reward_id: w.reward,
+                    },
+                );
+                (
+                    w.admin,
+                    Command::HoldRedemption {
+                        redemption_id: RedemptionId(w.sim.uuid()),
+                        volunteer_id: w.bob,
+                        reward_id: w.reward,
+                        quantity: 1,
+                    },
+                )
+            },
+        ),
+        ("negative_rate", Invalid, "bad_rate", |w| {
+            (
+                w.admin,
+                Command::ChangeRules {
+                    default_points_per_hour: dec("-1"),
+                    rates: vec![],
+                },
+            )
+        }),
+        (
+            "duplicate_rate_category",
+            Invalid,
+            "duplicate_category",
+            |w| {
+                (
+                    w.admin,
+                    Command::ChangeRules {
+                        default_points_per_hour: dec("10"),
+                        rates: vec![
+                            CategoryRate {
+                                category: Category::Craft,
+                                points_per_hour: dec("1")
+                            };
+                            2
+                        ],
+                    },
+                )
+            },
+        ),
+        ("coordinator_changes_rules", Forbidden, "admin_only", |w| {
+            (
+                w.coordinator,
+                Command::ChangeRules {
+                    default_points_per_hour: dec("10"),
+                    rates: vec![],
+                },
+            )
+        }),
+        ("revoked_token", Forbidden, "token_revoked", |w| {
+            let token_id = w.coordinator.token_id.expect("token");
+            w.sim.ok(w.admin, Command::RevokeToken { token_id });
+            (
+                w.coordinator,
+                activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]),
+            )
+        }),
+        ("unknown_token", Forbidden, "unknown_token", |w| {
+            (
+                Actor {
+                    token_id: Some(TokenId(w.sim.uuid())),
+                    role: Role::Admin,
+                },
+                Command::ExpireHolds,
+            )
+        }),
+        (
+            "coordinator_token_without_team",
+            Invalid,
+            "bad_scope",
+            |w| {
+                (
+                    w.admin,
+                    Command::IssueToken {
+                        token_id: TokenId(w.sim.uuid()),
+                        role: Role::Coordinator,
+                        team_id: None,
+                        volunteer_id: None,
+                        secret_sha256: [1; 32],
+                        label: String::new(),
+                    },
+                )
+            },
+        ),
+        (
+            "coordinator_issues_admin_token",
+            Forbidden,
+            "not_allowed",
+            |w| {
+                (
+                    w.coordinator,
+                    Command::IssueToken {
+                        token_id: TokenId(w.sim.uuid()),
+                        role: Role::Admin,
+                        team_id: None,
+                        volunteer_id: None,
+                        secret_sha256: [1; 32],
+                        label: String::new(),
+                    },
+                )
+            },
+        ),
+        (
+            "coordinator_issues_card_for_other_team",
+            Forbidden,
+            "not_allowed",
+            |w| {
+                (
+                    w.coordinator,
+                    Command::IssueToken {
+                        token_id: TokenId(w.sim.uuid()),
+                        role: Role::Volunteer,
+                        team_id: None,
+                        volunteer_id: Some(w.carol_other_team),
+                        secret_sha256: [1; 32],
+                        label: String::new(),
+                    },
+                )
+            },
+        ),
+        ("revoke_twice", Conflict, "already_revoked", |w| {
+            let token_id = w.alice_token.token_id.expect("token");
+            w.sim.ok(w.admin, Command::RevokeToken { token_id });
+            (w.admin, Command::RevokeToken { token_id })
+        }),
+        ("move_to_same_team", Conflict, "already_member", |w| {
+            (
+                w.admin,
+                Command::MoveVolunteer {
+                    volunteer_id: w.alice,
+                    to_team_id: w.team,
+                },
+            )
+        }),
+    ]
+}
+
+#[test]
+fn every_rejection_has_its_kind_and_code_and_appends_nothing() {
+    for (name, kind, code, setup) in cases() {
+        let mut w = world();
+        let (actor, command) = setup(&mut w);
+        let before = w.sim.state.clone();
+        let result = w.sim.run(actor, command);
+        let rejection = match result {
+            Err(r) => r,
+            Ok(events) => panic!("{name}: expected a rejection, got {} events", events.len()),
+        };
+        assert_eq!(
+            (rejection.kind, rejection.code),
+            (kind, code),
+            "{name}: {}",
+            rejection.detail
+        );
+        assert!(
+            !rejection.detail.is_empty(),
+            "{name}: a person-readable detail"
+        );
+        assert_eq!(
+            w.sim.state, before,
+            "{name}: a rejected command changes nothing"
+        );
+    }
+}
+
+#[test]
+fn a_reversal_that_would_overdraw_names_the_volunteer_and_the_shortfall() {
+    let mut w = world();
+    let r = w
+        .sim
+        .run(
+            w.coordinator,
+            Command::ReverseActivity {
+                activity_id: w.activity,
+                reason: "录错".into(),
+            },
+        )
+        .expect_err("overdraw");
+    // Alice earned 80, holds 50: 30 available, the reversal takes 80 -> 50 short.
+    assert!(r.detail.contains("王金法"), "{}", r.detail);
+    assert!(r.detail.contains("50 short"), "{}", r.detail);
+}
+
+#[test]
+fn points_are_hours_times_the_rate_in_force_and_the_rate_is_recorded() {
+    let mut w = world();
+    w.sim.ok(
+        w.admin,
+        Command::ChangeRules {
+            default_points_per_hour: dec("10"),
+            rates: vec![CategoryRate {
+                category: Category::Mediation,
+                points_per_hour: dec("12.5"),
+            }],
+        },
+    );
+    let (team, bob) = (w.team, w.bob);
+    let c = activity(&mut w, team, date(2026, 5, 31), vec![(bob, "1.5")]);
+    let events = w.sim.ok(w.coordinator, c);
+    let Event::ServiceLogged(s) = &events[1].payload else {
+        panic!("service")
+    };
+    assert_eq!(
+        (s.points, s.points_per_hour, s.rules_version),
+        (dec("18.75"), dec("12.5"), 1)
+    );
+}
+
+#[test]
+fn a_full_redemption_cycle_moves_points_from_available_to_held_to_redeemed() {
+    let mut w = world();
+    let alice = &w.sim.state.volunteers[&w.alice];
+    assert_eq!(
+        (
+            alice.balance.earned,
+            alice.balance.held,
+            alice.balance.available()
+        ),
+        (dec("80"), dec("50"), dec("30"))
+    );
+    assert_eq!(w.sim.state.rewards[&w.reward].stock, 2);
+    w.sim.ok(
+        w.admin,
+        Command::FulfilRedemption {
+            redemption_id: w.held,
+        },
+    );
+    let alice = &w.sim.state.volunteers[&w.alice];
+    assert_eq!(
+        (
+            alice.balance.held,
+            alice.balance.redeemed,
+            alice.balance.available()
+        ),
+        (dec("0"), dec("50"), dec("30"))
+    );
+    let reward = &w.sim.state.rewards[&w.reward];
+    assert_eq!((reward.stock, reward.held, reward.redeemed), (2, 0, 1));
+    w.sim.state.check_invariants().expect("invariants");
+}
+
+#[test]
+fn holds_expire_after_the_ttl_through_an_event() {
+    let mut w = world();
+    let before = w.sim.available(w.alice);
+    w.sim.advance_days(13);
+    assert!(
+        w.sim.ok(Actor::SYSTEM, Command::ExpireHolds).is_empty(),
+        "not yet"
+    );
+    w.sim.advance_days(2);
+    let events = w.sim.ok(Actor::SYSTEM, Command::ExpireHolds);
+    assert!(matches!(events.as_slice(), [e] if matches!(e.payload, Event::RedemptionExpired(_))));
+    assert_eq!(w.sim.available(w.alice), before + dec("50"));
+    assert_eq!(w.sim.state.rewards[&w.reward].stock, 3);
+    assert_eq!(
+        w.sim.state.redemptions[&w.held].status,
+        yinling_projections::redemptions::RedemptionStatus::Expired
+    );
+    w.sim.state.check_invariants().expect("invariants");
+}
+
+#[test]
+fn stars_follow_the_national_scale_of_net_hours() {
+    let mut sim = Sim::new();
+    let team = sim.team("长兴银发匠人", "长兴县", Category::Craft);
+    let v = sim.volunteer("吕师德", team);
+    for day in 0..13 {
+        let d = date(2026, 1, 1) + chrono::Days::new(day);
+        sim.log_activity(team, Category::Craft, d, &[(v, "8")])
+            .expect("log");
+    }
+    // 104 hours: one star.
+    assert_eq!(sim.state.volunteers[&v].stars().0, 1);
+    let last = sim
+        .log_activity(team, Category::Craft, date(2026, 2, 1), &[(v, "8")])
+        .expect("log");
+    assert_eq!(sim.state.volunteers[&v].hours_net(), dec("112"));
+    sim.ok(
+        Actor::SYSTEM,
+        Command::ReverseActivity {
+            activity_id: last,
+            reason: "重复".into(),
+        },
+    );
+    assert_eq!(sim.state.volunteers[&v].hours_net(), dec("104"));
+    // The reversed date is free again for the 24-hour rule.
+    assert_eq!(
+        sim.state.volunteers[&v].hours_on(date(2026, 2, 1)),
+        dec("0")
+    );
+}
