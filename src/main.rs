@@ -1,1 +1,36 @@
-fn main() {}
+//! `yinling`: the service and the operators' tools in one binary.
+//!
+//! Every subcommand reports a failure as one line naming the problem and exits non-zero;
+//! nothing here panics on user input or on a damaged data directory.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+
+fn main() -> ExitCode {
+    // A panic is a bug; still, show one line instead of a backtrace to the operator.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into());
+        eprintln!("yinling: internal error{location}: {message}");
+    }));
+    let args = cli::Cli::parse();
+    cli::init_tracing(args.verbose);
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("yinling: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

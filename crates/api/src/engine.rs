@@ -1,0 +1,321 @@
+//! The running ledger: the log on disk, the writer thread, the state readers see, and the
+//! replays "as of" a past seq.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use yinling_ledger::log::{self, EnvelopeIter, VerifyDepth, VerifyReport};
+use yinling_ledger::writer::{
+    self, Idempotency, Outcome, Submission, WriterConfig, WriterHandle, WriterThread,
+};
+use yinling_ledger::{Envelope, EventLog, Head, LedgerError, OpenMode, SledLog};
+use yinling_projections::limits::DEFAULT_SNAPSHOT_EVERY_EVENTS;
+use yinling_projections::{replay, Command, Policy, Principal, Rejection, State};
+
+use crate::error::ApiError;
+use crate::machine::{read_state, LedgerMachine};
+use crate::metrics::Metrics;
+
+/// Past states kept for repeated `as_of` queries.
+pub const AS_OF_CACHE_STATES: usize = 4;
+
+/// How the ledger is opened.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// Decision settings (hold time to live).
+    pub policy: Policy,
+    /// Events between snapshots.
+    pub snapshot_every_events: u64,
+    /// Walk the whole hash chain before serving (recommended; fast: hashes only).
+    pub verify_on_start: bool,
+}
+
+impl EngineConfig {
+    /// Defaults for a data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        EngineConfig {
+            data_dir: data_dir.into(),
+            policy: Policy::default(),
+            snapshot_every_events: DEFAULT_SNAPSHOT_EVERY_EVENTS,
+            verify_on_start: true,
+        }
+    }
+}
+
+/// Why the ledger could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The log could not be opened or read.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The chain does not verify.
+    #[error("the event log is damaged at seq {seq}: {detail}. Refusing to serve; run `yinling verify --data {dir}` to inspect it and restore from a backup")]
+    Damaged {
+        /// First bad seq.
+        seq: u64,
+        /// What is wrong.
+        detail: String,
+        /// The data directory.
+        dir: String,
+    },
+    /// The folded state breaks an invariant.
+    #[error("the folded state breaks an invariant ({0}); refusing to serve wrong balances")]
+    Invariant(String),
+}
+
+/// What startup did, for the log line and the benchmarks.
+#[derive(Clone, Debug, Default)]
+pub struct StartupReport {
+    /// Events in the log.
+    pub head: Head,
+    /// The snapshot used, if any.
+    pub snapshot_seq: Option<u64>,
+    /// Events folded after it.
+    pub replayed_events: u64,
+    /// Time spent verifying the chain.
+    pub verify: Duration,
+    /// Time spent loading the snapshot and folding the tail.
+    pub load: Duration,
+}
+
+/// The running ledger.
+pub struct Engine {
+    log: Arc<SledLog>,
+    writer: WriterHandle<Command, Rejection>,
+    thread: Mutex<Option<WriterThread<LedgerMachine>>>,
+    shared: Arc<RwLock<State>>,
+    as_of_cache: Mutex<VecDeque<Arc<State>>>,
+    startup: StartupReport,
+}
+
+/// The state a read is answered from: the live one, or a replay of the past.
+pub enum View {
+    /// The live state (read under a short lock).
+    Current(Arc<RwLock<State>>),
+    /// A state as of a past seq.
+    Past(Arc<State>),
+}
+
+impl View {
+    /// Runs `f` on the state. Never hold the result across an await point.
+    pub fn with<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        match self {
+            View::Current(shared) => f(&read_state(shared)),
+            View::Past(state) => f(state),
+        }
+    }
+}
+
+/// Loads the newest snapshot that decodes and matches the log, then folds the tail checked
+/// against the chain. A snapshot that does not decode is reported and skipped.
+pub fn load_state(
+    log: &dyn EventLog,
+    until: Option<u64>,
+) -> Result<(State, Option<u64>, u64), LedgerError> {
+    let head = log.head();
+    let limit = until.unwrap_or(head.seq).min(head.seq);
+    let mut start = State::new();
+    let mut used = None;
+    for seq in log.snapshot_seqs()? {
+        if seq > limit {
+            continue;
+        }
+        let Some(bytes) = log.snapshot(seq)? else {
+            continue;
+        };
+        match replay::decode_snapshot(&bytes) {
+            Ok(state) => match log::get(log, seq) {
+                Ok(Some(e)) if e.hash == state.head.hash => {
+                    start = state;
+                    used = Some(seq);
+                    break;
+                }
+                _ => tracing::warn!(seq, "the snapshot does not match the event log; ignored"),
+            },
+            Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
+        }
+    }
+    let mut state = start;
+    let mut folded = 0u64;
+    for envelope in EnvelopeIter::checked(log, state.head) {
+        let envelope = envelope?;
+        if envelope.seq > limit {
+            break;
+        }
+        state.apply(&envelope);
+        folded += 1;
+    }
+    Ok((state, used, folded))
+}
+
+impl Engine {
+    /// Opens the data directory, verifies the chain, loads the state and starts the writer.
+    /// Blocking: call it before the runtime serves requests or inside `spawn_blocking`.
+    pub fn open(config: &EngineConfig, metrics: Arc<Metrics>) -> Result<Engine, EngineError> {
+        let log = Arc::new(SledLog::open(&config.data_dir, OpenMode::CreateIfMissing)?);
+        let mut report = StartupReport {
+            head: log.head(),
+            ..StartupReport::default()
+        };
+        if config.verify_on_start {
+            let started = Instant::now();
+            let verified = log::verify(&*log, VerifyDepth::Hashes, &mut |_| {})?;
+            report.verify = started.elapsed();
+            if let Some(bad) = verified.first_bad {
+                return Err(EngineError::Damaged {
+                    seq: bad.seq,
+                    detail: bad.detail,
+                    dir: config.data_dir.display().to_string(),
+                });
+            }
+        }
+        let started = Instant::now();
+        let (state, snapshot_seq, replayed) = load_state(&*log, None)?;
+        report.load = started.elapsed();
+        report.snapshot_seq = snapshot_seq;
+        report.replayed_events = replayed;
+        state.check_invariants().map_err(EngineError::Invariant)?;
+        metrics.head_seq.set(state.head.seq as i64);
+        let shared = Arc::new(RwLock::new(state.clone()));
+        let dyn_log: Arc<dyn EventLog> = log.clone();
+        let machine = LedgerMachine::new(
+            state,
+            shared.clone(),
+            config.policy,
+            dyn_log.clone(),
+            config.snapshot_every_events,
+            metrics.clone(),
+        );
+        let hook_metrics = metrics.clone();
+        let writer_config = WriterConfig {
+            on_batch: Some(Arc::new(move |r| hook_metrics.record_batch(r))),
+        };
+        let (writer, thread) = writer::spawn(dyn_log, machine, writer_config)?;
+        Ok(Engine {
+            log,
+            writer,
+            thread: Mutex::new(Some(thread)),
+            shared,
+            as_of_cache: Mutex::new(VecDeque::new()),
+            startup: report,
+        })
+    }
+
+    /// What startup did.
+    pub fn startup(&self) -> &StartupReport {
+        &self.startup
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &dyn EventLog {
+        &*self.log
+    }
+
+    /// The sled store (for its fault injector and size).
+    pub fn store(&self) -> &SledLog {
+        &self.log
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.log.path()
+    }
+
+    /// The live state; hold the guard briefly.
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        read_state(&self.shared)
+    }
+
+    /// The state to answer from: live, or as it stood after `as_of`.
+    pub async fn view(self: &Arc<Self>, as_of: Option<u64>) -> Result<View, ApiError> {
+        let Some(seq) = as_of else {
+            return Ok(View::Current(self.shared.clone()));
+        };
+        let head = self.read().head.seq;
+        if seq > head {
+            return Err(ApiError::unprocessable(
+                "as_of_beyond_head",
+                format!("as_of={seq} is beyond the last event (seq {head})"),
+            ));
+        }
+        if seq == head {
+            return Ok(View::Current(self.shared.clone()));
+        }
+        let engine = self.clone();
+        let state = tokio::task::spawn_blocking(move || engine.state_as_of(seq))
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
+        Ok(View::Past(state))
+    }
+
+    /// Replays the state as it stood after `seq` from the nearest snapshot at or below it.
+    pub fn state_as_of(&self, seq: u64) -> Result<Arc<State>, ApiError> {
+        let cached = {
+            let cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.iter().find(|s| s.head.seq == seq).cloned()
+        };
+        if let Some(state) = cached {
+            return Ok(state);
+        }
+        let (state, _, _) =
+            load_state(&*self.log, Some(seq)).map_err(|e| ApiError::internal(&e))?;
+        let state = Arc::new(state);
+        let mut cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= AS_OF_CACHE_STATES {
+            cache.pop_front();
+        }
+        cache.push_back(state.clone());
+        Ok(state)
+    }
+
+    /// Submits a command through the group-commit writer and waits until it is durable.
+    /// Returns the events it appended (or, for a retried idempotency key, the original ones).
+    pub async fn submit(
+        &self,
+        principal: &Principal,
+        command: Command,
+        idempotency: Option<Idempotency>,
+    ) -> Result<Vec<Envelope>, ApiError> {
+        let submission = Submission {
+            command,
+            actor: principal.actor(),
+            idempotency,
+        };
+        let outcome = self.writer.submit(submission).await.map_err(|_| {
+            ApiError::unavailable("the ledger is shutting down; nothing was saved, retry shortly")
+        })?;
+        match outcome {
+            Outcome::Committed { envelopes, .. } | Outcome::Replayed { envelopes } => Ok(envelopes),
+            Outcome::KeyReused => Err(ApiError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request; use a new key for a new request",
+            )),
+            Outcome::Rejected(r) => Err(r.into()),
+            Outcome::Conflict { stream, expected, actual } => Err(ApiError::conflict(
+                "version_conflict",
+                format!("{stream} changed meanwhile (version {actual}, expected {expected}); reload and retry"),
+            )),
+            Outcome::Unavailable(detail) => Err(ApiError::unavailable(format!(
+                "the ledger could not save this change ({detail}); nothing was saved, retry later"
+            ))),
+        }
+    }
+
+    /// Walks the whole chain (in the caller's blocking context).
+    pub fn verify(&self, depth: VerifyDepth) -> Result<VerifyReport, LedgerError> {
+        log::verify(&*self.log, depth, &mut |_| {})
+    }
+
+    /// Stops the writer after what is queued is durable. Later submissions get 503.
+    pub async fn shutdown(&self) {
+        self.writer.shutdown().await;
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! Extractors that turn a request into typed, checked values, and every rejection into a
+//! problem document: the caller's principal, JSON bodies, query strings, ids in paths and
+//! the Idempotency-Key header.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use serde::de::DeserializeOwned;
+use yinling_ledger::writer::Idempotency;
+use yinling_ledger::Hash;
+use yinling_projections::Principal;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::tokens::secret_hash;
+
+/// Largest request body accepted, in bytes (1 MiB).
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// Longest Idempotency-Key accepted, in characters.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
+
+/// The authenticated caller.
+#[derive(Clone, Copy, Debug)]
+pub struct Auth(pub Principal);
+
+impl<S> FromRequestParts<S> for Auth
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let app = AppState::from_ref(state);
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized(
+                "missing_token",
+                "this needs an access token: send it as `Authorization: Bearer <token>`",
+            )
+        })?;
+        let text = header.to_str().map_err(|_| {
+            ApiError::unauthorized(
+                "malformed_token",
+                "the Authorization header is not valid text",
+            )
+        })?;
+        let secret = text
+            .strip_prefix("Bearer ")
+            .or_else(|| text.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "malformed_token",
+                    "the Authorization header must read `Bearer <token>`",
+                )
+            })?;
+        let hash = secret_hash(secret);
+        let state = app.engine.read();
+        let principal = state
+            .tokens
+            .authenticate(&hash)
+            .and_then(yinling_projections::Principal::from_token)
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "invalid_token",
+                    "this access token is not valid: it is unknown or has been revoked",
+                )
+            })?;
+        Ok(Auth(principal))
+    }
+}
+
+/// A JSON body, checked for content type and size, with its request digest for idempotency.
+pub struct ApiJson<T> {
+    /// The parsed value.
+    pub value: T,
+    /// SHA-256 of method, path and body bytes.
+    pub digest: Hash,
+}
+
+fn request_digest(method: &Method, path: &str, body: &[u8]) -> Hash {
+    let mut bytes = Vec::with_capacity(method.as_str().len() + path.len() + body.len() + 2);
+    bytes.extend_from_slice(method.as_str().as_bytes());
+    bytes.push(b' ');
+    bytes.extend_from_slice(path.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(body);
+    Hash::of(&bytes)
+}
+
+/// Reads a body and its digest; `None` when the body is empty and `required` is false.
+async fn read_json<S: Send + Sync, T: DeserializeOwned>(
+    request: Request,
+    state: &S,
+    required: bool,
+) -> Result<(Option<T>, Hash), ApiError> {
+    let json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| v == "application/json" || v.ends_with("+json"));
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body is larger than the {BODY_LIMIT_BYTES}-byte limit"),
+            )
+        } else {
+            ApiError::bad_request("unreadable_body", "the request body could not be read")
+        }
+    })?;
+    let digest = request_digest(&method, &path, &bytes);
+    if bytes.is_empty() && !required {
+        return Ok((None, digest));
+    }
+    if !json {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with the header Content-Type: application/json",
+        ));
+    }
+    Ok((Some(parse_json(&bytes)?), digest))
+}
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match read_json(request, state, true).await? {
+            (Some(value), digest) => Ok(ApiJson { value, digest }),
+            (None, _) => Err(ApiError::bad_request(
+                "missing_body",
+                "this request needs a JSON body",
+            )),
+        }
+    }
+}
+
+/// A JSON body that may be left out entirely (then `value` is `None`).
+pub struct OptionalJson<T> {
+    /// The parsed value, if a body was sent.
+    pub value: Option<T>,
+    /// SHA-256 of method, path and body bytes.
+    pub digest: Hash,
+}
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let (value, digest) = read_json(request, state, false).await?;
+        Ok(OptionalJson { value, digest })
+    }
+}
+
+/// Parses a JSON body: syntax errors are 400, wrong fields or values are 422.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            }
+            Category::Data => {
+                ApiError::unprocessable("invalid_body", format!("the body does not fit: {e}"))
+            }
+        }
+    })
+}
+
+/// The digest of a body-less request (for idempotency of POSTs without a body).
+pub struct NoBody {
+    /// SHA-256 of method and path.
+    pub digest: Hash,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for NoBody {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Ok(NoBody {
+            digest: request_digest(&parts.method, parts.uri.path(), b""),
+        })
+    }
+}
+
+/// A query string parsed into `T`; a bad one is a 400 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
+    }
+}
+
+/// The optional `Idempotency-Key` header.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| {
+                !k.is_empty()
+                    && k.chars().count() <= MAX_IDEMPOTENCY_KEY_CHARS
+                    && k.chars().all(|c| c.is_ascii_graphic())
+            })
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "bad_idempotency_key",
+                    format!(
+                        "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters (a UUID is a good choice)"
+                    ),
+                )
+            })?;
+        Ok(IdempotencyKey(Some(key.to_owned())))
+    }
+}
+
+impl IdempotencyKey {
+    /// The ledger-level key: scoped to the caller's token, so two callers never collide.
+    pub fn scoped(&self, principal: &Principal, digest: Hash) -> Option<Idempotency> {
+        let key = self.0.as_ref()?;
+        let scope = principal
+            .actor()
+            .token_id
+            .map_or_else(|| "system".to_owned(), |t| t.to_string());
+        Some(Idempotency {
+            key: format!("{scope}:{key}"),
+            request_digest: digest,
+        })
+    }
+}
+
+/// Parses an id from a path segment: malformed is 400, the caller then looks it up (404).
+pub fn path_id<T: FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::bad_request(
+            "malformed_id",
+            format!("{text:?} is not a valid {what} id (ids are UUIDs such as 0193a4c2-7b1e-7c3d-9f00-1a2b3c4d5e6f)"),
+        )
+    })
+}
+
+/// Shared state for extractors that only need the engine.
+impl FromRef<AppState> for Arc<crate::engine::Engine> {
+    fn from_ref(app: &AppState) -> Self {
+        app.engine.clone()
+    }
+}

@@ -1,0 +1,116 @@
+//! The state machine the group-commit writer drives: decisions against a working copy of the
+//! state, publication to readers only once a batch is durable.
+//!
+//! Two copies of the folded state exist. The writer's `working` copy already contains the
+//! events staged in the current batch, so the second of two racing redemptions for the last
+//! item sees the first and is refused. Readers see `shared`, which receives a batch only
+//! after the flush: nobody can read a balance that a power cut could take back. If a batch
+//! fails, `working` is rebuilt from `shared`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+use yinling_ledger::writer::{Context, StateMachine};
+use yinling_ledger::{Commit, Envelope, EventLog, Head};
+use yinling_projections::{decide, replay, Command, Policy, Rejection, State};
+
+use crate::metrics::Metrics;
+
+/// The writer's side of the projections.
+pub struct LedgerMachine {
+    working: State,
+    shared: Arc<RwLock<State>>,
+    policy: Policy,
+    log: Arc<dyn EventLog>,
+    snapshot_every_events: u64,
+    snapshot_running: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
+}
+
+impl LedgerMachine {
+    /// Starts from a state both copies agree on.
+    pub fn new(
+        state: State,
+        shared: Arc<RwLock<State>>,
+        policy: Policy,
+        log: Arc<dyn EventLog>,
+        snapshot_every_events: u64,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        LedgerMachine {
+            working: state,
+            shared,
+            policy,
+            log,
+            snapshot_every_events: snapshot_every_events.max(1),
+            snapshot_running: Arc::new(AtomicBool::new(false)),
+            metrics,
+        }
+    }
+
+    /// Encodes and stores a snapshot of the working state off the writer thread.
+    fn snapshot(&self) {
+        if self.snapshot_running.swap(true, Ordering::SeqCst) {
+            return; // the previous one is still being written
+        }
+        let state = self.working.clone();
+        let log = self.log.clone();
+        let running = self.snapshot_running.clone();
+        let spawned = std::thread::Builder::new()
+            .name("yinling-snapshot".into())
+            .spawn(move || {
+                let seq = state.head.seq;
+                let started = std::time::Instant::now();
+                match replay::encode_snapshot(&state).map_err(|e| e.to_string()).and_then(|bytes| {
+                    let len = bytes.len();
+                    log.put_snapshot(seq, &bytes).map(|()| len).map_err(|e| e.to_string())
+                }) {
+                    Ok(bytes) => tracing::info!(seq, bytes, elapsed_ms = started.elapsed().as_millis() as u64, "snapshot stored"),
+                    Err(e) => tracing::warn!(seq, error = %e, "snapshot failed; the next one will be tried later"),
+                }
+                running.store(false, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            self.snapshot_running.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Reads the shared state; `apply` never panics on a valid log, so a poisoned lock still
+/// holds a whole state.
+pub(crate) fn read_state(shared: &RwLock<State>) -> std::sync::RwLockReadGuard<'_, State> {
+    shared.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write_lock(shared: &RwLock<State>) -> std::sync::RwLockWriteGuard<'_, State> {
+    shared.write().unwrap_or_else(|p| p.into_inner())
+}
+
+impl StateMachine for LedgerMachine {
+    type Command = Command;
+    type Rejection = Rejection;
+
+    fn decide(&self, command: &Command, context: &Context) -> Result<Vec<Commit>, Rejection> {
+        decide(&self.working, &self.policy, command, context)
+    }
+
+    fn apply(&mut self, envelope: &Envelope) {
+        self.working.apply(envelope);
+    }
+
+    fn committed(&mut self, envelopes: &[Envelope], head: Head) {
+        write_lock(&self.shared).apply_all(envelopes);
+        debug_assert_eq!(self.working.head, head);
+        self.metrics.head_seq.set(head.seq as i64);
+        let every = self.snapshot_every_events;
+        let first = envelopes.first().map_or(head.seq, |e| e.seq);
+        // A snapshot each time the log crosses a multiple of `every`.
+        if head.seq / every > (first - 1) / every {
+            self.snapshot();
+        }
+    }
+
+    fn aborted(&mut self) {
+        self.working = read_state(&self.shared).clone();
+    }
+}

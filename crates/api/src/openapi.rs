@@ -1,0 +1,54 @@
+//! The OpenAPI document, generated from the handlers and types themselves.
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::*;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Yinling",
+        description = "Event-sourced volunteer points and reward ledger. Decimal amounts travel as strings; errors are application/problem+json.",
+    ),
+    paths(
+        teams::create, teams::list, teams::get,
+        volunteers::create, volunteers::search, volunteers::get, volunteers::statement, volunteers::move_team,
+        activities::create, activities::list, activities::get, activities::reverse,
+        rewards::create, rewards::list, rewards::restock, rewards::reprice, rewards::retire,
+        rewards::get_rules, rewards::put_rules,
+        redemptions::create, redemptions::list, redemptions::get, redemptions::fulfil, redemptions::cancel,
+        rankings::teams, rankings::volunteers, rankings::districts, rankings::stats,
+        audit::feed, audit::head, audit::verify,
+        tokens::create, tokens::revoke,
+        system::healthz, system::metrics, system::openapi,
+    ),
+    components(schemas(crate::error::Problem, crate::wire::Amount, crate::wire::Day, crate::wire::CategoryName, crate::wire::RoleName)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "teams"), (name = "volunteers"), (name = "activities"), (name = "rewards"),
+        (name = "rules"), (name = "redemptions"), (name = "rankings"), (name = "audit"),
+        (name = "tokens"), (name = "system"),
+    )
+)]
+struct ApiDoc;
+
+/// The document (built once).
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(ApiDoc::openapi)
+}

@@ -1,0 +1,423 @@
+//! The e-station catalogue and the point rules.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yinling_ledger::{Category, CategoryRate, Envelope, Event, RewardId, RewardKind};
+use yinling_projections::catalog::Reward;
+use yinling_projections::rules::Rules;
+use yinling_projections::Command;
+
+use super::{created, AsOfParam};
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::{path_id, ApiJson, ApiQuery, Auth, IdempotencyKey};
+use crate::wire::Amount;
+
+/// What a reward is (schema only).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RewardKindName {
+    /// A farm product from a partner region.
+    Product,
+    /// A preferential bank rate.
+    RateVoucher,
+}
+
+/// Body of `POST /v1/rewards`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReward {
+    /// Name, e.g. 松阳银猴茶 250g.
+    pub name: String,
+    /// `product` (needs `origin`) or `rate_voucher` (needs `bank` and `basis_points`).
+    #[schema(value_type = RewardKindName)]
+    pub kind: String,
+    /// Where a product comes from, e.g. 松阳县.
+    pub origin: Option<String>,
+    /// The bank honouring a voucher.
+    pub bank: Option<String>,
+    /// The voucher's rate bonus in basis points (1 to 1000).
+    #[schema(minimum = 1, maximum = 1000)]
+    pub basis_points: Option<u32>,
+    /// Points per unit, more than 0.
+    pub cost_points: Amount,
+    /// Units in stock.
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub stock: u32,
+}
+
+/// Body of `POST /v1/rewards/{id}/restock`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Restock {
+    /// Units to add.
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub quantity: u32,
+}
+
+/// Body of `POST /v1/rewards/{id}/reprice`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reprice {
+    /// New points per unit.
+    pub cost_points: Amount,
+}
+
+/// A reward with its stock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RewardOut {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `product` or `rate_voucher`.
+    #[schema(value_type = RewardKindName)]
+    pub kind: String,
+    /// Origin of a product.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Bank of a voucher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank: Option<String>,
+    /// Rate bonus of a voucher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis_points: Option<u32>,
+    /// Points per unit.
+    pub cost_points: Amount,
+    /// Units free to redeem.
+    pub stock: u32,
+    /// Units held for redemptions.
+    pub held: u32,
+    /// Units handed over.
+    pub redeemed: u32,
+    /// Withdrawn from the catalogue.
+    pub retired: bool,
+}
+
+/// The catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RewardList {
+    /// Rewards on offer first, then by name.
+    pub items: Vec<RewardOut>,
+    /// The seq the answer reflects.
+    pub as_of: u64,
+}
+
+/// The result of a stock or price change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RewardChanged {
+    /// Id.
+    pub id: String,
+    /// Free stock after a restock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock: Option<u32>,
+    /// Price after a reprice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_points: Option<Amount>,
+    /// Whether it is retired.
+    pub retired: bool,
+}
+
+/// The point rules (body of `PUT /v1/rules` without `version`).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesIo {
+    /// Version (set by the ledger; ignored on input).
+    #[serde(default)]
+    pub version: Option<u32>,
+    /// Points per hour in every category without its own rate.
+    pub default_points_per_hour: Amount,
+    /// Per-category points per hour, e.g. {"elder_care": "12.5"}.
+    #[serde(default)]
+    #[schema(value_type = BTreeMap<String, Amount>)]
+    pub rates: BTreeMap<Category, Amount>,
+}
+
+fn kind_fields(kind: &RewardKind) -> (&'static str, Option<String>, Option<String>, Option<u32>) {
+    match kind {
+        RewardKind::Product { origin } => ("product", Some(origin.clone()), None, None),
+        RewardKind::RateVoucher { bank, basis_points } => (
+            "rate_voucher",
+            None,
+            Some(bank.clone()),
+            Some(*basis_points),
+        ),
+    }
+}
+
+/// A reward as the API shows it.
+pub fn reward_out(r: &Reward) -> RewardOut {
+    let (kind, origin, bank, basis_points) = kind_fields(&r.kind);
+    RewardOut {
+        id: r.id.to_string(),
+        name: r.name.clone(),
+        kind: kind.to_owned(),
+        origin,
+        bank,
+        basis_points,
+        cost_points: r.cost_points.into(),
+        stock: r.stock,
+        held: r.held,
+        redeemed: r.redeemed,
+        retired: r.retired,
+    }
+}
+
+fn parse_kind(b: &NewReward) -> Result<RewardKind, ApiError> {
+    match (b.kind.as_str(), &b.origin, &b.bank, b.basis_points) {
+        ("product", Some(origin), None, None) => Ok(RewardKind::Product {
+            origin: origin.clone(),
+        }),
+        ("rate_voucher", None, Some(bank), Some(basis_points)) => Ok(RewardKind::RateVoucher {
+            bank: bank.clone(),
+            basis_points,
+        }),
+        ("product", ..) => Err(ApiError::unprocessable(
+            "bad_reward_kind",
+            "a product needs `origin` (e.g. \"松阳县\") and no `bank` or `basis_points`",
+        )),
+        ("rate_voucher", ..) => Err(ApiError::unprocessable(
+            "bad_reward_kind",
+            "a rate voucher needs `bank` and `basis_points`, and no `origin`",
+        )),
+        (other, ..) => Err(ApiError::unprocessable(
+            "bad_reward_kind",
+            format!("kind {other:?} is unknown; use \"product\" or \"rate_voucher\""),
+        )),
+    }
+}
+
+/// List a reward in the catalogue (admin).
+#[utoipa::path(post, path = "/v1/rewards", tag = "rewards", request_body = NewReward,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 201, body = RewardOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<NewReward>,
+) -> Result<Response, ApiError> {
+    let kind = parse_kind(&body.value)?;
+    let b = body.value;
+    let command = Command::ListReward {
+        reward_id: RewardId::generate(),
+        name: b.name,
+        kind,
+        cost_points: b.cost_points.0,
+        stock: b.stock,
+    };
+    let envelopes = app
+        .engine
+        .submit(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    match envelopes.first().map(|e| &e.payload) {
+        Some(Event::RewardListed(r)) => {
+            let (kind, origin, bank, basis_points) = kind_fields(&r.kind);
+            let out = RewardOut {
+                id: r.reward_id.to_string(),
+                name: r.name.clone(),
+                kind: kind.to_owned(),
+                origin,
+                bank,
+                basis_points,
+                cost_points: r.cost_points.into(),
+                stock: r.stock,
+                held: 0,
+                redeemed: 0,
+                retired: false,
+            };
+            Ok(created(format!("/v1/rewards/{}", out.id), out))
+        }
+        _ => Err(ApiError::internal(
+            &"listing produced no RewardListed event",
+        )),
+    }
+}
+
+/// The catalogue with prices and stock (any authenticated caller).
+#[utoipa::path(get, path = "/v1/rewards", tag = "rewards", params(AsOfParam),
+    responses((status = 200, body = RewardList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<AppState>,
+    Auth(_who): Auth,
+    ApiQuery(q): ApiQuery<AsOfParam>,
+) -> Result<Json<RewardList>, ApiError> {
+    let view = app.engine.view(q.as_of).await?;
+    Ok(Json(view.with(|state| {
+        let mut rewards: Vec<&Reward> = state.rewards.values().collect();
+        rewards.sort_by(|a, b| (a.retired, &a.name, a.id).cmp(&(b.retired, &b.name, b.id)));
+        RewardList {
+            items: rewards.into_iter().map(reward_out).collect(),
+            as_of: state.head.seq,
+        }
+    })))
+}
+
+fn changed(envelopes: &[Envelope]) -> Result<RewardChanged, ApiError> {
+    match envelopes.first().map(|e| &e.payload) {
+        Some(Event::RewardRestocked(r)) => Ok(RewardChanged {
+            id: r.reward_id.to_string(),
+            stock: Some(r.stock_after),
+            cost_points: None,
+            retired: false,
+        }),
+        Some(Event::RewardRepriced(r)) => Ok(RewardChanged {
+            id: r.reward_id.to_string(),
+            stock: None,
+            cost_points: Some(r.cost_points.into()),
+            retired: false,
+        }),
+        Some(Event::RewardRetired(r)) => Ok(RewardChanged {
+            id: r.reward_id.to_string(),
+            stock: None,
+            cost_points: None,
+            retired: true,
+        }),
+        _ => Err(ApiError::internal(&"catalogue change produced no event")),
+    }
+}
+
+/// Add stock (admin).
+#[utoipa::path(post, path = "/v1/rewards/{id}/restock", tag = "rewards", request_body = Restock,
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = RewardChanged), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn restock(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<Restock>,
+) -> Result<Json<RewardChanged>, ApiError> {
+    let reward_id: RewardId = path_id(&id, "reward")?;
+    let command = Command::RestockReward {
+        reward_id,
+        quantity: body.value.quantity,
+    };
+    let envelopes = app
+        .engine
+        .submit(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    changed(&envelopes).map(Json)
+}
+
+/// Change a price; holds already made keep theirs (admin).
+#[utoipa::path(post, path = "/v1/rewards/{id}/reprice", tag = "rewards", request_body = Reprice,
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = RewardChanged), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn reprice(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<Reprice>,
+) -> Result<Json<RewardChanged>, ApiError> {
+    let reward_id: RewardId = path_id(&id, "reward")?;
+    let command = Command::RepriceReward {
+        reward_id,
+        cost_points: body.value.cost_points.0,
+    };
+    let envelopes = app
+        .engine
+        .submit(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    changed(&envelopes).map(Json)
+}
+
+/// Withdraw a reward; existing holds can still be settled (admin).
+#[utoipa::path(post, path = "/v1/rewards/{id}/retire", tag = "rewards",
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = RewardChanged), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn retire(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: crate::extract::NoBody,
+) -> Result<Json<RewardChanged>, ApiError> {
+    let reward_id: RewardId = path_id(&id, "reward")?;
+    let envelopes = app
+        .engine
+        .submit(
+            &who,
+            Command::RetireReward { reward_id },
+            key.scoped(&who, body.digest),
+        )
+        .await?;
+    changed(&envelopes).map(Json)
+}
+
+/// The rules as the API shows them.
+pub fn rules_out(rules: &Rules) -> RulesIo {
+    RulesIo {
+        version: Some(rules.version),
+        default_points_per_hour: rules.default_points_per_hour.into(),
+        rates: rules.rates.iter().map(|(c, r)| (*c, Amount(*r))).collect(),
+    }
+}
+
+/// The point rules in force (any authenticated caller).
+#[utoipa::path(get, path = "/v1/rules", tag = "rules", params(AsOfParam),
+    responses((status = 200, body = RulesIo), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_rules(
+    State(app): State<AppState>,
+    Auth(_who): Auth,
+    ApiQuery(q): ApiQuery<AsOfParam>,
+) -> Result<Json<RulesIo>, ApiError> {
+    let view = app.engine.view(q.as_of).await?;
+    Ok(Json(view.with(|state| rules_out(&state.rules))))
+}
+
+/// Replace the point rules; applies to services logged from now on (admin).
+#[utoipa::path(put, path = "/v1/rules", tag = "rules", request_body = RulesIo,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = RulesIo), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn put_rules(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<RulesIo>,
+) -> Result<Json<RulesIo>, ApiError> {
+    let command = Command::ChangeRules {
+        default_points_per_hour: body.value.default_points_per_hour.0,
+        rates: body
+            .value
+            .rates
+            .iter()
+            .map(|(category, rate)| CategoryRate {
+                category: *category,
+                points_per_hour: rate.0,
+            })
+            .collect(),
+    };
+    let envelopes = app
+        .engine
+        .submit(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    match envelopes.first().map(|e| &e.payload) {
+        Some(Event::RulesChanged(r)) => Ok(Json(RulesIo {
+            version: Some(r.version),
+            default_points_per_hour: r.default_points_per_hour.into(),
+            rates: r
+                .rates
+                .iter()
+                .map(|c| (c.category, Amount(c.points_per_hour)))
+                .collect(),
+        })),
+        _ => Err(ApiError::internal(
+            &"rules change produced no RulesChanged event",
+        )),
+    }
+}

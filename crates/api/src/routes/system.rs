@@ -1,0 +1,46 @@
+//! Liveness, metrics and the OpenAPI document.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+
+/// Liveness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always "ok" when the service answers.
+    pub status: String,
+    /// The durable head seq.
+    pub seq: u64,
+}
+
+/// Liveness (anyone).
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
+pub async fn healthz(State(app): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        seq: app.engine.log().head().seq,
+    })
+}
+
+/// Prometheus metrics in text format (anyone).
+#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+}
+
+/// This service's OpenAPI document (anyone).
+#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, content_type = "application/json", body = Object)))]
+pub async fn openapi() -> impl IntoResponse {
+    Json(crate::openapi::document().clone())
+}

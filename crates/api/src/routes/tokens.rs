@@ -1,0 +1,151 @@
+//! Access tokens: issue (the secret is shown in the answer, only its hash is recorded) and
+//! revoke.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yinling_ledger::{Event, Role, TeamId, TokenId, VolunteerId};
+use yinling_projections::Command;
+
+use super::created;
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+use crate::extract::{path_id, ApiJson, Auth, IdempotencyKey, NoBody};
+use crate::tokens::secret_hash;
+
+/// Body of `POST /v1/tokens`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// admin, coordinator (needs team_id), volunteer (needs volunteer_id) or auditor.
+    #[schema(value_type = crate::wire::RoleName)]
+    pub role: Role,
+    /// The team of a coordinator.
+    #[schema(format = Uuid)]
+    pub team_id: Option<String>,
+    /// The volunteer of a volunteer token.
+    #[schema(format = Uuid)]
+    pub volunteer_id: Option<String>,
+    /// A note for people, e.g. "counter at 南浔 e站".
+    #[serde(default)]
+    pub label: String,
+}
+
+/// An issued token. `token` is the secret: store it now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenCreated {
+    /// Token id (not secret; used to revoke it).
+    pub id: String,
+    /// The secret to send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Role.
+    #[schema(value_type = crate::wire::RoleName)]
+    pub role: Role,
+    /// Team scope.
+    pub team_id: Option<String>,
+    /// Volunteer scope.
+    pub volunteer_id: Option<String>,
+    /// Label.
+    pub label: String,
+}
+
+/// A revoked token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenRevoked {
+    /// Token id.
+    pub id: String,
+    /// Always true.
+    pub revoked: bool,
+}
+
+fn body_id<T: std::str::FromStr>(
+    text: &Option<String>,
+    field: &str,
+) -> Result<Option<T>, ApiError> {
+    text.as_deref()
+        .map(|t| {
+            t.parse().map_err(|_| {
+                ApiError::unprocessable(
+                    "malformed_id",
+                    format!("{field} {t:?} is not a valid id (a UUID)"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Issue a token (admin; a coordinator may issue sign-in tokens for their own volunteers).
+#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = NewToken,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe (the same secret is returned)")),
+    responses((status = 201, body = TokenCreated), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<NewToken>,
+) -> Result<Response, ApiError> {
+    if body.value.role == Role::System {
+        return Err(ApiError::unprocessable(
+            "bad_role",
+            "the system role cannot be given to a token",
+        ));
+    }
+    let token_id = TokenId::generate();
+    let secret = app.mint.secret(&token_id);
+    let command = Command::IssueToken {
+        token_id,
+        role: body.value.role,
+        team_id: body_id::<TeamId>(&body.value.team_id, "team_id")?,
+        volunteer_id: body_id::<VolunteerId>(&body.value.volunteer_id, "volunteer_id")?,
+        secret_sha256: secret_hash(&secret),
+        label: body.value.label,
+    };
+    let envelopes = app
+        .engine
+        .submit(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    match envelopes.first().map(|e| &e.payload) {
+        Some(Event::TokenIssued(t)) => {
+            let out = TokenCreated {
+                id: t.token_id.to_string(),
+                // A retry returns the original token, whose secret derives from its id.
+                token: app.mint.secret(&t.token_id),
+                role: t.role,
+                team_id: t.team_id.map(|t| t.to_string()),
+                volunteer_id: t.volunteer_id.map(|v| v.to_string()),
+                label: t.label.clone(),
+            };
+            Ok(created(format!("/v1/tokens/{}", out.id), out))
+        }
+        _ => Err(ApiError::internal(&"issuing produced no TokenIssued event")),
+    }
+}
+
+/// Revoke a token; every later request with it is refused (admin).
+#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens",
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = TokenRevoked), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn revoke(
+    State(app): State<AppState>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: NoBody,
+) -> Result<Json<TokenRevoked>, ApiError> {
+    let token_id: TokenId = path_id(&id, "token")?;
+    app.engine
+        .submit(
+            &who,
+            Command::RevokeToken { token_id },
+            key.scoped(&who, body.digest),
+        )
+        .await?;
+    Ok(Json(TokenRevoked {
+        id: token_id.to_string(),
+        revoked: true,
+    }))
+}

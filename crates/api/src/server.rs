@@ -1,0 +1,279 @@
+//! The server: routes and layers, first-start bootstrap, hold expiry, graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use yinling_ledger::{Role, TokenId};
+use yinling_projections::{Command, Principal};
+
+use crate::app::AppState;
+use crate::engine::{Engine, EngineConfig, EngineError};
+use crate::error::{problem_for_bare_errors, ApiError};
+use crate::extract::BODY_LIMIT_BYTES;
+use crate::metrics::{self, Metrics};
+use crate::routes::*;
+use crate::tokens::{random_secret, secret_hash, TokenMint};
+
+/// A request is abandoned after this long.
+pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
+
+/// How often held redemptions past their time are expired, by default.
+pub const DEFAULT_EXPIRY_INTERVAL_SECONDS: u64 = 60;
+
+/// The environment variable holding the first admin token.
+pub const ADMIN_TOKEN_ENV: &str = "YINLING_ADMIN_TOKEN";
+
+/// How to serve.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// The ledger.
+    pub engine: EngineConfig,
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// The first admin token (from the environment), used only on an empty log.
+    pub admin_token: Option<String>,
+    /// How often to expire lapsed holds.
+    pub expiry_interval: Duration,
+}
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The ledger would not open.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Binding or serving failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The token mint key could not be read or created.
+    #[error("cannot use the token key in the data directory: {0}")]
+    Mint(std::io::Error),
+    /// The first admin token could not be recorded.
+    #[error("cannot record the first admin token: {0}")]
+    Bootstrap(ApiError),
+}
+
+/// Every route of the service with its layers.
+pub fn router(app: AppState) -> Router {
+    let api = Router::new()
+        .route("/v1/teams", post(teams::create).get(teams::list))
+        .route("/v1/teams/{id}", get(teams::get))
+        .route(
+            "/v1/volunteers",
+            post(volunteers::create).get(volunteers::search),
+        )
+        .route("/v1/volunteers/{id}", get(volunteers::get))
+        .route("/v1/volunteers/{id}/statement", get(volunteers::statement))
+        .route("/v1/volunteers/{id}/move", post(volunteers::move_team))
+        .route(
+            "/v1/activities",
+            post(activities::create).get(activities::list),
+        )
+        .route("/v1/activities/{id}", get(activities::get))
+        .route("/v1/activities/{id}/reversal", post(activities::reverse))
+        .route("/v1/rules", get(rewards::get_rules).put(rewards::put_rules))
+        .route("/v1/rewards", post(rewards::create).get(rewards::list))
+        .route("/v1/rewards/{id}/restock", post(rewards::restock))
+        .route("/v1/rewards/{id}/reprice", post(rewards::reprice))
+        .route("/v1/rewards/{id}/retire", post(rewards::retire))
+        .route(
+            "/v1/redemptions",
+            post(redemptions::create).get(redemptions::list),
+        )
+        .route("/v1/redemptions/{id}", get(redemptions::get))
+        .route("/v1/redemptions/{id}/fulfil", post(redemptions::fulfil))
+        .route("/v1/redemptions/{id}/cancel", post(redemptions::cancel))
+        .route("/v1/rankings/teams", get(rankings::teams))
+        .route("/v1/rankings/volunteers", get(rankings::volunteers))
+        .route("/v1/rankings/districts", get(rankings::districts))
+        .route("/v1/stats", get(rankings::stats))
+        .route("/v1/events", get(audit::feed))
+        .route("/v1/audit/head", get(audit::head))
+        .route("/v1/audit/verify", get(audit::verify))
+        .route("/v1/tokens", post(tokens::create))
+        .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .route("/openapi.json", get(system::openapi))
+        .fallback(|| async {
+            ApiError::not_found(
+                "no_route",
+                "nothing is served at this path; see /openapi.json",
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this path does not accept this method; see /openapi.json for what it accepts",
+            )
+        });
+    api.layer(axum::middleware::from_fn_with_state(
+        app.metrics.clone(),
+        metrics::track,
+    ))
+    .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+    .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+    .layer(TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
+    ))
+    .layer(CatchPanicLayer::new())
+    .layer(axum::middleware::from_fn(problem_for_bare_errors))
+    .layer(TraceLayer::new_for_http())
+    .with_state(app)
+}
+
+/// Opens the ledger and prepares the shared state (blocking work runs off the runtime).
+pub async fn open(config: &ServeConfig) -> Result<AppState, ServeError> {
+    let metrics = Arc::new(Metrics::new());
+    let engine_config = config.engine.clone();
+    let engine_metrics = metrics.clone();
+    let engine = tokio::task::spawn_blocking(move || Engine::open(&engine_config, engine_metrics))
+        .await
+        .map_err(|e| ServeError::Listen {
+            addr: config.addr,
+            source: std::io::Error::other(e.to_string()),
+        })??;
+    let mint = TokenMint::load_or_create(&config.engine.data_dir).map_err(ServeError::Mint)?;
+    let report = engine.startup();
+    tracing::info!(
+        head = report.head.seq,
+        snapshot = ?report.snapshot_seq,
+        replayed = report.replayed_events,
+        verify_ms = report.verify.as_millis() as u64,
+        load_ms = report.load.as_millis() as u64,
+        "ledger open"
+    );
+    Ok(AppState {
+        engine: Arc::new(engine),
+        metrics,
+        mint,
+    })
+}
+
+/// On an empty log, records the first admin token. Returns the secret if it was generated
+/// (to be printed once); `None` when the log already has tokens or the secret came from the
+/// environment.
+pub async fn bootstrap_admin(
+    app: &AppState,
+    from_env: Option<String>,
+) -> Result<Option<String>, ServeError> {
+    if !app.engine.read().tokens.by_id.is_empty() {
+        if from_env.is_some() {
+            tracing::info!("{ADMIN_TOKEN_ENV} is ignored: the ledger already has tokens");
+        }
+        return Ok(None);
+    }
+    let generated = from_env.is_none();
+    let secret = from_env.unwrap_or_else(random_secret);
+    let command = Command::IssueToken {
+        token_id: TokenId::generate(),
+        role: Role::Admin,
+        team_id: None,
+        volunteer_id: None,
+        secret_sha256: secret_hash(&secret),
+        label: "first administrator".into(),
+    };
+    app.engine
+        .submit(&Principal::System, command, None)
+        .await
+        .map_err(ServeError::Bootstrap)?;
+    Ok(generated.then_some(secret))
+}
+
+/// Expires lapsed holds every `interval` until the writer stops.
+pub fn spawn_expiry(app: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match app
+                .engine
+                .submit(&Principal::System, Command::ExpireHolds, None)
+                .await
+            {
+                Ok(expired) if !expired.is_empty() => {
+                    tracing::info!(count = expired.len(), "holds expired")
+                }
+                Ok(_) => {}
+                Err(e) if e.status == axum::http::StatusCode::SERVICE_UNAVAILABLE => {
+                    tracing::debug!("expiry paused: {}", e.detail);
+                }
+                Err(e) => tracing::warn!("expiry failed: {}", e.detail),
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
+}
+
+/// Runs the service until `shutdown` resolves, then finishes queued commits and stops.
+pub async fn serve(
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let app = open(&config).await?;
+    if let Some(secret) = bootstrap_admin(&app, config.admin_token.clone()).await? {
+        println!("admin token (shown once, keep it safe): {secret}");
+    }
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: config.addr,
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: config.addr,
+        source,
+    })?;
+    println!("listening on http://{local}");
+    let expiry = spawn_expiry(app.clone(), config.expiry_interval);
+    let engine = app.engine.clone();
+    let result = axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    expiry.abort();
+    engine.shutdown().await;
+    tracing::info!(
+        head = engine.log().head().seq,
+        "stopped; every acknowledged event is on disk"
+    );
+    result.map_err(|source| ServeError::Listen {
+        addr: local,
+        source,
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,87 @@
+//! Token secrets: minted from a key kept beside the log, hashed before they reach the log.
+//!
+//! A token's secret is `yl_` + base64url(HMAC-SHA256(mint key, token id)). Deriving it, rather
+//! than drawing it at random, is what lets a retried `POST /v1/tokens` with the same
+//! Idempotency-Key return the very same secret. The log only ever holds SHA-256 of a secret;
+//! the mint key never leaves the data directory.
+
+use std::io::Write;
+use std::path::Path;
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use yinling_ledger::{Hash, TokenId};
+
+/// File name of the mint key inside the data directory.
+pub const MINT_KEY_FILE: &str = "token-mint.key";
+
+/// Prefix of every minted secret (helps secret scanners recognise a leaked token).
+pub const SECRET_PREFIX: &str = "yl_";
+
+/// Derives token secrets.
+#[derive(Clone)]
+pub struct TokenMint {
+    key: [u8; 32],
+}
+
+impl TokenMint {
+    /// Loads the key from the data directory, creating it (mode 0600) on first use.
+    pub fn load_or_create(data_dir: &Path) -> std::io::Result<Self> {
+        let path = data_dir.join(MINT_KEY_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() == 32 => {
+                let mut key = [0u8; 32];
+                key.copy_from_slice(&bytes);
+                Ok(TokenMint { key })
+            }
+            Ok(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} is not a 32-byte key", path.display()),
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut key);
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options.open(&path)?;
+                file.write_all(&key)?;
+                file.sync_all()?;
+                Ok(TokenMint { key })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The secret of a token.
+    pub fn secret(&self, token_id: &TokenId) -> String {
+        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC accepts keys of any length"),
+        };
+        mac.update(token_id.0.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        format!(
+            "{SECRET_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag)
+        )
+    }
+}
+
+/// SHA-256 of a presented secret, as stored in `TokenIssued`.
+pub fn secret_hash(secret: &str) -> [u8; 32] {
+    Hash::of(secret.as_bytes()).0
+}
+
+/// A fresh random secret (for the first admin token when none is given).
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!(
+        "{SECRET_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}

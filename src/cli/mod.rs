@@ -1,0 +1,120 @@
+//! The subcommands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use yinling_api::server::{ADMIN_TOKEN_ENV, DEFAULT_EXPIRY_INTERVAL_SECONDS};
+use yinling_api::{EngineConfig, ServeConfig};
+use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVERY_EVENTS};
+use yinling_projections::Policy;
+
+mod verify;
+
+/// Yinling: an event-sourced volunteer points and reward ledger.
+#[derive(Debug, Parser)]
+#[command(name = "yinling", version, about, long_about = None)]
+pub struct Cli {
+    /// Log more (repeat for even more): -v info, -vv debug.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service.
+    Serve(ServeArgs),
+    /// Walk the hash chain of a data directory; exit 0 and print the head when sound,
+    /// exit 1 and name the first damaged event otherwise.
+    Verify(verify::VerifyArgs),
+}
+
+/// Options of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The data directory (created on first start).
+    #[arg(long, default_value = "./data")]
+    pub data: PathBuf,
+    /// Address to listen on (port 0 picks a free port; the chosen one is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Days a held redemption waits at the counter before it lapses.
+    #[arg(long, default_value_t = DEFAULT_HOLD_TTL_SECONDS / 86_400)]
+    pub hold_days: i64,
+    /// Events between snapshots of the projections (startup replays at most this many).
+    #[arg(long, default_value_t = DEFAULT_SNAPSHOT_EVERY_EVENTS)]
+    pub snapshot_every: u64,
+    /// Seconds between runs of hold expiry.
+    #[arg(long, default_value_t = DEFAULT_EXPIRY_INTERVAL_SECONDS)]
+    pub expiry_interval: u64,
+    /// Skip the hash-chain walk at startup (faster start on huge logs; `verify` still checks).
+    #[arg(long)]
+    pub skip_verify: bool,
+}
+
+/// Sets up logging: warnings and the service's own info lines by default.
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn,yinling=info,yinling_api=info",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("YINLING_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Verify(args) => verify::run(args),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    if args.hold_days < 1 || args.hold_days > 365 {
+        return Err(format!(
+            "--hold-days {} must be between 1 and 365",
+            args.hold_days
+        ));
+    }
+    if args.snapshot_every == 0 {
+        return Err("--snapshot-every must be at least 1".into());
+    }
+    let config = ServeConfig {
+        engine: EngineConfig {
+            data_dir: args.data,
+            policy: Policy {
+                hold_ttl_seconds: args.hold_days * 86_400,
+            },
+            snapshot_every_events: args.snapshot_every,
+            verify_on_start: !args.skip_verify,
+        },
+        addr: args.addr,
+        admin_token: std::env::var(ADMIN_TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
+        expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
+    };
+    runtime()?
+        .block_on(yinling_api::serve(config, yinling_api::shutdown_signal()))
+        .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,368 @@
+//! Test harness: the real `yinling` binary on loopback with a temp data directory, driven
+//! by a real HTTP client.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+pub const ADMIN: &str = "test-admin-token-with-enough-entropy";
+
+/// A running server.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts a server on a fresh temp directory.
+    pub fn start() -> Server {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data");
+        let mut s = Server::start_in(&dir, &[]);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    /// Starts a server on `dir` with extra arguments.
+    pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(dir)
+            .args(extra)
+            .env("YINLING_ADMIN_TOKEN", ADMIN)
+            .env("YINLING_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start yinling");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("listening on ") {
+                        break url.trim().to_owned();
+                    }
+                }
+                _ => {
+                    let status = child.wait().expect("wait");
+                    panic!("server exited before listening: {status}");
+                }
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            base,
+            dir: dir.to_path_buf(),
+            _tmp: None,
+        }
+    }
+
+    /// SIGKILL: no chance to flush anything it has not flushed already.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait; returns the exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        None
+    }
+
+    pub fn client(&self, token: &str) -> Client {
+        Client {
+            base: self.base.clone(),
+            token: Some(token.to_owned()),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            token: None,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Takes the temp dir so the data outlives this server (for restarts).
+    pub fn take_tmp(&mut self) -> Option<tempfile::TempDir> {
+        self._tmp.take()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A response: status, headers we care about, JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(self) -> Value {
+        assert!(
+            self.status.is_success(),
+            "expected success, got {} {}",
+            self.status,
+            self.body
+        );
+        self.body
+    }
+    pub fn id(&self) -> String {
+        self.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", self.body))
+            .to_owned()
+    }
+    /// Asserts a problem+json with this status and a non-empty detail.
+    pub fn problem(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert!(
+            self.content_type.starts_with("application/problem+json"),
+            "content type {}",
+            self.content_type
+        );
+        assert!(
+            self.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "detail in {}",
+            self.body
+        );
+        &self.body
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub token: Option<String>,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(body), &[]).await
+    }
+    pub async fn post_empty(&self, path: &str) -> Reply {
+        self.send(Method::POST, path, None, &[]).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PUT, path, Some(body), &[]).await
+    }
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None, &[]).await
+    }
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+    pub async fn head_seq(&self) -> u64 {
+        let admin = Client {
+            token: Some(ADMIN.to_owned()),
+            ..self.clone()
+        };
+        admin.get("/v1/audit/head").await.ok()["seq"]
+            .as_u64()
+            .expect("seq")
+    }
+}
+
+/// A small city: two teams, their coordinators, volunteers with points, a reward.
+pub struct City {
+    pub admin: Client,
+    pub auditor: Client,
+    pub team: String,
+    pub other_team: String,
+    pub coordinator: Client,
+    pub other_coordinator: Client,
+    pub volunteers: Vec<String>,
+    pub volunteer_clients: Vec<Client>,
+    pub outsider: String,
+    pub reward: String,
+    pub activity: String,
+}
+
+pub async fn token(admin: &Client, body: Value) -> String {
+    let r = admin.post("/v1/tokens", body).await.ok();
+    r["token"].as_str().expect("token").to_owned()
+}
+
+pub fn today() -> String {
+    // The service's calendar is UTC+8.
+    (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+pub fn days_ago(n: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(8) - chrono::Duration::days(n))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+impl City {
+    pub async fn build(server: &Server, volunteers: usize) -> City {
+        let admin = server.client(ADMIN);
+        let team = admin
+            .post(
+                "/v1/teams",
+                json!({"name": "荻溪六老调解队", "district": "南浔区", "category": "mediation"}),
+            )
+            .await
+            .id();
+        let other_team = admin
+            .post(
+                "/v1/teams",
+                json!({"name": "安吉护绿队", "district": "安吉县", "category": "eco_patrol"}),
+            )
+            .await
+            .id();
+        let coordinator =
+            server.client(&token(&admin, json!({"role": "coordinator", "team_id": team})).await);
+        let other_coordinator = server.client(
+            &token(
+                &admin,
+                json!({"role": "coordinator", "team_id": other_team}),
+            )
+            .await,
+        );
+        let auditor = server.client(&token(&admin, json!({"role": "auditor"})).await);
+        let mut ids = Vec::new();
+        let mut clients = Vec::new();
+        for i in 0..volunteers {
+            let id = coordinator
+                .post(
+                    "/v1/volunteers",
+                    json!({"name": format!("志愿者{i}"), "team_id": team, "birth_year": 1950}),
+                )
+                .await
+                .id();
+            clients
+                .push(server.client(
+                    &token(&admin, json!({"role": "volunteer", "volunteer_id": id})).await,
+                ));
+            ids.push(id);
+        }
+        let outsider = other_coordinator
+            .post(
+                "/v1/volunteers",
+                json!({"name": "柯国强", "team_id": other_team}),
+            )
+            .await
+            .id();
+        let participants: Vec<Value> = ids
+            .iter()
+            .map(|v| json!({"volunteer_id": v, "hours": "8"}))
+            .collect();
+        let activity = coordinator
+            .post("/v1/activities", json!({"team_id": team, "category": "mediation", "date": days_ago(1), "title": "社区邻里纠纷调解", "participants": participants}))
+            .await
+            .id();
+        let reward = admin
+            .post("/v1/rewards", json!({"name": "松阳银猴茶 250g", "kind": "product", "origin": "松阳县", "cost_points": "50", "stock": 100}))
+            .await
+            .id();
+        City {
+            admin,
+            auditor,
+            team,
+            other_team,
+            coordinator,
+            other_coordinator,
+            volunteers: ids,
+            volunteer_clients: clients,
+            outsider,
+            reward,
+            activity,
+        }
+    }
+}
