@@ -399,7 +399,7 @@ pub async fn list(
             .values()
             .filter(|a| a.team_id == team)
             .collect();
-        items.sort_by(|a, b| (b.date, b.seq).cmp(&(a.date, a.seq)));
+        items.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
         items.truncate(limit);
         ActivityList {
             items: items.into_iter().map(activity_out).collect(),

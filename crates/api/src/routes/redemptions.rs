@@ -337,7 +337,7 @@ pub async fn list(
             .filter(|r| status.is_none_or(|s| s == r.status))
             .filter(|r| volunteer.is_none_or(|v| v == r.volunteer_id))
             .collect();
-        items.sort_by(|a, b| (b.held_at, b.id).cmp(&(a.held_at, a.id)));
+        items.sort_by_key(|r| std::cmp::Reverse((r.held_at, r.id)));
         items.truncate(limit);
         RedemptionList {
             items: items.into_iter().map(out).collect(),

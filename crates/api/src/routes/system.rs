@@ -16,6 +16,10 @@ pub struct Health {
     pub status: String,
     /// The durable head seq.
     pub seq: u64,
+    /// The snapshot this process started from, if any.
+    pub started_from_snapshot: Option<u64>,
+    /// Events folded at startup after the snapshot.
+    pub replayed_at_start: u64,
 }
 
 /// Liveness (anyone).
@@ -24,6 +28,8 @@ pub async fn healthz(State(app): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         seq: app.engine.log().head().seq,
+        started_from_snapshot: app.engine.startup().snapshot_seq,
+        replayed_at_start: app.engine.startup().replayed_events,
     })
 }
 

@@ -1,0 +1,503 @@
+//! Bad input gets a clear 4xx problem and appends nothing: one case per line of the list.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Name, expected status, caller, method, path, body.
+type Case = (&'static str, u16, Client, Method, String, Option<Value>);
+
+fn activity(city: &City, participants: Value, date: &str) -> Value {
+    json!({"team_id": city.team, "category": "mediation", "date": date, "title": "调解", "participants": participants})
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let (v0, v1) = (city.volunteers[0].clone(), city.volunteers[1].clone());
+    let c = &city.coordinator;
+    let a = &city.admin;
+    let me = &city.volunteer_clients[0];
+    let ghost = "0193a4c2-7b1e-7c3d-9f00-1a2b3c4d5e6f";
+    let revoked = token(a, json!({"role": "coordinator", "team_id": city.team})).await;
+    let revoked_id = {
+        let feed = city.auditor.get("/v1/events?after=0&limit=1000").await.ok();
+        feed["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .rev()
+            .find(|e| e["type"] == "TokenIssued")
+            .expect("issued")["data"]["token_id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    a.delete(&format!("/v1/tokens/{revoked_id}")).await.ok();
+    let hours = |h: Value| json!([{"volunteer_id": v0, "hours": h}]);
+    let many: Vec<Value> = (0..501)
+        .map(|_| json!({"volunteer_id": v0, "hours": "1"}))
+        .collect();
+    let tomorrow_plus_one = days_ago(-2);
+
+    let cases: Vec<Case> = vec![
+        (
+            "missing field",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/teams".into(),
+            Some(json!({"name": "x", "category": "lecture"})),
+        ),
+        (
+            "extra field",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/teams".into(),
+            Some(
+                json!({"name": "x", "district": "吴兴区", "category": "lecture", "colour": "red"}),
+            ),
+        ),
+        (
+            "wrong type",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/rewards".into(),
+            Some(
+                json!({"name": "茶", "kind": "product", "origin": "松阳县", "cost_points": "5", "stock": "ten"}),
+            ),
+        ),
+        (
+            "unknown category",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/teams".into(),
+            Some(json!({"name": "x", "district": "吴兴区", "category": "juggling"})),
+        ),
+        (
+            "hours zero",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("0")), &today())),
+        ),
+        (
+            "hours negative",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("-2")), &today())),
+        ),
+        (
+            "hours over 24",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("24.5")), &today())),
+        ),
+        (
+            "hours over 2 decimals",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("1.005")), &today())),
+        ),
+        (
+            "hours NaN",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("NaN")), &today())),
+        ),
+        (
+            "hours 1e3",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("1e3")), &today())),
+        ),
+        (
+            "hours as a float number",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!(1e3)), &today())),
+        ),
+        (
+            "unknown volunteer",
+            404,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(
+                &city,
+                json!([{"volunteer_id": ghost, "hours": "1"}]),
+                &today(),
+            )),
+        ),
+        (
+            "unknown team",
+            404,
+            a.clone(),
+            Method::POST,
+            "/v1/volunteers".into(),
+            Some(json!({"name": "x", "team_id": ghost})),
+        ),
+        (
+            "unknown reward",
+            404,
+            me.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(json!({"volunteer_id": v0, "reward_id": ghost, "quantity": 1})),
+        ),
+        (
+            "volunteer not in the team",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(
+                &city,
+                json!([{"volunteer_id": city.outsider, "hours": "1"}]),
+                &today(),
+            )),
+        ),
+        (
+            "duplicate participant",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(
+                &city,
+                json!([{"volunteer_id": v0, "hours": "1"}, {"volunteer_id": v0, "hours": "2"}]),
+                &today(),
+            )),
+        ),
+        (
+            "empty participants",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, json!([]), &today())),
+        ),
+        (
+            "over-limit participants",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, json!(many), &today())),
+        ),
+        (
+            "date not YYYY-MM-DD",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("1")), "25/11/2026")),
+        ),
+        (
+            "date after tomorrow",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("1")), &tomorrow_plus_one)),
+        ),
+        (
+            "day total over 24 h",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("16.5")), &days_ago(1))),
+        ),
+        (
+            "quantity 0",
+            422,
+            me.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 0})),
+        ),
+        (
+            "quantity over 100",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 101})),
+        ),
+        (
+            "cost not positive",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/rewards".into(),
+            Some(
+                json!({"name": "茶", "kind": "product", "origin": "松阳县", "cost_points": "0", "stock": 1}),
+            ),
+        ),
+        (
+            "negative stock",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/rewards".into(),
+            Some(
+                json!({"name": "茶", "kind": "product", "origin": "松阳县", "cost_points": "5", "stock": -1}),
+            ),
+        ),
+        (
+            "insufficient points",
+            409,
+            me.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 2})),
+        ),
+        (
+            "revoked token",
+            401,
+            server.client(&revoked),
+            Method::POST,
+            "/v1/volunteers".into(),
+            Some(json!({"name": "x", "team_id": city.team})),
+        ),
+        (
+            "unknown token",
+            401,
+            server.client("not-a-token"),
+            Method::GET,
+            "/v1/teams".into(),
+            None,
+        ),
+        (
+            "no token",
+            401,
+            server.anonymous(),
+            Method::POST,
+            "/v1/teams".into(),
+            Some(json!({"name": "x", "district": "吴兴区", "category": "lecture"})),
+        ),
+        (
+            "coordinator writing for another team",
+            403,
+            city.other_coordinator.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some(activity(&city, hours(json!("1")), &today())),
+        ),
+        (
+            "volunteer touching someone else",
+            403,
+            me.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(json!({"volunteer_id": v1, "reward_id": city.reward, "quantity": 1})),
+        ),
+        (
+            "volunteer reading someone else",
+            403,
+            me.clone(),
+            Method::GET,
+            format!("/v1/volunteers/{v1}"),
+            None,
+        ),
+        (
+            "auditor writing anything",
+            403,
+            city.auditor.clone(),
+            Method::POST,
+            "/v1/teams".into(),
+            Some(json!({"name": "x", "district": "吴兴区", "category": "lecture"})),
+        ),
+        (
+            "auditor reversing",
+            403,
+            city.auditor.clone(),
+            Method::POST,
+            format!("/v1/activities/{}/reversal", city.activity),
+            Some(json!({"reason": "x"})),
+        ),
+        (
+            "malformed id in the path",
+            400,
+            a.clone(),
+            Method::GET,
+            "/v1/volunteers/not-a-uuid".into(),
+            None,
+        ),
+        (
+            "unknown id in the path",
+            404,
+            a.clone(),
+            Method::GET,
+            format!("/v1/volunteers/{ghost}"),
+            None,
+        ),
+        (
+            "unknown route",
+            404,
+            a.clone(),
+            Method::GET,
+            "/v1/nothing-here".into(),
+            None,
+        ),
+        (
+            "method not allowed",
+            405,
+            a.clone(),
+            Method::PATCH,
+            "/v1/teams".into(),
+            Some(json!({})),
+        ),
+        (
+            "as_of beyond the head",
+            422,
+            a.clone(),
+            Method::GET,
+            "/v1/teams?as_of=999999".into(),
+            None,
+        ),
+        (
+            "bad ranking order",
+            400,
+            a.clone(),
+            Method::GET,
+            "/v1/rankings/teams?by=beauty".into(),
+            None,
+        ),
+        (
+            "bad ranking date",
+            400,
+            a.clone(),
+            Method::GET,
+            "/v1/rankings/teams?from=yesterday".into(),
+            None,
+        ),
+    ];
+    for (name, status, client, method, path, body) in cases {
+        let before = a.head_seq().await;
+        let reply = client.send(method, &path, body, &[]).await;
+        assert_eq!(reply.status.as_u16(), status, "{name}: {}", reply.body);
+        reply.problem(status);
+        assert_eq!(
+            a.head_seq().await,
+            before,
+            "{name}: a rejected request appends nothing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_bodies_wrong_content_types_and_oversize_bodies_are_refused() {
+    let server = Server::start();
+    let admin = server.client(ADMIN);
+    let before = admin.head_seq().await;
+    let r = admin
+        .raw(
+            Method::POST,
+            "/v1/teams",
+            "application/json",
+            b"{\"name\": ".to_vec(),
+        )
+        .await;
+    r.problem(400);
+    assert_eq!(r.body["code"], "malformed_json");
+    admin
+        .raw(Method::POST, "/v1/teams", "text/plain", b"{}".to_vec())
+        .await
+        .problem(415);
+    // A body over 1 MiB is refused from its Content-Length, before it is read.
+    let (status, content_type, body) = raw_http(
+        &server.base,
+        &format!(
+            "POST /v1/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{{\"name\": \""
+        ),
+    );
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "{content_type}"
+    );
+    assert!(body.contains("1 MiB") || body.contains("limit"), "{body}");
+    admin
+        .raw(Method::POST, "/v1/teams", "application/json", Vec::new())
+        .await
+        .problem(400);
+    let r = admin
+        .send(
+            Method::POST,
+            "/v1/teams",
+            Some(json!({"name": "x", "district": "y", "category": "lecture"})),
+            &[("Idempotency-Key", "has space")],
+        )
+        .await;
+    r.problem(400);
+    assert_eq!(admin.head_seq().await, before);
+}
+
+/// Sends raw bytes on a fresh connection and reads the response head and body.
+fn raw_http(base: &str, request: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf);
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head.lines().find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    });
+                    if len.is_some_and(|l| body.len() >= l) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type:")
+                .map(|v| v.trim().to_owned())
+        })
+        .unwrap_or_default();
+    (status, content_type, body.to_owned())
+}

@@ -1,0 +1,162 @@
+//! Races, crashes and shutdowns against the real binary.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_concurrent_redeemers_for_five_items_exactly_five_win() {
+    let server = Server::start();
+    let city = City::build(&server, 40).await;
+    let scarce = city
+        .admin
+        .post("/v1/rewards", json!({"name": "松阳端午茶礼盒", "kind": "product", "origin": "松阳县", "cost_points": "10", "stock": 5}))
+        .await
+        .id();
+    let mut tasks = Vec::new();
+    for (client, volunteer) in city.volunteer_clients.iter().zip(&city.volunteers) {
+        let (client, body) = (
+            client.clone(),
+            json!({"volunteer_id": volunteer, "reward_id": scarce, "quantity": 1}),
+        );
+        tasks.push(tokio::spawn(async move {
+            client.post("/v1/redemptions", body).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        let reply = t.await.expect("task");
+        match reply.status.as_u16() {
+            201 => won += 1,
+            409 => assert_eq!(reply.problem(409)["code"], "out_of_stock"),
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!(won, 5);
+    let catalogue = city.admin.get("/v1/rewards").await.ok();
+    let item = catalogue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|r| r["id"] == scarce)
+        .expect("reward")
+        .clone();
+    assert_eq!(
+        (item["stock"].as_u64(), item["held"].as_u64()),
+        (Some(0), Some(5))
+    );
+}
+
+async fn snapshot_of_balances(
+    admin: &Client,
+    volunteers: &[String],
+) -> BTreeMap<String, serde_json::Value> {
+    let mut out = BTreeMap::new();
+    for v in volunteers {
+        out.insert(
+            v.clone(),
+            admin.get(&format!("/v1/volunteers/{v}")).await.ok()["balance"].clone(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn after_sigkill_and_restart_the_head_and_every_balance_are_unchanged() {
+    let mut server = Server::start();
+    let city = City::build(&server, 6).await;
+    for (i, client) in city.volunteer_clients.iter().enumerate().take(4) {
+        let r = client
+            .post("/v1/redemptions", json!({"volunteer_id": city.volunteers[i], "reward_id": city.reward, "quantity": 1}))
+            .await
+            .id();
+        if i % 2 == 0 {
+            city.admin
+                .post_empty(&format!("/v1/redemptions/{r}/fulfil"))
+                .await
+                .ok();
+        }
+    }
+    let head = city.auditor.get("/v1/audit/head").await.ok();
+    let balances = snapshot_of_balances(&city.admin, &city.volunteers).await;
+    let dir = server.dir.clone();
+    let _keep = server.take_tmp();
+    server.kill();
+    let restarted = Server::start_in(&dir, &[]);
+    let admin = restarted.client(ADMIN);
+    assert_eq!(admin.get("/v1/audit/head").await.ok(), head);
+    assert_eq!(
+        snapshot_of_balances(&admin, &city.volunteers).await,
+        balances
+    );
+    assert_eq!(admin.get("/v1/audit/verify").await.ok()["ok"], true);
+}
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_work_and_exits_zero() {
+    let mut server = Server::start();
+    let city = City::build(&server, 1).await;
+    let head = city.auditor.get("/v1/audit/head").await.ok();
+    assert_eq!(server.terminate(), Some(0));
+    let dir = server.dir.clone();
+    let _keep = server.take_tmp();
+    let restarted = Server::start_in(&dir, &[]);
+    assert_eq!(
+        restarted.client(ADMIN).get("/v1/audit/head").await.ok(),
+        head
+    );
+}
+
+#[tokio::test]
+async fn a_restart_from_a_snapshot_gives_the_same_state_as_a_full_replay() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("data");
+    // Snapshots every 10 events.
+    let mut server = Server::start_in(&dir, &["--snapshot-every", "10"]);
+    let city = City::build(&server, 5).await;
+    for c in city.volunteer_clients.iter().zip(&city.volunteers) {
+        c.0.post(
+            "/v1/redemptions",
+            json!({"volunteer_id": c.1, "reward_id": city.reward, "quantity": 1}),
+        )
+        .await
+        .ok();
+    }
+    let head = city.auditor.get("/v1/audit/head").await.ok();
+    let balances = snapshot_of_balances(&city.admin, &city.volunteers).await;
+    let ranking = city
+        .admin
+        .get("/v1/rankings/volunteers?limit=100")
+        .await
+        .ok();
+    assert_eq!(server.terminate(), Some(0));
+    let restarted = Server::start_in(&dir, &["--snapshot-every", "10"]);
+    let admin = restarted.client(ADMIN);
+    let health = admin.get("/healthz").await.ok();
+    let snapshot = health["started_from_snapshot"]
+        .as_u64()
+        .expect("started from a snapshot");
+    assert!(
+        snapshot >= 10 && health["replayed_at_start"].as_u64() < Some(10),
+        "{health}"
+    );
+    assert_eq!(admin.get("/v1/audit/head").await.ok(), head);
+    assert_eq!(
+        snapshot_of_balances(&admin, &city.volunteers).await,
+        balances
+    );
+    assert_eq!(
+        admin.get("/v1/rankings/volunteers?limit=100").await.ok(),
+        ranking
+    );
+    // as_of a seq before the last snapshot replays from an older one.
+    let seq = head["seq"].as_u64().expect("seq");
+    let past = admin
+        .get(&format!("/v1/stats?as_of={}", seq - 7))
+        .await
+        .ok();
+    assert_eq!(past["as_of"], seq - 7);
+}
