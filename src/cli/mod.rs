@@ -11,6 +11,13 @@ use yinling_api::{EngineConfig, ServeConfig};
 use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVERY_EVENTS};
 use yinling_projections::Policy;
 
+mod backup;
+mod copy;
+mod demo;
+mod export;
+mod import;
+mod progress;
+mod replay;
 mod verify;
 
 /// Yinling: an event-sourced volunteer points and reward ledger.
@@ -33,6 +40,17 @@ pub enum Command {
     /// Walk the hash chain of a data directory; exit 0 and print the head when sound,
     /// exit 1 and name the first damaged event otherwise.
     Verify(verify::VerifyArgs),
+    /// Fill an empty data directory with a realistic city (湖州: 5 districts, 47 teams,
+    /// about 10,000 volunteers, a year of activities and redemptions).
+    Demo(demo::DemoArgs),
+    /// Show balances, stars and rankings as they stood after a seq or an instant.
+    Replay(replay::ReplayArgs),
+    /// Write events, balances, rankings or a statement as NDJSON or CSV (Excel-ready).
+    Export(export::ExportArgs),
+    /// Load an NDJSON event export into an empty data directory, re-verifying the chain.
+    Import(import::ImportArgs),
+    /// Copy a data directory consistently (no server may be running on it).
+    Backup(backup::BackupArgs),
 }
 
 /// Options of `serve`.
@@ -78,10 +96,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Verify(args) => verify::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Backup(args) => backup::run(args),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -28,7 +28,7 @@ pub struct FeedParams {
 }
 
 /// Who caused an event.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ActorOut {
     /// The token used (absent for the service itself).
     pub token_id: Option<String>,
@@ -37,7 +37,7 @@ pub struct ActorOut {
 }
 
 /// One event as stored.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EventOut {
     /// Global sequence number.
     pub seq: u64,
@@ -228,4 +228,73 @@ pub async fn verify(
         first_bad_seq: report.first_bad.as_ref().map(|b| b.seq),
         detail: report.first_bad.map(|b| b.detail),
     }))
+}
+
+/// Rebuilds an envelope from its feed JSON (as `event_out` writes it), exactly: re-encoding it
+/// gives the canonical bytes that were hashed, so an import can re-verify the chain.
+pub fn envelope_from_json(value: &serde_json::Value) -> Result<Envelope, String> {
+    use yinling_ledger::{Actor, EventId, Hash, Role, Timestamp, TokenId};
+    let field = |name: &str| {
+        value
+            .get(name)
+            .ok_or_else(|| format!("missing field {name:?}"))
+    };
+    let text = |name: &str| -> Result<String, String> {
+        field(name)?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("field {name:?} is not text"))
+    };
+    let number = |name: &str| -> Result<u64, String> {
+        field(name)?
+            .as_u64()
+            .ok_or_else(|| format!("field {name:?} is not a whole number"))
+    };
+    let hash = |name: &str| -> Result<Hash, String> {
+        Hash::from_hex(&text(name)?).ok_or_else(|| format!("field {name:?} is not 64 hex digits"))
+    };
+    let kind = text("type")?;
+    let mut tagged = serde_json::Map::new();
+    tagged.insert(kind.clone(), field("data")?.clone());
+    let payload: yinling_ledger::Event = serde_json::from_value(serde_json::Value::Object(tagged))
+        .map_err(|e| format!("the {kind} data does not fit: {e}"))?;
+    let recorded_at = chrono::DateTime::parse_from_rfc3339(&text("recorded_at")?)
+        .map_err(|e| format!("recorded_at: {e}"))?;
+    let actor = field("actor")?;
+    let role = match actor.get("role").and_then(|r| r.as_str()) {
+        Some("admin") => Role::Admin,
+        Some("coordinator") => Role::Coordinator,
+        Some("volunteer") => Role::Volunteer,
+        Some("auditor") => Role::Auditor,
+        Some("system") => Role::System,
+        other => return Err(format!("unknown actor role {other:?}")),
+    };
+    let token_id = match actor.get("token_id") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(t) => Some(
+            t.as_str()
+                .and_then(|t| t.parse::<TokenId>().ok())
+                .ok_or("actor.token_id is not an id")?,
+        ),
+    };
+    let idempotency_key = match value.get("idempotency_key") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(k) => Some(k.as_str().ok_or("idempotency_key is not text")?.to_owned()),
+    };
+    Ok(Envelope {
+        seq: number("seq")?,
+        id: text("id")?
+            .parse::<EventId>()
+            .map_err(|_| "id is not an id".to_owned())?,
+        stream: StreamId::parse(&text("stream")?).ok_or("stream is not a stream name")?,
+        stream_version: number("stream_version")?,
+        recorded_at: Timestamp::from_datetime(&recorded_at),
+        actor: Actor { token_id, role },
+        idempotency_key,
+        schema_version: u16::try_from(number("schema_version")?)
+            .map_err(|_| "schema_version is too large")?,
+        payload,
+        prev_hash: hash("prev_hash")?,
+        hash: hash("hash")?,
+    })
 }

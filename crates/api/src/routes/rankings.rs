@@ -8,6 +8,7 @@ use yinling_ledger::TeamId;
 use yinling_projections::rankings::{
     RankBy, RankingQuery, DEFAULT_RANKING_LIMIT, MAX_RANKING_LIMIT,
 };
+use yinling_projections::State as LedgerState;
 
 use super::teams::TallyOut;
 use super::AsOfParam;
@@ -160,31 +161,34 @@ pub async fn teams(
 ) -> Result<Json<RankingOut>, ApiError> {
     let q = query(&p)?;
     let view = app.engine.view(p.as_of).await?;
-    Ok(Json(view.with(|state| {
-        RankingOut {
-            items: state
-                .rank_teams(&q)
-                .into_iter()
-                .map(|r| {
-                    let team = state.teams.get(&r.id);
-                    RankedOut {
-                        rank: r.rank,
-                        id: r.id.to_string(),
-                        name: team.map(|t| t.name.clone()).unwrap_or_default(),
-                        points: r.amounts.points.into(),
-                        hours: r.amounts.hours.into(),
-                        district: team.map(|t| t.district.clone()),
-                        team_id: None,
-                        stars: None,
-                    }
-                })
-                .collect(),
-            by: by_name(q.by),
-            from: q.from.map(Day),
-            to: q.to.map(Day),
-            as_of: state.head.seq,
-        }
-    })))
+    Ok(Json(view.with(|state| team_ranking(state, &q))))
+}
+
+/// Teams ranked, as the API answers.
+pub fn team_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
+    RankingOut {
+        items: state
+            .rank_teams(q)
+            .into_iter()
+            .map(|r| {
+                let team = state.teams.get(&r.id);
+                RankedOut {
+                    rank: r.rank,
+                    id: r.id.to_string(),
+                    name: team.map(|t| t.name.clone()).unwrap_or_default(),
+                    points: r.amounts.points.into(),
+                    hours: r.amounts.hours.into(),
+                    district: team.map(|t| t.district.clone()),
+                    team_id: None,
+                    stars: None,
+                }
+            })
+            .collect(),
+        by: by_name(q.by),
+        from: q.from.map(Day),
+        to: q.to.map(Day),
+        as_of: state.head.seq,
+    }
 }
 
 /// Volunteers by points or hours, within a team, a district or the city (any authenticated caller).
@@ -198,31 +202,34 @@ pub async fn volunteers(
 ) -> Result<Json<RankingOut>, ApiError> {
     let q = query(&p)?;
     let view = app.engine.view(p.as_of).await?;
-    Ok(Json(view.with(|state| {
-        RankingOut {
-            items: state
-                .rank_volunteers(&q)
-                .into_iter()
-                .map(|r| {
-                    let v = state.volunteers.get(&r.id);
-                    RankedOut {
-                        rank: r.rank,
-                        id: r.id.to_string(),
-                        name: v.map(|v| v.name.clone()).unwrap_or_default(),
-                        points: r.amounts.points.into(),
-                        hours: r.amounts.hours.into(),
-                        district: v.map(|v| v.district.clone()),
-                        team_id: v.map(|v| v.team_id.to_string()),
-                        stars: v.map(|v| v.stars().0),
-                    }
-                })
-                .collect(),
-            by: by_name(q.by),
-            from: q.from.map(Day),
-            to: q.to.map(Day),
-            as_of: state.head.seq,
-        }
-    })))
+    Ok(Json(view.with(|state| volunteer_ranking(state, &q))))
+}
+
+/// Volunteers ranked, as the API answers.
+pub fn volunteer_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
+    RankingOut {
+        items: state
+            .rank_volunteers(q)
+            .into_iter()
+            .map(|r| {
+                let v = state.volunteers.get(&r.id);
+                RankedOut {
+                    rank: r.rank,
+                    id: r.id.to_string(),
+                    name: v.map(|v| v.name.clone()).unwrap_or_default(),
+                    points: r.amounts.points.into(),
+                    hours: r.amounts.hours.into(),
+                    district: v.map(|v| v.district.clone()),
+                    team_id: v.map(|v| v.team_id.to_string()),
+                    stars: v.map(|v| v.stars().0),
+                }
+            })
+            .collect(),
+        by: by_name(q.by),
+        from: q.from.map(Day),
+        to: q.to.map(Day),
+        as_of: state.head.seq,
+    }
 }
 
 /// Districts by points or hours (the sum of their teams; any authenticated caller).
@@ -236,28 +243,31 @@ pub async fn districts(
 ) -> Result<Json<RankingOut>, ApiError> {
     let q = query(&p)?;
     let view = app.engine.view(p.as_of).await?;
-    Ok(Json(view.with(|state| {
-        RankingOut {
-            items: state
-                .rank_districts(&q)
-                .into_iter()
-                .map(|r| RankedOut {
-                    rank: r.rank,
-                    id: r.id.to_owned(),
-                    name: r.id.to_owned(),
-                    points: r.amounts.points.into(),
-                    hours: r.amounts.hours.into(),
-                    district: None,
-                    team_id: None,
-                    stars: None,
-                })
-                .collect(),
-            by: by_name(q.by),
-            from: q.from.map(Day),
-            to: q.to.map(Day),
-            as_of: state.head.seq,
-        }
-    })))
+    Ok(Json(view.with(|state| district_ranking(state, &q))))
+}
+
+/// Districts ranked, as the API answers.
+pub fn district_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
+    RankingOut {
+        items: state
+            .rank_districts(q)
+            .into_iter()
+            .map(|r| RankedOut {
+                rank: r.rank,
+                id: r.id.to_owned(),
+                name: r.id.to_owned(),
+                points: r.amounts.points.into(),
+                hours: r.amounts.hours.into(),
+                district: None,
+                team_id: None,
+                stars: None,
+            })
+            .collect(),
+        by: by_name(q.by),
+        from: q.from.map(Day),
+        to: q.to.map(Day),
+        as_of: state.head.seq,
+    }
 }
 
 /// A district's figures.
@@ -313,28 +323,31 @@ pub async fn stats(
     ApiQuery(q): ApiQuery<AsOfParam>,
 ) -> Result<Json<StatsOut>, ApiError> {
     let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(|state| {
-        StatsOut {
-            districts: state
-                .districts
-                .values()
-                .map(|d| DistrictOut {
-                    name: d.name.clone(),
-                    teams: d.teams.len(),
-                    volunteers: d.volunteers,
-                    tally: (&d.tally).into(),
-                })
-                .collect(),
-            totals: TotalsOut {
-                points_earned: state.totals.points_earned.into(),
-                points_reversed: state.totals.points_reversed.into(),
-                points_held: state.totals.points_held.into(),
-                points_redeemed: state.totals.points_redeemed.into(),
-                volunteers: state.volunteers.len(),
-                teams: state.teams.len(),
-                events: state.totals.events,
-            },
-            as_of: state.head.seq,
-        }
-    })))
+    Ok(Json(view.with(stats_out)))
+}
+
+/// The statistics, as the API answers.
+pub fn stats_out(state: &LedgerState) -> StatsOut {
+    StatsOut {
+        districts: state
+            .districts
+            .values()
+            .map(|d| DistrictOut {
+                name: d.name.clone(),
+                teams: d.teams.len(),
+                volunteers: d.volunteers,
+                tally: (&d.tally).into(),
+            })
+            .collect(),
+        totals: TotalsOut {
+            points_earned: state.totals.points_earned.into(),
+            points_reversed: state.totals.points_reversed.into(),
+            points_held: state.totals.points_held.into(),
+            points_redeemed: state.totals.points_redeemed.into(),
+            volunteers: state.volunteers.len(),
+            teams: state.teams.len(),
+            events: state.totals.events,
+        },
+        as_of: state.head.seq,
+    }
 }

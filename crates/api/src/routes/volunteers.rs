@@ -460,7 +460,11 @@ pub async fn statement(
     })
 }
 
-fn entry_out(state: &LedgerState, e: &yinling_projections::volunteers::StatementEntry) -> EntryOut {
+/// A statement line as the API shows it.
+pub fn entry_out(
+    state: &LedgerState,
+    e: &yinling_projections::volunteers::StatementEntry,
+) -> EntryOut {
     let kind = match e.kind {
         EntryKind::Service => "service",
         EntryKind::Reversal => "reversal",

@@ -1,0 +1,152 @@
+//! Appending an already-sealed history to another log (import, backup), checking every link.
+//!
+//! Nothing is decided here: the events were decided when they were first written. Each one
+//! is re-encoded and its hash recomputed against the chain before it is appended, so a copy
+//! either reproduces the original chain byte for byte or stops at the first difference.
+
+use yinling_ledger::chain::Sealed;
+use yinling_ledger::codec;
+use yinling_ledger::log::{AppendBatch, IdempotencyEntry, StreamRun};
+use yinling_ledger::{Envelope, EventLog, Hash, Head};
+
+/// Events appended per batch (one flush each).
+pub const COPY_BATCH_EVENTS: usize = 8_192;
+
+/// Appends envelopes in order, in batches, re-verifying the chain.
+pub struct Copier<'a> {
+    log: &'a dyn EventLog,
+    head: Head,
+    batch: Vec<Sealed>,
+    /// The command whose events are being collected: its key, first seq and count.
+    open_key: Option<(String, u64, u32)>,
+    keys: Vec<(String, IdempotencyEntry)>,
+}
+
+impl<'a> Copier<'a> {
+    /// Continues after the log's current head.
+    pub fn new(log: &'a dyn EventLog) -> Self {
+        Copier {
+            head: log.head(),
+            log,
+            batch: Vec::new(),
+            open_key: None,
+            keys: Vec::new(),
+        }
+    }
+
+    /// Checks that `envelope` is the next event of the chain (without appending it).
+    pub fn check(head: &Head, envelope: &Envelope) -> Result<Vec<u8>, String> {
+        if envelope.seq != head.seq + 1 {
+            return Err(format!(
+                "expected seq {}, found seq {}",
+                head.seq + 1,
+                envelope.seq
+            ));
+        }
+        if envelope.prev_hash != head.hash {
+            return Err(format!(
+                "seq {}: prev_hash does not match the hash of seq {}",
+                envelope.seq, head.seq
+            ));
+        }
+        let canonical =
+            codec::canonical_bytes(envelope).map_err(|e| format!("seq {}: {e}", envelope.seq))?;
+        let computed = Hash::link(&head.hash, &canonical);
+        if computed != envelope.hash {
+            return Err(format!(
+                "seq {}: the hash {} does not match the event's content (computed {computed}); the file was altered",
+                envelope.seq, envelope.hash
+            ));
+        }
+        let mut record = canonical;
+        record.extend_from_slice(&envelope.hash.0);
+        Ok(record)
+    }
+
+    /// Verifies and queues one envelope; appends a batch when full.
+    pub fn push(&mut self, envelope: Envelope) -> Result<(), String> {
+        // Flush before adding (never after), so the last command's idempotency entry always
+        // has a batch to travel with.
+        if self.batch.len() >= COPY_BATCH_EVENTS {
+            self.flush()?;
+        }
+        let record = Self::check(&self.head, &envelope)?;
+        self.head = Head {
+            seq: envelope.seq,
+            hash: envelope.hash,
+        };
+        match (&mut self.open_key, &envelope.idempotency_key) {
+            (Some((key, _, count)), Some(k)) if key == k => *count += 1,
+            (open, next) => {
+                if let Some((key, first_seq, count)) = open.take() {
+                    self.keys.push((
+                        key,
+                        IdempotencyEntry {
+                            first_seq,
+                            count,
+                            request_digest: Hash::GENESIS,
+                        },
+                    ));
+                }
+                *open = next.as_ref().map(|k| (k.clone(), envelope.seq, 1));
+            }
+        }
+        self.batch.push(Sealed { envelope, record });
+        Ok(())
+    }
+
+    /// Appends what is queued.
+    pub fn flush(&mut self) -> Result<(), String> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let events = std::mem::take(&mut self.batch);
+        let mut runs: Vec<StreamRun> = Vec::new();
+        for s in &events {
+            let e = &s.envelope;
+            match runs.last_mut() {
+                Some(run)
+                    if run.stream == e.stream
+                        && run.first_seq + u64::from(run.count) == e.seq
+                        && run.first_version + u64::from(run.count) == e.stream_version =>
+                {
+                    run.count += 1
+                }
+                _ => runs.push(StreamRun {
+                    stream: e.stream.clone(),
+                    first_version: e.stream_version,
+                    first_seq: e.seq,
+                    count: 1,
+                }),
+            }
+        }
+        let expected_head = Head {
+            seq: events[0].envelope.seq - 1,
+            hash: events[0].envelope.prev_hash,
+        };
+        let batch = AppendBatch {
+            expected_head,
+            events,
+            stream_runs: runs,
+            idempotency: std::mem::take(&mut self.keys),
+        };
+        self.log.append(&batch).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Appends everything left, including the last command's idempotency entry.
+    pub fn finish(mut self) -> Result<Head, String> {
+        if let Some((key, first_seq, count)) = self.open_key.take() {
+            self.keys.push((
+                key,
+                IdempotencyEntry {
+                    first_seq,
+                    count,
+                    request_digest: Hash::GENESIS,
+                },
+            ));
+        }
+        self.flush()?;
+        Ok(self.head)
+    }
+}

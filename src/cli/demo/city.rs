@@ -1,0 +1,211 @@
+//! The demo city: 湖州 (Huzhou), its five districts and counties, the teams the source
+//! articles name, and the words its volunteers use.
+
+use yinling_ledger::Category;
+
+/// Districts and counties, with the towns and streets their teams come from.
+pub const DISTRICTS: [(&str, &[&str]); 5] = [
+    (
+        "吴兴区",
+        &[
+            "爱山街道",
+            "月河街道",
+            "朝阳街道",
+            "飞英街道",
+            "织里镇",
+            "八里店镇",
+            "妙西镇",
+            "道场乡",
+            "埭溪镇",
+            "东林镇",
+            "龙泉街道",
+        ],
+    ),
+    (
+        "南浔区",
+        &[
+            "南浔镇",
+            "练市镇",
+            "双林镇",
+            "菱湖镇",
+            "和孚镇",
+            "善琏镇",
+            "旧馆街道",
+            "千金镇",
+            "石淙镇",
+            "荻港村",
+        ],
+    ),
+    (
+        "德清县",
+        &[
+            "武康街道",
+            "舞阳街道",
+            "阜溪街道",
+            "乾元镇",
+            "新市镇",
+            "洛舍镇",
+            "钟管镇",
+            "禹越镇",
+            "莫干山镇",
+        ],
+    ),
+    (
+        "长兴县",
+        &[
+            "雉城街道",
+            "画溪街道",
+            "太湖街道",
+            "龙山街道",
+            "洪桥镇",
+            "李家巷镇",
+            "夹浦镇",
+            "煤山镇",
+            "泗安镇",
+        ],
+    ),
+    (
+        "安吉县",
+        &[
+            "递铺街道",
+            "昌硕街道",
+            "灵峰街道",
+            "孝源街道",
+            "天荒坪镇",
+            "杭垓镇",
+            "孝丰镇",
+            "报福镇",
+        ],
+    ),
+];
+
+/// Teams the articles name, with their district and kind of service.
+pub const NAMED_TEAMS: [(&str, &str, Category); 16] = [
+    ("荻溪六老志愿服务队", "南浔区", Category::Mediation),
+    ("陈奶奶道德门诊", "吴兴区", Category::Mediation),
+    ("王金法广播", "南浔区", Category::Lecture),
+    ("九哥工作室", "长兴县", Category::Mediation),
+    ("老唐调解室", "长兴县", Category::Mediation),
+    ("老朱热线", "长兴县", Category::ElderCare),
+    ("老楼义工工作室", "长兴县", Category::ElderCare),
+    ("银领初心宣讲团", "吴兴区", Category::Lecture),
+    ("银发矛盾调解队", "吴兴区", Category::Mediation),
+    ("生态环境护绿队", "吴兴区", Category::EcoPatrol),
+    ("银晖共富帮扶团", "德清县", Category::IndustryAid),
+    ("共富政策宣讲团", "德清县", Category::Lecture),
+    ("长兴银星宣讲团", "长兴县", Category::Lecture),
+    ("长兴银发匠人", "长兴县", Category::Craft),
+    ("银雁协共体文旅群", "南浔区", Category::CultureTourism),
+    ("美丽楼道长志愿队", "安吉县", Category::EcoPatrol),
+];
+
+/// How many of the teams each district has (47 in all).
+pub const TEAMS_PER_DISTRICT: [usize; 5] = [11, 10, 9, 9, 8];
+
+/// The word a generated team name ends with, per category.
+pub fn team_suffix(category: Category) -> &'static str {
+    match category {
+        Category::Mediation => "银领调解队",
+        Category::EcoPatrol => "生态护绿队",
+        Category::Lecture => "银星宣讲团",
+        Category::ElderCare => "关爱陪伴队",
+        Category::CultureTourism => "文旅志愿队",
+        Category::IndustryAid => "产业帮扶团",
+        Category::Craft => "银发匠人队",
+    }
+}
+
+/// Activity titles per category.
+pub fn titles(category: Category) -> &'static [&'static str] {
+    match category {
+        Category::Mediation => &[
+            "邻里纠纷调解",
+            "物业纠纷调解",
+            "消费维权调解",
+            "家庭矛盾调解",
+            "土地承包纠纷调解",
+        ],
+        Category::EcoPatrol => &[
+            "巡河护水",
+            "垃圾分类宣传",
+            "绿道清洁",
+            "竹林护绿",
+            "美丽楼道整治",
+        ],
+        Category::Lecture => &[
+            "八八战略故事会",
+            "银星宣讲进社区",
+            "红色故事宣讲",
+            "法律知识讲座",
+            "蝶变微故事分享",
+        ],
+        Category::ElderCare => &[
+            "独居老人探访",
+            "精神慰藉陪伴",
+            "适老化改造回访",
+            "助餐送餐",
+            "离休干部走访",
+        ],
+        Category::CultureTourism => &[
+            "古镇导览讲解",
+            "文化礼堂志愿服务",
+            "非遗展示讲解",
+            "书画走亲活动",
+        ],
+        Category::IndustryAid => &[
+            "茶叶种植技术指导",
+            "青虾养殖帮扶",
+            "茭白种植指导",
+            "银晖直播助农",
+            "共富学堂授课",
+        ],
+        Category::Craft => &[
+            "竹编技艺传授",
+            "皮影戏进校园",
+            "古法制扇教学",
+            "书法进社区",
+            "鞋帽布艺培训",
+        ],
+    }
+}
+
+/// Common surnames.
+pub const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "袁", "潘", "蒋", "蔡", "沈", "姚", "钱", "费", "钟", "陆", "汪", "范", "金",
+    "邵", "沈", "俞", "施", "戴", "鲍", "柯", "吕", "丁", "闵", "莫", "姜",
+];
+
+/// Given names usual for people born 1940 to 1970.
+pub const GIVEN_NAMES: &[&str] = &[
+    "建国", "建华", "国强", "秀英", "桂英", "玉兰", "淑珍", "金法", "德明", "志强", "爱华", "美华",
+    "红梅", "卫东", "海燕", "丽华", "振华", "永明", "国华", "新民", "昌美", "师德", "根宝", "金宝",
+    "凤英", "月娥", "雪芳", "美娟", "建平", "伟民", "荣根", "阿毛", "志明", "桂芳", "惠珍", "林根",
+    "文华", "宝林", "福兴", "金娣", "素琴", "学军", "小平", "建英", "水根", "菊英", "国平", "明华",
+    "杏娟", "祖荣", "培根", "德昌", "炳荣", "惠芳", "长林", "关林", "云仙", "彩凤", "秀珍", "永康",
+];
+
+/// The e-station catalogue: 松阳 farm products (name, points) and bank rate vouchers
+/// (name, bank, basis points, points).
+pub const PRODUCTS: &[(&str, u32)] = &[
+    ("松阳银猴茶 250g", 800),
+    ("松阳香茶 500g", 500),
+    ("松阳端午茶 礼盒", 300),
+    ("松阳笋干 500g", 350),
+    ("松阳高山番薯干 1kg", 200),
+    ("玉岩白莲 500g", 450),
+    ("松阳土猪腊肉 1kg", 900),
+    ("松阳香榧 250g", 600),
+    ("松阳压榨菜籽油 5L", 700),
+];
+
+/// Rate vouchers.
+pub const VOUCHERS: &[(&str, &str, u32, u32)] = &[
+    ("存款利率上浮 0.20%（一年期）", "湖州银行", 20, 1500),
+    ("贷款利率优惠 0.30%", "浙江南浔农村商业银行", 30, 2000),
+    ("存款利率上浮 0.15%", "安吉农商银行", 15, 1200),
+];
+
+/// Yuan per point used to value redemptions in the demo's report.
+pub const YUAN_PER_POINT: f64 = 0.1;

@@ -1,0 +1,618 @@
+//! `yinling demo`: fills an empty data directory with a realistic city, through the same
+//! decide + group-commit path as the API (every command is decided and can be refused).
+//!
+//! The content (teams, names, ids, dates, hours, redemptions) is a pure function of the seed
+//! and the options; event timestamps are the time of the run, as for any real backfill.
+
+mod city;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{Datelike, Days, NaiveDate};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rust_decimal::Decimal;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+use yinling_api::metrics::Metrics;
+use yinling_api::server::bootstrap_admin;
+use yinling_api::tokens::{secret_hash, TokenMint};
+use yinling_api::{AppState, Engine, EngineConfig};
+use yinling_ledger::*;
+use yinling_projections::{Command, ParticipantHours, Principal};
+
+use super::progress::Progress;
+
+pub use city::YUAN_PER_POINT;
+
+/// Commands in flight at once (they share group commits).
+const IN_FLIGHT_COMMANDS: usize = 512;
+
+/// Options of `demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The data directory to fill (must be empty or new).
+    #[arg(long, default_value = "./data")]
+    pub data: PathBuf,
+    /// Volunteers in the city (about 10,000 in 湖州).
+    #[arg(long, default_value_t = 10_000)]
+    pub volunteers: usize,
+    /// Teams (47 in 湖州).
+    #[arg(long, default_value_t = 47)]
+    pub teams: usize,
+    /// Days of activity history, ending yesterday.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+    /// Seed of the generator: the same seed gives the same city.
+    #[arg(long, default_value_t = 2023)]
+    pub seed: u64,
+}
+
+/// What the generator made.
+#[derive(Debug, Default)]
+struct Made {
+    teams: usize,
+    volunteers: usize,
+    activities: usize,
+    participations: usize,
+    hours: Decimal,
+    points: Decimal,
+    redemptions: usize,
+    redeemed_points: Decimal,
+    refused: usize,
+}
+
+struct Generator {
+    rng: ChaCha8Rng,
+    ids: u64,
+}
+
+impl Generator {
+    /// A UUIDv7 drawn from the seeded generator (synthetic timestamp, seeded random bits).
+    fn uuid(&mut self) -> Uuid {
+        self.ids += 1;
+        let millis = 1_672_531_200_000 + self.ids; // 2023-01-01 + n ms
+        let bytes: [u8; 10] = self.rng.gen();
+        uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid()
+    }
+
+    fn name(&mut self) -> String {
+        let surname = city::SURNAMES
+            .choose(&mut self.rng)
+            .copied()
+            .unwrap_or("王");
+        let given = city::GIVEN_NAMES
+            .choose(&mut self.rng)
+            .copied()
+            .unwrap_or("建国");
+        format!("{surname}{given}")
+    }
+}
+
+/// Runs `demo`.
+pub fn run(args: DemoArgs) -> Result<std::process::ExitCode, String> {
+    if args.volunteers == 0 || args.volunteers > 1_000_000 {
+        return Err(format!(
+            "--volunteers {} must be between 1 and 1000000",
+            args.volunteers
+        ));
+    }
+    if args.teams == 0 || args.teams > 10_000 || args.teams > args.volunteers {
+        return Err(format!(
+            "--teams {} must be between 1 and 10000 and at most --volunteers",
+            args.teams
+        ));
+    }
+    if args.days == 0 || args.days > 3650 {
+        return Err(format!("--days {} must be between 1 and 3650", args.days));
+    }
+    let runtime = super::runtime()?;
+    runtime.block_on(generate(args))
+}
+
+async fn submit_all(
+    app: &AppState,
+    commands: Vec<(Principal, Command)>,
+    progress: &mut Progress,
+    made: &mut Made,
+) {
+    type Done = Result<Result<Vec<Envelope>, yinling_api::error::ApiError>, tokio::task::JoinError>;
+    let mut record = |done: Done, progress: &mut Progress| {
+        progress.inc(1);
+        let refusal = match done {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.detail),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(detail) = refusal {
+            made.refused += 1;
+            if made.refused <= 5 {
+                eprintln!("demo: a command was refused: {detail}");
+            }
+        }
+    };
+    let permits = Arc::new(Semaphore::new(IN_FLIGHT_COMMANDS));
+    let mut set = JoinSet::new();
+    for (who, command) in commands {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let engine = app.engine.clone();
+        set.spawn(async move {
+            let result = engine.submit(&who, command, None).await;
+            drop(permit);
+            result
+        });
+        while let Some(done) = set.try_join_next() {
+            record(done, progress);
+        }
+    }
+    while let Some(done) = set.join_next().await {
+        record(done, progress);
+    }
+}
+
+async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
+    let started = Instant::now();
+    let metrics = Arc::new(Metrics::new());
+    let config = EngineConfig::new(&args.data);
+    let engine_config = config.clone();
+    let engine_metrics = metrics.clone();
+    let engine = tokio::task::spawn_blocking(move || Engine::open(&engine_config, engine_metrics))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    if engine.log().head().seq > 0 {
+        return Err(format!(
+            "the data directory {} already holds {} events; demo fills only an empty one",
+            args.data.display(),
+            engine.log().head().seq
+        ));
+    }
+    let mint = TokenMint::load_or_create(&args.data)
+        .map_err(|e| format!("cannot create the token key: {e}"))?;
+    let app = AppState {
+        engine: Arc::new(engine),
+        metrics,
+        mint: mint.clone(),
+    };
+    let env_token = std::env::var(yinling_api::server::ADMIN_TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    let printed = bootstrap_admin(&app, env_token)
+        .await
+        .map_err(|e| e.to_string())?;
+    let admin_id = app
+        .engine
+        .read()
+        .tokens
+        .by_id
+        .keys()
+        .next()
+        .copied()
+        .ok_or("no admin token was recorded")?;
+    let admin = Principal::Admin(admin_id);
+    let mut gen = Generator {
+        rng: ChaCha8Rng::seed_from_u64(args.seed),
+        ids: 0,
+    };
+    let mut made = Made::default();
+    let today = Timestamp::now().local_date();
+
+    // Teams: the named ones first, then one per town and category until the count is reached.
+    let mut teams: Vec<(TeamId, String, String, Category)> = Vec::new();
+    let mut per_district = [0usize; 5];
+    let quota = |d: usize| {
+        city::TEAMS_PER_DISTRICT[d] * args.teams / 47 + usize::from(d < args.teams % 47 % 5)
+    };
+    for (name, district, category) in city::NAMED_TEAMS {
+        let d = city::DISTRICTS
+            .iter()
+            .position(|(n, _)| *n == district)
+            .unwrap_or(0);
+        if teams.len() < args.teams && per_district[d] < quota(d).max(1) {
+            teams.push((
+                TeamId(gen.uuid()),
+                name.to_owned(),
+                district.to_owned(),
+                category,
+            ));
+            per_district[d] += 1;
+        }
+    }
+    const ORDINALS: [&str; 9] = ["", "二", "三", "四", "五", "六", "七", "八", "九"];
+    for (d, (district, towns)) in city::DISTRICTS.iter().enumerate() {
+        let mut n = 0usize;
+        while per_district[d] < quota(d) && teams.len() < args.teams {
+            // A town and a kind of service; the first free name wins (第二队 etc. only if needed).
+            let town = towns[n % towns.len()];
+            let first = gen.rng.gen_range(0..Category::ALL.len());
+            let round = n / towns.len();
+            let candidate = (0..Category::ALL.len())
+                .map(|k| Category::ALL[(first + k) % Category::ALL.len()])
+                .find_map(|category| {
+                    let ordinal = ORDINALS.get(round).copied().unwrap_or("");
+                    let name = if ordinal.is_empty() {
+                        format!("{town}{}", city::team_suffix(category))
+                    } else {
+                        format!("{town}{}第{ordinal}分队", city::team_suffix(category))
+                    };
+                    (!teams.iter().any(|t| t.1 == name)).then_some((name, category))
+                });
+            n += 1;
+            if let Some((name, category)) = candidate {
+                teams.push((TeamId(gen.uuid()), name, (*district).to_owned(), category));
+                per_district[d] += 1;
+            }
+        }
+    }
+    // Teams beyond the five districts' quotas (a --teams above 47) go round the districts.
+    let mut extra = 0usize;
+    while teams.len() < args.teams {
+        let (district, towns) = city::DISTRICTS[extra % 5];
+        let category = Category::ALL[extra % Category::ALL.len()];
+        let name = format!(
+            "{}{}{}号",
+            towns[extra % towns.len()],
+            city::team_suffix(category),
+            extra + 1
+        );
+        teams.push((TeamId(gen.uuid()), name, district.to_owned(), category));
+        extra += 1;
+    }
+    let mut progress = Progress::new("teams", teams.len() as u64 * 2);
+    let commands = teams
+        .iter()
+        .map(|(team_id, name, district, category)| {
+            (
+                admin,
+                Command::RegisterTeam {
+                    team_id: *team_id,
+                    name: name.clone(),
+                    district: district.clone(),
+                    category: *category,
+                },
+            )
+        })
+        .collect();
+    submit_all(&app, commands, &mut progress, &mut made).await;
+    made.teams = teams.len();
+    // One coordinator per team, acting through its own token.
+    let mut coordinators: HashMap<TeamId, Principal> = HashMap::new();
+    let mut commands = Vec::new();
+    for (team_id, name, ..) in &teams {
+        let token_id = TokenId(gen.uuid());
+        coordinators.insert(*team_id, Principal::Coordinator(token_id, *team_id));
+        commands.push((
+            admin,
+            Command::IssueToken {
+                token_id,
+                role: Role::Coordinator,
+                team_id: Some(*team_id),
+                volunteer_id: None,
+                secret_sha256: secret_hash(&mint.secret(&token_id)),
+                label: format!("{name} 协调员"),
+            },
+        ));
+    }
+    submit_all(&app, commands, &mut progress, &mut made).await;
+    progress.finish();
+
+    // Volunteers: team sizes vary (a few big teams, many small ones); ages 55 to 85.
+    let weights: Vec<f64> = (0..teams.len())
+        .map(|_| 0.3 + gen.rng.gen::<f64>().powi(2) * 2.0)
+        .collect();
+    let weight_sum: f64 = weights.iter().sum();
+    let mut members: Vec<Vec<(VolunteerId, f64)>> = vec![Vec::new(); teams.len()];
+    let mut volunteers: Vec<VolunteerId> = Vec::with_capacity(args.volunteers);
+    let mut commands = Vec::with_capacity(args.volunteers);
+    for i in 0..args.volunteers {
+        // Every team gets at least one member, the rest by weight.
+        let t = if i < teams.len() {
+            i
+        } else {
+            let mut pick = gen.rng.gen::<f64>() * weight_sum;
+            let mut t = 0;
+            while t + 1 < weights.len() && pick >= weights[t] {
+                pick -= weights[t];
+                t += 1;
+            }
+            t
+        };
+        let id = VolunteerId(gen.uuid());
+        // How keen: a long tail, so some volunteers serve hundreds of hours a year.
+        let keenness = 1.0 / (1.0 - gen.rng.gen::<f64>() * 0.97);
+        members[t].push((id, keenness));
+        volunteers.push(id);
+        let age: i32 = gen.rng.gen_range(55..=85);
+        commands.push((
+            coordinators[&teams[t].0],
+            Command::RegisterVolunteer {
+                volunteer_id: id,
+                name: gen.name(),
+                team_id: teams[t].0,
+                birth_year: u16::try_from(today.year() - age).ok(),
+            },
+        ));
+    }
+    let mut progress = Progress::new("volunteers", commands.len() as u64);
+    submit_all(&app, commands, &mut progress, &mut made).await;
+    progress.finish();
+    made.volunteers = args.volunteers;
+
+    // Activities: about 720 per district and 11,000 participations per district per year
+    // at 10,000 volunteers, scaled to the options.
+    let scale = args.volunteers as f64 / 10_000.0 * f64::from(args.days) / 365.0;
+    let mut hours_on: HashMap<(VolunteerId, NaiveDate), Decimal> = HashMap::new();
+    let hour_choices = ["1", "1.5", "2", "2", "2.5", "3", "3", "4", "4", "6", "8"];
+    let mut commands = Vec::new();
+    for (district, _) in city::DISTRICTS.iter() {
+        let district_teams: Vec<usize> = (0..teams.len())
+            .filter(|t| teams[*t].2 == *district && !members[*t].is_empty())
+            .collect();
+        if district_teams.is_empty() {
+            continue;
+        }
+        let activities = ((720.0 * scale).round() as usize).max(3);
+        let participations = ((11_000.0 * scale).round() as usize).max(activities);
+        let per_activity = participations as f64 / activities as f64;
+        for _ in 0..activities {
+            let t = district_teams[gen.rng.gen_range(0..district_teams.len())];
+            let (team_id, _, _, team_category) = &teams[t];
+            let category = if gen.rng.gen_bool(0.8) {
+                *team_category
+            } else {
+                Category::ALL[gen.rng.gen_range(0..7)]
+            };
+            let date = today
+                .checked_sub_days(Days::new(gen.rng.gen_range(1..=u64::from(args.days))))
+                .unwrap_or(today);
+            let want = ((per_activity * (0.5 + gen.rng.gen::<f64>())).round() as usize)
+                .clamp(1, members[t].len().min(200));
+            // Keen volunteers are picked more often.
+            let mut pool: Vec<(f64, VolunteerId)> = members[t]
+                .iter()
+                .map(|(v, keen)| (gen.rng.gen::<f64>().powf(1.0 / keen), *v))
+                .collect();
+            pool.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut participants = Vec::with_capacity(want);
+            for (_, v) in pool.into_iter().take(want) {
+                let hours: Decimal = hour_choices[gen.rng.gen_range(0..hour_choices.len())]
+                    .parse()
+                    .unwrap_or(Decimal::ONE);
+                let day = hours_on.entry((v, date)).or_default();
+                if *day + hours > Decimal::from(24) {
+                    continue;
+                }
+                *day += hours;
+                made.hours += hours;
+                participants.push(ParticipantHours {
+                    volunteer_id: v,
+                    hours,
+                });
+            }
+            if participants.is_empty() {
+                continue;
+            }
+            made.participations += participants.len();
+            let handled = if category == Category::Mediation {
+                gen.rng.gen_range(1..=4)
+            } else {
+                0
+            };
+            let settled = (0..handled).filter(|_| gen.rng.gen_bool(0.96)).count() as u32;
+            let titles = city::titles(category);
+            commands.push((
+                coordinators[team_id],
+                Command::LogActivity {
+                    activity_id: ActivityId(gen.uuid()),
+                    team_id: *team_id,
+                    category,
+                    date,
+                    title: titles[gen.rng.gen_range(0..titles.len())].to_owned(),
+                    outcomes: Outcomes {
+                        people_served: gen.rng.gen_range(2..=40),
+                        problems_resolved: gen.rng.gen_range(0..=3),
+                        disputes_handled: handled,
+                        disputes_settled: settled,
+                    },
+                    participants,
+                },
+            ));
+        }
+    }
+    // Logged in date order, as coordinators would, so "as of" views move through the year.
+    commands.sort_by_key(|(_, c)| match c {
+        Command::LogActivity { date, .. } => *date,
+        _ => NaiveDate::MIN,
+    });
+    made.activities = commands.len();
+    let mut progress = Progress::new("activities", commands.len() as u64);
+    submit_all(&app, commands, &mut progress, &mut made).await;
+    progress.finish();
+
+    // The e-station: 松阳 products and bank rate vouchers.
+    let mut rewards: Vec<(RewardId, Decimal, u32)> = Vec::new();
+    let mut commands = Vec::new();
+    let stock_each = ((1_500.0 * args.volunteers as f64 / 10_000.0).ceil() as u32).max(20);
+    for (name, cost) in city::PRODUCTS {
+        let id = RewardId(gen.uuid());
+        rewards.push((id, Decimal::from(*cost), stock_each));
+        commands.push((
+            admin,
+            Command::ListReward {
+                reward_id: id,
+                name: (*name).to_owned(),
+                kind: RewardKind::Product {
+                    origin: "松阳县".into(),
+                },
+                cost_points: Decimal::from(*cost),
+                stock: stock_each,
+            },
+        ));
+    }
+    for (name, bank, basis_points, cost) in city::VOUCHERS {
+        let id = RewardId(gen.uuid());
+        let stock = stock_each / 3;
+        rewards.push((id, Decimal::from(*cost), stock));
+        commands.push((
+            admin,
+            Command::ListReward {
+                reward_id: id,
+                name: (*name).to_owned(),
+                kind: RewardKind::RateVoucher {
+                    bank: (*bank).to_owned(),
+                    basis_points: *basis_points,
+                },
+                cost_points: Decimal::from(*cost),
+                stock,
+            },
+        ));
+    }
+    let mut progress = Progress::new("rewards", commands.len() as u64);
+    submit_all(&app, commands, &mut progress, &mut made).await;
+    progress.finish();
+
+    // Redemptions worth about 100,000 yuan (at 10,000 volunteers): the keenest volunteers
+    // redeem most. 90% are handed over, 5% cancelled, 5% still waiting at the counter.
+    let target = Decimal::from((1_000_000.0 * args.volunteers as f64 / 10_000.0) as u64);
+    let mut available: Vec<(VolunteerId, Decimal)> = {
+        let state = app.engine.read();
+        let mut v: Vec<(VolunteerId, Decimal)> = volunteers
+            .iter()
+            .filter_map(|id| {
+                state
+                    .volunteers
+                    .get(id)
+                    .map(|v| (*id, v.balance.available()))
+            })
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    };
+    let mut holds = Vec::new();
+    let mut settle_plan = Vec::new();
+    let mut reserved = Decimal::ZERO;
+    'outer: for _ in 0..20 {
+        for (v, points) in available.iter_mut() {
+            if reserved >= target {
+                break 'outer;
+            }
+            let affordable: Vec<usize> = (0..rewards.len())
+                .filter(|r| rewards[*r].1 <= *points && rewards[*r].2 > 0)
+                .collect();
+            let Some(&r) = affordable.choose(&mut gen.rng) else {
+                continue;
+            };
+            if !gen.rng.gen_bool(0.6) {
+                continue;
+            }
+            let (reward_id, cost, stock) = &mut rewards[r];
+            *points -= *cost;
+            *stock -= 1;
+            let redemption_id = RedemptionId(gen.uuid());
+            holds.push((
+                admin,
+                Command::HoldRedemption {
+                    redemption_id,
+                    volunteer_id: *v,
+                    reward_id: *reward_id,
+                    quantity: 1,
+                },
+            ));
+            let roll: f64 = gen.rng.gen();
+            let plan = if roll < 0.90 {
+                Some(true)
+            } else if roll < 0.95 {
+                Some(false)
+            } else {
+                None
+            };
+            // Cancelled holds give their points back only after every hold is placed, so the
+            // plan never spends them twice.
+            if plan == Some(true) {
+                reserved += *cost;
+            }
+            settle_plan.push((redemption_id, plan, *cost));
+        }
+    }
+    let settles: Vec<(Principal, Command)> = settle_plan
+        .iter()
+        .filter_map(|(id, plan, _)| match plan {
+            Some(true) => Some((admin, Command::FulfilRedemption { redemption_id: *id })),
+            Some(false) => Some((
+                admin,
+                Command::CancelRedemption {
+                    redemption_id: *id,
+                    reason: "换了别的奖品".into(),
+                },
+            )),
+            None => None,
+        })
+        .collect();
+    let mut progress = Progress::new("redemptions", (holds.len() + settles.len()) as u64);
+    submit_all(&app, holds, &mut progress, &mut made).await;
+    submit_all(&app, settles, &mut progress, &mut made).await;
+    progress.finish();
+    made.redemptions = settle_plan.len();
+
+    let (head, totals) = {
+        let state = app.engine.read();
+        made.points = state.totals.points_earned;
+        made.redeemed_points = state.totals.points_redeemed;
+        (state.head, state.totals.clone())
+    };
+    let coordinator_example = teams.first().and_then(|(t, name, ..)| {
+        let Principal::Coordinator(token, _) = coordinators.get(t)? else {
+            return None;
+        };
+        Some((name.clone(), mint.secret(token)))
+    });
+    app.engine.shutdown().await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let yuan = made
+        .redeemed_points
+        .to_string()
+        .parse::<f64>()
+        .unwrap_or(0.0)
+        * YUAN_PER_POINT;
+    println!("demo city written to {}", args.data.display());
+    println!("  districts      {}", city::DISTRICTS.len());
+    println!("  teams          {}", made.teams);
+    println!("  volunteers     {}", made.volunteers);
+    println!(
+        "  activities     {} ({} participant-times, {} hours)",
+        made.activities,
+        made.participations,
+        made.hours.normalize()
+    );
+    println!("  points earned  {}", made.points.normalize());
+    println!(
+        "  redemptions    {} ({} points redeemed, about {:.0} yuan at {} yuan a point; {} points still held)",
+        made.redemptions,
+        made.redeemed_points.normalize(),
+        yuan,
+        YUAN_PER_POINT,
+        totals.points_held.normalize()
+    );
+    println!("  events         {} (head hash {})", head.seq, head.hash);
+    println!(
+        "  took           {elapsed:.1}s ({:.0} events/s through decide + group commit)",
+        head.seq as f64 / elapsed.max(1e-9)
+    );
+    if made.refused > 0 {
+        println!("  refused        {} commands (see above)", made.refused);
+    }
+    if let Some(secret) = printed {
+        println!("admin token (shown once, keep it safe): {secret}");
+    }
+    if let Some((team, secret)) = coordinator_example {
+        println!("coordinator token of {team}: {secret}");
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -1,0 +1,112 @@
+//! `yinling import`: an NDJSON event export into an empty data directory, re-verifying the
+//! whole chain first (nothing is written from a broken file) and resuming after interruption.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use yinling_api::routes::audit::envelope_from_json;
+use yinling_ledger::{Envelope, EventLog, Head, OpenMode, SledLog};
+
+use super::copy::Copier;
+use super::progress::Progress;
+
+/// Options of `import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The data directory to fill (new, empty, or holding an interrupted import of this file).
+    #[arg(long, default_value = "./data")]
+    pub data: PathBuf,
+    /// The NDJSON file written by `yinling export --what events`.
+    pub file: PathBuf,
+}
+
+/// Reads the file's envelopes in order.
+fn envelopes(path: &Path) -> Result<impl Iterator<Item = Result<Envelope, String>>, String> {
+    let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let name = path.display().to_string();
+    Ok(BufReader::new(file).lines().enumerate().filter_map(move |(i, line)| {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => return Some(Err(format!("{name} line {}: cannot be read as text ({e})", i + 1))),
+        };
+        let line = line.trim_start_matches('\u{feff}');
+        if line.trim().is_empty() {
+            return None;
+        }
+        let value: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => return Some(Err(format!("{name} line {} is not JSON ({e}); expected NDJSON from `yinling export --what events`", i + 1))),
+        };
+        Some(envelope_from_json(&value).map_err(|e| format!("{name} line {}: {e}", i + 1)))
+    }))
+}
+
+/// Runs `import`.
+pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
+    // Pass 1: the whole chain must verify before anything is written.
+    let mut head = Head::default();
+    let mut progress = Progress::new("verifying", 0);
+    for envelope in envelopes(&args.file)? {
+        let envelope = envelope?;
+        Copier::check(&head, &envelope).map_err(|e| {
+            format!(
+                "refusing {}: {e}; nothing was imported",
+                args.file.display()
+            )
+        })?;
+        head = Head {
+            seq: envelope.seq,
+            hash: envelope.hash,
+        };
+        progress.inc(1);
+    }
+    progress.finish();
+    if head.seq == 0 {
+        return Err(format!("{} holds no events", args.file.display()));
+    }
+    // Pass 2: append, skipping what an interrupted run already wrote.
+    let log = SledLog::open(&args.data, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?;
+    let start = log.head();
+    if start.seq > head.seq {
+        return Err(format!(
+            "the data directory {} already holds {} events, more than the file's {}; import only into an empty directory",
+            args.data.display(),
+            start.seq,
+            head.seq
+        ));
+    }
+    let mut copier = Copier::new(&log);
+    let mut progress = Progress::new("importing", head.seq - start.seq);
+    for envelope in envelopes(&args.file)? {
+        let envelope = envelope?;
+        if envelope.seq < start.seq {
+            continue;
+        }
+        if envelope.seq == start.seq {
+            if envelope.hash != start.hash {
+                return Err(format!(
+                    "the data directory {} holds a different history (seq {} differs); import only into an empty directory",
+                    args.data.display(),
+                    start.seq
+                ));
+            }
+            continue;
+        }
+        copier.push(envelope)?;
+        progress.inc(1);
+    }
+    let end = copier.finish()?;
+    progress.finish();
+    if start.seq > 0 {
+        println!("resumed after seq {}", start.seq);
+    }
+    println!(
+        "imported {} events; head seq {} hash {}",
+        end.seq - start.seq,
+        end.seq,
+        end.hash
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,208 @@
+//! `yinling replay`: balances, stars and rankings as they stood after a seq or an instant.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use yinling_api::engine::load_state;
+use yinling_api::routes::{rankings, teams, volunteers};
+use yinling_ledger::log::EnvelopeIter;
+use yinling_ledger::{EventLog, OpenMode, SledLog, TeamId, Timestamp, VolunteerId};
+use yinling_projections::rankings::{RankBy, RankingQuery};
+
+/// Options of `replay`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("when").args(["as_of", "at"])))]
+#[command(group(clap::ArgGroup::new("who").args(["volunteer", "team"])))]
+pub struct ReplayArgs {
+    /// The data directory.
+    #[arg(long, default_value = "./data")]
+    pub data: PathBuf,
+    /// Replay up to and including this event seq (default: everything).
+    #[arg(long)]
+    pub as_of: Option<u64>,
+    /// Replay everything recorded at or before this instant (RFC 3339, e.g. 2026-06-30T23:59:59+08:00).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Show one volunteer's account.
+    #[arg(long)]
+    pub volunteer: Option<String>,
+    /// Show one team with its volunteer ranking.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Rows of each ranking.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Print JSON (the same documents the HTTP API returns) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn seq_at(log: &dyn EventLog, text: &str) -> Result<u64, String> {
+    let at = chrono::DateTime::parse_from_rfc3339(text).map_err(|e| {
+        format!(
+            "--at {text:?} is not an RFC 3339 instant ({e}); write e.g. 2026-06-30T23:59:59+08:00"
+        )
+    })?;
+    let at = Timestamp::from_datetime(&at);
+    let mut seq = 0;
+    for e in EnvelopeIter::new(log, 0) {
+        let e = e.map_err(|e| e.to_string())?;
+        if e.recorded_at > at {
+            break;
+        }
+        seq = e.seq;
+    }
+    Ok(seq)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Runs `replay`.
+pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
+    let log = SledLog::open(&args.data, OpenMode::MustExist).map_err(|e| e.to_string())?;
+    let head = log.head().seq;
+    let until = match (&args.as_of, &args.at) {
+        (Some(seq), _) if *seq > head => {
+            return Err(format!(
+                "--as-of {seq} is beyond the last event (seq {head})"
+            ))
+        }
+        (Some(seq), _) => *seq,
+        (None, Some(at)) => seq_at(&log, at)?,
+        (None, None) => head,
+    };
+    let (state, snapshot, folded) = load_state(&log, Some(until)).map_err(|e| e.to_string())?;
+    if !args.json {
+        match snapshot {
+            Some(s) => println!("state after seq {until} (snapshot {s} + {folded} events)"),
+            None => println!("state after seq {until} ({folded} events folded)"),
+        }
+    }
+    let limit = args
+        .limit
+        .clamp(1, yinling_projections::rankings::MAX_RANKING_LIMIT);
+    if let Some(text) = &args.volunteer {
+        let id: VolunteerId = text
+            .parse()
+            .map_err(|_| format!("--volunteer {text:?} is not a volunteer id"))?;
+        let v = state
+            .volunteers
+            .get(&id)
+            .ok_or_else(|| format!("no volunteer has id {id} at seq {until}"))?;
+        let out = volunteers::volunteer_out(&state, v);
+        if args.json {
+            return print_json(&out).map(|()| ExitCode::SUCCESS);
+        }
+        println!("volunteer   {} ({})", out.name, out.id);
+        println!(
+            "team        {} ({}), {}",
+            out.team_name, out.team_id, out.district
+        );
+        println!("available   {}", out.balance.available);
+        println!(
+            "earned      {}   reversed {}   held {}   redeemed {}",
+            out.balance.earned, out.balance.reversed, out.balance.held, out.balance.redeemed
+        );
+        println!(
+            "hours       {}   stars {}",
+            out.hours,
+            "★".repeat(out.stars as usize)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(text) = &args.team {
+        let id: TeamId = text
+            .parse()
+            .map_err(|_| format!("--team {text:?} is not a team id"))?;
+        let team = state
+            .teams
+            .get(&id)
+            .ok_or_else(|| format!("no team has id {id} at seq {until}"))?;
+        let out = teams::team_out(team);
+        let ranking = rankings::volunteer_ranking(
+            &state,
+            &RankingQuery {
+                team_id: Some(id),
+                limit,
+                ..RankingQuery::default()
+            },
+        );
+        if args.json {
+            return print_json(&serde_json::json!({"team": out, "volunteers": ranking}))
+                .map(|()| ExitCode::SUCCESS);
+        }
+        println!("team        {} ({}), {}", out.name, out.id, out.district);
+        println!(
+            "members     {}   activities {}   participant-times {}",
+            out.members, out.tally.activities, out.tally.participant_times
+        );
+        println!(
+            "hours       {}   points {}   redemptions {}",
+            out.tally.hours, out.tally.points, out.tally.redemptions
+        );
+        print_ranking("volunteers of the team", &ranking);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stats = rankings::stats_out(&state);
+    let team_ranking = rankings::team_ranking(
+        &state,
+        &RankingQuery {
+            limit,
+            by: RankBy::Points,
+            ..RankingQuery::default()
+        },
+    );
+    let volunteer_ranking = rankings::volunteer_ranking(
+        &state,
+        &RankingQuery {
+            limit,
+            ..RankingQuery::default()
+        },
+    );
+    if args.json {
+        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking}))
+            .map(|()| ExitCode::SUCCESS);
+    }
+    println!(
+        "{:>8} {:>6} {:>10} {:>12}  district",
+        "teams", "people", "hours", "points"
+    );
+    for d in &stats.districts {
+        println!(
+            "{:>8} {:>6} {:>10} {:>12}  {}",
+            d.teams,
+            d.volunteers,
+            d.tally.hours.to_string(),
+            d.tally.points.to_string(),
+            d.name
+        );
+    }
+    println!(
+        "points: earned {}, reversed {}, held {}, redeemed {}",
+        stats.totals.points_earned,
+        stats.totals.points_reversed,
+        stats.totals.points_held,
+        stats.totals.points_redeemed
+    );
+    print_ranking("teams", &team_ranking);
+    print_ranking("volunteers", &volunteer_ranking);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_ranking(title: &str, ranking: &rankings::RankingOut) {
+    println!("\n{title} by {}:", ranking.by);
+    println!("{:>4} {:>12} {:>10}  name", "rank", "points", "hours");
+    for r in &ranking.items {
+        println!(
+            "{:>4} {:>12} {:>10}  {}",
+            r.rank,
+            r.points.to_string(),
+            r.hours.to_string(),
+            r.name
+        );
+    }
+}

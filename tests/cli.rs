@@ -1,0 +1,415 @@
+//! The operators' tools, run as the real binary: demo, verify, replay, export, import,
+//! backup, and every way they can be misused.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+fn yinling(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(args)
+        .env("YINLING_ADMIN_TOKEN", ADMIN)
+        .env("YINLING_LOG", "warn")
+        .output()
+        .expect("run yinling")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = yinling(args);
+    assert!(
+        out.status.success(),
+        "yinling {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Fails with exit code 1 or 2 and exactly one line of explanation, never a panic.
+fn fails(args: &[&str], needle: &str) {
+    let out = yinling(args);
+    assert!(!out.status.success(), "yinling {args:?} should fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("city");
+    let report = ok(&[
+        "demo",
+        "--data",
+        p(&data),
+        "--volunteers",
+        "500",
+        "--seed",
+        "7",
+    ]);
+    assert!(report.contains("volunteers     500"), "{report}");
+    assert!(!report.contains("refused"), "{report}");
+    let verified = ok(&["verify", "--data", p(&data)]);
+    assert!(verified.starts_with("ok: "), "{verified}");
+
+    // The same seed gives the same city (content; event timestamps are the run's).
+    let again = tmp.path().join("again");
+    ok(&[
+        "demo",
+        "--data",
+        p(&again),
+        "--volunteers",
+        "500",
+        "--seed",
+        "7",
+    ]);
+    let summary = |dir: &Path| {
+        let json: serde_json::Value = serde_json::from_str(&ok(&[
+            "replay",
+            "--data",
+            p(dir),
+            "--json",
+            "--limit",
+            "50",
+        ]))
+        .expect("json");
+        (
+            json["stats"]["totals"].clone(),
+            json["volunteers"]["items"].clone(),
+        )
+    };
+    assert_eq!(summary(&data), summary(&again));
+
+    // Export -> import into a new directory: same head, same balances.
+    let events = tmp.path().join("events.ndjson");
+    ok(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "events",
+        "--out",
+        p(&events),
+    ]);
+    let imported = tmp.path().join("imported");
+    ok(&["import", "--data", p(&imported), p(&events)]);
+    let head = |dir: &Path| ok(&["verify", "--data", p(dir)]);
+    assert_eq!(head(&data), head(&imported));
+    let balances = |dir: &Path| {
+        let file = dir.with_extension("balances.ndjson");
+        ok(&[
+            "export",
+            "--data",
+            p(dir),
+            "--what",
+            "balances",
+            "--out",
+            p(&file),
+        ]);
+        std::fs::read_to_string(file).expect("read")
+    };
+    assert_eq!(balances(&data), balances(&imported));
+
+    // Backup: a copy verify accepts, with the same head.
+    let backup = tmp.path().join("backup");
+    ok(&["backup", "--data", p(&data), "--out", p(&backup)]);
+    assert_eq!(head(&data), head(&backup));
+
+    // CSV for Excel: a BOM and the expected headers, in English or Chinese.
+    let csv = tmp.path().join("balances.csv");
+    ok(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "balances",
+        "--format",
+        "csv",
+        "--out",
+        p(&csv),
+    ]);
+    let bytes = std::fs::read(&csv).expect("csv");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    assert_eq!(
+        text.lines().next(),
+        Some("id,name,team_id,team,district,earned,reversed,held,redeemed,available,hours,stars")
+    );
+    assert_eq!(text.lines().count(), 501);
+    ok(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "rankings",
+        "--format",
+        "csv",
+        "--lang",
+        "zh",
+        "--out",
+        p(&csv),
+    ]);
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    assert!(
+        text.starts_with("\u{feff}名次,编号,名称,区县,积分,服务时长（小时）"),
+        "{}",
+        &text[..80]
+    );
+}
+
+#[tokio::test]
+async fn replay_as_of_equals_the_apis_as_of() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("city");
+    ok(&[
+        "demo",
+        "--data",
+        p(&data),
+        "--volunteers",
+        "300",
+        "--teams",
+        "10",
+        "--seed",
+        "3",
+    ]);
+    let head: u64 = ok(&["verify", "--data", p(&data)])
+        .split("head seq ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|t| t.parse().ok())
+        .expect("head");
+    let as_of = head * 2 / 3;
+    let as_of_text = as_of.to_string();
+    let state: serde_json::Value = serde_json::from_str(&ok(&[
+        "replay",
+        "--data",
+        p(&data),
+        "--as-of",
+        &as_of_text,
+        "--json",
+    ]))
+    .expect("json");
+    let top = state["volunteers"]["items"][0]["id"]
+        .as_str()
+        .expect("a ranked volunteer")
+        .to_owned();
+    let replayed: serde_json::Value = serde_json::from_str(&ok(&[
+        "replay",
+        "--data",
+        p(&data),
+        "--as-of",
+        &as_of_text,
+        "--volunteer",
+        &top,
+        "--json",
+    ]))
+    .expect("json");
+    let server = Server::start_in(&data, &[]);
+    let admin = server.client(ADMIN);
+    let api = admin
+        .get(&format!("/v1/volunteers/{top}?as_of={as_of}"))
+        .await
+        .ok();
+    assert_eq!(api, replayed);
+    let api_stats = admin.get(&format!("/v1/stats?as_of={as_of}")).await.ok();
+    assert_eq!(api_stats, state["stats"]);
+    let api_teams = admin
+        .get(&format!("/v1/rankings/teams?as_of={as_of}&limit=10"))
+        .await
+        .ok();
+    assert_eq!(api_teams, state["teams"]);
+    // A running server holds the directory: the tools say so in one line.
+    fails(&["verify", "--data", p(&data)], "in use by another process");
+    fails(&["replay", "--data", p(&data)], "in use by another process");
+    // ...and export reads a running server through its API instead.
+    let token = common::token(&admin, serde_json::json!({"role": "auditor"})).await;
+    let feed = tmp.path().join("feed.ndjson");
+    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args([
+            "export",
+            "--from",
+            &server.base,
+            "--what",
+            "events",
+            "--out",
+            p(&feed),
+        ])
+        .env("YINLING_TOKEN", &token)
+        .output()
+        .expect("export --from");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(server);
+    let imported = tmp.path().join("from-server");
+    ok(&["import", "--data", p(&imported), p(&feed)]);
+    assert_eq!(
+        ok(&["verify", "--data", p(&imported)]),
+        ok(&["verify", "--data", p(&data)])
+    );
+}
+
+#[test]
+fn import_refuses_a_broken_chain_and_resumes_an_interrupted_run() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("city");
+    ok(&[
+        "demo",
+        "--data",
+        p(&data),
+        "--volunteers",
+        "50",
+        "--teams",
+        "5",
+        "--days",
+        "30",
+    ]);
+    let events = tmp.path().join("events.ndjson");
+    ok(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "events",
+        "--out",
+        p(&events),
+    ]);
+    let text = std::fs::read_to_string(&events).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+
+    // One changed value anywhere: refused, nothing written.
+    let mut tampered = lines.clone();
+    let changed = tampered[40].replacen("\"hours\":\"", "\"hours\":\"1", 1);
+    let changed = if changed == tampered[40] {
+        tampered[40].replacen("\"name\":\"", "\"name\":\"假", 1)
+    } else {
+        changed
+    };
+    assert_ne!(changed, tampered[40], "the test changed something");
+    tampered[40] = &changed;
+    let bad = tmp.path().join("tampered.ndjson");
+    std::fs::write(&bad, tampered.join("\n")).expect("write");
+    let target = tmp.path().join("target");
+    fails(
+        &["import", "--data", p(&target), p(&bad)],
+        "nothing was imported",
+    );
+    assert!(!target.join("conf").exists(), "nothing written");
+
+    // Interrupted after 100 events, then resumed with the whole file.
+    let part = tmp.path().join("part.ndjson");
+    std::fs::write(&part, lines[..100].join("\n")).expect("write");
+    ok(&["import", "--data", p(&target), p(&part)]);
+    let resumed = ok(&["import", "--data", p(&target), p(&events)]);
+    assert!(resumed.contains("resumed after seq 100"), "{resumed}");
+    assert_eq!(
+        ok(&["verify", "--data", p(&target)]),
+        ok(&["verify", "--data", p(&data)])
+    );
+}
+
+#[test]
+fn misuse_gets_one_line_naming_the_problem() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let missing = tmp.path().join("missing");
+    fails(&["verify", "--data", p(&missing)], "does not exist");
+    fails(&["replay", "--data", p(&missing)], "does not exist");
+    fails(
+        &[
+            "export",
+            "--data",
+            p(&missing),
+            "--what",
+            "events",
+            "--out",
+            "-",
+        ],
+        "does not exist",
+    );
+    let not_json = tmp.path().join("notes.txt");
+    std::fs::write(&not_json, "hello, this is not NDJSON\n").expect("write");
+    fails(
+        &["import", "--data", p(&tmp.path().join("x")), p(&not_json)],
+        "is not JSON",
+    );
+    fails(
+        &["import", "--data", p(&tmp.path().join("x")), p(&missing)],
+        "cannot open",
+    );
+    let data = tmp.path().join("city");
+    ok(&[
+        "demo",
+        "--data",
+        p(&data),
+        "--volunteers",
+        "20",
+        "--teams",
+        "3",
+        "--days",
+        "10",
+    ]);
+    fails(
+        &[
+            "demo",
+            "--data",
+            p(&data),
+            "--volunteers",
+            "20",
+            "--teams",
+            "3",
+        ],
+        "already holds",
+    );
+    fails(
+        &["replay", "--data", p(&data), "--as-of", "99999999"],
+        "beyond the last event",
+    );
+    fails(
+        &["replay", "--data", p(&data), "--at", "yesterday"],
+        "not an RFC 3339 instant",
+    );
+    fails(
+        &["replay", "--data", p(&data), "--volunteer", "nobody"],
+        "not a volunteer id",
+    );
+    fails(
+        &[
+            "export",
+            "--data",
+            p(&data),
+            "--what",
+            "statement",
+            "--out",
+            "-",
+        ],
+        "needs --volunteer",
+    );
+    fails(
+        &["backup", "--data", p(&data), "--out", p(&data)],
+        "not empty",
+    );
+    fails(
+        &[
+            "demo",
+            "--data",
+            p(&tmp.path().join("y")),
+            "--volunteers",
+            "0",
+        ],
+        "--volunteers 0",
+    );
+    let out = yinling(&["serve", "--help"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--hold-days"));
+}
