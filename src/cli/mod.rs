@@ -74,6 +74,12 @@ pub struct ServeArgs {
     /// Skip the hash-chain walk at startup (faster start on huge logs; `verify` still checks).
     #[arg(long)]
     pub skip_verify: bool,
+    /// Seconds a client has to send a request's headers before the connection is closed.
+    #[arg(long, default_value_t = yinling_api::server::HEADER_READ_TIMEOUT_SECONDS)]
+    pub header_timeout: u64,
+    /// Connections served at once; more are refused.
+    #[arg(long, default_value_t = yinling_api::server::MAX_CONNECTIONS)]
+    pub max_connections: usize,
 }
 
 /// Sets up logging: warnings and the service's own info lines by default.
@@ -135,6 +141,10 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             .ok()
             .filter(|t| !t.trim().is_empty()),
         expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
+        connections: yinling_api::server::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            max_connections: args.max_connections.max(1),
+        },
     };
     runtime()?
         .block_on(yinling_api::serve(config, yinling_api::shutdown_signal()))

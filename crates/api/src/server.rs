@@ -29,6 +29,16 @@ pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
 /// How often held redemptions past their time are expired, by default.
 pub const DEFAULT_EXPIRY_INTERVAL_SECONDS: u64 = 60;
 
+/// A client must send a request's headers within this long, or the connection is closed
+/// (a slow-loris client cannot hold a connection open by trickling bytes).
+pub const HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
+
+/// Open connections served at once; more are refused at accept.
+pub const MAX_CONNECTIONS: usize = 4096;
+
+/// After a shutdown signal, in-flight requests get this long to finish.
+pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
+
 /// The environment variable holding the first admin token.
 pub const ADMIN_TOKEN_ENV: &str = "YINLING_ADMIN_TOKEN";
 
@@ -43,6 +53,26 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     /// How often to expire lapsed holds.
     pub expiry_interval: Duration,
+    /// Limits on connections.
+    pub connections: ConnectionLimits,
+}
+
+/// Limits that protect the server from slow or numerous clients.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// Time allowed to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(HEADER_READ_TIMEOUT_SECONDS),
+            max_connections: MAX_CONNECTIONS,
+        }
+    }
 }
 
 /// Why the server stopped with an error.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::codec::CodecError;
 use crate::envelope::StreamId;
+use crate::witness::WITNESS_FILE;
 
 /// Everything that can go wrong in the ledger. A damaged record always names its seq.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,17 @@ pub enum LedgerError {
         seq: u64,
         /// What is wrong with it.
         detail: String,
+    },
+    /// The log ends before the head it was known to have reached: its files were truncated or
+    /// replaced by an older copy.
+    #[error("the log in {} (its sled `db` file) ends at seq {found} but it had reached seq {recorded} (recorded in {WITNESS_FILE}): its files are truncated or were replaced by an older copy. Refusing to open; restore from a backup (if you knowingly restored an older copy, delete {WITNESS_FILE})", path.display())]
+    Truncated {
+        /// The directory.
+        path: PathBuf,
+        /// The head recorded in the witness.
+        recorded: u64,
+        /// The head found in the log.
+        found: u64,
     },
     /// Another writer appended since this one read the head.
     #[error("the log moved: expected head seq {expected}, found {actual}")]

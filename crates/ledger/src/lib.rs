@@ -31,6 +31,7 @@ pub mod ids;
 pub mod log;
 pub mod store;
 pub mod time;
+pub mod witness;
 pub mod writer;
 
 pub use digest::Hash;

@@ -27,6 +27,7 @@ use crate::digest::Hash;
 use crate::envelope::{Head, StreamId};
 use crate::error::LedgerError;
 use crate::log::{AppendBatch, EventLog, IdempotencyEntry, Segment, SegmentBytes};
+use crate::witness::{self, Witness, WITNESS_FILE};
 
 const SEGMENT_PREFIX: u8 = b'e';
 const STREAM_PREFIX: u8 = b's';
@@ -77,6 +78,7 @@ pub struct SledLog {
     /// Set after a failed flush whose undo is not yet durable.
     needs_flush: AtomicBool,
     faults: FaultInjector,
+    witness: Mutex<Witness>,
 }
 
 fn segment_key(seq: u64) -> [u8; 9] {
@@ -154,6 +156,19 @@ impl SledLog {
                 detail: "it holds no Yinling log (no sled `conf` file)".into(),
             });
         }
+        if dir.join("conf").exists() && !dir.join("db").exists() {
+            return Err(LedgerError::Open {
+                path,
+                detail: "its sled `db` file is missing; restore the directory from a backup".into(),
+            });
+        }
+        let has_data = dir.join("db").exists() || dir.join(WITNESS_FILE).exists();
+        if has_data && !dir.join("conf").exists() {
+            return Err(LedgerError::Open {
+                path,
+                detail: "its sled `conf` file is missing; restore the directory from a backup".into(),
+            });
+        }
         let config = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
@@ -209,6 +224,34 @@ impl SledLog {
             }
         }
         let head = recover_head(&db)?;
+        if let Some(recorded) = witness::read(dir) {
+            if recorded.seq > head.seq {
+                return Err(LedgerError::Truncated {
+                    path,
+                    recorded: recorded.seq,
+                    found: head.seq,
+                });
+            }
+            if recorded.seq > 0 && recorded.seq < head.seq {
+                if stored_hash_at(&db, recorded.seq)? != Some(recorded.hash) {
+                    return Err(LedgerError::Corrupt {
+                        seq: recorded.seq,
+                        detail: format!("it differs from the event recorded in {WITNESS_FILE}: the log was replaced"),
+                    });
+                }
+            } else if recorded.seq == head.seq && recorded.hash != head.hash {
+                return Err(LedgerError::Corrupt {
+                    seq: head.seq,
+                    detail: format!("it differs from the event recorded in {WITNESS_FILE}: the log was replaced"),
+                });
+            }
+        } else if head.seq > 0 {
+            tracing::warn!(seq = head.seq, "no readable {WITNESS_FILE}; recording the current head");
+        }
+        let witness = Witness::open(dir, head).map_err(|e| LedgerError::Open {
+            path: path.clone(),
+            detail: format!("cannot write {WITNESS_FILE}: {e}"),
+        })?;
         Ok(SledLog {
             path,
             db,
@@ -216,6 +259,7 @@ impl SledLog {
             stream_versions: Mutex::new(HashMap::new()),
             needs_flush: AtomicBool::new(false),
             faults: FaultInjector::default(),
+            witness: Mutex::new(witness),
         })
     }
 
@@ -285,6 +329,29 @@ impl SledLog {
         }
         self.needs_flush.store(true, Ordering::SeqCst);
     }
+}
+
+/// The stored hash of the event at `seq` in a bare sled db (used during open).
+fn stored_hash_at(db: &sled::Db, seq: u64) -> Result<Option<Hash>, LedgerError> {
+    let Some((key, value)) = db
+        .range(segment_key(0)..=segment_key(seq))
+        .next_back()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let corrupt = |detail: String| LedgerError::Corrupt { seq, detail };
+    let first = be_u64(&key[1..]).ok_or_else(|| corrupt("a segment key is malformed".into()))?;
+    let mut reader = SegmentReader::new(&value[..]).map_err(|e| corrupt(format!("segment unreadable: {e}")))?;
+    let mut at = first;
+    while let Some(record) = reader.next_record().map_err(|e| corrupt(format!("segment unreadable: {e}")))? {
+        if at == seq {
+            let (_, hash) = crate::codec::split_record(record).map_err(|e| corrupt(e.to_string()))?;
+            return Ok(Some(hash));
+        }
+        at += 1;
+    }
+    Ok(None)
 }
 
 /// Finds the last segment and checks its records link up; returns the head.
@@ -393,6 +460,10 @@ impl EventLog for SledLog {
             return Err(e);
         }
         *head = new_head;
+        if let Err(e) = lock(&self.witness).record(new_head) {
+            // The events are durable; only the truncation check lags. Say so, do not fail.
+            tracing::warn!(error = %e, "cannot update {WITNESS_FILE}");
+        }
         drop(head);
         let mut versions = lock(&self.stream_versions);
         for run in &batch.stream_runs {
@@ -535,5 +606,11 @@ impl EventLog for SledLog {
 
     fn snapshot(&self, seq: u64) -> Result<Option<Vec<u8>>, LedgerError> {
         Ok(self.db.get(snapshot_key(seq))?.map(|v| v.to_vec()))
+    }
+}
+
+impl Drop for SledLog {
+    fn drop(&mut self) {
+        let _ = lock(&self.witness).sync();
     }
 }

@@ -269,7 +269,7 @@ pub async fn create(
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
     let activity = activity_from_events(&envelopes)?;
-    Ok(created(format!("/v1/activities/{}", activity.id), activity))
+    Ok(created(format!("/v1/activities/{}", activity.id), &envelopes, activity))
 }
 
 /// Reverse a whole activity by compensating entries (its coordinator, or an admin).
@@ -283,7 +283,7 @@ pub async fn reverse(
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: ApiJson<ReversalIn>,
-) -> Result<Json<ActivityOut>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let activity_id: ActivityId = path_id(&id, "activity")?;
     let command = Command::ReverseActivity {
         activity_id,
@@ -318,7 +318,7 @@ pub async fn reverse(
     out.participants = participants;
     out.reversed = true;
     out.reversal_reason = reason;
-    Ok(Json(out))
+    Ok(super::written(&envelopes, out))
 }
 
 fn may_read(who: &Principal, a: &Activity) -> bool {

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
+use yinling_ledger::Envelope;
 
 pub mod activities;
 pub mod audit;
@@ -32,14 +33,35 @@ pub struct AsOfParam {
     pub as_of: Option<u64>,
 }
 
-/// A 201 with a Location header and a JSON body.
-pub fn created<T: Serialize>(location: String, body: T) -> Response {
+/// Header naming the seq of the last event a write appended (its receipt).
+pub const LEDGER_SEQ_HEADER: &str = "ledger-seq";
+
+/// Header naming that event's hash: with the seq, what a client can later check in the feed.
+pub const LEDGER_HASH_HEADER: &str = "ledger-hash";
+
+/// The receipt of a write: where its last event sits in the chain. A retry with the same
+/// Idempotency-Key gets the same receipt.
+pub fn receipt(envelopes: &[Envelope]) -> [(&'static str, String); 2] {
+    let (seq, hash) = envelopes
+        .last()
+        .map_or((String::new(), String::new()), |e| (e.seq.to_string(), e.hash.to_hex()));
+    [(LEDGER_SEQ_HEADER, seq), (LEDGER_HASH_HEADER, hash)]
+}
+
+/// A 201 with a Location header, the receipt and a JSON body.
+pub fn created<T: Serialize>(location: String, envelopes: &[Envelope], body: T) -> Response {
     (
         StatusCode::CREATED,
         [(header::LOCATION, location)],
+        receipt(envelopes),
         Json(body),
     )
         .into_response()
+}
+
+/// A 200 with the receipt and a JSON body.
+pub fn written<T: Serialize>(envelopes: &[Envelope], body: T) -> Response {
+    (receipt(envelopes), Json(body)).into_response()
 }
 
 /// Clamps a requested page size.

@@ -201,7 +201,7 @@ pub async fn create(
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
     let r = from_events(&envelopes)?;
-    Ok(created(format!("/v1/redemptions/{}", r.id), r))
+    Ok(created(format!("/v1/redemptions/{}", r.id), &envelopes, r))
 }
 
 /// Hand a held redemption over at the counter (station keeper / admin).
@@ -215,7 +215,7 @@ pub async fn fulfil(
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: NoBody,
-) -> Result<Json<RedemptionOut>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let redemption_id: RedemptionId = path_id(&id, "redemption")?;
     let envelopes = app
         .engine
@@ -225,7 +225,7 @@ pub async fn fulfil(
             key.scoped(&who, body.digest),
         )
         .await?;
-    from_events(&envelopes).map(Json)
+    from_events(&envelopes).map(|r| super::written(&envelopes, r))
 }
 
 /// Cancel a held redemption: points and stock return (the volunteer, or admin).
@@ -239,7 +239,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: OptionalJson<CancelIn>,
-) -> Result<Json<RedemptionOut>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let redemption_id: RedemptionId = path_id(&id, "redemption")?;
     let reason = body.value.map(|b| b.reason).unwrap_or_default();
     let digest = body.digest;
@@ -254,7 +254,7 @@ pub async fn cancel(
             key.scoped(&who, digest),
         )
         .await?;
-    from_events(&envelopes).map(Json)
+    from_events(&envelopes).map(|r| super::written(&envelopes, r))
 }
 
 fn may_read(who: &Principal, r: &Redemption) -> bool {

@@ -233,7 +233,7 @@ pub async fn create(
                 redeemed: 0,
                 retired: false,
             };
-            Ok(created(format!("/v1/rewards/{}", out.id), out))
+            Ok(created(format!("/v1/rewards/{}", out.id), &envelopes, out))
         }
         _ => Err(ApiError::internal(
             &"listing produced no RewardListed event",
@@ -296,7 +296,7 @@ pub async fn restock(
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: ApiJson<Restock>,
-) -> Result<Json<RewardChanged>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let reward_id: RewardId = path_id(&id, "reward")?;
     let command = Command::RestockReward {
         reward_id,
@@ -306,7 +306,7 @@ pub async fn restock(
         .engine
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
-    changed(&envelopes).map(Json)
+    changed(&envelopes).map(|c| super::written(&envelopes, c))
 }
 
 /// Change a price; holds already made keep theirs (admin).
@@ -320,7 +320,7 @@ pub async fn reprice(
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: ApiJson<Reprice>,
-) -> Result<Json<RewardChanged>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let reward_id: RewardId = path_id(&id, "reward")?;
     let command = Command::RepriceReward {
         reward_id,
@@ -330,7 +330,7 @@ pub async fn reprice(
         .engine
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
-    changed(&envelopes).map(Json)
+    changed(&envelopes).map(|c| super::written(&envelopes, c))
 }
 
 /// Withdraw a reward; existing holds can still be settled (admin).
@@ -344,7 +344,7 @@ pub async fn retire(
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: crate::extract::NoBody,
-) -> Result<Json<RewardChanged>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let reward_id: RewardId = path_id(&id, "reward")?;
     let envelopes = app
         .engine
@@ -354,7 +354,7 @@ pub async fn retire(
             key.scoped(&who, body.digest),
         )
         .await?;
-    changed(&envelopes).map(Json)
+    changed(&envelopes).map(|c| super::written(&envelopes, c))
 }
 
 /// The rules as the API shows them.
@@ -389,7 +389,7 @@ pub async fn put_rules(
     Auth(who): Auth,
     key: IdempotencyKey,
     body: ApiJson<RulesIo>,
-) -> Result<Json<RulesIo>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let command = Command::ChangeRules {
         default_points_per_hour: body.value.default_points_per_hour.0,
         rates: body
@@ -407,7 +407,7 @@ pub async fn put_rules(
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
     match envelopes.first().map(|e| &e.payload) {
-        Some(Event::RulesChanged(r)) => Ok(Json(RulesIo {
+        Some(Event::RulesChanged(r)) => Ok(super::written(&envelopes, RulesIo {
             version: Some(r.version),
             default_points_per_hour: r.default_points_per_hour.into(),
             rates: r

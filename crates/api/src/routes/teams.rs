@@ -159,7 +159,7 @@ pub async fn create(
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
     let team = team_created(&envelopes)?;
-    Ok(created(format!("/v1/teams/{}", team.id), team))
+    Ok(created(format!("/v1/teams/{}", team.id), &envelopes, team))
 }
 
 /// List every team (any authenticated caller).

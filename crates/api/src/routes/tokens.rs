@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yinling_ledger::{Event, Role, TeamId, TokenId, VolunteerId};
@@ -118,7 +117,7 @@ pub async fn create(
                 volunteer_id: t.volunteer_id.map(|v| v.to_string()),
                 label: t.label.clone(),
             };
-            Ok(created(format!("/v1/tokens/{}", out.id), out))
+            Ok(created(format!("/v1/tokens/{}", out.id), &envelopes, out))
         }
         _ => Err(ApiError::internal(&"issuing produced no TokenIssued event")),
     }
@@ -135,17 +134,21 @@ pub async fn revoke(
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: NoBody,
-) -> Result<Json<TokenRevoked>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let token_id: TokenId = path_id(&id, "token")?;
-    app.engine
+    let envelopes = app
+        .engine
         .submit(
             &who,
             Command::RevokeToken { token_id },
             key.scoped(&who, body.digest),
         )
         .await?;
-    Ok(Json(TokenRevoked {
-        id: token_id.to_string(),
-        revoked: true,
-    }))
+    Ok(super::written(
+        &envelopes,
+        TokenRevoked {
+            id: token_id.to_string(),
+            revoked: true,
+        },
+    ))
 }

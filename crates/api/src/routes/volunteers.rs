@@ -245,7 +245,7 @@ pub async fn create(
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
     let v = volunteer_created(&envelopes)?;
-    Ok(created(format!("/v1/volunteers/{}", v.id), v))
+    Ok(created(format!("/v1/volunteers/{}", v.id), &envelopes, v))
 }
 
 /// Move a volunteer to another team (admin). Earlier service stays with the old team.
@@ -259,7 +259,7 @@ pub async fn move_team(
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: ApiJson<MoveVolunteer>,
-) -> Result<Json<VolunteerCreated>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let volunteer_id: VolunteerId = path_id(&id, "volunteer")?;
     let command = Command::MoveVolunteer {
         volunteer_id,
@@ -271,7 +271,7 @@ pub async fn move_team(
         .await?;
     let state = app.engine.read();
     match envelopes.first().map(|e| &e.payload) {
-        Some(Event::VolunteerMovedTeam(m)) => Ok(Json(VolunteerCreated {
+        Some(Event::VolunteerMovedTeam(m)) => Ok(super::written(&envelopes, VolunteerCreated {
             id: m.volunteer_id.to_string(),
             name: state
                 .volunteers

@@ -1,0 +1,109 @@
+//! Damage on disk: a byte flipped in the log file, a truncated file, a missing file. `serve`
+//! and `verify` both refuse with one line naming the seq or the file, and never serve.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+fn yinling(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(args)
+        .env("YINLING_ADMIN_TOKEN", ADMIN)
+        .env("YINLING_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run yinling");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `serve` must exit with an error instead of listening.
+fn serve_refuses(dir: &Path, needle: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir)
+        .env("YINLING_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    for _ in 0..100 {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = child.try_wait().expect("wait");
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains("listening"), "serve started on a damaged directory: {stdout}");
+    assert!(status.is_some_and(|s| !s.success()), "serve must exit non-zero");
+    assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+fn verify_refuses(dir: &Path, needle: &str) {
+    let (ok, stdout, stderr) = yinling(&["verify", "--data", dir.to_str().expect("utf-8")]);
+    assert!(!ok, "verify must fail");
+    assert!(format!("{stdout}{stderr}").contains(needle), "{needle:?} not in {stdout}{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+fn city(tmp: &Path) -> std::path::PathBuf {
+    let dir = tmp.join("city");
+    let (ok, _, stderr) = yinling(&["demo", "--data", dir.to_str().expect("utf-8"), "--volunteers", "60", "--teams", "3", "--days", "20"]);
+    assert!(ok, "{stderr}");
+    dir
+}
+
+#[test]
+fn a_byte_flipped_in_the_log_file_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = city(tmp.path());
+    let db = dir.join("db");
+    let mut bytes = std::fs::read(&db).expect("db");
+    let needle = "荻溪六老志愿服务队".as_bytes();
+    let at = bytes.windows(needle.len()).position(|w| w == needle).expect("the team name is stored");
+    bytes[at + 3] ^= 0x01;
+    std::fs::write(&db, bytes).expect("write");
+    verify_refuses(&dir, "head.witness");
+    serve_refuses(&dir, "head.witness");
+}
+
+#[test]
+fn a_truncated_log_file_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = city(tmp.path());
+    let db = dir.join("db");
+    let len = std::fs::metadata(&db).expect("db").len();
+    std::fs::OpenOptions::new().write(true).open(&db).expect("open").set_len(len / 2).expect("truncate");
+    verify_refuses(&dir, "`db` file");
+    serve_refuses(&dir, "`db` file");
+}
+
+#[test]
+fn missing_files_are_refused_and_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = city(tmp.path());
+    let copy = tmp.path().join("copy");
+    std::fs::create_dir(&copy).expect("mkdir");
+    for f in std::fs::read_dir(&dir).expect("dir") {
+        let f = f.expect("entry");
+        if f.file_type().expect("type").is_file() {
+            std::fs::copy(f.path(), copy.join(f.file_name())).expect("copy");
+        }
+    }
+    std::fs::remove_file(dir.join("db")).expect("rm db");
+    verify_refuses(&dir, "`db` file is missing");
+    serve_refuses(&dir, "`db` file is missing");
+    std::fs::remove_file(copy.join("conf")).expect("rm conf");
+    verify_refuses(&copy, "conf");
+    serve_refuses(&copy, "conf");
+}
