@@ -17,7 +17,11 @@ fn yinling(args: &[&str]) -> (bool, String, String) {
         .stdin(Stdio::null())
         .output()
         .expect("run yinling");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// `serve` must exit with an error instead of listening.
@@ -43,8 +47,14 @@ fn serve_refuses(dir: &Path, needle: &str) {
     let out = child.wait_with_output().expect("output");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stdout.contains("listening"), "serve started on a damaged directory: {stdout}");
-    assert!(status.is_some_and(|s| !s.success()), "serve must exit non-zero");
+    assert!(
+        !stdout.contains("listening"),
+        "serve started on a damaged directory: {stdout}"
+    );
+    assert!(
+        status.is_some_and(|s| !s.success()),
+        "serve must exit non-zero"
+    );
     assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
@@ -52,13 +62,26 @@ fn serve_refuses(dir: &Path, needle: &str) {
 fn verify_refuses(dir: &Path, needle: &str) {
     let (ok, stdout, stderr) = yinling(&["verify", "--data", dir.to_str().expect("utf-8")]);
     assert!(!ok, "verify must fail");
-    assert!(format!("{stdout}{stderr}").contains(needle), "{needle:?} not in {stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains(needle),
+        "{needle:?} not in {stdout}{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 fn city(tmp: &Path) -> std::path::PathBuf {
     let dir = tmp.join("city");
-    let (ok, _, stderr) = yinling(&["demo", "--data", dir.to_str().expect("utf-8"), "--volunteers", "60", "--teams", "3", "--days", "20"]);
+    let (ok, _, stderr) = yinling(&[
+        "demo",
+        "--data",
+        dir.to_str().expect("utf-8"),
+        "--volunteers",
+        "60",
+        "--teams",
+        "3",
+        "--days",
+        "20",
+    ]);
     assert!(ok, "{stderr}");
     dir
 }
@@ -70,7 +93,10 @@ fn a_byte_flipped_in_the_log_file_is_refused() {
     let db = dir.join("db");
     let mut bytes = std::fs::read(&db).expect("db");
     let needle = "荻溪六老志愿服务队".as_bytes();
-    let at = bytes.windows(needle.len()).position(|w| w == needle).expect("the team name is stored");
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the team name is stored");
     bytes[at + 3] ^= 0x01;
     std::fs::write(&db, bytes).expect("write");
     verify_refuses(&dir, "head.witness");
@@ -83,7 +109,12 @@ fn a_truncated_log_file_is_refused() {
     let dir = city(tmp.path());
     let db = dir.join("db");
     let len = std::fs::metadata(&db).expect("db").len();
-    std::fs::OpenOptions::new().write(true).open(&db).expect("open").set_len(len / 2).expect("truncate");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .expect("open")
+        .set_len(len / 2)
+        .expect("truncate");
     verify_refuses(&dir, "`db` file");
     serve_refuses(&dir, "`db` file");
 }

@@ -77,6 +77,9 @@ pub struct ServeArgs {
     /// Seconds a client has to send a request's headers before the connection is closed.
     #[arg(long, default_value_t = yinling_api::server::HEADER_READ_TIMEOUT_SECONDS)]
     pub header_timeout: u64,
+    /// Seconds a whole request (body included) may take before it is answered with 408.
+    #[arg(long, default_value_t = yinling_api::server::REQUEST_TIMEOUT_SECONDS)]
+    pub request_timeout: u64,
     /// Connections served at once; more are refused.
     #[arg(long, default_value_t = yinling_api::server::MAX_CONNECTIONS)]
     pub max_connections: usize,
@@ -143,6 +146,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
         connections: yinling_api::server::ConnectionLimits {
             header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            request_timeout: Duration::from_secs(args.request_timeout.max(1)),
             max_connections: args.max_connections.max(1),
         },
     };

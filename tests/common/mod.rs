@@ -158,7 +158,7 @@ impl Reply {
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
     pub base: String,
     pub token: Option<String>,
@@ -339,10 +339,21 @@ impl City {
             )
             .await
             .id();
-        let participants: Vec<Value> = ids
+        let mut participants: Vec<Value> = ids
             .iter()
             .map(|v| json!({"volunteer_id": v, "hours": "8"}))
             .collect();
+        if participants.is_empty() {
+            // A city without volunteers still gets an activity, by a one-off member.
+            let helper = coordinator
+                .post(
+                    "/v1/volunteers",
+                    json!({"name": "临时志愿者", "team_id": team}),
+                )
+                .await
+                .id();
+            participants.push(json!({"volunteer_id": helper, "hours": "1"}));
+        }
         let activity = coordinator
             .post("/v1/activities", json!({"team_id": team, "category": "mediation", "date": days_ago(1), "title": "社区邻里纠纷调解", "participants": participants}))
             .await

@@ -209,6 +209,27 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // `?team_id=` means "no team_id": drop empty values before parsing.
+        if let Some(query) = parts.uri.query() {
+            if query
+                .split('&')
+                .any(|pair| pair.ends_with('=') || pair.is_empty())
+            {
+                let kept: Vec<&str> = query
+                    .split('&')
+                    .filter(|pair| !pair.is_empty() && !pair.ends_with('='))
+                    .collect();
+                let path = parts.uri.path();
+                let rebuilt = if kept.is_empty() {
+                    path.to_owned()
+                } else {
+                    format!("{path}?{}", kept.join("&"))
+                };
+                if let Ok(uri) = rebuilt.parse() {
+                    parts.uri = uri;
+                }
+            }
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))

@@ -37,7 +37,10 @@ impl Modify for BearerAuth {
         tokens::create, tokens::revoke,
         system::healthz, system::metrics, system::openapi,
     ),
-    components(schemas(crate::error::Problem, crate::wire::Amount, crate::wire::Day, crate::wire::CategoryName, crate::wire::RoleName)),
+    components(schemas(
+        crate::error::Problem, crate::wire::Amount, crate::wire::Day, crate::wire::CategoryName, crate::wire::RoleName,
+        rankings::RankByName, redemptions::StatusName, rewards::RewardKindName,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "teams"), (name = "volunteers"), (name = "activities"), (name = "rewards"),

@@ -62,6 +62,8 @@ pub struct ServeConfig {
 pub struct ConnectionLimits {
     /// Time allowed to send a request's headers.
     pub header_read_timeout: Duration,
+    /// Time allowed for a whole request (body included) to be answered.
+    pub request_timeout: Duration,
     /// Connections served at once.
     pub max_connections: usize,
 }
@@ -70,6 +72,7 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
             header_read_timeout: Duration::from_secs(HEADER_READ_TIMEOUT_SECONDS),
+            request_timeout: Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
             max_connections: MAX_CONNECTIONS,
         }
     }
@@ -97,8 +100,13 @@ pub enum ServeError {
     Bootstrap(ApiError),
 }
 
-/// Every route of the service with its layers.
+/// Every route of the service with its layers and the default request timeout.
 pub fn router(app: AppState) -> Router {
+    router_with_timeout(app, Duration::from_secs(REQUEST_TIMEOUT_SECONDS))
+}
+
+/// Every route of the service with its layers.
+pub fn router_with_timeout(app: AppState, request_timeout: Duration) -> Router {
     let api = Router::new()
         .route("/v1/teams", post(teams::create).get(teams::list))
         .route("/v1/teams/{id}", get(teams::get))
@@ -160,7 +168,7 @@ pub fn router(app: AppState) -> Router {
     .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
     .layer(TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
-        Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
+        request_timeout,
     ))
     .layer(CatchPanicLayer::new())
     .layer(axum::middleware::from_fn(problem_for_bare_errors))
@@ -271,19 +279,78 @@ pub async fn serve(
     println!("listening on http://{local}");
     let expiry = spawn_expiry(app.clone(), config.expiry_interval);
     let engine = app.engine.clone();
-    let result = axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let routes = router_with_timeout(app, config.connections.request_timeout);
+    serve_connections(listener, routes, shutdown, config.connections).await;
     expiry.abort();
     engine.shutdown().await;
     tracing::info!(
         head = engine.log().head().seq,
         "stopped; every acknowledged event is on disk"
     );
-    result.map_err(|source| ServeError::Listen {
-        addr: local,
-        source,
-    })
+    Ok(())
+}
+
+/// Accepts connections until `shutdown`, each with a header read timeout, at most
+/// `max_connections` at once; then lets in-flight requests finish.
+pub async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: ConnectionLimits,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto;
+    use hyper_util::service::TowerToHyperService;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tracing::warn!(
+                "connection refused: {} connections already open",
+                limits.max_connections
+            );
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout);
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = watched.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(SHUTDOWN_GRACE_SECONDS)) => {
+            tracing::warn!("some connections did not finish within {SHUTDOWN_GRACE_SECONDS}s; closing them");
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -166,7 +166,8 @@ impl SledLog {
         if has_data && !dir.join("conf").exists() {
             return Err(LedgerError::Open {
                 path,
-                detail: "its sled `conf` file is missing; restore the directory from a backup".into(),
+                detail: "its sled `conf` file is missing; restore the directory from a backup"
+                    .into(),
             });
         }
         let config = sled::Config::new()
@@ -246,7 +247,10 @@ impl SledLog {
                 });
             }
         } else if head.seq > 0 {
-            tracing::warn!(seq = head.seq, "no readable {WITNESS_FILE}; recording the current head");
+            tracing::warn!(
+                seq = head.seq,
+                "no readable {WITNESS_FILE}; recording the current head"
+            );
         }
         let witness = Witness::open(dir, head).map_err(|e| LedgerError::Open {
             path: path.clone(),
@@ -342,11 +346,16 @@ fn stored_hash_at(db: &sled::Db, seq: u64) -> Result<Option<Hash>, LedgerError> 
     };
     let corrupt = |detail: String| LedgerError::Corrupt { seq, detail };
     let first = be_u64(&key[1..]).ok_or_else(|| corrupt("a segment key is malformed".into()))?;
-    let mut reader = SegmentReader::new(&value[..]).map_err(|e| corrupt(format!("segment unreadable: {e}")))?;
+    let mut reader =
+        SegmentReader::new(&value[..]).map_err(|e| corrupt(format!("segment unreadable: {e}")))?;
     let mut at = first;
-    while let Some(record) = reader.next_record().map_err(|e| corrupt(format!("segment unreadable: {e}")))? {
+    while let Some(record) = reader
+        .next_record()
+        .map_err(|e| corrupt(format!("segment unreadable: {e}")))?
+    {
         if at == seq {
-            let (_, hash) = crate::codec::split_record(record).map_err(|e| corrupt(e.to_string()))?;
+            let (_, hash) =
+                crate::codec::split_record(record).map_err(|e| corrupt(e.to_string()))?;
             return Ok(Some(hash));
         }
         at += 1;

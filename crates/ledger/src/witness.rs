@@ -55,7 +55,10 @@ fn decode(bytes: &[u8]) -> Option<Head> {
 /// nothing and is rewritten).
 pub(crate) fn read(dir: &Path) -> Option<Head> {
     let mut bytes = Vec::with_capacity(LEN);
-    File::open(dir.join(WITNESS_FILE)).ok()?.read_to_end(&mut bytes).ok()?;
+    File::open(dir.join(WITNESS_FILE))
+        .ok()?
+        .read_to_end(&mut bytes)
+        .ok()?;
     let head = decode(&bytes);
     if head.is_none() {
         tracing::warn!("{WITNESS_FILE} is unreadable; it will be rewritten");
@@ -104,7 +107,10 @@ mod tests {
 
     #[test]
     fn a_witness_round_trips_and_a_torn_one_is_refused() {
-        let head = Head { seq: 42, hash: Hash([7; 32]) };
+        let head = Head {
+            seq: 42,
+            hash: Hash([7; 32]),
+        };
         let bytes = encode(&head);
         assert_eq!(decode(&bytes), Some(head));
         let mut torn = bytes;

@@ -75,6 +75,7 @@ pub struct NewActivity {
     /// Service date, at most tomorrow.
     pub date: Day,
     /// What was done.
+    #[schema(min_length = 1)]
     pub title: String,
     /// One to 500 participants, each once.
     pub participants: Vec<ParticipantIn>,
@@ -88,6 +89,7 @@ pub struct NewActivity {
 #[serde(deny_unknown_fields)]
 pub struct ReversalIn {
     /// Why the activity is reversed.
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 
@@ -117,6 +119,7 @@ pub struct ActivityOut {
     /// Service date.
     pub date: Day,
     /// Title.
+    #[schema(min_length = 1)]
     pub title: String,
     /// Participants.
     pub participants: Vec<ParticipantOut>,
@@ -269,7 +272,11 @@ pub async fn create(
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
     let activity = activity_from_events(&envelopes)?;
-    Ok(created(format!("/v1/activities/{}", activity.id), &envelopes, activity))
+    Ok(created(
+        format!("/v1/activities/{}", activity.id),
+        &envelopes,
+        activity,
+    ))
 }
 
 /// Reverse a whole activity by compensating entries (its coordinator, or an admin).

@@ -44,7 +44,9 @@ pub const LEDGER_HASH_HEADER: &str = "ledger-hash";
 pub fn receipt(envelopes: &[Envelope]) -> [(&'static str, String); 2] {
     let (seq, hash) = envelopes
         .last()
-        .map_or((String::new(), String::new()), |e| (e.seq.to_string(), e.hash.to_hex()));
+        .map_or((String::new(), String::new()), |e| {
+            (e.seq.to_string(), e.hash.to_hex())
+        });
     [(LEDGER_SEQ_HEADER, seq), (LEDGER_HASH_HEADER, hash)]
 }
 

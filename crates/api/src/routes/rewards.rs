@@ -34,6 +34,7 @@ pub enum RewardKindName {
 #[serde(deny_unknown_fields)]
 pub struct NewReward {
     /// Name, e.g. 松阳银猴茶 250g.
+    #[schema(min_length = 1)]
     pub name: String,
     /// `product` (needs `origin`) or `rate_voucher` (needs `bank` and `basis_points`).
     #[schema(value_type = RewardKindName)]
@@ -75,6 +76,7 @@ pub struct RewardOut {
     /// Id.
     pub id: String,
     /// Name.
+    #[schema(min_length = 1)]
     pub name: String,
     /// `product` or `rate_voucher`.
     #[schema(value_type = RewardKindName)]
@@ -407,15 +409,18 @@ pub async fn put_rules(
         .submit(&who, command, key.scoped(&who, body.digest))
         .await?;
     match envelopes.first().map(|e| &e.payload) {
-        Some(Event::RulesChanged(r)) => Ok(super::written(&envelopes, RulesIo {
-            version: Some(r.version),
-            default_points_per_hour: r.default_points_per_hour.into(),
-            rates: r
-                .rates
-                .iter()
-                .map(|c| (c.category, Amount(c.points_per_hour)))
-                .collect(),
-        })),
+        Some(Event::RulesChanged(r)) => Ok(super::written(
+            &envelopes,
+            RulesIo {
+                version: Some(r.version),
+                default_points_per_hour: r.default_points_per_hour.into(),
+                rates: r
+                    .rates
+                    .iter()
+                    .map(|c| (c.category, Amount(c.points_per_hour)))
+                    .collect(),
+            },
+        )),
         _ => Err(ApiError::internal(
             &"rules change produced no RulesChanged event",
         )),

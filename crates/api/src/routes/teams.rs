@@ -20,8 +20,10 @@ use crate::wire::Amount;
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
     /// Team name, e.g. 荻溪六老调解队.
+    #[schema(min_length = 1)]
     pub name: String,
     /// District or county, e.g. 南浔区.
+    #[schema(min_length = 1)]
     pub district: String,
     /// Main kind of service.
     #[schema(value_type = crate::wire::CategoryName)]
@@ -76,8 +78,10 @@ pub struct TeamOut {
     /// Id.
     pub id: String,
     /// Name.
+    #[schema(min_length = 1)]
     pub name: String,
     /// District.
+    #[schema(min_length = 1)]
     pub district: String,
     /// Category.
     #[schema(value_type = crate::wire::CategoryName)]
@@ -94,8 +98,10 @@ pub struct TeamCreated {
     /// Id.
     pub id: String,
     /// Name.
+    #[schema(min_length = 1)]
     pub name: String,
     /// District.
+    #[schema(min_length = 1)]
     pub district: String,
     /// Category.
     #[schema(value_type = crate::wire::CategoryName)]

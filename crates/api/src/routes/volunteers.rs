@@ -21,6 +21,7 @@ use crate::wire::{Amount, Day};
 #[serde(deny_unknown_fields)]
 pub struct NewVolunteer {
     /// Name.
+    #[schema(min_length = 1)]
     pub name: String,
     /// The team they join.
     #[schema(format = Uuid)]
@@ -36,6 +37,7 @@ pub struct VolunteerCreated {
     /// Id.
     pub id: String,
     /// Name.
+    #[schema(min_length = 1)]
     pub name: String,
     /// Team.
     pub team_id: String,
@@ -73,6 +75,7 @@ pub struct VolunteerOut {
     /// Id.
     pub id: String,
     /// Name.
+    #[schema(min_length = 1)]
     pub name: String,
     /// Current team.
     pub team_id: String,
@@ -100,6 +103,7 @@ pub struct VolunteerSummary {
     /// Id.
     pub id: String,
     /// Name.
+    #[schema(min_length = 1)]
     pub name: String,
     /// Team.
     pub team_id: String,
@@ -167,6 +171,7 @@ pub struct StatementOut {
     /// Whose.
     pub volunteer_id: String,
     /// Their name.
+    #[schema(min_length = 1)]
     pub name: String,
     /// Lines, oldest first.
     pub entries: Vec<EntryOut>,
@@ -271,16 +276,19 @@ pub async fn move_team(
         .await?;
     let state = app.engine.read();
     match envelopes.first().map(|e| &e.payload) {
-        Some(Event::VolunteerMovedTeam(m)) => Ok(super::written(&envelopes, VolunteerCreated {
-            id: m.volunteer_id.to_string(),
-            name: state
-                .volunteers
-                .get(&m.volunteer_id)
-                .map(|v| v.name.clone())
-                .unwrap_or_default(),
-            team_id: m.to_team_id.to_string(),
-            district: m.district.clone(),
-        })),
+        Some(Event::VolunteerMovedTeam(m)) => Ok(super::written(
+            &envelopes,
+            VolunteerCreated {
+                id: m.volunteer_id.to_string(),
+                name: state
+                    .volunteers
+                    .get(&m.volunteer_id)
+                    .map(|v| v.name.clone())
+                    .unwrap_or_default(),
+                team_id: m.to_team_id.to_string(),
+                district: m.district.clone(),
+            },
+        )),
         _ => Err(ApiError::internal(
             &"move produced no VolunteerMovedTeam event",
         )),

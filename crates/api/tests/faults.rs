@@ -1,0 +1,153 @@
+//! Disk trouble and stored damage, in process: the real engine on a temp directory, the real
+//! router, requests through `tower::ServiceExt::oneshot`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use tower::ServiceExt;
+use yinling_api::metrics::Metrics;
+use yinling_api::server::{bootstrap_admin, router};
+use yinling_api::tokens::TokenMint;
+use yinling_api::{AppState, Engine, EngineConfig, EngineError};
+use yinling_ledger::{OpenMode, SledLog};
+
+const ADMIN: &str = "fault-test-admin-token";
+
+async fn open(dir: &std::path::Path) -> AppState {
+    let engine = Engine::open(&EngineConfig::new(dir), Arc::new(Metrics::new())).expect("engine");
+    let app = AppState {
+        engine: Arc::new(engine),
+        metrics: Arc::new(Metrics::new()),
+        mint: TokenMint::load_or_create(dir).expect("mint"),
+    };
+    bootstrap_admin(&app, Some(ADMIN.into()))
+        .await
+        .expect("admin");
+    app
+}
+
+async fn send(
+    app: &AppState,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {ADMIN}"));
+    let body = match body {
+        Some(b) => {
+            request = request.header("content-type", "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = router(app.clone())
+        .oneshot(request.body(body).expect("request"))
+        .await
+        .expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn team(name: &str) -> Option<serde_json::Value> {
+    Some(serde_json::json!({"name": name, "district": "安吉县", "category": "eco_patrol"}))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_io_error_during_append_is_a_503_keeps_nothing_and_the_service_recovers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let app = open(tmp.path()).await;
+    assert_eq!(
+        send(&app, "POST", "/v1/teams", team("灵峰护绿队")).await.0,
+        StatusCode::CREATED
+    );
+    let head = app.engine.log().head();
+
+    app.engine.store().faults().fail_next_flushes(3);
+    for attempt in 0..3 {
+        let (status, headers, body) = send(&app, "POST", "/v1/teams", team("孝源护绿队")).await;
+        assert_eq!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "attempt {attempt}: {body}"
+        );
+        assert_eq!(headers["content-type"], "application/problem+json");
+        assert!(headers.contains_key("retry-after"));
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("nothing was saved")),
+            "{body}"
+        );
+        assert_eq!(app.engine.log().head(), head, "nothing partial is written");
+        // Reads go on meanwhile, and never show the failed write.
+        let (status, _, teams) = send(&app, "GET", "/v1/teams", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(teams["items"].as_array().map(Vec::len), Some(1));
+    }
+    // The fault cleared: the same request now succeeds, exactly once.
+    let (status, headers, _) = send(&app, "POST", "/v1/teams", team("孝源护绿队")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        headers["ledger-seq"].to_str().ok(),
+        Some((head.seq + 1).to_string().as_str())
+    );
+    let (_, _, verify) = send(&app, "GET", "/v1/audit/verify", None).await;
+    assert_eq!(verify["ok"], true);
+    app.engine.shutdown().await;
+    drop(app);
+
+    // After a restart: the chain verifies, the failed writes left no trace.
+    let app = open(tmp.path()).await;
+    let (_, _, teams) = send(&app, "GET", "/v1/teams", None).await;
+    assert_eq!(teams["items"].as_array().map(Vec::len), Some(2));
+    app.engine.read().check_invariants().expect("invariants");
+    app.engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_a_log_with_a_byte_flipped_inside_an_event_and_names_the_seq() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let app = open(tmp.path()).await;
+    for i in 0..5 {
+        assert_eq!(
+            send(&app, "POST", "/v1/teams", team(&format!("第{i}队")))
+                .await
+                .0,
+            StatusCode::CREATED
+        );
+    }
+    app.engine.shutdown().await;
+    drop(app);
+    {
+        let log = SledLog::open(tmp.path(), OpenMode::MustExist).expect("log");
+        // Seq 3: flip one byte inside its record, leaving sled's own framing intact.
+        let start = log.raw_segment_start(3).expect("lookup").expect("segment");
+        let mut bytes = log.raw_segment(start).expect("raw").expect("segment");
+        let needle = "第1队".as_bytes();
+        let at = bytes
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .expect("stored name");
+        bytes[at] ^= 0x02;
+        log.raw_overwrite_segment(start, &bytes).expect("overwrite");
+    }
+    match Engine::open(&EngineConfig::new(tmp.path()), Arc::new(Metrics::new())) {
+        Err(EngineError::Damaged { seq, detail, .. }) => {
+            assert_eq!(seq, 3, "{detail}");
+        }
+        Err(other) => panic!("expected Damaged, got {other}"),
+        Ok(_) => panic!("the engine opened a damaged log"),
+    }
+}
