@@ -74,6 +74,9 @@ pub struct ServeArgs {
     /// Skip the hash-chain walk at startup (faster start on huge logs; `verify` still checks).
     #[arg(long)]
     pub skip_verify: bool,
+    /// Ignore stored snapshots and fold the whole log from the first event.
+    #[arg(long)]
+    pub replay_from_scratch: bool,
     /// Seconds a client has to send a request's headers before the connection is closed.
     #[arg(long, default_value_t = yinling_api::server::HEADER_READ_TIMEOUT_SECONDS)]
     pub header_timeout: u64,
@@ -138,6 +141,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             },
             snapshot_every_events: args.snapshot_every,
             verify_on_start: !args.skip_verify,
+            use_snapshots: !args.replay_from_scratch,
         },
         addr: args.addr,
         admin_token: std::env::var(ADMIN_TOKEN_ENV)
@@ -151,7 +155,11 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         },
     };
     runtime()?
-        .block_on(yinling_api::serve(config, yinling_api::shutdown_signal()))
+        .block_on(yinling_api::server::serve_with(
+            config,
+            yinling_api::shutdown_signal(),
+            yinling_web::router(),
+        ))
         .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

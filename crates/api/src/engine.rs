@@ -32,6 +32,8 @@ pub struct EngineConfig {
     pub snapshot_every_events: u64,
     /// Walk the whole hash chain before serving (recommended; fast: hashes only).
     pub verify_on_start: bool,
+    /// Start from the newest good snapshot (otherwise fold the whole log from scratch).
+    pub use_snapshots: bool,
 }
 
 impl EngineConfig {
@@ -42,6 +44,7 @@ impl EngineConfig {
             policy: Policy::default(),
             snapshot_every_events: DEFAULT_SNAPSHOT_EVERY_EVENTS,
             verify_on_start: true,
+            use_snapshots: true,
         }
     }
 }
@@ -116,11 +119,25 @@ pub fn load_state(
     log: &dyn EventLog,
     until: Option<u64>,
 ) -> Result<(State, Option<u64>, u64), LedgerError> {
+    load_state_with(log, until, true)
+}
+
+/// [`load_state`], optionally ignoring snapshots (a rebuild from the first event).
+pub fn load_state_with(
+    log: &dyn EventLog,
+    until: Option<u64>,
+    use_snapshots: bool,
+) -> Result<(State, Option<u64>, u64), LedgerError> {
     let head = log.head();
     let limit = until.unwrap_or(head.seq).min(head.seq);
     let mut start = State::new();
     let mut used = None;
-    for seq in log.snapshot_seqs()? {
+    let snapshots = if use_snapshots {
+        log.snapshot_seqs()?
+    } else {
+        Vec::new()
+    };
+    for seq in snapshots {
         if seq > limit {
             continue;
         }
@@ -174,7 +191,7 @@ impl Engine {
             }
         }
         let started = Instant::now();
-        let (state, snapshot_seq, replayed) = load_state(&*log, None)?;
+        let (state, snapshot_seq, replayed) = load_state_with(&*log, None, config.use_snapshots)?;
         report.load = started.elapsed();
         report.snapshot_seq = snapshot_seq;
         report.replayed_events = replayed;

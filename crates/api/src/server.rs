@@ -102,11 +102,15 @@ pub enum ServeError {
 
 /// Every route of the service with its layers and the default request timeout.
 pub fn router(app: AppState) -> Router {
-    router_with_timeout(app, Duration::from_secs(REQUEST_TIMEOUT_SECONDS))
+    router_with(
+        app,
+        Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
+        Router::new(),
+    )
 }
 
-/// Every route of the service with its layers.
-pub fn router_with_timeout(app: AppState, request_timeout: Duration) -> Router {
+/// Every route of the service, plus `extra` routes (the web app), with its layers.
+pub fn router_with(app: AppState, request_timeout: Duration, extra: Router<AppState>) -> Router {
     let api = Router::new()
         .route("/v1/teams", post(teams::create).get(teams::list))
         .route("/v1/teams/{id}", get(teams::get))
@@ -147,6 +151,7 @@ pub fn router_with_timeout(app: AppState, request_timeout: Duration) -> Router {
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .route("/openapi.json", get(system::openapi))
+        .merge(extra)
         .fallback(|| async {
             ApiError::not_found(
                 "no_route",
@@ -262,6 +267,15 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    serve_with(config, shutdown, Router::new()).await
+}
+
+/// [`serve`] with extra routes (the web app) beside the API.
+pub async fn serve_with(
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    extra: Router<AppState>,
+) -> Result<(), ServeError> {
     let app = open(&config).await?;
     if let Some(secret) = bootstrap_admin(&app, config.admin_token.clone()).await? {
         println!("admin token (shown once, keep it safe): {secret}");
@@ -279,7 +293,7 @@ pub async fn serve(
     println!("listening on http://{local}");
     let expiry = spawn_expiry(app.clone(), config.expiry_interval);
     let engine = app.engine.clone();
-    let routes = router_with_timeout(app, config.connections.request_timeout);
+    let routes = router_with(app, config.connections.request_timeout, extra);
     serve_connections(listener, routes, shutdown, config.connections).await;
     expiry.abort();
     engine.shutdown().await;

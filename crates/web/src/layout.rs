@@ -1,0 +1,179 @@
+//! The frame of every page: big Home and Back buttons, the language switch, the as-of
+//! banner, and one column of content.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use yinling_api::error::ApiError;
+
+use crate::i18n::Lang;
+use crate::session::Viewer;
+
+/// How a page is framed.
+pub struct Frame<'a> {
+    /// The viewer.
+    pub viewer: &'a Viewer,
+    /// The heading and title.
+    pub title: String,
+    /// Where Back goes (none on the home page).
+    pub back: Option<&'a str>,
+    /// Set when the page shows the past.
+    pub as_of: Option<u64>,
+}
+
+/// Renders a whole page.
+pub fn page(frame: Frame<'_>, body: Markup) -> Html<String> {
+    let l = frame.viewer.lang;
+    let signed_in = frame.viewer.session.as_ref();
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(l.html()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (frame.title) " · " (l.t("银领积分", "Yinling points")) }
+                link rel="stylesheet" href="/assets/app.css";
+                script src="/assets/app.js" defer {}
+            }
+            body {
+                a.skip href="#main" { (l.t("跳到正文", "Skip to content")) }
+                header.bar {
+                    a.button href="/" { "⌂ " (l.t("首页", "Home")) }
+                    @if let Some(back) = frame.back {
+                        a.button.plain href=(back) { "← " (l.t("返回", "Back")) }
+                    }
+                    span.spacer {}
+                    a.button.plain href={ "/lang/" (l.other().code()) } lang=(l.other().html()) {
+                        (l.t("English", "中文"))
+                    }
+                    @if let Some(s) = signed_in {
+                        form method="post" action="/logout" {
+                            input type="hidden" name="csrf" value=(s.csrf());
+                            button.plain type="submit" { (l.t("退出", "Sign out")) }
+                        }
+                    }
+                }
+                main #main {
+                    @if let Some(seq) = frame.as_of {
+                        p.note role="status" {
+                            (l.s(format!("这是第 {seq} 条记录之后的历史状态，不是现在的情况。"), format!("This shows the past, as it stood after event {seq}.")))
+                            " " a href="?" { (l.t("看现在", "Show now")) }
+                        }
+                    }
+                    h1 { (frame.title) }
+                    (body)
+                }
+                footer { (l.t("银领共富 e站 · 积分记录不可篡改，可随时核验", "Yinling e-station · every point is on a verifiable record")) }
+            }
+        }
+    };
+    Html(markup.into_string())
+}
+
+/// A page with a status code.
+pub fn page_with(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response {
+    (status, page(frame, body)).into_response()
+}
+
+/// Plain words for the rejections people meet most.
+pub fn plain_words(l: Lang, e: &ApiError) -> String {
+    let zh = match e.code {
+        "insufficient_points" => "您的积分不够兑换这件奖品。",
+        "out_of_stock" => "这件奖品已经兑完了，请换一件。",
+        "reward_retired" => "这件奖品已经下架了。",
+        "not_held" => "这笔兑换已经处理过了，不需要再操作。",
+        "day_over_24_hours" => "这位志愿者当天的服务时长加起来超过 24 小时了，请检查时长。",
+        "bad_hours" => "服务时长要大于 0、不超过 24 小时，最多两位小数。",
+        "date_in_future" => "日期不能晚于明天。",
+        "not_a_member" => "有人不是本队的志愿者。",
+        "no_participants" => "请至少选一位参加的志愿者。",
+        "duplicate_participant" => "同一位志愿者被选了两次。",
+        "empty_text" => "有必填的内容还空着。",
+        "text_too_long" => "文字太长了，请写短一些。",
+        "already_reversed" => "这次活动已经冲正过了。",
+        "token_revoked" | "invalid_token" => "您的登录已失效，请重新扫卡或登录。",
+        "unavailable" => "系统暂时无法保存，请稍后再试；刚才的操作没有保存。",
+        "idempotency_key_reused" => "这张表已经提交过了。",
+        _ => "",
+    };
+    match (l, zh.is_empty()) {
+        (Lang::Zh, false) => zh.to_owned(),
+        (Lang::Zh, true) => format!("没能办成：{}", e.detail),
+        (Lang::En, _) => e.detail.clone(),
+    }
+}
+
+/// A page explaining why something could not be done.
+pub fn refusal(viewer: &Viewer, back: &str, e: &ApiError) -> Response {
+    let l = viewer.lang;
+    page_with(
+        if e.status.is_server_error() {
+            e.status
+        } else {
+            StatusCode::OK
+        },
+        Frame {
+            viewer,
+            title: l.t("没能办成", "That did not work").into(),
+            back: Some(back),
+            as_of: None,
+        },
+        html! {
+            p.error role="alert" { (plain_words(l, e)) }
+            a.button.big href=(back) { (l.t("返回重试", "Go back")) }
+        },
+    )
+}
+
+/// The sign-in nudge for pages that need a session.
+pub fn needs_sign_in(viewer: &Viewer) -> Response {
+    let l = viewer.lang;
+    page_with(
+        StatusCode::UNAUTHORIZED,
+        Frame {
+            viewer,
+            title: l.t("请先登录", "Please sign in").into(),
+            back: None,
+            as_of: None,
+        },
+        html! {
+            p { (l.t("志愿者请用手机扫描积分卡上的二维码登录。工作人员请在首页输入口令。", "Volunteers: scan the QR code on your card. Staff: enter your token on the home page.")) }
+            a.button.big href="/" { (l.t("去首页", "Go to the home page")) }
+        },
+    )
+}
+
+/// The page for a role that may not see this.
+pub fn not_for_you(viewer: &Viewer) -> Response {
+    let l = viewer.lang;
+    page_with(
+        StatusCode::FORBIDDEN,
+        Frame {
+            viewer,
+            title: l.t("这一页不对您开放", "Not available to you").into(),
+            back: None,
+            as_of: None,
+        },
+        html! { a.button.big href="/" { (l.t("回首页", "Back to home")) } },
+    )
+}
+
+/// A decimal for people: no trailing zeros.
+pub fn num(d: rust_decimal::Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// Stars as symbols plus words (screen readers read the words).
+pub fn stars(l: Lang, n: u8) -> Markup {
+    let filled = "★".repeat(n as usize);
+    let empty = "☆".repeat(5usize.saturating_sub(n as usize));
+    html! {
+        span.stars aria-hidden="true" { (filled) (empty) }
+        span { " " (l.s(format!("{n} 星"), format!("{n} star{}", if n == 1 { "" } else { "s" }))) }
+    }
+}
+
+/// Raw, already-safe markup (SVG we generated).
+pub fn raw(s: String) -> Markup {
+    PreEscaped(s)
+}

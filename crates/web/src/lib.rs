@@ -1,0 +1,75 @@
+//! The Yinling web app: server-rendered pages for volunteers (many of them 60 to 90 years
+//! old, on a phone), coordinators, the station keeper and auditors, in Chinese first.
+//!
+//! Every page is plain HTML that works without JavaScript for reading; a few lines of
+//! progressive JavaScript (name search in the participant picker, a progress note while the
+//! chain is verified) only add comfort. All assets are compiled into the binary: the service
+//! works offline. Pages act through the same engine as the API (`decide` + group commit);
+//! this crate holds no business rules.
+//!
+//! Sign-in: volunteers scan the QR code on a printed card (a volunteer token in the link);
+//! staff paste their token once. The session is an HttpOnly, SameSite=Strict cookie; every
+//! form carries a CSRF token derived from the session and a form id used as the
+//! Idempotency-Key, so a double tap never redeems twice.
+
+mod assets;
+mod charts;
+mod i18n;
+mod layout;
+mod pages;
+mod session;
+
+use axum::routing::{get, post};
+use axum::Router;
+use yinling_api::AppState;
+
+/// Every page of the web app.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home::home))
+        .route("/login", post(pages::home::login))
+        .route("/logout", post(pages::home::logout))
+        .route("/lang/{lang}", get(pages::home::switch_language))
+        .route("/card/{token}", get(pages::home::card_login))
+        .route("/me", get(pages::volunteer::me))
+        .route("/me/statement", get(pages::volunteer::statement))
+        .route("/me/redemptions", get(pages::volunteer::redemptions))
+        .route(
+            "/me/redemptions/{id}/cancel",
+            get(pages::volunteer::cancel_confirm).post(pages::volunteer::cancel),
+        )
+        .route("/station", get(pages::station::catalogue))
+        .route("/station/{id}", get(pages::station::confirm))
+        .route("/station/{id}/redeem", post(pages::station::redeem))
+        .route("/rankings", get(pages::rankings::rankings))
+        .route("/team", get(pages::team::dashboard))
+        .route("/team/volunteers", get(pages::team::volunteers))
+        .route(
+            "/team/volunteers/new",
+            get(pages::team::new_volunteer).post(pages::team::register_volunteer),
+        )
+        .route("/team/activities", get(pages::team::activities))
+        .route(
+            "/team/activities/new",
+            get(pages::team::new_activity).post(pages::team::log_activity),
+        )
+        .route(
+            "/team/activities/{id}/reverse",
+            get(pages::team::reverse_form).post(pages::team::reverse),
+        )
+        .route(
+            "/team/cards",
+            get(pages::cards::choose).post(pages::cards::print),
+        )
+        .route("/counter", get(pages::counter::queue))
+        .route("/counter/{id}/fulfil", post(pages::counter::fulfil))
+        .route(
+            "/counter/rewards/{id}/restock",
+            post(pages::counter::restock),
+        )
+        .route("/audit", get(pages::audit::overview))
+        .route("/audit/verify", get(pages::audit::verify))
+        .route("/audit/events", get(pages::audit::events))
+        .route("/assets/app.css", get(assets::css))
+        .route("/assets/app.js", get(assets::js))
+}

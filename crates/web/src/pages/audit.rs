@@ -1,0 +1,162 @@
+//! The auditor's pages: the chain head to write down, verification, the event feed, and the
+//! way to look at any page as of a past event.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::Deserialize;
+use yinling_api::AppState;
+use yinling_ledger::log::{self, VerifyDepth};
+use yinling_projections::Principal;
+
+use crate::layout::{needs_sign_in, not_for_you, page, refusal, Frame};
+use crate::session::Viewer;
+
+/// Events per page of the feed.
+pub const FEED_PAGE_EVENTS: usize = 50;
+
+fn auditor(viewer: &Viewer) -> Result<(), Response> {
+    match viewer.session.as_ref().map(|s| s.principal) {
+        Some(Principal::Auditor(_) | Principal::Admin(_)) => Ok(()),
+        Some(_) => Err(not_for_you(viewer)),
+        None => Err(needs_sign_in(viewer)),
+    }
+}
+
+/// `/audit`.
+pub async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
+    if let Err(r) = auditor(&viewer) {
+        return r;
+    }
+    let l = viewer.lang;
+    let head = app.engine.log().head();
+    page(
+        Frame { viewer: &viewer, title: l.t("审计", "Audit").into(), back: None, as_of: None },
+        html! {
+            section.card {
+                h2 { (l.t("当前链头（请抄下来）", "Chain head (write it down)")) }
+                p { (l.s(format!("第 {} 条记录", head.seq), format!("Event {}", head.seq))) }
+                p.hash { (head.hash.to_hex()) }
+            }
+            form method="get" action="/audit/verify" data-busy="verify-busy" {
+                button.big type="submit" { (l.t("核验整条记录链", "Verify the whole chain")) }
+            }
+            p #verify-busy.note role="status" hidden {
+                (l.t("正在逐条重算哈希……已用 ", "Re-hashing every event… ")) span.seconds { "0" } (l.t(" 秒", " s"))
+            }
+            a.button.big.plain href="/audit/events" { (l.t("逐条查看记录", "Read the event feed")) }
+            h2 { (l.t("查看历史状态", "Look at the past")) }
+            p { (l.t("输入记录序号，就能看到在那一条之后的排行榜和统计。", "Enter an event number to see the leaderboard and figures as they stood right after it.")) }
+            form method="get" action="/rankings" {
+                label for="as_of" { (l.t("记录序号", "Event number")) }
+                input #as_of name="as_of" inputmode="numeric" required;
+                button.big type="submit" { (l.t("查看当时的排行榜", "See the leaderboard then")) }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// `/audit/verify`: walks and re-hashes the whole chain, decoding every event.
+pub async fn verify(State(app): State<AppState>, viewer: Viewer) -> Response {
+    if let Err(r) = auditor(&viewer) {
+        return r;
+    }
+    let l = viewer.lang;
+    let engine = app.engine.clone();
+    let started = std::time::Instant::now();
+    let report = match tokio::task::spawn_blocking(move || engine.verify(VerifyDepth::Full)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            return refusal(
+                &viewer,
+                "/audit",
+                &yinling_api::error::ApiError::internal(&e),
+            )
+        }
+        Err(e) => {
+            return refusal(
+                &viewer,
+                "/audit",
+                &yinling_api::error::ApiError::internal(&e),
+            )
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    page(
+        Frame { viewer: &viewer, title: l.t("核验结果", "Verification").into(), back: Some("/audit"), as_of: None },
+        html! {
+            @if let Some(bad) = &report.first_bad {
+                p.error role="alert" { (l.s(format!("第 {} 条记录有问题：{}", bad.seq, bad.detail), format!("Event {} is damaged: {}", bad.seq, bad.detail))) }
+            } @else {
+                p.success role="status" { (l.s(format!("全部 {} 条记录核验无误（用时 {seconds:.1} 秒）。", report.verified.seq), format!("All {} events verified ({seconds:.1} s).", report.verified.seq))) }
+            }
+            p { (l.t("链头：", "Head: ")) (report.verified.seq) }
+            p.hash { (report.verified.hash.to_hex()) }
+        },
+    )
+    .into_response()
+}
+
+/// Feed paging.
+#[derive(Debug, Default, Deserialize)]
+pub struct Feed {
+    /// Events after this seq.
+    pub after: Option<u64>,
+}
+
+/// `/audit/events`.
+pub async fn events(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(f): Query<Feed>,
+) -> Response {
+    if let Err(r) = auditor(&viewer) {
+        return r;
+    }
+    let l = viewer.lang;
+    let after = f.after.unwrap_or(0);
+    let engine = app.engine.clone();
+    let events =
+        match tokio::task::spawn_blocking(move || log::read(engine.log(), after, FEED_PAGE_EVENTS))
+            .await
+        {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => {
+                return refusal(
+                    &viewer,
+                    "/audit",
+                    &yinling_api::error::ApiError::internal(&e),
+                )
+            }
+            Err(e) => {
+                return refusal(
+                    &viewer,
+                    "/audit",
+                    &yinling_api::error::ApiError::internal(&e),
+                )
+            }
+        };
+    let next = events.last().map(|e| e.seq);
+    page(
+        Frame { viewer: &viewer, title: l.t("记录", "Event feed").into(), back: Some("/audit"), as_of: None },
+        html! {
+            table {
+                thead { tr { th { (l.t("序号", "No.")) } th { (l.t("内容", "What")) } th { (l.t("哈希", "Hash")) } } }
+                tbody {
+                    @for e in &events {
+                        tr {
+                            td { a href={ "/rankings?as_of=" (e.seq) } { (e.seq) } }
+                            td { (e.payload.type_name()) br; span.muted { (e.recorded_at.to_rfc3339()) } }
+                            td.hash { (&e.hash.to_hex()[..16]) "…" }
+                        }
+                    }
+                }
+            }
+            @if let Some(n) = next {
+                a.button.big href={ "/audit/events?after=" (n) } { (l.t("下一页", "Next page")) }
+            }
+        },
+    )
+    .into_response()
+}

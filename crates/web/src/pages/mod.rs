@@ -1,0 +1,155 @@
+//! The pages, one module per kind of user, and what every form shares.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use yinling_api::error::ApiError;
+use yinling_api::extract::IdempotencyKey;
+use yinling_api::AppState;
+use yinling_ledger::{Envelope, Hash};
+use yinling_projections::{Command, Principal};
+
+use crate::layout;
+use crate::session::{Session, Viewer};
+
+pub mod audit;
+pub mod cards;
+pub mod counter;
+pub mod home;
+pub mod rankings;
+pub mod station;
+pub mod team;
+pub mod volunteer;
+
+/// Largest form body accepted, in bytes.
+pub const FORM_LIMIT_BYTES: usize = 256 * 1024;
+
+/// The optional `as_of` of every read page.
+#[derive(Debug, Default, Deserialize)]
+pub struct AsOf {
+    /// Show the state after this event seq.
+    pub as_of: Option<u64>,
+}
+
+/// The fields of a posted form, in order (repeated keys allowed).
+pub struct Form {
+    fields: Vec<(String, String)>,
+    /// Digest of path and body (for idempotency).
+    pub digest: Hash,
+}
+
+impl Form {
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a field.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The same form, told apart by `n` for idempotency (one form, several commands).
+    pub fn with_suffix(form: &Form, n: usize) -> Form {
+        let mut fields = form.fields.clone();
+        if let Some((_, id)) = fields.iter_mut().find(|(k, _)| k == "form_id") {
+            id.push_str(&format!("-{n}"));
+        }
+        let mut digest = form.digest.0.to_vec();
+        digest.extend_from_slice(&n.to_le_bytes());
+        Form {
+            fields,
+            digest: Hash::of(&digest),
+        }
+    }
+
+    /// A trimmed text field, empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").trim().to_owned()
+    }
+}
+
+impl FromRequest<AppState> for Form {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let path = request.uri().path().to_owned();
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| (e.status(), "the form could not be read").into_response())?;
+        if bytes.len() > FORM_LIMIT_BYTES {
+            return Err((
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "the form is too large",
+            )
+                .into_response());
+        }
+        let fields = form_urlencoded::parse(&bytes)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let mut digest_input = path.into_bytes();
+        digest_input.push(b'\n');
+        digest_input.extend_from_slice(&bytes);
+        Ok(Form {
+            fields,
+            digest: Hash::of(&digest_input),
+        })
+    }
+}
+
+/// The session of a posted form, if the form is genuine (signed in, right CSRF token, not
+/// sent from another site).
+pub fn genuine<'a>(viewer: &'a Viewer, form: &Form) -> Result<&'a Session, Response> {
+    let Some(session) = viewer.session.as_ref() else {
+        return Err(layout::needs_sign_in(viewer));
+    };
+    if viewer.cross_site || !session.check_csrf(form.get("csrf").unwrap_or("")) {
+        return Err(layout::not_for_you(viewer));
+    }
+    Ok(session)
+}
+
+/// Submits a form's command through the ledger; the form's id makes a double tap harmless.
+pub async fn act(
+    app: &AppState,
+    principal: &Principal,
+    form: &Form,
+    command: Command,
+) -> Result<Vec<Envelope>, ApiError> {
+    let key = IdempotencyKey(
+        form.get("form_id")
+            .filter(|k| !k.is_empty() && k.len() <= 64)
+            .map(|k| format!("web-{k}")),
+    );
+    app.engine
+        .submit(principal, command, key.scoped(principal, form.digest))
+        .await
+}
+
+/// A fresh form id.
+pub fn form_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// Where each kind of user starts.
+pub fn home_of(principal: &Principal) -> &'static str {
+    match principal {
+        Principal::Volunteer(..) => "/me",
+        Principal::Coordinator(..) => "/team",
+        Principal::Admin(_) | Principal::System => "/counter",
+        Principal::Auditor(_) => "/audit",
+    }
+}
+
+/// Sends the browser to a page after a successful form (so a reload does not resubmit).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}

@@ -1,0 +1,483 @@
+//! The coordinator's pages: the team, its volunteers, logging and reversing activities.
+
+use std::str::FromStr;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::Datelike as _;
+use maud::html;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use yinling_api::AppState;
+use yinling_ledger::{ActivityId, Category, Outcomes, TeamId, Timestamp, VolunteerId};
+use yinling_projections::{Command, ParticipantHours, Principal};
+
+use super::{act, form_id, genuine, see_other, AsOf, Form};
+use crate::charts::{columns, Bar};
+use crate::i18n::Lang;
+use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
+use crate::session::Viewer;
+
+/// Activities listed at once.
+pub const ACTIVITIES_SHOWN: usize = 50;
+
+fn my_team(viewer: &Viewer) -> Result<(Principal, TeamId), Response> {
+    match viewer.session.as_ref().map(|s| s.principal) {
+        Some(p @ Principal::Coordinator(_, t)) => Ok((p, t)),
+        Some(_) => Err(not_for_you(viewer)),
+        None => Err(needs_sign_in(viewer)),
+    }
+}
+
+fn category_name(l: Lang, c: Category) -> &'static str {
+    match l {
+        Lang::Zh => c.label_zh(),
+        Lang::En => c.label_en(),
+    }
+}
+
+/// `/team`: the team at a glance.
+pub async fn dashboard(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<AsOf>,
+) -> Response {
+    let (_, team_id) = match my_team(&viewer) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let view = match app.engine.view(q.as_of).await {
+        Ok(v) => v,
+        Err(e) => return refusal(&viewer, "/", &e),
+    };
+    view.with(|state| {
+        let Some(team) = state.teams.get(&team_id) else { return not_for_you(&viewer) };
+        let t = &team.tally;
+        let today = Timestamp::now().local_date();
+        let months: Vec<Bar> = (0..12)
+            .rev()
+            .filter_map(|back| {
+                let start = today.checked_sub_months(chrono::Months::new(back))?.with_day0(0)?;
+                let end = start.checked_add_months(chrono::Months::new(1))?.pred_opt()?;
+                let h = state.rankings.team_window(&team_id, Some(start), Some(end)).hours;
+                Some(Bar { label: l.s(format!("{}月", chrono::Datelike::month(&start)), start.format("%b").to_string()), value: h.to_string().parse().unwrap_or(0.0), shown: num(h) })
+            })
+            .collect();
+        page(
+            Frame { viewer: &viewer, title: team.name.clone(), back: None, as_of: q.as_of },
+            html! {
+                p.muted { (team.district) " · " (category_name(l, team.category)) }
+                section.card {
+                    table {
+                        tr { th { (l.t("志愿者", "Volunteers")) } td { (team.members.len()) } }
+                        tr { th { (l.t("活动次数", "Activities")) } td { (t.activities) } }
+                        tr { th { (l.t("参与人次", "Participations")) } td { (t.participant_times) } }
+                        tr { th { (l.t("服务时长", "Hours")) } td { (num(t.hours)) } }
+                        tr { th { (l.t("发放积分", "Points earned")) } td { (num(t.points)) } }
+                        tr { th { (l.t("服务群众", "People served")) } td { (t.people_served) } }
+                        @if t.disputes_handled > 0 {
+                            tr { th { (l.t("调解纠纷（成功）", "Disputes (settled)")) } td { (t.disputes_handled) "（" (t.disputes_settled) "）" } }
+                        }
+                    }
+                }
+                a.button.big href="/team/activities/new" { (l.t("登记一次活动", "Log an activity")) }
+                a.button.big.plain href="/team/activities" { (l.t("活动记录和冲正", "Activities and reversals")) }
+                a.button.big.plain href="/team/volunteers" { (l.t("志愿者名单", "Volunteers")) }
+                a.button.big.plain href="/team/volunteers/new" { (l.t("登记新志愿者", "Register a volunteer")) }
+                a.button.big.plain href="/team/cards" { (l.t("打印积分卡", "Print points cards")) }
+                a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
+                h2 { (l.t("最近 12 个月的服务时长", "Hours in the last 12 months")) }
+                (columns("chart-team-months", l.t("本队每月服务时长", "Team hours per month"), &months))
+            },
+        )
+        .into_response()
+    })
+}
+
+/// Search on the volunteer list.
+#[derive(Debug, Default, Deserialize)]
+pub struct Search {
+    /// Part of a name.
+    pub q: Option<String>,
+    /// As of a past seq.
+    pub as_of: Option<u64>,
+}
+
+/// `/team/volunteers`.
+pub async fn volunteers(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(s): Query<Search>,
+) -> Response {
+    let (_, team_id) = match my_team(&viewer) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let needle = s.q.clone().unwrap_or_default().trim().to_lowercase();
+    let view = match app.engine.view(s.as_of).await {
+        Ok(v) => v,
+        Err(e) => return refusal(&viewer, "/team", &e),
+    };
+    view.with(|state| {
+        let Some(team) = state.teams.get(&team_id) else { return not_for_you(&viewer) };
+        let mut people: Vec<_> = team.members.iter().filter_map(|id| state.volunteers.get(id)).filter(|v| needle.is_empty() || v.name.to_lowercase().contains(&needle)).collect();
+        people.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+        page(
+            Frame { viewer: &viewer, title: l.t("志愿者名单", "Volunteers").into(), back: Some("/team"), as_of: s.as_of },
+            html! {
+                form method="get" {
+                    label for="q" { (l.t("按姓名查找", "Find by name")) }
+                    input #q name="q" value=(s.q.clone().unwrap_or_default());
+                    button.big type="submit" { (l.t("查找", "Find")) }
+                }
+                ul.list {
+                    @for v in people {
+                        li {
+                            div.row { strong { (v.name) } span { (stars(l, v.stars().0)) } }
+                            div.row.muted {
+                                span { (l.s(format!("{} 小时", num(v.hours_net())), format!("{} hours", num(v.hours_net())))) }
+                                span { (l.s(format!("可用 {} 积分", num(v.balance.available())), format!("{} points available", num(v.balance.available())))) }
+                            }
+                        }
+                    }
+                }
+            },
+        )
+        .into_response()
+    })
+}
+
+/// `/team/volunteers/new`.
+pub async fn new_volunteer(viewer: Viewer) -> Response {
+    if let Err(r) = my_team(&viewer) {
+        return r;
+    }
+    let l = viewer.lang;
+    let csrf = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf())
+        .unwrap_or_default();
+    page(
+        Frame {
+            viewer: &viewer,
+            title: l.t("登记新志愿者", "Register a volunteer").into(),
+            back: Some("/team"),
+            as_of: None,
+        },
+        html! {
+            form method="post" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                label for="name" { (l.t("姓名", "Name")) }
+                input #name name="name" required autocomplete="off";
+                label for="birth_year" { (l.t("出生年份（可以不填）", "Year of birth (optional)")) }
+                input #birth_year name="birth_year" inputmode="numeric" pattern="[0-9]{4}";
+                button.big type="submit" { (l.t("登记", "Register")) }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Registers a volunteer in the coordinator's team.
+pub async fn register_volunteer(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Principal::Coordinator(_, team_id) = session.principal else {
+        return not_for_you(&viewer);
+    };
+    let birth_year = form
+        .get("birth_year")
+        .map(str::trim)
+        .filter(|y| !y.is_empty())
+        .and_then(|y| y.parse::<u16>().ok().or(Some(0)));
+    let command = Command::RegisterVolunteer {
+        volunteer_id: VolunteerId::generate(),
+        name: form.text("name"),
+        team_id,
+        birth_year,
+    };
+    match act(&app, &session.principal, &form, command).await {
+        Ok(_) => see_other("/team/volunteers"),
+        Err(e) => refusal(&viewer, "/team/volunteers/new", &e),
+    }
+}
+
+/// `/team/activities/new`: the form with the participant picker.
+pub async fn new_activity(State(app): State<AppState>, viewer: Viewer) -> Response {
+    let (_, team_id) = match my_team(&viewer) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let csrf = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf())
+        .unwrap_or_default();
+    let (category, members) = {
+        let state = app.engine.read();
+        let Some(team) = state.teams.get(&team_id) else {
+            return not_for_you(&viewer);
+        };
+        let mut members: Vec<(VolunteerId, String)> = team
+            .members
+            .iter()
+            .filter_map(|id| state.volunteers.get(id).map(|v| (v.id, v.name.clone())))
+            .collect();
+        members.sort_by(|a, b| a.1.cmp(&b.1));
+        (team.category, members)
+    };
+    let today = Timestamp::now().local_date();
+    page(
+        Frame { viewer: &viewer, title: l.t("登记一次活动", "Log an activity").into(), back: Some("/team"), as_of: None },
+        html! {
+            form method="post" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                label for="title" { (l.t("活动内容", "What was done")) }
+                input #title name="title" required placeholder=(l.t("例如：社区邻里纠纷调解", "e.g. neighbourhood mediation"));
+                label for="category" { (l.t("服务类别", "Kind of service")) }
+                select #category name="category" {
+                    @for c in Category::ALL {
+                        option value=(c.as_str()) selected[c == category] { (category_name(l, c)) }
+                    }
+                }
+                label for="date" { (l.t("日期", "Date")) }
+                input #date name="date" type="date" value=(today.to_string()) max=(today.to_string()) required;
+                label for="people_served" { (l.t("服务了多少群众", "People served")) }
+                input #people_served name="people_served" inputmode="numeric" value="0";
+                label for="disputes_handled" { (l.t("调解纠纷几起（没有填 0）", "Disputes handled (0 if none)")) }
+                input #disputes_handled name="disputes_handled" inputmode="numeric" value="0";
+                label for="disputes_settled" { (l.t("其中调解成功几起", "Of which settled")) }
+                input #disputes_settled name="disputes_settled" inputmode="numeric" value="0";
+                fieldset {
+                    legend { (l.t("参加的志愿者和时长（小时）", "Who took part, and hours")) }
+                    label for="picker-search" hidden { (l.t("按姓名筛选", "Filter by name")) }
+                    input #picker-search type="search" hidden placeholder=(l.t("输入姓名筛选", "Type a name to filter"));
+                    @for (id, name) in &members {
+                        div.pick data-name=(name) {
+                            input type="checkbox" name="v" value=(id) id={ "v-" (id) };
+                            label for={ "v-" (id) } { (name) }
+                            input type="text" inputmode="decimal" name={ "h-" (id) } value="2" aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
+                        }
+                    }
+                }
+                button.big type="submit" { (l.t("登记", "Log it")) }
+            }
+        },
+    )
+    .into_response()
+}
+
+fn count(form: &Form, name: &str) -> u32 {
+    form.get(name)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Logs the activity for everyone ticked, atomically.
+pub async fn log_activity(State(app): State<AppState>, viewer: Viewer, form: Form) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let Principal::Coordinator(_, team_id) = session.principal else {
+        return not_for_you(&viewer);
+    };
+    let mut participants = Vec::new();
+    for id in form.all("v") {
+        let Ok(volunteer_id) = VolunteerId::from_str(id) else {
+            continue;
+        };
+        let hours_text = form.get(&format!("h-{id}")).unwrap_or("").trim().to_owned();
+        let Ok(hours) = yinling_api::wire::parse_decimal(&hours_text) else {
+            let e = yinling_api::error::ApiError::unprocessable(
+                "bad_hours",
+                format!("hours {hours_text:?}"),
+            );
+            return refusal(&viewer, "/team/activities/new", &e);
+        };
+        participants.push(ParticipantHours {
+            volunteer_id,
+            hours,
+        });
+    }
+    let date = match yinling_api::wire::Day::parse(form.get("date").unwrap_or("")) {
+        Ok(d) => d.0,
+        Err(detail) => {
+            return refusal(
+                &viewer,
+                "/team/activities/new",
+                &yinling_api::error::ApiError::unprocessable("bad_date", detail),
+            )
+        }
+    };
+    let command = Command::LogActivity {
+        activity_id: ActivityId::generate(),
+        team_id,
+        category: Category::parse(form.get("category").unwrap_or(""))
+            .unwrap_or(Category::Mediation),
+        date,
+        title: form.text("title"),
+        participants,
+        outcomes: Outcomes {
+            people_served: count(&form, "people_served"),
+            problems_resolved: 0,
+            disputes_handled: count(&form, "disputes_handled"),
+            disputes_settled: count(&form, "disputes_settled"),
+        },
+    };
+    match act(&app, &session.principal, &form, command).await {
+        Ok(envelopes) => {
+            let (people, points) = envelopes
+                .iter()
+                .fold((0, Decimal::ZERO), |(n, p), e| match &e.payload {
+                    yinling_ledger::Event::ServiceLogged(s) => (n + 1, p + s.points),
+                    _ => (n, p),
+                });
+            page(
+                Frame { viewer: &viewer, title: l.t("登记好了", "Logged").into(), back: Some("/team"), as_of: None },
+                html! {
+                    p.success role="status" { (l.s(format!("已为 {people} 位志愿者登记，共发放 {} 积分。", num(points)), format!("Logged for {people} volunteers; {} points earned.", num(points)))) }
+                    a.button.big href="/team/activities/new" { (l.t("再登记一次", "Log another")) }
+                    a.button.big.plain href="/team/activities" { (l.t("看活动记录", "See activities")) }
+                },
+            )
+            .into_response()
+        }
+        Err(e) => refusal(&viewer, "/team/activities/new", &e),
+    }
+}
+
+/// `/team/activities`: newest first, each with its reversal link.
+pub async fn activities(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<AsOf>,
+) -> Response {
+    let (_, team_id) = match my_team(&viewer) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let view = match app.engine.view(q.as_of).await {
+        Ok(v) => v,
+        Err(e) => return refusal(&viewer, "/team", &e),
+    };
+    view.with(|state| {
+        let mut list: Vec<_> = state.activities.values().filter(|a| a.team_id == team_id).collect();
+        list.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
+        page(
+            Frame { viewer: &viewer, title: l.t("活动记录", "Activities").into(), back: Some("/team"), as_of: q.as_of },
+            html! {
+                @if list.is_empty() { p { (l.t("还没有活动记录。", "No activities yet.")) } }
+                ul.list {
+                    @for a in list.into_iter().take(ACTIVITIES_SHOWN) {
+                        li {
+                            div.row { strong { (a.date) " " (a.title) } span.amount { (num(a.points_total())) " " (l.t("积分", "points")) } }
+                            p.muted { (l.s(format!("{} 人，{} 小时", a.participants.len(), num(a.hours_total())), format!("{} people, {} hours", a.participants.len(), num(a.hours_total())))) }
+                            @if let Some(r) = &a.reversal {
+                                p { (l.t("已冲正：", "Reversed: ")) (r.reason) }
+                            } @else if q.as_of.is_none() {
+                                a.button.plain href={ "/team/activities/" (a.id) "/reverse" } { (l.t("录错了，冲正", "Wrong entry: reverse")) }
+                            }
+                        }
+                    }
+                }
+            },
+        )
+        .into_response()
+    })
+}
+
+/// The reversal form (with its reason).
+pub async fn reverse_form(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    let (_, team_id) = match my_team(&viewer) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let Ok(activity_id) = id.parse::<ActivityId>() else {
+        return not_for_you(&viewer);
+    };
+    let title = {
+        let state = app.engine.read();
+        match state
+            .activities
+            .get(&activity_id)
+            .filter(|a| a.team_id == team_id)
+        {
+            Some(a) => format!("{} {}", a.date, a.title),
+            None => return not_for_you(&viewer),
+        }
+    };
+    let csrf = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf())
+        .unwrap_or_default();
+    page(
+        Frame { viewer: &viewer, title: l.t("冲正一次活动", "Reverse an activity").into(), back: Some("/team/activities"), as_of: None },
+        html! {
+            p { (title) }
+            p.note { (l.t("冲正会把这次活动发的积分和时长全部收回。原来的记录不会删除，会留下冲正记录。", "A reversal takes back all points and hours of this activity. The original entry stays; the reversal is recorded beside it.")) }
+            form method="post" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                label for="reason" { (l.t("冲正原因", "Reason")) }
+                input #reason name="reason" required;
+                button.big type="submit" { (l.t("确认冲正", "Reverse it")) }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Reverses an activity.
+pub async fn reverse(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(activity_id) = id.parse::<ActivityId>() else {
+        return not_for_you(&viewer);
+    };
+    match act(
+        &app,
+        &session.principal,
+        &form,
+        Command::ReverseActivity {
+            activity_id,
+            reason: form.text("reason"),
+        },
+    )
+    .await
+    {
+        Ok(_) => see_other("/team/activities"),
+        Err(e) => refusal(
+            &viewer,
+            &format!("/team/activities/{activity_id}/reverse"),
+            &e,
+        ),
+    }
+}

@@ -1,0 +1,297 @@
+//! A volunteer's own pages: balance, statement, redemptions.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use yinling_api::error::ApiError;
+use yinling_api::AppState;
+use yinling_ledger::{RedemptionId, VolunteerId};
+use yinling_projections::redemptions::RedemptionStatus;
+use yinling_projections::stars::StarLevel;
+use yinling_projections::volunteers::{EntryKind, EntryRef};
+use yinling_projections::{Command, Principal, State as LedgerState};
+
+use super::{act, form_id, genuine, see_other, AsOf, Form};
+use crate::i18n::Lang;
+use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
+use crate::session::Viewer;
+
+/// Statement lines shown at once.
+pub const STATEMENT_LINES: usize = 60;
+
+fn signed_in_volunteer(viewer: &Viewer) -> Result<VolunteerId, Response> {
+    match viewer.session.as_ref().map(|s| s.principal) {
+        Some(Principal::Volunteer(_, v)) => Ok(v),
+        Some(_) => Err(not_for_you(viewer)),
+        None => Err(needs_sign_in(viewer)),
+    }
+}
+
+/// Words for a statement line.
+pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &EntryRef) -> String {
+    let what = match reference {
+        EntryRef::Activity(a) => state
+            .activities
+            .get(a)
+            .map(|a| a.title.clone())
+            .unwrap_or_default(),
+        EntryRef::Redemption(r) => state
+            .redemptions
+            .get(r)
+            .and_then(|r| {
+                state
+                    .rewards
+                    .get(&r.reward_id)
+                    .map(|w| format!("{} × {}", w.name, r.quantity))
+            })
+            .unwrap_or_default(),
+    };
+    let label = match kind {
+        EntryKind::Service => l.t("服务", "Service"),
+        EntryKind::Reversal => l.t("冲正", "Reversed"),
+        EntryKind::Hold => l.t("兑换（待领取）", "Redeemed (to collect)"),
+        EntryKind::Fulfilment => l.t("已领取", "Collected"),
+        EntryKind::Cancellation => l.t("取消兑换，积分退回", "Cancelled, points back"),
+        EntryKind::Expiry => l.t("逾期未领，积分退回", "Not collected, points back"),
+    };
+    format!("{label}：{what}")
+}
+
+/// The volunteer's home: the balance in big digits.
+pub async fn me_page(
+    app: &AppState,
+    viewer: &Viewer,
+    as_of: Option<u64>,
+) -> Result<Response, Response> {
+    let id = signed_in_volunteer(viewer)?;
+    let l = viewer.lang;
+    let view = app
+        .engine
+        .view(as_of)
+        .await
+        .map_err(|e| refusal(viewer, "/me", &e))?;
+    Ok(view.with(|state| {
+        let Some(v) = state.volunteers.get(&id) else {
+            return not_for_you(viewer);
+        };
+        let hours = v.hours_net();
+        let team = state.teams.get(&v.team_id).map(|t| t.name.clone()).unwrap_or_default();
+        page(
+            Frame { viewer, title: l.s(format!("{}，您好", v.name), format!("Hello, {}", v.name)), back: None, as_of },
+            html! {
+                section.card aria-labelledby="available-label" {
+                    p #available-label { (l.t("可用积分", "Points you can use")) }
+                    p.balance { (num(v.balance.available())) }
+                    @if !v.balance.held.is_zero() {
+                        p.muted { (l.s(format!("另有 {} 积分已兑换、等您去 e站 领取。", num(v.balance.held)), format!("{} more points are set aside for rewards to collect.", num(v.balance.held)))) }
+                    }
+                }
+                section.card {
+                    p { (stars(l, v.stars().0)) }
+                    p { (l.s(format!("累计服务 {} 小时", num(hours)), format!("{} hours of service", num(hours)))) }
+                    @if let Some(more) = StarLevel::hours_to_next(hours) {
+                        p.muted { (l.s(format!("再服务 {} 小时可以升一星。", num(more)), format!("{} more hours to the next star.", num(more)))) }
+                    }
+                    p.muted { (l.s(format!("所在队伍：{team}"), format!("Team: {team}"))) }
+                }
+                a.button.big href="/station" { (l.t("去兑换奖品", "Get a reward")) }
+                a.button.big.plain href="/me/statement" { (l.t("积分明细", "My points history")) }
+                a.button.big.plain href="/me/redemptions" { (l.t("我的兑换", "My rewards")) }
+                a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
+            },
+        )
+        .into_response()
+    }))
+}
+
+/// `/me`.
+pub async fn me(State(app): State<AppState>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
+    me_page(&app, &viewer, q.as_of).await.unwrap_or_else(|r| r)
+}
+
+/// `/me/statement`: newest first, with the balance after each line.
+pub async fn statement(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<AsOf>,
+) -> Response {
+    let id = match signed_in_volunteer(&viewer) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let view = match app.engine.view(q.as_of).await {
+        Ok(v) => v,
+        Err(e) => return refusal(&viewer, "/me", &e),
+    };
+    view.with(|state| {
+        let Some(v) = state.volunteers.get(&id) else { return not_for_you(&viewer) };
+        page(
+            Frame { viewer: &viewer, title: l.t("积分明细", "Points history").into(), back: Some("/me"), as_of: q.as_of },
+            html! {
+                @if v.statement.is_empty() {
+                    p { (l.t("还没有记录。参加一次志愿服务就会有积分。", "Nothing yet. Your first service will appear here.")) }
+                }
+                ul.list {
+                    @for e in v.statement.iter().rev().take(STATEMENT_LINES) {
+                        li {
+                            div.row {
+                                span { (entry_words(l, state, e.kind, &e.reference)) }
+                                @if e.points.is_sign_negative() && !e.points.is_zero() {
+                                    span.amount.minus { "−" (num(e.points.abs())) }
+                                } @else if !e.points.is_zero() {
+                                    span.amount.plus { "+" (num(e.points)) }
+                                }
+                            }
+                            div.row.muted {
+                                span { (e.date.map(|d| d.to_string()).unwrap_or_else(|| e.at.local_date().to_string())) }
+                                span { (l.s(format!("余额 {}", num(e.available_after)), format!("balance {}", num(e.available_after)))) }
+                            }
+                        }
+                    }
+                }
+            },
+        )
+        .into_response()
+    })
+}
+
+fn status_words(l: Lang, s: RedemptionStatus) -> &'static str {
+    match s {
+        RedemptionStatus::Held => l.t("待领取", "To collect"),
+        RedemptionStatus::Fulfilled => l.t("已领取", "Collected"),
+        RedemptionStatus::Cancelled => l.t("已取消", "Cancelled"),
+        RedemptionStatus::Expired => l.t("逾期未领，积分已退回", "Not collected; points returned"),
+    }
+}
+
+/// `/me/redemptions`.
+pub async fn redemptions(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<AsOf>,
+) -> Response {
+    let id = match signed_in_volunteer(&viewer) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let view = match app.engine.view(q.as_of).await {
+        Ok(v) => v,
+        Err(e) => return refusal(&viewer, "/me", &e),
+    };
+    view.with(|state| {
+        let mut mine: Vec<_> = state.redemptions.values().filter(|r| r.volunteer_id == id).collect();
+        mine.sort_by_key(|r| std::cmp::Reverse(r.held_at));
+        page(
+            Frame { viewer: &viewer, title: l.t("我的兑换", "My rewards").into(), back: Some("/me"), as_of: q.as_of },
+            html! {
+                @if mine.is_empty() { p { (l.t("还没有兑换过奖品。", "No rewards yet.")) } }
+                ul.list {
+                    @for r in mine {
+                        li {
+                            div.row {
+                                strong { (state.rewards.get(&r.reward_id).map(|w| w.name.clone()).unwrap_or_default()) " × " (r.quantity) }
+                                span.amount { (num(r.points)) " " (l.t("积分", "points")) }
+                            }
+                            p { (status_words(l, r.status)) }
+                            @if r.status == RedemptionStatus::Held {
+                                p.muted { (l.s(format!("请在 {} 之前到 e站 领取。", r.expires_at.local_date()), format!("Collect at the e-station before {}.", r.expires_at.local_date()))) }
+                                @if q.as_of.is_none() {
+                                    a.button.plain href={ "/me/redemptions/" (r.id) "/cancel" } { (l.t("不要了，取消兑换", "Cancel this")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        )
+        .into_response()
+    })
+}
+
+/// Asks once more before cancelling.
+pub async fn cancel_confirm(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    let me_id = match signed_in_volunteer(&viewer) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let Ok(id) = id.parse::<RedemptionId>() else {
+        return not_for_you(&viewer);
+    };
+    let (name, points) = {
+        let state = app.engine.read();
+        match state
+            .redemptions
+            .get(&id)
+            .filter(|r| r.volunteer_id == me_id)
+        {
+            Some(r) => (
+                state
+                    .rewards
+                    .get(&r.reward_id)
+                    .map(|w| w.name.clone())
+                    .unwrap_or_default(),
+                r.points,
+            ),
+            None => return not_for_you(&viewer),
+        }
+    };
+    let csrf = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf())
+        .unwrap_or_default();
+    page(
+        Frame { viewer: &viewer, title: l.t("取消兑换？", "Cancel this reward?").into(), back: Some("/me/redemptions"), as_of: None },
+        html! {
+            p { (l.s(format!("取消“{name}”，{} 积分会退回给您。", num(points)), format!("Cancel “{name}”; {} points come back to you.", num(points)))) }
+            form method="post" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                button.big type="submit" { (l.t("确认取消", "Yes, cancel it")) }
+            }
+            a.button.big.plain href="/me/redemptions" { (l.t("不取消，返回", "No, go back")) }
+        },
+    )
+    .into_response()
+}
+
+/// Cancels a held redemption.
+pub async fn cancel(
+    State(app): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(redemption_id) = id.parse::<RedemptionId>() else {
+        return not_for_you(&viewer);
+    };
+    match act(
+        &app,
+        &session.principal,
+        &form,
+        Command::CancelRedemption {
+            redemption_id,
+            reason: String::new(),
+        },
+    )
+    .await
+    {
+        Ok(_) => see_other("/me/redemptions"),
+        Err(e) => refusal_owned(&viewer, "/me/redemptions", e),
+    }
+}
+
+fn refusal_owned(viewer: &Viewer, back: &str, e: ApiError) -> Response {
+    refusal(viewer, back, &e)
+}

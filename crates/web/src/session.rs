@@ -1,0 +1,142 @@
+//! Who is looking at a page: the language, and the signed-in principal from the session
+//! cookie (the same tokens as the API, stored hex-encoded in an HttpOnly, SameSite=Strict
+//! cookie). Forms carry a CSRF token derived from the session secret.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use sha2::{Digest, Sha256};
+use yinling_api::tokens::secret_hash;
+use yinling_api::AppState;
+use yinling_projections::Principal;
+
+use crate::i18n::Lang;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "yl_session";
+/// Name of the language cookie.
+pub const LANG_COOKIE: &str = "yl_lang";
+/// A session lasts half a year: older volunteers should not be logged out on them.
+pub const SESSION_MAX_AGE_SECONDS: u64 = 180 * 24 * 3600;
+
+/// A signed-in session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// Who.
+    pub principal: Principal,
+    /// The token secret (needed to derive the CSRF token; never shown).
+    secret: String,
+}
+
+impl Session {
+    /// The CSRF token of this session's forms.
+    pub fn csrf(&self) -> String {
+        csrf_for(&self.secret)
+    }
+
+    /// Checks a submitted CSRF token.
+    pub fn check_csrf(&self, submitted: &str) -> bool {
+        let expected = self.csrf();
+        expected.len() == submitted.len()
+            && expected
+                .bytes()
+                .zip(submitted.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+/// The CSRF token of a session secret: unguessable without the cookie, stable for the session.
+pub fn csrf_for(secret: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"yinling-csrf\0");
+    h.update(secret.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+/// The viewer of a page.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    /// Page language.
+    pub lang: Lang,
+    /// The session, if signed in.
+    pub session: Option<Session>,
+    /// True when the browser says the request came from another site.
+    pub cross_site: bool,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Resolves a token secret to a principal (live tokens only).
+pub fn principal_of(app: &AppState, secret: &str) -> Option<Principal> {
+    let state = app.engine.read();
+    state
+        .tokens
+        .authenticate(&secret_hash(secret))
+        .and_then(Principal::from_token)
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = cookie(&parts.headers, LANG_COOKIE)
+            .map(Lang::parse)
+            .unwrap_or_default();
+        let session = cookie(&parts.headers, SESSION_COOKIE)
+            .and_then(|hexed| hex::decode(hexed).ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|secret| {
+                principal_of(app, &secret).map(|principal| Session { principal, secret })
+            });
+        let cross_site = parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site");
+        Ok(Viewer {
+            lang,
+            session,
+            cross_site,
+        })
+    }
+}
+
+/// The Set-Cookie value that signs a browser in with `secret`.
+pub fn sign_in_cookie(secret: &str) -> HeaderValue {
+    let value = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_MAX_AGE_SECONDS}",
+        hex::encode(secret.as_bytes())
+    );
+    HeaderValue::from_str(&value)
+        .unwrap_or_else(|_| HeaderValue::from_static("yl_session=; Path=/"))
+}
+
+/// The Set-Cookie value that signs a browser out.
+pub fn sign_out_cookie() -> HeaderValue {
+    HeaderValue::from_static("yl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// The Set-Cookie value of the language choice (a year).
+pub fn lang_cookie(lang: Lang) -> HeaderValue {
+    match lang {
+        Lang::Zh => {
+            HeaderValue::from_static("yl_lang=zh; Path=/; SameSite=Strict; Max-Age=31536000")
+        }
+        Lang::En => {
+            HeaderValue::from_static("yl_lang=en; Path=/; SameSite=Strict; Max-Age=31536000")
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! HTTP load on loopback: a Rust load generator with 64 concurrent clients against the release
+//! binary. Client and server share this machine's cores, so the figures are a floor.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::Percentiles;
+
+/// Concurrent clients of the load tests.
+pub const CLIENTS: usize = 64;
+
+const ADMIN: &str = "bench-admin";
+
+/// One load measurement.
+#[derive(Debug, Clone)]
+pub struct HttpResult {
+    /// What was requested.
+    pub name: String,
+    /// Successful requests per second.
+    pub requests_per_second: f64,
+    /// Latency, microseconds.
+    pub latency: Percentiles,
+    /// Requests that did not succeed.
+    pub errors: u64,
+}
+
+/// Builds the release binary and returns its path.
+pub fn build_binary(root: &Path) -> Result<PathBuf, String> {
+    let status = Command::new("cargo")
+        .args(["build", "--release", "-q", "--bin", "yinling"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("cargo build --release failed".into());
+    }
+    Ok(root.join("target/release/yinling"))
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(binary: &Path, dir: &Path) -> Result<Server, String> {
+        let mut child = Command::new(binary)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(dir)
+            .env("YINLING_ADMIN_TOKEN", ADMIN)
+            .env("YINLING_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let base = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
+            .ok_or("the server did not start")?;
+        std::thread::spawn(move || for _ in lines {});
+        Ok(Server { child, base })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: Value,
+) -> Result<Value, String> {
+    let resp = client
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let value: Value = resp.json().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("{status}: {value}"));
+    }
+    Ok(value)
+}
+
+type MakeRequest = Arc<dyn Fn(u64) -> (reqwest::Method, String, Option<Vec<u8>>) + Send + Sync>;
+
+async fn load(
+    name: &str,
+    client: &reqwest::Client,
+    token: &str,
+    duration: Duration,
+    make: MakeRequest,
+) -> HttpResult {
+    let warm_up = Duration::from_millis(500);
+    let started = Instant::now();
+    let deadline = started + warm_up + duration;
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let (client, token, make) = (client.clone(), token.to_owned(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let mut n = c as u64;
+            while Instant::now() < deadline {
+                n = n
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let (method, url, body) = make(n);
+                let mut req = client.request(method, url).bearer_auth(&token);
+                if let Some(body) = body {
+                    req = req.header("content-type", "application/json").body(body);
+                }
+                let sent = Instant::now();
+                let ok = match req.send().await {
+                    Ok(resp) => {
+                        let ok = resp.status().is_success();
+                        let _ = resp.bytes().await;
+                        ok
+                    }
+                    Err(_) => false,
+                };
+                if sent >= started + warm_up {
+                    if ok {
+                        latencies.push(sent.elapsed().as_micros() as u64);
+                    } else {
+                        errors += 1;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            latencies.extend(l);
+            errors += e;
+        }
+    }
+    let result = HttpResult {
+        name: name.to_owned(),
+        requests_per_second: latencies.len() as f64 / duration.as_secs_f64(),
+        latency: Percentiles::of(latencies),
+        errors,
+    };
+    eprintln!(
+        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} errors",
+        result.requests_per_second,
+        result.latency.p50 / 1000.0,
+        result.latency.p99 / 1000.0,
+        result.latency.p999 / 1000.0,
+        result.errors
+    );
+    result
+}
+
+/// The load tests: logging activities and reading rankings on a fresh ledger, and rankings on
+/// the 10,000-volunteer demo city.
+pub async fn measure(
+    binary: &Path,
+    scratch: &Path,
+    city: &Path,
+    duration: Duration,
+) -> Result<Vec<HttpResult>, String> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    {
+        let server = Server::start(binary, &scratch.join("http"))?;
+        let base = server.base.clone();
+        let team = post(
+            &client,
+            format!("{base}/v1/teams"),
+            ADMIN,
+            json!({"name": "压测队", "district": "吴兴区", "category": "eco_patrol"}),
+        )
+        .await?;
+        let team = team["id"].as_str().ok_or("no team id")?.to_owned();
+        let token = post(
+            &client,
+            format!("{base}/v1/tokens"),
+            ADMIN,
+            json!({"role": "coordinator", "team_id": team}),
+        )
+        .await?;
+        let coordinator = token["token"].as_str().ok_or("no token")?.to_owned();
+        let mut volunteers = Vec::new();
+        for i in 0..500 {
+            let v = post(
+                &client,
+                format!("{base}/v1/volunteers"),
+                &coordinator,
+                json!({"name": format!("志愿者{i}"), "team_id": team}),
+            )
+            .await?;
+            volunteers.push(v["id"].as_str().ok_or("no volunteer id")?.to_owned());
+        }
+        let today = yinling_ledger::Timestamp::now().local_date();
+        let (b, t, v) = (base.clone(), team.clone(), Arc::new(volunteers));
+        let make: MakeRequest = Arc::new(move |n| {
+            let date = today - chrono::Days::new(1 + n % 3000);
+            let body = json!({"team_id": t, "category": "eco_patrol", "date": date.to_string(), "title": "巡河",
+                              "participants": [{"volunteer_id": v[(n >> 20) as usize % v.len()], "hours": "0.01"}]});
+            (
+                reqwest::Method::POST,
+                format!("{b}/v1/activities"),
+                Some(body.to_string().into_bytes()),
+            )
+        });
+        out.push(
+            load(
+                "POST /v1/activities (1 participant, durable)",
+                &client,
+                &coordinator,
+                duration,
+                make,
+            )
+            .await,
+        );
+        let b = base.clone();
+        let make: MakeRequest =
+            Arc::new(move |_| (reqwest::Method::GET, format!("{b}/v1/rankings/teams"), None));
+        out.push(
+            load(
+                "GET /v1/rankings/teams",
+                &client,
+                &coordinator,
+                duration,
+                make,
+            )
+            .await,
+        );
+    }
+    super::replay::settle();
+    {
+        let server = Server::start(binary, city)?;
+        let b = server.base.clone();
+        let make: MakeRequest = Arc::new(move |_| {
+            (
+                reqwest::Method::GET,
+                format!("{b}/v1/rankings/volunteers?limit=20"),
+                None,
+            )
+        });
+        out.push(
+            load(
+                "GET /v1/rankings/volunteers, 10,000-volunteer city",
+                &client,
+                ADMIN,
+                duration,
+                make,
+            )
+            .await,
+        );
+        let b = server.base.clone();
+        let make: MakeRequest = Arc::new(move |_| {
+            (
+                reqwest::Method::GET,
+                format!("{b}/v1/rankings/teams?limit=50"),
+                None,
+            )
+        });
+        out.push(
+            load(
+                "GET /v1/rankings/teams, 47-team city",
+                &client,
+                ADMIN,
+                duration,
+                make,
+            )
+            .await,
+        );
+    }
+    Ok(out)
+}

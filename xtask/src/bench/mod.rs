@@ -1,0 +1,148 @@
+//! The benchmark run.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+mod appends;
+mod disk;
+mod http;
+mod micro;
+mod postgres;
+mod replay;
+mod report;
+
+pub use report::Report;
+
+/// Options of `bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Shorter runs and a smaller replay log (a smoke test of the harness, not for numbers).
+    #[arg(long)]
+    pub quick: bool,
+    /// Seconds each throughput measurement runs.
+    #[arg(long, default_value_t = 4)]
+    pub seconds: u64,
+    /// Events in the replay and cold-start log.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub replay_events: u64,
+    /// Scratch directory on the disk to measure (default: target/bench-scratch).
+    #[arg(long)]
+    pub scratch: Option<PathBuf>,
+    /// Where to write the results.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    pub out: PathBuf,
+    /// Skip the PostgreSQL comparison (e.g. where PostgreSQL is not installed).
+    #[arg(long)]
+    pub skip_postgres: bool,
+}
+
+/// Concurrency levels of the append benchmarks.
+pub const WRITERS: [usize; 4] = [1, 16, 64, 256];
+
+/// Latency percentiles of a sample, in microseconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+}
+
+impl Percentiles {
+    /// From latencies in microseconds.
+    pub fn of(mut micros: Vec<u64>) -> Self {
+        if micros.is_empty() {
+            return Self::default();
+        }
+        micros.sort_unstable();
+        let at = |q: f64| micros[((micros.len() as f64 - 1.0) * q).round() as usize] as f64;
+        Percentiles {
+            p50: at(0.5),
+            p99: at(0.99),
+            p999: at(0.999),
+        }
+    }
+}
+
+/// The median of a few repeated measurements.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Runs every benchmark.
+pub fn run(args: BenchArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let root = std::env::current_dir().map_err(|e| e.to_string())?;
+    let scratch = args
+        .scratch
+        .clone()
+        .unwrap_or_else(|| root.join("target/bench-scratch"));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+    let seconds = if args.quick { 1 } else { args.seconds };
+    let duration = Duration::from_secs(seconds);
+    let replay_events = if args.quick {
+        50_000
+    } else {
+        args.replay_events
+    };
+    let mut report = Report::new(&args, &scratch, seconds, replay_events);
+
+    eprintln!("[1/7] disk limits");
+    let disk = disk::measure(&scratch, duration)?;
+    report.disk(&disk);
+
+    eprintln!("[2/7] group-commit appends on sled");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let sled = runtime.block_on(appends::measure(&scratch, duration))?;
+
+    eprintln!("[3/7] the same appends on PostgreSQL 15");
+    let pg = if args.skip_postgres {
+        None
+    } else {
+        match runtime.block_on(postgres::measure(&scratch, duration)) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("  PostgreSQL comparison skipped: {e}");
+                report.note(&format!("PostgreSQL comparison could not run: {e}"));
+                None
+            }
+        }
+    };
+    report.appends(&sled, pg.as_ref(), &disk);
+
+    eprintln!("[4/7] building the release binary, the demo city and the {replay_events}-event log");
+    let binary = http::build_binary(&root)?;
+    let city = replay::make_city(&binary, &scratch)?;
+    let big = replay::make_log(&binary, &scratch, replay_events)?;
+
+    eprintln!("[5/7] replay, cold start, ranking latency");
+    let replayed = replay::measure(&binary, &big, &city)?;
+    report.replay(&replayed);
+
+    eprintln!("[6/7] HTTP load");
+    let load = runtime.block_on(http::measure(&binary, &scratch, &city, duration))?;
+    report.http(&load);
+
+    eprintln!("[7/7] criterion micro-benchmarks");
+    let micro = micro::measure(&root, args.quick)?;
+    report.micro(&micro);
+
+    report.finish(started.elapsed());
+    report.write(&root.join(&args.out))?;
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!(
+        "done in {:.0}s; results in {}",
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    Ok(())
+}
