@@ -270,6 +270,6 @@ async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exact
         );
     }
     eprintln!(
-        "crash test done: {cycles} cycles survived, {acknowledged} requests acknowledged, {verified_events} acknowledged events re-verified by seq and hash, {lost_retried} unacknowledged requests retried"
+        "crash test done: {cycles} cycles survived, {acknowledged} requests acknowledged, {verified_events} acknowledged writes re-verified by the seq and hash of their receipt, {lost_retried} unacknowledged requests retried"
     );
 }

@@ -24,9 +24,9 @@ fn escape(text: &str) -> String {
 
 /// A horizontal bar chart (long labels such as team names fit on the left).
 pub fn horizontal(id: &str, title: &str, bars: &[Bar]) -> Markup {
-    let row = 34.0;
-    let label_width = 300.0;
-    let bar_width = 340.0;
+    let row = 38.0;
+    let label_width = 320.0;
+    let bar_width = 300.0;
     let height = row * bars.len() as f64 + 10.0;
     let max = bars
         .iter()
@@ -89,7 +89,7 @@ pub fn columns(id: &str, title: &str, bars: &[Bar]) -> Markup {
         let h = (b.value.max(0.0) / max * (height - top)).max(1.0);
         let _ = write!(
             svg,
-            r##"<rect x="{}" y="{}" width="{}" height="{h:.1}" fill="#0b3d91"/><text x="{}" y="{}" text-anchor="middle" font-size="12">{}</text><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
+            r##"<rect x="{}" y="{}" width="{}" height="{h:.1}" fill="#0b3d91"/><text x="{}" y="{}" text-anchor="middle" font-size="15">{}</text><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
             x + 4.0,
             height - h,
             col - 8.0,

@@ -34,7 +34,10 @@ pub struct Options {
 /// Service hours per month over the last twelve months (all teams).
 pub fn monthly_hours(state: &LedgerState, today: NaiveDate) -> Vec<(NaiveDate, f64)> {
     let mut months: BTreeMap<NaiveDate, f64> = BTreeMap::new();
-    let first = NaiveDate::from_ymd_opt(today.year() - 1, today.month(), 1).unwrap_or(today);
+    let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let first = this_month
+        .checked_sub_months(chrono::Months::new(11))
+        .unwrap_or(this_month);
     let mut m = first;
     while m <= today {
         months.insert(m, 0.0);

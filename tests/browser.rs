@@ -1,0 +1,161 @@
+//! The web app in a real browser: headless Debian chromium driven by playwright-core
+//! (`tests/browser/run.mjs`), with axe-core accessibility checks on every main page.
+//! `.ci/run` installs chromium and the npm packages; elsewhere the test is skipped loudly when
+//! they are missing. Screenshots of the main pages go to `docs/screenshots/`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use serde_json::json;
+
+fn chromium() -> Option<PathBuf> {
+    let candidate = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    candidate.exists().then_some(candidate)
+}
+
+fn ready(root: &Path) -> Result<PathBuf, String> {
+    let chromium =
+        chromium().ok_or("chromium is not installed (apt-get install chromium chromium-driver)")?;
+    if !root
+        .join("tests/browser/node_modules/playwright-core")
+        .exists()
+    {
+        return Err("the npm packages are not installed (npm ci --prefix tests/browser)".into());
+    }
+    Command::new("node")
+        .arg("--version")
+        .output()
+        .map_err(|_| "node is not installed".to_owned())?;
+    Ok(chromium)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let chromium = match ready(&root) {
+        Ok(c) => c,
+        Err(why) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "browser tests must run in CI: {why}"
+            );
+            eprintln!("\n!!!!! SKIPPED: browser tests did not run: {why} !!!!!\n");
+            return;
+        }
+    };
+    // A small but real city from the demo generator, so the pages show what people will see.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("city");
+    let demo = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args([
+            "demo",
+            "--volunteers",
+            "400",
+            "--teams",
+            "12",
+            "--days",
+            "300",
+            "--seed",
+            "9",
+            "--data",
+        ])
+        .arg(&dir)
+        .env("YINLING_ADMIN_TOKEN", ADMIN)
+        .output()
+        .expect("demo");
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let server = Server::start_in(&dir, &[]);
+    let admin = server.client(ADMIN);
+    // The team of 荻溪六老志愿服务队, its keenest volunteer, the cheapest reward they can afford.
+    let teams = admin.get("/v1/teams").await.ok();
+    let team = teams["items"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .find(|t| t["name"] == "荻溪六老志愿服务队")
+        .expect("named team")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let top = admin
+        .get(&format!("/v1/rankings/volunteers?team_id={team}&limit=1"))
+        .await
+        .ok();
+    let volunteer = top["items"][0]["id"]
+        .as_str()
+        .expect("a volunteer")
+        .to_owned();
+    let available: f64 = admin.get(&format!("/v1/volunteers/{volunteer}")).await.ok()["balance"]
+        ["available"]
+        .as_str()
+        .expect("available")
+        .parse()
+        .expect("number");
+    let rewards = admin.get("/v1/rewards").await.ok();
+    let reward = rewards["items"]
+        .as_array()
+        .expect("rewards")
+        .iter()
+        .filter(|r| r["stock"].as_u64() > Some(0))
+        .filter(|r| {
+            r["cost_points"]
+                .as_str()
+                .and_then(|c| c.parse::<f64>().ok())
+                .is_some_and(|c| c <= available)
+        })
+        .min_by_key(|r| {
+            r["cost_points"]
+                .as_str()
+                .and_then(|c| c.parse::<f64>().ok())
+                .map(|c| c as u64)
+        })
+        .expect("an affordable reward")
+        .clone();
+    let card = admin
+        .post(
+            "/v1/tokens",
+            json!({"role": "volunteer", "volunteer_id": volunteer, "label": "积分卡"}),
+        )
+        .await
+        .ok();
+    let card_path = format!("/card/{}", card["token"].as_str().expect("token"));
+    let coordinator = token(&admin, json!({"role": "coordinator", "team_id": team})).await;
+    let auditor = token(&admin, json!({"role": "auditor"})).await;
+    let screenshots = root.join("docs/screenshots");
+    let base = server.base.clone();
+    let cost = reward["cost_points"].as_str().expect("cost").to_owned();
+    let reward = reward["id"].as_str().expect("id").to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(root.join("tests/browser/run.mjs"))
+            .env("BASE", base)
+            .env("CARD_PATH", card_path)
+            .env("REWARD_ID", reward)
+            .env("REWARD_COST", cost)
+            .env("COORDINATOR_TOKEN", coordinator)
+            .env("ADMIN_TOKEN", ADMIN)
+            .env("AUDITOR_TOKEN", auditor)
+            .env("CHROMIUM", chromium)
+            .env("SCREENSHOTS", screenshots)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        out.status.success(),
+        "browser tests failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,156 @@
+// Browser tests of the Yinling web app in headless Debian chromium (playwright-core), with an
+// axe-core accessibility check on every main page. Driven by tests/browser.rs, which starts the
+// real server, seeds it and passes everything through the environment.
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`missing ${name}`);
+  return v;
+};
+const BASE = env('BASE');
+const SHOTS = env('SCREENSHOTS');
+mkdirSync(SHOTS, { recursive: true });
+
+const failures = [];
+const axeFindings = [];
+const report = { pages: [] };
+const check = (ok, what) => { if (!ok) failures.push(what); };
+
+async function audit(page, name) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () =>
+    await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) axeFindings.push(`${name}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')}`);
+  // Elderly-friendly basics, measured in the real layout.
+  const metrics = await page.evaluate(() => {
+    const body = getComputedStyle(document.body);
+    const small = [...document.querySelectorAll('a.button, button, input:not([type=checkbox]):not([type=hidden]), select')]
+      .filter((e) => e.offsetParent !== null)
+      .map((e) => e.getBoundingClientRect())
+      .filter((r) => r.height < 48 || r.width < 48).length;
+    return { fontSize: parseFloat(body.fontSize), lineHeight: parseFloat(body.lineHeight) / parseFloat(body.fontSize), small,
+             overflow: document.documentElement.scrollWidth > window.innerWidth + 1 };
+  });
+  check(metrics.fontSize >= 20, `${name}: base font ${metrics.fontSize}px < 20px`);
+  check(metrics.lineHeight >= 1.5, `${name}: line height ${metrics.lineHeight} < 1.5`);
+  check(metrics.small === 0, `${name}: ${metrics.small} controls smaller than 48px`);
+  check(!metrics.overflow, `${name}: wider than the screen`);
+  report.pages.push({ name, violations: result.violations.length, serious: bad.length, ...metrics });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+try {
+  const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, locale: 'zh-CN' };
+
+  // 1. A volunteer signs in from the card link, redeems, and sees the balance change.
+  const volunteer = await browser.newContext(phone);
+  const v = await volunteer.newPage();
+  await v.goto(BASE + env('CARD_PATH'));
+  check(new URL(v.url()).pathname === '/me', `card link landed on ${v.url()}`);
+  const before = Number((await v.textContent('.balance')).trim());
+  await audit(v, 'volunteer-home'); await shot(v, 'volunteer-home');
+  await v.click('text=去兑换奖品');
+  await v.waitForURL('**/station');
+  await audit(v, 'station'); await shot(v, 'station');
+  const cost = Number(env('REWARD_COST'));
+  await v.click(`a[href="/station/${env('REWARD_ID')}"]`);
+  await v.waitForURL('**/station/*');
+  await audit(v, 'redeem-confirm'); await shot(v, 'redeem-confirm');
+  await v.click('button:has-text("确认兑换")');
+  await v.waitForSelector('text=兑换成功');
+  await shot(v, 'redeem-done');
+  // A double tap on the same form redeems once: the form id is the idempotency key.
+  await v.goBack();
+  await v.click('text=看我的积分').catch(() => {});
+  await v.goto(BASE + '/me');
+  const after = Number((await v.textContent('.balance')).trim());
+  check(after === before - cost, `balance went from ${before} to ${after}, expected ${before - cost}`);
+  await v.goto(BASE + '/me/statement'); await audit(v, 'statement'); await shot(v, 'statement');
+  await v.goto(BASE + '/me/redemptions'); await audit(v, 'my-rewards');
+  // Works at 320 px.
+  await v.setViewportSize({ width: 320, height: 700 });
+  await v.goto(BASE + '/me'); await audit(v, 'volunteer-home-320'); await shot(v, 'volunteer-home-320');
+  // English on request.
+  await v.click('a[href="/lang/en"]');
+  await v.waitForSelector('text=Points you can use');
+  await v.click('a[href="/lang/zh"]');
+  await volunteer.close();
+
+  // 2. A coordinator logs an activity for three volunteers.
+  const staff = { viewport: { width: 1024, height: 900 }, locale: 'zh-CN' };
+  const coordinator = await browser.newContext(staff);
+  const c = await coordinator.newPage();
+  await c.goto(BASE + '/');
+  await audit(c, 'sign-in'); await shot(c, 'sign-in');
+  await c.fill('#token', env('COORDINATOR_TOKEN'));
+  await c.click('button:has-text("登录")');
+  await c.waitForURL('**/team');
+  await audit(c, 'team'); await shot(c, 'team');
+  await c.goto(BASE + '/team/activities/new');
+  await c.fill('#title', '社区邻里纠纷调解');
+  const boxes = c.locator('.pick input[type=checkbox]');
+  for (let i = 0; i < 3; i++) await boxes.nth(i).check();
+  await c.fill('#people_served', '12');
+  await audit(c, 'log-activity'); await shot(c, 'log-activity');
+  await c.click('button:has-text("登记")');
+  await c.waitForSelector('text=已为 3 位志愿者登记');
+  await shot(c, 'log-activity-done');
+
+  // 3. The leaderboard renders its SVG charts.
+  await c.goto(BASE + '/rankings');
+  const bars = await c.locator('svg#chart-teams rect').count();
+  check(bars > 0, 'the team chart has no bars');
+  check(await c.locator('svg#chart-months').count() === 1, 'no monthly chart');
+  await audit(c, 'rankings'); await shot(c, 'rankings');
+  await c.goto(BASE + '/team/cards');
+  await c.locator('.pick input[type=checkbox]').first().check();
+  await c.click('button:has-text("生成积分卡")');
+  check(await c.locator('.qr-card svg').count() === 1, 'no QR card printed');
+  await shot(c, 'card');
+  await coordinator.close();
+
+  // 4. The station keeper's counter and the auditor's verification.
+  const admin = await browser.newContext(staff);
+  const a = await admin.newPage();
+  await a.goto(BASE + '/');
+  await a.fill('#token', env('ADMIN_TOKEN'));
+  await a.click('button:has-text("登录")');
+  await a.waitForURL('**/counter');
+  await audit(a, 'counter'); await shot(a, 'counter');
+  await a.click('button:has-text("已交给本人")');
+  await a.waitForURL('**/counter');
+  await admin.close();
+  const auditor = await browser.newContext(staff);
+  const r = await auditor.newPage();
+  await r.goto(BASE + '/');
+  await r.fill('#token', env('AUDITOR_TOKEN'));
+  await r.click('button:has-text("登录")');
+  await r.waitForURL('**/audit');
+  await audit(r, 'audit'); await shot(r, 'audit');
+  await r.click('button:has-text("核验整条记录链")');
+  await r.waitForSelector('text=核验无误');
+  await shot(r, 'verify');
+  await auditor.close();
+} catch (e) {
+  failures.push(`script error: ${e && e.stack || e}`);
+} finally {
+  await browser.close();
+}
+report.failures = failures;
+report.axe = axeFindings;
+console.log(JSON.stringify(report, null, 1));
+process.exit(failures.length + axeFindings.length > 0 ? 1 : 0);
