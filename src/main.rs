@@ -9,6 +9,9 @@ use clap::Parser;
 
 mod cli;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // A panic is a bug; still, show one line instead of a backtrace to the operator.
     std::panic::set_hook(Box::new(|info| {

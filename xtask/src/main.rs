@@ -11,6 +11,9 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Project chores.
 #[derive(Debug, Parser)]
 #[command(name = "xtask")]

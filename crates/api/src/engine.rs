@@ -128,9 +128,24 @@ pub fn load_state_with(
     until: Option<u64>,
     use_snapshots: bool,
 ) -> Result<(State, Option<u64>, u64), LedgerError> {
+    let (mut states, used, folded) = load_states(log, until, use_snapshots, 1)?;
+    let state = states.pop().unwrap_or_default();
+    Ok((state, used, folded))
+}
+
+/// Loads `copies` identical states side by side (the writer and the readers each need one):
+/// each copy decodes the snapshot and folds the tail on its own thread, which on two cores
+/// is faster than cloning a large state.
+pub fn load_states(
+    log: &dyn EventLog,
+    until: Option<u64>,
+    use_snapshots: bool,
+    copies: usize,
+) -> Result<(Vec<State>, Option<u64>, u64), LedgerError> {
+    let copies = copies.max(1);
     let head = log.head();
     let limit = until.unwrap_or(head.seq).min(head.seq);
-    let mut start = State::new();
+    let mut states: Vec<State> = (0..copies).map(|_| State::new()).collect();
     let mut used = None;
     let snapshots = if use_snapshots {
         log.snapshot_seqs()?
@@ -144,10 +159,25 @@ pub fn load_state_with(
         let Some(bytes) = log.snapshot(seq)? else {
             continue;
         };
-        match replay::decode_snapshot(&bytes) {
-            Ok(state) => match log::get(log, seq) {
-                Ok(Some(e)) if e.hash == state.head.hash => {
-                    start = state;
+        let decoded: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..copies)
+                .map(|_| scope.spawn(|| replay::decode_snapshot(&bytes)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(yinling_ledger::codec::CodecError::Malformed(
+                            "decoding panicked".into(),
+                        ))
+                    })
+                })
+                .collect()
+        });
+        match decoded.into_iter().collect::<Result<Vec<State>, _>>() {
+            Ok(decoded) => match (decoded.first(), log::get(log, seq)) {
+                (Some(first), Ok(Some(e))) if e.hash == first.head.hash => {
+                    states = decoded;
                     used = Some(seq);
                     break;
                 }
@@ -156,17 +186,91 @@ pub fn load_state_with(
             Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
         }
     }
-    let mut state = start;
-    let mut folded = 0u64;
-    for envelope in EnvelopeIter::checked(log, state.head) {
-        let envelope = envelope?;
-        if envelope.seq > limit {
-            break;
+    let folded = fold_tail(log, &mut states, limit)?;
+    Ok((states, used, folded))
+}
+
+/// Events handed from the reading thread to the folding threads at a time.
+pub const REPLAY_CHUNK_EVENTS: usize = 4096;
+
+/// Folds the events after the states' head up to `limit` into every state, checked against
+/// the chain. One thread reads (sled, hash check, decode) and hands chunks to one folding
+/// thread per state, so a rebuild uses both cores.
+fn fold_tail(log: &dyn EventLog, states: &mut [State], limit: u64) -> Result<u64, LedgerError> {
+    type Chunk = Result<Arc<Vec<Envelope>>, String>;
+    let trusted = match states.first() {
+        Some(s) => s.head,
+        None => return Ok(0),
+    };
+    let (senders, receivers): (Vec<_>, Vec<_>) = states
+        .iter()
+        .map(|_| std::sync::mpsc::sync_channel::<Chunk>(4))
+        .unzip();
+    let mut failure: Option<LedgerError> = None;
+    let folded = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> Result<(), LedgerError> {
+            let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+            let send = |chunk: Vec<Envelope>| {
+                let shared = Arc::new(chunk);
+                senders.iter().all(|tx| tx.send(Ok(shared.clone())).is_ok())
+            };
+            for envelope in EnvelopeIter::checked(log, trusted) {
+                let envelope = match envelope {
+                    Ok(e) => e,
+                    Err(e) => {
+                        for tx in &senders {
+                            let _ = tx.send(Err(e.to_string()));
+                        }
+                        return Err(e);
+                    }
+                };
+                if envelope.seq > limit {
+                    break;
+                }
+                chunk.push(envelope);
+                if chunk.len() == REPLAY_CHUNK_EVENTS
+                    && !send(std::mem::replace(
+                        &mut chunk,
+                        Vec::with_capacity(REPLAY_CHUNK_EVENTS),
+                    ))
+                {
+                    return Ok(());
+                }
+            }
+            if !chunk.is_empty() {
+                send(chunk);
+            }
+            Ok(())
+        });
+        let folders: Vec<_> = states
+            .iter_mut()
+            .zip(receivers)
+            .map(|(state, rx)| {
+                scope.spawn(move || {
+                    let mut folded = 0u64;
+                    for chunk in rx {
+                        let Ok(chunk) = chunk else { break };
+                        for envelope in chunk.iter() {
+                            state.apply(envelope);
+                            folded += 1;
+                        }
+                    }
+                    folded
+                })
+            })
+            .collect();
+        let counts: Vec<u64> = folders.into_iter().map(|f| f.join().unwrap_or(0)).collect();
+        match reader.join() {
+            Ok(Err(e)) => failure = Some(e),
+            Err(_) => failure = Some(LedgerError::Storage("the replay reader panicked".into())),
+            Ok(Ok(())) => {}
         }
-        state.apply(&envelope);
-        folded += 1;
+        counts.first().copied().unwrap_or(0)
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(folded),
     }
-    Ok((state, used, folded))
 }
 
 impl Engine {
@@ -178,10 +282,33 @@ impl Engine {
             head: log.head(),
             ..StartupReport::default()
         };
-        if config.verify_on_start {
+        // The chain walk and the state load read the log independently: run them side by side.
+        let (verified, loaded) = std::thread::scope(|scope| {
+            let verifier = config.verify_on_start.then(|| {
+                scope.spawn(|| {
+                    let started = Instant::now();
+                    log::verify(&*log, VerifyDepth::Hashes, &mut |_| {})
+                        .map(|r| (r, started.elapsed()))
+                })
+            });
             let started = Instant::now();
-            let verified = log::verify(&*log, VerifyDepth::Hashes, &mut |_| {})?;
-            report.verify = started.elapsed();
+            // The writer decides on its own copy; readers get the other one.
+            let loaded = load_states(&*log, None, config.use_snapshots, 2).map(
+                |(mut states, snapshot, replayed)| {
+                    let copy = states.pop().unwrap_or_default();
+                    let state = states.pop().unwrap_or_default();
+                    (state, copy, snapshot, replayed, started.elapsed())
+                },
+            );
+            let verified = verifier.map(|v| {
+                v.join()
+                    .unwrap_or_else(|_| Err(LedgerError::Storage("the chain walk panicked".into())))
+            });
+            (verified, loaded)
+        });
+        if let Some(verified) = verified {
+            let (verified, elapsed) = verified?;
+            report.verify = elapsed;
             if let Some(bad) = verified.first_bad {
                 return Err(EngineError::Damaged {
                     seq: bad.seq,
@@ -190,14 +317,13 @@ impl Engine {
                 });
             }
         }
-        let started = Instant::now();
-        let (state, snapshot_seq, replayed) = load_state_with(&*log, None, config.use_snapshots)?;
-        report.load = started.elapsed();
+        let (state, copy, snapshot_seq, replayed, load) = loaded?;
+        report.load = load;
         report.snapshot_seq = snapshot_seq;
         report.replayed_events = replayed;
         state.check_invariants().map_err(EngineError::Invariant)?;
         metrics.head_seq.set(state.head.seq as i64);
-        let shared = Arc::new(RwLock::new(state.clone()));
+        let shared = Arc::new(RwLock::new(copy));
         let dyn_log: Arc<dyn EventLog> = log.clone();
         let machine = LedgerMachine::new(
             state,

@@ -60,3 +60,80 @@ impl fmt::Debug for Timestamp {
         write!(f, "Timestamp({})", self.to_rfc3339())
     }
 }
+
+/// Serde for civil dates kept in snapshots: text (`2026-03-14`) for people, a day number for
+/// the codec, which decodes without parsing text.
+pub mod day_number {
+    use chrono::{Datelike, NaiveDate};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// The day number of a date (days since 0001-01-01 counted from 1).
+    pub fn of(date: NaiveDate) -> i32 {
+        date.num_days_from_ce()
+    }
+
+    /// The date of a day number (saturating at chrono's range).
+    pub fn date(day: i32) -> NaiveDate {
+        NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(if day < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        })
+    }
+
+    /// Text in JSON, a day number in binary.
+    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            date.serialize(serializer)
+        } else {
+            of(*date).serialize(serializer)
+        }
+    }
+
+    /// Inverse of [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        if deserializer.is_human_readable() {
+            NaiveDate::deserialize(deserializer)
+        } else {
+            let day = i32::deserialize(deserializer)?;
+            NaiveDate::from_num_days_from_ce_opt(day)
+                .ok_or_else(|| D::Error::custom(format!("day number {day} is out of range")))
+        }
+    }
+
+    /// The same for `Option<NaiveDate>`.
+    pub mod option {
+        use super::*;
+
+        /// See [`super::serialize`].
+        pub fn serialize<S: Serializer>(
+            date: &Option<NaiveDate>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            if serializer.is_human_readable() {
+                date.serialize(serializer)
+            } else {
+                date.map(of).serialize(serializer)
+            }
+        }
+
+        /// See [`super::deserialize`].
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<NaiveDate>, D::Error> {
+            if deserializer.is_human_readable() {
+                Option::<NaiveDate>::deserialize(deserializer)
+            } else {
+                match Option::<i32>::deserialize(deserializer)? {
+                    None => Ok(None),
+                    Some(day) => NaiveDate::from_num_days_from_ce_opt(day)
+                        .map(Some)
+                        .ok_or_else(|| {
+                            D::Error::custom(format!("day number {day} is out of range"))
+                        }),
+                }
+            }
+        }
+    }
+}

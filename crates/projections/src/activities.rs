@@ -41,6 +41,7 @@ pub struct Activity {
     /// Kind of service.
     pub category: Category,
     /// Service date.
+    #[serde(with = "yinling_ledger::time::day_number")]
     pub date: NaiveDate,
     /// Title.
     pub title: String,

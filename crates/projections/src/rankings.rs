@@ -13,10 +13,11 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use yinling_ledger::time::day_number;
 use yinling_ledger::{TeamId, VolunteerId};
 
 use crate::stars::StarLevel;
-use crate::state::State;
+use crate::state::{FastMap, State};
 
 /// Most entries one ranking query returns.
 pub const MAX_RANKING_LIMIT: usize = 1_000;
@@ -52,22 +53,96 @@ impl std::ops::Sub for Amounts {
     }
 }
 
+/// Decimal places of [`Fixed`] points: hours have at most 2 and rates at most 2, so every
+/// points figure `decide` accepts is a whole number of ten-thousandths.
+pub const FIXED_POINT_PLACES: u32 = 4;
+
+/// Decimal places of [`Fixed`] hours.
+pub const FIXED_HOUR_PLACES: u32 = 2;
+
+/// Amounts as whole ten-thousandths of a point and hundredths of an hour: exact for every
+/// value the ledger accepts, and a ranking over 10,000 volunteers compares integers instead
+/// of decimals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Fixed {
+    /// Points × 10^4.
+    pub points: i64,
+    /// Hours × 10^2.
+    pub hours: i64,
+}
+
+fn to_units(value: Decimal, places: u32) -> i64 {
+    let scaled = value * Decimal::from(10i64.pow(places));
+    debug_assert!(
+        scaled.fract().is_zero(),
+        "{value} has more than {places} decimal places"
+    );
+    rust_decimal::prelude::ToPrimitive::to_i64(&scaled.round()).unwrap_or(
+        if value.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        },
+    )
+}
+
+impl Fixed {
+    /// From decimal amounts.
+    pub fn of(a: Amounts) -> Self {
+        Fixed {
+            points: to_units(a.points, FIXED_POINT_PLACES),
+            hours: to_units(a.hours, FIXED_HOUR_PLACES),
+        }
+    }
+
+    /// Back to decimal amounts.
+    pub fn amounts(self) -> Amounts {
+        Amounts {
+            points: Decimal::new(self.points, FIXED_POINT_PLACES).normalize(),
+            hours: Decimal::new(self.hours, FIXED_HOUR_PLACES).normalize(),
+        }
+    }
+
+    fn is_zero(self) -> bool {
+        self.points == 0 && self.hours == 0
+    }
+}
+
+impl std::ops::AddAssign for Fixed {
+    fn add_assign(&mut self, other: Fixed) {
+        self.points += other.points;
+        self.hours += other.hours;
+    }
+}
+
+impl std::ops::Sub for Fixed {
+    type Output = Fixed;
+    fn sub(self, other: Fixed) -> Fixed {
+        Fixed {
+            points: self.points - other.points,
+            hours: self.hours - other.hours,
+        }
+    }
+}
+
 /// Cumulative amounts by date. Adding at the latest date (the usual case) is O(1); a
 /// back-dated entry shifts the cumulative values after it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailySeries {
-    days: Vec<NaiveDate>,
-    cumulative: Vec<Amounts>,
+    /// Day numbers (`yinling_ledger::time::day_number`), ascending.
+    days: Vec<i32>,
+    cumulative: Vec<Fixed>,
 }
 
 impl DailySeries {
     /// Adds `amounts` (negative for a reversal) on `date`.
-    pub fn add(&mut self, date: NaiveDate, amounts: Amounts) {
+    pub fn add(&mut self, date: NaiveDate, amounts: Fixed) {
+        let date = day_number::of(date);
         let index = match self.days.binary_search(&date) {
             Ok(i) => i,
             Err(i) => {
                 let before = if i == 0 {
-                    Amounts::default()
+                    Fixed::default()
                 } else {
                     self.cumulative[i - 1]
                 };
@@ -81,33 +156,35 @@ impl DailySeries {
         }
     }
 
-    fn through(&self, date: NaiveDate) -> Amounts {
+    fn through(&self, date: NaiveDate) -> Fixed {
+        let date = day_number::of(date);
         let n = self.days.partition_point(|d| *d <= date);
         if n == 0 {
-            Amounts::default()
+            Fixed::default()
         } else {
             self.cumulative[n - 1]
         }
     }
 
-    fn before(&self, date: NaiveDate) -> Amounts {
+    fn before(&self, date: NaiveDate) -> Fixed {
+        let date = day_number::of(date);
         let n = self.days.partition_point(|d| *d < date);
         if n == 0 {
-            Amounts::default()
+            Fixed::default()
         } else {
             self.cumulative[n - 1]
         }
     }
 
     /// Net amounts of service dated within `[from, to]` (either end open when `None`).
-    pub fn window(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Amounts {
+    pub fn window(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Fixed {
         let upper = match to {
             Some(to) => self.through(to),
             None => self.cumulative.last().copied().unwrap_or_default(),
         };
         let lower = match from {
             Some(from) => self.before(from),
-            None => Amounts::default(),
+            None => Fixed::default(),
         };
         upper - lower
     }
@@ -122,11 +199,11 @@ impl DailySeries {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankingIndex {
     /// Per team.
-    pub(crate) teams: HashMap<TeamId, DailySeries>,
+    pub(crate) teams: FastMap<TeamId, DailySeries>,
     /// Per volunteer: one series per team they served for.
-    pub(crate) members: HashMap<VolunteerId, Vec<(TeamId, DailySeries)>>,
+    pub(crate) members: FastMap<VolunteerId, Vec<(TeamId, DailySeries)>>,
     /// Everyone who ever served for a team.
-    pub(crate) served_for: HashMap<TeamId, BTreeSet<VolunteerId>>,
+    pub(crate) served_for: FastMap<TeamId, BTreeSet<VolunteerId>>,
 }
 
 impl RankingIndex {
@@ -137,6 +214,7 @@ impl RankingIndex {
         date: NaiveDate,
         amounts: Amounts,
     ) {
+        let amounts = Fixed::of(amounts);
         self.teams.entry(team).or_default().add(date, amounts);
         let series = self.members.entry(volunteer).or_default();
         match series.iter_mut().find(|(t, _)| *t == team) {
@@ -145,9 +223,9 @@ impl RankingIndex {
                 let mut s = DailySeries::default();
                 s.add(date, amounts);
                 series.push((team, s));
+                self.served_for.entry(team).or_default().insert(volunteer);
             }
         }
-        self.served_for.entry(team).or_default().insert(volunteer);
     }
 
     /// A team's amounts within a window.
@@ -157,6 +235,14 @@ impl RankingIndex {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Amounts {
+        self.teams
+            .get(team)
+            .map(|s| s.window(from, to))
+            .unwrap_or_default()
+            .amounts()
+    }
+
+    fn team_fixed(&self, team: &TeamId, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Fixed {
         self.teams
             .get(team)
             .map(|s| s.window(from, to))
@@ -203,7 +289,7 @@ pub struct Ranked<K> {
     pub amounts: Amounts,
 }
 
-fn order(by: RankBy, a: &Amounts, b: &Amounts) -> Ordering {
+fn order(by: RankBy, a: &Fixed, b: &Fixed) -> Ordering {
     match by {
         RankBy::Points => b.points.cmp(&a.points).then(b.hours.cmp(&a.hours)),
         RankBy::Hours => b.hours.cmp(&a.hours).then(b.points.cmp(&a.points)),
@@ -211,8 +297,8 @@ fn order(by: RankBy, a: &Amounts, b: &Amounts) -> Ordering {
 }
 
 /// Sorts best first with ties broken by id, keeps the first `limit`, numbers them.
-fn top<K: Ord + Copy>(mut rows: Vec<(K, Amounts)>, by: RankBy, limit: usize) -> Vec<Ranked<K>> {
-    let cmp = |a: &(K, Amounts), b: &(K, Amounts)| order(by, &a.1, &b.1).then(a.0.cmp(&b.0));
+fn top<K: Ord + Copy>(mut rows: Vec<(K, Fixed)>, by: RankBy, limit: usize) -> Vec<Ranked<K>> {
+    let cmp = |a: &(K, Fixed), b: &(K, Fixed)| order(by, &a.1, &b.1).then(a.0.cmp(&b.0));
     let limit = limit.min(MAX_RANKING_LIMIT);
     if rows.len() > limit && limit > 0 {
         rows.select_nth_unstable_by(limit - 1, cmp);
@@ -225,7 +311,7 @@ fn top<K: Ord + Copy>(mut rows: Vec<(K, Amounts)>, by: RankBy, limit: usize) -> 
         .map(|(i, (id, amounts))| Ranked {
             rank: i + 1,
             id,
-            amounts,
+            amounts: amounts.amounts(),
         })
         .collect()
 }
@@ -239,7 +325,7 @@ impl State {
             .values()
             .filter(|t| query.district.as_ref().is_none_or(|d| *d == t.district))
             .filter(|t| query.team_id.is_none_or(|id| id == t.id))
-            .map(|t| (t.id, self.rankings.team_window(&t.id, query.from, query.to)))
+            .map(|t| (t.id, self.rankings.team_fixed(&t.id, query.from, query.to)))
             .collect();
         top(rows, query.by, query.limit)
     }
@@ -254,33 +340,36 @@ impl State {
                     .as_ref()
                     .is_none_or(|d| self.teams.get(team).is_some_and(|t| t.district == *d))
         };
-        let sum = |volunteer: &VolunteerId| -> Option<Amounts> {
-            let series = self.rankings.members.get(volunteer)?;
-            let mut total = Amounts::default();
+        let sum = |series: &[(TeamId, DailySeries)]| -> Option<Fixed> {
+            let mut total = Fixed::default();
             let mut any = false;
             for (_, s) in series.iter().filter(|(t, _)| in_scope(t)) {
                 let w = s.window(query.from, query.to);
-                if !w.points.is_zero() || !w.hours.is_zero() {
-                    any = true;
-                }
+                any |= !w.is_zero();
                 total += w;
             }
             any.then_some(total)
         };
-        let rows: Vec<(VolunteerId, Amounts)> = match query.team_id {
+        let rows: Vec<(VolunteerId, Fixed)> = match query.team_id {
             Some(team) => self
                 .rankings
                 .served_for
                 .get(&team)
                 .into_iter()
                 .flatten()
-                .filter_map(|v| sum(v).map(|a| (*v, a)))
+                .filter_map(|v| {
+                    self.rankings
+                        .members
+                        .get(v)
+                        .and_then(|s| sum(s))
+                        .map(|a| (*v, a))
+                })
                 .collect(),
             None => self
                 .rankings
                 .members
-                .keys()
-                .filter_map(|v| sum(v).map(|a| (*v, a)))
+                .iter()
+                .filter_map(|(v, s)| sum(s).map(|a| (*v, a)))
                 .collect(),
         };
         top(rows, query.by, query.limit)
@@ -288,13 +377,13 @@ impl State {
 
     /// Districts ranked over a window (the sum of their teams).
     pub fn rank_districts(&self, query: &RankingQuery) -> Vec<Ranked<&str>> {
-        let mut rows: HashMap<&str, Amounts> = HashMap::new();
+        let mut rows: HashMap<&str, Fixed> = HashMap::new();
         for d in self.districts.keys() {
-            rows.insert(d.as_str(), Amounts::default());
+            rows.insert(d.as_str(), Fixed::default());
         }
         for t in self.teams.values() {
             *rows.entry(t.district.as_str()).or_default() +=
-                self.rankings.team_window(&t.id, query.from, query.to);
+                self.rankings.team_fixed(&t.id, query.from, query.to);
         }
         top(rows.into_iter().collect(), query.by, query.limit)
     }

@@ -10,14 +10,33 @@ use yinling_ledger::Envelope;
 
 use crate::state::State;
 
+/// The layout of [`State`] inside snapshots. Bump it whenever a field of the state changes:
+/// a snapshot of another layout is then ignored (and rebuilt), never misread.
+pub const STATE_LAYOUT_VERSION: u32 = 3;
+
 /// Encodes the state as a snapshot (seq and hash taken from `state.head`).
 pub fn encode_snapshot(state: &State) -> Result<Vec<u8>, CodecError> {
-    codec::encode_snapshot(state.head.seq, &state.head.hash, state)
+    codec::encode_snapshot(
+        state.head.seq,
+        &state.head.hash,
+        &(STATE_LAYOUT_VERSION, state),
+    )
 }
 
-/// Decodes a snapshot and checks that its header agrees with the state inside.
+/// Decodes a snapshot and checks that its layout and header agree with the state inside.
 pub fn decode_snapshot(bytes: &[u8]) -> Result<State, CodecError> {
-    let snapshot: codec::Snapshot<State> = codec::decode_snapshot(bytes)?;
+    let snapshot: codec::Snapshot<(u32, State)> = codec::decode_snapshot(bytes)?;
+    let (layout, state) = snapshot.state;
+    if layout != STATE_LAYOUT_VERSION {
+        return Err(CodecError::Malformed(format!(
+            "snapshot of state layout {layout}, this build reads {STATE_LAYOUT_VERSION}"
+        )));
+    }
+    let snapshot = codec::Snapshot {
+        seq: snapshot.seq,
+        hash: snapshot.hash,
+        state,
+    };
     if snapshot.state.head.seq != snapshot.seq || snapshot.state.head.hash != snapshot.hash {
         return Err(CodecError::Malformed(
             "snapshot header disagrees with its state".into(),

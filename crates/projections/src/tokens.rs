@@ -1,10 +1,10 @@
 //! Access tokens as recorded in the log: only the SHA-256 of each secret is kept.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use yinling_ledger::{Role, TeamId, Timestamp, TokenId, VolunteerId};
+
+use crate::state::FastMap;
 
 /// A token's record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,10 +31,10 @@ pub struct TokenRecord {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tokens {
     /// By id.
-    pub by_id: HashMap<TokenId, TokenRecord>,
+    pub by_id: FastMap<TokenId, TokenRecord>,
     /// Token ids by the first 8 bytes of their secret hash (a lookup hint; the full hash is
     /// compared in constant time).
-    by_hint: HashMap<u64, Vec<TokenId>>,
+    by_hint: FastMap<u64, Vec<TokenId>>,
 }
 
 fn hint(hash: &[u8; 32]) -> u64 {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use yinling_ledger::time::day_number;
 use yinling_ledger::{ActivityId, RedemptionId, TeamId, Timestamp, VolunteerId};
 
 use crate::stars::StarLevel;
@@ -62,6 +63,7 @@ pub struct StatementEntry {
     /// What happened.
     pub kind: EntryKind,
     /// The service date, for service and reversal lines.
+    #[serde(with = "yinling_ledger::time::day_number::option")]
     pub date: Option<NaiveDate>,
     /// Change to available points (negative for holds and reversals).
     #[serde(with = "yinling_ledger::amount")]
@@ -119,8 +121,9 @@ pub struct Volunteer {
     /// Hours taken back by reversals.
     #[serde(with = "yinling_ledger::amount")]
     pub hours_reversed: Decimal,
-    /// Net hours per service date (for the 24-hours-a-day rule).
-    pub hours_by_date: BTreeMap<NaiveDate, Decimal>,
+    /// Net hours per service date (for the 24-hours-a-day rule), keyed by day number
+    /// (`yinling_ledger::time::day_number`); see [`Volunteer::hours_on`].
+    pub hours_by_date: BTreeMap<i32, Decimal>,
     /// Every team, in order.
     pub team_history: Vec<TeamStint>,
     /// Every change to points or hours, oldest first.
@@ -140,7 +143,10 @@ impl Volunteer {
 
     /// Net hours already logged on a date.
     pub fn hours_on(&self, date: NaiveDate) -> Decimal {
-        self.hours_by_date.get(&date).copied().unwrap_or_default()
+        self.hours_by_date
+            .get(&day_number::of(date))
+            .copied()
+            .unwrap_or_default()
     }
 
     pub(crate) fn record(
@@ -165,10 +171,11 @@ impl Volunteer {
     }
 
     pub(crate) fn add_hours_on(&mut self, date: NaiveDate, hours: Decimal) {
-        let entry = self.hours_by_date.entry(date).or_default();
+        let day = day_number::of(date);
+        let entry = self.hours_by_date.entry(day).or_default();
         *entry += hours;
         if entry.is_zero() {
-            self.hours_by_date.remove(&date);
+            self.hours_by_date.remove(&day);
         }
     }
 }

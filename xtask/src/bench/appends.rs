@@ -29,6 +29,8 @@ pub struct AppendResult {
     pub latency: Percentiles,
     /// Mean events per flush (sled only).
     pub mean_batch_events: f64,
+    /// Mean time of one append + flush, microseconds (sled only).
+    pub mean_flush_micros: f64,
 }
 
 /// A realistic event: one volunteer's part in an activity.
@@ -77,11 +79,13 @@ async fn one(
     let log = Arc::new(SledLog::open(dir, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?);
     let batches = Arc::new(AtomicU64::new(0));
     let batched = Arc::new(AtomicU64::new(0));
-    let (b, e) = (batches.clone(), batched.clone());
+    let flushing = Arc::new(AtomicU64::new(0));
+    let (b, e, f) = (batches.clone(), batched.clone(), flushing.clone());
     let config = WriterConfig {
         on_batch: Some(Arc::new(move |r| {
             b.fetch_add(1, Ordering::Relaxed);
             e.fetch_add(r.events as u64, Ordering::Relaxed);
+            f.fetch_add(r.append.as_micros() as u64, Ordering::Relaxed);
         })),
     };
     let (handle, thread) =
@@ -147,6 +151,7 @@ async fn one(
         events_per_second: events as f64 / elapsed,
         latency: Percentiles::of(latencies),
         mean_batch_events: batched.load(Ordering::Relaxed) as f64 / batch_count as f64,
+        mean_flush_micros: flushing.load(Ordering::Relaxed) as f64 / batch_count as f64,
     })
 }
 
@@ -163,8 +168,8 @@ pub async fn measure(scratch: &Path, duration: Duration) -> Result<Vec<AppendRes
             )
             .await?;
             eprintln!(
-                "  sled  {writers:>3} writers x {events_per_commit:>2} events/commit: {:>9.0} events/s  p50 {:>7.0} us  p99 {:>7.0} us  ({:.0} events per flush)",
-                r.events_per_second, r.latency.p50, r.latency.p99, r.mean_batch_events
+                "  sled  {writers:>3} writers x {events_per_commit:>2} events/commit: {:>9.0} events/s  p50 {:>7.0} us  p99 {:>7.0} us  ({:.0} events per flush of {:.0} us)",
+                r.events_per_second, r.latency.p50, r.latency.p99, r.mean_batch_events, r.mean_flush_micros
             );
             out.push(r);
         }

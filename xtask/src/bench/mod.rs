@@ -34,6 +34,10 @@ pub struct BenchArgs {
     /// Skip the PostgreSQL comparison (e.g. where PostgreSQL is not installed).
     #[arg(long)]
     pub skip_postgres: bool,
+    /// Run only these sections (disk, appends, postgres, replay, http, micro) and print to the
+    /// terminal without touching BENCHMARKS.md (for profiling one part).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
 }
 
 /// Concurrency levels of the append benchmarks.
@@ -72,6 +76,52 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// Runs the chosen sections, printing as it goes.
+fn run_only(
+    args: &BenchArgs,
+    root: &std::path::Path,
+    scratch: &std::path::Path,
+    duration: Duration,
+    replay_events: u64,
+) -> Result<(), String> {
+    let wants = |s: &str| args.only.iter().any(|o| o == s);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    if wants("disk") {
+        eprintln!("{:?}", disk::measure(scratch, duration)?);
+    }
+    if wants("appends") {
+        runtime.block_on(appends::measure(scratch, duration))?;
+    }
+    if wants("postgres") {
+        runtime.block_on(postgres::measure(scratch, duration))?;
+    }
+    if wants("replay") || wants("http") {
+        let binary = http::build_binary(root)?;
+        let city = replay::make_city(&binary, scratch)?;
+        if wants("replay") {
+            let big = replay::make_log(&binary, scratch, replay_events)?;
+            let r = replay::measure(&binary, &big, &city)?;
+            eprintln!(
+                "read {:.0}/s apply {:.0}/s rebuild {:.0}/s snapshot {} bytes encode {:.2}s decode {:.2}s rankings {:?}",
+                r.read_per_second, r.apply_per_second, r.rebuild_per_second, r.snapshot_bytes, r.snapshot_encode_seconds, r.snapshot_decode_seconds, r.rankings
+            );
+        }
+        if wants("http") {
+            runtime.block_on(http::measure(&binary, scratch, &city, duration))?;
+        }
+    }
+    if wants("micro") {
+        for (id, ns) in micro::measure(root, args.quick)? {
+            eprintln!("{id}: {ns:.0} ns");
+        }
+    }
+    Ok(())
+}
+
 /// Runs every benchmark.
 pub fn run(args: BenchArgs) -> Result<(), String> {
     let started = Instant::now();
@@ -91,6 +141,9 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         args.replay_events
     };
     let mut report = Report::new(&args, &scratch, seconds, replay_events);
+    if !args.only.is_empty() {
+        return run_only(&args, &root, &scratch, duration, replay_events);
+    }
 
     eprintln!("[1/7] disk limits");
     let disk = disk::measure(&scratch, duration)?;

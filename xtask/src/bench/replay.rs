@@ -42,6 +42,13 @@ pub struct ReplayResult {
 /// Generates a log of about `events` events with the demo city generator.
 pub fn make_log(binary: &Path, scratch: &Path, events: u64) -> Result<(PathBuf, f64), String> {
     let dir = scratch.join("big");
+    // Profiling runs (`--only`) keep the scratch directory: reuse a log that is big enough.
+    if let Ok(log) = SledLog::open(&dir, OpenMode::MustExist) {
+        if log.head().seq >= events * 9 / 10 {
+            return Ok((dir.clone(), 0.0));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     // ~5.9 events per volunteer-year (participations, activities), plus one registration each.
     let volunteers = (events / 20).clamp(1_000, 50_000);
     let days = (((events.saturating_sub(volunteers)) as f64 / (volunteers as f64 * 5.88 / 365.0))
@@ -259,6 +266,10 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
 /// Makes the 10,000-volunteer demo city (the default options).
 pub fn make_city(binary: &Path, scratch: &Path) -> Result<PathBuf, String> {
     let dir = scratch.join("city");
+    if SledLog::open(&dir, OpenMode::MustExist).is_ok() {
+        return Ok(dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     let out = Command::new(binary)
         .args(["demo", "--data"])
         .arg(&dir)

@@ -127,8 +127,8 @@ impl Report {
              one tokio-postgres connection per writer.\n",
             pg.map(|p| format!(" {}", p.version)).unwrap_or_default()
         );
-        let _ = writeln!(t, "| writers | events/commit | Yinling events/s | p50 / p99 ms | events per flush | × single fsync | PostgreSQL events/s | p50 / p99 ms | Yinling / PostgreSQL |");
-        let _ = writeln!(t, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(t, "| writers | events/commit | Yinling events/s | p50 / p99 ms | events per flush | flush ms | × single fsync | PostgreSQL events/s | p50 / p99 ms | Yinling / PostgreSQL |");
+        let _ = writeln!(t, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for s in sled {
             let p = pg.and_then(|p| {
                 p.results
@@ -137,13 +137,14 @@ impl Report {
             });
             let _ = writeln!(
                 t,
-                "| {} | {} | {:.0} | {:.2} / {:.2} | {:.1} | {:.1}× | {} | {} | {} |",
+                "| {} | {} | {:.0} | {:.2} / {:.2} | {:.1} | {:.2} | {:.1}× | {} | {} | {} |",
                 s.writers,
                 s.events_per_commit,
                 s.events_per_second,
                 s.latency.p50 / 1000.0,
                 s.latency.p99 / 1000.0,
                 s.mean_batch_events,
+                s.mean_flush_micros / 1000.0,
                 s.events_per_second / d.fsyncs_per_second,
                 p.map_or("–".into(), |p| format!("{:.0}", p.events_per_second)),
                 p.map_or("–".into(), |p| format!(
