@@ -36,6 +36,7 @@ struct World {
     server: Server,
     v2: Client,
     cheap_reward: String,
+    group: String,
 }
 
 impl World {
@@ -88,10 +89,88 @@ impl World {
                 Method::POST,
                 "/v1/teams".into(),
                 Some(
-                    json!({"name": format!("新队{:?}{}", role, rand_suffix()), "district": "德清县", "category": "craft"}),
+                    json!({"name": format!("新队{:?}{}", role, rand_suffix()), "district": "南浔区", "category": "craft"}),
                 ),
             ),
             "GET /v1/teams" => (Method::GET, "/v1/teams".into(), None),
+            "POST /v1/districts" => (
+                Method::POST,
+                "/v1/districts".into(),
+                Some(
+                    json!({"name": format!("测试区{}", rand_suffix()), "kind": "district", "region": "湖州市"}),
+                ),
+            ),
+            "GET /v1/districts" => (Method::GET, "/v1/districts".into(), None),
+            "POST /v1/groups" => (
+                Method::POST,
+                "/v1/groups".into(),
+                Some(
+                    json!({"name": format!("协作体{}", rand_suffix()), "founded_on": days_ago(30)}),
+                ),
+            ),
+            "GET /v1/groups" => (Method::GET, "/v1/groups".into(), None),
+            "GET /v1/groups/{id}" => (Method::GET, format!("/v1/groups/{}", self.group), None),
+            "POST /v1/groups/{id}/sub-groups" => (
+                Method::POST,
+                format!("/v1/groups/{}/sub-groups", self.group),
+                Some(json!({"name": format!("群{}", rand_suffix()), "added_on": days_ago(20)})),
+            ),
+            "POST /v1/groups/{id}/members" => {
+                let t = self.city.admin.post("/v1/teams", json!({"name": format!("加入队{}", rand_suffix()), "district": "南浔区", "category": "lecture"})).await.id();
+                (
+                    Method::POST,
+                    format!("/v1/groups/{}/members", self.group),
+                    Some(json!({"team_id": t, "joined_on": days_ago(10)})),
+                )
+            }
+            "POST /v1/groups/{id}/members/{team_id}/leave" => {
+                let t = self.city.admin.post("/v1/teams", json!({"name": format!("离开队{}", rand_suffix()), "district": "南浔区", "category": "lecture"})).await.id();
+                self.city
+                    .admin
+                    .post(
+                        &format!("/v1/groups/{}/members", self.group),
+                        json!({"team_id": t, "joined_on": days_ago(10)}),
+                    )
+                    .await
+                    .ok();
+                (
+                    Method::POST,
+                    format!("/v1/groups/{}/members/{t}/leave", self.group),
+                    Some(json!({"left_on": days_ago(1)})),
+                )
+            }
+            "POST /v1/projects" => (
+                Method::POST,
+                "/v1/projects".into(),
+                Some(
+                    json!({"team_id": team, "title": "邻里和睦", "category": "mediation", "starts_on": days_ago(5)}),
+                ),
+            ),
+            "GET /v1/projects" => (Method::GET, "/v1/projects".into(), None),
+            "GET /v1/projects/{id}" => {
+                let p = self.city.admin.post("/v1/projects", json!({"team_id": team, "title": "查看项目", "category": "mediation", "starts_on": days_ago(5)})).await.id();
+                (Method::GET, format!("/v1/projects/{p}"), None)
+            }
+            "POST /v1/projects/{id}/status" => {
+                let p = self.city.admin.post("/v1/projects", json!({"team_id": team, "title": "启动项目", "category": "mediation", "starts_on": days_ago(5)})).await.id();
+                (
+                    Method::POST,
+                    format!("/v1/projects/{p}/status"),
+                    Some(json!({"status": "running", "on": days_ago(1)})),
+                )
+            }
+            "GET /v1/evaluation" => (Method::GET, "/v1/evaluation".into(), None),
+            "GET /v1/evaluation/teams" => (Method::GET, "/v1/evaluation/teams".into(), None),
+            "GET /v1/scoring" => (Method::GET, "/v1/scoring".into(), None),
+            "PUT /v1/scoring" => (
+                Method::PUT,
+                "/v1/scoring".into(),
+                Some(
+                    json!({"per_activity": "5", "per_participant_time": "1", "per_active_volunteer": "2", "per_hour": "0.5",
+                "per_person_served": "0.2", "per_problem_resolved": "3", "per_dispute_settled": "10"}),
+                ),
+            ),
+            "GET /v1/rankings/groups" => (Method::GET, "/v1/rankings/groups".into(), None),
             "GET /v1/teams/{id}" => (Method::GET, format!("/v1/teams/{team}"), None),
             "POST /v1/volunteers" => (
                 Method::POST,
@@ -251,6 +330,23 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/rankings/volunteers", "OOOOOOU"),
     ("GET /v1/rankings/districts", "OOOOOOU"),
     ("GET /v1/stats", "OOOOOOU"),
+    ("GET /v1/rankings/groups", "OOOOOOU"),
+    ("POST /v1/districts", "OFFFFFU"),
+    ("GET /v1/districts", "OOOOOOU"),
+    ("POST /v1/groups", "OFFFFFU"),
+    ("GET /v1/groups", "OOOOOOU"),
+    ("GET /v1/groups/{id}", "OOOOOOU"),
+    ("POST /v1/groups/{id}/sub-groups", "OFFFFFU"),
+    ("POST /v1/groups/{id}/members", "OFFFFFU"),
+    ("POST /v1/groups/{id}/members/{team_id}/leave", "OFFFFFU"),
+    ("POST /v1/projects", "OOFFFFU"),
+    ("GET /v1/projects", "OOOFFOU"),
+    ("GET /v1/projects/{id}", "OOOFFOU"),
+    ("POST /v1/projects/{id}/status", "OOFFFFU"),
+    ("GET /v1/evaluation", "OOOOOOU"),
+    ("GET /v1/evaluation/teams", "OOOOOOU"),
+    ("GET /v1/scoring", "OOOOOOU"),
+    ("PUT /v1/scoring", "OFFFFFU"),
     ("GET /v1/events", "OFFFFOU"),
     ("GET /v1/audit/head", "OFFFFOU"),
     ("GET /v1/audit/verify", "OFFFFOU"),
@@ -277,11 +373,20 @@ async fn every_route_by_every_role_is_allowed_or_refused_as_the_design_says() {
         .post("/v1/rewards", json!({"name": "松阳香茶", "kind": "product", "origin": "松阳县", "cost_points": "1", "stock": 1000}))
         .await
         .id();
+    let group = city
+        .admin
+        .post(
+            "/v1/groups",
+            json!({"name": "银雁协共体", "founded_on": days_ago(60)}),
+        )
+        .await
+        .id();
     let world = World {
         city,
         server,
         v2,
         cheap_reward,
+        group,
     };
     let mut failures = Vec::new();
     for (route, expected) in MATRIX {

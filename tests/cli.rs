@@ -165,6 +165,61 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
         "{}",
         &text[..80]
     );
+    let teams = text.lines().count() - 1;
+
+    // The performance evaluation (绩效评价) as a spreadsheet: every team, best score first.
+    let evaluation = tmp.path().join("evaluation.csv");
+    ok(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "evaluation",
+        "--format",
+        "csv",
+        "--lang",
+        "zh",
+        "--out",
+        p(&evaluation),
+    ]);
+    let text = std::fs::read_to_string(&evaluation).expect("csv");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("\u{feff}名次,队伍编号,队伍,区县,绩效得分,活动次数,参与人次,活跃志愿者人数,服务时长（小时）,积分,服务人数,解决问题数,受理纠纷数,调解成功数,调解成功率,兑换次数,兑换积分,评分版本")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), teams);
+    let scores: Vec<f64> = rows.iter().map(|r| r[4].parse().expect("score")).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(rows
+        .iter()
+        .enumerate()
+        .all(|(i, r)| r[0] == (i + 1).to_string()));
+    // A period narrows it; nonsense is named.
+    ok(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "evaluation",
+        "--since",
+        "2026-01-01",
+        "--until",
+        "2026-06-30",
+        "--out",
+        p(&evaluation),
+    ]);
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&evaluation)
+            .expect("ndjson")
+            .lines()
+            .next()
+            .expect("a team"),
+    )
+    .expect("json");
+    assert_eq!(first["rank"], 1);
+    assert!(first["figures"]["hours"].is_string(), "{first}");
 }
 
 #[tokio::test]
@@ -399,6 +454,34 @@ fn misuse_gets_one_line_naming_the_problem() {
     fails(
         &["backup", "--data", p(&data), "--out", p(&data)],
         "not empty",
+    );
+    fails(
+        &[
+            "export",
+            "--data",
+            p(&data),
+            "--what",
+            "evaluation",
+            "--since",
+            "2026-02-30",
+            "--out",
+            "-",
+        ],
+        "--since \"2026-02-30\" is not a date",
+    );
+    fails(
+        &[
+            "export",
+            "--data",
+            p(&data),
+            "--what",
+            "evaluation",
+            "--district",
+            "火星区",
+            "--out",
+            "-",
+        ],
+        "--district \"火星区\"",
     );
     fails(
         &[

@@ -44,6 +44,13 @@ async fn tokens_are_stored_only_as_hashes_and_neither_tokens_nor_names_reach_the
         token: Some(ADMIN.into()),
         http: reqwest::Client::new(),
     };
+    admin
+        .post(
+            "/v1/districts",
+            json!({"name": "吴兴区", "kind": "district", "region": "湖州市"}),
+        )
+        .await
+        .ok();
     let team = admin
         .post(
             "/v1/teams",

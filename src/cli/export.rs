@@ -5,13 +5,15 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use chrono::NaiveDate;
 use clap::ValueEnum;
 use serde::Serialize;
 use yinling_api::engine::load_state;
 use yinling_api::routes::audit::{event_out, EventOut};
-use yinling_api::routes::{rankings, volunteers};
+use yinling_api::routes::{evaluation, rankings, volunteers};
 use yinling_ledger::log::EnvelopeIter;
 use yinling_ledger::{EventLog, OpenMode, SledLog, VolunteerId};
+use yinling_projections::evaluation::Period;
 use yinling_projections::rankings::RankingQuery;
 
 use super::progress::Progress;
@@ -27,6 +29,9 @@ pub enum What {
     Rankings,
     /// One volunteer's statement (needs --volunteer).
     Statement,
+    /// The performance evaluation (绩效评价): teams ranked by the published scoring formula
+    /// with their figures (--since, --until, --district narrow it).
+    Evaluation,
 }
 
 /// File format.
@@ -71,9 +76,18 @@ pub struct ExportArgs {
     /// The volunteer of a statement.
     #[arg(long)]
     pub volunteer: Option<String>,
-    /// As things stood after this seq (balances, rankings, statement).
+    /// As things stood after this seq (balances, rankings, statement, evaluation).
     #[arg(long)]
     pub as_of: Option<u64>,
+    /// First service date of an evaluation, YYYY-MM-DD.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Last service date of an evaluation, YYYY-MM-DD.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only teams of this district (evaluation).
+    #[arg(long)]
+    pub district: Option<String>,
     /// The file to write ("-" for standard output).
     #[arg(long)]
     pub out: PathBuf,
@@ -205,7 +219,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
             }
             progress.finish();
         }
-        What::Balances | What::Rankings | What::Statement => {
+        What::Balances | What::Rankings | What::Statement | What::Evaluation => {
             let (state, _, _) = load_state(&log, args.as_of).map_err(|e| e.to_string())?;
             match args.what {
                 What::Balances => {
@@ -295,6 +309,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                         })?;
                     }
                 }
+                What::Evaluation => evaluation_rows(&mut sink, &state, &args)?,
                 _ => {
                     let text = args
                         .volunteer
@@ -360,6 +375,45 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
         eprintln!("wrote {}", args.out.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn date_arg(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>, String> {
+    value
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| format!("{flag} {v:?} is not a date like 2026-03-31"))
+        })
+        .transpose()
+}
+
+/// The score ranking with every figure, one row per team.
+fn evaluation_rows(
+    sink: &mut Sink,
+    state: &yinling_projections::State,
+    args: &ExportArgs,
+) -> Result<(), String> {
+    let period = Period {
+        from: date_arg("--since", args.since.as_deref())?,
+        to: date_arg("--until", args.until.as_deref())?,
+    };
+    if let (Some(f), Some(t)) = (period.from, period.to) {
+        if f > t {
+            return Err(format!("--since {f} is after --until {t}"));
+        }
+    }
+    if let Some(d) = &args.district {
+        if !state.districts.contains_key(d) {
+            return Err(format!("--district {d:?} is not a district of this ledger"));
+        }
+    }
+    let en: Vec<&str> = evaluation::SCORE_COLUMNS.iter().map(|c| c.0).collect();
+    let zh: Vec<&str> = evaluation::SCORE_COLUMNS.iter().map(|c| c.1).collect();
+    sink.header(&en, &zh, args.lang)?;
+    let scores = evaluation::scores_out(state, period, args.district.as_deref());
+    for t in &scores.items {
+        sink.row(t, || evaluation::score_cells(t, scores.scoring_version))?;
+    }
+    Ok(())
 }
 
 fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {

@@ -116,6 +116,27 @@ try {
   check(bars > 0, 'the team chart has no bars');
   check(await c.locator('svg#chart-months').count() === 1, 'no monthly chart');
   await audit(c, 'rankings'); await shot(c, 'rankings');
+
+  // 3b. The performance evaluation, the project list and one project's page.
+  await c.goto(BASE + '/team');
+  await c.click('a:has-text("绩效评价和项目清单")');
+  await c.waitForURL('**/evaluation');
+  check(await c.locator('#teams + p + a + .scroll tbody tr').count() > 0, 'no team in the score ranking');
+  check(await c.locator('text=银雁协共体').count() > 0, 'the cross-region group is missing');
+  await audit(c, 'evaluation'); await shot(c, 'evaluation');
+  await c.fill('#from', '2026-03-01');
+  await c.click('button:has-text("查看这段时间")');
+  await c.waitForURL('**/evaluation?from=2026-03-01**');
+  // The date picker cannot send a bad date; a hand-typed address can.
+  await c.goto(BASE + '/evaluation?from=2026-02-30');
+  await c.waitForSelector('.error');
+  check((await c.locator('.error').innerText()).includes('不是有效的日期'), 'a bad date is not explained');
+  await audit(c, 'evaluation-bad-date');
+  await c.goto(BASE + '/evaluation');
+  await c.locator('#projects + ul a').first().click();
+  await c.waitForURL('**/projects/**');
+  check(await c.locator('h2:has-text("项目成效")').count() === 1, 'the project page has no figures');
+  await audit(c, 'project'); await shot(c, 'project');
   await c.goto(BASE + '/team/cards');
   await c.locator('.pick input[type=checkbox]').first().check();
   await c.click('button:has-text("生成积分卡")');

@@ -292,6 +292,15 @@ pub fn days_ago(n: i64) -> String {
 impl City {
     pub async fn build(server: &Server, volunteers: usize) -> City {
         let admin = server.client(ADMIN);
+        for (name, kind) in [("南浔区", "district"), ("安吉县", "county")] {
+            admin
+                .post(
+                    "/v1/districts",
+                    json!({"name": name, "kind": kind, "region": "湖州市"}),
+                )
+                .await
+                .ok();
+        }
         let team = admin
             .post(
                 "/v1/teams",

@@ -32,7 +32,12 @@ impl Modify for BearerAuth {
         rewards::create, rewards::list, rewards::restock, rewards::reprice, rewards::retire,
         rewards::get_rules, rewards::put_rules,
         redemptions::create, redemptions::list, redemptions::get, redemptions::fulfil, redemptions::cancel,
-        rankings::teams, rankings::volunteers, rankings::districts, rankings::stats,
+        rankings::teams, rankings::volunteers, rankings::districts, rankings::groups, rankings::stats,
+        organisation::create_district, organisation::list_districts,
+        organisation::create_group, organisation::list_groups, organisation::get_group,
+        organisation::add_sub_group, organisation::join_group, organisation::leave_group,
+        organisation::create_project, organisation::list_projects, organisation::get_project, organisation::change_project_status,
+        evaluation::evaluate, evaluation::team_scores, evaluation::get_scoring, evaluation::put_scoring,
         audit::feed, audit::head, audit::verify,
         tokens::create, tokens::revoke,
         system::healthz, system::metrics, system::openapi,
@@ -40,12 +45,13 @@ impl Modify for BearerAuth {
     components(schemas(
         crate::error::Problem, crate::wire::Amount, crate::wire::Day, crate::wire::CategoryName, crate::wire::RoleName,
         rankings::RankByName, redemptions::StatusName, rewards::RewardKindName,
+        organisation::DistrictKindName, organisation::ProjectStatusName, evaluation::SubjectName,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "teams"), (name = "volunteers"), (name = "activities"), (name = "rewards"),
         (name = "rules"), (name = "redemptions"), (name = "rankings"), (name = "audit"),
-        (name = "tokens"), (name = "system"),
+        (name = "tokens"), (name = "organisation"), (name = "evaluation"), (name = "system"),
     )
 )]
 struct ApiDoc;

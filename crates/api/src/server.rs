@@ -142,7 +142,41 @@ pub fn router_with(app: AppState, request_timeout: Duration, extra: Router<AppSt
         .route("/v1/rankings/teams", get(rankings::teams))
         .route("/v1/rankings/volunteers", get(rankings::volunteers))
         .route("/v1/rankings/districts", get(rankings::districts))
+        .route("/v1/rankings/groups", get(rankings::groups))
         .route("/v1/stats", get(rankings::stats))
+        .route(
+            "/v1/districts",
+            post(organisation::create_district).get(organisation::list_districts),
+        )
+        .route(
+            "/v1/groups",
+            post(organisation::create_group).get(organisation::list_groups),
+        )
+        .route("/v1/groups/{id}", get(organisation::get_group))
+        .route(
+            "/v1/groups/{id}/sub-groups",
+            post(organisation::add_sub_group),
+        )
+        .route("/v1/groups/{id}/members", post(organisation::join_group))
+        .route(
+            "/v1/groups/{id}/members/{team_id}/leave",
+            post(organisation::leave_group),
+        )
+        .route(
+            "/v1/projects",
+            post(organisation::create_project).get(organisation::list_projects),
+        )
+        .route("/v1/projects/{id}", get(organisation::get_project))
+        .route(
+            "/v1/projects/{id}/status",
+            post(organisation::change_project_status),
+        )
+        .route("/v1/evaluation", get(evaluation::evaluate))
+        .route("/v1/evaluation/teams", get(evaluation::team_scores))
+        .route(
+            "/v1/scoring",
+            get(evaluation::get_scoring).put(evaluation::put_scoring),
+        )
         .route("/v1/events", get(audit::feed))
         .route("/v1/audit/head", get(audit::head))
         .route("/v1/audit/verify", get(audit::verify))

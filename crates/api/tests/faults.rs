@@ -24,6 +24,18 @@ async fn open(dir: &std::path::Path) -> AppState {
     bootstrap_admin(&app, Some(ADMIN.into()))
         .await
         .expect("admin");
+    // The county the test teams belong to (seq 2 on a fresh log; already there on a reopen).
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        "/v1/districts",
+        Some(serde_json::json!({"name": "安吉县", "kind": "county", "region": "湖州市"})),
+    )
+    .await;
+    assert!(
+        status == StatusCode::CREATED || status == StatusCode::CONFLICT,
+        "{status} {body}"
+    );
     app
 }
 
@@ -132,8 +144,9 @@ async fn serve_refuses_a_log_with_a_byte_flipped_inside_an_event_and_names_the_s
     drop(app);
     {
         let log = SledLog::open(tmp.path(), OpenMode::MustExist).expect("log");
-        // Seq 3: flip one byte inside its record, leaving sled's own framing intact.
-        let start = log.raw_segment_start(3).expect("lookup").expect("segment");
+        // Seq 4 (admin token, county, 第0队, 第1队): flip one byte inside its record, leaving
+        // sled's own framing intact.
+        let start = log.raw_segment_start(4).expect("lookup").expect("segment");
         let mut bytes = log.raw_segment(start).expect("raw").expect("segment");
         let needle = "第1队".as_bytes();
         let at = bytes
@@ -145,7 +158,7 @@ async fn serve_refuses_a_log_with_a_byte_flipped_inside_an_event_and_names_the_s
     }
     match Engine::open(&EngineConfig::new(tmp.path()), Arc::new(Metrics::new())) {
         Err(EngineError::Damaged { seq, detail, .. }) => {
-            assert_eq!(seq, 3, "{detail}");
+            assert_eq!(seq, 4, "{detail}");
         }
         Err(other) => panic!("expected Damaged, got {other}"),
         Ok(_) => panic!("the engine opened a damaged log"),

@@ -31,6 +31,16 @@ impl StreamId {
         StreamId("rules".to_owned())
     }
 
+    /// The stream of the district register.
+    pub fn districts() -> Self {
+        StreamId("districts".to_owned())
+    }
+
+    /// The stream of the evaluation's scoring formula.
+    pub fn scoring() -> Self {
+        StreamId("scoring".to_owned())
+    }
+
     /// The stream of one entity, e.g. `team-0190…`.
     pub fn for_entity(prefix: &str, id: Uuid) -> Self {
         StreamId(format!("{prefix}-{id}"))

@@ -92,3 +92,13 @@ entity_id!(
     EventId,
     "event"
 );
+entity_id!(
+    /// A cross-region group of teams (e.g. 银雁协共体) or one of its sub-groups.
+    GroupId,
+    "group"
+);
+entity_id!(
+    /// A project on the managed project list (项目清单).
+    ProjectId,
+    "project"
+);

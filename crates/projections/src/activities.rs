@@ -3,7 +3,9 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use yinling_ledger::{ActivityId, Actor, Category, Outcomes, TeamId, Timestamp, VolunteerId};
+use yinling_ledger::{
+    ActivityId, Actor, Category, Outcomes, ProjectId, TeamId, Timestamp, VolunteerId,
+};
 
 /// One participant's part.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +59,8 @@ pub struct Activity {
     pub participants: Vec<Participation>,
     /// Set once reversed.
     pub reversal: Option<Reversal>,
+    /// The project it belongs to, if any.
+    pub project_id: Option<ProjectId>,
 }
 
 impl Activity {

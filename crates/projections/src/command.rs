@@ -62,6 +62,8 @@ pub enum Command {
         participants: Vec<ParticipantHours>,
         /// Results beyond hours.
         outcomes: Outcomes,
+        /// The project it belongs to, if any.
+        project_id: Option<ProjectId>,
     },
     /// Reverse a whole activity.
     ReverseActivity {
@@ -153,5 +155,89 @@ pub enum Command {
     RevokeToken {
         /// Which.
         token_id: TokenId,
+    },
+    /// Register a district or county.
+    RegisterDistrict {
+        /// Name, e.g. 南浔区.
+        name: String,
+        /// 区 or 县.
+        kind: DistrictKind,
+        /// Region, e.g. 湖州市.
+        region: String,
+    },
+    /// Found a cross-region group.
+    FoundGroup {
+        /// New id.
+        group_id: GroupId,
+        /// Name.
+        name: String,
+        /// What it is for.
+        purpose: String,
+        /// Founding day.
+        founded_on: NaiveDate,
+    },
+    /// Add a sub-group to a group.
+    AddSubGroup {
+        /// The group.
+        group_id: GroupId,
+        /// New id.
+        sub_group_id: GroupId,
+        /// Name.
+        name: String,
+        /// From when.
+        added_on: NaiveDate,
+    },
+    /// A team joins a group (and possibly a sub-group).
+    JoinGroup {
+        /// The team.
+        team_id: TeamId,
+        /// The group.
+        group_id: GroupId,
+        /// The sub-group, if any.
+        sub_group_id: Option<GroupId>,
+        /// First day of membership.
+        joined_on: NaiveDate,
+    },
+    /// A team leaves a group.
+    LeaveGroup {
+        /// The team.
+        team_id: TeamId,
+        /// The group.
+        group_id: GroupId,
+        /// First day no longer a member.
+        left_on: NaiveDate,
+    },
+    /// Put a project on the list.
+    RegisterProject {
+        /// New id.
+        project_id: ProjectId,
+        /// Who runs it.
+        owner: ProjectOwner,
+        /// Title.
+        title: String,
+        /// Kind of service.
+        category: Category,
+        /// Goal.
+        goal: String,
+        /// First day.
+        starts_on: NaiveDate,
+        /// Last day, if fixed.
+        ends_on: Option<NaiveDate>,
+        /// Initial status.
+        status: ProjectStatus,
+    },
+    /// Change a project's status.
+    ChangeProjectStatus {
+        /// The project.
+        project_id: ProjectId,
+        /// New status.
+        status: ProjectStatus,
+        /// From when.
+        on: NaiveDate,
+    },
+    /// Replace the evaluation's scoring weights.
+    ChangeScoring {
+        /// The weights.
+        weights: ScoringWeights,
     },
 }

@@ -148,6 +148,14 @@ pub fn decide(
             require_admin(&who, "register teams")?;
             let name = text("name", name, MAX_NAME_CHARS)?;
             let district = text("district", district, MAX_NAME_CHARS)?;
+            if !state.districts.get(&district).is_some_and(|d| d.registered) {
+                return Err(Rejection::not_found(
+                    "district_not_found",
+                    format!(
+                        "no district or county named {district:?} is registered; register it first"
+                    ),
+                ));
+            }
             if state.teams.contains_key(team_id) {
                 return Err(Rejection::conflict(
                     "duplicate_id",
@@ -246,6 +254,7 @@ pub fn decide(
             title,
             participants,
             outcomes,
+            project_id,
         } => decide_log_activity(
             state,
             &who,
@@ -257,7 +266,16 @@ pub fn decide(
             title,
             participants,
             outcomes,
+            *project_id,
         ),
+        Command::RegisterDistrict { .. }
+        | Command::FoundGroup { .. }
+        | Command::AddSubGroup { .. }
+        | Command::JoinGroup { .. }
+        | Command::LeaveGroup { .. }
+        | Command::RegisterProject { .. }
+        | Command::ChangeProjectStatus { .. }
+        | Command::ChangeScoring { .. } => crate::planning::decide(state, &who, command, context),
         Command::ReverseActivity {
             activity_id,
             reason,
@@ -737,6 +755,7 @@ fn decide_log_activity(
     title: &str,
     participants: &[ParticipantHours],
     outcomes: &Outcomes,
+    project_id: Option<ProjectId>,
 ) -> Result<Vec<Commit>, Rejection> {
     let title = text("title", title, MAX_TITLE_CHARS)?;
     let earliest = NaiveDate::from_ymd_opt(EARLIEST_ACTIVITY_YEAR, 1, 1).unwrap_or(NaiveDate::MIN);
@@ -822,8 +841,11 @@ fn decide_log_activity(
             format!("activity {activity_id} already exists"),
         ));
     }
+    if let Some(project_id) = project_id {
+        crate::planning::check_project_for_activity(state, project_id, team_id, date)?;
+    }
     let rate = state.rules.rate(category);
-    let mut events = Vec::with_capacity(participants.len() + 1);
+    let mut events = Vec::with_capacity(participants.len() + 2);
     let mut hours_total = Decimal::ZERO;
     let mut points_total = Decimal::ZERO;
     for (i, p) in participants.iter().enumerate() {
@@ -882,10 +904,19 @@ fn decide_log_activity(
             outcomes: *outcomes,
         }),
     );
+    if let Some(project_id) = project_id {
+        events.insert(
+            1,
+            Event::ActivityInProject(ActivityInProject {
+                activity_id,
+                project_id,
+            }),
+        );
+    }
     Ok(vec![Commit::new_stream(activity_id.stream(), events)])
 }
 
-fn require_admin(who: &Principal, action: &str) -> Result<(), Rejection> {
+pub(crate) fn require_admin(who: &Principal, action: &str) -> Result<(), Rejection> {
     if who.is_admin() {
         Ok(())
     } else {
@@ -896,7 +927,11 @@ fn require_admin(who: &Principal, action: &str) -> Result<(), Rejection> {
     }
 }
 
-fn require_team_scope(who: &Principal, team: &TeamId, action: &str) -> Result<(), Rejection> {
+pub(crate) fn require_team_scope(
+    who: &Principal,
+    team: &TeamId,
+    action: &str,
+) -> Result<(), Rejection> {
     match who {
         Principal::System | Principal::Admin(_) => Ok(()),
         Principal::Coordinator(_, mine) if mine == team => Ok(()),
@@ -912,7 +947,7 @@ fn require_team_scope(who: &Principal, team: &TeamId, action: &str) -> Result<()
 }
 
 /// Trims and checks a required text field.
-fn text(field: &str, value: &str, max_chars: usize) -> Result<String, Rejection> {
+pub(crate) fn text(field: &str, value: &str, max_chars: usize) -> Result<String, Rejection> {
     let value = optional_text(field, value, max_chars)?;
     if value.is_empty() {
         return Err(Rejection::invalid(
@@ -924,7 +959,11 @@ fn text(field: &str, value: &str, max_chars: usize) -> Result<String, Rejection>
 }
 
 /// Trims and checks an optional text field (may be empty).
-fn optional_text(field: &str, value: &str, max_chars: usize) -> Result<String, Rejection> {
+pub(crate) fn optional_text(
+    field: &str,
+    value: &str,
+    max_chars: usize,
+) -> Result<String, Rejection> {
     let value = value.trim();
     let chars = value.chars().count();
     if chars > max_chars {
@@ -942,7 +981,7 @@ fn optional_text(field: &str, value: &str, max_chars: usize) -> Result<String, R
     Ok(value.to_owned())
 }
 
-fn hours(field: &str, value: Decimal) -> Result<(), Rejection> {
+pub(crate) fn hours(field: &str, value: Decimal) -> Result<(), Rejection> {
     if value <= Decimal::ZERO || value > MAX_HOURS_PER_DAY {
         return Err(Rejection::invalid(
             "bad_hours",
@@ -964,7 +1003,7 @@ fn hours(field: &str, value: Decimal) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn rate(field: &str, value: Decimal) -> Result<(), Rejection> {
+pub(crate) fn rate(field: &str, value: Decimal) -> Result<(), Rejection> {
     if value < Decimal::ZERO || value > MAX_POINTS_PER_HOUR {
         return Err(Rejection::invalid(
             "bad_rate",
@@ -983,7 +1022,7 @@ fn rate(field: &str, value: Decimal) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn cost(field: &str, value: Decimal) -> Result<(), Rejection> {
+pub(crate) fn cost(field: &str, value: Decimal) -> Result<(), Rejection> {
     if value <= Decimal::ZERO || value > MAX_COST_POINTS {
         return Err(Rejection::invalid(
             "bad_cost",
@@ -1002,24 +1041,30 @@ fn cost(field: &str, value: Decimal) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn team_not_found(id: &TeamId) -> Rejection {
+pub(crate) fn team_not_found(id: &TeamId) -> Rejection {
     Rejection::not_found("team_not_found", format!("no team has id {id}"))
 }
 
-fn volunteer<'a>(state: &'a State, id: &VolunteerId) -> Result<&'a Volunteer, Rejection> {
+pub(crate) fn volunteer<'a>(
+    state: &'a State,
+    id: &VolunteerId,
+) -> Result<&'a Volunteer, Rejection> {
     state.volunteers.get(id).ok_or_else(|| {
         Rejection::not_found("volunteer_not_found", format!("no volunteer has id {id}"))
     })
 }
 
-fn reward<'a>(state: &'a State, id: &RewardId) -> Result<&'a crate::catalog::Reward, Rejection> {
+pub(crate) fn reward<'a>(
+    state: &'a State,
+    id: &RewardId,
+) -> Result<&'a crate::catalog::Reward, Rejection> {
     state
         .rewards
         .get(id)
         .ok_or_else(|| Rejection::not_found("reward_not_found", format!("no reward has id {id}")))
 }
 
-fn redemption<'a>(
+pub(crate) fn redemption<'a>(
     state: &'a State,
     id: &RedemptionId,
 ) -> Result<&'a crate::redemptions::Redemption, Rejection> {
@@ -1028,7 +1073,7 @@ fn redemption<'a>(
     })
 }
 
-fn held(status: RedemptionStatus, action: &str) -> Result<(), Rejection> {
+pub(crate) fn held(status: RedemptionStatus, action: &str) -> Result<(), Rejection> {
     if status == RedemptionStatus::Held {
         Ok(())
     } else {

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use yinling_ledger::time::day_number;
-use yinling_ledger::{TeamId, VolunteerId};
+use yinling_ledger::{GroupId, TeamId, VolunteerId};
 
 use crate::stars::StarLevel;
 use crate::state::{FastMap, State};
@@ -386,6 +386,36 @@ impl State {
                 self.rankings.team_fixed(&t.id, query.from, query.to);
         }
         top(rows.into_iter().collect(), query.by, query.limit)
+    }
+
+    /// Groups and sub-groups ranked over a window: the service of their member teams on the
+    /// days each team was a member.
+    pub fn rank_groups(&self, query: &RankingQuery) -> Vec<Ranked<GroupId>> {
+        let rows = self
+            .groups
+            .values()
+            .map(|g| {
+                let (owner, only_sub) = match g.parent {
+                    None => (g, None),
+                    Some(parent) => match self.groups.get(&parent) {
+                        Some(p) => (p, Some(g.id)),
+                        None => (g, Some(g.id)),
+                    },
+                };
+                let mut total = Fixed::default();
+                for m in owner
+                    .memberships
+                    .iter()
+                    .filter(|m| only_sub.is_none_or(|s| m.sub_group_id == Some(s)))
+                {
+                    if let Some((from, to)) = m.overlap(query.from, query.to) {
+                        total += self.rankings.team_fixed(&m.team_id, Some(from), to);
+                    }
+                }
+                (g.id, total)
+            })
+            .collect();
+        top(rows, query.by, query.limit)
     }
 
     /// A volunteer's star level (convenience for ranking rows).

@@ -13,6 +13,8 @@ use yinling_ledger::*;
 
 use crate::activities::{Activity, Participation, Reversal};
 use crate::catalog::Reward;
+use crate::evaluation::Scoring;
+use crate::organisation::{Group, Membership, Project};
 use crate::rankings::{Amounts, RankingIndex};
 use crate::redemptions::{Redemption, RedemptionStatus};
 use crate::rules::Rules;
@@ -60,6 +62,12 @@ pub struct State {
     pub holds_by_expiry: BTreeSet<(Timestamp, RedemptionId)>,
     /// Point rules.
     pub rules: Rules,
+    /// Cross-region groups and their sub-groups.
+    pub groups: FastMap<GroupId, Group>,
+    /// The project list.
+    pub projects: FastMap<ProjectId, Project>,
+    /// The evaluation's scoring formula.
+    pub scoring: Scoring,
     /// Access tokens.
     pub tokens: Tokens,
     /// Ranking aggregates.
@@ -202,6 +210,7 @@ impl State {
                         seq,
                         participants: Vec::with_capacity(e.participants as usize),
                         reversal: None,
+                        project_id: None,
                     },
                 );
                 if let Some(team) = self.teams.get_mut(&e.team_id) {
@@ -459,6 +468,102 @@ impl State {
                 revoked_at: None,
             }),
             Event::TokenRevoked(e) => self.tokens.revoke(&e.token_id, at),
+            Event::DistrictRegistered(e) => {
+                let d = self.district_mut(&e.name);
+                d.kind = Some(e.kind);
+                d.region = e.region.clone();
+                d.registered = true;
+            }
+            Event::GroupFounded(e) => {
+                self.groups.insert(
+                    e.group_id,
+                    Group {
+                        id: e.group_id,
+                        name: e.name.clone(),
+                        purpose: e.purpose.clone(),
+                        founded_on: e.founded_on,
+                        parent: None,
+                        sub_groups: Vec::new(),
+                        memberships: Vec::new(),
+                    },
+                );
+            }
+            Event::SubGroupAdded(e) => {
+                self.groups.insert(
+                    e.sub_group_id,
+                    Group {
+                        id: e.sub_group_id,
+                        name: e.name.clone(),
+                        purpose: String::new(),
+                        founded_on: e.added_on,
+                        parent: Some(e.group_id),
+                        sub_groups: Vec::new(),
+                        memberships: Vec::new(),
+                    },
+                );
+                if let Some(g) = self.groups.get_mut(&e.group_id) {
+                    g.sub_groups.push(e.sub_group_id);
+                }
+            }
+            Event::TeamJoinedGroup(e) => {
+                if let Some(g) = self.groups.get_mut(&e.group_id) {
+                    g.memberships.push(Membership {
+                        team_id: e.team_id,
+                        sub_group_id: e.sub_group_id,
+                        joined_on: e.joined_on,
+                        left_on: None,
+                    });
+                }
+            }
+            Event::TeamLeftGroup(e) => {
+                if let Some(m) = self.groups.get_mut(&e.group_id).and_then(|g| {
+                    g.memberships
+                        .iter_mut()
+                        .rev()
+                        .find(|m| m.team_id == e.team_id && m.left_on.is_none())
+                }) {
+                    m.left_on = Some(e.left_on);
+                }
+            }
+            Event::ProjectRegistered(e) => {
+                self.projects.insert(
+                    e.project_id,
+                    Project {
+                        id: e.project_id,
+                        owner: e.owner,
+                        title: e.title.clone(),
+                        category: e.category,
+                        goal: e.goal.clone(),
+                        starts_on: e.starts_on,
+                        ends_on: e.ends_on,
+                        status: e.status,
+                        history: vec![(
+                            e.status,
+                            yinling_ledger::time::day_number::of(e.starts_on),
+                        )],
+                        activities: Vec::new(),
+                    },
+                );
+            }
+            Event::ProjectStatusChanged(e) => {
+                if let Some(p) = self.projects.get_mut(&e.project_id) {
+                    p.status = e.status;
+                    p.history
+                        .push((e.status, yinling_ledger::time::day_number::of(e.on)));
+                }
+            }
+            Event::ActivityInProject(e) => {
+                if let Some(a) = self.activities.get_mut(&e.activity_id) {
+                    a.project_id = Some(e.project_id);
+                }
+                if let Some(p) = self.projects.get_mut(&e.project_id) {
+                    p.activities.push(e.activity_id);
+                }
+            }
+            Event::ScoringChanged(e) => {
+                self.scoring.version = e.version;
+                self.scoring.weights = e.weights.clone();
+            }
         }
         self.head = Head {
             seq,

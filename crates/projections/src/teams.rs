@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use yinling_ledger::{Category, TeamId, Timestamp, VolunteerId};
+use yinling_ledger::{Category, DistrictKind, TeamId, Timestamp, VolunteerId};
 
 /// Activity and redemption totals of a team or a district (net of reversals).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +58,12 @@ pub struct Team {
 pub struct District {
     /// Name, e.g. 南浔区.
     pub name: String,
+    /// 区 or 县 (`None` until registered).
+    pub kind: Option<DistrictKind>,
+    /// The region it belongs to, e.g. 湖州市.
+    pub region: String,
+    /// Whether it was registered (teams may only join registered districts).
+    pub registered: bool,
     /// Teams registered in it.
     pub teams: BTreeSet<TeamId>,
     /// Volunteers currently in its teams.

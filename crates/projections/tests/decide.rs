@@ -83,6 +83,7 @@ fn activity(
             })
             .collect(),
         outcomes: Outcomes::default(),
+        project_id: None,
     }
 }
 

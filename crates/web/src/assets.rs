@@ -37,6 +37,7 @@ input, select, textarea { font: inherit; min-height: 56px; width: 100%; padding:
 input[type=checkbox] { width: 32px; height: 32px; min-height: 32px; }
 .pick { display: grid; grid-template-columns: auto 1fr 6.5rem; gap: 0.5rem; align-items: center; padding: 0.3rem 0; border-bottom: 1px solid #bbb; }
 .pick label { margin: 0; font-weight: 400; min-height: 48px; display: flex; align-items: center; }
+.scroll { overflow-x: auto; margin: 0.5rem 0; } .scroll table { min-width: 36rem; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #999; vertical-align: top; }
 .chart { width: 100%; height: auto; } .chart text { font-size: 18px; fill: #111; }
 .qr-card { border: 2px dashed #333; border-radius: 12px; padding: 0.8rem; margin: 0.8rem 0; text-align: center; break-inside: avoid; }

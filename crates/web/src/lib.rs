@@ -46,6 +46,9 @@ pub fn router() -> Router<AppState> {
         .route("/station/{id}", get(pages::station::confirm))
         .route("/station/{id}/redeem", post(pages::station::redeem))
         .route("/rankings", get(pages::rankings::rankings))
+        .route("/evaluation", get(pages::evaluation::overview))
+        .route("/evaluation.csv", get(pages::evaluation::spreadsheet))
+        .route("/projects/{id}", get(pages::evaluation::project))
         .route("/team", get(pages::team::dashboard))
         .route("/team/volunteers", get(pages::team::volunteers))
         .route(

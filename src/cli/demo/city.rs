@@ -99,6 +99,16 @@ pub const NAMED_TEAMS: [(&str, &str, Category); 16] = [
     ("美丽楼道长志愿队", "安吉县", Category::EcoPatrol),
 ];
 
+/// The six sub-groups (协共群) of the 银雁协共体.
+pub const SUB_GROUPS: [&str; 6] = ["乐学", "关爱", "智库", "文旅", "产业", "宣讲"];
+
+/// Projects of the 银雁协共体 (from its 2023 plan).
+pub const GROUP_PROJECTS: [(&str, Category); 3] = [
+    ("银领走亲·山水共富", Category::CultureTourism),
+    ("丹青协作 山水共富", Category::Craft),
+    ("银雁协作 四季同行", Category::IndustryAid),
+];
+
 /// How many of the teams each district has (47 in all).
 pub const TEAMS_PER_DISTRICT: [usize; 5] = [11, 10, 9, 9, 8];
 

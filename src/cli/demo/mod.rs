@@ -59,6 +59,7 @@ struct Made {
     teams: usize,
     volunteers: usize,
     activities: usize,
+    reversals: usize,
     participations: usize,
     hours: Decimal,
     points: Decimal,
@@ -265,6 +266,36 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         teams.push((TeamId(gen.uuid()), name, district.to_owned(), category));
         extra += 1;
     }
+    // The districts and counties first (and the partner county of the 银雁协共体).
+    let mut district_commands: Vec<(Principal, Command)> = city::DISTRICTS
+        .iter()
+        .map(|(name, _)| {
+            let kind = if name.ends_with('县') {
+                DistrictKind::County
+            } else {
+                DistrictKind::District
+            };
+            (
+                admin,
+                Command::RegisterDistrict {
+                    name: (*name).to_owned(),
+                    kind,
+                    region: "湖州市".into(),
+                },
+            )
+        })
+        .collect();
+    district_commands.push((
+        admin,
+        Command::RegisterDistrict {
+            name: "松阳县".into(),
+            kind: DistrictKind::County,
+            region: "丽水市".into(),
+        },
+    ));
+    let mut progress = Progress::new("districts", district_commands.len() as u64);
+    submit_all(&app, district_commands, &mut progress, &mut made).await;
+    progress.finish();
     let mut progress = Progress::new("teams", teams.len() as u64 * 2);
     let commands = teams
         .iter()
@@ -345,6 +376,117 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     progress.finish();
     made.volunteers = args.volunteers;
 
+    // The 银雁协共体 of 南浔 and 松阳 with its six sub-groups; 南浔 teams join them (some a
+    // third of the way in, one leaves two thirds of the way in), and the project list.
+    let start_day = today
+        .checked_sub_days(Days::new(u64::from(args.days)))
+        .unwrap_or(today);
+    let third = Days::new(u64::from(args.days) / 3);
+    let group_id = GroupId(gen.uuid());
+    let mut org: Vec<(Principal, Command)> = vec![(
+        admin,
+        Command::FoundGroup {
+            group_id,
+            name: "银雁协共体".into(),
+            purpose: "南浔、松阳山海协作：互送技能、互鉴思路、互通资源".into(),
+            founded_on: start_day,
+        },
+    )];
+    let sub_groups: Vec<GroupId> = city::SUB_GROUPS
+        .iter()
+        .map(|_| GroupId(gen.uuid()))
+        .collect();
+    for (id, name) in sub_groups.iter().zip(city::SUB_GROUPS) {
+        org.push((
+            admin,
+            Command::AddSubGroup {
+                group_id,
+                sub_group_id: *id,
+                name: name.to_owned(),
+                added_on: start_day,
+            },
+        ));
+    }
+    // (team index, joined on, left on)
+    let mut memberships: Vec<(usize, NaiveDate, Option<NaiveDate>)> = Vec::new();
+    for (i, t) in (0..teams.len())
+        .filter(|t| teams[*t].2 == "南浔区")
+        .enumerate()
+    {
+        let joined = if i % 3 == 2 {
+            start_day + third
+        } else {
+            start_day
+        };
+        let left = (i == 1 && args.days >= 6).then(|| start_day + third + third);
+        org.push((
+            admin,
+            Command::JoinGroup {
+                team_id: teams[t].0,
+                group_id,
+                sub_group_id: Some(sub_groups[i % sub_groups.len()]),
+                joined_on: joined,
+            },
+        ));
+        if let Some(left) = left {
+            org.push((
+                admin,
+                Command::LeaveGroup {
+                    team_id: teams[t].0,
+                    group_id,
+                    left_on: left,
+                },
+            ));
+        }
+        memberships.push((t, joined, left));
+    }
+    let group_projects: Vec<(ProjectId, &str, Category)> = city::GROUP_PROJECTS
+        .iter()
+        .map(|(title, c)| (ProjectId(gen.uuid()), *title, *c))
+        .collect();
+    for (id, title, category) in &group_projects {
+        org.push((
+            admin,
+            Command::RegisterProject {
+                project_id: *id,
+                owner: ProjectOwner::Group(group_id),
+                title: (*title).to_owned(),
+                category: *category,
+                goal: "两地联合发布志愿服务项目，银领走亲、山水共富".into(),
+                starts_on: start_day,
+                ends_on: None,
+                status: ProjectStatus::Running,
+            },
+        ));
+    }
+    let team_projects: Vec<ProjectId> = teams.iter().map(|_| ProjectId(gen.uuid())).collect();
+    for ((team_id, name, _, category), id) in teams.iter().zip(&team_projects) {
+        org.push((
+            admin,
+            Command::RegisterProject {
+                project_id: *id,
+                owner: ProjectOwner::Team(*team_id),
+                title: format!("{name}常态化服务"),
+                category: *category,
+                goal: "每月开展活动，记录服务成效".into(),
+                starts_on: start_day,
+                ends_on: None,
+                status: ProjectStatus::Running,
+            },
+        ));
+    }
+    let mut progress = Progress::new("organisation", org.len() as u64);
+    for command in org {
+        // In order: a membership needs its group, a departure its membership.
+        submit_all(&app, vec![command], &mut progress, &mut made).await;
+    }
+    progress.finish();
+    let in_group = |t: usize, date: NaiveDate| {
+        memberships
+            .iter()
+            .any(|(m, j, l)| *m == t && *j <= date && l.is_none_or(|l| date < l))
+    };
+
     // Activities: about 720 per district and 11,000 participations per district per year
     // at 10,000 volunteers, scaled to the options.
     let scale = args.volunteers as f64 / 10_000.0 * f64::from(args.days) / 365.0;
@@ -407,6 +549,14 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
             };
             let settled = (0..handled).filter(|_| gen.rng.gen_bool(0.96)).count() as u32;
             let titles = city::titles(category);
+            let roll: f64 = gen.rng.gen();
+            let project_id = if in_group(t, date) && roll < 0.3 {
+                Some(group_projects[gen.rng.gen_range(0..group_projects.len())].0)
+            } else if roll < 0.6 {
+                Some(team_projects[t])
+            } else {
+                None
+            };
             commands.push((
                 coordinators[team_id],
                 Command::LogActivity {
@@ -422,6 +572,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                         disputes_settled: settled,
                     },
                     participants,
+                    project_id,
                 },
             ));
         }
@@ -431,9 +582,30 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         Command::LogActivity { date, .. } => *date,
         _ => NaiveDate::MIN,
     });
+    // About one activity in a hundred is later found to be logged by mistake and reversed by
+    // its coordinator: corrections are new events, as in life.
+    let wanted = (commands.len() / 100).max(1).min(commands.len());
+    let reversals: Vec<(Principal, Command)> =
+        rand::seq::index::sample(&mut gen.rng, commands.len(), wanted)
+            .into_iter()
+            .filter_map(|i| match &commands[i] {
+                (actor, Command::LogActivity { activity_id, .. }) => Some((
+                    *actor,
+                    Command::ReverseActivity {
+                        activity_id: *activity_id,
+                        reason: "登记有误，更正".to_owned(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
     made.activities = commands.len();
+    made.reversals = reversals.len();
     let mut progress = Progress::new("activities", commands.len() as u64);
     submit_all(&app, commands, &mut progress, &mut made).await;
+    progress.finish();
+    let mut progress = Progress::new("reversals", reversals.len() as u64);
+    submit_all(&app, reversals, &mut progress, &mut made).await;
     progress.finish();
 
     // The e-station: 松阳 products and bank rate vouchers.
@@ -586,10 +758,11 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     println!("  teams          {}", made.teams);
     println!("  volunteers     {}", made.volunteers);
     println!(
-        "  activities     {} ({} participant-times, {} hours)",
+        "  activities     {} ({} participant-times, {} hours; {} later reversed as logged in error)",
         made.activities,
         made.participations,
-        made.hours.normalize()
+        made.hours.normalize(),
+        made.reversals
     );
     println!("  points earned  {}", made.points.normalize());
     println!(

@@ -190,6 +190,13 @@ pub async fn measure(
     {
         let server = Server::start(binary, &scratch.join("http"))?;
         let base = server.base.clone();
+        post(
+            &client,
+            format!("{base}/v1/districts"),
+            ADMIN,
+            json!({"name": "吴兴区", "kind": "district", "region": "湖州市"}),
+        )
+        .await?;
         let team = post(
             &client,
             format!("{base}/v1/teams"),

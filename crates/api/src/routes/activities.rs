@@ -82,6 +82,10 @@ pub struct NewActivity {
     /// Results beyond hours.
     #[serde(default)]
     pub outcomes: Option<OutcomesIo>,
+    /// The project it belongs to, if any.
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub project_id: Option<String>,
 }
 
 /// Body of `POST /v1/activities/{id}/reversal`.
@@ -135,6 +139,8 @@ pub struct ActivityOut {
     pub reversal_reason: Option<String>,
     /// Seq of its first event.
     pub seq: u64,
+    /// The project it belongs to, if any.
+    pub project_id: Option<String>,
 }
 
 /// Activities of a team.
@@ -181,7 +187,13 @@ fn activity_from_events(envelopes: &[Envelope]) -> Result<ActivityOut, ApiError>
                     reversed: false,
                     reversal_reason: None,
                     seq: e.seq,
+                    project_id: None,
                 });
+            }
+            Event::ActivityInProject(p) => {
+                if let Some(o) = out.as_mut() {
+                    o.project_id = Some(p.project_id.to_string());
+                }
             }
             Event::ServiceLogged(s) => {
                 if let Some(o) = out.as_mut() {
@@ -222,6 +234,7 @@ pub fn activity_out(a: &Activity) -> ActivityOut {
         reversed: a.reversal.is_some(),
         reversal_reason: a.reversal.as_ref().map(|r| r.reason.clone()),
         seq: a.seq,
+        project_id: a.project_id.map(|p| p.to_string()),
     }
 }
 
@@ -266,6 +279,14 @@ pub async fn create(
         title: b.title,
         participants,
         outcomes: b.outcomes.as_ref().map(Outcomes::from).unwrap_or_default(),
+        project_id: b
+            .project_id
+            .as_deref()
+            .map(|p| p.parse())
+            .transpose()
+            .map_err(|_| {
+                ApiError::unprocessable("malformed_id", "project_id is not a valid id (a UUID)")
+            })?,
     };
     let envelopes = app
         .engine

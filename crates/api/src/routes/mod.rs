@@ -10,6 +10,8 @@ use yinling_ledger::Envelope;
 
 pub mod activities;
 pub mod audit;
+pub mod evaluation;
+pub mod organisation;
 pub mod rankings;
 pub mod redemptions;
 pub mod rewards;

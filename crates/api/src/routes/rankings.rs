@@ -270,6 +270,46 @@ pub fn district_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
     }
 }
 
+/// Groups and sub-groups by points or hours over a window: the service of member teams on
+/// the days they were members (any authenticated caller).
+#[utoipa::path(get, path = "/v1/rankings/groups", tag = "rankings", params(RankingParams),
+    responses((status = 200, body = RankingOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn groups(
+    State(app): State<AppState>,
+    Auth(_who): Auth,
+    ApiQuery(p): ApiQuery<RankingParams>,
+) -> Result<Json<RankingOut>, ApiError> {
+    let q = query(&p)?;
+    let view = app.engine.view(p.as_of).await?;
+    Ok(Json(view.with(|state| {
+        RankingOut {
+            items: state
+                .rank_groups(&q)
+                .into_iter()
+                .map(|r| RankedOut {
+                    rank: r.rank,
+                    id: r.id.to_string(),
+                    name: state
+                        .groups
+                        .get(&r.id)
+                        .map(|g| g.name.clone())
+                        .unwrap_or_default(),
+                    points: r.amounts.points.into(),
+                    hours: r.amounts.hours.into(),
+                    district: None,
+                    team_id: None,
+                    stars: None,
+                })
+                .collect(),
+            by: by_name(q.by),
+            from: q.from.map(Day),
+            to: q.to.map(Day),
+            as_of: state.head.seq,
+        }
+    })))
+}
+
 /// A district's figures.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DistrictOut {

@@ -160,6 +160,65 @@ pub fn one_of_each() -> Vec<Event> {
                 disputes_settled: 2,
             },
         }),
+        Event::DistrictRegistered(DistrictRegistered {
+            name: "南浔区".into(),
+            kind: DistrictKind::District,
+            region: "湖州市".into(),
+        }),
+        Event::GroupFounded(GroupFounded {
+            group_id: GroupId(uuid(60)),
+            name: "银雁协共体".into(),
+            purpose: "南浔、松阳山海协作".into(),
+            founded_on: date(2023, 3, 1),
+        }),
+        Event::SubGroupAdded(SubGroupAdded {
+            group_id: GroupId(uuid(60)),
+            sub_group_id: GroupId(uuid(61)),
+            name: "文旅".into(),
+            added_on: date(2023, 3, 1),
+        }),
+        Event::TeamJoinedGroup(TeamJoinedGroup {
+            team_id: team,
+            group_id: GroupId(uuid(60)),
+            sub_group_id: Some(GroupId(uuid(61))),
+            joined_on: date(2023, 3, 15),
+        }),
+        Event::TeamLeftGroup(TeamLeftGroup {
+            team_id: team,
+            group_id: GroupId(uuid(60)),
+            left_on: date(2026, 1, 1),
+        }),
+        Event::ProjectRegistered(ProjectRegistered {
+            project_id: ProjectId(uuid(70)),
+            owner: ProjectOwner::Group(GroupId(uuid(60))),
+            title: "银领走亲·山水共富".into(),
+            category: Category::CultureTourism,
+            goal: "联合发布 10 个志愿服务项目".into(),
+            starts_on: date(2023, 3, 1),
+            ends_on: Some(date(2023, 12, 31)),
+            status: ProjectStatus::Planned,
+        }),
+        Event::ProjectStatusChanged(ProjectStatusChanged {
+            project_id: ProjectId(uuid(70)),
+            status: ProjectStatus::Running,
+            on: date(2023, 3, 20),
+        }),
+        Event::ActivityInProject(ActivityInProject {
+            activity_id: act,
+            project_id: ProjectId(uuid(70)),
+        }),
+        Event::ScoringChanged(ScoringChanged {
+            version: 1,
+            weights: ScoringWeights {
+                per_activity: dec("5"),
+                per_participant_time: dec("1"),
+                per_active_volunteer: dec("2"),
+                per_hour: dec("0.5"),
+                per_person_served: dec("0.2"),
+                per_problem_resolved: dec("3"),
+                per_dispute_settled: dec("10"),
+            },
+        }),
     ]
 }
 

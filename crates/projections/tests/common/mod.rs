@@ -131,6 +131,26 @@ impl Sim {
     }
 
     pub fn team(&mut self, name: &str, district: &str, category: Category) -> TeamId {
+        if !self
+            .state
+            .districts
+            .get(district)
+            .is_some_and(|d| d.registered)
+        {
+            let kind = if district.ends_with('县') {
+                DistrictKind::County
+            } else {
+                DistrictKind::District
+            };
+            self.ok(
+                Actor::SYSTEM,
+                Command::RegisterDistrict {
+                    name: district.into(),
+                    kind,
+                    region: "湖州市".into(),
+                },
+            );
+        }
         let team_id = TeamId(self.uuid());
         self.ok(
             Actor::SYSTEM,
@@ -180,6 +200,7 @@ impl Sim {
                 })
                 .collect(),
             outcomes: Outcomes::default(),
+            project_id: None,
         })?;
         Ok(activity_id)
     }

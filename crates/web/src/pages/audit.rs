@@ -45,6 +45,7 @@ pub async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
                 (l.t("正在逐条重算哈希……已用 ", "Re-hashing every event… ")) span.seconds { "0" } (l.t(" 秒", " s"))
             }
             a.button.big.plain href="/audit/events" { (l.t("逐条查看记录", "Read the event feed")) }
+            a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
             h2 { (l.t("查看历史状态", "Look at the past")) }
             p { (l.t("输入记录序号，就能看到在那一条之后的排行榜和统计。", "Enter an event number to see the leaderboard and figures as they stood right after it.")) }
             form method="get" action="/rankings" {

@@ -87,6 +87,7 @@ pub async fn dashboard(
                 a.button.big.plain href="/team/volunteers/new" { (l.t("登记新志愿者", "Register a volunteer")) }
                 a.button.big.plain href="/team/cards" { (l.t("打印积分卡", "Print points cards")) }
                 a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
+                a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
                 h2 { (l.t("最近 12 个月的服务时长", "Hours in the last 12 months")) }
                 (columns("chart-team-months", l.t("本队每月服务时长", "Team hours per month"), &months))
             },
@@ -337,6 +338,7 @@ pub async fn log_activity(State(app): State<AppState>, viewer: Viewer, form: For
             disputes_handled: count(&form, "disputes_handled"),
             disputes_settled: count(&form, "disputes_settled"),
         },
+        project_id: None,
     };
     match act(&app, &session.principal, &form, command).await {
         Ok(envelopes) => {
