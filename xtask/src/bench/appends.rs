@@ -94,13 +94,18 @@ async fn one(
         token_id: Some(TokenId::generate()),
         role: Role::Coordinator,
     };
-    let deadline = Instant::now() + duration;
+    // Every writer is running before the clock starts: on 2 busy cores, spawning 256 tasks
+    // can take long enough to distort a short measurement.
+    let start = Arc::new(tokio::sync::Barrier::new(writers + 1));
     let mut tasks = Vec::with_capacity(writers);
     for _ in 0..writers {
         let handle = handle.clone();
+        let start = start.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut events = 0u64;
+            start.wait().await;
+            let deadline = Instant::now() + duration;
             while Instant::now() < deadline {
                 let activity = ActivityId::generate();
                 let commit = Commit::new_stream(
@@ -128,6 +133,9 @@ async fn one(
             Ok((latencies, events))
         }));
     }
+    tokio::time::timeout(Duration::from_secs(120), start.wait())
+        .await
+        .map_err(|_| "the writers did not all start within two minutes".to_owned())?;
     let started = Instant::now();
     let mut latencies = Vec::new();
     let mut events = 0u64;

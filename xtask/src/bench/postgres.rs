@@ -160,10 +160,12 @@ async fn one(
     for _ in 0..writers {
         clients.push(cluster.connect().await?);
     }
-    let deadline = Instant::now() + duration;
+    // The clock starts once every writer has prepared its statements and is waiting.
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(writers + 1));
     let mut tasks = Vec::new();
     for mut client in clients {
         let (insert, payload) = (insert.clone(), payload.clone());
+        let start = start.clone();
         tasks.push(tokio::spawn(async move {
             let bump = client
                 .prepare("UPDATE head SET seq = seq + $1 WHERE id = 1 RETURNING seq")
@@ -172,6 +174,8 @@ async fn one(
             let insert = client.prepare(&insert).await.map_err(|e| e.to_string())?;
             let mut latencies = Vec::new();
             let mut events = 0u64;
+            start.wait().await;
+            let deadline = Instant::now() + duration;
             while Instant::now() < deadline {
                 let started = Instant::now();
                 let stream = format!("activity-{}", uuid::Uuid::now_v7());
@@ -202,6 +206,9 @@ async fn one(
             Ok::<_, String>((latencies, events))
         }));
     }
+    tokio::time::timeout(Duration::from_secs(120), start.wait())
+        .await
+        .map_err(|_| "the writers did not all start within two minutes".to_owned())?;
     let started = Instant::now();
     let mut latencies = Vec::new();
     let mut events = 0u64;
