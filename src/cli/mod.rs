@@ -86,6 +86,26 @@ pub struct ServeArgs {
     /// Connections served at once; more are refused.
     #[arg(long, default_value_t = yinling_api::server::MAX_CONNECTIONS)]
     pub max_connections: usize,
+    /// Keep the log on a NATS JetStream cluster instead of sled under --data, e.g.
+    /// nats://10.0.0.1:4222,nats://10.0.0.2:4222 (--data then holds only snapshots).
+    #[arg(long, value_name = "NATS_URLS")]
+    pub log: Option<String>,
+    /// The JetStream stream of the log (with --log).
+    #[arg(long, default_value = "yinling", requires = "log")]
+    pub stream: String,
+    /// Replicas of the stream when it is first created (with --log; 3 in a cluster).
+    #[arg(long, default_value_t = 3, requires = "log")]
+    pub replicas: usize,
+    /// This node's name in the cluster (with --log; default: random).
+    #[arg(long, requires = "log")]
+    pub node_id: Option<String>,
+    /// The URL other nodes forward writes to (with --log; default: http:// + --addr).
+    #[arg(long, requires = "log")]
+    pub advertise: Option<String>,
+    /// Seconds the writer lease lives without renewal; failover takes about this long
+    /// (with --log).
+    #[arg(long, default_value_t = 5, requires = "log")]
+    pub lease_seconds: u64,
 }
 
 /// Sets up logging: warnings and the service's own info lines by default.
@@ -133,6 +153,50 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     if args.snapshot_every == 0 {
         return Err("--snapshot-every must be at least 1".into());
     }
+    let nats = match &args.log {
+        None => None,
+        Some(urls) => {
+            if let Some(bad) = urls.split(',').find(|u| !u.trim().starts_with("nats://")) {
+                return Err(format!(
+                    "--log {bad:?} is not a nats:// address (sled is the default; omit --log for it)"
+                ));
+            }
+            if args.stream.is_empty()
+                || !args
+                    .stream
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(format!(
+                    "--stream {:?} must be letters, digits, - or _",
+                    args.stream
+                ));
+            }
+            if !(1..=5).contains(&args.replicas) {
+                return Err(format!(
+                    "--replicas {} must be between 1 and 5",
+                    args.replicas
+                ));
+            }
+            if !(1..=300).contains(&args.lease_seconds) {
+                return Err(format!(
+                    "--lease-seconds {} must be between 1 and 300",
+                    args.lease_seconds
+                ));
+            }
+            Some(yinling_api::server::NatsServe {
+                log: yinling_nats_log::NatsConfig {
+                    urls: urls.clone(),
+                    stream: args.stream.clone(),
+                    replicas: args.replicas,
+                    snapshot_dir: yinling_nats_log::default_snapshot_dir(&args.data, &args.stream),
+                },
+                node_id: args.node_id.clone(),
+                advertise: args.advertise.clone(),
+                lease_ttl: Duration::from_secs(args.lease_seconds),
+            })
+        }
+    };
     let config = ServeConfig {
         engine: EngineConfig {
             data_dir: args.data,
@@ -153,6 +217,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
             max_connections: args.max_connections.max(1),
         },
+        nats,
     };
     runtime()?
         .block_on(yinling_api::server::serve_with(

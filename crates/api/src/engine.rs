@@ -86,13 +86,25 @@ pub struct StartupReport {
 }
 
 /// The running ledger.
+///
+/// On the embedded sled log the engine is always the writer. On a replicated log several
+/// engines share one log: the one holding the writer lease decides and appends, the others are
+/// read replicas that fold what the writer appended ([`Engine::follow`]) until they win the
+/// lease ([`Engine::become_writer`]); a writer that loses its lease stops deciding at once
+/// ([`Engine::step_down`]).
 pub struct Engine {
-    log: Arc<SledLog>,
-    writer: WriterHandle<Command, Rejection>,
+    log: Arc<dyn EventLog>,
+    sled: Option<Arc<SledLog>>,
+    data_dir: PathBuf,
+    writer: RwLock<Option<WriterHandle<Command, Rejection>>>,
     thread: Mutex<Option<WriterThread<LedgerMachine>>>,
     shared: Arc<RwLock<State>>,
     as_of_cache: Mutex<VecDeque<Arc<State>>>,
     startup: StartupReport,
+    policy: Policy,
+    snapshot_every_events: u64,
+    metrics: Arc<Metrics>,
+    closing: std::sync::atomic::AtomicBool,
 }
 
 /// The state a read is answered from: the live one, or a replay of the past.
@@ -277,7 +289,20 @@ impl Engine {
     /// Opens the data directory, verifies the chain, loads the state and starts the writer.
     /// Blocking: call it before the runtime serves requests or inside `spawn_blocking`.
     pub fn open(config: &EngineConfig, metrics: Arc<Metrics>) -> Result<Engine, EngineError> {
-        let log = Arc::new(SledLog::open(&config.data_dir, OpenMode::CreateIfMissing)?);
+        let sled = Arc::new(SledLog::open(&config.data_dir, OpenMode::CreateIfMissing)?);
+        let log: Arc<dyn EventLog> = sled.clone();
+        Self::open_on(config, log, Some(sled), metrics, true)
+    }
+
+    /// Opens the engine on any log: verifies the chain (if configured), loads the state, and
+    /// starts the writer when `writer` is true (otherwise the engine starts as a read replica).
+    pub fn open_on(
+        config: &EngineConfig,
+        log: Arc<dyn EventLog>,
+        sled: Option<Arc<SledLog>>,
+        metrics: Arc<Metrics>,
+        writer: bool,
+    ) -> Result<Engine, EngineError> {
         let mut report = StartupReport {
             head: log.head(),
             ..StartupReport::default()
@@ -324,28 +349,138 @@ impl Engine {
         state.check_invariants().map_err(EngineError::Invariant)?;
         metrics.head_seq.set(state.head.seq as i64);
         let shared = Arc::new(RwLock::new(copy));
-        let dyn_log: Arc<dyn EventLog> = log.clone();
-        let machine = LedgerMachine::new(
-            state,
-            shared.clone(),
-            config.policy,
-            dyn_log.clone(),
-            config.snapshot_every_events,
-            metrics.clone(),
-        );
-        let hook_metrics = metrics.clone();
-        let writer_config = WriterConfig {
-            on_batch: Some(Arc::new(move |r| hook_metrics.record_batch(r))),
-        };
-        let (writer, thread) = writer::spawn(dyn_log, machine, writer_config)?;
-        Ok(Engine {
+        let engine = Engine {
             log,
-            writer,
-            thread: Mutex::new(Some(thread)),
+            sled,
+            data_dir: config.data_dir.clone(),
+            writer: RwLock::new(None),
+            thread: Mutex::new(None),
             shared,
             as_of_cache: Mutex::new(VecDeque::new()),
             startup: report,
-        })
+            policy: config.policy,
+            snapshot_every_events: config.snapshot_every_events,
+            metrics,
+            closing: std::sync::atomic::AtomicBool::new(false),
+        };
+        if writer {
+            engine.start_writer(state)?;
+        }
+        Ok(engine)
+    }
+
+    /// Starts the writer thread deciding on `working` (a copy of the shared state).
+    fn start_writer(&self, working: State) -> Result<(), EngineError> {
+        let machine = LedgerMachine::new(
+            working,
+            self.shared.clone(),
+            self.policy,
+            self.log.clone(),
+            self.snapshot_every_events,
+            self.metrics.clone(),
+        );
+        let hook_metrics = self.metrics.clone();
+        let writer_config = WriterConfig {
+            on_batch: Some(Arc::new(move |r| hook_metrics.record_batch(r))),
+        };
+        let (writer, thread) = writer::spawn(self.log.clone(), machine, writer_config)?;
+        *self.writer.write().unwrap_or_else(|p| p.into_inner()) = Some(writer);
+        *self.thread.lock().unwrap_or_else(|p| p.into_inner()) = Some(thread);
+        Ok(())
+    }
+
+    /// Whether this engine decides and appends (holds the writer role).
+    pub fn is_writer(&self) -> bool {
+        self.writer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// Takes the writer role: the state folded so far becomes the writer's working copy. The
+    /// caller has caught up with the log first (a stale copy could not append anyway: the log
+    /// refuses a batch sealed after an old head).
+    pub fn become_writer(&self) -> Result<(), EngineError> {
+        if self.is_writer() {
+            return Ok(());
+        }
+        let working = self.read().clone();
+        working.check_invariants().map_err(EngineError::Invariant)?;
+        self.start_writer(working)
+    }
+
+    /// Gives up the writer role: what is queued finishes (or fails), later submissions are
+    /// refused with 503 until the role is won again.
+    pub async fn step_down(&self) {
+        let writer = self
+            .writer
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(writer) = writer {
+            writer.shutdown().await;
+        }
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+
+    /// Folds segments another node appended (a read replica following the log). Returns the
+    /// new head seq. Segments must continue the state's head; anything else is refused.
+    pub fn follow(&self, segments: &[yinling_ledger::log::Segment]) -> Result<u64, LedgerError> {
+        let mut envelopes = Vec::new();
+        for segment in segments {
+            let mut reader =
+                yinling_ledger::codec::SegmentReader::new(&segment.bytes).map_err(|e| {
+                    LedgerError::Corrupt {
+                        seq: segment.first_seq,
+                        detail: e.to_string(),
+                    }
+                })?;
+            while let Some(record) = reader.next_record().map_err(|e| LedgerError::Corrupt {
+                seq: segment.first_seq,
+                detail: e.to_string(),
+            })? {
+                let envelope = yinling_ledger::codec::decode_record(record).map_err(|e| {
+                    LedgerError::Corrupt {
+                        seq: segment.first_seq,
+                        detail: e.to_string(),
+                    }
+                })?;
+                envelopes.push(envelope);
+            }
+        }
+        let mut state = self.shared.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(first) = envelopes.first() {
+            if first.seq != state.head.seq + 1 || first.prev_hash != state.head.hash {
+                return Err(LedgerError::Corrupt {
+                    seq: first.seq,
+                    detail: format!(
+                        "does not continue the folded state (head {})",
+                        state.head.seq
+                    ),
+                });
+            }
+        }
+        state.apply_all(&envelopes);
+        self.metrics.head_seq.set(state.head.seq as i64);
+        Ok(state.head.seq)
+    }
+
+    /// Waits until the state has folded `seq` (read-your-writes on a replica); false if
+    /// `timeout` passed first.
+    pub async fn wait_for(&self, seq: u64, timeout: Duration) -> bool {
+        let started = Instant::now();
+        loop {
+            if self.read().head.seq >= seq {
+                return true;
+            }
+            if started.elapsed() >= timeout {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
     }
 
     /// What startup did.
@@ -358,14 +493,14 @@ impl Engine {
         &*self.log
     }
 
-    /// The sled store (for its fault injector and size).
-    pub fn store(&self) -> &SledLog {
-        &self.log
+    /// The sled store (for its fault injector and size), when the log is on sled.
+    pub fn store(&self) -> Option<&SledLog> {
+        self.sled.as_deref()
     }
 
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
-        self.log.path()
+        &self.data_dir
     }
 
     /// The live state; hold the guard briefly.
@@ -428,7 +563,23 @@ impl Engine {
             actor: principal.actor(),
             idempotency,
         };
-        let outcome = self.writer.submit(submission).await.map_err(|_| {
+        let writer = self
+            .writer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| {
+                if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
+                    ApiError::unavailable(
+                        "the ledger is shutting down; nothing was saved, retry shortly",
+                    )
+                } else {
+                    ApiError::unavailable(
+                        "this node is a read replica and no writer is reachable right now; nothing was saved, retry shortly",
+                    )
+                }
+            })?;
+        let outcome = writer.submit(submission).await.map_err(|_| {
             ApiError::unavailable("the ledger is shutting down; nothing was saved, retry shortly")
         })?;
         match outcome {
@@ -455,10 +606,8 @@ impl Engine {
 
     /// Stops the writer after what is queued is durable. Later submissions get 503.
     pub async fn shutdown(&self) {
-        self.writer.shutdown().await;
-        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(thread) = thread {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
-        }
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.step_down().await;
     }
 }

@@ -7,6 +7,7 @@
 //! live in `yinling_projections::decide`.
 
 pub mod app;
+pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod extract;

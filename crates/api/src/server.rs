@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -12,7 +12,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use yinling_ledger::{Role, TokenId};
+use yinling_ledger::{EventLog, Role, TokenId};
 use yinling_projections::{Command, Principal};
 
 use crate::app::AppState;
@@ -55,6 +55,22 @@ pub struct ServeConfig {
     pub expiry_interval: Duration,
     /// Limits on connections.
     pub connections: ConnectionLimits,
+    /// A replicated NATS JetStream log shared with other nodes, instead of sled in the data
+    /// directory (which then only holds snapshots).
+    pub nats: Option<NatsServe>,
+}
+
+/// How a node serves on a NATS JetStream log.
+#[derive(Clone, Debug)]
+pub struct NatsServe {
+    /// The log.
+    pub log: yinling_nats_log::NatsConfig,
+    /// This node's name (default: a random one).
+    pub node_id: Option<String>,
+    /// The URL other nodes forward writes to (default: `http://` + the bound address).
+    pub advertise: Option<String>,
+    /// How long the writer lease lives without renewal.
+    pub lease_ttl: Duration,
 }
 
 /// Limits that protect the server from slow or numerous clients.
@@ -98,6 +114,9 @@ pub enum ServeError {
     /// The first admin token could not be recorded.
     #[error("cannot record the first admin token: {0}")]
     Bootstrap(ApiError),
+    /// The cluster's lease bucket or shared key could not be used.
+    #[error("cannot join the cluster: {0}")]
+    Cluster(yinling_ledger::LedgerError),
 }
 
 /// Every route of the service with its layers and the default request timeout.
@@ -217,16 +236,50 @@ pub fn router_with(app: AppState, request_timeout: Duration, extra: Router<AppSt
 
 /// Opens the ledger and prepares the shared state (blocking work runs off the runtime).
 pub async fn open(config: &ServeConfig) -> Result<AppState, ServeError> {
+    open_node(config).await.map(|(app, _)| app)
+}
+
+/// [`open`], also returning the NATS log when the node serves on one.
+async fn open_node(
+    config: &ServeConfig,
+) -> Result<(AppState, Option<Arc<yinling_nats_log::NatsLog>>), ServeError> {
     let metrics = Arc::new(Metrics::new());
     let engine_config = config.engine.clone();
     let engine_metrics = metrics.clone();
-    let engine = tokio::task::spawn_blocking(move || Engine::open(&engine_config, engine_metrics))
-        .await
-        .map_err(|e| ServeError::Listen {
-            addr: config.addr,
-            source: std::io::Error::other(e.to_string()),
-        })??;
-    let mint = TokenMint::load_or_create(&config.engine.data_dir).map_err(ServeError::Mint)?;
+    let nats = config.nats.clone();
+    let opened = tokio::task::spawn_blocking(move || match nats {
+        None => Engine::open(&engine_config, engine_metrics).map(|e| (e, None)),
+        Some(n) => {
+            let log = Arc::new(yinling_nats_log::NatsLog::open(n.log)?);
+            // The log checked every hash while it read the stream; a node starts as a
+            // replica and becomes the writer only by winning the lease.
+            let config = EngineConfig {
+                verify_on_start: false,
+                ..engine_config
+            };
+            let dyn_log: Arc<dyn EventLog> = log.clone();
+            Engine::open_on(&config, dyn_log, None, engine_metrics, false).map(|e| (e, Some(log)))
+        }
+    })
+    .await
+    .map_err(|e| ServeError::Listen {
+        addr: config.addr,
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let (engine, nats_log) = opened?;
+    let mint = match &nats_log {
+        None => TokenMint::load_or_create(&config.engine.data_dir).map_err(ServeError::Mint)?,
+        Some(log) => {
+            let log = log.clone();
+            let key = tokio::task::spawn_blocking(move || crate::cluster::shared_mint_key(&log))
+                .await
+                .map_err(|e| {
+                    ServeError::Cluster(yinling_ledger::LedgerError::Storage(e.to_string()))
+                })?
+                .map_err(ServeError::Cluster)?;
+            TokenMint::from_key(key)
+        }
+    };
     let report = engine.startup();
     tracing::info!(
         head = report.head.seq,
@@ -236,11 +289,14 @@ pub async fn open(config: &ServeConfig) -> Result<AppState, ServeError> {
         load_ms = report.load.as_millis() as u64,
         "ledger open"
     );
-    Ok(AppState {
-        engine: Arc::new(engine),
-        metrics,
-        mint,
-    })
+    Ok((
+        AppState {
+            engine: Arc::new(engine),
+            metrics,
+            mint,
+        },
+        nats_log,
+    ))
 }
 
 /// On an empty log, records the first admin token. Returns the secret if it was generated
@@ -310,10 +366,7 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
     extra: Router<AppState>,
 ) -> Result<(), ServeError> {
-    let app = open(&config).await?;
-    if let Some(secret) = bootstrap_admin(&app, config.admin_token.clone()).await? {
-        println!("admin token (shown once, keep it safe): {secret}");
-    }
+    let (app, nats_log) = open_node(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Listen {
@@ -324,12 +377,69 @@ pub async fn serve_with(
         addr: config.addr,
         source,
     })?;
+    // On a shared log, join the cluster: follow, and take the writer role when it is free.
+    let cluster = match (&config.nats, nats_log) {
+        (Some(n), Some(log)) => {
+            let cluster_config = crate::cluster::ClusterConfig {
+                node_id: n
+                    .node_id
+                    .clone()
+                    .unwrap_or_else(|| format!("node-{}", uuid::Uuid::now_v7().simple())),
+                advertise: n
+                    .advertise
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{local}")),
+                lease_ttl: n.lease_ttl,
+            };
+            let engine = app.engine.clone();
+            let cluster = tokio::task::spawn_blocking(move || {
+                crate::cluster::Cluster::open(log, engine, cluster_config)
+            })
+            .await
+            .map_err(|e| ServeError::Cluster(yinling_ledger::LedgerError::Storage(e.to_string())))?
+            .map_err(ServeError::Cluster)?;
+            let runner = cluster.clone();
+            let handle = tokio::runtime::Handle::current();
+            let thread = std::thread::Builder::new()
+                .name("cluster".into())
+                .spawn(move || runner.run(handle))
+                .map_err(|source| ServeError::Listen {
+                    addr: config.addr,
+                    source,
+                })?;
+            // Someone must hold the writer role before the first admin can be recorded.
+            let deadline = Instant::now() + n.lease_ttl * 3;
+            while !app.engine.is_writer()
+                && cluster.writer_url().is_none()
+                && Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Some((cluster, thread))
+        }
+        _ => None,
+    };
+    if app.engine.is_writer() {
+        if let Some(secret) = bootstrap_admin(&app, config.admin_token.clone()).await? {
+            println!("admin token (shown once, keep it safe): {secret}");
+        }
+    }
     println!("listening on http://{local}");
     let expiry = spawn_expiry(app.clone(), config.expiry_interval);
     let engine = app.engine.clone();
-    let routes = router_with(app, config.connections.request_timeout, extra);
+    let mut routes = router_with(app, config.connections.request_timeout, extra);
+    if let Some((cluster, _)) = &cluster {
+        routes = routes.layer(axum::middleware::from_fn_with_state(
+            cluster.clone(),
+            crate::cluster::forward,
+        ));
+    }
     serve_connections(listener, routes, shutdown, config.connections).await;
     expiry.abort();
+    if let Some((cluster, thread)) = cluster {
+        cluster.stop();
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
     engine.shutdown().await;
     tracing::info!(
         head = engine.log().head().seq,

@@ -27,6 +27,11 @@ pub struct TokenMint {
 }
 
 impl TokenMint {
+    /// A mint on a key shared by several nodes (kept beside a replicated log).
+    pub fn from_key(key: [u8; 32]) -> Self {
+        TokenMint { key }
+    }
+
     /// Loads the key from the data directory, creating it (mode 0600) on first use.
     pub fn load_or_create(data_dir: &Path) -> std::io::Result<Self> {
         let path = data_dir.join(MINT_KEY_FILE);

@@ -86,7 +86,11 @@ async fn an_io_error_during_append_is_a_503_keeps_nothing_and_the_service_recove
     );
     let head = app.engine.log().head();
 
-    app.engine.store().faults().fail_next_flushes(3);
+    app.engine
+        .store()
+        .expect("sled")
+        .faults()
+        .fail_next_flushes(3);
     for attempt in 0..3 {
         let (status, headers, body) = send(&app, "POST", "/v1/teams", team("孝源护绿队")).await;
         assert_eq!(
