@@ -12,7 +12,7 @@ use yinling_api::engine::load_state;
 use yinling_api::routes::audit::{event_out, EventOut};
 use yinling_api::routes::{evaluation, rankings, volunteers};
 use yinling_ledger::log::EnvelopeIter;
-use yinling_ledger::{EventLog, OpenMode, SledLog, VolunteerId};
+use yinling_ledger::VolunteerId;
 use yinling_projections::evaluation::Period;
 use yinling_projections::rankings::RankingQuery;
 
@@ -91,6 +91,9 @@ pub struct ExportArgs {
     /// The file to write ("-" for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// Read the log from NATS instead of --data.
+    #[command(flatten)]
+    pub log: super::logs::LogArgs,
 }
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -200,7 +203,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
         return from_server(url, &args);
     }
     let data = args.data.clone().unwrap_or_else(|| PathBuf::from("./data"));
-    let log = SledLog::open(&data, OpenMode::MustExist).map_err(|e| {
+    let log = super::logs::open_existing(&data, &args.log).map_err(|e| {
         format!("{e}. To export from a running server use `yinling export --from http://HOST:PORT --token ...`")
     })?;
     let mut sink = Sink::open(&args.out, args.format)?;
@@ -209,7 +212,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
             sink.header(&EVENT_EN, &EVENT_ZH, args.lang)?;
             let mut progress = Progress::new("events", log.head().seq);
             let until = args.as_of.unwrap_or(u64::MAX);
-            for e in EnvelopeIter::new(&log, 0) {
+            for e in EnvelopeIter::new(&*log, 0) {
                 let e = e.map_err(|e| e.to_string())?;
                 if e.seq > until {
                     break;
@@ -220,7 +223,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
             progress.finish();
         }
         What::Balances | What::Rankings | What::Statement | What::Evaluation => {
-            let (state, _, _) = load_state(&log, args.as_of).map_err(|e| e.to_string())?;
+            let (state, _, _) = load_state(&*log, args.as_of).map_err(|e| e.to_string())?;
             match args.what {
                 What::Balances => {
                     sink.header(

@@ -16,6 +16,8 @@ mod copy;
 mod demo;
 mod export;
 mod import;
+mod logs;
+mod migrate;
 mod progress;
 mod replay;
 mod verify;
@@ -51,6 +53,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Copy a data directory consistently (no server may be running on it).
     Backup(backup::BackupArgs),
+    /// Copy a log between sled and a NATS JetStream stream (either way), verifying the chain.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Options of `serve`.
@@ -133,6 +137,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
         Command::Backup(args) => backup::run(args),
+        Command::Migrate(args) => migrate::run(args),
     }
 }
 
@@ -156,22 +161,8 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let nats = match &args.log {
         None => None,
         Some(urls) => {
-            if let Some(bad) = urls.split(',').find(|u| !u.trim().starts_with("nats://")) {
-                return Err(format!(
-                    "--log {bad:?} is not a nats:// address (sled is the default; omit --log for it)"
-                ));
-            }
-            if args.stream.is_empty()
-                || !args
-                    .stream
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                return Err(format!(
-                    "--stream {:?} must be letters, digits, - or _",
-                    args.stream
-                ));
-            }
+            logs::check_nats(urls, &args.stream)
+                .map_err(|e| format!("--log: {e} (sled is the default; omit --log for it)"))?;
             if !(1..=5).contains(&args.replicas) {
                 return Err(format!(
                     "--replicas {} must be between 1 and 5",
@@ -185,12 +176,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
                 ));
             }
             Some(yinling_api::server::NatsServe {
-                log: yinling_nats_log::NatsConfig {
-                    urls: urls.clone(),
-                    stream: args.stream.clone(),
-                    replicas: args.replicas,
-                    snapshot_dir: yinling_nats_log::default_snapshot_dir(&args.data, &args.stream),
-                },
+                log: logs::nats_config(urls, &args.stream, &args.data, true, args.replicas),
                 node_id: args.node_id.clone(),
                 advertise: args.advertise.clone(),
                 lease_ttl: Duration::from_secs(args.lease_seconds),

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use yinling_ledger::log::{self, VerifyDepth};
-use yinling_ledger::{EventLog, OpenMode, SledLog};
+
+use super::logs::{open_existing, LogArgs};
 
 /// Options of `verify`.
 #[derive(Debug, clap::Args)]
@@ -15,17 +16,20 @@ pub struct VerifyArgs {
     /// Only check hashes and placement (skip decoding every event; faster).
     #[arg(long)]
     pub hashes_only: bool,
+    /// The log on NATS instead.
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// Runs `verify`.
 pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
-    let log = SledLog::open(&args.data, OpenMode::MustExist).map_err(|e| e.to_string())?;
+    let log = open_existing(&args.data, &args.log)?;
     let depth = if args.hashes_only {
         VerifyDepth::Hashes
     } else {
         VerifyDepth::Full
     };
-    let report = log::verify(&log, depth, &mut |_| {}).map_err(|e| e.to_string())?;
+    let report = log::verify(&*log, depth, &mut |_| {}).map_err(|e| e.to_string())?;
     match report.first_bad {
         None if report.is_ok() => {
             println!(

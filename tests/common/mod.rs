@@ -18,14 +18,46 @@ pub struct Server {
     pub base: String,
     pub dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
+    /// On a cluster: the writer node behind this replica.
+    _writer: Option<Box<Server>>,
 }
 
+/// Set to a NATS cluster's URLs to run the HTTP tests against two API nodes on it: each
+/// `Server::start()` then starts a writer node and answers through a second, replica node
+/// that forwards every write (see `scripts/cluster-tests.sh`).
+pub const CLUSTER_ENV: &str = "YINLING_TEST_NATS_URLS";
+
 impl Server {
-    /// Starts a server on a fresh temp directory.
+    /// Starts a server on a fresh temp directory (or a two-node cluster, see [`CLUSTER_ENV`]).
     pub fn start() -> Server {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("data");
-        let mut s = Server::start_in(&dir, &[]);
+        let mut s = match std::env::var(CLUSTER_ENV) {
+            Ok(urls) if !urls.is_empty() => {
+                let stream = format!("t{}", uuid_like());
+                let args = |id: &'static str| {
+                    vec![
+                        "--log".to_owned(),
+                        urls.clone(),
+                        "--stream".to_owned(),
+                        stream.clone(),
+                        "--node-id".to_owned(),
+                        id.to_owned(),
+                        "--lease-seconds".to_owned(),
+                        "2".to_owned(),
+                    ]
+                };
+                let w = args("writer");
+                let w: Vec<&str> = w.iter().map(String::as_str).collect();
+                let writer = Server::start_in(&tmp.path().join("writer"), &w);
+                let r = args("replica");
+                let r: Vec<&str> = r.iter().map(String::as_str).collect();
+                let mut replica = Server::start_in(&dir, &r);
+                replica._writer = Some(Box::new(writer));
+                replica
+            }
+            _ => Server::start_in(&dir, &[]),
+        };
         s._tmp = Some(tmp);
         s
     }
@@ -64,6 +96,7 @@ impl Server {
             base,
             dir: dir.to_path_buf(),
             _tmp: None,
+            _writer: None,
         }
     }
 
@@ -115,6 +148,15 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A name unique enough for a test's stream.
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}{}", std::process::id())
 }
 
 /// A response: status, headers we care about, JSON body.

@@ -297,7 +297,7 @@ fn lease_bucket(log: &NatsLog) -> Result<kv::Store, LedgerError> {
         // client's own `create_key_value` first asks for account details that servers
         // before 2.10 do not report in the shape it expects.
         use async_nats::jetstream::stream;
-        js.get_or_create_stream(stream::Config {
+        let config = stream::Config {
             name: format!("KV_{bucket}"),
             subjects: vec![format!("$KV.{bucket}.>")],
             max_messages_per_subject: 1,
@@ -308,9 +308,14 @@ fn lease_bucket(log: &NatsLog) -> Result<kv::Store, LedgerError> {
             num_replicas: replicas,
             discard: stream::DiscardPolicy::New,
             ..Default::default()
-        })
-        .await
-        .map_err(|e| kv_error(&format!("cannot create the bucket {bucket}"), e))?;
+        };
+        let started = Instant::now();
+        while let Err(e) = js.get_or_create_stream(config.clone()).await {
+            if started.elapsed() > yinling_nats_log::READ_RETRY_FOR {
+                return Err(kv_error(&format!("cannot create the bucket {bucket}"), e));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
         js.get_key_value(bucket.clone())
             .await
             .map_err(|e| kv_error(&format!("cannot open the bucket {bucket}"), e))
@@ -406,16 +411,25 @@ pub async fn forward(
         )
         .into_response();
     };
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is larger than the 1 MiB limit",
+        )
+        .into_response()
+    };
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > crate::extract::BODY_LIMIT_BYTES) {
+        return too_large();
+    }
     let bytes = match axum::body::to_bytes(body, crate::extract::BODY_LIMIT_BYTES).await {
         Ok(b) => b,
-        Err(_) => {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "the request body is larger than the 1 MiB limit",
-            )
-            .into_response()
-        }
+        Err(_) => return too_large(),
     };
     let url = format!(
         "{}{}",

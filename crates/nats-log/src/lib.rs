@@ -38,6 +38,9 @@ use yinling_ledger::{EventLog, Hash, Head, LedgerError, StreamId};
 /// Marks a message written by this engine (and the version of its layout).
 const MAGIC: &[u8; 4] = b"YLN1";
 
+/// The largest message a group commit may need (the writer batches up to 8,192 events).
+pub const NEEDED_MAX_PAYLOAD: usize = 8 * 1024 * 1024;
+
 /// How long a request to the cluster may take before it is retried or reported.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -55,6 +58,9 @@ pub struct NatsConfig {
     pub replicas: usize,
     /// Local directory for snapshots.
     pub snapshot_dir: PathBuf,
+    /// Create the stream when it does not exist (a server, a migration target); tools that
+    /// only read refuse a missing stream instead.
+    pub create: bool,
 }
 
 impl NatsConfig {
@@ -248,7 +254,6 @@ impl NatsLog {
                 let client = async_nats::ConnectOptions::new()
                     .name("yinling")
                     .request_timeout(Some(REQUEST_TIMEOUT))
-                    .retry_on_initial_connect()
                     .connect(
                         config
                             .urls
@@ -258,27 +263,55 @@ impl NatsLog {
                     )
                     .await
                     .map_err(|e| storage(&format!("cannot connect to {}", config.urls), e))?;
+                let max_payload = client.server_info().max_payload;
+                if max_payload < NEEDED_MAX_PAYLOAD {
+                    return Err(LedgerError::Storage(format!(
+                        "the NATS servers at {} accept messages of at most {max_payload} bytes; a group commit may need {NEEDED_MAX_PAYLOAD}: set `max_payload: 8MB` in every server's configuration",
+                        config.urls
+                    )));
+                }
                 let mut js = jetstream::new(client.clone());
                 js.set_timeout(REQUEST_TIMEOUT);
-                let stream = js
-                    .get_or_create_stream(stream::Config {
-                        name: config.stream.clone(),
-                        subjects: vec![config.subject()],
-                        storage: stream::StorageType::File,
-                        num_replicas: config.replicas,
-                        deny_delete: true,
-                        deny_purge: true,
-                        allow_direct: true,
-                        duplicate_window: Duration::from_secs(120),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(|e| {
+                if !config.create {
+                    let stream = js.get_stream(config.stream.clone()).await.map_err(|e| {
                         storage(
-                            &format!("cannot create or open stream {}", config.stream),
+                            &format!(
+                                "stream {} does not exist on {} (or cannot be read)",
+                                config.stream, config.urls
+                            ),
                             e,
                         )
                     })?;
+                    return Ok::<_, LedgerError>((client, js, stream));
+                }
+                let wanted = stream::Config {
+                    name: config.stream.clone(),
+                    subjects: vec![config.subject()],
+                    storage: stream::StorageType::File,
+                    num_replicas: config.replicas,
+                    deny_delete: true,
+                    deny_purge: true,
+                    allow_direct: true,
+                    duplicate_window: Duration::from_secs(120),
+                    ..Default::default()
+                };
+                // A cluster that has just started may still be electing its JetStream leader.
+                let started = tokio::time::Instant::now();
+                let stream = loop {
+                    match js.get_or_create_stream(wanted.clone()).await {
+                        Ok(s) => break s,
+                        Err(e) if started.elapsed() < READ_RETRY_FOR => {
+                            tracing::debug!(error = %e, "stream not ready yet; retrying");
+                            tokio::time::sleep(Duration::from_millis(250)).await;
+                        }
+                        Err(e) => {
+                            return Err(storage(
+                                &format!("cannot create or open stream {}", config.stream),
+                                e,
+                            ))
+                        }
+                    }
+                };
                 Ok::<_, LedgerError>((client, js, stream))
             })??
         };

@@ -1,0 +1,145 @@
+//! `yinling migrate`: copy a log from sled to a NATS JetStream stream or back, re-checking
+//! every link of the chain, and verify the copy.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use yinling_api::tokens::MINT_KEY_FILE;
+use yinling_ledger::log::{self, EnvelopeIter, VerifyDepth};
+use yinling_ledger::{EventLog, Head, OpenMode, SledLog};
+use yinling_nats_log::NatsLog;
+
+use super::copy::Copier;
+use super::logs::{check_nats, nats_config};
+use super::progress::Progress;
+
+/// Options of `migrate`.
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// Copy from this sled data directory (no server may be running on it)...
+    #[arg(long, conflicts_with = "from", required_unless_present = "from")]
+    pub from_data: Option<PathBuf>,
+    /// ...or from this NATS cluster, e.g. nats://127.0.0.1:4222.
+    #[arg(long, value_name = "NATS_URLS")]
+    pub from: Option<String>,
+    /// Copy to this NATS cluster (the stream must be empty or absent)...
+    #[arg(
+        long,
+        value_name = "NATS_URLS",
+        conflicts_with = "to_data",
+        required_unless_present = "to_data"
+    )]
+    pub to: Option<String>,
+    /// ...or to this sled data directory (must not exist yet, or be empty).
+    #[arg(long)]
+    pub to_data: Option<PathBuf>,
+    /// The JetStream stream on the NATS side.
+    #[arg(long, default_value = "yinling")]
+    pub stream: String,
+    /// Replicas of the stream when it is created.
+    #[arg(long, default_value_t = 3)]
+    pub replicas: usize,
+}
+
+/// Runs `migrate`.
+pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
+    let scratch = std::env::temp_dir().join("yinling-migrate");
+    let (source, source_dir): (Box<dyn EventLog>, Option<PathBuf>) =
+        match (&args.from_data, &args.from) {
+            (Some(dir), None) => (
+                Box::new(SledLog::open(dir, OpenMode::MustExist).map_err(|e| e.to_string())?),
+                Some(dir.clone()),
+            ),
+            (None, Some(urls)) => {
+                check_nats(urls, &args.stream).map_err(|e| format!("--from: {e}"))?;
+                (
+                    Box::new(
+                        NatsLog::open(nats_config(
+                            urls,
+                            &args.stream,
+                            &scratch,
+                            false,
+                            args.replicas,
+                        ))
+                        .map_err(|e| e.to_string())?,
+                    ),
+                    None,
+                )
+            }
+            _ => return Err("name the source: --from-data DIR or --from nats://...".into()),
+        };
+    let (target, target_dir): (Box<dyn EventLog>, Option<PathBuf>) = match (&args.to, &args.to_data)
+    {
+        (Some(urls), None) => {
+            check_nats(urls, &args.stream).map_err(|e| format!("--to: {e}"))?;
+            if args.from.as_deref() == Some(urls.as_str()) {
+                return Err("--from and --to name the same stream".into());
+            }
+            if !(1..=5).contains(&args.replicas) {
+                return Err(format!(
+                    "--replicas {} must be between 1 and 5",
+                    args.replicas
+                ));
+            }
+            let log = NatsLog::open(nats_config(
+                urls,
+                &args.stream,
+                &scratch,
+                true,
+                args.replicas,
+            ))
+            .map_err(|e| e.to_string())?;
+            if log.head().seq > 0 {
+                return Err(format!(
+                    "stream {} on {urls} already holds {} events; migrate into an empty stream",
+                    args.stream,
+                    log.head().seq
+                ));
+            }
+            (Box::new(log), None)
+        }
+        (None, Some(dir)) => {
+            if dir.exists()
+                && std::fs::read_dir(dir)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+            {
+                return Err(format!(
+                    "--to-data {} already exists and is not empty; migrate into a new directory",
+                    dir.display()
+                ));
+            }
+            (
+                Box::new(SledLog::open(dir, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?),
+                Some(dir.clone()),
+            )
+        }
+        _ => return Err("name the target: --to nats://... or --to-data DIR".into()),
+    };
+    let mut copier = Copier::new(&*target);
+    let mut progress = Progress::new("migrating", source.head().seq);
+    for envelope in EnvelopeIter::checked(&*source, Head::default()) {
+        copier.push(envelope.map_err(|e| e.to_string())?)?;
+        progress.inc(1);
+    }
+    let head = copier.finish()?;
+    progress.finish();
+    // The token key travels with a sled directory (a NATS cluster keeps its own).
+    if let (Some(from), Some(to)) = (&source_dir, &target_dir) {
+        let key = from.join(MINT_KEY_FILE);
+        if key.exists() {
+            std::fs::copy(&key, to.join(MINT_KEY_FILE))
+                .map_err(|e| format!("cannot copy the token key: {e}"))?;
+        }
+    }
+    let report =
+        log::verify(&*target, VerifyDepth::Full, &mut |_| {}).map_err(|e| e.to_string())?;
+    if !report.is_ok() || report.verified != source.head() {
+        return Err("the copy does not verify against the source; do not rely on it".into());
+    }
+    println!(
+        "migrated {} events; head seq {} hash {} verified on the target",
+        head.seq, head.seq, head.hash
+    );
+    Ok(ExitCode::SUCCESS)
+}

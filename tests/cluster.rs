@@ -1,0 +1,557 @@
+//! Scale-out on a real 3-node `nats-server` cluster on loopback (JetStream, file storage,
+//! replicas=3): two API nodes share one log; the writer node and one NATS node are killed
+//! mid-load; no acknowledged event is lost, none is stored twice, the other API node takes
+//! over the writer role, and both nodes end with the same head and balances. Also: a log
+//! migrates from sled to JetStream and back with every tool reading it, and a second writer
+//! can never interleave its commits with the first's.
+//!
+//! `.ci/run` installs Debian's `nats-server`; elsewhere these tests are skipped loudly when it
+//! is missing.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{json, Value};
+
+fn nats_server() -> Option<PathBuf> {
+    ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Skips (loudly) when nats-server is missing, except in CI where it must be there.
+fn require_nats() -> Option<PathBuf> {
+    match nats_server() {
+        Some(p) => Some(p),
+        None => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "nats-server must be installed in CI (apt-get install nats-server)"
+            );
+            eprintln!("\n!!!!! SKIPPED: nats-server is not installed (apt-get install nats-server) !!!!!\n");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A 3-node JetStream cluster on loopback.
+struct NatsCluster {
+    binary: PathBuf,
+    dir: tempfile::TempDir,
+    client: [u16; 3],
+    route: [u16; 3],
+    monitor: [u16; 3],
+    nodes: [Option<Child>; 3],
+}
+
+impl NatsCluster {
+    fn start(binary: PathBuf) -> NatsCluster {
+        let mut c = NatsCluster {
+            binary,
+            dir: tempfile::tempdir().expect("tempdir"),
+            client: [free_port(), free_port(), free_port()],
+            route: [free_port(), free_port(), free_port()],
+            monitor: [free_port(), free_port(), free_port()],
+            nodes: [None, None, None],
+        };
+        for i in 0..3 {
+            c.write_config(i);
+            c.launch(i);
+        }
+        for i in 0..3 {
+            c.wait_healthy(i);
+        }
+        c
+    }
+
+    fn write_config(&self, i: usize) {
+        let routes: Vec<String> = self
+            .route
+            .iter()
+            .map(|p| format!("nats-route://127.0.0.1:{p}"))
+            .collect();
+        let config = format!(
+            "server_name: n{i}\nlisten: 127.0.0.1:{}\nhttp: 127.0.0.1:{}\nmax_payload: 8MB\n\
+             jetstream {{ store_dir: \"{}\" }}\n\
+             cluster {{ name: yinling-test, listen: 127.0.0.1:{}, routes: [{}] }}\n",
+            self.client[i],
+            self.monitor[i],
+            self.dir.path().join(format!("n{i}")).display(),
+            self.route[i],
+            routes.join(", ")
+        );
+        std::fs::write(self.conf(i), config).expect("write nats config");
+    }
+
+    fn conf(&self, i: usize) -> PathBuf {
+        self.dir.path().join(format!("n{i}.conf"))
+    }
+
+    fn launch(&mut self, i: usize) {
+        let log = std::fs::File::create(self.dir.path().join(format!("n{i}.log"))).expect("log");
+        let child = Command::new(&self.binary)
+            .arg("-c")
+            .arg(self.conf(i))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start nats-server");
+        self.nodes[i] = Some(child);
+    }
+
+    fn wait_healthy(&self, i: usize) {
+        let url = format!(
+            "http://127.0.0.1:{}/healthz?js-enabled-only=true",
+            self.monitor[i]
+        );
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if let Ok(body) = blocking_get(&url) {
+                if body.contains("ok") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("nats node {i} did not become healthy");
+    }
+
+    fn urls(&self) -> String {
+        self.client
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn url(&self, i: usize) -> String {
+        format!("nats://127.0.0.1:{}", self.client[i])
+    }
+
+    fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn restart(&mut self, i: usize) {
+        self.kill(i);
+        self.launch(i);
+        self.wait_healthy(i);
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for i in 0..3 {
+            self.kill(i);
+        }
+    }
+}
+
+/// A tiny blocking GET over std (the tests' HTTP client is async only).
+fn blocking_get(url: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap_or(url);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut s = std::net::TcpStream::connect(host)?;
+    s.set_read_timeout(Some(Duration::from_secs(2)))?;
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+fn node(dir: &Path, cluster: &NatsCluster, stream: &str, id: &str, urls: &str) -> Server {
+    let _ = cluster;
+    Server::start_in(
+        dir,
+        &[
+            "--log",
+            urls,
+            "--stream",
+            stream,
+            "--node-id",
+            id,
+            "--lease-seconds",
+            "2",
+        ],
+    )
+}
+
+/// Every `ActivityLogged` in the feed of `client`, by activity id.
+async fn logged_activities(client: &Client) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let page = client
+            .get(&format!("/v1/events?after={after}&limit=1000"))
+            .await
+            .ok();
+        let events = page["events"].as_array().expect("events").clone();
+        if events.is_empty() {
+            return out;
+        }
+        after = page["next_after"].as_u64().expect("next_after");
+        for e in events {
+            if e["type"] == "ActivityLogged" {
+                let id = e["data"]["activity_id"].as_str().expect("id").to_owned();
+                *out.entry(id).or_default() += 1;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_and_a_nats_node_die_mid_load_and_no_acknowledged_event_is_lost_or_doubled() {
+    let Some(binary) = require_nats() else { return };
+    let mut nats = NatsCluster::start(binary);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (dir_a, dir_b) = (tmp.path().join("a"), tmp.path().join("b"));
+    // Node A talks to NATS node 0 first, node B to node 2: killing node 0 cuts A's link too.
+    let urls_a = format!("{},{}", nats.url(0), nats.url(1));
+    let urls_b = format!("{},{}", nats.url(2), nats.url(1));
+    let mut a = node(&dir_a, &nats, "city", "a", &urls_a);
+    let b = node(&dir_b, &nats, "city", "b", &urls_b);
+    let city = City::build(&a, 20).await;
+    let admin_b = b.client(ADMIN);
+    // B is a read replica: it follows, and forwards writes to A.
+    let head_a = a.client(ADMIN).get("/v1/audit/head").await.ok();
+    let seq = head_a["seq"].as_u64().expect("seq");
+    let on_b = admin_b
+        .get(&format!("/v1/audit/head?min_seq={seq}"))
+        .await
+        .ok();
+    assert_eq!(on_b, head_a, "the replica caught up");
+
+    // Load: 6 clients, each logs activities through A and B in turn, retrying with the same
+    // Idempotency-Key until acknowledged.
+    let acked: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let bases = [a.base.clone(), b.base.clone()];
+    let coordinator = city.coordinator.token.clone().expect("token");
+    let mut tasks = Vec::new();
+    for worker in 0..6usize {
+        let (acked, bases, coordinator) = (acked.clone(), bases.clone(), coordinator.clone());
+        let (team, volunteers) = (city.team.clone(), city.volunteers.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client");
+            for n in 0..40usize {
+                let key = format!("load-{worker}-{n}");
+                let body = json!({"team_id": team, "category": "lecture",
+                    "date": days_ago(((worker * 40 + n) % 60) as i64), "title": "宣讲",
+                    "participants": [{"volunteer_id": volunteers[(worker + n) % volunteers.len()], "hours": "0.5"}]});
+                let deadline = Instant::now() + Duration::from_secs(60);
+                let mut attempt = n;
+                loop {
+                    let base = &bases[attempt % 2];
+                    let sent = http
+                        .post(format!("{base}/v1/activities"))
+                        .bearer_auth(&coordinator)
+                        .header("Idempotency-Key", &key)
+                        .json(&body)
+                        .send()
+                        .await;
+                    if let Ok(resp) = sent {
+                        if resp.status().as_u16() == 201 {
+                            let v: Value = resp.json().await.expect("json");
+                            acked
+                                .lock()
+                                .expect("lock")
+                                .insert(v["id"].as_str().expect("id").to_owned());
+                            break;
+                        }
+                        let status = resp.status().as_u16();
+                        assert!(
+                            status == 503 || status == 502 || status == 504,
+                            "unexpected {status}: {}",
+                            resp.text().await.unwrap_or_default()
+                        );
+                    }
+                    assert!(Instant::now() < deadline, "no node took the write for 60 s");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }));
+    }
+    // Mid-load (a third of the writes acknowledged): the writer node and one NATS node die
+    // without warning.
+    while acked.lock().expect("lock").len() < 80 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    a.kill();
+    nats.kill(0);
+    for t in tasks {
+        t.await.expect("load task");
+    }
+    let acked = acked.lock().expect("lock").clone();
+    assert_eq!(
+        acked.len(),
+        240,
+        "every request was acknowledged in the end"
+    );
+
+    // B took over the writer role and has every acknowledged activity exactly once.
+    let started = Instant::now();
+    let auditor = loop {
+        let issued = admin_b.post("/v1/tokens", json!({"role": "auditor"})).await;
+        if issued.status.as_u16() == 201 {
+            break issued.body["token"].as_str().expect("token").to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "B never took over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let feed = logged_activities(&b.client(&auditor)).await;
+    for id in &acked {
+        assert_eq!(
+            feed.get(id),
+            Some(&1),
+            "activity {id} is stored exactly once"
+        );
+    }
+    assert!(
+        feed.values().all(|n| *n == 1),
+        "no activity is stored twice"
+    );
+    assert_eq!(
+        b.client(&auditor).get("/v1/audit/verify").await.ok()["ok"],
+        true
+    );
+
+    // The NATS node and A come back; A follows as a replica and ends identical to B.
+    nats.restart(0);
+    let a = node(&dir_a, &nats, "city", "a", &urls_a);
+    let head = b.client(&auditor).get("/v1/audit/head").await.ok();
+    let seq = head["seq"].as_u64().expect("seq");
+    let admin_a = a.client(ADMIN);
+    assert_eq!(
+        admin_a
+            .get(&format!("/v1/audit/head?min_seq={seq}"))
+            .await
+            .ok(),
+        head
+    );
+    let balances = |c: Client| async move {
+        c.get(&format!("/v1/volunteers?limit=1000&min_seq={seq}"))
+            .await
+            .ok()["items"]
+            .clone()
+    };
+    assert_eq!(
+        balances(admin_a.clone()).await,
+        balances(admin_b.clone()).await
+    );
+    // A write through A is forwarded to B, the writer now.
+    let team = admin_a
+        .post(
+            "/v1/districts",
+            json!({"name": "德清县", "kind": "county", "region": "湖州市"}),
+        )
+        .await;
+    assert_eq!(team.status.as_u16(), 201);
+    drop(nats);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it() {
+    let Some(binary) = require_nats() else { return };
+    let nats = NatsCluster::start(binary);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let p = |path: &Path| path.to_str().expect("utf-8").to_owned();
+    let run = |args: &[String]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args(args)
+            .env("YINLING_ADMIN_TOKEN", ADMIN)
+            .env("YINLING_LOG", "warn")
+            .output()
+            .expect("run yinling");
+        assert!(
+            out.status.success(),
+            "yinling {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    let sled = tmp.path().join("sled");
+    run(&[
+        s(&[
+            "demo",
+            "--volunteers",
+            "300",
+            "--teams",
+            "8",
+            "--days",
+            "120",
+            "--seed",
+            "4",
+            "--data",
+        ]),
+        vec![p(&sled)],
+    ]
+    .concat());
+    let urls = nats.urls();
+    run(&[
+        s(&["migrate", "--from-data"]),
+        vec![p(&sled)],
+        s(&["--to", &urls, "--stream", "moved"]),
+    ]
+    .concat());
+    // verify and export read the stream as they read sled, to the same bytes.
+    let on_sled = run(&[s(&["verify", "--data"]), vec![p(&sled)]].concat());
+    let on_nats = run(&[
+        s(&["verify", "--log", &urls, "--stream", "moved", "--data"]),
+        vec![p(&tmp.path().join("scratch"))],
+    ]
+    .concat());
+    assert_eq!(on_sled, on_nats);
+    let export = |extra: Vec<String>, out: &Path| {
+        run(&[
+            s(&["export", "--what", "events", "--out"]),
+            vec![p(out)],
+            extra,
+        ]
+        .concat());
+        std::fs::read_to_string(out).expect("export")
+    };
+    let from_sled = export(
+        [s(&["--data"]), vec![p(&sled)]].concat(),
+        &tmp.path().join("sled.ndjson"),
+    );
+    let from_nats = export(
+        [
+            s(&["--log", &urls, "--stream", "moved", "--data"]),
+            vec![p(&tmp.path().join("scratch"))],
+        ]
+        .concat(),
+        &tmp.path().join("nats.ndjson"),
+    );
+    assert_eq!(from_sled, from_nats);
+    // And back to sled, byte for byte the same chain.
+    let back = tmp.path().join("back");
+    run(&[
+        s(&[
+            "migrate",
+            "--from",
+            &nats.url(1),
+            "--stream",
+            "moved",
+            "--to-data",
+        ]),
+        vec![p(&back)],
+    ]
+    .concat());
+    assert_eq!(
+        run(&[s(&["verify", "--data"]), vec![p(&back)]].concat()),
+        on_sled
+    );
+    // A migration never lands on a stream that already holds events.
+    let again = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(["migrate", "--from-data"])
+        .arg(&sled)
+        .args(["--to", &urls, "--stream", "moved"])
+        .output()
+        .expect("run");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"));
+
+    // A server on the migrated stream answers like the sled one.
+    let served = Server::start_in(
+        &tmp.path().join("node"),
+        &["--log", &urls, "--stream", "moved", "--lease-seconds", "2"],
+    );
+    let original = Server::start_in(&sled, &[]);
+    let ranking = |server: &Server| {
+        let c = server.client(ADMIN);
+        async move { c.get("/v1/rankings/teams?limit=100").await.ok()["items"].clone() }
+    };
+    // The demo's admin token is the test's (YINLING_ADMIN_TOKEN), so both accept it.
+    assert_eq!(ranking(&served).await, ranking(&original).await);
+}
+
+#[test]
+fn a_second_writer_is_refused_instead_of_interleaving() {
+    use yinling_ledger::chain::{Chain, Draft};
+    use yinling_ledger::log::AppendBatch;
+    use yinling_ledger::*;
+    let Some(binary) = require_nats() else { return };
+    let nats = NatsCluster::start(binary);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let open = || {
+        yinling_nats_log::NatsLog::open(yinling_nats_log::NatsConfig {
+            urls: nats.urls(),
+            stream: "fenced".into(),
+            replicas: 3,
+            snapshot_dir: tmp.path().join("snapshots"),
+            create: true,
+        })
+        .expect("open the log")
+    };
+    let first = open();
+    let second = open();
+    let batch = |log: &yinling_nats_log::NatsLog, name: &str| {
+        let head = log.head();
+        let mut chain = Chain::after(head);
+        let sealed = chain
+            .seal(Draft {
+                stream: StreamId::districts(),
+                stream_version: head.seq + 1,
+                recorded_at: Timestamp::now(),
+                actor: Actor::SYSTEM,
+                idempotency_key: None,
+                payload: Event::DistrictRegistered(DistrictRegistered {
+                    name: name.into(),
+                    kind: DistrictKind::County,
+                    region: "湖州市".into(),
+                }),
+            })
+            .expect("seal");
+        AppendBatch {
+            expected_head: head,
+            events: vec![sealed],
+            ..AppendBatch::default()
+        }
+    };
+    let from_first = batch(&first, "安吉县");
+    let stale = batch(&second, "德清县");
+    first.append(&from_first).expect("the first writer appends");
+    let refused = second
+        .append(&stale)
+        .expect_err("the second writer is fenced");
+    assert!(
+        matches!(refused, LedgerError::HeadMoved { .. }),
+        "{refused}"
+    );
+    assert!(second.take_fenced(), "the second writer knows to step down");
+    // Nothing of the second writer's reached the stream; after catching up it sees the first's.
+    assert_eq!(second.catch_up().expect("catch up").len(), 1);
+    assert_eq!(second.head(), first.head());
+    let report = log::verify(&second, log::VerifyDepth::Full, &mut |_| {}).expect("verify");
+    assert!(report.is_ok());
+    assert_eq!(report.verified.seq, 1);
+}
