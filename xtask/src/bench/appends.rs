@@ -76,7 +76,20 @@ async fn one(
     duration: Duration,
 ) -> Result<AppendResult, String> {
     let _ = std::fs::remove_dir_all(dir);
-    let log = Arc::new(SledLog::open(dir, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?);
+    let log: Arc<dyn EventLog> =
+        Arc::new(SledLog::open(dir, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?);
+    let result = one_on(log, writers, events_per_commit, duration).await;
+    let _ = std::fs::remove_dir_all(dir);
+    result
+}
+
+/// One measurement on any log engine.
+pub async fn one_on(
+    log: Arc<dyn EventLog>,
+    writers: usize,
+    events_per_commit: usize,
+    duration: Duration,
+) -> Result<AppendResult, String> {
     let batches = Arc::new(AtomicU64::new(0));
     let batched = Arc::new(AtomicU64::new(0));
     let flushing = Arc::new(AtomicU64::new(0));
@@ -151,7 +164,6 @@ async fn one(
         .map_err(|e| e.to_string())?
         .map_err(|_| "writer thread panicked")?;
     drop(log);
-    let _ = std::fs::remove_dir_all(dir);
     let batch_count = batches.load(Ordering::Relaxed).max(1);
     Ok(AppendResult {
         writers,

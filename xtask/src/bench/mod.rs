@@ -7,6 +7,7 @@ mod appends;
 mod disk;
 mod http;
 mod micro;
+mod nats;
 mod postgres;
 mod replay;
 mod report;
@@ -34,8 +35,9 @@ pub struct BenchArgs {
     /// Skip the PostgreSQL comparison (e.g. where PostgreSQL is not installed).
     #[arg(long)]
     pub skip_postgres: bool,
-    /// Run only these sections (disk, appends, postgres, replay, http, micro) and print to the
-    /// terminal without touching BENCHMARKS.md (for profiling one part).
+    /// Run only these sections (disk, appends, postgres, replay, http, micro, nats) and print to
+    /// the terminal without touching BENCHMARKS.md (for profiling one part); `nats` (the
+    /// 3-node JetStream cluster beside sled) writes its own section of BENCHMARKS.md.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
 }
@@ -117,6 +119,16 @@ fn run_only(
     if wants("micro") {
         for (id, ns) in micro::measure(root, args.quick)? {
             eprintln!("{id}: {ns:.0} ns");
+        }
+    }
+    if wants("nats") {
+        let r = runtime.block_on(nats::measure(scratch, duration))?;
+        // The cluster section has its own markers; a quick run only prints.
+        let text = nats::section(&r, duration.as_secs());
+        if args.quick {
+            println!("{text}");
+        } else {
+            nats::write(&root.join(&args.out), &text)?;
         }
     }
     Ok(())

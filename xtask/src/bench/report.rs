@@ -24,7 +24,7 @@ pub struct Report {
     notes: Vec<String>,
 }
 
-fn machine() -> String {
+pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
