@@ -429,8 +429,14 @@ impl NatsLog {
         let subscriber = self
             .run(async move { client.subscribe(subject).await })?
             .map_err(|e| storage("cannot subscribe to the log's subject", e))?;
+        let handle = self
+            .runtime
+            .as_ref()
+            .map(|r| r.handle().clone())
+            .ok_or_else(|| LedgerError::Storage("the NATS log is closed".into()))?;
         Ok(Updates {
-            subscriber: Arc::new(tokio::sync::Mutex::new(subscriber)),
+            subscriber: Some(Arc::new(tokio::sync::Mutex::new(subscriber))),
+            handle,
         })
     }
 
@@ -466,13 +472,25 @@ impl Drop for NatsLog {
 
 /// Notifications that the log's subject received a message.
 pub struct Updates {
-    subscriber: Arc<tokio::sync::Mutex<async_nats::Subscriber>>,
+    /// `Some` until dropped.
+    subscriber: Option<Arc<tokio::sync::Mutex<async_nats::Subscriber>>>,
+    handle: tokio::runtime::Handle,
+}
+
+impl Drop for Updates {
+    fn drop(&mut self) {
+        // A subscriber unsubscribes through its runtime when dropped: drop it inside it.
+        let _inside = self.handle.enter();
+        self.subscriber.take();
+    }
 }
 
 impl Updates {
     /// Waits for the next notification or `timeout`, whichever comes first.
     pub fn wait(&self, log: &NatsLog, timeout: Duration) {
-        let subscriber = self.subscriber.clone();
+        let Some(subscriber) = self.subscriber.clone() else {
+            return;
+        };
         let _ = log.run(async move {
             use futures_util::StreamExt;
             let mut s = subscriber.lock().await;
