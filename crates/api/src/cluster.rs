@@ -201,8 +201,11 @@ impl Cluster {
     }
 
     /// Folds whatever the writer appended since the last call.
-    fn follow(&self) -> Result<(), LedgerError> {
-        let segments = self.log.catch_up()?;
+    fn follow(&self, feed: Option<&yinling_nats_log::Follower>) -> Result<(), LedgerError> {
+        let segments = match feed {
+            Some(f) => f.next_batch(&self.log, Duration::from_millis(200))?,
+            None => self.log.catch_up()?,
+        };
         if !segments.is_empty() {
             self.engine.follow(&segments)?;
         }
@@ -214,8 +217,9 @@ impl Cluster {
     /// async steps.
     pub fn run(self: Arc<Self>, runtime: tokio::runtime::Handle) {
         let ttl = self.config.lease_ttl;
-        let updates = self.log.subscribe_updates().ok();
+        let mut feed: Option<yinling_nats_log::Follower> = None;
         let mut held: Option<(u64, Instant)> = None;
+        let mut lease_checked: Option<Instant> = None;
         while !self.stopping.load(Ordering::SeqCst) {
             match held {
                 Some((revision, renewed)) => {
@@ -243,15 +247,31 @@ impl Cluster {
                     std::thread::sleep(ttl / 10);
                 }
                 None => {
-                    if let Err(e) = self.follow() {
+                    if feed.is_none() {
+                        // Catch up directly, then stream what comes next.
+                        if let Err(e) = self.follow(None) {
+                            tracing::warn!(error = %e, "cannot follow the log");
+                            std::thread::sleep(Duration::from_millis(500));
+                            continue;
+                        }
+                        feed = self.log.follower().ok();
+                    }
+                    if let Err(e) = self.follow(feed.as_ref()) {
                         tracing::warn!(error = %e, "cannot follow the log");
+                        feed = None;
                         std::thread::sleep(Duration::from_millis(500));
                         continue;
                     }
+                    // The lease is looked at a few times per time to live, not per message.
+                    if lease_checked.is_some_and(|t| t.elapsed() < ttl / 4) {
+                        continue;
+                    }
+                    lease_checked = Some(Instant::now());
                     match self.try_acquire() {
                         Ok(Some(revision)) => {
                             // Catch up once more under the lease, then decide.
-                            if let Err(e) = self.follow() {
+                            feed = None;
+                            if let Err(e) = self.follow(None) {
                                 tracing::warn!(error = %e, "cannot catch up after winning the lease");
                                 continue;
                             }
@@ -269,10 +289,6 @@ impl Cluster {
                         }
                         Ok(None) => {}
                         Err(e) => tracing::debug!(error = %e, "lease check failed"),
-                    }
-                    match &updates {
-                        Some(u) => u.wait(&self.log, Duration::from_millis(200)),
-                        None => std::thread::sleep(Duration::from_millis(100)),
                     }
                 }
             }

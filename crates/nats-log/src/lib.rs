@@ -440,6 +440,38 @@ impl NatsLog {
         })
     }
 
+    /// Starts following the stream from the first message this node has not applied, through
+    /// an ordered consumer (messages arrive as they are stored, without a round trip each).
+    pub fn follower(&self) -> Result<Follower, LedgerError> {
+        let start = lock(&self.index).last_msg + 1;
+        let stream = self.stream.clone();
+        let messages = self.run(async move {
+            use async_nats::jetstream::consumer::{pull, DeliverPolicy};
+            let consumer = stream
+                .create_consumer(pull::OrderedConfig {
+                    deliver_policy: DeliverPolicy::ByStartSequence {
+                        start_sequence: start,
+                    },
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| storage("cannot follow the stream", e))?;
+            consumer
+                .messages()
+                .await
+                .map_err(|e| storage("cannot follow the stream", e))
+        })??;
+        let handle = self
+            .runtime
+            .as_ref()
+            .map(|r| r.handle().clone())
+            .ok_or_else(|| LedgerError::Storage("the NATS log is closed".into()))?;
+        Ok(Follower {
+            messages: Some(Arc::new(tokio::sync::Mutex::new(messages))),
+            handle,
+        })
+    }
+
     /// The JetStream context (for the writer lease's key-value bucket).
     pub fn jetstream(&self) -> jetstream::Context {
         self.js.clone()
@@ -467,6 +499,70 @@ impl Drop for NatsLog {
             // Dropping may happen inside an async context (a server shutting down).
             runtime.shutdown_background();
         }
+    }
+}
+
+/// A live feed of the stream for a read replica.
+pub struct Follower {
+    /// `Some` until dropped.
+    messages: Option<Arc<tokio::sync::Mutex<async_nats::jetstream::consumer::pull::Ordered>>>,
+    handle: tokio::runtime::Handle,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _inside = self.handle.enter();
+        self.messages.take();
+    }
+}
+
+/// Most messages taken in one [`Follower::next_batch`].
+pub const FOLLOW_BATCH: usize = 512;
+
+impl Follower {
+    /// Waits up to `wait` for new messages, applies them in order (checking the chain), and
+    /// returns their segments. A gap in what the consumer delivered is filled by reading the
+    /// stream directly.
+    pub fn next_batch(&self, log: &NatsLog, wait: Duration) -> Result<Vec<Segment>, LedgerError> {
+        let Some(messages) = self.messages.clone() else {
+            return Ok(Vec::new());
+        };
+        let received: Vec<(u64, Bytes)> = log.run(async move {
+            use futures_util::StreamExt;
+            let mut feed = messages.lock().await;
+            let mut out = Vec::new();
+            let mut first = true;
+            while out.len() < FOLLOW_BATCH {
+                // After the first message, take only what is already here: a replica should
+                // fold what arrived now rather than wait to fill a batch.
+                let limit = if first { wait } else { Duration::ZERO };
+                first = false;
+                match tokio::time::timeout(limit, feed.next()).await {
+                    Ok(Some(Ok(m))) => {
+                        let Ok(info) = m.info() else { continue };
+                        let seq = info.stream_sequence;
+                        out.push((seq, m.message.payload.clone()));
+                    }
+                    Ok(Some(Err(_))) | Ok(None) | Err(_) => break,
+                }
+            }
+            out
+        })?;
+        let mut segments = Vec::new();
+        for (seq, payload) in received {
+            let last = lock(&log.index).last_msg;
+            if seq <= last {
+                continue;
+            }
+            if seq > last + 1 {
+                segments.extend(log.catch_up()?);
+                if seq <= lock(&log.index).last_msg {
+                    continue;
+                }
+            }
+            segments.push(lock(&log.index).apply(seq, payload)?);
+        }
+        Ok(segments)
     }
 }
 

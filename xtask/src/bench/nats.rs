@@ -206,11 +206,13 @@ async fn replica_lag(
     let stop = Arc::new(AtomicBool::new(false));
     let (f, s) = (follower.clone(), stop.clone());
     let watcher = std::thread::spawn(move || -> Result<Vec<u64>, String> {
-        let updates = f.subscribe_updates().map_err(|e| e.to_string())?;
+        let feed = f.follower().map_err(|e| e.to_string())?;
         let mut ages = Vec::new();
         while !s.load(Ordering::SeqCst) {
-            updates.wait(&f, Duration::from_millis(50));
-            for segment in f.catch_up().map_err(|e| e.to_string())? {
+            for segment in feed
+                .next_batch(&f, Duration::from_millis(50))
+                .map_err(|e| e.to_string())?
+            {
                 let now = Timestamp::now().0;
                 let mut reader = SegmentReader::new(&segment.bytes).map_err(|e| e.to_string())?;
                 while let Some(record) = reader.next_record().map_err(|e| e.to_string())? {
