@@ -213,7 +213,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct NatsLog {
     /// Always `Some` until dropped (taken so dropping never blocks an async caller).
     runtime: Option<tokio::runtime::Runtime>,
-    client: async_nats::Client,
     js: jetstream::Context,
     stream: stream::Stream,
     config: NatsConfig,
@@ -248,7 +247,7 @@ impl NatsLog {
             path: config.snapshot_dir.clone(),
             detail: e.to_string(),
         })?;
-        let (client, js, stream) = {
+        let (js, stream) = {
             let config = config.clone();
             run_on(&runtime, async move {
                 let client = async_nats::ConnectOptions::new()
@@ -282,7 +281,7 @@ impl NatsLog {
                             e,
                         )
                     })?;
-                    return Ok::<_, LedgerError>((client, js, stream));
+                    return Ok::<_, LedgerError>((js, stream));
                 }
                 let wanted = stream::Config {
                     name: config.stream.clone(),
@@ -312,12 +311,11 @@ impl NatsLog {
                         }
                     }
                 };
-                Ok::<_, LedgerError>((client, js, stream))
+                Ok::<_, LedgerError>((js, stream))
             })??
         };
         let log = NatsLog {
             runtime: Some(runtime),
-            client,
             js,
             stream,
             config,
@@ -419,25 +417,6 @@ impl NatsLog {
             next += 1;
         }
         Ok(out)
-    }
-
-    /// Waits until a new message may be on the stream (or `timeout` passes); a follower calls
-    /// this between [`NatsLog::catch_up`]s instead of polling hard.
-    pub fn subscribe_updates(&self) -> Result<Updates, LedgerError> {
-        let client = self.client.clone();
-        let subject = self.config.subject();
-        let subscriber = self
-            .run(async move { client.subscribe(subject).await })?
-            .map_err(|e| storage("cannot subscribe to the log's subject", e))?;
-        let handle = self
-            .runtime
-            .as_ref()
-            .map(|r| r.handle().clone())
-            .ok_or_else(|| LedgerError::Storage("the NATS log is closed".into()))?;
-        Ok(Updates {
-            subscriber: Some(Arc::new(tokio::sync::Mutex::new(subscriber))),
-            handle,
-        })
     }
 
     /// Starts following the stream from the first message this node has not applied, through
@@ -563,35 +542,6 @@ impl Follower {
             segments.push(lock(&log.index).apply(seq, payload)?);
         }
         Ok(segments)
-    }
-}
-
-/// Notifications that the log's subject received a message.
-pub struct Updates {
-    /// `Some` until dropped.
-    subscriber: Option<Arc<tokio::sync::Mutex<async_nats::Subscriber>>>,
-    handle: tokio::runtime::Handle,
-}
-
-impl Drop for Updates {
-    fn drop(&mut self) {
-        // A subscriber unsubscribes through its runtime when dropped: drop it inside it.
-        let _inside = self.handle.enter();
-        self.subscriber.take();
-    }
-}
-
-impl Updates {
-    /// Waits for the next notification or `timeout`, whichever comes first.
-    pub fn wait(&self, log: &NatsLog, timeout: Duration) {
-        let Some(subscriber) = self.subscriber.clone() else {
-            return;
-        };
-        let _ = log.run(async move {
-            use futures_util::StreamExt;
-            let mut s = subscriber.lock().await;
-            let _ = tokio::time::timeout(timeout, s.next()).await;
-        });
     }
 }
 
