@@ -403,6 +403,24 @@ impl NatsLog {
         let last = self.last_sequence()?;
         let mut out = Vec::new();
         let mut next = lock(&self.index).last_msg + 1;
+        // A long way behind (a node starting on a big log): stream through an ordered
+        // consumer instead of one round trip per message.
+        if last.saturating_sub(next) >= BULK_READ_FROM {
+            let feed = self.follower_from(next)?;
+            while next <= last {
+                let batch = feed.take(self, Duration::from_secs(5))?;
+                if batch.is_empty() {
+                    break;
+                }
+                for (seq, payload) in batch {
+                    if seq != next {
+                        continue;
+                    }
+                    out.push(lock(&self.index).apply(seq, payload)?);
+                    next += 1;
+                }
+            }
+        }
         while next <= last {
             let Some(payload) = self.message(next)? else {
                 // Denied deletes make gaps impossible; a missing message means the stream was
@@ -422,7 +440,11 @@ impl NatsLog {
     /// Starts following the stream from the first message this node has not applied, through
     /// an ordered consumer (messages arrive as they are stored, without a round trip each).
     pub fn follower(&self) -> Result<Follower, LedgerError> {
-        let start = lock(&self.index).last_msg + 1;
+        self.follower_from(lock(&self.index).last_msg + 1)
+    }
+
+    /// An ordered consumer from stream sequence `start`.
+    fn follower_from(&self, start: u64) -> Result<Follower, LedgerError> {
         let stream = self.stream.clone();
         let messages = self.run(async move {
             use async_nats::jetstream::consumer::{pull, DeliverPolicy};
@@ -498,15 +520,17 @@ impl Drop for Follower {
 /// Most messages taken in one [`Follower::next_batch`].
 pub const FOLLOW_BATCH: usize = 512;
 
+/// Messages behind from which reads stream through an ordered consumer.
+pub const BULK_READ_FROM: u64 = 16;
+
 impl Follower {
-    /// Waits up to `wait` for new messages, applies them in order (checking the chain), and
-    /// returns their segments. A gap in what the consumer delivered is filled by reading the
-    /// stream directly.
-    pub fn next_batch(&self, log: &NatsLog, wait: Duration) -> Result<Vec<Segment>, LedgerError> {
+    /// Waits up to `wait` for a first message, then takes what else is already here (up to
+    /// [`FOLLOW_BATCH`]): (stream sequence, payload) in order.
+    fn take(&self, log: &NatsLog, wait: Duration) -> Result<Vec<(u64, Bytes)>, LedgerError> {
         let Some(messages) = self.messages.clone() else {
             return Ok(Vec::new());
         };
-        let received: Vec<(u64, Bytes)> = log.run(async move {
+        log.run(async move {
             use futures_util::StreamExt;
             let mut feed = messages.lock().await;
             let mut out = Vec::new();
@@ -526,7 +550,14 @@ impl Follower {
                 }
             }
             out
-        })?;
+        })
+    }
+
+    /// Waits up to `wait` for new messages, applies them in order (checking the chain), and
+    /// returns their segments. A gap in what the consumer delivered is filled by reading the
+    /// stream directly.
+    pub fn next_batch(&self, log: &NatsLog, wait: Duration) -> Result<Vec<Segment>, LedgerError> {
+        let received = self.take(log, wait)?;
         let mut segments = Vec::new();
         for (seq, payload) in received {
             let last = lock(&log.index).last_msg;
@@ -543,6 +574,18 @@ impl Follower {
         }
         Ok(segments)
     }
+}
+
+/// The segment a message carries.
+fn segment_of(first_seq: u64, msg_seq: u64, payload: Bytes) -> Result<Segment, LedgerError> {
+    let decoded = decode_message(payload, msg_seq).map_err(|detail| LedgerError::Corrupt {
+        seq: first_seq,
+        detail,
+    })?;
+    Ok(Segment {
+        first_seq,
+        bytes: SegmentBytes::new(decoded.segment),
+    })
 }
 
 fn is_not_found(text: &str) -> bool {
@@ -676,20 +719,41 @@ impl EventLog for NatsLog {
                 .map(|(first, msg)| (*first, *msg))
                 .collect()
         };
+        // Long reads (startup, as-of replays, verify) stream through an ordered consumer;
+        // anything it does not deliver in order is read directly.
+        let feed = match messages.first() {
+            Some((_, first_msg)) if messages.len() as u64 >= BULK_READ_FROM => {
+                self.follower_from(*first_msg).ok()
+            }
+            _ => None,
+        };
+        let mut pending: std::collections::VecDeque<(u64, Bytes)> = Default::default();
         Box::new(messages.into_iter().map(move |(first_seq, msg_seq)| {
+            if let Some(feed) = &feed {
+                loop {
+                    while pending.front().is_some_and(|(seq, _)| *seq < msg_seq) {
+                        pending.pop_front();
+                    }
+                    if pending.front().is_some_and(|(seq, _)| *seq == msg_seq) {
+                        if let Some((_, payload)) = pending.pop_front() {
+                            return segment_of(first_seq, msg_seq, payload);
+                        }
+                    }
+                    if !pending.is_empty() {
+                        break;
+                    }
+                    let batch = feed.take(self, Duration::from_secs(5))?;
+                    if batch.is_empty() {
+                        break;
+                    }
+                    pending.extend(batch);
+                }
+            }
             let payload = self.message(msg_seq)?.ok_or_else(|| LedgerError::Corrupt {
                 seq: first_seq,
                 detail: format!("message {msg_seq} of the stream is missing"),
             })?;
-            let decoded =
-                decode_message(payload, msg_seq).map_err(|detail| LedgerError::Corrupt {
-                    seq: first_seq,
-                    detail,
-                })?;
-            Ok(Segment {
-                first_seq,
-                bytes: SegmentBytes::new(decoded.segment),
-            })
+            segment_of(first_seq, msg_seq, payload)
         }))
     }
 
