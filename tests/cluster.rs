@@ -623,3 +623,67 @@ fn a_node_joining_late_streams_a_long_log_and_reads_any_part_of_it() {
         assert_eq!(first.seq, after + 1);
     }
 }
+
+/// The HTTP suites' own test binaries, built beside this one by `cargo test --workspace`.
+fn sibling_suites() -> Result<Vec<PathBuf>, String> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = me.parent().ok_or("no directory")?;
+    let built = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    let mine = built(&me).ok_or("no build time")?;
+    let mut out = Vec::new();
+    for suite in ["api_routes", "api_auth", "api_bad_input", "fuzz_bodies"] {
+        let newest = std::fs::read_dir(dir)
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&format!("{suite}-")) && !n.contains('.'))
+            })
+            .max_by_key(|p| built(p))
+            .ok_or_else(|| format!("the {suite} test binary is not built"))?;
+        // Built in the same `cargo test` run, not left over from an older one.
+        let age = mine
+            .duration_since(built(&newest).ok_or("no build time")?)
+            .unwrap_or_default();
+        if age > Duration::from_secs(20 * 60) {
+            return Err(format!("{} is older than this test", newest.display()));
+        }
+        out.push(newest);
+    }
+    Ok(out)
+}
+
+#[test]
+fn the_http_suites_pass_against_a_writer_and_a_replica_node() {
+    let Some(binary) = require_nats() else { return };
+    let suites = match sibling_suites() {
+        Ok(s) => s,
+        Err(why) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "the HTTP suites must run against the cluster in CI: {why}"
+            );
+            eprintln!("\n!!!!! SKIPPED: run `cargo test --workspace` to run the HTTP suites on the cluster ({why}) !!!!!\n");
+            return;
+        }
+    };
+    let nats = NatsCluster::start(binary);
+    for suite in suites {
+        // Every `Server::start()` in the suite becomes a writer node and a replica node that
+        // answers the test and forwards its writes (tests/common, CLUSTER_ENV).
+        let out = Command::new(&suite)
+            .args(["--test-threads", "2"])
+            .env(CLUSTER_ENV, nats.urls())
+            .env("CARGO_BIN_EXE_yinling", env!("CARGO_BIN_EXE_yinling"))
+            .output()
+            .expect("run the suite");
+        assert!(
+            out.status.success(),
+            "{} failed against the cluster:\n{}\n{}",
+            suite.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
