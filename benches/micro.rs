@@ -168,7 +168,7 @@ fn benches(c: &mut Criterion) {
         now: Timestamp::now(),
         actor: Actor::SYSTEM,
     };
-    let command = Command::LogActivity {
+    let command = Command::LogActivity(yinling_projections::NewActivity {
         activity_id: ActivityId::generate(),
         team_id: teams[0],
         category: Category::EcoPatrol,
@@ -184,7 +184,7 @@ fn benches(c: &mut Criterion) {
             .collect(),
         outcomes: Outcomes::default(),
         project_id: None,
-    };
+    });
     c.bench_function("projections/decide_log_activity_15_participants", |b| {
         b.iter(|| {
             decide(

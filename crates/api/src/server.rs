@@ -314,14 +314,14 @@ pub async fn bootstrap_admin(
     }
     let generated = from_env.is_none();
     let secret = from_env.unwrap_or_else(random_secret);
-    let command = Command::IssueToken {
+    let command = Command::IssueToken(yinling_projections::NewToken {
         token_id: TokenId::generate(),
         role: Role::Admin,
         team_id: None,
         volunteer_id: None,
         secret_sha256: secret_hash(&secret),
         label: "first administrator".into(),
-    };
+    });
     app.engine
         .submit(&Principal::System, command, None)
         .await

@@ -14,6 +14,66 @@ pub struct ParticipantHours {
     pub hours: Decimal,
 }
 
+/// An activity to log: who served, for which team, when and how long.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewActivity {
+    /// New id.
+    pub activity_id: ActivityId,
+    /// The team that ran it.
+    pub team_id: TeamId,
+    /// Kind of service.
+    pub category: Category,
+    /// Service date.
+    pub date: NaiveDate,
+    /// Title.
+    pub title: String,
+    /// Participants and their hours.
+    pub participants: Vec<ParticipantHours>,
+    /// Results beyond hours.
+    pub outcomes: Outcomes,
+    /// The project it belongs to, if any.
+    pub project_id: Option<ProjectId>,
+}
+
+/// An access token to issue. The caller drew or derived the secret and sends only its
+/// SHA-256, so no secret ever reaches the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewToken {
+    /// New id.
+    pub token_id: TokenId,
+    /// Role.
+    pub role: Role,
+    /// Team scope (coordinators).
+    pub team_id: Option<TeamId>,
+    /// Volunteer scope (volunteers).
+    pub volunteer_id: Option<VolunteerId>,
+    /// SHA-256 of the secret.
+    pub secret_sha256: [u8; 32],
+    /// A note for people.
+    pub label: String,
+}
+
+/// A project to put on the project list (项目清单).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewProject {
+    /// New id.
+    pub project_id: ProjectId,
+    /// Who runs it.
+    pub owner: ProjectOwner,
+    /// Title.
+    pub title: String,
+    /// Kind of service.
+    pub category: Category,
+    /// Goal.
+    pub goal: String,
+    /// First day.
+    pub starts_on: NaiveDate,
+    /// Last day, if fixed.
+    pub ends_on: Option<NaiveDate>,
+    /// Initial status.
+    pub status: ProjectStatus,
+}
+
 /// Every change the service accepts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -47,24 +107,7 @@ pub enum Command {
         to_team_id: TeamId,
     },
     /// Log an activity with its participants, atomically.
-    LogActivity {
-        /// New id.
-        activity_id: ActivityId,
-        /// The team that ran it.
-        team_id: TeamId,
-        /// Kind of service.
-        category: Category,
-        /// Service date.
-        date: NaiveDate,
-        /// Title.
-        title: String,
-        /// Participants and their hours.
-        participants: Vec<ParticipantHours>,
-        /// Results beyond hours.
-        outcomes: Outcomes,
-        /// The project it belongs to, if any.
-        project_id: Option<ProjectId>,
-    },
+    LogActivity(NewActivity),
     /// Reverse a whole activity.
     ReverseActivity {
         /// Which.
@@ -137,20 +180,7 @@ pub enum Command {
     /// Expire every hold whose time is up.
     ExpireHolds,
     /// Issue an access token (the caller generated the secret and sends only its hash).
-    IssueToken {
-        /// New id.
-        token_id: TokenId,
-        /// Role.
-        role: Role,
-        /// Team scope (coordinators).
-        team_id: Option<TeamId>,
-        /// Volunteer scope (volunteers).
-        volunteer_id: Option<VolunteerId>,
-        /// SHA-256 of the secret.
-        secret_sha256: [u8; 32],
-        /// A note for people.
-        label: String,
-    },
+    IssueToken(NewToken),
     /// Revoke a token.
     RevokeToken {
         /// Which.
@@ -208,24 +238,7 @@ pub enum Command {
         left_on: NaiveDate,
     },
     /// Put a project on the list.
-    RegisterProject {
-        /// New id.
-        project_id: ProjectId,
-        /// Who runs it.
-        owner: ProjectOwner,
-        /// Title.
-        title: String,
-        /// Kind of service.
-        category: Category,
-        /// Goal.
-        goal: String,
-        /// First day.
-        starts_on: NaiveDate,
-        /// Last day, if fixed.
-        ends_on: Option<NaiveDate>,
-        /// Initial status.
-        status: ProjectStatus,
-    },
+    RegisterProject(NewProject),
     /// Change a project's status.
     ChangeProjectStatus {
         /// The project.

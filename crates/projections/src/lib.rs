@@ -8,26 +8,33 @@
 //! This crate never performs I/O: no disk, no network, no clock. The instant a command is
 //! decided at comes in its context; snapshot bytes are handed to the ledger to store.
 
+pub mod access;
 pub mod activities;
 pub mod catalog;
+pub mod checks;
 pub mod command;
 pub mod decide;
 pub mod evaluation;
 pub mod limits;
+pub mod maps;
 pub mod organisation;
-pub mod planning;
+pub mod policy;
 pub mod principal;
 pub mod rankings;
 pub mod redemptions;
+pub mod rejection;
 pub mod replay;
 pub mod rules;
+pub mod scoring;
 pub mod stars;
 pub mod state;
 pub mod teams;
 pub mod tokens;
 pub mod volunteers;
 
-pub use command::{Command, ParticipantHours};
-pub use decide::{decide, Policy, Rejection, RejectionKind};
+pub use command::{Command, NewActivity, NewProject, NewToken, ParticipantHours};
+pub use decide::decide;
+pub use policy::Policy;
 pub use principal::Principal;
+pub use rejection::{Rejection, RejectionKind};
 pub use state::State;

@@ -52,3 +52,9 @@ pub const DEFAULT_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
 
 /// Most events an expiry command expires at once (the rest wait for the next run).
 pub const MAX_EXPIRED_PER_COMMAND: usize = 1_000;
+
+/// Highest weight of one figure in the evaluation's scoring formula.
+pub const MAX_WEIGHT: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
+
+/// Earliest year of birth accepted.
+pub const EARLIEST_BIRTH_YEAR: i32 = 1900;

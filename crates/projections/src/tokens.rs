@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use yinling_ledger::{Role, TeamId, Timestamp, TokenId, VolunteerId};
 
-use crate::state::FastMap;
+use crate::maps::FastMap;
 
 /// A token's record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -69,7 +69,7 @@ fn activity(
     date: chrono::NaiveDate,
     participants: Vec<(VolunteerId, &str)>,
 ) -> Command {
-    Command::LogActivity {
+    Command::LogActivity(NewActivity {
         activity_id: ActivityId(w.sim.uuid()),
         team_id: team,
         category: Category::Mediation,
@@ -84,7 +84,7 @@ fn activity(
             .collect(),
         outcomes: Outcomes::default(),
         project_id: None,
-    }
+    })
 }
 
 type Case = (
@@ -210,14 +210,14 @@ fn cases() -> Vec<Case> {
         }),
         ("empty_title", Invalid, "empty_text", |w| {
             let mut c = activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]);
-            if let Command::LogActivity { title, .. } = &mut c {
+            if let Command::LogActivity(NewActivity { title, .. }) = &mut c {
                 *title = "   ".into();
             }
             (w.coordinator, c)
         }),
         ("settled_more_than_handled", Invalid, "bad_outcomes", |w| {
             let mut c = activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]);
-            if let Command::LogActivity { outcomes, .. } = &mut c {
+            if let Command::LogActivity(NewActivity { outcomes, .. }) = &mut c {
                 outcomes.disputes_handled = 1;
                 outcomes.disputes_settled = 2;
             }
@@ -694,14 +694,14 @@ fn cases() -> Vec<Case> {
             |w| {
                 (
                     w.admin,
-                    Command::IssueToken {
+                    Command::IssueToken(NewToken {
                         token_id: TokenId(w.sim.uuid()),
                         role: Role::Coordinator,
                         team_id: None,
                         volunteer_id: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
-                    },
+                    }),
                 )
             },
         ),
@@ -712,14 +712,14 @@ fn cases() -> Vec<Case> {
             |w| {
                 (
                     w.coordinator,
-                    Command::IssueToken {
+                    Command::IssueToken(NewToken {
                         token_id: TokenId(w.sim.uuid()),
                         role: Role::Admin,
                         team_id: None,
                         volunteer_id: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
-                    },
+                    }),
                 )
             },
         ),
@@ -730,14 +730,14 @@ fn cases() -> Vec<Case> {
             |w| {
                 (
                     w.coordinator,
-                    Command::IssueToken {
+                    Command::IssueToken(NewToken {
                         token_id: TokenId(w.sim.uuid()),
                         role: Role::Volunteer,
                         team_id: None,
                         volunteer_id: Some(w.carol_other_team),
                         secret_sha256: [1; 32],
                         label: String::new(),
-                    },
+                    }),
                 )
             },
         ),

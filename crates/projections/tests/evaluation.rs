@@ -220,7 +220,7 @@ fn mediation(
     outcomes: Outcomes,
 ) -> ActivityId {
     let activity_id = ActivityId(sim.uuid());
-    sim.system(Command::LogActivity {
+    sim.system(Command::LogActivity(NewActivity {
         activity_id,
         team_id: team,
         category: Category::Mediation,
@@ -232,7 +232,7 @@ fn mediation(
         }],
         outcomes,
         project_id: None,
-    })
+    }))
     .unwrap_or_else(|r| panic!("mediation rejected: {r}"));
     activity_id
 }
@@ -308,7 +308,7 @@ fn outcomes_aggregate_and_a_district_reports_its_settlement_rate_from_the_ledger
     let before = sim.log.len();
     let activity_id = ActivityId(sim.uuid());
     let refused = sim
-        .system(Command::LogActivity {
+        .system(Command::LogActivity(NewActivity {
             activity_id,
             team_id: outsider,
             category: Category::Mediation,
@@ -324,7 +324,7 @@ fn outcomes_aggregate_and_a_district_reports_its_settlement_rate_from_the_ledger
                 ..Outcomes::default()
             },
             project_id: None,
-        })
+        }))
         .expect_err("settled > handled");
     assert!(refused.detail.contains("settled"), "{}", refused.detail);
     assert_eq!(sim.log.len(), before);
@@ -509,7 +509,7 @@ fn a_project_collects_its_activities_and_refuses_activities_it_does_not_cover() 
     let project = ProjectId(sim.uuid());
     sim.ok(
         Actor::SYSTEM,
-        Command::RegisterProject {
+        Command::RegisterProject(NewProject {
             project_id: project,
             owner: ProjectOwner::Group(group),
             title: "山海协作·银发文旅导览".into(),
@@ -518,11 +518,11 @@ fn a_project_collects_its_activities_and_refuses_activities_it_does_not_cover() 
             starts_on: date(2026, 3, 1),
             ends_on: Some(date(2026, 5, 31)),
             status: ProjectStatus::Running,
-        },
+        }),
     );
     let log = |sim: &mut Sim, team: TeamId, v: VolunteerId, on: NaiveDate| {
         let activity_id = ActivityId(sim.uuid());
-        sim.system(Command::LogActivity {
+        sim.system(Command::LogActivity(NewActivity {
             activity_id,
             team_id: team,
             category: Category::Lecture,
@@ -537,7 +537,7 @@ fn a_project_collects_its_activities_and_refuses_activities_it_does_not_cover() 
                 ..Outcomes::default()
             },
             project_id: Some(project),
-        })
+        }))
         .map(|_| activity_id)
     };
     let ok = log(&mut sim, nanxun, a, date(2026, 3, 5)).expect("member team, in dates");

@@ -321,14 +321,14 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         coordinators.insert(*team_id, Principal::Coordinator(token_id, *team_id));
         commands.push((
             admin,
-            Command::IssueToken {
+            Command::IssueToken(yinling_projections::NewToken {
                 token_id,
                 role: Role::Coordinator,
                 team_id: Some(*team_id),
                 volunteer_id: None,
                 secret_sha256: secret_hash(&mint.secret(&token_id)),
                 label: format!("{name} 协调员"),
-            },
+            }),
         ));
     }
     submit_all(&app, commands, &mut progress, &mut made).await;
@@ -447,7 +447,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     for (id, title, category) in &group_projects {
         org.push((
             admin,
-            Command::RegisterProject {
+            Command::RegisterProject(yinling_projections::NewProject {
                 project_id: *id,
                 owner: ProjectOwner::Group(group_id),
                 title: (*title).to_owned(),
@@ -456,14 +456,14 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                 starts_on: start_day,
                 ends_on: None,
                 status: ProjectStatus::Running,
-            },
+            }),
         ));
     }
     let team_projects: Vec<ProjectId> = teams.iter().map(|_| ProjectId(gen.uuid())).collect();
     for ((team_id, name, _, category), id) in teams.iter().zip(&team_projects) {
         org.push((
             admin,
-            Command::RegisterProject {
+            Command::RegisterProject(yinling_projections::NewProject {
                 project_id: *id,
                 owner: ProjectOwner::Team(*team_id),
                 title: format!("{name}常态化服务"),
@@ -472,7 +472,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                 starts_on: start_day,
                 ends_on: None,
                 status: ProjectStatus::Running,
-            },
+            }),
         ));
     }
     let mut progress = Progress::new("organisation", org.len() as u64);
@@ -559,7 +559,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
             };
             commands.push((
                 coordinators[team_id],
-                Command::LogActivity {
+                Command::LogActivity(yinling_projections::NewActivity {
                     activity_id: ActivityId(gen.uuid()),
                     team_id: *team_id,
                     category,
@@ -573,13 +573,13 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                     },
                     participants,
                     project_id,
-                },
+                }),
             ));
         }
     }
     // Logged in date order, as coordinators would, so "as of" views move through the year.
     commands.sort_by_key(|(_, c)| match c {
-        Command::LogActivity { date, .. } => *date,
+        Command::LogActivity(yinling_projections::NewActivity { date, .. }) => *date,
         _ => NaiveDate::MIN,
     });
     // About one activity in a hundred is later found to be logged by mistake and reversed by
@@ -589,7 +589,10 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         rand::seq::index::sample(&mut gen.rng, commands.len(), wanted)
             .into_iter()
             .filter_map(|i| match &commands[i] {
-                (actor, Command::LogActivity { activity_id, .. }) => Some((
+                (
+                    actor,
+                    Command::LogActivity(yinling_projections::NewActivity { activity_id, .. }),
+                ) => Some((
                     *actor,
                     Command::ReverseActivity {
                         activity_id: *activity_id,

@@ -271,7 +271,7 @@ pub async fn create(
             hours: p.hours.0,
         });
     }
-    let command = Command::LogActivity {
+    let command = Command::LogActivity(yinling_projections::NewActivity {
         activity_id: ActivityId::generate(),
         team_id,
         category: b.category,
@@ -287,7 +287,7 @@ pub async fn create(
             .map_err(|_| {
                 ApiError::unprocessable("malformed_id", "project_id is not a valid id (a UUID)")
             })?,
-    };
+    });
     let envelopes = app
         .engine
         .submit(&who, command, key.scoped(&who, body.digest))

@@ -615,7 +615,7 @@ pub async fn create_project(
             ))
         }
     };
-    let command = Command::RegisterProject {
+    let command = Command::RegisterProject(yinling_projections::NewProject {
         project_id: ProjectId::generate(),
         owner,
         title: b.title,
@@ -624,7 +624,7 @@ pub async fn create_project(
         starts_on: b.starts_on.0,
         ends_on: b.ends_on.map(|d| d.0),
         status: b.status.unwrap_or(ProjectStatus::Planned),
-    };
+    });
     let envelopes = app
         .engine
         .submit(&who, command, key.scoped(&who, body.digest))

@@ -94,14 +94,14 @@ pub async fn create(
     }
     let token_id = TokenId::generate();
     let secret = app.mint.secret(&token_id);
-    let command = Command::IssueToken {
+    let command = Command::IssueToken(yinling_projections::NewToken {
         token_id,
         role: body.value.role,
         team_id: body_id::<TeamId>(&body.value.team_id, "team_id")?,
         volunteer_id: body_id::<VolunteerId>(&body.value.volunteer_id, "volunteer_id")?,
         secret_sha256: secret_hash(&secret),
         label: body.value.label,
-    };
+    });
     let envelopes = app
         .engine
         .submit(&who, command, key.scoped(&who, body.digest))

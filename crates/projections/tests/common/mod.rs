@@ -115,14 +115,14 @@ impl Sim {
         let secret = self.uuid();
         self.ok(
             Actor::SYSTEM,
-            Command::IssueToken {
+            Command::IssueToken(NewToken {
                 token_id,
                 role,
                 team_id: team,
                 volunteer_id: volunteer,
                 secret_sha256: Hash::of(secret.as_bytes()).0,
                 label: String::new(),
-            },
+            }),
         );
         Actor {
             token_id: Some(token_id),
@@ -186,7 +186,7 @@ impl Sim {
         participants: &[(VolunteerId, &str)],
     ) -> Result<ActivityId, Rejection> {
         let activity_id = ActivityId(self.uuid());
-        self.system(Command::LogActivity {
+        self.system(Command::LogActivity(NewActivity {
             activity_id,
             team_id: team,
             category,
@@ -201,7 +201,7 @@ impl Sim {
                 .collect(),
             outcomes: Outcomes::default(),
             project_id: None,
-        })?;
+        }))?;
         Ok(activity_id)
     }
 

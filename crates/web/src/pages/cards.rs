@@ -104,14 +104,14 @@ pub async fn print(
     for (i, volunteer_id) in chosen.iter().enumerate() {
         let token_id = TokenId::generate();
         let secret = app.mint.secret(&token_id);
-        let command = Command::IssueToken {
+        let command = Command::IssueToken(yinling_projections::NewToken {
             token_id,
             role: Role::Volunteer,
             team_id: None,
             volunteer_id: Some(*volunteer_id),
             secret_sha256: secret_hash(&secret),
             label: "积分卡".into(),
-        };
+        });
         // Each card is its own command; the form id plus the position keeps a re-submit harmless.
         let per_card = Form::with_suffix(&form, i);
         let issued = match act(&app, &session.principal, &per_card, command).await {

@@ -324,7 +324,7 @@ pub async fn log_activity(State(app): State<AppState>, viewer: Viewer, form: For
             )
         }
     };
-    let command = Command::LogActivity {
+    let command = Command::LogActivity(yinling_projections::NewActivity {
         activity_id: ActivityId::generate(),
         team_id,
         category: Category::parse(form.get("category").unwrap_or(""))
@@ -339,7 +339,7 @@ pub async fn log_activity(State(app): State<AppState>, viewer: Viewer, form: For
             disputes_settled: count(&form, "disputes_settled"),
         },
         project_id: None,
-    };
+    });
     match act(&app, &session.principal, &form, command).await {
         Ok(envelopes) => {
             let (people, points) = envelopes

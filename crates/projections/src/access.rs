@@ -1,0 +1,295 @@
+//! The access policy: who may read and change what. One table for every front end: the API
+//! answers its refusals as 403, the web app shows them as a page in plain words, and
+//! `decide` checks every write against it, so a front end can never grant more than this.
+//!
+//! Roles and their scope come from the caller's token ([`Principal`]), never from the
+//! request. Reads are checked here before a front end shows anything; writes are checked
+//! again inside `decide`, whichever front end sent them.
+
+use yinling_ledger::{ProjectOwner, Role, TeamId, VolunteerId};
+
+use crate::activities::Activity;
+use crate::principal::Principal;
+use crate::redemptions::Redemption;
+use crate::rejection::Rejection;
+use crate::volunteers::Volunteer;
+
+/// What a caller wants to read.
+#[derive(Clone, Copy, Debug)]
+pub enum Read<'a> {
+    /// What the programme publishes to everyone signed in: teams, districts, groups, the
+    /// catalogue, the point rules, the scoring formula, rankings and statistics.
+    Published,
+    /// One volunteer's account and statement.
+    Account(&'a Volunteer),
+    /// The volunteers of one team, or of the whole city (`None`).
+    Roster(Option<TeamId>),
+    /// One activity.
+    Activity(&'a Activity),
+    /// A team's list of activities.
+    TeamActivities(TeamId),
+    /// One redemption.
+    Redemption(&'a Redemption),
+    /// A list of redemptions, of one volunteer or of everyone the caller may see.
+    Redemptions(Option<VolunteerId>),
+    /// The project list and each project's page.
+    Projects,
+    /// The performance evaluation (绩效评价) and its spreadsheet.
+    Evaluation,
+    /// The raw event log, its head and the chain's verification.
+    Audit,
+}
+
+/// What a caller wants to change.
+#[derive(Clone, Copy, Debug)]
+pub enum Write<'a> {
+    /// Anything only an administrator does, named for the refusal ("register teams").
+    Administer(&'a str),
+    /// Register a volunteer in this team.
+    RegisterVolunteer(TeamId),
+    /// Log an activity for this team.
+    LogActivity(TeamId),
+    /// Reverse an activity of this team.
+    ReverseActivity(TeamId),
+    /// Hold a reward on this volunteer's points.
+    Redeem(VolunteerId),
+    /// Hand a held reward over at the counter.
+    HandOver,
+    /// Cancel a held redemption of this volunteer.
+    CancelRedemption(VolunteerId),
+    /// Issue a token of this role; for a volunteer token, the volunteer's team.
+    IssueToken(Role, Option<TeamId>),
+    /// Register a project run by this owner.
+    RegisterProject(ProjectOwner),
+    /// Change the status of a project run by this owner.
+    ChangeProject(ProjectOwner),
+}
+
+fn staff(who: &Principal) -> bool {
+    !matches!(who, Principal::Volunteer(..))
+}
+
+/// Whether `who` may read `what`; the refusal says why not.
+pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
+    let everything = who.reads_everything();
+    let allowed = match *what {
+        Read::Published => true,
+        Read::Account(v) => match who {
+            Principal::Volunteer(_, me) => *me == v.id,
+            Principal::Coordinator(_, team) => *team == v.team_id,
+            _ => everything,
+        },
+        Read::Roster(team) => match who {
+            Principal::Coordinator(_, mine) => team.is_none_or(|t| t == *mine),
+            _ => everything,
+        },
+        Read::Activity(a) => match who {
+            Principal::Coordinator(_, team) => *team == a.team_id,
+            Principal::Volunteer(_, me) => a.participants.iter().any(|p| p.volunteer_id == *me),
+            _ => everything,
+        },
+        Read::TeamActivities(team) => match who {
+            Principal::Coordinator(_, mine) => *mine == team,
+            _ => everything,
+        },
+        Read::Redemption(r) => match who {
+            Principal::Volunteer(_, me) => *me == r.volunteer_id,
+            Principal::Coordinator(_, team) => *team == r.team_id,
+            _ => everything,
+        },
+        Read::Redemptions(of) => match who {
+            Principal::Volunteer(_, me) => of.is_none_or(|v| v == *me),
+            _ => true,
+        },
+        Read::Projects | Read::Evaluation => staff(who),
+        Read::Audit => everything,
+    };
+    if allowed {
+        return Ok(());
+    }
+    Err(match (*what, who) {
+        (Read::Account(_), _) => Rejection::forbidden(
+            "other_volunteer",
+            "you can see only your own account (coordinators: only their own team's volunteers)",
+        ),
+        (Read::Roster(_), Principal::Coordinator(..)) => Rejection::forbidden(
+            "other_team",
+            "coordinators can only list their own team's volunteers",
+        ),
+        (Read::Roster(_), _) => {
+            Rejection::forbidden("not_allowed", "volunteers cannot list other volunteers")
+        }
+        (Read::Activity(_), _) => {
+            Rejection::forbidden("other_team", "this activity belongs to another team")
+        }
+        (Read::TeamActivities(_), Principal::Coordinator(..)) => Rejection::forbidden(
+            "other_team",
+            "coordinators can only list their own team's activities",
+        ),
+        (Read::TeamActivities(_), _) => Rejection::forbidden(
+            "not_allowed",
+            "volunteers see their activities in their statement",
+        ),
+        (Read::Redemption(_), _) => {
+            Rejection::forbidden("other_volunteer", "this redemption belongs to someone else")
+        }
+        (Read::Redemptions(_), _) => Rejection::forbidden(
+            "other_volunteer",
+            "volunteers can list only their own redemptions",
+        ),
+        (Read::Projects, _) => Rejection::forbidden(
+            "not_allowed",
+            "projects are for coordinators, administrators and auditors",
+        ),
+        (Read::Evaluation, _) => Rejection::forbidden(
+            "staff_only",
+            "the evaluation is for coordinators, administrators and auditors",
+        ),
+        (Read::Audit, _) => Rejection::forbidden(
+            "auditors_only",
+            "only auditors and administrators can read the event log",
+        ),
+        (Read::Published, _) => Rejection::forbidden("not_allowed", "not allowed"),
+    })
+}
+
+/// Whether `who` may read `what`, without the reason (to filter lists and hide links).
+pub fn can_read(who: &Principal, what: &Read<'_>) -> bool {
+    may_read(who, what).is_ok()
+}
+
+/// The team a caller's reads default to: a coordinator's own team.
+pub fn own_team(who: &Principal) -> Option<TeamId> {
+    match who {
+        Principal::Coordinator(_, team) => Some(*team),
+        _ => None,
+    }
+}
+
+/// Whether `who` may make the change `what`; the refusal says why not. Auditors change
+/// nothing, whatever the change.
+pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
+    may_change_anything(who)?;
+    let admin = who.is_admin();
+    match *what {
+        Write::Administer(action) => admin_only(admin, action),
+        Write::RegisterVolunteer(team) => team_scope(who, team, "register volunteers"),
+        Write::LogActivity(team) => match who {
+            Principal::Coordinator(_, mine) if *mine == team => Ok(()),
+            Principal::System => Ok(()),
+            Principal::Coordinator(..) => Err(Rejection::forbidden(
+                "other_team",
+                "coordinators can only log activities for their own team",
+            )),
+            _ => Err(Rejection::forbidden(
+                "not_allowed",
+                "only the team's coordinator logs activities",
+            )),
+        },
+        Write::ReverseActivity(team) => match who {
+            Principal::Coordinator(_, mine) if *mine != team => Err(Rejection::forbidden(
+                "other_team",
+                "coordinators can only reverse their own team's activities",
+            )),
+            Principal::Volunteer(..) => Err(Rejection::forbidden(
+                "not_allowed",
+                "only the team's coordinator or an administrator can reverse an activity",
+            )),
+            _ => Ok(()),
+        },
+        Write::Redeem(volunteer) => match who {
+            Principal::Volunteer(_, me) if *me != volunteer => Err(Rejection::forbidden(
+                "other_volunteer",
+                "volunteers can only redeem their own points",
+            )),
+            Principal::Coordinator(..) => Err(Rejection::forbidden(
+                "not_allowed",
+                "coordinators cannot redeem for volunteers; the volunteer or the station keeper does",
+            )),
+            _ => Ok(()),
+        },
+        Write::HandOver => admin_only(admin, "hand over redemptions at the counter"),
+        Write::CancelRedemption(volunteer) => match who {
+            Principal::Volunteer(_, me) if *me != volunteer => Err(Rejection::forbidden(
+                "other_volunteer",
+                "volunteers can only cancel their own redemptions",
+            )),
+            Principal::Coordinator(..) => Err(Rejection::forbidden(
+                "not_allowed",
+                "only the volunteer or the station keeper can cancel a redemption",
+            )),
+            _ => Ok(()),
+        },
+        Write::IssueToken(role, volunteer_team) => match who {
+            Principal::System | Principal::Admin(_) => Ok(()),
+            Principal::Coordinator(_, mine)
+                if role == Role::Volunteer && volunteer_team == Some(*mine) =>
+            {
+                Ok(())
+            }
+            _ => Err(Rejection::forbidden(
+                "not_allowed",
+                "only administrators issue tokens (coordinators may issue sign-in cards for their own volunteers)",
+            )),
+        },
+        Write::RegisterProject(owner) => match (who, owner) {
+            (Principal::System | Principal::Admin(_), _) => Ok(()),
+            (Principal::Coordinator(_, mine), ProjectOwner::Team(t)) if *mine == t => Ok(()),
+            _ => Err(Rejection::forbidden(
+                "not_allowed",
+                "only administrators, or a team's coordinator for the team's own projects, register projects",
+            )),
+        },
+        Write::ChangeProject(owner) => match (who, owner) {
+            (Principal::System | Principal::Admin(_), _) => Ok(()),
+            (Principal::Coordinator(_, mine), ProjectOwner::Team(t)) if *mine == t => Ok(()),
+            _ => Err(Rejection::forbidden(
+                "not_allowed",
+                "only administrators, or the owning team's coordinator, change a project's status",
+            )),
+        },
+    }
+}
+
+/// Refuses every change to a read-only caller (an auditor), before anything else is looked
+/// at.
+pub fn may_change_anything(who: &Principal) -> Result<(), Rejection> {
+    if matches!(who, Principal::Auditor(_)) {
+        return Err(Rejection::forbidden(
+            "read_only",
+            "auditors have read-only access and cannot change anything",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `who` may make the change `what`, without the reason (to show or hide a form).
+pub fn can_write(who: &Principal, what: &Write<'_>) -> bool {
+    may_write(who, what).is_ok()
+}
+
+fn admin_only(admin: bool, action: &str) -> Result<(), Rejection> {
+    if admin {
+        Ok(())
+    } else {
+        Err(Rejection::forbidden(
+            "admin_only",
+            format!("only administrators can {action}"),
+        ))
+    }
+}
+
+fn team_scope(who: &Principal, team: TeamId, action: &str) -> Result<(), Rejection> {
+    match who {
+        Principal::System | Principal::Admin(_) => Ok(()),
+        Principal::Coordinator(_, mine) if *mine == team => Ok(()),
+        Principal::Coordinator(..) => Err(Rejection::forbidden(
+            "other_team",
+            format!("coordinators can only {action} for their own team"),
+        )),
+        _ => Err(Rejection::forbidden(
+            "not_allowed",
+            format!("only coordinators and administrators can {action}"),
+        )),
+    }
+}

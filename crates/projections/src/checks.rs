@@ -1,0 +1,235 @@
+//! Input checks and lookups every decision shares: text fields, hours, rates, prices and
+//! dates against the limits, and "no such thing" refusals that name what was looked for.
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use yinling_ledger::writer::Context;
+use yinling_ledger::{GroupId, ProjectId, RedemptionId, RewardId, TeamId, VolunteerId};
+
+use crate::activities::Activity;
+use crate::catalog::Reward;
+use crate::limits::*;
+use crate::organisation::{Group, Project};
+use crate::redemptions::{Redemption, RedemptionStatus};
+use crate::rejection::Rejection;
+use crate::state::State;
+use crate::teams::Team;
+use crate::volunteers::Volunteer;
+
+/// Trims and checks a required text field.
+pub fn text(field: &str, value: &str, max_chars: usize) -> Result<String, Rejection> {
+    let value = optional_text(field, value, max_chars)?;
+    if value.is_empty() {
+        return Err(Rejection::invalid(
+            "empty_text",
+            format!("{field} must not be empty"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Trims and checks an optional text field (may be empty).
+pub fn optional_text(field: &str, value: &str, max_chars: usize) -> Result<String, Rejection> {
+    let value = value.trim();
+    let chars = value.chars().count();
+    if chars > max_chars {
+        return Err(Rejection::invalid(
+            "text_too_long",
+            format!("{field} is {chars} characters long; at most {max_chars} are allowed"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Rejection::invalid(
+            "control_characters",
+            format!("{field} contains control characters (such as line breaks or tabs)"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Hours of one record: more than 0, at most a day, at most two decimals.
+pub fn hours(field: &str, value: Decimal) -> Result<(), Rejection> {
+    if value <= Decimal::ZERO || value > MAX_HOURS_PER_DAY {
+        return Err(Rejection::invalid(
+            "bad_hours",
+            format!(
+                "{field} must be more than 0 and at most {MAX_HOURS_PER_DAY}, got {}",
+                value.normalize()
+            ),
+        ));
+    }
+    if value.normalize().scale() > HOURS_DECIMAL_PLACES {
+        return Err(Rejection::invalid(
+            "bad_hours",
+            format!(
+                "{field} may have at most {HOURS_DECIMAL_PLACES} decimal places, got {}",
+                value.normalize()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A points-per-hour rate.
+pub fn rate(field: &str, value: Decimal) -> Result<(), Rejection> {
+    if value < Decimal::ZERO || value > MAX_POINTS_PER_HOUR {
+        return Err(Rejection::invalid(
+            "bad_rate",
+            format!(
+                "{field} must be between 0 and {MAX_POINTS_PER_HOUR} points per hour, got {}",
+                value.normalize()
+            ),
+        ));
+    }
+    if value.normalize().scale() > POINTS_DECIMAL_PLACES {
+        return Err(Rejection::invalid(
+            "bad_rate",
+            format!("{field} may have at most {POINTS_DECIMAL_PLACES} decimal places"),
+        ));
+    }
+    Ok(())
+}
+
+/// A price in points.
+pub fn cost(field: &str, value: Decimal) -> Result<(), Rejection> {
+    if value <= Decimal::ZERO || value > MAX_COST_POINTS {
+        return Err(Rejection::invalid(
+            "bad_cost",
+            format!(
+                "{field} must be more than 0 and at most {MAX_COST_POINTS}, got {}",
+                value.normalize()
+            ),
+        ));
+    }
+    if value.normalize().scale() > POINTS_DECIMAL_PLACES {
+        return Err(Rejection::invalid(
+            "bad_cost",
+            format!("{field} may have at most {POINTS_DECIMAL_PLACES} decimal places"),
+        ));
+    }
+    Ok(())
+}
+
+/// An evaluation weight.
+pub fn weight(field: &str, value: Decimal) -> Result<(), Rejection> {
+    if value < Decimal::ZERO
+        || value > MAX_WEIGHT
+        || value.normalize().scale() > POINTS_DECIMAL_PLACES
+    {
+        return Err(Rejection::invalid(
+            "bad_weight",
+            format!("{field} must be between 0 and {MAX_WEIGHT} with at most {POINTS_DECIMAL_PLACES} decimals, got {}", value.normalize()),
+        ));
+    }
+    Ok(())
+}
+
+/// The last service date accepted: tomorrow in the service's calendar (a coordinator may
+/// log an outing the evening before).
+pub fn tomorrow(context: &Context) -> NaiveDate {
+    context
+        .now
+        .local_date()
+        .checked_add_days(Days::new(1))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Refuses a date after tomorrow.
+pub fn not_future(field: &str, date: NaiveDate, context: &Context) -> Result<(), Rejection> {
+    let limit = tomorrow(context);
+    if date > limit {
+        return Err(Rejection::invalid(
+            "date_in_future",
+            format!("{field} {date} is after tomorrow ({limit})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A year of birth between [`EARLIEST_BIRTH_YEAR`] and this year.
+pub fn birth_year(year: u16, context: &Context) -> Result<(), Rejection> {
+    let this_year = chrono::Datelike::year(&context.now.local_date());
+    if i32::from(year) < EARLIEST_BIRTH_YEAR || i32::from(year) > this_year {
+        return Err(Rejection::invalid(
+            "bad_birth_year",
+            format!("birth_year {year} must be between {EARLIEST_BIRTH_YEAR} and {this_year}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A refusal for a duplicate id (the caller chose an id already in use).
+pub fn duplicate_id(what: &str, id: impl std::fmt::Display) -> Rejection {
+    Rejection::conflict("duplicate_id", format!("{what} {id} already exists"))
+}
+
+/// The team, or a 404 naming it.
+pub fn team<'a>(state: &'a State, id: &TeamId) -> Result<&'a Team, Rejection> {
+    state
+        .teams
+        .get(id)
+        .ok_or_else(|| Rejection::not_found("team_not_found", format!("no team has id {id}")))
+}
+
+/// The volunteer, or a 404 naming them.
+pub fn volunteer<'a>(state: &'a State, id: &VolunteerId) -> Result<&'a Volunteer, Rejection> {
+    state.volunteers.get(id).ok_or_else(|| {
+        Rejection::not_found("volunteer_not_found", format!("no volunteer has id {id}"))
+    })
+}
+
+/// The activity, or a 404 naming it.
+pub fn activity<'a>(
+    state: &'a State,
+    id: &yinling_ledger::ActivityId,
+) -> Result<&'a Activity, Rejection> {
+    state.activities.get(id).ok_or_else(|| {
+        Rejection::not_found("activity_not_found", format!("no activity has id {id}"))
+    })
+}
+
+/// The reward, or a 404 naming it.
+pub fn reward<'a>(state: &'a State, id: &RewardId) -> Result<&'a Reward, Rejection> {
+    state
+        .rewards
+        .get(id)
+        .ok_or_else(|| Rejection::not_found("reward_not_found", format!("no reward has id {id}")))
+}
+
+/// The redemption, or a 404 naming it.
+pub fn redemption<'a>(state: &'a State, id: &RedemptionId) -> Result<&'a Redemption, Rejection> {
+    state.redemptions.get(id).ok_or_else(|| {
+        Rejection::not_found("redemption_not_found", format!("no redemption has id {id}"))
+    })
+}
+
+/// The group or sub-group, or a 404 naming it.
+pub fn group<'a>(state: &'a State, id: &GroupId) -> Result<&'a Group, Rejection> {
+    state
+        .groups
+        .get(id)
+        .ok_or_else(|| Rejection::not_found("group_not_found", format!("no group has id {id}")))
+}
+
+/// The project, or a 404 naming it.
+pub fn project<'a>(state: &'a State, id: &ProjectId) -> Result<&'a Project, Rejection> {
+    state
+        .projects
+        .get(id)
+        .ok_or_else(|| Rejection::not_found("project_not_found", format!("no project has id {id}")))
+}
+
+/// Refuses to settle a redemption that is no longer held.
+pub fn held(status: RedemptionStatus, action: &str) -> Result<(), Rejection> {
+    if status == RedemptionStatus::Held {
+        Ok(())
+    } else {
+        Err(Rejection::conflict(
+            "not_held",
+            format!(
+                "this redemption is {} and can no longer be {action}; only held redemptions can",
+                status.as_str()
+            ),
+        ))
+    }
+}

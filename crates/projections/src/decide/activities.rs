@@ -1,0 +1,252 @@
+//! Decisions about service: logging an activity with its participants, reversing one, and
+//! the points rules that turn hours into points.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use yinling_ledger::writer::Context;
+use yinling_ledger::*;
+
+use super::organisation::check_project_for_activity;
+use crate::access::{self, Write};
+use crate::checks::{self, text};
+use crate::command::NewActivity;
+use crate::limits::*;
+use crate::principal::Principal;
+use crate::rejection::Rejection;
+use crate::state::State;
+
+/// Checks what a log entry says about itself, before anything is looked up.
+fn check_shape(a: &NewActivity, context: &Context) -> Result<String, Rejection> {
+    let title = text("title", &a.title, MAX_TITLE_CHARS)?;
+    let earliest = NaiveDate::from_ymd_opt(EARLIEST_ACTIVITY_YEAR, 1, 1).unwrap_or(NaiveDate::MIN);
+    let tomorrow = checks::tomorrow(context);
+    let date = a.date;
+    if date > tomorrow {
+        return Err(Rejection::invalid(
+            "date_in_future",
+            format!(
+                "date {date} is in the future; the latest date accepted is tomorrow, {tomorrow}"
+            ),
+        ));
+    }
+    if date < earliest {
+        return Err(Rejection::invalid(
+            "date_too_old",
+            format!("date {date} is before {earliest}, the earliest date the ledger accepts"),
+        ));
+    }
+    if a.participants.is_empty() {
+        return Err(Rejection::invalid(
+            "no_participants",
+            "an activity needs at least one participant",
+        ));
+    }
+    if a.participants.len() > MAX_PARTICIPANTS {
+        return Err(Rejection::invalid(
+            "too_many_participants",
+            format!(
+                "an activity can list at most {MAX_PARTICIPANTS} participants, this one lists {}; split it into several activities",
+                a.participants.len()
+            ),
+        ));
+    }
+    let o = &a.outcomes;
+    if o.disputes_settled > o.disputes_handled {
+        return Err(Rejection::invalid(
+            "bad_outcomes",
+            format!(
+                "disputes_settled ({}) cannot exceed disputes_handled ({})",
+                o.disputes_settled, o.disputes_handled
+            ),
+        ));
+    }
+    let mut seen = HashSet::with_capacity(a.participants.len());
+    for (i, p) in a.participants.iter().enumerate() {
+        checks::hours(&format!("participants[{i}].hours"), p.hours)?;
+        if !seen.insert(p.volunteer_id) {
+            return Err(Rejection::invalid(
+                "duplicate_participant",
+                format!(
+                    "volunteer {} is listed twice (participants[{i}]); list each person once with their total hours",
+                    p.volunteer_id
+                ),
+            ));
+        }
+    }
+    Ok(title)
+}
+
+/// An activity and one service entry per participant, at the rate in force.
+pub(super) fn log(
+    state: &State,
+    who: &Principal,
+    context: &Context,
+    a: &NewActivity,
+) -> Result<Vec<Commit>, Rejection> {
+    let title = check_shape(a, context)?;
+    access::may_write(who, &Write::LogActivity(a.team_id))?;
+    let team = checks::team(state, &a.team_id)?;
+    if state.activities.contains_key(&a.activity_id) {
+        return Err(checks::duplicate_id("activity", a.activity_id));
+    }
+    if let Some(project_id) = a.project_id {
+        check_project_for_activity(state, project_id, a.team_id, a.date)?;
+    }
+    let rate = state.rules.rate(a.category);
+    let mut events = Vec::with_capacity(a.participants.len() + 2);
+    let mut hours_total = Decimal::ZERO;
+    let mut points_total = Decimal::ZERO;
+    for (i, p) in a.participants.iter().enumerate() {
+        let v = checks::volunteer(state, &p.volunteer_id)?;
+        if v.team_id != a.team_id {
+            return Err(Rejection::invalid(
+                "not_a_member",
+                format!(
+                    "{} (participants[{i}], {}) is not a member of {}",
+                    v.name, v.id, team.name
+                ),
+            ));
+        }
+        let already = v.hours_on(a.date);
+        if already + p.hours > MAX_HOURS_PER_DAY {
+            return Err(Rejection::invalid(
+                "day_over_24_hours",
+                format!(
+                    "{} already has {} hours on {}; adding {} would make {}, over the {MAX_HOURS_PER_DAY} hours a day allows",
+                    v.name,
+                    already.normalize(),
+                    a.date,
+                    p.hours.normalize(),
+                    (already + p.hours).normalize()
+                ),
+            ));
+        }
+        let hours = p.hours.normalize();
+        let points = (hours * rate).normalize();
+        hours_total += hours;
+        points_total += points;
+        events.push(Event::ServiceLogged(ServiceLogged {
+            activity_id: a.activity_id,
+            volunteer_id: p.volunteer_id,
+            team_id: a.team_id,
+            district: team.district.clone(),
+            category: a.category,
+            date: a.date,
+            hours,
+            points,
+            points_per_hour: rate,
+            rules_version: state.rules.version,
+        }));
+    }
+    let mut head = vec![Event::ActivityLogged(ActivityLogged {
+        activity_id: a.activity_id,
+        team_id: a.team_id,
+        district: team.district.clone(),
+        category: a.category,
+        date: a.date,
+        title,
+        participants: a.participants.len() as u32,
+        hours_total,
+        points_total,
+        outcomes: a.outcomes,
+    })];
+    if let Some(project_id) = a.project_id {
+        head.push(Event::ActivityInProject(ActivityInProject {
+            activity_id: a.activity_id,
+            project_id,
+        }));
+    }
+    head.append(&mut events);
+    Ok(vec![Commit::new_stream(a.activity_id.stream(), head)])
+}
+
+/// Takes back every participant's points and hours of an activity, with the reason.
+pub(super) fn reverse(
+    state: &State,
+    who: &Principal,
+    activity_id: &ActivityId,
+    reason: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    let reason = text("reason", reason, MAX_REASON_CHARS)?;
+    let activity = checks::activity(state, activity_id)?;
+    access::may_write(who, &Write::ReverseActivity(activity.team_id))?;
+    if let Some(r) = &activity.reversal {
+        return Err(Rejection::conflict(
+            "already_reversed",
+            format!(
+                "this activity was already reversed at {} ({})",
+                r.at, r.reason
+            ),
+        ));
+    }
+    let mut events = Vec::with_capacity(activity.participants.len());
+    for p in &activity.participants {
+        let v = checks::volunteer(state, &p.volunteer_id)?;
+        let available = v.balance.available();
+        if available < p.points {
+            return Err(Rejection::conflict(
+                "insufficient_points",
+                format!(
+                    "reversing would leave {} ({}) with {} available points: they have {} available but this activity gave them {}, so they are {} short. Cancel their held redemptions first, or reverse only after they earn more",
+                    v.name,
+                    v.id,
+                    (available - p.points).normalize(),
+                    available.normalize(),
+                    p.points.normalize(),
+                    (p.points - available).normalize()
+                ),
+            ));
+        }
+        events.push(Event::ServiceReversed(ServiceReversed {
+            activity_id: *activity_id,
+            volunteer_id: p.volunteer_id,
+            team_id: activity.team_id,
+            district: activity.district.clone(),
+            category: activity.category,
+            date: activity.date,
+            hours: p.hours,
+            points: p.points,
+            reason: reason.clone(),
+        }));
+    }
+    Ok(vec![Commit::any(activity_id.stream(), events)])
+}
+
+/// A new version of the points rules (it applies to activities logged from now on).
+pub(super) fn change_rules(
+    state: &State,
+    who: &Principal,
+    default_points_per_hour: Decimal,
+    rates: &[CategoryRate],
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("change the point rules"))?;
+    checks::rate("default_points_per_hour", default_points_per_hour)?;
+    let mut seen = HashSet::new();
+    for r in rates {
+        checks::rate(&format!("rates.{}", r.category.as_str()), r.points_per_hour)?;
+        if !seen.insert(r.category) {
+            return Err(Rejection::invalid(
+                "duplicate_category",
+                format!("category {} is listed twice", r.category.as_str()),
+            ));
+        }
+    }
+    let mut rates: Vec<CategoryRate> = rates
+        .iter()
+        .map(|r| CategoryRate {
+            category: r.category,
+            points_per_hour: r.points_per_hour.normalize(),
+        })
+        .collect();
+    rates.sort_by_key(|r| r.category);
+    Ok(vec![Commit::any(
+        StreamId::rules(),
+        vec![Event::RulesChanged(RulesChanged {
+            version: state.rules.version + 1,
+            default_points_per_hour: default_points_per_hour.normalize(),
+            rates,
+        })],
+    )])
+}

@@ -1,0 +1,193 @@
+//! `decide`: every command checked against the state before anything is appended.
+//!
+//! Pure: the same state, command and context always give the same events or the same
+//! rejection. The checks follow one order so a caller gets the most useful error first:
+//! who is asking (an unknown or revoked token, an auditor: 403), the shape of the input
+//! (422), whether the things it names exist (404), whether this caller may touch them (403,
+//! through [`crate::access`]), and finally whether the state allows it (409: insufficient
+//! points, out of stock, already settled). A change that names no existing thing (a new
+//! volunteer in a team, a new project of a team) checks the caller's scope before the
+//! team's existence, so a coordinator cannot probe other teams' ids.
+//!
+//! One module per area: [`people`] (teams and volunteers), [`activities`] (service and its
+//! points rules), [`catalogue`] (rewards and redemptions), [`tokens`], [`organisation`]
+//! (districts, groups, projects, scoring).
+
+use yinling_ledger::writer::Context;
+use yinling_ledger::{Actor, Commit, Role};
+
+use crate::access;
+use crate::command::Command;
+use crate::policy::Policy;
+use crate::principal::Principal;
+use crate::rejection::Rejection;
+use crate::state::State;
+
+mod activities;
+mod catalogue;
+mod organisation;
+mod people;
+mod tokens;
+
+/// Resolves the actor of a command into a principal, refusing unknown and revoked tokens.
+pub fn principal(state: &State, actor: &Actor) -> Result<Principal, Rejection> {
+    let Some(token_id) = actor.token_id else {
+        return if actor.role == Role::System {
+            Ok(Principal::System)
+        } else {
+            Err(Rejection::forbidden(
+                "no_token",
+                "this request carries no access token",
+            ))
+        };
+    };
+    let token = state.tokens.get(&token_id).ok_or_else(|| {
+        Rejection::forbidden(
+            "unknown_token",
+            "this access token is not known to the ledger",
+        )
+    })?;
+    if token.revoked_at.is_some() {
+        return Err(Rejection::forbidden(
+            "token_revoked",
+            "this access token has been revoked; ask an administrator for a new one",
+        ));
+    }
+    Principal::from_token(token).ok_or_else(|| {
+        Rejection::forbidden("unknown_token", "this access token has no usable role")
+    })
+}
+
+/// Decides a command: the commits to append, or why not.
+pub fn decide(
+    state: &State,
+    policy: &Policy,
+    command: &Command,
+    context: &Context,
+) -> Result<Vec<Commit>, Rejection> {
+    let who = principal(state, &context.actor)?;
+    access::may_change_anything(&who)?;
+    let who = &who;
+    match command {
+        Command::RegisterTeam {
+            team_id,
+            name,
+            district,
+            category,
+        } => people::register_team(state, who, *team_id, name, district, *category),
+        Command::RegisterVolunteer {
+            volunteer_id,
+            name,
+            team_id,
+            birth_year,
+        } => people::register_volunteer(
+            state,
+            who,
+            context,
+            *volunteer_id,
+            name,
+            *team_id,
+            *birth_year,
+        ),
+        Command::MoveVolunteer {
+            volunteer_id,
+            to_team_id,
+        } => people::move_volunteer(state, who, volunteer_id, to_team_id),
+        Command::LogActivity(activity) => activities::log(state, who, context, activity),
+        Command::ReverseActivity {
+            activity_id,
+            reason,
+        } => activities::reverse(state, who, activity_id, reason),
+        Command::ChangeRules {
+            default_points_per_hour,
+            rates,
+        } => activities::change_rules(state, who, *default_points_per_hour, rates),
+        Command::ListReward {
+            reward_id,
+            name,
+            kind,
+            cost_points,
+            stock,
+        } => catalogue::list(state, who, *reward_id, name, kind, *cost_points, *stock),
+        Command::RestockReward {
+            reward_id,
+            quantity,
+        } => catalogue::restock(state, who, reward_id, *quantity),
+        Command::RepriceReward {
+            reward_id,
+            cost_points,
+        } => catalogue::reprice(state, who, reward_id, *cost_points),
+        Command::RetireReward { reward_id } => catalogue::retire(state, who, reward_id),
+        Command::HoldRedemption {
+            redemption_id,
+            volunteer_id,
+            reward_id,
+            quantity,
+        } => catalogue::hold(
+            state,
+            who,
+            policy,
+            context,
+            catalogue::Hold {
+                redemption_id: *redemption_id,
+                volunteer_id: *volunteer_id,
+                reward_id: *reward_id,
+                quantity: *quantity,
+            },
+        ),
+        Command::FulfilRedemption { redemption_id } => catalogue::fulfil(state, who, redemption_id),
+        Command::CancelRedemption {
+            redemption_id,
+            reason,
+        } => catalogue::cancel(state, who, redemption_id, reason),
+        Command::ExpireHolds => catalogue::expire(state, who, context),
+        Command::IssueToken(token) => tokens::issue(state, who, token),
+        Command::RevokeToken { token_id } => tokens::revoke(state, who, token_id),
+        Command::RegisterDistrict { name, kind, region } => {
+            organisation::register_district(state, who, name, *kind, region)
+        }
+        Command::FoundGroup {
+            group_id,
+            name,
+            purpose,
+            founded_on,
+        } => organisation::found_group(state, who, context, *group_id, name, purpose, *founded_on),
+        Command::AddSubGroup {
+            group_id,
+            sub_group_id,
+            name,
+            added_on,
+        } => organisation::add_sub_group(
+            state,
+            who,
+            context,
+            (*group_id, *sub_group_id),
+            name,
+            *added_on,
+        ),
+        Command::JoinGroup {
+            team_id,
+            group_id,
+            sub_group_id,
+            joined_on,
+        } => organisation::join_group(
+            state,
+            who,
+            context,
+            (*team_id, *group_id, *sub_group_id),
+            *joined_on,
+        ),
+        Command::LeaveGroup {
+            team_id,
+            group_id,
+            left_on,
+        } => organisation::leave_group(state, who, context, *team_id, *group_id, *left_on),
+        Command::RegisterProject(project) => organisation::register_project(state, who, project),
+        Command::ChangeProjectStatus {
+            project_id,
+            status,
+            on,
+        } => organisation::change_project_status(state, who, context, project_id, *status, *on),
+        Command::ChangeScoring { weights } => organisation::change_scoring(state, who, weights),
+    }
+}

@@ -1,0 +1,97 @@
+//! Decisions about access tokens: issuing one (only the hash of its secret is recorded) and
+//! revoking it.
+
+use yinling_ledger::*;
+
+use crate::access::{self, Write};
+use crate::checks::{self, optional_text};
+use crate::command::NewToken;
+use crate::limits::MAX_REASON_CHARS;
+use crate::principal::Principal;
+use crate::rejection::Rejection;
+use crate::state::State;
+
+/// A token for one role and scope.
+pub(super) fn issue(
+    state: &State,
+    who: &Principal,
+    t: &NewToken,
+) -> Result<Vec<Commit>, Rejection> {
+    let label = optional_text("label", &t.label, MAX_REASON_CHARS)?;
+    let mut volunteer_team = None;
+    match (t.role, t.team_id, t.volunteer_id) {
+        (Role::Admin | Role::Auditor, None, None) => {}
+        (Role::Coordinator, Some(team), None) => {
+            checks::team(state, &team)?;
+        }
+        (Role::Volunteer, None, Some(v)) => {
+            volunteer_team = Some(checks::volunteer(state, &v)?.team_id);
+        }
+        (Role::System, ..) => {
+            return Err(Rejection::invalid(
+                "bad_role",
+                "the system role cannot be given to a token",
+            ))
+        }
+        (Role::Coordinator, ..) => {
+            return Err(Rejection::invalid(
+                "bad_scope",
+                "a coordinator token needs team_id and no volunteer_id",
+            ))
+        }
+        (Role::Volunteer, ..) => {
+            return Err(Rejection::invalid(
+                "bad_scope",
+                "a volunteer token needs volunteer_id and no team_id",
+            ))
+        }
+        (Role::Admin | Role::Auditor, ..) => {
+            return Err(Rejection::invalid(
+                "bad_scope",
+                "admin and auditor tokens take neither team_id nor volunteer_id",
+            ))
+        }
+    }
+    access::may_write(who, &Write::IssueToken(t.role, volunteer_team))?;
+    if state.tokens.get(&t.token_id).is_some() || state.tokens.secret_in_use(&t.secret_sha256) {
+        return Err(Rejection::conflict(
+            "duplicate_token",
+            "this token already exists",
+        ));
+    }
+    Ok(vec![Commit::new_stream(
+        t.token_id.stream(),
+        vec![Event::TokenIssued(TokenIssued {
+            token_id: t.token_id,
+            role: t.role,
+            team_id: t.team_id,
+            volunteer_id: t.volunteer_id,
+            secret_sha256: t.secret_sha256,
+            label,
+        })],
+    )])
+}
+
+/// A token stops working (a lost card, a staff member leaving).
+pub(super) fn revoke(
+    state: &State,
+    who: &Principal,
+    token_id: &TokenId,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("revoke tokens"))?;
+    let token = state.tokens.get(token_id).ok_or_else(|| {
+        Rejection::not_found("token_not_found", format!("no token has id {token_id}"))
+    })?;
+    if token.revoked_at.is_some() {
+        return Err(Rejection::conflict(
+            "already_revoked",
+            "this token is already revoked",
+        ));
+    }
+    Ok(vec![Commit::any(
+        token_id.stream(),
+        vec![Event::TokenRevoked(TokenRevoked {
+            token_id: *token_id,
+        })],
+    )])
+}

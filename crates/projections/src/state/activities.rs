@@ -1,0 +1,173 @@
+//! How service is folded: activities, each participant's points and hours, reversals, and
+//! the points rules.
+
+use rust_decimal::Decimal;
+use yinling_ledger::*;
+
+use super::State;
+use crate::activities::{Activity, Participation, Reversal};
+use crate::rankings::Amounts;
+use crate::teams::Tally;
+use crate::volunteers::{EntryKind, EntryRef};
+
+fn tally_activity(tally: &mut Tally, outcomes: &Outcomes, sign: i64) {
+    let add = |n: &mut u64, by: u32| {
+        *n = if sign > 0 {
+            n.saturating_add(u64::from(by))
+        } else {
+            n.saturating_sub(u64::from(by))
+        }
+    };
+    add(&mut tally.activities, 1);
+    add(&mut tally.people_served, outcomes.people_served);
+    add(&mut tally.problems_resolved, outcomes.problems_resolved);
+    add(&mut tally.disputes_handled, outcomes.disputes_handled);
+    add(&mut tally.disputes_settled, outcomes.disputes_settled);
+}
+
+fn tally_service(tally: &mut Tally, hours: Decimal, points: Decimal, sign: i64) {
+    if sign > 0 {
+        tally.participant_times += 1;
+        tally.hours += hours;
+        tally.points += points;
+    } else {
+        tally.participant_times = tally.participant_times.saturating_sub(1);
+        tally.hours -= hours;
+        tally.points -= points;
+    }
+}
+
+impl State {
+    pub(super) fn activity_logged(&mut self, envelope: &Envelope, e: &ActivityLogged) {
+        let seq = envelope.seq;
+        let at = envelope.recorded_at;
+        self.activities.insert(
+            e.activity_id,
+            Activity {
+                id: e.activity_id,
+                team_id: e.team_id,
+                district: e.district.clone(),
+                category: e.category,
+                date: e.date,
+                title: e.title.clone(),
+                outcomes: e.outcomes,
+                logged_at: at,
+                logged_by: envelope.actor,
+                seq,
+                participants: Vec::with_capacity(e.participants as usize),
+                reversal: None,
+                project_id: None,
+            },
+        );
+        if let Some(team) = self.teams.get_mut(&e.team_id) {
+            tally_activity(&mut team.tally, &e.outcomes, 1);
+        }
+        tally_activity(&mut self.district_mut(&e.district).tally, &e.outcomes, 1);
+    }
+
+    pub(super) fn service_logged(&mut self, envelope: &Envelope, e: &ServiceLogged) {
+        if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+            v.balance.earned += e.points;
+            v.hours_served += e.hours;
+            v.add_hours_on(e.date, e.hours);
+            v.record(
+                envelope,
+                EntryKind::Service,
+                Some(e.date),
+                e.points,
+                e.hours,
+                EntryRef::Activity(e.activity_id),
+            );
+        }
+        if let Some(a) = self.activities.get_mut(&e.activity_id) {
+            a.participants.push(Participation {
+                volunteer_id: e.volunteer_id,
+                hours: e.hours,
+                points: e.points,
+            });
+        }
+        if let Some(team) = self.teams.get_mut(&e.team_id) {
+            tally_service(&mut team.tally, e.hours, e.points, 1);
+        }
+        tally_service(
+            &mut self.district_mut(&e.district).tally,
+            e.hours,
+            e.points,
+            1,
+        );
+        self.rankings.add(
+            e.team_id,
+            e.volunteer_id,
+            e.date,
+            Amounts {
+                points: e.points,
+                hours: e.hours,
+            },
+        );
+        self.totals.points_earned += e.points;
+    }
+
+    pub(super) fn service_reversed(&mut self, envelope: &Envelope, e: &ServiceReversed) {
+        let at = envelope.recorded_at;
+        if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+            v.balance.reversed += e.points;
+            v.hours_reversed += e.hours;
+            v.add_hours_on(e.date, -e.hours);
+            v.record(
+                envelope,
+                EntryKind::Reversal,
+                Some(e.date),
+                -e.points,
+                -e.hours,
+                EntryRef::Activity(e.activity_id),
+            );
+        }
+        let mut first_of_activity = None;
+        if let Some(a) = self.activities.get_mut(&e.activity_id) {
+            if a.reversal.is_none() {
+                a.reversal = Some(Reversal {
+                    reason: e.reason.clone(),
+                    at,
+                    by: envelope.actor,
+                });
+                first_of_activity = Some(a.outcomes);
+            }
+        }
+        if let Some(team) = self.teams.get_mut(&e.team_id) {
+            tally_service(&mut team.tally, e.hours, e.points, -1);
+            if let Some(outcomes) = &first_of_activity {
+                tally_activity(&mut team.tally, outcomes, -1);
+            }
+        }
+        let district = self.district_mut(&e.district);
+        tally_service(&mut district.tally, e.hours, e.points, -1);
+        if let Some(outcomes) = &first_of_activity {
+            tally_activity(&mut district.tally, outcomes, -1);
+        }
+        self.rankings.add(
+            e.team_id,
+            e.volunteer_id,
+            e.date,
+            Amounts {
+                points: -e.points,
+                hours: -e.hours,
+            },
+        );
+        self.totals.points_reversed += e.points;
+    }
+
+    pub(super) fn rules_changed(&mut self, envelope: &Envelope, e: &RulesChanged) {
+        let seq = envelope.seq;
+        let at = envelope.recorded_at;
+        self.rules.apply(e, seq, at);
+    }
+
+    pub(super) fn activity_in_project(&mut self, e: &ActivityInProject) {
+        if let Some(a) = self.activities.get_mut(&e.activity_id) {
+            a.project_id = Some(e.project_id);
+        }
+        if let Some(p) = self.projects.get_mut(&e.project_id) {
+            p.activities.push(e.activity_id);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! How the e-station is folded: the catalogue and its stock, and redemptions from hold to
+//! hand-over, cancellation or expiry.
+
+use rust_decimal::Decimal;
+use yinling_ledger::*;
+
+use super::State;
+use crate::catalog::Reward;
+use crate::redemptions::{Redemption, RedemptionStatus};
+use crate::volunteers::{EntryKind, EntryRef};
+
+impl State {
+    pub(super) fn reward_listed(&mut self, envelope: &Envelope, e: &RewardListed) {
+        let at = envelope.recorded_at;
+        self.rewards.insert(
+            e.reward_id,
+            Reward {
+                id: e.reward_id,
+                name: e.name.clone(),
+                kind: e.kind.clone(),
+                cost_points: e.cost_points,
+                stock: e.stock,
+                held: 0,
+                redeemed: 0,
+                supplied: u64::from(e.stock),
+                retired: false,
+                listed_at: at,
+            },
+        );
+    }
+
+    pub(super) fn reward_restocked(&mut self, e: &RewardRestocked) {
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            r.stock = r.stock.saturating_add(e.quantity);
+            r.supplied += u64::from(e.quantity);
+            debug_assert_eq!(r.stock, e.stock_after);
+        }
+    }
+
+    pub(super) fn reward_repriced(&mut self, e: &RewardRepriced) {
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            r.cost_points = e.cost_points;
+        }
+    }
+
+    pub(super) fn reward_retired(&mut self, e: &RewardRetired) {
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            r.retired = true;
+        }
+    }
+
+    pub(super) fn redemption_held(&mut self, envelope: &Envelope, e: &RedemptionHeld) {
+        let at = envelope.recorded_at;
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            debug_assert!(r.stock >= e.quantity, "decide never oversells");
+            r.stock = r.stock.saturating_sub(e.quantity);
+            r.held += e.quantity;
+        }
+        if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+            v.balance.held += e.points;
+            debug_assert!(
+                v.balance.available() >= Decimal::ZERO,
+                "decide never overdraws"
+            );
+            v.record(
+                envelope,
+                EntryKind::Hold,
+                None,
+                -e.points,
+                Decimal::ZERO,
+                EntryRef::Redemption(e.redemption_id),
+            );
+        }
+        self.redemptions.insert(
+            e.redemption_id,
+            Redemption {
+                id: e.redemption_id,
+                volunteer_id: e.volunteer_id,
+                team_id: e.team_id,
+                district: e.district.clone(),
+                reward_id: e.reward_id,
+                quantity: e.quantity,
+                cost_points: e.cost_points,
+                points: e.points,
+                status: RedemptionStatus::Held,
+                held_at: at,
+                held_by: envelope.actor,
+                expires_at: e.expires_at,
+                settled_at: None,
+                settled_by: None,
+                reason: None,
+            },
+        );
+        self.holds_by_expiry.insert((e.expires_at, e.redemption_id));
+        self.totals.points_held += e.points;
+    }
+
+    pub(super) fn redemption_fulfilled(&mut self, envelope: &Envelope, e: &RedemptionFulfilled) {
+        let at = envelope.recorded_at;
+        if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+            v.balance.held -= e.points;
+            v.balance.redeemed += e.points;
+            v.record(
+                envelope,
+                EntryKind::Fulfilment,
+                None,
+                Decimal::ZERO,
+                Decimal::ZERO,
+                EntryRef::Redemption(e.redemption_id),
+            );
+        }
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            r.held = r.held.saturating_sub(e.quantity);
+            r.redeemed += e.quantity;
+        }
+        let team_and_district = self.settle(
+            &e.redemption_id,
+            RedemptionStatus::Fulfilled,
+            at,
+            envelope.actor,
+            None,
+        );
+        if let Some((team, district)) = team_and_district {
+            if let Some(t) = self.teams.get_mut(&team) {
+                t.tally.redemptions += 1;
+                t.tally.redemption_points += e.points;
+            }
+            let d = self.district_mut(&district);
+            d.tally.redemptions += 1;
+            d.tally.redemption_points += e.points;
+        }
+        self.totals.points_held -= e.points;
+        self.totals.points_redeemed += e.points;
+    }
+
+    pub(super) fn redemption_cancelled(&mut self, envelope: &Envelope, e: &RedemptionCancelled) {
+        let at = envelope.recorded_at;
+        self.release(
+            envelope,
+            &e.redemption_id,
+            &e.volunteer_id,
+            &e.reward_id,
+            e.quantity,
+            e.points,
+            EntryKind::Cancellation,
+        );
+        self.settle(
+            &e.redemption_id,
+            RedemptionStatus::Cancelled,
+            at,
+            envelope.actor,
+            Some(e.reason.clone()),
+        );
+    }
+
+    pub(super) fn redemption_expired(&mut self, envelope: &Envelope, e: &RedemptionExpired) {
+        let at = envelope.recorded_at;
+        self.release(
+            envelope,
+            &e.redemption_id,
+            &e.volunteer_id,
+            &e.reward_id,
+            e.quantity,
+            e.points,
+            EntryKind::Expiry,
+        );
+        self.settle(
+            &e.redemption_id,
+            RedemptionStatus::Expired,
+            at,
+            envelope.actor,
+            None,
+        );
+    }
+
+    /// Returns points and stock of a hold that ended without fulfilment.
+    #[allow(clippy::too_many_arguments)]
+    fn release(
+        &mut self,
+        envelope: &Envelope,
+        redemption: &RedemptionId,
+        volunteer: &VolunteerId,
+        reward: &RewardId,
+        quantity: u32,
+        points: Decimal,
+        kind: EntryKind,
+    ) {
+        if let Some(v) = self.volunteers.get_mut(volunteer) {
+            v.balance.held -= points;
+            v.record(
+                envelope,
+                kind,
+                None,
+                points,
+                Decimal::ZERO,
+                EntryRef::Redemption(*redemption),
+            );
+        }
+        if let Some(r) = self.rewards.get_mut(reward) {
+            r.held = r.held.saturating_sub(quantity);
+            r.stock = r.stock.saturating_add(quantity);
+        }
+        self.totals.points_held -= points;
+    }
+
+    /// Moves a redemption out of `Held`; returns its team and district.
+    fn settle(
+        &mut self,
+        id: &RedemptionId,
+        status: RedemptionStatus,
+        at: Timestamp,
+        by: Actor,
+        reason: Option<String>,
+    ) -> Option<(TeamId, String)> {
+        let r = self.redemptions.get_mut(id)?;
+        self.holds_by_expiry.remove(&(r.expires_at, *id));
+        r.status = status;
+        r.settled_at = Some(at);
+        r.settled_by = Some(by);
+        r.reason = reason;
+        Some((r.team_id, r.district.clone()))
+    }
+}

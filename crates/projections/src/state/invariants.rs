@@ -1,0 +1,102 @@
+//! The invariants of the folded state, checked at startup, by `yinling verify --deep`, and
+//! after every step of the property tests.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use yinling_ledger::RewardId;
+
+use super::State;
+use crate::redemptions::RedemptionStatus;
+use crate::volunteers::Balance;
+
+impl State {
+    /// Checks every invariant of the design; returns the first violation in words.
+    ///
+    /// Used by tests after every step, and by `yinling verify --deep`.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut sum = Balance::default();
+        for v in self.volunteers.values() {
+            let b = &v.balance;
+            if b.available() < Decimal::ZERO {
+                return Err(format!(
+                    "volunteer {} has {} available points",
+                    v.id,
+                    b.available()
+                ));
+            }
+            if b.held < Decimal::ZERO || b.earned < b.reversed {
+                return Err(format!(
+                    "volunteer {} has an impossible balance {b:?}",
+                    v.id
+                ));
+            }
+            for (day, hours) in &v.hours_by_date {
+                if *hours < Decimal::ZERO || *hours > crate::limits::MAX_HOURS_PER_DAY {
+                    let date = yinling_ledger::time::day_number::date(*day);
+                    return Err(format!("volunteer {} has {hours} hours on {date}", v.id));
+                }
+            }
+            if let Some(last) = v.statement.last() {
+                if last.available_after != b.available() {
+                    return Err(format!(
+                        "volunteer {}'s statement does not end at the balance",
+                        v.id
+                    ));
+                }
+            }
+            sum.earned += b.earned;
+            sum.reversed += b.reversed;
+            sum.held += b.held;
+            sum.redeemed += b.redeemed;
+        }
+        let t = &self.totals;
+        if (sum.earned, sum.reversed, sum.held, sum.redeemed)
+            != (
+                t.points_earned,
+                t.points_reversed,
+                t.points_held,
+                t.points_redeemed,
+            )
+        {
+            return Err(format!(
+                "points are not conserved: volunteers {sum:?}, ledger {t:?}"
+            ));
+        }
+        let issued = t.points_earned - t.points_reversed;
+        let accounted = sum.available() + sum.held + sum.redeemed;
+        if issued != accounted {
+            return Err(format!(
+                "issued {issued} but available + held + redeemed = {accounted}"
+            ));
+        }
+        let mut held_units: HashMap<RewardId, u32> = HashMap::new();
+        let mut held_points = Decimal::ZERO;
+        let mut redeemed_points = Decimal::ZERO;
+        for r in self.redemptions.values() {
+            match r.status {
+                RedemptionStatus::Held => {
+                    *held_units.entry(r.reward_id).or_default() += r.quantity;
+                    held_points += r.points;
+                }
+                RedemptionStatus::Fulfilled => redeemed_points += r.points,
+                _ => {}
+            }
+        }
+        if held_points != t.points_held || redeemed_points != t.points_redeemed {
+            return Err("redemption records disagree with balances".into());
+        }
+        for r in self.rewards.values() {
+            if u64::from(r.stock) + u64::from(r.held) + u64::from(r.redeemed) != r.supplied {
+                return Err(format!("reward {} stock does not add up", r.id));
+            }
+            if held_units.get(&r.id).copied().unwrap_or(0) != r.held {
+                return Err(format!(
+                    "reward {} held units disagree with redemptions",
+                    r.id
+                ));
+            }
+        }
+        Ok(())
+    }
+}

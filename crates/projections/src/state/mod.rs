@@ -1,0 +1,177 @@
+//! The whole folded state and `apply`, the one function that changes it.
+//!
+//! `apply` is total: on a log written through `decide` it never fails and never panics. It
+//! trusts the log (every value it needs is in the event) and never consults configuration,
+//! so folding the same events gives the same state on any machine, from scratch, from a
+//! snapshot, or one batch at a time.
+//!
+//! Each area folds its own events in its own module: `organisation` (teams, volunteers,
+//! districts, groups, projects, scoring), `activities` (service, reversals, points rules),
+//! `catalogue` (rewards and redemptions) and `tokens`; `apply` only dispatches. The
+//! queries answered from the state (rankings, the evaluation) and the invariants live
+//! beside them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use yinling_ledger::*;
+
+mod activities;
+mod catalogue;
+mod evaluation;
+mod invariants;
+mod organisation;
+mod rankings;
+mod tokens;
+
+use crate::activities::Activity;
+use crate::catalog::Reward;
+use crate::maps::FastMap;
+use crate::organisation::{Group, Project};
+use crate::rankings::RankingIndex;
+use crate::redemptions::Redemption;
+use crate::rules::Rules;
+use crate::scoring::Scoring;
+use crate::teams::{District, Team};
+use crate::tokens::Tokens;
+use crate::volunteers::Volunteer;
+
+/// Ledger-wide totals of points, for the conservation check and the statistics page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Points ever earned.
+    pub points_earned: Decimal,
+    /// Points taken back by reversals.
+    pub points_reversed: Decimal,
+    /// Points currently held.
+    pub points_held: Decimal,
+    /// Points spent.
+    pub points_redeemed: Decimal,
+    /// Events folded.
+    pub events: u64,
+}
+
+/// Everything the service knows, folded from the log.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// The last event folded.
+    pub head: Head,
+    /// Teams.
+    pub teams: FastMap<TeamId, Team>,
+    /// Districts, by name.
+    pub districts: BTreeMap<String, District>,
+    /// Volunteers.
+    pub volunteers: FastMap<VolunteerId, Volunteer>,
+    /// Activities.
+    pub activities: FastMap<ActivityId, Activity>,
+    /// The e-station catalogue.
+    pub rewards: FastMap<RewardId, Reward>,
+    /// Redemptions.
+    pub redemptions: FastMap<RedemptionId, Redemption>,
+    /// Held redemptions by when they lapse.
+    pub holds_by_expiry: BTreeSet<(Timestamp, RedemptionId)>,
+    /// Point rules.
+    pub rules: Rules,
+    /// Cross-region groups and their sub-groups.
+    pub groups: FastMap<GroupId, Group>,
+    /// The project list.
+    pub projects: FastMap<ProjectId, Project>,
+    /// The evaluation's scoring formula.
+    pub scoring: Scoring,
+    /// Access tokens.
+    pub tokens: Tokens,
+    /// Ranking aggregates.
+    pub rankings: RankingIndex,
+    /// Point totals.
+    pub totals: Totals,
+    /// (recorded_at, last seq recorded at that instant), for "as of an instant" queries.
+    pub timeline: Vec<(Timestamp, u64)>,
+}
+
+impl State {
+    /// An empty state (before seq 1).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Folds a batch of envelopes in order.
+    pub fn apply_all<'a>(&mut self, envelopes: impl IntoIterator<Item = &'a Envelope>) {
+        for e in envelopes {
+            self.apply(e);
+        }
+    }
+
+    /// Folds one event. Total: never fails, never panics on a log written through `decide`.
+    pub fn apply(&mut self, envelope: &Envelope) {
+        debug_assert_eq!(
+            envelope.seq,
+            self.head.seq + 1,
+            "events are folded in order"
+        );
+        let seq = envelope.seq;
+        let at = envelope.recorded_at;
+        match &envelope.payload {
+            Event::TeamRegistered(e) => self.team_registered(envelope, e),
+            Event::VolunteerRegistered(e) => self.volunteer_registered(envelope, e),
+            Event::VolunteerMovedTeam(e) => self.volunteer_moved_team(envelope, e),
+            Event::ActivityLogged(e) => self.activity_logged(envelope, e),
+            Event::ServiceLogged(e) => self.service_logged(envelope, e),
+            Event::ServiceReversed(e) => self.service_reversed(envelope, e),
+            Event::RulesChanged(e) => self.rules_changed(envelope, e),
+            Event::RewardListed(e) => self.reward_listed(envelope, e),
+            Event::RewardRestocked(e) => self.reward_restocked(e),
+            Event::RewardRepriced(e) => self.reward_repriced(e),
+            Event::RewardRetired(e) => self.reward_retired(e),
+            Event::RedemptionHeld(e) => self.redemption_held(envelope, e),
+            Event::RedemptionFulfilled(e) => self.redemption_fulfilled(envelope, e),
+            Event::RedemptionCancelled(e) => self.redemption_cancelled(envelope, e),
+            Event::RedemptionExpired(e) => self.redemption_expired(envelope, e),
+            Event::TokenIssued(e) => self.token_issued(envelope, e),
+            Event::TokenRevoked(e) => self.token_revoked(envelope, e),
+            Event::DistrictRegistered(e) => self.district_registered(e),
+            Event::GroupFounded(e) => self.group_founded(e),
+            Event::SubGroupAdded(e) => self.sub_group_added(e),
+            Event::TeamJoinedGroup(e) => self.team_joined_group(e),
+            Event::TeamLeftGroup(e) => self.team_left_group(e),
+            Event::ProjectRegistered(e) => self.project_registered(e),
+            Event::ProjectStatusChanged(e) => self.project_status_changed(e),
+            Event::ActivityInProject(e) => self.activity_in_project(e),
+            Event::ScoringChanged(e) => self.scoring_changed(e),
+        }
+        self.head = Head {
+            seq,
+            hash: envelope.hash,
+        };
+        self.totals.events += 1;
+        match self.timeline.last_mut() {
+            Some((last_at, last_seq)) if *last_at == at => *last_seq = seq,
+            _ => self.timeline.push((at, seq)),
+        }
+    }
+
+    pub(super) fn district_mut(&mut self, name: &str) -> &mut District {
+        if !self.districts.contains_key(name) {
+            self.districts.insert(
+                name.to_owned(),
+                District {
+                    name: name.to_owned(),
+                    ..District::default()
+                },
+            );
+        }
+        self.districts
+            .get_mut(name)
+            .unwrap_or_else(|| unreachable!("inserted just above"))
+    }
+
+    /// The last seq recorded at or before `instant` (0 if none).
+    pub fn seq_at(&self, instant: Timestamp) -> u64 {
+        let n = self.timeline.partition_point(|(at, _)| *at <= instant);
+        if n == 0 {
+            0
+        } else {
+            self.timeline[n - 1].1
+        }
+    }
+}

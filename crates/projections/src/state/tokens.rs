@@ -1,0 +1,27 @@
+//! How access tokens are folded.
+
+use yinling_ledger::*;
+
+use super::State;
+use crate::tokens::TokenRecord;
+
+impl State {
+    pub(super) fn token_issued(&mut self, envelope: &Envelope, e: &TokenIssued) {
+        let at = envelope.recorded_at;
+        self.tokens.insert(TokenRecord {
+            id: e.token_id,
+            role: e.role,
+            team_id: e.team_id,
+            volunteer_id: e.volunteer_id,
+            secret_sha256: e.secret_sha256,
+            label: e.label.clone(),
+            issued_at: at,
+            revoked_at: None,
+        });
+    }
+
+    pub(super) fn token_revoked(&mut self, envelope: &Envelope, e: &TokenRevoked) {
+        let at = envelope.recorded_at;
+        self.tokens.revoke(&e.token_id, at);
+    }
+}
