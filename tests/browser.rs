@@ -73,7 +73,7 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
-    let server = Server::start_in(&dir, &[]);
+    let server = start_public(&dir, &[]);
     let admin = server.client(ADMIN);
     // The team of 荻溪六老志愿服务队, its keenest volunteer, the cheapest reward they can afford.
     let teams = admin.get("/v1/teams").await.ok();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use yinling_api::tokens::MINT_KEY_FILE;
+use yinling_app::mint::MINT_KEY_FILE;
 use yinling_ledger::log::{self, EnvelopeIter, VerifyDepth};
 use yinling_ledger::{EventLog, Head, OpenMode, SledLog};
 

@@ -8,9 +8,13 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::ValueEnum;
 use serde::Serialize;
-use yinling_api::engine::load_state;
-use yinling_api::routes::audit::{event_out, EventOut};
-use yinling_api::routes::{evaluation, rankings, volunteers};
+use yinling_app::csv::CsvWriter;
+use yinling_app::load::load_state;
+use yinling_app::reports::accounts::{balances, entry_out, EntryOut, VolunteerOut};
+use yinling_app::reports::evaluation::{scores_out, ScoreRow};
+use yinling_app::reports::events::{event_out, EventOut};
+use yinling_app::reports::rankings::{team_ranking, RankedOut};
+use yinling_app::reports::{self, Table};
 use yinling_ledger::log::EnvelopeIter;
 use yinling_ledger::VolunteerId;
 use yinling_projections::evaluation::Period;
@@ -96,17 +100,16 @@ pub struct ExportArgs {
     pub log: super::logs::LogArgs,
 }
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// Where rows go.
+/// Where rows go: NDJSON lines, or a spreadsheet through the project's one CSV writer (with
+/// its formula guard and byte-order mark).
 enum Sink {
     Ndjson(Box<dyn Write>),
-    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    Csv(Box<CsvWriter<Box<dyn Write>>>),
 }
 
 impl Sink {
     fn open(path: &Path, format: Format) -> Result<Sink, String> {
-        let mut out: Box<dyn Write> = if path == Path::new("-") {
+        let out: Box<dyn Write> = if path == Path::new("-") {
             Box::new(BufWriter::new(std::io::stdout()))
         } else {
             let file =
@@ -115,83 +118,47 @@ impl Sink {
         };
         Ok(match format {
             Format::Ndjson => Sink::Ndjson(out),
-            Format::Csv => {
-                out.write_all(UTF8_BOM).map_err(|e| e.to_string())?;
-                Sink::Csv(Box::new(csv::Writer::from_writer(out)))
-            }
+            Format::Csv => Sink::Csv(Box::new(CsvWriter::new(out).map_err(|e| e.to_string())?)),
         })
     }
 
-    fn header(&mut self, en: &[&str], zh: &[&str], lang: Lang) -> Result<(), String> {
+    /// The header row of a table of `T` (CSV only).
+    fn header<T: Table>(&mut self, lang: Lang) -> Result<(), String> {
         if let Sink::Csv(w) = self {
-            w.write_record(if lang == Lang::Zh { zh } else { en })
+            let lang = match lang {
+                Lang::En => reports::Lang::En,
+                Lang::Zh => reports::Lang::Zh,
+            };
+            w.row(&reports::header::<T>(lang))
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
     }
 
-    fn row<T: Serialize>(
-        &mut self,
-        json: &T,
-        csv_fields: impl FnOnce() -> Vec<String>,
-    ) -> Result<(), String> {
+    /// One row: the JSON of `json` (NDJSON), or the cells of `row` (CSV).
+    fn row<T: Serialize, R: Table>(&mut self, json: &T, row: &R) -> Result<(), String> {
         match self {
             Sink::Ndjson(w) => {
                 serde_json::to_writer(&mut *w, json).map_err(|e| e.to_string())?;
                 w.write_all(b"\n").map_err(|e| e.to_string())
             }
-            Sink::Csv(w) => w.write_record(csv_fields()).map_err(|e| e.to_string()),
+            Sink::Csv(w) => w.row(&row.cells()).map_err(|e| e.to_string()),
         }
     }
 
     fn finish(self) -> Result<(), String> {
         match self {
             Sink::Ndjson(mut w) => w.flush().map_err(|e| e.to_string()),
-            Sink::Csv(mut w) => w.flush().map_err(|e| e.to_string()),
+            Sink::Csv(w) => w
+                .finish()
+                .and_then(|mut out| out.flush())
+                .map_err(|e| e.to_string()),
         }
     }
 }
 
-const EVENT_EN: [&str; 10] = [
-    "seq",
-    "type",
-    "stream",
-    "stream_version",
-    "recorded_at",
-    "actor_role",
-    "actor_token",
-    "hash",
-    "prev_hash",
-    "data",
-];
-const EVENT_ZH: [&str; 10] = [
-    "序号",
-    "类型",
-    "流",
-    "流版本",
-    "记录时间",
-    "操作角色",
-    "操作令牌",
-    "哈希",
-    "前一哈希",
-    "数据",
-];
-
 fn event_row(sink: &mut Sink, e: &EventOut) -> Result<(), String> {
-    sink.row(e, || {
-        vec![
-            e.seq.to_string(),
-            e.kind.clone(),
-            e.stream.clone(),
-            e.stream_version.to_string(),
-            e.recorded_at.clone(),
-            e.actor.role.clone(),
-            e.actor.token_id.clone().unwrap_or_default(),
-            e.hash.clone(),
-            e.prev_hash.clone(),
-            e.data.to_string(),
-        ]
-    })
+    sink.row(e, e)
 }
 
 /// Runs `export`.
@@ -209,7 +176,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
     let mut sink = Sink::open(&args.out, args.format)?;
     match args.what {
         What::Events => {
-            sink.header(&EVENT_EN, &EVENT_ZH, args.lang)?;
+            sink.header::<EventOut>(args.lang)?;
             let mut progress = Progress::new("events", log.head().seq);
             let until = args.as_of.unwrap_or(u64::MAX);
             for e in EnvelopeIter::new(&*log, 0) {
@@ -226,73 +193,14 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
             let (state, _, _) = load_state(&*log, args.as_of).map_err(|e| e.to_string())?;
             match args.what {
                 What::Balances => {
-                    sink.header(
-                        &[
-                            "id",
-                            "name",
-                            "team_id",
-                            "team",
-                            "district",
-                            "earned",
-                            "reversed",
-                            "held",
-                            "redeemed",
-                            "available",
-                            "hours",
-                            "stars",
-                        ],
-                        &[
-                            "编号",
-                            "姓名",
-                            "队伍编号",
-                            "队伍",
-                            "区县",
-                            "累计获得积分",
-                            "冲正积分",
-                            "冻结积分",
-                            "已兑换积分",
-                            "可用积分",
-                            "服务时长（小时）",
-                            "星级",
-                        ],
-                        args.lang,
-                    )?;
-                    let mut all: Vec<_> = state.volunteers.values().collect();
-                    all.sort_by(|a, b| {
-                        (&a.district, a.team_id, &a.name, a.id).cmp(&(
-                            &b.district,
-                            b.team_id,
-                            &b.name,
-                            b.id,
-                        ))
-                    });
-                    for v in all {
-                        let o = volunteers::volunteer_out(&state, v);
-                        sink.row(&o, || {
-                            vec![
-                                o.id.clone(),
-                                o.name.clone(),
-                                o.team_id.clone(),
-                                o.team_name.clone(),
-                                o.district.clone(),
-                                o.balance.earned.to_string(),
-                                o.balance.reversed.to_string(),
-                                o.balance.held.to_string(),
-                                o.balance.redeemed.to_string(),
-                                o.balance.available.to_string(),
-                                o.hours.to_string(),
-                                o.stars.to_string(),
-                            ]
-                        })?;
+                    sink.header::<VolunteerOut>(args.lang)?;
+                    for o in balances(&state) {
+                        sink.row(&o, &o)?;
                     }
                 }
                 What::Rankings => {
-                    sink.header(
-                        &["rank", "id", "name", "district", "points", "hours"],
-                        &["名次", "编号", "名称", "区县", "积分", "服务时长（小时）"],
-                        args.lang,
-                    )?;
-                    let ranking = rankings::team_ranking(
+                    sink.header::<RankedOut>(args.lang)?;
+                    let ranking = team_ranking(
                         &state,
                         &RankingQuery {
                             limit: yinling_projections::rankings::MAX_RANKING_LIMIT,
@@ -300,16 +208,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                         },
                     );
                     for r in &ranking.items {
-                        sink.row(r, || {
-                            vec![
-                                r.rank.to_string(),
-                                r.id.clone(),
-                                r.name.clone(),
-                                r.district.clone().unwrap_or_default(),
-                                r.points.to_string(),
-                                r.hours.to_string(),
-                            ]
-                        })?;
+                        sink.row(r, r)?;
                     }
                 }
                 What::Evaluation => evaluation_rows(&mut sink, &state, &args)?,
@@ -325,49 +224,10 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                         .volunteers
                         .get(&id)
                         .ok_or_else(|| format!("no volunteer has id {id}"))?;
-                    sink.header(
-                        &[
-                            "seq",
-                            "at",
-                            "kind",
-                            "date",
-                            "points",
-                            "hours",
-                            "balance",
-                            "activity_id",
-                            "redemption_id",
-                            "description",
-                        ],
-                        &[
-                            "序号",
-                            "时间",
-                            "类别",
-                            "服务日期",
-                            "积分变动",
-                            "时长变动",
-                            "可用余额",
-                            "活动编号",
-                            "兑换编号",
-                            "说明",
-                        ],
-                        args.lang,
-                    )?;
+                    sink.header::<EntryOut>(args.lang)?;
                     for e in &v.statement {
-                        let o = volunteers::entry_out(&state, e);
-                        sink.row(&o, || {
-                            vec![
-                                o.seq.to_string(),
-                                o.at.clone(),
-                                o.kind.clone(),
-                                o.date.map(|d| d.0.to_string()).unwrap_or_default(),
-                                o.points.to_string(),
-                                o.hours.to_string(),
-                                o.balance.to_string(),
-                                o.activity_id.clone().unwrap_or_default(),
-                                o.redemption_id.clone().unwrap_or_default(),
-                                o.description.clone(),
-                            ]
-                        })?;
+                        let o = entry_out(&state, e);
+                        sink.row(&o, &o)?;
                     }
                 }
             }
@@ -409,12 +269,10 @@ fn evaluation_rows(
             return Err(format!("--district {d:?} is not a district of this ledger"));
         }
     }
-    let en: Vec<&str> = evaluation::SCORE_COLUMNS.iter().map(|c| c.0).collect();
-    let zh: Vec<&str> = evaluation::SCORE_COLUMNS.iter().map(|c| c.1).collect();
-    sink.header(&en, &zh, args.lang)?;
-    let scores = evaluation::scores_out(state, period, args.district.as_deref());
-    for t in &scores.items {
-        sink.row(t, || evaluation::score_cells(t, scores.scoring_version))?;
+    sink.header::<ScoreRow<'_>>(args.lang)?;
+    let scores = scores_out(state, period, args.district.as_deref());
+    for row in scores.rows() {
+        sink.row(row.team, &row)?;
     }
     Ok(())
 }
@@ -429,7 +287,7 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
         return Err(format!("--from {url:?} is not an http:// URL"));
     }
     let mut sink = Sink::open(&args.out, args.format)?;
-    sink.header(&EVENT_EN, &EVENT_ZH, args.lang)?;
+    sink.header::<EventOut>(args.lang)?;
     let runtime = super::runtime()?;
     let client = reqwest::Client::new();
     let fetch = |path: String| {

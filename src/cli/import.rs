@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use yinling_api::routes::audit::envelope_from_json;
+use yinling_app::reports::events::envelope_from_json;
 use yinling_ledger::{Envelope, EventLog, Head, OpenMode, SledLog};
 
 use super::copy::Copier;

@@ -6,8 +6,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use yinling_api::server::{ADMIN_TOKEN_ENV, DEFAULT_EXPIRY_INTERVAL_SECONDS};
-use yinling_api::{EngineConfig, ServeConfig};
+use yinling_api::limits::{
+    DEFAULT_EXPIRY_INTERVAL_SECONDS, HEADER_READ_TIMEOUT_SECONDS, MAX_CONNECTIONS,
+    REQUEST_TIMEOUT_SECONDS,
+};
+use yinling_api::{ConnectionLimits, ServeConfig};
+use yinling_app::node::ADMIN_TOKEN_ENV;
+use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
 use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVERY_EVENTS};
 use yinling_projections::Policy;
 
@@ -66,6 +71,12 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the chosen one is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// The address people reach this service at, e.g. https://points.example.gov.cn:
+    /// printed points cards and their QR codes link there. Without it, cards cannot be
+    /// printed (a link built from whatever address a request came in on would point
+    /// somewhere else behind a proxy). Session cookies are Secure when it is https.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
     /// Days a held redemption waits at the counter before it lapses.
     #[arg(long, default_value_t = DEFAULT_HOLD_TTL_SECONDS / 86_400)]
     pub hold_days: i64,
@@ -82,13 +93,13 @@ pub struct ServeArgs {
     #[arg(long)]
     pub replay_from_scratch: bool,
     /// Seconds a client has to send a request's headers before the connection is closed.
-    #[arg(long, default_value_t = yinling_api::server::HEADER_READ_TIMEOUT_SECONDS)]
+    #[arg(long, default_value_t = HEADER_READ_TIMEOUT_SECONDS)]
     pub header_timeout: u64,
     /// Seconds a whole request (body included) may take before it is answered with 408.
-    #[arg(long, default_value_t = yinling_api::server::REQUEST_TIMEOUT_SECONDS)]
+    #[arg(long, default_value_t = REQUEST_TIMEOUT_SECONDS)]
     pub request_timeout: u64,
     /// Connections served at once; more are refused.
-    #[arg(long, default_value_t = yinling_api::server::MAX_CONNECTIONS)]
+    #[arg(long, default_value_t = MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Keep the log on a NATS JetStream cluster instead of sled under --data, e.g.
     /// nats://10.0.0.1:4222,nats://10.0.0.2:4222 (--data then holds only snapshots).
@@ -115,7 +126,7 @@ pub struct ServeArgs {
 /// Sets up logging: warnings and the service's own info lines by default.
 pub fn init_tracing(verbose: u8) {
     let default = match verbose {
-        0 => "warn,yinling=info,yinling_api=info",
+        0 => "warn,yinling=info,yinling_app=info,yinling_api=info",
         1 => "info",
         _ => "debug",
     };
@@ -175,7 +186,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
                     args.lease_seconds
                 ));
             }
-            Some(yinling_api::server::NatsServe {
+            Some(NatsNode {
                 log: logs::nats_config(urls, &args.stream, &args.data, true, args.replicas),
                 node_id: args.node_id.clone(),
                 advertise: args.advertise.clone(),
@@ -183,30 +194,38 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             })
         }
     };
+    let public_url = args
+        .public_url
+        .as_deref()
+        .map(PublicUrl::parse)
+        .transpose()?;
     let config = ServeConfig {
-        engine: EngineConfig {
-            data_dir: args.data,
-            policy: Policy {
-                hold_ttl_seconds: args.hold_days * 86_400,
+        node: NodeConfig {
+            engine: EngineConfig {
+                data_dir: args.data,
+                policy: Policy {
+                    hold_ttl_seconds: args.hold_days * 86_400,
+                },
+                snapshot_every_events: args.snapshot_every,
+                verify_on_start: !args.skip_verify,
+                use_snapshots: !args.replay_from_scratch,
             },
-            snapshot_every_events: args.snapshot_every,
-            verify_on_start: !args.skip_verify,
-            use_snapshots: !args.replay_from_scratch,
+            admin_token: std::env::var(ADMIN_TOKEN_ENV)
+                .ok()
+                .filter(|t| !t.trim().is_empty()),
+            expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
+            nats,
+            public_url,
         },
         addr: args.addr,
-        admin_token: std::env::var(ADMIN_TOKEN_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty()),
-        expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
-        connections: yinling_api::server::ConnectionLimits {
+        connections: ConnectionLimits {
             header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
             max_connections: args.max_connections.max(1),
         },
-        nats,
     };
     runtime()?
-        .block_on(yinling_api::server::serve_with(
+        .block_on(yinling_api::serve_with(
             config,
             yinling_api::shutdown_signal(),
             yinling_web::router(),

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use yinling_api::engine::load_state;
-use yinling_api::routes::{rankings, teams, volunteers};
+use yinling_app::load::load_state;
+use yinling_app::reports::{accounts as volunteers, rankings, teams};
 use yinling_ledger::log::EnvelopeIter;
 use yinling_ledger::{EventLog, OpenMode, SledLog, TeamId, Timestamp, VolunteerId};
 use yinling_projections::rankings::{RankBy, RankingQuery};

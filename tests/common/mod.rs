@@ -62,10 +62,18 @@ impl Server {
         s
     }
 
-    /// Starts a server on `dir` with extra arguments.
+    /// Starts a server on `dir` with extra arguments (on a free port unless they name
+    /// `--addr`).
     pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+        let addr: &[&str] = if extra.contains(&"--addr") {
+            &[]
+        } else {
+            &["--addr", "127.0.0.1:0"]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg("serve")
+            .args(addr)
+            .arg("--data")
             .arg(dir)
             .args(extra)
             .env("YINLING_ADMIN_TOKEN", ADMIN)
@@ -148,6 +156,26 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A port free on loopback right now (for a server that must know its address before it
+/// starts, such as one with `--public-url`).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts a server on `dir` that knows its public address (`--public-url`), so it can print
+/// points cards.
+pub fn start_public(dir: &Path, extra: &[&str]) -> Server {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let url = format!("http://127.0.0.1:{port}");
+    let mut args = vec!["--addr", addr.as_str(), "--public-url", url.as_str()];
+    args.extend_from_slice(extra);
+    Server::start_in(dir, &args)
 }
 
 /// A name unique enough for a test's stream.

@@ -5,7 +5,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+use yinling_app::AppError;
 use yinling_projections::{Rejection, RejectionKind};
+
+use crate::limits::RETRY_AFTER_SECONDS;
 
 /// The media type of error bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -84,7 +87,7 @@ impl ApiError {
     /// 503: the ledger cannot take writes right now; retrying later is safe.
     pub fn unavailable(detail: impl Into<String>) -> Self {
         ApiError {
-            retry_after_seconds: Some(1),
+            retry_after_seconds: Some(RETRY_AFTER_SECONDS),
             ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
         }
     }
@@ -120,6 +123,22 @@ impl From<Rejection> for ApiError {
             RejectionKind::Forbidden => StatusCode::FORBIDDEN,
         };
         ApiError::new(status, r.code, r.detail)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Rejected(r) => r.into(),
+            AppError::KeyReused => ApiError::unprocessable("idempotency_key_reused", e.detail()),
+            AppError::VersionConflict { .. } => ApiError::conflict("version_conflict", e.detail()),
+            AppError::Unavailable(detail) => ApiError::unavailable(detail),
+            AppError::Internal => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the server failed to handle this request; the failure was logged",
+            ),
+        }
     }
 }
 

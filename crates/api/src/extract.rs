@@ -3,26 +3,20 @@
 //! the Idempotency-Key header.
 
 use std::str::FromStr;
-use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 use serde::de::DeserializeOwned;
+use yinling_app::limits::MAX_IDEMPOTENCY_KEY_CHARS;
+use yinling_app::App;
 use yinling_ledger::writer::Idempotency;
 use yinling_ledger::Hash;
 use yinling_projections::Principal;
 
-use crate::app::AppState;
 use crate::error::ApiError;
-use crate::tokens::secret_hash;
-
-/// Largest request body accepted, in bytes (1 MiB).
-pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
-
-/// Longest Idempotency-Key accepted, in characters.
-pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
+use crate::limits::BODY_LIMIT_BYTES;
 
 /// The authenticated caller.
 #[derive(Clone, Copy, Debug)]
@@ -30,13 +24,13 @@ pub struct Auth(pub Principal);
 
 impl<S> FromRequestParts<S> for Auth
 where
-    AppState: FromRef<S>,
+    App: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let app = AppState::from_ref(state);
+        let app = App::from_ref(state);
         let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
             ApiError::unauthorized(
                 "missing_token",
@@ -60,18 +54,12 @@ where
                     "the Authorization header must read `Bearer <token>`",
                 )
             })?;
-        let hash = secret_hash(secret);
-        let state = app.engine.read();
-        let principal = state
-            .tokens
-            .authenticate(&hash)
-            .and_then(yinling_projections::Principal::from_token)
-            .ok_or_else(|| {
-                ApiError::unauthorized(
-                    "invalid_token",
-                    "this access token is not valid: it is unknown or has been revoked",
-                )
-            })?;
+        let principal = app.authenticate(secret).ok_or_else(|| {
+            ApiError::unauthorized(
+                "invalid_token",
+                "this access token is not valid: it is unknown or has been revoked",
+            )
+        })?;
         Ok(Auth(principal))
     }
 }
@@ -271,15 +259,21 @@ impl IdempotencyKey {
     /// The ledger-level key: scoped to the caller's token, so two callers never collide.
     pub fn scoped(&self, principal: &Principal, digest: Hash) -> Option<Idempotency> {
         let key = self.0.as_ref()?;
-        let scope = principal
-            .actor()
-            .token_id
-            .map_or_else(|| "system".to_owned(), |t| t.to_string());
-        Some(Idempotency {
-            key: format!("{scope}:{key}"),
-            request_digest: digest,
-        })
+        Some(yinling_app::idempotency::scoped(principal, key, digest))
     }
+}
+
+/// Parses an id from a JSON body field: malformed is 422, naming the field.
+pub fn body_id<T: FromStr>(text: &str, field: &str) -> Result<T, ApiError> {
+    yinling_app::input::id(field, text).map_err(ApiError::from)
+}
+
+/// Parses an optional id from a JSON body field.
+pub fn optional_body_id<T: FromStr>(
+    text: Option<&str>,
+    field: &str,
+) -> Result<Option<T>, ApiError> {
+    text.map(|t| body_id(t, field)).transpose()
 }
 
 /// Parses an id from a path segment: malformed is 400, the caller then looks it up (404).
@@ -290,11 +284,4 @@ pub fn path_id<T: FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
             format!("{text:?} is not a valid {what} id (ids are UUIDs such as 0193a4c2-7b1e-7c3d-9f00-1a2b3c4d5e6f)"),
         )
     })
-}
-
-/// Shared state for extractors that only need the engine.
-impl FromRef<AppState> for Arc<crate::engine::Engine> {
-    fn from_ref(app: &AppState) -> Self {
-        app.engine.clone()
-    }
 }

@@ -1,24 +1,26 @@
 //! The Yinling HTTP service.
 //!
-//! A request becomes a command; the command goes through the group-commit writer, which
-//! decides it against the projections and appends its events durably; the answer is built
-//! from those events. Reads are answered from the projections and never wait for the writer.
-//! Errors are `application/problem+json`. This crate must never hold business rules: those
-//! live in `yinling_projections::decide`.
+//! A request becomes a command or a read; `yinling_app` does the rest (the access policy, the
+//! group-commit writer, typed answers, reports). Handlers are thin: extract, call the
+//! application, map the result to JSON, and every error to `application/problem+json`. This
+//! crate holds no business rules and no access rules of its own.
 
-pub mod app;
-pub mod cluster;
-pub mod engine;
 pub mod error;
 pub mod extract;
-pub mod machine;
+pub mod forward;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod server;
-pub mod tokens;
-pub mod wire;
 
-pub use app::AppState;
-pub use engine::{Engine, EngineConfig, EngineError};
-pub use server::{serve, shutdown_signal, ServeConfig, ServeError};
+pub use server::{
+    router, router_with, serve, serve_connections, serve_with, ConnectionLimits, ServeConfig,
+    ServeError,
+};
+pub use yinling_app::App;
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    server::shutdown_signal().await
+}

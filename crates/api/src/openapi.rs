@@ -43,7 +43,7 @@ impl Modify for BearerAuth {
         system::healthz, system::metrics, system::openapi,
     ),
     components(schemas(
-        crate::error::Problem, crate::wire::Amount, crate::wire::Day, crate::wire::CategoryName, crate::wire::RoleName,
+        crate::error::Problem, yinling_app::wire::Amount, yinling_app::wire::Day, yinling_app::wire::CategoryName, yinling_app::wire::RoleName,
         rankings::RankByName, redemptions::StatusName, rewards::RewardKindName,
         organisation::DistrictKindName, organisation::ProjectStatusName, evaluation::SubjectName,
     )),

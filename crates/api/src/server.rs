@@ -1,9 +1,11 @@
-//! The server: routes and layers, first-start bootstrap, hold expiry, graceful shutdown.
+//! The server: routes and layers, connection limits, graceful shutdown. What runs behind
+//! the routes (the ledger, the first administrator, hold expiry, the cluster role) is a
+//! `yinling_app::Node`.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -12,65 +14,23 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use yinling_ledger::{EventLog, Role, TokenId};
-use yinling_projections::{Command, Principal};
+use yinling_app::{App, Node, NodeConfig, OpenError};
 
-use crate::app::AppState;
-use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::error::{problem_for_bare_errors, ApiError};
-use crate::extract::BODY_LIMIT_BYTES;
-use crate::metrics::{self, Metrics};
+use crate::forward::Forwarding;
+use crate::limits::*;
+use crate::metrics::{self, HttpMetrics};
 use crate::routes::*;
-use crate::tokens::{random_secret, secret_hash, TokenMint};
-
-/// A request is abandoned after this long.
-pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
-
-/// How often held redemptions past their time are expired, by default.
-pub const DEFAULT_EXPIRY_INTERVAL_SECONDS: u64 = 60;
-
-/// A client must send a request's headers within this long, or the connection is closed
-/// (a slow-loris client cannot hold a connection open by trickling bytes).
-pub const HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
-
-/// Open connections served at once; more are refused at accept.
-pub const MAX_CONNECTIONS: usize = 4096;
-
-/// After a shutdown signal, in-flight requests get this long to finish.
-pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
-
-/// The environment variable holding the first admin token.
-pub const ADMIN_TOKEN_ENV: &str = "YINLING_ADMIN_TOKEN";
 
 /// How to serve.
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
-    /// The ledger.
-    pub engine: EngineConfig,
+    /// The node behind the routes.
+    pub node: NodeConfig,
     /// Where to listen.
     pub addr: SocketAddr,
-    /// The first admin token (from the environment), used only on an empty log.
-    pub admin_token: Option<String>,
-    /// How often to expire lapsed holds.
-    pub expiry_interval: Duration,
     /// Limits on connections.
     pub connections: ConnectionLimits,
-    /// A replicated NATS JetStream log shared with other nodes, instead of sled in the data
-    /// directory (which then only holds snapshots).
-    pub nats: Option<NatsServe>,
-}
-
-/// How a node serves on a NATS JetStream log.
-#[derive(Clone, Debug)]
-pub struct NatsServe {
-    /// The log.
-    pub log: yinling_nats_log::NatsConfig,
-    /// This node's name (default: a random one).
-    pub node_id: Option<String>,
-    /// The URL other nodes forward writes to (default: `http://` + the bound address).
-    pub advertise: Option<String>,
-    /// How long the writer lease lives without renewal.
-    pub lease_ttl: Duration,
 }
 
 /// Limits that protect the server from slow or numerous clients.
@@ -97,9 +57,9 @@ impl Default for ConnectionLimits {
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// The ledger would not open.
+    /// The node would not start.
     #[error(transparent)]
-    Engine(#[from] EngineError),
+    Open(#[from] OpenError),
     /// Binding or serving failed.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -108,19 +68,10 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
-    /// The token mint key could not be read or created.
-    #[error("cannot use the token key in the data directory: {0}")]
-    Mint(std::io::Error),
-    /// The first admin token could not be recorded.
-    #[error("cannot record the first admin token: {0}")]
-    Bootstrap(ApiError),
-    /// The cluster's lease bucket or shared key could not be used.
-    #[error("cannot join the cluster: {0}")]
-    Cluster(yinling_ledger::LedgerError),
 }
 
 /// Every route of the service with its layers and the default request timeout.
-pub fn router(app: AppState) -> Router {
+pub fn router(app: App) -> Router {
     router_with(
         app,
         Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
@@ -129,7 +80,7 @@ pub fn router(app: AppState) -> Router {
 }
 
 /// Every route of the service, plus `extra` routes (the web app), with its layers.
-pub fn router_with(app: AppState, request_timeout: Duration, extra: Router<AppState>) -> Router {
+pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> Router {
     let api = Router::new()
         .route("/v1/teams", post(teams::create).get(teams::list))
         .route("/v1/teams/{id}", get(teams::get))
@@ -218,8 +169,9 @@ pub fn router_with(app: AppState, request_timeout: Duration, extra: Router<AppSt
                 "this path does not accept this method; see /openapi.json for what it accepts",
             )
         });
+    let http_metrics = app.metrics.front_end(HttpMetrics::register);
     api.layer(axum::middleware::from_fn_with_state(
-        app.metrics.clone(),
+        http_metrics,
         metrics::track,
     ))
     .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -234,124 +186,6 @@ pub fn router_with(app: AppState, request_timeout: Duration, extra: Router<AppSt
     .with_state(app)
 }
 
-/// Opens the ledger and prepares the shared state (blocking work runs off the runtime).
-pub async fn open(config: &ServeConfig) -> Result<AppState, ServeError> {
-    open_node(config).await.map(|(app, _)| app)
-}
-
-/// [`open`], also returning the NATS log when the node serves on one.
-async fn open_node(
-    config: &ServeConfig,
-) -> Result<(AppState, Option<Arc<yinling_nats_log::NatsLog>>), ServeError> {
-    let metrics = Arc::new(Metrics::new());
-    let engine_config = config.engine.clone();
-    let engine_metrics = metrics.clone();
-    let nats = config.nats.clone();
-    let opened = tokio::task::spawn_blocking(move || match nats {
-        None => Engine::open(&engine_config, engine_metrics).map(|e| (e, None)),
-        Some(n) => {
-            let log = Arc::new(yinling_nats_log::NatsLog::open(n.log)?);
-            // The log checked every hash while it read the stream; a node starts as a
-            // replica and becomes the writer only by winning the lease.
-            let config = EngineConfig {
-                verify_on_start: false,
-                ..engine_config
-            };
-            let dyn_log: Arc<dyn EventLog> = log.clone();
-            Engine::open_on(&config, dyn_log, None, engine_metrics, false).map(|e| (e, Some(log)))
-        }
-    })
-    .await
-    .map_err(|e| ServeError::Listen {
-        addr: config.addr,
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    let (engine, nats_log) = opened?;
-    let mint = match &nats_log {
-        None => TokenMint::load_or_create(&config.engine.data_dir).map_err(ServeError::Mint)?,
-        Some(log) => {
-            let log = log.clone();
-            let key = tokio::task::spawn_blocking(move || crate::cluster::shared_mint_key(&log))
-                .await
-                .map_err(|e| {
-                    ServeError::Cluster(yinling_ledger::LedgerError::Storage(e.to_string()))
-                })?
-                .map_err(ServeError::Cluster)?;
-            TokenMint::from_key(key)
-        }
-    };
-    let report = engine.startup();
-    tracing::info!(
-        head = report.head.seq,
-        snapshot = ?report.snapshot_seq,
-        replayed = report.replayed_events,
-        verify_ms = report.verify.as_millis() as u64,
-        load_ms = report.load.as_millis() as u64,
-        "ledger open"
-    );
-    Ok((
-        AppState {
-            engine: Arc::new(engine),
-            metrics,
-            mint,
-        },
-        nats_log,
-    ))
-}
-
-/// On an empty log, records the first admin token. Returns the secret if it was generated
-/// (to be printed once); `None` when the log already has tokens or the secret came from the
-/// environment.
-pub async fn bootstrap_admin(
-    app: &AppState,
-    from_env: Option<String>,
-) -> Result<Option<String>, ServeError> {
-    if !app.engine.read().tokens.by_id.is_empty() {
-        if from_env.is_some() {
-            tracing::info!("{ADMIN_TOKEN_ENV} is ignored: the ledger already has tokens");
-        }
-        return Ok(None);
-    }
-    let generated = from_env.is_none();
-    let secret = from_env.unwrap_or_else(random_secret);
-    let command = Command::IssueToken(yinling_projections::NewToken {
-        token_id: TokenId::generate(),
-        role: Role::Admin,
-        team_id: None,
-        volunteer_id: None,
-        secret_sha256: secret_hash(&secret),
-        label: "first administrator".into(),
-    });
-    app.engine
-        .submit(&Principal::System, command, None)
-        .await
-        .map_err(ServeError::Bootstrap)?;
-    Ok(generated.then_some(secret))
-}
-
-/// Expires lapsed holds every `interval` until the writer stops.
-pub fn spawn_expiry(app: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            match app
-                .engine
-                .submit(&Principal::System, Command::ExpireHolds, None)
-                .await
-            {
-                Ok(expired) if !expired.is_empty() => {
-                    tracing::info!(count = expired.len(), "holds expired")
-                }
-                Ok(_) => {}
-                Err(e) if e.status == axum::http::StatusCode::SERVICE_UNAVAILABLE => {
-                    tracing::debug!("expiry paused: {}", e.detail);
-                }
-                Err(e) => tracing::warn!("expiry failed: {}", e.detail),
-            }
-            tokio::time::sleep(interval).await;
-        }
-    })
-}
-
 /// Runs the service until `shutdown` resolves, then finishes queued commits and stops.
 pub async fn serve(
     config: ServeConfig,
@@ -364,87 +198,34 @@ pub async fn serve(
 pub async fn serve_with(
     config: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    extra: Router<AppState>,
+    extra: Router<App>,
 ) -> Result<(), ServeError> {
-    let (app, nats_log) = open_node(&config).await?;
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(|source| ServeError::Listen {
-            addr: config.addr,
-            source,
-        })?;
-    let local = listener.local_addr().map_err(|source| ServeError::Listen {
+    let listen = |source| ServeError::Listen {
         addr: config.addr,
         source,
-    })?;
-    // On a shared log, join the cluster: follow, and take the writer role when it is free.
-    let cluster = match (&config.nats, nats_log) {
-        (Some(n), Some(log)) => {
-            let cluster_config = crate::cluster::ClusterConfig {
-                node_id: n
-                    .node_id
-                    .clone()
-                    .unwrap_or_else(|| format!("node-{}", uuid::Uuid::now_v7().simple())),
-                advertise: n
-                    .advertise
-                    .clone()
-                    .unwrap_or_else(|| format!("http://{local}")),
-                lease_ttl: n.lease_ttl,
-            };
-            let engine = app.engine.clone();
-            let cluster = tokio::task::spawn_blocking(move || {
-                crate::cluster::Cluster::open(log, engine, cluster_config)
-            })
-            .await
-            .map_err(|e| ServeError::Cluster(yinling_ledger::LedgerError::Storage(e.to_string())))?
-            .map_err(ServeError::Cluster)?;
-            let runner = cluster.clone();
-            let handle = tokio::runtime::Handle::current();
-            let thread = std::thread::Builder::new()
-                .name("cluster".into())
-                .spawn(move || runner.run(handle))
-                .map_err(|source| ServeError::Listen {
-                    addr: config.addr,
-                    source,
-                })?;
-            // Someone must hold the writer role before the first admin can be recorded.
-            let deadline = Instant::now() + n.lease_ttl * 3;
-            while !app.engine.is_writer()
-                && cluster.writer_url().is_none()
-                && Instant::now() < deadline
-            {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Some((cluster, thread))
-        }
-        _ => None,
     };
-    if app.engine.is_writer() {
-        if let Some(secret) = bootstrap_admin(&app, config.admin_token.clone()).await? {
-            println!("admin token (shown once, keep it safe): {secret}");
-        }
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(listen)?;
+    let local = listener.local_addr().map_err(listen)?;
+    let (node, generated) = Node::open(&config.node, &format!("http://{local}")).await?;
+    if let Some(secret) = generated {
+        println!("admin token (shown once, keep it safe): {secret}");
     }
     println!("listening on http://{local}");
-    let expiry = spawn_expiry(app.clone(), config.expiry_interval);
-    let engine = app.engine.clone();
+    let app = node.app().clone();
+    let cluster = app.cluster.clone();
     let mut routes = router_with(app, config.connections.request_timeout, extra);
-    if let Some((cluster, _)) = &cluster {
+    if let Some(cluster) = cluster {
+        let forwarding =
+            Forwarding::new(cluster).map_err(|e| listen(std::io::Error::other(e.to_string())))?;
         routes = routes.layer(axum::middleware::from_fn_with_state(
-            cluster.clone(),
-            crate::cluster::forward,
+            forwarding,
+            crate::forward::forward,
         ));
     }
     serve_connections(listener, routes, shutdown, config.connections).await;
-    expiry.abort();
-    if let Some((cluster, thread)) = cluster {
-        cluster.stop();
-        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
-    }
-    engine.shutdown().await;
-    tracing::info!(
-        head = engine.log().head().seq,
-        "stopped; every acknowledged event is on disk"
-    );
+    node.shutdown().await;
     Ok(())
 }
 

@@ -6,21 +6,22 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
-use yinling_api::metrics::Metrics;
-use yinling_api::server::{bootstrap_admin, router};
-use yinling_api::tokens::TokenMint;
-use yinling_api::{AppState, Engine, EngineConfig, EngineError};
+use yinling_api::router;
+use yinling_app::metrics::Metrics;
+use yinling_app::mint::TokenMint;
+use yinling_app::node::bootstrap_admin;
+use yinling_app::{App, Engine, EngineConfig, EngineError};
 use yinling_ledger::{OpenMode, SledLog};
 
 const ADMIN: &str = "fault-test-admin-token";
 
-async fn open(dir: &std::path::Path) -> AppState {
+async fn open(dir: &std::path::Path) -> App {
     let engine = Engine::open(&EngineConfig::new(dir), Arc::new(Metrics::new())).expect("engine");
-    let app = AppState {
-        engine: Arc::new(engine),
-        metrics: Arc::new(Metrics::new()),
-        mint: TokenMint::load_or_create(dir).expect("mint"),
-    };
+    let app = App::new(
+        Arc::new(engine),
+        Arc::new(Metrics::new()),
+        TokenMint::load_or_create(dir).expect("mint"),
+    );
     bootstrap_admin(&app, Some(ADMIN.into()))
         .await
         .expect("admin");
@@ -40,7 +41,7 @@ async fn open(dir: &std::path::Path) -> AppState {
 }
 
 async fn send(
-    app: &AppState,
+    app: &App,
     method: &str,
     path: &str,
     body: Option<serde_json::Value>,

@@ -1,5 +1,6 @@
 //! The Yinling ledger: the event catalogue, the envelope and its codec, the hash chain, the
-//! sled store and the group-commit writer. It is the only crate that touches disk.
+//! sled store and the group-commit writer. Of the library crates, it and `yinling-nats-log`
+//! (snapshots beside a NATS log) are the only ones that touch the filesystem.
 //!
 //! # The write path
 //!
@@ -28,6 +29,7 @@ pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod keyfile;
 pub mod log;
 pub mod store;
 pub mod time;

@@ -20,23 +20,24 @@
 //! log's own small runtime and the caller waits on a channel, so the log can be used from the
 //! writer thread, from blocking tasks, or from anywhere else without nesting runtimes.
 
-use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use async_nats::jetstream::{self, context::Publish, stream};
+use async_nats::jetstream::{self, stream};
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
-use yinling_ledger::chain::ChainCheck;
-use yinling_ledger::codec::{self, SegmentReader};
-use yinling_ledger::log::{AppendBatch, IdempotencyEntry, Segment, SegmentBytes};
-use yinling_ledger::{EventLog, Hash, Head, LedgerError, StreamId};
+use yinling_ledger::log::Segment;
+use yinling_ledger::LedgerError;
 
-/// Marks a message written by this engine (and the version of its layout).
-const MAGIC: &[u8; 4] = b"YLN1";
+mod event_log;
+mod follow;
+mod index;
+pub mod lease;
+mod message;
+
+pub use follow::{Follower, BULK_READ_FROM, FOLLOW_BATCH};
+use index::Index;
 
 /// The largest message a group commit may need (the writer batches up to 8,192 events).
 pub const NEEDED_MAX_PAYLOAD: usize = 8 * 1024 * 1024;
@@ -67,137 +68,6 @@ impl NatsConfig {
     /// The subject the log's messages are published on.
     pub fn subject(&self) -> String {
         format!("yinling.{}", self.stream)
-    }
-}
-
-/// The index part of a message: what sled keeps in its index trees.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct IndexHeader {
-    runs: Vec<(StreamId, u64, u64, u32)>,
-    idempotency: Vec<(String, u64, u32, [u8; 32])>,
-}
-
-/// One message taken apart.
-struct Decoded {
-    index: IndexHeader,
-    segment: Bytes,
-}
-
-fn encode_message(batch: &AppendBatch) -> Result<Vec<u8>, LedgerError> {
-    let index = IndexHeader {
-        runs: batch
-            .stream_runs
-            .iter()
-            .map(|r| (r.stream.clone(), r.first_version, r.first_seq, r.count))
-            .collect(),
-        idempotency: batch
-            .idempotency
-            .iter()
-            .map(|(k, e)| (k.clone(), e.first_seq, e.count, e.request_digest.0))
-            .collect(),
-    };
-    let index = bincode::serialize(&index)
-        .map_err(|e| LedgerError::Storage(format!("cannot encode a commit's index: {e}")))?;
-    let index_len = u32::try_from(index.len())
-        .map_err(|_| LedgerError::Storage("a commit's index is larger than 4 GiB".into()))?;
-    let segment = codec::encode_segment(batch.events.iter().map(|s| s.record.as_slice()));
-    let mut out = Vec::with_capacity(8 + index.len() + segment.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&index_len.to_le_bytes());
-    out.extend_from_slice(&index);
-    out.extend_from_slice(&segment);
-    Ok(out)
-}
-
-fn decode_message(payload: Bytes, msg_seq: u64) -> Result<Decoded, String> {
-    if payload.len() < 8 || &payload[..4] != MAGIC {
-        return Err(format!(
-            "message {msg_seq} of the stream was not written by Yinling (no {} marker)",
-            String::from_utf8_lossy(MAGIC)
-        ));
-    }
-    let mut len = [0u8; 4];
-    len.copy_from_slice(&payload[4..8]);
-    let index_len = u32::from_le_bytes(len) as usize;
-    let end = 8usize
-        .checked_add(index_len)
-        .filter(|e| *e <= payload.len())
-        .ok_or_else(|| format!("message {msg_seq}: index runs past the end"))?;
-    let index: IndexHeader = bincode::deserialize(&payload[8..end])
-        .map_err(|e| format!("message {msg_seq}: index does not decode: {e}"))?;
-    Ok(Decoded {
-        index,
-        segment: payload.slice(end..),
-    })
-}
-
-/// What this node knows of the log.
-#[derive(Default)]
-struct Index {
-    head: Head,
-    /// The stream sequence of the last message applied.
-    last_msg: u64,
-    /// First event seq of each message -> its stream sequence.
-    messages: BTreeMap<u64, u64>,
-    /// Stream -> runs (first version, first seq, count), in version order.
-    streams: HashMap<StreamId, Vec<(u64, u64, u32)>>,
-    idempotency: HashMap<String, IdempotencyEntry>,
-}
-
-impl Index {
-    /// Takes in one message after checking that its records continue the chain; returns the
-    /// segment it carried.
-    fn apply(&mut self, msg_seq: u64, payload: Bytes) -> Result<Segment, LedgerError> {
-        let decoded = decode_message(payload, msg_seq).map_err(|detail| LedgerError::Corrupt {
-            seq: self.head.seq + 1,
-            detail,
-        })?;
-        let first_seq = self.head.seq + 1;
-        let mut check = ChainCheck::after(self.head);
-        let mut reader =
-            SegmentReader::new(&decoded.segment).map_err(|e| LedgerError::Corrupt {
-                seq: first_seq,
-                detail: format!("message {msg_seq}: {e}"),
-            })?;
-        while let Some(record) = reader.next_record().map_err(|e| LedgerError::Corrupt {
-            seq: check.head().seq + 1,
-            detail: format!("message {msg_seq}: {e}"),
-        })? {
-            check.check_hash(record).map_err(|b| LedgerError::Corrupt {
-                seq: b.seq,
-                detail: b.detail,
-            })?;
-        }
-        let head = check.head();
-        if head.seq < first_seq {
-            return Err(LedgerError::Corrupt {
-                seq: first_seq,
-                detail: format!("message {msg_seq} holds no event"),
-            });
-        }
-        for (stream, first_version, seq, count) in decoded.index.runs {
-            self.streams
-                .entry(stream)
-                .or_default()
-                .push((first_version, seq, count));
-        }
-        for (key, seq, count, digest) in decoded.index.idempotency {
-            self.idempotency.insert(
-                key,
-                IdempotencyEntry {
-                    first_seq: seq,
-                    count,
-                    request_digest: Hash(digest),
-                },
-            );
-        }
-        self.messages.insert(first_seq, msg_seq);
-        self.head = head;
-        self.last_msg = msg_seq;
-        Ok(Segment {
-            first_seq,
-            bytes: SegmentBytes::new(decoded.segment),
-        })
     }
 }
 
@@ -473,13 +343,9 @@ impl NatsLog {
         })
     }
 
-    /// The JetStream context (for the writer lease's key-value bucket).
-    pub fn jetstream(&self) -> jetstream::Context {
-        self.js.clone()
-    }
-
-    /// Runs a future on the log's runtime (for callers that hold JetStream objects).
-    pub fn block_on<F>(&self, fut: F) -> Result<F::Output, LedgerError>
+    /// Runs a future on the log's runtime (for the lease bucket, which holds JetStream
+    /// objects of this log).
+    pub(crate) fn block_on<F>(&self, fut: F) -> Result<F::Output, LedgerError>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -503,91 +369,6 @@ impl Drop for NatsLog {
     }
 }
 
-/// A live feed of the stream for a read replica.
-pub struct Follower {
-    /// `Some` until dropped.
-    messages: Option<Arc<tokio::sync::Mutex<async_nats::jetstream::consumer::pull::Ordered>>>,
-    handle: tokio::runtime::Handle,
-}
-
-impl Drop for Follower {
-    fn drop(&mut self) {
-        let _inside = self.handle.enter();
-        self.messages.take();
-    }
-}
-
-/// Most messages taken in one [`Follower::next_batch`].
-pub const FOLLOW_BATCH: usize = 512;
-
-/// Messages behind from which reads stream through an ordered consumer.
-pub const BULK_READ_FROM: u64 = 16;
-
-impl Follower {
-    /// Waits up to `wait` for a first message, then takes what else is already here (up to
-    /// [`FOLLOW_BATCH`]): (stream sequence, payload) in order.
-    fn take(&self, log: &NatsLog, wait: Duration) -> Result<Vec<(u64, Bytes)>, LedgerError> {
-        let Some(messages) = self.messages.clone() else {
-            return Ok(Vec::new());
-        };
-        log.run(async move {
-            use futures_util::StreamExt;
-            let mut feed = messages.lock().await;
-            let mut out = Vec::new();
-            let mut first = true;
-            while out.len() < FOLLOW_BATCH {
-                // After the first message, take only what is already here: a replica should
-                // fold what arrived now rather than wait to fill a batch.
-                let limit = if first { wait } else { Duration::ZERO };
-                first = false;
-                match tokio::time::timeout(limit, feed.next()).await {
-                    Ok(Some(Ok(m))) => {
-                        let Ok(info) = m.info() else { continue };
-                        let seq = info.stream_sequence;
-                        out.push((seq, m.message.payload.clone()));
-                    }
-                    Ok(Some(Err(_))) | Ok(None) | Err(_) => break,
-                }
-            }
-            out
-        })
-    }
-
-    /// Waits up to `wait` for new messages, applies them in order (checking the chain), and
-    /// returns their segments. A gap in what the consumer delivered is filled by reading the
-    /// stream directly.
-    pub fn next_batch(&self, log: &NatsLog, wait: Duration) -> Result<Vec<Segment>, LedgerError> {
-        let received = self.take(log, wait)?;
-        let mut segments = Vec::new();
-        for (seq, payload) in received {
-            let last = lock(&log.index).last_msg;
-            if seq <= last {
-                continue;
-            }
-            if seq > last + 1 {
-                segments.extend(log.catch_up()?);
-                if seq <= lock(&log.index).last_msg {
-                    continue;
-                }
-            }
-            segments.push(lock(&log.index).apply(seq, payload)?);
-        }
-        Ok(segments)
-    }
-}
-
-/// The segment a message carries.
-fn segment_of(first_seq: u64, msg_seq: u64, payload: Bytes) -> Result<Segment, LedgerError> {
-    let decoded = decode_message(payload, msg_seq).map_err(|detail| LedgerError::Corrupt {
-        seq: first_seq,
-        detail,
-    })?;
-    Ok(Segment {
-        first_seq,
-        bytes: SegmentBytes::new(decoded.segment),
-    })
-}
-
 fn is_not_found(text: &str) -> bool {
     text.contains("no message found") || text.contains("not found")
 }
@@ -604,232 +385,6 @@ where
     });
     rx.recv()
         .map_err(|_| LedgerError::Storage("the NATS client's runtime stopped".into()))
-}
-
-impl EventLog for NatsLog {
-    fn head(&self) -> Head {
-        lock(&self.index).head
-    }
-
-    fn append(&self, batch: &AppendBatch) -> Result<Head, LedgerError> {
-        let _one_at_a_time = lock(&self.appending);
-        let (head, last_msg) = {
-            let index = lock(&self.index);
-            (index.head, index.last_msg)
-        };
-        if head != batch.expected_head {
-            return Err(LedgerError::HeadMoved {
-                expected: batch.expected_head.seq,
-                actual: head.seq,
-            });
-        }
-        let Some(first) = batch.events.first() else {
-            return Ok(head);
-        };
-        let payload = Bytes::from(encode_message(batch)?);
-        let msg_id = format!("{}-{}", first.envelope.seq, first.envelope.hash);
-        let js = self.js.clone();
-        let stream = self.stream.clone();
-        let subject = self.config.subject();
-        let body = payload.clone();
-        let outcome = self.run(async move {
-            let started = tokio::time::Instant::now();
-            loop {
-                let publish = Publish::build()
-                    .payload(body.clone())
-                    .message_id(&msg_id)
-                    .expected_last_sequence(last_msg);
-                let attempt = async {
-                    js.send_publish(subject.clone(), publish)
-                        .await
-                        .map_err(|e| (e.kind(), e.to_string()))?
-                        .await
-                        .map_err(|e| (e.kind(), e.to_string()))
-                };
-                match attempt.await {
-                    Ok(ack) => return Ok(ack.sequence),
-                    Err((jetstream::context::PublishErrorKind::WrongLastSequence, text)) => {
-                        // Our own earlier attempt may be what moved the stream (its ack was
-                        // lost): then the message after ours carries our id.
-                        if let Ok(m) = stream.get_raw_message(last_msg + 1).await {
-                            let id = m
-                                .headers
-                                .get(async_nats::header::NATS_MESSAGE_ID)
-                                .map(|v| v.as_str().to_owned());
-                            if id.as_deref() == Some(msg_id.as_str()) {
-                                return Ok(last_msg + 1);
-                            }
-                        }
-                        return Err(Err(text));
-                    }
-                    Err((_, text)) => {
-                        // The ack may have been lost: the same Nats-Msg-Id makes the retry
-                        // harmless, and a new leader needs a moment to be elected.
-                        if started.elapsed() > READ_RETRY_FOR {
-                            return Err(Ok(text));
-                        }
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                    }
-                }
-            }
-        })?;
-        let sequence = match outcome {
-            Ok(sequence) => sequence,
-            Err(Err(_wrong_last)) => {
-                self.fenced.store(true, std::sync::atomic::Ordering::SeqCst);
-                let actual = self.last_sequence().unwrap_or(last_msg);
-                return Err(LedgerError::HeadMoved {
-                    expected: batch.expected_head.seq,
-                    actual: actual.max(head.seq),
-                });
-            }
-            Err(Ok(text)) => {
-                return Err(LedgerError::Storage(format!(
-                    "the NATS cluster did not confirm the commit: {text}"
-                )))
-            }
-        };
-        if sequence != last_msg + 1 {
-            self.fenced.store(true, std::sync::atomic::Ordering::SeqCst);
-            return Err(LedgerError::Storage(format!(
-                "the commit landed at stream sequence {sequence} instead of {}; another writer is active",
-                last_msg + 1
-            )));
-        }
-        let mut index = lock(&self.index);
-        index.apply(sequence, payload)?;
-        Ok(index.head)
-    }
-
-    fn segments(
-        &self,
-        after: u64,
-    ) -> Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + '_> {
-        let messages: Vec<(u64, u64)> = {
-            let index = lock(&self.index);
-            let start = index
-                .messages
-                .range(..=after.saturating_add(1))
-                .next_back()
-                .map(|(first, _)| *first)
-                .unwrap_or(0);
-            index
-                .messages
-                .range(start..)
-                .map(|(first, msg)| (*first, *msg))
-                .collect()
-        };
-        // Long reads (startup, as-of replays, verify) stream through an ordered consumer;
-        // anything it does not deliver in order is read directly.
-        let feed = match messages.first() {
-            Some((_, first_msg)) if messages.len() as u64 >= BULK_READ_FROM => {
-                self.follower_from(*first_msg).ok()
-            }
-            _ => None,
-        };
-        let mut pending: std::collections::VecDeque<(u64, Bytes)> = Default::default();
-        Box::new(messages.into_iter().map(move |(first_seq, msg_seq)| {
-            if let Some(feed) = &feed {
-                loop {
-                    while pending.front().is_some_and(|(seq, _)| *seq < msg_seq) {
-                        pending.pop_front();
-                    }
-                    if pending.front().is_some_and(|(seq, _)| *seq == msg_seq) {
-                        if let Some((_, payload)) = pending.pop_front() {
-                            return segment_of(first_seq, msg_seq, payload);
-                        }
-                    }
-                    if !pending.is_empty() {
-                        break;
-                    }
-                    let batch = feed.take(self, Duration::from_secs(5))?;
-                    if batch.is_empty() {
-                        break;
-                    }
-                    pending.extend(batch);
-                }
-            }
-            let payload = self.message(msg_seq)?.ok_or_else(|| LedgerError::Corrupt {
-                seq: first_seq,
-                detail: format!("message {msg_seq} of the stream is missing"),
-            })?;
-            segment_of(first_seq, msg_seq, payload)
-        }))
-    }
-
-    fn stream_version(&self, stream: &StreamId) -> Result<u64, LedgerError> {
-        Ok(lock(&self.index)
-            .streams
-            .get(stream)
-            .and_then(|runs| runs.last())
-            .map(|(first_version, _, count)| first_version + u64::from(*count) - 1)
-            .unwrap_or(0))
-    }
-
-    fn stream_seqs(
-        &self,
-        stream: &StreamId,
-        after_version: u64,
-        limit: usize,
-    ) -> Result<Vec<u64>, LedgerError> {
-        let index = lock(&self.index);
-        let mut out = Vec::new();
-        for (first_version, first_seq, count) in index.streams.get(stream).into_iter().flatten() {
-            for i in 0..u64::from(*count) {
-                if out.len() >= limit {
-                    return Ok(out);
-                }
-                if first_version + i > after_version {
-                    out.push(first_seq + i);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn idempotency(&self, key: &str) -> Result<Option<IdempotencyEntry>, LedgerError> {
-        Ok(lock(&self.index).idempotency.get(key).copied())
-    }
-
-    fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError> {
-        let path = self.snapshot_path(seq);
-        let tmp = path.with_extension("tmp");
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            std::fs::File::open(&self.config.snapshot_dir)?.sync_all()
-        };
-        write().map_err(|e| storage(&format!("cannot write {}", path.display()), e))
-    }
-
-    fn snapshot_seqs(&self) -> Result<Vec<u64>, LedgerError> {
-        let head = self.head().seq;
-        let mut seqs: Vec<u64> = std::fs::read_dir(&self.config.snapshot_dir)
-            .map_err(|e| storage("cannot list snapshots", e))?
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let name = e.file_name().into_string().ok()?;
-                name.strip_prefix("snapshot-")?
-                    .strip_suffix(".bin")?
-                    .parse()
-                    .ok()
-            })
-            // A snapshot of another log, or of events this stream does not hold, is not ours.
-            .filter(|seq| *seq <= head)
-            .collect();
-        seqs.sort_unstable_by(|a, b| b.cmp(a));
-        Ok(seqs)
-    }
-
-    fn snapshot(&self, seq: u64) -> Result<Option<Vec<u8>>, LedgerError> {
-        match std::fs::read(self.snapshot_path(seq)) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(storage("cannot read a snapshot", e)),
-        }
-    }
 }
 
 /// Whether a data directory path is a `nats://` address list rather than a directory.

@@ -26,8 +26,8 @@ pub enum Read<'a> {
     Roster(Option<TeamId>),
     /// One activity.
     Activity(&'a Activity),
-    /// A team's list of activities.
-    TeamActivities(TeamId),
+    /// A team's list of activities (`None`: a team not yet named).
+    TeamActivities(Option<TeamId>),
     /// One redemption.
     Redemption(&'a Redemption),
     /// A list of redemptions, of one volunteer or of everyone the caller may see.
@@ -89,7 +89,7 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             _ => everything,
         },
         Read::TeamActivities(team) => match who {
-            Principal::Coordinator(_, mine) => *mine == team,
+            Principal::Coordinator(_, mine) => team.is_none_or(|t| t == *mine),
             _ => everything,
         },
         Read::Redemption(r) => match who {

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use yinling_api::error::ApiError;
+use yinling_app::AppError;
 
 use crate::i18n::Lang;
 use crate::session::Viewer;
@@ -76,8 +76,8 @@ pub fn page_with(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response
 }
 
 /// Plain words for the rejections people meet most.
-pub fn plain_words(l: Lang, e: &ApiError) -> String {
-    let zh = match e.code {
+pub fn plain_words(l: Lang, e: &AppError) -> String {
+    let zh = match e.code() {
         "insufficient_points" => "您的积分不够兑换这件奖品。",
         "out_of_stock" => "这件奖品已经兑完了，请换一件。",
         "reward_retired" => "这件奖品已经下架了。",
@@ -94,23 +94,36 @@ pub fn plain_words(l: Lang, e: &ApiError) -> String {
         "token_revoked" | "invalid_token" => "您的登录已失效，请重新扫卡或登录。",
         "unavailable" => "系统暂时无法保存，请稍后再试；刚才的操作没有保存。",
         "idempotency_key_reused" => "这张表已经提交过了。",
+        "bad_category" => "服务类别不对，请从列表里选。",
+        "bad_count" => "人数、件数要填整数（0、1、2……），没有就填 0。",
+        "bad_number" => "数字的写法不对，例如 2.5。",
+        "bad_date" => "日期的写法不对，请用“年-月-日”，例如 2026-03-14。",
+        "malformed_id" => "选中的人或事项不对，请回到上一页重新选择。",
+        "bad_outcomes" => "调解成功的起数不能多于调解的起数。",
+        "bad_birth_year" => "出生年份不对。",
+        "no_public_url" => {
+            "还没有设置本站的对外网址，不能打印积分卡。请管理员用 --public-url 重新启动服务。"
+        }
+        "staff_only" | "admin_only" | "not_allowed" | "other_team" | "other_volunteer" => {
+            "这件事您没有权限办理。"
+        }
         _ => "",
     };
     match (l, zh.is_empty()) {
         (Lang::Zh, false) => zh.to_owned(),
-        (Lang::Zh, true) => format!("没能办成：{}", e.detail),
-        (Lang::En, _) => e.detail.clone(),
+        (Lang::Zh, true) => format!("没能办成：{}", e.detail()),
+        (Lang::En, _) => e.detail(),
     }
 }
 
 /// A page explaining why something could not be done.
-pub fn refusal(viewer: &Viewer, back: &str, e: &ApiError) -> Response {
+pub fn refusal(viewer: &Viewer, back: &str, e: &AppError) -> Response {
     let l = viewer.lang;
     page_with(
-        if e.status.is_server_error() {
-            e.status
-        } else {
-            StatusCode::OK
+        match e {
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::OK,
         },
         Frame {
             viewer,
@@ -120,6 +133,10 @@ pub fn refusal(viewer: &Viewer, back: &str, e: &ApiError) -> Response {
         },
         html! {
             p.error role="alert" { (plain_words(l, e)) }
+            @if l == Lang::Zh && !matches!(e, AppError::Internal) {
+                // The exact reason, naming the field, for whoever helps at the desk.
+                p.muted { "（" (e.detail()) "）" }
+            }
             a.button.big href=(back) { (l.t("返回重试", "Go back")) }
         },
     )

@@ -25,10 +25,10 @@ mod session;
 
 use axum::routing::{get, post};
 use axum::Router;
-use yinling_api::AppState;
+use yinling_app::App;
 
 /// Every page of the web app.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<App> {
     Router::new()
         .route("/", get(pages::home::home))
         .route("/login", post(pages::home::login))

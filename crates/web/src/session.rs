@@ -6,8 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
-use yinling_api::tokens::secret_hash;
-use yinling_api::AppState;
+use yinling_app::App;
 use yinling_projections::Principal;
 
 use crate::i18n::Lang;
@@ -77,21 +76,14 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Resolves a token secret to a principal (live tokens only).
-pub fn principal_of(app: &AppState, secret: &str) -> Option<Principal> {
-    let state = app.engine.read();
-    state
-        .tokens
-        .authenticate(&secret_hash(secret))
-        .and_then(Principal::from_token)
+pub fn principal_of(app: &App, secret: &str) -> Option<Principal> {
+    app.authenticate(secret)
 }
 
-impl FromRequestParts<AppState> for Viewer {
+impl FromRequestParts<App> for Viewer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        app: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let lang = cookie(&parts.headers, LANG_COOKIE)
             .map(Lang::parse)
             .unwrap_or_default();
@@ -114,10 +106,16 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-/// The Set-Cookie value that signs a browser in with `secret`.
-pub fn sign_in_cookie(secret: &str) -> HeaderValue {
+/// The Set-Cookie value that signs a browser in with `secret`; `Secure` when people reach
+/// the service over https (the browser then never sends the session in clear text).
+pub fn sign_in_cookie(app: &App, secret: &str) -> HeaderValue {
+    let secure = if app.public_url.as_ref().is_some_and(|u| u.is_https()) {
+        "; Secure"
+    } else {
+        ""
+    };
     let value = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_MAX_AGE_SECONDS}",
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_MAX_AGE_SECONDS}{secure}",
         hex::encode(secret.as_bytes())
     );
     HeaderValue::from_str(&value)

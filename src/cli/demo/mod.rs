@@ -19,10 +19,10 @@ use rust_decimal::Decimal;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use uuid::Uuid;
-use yinling_api::metrics::Metrics;
-use yinling_api::server::bootstrap_admin;
-use yinling_api::tokens::{secret_hash, TokenMint};
-use yinling_api::{AppState, Engine, EngineConfig};
+use yinling_app::metrics::Metrics;
+use yinling_app::mint::{secret_hash, TokenMint};
+use yinling_app::node::{bootstrap_admin, ADMIN_TOKEN_ENV};
+use yinling_app::{App, AppError, Engine, EngineConfig};
 use yinling_ledger::*;
 use yinling_projections::{Command, ParticipantHours, Principal};
 
@@ -117,17 +117,17 @@ pub fn run(args: DemoArgs) -> Result<std::process::ExitCode, String> {
 }
 
 async fn submit_all(
-    app: &AppState,
+    app: &App,
     commands: Vec<(Principal, Command)>,
     progress: &mut Progress,
     made: &mut Made,
 ) {
-    type Done = Result<Result<Vec<Envelope>, yinling_api::error::ApiError>, tokio::task::JoinError>;
+    type Done = Result<Result<(), AppError>, tokio::task::JoinError>;
     let mut record = |done: Done, progress: &mut Progress| {
         progress.inc(1);
         let refusal = match done {
             Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some(e.detail),
+            Ok(Err(e)) => Some(e.detail()),
             Err(e) => Some(e.to_string()),
         };
         if let Some(detail) = refusal {
@@ -143,9 +143,9 @@ async fn submit_all(
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        let engine = app.engine.clone();
+        let app = app.clone();
         set.spawn(async move {
-            let result = engine.submit(&who, command, None).await;
+            let result = app.submit::<()>(&who, command, None).await.map(|_| ());
             drop(permit);
             result
         });
@@ -177,12 +177,8 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     }
     let mint = TokenMint::load_or_create(&args.data)
         .map_err(|e| format!("cannot create the token key: {e}"))?;
-    let app = AppState {
-        engine: Arc::new(engine),
-        metrics,
-        mint: mint.clone(),
-    };
-    let env_token = std::env::var(yinling_api::server::ADMIN_TOKEN_ENV)
+    let app = App::new(Arc::new(engine), metrics, mint.clone());
+    let env_token = std::env::var(ADMIN_TOKEN_ENV)
         .ok()
         .filter(|t| !t.trim().is_empty());
     let printed = bootstrap_admin(&app, env_token)

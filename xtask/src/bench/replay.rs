@@ -133,7 +133,7 @@ fn time_query(state: &State, query: &RankingQuery, volunteers: bool) -> Percenti
 /// Ranking latency on a city (in process, the state already loaded).
 pub fn rankings(dir: &Path) -> Result<Vec<(String, Percentiles)>, String> {
     let log = SledLog::open(dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
-    let (state, _, _) = yinling_api::engine::load_state(&log, None).map_err(|e| e.to_string())?;
+    let (state, _, _) = yinling_app::load::load_state(&log, None).map_err(|e| e.to_string())?;
     let team = state.teams.keys().next().copied();
     let district = state.districts.keys().next().cloned();
     let today = yinling_ledger::Timestamp::now().local_date();

@@ -5,15 +5,17 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yinling_ledger::{ActivityId, Category, Envelope, Event, Outcomes, TeamId};
+use yinling_app::answers::{LoggedActivity, ReversedActivity};
+use yinling_app::wire::{Amount, Day};
+use yinling_app::App;
+use yinling_ledger::{ActivityId, Category, Outcomes, TeamId};
+use yinling_projections::access::{self, Read};
 use yinling_projections::activities::Activity;
-use yinling_projections::{Command, ParticipantHours, Principal};
+use yinling_projections::{checks, Command, ParticipantHours};
 
-use super::{created, page_limit, AsOfParam};
-use crate::app::AppState;
+use super::{created, page_limit, written, AsOfParam};
 use crate::error::{ApiError, Problem};
-use crate::extract::{path_id, ApiJson, ApiQuery, Auth, IdempotencyKey};
-use crate::wire::{Amount, Day};
+use crate::extract::{body_id, optional_body_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyKey};
 
 /// One participant in `POST /v1/activities`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -70,7 +72,7 @@ pub struct NewActivity {
     #[schema(format = Uuid)]
     pub team_id: String,
     /// Kind of service.
-    #[schema(value_type = crate::wire::CategoryName)]
+    #[schema(value_type = yinling_app::wire::CategoryName)]
     pub category: Category,
     /// Service date, at most tomorrow.
     pub date: Day,
@@ -118,7 +120,7 @@ pub struct ActivityOut {
     /// District.
     pub district: String,
     /// Category.
-    #[schema(value_type = crate::wire::CategoryName)]
+    #[schema(value_type = yinling_app::wire::CategoryName)]
     pub category: Category,
     /// Service date.
     pub date: Day,
@@ -166,50 +168,6 @@ pub struct ListParams {
     pub as_of: Option<u64>,
 }
 
-/// The response to logging or reversing, built from the events alone so that a retry with
-/// the same Idempotency-Key gets exactly the first answer.
-fn activity_from_events(envelopes: &[Envelope]) -> Result<ActivityOut, ApiError> {
-    let mut out: Option<ActivityOut> = None;
-    for e in envelopes {
-        match &e.payload {
-            Event::ActivityLogged(a) => {
-                out = Some(ActivityOut {
-                    id: a.activity_id.to_string(),
-                    team_id: a.team_id.to_string(),
-                    district: a.district.clone(),
-                    category: a.category,
-                    date: Day(a.date),
-                    title: a.title.clone(),
-                    participants: Vec::new(),
-                    hours_total: a.hours_total.into(),
-                    points_total: a.points_total.into(),
-                    outcomes: (&a.outcomes).into(),
-                    reversed: false,
-                    reversal_reason: None,
-                    seq: e.seq,
-                    project_id: None,
-                });
-            }
-            Event::ActivityInProject(p) => {
-                if let Some(o) = out.as_mut() {
-                    o.project_id = Some(p.project_id.to_string());
-                }
-            }
-            Event::ServiceLogged(s) => {
-                if let Some(o) = out.as_mut() {
-                    o.participants.push(ParticipantOut {
-                        volunteer_id: s.volunteer_id.to_string(),
-                        hours: s.hours.into(),
-                        points: s.points.into(),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    out.ok_or_else(|| ApiError::internal(&"logging produced no ActivityLogged event"))
-}
-
 /// An activity as the API shows it.
 pub fn activity_out(a: &Activity) -> ActivityOut {
     ActivityOut {
@@ -238,36 +196,116 @@ pub fn activity_out(a: &Activity) -> ActivityOut {
     }
 }
 
+/// The answer to logging, read off the command's own events.
+impl From<&LoggedActivity> for ActivityOut {
+    fn from(l: &LoggedActivity) -> Self {
+        let a = &l.activity;
+        ActivityOut {
+            id: a.activity_id.to_string(),
+            team_id: a.team_id.to_string(),
+            district: a.district.clone(),
+            category: a.category,
+            date: Day(a.date),
+            title: a.title.clone(),
+            participants: l
+                .services
+                .iter()
+                .map(|s| ParticipantOut {
+                    volunteer_id: s.volunteer_id.to_string(),
+                    hours: s.hours.into(),
+                    points: s.points.into(),
+                })
+                .collect(),
+            hours_total: a.hours_total.into(),
+            points_total: a.points_total.into(),
+            outcomes: (&a.outcomes).into(),
+            reversed: false,
+            reversal_reason: None,
+            seq: l.seq,
+            project_id: l.project_id.map(|p| p.to_string()),
+        }
+    }
+}
+
+/// A reversal as recorded: what each participant gave back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReversalOut {
+    /// The activity reversed.
+    pub activity_id: String,
+    /// Its team.
+    pub team_id: String,
+    /// Its district.
+    pub district: String,
+    /// Its category.
+    #[schema(value_type = yinling_app::wire::CategoryName)]
+    pub category: Category,
+    /// Its service date.
+    pub date: Day,
+    /// Why it was reversed.
+    pub reason: String,
+    /// Each participant's hours and points taken back.
+    pub participants: Vec<ParticipantOut>,
+    /// Hours taken back in all.
+    pub hours_total: Amount,
+    /// Points taken back in all.
+    pub points_total: Amount,
+    /// Always true.
+    pub reversed: bool,
+}
+
+impl From<&ReversedActivity> for ReversalOut {
+    fn from(r: &ReversedActivity) -> Self {
+        let c = r.common();
+        ReversalOut {
+            activity_id: c.activity_id.to_string(),
+            team_id: c.team_id.to_string(),
+            district: c.district.clone(),
+            category: c.category,
+            date: Day(c.date),
+            reason: c.reason.clone(),
+            participants: r
+                .reversals
+                .iter()
+                .map(|p| ParticipantOut {
+                    volunteer_id: p.volunteer_id.to_string(),
+                    hours: p.hours.into(),
+                    points: p.points.into(),
+                })
+                .collect(),
+            hours_total: r
+                .reversals
+                .iter()
+                .map(|p| p.hours)
+                .sum::<rust_decimal::Decimal>()
+                .into(),
+            points_total: r
+                .reversals
+                .iter()
+                .map(|p| p.points)
+                .sum::<rust_decimal::Decimal>()
+                .into(),
+            reversed: true,
+        }
+    }
+}
+
 /// Log an activity with all its participants, atomically (the team's coordinator).
 #[utoipa::path(post, path = "/v1/activities", tag = "activities", request_body = NewActivity,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 201, body = ActivityOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     key: IdempotencyKey,
     body: ApiJson<NewActivity>,
 ) -> Result<Response, ApiError> {
     let b = body.value;
-    let team_id: TeamId = b.team_id.parse().map_err(|_| {
-        ApiError::unprocessable(
-            "malformed_id",
-            format!("team_id {:?} is not a valid id (a UUID)", b.team_id),
-        )
-    })?;
+    let team_id: TeamId = body_id(&b.team_id, "team_id")?;
     let mut participants = Vec::with_capacity(b.participants.len());
     for (i, p) in b.participants.iter().enumerate() {
         participants.push(ParticipantHours {
-            volunteer_id: p.volunteer_id.parse().map_err(|_| {
-                ApiError::unprocessable(
-                    "malformed_id",
-                    format!(
-                        "participants[{i}].volunteer_id {:?} is not a valid id (a UUID)",
-                        p.volunteer_id
-                    ),
-                )
-            })?,
+            volunteer_id: body_id(&p.volunteer_id, &format!("participants[{i}].volunteer_id"))?,
             hours: p.hours.0,
         });
     }
@@ -279,23 +317,15 @@ pub async fn create(
         title: b.title,
         participants,
         outcomes: b.outcomes.as_ref().map(Outcomes::from).unwrap_or_default(),
-        project_id: b
-            .project_id
-            .as_deref()
-            .map(|p| p.parse())
-            .transpose()
-            .map_err(|_| {
-                ApiError::unprocessable("malformed_id", "project_id is not a valid id (a UUID)")
-            })?,
+        project_id: optional_body_id(b.project_id.as_deref(), "project_id")?,
     });
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<LoggedActivity>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let activity = activity_from_events(&envelopes)?;
+    let activity = ActivityOut::from(&w.answer);
     Ok(created(
         format!("/v1/activities/{}", activity.id),
-        &envelopes,
+        &w.receipt,
         activity,
     ))
 }
@@ -303,58 +333,24 @@ pub async fn create(
 /// Reverse a whole activity by compensating entries (its coordinator, or an admin).
 #[utoipa::path(post, path = "/v1/activities/{id}/reversal", tag = "activities", request_body = ReversalIn,
     params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 200, body = ActivityOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ReversalOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn reverse(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: ApiJson<ReversalIn>,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<Response, ApiError> {
     let activity_id: ActivityId = path_id(&id, "activity")?;
     let command = Command::ReverseActivity {
         activity_id,
         reason: body.value.reason,
     };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<ReversedActivity>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    // The reversal's own events carry everything: build the answer from them.
-    let mut reason = None;
-    let participants = envelopes
-        .iter()
-        .filter_map(|e| match &e.payload {
-            Event::ServiceReversed(r) => {
-                reason.get_or_insert_with(|| r.reason.clone());
-                Some(ParticipantOut {
-                    volunteer_id: r.volunteer_id.to_string(),
-                    hours: r.hours.into(),
-                    points: r.points.into(),
-                })
-            }
-            _ => None,
-        })
-        .collect::<Vec<_>>();
-    let state = app.engine.read();
-    let a = state
-        .activities
-        .get(&activity_id)
-        .ok_or_else(|| ApiError::internal(&"reversed activity vanished"))?;
-    let mut out = activity_out(a);
-    out.participants = participants;
-    out.reversed = true;
-    out.reversal_reason = reason;
-    Ok(super::written(&envelopes, out))
-}
-
-fn may_read(who: &Principal, a: &Activity) -> bool {
-    match who {
-        Principal::Coordinator(_, team) => *team == a.team_id,
-        Principal::Volunteer(_, me) => a.participants.iter().any(|p| p.volunteer_id == *me),
-        _ => who.reads_everything(),
-    }
+    Ok(written(&w.receipt, ReversalOut::from(&w.answer)))
 }
 
 /// One activity (its team's coordinator, its participants, admin, auditor).
@@ -363,25 +359,19 @@ fn may_read(who: &Principal, a: &Activity) -> bool {
     responses((status = 200, body = ActivityOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<AsOfParam>,
 ) -> Result<Json<ActivityOut>, ApiError> {
     let id: ActivityId = path_id(&id, "activity")?;
-    let view = app.engine.view(q.as_of).await?;
-    view.with(|state| {
-        let a = state.activities.get(&id).ok_or_else(|| {
-            ApiError::not_found("activity_not_found", format!("no activity has id {id}"))
-        })?;
-        if !may_read(&who, a) {
-            return Err(ApiError::forbidden(
-                "other_team",
-                "this activity belongs to another team",
-            ));
-        }
-        Ok(Json(activity_out(a)))
-    })
+    let view = app.view(q.as_of).await?;
+    let out = view.with(|state| {
+        let a = checks::activity(state, &id)?;
+        access::may_read(&who, &Read::Activity(a))?;
+        Ok::<_, ApiError>(activity_out(a))
+    })?;
+    Ok(Json(out))
 }
 
 /// A team's activities, newest first (its coordinator, admin, auditor).
@@ -389,7 +379,7 @@ pub async fn get(
     responses((status = 200, body = ActivityList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn list(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<ActivityList>, ApiError> {
@@ -397,41 +387,30 @@ pub async fn list(
         Some(t) => Some(path_id(t, "team")?),
         None => None,
     };
-    let team = match (who, requested) {
-        (Principal::Coordinator(_, mine), Some(t)) if t != mine => {
-            return Err(ApiError::forbidden(
-                "other_team",
-                "coordinators can only list their own team's activities",
-            ))
-        }
-        (Principal::Coordinator(_, mine), _) => mine,
-        (Principal::Volunteer(..), _) => {
-            return Err(ApiError::forbidden(
-                "not_allowed",
-                "volunteers see their activities in their statement",
-            ))
-        }
-        (_, Some(t)) => t,
-        (_, None) => {
-            return Err(ApiError::bad_request(
-                "missing_team_id",
-                "name the team with ?team_id=...",
-            ))
-        }
+    let Some(team) = requested.or(access::own_team(&who)) else {
+        // Someone who may not list any team's activities is told so, not which parameter
+        // is missing.
+        access::may_read(&who, &Read::TeamActivities(None))?;
+        return Err(ApiError::bad_request(
+            "missing_team_id",
+            "name the team with ?team_id=...",
+        ));
     };
     let limit = page_limit(q.limit);
-    let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(|state| {
-        let mut items: Vec<&Activity> = state
-            .activities
-            .values()
-            .filter(|a| a.team_id == team)
-            .collect();
-        items.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
-        items.truncate(limit);
-        ActivityList {
-            items: items.into_iter().map(activity_out).collect(),
-            as_of: state.head.seq,
-        }
-    })))
+    let list = app
+        .read(&who, q.as_of, Read::TeamActivities(Some(team)), |state| {
+            let mut items: Vec<&Activity> = state
+                .activities
+                .values()
+                .filter(|a| a.team_id == team)
+                .collect();
+            items.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
+            items.truncate(limit);
+            Ok(ActivityList {
+                items: items.into_iter().map(activity_out).collect(),
+                as_of: state.head.seq,
+            })
+        })
+        .await?;
+    Ok(Json(list))
 }

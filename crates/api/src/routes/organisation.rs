@@ -5,20 +5,23 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use yinling_app::reports::evaluation::{figures_out, FiguresOut};
+use yinling_app::reports::teams::TallyOut;
+use yinling_app::wire::Day;
+use yinling_app::App;
 use yinling_ledger::{
-    Category, DistrictKind, Event, GroupId, ProjectId, ProjectOwner, ProjectStatus, TeamId,
+    Category, DistrictKind, DistrictRegistered, GroupFounded, GroupId, ProjectId, ProjectOwner,
+    ProjectRegistered, ProjectStatus, ProjectStatusChanged, SubGroupAdded, TeamId, TeamJoinedGroup,
+    TeamLeftGroup,
 };
+use yinling_projections::access::{self, Read};
 use yinling_projections::evaluation::{Period, Subject};
 use yinling_projections::organisation::Project;
-use yinling_projections::{Command, Principal, State as LedgerState};
+use yinling_projections::{checks, Command, State as LedgerState};
 
-use super::evaluation::{figures_out, FiguresOut};
-use super::teams::TallyOut;
 use super::{created, written, AsOfParam};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
-use crate::extract::{path_id, ApiJson, ApiQuery, Auth, IdempotencyKey};
-use crate::wire::Day;
+use crate::extract::{body_id, optional_body_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyKey};
 
 /// 区 or 县 (schema only).
 #[derive(ToSchema)]
@@ -84,71 +87,6 @@ pub struct DistrictList {
     pub items: Vec<DistrictInfo>,
     /// The seq the answer reflects.
     pub as_of: u64,
-}
-
-/// Register a district or county (admin).
-#[utoipa::path(post, path = "/v1/districts", tag = "organisation", request_body = NewDistrict,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = NewDistrict), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn create_district(
-    State(app): State<AppState>,
-    Auth(who): Auth,
-    key: IdempotencyKey,
-    body: ApiJson<NewDistrict>,
-) -> Result<Response, ApiError> {
-    let command = Command::RegisterDistrict {
-        name: body.value.name,
-        kind: body.value.kind,
-        region: body.value.region,
-    };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
-        .await?;
-    match envelopes.first().map(|e| &e.payload) {
-        Some(Event::DistrictRegistered(d)) => Ok(created(
-            "/v1/districts".into(),
-            &envelopes,
-            NewDistrict {
-                name: d.name.clone(),
-                kind: d.kind,
-                region: d.region.clone(),
-            },
-        )),
-        _ => Err(ApiError::internal(
-            &"registration produced no DistrictRegistered event",
-        )),
-    }
-}
-
-/// Every district with its figures (any authenticated caller).
-#[utoipa::path(get, path = "/v1/districts", tag = "organisation", params(AsOfParam),
-    responses((status = 200, body = DistrictList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn list_districts(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
-    ApiQuery(q): ApiQuery<AsOfParam>,
-) -> Result<Json<DistrictList>, ApiError> {
-    let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(|state| {
-        DistrictList {
-            items: state
-                .districts
-                .values()
-                .map(|d| DistrictInfo {
-                    name: d.name.clone(),
-                    kind: d.kind,
-                    region: d.region.clone(),
-                    teams: d.teams.len(),
-                    volunteers: d.volunteers,
-                    tally: (&d.tally).into(),
-                })
-                .collect(),
-            as_of: state.head.seq,
-        }
-    })))
 }
 
 /// Body of `POST /v1/groups`.
@@ -286,193 +224,6 @@ fn group_out(state: &LedgerState, id: &GroupId) -> Option<GroupOut> {
     })
 }
 
-fn body_id<T: std::str::FromStr>(text: &str, field: &str) -> Result<T, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::unprocessable(
-            "malformed_id",
-            format!("{field} {text:?} is not a valid id (a UUID)"),
-        )
-    })
-}
-
-/// The group as it stands right after a write (the engine applies before it answers).
-fn group_written(app: &AppState, id: &GroupId) -> Result<GroupOut, ApiError> {
-    let state = app.engine.read();
-    group_out(&state, id).ok_or_else(|| ApiError::internal(&"the group vanished"))
-}
-
-/// Found a cross-region group (admin).
-#[utoipa::path(post, path = "/v1/groups", tag = "organisation", request_body = NewGroup,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = GroupOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn create_group(
-    State(app): State<AppState>,
-    Auth(who): Auth,
-    key: IdempotencyKey,
-    body: ApiJson<NewGroup>,
-) -> Result<Response, ApiError> {
-    let command = Command::FoundGroup {
-        group_id: GroupId::generate(),
-        name: body.value.name,
-        purpose: body.value.purpose,
-        founded_on: body.value.founded_on.0,
-    };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
-        .await?;
-    let id = match envelopes.first().map(|e| &e.payload) {
-        Some(Event::GroupFounded(g)) => g.group_id,
-        _ => {
-            return Err(ApiError::internal(
-                &"founding produced no GroupFounded event",
-            ))
-        }
-    };
-    let out = group_written(&app, &id)?;
-    Ok(created(format!("/v1/groups/{id}"), &envelopes, out))
-}
-
-/// Add a sub-group (admin).
-#[utoipa::path(post, path = "/v1/groups/{id}/sub-groups", tag = "organisation", request_body = NewSubGroup,
-    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = GroupOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn add_sub_group(
-    State(app): State<AppState>,
-    Auth(who): Auth,
-    Path(id): Path<String>,
-    key: IdempotencyKey,
-    body: ApiJson<NewSubGroup>,
-) -> Result<Response, ApiError> {
-    let group_id: GroupId = path_id(&id, "group")?;
-    let command = Command::AddSubGroup {
-        group_id,
-        sub_group_id: GroupId::generate(),
-        name: body.value.name,
-        added_on: body.value.added_on.0,
-    };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
-        .await?;
-    let sub = match envelopes.first().map(|e| &e.payload) {
-        Some(Event::SubGroupAdded(s)) => s.sub_group_id,
-        _ => return Err(ApiError::internal(&"no SubGroupAdded event")),
-    };
-    let out = group_written(&app, &sub)?;
-    Ok(created(format!("/v1/groups/{sub}"), &envelopes, out))
-}
-
-/// A team joins a group, possibly in a sub-group, from a date (admin).
-#[utoipa::path(post, path = "/v1/groups/{id}/members", tag = "organisation", request_body = NewMember,
-    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 200, body = GroupOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn join_group(
-    State(app): State<AppState>,
-    Auth(who): Auth,
-    Path(id): Path<String>,
-    key: IdempotencyKey,
-    body: ApiJson<NewMember>,
-) -> Result<Response, ApiError> {
-    let group_id: GroupId = path_id(&id, "group")?;
-    let sub_group_id = body
-        .value
-        .sub_group_id
-        .as_deref()
-        .map(|s| body_id(s, "sub_group_id"))
-        .transpose()?;
-    let command = Command::JoinGroup {
-        team_id: body_id(&body.value.team_id, "team_id")?,
-        group_id,
-        sub_group_id,
-        joined_on: body.value.joined_on.0,
-    };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
-        .await?;
-    let out = group_written(&app, &group_id)?;
-    Ok(written(&envelopes, out))
-}
-
-/// A team leaves a group from a date (admin).
-#[utoipa::path(post, path = "/v1/groups/{id}/members/{team_id}/leave", tag = "organisation", request_body = Leaving,
-    params(("id" = String, Path, format = Uuid), ("team_id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 200, body = GroupOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn leave_group(
-    State(app): State<AppState>,
-    Auth(who): Auth,
-    Path((id, team)): Path<(String, String)>,
-    key: IdempotencyKey,
-    body: ApiJson<Leaving>,
-) -> Result<Response, ApiError> {
-    let group_id: GroupId = path_id(&id, "group")?;
-    let team_id: TeamId = path_id(&team, "team")?;
-    let command = Command::LeaveGroup {
-        team_id,
-        group_id,
-        left_on: body.value.left_on.0,
-    };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
-        .await?;
-    let out = group_written(&app, &group_id)?;
-    Ok(written(&envelopes, out))
-}
-
-/// Every group and sub-group (any authenticated caller).
-#[utoipa::path(get, path = "/v1/groups", tag = "organisation", params(AsOfParam),
-    responses((status = 200, body = GroupList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn list_groups(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
-    ApiQuery(q): ApiQuery<AsOfParam>,
-) -> Result<Json<GroupList>, ApiError> {
-    let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(|state| {
-        let mut ids: Vec<&GroupId> = state.groups.keys().collect();
-        ids.sort_by_key(|id| {
-            (
-                state.groups[*id].parent.is_some(),
-                state.groups[*id].founded_on,
-                **id,
-            )
-        });
-        GroupList {
-            items: ids
-                .into_iter()
-                .filter_map(|id| group_out(state, id))
-                .collect(),
-            as_of: state.head.seq,
-        }
-    })))
-}
-
-/// One group or sub-group (any authenticated caller).
-#[utoipa::path(get, path = "/v1/groups/{id}", tag = "organisation", params(("id" = String, Path, format = Uuid), AsOfParam),
-    responses((status = 200, body = GroupOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn get_group(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<AsOfParam>,
-) -> Result<Json<GroupOut>, ApiError> {
-    let id: GroupId = path_id(&id, "group")?;
-    let view = app.engine.view(q.as_of).await?;
-    view.with(|state| {
-        group_out(state, &id)
-            .map(Json)
-            .ok_or_else(|| ApiError::not_found("group_not_found", format!("no group has id {id}")))
-    })
-}
-
 /// Body of `POST /v1/projects`: name exactly one of `team_id` and `group_id`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -487,7 +238,7 @@ pub struct NewProject {
     #[schema(min_length = 1)]
     pub title: String,
     /// Kind of service.
-    #[schema(value_type = crate::wire::CategoryName)]
+    #[schema(value_type = yinling_app::wire::CategoryName)]
     pub category: Category,
     /// The goal, in words.
     #[serde(default)]
@@ -524,7 +275,7 @@ pub struct ProjectOut {
     /// Title.
     pub title: String,
     /// Kind of service.
-    #[schema(value_type = crate::wire::CategoryName)]
+    #[schema(value_type = yinling_app::wire::CategoryName)]
     pub category: Category,
     /// Goal.
     pub goal: String,
@@ -593,13 +344,291 @@ fn project_out(p: &Project) -> ProjectOut {
     }
 }
 
+/// A membership as changed: a team joined a group (or a sub-group of it), or left it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipOut {
+    /// The group.
+    pub group_id: String,
+    /// The team.
+    pub team_id: String,
+    /// The sub-group joined, if any.
+    pub sub_group_id: Option<String>,
+    /// First day of membership (when joining).
+    pub joined_on: Option<Day>,
+    /// First day no longer a member (when leaving).
+    pub left_on: Option<Day>,
+}
+
+/// A project's status as changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectStatusOut {
+    /// The project.
+    pub id: String,
+    /// Its new status.
+    #[schema(value_type = ProjectStatusName)]
+    pub status: ProjectStatus,
+    /// From when.
+    pub on: Day,
+}
+
+/// Register a district or county (admin).
+#[utoipa::path(post, path = "/v1/districts", tag = "organisation", request_body = NewDistrict,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 201, body = NewDistrict), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create_district(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<NewDistrict>,
+) -> Result<Response, ApiError> {
+    let command = Command::RegisterDistrict {
+        name: body.value.name,
+        kind: body.value.kind,
+        region: body.value.region,
+    };
+    let w = app
+        .submit::<DistrictRegistered>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    let d = w.answer;
+    Ok(created(
+        "/v1/districts".into(),
+        &w.receipt,
+        NewDistrict {
+            name: d.name,
+            kind: d.kind,
+            region: d.region,
+        },
+    ))
+}
+
+/// Every district with its figures (any authenticated caller).
+#[utoipa::path(get, path = "/v1/districts", tag = "organisation", params(AsOfParam),
+    responses((status = 200, body = DistrictList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_districts(
+    State(app): State<App>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<AsOfParam>,
+) -> Result<Json<DistrictList>, ApiError> {
+    let list = app
+        .read(&who, q.as_of, Read::Published, |state| {
+            Ok(DistrictList {
+                items: state
+                    .districts
+                    .values()
+                    .map(|d| DistrictInfo {
+                        name: d.name.clone(),
+                        kind: d.kind,
+                        region: d.region.clone(),
+                        teams: d.teams.len(),
+                        volunteers: d.volunteers,
+                        tally: (&d.tally).into(),
+                    })
+                    .collect(),
+                as_of: state.head.seq,
+            })
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// Found a cross-region group (admin).
+#[utoipa::path(post, path = "/v1/groups", tag = "organisation", request_body = NewGroup,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 201, body = GroupOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create_group(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<NewGroup>,
+) -> Result<Response, ApiError> {
+    let command = Command::FoundGroup {
+        group_id: GroupId::generate(),
+        name: body.value.name,
+        purpose: body.value.purpose,
+        founded_on: body.value.founded_on.0,
+    };
+    let w = app
+        .submit::<GroupFounded>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    let g = w.answer;
+    let out = GroupOut {
+        id: g.group_id.to_string(),
+        name: g.name,
+        purpose: g.purpose,
+        founded_on: Day(g.founded_on),
+        parent_id: None,
+        sub_groups: Vec::new(),
+        members: Vec::new(),
+    };
+    Ok(created(format!("/v1/groups/{}", out.id), &w.receipt, out))
+}
+
+/// Add a sub-group (admin).
+#[utoipa::path(post, path = "/v1/groups/{id}/sub-groups", tag = "organisation", request_body = NewSubGroup,
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 201, body = GroupOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn add_sub_group(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<NewSubGroup>,
+) -> Result<Response, ApiError> {
+    let group_id: GroupId = path_id(&id, "group")?;
+    let command = Command::AddSubGroup {
+        group_id,
+        sub_group_id: GroupId::generate(),
+        name: body.value.name,
+        added_on: body.value.added_on.0,
+    };
+    let w = app
+        .submit::<SubGroupAdded>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    let s = w.answer;
+    let out = GroupOut {
+        id: s.sub_group_id.to_string(),
+        name: s.name,
+        purpose: String::new(),
+        founded_on: Day(s.added_on),
+        parent_id: Some(s.group_id.to_string()),
+        sub_groups: Vec::new(),
+        members: Vec::new(),
+    };
+    Ok(created(format!("/v1/groups/{}", out.id), &w.receipt, out))
+}
+
+/// A team joins a group, possibly in a sub-group, from a date (admin).
+#[utoipa::path(post, path = "/v1/groups/{id}/members", tag = "organisation", request_body = NewMember,
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = MembershipOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn join_group(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<NewMember>,
+) -> Result<Response, ApiError> {
+    let group_id: GroupId = path_id(&id, "group")?;
+    let command = Command::JoinGroup {
+        team_id: body_id(&body.value.team_id, "team_id")?,
+        group_id,
+        sub_group_id: optional_body_id(body.value.sub_group_id.as_deref(), "sub_group_id")?,
+        joined_on: body.value.joined_on.0,
+    };
+    let w = app
+        .submit::<TeamJoinedGroup>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    let j = w.answer;
+    Ok(written(
+        &w.receipt,
+        MembershipOut {
+            group_id: j.group_id.to_string(),
+            team_id: j.team_id.to_string(),
+            sub_group_id: j.sub_group_id.map(|s| s.to_string()),
+            joined_on: Some(Day(j.joined_on)),
+            left_on: None,
+        },
+    ))
+}
+
+/// A team leaves a group from a date (admin).
+#[utoipa::path(post, path = "/v1/groups/{id}/members/{team_id}/leave", tag = "organisation", request_body = Leaving,
+    params(("id" = String, Path, format = Uuid), ("team_id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = MembershipOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn leave_group(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path((id, team)): Path<(String, String)>,
+    key: IdempotencyKey,
+    body: ApiJson<Leaving>,
+) -> Result<Response, ApiError> {
+    let group_id: GroupId = path_id(&id, "group")?;
+    let team_id: TeamId = path_id(&team, "team")?;
+    let command = Command::LeaveGroup {
+        team_id,
+        group_id,
+        left_on: body.value.left_on.0,
+    };
+    let w = app
+        .submit::<TeamLeftGroup>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    let l = w.answer;
+    Ok(written(
+        &w.receipt,
+        MembershipOut {
+            group_id: l.group_id.to_string(),
+            team_id: l.team_id.to_string(),
+            sub_group_id: None,
+            joined_on: None,
+            left_on: Some(Day(l.left_on)),
+        },
+    ))
+}
+
+/// Every group and sub-group (any authenticated caller).
+#[utoipa::path(get, path = "/v1/groups", tag = "organisation", params(AsOfParam),
+    responses((status = 200, body = GroupList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_groups(
+    State(app): State<App>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<AsOfParam>,
+) -> Result<Json<GroupList>, ApiError> {
+    let list = app
+        .read(&who, q.as_of, Read::Published, |state| {
+            let mut ids: Vec<&GroupId> = state.groups.keys().collect();
+            ids.sort_by_key(|id| {
+                (
+                    state.groups[*id].parent.is_some(),
+                    state.groups[*id].founded_on,
+                    **id,
+                )
+            });
+            Ok(GroupList {
+                items: ids
+                    .into_iter()
+                    .filter_map(|id| group_out(state, id))
+                    .collect(),
+                as_of: state.head.seq,
+            })
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// One group or sub-group (any authenticated caller).
+#[utoipa::path(get, path = "/v1/groups/{id}", tag = "organisation", params(("id" = String, Path, format = Uuid), AsOfParam),
+    responses((status = 200, body = GroupOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_group(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<AsOfParam>,
+) -> Result<Json<GroupOut>, ApiError> {
+    let id: GroupId = path_id(&id, "group")?;
+    let group = app
+        .read(&who, q.as_of, Read::Published, |state| {
+            checks::group(state, &id)?;
+            group_out(state, &id).ok_or_else(|| yinling_app::AppError::internal(&"group vanished"))
+        })
+        .await?;
+    Ok(Json(group))
+}
+
 /// Put a project on the list (admin; a coordinator for the team's own projects).
 #[utoipa::path(post, path = "/v1/projects", tag = "organisation", request_body = NewProject,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 201, body = ProjectOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create_project(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     key: IdempotencyKey,
     body: ApiJson<NewProject>,
@@ -625,31 +654,36 @@ pub async fn create_project(
         ends_on: b.ends_on.map(|d| d.0),
         status: b.status.unwrap_or(ProjectStatus::Planned),
     });
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<ProjectRegistered>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let id = match envelopes.first().map(|e| &e.payload) {
-        Some(Event::ProjectRegistered(p)) => p.project_id,
-        _ => return Err(ApiError::internal(&"no ProjectRegistered event")),
+    let p = w.answer;
+    let (team_id, group_id) = match p.owner {
+        ProjectOwner::Team(t) => (Some(t.to_string()), None),
+        ProjectOwner::Group(g) => (None, Some(g.to_string())),
     };
-    let out = app
-        .engine
-        .read()
-        .projects
-        .get(&id)
-        .map(project_out)
-        .ok_or_else(|| ApiError::internal(&"the project vanished"))?;
-    Ok(created(format!("/v1/projects/{id}"), &envelopes, out))
+    let out = ProjectOut {
+        id: p.project_id.to_string(),
+        team_id,
+        group_id,
+        title: p.title,
+        category: p.category,
+        goal: p.goal,
+        starts_on: Day(p.starts_on),
+        ends_on: p.ends_on.map(Day),
+        status: p.status,
+        activities: 0,
+    };
+    Ok(created(format!("/v1/projects/{}", out.id), &w.receipt, out))
 }
 
 /// Change a project's status (admin; the owning team's coordinator).
 #[utoipa::path(post, path = "/v1/projects/{id}/status", tag = "organisation", request_body = StatusChange,
     params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 200, body = ProjectOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = ProjectStatusOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn change_project_status(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
@@ -661,22 +695,18 @@ pub async fn change_project_status(
         status: body.value.status,
         on: body.value.on.0,
     };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<ProjectStatusChanged>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let out = app
-        .engine
-        .read()
-        .projects
-        .get(&project_id)
-        .map(project_out)
-        .ok_or_else(|| ApiError::internal(&"the project vanished"))?;
-    Ok(written(&envelopes, out))
-}
-
-fn may_see_project(who: &Principal) -> bool {
-    !matches!(who, Principal::Volunteer(..))
+    let c = w.answer;
+    Ok(written(
+        &w.receipt,
+        ProjectStatusOut {
+            id: c.project_id.to_string(),
+            status: c.status,
+            on: Day(c.on),
+        },
+    ))
 }
 
 /// The project list (admin, auditor, coordinators).
@@ -684,16 +714,11 @@ fn may_see_project(who: &Principal) -> bool {
     responses((status = 200, body = ProjectList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn list_projects(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     ApiQuery(q): ApiQuery<ProjectFilter>,
 ) -> Result<Json<ProjectList>, ApiError> {
-    if !may_see_project(&who) {
-        return Err(ApiError::forbidden(
-            "not_allowed",
-            "the project list is for coordinators, administrators and auditors",
-        ));
-    }
+    access::may_read(&who, &Read::Projects)?;
     let team: Option<TeamId> = q
         .team_id
         .as_deref()
@@ -704,20 +729,22 @@ pub async fn list_projects(
         .as_deref()
         .map(|g| path_id(g, "group"))
         .transpose()?;
-    let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(|state| {
-        let mut items: Vec<&Project> = state
-            .projects
-            .values()
-            .filter(|p| team.is_none_or(|t| p.owner == ProjectOwner::Team(t)))
-            .filter(|p| group.is_none_or(|g| p.owner == ProjectOwner::Group(g)))
-            .collect();
-        items.sort_by_key(|p| (p.starts_on, p.id));
-        ProjectList {
-            items: items.into_iter().map(project_out).collect(),
-            as_of: state.head.seq,
-        }
-    })))
+    let list = app
+        .read(&who, q.as_of, Read::Projects, |state| {
+            let mut items: Vec<&Project> = state
+                .projects
+                .values()
+                .filter(|p| team.is_none_or(|t| p.owner == ProjectOwner::Team(t)))
+                .filter(|p| group.is_none_or(|g| p.owner == ProjectOwner::Group(g)))
+                .collect();
+            items.sort_by_key(|p| (p.starts_on, p.id));
+            Ok(ProjectList {
+                items: items.into_iter().map(project_out).collect(),
+                as_of: state.head.seq,
+            })
+        })
+        .await?;
+    Ok(Json(list))
 }
 
 /// One project with its activities, volunteers, hours and outcomes (admin, auditor, coordinators).
@@ -725,38 +752,33 @@ pub async fn list_projects(
     responses((status = 200, body = ProjectDetail), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_project(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<AsOfParam>,
 ) -> Result<Json<ProjectDetail>, ApiError> {
-    if !may_see_project(&who) {
-        return Err(ApiError::forbidden(
-            "not_allowed",
-            "projects are for coordinators, administrators and auditors",
-        ));
-    }
+    access::may_read(&who, &Read::Projects)?;
     let id: ProjectId = path_id(&id, "project")?;
-    let view = app.engine.view(q.as_of).await?;
-    view.with(|state| {
-        let p = state.projects.get(&id).ok_or_else(|| {
-            ApiError::not_found("project_not_found", format!("no project has id {id}"))
-        })?;
-        let figures = state.evaluate(&Subject::Project(id), Period::default());
-        let mut activities: Vec<_> = p
-            .activities
-            .iter()
-            .filter_map(|a| state.activities.get(a))
-            .collect();
-        activities.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
-        Ok(Json(ProjectDetail {
-            project: project_out(p),
-            figures: figures_out(&figures),
-            activities: activities
-                .into_iter()
-                .map(super::activities::activity_out)
-                .collect(),
-            as_of: state.head.seq,
-        }))
-    })
+    let detail = app
+        .read(&who, q.as_of, Read::Projects, |state| {
+            let p = checks::project(state, &id)?;
+            let figures = state.evaluate(&Subject::Project(id), Period::default());
+            let mut activities: Vec<_> = p
+                .activities
+                .iter()
+                .filter_map(|a| state.activities.get(a))
+                .collect();
+            activities.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
+            Ok(ProjectDetail {
+                project: project_out(p),
+                figures: figures_out(&figures),
+                activities: activities
+                    .into_iter()
+                    .map(super::activities::activity_out)
+                    .collect(),
+                as_of: state.head.seq,
+            })
+        })
+        .await?;
+    Ok(Json(detail))
 }

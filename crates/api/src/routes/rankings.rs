@@ -1,21 +1,25 @@
-//! Rankings of teams, volunteers and districts, and the statistics page.
+//! Rankings of teams, volunteers, districts and groups, and the statistics page.
 
 use axum::extract::State;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use yinling_app::reports::rankings::{
+    district_ranking, group_ranking, stats_out, team_ranking, volunteer_ranking, RankingOut,
+    StatsOut,
+};
+use yinling_app::wire::Day;
+use yinling_app::App;
 use yinling_ledger::TeamId;
+use yinling_projections::access::Read;
 use yinling_projections::rankings::{
     RankBy, RankingQuery, DEFAULT_RANKING_LIMIT, MAX_RANKING_LIMIT,
 };
 use yinling_projections::State as LedgerState;
 
-use super::teams::TallyOut;
 use super::AsOfParam;
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{path_id, ApiQuery, Auth};
-use crate::wire::{Amount, Day};
 
 /// What a ranking orders by (schema only).
 #[derive(ToSchema)]
@@ -51,45 +55,6 @@ pub struct RankingParams {
     /// As of a past seq.
     #[param(minimum = 0)]
     pub as_of: Option<u64>,
-}
-
-/// One ranked entry.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RankedOut {
-    /// 1 for the best.
-    pub rank: usize,
-    /// Team or volunteer id (district name for districts).
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Points earned in the window (net of reversals).
-    pub points: Amount,
-    /// Hours served in the window (net of reversals).
-    pub hours: Amount,
-    /// District (teams and volunteers).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub district: Option<String>,
-    /// Current team (volunteers).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub team_id: Option<String>,
-    /// Star level (volunteers).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stars: Option<u8>,
-}
-
-/// A ranking.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RankingOut {
-    /// Best first.
-    pub items: Vec<RankedOut>,
-    /// The order used.
-    pub by: String,
-    /// Window start.
-    pub from: Option<Day>,
-    /// Window end.
-    pub to: Option<Day>,
-    /// The seq the answer reflects.
-    pub as_of: u64,
 }
 
 fn query(p: &RankingParams) -> Result<RankingQuery, ApiError> {
@@ -143,11 +108,18 @@ fn query(p: &RankingParams) -> Result<RankingQuery, ApiError> {
     })
 }
 
-fn by_name(by: RankBy) -> String {
-    match by {
-        RankBy::Points => "points".into(),
-        RankBy::Hours => "hours".into(),
-    }
+/// Answers a ranking read (any signed-in caller: rankings are published).
+async fn ranking(
+    app: &App,
+    who: &yinling_projections::Principal,
+    p: &RankingParams,
+    rank: fn(&LedgerState, &RankingQuery) -> RankingOut,
+) -> Result<Json<RankingOut>, ApiError> {
+    let q = query(p)?;
+    let out = app
+        .read(who, p.as_of, Read::Published, |state| Ok(rank(state, &q)))
+        .await?;
+    Ok(Json(out))
 }
 
 /// Teams by points or hours over a window of service dates (any authenticated caller).
@@ -155,40 +127,11 @@ fn by_name(by: RankBy) -> String {
     responses((status = 200, body = RankingOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn teams(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
+    State(app): State<App>,
+    Auth(who): Auth,
     ApiQuery(p): ApiQuery<RankingParams>,
 ) -> Result<Json<RankingOut>, ApiError> {
-    let q = query(&p)?;
-    let view = app.engine.view(p.as_of).await?;
-    Ok(Json(view.with(|state| team_ranking(state, &q))))
-}
-
-/// Teams ranked, as the API answers.
-pub fn team_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
-    RankingOut {
-        items: state
-            .rank_teams(q)
-            .into_iter()
-            .map(|r| {
-                let team = state.teams.get(&r.id);
-                RankedOut {
-                    rank: r.rank,
-                    id: r.id.to_string(),
-                    name: team.map(|t| t.name.clone()).unwrap_or_default(),
-                    points: r.amounts.points.into(),
-                    hours: r.amounts.hours.into(),
-                    district: team.map(|t| t.district.clone()),
-                    team_id: None,
-                    stars: None,
-                }
-            })
-            .collect(),
-        by: by_name(q.by),
-        from: q.from.map(Day),
-        to: q.to.map(Day),
-        as_of: state.head.seq,
-    }
+    ranking(&app, &who, &p, team_ranking).await
 }
 
 /// Volunteers by points or hours, within a team, a district or the city (any authenticated caller).
@@ -196,40 +139,11 @@ pub fn team_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
     responses((status = 200, body = RankingOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn volunteers(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
+    State(app): State<App>,
+    Auth(who): Auth,
     ApiQuery(p): ApiQuery<RankingParams>,
 ) -> Result<Json<RankingOut>, ApiError> {
-    let q = query(&p)?;
-    let view = app.engine.view(p.as_of).await?;
-    Ok(Json(view.with(|state| volunteer_ranking(state, &q))))
-}
-
-/// Volunteers ranked, as the API answers.
-pub fn volunteer_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
-    RankingOut {
-        items: state
-            .rank_volunteers(q)
-            .into_iter()
-            .map(|r| {
-                let v = state.volunteers.get(&r.id);
-                RankedOut {
-                    rank: r.rank,
-                    id: r.id.to_string(),
-                    name: v.map(|v| v.name.clone()).unwrap_or_default(),
-                    points: r.amounts.points.into(),
-                    hours: r.amounts.hours.into(),
-                    district: v.map(|v| v.district.clone()),
-                    team_id: v.map(|v| v.team_id.to_string()),
-                    stars: v.map(|v| v.stars().0),
-                }
-            })
-            .collect(),
-        by: by_name(q.by),
-        from: q.from.map(Day),
-        to: q.to.map(Day),
-        as_of: state.head.seq,
-    }
+    ranking(&app, &who, &p, volunteer_ranking).await
 }
 
 /// Districts by points or hours (the sum of their teams; any authenticated caller).
@@ -237,37 +151,11 @@ pub fn volunteer_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
     responses((status = 200, body = RankingOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn districts(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
+    State(app): State<App>,
+    Auth(who): Auth,
     ApiQuery(p): ApiQuery<RankingParams>,
 ) -> Result<Json<RankingOut>, ApiError> {
-    let q = query(&p)?;
-    let view = app.engine.view(p.as_of).await?;
-    Ok(Json(view.with(|state| district_ranking(state, &q))))
-}
-
-/// Districts ranked, as the API answers.
-pub fn district_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
-    RankingOut {
-        items: state
-            .rank_districts(q)
-            .into_iter()
-            .map(|r| RankedOut {
-                rank: r.rank,
-                id: r.id.to_owned(),
-                name: r.id.to_owned(),
-                points: r.amounts.points.into(),
-                hours: r.amounts.hours.into(),
-                district: None,
-                team_id: None,
-                stars: None,
-            })
-            .collect(),
-        by: by_name(q.by),
-        from: q.from.map(Day),
-        to: q.to.map(Day),
-        as_of: state.head.seq,
-    }
+    ranking(&app, &who, &p, district_ranking).await
 }
 
 /// Groups and sub-groups by points or hours over a window: the service of member teams on
@@ -276,81 +164,11 @@ pub fn district_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
     responses((status = 200, body = RankingOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn groups(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
+    State(app): State<App>,
+    Auth(who): Auth,
     ApiQuery(p): ApiQuery<RankingParams>,
 ) -> Result<Json<RankingOut>, ApiError> {
-    let q = query(&p)?;
-    let view = app.engine.view(p.as_of).await?;
-    Ok(Json(view.with(|state| {
-        RankingOut {
-            items: state
-                .rank_groups(&q)
-                .into_iter()
-                .map(|r| RankedOut {
-                    rank: r.rank,
-                    id: r.id.to_string(),
-                    name: state
-                        .groups
-                        .get(&r.id)
-                        .map(|g| g.name.clone())
-                        .unwrap_or_default(),
-                    points: r.amounts.points.into(),
-                    hours: r.amounts.hours.into(),
-                    district: None,
-                    team_id: None,
-                    stars: None,
-                })
-                .collect(),
-            by: by_name(q.by),
-            from: q.from.map(Day),
-            to: q.to.map(Day),
-            as_of: state.head.seq,
-        }
-    })))
-}
-
-/// A district's figures.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DistrictOut {
-    /// Name.
-    pub name: String,
-    /// Teams registered.
-    pub teams: usize,
-    /// Volunteers currently in its teams.
-    pub volunteers: u64,
-    /// Totals.
-    pub tally: TallyOut,
-}
-
-/// Ledger-wide point totals.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TotalsOut {
-    /// Points ever earned.
-    pub points_earned: Amount,
-    /// Points taken back.
-    pub points_reversed: Amount,
-    /// Points held.
-    pub points_held: Amount,
-    /// Points spent.
-    pub points_redeemed: Amount,
-    /// Volunteers.
-    pub volunteers: usize,
-    /// Teams.
-    pub teams: usize,
-    /// Events.
-    pub events: u64,
-}
-
-/// City statistics.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StatsOut {
-    /// Districts by name.
-    pub districts: Vec<DistrictOut>,
-    /// Totals.
-    pub totals: TotalsOut,
-    /// The seq the answer reflects.
-    pub as_of: u64,
+    ranking(&app, &who, &p, group_ranking).await
 }
 
 /// Statistics per district and in total (any authenticated caller).
@@ -358,36 +176,12 @@ pub struct StatsOut {
     responses((status = 200, body = StatsOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn stats(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
+    State(app): State<App>,
+    Auth(who): Auth,
     ApiQuery(q): ApiQuery<AsOfParam>,
 ) -> Result<Json<StatsOut>, ApiError> {
-    let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(stats_out)))
-}
-
-/// The statistics, as the API answers.
-pub fn stats_out(state: &LedgerState) -> StatsOut {
-    StatsOut {
-        districts: state
-            .districts
-            .values()
-            .map(|d| DistrictOut {
-                name: d.name.clone(),
-                teams: d.teams.len(),
-                volunteers: d.volunteers,
-                tally: (&d.tally).into(),
-            })
-            .collect(),
-        totals: TotalsOut {
-            points_earned: state.totals.points_earned.into(),
-            points_reversed: state.totals.points_reversed.into(),
-            points_held: state.totals.points_held.into(),
-            points_redeemed: state.totals.points_redeemed.into(),
-            volunteers: state.volunteers.len(),
-            teams: state.teams.len(),
-            events: state.totals.events,
-        },
-        as_of: state.head.seq,
-    }
+    let stats = app
+        .read(&who, q.as_of, Read::Published, |state| Ok(stats_out(state)))
+        .await?;
+    Ok(Json(stats))
 }

@@ -5,15 +5,19 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yinling_ledger::{Envelope, Event, RedemptionId, RewardId, VolunteerId};
+use yinling_app::answers::RedemptionStep;
+use yinling_app::wire::Amount;
+use yinling_app::{App, Written};
+use yinling_ledger::{RedemptionId, VolunteerId};
+use yinling_projections::access::{self, Read};
 use yinling_projections::redemptions::{Redemption, RedemptionStatus};
-use yinling_projections::{Command, Principal, State as LedgerState};
+use yinling_projections::{checks, Command};
 
-use super::{created, page_limit, AsOfParam};
-use crate::app::AppState;
+use super::{created, page_limit, written, AsOfParam};
 use crate::error::{ApiError, Problem};
-use crate::extract::{path_id, ApiJson, ApiQuery, Auth, IdempotencyKey, NoBody, OptionalJson};
-use crate::wire::Amount;
+use crate::extract::{
+    body_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyKey, NoBody, OptionalJson,
+};
 
 /// Where a redemption stands (schema only).
 #[derive(ToSchema)]
@@ -115,77 +119,69 @@ fn out(r: &Redemption) -> RedemptionOut {
     }
 }
 
-/// The answer to a redemption command, from its events alone (stable under retries).
-fn from_events(envelopes: &[Envelope]) -> Result<RedemptionOut, ApiError> {
-    let e = envelopes
-        .first()
-        .ok_or_else(|| ApiError::internal(&"redemption command produced no event"))?;
-    let settled = |status: RedemptionStatus,
-                   id: &RedemptionId,
-                   v: &VolunteerId,
-                   w: &RewardId,
-                   quantity: u32,
-                   points| RedemptionOut {
-        id: id.to_string(),
-        volunteer_id: v.to_string(),
-        reward_id: w.to_string(),
-        quantity,
-        points: Amount(points),
-        status: status.as_str().to_owned(),
-        expires_at: None,
-        settled_at: Some(e.recorded_at.to_rfc3339()),
-    };
-    Ok(match &e.payload {
-        Event::RedemptionHeld(h) => RedemptionOut {
-            id: h.redemption_id.to_string(),
-            volunteer_id: h.volunteer_id.to_string(),
-            reward_id: h.reward_id.to_string(),
-            quantity: h.quantity,
-            points: h.points.into(),
-            status: RedemptionStatus::Held.as_str().to_owned(),
-            expires_at: Some(h.expires_at.to_rfc3339()),
-            settled_at: None,
-        },
-        Event::RedemptionFulfilled(f) => settled(
-            RedemptionStatus::Fulfilled,
-            &f.redemption_id,
-            &f.volunteer_id,
-            &f.reward_id,
-            f.quantity,
-            f.points,
-        ),
-        Event::RedemptionCancelled(c) => settled(
-            RedemptionStatus::Cancelled,
-            &c.redemption_id,
-            &c.volunteer_id,
-            &c.reward_id,
-            c.quantity,
-            c.points,
-        ),
-        _ => {
-            return Err(ApiError::internal(
-                &"unexpected event for a redemption command",
-            ))
+/// The answer to a redemption command, read off its own event.
+impl From<&RedemptionStep> for RedemptionOut {
+    fn from(step: &RedemptionStep) -> Self {
+        let settled = |status: RedemptionStatus,
+                       id: &RedemptionId,
+                       v: &VolunteerId,
+                       w: &yinling_ledger::RewardId,
+                       quantity: u32,
+                       points,
+                       at: &yinling_ledger::Timestamp| RedemptionOut {
+            id: id.to_string(),
+            volunteer_id: v.to_string(),
+            reward_id: w.to_string(),
+            quantity,
+            points: Amount(points),
+            status: status.as_str().to_owned(),
+            expires_at: None,
+            settled_at: Some(at.to_rfc3339()),
+        };
+        match step {
+            RedemptionStep::Held(h) => RedemptionOut {
+                id: h.redemption_id.to_string(),
+                volunteer_id: h.volunteer_id.to_string(),
+                reward_id: h.reward_id.to_string(),
+                quantity: h.quantity,
+                points: h.points.into(),
+                status: RedemptionStatus::Held.as_str().to_owned(),
+                expires_at: Some(h.expires_at.to_rfc3339()),
+                settled_at: None,
+            },
+            RedemptionStep::Fulfilled(f, at) => settled(
+                RedemptionStatus::Fulfilled,
+                &f.redemption_id,
+                &f.volunteer_id,
+                &f.reward_id,
+                f.quantity,
+                f.points,
+                at,
+            ),
+            RedemptionStep::Cancelled(c, at) => settled(
+                RedemptionStatus::Cancelled,
+                &c.redemption_id,
+                &c.volunteer_id,
+                &c.reward_id,
+                c.quantity,
+                c.points,
+                at,
+            ),
         }
-    })
+    }
 }
 
-fn body_id<T: std::str::FromStr>(text: &str, field: &str) -> Result<T, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::unprocessable(
-            "malformed_id",
-            format!("{field} {text:?} is not a valid id (a UUID)"),
-        )
-    })
+fn answered(w: Written<RedemptionStep>) -> Response {
+    written(&w.receipt, RedemptionOut::from(&w.answer))
 }
 
-/// Hold points and stock for a redemption (the volunteer themself, or the station keeper).
+/// Hold points and stock for a volunteer (the volunteer, or the station keeper at the counter).
 #[utoipa::path(post, path = "/v1/redemptions", tag = "redemptions", request_body = NewRedemption,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 201, body = RedemptionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     key: IdempotencyKey,
     body: ApiJson<NewRedemption>,
@@ -196,108 +192,91 @@ pub async fn create(
         reward_id: body_id(&body.value.reward_id, "reward_id")?,
         quantity: body.value.quantity,
     };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<RedemptionStep>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let r = from_events(&envelopes)?;
-    Ok(created(format!("/v1/redemptions/{}", r.id), &envelopes, r))
+    let r = RedemptionOut::from(&w.answer);
+    Ok(created(format!("/v1/redemptions/{}", r.id), &w.receipt, r))
 }
 
-/// Hand a held redemption over at the counter (station keeper / admin).
+/// Hand a held reward over at the counter (admin).
 #[utoipa::path(post, path = "/v1/redemptions/{id}/fulfil", tag = "redemptions",
     params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 200, body = RedemptionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn fulfil(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: NoBody,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<Response, ApiError> {
     let redemption_id: RedemptionId = path_id(&id, "redemption")?;
-    let envelopes = app
-        .engine
+    let w = app
         .submit(
             &who,
             Command::FulfilRedemption { redemption_id },
             key.scoped(&who, body.digest),
         )
         .await?;
-    from_events(&envelopes).map(|r| super::written(&envelopes, r))
+    Ok(answered(w))
 }
 
-/// Cancel a held redemption: points and stock return (the volunteer, or admin).
+/// Cancel a held redemption: points and stock come back (the volunteer, or the station keeper).
 #[utoipa::path(post, path = "/v1/redemptions/{id}/cancel", tag = "redemptions", request_body(content = Option<CancelIn>),
     params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 200, body = RedemptionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn cancel(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: OptionalJson<CancelIn>,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<Response, ApiError> {
     let redemption_id: RedemptionId = path_id(&id, "redemption")?;
     let reason = body.value.map(|b| b.reason).unwrap_or_default();
-    let digest = body.digest;
-    let envelopes = app
-        .engine
+    let w = app
         .submit(
             &who,
             Command::CancelRedemption {
                 redemption_id,
                 reason,
             },
-            key.scoped(&who, digest),
+            key.scoped(&who, body.digest),
         )
         .await?;
-    from_events(&envelopes).map(|r| super::written(&envelopes, r))
+    Ok(answered(w))
 }
 
-fn may_read(who: &Principal, r: &Redemption) -> bool {
-    match who {
-        Principal::Volunteer(_, me) => *me == r.volunteer_id,
-        Principal::Coordinator(_, team) => *team == r.team_id,
-        _ => who.reads_everything(),
-    }
-}
-
-/// One redemption (its volunteer, their coordinator, admin, auditor).
+/// One redemption (the volunteer, their coordinator, admin, auditor).
 #[utoipa::path(get, path = "/v1/redemptions/{id}", tag = "redemptions",
     params(("id" = String, Path, format = Uuid), AsOfParam),
     responses((status = 200, body = RedemptionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<AsOfParam>,
 ) -> Result<Json<RedemptionOut>, ApiError> {
     let id: RedemptionId = path_id(&id, "redemption")?;
-    let view = app.engine.view(q.as_of).await?;
-    view.with(|state| {
-        let r = state.redemptions.get(&id).ok_or_else(|| {
-            ApiError::not_found("redemption_not_found", format!("no redemption has id {id}"))
-        })?;
-        if !may_read(&who, r) {
-            return Err(ApiError::forbidden(
-                "other_volunteer",
-                "this redemption belongs to someone else",
-            ));
-        }
-        Ok(Json(out(r)))
-    })
+    let view = app.view(q.as_of).await?;
+    let r = view.with(|state| {
+        let r = checks::redemption(state, &id)?;
+        access::may_read(&who, &Read::Redemption(r))?;
+        Ok::<_, ApiError>(out(r))
+    })?;
+    Ok(Json(r))
 }
 
-/// Redemptions, newest first: the counter's queue with `status=held` (volunteers see their own).
+/// Redemptions, newest first: each caller sees those the access policy lets them see (a
+/// volunteer their own).
 #[utoipa::path(get, path = "/v1/redemptions", tag = "redemptions", params(ListParams),
     responses((status = 200, body = RedemptionList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn list(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     ApiQuery(q): ApiQuery<ListParams>,
 ) -> Result<Json<RedemptionList>, ApiError> {
@@ -314,34 +293,27 @@ pub async fn list(
             ))
         }
     };
-    let mut volunteer: Option<VolunteerId> = match &q.volunteer_id {
+    let volunteer: Option<VolunteerId> = match &q.volunteer_id {
         Some(v) => Some(path_id(v, "volunteer")?),
         None => None,
     };
-    if let Principal::Volunteer(_, me) = who {
-        if volunteer.is_some_and(|v| v != me) {
-            return Err(ApiError::forbidden(
-                "other_volunteer",
-                "volunteers can list only their own redemptions",
-            ));
-        }
-        volunteer = Some(me);
-    }
     let limit = page_limit(q.limit);
-    let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(|state: &LedgerState| {
-        let mut items: Vec<&Redemption> = state
-            .redemptions
-            .values()
-            .filter(|r| may_read(&who, r))
-            .filter(|r| status.is_none_or(|s| s == r.status))
-            .filter(|r| volunteer.is_none_or(|v| v == r.volunteer_id))
-            .collect();
-        items.sort_by_key(|r| std::cmp::Reverse((r.held_at, r.id)));
-        items.truncate(limit);
-        RedemptionList {
-            items: items.into_iter().map(out).collect(),
-            as_of: state.head.seq,
-        }
-    })))
+    let list = app
+        .read(&who, q.as_of, Read::Redemptions(volunteer), |state| {
+            let mut items: Vec<&Redemption> = state
+                .redemptions
+                .values()
+                .filter(|r| access::can_read(&who, &Read::Redemption(r)))
+                .filter(|r| status.is_none_or(|s| s == r.status))
+                .filter(|r| volunteer.is_none_or(|v| v == r.volunteer_id))
+                .collect();
+            items.sort_by_key(|r| std::cmp::Reverse((r.held_at, r.id)));
+            items.truncate(limit);
+            Ok(RedemptionList {
+                items: items.into_iter().map(out).collect(),
+                as_of: state.head.seq,
+            })
+        })
+        .await?;
+    Ok(Json(list))
 }

@@ -7,16 +7,18 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yinling_ledger::{Category, CategoryRate, Envelope, Event, RewardId, RewardKind};
+use yinling_app::answers::CatalogueChange;
+use yinling_app::wire::Amount;
+use yinling_app::App;
+use yinling_ledger::{Category, CategoryRate, RewardId, RewardKind, RewardListed, RulesChanged};
+use yinling_projections::access::Read;
 use yinling_projections::catalog::Reward;
 use yinling_projections::rules::Rules;
 use yinling_projections::Command;
 
-use super::{created, AsOfParam};
-use crate::app::AppState;
+use super::{created, written, AsOfParam};
 use crate::error::{ApiError, Problem};
-use crate::extract::{path_id, ApiJson, ApiQuery, Auth, IdempotencyKey};
-use crate::wire::Amount;
+use crate::extract::{path_id, ApiJson, ApiQuery, Auth, IdempotencyKey, NoBody};
 
 /// What a reward is (schema only).
 #[derive(ToSchema)]
@@ -201,7 +203,7 @@ fn parse_kind(b: &NewReward) -> Result<RewardKind, ApiError> {
     responses((status = 201, body = RewardOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     key: IdempotencyKey,
     body: ApiJson<NewReward>,
@@ -215,32 +217,25 @@ pub async fn create(
         cost_points: b.cost_points.0,
         stock: b.stock,
     };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<RewardListed>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    match envelopes.first().map(|e| &e.payload) {
-        Some(Event::RewardListed(r)) => {
-            let (kind, origin, bank, basis_points) = kind_fields(&r.kind);
-            let out = RewardOut {
-                id: r.reward_id.to_string(),
-                name: r.name.clone(),
-                kind: kind.to_owned(),
-                origin,
-                bank,
-                basis_points,
-                cost_points: r.cost_points.into(),
-                stock: r.stock,
-                held: 0,
-                redeemed: 0,
-                retired: false,
-            };
-            Ok(created(format!("/v1/rewards/{}", out.id), &envelopes, out))
-        }
-        _ => Err(ApiError::internal(
-            &"listing produced no RewardListed event",
-        )),
-    }
+    let r = w.answer;
+    let (kind, origin, bank, basis_points) = kind_fields(&r.kind);
+    let out = RewardOut {
+        id: r.reward_id.to_string(),
+        name: r.name,
+        kind: kind.to_owned(),
+        origin,
+        bank,
+        basis_points,
+        cost_points: r.cost_points.into(),
+        stock: r.stock,
+        held: 0,
+        redeemed: 0,
+        retired: false,
+    };
+    Ok(created(format!("/v1/rewards/{}", out.id), &w.receipt, out))
 }
 
 /// The catalogue with prices and stock (any authenticated caller).
@@ -248,43 +243,45 @@ pub async fn create(
     responses((status = 200, body = RewardList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn list(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
+    State(app): State<App>,
+    Auth(who): Auth,
     ApiQuery(q): ApiQuery<AsOfParam>,
 ) -> Result<Json<RewardList>, ApiError> {
-    let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(|state| {
-        let mut rewards: Vec<&Reward> = state.rewards.values().collect();
-        rewards.sort_by(|a, b| (a.retired, &a.name, a.id).cmp(&(b.retired, &b.name, b.id)));
-        RewardList {
-            items: rewards.into_iter().map(reward_out).collect(),
-            as_of: state.head.seq,
-        }
-    })))
+    let list = app
+        .read(&who, q.as_of, Read::Published, |state| {
+            let mut rewards: Vec<&Reward> = state.rewards.values().collect();
+            rewards.sort_by(|a, b| (a.retired, &a.name, a.id).cmp(&(b.retired, &b.name, b.id)));
+            Ok(RewardList {
+                items: rewards.into_iter().map(reward_out).collect(),
+                as_of: state.head.seq,
+            })
+        })
+        .await?;
+    Ok(Json(list))
 }
 
-fn changed(envelopes: &[Envelope]) -> Result<RewardChanged, ApiError> {
-    match envelopes.first().map(|e| &e.payload) {
-        Some(Event::RewardRestocked(r)) => Ok(RewardChanged {
+fn changed(w: yinling_app::Written<CatalogueChange>) -> Response {
+    let out = match w.answer {
+        CatalogueChange::Restocked(r) => RewardChanged {
             id: r.reward_id.to_string(),
             stock: Some(r.stock_after),
             cost_points: None,
             retired: false,
-        }),
-        Some(Event::RewardRepriced(r)) => Ok(RewardChanged {
+        },
+        CatalogueChange::Repriced(r) => RewardChanged {
             id: r.reward_id.to_string(),
             stock: None,
             cost_points: Some(r.cost_points.into()),
             retired: false,
-        }),
-        Some(Event::RewardRetired(r)) => Ok(RewardChanged {
+        },
+        CatalogueChange::Retired(r) => RewardChanged {
             id: r.reward_id.to_string(),
             stock: None,
             cost_points: None,
             retired: true,
-        }),
-        _ => Err(ApiError::internal(&"catalogue change produced no event")),
-    }
+        },
+    };
+    written(&w.receipt, out)
 }
 
 /// Add stock (admin).
@@ -293,22 +290,21 @@ fn changed(envelopes: &[Envelope]) -> Result<RewardChanged, ApiError> {
     responses((status = 200, body = RewardChanged), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn restock(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: ApiJson<Restock>,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<Response, ApiError> {
     let reward_id: RewardId = path_id(&id, "reward")?;
     let command = Command::RestockReward {
         reward_id,
         quantity: body.value.quantity,
     };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<CatalogueChange>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    changed(&envelopes).map(|c| super::written(&envelopes, c))
+    Ok(changed(w))
 }
 
 /// Change a price; holds already made keep theirs (admin).
@@ -317,22 +313,21 @@ pub async fn restock(
     responses((status = 200, body = RewardChanged), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn reprice(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: ApiJson<Reprice>,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<Response, ApiError> {
     let reward_id: RewardId = path_id(&id, "reward")?;
     let command = Command::RepriceReward {
         reward_id,
         cost_points: body.value.cost_points.0,
     };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<CatalogueChange>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    changed(&envelopes).map(|c| super::written(&envelopes, c))
+    Ok(changed(w))
 }
 
 /// Withdraw a reward; existing holds can still be settled (admin).
@@ -341,22 +336,21 @@ pub async fn reprice(
     responses((status = 200, body = RewardChanged), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn retire(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
-    body: crate::extract::NoBody,
-) -> Result<axum::response::Response, ApiError> {
+    body: NoBody,
+) -> Result<Response, ApiError> {
     let reward_id: RewardId = path_id(&id, "reward")?;
-    let envelopes = app
-        .engine
-        .submit(
+    let w = app
+        .submit::<CatalogueChange>(
             &who,
             Command::RetireReward { reward_id },
             key.scoped(&who, body.digest),
         )
         .await?;
-    changed(&envelopes).map(|c| super::written(&envelopes, c))
+    Ok(changed(w))
 }
 
 /// The rules as the API shows them.
@@ -373,12 +367,16 @@ pub fn rules_out(rules: &Rules) -> RulesIo {
     responses((status = 200, body = RulesIo), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn get_rules(
-    State(app): State<AppState>,
-    Auth(_who): Auth,
+    State(app): State<App>,
+    Auth(who): Auth,
     ApiQuery(q): ApiQuery<AsOfParam>,
 ) -> Result<Json<RulesIo>, ApiError> {
-    let view = app.engine.view(q.as_of).await?;
-    Ok(Json(view.with(|state| rules_out(&state.rules))))
+    let rules = app
+        .read(&who, q.as_of, Read::Published, |state| {
+            Ok(rules_out(&state.rules))
+        })
+        .await?;
+    Ok(Json(rules))
 }
 
 /// Replace the point rules; applies to services logged from now on (admin).
@@ -387,11 +385,11 @@ pub async fn get_rules(
     responses((status = 200, body = RulesIo), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_rules(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     key: IdempotencyKey,
     body: ApiJson<RulesIo>,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<Response, ApiError> {
     let command = Command::ChangeRules {
         default_points_per_hour: body.value.default_points_per_hour.0,
         rates: body
@@ -404,25 +402,20 @@ pub async fn put_rules(
             })
             .collect(),
     };
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<RulesChanged>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    match envelopes.first().map(|e| &e.payload) {
-        Some(Event::RulesChanged(r)) => Ok(super::written(
-            &envelopes,
-            RulesIo {
-                version: Some(r.version),
-                default_points_per_hour: r.default_points_per_hour.into(),
-                rates: r
-                    .rates
-                    .iter()
-                    .map(|c| (c.category, Amount(c.points_per_hour)))
-                    .collect(),
-            },
-        )),
-        _ => Err(ApiError::internal(
-            &"rules change produced no RulesChanged event",
-        )),
-    }
+    let r = &w.answer;
+    Ok(written(
+        &w.receipt,
+        RulesIo {
+            version: Some(r.version),
+            default_points_per_hour: r.default_points_per_hour.into(),
+            rates: r
+                .rates
+                .iter()
+                .map(|c| (c.category, Amount(c.points_per_hour)))
+                .collect(),
+        },
+    ))
 }

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
+use yinling_app::App;
 
 /// Liveness.
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,7 +24,7 @@ pub struct Health {
 
 /// Liveness (anyone).
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
-pub async fn healthz(State(app): State<AppState>) -> Json<Health> {
+pub async fn healthz(State(app): State<App>) -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         seq: app.engine.log().head().seq,
@@ -35,7 +35,7 @@ pub async fn healthz(State(app): State<AppState>) -> Json<Health> {
 
 /// Prometheus metrics in text format (anyone).
 #[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,

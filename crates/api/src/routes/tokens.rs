@@ -5,21 +5,21 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yinling_ledger::{Event, Role, TeamId, TokenId, VolunteerId};
+use yinling_app::mint::secret_hash;
+use yinling_app::App;
+use yinling_ledger::{Role, TeamId, TokenId, TokenIssued, TokenRevoked as Revoked, VolunteerId};
 use yinling_projections::Command;
 
-use super::created;
-use crate::app::AppState;
+use super::{created, written};
 use crate::error::{ApiError, Problem};
-use crate::extract::{path_id, ApiJson, Auth, IdempotencyKey, NoBody};
-use crate::tokens::secret_hash;
+use crate::extract::{optional_body_id, path_id, ApiJson, Auth, IdempotencyKey, NoBody};
 
 /// Body of `POST /v1/tokens`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// admin, coordinator (needs team_id), volunteer (needs volunteer_id) or auditor.
-    #[schema(value_type = crate::wire::RoleName)]
+    #[schema(value_type = yinling_app::wire::RoleName)]
     pub role: Role,
     /// The team of a coordinator.
     #[schema(format = Uuid)]
@@ -40,7 +40,7 @@ pub struct TokenCreated {
     /// The secret to send as `Authorization: Bearer <token>`.
     pub token: String,
     /// Role.
-    #[schema(value_type = crate::wire::RoleName)]
+    #[schema(value_type = yinling_app::wire::RoleName)]
     pub role: Role,
     /// Team scope.
     pub team_id: Option<String>,
@@ -59,29 +59,13 @@ pub struct TokenRevoked {
     pub revoked: bool,
 }
 
-fn body_id<T: std::str::FromStr>(
-    text: &Option<String>,
-    field: &str,
-) -> Result<Option<T>, ApiError> {
-    text.as_deref()
-        .map(|t| {
-            t.parse().map_err(|_| {
-                ApiError::unprocessable(
-                    "malformed_id",
-                    format!("{field} {t:?} is not a valid id (a UUID)"),
-                )
-            })
-        })
-        .transpose()
-}
-
 /// Issue a token (admin; a coordinator may issue sign-in tokens for their own volunteers).
 #[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = NewToken,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe (the same secret is returned)")),
     responses((status = 201, body = TokenCreated), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     key: IdempotencyKey,
     body: ApiJson<NewToken>,
@@ -97,30 +81,28 @@ pub async fn create(
     let command = Command::IssueToken(yinling_projections::NewToken {
         token_id,
         role: body.value.role,
-        team_id: body_id::<TeamId>(&body.value.team_id, "team_id")?,
-        volunteer_id: body_id::<VolunteerId>(&body.value.volunteer_id, "volunteer_id")?,
+        team_id: optional_body_id::<TeamId>(body.value.team_id.as_deref(), "team_id")?,
+        volunteer_id: optional_body_id::<VolunteerId>(
+            body.value.volunteer_id.as_deref(),
+            "volunteer_id",
+        )?,
         secret_sha256: secret_hash(&secret),
         label: body.value.label,
     });
-    let envelopes = app
-        .engine
-        .submit(&who, command, key.scoped(&who, body.digest))
+    let w = app
+        .submit::<TokenIssued>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    match envelopes.first().map(|e| &e.payload) {
-        Some(Event::TokenIssued(t)) => {
-            let out = TokenCreated {
-                id: t.token_id.to_string(),
-                // A retry returns the original token, whose secret derives from its id.
-                token: app.mint.secret(&t.token_id),
-                role: t.role,
-                team_id: t.team_id.map(|t| t.to_string()),
-                volunteer_id: t.volunteer_id.map(|v| v.to_string()),
-                label: t.label.clone(),
-            };
-            Ok(created(format!("/v1/tokens/{}", out.id), &envelopes, out))
-        }
-        _ => Err(ApiError::internal(&"issuing produced no TokenIssued event")),
-    }
+    let t = w.answer;
+    let out = TokenCreated {
+        id: t.token_id.to_string(),
+        // A retry returns the original token, whose secret derives from its id.
+        token: app.mint.secret(&t.token_id),
+        role: t.role,
+        team_id: t.team_id.map(|t| t.to_string()),
+        volunteer_id: t.volunteer_id.map(|v| v.to_string()),
+        label: t.label,
+    };
+    Ok(created(format!("/v1/tokens/{}", out.id), &w.receipt, out))
 }
 
 /// Revoke a token; every later request with it is refused (admin).
@@ -129,25 +111,24 @@ pub async fn create(
     responses((status = 200, body = TokenRevoked), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn revoke(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
     body: NoBody,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<Response, ApiError> {
     let token_id: TokenId = path_id(&id, "token")?;
-    let envelopes = app
-        .engine
-        .submit(
+    let w = app
+        .submit::<Revoked>(
             &who,
             Command::RevokeToken { token_id },
             key.scoped(&who, body.digest),
         )
         .await?;
-    Ok(super::written(
-        &envelopes,
+    Ok(written(
+        &w.receipt,
         TokenRevoked {
-            id: token_id.to_string(),
+            id: w.answer.token_id.to_string(),
             revoked: true,
         },
     ))

@@ -5,26 +5,23 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
-use yinling_api::AppState;
+use yinling_app::App;
 use yinling_ledger::log::{self, VerifyDepth};
-use yinling_projections::Principal;
+use yinling_projections::access::Read;
 
-use crate::layout::{needs_sign_in, not_for_you, page, refusal, Frame};
+use crate::layout::{page, refusal, Frame};
 use crate::session::Viewer;
 
 /// Events per page of the feed.
 pub const FEED_PAGE_EVENTS: usize = 50;
 
+/// The audit pages are open to whom the access policy opens the event log.
 fn auditor(viewer: &Viewer) -> Result<(), Response> {
-    match viewer.session.as_ref().map(|s| s.principal) {
-        Some(Principal::Auditor(_) | Principal::Admin(_)) => Ok(()),
-        Some(_) => Err(not_for_you(viewer)),
-        None => Err(needs_sign_in(viewer)),
-    }
+    super::may_read(viewer, &Read::Audit).map(|_| ())
 }
 
 /// `/audit`.
-pub async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     if let Err(r) = auditor(&viewer) {
         return r;
     }
@@ -59,7 +56,7 @@ pub async fn overview(State(app): State<AppState>, viewer: Viewer) -> Response {
 }
 
 /// `/audit/verify`: walks and re-hashes the whole chain, decoding every event.
-pub async fn verify(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn verify(State(app): State<App>, viewer: Viewer) -> Response {
     if let Err(r) = auditor(&viewer) {
         return r;
     }
@@ -68,20 +65,8 @@ pub async fn verify(State(app): State<AppState>, viewer: Viewer) -> Response {
     let started = std::time::Instant::now();
     let report = match tokio::task::spawn_blocking(move || engine.verify(VerifyDepth::Full)).await {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => {
-            return refusal(
-                &viewer,
-                "/audit",
-                &yinling_api::error::ApiError::internal(&e),
-            )
-        }
-        Err(e) => {
-            return refusal(
-                &viewer,
-                "/audit",
-                &yinling_api::error::ApiError::internal(&e),
-            )
-        }
+        Ok(Err(e)) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
+        Err(e) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
     };
     let seconds = started.elapsed().as_secs_f64();
     page(
@@ -107,11 +92,7 @@ pub struct Feed {
 }
 
 /// `/audit/events`.
-pub async fn events(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Query(f): Query<Feed>,
-) -> Response {
+pub async fn events(State(app): State<App>, viewer: Viewer, Query(f): Query<Feed>) -> Response {
     if let Err(r) = auditor(&viewer) {
         return r;
     }
@@ -123,20 +104,8 @@ pub async fn events(
             .await
         {
             Ok(Ok(e)) => e,
-            Ok(Err(e)) => {
-                return refusal(
-                    &viewer,
-                    "/audit",
-                    &yinling_api::error::ApiError::internal(&e),
-                )
-            }
-            Err(e) => {
-                return refusal(
-                    &viewer,
-                    "/audit",
-                    &yinling_api::error::ApiError::internal(&e),
-                )
-            }
+            Ok(Err(e)) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
+            Err(e) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
         };
     let next = events.last().map(|e| e.seq);
     page(

@@ -1,33 +1,35 @@
 //! Printing points cards: a QR code whose link signs the volunteer in on their phone.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use qrcode::render::svg;
 use qrcode::QrCode;
-use yinling_api::tokens::secret_hash;
-use yinling_api::AppState;
-use yinling_ledger::{Role, TokenId, VolunteerId};
-use yinling_projections::{Command, Principal};
+use yinling_app::mint::secret_hash;
+use yinling_app::{input, App};
+use yinling_ledger::{Role, TokenId, TokenIssued, VolunteerId};
+use yinling_projections::access::{self, Write};
+use yinling_projections::Command;
 
-use super::{act, form_id, genuine, Form};
+use super::{act, form_id, genuine, may_write, Form};
 use crate::layout::{needs_sign_in, not_for_you, page, raw, refusal, Frame};
 use crate::session::Viewer;
 
 /// Cards printed in one go.
 pub const MAX_CARDS: usize = 100;
 
+/// The coordinator's team, whose volunteers' cards the access policy lets them issue.
 fn coordinator(viewer: &Viewer) -> Result<yinling_ledger::TeamId, Response> {
-    match viewer.session.as_ref().map(|s| s.principal) {
-        Some(Principal::Coordinator(_, t)) => Ok(t),
-        Some(_) => Err(not_for_you(viewer)),
-        None => Err(needs_sign_in(viewer)),
-    }
+    let Some(session) = viewer.session.as_ref() else {
+        return Err(needs_sign_in(viewer));
+    };
+    let team = access::own_team(&session.principal).ok_or_else(|| not_for_you(viewer))?;
+    may_write(viewer, &Write::IssueToken(Role::Volunteer, Some(team)))?;
+    Ok(team)
 }
 
 /// `/team/cards`: choose whose cards to print.
-pub async fn choose(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn choose(State(app): State<App>, viewer: Viewer) -> Response {
     let team = match coordinator(&viewer) {
         Ok(t) => t,
         Err(r) => return r,
@@ -73,33 +75,24 @@ pub async fn choose(State(app): State<AppState>, viewer: Viewer) -> Response {
     .into_response()
 }
 
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
-}
-
 /// Issues a sign-in token for each chosen volunteer and shows the printable cards.
-pub async fn print(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    form: Form,
-) -> Response {
+pub async fn print(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
     let session = match genuine(&viewer, &form) {
         Ok(s) => s,
         Err(r) => return r,
     };
     let l = viewer.lang;
-    let base = base_url(&headers);
-    let chosen: Vec<VolunteerId> = form
-        .all("v")
-        .into_iter()
-        .filter_map(|v| v.parse().ok())
-        .take(MAX_CARDS)
-        .collect();
+    // Without the public address there is nothing to print: say so before issuing anything.
+    if let Err(e) = app.card_link("") {
+        return refusal(&viewer, "/team/cards", &e);
+    }
+    let mut chosen: Vec<VolunteerId> = Vec::new();
+    for (i, v) in form.all("v").into_iter().take(MAX_CARDS).enumerate() {
+        match input::id(&format!("v[{i}]"), v) {
+            Ok(id) => chosen.push(id),
+            Err(r) => return refusal(&viewer, "/team/cards", &r.into()),
+        }
+    }
     let mut cards = Vec::new();
     for (i, volunteer_id) in chosen.iter().enumerate() {
         let token_id = TokenId::generate();
@@ -114,15 +107,14 @@ pub async fn print(
         });
         // Each card is its own command; the form id plus the position keeps a re-submit harmless.
         let per_card = Form::with_suffix(&form, i);
-        let issued = match act(&app, &session.principal, &per_card, command).await {
-            Ok(envelopes) => envelopes,
+        let issued = match act::<TokenIssued>(&app, &session.principal, &per_card, command).await {
+            Ok(w) => w.answer,
             Err(e) => return refusal(&viewer, "/team/cards", &e),
         };
-        let token_id = match issued.first().map(|e| &e.payload) {
-            Some(yinling_ledger::Event::TokenIssued(t)) => t.token_id,
-            _ => token_id,
+        let link = match app.card_link(&app.mint.secret(&issued.token_id)) {
+            Ok(link) => link,
+            Err(e) => return refusal(&viewer, "/team/cards", &e),
         };
-        let link = format!("{base}/card/{}", app.mint.secret(&token_id));
         let qr = QrCode::new(link.as_bytes())
             .map(|code| {
                 code.render::<svg::Color<'_>>()

@@ -3,25 +3,24 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
-use yinling_api::AppState;
+use yinling_app::answers::{CatalogueChange, RedemptionStep};
+use yinling_app::{input, App};
 use yinling_ledger::{RedemptionId, RewardId};
+use yinling_projections::access::Write;
 use yinling_projections::redemptions::RedemptionStatus;
-use yinling_projections::{Command, Principal};
+use yinling_projections::Command;
 
 use super::{act, form_id, genuine, see_other, AsOf, Form};
-use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
+use crate::layout::{num, page, refusal, Frame};
 use crate::session::Viewer;
 
+/// The counter is for whom the access policy lets hand rewards over.
 fn keeper(viewer: &Viewer) -> Result<(), Response> {
-    match viewer.session.as_ref().map(|s| s.principal) {
-        Some(Principal::Admin(_)) => Ok(()),
-        Some(_) => Err(not_for_you(viewer)),
-        None => Err(needs_sign_in(viewer)),
-    }
+    super::may_write(viewer, &Write::HandOver).map(|_| ())
 }
 
 /// `/counter`.
-pub async fn queue(State(app): State<AppState>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
+pub async fn queue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
     if let Err(r) = keeper(&viewer) {
         return r;
     }
@@ -89,7 +88,7 @@ pub async fn queue(State(app): State<AppState>, viewer: Viewer, Query(q): Query<
 
 /// Marks a held redemption as handed over.
 pub async fn fulfil(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
     form: Form,
@@ -98,10 +97,11 @@ pub async fn fulfil(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Ok(redemption_id) = id.parse::<RedemptionId>() else {
-        return not_for_you(&viewer);
+    let redemption_id: RedemptionId = match input::id("redemption", &id) {
+        Ok(r) => r,
+        Err(r) => return refusal(&viewer, "/counter", &r.into()),
     };
-    match act(
+    match act::<RedemptionStep>(
         &app,
         &session.principal,
         &form,
@@ -116,7 +116,7 @@ pub async fn fulfil(
 
 /// Adds stock.
 pub async fn restock(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
     form: Form,
@@ -125,14 +125,15 @@ pub async fn restock(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Ok(reward_id) = id.parse::<RewardId>() else {
-        return not_for_you(&viewer);
+    let reward_id: RewardId = match input::id("reward", &id) {
+        Ok(r) => r,
+        Err(r) => return refusal(&viewer, "/counter", &r.into()),
     };
-    let quantity = form
-        .get("quantity")
-        .and_then(|q| q.trim().parse::<u32>().ok())
-        .unwrap_or(0);
-    match act(
+    let quantity = match input::count("quantity", form.get("quantity").unwrap_or("")) {
+        Ok(q) => q,
+        Err(r) => return refusal(&viewer, "/counter", &r.into()),
+    };
+    match act::<CatalogueChange>(
         &app,
         &session.principal,
         &form,

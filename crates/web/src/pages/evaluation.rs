@@ -9,14 +9,16 @@ use chrono::{Datelike, NaiveDate};
 use maud::{html, Markup};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use yinling_api::routes::evaluation::{score_cells, scores_out, SCORE_COLUMNS};
-use yinling_api::AppState;
+use yinling_app::reports::evaluation::{scores_out, ScoreRow};
+use yinling_app::reports::{self, Lang as Columns};
+use yinling_app::{App, AppError};
 use yinling_ledger::{DistrictKind, ProjectId, ProjectOwner, ProjectStatus, Timestamp};
+use yinling_projections::access::Read;
 use yinling_projections::evaluation::{Figures, Period, Subject};
 use yinling_projections::{Principal, State as LedgerState};
 
 use crate::i18n::Lang;
-use crate::layout::{needs_sign_in, not_for_you, num, page, page_with, refusal, Frame};
+use crate::layout::{num, page, page_with, refusal, Frame};
 use crate::session::Viewer;
 
 /// Period and moment of an evaluation page.
@@ -30,14 +32,9 @@ pub struct Options {
     pub as_of: Option<u64>,
 }
 
+/// The evaluation is open to whom the access policy opens it (staff, not volunteers).
 fn staff(viewer: &Viewer) -> Result<Principal, Response> {
-    match viewer.session.as_ref().map(|s| s.principal) {
-        Some(p @ (Principal::Coordinator(..) | Principal::Admin(_) | Principal::Auditor(_))) => {
-            Ok(p)
-        }
-        Some(_) => Err(not_for_you(viewer)),
-        None => Err(needs_sign_in(viewer)),
-    }
+    super::may_read(viewer, &Read::Evaluation)
 }
 
 /// The period asked for, or a sentence saying which value is wrong.
@@ -135,7 +132,7 @@ fn query_of(p: &Period, as_of: Option<u64>) -> String {
 
 /// `/evaluation`.
 pub async fn overview(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Query(o): Query<Options>,
 ) -> Response {
@@ -304,7 +301,7 @@ pub async fn overview(
 /// `/evaluation.csv`: the team ranking as a spreadsheet Excel opens (UTF-8 with a BOM),
 /// headers in the viewer's language.
 pub async fn spreadsheet(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Query(o): Query<Options>,
 ) -> Response {
@@ -321,16 +318,16 @@ pub async fn spreadsheet(
         Err(e) => return refusal(&viewer, "/evaluation", &e),
     };
     let scores = view.with(|state| scores_out(state, window, None));
-    let mut out = String::from("\u{feff}");
-    let header: Vec<&str> = SCORE_COLUMNS
-        .iter()
-        .map(|(en, zh)| if l == Lang::Zh { *zh } else { *en })
-        .collect();
-    push_row(&mut out, header.iter().copied());
-    for t in &scores.items {
-        let cells = score_cells(t, scores.scoring_version);
-        push_row(&mut out, cells.iter().map(String::as_str));
-    }
+    let columns = if l == Lang::Zh {
+        Columns::Zh
+    } else {
+        Columns::En
+    };
+    let rows = scores.rows();
+    let out = match reports::write_csv::<ScoreRow<'_>, _>(Vec::new(), columns, &rows) {
+        Ok(bytes) => bytes,
+        Err(e) => return refusal(&viewer, "/evaluation", &AppError::internal(&e)),
+    };
     let name = format!(
         "evaluation-{}-{}.csv",
         window.from.map(|d| d.to_string()).unwrap_or_default(),
@@ -349,41 +346,14 @@ pub async fn spreadsheet(
         .into_response()
 }
 
-/// One CSV line (RFC 4180 quoting; cells starting with = + - @ are prefixed with ' so a
-/// spreadsheet does not run them as formulas).
-fn push_row<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>) {
-    let mut first = true;
-    for cell in cells {
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        let guarded = if cell.starts_with(['=', '+', '@'])
-            || (cell.starts_with('-') && cell.parse::<f64>().is_err())
-        {
-            format!("'{cell}")
-        } else {
-            cell.to_owned()
-        };
-        if guarded.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&guarded.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&guarded);
-        }
-    }
-    out.push_str("\r\n");
-}
-
 /// `/projects/{id}`: one project with its activities, volunteers, hours and outcomes.
 pub async fn project(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(o): Query<Options>,
 ) -> Response {
-    if let Err(r) = staff(&viewer) {
+    if let Err(r) = super::may_read(&viewer, &Read::Projects) {
         return r;
     }
     let l = viewer.lang;

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
-use yinling_api::AppState;
+use yinling_app::App;
 
 use super::{genuine, home_of, Form};
 use crate::i18n::Lang;
@@ -39,23 +39,23 @@ pub async fn home(viewer: Viewer) -> Response {
     .into_response()
 }
 
-fn signed_in(to: &str, secret: &str) -> Response {
+fn signed_in(app: &App, to: &str, secret: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     response
         .headers_mut()
-        .append(header::SET_COOKIE, sign_in_cookie(secret));
+        .append(header::SET_COOKIE, sign_in_cookie(app, secret));
     response
 }
 
 /// Staff sign-in with a token (posted once; the cookie keeps it).
-pub async fn login(State(app): State<AppState>, viewer: Viewer, form: Form) -> Response {
+pub async fn login(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
     let l = viewer.lang;
     let token = form.text("token");
     if viewer.cross_site {
         return crate::layout::not_for_you(&viewer);
     }
     match principal_of(&app, &token) {
-        Some(p) => signed_in(home_of(&p), &token),
+        Some(p) => signed_in(&app, home_of(&p), &token),
         None => page_with(
             StatusCode::UNAUTHORIZED,
             Frame {
@@ -74,13 +74,13 @@ pub async fn login(State(app): State<AppState>, viewer: Viewer, form: Form) -> R
 
 /// The link on a volunteer's card: signs the phone in and opens their page.
 pub async fn card_login(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(secret): Path<String>,
 ) -> Response {
     let l = viewer.lang;
     match principal_of(&app, &secret) {
-        Some(p) => signed_in(home_of(&p), &secret),
+        Some(p) => signed_in(&app, home_of(&p), &secret),
         None => page_with(
             StatusCode::UNAUTHORIZED,
             Frame {

@@ -4,10 +4,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use yinling_api::error::ApiError;
-use yinling_api::extract::IdempotencyKey;
-use yinling_api::AppState;
-use yinling_ledger::{Envelope, Hash};
+use yinling_app::{Answer, App, AppError, Written};
+use yinling_ledger::Hash;
+use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal};
 
 use crate::layout;
@@ -78,10 +77,10 @@ impl Form {
     }
 }
 
-impl FromRequest<AppState> for Form {
+impl FromRequest<App> for Form {
     type Rejection = Response;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+    async fn from_request(request: Request, state: &App) -> Result<Self, Response> {
         let path = request.uri().path().to_owned();
         let bytes = Bytes::from_request(request, state)
             .await
@@ -118,21 +117,40 @@ pub fn genuine<'a>(viewer: &'a Viewer, form: &Form) -> Result<&'a Session, Respo
     Ok(session)
 }
 
+/// Longest form id used as an idempotency key, in characters.
+pub const MAX_FORM_ID_CHARS: usize = 64;
+
+/// The principal of a signed-in viewer whom the access policy lets read `what`; otherwise
+/// the sign-in nudge or the "not for you" page.
+pub fn may_read(viewer: &Viewer, what: &Read<'_>) -> Result<Principal, Response> {
+    let Some(session) = viewer.session.as_ref() else {
+        return Err(layout::needs_sign_in(viewer));
+    };
+    access::may_read(&session.principal, what).map_err(|_| layout::not_for_you(viewer))?;
+    Ok(session.principal)
+}
+
+/// The principal of a signed-in viewer whom the access policy lets make the change `what`.
+pub fn may_write(viewer: &Viewer, what: &Write<'_>) -> Result<Principal, Response> {
+    let Some(session) = viewer.session.as_ref() else {
+        return Err(layout::needs_sign_in(viewer));
+    };
+    access::may_write(&session.principal, what).map_err(|_| layout::not_for_you(viewer))?;
+    Ok(session.principal)
+}
+
 /// Submits a form's command through the ledger; the form's id makes a double tap harmless.
-pub async fn act(
-    app: &AppState,
+pub async fn act<A: Answer>(
+    app: &App,
     principal: &Principal,
     form: &Form,
     command: Command,
-) -> Result<Vec<Envelope>, ApiError> {
-    let key = IdempotencyKey(
-        form.get("form_id")
-            .filter(|k| !k.is_empty() && k.len() <= 64)
-            .map(|k| format!("web-{k}")),
-    );
-    app.engine
-        .submit(principal, command, key.scoped(principal, form.digest))
-        .await
+) -> Result<Written<A>, AppError> {
+    let key = form
+        .get("form_id")
+        .filter(|k| !k.is_empty() && k.len() <= MAX_FORM_ID_CHARS)
+        .map(|k| yinling_app::idempotency::scoped(principal, &format!("web-{k}"), form.digest));
+    app.submit(principal, command, key).await
 }
 
 /// A fresh form id.

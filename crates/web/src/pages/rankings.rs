@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, Days, NaiveDate};
 use maud::html;
 use serde::Deserialize;
-use yinling_api::AppState;
+use yinling_app::App;
 use yinling_projections::rankings::{RankBy, RankingQuery};
 use yinling_projections::{Principal, State as LedgerState};
 
@@ -69,7 +69,7 @@ fn to_f64(d: rust_decimal::Decimal) -> f64 {
 
 /// `/rankings`.
 pub async fn rankings(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Query(o): Query<Options>,
 ) -> Response {

@@ -3,8 +3,8 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
-use yinling_api::AppState;
-use yinling_ledger::{RedemptionId, RewardId, RewardKind};
+use yinling_app::App;
+use yinling_ledger::{RedemptionHeld, RedemptionId, RewardId, RewardKind};
 use yinling_projections::{Command, Principal};
 
 use super::{act, form_id, genuine, AsOf, Form};
@@ -12,11 +12,7 @@ use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
 use crate::session::Viewer;
 
 /// `/station`: every reward with its price and what is left.
-pub async fn catalogue(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<AsOf>,
-) -> Response {
+pub async fn catalogue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
     let Some(session) = viewer.session.as_ref() else {
         return needs_sign_in(&viewer);
     };
@@ -74,11 +70,7 @@ pub async fn catalogue(
 }
 
 /// `/station/{id}`: the one explicit confirmation.
-pub async fn confirm(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Response {
+pub async fn confirm(State(app): State<App>, viewer: Viewer, Path(id): Path<String>) -> Response {
     let l = viewer.lang;
     let Some(session) = viewer.session.as_ref() else {
         return needs_sign_in(&viewer);
@@ -117,7 +109,7 @@ pub async fn confirm(
 
 /// Redeems (holds the points and the item until it is collected).
 pub async fn redeem(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
     form: Form,
@@ -130,8 +122,9 @@ pub async fn redeem(
     let Principal::Volunteer(_, me) = session.principal else {
         return not_for_you(&viewer);
     };
-    let Ok(reward_id) = id.parse::<RewardId>() else {
-        return not_for_you(&viewer);
+    let reward_id: RewardId = match yinling_app::input::id("reward", &id) {
+        Ok(r) => r,
+        Err(r) => return refusal(&viewer, "/station", &r.into()),
     };
     let command = Command::HoldRedemption {
         redemption_id: RedemptionId::generate(),
@@ -139,25 +132,18 @@ pub async fn redeem(
         reward_id,
         quantity: 1,
     };
-    match act(&app, &session.principal, &form, command).await {
-        Ok(envelopes) => {
-            let (name, points, until) = match envelopes.first().map(|e| &e.payload) {
-                Some(yinling_ledger::Event::RedemptionHeld(h)) => {
-                    let name = app
-                        .engine
-                        .read()
-                        .rewards
-                        .get(&h.reward_id)
-                        .map(|r| r.name.clone())
-                        .unwrap_or_default();
-                    (name, h.points, h.expires_at.local_date())
-                }
-                _ => (
-                    String::new(),
-                    rust_decimal::Decimal::ZERO,
-                    chrono::NaiveDate::MIN,
-                ),
-            };
+    match act::<RedemptionHeld>(&app, &session.principal, &form, command).await {
+        Ok(w) => {
+            let h = w.answer;
+            // The reward's name, which no event ever changes.
+            let name = app
+                .engine
+                .read()
+                .rewards
+                .get(&h.reward_id)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            let (points, until) = (h.points, h.expires_at.local_date());
             page(
                 Frame { viewer: &viewer, title: l.t("兑换成功", "Done").into(), back: Some("/station"), as_of: None },
                 html! {

@@ -1,18 +1,20 @@
 //! The coordinator's pages: the team, its volunteers, logging and reversing activities.
 
-use std::str::FromStr;
-
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike as _;
 use maud::html;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use yinling_api::AppState;
-use yinling_ledger::{ActivityId, Category, Outcomes, TeamId, Timestamp, VolunteerId};
+use yinling_app::answers::{LoggedActivity, ReversedActivity};
+use yinling_app::{input, App, AppError};
+use yinling_ledger::{
+    ActivityId, Category, Outcomes, TeamId, Timestamp, VolunteerId, VolunteerRegistered,
+};
+use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, ParticipantHours, Principal};
 
-use super::{act, form_id, genuine, see_other, AsOf, Form};
+use super::{act, form_id, genuine, may_read, may_write, see_other, AsOf, Form};
 use crate::charts::{columns, Bar};
 use crate::i18n::Lang;
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
@@ -21,12 +23,15 @@ use crate::session::Viewer;
 /// Activities listed at once.
 pub const ACTIVITIES_SHOWN: usize = 50;
 
+/// The coordinator's own team, which these pages are about: the access policy's roster of
+/// that team must be open to them.
 fn my_team(viewer: &Viewer) -> Result<(Principal, TeamId), Response> {
-    match viewer.session.as_ref().map(|s| s.principal) {
-        Some(p @ Principal::Coordinator(_, t)) => Ok((p, t)),
-        Some(_) => Err(not_for_you(viewer)),
-        None => Err(needs_sign_in(viewer)),
-    }
+    let Some(session) = viewer.session.as_ref() else {
+        return Err(needs_sign_in(viewer));
+    };
+    let team = access::own_team(&session.principal).ok_or_else(|| not_for_you(viewer))?;
+    let who = may_read(viewer, &Read::Roster(Some(team)))?;
+    Ok((who, team))
 }
 
 fn category_name(l: Lang, c: Category) -> &'static str {
@@ -37,11 +42,7 @@ fn category_name(l: Lang, c: Category) -> &'static str {
 }
 
 /// `/team`: the team at a glance.
-pub async fn dashboard(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<AsOf>,
-) -> Response {
+pub async fn dashboard(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
     let (_, team_id) = match my_team(&viewer) {
         Ok(t) => t,
         Err(r) => return r,
@@ -107,7 +108,7 @@ pub struct Search {
 
 /// `/team/volunteers`.
 pub async fn volunteers(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Query(s): Query<Search>,
 ) -> Response {
@@ -184,37 +185,33 @@ pub async fn new_volunteer(viewer: Viewer) -> Response {
 }
 
 /// Registers a volunteer in the coordinator's team.
-pub async fn register_volunteer(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    form: Form,
-) -> Response {
+pub async fn register_volunteer(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
     let session = match genuine(&viewer, &form) {
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Principal::Coordinator(_, team_id) = session.principal else {
+    let Some(team_id) = access::own_team(&session.principal) else {
         return not_for_you(&viewer);
     };
-    let birth_year = form
-        .get("birth_year")
-        .map(str::trim)
-        .filter(|y| !y.is_empty())
-        .and_then(|y| y.parse::<u16>().ok().or(Some(0)));
+    let birth_year =
+        match input::optional_number::<u16>("birth_year", form.get("birth_year").unwrap_or("")) {
+            Ok(y) => y,
+            Err(r) => return refusal(&viewer, "/team/volunteers/new", &r.into()),
+        };
     let command = Command::RegisterVolunteer {
         volunteer_id: VolunteerId::generate(),
         name: form.text("name"),
         team_id,
         birth_year,
     };
-    match act(&app, &session.principal, &form, command).await {
+    match act::<VolunteerRegistered>(&app, &session.principal, &form, command).await {
         Ok(_) => see_other("/team/volunteers"),
         Err(e) => refusal(&viewer, "/team/volunteers/new", &e),
     }
 }
 
 /// `/team/activities/new`: the form with the participant picker.
-pub async fn new_activity(State(app): State<AppState>, viewer: Viewer) -> Response {
+pub async fn new_activity(State(app): State<App>, viewer: Viewer) -> Response {
     let (_, team_id) = match my_team(&viewer) {
         Ok(t) => t,
         Err(r) => return r,
@@ -257,6 +254,8 @@ pub async fn new_activity(State(app): State<AppState>, viewer: Viewer) -> Respon
                 input #date name="date" type="date" value=(today.to_string()) max=(today.to_string()) required;
                 label for="people_served" { (l.t("服务了多少群众", "People served")) }
                 input #people_served name="people_served" inputmode="numeric" value="0";
+                label for="problems_resolved" { (l.t("解决了几个问题（没有填 0）", "Problems resolved (0 if none)")) }
+                input #problems_resolved name="problems_resolved" inputmode="numeric" value="0";
                 label for="disputes_handled" { (l.t("调解纠纷几起（没有填 0）", "Disputes handled (0 if none)")) }
                 input #disputes_handled name="disputes_handled" inputmode="numeric" value="0";
                 label for="disputes_settled" { (l.t("其中调解成功几起", "Of which settled")) }
@@ -280,74 +279,60 @@ pub async fn new_activity(State(app): State<AppState>, viewer: Viewer) -> Respon
     .into_response()
 }
 
-fn count(form: &Form, name: &str) -> u32 {
-    form.get(name)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// Logs the activity for everyone ticked, atomically.
-pub async fn log_activity(State(app): State<AppState>, viewer: Viewer, form: Form) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let l = viewer.lang;
-    let Principal::Coordinator(_, team_id) = session.principal else {
-        return not_for_you(&viewer);
-    };
+/// The command a filled-in activity form asks for, checked as the API checks JSON: a value
+/// that does not parse is refused with its field named, never replaced.
+fn activity_command(form: &Form, team_id: TeamId) -> Result<Command, AppError> {
     let mut participants = Vec::new();
-    for id in form.all("v") {
-        let Ok(volunteer_id) = VolunteerId::from_str(id) else {
-            continue;
-        };
-        let hours_text = form.get(&format!("h-{id}")).unwrap_or("").trim().to_owned();
-        let Ok(hours) = yinling_api::wire::parse_decimal(&hours_text) else {
-            let e = yinling_api::error::ApiError::unprocessable(
-                "bad_hours",
-                format!("hours {hours_text:?}"),
-            );
-            return refusal(&viewer, "/team/activities/new", &e);
-        };
+    for (i, id) in form.all("v").into_iter().enumerate() {
+        let volunteer_id: VolunteerId = input::id(&format!("participants[{i}].volunteer_id"), id)?;
+        let hours = input::decimal(
+            &format!("participants[{i}].hours"),
+            form.get(&format!("h-{id}")).unwrap_or(""),
+        )?;
         participants.push(ParticipantHours {
             volunteer_id,
             hours,
         });
     }
-    let date = match yinling_api::wire::Day::parse(form.get("date").unwrap_or("")) {
-        Ok(d) => d.0,
-        Err(detail) => {
-            return refusal(
-                &viewer,
-                "/team/activities/new",
-                &yinling_api::error::ApiError::unprocessable("bad_date", detail),
-            )
-        }
-    };
-    let command = Command::LogActivity(yinling_projections::NewActivity {
+    let count = |field: &str| input::count(field, form.get(field).unwrap_or(""));
+    Ok(Command::LogActivity(yinling_projections::NewActivity {
         activity_id: ActivityId::generate(),
         team_id,
-        category: Category::parse(form.get("category").unwrap_or(""))
-            .unwrap_or(Category::Mediation),
-        date,
+        category: input::category("category", form.get("category").unwrap_or(""))?,
+        date: input::date("date", form.get("date").unwrap_or(""))?,
         title: form.text("title"),
         participants,
         outcomes: Outcomes {
-            people_served: count(&form, "people_served"),
-            problems_resolved: 0,
-            disputes_handled: count(&form, "disputes_handled"),
-            disputes_settled: count(&form, "disputes_settled"),
+            people_served: count("people_served")?,
+            problems_resolved: count("problems_resolved")?,
+            disputes_handled: count("disputes_handled")?,
+            disputes_settled: count("disputes_settled")?,
         },
         project_id: None,
-    });
-    match act(&app, &session.principal, &form, command).await {
-        Ok(envelopes) => {
-            let (people, points) = envelopes
-                .iter()
-                .fold((0, Decimal::ZERO), |(n, p), e| match &e.payload {
-                    yinling_ledger::Event::ServiceLogged(s) => (n + 1, p + s.points),
-                    _ => (n, p),
-                });
+    }))
+}
+
+/// Logs the activity for everyone ticked, atomically.
+pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let Some(team_id) = access::own_team(&session.principal) else {
+        return not_for_you(&viewer);
+    };
+    if let Err(r) = may_write(&viewer, &Write::LogActivity(team_id)) {
+        return r;
+    }
+    let command = match activity_command(&form, team_id) {
+        Ok(c) => c,
+        Err(e) => return refusal(&viewer, "/team/activities/new", &e),
+    };
+    match act::<LoggedActivity>(&app, &session.principal, &form, command).await {
+        Ok(w) => {
+            let people = w.answer.services.len();
+            let points: Decimal = w.answer.services.iter().map(|s| s.points).sum();
             page(
                 Frame { viewer: &viewer, title: l.t("登记好了", "Logged").into(), back: Some("/team"), as_of: None },
                 html! {
@@ -363,11 +348,7 @@ pub async fn log_activity(State(app): State<AppState>, viewer: Viewer, form: For
 }
 
 /// `/team/activities`: newest first, each with its reversal link.
-pub async fn activities(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<AsOf>,
-) -> Response {
+pub async fn activities(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
     let (_, team_id) = match my_team(&viewer) {
         Ok(t) => t,
         Err(r) => return r,
@@ -405,7 +386,7 @@ pub async fn activities(
 
 /// The reversal form (with its reason).
 pub async fn reverse_form(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Response {
@@ -452,7 +433,7 @@ pub async fn reverse_form(
 
 /// Reverses an activity.
 pub async fn reverse(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
     form: Form,
@@ -461,10 +442,11 @@ pub async fn reverse(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Ok(activity_id) = id.parse::<ActivityId>() else {
-        return not_for_you(&viewer);
+    let activity_id: ActivityId = match input::id("activity", &id) {
+        Ok(a) => a,
+        Err(r) => return refusal(&viewer, "/team/activities", &r.into()),
     };
-    match act(
+    match act::<ReversedActivity>(
         &app,
         &session.principal,
         &form,

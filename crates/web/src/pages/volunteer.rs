@@ -3,8 +3,8 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
-use yinling_api::error::ApiError;
-use yinling_api::AppState;
+use yinling_app::App;
+use yinling_app::AppError;
 use yinling_ledger::{RedemptionId, VolunteerId};
 use yinling_projections::redemptions::RedemptionStatus;
 use yinling_projections::stars::StarLevel;
@@ -58,11 +58,7 @@ pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &En
 }
 
 /// The volunteer's home: the balance in big digits.
-pub async fn me_page(
-    app: &AppState,
-    viewer: &Viewer,
-    as_of: Option<u64>,
-) -> Result<Response, Response> {
+pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<Response, Response> {
     let id = signed_in_volunteer(viewer)?;
     let l = viewer.lang;
     let view = app
@@ -105,16 +101,12 @@ pub async fn me_page(
 }
 
 /// `/me`.
-pub async fn me(State(app): State<AppState>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
+pub async fn me(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
     me_page(&app, &viewer, q.as_of).await.unwrap_or_else(|r| r)
 }
 
 /// `/me/statement`: newest first, with the balance after each line.
-pub async fn statement(
-    State(app): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<AsOf>,
-) -> Response {
+pub async fn statement(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
     let id = match signed_in_volunteer(&viewer) {
         Ok(id) => id,
         Err(r) => return r,
@@ -167,7 +159,7 @@ fn status_words(l: Lang, s: RedemptionStatus) -> &'static str {
 
 /// `/me/redemptions`.
 pub async fn redemptions(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Query(q): Query<AsOf>,
 ) -> Response {
@@ -212,7 +204,7 @@ pub async fn redemptions(
 
 /// Asks once more before cancelling.
 pub async fn cancel_confirm(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Response {
@@ -264,7 +256,7 @@ pub async fn cancel_confirm(
 
 /// Cancels a held redemption.
 pub async fn cancel(
-    State(app): State<AppState>,
+    State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
     form: Form,
@@ -273,10 +265,11 @@ pub async fn cancel(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let Ok(redemption_id) = id.parse::<RedemptionId>() else {
-        return not_for_you(&viewer);
+    let redemption_id: RedemptionId = match yinling_app::input::id("redemption", &id) {
+        Ok(r) => r,
+        Err(r) => return refusal(&viewer, "/me/redemptions", &r.into()),
     };
-    match act(
+    match act::<yinling_app::answers::RedemptionStep>(
         &app,
         &session.principal,
         &form,
@@ -292,6 +285,6 @@ pub async fn cancel(
     }
 }
 
-fn refusal_owned(viewer: &Viewer, back: &str, e: ApiError) -> Response {
+fn refusal_owned(viewer: &Viewer, back: &str, e: AppError) -> Response {
     refusal(viewer, back, &e)
 }

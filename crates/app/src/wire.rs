@@ -5,6 +5,8 @@
 //! same strict grammar applies to strings: an optional minus, digits, an optional fraction.
 //! Dates are `YYYY-MM-DD` in the service's calendar.
 
+use crate::limits::MAX_DECIMAL_CHARS;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -14,9 +16,6 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
-
-/// Most characters a decimal may be written with.
-pub const MAX_DECIMAL_CHARS: usize = 32;
 
 /// A decimal amount as it travels in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]

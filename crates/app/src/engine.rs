@@ -6,20 +6,22 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use yinling_ledger::log::{self, EnvelopeIter, VerifyDepth, VerifyReport};
+use yinling_ledger::log::{self, VerifyDepth, VerifyReport};
 use yinling_ledger::writer::{
     self, Idempotency, Outcome, Submission, WriterConfig, WriterHandle, WriterThread,
 };
 use yinling_ledger::{Envelope, EventLog, Head, LedgerError, OpenMode, SledLog};
 use yinling_projections::limits::DEFAULT_SNAPSHOT_EVERY_EVENTS;
-use yinling_projections::{replay, Command, Policy, Principal, Rejection, State};
+use yinling_projections::{Command, Policy, Principal, Rejection, State};
 
-use crate::error::ApiError;
+use crate::error::AppError;
+use crate::limits::AS_OF_CACHE_STATES;
+use crate::load::{load_state, load_states};
 use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
 
-/// Past states kept for repeated `as_of` queries.
-pub const AS_OF_CACHE_STATES: usize = 4;
+/// What a caller is told when the writer has stopped.
+const SHUTTING_DOWN: &str = "the ledger is shutting down; nothing was saved, retry shortly";
 
 /// How the ledger is opened.
 #[derive(Clone, Debug)]
@@ -122,166 +124,6 @@ impl View {
             View::Current(shared) => f(&read_state(shared)),
             View::Past(state) => f(state),
         }
-    }
-}
-
-/// Loads the newest snapshot that decodes and matches the log, then folds the tail checked
-/// against the chain. A snapshot that does not decode is reported and skipped.
-pub fn load_state(
-    log: &dyn EventLog,
-    until: Option<u64>,
-) -> Result<(State, Option<u64>, u64), LedgerError> {
-    load_state_with(log, until, true)
-}
-
-/// [`load_state`], optionally ignoring snapshots (a rebuild from the first event).
-pub fn load_state_with(
-    log: &dyn EventLog,
-    until: Option<u64>,
-    use_snapshots: bool,
-) -> Result<(State, Option<u64>, u64), LedgerError> {
-    let (mut states, used, folded) = load_states(log, until, use_snapshots, 1)?;
-    let state = states.pop().unwrap_or_default();
-    Ok((state, used, folded))
-}
-
-/// Loads `copies` identical states side by side (the writer and the readers each need one):
-/// each copy decodes the snapshot and folds the tail on its own thread, which on two cores
-/// is faster than cloning a large state.
-pub fn load_states(
-    log: &dyn EventLog,
-    until: Option<u64>,
-    use_snapshots: bool,
-    copies: usize,
-) -> Result<(Vec<State>, Option<u64>, u64), LedgerError> {
-    let copies = copies.max(1);
-    let head = log.head();
-    let limit = until.unwrap_or(head.seq).min(head.seq);
-    let mut states: Vec<State> = (0..copies).map(|_| State::new()).collect();
-    let mut used = None;
-    let snapshots = if use_snapshots {
-        log.snapshot_seqs()?
-    } else {
-        Vec::new()
-    };
-    for seq in snapshots {
-        if seq > limit {
-            continue;
-        }
-        let Some(bytes) = log.snapshot(seq)? else {
-            continue;
-        };
-        let decoded: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..copies)
-                .map(|_| scope.spawn(|| replay::decode_snapshot(&bytes)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(yinling_ledger::codec::CodecError::Malformed(
-                            "decoding panicked".into(),
-                        ))
-                    })
-                })
-                .collect()
-        });
-        match decoded.into_iter().collect::<Result<Vec<State>, _>>() {
-            Ok(decoded) => match (decoded.first(), log::get(log, seq)) {
-                (Some(first), Ok(Some(e))) if e.hash == first.head.hash => {
-                    states = decoded;
-                    used = Some(seq);
-                    break;
-                }
-                _ => tracing::warn!(seq, "the snapshot does not match the event log; ignored"),
-            },
-            Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
-        }
-    }
-    let folded = fold_tail(log, &mut states, limit)?;
-    Ok((states, used, folded))
-}
-
-/// Events handed from the reading thread to the folding threads at a time.
-pub const REPLAY_CHUNK_EVENTS: usize = 4096;
-
-/// Folds the events after the states' head up to `limit` into every state, checked against
-/// the chain. One thread reads (sled, hash check, decode) and hands chunks to one folding
-/// thread per state, so a rebuild uses both cores.
-fn fold_tail(log: &dyn EventLog, states: &mut [State], limit: u64) -> Result<u64, LedgerError> {
-    type Chunk = Result<Arc<Vec<Envelope>>, String>;
-    let trusted = match states.first() {
-        Some(s) => s.head,
-        None => return Ok(0),
-    };
-    let (senders, receivers): (Vec<_>, Vec<_>) = states
-        .iter()
-        .map(|_| std::sync::mpsc::sync_channel::<Chunk>(4))
-        .unzip();
-    let mut failure: Option<LedgerError> = None;
-    let folded = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> Result<(), LedgerError> {
-            let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-            let send = |chunk: Vec<Envelope>| {
-                let shared = Arc::new(chunk);
-                senders.iter().all(|tx| tx.send(Ok(shared.clone())).is_ok())
-            };
-            for envelope in EnvelopeIter::checked(log, trusted) {
-                let envelope = match envelope {
-                    Ok(e) => e,
-                    Err(e) => {
-                        for tx in &senders {
-                            let _ = tx.send(Err(e.to_string()));
-                        }
-                        return Err(e);
-                    }
-                };
-                if envelope.seq > limit {
-                    break;
-                }
-                chunk.push(envelope);
-                if chunk.len() == REPLAY_CHUNK_EVENTS
-                    && !send(std::mem::replace(
-                        &mut chunk,
-                        Vec::with_capacity(REPLAY_CHUNK_EVENTS),
-                    ))
-                {
-                    return Ok(());
-                }
-            }
-            if !chunk.is_empty() {
-                send(chunk);
-            }
-            Ok(())
-        });
-        let folders: Vec<_> = states
-            .iter_mut()
-            .zip(receivers)
-            .map(|(state, rx)| {
-                scope.spawn(move || {
-                    let mut folded = 0u64;
-                    for chunk in rx {
-                        let Ok(chunk) = chunk else { break };
-                        for envelope in chunk.iter() {
-                            state.apply(envelope);
-                            folded += 1;
-                        }
-                    }
-                    folded
-                })
-            })
-            .collect();
-        let counts: Vec<u64> = folders.into_iter().map(|f| f.join().unwrap_or(0)).collect();
-        match reader.join() {
-            Ok(Err(e)) => failure = Some(e),
-            Err(_) => failure = Some(LedgerError::Storage("the replay reader panicked".into())),
-            Ok(Ok(())) => {}
-        }
-        counts.first().copied().unwrap_or(0)
-    });
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(folded),
     }
 }
 
@@ -509,13 +351,13 @@ impl Engine {
     }
 
     /// The state to answer from: live, or as it stood after `as_of`.
-    pub async fn view(self: &Arc<Self>, as_of: Option<u64>) -> Result<View, ApiError> {
+    pub async fn view(self: &Arc<Self>, as_of: Option<u64>) -> Result<View, AppError> {
         let Some(seq) = as_of else {
             return Ok(View::Current(self.shared.clone()));
         };
         let head = self.read().head.seq;
         if seq > head {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::invalid(
                 "as_of_beyond_head",
                 format!("as_of={seq} is beyond the last event (seq {head})"),
             ));
@@ -526,12 +368,12 @@ impl Engine {
         let engine = self.clone();
         let state = tokio::task::spawn_blocking(move || engine.state_as_of(seq))
             .await
-            .map_err(|e| ApiError::internal(&e))??;
+            .map_err(|e| AppError::internal(&e))??;
         Ok(View::Past(state))
     }
 
     /// Replays the state as it stood after `seq` from the nearest snapshot at or below it.
-    pub fn state_as_of(&self, seq: u64) -> Result<Arc<State>, ApiError> {
+    pub fn state_as_of(&self, seq: u64) -> Result<Arc<State>, AppError> {
         let cached = {
             let cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
             cache.iter().find(|s| s.head.seq == seq).cloned()
@@ -540,7 +382,7 @@ impl Engine {
             return Ok(state);
         }
         let (state, _, _) =
-            load_state(&*self.log, Some(seq)).map_err(|e| ApiError::internal(&e))?;
+            load_state(&*self.log, Some(seq)).map_err(|e| AppError::internal(&e))?;
         let state = Arc::new(state);
         let mut cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= AS_OF_CACHE_STATES {
@@ -557,7 +399,7 @@ impl Engine {
         principal: &Principal,
         command: Command,
         idempotency: Option<Idempotency>,
-    ) -> Result<Vec<Envelope>, ApiError> {
+    ) -> Result<Vec<Envelope>, AppError> {
         let submission = Submission {
             command,
             actor: principal.actor(),
@@ -569,31 +411,30 @@ impl Engine {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
             .ok_or_else(|| {
-                if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
-                    ApiError::unavailable(
-                        "the ledger is shutting down; nothing was saved, retry shortly",
-                    )
+                AppError::Unavailable(if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
+                    SHUTTING_DOWN.into()
                 } else {
-                    ApiError::unavailable(
-                        "this node is a read replica and no writer is reachable right now; nothing was saved, retry shortly",
-                    )
-                }
+                    "this node is a read replica and no writer is reachable right now; nothing was saved, retry shortly".into()
+                })
             })?;
-        let outcome = writer.submit(submission).await.map_err(|_| {
-            ApiError::unavailable("the ledger is shutting down; nothing was saved, retry shortly")
-        })?;
+        let outcome = writer
+            .submit(submission)
+            .await
+            .map_err(|_| AppError::Unavailable(SHUTTING_DOWN.into()))?;
         match outcome {
             Outcome::Committed { envelopes, .. } | Outcome::Replayed { envelopes } => Ok(envelopes),
-            Outcome::KeyReused => Err(ApiError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for a different request; use a new key for a new request",
-            )),
-            Outcome::Rejected(r) => Err(r.into()),
-            Outcome::Conflict { stream, expected, actual } => Err(ApiError::conflict(
-                "version_conflict",
-                format!("{stream} changed meanwhile (version {actual}, expected {expected}); reload and retry"),
-            )),
-            Outcome::Unavailable(detail) => Err(ApiError::unavailable(format!(
+            Outcome::KeyReused => Err(AppError::KeyReused),
+            Outcome::Rejected(r) => Err(AppError::Rejected(r)),
+            Outcome::Conflict {
+                stream,
+                expected,
+                actual,
+            } => Err(AppError::VersionConflict {
+                stream: stream.to_string(),
+                expected,
+                actual,
+            }),
+            Outcome::Unavailable(detail) => Err(AppError::Unavailable(format!(
                 "the ledger could not save this change ({detail}); nothing was saved, retry later"
             ))),
         }

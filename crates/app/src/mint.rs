@@ -1,11 +1,11 @@
 //! Token secrets: minted from a key kept beside the log, hashed before they reach the log.
 //!
 //! A token's secret is `yl_` + base64url(HMAC-SHA256(mint key, token id)). Deriving it, rather
-//! than drawing it at random, is what lets a retried `POST /v1/tokens` with the same
-//! Idempotency-Key return the very same secret. The log only ever holds SHA-256 of a secret;
-//! the mint key never leaves the data directory.
+//! than drawing it at random, is what lets a retried `POST /v1/tokens` (or a re-submitted
+//! card form) with the same Idempotency-Key return the very same secret. The log only ever
+//! holds SHA-256 of a secret; the mint key never leaves the data directory (or, on a NATS
+//! log, the cluster's bucket).
 
-use std::io::Write;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -34,31 +34,10 @@ impl TokenMint {
 
     /// Loads the key from the data directory, creating it (mode 0600) on first use.
     pub fn load_or_create(data_dir: &Path) -> std::io::Result<Self> {
-        let path = data_dir.join(MINT_KEY_FILE);
-        match std::fs::read(&path) {
-            Ok(bytes) if bytes.len() == 32 => {
-                let mut key = [0u8; 32];
-                key.copy_from_slice(&bytes);
-                Ok(TokenMint { key })
-            }
-            Ok(_) => Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("{} is not a 32-byte key", path.display()),
-            )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut key);
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(&path)?;
-                file.write_all(&key)?;
-                file.sync_all()?;
-                Ok(TokenMint { key })
-            }
-            Err(e) => Err(e),
-        }
+        let mut fresh = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut fresh);
+        yinling_ledger::keyfile::load_or_create(&data_dir.join(MINT_KEY_FILE), fresh)
+            .map(|key| TokenMint { key })
     }
 
     /// The secret of a token.

@@ -1,0 +1,32 @@
+//! Every limit of the HTTP service, as a named constant with its unit.
+
+/// Largest request body accepted, in bytes (1 MiB).
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// A request is abandoned after this long.
+pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;
+
+/// How often held redemptions past their time are expired, by default.
+pub const DEFAULT_EXPIRY_INTERVAL_SECONDS: u64 = 60;
+
+/// A client must send a request's headers within this long, or the connection is closed
+/// (a slow-loris client cannot hold a connection open by trickling bytes).
+pub const HEADER_READ_TIMEOUT_SECONDS: u64 = 10;
+
+/// Open connections served at once; more are refused at accept.
+pub const MAX_CONNECTIONS: usize = 4096;
+
+/// After a shutdown signal, in-flight requests get this long to finish.
+pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
+
+/// Longest a read with `min_seq` waits for this node to catch up.
+pub const MIN_SEQ_WAIT_SECONDS: u64 = 10;
+
+/// Longest a replica waits, after forwarding a write, to fold it before answering.
+pub const READ_YOUR_WRITE_WAIT_SECONDS: u64 = 5;
+
+/// Longest a forwarded write may take at the writer.
+pub const FORWARD_TIMEOUT_SECONDS: u64 = 30;
+
+/// Seconds after which a client should retry a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;

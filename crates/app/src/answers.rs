@@ -1,0 +1,217 @@
+//! What a write did, typed per command and built only from that command's own events.
+//!
+//! A retried request with the same Idempotency-Key gets the events of its first attempt back
+//! from the log, so an answer built from them alone is the same answer, byte for byte, however
+//! the state has moved since. Nothing here reads the state.
+
+use yinling_ledger::*;
+
+/// Where a write sits in the hash chain: its receipt, which a client can later check in the
+/// feed. A retry gets the same receipt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    /// Seq of the first event the write appended (0 when it appended none).
+    pub first_seq: u64,
+    /// Seq of the last event it appended (0 when it appended none).
+    pub seq: u64,
+    /// Hash of that last event.
+    pub hash: Hash,
+    /// When the write was recorded (the instant of its first event).
+    pub recorded_at: Option<Timestamp>,
+}
+
+impl Receipt {
+    /// The receipt of these events.
+    pub fn of(envelopes: &[Envelope]) -> Receipt {
+        Receipt {
+            first_seq: envelopes.first().map_or(0, |e| e.seq),
+            seq: envelopes.last().map_or(0, |e| e.seq),
+            hash: envelopes.last().map_or(Hash::GENESIS, |e| e.hash),
+            recorded_at: envelopes.first().map(|e| e.recorded_at),
+        }
+    }
+}
+
+/// A write's typed answer with its receipt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Written<A> {
+    /// What the write did.
+    pub answer: A,
+    /// Where it sits in the chain.
+    pub receipt: Receipt,
+}
+
+/// An answer that can be read off a command's own events.
+pub trait Answer: Sized {
+    /// The answer these events give, or `None` when they are not the events of this kind of
+    /// answer (a caller asked for the wrong answer type: an internal error).
+    fn from_events(envelopes: &[Envelope]) -> Option<Self>;
+}
+
+/// For a caller that needs only the receipt.
+impl Answer for () {
+    fn from_events(_: &[Envelope]) -> Option<Self> {
+        Some(())
+    }
+}
+
+macro_rules! single_event_answers {
+    ($($event:ident),* $(,)?) => {$(
+        impl Answer for $event {
+            fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+                match envelopes.first().map(|e| &e.payload) {
+                    Some(Event::$event(e)) => Some(e.clone()),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+single_event_answers!(
+    TeamRegistered,
+    VolunteerRegistered,
+    VolunteerMovedTeam,
+    RulesChanged,
+    RewardListed,
+    RedemptionHeld,
+    TokenIssued,
+    TokenRevoked,
+    DistrictRegistered,
+    GroupFounded,
+    SubGroupAdded,
+    TeamJoinedGroup,
+    TeamLeftGroup,
+    ProjectRegistered,
+    ProjectStatusChanged,
+    ScoringChanged,
+);
+
+/// An activity as logged: the activity, its project, one service entry per participant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedActivity {
+    /// The activity.
+    pub activity: ActivityLogged,
+    /// The project it was logged under.
+    pub project_id: Option<ProjectId>,
+    /// Each participant's hours and points.
+    pub services: Vec<ServiceLogged>,
+    /// Seq of the activity's first event.
+    pub seq: u64,
+}
+
+impl Answer for LoggedActivity {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        let first = envelopes.first()?;
+        let Event::ActivityLogged(activity) = &first.payload else {
+            return None;
+        };
+        let mut out = LoggedActivity {
+            activity: activity.clone(),
+            project_id: None,
+            services: Vec::with_capacity(envelopes.len()),
+            seq: first.seq,
+        };
+        for e in &envelopes[1..] {
+            match &e.payload {
+                Event::ActivityInProject(p) => out.project_id = Some(p.project_id),
+                Event::ServiceLogged(s) => out.services.push(s.clone()),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// An activity reversed: one compensating entry per participant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReversedActivity {
+    /// The entries, in the order of the activity's participants (never empty).
+    pub reversals: Vec<ServiceReversed>,
+}
+
+impl ReversedActivity {
+    /// The first entry: the activity, team, date and reason all entries share.
+    pub fn common(&self) -> &ServiceReversed {
+        &self.reversals[0]
+    }
+}
+
+impl Answer for ReversedActivity {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        let reversals: Vec<ServiceReversed> = envelopes
+            .iter()
+            .map(|e| match &e.payload {
+                Event::ServiceReversed(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        (!reversals.is_empty()).then_some(ReversedActivity { reversals })
+    }
+}
+
+/// A change to a reward of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CatalogueChange {
+    /// More stock.
+    Restocked(RewardRestocked),
+    /// A new price.
+    Repriced(RewardRepriced),
+    /// No longer offered.
+    Retired(RewardRetired),
+}
+
+impl Answer for CatalogueChange {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        match &envelopes.first()?.payload {
+            Event::RewardRestocked(r) => Some(CatalogueChange::Restocked(r.clone())),
+            Event::RewardRepriced(r) => Some(CatalogueChange::Repriced(r.clone())),
+            Event::RewardRetired(r) => Some(CatalogueChange::Retired(r.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// A step of a redemption, with the instant it was recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RedemptionStep {
+    /// Points and stock reserved.
+    Held(RedemptionHeld),
+    /// Handed over at `at`.
+    Fulfilled(RedemptionFulfilled, Timestamp),
+    /// Given up at `at`.
+    Cancelled(RedemptionCancelled, Timestamp),
+}
+
+impl Answer for RedemptionStep {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        let e = envelopes.first()?;
+        match &e.payload {
+            Event::RedemptionHeld(h) => Some(RedemptionStep::Held(h.clone())),
+            Event::RedemptionFulfilled(f) => {
+                Some(RedemptionStep::Fulfilled(f.clone(), e.recorded_at))
+            }
+            Event::RedemptionCancelled(c) => {
+                Some(RedemptionStep::Cancelled(c.clone(), e.recorded_at))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Holds that lapsed (possibly none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExpiredHolds(pub Vec<RedemptionExpired>);
+
+impl Answer for ExpiredHolds {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        envelopes
+            .iter()
+            .map(|e| match &e.payload {
+                Event::RedemptionExpired(x) => Some(x.clone()),
+                _ => None,
+            })
+            .collect::<Option<_>>()
+            .map(ExpiredHolds)
+    }
+}

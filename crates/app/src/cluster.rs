@@ -1,0 +1,240 @@
+//! The cluster role of a node on a replicated NATS JetStream log.
+//!
+//! One node at a time holds the writer lease (kept by `yinling-nats-log` in a key-value
+//! bucket beside the log) and renews it every third of its time to live; that node decides
+//! and appends. Every other node is a read replica: it follows the log, folds what the writer
+//! appended, and (in the API) forwards writes to the writer. A node whose lease has lapsed,
+//! or whose append was refused because the log moved under it, stops deciding at once and
+//! follows again; the next node to find the lease expired takes it over. Two writers can
+//! never interleave even during a handover, because the log refuses a commit sealed after a
+//! head that is no longer the last.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use yinling_ledger::LedgerError;
+use yinling_nats_log::lease::{Acquired, Lease, LeaseBucket};
+use yinling_nats_log::{Follower, NatsLog};
+
+use crate::engine::Engine;
+
+/// How a node takes part.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    /// This node's name (unique in the cluster).
+    pub node_id: String,
+    /// The base URL other nodes forward writes to, e.g. `http://10.0.0.5:8080`.
+    pub advertise: String,
+    /// How long a lease lives without renewal.
+    pub lease_ttl: Duration,
+}
+
+/// A node of the cluster.
+pub struct Cluster {
+    log: Arc<NatsLog>,
+    engine: Arc<Engine>,
+    config: ClusterConfig,
+    /// The lease as last seen (held by us or another node).
+    lease: RwLock<Option<Lease>>,
+    stopping: AtomicBool,
+}
+
+impl Cluster {
+    /// A node on `log`, not yet running (see [`Cluster::run`]); checks that the lease
+    /// bucket can be opened.
+    pub fn open(
+        log: Arc<NatsLog>,
+        engine: Arc<Engine>,
+        config: ClusterConfig,
+    ) -> Result<Arc<Cluster>, LedgerError> {
+        LeaseBucket::open(&log)?;
+        Ok(Arc::new(Cluster {
+            log,
+            engine,
+            config,
+            lease: RwLock::new(None),
+            stopping: AtomicBool::new(false),
+        }))
+    }
+
+    /// The engine this node runs.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// The lease as last seen.
+    pub fn lease(&self) -> Option<Lease> {
+        self.lease.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Where writes go when this node is not the writer.
+    pub fn writer_url(&self) -> Option<String> {
+        self.lease()
+            .filter(|l| l.node != self.config.node_id && l.is_live())
+            .map(|l| l.url)
+    }
+
+    /// This node's configuration.
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    /// Asks the loop to stop (and give up the lease).
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    fn set_lease(&self, lease: Option<Lease>) {
+        *self.lease.write().unwrap_or_else(|p| p.into_inner()) = lease;
+    }
+
+    fn mine(&self) -> Lease {
+        Lease::new(
+            &self.config.node_id,
+            &self.config.advertise,
+            self.config.lease_ttl,
+        )
+    }
+
+    /// Folds whatever the writer appended since the last call.
+    fn follow(&self, feed: Option<&Follower>) -> Result<(), LedgerError> {
+        let segments = match feed {
+            Some(f) => f.next_batch(&self.log, Duration::from_millis(200))?,
+            None => self.log.catch_up()?,
+        };
+        if !segments.is_empty() {
+            self.engine.follow(&segments)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the node's part until [`Cluster::stop`]: follow and try for the lease; once held,
+    /// renew it and decide. Blocking: runs on its own thread; `runtime` runs the engine's
+    /// async steps.
+    pub fn run(self: Arc<Self>, runtime: tokio::runtime::Handle) {
+        let bucket = match LeaseBucket::open(&self.log) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot open the lease bucket; this node only follows");
+                return self.follow_only();
+            }
+        };
+        let ttl = self.config.lease_ttl;
+        let mut feed: Option<Follower> = None;
+        let mut held: Option<(u64, Instant)> = None;
+        let mut lease_checked: Option<Instant> = None;
+        while !self.stopping.load(Ordering::SeqCst) {
+            if let Some((revision, renewed)) = held {
+                held = self.keep_lease(&bucket, &runtime, revision, renewed);
+                continue;
+            }
+            if feed.is_none() {
+                // Catch up directly, then stream what comes next.
+                if let Err(e) = self.follow(None) {
+                    tracing::warn!(error = %e, "cannot follow the log");
+                    std::thread::sleep(Duration::from_millis(500));
+                    continue;
+                }
+                feed = self.log.follower().ok();
+            }
+            if let Err(e) = self.follow(feed.as_ref()) {
+                tracing::warn!(error = %e, "cannot follow the log");
+                feed = None;
+                std::thread::sleep(Duration::from_millis(500));
+                continue;
+            }
+            // The lease is looked at a few times per time to live, not per message.
+            if lease_checked.is_some_and(|t| t.elapsed() < ttl / 4) {
+                continue;
+            }
+            lease_checked = Some(Instant::now());
+            match bucket.try_acquire(&self.mine()) {
+                Ok(Acquired::Yes(revision)) => {
+                    // Catch up once more under the lease, then decide.
+                    feed = None;
+                    if let Err(e) = self.follow(None) {
+                        tracing::warn!(error = %e, "cannot catch up after winning the lease");
+                        continue;
+                    }
+                    match self.engine.become_writer() {
+                        Ok(()) => {
+                            tracing::info!(
+                                head = self.engine.log().head().seq,
+                                "this node is now the writer"
+                            );
+                            self.set_lease(Some(self.mine()));
+                            held = Some((revision, Instant::now()));
+                        }
+                        Err(e) => tracing::error!(error = %e, "cannot start the writer"),
+                    }
+                }
+                Ok(Acquired::No(seen)) => self.set_lease(seen),
+                Err(e) => tracing::debug!(error = %e, "lease check failed"),
+            }
+        }
+        if let Some((revision, _)) = held {
+            runtime.block_on(self.engine.step_down());
+            bucket.release(revision, &self.mine());
+        }
+    }
+
+    /// One turn of a writer: step down when fenced or when the lease could not be renewed
+    /// in time; returns the lease still held.
+    fn keep_lease(
+        &self,
+        bucket: &LeaseBucket<'_>,
+        runtime: &tokio::runtime::Handle,
+        revision: u64,
+        renewed: Instant,
+    ) -> Option<(u64, Instant)> {
+        let ttl = self.config.lease_ttl;
+        if self.log.take_fenced() {
+            tracing::warn!("the log moved under this writer; stepping down to follow");
+            runtime.block_on(self.engine.step_down());
+            return None;
+        }
+        let mut held = Some((revision, renewed));
+        if renewed.elapsed() >= ttl / 3 {
+            match bucket.renew(revision, &self.mine()) {
+                Ok(rev) => {
+                    held = Some((rev, Instant::now()));
+                    self.set_lease(Some(self.mine()));
+                }
+                Err(e) if renewed.elapsed() >= ttl * 2 / 3 => {
+                    tracing::warn!(error = %e, "writer lease lost; no longer deciding");
+                    runtime.block_on(self.engine.step_down());
+                    return None;
+                }
+                Err(e) => tracing::debug!(error = %e, "lease renewal failed; retrying"),
+            }
+        }
+        std::thread::sleep(ttl / 10);
+        held
+    }
+
+    /// Follows the log without ever taking the lease (when its bucket cannot be opened).
+    fn follow_only(&self) {
+        while !self.stopping.load(Ordering::SeqCst) {
+            if let Err(e) = self.follow(None) {
+                tracing::warn!(error = %e, "cannot follow the log");
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+/// The token key all nodes share (created by the first node), so a retried token request
+/// gets the same secret whichever node answers it.
+pub fn shared_mint_key(log: &NatsLog) -> Result<[u8; 32], LedgerError> {
+    LeaseBucket::open(log)?.shared_key()
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("node", &self.config.node_id)
+            .field("writer", &self.engine.is_writer())
+            .finish()
+    }
+}

@@ -1,0 +1,103 @@
+//! The one CSV writer of the project: UTF-8 with a byte-order mark (so Excel shows Chinese
+//! text), RFC 4180 quoting, CRLF line ends, and the formula guard.
+//!
+//! Coordinators open every export in Excel. A cell that starts with `=`, `+`, `-`, `@`, a
+//! tab or a carriage return is a formula to Excel (`=HYPERLINK(...)` in a volunteer's name
+//! would become a live link), so such a cell is written with a leading `'`, which makes
+//! Excel show it as text. A plain number such as `-12.5` (a reversal on a statement) stays
+//! a number.
+
+use std::io::Write;
+
+/// The UTF-8 byte-order mark Excel needs to read UTF-8.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Whether a spreadsheet would read `cell` as the start of a formula.
+pub fn is_formula_like(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(cell)
+}
+
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The cell as it is safe to write: formula-like text gets a leading `'`.
+pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
+    if is_formula_like(cell) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Writes rows of text cells as a spreadsheet file.
+pub struct CsvWriter<W: Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// Starts a file: writes the byte-order mark.
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        out.write_all(UTF8_BOM)?;
+        Ok(CsvWriter {
+            inner: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(out),
+        })
+    }
+
+    /// One row, every cell guarded.
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> std::io::Result<()> {
+        self.inner
+            .write_record(cells.iter().map(|c| guard(c.as_ref()).into_owned()))
+            .map_err(std::io::Error::other)
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.inner
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(cells: &[&str]) -> String {
+        let mut w = CsvWriter::new(Vec::new()).expect("bom");
+        w.row(cells).expect("row");
+        let bytes = w.finish().expect("finish");
+        String::from_utf8(bytes[UTF8_BOM.len()..].to_vec()).expect("utf-8")
+    }
+
+    #[test]
+    fn formula_like_cells_are_written_as_text() {
+        for cell in [
+            "=1+2",
+            "+1",
+            "-x",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"http://x\",\"点我\")",
+        ] {
+            assert!(is_formula_like(cell), "{cell:?}");
+            assert!(guard(cell).starts_with('\''), "{cell:?}");
+        }
+        for cell in ["-12.5", "-3", "0", "12", "银雁协共体", "", "a=b"] {
+            assert!(!is_formula_like(cell), "{cell:?}");
+        }
+        assert_eq!(written(&["=1+2", "-5", "荻溪"]), "'=1+2,-5,荻溪\r\n");
+        assert_eq!(
+            written(&["a,b", "say \"hi\""]),
+            "\"a,b\",\"say \"\"hi\"\"\"\r\n"
+        );
+    }
+}

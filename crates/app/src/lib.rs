@@ -1,0 +1,133 @@
+//! The application layer of Yinling: everything the front ends (the HTTP API, the web app,
+//! the command line) share, written once.
+//!
+//! It opens the log and runs the ledger ([`engine`]: the group-commit writer and its state
+//! machine, snapshots, replays as of a past seq), takes part in a cluster ([`cluster`]),
+//! mints token secrets ([`mint`]), submits commands and returns typed results built only
+//! from their own events ([`answers`]), refuses with typed errors ([`error`]), checks what a
+//! person typed ([`input`]), builds the reports every front end shows ([`reports`]) and
+//! writes every spreadsheet through one guarded CSV writer ([`csv`]). Who may read and
+//! write what is `yinling_projections::access`, applied here and inside `decide`.
+//!
+//! What this crate must never do: speak HTTP or HTML (no status codes, no pages), touch the
+//! filesystem itself (the ledger keeps the files), or name a storage engine's types.
+
+pub mod answers;
+pub mod cluster;
+pub mod csv;
+pub mod engine;
+pub mod error;
+pub mod idempotency;
+pub mod input;
+pub mod limits;
+pub mod load;
+pub mod machine;
+pub mod metrics;
+pub mod mint;
+pub mod node;
+pub mod public_url;
+pub mod reports;
+pub mod wire;
+
+use std::sync::Arc;
+
+use yinling_ledger::writer::Idempotency;
+use yinling_projections::access::{self, Read};
+use yinling_projections::{Command, Principal, State};
+
+pub use answers::{Answer, Receipt, Written};
+pub use engine::{Engine, EngineConfig, EngineError, View};
+pub use error::AppError;
+pub use node::{NatsNode, Node, NodeConfig, OpenError};
+pub use public_url::PublicUrl;
+
+use crate::cluster::Cluster;
+use crate::metrics::Metrics;
+use crate::mint::{secret_hash, TokenMint};
+
+/// A running ledger as every front end uses it: cheap to clone, shared by all requests.
+#[derive(Clone)]
+pub struct App {
+    /// The ledger.
+    pub engine: Arc<Engine>,
+    /// Metrics of the ledger (front ends add theirs).
+    pub metrics: Arc<Metrics>,
+    /// Token secret derivation.
+    pub mint: TokenMint,
+    /// Where people reach the service, when the operator said so.
+    pub public_url: Option<PublicUrl>,
+    /// This node's part in a cluster, on a replicated log.
+    pub cluster: Option<Arc<Cluster>>,
+}
+
+impl App {
+    /// An application on an open engine (no cluster, no public URL).
+    pub fn new(engine: Arc<Engine>, metrics: Arc<Metrics>, mint: TokenMint) -> App {
+        App {
+            engine,
+            metrics,
+            mint,
+            public_url: None,
+            cluster: None,
+        }
+    }
+
+    /// Submits `command` as `who` and waits until its events are durable; the answer is read
+    /// off those events alone (on a retry with the same key, off the first attempt's).
+    pub async fn submit<A: Answer>(
+        &self,
+        who: &Principal,
+        command: Command,
+        key: Option<Idempotency>,
+    ) -> Result<Written<A>, AppError> {
+        let envelopes = self.engine.submit(who, command, key).await?;
+        let answer = A::from_events(&envelopes).ok_or_else(|| {
+            AppError::internal(&format!(
+                "the events of this command do not make a {}",
+                std::any::type_name::<A>()
+            ))
+        })?;
+        Ok(Written {
+            answer,
+            receipt: Receipt::of(&envelopes),
+        })
+    }
+
+    /// The state to answer a read from: live, or as it stood after `as_of`.
+    pub async fn view(&self, as_of: Option<u64>) -> Result<View, AppError> {
+        self.engine.view(as_of).await
+    }
+
+    /// Runs `f` on the state as of `as_of` once `who` passes the access check of `what`.
+    pub async fn read<R>(
+        &self,
+        who: &Principal,
+        as_of: Option<u64>,
+        what: Read<'_>,
+        f: impl FnOnce(&State) -> Result<R, AppError>,
+    ) -> Result<R, AppError> {
+        access::may_read(who, &what)?;
+        self.view(as_of).await?.with(f)
+    }
+
+    /// The principal a presented token secret grants (live tokens only).
+    pub fn authenticate(&self, secret: &str) -> Option<Principal> {
+        let state = self.engine.read();
+        state
+            .tokens
+            .authenticate(&secret_hash(secret))
+            .and_then(Principal::from_token)
+    }
+
+    /// The link printed on a points card: signs the phone that opens it in. Refused when the
+    /// operator has not said where people reach the service.
+    pub fn card_link(&self, secret: &str) -> Result<String, AppError> {
+        let base = self.public_url.as_ref().ok_or_else(|| {
+            AppError::invalid(
+                "no_public_url",
+                "points cards need the address people reach this service at: start it with `yinling serve --public-url https://...`",
+            )
+        })?;
+        Ok(base.link(&format!("/card/{secret}")))
+    }
+}

@@ -1,0 +1,24 @@
+//! Every limit of the application layer, as a named constant with its unit.
+
+/// Past states kept for repeated `as_of` queries.
+pub const AS_OF_CACHE_STATES: usize = 4;
+
+/// Events handed from the reading thread to the folding threads at a time.
+pub const REPLAY_CHUNK_EVENTS: usize = 4096;
+
+/// Most items one list page returns.
+pub const MAX_PAGE_ITEMS: usize = 1_000;
+
+/// Items per page when the caller names no limit.
+pub const DEFAULT_PAGE_ITEMS: usize = 100;
+
+/// Longest an Idempotency-Key (or a form id) may be, in characters.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
+
+/// Longest a decimal may be written, in characters.
+pub const MAX_DECIMAL_CHARS: usize = 32;
+
+/// Clamps a requested page size.
+pub fn page_limit(limit: Option<usize>) -> usize {
+    limit.unwrap_or(DEFAULT_PAGE_ITEMS).clamp(1, MAX_PAGE_ITEMS)
+}

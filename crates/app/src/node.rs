@@ -1,0 +1,260 @@
+//! A node: the ledger opened from its configuration, the first administrator recorded on an
+//! empty log, lapsed holds expired in the background, and on a replicated log the node's
+//! part in the cluster. The front ends serve requests on it; the node itself serves nothing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use yinling_ledger::{EventLog, LedgerError, Role, TokenId};
+use yinling_projections::{Command, NewToken, Principal};
+
+use crate::answers::ExpiredHolds;
+use crate::cluster::{shared_mint_key, Cluster, ClusterConfig};
+use crate::engine::{Engine, EngineConfig, EngineError};
+use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::mint::{random_secret, secret_hash, TokenMint};
+use crate::public_url::PublicUrl;
+use crate::App;
+
+/// The environment variable holding the first admin token.
+pub const ADMIN_TOKEN_ENV: &str = "YINLING_ADMIN_TOKEN";
+
+/// How a node runs.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// The ledger.
+    pub engine: EngineConfig,
+    /// The first admin token (from the environment), used only on an empty log.
+    pub admin_token: Option<String>,
+    /// How often to expire lapsed holds.
+    pub expiry_interval: Duration,
+    /// A replicated NATS JetStream log shared with other nodes, instead of sled in the data
+    /// directory (which then only holds snapshots).
+    pub nats: Option<NatsNode>,
+    /// Where people reach the service (cards and absolute links are built from it).
+    pub public_url: Option<PublicUrl>,
+}
+
+/// How a node takes part in a cluster on a NATS JetStream log.
+#[derive(Clone, Debug)]
+pub struct NatsNode {
+    /// The log.
+    pub log: yinling_nats_log::NatsConfig,
+    /// This node's name (default: a random one).
+    pub node_id: Option<String>,
+    /// The URL other nodes forward writes to (default: `http://` + the bound address).
+    pub advertise: Option<String>,
+    /// How long the writer lease lives without renewal.
+    pub lease_ttl: Duration,
+}
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The ledger would not open.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The token mint key could not be read or created.
+    #[error("cannot use the token key in the data directory: {0}")]
+    Mint(std::io::Error),
+    /// The first admin token could not be recorded.
+    #[error("cannot record the first admin token: {0}")]
+    Bootstrap(AppError),
+    /// The cluster's lease bucket or shared key could not be used.
+    #[error("cannot join the cluster: {0}")]
+    Cluster(LedgerError),
+}
+
+/// A running node.
+pub struct Node {
+    app: App,
+    cluster_thread: Option<std::thread::JoinHandle<()>>,
+    expiry: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Node {
+    /// Opens the ledger (blocking work runs off the runtime), joins the cluster on a shared
+    /// log (writes are forwarded to `advertise`, by default this node's own address), and
+    /// records the first administrator on an empty log. Returns the node and the admin
+    /// secret when one was generated (to be shown once).
+    pub async fn open(
+        config: &NodeConfig,
+        default_advertise: &str,
+    ) -> Result<(Node, Option<String>), OpenError> {
+        let metrics = Arc::new(Metrics::new());
+        let engine_config = config.engine.clone();
+        let engine_metrics = metrics.clone();
+        let nats = config.nats.clone();
+        let opened = tokio::task::spawn_blocking(move || match nats {
+            None => Engine::open(&engine_config, engine_metrics).map(|e| (e, None)),
+            Some(n) => {
+                let log = Arc::new(yinling_nats_log::NatsLog::open(n.log)?);
+                // The log checked every hash while it read the stream; a node starts as a
+                // replica and becomes the writer only by winning the lease.
+                let config = EngineConfig {
+                    verify_on_start: false,
+                    ..engine_config
+                };
+                let dyn_log: Arc<dyn EventLog> = log.clone();
+                Engine::open_on(&config, dyn_log, None, engine_metrics, false)
+                    .map(|e| (e, Some(log)))
+            }
+        })
+        .await
+        .map_err(|e| OpenError::Cluster(LedgerError::Storage(e.to_string())))?;
+        let (engine, nats_log) = opened?;
+        let engine = Arc::new(engine);
+        let mint = match &nats_log {
+            None => TokenMint::load_or_create(&config.engine.data_dir).map_err(OpenError::Mint)?,
+            Some(log) => {
+                let log = log.clone();
+                let key = tokio::task::spawn_blocking(move || shared_mint_key(&log))
+                    .await
+                    .map_err(|e| OpenError::Cluster(LedgerError::Storage(e.to_string())))?
+                    .map_err(OpenError::Cluster)?;
+                TokenMint::from_key(key)
+            }
+        };
+        let report = engine.startup();
+        tracing::info!(
+            head = report.head.seq,
+            snapshot = ?report.snapshot_seq,
+            replayed = report.replayed_events,
+            verify_ms = report.verify.as_millis() as u64,
+            load_ms = report.load.as_millis() as u64,
+            "ledger open"
+        );
+        let mut app = App::new(engine, metrics, mint);
+        app.public_url = config.public_url.clone();
+        let mut node = Node {
+            app,
+            cluster_thread: None,
+            expiry: None,
+        };
+        if let (Some(n), Some(log)) = (&config.nats, nats_log) {
+            node.join_cluster(n, log, default_advertise).await?;
+        }
+        let mut generated = None;
+        if node.app.engine.is_writer() {
+            generated = bootstrap_admin(&node.app, config.admin_token.clone())
+                .await
+                .map_err(OpenError::Bootstrap)?;
+        }
+        node.expiry = Some(spawn_expiry(node.app.clone(), config.expiry_interval));
+        Ok((node, generated))
+    }
+
+    async fn join_cluster(
+        &mut self,
+        n: &NatsNode,
+        log: Arc<yinling_nats_log::NatsLog>,
+        default_advertise: &str,
+    ) -> Result<(), OpenError> {
+        let cluster_config = ClusterConfig {
+            node_id: n
+                .node_id
+                .clone()
+                .unwrap_or_else(|| format!("node-{}", uuid::Uuid::now_v7().simple())),
+            advertise: n
+                .advertise
+                .clone()
+                .unwrap_or_else(|| default_advertise.to_owned()),
+            lease_ttl: n.lease_ttl,
+        };
+        let engine = self.app.engine.clone();
+        let cluster =
+            tokio::task::spawn_blocking(move || Cluster::open(log, engine, cluster_config))
+                .await
+                .map_err(|e| OpenError::Cluster(LedgerError::Storage(e.to_string())))?
+                .map_err(OpenError::Cluster)?;
+        let runner = cluster.clone();
+        let handle = tokio::runtime::Handle::current();
+        let thread = std::thread::Builder::new()
+            .name("cluster".into())
+            .spawn(move || runner.run(handle))
+            .map_err(|e| OpenError::Cluster(LedgerError::Storage(e.to_string())))?;
+        // Someone must hold the writer role before the first admin can be recorded.
+        let deadline = Instant::now() + n.lease_ttl * 3;
+        while !self.app.engine.is_writer()
+            && cluster.writer_url().is_none()
+            && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.app.cluster = Some(cluster);
+        self.cluster_thread = Some(thread);
+        Ok(())
+    }
+
+    /// The application the front ends serve.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Stops the background work, gives up the writer lease, and stops the writer after
+    /// what is queued is durable.
+    pub async fn shutdown(mut self) {
+        if let Some(expiry) = self.expiry.take() {
+            expiry.abort();
+        }
+        if let Some(cluster) = &self.app.cluster {
+            cluster.stop();
+        }
+        if let Some(thread) = self.cluster_thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+        self.app.engine.shutdown().await;
+        tracing::info!(
+            head = self.app.engine.log().head().seq,
+            "stopped; every acknowledged event is on disk"
+        );
+    }
+}
+
+/// On an empty log, records the first admin token. Returns the secret if it was generated
+/// (to be printed once); `None` when the log already has tokens or the secret came from the
+/// environment.
+pub async fn bootstrap_admin(
+    app: &App,
+    from_env: Option<String>,
+) -> Result<Option<String>, AppError> {
+    if !app.engine.read().tokens.by_id.is_empty() {
+        if from_env.is_some() {
+            tracing::info!("{ADMIN_TOKEN_ENV} is ignored: the ledger already has tokens");
+        }
+        return Ok(None);
+    }
+    let generated = from_env.is_none();
+    let secret = from_env.unwrap_or_else(random_secret);
+    let command = Command::IssueToken(NewToken {
+        token_id: TokenId::generate(),
+        role: Role::Admin,
+        team_id: None,
+        volunteer_id: None,
+        secret_sha256: secret_hash(&secret),
+        label: "first administrator".into(),
+    });
+    app.submit::<()>(&Principal::System, command, None).await?;
+    Ok(generated.then_some(secret))
+}
+
+/// Expires lapsed holds every `interval` until aborted.
+pub fn spawn_expiry(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match app
+                .submit::<ExpiredHolds>(&Principal::System, Command::ExpireHolds, None)
+                .await
+            {
+                Ok(w) if !w.answer.0.is_empty() => {
+                    tracing::info!(count = w.answer.0.len(), "holds expired")
+                }
+                Ok(_) => {}
+                Err(AppError::Unavailable(why)) => tracing::debug!("expiry paused: {why}"),
+                Err(e) => tracing::warn!("expiry failed: {e}"),
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
+}

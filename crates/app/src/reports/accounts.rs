@@ -1,0 +1,247 @@
+//! A volunteer's account (balance, hours, stars) and statement lines with their running
+//! balance: the rows of the API, the web app, the balances and statement exports.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use yinling_projections::stars::StarLevel;
+use yinling_projections::volunteers::{EntryKind, EntryRef, Volunteer};
+use yinling_projections::State as LedgerState;
+
+use super::Table;
+use crate::wire::{Amount, Day};
+
+/// A volunteer's points.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceOut {
+    /// Points ever earned by service.
+    pub earned: Amount,
+    /// Points taken back by reversals.
+    pub reversed: Amount,
+    /// Points reserved by held redemptions.
+    pub held: Amount,
+    /// Points spent.
+    pub redeemed: Amount,
+    /// Points that can be spent now: earned - reversed - redeemed - held.
+    pub available: Amount,
+}
+
+/// A volunteer's account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VolunteerOut {
+    /// Id.
+    pub id: String,
+    /// Name.
+    #[schema(min_length = 1)]
+    pub name: String,
+    /// Current team.
+    pub team_id: String,
+    /// Its name.
+    pub team_name: String,
+    /// District.
+    pub district: String,
+    /// Year of birth, if known.
+    pub birth_year: Option<u16>,
+    /// Points.
+    pub balance: BalanceOut,
+    /// Net hours of service.
+    pub hours: Amount,
+    /// Star level, 0 to 5.
+    pub stars: u8,
+    /// Hours still needed for the next star (absent at five stars).
+    pub hours_to_next_star: Option<Amount>,
+    /// The seq the answer reflects.
+    pub as_of: u64,
+}
+
+/// One statement line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryOut {
+    /// The event's seq.
+    pub seq: u64,
+    /// When recorded (RFC 3339).
+    pub at: String,
+    /// service, reversal, hold, fulfilment, cancellation or expiry.
+    pub kind: String,
+    /// Service date, for service and reversal lines.
+    pub date: Option<Day>,
+    /// Change to available points.
+    pub points: Amount,
+    /// Change to hours.
+    pub hours: Amount,
+    /// Available points after this line.
+    pub balance: Amount,
+    /// The activity concerned.
+    pub activity_id: Option<String>,
+    /// The redemption concerned.
+    pub redemption_id: Option<String>,
+    /// What it was, in words.
+    pub description: String,
+}
+
+/// A statement page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementOut {
+    /// Whose.
+    pub volunteer_id: String,
+    /// Their name.
+    #[schema(min_length = 1)]
+    pub name: String,
+    /// Lines, oldest first.
+    pub entries: Vec<EntryOut>,
+    /// Pass as `after` to get the next page (absent on the last page).
+    pub next_after: Option<u64>,
+    /// The seq the answer reflects.
+    pub as_of: u64,
+}
+
+/// A volunteer's account as the API shows it.
+pub fn volunteer_out(state: &LedgerState, v: &Volunteer) -> VolunteerOut {
+    let hours = v.hours_net();
+    VolunteerOut {
+        id: v.id.to_string(),
+        name: v.name.clone(),
+        team_id: v.team_id.to_string(),
+        team_name: state
+            .teams
+            .get(&v.team_id)
+            .map(|t| t.name.clone())
+            .unwrap_or_default(),
+        district: v.district.clone(),
+        birth_year: v.birth_year,
+        balance: BalanceOut {
+            earned: v.balance.earned.into(),
+            reversed: v.balance.reversed.into(),
+            held: v.balance.held.into(),
+            redeemed: v.balance.redeemed.into(),
+            available: v.balance.available().into(),
+        },
+        hours: hours.into(),
+        stars: v.stars().0,
+        hours_to_next_star: StarLevel::hours_to_next(hours).map(Amount),
+        as_of: state.head.seq,
+    }
+}
+
+/// A statement line as the API shows it.
+pub fn entry_out(
+    state: &LedgerState,
+    e: &yinling_projections::volunteers::StatementEntry,
+) -> EntryOut {
+    let kind = match e.kind {
+        EntryKind::Service => "service",
+        EntryKind::Reversal => "reversal",
+        EntryKind::Hold => "hold",
+        EntryKind::Fulfilment => "fulfilment",
+        EntryKind::Cancellation => "cancellation",
+        EntryKind::Expiry => "expiry",
+    };
+    let (activity_id, redemption_id, description) = match e.reference {
+        EntryRef::Activity(a) => (
+            Some(a.to_string()),
+            None,
+            state
+                .activities
+                .get(&a)
+                .map(|a| a.title.clone())
+                .unwrap_or_default(),
+        ),
+        EntryRef::Redemption(r) => {
+            let description = state
+                .redemptions
+                .get(&r)
+                .and_then(|r| {
+                    state
+                        .rewards
+                        .get(&r.reward_id)
+                        .map(|w| format!("{} × {}", w.name, r.quantity))
+                })
+                .unwrap_or_default();
+            (None, Some(r.to_string()), description)
+        }
+    };
+    EntryOut {
+        seq: e.seq,
+        at: e.at.to_rfc3339(),
+        kind: kind.to_owned(),
+        date: e.date.map(Day),
+        points: e.points.into(),
+        hours: e.hours.into(),
+        balance: e.available_after.into(),
+        activity_id,
+        redemption_id,
+        description,
+    }
+}
+
+impl Table for VolunteerOut {
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("id", "编号"),
+        ("name", "姓名"),
+        ("team_id", "队伍编号"),
+        ("team", "队伍"),
+        ("district", "区县"),
+        ("earned", "累计获得积分"),
+        ("reversed", "冲正积分"),
+        ("held", "冻结积分"),
+        ("redeemed", "已兑换积分"),
+        ("available", "可用积分"),
+        ("hours", "服务时长（小时）"),
+        ("stars", "星级"),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.name.clone(),
+            self.team_id.clone(),
+            self.team_name.clone(),
+            self.district.clone(),
+            self.balance.earned.to_string(),
+            self.balance.reversed.to_string(),
+            self.balance.held.to_string(),
+            self.balance.redeemed.to_string(),
+            self.balance.available.to_string(),
+            self.hours.to_string(),
+            self.stars.to_string(),
+        ]
+    }
+}
+
+impl Table for EntryOut {
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("seq", "序号"),
+        ("at", "时间"),
+        ("kind", "类别"),
+        ("date", "服务日期"),
+        ("points", "积分变动"),
+        ("hours", "时长变动"),
+        ("balance", "可用余额"),
+        ("activity_id", "活动编号"),
+        ("redemption_id", "兑换编号"),
+        ("description", "说明"),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.seq.to_string(),
+            self.at.clone(),
+            self.kind.clone(),
+            self.date.map(|d| d.0.to_string()).unwrap_or_default(),
+            self.points.to_string(),
+            self.hours.to_string(),
+            self.balance.to_string(),
+            self.activity_id.clone().unwrap_or_default(),
+            self.redemption_id.clone().unwrap_or_default(),
+            self.description.clone(),
+        ]
+    }
+}
+
+/// Every volunteer's account, by district, team and name (the balances export).
+pub fn balances(state: &LedgerState) -> Vec<VolunteerOut> {
+    let mut all: Vec<&Volunteer> = state.volunteers.values().collect();
+    all.sort_by(|a, b| {
+        (&a.district, a.team_id, &a.name, a.id).cmp(&(&b.district, b.team_id, &b.name, b.id))
+    });
+    all.into_iter().map(|v| volunteer_out(state, v)).collect()
+}

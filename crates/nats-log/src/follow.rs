@@ -1,0 +1,89 @@
+//! Following the stream as a read replica: an ordered consumer delivers messages as they
+//! are stored, without a round trip each.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use yinling_ledger::log::Segment;
+use yinling_ledger::LedgerError;
+
+use crate::{lock, NatsLog};
+
+/// A live feed of the stream for a read replica.
+pub struct Follower {
+    /// `Some` until dropped.
+    pub(crate) messages:
+        Option<Arc<tokio::sync::Mutex<async_nats::jetstream::consumer::pull::Ordered>>>,
+    pub(crate) handle: tokio::runtime::Handle,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _inside = self.handle.enter();
+        self.messages.take();
+    }
+}
+
+/// Most messages taken in one [`Follower::next_batch`].
+pub const FOLLOW_BATCH: usize = 512;
+
+/// Messages behind from which reads stream through an ordered consumer.
+pub const BULK_READ_FROM: u64 = 16;
+
+impl Follower {
+    /// Waits up to `wait` for a first message, then takes what else is already here (up to
+    /// [`FOLLOW_BATCH`]): (stream sequence, payload) in order.
+    pub(crate) fn take(
+        &self,
+        log: &NatsLog,
+        wait: Duration,
+    ) -> Result<Vec<(u64, Bytes)>, LedgerError> {
+        let Some(messages) = self.messages.clone() else {
+            return Ok(Vec::new());
+        };
+        log.run(async move {
+            use futures_util::StreamExt;
+            let mut feed = messages.lock().await;
+            let mut out = Vec::new();
+            let mut first = true;
+            while out.len() < FOLLOW_BATCH {
+                // After the first message, take only what is already here: a replica should
+                // fold what arrived now rather than wait to fill a batch.
+                let limit = if first { wait } else { Duration::ZERO };
+                first = false;
+                match tokio::time::timeout(limit, feed.next()).await {
+                    Ok(Some(Ok(m))) => {
+                        let Ok(info) = m.info() else { continue };
+                        let seq = info.stream_sequence;
+                        out.push((seq, m.message.payload.clone()));
+                    }
+                    Ok(Some(Err(_))) | Ok(None) | Err(_) => break,
+                }
+            }
+            out
+        })
+    }
+
+    /// Waits up to `wait` for new messages, applies them in order (checking the chain), and
+    /// returns their segments. A gap in what the consumer delivered is filled by reading the
+    /// stream directly.
+    pub fn next_batch(&self, log: &NatsLog, wait: Duration) -> Result<Vec<Segment>, LedgerError> {
+        let received = self.take(log, wait)?;
+        let mut segments = Vec::new();
+        for (seq, payload) in received {
+            let last = lock(&log.index).last_msg;
+            if seq <= last {
+                continue;
+            }
+            if seq > last + 1 {
+                segments.extend(log.catch_up()?);
+                if seq <= lock(&log.index).last_msg {
+                    continue;
+                }
+            }
+            segments.push(lock(&log.index).apply(seq, payload)?);
+        }
+        Ok(segments)
+    }
+}

@@ -1,0 +1,188 @@
+//! The writer lease and the key the nodes share, in a JetStream key-value bucket beside the
+//! log's stream.
+//!
+//! One node at a time holds the lease: a key it creates, or takes over once the holder's
+//! time is up, and renews before it lapses. Every change is a compare-and-set on the key's
+//! revision, so two nodes can never both believe they took it. The bucket also keeps the
+//! token key all nodes derive secrets from, created once by whichever node comes first.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use async_nats::jetstream::kv;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use yinling_ledger::LedgerError;
+
+use crate::{storage, NatsLog, READ_RETRY_FOR};
+
+/// The key of the writer lease in the bucket.
+pub const LEASE_KEY: &str = "writer";
+
+/// The key of the shared token key in the bucket.
+pub const SHARED_KEY: &str = "token-key";
+
+/// Who holds the writer role, where it takes writes, and until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The holder's node name.
+    pub node: String,
+    /// Where it takes writes (other nodes forward there).
+    pub url: String,
+    /// Unix milliseconds after which the lease is free.
+    pub expires_ms: u64,
+}
+
+impl Lease {
+    /// A lease for `node` at `url` that lasts `ttl` from now.
+    pub fn new(node: &str, url: &str, ttl: Duration) -> Lease {
+        Lease {
+            node: node.to_owned(),
+            url: url.to_owned(),
+            expires_ms: now_ms().saturating_add(ttl.as_millis() as u64),
+        }
+    }
+
+    /// Whether the lease is still in force.
+    pub fn is_live(&self) -> bool {
+        self.expires_ms > now_ms()
+    }
+
+    fn bytes(&self) -> Bytes {
+        Bytes::from(serde_json::to_vec(self).unwrap_or_default())
+    }
+}
+
+/// The outcome of an attempt to take the lease.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Acquired {
+    /// Taken: renew it at this revision.
+    Yes(u64),
+    /// Held by someone else (as last seen, if readable).
+    No(Option<Lease>),
+}
+
+/// Milliseconds since the Unix epoch (leases compare wall clocks: the nodes' clocks must be
+/// synchronised, as the README says).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The bucket of one log's cluster.
+pub struct LeaseBucket<'a> {
+    log: &'a NatsLog,
+    kv: kv::Store,
+}
+
+impl<'a> LeaseBucket<'a> {
+    /// Opens the bucket beside the log's stream, creating it on first use.
+    pub fn open(log: &'a NatsLog) -> Result<LeaseBucket<'a>, LedgerError> {
+        let js = log.js.clone();
+        let bucket = format!("{}-cluster", log.config().stream);
+        let replicas = log.config().replicas;
+        let kv = log.block_on(async move {
+            if let Ok(store) = js.get_key_value(bucket.clone()).await {
+                return Ok(store);
+            }
+            // The bucket's stream as the key-value layer lays it out, created directly: the
+            // client's own `create_key_value` first asks for account details that servers
+            // before 2.10 do not report in the shape it expects.
+            use async_nats::jetstream::stream;
+            let config = stream::Config {
+                name: format!("KV_{bucket}"),
+                subjects: vec![format!("$KV.{bucket}.>")],
+                max_messages_per_subject: 1,
+                storage: stream::StorageType::File,
+                allow_rollup: true,
+                deny_delete: true,
+                allow_direct: true,
+                num_replicas: replicas,
+                discard: stream::DiscardPolicy::New,
+                ..Default::default()
+            };
+            let started = Instant::now();
+            while let Err(e) = js.get_or_create_stream(config.clone()).await {
+                if started.elapsed() > READ_RETRY_FOR {
+                    return Err(storage(&format!("cannot create the bucket {bucket}"), e));
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            js.get_key_value(bucket.clone())
+                .await
+                .map_err(|e| storage(&format!("cannot open the bucket {bucket}"), e))
+        })??;
+        Ok(LeaseBucket { log, kv })
+    }
+
+    /// Tries to take the lease for `mine`: creates the key when absent, replaces it when the
+    /// holder's time is up.
+    pub fn try_acquire(&self, mine: &Lease) -> Result<Acquired, LedgerError> {
+        let kv = self.kv.clone();
+        let value = mine.bytes();
+        let now = now_ms();
+        self.log.block_on(async move {
+            match kv.entry(LEASE_KEY).await {
+                Ok(None) => match kv.create(LEASE_KEY, value).await {
+                    Ok(rev) => Ok(Acquired::Yes(rev)),
+                    Err(_) => Ok(Acquired::No(None)),
+                },
+                Ok(Some(entry)) => {
+                    let current: Option<Lease> = serde_json::from_slice(&entry.value).ok();
+                    let free = entry.operation != kv::Operation::Put
+                        || current.as_ref().is_none_or(|l| l.expires_ms <= now);
+                    if !free {
+                        return Ok(Acquired::No(current));
+                    }
+                    match kv.update(LEASE_KEY, value, entry.revision).await {
+                        Ok(rev) => Ok(Acquired::Yes(rev)),
+                        Err(_) => Ok(Acquired::No(current)),
+                    }
+                }
+                Err(e) => Err(storage("cannot read the writer lease", e)),
+            }
+        })?
+    }
+
+    /// Renews the lease held at `revision`; fails when another node took it or the bucket
+    /// cannot be written.
+    pub fn renew(&self, revision: u64, mine: &Lease) -> Result<u64, LedgerError> {
+        let kv = self.kv.clone();
+        let value = mine.bytes();
+        self.log.block_on(async move {
+            kv.update(LEASE_KEY, value, revision)
+                .await
+                .map_err(|e| storage("cannot renew the writer lease", e))
+        })?
+    }
+
+    /// Gives the lease up at once (on a clean stop), so another node takes over without
+    /// waiting for it to lapse.
+    pub fn release(&self, revision: u64, mine: &Lease) {
+        let kv = self.kv.clone();
+        let mut expired = mine.clone();
+        expired.expires_ms = 0;
+        let value = expired.bytes();
+        let _ = self
+            .log
+            .block_on(async move { kv.update(LEASE_KEY, value, revision).await });
+    }
+
+    /// The 32-byte key all nodes share, created by the first node to ask.
+    pub fn shared_key(&self) -> Result<[u8; 32], LedgerError> {
+        let kv = self.kv.clone();
+        self.log.block_on(async move {
+            let mut fresh = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut fresh);
+            let _ = kv.create(SHARED_KEY, Bytes::copy_from_slice(&fresh)).await;
+            let stored = kv
+                .get(SHARED_KEY)
+                .await
+                .map_err(|e| storage("cannot read the shared token key", e))?
+                .ok_or_else(|| LedgerError::Storage("the shared token key is missing".into()))?;
+            <[u8; 32]>::try_from(stored.as_ref())
+                .map_err(|_| LedgerError::Storage("the shared token key is not 32 bytes".into()))
+        })?
+    }
+}
