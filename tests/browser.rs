@@ -1,7 +1,7 @@
 //! The web app in a real browser: headless Debian chromium driven by playwright-core
 //! (`tests/browser/run.mjs`), with axe-core accessibility checks on every main page.
-//! `.ci/run` installs chromium and the npm packages; elsewhere the test is skipped loudly when
-//! they are missing. Screenshots of the main pages go to `docs/screenshots/`.
+//! `.ci/run` installs chromium and the npm packages; elsewhere `cargo test` shows the test as
+//! ignored, with the reason, when they are missing. Screenshots of the main pages go to `docs/screenshots/`.
 
 mod common;
 
@@ -34,20 +34,23 @@ fn ready(root: &Path) -> Result<PathBuf, String> {
     Ok(chromium)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+fn main() {
+    use common::trials::{block_on, needing, run};
+    run(vec![needing(
+        "the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe",
+        || ready(&root()).err(),
+        || block_on(the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe()),
+    )])
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
 async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let chromium = match ready(&root) {
-        Ok(c) => c,
-        Err(why) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "browser tests must run in CI: {why}"
-            );
-            eprintln!("\n!!!!! SKIPPED: browser tests did not run: {why} !!!!!\n");
-            return;
-        }
-    };
+    let root = root();
+    let chromium =
+        ready(&root).expect("chromium and the npm packages, checked before the trial ran");
     // A small but real city from the demo generator, so the pages show what people will see.
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("city");

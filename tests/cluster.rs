@@ -5,8 +5,8 @@
 //! migrates from sled to JetStream and back with every tool reading it, and a second writer
 //! can never interleave its commits with the first's.
 //!
-//! `.ci/run` installs Debian's `nats-server`; elsewhere these tests are skipped loudly when it
-//! is missing.
+//! `.ci/run` installs `nats-server`; elsewhere `cargo test` shows these tests as ignored,
+//! with the reason, when it is missing.
 
 mod common;
 
@@ -26,26 +26,63 @@ fn nats_server() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// Skips (loudly) when nats-server is missing, except in CI where it must be there.
-fn require_nats() -> Option<PathBuf> {
-    match nats_server() {
-        Some(p) => Some(p),
-        None => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "nats-server must be installed in CI (apt-get install nats-server)"
-            );
-            eprintln!("\n!!!!! SKIPPED: nats-server is not installed (apt-get install nats-server) !!!!!\n");
-            None
-        }
-    }
+/// What is missing for these tests on this machine, if anything.
+fn nats_missing() -> Option<String> {
+    nats_server()
+        .is_none()
+        .then(|| "nats-server is not installed (apt-get install nats-server)".to_owned())
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// The nats-server binary (present: the trial checked).
+fn nats() -> PathBuf {
+    nats_server().expect("nats-server, checked before the trial ran")
+}
+
+fn main() {
+    use common::trials::{block_on, needing, run};
+    run(vec![
+        needing(
+            "the_writer_and_a_nats_node_die_mid_load_and_no_acknowledged_event_is_lost_or_doubled",
+            nats_missing,
+            || {
+                block_on(
+                    the_writer_and_a_nats_node_die_mid_load_and_no_acknowledged_event_is_lost_or_doubled(
+                        nats(),
+                    ),
+                )
+            },
+        ),
+        needing(
+            "a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it",
+            nats_missing,
+            || {
+                block_on(
+                    a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(nats()),
+                )
+            },
+        ),
+        needing(
+            "a_second_writer_is_refused_instead_of_interleaving",
+            nats_missing,
+            || a_second_writer_is_refused_instead_of_interleaving(nats()),
+        ),
+        needing(
+            "a_node_joining_late_streams_a_long_log_and_reads_any_part_of_it",
+            nats_missing,
+            || a_node_joining_late_streams_a_long_log_and_reads_any_part_of_it(nats()),
+        ),
+        needing(
+            "the_http_suites_pass_against_a_writer_and_a_replica_node",
+            || {
+                nats_missing().or_else(|| {
+                    sibling_suites().err().map(|why| {
+                        format!("run `cargo test --workspace` to run the HTTP suites on the cluster ({why})")
+                    })
+                })
+            },
+            || the_http_suites_pass_against_a_writer_and_a_replica_node(nats()),
+        ),
+    ])
 }
 
 /// A 3-node JetStream cluster on loopback.
@@ -220,9 +257,9 @@ async fn logged_activities(client: &Client) -> BTreeMap<String, usize> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_writer_and_a_nats_node_die_mid_load_and_no_acknowledged_event_is_lost_or_doubled() {
-    let Some(binary) = require_nats() else { return };
+async fn the_writer_and_a_nats_node_die_mid_load_and_no_acknowledged_event_is_lost_or_doubled(
+    binary: PathBuf,
+) {
     let mut nats = NatsCluster::start(binary);
     let tmp = tempfile::tempdir().expect("tempdir");
     let (dir_a, dir_b) = (tmp.path().join("a"), tmp.path().join("b"));
@@ -377,9 +414,7 @@ async fn the_writer_and_a_nats_node_die_mid_load_and_no_acknowledged_event_is_lo
     drop(nats);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it() {
-    let Some(binary) = require_nats() else { return };
+async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(binary: PathBuf) {
     let nats = NatsCluster::start(binary);
     let tmp = tempfile::tempdir().expect("tempdir");
     let p = |path: &Path| path.to_str().expect("utf-8").to_owned();
@@ -494,12 +529,10 @@ async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(
     assert_eq!(ranking(&served).await, ranking(&original).await);
 }
 
-#[test]
-fn a_second_writer_is_refused_instead_of_interleaving() {
+fn a_second_writer_is_refused_instead_of_interleaving(binary: PathBuf) {
     use yinling_ledger::chain::{Chain, Draft};
     use yinling_ledger::log::AppendBatch;
     use yinling_ledger::*;
-    let Some(binary) = require_nats() else { return };
     let nats = NatsCluster::start(binary);
     let tmp = tempfile::tempdir().expect("tempdir");
     let open = || {
@@ -556,12 +589,10 @@ fn a_second_writer_is_refused_instead_of_interleaving() {
     assert_eq!(report.verified.seq, 1);
 }
 
-#[test]
-fn a_node_joining_late_streams_a_long_log_and_reads_any_part_of_it() {
+fn a_node_joining_late_streams_a_long_log_and_reads_any_part_of_it(binary: PathBuf) {
     use yinling_ledger::chain::{Chain, Draft};
     use yinling_ledger::log::{AppendBatch, EnvelopeIter};
     use yinling_ledger::*;
-    let Some(binary) = require_nats() else { return };
     let nats = NatsCluster::start(binary);
     let tmp = tempfile::tempdir().expect("tempdir");
     let open = |node: usize| {
@@ -654,20 +685,8 @@ fn sibling_suites() -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-#[test]
-fn the_http_suites_pass_against_a_writer_and_a_replica_node() {
-    let Some(binary) = require_nats() else { return };
-    let suites = match sibling_suites() {
-        Ok(s) => s,
-        Err(why) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "the HTTP suites must run against the cluster in CI: {why}"
-            );
-            eprintln!("\n!!!!! SKIPPED: run `cargo test --workspace` to run the HTTP suites on the cluster ({why}) !!!!!\n");
-            return;
-        }
-    };
+fn the_http_suites_pass_against_a_writer_and_a_replica_node(binary: PathBuf) {
+    let suites = sibling_suites().expect("the sibling suites, checked before the trial ran");
     let nats = NatsCluster::start(binary);
     for suite in suites {
         // Every `Server::start()` in the suite becomes a writer node and a replica node that

@@ -10,6 +10,8 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+pub mod trials;
+
 pub const ADMIN: &str = "test-admin-token-with-enough-entropy";
 
 /// A running server.
