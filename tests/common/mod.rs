@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 pub mod trials;
+pub mod world;
 
 pub const ADMIN: &str = "test-admin-token-with-enough-entropy";
 
@@ -189,11 +190,13 @@ fn uuid_like() -> String {
     format!("{nanos:x}{}", std::process::id())
 }
 
-/// A response: status, headers we care about, JSON body.
+/// A response: status, headers, the body as sent and as JSON.
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
     pub body: Value,
 }
 
@@ -263,11 +266,14 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let headers = resp.headers().clone();
         let text = resp.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
         Reply {
             status,
             content_type,
+            headers,
+            text,
             body,
         }
     }
@@ -309,11 +315,14 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
         Reply {
             status,
             content_type,
+            headers,
+            text,
             body,
         }
     }

@@ -1,0 +1,338 @@
+//! The world the route tables run in: a small city, a client per role, and the request of
+//! every route set up for a role (the auth matrix and the idempotency table share it).
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::*;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Role {
+    A,
+    C,
+    C2,
+    V,
+    V2,
+    R,
+    N,
+}
+
+pub const ROLES: [Role; 7] = [
+    Role::A,
+    Role::C,
+    Role::C2,
+    Role::V,
+    Role::V2,
+    Role::R,
+    Role::N,
+];
+
+pub struct World {
+    pub city: City,
+    pub server: Server,
+    pub v2: Client,
+    pub cheap_reward: String,
+    pub group: String,
+}
+
+impl World {
+    pub fn client(&self, role: Role) -> Client {
+        match role {
+            Role::A => self.city.admin.clone(),
+            Role::C => self.city.coordinator.clone(),
+            Role::C2 => self.city.other_coordinator.clone(),
+            Role::V => self.city.volunteer_clients[0].clone(),
+            Role::V2 => self.v2.clone(),
+            Role::R => self.city.auditor.clone(),
+            Role::N => self.server.anonymous(),
+        }
+    }
+
+    fn v0(&self) -> &str {
+        &self.city.volunteers[0]
+    }
+
+    async fn fresh_hold(&self) -> String {
+        self.city
+            .admin
+            .post(
+                "/v1/redemptions",
+                json!({"volunteer_id": self.v0(), "reward_id": self.cheap_reward, "quantity": 1}),
+            )
+            .await
+            .id()
+    }
+
+    async fn fresh_activity(&self) -> String {
+        self.city
+            .coordinator
+            .post(
+                "/v1/activities",
+                json!({"team_id": self.city.team, "category": "lecture", "date": days_ago(3), "title": "宣讲",
+                       "participants": [{"volunteer_id": self.v0(), "hours": "0.25"}]}),
+            )
+            .await
+            .id()
+    }
+
+    /// One cell: sets up what the request needs, sends it as `role`.
+    pub async fn cell(&self, route: &str, role: Role) -> Reply {
+        let (method, path, body) = self.request(route, role).await;
+        self.client(role).send(method, &path, body, &[]).await
+    }
+
+    /// The request of a route in the table: sets up what it needs (a fresh hold to fulfil, a
+    /// fresh activity to reverse, ...) and returns it, unsent.
+    pub async fn request(&self, route: &str, role: Role) -> (Method, String, Option<Value>) {
+        let team = &self.city.team;
+        let v0 = self.v0().to_owned();
+        let (method, path, body): (Method, String, Option<Value>) = match route {
+            "POST /v1/teams" => (
+                Method::POST,
+                "/v1/teams".into(),
+                Some(
+                    json!({"name": format!("新队{:?}{}", role, rand_suffix()), "district": "南浔区", "category": "craft"}),
+                ),
+            ),
+            "GET /v1/teams" => (Method::GET, "/v1/teams".into(), None),
+            "POST /v1/districts" => (
+                Method::POST,
+                "/v1/districts".into(),
+                Some(
+                    json!({"name": format!("测试区{}", rand_suffix()), "kind": "district", "region": "湖州市"}),
+                ),
+            ),
+            "GET /v1/districts" => (Method::GET, "/v1/districts".into(), None),
+            "POST /v1/groups" => (
+                Method::POST,
+                "/v1/groups".into(),
+                Some(
+                    json!({"name": format!("协作体{}", rand_suffix()), "founded_on": days_ago(30)}),
+                ),
+            ),
+            "GET /v1/groups" => (Method::GET, "/v1/groups".into(), None),
+            "GET /v1/groups/{id}" => (Method::GET, format!("/v1/groups/{}", self.group), None),
+            "POST /v1/groups/{id}/sub-groups" => (
+                Method::POST,
+                format!("/v1/groups/{}/sub-groups", self.group),
+                Some(json!({"name": format!("群{}", rand_suffix()), "added_on": days_ago(20)})),
+            ),
+            "POST /v1/groups/{id}/members" => {
+                let t = self.city.admin.post("/v1/teams", json!({"name": format!("加入队{}", rand_suffix()), "district": "南浔区", "category": "lecture"})).await.id();
+                (
+                    Method::POST,
+                    format!("/v1/groups/{}/members", self.group),
+                    Some(json!({"team_id": t, "joined_on": days_ago(10)})),
+                )
+            }
+            "POST /v1/groups/{id}/members/{team_id}/leave" => {
+                let t = self.city.admin.post("/v1/teams", json!({"name": format!("离开队{}", rand_suffix()), "district": "南浔区", "category": "lecture"})).await.id();
+                self.city
+                    .admin
+                    .post(
+                        &format!("/v1/groups/{}/members", self.group),
+                        json!({"team_id": t, "joined_on": days_ago(10)}),
+                    )
+                    .await
+                    .ok();
+                (
+                    Method::POST,
+                    format!("/v1/groups/{}/members/{t}/leave", self.group),
+                    Some(json!({"left_on": days_ago(1)})),
+                )
+            }
+            "POST /v1/projects" => (
+                Method::POST,
+                "/v1/projects".into(),
+                Some(
+                    json!({"team_id": team, "title": "邻里和睦", "category": "mediation", "starts_on": days_ago(5)}),
+                ),
+            ),
+            "GET /v1/projects" => (Method::GET, "/v1/projects".into(), None),
+            "GET /v1/projects/{id}" => {
+                let p = self.city.admin.post("/v1/projects", json!({"team_id": team, "title": "查看项目", "category": "mediation", "starts_on": days_ago(5)})).await.id();
+                (Method::GET, format!("/v1/projects/{p}"), None)
+            }
+            "POST /v1/projects/{id}/status" => {
+                let p = self.city.admin.post("/v1/projects", json!({"team_id": team, "title": "启动项目", "category": "mediation", "starts_on": days_ago(5)})).await.id();
+                (
+                    Method::POST,
+                    format!("/v1/projects/{p}/status"),
+                    Some(json!({"status": "running", "on": days_ago(1)})),
+                )
+            }
+            "GET /v1/evaluation" => (Method::GET, "/v1/evaluation".into(), None),
+            "GET /v1/evaluation/teams" => (Method::GET, "/v1/evaluation/teams".into(), None),
+            "GET /v1/scoring" => (Method::GET, "/v1/scoring".into(), None),
+            "PUT /v1/scoring" => (
+                Method::PUT,
+                "/v1/scoring".into(),
+                Some(
+                    json!({"per_activity": "5", "per_participant_time": "1", "per_active_volunteer": "2", "per_hour": "0.5",
+                "per_person_served": "0.2", "per_problem_resolved": "3", "per_dispute_settled": "10"}),
+                ),
+            ),
+            "GET /v1/rankings/groups" => (Method::GET, "/v1/rankings/groups".into(), None),
+            "GET /v1/teams/{id}" => (Method::GET, format!("/v1/teams/{team}"), None),
+            "POST /v1/volunteers" => (
+                Method::POST,
+                "/v1/volunteers".into(),
+                Some(json!({"name": "新人", "team_id": team})),
+            ),
+            "GET /v1/volunteers" => (Method::GET, format!("/v1/volunteers?team_id={team}"), None),
+            "GET /v1/volunteers/{id}" => (Method::GET, format!("/v1/volunteers/{v0}"), None),
+            "GET /v1/volunteers/{id}/statement" => {
+                (Method::GET, format!("/v1/volunteers/{v0}/statement"), None)
+            }
+            "POST /v1/volunteers/{id}/move" => {
+                let mover = self
+                    .city
+                    .admin
+                    .post("/v1/volunteers", json!({"name": "搬家", "team_id": team}))
+                    .await
+                    .id();
+                (
+                    Method::POST,
+                    format!("/v1/volunteers/{mover}/move"),
+                    Some(json!({"team_id": self.city.other_team})),
+                )
+            }
+            "POST /v1/activities" => (
+                Method::POST,
+                "/v1/activities".into(),
+                Some(
+                    json!({"team_id": team, "category": "lecture", "date": days_ago(2), "title": "宣讲", "participants": [{"volunteer_id": v0, "hours": "0.5"}]}),
+                ),
+            ),
+            "GET /v1/activities" => (Method::GET, format!("/v1/activities?team_id={team}"), None),
+            "GET /v1/activities/{id}" => (
+                Method::GET,
+                format!("/v1/activities/{}", self.city.activity),
+                None,
+            ),
+            "POST /v1/activities/{id}/reversal" => {
+                let a = self.fresh_activity().await;
+                (
+                    Method::POST,
+                    format!("/v1/activities/{a}/reversal"),
+                    Some(json!({"reason": "测试"})),
+                )
+            }
+            "GET /v1/rules" => (Method::GET, "/v1/rules".into(), None),
+            "PUT /v1/rules" => (
+                Method::PUT,
+                "/v1/rules".into(),
+                Some(json!({"default_points_per_hour": "10"})),
+            ),
+            "POST /v1/rewards" => (
+                Method::POST,
+                "/v1/rewards".into(),
+                Some(
+                    json!({"name": "笋干", "kind": "product", "origin": "松阳县", "cost_points": "5", "stock": 3}),
+                ),
+            ),
+            "GET /v1/rewards" => (Method::GET, "/v1/rewards".into(), None),
+            "POST /v1/rewards/{id}/restock" => (
+                Method::POST,
+                format!("/v1/rewards/{}/restock", self.cheap_reward),
+                Some(json!({"quantity": 1})),
+            ),
+            "POST /v1/rewards/{id}/reprice" => (
+                Method::POST,
+                format!("/v1/rewards/{}/reprice", self.cheap_reward),
+                Some(json!({"cost_points": "1"})),
+            ),
+            "POST /v1/rewards/{id}/retire" => {
+                let r = self.city.admin.post("/v1/rewards", json!({"name": "临时", "kind": "product", "origin": "松阳县", "cost_points": "5", "stock": 1})).await.id();
+                (Method::POST, format!("/v1/rewards/{r}/retire"), None)
+            }
+            "POST /v1/redemptions" => (
+                Method::POST,
+                "/v1/redemptions".into(),
+                Some(json!({"volunteer_id": v0, "reward_id": self.cheap_reward, "quantity": 1})),
+            ),
+            "GET /v1/redemptions" => (Method::GET, "/v1/redemptions".into(), None),
+            "GET /v1/redemptions/{id}" => {
+                let r = self.fresh_hold().await;
+                (Method::GET, format!("/v1/redemptions/{r}"), None)
+            }
+            "POST /v1/redemptions/{id}/fulfil" => {
+                let r = self.fresh_hold().await;
+                (Method::POST, format!("/v1/redemptions/{r}/fulfil"), None)
+            }
+            "POST /v1/redemptions/{id}/cancel" => {
+                let r = self.fresh_hold().await;
+                (Method::POST, format!("/v1/redemptions/{r}/cancel"), None)
+            }
+            "GET /v1/rankings/teams" => (Method::GET, "/v1/rankings/teams".into(), None),
+            "GET /v1/rankings/volunteers" => (Method::GET, "/v1/rankings/volunteers".into(), None),
+            "GET /v1/rankings/districts" => (Method::GET, "/v1/rankings/districts".into(), None),
+            "GET /v1/stats" => (Method::GET, "/v1/stats".into(), None),
+            "GET /v1/events" => (Method::GET, "/v1/events?limit=3".into(), None),
+            "GET /v1/audit/head" => (Method::GET, "/v1/audit/head".into(), None),
+            "GET /v1/audit/verify" => (Method::GET, "/v1/audit/verify".into(), None),
+            "POST /v1/tokens" => (
+                Method::POST,
+                "/v1/tokens".into(),
+                Some(json!({"role": "auditor"})),
+            ),
+            "DELETE /v1/tokens/{id}" => {
+                let issued = self
+                    .city
+                    .admin
+                    .post("/v1/tokens", json!({"role": "auditor"}))
+                    .await
+                    .id();
+                (Method::DELETE, format!("/v1/tokens/{issued}"), None)
+            }
+            "GET /healthz" => (Method::GET, "/healthz".into(), None),
+            "GET /metrics" => (Method::GET, "/metrics".into(), None),
+            "GET /openapi.json" => (Method::GET, "/openapi.json".into(), None),
+            other => panic!("no such route in the table: {other}"),
+        };
+        (method, path, body)
+    }
+}
+
+pub fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+impl World {
+    /// A server with a small city, a second volunteer's client, a cheap reward and a group.
+    pub async fn build() -> World {
+        let server = Server::start();
+        let city = City::build(&server, 2).await;
+        let v2 = server.client(
+            &token(
+                &city.admin,
+                json!({"role": "volunteer", "volunteer_id": city.outsider}),
+            )
+            .await,
+        );
+        let cheap_reward = city
+                .admin
+                .post("/v1/rewards", json!({"name": "松阳香茶", "kind": "product", "origin": "松阳县", "cost_points": "1", "stock": 1000}))
+                .await
+                .id();
+        let group = city
+            .admin
+            .post(
+                "/v1/groups",
+                json!({"name": "银雁协共体", "founded_on": days_ago(60)}),
+            )
+            .await
+            .id();
+        World {
+            city,
+            server,
+            v2,
+            cheap_reward,
+            group,
+        }
+    }
+}
