@@ -109,3 +109,72 @@ async fn every_route_by_every_role_is_allowed_or_refused_as_the_design_says() {
         );
     }
 }
+
+/// Expected outcome of every web page per role, in the order A C C2 V V2 R N. `O` = the
+/// page (200), `F` = "not for you" (403), `U` = "please sign in" (401). The same policy as
+/// the routes: a page shows what the route behind it would answer.
+const PAGES: &[(&str, &str)] = &[
+    ("/", "OOOOOOO"),
+    ("/me", "FFFOOFU"),
+    ("/me/statement", "FFFOOFU"),
+    ("/me/redemptions", "FFFOOFU"),
+    ("/station", "OOOOOOU"),
+    ("/station/{reward}", "FFFOOFU"),
+    ("/rankings", "OOOOOOU"),
+    ("/evaluation", "OOOFFOU"),
+    ("/evaluation.csv", "OOOFFOU"),
+    ("/projects/{project}", "OOOFFOU"),
+    ("/team", "FOOFFFU"),
+    ("/team/volunteers", "FOOFFFU"),
+    ("/team/volunteers/new", "FOOFFFU"),
+    ("/team/activities", "FOOFFFU"),
+    ("/team/activities/new", "FOOFFFU"),
+    ("/team/cards", "FOOFFFU"),
+    ("/counter", "OFFFFFU"),
+    ("/audit", "OFFFFOU"),
+    ("/audit/verify", "OFFFFOU"),
+    ("/audit/events", "OFFFFOU"),
+];
+
+#[tokio::test]
+async fn every_page_by_every_role_is_shown_or_refused_as_the_access_policy_says() {
+    let world = World::build().await;
+    let project = world
+        .city
+        .admin
+        .post("/v1/projects", serde_json::json!({"team_id": world.city.team, "title": "看项目", "category": "mediation", "starts_on": common::days_ago(5)}))
+        .await
+        .id();
+    let http = reqwest::Client::new();
+    let mut failures = Vec::new();
+    for (page, expected) in PAGES {
+        let path = page
+            .replace("{reward}", &world.cheap_reward)
+            .replace("{project}", &project);
+        for (role, want) in ROLES.iter().zip(expected.chars()) {
+            let mut request = http.get(format!("{}{path}", world.server.base));
+            if let Some(token) = &world.client(*role).token {
+                // The web app's session cookie holds the token, hex-encoded.
+                let hexed: String = token.bytes().map(|b| format!("{b:02x}")).collect();
+                request = request.header("cookie", format!("yl_session={hexed}"));
+            }
+            let reply = request.send().await.expect("page");
+            let status = reply.status().as_u16();
+            let got = match status {
+                200..=299 => 'O',
+                401 => 'U',
+                403 => 'F',
+                _ => '?',
+            };
+            if got != want {
+                failures.push(format!("{page} as {role:?}: expected {want}, got {status}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

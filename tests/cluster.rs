@@ -662,7 +662,13 @@ fn sibling_suites() -> Result<Vec<PathBuf>, String> {
     let built = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
     let mine = built(&me).ok_or("no build time")?;
     let mut out = Vec::new();
-    for suite in ["api_routes", "api_auth", "api_bad_input", "fuzz_bodies", "idempotency"] {
+    for suite in [
+        "api_routes",
+        "api_auth",
+        "api_bad_input",
+        "fuzz_bodies",
+        "idempotency",
+    ] {
         let newest = std::fs::read_dir(dir)
             .map_err(|e| e.to_string())?
             .filter_map(|e| e.ok().map(|e| e.path()))

@@ -9,12 +9,13 @@ use chrono::{Datelike, Days, NaiveDate};
 use maud::html;
 use serde::Deserialize;
 use yinling_app::App;
+use yinling_projections::access::Read;
 use yinling_projections::rankings::{RankBy, RankingQuery};
 use yinling_projections::{Principal, State as LedgerState};
 
 use crate::charts::{columns, horizontal, Bar};
 use crate::i18n::Lang;
-use crate::layout::{needs_sign_in, num, page, refusal, Frame};
+use crate::layout::{num, page, refusal, Frame};
 use crate::session::Viewer;
 
 /// Teams shown in the team chart.
@@ -73,8 +74,9 @@ pub async fn rankings(
     viewer: Viewer,
     Query(o): Query<Options>,
 ) -> Response {
-    let Some(session) = viewer.session.as_ref() else {
-        return needs_sign_in(&viewer);
+    let principal = match super::may_read(&viewer, &Read::Published) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let l: Lang = viewer.lang;
     let by = if o.by.as_deref() == Some("hours") {
@@ -87,7 +89,6 @@ pub async fn rankings(
         Ok(v) => v,
         Err(e) => return refusal(&viewer, "/", &e),
     };
-    let principal = session.principal;
     view.with(|state| {
         let today = state.timeline.last().map(|(t, _)| t.local_date()).unwrap_or_else(|| yinling_ledger::Timestamp::now().local_date());
         let from = (!whole).then(|| today - Days::new(364));

@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use yinling_app::App;
 use yinling_ledger::{RedemptionHeld, RedemptionId, RewardId, RewardKind};
+use yinling_projections::access::Read;
 use yinling_projections::{Command, Principal};
 
 use super::{act, form_id, genuine, AsOf, Form};
@@ -13,15 +14,16 @@ use crate::session::Viewer;
 
 /// `/station`: every reward with its price and what is left.
 pub async fn catalogue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
-    let Some(session) = viewer.session.as_ref() else {
-        return needs_sign_in(&viewer);
+    let principal = match super::may_read(&viewer, &Read::Published) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     let l = viewer.lang;
     let view = match app.engine.view(q.as_of).await {
         Ok(v) => v,
         Err(e) => return refusal(&viewer, "/", &e),
     };
-    let me = match session.principal {
+    let me = match principal {
         Principal::Volunteer(_, v) => Some(v),
         _ => None,
     };
