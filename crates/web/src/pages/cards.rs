@@ -58,6 +58,9 @@ pub async fn choose(State(app): State<App>, viewer: Viewer) -> Response {
     page(
         Frame { viewer: &viewer, title: l.t("打印积分卡", "Print points cards").into(), back: Some("/team"), as_of: None },
         html! {
+            @if app.public_url.is_none() {
+                p.error role="alert" { (l.t("还没有设置本站的对外网址，现在不能打印积分卡。请管理员用 --public-url 重新启动服务。", "This service does not know the address people reach it at, so cards cannot be printed yet. Ask the administrator to restart it with --public-url.")) }
+            }
             p { (l.t("选好要打印的志愿者。每张卡上有一个二维码，志愿者用手机一扫就能登录。卡丢了请告诉管理员停用。", "Choose whose cards to print. Each card has a QR code that signs the volunteer in. If a card is lost, ask an administrator to stop it.")) }
             form method="post" {
                 input type="hidden" name="csrf" value=(csrf);

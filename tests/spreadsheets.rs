@@ -1,0 +1,173 @@
+//! Every spreadsheet Yinling writes is safe to open in Excel: names typed as `=1+2` or
+//! `=HYPERLINK(...)` arrive as text, never as formulas. Checked on every CSV the project
+//! writes (the five `yinling export --format csv` kinds and the web app's evaluation
+//! download), read back as a spreadsheet reads them. Tab- and CR-led cells cannot be typed
+//! into the ledger (control characters are refused), so the writer's own unit test covers
+//! those (`yinling_app::csv`).
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use serde_json::json;
+
+/// Names a coordinator could type that a spreadsheet would run as formulas.
+const FORMULAS: [&str; 4] = [
+    "=1+2",
+    "=HYPERLINK(\"http://evil.example/x\",\"点我\")",
+    "@SUM(A1:A9)",
+    "+86-571-1234",
+];
+
+/// The cells of a CSV file, after its UTF-8 byte-order mark.
+fn cells(bytes: &[u8]) -> Vec<String> {
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "no byte-order mark");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&bytes[3..]);
+    reader
+        .records()
+        .flat_map(|r| {
+            r.expect("a CSV record")
+                .iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Whether Excel would read the cell as the start of a formula.
+fn formula_like(cell: &str) -> bool {
+    let plain_number = cell.strip_prefix('-').is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+    });
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !plain_number
+}
+
+fn check(what: &str, bytes: &[u8], must_contain: &[&str]) {
+    let cells = cells(bytes);
+    for cell in &cells {
+        assert!(
+            !formula_like(cell),
+            "{what}: the cell {cell:?} would run as a formula"
+        );
+    }
+    for name in must_contain {
+        let guarded = format!("'{name}");
+        assert!(
+            cells.iter().any(|c| c.starts_with(&guarded)),
+            "{what}: {name:?} is not there as text ({guarded:?})"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_csv_the_project_writes_neutralises_formulas() {
+    let mut server = Server::start();
+    let admin = server.client(ADMIN);
+    admin
+        .post(
+            "/v1/districts",
+            json!({"name": "南浔区", "kind": "district", "region": "湖州市"}),
+        )
+        .await
+        .ok();
+    let team = admin
+        .post(
+            "/v1/teams",
+            json!({"name": FORMULAS[0], "district": "南浔区", "category": "mediation"}),
+        )
+        .await
+        .id();
+    let coordinator =
+        server.client(&token(&admin, json!({"role": "coordinator", "team_id": team})).await);
+    let mut volunteers = Vec::new();
+    for name in &FORMULAS[1..] {
+        volunteers.push(
+            coordinator
+                .post("/v1/volunteers", json!({"name": name, "team_id": team}))
+                .await
+                .id(),
+        );
+    }
+    let participants: Vec<_> = volunteers
+        .iter()
+        .map(|v| json!({"volunteer_id": v, "hours": "3"}))
+        .collect();
+    coordinator
+        .post(
+            "/v1/activities",
+            json!({"team_id": team, "category": "mediation", "date": days_ago(2), "title": FORMULAS[2], "participants": participants}),
+        )
+        .await
+        .ok();
+    let reward = admin
+        .post("/v1/rewards", json!({"name": FORMULAS[3], "kind": "product", "origin": "松阳县", "cost_points": "5", "stock": 10}))
+        .await
+        .id();
+    admin
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": volunteers[0], "reward_id": reward, "quantity": 1}),
+        )
+        .await
+        .ok();
+
+    // The web app's download, as an administrator's browser fetches it.
+    let hexed: String = ADMIN.bytes().map(|b| format!("{b:02x}")).collect();
+    let web = reqwest::Client::new()
+        .get(format!(
+            "{}/evaluation.csv?from={}",
+            server.base,
+            days_ago(30)
+        ))
+        .header("cookie", format!("yl_session={hexed}"))
+        .send()
+        .await
+        .expect("download");
+    assert!(web.status().is_success(), "{}", web.status());
+    check(
+        "/evaluation.csv",
+        &web.bytes().await.expect("body"),
+        &[FORMULAS[0]],
+    );
+
+    // Every export of the command line, on the same data.
+    server.terminate();
+    let out = tempfile::tempdir().expect("tempdir");
+    let exports: [(&str, &[&str], Vec<&str>); 5] = [
+        ("balances", &[], FORMULAS.to_vec()),
+        ("rankings", &[], vec![FORMULAS[0]]),
+        (
+            "statement",
+            &["--volunteer", volunteers[0].as_str()],
+            vec![FORMULAS[2], FORMULAS[3]],
+        ),
+        ("evaluation", &[], vec![FORMULAS[0]]),
+        ("events", &[], vec![]),
+    ];
+    for (what, extra, names) in exports {
+        for lang in ["en", "zh"] {
+            let file = out.path().join(format!("{what}-{lang}.csv"));
+            let status = Command::new(env!("CARGO_BIN_EXE_yinling"))
+                .args([
+                    "export", "--what", what, "--format", "csv", "--lang", lang, "--data",
+                ])
+                .arg(&server.dir)
+                .args(extra)
+                .arg("--out")
+                .arg(&file)
+                .status()
+                .expect("export");
+            assert!(status.success(), "export --what {what} failed");
+            let bytes = std::fs::read(&file).expect("the exported file");
+            check(
+                &format!("export --what {what} --lang {lang}"),
+                &bytes,
+                &names,
+            );
+        }
+    }
+}

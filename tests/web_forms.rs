@@ -1,0 +1,218 @@
+//! The web app's forms go through the same checks as the API: a value that does not parse
+//! is refused with the field named and nothing is appended (no unknown category quietly
+//! becomes mediation, no bad count becomes 0, no malformed id is skipped), and the activity
+//! form records every outcome the API records. Points cards link to the address the operator
+//! declared with `--public-url`, never to the request's Host header, and cannot be printed
+//! without it.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+/// A browser signed in with a token: the session cookie holds the token, hex-encoded.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl Browser {
+    fn new(server: &Server, token: &str) -> Browser {
+        let hexed: String = token.bytes().map(|b| format!("{b:02x}")).collect();
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: server.base.clone(),
+            cookie: format!("yl_session={hexed}"),
+        }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("page")
+    }
+
+    /// The form's CSRF token, read off the page as a browser would.
+    async fn csrf(&self, path: &str) -> String {
+        let page = self.get(path).await.text().await.expect("page");
+        let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        page[at..at + 32].to_owned()
+    }
+
+    async fn post(&self, path: &str, form: &[(String, String)]) -> (u16, String) {
+        let reply = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        let status = reply.status().as_u16();
+        (status, reply.text().await.unwrap_or_default())
+    }
+}
+
+fn field(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activity_forms_refuse_what_the_api_refuses_and_keep_every_outcome() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let coordinator_token = city.coordinator.token.clone().expect("token");
+    let browser = Browser::new(&server, &coordinator_token);
+    let csrf = browser.csrf("/team/activities/new").await;
+    let v0 = city.volunteers[0].clone();
+    let form = |category: &str, served: &str, volunteer: &str, n: usize| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", &format!("form{n}")),
+            field("title", "调解邻里纠纷"),
+            field("category", category),
+            field("date", &days_ago(3)),
+            field("people_served", served),
+            field("problems_resolved", "2"),
+            field("disputes_handled", "3"),
+            field("disputes_settled", "1"),
+            field("v", volunteer),
+            field(&format!("h-{volunteer}"), "1.5"),
+        ]
+    };
+    let refused = [
+        (form("cooking", "4", &v0, 1), "category"),
+        (form("mediation", "four", &v0, 2), "people_served"),
+        (form("mediation", "-1", &v0, 3), "people_served"),
+        (
+            form("mediation", "4", "not-a-volunteer", 4),
+            "participants[0].volunteer_id",
+        ),
+    ];
+    for (fields, named) in refused {
+        let before = city.admin.head_seq().await;
+        let (status, page) = browser.post("/team/activities/new", &fields).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("role=\"alert\""), "no refusal shown: {page}");
+        assert!(
+            page.contains(named),
+            "the refusal does not name {named}: {page}"
+        );
+        assert_eq!(
+            city.admin.head_seq().await,
+            before,
+            "a refused form appended events"
+        );
+    }
+    let (status, page) = browser
+        .post("/team/activities/new", &form("mediation", "4", &v0, 5))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("role=\"status\""), "not logged: {page}");
+    let list = city
+        .coordinator
+        .get(&format!("/v1/activities?team_id={}", city.team))
+        .await
+        .ok();
+    let logged = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|a| a["title"] == "调解邻里纠纷")
+        .expect("the activity the form logged");
+    assert_eq!(logged["category"], "mediation");
+    assert_eq!(
+        logged["outcomes"],
+        json!({"people_served": 4, "problems_resolved": 2, "disputes_handled": 3, "disputes_settled": 1})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cards_link_to_the_declared_public_address_and_need_it() {
+    // Without --public-url: the card page says so and nothing is issued.
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let browser = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
+    let csrf = browser.csrf("/team/cards").await;
+    let before = city.admin.head_seq().await;
+    let (status, page) = browser
+        .post(
+            "/team/cards",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "cards1"),
+                field("v", &city.volunteers[0]),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("--public-url"),
+        "the refusal does not say what is missing: {page}"
+    );
+    assert_eq!(
+        city.admin.head_seq().await,
+        before,
+        "a card was issued anyway"
+    );
+    drop(server);
+
+    // With it: the link is on the declared address whatever Host the request carried, and
+    // the session cookie of an https address is Secure.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let server = Server::start_in(
+        &tmp.path().join("data"),
+        &["--public-url", "https://points.example.gov.cn"],
+    );
+    let city = City::build(&server, 1).await;
+    let token = city.coordinator.token.clone().expect("token");
+    let browser = Browser::new(&server, &token);
+    let csrf = browser.csrf("/team/cards").await;
+    let reply = browser
+        .http
+        .post(format!("{}/team/cards", server.base))
+        .header("cookie", &browser.cookie)
+        .header("host", "evil.example")
+        .form(&[
+            field("csrf", &csrf),
+            field("form_id", "cards2"),
+            field("v", &city.volunteers[0]),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let page = reply.text().await.expect("page");
+    assert!(
+        page.contains("href=\"https://points.example.gov.cn/card/yl_"),
+        "the card does not link to the public address: {page}"
+    );
+    assert!(
+        !page.contains("evil.example"),
+        "the Host header leaked into a card"
+    );
+    let login = browser
+        .http
+        .post(format!("{}/login", server.base))
+        .form(&[field("token", &token)])
+        .send()
+        .await
+        .expect("login");
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
