@@ -4,13 +4,11 @@
 //! is re-encoded and its hash recomputed against the chain before it is appended, so a copy
 //! either reproduces the original chain byte for byte or stops at the first difference.
 
+pub use super::limits::COPY_BATCH_EVENTS;
 use yinling_ledger::chain::Sealed;
 use yinling_ledger::codec;
 use yinling_ledger::log::{AppendBatch, IdempotencyEntry, StreamRun};
 use yinling_ledger::{Envelope, EventLog, Hash, Head};
-
-/// Events appended per batch (one flush each).
-pub const COPY_BATCH_EVENTS: usize = 8_192;
 
 /// Appends envelopes in order, in batches, re-verifying the chain.
 pub struct Copier<'a> {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use yinling_app::mint::MINT_KEY_FILE;
+
+use super::limits::MAX_REPLICAS;
 use yinling_ledger::log::{self, EnvelopeIter, VerifyDepth};
 use yinling_ledger::{EventLog, Head, OpenMode, SledLog};
 use yinling_nats_log::NatsLog;
@@ -75,9 +77,9 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
             if args.from.as_deref() == Some(urls.as_str()) {
                 return Err("--from and --to name the same stream".into());
             }
-            if !(1..=5).contains(&args.replicas) {
+            if !(1..=MAX_REPLICAS).contains(&args.replicas) {
                 return Err(format!(
-                    "--replicas {} must be between 1 and 5",
+                    "--replicas {} must be between 1 and {MAX_REPLICAS}",
                     args.replicas
                 ));
             }

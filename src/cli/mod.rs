@@ -13,6 +13,8 @@ use yinling_api::limits::{
 use yinling_api::{ConnectionLimits, ServeConfig};
 use yinling_app::node::ADMIN_TOKEN_ENV;
 use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
+
+use limits::{MAX_HOLD_DAYS, MAX_LEASE_SECONDS, MAX_REPLICAS};
 use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVERY_EVENTS};
 use yinling_projections::Policy;
 
@@ -21,6 +23,7 @@ mod copy;
 mod demo;
 mod export;
 mod import;
+mod limits;
 mod logs;
 mod migrate;
 mod progress;
@@ -160,9 +163,9 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 fn serve(args: ServeArgs) -> Result<ExitCode, String> {
-    if args.hold_days < 1 || args.hold_days > 365 {
+    if args.hold_days < 1 || args.hold_days > MAX_HOLD_DAYS {
         return Err(format!(
-            "--hold-days {} must be between 1 and 365",
+            "--hold-days {} must be between 1 and {MAX_HOLD_DAYS}",
             args.hold_days
         ));
     }
@@ -174,15 +177,15 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         Some(urls) => {
             logs::check_nats(urls, &args.stream)
                 .map_err(|e| format!("--log: {e} (sled is the default; omit --log for it)"))?;
-            if !(1..=5).contains(&args.replicas) {
+            if !(1..=MAX_REPLICAS).contains(&args.replicas) {
                 return Err(format!(
-                    "--replicas {} must be between 1 and 5",
+                    "--replicas {} must be between 1 and {MAX_REPLICAS}",
                     args.replicas
                 ));
             }
-            if !(1..=300).contains(&args.lease_seconds) {
+            if !(1..=MAX_LEASE_SECONDS).contains(&args.lease_seconds) {
                 return Err(format!(
-                    "--lease-seconds {} must be between 1 and 300",
+                    "--lease-seconds {} must be between 1 and {MAX_LEASE_SECONDS}",
                     args.lease_seconds
                 ));
             }

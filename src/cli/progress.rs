@@ -4,10 +4,8 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+use super::limits::PLAIN_LINE_EVERY_SECONDS;
 use indicatif::{ProgressBar, ProgressStyle};
-
-/// Seconds between plain progress lines when not on a terminal.
-const PLAIN_LINE_EVERY_SECONDS: u64 = 2;
 
 /// A progress reporter.
 pub struct Progress {

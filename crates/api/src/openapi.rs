@@ -40,7 +40,7 @@ impl Modify for BearerAuth {
         evaluation::evaluate, evaluation::team_scores, evaluation::get_scoring, evaluation::put_scoring,
         audit::feed, audit::head, audit::verify,
         tokens::create, tokens::revoke,
-        system::healthz, system::metrics, system::openapi,
+        system::healthz, system::metrics, serve,
     ),
     components(schemas(
         crate::error::Problem, yinling_app::wire::Amount, yinling_app::wire::Day, yinling_app::wire::CategoryName, yinling_app::wire::RoleName,
@@ -60,4 +60,10 @@ struct ApiDoc;
 pub fn document() -> &'static utoipa::openapi::OpenApi {
     static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
     DOC.get_or_init(ApiDoc::openapi)
+}
+
+/// This service's OpenAPI document (anyone).
+#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, content_type = "application/json", body = Object)))]
+pub async fn serve() -> impl axum::response::IntoResponse {
+    axum::Json(document().clone())
 }

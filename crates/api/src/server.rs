@@ -154,7 +154,7 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
-        .route("/openapi.json", get(system::openapi))
+        .route("/openapi.json", get(crate::openapi::serve))
         .merge(extra)
         .fallback(|| async {
             ApiError::not_found(

@@ -34,6 +34,7 @@ use crate::digest::Hash;
 use crate::envelope::{Actor, Envelope, StreamId, CURRENT_SCHEMA_VERSION};
 use crate::event::Event;
 use crate::ids::EventId;
+pub use crate::limits::MAX_RECORD_BYTES;
 use crate::time::Timestamp;
 
 /// Format byte of records written by this codec: bincode 1.3, varint, little endian.
@@ -44,10 +45,6 @@ pub const SEGMENT_FORMAT_V1: u8 = 1;
 
 /// Format byte of snapshots.
 pub const SNAPSHOT_FORMAT_V1: u8 = 1;
-
-/// Largest record accepted, in bytes. An activity with the maximum number of participants is
-/// written as one event per participant, so no honest record comes near this.
-pub const MAX_RECORD_BYTES: usize = 256 * 1024;
 
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -272,10 +269,9 @@ impl<'a> SegmentReader<'a> {
 }
 
 fn take_u32(bytes: &[u8]) -> Result<(u32, &[u8]), CodecError> {
-    if bytes.len() < 4 {
-        return Err(CodecError::Truncated("length field cut short".into()));
-    }
-    let (head, rest) = bytes.split_at(4);
+    let (head, rest) = bytes
+        .split_at_checked(4)
+        .ok_or_else(|| CodecError::Truncated("length field cut short".into()))?;
     let mut le = [0u8; 4];
     le.copy_from_slice(head);
     Ok((u32::from_le_bytes(le), rest))
@@ -319,12 +315,10 @@ pub fn decode_snapshot<T: DeserializeOwned>(bytes: &[u8]) -> Result<Snapshot<T>,
     if format != SNAPSHOT_FORMAT_V1 {
         return Err(CodecError::UnknownFormat(format));
     }
-    if rest.len() < 8 + 32 + 32 {
-        return Err(CodecError::Truncated("snapshot header cut short".into()));
-    }
-    let (seq_bytes, rest) = rest.split_at(8);
-    let (hash_bytes, rest) = rest.split_at(32);
-    let (sum_bytes, payload) = rest.split_at(32);
+    let cut = || CodecError::Truncated("snapshot header cut short".into());
+    let (seq_bytes, rest) = rest.split_at_checked(8).ok_or_else(cut)?;
+    let (hash_bytes, rest) = rest.split_at_checked(32).ok_or_else(cut)?;
+    let (sum_bytes, payload) = rest.split_at_checked(32).ok_or_else(cut)?;
     let mut seq = [0u8; 8];
     seq.copy_from_slice(seq_bytes);
     let mut hash = [0u8; 32];

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::envelope::StreamId;
+use crate::stream::StreamId;
 
 macro_rules! entity_id {
     ($(#[$meta:meta])* $name:ident, $stream_prefix:literal) => {

@@ -7,18 +7,18 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Length of a key, in bytes.
-pub const KEY_BYTES: usize = 32;
+/// Length of a key, in bytes (a format, not a limit).
+pub const KEY_LEN: usize = 32;
 
 /// Reads the key at `path`, or stores `fresh` there (mode 0600, fsynced) when the file does
 /// not exist yet. A file of another length is refused rather than replaced: replacing it
 /// would silently change every secret derived from it.
-pub fn load_or_create(path: &Path, fresh: [u8; KEY_BYTES]) -> std::io::Result<[u8; KEY_BYTES]> {
+pub fn load_or_create(path: &Path, fresh: [u8; KEY_LEN]) -> std::io::Result<[u8; KEY_LEN]> {
     match std::fs::read(path) {
-        Ok(bytes) => <[u8; KEY_BYTES]>::try_from(bytes.as_slice()).map_err(|_| {
+        Ok(bytes) => <[u8; KEY_LEN]>::try_from(bytes.as_slice()).map_err(|_| {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                format!("{} is not a {KEY_BYTES}-byte key", path.display()),
+                format!("{} is not a {KEY_LEN}-byte key", path.display()),
             )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -26,6 +26,7 @@ use crate::codec::SegmentReader;
 use crate::digest::Hash;
 use crate::envelope::{Head, StreamId};
 use crate::error::LedgerError;
+pub use crate::limits::CACHE_CAPACITY_BYTES;
 use crate::log::{AppendBatch, EventLog, IdempotencyEntry, Segment, SegmentBytes};
 use crate::witness::{self, Witness, WITNESS_FILE};
 
@@ -35,9 +36,6 @@ const IDEMPOTENCY_PREFIX: u8 = b'i';
 const SNAPSHOT_PREFIX: u8 = b'n';
 const LAYOUT_KEY: &[u8] = b"m/layout";
 const LAYOUT: &[u8] = b"yinling-sled-1";
-
-/// sled's page cache, in bytes. Reads of recent segments and the indexes stay in memory.
-pub const CACHE_CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How to open a data directory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,12 +14,10 @@ use std::time::Instant;
 
 use crate::digest::Hash;
 use crate::envelope::Head;
+pub use crate::limits::WITNESS_SYNC_MILLIS;
 
 /// File name of the witness inside the data directory.
 pub const WITNESS_FILE: &str = "head.witness";
-
-/// Longest time a written witness may stay unsynced, in milliseconds.
-pub const WITNESS_SYNC_MILLIS: u128 = 200;
 
 const MAGIC: &[u8; 4] = b"YLW1";
 const LEN: usize = 4 + 8 + 32 + 8;

@@ -27,15 +27,10 @@ use crate::chain::{Chain, Draft, Sealed};
 use crate::digest::Hash;
 use crate::envelope::{Actor, Commit, Envelope, ExpectedVersion, Head, StreamId};
 use crate::error::LedgerError;
+pub use crate::limits::MAX_BATCH_EVENTS;
+pub use crate::limits::QUEUE_DEPTH;
 use crate::log::{self, AppendBatch, EventLog, IdempotencyEntry, StreamRun};
 use crate::time::Timestamp;
-
-/// Most events one group commit takes before it stops draining the queue. A command is
-/// never split, so a batch may exceed this by one command's events.
-pub const MAX_BATCH_EVENTS: usize = 8192;
-
-/// Commands that may wait in the queue; senders wait (back-pressure) beyond this.
-pub const QUEUE_DEPTH: usize = 8192;
 
 /// What a command is decided in: the batch's instant and who asked.
 #[derive(Clone, Copy, Debug)]

@@ -9,8 +9,9 @@ use bytes::Bytes;
 use yinling_ledger::log::{AppendBatch, IdempotencyEntry, Segment};
 use yinling_ledger::{EventLog, Head, LedgerError, StreamId};
 
+use crate::limits::{BULK_READ_FROM, READ_RETRY_FOR};
 use crate::message::{encode_message, segment_of};
-use crate::{lock, storage, NatsLog, BULK_READ_FROM, READ_RETRY_FOR};
+use crate::{lock, storage, NatsLog};
 
 impl EventLog for NatsLog {
     fn head(&self) -> Head {

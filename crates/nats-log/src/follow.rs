@@ -8,6 +8,7 @@ use bytes::Bytes;
 use yinling_ledger::log::Segment;
 use yinling_ledger::LedgerError;
 
+use crate::limits::FOLLOW_BATCH;
 use crate::{lock, NatsLog};
 
 /// A live feed of the stream for a read replica.
@@ -24,12 +25,6 @@ impl Drop for Follower {
         self.messages.take();
     }
 }
-
-/// Most messages taken in one [`Follower::next_batch`].
-pub const FOLLOW_BATCH: usize = 512;
-
-/// Messages behind from which reads stream through an ordered consumer.
-pub const BULK_READ_FROM: u64 = 16;
 
 impl Follower {
     /// Waits up to `wait` for a first message, then takes what else is already here (up to

@@ -34,19 +34,15 @@ mod event_log;
 mod follow;
 mod index;
 pub mod lease;
+pub mod limits;
 mod message;
 
-pub use follow::{Follower, BULK_READ_FROM, FOLLOW_BATCH};
+use crate::limits::BULK_READ_FROM;
+pub use crate::limits::NEEDED_MAX_PAYLOAD;
+pub use crate::limits::READ_RETRY_FOR;
+pub use crate::limits::REQUEST_TIMEOUT;
+pub use follow::Follower;
 use index::Index;
-
-/// The largest message a group commit may need (the writer batches up to 8,192 events).
-pub const NEEDED_MAX_PAYLOAD: usize = 8 * 1024 * 1024;
-
-/// How long a request to the cluster may take before it is retried or reported.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long reads keep retrying while the cluster elects a new stream leader.
-pub const READ_RETRY_FOR: Duration = Duration::from_secs(30);
 
 /// Where the log lives and how it is replicated.
 #[derive(Clone, Debug)]

@@ -50,7 +50,7 @@ pub(crate) fn encode_message(batch: &AppendBatch) -> Result<Vec<u8>, LedgerError
 }
 
 pub(crate) fn decode_message(payload: Bytes, msg_seq: u64) -> Result<Decoded, String> {
-    if payload.len() < 8 || &payload[..4] != MAGIC {
+    if payload.get(..4) != Some(&MAGIC[..]) || payload.get(4..8).is_none() {
         return Err(format!(
             "message {msg_seq} of the stream was not written by Yinling (no {} marker)",
             String::from_utf8_lossy(MAGIC)

@@ -58,3 +58,9 @@ pub const MAX_WEIGHT: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
 
 /// Earliest year of birth accepted.
 pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
+
+/// Most entries one ranking query returns.
+pub const MAX_RANKING_LIMIT: usize = 1_000;
+
+/// Entries returned when the caller names no limit.
+pub const DEFAULT_RANKING_LIMIT: usize = 20;

@@ -15,13 +15,9 @@ use serde::{Deserialize, Serialize};
 use yinling_ledger::time::day_number;
 use yinling_ledger::{TeamId, VolunteerId};
 
+pub use crate::limits::DEFAULT_RANKING_LIMIT;
+pub use crate::limits::MAX_RANKING_LIMIT;
 use crate::maps::FastMap;
-
-/// Most entries one ranking query returns.
-pub const MAX_RANKING_LIMIT: usize = 1_000;
-
-/// Entries returned when the caller names no limit.
-pub const DEFAULT_RANKING_LIMIT: usize = 20;
 
 /// Points and hours together.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,7 @@ mod assets;
 mod charts;
 mod i18n;
 mod layout;
+pub mod limits;
 mod pages;
 mod session;
 

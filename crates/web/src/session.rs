@@ -10,13 +10,12 @@ use yinling_app::App;
 use yinling_projections::Principal;
 
 use crate::i18n::Lang;
+pub use crate::limits::SESSION_MAX_AGE_SECONDS;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "yl_session";
 /// Name of the language cookie.
 pub const LANG_COOKIE: &str = "yl_lang";
-/// A session lasts half a year: older volunteers should not be logged out on them.
-pub const SESSION_MAX_AGE_SECONDS: u64 = 180 * 24 * 3600;
 
 /// A signed-in session.
 #[derive(Clone, Debug)]

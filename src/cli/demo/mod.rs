@@ -28,10 +28,11 @@ use yinling_projections::{Command, ParticipantHours, Principal};
 
 use super::progress::Progress;
 
+use super::limits::{
+    IN_FLIGHT_COMMANDS, MAX_DEMO_DAYS, MAX_DEMO_TEAMS, MAX_DEMO_VOLUNTEERS, MAX_REFUSALS_SHOWN,
+    MIN_DEMO_DAYS_FOR_A_LEAVER,
+};
 pub use city::YUAN_PER_POINT;
-
-/// Commands in flight at once (they share group commits).
-const IN_FLIGHT_COMMANDS: usize = 512;
 
 /// Options of `demo`.
 #[derive(Debug, clap::Args)]
@@ -97,20 +98,23 @@ impl Generator {
 
 /// Runs `demo`.
 pub fn run(args: DemoArgs) -> Result<std::process::ExitCode, String> {
-    if args.volunteers == 0 || args.volunteers > 1_000_000 {
+    if args.volunteers == 0 || args.volunteers > MAX_DEMO_VOLUNTEERS {
         return Err(format!(
-            "--volunteers {} must be between 1 and 1000000",
+            "--volunteers {} must be between 1 and {MAX_DEMO_VOLUNTEERS}",
             args.volunteers
         ));
     }
-    if args.teams == 0 || args.teams > 10_000 || args.teams > args.volunteers {
+    if args.teams == 0 || args.teams > MAX_DEMO_TEAMS || args.teams > args.volunteers {
         return Err(format!(
-            "--teams {} must be between 1 and 10000 and at most --volunteers",
+            "--teams {} must be between 1 and {MAX_DEMO_TEAMS} and at most --volunteers",
             args.teams
         ));
     }
-    if args.days == 0 || args.days > 3650 {
-        return Err(format!("--days {} must be between 1 and 3650", args.days));
+    if args.days == 0 || args.days > MAX_DEMO_DAYS {
+        return Err(format!(
+            "--days {} must be between 1 and {MAX_DEMO_DAYS}",
+            args.days
+        ));
     }
     let runtime = super::runtime()?;
     runtime.block_on(generate(args))
@@ -132,7 +136,7 @@ async fn submit_all(
         };
         if let Some(detail) = refusal {
             made.refused += 1;
-            if made.refused <= 5 {
+            if made.refused <= MAX_REFUSALS_SHOWN {
                 eprintln!("demo: a command was refused: {detail}");
             }
         }
@@ -414,7 +418,8 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         } else {
             start_day
         };
-        let left = (i == 1 && args.days >= 6).then(|| start_day + third + third);
+        let left =
+            (i == 1 && args.days >= MIN_DEMO_DAYS_FOR_A_LEAVER).then(|| start_day + third + third);
         org.push((
             admin,
             Command::JoinGroup {

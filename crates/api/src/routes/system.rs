@@ -44,9 +44,3 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
         app.metrics.render(),
     )
 }
-
-/// This service's OpenAPI document (anyone).
-#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, content_type = "application/json", body = Object)))]
-pub async fn openapi() -> impl IntoResponse {
-    Json(crate::openapi::document().clone())
-}

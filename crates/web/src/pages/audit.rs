@@ -10,10 +10,8 @@ use yinling_ledger::log::{self, VerifyDepth};
 use yinling_projections::access::Read;
 
 use crate::layout::{page, refusal, Frame};
+pub use crate::limits::FEED_PAGE_EVENTS;
 use crate::session::Viewer;
-
-/// Events per page of the feed.
-pub const FEED_PAGE_EVENTS: usize = 50;
 
 /// The audit pages are open to whom the access policy opens the event log.
 fn auditor(viewer: &Viewer) -> Result<(), Response> {

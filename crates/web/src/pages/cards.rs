@@ -13,10 +13,8 @@ use yinling_projections::Command;
 
 use super::{act, form_id, genuine, may_write, Form};
 use crate::layout::{needs_sign_in, not_for_you, page, raw, refusal, Frame};
+pub use crate::limits::MAX_CARDS;
 use crate::session::Viewer;
-
-/// Cards printed in one go.
-pub const MAX_CARDS: usize = 100;
 
 /// The coordinator's team, whose volunteers' cards the access policy lets them issue.
 fn coordinator(viewer: &Viewer) -> Result<yinling_ledger::TeamId, Response> {

@@ -10,6 +10,8 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal};
 
 use crate::layout;
+pub use crate::limits::FORM_LIMIT_BYTES;
+pub use crate::limits::MAX_FORM_ID_CHARS;
 use crate::session::{Session, Viewer};
 
 pub mod audit;
@@ -21,9 +23,6 @@ pub mod rankings;
 pub mod station;
 pub mod team;
 pub mod volunteer;
-
-/// Largest form body accepted, in bytes.
-pub const FORM_LIMIT_BYTES: usize = 256 * 1024;
 
 /// The optional `as_of` of every read page.
 #[derive(Debug, Default, Deserialize)]
@@ -116,9 +115,6 @@ pub fn genuine<'a>(viewer: &'a Viewer, form: &Form) -> Result<&'a Session, Respo
     }
     Ok(session)
 }
-
-/// Longest form id used as an idempotency key, in characters.
-pub const MAX_FORM_ID_CHARS: usize = 64;
 
 /// The principal of a signed-in viewer whom the access policy lets read `what`; otherwise
 /// the sign-in nudge or the "not for you" page.

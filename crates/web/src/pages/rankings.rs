@@ -16,10 +16,8 @@ use yinling_projections::{Principal, State as LedgerState};
 use crate::charts::{columns, horizontal, Bar};
 use crate::i18n::Lang;
 use crate::layout::{num, page, refusal, Frame};
+pub use crate::limits::CHART_TEAMS;
 use crate::session::Viewer;
-
-/// Teams shown in the team chart.
-pub const CHART_TEAMS: usize = 15;
 
 /// Leaderboard options.
 #[derive(Debug, Default, Deserialize)]

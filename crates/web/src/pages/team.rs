@@ -18,10 +18,8 @@ use super::{act, form_id, genuine, may_read, may_write, see_other, AsOf, Form};
 use crate::charts::{columns, Bar};
 use crate::i18n::Lang;
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
+pub use crate::limits::ACTIVITIES_SHOWN;
 use crate::session::Viewer;
-
-/// Activities listed at once.
-pub const ACTIVITIES_SHOWN: usize = 50;
 
 /// The coordinator's own team, which these pages are about: the access policy's roster of
 /// that team must be open to them.

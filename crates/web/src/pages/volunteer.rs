@@ -14,10 +14,8 @@ use yinling_projections::{Command, Principal, State as LedgerState};
 use super::{act, form_id, genuine, see_other, AsOf, Form};
 use crate::i18n::Lang;
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
+pub use crate::limits::STATEMENT_LINES;
 use crate::session::Viewer;
-
-/// Statement lines shown at once.
-pub const STATEMENT_LINES: usize = 60;
 
 fn signed_in_volunteer(viewer: &Viewer) -> Result<VolunteerId, Response> {
     match viewer.session.as_ref().map(|s| s.principal) {

@@ -1,0 +1,21 @@
+//! Every limit of the log, as a named constant with its unit.
+
+/// Longest stream name accepted, in bytes.
+pub const MAX_STREAM_BYTES: usize = 128;
+
+/// Largest record accepted, in bytes. An activity with the maximum number of participants is
+/// written as one event per participant, so no honest record comes near this.
+pub const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// sled's page cache, in bytes. Reads of recent segments and the indexes stay in memory.
+pub const CACHE_CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Longest time a written witness may stay unsynced, in milliseconds.
+pub const WITNESS_SYNC_MILLIS: u128 = 200;
+
+/// Most events one group commit takes before it stops draining the queue. A command is
+/// never split, so a batch may exceed this by one command's events.
+pub const MAX_BATCH_EVENTS: usize = 8192;
+
+/// Commands that may wait in the queue; senders wait (back-pressure) beyond this.
+pub const QUEUE_DEPTH: usize = 8192;

@@ -1,0 +1,25 @@
+//! Every limit of the web app, as a named constant with its unit.
+
+/// Events per page of the feed.
+pub const FEED_PAGE_EVENTS: usize = 50;
+
+/// Cards printed in one go.
+pub const MAX_CARDS: usize = 100;
+
+/// Largest form body accepted, in bytes.
+pub const FORM_LIMIT_BYTES: usize = 256 * 1024;
+
+/// Longest form id used as an idempotency key, in characters.
+pub const MAX_FORM_ID_CHARS: usize = 64;
+
+/// Statement lines shown at once.
+pub const STATEMENT_LINES: usize = 60;
+
+/// A session lasts half a year: older volunteers should not be logged out on them.
+pub const SESSION_MAX_AGE_SECONDS: u64 = 180 * 24 * 3600;
+
+/// Activities listed at once.
+pub const ACTIVITIES_SHOWN: usize = 50;
+
+/// Teams shown in the team chart.
+pub const CHART_TEAMS: usize = 15;

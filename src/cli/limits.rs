@@ -1,0 +1,34 @@
+//! Every limit of the command line, as a named constant with its unit.
+
+/// Events appended per batch (one flush each).
+pub const COPY_BATCH_EVENTS: usize = 8_192;
+
+/// Seconds between plain progress lines when not on a terminal.
+pub const PLAIN_LINE_EVERY_SECONDS: u64 = 2;
+
+/// Commands in flight at once (they share group commits).
+pub const IN_FLIGHT_COMMANDS: usize = 512;
+
+/// Most volunteers `demo` generates.
+pub const MAX_DEMO_VOLUNTEERS: usize = 1_000_000;
+
+/// Most teams `demo` generates.
+pub const MAX_DEMO_TEAMS: usize = 10_000;
+
+/// Most days of history `demo` generates (ten years).
+pub const MAX_DEMO_DAYS: u32 = 3650;
+
+/// Refused demo commands printed in full (the rest are counted).
+pub const MAX_REFUSALS_SHOWN: usize = 5;
+
+/// Days of history from which the demo city has a team leave its group.
+pub const MIN_DEMO_DAYS_FOR_A_LEAVER: u32 = 6;
+
+/// Longest a held redemption may wait at the counter, in days.
+pub const MAX_HOLD_DAYS: i64 = 365;
+
+/// Most replicas of a NATS stream.
+pub const MAX_REPLICAS: usize = 5;
+
+/// Longest writer lease, in seconds.
+pub const MAX_LEASE_SECONDS: u64 = 300;
