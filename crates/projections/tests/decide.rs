@@ -913,3 +913,97 @@ fn stars_follow_the_national_scale_of_net_hours() {
         dec("0")
     );
 }
+
+/// A command with faults of several kinds is refused for the earliest in the documented
+/// order: who is asking, then the input, then existence, then scope, then the state. A
+/// command that creates something in a team checks scope before the team's existence.
+#[test]
+fn checks_run_in_the_documented_order() {
+    use RejectionKind::{Forbidden, Invalid, NotFound};
+    type Case = (
+        &'static str,
+        RejectionKind,
+        &'static str,
+        fn(&mut World) -> (Actor, Command),
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "an auditor with bad input is refused as read-only",
+            Forbidden,
+            "read_only",
+            |w| {
+                let mut c = activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "99")]);
+                if let Command::LogActivity(NewActivity { title, .. }) = &mut c {
+                    *title = String::new();
+                }
+                (w.auditor, c)
+            },
+        ),
+        (
+            "bad input before another team's scope",
+            Invalid,
+            "empty_text",
+            |w| {
+                let mut c = activity(w, w.team, date(2026, 5, 31), vec![(w.alice, "1")]);
+                if let Command::LogActivity(NewActivity { title, .. }) = &mut c {
+                    *title = String::new();
+                }
+                (w.other_coordinator, c)
+            },
+        ),
+        (
+            "scope before a missing team (creating in a team)",
+            Forbidden,
+            "other_team",
+            |w| {
+                let ghost = TeamId(w.sim.uuid());
+                (
+                    w.other_coordinator,
+                    activity(w, ghost, date(2026, 5, 31), vec![(w.alice, "1")]),
+                )
+            },
+        ),
+        (
+            "a missing activity before scope (acting on a thing)",
+            NotFound,
+            "activity_not_found",
+            |w| {
+                (
+                    w.alice_token,
+                    Command::ReverseActivity {
+                        activity_id: ActivityId(w.sim.uuid()),
+                        reason: "不对".into(),
+                    },
+                )
+            },
+        ),
+        ("scope before state", Forbidden, "admin_only", |w| {
+            (
+                w.alice_token,
+                Command::FulfilRedemption {
+                    redemption_id: w.held,
+                },
+            )
+        }),
+        (
+            "bad input before a missing reward",
+            Invalid,
+            "bad_quantity",
+            |w| {
+                (
+                    w.admin,
+                    Command::RestockReward {
+                        reward_id: RewardId(w.sim.uuid()),
+                        quantity: 0,
+                    },
+                )
+            },
+        ),
+    ];
+    for (name, kind, code, setup) in cases {
+        let mut w = world();
+        let (actor, command) = setup(&mut w);
+        let r = w.sim.run(actor, command).expect_err(name);
+        assert_eq!((r.kind, r.code), (kind, code), "{name}: {}", r.detail);
+    }
+}

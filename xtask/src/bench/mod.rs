@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 mod appends;
+mod compare;
 mod disk;
 mod http;
 mod micro;
@@ -40,7 +41,16 @@ pub struct BenchArgs {
     /// 3-node JetStream cluster beside sled) writes its own section of BENCHMARKS.md.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Compare this tree's release binary with another build, before and after, in one
+    /// interleaved run: a source tree (its `target/release/yinling`, built there if missing)
+    /// or a binary. Writes its own section of BENCHMARKS.md.
+    #[arg(long, value_name = "TREE_OR_BINARY")]
+    pub compare_with: Option<PathBuf>,
 }
+
+/// Markers of the before-and-after section.
+const COMPARE_START: &str = "<!-- bench:compare:start (written by `cargo xtask bench --compare-with`; edit outside the markers) -->";
+const COMPARE_END: &str = "<!-- bench:compare:end -->";
 
 /// Concurrency levels of the append benchmarks.
 pub const WRITERS: [usize; 4] = [1, 16, 64, 256];
@@ -152,6 +162,29 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     } else {
         args.replay_events
     };
+    if let Some(other) = &args.compare_with {
+        let before = if other.is_dir() {
+            compare::other_binary(other)?
+        } else {
+            other.clone()
+        };
+        let after = http::build_binary(&root)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let text = runtime.block_on(compare::measure(
+            &before,
+            &after,
+            &scratch,
+            replay_events,
+            duration,
+        ))?;
+        report::write_section(&root.join(&args.out), COMPARE_START, COMPARE_END, &text)?;
+        let _ = std::fs::remove_dir_all(&scratch);
+        return Ok(());
+    }
     let mut report = Report::new(&args, &scratch, seconds, replay_events);
     if !args.only.is_empty() {
         return run_only(&args, &root, &scratch, duration, replay_events);

@@ -282,13 +282,5 @@ pub fn section(r: &NatsResults, seconds: u64) -> String {
 
 /// Replaces the NATS section between its markers (or appends it).
 pub fn write(path: &Path, text: &str) -> Result<(), String> {
-    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
-    let section = format!("{START}\n{}\n{END}", text.trim_end());
-    let new = match (old.find(START), old.find(END)) {
-        (Some(a), Some(b)) if b > a => format!("{}{}{}", &old[..a], section, &old[b + END.len()..]),
-        _ => format!("{}\n\n{section}\n", old.trim_end()),
-    };
-    std::fs::write(path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("{text}");
-    Ok(())
+    super::report::write_section(path, START, END, text)
 }

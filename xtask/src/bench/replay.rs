@@ -83,7 +83,7 @@ pub fn make_log(binary: &Path, scratch: &Path, events: u64) -> Result<(PathBuf, 
 }
 
 /// Time from spawning `serve` to its "listening" line, median of three.
-fn cold_start(binary: &Path, dir: &Path, extra: &[&str]) -> Result<f64, String> {
+pub fn cold_start(binary: &Path, dir: &Path, extra: &[&str]) -> Result<f64, String> {
     let mut times = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();

@@ -334,16 +334,20 @@ impl Report {
 
     /// Replaces the section between the markers (or appends it).
     pub fn write(&self, path: &Path) -> Result<(), String> {
-        let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
-        let section = format!("{START}\n{}\n{END}", self.text.trim_end());
-        let new = match (old.find(START), old.find(END)) {
-            (Some(a), Some(b)) if b > a => {
-                format!("{}{}{}", &old[..a], section, &old[b + END.len()..])
-            }
-            _ => format!("{}\n{section}\n", old.trim_end()),
-        };
-        std::fs::write(path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!("{}", self.text);
-        Ok(())
+        write_section(path, START, END, &self.text)
     }
+}
+
+/// Replaces the text between `start` and `end` in the file at `path` (or appends it with its
+/// markers), and prints it.
+pub fn write_section(path: &Path, start: &str, end: &str, text: &str) -> Result<(), String> {
+    let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let section = format!("{start}\n{}\n{end}", text.trim_end());
+    let new = match (old.find(start), old.find(end)) {
+        (Some(a), Some(b)) if b > a => format!("{}{}{}", &old[..a], section, &old[b + end.len()..]),
+        _ => format!("{}\n\n{section}\n", old.trim_end()),
+    };
+    std::fs::write(path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("{text}");
+    Ok(())
 }

@@ -3,12 +3,13 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yinling_app::answers::{LoggedActivity, ReversedActivity};
 use yinling_app::wire::{Amount, Day};
 use yinling_app::App;
-use yinling_ledger::{ActivityId, Category, Outcomes, TeamId};
+use yinling_ledger::{ActivityId, Category, Outcomes, TeamId, VolunteerId};
 use yinling_projections::access::{self, Read};
 use yinling_projections::activities::Activity;
 use yinling_projections::{checks, Command, ParticipantHours};
@@ -180,11 +181,7 @@ pub fn activity_out(a: &Activity) -> ActivityOut {
         participants: a
             .participants
             .iter()
-            .map(|p| ParticipantOut {
-                volunteer_id: p.volunteer_id.to_string(),
-                hours: p.hours.into(),
-                points: p.points.into(),
-            })
+            .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points))
             .collect(),
         hours_total: a.hours_total().into(),
         points_total: a.points_total().into(),
@@ -193,6 +190,16 @@ pub fn activity_out(a: &Activity) -> ActivityOut {
         reversal_reason: a.reversal.as_ref().map(|r| r.reason.clone()),
         seq: a.seq,
         project_id: a.project_id.map(|p| p.to_string()),
+    }
+}
+
+impl ParticipantOut {
+    fn of(volunteer_id: &VolunteerId, hours: Decimal, points: Decimal) -> Self {
+        ParticipantOut {
+            volunteer_id: volunteer_id.to_string(),
+            hours: hours.into(),
+            points: points.into(),
+        }
     }
 }
 
@@ -210,11 +217,7 @@ impl From<&LoggedActivity> for ActivityOut {
             participants: l
                 .services
                 .iter()
-                .map(|s| ParticipantOut {
-                    volunteer_id: s.volunteer_id.to_string(),
-                    hours: s.hours.into(),
-                    points: s.points.into(),
-                })
+                .map(|s| ParticipantOut::of(&s.volunteer_id, s.hours, s.points))
                 .collect(),
             hours_total: a.hours_total.into(),
             points_total: a.points_total.into(),
@@ -266,24 +269,10 @@ impl From<&ReversedActivity> for ReversalOut {
             participants: r
                 .reversals
                 .iter()
-                .map(|p| ParticipantOut {
-                    volunteer_id: p.volunteer_id.to_string(),
-                    hours: p.hours.into(),
-                    points: p.points.into(),
-                })
+                .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points))
                 .collect(),
-            hours_total: r
-                .reversals
-                .iter()
-                .map(|p| p.hours)
-                .sum::<rust_decimal::Decimal>()
-                .into(),
-            points_total: r
-                .reversals
-                .iter()
-                .map(|p| p.points)
-                .sum::<rust_decimal::Decimal>()
-                .into(),
+            hours_total: r.reversals.iter().map(|p| p.hours).sum::<Decimal>().into(),
+            points_total: r.reversals.iter().map(|p| p.points).sum::<Decimal>().into(),
             reversed: true,
         }
     }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use yinling_projections::rankings::{RankBy, RankingQuery};
+use yinling_projections::rankings::{Amounts, RankBy, RankingQuery};
 use yinling_projections::State as LedgerState;
 
 use super::teams::TallyOut;
@@ -57,82 +57,58 @@ pub fn by_name(by: RankBy) -> String {
     }
 }
 
-/// Teams ranked, as the API answers.
+/// Teams ranked over the query's window.
 pub fn team_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
-    RankingOut {
-        items: state
-            .rank_teams(q)
-            .into_iter()
-            .map(|r| {
-                let team = state.teams.get(&r.id);
-                RankedOut {
-                    rank: r.rank,
-                    id: r.id.to_string(),
-                    name: team.map(|t| t.name.clone()).unwrap_or_default(),
-                    points: r.amounts.points.into(),
-                    hours: r.amounts.hours.into(),
-                    district: team.map(|t| t.district.clone()),
-                    team_id: None,
-                    stars: None,
-                }
-            })
-            .collect(),
-        by: by_name(q.by),
-        from: q.from.map(Day),
-        to: q.to.map(Day),
-        as_of: state.head.seq,
-    }
+    let items = state
+        .rank_teams(q)
+        .into_iter()
+        .map(|r| {
+            let team = state.teams.get(&r.id);
+            RankedOut {
+                district: team.map(|t| t.district.clone()),
+                ..RankedOut::row(
+                    r.rank,
+                    r.id.to_string(),
+                    team.map(|t| t.name.clone()),
+                    &r.amounts,
+                )
+            }
+        })
+        .collect();
+    ranking(state, q, items)
 }
 
-/// Volunteers ranked, as the API answers.
+/// Volunteers ranked over the query's window, in the query's scope.
 pub fn volunteer_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
-    RankingOut {
-        items: state
-            .rank_volunteers(q)
-            .into_iter()
-            .map(|r| {
-                let v = state.volunteers.get(&r.id);
-                RankedOut {
-                    rank: r.rank,
-                    id: r.id.to_string(),
-                    name: v.map(|v| v.name.clone()).unwrap_or_default(),
-                    points: r.amounts.points.into(),
-                    hours: r.amounts.hours.into(),
-                    district: v.map(|v| v.district.clone()),
-                    team_id: v.map(|v| v.team_id.to_string()),
-                    stars: v.map(|v| v.stars().0),
-                }
-            })
-            .collect(),
-        by: by_name(q.by),
-        from: q.from.map(Day),
-        to: q.to.map(Day),
-        as_of: state.head.seq,
-    }
+    let items = state
+        .rank_volunteers(q)
+        .into_iter()
+        .map(|r| {
+            let v = state.volunteers.get(&r.id);
+            RankedOut {
+                district: v.map(|v| v.district.clone()),
+                team_id: v.map(|v| v.team_id.to_string()),
+                stars: v.map(|v| v.stars().0),
+                ..RankedOut::row(
+                    r.rank,
+                    r.id.to_string(),
+                    v.map(|v| v.name.clone()),
+                    &r.amounts,
+                )
+            }
+        })
+        .collect();
+    ranking(state, q, items)
 }
 
-/// Districts ranked, as the API answers.
+/// Districts ranked over the query's window (the sum of their teams).
 pub fn district_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
-    RankingOut {
-        items: state
-            .rank_districts(q)
-            .into_iter()
-            .map(|r| RankedOut {
-                rank: r.rank,
-                id: r.id.to_owned(),
-                name: r.id.to_owned(),
-                points: r.amounts.points.into(),
-                hours: r.amounts.hours.into(),
-                district: None,
-                team_id: None,
-                stars: None,
-            })
-            .collect(),
-        by: by_name(q.by),
-        from: q.from.map(Day),
-        to: q.to.map(Day),
-        as_of: state.head.seq,
-    }
+    let items = state
+        .rank_districts(q)
+        .into_iter()
+        .map(|r| RankedOut::row(r.rank, r.id.to_owned(), Some(r.id.to_owned()), &r.amounts))
+        .collect();
+    ranking(state, q, items)
 }
 
 /// A district's figures.
@@ -207,25 +183,37 @@ pub fn stats_out(state: &LedgerState) -> StatsOut {
 /// Groups and sub-groups ranked over a window: the service of their member teams on the days
 /// each team was a member.
 pub fn group_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
+    let items = state
+        .rank_groups(q)
+        .into_iter()
+        .map(|r| {
+            let name = state.groups.get(&r.id).map(|g| g.name.clone());
+            RankedOut::row(r.rank, r.id.to_string(), name, &r.amounts)
+        })
+        .collect();
+    ranking(state, q, items)
+}
+
+impl RankedOut {
+    /// A row with its rank, id, name and amounts, and no team, district or stars.
+    fn row(rank: usize, id: String, name: Option<String>, amounts: &Amounts) -> RankedOut {
+        RankedOut {
+            rank,
+            id,
+            name: name.unwrap_or_default(),
+            points: amounts.points.into(),
+            hours: amounts.hours.into(),
+            district: None,
+            team_id: None,
+            stars: None,
+        }
+    }
+}
+
+/// A ranking's answer: its rows and the query they answer.
+fn ranking(state: &LedgerState, q: &RankingQuery, items: Vec<RankedOut>) -> RankingOut {
     RankingOut {
-        items: state
-            .rank_groups(q)
-            .into_iter()
-            .map(|r| RankedOut {
-                rank: r.rank,
-                id: r.id.to_string(),
-                name: state
-                    .groups
-                    .get(&r.id)
-                    .map(|g| g.name.clone())
-                    .unwrap_or_default(),
-                points: r.amounts.points.into(),
-                hours: r.amounts.hours.into(),
-                district: None,
-                team_id: None,
-                stars: None,
-            })
-            .collect(),
+        items,
         by: by_name(q.by),
         from: q.from.map(Day),
         to: q.to.map(Day),
