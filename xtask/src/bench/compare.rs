@@ -19,7 +19,7 @@ use yinling_ledger::{EventLog, OpenMode, SledLog};
 use super::{http, median, replay};
 
 /// Rounds of the comparison (each runs both builds).
-pub const ROUNDS: usize = 3;
+pub const ROUNDS: usize = 5;
 
 /// One figure of one build.
 #[derive(Debug, Default, Clone)]
@@ -172,22 +172,29 @@ pub async fn measure(
         duration.as_secs(),
         started.elapsed().as_secs_f64()
     );
-    let _ = writeln!(t, "| measure | before | after | after / before |");
+    let _ = writeln!(
+        t,
+        "| measure | before (median, range) | after (median, range) | after / before |"
+    );
     let _ = writeln!(t, "|---|---:|---:|---:|");
     let names = rounds[0]
         .first()
         .map(|f| f.values.clone())
         .unwrap_or_default();
     for (k, (name, _, unit, higher)) in names.iter().enumerate() {
-        let med = |i: usize| {
-            median(
-                rounds[i]
-                    .iter()
-                    .filter_map(|f| f.values.get(k).map(|v| v.1))
-                    .collect(),
-            )
+        let values = |i: usize| -> Vec<f64> {
+            rounds[i]
+                .iter()
+                .filter_map(|f| f.values.get(k).map(|v| v.1))
+                .collect()
         };
-        let (b, a) = (med(0), med(1));
+        let range = |i: usize| {
+            let v = values(i);
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo, hi)
+        };
+        let (b, a) = (median(values(0)), median(values(1)));
         let ratio = if b > 0.0 { a / b } else { 0.0 };
         let better = if (ratio >= 1.0) == *higher {
             ""
@@ -199,16 +206,21 @@ pub async fn measure(
             "ms" => format!("{v:.2} ms"),
             _ => format!("{v:.0}"),
         };
+        let ((bl, bh), (al, ah)) = (range(0), range(1));
         let _ = writeln!(
             t,
-            "| {name} | {} | {} | {ratio:.2}{better} |",
+            "| {name} | {} ({}–{}) | {} ({}–{}) | {ratio:.2}{better} |",
             fmt(b),
-            fmt(a)
+            fmt(bl),
+            fmt(bh),
+            fmt(a),
+            fmt(al),
+            fmt(ah)
         );
     }
     let _ = writeln!(
         t,
-        "\n↓ marks a figure that moved the wrong way; the rounds' spread on this machine is given by the per-round values below.\n"
+        "\n↓ marks a median that moved the wrong way; read it against the two ranges beside it, which are what this machine's noise looks like.\n"
     );
     let _ = writeln!(t, "<details><summary>every round</summary>\n");
     for (label, i) in [("before", 0), ("after", 1)] {
