@@ -22,6 +22,10 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/activities", "OOFFFOU"),
     ("GET /v1/activities/{id}", "OOFOFOU"),
     ("POST /v1/activities/{id}/reversal", "OOFFFFU"),
+    (
+        "POST /v1/activities/{id}/participants/{volunteer_id}/correction",
+        "OOFFFFU",
+    ),
     ("GET /v1/rules", "OOOOOOU"),
     ("PUT /v1/rules", "OFFFFFU"),
     ("POST /v1/rewards", "OFFFFFU"),
@@ -129,6 +133,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/team/volunteers/new", "FOOFFFU"),
     ("/team/activities", "FOOFFFU"),
     ("/team/activities/new", "FOOFFFU"),
+    ("/team/activities/{activity}/correct", "FOFFFFU"),
     ("/team/cards", "FOOFFFU"),
     ("/counter", "OFFFFFU"),
     ("/audit", "OFFFFOU"),
@@ -150,7 +155,8 @@ async fn every_page_by_every_role_is_shown_or_refused_as_the_access_policy_says(
     for (page, expected) in PAGES {
         let path = page
             .replace("{reward}", &world.cheap_reward)
-            .replace("{project}", &project);
+            .replace("{project}", &project)
+            .replace("{activity}", &world.city.activity);
         for (role, want) in ROLES.iter().zip(expected.chars()) {
             let mut request = http.get(format!("{}{path}", world.server.base));
             if let Some(token) = &world.client(*role).token {

@@ -337,6 +337,72 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
             Some(json!({"reason": "x"})),
         ),
         (
+            "correction to negative hours",
+            422,
+            c.clone(),
+            Method::POST,
+            format!(
+                "/v1/activities/{}/participants/{v0}/correction",
+                city.activity
+            ),
+            Some(json!({"hours": "-1", "reason": "录错"})),
+        ),
+        (
+            "correction over a day",
+            422,
+            c.clone(),
+            Method::POST,
+            format!(
+                "/v1/activities/{}/participants/{v0}/correction",
+                city.activity
+            ),
+            Some(json!({"hours": "25", "reason": "录错"})),
+        ),
+        (
+            "correction without a reason",
+            422,
+            c.clone(),
+            Method::POST,
+            format!(
+                "/v1/activities/{}/participants/{v0}/correction",
+                city.activity
+            ),
+            Some(json!({"hours": "2", "reason": "  "})),
+        ),
+        (
+            "correction of someone who was not there",
+            404,
+            c.clone(),
+            Method::POST,
+            format!(
+                "/v1/activities/{}/participants/{ghost}/correction",
+                city.activity
+            ),
+            Some(json!({"hours": "2", "reason": "录错"})),
+        ),
+        (
+            "correction that changes nothing",
+            409,
+            c.clone(),
+            Method::POST,
+            format!(
+                "/v1/activities/{}/participants/{v0}/correction",
+                city.activity
+            ),
+            Some(json!({"hours": "8", "reason": "录错"})),
+        ),
+        (
+            "correction with a malformed volunteer id",
+            400,
+            c.clone(),
+            Method::POST,
+            format!(
+                "/v1/activities/{}/participants/someone/correction",
+                city.activity
+            ),
+            Some(json!({"hours": "2", "reason": "录错"})),
+        ),
+        (
             "malformed id in the path",
             400,
             a.clone(),

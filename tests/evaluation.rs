@@ -191,6 +191,23 @@ impl Recount {
                 "ServiceReversed" => {
                     r.reversed.insert(s(&d["activity_id"]));
                 }
+                "ServiceCorrected" => {
+                    // One participant's hours and points become the corrected ones; at 0
+                    // they no longer took part.
+                    let (aid, vid) = (s(&d["activity_id"]), s(&d["volunteer_id"]));
+                    let at = r
+                        .services
+                        .iter()
+                        .position(|(a, v, _, _)| *a == aid && *v == vid)
+                        .expect("a correction of a logged participant");
+                    let hours = dec(&d["hours_after"]);
+                    if hours.is_zero() {
+                        r.services.remove(at);
+                    } else {
+                        r.services[at].2 = hours;
+                        r.services[at].3 = dec(&d["points_after"]);
+                    }
+                }
                 "RedemptionHeld" => {
                     r.held.insert(
                         s(&d["redemption_id"]),

@@ -17,6 +17,10 @@ const WRITES: &[(&str, Role)] = &[
     ("POST /v1/volunteers/{id}/move", Role::A),
     ("POST /v1/activities", Role::C),
     ("POST /v1/activities/{id}/reversal", Role::C),
+    (
+        "POST /v1/activities/{id}/participants/{volunteer_id}/correction",
+        Role::C,
+    ),
     ("PUT /v1/rules", Role::A),
     ("POST /v1/rewards", Role::A),
     ("POST /v1/rewards/{id}/restock", Role::A),

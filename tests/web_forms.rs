@@ -216,3 +216,73 @@ async fn cards_link_to_the_declared_public_address_and_need_it() {
         "{cookie}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_participant_is_corrected_from_the_web_and_the_others_stay() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let browser = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
+    let path = format!("/team/activities/{}/correct", city.activity);
+    let csrf = browser.csrf(&path).await;
+    let (v0, v1) = (city.volunteers[0].clone(), city.volunteers[1].clone());
+    // "eight and a half" is refused, naming the field, and nothing is appended.
+    let before = city.admin.head_seq().await;
+    let (_, page) = browser
+        .post(
+            &path,
+            &[
+                field("csrf", &csrf),
+                field("form_id", "c1"),
+                field("volunteer", &v1),
+                field("hours", "八点五"),
+                field("reason", "多记"),
+            ],
+        )
+        .await;
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("hours"),
+        "{page}"
+    );
+    assert_eq!(city.admin.head_seq().await, before);
+    let (status, _) = browser
+        .post(
+            &path,
+            &[
+                field("csrf", &csrf),
+                field("form_id", "c2"),
+                field("volunteer", &v1),
+                field("hours", "6"),
+                field("reason", "多记了两小时"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let a = city
+        .coordinator
+        .get(&format!("/v1/activities/{}", city.activity))
+        .await
+        .ok();
+    let hours = |v: &str| {
+        a["participants"]
+            .as_array()
+            .expect("participants")
+            .iter()
+            .find(|p| p["volunteer_id"] == v)
+            .map(|p| p["hours"].clone())
+    };
+    assert_eq!(hours(&v1), Some(json!("6")));
+    assert_eq!(hours(&v0), Some(json!("8")), "the other participant stays");
+    let statement = city
+        .coordinator
+        .get(&format!("/v1/volunteers/{v1}/statement"))
+        .await
+        .ok();
+    let last = statement["entries"]
+        .as_array()
+        .expect("entries")
+        .last()
+        .cloned()
+        .expect("a line");
+    assert_eq!(last["kind"], "correction");
+    assert_eq!(last["hours"], "-2");
+}

@@ -109,6 +109,16 @@ try {
   await c.click('button:has-text("登记")');
   await c.waitForSelector('text=已为 3 位志愿者登记');
   await shot(c, 'log-activity-done');
+  // 2b. One participant's hours were written wrong: correct only theirs.
+  await c.goto(BASE + '/team/activities');
+  await c.locator('a:has-text("更正某个人的时长")').first().click();
+  await c.waitForURL('**/correct');
+  await c.locator('input[name=volunteer]').first().check();
+  await c.fill('#hours', '1.5');
+  await c.fill('#reason', '多记了半小时');
+  await audit(c, 'correct-one');
+  await c.click('button:has-text("确认更正")');
+  await c.waitForURL('**/team/activities');
 
   // 3. The leaderboard renders its SVG charts.
   await c.goto(BASE + '/rankings');

@@ -218,6 +218,14 @@ impl World {
                     Some(json!({"reason": "测试"})),
                 )
             }
+            "POST /v1/activities/{id}/participants/{volunteer_id}/correction" => {
+                let a = self.fresh_activity().await;
+                (
+                    Method::POST,
+                    format!("/v1/activities/{a}/participants/{v0}/correction"),
+                    Some(json!({"hours": "0.5", "reason": "少记了"})),
+                )
+            }
             "GET /v1/rules" => (Method::GET, "/v1/rules".into(), None),
             "PUT /v1/rules" => (
                 Method::PUT,

@@ -28,7 +28,7 @@ impl Modify for BearerAuth {
     paths(
         teams::create, teams::list, teams::get,
         volunteers::create, volunteers::search, volunteers::get, volunteers::statement, volunteers::move_team,
-        activities::create, activities::list, activities::get, activities::reverse,
+        activities::create, activities::list, activities::get, activities::reverse, activities::correct,
         rewards::create, rewards::list, rewards::restock, rewards::reprice, rewards::retire,
         rewards::get_rules, rewards::put_rules,
         redemptions::create, redemptions::list, redemptions::get, redemptions::fulfil, redemptions::cancel,

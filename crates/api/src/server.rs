@@ -97,6 +97,10 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         )
         .route("/v1/activities/{id}", get(activities::get))
         .route("/v1/activities/{id}/reversal", post(activities::reverse))
+        .route(
+            "/v1/activities/{id}/participants/{volunteer_id}/correction",
+            post(activities::correct),
+        )
         .route("/v1/rules", get(rewards::get_rules).put(rewards::put_rules))
         .route("/v1/rewards", post(rewards::create).get(rewards::list))
         .route("/v1/rewards/{id}/restock", post(rewards::restock))

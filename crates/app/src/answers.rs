@@ -85,6 +85,7 @@ single_event_answers!(
     ProjectRegistered,
     ProjectStatusChanged,
     ScoringChanged,
+    ServiceCorrected,
 );
 
 /// An activity as logged: the activity, its project, one service entry per participant.

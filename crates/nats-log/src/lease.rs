@@ -102,6 +102,8 @@ impl<'a> LeaseBucket<'a> {
                 discard: stream::DiscardPolicy::New,
                 ..Default::default()
             };
+            // Nodes starting together race to create it, and a cluster under load may be
+            // slow to answer: retry both steps for a while before giving up.
             let started = Instant::now();
             while let Err(e) = js.get_or_create_stream(config.clone()).await {
                 if started.elapsed() > READ_RETRY_FOR {
@@ -109,9 +111,15 @@ impl<'a> LeaseBucket<'a> {
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
-            js.get_key_value(bucket.clone())
-                .await
-                .map_err(|e| storage(&format!("cannot open the bucket {bucket}"), e))
+            loop {
+                match js.get_key_value(bucket.clone()).await {
+                    Ok(store) => return Ok(store),
+                    Err(e) if started.elapsed() > READ_RETRY_FOR => {
+                        return Err(storage(&format!("cannot open the bucket {bucket}"), e))
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+                }
+            }
         })??;
         Ok(LeaseBucket { log, kv })
     }

@@ -51,6 +51,8 @@ pub enum Write<'a> {
     LogActivity(TeamId),
     /// Reverse an activity of this team.
     ReverseActivity(TeamId),
+    /// Correct one participant of an activity of this team.
+    CorrectActivity(TeamId),
     /// Hold a reward on this volunteer's points.
     Redeem(VolunteerId),
     /// Hand a held reward over at the counter.
@@ -194,6 +196,17 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
             Principal::Volunteer(..) => Err(Rejection::forbidden(
                 "not_allowed",
                 "only the team's coordinator or an administrator can reverse an activity",
+            )),
+            _ => Ok(()),
+        },
+        Write::CorrectActivity(team) => match who {
+            Principal::Coordinator(_, mine) if *mine != team => Err(Rejection::forbidden(
+                "other_team",
+                "coordinators can only correct their own team's activities",
+            )),
+            Principal::Volunteer(..) => Err(Rejection::forbidden(
+                "not_allowed",
+                "only the team's coordinator or an administrator can correct an activity",
             )),
             _ => Ok(()),
         },

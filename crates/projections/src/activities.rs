@@ -18,6 +18,9 @@ pub struct Participation {
     /// Points earned.
     #[serde(with = "yinling_ledger::amount")]
     pub points: Decimal,
+    /// The rate the entry earned at (a correction of its hours earns at the same rate).
+    #[serde(with = "yinling_ledger::amount")]
+    pub points_per_hour: Decimal,
 }
 
 /// A reversal of a whole activity.

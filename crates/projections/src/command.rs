@@ -108,6 +108,17 @@ pub enum Command {
     },
     /// Log an activity with its participants, atomically.
     LogActivity(NewActivity),
+    /// Correct one participant's hours of an activity (0 removes them from it).
+    CorrectParticipation {
+        /// The activity.
+        activity_id: ActivityId,
+        /// Whose hours.
+        volunteer_id: VolunteerId,
+        /// The right hours (0: they did not take part).
+        hours: Decimal,
+        /// Why.
+        reason: String,
+    },
     /// Reverse a whole activity.
     ReverseActivity {
         /// Which.

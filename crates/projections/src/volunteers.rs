@@ -51,6 +51,8 @@ pub enum EntryKind {
     Cancellation,
     /// A hold lapsed (points return).
     Expiry,
+    /// One participant's hours of an activity corrected, up or down.
+    Correction,
 }
 
 /// One line of a volunteer's statement.

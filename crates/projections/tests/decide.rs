@@ -1007,3 +1007,144 @@ fn checks_run_in_the_documented_order() {
         assert_eq!((r.kind, r.code), (kind, code), "{name}: {}", r.detail);
     }
 }
+
+fn correction(w: &World, volunteer: VolunteerId, hours: &str) -> Command {
+    Command::CorrectParticipation {
+        activity_id: w.activity,
+        volunteer_id: volunteer,
+        hours: dec(hours),
+        reason: "记错了".into(),
+    }
+}
+
+#[test]
+fn correcting_one_participant_leaves_the_others_and_keeps_the_entrys_rate() {
+    let mut w = world();
+    // The rate changes after the activity was logged; the correction earns at the old one.
+    w.sim.ok(
+        w.admin,
+        Command::ChangeRules {
+            default_points_per_hour: dec("30"),
+            rates: vec![],
+        },
+    );
+    let events = w.sim.ok(w.coordinator, correction(&w, w.bob, "3.5"));
+    let Event::ServiceCorrected(c) = &events[0].payload else {
+        panic!("a correction event");
+    };
+    assert_eq!((c.hours_before, c.hours_after), (dec("2"), dec("3.5")));
+    assert_eq!((c.points_before, c.points_after), (dec("20"), dec("35")));
+    assert_eq!(w.sim.available(w.bob), dec("35"));
+    // Alice (80 earned, 50 held) is untouched.
+    assert_eq!(w.sim.available(w.alice), dec("30"));
+    let a = &w.sim.state.activities[&w.activity];
+    assert_eq!(a.hours_total(), dec("11.5"));
+    assert_eq!(w.sim.state.teams[&w.team].tally.hours, dec("11.5"));
+    // Down, then removed: the activity keeps Alice only; Bob's points and hours go back.
+    w.sim.ok(w.coordinator, correction(&w, w.bob, "1"));
+    w.sim.ok(w.coordinator, correction(&w, w.bob, "0"));
+    let a = &w.sim.state.activities[&w.activity];
+    assert_eq!(a.participants.len(), 1);
+    assert_eq!(w.sim.available(w.bob), dec("0"));
+    assert_eq!(w.sim.state.volunteers[&w.bob].hours_net(), dec("0"));
+    assert_eq!(w.sim.state.teams[&w.team].tally.participant_times, 1);
+    let kinds: Vec<_> = w.sim.state.volunteers[&w.bob]
+        .statement
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            yinling_projections::volunteers::EntryKind::Service,
+            yinling_projections::volunteers::EntryKind::Correction,
+            yinling_projections::volunteers::EntryKind::Correction,
+            yinling_projections::volunteers::EntryKind::Correction,
+        ]
+    );
+    // A reversal afterwards takes back only what is left (Alice's hold given up first).
+    w.sim.ok(
+        w.admin,
+        Command::CancelRedemption {
+            redemption_id: w.held,
+            reason: String::new(),
+        },
+    );
+    let events = w.sim.ok(
+        w.coordinator,
+        Command::ReverseActivity {
+            activity_id: w.activity,
+            reason: "整场录错".into(),
+        },
+    );
+    assert_eq!(events.len(), 1, "only Alice is left to reverse");
+    w.sim.state.check_invariants().expect("invariants");
+}
+
+#[test]
+fn a_correction_that_would_overdraw_or_empty_the_activity_is_refused_with_the_figures() {
+    use RejectionKind::*;
+    type Case = (
+        &'static str,
+        RejectionKind,
+        &'static str,
+        fn(&mut World) -> (Actor, Command),
+    );
+    let cases: Vec<Case> = vec![
+        // Alice earned 80 and holds 50: taking 70 back would leave -40.
+        ("overdraw", Conflict, "insufficient_points", |w| {
+            (w.coordinator, correction(w, w.alice, "1"))
+        }),
+        ("someone absent", NotFound, "not_a_participant", |w| {
+            (w.admin, correction(w, w.carol_other_team, "1"))
+        }),
+        ("no change", Conflict, "no_change", |w| {
+            (w.coordinator, correction(w, w.bob, "2"))
+        }),
+        ("other team", Forbidden, "other_team", |w| {
+            (w.other_coordinator, correction(w, w.bob, "1"))
+        }),
+        ("a volunteer", Forbidden, "not_allowed", |w| {
+            (w.alice_token, correction(w, w.bob, "1"))
+        }),
+        ("more than a day", Invalid, "day_over_24_hours", |w| {
+            (w.coordinator, correction(w, w.bob, "17"))
+        }),
+        ("hours with three decimals", Invalid, "bad_hours", |w| {
+            (w.coordinator, correction(w, w.bob, "1.125"))
+        }),
+    ];
+    for (name, kind, code, setup) in cases {
+        let mut w = world();
+        // Bob has 16 hours elsewhere that day, so 17 here would make 33.
+        let other = w
+            .sim
+            .log_activity(
+                w.team,
+                Category::Lecture,
+                date(2026, 5, 30),
+                &[(w.bob, "16")],
+            )
+            .expect("another activity");
+        let _ = other;
+        let (actor, command) = setup(&mut w);
+        let before = w.sim.state.clone();
+        let r = w.sim.run(actor, command).expect_err(name);
+        assert_eq!((r.kind, r.code), (kind, code), "{name}: {}", r.detail);
+        assert_eq!(
+            w.sim.state, before,
+            "{name}: a refused correction changes nothing"
+        );
+    }
+    // The overdraw names the shortfall.
+    let mut w = world();
+    let r = w
+        .sim
+        .run(w.coordinator, correction(&w, w.alice, "1"))
+        .expect_err("overdraw");
+    assert!(
+        r.detail.contains("70") && r.detail.contains("40 short"),
+        "{}",
+        r.detail
+    );
+}

@@ -25,6 +25,11 @@ enum Op {
     Reverse {
         activity: usize,
     },
+    Correct {
+        activity: usize,
+        participant: usize,
+        hundredths: u32,
+    },
     Hold {
         volunteer: usize,
         reward: usize,
@@ -64,6 +69,8 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (0usize..4, 0u64..60, prop::collection::vec((0usize..12, prop_oneof![9 => 100u32..1200, 1 => 0u32..2600]), 0..5))
             .prop_map(|(team, day_back, participants)| Op::Log { team, day_back, participants }),
         1 => (0usize..20).prop_map(|activity| Op::Reverse { activity }),
+        2 => (0usize..20, 0usize..5, prop_oneof![3 => 0u32..1200, 1 => Just(0u32)])
+            .prop_map(|(activity, participant, hundredths)| Op::Correct { activity, participant, hundredths }),
         3 => (0usize..12, 0usize..3, 0u32..4).prop_map(|(volunteer, reward, quantity)| Op::Hold { volunteer, reward, quantity }),
         1 => (0usize..10).prop_map(|redemption| Op::Fulfil { redemption }),
         1 => (0usize..10).prop_map(|redemption| Op::Cancel { redemption }),
@@ -153,6 +160,36 @@ fn run(w: &mut World, op: &Op) {
                     reason: "录错".into(),
                 })
                 .map(drop),
+            None => Ok(()),
+        },
+        Op::Correct {
+            activity,
+            participant,
+            hundredths,
+        } => match pick(&w.activities, *activity) {
+            Some(activity_id) => {
+                let who = w.sim.state.activities.get(&activity_id).and_then(|a| {
+                    pick(
+                        &a.participants
+                            .iter()
+                            .map(|p| p.volunteer_id)
+                            .collect::<Vec<_>>(),
+                        *participant,
+                    )
+                });
+                match who {
+                    Some(volunteer_id) => w
+                        .sim
+                        .system(Command::CorrectParticipation {
+                            activity_id,
+                            volunteer_id,
+                            hours: Decimal::from(*hundredths) / Decimal::from(100),
+                            reason: "更正".into(),
+                        })
+                        .map(drop),
+                    None => Ok(()),
+                }
+            }
             None => Ok(()),
         },
         Op::Hold {
@@ -261,6 +298,15 @@ fn naive_amounts(
                 Amounts {
                     points: -s.points,
                     hours: -s.hours,
+                },
+            ),
+            Event::ServiceCorrected(s) => (
+                s.volunteer_id,
+                s.team_id,
+                s.date,
+                Amounts {
+                    points: s.points_after - s.points_before,
+                    hours: s.hours_after - s.hours_before,
                 },
             ),
             _ => continue,

@@ -35,6 +35,7 @@ button:disabled { background: #ddd; color: #333; border-color: #999; cursor: not
 label { display: block; font-weight: 600; margin: 0.8rem 0 0.2rem; }
 input, select, textarea { font: inherit; min-height: 56px; width: 100%; padding: 0.4rem 0.6rem; border: 2px solid var(--line); border-radius: 8px; background: #fff; color: var(--ink); }
 input[type=checkbox] { width: 32px; height: 32px; min-height: 32px; }
+input[type=radio] { width: 48px; height: 48px; min-height: 48px; margin: 0; }
 .pick { display: grid; grid-template-columns: auto 1fr 6.5rem; gap: 0.5rem; align-items: center; padding: 0.3rem 0; border-bottom: 1px solid #bbb; }
 .pick label { margin: 0; font-weight: 400; min-height: 48px; display: flex; align-items: center; }
 .scroll { overflow-x: auto; margin: 0.5rem 0; } .scroll table { min-width: 36rem; }

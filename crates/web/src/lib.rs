@@ -62,6 +62,10 @@ pub fn router() -> Router<App> {
             get(pages::team::new_activity).post(pages::team::log_activity),
         )
         .route(
+            "/team/activities/{id}/correct",
+            get(pages::team::correct_form).post(pages::team::correct),
+        )
+        .route(
             "/team/activities/{id}/reverse",
             get(pages::team::reverse_form).post(pages::team::reverse),
         )

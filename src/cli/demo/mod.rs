@@ -5,6 +5,7 @@
 //! and the options; event timestamps are the time of the run, as for any real backfill.
 
 mod city;
+mod mistakes;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -61,6 +62,7 @@ struct Made {
     volunteers: usize,
     activities: usize,
     reversals: usize,
+    corrections: usize,
     participations: usize,
     hours: Decimal,
     points: Decimal,
@@ -583,30 +585,15 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         Command::LogActivity(yinling_projections::NewActivity { date, .. }) => *date,
         _ => NaiveDate::MIN,
     });
-    // About one activity in a hundred is later found to be logged by mistake and reversed by
-    // its coordinator: corrections are new events, as in life.
-    let wanted = (commands.len() / 100).max(1).min(commands.len());
-    let reversals: Vec<(Principal, Command)> =
-        rand::seq::index::sample(&mut gen.rng, commands.len(), wanted)
-            .into_iter()
-            .filter_map(|i| match &commands[i] {
-                (
-                    actor,
-                    Command::LogActivity(yinling_projections::NewActivity { activity_id, .. }),
-                ) => Some((
-                    *actor,
-                    Command::ReverseActivity {
-                        activity_id: *activity_id,
-                        reason: "登记有误，更正".to_owned(),
-                    },
-                )),
-                _ => None,
-            })
-            .collect();
+    let (corrections, reversals) = mistakes::sample(&mut gen.rng, &commands);
     made.activities = commands.len();
     made.reversals = reversals.len();
     let mut progress = Progress::new("activities", commands.len() as u64);
     submit_all(&app, commands, &mut progress, &mut made).await;
+    progress.finish();
+    made.corrections = corrections.len();
+    let mut progress = Progress::new("corrections", corrections.len() as u64);
+    submit_all(&app, corrections, &mut progress, &mut made).await;
     progress.finish();
     let mut progress = Progress::new("reversals", reversals.len() as u64);
     submit_all(&app, reversals, &mut progress, &mut made).await;
@@ -762,11 +749,12 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     println!("  teams          {}", made.teams);
     println!("  volunteers     {}", made.volunteers);
     println!(
-        "  activities     {} ({} participant-times, {} hours; {} later reversed as logged in error)",
+        "  activities     {} ({} participant-times, {} hours as logged; {} later reversed as logged in error, {} with one person's hours corrected)",
         made.activities,
         made.participations,
         made.hours.normalize(),
-        made.reversals
+        made.reversals,
+        made.corrections
     );
     println!("  points earned  {}", made.points.normalize());
     println!(

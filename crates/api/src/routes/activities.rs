@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use yinling_app::answers::{LoggedActivity, ReversedActivity};
 use yinling_app::wire::{Amount, Day};
 use yinling_app::App;
-use yinling_ledger::{ActivityId, Category, Outcomes, TeamId, VolunteerId};
+use yinling_ledger::{ActivityId, Category, Outcomes, ServiceCorrected, TeamId, VolunteerId};
 use yinling_projections::access::{self, Read};
 use yinling_projections::activities::Activity;
 use yinling_projections::{checks, Command, ParticipantHours};
@@ -276,6 +276,77 @@ impl From<&ReversedActivity> for ReversalOut {
             reversed: true,
         }
     }
+}
+
+/// Body of `POST /v1/activities/{id}/participants/{volunteer_id}/correction`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionIn {
+    /// The right hours for this participant: more than 0 and at most 24 with at most two
+    /// decimals, or 0 to remove them from the activity.
+    pub hours: Amount,
+    /// Why, in words.
+    #[schema(min_length = 1)]
+    pub reason: String,
+}
+
+/// One participant's hours as corrected.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionOut {
+    /// The activity.
+    pub activity_id: String,
+    /// The participant.
+    pub volunteer_id: String,
+    /// Hours before.
+    pub hours_before: Amount,
+    /// Hours after (0: removed).
+    pub hours_after: Amount,
+    /// Points before.
+    pub points_before: Amount,
+    /// Points after, at the rate the entry earned.
+    pub points_after: Amount,
+    /// Why.
+    pub reason: String,
+    /// Whether the participant was removed from the activity.
+    pub removed: bool,
+}
+
+/// Correct one participant's hours, up or down, or remove them (hours 0); the other
+/// participants stay as they were (its coordinator, or an admin).
+#[utoipa::path(post, path = "/v1/activities/{id}/participants/{volunteer_id}/correction", tag = "activities", request_body = CorrectionIn,
+    params(("id" = String, Path, format = Uuid), ("volunteer_id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = CorrectionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn correct(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path((id, volunteer)): Path<(String, String)>,
+    key: IdempotencyKey,
+    body: ApiJson<CorrectionIn>,
+) -> Result<Response, ApiError> {
+    let command = Command::CorrectParticipation {
+        activity_id: path_id(&id, "activity")?,
+        volunteer_id: path_id(&volunteer, "volunteer")?,
+        hours: body.value.hours.0,
+        reason: body.value.reason,
+    };
+    let w = app
+        .submit::<ServiceCorrected>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    let c = w.answer;
+    Ok(written(
+        &w.receipt,
+        CorrectionOut {
+            activity_id: c.activity_id.to_string(),
+            volunteer_id: c.volunteer_id.to_string(),
+            hours_before: c.hours_before.into(),
+            hours_after: c.hours_after.into(),
+            points_before: c.points_before.into(),
+            points_after: c.points_after.into(),
+            reason: c.reason,
+            removed: c.hours_after.is_zero(),
+        },
+    ))
 }
 
 /// Log an activity with all its participants, atomically (the team's coordinator).

@@ -60,7 +60,7 @@ pub struct EntryOut {
     pub seq: u64,
     /// When recorded (RFC 3339).
     pub at: String,
-    /// service, reversal, hold, fulfilment, cancellation or expiry.
+    /// service, reversal, correction, hold, fulfilment, cancellation or expiry.
     pub kind: String,
     /// Service date, for service and reversal lines.
     pub date: Option<Day>,
@@ -134,6 +134,7 @@ pub fn entry_out(
         EntryKind::Fulfilment => "fulfilment",
         EntryKind::Cancellation => "cancellation",
         EntryKind::Expiry => "expiry",
+        EntryKind::Correction => "correction",
     };
     let (activity_id, redemption_id, description) = match e.reference {
         EntryRef::Activity(a) => (

@@ -219,6 +219,19 @@ pub fn one_of_each() -> Vec<Event> {
                 per_dispute_settled: dec("10"),
             },
         }),
+        Event::ServiceCorrected(ServiceCorrected {
+            activity_id: act,
+            volunteer_id: VolunteerId(uuid(2)),
+            team_id: TeamId(uuid(1)),
+            district: "南浔区".into(),
+            category: Category::Mediation,
+            date: date(2026, 3, 14),
+            hours_before: dec("2.5"),
+            hours_after: dec("1.5"),
+            points_before: dec("25"),
+            points_after: dec("15"),
+            reason: "多记了一小时".into(),
+        }),
     ]
 }
 

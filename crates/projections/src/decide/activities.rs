@@ -214,6 +214,98 @@ pub(super) fn reverse(
     Ok(vec![Commit::any(activity_id.stream(), events)])
 }
 
+/// Corrects one participant's hours (0 removes them), at the rate their entry earned; the
+/// other participants stay as they were.
+pub(super) fn correct(
+    state: &State,
+    who: &Principal,
+    activity_id: &ActivityId,
+    volunteer_id: &VolunteerId,
+    hours: Decimal,
+    reason: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    let reason = text("reason", reason, MAX_REASON_CHARS)?;
+    if !hours.is_zero() {
+        checks::hours("hours", hours)?;
+    }
+    let activity = checks::activity(state, activity_id)?;
+    access::may_write(who, &Write::CorrectActivity(activity.team_id))?;
+    if activity.reversal.is_some() {
+        return Err(Rejection::conflict(
+            "already_reversed",
+            "this activity was reversed as a whole; there is nothing left to correct",
+        ));
+    }
+    let v = checks::volunteer(state, volunteer_id)?;
+    let Some(p) = activity
+        .participants
+        .iter()
+        .find(|p| p.volunteer_id == *volunteer_id)
+    else {
+        return Err(Rejection::not_found(
+            "not_a_participant",
+            format!("{} ({}) did not take part in this activity", v.name, v.id),
+        ));
+    };
+    let hours = hours.normalize();
+    if hours == p.hours {
+        return Err(Rejection::conflict(
+            "no_change",
+            format!("{} already has {} hours here", v.name, hours),
+        ));
+    }
+    if hours.is_zero() && activity.participants.len() == 1 {
+        return Err(Rejection::conflict(
+            "last_participant",
+            "this is the activity's only participant; reverse the whole activity instead",
+        ));
+    }
+    let day = v.hours_on(activity.date) - p.hours + hours;
+    if day > MAX_HOURS_PER_DAY {
+        return Err(Rejection::invalid(
+            "day_over_24_hours",
+            format!(
+                "{} would have {} hours on {}, over the {MAX_HOURS_PER_DAY} hours a day allows",
+                v.name,
+                day.normalize(),
+                activity.date
+            ),
+        ));
+    }
+    let points = (hours * p.points_per_hour).normalize();
+    let taken = p.points - points;
+    let available = v.balance.available();
+    if taken > available {
+        return Err(Rejection::conflict(
+            "insufficient_points",
+            format!(
+                "the correction would take {} points from {} ({}), who has {} available, {} short. Cancel their held redemptions first, or correct after they earn more",
+                taken.normalize(),
+                v.name,
+                v.id,
+                available.normalize(),
+                (taken - available).normalize()
+            ),
+        ));
+    }
+    Ok(vec![Commit::any(
+        activity_id.stream(),
+        vec![Event::ServiceCorrected(ServiceCorrected {
+            activity_id: *activity_id,
+            volunteer_id: *volunteer_id,
+            team_id: activity.team_id,
+            district: activity.district.clone(),
+            category: activity.category,
+            date: activity.date,
+            hours_before: p.hours,
+            hours_after: hours,
+            points_before: p.points,
+            points_after: points,
+            reason,
+        })],
+    )])
+}
+
 /// A new version of the points rules (it applies to activities logged from now on).
 pub(super) fn change_rules(
     state: &State,

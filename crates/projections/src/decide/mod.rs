@@ -98,6 +98,12 @@ pub fn decide(
             activity_id,
             reason,
         } => activities::reverse(state, who, activity_id, reason),
+        Command::CorrectParticipation {
+            activity_id,
+            volunteer_id,
+            hours,
+            reason,
+        } => activities::correct(state, who, activity_id, volunteer_id, *hours, reason),
         Command::ChangeRules {
             default_points_per_hour,
             rates,

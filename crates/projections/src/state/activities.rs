@@ -84,6 +84,7 @@ impl State {
                 volunteer_id: e.volunteer_id,
                 hours: e.hours,
                 points: e.points,
+                points_per_hour: e.points_per_hour,
             });
         }
         if let Some(team) = self.teams.get_mut(&e.team_id) {
@@ -168,6 +169,63 @@ impl State {
         }
         if let Some(p) = self.projects.get_mut(&e.project_id) {
             p.activities.push(e.activity_id);
+        }
+    }
+
+    pub(super) fn service_corrected(&mut self, envelope: &Envelope, e: &ServiceCorrected) {
+        let hours = e.hours_after - e.hours_before;
+        let points = e.points_after - e.points_before;
+        let removed = e.hours_after.is_zero();
+        if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+            if points >= Decimal::ZERO {
+                v.balance.earned += points;
+            } else {
+                v.balance.reversed -= points;
+            }
+            if hours >= Decimal::ZERO {
+                v.hours_served += hours;
+            } else {
+                v.hours_reversed -= hours;
+            }
+            v.add_hours_on(e.date, hours);
+            v.record(
+                envelope,
+                EntryKind::Correction,
+                Some(e.date),
+                points,
+                hours,
+                EntryRef::Activity(e.activity_id),
+            );
+        }
+        if let Some(a) = self.activities.get_mut(&e.activity_id) {
+            if removed {
+                a.participants.retain(|p| p.volunteer_id != e.volunteer_id);
+            } else if let Some(p) = a
+                .participants
+                .iter_mut()
+                .find(|p| p.volunteer_id == e.volunteer_id)
+            {
+                p.hours = e.hours_after;
+                p.points = e.points_after;
+            }
+        }
+        let correct = |tally: &mut Tally| {
+            tally.hours += hours;
+            tally.points += points;
+            if removed {
+                tally.participant_times = tally.participant_times.saturating_sub(1);
+            }
+        };
+        if let Some(team) = self.teams.get_mut(&e.team_id) {
+            correct(&mut team.tally);
+        }
+        correct(&mut self.district_mut(&e.district).tally);
+        self.rankings
+            .add(e.team_id, e.volunteer_id, e.date, Amounts { points, hours });
+        if points >= Decimal::ZERO {
+            self.totals.points_earned += points;
+        } else {
+            self.totals.points_reversed -= points;
         }
     }
 }

@@ -138,6 +138,7 @@ impl State {
             Event::ProjectStatusChanged(e) => self.project_status_changed(e),
             Event::ActivityInProject(e) => self.activity_in_project(e),
             Event::ScoringChanged(e) => self.scoring_changed(e),
+            Event::ServiceCorrected(e) => self.service_corrected(envelope, e),
         }
         self.head = Head {
             seq,

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use yinling_app::answers::{LoggedActivity, ReversedActivity};
 use yinling_app::{input, App, AppError};
 use yinling_ledger::{
-    ActivityId, Category, Outcomes, TeamId, Timestamp, VolunteerId, VolunteerRegistered,
+    ActivityId, Category, Outcomes, ServiceCorrected, TeamId, Timestamp, VolunteerId,
+    VolunteerRegistered,
 };
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, ParticipantHours, Principal};
@@ -371,6 +372,7 @@ pub async fn activities(State(app): State<App>, viewer: Viewer, Query(q): Query<
                             @if let Some(r) = &a.reversal {
                                 p { (l.t("已冲正：", "Reversed: ")) (r.reason) }
                             } @else if q.as_of.is_none() {
+                                a.button.plain href={ "/team/activities/" (a.id) "/correct" } { (l.t("更正某个人的时长", "Correct one person's hours")) }
                                 a.button.plain href={ "/team/activities/" (a.id) "/reverse" } { (l.t("录错了，冲正", "Wrong entry: reverse")) }
                             }
                         }
@@ -461,5 +463,105 @@ pub async fn reverse(
             &format!("/team/activities/{activity_id}/reverse"),
             &e,
         ),
+    }
+}
+
+/// The correction form: whose hours, the right hours (0: was not there), and why.
+pub async fn correct_form(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Response {
+    let (_, team_id) = match my_team(&viewer) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let Ok(activity_id) = id.parse::<ActivityId>() else {
+        return not_for_you(&viewer);
+    };
+    let (title, people) = {
+        let state = app.engine.read();
+        let Some(a) = state
+            .activities
+            .get(&activity_id)
+            .filter(|a| a.team_id == team_id && a.reversal.is_none())
+        else {
+            return not_for_you(&viewer);
+        };
+        let people: Vec<(VolunteerId, String, Decimal)> = a
+            .participants
+            .iter()
+            .map(|p| {
+                let name = state
+                    .volunteers
+                    .get(&p.volunteer_id)
+                    .map(|v| v.name.clone())
+                    .unwrap_or_default();
+                (p.volunteer_id, name, p.hours)
+            })
+            .collect();
+        (format!("{} {}", a.date, a.title), people)
+    };
+    let csrf = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf())
+        .unwrap_or_default();
+    page(
+        Frame { viewer: &viewer, title: l.t("更正一个人的时长", "Correct one person's hours").into(), back: Some("/team/activities"), as_of: None },
+        html! {
+            p { (title) }
+            p.note { (l.t("只改这一个人，其他人不变。填 0 表示这个人其实没有参加。原来的记录不会删除，会留下更正记录。", "Only this person changes; the others stay. Enter 0 if they did not take part. The original entry stays; the correction is recorded beside it.")) }
+            form method="post" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                fieldset {
+                    legend { (l.t("更正谁", "Whose hours")) }
+                    @for (id, name, hours) in &people {
+                        div.pick {
+                            input type="radio" name="volunteer" value=(id) id={ "p-" (id) } required;
+                            label for={ "p-" (id) } { (name) " · " (l.s(format!("现在 {} 小时", num(*hours)), format!("now {} hours", num(*hours)))) }
+                        }
+                    }
+                }
+                label for="hours" { (l.t("正确的时长（小时，没参加填 0）", "The right hours (0 if not there)")) }
+                input #hours name="hours" inputmode="decimal" required;
+                label for="reason" { (l.t("更正原因", "Reason")) }
+                input #reason name="reason" required;
+                button.big type="submit" { (l.t("确认更正", "Correct it")) }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Corrects one participant's hours.
+pub async fn correct(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let back = format!("/team/activities/{id}/correct");
+    let command = (|| -> Result<Command, AppError> {
+        Ok(Command::CorrectParticipation {
+            activity_id: input::id("activity", &id)?,
+            volunteer_id: input::id("volunteer", form.get("volunteer").unwrap_or(""))?,
+            hours: input::decimal("hours", form.get("hours").unwrap_or(""))?,
+            reason: form.text("reason"),
+        })
+    })();
+    let command = match command {
+        Ok(c) => c,
+        Err(e) => return refusal(&viewer, &back, &e),
+    };
+    match act::<ServiceCorrected>(&app, &session.principal, &form, command).await {
+        Ok(_) => see_other("/team/activities"),
+        Err(e) => refusal(&viewer, &back, &e),
     }
 }

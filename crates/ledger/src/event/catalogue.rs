@@ -1,0 +1,148 @@
+//! The e-station: rewards and their stock, and redemptions from hold to hand-over,
+//! cancellation or expiry.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{RedemptionId, RewardId, TeamId, VolunteerId};
+use crate::time::Timestamp;
+
+/// What an e-station reward is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardKind {
+    /// A farm product from a partner region (e.g. tea from 松阳县).
+    Product {
+        /// Where it comes from.
+        origin: String,
+    },
+    /// A preferential deposit or loan rate at a partner bank.
+    RateVoucher {
+        /// The bank that honours it.
+        bank: String,
+        /// The rate bonus in basis points (1/100 of a percent).
+        basis_points: u32,
+    },
+}
+
+/// A reward was added to the e-station catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardListed {
+    /// The new reward.
+    pub reward_id: RewardId,
+    /// Its name, e.g. 松阳银猴茶 250g.
+    pub name: String,
+    /// Product or rate voucher.
+    pub kind: RewardKind,
+    /// Points per unit, > 0.
+    #[serde(with = "crate::amount")]
+    pub cost_points: Decimal,
+    /// Units in stock.
+    pub stock: u32,
+}
+
+/// Units were added to a reward's stock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardRestocked {
+    /// The reward.
+    pub reward_id: RewardId,
+    /// Units added.
+    pub quantity: u32,
+    /// Stock after the addition (free, not counting held units).
+    pub stock_after: u32,
+}
+
+/// A reward's price changed; existing holds keep their price.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardRepriced {
+    /// The reward.
+    pub reward_id: RewardId,
+    /// The old price per unit.
+    #[serde(with = "crate::amount")]
+    pub cost_points_before: Decimal,
+    /// The new price per unit.
+    #[serde(with = "crate::amount")]
+    pub cost_points: Decimal,
+}
+
+/// A reward was withdrawn from the catalogue; holds already made can still be settled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardRetired {
+    /// The reward.
+    pub reward_id: RewardId,
+}
+
+/// Points and stock were reserved for a volunteer's redemption.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionHeld {
+    /// The new redemption.
+    pub redemption_id: RedemptionId,
+    /// Whose points.
+    pub volunteer_id: VolunteerId,
+    /// Their team at the time (for per-team redemption statistics).
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
+    /// What is redeemed.
+    pub reward_id: RewardId,
+    /// How many units.
+    pub quantity: u32,
+    /// Price per unit at the time.
+    #[serde(with = "crate::amount")]
+    pub cost_points: Decimal,
+    /// Points reserved: `cost_points * quantity`.
+    #[serde(with = "crate::amount")]
+    pub points: Decimal,
+    /// When the hold lapses if not settled.
+    pub expires_at: Timestamp,
+}
+
+/// A held redemption was handed over at the counter: the points are spent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionFulfilled {
+    /// The redemption.
+    pub redemption_id: RedemptionId,
+    /// Whose points.
+    pub volunteer_id: VolunteerId,
+    /// What was handed over.
+    pub reward_id: RewardId,
+    /// How many units.
+    pub quantity: u32,
+    /// Points spent.
+    #[serde(with = "crate::amount")]
+    pub points: Decimal,
+}
+
+/// A held redemption was cancelled: points and stock return.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionCancelled {
+    /// The redemption.
+    pub redemption_id: RedemptionId,
+    /// Whose points.
+    pub volunteer_id: VolunteerId,
+    /// The reward whose stock returns.
+    pub reward_id: RewardId,
+    /// Units returned to stock.
+    pub quantity: u32,
+    /// Points returned to the volunteer.
+    #[serde(with = "crate::amount")]
+    pub points: Decimal,
+    /// Why, if given.
+    pub reason: String,
+}
+
+/// A held redemption lapsed after its time to live: points and stock return.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionExpired {
+    /// The redemption.
+    pub redemption_id: RedemptionId,
+    /// Whose points.
+    pub volunteer_id: VolunteerId,
+    /// The reward whose stock returns.
+    pub reward_id: RewardId,
+    /// Units returned to stock.
+    pub quantity: u32,
+    /// Points returned to the volunteer.
+    #[serde(with = "crate::amount")]
+    pub points: Decimal,
+}

@@ -1,0 +1,147 @@
+//! The event catalogue: every fact the ledger can record, in the past tense.
+//!
+//! Each event carries every value a fold needs (the rate used, the team at the time, the
+//! district), so replay never consults today's configuration. The order of the variants of
+//! [`Event`] is part of the stored format: extend at the end, never reorder or remove. A
+//! change to the shape of an existing event is a new schema version (see `codec`).
+
+mod catalogue;
+mod kinds;
+mod organisation;
+mod people;
+mod service;
+mod tokens;
+
+pub use catalogue::*;
+pub use kinds::*;
+pub use organisation::*;
+pub use people::*;
+pub use service::*;
+pub use tokens::*;
+
+use serde::{Deserialize, Serialize};
+
+/// Every event the ledger records. Variant order is stored format: append only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// See [`TeamRegistered`].
+    TeamRegistered(TeamRegistered),
+    /// See [`VolunteerRegistered`].
+    VolunteerRegistered(VolunteerRegistered),
+    /// See [`VolunteerMovedTeam`].
+    VolunteerMovedTeam(VolunteerMovedTeam),
+    /// See [`ServiceLogged`].
+    ServiceLogged(ServiceLogged),
+    /// See [`ServiceReversed`].
+    ServiceReversed(ServiceReversed),
+    /// See [`RulesChanged`].
+    RulesChanged(RulesChanged),
+    /// See [`RewardListed`].
+    RewardListed(RewardListed),
+    /// See [`RewardRestocked`].
+    RewardRestocked(RewardRestocked),
+    /// See [`RewardRepriced`].
+    RewardRepriced(RewardRepriced),
+    /// See [`RewardRetired`].
+    RewardRetired(RewardRetired),
+    /// See [`RedemptionHeld`].
+    RedemptionHeld(RedemptionHeld),
+    /// See [`RedemptionFulfilled`].
+    RedemptionFulfilled(RedemptionFulfilled),
+    /// See [`RedemptionCancelled`].
+    RedemptionCancelled(RedemptionCancelled),
+    /// See [`RedemptionExpired`].
+    RedemptionExpired(RedemptionExpired),
+    /// See [`TokenIssued`].
+    TokenIssued(TokenIssued),
+    /// See [`TokenRevoked`].
+    TokenRevoked(TokenRevoked),
+    /// See [`ActivityLogged`].
+    ActivityLogged(ActivityLogged),
+    /// See [`DistrictRegistered`].
+    DistrictRegistered(DistrictRegistered),
+    /// See [`GroupFounded`].
+    GroupFounded(GroupFounded),
+    /// See [`SubGroupAdded`].
+    SubGroupAdded(SubGroupAdded),
+    /// See [`TeamJoinedGroup`].
+    TeamJoinedGroup(TeamJoinedGroup),
+    /// See [`TeamLeftGroup`].
+    TeamLeftGroup(TeamLeftGroup),
+    /// See [`ProjectRegistered`].
+    ProjectRegistered(ProjectRegistered),
+    /// See [`ProjectStatusChanged`].
+    ProjectStatusChanged(ProjectStatusChanged),
+    /// See [`ActivityInProject`].
+    ActivityInProject(ActivityInProject),
+    /// See [`ScoringChanged`].
+    ScoringChanged(ScoringChanged),
+    /// See [`ServiceCorrected`].
+    ServiceCorrected(ServiceCorrected),
+}
+
+impl Event {
+    /// Every event type name, in catalogue order.
+    pub const TYPE_NAMES: [&'static str; 27] = [
+        "TeamRegistered",
+        "VolunteerRegistered",
+        "VolunteerMovedTeam",
+        "ServiceLogged",
+        "ServiceReversed",
+        "RulesChanged",
+        "RewardListed",
+        "RewardRestocked",
+        "RewardRepriced",
+        "RewardRetired",
+        "RedemptionHeld",
+        "RedemptionFulfilled",
+        "RedemptionCancelled",
+        "RedemptionExpired",
+        "TokenIssued",
+        "TokenRevoked",
+        "ActivityLogged",
+        "DistrictRegistered",
+        "GroupFounded",
+        "SubGroupAdded",
+        "TeamJoinedGroup",
+        "TeamLeftGroup",
+        "ProjectRegistered",
+        "ProjectStatusChanged",
+        "ActivityInProject",
+        "ScoringChanged",
+        "ServiceCorrected",
+    ];
+
+    /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::TeamRegistered(_) => "TeamRegistered",
+            Event::VolunteerRegistered(_) => "VolunteerRegistered",
+            Event::VolunteerMovedTeam(_) => "VolunteerMovedTeam",
+            Event::ServiceLogged(_) => "ServiceLogged",
+            Event::ServiceReversed(_) => "ServiceReversed",
+            Event::RulesChanged(_) => "RulesChanged",
+            Event::RewardListed(_) => "RewardListed",
+            Event::RewardRestocked(_) => "RewardRestocked",
+            Event::RewardRepriced(_) => "RewardRepriced",
+            Event::RewardRetired(_) => "RewardRetired",
+            Event::RedemptionHeld(_) => "RedemptionHeld",
+            Event::RedemptionFulfilled(_) => "RedemptionFulfilled",
+            Event::RedemptionCancelled(_) => "RedemptionCancelled",
+            Event::RedemptionExpired(_) => "RedemptionExpired",
+            Event::TokenIssued(_) => "TokenIssued",
+            Event::TokenRevoked(_) => "TokenRevoked",
+            Event::ActivityLogged(_) => "ActivityLogged",
+            Event::DistrictRegistered(_) => "DistrictRegistered",
+            Event::GroupFounded(_) => "GroupFounded",
+            Event::SubGroupAdded(_) => "SubGroupAdded",
+            Event::TeamJoinedGroup(_) => "TeamJoinedGroup",
+            Event::TeamLeftGroup(_) => "TeamLeftGroup",
+            Event::ProjectRegistered(_) => "ProjectRegistered",
+            Event::ProjectStatusChanged(_) => "ProjectStatusChanged",
+            Event::ActivityInProject(_) => "ActivityInProject",
+            Event::ScoringChanged(_) => "ScoringChanged",
+            Event::ServiceCorrected(_) => "ServiceCorrected",
+        }
+    }
+}

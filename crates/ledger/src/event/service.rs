@@ -1,0 +1,167 @@
+//! Service: activities, each participant's credit, reversals and corrections, and the points
+//! rules.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::kinds::*;
+use crate::ids::{ActivityId, ProjectId, TeamId, VolunteerId};
+
+/// Results of an activity beyond hours, so a district can report them from the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Outcomes {
+    /// People who received the service.
+    pub people_served: u32,
+    /// Problems resolved for them.
+    pub problems_resolved: u32,
+    /// Disputes taken up (mediation).
+    pub disputes_handled: u32,
+    /// Disputes settled (mediation); never more than handled.
+    pub disputes_settled: u32,
+}
+
+/// An activity was logged: the summary shared by its participants' [`ServiceLogged`] events,
+/// which follow it in the same stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityLogged {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// The team that ran it.
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
+    /// Kind of service.
+    pub category: Category,
+    /// The civil date.
+    pub date: NaiveDate,
+    /// What was done, e.g. 社区邻里纠纷调解.
+    pub title: String,
+    /// Number of participants (one `ServiceLogged` each).
+    pub participants: u32,
+    /// Sum of the participants' hours.
+    #[serde(with = "crate::amount")]
+    pub hours_total: Decimal,
+    /// Sum of the participants' points.
+    #[serde(with = "crate::amount")]
+    pub points_total: Decimal,
+    /// Results beyond hours.
+    pub outcomes: Outcomes,
+}
+
+/// One volunteer's part in an activity earned points at the rate then in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLogged {
+    /// The activity this belongs to.
+    pub activity_id: ActivityId,
+    /// Who served.
+    pub volunteer_id: VolunteerId,
+    /// The team credited (the volunteer's team when logged).
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
+    /// Kind of service.
+    pub category: Category,
+    /// The civil date of the service.
+    pub date: NaiveDate,
+    /// Hours served, in (0, 24], at most two decimals.
+    #[serde(with = "crate::amount")]
+    pub hours: Decimal,
+    /// Points earned: `hours * points_per_hour`.
+    #[serde(with = "crate::amount")]
+    pub points: Decimal,
+    /// The rate applied.
+    #[serde(with = "crate::amount")]
+    pub points_per_hour: Decimal,
+    /// The version of the point rules that gave the rate.
+    pub rules_version: u32,
+}
+
+/// A logged service was undone by a compensating entry (the original stays in the log).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceReversed {
+    /// The activity being reversed.
+    pub activity_id: ActivityId,
+    /// Whose service is reversed.
+    pub volunteer_id: VolunteerId,
+    /// The team the original entry credited.
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
+    /// Kind of service of the original entry.
+    pub category: Category,
+    /// Date of the original service.
+    pub date: NaiveDate,
+    /// Hours taken back.
+    #[serde(with = "crate::amount")]
+    pub hours: Decimal,
+    /// Points taken back (exactly those the original entry earned).
+    #[serde(with = "crate::amount")]
+    pub points: Decimal,
+    /// Why, in the coordinator's words.
+    pub reason: String,
+}
+
+/// One participant's hours of an activity were corrected, up or down, or to zero (removed
+/// from the activity), at the rate the original entry earned; the other participants and the
+/// original entry stay as they were.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCorrected {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// Whose hours are corrected.
+    pub volunteer_id: VolunteerId,
+    /// The team the original entry credited.
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
+    /// Kind of service of the original entry.
+    pub category: Category,
+    /// Date of the original service.
+    pub date: NaiveDate,
+    /// Hours before the correction.
+    #[serde(with = "crate::amount")]
+    pub hours_before: Decimal,
+    /// Hours after it (0: removed from the activity).
+    #[serde(with = "crate::amount")]
+    pub hours_after: Decimal,
+    /// Points before.
+    #[serde(with = "crate::amount")]
+    pub points_before: Decimal,
+    /// Points after: hours after times the original entry's rate.
+    #[serde(with = "crate::amount")]
+    pub points_after: Decimal,
+    /// Why, in the coordinator's words.
+    pub reason: String,
+}
+
+/// A logged activity belongs to a project (recorded right after its `ActivityLogged`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityInProject {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// The project.
+    pub project_id: ProjectId,
+}
+
+/// A rate for one category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRate {
+    /// The category.
+    pub category: Category,
+    /// Points per hour of service.
+    #[serde(with = "crate::amount")]
+    pub points_per_hour: Decimal,
+}
+
+/// The point rules changed; applies to services logged from now on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulesChanged {
+    /// Monotonic version number (the default rules are version 0).
+    pub version: u32,
+    /// The rate of every category not listed in `rates`.
+    #[serde(with = "crate::amount")]
+    pub default_points_per_hour: Decimal,
+    /// Per-category rates.
+    pub rates: Vec<CategoryRate>,
+}

@@ -1,0 +1,31 @@
+//! Access tokens (only the hash of a secret is ever recorded).
+
+use serde::{Deserialize, Serialize};
+
+use super::kinds::*;
+use crate::ids::{TeamId, TokenId, VolunteerId};
+
+/// An access token was issued. Only the SHA-256 of the secret is recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenIssued {
+    /// The token's id (not secret).
+    pub token_id: TokenId,
+    /// Its role.
+    pub role: Role,
+    /// The team a coordinator token is scoped to.
+    pub team_id: Option<TeamId>,
+    /// The volunteer a volunteer token is scoped to.
+    pub volunteer_id: Option<VolunteerId>,
+    /// SHA-256 of the secret token text.
+    #[serde(with = "crate::digest::bytes32")]
+    pub secret_sha256: [u8; 32],
+    /// A note for people, e.g. "counter at 南浔 e站".
+    pub label: String,
+}
+
+/// An access token was revoked; every later request with it is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRevoked {
+    /// The token.
+    pub token_id: TokenId,
+}
