@@ -22,6 +22,8 @@ const WRITES: &[(&str, Role)] = &[
         Role::C,
     ),
     ("PUT /v1/rules", Role::A),
+    ("POST /v1/rules/versions", Role::A),
+    ("POST /v1/rerating", Role::A),
     ("POST /v1/rewards", Role::A),
     ("POST /v1/rewards/{id}/restock", Role::A),
     ("POST /v1/rewards/{id}/reprice", Role::A),

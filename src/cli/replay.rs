@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use yinling_app::load::load_state;
-use yinling_app::reports::{accounts as volunteers, rankings, teams};
+use yinling_app::reports::{accounts as volunteers, rankings, rules, teams};
 use yinling_ledger::log::EnvelopeIter;
 use yinling_ledger::{EventLog, OpenMode, SledLog, TeamId, Timestamp, VolunteerId};
 use yinling_projections::rankings::{RankBy, RankingQuery};
@@ -163,8 +163,15 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
             ..RankingQuery::default()
         },
     );
+    // The earning rules as they stood then: every version adopted by that seq.
+    let rule_versions: Vec<_> = state
+        .rules
+        .versions
+        .iter()
+        .map(rules::version_out)
+        .collect();
     if args.json {
-        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking}))
+        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions}))
             .map(|()| ExitCode::SUCCESS);
     }
     println!(
@@ -190,6 +197,39 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     );
     print_ranking("teams", &team_ranking);
     print_ranking("volunteers", &volunteer_ranking);
+    println!("\nearning rules then ({} versions):", rule_versions.len());
+    if rule_versions.is_empty() {
+        println!("  the default: 10 points an hour in every category");
+    }
+    for v in &rule_versions {
+        let rates: Vec<String> = v
+            .rates
+            .iter()
+            .map(|(c, r)| format!("{} {r}/h", c.as_str()))
+            .collect();
+        println!(
+            "  v{} from {}: default {}; {}; {} day rules; cap {}{}",
+            v.version,
+            v.effective_from.0,
+            v.default_points_per_hour
+                .map(|d| format!("{d}/h"))
+                .unwrap_or_else(|| "unchanged".into()),
+            if rates.is_empty() {
+                "no category rates".into()
+            } else {
+                rates.join(", ")
+            },
+            v.multipliers.len(),
+            v.max_hours_per_day
+                .map(|c| format!("{c} h/day"))
+                .unwrap_or_else(|| "none".into()),
+            if v.note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", v.note)
+            }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

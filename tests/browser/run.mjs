@@ -164,6 +164,29 @@ try {
   await audit(a, 'counter'); await shot(a, 'counter');
   await a.click('button:has-text("已交给本人")');
   await a.waitForURL('**/counter');
+  // 4b. The earning rules: a version from a month ago, previewed and re-rated.
+  await a.click('a:has-text("积分规则")');
+  await a.waitForURL('**/rules');
+  const monthAgo = new Date(Date.now() - 30 * 864e5).toISOString().slice(0, 10);
+  const today = new Date(Date.now() + 8 * 36e5).toISOString().slice(0, 10);
+  await a.fill('#effective_from', monthAgo);
+  await a.selectOption('#category', 'eco_patrol');
+  await a.fill('#rate', '12');
+  await a.fill('#weekend', '1.5');
+  await a.fill('#note', '巡河护绿周末加分');
+  await a.click('button:has-text("定下这版规则")');
+  await a.waitForURL('**/rules');
+  check(await a.locator('text=巡河护绿周末加分').count() === 1, 'the adopted version is not listed');
+  await a.fill('#from', monthAgo);
+  await a.fill('#to', today);
+  await a.click('button:has-text("先看看会改动什么")');
+  await a.waitForSelector('p.note[role=status]');
+  await audit(a, 'rules'); await shot(a, 'rules');
+  if (await a.locator('#reason').count() === 1) {
+    await a.fill('#reason', '按新规补算');
+    await a.click('button:has-text("确认重算")');
+    await a.waitForURL('**/rules');
+  }
   await admin.close();
   const auditor = await browser.newContext(staff);
   const r = await auditor.newPage();

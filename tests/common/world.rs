@@ -227,6 +227,36 @@ impl World {
                 )
             }
             "GET /v1/rules" => (Method::GET, "/v1/rules".into(), None),
+            "GET /v1/rules/versions" => (Method::GET, "/v1/rules/versions".into(), None),
+            "POST /v1/rules/versions" => (
+                Method::POST,
+                "/v1/rules/versions".into(),
+                Some(
+                    json!({"effective_from": days_ago(40), "rates": {"craft": format!("{}", 11 + rand_suffix() % 80)}, "note": "测试"}),
+                ),
+            ),
+            "GET /v1/rerating" => (
+                Method::GET,
+                format!("/v1/rerating?from={}&to={}", days_ago(3), days_ago(3)),
+                None,
+            ),
+            "POST /v1/rerating" => {
+                // A credit of three days ago, and a rule of that day that rates it otherwise.
+                self.fresh_activity().await;
+                self.city
+                    .admin
+                    .post(
+                        "/v1/rules/versions",
+                        json!({"effective_from": days_ago(3), "rates": {"lecture": format!("{}", 11 + rand_suffix() % 80)}}),
+                    )
+                    .await
+                    .ok();
+                (
+                    Method::POST,
+                    "/v1/rerating".into(),
+                    Some(json!({"from": days_ago(3), "to": days_ago(3), "reason": "补算新规"})),
+                )
+            }
             "PUT /v1/rules" => (
                 Method::PUT,
                 "/v1/rules".into(),

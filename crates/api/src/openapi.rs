@@ -30,7 +30,7 @@ impl Modify for BearerAuth {
         volunteers::create, volunteers::search, volunteers::get, volunteers::statement, volunteers::move_team,
         activities::create, activities::list, activities::get, activities::reverse, activities::correct,
         rewards::create, rewards::list, rewards::restock, rewards::reprice, rewards::retire,
-        rewards::get_rules, rewards::put_rules,
+        rules::get_rules, rules::put_rules, rules::versions, rules::adopt, rules::preview, rules::rerate,
         redemptions::create, redemptions::list, redemptions::get, redemptions::fulfil, redemptions::cancel,
         rankings::teams, rankings::volunteers, rankings::districts, rankings::groups, rankings::stats,
         organisation::create_district, organisation::list_districts,

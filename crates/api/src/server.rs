@@ -101,7 +101,12 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
             "/v1/activities/{id}/participants/{volunteer_id}/correction",
             post(activities::correct),
         )
-        .route("/v1/rules", get(rewards::get_rules).put(rewards::put_rules))
+        .route("/v1/rules", get(rules::get_rules).put(rules::put_rules))
+        .route(
+            "/v1/rules/versions",
+            get(rules::versions).post(rules::adopt),
+        )
+        .route("/v1/rerating", get(rules::preview).post(rules::rerate))
         .route("/v1/rewards", post(rewards::create).get(rewards::list))
         .route("/v1/rewards/{id}/restock", post(rewards::restock))
         .route("/v1/rewards/{id}/reprice", post(rewards::reprice))

@@ -86,6 +86,7 @@ single_event_answers!(
     ProjectStatusChanged,
     ScoringChanged,
     ServiceCorrected,
+    EarningRulesAdopted,
 );
 
 /// An activity as logged: the activity, its project, one service entry per participant.
@@ -214,5 +215,22 @@ impl Answer for ExpiredHolds {
             })
             .collect::<Option<_>>()
             .map(ExpiredHolds)
+    }
+}
+
+/// Credits re-rated under the rules of their dates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rerated(pub Vec<ServiceRerated>);
+
+impl Answer for Rerated {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        envelopes
+            .iter()
+            .map(|e| match &e.payload {
+                Event::ServiceRerated(x) => Some(x.clone()),
+                _ => None,
+            })
+            .collect::<Option<_>>()
+            .map(Rerated)
     }
 }

@@ -29,3 +29,39 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal
             .map_err(|e| D::Error::custom(format!("invalid decimal: {e}")))
     }
 }
+
+/// The same representation for an optional amount (`null` in JSON).
+pub mod option {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// A `Decimal` in the representation of [`super::serialize`].
+    struct Wrapped(Decimal);
+
+    impl Serialize for Wrapped {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            super::serialize(&self.0, serializer)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Wrapped {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            super::deserialize(deserializer).map(Wrapped)
+        }
+    }
+
+    /// Serializes an optional amount.
+    pub fn serialize<S: Serializer>(
+        value: &Option<Decimal>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.map(Wrapped).serialize(serializer)
+    }
+
+    /// Inverse of [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|w| w.0))
+    }
+}

@@ -146,6 +146,18 @@ pub fn not_future(field: &str, date: NaiveDate, context: &Context) -> Result<(),
     Ok(())
 }
 
+/// A service date or a rule's first day: not before the earliest year the ledger accepts.
+pub fn service_date(field: &str, date: NaiveDate) -> Result<(), Rejection> {
+    let earliest = NaiveDate::from_ymd_opt(EARLIEST_ACTIVITY_YEAR, 1, 1).unwrap_or(NaiveDate::MIN);
+    if date < earliest {
+        return Err(Rejection::invalid(
+            "date_too_old",
+            format!("{field} {date} is before {earliest}, the earliest date the ledger accepts"),
+        ));
+    }
+    Ok(())
+}
+
 /// A year of birth between [`EARLIEST_BIRTH_YEAR`] and this year.
 pub fn birth_year(year: u16, context: &Context) -> Result<(), Rejection> {
     let this_year = chrono::Datelike::year(&context.now.local_date());

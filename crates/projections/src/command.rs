@@ -74,6 +74,23 @@ pub struct NewProject {
     pub status: ProjectStatus,
 }
 
+/// A version of the earning rules to adopt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRules {
+    /// First service date it applies to.
+    pub effective_from: NaiveDate,
+    /// The rate of categories it covers without their own; `None`: only the listed ones.
+    pub default_points_per_hour: Option<Decimal>,
+    /// Per-category rates.
+    pub rates: Vec<CategoryRate>,
+    /// Days that earn a multiple of the rate.
+    pub multipliers: Vec<DayMultiplier>,
+    /// Most hours one volunteer may have credited on one day.
+    pub max_hours_per_day: Option<Decimal>,
+    /// What changed and why.
+    pub note: String,
+}
+
 /// Every change the service accepts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -126,7 +143,19 @@ pub enum Command {
         /// Why.
         reason: String,
     },
-    /// Replace the point rules.
+    /// Adopt an effective-dated version of the earning rules.
+    AdoptEarningRules(NewRules),
+    /// Re-rate the credits of service dated `from` to `to` under the rules in force on their
+    /// dates (adjustment events with the reason; credits already right are left alone).
+    RerateServices {
+        /// First service date.
+        from: NaiveDate,
+        /// Last service date.
+        to: NaiveDate,
+        /// Why.
+        reason: String,
+    },
+    /// Replace the point rules from today, for every category.
     ChangeRules {
         /// Rate of unlisted categories.
         default_points_per_hour: Decimal,

@@ -32,7 +32,7 @@ pub mod teams;
 pub mod tokens;
 pub mod volunteers;
 
-pub use command::{Command, NewActivity, NewProject, NewToken, ParticipantHours};
+pub use command::{Command, NewActivity, NewProject, NewRules, NewToken, ParticipantHours};
 pub use decide::decide;
 pub use policy::Policy;
 pub use principal::Principal;

@@ -64,3 +64,16 @@ pub const MAX_RANKING_LIMIT: usize = 1_000;
 
 /// Entries returned when the caller names no limit.
 pub const DEFAULT_RANKING_LIMIT: usize = 20;
+
+/// Decimal places kept on stored points (hours have 2, rates 2, multipliers 2: a product is
+/// rounded to this many).
+pub const POINTS_STORED_DECIMAL_PLACES: u32 = 4;
+
+/// Highest multiplier of a day rule.
+pub const MAX_DAY_MULTIPLIER: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
+
+/// Most day rules one version may carry.
+pub const MAX_DAY_RULES: usize = 20;
+
+/// Most credits one re-rating may change (a larger period is re-rated in parts).
+pub const MAX_RERATED_ENTRIES: usize = 10_000;

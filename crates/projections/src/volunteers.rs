@@ -53,6 +53,8 @@ pub enum EntryKind {
     Expiry,
     /// One participant's hours of an activity corrected, up or down.
     Correction,
+    /// A credit re-rated under the rules in force on its service date.
+    Rerating,
 }
 
 /// One line of a volunteer's statement.

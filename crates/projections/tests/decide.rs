@@ -3,6 +3,7 @@
 
 mod common;
 
+use chrono::Datelike;
 use common::*;
 use yinling_ledger::*;
 use yinling_projections::*;
@@ -805,8 +806,9 @@ fn a_reversal_that_would_overdraw_names_the_volunteer_and_the_shortfall() {
 }
 
 #[test]
-fn points_are_hours_times_the_rate_in_force_and_the_rate_is_recorded() {
+fn points_are_hours_times_the_rate_in_force_on_the_service_date_and_the_version_is_recorded() {
     let mut w = world();
+    // Adopted today: service from today on earns the new rates; yesterday's keeps the old.
     w.sim.ok(
         w.admin,
         Command::ChangeRules {
@@ -818,15 +820,158 @@ fn points_are_hours_times_the_rate_in_force_and_the_rate_is_recorded() {
         },
     );
     let (team, bob) = (w.team, w.bob);
-    let c = activity(&mut w, team, date(2026, 5, 31), vec![(bob, "1.5")]);
-    let events = w.sim.ok(w.coordinator, c);
-    let Event::ServiceLogged(s) = &events[1].payload else {
-        panic!("service")
+    let today = w.sim.now.local_date();
+    let logged = |w: &mut World, date| {
+        let c = activity(w, team, date, vec![(bob, "1.5")]);
+        let events = w.sim.ok(w.coordinator, c);
+        let Event::ServiceLogged(s) = &events[1].payload else {
+            panic!("service")
+        };
+        (s.points, s.points_per_hour, s.rules_version)
+    };
+    assert_eq!(logged(&mut w, today), (dec("18.75"), dec("12.5"), 1));
+    let yesterday = today.pred_opt().expect("a day before");
+    assert_eq!(
+        logged(&mut w, yesterday),
+        (dec("15"), dec("10"), 0),
+        "a back-filled entry earns under the rule of its own day"
+    );
+}
+
+fn adopt(w: &mut World, rules: NewRules) {
+    w.sim.ok(w.admin, Command::AdoptEarningRules(rules));
+}
+
+#[test]
+fn earning_rules_take_effect_on_their_date_for_the_categories_they_cover() {
+    let mut w = world();
+    let (team, bob) = (w.team, w.bob);
+    let today = w.sim.now.local_date();
+    let weeks_ago = today - chrono::Days::new(21);
+    // From three weeks ago, mediation earns 15 an hour, twice on weekends, at most 6 hours a
+    // day; other categories keep their rule.
+    adopt(
+        &mut w,
+        NewRules {
+            effective_from: weeks_ago,
+            default_points_per_hour: None,
+            rates: vec![CategoryRate {
+                category: Category::Mediation,
+                points_per_hour: dec("15"),
+            }],
+            multipliers: vec![DayMultiplier {
+                label: "周末".into(),
+                days: DaySet::Weekends,
+                multiplier: dec("2"),
+            }],
+            max_hours_per_day: Some(dec("6")),
+            note: "调解加分".into(),
+        },
+    );
+    let rules = &w.sim.state.rules;
+    let weekday = (0..7)
+        .map(|d| today - chrono::Days::new(d))
+        .find(|d| d.weekday().number_from_monday() <= 5)
+        .expect("a weekday");
+    let saturday = (0..7)
+        .map(|d| today - chrono::Days::new(d))
+        .find(|d| d.weekday() == chrono::Weekday::Sat)
+        .expect("a saturday");
+    assert_eq!(
+        rules
+            .rule_for(Category::Mediation, weekday)
+            .effective_rate(),
+        dec("15")
+    );
+    assert_eq!(
+        rules
+            .rule_for(Category::Mediation, saturday)
+            .effective_rate(),
+        dec("30")
+    );
+    assert_eq!(
+        rules.rule_for(Category::Lecture, saturday).effective_rate(),
+        dec("10")
+    );
+    let before = weeks_ago - chrono::Days::new(1);
+    assert_eq!(
+        rules.rule_for(Category::Mediation, before).effective_rate(),
+        dec("10")
+    );
+    // The day cap of the version refuses a seventh hour.
+    let c = activity(&mut w, team, weekday, vec![(bob, "7")]);
+    let r = w.sim.run(w.coordinator, c).expect_err("over the cap");
+    assert_eq!(r.code, "over_rule_daily_cap", "{}", r.detail);
+}
+
+#[test]
+fn a_rerating_is_previewed_then_appended_with_its_reason_and_never_silent() {
+    let mut w = world();
+    let (team, bob) = (w.team, w.bob);
+    let today = w.sim.now.local_date();
+    let day = today - chrono::Days::new(10);
+    let c = activity(&mut w, team, day, vec![(bob, "2")]);
+    w.sim.ok(w.coordinator, c);
+    let before = w.sim.available(bob);
+    // A rule adopted now, back-dated: the existing credit does not change by itself.
+    adopt(
+        &mut w,
+        NewRules {
+            effective_from: day,
+            default_points_per_hour: None,
+            rates: vec![CategoryRate {
+                category: Category::Mediation,
+                points_per_hour: dec("12"),
+            }],
+            multipliers: vec![],
+            max_hours_per_day: None,
+            note: String::new(),
+        },
+    );
+    assert_eq!(
+        w.sim.available(bob),
+        before,
+        "a new rule never changes a credit"
+    );
+    let plan = w.sim.state.rerating_plan(day, day);
+    assert_eq!(plan.len(), 1);
+    assert_eq!(
+        (plan[0].points_before, plan[0].points_after),
+        (dec("20"), dec("24"))
+    );
+    let events = w.sim.ok(
+        w.admin,
+        Command::RerateServices {
+            from: day,
+            to: day,
+            reason: "七月新规补算".into(),
+        },
+    );
+    let Event::ServiceRerated(r) = &events[0].payload else {
+        panic!("a re-rating event");
     };
     assert_eq!(
-        (s.points, s.points_per_hour, s.rules_version),
-        (dec("18.75"), dec("12.5"), 1)
+        (r.points_after, r.rules_version, r.reason.as_str()),
+        (dec("24"), 1, "七月新规补算")
     );
+    assert_eq!(w.sim.available(bob), before + dec("4"));
+    assert!(
+        w.sim.state.rerating_plan(day, day).is_empty(),
+        "nothing left to re-rate"
+    );
+    let again = w
+        .sim
+        .run(
+            w.admin,
+            Command::RerateServices {
+                from: day,
+                to: day,
+                reason: "再算一次".into(),
+            },
+        )
+        .expect_err("nothing to do");
+    assert_eq!(again.code, "nothing_to_rerate");
+    w.sim.state.check_invariants().expect("invariants");
 }
 
 #[test]

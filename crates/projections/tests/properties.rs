@@ -59,6 +59,15 @@ enum Op {
     Rules {
         rate_tenths: u32,
     },
+    Adopt {
+        days_back: u64,
+        rate_tenths: u32,
+        weekend_tenths: u32,
+    },
+    Rerate {
+        days_back: u64,
+        span: u64,
+    },
     Register {
         team: usize,
     },
@@ -79,6 +88,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..3, 0u32..5).prop_map(|(reward, quantity)| Op::Restock { reward, quantity }),
         1 => (0usize..3, 0u32..200).prop_map(|(reward, cost)| Op::Reprice { reward, cost }),
         1 => (0u32..300).prop_map(|rate_tenths| Op::Rules { rate_tenths }),
+        1 => (0u64..60, 0u32..300, 11u32..30).prop_map(|(days_back, rate_tenths, weekend_tenths)| Op::Adopt { days_back, rate_tenths, weekend_tenths }),
+        1 => (0u64..60, 0u64..30).prop_map(|(days_back, span)| Op::Rerate { days_back, span }),
         1 => (0usize..4).prop_map(|team| Op::Register { team }),
     ]
 }
@@ -259,6 +270,38 @@ fn run(w: &mut World, op: &Op) {
                 rates: vec![],
             })
             .map(drop),
+        Op::Adopt {
+            days_back,
+            rate_tenths,
+            weekend_tenths,
+        } => w
+            .sim
+            .system(Command::AdoptEarningRules(NewRules {
+                effective_from: today - Days::new(*days_back),
+                default_points_per_hour: None,
+                rates: vec![CategoryRate {
+                    category: Category::EcoPatrol,
+                    points_per_hour: Decimal::new(i64::from(*rate_tenths), 1),
+                }],
+                multipliers: vec![DayMultiplier {
+                    label: "周末".into(),
+                    days: DaySet::Weekends,
+                    multiplier: Decimal::new(i64::from(*weekend_tenths), 1),
+                }],
+                max_hours_per_day: None,
+                note: String::new(),
+            }))
+            .map(drop),
+        Op::Rerate { days_back, span } => {
+            let from = today - Days::new(*days_back);
+            w.sim
+                .system(Command::RerateServices {
+                    from,
+                    to: from + Days::new(*span),
+                    reason: "补算".into(),
+                })
+                .map(drop)
+        }
         Op::Register { team } => {
             let team = w.teams[*team];
             let id = w.sim.volunteer("新人", team);
@@ -298,6 +341,15 @@ fn naive_amounts(
                 Amounts {
                     points: -s.points,
                     hours: -s.hours,
+                },
+            ),
+            Event::ServiceRerated(s) => (
+                s.volunteer_id,
+                s.team_id,
+                s.date,
+                Amounts {
+                    points: s.points_after - s.points_before,
+                    hours: Decimal::ZERO,
                 },
             ),
             Event::ServiceCorrected(s) => (

@@ -1,7 +1,10 @@
 //! The demo city: 湖州 (Huzhou), its five districts and counties, the teams the source
 //! articles name, and the words its volunteers use.
 
-use yinling_ledger::Category;
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use yinling_ledger::{Category, CategoryRate, DayMultiplier, DaySet};
+use yinling_projections::NewRules;
 
 /// Districts and counties, with the towns and streets their teams come from.
 pub const DISTRICTS: [(&str, &[&str]); 5] = [
@@ -219,3 +222,39 @@ pub const VOUCHERS: &[(&str, &str, u32, u32)] = &[
 
 /// Yuan per point used to value redemptions in the demo's report.
 pub const YUAN_PER_POINT: f64 = 0.1;
+
+/// The city's earning rules: eco patrols earn 12 an hour from a third of the way into the
+/// generated history, weekends count one and a half times, and a four-week campaign (助力亚运)
+/// counts double; at most 10 hours a day are credited. Activities logged afterwards earn
+/// under the version of their own service date.
+pub fn earning_rules(today: NaiveDate, days: u32) -> NewRules {
+    let from = today
+        .checked_sub_days(Days::new(u64::from(days) * 2 / 3))
+        .unwrap_or(today);
+    let campaign_to = from.checked_add_days(Days::new(27)).unwrap_or(from);
+    NewRules {
+        effective_from: from,
+        default_points_per_hour: None,
+        rates: vec![CategoryRate {
+            category: Category::EcoPatrol,
+            points_per_hour: Decimal::from(12),
+        }],
+        multipliers: vec![
+            DayMultiplier {
+                label: "周末".into(),
+                days: DaySet::Weekends,
+                multiplier: Decimal::new(15, 1),
+            },
+            DayMultiplier {
+                label: "助力亚运".into(),
+                days: DaySet::Dates {
+                    from,
+                    to: campaign_to,
+                },
+                multiplier: Decimal::from(2),
+            },
+        ],
+        max_hours_per_day: Some(Decimal::from(10)),
+        note: "巡河护绿：周末加分，助力亚运期间加倍".into(),
+    }
+}

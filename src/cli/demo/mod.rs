@@ -295,6 +295,10 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
             region: "丽水市".into(),
         },
     ));
+    district_commands.push((
+        admin,
+        Command::AdoptEarningRules(city::earning_rules(today, args.days)),
+    ));
     let mut progress = Progress::new("districts", district_commands.len() as u64);
     submit_all(&app, district_commands, &mut progress, &mut made).await;
     progress.finish();

@@ -16,6 +16,7 @@ pub mod organisation;
 pub mod rankings;
 pub mod redemptions;
 pub mod rewards;
+pub mod rules;
 pub mod system;
 pub mod teams;
 pub mod tokens;

@@ -1,6 +1,4 @@
-//! The e-station catalogue and the point rules.
-
-use std::collections::BTreeMap;
+//! The e-station catalogue.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -10,10 +8,9 @@ use utoipa::ToSchema;
 use yinling_app::answers::CatalogueChange;
 use yinling_app::wire::Amount;
 use yinling_app::App;
-use yinling_ledger::{Category, CategoryRate, RewardId, RewardKind, RewardListed, RulesChanged};
+use yinling_ledger::{RewardId, RewardKind, RewardListed};
 use yinling_projections::access::Read;
 use yinling_projections::catalog::Reward;
-use yinling_projections::rules::Rules;
 use yinling_projections::Command;
 
 use super::{created, written, AsOfParam};
@@ -126,21 +123,6 @@ pub struct RewardChanged {
     pub cost_points: Option<Amount>,
     /// Whether it is retired.
     pub retired: bool,
-}
-
-/// The point rules (body of `PUT /v1/rules` without `version`).
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RulesIo {
-    /// Version (set by the ledger; ignored on input).
-    #[serde(default)]
-    pub version: Option<u32>,
-    /// Points per hour in every category without its own rate.
-    pub default_points_per_hour: Amount,
-    /// Per-category points per hour, e.g. {"elder_care": "12.5"}.
-    #[serde(default)]
-    #[schema(value_type = BTreeMap<String, Amount>)]
-    pub rates: BTreeMap<Category, Amount>,
 }
 
 fn kind_fields(kind: &RewardKind) -> (&'static str, Option<String>, Option<String>, Option<u32>) {
@@ -351,71 +333,4 @@ pub async fn retire(
         )
         .await?;
     Ok(changed(w))
-}
-
-/// The rules as the API shows them.
-pub fn rules_out(rules: &Rules) -> RulesIo {
-    RulesIo {
-        version: Some(rules.version),
-        default_points_per_hour: rules.default_points_per_hour.into(),
-        rates: rules.rates.iter().map(|(c, r)| (*c, Amount(*r))).collect(),
-    }
-}
-
-/// The point rules in force (any authenticated caller).
-#[utoipa::path(get, path = "/v1/rules", tag = "rules", params(AsOfParam),
-    responses((status = 200, body = RulesIo), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn get_rules(
-    State(app): State<App>,
-    Auth(who): Auth,
-    ApiQuery(q): ApiQuery<AsOfParam>,
-) -> Result<Json<RulesIo>, ApiError> {
-    let rules = app
-        .read(&who, q.as_of, Read::Published, |state| {
-            Ok(rules_out(&state.rules))
-        })
-        .await?;
-    Ok(Json(rules))
-}
-
-/// Replace the point rules; applies to services logged from now on (admin).
-#[utoipa::path(put, path = "/v1/rules", tag = "rules", request_body = RulesIo,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 200, body = RulesIo), (status = "4XX", body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn put_rules(
-    State(app): State<App>,
-    Auth(who): Auth,
-    key: IdempotencyKey,
-    body: ApiJson<RulesIo>,
-) -> Result<Response, ApiError> {
-    let command = Command::ChangeRules {
-        default_points_per_hour: body.value.default_points_per_hour.0,
-        rates: body
-            .value
-            .rates
-            .iter()
-            .map(|(category, rate)| CategoryRate {
-                category: *category,
-                points_per_hour: rate.0,
-            })
-            .collect(),
-    };
-    let w = app
-        .submit::<RulesChanged>(&who, command, key.scoped(&who, body.digest))
-        .await?;
-    let r = &w.answer;
-    Ok(written(
-        &w.receipt,
-        RulesIo {
-            version: Some(r.version),
-            default_points_per_hour: r.default_points_per_hour.into(),
-            rates: r
-                .rates
-                .iter()
-                .map(|c| (c.category, Amount(c.points_per_hour)))
-                .collect(),
-        },
-    ))
 }

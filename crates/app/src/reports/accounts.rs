@@ -60,7 +60,7 @@ pub struct EntryOut {
     pub seq: u64,
     /// When recorded (RFC 3339).
     pub at: String,
-    /// service, reversal, correction, hold, fulfilment, cancellation or expiry.
+    /// service, reversal, correction, rerating, hold, fulfilment, cancellation or expiry.
     pub kind: String,
     /// Service date, for service and reversal lines.
     pub date: Option<Day>,
@@ -135,6 +135,7 @@ pub fn entry_out(
         EntryKind::Cancellation => "cancellation",
         EntryKind::Expiry => "expiry",
         EntryKind::Correction => "correction",
+        EntryKind::Rerating => "rerating",
     };
     let (activity_id, redemption_id, description) = match e.reference {
         EntryRef::Activity(a) => (

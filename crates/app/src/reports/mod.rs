@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod evaluation;
 pub mod events;
 pub mod rankings;
+pub mod rules;
 pub mod teams;
 
 use std::io::Write;

@@ -78,11 +78,15 @@ pub enum Event {
     ScoringChanged(ScoringChanged),
     /// See [`ServiceCorrected`].
     ServiceCorrected(ServiceCorrected),
+    /// See [`EarningRulesAdopted`].
+    EarningRulesAdopted(EarningRulesAdopted),
+    /// See [`ServiceRerated`].
+    ServiceRerated(ServiceRerated),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 27] = [
+    pub const TYPE_NAMES: [&'static str; 29] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -110,6 +114,8 @@ impl Event {
         "ActivityInProject",
         "ScoringChanged",
         "ServiceCorrected",
+        "EarningRulesAdopted",
+        "ServiceRerated",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -142,6 +148,8 @@ impl Event {
             Event::ActivityInProject(_) => "ActivityInProject",
             Event::ScoringChanged(_) => "ScoringChanged",
             Event::ServiceCorrected(_) => "ServiceCorrected",
+            Event::EarningRulesAdopted(_) => "EarningRulesAdopted",
+            Event::ServiceRerated(_) => "ServiceRerated",
         }
     }
 }

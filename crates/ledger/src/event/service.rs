@@ -165,3 +165,88 @@ pub struct RulesChanged {
     /// Per-category rates.
     pub rates: Vec<CategoryRate>,
 }
+
+/// Which days a multiplier applies to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DaySet {
+    /// Saturdays and Sundays.
+    Weekends,
+    /// Every day from `from` to `to`, both included (a campaign: 助力亚运, 垃圾分类宣传周).
+    Dates {
+        /// First day.
+        from: NaiveDate,
+        /// Last day.
+        to: NaiveDate,
+    },
+}
+
+/// Service on some days earns a multiple of the rate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayMultiplier {
+    /// What the days are called, e.g. 周末 or 助力亚运.
+    pub label: String,
+    /// Which days.
+    pub days: DaySet,
+    /// The factor, e.g. 1.5.
+    #[serde(with = "crate::amount")]
+    pub multiplier: Decimal,
+}
+
+/// A version of the earning rules was adopted: service on and after `effective_from`, in the
+/// categories it covers, earns under it. Credits already made never change; re-rating a past
+/// period is a command of its own ([`ServiceRerated`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarningRulesAdopted {
+    /// Monotonic version number (shared with the versions [`RulesChanged`] recorded).
+    pub version: u32,
+    /// First service date it applies to.
+    pub effective_from: NaiveDate,
+    /// The rate of every category not listed in `rates`; `None`: the version covers only the
+    /// listed categories, and the others keep the rule they had.
+    #[serde(with = "crate::amount::option")]
+    pub default_points_per_hour: Option<Decimal>,
+    /// Per-category rates.
+    pub rates: Vec<CategoryRate>,
+    /// Days that earn a multiple of the rate.
+    pub multipliers: Vec<DayMultiplier>,
+    /// Most hours one volunteer may have credited on one day in the categories it covers.
+    #[serde(with = "crate::amount::option")]
+    pub max_hours_per_day: Option<Decimal>,
+    /// What changed and why, published with the rule.
+    pub note: String,
+}
+
+/// One credit was re-rated under the rules in force on its service date (an explicit
+/// re-rating of a past period, with its reason); hours are unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRerated {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// Whose credit.
+    pub volunteer_id: VolunteerId,
+    /// The team the credit went to.
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
+    /// Kind of service.
+    pub category: Category,
+    /// Service date.
+    pub date: NaiveDate,
+    /// Hours (unchanged).
+    #[serde(with = "crate::amount")]
+    pub hours: Decimal,
+    /// Points before.
+    #[serde(with = "crate::amount")]
+    pub points_before: Decimal,
+    /// Points after.
+    #[serde(with = "crate::amount")]
+    pub points_after: Decimal,
+    /// The rate now applied (multiplier included).
+    #[serde(with = "crate::amount")]
+    pub points_per_hour: Decimal,
+    /// The rules version now applied.
+    pub rules_version: u32,
+    /// Why the period was re-rated.
+    pub reason: String,
+}

@@ -232,6 +232,46 @@ pub fn one_of_each() -> Vec<Event> {
             points_after: dec("15"),
             reason: "多记了一小时".into(),
         }),
+        Event::EarningRulesAdopted(EarningRulesAdopted {
+            version: 2,
+            effective_from: date(2026, 7, 1),
+            default_points_per_hour: None,
+            rates: vec![CategoryRate {
+                category: Category::EcoPatrol,
+                points_per_hour: dec("12"),
+            }],
+            multipliers: vec![
+                DayMultiplier {
+                    label: "周末".into(),
+                    days: DaySet::Weekends,
+                    multiplier: dec("1.5"),
+                },
+                DayMultiplier {
+                    label: "助力亚运".into(),
+                    days: DaySet::Dates {
+                        from: date(2026, 9, 10),
+                        to: date(2026, 10, 8),
+                    },
+                    multiplier: dec("2"),
+                },
+            ],
+            max_hours_per_day: Some(dec("8")),
+            note: "巡河护绿周末加倍".into(),
+        }),
+        Event::ServiceRerated(ServiceRerated {
+            activity_id: act,
+            volunteer_id: VolunteerId(uuid(2)),
+            team_id: TeamId(uuid(1)),
+            district: "南浔区".into(),
+            category: Category::EcoPatrol,
+            date: date(2026, 7, 4),
+            hours: dec("2"),
+            points_before: dec("20"),
+            points_after: dec("36"),
+            points_per_hour: dec("18"),
+            rules_version: 2,
+            reason: "补记七月新规".into(),
+        }),
     ]
 }
 

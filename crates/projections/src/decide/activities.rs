@@ -1,5 +1,5 @@
-//! Decisions about service: logging an activity with its participants, reversing one, and
-//! the points rules that turn hours into points.
+//! Decisions about service: logging an activity with its participants, correcting one
+//! participant, reversing the whole.
 
 use std::collections::HashSet;
 
@@ -15,6 +15,7 @@ use crate::command::NewActivity;
 use crate::limits::*;
 use crate::principal::Principal;
 use crate::rejection::Rejection;
+use crate::rules::points_for;
 use crate::state::State;
 
 /// Checks what a log entry says about itself, before anything is looked up.
@@ -94,7 +95,8 @@ pub(super) fn log(
     if let Some(project_id) = a.project_id {
         check_project_for_activity(state, project_id, a.team_id, a.date)?;
     }
-    let rate = state.rules.rate(a.category);
+    let rule = state.rules.rule_for(a.category, a.date);
+    let rate = rule.effective_rate();
     let mut events = Vec::with_capacity(a.participants.len() + 2);
     let mut hours_total = Decimal::ZERO;
     let mut points_total = Decimal::ZERO;
@@ -123,8 +125,23 @@ pub(super) fn log(
                 ),
             ));
         }
+        if let Some(cap) = rule.max_hours_per_day {
+            if already + p.hours > cap {
+                return Err(Rejection::invalid(
+                    "over_rule_daily_cap",
+                    format!(
+                        "{} already has {} hours on {}; the earning rules in force that day (version {}) credit at most {} hours a day",
+                        v.name,
+                        already.normalize(),
+                        a.date,
+                        rule.version,
+                        cap.normalize()
+                    ),
+                ));
+            }
+        }
         let hours = p.hours.normalize();
-        let points = (hours * rate).normalize();
+        let points = rule.points(hours);
         hours_total += hours;
         points_total += points;
         events.push(Event::ServiceLogged(ServiceLogged {
@@ -137,7 +154,7 @@ pub(super) fn log(
             hours,
             points,
             points_per_hour: rate,
-            rules_version: state.rules.version,
+            rules_version: rule.version,
         }));
     }
     let mut head = vec![Event::ActivityLogged(ActivityLogged {
@@ -272,7 +289,7 @@ pub(super) fn correct(
             ),
         ));
     }
-    let points = (hours * p.points_per_hour).normalize();
+    let points = points_for(hours, p.points_per_hour);
     let taken = p.points - points;
     let available = v.balance.available();
     if taken > available {
@@ -302,43 +319,6 @@ pub(super) fn correct(
             points_before: p.points,
             points_after: points,
             reason,
-        })],
-    )])
-}
-
-/// A new version of the points rules (it applies to activities logged from now on).
-pub(super) fn change_rules(
-    state: &State,
-    who: &Principal,
-    default_points_per_hour: Decimal,
-    rates: &[CategoryRate],
-) -> Result<Vec<Commit>, Rejection> {
-    access::may_write(who, &Write::Administer("change the point rules"))?;
-    checks::rate("default_points_per_hour", default_points_per_hour)?;
-    let mut seen = HashSet::new();
-    for r in rates {
-        checks::rate(&format!("rates.{}", r.category.as_str()), r.points_per_hour)?;
-        if !seen.insert(r.category) {
-            return Err(Rejection::invalid(
-                "duplicate_category",
-                format!("category {} is listed twice", r.category.as_str()),
-            ));
-        }
-    }
-    let mut rates: Vec<CategoryRate> = rates
-        .iter()
-        .map(|r| CategoryRate {
-            category: r.category,
-            points_per_hour: r.points_per_hour.normalize(),
-        })
-        .collect();
-    rates.sort_by_key(|r| r.category);
-    Ok(vec![Commit::any(
-        StreamId::rules(),
-        vec![Event::RulesChanged(RulesChanged {
-            version: state.rules.version + 1,
-            default_points_per_hour: default_points_per_hour.normalize(),
-            rates,
         })],
     )])
 }

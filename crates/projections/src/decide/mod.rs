@@ -9,9 +9,9 @@
 //! volunteer in a team, a new project of a team) checks the caller's scope before the
 //! team's existence, so a coordinator cannot probe other teams' ids.
 //!
-//! One module per area: [`people`] (teams and volunteers), [`activities`] (service and its
-//! points rules), [`catalogue`] (rewards and redemptions), [`tokens`], [`organisation`]
-//! (districts, groups, projects, scoring).
+//! One module per area: [`people`] (teams and volunteers), [`activities`] (service),
+//! [`rules`] (the earning rules and re-rating), [`catalogue`] (rewards and redemptions),
+//! [`tokens`], [`organisation`] (districts, groups, projects, scoring).
 
 use yinling_ledger::writer::Context;
 use yinling_ledger::{Actor, Commit, Role};
@@ -27,6 +27,7 @@ mod activities;
 mod catalogue;
 mod organisation;
 mod people;
+mod rules;
 mod tokens;
 
 /// Resolves the actor of a command into a principal, refusing unknown and revoked tokens.
@@ -107,7 +108,11 @@ pub fn decide(
         Command::ChangeRules {
             default_points_per_hour,
             rates,
-        } => activities::change_rules(state, who, *default_points_per_hour, rates),
+        } => rules::change_rules(state, who, context, *default_points_per_hour, rates),
+        Command::AdoptEarningRules(r) => rules::adopt(state, who, r),
+        Command::RerateServices { from, to, reason } => {
+            rules::rerate(state, who, *from, *to, reason)
+        }
         Command::ListReward {
             reward_id,
             name,

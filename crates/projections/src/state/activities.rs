@@ -160,7 +160,7 @@ impl State {
     pub(super) fn rules_changed(&mut self, envelope: &Envelope, e: &RulesChanged) {
         let seq = envelope.seq;
         let at = envelope.recorded_at;
-        self.rules.apply(e, seq, at);
+        self.rules.apply_legacy(e, seq, at);
     }
 
     pub(super) fn activity_in_project(&mut self, e: &ActivityInProject) {
@@ -222,6 +222,55 @@ impl State {
         correct(&mut self.district_mut(&e.district).tally);
         self.rankings
             .add(e.team_id, e.volunteer_id, e.date, Amounts { points, hours });
+        if points >= Decimal::ZERO {
+            self.totals.points_earned += points;
+        } else {
+            self.totals.points_reversed -= points;
+        }
+    }
+
+    pub(super) fn earning_rules_adopted(&mut self, envelope: &Envelope, e: &EarningRulesAdopted) {
+        self.rules.apply(e, envelope.seq, envelope.recorded_at);
+    }
+
+    pub(super) fn service_rerated(&mut self, envelope: &Envelope, e: &ServiceRerated) {
+        let points = e.points_after - e.points_before;
+        if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+            if points >= Decimal::ZERO {
+                v.balance.earned += points;
+            } else {
+                v.balance.reversed -= points;
+            }
+            v.record(
+                envelope,
+                EntryKind::Rerating,
+                Some(e.date),
+                points,
+                Decimal::ZERO,
+                EntryRef::Activity(e.activity_id),
+            );
+        }
+        if let Some(p) = self.activities.get_mut(&e.activity_id).and_then(|a| {
+            a.participants
+                .iter_mut()
+                .find(|p| p.volunteer_id == e.volunteer_id)
+        }) {
+            p.points = e.points_after;
+            p.points_per_hour = e.points_per_hour;
+        }
+        if let Some(team) = self.teams.get_mut(&e.team_id) {
+            team.tally.points += points;
+        }
+        self.district_mut(&e.district).tally.points += points;
+        self.rankings.add(
+            e.team_id,
+            e.volunteer_id,
+            e.date,
+            Amounts {
+                points,
+                hours: Decimal::ZERO,
+            },
+        );
         if points >= Decimal::ZERO {
             self.totals.points_earned += points;
         } else {

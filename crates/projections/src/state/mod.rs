@@ -23,6 +23,7 @@ mod evaluation;
 mod invariants;
 mod organisation;
 mod rankings;
+mod rerating;
 mod tokens;
 
 use crate::activities::Activity;
@@ -139,6 +140,8 @@ impl State {
             Event::ActivityInProject(e) => self.activity_in_project(e),
             Event::ScoringChanged(e) => self.scoring_changed(e),
             Event::ServiceCorrected(e) => self.service_corrected(envelope, e),
+            Event::EarningRulesAdopted(e) => self.earning_rules_adopted(envelope, e),
+            Event::ServiceRerated(e) => self.service_rerated(envelope, e),
         }
         self.head = Head {
             seq,

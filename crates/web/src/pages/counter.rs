@@ -43,6 +43,7 @@ pub async fn queue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>
             Frame { viewer: &viewer, title: l.t("e站 柜台", "E-station counter").into(), back: None, as_of: q.as_of },
             html! {
                 a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
+                a.button.big.plain href="/rules" { (l.t("积分规则", "Earning rules")) }
                 h2 { (l.s(format!("等待领取（{}）", held.len()), format!("Waiting to be collected ({})", held.len()))) }
                 @if held.is_empty() { p { (l.t("现在没有等待领取的兑换。", "Nothing is waiting.")) } }
                 ul.list {

@@ -20,6 +20,7 @@ pub mod counter;
 pub mod evaluation;
 pub mod home;
 pub mod rankings;
+pub mod rules;
 pub mod station;
 pub mod team;
 pub mod volunteer;

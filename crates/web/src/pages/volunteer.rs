@@ -52,6 +52,7 @@ pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &En
         EntryKind::Cancellation => l.t("取消兑换，积分退回", "Cancelled, points back"),
         EntryKind::Expiry => l.t("逾期未领，积分退回", "Not collected, points back"),
         EntryKind::Correction => l.t("时长更正", "Hours corrected"),
+        EntryKind::Rerating => l.t("按新规则重算", "Re-rated under the rules"),
     };
     format!("{label}：{what}")
 }
