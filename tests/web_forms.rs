@@ -286,3 +286,64 @@ async fn one_participant_is_corrected_from_the_web_and_the_others_stay() {
     assert_eq!(last["kind"], "correction");
     assert_eq!(last["hours"], "-2");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_registers_a_campaign_from_the_web_and_coordinators_can_pick_it() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let admin = Browser::new(&server, ADMIN);
+    let csrf = admin.csrf("/categories").await;
+    let form = |n: &str, code: &str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", n),
+            field("label_zh", "垃圾分类"),
+            field("label_en", "Garbage sorting"),
+            field("code", code),
+            field("rate", "15"),
+            field("active_from", &days_ago(5)),
+            field("active_until", ""),
+        ]
+    };
+    // A code with capitals is refused with the rule spelled out; nothing is appended.
+    let before = city.admin.head_seq().await;
+    let (_, page) = admin.post("/categories", &form("k1", "Garbage")).await;
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("lower-case"),
+        "{page}"
+    );
+    assert_eq!(city.admin.head_seq().await, before);
+    let (status, _) = admin
+        .post("/categories", &form("k2", "garbage_sorting"))
+        .await;
+    assert_eq!(status, 303);
+    let listed = admin.get("/categories").await.text().await.expect("page");
+    assert!(listed.contains("垃圾分类") && listed.contains("garbage_sorting"));
+    // The coordinator's activity form offers it.
+    let coordinator = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
+    let new_activity = coordinator
+        .get("/team/activities/new")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        new_activity.contains("value=\"garbage_sorting\""),
+        "{new_activity}"
+    );
+    // Retired from the web: the list says so, with the reason.
+    let (status, _) = admin
+        .post(
+            "/categories/garbage_sorting/retire",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "k3"),
+                field("last_day", &days_ago(1)),
+                field("reason", "专项行动结束"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let listed = admin.get("/categories").await.text().await.expect("page");
+    assert!(listed.contains("专项行动结束"), "{listed}");
+}

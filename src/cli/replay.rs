@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use yinling_app::load::load_state;
-use yinling_app::reports::{accounts as volunteers, rankings, rules, teams};
+use yinling_app::reports::{accounts as volunteers, categories, rankings, rules, teams};
 use yinling_ledger::log::EnvelopeIter;
 use yinling_ledger::{EventLog, OpenMode, SledLog, TeamId, Timestamp, VolunteerId};
 use yinling_projections::rankings::{RankBy, RankingQuery};
@@ -122,7 +122,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
             .teams
             .get(&id)
             .ok_or_else(|| format!("no team has id {id} at seq {until}"))?;
-        let out = teams::team_out(team);
+        let out = teams::team_out(&state.categories, team);
         let ranking = rankings::volunteer_ranking(
             &state,
             &RankingQuery {
@@ -168,10 +168,20 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
         .rules
         .versions
         .iter()
-        .map(rules::version_out)
+        .map(|v| rules::version_out(&state.categories, v))
+        .collect();
+    // The categories as they stood then, open or not on the day of the last event folded.
+    let then = state
+        .timeline
+        .last()
+        .map_or_else(|| Timestamp::now().local_date(), |(at, _)| at.local_date());
+    let category_list: Vec<_> = state
+        .categories
+        .all()
+        .map(|c| categories::category_out(&state, c, then))
         .collect();
     if args.json {
-        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions}))
+        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions, "categories": category_list}))
             .map(|()| ExitCode::SUCCESS);
     }
     println!(
@@ -197,11 +207,18 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     );
     print_ranking("teams", &team_ranking);
     print_ranking("volunteers", &volunteer_ranking);
+    print_rules(&rule_versions);
+    print_categories(&category_list);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The earning rules as they stood, one line per version.
+fn print_rules(rule_versions: &[rules::RuleVersionOut]) {
     println!("\nearning rules then ({} versions):", rule_versions.len());
     if rule_versions.is_empty() {
         println!("  the default: 10 points an hour in every category");
     }
-    for v in &rule_versions {
+    for v in rule_versions {
         let rates: Vec<String> = v
             .rates
             .iter()
@@ -230,7 +247,31 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
             }
         );
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// The categories as they stood, one line each.
+fn print_categories(category_list: &[categories::CategoryOut]) {
+    println!("\ncategories then ({}):", category_list.len());
+    for c in category_list {
+        println!(
+            "  {:<16} {} / {}, {}{}{}",
+            c.code,
+            c.label_zh,
+            c.label_en,
+            if c.built_in {
+                "built in".to_owned()
+            } else {
+                format!("from {}", c.active_from.0)
+            },
+            c.active_until
+                .map(|d| format!(" to {}", d.0))
+                .unwrap_or_default(),
+            c.retired_reason
+                .as_ref()
+                .map(|r| format!(" (retired: {r})"))
+                .unwrap_or_default()
+        );
+    }
 }
 
 fn print_ranking(title: &str, ranking: &rankings::RankingOut) {

@@ -187,6 +187,18 @@ try {
     await a.click('button:has-text("确认重算")');
     await a.waitForURL('**/rules');
   }
+  // 4c. A campaign registered as a category of its own.
+  await a.click('a:has-text("所有服务类别")');
+  await a.waitForURL('**/categories');
+  await a.fill('#label_zh', '送戏下乡');
+  await a.fill('#label_en', 'Opera in the villages');
+  await a.fill('#code', 'opera_tour');
+  await a.fill('#rate', '12');
+  await a.click('button:has-text("新增")');
+  await a.waitForURL('**/categories');
+  check(await a.locator('[role=alert]').count() === 0, 'registering a category was refused');
+  check(await a.locator('strong:has-text("送戏下乡")').count() === 1, 'the registered category is not listed');
+  await audit(a, 'categories'); await shot(a, 'categories');
   await admin.close();
   const auditor = await browser.newContext(staff);
   const r = await auditor.newPage();

@@ -75,6 +75,20 @@ impl World {
             .id()
     }
 
+    /// A newly registered category's code.
+    async fn fresh_category(&self) -> String {
+        let code = format!("campaign_{}", rand_suffix());
+        self.city
+            .admin
+            .post(
+                "/v1/categories",
+                json!({"code": code, "label_zh": "专项活动", "label_en": "Campaign", "active_from": days_ago(30)}),
+            )
+            .await
+            .ok();
+        code
+    }
+
     /// One cell: sets up what the request needs, sends it as `role`.
     pub async fn cell(&self, route: &str, role: Role) -> Reply {
         let (method, path, body) = self.request(route, role).await;
@@ -227,6 +241,31 @@ impl World {
                 )
             }
             "GET /v1/rules" => (Method::GET, "/v1/rules".into(), None),
+            "GET /v1/categories" => (Method::GET, "/v1/categories".into(), None),
+            "GET /v1/categories/{code}" => (Method::GET, "/v1/categories/lecture".into(), None),
+            "POST /v1/categories" => (
+                Method::POST,
+                "/v1/categories".into(),
+                Some(
+                    json!({"code": format!("campaign_{}", rand_suffix()), "label_zh": "垃圾分类", "label_en": "Garbage sorting", "default_points_per_hour": "12"}),
+                ),
+            ),
+            "POST /v1/categories/{code}/rename" => {
+                let code = self.fresh_category().await;
+                (
+                    Method::POST,
+                    format!("/v1/categories/{code}/rename"),
+                    Some(json!({"label_zh": "垃圾分类督导", "label_en": "Sorting guidance"})),
+                )
+            }
+            "POST /v1/categories/{code}/retire" => {
+                let code = self.fresh_category().await;
+                (
+                    Method::POST,
+                    format!("/v1/categories/{code}/retire"),
+                    Some(json!({"last_day": days_ago(1), "reason": "专项行动结束"})),
+                )
+            }
             "GET /v1/rules/versions" => (Method::GET, "/v1/rules/versions".into(), None),
             "POST /v1/rules/versions" => (
                 Method::POST,

@@ -31,6 +31,7 @@ impl Modify for BearerAuth {
         activities::create, activities::list, activities::get, activities::reverse, activities::correct,
         rewards::create, rewards::list, rewards::restock, rewards::reprice, rewards::retire,
         rules::get_rules, rules::put_rules, rules::versions, rules::adopt, rules::preview, rules::rerate,
+        categories::list, categories::get, categories::create, categories::rename, categories::retire,
         redemptions::create, redemptions::list, redemptions::get, redemptions::fulfil, redemptions::cancel,
         rankings::teams, rankings::volunteers, rankings::districts, rankings::groups, rankings::stats,
         organisation::create_district, organisation::list_districts,
@@ -43,7 +44,7 @@ impl Modify for BearerAuth {
         system::healthz, system::metrics, serve,
     ),
     components(schemas(
-        crate::error::Problem, yinling_app::wire::Amount, yinling_app::wire::Day, yinling_app::wire::CategoryName, yinling_app::wire::RoleName,
+        crate::error::Problem, yinling_app::wire::Amount, yinling_app::wire::Day, yinling_app::wire::CategoryCode, yinling_app::wire::RoleName,
         rankings::RankByName, redemptions::StatusName, rewards::RewardKindName,
         organisation::DistrictKindName, organisation::ProjectStatusName, evaluation::SubjectName,
     )),

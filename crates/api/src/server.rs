@@ -107,6 +107,13 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
             get(rules::versions).post(rules::adopt),
         )
         .route("/v1/rerating", get(rules::preview).post(rules::rerate))
+        .route(
+            "/v1/categories",
+            get(categories::list).post(categories::create),
+        )
+        .route("/v1/categories/{code}", get(categories::get))
+        .route("/v1/categories/{code}/rename", post(categories::rename))
+        .route("/v1/categories/{code}/retire", post(categories::retire))
         .route("/v1/rewards", post(rewards::create).get(rewards::list))
         .route("/v1/rewards/{id}/restock", post(rewards::restock))
         .route("/v1/rewards/{id}/reprice", post(rewards::reprice))

@@ -87,6 +87,9 @@ single_event_answers!(
     ScoringChanged,
     ServiceCorrected,
     EarningRulesAdopted,
+    CategoryRegistered,
+    CategoryRenamed,
+    CategoryRetired,
 );
 
 /// An activity as logged: the activity, its project, one service entry per participant.

@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use yinling_ledger::Category;
-use yinling_projections::Rejection;
+use yinling_ledger::{Category, CategoryRate};
+use yinling_projections::{Rejection, State};
 
 use crate::wire::{parse_decimal, Day};
 
@@ -25,18 +25,38 @@ pub fn date(field: &str, text: &str) -> Result<NaiveDate, Rejection> {
         .map_err(|why| Rejection::invalid("bad_date", format!("{field}: {why}")))
 }
 
-/// A kind of service by its wire name (`mediation`, `eco_patrol`, ...).
-pub fn category(field: &str, text: &str) -> Result<Category, Rejection> {
-    Category::parse(text.trim()).ok_or_else(|| {
-        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+/// A kind of service by its code (`mediation`, `eco_patrol`, a registered `garbage_sorting`),
+/// as the registry in `state` knows it.
+pub fn category(state: &State, field: &str, text: &str) -> Result<Category, Rejection> {
+    let code = text.trim();
+    state.categories.by_code(code).map(|r| r.id).ok_or_else(|| {
+        let codes: Vec<&str> = state.categories.all().map(|r| r.code.as_str()).collect();
         Rejection::invalid(
             "bad_category",
             format!(
                 "{field} {text:?} is not a kind of service; use one of {}",
-                names.join(", ")
+                codes.join(", ")
             ),
         )
     })
+}
+
+/// Per-category rates keyed by code (`rates` in a rules body), each code checked against the
+/// registry; `field` names the map in the refusal.
+pub fn category_rates<'a>(
+    state: &State,
+    field: &str,
+    rates: impl IntoIterator<Item = (&'a String, Decimal)>,
+) -> Result<Vec<CategoryRate>, Rejection> {
+    rates
+        .into_iter()
+        .map(|(code, points_per_hour)| {
+            Ok(CategoryRate {
+                category: category(state, &format!("{field} key"), code)?,
+                points_per_hour,
+            })
+        })
+        .collect()
 }
 
 /// A count of people or cases: a whole number, 0 when the field was left empty.
@@ -89,9 +109,10 @@ mod tests {
             let e = count("people_served", bad).expect_err(bad);
             assert!(e.detail.contains("people_served"), "{}", e.detail);
         }
-        assert!(category("category", "mediation").is_ok());
+        let state = State::new();
+        assert!(category(&state, "category", "mediation").is_ok());
         assert_eq!(
-            category("category", "cooking").map_err(|e| e.code),
+            category(&state, "category", "cooking").map_err(|e| e.code),
             Err("bad_category")
         );
         assert!(decimal("hours", "2.5").is_ok());

@@ -119,6 +119,37 @@ impl App {
             .and_then(Principal::from_token)
     }
 
+    /// The category with this code (`field` names the input in the refusal).
+    pub fn category(&self, field: &str, code: &str) -> Result<yinling_ledger::Category, AppError> {
+        Ok(input::category(&self.engine.read(), field, code)?)
+    }
+
+    /// Per-category rates keyed by code, each code checked against the registry.
+    pub fn category_rates<'a>(
+        &self,
+        field: &str,
+        rates: impl IntoIterator<Item = (&'a String, rust_decimal::Decimal)>,
+    ) -> Result<Vec<yinling_ledger::CategoryRate>, AppError> {
+        Ok(input::category_rates(&self.engine.read(), field, rates)?)
+    }
+
+    /// Per-category rates keyed by code, as the API and the exports show them.
+    pub fn rates_out(
+        &self,
+        rates: &[yinling_ledger::CategoryRate],
+    ) -> std::collections::BTreeMap<String, crate::wire::Amount> {
+        let state = self.engine.read();
+        rates
+            .iter()
+            .map(|r| (state.categories.code(&r.category), r.points_per_hour.into()))
+            .collect()
+    }
+
+    /// A category's code (codes never change once registered).
+    pub fn category_code(&self, category: &yinling_ledger::Category) -> String {
+        self.engine.read().categories.code(category)
+    }
+
     /// The link printed on a points card: signs the phone that opens it in. Refused when the
     /// operator has not said where people reach the service.
     pub fn card_link(&self, secret: &str) -> Result<String, AppError> {

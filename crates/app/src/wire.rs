@@ -198,26 +198,13 @@ mod tests {
     }
 }
 
-/// The categories of service, as they appear on the wire (schema only).
+/// A category of service by its code, as it appears on the wire (schema only): one of the
+/// seven built in (`mediation`, `eco_patrol`, `lecture`, `elder_care`, `culture_tourism`,
+/// `industry_aid`, `craft`) or one registered since (`GET /v1/categories` lists them).
 #[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
+#[schema(value_type = String, example = "mediation", pattern = "^[a-z][a-z0-9_]*$")]
 #[allow(dead_code)]
-pub enum CategoryName {
-    /// 矛盾调解
-    Mediation,
-    /// 生态护绿
-    EcoPatrol,
-    /// 银星宣讲
-    Lecture,
-    /// 关爱陪伴
-    ElderCare,
-    /// 文旅
-    CultureTourism,
-    /// 产业帮扶
-    IndustryAid,
-    /// 银发匠人
-    Craft,
-}
+pub struct CategoryCode(String);
 
 /// Roles a token can carry (schema only).
 #[derive(utoipa::ToSchema)]

@@ -27,7 +27,12 @@ impl StreamId {
         StreamId("districts".to_owned())
     }
 
-    /// The stream of the evaluation's scoring formula.
+    /// The stream of the register of service categories.
+    pub fn categories() -> Self {
+        StreamId("categories".to_owned())
+    }
+
+    /// The stream of the evaluation's scoring weights.
     pub fn scoring() -> Self {
         StreamId("scoring".to_owned())
     }

@@ -4,10 +4,11 @@
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use yinling_ledger::writer::Context;
-use yinling_ledger::{GroupId, ProjectId, RedemptionId, RewardId, TeamId, VolunteerId};
+use yinling_ledger::{Category, GroupId, ProjectId, RedemptionId, RewardId, TeamId, VolunteerId};
 
 use crate::activities::Activity;
 use crate::catalog::Reward;
+use crate::categories::CategoryRecord;
 use crate::limits::*;
 use crate::organisation::{Group, Project};
 use crate::redemptions::{Redemption, RedemptionStatus};
@@ -173,6 +174,44 @@ pub fn birth_year(year: u16, context: &Context) -> Result<(), Rejection> {
 /// A refusal for a duplicate id (the caller chose an id already in use).
 pub fn duplicate_id(what: &str, id: impl std::fmt::Display) -> Rejection {
     Rejection::conflict("duplicate_id", format!("{what} {id} already exists"))
+}
+
+/// The category, or a 404 naming it.
+pub fn category(state: &State, c: Category) -> Result<&CategoryRecord, Rejection> {
+    state.categories.get(&c).ok_or_else(|| {
+        Rejection::not_found(
+            "category_not_found",
+            format!("no category has number {}", c.0),
+        )
+    })
+}
+
+/// The category, open for service on `date`; a retired or not yet open one is refused with
+/// its dates.
+pub fn category_open(
+    state: &State,
+    c: Category,
+    date: NaiveDate,
+) -> Result<&CategoryRecord, Rejection> {
+    let record = category(state, c)?;
+    if !record.open_on(date) {
+        let until = record
+            .active_until
+            .map_or_else(|| "open-ended".to_owned(), |u| u.to_string());
+        let why = record
+            .retired_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        return Err(Rejection::conflict(
+            "category_closed",
+            format!(
+                "{} ({}) takes service from {} to {until}{why}; {date} is outside it",
+                record.label_zh, record.code, record.active_from
+            ),
+        ));
+    }
+    Ok(record)
 }
 
 /// The team, or a 404 naming it.

@@ -143,6 +143,39 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Register a kind of service (a campaign, a new line of work).
+    RegisterCategory {
+        /// Its wire code: lower-case letters, digits and `_`.
+        code: String,
+        /// Its Chinese name.
+        label_zh: String,
+        /// Its English name.
+        label_en: String,
+        /// Points per hour when no rule version names it.
+        default_points_per_hour: Decimal,
+        /// First service date.
+        active_from: NaiveDate,
+        /// Last service date, for a campaign with an end.
+        active_until: Option<NaiveDate>,
+    },
+    /// Rename a category (its code and history stay).
+    RenameCategory {
+        /// Which.
+        category: Category,
+        /// The new Chinese name.
+        label_zh: String,
+        /// The new English name.
+        label_en: String,
+    },
+    /// Retire a category: no service after `last_day`; its history stays.
+    RetireCategory {
+        /// Which.
+        category: Category,
+        /// The last service date it takes.
+        last_day: NaiveDate,
+        /// Why.
+        reason: String,
+    },
     /// Adopt an effective-dated version of the earning rules.
     AdoptEarningRules(NewRules),
     /// Re-rate the credits of service dated `from` to `to` under the rules in force on their

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod activities;
 pub mod catalog;
+pub mod categories;
 pub mod checks;
 pub mod command;
 pub mod decide;

@@ -77,3 +77,9 @@ pub const MAX_DAY_RULES: usize = 20;
 
 /// Most credits one re-rating may change (a larger period is re-rated in parts).
 pub const MAX_RERATED_ENTRIES: usize = 10_000;
+
+/// Shortest category code, in characters.
+pub const MIN_CATEGORY_CODE_CHARS: usize = 2;
+
+/// Longest category code, in characters.
+pub const MAX_CATEGORY_CODE_CHARS: usize = 40;

@@ -101,17 +101,20 @@ pub fn covers(m: &DayMultiplier, date: NaiveDate) -> bool {
 }
 
 impl RuleVersion {
+    /// The rate it gives `category`: its own rate for it, or its default for a built-in
+    /// category (a registered category brings its own default rate, which only a version
+    /// that names it replaces).
     fn rate_of(&self, category: Category) -> Option<Decimal> {
-        self.rates
-            .get(&category)
-            .copied()
-            .or(self.default_points_per_hour)
+        self.rates.get(&category).copied().or(self
+            .default_points_per_hour
+            .filter(|_| category.is_builtin()))
     }
 }
 
 impl Rules {
-    /// How `category` earns on `date`.
-    pub fn rule_for(&self, category: Category, date: NaiveDate) -> Applied {
+    /// How `category` earns on `date` among the versions; `own` is the category's default
+    /// rate in the registry (see `State::rule_for`, which callers use).
+    pub fn rule_for(&self, category: Category, date: NaiveDate, own: Option<Decimal>) -> Applied {
         let chosen = self
             .versions
             .iter()
@@ -133,16 +136,11 @@ impl Rules {
             },
             None => Applied {
                 version: 0,
-                points_per_hour: DEFAULT_POINTS_PER_HOUR,
+                points_per_hour: own.unwrap_or(DEFAULT_POINTS_PER_HOUR),
                 multiplier: Decimal::ONE,
                 max_hours_per_day: None,
             },
         }
-    }
-
-    /// The base rate of `category` on `date` (no multiplier).
-    pub fn rate_on(&self, category: Category, date: NaiveDate) -> Decimal {
-        self.rule_for(category, date).points_per_hour
     }
 
     /// A version recorded before effective dates existed: in force from its own day, for

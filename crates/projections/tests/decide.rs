@@ -868,7 +868,7 @@ fn earning_rules_take_effect_on_their_date_for_the_categories_they_cover() {
             note: "调解加分".into(),
         },
     );
-    let rules = &w.sim.state.rules;
+    let rules = &w.sim.state;
     let weekday = (0..7)
         .map(|d| today - chrono::Days::new(d))
         .find(|d| d.weekday().number_from_monday() <= 5)

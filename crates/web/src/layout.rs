@@ -175,6 +175,15 @@ pub fn not_for_you(viewer: &Viewer) -> Response {
     )
 }
 
+/// A category of service by its name in the page language, as the registry names it.
+pub fn category_name(
+    l: Lang,
+    categories: &yinling_projections::categories::Categories,
+    c: &yinling_ledger::Category,
+) -> String {
+    categories.label(c, l == Lang::Zh)
+}
+
 /// A decimal for people: no trailing zeros.
 pub fn num(d: rust_decimal::Decimal) -> String {
     d.normalize().to_string()

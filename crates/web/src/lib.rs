@@ -50,6 +50,12 @@ pub fn router() -> Router<App> {
         .route("/rules", get(pages::rules::rules))
         .route("/rules/versions", post(pages::rules::adopt))
         .route("/rules/rerating", post(pages::rules::rerate))
+        .route(
+            "/categories",
+            get(pages::categories::list).post(pages::categories::register),
+        )
+        .route("/categories/{code}/rename", post(pages::categories::rename))
+        .route("/categories/{code}/retire", post(pages::categories::retire))
         .route("/evaluation", get(pages::evaluation::overview))
         .route("/evaluation.csv", get(pages::evaluation::spreadsheet))
         .route("/projects/{id}", get(pages::evaluation::project))

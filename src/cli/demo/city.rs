@@ -3,8 +3,8 @@
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
-use yinling_ledger::{Category, CategoryRate, DayMultiplier, DaySet};
-use yinling_projections::NewRules;
+use yinling_ledger::{Category, CategoryRate, DayMultiplier, DaySet, DistrictKind};
+use yinling_projections::{Command, NewRules};
 
 /// Districts and counties, with the towns and streets their teams come from.
 pub const DISTRICTS: [(&str, &[&str]); 5] = [
@@ -125,6 +125,7 @@ pub fn team_suffix(category: Category) -> &'static str {
         Category::CultureTourism => "文旅志愿队",
         Category::IndustryAid => "产业帮扶团",
         Category::Craft => "银发匠人队",
+        _ => "志愿服务队",
     }
 }
 
@@ -179,6 +180,7 @@ pub fn titles(category: Category) -> &'static [&'static str] {
             "书法进社区",
             "鞋帽布艺培训",
         ],
+        _ => &["志愿服务"],
     }
 }
 
@@ -222,6 +224,74 @@ pub const VOUCHERS: &[(&str, &str, u32, u32)] = &[
 
 /// Yuan per point used to value redemptions in the demo's report.
 pub const YUAN_PER_POINT: f64 = 0.1;
+
+/// What the city registers before its teams: the five districts and counties, the partner
+/// county 松阳 of the 银雁协共体, the earning rules and the 垃圾分类 campaign.
+pub fn districts(today: NaiveDate, days: u32) -> Vec<Command> {
+    let district = |name: &str, kind, region: &str| Command::RegisterDistrict {
+        name: name.to_owned(),
+        kind,
+        region: region.to_owned(),
+    };
+    let mut commands: Vec<Command> = DISTRICTS
+        .iter()
+        .map(|(name, _)| {
+            let kind = if name.ends_with('县') {
+                DistrictKind::County
+            } else {
+                DistrictKind::District
+            };
+            district(name, kind, "湖州市")
+        })
+        .collect();
+    commands.push(district("松阳县", DistrictKind::County, "丽水市"));
+    commands.push(Command::AdoptEarningRules(earning_rules(today, days)));
+    commands.push(campaign(today, days));
+    commands
+}
+
+/// The code of the city's 垃圾分类 campaign, a category registered for part of the year.
+pub const CAMPAIGN_CODE: &str = "garbage_sorting";
+
+/// What the campaign's activities are called.
+pub const CAMPAIGN_TITLES: [&str; 3] = [
+    "垃圾分类桶边督导",
+    "垃圾分类进小区宣传",
+    "垃圾分类积分兑换日",
+];
+
+fn days_back(today: NaiveDate, days: u32) -> NaiveDate {
+    today
+        .checked_sub_days(Days::new(u64::from(days)))
+        .unwrap_or(today)
+}
+
+/// The 垃圾分类 campaign, registered from half-way through the generated history at 15
+/// points an hour. Eco patrol teams log their service in its window under it.
+pub fn campaign(today: NaiveDate, days: u32) -> Command {
+    Command::RegisterCategory {
+        code: CAMPAIGN_CODE.into(),
+        label_zh: "垃圾分类".into(),
+        label_en: "Garbage sorting".into(),
+        default_points_per_hour: Decimal::from(15),
+        active_from: days_back(today, days / 2),
+        active_until: None,
+    }
+}
+
+/// The campaign ends a sixth of the way before today; its entries stay.
+pub fn campaign_end(category: Category, today: NaiveDate, days: u32) -> Command {
+    Command::RetireCategory {
+        category,
+        last_day: days_back(today, days / 6),
+        reason: "垃圾分类专项行动结束，转入日常生态护绿".into(),
+    }
+}
+
+/// Whether `date` falls in the campaign's window.
+pub fn in_campaign(date: NaiveDate, today: NaiveDate, days: u32) -> bool {
+    days_back(today, days / 2) <= date && date <= days_back(today, days / 6)
+}
 
 /// The city's earning rules: eco patrols earn 12 an hour from a third of the way into the
 /// generated history, weekends count one and a half times, and a four-week campaign (助力亚运)

@@ -268,39 +268,19 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         teams.push((TeamId(gen.uuid()), name, district.to_owned(), category));
         extra += 1;
     }
-    // The districts and counties first (and the partner county of the 银雁协共体).
-    let mut district_commands: Vec<(Principal, Command)> = city::DISTRICTS
-        .iter()
-        .map(|(name, _)| {
-            let kind = if name.ends_with('县') {
-                DistrictKind::County
-            } else {
-                DistrictKind::District
-            };
-            (
-                admin,
-                Command::RegisterDistrict {
-                    name: (*name).to_owned(),
-                    kind,
-                    region: "湖州市".into(),
-                },
-            )
-        })
+    // The districts and counties first (and the partner county of the 银雁协共体), the
+    // earning rules and the 垃圾分类 campaign.
+    let district_commands: Vec<(Principal, Command)> = city::districts(today, args.days)
+        .into_iter()
+        .map(|c| (admin, c))
         .collect();
-    district_commands.push((
-        admin,
-        Command::RegisterDistrict {
-            name: "松阳县".into(),
-            kind: DistrictKind::County,
-            region: "丽水市".into(),
-        },
-    ));
-    district_commands.push((
-        admin,
-        Command::AdoptEarningRules(city::earning_rules(today, args.days)),
-    ));
-    let mut progress = Progress::new("districts", district_commands.len() as u64);
+    let mut progress = Progress::new("districts", district_commands.len() as u64 + 1);
     submit_all(&app, district_commands, &mut progress, &mut made).await;
+    let campaign = app
+        .category("category", city::CAMPAIGN_CODE)
+        .map_err(|e| format!("the campaign was not registered: {}", e.detail()))?;
+    let end = vec![(admin, city::campaign_end(campaign, today, args.days))];
+    submit_all(&app, end, &mut progress, &mut made).await;
     progress.finish();
     let mut progress = Progress::new("teams", teams.len() as u64 * 2);
     let commands = teams
@@ -521,6 +501,15 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
             let date = today
                 .checked_sub_days(Days::new(gen.rng.gen_range(1..=u64::from(args.days))))
                 .unwrap_or(today);
+            // Eco patrols log their service in the 垃圾分类 campaign's window under it.
+            let category = if category == Category::EcoPatrol
+                && *team_category == Category::EcoPatrol
+                && city::in_campaign(date, today, args.days)
+            {
+                campaign
+            } else {
+                category
+            };
             let want = ((per_activity * (0.5 + gen.rng.gen::<f64>())).round() as usize)
                 .clamp(1, members[t].len().min(200));
             // Keen volunteers are picked more often.
@@ -555,7 +544,11 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                 0
             };
             let settled = (0..handled).filter(|_| gen.rng.gen_bool(0.96)).count() as u32;
-            let titles = city::titles(category);
+            let titles: &[&str] = if category == campaign {
+                &city::CAMPAIGN_TITLES
+            } else {
+                city::titles(category)
+            };
             let roll: f64 = gen.rng.gen();
             let project_id = if in_group(t, date) && roll < 0.3 {
                 Some(group_projects[gen.rng.gen_range(0..group_projects.len())].0)

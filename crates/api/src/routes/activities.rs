@@ -9,9 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use yinling_app::answers::{LoggedActivity, ReversedActivity};
 use yinling_app::wire::{Amount, Day};
 use yinling_app::App;
-use yinling_ledger::{ActivityId, Category, Outcomes, ServiceCorrected, TeamId, VolunteerId};
+use yinling_ledger::{ActivityId, Outcomes, ServiceCorrected, TeamId, VolunteerId};
 use yinling_projections::access::{self, Read};
 use yinling_projections::activities::Activity;
+use yinling_projections::categories::Categories;
 use yinling_projections::{checks, Command, ParticipantHours};
 
 use super::{created, page_limit, written, AsOfParam};
@@ -73,8 +74,8 @@ pub struct NewActivity {
     #[schema(format = Uuid)]
     pub team_id: String,
     /// Kind of service.
-    #[schema(value_type = yinling_app::wire::CategoryName)]
-    pub category: Category,
+    #[schema(value_type = yinling_app::wire::CategoryCode)]
+    pub category: String,
     /// Service date, at most tomorrow.
     pub date: Day,
     /// What was done.
@@ -121,8 +122,8 @@ pub struct ActivityOut {
     /// District.
     pub district: String,
     /// Category.
-    #[schema(value_type = yinling_app::wire::CategoryName)]
-    pub category: Category,
+    #[schema(value_type = yinling_app::wire::CategoryCode)]
+    pub category: String,
     /// Service date.
     pub date: Day,
     /// Title.
@@ -170,12 +171,12 @@ pub struct ListParams {
 }
 
 /// An activity as the API shows it.
-pub fn activity_out(a: &Activity) -> ActivityOut {
+pub fn activity_out(categories: &Categories, a: &Activity) -> ActivityOut {
     ActivityOut {
         id: a.id.to_string(),
         team_id: a.team_id.to_string(),
         district: a.district.clone(),
-        category: a.category,
+        category: categories.code(&a.category),
         date: Day(a.date),
         title: a.title.clone(),
         participants: a
@@ -203,15 +204,15 @@ impl ParticipantOut {
     }
 }
 
-/// The answer to logging, read off the command's own events.
-impl From<&LoggedActivity> for ActivityOut {
-    fn from(l: &LoggedActivity) -> Self {
+impl ActivityOut {
+    /// The answer to logging, read off the command's own events (`category`: its code).
+    fn logged(l: &LoggedActivity, category: String) -> Self {
         let a = &l.activity;
         ActivityOut {
             id: a.activity_id.to_string(),
             team_id: a.team_id.to_string(),
             district: a.district.clone(),
-            category: a.category,
+            category,
             date: Day(a.date),
             title: a.title.clone(),
             participants: l
@@ -240,8 +241,8 @@ pub struct ReversalOut {
     /// Its district.
     pub district: String,
     /// Its category.
-    #[schema(value_type = yinling_app::wire::CategoryName)]
-    pub category: Category,
+    #[schema(value_type = yinling_app::wire::CategoryCode)]
+    pub category: String,
     /// Its service date.
     pub date: Day,
     /// Why it was reversed.
@@ -256,14 +257,15 @@ pub struct ReversalOut {
     pub reversed: bool,
 }
 
-impl From<&ReversedActivity> for ReversalOut {
-    fn from(r: &ReversedActivity) -> Self {
+impl ReversalOut {
+    /// The answer to a reversal, read off its events (`category`: its code).
+    fn of(r: &ReversedActivity, category: String) -> Self {
         let c = r.common();
         ReversalOut {
             activity_id: c.activity_id.to_string(),
             team_id: c.team_id.to_string(),
             district: c.district.clone(),
-            category: c.category,
+            category,
             date: Day(c.date),
             reason: c.reason.clone(),
             participants: r
@@ -372,7 +374,7 @@ pub async fn create(
     let command = Command::LogActivity(yinling_projections::NewActivity {
         activity_id: ActivityId::generate(),
         team_id,
-        category: b.category,
+        category: app.category("category", &b.category)?,
         date: b.date.0,
         title: b.title,
         participants,
@@ -382,7 +384,7 @@ pub async fn create(
     let w = app
         .submit::<LoggedActivity>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let activity = ActivityOut::from(&w.answer);
+    let activity = ActivityOut::logged(&w.answer, app.category_code(&w.answer.activity.category));
     Ok(created(
         format!("/v1/activities/{}", activity.id),
         &w.receipt,
@@ -410,7 +412,8 @@ pub async fn reverse(
     let w = app
         .submit::<ReversedActivity>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    Ok(written(&w.receipt, ReversalOut::from(&w.answer)))
+    let code = app.category_code(&w.answer.common().category);
+    Ok(written(&w.receipt, ReversalOut::of(&w.answer, code)))
 }
 
 /// One activity (its team's coordinator, its participants, admin, auditor).
@@ -429,7 +432,7 @@ pub async fn get(
     let out = view.with(|state| {
         let a = checks::activity(state, &id)?;
         access::may_read(&who, &Read::Activity(a))?;
-        Ok::<_, ApiError>(activity_out(a))
+        Ok::<_, ApiError>(activity_out(&state.categories, a))
     })?;
     Ok(Json(out))
 }
@@ -467,7 +470,10 @@ pub async fn list(
             items.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
             items.truncate(limit);
             Ok(ActivityList {
-                items: items.into_iter().map(activity_out).collect(),
+                items: items
+                    .into_iter()
+                    .map(|a| activity_out(&state.categories, a))
+                    .collect(),
                 as_of: state.head.seq,
             })
         })

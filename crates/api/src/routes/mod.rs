@@ -11,6 +11,7 @@ use yinling_app::Receipt;
 
 pub mod activities;
 pub mod audit;
+pub mod categories;
 pub mod evaluation;
 pub mod organisation;
 pub mod rankings;

@@ -10,11 +10,12 @@ use yinling_app::reports::teams::TallyOut;
 use yinling_app::wire::Day;
 use yinling_app::App;
 use yinling_ledger::{
-    Category, DistrictKind, DistrictRegistered, GroupFounded, GroupId, ProjectId, ProjectOwner,
+    DistrictKind, DistrictRegistered, GroupFounded, GroupId, ProjectId, ProjectOwner,
     ProjectRegistered, ProjectStatus, ProjectStatusChanged, SubGroupAdded, TeamId, TeamJoinedGroup,
     TeamLeftGroup,
 };
 use yinling_projections::access::{self, Read};
+use yinling_projections::categories::Categories;
 use yinling_projections::evaluation::{Period, Subject};
 use yinling_projections::organisation::Project;
 use yinling_projections::{checks, Command, State as LedgerState};
@@ -238,8 +239,8 @@ pub struct NewProject {
     #[schema(min_length = 1)]
     pub title: String,
     /// Kind of service.
-    #[schema(value_type = yinling_app::wire::CategoryName)]
-    pub category: Category,
+    #[schema(value_type = yinling_app::wire::CategoryCode)]
+    pub category: String,
     /// The goal, in words.
     #[serde(default)]
     pub goal: String,
@@ -275,8 +276,8 @@ pub struct ProjectOut {
     /// Title.
     pub title: String,
     /// Kind of service.
-    #[schema(value_type = yinling_app::wire::CategoryName)]
-    pub category: Category,
+    #[schema(value_type = yinling_app::wire::CategoryCode)]
+    pub category: String,
     /// Goal.
     pub goal: String,
     /// First day.
@@ -325,7 +326,7 @@ pub struct ProjectFilter {
     pub as_of: Option<u64>,
 }
 
-fn project_out(p: &Project) -> ProjectOut {
+fn project_out(categories: &Categories, p: &Project) -> ProjectOut {
     let (team_id, group_id) = match p.owner {
         ProjectOwner::Team(t) => (Some(t.to_string()), None),
         ProjectOwner::Group(g) => (None, Some(g.to_string())),
@@ -335,7 +336,7 @@ fn project_out(p: &Project) -> ProjectOut {
         team_id,
         group_id,
         title: p.title.clone(),
-        category: p.category,
+        category: categories.code(&p.category),
         goal: p.goal.clone(),
         starts_on: Day(p.starts_on),
         ends_on: p.ends_on.map(Day),
@@ -648,7 +649,7 @@ pub async fn create_project(
         project_id: ProjectId::generate(),
         owner,
         title: b.title,
-        category: b.category,
+        category: app.category("category", &b.category)?,
         goal: b.goal,
         starts_on: b.starts_on.0,
         ends_on: b.ends_on.map(|d| d.0),
@@ -667,7 +668,7 @@ pub async fn create_project(
         team_id,
         group_id,
         title: p.title,
-        category: p.category,
+        category: app.category_code(&p.category),
         goal: p.goal,
         starts_on: Day(p.starts_on),
         ends_on: p.ends_on.map(Day),
@@ -739,7 +740,10 @@ pub async fn list_projects(
                 .collect();
             items.sort_by_key(|p| (p.starts_on, p.id));
             Ok(ProjectList {
-                items: items.into_iter().map(project_out).collect(),
+                items: items
+                    .into_iter()
+                    .map(|p| project_out(&state.categories, p))
+                    .collect(),
                 as_of: state.head.seq,
             })
         })
@@ -770,11 +774,11 @@ pub async fn get_project(
                 .collect();
             activities.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
             Ok(ProjectDetail {
-                project: project_out(p),
+                project: project_out(&state.categories, p),
                 figures: figures_out(&figures),
                 activities: activities
                     .into_iter()
-                    .map(super::activities::activity_out)
+                    .map(|a| super::activities::activity_out(&state.categories, a))
                     .collect(),
                 as_of: state.head.seq,
             })

@@ -15,7 +15,7 @@ use yinling_app::reports::rules::{
 };
 use yinling_app::wire::{Amount, Day};
 use yinling_app::App;
-use yinling_ledger::{Category, CategoryRate, DayMultiplier, DaySet, EarningRulesAdopted};
+use yinling_ledger::{DayMultiplier, DaySet, EarningRulesAdopted};
 use yinling_projections::access::Read;
 use yinling_projections::{Command, NewRules};
 
@@ -54,7 +54,7 @@ pub async fn get_rules(
     };
     let rules = app
         .read(&who, q.as_of, Read::Published, |state| {
-            Ok(rules_out(&state.rules, date))
+            Ok(rules_out(state, date))
         })
         .await?;
     Ok(Json(rules))
@@ -72,8 +72,7 @@ pub struct NewRulesIn {
     pub default_points_per_hour: Option<Amount>,
     /// Per-category rates.
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, Amount>)]
-    pub rates: BTreeMap<Category, Amount>,
+    pub rates: BTreeMap<String, Amount>,
     /// Days that earn a multiple of the rate.
     #[serde(default)]
     pub multipliers: Vec<DayRuleIo>,
@@ -106,7 +105,12 @@ pub async fn versions(
     let list = app
         .read(&who, q.as_of, Read::Published, |state| {
             Ok(RuleVersionList {
-                items: state.rules.versions.iter().map(version_out).collect(),
+                items: state
+                    .rules
+                    .versions
+                    .iter()
+                    .map(|v| version_out(&state.categories, v))
+                    .collect(),
                 as_of: state.head.seq,
             })
         })
@@ -158,14 +162,7 @@ pub async fn adopt(
     let command = Command::AdoptEarningRules(NewRules {
         effective_from: b.effective_from.0,
         default_points_per_hour: b.default_points_per_hour.map(|a| a.0),
-        rates: b
-            .rates
-            .iter()
-            .map(|(category, rate)| CategoryRate {
-                category: *category,
-                points_per_hour: rate.0,
-            })
-            .collect(),
+        rates: app.category_rates("rates", b.rates.iter().map(|(c, r)| (c, r.0)))?,
         multipliers,
         max_hours_per_day: b.max_hours_per_day.map(|a| a.0),
         note: b.note,
@@ -178,11 +175,7 @@ pub async fn adopt(
         version: e.version,
         effective_from: Day(e.effective_from),
         default_points_per_hour: e.default_points_per_hour.map(Amount),
-        rates: e
-            .rates
-            .iter()
-            .map(|r| (r.category, Amount(r.points_per_hour)))
-            .collect(),
+        rates: app.rates_out(&e.rates),
         multipliers: e.multipliers.iter().map(day_rule_out).collect(),
         max_hours_per_day: e.max_hours_per_day.map(Amount),
         note: e.note,
@@ -203,15 +196,7 @@ pub async fn put_rules(
 ) -> Result<Response, ApiError> {
     let command = Command::ChangeRules {
         default_points_per_hour: body.value.default_points_per_hour.0,
-        rates: body
-            .value
-            .rates
-            .iter()
-            .map(|(category, rate)| CategoryRate {
-                category: *category,
-                points_per_hour: rate.0,
-            })
-            .collect(),
+        rates: app.category_rates("rates", body.value.rates.iter().map(|(c, r)| (c, r.0)))?,
     };
     let w = app
         .submit::<EarningRulesAdopted>(&who, command, key.scoped(&who, body.digest))
@@ -222,11 +207,7 @@ pub async fn put_rules(
         RulesIo {
             version: Some(r.version),
             default_points_per_hour: r.default_points_per_hour.unwrap_or_default().into(),
-            rates: r
-                .rates
-                .iter()
-                .map(|c| (c.category, Amount(c.points_per_hour)))
-                .collect(),
+            rates: app.rates_out(&r.rates),
         },
     ))
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yinling_app::reports::teams::{team_out, TeamOut};
 use yinling_app::App;
-use yinling_ledger::{Category, TeamId, TeamRegistered};
+use yinling_ledger::{TeamId, TeamRegistered};
 use yinling_projections::access::Read;
 use yinling_projections::teams::Team;
 use yinling_projections::Command;
@@ -27,8 +27,8 @@ pub struct NewTeam {
     #[schema(min_length = 1)]
     pub district: String,
     /// Main kind of service.
-    #[schema(value_type = yinling_app::wire::CategoryName)]
-    pub category: Category,
+    #[schema(value_type = yinling_app::wire::CategoryCode)]
+    pub category: String,
 }
 
 /// A newly registered team.
@@ -43,8 +43,8 @@ pub struct TeamCreated {
     #[schema(min_length = 1)]
     pub district: String,
     /// Category.
-    #[schema(value_type = yinling_app::wire::CategoryName)]
-    pub category: Category,
+    #[schema(value_type = yinling_app::wire::CategoryCode)]
+    pub category: String,
 }
 
 /// A list of teams.
@@ -71,7 +71,7 @@ pub async fn create(
         team_id: TeamId::generate(),
         name: body.value.name,
         district: body.value.district,
-        category: body.value.category,
+        category: app.category("category", &body.value.category)?,
     };
     let w = app
         .submit::<TeamRegistered>(&who, command, key.scoped(&who, body.digest))
@@ -81,7 +81,7 @@ pub async fn create(
         id: t.team_id.to_string(),
         name: t.name,
         district: t.district,
-        category: t.category,
+        category: app.category_code(&t.category),
     };
     Ok(created(format!("/v1/teams/{}", team.id), &w.receipt, team))
 }
@@ -100,7 +100,10 @@ pub async fn list(
             let mut teams: Vec<&Team> = state.teams.values().collect();
             teams.sort_by(|a, b| (&a.district, &a.name, a.id).cmp(&(&b.district, &b.name, b.id)));
             Ok(TeamList {
-                items: teams.into_iter().map(team_out).collect(),
+                items: teams
+                    .into_iter()
+                    .map(|t| team_out(&state.categories, t))
+                    .collect(),
                 as_of: state.head.seq,
             })
         })
@@ -122,7 +125,8 @@ pub async fn get(
     let id: TeamId = path_id(&id, "team")?;
     let team = app
         .read(&who, q.as_of, Read::Published, |state| {
-            Ok(yinling_projections::checks::team(state, &id).map(team_out)?)
+            Ok(yinling_projections::checks::team(state, &id)
+                .map(|t| team_out(&state.categories, t))?)
         })
         .await?;
     Ok(Json(team))

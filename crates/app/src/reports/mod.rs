@@ -4,6 +4,7 @@
 //! English and Chinese.
 
 pub mod accounts;
+pub mod categories;
 pub mod evaluation;
 pub mod events;
 pub mod rankings;

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yinling_ledger::{Category, DayMultiplier, DaySet};
-use yinling_projections::rules::{RuleVersion, Rules};
+use yinling_ledger::{DayMultiplier, DaySet};
+use yinling_projections::categories::Categories;
+use yinling_projections::rules::RuleVersion;
+use yinling_projections::State;
 
 use crate::wire::{Amount, Day};
 
@@ -21,17 +23,18 @@ pub struct RulesIo {
     pub version: Option<u32>,
     /// The rate of categories without their own.
     pub default_points_per_hour: Amount,
-    /// Per-category rates (on output: every category, with the rate of that date).
+    /// Per-category rates by code (on output: every category, with the rate of that date).
     #[serde(default)]
-    #[schema(value_type = BTreeMap<String, Amount>)]
-    pub rates: BTreeMap<Category, Amount>,
+    pub rates: BTreeMap<String, Amount>,
 }
 
 /// What every category earns on `date`.
-pub fn rules_out(rules: &Rules, date: NaiveDate) -> RulesIo {
-    let applied: Vec<_> = Category::ALL
-        .iter()
-        .map(|c| (*c, rules.rule_for(*c, date)))
+pub fn rules_out(state: &State, date: NaiveDate) -> RulesIo {
+    let rules = &state.rules;
+    let applied: Vec<_> = state
+        .categories
+        .all()
+        .map(|c| (c.code.clone(), state.rule_for(c.id, date)))
         .collect();
     let default = rules
         .versions
@@ -83,9 +86,8 @@ pub struct RuleVersionOut {
     pub effective_from: Day,
     /// The rate of categories it covers without their own (absent: only `rates`).
     pub default_points_per_hour: Option<Amount>,
-    /// Per-category rates.
-    #[schema(value_type = BTreeMap<String, Amount>)]
-    pub rates: BTreeMap<Category, Amount>,
+    /// Per-category rates, by code.
+    pub rates: BTreeMap<String, Amount>,
     /// Days that earn more.
     pub multipliers: Vec<DayRuleIo>,
     /// Most hours credited per volunteer per day.
@@ -110,12 +112,16 @@ pub fn day_rule_out(m: &DayMultiplier) -> DayRuleIo {
 }
 
 /// A version as the API and the exports show it.
-pub fn version_out(v: &RuleVersion) -> RuleVersionOut {
+pub fn version_out(categories: &Categories, v: &RuleVersion) -> RuleVersionOut {
     RuleVersionOut {
         version: v.version,
         effective_from: Day(v.effective_from),
         default_points_per_hour: v.default_points_per_hour.map(Amount),
-        rates: v.rates.iter().map(|(c, r)| (*c, Amount(*r))).collect(),
+        rates: v
+            .rates
+            .iter()
+            .map(|(c, r)| (categories.code(c), Amount(*r)))
+            .collect(),
         multipliers: v.multipliers.iter().map(day_rule_out).collect(),
         max_hours_per_day: v.max_hours_per_day.map(Amount),
         note: v.note.clone(),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use yinling_ledger::Category;
+use yinling_projections::categories::Categories;
 use yinling_projections::teams::{Tally, Team};
 
 use crate::wire::Amount;
@@ -62,8 +62,8 @@ pub struct TeamOut {
     #[schema(min_length = 1)]
     pub district: String,
     /// Category.
-    #[schema(value_type = crate::wire::CategoryName)]
-    pub category: Category,
+    #[schema(value_type = crate::wire::CategoryCode)]
+    pub category: String,
     /// Current members.
     pub members: usize,
     /// Totals.
@@ -71,12 +71,12 @@ pub struct TeamOut {
 }
 
 /// A team as returned by reads.
-pub fn team_out(team: &Team) -> TeamOut {
+pub fn team_out(categories: &Categories, team: &Team) -> TeamOut {
     TeamOut {
         id: team.id.to_string(),
         name: team.name.clone(),
         district: team.district.clone(),
-        category: team.category,
+        category: categories.code(&team.category),
         members: team.members.len(),
         tally: (&team.tally).into(),
     }

@@ -5,31 +5,35 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{GroupId, TeamId};
 
-/// Kinds of volunteer service, each with its own points-per-hour rate.
+/// A kind of volunteer service.
 ///
-/// The set comes from the teams the city actually runs: dispute mediation, eco patrols,
-/// "silver star" lectures, elder care visits, culture and tourism, industry aid, craft.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// 矛盾调解: neighbourhood and consumer dispute mediation.
-    Mediation,
-    /// 生态护绿: eco patrols, river and green-space care.
-    EcoPatrol,
-    /// 银星宣讲: lectures and talks.
-    Lecture,
-    /// 关爱陪伴: visits and companionship for elders living alone.
-    ElderCare,
-    /// 文旅: culture and tourism guiding.
-    CultureTourism,
-    /// 产业帮扶: help for farms and local industry.
-    IndustryAid,
-    /// 银发匠人: traditional crafts and their teaching.
-    Craft,
-}
+/// The seven the ledger started with are built in: dispute mediation, eco patrols, "silver
+/// star" lectures, elder care visits, culture and tourism, industry aid, craft. Their numbers
+/// are those of the enum they once were, so every stored record decodes exactly as before.
+/// Others (垃圾分类, 助力亚运, 送戏下乡) are registered by [`CategoryRegistered`] and take the
+/// next number; their codes, names, default rates and dates live in the projections'
+/// registry, which starts with the seven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Category(pub u32);
 
+#[allow(non_upper_case_globals)]
 impl Category {
-    /// Every category, in catalogue order.
+    /// 矛盾调解: neighbourhood and consumer dispute mediation.
+    pub const Mediation: Category = Category(0);
+    /// 生态护绿: eco patrols, river and green-space care.
+    pub const EcoPatrol: Category = Category(1);
+    /// 银星宣讲: lectures and talks.
+    pub const Lecture: Category = Category(2);
+    /// 关爱陪伴: visits and companionship for elders living alone.
+    pub const ElderCare: Category = Category(3);
+    /// 文旅: culture and tourism guiding.
+    pub const CultureTourism: Category = Category(4);
+    /// 产业帮扶: help for farms and local industry.
+    pub const IndustryAid: Category = Category(5);
+    /// 银发匠人: traditional crafts and their teaching.
+    pub const Craft: Category = Category(6);
+
+    /// The seven built-in categories, in catalogue order.
     pub const ALL: [Category; 7] = [
         Category::Mediation,
         Category::EcoPatrol,
@@ -40,48 +44,67 @@ impl Category {
         Category::Craft,
     ];
 
-    /// The wire name (`mediation`, `eco_patrol`, ...).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Category::Mediation => "mediation",
-            Category::EcoPatrol => "eco_patrol",
-            Category::Lecture => "lecture",
-            Category::ElderCare => "elder_care",
-            Category::CultureTourism => "culture_tourism",
-            Category::IndustryAid => "industry_aid",
-            Category::Craft => "craft",
-        }
+    /// The number the first registered category gets.
+    pub const FIRST_REGISTERED: u32 = 7;
+
+    /// Whether it is one of the seven built in.
+    pub const fn is_builtin(self) -> bool {
+        self.0 < Self::FIRST_REGISTERED
     }
 
-    /// The Chinese name the volunteers know it by.
-    pub const fn label_zh(self) -> &'static str {
-        match self {
-            Category::Mediation => "矛盾调解",
-            Category::EcoPatrol => "生态护绿",
-            Category::Lecture => "银星宣讲",
-            Category::ElderCare => "关爱陪伴",
-            Category::CultureTourism => "文旅",
-            Category::IndustryAid => "产业帮扶",
-            Category::Craft => "银发匠人",
-        }
+    /// The code, Chinese and English names of a built-in category.
+    pub const fn builtin(self) -> Option<(&'static str, &'static str, &'static str)> {
+        Some(match self.0 {
+            0 => ("mediation", "矛盾调解", "Mediation"),
+            1 => ("eco_patrol", "生态护绿", "Eco patrol"),
+            2 => ("lecture", "银星宣讲", "Lectures"),
+            3 => ("elder_care", "关爱陪伴", "Elder care"),
+            4 => ("culture_tourism", "文旅", "Culture & tourism"),
+            5 => ("industry_aid", "产业帮扶", "Industry aid"),
+            6 => ("craft", "银发匠人", "Crafts"),
+            _ => return None,
+        })
     }
 
-    /// A short English name.
-    pub const fn label_en(self) -> &'static str {
-        match self {
-            Category::Mediation => "Mediation",
-            Category::EcoPatrol => "Eco patrol",
-            Category::Lecture => "Lectures",
-            Category::ElderCare => "Elder care",
-            Category::CultureTourism => "Culture & tourism",
-            Category::IndustryAid => "Industry aid",
-            Category::Craft => "Crafts",
+    /// The built-in category with this code.
+    pub fn builtin_by_code(code: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.builtin().is_some_and(|(k, _, _)| k == code))
+    }
+}
+
+/// In JSON a built-in category is its code (`"mediation"`), a registered one its number (its
+/// code is in the registry); in the binary codec always the number.
+impl Serialize for Category {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.builtin() {
+            Some((code, _, _)) if serializer.is_human_readable() => serializer.serialize_str(code),
+            _ => serializer.serialize_u32(self.0),
         }
     }
+}
 
-    /// Parses the wire name; `None` for anything else.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == text)
+impl<'de> Deserialize<'de> for Category {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        if !deserializer.is_human_readable() {
+            return u32::deserialize(deserializer).map(Category);
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Text {
+            Code(String),
+            Number(u32),
+        }
+        match Text::deserialize(deserializer)? {
+            Text::Number(n) => Ok(Category(n)),
+            Text::Code(code) => Category::builtin_by_code(&code).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "{code:?} is not a built-in category; registered ones are written as their number"
+                ))
+            }),
+        }
     }
 }
 

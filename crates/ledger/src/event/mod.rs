@@ -82,11 +82,17 @@ pub enum Event {
     EarningRulesAdopted(EarningRulesAdopted),
     /// See [`ServiceRerated`].
     ServiceRerated(ServiceRerated),
+    /// See [`CategoryRegistered`].
+    CategoryRegistered(CategoryRegistered),
+    /// See [`CategoryRenamed`].
+    CategoryRenamed(CategoryRenamed),
+    /// See [`CategoryRetired`].
+    CategoryRetired(CategoryRetired),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 29] = [
+    pub const TYPE_NAMES: [&'static str; 32] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -116,6 +122,9 @@ impl Event {
         "ServiceCorrected",
         "EarningRulesAdopted",
         "ServiceRerated",
+        "CategoryRegistered",
+        "CategoryRenamed",
+        "CategoryRetired",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -150,6 +159,9 @@ impl Event {
             Event::ServiceCorrected(_) => "ServiceCorrected",
             Event::EarningRulesAdopted(_) => "EarningRulesAdopted",
             Event::ServiceRerated(_) => "ServiceRerated",
+            Event::CategoryRegistered(_) => "CategoryRegistered",
+            Event::CategoryRenamed(_) => "CategoryRenamed",
+            Event::CategoryRetired(_) => "CategoryRetired",
         }
     }
 }

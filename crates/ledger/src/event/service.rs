@@ -250,3 +250,46 @@ pub struct ServiceRerated {
     /// Why the period was re-rated.
     pub reason: String,
 }
+
+/// A kind of service was registered (a campaign such as 垃圾分类 or 送戏下乡, or a new line of
+/// work): its number, code, names, the rate it earns when no rule names it, and its dates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRegistered {
+    /// Its number (the next after every category so far).
+    pub category: Category,
+    /// Its wire code, e.g. `garbage_sorting`.
+    pub code: String,
+    /// Its Chinese name, e.g. 垃圾分类.
+    pub label_zh: String,
+    /// Its English name.
+    pub label_en: String,
+    /// Points per hour when no rule version names it.
+    #[serde(with = "crate::amount")]
+    pub default_points_per_hour: Decimal,
+    /// First service date it may be logged for.
+    pub active_from: NaiveDate,
+    /// Last service date, if it is a campaign with an end.
+    pub active_until: Option<NaiveDate>,
+}
+
+/// A category's names changed (its code and history stay).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRenamed {
+    /// The category.
+    pub category: Category,
+    /// The new Chinese name.
+    pub label_zh: String,
+    /// The new English name.
+    pub label_en: String,
+}
+
+/// A category takes no service after `last_day`; its history stays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRetired {
+    /// The category.
+    pub category: Category,
+    /// The last service date it may be logged for.
+    pub last_day: NaiveDate,
+    /// Why.
+    pub reason: String,
+}

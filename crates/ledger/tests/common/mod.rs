@@ -272,6 +272,25 @@ pub fn one_of_each() -> Vec<Event> {
             rules_version: 2,
             reason: "补记七月新规".into(),
         }),
+        Event::CategoryRegistered(CategoryRegistered {
+            category: Category(7),
+            code: "garbage_sorting".into(),
+            label_zh: "垃圾分类".into(),
+            label_en: "Waste sorting".into(),
+            default_points_per_hour: dec("10"),
+            active_from: date(2026, 6, 1),
+            active_until: Some(date(2026, 12, 31)),
+        }),
+        Event::CategoryRenamed(CategoryRenamed {
+            category: Category(7),
+            label_zh: "垃圾分类宣传".into(),
+            label_en: "Waste sorting outreach".into(),
+        }),
+        Event::CategoryRetired(CategoryRetired {
+            category: Category(7),
+            last_day: date(2026, 11, 30),
+            reason: "活动结束".into(),
+        }),
     ]
 }
 

@@ -95,7 +95,8 @@ pub(super) fn log(
     if let Some(project_id) = a.project_id {
         check_project_for_activity(state, project_id, a.team_id, a.date)?;
     }
-    let rule = state.rules.rule_for(a.category, a.date);
+    checks::category_open(state, a.category, a.date)?;
+    let rule = state.rule_for(a.category, a.date);
     let rate = rule.effective_rate();
     let mut events = Vec::with_capacity(a.participants.len() + 2);
     let mut hours_total = Decimal::ZERO;

@@ -25,6 +25,7 @@ use crate::state::State;
 
 mod activities;
 mod catalogue;
+mod categories;
 mod organisation;
 mod people;
 mod rules;
@@ -110,6 +111,33 @@ pub fn decide(
             rates,
         } => rules::change_rules(state, who, context, *default_points_per_hour, rates),
         Command::AdoptEarningRules(r) => rules::adopt(state, who, r),
+        Command::RegisterCategory {
+            code,
+            label_zh,
+            label_en,
+            default_points_per_hour,
+            active_from,
+            active_until,
+        } => categories::register(
+            state,
+            who,
+            code,
+            label_zh,
+            label_en,
+            *default_points_per_hour,
+            *active_from,
+            *active_until,
+        ),
+        Command::RenameCategory {
+            category,
+            label_zh,
+            label_en,
+        } => categories::rename(state, who, *category, label_zh, label_en),
+        Command::RetireCategory {
+            category,
+            last_day,
+            reason,
+        } => categories::retire(state, who, *category, *last_day, reason),
         Command::RerateServices { from, to, reason } => {
             rules::rerate(state, who, *from, *to, reason)
         }

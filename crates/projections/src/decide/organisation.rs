@@ -288,6 +288,7 @@ pub(super) fn register_project(
     }
     let title = text("title", &p.title, MAX_TITLE_CHARS)?;
     let goal = optional_text("goal", &p.goal, MAX_REASON_CHARS)?;
+    checks::category(state, p.category)?;
     if p.ends_on.is_some_and(|e| e < p.starts_on) {
         return Err(Rejection::invalid(
             "ends_before_start",

@@ -22,6 +22,7 @@ pub(super) fn register_team(
     access::may_write(who, &Write::Administer("register teams"))?;
     let name = text("name", name, MAX_NAME_CHARS)?;
     let district = text("district", district, MAX_NAME_CHARS)?;
+    checks::category(state, category)?;
     if !state.districts.get(&district).is_some_and(|d| d.registered) {
         return Err(Rejection::not_found(
             "district_not_found",

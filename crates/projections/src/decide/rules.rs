@@ -16,15 +16,16 @@ use crate::principal::Principal;
 use crate::rejection::Rejection;
 use crate::state::State;
 
-/// Every rate of a version: within bounds, each category once; sorted.
-fn rates(rates: &[CategoryRate]) -> Result<Vec<CategoryRate>, Rejection> {
+/// Every rate of a version: within bounds, each category once and registered; sorted.
+fn rates(state: &State, rates: &[CategoryRate]) -> Result<Vec<CategoryRate>, Rejection> {
     let mut seen = HashSet::new();
     for r in rates {
-        checks::rate(&format!("rates.{}", r.category.as_str()), r.points_per_hour)?;
+        let code = checks::category(state, r.category)?.code.clone();
+        checks::rate(&format!("rates.{code}"), r.points_per_hour)?;
         if !seen.insert(r.category) {
             return Err(Rejection::invalid(
                 "duplicate_category",
-                format!("category {} is listed twice", r.category.as_str()),
+                format!("category {code} is listed twice"),
             ));
         }
     }
@@ -54,7 +55,7 @@ pub(super) fn change_rules(
 ) -> Result<Vec<Commit>, Rejection> {
     access::may_write(who, &Write::Administer("change the point rules"))?;
     checks::rate("default_points_per_hour", default_points_per_hour)?;
-    let rates = rates(listed)?;
+    let rates = rates(state, listed)?;
     Ok(vec![Commit::any(
         StreamId::rules(),
         vec![Event::EarningRulesAdopted(EarningRulesAdopted {
@@ -79,7 +80,7 @@ pub(super) fn adopt(
     if let Some(d) = r.default_points_per_hour {
         checks::rate("default_points_per_hour", d)?;
     }
-    let listed = rates(&r.rates)?;
+    let listed = rates(state, &r.rates)?;
     if r.default_points_per_hour.is_none() && listed.is_empty() {
         return Err(Rejection::invalid(
             "covers_nothing",

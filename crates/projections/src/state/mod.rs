@@ -19,6 +19,7 @@ use yinling_ledger::*;
 
 mod activities;
 mod catalogue;
+mod categories;
 mod evaluation;
 mod invariants;
 mod organisation;
@@ -28,6 +29,7 @@ mod tokens;
 
 use crate::activities::Activity;
 use crate::catalog::Reward;
+use crate::categories::Categories;
 use crate::maps::FastMap;
 use crate::organisation::{Group, Project};
 use crate::rankings::RankingIndex;
@@ -74,6 +76,8 @@ pub struct State {
     pub holds_by_expiry: BTreeSet<(Timestamp, RedemptionId)>,
     /// Point rules.
     pub rules: Rules,
+    /// Service categories.
+    pub categories: Categories,
     /// Cross-region groups and their sub-groups.
     pub groups: FastMap<GroupId, Group>,
     /// The project list.
@@ -142,6 +146,9 @@ impl State {
             Event::ServiceCorrected(e) => self.service_corrected(envelope, e),
             Event::EarningRulesAdopted(e) => self.earning_rules_adopted(envelope, e),
             Event::ServiceRerated(e) => self.service_rerated(envelope, e),
+            Event::CategoryRegistered(e) => self.category_registered(e),
+            Event::CategoryRenamed(e) => self.category_renamed(e),
+            Event::CategoryRetired(e) => self.category_retired(e),
         }
         self.head = Head {
             seq,

@@ -19,7 +19,7 @@ impl State {
         activities.sort_by_key(|a| (a.date, a.seq));
         let mut plan = Vec::new();
         for a in activities {
-            let rule = self.rules.rule_for(a.category, a.date);
+            let rule = self.rule_for(a.category, a.date);
             for p in &a.participants {
                 let points = rule.points(p.hours);
                 if points != p.points {

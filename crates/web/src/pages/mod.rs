@@ -16,6 +16,7 @@ use crate::session::{Session, Viewer};
 
 pub mod audit;
 pub mod cards;
+pub mod categories;
 pub mod counter;
 pub mod evaluation;
 pub mod home;

@@ -7,27 +7,19 @@ use maud::html;
 use serde::Deserialize;
 use yinling_app::answers::Rerated;
 use yinling_app::{input, App, AppError};
-use yinling_ledger::{
-    Category, CategoryRate, DayMultiplier, DaySet, EarningRulesAdopted, Timestamp,
-};
+use yinling_ledger::{CategoryRate, DayMultiplier, DaySet, EarningRulesAdopted, Timestamp};
 use yinling_projections::access::{self, Read, Write};
+use yinling_projections::categories::Categories;
 use yinling_projections::rules::RuleVersion;
-use yinling_projections::{Command, NewRules};
+use yinling_projections::{Command, NewRules, State as LedgerState};
 
 use super::{act, form_id, genuine, may_read, see_other, Form};
 use crate::i18n::Lang;
-use crate::layout::{num, page, refusal, Frame};
+use crate::layout::{category_name, num, page, refusal, Frame};
 use crate::session::Viewer;
 
-fn category_name(l: Lang, c: Category) -> &'static str {
-    match l {
-        Lang::Zh => c.label_zh(),
-        Lang::En => c.label_en(),
-    }
-}
-
 /// One version in words.
-fn version_words(l: Lang, v: &RuleVersion) -> Vec<String> {
+fn version_words(l: Lang, categories: &Categories, v: &RuleVersion) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(d) = v.default_points_per_hour {
         lines.push(l.s(
@@ -37,8 +29,12 @@ fn version_words(l: Lang, v: &RuleVersion) -> Vec<String> {
     }
     for (c, r) in &v.rates {
         lines.push(l.s(
-            format!("{} 每小时 {} 分", category_name(l, *c), num(*r)),
-            format!("{}: {} points an hour", category_name(l, *c), num(*r)),
+            format!("{} 每小时 {} 分", category_name(l, categories, c), num(*r)),
+            format!(
+                "{}: {} points an hour",
+                category_name(l, categories, c),
+                num(*r)
+            ),
         ));
     }
     for m in &v.multipliers {
@@ -98,18 +94,19 @@ pub async fn rules(State(app): State<App>, viewer: Viewer, Query(p): Query<Perio
             p { (l.t("每次服务按服务当天有效的规则计分。新规则不会改动已经发放的积分；要按新规则重算过去的积分，须由管理员先预览、再写明原因确认。", "Service earns under the rule in force on the day it was served. A new rule never changes points already credited; re-rating a past period is done by an administrator, previewed first and with a reason.")) }
             h2 { (l.t("今天各类服务每小时积分", "Points an hour today")) }
             table {
-                @for c in Category::ALL {
-                    @let a = state.rules.rule_for(c, today);
-                    tr { th { (category_name(l, c)) } td { (num(a.effective_rate())) } }
+                @for c in state.categories.open_on(today) {
+                    @let a = state.rule_for(c.id, today);
+                    tr { th { (c.label(l == Lang::Zh)) } td { (num(a.effective_rate())) } }
                 }
             }
+            p { a href="/categories" { (l.t("所有服务类别（新增、改名、停用）", "Every kind of service (register, rename, retire)")) } }
             h2 { (l.t("历次规则", "Every version")) }
             @if state.rules.versions.is_empty() { p { (l.t("一直沿用默认规则：每小时 10 分。", "The default has always applied: 10 points an hour.")) } }
             ul.list {
                 @for v in state.rules.versions.iter().rev() {
                     li {
                         div.row { strong { (l.s(format!("第 {} 版", v.version), format!("Version {}", v.version))) } span { (l.s(format!("{} 起", v.effective_from), format!("from {}", v.effective_from))) } }
-                        @for line in version_words(l, v) { p { (line) } }
+                        @for line in version_words(l, &state.categories, v) { p { (line) } }
                         @if !v.note.is_empty() { p.muted { (v.note) } }
                     }
                 }
@@ -123,7 +120,7 @@ pub async fn rules(State(app): State<App>, viewer: Viewer, Query(p): Query<Perio
                     input #effective_from name="effective_from" type="date" value=(today.to_string()) required;
                     label for="category" { (l.t("服务类别", "Kind of service")) }
                     select #category name="category" {
-                        @for c in Category::ALL { option value=(c.as_str()) { (category_name(l, c)) } }
+                        @for c in state.categories.all() { option value=(c.code) { (c.label(l == Lang::Zh)) } }
                     }
                     label for="rate" { (l.t("每小时积分", "Points an hour")) }
                     input #rate name="rate" inputmode="decimal" required;
@@ -165,7 +162,7 @@ pub async fn rules(State(app): State<App>, viewer: Viewer, Query(p): Query<Perio
 }
 
 /// The command a filled-in rule form asks for.
-fn rules_command(form: &Form) -> Result<Command, AppError> {
+fn rules_command(state: &LedgerState, form: &Form) -> Result<Command, AppError> {
     let optional = |field: &str| -> Result<Option<rust_decimal::Decimal>, AppError> {
         let text = form.text(field);
         if text.is_empty() {
@@ -186,7 +183,7 @@ fn rules_command(form: &Form) -> Result<Command, AppError> {
         effective_from: input::date("effective_from", form.get("effective_from").unwrap_or(""))?,
         default_points_per_hour: None,
         rates: vec![CategoryRate {
-            category: input::category("category", form.get("category").unwrap_or(""))?,
+            category: input::category(state, "category", form.get("category").unwrap_or(""))?,
             points_per_hour: input::decimal("rate", form.get("rate").unwrap_or(""))?,
         }],
         multipliers,
@@ -201,7 +198,7 @@ pub async fn adopt(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
         Ok(s) => s,
         Err(r) => return r,
     };
-    let command = match rules_command(&form) {
+    let command = match rules_command(&app.engine.read(), &form) {
         Ok(c) => c,
         Err(e) => return refusal(&viewer, "/rules", &e),
     };

@@ -9,16 +9,16 @@ use serde::Deserialize;
 use yinling_app::answers::{LoggedActivity, ReversedActivity};
 use yinling_app::{input, App, AppError};
 use yinling_ledger::{
-    ActivityId, Category, Outcomes, ServiceCorrected, TeamId, Timestamp, VolunteerId,
-    VolunteerRegistered,
+    ActivityId, Outcomes, ServiceCorrected, TeamId, Timestamp, VolunteerId, VolunteerRegistered,
 };
 use yinling_projections::access::{self, Read, Write};
-use yinling_projections::{Command, ParticipantHours, Principal};
+use yinling_projections::categories::CategoryRecord;
+use yinling_projections::{Command, ParticipantHours, Principal, State as LedgerState};
 
 use super::{act, form_id, genuine, may_read, may_write, see_other, AsOf, Form};
 use crate::charts::{columns, Bar};
 use crate::i18n::Lang;
-use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
+use crate::layout::{category_name, needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
 pub use crate::limits::ACTIVITIES_SHOWN;
 use crate::session::Viewer;
 
@@ -31,13 +31,6 @@ fn my_team(viewer: &Viewer) -> Result<(Principal, TeamId), Response> {
     let team = access::own_team(&session.principal).ok_or_else(|| not_for_you(viewer))?;
     let who = may_read(viewer, &Read::Roster(Some(team)))?;
     Ok((who, team))
-}
-
-fn category_name(l: Lang, c: Category) -> &'static str {
-    match l {
-        Lang::Zh => c.label_zh(),
-        Lang::En => c.label_en(),
-    }
 }
 
 /// `/team`: the team at a glance.
@@ -67,7 +60,7 @@ pub async fn dashboard(State(app): State<App>, viewer: Viewer, Query(q): Query<A
         page(
             Frame { viewer: &viewer, title: team.name.clone(), back: None, as_of: q.as_of },
             html! {
-                p.muted { (team.district) " · " (category_name(l, team.category)) }
+                p.muted { (team.district) " · " (category_name(l, &state.categories, &team.category)) }
                 section.card {
                     table {
                         tr { th { (l.t("志愿者", "Volunteers")) } td { (team.members.len()) } }
@@ -221,7 +214,8 @@ pub async fn new_activity(State(app): State<App>, viewer: Viewer) -> Response {
         .as_ref()
         .map(|s| s.csrf())
         .unwrap_or_default();
-    let (category, members) = {
+    let today = Timestamp::now().local_date();
+    let (category, categories, members) = {
         let state = app.engine.read();
         let Some(team) = state.teams.get(&team_id) else {
             return not_for_you(&viewer);
@@ -232,9 +226,16 @@ pub async fn new_activity(State(app): State<App>, viewer: Viewer) -> Response {
             .filter_map(|id| state.volunteers.get(id).map(|v| (v.id, v.name.clone())))
             .collect();
         members.sort_by(|a, b| a.1.cmp(&b.1));
-        (team.category, members)
+        // Every category that has opened, retired ones too: service before their last day
+        // may still be logged.
+        let categories: Vec<CategoryRecord> = state
+            .categories
+            .all()
+            .filter(|c| c.active_from <= today)
+            .cloned()
+            .collect();
+        (team.category, categories, members)
     };
-    let today = Timestamp::now().local_date();
     page(
         Frame { viewer: &viewer, title: l.t("登记一次活动", "Log an activity").into(), back: Some("/team"), as_of: None },
         html! {
@@ -245,8 +246,11 @@ pub async fn new_activity(State(app): State<App>, viewer: Viewer) -> Response {
                 input #title name="title" required placeholder=(l.t("例如：社区邻里纠纷调解", "e.g. neighbourhood mediation"));
                 label for="category" { (l.t("服务类别", "Kind of service")) }
                 select #category name="category" {
-                    @for c in Category::ALL {
-                        option value=(c.as_str()) selected[c == category] { (category_name(l, c)) }
+                    @for c in &categories {
+                        option value=(c.code) selected[c.id == category] {
+                            (c.label(l == Lang::Zh))
+                            @if let Some(last) = c.active_until { (l.s(format!("（只收 {last}（含）以前的服务）"), format!(" (service up to {last} only)"))) }
+                        }
                     }
                 }
                 label for="date" { (l.t("日期", "Date")) }
@@ -280,7 +284,11 @@ pub async fn new_activity(State(app): State<App>, viewer: Viewer) -> Response {
 
 /// The command a filled-in activity form asks for, checked as the API checks JSON: a value
 /// that does not parse is refused with its field named, never replaced.
-fn activity_command(form: &Form, team_id: TeamId) -> Result<Command, AppError> {
+fn activity_command(
+    state: &LedgerState,
+    form: &Form,
+    team_id: TeamId,
+) -> Result<Command, AppError> {
     let mut participants = Vec::new();
     for (i, id) in form.all("v").into_iter().enumerate() {
         let volunteer_id: VolunteerId = input::id(&format!("participants[{i}].volunteer_id"), id)?;
@@ -297,7 +305,7 @@ fn activity_command(form: &Form, team_id: TeamId) -> Result<Command, AppError> {
     Ok(Command::LogActivity(yinling_projections::NewActivity {
         activity_id: ActivityId::generate(),
         team_id,
-        category: input::category("category", form.get("category").unwrap_or(""))?,
+        category: input::category(state, "category", form.get("category").unwrap_or(""))?,
         date: input::date("date", form.get("date").unwrap_or(""))?,
         title: form.text("title"),
         participants,
@@ -324,7 +332,7 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
     if let Err(r) = may_write(&viewer, &Write::LogActivity(team_id)) {
         return r;
     }
-    let command = match activity_command(&form, team_id) {
+    let command = match activity_command(&app.engine.read(), &form, team_id) {
         Ok(c) => c,
         Err(e) => return refusal(&viewer, "/team/activities/new", &e),
     };

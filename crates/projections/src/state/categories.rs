@@ -1,0 +1,49 @@
+//! How the category registry is folded, and how a category earns on a date (its rule
+//! version, or its own default rate when no version names it).
+
+use chrono::NaiveDate;
+use yinling_ledger::*;
+
+use super::State;
+use crate::categories::CategoryRecord;
+use crate::rules::Applied;
+
+impl State {
+    pub(super) fn category_registered(&mut self, e: &CategoryRegistered) {
+        self.categories.insert(CategoryRecord {
+            id: e.category,
+            code: e.code.clone(),
+            label_zh: e.label_zh.clone(),
+            label_en: e.label_en.clone(),
+            default_points_per_hour: e.default_points_per_hour,
+            active_from: e.active_from,
+            active_until: e.active_until,
+            retired_reason: None,
+        });
+    }
+
+    pub(super) fn category_renamed(&mut self, e: &CategoryRenamed) {
+        if let Some(r) = self.categories.get_mut(&e.category) {
+            r.label_zh = e.label_zh.clone();
+            r.label_en = e.label_en.clone();
+        }
+    }
+
+    pub(super) fn category_retired(&mut self, e: &CategoryRetired) {
+        if let Some(r) = self.categories.get_mut(&e.category) {
+            r.active_until = Some(e.last_day);
+            r.retired_reason = Some(e.reason.clone());
+        }
+    }
+
+    /// How `category` earns on `date`: under the rule version in force for it, or at its own
+    /// default rate when no version names it (a registered category is covered by a
+    /// version's default rate only if it names the category).
+    pub fn rule_for(&self, category: Category, date: NaiveDate) -> Applied {
+        let own = self
+            .categories
+            .get(&category)
+            .map(|r| r.default_points_per_hour);
+        self.rules.rule_for(category, date, own)
+    }
+}
