@@ -27,6 +27,8 @@ const WRITES: &[(&str, Role)] = &[
     ("POST /v1/categories", Role::A),
     ("POST /v1/categories/{code}/rename", Role::A),
     ("POST /v1/categories/{code}/retire", Role::A),
+    ("POST /v1/stars/scale", Role::A),
+    ("POST /v1/stars/pending/{volunteer_id}/confirm", Role::A),
     ("POST /v1/rewards", Role::A),
     ("POST /v1/rewards/{id}/restock", Role::A),
     ("POST /v1/rewards/{id}/reprice", Role::A),

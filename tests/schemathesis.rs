@@ -31,14 +31,9 @@ fn main() {
     )])
 }
 
-async fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
-    let version = schemathesis().expect("schemathesis, checked before the trial ran");
-    let examples = std::env::var("YINLING_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "25".into());
-    let server = Server::start();
-    let _city = City::build(&server, 3).await;
+async fn run_schemathesis(base: String, examples: String) -> std::process::Output {
     let work = tempfile::tempdir().expect("tempdir");
-    let base = server.base.clone();
-    let out = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         Command::new("schemathesis")
             .current_dir(work.path())
             .args(["run", &format!("{base}/openapi.json")])
@@ -51,7 +46,32 @@ async fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
             .expect("run schemathesis")
     })
     .await
-    .expect("join");
+    .expect("join")
+}
+
+async fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
+    let version = schemathesis().expect("schemathesis, checked before the trial ran");
+    let examples = std::env::var("YINLING_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "25".into());
+    let server = Server::start();
+    let _city = City::build(&server, 3).await;
+    // A crash inside the tool itself (its only problems being "Runtime Error"s raised in
+    // hypothesis's own source introspection, with no failed check) says nothing about the
+    // service; the run is repeated once, and said so.
+    let mut attempt = 0;
+    let out = loop {
+        attempt += 1;
+        let out = run_schemathesis(server.base.clone(), examples.clone()).await;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let tool_crash = !out.status.success()
+            && stdout.contains("Runtime Error")
+            && stdout.contains("hypothesis/internal")
+            && !stdout.contains("FAILURES");
+        if tool_crash && attempt < 2 {
+            eprintln!("schemathesis crashed inside hypothesis (not a finding); running it again");
+            continue;
+        }
+        break out;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let summary: Vec<&str> = stdout
         .lines()

@@ -347,3 +347,58 @@ async fn an_administrator_registers_a_campaign_from_the_web_and_coordinators_can
     let listed = admin.get("/categories").await.text().await.expect("page");
     assert!(listed.contains("专项行动结束"), "{listed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scale_with_review_is_adopted_and_a_star_confirmed_from_the_web() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let admin = Browser::new(&server, ADMIN);
+    let csrf = admin.csrf("/stars").await;
+    let scale = |n: &str, thresholds: &str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", n),
+            field("thresholds", thresholds),
+            field("review", "yes"),
+            field("note", "须公示"),
+        ]
+    };
+    // A threshold that is not a number is refused, naming it; nothing is appended.
+    let before = city.admin.head_seq().await;
+    let (_, page) = admin.post("/stars", &scale("s1", "5, 十")).await;
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("thresholds[1]"),
+        "{page}"
+    );
+    assert_eq!(city.admin.head_seq().await, before);
+    // Chinese commas are fine. The city's volunteer (8 hours) passes 5: waiting for review.
+    let (status, _) = admin.post("/stars", &scale("s2", "5，500")).await;
+    assert_eq!(status, 303);
+    let v0 = city.volunteers[0].clone();
+    let account = city.admin.get(&format!("/v1/volunteers/{v0}")).await.ok();
+    assert_eq!(account["star_awaiting_confirmation"], 1, "{account}");
+    let volunteer = Browser::new(
+        &server,
+        &city.volunteer_clients[0].token.clone().expect("token"),
+    );
+    let me = volunteer.get("/me").await.text().await.expect("page");
+    assert!(me.contains("正在公示"), "{me}");
+    let notice = admin.get("/stars").await.text().await.expect("page");
+    assert!(notice.contains(&format!("/stars/{v0}/confirm")), "{notice}");
+    let (status, _) = admin
+        .post(
+            &format!("/stars/{v0}/confirm"),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "s3"),
+                field("level", "1"),
+                field("note", "公示七天无异议"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let account = city.admin.get(&format!("/v1/volunteers/{v0}")).await.ok();
+    assert_eq!(account["stars"], 1);
+    let me = volunteer.get("/me").await.text().await.expect("page");
+    assert!(me.contains("认定为1星"), "{me}");
+}

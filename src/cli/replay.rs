@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use yinling_app::load::load_state;
-use yinling_app::reports::{accounts as volunteers, categories, rankings, rules, teams};
+use yinling_app::reports::{accounts as volunteers, categories, rankings, rules, stars, teams};
 use yinling_ledger::log::EnvelopeIter;
 use yinling_ledger::{EventLog, OpenMode, SledLog, TeamId, Timestamp, VolunteerId};
 use yinling_projections::rankings::{RankBy, RankingQuery};
@@ -180,8 +180,9 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
         .all()
         .map(|c| categories::category_out(&state, c, then))
         .collect();
+    let star_scale = stars::scale_out(&state);
     if args.json {
-        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions, "categories": category_list}))
+        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions, "categories": category_list, "stars": star_scale}))
             .map(|()| ExitCode::SUCCESS);
     }
     println!(
@@ -209,6 +210,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     print_ranking("volunteers", &volunteer_ranking);
     print_rules(&rule_versions);
     print_categories(&category_list);
+    print_stars(&star_scale);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -270,6 +272,48 @@ fn print_categories(category_list: &[categories::CategoryOut]) {
                 .as_ref()
                 .map(|r| format!(" (retired: {r})"))
                 .unwrap_or_default()
+        );
+    }
+}
+
+/// The star scale as it stood, and how many stars waited for confirmation.
+fn print_stars(scale: &stars::StarScaleOut) {
+    let hours = |v: &stars::ScaleVersionOut| {
+        v.thresholds_hours
+            .iter()
+            .map(|t| t.0.to_string())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    println!(
+        "\nstar scale then: v{} {} hours{}{}",
+        scale.current.version,
+        hours(&scale.current),
+        if scale.current.review {
+            ", confirmed after public notice"
+        } else {
+            ""
+        },
+        if scale.recorded {
+            ""
+        } else {
+            " (read off the hours; no scale adopted yet)"
+        }
+    );
+    for v in &scale.versions {
+        println!(
+            "  v{} from {}: {} hours{}",
+            v.version,
+            v.adopted_on
+                .as_ref()
+                .map(|d| d.0.to_string())
+                .unwrap_or_default(),
+            hours(v),
+            if v.note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", v.note)
+            }
         );
     }
 }

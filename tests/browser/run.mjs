@@ -199,6 +199,18 @@ try {
   check(await a.locator('[role=alert]').count() === 0, 'registering a category was refused');
   check(await a.locator('strong:has-text("送戏下乡")').count() === 1, 'the registered category is not listed');
   await audit(a, 'categories'); await shot(a, 'categories');
+  // 4d. The star scale and the public notice: confirm the first star waiting.
+  await a.goto(BASE + '/stars');
+  await audit(a, 'stars'); await shot(a, 'stars');
+  const waiting = await a.locator('button:has-text("认定")').count();
+  check(waiting > 0, 'the demo city has no star on public notice');
+  if (waiting > 0) {
+    const form = a.locator('form[action$="/confirm"]').first();
+    const action = await form.getAttribute('action');
+    await form.locator('button').click();
+    await a.waitForURL('**/stars');
+    check(await a.locator(`form[action="${action}"]`).count() === 0, 'confirming did not take the star off the notice');
+  }
   await admin.close();
   const auditor = await browser.newContext(staff);
   const r = await auditor.newPage();

@@ -89,6 +89,39 @@ impl World {
         code
     }
 
+    /// A new volunteer of the city's team with a star waiting for review: a review scale
+    /// whose first star needs under an hour is adopted, then they serve an hour.
+    async fn fresh_pending_star(&self) -> String {
+        let first = format!("0.{:02}", 1 + rand_suffix() % 98);
+        self.city
+            .admin
+            .post(
+                "/v1/stars/scale",
+                json!({"thresholds_hours": [first, "5000"], "review": true, "note": "测试"}),
+            )
+            .await
+            .ok();
+        let v = self
+            .city
+            .coordinator
+            .post(
+                "/v1/volunteers",
+                json!({"name": "待认定", "team_id": self.city.team}),
+            )
+            .await
+            .id();
+        self.city
+            .coordinator
+            .post(
+                "/v1/activities",
+                json!({"team_id": self.city.team, "category": "lecture", "date": days_ago(2), "title": "宣讲",
+                       "participants": [{"volunteer_id": v, "hours": "1"}]}),
+            )
+            .await
+            .ok();
+        v
+    }
+
     /// One cell: sets up what the request needs, sends it as `role`.
     pub async fn cell(&self, route: &str, role: Role) -> Reply {
         let (method, path, body) = self.request(route, role).await;
@@ -242,6 +275,23 @@ impl World {
             }
             "GET /v1/rules" => (Method::GET, "/v1/rules".into(), None),
             "GET /v1/categories" => (Method::GET, "/v1/categories".into(), None),
+            "GET /v1/stars/scale" => (Method::GET, "/v1/stars/scale".into(), None),
+            "POST /v1/stars/scale" => (
+                Method::POST,
+                "/v1/stars/scale".into(),
+                Some(
+                    json!({"thresholds_hours": [format!("{}", 100 + rand_suffix() % 150), "300", "600"], "note": "测试"}),
+                ),
+            ),
+            "GET /v1/stars/pending" => (Method::GET, "/v1/stars/pending".into(), None),
+            "POST /v1/stars/pending/{volunteer_id}/confirm" => {
+                let v = self.fresh_pending_star().await;
+                (
+                    Method::POST,
+                    format!("/v1/stars/pending/{v}/confirm"),
+                    Some(json!({"level": 1, "note": "公示七天无异议"})),
+                )
+            }
             "GET /v1/categories/{code}" => (Method::GET, "/v1/categories/lecture".into(), None),
             "POST /v1/categories" => (
                 Method::POST,

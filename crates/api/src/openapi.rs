@@ -32,6 +32,7 @@ impl Modify for BearerAuth {
         rewards::create, rewards::list, rewards::restock, rewards::reprice, rewards::retire,
         rules::get_rules, rules::put_rules, rules::versions, rules::adopt, rules::preview, rules::rerate,
         categories::list, categories::get, categories::create, categories::rename, categories::retire,
+        stars::scale, stars::adopt, stars::pending, stars::confirm,
         redemptions::create, redemptions::list, redemptions::get, redemptions::fulfil, redemptions::cancel,
         rankings::teams, rankings::volunteers, rankings::districts, rankings::groups, rankings::stats,
         organisation::create_district, organisation::list_districts,
@@ -51,7 +52,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     tags(
         (name = "teams"), (name = "volunteers"), (name = "activities"), (name = "rewards"),
-        (name = "rules"), (name = "redemptions"), (name = "rankings"), (name = "audit"),
+        (name = "rules"), (name = "stars"), (name = "redemptions"), (name = "rankings"), (name = "audit"),
         (name = "tokens"), (name = "organisation"), (name = "evaluation"), (name = "system"),
     )
 )]

@@ -114,6 +114,12 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/categories/{code}", get(categories::get))
         .route("/v1/categories/{code}/rename", post(categories::rename))
         .route("/v1/categories/{code}/retire", post(categories::retire))
+        .route("/v1/stars/scale", get(stars::scale).post(stars::adopt))
+        .route("/v1/stars/pending", get(stars::pending))
+        .route(
+            "/v1/stars/pending/{volunteer_id}/confirm",
+            post(stars::confirm),
+        )
         .route("/v1/rewards", post(rewards::create).get(rewards::list))
         .route("/v1/rewards/{id}/restock", post(rewards::restock))
         .route("/v1/rewards/{id}/reprice", post(rewards::reprice))

@@ -87,6 +87,7 @@ single_event_answers!(
     ScoringChanged,
     ServiceCorrected,
     EarningRulesAdopted,
+    StarConfirmed,
     CategoryRegistered,
     CategoryRenamed,
     CategoryRetired,
@@ -101,6 +102,8 @@ pub struct LoggedActivity {
     pub project_id: Option<ProjectId>,
     /// Each participant's hours and points.
     pub services: Vec<ServiceLogged>,
+    /// Stars the hours brought.
+    pub stars: Vec<StarReached>,
     /// Seq of the activity's first event.
     pub seq: u64,
 }
@@ -115,12 +118,14 @@ impl Answer for LoggedActivity {
             activity: activity.clone(),
             project_id: None,
             services: Vec::with_capacity(envelopes.len()),
+            stars: Vec::new(),
             seq: first.seq,
         };
         for e in &envelopes[1..] {
             match &e.payload {
                 Event::ActivityInProject(p) => out.project_id = Some(p.project_id),
                 Event::ServiceLogged(s) => out.services.push(s.clone()),
+                Event::StarReached(r) => out.stars.push(r.clone()),
                 _ => return None,
             }
         }
@@ -133,6 +138,8 @@ impl Answer for LoggedActivity {
 pub struct ReversedActivity {
     /// The entries, in the order of the activity's participants (never empty).
     pub reversals: Vec<ServiceReversed>,
+    /// Stars the hours taken back no longer support.
+    pub withdrawn: Vec<StarWithdrawn>,
 }
 
 impl ReversedActivity {
@@ -144,14 +151,18 @@ impl ReversedActivity {
 
 impl Answer for ReversedActivity {
     fn from_events(envelopes: &[Envelope]) -> Option<Self> {
-        let reversals: Vec<ServiceReversed> = envelopes
-            .iter()
-            .map(|e| match &e.payload {
-                Event::ServiceReversed(r) => Some(r.clone()),
-                _ => None,
-            })
-            .collect::<Option<_>>()?;
-        (!reversals.is_empty()).then_some(ReversedActivity { reversals })
+        let mut out = ReversedActivity {
+            reversals: Vec::with_capacity(envelopes.len()),
+            withdrawn: Vec::new(),
+        };
+        for e in envelopes {
+            match &e.payload {
+                Event::ServiceReversed(r) => out.reversals.push(r.clone()),
+                Event::StarWithdrawn(w) => out.withdrawn.push(w.clone()),
+                _ => return None,
+            }
+        }
+        (!out.reversals.is_empty()).then_some(out)
     }
 }
 
@@ -235,5 +246,34 @@ impl Answer for Rerated {
             })
             .collect::<Option<_>>()
             .map(Rerated)
+    }
+}
+
+/// A star scale adopted, with the stars it awarded at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScaleAdopted {
+    /// The version.
+    pub scale: StarScaleAdopted,
+    /// Stars recorded or reached with it.
+    pub awarded: Vec<StarReached>,
+}
+
+impl Answer for ScaleAdopted {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        let (first, rest) = envelopes.split_first()?;
+        let Event::StarScaleAdopted(scale) = &first.payload else {
+            return None;
+        };
+        let awarded = rest
+            .iter()
+            .map(|e| match &e.payload {
+                Event::StarReached(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        Some(ScaleAdopted {
+            scale: scale.clone(),
+            awarded,
+        })
     }
 }

@@ -140,6 +140,12 @@ impl Node {
             generated = bootstrap_admin(&node.app, config.admin_token.clone())
                 .await
                 .map_err(OpenError::Bootstrap)?;
+            if let Some(n) = bootstrap_star_scale(&node.app)
+                .await
+                .map_err(OpenError::Bootstrap)?
+            {
+                tracing::info!(stars = n, "stars are recorded as events from now on");
+            }
         }
         node.expiry = Some(spawn_expiry(node.app.clone(), config.expiry_interval));
         Ok((node, generated))
@@ -237,6 +243,25 @@ pub async fn bootstrap_admin(
     });
     app.submit::<()>(&Principal::System, command, None).await?;
     Ok(generated.then_some(secret))
+}
+
+/// Records stars as events from the first start on: a log without a star scale (a new one,
+/// or one written before stars were recorded) adopts the national scale, and the same commit
+/// records the stars every volunteer already holds. Returns how many it recorded (`None`
+/// when the log already had a scale).
+pub async fn bootstrap_star_scale(app: &App) -> Result<Option<usize>, AppError> {
+    if app.engine.read().star_scale.recorded() {
+        return Ok(None);
+    }
+    let command = Command::AdoptStarScale {
+        thresholds_hours: yinling_projections::stars::national(),
+        review: false,
+        note: "全国志愿服务星级标准（100/300/600/1000/1500 小时），自本记录起星级按事件记录".into(),
+    };
+    let w = app
+        .submit::<crate::answers::ScaleAdopted>(&Principal::System, command, None)
+        .await?;
+    Ok(Some(w.answer.awarded.len()))
 }
 
 /// Expires lapsed holds every `interval` until aborted.

@@ -30,6 +30,48 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal
     }
 }
 
+/// A `Decimal` in the representation of [`serialize`], for containers of amounts.
+struct Wrapped(Decimal);
+
+impl Serialize for Wrapped {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Wrapped {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize(deserializer).map(Wrapped)
+    }
+}
+
+/// The same representation for a list of amounts (a star scale's thresholds).
+pub mod vec {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Wrapped;
+
+    /// Serializes a list of amounts.
+    pub fn serialize<S: Serializer>(value: &[Decimal], serializer: S) -> Result<S::Ok, S::Error> {
+        value
+            .iter()
+            .map(|d| Wrapped(*d))
+            .collect::<Vec<_>>()
+            .serialize(serializer)
+    }
+
+    /// Inverse of [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<Decimal>, D::Error> {
+        Ok(Vec::<Wrapped>::deserialize(deserializer)?
+            .into_iter()
+            .map(|w| w.0)
+            .collect())
+    }
+}
+
 /// The same representation for an optional amount (`null` in JSON).
 pub mod option {
     use rust_decimal::Decimal;

@@ -32,6 +32,11 @@ impl StreamId {
         StreamId("categories".to_owned())
     }
 
+    /// The stream of the star scale's versions.
+    pub fn stars() -> Self {
+        StreamId("stars".to_owned())
+    }
+
     /// The stream of the evaluation's scoring weights.
     pub fn scoring() -> Self {
         StreamId("scoring".to_owned())

@@ -48,6 +48,21 @@ pub fn optional_text(field: &str, value: &str, max_chars: usize) -> Result<Strin
     Ok(value.to_owned())
 }
 
+/// An amount of hours above zero and at most `max`, with at most two decimals (a star
+/// threshold).
+pub fn hours_amount(field: &str, value: Decimal, max: Decimal) -> Result<(), Rejection> {
+    if value <= Decimal::ZERO || value > max || value.normalize().scale() > HOURS_DECIMAL_PLACES {
+        return Err(Rejection::invalid(
+            "bad_hours",
+            format!(
+                "{field} must be more than 0 and at most {max} hours, with at most {HOURS_DECIMAL_PLACES} decimals; got {}",
+                value.normalize()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Hours of one record: more than 0, at most a day, at most two decimals.
 pub fn hours(field: &str, value: Decimal) -> Result<(), Rejection> {
     if value <= Decimal::ZERO || value > MAX_HOURS_PER_DAY {

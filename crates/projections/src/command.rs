@@ -188,6 +188,24 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Adopt a version of the star scale (and award the stars it puts anyone past).
+    AdoptStarScale {
+        /// Net hours per level, strictly increasing.
+        thresholds_hours: Vec<Decimal>,
+        /// Whether a star reached waits for an administrator's confirmation.
+        review: bool,
+        /// What changed and why.
+        note: String,
+    },
+    /// Confirm the star a volunteer is waiting for, after review and public notice.
+    ConfirmStar {
+        /// Who.
+        volunteer_id: VolunteerId,
+        /// The level being confirmed (as seen by the administrator).
+        level: u8,
+        /// When and where it was publicly shown, any objection.
+        note: String,
+    },
     /// Replace the point rules from today, for every category.
     ChangeRules {
         /// Rate of unlisted categories.

@@ -83,3 +83,9 @@ pub const MIN_CATEGORY_CODE_CHARS: usize = 2;
 
 /// Longest category code, in characters.
 pub const MAX_CATEGORY_CODE_CHARS: usize = 40;
+
+/// Most levels a star scale may have.
+pub const MAX_STAR_LEVELS: usize = 10;
+
+/// Most hours a star level may need.
+pub const MAX_STAR_HOURS: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);

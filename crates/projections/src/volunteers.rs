@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use yinling_ledger::time::day_number;
 use yinling_ledger::{ActivityId, RedemptionId, TeamId, Timestamp, VolunteerId};
 
-use crate::stars::StarLevel;
+use crate::stars::{StarLevel, StarStanding};
 
 /// Where a volunteer's points are. `available = earned - reversed - redeemed - held`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +132,8 @@ pub struct Volunteer {
     pub team_history: Vec<TeamStint>,
     /// Every change to points or hours, oldest first.
     pub statement: Vec<StatementEntry>,
+    /// Their stars as the log records them.
+    pub star: StarStanding,
 }
 
 impl Volunteer {
@@ -140,9 +142,14 @@ impl Volunteer {
         self.hours_served - self.hours_reversed
     }
 
-    /// The star level of the net hours.
+    /// The stars that count: as recorded once the log has a star scale, read off the net
+    /// hours on the national scale before that.
     pub fn stars(&self) -> StarLevel {
-        StarLevel::for_hours(self.hours_net())
+        if self.star.recorded {
+            StarLevel(self.star.level)
+        } else {
+            StarLevel::for_hours(self.hours_net())
+        }
     }
 
     /// Net hours already logged on a date.

@@ -71,6 +71,13 @@ enum Op {
     Register {
         team: usize,
     },
+    Scale {
+        steps: Vec<u32>,
+        review: bool,
+    },
+    Confirm {
+        volunteer: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -91,7 +98,20 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u64..60, 0u32..300, 11u32..30).prop_map(|(days_back, rate_tenths, weekend_tenths)| Op::Adopt { days_back, rate_tenths, weekend_tenths }),
         1 => (0u64..60, 0u64..30).prop_map(|(days_back, span)| Op::Rerate { days_back, span }),
         1 => (0usize..4).prop_map(|team| Op::Register { team }),
+        1 => (prop::collection::vec(1u32..40, 0..7), any::<bool>()).prop_map(|(steps, review)| Op::Scale { steps, review }),
+        1 => (0usize..12).prop_map(|volunteer| Op::Confirm { volunteer }),
     ]
+}
+
+/// Strictly increasing thresholds from positive steps.
+fn thresholds(steps: &[u32]) -> Vec<Decimal> {
+    steps
+        .iter()
+        .scan(0u32, |sum, s| {
+            *sum += s;
+            Some(Decimal::from(*sum))
+        })
+        .collect()
 }
 
 struct World {
@@ -308,6 +328,29 @@ fn run(w: &mut World, op: &Op) {
             w.volunteers.push(id);
             Ok(())
         }
+        Op::Scale { steps, review } => w
+            .sim
+            .system(Command::AdoptStarScale {
+                thresholds_hours: thresholds(steps),
+                review: *review,
+                note: String::new(),
+            })
+            .map(drop),
+        Op::Confirm { volunteer } => {
+            let v = w.volunteers[*volunteer % w.volunteers.len()];
+            let level = w.sim.state.volunteers[&v]
+                .star
+                .pending
+                .as_ref()
+                .map_or(1, |p| p.level);
+            w.sim
+                .system(Command::ConfirmStar {
+                    volunteer_id: v,
+                    level,
+                    note: "公示无异议".into(),
+                })
+                .map(drop)
+        }
     };
 }
 
@@ -448,6 +491,37 @@ fn check_rankings(w: &World, from: Option<NaiveDate>, to: Option<NaiveDate>, by:
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Without review and with one scale, the recorded stars are exactly the level the net
+    /// hours reach on it, after every log, reversal and correction (a naive recount); and a
+    /// scale adopted later never takes a star away.
+    #[test]
+    fn recorded_stars_follow_the_hours_and_a_new_scale_takes_none_away(
+        steps in prop::collection::vec(1u32..30, 1..6),
+        later in prop::collection::vec(1u32..60, 1..6),
+        ops in prop::collection::vec(prop_oneof![
+            6 => (0usize..4, 0u64..60, prop::collection::vec((0usize..12, 100u32..1200), 1..5))
+                .prop_map(|(team, day_back, participants)| Op::Log { team, day_back, participants }),
+            1 => (0usize..20).prop_map(|activity| Op::Reverse { activity }),
+            2 => (0usize..20, 0usize..5, prop_oneof![3 => 0u32..1200, 1 => Just(0u32)])
+                .prop_map(|(activity, participant, hundredths)| Op::Correct { activity, participant, hundredths }),
+        ], 1..80),
+    ) {
+        let mut w = world();
+        let scale = thresholds(&steps);
+        w.sim.ok(Actor::SYSTEM, Command::AdoptStarScale { thresholds_hours: scale.clone(), review: false, note: String::new() });
+        for op in &ops {
+            run(&mut w, op);
+            for v in w.sim.state.volunteers.values() {
+                prop_assert_eq!(v.stars().0, stars::level_on(&scale, v.hours_net()), "after {:?}", op);
+            }
+        }
+        let before: Vec<(VolunteerId, u8)> = w.sim.state.volunteers.values().map(|v| (v.id, v.stars().0)).collect();
+        let _ = w.sim.system(Command::AdoptStarScale { thresholds_hours: thresholds(&later), review: false, note: String::new() });
+        for (id, level) in before {
+            prop_assert!(w.sim.state.volunteers[&id].stars().0 >= level);
+        }
+    }
 
     #[test]
     fn invariants_hold_after_every_step_and_every_way_of_folding_agrees(

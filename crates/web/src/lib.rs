@@ -51,6 +51,11 @@ pub fn router() -> Router<App> {
         .route("/rules/versions", post(pages::rules::adopt))
         .route("/rules/rerating", post(pages::rules::rerate))
         .route(
+            "/stars",
+            get(pages::stars::overview).post(pages::stars::adopt),
+        )
+        .route("/stars/{volunteer}/confirm", post(pages::stars::confirm))
+        .route(
             "/categories",
             get(pages::categories::list).post(pages::categories::register),
         )

@@ -23,3 +23,6 @@ pub const ACTIVITIES_SHOWN: usize = 50;
 
 /// Teams shown in the team chart.
 pub const CHART_TEAMS: usize = 15;
+
+/// Stars on public notice listed at once (the oldest first; the API lists them all).
+pub const PENDING_STARS_SHOWN: usize = 30;

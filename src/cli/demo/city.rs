@@ -226,7 +226,8 @@ pub const VOUCHERS: &[(&str, &str, u32, u32)] = &[
 pub const YUAN_PER_POINT: f64 = 0.1;
 
 /// What the city registers before its teams: the five districts and counties, the partner
-/// county 松阳 of the 银雁协共体, the earning rules and the 垃圾分类 campaign.
+/// county 松阳 of the 银雁协共体, the earning rules, the 垃圾分类 campaign, and the city's own
+/// star scale, lower than the national one, with review (confirmed after public notice).
 pub fn districts(today: NaiveDate, days: u32) -> Vec<Command> {
     let district = |name: &str, kind, region: &str| Command::RegisterDistrict {
         name: name.to_owned(),
@@ -247,7 +248,32 @@ pub fn districts(today: NaiveDate, days: u32) -> Vec<Command> {
     commands.push(district("松阳县", DistrictKind::County, "丽水市"));
     commands.push(Command::AdoptEarningRules(earning_rules(today, days)));
     commands.push(campaign(today, days));
+    commands.push(Command::AdoptStarScale {
+        thresholds_hours: [20, 50, 100, 200, 300].map(Decimal::from).to_vec(),
+        review: true,
+        note: "本市银龄志愿者星级标准：20/50/100/200/300 小时；达到后在 e站 公示七天，无异议由市老干部局认定".into(),
+    });
     commands
+}
+
+/// The stars confirmed after their public notice: every other one waiting, in the order of
+/// the volunteers' ids; the rest stay on the notice.
+pub fn confirmations(state: &yinling_projections::State) -> Vec<Command> {
+    let mut waiting: Vec<(yinling_ledger::VolunteerId, u8)> = state
+        .volunteers
+        .values()
+        .filter_map(|v| v.star.pending.as_ref().map(|p| (v.id, p.level)))
+        .collect();
+    waiting.sort();
+    waiting
+        .into_iter()
+        .step_by(2)
+        .map(|(volunteer_id, level)| Command::ConfirmStar {
+            volunteer_id,
+            level,
+            note: "公示七天无异议".into(),
+        })
+        .collect()
 }
 
 /// The code of the city's 垃圾分类 campaign, a category registered for part of the year.

@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 use yinling_app::metrics::Metrics;
 use yinling_app::mint::{secret_hash, TokenMint};
-use yinling_app::node::{bootstrap_admin, ADMIN_TOKEN_ENV};
+use yinling_app::node::{bootstrap_admin, bootstrap_star_scale, ADMIN_TOKEN_ENV};
 use yinling_app::{App, AppError, Engine, EngineConfig};
 use yinling_ledger::*;
 use yinling_projections::{Command, ParticipantHours, Principal};
@@ -188,6 +188,9 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         .ok()
         .filter(|t| !t.trim().is_empty());
     let printed = bootstrap_admin(&app, env_token)
+        .await
+        .map_err(|e| e.to_string())?;
+    bootstrap_star_scale(&app)
         .await
         .map_err(|e| e.to_string())?;
     let admin_id = app
@@ -594,6 +597,15 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     progress.finish();
     let mut progress = Progress::new("reversals", reversals.len() as u64);
     submit_all(&app, reversals, &mut progress, &mut made).await;
+    progress.finish();
+
+    // Half the stars reached are confirmed after their notice; the rest stay on it.
+    let confirmations: Vec<_> = city::confirmations(&app.engine.read())
+        .into_iter()
+        .map(|c| (admin, c))
+        .collect();
+    let mut progress = Progress::new("stars confirmed", confirmations.len() as u64);
+    submit_all(&app, confirmations, &mut progress, &mut made).await;
     progress.finish();
 
     // The e-station: 松阳 products and bank rate vouchers.

@@ -18,6 +18,7 @@ pub mod rankings;
 pub mod redemptions;
 pub mod rewards;
 pub mod rules;
+pub mod stars;
 pub mod system;
 pub mod teams;
 pub mod tokens;

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use yinling_projections::stars::StarLevel;
 use yinling_projections::volunteers::{EntryKind, EntryRef, Volunteer};
 use yinling_projections::State as LedgerState;
 
@@ -45,9 +44,11 @@ pub struct VolunteerOut {
     pub balance: BalanceOut,
     /// Net hours of service.
     pub hours: Amount,
-    /// Star level, 0 to 5.
+    /// Star level that counts (0 = none yet).
     pub stars: u8,
-    /// Hours still needed for the next star (absent at five stars).
+    /// A higher star reached and waiting for an administrator's confirmation (公示中).
+    pub star_awaiting_confirmation: Option<u8>,
+    /// Hours still needed for the next star of the scale in force (absent at the top).
     pub hours_to_next_star: Option<Amount>,
     /// The seq the answer reflects.
     pub as_of: u64,
@@ -117,7 +118,8 @@ pub fn volunteer_out(state: &LedgerState, v: &Volunteer) -> VolunteerOut {
         },
         hours: hours.into(),
         stars: v.stars().0,
-        hours_to_next_star: StarLevel::hours_to_next(hours).map(Amount),
+        star_awaiting_confirmation: v.star.pending.as_ref().map(|p| p.level),
+        hours_to_next_star: state.hours_to_next_star(v).map(Amount),
         as_of: state.head.seq,
     }
 }

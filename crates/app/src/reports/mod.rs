@@ -9,6 +9,7 @@ pub mod evaluation;
 pub mod events;
 pub mod rankings;
 pub mod rules;
+pub mod stars;
 pub mod teams;
 
 use std::io::Write;

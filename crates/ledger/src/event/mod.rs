@@ -10,6 +10,7 @@ mod kinds;
 mod organisation;
 mod people;
 mod service;
+mod stars;
 mod tokens;
 
 pub use catalogue::*;
@@ -17,6 +18,7 @@ pub use kinds::*;
 pub use organisation::*;
 pub use people::*;
 pub use service::*;
+pub use stars::*;
 pub use tokens::*;
 
 use serde::{Deserialize, Serialize};
@@ -88,11 +90,19 @@ pub enum Event {
     CategoryRenamed(CategoryRenamed),
     /// See [`CategoryRetired`].
     CategoryRetired(CategoryRetired),
+    /// See [`StarScaleAdopted`].
+    StarScaleAdopted(StarScaleAdopted),
+    /// See [`StarReached`].
+    StarReached(StarReached),
+    /// See [`StarConfirmed`].
+    StarConfirmed(StarConfirmed),
+    /// See [`StarWithdrawn`].
+    StarWithdrawn(StarWithdrawn),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 32] = [
+    pub const TYPE_NAMES: [&'static str; 36] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -125,6 +135,10 @@ impl Event {
         "CategoryRegistered",
         "CategoryRenamed",
         "CategoryRetired",
+        "StarScaleAdopted",
+        "StarReached",
+        "StarConfirmed",
+        "StarWithdrawn",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -162,6 +176,10 @@ impl Event {
             Event::CategoryRegistered(_) => "CategoryRegistered",
             Event::CategoryRenamed(_) => "CategoryRenamed",
             Event::CategoryRetired(_) => "CategoryRetired",
+            Event::StarScaleAdopted(_) => "StarScaleAdopted",
+            Event::StarReached(_) => "StarReached",
+            Event::StarConfirmed(_) => "StarConfirmed",
+            Event::StarWithdrawn(_) => "StarWithdrawn",
         }
     }
 }

@@ -291,6 +291,32 @@ pub fn one_of_each() -> Vec<Event> {
             last_day: date(2026, 11, 30),
             reason: "活动结束".into(),
         }),
+        Event::StarScaleAdopted(StarScaleAdopted {
+            version: 2,
+            thresholds_hours: vec![dec("50"), dec("150"), dec("300"), dec("600"), dec("1000")],
+            review: true,
+            note: "本平台星级标准".into(),
+        }),
+        Event::StarReached(StarReached {
+            volunteer_id: VolunteerId(uuid(2)),
+            level: 3,
+            threshold_hours: dec("600"),
+            hours: dec("601.5"),
+            scale_version: 1,
+            awaiting_review: true,
+        }),
+        Event::StarConfirmed(StarConfirmed {
+            volunteer_id: VolunteerId(uuid(2)),
+            level: 3,
+            note: "公示七天无异议".into(),
+        }),
+        Event::StarWithdrawn(StarWithdrawn {
+            volunteer_id: VolunteerId(uuid(2)),
+            level: 2,
+            threshold_hours: dec("300"),
+            hours: dec("590"),
+            reason: "活动撤销：误登".into(),
+        }),
     ]
 }
 

@@ -158,6 +158,20 @@ pub(super) fn log(
             rules_version: rule.version,
         }));
     }
+    // Stars the new hours bring, after every credit.
+    let mut stars = Vec::new();
+    for e in &events {
+        if let Event::ServiceLogged(s) = e {
+            let v = checks::volunteer(state, &s.volunteer_id)?;
+            stars.extend(super::stars::after_hours(
+                state,
+                v,
+                v.hours_net() + s.hours,
+                "",
+            ));
+        }
+    }
+    events.append(&mut stars);
     let mut head = vec![Event::ActivityLogged(ActivityLogged {
         activity_id: a.activity_id,
         team_id: a.team_id,
@@ -200,6 +214,7 @@ pub(super) fn reverse(
         ));
     }
     let mut events = Vec::with_capacity(activity.participants.len());
+    let mut withdrawn = Vec::new();
     for p in &activity.participants {
         let v = checks::volunteer(state, &p.volunteer_id)?;
         let available = v.balance.available();
@@ -228,7 +243,14 @@ pub(super) fn reverse(
             points: p.points,
             reason: reason.clone(),
         }));
+        withdrawn.extend(super::stars::after_hours(
+            state,
+            v,
+            v.hours_net() - p.hours,
+            &format!("{} 的活动撤销：{reason}", activity.date),
+        ));
     }
+    events.append(&mut withdrawn);
     Ok(vec![Commit::any(activity_id.stream(), events)])
 }
 
@@ -306,20 +328,25 @@ pub(super) fn correct(
             ),
         ));
     }
-    Ok(vec![Commit::any(
-        activity_id.stream(),
-        vec![Event::ServiceCorrected(ServiceCorrected {
-            activity_id: *activity_id,
-            volunteer_id: *volunteer_id,
-            team_id: activity.team_id,
-            district: activity.district.clone(),
-            category: activity.category,
-            date: activity.date,
-            hours_before: p.hours,
-            hours_after: hours,
-            points_before: p.points,
-            points_after: points,
-            reason,
-        })],
-    )])
+    let stars = super::stars::after_hours(
+        state,
+        v,
+        v.hours_net() - p.hours + hours,
+        &format!("{} 的活动更正时长：{reason}", activity.date),
+    );
+    let mut events = vec![Event::ServiceCorrected(ServiceCorrected {
+        activity_id: *activity_id,
+        volunteer_id: *volunteer_id,
+        team_id: activity.team_id,
+        district: activity.district.clone(),
+        category: activity.category,
+        date: activity.date,
+        hours_before: p.hours,
+        hours_after: hours,
+        points_before: p.points,
+        points_after: points,
+        reason,
+    })];
+    events.extend(stars);
+    Ok(vec![Commit::any(activity_id.stream(), events)])
 }

@@ -29,6 +29,7 @@ mod categories;
 mod organisation;
 mod people;
 mod rules;
+mod stars;
 mod tokens;
 
 /// Resolves the actor of a command into a principal, refusing unknown and revoked tokens.
@@ -106,41 +107,14 @@ pub fn decide(
             hours,
             reason,
         } => activities::correct(state, who, activity_id, volunteer_id, *hours, reason),
-        Command::ChangeRules {
-            default_points_per_hour,
-            rates,
-        } => rules::change_rules(state, who, context, *default_points_per_hour, rates),
-        Command::AdoptEarningRules(r) => rules::adopt(state, who, r),
-        Command::RegisterCategory {
-            code,
-            label_zh,
-            label_en,
-            default_points_per_hour,
-            active_from,
-            active_until,
-        } => categories::register(
-            state,
-            who,
-            code,
-            label_zh,
-            label_en,
-            *default_points_per_hour,
-            *active_from,
-            *active_until,
-        ),
-        Command::RenameCategory {
-            category,
-            label_zh,
-            label_en,
-        } => categories::rename(state, who, *category, label_zh, label_en),
-        Command::RetireCategory {
-            category,
-            last_day,
-            reason,
-        } => categories::retire(state, who, *category, *last_day, reason),
-        Command::RerateServices { from, to, reason } => {
-            rules::rerate(state, who, *from, *to, reason)
-        }
+        Command::ChangeRules { .. }
+        | Command::AdoptEarningRules(_)
+        | Command::RegisterCategory { .. }
+        | Command::RenameCategory { .. }
+        | Command::RetireCategory { .. }
+        | Command::RerateServices { .. }
+        | Command::AdoptStarScale { .. }
+        | Command::ConfirmStar { .. } => decide_policy(state, who, command, context),
         Command::ListReward {
             reward_id,
             name,
@@ -228,5 +202,65 @@ pub fn decide(
             on,
         } => organisation::change_project_status(state, who, context, project_id, *status, *on),
         Command::ChangeScoring { weights } => organisation::change_scoring(state, who, weights),
+    }
+}
+
+/// The commands that change policy: the earning rules, the categories, the star scale.
+fn decide_policy(
+    state: &State,
+    who: &Principal,
+    command: &Command,
+    context: &Context,
+) -> Result<Vec<Commit>, Rejection> {
+    match command {
+        Command::ChangeRules {
+            default_points_per_hour,
+            rates,
+        } => rules::change_rules(state, who, context, *default_points_per_hour, rates),
+        Command::AdoptEarningRules(r) => rules::adopt(state, who, r),
+        Command::RegisterCategory {
+            code,
+            label_zh,
+            label_en,
+            default_points_per_hour,
+            active_from,
+            active_until,
+        } => categories::register(
+            state,
+            who,
+            code,
+            label_zh,
+            label_en,
+            *default_points_per_hour,
+            *active_from,
+            *active_until,
+        ),
+        Command::RenameCategory {
+            category,
+            label_zh,
+            label_en,
+        } => categories::rename(state, who, *category, label_zh, label_en),
+        Command::RetireCategory {
+            category,
+            last_day,
+            reason,
+        } => categories::retire(state, who, *category, *last_day, reason),
+        Command::RerateServices { from, to, reason } => {
+            rules::rerate(state, who, *from, *to, reason)
+        }
+        Command::AdoptStarScale {
+            thresholds_hours,
+            review,
+            note,
+        } => stars::adopt(state, who, thresholds_hours, *review, note),
+        Command::ConfirmStar {
+            volunteer_id,
+            level,
+            note,
+        } => stars::confirm(state, who, volunteer_id, *level, note),
+        other => Err(Rejection::invalid(
+            "not_a_policy",
+            format!("{other:?} does not change a policy"),
+        )),
     }
 }

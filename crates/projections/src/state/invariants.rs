@@ -37,6 +37,20 @@ impl State {
                     return Err(format!("volunteer {} has {hours} hours on {date}", v.id));
                 }
             }
+            // A star stands only on the hours it needs; one waiting for review is above it.
+            let star = &v.star;
+            if star.recorded
+                && (v.hours_net() < star.threshold_hours
+                    || star.pending.as_ref().is_some_and(|p| {
+                        p.level <= star.level || v.hours_net() < p.threshold_hours
+                    }))
+            {
+                return Err(format!(
+                    "volunteer {} holds stars their {} net hours do not support: {star:?}",
+                    v.id,
+                    v.hours_net()
+                ));
+            }
             if let Some(last) = v.statement.last() {
                 if last.available_after != b.available() {
                     return Err(format!(

@@ -25,6 +25,7 @@ mod invariants;
 mod organisation;
 mod rankings;
 mod rerating;
+mod stars;
 mod tokens;
 
 use crate::activities::Activity;
@@ -36,6 +37,7 @@ use crate::rankings::RankingIndex;
 use crate::redemptions::Redemption;
 use crate::rules::Rules;
 use crate::scoring::Scoring;
+use crate::stars::StarScale;
 use crate::teams::{District, Team};
 use crate::tokens::Tokens;
 use crate::volunteers::Volunteer;
@@ -78,6 +80,8 @@ pub struct State {
     pub rules: Rules,
     /// Service categories.
     pub categories: Categories,
+    /// The star scale's versions.
+    pub star_scale: StarScale,
     /// Cross-region groups and their sub-groups.
     pub groups: FastMap<GroupId, Group>,
     /// The project list.
@@ -149,6 +153,10 @@ impl State {
             Event::CategoryRegistered(e) => self.category_registered(e),
             Event::CategoryRenamed(e) => self.category_renamed(e),
             Event::CategoryRetired(e) => self.category_retired(e),
+            Event::StarScaleAdopted(e) => self.star_scale_adopted(envelope, e),
+            Event::StarReached(e) => self.star_reached(envelope, e),
+            Event::StarConfirmed(e) => self.star_confirmed(envelope, e),
+            Event::StarWithdrawn(e) => self.star_withdrawn(envelope, e),
         }
         self.head = Head {
             seq,

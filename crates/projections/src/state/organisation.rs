@@ -7,6 +7,7 @@ use yinling_ledger::*;
 
 use super::State;
 use crate::organisation::{Group, Membership, Project};
+use crate::stars::StarStanding;
 use crate::teams::{Tally, Team};
 use crate::volunteers::{Balance, TeamStint, Volunteer};
 
@@ -51,6 +52,10 @@ impl State {
                     since: at,
                 }],
                 statement: Vec::new(),
+                star: StarStanding {
+                    recorded: self.star_scale.recorded(),
+                    ..StarStanding::default()
+                },
             },
         );
         if let Some(team) = self.teams.get_mut(&e.team_id) {

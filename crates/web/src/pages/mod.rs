@@ -22,6 +22,7 @@ pub mod evaluation;
 pub mod home;
 pub mod rankings;
 pub mod rules;
+pub mod stars;
 pub mod station;
 pub mod team;
 pub mod volunteer;

@@ -100,6 +100,7 @@ pub async fn rules(State(app): State<App>, viewer: Viewer, Query(p): Query<Perio
                 }
             }
             p { a href="/categories" { (l.t("所有服务类别（新增、改名、停用）", "Every kind of service (register, rename, retire)")) } }
+            p { a href="/stars" { (l.t("星级标准和星级公示", "The star scale and stars on public notice")) } }
             h2 { (l.t("历次规则", "Every version")) }
             @if state.rules.versions.is_empty() { p { (l.t("一直沿用默认规则：每小时 10 分。", "The default has always applied: 10 points an hour.")) } }
             ul.list {

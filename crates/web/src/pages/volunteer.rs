@@ -7,7 +7,7 @@ use yinling_app::App;
 use yinling_app::AppError;
 use yinling_ledger::{RedemptionId, VolunteerId};
 use yinling_projections::redemptions::RedemptionStatus;
-use yinling_projections::stars::StarLevel;
+use yinling_projections::stars::{StarMoment, StarStep};
 use yinling_projections::volunteers::{EntryKind, EntryRef};
 use yinling_projections::{Command, Principal, State as LedgerState};
 
@@ -57,6 +57,29 @@ pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &En
     format!("{label}：{what}")
 }
 
+/// The latest step of a volunteer's stars, in words.
+fn star_moment(l: Lang, m: &StarMoment) -> String {
+    let day = m.at.local_date();
+    match m.step {
+        StarStep::Reached => l.s(
+            format!("{day} 记为{}星。", m.level),
+            format!("{} stars recorded on {day}.", m.level),
+        ),
+        StarStep::AwaitingReview => l.s(
+            format!("{day} 达到{}星，等待认定。", m.level),
+            format!("Reached {} stars on {day}, awaiting confirmation.", m.level),
+        ),
+        StarStep::Confirmed => l.s(
+            format!("{day} 认定为{}星。", m.level),
+            format!("{} stars confirmed on {day}.", m.level),
+        ),
+        StarStep::Withdrawn => l.s(
+            format!("{day} 因服务时长撤销或更正，星级调整为{}星。", m.level),
+            format!("On {day} hours were taken back; stars now {}.", m.level),
+        ),
+    }
+}
+
 /// The volunteer's home: the balance in big digits.
 pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<Response, Response> {
     let id = signed_in_volunteer(viewer)?;
@@ -85,8 +108,14 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                 section.card {
                     p { (stars(l, v.stars().0)) }
                     p { (l.s(format!("累计服务 {} 小时", num(hours)), format!("{} hours of service", num(hours)))) }
-                    @if let Some(more) = StarLevel::hours_to_next(hours) {
+                    @if let Some(p) = &v.star.pending {
+                        p.note role="status" { (l.s(format!("您已达到{}星，正在公示，管理员确认后生效。", p.level), format!("You have reached {} stars; it is on public notice and counts once an administrator confirms it.", p.level))) }
+                    }
+                    @if let Some(more) = state.hours_to_next_star(v) {
                         p.muted { (l.s(format!("再服务 {} 小时可以升一星。", num(more)), format!("{} more hours to the next star.", num(more)))) }
+                    }
+                    @if let Some(last) = v.star.history.last() {
+                        p.muted { (star_moment(l, last)) }
                     }
                     p.muted { (l.s(format!("所在队伍：{team}"), format!("Team: {team}"))) }
                 }
