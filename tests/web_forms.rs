@@ -402,3 +402,147 @@ async fn a_scale_with_review_is_adopted_and_a_star_confirmed_from_the_web() {
     let me = volunteer.get("/me").await.text().await.expect("page");
     assert!(me.contains("认定为1星"), "{me}");
 }
+
+#[tokio::test]
+async fn a_late_entry_waits_on_the_policy_page_and_is_declined_or_approved_there() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let admin = Browser::new(&server, ADMIN);
+    let csrf = admin.csrf("/policies").await;
+    let limit = |n: &str, days: &str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", n),
+            field("days", days),
+            field("note", "补录超过30天需审批"),
+        ]
+    };
+    // A limit that is not a number is refused, naming the field; nothing is appended.
+    let before = city.admin.head_seq().await;
+    let (status, page) = admin
+        .post("/policies/backfill-limit", &limit("p1", "三十"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("days"),
+        "{page}"
+    );
+    assert_eq!(city.admin.head_seq().await, before);
+    let (status, _) = admin
+        .post("/policies/backfill-limit", &limit("p2", "30"))
+        .await;
+    assert_eq!(status, 303);
+    // The coordinator logs a service of forty-five days ago: it waits.
+    let coordinator = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
+    let team_csrf = coordinator.csrf("/team/activities/new").await;
+    let v0 = city.volunteers[0].clone();
+    let late = |n: &str, title: &str| {
+        vec![
+            field("csrf", &team_csrf),
+            field("form_id", n),
+            field("title", title),
+            field("category", "lecture"),
+            field("date", &days_ago(45)),
+            field("v", &v0),
+            field(&format!("h-{v0}"), "2"),
+        ]
+    };
+    let balance = |a: &serde_json::Value| -> f64 {
+        a["hours"]
+            .as_str()
+            .expect("hours")
+            .parse()
+            .expect("a number")
+    };
+    let start = balance(&city.admin.get(&format!("/v1/volunteers/{v0}")).await.ok());
+    for (n, title) in [("l1", "补录宣讲甲"), ("l2", "补录宣讲乙")] {
+        let (status, page) = coordinator
+            .post("/team/activities/new", &late(n, title))
+            .await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("已提交审批"), "{page}");
+    }
+    assert_eq!(
+        balance(&city.admin.get(&format!("/v1/volunteers/{v0}")).await.ok()),
+        start,
+        "a waiting back-fill credited points"
+    );
+    let queue = city.admin.get("/v1/backfills").await.ok();
+    let ids: Vec<String> = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|b| b["activity_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{queue}");
+    let shown = admin.get("/policies").await.text().await.expect("page");
+    for id in &ids {
+        assert!(
+            shown.contains(&format!("/policies/backfills/{id}/approve")),
+            "{shown}"
+        );
+    }
+    // Declining needs a reason.
+    let before = city.admin.head_seq().await;
+    let (status, page) = admin
+        .post(
+            &format!("/policies/backfills/{}/decline", ids[0]),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "d1"),
+                field("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("reason"),
+        "{page}"
+    );
+    assert_eq!(city.admin.head_seq().await, before);
+    let (status, _) = admin
+        .post(
+            &format!("/policies/backfills/{}/decline", ids[0]),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "d2"),
+                field("reason", "无签到记录"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _) = admin
+        .post(
+            &format!("/policies/backfills/{}/approve", ids[1]),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "a1"),
+                field("note", "签到表已核"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    // Only the approved one is credited: two hours at the lecture rate.
+    let account = city.admin.get(&format!("/v1/volunteers/{v0}")).await.ok();
+    assert_eq!(balance(&account), start + 2.0, "{account}");
+    assert!(city.admin.get("/v1/backfills").await.ok()["items"]
+        .as_array()
+        .expect("items")
+        .is_empty());
+    assert_eq!(
+        city.admin
+            .get(&format!("/v1/activities/{}", ids[1]))
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        city.admin
+            .get(&format!("/v1/activities/{}", ids[0]))
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+}

@@ -11,7 +11,7 @@ use yinling_api::limits::{
     REQUEST_TIMEOUT_SECONDS,
 };
 use yinling_api::{ConnectionLimits, ServeConfig};
-use yinling_app::node::ADMIN_TOKEN_ENV;
+use yinling_app::node::{StartPolicies, ADMIN_TOKEN_ENV};
 use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
 
 use limits::{MAX_HOLD_DAYS, MAX_LEASE_SECONDS, MAX_REPLICAS};
@@ -80,9 +80,18 @@ pub struct ServeArgs {
     /// somewhere else behind a proxy). Session cookies are Secure when it is https.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
-    /// Days a held redemption waits at the counter before it lapses.
-    #[arg(long, default_value_t = DEFAULT_HOLD_TTL_SECONDS / 86_400)]
-    pub hold_days: i64,
+    /// Days a held redemption waits at the counter before it lapses, recorded on a new
+    /// ledger (default 14); a ledger keeps its own, changed at /policies.
+    #[arg(long)]
+    pub hold_days: Option<i64>,
+    /// The time zone the ledger keeps its calendar in, e.g. +08:00 (China Standard Time,
+    /// the default). Recorded on a new ledger; a ledger recorded in another zone refuses to
+    /// start unless --change-time-zone says why.
+    #[arg(long, default_value = "+08:00", value_parser = parse_utc_offset, allow_hyphen_values = true)]
+    pub utc_offset: i32,
+    /// Change the ledger's recorded time zone to --utc-offset, with this reason.
+    #[arg(long, value_name = "REASON")]
+    pub change_time_zone: Option<String>,
     /// Events between snapshots of the projections (startup replays at most this many).
     #[arg(long, default_value_t = DEFAULT_SNAPSHOT_EVERY_EVENTS)]
     pub snapshot_every: u64,
@@ -162,11 +171,17 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
+fn parse_utc_offset(text: &str) -> Result<i32, String> {
+    yinling_ledger::time::parse_offset(text).ok_or_else(|| {
+        format!("{text:?} is not a UTC offset; write it like +08:00, +8 or -05:30 (whole quarter hours, -12:00 to +14:00)")
+    })
+}
+
 fn serve(args: ServeArgs) -> Result<ExitCode, String> {
-    if args.hold_days < 1 || args.hold_days > MAX_HOLD_DAYS {
+    let hold_days = args.hold_days.unwrap_or(DEFAULT_HOLD_TTL_SECONDS / 86_400);
+    if !(1..=MAX_HOLD_DAYS).contains(&hold_days) {
         return Err(format!(
-            "--hold-days {} must be between 1 and {MAX_HOLD_DAYS}",
-            args.hold_days
+            "--hold-days {hold_days} must be between 1 and {MAX_HOLD_DAYS}"
         ));
     }
     if args.snapshot_every == 0 {
@@ -207,7 +222,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             engine: EngineConfig {
                 data_dir: args.data,
                 policy: Policy {
-                    hold_ttl_seconds: args.hold_days * 86_400,
+                    hold_ttl_seconds: hold_days * 86_400,
                 },
                 snapshot_every_events: args.snapshot_every,
                 verify_on_start: !args.skip_verify,
@@ -219,6 +234,11 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
             nats,
             public_url,
+            start: StartPolicies {
+                utc_offset_seconds: args.utc_offset,
+                change_time_zone: args.change_time_zone.clone(),
+                hold_ttl_given: args.hold_days.is_some(),
+            },
         },
         addr: args.addr,
         connections: ConnectionLimits {

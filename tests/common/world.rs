@@ -75,6 +75,32 @@ impl World {
             .id()
     }
 
+    /// A back-filled activity waiting for approval: the limit is set to thirty days, then
+    /// the coordinator logs a service of forty-five days ago.
+    async fn fresh_backfill(&self) -> String {
+        self.city
+            .admin
+            .put(
+                "/v1/policies/backfill-limit",
+                json!({"days": 30, "note": "补录超过30天需审批"}),
+            )
+            .await;
+        let reply = self
+            .city
+            .coordinator
+            .post(
+                "/v1/activities",
+                json!({"team_id": self.city.team, "category": "lecture", "date": days_ago(45), "title": "补录宣讲",
+                       "participants": [{"volunteer_id": self.v0(), "hours": "0.5"}]}),
+            )
+            .await;
+        assert_eq!(reply.status.as_u16(), 202, "{}", reply.body);
+        reply.body["activity_id"]
+            .as_str()
+            .expect("activity_id")
+            .to_owned()
+    }
+
     /// A newly registered category's code.
     async fn fresh_category(&self) -> String {
         let code = format!("campaign_{}", rand_suffix());
@@ -351,6 +377,34 @@ impl World {
                 "/v1/rules".into(),
                 Some(json!({"default_points_per_hour": "10"})),
             ),
+            "GET /v1/policies" => (Method::GET, "/v1/policies".into(), None),
+            "PUT /v1/policies/hold-time" => (
+                Method::PUT,
+                "/v1/policies/hold-time".into(),
+                Some(json!({"days": 1 + rand_suffix() % 60, "note": "测试"})),
+            ),
+            "PUT /v1/policies/backfill-limit" => (
+                Method::PUT,
+                "/v1/policies/backfill-limit".into(),
+                Some(json!({"days": 30 + rand_suffix() % 60, "note": "测试"})),
+            ),
+            "GET /v1/backfills" => (Method::GET, format!("/v1/backfills?team_id={team}"), None),
+            "POST /v1/backfills/{id}/approve" => {
+                let a = self.fresh_backfill().await;
+                (
+                    Method::POST,
+                    format!("/v1/backfills/{a}/approve"),
+                    Some(json!({"note": "签到表已核"})),
+                )
+            }
+            "POST /v1/backfills/{id}/decline" => {
+                let a = self.fresh_backfill().await;
+                (
+                    Method::POST,
+                    format!("/v1/backfills/{a}/decline"),
+                    Some(json!({"reason": "无签到记录"})),
+                )
+            }
             "POST /v1/rewards" => (
                 Method::POST,
                 "/v1/rewards".into(),

@@ -33,6 +33,7 @@ impl Modify for BearerAuth {
         rules::get_rules, rules::put_rules, rules::versions, rules::adopt, rules::preview, rules::rerate,
         categories::list, categories::get, categories::create, categories::rename, categories::retire,
         stars::scale, stars::adopt, stars::pending, stars::confirm,
+        policies::get, policies::hold_time, policies::backfill_limit, backfills::list, backfills::approve, backfills::decline,
         redemptions::create, redemptions::list, redemptions::get, redemptions::fulfil, redemptions::cancel,
         rankings::teams, rankings::volunteers, rankings::districts, rankings::groups, rankings::stats,
         organisation::create_district, organisation::list_districts,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -115,6 +115,12 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/categories/{code}/rename", post(categories::rename))
         .route("/v1/categories/{code}/retire", post(categories::retire))
         .route("/v1/stars/scale", get(stars::scale).post(stars::adopt))
+        .route("/v1/policies", get(policies::get))
+        .route("/v1/policies/hold-time", put(policies::hold_time))
+        .route("/v1/policies/backfill-limit", put(policies::backfill_limit))
+        .route("/v1/backfills", get(backfills::list))
+        .route("/v1/backfills/{id}/approve", post(backfills::approve))
+        .route("/v1/backfills/{id}/decline", post(backfills::decline))
         .route("/v1/stars/pending", get(stars::pending))
         .route(
             "/v1/stars/pending/{volunteer_id}/confirm",

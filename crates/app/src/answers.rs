@@ -91,6 +91,8 @@ single_event_answers!(
     CategoryRegistered,
     CategoryRenamed,
     CategoryRetired,
+    PolicySet,
+    BackfillDeclined,
 );
 
 /// An activity as logged: the activity, its project, one service entry per participant.
@@ -274,6 +276,50 @@ impl Answer for ScaleAdopted {
         Some(ScaleAdopted {
             scale: scale.clone(),
             awarded,
+        })
+    }
+}
+
+/// What logging an activity did: credited it, or held it for approval (logged later than
+/// the back-fill limit allows).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Logged {
+    /// Credited.
+    Credited(LoggedActivity),
+    /// Waiting for an administrator.
+    AwaitingApproval(BackfillRequested),
+}
+
+impl Answer for Logged {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        match envelopes {
+            [only] => match &only.payload {
+                Event::BackfillRequested(r) => Some(Logged::AwaitingApproval(r.clone())),
+                _ => LoggedActivity::from_events(envelopes).map(Logged::Credited),
+            },
+            _ => LoggedActivity::from_events(envelopes).map(Logged::Credited),
+        }
+    }
+}
+
+/// A back-filled activity approved and credited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApprovedBackfill {
+    /// The approval.
+    pub approval: BackfillApproved,
+    /// The activity as credited.
+    pub activity: LoggedActivity,
+}
+
+impl Answer for ApprovedBackfill {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        let (first, rest) = envelopes.split_first()?;
+        let Event::BackfillApproved(approval) = &first.payload else {
+            return None;
+        };
+        Some(ApprovedBackfill {
+            approval: approval.clone(),
+            activity: LoggedActivity::from_events(rest)?,
         })
     }
 }

@@ -128,6 +128,11 @@ impl View {
 }
 
 impl Engine {
+    /// The hold time a new hold gets while the log records none (the start-up setting).
+    pub fn hold_ttl_seconds(&self) -> i64 {
+        self.policy.hold_ttl_seconds
+    }
+
     /// Opens the data directory, verifies the chain, loads the state and starts the writer.
     /// Blocking: call it before the runtime serves requests or inside `spawn_blocking`.
     pub fn open(config: &EngineConfig, metrics: Arc<Metrics>) -> Result<Engine, EngineError> {

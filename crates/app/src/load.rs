@@ -26,6 +26,8 @@ pub fn load_state_with(
 ) -> Result<(State, Option<u64>, u64), LedgerError> {
     let (mut states, used, folded) = load_states(log, until, use_snapshots, 1)?;
     let state = states.pop().unwrap_or_default();
+    // The command-line tools show dates in the zone the ledger records.
+    yinling_ledger::time::set_local_offset(state.policies.utc_offset_seconds());
     Ok((state, used, folded))
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yinling_ledger::{EventLog, LedgerError, Role, TokenId};
+use yinling_ledger::{EventLog, LedgerError, PolicyChange, Role, TokenId};
 use yinling_projections::{Command, NewToken, Principal};
 
 use crate::answers::ExpiredHolds;
@@ -34,6 +34,30 @@ pub struct NodeConfig {
     pub nats: Option<NatsNode>,
     /// Where people reach the service (cards and absolute links are built from it).
     pub public_url: Option<PublicUrl>,
+    /// The policies the operator started it with, checked against the log.
+    pub start: StartPolicies,
+}
+
+/// Policies given on the command line: recorded on a log that has none, checked against
+/// one that has.
+#[derive(Clone, Debug)]
+pub struct StartPolicies {
+    /// The zone the ledger keeps its calendar in, seconds east of UTC.
+    pub utc_offset_seconds: i32,
+    /// Set to change a recorded zone on purpose, with the reason.
+    pub change_time_zone: Option<String>,
+    /// Whether the hold time was given explicitly (otherwise the log's is used silently).
+    pub hold_ttl_given: bool,
+}
+
+impl Default for StartPolicies {
+    fn default() -> Self {
+        StartPolicies {
+            utc_offset_seconds: yinling_ledger::time::LOCAL_UTC_OFFSET_SECONDS,
+            change_time_zone: None,
+            hold_ttl_given: false,
+        }
+    }
 }
 
 /// How a node takes part in a cluster on a NATS JetStream log.
@@ -64,6 +88,12 @@ pub enum OpenError {
     /// The cluster's lease bucket or shared key could not be used.
     #[error("cannot join the cluster: {0}")]
     Cluster(LedgerError),
+    /// The configured time zone is not the ledger's.
+    #[error("{0}")]
+    TimeZone(String),
+    /// A start-up policy could not be recorded.
+    #[error("cannot record the start-up policies: {0}")]
+    Policies(AppError),
 }
 
 /// A running node.
@@ -146,6 +176,14 @@ impl Node {
             {
                 tracing::info!(stars = n, "stars are recorded as events from now on");
             }
+            bootstrap_policies(
+                &node.app,
+                &config.start,
+                config.engine.policy.hold_ttl_seconds,
+            )
+            .await?;
+        } else {
+            check_time_zone(&node.app, &config.start)?;
         }
         node.expiry = Some(spawn_expiry(node.app.clone(), config.expiry_interval));
         Ok((node, generated))
@@ -243,6 +281,76 @@ pub async fn bootstrap_admin(
     });
     app.submit::<()>(&Principal::System, command, None).await?;
     Ok(generated.then_some(secret))
+}
+
+/// Refuses a start whose configured zone is not the one the ledger records (unless the
+/// operator is changing it on purpose), and shows dates in the ledger's zone from then on.
+pub fn check_time_zone(app: &App, start: &StartPolicies) -> Result<(), OpenError> {
+    let policies = app.engine.read().policies.clone();
+    let recorded = policies.utc_offset_seconds();
+    if policies.time_zone_recorded()
+        && recorded != start.utc_offset_seconds
+        && start.change_time_zone.is_none()
+    {
+        use yinling_ledger::time::offset_text;
+        return Err(OpenError::TimeZone(format!(
+            "this ledger keeps its calendar in {} but the service was started with --utc-offset {}; start it with --utc-offset {} or, to change the ledger's zone on purpose, add --change-time-zone \"<reason>\"",
+            offset_text(recorded),
+            offset_text(start.utc_offset_seconds),
+            offset_text(recorded)
+        )));
+    }
+    yinling_ledger::time::set_local_offset(recorded);
+    Ok(())
+}
+
+/// Records the start-up policies a log does not have yet (its time zone, the hold time) and
+/// checks those it has: a different zone refuses the start unless it is changed on purpose;
+/// a different hold time given on the command line is ignored with a warning (the log's
+/// history wins; it is changed at `/policies`).
+pub async fn bootstrap_policies(
+    app: &App,
+    start: &StartPolicies,
+    hold_ttl_seconds: i64,
+) -> Result<(), OpenError> {
+    check_time_zone(app, start)?;
+    let policies = app.engine.read().policies.clone();
+    let set = |change, note: String| Command::SetPolicy { change, note };
+    let zone = start.utc_offset_seconds;
+    let mut commands = Vec::new();
+    if !policies.time_zone_recorded() || policies.utc_offset_seconds() != zone {
+        let note = start
+            .change_time_zone
+            .clone()
+            .filter(|_| policies.time_zone_recorded())
+            .unwrap_or_else(|| "首次启动时按 --utc-offset 记录".into());
+        commands.push(set(
+            PolicyChange::TimeZone {
+                utc_offset_seconds: zone,
+            },
+            note,
+        ));
+    }
+    match policies.hold_ttl_seconds() {
+        None => commands.push(set(
+            PolicyChange::HoldTtl {
+                seconds: hold_ttl_seconds,
+            },
+            "首次启动时按 --hold-days 记录".into(),
+        )),
+        Some(s) if s != hold_ttl_seconds && start.hold_ttl_given => tracing::warn!(
+            ledger_days = s / 86_400,
+            "--hold-days is ignored: the ledger records its own hold time; change it at /policies"
+        ),
+        Some(_) => {}
+    }
+    for command in commands {
+        app.submit::<()>(&Principal::System, command, None)
+            .await
+            .map_err(OpenError::Policies)?;
+    }
+    yinling_ledger::time::set_local_offset(app.engine.read().policies.utc_offset_seconds());
+    Ok(())
 }
 
 /// Records stars as events from the first start on: a log without a star scale (a new one,

@@ -19,3 +19,9 @@ pub const MAX_BATCH_EVENTS: usize = 8192;
 
 /// Commands that may wait in the queue; senders wait (back-pressure) beyond this.
 pub const QUEUE_DEPTH: usize = 8192;
+
+/// Widest time zone offsets, in seconds east of UTC (UTC-12:00 to UTC+14:00).
+pub const UTC_OFFSET_RANGE_SECONDS: std::ops::RangeInclusive<i32> = -12 * 3600..=14 * 3600;
+
+/// Time zone offsets are whole quarter hours, in minutes.
+pub const UTC_OFFSET_STEP_MINUTES: i32 = 15;

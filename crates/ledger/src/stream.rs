@@ -37,6 +37,11 @@ impl StreamId {
         StreamId("stars".to_owned())
     }
 
+    /// The stream of the policies (hold time, back-fill limit, time zone).
+    pub fn policies() -> Self {
+        StreamId("policies".to_owned())
+    }
+
     /// The stream of the evaluation's scoring weights.
     pub fn scoring() -> Self {
         StreamId("scoring".to_owned())

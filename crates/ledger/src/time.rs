@@ -5,10 +5,56 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Offset of the service's civil calendar from UTC (China Standard Time). Activity dates and
-/// "today" are judged in this zone, so a volunteer logging at 07:30 local time is not told
-/// that today is yesterday.
+/// Offset of the service's civil calendar from UTC when nothing else is said (China Standard
+/// Time). Activity dates and "today" are judged in the ledger's zone, so a volunteer logging
+/// at 07:30 local time is not told that today is yesterday.
 pub const LOCAL_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// The zone this process shows dates in: the ledger's, set once it is open (the node checks
+/// its configuration against the zone the log records).
+static PROCESS_OFFSET_SECONDS: std::sync::atomic::AtomicI32 =
+    std::sync::atomic::AtomicI32::new(LOCAL_UTC_OFFSET_SECONDS);
+
+/// Sets the zone [`Timestamp::local_date`] uses in this process.
+pub fn set_local_offset(seconds: i32) {
+    PROCESS_OFFSET_SECONDS.store(seconds, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The zone [`Timestamp::local_date`] uses in this process, in seconds east of UTC.
+pub fn local_offset() -> i32 {
+    PROCESS_OFFSET_SECONDS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// An offset written as people write it: `UTC+08:00`, `+8`, `-05:30`.
+pub fn offset_text(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let abs = seconds.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", abs / 3600, abs % 3600 / 60)
+}
+
+/// Parses `+08:00`, `+8`, `UTC+8`, `-05:30` into seconds east of UTC (whole quarter hours,
+/// -12:00 to +14:00).
+pub fn parse_offset(text: &str) -> Option<i32> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix("UTC")
+        .or_else(|| t.strip_prefix("utc"))
+        .unwrap_or(t);
+    let (sign, rest) = match t.chars().next()? {
+        '+' => (1, &t[1..]),
+        '-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
+        None => (rest.parse::<i32>().ok()?, 0),
+    };
+    let seconds = sign * (h * 3600 + m * 60);
+    let ok = (0..60).contains(&m)
+        && m % crate::limits::UTC_OFFSET_STEP_MINUTES == 0
+        && crate::limits::UTC_OFFSET_RANGE_SECONDS.contains(&seconds);
+    ok.then_some(seconds)
+}
 
 /// An instant, in microseconds since 1970-01-01T00:00:00Z.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
@@ -37,9 +83,14 @@ impl Timestamp {
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
 
-    /// The civil date of this instant in the service's zone.
+    /// The civil date of this instant in the zone of this process's ledger.
     pub fn local_date(self) -> NaiveDate {
-        let shifted = self.plus_seconds(i64::from(LOCAL_UTC_OFFSET_SECONDS));
+        self.date_at(local_offset())
+    }
+
+    /// The civil date of this instant at `offset_seconds` east of UTC.
+    pub fn date_at(self, offset_seconds: i32) -> NaiveDate {
+        let shifted = self.plus_seconds(i64::from(offset_seconds));
         shifted.to_datetime().date_naive()
     }
 

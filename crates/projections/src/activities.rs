@@ -64,6 +64,40 @@ pub struct Activity {
     pub reversal: Option<Reversal>,
     /// The project it belongs to, if any.
     pub project_id: Option<ProjectId>,
+    /// Set when it was logged past the back-fill limit and approved.
+    pub backfill: Option<Backfill>,
+}
+
+/// How a back-filled activity came to be credited.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backfill {
+    /// Who asked (the coordinator's token).
+    pub requested_by: Actor,
+    /// When.
+    pub requested_at: Timestamp,
+    /// How many days after the service.
+    pub days_late: u32,
+    /// Who approved it.
+    pub approved_by: Actor,
+    /// When.
+    pub approved_at: Timestamp,
+    /// The approval's note.
+    pub note: String,
+}
+
+/// A back-filled activity waiting for an administrator, as requested.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingBackfill {
+    /// The request.
+    pub request: yinling_ledger::BackfillRequested,
+    /// Who asked.
+    pub requested_by: Actor,
+    /// When.
+    pub requested_at: Timestamp,
+    /// The seq of the request.
+    pub seq: u64,
+    /// Set by the approval, read when the activity it approves is folded.
+    pub approved: Option<(Actor, Timestamp, String)>,
 }
 
 impl Activity {

@@ -140,19 +140,28 @@ pub fn weight(field: &str, value: Decimal) -> Result<(), Rejection> {
     Ok(())
 }
 
-/// The last service date accepted: tomorrow in the service's calendar (a coordinator may
+/// Today in the ledger's calendar (its recorded time zone), so a decision never depends on
+/// the machine it runs on.
+pub fn today(state: &State, context: &Context) -> NaiveDate {
+    state.policies.date_of(context.now)
+}
+
+/// The last service date accepted: tomorrow in the ledger's calendar (a coordinator may
 /// log an outing the evening before).
-pub fn tomorrow(context: &Context) -> NaiveDate {
-    context
-        .now
-        .local_date()
+pub fn tomorrow(state: &State, context: &Context) -> NaiveDate {
+    today(state, context)
         .checked_add_days(Days::new(1))
         .unwrap_or(NaiveDate::MAX)
 }
 
 /// Refuses a date after tomorrow.
-pub fn not_future(field: &str, date: NaiveDate, context: &Context) -> Result<(), Rejection> {
-    let limit = tomorrow(context);
+pub fn not_future(
+    field: &str,
+    date: NaiveDate,
+    state: &State,
+    context: &Context,
+) -> Result<(), Rejection> {
+    let limit = tomorrow(state, context);
     if date > limit {
         return Err(Rejection::invalid(
             "date_in_future",
@@ -175,8 +184,8 @@ pub fn service_date(field: &str, date: NaiveDate) -> Result<(), Rejection> {
 }
 
 /// A year of birth between [`EARLIEST_BIRTH_YEAR`] and this year.
-pub fn birth_year(year: u16, context: &Context) -> Result<(), Rejection> {
-    let this_year = chrono::Datelike::year(&context.now.local_date());
+pub fn birth_year(year: u16, state: &State, context: &Context) -> Result<(), Rejection> {
+    let this_year = chrono::Datelike::year(&today(state, context));
     if i32::from(year) < EARLIEST_BIRTH_YEAR || i32::from(year) > this_year {
         return Err(Rejection::invalid(
             "bad_birth_year",

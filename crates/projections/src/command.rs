@@ -206,6 +206,28 @@ pub enum Command {
         /// When and where it was publicly shown, any objection.
         note: String,
     },
+    /// Set a policy: the hold time, the back-fill limit (by an administrator), the time zone
+    /// (only at start-up, by the node itself).
+    SetPolicy {
+        /// The policy and its value.
+        change: PolicyChange,
+        /// What changed and why.
+        note: String,
+    },
+    /// Credit a back-filled activity that waits for approval.
+    ApproveBackfill {
+        /// Which.
+        activity_id: ActivityId,
+        /// The review's note (e.g. the sign-in sheet seen).
+        note: String,
+    },
+    /// Decline a back-filled activity that waits for approval; nothing is credited.
+    DeclineBackfill {
+        /// Which.
+        activity_id: ActivityId,
+        /// Why.
+        reason: String,
+    },
     /// Replace the point rules from today, for every category.
     ChangeRules {
         /// Rate of unlisted categories.

@@ -19,6 +19,7 @@ pub mod evaluation;
 pub mod limits;
 pub mod maps;
 pub mod organisation;
+pub mod policies;
 pub mod policy;
 pub mod principal;
 pub mod rankings;

@@ -89,3 +89,15 @@ pub const MAX_STAR_LEVELS: usize = 10;
 
 /// Most hours a star level may need.
 pub const MAX_STAR_HOURS: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
+
+/// Shortest hold time a policy may set, in seconds (a day).
+pub const MIN_HOLD_TTL_SECONDS: i64 = 86_400;
+
+/// Longest hold time a policy may set, in seconds (a year).
+pub const MAX_HOLD_TTL_SECONDS: i64 = 365 * 86_400;
+
+/// Longest back-fill limit a policy may set, in days (ten years).
+pub const MAX_BACKFILL_DAYS: u32 = 3650;
+
+/// Widest time zone offsets, in seconds east of UTC (kept by the ledger, which parses them).
+pub use yinling_ledger::limits::UTC_OFFSET_RANGE_SECONDS;

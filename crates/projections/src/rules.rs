@@ -145,10 +145,16 @@ impl Rules {
 
     /// A version recorded before effective dates existed: in force from its own day, for
     /// every category.
-    pub(crate) fn apply_legacy(&mut self, event: &RulesChanged, seq: u64, at: Timestamp) {
+    pub(crate) fn apply_legacy(
+        &mut self,
+        event: &RulesChanged,
+        seq: u64,
+        at: Timestamp,
+        day: NaiveDate,
+    ) {
         self.adopt(RuleVersion {
             version: event.version,
-            effective_from: at.local_date(),
+            effective_from: day,
             default_points_per_hour: Some(event.default_points_per_hour),
             rates: event
                 .rates

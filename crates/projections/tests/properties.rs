@@ -78,6 +78,15 @@ enum Op {
     Confirm {
         volunteer: usize,
     },
+    Backfill {
+        days: Option<u32>,
+    },
+    Approve {
+        request: usize,
+    },
+    Decline {
+        request: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -100,7 +109,23 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..4).prop_map(|team| Op::Register { team }),
         1 => (prop::collection::vec(1u32..40, 0..7), any::<bool>()).prop_map(|(steps, review)| Op::Scale { steps, review }),
         1 => (0usize..12).prop_map(|volunteer| Op::Confirm { volunteer }),
+        1 => prop::option::of(1u32..40).prop_map(|days| Op::Backfill { days }),
+        1 => (0usize..10).prop_map(|request| Op::Approve { request }),
+        1 => (0usize..10).prop_map(|request| Op::Decline { request }),
     ]
+}
+
+/// The back-fills waiting, oldest first.
+fn waiting(w: &World) -> Vec<ActivityId> {
+    let mut pending: Vec<(u64, ActivityId)> = w
+        .sim
+        .state
+        .pending_backfills
+        .values()
+        .map(|p| (p.seq, p.request.activity_id))
+        .collect();
+    pending.sort();
+    pending.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Strictly increasing thresholds from positive steps.
@@ -351,6 +376,33 @@ fn run(w: &mut World, op: &Op) {
                 })
                 .map(drop)
         }
+        Op::Backfill { days } => w
+            .sim
+            .system(Command::SetPolicy {
+                change: PolicyChange::BackfillLimit { days: *days },
+                note: String::new(),
+            })
+            .map(drop),
+        Op::Approve { request } => match pick(&waiting(w), *request) {
+            Some(activity_id) => w
+                .sim
+                .system(Command::ApproveBackfill {
+                    activity_id,
+                    note: String::new(),
+                })
+                .map(|_| w.activities.push(activity_id)),
+            None => Ok(()),
+        },
+        Op::Decline { request } => match pick(&waiting(w), *request) {
+            Some(activity_id) => w
+                .sim
+                .system(Command::DeclineBackfill {
+                    activity_id,
+                    reason: "无记录".into(),
+                })
+                .map(drop),
+            None => Ok(()),
+        },
     };
 }
 

@@ -50,6 +50,20 @@ pub fn router() -> Router<App> {
         .route("/rules", get(pages::rules::rules))
         .route("/rules/versions", post(pages::rules::adopt))
         .route("/rules/rerating", post(pages::rules::rerate))
+        .route("/policies", get(pages::policies::overview))
+        .route("/policies/hold-time", post(pages::policies::hold_time))
+        .route(
+            "/policies/backfill-limit",
+            post(pages::policies::backfill_limit),
+        )
+        .route(
+            "/policies/backfills/{id}/approve",
+            post(pages::policies::approve),
+        )
+        .route(
+            "/policies/backfills/{id}/decline",
+            post(pages::policies::decline),
+        )
         .route(
             "/stars",
             get(pages::stars::overview).post(pages::stars::adopt),

@@ -6,7 +6,8 @@ use axum::Json;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yinling_app::answers::{LoggedActivity, ReversedActivity};
+use yinling_app::answers::{Logged, LoggedActivity, ReversedActivity};
+use yinling_app::reports::backfills::{backfill_out, BackfillOut};
 use yinling_app::wire::{Amount, Day};
 use yinling_app::App;
 use yinling_ledger::{ActivityId, Outcomes, ServiceCorrected, TeamId, VolunteerId};
@@ -15,7 +16,7 @@ use yinling_projections::activities::Activity;
 use yinling_projections::categories::Categories;
 use yinling_projections::{checks, Command, ParticipantHours};
 
-use super::{created, page_limit, written, AsOfParam};
+use super::{accepted, created, page_limit, written, AsOfParam};
 use crate::error::{ApiError, Problem};
 use crate::extract::{body_id, optional_body_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyKey};
 
@@ -206,7 +207,7 @@ impl ParticipantOut {
 
 impl ActivityOut {
     /// The answer to logging, read off the command's own events (`category`: its code).
-    fn logged(l: &LoggedActivity, category: String) -> Self {
+    pub(crate) fn logged(l: &LoggedActivity, category: String) -> Self {
         let a = &l.activity;
         ActivityOut {
             id: a.activity_id.to_string(),
@@ -351,10 +352,14 @@ pub async fn correct(
     ))
 }
 
-/// Log an activity with all its participants, atomically (the team's coordinator).
+/// Log an activity with all its participants, atomically (the team's coordinator). Logged
+/// more days after the service than the back-fill limit allows, it waits for an
+/// administrator (202) and credits nothing until approved.
 #[utoipa::path(post, path = "/v1/activities", tag = "activities", request_body = NewActivity,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = ActivityOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = ActivityOut, description = "Credited"),
+        (status = 202, body = BackfillOut, description = "Logged later than the back-fill limit allows: waits for an administrator's approval, nothing credited yet"),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create(
     State(app): State<App>,
@@ -382,14 +387,27 @@ pub async fn create(
         project_id: optional_body_id(b.project_id.as_deref(), "project_id")?,
     });
     let w = app
-        .submit::<LoggedActivity>(&who, command, key.scoped(&who, body.digest))
+        .submit::<Logged>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let activity = ActivityOut::logged(&w.answer, app.category_code(&w.answer.activity.category));
-    Ok(created(
-        format!("/v1/activities/{}", activity.id),
-        &w.receipt,
-        activity,
-    ))
+    match w.answer {
+        Logged::Credited(l) => {
+            let activity = ActivityOut::logged(&l, app.category_code(&l.activity.category));
+            Ok(created(
+                format!("/v1/activities/{}", activity.id),
+                &w.receipt,
+                activity,
+            ))
+        }
+        Logged::AwaitingApproval(r) => {
+            let day = Day(w.receipt.recorded_at.unwrap_or_default().local_date());
+            let out = backfill_out(&app.engine.read(), &r, day);
+            Ok(accepted(
+                format!("/v1/backfills/{}", out.activity_id),
+                &w.receipt,
+                out,
+            ))
+        }
+    }
 }
 
 /// Reverse a whole activity by compensating entries (its coordinator, or an admin).

@@ -11,9 +11,11 @@ use yinling_app::Receipt;
 
 pub mod activities;
 pub mod audit;
+pub mod backfills;
 pub mod categories;
 pub mod evaluation;
 pub mod organisation;
+pub mod policies;
 pub mod rankings;
 pub mod redemptions;
 pub mod rewards;
@@ -60,6 +62,17 @@ pub fn receipt(r: &Receipt) -> [(&'static str, String); 2] {
 pub fn created<T: Serialize>(location: String, r: &Receipt, body: T) -> Response {
     (
         StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        receipt(r),
+        Json(body),
+    )
+        .into_response()
+}
+
+/// A 202 for a write held for approval: where it waits, the receipt, and a JSON body.
+pub fn accepted<T: Serialize>(location: String, r: &Receipt, body: T) -> Response {
+    (
+        StatusCode::ACCEPTED,
         [(header::LOCATION, location)],
         receipt(r),
         Json(body),

@@ -4,9 +4,11 @@
 //! English and Chinese.
 
 pub mod accounts;
+pub mod backfills;
 pub mod categories;
 pub mod evaluation;
 pub mod events;
+pub mod policies;
 pub mod rankings;
 pub mod rules;
 pub mod stars;

@@ -9,6 +9,7 @@ mod catalogue;
 mod kinds;
 mod organisation;
 mod people;
+mod policies;
 mod service;
 mod stars;
 mod tokens;
@@ -17,6 +18,7 @@ pub use catalogue::*;
 pub use kinds::*;
 pub use organisation::*;
 pub use people::*;
+pub use policies::*;
 pub use service::*;
 pub use stars::*;
 pub use tokens::*;
@@ -98,11 +100,19 @@ pub enum Event {
     StarConfirmed(StarConfirmed),
     /// See [`StarWithdrawn`].
     StarWithdrawn(StarWithdrawn),
+    /// See [`PolicySet`].
+    PolicySet(PolicySet),
+    /// See [`BackfillRequested`].
+    BackfillRequested(BackfillRequested),
+    /// See [`BackfillApproved`].
+    BackfillApproved(BackfillApproved),
+    /// See [`BackfillDeclined`].
+    BackfillDeclined(BackfillDeclined),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 36] = [
+    pub const TYPE_NAMES: [&'static str; 40] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -139,6 +149,10 @@ impl Event {
         "StarReached",
         "StarConfirmed",
         "StarWithdrawn",
+        "PolicySet",
+        "BackfillRequested",
+        "BackfillApproved",
+        "BackfillDeclined",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -180,6 +194,10 @@ impl Event {
             Event::StarReached(_) => "StarReached",
             Event::StarConfirmed(_) => "StarConfirmed",
             Event::StarWithdrawn(_) => "StarWithdrawn",
+            Event::PolicySet(_) => "PolicySet",
+            Event::BackfillRequested(_) => "BackfillRequested",
+            Event::BackfillApproved(_) => "BackfillApproved",
+            Event::BackfillDeclined(_) => "BackfillDeclined",
         }
     }
 }

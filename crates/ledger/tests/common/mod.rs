@@ -317,6 +317,33 @@ pub fn one_of_each() -> Vec<Event> {
             hours: dec("590"),
             reason: "活动撤销：误登".into(),
         }),
+        Event::PolicySet(PolicySet {
+            change: PolicyChange::BackfillLimit { days: Some(30) },
+            note: "超过30天的补登须审批".into(),
+        }),
+        Event::BackfillRequested(BackfillRequested {
+            activity_id: ActivityId(uuid(3)),
+            team_id: TeamId(uuid(1)),
+            category: Category::Mediation,
+            date: date(2026, 3, 1),
+            title: "补登调解".into(),
+            participants: vec![RequestedHours {
+                volunteer_id: VolunteerId(uuid(2)),
+                hours: dec("2.5"),
+            }],
+            outcomes: Outcomes::default(),
+            project_id: None,
+            days_late: 45,
+            limit_days: 30,
+        }),
+        Event::BackfillApproved(BackfillApproved {
+            activity_id: ActivityId(uuid(3)),
+            note: "有签到表".into(),
+        }),
+        Event::BackfillDeclined(BackfillDeclined {
+            activity_id: ActivityId(uuid(3)),
+            reason: "无记录可查".into(),
+        }),
     ]
 }
 

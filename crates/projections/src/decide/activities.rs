@@ -19,10 +19,10 @@ use crate::rules::points_for;
 use crate::state::State;
 
 /// Checks what a log entry says about itself, before anything is looked up.
-fn check_shape(a: &NewActivity, context: &Context) -> Result<String, Rejection> {
+fn check_shape(state: &State, a: &NewActivity, context: &Context) -> Result<String, Rejection> {
     let title = text("title", &a.title, MAX_TITLE_CHARS)?;
     let earliest = NaiveDate::from_ymd_opt(EARLIEST_ACTIVITY_YEAR, 1, 1).unwrap_or(NaiveDate::MIN);
-    let tomorrow = checks::tomorrow(context);
+    let tomorrow = checks::tomorrow(state, context);
     let date = a.date;
     if date > tomorrow {
         return Err(Rejection::invalid(
@@ -86,12 +86,64 @@ pub(super) fn log(
     context: &Context,
     a: &NewActivity,
 ) -> Result<Vec<Commit>, Rejection> {
-    let title = check_shape(a, context)?;
+    let title = check_shape(state, a, context)?;
     access::may_write(who, &Write::LogActivity(a.team_id))?;
-    let team = checks::team(state, &a.team_id)?;
-    if state.activities.contains_key(&a.activity_id) {
+    checks::team(state, &a.team_id)?;
+    if state.activities.contains_key(&a.activity_id)
+        || state.pending_backfills.contains_key(&a.activity_id)
+    {
         return Err(checks::duplicate_id("activity", a.activity_id));
     }
+    let events = credit(state, a, &title, Membership::Now)?;
+    let today = checks::today(state, context);
+    let late = u32::try_from((today - a.date).num_days()).unwrap_or(0);
+    if let Some(limit_days) = state.policies.backfill_days().filter(|d| late > *d) {
+        // Checked in full, then held: nothing is credited until an administrator approves.
+        let request = Event::BackfillRequested(BackfillRequested {
+            activity_id: a.activity_id,
+            team_id: a.team_id,
+            category: a.category,
+            date: a.date,
+            title,
+            participants: a
+                .participants
+                .iter()
+                .map(|p| RequestedHours {
+                    volunteer_id: p.volunteer_id,
+                    hours: p.hours.normalize(),
+                })
+                .collect(),
+            outcomes: a.outcomes,
+            project_id: a.project_id,
+            days_late: late,
+            limit_days,
+        });
+        return Ok(vec![Commit::new_stream(
+            a.activity_id.stream(),
+            vec![request],
+        )]);
+    }
+    Ok(vec![Commit::new_stream(a.activity_id.stream(), events)])
+}
+
+/// Whether the participants must be members of the team now (a new entry), or were when the
+/// entry was requested (an approved back-fill: someone may have moved since).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Membership {
+    Now,
+    WhenRequested,
+}
+
+/// The events that credit an activity: the activity, its project, one entry per participant
+/// at the rate in force on its date, and the stars the hours bring.
+fn credit(
+    state: &State,
+    a: &NewActivity,
+    title: &str,
+    membership: Membership,
+) -> Result<Vec<Event>, Rejection> {
+    let title = title.to_owned();
+    let team = checks::team(state, &a.team_id)?;
     if let Some(project_id) = a.project_id {
         check_project_for_activity(state, project_id, a.team_id, a.date)?;
     }
@@ -103,7 +155,7 @@ pub(super) fn log(
     let mut points_total = Decimal::ZERO;
     for (i, p) in a.participants.iter().enumerate() {
         let v = checks::volunteer(state, &p.volunteer_id)?;
-        if v.team_id != a.team_id {
+        if membership == Membership::Now && v.team_id != a.team_id {
             return Err(Rejection::invalid(
                 "not_a_member",
                 format!(
@@ -191,7 +243,75 @@ pub(super) fn log(
         }));
     }
     head.append(&mut events);
-    Ok(vec![Commit::new_stream(a.activity_id.stream(), head)])
+    Ok(head)
+}
+
+/// Credits a back-filled activity an administrator approves, checked again against today's
+/// state (hours a day, the category's dates, the project).
+pub(super) fn approve_backfill(
+    state: &State,
+    who: &Principal,
+    activity_id: &ActivityId,
+    note: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("approve back-filled activities"))?;
+    let note = checks::optional_text("note", note, MAX_REASON_CHARS)?;
+    let p = pending_backfill(state, activity_id)?;
+    let r = &p.request;
+    let a = NewActivity {
+        activity_id: r.activity_id,
+        team_id: r.team_id,
+        category: r.category,
+        date: r.date,
+        title: r.title.clone(),
+        participants: r
+            .participants
+            .iter()
+            .map(|p| crate::command::ParticipantHours {
+                volunteer_id: p.volunteer_id,
+                hours: p.hours,
+            })
+            .collect(),
+        outcomes: r.outcomes,
+        project_id: r.project_id,
+    };
+    let mut events = vec![Event::BackfillApproved(BackfillApproved {
+        activity_id: *activity_id,
+        note,
+    })];
+    events.extend(credit(state, &a, &r.title, Membership::WhenRequested)?);
+    Ok(vec![Commit::any(activity_id.stream(), events)])
+}
+
+/// Declines a back-filled activity: nothing is credited.
+pub(super) fn decline_backfill(
+    state: &State,
+    who: &Principal,
+    activity_id: &ActivityId,
+    reason: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("decline back-filled activities"))?;
+    let reason = text("reason", reason, MAX_REASON_CHARS)?;
+    pending_backfill(state, activity_id)?;
+    Ok(vec![Commit::any(
+        activity_id.stream(),
+        vec![Event::BackfillDeclined(BackfillDeclined {
+            activity_id: *activity_id,
+            reason,
+        })],
+    )])
+}
+
+fn pending_backfill<'a>(
+    state: &'a State,
+    activity_id: &ActivityId,
+) -> Result<&'a crate::activities::PendingBackfill, Rejection> {
+    state.pending_backfills.get(activity_id).ok_or_else(|| {
+        Rejection::not_found(
+            "backfill_not_found",
+            format!("no back-filled activity {activity_id} is waiting for approval"),
+        )
+    })
 }
 
 /// Takes back every participant's points and hours of an activity, with the reason.

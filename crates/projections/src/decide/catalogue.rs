@@ -214,7 +214,12 @@ pub(super) fn hold(
             quantity,
             cost_points: reward.cost_points,
             points,
-            expires_at: context.now.plus_seconds(policy.hold_ttl_seconds),
+            expires_at: context.now.plus_seconds(
+                state
+                    .policies
+                    .hold_ttl_seconds()
+                    .unwrap_or(policy.hold_ttl_seconds),
+            ),
         })],
     )])
 }

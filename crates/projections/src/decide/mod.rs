@@ -28,6 +28,7 @@ mod catalogue;
 mod categories;
 mod organisation;
 mod people;
+mod policies;
 mod rules;
 mod stars;
 mod tokens;
@@ -114,7 +115,15 @@ pub fn decide(
         | Command::RetireCategory { .. }
         | Command::RerateServices { .. }
         | Command::AdoptStarScale { .. }
-        | Command::ConfirmStar { .. } => decide_policy(state, who, command, context),
+        | Command::ConfirmStar { .. }
+        | Command::SetPolicy { .. } => decide_policy(state, who, command, context),
+        Command::ApproveBackfill { activity_id, note } => {
+            activities::approve_backfill(state, who, activity_id, note)
+        }
+        Command::DeclineBackfill {
+            activity_id,
+            reason,
+        } => activities::decline_backfill(state, who, activity_id, reason),
         Command::ListReward {
             reward_id,
             name,
@@ -258,6 +267,7 @@ fn decide_policy(
             level,
             note,
         } => stars::confirm(state, who, volunteer_id, *level, note),
+        Command::SetPolicy { change, note } => policies::set(state, who, change, note),
         other => Err(Rejection::invalid(
             "not_a_policy",
             format!("{other:?} does not change a policy"),

@@ -95,7 +95,7 @@ pub(super) fn found_group(
     access::may_write(who, &Write::Administer("found groups"))?;
     let name = text("name", name, MAX_NAME_CHARS)?;
     let purpose = optional_text("purpose", purpose, MAX_REASON_CHARS)?;
-    not_future("founded_on", founded_on, context)?;
+    not_future("founded_on", founded_on, state, context)?;
     if state.groups.contains_key(&group_id) {
         return Err(checks::duplicate_id("group", group_id));
     }
@@ -147,7 +147,7 @@ pub(super) fn add_sub_group(
             ),
         ));
     }
-    not_future("added_on", added_on, context)?;
+    not_future("added_on", added_on, state, context)?;
     if state.groups.contains_key(&sub_group_id) {
         return Err(checks::duplicate_id("group", sub_group_id));
     }
@@ -207,7 +207,7 @@ pub(super) fn join_group(
             ),
         ));
     }
-    not_future("joined_on", joined_on, context)?;
+    not_future("joined_on", joined_on, state, context)?;
     if let Some(m) = group
         .memberships
         .iter()
@@ -260,7 +260,7 @@ pub(super) fn leave_group(
             format!("{left_on} is not after the day it joined ({})", m.joined_on),
         ));
     }
-    not_future("left_on", left_on, context)?;
+    not_future("left_on", left_on, state, context)?;
     Ok(vec![Commit::any(
         group_id.stream(),
         vec![Event::TeamLeftGroup(TeamLeftGroup {
@@ -336,7 +336,7 @@ pub(super) fn change_project_status(
             "a closed project stays closed",
         ));
     }
-    not_future("on", on, context)?;
+    not_future("on", on, state, context)?;
     Ok(vec![Commit::any(
         project_id.stream(),
         vec![Event::ProjectStatusChanged(ProjectStatusChanged {

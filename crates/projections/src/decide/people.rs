@@ -65,7 +65,7 @@ pub(super) fn register_volunteer(
 ) -> Result<Vec<Commit>, Rejection> {
     let name = text("name", name, MAX_NAME_CHARS)?;
     if let Some(year) = birth_year {
-        checks::birth_year(year, context)?;
+        checks::birth_year(year, state, context)?;
     }
     access::may_write(who, &Write::RegisterVolunteer(team_id))?;
     let team = checks::team(state, &team_id)?;

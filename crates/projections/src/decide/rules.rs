@@ -60,7 +60,7 @@ pub(super) fn change_rules(
         StreamId::rules(),
         vec![Event::EarningRulesAdopted(EarningRulesAdopted {
             version: next_version(state),
-            effective_from: context.now.local_date(),
+            effective_from: checks::today(state, context),
             default_points_per_hour: Some(default_points_per_hour.normalize()),
             rates,
             multipliers: Vec::new(),

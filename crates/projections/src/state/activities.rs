@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
-use crate::activities::{Activity, Participation, Reversal};
+use crate::activities::{Activity, Backfill, Participation, PendingBackfill, Reversal};
 use crate::rankings::Amounts;
 use crate::teams::Tally;
 use crate::volunteers::{EntryKind, EntryRef};
@@ -57,12 +57,45 @@ impl State {
                 participants: Vec::with_capacity(e.participants as usize),
                 reversal: None,
                 project_id: None,
+                backfill: self.pending_backfills.remove(&e.activity_id).and_then(|p| {
+                    p.approved.map(|(by, at, note)| Backfill {
+                        requested_by: p.requested_by,
+                        requested_at: p.requested_at,
+                        days_late: p.request.days_late,
+                        approved_by: by,
+                        approved_at: at,
+                        note,
+                    })
+                }),
             },
         );
         if let Some(team) = self.teams.get_mut(&e.team_id) {
             tally_activity(&mut team.tally, &e.outcomes, 1);
         }
         tally_activity(&mut self.district_mut(&e.district).tally, &e.outcomes, 1);
+    }
+
+    pub(super) fn backfill_requested(&mut self, envelope: &Envelope, e: &BackfillRequested) {
+        self.pending_backfills.insert(
+            e.activity_id,
+            PendingBackfill {
+                request: e.clone(),
+                requested_by: envelope.actor,
+                requested_at: envelope.recorded_at,
+                seq: envelope.seq,
+                approved: None,
+            },
+        );
+    }
+
+    pub(super) fn backfill_approved(&mut self, envelope: &Envelope, e: &BackfillApproved) {
+        if let Some(p) = self.pending_backfills.get_mut(&e.activity_id) {
+            p.approved = Some((envelope.actor, envelope.recorded_at, e.note.clone()));
+        }
+    }
+
+    pub(super) fn backfill_declined(&mut self, e: &BackfillDeclined) {
+        self.pending_backfills.remove(&e.activity_id);
     }
 
     pub(super) fn service_logged(&mut self, envelope: &Envelope, e: &ServiceLogged) {
@@ -158,9 +191,9 @@ impl State {
     }
 
     pub(super) fn rules_changed(&mut self, envelope: &Envelope, e: &RulesChanged) {
-        let seq = envelope.seq;
-        let at = envelope.recorded_at;
-        self.rules.apply_legacy(e, seq, at);
+        let day = self.policies.date_of(envelope.recorded_at);
+        self.rules
+            .apply_legacy(e, envelope.seq, envelope.recorded_at, day);
     }
 
     pub(super) fn activity_in_project(&mut self, e: &ActivityInProject) {

@@ -28,11 +28,12 @@ mod rerating;
 mod stars;
 mod tokens;
 
-use crate::activities::Activity;
+use crate::activities::{Activity, PendingBackfill};
 use crate::catalog::Reward;
 use crate::categories::Categories;
 use crate::maps::FastMap;
 use crate::organisation::{Group, Project};
+use crate::policies::Policies;
 use crate::rankings::RankingIndex;
 use crate::redemptions::Redemption;
 use crate::rules::Rules;
@@ -82,6 +83,10 @@ pub struct State {
     pub categories: Categories,
     /// The star scale's versions.
     pub star_scale: StarScale,
+    /// The policies the log sets, with their history.
+    pub policies: Policies,
+    /// Back-filled activities waiting for approval.
+    pub pending_backfills: FastMap<ActivityId, PendingBackfill>,
     /// Cross-region groups and their sub-groups.
     pub groups: FastMap<GroupId, Group>,
     /// The project list.
@@ -157,6 +162,13 @@ impl State {
             Event::StarReached(e) => self.star_reached(envelope, e),
             Event::StarConfirmed(e) => self.star_confirmed(envelope, e),
             Event::StarWithdrawn(e) => self.star_withdrawn(envelope, e),
+            Event::PolicySet(e) => {
+                self.policies
+                    .set(&e.change, &e.note, envelope.recorded_at, envelope.seq)
+            }
+            Event::BackfillRequested(e) => self.backfill_requested(envelope, e),
+            Event::BackfillApproved(e) => self.backfill_approved(envelope, e),
+            Event::BackfillDeclined(e) => self.backfill_declined(e),
         }
         self.head = Head {
             seq,

@@ -20,6 +20,7 @@ pub mod categories;
 pub mod counter;
 pub mod evaluation;
 pub mod home;
+pub mod policies;
 pub mod rankings;
 pub mod rules;
 pub mod stars;

@@ -6,8 +6,8 @@ use chrono::Datelike as _;
 use maud::html;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use yinling_app::answers::{LoggedActivity, ReversedActivity};
-use yinling_app::{input, App, AppError};
+use yinling_app::answers::{Logged, ReversedActivity};
+use yinling_app::{input, App, AppError, Written};
 use yinling_ledger::{
     ActivityId, Outcomes, ServiceCorrected, TeamId, Timestamp, VolunteerId, VolunteerRegistered,
 };
@@ -336,10 +336,19 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
         Ok(c) => c,
         Err(e) => return refusal(&viewer, "/team/activities/new", &e),
     };
-    match act::<LoggedActivity>(&app, &session.principal, &form, command).await {
-        Ok(w) => {
-            let people = w.answer.services.len();
-            let points: Decimal = w.answer.services.iter().map(|s| s.points).sum();
+    match act::<Logged>(&app, &session.principal, &form, command).await {
+        Ok(Written { answer: Logged::AwaitingApproval(r), .. }) => page(
+            Frame { viewer: &viewer, title: l.t("已提交审批", "Sent for approval").into(), back: Some("/team"), as_of: None },
+            html! {
+                p.note role="status" { (l.s(format!("这次服务是 {} 天前的，超过了 {} 天的补登期限，已交管理员审批；批准后才发放积分。", r.days_late, r.limit_days), format!("This service was {} days ago, past the {}-day limit for back-filling; it waits for an administrator, and earns points once approved.", r.days_late, r.limit_days))) }
+                a.button.big href="/team/activities/new" { (l.t("再登记一次", "Log another")) }
+                a.button.big.plain href="/team/activities" { (l.t("看活动记录", "See activities")) }
+            },
+        )
+        .into_response(),
+        Ok(Written { answer: Logged::Credited(logged), .. }) => {
+            let people = logged.services.len();
+            let points: Decimal = logged.services.iter().map(|s| s.points).sum();
             page(
                 Frame { viewer: &viewer, title: l.t("登记好了", "Logged").into(), back: Some("/team"), as_of: None },
                 html! {

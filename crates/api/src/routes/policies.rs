@@ -1,0 +1,140 @@
+//! The policies as events: the hold time, the back-fill limit and the time zone, each with
+//! its history; an administrator changes the first two (the zone is set at start-up).
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yinling_app::reports::policies::{days_text, policies_out, PoliciesOut};
+use yinling_app::App;
+use yinling_ledger::{PolicyChange, PolicySet};
+use yinling_projections::access::Read;
+use yinling_projections::Command;
+
+use super::{written, AsOfParam};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, ApiQuery, Auth, IdempotencyKey};
+
+/// Every policy with its history (any signed-in caller).
+#[utoipa::path(get, path = "/v1/policies", tag = "rules", params(AsOfParam),
+    responses((status = 200, body = PoliciesOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<AsOfParam>,
+) -> Result<Json<PoliciesOut>, ApiError> {
+    let default = app.engine.hold_ttl_seconds();
+    let out = app
+        .read(&who, q.as_of, Read::Published, |state| {
+            Ok(policies_out(state, default))
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+/// Body of `PUT /v1/policies/hold-time`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldTimeIn {
+    /// Days a held redemption waits at the e-station before it lapses (1 to 365). Holds
+    /// already made keep their date.
+    #[schema(minimum = 1, maximum = 365)]
+    pub days: u32,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Body of `PUT /v1/policies/backfill-limit`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackfillLimitIn {
+    /// Service logged more than this many days after it happened waits for an
+    /// administrator's approval (1 to 3650); `null` lifts the limit.
+    #[schema(minimum = 1, maximum = 3650)]
+    pub days: Option<u32>,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A policy set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicySetOut {
+    /// Which: `hold_days` or `backfill_limit_days`.
+    pub policy: String,
+    /// The value from now on (`none`: no limit).
+    pub value: String,
+    /// Why.
+    pub note: String,
+}
+
+fn set_out(e: PolicySet) -> PolicySetOut {
+    let (policy, value) = match e.change {
+        PolicyChange::HoldTtl { seconds } => ("hold_days", (seconds / 86_400).to_string()),
+        PolicyChange::BackfillLimit { days } => ("backfill_limit_days", days_text(days)),
+        PolicyChange::TimeZone { utc_offset_seconds } => (
+            "time_zone",
+            yinling_ledger::time::offset_text(utc_offset_seconds),
+        ),
+    };
+    PolicySetOut {
+        policy: policy.into(),
+        value,
+        note: e.note,
+    }
+}
+
+async fn set(
+    app: &App,
+    who: &yinling_projections::Principal,
+    key: IdempotencyKey,
+    digest: yinling_ledger::Hash,
+    change: PolicyChange,
+    note: String,
+) -> Result<Response, ApiError> {
+    let w = app
+        .submit::<PolicySet>(
+            who,
+            Command::SetPolicy { change, note },
+            key.scoped(who, digest),
+        )
+        .await?;
+    Ok(written(&w.receipt, set_out(w.answer)))
+}
+
+/// Set how long a held redemption waits (admin).
+#[utoipa::path(put, path = "/v1/policies/hold-time", tag = "rules", request_body = HoldTimeIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = PolicySetOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn hold_time(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<HoldTimeIn>,
+) -> Result<Response, ApiError> {
+    let change = PolicyChange::HoldTtl {
+        seconds: i64::from(body.value.days) * 86_400,
+    };
+    set(&app, &who, key, body.digest, change, body.value.note).await
+}
+
+/// Set the longest back-fill credited without approval, or lift it (admin).
+#[utoipa::path(put, path = "/v1/policies/backfill-limit", tag = "rules", request_body = BackfillLimitIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = PolicySetOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn backfill_limit(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<BackfillLimitIn>,
+) -> Result<Response, ApiError> {
+    let change = PolicyChange::BackfillLimit {
+        days: body.value.days,
+    };
+    set(&app, &who, key, body.digest, change, body.value.note).await
+}

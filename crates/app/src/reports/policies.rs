@@ -1,0 +1,85 @@
+//! The policies the log records, each with its history, as every front end shows them.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use yinling_projections::policies::PolicyStep;
+use yinling_projections::State;
+
+use crate::wire::Day;
+
+/// One change of a policy, in words and figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyStepOut {
+    /// The value from then on, as people write it: `14` (days), `none`, `UTC+08:00`.
+    pub value: String,
+    /// Why.
+    pub note: String,
+    /// The day it was set.
+    pub on: Day,
+    /// The seq of its event.
+    pub seq: u64,
+}
+
+/// A policy: its value now and every change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyOut {
+    /// The value in force (the start-up default when the log has none).
+    pub value: String,
+    /// Every change, oldest first.
+    pub history: Vec<PolicyStepOut>,
+}
+
+/// Every policy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoliciesOut {
+    /// Days a held redemption waits at the e-station before it lapses.
+    pub hold_days: PolicyOut,
+    /// Service logged more than this many days late waits for approval (`none`: no limit).
+    pub backfill_limit_days: PolicyOut,
+    /// The zone the ledger keeps its calendar in.
+    pub time_zone: PolicyOut,
+    /// Back-filled activities waiting for approval now.
+    pub backfills_waiting: usize,
+    /// The seq the answer reflects.
+    pub as_of: u64,
+}
+
+fn history<T>(steps: &[PolicyStep<T>], show: impl Fn(&T) -> String) -> Vec<PolicyStepOut> {
+    steps
+        .iter()
+        .map(|s| PolicyStepOut {
+            value: show(&s.value),
+            note: s.note.clone(),
+            on: Day(s.at.local_date()),
+            seq: s.seq,
+        })
+        .collect()
+}
+
+/// Days, or `none`.
+pub fn days_text(days: Option<u32>) -> String {
+    days.map_or_else(|| "none".to_owned(), |d| d.to_string())
+}
+
+/// Every policy as it stands in `state`; `hold_default_seconds` is what applies while the
+/// log records no hold time.
+pub fn policies_out(state: &State, hold_default_seconds: i64) -> PoliciesOut {
+    let p = &state.policies;
+    let zone = yinling_ledger::time::offset_text;
+    PoliciesOut {
+        hold_days: PolicyOut {
+            value: (p.hold_ttl_seconds().unwrap_or(hold_default_seconds) / 86_400).to_string(),
+            history: history(&p.hold_ttl, |s| (s / 86_400).to_string()),
+        },
+        backfill_limit_days: PolicyOut {
+            value: days_text(p.backfill_days()),
+            history: history(&p.backfill, |d| days_text(*d)),
+        },
+        time_zone: PolicyOut {
+            value: zone(p.utc_offset_seconds()),
+            history: history(&p.time_zone, |s| zone(*s)),
+        },
+        backfills_waiting: state.pending_backfills.len(),
+        as_of: state.head.seq,
+    }
+}

@@ -1,0 +1,97 @@
+//! Policies as events: the hold time-to-live, the longest back-fill a coordinator may log
+//! without an administrator's approval, and the ledger's time zone; and the back-fill
+//! approval queue (requested, approved, declined). Each change is recorded with its note,
+//! so every policy has its history and can be read as of any seq.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::kinds::Category;
+use super::service::Outcomes;
+use crate::ids::{ActivityId, ProjectId, TeamId, VolunteerId};
+
+/// Which policy changed, and to what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyChange {
+    /// How long a held redemption waits at the e-station before it lapses.
+    HoldTtl {
+        /// Seconds.
+        seconds: i64,
+    },
+    /// Service dated more than this many days before it is logged waits for approval
+    /// (`None`: any back-fill is credited at once).
+    BackfillLimit {
+        /// Days.
+        days: Option<u32>,
+    },
+    /// The zone the ledger keeps its calendar in ("today", dates of records).
+    TimeZone {
+        /// Seconds east of UTC.
+        utc_offset_seconds: i32,
+    },
+}
+
+/// A policy was set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicySet {
+    /// The policy and its new value.
+    pub change: PolicyChange,
+    /// What changed and why.
+    pub note: String,
+}
+
+/// One participant of a back-filled activity, as asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestedHours {
+    /// Who.
+    pub volunteer_id: VolunteerId,
+    /// Hours asked for.
+    #[serde(with = "crate::amount")]
+    pub hours: Decimal,
+}
+
+/// An activity logged later than the back-fill limit allows: it waits for an
+/// administrator's approval and credits nothing until then.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillRequested {
+    /// The activity it will be.
+    pub activity_id: ActivityId,
+    /// The team.
+    pub team_id: TeamId,
+    /// Kind of service.
+    pub category: Category,
+    /// Service date.
+    pub date: NaiveDate,
+    /// What was done.
+    pub title: String,
+    /// Who took part, and hours.
+    pub participants: Vec<RequestedHours>,
+    /// Results.
+    pub outcomes: Outcomes,
+    /// The project it belongs to.
+    pub project_id: Option<ProjectId>,
+    /// How many days after the service it was logged.
+    pub days_late: u32,
+    /// The limit in force.
+    pub limit_days: u32,
+}
+
+/// An administrator approved a back-filled activity; the same commit credits it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillApproved {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// The review's note.
+    pub note: String,
+}
+
+/// An administrator declined a back-filled activity; nothing is credited.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillDeclined {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// Why.
+    pub reason: String,
+}
