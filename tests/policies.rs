@@ -164,4 +164,27 @@ async fn a_ledger_refuses_to_start_in_another_time_zone_unless_told_why() {
     // From now on, +09:00 is the ledger's zone and starts without a reason.
     let mut again = Server::start_in(&dir, &["--utc-offset", "+9"]);
     again.terminate();
+    // Replay shows the policies of the time: before the move, one zone; after it, the second.
+    let replay = |extra: &[&str]| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args(["replay", "--json", "--data"])
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let now = replay(&[]);
+    assert_eq!(now["policies"]["time_zone"]["value"], "UTC+09:00");
+    let moved_at = now["policies"]["time_zone"]["history"][1]["seq"]
+        .as_u64()
+        .expect("seq");
+    let before = replay(&["--as-of", &(moved_at - 1).to_string()]);
+    assert_eq!(before["policies"]["time_zone"]["value"], "UTC+08:00");
+    assert_eq!(before["policies"]["hold_days"]["value"], "14");
 }

@@ -32,3 +32,6 @@ pub const MAX_REPLICAS: usize = 5;
 
 /// Longest writer lease, in seconds.
 pub const MAX_LEASE_SECONDS: u64 = 300;
+
+/// The back-fill limit the demo city adopts once its history is logged, in days.
+pub const DEMO_BACKFILL_LIMIT_DAYS: u32 = 30;

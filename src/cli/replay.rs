@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use yinling_app::load::load_state;
-use yinling_app::reports::{accounts as volunteers, categories, rankings, rules, stars, teams};
+use yinling_app::reports::{
+    accounts as volunteers, categories, policies, rankings, rules, stars, teams,
+};
 use yinling_ledger::log::EnvelopeIter;
 use yinling_ledger::{EventLog, OpenMode, SledLog, TeamId, Timestamp, VolunteerId};
 use yinling_projections::rankings::{RankBy, RankingQuery};
@@ -181,8 +183,14 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
         .map(|c| categories::category_out(&state, c, then))
         .collect();
     let star_scale = stars::scale_out(&state);
+    // The hold time, back-fill limit and time zone as they stood (a log that records no hold
+    // time shows the built-in default, which is what a server started on it would use).
+    let policy_list = policies::policies_out(
+        &state,
+        yinling_projections::limits::DEFAULT_HOLD_TTL_SECONDS,
+    );
     if args.json {
-        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions, "categories": category_list, "stars": star_scale}))
+        return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions, "categories": category_list, "stars": star_scale, "policies": policy_list}))
             .map(|()| ExitCode::SUCCESS);
     }
     println!(
@@ -211,6 +219,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     print_rules(&rule_versions);
     print_categories(&category_list);
     print_stars(&star_scale);
+    print_policies(&policy_list);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -316,6 +325,36 @@ fn print_stars(scale: &stars::StarScaleOut) {
             }
         );
     }
+}
+
+/// The policies as they stood, each with its changes.
+fn print_policies(p: &policies::PoliciesOut) {
+    println!("\npolicies then:");
+    let rows = [
+        ("hold time (days)", &p.hold_days),
+        ("back-fill limit (days)", &p.backfill_limit_days),
+        ("time zone", &p.time_zone),
+    ];
+    for (name, policy) in rows {
+        println!("  {name:<24} {}", policy.value);
+        for step in &policy.history {
+            println!(
+                "    set to {} on {} (seq {}){}",
+                step.value,
+                step.on.0,
+                step.seq,
+                if step.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", step.note)
+                }
+            );
+        }
+    }
+    println!(
+        "  back-filled activities waiting for approval: {}",
+        p.backfills_waiting
+    );
 }
 
 fn print_ranking(title: &str, ranking: &rankings::RankingOut) {

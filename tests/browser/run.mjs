@@ -119,6 +119,15 @@ try {
   await audit(c, 'correct-one');
   await c.click('button:has-text("确认更正")');
   await c.waitForURL('**/team/activities');
+  // 2c. A sign-in sheet found seven weeks late: past the city's 30-day limit, it waits for
+  // an administrator instead of earning at once.
+  await c.goto(BASE + '/team/activities/new');
+  await c.fill('#title', '补登：重阳敬老宣讲');
+  await c.fill('#date', new Date(Date.now() + 8 * 36e5 - 45 * 864e5).toISOString().slice(0, 10));
+  await c.locator('.pick input[type=checkbox]').first().check();
+  await c.click('button:has-text("登记")');
+  await c.waitForSelector('text=已交管理员审批');
+  await audit(c, 'backfill-waiting'); await shot(c, 'backfill-waiting');
 
   // 3. The leaderboard renders its SVG charts.
   await c.goto(BASE + '/rankings');
@@ -211,6 +220,21 @@ try {
     await a.waitForURL('**/stars');
     check(await a.locator(`form[action="${action}"]`).count() === 0, 'confirming did not take the star off the notice');
   }
+  // 4e. The policy page: the late entry in the queue, approved on the sign-in sheet; the
+  // hold time shortened, with its reason in the history.
+  await a.goto(BASE + '/policies');
+  check(await a.locator('strong:has-text("补登：重阳敬老宣讲")').count() === 1, 'the late entry is not in the approval queue');
+  await audit(a, 'policies'); await shot(a, 'policies');
+  const approve = a.locator('form[action$="/approve"]').first();
+  await approve.locator('input[name=note]').fill('签到表已核');
+  await approve.locator('button').click();
+  await a.waitForURL('**/policies');
+  check(await a.locator('strong:has-text("补登：重阳敬老宣讲")').count() === 0, 'approving did not take the entry off the queue');
+  await a.fill('#hold_days', '10');
+  await a.fill('#hold_note', '节日期间缩短保留期');
+  await a.click('button:has-text("改保留期")');
+  await a.waitForURL('**/policies');
+  check(await a.locator('text=节日期间缩短保留期').count() === 1, 'the new hold time is not in the history');
   await admin.close();
   const auditor = await browser.newContext(staff);
   const r = await auditor.newPage();

@@ -1,9 +1,14 @@
 //! The mistakes a real city makes and corrects: activities logged in error (reversed as a
-//! whole) and one participant's hours written wrong (corrected for that person only).
+//! whole), one participant's hours written wrong (corrected for that person only), and
+//! sign-in sheets found weeks later (back-filled, approved or declined).
 
+use chrono::NaiveDate;
 use rand::Rng;
 use rust_decimal::Decimal;
-use yinling_projections::{Command, Principal};
+use yinling_ledger::{ActivityId, PolicyChange};
+use yinling_projections::{Command, NewActivity, ParticipantHours, Principal};
+
+use super::super::limits::DEMO_BACKFILL_LIMIT_DAYS;
 
 /// Commands of the demo, each with the caller that sends it.
 type Commands = Vec<(Principal, Command)>;
@@ -57,4 +62,79 @@ pub(super) fn sample(
         })
         .collect();
     (corrections, reversals)
+}
+
+/// The back-fill limit a city adopts once its year is on the ledger, then two services
+/// logged too late under it: one approved on the sign-in sheet, one declined. Three steps,
+/// each sent after the one before: the policy, the late entries, the decisions. Empty when
+/// the demo's history is too short for an entry to be late.
+pub(super) fn late_entries(
+    admin: Principal,
+    commands: &[(Principal, Command)],
+    today: NaiveDate,
+    mut new_id: impl FnMut() -> ActivityId,
+) -> [Commands; 3] {
+    let limit = DEMO_BACKFILL_LIMIT_DAYS;
+    // Two services older than the limit, re-logged as forgotten sign-in sheets: the same
+    // day and team, an hour for each of the first three who took part.
+    let late: Vec<(Principal, NewActivity)> = commands
+        .iter()
+        .rev()
+        .filter_map(|(who, c)| match c {
+            Command::LogActivity(a) if (today - a.date).num_days() > i64::from(limit) => {
+                Some((*who, a))
+            }
+            _ => None,
+        })
+        .take(2)
+        .map(|(who, a)| {
+            let participants = a
+                .participants
+                .iter()
+                .take(3)
+                .map(|p| ParticipantHours {
+                    volunteer_id: p.volunteer_id,
+                    hours: Decimal::ONE,
+                })
+                .collect();
+            let entry = NewActivity {
+                activity_id: new_id(),
+                title: format!("补登：{}", a.title),
+                participants,
+                ..a.clone()
+            };
+            (who, entry)
+        })
+        .collect();
+    let [first, second] = late.as_slice() else {
+        return [Vec::new(), Vec::new(), Vec::new()];
+    };
+    let policy = vec![(
+        admin,
+        Command::SetPolicy {
+            change: PolicyChange::BackfillLimit { days: Some(limit) },
+            note: format!("补登超过{limit}天的服务须经管理员审核签到表"),
+        },
+    )];
+    let decisions = vec![
+        (
+            admin,
+            Command::ApproveBackfill {
+                activity_id: first.1.activity_id,
+                note: "签到表已核".to_owned(),
+            },
+        ),
+        (
+            admin,
+            Command::DeclineBackfill {
+                activity_id: second.1.activity_id,
+                reason: "无签到表可查".to_owned(),
+            },
+        ),
+    ];
+    let entries = late
+        .into_iter()
+        .map(|(who, a)| (who, Command::LogActivity(a)))
+        .collect();
+    [policy, entries, decisions]
 }

@@ -6,6 +6,9 @@
 
 mod city;
 mod mistakes;
+mod summary;
+
+use summary::Made;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,7 +25,9 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 use yinling_app::metrics::Metrics;
 use yinling_app::mint::{secret_hash, TokenMint};
-use yinling_app::node::{bootstrap_admin, bootstrap_star_scale, ADMIN_TOKEN_ENV};
+use yinling_app::node::{
+    bootstrap_admin, bootstrap_policies, bootstrap_star_scale, StartPolicies, ADMIN_TOKEN_ENV,
+};
 use yinling_app::{App, AppError, Engine, EngineConfig};
 use yinling_ledger::*;
 use yinling_projections::{Command, ParticipantHours, Principal};
@@ -30,10 +35,9 @@ use yinling_projections::{Command, ParticipantHours, Principal};
 use super::progress::Progress;
 
 use super::limits::{
-    IN_FLIGHT_COMMANDS, MAX_DEMO_DAYS, MAX_DEMO_TEAMS, MAX_DEMO_VOLUNTEERS, MAX_REFUSALS_SHOWN,
-    MIN_DEMO_DAYS_FOR_A_LEAVER,
+    DEMO_BACKFILL_LIMIT_DAYS, IN_FLIGHT_COMMANDS, MAX_DEMO_DAYS, MAX_DEMO_TEAMS,
+    MAX_DEMO_VOLUNTEERS, MAX_REFUSALS_SHOWN, MIN_DEMO_DAYS_FOR_A_LEAVER,
 };
-pub use city::YUAN_PER_POINT;
 
 /// Options of `demo`.
 #[derive(Debug, clap::Args)]
@@ -55,22 +59,7 @@ pub struct DemoArgs {
     pub seed: u64,
 }
 
-/// What the generator made.
-#[derive(Debug, Default)]
-struct Made {
-    teams: usize,
-    volunteers: usize,
-    activities: usize,
-    reversals: usize,
-    corrections: usize,
-    participations: usize,
-    hours: Decimal,
-    points: Decimal,
-    redemptions: usize,
-    redeemed_points: Decimal,
-    refused: usize,
-}
-
+/// The seeded source of every id and name the demo draws.
 struct Generator {
     rng: ChaCha8Rng,
     ids: u64,
@@ -193,6 +182,14 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     bootstrap_star_scale(&app)
         .await
         .map_err(|e| e.to_string())?;
+    // The zone and hold time a server started on this directory would record.
+    bootstrap_policies(
+        &app,
+        &StartPolicies::default(),
+        yinling_projections::limits::DEFAULT_HOLD_TTL_SECONDS,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let admin_id = app
         .engine
         .read()
@@ -586,6 +583,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         _ => NaiveDate::MIN,
     });
     let (corrections, reversals) = mistakes::sample(&mut gen.rng, &commands);
+    let late = mistakes::late_entries(admin, &commands, today, || ActivityId(gen.uuid()));
     made.activities = commands.len();
     made.reversals = reversals.len();
     let mut progress = Progress::new("activities", commands.len() as u64);
@@ -597,6 +595,15 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     progress.finish();
     let mut progress = Progress::new("reversals", reversals.len() as u64);
     submit_all(&app, reversals, &mut progress, &mut made).await;
+    progress.finish();
+    let mut progress = Progress::new(
+        "back-filled",
+        late.iter().map(Vec::len).sum::<usize>() as u64,
+    );
+    made.backfilled = late[1].len();
+    for step in late {
+        submit_all(&app, step, &mut progress, &mut made).await;
+    }
     progress.finish();
 
     // Half the stars reached are confirmed after their notice; the rest stay on it.
@@ -747,41 +754,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     });
     app.engine.shutdown().await;
     let elapsed = started.elapsed().as_secs_f64();
-    let yuan = made
-        .redeemed_points
-        .to_string()
-        .parse::<f64>()
-        .unwrap_or(0.0)
-        * YUAN_PER_POINT;
-    println!("demo city written to {}", args.data.display());
-    println!("  districts      {}", city::DISTRICTS.len());
-    println!("  teams          {}", made.teams);
-    println!("  volunteers     {}", made.volunteers);
-    println!(
-        "  activities     {} ({} participant-times, {} hours as logged; {} later reversed as logged in error, {} with one person's hours corrected)",
-        made.activities,
-        made.participations,
-        made.hours.normalize(),
-        made.reversals,
-        made.corrections
-    );
-    println!("  points earned  {}", made.points.normalize());
-    println!(
-        "  redemptions    {} ({} points redeemed, about {:.0} yuan at {} yuan a point; {} points still held)",
-        made.redemptions,
-        made.redeemed_points.normalize(),
-        yuan,
-        YUAN_PER_POINT,
-        totals.points_held.normalize()
-    );
-    println!("  events         {} (head hash {})", head.seq, head.hash);
-    println!(
-        "  took           {elapsed:.1}s ({:.0} events/s through decide + group commit)",
-        head.seq as f64 / elapsed.max(1e-9)
-    );
-    if made.refused > 0 {
-        println!("  refused        {} commands (see above)", made.refused);
-    }
+    summary::print(&args.data, &made, (head, &totals), elapsed);
     if let Some(secret) = printed {
         println!("admin token (shown once, keep it safe): {secret}");
     }

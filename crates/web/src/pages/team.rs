@@ -343,6 +343,7 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
                 p.note role="status" { (l.s(format!("这次服务是 {} 天前的，超过了 {} 天的补登期限，已交管理员审批；批准后才发放积分。", r.days_late, r.limit_days), format!("This service was {} days ago, past the {}-day limit for back-filling; it waits for an administrator, and earns points once approved.", r.days_late, r.limit_days))) }
                 a.button.big href="/team/activities/new" { (l.t("再登记一次", "Log another")) }
                 a.button.big.plain href="/team/activities" { (l.t("看活动记录", "See activities")) }
+                a.button.big.plain href="/policies" { (l.t("看审批进度", "See the approval queue")) }
             },
         )
         .into_response(),
