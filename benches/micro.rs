@@ -184,6 +184,7 @@ fn benches(c: &mut Criterion) {
             .collect(),
         outcomes: Outcomes::default(),
         project_id: None,
+        co_organisers: Vec::new(),
     });
     c.bench_function("projections/decide_log_activity_15_participants", |b| {
         b.iter(|| {

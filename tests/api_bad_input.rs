@@ -247,6 +247,30 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
             Some(json!({})),
         ),
         (
+            "a co-organiser that is not an id",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some({
+                let mut a = activity(&city, hours(json!("1")), &today());
+                a["co_organisers"] = json!(["安吉护绿队"]);
+                a
+            }),
+        ),
+        (
+            "a co-organiser that shares no group with the team",
+            422,
+            c.clone(),
+            Method::POST,
+            "/v1/activities".into(),
+            Some({
+                let mut a = activity(&city, hours(json!("1")), &today());
+                a["co_organisers"] = json!([city.other_team]);
+                a
+            }),
+        ),
+        (
             "hours zero",
             422,
             c.clone(),

@@ -1,6 +1,7 @@
 //! Performance evaluation over HTTP on the demo city: every figure `GET /v1/evaluation` gives
 //! for the city, each team, district, group, sub-group and project equals a naive recount of
-//! the public event feed; group and district rankings agree with it; and publishing new
+//! the public event feed (a joint activity counts once for each team, district and group
+//! that organised it, and each participant's hours with their own team); group and district rankings agree with it; and publishing new
 //! scoring weights changes reports from then on while reports as of the past stay as they were.
 
 mod common;
@@ -94,8 +95,8 @@ struct Naive {
 }
 
 struct Activity {
-    team: String,
-    district: String,
+    /// The organising teams and their districts, the logging team first.
+    teams: Vec<(String, String)>,
     date: NaiveDate,
     project: Option<String>,
     outcomes: Value,
@@ -108,11 +109,21 @@ struct Membership {
     left: Option<NaiveDate>,
 }
 
+struct Service {
+    activity: String,
+    volunteer: String,
+    hours: Decimal,
+    points: Decimal,
+    team: String,
+    district: String,
+}
+
 /// Everything the recount needs, read straight from the feed.
 #[derive(Default)]
 struct Recount {
     activities: BTreeMap<String, Activity>,
-    services: Vec<(String, String, Decimal, Decimal)>,
+    /// Activity, volunteer, hours, points, the team credited and its district.
+    services: Vec<Service>,
     reversed: BTreeSet<String>,
     parents: BTreeMap<String, Option<String>>,
     memberships: BTreeMap<String, Vec<Membership>>,
@@ -122,6 +133,7 @@ struct Recount {
     districts: Vec<String>,
     projects: Vec<String>,
     left_groups: usize,
+    joint: usize,
 }
 
 impl Recount {
@@ -169,8 +181,7 @@ impl Recount {
                     r.activities.insert(
                         s(&d["activity_id"]),
                         Activity {
-                            team: s(&d["team_id"]),
-                            district: s(&d["district"]),
+                            teams: vec![(s(&d["team_id"]), s(&d["district"]))],
                             date: day(&d["date"]),
                             project: None,
                             outcomes: d["outcomes"].clone(),
@@ -182,12 +193,22 @@ impl Recount {
                         a.project = Some(s(&d["project_id"]));
                     }
                 }
-                "ServiceLogged" => r.services.push((
-                    s(&d["activity_id"]),
-                    s(&d["volunteer_id"]),
-                    dec(&d["hours"]),
-                    dec(&d["points"]),
-                )),
+                "ActivityCoOrganised" => {
+                    if let Some(a) = r.activities.get_mut(&s(&d["activity_id"])) {
+                        for t in d["teams"].as_array().expect("teams") {
+                            a.teams.push((s(&t["team_id"]), s(&t["district"])));
+                        }
+                        r.joint += 1;
+                    }
+                }
+                "ServiceLogged" => r.services.push(Service {
+                    activity: s(&d["activity_id"]),
+                    volunteer: s(&d["volunteer_id"]),
+                    hours: dec(&d["hours"]),
+                    points: dec(&d["points"]),
+                    team: s(&d["team_id"]),
+                    district: s(&d["district"]),
+                }),
                 "ServiceReversed" => {
                     r.reversed.insert(s(&d["activity_id"]));
                 }
@@ -198,14 +219,14 @@ impl Recount {
                     let at = r
                         .services
                         .iter()
-                        .position(|(a, v, _, _)| *a == aid && *v == vid)
+                        .position(|x| x.activity == aid && x.volunteer == vid)
                         .expect("a correction of a logged participant");
                     let hours = dec(&d["hours_after"]);
                     if hours.is_zero() {
                         r.services.remove(at);
                     } else {
-                        r.services[at].2 = hours;
-                        r.services[at].3 = dec(&d["points_after"]);
+                        r.services[at].hours = hours;
+                        r.services[at].points = dec(&d["points_after"]);
                     }
                 }
                 "RedemptionHeld" => {
@@ -258,13 +279,27 @@ impl Recount {
     ) -> Naive {
         let within = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
         let mut n = Naive::default();
+        // The activity counts once if any organising team belongs to the subject.
         let included = |aid: &str, a: &Activity| {
             !self.reversed.contains(aid)
                 && within(a.date)
                 && if kind == "project" {
                     a.project.as_deref() == Some(id)
                 } else {
-                    self.counts(kind, id, &a.team, &a.district, a.date)
+                    a.teams
+                        .iter()
+                        .any(|(team, district)| self.counts(kind, id, team, district, a.date))
+                }
+        };
+        // A participant counts with the team their entry credited.
+        let part = |x: &Service| {
+            let a = &self.activities[&x.activity];
+            !self.reversed.contains(&x.activity)
+                && within(a.date)
+                && if kind == "project" {
+                    a.project.as_deref() == Some(id)
+                } else {
+                    self.counts(kind, id, &x.team, &x.district, a.date)
                 }
         };
         for (aid, a) in &self.activities {
@@ -278,12 +313,12 @@ impl Recount {
                 n.disputes_settled += num("disputes_settled");
             }
         }
-        for (aid, volunteer, hours, points) in &self.services {
-            if included(aid, &self.activities[aid]) {
+        for x in &self.services {
+            if part(x) {
                 n.participant_times += 1;
-                n.volunteers.insert(volunteer.clone());
-                n.hours += hours;
-                n.points += points;
+                n.volunteers.insert(x.volunteer.clone());
+                n.hours += x.hours;
+                n.points += x.points;
             }
         }
         if kind != "project" {
@@ -344,6 +379,10 @@ async fn evaluation_figures_match_a_naive_recount_of_the_event_feed_on_the_demo_
     let r = Recount::of(&events);
     // The demo exercises what the recount checks.
     assert!(r.left_groups > 0, "a team left a group");
+    assert!(
+        r.joint > 0,
+        "teams of the group organised activities jointly"
+    );
     assert!(r.activities.values().any(|a| a.project.is_some()));
     assert!(!r.reversed.is_empty(), "some activities were reversed");
     assert!(!r.fulfilled.is_empty(), "some redemptions were handed over");

@@ -35,3 +35,6 @@ pub const MAX_LEASE_SECONDS: u64 = 300;
 
 /// The back-fill limit the demo city adopts once its history is logged, in days.
 pub const DEMO_BACKFILL_LIMIT_DAYS: u32 = 30;
+
+/// Share of a group member team's demo activities organised jointly with another member.
+pub const JOINT_SHARE: f64 = 0.25;

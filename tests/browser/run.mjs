@@ -119,6 +119,21 @@ try {
   await audit(c, 'correct-one');
   await c.click('button:has-text("确认更正")');
   await c.waitForURL('**/team/activities');
+  // 2b'. A joint activity with another team of the 银雁协共体: both teams' people listed,
+  // one of each ticked; each one's hours go to their own team.
+  await c.goto(BASE + '/team/activities/new');
+  await c.click('summary');
+  await c.locator('.choice input[name=with]').first().check();
+  await c.click('button:has-text("列出这些队伍的队员")');
+  await c.waitForSelector('text=联合活动');
+  check(await c.locator('fieldset h3').count() === 2, 'the joint form does not list both teams');
+  await c.fill('#title', '两队联合敬老助餐');
+  const both = c.locator('fieldset h3');
+  await c.locator('fieldset h3 + .pick input[type=checkbox]').first().check();
+  await both.nth(1).locator('xpath=following-sibling::div[contains(@class,"pick")][1]//input[@type="checkbox"]').check();
+  await audit(c, 'log-joint'); await shot(c, 'log-joint');
+  await c.click('button:has-text("登记")');
+  await c.waitForSelector('text=已为 2 位志愿者登记');
   // 2c. A sign-in sheet found seven weeks late: past the city's 30-day limit, it waits for
   // an administrator instead of earning at once.
   await c.goto(BASE + '/team/activities/new');

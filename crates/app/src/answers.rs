@@ -102,6 +102,8 @@ pub struct LoggedActivity {
     pub activity: ActivityLogged,
     /// The project it was logged under.
     pub project_id: Option<ProjectId>,
+    /// The other organising teams, for a joint activity.
+    pub joint: Option<ActivityCoOrganised>,
     /// Each participant's hours and points.
     pub services: Vec<ServiceLogged>,
     /// Stars the hours brought.
@@ -119,6 +121,7 @@ impl Answer for LoggedActivity {
         let mut out = LoggedActivity {
             activity: activity.clone(),
             project_id: None,
+            joint: None,
             services: Vec::with_capacity(envelopes.len()),
             stars: Vec::new(),
             seq: first.seq,
@@ -126,6 +129,7 @@ impl Answer for LoggedActivity {
         for e in &envelopes[1..] {
             match &e.payload {
                 Event::ActivityInProject(p) => out.project_id = Some(p.project_id),
+                Event::ActivityCoOrganised(j) => out.joint = Some(j.clone()),
                 Event::ServiceLogged(s) => out.services.push(s.clone()),
                 Event::StarReached(r) => out.stars.push(r.clone()),
                 _ => return None,
@@ -292,11 +296,9 @@ pub enum Logged {
 
 impl Answer for Logged {
     fn from_events(envelopes: &[Envelope]) -> Option<Self> {
-        match envelopes {
-            [only] => match &only.payload {
-                Event::BackfillRequested(r) => Some(Logged::AwaitingApproval(r.clone())),
-                _ => LoggedActivity::from_events(envelopes).map(Logged::Credited),
-            },
+        // A request, alone or with the joint activity's other organisers after it.
+        match envelopes.first().map(|e| &e.payload) {
+            Some(Event::BackfillRequested(r)) => Some(Logged::AwaitingApproval(r.clone())),
             _ => LoggedActivity::from_events(envelopes).map(Logged::Credited),
         }
     }

@@ -24,6 +24,12 @@ pub enum Read<'a> {
     Account(&'a Volunteer),
     /// The volunteers of one team, or of the whole city (`None`).
     Roster(Option<TeamId>),
+    /// The names of another team's volunteers, to pick them for a joint activity;
+    /// `shares_group` says whether that team and the caller's share a group today.
+    Partners {
+        /// As the state says.
+        shares_group: bool,
+    },
     /// One activity.
     Activity(&'a Activity),
     /// A team's list of activities (`None`: a team not yet named).
@@ -85,8 +91,12 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             Principal::Coordinator(_, mine) => team.is_none_or(|t| t == *mine),
             _ => everything,
         },
+        Read::Partners { shares_group } => match who {
+            Principal::Coordinator(..) => shares_group,
+            _ => everything,
+        },
         Read::Activity(a) => match who {
-            Principal::Coordinator(_, team) => *team == a.team_id,
+            Principal::Coordinator(_, team) => a.organised_by(team),
             Principal::Volunteer(_, me) => a.participants.iter().any(|p| p.volunteer_id == *me),
             _ => everything,
         },
@@ -121,6 +131,10 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         (Read::Roster(_), _) => {
             Rejection::forbidden("not_allowed", "volunteers cannot list other volunteers")
         }
+        (Read::Partners { .. }, _) => Rejection::forbidden(
+            "no_shared_group",
+            "a joint activity is organised with teams of a group your team belongs to",
+        ),
         (Read::Activity(_), _) => {
             Rejection::forbidden("other_team", "this activity belongs to another team")
         }

@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use yinling_ledger::{
-    ActivityId, Actor, Category, Outcomes, ProjectId, TeamId, Timestamp, VolunteerId,
+    ActivityId, Actor, Category, CoOrganiser, GroupId, Outcomes, ProjectId, TeamId, Timestamp,
+    VolunteerId,
 };
 
 /// One participant's part.
@@ -21,6 +22,11 @@ pub struct Participation {
     /// The rate the entry earned at (a correction of its hours earns at the same rate).
     #[serde(with = "yinling_ledger::amount")]
     pub points_per_hour: Decimal,
+    /// The team the entry credited: the volunteer's own (in a joint activity, one of the
+    /// organising teams).
+    pub team_id: TeamId,
+    /// That team's district.
+    pub district: String,
 }
 
 /// A reversal of a whole activity.
@@ -66,6 +72,17 @@ pub struct Activity {
     pub project_id: Option<ProjectId>,
     /// Set when it was logged past the back-fill limit and approved.
     pub backfill: Option<Backfill>,
+    /// In a joint activity, the group of its organisers and the other organising teams.
+    pub joint: Option<Joint>,
+}
+
+/// The other organisers of a joint activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Joint {
+    /// The group they share.
+    pub group_id: GroupId,
+    /// The teams besides the one that logged it.
+    pub teams: Vec<CoOrganiser>,
 }
 
 /// How a back-filled activity came to be credited.
@@ -98,9 +115,42 @@ pub struct PendingBackfill {
     pub seq: u64,
     /// Set by the approval, read when the activity it approves is folded.
     pub approved: Option<(Actor, Timestamp, String)>,
+    /// The other organisers, for a joint activity.
+    pub joint: Option<Joint>,
 }
 
 impl Activity {
+    /// Whether `team` organised it (the team that logged it or a co-organiser).
+    pub fn organised_by(&self, team: &TeamId) -> bool {
+        self.team_id == *team
+            || self
+                .joint
+                .as_ref()
+                .is_some_and(|j| j.teams.iter().any(|t| t.team_id == *team))
+    }
+
+    /// Every organising team, the one that logged it first.
+    pub fn organisers(&self) -> Vec<TeamId> {
+        let mut teams = vec![self.team_id];
+        if let Some(j) = &self.joint {
+            teams.extend(j.teams.iter().map(|t| t.team_id));
+        }
+        teams
+    }
+
+    /// The districts of its organising teams, each once, the logging team's first.
+    pub fn districts(&self) -> Vec<&str> {
+        let mut out = vec![self.district.as_str()];
+        if let Some(j) = &self.joint {
+            for t in &j.teams {
+                if !out.contains(&t.district.as_str()) {
+                    out.push(&t.district);
+                }
+            }
+        }
+        out
+    }
+
     /// Total hours of its participants.
     pub fn hours_total(&self) -> Decimal {
         self.participants.iter().map(|p| p.hours).sum()

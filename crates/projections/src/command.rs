@@ -33,6 +33,8 @@ pub struct NewActivity {
     pub outcomes: Outcomes,
     /// The project it belongs to, if any.
     pub project_id: Option<ProjectId>,
+    /// Other teams that organised it with `team_id` (a joint activity); empty for most.
+    pub co_organisers: Vec<TeamId>,
 }
 
 /// An access token to issue. The caller drew or derived the secret and sends only its

@@ -5,6 +5,9 @@ use rust_decimal::Decimal;
 /// Most participants one activity may list.
 pub const MAX_PARTICIPANTS: usize = 500;
 
+/// Most other teams one joint activity may name as co-organisers.
+pub const MAX_CO_ORGANISERS: usize = 20;
+
 /// Most hours one record may carry, and one volunteer may serve on one date.
 pub const MAX_HOURS_PER_DAY: Decimal = Decimal::from_parts(24, 0, 0, false, 0);
 

@@ -55,6 +55,7 @@ fn log(w: &mut World, category: Category, date: chrono::NaiveDate, hours: &str) 
         }],
         outcomes: Outcomes::default(),
         project_id: None,
+        co_organisers: Vec::new(),
     })
 }
 

@@ -85,6 +85,7 @@ fn activity(
             .collect(),
         outcomes: Outcomes::default(),
         project_id: None,
+        co_organisers: Vec::new(),
     })
 }
 

@@ -232,6 +232,7 @@ fn mediation(
         }],
         outcomes,
         project_id: None,
+        co_organisers: Vec::new(),
     }))
     .unwrap_or_else(|r| panic!("mediation rejected: {r}"));
     activity_id
@@ -324,6 +325,7 @@ fn outcomes_aggregate_and_a_district_reports_its_settlement_rate_from_the_ledger
                 ..Outcomes::default()
             },
             project_id: None,
+            co_organisers: Vec::new(),
         }))
         .expect_err("settled > handled");
     assert!(refused.detail.contains("settled"), "{}", refused.detail);
@@ -537,6 +539,7 @@ fn a_project_collects_its_activities_and_refuses_activities_it_does_not_cover() 
                 ..Outcomes::default()
             },
             project_id: Some(project),
+            co_organisers: Vec::new(),
         }))
         .map(|_| activity_id)
     };

@@ -59,6 +59,7 @@ fn log(w: &mut World, days_back: u64, hours: &str) -> (ActivityId, Command) {
             }],
             outcomes: Outcomes::default(),
             project_id: None,
+            co_organisers: Vec::new(),
         }),
     )
 }
@@ -343,6 +344,7 @@ fn today_is_the_ledgers_today_in_its_own_zone() {
                 }],
                 outcomes: Outcomes::default(),
                 project_id: None,
+                co_organisers: Vec::new(),
             }),
         )
     };

@@ -134,6 +134,7 @@ fn crossing_a_threshold_appends_star_reached_with_the_service() {
             }],
             outcomes: Outcomes::default(),
             project_id: None,
+            co_organisers: Vec::new(),
         }),
     );
     let Some(Event::StarReached(r)) = events.last().map(|e| &e.payload) else {

@@ -38,6 +38,9 @@ input[type=checkbox] { width: 32px; height: 32px; min-height: 32px; }
 input[type=radio] { width: 48px; height: 48px; min-height: 48px; margin: 0; }
 .pick { display: grid; grid-template-columns: auto 1fr 6.5rem; gap: 0.5rem; align-items: center; padding: 0.3rem 0; border-bottom: 1px solid #bbb; }
 .pick label { margin: 0; font-weight: 400; min-height: 48px; display: flex; align-items: center; }
+summary { min-height: 48px; padding: 0.5rem 0; cursor: pointer; font-weight: 600; }
+.choice { display: grid; grid-template-columns: auto 1fr; gap: 0.5rem; align-items: center; padding: 0.3rem 0; border-bottom: 1px solid #bbb; }
+.choice label { margin: 0; font-weight: 400; min-height: 48px; display: flex; align-items: center; }
 .scroll { overflow-x: auto; margin: 0.5rem 0; } .scroll table { min-width: 36rem; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #999; vertical-align: top; }
 .chart { width: 100%; height: auto; } .chart text { font-size: 18px; fill: #111; }

@@ -35,7 +35,7 @@ use yinling_projections::{Command, ParticipantHours, Principal};
 use super::progress::Progress;
 
 use super::limits::{
-    DEMO_BACKFILL_LIMIT_DAYS, IN_FLIGHT_COMMANDS, MAX_DEMO_DAYS, MAX_DEMO_TEAMS,
+    DEMO_BACKFILL_LIMIT_DAYS, IN_FLIGHT_COMMANDS, JOINT_SHARE, MAX_DEMO_DAYS, MAX_DEMO_TEAMS,
     MAX_DEMO_VOLUNTEERS, MAX_REFUSALS_SHOWN, MIN_DEMO_DAYS_FOR_A_LEAVER,
 };
 
@@ -534,6 +534,37 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                     hours,
                 });
             }
+            // One in four activities of a team in the 银雁协共体 is organised jointly with
+            // another member team, whose volunteers take part too (their hours go to it).
+            let mut co_organisers = Vec::new();
+            if in_group(t, date) && gen.rng.gen_bool(JOINT_SHARE) {
+                let partners: Vec<usize> = memberships
+                    .iter()
+                    .map(|(m, ..)| *m)
+                    .filter(|m| *m != t && in_group(*m, date) && !members[*m].is_empty())
+                    .collect();
+                if let Some(&partner) = partners.choose(&mut gen.rng) {
+                    co_organisers.push(teams[partner].0);
+                    let mut guests: Vec<VolunteerId> =
+                        members[partner].iter().map(|(v, _)| *v).collect();
+                    guests.shuffle(&mut gen.rng);
+                    for v in guests.into_iter().take(want.div_ceil(2)) {
+                        // Guests come for the day: none who already served that day.
+                        let hours = Decimal::from(2);
+                        let day = hours_on.entry((v, date)).or_default();
+                        if !day.is_zero() {
+                            continue;
+                        }
+                        *day += hours;
+                        made.hours += hours;
+                        participants.push(ParticipantHours {
+                            volunteer_id: v,
+                            hours,
+                        });
+                    }
+                    made.joint += 1;
+                }
+            }
             if participants.is_empty() {
                 continue;
             }
@@ -573,6 +604,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                     },
                     participants,
                     project_id,
+                    co_organisers,
                 }),
             ));
         }

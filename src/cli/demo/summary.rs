@@ -18,6 +18,7 @@ pub(super) struct Made {
     pub(super) reversals: usize,
     pub(super) corrections: usize,
     pub(super) backfilled: usize,
+    pub(super) joint: usize,
     pub(super) participations: usize,
     pub(super) hours: Decimal,
     pub(super) points: Decimal,
@@ -46,6 +47,12 @@ pub(super) fn print(data: &Path, made: &Made, (head, totals): (Head, &Totals), e
         made.reversals,
         made.corrections
     );
+    if made.joint > 0 {
+        println!(
+            "  joint          {} activities organised by two teams of the 银雁协共体, each volunteer's hours to their own team",
+            made.joint
+        );
+    }
     if made.backfilled > 0 {
         println!(
             "  back-filled    {} services logged after the {DEMO_BACKFILL_LIMIT_DAYS}-day limit: 1 approved, 1 declined",

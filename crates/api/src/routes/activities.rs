@@ -91,6 +91,12 @@ pub struct NewActivity {
     #[serde(default)]
     #[schema(format = Uuid)]
     pub project_id: Option<String>,
+    /// A joint activity (联合活动): the other teams that organised it, all members of one
+    /// group with `team_id` on its date. Participants may come from any of them; each
+    /// one's hours go to their own team.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub co_organisers: Vec<String>,
 }
 
 /// Body of `POST /v1/activities/{id}/reversal`.
@@ -111,6 +117,8 @@ pub struct ParticipantOut {
     pub hours: Amount,
     /// Points earned (or taken back, in a reversal).
     pub points: Amount,
+    /// The team the entry credited: the volunteer's own.
+    pub team_id: String,
 }
 
 /// An activity as recorded.
@@ -146,6 +154,10 @@ pub struct ActivityOut {
     pub seq: u64,
     /// The project it belongs to, if any.
     pub project_id: Option<String>,
+    /// For a joint activity, the other organising teams (empty for an activity of one team).
+    pub co_organisers: Vec<String>,
+    /// For a joint activity, the group its organisers share.
+    pub group_id: Option<String>,
 }
 
 /// Activities of a team.
@@ -183,7 +195,7 @@ pub fn activity_out(categories: &Categories, a: &Activity) -> ActivityOut {
         participants: a
             .participants
             .iter()
-            .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points))
+            .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points, &p.team_id))
             .collect(),
         hours_total: a.hours_total().into(),
         points_total: a.points_total().into(),
@@ -192,15 +204,22 @@ pub fn activity_out(categories: &Categories, a: &Activity) -> ActivityOut {
         reversal_reason: a.reversal.as_ref().map(|r| r.reason.clone()),
         seq: a.seq,
         project_id: a.project_id.map(|p| p.to_string()),
+        co_organisers: a
+            .joint
+            .iter()
+            .flat_map(|j| j.teams.iter().map(|t| t.team_id.to_string()))
+            .collect(),
+        group_id: a.joint.as_ref().map(|j| j.group_id.to_string()),
     }
 }
 
 impl ParticipantOut {
-    fn of(volunteer_id: &VolunteerId, hours: Decimal, points: Decimal) -> Self {
+    fn of(volunteer_id: &VolunteerId, hours: Decimal, points: Decimal, team: &TeamId) -> Self {
         ParticipantOut {
             volunteer_id: volunteer_id.to_string(),
             hours: hours.into(),
             points: points.into(),
+            team_id: team.to_string(),
         }
     }
 }
@@ -219,7 +238,7 @@ impl ActivityOut {
             participants: l
                 .services
                 .iter()
-                .map(|s| ParticipantOut::of(&s.volunteer_id, s.hours, s.points))
+                .map(|s| ParticipantOut::of(&s.volunteer_id, s.hours, s.points, &s.team_id))
                 .collect(),
             hours_total: a.hours_total.into(),
             points_total: a.points_total.into(),
@@ -228,6 +247,12 @@ impl ActivityOut {
             reversal_reason: None,
             seq: l.seq,
             project_id: l.project_id.map(|p| p.to_string()),
+            co_organisers: l
+                .joint
+                .iter()
+                .flat_map(|j| j.teams.iter().map(|t| t.team_id.to_string()))
+                .collect(),
+            group_id: l.joint.as_ref().map(|j| j.group_id.to_string()),
         }
     }
 }
@@ -237,7 +262,7 @@ impl ActivityOut {
 pub struct ReversalOut {
     /// The activity reversed.
     pub activity_id: String,
-    /// Its team.
+    /// The team that logged it.
     pub team_id: String,
     /// Its district.
     pub district: String,
@@ -272,7 +297,7 @@ impl ReversalOut {
             participants: r
                 .reversals
                 .iter()
-                .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points))
+                .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points, &p.team_id))
                 .collect(),
             hours_total: r.reversals.iter().map(|p| p.hours).sum::<Decimal>().into(),
             points_total: r.reversals.iter().map(|p| p.points).sum::<Decimal>().into(),
@@ -385,6 +410,12 @@ pub async fn create(
         participants,
         outcomes: b.outcomes.as_ref().map(Outcomes::from).unwrap_or_default(),
         project_id: optional_body_id(b.project_id.as_deref(), "project_id")?,
+        co_organisers: b
+            .co_organisers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| body_id(t, &format!("co_organisers[{i}]")))
+            .collect::<Result<_, _>>()?,
     });
     let w = app
         .submit::<Logged>(&who, command, key.scoped(&who, body.digest))
@@ -431,7 +462,18 @@ pub async fn reverse(
         .submit::<ReversedActivity>(&who, command, key.scoped(&who, body.digest))
         .await?;
     let code = app.category_code(&w.answer.common().category);
-    Ok(written(&w.receipt, ReversalOut::of(&w.answer, code)))
+    // The team that logged it never changes, so a retry reads the same.
+    let lead = app
+        .engine
+        .read()
+        .activities
+        .get(&activity_id)
+        .map(|a| a.team_id);
+    let mut out = ReversalOut::of(&w.answer, code);
+    if let Some(team) = lead {
+        out.team_id = team.to_string();
+    }
+    Ok(written(&w.receipt, out))
 }
 
 /// One activity (its team's coordinator, its participants, admin, auditor).
@@ -483,7 +525,7 @@ pub async fn list(
             let mut items: Vec<&Activity> = state
                 .activities
                 .values()
-                .filter(|a| a.team_id == team)
+                .filter(|a| a.organised_by(&team))
                 .collect();
             items.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
             items.truncate(limit);

@@ -108,11 +108,13 @@ pub enum Event {
     BackfillApproved(BackfillApproved),
     /// See [`BackfillDeclined`].
     BackfillDeclined(BackfillDeclined),
+    /// See [`ActivityCoOrganised`].
+    ActivityCoOrganised(ActivityCoOrganised),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 40] = [
+    pub const TYPE_NAMES: [&'static str; 41] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -153,6 +155,7 @@ impl Event {
         "BackfillRequested",
         "BackfillApproved",
         "BackfillDeclined",
+        "ActivityCoOrganised",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -198,6 +201,7 @@ impl Event {
             Event::BackfillRequested(_) => "BackfillRequested",
             Event::BackfillApproved(_) => "BackfillApproved",
             Event::BackfillDeclined(_) => "BackfillDeclined",
+            Event::ActivityCoOrganised(_) => "ActivityCoOrganised",
         }
     }
 }

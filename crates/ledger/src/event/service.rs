@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::kinds::*;
-use crate::ids::{ActivityId, ProjectId, TeamId, VolunteerId};
+use crate::ids::{ActivityId, GroupId, ProjectId, TeamId, VolunteerId};
 
 /// Results of an activity beyond hours, so a district can report them from the ledger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -142,6 +142,28 @@ pub struct ActivityInProject {
     pub activity_id: ActivityId,
     /// The project.
     pub project_id: ProjectId,
+}
+
+/// One of the teams that co-organised a joint activity, besides the team that logged it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoOrganiser {
+    /// The team.
+    pub team_id: TeamId,
+    /// Its district then.
+    pub district: String,
+}
+
+/// An activity was organised jointly (联合活动) by the team of its `ActivityLogged` (or
+/// `BackfillRequested`) and these teams of one group; recorded right after it, in the same
+/// commit. Each participant's `ServiceLogged` credits their own team, which is one of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityCoOrganised {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// The group every organising team belonged to on the service date.
+    pub group_id: GroupId,
+    /// The other organising teams.
+    pub teams: Vec<CoOrganiser>,
 }
 
 /// A rate for one category.

@@ -344,6 +344,14 @@ pub fn one_of_each() -> Vec<Event> {
             activity_id: ActivityId(uuid(3)),
             reason: "无记录可查".into(),
         }),
+        Event::ActivityCoOrganised(ActivityCoOrganised {
+            activity_id: ActivityId(uuid(3)),
+            group_id: GroupId(uuid(40)),
+            teams: vec![CoOrganiser {
+                team_id: TeamId(uuid(41)),
+                district: "松阳县".into(),
+            }],
+        }),
     ]
 }
 

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use yinling_ledger::writer::Context;
 use yinling_ledger::*;
 
+use super::joint;
 use super::organisation::check_project_for_activity;
 use crate::access::{self, Write};
 use crate::checks::{self, text};
@@ -95,6 +96,7 @@ pub(super) fn log(
         return Err(checks::duplicate_id("activity", a.activity_id));
     }
     let events = credit(state, a, &title, Membership::Now)?;
+    let joint = joint::organisers(state, a.team_id, &a.co_organisers, a.date)?.event(a.activity_id);
     let today = checks::today(state, context);
     let late = u32::try_from((today - a.date).num_days()).unwrap_or(0);
     if let Some(limit_days) = state.policies.backfill_days().filter(|d| late > *d) {
@@ -118,10 +120,9 @@ pub(super) fn log(
             days_late: late,
             limit_days,
         });
-        return Ok(vec![Commit::new_stream(
-            a.activity_id.stream(),
-            vec![request],
-        )]);
+        let mut held = vec![request];
+        held.extend(joint.map(Event::ActivityCoOrganised));
+        return Ok(vec![Commit::new_stream(a.activity_id.stream(), held)]);
     }
     Ok(vec![Commit::new_stream(a.activity_id.stream(), events)])
 }
@@ -144,6 +145,7 @@ fn credit(
 ) -> Result<Vec<Event>, Rejection> {
     let title = title.to_owned();
     let team = checks::team(state, &a.team_id)?;
+    let organisers = joint::organisers(state, a.team_id, &a.co_organisers, a.date)?;
     if let Some(project_id) = a.project_id {
         check_project_for_activity(state, project_id, a.team_id, a.date)?;
     }
@@ -155,15 +157,29 @@ fn credit(
     let mut points_total = Decimal::ZERO;
     for (i, p) in a.participants.iter().enumerate() {
         let v = checks::volunteer(state, &p.volunteer_id)?;
-        if membership == Membership::Now && v.team_id != a.team_id {
+        if membership == Membership::Now && !organisers.has(&v.team_id) {
             return Err(Rejection::invalid(
                 "not_a_member",
-                format!(
-                    "{} (participants[{i}], {}) is not a member of {}",
-                    v.name, v.id, team.name
-                ),
+                if organisers.joint.is_some() {
+                    format!(
+                        "{} (participants[{i}], {}) is not a member of any of the organising teams",
+                        v.name, v.id
+                    )
+                } else {
+                    format!(
+                        "{} (participants[{i}], {}) is not a member of {}",
+                        v.name, v.id, team.name
+                    )
+                },
             ));
         }
+        // Each participant's hours go to their own team; one who moved since an approved
+        // back-fill was asked for is credited to the team that logged it.
+        let credited = if organisers.has(&v.team_id) {
+            v.team_id
+        } else {
+            a.team_id
+        };
         let already = v.hours_on(a.date);
         if already + p.hours > MAX_HOURS_PER_DAY {
             return Err(Rejection::invalid(
@@ -200,8 +216,8 @@ fn credit(
         events.push(Event::ServiceLogged(ServiceLogged {
             activity_id: a.activity_id,
             volunteer_id: p.volunteer_id,
-            team_id: a.team_id,
-            district: team.district.clone(),
+            team_id: credited,
+            district: organisers.district_of(&credited, &team.district).to_owned(),
             category: a.category,
             date: a.date,
             hours,
@@ -236,6 +252,11 @@ fn credit(
         points_total,
         outcomes: a.outcomes,
     })];
+    head.extend(
+        organisers
+            .event(a.activity_id)
+            .map(Event::ActivityCoOrganised),
+    );
     if let Some(project_id) = a.project_id {
         head.push(Event::ActivityInProject(ActivityInProject {
             activity_id: a.activity_id,
@@ -274,6 +295,11 @@ pub(super) fn approve_backfill(
             .collect(),
         outcomes: r.outcomes,
         project_id: r.project_id,
+        co_organisers: p
+            .joint
+            .as_ref()
+            .map(|j| j.teams.iter().map(|t| t.team_id).collect())
+            .unwrap_or_default(),
     };
     let mut events = vec![Event::BackfillApproved(BackfillApproved {
         activity_id: *activity_id,
@@ -355,8 +381,8 @@ pub(super) fn reverse(
         events.push(Event::ServiceReversed(ServiceReversed {
             activity_id: *activity_id,
             volunteer_id: p.volunteer_id,
-            team_id: activity.team_id,
-            district: activity.district.clone(),
+            team_id: p.team_id,
+            district: p.district.clone(),
             category: activity.category,
             date: activity.date,
             hours: p.hours,
@@ -389,7 +415,20 @@ pub(super) fn correct(
         checks::hours("hours", hours)?;
     }
     let activity = checks::activity(state, activity_id)?;
-    access::may_write(who, &Write::CorrectActivity(activity.team_id))?;
+    // The coordinator of the team that logged it, or, in a joint activity, of the
+    // participant's own team.
+    if let Err(refused) = access::may_write(who, &Write::CorrectActivity(activity.team_id)) {
+        let own_team = activity
+            .participants
+            .iter()
+            .find(|p| p.volunteer_id == *volunteer_id)
+            .map(|p| p.team_id)
+            .filter(|t| *t != activity.team_id);
+        match own_team {
+            Some(t) => access::may_write(who, &Write::CorrectActivity(t))?,
+            None => return Err(refused),
+        }
+    }
     if activity.reversal.is_some() {
         return Err(Rejection::conflict(
             "already_reversed",
@@ -457,8 +496,8 @@ pub(super) fn correct(
     let mut events = vec![Event::ServiceCorrected(ServiceCorrected {
         activity_id: *activity_id,
         volunteer_id: *volunteer_id,
-        team_id: activity.team_id,
-        district: activity.district.clone(),
+        team_id: p.team_id,
+        district: p.district.clone(),
         category: activity.category,
         date: activity.date,
         hours_before: p.hours,

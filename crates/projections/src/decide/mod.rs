@@ -26,6 +26,7 @@ use crate::state::State;
 mod activities;
 mod catalogue;
 mod categories;
+mod joint;
 mod organisation;
 mod people;
 mod policies;

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
-use crate::activities::{Activity, Backfill, Participation, PendingBackfill, Reversal};
+use crate::activities::{Activity, Backfill, Joint, Participation, PendingBackfill, Reversal};
 use crate::rankings::Amounts;
 use crate::teams::Tally;
 use crate::volunteers::{EntryKind, EntryRef};
@@ -57,6 +57,7 @@ impl State {
                 participants: Vec::with_capacity(e.participants as usize),
                 reversal: None,
                 project_id: None,
+                joint: None,
                 backfill: self.pending_backfills.remove(&e.activity_id).and_then(|p| {
                     p.approved.map(|(by, at, note)| Backfill {
                         requested_by: p.requested_by,
@@ -84,8 +85,42 @@ impl State {
                 requested_at: envelope.recorded_at,
                 seq: envelope.seq,
                 approved: None,
+                joint: None,
             },
         );
+    }
+
+    /// The other organisers of an activity just logged (counted once each, and their
+    /// districts once each), or of a back-fill just requested.
+    pub(super) fn activity_co_organised(&mut self, e: &ActivityCoOrganised) {
+        let joint = Joint {
+            group_id: e.group_id,
+            teams: e.teams.clone(),
+        };
+        if let Some(p) = self.pending_backfills.get_mut(&e.activity_id) {
+            p.joint = Some(joint);
+            return;
+        }
+        let Some(a) = self.activities.get_mut(&e.activity_id) else {
+            return;
+        };
+        let before: Vec<String> = a.districts().iter().map(|d| (*d).to_owned()).collect();
+        a.joint = Some(joint);
+        let outcomes = a.outcomes;
+        let districts: Vec<String> = a
+            .districts()
+            .iter()
+            .filter(|d| !before.iter().any(|b| b == *d))
+            .map(|d| (*d).to_owned())
+            .collect();
+        for t in &e.teams {
+            if let Some(team) = self.teams.get_mut(&t.team_id) {
+                tally_activity(&mut team.tally, &outcomes, 1);
+            }
+        }
+        for d in districts {
+            tally_activity(&mut self.district_mut(&d).tally, &outcomes, 1);
+        }
     }
 
     pub(super) fn backfill_approved(&mut self, envelope: &Envelope, e: &BackfillApproved) {
@@ -118,6 +153,8 @@ impl State {
                 hours: e.hours,
                 points: e.points,
                 points_per_hour: e.points_per_hour,
+                team_id: e.team_id,
+                district: e.district.clone(),
             });
         }
         if let Some(team) = self.teams.get_mut(&e.team_id) {
@@ -156,6 +193,8 @@ impl State {
                 EntryRef::Activity(e.activity_id),
             );
         }
+        // The first entry of an activity reversed takes the activity itself off the tally of
+        // every organising team and district.
         let mut first_of_activity = None;
         if let Some(a) = self.activities.get_mut(&e.activity_id) {
             if a.reversal.is_none() {
@@ -164,19 +203,29 @@ impl State {
                     at,
                     by: envelope.actor,
                 });
-                first_of_activity = Some(a.outcomes);
+                let districts: Vec<String> =
+                    a.districts().iter().map(|d| (*d).to_owned()).collect();
+                first_of_activity = Some((a.outcomes, a.organisers(), districts));
             }
         }
         if let Some(team) = self.teams.get_mut(&e.team_id) {
             tally_service(&mut team.tally, e.hours, e.points, -1);
-            if let Some(outcomes) = &first_of_activity {
-                tally_activity(&mut team.tally, outcomes, -1);
-            }
         }
-        let district = self.district_mut(&e.district);
-        tally_service(&mut district.tally, e.hours, e.points, -1);
-        if let Some(outcomes) = &first_of_activity {
-            tally_activity(&mut district.tally, outcomes, -1);
+        tally_service(
+            &mut self.district_mut(&e.district).tally,
+            e.hours,
+            e.points,
+            -1,
+        );
+        if let Some((outcomes, teams, districts)) = first_of_activity {
+            for t in teams {
+                if let Some(team) = self.teams.get_mut(&t) {
+                    tally_activity(&mut team.tally, &outcomes, -1);
+                }
+            }
+            for d in districts {
+                tally_activity(&mut self.district_mut(&d).tally, &outcomes, -1);
+            }
         }
         self.rankings.add(
             e.team_id,

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use yinling_ledger::{GroupId, TeamId, Timestamp, VolunteerId};
 
 use super::State;
-use crate::activities::Activity;
+use crate::activities::{Activity, Participation};
 use crate::evaluation::{Figures, Period, ScoredTeam, Subject};
 use crate::redemptions::RedemptionStatus;
 
@@ -18,19 +18,23 @@ struct Gather {
 }
 
 impl Gather {
+    /// The activity itself: once, however many of its organisers the subject holds.
     fn activity(&mut self, a: &Activity) {
         let f = &mut self.figures;
         f.activities += 1;
-        f.participant_times += a.participants.len() as u64;
-        for p in &a.participants {
-            f.hours += p.hours;
-            f.points += p.points;
-            self.volunteers.insert(p.volunteer_id);
-        }
         f.people_served += u64::from(a.outcomes.people_served);
         f.problems_resolved += u64::from(a.outcomes.problems_resolved);
         f.disputes_handled += u64::from(a.outcomes.disputes_handled);
         f.disputes_settled += u64::from(a.outcomes.disputes_settled);
+    }
+
+    /// One participant's part: once per participant.
+    fn participation(&mut self, p: &Participation) {
+        let f = &mut self.figures;
+        f.participant_times += 1;
+        f.hours += p.hours;
+        f.points += p.points;
+        self.volunteers.insert(p.volunteer_id);
     }
 
     fn finish(mut self) -> Figures {
@@ -65,13 +69,28 @@ impl State {
         }
     }
 
+    /// Whether the activity counts for `subject`: it does if any of its organising teams
+    /// belongs to it (a joint activity counts once for each team, district or group that
+    /// took part in organising it).
     fn subject_has(&self, subject: &Subject, a: &Activity) -> bool {
         match subject {
             Subject::City => true,
-            Subject::Team(t) => a.team_id == *t,
-            Subject::District(d) => a.district == *d,
-            Subject::Group(g) => self.in_group(&a.team_id, g, a.date),
+            Subject::Team(t) => a.organised_by(t),
+            Subject::District(d) => a.districts().contains(&d.as_str()),
+            Subject::Group(g) => a.organisers().iter().any(|t| self.in_group(t, g, a.date)),
             Subject::Project(p) => a.project_id == Some(*p),
+        }
+    }
+
+    /// Whether one participant's part counts for `subject`: by the team their entry
+    /// credited (their own), so a joint activity's hours land with each participant's team.
+    fn subject_has_part(&self, subject: &Subject, a: &Activity, p: &Participation) -> bool {
+        match subject {
+            Subject::City => true,
+            Subject::Team(t) => p.team_id == *t,
+            Subject::District(d) => p.district == *d,
+            Subject::Group(g) => self.in_group(&p.team_id, g, a.date),
+            Subject::Project(id) => a.project_id == Some(*id),
         }
     }
 
@@ -79,8 +98,16 @@ impl State {
     pub fn evaluate(&self, subject: &Subject, period: Period) -> Figures {
         let mut g = Gather::default();
         for a in self.activities.values() {
-            if a.reversal.is_none() && period.contains(a.date) && self.subject_has(subject, a) {
+            if a.reversal.is_some() || !period.contains(a.date) {
+                continue;
+            }
+            if self.subject_has(subject, a) {
                 g.activity(a);
+            }
+            for p in &a.participants {
+                if self.subject_has_part(subject, a, p) {
+                    g.participation(p);
+                }
             }
         }
         for r in self.redemptions.values() {

@@ -169,6 +169,7 @@ impl State {
             Event::BackfillRequested(e) => self.backfill_requested(envelope, e),
             Event::BackfillApproved(e) => self.backfill_approved(envelope, e),
             Event::BackfillDeclined(e) => self.backfill_declined(e),
+            Event::ActivityCoOrganised(e) => self.activity_co_organised(e),
         }
         self.head = Head {
             seq,

@@ -26,8 +26,8 @@ impl State {
                     plan.push(Rerating {
                         activity_id: a.id,
                         volunteer_id: p.volunteer_id,
-                        team_id: a.team_id,
-                        district: a.district.clone(),
+                        team_id: p.team_id,
+                        district: p.district.clone(),
                         category: a.category,
                         date: a.date,
                         hours: p.hours,

@@ -201,6 +201,7 @@ impl Sim {
                 .collect(),
             outcomes: Outcomes::default(),
             project_id: None,
+            co_organisers: Vec::new(),
         }))?;
         Ok(activity_id)
     }

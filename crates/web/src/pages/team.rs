@@ -1,6 +1,6 @@
 //! The coordinator's pages: the team, its volunteers, logging and reversing activities.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike as _;
 use maud::html;
@@ -202,30 +202,77 @@ pub async fn register_volunteer(State(app): State<App>, viewer: Viewer, form: Fo
     }
 }
 
-/// `/team/activities/new`: the form with the participant picker.
-pub async fn new_activity(State(app): State<App>, viewer: Viewer) -> Response {
-    let (_, team_id) = match my_team(&viewer) {
+/// The teams that share a group with `team` on `day`, by name: those a joint activity
+/// may be organised with.
+fn partners(state: &LedgerState, team: TeamId, day: chrono::NaiveDate) -> Vec<(TeamId, String)> {
+    let mut out: Vec<(TeamId, String)> = state
+        .teams
+        .values()
+        .filter(|t| {
+            t.id != team
+                && state
+                    .groups
+                    .keys()
+                    .any(|g| state.in_group(&team, g, day) && state.in_group(&t.id, g, day))
+        })
+        .map(|t| (t.id, t.name.clone()))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
+/// `/team/activities/new`: the form with the participant picker; `?with=<team>` (repeated)
+/// makes it a joint activity with those teams of a shared group, listing their people too.
+pub async fn new_activity(
+    State(app): State<App>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (who, team_id) = match my_team(&viewer) {
         Ok(t) => t,
         Err(r) => return r,
     };
     let l = viewer.lang;
+    let asked: Vec<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "with")
+        .map(|(_, v)| v.into_owned())
+        .collect();
     let csrf = viewer
         .session
         .as_ref()
         .map(|s| s.csrf())
         .unwrap_or_default();
     let today = Timestamp::now().local_date();
-    let (category, categories, members) = {
+    let (category, categories, teams, partner_teams) = {
         let state = app.engine.read();
         let Some(team) = state.teams.get(&team_id) else {
             return not_for_you(&viewer);
         };
-        let mut members: Vec<(VolunteerId, String)> = team
-            .members
-            .iter()
-            .filter_map(|id| state.volunteers.get(id).map(|v| (v.id, v.name.clone())))
-            .collect();
-        members.sort_by(|a, b| a.1.cmp(&b.1));
+        let partner_teams = partners(&state, team_id, today);
+        let mut with = Vec::new();
+        for (i, id) in asked.iter().enumerate() {
+            let Ok(other) = input::id::<TeamId>(&format!("with[{i}]"), id) else {
+                return not_for_you(&viewer);
+            };
+            let shares_group = partner_teams.iter().any(|(t, _)| *t == other);
+            if access::may_read(&who, &Read::Partners { shares_group }).is_err() || !shares_group {
+                return not_for_you(&viewer);
+            }
+            if !with.contains(&other) {
+                with.push(other);
+            }
+        }
+        let roster = |t: &yinling_projections::teams::Team| {
+            let mut members: Vec<(VolunteerId, String)> = t
+                .members
+                .iter()
+                .filter_map(|id| state.volunteers.get(id).map(|v| (v.id, v.name.clone())))
+                .collect();
+            members.sort_by(|a, b| a.1.cmp(&b.1));
+            (t.id, t.name.clone(), members)
+        };
+        let mut teams = vec![roster(team)];
+        teams.extend(with.iter().filter_map(|t| state.teams.get(t)).map(roster));
         // Every category that has opened, retired ones too: service before their last day
         // may still be logged.
         let categories: Vec<CategoryRecord> = state
@@ -234,14 +281,38 @@ pub async fn new_activity(State(app): State<App>, viewer: Viewer) -> Response {
             .filter(|c| c.active_from <= today)
             .cloned()
             .collect();
-        (team.category, categories, members)
+        (team.category, categories, teams, partner_teams)
     };
+    let joint = teams.len() > 1;
     page(
         Frame { viewer: &viewer, title: l.t("登记一次活动", "Log an activity").into(), back: Some("/team"), as_of: None },
         html! {
+            @if !partner_teams.is_empty() && !joint {
+                details {
+                    summary { (l.t("和协作体里的其他队伍联合举办的？", "Organised jointly with teams of your group?")) }
+                    form method="get" {
+                        fieldset {
+                            legend { (l.t("一起举办的队伍", "Teams it was organised with")) }
+                            @for (id, name) in &partner_teams {
+                                div.choice {
+                                    input type="checkbox" name="with" value=(id) id={ "with-" (id) };
+                                    label for={ "with-" (id) } { (name) }
+                                }
+                            }
+                        }
+                        button.big.plain type="submit" { (l.t("列出这些队伍的队员", "List their volunteers too")) }
+                    }
+                }
+            }
+            @if joint {
+                p.note role="status" { (l.s(format!("联合活动：{}。每位志愿者的时长记入自己所在的队伍。", teams.iter().map(|t| t.1.as_str()).collect::<Vec<_>>().join("、")), format!("Joint activity: {}. Each volunteer's hours go to their own team.", teams.iter().map(|t| t.1.as_str()).collect::<Vec<_>>().join(", ")))) }
+            }
             form method="post" {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="form_id" value=(form_id());
+                @for t in teams.iter().skip(1) {
+                    input type="hidden" name="with" value=(t.0);
+                }
                 label for="title" { (l.t("活动内容", "What was done")) }
                 input #title name="title" required placeholder=(l.t("例如：社区邻里纠纷调解", "e.g. neighbourhood mediation"));
                 label for="category" { (l.t("服务类别", "Kind of service")) }
@@ -267,11 +338,14 @@ pub async fn new_activity(State(app): State<App>, viewer: Viewer) -> Response {
                     legend { (l.t("参加的志愿者和时长（小时）", "Who took part, and hours")) }
                     label for="picker-search" hidden { (l.t("按姓名筛选", "Filter by name")) }
                     input #picker-search type="search" hidden placeholder=(l.t("输入姓名筛选", "Type a name to filter"));
-                    @for (id, name) in &members {
-                        div.pick data-name=(name) {
-                            input type="checkbox" name="v" value=(id) id={ "v-" (id) };
-                            label for={ "v-" (id) } { (name) }
-                            input type="text" inputmode="decimal" name={ "h-" (id) } value="2" aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
+                    @for (_, team_name, members) in &teams {
+                        @if joint { h3 { (team_name) } }
+                        @for (id, name) in members {
+                            div.pick data-name=(name) {
+                                input type="checkbox" name="v" value=(id) id={ "v-" (id) };
+                                label for={ "v-" (id) } { (name) }
+                                input type="text" inputmode="decimal" name={ "h-" (id) } value="2" aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
+                            }
                         }
                     }
                 }
@@ -316,6 +390,12 @@ fn activity_command(
             disputes_settled: count("disputes_settled")?,
         },
         project_id: None,
+        co_organisers: form
+            .all("with")
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| input::id(&format!("co_organisers[{i}]"), t))
+            .collect::<Result<_, _>>()?,
     }))
 }
 
@@ -376,7 +456,7 @@ pub async fn activities(State(app): State<App>, viewer: Viewer, Query(q): Query<
         Err(e) => return refusal(&viewer, "/team", &e),
     };
     view.with(|state| {
-        let mut list: Vec<_> = state.activities.values().filter(|a| a.team_id == team_id).collect();
+        let mut list: Vec<_> = state.activities.values().filter(|a| a.organised_by(&team_id)).collect();
         list.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
         page(
             Frame { viewer: &viewer, title: l.t("活动记录", "Activities").into(), back: Some("/team"), as_of: q.as_of },
@@ -387,11 +467,16 @@ pub async fn activities(State(app): State<App>, viewer: Viewer, Query(q): Query<
                         li {
                             div.row { strong { (a.date) " " (a.title) } span.amount { (num(a.points_total())) " " (l.t("积分", "points")) } }
                             p.muted { (l.s(format!("{} 人，{} 小时", a.participants.len(), num(a.hours_total())), format!("{} people, {} hours", a.participants.len(), num(a.hours_total())))) }
+                            @if a.joint.is_some() {
+                                p.muted { (l.t("联合活动：", "Joint activity: ")) (a.organisers().iter().filter_map(|t| state.teams.get(t).map(|t| t.name.clone())).collect::<Vec<_>>().join(l.t("、", ", "))) }
+                            }
                             @if let Some(r) = &a.reversal {
                                 p { (l.t("已冲正：", "Reversed: ")) (r.reason) }
                             } @else if q.as_of.is_none() {
                                 a.button.plain href={ "/team/activities/" (a.id) "/correct" } { (l.t("更正某个人的时长", "Correct one person's hours")) }
-                                a.button.plain href={ "/team/activities/" (a.id) "/reverse" } { (l.t("录错了，冲正", "Wrong entry: reverse")) }
+                                @if a.team_id == team_id {
+                                    a.button.plain href={ "/team/activities/" (a.id) "/reverse" } { (l.t("录错了，冲正", "Wrong entry: reverse")) }
+                                }
                             }
                         }
                     }
@@ -503,13 +588,15 @@ pub async fn correct_form(
         let Some(a) = state
             .activities
             .get(&activity_id)
-            .filter(|a| a.team_id == team_id && a.reversal.is_none())
+            .filter(|a| a.organised_by(&team_id) && a.reversal.is_none())
         else {
             return not_for_you(&viewer);
         };
+        // A co-organiser's coordinator corrects only their own team's people.
         let people: Vec<(VolunteerId, String, Decimal)> = a
             .participants
             .iter()
+            .filter(|p| a.team_id == team_id || p.team_id == team_id)
             .map(|p| {
                 let name = state
                     .volunteers
