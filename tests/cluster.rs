@@ -95,24 +95,37 @@ struct NatsCluster {
     nodes: [Option<Child>; 3],
 }
 
+/// Times a NATS cluster is started on fresh ports before the test gives up.
+const CLUSTER_START_ATTEMPTS: usize = 3;
+
 impl NatsCluster {
+    /// Three nodes on free ports. A port taken by another test between picking and binding
+    /// makes a node exit at once; the cluster is then started again on fresh ports.
     fn start(binary: PathBuf) -> NatsCluster {
-        let mut c = NatsCluster {
-            binary,
-            dir: tempfile::tempdir().expect("tempdir"),
-            client: [free_port(), free_port(), free_port()],
-            route: [free_port(), free_port(), free_port()],
-            monitor: [free_port(), free_port(), free_port()],
-            nodes: [None, None, None],
-        };
-        for i in 0..3 {
-            c.write_config(i);
-            c.launch(i);
+        let mut last = String::new();
+        for _ in 0..CLUSTER_START_ATTEMPTS {
+            let mut c = NatsCluster {
+                binary: binary.clone(),
+                dir: tempfile::tempdir().expect("tempdir"),
+                client: [free_port(), free_port(), free_port()],
+                route: [free_port(), free_port(), free_port()],
+                monitor: [free_port(), free_port(), free_port()],
+                nodes: [None, None, None],
+            };
+            for i in 0..3 {
+                c.write_config(i);
+                c.launch(i);
+            }
+            let failed = (0..3).find(|i| !c.healthy_within(*i, Duration::from_secs(30)));
+            match failed {
+                None => return c,
+                Some(i) => {
+                    last = std::fs::read_to_string(c.dir.path().join(format!("n{i}.log")))
+                        .unwrap_or_default();
+                }
+            }
         }
-        for i in 0..3 {
-            c.wait_healthy(i);
-        }
-        c
+        panic!("the NATS cluster did not start; the last failing node's log:\n{last}");
     }
 
     fn write_config(&self, i: usize) {
@@ -150,21 +163,32 @@ impl NatsCluster {
         self.nodes[i] = Some(child);
     }
 
-    fn wait_healthy(&self, i: usize) {
+    fn wait_healthy(&mut self, i: usize) {
+        assert!(
+            self.healthy_within(i, Duration::from_secs(30)),
+            "nats node {i} did not become healthy"
+        );
+    }
+
+    /// Whether node `i` answers healthy within `limit` (false at once if it has exited).
+    fn healthy_within(&mut self, i: usize, limit: Duration) -> bool {
         let url = format!(
             "http://127.0.0.1:{}/healthz?js-enabled-only=true",
             self.monitor[i]
         );
         let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(30) {
+        while started.elapsed() < limit {
+            if let Some(Ok(Some(_))) = self.nodes[i].as_mut().map(Child::try_wait) {
+                return false;
+            }
             if let Ok(body) = blocking_get(&url) {
                 if body.contains("ok") {
-                    return;
+                    return true;
                 }
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("nats node {i} did not become healthy");
+        false
     }
 
     fn urls(&self) -> String {

@@ -104,7 +104,8 @@ pub struct ExportArgs {
 /// its formula guard and byte-order mark).
 enum Sink {
     Ndjson(Box<dyn Write>),
-    Csv(Box<CsvWriter<Box<dyn Write>>>),
+    /// The writer, and the language of the header, in which cells in words are written too.
+    Csv(Box<CsvWriter<Box<dyn Write>>>, reports::Lang),
 }
 
 impl Sink {
@@ -118,17 +119,21 @@ impl Sink {
         };
         Ok(match format {
             Format::Ndjson => Sink::Ndjson(out),
-            Format::Csv => Sink::Csv(Box::new(CsvWriter::new(out).map_err(|e| e.to_string())?)),
+            Format::Csv => Sink::Csv(
+                Box::new(CsvWriter::new(out).map_err(|e| e.to_string())?),
+                reports::Lang::En,
+            ),
         })
     }
 
     /// The header row of a table of `T` (CSV only).
     fn header<T: Table>(&mut self, lang: Lang) -> Result<(), String> {
-        if let Sink::Csv(w) = self {
+        if let Sink::Csv(w, words) = self {
             let lang = match lang {
                 Lang::En => reports::Lang::En,
                 Lang::Zh => reports::Lang::Zh,
             };
+            *words = lang;
             w.row(&reports::header::<T>(lang))
                 .map_err(|e| e.to_string())?;
         }
@@ -142,14 +147,14 @@ impl Sink {
                 serde_json::to_writer(&mut *w, json).map_err(|e| e.to_string())?;
                 w.write_all(b"\n").map_err(|e| e.to_string())
             }
-            Sink::Csv(w) => w.row(&row.cells()).map_err(|e| e.to_string()),
+            Sink::Csv(w, lang) => w.row(&row.cells_in(*lang)).map_err(|e| e.to_string()),
         }
     }
 
     fn finish(self) -> Result<(), String> {
         match self {
             Sink::Ndjson(mut w) => w.flush().map_err(|e| e.to_string()),
-            Sink::Csv(w) => w
+            Sink::Csv(w, _) => w
                 .finish()
                 .and_then(|mut out| out.flush())
                 .map_err(|e| e.to_string()),

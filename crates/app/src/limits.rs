@@ -18,6 +18,10 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 /// Longest a decimal may be written, in characters.
 pub const MAX_DECIMAL_CHARS: usize = 32;
 
+/// Service logged at most this many days after it was served counts as logged within the
+/// week; later entries are back-filled.
+pub const TIMELY_LOGGING_DAYS: u32 = 7;
+
 /// Clamps a requested page size.
 pub fn page_limit(limit: Option<usize>) -> usize {
     limit.unwrap_or(DEFAULT_PAGE_ITEMS).clamp(1, MAX_PAGE_ITEMS)

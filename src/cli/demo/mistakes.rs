@@ -1,11 +1,15 @@
 //! The mistakes a real city makes and corrects: activities logged in error (reversed as a
 //! whole), one participant's hours written wrong (corrected for that person only), and
-//! sign-in sheets found weeks later (back-filled, approved or declined).
+//! sign-in sheets found weeks later (back-filled, approved or declined); and the guests a
+//! partner team sends to a joint activity.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use rand::seq::SliceRandom;
 use rand::Rng;
 use rust_decimal::Decimal;
-use yinling_ledger::{ActivityId, PolicyChange};
+use yinling_ledger::{ActivityId, PolicyChange, TeamId, VolunteerId};
 use yinling_projections::{Command, NewActivity, ParticipantHours, Principal};
 
 use super::super::limits::DEMO_BACKFILL_LIMIT_DAYS;
@@ -18,6 +22,7 @@ type Commands = Vec<(Principal, Command)>;
 pub(super) fn sample(
     rng: &mut impl Rng,
     commands: &[(Principal, Command)],
+    coordinator_of: impl Fn(&TeamId) -> Principal,
 ) -> (Commands, Commands) {
     // About one activity in a hundred is later found to be logged by mistake and reversed by
     // its coordinator: corrections are new events, as in life.
@@ -30,11 +35,11 @@ pub(super) fn sample(
     let corrections: Vec<(Principal, Command)> = corrected
         .iter()
         .filter_map(|&i| match &commands[i] {
-            (actor, Command::LogActivity(a)) if a.participants.len() > 1 => {
+            (_, Command::LogActivity(a)) if a.participants.len() > 1 => {
                 let p = &a.participants[0];
                 let halved = (p.hours / Decimal::from(2)).round_dp(1).normalize();
                 Some((
-                    *actor,
+                    coordinator_of(&a.team_id),
                     Command::CorrectParticipation {
                         activity_id: a.activity_id,
                         volunteer_id: p.volunteer_id,
@@ -49,15 +54,13 @@ pub(super) fn sample(
     let reversals: Vec<(Principal, Command)> = reversed
         .iter()
         .filter_map(|&i| match &commands[i] {
-            (actor, Command::LogActivity(yinling_projections::NewActivity { activity_id, .. })) => {
-                Some((
-                    *actor,
-                    Command::ReverseActivity {
-                        activity_id: *activity_id,
-                        reason: "登记有误，更正".to_owned(),
-                    },
-                ))
-            }
+            (_, Command::LogActivity(a)) => Some((
+                coordinator_of(&a.team_id),
+                Command::ReverseActivity {
+                    activity_id: a.activity_id,
+                    reason: "登记有误，更正".to_owned(),
+                },
+            )),
             _ => None,
         })
         .collect();
@@ -72,6 +75,7 @@ pub(super) fn late_entries(
     admin: Principal,
     commands: &[(Principal, Command)],
     today: NaiveDate,
+    coordinator_of: impl Fn(&TeamId) -> Principal,
     mut new_id: impl FnMut() -> ActivityId,
 ) -> [Commands; 3] {
     let limit = DEMO_BACKFILL_LIMIT_DAYS;
@@ -80,9 +84,9 @@ pub(super) fn late_entries(
     let late: Vec<(Principal, NewActivity)> = commands
         .iter()
         .rev()
-        .filter_map(|(who, c)| match c {
+        .filter_map(|(_, c)| match c {
             Command::LogActivity(a) if (today - a.date).num_days() > i64::from(limit) => {
-                Some((*who, a))
+                Some((coordinator_of(&a.team_id), a))
             }
             _ => None,
         })
@@ -137,4 +141,31 @@ pub(super) fn late_entries(
         .map(|(who, a)| (who, Command::LogActivity(a)))
         .collect();
     [policy, entries, decisions]
+}
+
+/// Volunteers of a partner team who come for the day to a joint activity: up to `n`, two
+/// hours each, none who already served that day (their hours are added to `hours_on`).
+pub(super) fn guests(
+    rng: &mut impl Rng,
+    members: &[(VolunteerId, f64)],
+    n: usize,
+    date: NaiveDate,
+    hours_on: &mut HashMap<(VolunteerId, NaiveDate), Decimal>,
+) -> Vec<ParticipantHours> {
+    let mut pool: Vec<VolunteerId> = members.iter().map(|(v, _)| *v).collect();
+    pool.shuffle(rng);
+    let hours = Decimal::from(2);
+    let mut out = Vec::new();
+    for v in pool.into_iter().take(n) {
+        let day = hours_on.entry((v, date)).or_default();
+        if !day.is_zero() {
+            continue;
+        }
+        *day += hours;
+        out.push(ParticipantHours {
+            volunteer_id: v,
+            hours,
+        });
+    }
+    out
 }

@@ -545,23 +545,15 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                     .collect();
                 if let Some(&partner) = partners.choose(&mut gen.rng) {
                     co_organisers.push(teams[partner].0);
-                    let mut guests: Vec<VolunteerId> =
-                        members[partner].iter().map(|(v, _)| *v).collect();
-                    guests.shuffle(&mut gen.rng);
-                    for v in guests.into_iter().take(want.div_ceil(2)) {
-                        // Guests come for the day: none who already served that day.
-                        let hours = Decimal::from(2);
-                        let day = hours_on.entry((v, date)).or_default();
-                        if !day.is_zero() {
-                            continue;
-                        }
-                        *day += hours;
-                        made.hours += hours;
-                        participants.push(ParticipantHours {
-                            volunteer_id: v,
-                            hours,
-                        });
-                    }
+                    let guests = mistakes::guests(
+                        &mut gen.rng,
+                        &members[partner],
+                        want.div_ceil(2),
+                        date,
+                        &mut hours_on,
+                    );
+                    made.hours += guests.iter().map(|p| p.hours).sum::<Decimal>();
+                    participants.extend(guests);
                     made.joint += 1;
                 }
             }
@@ -588,8 +580,10 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
             } else {
                 None
             };
+            // The year before the ledger is brought in as the city's earlier records: written
+            // by the service itself, so each credit says it was imported.
             commands.push((
-                coordinators[team_id],
+                Principal::System,
                 Command::LogActivity(yinling_projections::NewActivity {
                     activity_id: ActivityId(gen.uuid()),
                     team_id: *team_id,
@@ -614,8 +608,11 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         Command::LogActivity(yinling_projections::NewActivity { date, .. }) => *date,
         _ => NaiveDate::MIN,
     });
-    let (corrections, reversals) = mistakes::sample(&mut gen.rng, &commands);
-    let late = mistakes::late_entries(admin, &commands, today, || ActivityId(gen.uuid()));
+    let coordinator_of = |team: &TeamId| coordinators.get(team).copied().unwrap_or(admin);
+    let (corrections, reversals) = mistakes::sample(&mut gen.rng, &commands, coordinator_of);
+    let late = mistakes::late_entries(admin, &commands, today, coordinator_of, || {
+        ActivityId(gen.uuid())
+    });
     made.activities = commands.len();
     made.reversals = reversals.len();
     let mut progress = Progress::new("activities", commands.len() as u64);

@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 use yinling_projections::volunteers::{EntryKind, EntryRef, Volunteer};
 use yinling_projections::State as LedgerState;
 
-use super::Table;
+use super::provenance::{self, HowOut};
+use super::{Lang, Table};
 use crate::wire::{Amount, Day};
 
 /// A volunteer's points.
@@ -77,6 +78,9 @@ pub struct EntryOut {
     pub redemption_id: Option<String>,
     /// What it was, in words.
     pub description: String,
+    /// How the hours and points came to be (service, correction, re-rating and reversal
+    /// lines).
+    pub how: Option<HowOut>,
 }
 
 /// A statement page.
@@ -174,6 +178,7 @@ pub fn entry_out(
         activity_id,
         redemption_id,
         description,
+        how: provenance::how(state, e),
     }
 }
 
@@ -211,6 +216,21 @@ impl Table for VolunteerOut {
     }
 }
 
+/// A statement line's kind in Chinese, for the Chinese spreadsheet.
+fn kind_zh(kind: &str) -> &str {
+    match kind {
+        "service" => "服务",
+        "reversal" => "冲正",
+        "hold" => "兑换（待领取）",
+        "fulfilment" => "已领取",
+        "cancellation" => "取消兑换",
+        "expiry" => "逾期未领",
+        "correction" => "时长更正",
+        "rerating" => "重算",
+        other => other,
+    }
+}
+
 impl Table for EntryOut {
     const COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("seq", "序号"),
@@ -223,13 +243,22 @@ impl Table for EntryOut {
         ("activity_id", "活动编号"),
         ("redemption_id", "兑换编号"),
         ("description", "说明"),
+        ("how", "来由"),
     ];
 
     fn cells(&self) -> Vec<String> {
+        self.cells_in(Lang::En)
+    }
+
+    fn cells_in(&self, lang: Lang) -> Vec<String> {
         vec![
             self.seq.to_string(),
             self.at.clone(),
-            self.kind.clone(),
+            if lang == Lang::Zh {
+                kind_zh(&self.kind).to_owned()
+            } else {
+                self.kind.clone()
+            },
             self.date.map(|d| d.0.to_string()).unwrap_or_default(),
             self.points.to_string(),
             self.hours.to_string(),
@@ -237,6 +266,16 @@ impl Table for EntryOut {
             self.activity_id.clone().unwrap_or_default(),
             self.redemption_id.clone().unwrap_or_default(),
             self.description.clone(),
+            self.how
+                .as_ref()
+                .map(|h| {
+                    if lang == Lang::Zh {
+                        h.zh.clone()
+                    } else {
+                        h.en.clone()
+                    }
+                })
+                .unwrap_or_default(),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod categories;
 pub mod evaluation;
 pub mod events;
 pub mod policies;
+pub mod provenance;
 pub mod rankings;
 pub mod rules;
 pub mod stars;
@@ -34,6 +35,13 @@ pub trait Table {
 
     /// This row's cells, in column order (numbers as plain decimals).
     fn cells(&self) -> Vec<String>;
+
+    /// This row's cells for a spreadsheet in `lang`: the same as [`Table::cells`] except for
+    /// rows with cells in words, which are written in the header's language.
+    fn cells_in(&self, lang: Lang) -> Vec<String> {
+        let _ = lang;
+        self.cells()
+    }
 }
 
 /// The header row of `T` in `lang`.
@@ -53,7 +61,7 @@ pub fn write_csv<'a, T: Table + 'a, W: Write>(
     let mut csv = CsvWriter::new(out)?;
     csv.row(&header::<T>(lang))?;
     for row in rows {
-        csv.row(&row.cells())?;
+        csv.row(&row.cells_in(lang))?;
     }
     csv.finish()
 }

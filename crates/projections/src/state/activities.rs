@@ -255,6 +255,7 @@ impl State {
     }
 
     pub(super) fn service_corrected(&mut self, envelope: &Envelope, e: &ServiceCorrected) {
+        self.reasons.insert(envelope.seq, e.reason.clone());
         let hours = e.hours_after - e.hours_before;
         let points = e.points_after - e.points_before;
         let removed = e.hours_after.is_zero();
@@ -316,6 +317,7 @@ impl State {
     }
 
     pub(super) fn service_rerated(&mut self, envelope: &Envelope, e: &ServiceRerated) {
+        self.reasons.insert(envelope.seq, e.reason.clone());
         let points = e.points_after - e.points_before;
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             if points >= Decimal::ZERO {

@@ -101,6 +101,9 @@ pub struct State {
     pub totals: Totals,
     /// (recorded_at, last seq recorded at that instant), for "as of an instant" queries.
     pub timeline: Vec<(Timestamp, u64)>,
+    /// Why, for the statement lines that carry their own reason (one participant's
+    /// correction, a re-rating), by the seq of their event.
+    pub reasons: FastMap<u64, String>,
 }
 
 impl State {

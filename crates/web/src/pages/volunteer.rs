@@ -3,6 +3,7 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
+use yinling_app::reports::provenance;
 use yinling_app::App;
 use yinling_app::AppError;
 use yinling_ledger::{RedemptionId, VolunteerId};
@@ -119,6 +120,16 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                     }
                     p.muted { (l.s(format!("所在队伍：{team}"), format!("Team: {team}"))) }
                 }
+                @if let Some((e, h)) = v.statement.iter().rev().find_map(|e| provenance::how(state, e).map(|h| (e, h))) {
+                    section.card {
+                        p { (l.t("最近一笔服务积分", "Your latest service points")) }
+                        div.row {
+                            span { (entry_words(l, state, e.kind, &e.reference)) }
+                            span.amount { (num(e.points)) }
+                        }
+                        p.muted.how { (e.date.map(|d| d.to_string()).unwrap_or_default()) " · " (if l == Lang::Zh { h.zh } else { h.en }) }
+                    }
+                }
                 a.button.big href="/station" { (l.t("去兑换奖品", "Get a reward")) }
                 a.button.big.plain href="/me/statement" { (l.t("积分明细", "My points history")) }
                 a.button.big.plain href="/me/redemptions" { (l.t("我的兑换", "My rewards")) }
@@ -167,6 +178,9 @@ pub async fn statement(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                             div.row.muted {
                                 span { (e.date.map(|d| d.to_string()).unwrap_or_else(|| e.at.local_date().to_string())) }
                                 span { (l.s(format!("余额 {}", num(e.available_after)), format!("balance {}", num(e.available_after)))) }
+                            }
+                            @if let Some(h) = provenance::how(state, e) {
+                                p.muted.how { (if l == Lang::Zh { h.zh } else { h.en }) }
                             }
                         }
                     }
