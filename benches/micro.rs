@@ -185,6 +185,7 @@ fn benches(c: &mut Criterion) {
         outcomes: Outcomes::default(),
         project_id: None,
         co_organisers: Vec::new(),
+        group_id: None,
     });
     c.bench_function("projections/decide_log_activity_15_participants", |b| {
         b.iter(|| {

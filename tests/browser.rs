@@ -170,6 +170,19 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         .ok();
     let card_path = format!("/card/{}", card["token"].as_str().expect("token"));
     let auditor = token(&admin, json!({"role": "auditor"})).await;
+    let groups = admin.get("/v1/groups").await.ok();
+    let alliance = groups["items"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["name"] == "银雁协共体")
+        .expect("the demo's group")["id"]
+        .clone();
+    let group_coordinator = token(
+        &admin,
+        json!({"role": "group_coordinator", "group_id": alliance, "label": "银雁协共体秘书处"}),
+    )
+    .await;
     let screenshots = root.join("docs/screenshots");
     let base = server.base.clone();
     let cost = reward["cost_points"].as_str().expect("cost").to_owned();
@@ -184,6 +197,7 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
             .env("COORDINATOR_TOKEN", coordinator)
             .env("ADMIN_TOKEN", ADMIN)
             .env("AUDITOR_TOKEN", auditor)
+            .env("GROUP_TOKEN", group_coordinator)
             .env("CHROMIUM", chromium)
             .env("SCREENSHOTS", screenshots)
             .output()

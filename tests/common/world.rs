@@ -15,9 +15,11 @@ pub enum Role {
     V2,
     R,
     N,
+    /// The coordinator of the world's group, of which the city's team is a member.
+    G,
 }
 
-pub const ROLES: [Role; 7] = [
+pub const ROLES: [Role; 8] = [
     Role::A,
     Role::C,
     Role::C2,
@@ -25,6 +27,7 @@ pub const ROLES: [Role; 7] = [
     Role::V2,
     Role::R,
     Role::N,
+    Role::G,
 ];
 
 pub struct World {
@@ -33,6 +36,7 @@ pub struct World {
     pub v2: Client,
     pub cheap_reward: String,
     pub group: String,
+    pub group_coordinator: Client,
 }
 
 impl World {
@@ -45,6 +49,7 @@ impl World {
             Role::V2 => self.v2.clone(),
             Role::R => self.city.auditor.clone(),
             Role::N => self.server.anonymous(),
+            Role::G => self.group_coordinator.clone(),
         }
     }
 
@@ -508,12 +513,28 @@ impl World {
             )
             .await
             .id();
+        // The city's team belongs to the group; its coordinator has a token of their own.
+        city.admin
+            .post(
+                &format!("/v1/groups/{group}/members"),
+                json!({"team_id": city.team, "joined_on": days_ago(50)}),
+            )
+            .await
+            .ok();
+        let group_coordinator = server.client(
+            &token(
+                &city.admin,
+                json!({"role": "group_coordinator", "group_id": group, "label": "银雁协共体秘书处"}),
+            )
+            .await,
+        );
         World {
             city,
             server,
             v2,
             cheap_reward,
             group,
+            group_coordinator,
         }
     }
 }

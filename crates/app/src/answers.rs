@@ -95,6 +95,29 @@ single_event_answers!(
     BackfillDeclined,
 );
 
+/// A token as issued, with the scope recorded after it (a group coordinator's group).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The token.
+    pub issued: TokenIssued,
+    /// Its group, for a group coordinator.
+    pub group_id: Option<GroupId>,
+}
+
+impl Answer for IssuedToken {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        let issued = TokenIssued::from_events(envelopes)?;
+        let group_id = envelopes.iter().find_map(|e| match &e.payload {
+            Event::TokenScoped(TokenScoped {
+                scope: TokenScope::Group(g),
+                ..
+            }) => Some(*g),
+            _ => None,
+        });
+        Some(IssuedToken { issued, group_id })
+    }
+}
+
 /// An activity as logged: the activity, its project, one service entry per participant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoggedActivity {

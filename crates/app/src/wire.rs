@@ -219,4 +219,6 @@ pub enum RoleName {
     Volunteer,
     /// Read-only auditor.
     Auditor,
+    /// Coordinator of one group of teams (needs `group_id`).
+    GroupCoordinator,
 }

@@ -25,3 +25,10 @@ pub const UTC_OFFSET_RANGE_SECONDS: std::ops::RangeInclusive<i32> = -12 * 3600..
 
 /// Time zone offsets are whole quarter hours, in minutes.
 pub const UTC_OFFSET_STEP_MINUTES: i32 = 15;
+
+/// How long opening a data directory waits for a lock a handle of this process is still
+/// releasing, in milliseconds, before it reports the directory as in use.
+pub const LOCK_WAIT_MILLIS: u128 = 2_000;
+
+/// Pause between two attempts to take that lock, in milliseconds.
+pub const LOCK_RETRY_MILLIS: u64 = 50;

@@ -27,6 +27,7 @@ use crate::digest::Hash;
 use crate::envelope::{Head, StreamId};
 use crate::error::LedgerError;
 pub use crate::limits::CACHE_CAPACITY_BYTES;
+use crate::limits::{LOCK_RETRY_MILLIS, LOCK_WAIT_MILLIS};
 use crate::log::{AppendBatch, EventLog, IdempotencyEntry, Segment, SegmentBytes};
 use crate::witness::{self, Witness, WITNESS_FILE};
 
@@ -175,7 +176,18 @@ impl SledLog {
             .flush_every_ms(None);
         // sled panics on some kinds of damaged files instead of returning an error; a damaged
         // directory must be refused with a message, not crash the process.
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        // A handle closed a moment ago in this process may still hold the lock while sled's
+        // background thread winds down: a lock error is retried for a short while before it
+        // is reported as another process's.
+        let started = std::time::Instant::now();
+        let opened = loop {
+            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+            let locked = matches!(&opened, Ok(Err(e)) if is_lock_error(e));
+            if !locked || started.elapsed().as_millis() >= LOCK_WAIT_MILLIS {
+                break opened;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(LOCK_RETRY_MILLIS));
+        };
         let db = match opened {
             Ok(Ok(db)) => db,
             Ok(Err(e)) if is_lock_error(&e) => return Err(LedgerError::Locked { path }),

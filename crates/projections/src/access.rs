@@ -6,7 +6,7 @@
 //! request. Reads are checked here before a front end shows anything; writes are checked
 //! again inside `decide`, whichever front end sent them.
 
-use yinling_ledger::{ProjectOwner, Role, TeamId, VolunteerId};
+use yinling_ledger::{GroupId, ProjectOwner, Role, TeamId, VolunteerId};
 
 use crate::activities::Activity;
 use crate::principal::Principal;
@@ -30,6 +30,9 @@ pub enum Read<'a> {
         /// As the state says.
         shares_group: bool,
     },
+    /// The volunteers of the teams of a group (its coordinator picks a joint activity's
+    /// participants from them).
+    GroupRoster(GroupId),
     /// One activity.
     Activity(&'a Activity),
     /// A team's list of activities (`None`: a team not yet named).
@@ -67,6 +70,10 @@ pub enum Write<'a> {
     CancelRedemption(VolunteerId),
     /// Issue a token of this role; for a volunteer token, the volunteer's team.
     IssueToken(Role, Option<TeamId>),
+    /// Log a joint activity of the teams of this group.
+    LogJointActivity(GroupId),
+    /// Change this group's memberships, or reverse and correct its joint activities.
+    ManageGroup(GroupId),
     /// Register a project run by this owner.
     RegisterProject(ProjectOwner),
     /// Change the status of a project run by this owner.
@@ -95,8 +102,15 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             Principal::Coordinator(..) => shares_group,
             _ => everything,
         },
+        Read::GroupRoster(group) => match who {
+            Principal::GroupCoordinator(_, mine) => *mine == group,
+            _ => everything,
+        },
         Read::Activity(a) => match who {
             Principal::Coordinator(_, team) => a.organised_by(team),
+            Principal::GroupCoordinator(_, group) => {
+                a.joint.as_ref().is_some_and(|j| j.group_id == *group)
+            }
             Principal::Volunteer(_, me) => a.participants.iter().any(|p| p.volunteer_id == *me),
             _ => everything,
         },
@@ -134,6 +148,10 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         (Read::Partners { .. }, _) => Rejection::forbidden(
             "no_shared_group",
             "a joint activity is organised with teams of a group your team belongs to",
+        ),
+        (Read::GroupRoster(_), _) => Rejection::forbidden(
+            "other_group",
+            "a group's volunteers are listed for its coordinator, administrators and auditors",
         ),
         (Read::Activity(_), _) => {
             Rejection::forbidden("other_team", "this activity belongs to another team")
@@ -207,9 +225,9 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_team",
                 "coordinators can only reverse their own team's activities",
             )),
-            Principal::Volunteer(..) => Err(Rejection::forbidden(
+            Principal::Volunteer(..) | Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
                 "not_allowed",
-                "only the team's coordinator or an administrator can reverse an activity",
+                "only the team's coordinator or an administrator can reverse an activity (a group's coordinator: the group's joint activities)",
             )),
             _ => Ok(()),
         },
@@ -218,9 +236,9 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_team",
                 "coordinators can only correct their own team's activities",
             )),
-            Principal::Volunteer(..) => Err(Rejection::forbidden(
+            Principal::Volunteer(..) | Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
                 "not_allowed",
-                "only the team's coordinator or an administrator can correct an activity",
+                "only the team's coordinator or an administrator can correct an activity (a group's coordinator: the group's joint activities)",
             )),
             _ => Ok(()),
         },
@@ -229,7 +247,7 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_volunteer",
                 "volunteers can only redeem their own points",
             )),
-            Principal::Coordinator(..) => Err(Rejection::forbidden(
+            Principal::Coordinator(..) | Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
                 "not_allowed",
                 "coordinators cannot redeem for volunteers; the volunteer or the station keeper does",
             )),
@@ -241,7 +259,7 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_volunteer",
                 "volunteers can only cancel their own redemptions",
             )),
-            Principal::Coordinator(..) => Err(Rejection::forbidden(
+            Principal::Coordinator(..) | Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
                 "not_allowed",
                 "only the volunteer or the station keeper can cancel a redemption",
             )),
@@ -259,9 +277,12 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "only administrators issue tokens (coordinators may issue sign-in cards for their own volunteers)",
             )),
         },
+        Write::LogJointActivity(group) => group_scope(who, group, "log joint activities"),
+        Write::ManageGroup(group) => group_scope(who, group, "manage the group"),
         Write::RegisterProject(owner) => match (who, owner) {
             (Principal::System | Principal::Admin(_), _) => Ok(()),
             (Principal::Coordinator(_, mine), ProjectOwner::Team(t)) if *mine == t => Ok(()),
+            (Principal::GroupCoordinator(_, mine), ProjectOwner::Group(g)) if *mine == g => Ok(()),
             _ => Err(Rejection::forbidden(
                 "not_allowed",
                 "only administrators, or a team's coordinator for the team's own projects, register projects",
@@ -270,6 +291,7 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
         Write::ChangeProject(owner) => match (who, owner) {
             (Principal::System | Principal::Admin(_), _) => Ok(()),
             (Principal::Coordinator(_, mine), ProjectOwner::Team(t)) if *mine == t => Ok(()),
+            (Principal::GroupCoordinator(_, mine), ProjectOwner::Group(g)) if *mine == g => Ok(()),
             _ => Err(Rejection::forbidden(
                 "not_allowed",
                 "only administrators, or the owning team's coordinator, change a project's status",
@@ -303,6 +325,21 @@ fn admin_only(admin: bool, action: &str) -> Result<(), Rejection> {
             "admin_only",
             format!("only administrators can {action}"),
         ))
+    }
+}
+
+fn group_scope(who: &Principal, group: GroupId, action: &str) -> Result<(), Rejection> {
+    match who {
+        Principal::System | Principal::Admin(_) => Ok(()),
+        Principal::GroupCoordinator(_, mine) if *mine == group => Ok(()),
+        Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
+            "other_group",
+            format!("group coordinators can only {action} for their own group"),
+        )),
+        _ => Err(Rejection::forbidden(
+            "not_allowed",
+            format!("only the group's coordinator and administrators can {action}"),
+        )),
     }
 }
 

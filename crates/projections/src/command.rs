@@ -35,6 +35,8 @@ pub struct NewActivity {
     pub project_id: Option<ProjectId>,
     /// Other teams that organised it with `team_id` (a joint activity); empty for most.
     pub co_organisers: Vec<TeamId>,
+    /// The group a joint activity is organised in (if omitted, the first the teams share).
+    pub group_id: Option<GroupId>,
 }
 
 /// An access token to issue. The caller drew or derived the secret and sends only its
@@ -49,6 +51,8 @@ pub struct NewToken {
     pub team_id: Option<TeamId>,
     /// Volunteer scope (volunteers).
     pub volunteer_id: Option<VolunteerId>,
+    /// Group scope (group coordinators).
+    pub group_id: Option<GroupId>,
     /// SHA-256 of the secret.
     pub secret_sha256: [u8; 32],
     /// A note for people.

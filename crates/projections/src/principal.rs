@@ -1,6 +1,6 @@
 //! Who is asking, with their scope: derived from a token record, never from the request.
 
-use yinling_ledger::{Actor, Role, TeamId, TokenId, VolunteerId};
+use yinling_ledger::{Actor, GroupId, Role, TeamId, TokenId, VolunteerId};
 
 use crate::tokens::TokenRecord;
 
@@ -17,6 +17,8 @@ pub enum Principal {
     Coordinator(TokenId, TeamId),
     /// A volunteer, for themself.
     Volunteer(TokenId, VolunteerId),
+    /// Coordinator of one group of teams: its memberships, projects and joint activities.
+    GroupCoordinator(TokenId, GroupId),
 }
 
 impl Principal {
@@ -29,6 +31,9 @@ impl Principal {
             Role::Volunteer => token
                 .volunteer_id
                 .map(|v| Principal::Volunteer(token.id, v)),
+            Role::GroupCoordinator => token
+                .group_id
+                .map(|g| Principal::GroupCoordinator(token.id, g)),
             Role::System => None,
         }
     }
@@ -52,6 +57,10 @@ impl Principal {
             Principal::Volunteer(t, _) => Actor {
                 token_id: Some(t),
                 role: Role::Volunteer,
+            },
+            Principal::GroupCoordinator(t, _) => Actor {
+                token_id: Some(t),
+                role: Role::GroupCoordinator,
             },
         }
     }

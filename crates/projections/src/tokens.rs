@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
-use yinling_ledger::{Role, TeamId, Timestamp, TokenId, VolunteerId};
+use yinling_ledger::{GroupId, Role, TeamId, Timestamp, TokenId, VolunteerId};
 
 use crate::maps::FastMap;
 
@@ -17,6 +17,8 @@ pub struct TokenRecord {
     pub team_id: Option<TeamId>,
     /// Volunteer scope of a volunteer.
     pub volunteer_id: Option<VolunteerId>,
+    /// Group scope of a group coordinator.
+    pub group_id: Option<GroupId>,
     /// SHA-256 of the secret.
     pub secret_sha256: [u8; 32],
     /// A note for people.
@@ -74,6 +76,12 @@ impl Tokens {
             .or_default()
             .push(record.id);
         self.by_id.insert(record.id, record);
+    }
+
+    pub(crate) fn scope_to_group(&mut self, id: &TokenId, group: GroupId) {
+        if let Some(t) = self.by_id.get_mut(id) {
+            t.group_id = Some(group);
+        }
     }
 
     pub(crate) fn revoke(&mut self, id: &TokenId, at: Timestamp) {

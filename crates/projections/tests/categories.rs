@@ -56,6 +56,7 @@ fn log(w: &mut World, category: Category, date: chrono::NaiveDate, hours: &str) 
         outcomes: Outcomes::default(),
         project_id: None,
         co_organisers: Vec::new(),
+        group_id: None,
     })
 }
 

@@ -86,6 +86,7 @@ fn activity(
         outcomes: Outcomes::default(),
         project_id: None,
         co_organisers: Vec::new(),
+        group_id: None,
     })
 }
 
@@ -701,6 +702,7 @@ fn cases() -> Vec<Case> {
                         role: Role::Coordinator,
                         team_id: None,
                         volunteer_id: None,
+                        group_id: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
                     }),
@@ -719,6 +721,7 @@ fn cases() -> Vec<Case> {
                         role: Role::Admin,
                         team_id: None,
                         volunteer_id: None,
+                        group_id: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
                     }),
@@ -737,6 +740,7 @@ fn cases() -> Vec<Case> {
                         role: Role::Volunteer,
                         team_id: None,
                         volunteer_id: Some(w.carol_other_team),
+                        group_id: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
                     }),

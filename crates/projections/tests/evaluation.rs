@@ -233,6 +233,7 @@ fn mediation(
         outcomes,
         project_id: None,
         co_organisers: Vec::new(),
+        group_id: None,
     }))
     .unwrap_or_else(|r| panic!("mediation rejected: {r}"));
     activity_id
@@ -326,6 +327,7 @@ fn outcomes_aggregate_and_a_district_reports_its_settlement_rate_from_the_ledger
             },
             project_id: None,
             co_organisers: Vec::new(),
+            group_id: None,
         }))
         .expect_err("settled > handled");
     assert!(refused.detail.contains("settled"), "{}", refused.detail);
@@ -540,6 +542,7 @@ fn a_project_collects_its_activities_and_refuses_activities_it_does_not_cover() 
             },
             project_id: Some(project),
             co_organisers: Vec::new(),
+            group_id: None,
         }))
         .map(|_| activity_id)
     };

@@ -60,6 +60,7 @@ fn log(w: &mut World, days_back: u64, hours: &str) -> (ActivityId, Command) {
             outcomes: Outcomes::default(),
             project_id: None,
             co_organisers: Vec::new(),
+            group_id: None,
         }),
     )
 }
@@ -345,6 +346,7 @@ fn today_is_the_ledgers_today_in_its_own_zone() {
                 outcomes: Outcomes::default(),
                 project_id: None,
                 co_organisers: Vec::new(),
+                group_id: None,
             }),
         )
     };

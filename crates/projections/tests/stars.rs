@@ -135,6 +135,7 @@ fn crossing_a_threshold_appends_star_reached_with_the_service() {
             outcomes: Outcomes::default(),
             project_id: None,
             co_organisers: Vec::new(),
+            group_id: None,
         }),
     );
     let Some(Event::StarReached(r)) = events.last().map(|e| &e.payload) else {

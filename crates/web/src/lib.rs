@@ -78,6 +78,14 @@ pub fn router() -> Router<App> {
         .route("/evaluation", get(pages::evaluation::overview))
         .route("/evaluation.csv", get(pages::evaluation::spreadsheet))
         .route("/projects/{id}", get(pages::evaluation::project))
+        .route("/group", get(pages::group::overview))
+        .route(
+            "/group/activities/new",
+            get(pages::group::new_activity).post(pages::group::log_activity),
+        )
+        .route("/group/members", post(pages::group::join))
+        .route("/group/members/{team}/leave", post(pages::group::leave))
+        .route("/group/projects", post(pages::group::register_project))
         .route("/team", get(pages::team::dashboard))
         .route("/team/volunteers", get(pages::team::volunteers))
         .route(

@@ -26,3 +26,6 @@ pub const CHART_TEAMS: usize = 15;
 
 /// Stars on public notice listed at once (the oldest first; the API lists them all).
 pub const PENDING_STARS_SHOWN: usize = 30;
+
+/// Teams a joint activity needs: the one that logs it and at least one other.
+pub const MIN_JOINT_TEAMS: usize = 2;

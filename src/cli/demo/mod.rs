@@ -312,6 +312,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                 role: Role::Coordinator,
                 team_id: Some(*team_id),
                 volunteer_id: None,
+                group_id: None,
                 secret_sha256: secret_hash(&mint.secret(&token_id)),
                 label: format!("{name} 协调员"),
             }),
@@ -599,6 +600,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                     participants,
                     project_id,
                     co_organisers,
+                    group_id: None,
                 }),
             ));
         }

@@ -97,6 +97,11 @@ pub struct NewActivity {
     #[serde(default)]
     #[schema(max_items = 20)]
     pub co_organisers: Vec<String>,
+    /// The group a joint activity is organised in (default: the first group all its teams
+    /// belong to; a group's coordinator: their own).
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub group_id: Option<String>,
 }
 
 /// Body of `POST /v1/activities/{id}/reversal`.
@@ -416,6 +421,7 @@ pub async fn create(
             .enumerate()
             .map(|(i, t)| body_id(t, &format!("co_organisers[{i}]")))
             .collect::<Result<_, _>>()?,
+        group_id: optional_body_id(b.group_id.as_deref(), "group_id")?,
     });
     let w = app
         .submit::<Logged>(&who, command, key.scoped(&who, body.digest))

@@ -5,9 +5,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use yinling_app::answers::IssuedToken;
 use yinling_app::mint::secret_hash;
 use yinling_app::App;
-use yinling_ledger::{Role, TeamId, TokenId, TokenIssued, TokenRevoked as Revoked, VolunteerId};
+use yinling_ledger::{GroupId, Role, TeamId, TokenId, TokenRevoked as Revoked, VolunteerId};
 use yinling_projections::Command;
 
 use super::{created, written};
@@ -18,7 +19,8 @@ use crate::extract::{optional_body_id, path_id, ApiJson, Auth, IdempotencyKey, N
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    /// admin, coordinator (needs team_id), volunteer (needs volunteer_id) or auditor.
+    /// admin, coordinator (needs team_id), volunteer (needs volunteer_id), auditor, or
+    /// group_coordinator (needs group_id).
     #[schema(value_type = yinling_app::wire::RoleName)]
     pub role: Role,
     /// The team of a coordinator.
@@ -27,6 +29,10 @@ pub struct NewToken {
     /// The volunteer of a volunteer token.
     #[schema(format = Uuid)]
     pub volunteer_id: Option<String>,
+    /// The group of a group coordinator.
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub group_id: Option<String>,
     /// A note for people, e.g. "counter at 南浔 e站".
     #[serde(default)]
     pub label: String,
@@ -46,6 +52,8 @@ pub struct TokenCreated {
     pub team_id: Option<String>,
     /// Volunteer scope.
     pub volunteer_id: Option<String>,
+    /// Group scope.
+    pub group_id: Option<String>,
     /// Label.
     pub label: String,
 }
@@ -86,13 +94,15 @@ pub async fn create(
             body.value.volunteer_id.as_deref(),
             "volunteer_id",
         )?,
+        group_id: optional_body_id::<GroupId>(body.value.group_id.as_deref(), "group_id")?,
         secret_sha256: secret_hash(&secret),
         label: body.value.label,
     });
     let w = app
-        .submit::<TokenIssued>(&who, command, key.scoped(&who, body.digest))
+        .submit::<IssuedToken>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let t = w.answer;
+    let group_id = w.answer.group_id.map(|g| g.to_string());
+    let t = w.answer.issued;
     let out = TokenCreated {
         id: t.token_id.to_string(),
         // A retry returns the original token, whose secret derives from its id.
@@ -100,6 +110,7 @@ pub async fn create(
         role: t.role,
         team_id: t.team_id.map(|t| t.to_string()),
         volunteer_id: t.volunteer_id.map(|v| v.to_string()),
+        group_id,
         label: t.label,
     };
     Ok(created(format!("/v1/tokens/{}", out.id), &w.receipt, out))

@@ -10,11 +10,13 @@ use yinling_app::reports::accounts::{
 };
 use yinling_app::wire::Amount;
 use yinling_app::App;
-use yinling_ledger::{TeamId, VolunteerId, VolunteerMovedTeam, VolunteerRegistered};
+use yinling_ledger::{
+    GroupId, TeamId, Timestamp, VolunteerId, VolunteerMovedTeam, VolunteerRegistered,
+};
 use yinling_projections::access::{self, Read};
 use yinling_projections::checks;
 use yinling_projections::volunteers::Volunteer;
-use yinling_projections::Command;
+use yinling_projections::{Command, Principal};
 
 use super::{created, page_limit, written};
 use crate::error::{ApiError, Problem};
@@ -91,6 +93,9 @@ pub struct VolunteerList {
 pub struct SearchParams {
     /// Only this team (coordinators always see only their own).
     pub team_id: Option<String>,
+    /// Only the teams that are members of this group today (its coordinator, administrators
+    /// and auditors); a group coordinator's search defaults to their group.
+    pub group_id: Option<String>,
     /// Part of the name.
     pub q: Option<String>,
     /// Most items.
@@ -195,7 +200,18 @@ pub async fn move_team(
     ))
 }
 
-/// Search volunteers by team and name (admin, auditor, coordinator for their own team).
+fn summary(v: &Volunteer) -> VolunteerSummary {
+    VolunteerSummary {
+        id: v.id.to_string(),
+        name: v.name.clone(),
+        team_id: v.team_id.to_string(),
+        hours: v.hours_net().into(),
+        available: v.balance.available().into(),
+        stars: v.stars().0,
+    }
+}
+
+/// Search volunteers by team or group and name (admin, auditor, coordinator for their own team).
 #[utoipa::path(get, path = "/v1/volunteers", tag = "volunteers", params(SearchParams),
     responses((status = 200, body = VolunteerList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -214,6 +230,34 @@ pub async fn search(
     let team = asked.or(access::own_team(&who));
     let limit = page_limit(q.limit);
     let needle = q.q.unwrap_or_default().trim().to_lowercase();
+    let group: Option<GroupId> = match (&q.group_id, who) {
+        (Some(g), _) => Some(g.parse().map_err(|_| {
+            ApiError::bad_request("malformed_id", format!("group_id {g:?} is not a valid id"))
+        })?),
+        (None, Principal::GroupCoordinator(_, g)) if team.is_none() => Some(g),
+        (None, _) => None,
+    };
+    if let Some(g) = group {
+        let list = app
+            .read(&who, q.as_of, Read::GroupRoster(g), |state| {
+                let today = state.policies.date_of(Timestamp::now());
+                let mut found: Vec<&Volunteer> = state
+                    .volunteers
+                    .values()
+                    .filter(|v| team.is_none_or(|t| t == v.team_id))
+                    .filter(|v| state.in_group(&v.team_id, &g, today))
+                    .filter(|v| needle.is_empty() || v.name.to_lowercase().contains(&needle))
+                    .collect();
+                found.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+                found.truncate(limit);
+                Ok(VolunteerList {
+                    items: found.into_iter().map(summary).collect(),
+                    as_of: state.head.seq,
+                })
+            })
+            .await?;
+        return Ok(Json(list));
+    }
     let list = app
         .read(&who, q.as_of, Read::Roster(team), |state| {
             let mut found: Vec<&Volunteer> = match team {
@@ -233,17 +277,7 @@ pub async fn search(
             found.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
             found.truncate(limit);
             Ok(VolunteerList {
-                items: found
-                    .into_iter()
-                    .map(|v| VolunteerSummary {
-                        id: v.id.to_string(),
-                        name: v.name.clone(),
-                        team_id: v.team_id.to_string(),
-                        hours: v.hours_net().into(),
-                        available: v.balance.available().into(),
-                        stars: v.stars().0,
-                    })
-                    .collect(),
+                items: found.into_iter().map(summary).collect(),
                 as_of: state.head.seq,
             })
         })

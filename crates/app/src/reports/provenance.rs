@@ -38,6 +38,7 @@ pub fn actor_words(state: &State, actor: &Actor) -> (String, String) {
         Role::Volunteer => ("志愿者本人", "the volunteer"),
         Role::Auditor => ("审计员", "an auditor"),
         Role::System => ("系统", "the system"),
+        Role::GroupCoordinator => ("协作体协调员", "a group coordinator"),
     };
     let label = actor
         .token_id

@@ -122,6 +122,9 @@ pub enum Role {
     Auditor,
     /// The service itself (bootstrap, hold expiry); never held by a token.
     System,
+    /// Coordinator of one group of teams (e.g. 银雁协共体): its memberships, its projects and
+    /// its joint activities.
+    GroupCoordinator,
 }
 
 impl Role {
@@ -133,6 +136,7 @@ impl Role {
             Role::Volunteer => "volunteer",
             Role::Auditor => "auditor",
             Role::System => "system",
+            Role::GroupCoordinator => "group_coordinator",
         }
     }
 }

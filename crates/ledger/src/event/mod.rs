@@ -110,11 +110,13 @@ pub enum Event {
     BackfillDeclined(BackfillDeclined),
     /// See [`ActivityCoOrganised`].
     ActivityCoOrganised(ActivityCoOrganised),
+    /// See [`TokenScoped`].
+    TokenScoped(TokenScoped),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 41] = [
+    pub const TYPE_NAMES: [&'static str; 42] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -156,6 +158,7 @@ impl Event {
         "BackfillApproved",
         "BackfillDeclined",
         "ActivityCoOrganised",
+        "TokenScoped",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -202,6 +205,7 @@ impl Event {
             Event::BackfillApproved(_) => "BackfillApproved",
             Event::BackfillDeclined(_) => "BackfillDeclined",
             Event::ActivityCoOrganised(_) => "ActivityCoOrganised",
+            Event::TokenScoped(_) => "TokenScoped",
         }
     }
 }

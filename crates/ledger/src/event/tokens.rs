@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::kinds::*;
-use crate::ids::{TeamId, TokenId, VolunteerId};
+use crate::ids::{GroupId, TeamId, TokenId, VolunteerId};
 
 /// An access token was issued. Only the SHA-256 of the secret is recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,4 +28,22 @@ pub struct TokenIssued {
 pub struct TokenRevoked {
     /// The token.
     pub token_id: TokenId,
+}
+
+/// What a token of a role beyond the first ones is bound to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// A group of teams (a group coordinator's).
+    Group(GroupId),
+}
+
+/// A token just issued is bound to a scope its `TokenIssued` has no field for; recorded
+/// right after it, in the same commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenScoped {
+    /// The token.
+    pub token_id: TokenId,
+    /// What it is bound to.
+    pub scope: TokenScope,
 }

@@ -352,6 +352,10 @@ pub fn one_of_each() -> Vec<Event> {
                 district: "松阳县".into(),
             }],
         }),
+        Event::TokenScoped(TokenScoped {
+            token_id: TokenId(uuid(50)),
+            scope: TokenScope::Group(GroupId(uuid(40))),
+        }),
     ]
 }
 

@@ -88,7 +88,29 @@ pub(super) fn log(
     a: &NewActivity,
 ) -> Result<Vec<Commit>, Rejection> {
     let title = check_shape(state, a, context)?;
-    access::may_write(who, &Write::LogActivity(a.team_id))?;
+    // A group's coordinator logs the joint activities of their group's teams; everyone else
+    // logs for their own team.
+    let group_scoped;
+    let a = match who {
+        Principal::GroupCoordinator(_, g) => {
+            access::may_write(who, &Write::LogJointActivity(a.group_id.unwrap_or(*g)))?;
+            if a.co_organisers.is_empty() {
+                return Err(Rejection::forbidden(
+                    "joint_only",
+                    "a group's coordinator logs only joint activities of the group's teams: name the other organising teams in co_organisers",
+                ));
+            }
+            group_scoped = NewActivity {
+                group_id: Some(*g),
+                ..a.clone()
+            };
+            &group_scoped
+        }
+        _ => {
+            access::may_write(who, &Write::LogActivity(a.team_id))?;
+            a
+        }
+    };
     checks::team(state, &a.team_id)?;
     if state.activities.contains_key(&a.activity_id)
         || state.pending_backfills.contains_key(&a.activity_id)
@@ -96,7 +118,8 @@ pub(super) fn log(
         return Err(checks::duplicate_id("activity", a.activity_id));
     }
     let events = credit(state, a, &title, Membership::Now)?;
-    let joint = joint::organisers(state, a.team_id, &a.co_organisers, a.date)?.event(a.activity_id);
+    let joint = joint::organisers(state, a.team_id, &a.co_organisers, a.group_id, a.date)?
+        .event(a.activity_id);
     let today = checks::today(state, context);
     let late = u32::try_from((today - a.date).num_days()).unwrap_or(0);
     if let Some(limit_days) = state.policies.backfill_days().filter(|d| late > *d) {
@@ -145,7 +168,7 @@ fn credit(
 ) -> Result<Vec<Event>, Rejection> {
     let title = title.to_owned();
     let team = checks::team(state, &a.team_id)?;
-    let organisers = joint::organisers(state, a.team_id, &a.co_organisers, a.date)?;
+    let organisers = joint::organisers(state, a.team_id, &a.co_organisers, a.group_id, a.date)?;
     if let Some(project_id) = a.project_id {
         check_project_for_activity(state, project_id, a.team_id, a.date)?;
     }
@@ -300,6 +323,7 @@ pub(super) fn approve_backfill(
             .as_ref()
             .map(|j| j.teams.iter().map(|t| t.team_id).collect())
             .unwrap_or_default(),
+        group_id: p.joint.as_ref().map(|j| j.group_id),
     };
     let mut events = vec![Event::BackfillApproved(BackfillApproved {
         activity_id: *activity_id,
@@ -349,7 +373,14 @@ pub(super) fn reverse(
 ) -> Result<Vec<Commit>, Rejection> {
     let reason = text("reason", reason, MAX_REASON_CHARS)?;
     let activity = checks::activity(state, activity_id)?;
-    access::may_write(who, &Write::ReverseActivity(activity.team_id))?;
+    if let Err(refused) = access::may_write(who, &Write::ReverseActivity(activity.team_id)) {
+        match (&activity.joint, who) {
+            (Some(j), Principal::GroupCoordinator(..)) => {
+                access::may_write(who, &Write::ManageGroup(j.group_id))?
+            }
+            _ => return Err(refused),
+        }
+    }
     if let Some(r) = &activity.reversal {
         return Err(Rejection::conflict(
             "already_reversed",
@@ -424,9 +455,12 @@ pub(super) fn correct(
             .find(|p| p.volunteer_id == *volunteer_id)
             .map(|p| p.team_id)
             .filter(|t| *t != activity.team_id);
-        match own_team {
-            Some(t) => access::may_write(who, &Write::CorrectActivity(t))?,
-            None => return Err(refused),
+        match (own_team, &activity.joint, who) {
+            (_, Some(j), Principal::GroupCoordinator(..)) => {
+                access::may_write(who, &Write::ManageGroup(j.group_id))?
+            }
+            (Some(t), ..) => access::may_write(who, &Write::CorrectActivity(t))?,
+            (None, ..) => return Err(refused),
         }
     }
     if activity.reversal.is_some() {

@@ -51,16 +51,26 @@ impl Organisers {
 
 /// Checks the co-organisers of an activity of `lead` on `date`: each a registered team,
 /// named once, not the lead, at most [`MAX_CO_ORGANISERS`], and all of them members of one
-/// group with the lead on that day (the first such group by id, top-level groups before
-/// sub-groups, is recorded).
+/// group with the lead on that day: `group` when named, otherwise the first such group by
+/// id, top-level groups before sub-groups.
 pub(super) fn organisers(
     state: &State,
     lead: TeamId,
     co_organisers: &[TeamId],
+    group: Option<GroupId>,
     date: NaiveDate,
 ) -> Result<Organisers, Rejection> {
     if co_organisers.is_empty() {
+        if group.is_some() {
+            return Err(Rejection::invalid(
+                "no_co_organisers",
+                "group_id names the group of a joint activity: name the other organising teams in co_organisers",
+            ));
+        }
         return Ok(Organisers { lead, joint: None });
+    }
+    if let Some(g) = group {
+        checks::group(state, &g)?;
     }
     if co_organisers.len() > MAX_CO_ORGANISERS {
         return Err(Rejection::invalid(
@@ -88,7 +98,11 @@ pub(super) fn organisers(
             district: team.district.clone(),
         });
     }
-    let mut groups: Vec<_> = state.groups.values().collect();
+    let mut groups: Vec<_> = state
+        .groups
+        .values()
+        .filter(|g| group.is_none_or(|named| g.id == named))
+        .collect();
     groups.sort_by_key(|g| (g.parent.is_some(), g.id));
     let shared = groups.iter().find(|g| {
         state.in_group(&lead, &g.id, date)

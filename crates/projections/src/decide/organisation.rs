@@ -181,7 +181,7 @@ pub(super) fn join_group(
     (team_id, group_id, sub_group_id): (TeamId, GroupId, Option<GroupId>),
     joined_on: NaiveDate,
 ) -> Result<Vec<Commit>, Rejection> {
-    access::may_write(who, &Write::Administer("change group memberships"))?;
+    access::may_write(who, &Write::ManageGroup(group_id))?;
     checks::team(state, &team_id)?;
     let group = checks::group(state, &group_id)?;
     if group.parent.is_some() {
@@ -241,7 +241,7 @@ pub(super) fn leave_group(
     group_id: GroupId,
     left_on: NaiveDate,
 ) -> Result<Vec<Commit>, Rejection> {
-    access::may_write(who, &Write::Administer("change group memberships"))?;
+    access::may_write(who, &Write::ManageGroup(group_id))?;
     let group = checks::group(state, &group_id)?;
     let Some(m) = group
         .memberships

@@ -19,8 +19,29 @@ pub(super) fn issue(
 ) -> Result<Vec<Commit>, Rejection> {
     let label = optional_text("label", &t.label, MAX_REASON_CHARS)?;
     let mut volunteer_team = None;
+    if t.group_id.is_some() && t.role != Role::GroupCoordinator {
+        return Err(Rejection::invalid(
+            "bad_scope",
+            "only a group coordinator token takes group_id",
+        ));
+    }
     match (t.role, t.team_id, t.volunteer_id) {
         (Role::Admin | Role::Auditor, None, None) => {}
+        (Role::GroupCoordinator, None, None) => {
+            let Some(g) = t.group_id else {
+                return Err(Rejection::invalid(
+                    "bad_scope",
+                    "a group coordinator token needs group_id",
+                ));
+            };
+            checks::group(state, &g)?;
+        }
+        (Role::GroupCoordinator, ..) => {
+            return Err(Rejection::invalid(
+                "bad_scope",
+                "a group coordinator token takes group_id, and neither team_id nor volunteer_id",
+            ))
+        }
         (Role::Coordinator, Some(team), None) => {
             checks::team(state, &team)?;
         }
@@ -59,17 +80,21 @@ pub(super) fn issue(
             "this token already exists",
         ));
     }
-    Ok(vec![Commit::new_stream(
-        t.token_id.stream(),
-        vec![Event::TokenIssued(TokenIssued {
+    let mut events = vec![Event::TokenIssued(TokenIssued {
+        token_id: t.token_id,
+        role: t.role,
+        team_id: t.team_id,
+        volunteer_id: t.volunteer_id,
+        secret_sha256: t.secret_sha256,
+        label,
+    })];
+    if let Some(g) = t.group_id {
+        events.push(Event::TokenScoped(TokenScoped {
             token_id: t.token_id,
-            role: t.role,
-            team_id: t.team_id,
-            volunteer_id: t.volunteer_id,
-            secret_sha256: t.secret_sha256,
-            label,
-        })],
-    )])
+            scope: TokenScope::Group(g),
+        }));
+    }
+    Ok(vec![Commit::new_stream(t.token_id.stream(), events)])
 }
 
 /// A token stops working (a lost card, a staff member leaving).

@@ -13,11 +13,18 @@ impl State {
             role: e.role,
             team_id: e.team_id,
             volunteer_id: e.volunteer_id,
+            group_id: None,
             secret_sha256: e.secret_sha256,
             label: e.label.clone(),
             issued_at: at,
             revoked_at: None,
         });
+    }
+
+    pub(super) fn token_scoped(&mut self, e: &TokenScoped) {
+        match e.scope {
+            TokenScope::Group(g) => self.tokens.scope_to_group(&e.token_id, g),
+        }
     }
 
     pub(super) fn token_revoked(&mut self, envelope: &Envelope, e: &TokenRevoked) {

@@ -120,6 +120,7 @@ impl Sim {
                 role,
                 team_id: team,
                 volunteer_id: volunteer,
+                group_id: None,
                 secret_sha256: Hash::of(secret.as_bytes()).0,
                 label: String::new(),
             }),
@@ -202,6 +203,7 @@ impl Sim {
             outcomes: Outcomes::default(),
             project_id: None,
             co_organisers: Vec::new(),
+            group_id: None,
         }))?;
         Ok(activity_id)
     }

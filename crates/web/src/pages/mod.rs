@@ -14,11 +14,13 @@ pub use crate::limits::FORM_LIMIT_BYTES;
 pub use crate::limits::MAX_FORM_ID_CHARS;
 use crate::session::{Session, Viewer};
 
+pub mod activity_form;
 pub mod audit;
 pub mod cards;
 pub mod categories;
 pub mod counter;
 pub mod evaluation;
+pub mod group;
 pub mod home;
 pub mod policies;
 pub mod rankings;
@@ -165,6 +167,7 @@ pub fn home_of(principal: &Principal) -> &'static str {
         Principal::Coordinator(..) => "/team",
         Principal::Admin(_) | Principal::System => "/counter",
         Principal::Auditor(_) => "/audit",
+        Principal::GroupCoordinator(..) => "/group",
     }
 }
 

@@ -7,17 +7,16 @@ use maud::html;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use yinling_app::answers::{Logged, ReversedActivity};
-use yinling_app::{input, App, AppError, Written};
+use yinling_app::{input, App, AppError};
 use yinling_ledger::{
-    ActivityId, Outcomes, ServiceCorrected, TeamId, Timestamp, VolunteerId, VolunteerRegistered,
+    ActivityId, ServiceCorrected, TeamId, Timestamp, VolunteerId, VolunteerRegistered,
 };
 use yinling_projections::access::{self, Read, Write};
-use yinling_projections::categories::CategoryRecord;
-use yinling_projections::{Command, ParticipantHours, Principal, State as LedgerState};
+use yinling_projections::{Command, Principal, State as LedgerState};
 
+use super::activity_form::{activity_command, activity_form, logged_page, open_categories, roster};
 use super::{act, form_id, genuine, may_read, may_write, see_other, AsOf, Form};
 use crate::charts::{columns, Bar};
-use crate::i18n::Lang;
 use crate::layout::{category_name, needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
 pub use crate::limits::ACTIVITIES_SHOWN;
 use crate::session::Viewer;
@@ -262,25 +261,13 @@ pub async fn new_activity(
                 with.push(other);
             }
         }
-        let roster = |t: &yinling_projections::teams::Team| {
-            let mut members: Vec<(VolunteerId, String)> = t
-                .members
-                .iter()
-                .filter_map(|id| state.volunteers.get(id).map(|v| (v.id, v.name.clone())))
-                .collect();
-            members.sort_by(|a, b| a.1.cmp(&b.1));
-            (t.id, t.name.clone(), members)
-        };
-        let mut teams = vec![roster(team)];
-        teams.extend(with.iter().filter_map(|t| state.teams.get(t)).map(roster));
-        // Every category that has opened, retired ones too: service before their last day
-        // may still be logged.
-        let categories: Vec<CategoryRecord> = state
-            .categories
-            .all()
-            .filter(|c| c.active_from <= today)
-            .cloned()
-            .collect();
+        let mut teams = vec![roster(&state, team)];
+        teams.extend(
+            with.iter()
+                .filter_map(|t| state.teams.get(t))
+                .map(|t| roster(&state, t)),
+        );
+        let categories = open_categories(&state, today);
         (team.category, categories, teams, partner_teams)
     };
     let joint = teams.len() > 1;
@@ -307,96 +294,10 @@ pub async fn new_activity(
             @if joint {
                 p.note role="status" { (l.s(format!("联合活动：{}。每位志愿者的时长记入自己所在的队伍。", teams.iter().map(|t| t.1.as_str()).collect::<Vec<_>>().join("、")), format!("Joint activity: {}. Each volunteer's hours go to their own team.", teams.iter().map(|t| t.1.as_str()).collect::<Vec<_>>().join(", ")))) }
             }
-            form method="post" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
-                @for t in teams.iter().skip(1) {
-                    input type="hidden" name="with" value=(t.0);
-                }
-                label for="title" { (l.t("活动内容", "What was done")) }
-                input #title name="title" required placeholder=(l.t("例如：社区邻里纠纷调解", "e.g. neighbourhood mediation"));
-                label for="category" { (l.t("服务类别", "Kind of service")) }
-                select #category name="category" {
-                    @for c in &categories {
-                        option value=(c.code) selected[c.id == category] {
-                            (c.label(l == Lang::Zh))
-                            @if let Some(last) = c.active_until { (l.s(format!("（只收 {last}（含）以前的服务）"), format!(" (service up to {last} only)"))) }
-                        }
-                    }
-                }
-                label for="date" { (l.t("日期", "Date")) }
-                input #date name="date" type="date" value=(today.to_string()) max=(today.to_string()) required;
-                label for="people_served" { (l.t("服务了多少群众", "People served")) }
-                input #people_served name="people_served" inputmode="numeric" value="0";
-                label for="problems_resolved" { (l.t("解决了几个问题（没有填 0）", "Problems resolved (0 if none)")) }
-                input #problems_resolved name="problems_resolved" inputmode="numeric" value="0";
-                label for="disputes_handled" { (l.t("调解纠纷几起（没有填 0）", "Disputes handled (0 if none)")) }
-                input #disputes_handled name="disputes_handled" inputmode="numeric" value="0";
-                label for="disputes_settled" { (l.t("其中调解成功几起", "Of which settled")) }
-                input #disputes_settled name="disputes_settled" inputmode="numeric" value="0";
-                fieldset {
-                    legend { (l.t("参加的志愿者和时长（小时）", "Who took part, and hours")) }
-                    label for="picker-search" hidden { (l.t("按姓名筛选", "Filter by name")) }
-                    input #picker-search type="search" hidden placeholder=(l.t("输入姓名筛选", "Type a name to filter"));
-                    @for (_, team_name, members) in &teams {
-                        @if joint { h3 { (team_name) } }
-                        @for (id, name) in members {
-                            div.pick data-name=(name) {
-                                input type="checkbox" name="v" value=(id) id={ "v-" (id) };
-                                label for={ "v-" (id) } { (name) }
-                                input type="text" inputmode="decimal" name={ "h-" (id) } value="2" aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
-                            }
-                        }
-                    }
-                }
-                button.big type="submit" { (l.t("登记", "Log it")) }
-            }
+            (activity_form(l, &csrf, &categories, category, &teams, today, None))
         },
     )
     .into_response()
-}
-
-/// The command a filled-in activity form asks for, checked as the API checks JSON: a value
-/// that does not parse is refused with its field named, never replaced.
-fn activity_command(
-    state: &LedgerState,
-    form: &Form,
-    team_id: TeamId,
-) -> Result<Command, AppError> {
-    let mut participants = Vec::new();
-    for (i, id) in form.all("v").into_iter().enumerate() {
-        let volunteer_id: VolunteerId = input::id(&format!("participants[{i}].volunteer_id"), id)?;
-        let hours = input::decimal(
-            &format!("participants[{i}].hours"),
-            form.get(&format!("h-{id}")).unwrap_or(""),
-        )?;
-        participants.push(ParticipantHours {
-            volunteer_id,
-            hours,
-        });
-    }
-    let count = |field: &str| input::count(field, form.get(field).unwrap_or(""));
-    Ok(Command::LogActivity(yinling_projections::NewActivity {
-        activity_id: ActivityId::generate(),
-        team_id,
-        category: input::category(state, "category", form.get("category").unwrap_or(""))?,
-        date: input::date("date", form.get("date").unwrap_or(""))?,
-        title: form.text("title"),
-        participants,
-        outcomes: Outcomes {
-            people_served: count("people_served")?,
-            problems_resolved: count("problems_resolved")?,
-            disputes_handled: count("disputes_handled")?,
-            disputes_settled: count("disputes_settled")?,
-        },
-        project_id: None,
-        co_organisers: form
-            .all("with")
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| input::id(&format!("co_organisers[{i}]"), t))
-            .collect::<Result<_, _>>()?,
-    }))
 }
 
 /// Logs the activity for everyone ticked, atomically.
@@ -405,7 +306,6 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
         Ok(s) => s,
         Err(r) => return r,
     };
-    let l = viewer.lang;
     let Some(team_id) = access::own_team(&session.principal) else {
         return not_for_you(&viewer);
     };
@@ -416,32 +316,12 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
         Ok(c) => c,
         Err(e) => return refusal(&viewer, "/team/activities/new", &e),
     };
-    match act::<Logged>(&app, &session.principal, &form, command).await {
-        Ok(Written { answer: Logged::AwaitingApproval(r), .. }) => page(
-            Frame { viewer: &viewer, title: l.t("已提交审批", "Sent for approval").into(), back: Some("/team"), as_of: None },
-            html! {
-                p.note role="status" { (l.s(format!("这次服务是 {} 天前的，超过了 {} 天的补登期限，已交管理员审批；批准后才发放积分。", r.days_late, r.limit_days), format!("This service was {} days ago, past the {}-day limit for back-filling; it waits for an administrator, and earns points once approved.", r.days_late, r.limit_days))) }
-                a.button.big href="/team/activities/new" { (l.t("再登记一次", "Log another")) }
-                a.button.big.plain href="/team/activities" { (l.t("看活动记录", "See activities")) }
-                a.button.big.plain href="/policies" { (l.t("看审批进度", "See the approval queue")) }
-            },
-        )
-        .into_response(),
-        Ok(Written { answer: Logged::Credited(logged), .. }) => {
-            let people = logged.services.len();
-            let points: Decimal = logged.services.iter().map(|s| s.points).sum();
-            page(
-                Frame { viewer: &viewer, title: l.t("登记好了", "Logged").into(), back: Some("/team"), as_of: None },
-                html! {
-                    p.success role="status" { (l.s(format!("已为 {people} 位志愿者登记，共发放 {} 积分。", num(points)), format!("Logged for {people} volunteers; {} points earned.", num(points)))) }
-                    a.button.big href="/team/activities/new" { (l.t("再登记一次", "Log another")) }
-                    a.button.big.plain href="/team/activities" { (l.t("看活动记录", "See activities")) }
-                },
-            )
-            .into_response()
-        }
-        Err(e) => refusal(&viewer, "/team/activities/new", &e),
-    }
+    let result = act::<Logged>(&app, &session.principal, &form, command).await;
+    logged_page(
+        &viewer,
+        result,
+        ("/team/activities/new", "/team", Some("/team/activities")),
+    )
 }
 
 /// `/team/activities`: newest first, each with its reversal link.

@@ -1,0 +1,193 @@
+//! The activity form and what logging it answers, shared by a team's coordinator (their
+//! own team, or a joint activity with teams of their groups) and a group's coordinator (a
+//! joint activity of the group's teams).
+
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use maud::{html, Markup};
+use rust_decimal::Decimal;
+use yinling_app::answers::Logged;
+use yinling_app::{input, AppError, Written};
+use yinling_ledger::{ActivityId, Category, Outcomes, TeamId, VolunteerId};
+use yinling_projections::categories::CategoryRecord;
+use yinling_projections::teams::Team;
+use yinling_projections::{Command, ParticipantHours, State as LedgerState};
+
+use super::{form_id, Form};
+use crate::i18n::Lang;
+use crate::layout::{num, page, refusal, Frame};
+use crate::session::Viewer;
+
+/// A team's id, name and volunteers (id, name), by name.
+pub(super) type Roster = (TeamId, String, Vec<(VolunteerId, String)>);
+
+/// The roster of a team, for the participant picker.
+pub(super) fn roster(state: &LedgerState, t: &Team) -> Roster {
+    let mut members: Vec<(VolunteerId, String)> = t
+        .members
+        .iter()
+        .filter_map(|id| state.volunteers.get(id).map(|v| (v.id, v.name.clone())))
+        .collect();
+    members.sort_by(|a, b| a.1.cmp(&b.1));
+    (t.id, t.name.clone(), members)
+}
+
+/// Every category that has opened by `today`, retired ones too: service before their last
+/// day may still be logged.
+pub(super) fn open_categories(state: &LedgerState, today: NaiveDate) -> Vec<CategoryRecord> {
+    state
+        .categories
+        .all()
+        .filter(|c| c.active_from <= today)
+        .cloned()
+        .collect()
+}
+
+/// The activity form: what, kind, date, outcomes, and the people of `teams` with their
+/// hours (grouped by team when there are several: a joint activity, whose other teams go as
+/// `with` fields). `lead` names the logging team when the form is not a coordinator's own.
+pub(super) fn activity_form(
+    l: Lang,
+    csrf: &str,
+    categories: &[CategoryRecord],
+    category: Category,
+    teams: &[Roster],
+    today: NaiveDate,
+    lead: Option<TeamId>,
+) -> Markup {
+    let joint = teams.len() > 1;
+    html! {
+            form method="post" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                @if let Some(t) = lead {
+                    input type="hidden" name="team" value=(t);
+                }
+                @for t in teams.iter().skip(1) {
+                    input type="hidden" name="with" value=(t.0);
+                }
+                label for="title" { (l.t("活动内容", "What was done")) }
+                input #title name="title" required placeholder=(l.t("例如：社区邻里纠纷调解", "e.g. neighbourhood mediation"));
+                label for="category" { (l.t("服务类别", "Kind of service")) }
+                select #category name="category" {
+                    @for c in categories {
+                        option value=(c.code) selected[c.id == category] {
+                            (c.label(l == Lang::Zh))
+                            @if let Some(last) = c.active_until { (l.s(format!("（只收 {last}（含）以前的服务）"), format!(" (service up to {last} only)"))) }
+                        }
+                    }
+                }
+                label for="date" { (l.t("日期", "Date")) }
+                input #date name="date" type="date" value=(today.to_string()) max=(today.to_string()) required;
+                label for="people_served" { (l.t("服务了多少群众", "People served")) }
+                input #people_served name="people_served" inputmode="numeric" value="0";
+                label for="problems_resolved" { (l.t("解决了几个问题（没有填 0）", "Problems resolved (0 if none)")) }
+                input #problems_resolved name="problems_resolved" inputmode="numeric" value="0";
+                label for="disputes_handled" { (l.t("调解纠纷几起（没有填 0）", "Disputes handled (0 if none)")) }
+                input #disputes_handled name="disputes_handled" inputmode="numeric" value="0";
+                label for="disputes_settled" { (l.t("其中调解成功几起", "Of which settled")) }
+                input #disputes_settled name="disputes_settled" inputmode="numeric" value="0";
+                fieldset {
+                    legend { (l.t("参加的志愿者和时长（小时）", "Who took part, and hours")) }
+                    label for="picker-search" hidden { (l.t("按姓名筛选", "Filter by name")) }
+                    input #picker-search type="search" hidden placeholder=(l.t("输入姓名筛选", "Type a name to filter"));
+                    @for (_, team_name, members) in teams {
+                        @if joint { h2 { (team_name) } }
+                        @for (id, name) in members {
+                            div.pick data-name=(name) {
+                                input type="checkbox" name="v" value=(id) id={ "v-" (id) };
+                                label for={ "v-" (id) } { (name) }
+                                input type="text" inputmode="decimal" name={ "h-" (id) } value="2" aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
+                            }
+                        }
+                    }
+                }
+                button.big type="submit" { (l.t("登记", "Log it")) }
+            }
+    }
+}
+
+/// The command a filled-in activity form asks for, checked as the API checks JSON: a value
+/// that does not parse is refused with its field named, never replaced.
+pub(super) fn activity_command(
+    state: &LedgerState,
+    form: &Form,
+    team_id: TeamId,
+) -> Result<Command, AppError> {
+    let mut participants = Vec::new();
+    for (i, id) in form.all("v").into_iter().enumerate() {
+        let volunteer_id: VolunteerId = input::id(&format!("participants[{i}].volunteer_id"), id)?;
+        let hours = input::decimal(
+            &format!("participants[{i}].hours"),
+            form.get(&format!("h-{id}")).unwrap_or(""),
+        )?;
+        participants.push(ParticipantHours {
+            volunteer_id,
+            hours,
+        });
+    }
+    let count = |field: &str| input::count(field, form.get(field).unwrap_or(""));
+    Ok(Command::LogActivity(yinling_projections::NewActivity {
+        activity_id: ActivityId::generate(),
+        team_id,
+        category: input::category(state, "category", form.get("category").unwrap_or(""))?,
+        date: input::date("date", form.get("date").unwrap_or(""))?,
+        title: form.text("title"),
+        participants,
+        outcomes: Outcomes {
+            people_served: count("people_served")?,
+            problems_resolved: count("problems_resolved")?,
+            disputes_handled: count("disputes_handled")?,
+            disputes_settled: count("disputes_settled")?,
+        },
+        project_id: None,
+        co_organisers: form
+            .all("with")
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| input::id(&format!("co_organisers[{i}]"), t))
+            .collect::<Result<_, _>>()?,
+        group_id: None,
+    }))
+}
+
+/// The page after a logging form: credited (how many people, how many points), waiting for
+/// approval (a back-fill past the limit), or refused with the reason; `again` is the form,
+/// `back` the page it was opened from, `list` the caller's list of activities if they have one.
+pub(super) fn logged_page(
+    viewer: &Viewer,
+    result: Result<Written<Logged>, AppError>,
+    (again, back, list): (&str, &str, Option<&str>),
+) -> Response {
+    let l = viewer.lang;
+    match result {
+        Ok(Written { answer: Logged::AwaitingApproval(r), .. }) => page(
+            Frame { viewer, title: l.t("已提交审批", "Sent for approval").into(), back: Some(back), as_of: None },
+            html! {
+                p.note role="status" { (l.s(format!("这次服务是 {} 天前的，超过了 {} 天的补登期限，已交管理员审批；批准后才发放积分。", r.days_late, r.limit_days), format!("This service was {} days ago, past the {}-day limit for back-filling; it waits for an administrator, and earns points once approved.", r.days_late, r.limit_days))) }
+                a.button.big href=(again) { (l.t("再登记一次", "Log another")) }
+                @if let Some(list) = list {
+                    a.button.big.plain href=(list) { (l.t("看活动记录", "See activities")) }
+                }
+                a.button.big.plain href="/policies" { (l.t("看审批进度", "See the approval queue")) }
+            },
+        )
+        .into_response(),
+        Ok(Written { answer: Logged::Credited(logged), .. }) => {
+            let people = logged.services.len();
+            let points: Decimal = logged.services.iter().map(|s| s.points).sum();
+            page(
+                Frame { viewer, title: l.t("登记好了", "Logged").into(), back: Some(back), as_of: None },
+                html! {
+                    p.success role="status" { (l.s(format!("已为 {people} 位志愿者登记，共发放 {} 积分。", num(points)), format!("Logged for {people} volunteers; {} points earned.", num(points)))) }
+                    a.button.big href=(again) { (l.t("再登记一次", "Log another")) }
+                    @if let Some(list) = list {
+                        a.button.big.plain href=(list) { (l.t("看活动记录", "See activities")) }
+                    }
+                },
+            )
+            .into_response()
+        }
+        Err(e) => refusal(viewer, again, &e),
+    }
+}
