@@ -271,6 +271,22 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
             }),
         ),
         (
+            "replacing a token nobody issued",
+            404,
+            a.clone(),
+            Method::POST,
+            format!("/v1/tokens/{ghost}/replace"),
+            Some(json!({})),
+        ),
+        (
+            "a replacement with a field it does not take",
+            422,
+            a.clone(),
+            Method::POST,
+            format!("/v1/tokens/{ghost}/replace"),
+            Some(json!({"role": "admin"})),
+        ),
+        (
             "hours zero",
             422,
             c.clone(),

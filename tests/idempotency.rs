@@ -49,6 +49,7 @@ const WRITES: &[(&str, Role)] = &[
     ("PUT /v1/scoring", Role::A),
     ("POST /v1/tokens", Role::A),
     ("DELETE /v1/tokens/{id}", Role::A),
+    ("POST /v1/tokens/{id}/replace", Role::C),
 ];
 
 /// The headers a retry must repeat exactly: the receipt and where the new thing lives.

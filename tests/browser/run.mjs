@@ -176,6 +176,12 @@ try {
   await c.click('button:has-text("生成积分卡")');
   check(await c.locator('.qr-card svg').count() === 1, 'no QR card printed');
   await shot(c, 'card');
+  // 3c. That card is lost: stopped and reprinted from the same page, in one step.
+  await c.goto(BASE + '/team/cards');
+  await audit(c, 'cards');
+  await c.locator('form[action$="/replace"] button').first().click();
+  await c.waitForSelector('.qr-card svg');
+  check(await c.locator('.qr-card').count() === 1, 'the replacement card is not printed');
   await coordinator.close();
 
   // 4. The station keeper's counter and the auditor's verification.
@@ -250,6 +256,10 @@ try {
   await a.click('button:has-text("改保留期")');
   await a.waitForURL('**/policies');
   check(await a.locator('text=节日期间缩短保留期').count() === 1, 'the new hold time is not in the history');
+  // 4e'. Every token and card, for the administrator.
+  await a.goto(BASE + '/tokens');
+  check(await a.locator('form[action$="/revoke"]').count() > 0, 'no token to stop on /tokens');
+  await audit(a, 'tokens'); await shot(a, 'tokens');
   await admin.close();
   // 4f. The group's coordinator: the member teams, and a joint activity of two of them.
   const grouping = await browser.newContext(staff);

@@ -471,6 +471,23 @@ impl World {
                     .id();
                 (Method::DELETE, format!("/v1/tokens/{issued}"), None)
             }
+            "GET /v1/tokens" => (Method::GET, format!("/v1/tokens?team_id={team}"), None),
+            "POST /v1/tokens/{id}/replace" => {
+                let card = self
+                    .city
+                    .admin
+                    .post(
+                        "/v1/tokens",
+                        json!({"role": "volunteer", "volunteer_id": v0, "label": "积分卡"}),
+                    )
+                    .await
+                    .id();
+                (
+                    Method::POST,
+                    format!("/v1/tokens/{card}/replace"),
+                    Some(json!({})),
+                )
+            }
             "GET /healthz" => (Method::GET, "/healthz".into(), None),
             "GET /metrics" => (Method::GET, "/metrics".into(), None),
             "GET /openapi.json" => (Method::GET, "/openapi.json".into(), None),

@@ -42,7 +42,7 @@ impl Modify for BearerAuth {
         organisation::create_project, organisation::list_projects, organisation::get_project, organisation::change_project_status,
         evaluation::evaluate, evaluation::team_scores, evaluation::get_scoring, evaluation::put_scoring,
         audit::feed, audit::head, audit::verify,
-        tokens::create, tokens::revoke,
+        tokens::create, tokens::revoke, tokens::list, tokens::replace,
         system::healthz, system::metrics, serve,
     ),
     components(schemas(

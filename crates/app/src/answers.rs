@@ -118,6 +118,28 @@ impl Answer for IssuedToken {
     }
 }
 
+/// A token replaced: the one that stopped and the one that started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplacedToken {
+    /// The token that stopped.
+    pub revoked: TokenId,
+    /// Its replacement.
+    pub issued: IssuedToken,
+}
+
+impl Answer for ReplacedToken {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        let (first, rest) = envelopes.split_first()?;
+        let Event::TokenRevoked(r) = &first.payload else {
+            return None;
+        };
+        Some(ReplacedToken {
+            revoked: r.token_id,
+            issued: IssuedToken::from_events(rest)?,
+        })
+    }
+}
+
 /// An activity as logged: the activity, its project, one service entry per participant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoggedActivity {

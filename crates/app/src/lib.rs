@@ -32,6 +32,7 @@ pub mod wire;
 use std::sync::Arc;
 
 use yinling_ledger::writer::Idempotency;
+use yinling_ledger::{Timestamp, TokenId};
 use yinling_projections::access::{self, Read};
 use yinling_projections::{Command, Principal, State};
 
@@ -58,6 +59,9 @@ pub struct App {
     pub public_url: Option<PublicUrl>,
     /// This node's part in a cluster, on a replicated log.
     pub cluster: Option<Arc<Cluster>>,
+    /// When each token was last presented to this node since it started (kept in memory,
+    /// outside the points chain; a lost card that is still being tried shows here).
+    last_used: Arc<std::sync::RwLock<std::collections::HashMap<TokenId, Timestamp>>>,
 }
 
 impl App {
@@ -69,6 +73,7 @@ impl App {
             mint,
             public_url: None,
             cluster: None,
+            last_used: Arc::default(),
         }
     }
 
@@ -112,11 +117,39 @@ impl App {
 
     /// The principal a presented token secret grants (live tokens only).
     pub fn authenticate(&self, secret: &str) -> Option<Principal> {
-        let state = self.engine.read();
-        state
-            .tokens
-            .authenticate(&secret_hash(secret))
-            .and_then(Principal::from_token)
+        let principal = {
+            let state = self.engine.read();
+            state
+                .tokens
+                .authenticate(&secret_hash(secret))
+                .and_then(Principal::from_token)
+        }?;
+        if let Some(id) = principal.actor().token_id {
+            self.touch(id);
+        }
+        Some(principal)
+    }
+
+    /// Notes that a token was used now (at most once a minute per token, so a busy token
+    /// does not make every request take the write lock).
+    fn touch(&self, id: TokenId) {
+        let now = Timestamp::now();
+        let fresh = self
+            .last_used
+            .read()
+            .ok()
+            .and_then(|m| m.get(&id).copied())
+            .is_some_and(|at| now.0 - at.0 < limits::LAST_USED_RESOLUTION_MICROS);
+        if !fresh {
+            if let Ok(mut m) = self.last_used.write() {
+                m.insert(id, now);
+            }
+        }
+    }
+
+    /// When this node last saw the token presented, since it started.
+    pub fn last_used(&self, id: &TokenId) -> Option<Timestamp> {
+        self.last_used.read().ok()?.get(id).copied()
     }
 
     /// The category with this code (`field` names the input in the refusal).

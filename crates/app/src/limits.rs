@@ -22,6 +22,9 @@ pub const MAX_DECIMAL_CHARS: usize = 32;
 /// week; later entries are back-filled.
 pub const TIMELY_LOGGING_DAYS: u32 = 7;
 
+/// How fresh a token's "last used" time is kept, in microseconds (a minute).
+pub const LAST_USED_RESOLUTION_MICROS: i64 = 60_000_000;
+
 /// Clamps a requested page size.
 pub fn page_limit(limit: Option<usize>) -> usize {
     limit.unwrap_or(DEFAULT_PAGE_ITEMS).clamp(1, MAX_PAGE_ITEMS)

@@ -88,6 +88,13 @@ impl Timestamp {
         self.date_at(local_offset())
     }
 
+    /// The ledger's local date and time to the minute, `2026-11-30 17:05`, for people.
+    pub fn local_minute(self) -> String {
+        (self.to_datetime() + chrono::Duration::seconds(i64::from(local_offset())))
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
     /// The civil date of this instant at `offset_seconds` east of UTC.
     pub fn date_at(self, offset_seconds: i32) -> NaiveDate {
         let shifted = self.plus_seconds(i64::from(offset_seconds));

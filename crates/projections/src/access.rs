@@ -33,6 +33,8 @@ pub enum Read<'a> {
     /// The volunteers of the teams of a group (its coordinator picks a joint activity's
     /// participants from them).
     GroupRoster(GroupId),
+    /// The tokens and cards of one team's volunteers, or every token (`None`).
+    Tokens(Option<TeamId>),
     /// One activity.
     Activity(&'a Activity),
     /// A team's list of activities (`None`: a team not yet named).
@@ -74,6 +76,8 @@ pub enum Write<'a> {
     LogJointActivity(GroupId),
     /// Change this group's memberships, or reverse and correct its joint activities.
     ManageGroup(GroupId),
+    /// Stop or replace a token of this role; for a volunteer's card, the volunteer's team.
+    ManageToken(Role, Option<TeamId>),
     /// Register a project run by this owner.
     RegisterProject(ProjectOwner),
     /// Change the status of a project run by this owner.
@@ -100,6 +104,10 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         },
         Read::Partners { shares_group } => match who {
             Principal::Coordinator(..) => shares_group,
+            _ => everything,
+        },
+        Read::Tokens(team) => match who {
+            Principal::Coordinator(_, mine) => team == Some(*mine),
             _ => everything,
         },
         Read::GroupRoster(group) => match who {
@@ -148,6 +156,14 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         (Read::Partners { .. }, _) => Rejection::forbidden(
             "no_shared_group",
             "a joint activity is organised with teams of a group your team belongs to",
+        ),
+        (Read::Tokens(_), Principal::Coordinator(..)) => Rejection::forbidden(
+            "other_team",
+            "coordinators can list only their own volunteers' cards",
+        ),
+        (Read::Tokens(_), _) => Rejection::forbidden(
+            "not_allowed",
+            "tokens are listed for administrators, auditors and coordinators (their volunteers' cards)",
         ),
         (Read::GroupRoster(_), _) => Rejection::forbidden(
             "other_group",
@@ -275,6 +291,22 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
             _ => Err(Rejection::forbidden(
                 "not_allowed",
                 "only administrators issue tokens (coordinators may issue sign-in cards for their own volunteers)",
+            )),
+        },
+        Write::ManageToken(role, volunteer_team) => match who {
+            Principal::System | Principal::Admin(_) => Ok(()),
+            Principal::Coordinator(_, mine)
+                if role == Role::Volunteer && volunteer_team == Some(*mine) =>
+            {
+                Ok(())
+            }
+            Principal::Coordinator(..) => Err(Rejection::forbidden(
+                "other_team",
+                "coordinators can stop and replace only their own volunteers' cards",
+            )),
+            _ => Err(Rejection::forbidden(
+                "not_allowed",
+                "only administrators, and coordinators for their volunteers' cards, stop or replace tokens",
             )),
         },
         Write::LogJointActivity(group) => group_scope(who, group, "log joint activities"),

@@ -300,6 +300,18 @@ pub enum Command {
     ExpireHolds,
     /// Issue an access token (the caller generated the secret and sends only its hash).
     IssueToken(NewToken),
+    /// A lost card (or any token) stops and its replacement starts, in one commit: the new
+    /// token has the old one's role and scope.
+    ReplaceToken {
+        /// The token that stops.
+        token_id: TokenId,
+        /// The new token's id.
+        new_token_id: TokenId,
+        /// SHA-256 of the new secret.
+        secret_sha256: [u8; 32],
+        /// A note for people (empty: the old token's).
+        label: String,
+    },
     /// Revoke a token.
     RevokeToken {
         /// Which.

@@ -109,6 +109,10 @@ pub fn router() -> Router<App> {
             "/team/cards",
             get(pages::cards::choose).post(pages::cards::print),
         )
+        .route("/team/cards/{id}/replace", post(pages::cards::replace))
+        .route("/tokens", get(pages::tokens::overview))
+        .route("/tokens/{id}/revoke", post(pages::tokens::revoke))
+        .route("/tokens/{id}/replace", post(pages::tokens::replace))
         .route("/counter", get(pages::counter::queue))
         .route("/counter/{id}/fulfil", post(pages::counter::fulfil))
         .route(

@@ -3,17 +3,21 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
+use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::ToSchema;
-use yinling_app::answers::IssuedToken;
+use yinling_app::answers::{IssuedToken, ReplacedToken};
 use yinling_app::mint::secret_hash;
+use yinling_app::reports::tokens::{tokens_out, TokenOut};
 use yinling_app::App;
 use yinling_ledger::{GroupId, Role, TeamId, TokenId, TokenRevoked as Revoked, VolunteerId};
+use yinling_projections::access::{self, Read};
 use yinling_projections::Command;
 
 use super::{created, written};
 use crate::error::{ApiError, Problem};
-use crate::extract::{optional_body_id, path_id, ApiJson, Auth, IdempotencyKey, NoBody};
+use crate::extract::{optional_body_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyKey, NoBody};
 
 /// Body of `POST /v1/tokens`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -56,6 +60,8 @@ pub struct TokenCreated {
     pub group_id: Option<String>,
     /// Label.
     pub label: String,
+    /// The token this one replaced (a lost card), if any.
+    pub replaces: Option<String>,
 }
 
 /// A revoked token.
@@ -112,11 +118,109 @@ pub async fn create(
         volunteer_id: t.volunteer_id.map(|v| v.to_string()),
         group_id,
         label: t.label,
+        replaces: None,
     };
     Ok(created(format!("/v1/tokens/{}", out.id), &w.receipt, out))
 }
 
-/// Revoke a token; every later request with it is refused (admin).
+/// Which tokens.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenParams {
+    /// One team's volunteers' cards (coordinators: their own, which is also the default).
+    pub team_id: Option<String>,
+    /// Also the stopped ones.
+    pub include_revoked: Option<bool>,
+}
+
+/// Tokens and cards.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenList {
+    /// Newest first.
+    pub items: Vec<TokenOut>,
+    /// The seq the answer reflects.
+    pub as_of: u64,
+}
+
+/// Tokens and points cards: whose, issued when, last used, stopped (administrators and
+/// auditors: every token; coordinators: their volunteers' cards). Never a secret.
+#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", params(TokenParams),
+    responses((status = 200, body = TokenList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<TokenParams>,
+) -> Result<Json<TokenList>, ApiError> {
+    let team: Option<TeamId> = match q.team_id.as_deref() {
+        Some(t) => Some(path_id(t, "team")?),
+        None => access::own_team(&who),
+    };
+    let include_revoked = q.include_revoked.unwrap_or(false);
+    let app2 = app.clone();
+    let out = app
+        .read(&who, None, Read::Tokens(team), |state| {
+            Ok(TokenList {
+                items: tokens_out(state, team, include_revoked, |id| app2.last_used(id)),
+                as_of: state.head.seq,
+            })
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+/// Body of `POST /v1/tokens/{id}/replace`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceIn {
+    /// A note for the new token (default: the old one's).
+    #[serde(default)]
+    pub label: String,
+}
+
+/// A lost card (or any token): the old one stops and a new one of the same role and scope
+/// starts, in one step; the answer carries the new secret (administrators; coordinators for
+/// their volunteers' cards).
+#[utoipa::path(post, path = "/v1/tokens/{id}/replace", tag = "tokens", request_body = ReplaceIn,
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe (the same new secret is returned)")),
+    responses((status = 201, body = TokenCreated), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn replace(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<ReplaceIn>,
+) -> Result<Response, ApiError> {
+    let token_id: TokenId = path_id(&id, "token")?;
+    let new_token_id = TokenId::generate();
+    let secret = app.mint.secret(&new_token_id);
+    let command = Command::ReplaceToken {
+        token_id,
+        new_token_id,
+        secret_sha256: secret_hash(&secret),
+        label: body.value.label,
+    };
+    let w = app
+        .submit::<ReplacedToken>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    let group_id = w.answer.issued.group_id.map(|g| g.to_string());
+    let t = w.answer.issued.issued;
+    let out = TokenCreated {
+        id: t.token_id.to_string(),
+        token: app.mint.secret(&t.token_id),
+        role: t.role,
+        team_id: t.team_id.map(|t| t.to_string()),
+        volunteer_id: t.volunteer_id.map(|v| v.to_string()),
+        group_id,
+        label: t.label,
+        replaces: Some(w.answer.revoked.to_string()),
+    };
+    Ok(created(format!("/v1/tokens/{}", out.id), &w.receipt, out))
+}
+
+/// Revoke a token; every later request with it is refused (administrators; coordinators
+/// for their volunteers' cards).
 #[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 200, body = TokenRevoked), (status = "4XX", body = Problem, content_type = "application/problem+json")),

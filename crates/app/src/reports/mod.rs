@@ -14,6 +14,7 @@ pub mod rankings;
 pub mod rules;
 pub mod stars;
 pub mod teams;
+pub mod tokens;
 
 use std::io::Write;
 

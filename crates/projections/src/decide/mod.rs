@@ -166,6 +166,12 @@ pub fn decide(
         Command::ExpireHolds => catalogue::expire(state, who, context),
         Command::IssueToken(token) => tokens::issue(state, who, token),
         Command::RevokeToken { token_id } => tokens::revoke(state, who, token_id),
+        Command::ReplaceToken {
+            token_id,
+            new_token_id,
+            secret_sha256,
+            label,
+        } => tokens::replace(state, who, token_id, (*new_token_id, *secret_sha256), label),
         Command::RegisterDistrict { name, kind, region } => {
             organisation::register_district(state, who, name, *kind, region)
         }

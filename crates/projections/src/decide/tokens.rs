@@ -97,20 +97,48 @@ pub(super) fn issue(
     Ok(vec![Commit::new_stream(t.token_id.stream(), events)])
 }
 
+/// A live token the caller may stop: administrators any, a coordinator their volunteers'
+/// cards.
+fn live_token<'a>(
+    state: &'a State,
+    who: &Principal,
+    token_id: &TokenId,
+) -> Result<&'a crate::tokens::TokenRecord, Rejection> {
+    let token = state.tokens.get(token_id).ok_or_else(|| {
+        Rejection::not_found("token_not_found", format!("no token has id {token_id}"))
+    })?;
+    let team = token
+        .volunteer_id
+        .and_then(|v| state.volunteers.get(&v))
+        .map(|v| v.team_id);
+    access::may_write(who, &Write::ManageToken(token.role, team))?;
+    if token.revoked_at.is_some() {
+        return Err(Rejection::conflict(
+            "already_revoked",
+            "this token is already revoked",
+        ));
+    }
+    Ok(token)
+}
+
 /// A token stops working (a lost card, a staff member leaving).
 pub(super) fn revoke(
     state: &State,
     who: &Principal,
     token_id: &TokenId,
 ) -> Result<Vec<Commit>, Rejection> {
-    access::may_write(who, &Write::Administer("revoke tokens"))?;
-    let token = state.tokens.get(token_id).ok_or_else(|| {
-        Rejection::not_found("token_not_found", format!("no token has id {token_id}"))
-    })?;
-    if token.revoked_at.is_some() {
+    let token = live_token(state, who, token_id)?;
+    // Stopping the last administrator would leave nobody able to issue tokens again.
+    let admins = state
+        .tokens
+        .by_id
+        .values()
+        .filter(|t| t.role == Role::Admin && t.revoked_at.is_none())
+        .count();
+    if token.role == Role::Admin && admins == 1 {
         return Err(Rejection::conflict(
-            "already_revoked",
-            "this token is already revoked",
+            "last_admin",
+            "this is the last administrator token; issue another administrator first (or replace this one)",
         ));
     }
     Ok(vec![Commit::any(
@@ -119,4 +147,50 @@ pub(super) fn revoke(
             token_id: *token_id,
         })],
     )])
+}
+
+/// A lost card stops and its replacement, of the same role and scope, starts: both in the
+/// one commit, so no request sees the old card working after the new one exists.
+pub(super) fn replace(
+    state: &State,
+    who: &Principal,
+    token_id: &TokenId,
+    (new_token_id, secret_sha256): (TokenId, [u8; 32]),
+    label: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    let label = optional_text("label", label, MAX_REASON_CHARS)?;
+    let old = live_token(state, who, token_id)?;
+    if state.tokens.get(&new_token_id).is_some() || state.tokens.secret_in_use(&secret_sha256) {
+        return Err(Rejection::conflict(
+            "duplicate_token",
+            "this token already exists",
+        ));
+    }
+    let mut issued = vec![Event::TokenIssued(TokenIssued {
+        token_id: new_token_id,
+        role: old.role,
+        team_id: old.team_id,
+        volunteer_id: old.volunteer_id,
+        secret_sha256,
+        label: if label.is_empty() {
+            old.label.clone()
+        } else {
+            label
+        },
+    })];
+    if let Some(g) = old.group_id {
+        issued.push(Event::TokenScoped(TokenScoped {
+            token_id: new_token_id,
+            scope: TokenScope::Group(g),
+        }));
+    }
+    Ok(vec![
+        Commit::any(
+            token_id.stream(),
+            vec![Event::TokenRevoked(TokenRevoked {
+                token_id: *token_id,
+            })],
+        ),
+        Commit::new_stream(new_token_id.stream(), issued),
+    ])
 }

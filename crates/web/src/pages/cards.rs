@@ -1,17 +1,19 @@
 //! Printing points cards: a QR code whose link signs the volunteer in on their phone.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use qrcode::render::svg;
 use qrcode::QrCode;
+use yinling_app::answers::ReplacedToken;
 use yinling_app::mint::secret_hash;
-use yinling_app::{input, App};
+use yinling_app::reports::tokens::tokens_out;
+use yinling_app::{input, App, AppError};
 use yinling_ledger::{Role, TokenId, TokenIssued, VolunteerId};
 use yinling_projections::access::{self, Write};
 use yinling_projections::Command;
 
-use super::{act, form_id, genuine, may_write, Form};
+use super::{act, form_id, genuine, may_write, see_other, Form};
 use crate::layout::{needs_sign_in, not_for_you, page, raw, refusal, Frame};
 pub use crate::limits::MAX_CARDS;
 use crate::session::Viewer;
@@ -33,6 +35,10 @@ pub async fn choose(State(app): State<App>, viewer: Viewer) -> Response {
         Err(r) => return r,
     };
     let l = viewer.lang;
+    let issued = {
+        let state = app.engine.read();
+        tokens_out(&state, Some(team), false, |id| app.last_used(id))
+    };
     let members: Vec<(VolunteerId, String)> = {
         let state = app.engine.read();
         let mut m: Vec<_> = state
@@ -59,7 +65,7 @@ pub async fn choose(State(app): State<App>, viewer: Viewer) -> Response {
             @if app.public_url.is_none() {
                 p.error role="alert" { (l.t("还没有设置本站的对外网址，现在不能打印积分卡。请管理员用 --public-url 重新启动服务。", "This service does not know the address people reach it at, so cards cannot be printed yet. Ask the administrator to restart it with --public-url.")) }
             }
-            p { (l.t("选好要打印的志愿者。每张卡上有一个二维码，志愿者用手机一扫就能登录。卡丢了请告诉管理员停用。", "Choose whose cards to print. Each card has a QR code that signs the volunteer in. If a card is lost, ask an administrator to stop it.")) }
+            p { (l.t("选好要打印的志愿者。每张卡上有一个二维码，志愿者用手机一扫就能登录。卡丢了，在下面的名单里点「挂失并补发」：旧卡马上作废，新卡当场打印。", "Choose whose cards to print. Each card has a QR code that signs the volunteer in. If a card is lost, press \"Stop and replace\" in the list below: the old card stops at once and the new one prints.")) }
             form method="post" {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="form_id" value=(form_id());
@@ -70,6 +76,25 @@ pub async fn choose(State(app): State<App>, viewer: Viewer) -> Response {
                     }
                 }
                 button.big type="submit" { (l.t("生成积分卡", "Make the cards")) }
+            }
+            h2 { (l.s(format!("已发的积分卡（{}）", issued.len()), format!("Cards issued ({})", issued.len()))) }
+            ul.list {
+                @for t in &issued {
+                    li {
+                        div.row { strong { (t.volunteer_name.clone().unwrap_or_default()) } span { (t.issued_at.get(..10).unwrap_or_default()) } }
+                        p.muted {
+                            @match t.id.parse::<TokenId>().ok().and_then(|id| app.last_used(&id)) {
+                                Some(at) => { (l.s(format!("最近使用：{}", at.local_minute()), format!("Last used: {}", at.local_minute()))) }
+                                None => { (l.t("本次启动以来还没用过", "Not used since the service started")) }
+                            }
+                        }
+                        form method="post" action={ "/team/cards/" (t.id) "/replace" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="form_id" value=(form_id());
+                            button.big.plain type="submit" { (l.s(format!("{} 的卡挂失并补发", t.volunteer_name.clone().unwrap_or_default()), format!("Stop and replace {}'s card", t.volunteer_name.clone().unwrap_or_default()))) }
+                        }
+                    }
+                }
             }
         },
     )
@@ -82,7 +107,6 @@ pub async fn print(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
         Ok(s) => s,
         Err(r) => return r,
     };
-    let l = viewer.lang;
     // Without the public address there is nothing to print: say so before issuing anything.
     if let Err(e) = app.card_link("") {
         return refusal(&viewer, "/team/cards", &e);
@@ -113,35 +137,50 @@ pub async fn print(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
             Ok(w) => w.answer,
             Err(e) => return refusal(&viewer, "/team/cards", &e),
         };
-        let link = match app.card_link(&app.mint.secret(&issued.token_id)) {
-            Ok(link) => link,
+        match card(&app, volunteer_id, &issued.token_id) {
+            Ok(c) => cards.push(c),
             Err(e) => return refusal(&viewer, "/team/cards", &e),
-        };
-        let qr = QrCode::new(link.as_bytes())
-            .map(|code| {
-                code.render::<svg::Color<'_>>()
-                    .min_dimensions(200, 200)
-                    .quiet_zone(true)
-                    .build()
-            })
-            .unwrap_or_default();
-        let (name, team) = {
-            let state = app.engine.read();
-            let v = state.volunteers.get(volunteer_id);
-            (
-                v.map(|v| v.name.clone()).unwrap_or_default(),
-                v.and_then(|v| state.teams.get(&v.team_id))
-                    .map(|t| t.name.clone())
-                    .unwrap_or_default(),
-            )
-        };
-        cards.push((name, team, qr, link));
+        }
     }
+    cards_page(&viewer, &cards)
+}
+
+/// One printable card: the holder's name and team, the QR code of the sign-in link, the link.
+pub(super) type Card = (String, String, String, String);
+
+/// The printable card of `token` for `volunteer_id`.
+pub(super) fn card(
+    app: &App,
+    volunteer_id: &VolunteerId,
+    token: &TokenId,
+) -> Result<Card, AppError> {
+    let link = app.card_link(&app.mint.secret(token))?;
+    let qr = QrCode::new(link.as_bytes())
+        .map(|code| {
+            code.render::<svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    let state = app.engine.read();
+    let v = state.volunteers.get(volunteer_id);
+    let name = v.map(|v| v.name.clone()).unwrap_or_default();
+    let team = v
+        .and_then(|v| state.teams.get(&v.team_id))
+        .map(|t| t.name.clone())
+        .unwrap_or_default();
+    Ok((name, team, qr, link))
+}
+
+/// The page of printable cards.
+pub(super) fn cards_page(viewer: &Viewer, cards: &[Card]) -> Response {
+    let l = viewer.lang;
     page(
-        Frame { viewer: &viewer, title: l.t("积分卡", "Points cards").into(), back: Some("/team/cards"), as_of: None },
+        Frame { viewer, title: l.t("积分卡", "Points cards").into(), back: Some("/team/cards"), as_of: None },
         html! {
             button.big.no-print type="button" data-print hidden { (l.t("打印", "Print")) }
-            @for (name, team, qr, link) in &cards {
+            @for (name, team, qr, link) in cards {
                 div.qr-card {
                     p style="font-size:1.4rem;font-weight:800" { (name) }
                     p { (team) }
@@ -153,4 +192,43 @@ pub async fn print(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
         },
     )
     .into_response()
+}
+
+/// Stops a lost card and prints its replacement, in one step.
+pub async fn replace(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    // Without the public address there is nothing to print: say so before stopping anything.
+    if let Err(e) = app.card_link("") {
+        return refusal(&viewer, "/team/cards", &e);
+    }
+    let old: TokenId = match input::id("card", &id) {
+        Ok(t) => t,
+        Err(e) => return refusal(&viewer, "/team/cards", &e.into()),
+    };
+    let new_token_id = TokenId::generate();
+    let command = Command::ReplaceToken {
+        token_id: old,
+        new_token_id,
+        secret_sha256: secret_hash(&app.mint.secret(&new_token_id)),
+        label: String::new(),
+    };
+    let replaced = match act::<ReplacedToken>(&app, &session.principal, &form, command).await {
+        Ok(w) => w.answer,
+        Err(e) => return refusal(&viewer, "/team/cards", &e),
+    };
+    let Some(volunteer_id) = replaced.issued.issued.volunteer_id else {
+        return see_other("/team/cards");
+    };
+    match card(&app, &volunteer_id, &replaced.issued.issued.token_id) {
+        Ok(c) => cards_page(&viewer, &[c]),
+        Err(e) => refusal(&viewer, "/team/cards", &e),
+    }
 }

@@ -44,7 +44,8 @@ pub async fn queue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>
             html! {
                 a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
                 a.button.big.plain href="/rules" { (l.t("积分规则", "Earning rules")) }
-                    a.button.big.plain href="/policies" { (l.t("政策与补登审批", "Policies and back-fill approvals")) }
+                a.button.big.plain href="/policies" { (l.t("政策与补登审批", "Policies and back-fill approvals")) }
+                a.button.big.plain href="/tokens" { (l.t("账号和积分卡", "Tokens and cards")) }
                 h2 { (l.s(format!("等待领取（{}）", held.len()), format!("Waiting to be collected ({})", held.len()))) }
                 @if held.is_empty() { p { (l.t("现在没有等待领取的兑换。", "Nothing is waiting.")) } }
                 ul.list {

@@ -28,6 +28,7 @@ pub mod rules;
 pub mod stars;
 pub mod station;
 pub mod team;
+pub mod tokens;
 pub mod volunteer;
 
 /// The optional `as_of` of every read page.

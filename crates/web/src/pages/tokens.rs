@@ -1,0 +1,163 @@
+//! Every token and card, for administrators (and, read-only, auditors): whose, issued when,
+//! last used; stop one, or stop it and issue its replacement in one step.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use yinling_app::answers::ReplacedToken;
+use yinling_app::mint::secret_hash;
+use yinling_app::reports::tokens::tokens_out;
+use yinling_app::{input, App};
+use yinling_ledger::{Role, TokenId, TokenRevoked};
+use yinling_projections::access::{self, Read, Write};
+use yinling_projections::Command;
+
+use super::{act, form_id, genuine, may_read, see_other, Form};
+use crate::i18n::Lang;
+use crate::layout::{page, refusal, Frame};
+use crate::session::Viewer;
+
+const HERE: &str = "/tokens";
+
+/// A role in words.
+fn role_words(l: Lang, role: Role) -> &'static str {
+    match role {
+        Role::Admin => l.t("管理员", "administrator"),
+        Role::Coordinator => l.t("队伍协调员", "team coordinator"),
+        Role::Volunteer => l.t("志愿者积分卡", "volunteer's card"),
+        Role::Auditor => l.t("审计员", "auditor"),
+        Role::GroupCoordinator => l.t("协作体协调员", "group coordinator"),
+        Role::System => l.t("系统", "system"),
+    }
+}
+
+/// `/tokens`: every live token, newest first.
+pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
+    let who = match may_read(&viewer, &Read::Tokens(None)) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let manage = access::can_write(&who, &Write::ManageToken(Role::Admin, None));
+    let csrf = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf())
+        .unwrap_or_default();
+    let rows = {
+        let state = app.engine.read();
+        tokens_out(&state, None, false, |id| app.last_used(id))
+    };
+    page(
+        Frame { viewer: &viewer, title: l.t("账号和积分卡", "Tokens and cards").into(), back: Some("/"), as_of: None },
+        html! {
+            p { (l.t("停用后马上失效；补发会在同一步里停用旧的、发一个同样权限的新的。", "A stopped token fails at once; replacing stops the old one and issues one with the same rights, in one step.")) }
+            ul.list {
+                @for t in &rows {
+                    li {
+                        div.row {
+                            strong { (role_words(l, t.role)) " " (t.volunteer_name.clone().or(t.team_name.clone()).unwrap_or_default()) }
+                            span { (t.issued_at.get(..10).unwrap_or_default()) }
+                        }
+                        @if !t.label.is_empty() { p.muted { (t.label) } }
+                        p.muted {
+                            @match t.id.parse::<TokenId>().ok().and_then(|id| app.last_used(&id)) {
+                                Some(at) => { (l.s(format!("最近使用：{}", at.local_minute()), format!("Last used: {}", at.local_minute()))) }
+                                None => { (l.t("本次启动以来还没用过", "Not used since the service started")) }
+                            }
+                        }
+                        @if manage {
+                            form method="post" action={ "/tokens/" (t.id) "/replace" } {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="form_id" value=(form_id());
+                                button.big.plain type="submit" { (l.t("停用并补发", "Stop and replace")) }
+                            }
+                            form method="post" action={ "/tokens/" (t.id) "/revoke" } {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="form_id" value=(form_id());
+                                button.big.plain type="submit" { (l.t("停用", "Stop")) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Stops a token.
+pub async fn revoke(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let token_id: TokenId = match input::id("token", &id) {
+        Ok(t) => t,
+        Err(e) => return refusal(&viewer, HERE, &e.into()),
+    };
+    match act::<TokenRevoked>(
+        &app,
+        &session.principal,
+        &form,
+        Command::RevokeToken { token_id },
+    )
+    .await
+    {
+        Ok(_) => see_other(HERE),
+        Err(e) => refusal(&viewer, HERE, &e),
+    }
+}
+
+/// Stops a token and issues its replacement; the new secret is shown once, in large type.
+pub async fn replace(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let token_id: TokenId = match input::id("token", &id) {
+        Ok(t) => t,
+        Err(e) => return refusal(&viewer, HERE, &e.into()),
+    };
+    let new_token_id = TokenId::generate();
+    let command = Command::ReplaceToken {
+        token_id,
+        new_token_id,
+        secret_sha256: secret_hash(&app.mint.secret(&new_token_id)),
+        label: String::new(),
+    };
+    let replaced = match act::<ReplacedToken>(&app, &session.principal, &form, command).await {
+        Ok(w) => w.answer,
+        Err(e) => return refusal(&viewer, HERE, &e),
+    };
+    let issued = &replaced.issued.issued;
+    // A volunteer's card is printed again, when the service knows its public address.
+    if let Some(v) = issued.volunteer_id {
+        if let Ok(card) = super::cards::card(&app, &v, &issued.token_id) {
+            return super::cards::cards_page(&viewer, &[card]);
+        }
+    }
+    let secret = app.mint.secret(&issued.token_id);
+    page(
+        Frame { viewer: &viewer, title: l.t("已补发", "Replaced").into(), back: Some(HERE), as_of: None },
+        html! {
+            p.success role="status" { (l.t("旧的已停用。新的只在这里显示一次，请马上交给本人：", "The old one is stopped. The new one is shown only here, once; hand it over now:")) }
+            p.balance style="font-size:1.4rem;word-break:break-all" { (secret) }
+            @if issued.role == Role::Volunteer {
+                p { (l.t("志愿者的积分卡也可以在队伍协调员的「打印积分卡」页面补打。", "A volunteer's card can also be reprinted from the coordinator's card page.")) }
+            }
+        },
+    )
+    .into_response()
+}
