@@ -85,6 +85,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/tokens", "OFFFFFUF"),
     ("DELETE /v1/tokens/{id}", "OFFFFFUF"),
     ("GET /v1/tokens", "OOFFFOUF"),
+    ("GET /v1/access-log", "FFFFFOUF"),
     ("POST /v1/tokens/{id}/replace", "OOFFFFUF"),
     ("GET /healthz", "OOOOOOOO"),
     ("GET /metrics", "OOOOOOOO"),
@@ -167,6 +168,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/audit", "OFFFFOUF"),
     ("/audit/verify", "OFFFFOUF"),
     ("/audit/events", "OFFFFOUF"),
+    ("/audit/access", "FFFFFOUF"),
 ];
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use yinling_app::node::{StartPolicies, ADMIN_TOKEN_ENV};
 use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
 
 use limits::{MAX_HOLD_DAYS, MAX_LEASE_SECONDS, MAX_REPLICAS};
+use yinling_app::limits::{DEFAULT_ACCESS_LOG_DAYS, MAX_ACCESS_LOG_DAYS};
 use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVERY_EVENTS};
 use yinling_projections::Policy;
 
@@ -92,6 +93,9 @@ pub struct ServeArgs {
     /// Change the ledger's recorded time zone to --utc-offset, with this reason.
     #[arg(long, value_name = "REASON")]
     pub change_time_zone: Option<String>,
+    /// Days the access log (who looked at whose record) keeps an entry, 1 to 3650.
+    #[arg(long, default_value_t = DEFAULT_ACCESS_LOG_DAYS)]
+    pub access_log_days: u32,
     /// Events between snapshots of the projections (startup replays at most this many).
     #[arg(long, default_value_t = DEFAULT_SNAPSHOT_EVERY_EVENTS)]
     pub snapshot_every: u64,
@@ -178,6 +182,12 @@ fn parse_utc_offset(text: &str) -> Result<i32, String> {
 }
 
 fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    if !(1..=MAX_ACCESS_LOG_DAYS).contains(&args.access_log_days) {
+        return Err(format!(
+            "--access-log-days {} must be between 1 and {MAX_ACCESS_LOG_DAYS}",
+            args.access_log_days
+        ));
+    }
     let hold_days = args.hold_days.unwrap_or(DEFAULT_HOLD_TTL_SECONDS / 86_400);
     if !(1..=MAX_HOLD_DAYS).contains(&hold_days) {
         return Err(format!(
@@ -232,6 +242,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
                 .ok()
                 .filter(|t| !t.trim().is_empty()),
             expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
+            access_log_days: args.access_log_days,
             nats,
             public_url,
             start: StartPolicies {

@@ -294,6 +294,9 @@ try {
   await r.click('button:has-text("核验整条记录链")');
   await r.waitForSelector('text=核验无误');
   await shot(r, 'verify');
+  // The access log: the station keeper and the coordinator opened volunteers' records today.
+  await r.goto(BASE + '/audit/access');
+  await audit(r, 'access-log');
   await auditor.close();
 } catch (e) {
   failures.push(`script error: ${e && e.stack || e}`);

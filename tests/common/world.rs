@@ -472,6 +472,7 @@ impl World {
                 (Method::DELETE, format!("/v1/tokens/{issued}"), None)
             }
             "GET /v1/tokens" => (Method::GET, format!("/v1/tokens?team_id={team}"), None),
+            "GET /v1/access-log" => (Method::GET, "/v1/access-log".into(), None),
             "POST /v1/tokens/{id}/replace" => {
                 let card = self
                     .city

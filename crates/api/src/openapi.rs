@@ -41,7 +41,7 @@ impl Modify for BearerAuth {
         organisation::add_sub_group, organisation::join_group, organisation::leave_group,
         organisation::create_project, organisation::list_projects, organisation::get_project, organisation::change_project_status,
         evaluation::evaluate, evaluation::team_scores, evaluation::get_scoring, evaluation::put_scoring,
-        audit::feed, audit::head, audit::verify,
+        audit::feed, audit::head, audit::verify, audit::access_log,
         tokens::create, tokens::revoke, tokens::list, tokens::replace,
         system::healthz, system::metrics, serve,
     ),

@@ -178,6 +178,7 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/events", get(audit::feed))
         .route("/v1/audit/head", get(audit::head))
         .route("/v1/audit/verify", get(audit::verify))
+        .route("/v1/access-log", get(audit::access_log))
         .route("/v1/tokens", post(tokens::create).get(tokens::list))
         .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/v1/tokens/{id}/replace", post(tokens::replace))

@@ -31,8 +31,9 @@ pub mod wire;
 
 use std::sync::Arc;
 
+use yinling_ledger::access_log::{AccessEntry, AccessLog};
 use yinling_ledger::writer::Idempotency;
-use yinling_ledger::{Timestamp, TokenId};
+use yinling_ledger::{Timestamp, TokenId, VolunteerId};
 use yinling_projections::access::{self, Read};
 use yinling_projections::{Command, Principal, State};
 
@@ -62,6 +63,8 @@ pub struct App {
     /// When each token was last presented to this node since it started (kept in memory,
     /// outside the points chain; a lost card that is still being tried shows here).
     last_used: Arc<std::sync::RwLock<std::collections::HashMap<TokenId, Timestamp>>>,
+    /// Who looked at whose record, outside the chain (a node opens it in its data directory).
+    pub access_log: Option<Arc<AccessLog>>,
 }
 
 impl App {
@@ -74,7 +77,63 @@ impl App {
             public_url: None,
             cluster: None,
             last_used: Arc::default(),
+            access_log: None,
         }
+    }
+
+    /// Records that `who` looked at `volunteer`'s record from `from` (a route or a page),
+    /// unless it is the volunteer themself. A failure to record is logged, never shown: the
+    /// reader already had the right to read.
+    pub fn note_access(&self, who: &Principal, volunteer: VolunteerId, from: &str) {
+        if matches!(who, Principal::Volunteer(_, me) if *me == volunteer) {
+            return;
+        }
+        let Some(log) = &self.access_log else {
+            return;
+        };
+        let actor = who.actor();
+        let entry = AccessEntry {
+            at: Timestamp::now(),
+            token_id: actor.token_id,
+            role: actor.role,
+            volunteer_id: volunteer,
+            from: from.to_owned(),
+        };
+        if let Err(e) = log.record(&entry) {
+            tracing::warn!(error = %e, "the access log could not record a read");
+        }
+    }
+
+    /// The access log between two instants, of one person or everyone (auditors only).
+    pub fn access_entries(
+        &self,
+        who: &Principal,
+        (from, to): (Timestamp, Timestamp),
+        volunteer: Option<VolunteerId>,
+        limit: usize,
+    ) -> Result<Vec<AccessEntry>, AppError> {
+        access::may_read(who, &Read::AccessLog)?;
+        let Some(log) = &self.access_log else {
+            return Ok(Vec::new());
+        };
+        log.entries(from, to, volunteer, limit)
+            .map_err(|e| AppError::internal(&e))
+    }
+
+    /// The newest entries of the access log between two instants, newest first (auditors
+    /// only).
+    pub fn latest_access(
+        &self,
+        who: &Principal,
+        (from, to): (Timestamp, Timestamp),
+        limit: usize,
+    ) -> Result<Vec<AccessEntry>, AppError> {
+        access::may_read(who, &Read::AccessLog)?;
+        let Some(log) = &self.access_log else {
+            return Ok(Vec::new());
+        };
+        log.latest(from, to, limit)
+            .map_err(|e| AppError::internal(&e))
     }
 
     /// Submits `command` as `who` and waits until its events are durable; the answer is read

@@ -25,6 +25,15 @@ pub const TIMELY_LOGGING_DAYS: u32 = 7;
 /// How fresh a token's "last used" time is kept, in microseconds (a minute).
 pub const LAST_USED_RESOLUTION_MICROS: i64 = 60_000_000;
 
+/// Days the access log keeps an entry unless the operator says otherwise.
+pub const DEFAULT_ACCESS_LOG_DAYS: u32 = 365;
+
+/// Longest the access log may keep an entry, in days (ten years).
+pub const MAX_ACCESS_LOG_DAYS: u32 = 3650;
+
+/// How often the access log is pruned, in seconds (a day).
+pub const ACCESS_LOG_PRUNE_SECONDS: u64 = 86_400;
+
 /// Clamps a requested page size.
 pub fn page_limit(limit: Option<usize>) -> usize {
     limit.unwrap_or(DEFAULT_PAGE_ITEMS).clamp(1, MAX_PAGE_ITEMS)

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yinling_ledger::{EventLog, LedgerError, PolicyChange, Role, TokenId};
+use yinling_ledger::access_log::AccessLog;
+use yinling_ledger::{EventLog, LedgerError, PolicyChange, Role, Timestamp, TokenId};
 use yinling_projections::{Command, NewToken, Principal};
 
 use crate::answers::ExpiredHolds;
@@ -29,6 +30,8 @@ pub struct NodeConfig {
     pub admin_token: Option<String>,
     /// How often to expire lapsed holds.
     pub expiry_interval: Duration,
+    /// Days the access log keeps an entry.
+    pub access_log_days: u32,
     /// A replicated NATS JetStream log shared with other nodes, instead of sled in the data
     /// directory (which then only holds snapshots).
     pub nats: Option<NatsNode>,
@@ -94,6 +97,9 @@ pub enum OpenError {
     /// A start-up policy could not be recorded.
     #[error("cannot record the start-up policies: {0}")]
     Policies(AppError),
+    /// The access log beside the ledger would not open.
+    #[error("cannot open the access log: {0}")]
+    AccessLog(LedgerError),
 }
 
 /// A running node.
@@ -157,6 +163,12 @@ impl Node {
         );
         let mut app = App::new(engine, metrics, mint);
         app.public_url = config.public_url.clone();
+        let dir = config.engine.data_dir.clone();
+        let access_log = tokio::task::spawn_blocking(move || AccessLog::open(&dir))
+            .await
+            .map_err(|e| OpenError::AccessLog(LedgerError::Storage(e.to_string())))?
+            .map_err(OpenError::AccessLog)?;
+        app.access_log = Some(Arc::new(access_log));
         let mut node = Node {
             app,
             cluster_thread: None,
@@ -185,7 +197,11 @@ impl Node {
         } else {
             check_time_zone(&node.app, &config.start)?;
         }
-        node.expiry = Some(spawn_expiry(node.app.clone(), config.expiry_interval));
+        node.expiry = Some(spawn_expiry(
+            node.app.clone(),
+            config.expiry_interval,
+            config.access_log_days,
+        ));
         Ok((node, generated))
     }
 
@@ -373,10 +389,29 @@ pub async fn bootstrap_star_scale(app: &App) -> Result<Option<usize>, AppError> 
     Ok(Some(w.answer.awarded.len()))
 }
 
-/// Expires lapsed holds every `interval` until aborted.
-pub fn spawn_expiry(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
+/// Expires lapsed holds every `interval`, and once a day removes access log entries older
+/// than `access_log_days`, until aborted.
+pub fn spawn_expiry(
+    app: App,
+    interval: Duration,
+    access_log_days: u32,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut pruned_at: Option<std::time::Instant> = None;
         loop {
+            let due = pruned_at.is_none_or(|at| {
+                at.elapsed() >= Duration::from_secs(crate::limits::ACCESS_LOG_PRUNE_SECONDS)
+            });
+            if let (true, Some(log)) = (due, app.access_log.clone()) {
+                pruned_at = Some(std::time::Instant::now());
+                let before = Timestamp::now().plus_seconds(-i64::from(access_log_days) * 86_400);
+                match tokio::task::spawn_blocking(move || log.prune_before(before)).await {
+                    Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "access log pruned"),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!("access log pruning failed: {e}"),
+                    Err(e) => tracing::warn!("access log pruning failed: {e}"),
+                }
+            }
             match app
                 .submit::<ExpiredHolds>(&Principal::System, Command::ExpireHolds, None)
                 .await

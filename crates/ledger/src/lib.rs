@@ -21,6 +21,7 @@
 //! Let a storage engine's types escape (everything above the store sees [`log::EventLog`]),
 //! edit or delete a stored event, or hand out a record it did not check.
 
+pub mod access_log;
 pub mod amount;
 pub mod chain;
 pub mod codec;

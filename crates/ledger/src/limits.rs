@@ -32,3 +32,10 @@ pub const LOCK_WAIT_MILLIS: u128 = 2_000;
 
 /// Pause between two attempts to take that lock, in milliseconds.
 pub const LOCK_RETRY_MILLIS: u64 = 50;
+
+/// How often the access log is written to disk, in milliseconds (it is not the points chain:
+/// a crash may lose the last half second of who looked at what, never a point).
+pub const ACCESS_LOG_FLUSH_MILLIS: u64 = 500;
+
+/// Largest access log entry, in bytes.
+pub const MAX_ACCESS_ENTRY_BYTES: u64 = 4096;

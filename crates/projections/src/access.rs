@@ -49,6 +49,8 @@ pub enum Read<'a> {
     Evaluation,
     /// The raw event log, its head and the chain's verification.
     Audit,
+    /// Who looked at whose record (auditors only: it watches the staff, administrators too).
+    AccessLog,
 }
 
 /// What a caller wants to change.
@@ -137,6 +139,7 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         },
         Read::Projects | Read::Evaluation => staff(who),
         Read::Audit => everything,
+        Read::AccessLog => matches!(who, Principal::Auditor(_)),
     };
     if allowed {
         return Ok(());
@@ -198,6 +201,10 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         (Read::Audit, _) => Rejection::forbidden(
             "auditors_only",
             "only auditors and administrators can read the event log",
+        ),
+        (Read::AccessLog, _) => Rejection::forbidden(
+            "auditors_only",
+            "only auditors read the access log (it records what staff, administrators too, looked at)",
         ),
         (Read::Published, _) => Rejection::forbidden("not_allowed", "not allowed"),
     })

@@ -122,6 +122,7 @@ pub fn router() -> Router<App> {
         .route("/audit", get(pages::audit::overview))
         .route("/audit/verify", get(pages::audit::verify))
         .route("/audit/events", get(pages::audit::events))
+        .route("/audit/access", get(pages::audit::access))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
 }

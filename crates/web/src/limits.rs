@@ -29,3 +29,9 @@ pub const PENDING_STARS_SHOWN: usize = 30;
 
 /// Teams a joint activity needs: the one that logs it and at least one other.
 pub const MIN_JOINT_TEAMS: usize = 2;
+
+/// Days of the access log the auditor's page shows.
+pub const ACCESS_PAGE_DAYS: i64 = 7;
+
+/// Most access log entries the auditor's page shows.
+pub const ACCESS_PAGE_ENTRIES: usize = 500;

@@ -2,17 +2,18 @@
 
 use axum::extract::State;
 use axum::Json;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yinling_app::reports::events::{event_out, EventOut};
 use yinling_app::{App, AppError};
 use yinling_ledger::log::{self, VerifyDepth};
-use yinling_ledger::StreamId;
+use yinling_ledger::{Role, StreamId, Timestamp, VolunteerId};
 use yinling_projections::access::{self, Read};
 
 use super::page_limit;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiQuery, Auth};
+use crate::extract::{path_id, ApiQuery, Auth};
 
 /// Feed parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -144,4 +145,105 @@ pub async fn verify(State(app): State<App>, Auth(who): Auth) -> Result<Json<Veri
         first_bad_seq: report.first_bad.as_ref().map(|b| b.seq),
         detail: report.first_bad.map(|b| b.detail),
     }))
+}
+
+/// Which part of the access log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccessParams {
+    /// One person's record.
+    pub volunteer_id: Option<String>,
+    /// From this day (YYYY-MM-DD, the ledger's calendar; default: a week ago).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<String>,
+    /// Up to and including this day (default: today).
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<String>,
+    /// Most items.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
+/// One look at one person's record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessOut {
+    /// When (RFC 3339).
+    pub at: String,
+    /// The token that looked.
+    pub token_id: Option<String>,
+    /// Its label, e.g. 南浔 e站 柜台.
+    pub token_label: String,
+    /// Its role.
+    #[schema(value_type = yinling_app::wire::RoleName)]
+    pub role: Role,
+    /// Whose record.
+    pub volunteer_id: String,
+    /// Their name.
+    pub volunteer_name: String,
+    /// From which route or page.
+    pub from: String,
+}
+
+/// The access log page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessList {
+    /// Oldest first.
+    pub items: Vec<AccessOut>,
+}
+
+/// Who looked at whose account or statement, when, from where (auditors only). Kept outside
+/// the points chain for the period the operator set (`serve --access-log-days`).
+#[utoipa::path(get, path = "/v1/access-log", tag = "audit", params(AccessParams),
+    responses((status = 200, body = AccessList), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn access_log(
+    State(app): State<App>,
+    Auth(who): Auth,
+    ApiQuery(q): ApiQuery<AccessParams>,
+) -> Result<Json<AccessList>, ApiError> {
+    let volunteer: Option<VolunteerId> = q
+        .volunteer_id
+        .as_deref()
+        .map(|v| path_id(v, "volunteer"))
+        .transpose()?;
+    let today = Timestamp::now().local_date();
+    let day = |field: &str, text: Option<&str>, default: NaiveDate| {
+        text.map_or(Ok(default), |t| {
+            yinling_app::input::date(field, t).map_err(ApiError::from)
+        })
+    };
+    let from = day("from", q.from.as_deref(), today - chrono::Days::new(7))?;
+    let to = day("to", q.to.as_deref(), today)?;
+    let instant = |d: NaiveDate| {
+        let offset = i64::from(yinling_ledger::time::local_offset());
+        Timestamp(
+            d.and_hms_opt(0, 0, 0)
+                .map_or(0, |t| t.and_utc().timestamp_micros())
+                - offset * 1_000_000,
+        )
+    };
+    let span = (instant(from), instant(to + chrono::Days::new(1)));
+    let entries = app.access_entries(&who, span, volunteer, page_limit(q.limit))?;
+    let state = app.engine.read();
+    let items = entries
+        .into_iter()
+        .map(|e| AccessOut {
+            at: e.at.to_rfc3339(),
+            token_id: e.token_id.map(|t| t.to_string()),
+            token_label: e
+                .token_id
+                .and_then(|t| state.tokens.get(&t))
+                .map(|t| t.label.clone())
+                .unwrap_or_default(),
+            role: e.role,
+            volunteer_id: e.volunteer_id.to_string(),
+            volunteer_name: state
+                .volunteers
+                .get(&e.volunteer_id)
+                .map(|v| v.name.clone())
+                .unwrap_or_default(),
+            from: e.from,
+        })
+        .collect();
+    Ok(Json(AccessList { items }))
 }

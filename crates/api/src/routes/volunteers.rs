@@ -303,6 +303,7 @@ pub async fn get(
         access::may_read(&who, &Read::Account(v))?;
         Ok::<_, ApiError>(volunteer_out(state, v))
     })?;
+    app.note_access(&who, id, "GET /v1/volunteers/{id}");
     Ok(Json(account))
 }
 
@@ -342,5 +343,6 @@ pub async fn statement(
             as_of: state.head.seq,
         })
     })?;
+    app.note_access(&who, id, "GET /v1/volunteers/{id}/statement");
     Ok(Json(page))
 }

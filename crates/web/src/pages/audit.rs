@@ -7,10 +7,12 @@ use maud::html;
 use serde::Deserialize;
 use yinling_app::App;
 use yinling_ledger::log::{self, VerifyDepth};
+use yinling_ledger::Timestamp;
 use yinling_projections::access::Read;
 
 use crate::layout::{page, refusal, Frame};
 pub use crate::limits::FEED_PAGE_EVENTS;
+use crate::limits::{ACCESS_PAGE_DAYS, ACCESS_PAGE_ENTRIES};
 use crate::session::Viewer;
 
 /// The audit pages are open to whom the access policy opens the event log.
@@ -40,6 +42,9 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                 (l.t("正在逐条重算哈希……已用 ", "Re-hashing every event… ")) span.seconds { "0" } (l.t(" 秒", " s"))
             }
             a.button.big.plain href="/audit/events" { (l.t("逐条查看记录", "Read the event feed")) }
+            @if super::may_read(&viewer, &Read::AccessLog).is_ok() {
+                a.button.big.plain href="/audit/access" { (l.t("谁查看了谁的积分", "Who looked at whose points")) }
+            }
             a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
             h2 { (l.t("查看历史状态", "Look at the past")) }
             p { (l.t("输入记录序号，就能看到在那一条之后的排行榜和统计。", "Enter an event number to see the leaderboard and figures as they stood right after it.")) }
@@ -123,6 +128,53 @@ pub async fn events(State(app): State<App>, viewer: Viewer, Query(f): Query<Feed
             }
             @if let Some(n) = next {
                 a.button.big href={ "/audit/events?after=" (n) } { (l.t("下一页", "Next page")) }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// `/audit/access`: the last week of the access log, newest first (auditors only).
+pub async fn access(State(app): State<App>, viewer: Viewer) -> Response {
+    let who = match super::may_read(&viewer, &Read::AccessLog) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let now = Timestamp::now();
+    let span = (
+        now.plus_seconds(-ACCESS_PAGE_DAYS * 86_400),
+        now.plus_seconds(1),
+    );
+    let entries = match app.latest_access(&who, span, ACCESS_PAGE_ENTRIES) {
+        Ok(e) => e,
+        Err(e) => return refusal(&viewer, "/audit", &e),
+    };
+    let state = app.engine.read();
+    let name = |v: &yinling_ledger::VolunteerId| {
+        state
+            .volunteers
+            .get(v)
+            .map(|v| v.name.clone())
+            .unwrap_or_default()
+    };
+    let label = |t: &Option<yinling_ledger::TokenId>| {
+        t.and_then(|t| state.tokens.get(&t))
+            .map(|t| t.label.clone())
+            .unwrap_or_default()
+    };
+    page(
+        Frame { viewer: &viewer, title: l.t("谁查看了谁的积分", "Who looked at whose points").into(), back: Some("/audit"), as_of: None },
+        html! {
+            p { (l.t("工作人员每查看一位志愿者的积分或明细，都记在这里（不在积分记录链里），按服务启动时设定的天数保存。", "Every time staff open a volunteer's points or statement it is recorded here (outside the points chain), kept for the days the service was started with.")) }
+            @if entries.is_empty() { p { (l.t("最近一周没有记录。", "Nothing in the last week.")) } }
+            ul.list {
+                @for e in &entries {
+                    li {
+                        div.row { strong { (name(&e.volunteer_id)) } span { (e.at.local_minute()) } }
+                        p.muted { (e.role.as_str()) " " (label(&e.token_id)) " · " (e.from) }
+                    }
+                }
             }
         },
     )
