@@ -124,14 +124,21 @@ impl World {
     /// whose first star needs under an hour is adopted, then they serve an hour.
     async fn fresh_pending_star(&self) -> String {
         let first = format!("0.{:02}", 1 + rand_suffix() % 98);
-        self.city
+        let adopted = self
+            .city
             .admin
             .post(
                 "/v1/stars/scale",
                 json!({"thresholds_hours": [first, "5000"], "review": true, "note": "测试"}),
             )
-            .await
-            .ok();
+            .await;
+        // The same random first step twice in a row is refused as no change: either way,
+        // that scale is in force.
+        assert!(
+            adopted.status.is_success() || adopted.status.as_u16() == 409,
+            "{}",
+            adopted.body
+        );
         let v = self
             .city
             .coordinator
@@ -383,15 +390,17 @@ impl World {
                 Some(json!({"default_points_per_hour": "10"})),
             ),
             "GET /v1/policies" => (Method::GET, "/v1/policies".into(), None),
+            // Never the value in force (14 days; a 30-day limit from `fresh_backfill`): setting
+            // a policy to what it already is is refused as no change.
             "PUT /v1/policies/hold-time" => (
                 Method::PUT,
                 "/v1/policies/hold-time".into(),
-                Some(json!({"days": 1 + rand_suffix() % 60, "note": "测试"})),
+                Some(json!({"days": 15 + rand_suffix() % 40, "note": "测试"})),
             ),
             "PUT /v1/policies/backfill-limit" => (
                 Method::PUT,
                 "/v1/policies/backfill-limit".into(),
-                Some(json!({"days": 30 + rand_suffix() % 60, "note": "测试"})),
+                Some(json!({"days": 31 + rand_suffix() % 60, "note": "测试"})),
             ),
             "GET /v1/backfills" => (Method::GET, format!("/v1/backfills?team_id={team}"), None),
             "POST /v1/backfills/{id}/approve" => {

@@ -7,8 +7,8 @@ use maud::html;
 use yinling_app::answers::Logged;
 use yinling_app::{input, App, AppError};
 use yinling_ledger::{
-    GroupId, ProjectId, ProjectOwner, ProjectStatus, TeamId, TeamJoinedGroup, TeamLeftGroup,
-    Timestamp,
+    GroupId, ProjectId, ProjectOwner, ProjectRegistered, ProjectStatus, TeamId, TeamJoinedGroup,
+    TeamLeftGroup, Timestamp,
 };
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, NewProject, Principal, State as LedgerState};
@@ -16,7 +16,7 @@ use yinling_projections::{Command, NewProject, Principal, State as LedgerState};
 use super::activity_form::{
     activity_command, activity_form, logged_page, open_categories, roster, Roster,
 };
-use super::{act, form_id, genuine, may_read, see_other, Form};
+use super::{act, form_id, genuine, may_read, submit_and_return, Form};
 use crate::layout::{needs_sign_in, not_for_you, page, refusal, Frame};
 use crate::limits::MIN_JOINT_TEAMS;
 use crate::session::Viewer;
@@ -250,20 +250,26 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
     logged_page(&viewer, result, (NEW_ACTIVITY, HERE, None))
 }
 
+/// The group a group coordinator's form acts on (anyone else is refused as the API would).
+fn group_of(who: &Principal) -> Result<GroupId, AppError> {
+    match who {
+        Principal::GroupCoordinator(_, g) => Ok(*g),
+        _ => Err(AppError::Rejected(
+            yinling_projections::Rejection::forbidden(
+                "not_allowed",
+                "this form is for a group's coordinator",
+            ),
+        )),
+    }
+}
+
 /// A team joins the group.
 pub async fn join(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Principal::GroupCoordinator(_, group) = session.principal else {
-        return not_for_you(&viewer);
-    };
-    let command = (|| -> Result<Command, AppError> {
+    submit_and_return::<TeamJoinedGroup>(&app, &viewer, &form, HERE, |who| {
         let sub = form.text("sub_group_id");
         Ok(Command::JoinGroup {
             team_id: input::id("team_id", form.get("team_id").unwrap_or(""))?,
-            group_id: group,
+            group_id: group_of(who)?,
             sub_group_id: if sub.is_empty() {
                 None
             } else {
@@ -271,15 +277,8 @@ pub async fn join(State(app): State<App>, viewer: Viewer, form: Form) -> Respons
             },
             joined_on: input::date("joined_on", form.get("joined_on").unwrap_or(""))?,
         })
-    })();
-    let command = match command {
-        Ok(c) => c,
-        Err(e) => return refusal(&viewer, HERE, &e),
-    };
-    match act::<TeamJoinedGroup>(&app, &session.principal, &form, command).await {
-        Ok(_) => see_other(HERE),
-        Err(e) => refusal(&viewer, HERE, &e),
-    }
+    })
+    .await
 }
 
 /// A team leaves the group from a date.
@@ -289,61 +288,34 @@ pub async fn leave(
     Path(team): Path<String>,
     form: Form,
 ) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Principal::GroupCoordinator(_, group) = session.principal else {
-        return not_for_you(&viewer);
-    };
-    let command = (|| -> Result<Command, AppError> {
+    submit_and_return::<TeamLeftGroup>(&app, &viewer, &form, HERE, |who| {
         Ok(Command::LeaveGroup {
             team_id: input::id("team", &team)?,
-            group_id: group,
+            group_id: group_of(who)?,
             left_on: input::date("left_on", form.get("left_on").unwrap_or(""))?,
         })
-    })();
-    let command = match command {
-        Ok(c) => c,
-        Err(e) => return refusal(&viewer, HERE, &e),
-    };
-    match act::<TeamLeftGroup>(&app, &session.principal, &form, command).await {
-        Ok(_) => see_other(HERE),
-        Err(e) => refusal(&viewer, HERE, &e),
-    }
+    })
+    .await
 }
 
 /// Puts a project of the group on the list.
 pub async fn register_project(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Principal::GroupCoordinator(_, group) = session.principal else {
-        return not_for_you(&viewer);
-    };
-    let command = (|| -> Result<Command, AppError> {
+    let category = input::category(
+        &app.engine.read(),
+        "category",
+        form.get("category").unwrap_or(""),
+    );
+    submit_and_return::<ProjectRegistered>(&app, &viewer, &form, HERE, |who| {
         Ok(Command::RegisterProject(NewProject {
             project_id: ProjectId::generate(),
-            owner: ProjectOwner::Group(group),
+            owner: ProjectOwner::Group(group_of(who)?),
             title: form.text("title"),
-            category: input::category(
-                &app.engine.read(),
-                "category",
-                form.get("category").unwrap_or(""),
-            )?,
+            category: category?,
             goal: String::new(),
             starts_on: input::date("starts_on", form.get("starts_on").unwrap_or(""))?,
             ends_on: None,
             status: ProjectStatus::Planned,
         }))
-    })();
-    let command = match command {
-        Ok(c) => c,
-        Err(e) => return refusal(&viewer, HERE, &e),
-    };
-    match act::<yinling_ledger::ProjectRegistered>(&app, &session.principal, &form, command).await {
-        Ok(_) => see_other(HERE),
-        Err(e) => refusal(&viewer, HERE, &e),
-    }
+    })
+    .await
 }

@@ -142,6 +142,29 @@ pub fn may_write(viewer: &Viewer, what: &Write<'_>) -> Result<Principal, Respons
     Ok(session.principal)
 }
 
+/// The whole of most forms: checks the form is genuine, builds its command from the
+/// signed-in principal, submits it, and goes back to `here` (or shows the refusal there).
+pub async fn submit_and_return<A: Answer>(
+    app: &App,
+    viewer: &Viewer,
+    form: &Form,
+    here: &str,
+    command: impl FnOnce(&Principal) -> Result<Command, AppError>,
+) -> Response {
+    let session = match genuine(viewer, form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let command = match command(&session.principal) {
+        Ok(c) => c,
+        Err(e) => return layout::refusal(viewer, here, &e),
+    };
+    match act::<A>(app, &session.principal, form, command).await {
+        Ok(_) => see_other(here),
+        Err(e) => layout::refusal(viewer, here, &e),
+    }
+}
+
 /// Submits a form's command through the ledger; the form's id makes a double tap harmless.
 pub async fn act<A: Answer>(
     app: &App,

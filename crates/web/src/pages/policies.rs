@@ -14,9 +14,9 @@ use yinling_ledger::{BackfillDeclined, PolicyChange, PolicySet};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::Command;
 
-use super::{act, form_id, genuine, may_read, see_other, Form};
+use super::{form_id, may_read, submit_and_return, Form};
 use crate::i18n::Lang;
-use crate::layout::{num, page, refusal, Frame};
+use crate::layout::{num, page, Frame};
 use crate::session::Viewer;
 
 const HERE: &str = "/policies";
@@ -145,22 +145,13 @@ async fn set(
     form: &Form,
     change: Result<PolicyChange, AppError>,
 ) -> Response {
-    let session = match genuine(viewer, form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let change = match change {
-        Ok(c) => c,
-        Err(e) => return refusal(viewer, HERE, &e),
-    };
-    let command = Command::SetPolicy {
-        change,
-        note: form.text("note"),
-    };
-    match act::<PolicySet>(app, &session.principal, form, command).await {
-        Ok(_) => see_other(HERE),
-        Err(e) => refusal(viewer, HERE, &e),
-    }
+    submit_and_return::<PolicySet>(app, viewer, form, HERE, |_| {
+        Ok(Command::SetPolicy {
+            change: change?,
+            note: form.text("note"),
+        })
+    })
+    .await
 }
 
 /// Sets the hold time from the form.
@@ -188,21 +179,13 @@ pub async fn approve(
     Path(id): Path<String>,
     form: Form,
 ) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let command = match input::id("activity", &id) {
-        Ok(activity_id) => Command::ApproveBackfill {
-            activity_id,
+    submit_and_return::<ApprovedBackfill>(&app, &viewer, &form, HERE, |_| {
+        Ok(Command::ApproveBackfill {
+            activity_id: input::id("activity", &id)?,
             note: form.text("note"),
-        },
-        Err(e) => return refusal(&viewer, HERE, &e.into()),
-    };
-    match act::<ApprovedBackfill>(&app, &session.principal, &form, command).await {
-        Ok(_) => see_other(HERE),
-        Err(e) => refusal(&viewer, HERE, &e),
-    }
+        })
+    })
+    .await
 }
 
 /// Declines the back-fill the path names.
@@ -212,19 +195,11 @@ pub async fn decline(
     Path(id): Path<String>,
     form: Form,
 ) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let command = match input::id("activity", &id) {
-        Ok(activity_id) => Command::DeclineBackfill {
-            activity_id,
+    submit_and_return::<BackfillDeclined>(&app, &viewer, &form, HERE, |_| {
+        Ok(Command::DeclineBackfill {
+            activity_id: input::id("activity", &id)?,
             reason: form.text("reason"),
-        },
-        Err(e) => return refusal(&viewer, HERE, &e.into()),
-    };
-    match act::<BackfillDeclined>(&app, &session.principal, &form, command).await {
-        Ok(_) => see_other(HERE),
-        Err(e) => refusal(&viewer, HERE, &e),
-    }
+        })
+    })
+    .await
 }

@@ -12,7 +12,7 @@ use yinling_ledger::{Role, TokenId, TokenRevoked};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::Command;
 
-use super::{act, form_id, genuine, may_read, see_other, Form};
+use super::{act, form_id, genuine, may_read, submit_and_return, Form};
 use crate::i18n::Lang;
 use crate::layout::{page, refusal, Frame};
 use crate::session::Viewer;
@@ -93,25 +93,12 @@ pub async fn revoke(
     Path(id): Path<String>,
     form: Form,
 ) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let token_id: TokenId = match input::id("token", &id) {
-        Ok(t) => t,
-        Err(e) => return refusal(&viewer, HERE, &e.into()),
-    };
-    match act::<TokenRevoked>(
-        &app,
-        &session.principal,
-        &form,
-        Command::RevokeToken { token_id },
-    )
+    submit_and_return::<TokenRevoked>(&app, &viewer, &form, HERE, |_| {
+        Ok(Command::RevokeToken {
+            token_id: input::id("token", &id)?,
+        })
+    })
     .await
-    {
-        Ok(_) => see_other(HERE),
-        Err(e) => refusal(&viewer, HERE, &e),
-    }
 }
 
 /// Stops a token and issues its replacement; the new secret is shown once, in large type.
