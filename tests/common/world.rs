@@ -17,9 +17,11 @@ pub enum Role {
     N,
     /// The coordinator of the world's group, of which the city's team is a member.
     G,
+    /// A clerk at the e-station counter.
+    K,
 }
 
-pub const ROLES: [Role; 8] = [
+pub const ROLES: [Role; 9] = [
     Role::A,
     Role::C,
     Role::C2,
@@ -28,6 +30,7 @@ pub const ROLES: [Role; 8] = [
     Role::R,
     Role::N,
     Role::G,
+    Role::K,
 ];
 
 pub struct World {
@@ -37,6 +40,7 @@ pub struct World {
     pub cheap_reward: String,
     pub group: String,
     pub group_coordinator: Client,
+    pub clerk: Client,
 }
 
 impl World {
@@ -50,6 +54,7 @@ impl World {
             Role::R => self.city.auditor.clone(),
             Role::N => self.server.anonymous(),
             Role::G => self.group_coordinator.clone(),
+            Role::K => self.clerk.clone(),
         }
     }
 
@@ -555,6 +560,13 @@ impl World {
             )
             .await,
         );
+        let clerk = server.client(
+            &token(
+                &city.admin,
+                json!({"role": "station_clerk", "label": "南浔 e站 柜台"}),
+            )
+            .await,
+        );
         World {
             city,
             server,
@@ -562,6 +574,7 @@ impl World {
             cheap_reward,
             group,
             group_coordinator,
+            clerk,
         }
     }
 }

@@ -221,4 +221,6 @@ pub enum RoleName {
     Auditor,
     /// Coordinator of one group of teams (needs `group_id`).
     GroupCoordinator,
+    /// A clerk at the e-station counter.
+    StationClerk,
 }

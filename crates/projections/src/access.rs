@@ -70,6 +70,8 @@ pub enum Write<'a> {
     Redeem(VolunteerId),
     /// Hand a held reward over at the counter.
     HandOver,
+    /// Restock a reward at the counter.
+    Restock,
     /// Cancel a held redemption of this volunteer.
     CancelRedemption(VolunteerId),
     /// Issue a token of this role; for a volunteer token, the volunteer's team.
@@ -86,8 +88,10 @@ pub enum Write<'a> {
     ChangeProject(ProjectOwner),
 }
 
+/// Those who read the programme's internals (projects, evaluation): not volunteers, and not
+/// the counter clerk, whose work is the counter alone.
 fn staff(who: &Principal) -> bool {
-    !matches!(who, Principal::Volunteer(..))
+    !matches!(who, Principal::Volunteer(..) | Principal::StationClerk(..))
 }
 
 /// Whether `who` may read `what`; the refusal says why not.
@@ -98,6 +102,8 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         Read::Account(v) => match who {
             Principal::Volunteer(_, me) => *me == v.id,
             Principal::Coordinator(_, team) => *team == v.team_id,
+            // The clerk serves whoever stands at the counter (each look is in the access log).
+            Principal::StationClerk(_) => true,
             _ => everything,
         },
         Read::Roster(team) => match who {
@@ -129,6 +135,7 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             _ => everything,
         },
         Read::Redemption(r) => match who {
+            Principal::StationClerk(_) => true,
             Principal::Volunteer(_, me) => *me == r.volunteer_id,
             Principal::Coordinator(_, team) => *team == r.team_id,
             _ => everything,
@@ -248,7 +255,7 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_team",
                 "coordinators can only reverse their own team's activities",
             )),
-            Principal::Volunteer(..) | Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
+            Principal::Volunteer(..) | Principal::GroupCoordinator(..) | Principal::StationClerk(_) => Err(Rejection::forbidden(
                 "not_allowed",
                 "only the team's coordinator or an administrator can reverse an activity (a group's coordinator: the group's joint activities)",
             )),
@@ -259,7 +266,7 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_team",
                 "coordinators can only correct their own team's activities",
             )),
-            Principal::Volunteer(..) | Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
+            Principal::Volunteer(..) | Principal::GroupCoordinator(..) | Principal::StationClerk(_) => Err(Rejection::forbidden(
                 "not_allowed",
                 "only the team's coordinator or an administrator can correct an activity (a group's coordinator: the group's joint activities)",
             )),
@@ -276,7 +283,13 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
             )),
             _ => Ok(()),
         },
-        Write::HandOver => admin_only(admin, "hand over redemptions at the counter"),
+        Write::HandOver | Write::Restock => match who {
+            Principal::StationClerk(_) => Ok(()),
+            _ => admin_only(
+                admin,
+                "work the counter (hand over, restock); a station clerk does too",
+            ),
+        },
         Write::CancelRedemption(volunteer) => match who {
             Principal::Volunteer(_, me) if *me != volunteer => Err(Rejection::forbidden(
                 "other_volunteer",

@@ -19,6 +19,8 @@ pub enum Principal {
     Volunteer(TokenId, VolunteerId),
     /// Coordinator of one group of teams: its memberships, projects and joint activities.
     GroupCoordinator(TokenId, GroupId),
+    /// A clerk at the e-station counter.
+    StationClerk(TokenId),
 }
 
 impl Principal {
@@ -34,6 +36,7 @@ impl Principal {
             Role::GroupCoordinator => token
                 .group_id
                 .map(|g| Principal::GroupCoordinator(token.id, g)),
+            Role::StationClerk => Some(Principal::StationClerk(token.id)),
             Role::System => None,
         }
     }
@@ -61,6 +64,10 @@ impl Principal {
             Principal::GroupCoordinator(t, _) => Actor {
                 token_id: Some(t),
                 role: Role::GroupCoordinator,
+            },
+            Principal::StationClerk(t) => Actor {
+                token_id: Some(t),
+                role: Role::StationClerk,
             },
         }
     }

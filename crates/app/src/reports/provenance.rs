@@ -39,6 +39,7 @@ pub fn actor_words(state: &State, actor: &Actor) -> (String, String) {
         Role::Auditor => ("审计员", "an auditor"),
         Role::System => ("系统", "the system"),
         Role::GroupCoordinator => ("协作体协调员", "a group coordinator"),
+        Role::StationClerk => ("e站柜员", "a station clerk"),
     };
     let label = actor
         .token_id

@@ -125,6 +125,9 @@ pub enum Role {
     /// Coordinator of one group of teams (e.g. 银雁协共体): its memberships, its projects and
     /// its joint activities.
     GroupCoordinator,
+    /// A clerk at the e-station counter: the queue, hand-overs, restocking, redeeming for a
+    /// volunteer at the counter; nothing else.
+    StationClerk,
 }
 
 impl Role {
@@ -137,6 +140,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::System => "system",
             Role::GroupCoordinator => "group_coordinator",
+            Role::StationClerk => "station_clerk",
         }
     }
 }

@@ -74,7 +74,7 @@ pub(super) fn restock(
     reward_id: &RewardId,
     quantity: u32,
 ) -> Result<Vec<Commit>, Rejection> {
-    access::may_write(who, &Write::Administer("restock rewards"))?;
+    access::may_write(who, &Write::Restock)?;
     if quantity == 0 || quantity > MAX_STOCK_UNITS {
         return Err(Rejection::invalid(
             "bad_quantity",

@@ -26,7 +26,7 @@ pub(super) fn issue(
         ));
     }
     match (t.role, t.team_id, t.volunteer_id) {
-        (Role::Admin | Role::Auditor, None, None) => {}
+        (Role::Admin | Role::Auditor | Role::StationClerk, None, None) => {}
         (Role::GroupCoordinator, None, None) => {
             let Some(g) = t.group_id else {
                 return Err(Rejection::invalid(
@@ -66,10 +66,10 @@ pub(super) fn issue(
                 "a volunteer token needs volunteer_id and no team_id",
             ))
         }
-        (Role::Admin | Role::Auditor, ..) => {
+        (Role::Admin | Role::Auditor | Role::StationClerk, ..) => {
             return Err(Rejection::invalid(
                 "bad_scope",
-                "admin and auditor tokens take neither team_id nor volunteer_id",
+                "admin, auditor and station clerk tokens take neither team_id nor volunteer_id",
             ))
         }
     }

@@ -25,6 +25,11 @@ pub async fn queue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>
         return r;
     }
     let l = viewer.lang;
+    // The station clerk works the counter; the links to the rest are an administrator's.
+    let admin = viewer
+        .session
+        .as_ref()
+        .is_some_and(|s| s.principal.is_admin());
     let csrf = viewer
         .session
         .as_ref()
@@ -42,10 +47,12 @@ pub async fn queue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>
         page(
             Frame { viewer: &viewer, title: l.t("e站 柜台", "E-station counter").into(), back: None, as_of: q.as_of },
             html! {
-                a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
-                a.button.big.plain href="/rules" { (l.t("积分规则", "Earning rules")) }
-                a.button.big.plain href="/policies" { (l.t("政策与补登审批", "Policies and back-fill approvals")) }
-                a.button.big.plain href="/tokens" { (l.t("账号和积分卡", "Tokens and cards")) }
+                @if admin {
+                    a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
+                    a.button.big.plain href="/rules" { (l.t("积分规则", "Earning rules")) }
+                    a.button.big.plain href="/policies" { (l.t("政策与补登审批", "Policies and back-fill approvals")) }
+                    a.button.big.plain href="/tokens" { (l.t("账号和积分卡", "Tokens and cards")) }
+                }
                 h2 { (l.s(format!("等待领取（{}）", held.len()), format!("Waiting to be collected ({})", held.len()))) }
                 @if held.is_empty() { p { (l.t("现在没有等待领取的兑换。", "Nothing is waiting.")) } }
                 ul.list {

@@ -192,6 +192,7 @@ pub fn home_of(principal: &Principal) -> &'static str {
         Principal::Admin(_) | Principal::System => "/counter",
         Principal::Auditor(_) => "/audit",
         Principal::GroupCoordinator(..) => "/group",
+        Principal::StationClerk(_) => "/counter",
     }
 }
 

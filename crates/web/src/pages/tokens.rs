@@ -27,6 +27,7 @@ fn role_words(l: Lang, role: Role) -> &'static str {
         Role::Volunteer => l.t("志愿者积分卡", "volunteer's card"),
         Role::Auditor => l.t("审计员", "auditor"),
         Role::GroupCoordinator => l.t("协作体协调员", "group coordinator"),
+        Role::StationClerk => l.t("e站柜员", "station clerk"),
         Role::System => l.t("系统", "system"),
     }
 }
