@@ -183,6 +183,11 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         json!({"role": "group_coordinator", "group_id": alliance, "label": "银雁协共体秘书处"}),
     )
     .await;
+    let clerk = token(
+        &admin,
+        json!({"role": "station_clerk", "label": "南浔 e站 柜台"}),
+    )
+    .await;
     let screenshots = root.join("docs/screenshots");
     let base = server.base.clone();
     let cost = reward["cost_points"].as_str().expect("cost").to_owned();
@@ -198,6 +203,7 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
             .env("ADMIN_TOKEN", ADMIN)
             .env("AUDITOR_TOKEN", auditor)
             .env("GROUP_TOKEN", group_coordinator)
+            .env("CLERK_TOKEN", clerk)
             .env("CHROMIUM", chromium)
             .env("SCREENSHOTS", screenshots)
             .output()

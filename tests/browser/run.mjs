@@ -284,6 +284,16 @@ try {
   await g.click('button:has-text("登记")');
   await g.waitForSelector('text=已为 2 位志愿者登记');
   await grouping.close();
+  // 4g. The station clerk: the counter and nothing of the administrator's.
+  const clerking = await browser.newContext(staff);
+  const k = await clerking.newPage();
+  await k.goto(BASE + '/');
+  await k.fill('#token', env('CLERK_TOKEN'));
+  await k.click('button:has-text("登录")');
+  await k.waitForURL('**/counter');
+  check(await k.locator('a[href="/rules"]').count() === 0, 'the clerk sees the administrator\'s links');
+  await audit(k, 'clerk-counter');
+  await clerking.close();
   const auditor = await browser.newContext(staff);
   const r = await auditor.newPage();
   await r.goto(BASE + '/');
