@@ -206,6 +206,18 @@ impl App {
         }
     }
 
+    /// The command that stops `token_id` and starts its replacement, whose secret this mint
+    /// derives from the new id (so a retry answers the same secret).
+    pub fn replace_token(&self, token_id: TokenId, label: String) -> Command {
+        let new_token_id = TokenId::generate();
+        Command::ReplaceToken {
+            token_id,
+            new_token_id,
+            secret_sha256: secret_hash(&self.mint.secret(&new_token_id)),
+            label,
+        }
+    }
+
     /// When this node last saw the token presented, since it started.
     pub fn last_used(&self, id: &TokenId) -> Option<Timestamp> {
         self.last_used.read().ok()?.get(id).copied()

@@ -193,14 +193,7 @@ pub async fn replace(
     body: ApiJson<ReplaceIn>,
 ) -> Result<Response, ApiError> {
     let token_id: TokenId = path_id(&id, "token")?;
-    let new_token_id = TokenId::generate();
-    let secret = app.mint.secret(&new_token_id);
-    let command = Command::ReplaceToken {
-        token_id,
-        new_token_id,
-        secret_sha256: secret_hash(&secret),
-        label: body.value.label,
-    };
+    let command = app.replace_token(token_id, body.value.label);
     let w = app
         .submit::<ReplacedToken>(&who, command, key.scoped(&who, body.digest))
         .await?;

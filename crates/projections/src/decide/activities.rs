@@ -118,8 +118,6 @@ pub(super) fn log(
         return Err(checks::duplicate_id("activity", a.activity_id));
     }
     let events = credit(state, a, &title, Membership::Now)?;
-    let joint = joint::organisers(state, a.team_id, &a.co_organisers, a.group_id, a.date)?
-        .event(a.activity_id);
     let today = checks::today(state, context);
     let late = u32::try_from((today - a.date).num_days()).unwrap_or(0);
     if let Some(limit_days) = state.policies.backfill_days().filter(|d| late > *d) {
@@ -143,8 +141,13 @@ pub(super) fn log(
             days_late: late,
             limit_days,
         });
+        // A joint activity stays joint while it waits: its organisers as `credit` checked them.
         let mut held = vec![request];
-        held.extend(joint.map(Event::ActivityCoOrganised));
+        held.extend(
+            events
+                .into_iter()
+                .filter(|e| matches!(e, Event::ActivityCoOrganised(_))),
+        );
         return Ok(vec![Commit::new_stream(a.activity_id.stream(), held)]);
     }
     Ok(vec![Commit::new_stream(a.activity_id.stream(), events)])

@@ -104,13 +104,14 @@ impl State {
         let Some(a) = self.activities.get_mut(&e.activity_id) else {
             return;
         };
-        let before: Vec<String> = a.districts().iter().map(|d| (*d).to_owned()).collect();
         a.joint = Some(joint);
         let outcomes = a.outcomes;
+        // The logging team's district was counted with its `ActivityLogged`; the others,
+        // each once, now.
         let districts: Vec<String> = a
             .districts()
             .iter()
-            .filter(|d| !before.iter().any(|b| b == *d))
+            .skip(1)
             .map(|d| (*d).to_owned())
             .collect();
         for t in &e.teams {

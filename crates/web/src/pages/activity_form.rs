@@ -56,7 +56,17 @@ pub(super) fn activity_form(
     lead: Option<TeamId>,
 ) -> Markup {
     let joint = teams.len() > 1;
+    let names = |sep: &str| {
+        teams
+            .iter()
+            .map(|t| t.1.as_str())
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
     html! {
+        @if joint {
+            p.note role="status" { (l.s(format!("联合活动：{}。每位志愿者的时长记入自己所在的队伍。", names("、")), format!("Joint activity: {}. Each volunteer's hours go to their own team.", names(", ")))) }
+        }
             form method="post" {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="form_id" value=(form_id());

@@ -83,10 +83,7 @@ pub async fn choose(State(app): State<App>, viewer: Viewer) -> Response {
                     li {
                         div.row { strong { (t.volunteer_name.clone().unwrap_or_default()) } span { (t.issued_at.get(..10).unwrap_or_default()) } }
                         p.muted {
-                            @match t.id.parse::<TokenId>().ok().and_then(|id| app.last_used(&id)) {
-                                Some(at) => { (l.s(format!("最近使用：{}", at.local_minute()), format!("Last used: {}", at.local_minute()))) }
-                                None => { (l.t("本次启动以来还没用过", "Not used since the service started")) }
-                            }
+                            (super::tokens::last_used_words(l, &app, &t.id))
                         }
                         form method="post" action={ "/team/cards/" (t.id) "/replace" } {
                             input type="hidden" name="csrf" value=(csrf);
@@ -213,13 +210,7 @@ pub async fn replace(
         Ok(t) => t,
         Err(e) => return refusal(&viewer, "/team/cards", &e.into()),
     };
-    let new_token_id = TokenId::generate();
-    let command = Command::ReplaceToken {
-        token_id: old,
-        new_token_id,
-        secret_sha256: secret_hash(&app.mint.secret(&new_token_id)),
-        label: String::new(),
-    };
+    let command = app.replace_token(old, String::new());
     let replaced = match act::<ReplacedToken>(&app, &session.principal, &form, command).await {
         Ok(w) => w.answer,
         Err(e) => return refusal(&viewer, "/team/cards", &e),

@@ -215,7 +215,6 @@ pub async fn new_activity(
                     button.big type="submit" { (l.t("列出这些队伍的队员", "List their volunteers")) }
                 }
             } @else {
-                p.note role="status" { (l.s(format!("联合活动：{}。每位志愿者的时长记入自己所在的队伍。", teams.iter().map(|t| t.1.as_str()).collect::<Vec<_>>().join("、")), format!("Joint activity: {}. Each volunteer's hours go to their own team.", teams.iter().map(|t| t.1.as_str()).collect::<Vec<_>>().join(", ")))) }
                 (activity_form(l, &csrf, &categories, category, &teams, today, lead))
             }
         },

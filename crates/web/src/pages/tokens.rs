@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use yinling_app::answers::ReplacedToken;
-use yinling_app::mint::secret_hash;
 use yinling_app::reports::tokens::tokens_out;
 use yinling_app::{input, App};
 use yinling_ledger::{Role, TokenId, TokenRevoked};
@@ -29,6 +28,19 @@ fn role_words(l: Lang, role: Role) -> &'static str {
         Role::GroupCoordinator => l.t("协作体协调员", "group coordinator"),
         Role::StationClerk => l.t("e站柜员", "station clerk"),
         Role::System => l.t("系统", "system"),
+    }
+}
+
+/// When a token (by its id as listed) was last used on this node, in words.
+pub(super) fn last_used_words(l: Lang, app: &App, id: &str) -> String {
+    match id.parse::<TokenId>().ok().and_then(|id| app.last_used(&id)) {
+        Some(at) => l.s(
+            format!("最近使用：{}", at.local_minute()),
+            format!("Last used: {}", at.local_minute()),
+        ),
+        None => l
+            .t("本次启动以来还没用过", "Not used since the service started")
+            .to_owned(),
     }
 }
 
@@ -62,10 +74,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                         }
                         @if !t.label.is_empty() { p.muted { (t.label) } }
                         p.muted {
-                            @match t.id.parse::<TokenId>().ok().and_then(|id| app.last_used(&id)) {
-                                Some(at) => { (l.s(format!("最近使用：{}", at.local_minute()), format!("Last used: {}", at.local_minute()))) }
-                                None => { (l.t("本次启动以来还没用过", "Not used since the service started")) }
-                            }
+                            (last_used_words(l, &app, &t.id))
                         }
                         @if manage {
                             form method="post" action={ "/tokens/" (t.id) "/replace" } {
@@ -118,13 +127,7 @@ pub async fn replace(
         Ok(t) => t,
         Err(e) => return refusal(&viewer, HERE, &e.into()),
     };
-    let new_token_id = TokenId::generate();
-    let command = Command::ReplaceToken {
-        token_id,
-        new_token_id,
-        secret_sha256: secret_hash(&app.mint.secret(&new_token_id)),
-        label: String::new(),
-    };
+    let command = app.replace_token(token_id, String::new());
     let replaced = match act::<ReplacedToken>(&app, &session.principal, &form, command).await {
         Ok(w) => w.answer,
         Err(e) => return refusal(&viewer, HERE, &e),
