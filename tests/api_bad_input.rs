@@ -42,6 +42,7 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
         .map(|_| json!({"volunteer_id": v0, "hours": "1"}))
         .collect();
     let tomorrow_plus_one = days_ago(-2);
+    let clerk = server.client(&token(a, json!({"role": "station_clerk"})).await);
 
     let cases: Vec<Case> = vec![
         (
@@ -663,6 +664,147 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
             Method::GET,
             "/v1/rankings/teams?from=yesterday".into(),
             None,
+        ),
+        // The counter and the stations.
+        (
+            "counter lookup with nothing to look by",
+            422,
+            clerk.clone(),
+            Method::POST,
+            "/v1/counter/lookup".into(),
+            Some(json!({})),
+        ),
+        (
+            "counter lookup by a name without the year of birth",
+            422,
+            clerk.clone(),
+            Method::POST,
+            "/v1/counter/lookup".into(),
+            Some(json!({"name": "张阿婆"})),
+        ),
+        (
+            "counter lookup by letters for phone digits",
+            422,
+            clerk.clone(),
+            Method::POST,
+            "/v1/counter/lookup".into(),
+            Some(json!({"phone_last_four": "abcd"})),
+        ),
+        (
+            "counter lookup with a year of birth that is not a number",
+            422,
+            clerk.clone(),
+            Method::POST,
+            "/v1/counter/lookup".into(),
+            Some(json!({"name": "张阿婆", "birth_year": "一九四一"})),
+        ),
+        (
+            "counter redemption without the volunteer's confirmation",
+            422,
+            clerk.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1})),
+        ),
+        (
+            "counter redemption with both a card and a PIN",
+            422,
+            clerk.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(
+                json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1, "card": "x", "pin": "1234"}),
+            ),
+        ),
+        (
+            "counter redemption with an unknown card",
+            403,
+            clerk.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(
+                json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1, "card": "https://x/card/yl_nothing"}),
+            ),
+        ),
+        (
+            "pickup at an unknown station",
+            404,
+            me.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(
+                json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1, "station_id": ghost}),
+            ),
+        ),
+        (
+            "pickup at a station id that is not an id",
+            422,
+            me.clone(),
+            Method::POST,
+            "/v1/redemptions".into(),
+            Some(
+                json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1, "station_id": "南浔"}),
+            ),
+        ),
+        (
+            "a PIN of two digits",
+            422,
+            me.clone(),
+            Method::PUT,
+            format!("/v1/volunteers/{v0}/pin"),
+            Some(json!({"pin": "12"})),
+        ),
+        (
+            "phone digits of a whole number",
+            422,
+            c.clone(),
+            Method::PUT,
+            format!("/v1/volunteers/{v0}/phone"),
+            Some(json!({"last_four": "13800001234"})),
+        ),
+        (
+            "a station in a district nobody registered",
+            404,
+            a.clone(),
+            Method::POST,
+            "/v1/stations".into(),
+            Some(json!({"name": "火星 e站", "district": "火星区", "address": "某地"})),
+        ),
+        (
+            "stock moved from an unknown station",
+            404,
+            a.clone(),
+            Method::POST,
+            "/v1/stock-transfers".into(),
+            Some(
+                json!({"reward_id": city.reward, "from_station": ghost, "to_station": "00000000-0000-0000-0000-000000000000", "quantity": 1}),
+            ),
+        ),
+        (
+            "no units moved",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/stock-transfers".into(),
+            Some(
+                json!({"reward_id": city.reward, "from_station": "00000000-0000-0000-0000-000000000000", "to_station": ghost, "quantity": 0}),
+            ),
+        ),
+        (
+            "a bank officer token without a bank",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/tokens".into(),
+            Some(json!({"role": "bank_officer"})),
+        ),
+        (
+            "a token bound to two things",
+            422,
+            a.clone(),
+            Method::POST,
+            "/v1/tokens".into(),
+            Some(json!({"role": "district_coordinator", "district": "南浔区", "bank": "湖州银行"})),
         ),
     ];
     for (name, status, client, method, path, body) in cases {

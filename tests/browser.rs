@@ -118,8 +118,8 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         .filter(|r| r["stock"].as_u64() > Some(0))
         .filter_map(|r| r["cost_points"].as_str()?.parse::<f64>().ok())
         .fold(f64::INFINITY, f64::min);
-    // However the seed fell, the volunteer gets one more day of service until a reward is
-    // within reach, so the browser walks a real redemption.
+    // However the seed fell, the volunteer gets one more day of service until two rewards
+    // are within reach, so the browser walks two real redemptions.
     let coordinator = token(&admin, json!({"role": "coordinator", "team_id": team})).await;
     let coordinating = server.client(&coordinator);
     let mut available = 0.0;
@@ -130,7 +130,8 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
             .expect("available")
             .parse()
             .expect("number");
-        if available >= cheapest {
+        // Enough for two: one redeemed on the phone, one at the counter.
+        if available >= 2.0 * cheapest {
             break;
         }
         coordinating
@@ -188,6 +189,16 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         json!({"role": "station_clerk", "label": "南浔 e站 柜台"}),
     )
     .await;
+    let district = token(
+        &admin,
+        json!({"role": "district_coordinator", "district": "南浔区", "label": "南浔区老干部局"}),
+    )
+    .await;
+    let bank = token(
+        &admin,
+        json!({"role": "bank_officer", "bank": "湖州银行", "label": "湖州银行南浔支行"}),
+    )
+    .await;
     let screenshots = root.join("docs/screenshots");
     let base = server.base.clone();
     let cost = reward["cost_points"].as_str().expect("cost").to_owned();
@@ -204,6 +215,8 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
             .env("AUDITOR_TOKEN", auditor)
             .env("GROUP_TOKEN", group_coordinator)
             .env("CLERK_TOKEN", clerk)
+            .env("DISTRICT_TOKEN", district)
+            .env("BANK_TOKEN", bank)
             .env("CHROMIUM", chromium)
             .env("SCREENSHOTS", screenshots)
             .output()

@@ -25,16 +25,27 @@ async fn a_station_clerk_works_the_counter_and_nothing_else() {
     // a restock.
     let account = clerk.get(&format!("/v1/volunteers/{v0}")).await.ok();
     assert_eq!(account["balance"]["available"], "80");
+    // The volunteer confirms by their card, scanned at the counter (the scanner reads the
+    // card's link).
+    let card = city.volunteer_clients[0].token.clone().expect("card");
     let hold = clerk
         .post(
             "/v1/redemptions",
-            json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1}),
+            json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1,
+                   "card": format!("https://points.example.gov.cn/card/{card}")}),
         )
         .await
         .ok();
     let id = hold["id"].as_str().expect("id").to_owned();
+    let code = hold["pickup_code"]
+        .as_str()
+        .expect("pickup code")
+        .to_owned();
     clerk
-        .post_empty(&format!("/v1/redemptions/{id}/fulfil"))
+        .post(
+            &format!("/v1/redemptions/{id}/fulfil"),
+            json!({"pickup_code": code}),
+        )
         .await
         .ok();
     clerk

@@ -229,10 +229,12 @@ impl Recount {
                         r.services[at].points = dec(&d["points_after"]);
                     }
                 }
-                "RedemptionHeld" => {
+                "RedemptionHeld" | "RedemptionHeldAt" => {
+                    // A hold at a named station carries the hold itself inside.
+                    let h = if d["held"].is_object() { &d["held"] } else { d };
                     r.held.insert(
-                        s(&d["redemption_id"]),
-                        (s(&d["team_id"]), s(&d["district"]), dec(&d["points"])),
+                        s(&h["redemption_id"]),
+                        (s(&h["team_id"]), s(&h["district"]), dec(&h["points"])),
                     );
                 }
                 "RedemptionFulfilled" => r

@@ -50,7 +50,14 @@ const WRITES: &[(&str, Role)] = &[
     ("POST /v1/tokens", Role::A),
     ("DELETE /v1/tokens/{id}", Role::A),
     ("POST /v1/tokens/{id}/replace", Role::C),
+    ("POST /v1/stations", Role::A),
+    ("POST /v1/stock-transfers", Role::A),
+    ("PUT /v1/volunteers/{id}/phone", Role::C),
+    ("PUT /v1/volunteers/{id}/pin", Role::C),
 ];
+
+/// Reads sent as POST (a card's token never sits in a URL): nothing to retry.
+const READS_BY_POST: &[&str] = &["POST /v1/counter/lookup"];
 
 /// The headers a retry must repeat exactly: the receipt and where the new thing lives.
 const REPEATED_HEADERS: [&str; 4] = ["ledger-seq", "ledger-hash", "location", "content-type"];
@@ -115,7 +122,7 @@ async fn a_retried_write_gets_the_first_answer_byte_for_byte_and_appends_nothing
     for (path, item) in spec["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("item").keys() {
             let route = format!("{} {path}", method.to_uppercase());
-            if method != "get" {
+            if method != "get" && !READS_BY_POST.contains(&route.as_str()) {
                 assert!(
                     WRITES.iter().any(|(r, _)| *r == route),
                     "{route} is missing from the idempotency table"

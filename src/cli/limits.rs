@@ -38,3 +38,7 @@ pub const DEMO_BACKFILL_LIMIT_DAYS: u32 = 30;
 
 /// Share of a group member team's demo activities organised jointly with another member.
 pub const JOINT_SHARE: f64 = 0.25;
+
+/// Each e-station the demo opens gets this fraction (1/n) of the first station's units of
+/// each reward.
+pub const DEMO_STATION_SHARE: u32 = 5;

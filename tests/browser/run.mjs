@@ -293,7 +293,80 @@ try {
   await k.waitForURL('**/counter');
   check(await k.locator('a[href="/rules"]').count() === 0, 'the clerk sees the administrator\'s links');
   await audit(k, 'clerk-counter');
+  // 4h. The assisted counter: the volunteer's card is scanned (the scanner types its link),
+  // the balance shows in large type, the clerk redeems with the card as confirmation, hands
+  // the reward over, and prints the receipt.
+  await k.fill('#card', BASE + env('CARD_PATH'));
+  await k.click('form[action="/counter/lookup"] button');
+  await k.waitForSelector('.counter-balance');
+  const shown = await k.evaluate(() => parseFloat(getComputedStyle(document.querySelector('.counter-balance strong')).fontSize));
+  check(shown >= 40, `the balance at the counter is ${shown}px, not large type`);
+  await audit(k, 'counter-found'); await shot(k, 'counter-found');
+  if (await k.locator('button:has-text("本人同意，兑换")').count() > 0) {
+    await k.click('button:has-text("本人同意，兑换")');
+    await k.waitForSelector('text=兑换好了');
+    await audit(k, 'counter-redeemed'); await shot(k, 'counter-redeemed');
+    await k.click('button:has-text("现在交给本人")');
+    await k.waitForURL('**/counter/receipts/*');
+    check(await k.locator('text=已交给本人').count() > 0, 'the receipt does not say it was handed over');
+    const receiptUrl = k.url().split('?')[0];
+    // Each paper: printed, the receipt fits the paper's width, in type large enough to read.
+    for (const [paper, widthMm] of [['58', 58], ['80', 80], ['a5', 148]]) {
+      await k.goto(`${receiptUrl}?paper=${paper}`);
+      if (paper === 'a5') await audit(k, 'receipt');
+      await k.emulateMedia({ media: 'print' });
+      const m = await k.evaluate(() => {
+        const r = document.querySelector('.receipt');
+        const box = r.getBoundingClientRect();
+        const texts = [...r.querySelectorAll('dd, dt, p')].map((e) => parseFloat(getComputedStyle(e).fontSize));
+        return { width: box.width, scroll: r.scrollWidth, client: r.clientWidth, smallest: Math.min(...texts),
+                 hiddenBar: getComputedStyle(document.querySelector('header.bar')).display === 'none' };
+      });
+      const paperPx = widthMm * 96 / 25.4;
+      check(m.width <= paperPx, `the ${paper} receipt is ${m.width}px wide, wider than ${paperPx.toFixed(0)}px of paper`);
+      check(m.scroll <= m.client + 1, `the ${paper} receipt's text runs past its edge`);
+      check(m.smallest >= 15, `the ${paper} receipt prints text at ${m.smallest}px`);
+      check(m.hiddenBar, `the ${paper} receipt prints the page's navigation`);
+      const pdf = (await k.pdf({ preferCSSPageSize: true, printBackground: true })).toString('latin1');
+      const box = pdf.match(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)/);
+      const pages = (pdf.match(/\/Type\s*\/Page[^s]/g) || []).length;
+      if (box) check(Math.abs(Number(box[1]) - widthMm * 72 / 25.4) < 2, `the ${paper} receipt prints on ${box[1]}pt paper`);
+      check(pages <= 1, `the ${paper} receipt prints on ${pages} pages`);
+      report.pages.push({ name: `receipt-${paper}`, mediaBox: box ? [box[1], box[2]] : null, pages, ...m });
+      await k.emulateMedia({ media: 'screen' });
+      await shot(k, `receipt-${paper}`);
+    }
+  } else {
+    failures.push('the volunteer found at the counter has nothing within reach at this station');
+  }
   await clerking.close();
+  // 4i. The district coordinator: every team of 南浔区, and an activity logged for one.
+  const districting = await browser.newContext(staff);
+  const dc = await districting.newPage();
+  await dc.goto(BASE + '/');
+  await dc.fill('#token', env('DISTRICT_TOKEN'));
+  await dc.click('button:has-text("登录")');
+  await dc.waitForURL('**/district');
+  await audit(dc, 'district'); await shot(dc, 'district');
+  await dc.locator('a[href^="/district/activities/new?team="]').first().click();
+  await dc.waitForURL('**/district/activities/new*');
+  await dc.fill('#title', '区级政策宣讲');
+  await dc.locator('.pick input[type=checkbox]').first().check();
+  await audit(dc, 'district-log');
+  await dc.click('button:has-text("登记")');
+  await dc.waitForSelector('text=已为 1 位志愿者登记');
+  await districting.close();
+  // 4j. The bank officer: the bank's rate vouchers, read-only.
+  const banking = await browser.newContext(staff);
+  const b = await banking.newPage();
+  await b.goto(BASE + '/');
+  await b.fill('#token', env('BANK_TOKEN'));
+  await b.click('button:has-text("登录")');
+  await b.waitForURL('**/bank');
+  check(await b.locator('h2:has-text("湖州银行")').count() === 1, 'the bank page does not name the bank');
+  check(await b.locator('form').count() <= 2, 'the bank page offers forms (it is read-only)');
+  await audit(b, 'bank'); await shot(b, 'bank');
+  await banking.close();
   const auditor = await browser.newContext(staff);
   const r = await auditor.newPage();
   await r.goto(BASE + '/');

@@ -17,11 +17,17 @@ pub enum Role {
     N,
     /// The coordinator of the world's group, of which the city's team is a member.
     G,
-    /// A clerk at the e-station counter.
+    /// A clerk at the counter of the first e-station (where the world's holds are).
     K,
+    /// The coordinator of the city team's district (南浔区).
+    D,
+    /// The coordinator of the other team's district (安吉县).
+    D2,
+    /// An officer of the partner bank (湖州银行).
+    B,
 }
 
-pub const ROLES: [Role; 9] = [
+pub const ROLES: [Role; 12] = [
     Role::A,
     Role::C,
     Role::C2,
@@ -31,6 +37,9 @@ pub const ROLES: [Role; 9] = [
     Role::N,
     Role::G,
     Role::K,
+    Role::D,
+    Role::D2,
+    Role::B,
 ];
 
 pub struct World {
@@ -41,6 +50,10 @@ pub struct World {
     pub group: String,
     pub group_coordinator: Client,
     pub clerk: Client,
+    pub district_coordinator: Client,
+    pub other_district_coordinator: Client,
+    pub bank_officer: Client,
+    pub station: String,
 }
 
 impl World {
@@ -55,6 +68,9 @@ impl World {
             Role::N => self.server.anonymous(),
             Role::G => self.group_coordinator.clone(),
             Role::K => self.clerk.clone(),
+            Role::D => self.district_coordinator.clone(),
+            Role::D2 => self.other_district_coordinator.clone(),
+            Role::B => self.bank_officer.clone(),
         }
     }
 
@@ -71,6 +87,26 @@ impl World {
             )
             .await
             .id()
+    }
+
+    /// A fresh hold and the pickup code the volunteer would show.
+    async fn fresh_hold_with_code(&self) -> (String, String) {
+        let hold = self
+            .city
+            .admin
+            .post(
+                "/v1/redemptions",
+                json!({"volunteer_id": self.v0(), "reward_id": self.cheap_reward, "quantity": 1}),
+            )
+            .await
+            .ok();
+        (
+            hold["id"].as_str().expect("id").to_owned(),
+            hold["pickup_code"]
+                .as_str()
+                .expect("pickup code")
+                .to_owned(),
+        )
     }
 
     async fn fresh_activity(&self) -> String {
@@ -446,19 +482,67 @@ impl World {
                 let r = self.city.admin.post("/v1/rewards", json!({"name": "临时", "kind": "product", "origin": "松阳县", "cost_points": "5", "stock": 1})).await.id();
                 (Method::POST, format!("/v1/rewards/{r}/retire"), None)
             }
-            "POST /v1/redemptions" => (
+            "POST /v1/stations" => (
                 Method::POST,
-                "/v1/redemptions".into(),
-                Some(json!({"volunteer_id": v0, "reward_id": self.cheap_reward, "quantity": 1})),
+                "/v1/stations".into(),
+                Some(
+                    json!({"name": format!("e站{}", rand_suffix()), "district": "南浔区", "address": "南浔镇"}),
+                ),
             ),
+            "GET /v1/stations" => (Method::GET, "/v1/stations".into(), None),
+            "GET /v1/stations/{id}/queue" => (
+                Method::GET,
+                format!("/v1/stations/{}/queue", yinling_ledger::StationId::FIRST),
+                None,
+            ),
+            "POST /v1/stock-transfers" => (
+                Method::POST,
+                "/v1/stock-transfers".into(),
+                Some(
+                    json!({"reward_id": self.cheap_reward, "from_station": yinling_ledger::StationId::FIRST.to_string(), "to_station": self.station, "quantity": 1}),
+                ),
+            ),
+            "POST /v1/counter/lookup" => (
+                Method::POST,
+                "/v1/counter/lookup".into(),
+                Some(json!({"card": self.city.volunteer_clients[0].token})),
+            ),
+            "PUT /v1/volunteers/{id}/phone" => (
+                Method::PUT,
+                format!("/v1/volunteers/{v0}/phone"),
+                Some(json!({"last_four": "3721"})),
+            ),
+            "PUT /v1/volunteers/{id}/pin" => (
+                Method::PUT,
+                format!("/v1/volunteers/{v0}/pin"),
+                Some(json!({"pin": "2468"})),
+            ),
+            "GET /v1/banks/{bank}/vouchers" => {
+                (Method::GET, "/v1/banks/湖州银行/vouchers".into(), None)
+            }
+            "POST /v1/redemptions" => {
+                // At the counter, the volunteer confirms with their card.
+                let card = self.city.volunteer_clients[0].token.clone();
+                let body = match role {
+                    Role::K => {
+                        json!({"volunteer_id": v0, "reward_id": self.cheap_reward, "quantity": 1, "card": card})
+                    }
+                    _ => json!({"volunteer_id": v0, "reward_id": self.cheap_reward, "quantity": 1}),
+                };
+                (Method::POST, "/v1/redemptions".into(), Some(body))
+            }
             "GET /v1/redemptions" => (Method::GET, "/v1/redemptions".into(), None),
             "GET /v1/redemptions/{id}" => {
                 let r = self.fresh_hold().await;
                 (Method::GET, format!("/v1/redemptions/{r}"), None)
             }
             "POST /v1/redemptions/{id}/fulfil" => {
-                let r = self.fresh_hold().await;
-                (Method::POST, format!("/v1/redemptions/{r}/fulfil"), None)
+                let (r, code) = self.fresh_hold_with_code().await;
+                (
+                    Method::POST,
+                    format!("/v1/redemptions/{r}/fulfil"),
+                    Some(json!({"pickup_code": code})),
+                )
             }
             "POST /v1/redemptions/{id}/cancel" => {
                 let r = self.fresh_hold().await;
@@ -567,6 +651,30 @@ impl World {
             )
             .await,
         );
+        let scoped = |body: Value| {
+            let admin = city.admin.clone();
+            async move { token(&admin, body).await }
+        };
+        let district_coordinator = server.client(
+            &scoped(json!({"role": "district_coordinator", "district": "南浔区", "label": "南浔区老干部局"})).await,
+        );
+        let other_district_coordinator = server.client(
+            &scoped(json!({"role": "district_coordinator", "district": "安吉县", "label": "安吉县老干部局"})).await,
+        );
+        let bank_officer = server.client(
+            &scoped(
+                json!({"role": "bank_officer", "bank": "湖州银行", "label": "湖州银行南浔支行"}),
+            )
+            .await,
+        );
+        let station = city
+            .admin
+            .post(
+                "/v1/stations",
+                json!({"name": "菱湖 e站", "district": "南浔区", "address": "菱湖镇人民路 1 号", "opening_hours": "周一至周五 9:00-16:00"}),
+            )
+            .await
+            .id();
         World {
             city,
             server,
@@ -575,6 +683,10 @@ impl World {
             group,
             group_coordinator,
             clerk,
+            district_coordinator,
+            other_district_coordinator,
+            bank_officer,
+            station,
         }
     }
 }

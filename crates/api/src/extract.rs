@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::limits::BODY_LIMIT_BYTES;
 
 /// The authenticated caller.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Auth(pub Principal);
 
 impl<S> FromRequestParts<S> for Auth

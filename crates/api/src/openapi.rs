@@ -43,6 +43,8 @@ impl Modify for BearerAuth {
         evaluation::evaluate, evaluation::team_scores, evaluation::get_scoring, evaluation::put_scoring,
         audit::feed, audit::head, audit::verify, audit::access_log,
         tokens::create, tokens::revoke, tokens::list, tokens::replace,
+        stations::open, stations::list, stations::station_queue, stations::transfer, stations::lookup,
+        stations::phone, stations::pin, stations::vouchers,
         system::healthz, system::metrics, serve,
     ),
     components(schemas(
@@ -55,6 +57,7 @@ impl Modify for BearerAuth {
         (name = "teams"), (name = "volunteers"), (name = "activities"), (name = "rewards"),
         (name = "rules"), (name = "stars"), (name = "redemptions"), (name = "rankings"), (name = "audit"),
         (name = "tokens"), (name = "organisation"), (name = "evaluation"), (name = "system"),
+        (name = "stations"),
     )
 )]
 struct ApiDoc;

@@ -74,8 +74,11 @@ single_event_answers!(
     VolunteerMovedTeam,
     RulesChanged,
     RewardListed,
-    RedemptionHeld,
     TokenIssued,
+    StationOpened,
+    StockTransferred,
+    VolunteerPhoneRecorded,
+    VolunteerPinSet,
     TokenRevoked,
     DistrictRegistered,
     GroupFounded,
@@ -100,21 +103,19 @@ single_event_answers!(
 pub struct IssuedToken {
     /// The token.
     pub issued: TokenIssued,
-    /// Its group, for a group coordinator.
-    pub group_id: Option<GroupId>,
+    /// What it is bound to, for a group coordinator, station clerk, district coordinator
+    /// or bank officer.
+    pub scope: Option<TokenScope>,
 }
 
 impl Answer for IssuedToken {
     fn from_events(envelopes: &[Envelope]) -> Option<Self> {
         let issued = TokenIssued::from_events(envelopes)?;
-        let group_id = envelopes.iter().find_map(|e| match &e.payload {
-            Event::TokenScoped(TokenScoped {
-                scope: TokenScope::Group(g),
-                ..
-            }) => Some(*g),
+        let scope = envelopes.iter().find_map(|e| match &e.payload {
+            Event::TokenScoped(s) => Some(s.scope.clone()),
             _ => None,
         });
-        Some(IssuedToken { issued, group_id })
+        Some(IssuedToken { issued, scope })
     }
 }
 
@@ -220,8 +221,10 @@ impl Answer for ReversedActivity {
 /// A change to a reward of the catalogue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CatalogueChange {
-    /// More stock.
+    /// More stock at the first station.
     Restocked(RewardRestocked),
+    /// More stock at another station.
+    Stocked(StationStocked),
     /// A new price.
     Repriced(RewardRepriced),
     /// No longer offered.
@@ -232,6 +235,7 @@ impl Answer for CatalogueChange {
     fn from_events(envelopes: &[Envelope]) -> Option<Self> {
         match &envelopes.first()?.payload {
             Event::RewardRestocked(r) => Some(CatalogueChange::Restocked(r.clone())),
+            Event::StationStocked(r) => Some(CatalogueChange::Stocked(r.clone())),
             Event::RewardRepriced(r) => Some(CatalogueChange::Repriced(r.clone())),
             Event::RewardRetired(r) => Some(CatalogueChange::Retired(r.clone())),
             _ => None,
@@ -242,8 +246,9 @@ impl Answer for CatalogueChange {
 /// A step of a redemption, with the instant it was recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RedemptionStep {
-    /// Points and stock reserved.
-    Held(RedemptionHeld),
+    /// Points and stock reserved for pickup at a station, with the pickup code (a hold
+    /// from before stations has neither station nor code: the first station, `None`).
+    Held(RedemptionHeld, StationId, Option<String>),
     /// Handed over at `at`.
     Fulfilled(RedemptionFulfilled, Timestamp),
     /// Given up at `at`.
@@ -254,7 +259,14 @@ impl Answer for RedemptionStep {
     fn from_events(envelopes: &[Envelope]) -> Option<Self> {
         let e = envelopes.first()?;
         match &e.payload {
-            Event::RedemptionHeld(h) => Some(RedemptionStep::Held(h.clone())),
+            Event::RedemptionHeld(h) => {
+                Some(RedemptionStep::Held(h.clone(), StationId::FIRST, None))
+            }
+            Event::RedemptionHeldAt(h) => Some(RedemptionStep::Held(
+                h.held.clone(),
+                h.station_id,
+                Some(h.pickup_code.clone()),
+            )),
             Event::RedemptionFulfilled(f) => {
                 Some(RedemptionStep::Fulfilled(f.clone(), e.recorded_at))
             }

@@ -14,6 +14,7 @@
 
 pub mod answers;
 pub mod cluster;
+pub mod counter;
 pub mod csv;
 pub mod engine;
 pub mod error;
@@ -181,7 +182,7 @@ impl App {
             state
                 .tokens
                 .authenticate(&secret_hash(secret))
-                .and_then(Principal::from_token)
+                .and_then(|t| Principal::from_token(t, &state))
         }?;
         if let Some(id) = principal.actor().token_id {
             self.touch(id);

@@ -38,3 +38,6 @@ pub const ACCESS_LOG_PRUNE_SECONDS: u64 = 86_400;
 pub fn page_limit(limit: Option<usize>) -> usize {
     limit.unwrap_or(DEFAULT_PAGE_ITEMS).clamp(1, MAX_PAGE_ITEMS)
 }
+
+/// At most this many volunteers answer one counter lookup (a clerk picks among them).
+pub const MAX_COUNTER_MATCHES: usize = 20;

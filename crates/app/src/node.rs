@@ -292,7 +292,7 @@ pub async fn bootstrap_admin(
         role: Role::Admin,
         team_id: None,
         volunteer_id: None,
-        group_id: None,
+        scope: None,
         secret_sha256: secret_hash(&secret),
         label: "first administrator".into(),
     });

@@ -221,6 +221,10 @@ pub enum RoleName {
     Auditor,
     /// Coordinator of one group of teams (needs `group_id`).
     GroupCoordinator,
-    /// A clerk at the e-station counter.
+    /// A clerk at the counter of one e-station (`station_id`; none: the first station).
     StationClerk,
+    /// Coordinator of one district's teams (needs `district`).
+    DistrictCoordinator,
+    /// An officer of one partner bank (needs `bank`).
+    BankOfficer,
 }

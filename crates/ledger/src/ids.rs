@@ -102,3 +102,15 @@ entity_id!(
     ProjectId,
     "project"
 );
+entity_id!(
+    /// An e-station (银领共富 e站): a counter with its own stock. The nil id is the one
+    /// station every log had before stations were records.
+    StationId,
+    "station"
+);
+
+impl StationId {
+    /// The station of logs from before stations were records: every stock listed or
+    /// restocked without a station, and every hold without one, is here.
+    pub const FIRST: StationId = StationId(Uuid::nil());
+}

@@ -55,6 +55,27 @@ fn every_event_type_has_a_v1_fixture_that_decodes_to_the_expected_value() {
 }
 
 #[test]
+fn every_later_variant_inside_an_event_has_a_v1_fixture_too() {
+    let bless = std::env::var_os("YINLING_BLESS").is_some();
+    for (i, (name, event)) in common::variants().into_iter().enumerate() {
+        let expected = common::fixed_envelope(event, 1000 + i as u64, Hash::GENESIS);
+        let path = fixture_path(1, name);
+        if !path.exists() {
+            assert!(bless, "missing fixture {}; bless it once", path.display());
+            std::fs::write(&path, codec::encode_record(&expected).expect("encodes"))
+                .expect("write fixture");
+        }
+        let stored = std::fs::read(&path).expect("read fixture");
+        let decoded = codec::decode_record(&stored)
+            .unwrap_or_else(|e| panic!("fixture {name} no longer decodes: {e}"));
+        assert_eq!(
+            decoded, expected,
+            "fixture {name} decodes to a different value"
+        );
+    }
+}
+
+#[test]
 fn an_unknown_format_byte_is_refused_not_guessed() {
     let stored = std::fs::read(fixture_path(1, "TeamRegistered")).expect("fixture");
     let mut changed = stored.clone();

@@ -6,7 +6,7 @@
 //! request. Reads are checked here before a front end shows anything; writes are checked
 //! again inside `decide`, whichever front end sent them.
 
-use yinling_ledger::{GroupId, ProjectOwner, Role, TeamId, VolunteerId};
+use yinling_ledger::{GroupId, ProjectOwner, Role, StationId, TeamId, VolunteerId};
 
 use crate::activities::Activity;
 use crate::principal::Principal;
@@ -51,6 +51,12 @@ pub enum Read<'a> {
     Audit,
     /// Who looked at whose record (auditors only: it watches the staff, administrators too).
     AccessLog,
+    /// One station's counter: its queue of holds and its stock.
+    StationQueue(StationId),
+    /// One partner bank's rate vouchers.
+    BankVouchers(&'a str),
+    /// Finding a volunteer at the counter (by card, name and birth year, phone digits).
+    CounterLookup,
 }
 
 /// What a caller wants to change.
@@ -60,6 +66,9 @@ pub enum Write<'a> {
     Administer(&'a str),
     /// Register a volunteer in this team.
     RegisterVolunteer(TeamId),
+    /// Change a volunteer's counter details (phone digits, PIN): the volunteer, their
+    /// team's or district's coordinator, an administrator.
+    VolunteerDetails(VolunteerId, TeamId),
     /// Log an activity for this team.
     LogActivity(TeamId),
     /// Reverse an activity of this team.
@@ -68,10 +77,10 @@ pub enum Write<'a> {
     CorrectActivity(TeamId),
     /// Hold a reward on this volunteer's points.
     Redeem(VolunteerId),
-    /// Hand a held reward over at the counter.
-    HandOver,
-    /// Restock a reward at the counter.
-    Restock,
+    /// Hand a held reward over at this station's counter.
+    HandOver(StationId),
+    /// Restock a reward at this station.
+    Restock(StationId),
     /// Cancel a held redemption of this volunteer.
     CancelRedemption(VolunteerId),
     /// Issue a token of this role; for a volunteer token, the volunteer's team.
@@ -88,10 +97,23 @@ pub enum Write<'a> {
     ChangeProject(ProjectOwner),
 }
 
-/// Those who read the programme's internals (projects, evaluation): not volunteers, and not
-/// the counter clerk, whose work is the counter alone.
+/// Those who read the programme's internals (projects, evaluation): not volunteers, not the
+/// counter clerk, whose work is the counter alone, and not a bank's officer.
 fn staff(who: &Principal) -> bool {
-    !matches!(who, Principal::Volunteer(..) | Principal::StationClerk(..))
+    !matches!(
+        who,
+        Principal::Volunteer(..) | Principal::StationClerk(..) | Principal::BankOfficer(..)
+    )
+}
+
+/// Whether `who` reaches this team's people and activities as a coordinator does: the
+/// team's own coordinator, the coordinator of its district, or anyone who reads everything.
+pub fn covers_team(who: &Principal, team: &TeamId) -> bool {
+    match who {
+        Principal::Coordinator(_, mine) => mine == team,
+        Principal::DistrictCoordinator(_, district) => district.covers(team),
+        _ => who.reads_everything(),
+    }
 }
 
 /// Whether `who` may read `what`; the refusal says why not.
@@ -101,13 +123,13 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         Read::Published => true,
         Read::Account(v) => match who {
             Principal::Volunteer(_, me) => *me == v.id,
-            Principal::Coordinator(_, team) => *team == v.team_id,
             // The clerk serves whoever stands at the counter (each look is in the access log).
-            Principal::StationClerk(_) => true,
-            _ => everything,
+            Principal::StationClerk(..) => true,
+            _ => covers_team(who, &v.team_id),
         },
         Read::Roster(team) => match who {
             Principal::Coordinator(_, mine) => team.is_none_or(|t| t == *mine),
+            Principal::DistrictCoordinator(_, d) => team.is_some_and(|t| d.covers(&t)),
             _ => everything,
         },
         Read::Partners { shares_group } => match who {
@@ -115,7 +137,9 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             _ => everything,
         },
         Read::Tokens(team) => match who {
-            Principal::Coordinator(_, mine) => team == Some(*mine),
+            Principal::Coordinator(..) | Principal::DistrictCoordinator(..) => {
+                team.is_some_and(|t| covers_team(who, &t))
+            }
             _ => everything,
         },
         Read::GroupRoster(group) => match who {
@@ -124,6 +148,7 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         },
         Read::Activity(a) => match who {
             Principal::Coordinator(_, team) => a.organised_by(team),
+            Principal::DistrictCoordinator(_, d) => d.teams.iter().any(|t| a.organised_by(t)),
             Principal::GroupCoordinator(_, group) => {
                 a.joint.as_ref().is_some_and(|j| j.group_id == *group)
             }
@@ -132,13 +157,14 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         },
         Read::TeamActivities(team) => match who {
             Principal::Coordinator(_, mine) => team.is_none_or(|t| t == *mine),
+            Principal::DistrictCoordinator(_, d) => team.is_some_and(|t| d.covers(&t)),
             _ => everything,
         },
         Read::Redemption(r) => match who {
-            Principal::StationClerk(_) => true,
+            Principal::StationClerk(_, station) => *station == r.station_id,
             Principal::Volunteer(_, me) => *me == r.volunteer_id,
-            Principal::Coordinator(_, team) => *team == r.team_id,
-            _ => everything,
+            Principal::BankOfficer(..) => false,
+            _ => covers_team(who, &r.team_id),
         },
         Read::Redemptions(of) => match who {
             Principal::Volunteer(_, me) => of.is_none_or(|v| v == *me),
@@ -147,6 +173,15 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         Read::Projects | Read::Evaluation => staff(who),
         Read::Audit => everything,
         Read::AccessLog => matches!(who, Principal::Auditor(_)),
+        Read::StationQueue(station) => match who {
+            Principal::StationClerk(_, mine) => *mine == station,
+            _ => everything,
+        },
+        Read::CounterLookup => matches!(who, Principal::StationClerk(..)) || everything,
+        Read::BankVouchers(bank) => match who {
+            Principal::BankOfficer(_, mine) => &**mine == bank,
+            _ => everything,
+        },
     };
     if allowed {
         return Ok(());
@@ -159,6 +194,13 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
         (Read::Roster(_), Principal::Coordinator(..)) => Rejection::forbidden(
             "other_team",
             "coordinators can only list their own team's volunteers",
+        ),
+        (
+            Read::Roster(_) | Read::Tokens(_) | Read::TeamActivities(_),
+            Principal::DistrictCoordinator(..),
+        ) => Rejection::forbidden(
+            "other_district",
+            "district coordinators name one of their district's teams (?team_id=...)",
         ),
         (Read::Roster(_), _) => {
             Rejection::forbidden("not_allowed", "volunteers cannot list other volunteers")
@@ -213,6 +255,22 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             "auditors_only",
             "only auditors read the access log (it records what staff, administrators too, looked at)",
         ),
+        (Read::StationQueue(_), Principal::StationClerk(..)) => Rejection::forbidden(
+            "other_station",
+            "a clerk works the counter of their own station only",
+        ),
+        (Read::StationQueue(_), _) => Rejection::forbidden(
+            "not_allowed",
+            "a station's counter is for its clerks, administrators and auditors",
+        ),
+        (Read::CounterLookup, _) => Rejection::forbidden(
+            "not_allowed",
+            "finding a volunteer at the counter is for station clerks and administrators",
+        ),
+        (Read::BankVouchers(_), _) => Rejection::forbidden(
+            "other_bank",
+            "a bank's rate vouchers are for that bank's officers, administrators and auditors",
+        ),
         (Read::Published, _) => Rejection::forbidden("not_allowed", "not allowed"),
     })
 }
@@ -222,7 +280,8 @@ pub fn can_read(who: &Principal, what: &Read<'_>) -> bool {
     may_read(who, what).is_ok()
 }
 
-/// The team a caller's reads default to: a coordinator's own team.
+/// The team a caller's reads default to: a coordinator's own team (a district coordinator
+/// names one of the district's).
 pub fn own_team(who: &Principal) -> Option<TeamId> {
     match who {
         Principal::Coordinator(_, team) => Some(*team),
@@ -238,9 +297,22 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
     match *what {
         Write::Administer(action) => admin_only(admin, action),
         Write::RegisterVolunteer(team) => team_scope(who, team, "register volunteers"),
+        Write::VolunteerDetails(volunteer, team) => match who {
+            Principal::Volunteer(_, me) if *me == volunteer => Ok(()),
+            Principal::Volunteer(..) => Err(Rejection::forbidden(
+                "other_volunteer",
+                "volunteers can change only their own details",
+            )),
+            _ => team_scope(who, team, "change volunteers' details"),
+        },
         Write::LogActivity(team) => match who {
             Principal::Coordinator(_, mine) if *mine == team => Ok(()),
+            Principal::DistrictCoordinator(_, d) if d.covers(&team) => Ok(()),
             Principal::System => Ok(()),
+            Principal::DistrictCoordinator(..) => Err(Rejection::forbidden(
+                "other_district",
+                "district coordinators log activities for their district's teams only",
+            )),
             Principal::Coordinator(..) => Err(Rejection::forbidden(
                 "other_team",
                 "coordinators can only log activities for their own team",
@@ -255,7 +327,11 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_team",
                 "coordinators can only reverse their own team's activities",
             )),
-            Principal::Volunteer(..) | Principal::GroupCoordinator(..) | Principal::StationClerk(_) => Err(Rejection::forbidden(
+            Principal::DistrictCoordinator(_, d) if !d.covers(&team) => Err(Rejection::forbidden(
+                "other_district",
+                "district coordinators can only reverse their district's teams' activities",
+            )),
+            Principal::Volunteer(..) | Principal::GroupCoordinator(..) | Principal::StationClerk(..) | Principal::BankOfficer(..) => Err(Rejection::forbidden(
                 "not_allowed",
                 "only the team's coordinator or an administrator can reverse an activity (a group's coordinator: the group's joint activities)",
             )),
@@ -266,7 +342,11 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_team",
                 "coordinators can only correct their own team's activities",
             )),
-            Principal::Volunteer(..) | Principal::GroupCoordinator(..) | Principal::StationClerk(_) => Err(Rejection::forbidden(
+            Principal::DistrictCoordinator(_, d) if !d.covers(&team) => Err(Rejection::forbidden(
+                "other_district",
+                "district coordinators can only correct their district's teams' activities",
+            )),
+            Principal::Volunteer(..) | Principal::GroupCoordinator(..) | Principal::StationClerk(..) | Principal::BankOfficer(..) => Err(Rejection::forbidden(
                 "not_allowed",
                 "only the team's coordinator or an administrator can correct an activity (a group's coordinator: the group's joint activities)",
             )),
@@ -277,14 +357,21 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_volunteer",
                 "volunteers can only redeem their own points",
             )),
-            Principal::Coordinator(..) | Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
+            Principal::Coordinator(..)
+            | Principal::GroupCoordinator(..)
+            | Principal::DistrictCoordinator(..)
+            | Principal::BankOfficer(..) => Err(Rejection::forbidden(
                 "not_allowed",
-                "coordinators cannot redeem for volunteers; the volunteer or the station keeper does",
+                "coordinators cannot redeem for volunteers; the volunteer or a station clerk does",
             )),
             _ => Ok(()),
         },
-        Write::HandOver | Write::Restock => match who {
-            Principal::StationClerk(_) => Ok(()),
+        Write::HandOver(station) | Write::Restock(station) => match who {
+            Principal::StationClerk(_, mine) if *mine == station => Ok(()),
+            Principal::StationClerk(..) => Err(Rejection::forbidden(
+                "other_station",
+                "a clerk hands over and restocks at their own station only",
+            )),
             _ => admin_only(
                 admin,
                 "work the counter (hand over, restock); a station clerk does too",
@@ -295,16 +382,20 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "other_volunteer",
                 "volunteers can only cancel their own redemptions",
             )),
-            Principal::Coordinator(..) | Principal::GroupCoordinator(..) => Err(Rejection::forbidden(
+            Principal::Coordinator(..)
+            | Principal::GroupCoordinator(..)
+            | Principal::DistrictCoordinator(..)
+            | Principal::BankOfficer(..) => Err(Rejection::forbidden(
                 "not_allowed",
-                "only the volunteer or the station keeper can cancel a redemption",
+                "only the volunteer or a station clerk can cancel a redemption",
             )),
             _ => Ok(()),
         },
         Write::IssueToken(role, volunteer_team) => match who {
             Principal::System | Principal::Admin(_) => Ok(()),
-            Principal::Coordinator(_, mine)
-                if role == Role::Volunteer && volunteer_team == Some(*mine) =>
+            Principal::Coordinator(..) | Principal::DistrictCoordinator(..)
+                if role == Role::Volunteer
+                    && volunteer_team.is_some_and(|t| covers_team(who, &t)) =>
             {
                 Ok(())
             }
@@ -315,15 +406,18 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
         },
         Write::ManageToken(role, volunteer_team) => match who {
             Principal::System | Principal::Admin(_) => Ok(()),
-            Principal::Coordinator(_, mine)
-                if role == Role::Volunteer && volunteer_team == Some(*mine) =>
+            Principal::Coordinator(..) | Principal::DistrictCoordinator(..)
+                if role == Role::Volunteer
+                    && volunteer_team.is_some_and(|t| covers_team(who, &t)) =>
             {
                 Ok(())
             }
-            Principal::Coordinator(..) => Err(Rejection::forbidden(
-                "other_team",
-                "coordinators can stop and replace only their own volunteers' cards",
-            )),
+            Principal::Coordinator(..) | Principal::DistrictCoordinator(..) => {
+                Err(Rejection::forbidden(
+                    "other_team",
+                    "coordinators can stop and replace only their own volunteers' cards",
+                ))
+            }
             _ => Err(Rejection::forbidden(
                 "not_allowed",
                 "only administrators, and coordinators for their volunteers' cards, stop or replace tokens",
@@ -333,7 +427,11 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
         Write::ManageGroup(group) => group_scope(who, group, "manage the group"),
         Write::RegisterProject(owner) => match (who, owner) {
             (Principal::System | Principal::Admin(_), _) => Ok(()),
-            (Principal::Coordinator(_, mine), ProjectOwner::Team(t)) if *mine == t => Ok(()),
+            (Principal::Coordinator(..) | Principal::DistrictCoordinator(..), ProjectOwner::Team(t))
+                if covers_team(who, &t) =>
+            {
+                Ok(())
+            }
             (Principal::GroupCoordinator(_, mine), ProjectOwner::Group(g)) if *mine == g => Ok(()),
             _ => Err(Rejection::forbidden(
                 "not_allowed",
@@ -342,7 +440,11 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
         },
         Write::ChangeProject(owner) => match (who, owner) {
             (Principal::System | Principal::Admin(_), _) => Ok(()),
-            (Principal::Coordinator(_, mine), ProjectOwner::Team(t)) if *mine == t => Ok(()),
+            (Principal::Coordinator(..) | Principal::DistrictCoordinator(..), ProjectOwner::Team(t))
+                if covers_team(who, &t) =>
+            {
+                Ok(())
+            }
             (Principal::GroupCoordinator(_, mine), ProjectOwner::Group(g)) if *mine == g => Ok(()),
             _ => Err(Rejection::forbidden(
                 "not_allowed",
@@ -399,6 +501,11 @@ fn team_scope(who: &Principal, team: TeamId, action: &str) -> Result<(), Rejecti
     match who {
         Principal::System | Principal::Admin(_) => Ok(()),
         Principal::Coordinator(_, mine) if *mine == team => Ok(()),
+        Principal::DistrictCoordinator(_, d) if d.covers(&team) => Ok(()),
+        Principal::DistrictCoordinator(..) => Err(Rejection::forbidden(
+            "other_district",
+            format!("district coordinators can only {action} for their district's teams"),
+        )),
         Principal::Coordinator(..) => Err(Rejection::forbidden(
             "other_team",
             format!("coordinators can only {action} for their own team"),

@@ -4,7 +4,9 @@
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use yinling_ledger::writer::Context;
-use yinling_ledger::{Category, GroupId, ProjectId, RedemptionId, RewardId, TeamId, VolunteerId};
+use yinling_ledger::{
+    Category, GroupId, ProjectId, RedemptionId, RewardId, StationId, TeamId, VolunteerId,
+};
 
 use crate::activities::Activity;
 use crate::catalog::Reward;
@@ -14,6 +16,7 @@ use crate::organisation::{Group, Project};
 use crate::redemptions::{Redemption, RedemptionStatus};
 use crate::rejection::Rejection;
 use crate::state::State;
+use crate::stations::Station;
 use crate::teams::Team;
 use crate::volunteers::Volunteer;
 
@@ -269,6 +272,13 @@ pub fn reward<'a>(state: &'a State, id: &RewardId) -> Result<&'a Reward, Rejecti
         .rewards
         .get(id)
         .ok_or_else(|| Rejection::not_found("reward_not_found", format!("no reward has id {id}")))
+}
+
+/// The station, or a 404 naming it.
+pub fn station<'a>(state: &'a State, id: &StationId) -> Result<&'a Station, Rejection> {
+    state.stations.get(id).ok_or_else(|| {
+        Rejection::not_found("station_not_found", format!("no e-station has id {id}"))
+    })
 }
 
 /// The redemption, or a 404 naming it.

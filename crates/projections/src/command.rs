@@ -51,12 +51,22 @@ pub struct NewToken {
     pub team_id: Option<TeamId>,
     /// Volunteer scope (volunteers).
     pub volunteer_id: Option<VolunteerId>,
-    /// Group scope (group coordinators).
-    pub group_id: Option<GroupId>,
+    /// What a group coordinator, station clerk, district coordinator or bank officer is
+    /// bound to.
+    pub scope: Option<TokenScope>,
     /// SHA-256 of the secret.
     pub secret_sha256: [u8; 32],
     /// A note for people.
     pub label: String,
+}
+
+/// How a volunteer standing at the counter confirms a redemption a clerk makes for them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CounterProof {
+    /// The clerk scanned their points card: SHA-256 of the card's secret.
+    Card([u8; 32]),
+    /// They typed their PIN.
+    Pin(String),
 }
 
 /// A project to put on the project list (项目清单).
@@ -254,12 +264,54 @@ pub enum Command {
         /// Initial stock.
         stock: u32,
     },
-    /// Add stock.
+    /// Add stock at a station.
     RestockReward {
         /// Which.
         reward_id: RewardId,
         /// Units to add.
         quantity: u32,
+        /// Where (`None`: a clerk's own station, or the first station).
+        station_id: Option<StationId>,
+    },
+    /// Open an e-station.
+    OpenStation {
+        /// New id.
+        station_id: StationId,
+        /// Name.
+        name: String,
+        /// District or county (registered).
+        district: String,
+        /// Address.
+        address: String,
+        /// Opening hours, in words.
+        opening_hours: String,
+    },
+    /// Move free units of a reward from one station to another.
+    TransferStock {
+        /// Which reward.
+        reward_id: RewardId,
+        /// From.
+        from_station: StationId,
+        /// To.
+        to_station: StationId,
+        /// How many.
+        quantity: u32,
+        /// Why (may be empty).
+        note: String,
+    },
+    /// Record (or forget, with an empty text) the last four digits of a volunteer's phone.
+    RecordPhone {
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// Four digits, or empty.
+        last_four: String,
+    },
+    /// Set (or clear, with `None`) the PIN a volunteer confirms counter redemptions with.
+    SetPin {
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// Four to six digits.
+        pin: Option<String>,
     },
     /// Change a price.
     RepriceReward {
@@ -283,11 +335,18 @@ pub enum Command {
         reward_id: RewardId,
         /// Units.
         quantity: u32,
+        /// The pickup station (`None`: a clerk's own station, else the first station that
+        /// has the units).
+        station_id: Option<StationId>,
+        /// The volunteer's confirmation at the counter (a clerk's hold needs one).
+        proof: Option<CounterProof>,
     },
     /// Hand a held redemption over at the counter.
     FulfilRedemption {
         /// Which.
         redemption_id: RedemptionId,
+        /// The pickup code the volunteer shows (a clerk enters it when the hold has one).
+        pickup_code: Option<String>,
     },
     /// Cancel a held redemption.
     CancelRedemption {

@@ -30,11 +30,14 @@ pub mod rules;
 pub mod scoring;
 pub mod stars;
 pub mod state;
+pub mod stations;
 pub mod teams;
 pub mod tokens;
 pub mod volunteers;
 
-pub use command::{Command, NewActivity, NewProject, NewRules, NewToken, ParticipantHours};
+pub use command::{
+    Command, CounterProof, NewActivity, NewProject, NewRules, NewToken, ParticipantHours,
+};
 pub use decide::decide;
 pub use policy::Policy;
 pub use principal::Principal;

@@ -104,3 +104,15 @@ pub const MAX_BACKFILL_DAYS: u32 = 3650;
 
 /// Widest time zone offsets, in seconds east of UTC (kept by the ledger, which parses them).
 pub use yinling_ledger::limits::UTC_OFFSET_RANGE_SECONDS;
+
+/// Digits of the code a volunteer shows when picking a hold up.
+pub const PICKUP_CODE_DIGITS: u32 = 6;
+
+/// A counter PIN is this many digits at least.
+pub const MIN_PIN_DIGITS: usize = 4;
+
+/// A counter PIN is this many digits at most.
+pub const MAX_PIN_DIGITS: usize = 6;
+
+/// Digits of a phone number kept to find a volunteer at the counter.
+pub const PHONE_DIGITS_KEPT: usize = 4;

@@ -2,7 +2,9 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use yinling_ledger::{Actor, RedemptionId, RewardId, TeamId, Timestamp, VolunteerId};
+use yinling_ledger::{
+    Actor, Confirmation, RedemptionId, RewardId, StationId, TeamId, Timestamp, VolunteerId,
+};
 
 /// Where a redemption stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,4 +65,12 @@ pub struct Redemption {
     pub settled_by: Option<Actor>,
     /// Cancellation reason, if any.
     pub reason: Option<String>,
+    /// The pickup station ([`StationId::FIRST`] for a hold that named none).
+    pub station_id: StationId,
+    /// The code the volunteer shows at pickup (`None` for a hold from before codes).
+    pub pickup_code: Option<String>,
+    /// How the volunteer confirmed it (`None` for a hold from before confirmations).
+    pub confirmation: Option<Confirmation>,
+    /// The pickup code shown at the hand-over, when one was.
+    pub picked_up_with: Option<String>,
 }

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
-use yinling_ledger::{GroupId, Role, TeamId, Timestamp, TokenId, VolunteerId};
+use yinling_ledger::{
+    GroupId, Role, StationId, TeamId, Timestamp, TokenId, TokenScope, VolunteerId,
+};
 
 use crate::maps::FastMap;
 
@@ -17,8 +19,9 @@ pub struct TokenRecord {
     pub team_id: Option<TeamId>,
     /// Volunteer scope of a volunteer.
     pub volunteer_id: Option<VolunteerId>,
-    /// Group scope of a group coordinator.
-    pub group_id: Option<GroupId>,
+    /// What a group coordinator, station clerk, district coordinator or bank officer is
+    /// bound to.
+    pub scope: Option<TokenScope>,
     /// SHA-256 of the secret.
     pub secret_sha256: [u8; 32],
     /// A note for people.
@@ -27,6 +30,25 @@ pub struct TokenRecord {
     pub issued_at: Timestamp,
     /// When revoked, if it was.
     pub revoked_at: Option<Timestamp>,
+}
+
+impl TokenRecord {
+    /// The group of a group coordinator's token.
+    pub fn group_id(&self) -> Option<GroupId> {
+        match self.scope {
+            Some(TokenScope::Group(g)) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The station of a station clerk's token (`None`: a clerk token from before stations
+    /// were records, which works the first station).
+    pub fn station_id(&self) -> Option<StationId> {
+        match self.scope {
+            Some(TokenScope::Station(s)) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// All tokens, findable by the hash of a presented secret.
@@ -78,9 +100,9 @@ impl Tokens {
         self.by_id.insert(record.id, record);
     }
 
-    pub(crate) fn scope_to_group(&mut self, id: &TokenId, group: GroupId) {
+    pub(crate) fn scope(&mut self, id: &TokenId, scope: &TokenScope) {
         if let Some(t) = self.by_id.get_mut(id) {
-            t.group_id = Some(group);
+            t.scope = Some(scope.clone());
         }
     }
 

@@ -134,6 +134,10 @@ pub struct Volunteer {
     pub statement: Vec<StatementEntry>,
     /// Their stars as the log records them.
     pub star: StarStanding,
+    /// The last four digits of their phone, if recorded (to find them at the counter).
+    pub phone_last_four: Option<String>,
+    /// The hash of the PIN they confirm counter redemptions with, if they set one.
+    pub pin_sha256: Option<yinling_ledger::Hash>,
 }
 
 impl Volunteer {

@@ -397,6 +397,8 @@ fn cases() -> Vec<Case> {
                     volunteer_id: w.alice,
                     reward_id: w.reward,
                     quantity: 0,
+                    station_id: None,
+                    proof: None,
                 },
             )
         }),
@@ -408,6 +410,8 @@ fn cases() -> Vec<Case> {
                     volunteer_id: w.alice,
                     reward_id: w.reward,
                     quantity: 101,
+                    station_id: None,
+                    proof: None,
                 },
             )
         }),
@@ -419,6 +423,8 @@ fn cases() -> Vec<Case> {
                     volunteer_id: w.alice,
                     reward_id: RewardId(w.sim.uuid()),
                     quantity: 1,
+                    station_id: None,
+                    proof: None,
                 },
             )
         }),
@@ -434,6 +440,8 @@ fn cases() -> Vec<Case> {
                         volunteer_id: w.alice,
                         reward_id: w.reward,
                         quantity: 2,
+                        station_id: None,
+                        proof: None,
                     },
                 )
             },
@@ -446,6 +454,8 @@ fn cases() -> Vec<Case> {
                     volunteer_id: w.alice,
                     reward_id: w.reward,
                     quantity: 3,
+                    station_id: None,
+                    proof: None,
                 },
             )
         }),
@@ -461,6 +471,8 @@ fn cases() -> Vec<Case> {
                         volunteer_id: w.bob,
                         reward_id: w.reward,
                         quantity: 1,
+                        station_id: None,
+                        proof: None,
                     },
                 )
             },
@@ -473,6 +485,8 @@ fn cases() -> Vec<Case> {
                     volunteer_id: w.alice,
                     reward_id: w.reward,
                     quantity: 1,
+                    station_id: None,
+                    proof: None,
                 },
             )
         }),
@@ -481,6 +495,7 @@ fn cases() -> Vec<Case> {
                 w.alice_token,
                 Command::FulfilRedemption {
                     redemption_id: w.held,
+                    pickup_code: None,
                 },
             )
         }),
@@ -489,6 +504,7 @@ fn cases() -> Vec<Case> {
                 w.admin,
                 Command::FulfilRedemption {
                     redemption_id: RedemptionId(w.sim.uuid()),
+                    pickup_code: None,
                 },
             )
         }),
@@ -511,6 +527,7 @@ fn cases() -> Vec<Case> {
                     w.admin,
                     Command::FulfilRedemption {
                         redemption_id: w.held,
+                        pickup_code: None,
                     },
                 );
                 (
@@ -538,6 +555,7 @@ fn cases() -> Vec<Case> {
                     w.admin,
                     Command::FulfilRedemption {
                         redemption_id: w.held,
+                        pickup_code: None,
                     },
                 )
             },
@@ -610,6 +628,7 @@ fn cases() -> Vec<Case> {
                 Command::RestockReward {
                     reward_id: w.reward,
                     quantity: 0,
+                    station_id: None,
                 },
             )
         }),
@@ -631,6 +650,8 @@ fn cases() -> Vec<Case> {
                         volunteer_id: w.bob,
                         reward_id: w.reward,
                         quantity: 1,
+                        station_id: None,
+                        proof: None,
                     },
                 )
             },
@@ -702,7 +723,7 @@ fn cases() -> Vec<Case> {
                         role: Role::Coordinator,
                         team_id: None,
                         volunteer_id: None,
-                        group_id: None,
+                        scope: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
                     }),
@@ -721,7 +742,7 @@ fn cases() -> Vec<Case> {
                         role: Role::Admin,
                         team_id: None,
                         volunteer_id: None,
-                        group_id: None,
+                        scope: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
                     }),
@@ -740,7 +761,7 @@ fn cases() -> Vec<Case> {
                         role: Role::Volunteer,
                         team_id: None,
                         volunteer_id: Some(w.carol_other_team),
-                        group_id: None,
+                        scope: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
                     }),
@@ -996,6 +1017,7 @@ fn a_full_redemption_cycle_moves_points_from_available_to_held_to_redeemed() {
         w.admin,
         Command::FulfilRedemption {
             redemption_id: w.held,
+            pickup_code: None,
         },
     );
     let alice = &w.sim.state.volunteers[&w.alice];
@@ -1132,6 +1154,7 @@ fn checks_run_in_the_documented_order() {
                 w.alice_token,
                 Command::FulfilRedemption {
                     redemption_id: w.held,
+                    pickup_code: None,
                 },
             )
         }),
@@ -1145,6 +1168,7 @@ fn checks_run_in_the_documented_order() {
                     Command::RestockReward {
                         reward_id: RewardId(w.sim.uuid()),
                         quantity: 0,
+                        station_id: None,
                     },
                 )
             },

@@ -35,6 +35,22 @@ enum Op {
         reward: usize,
         quantity: u32,
     },
+    HoldAt {
+        volunteer: usize,
+        reward: usize,
+        station: usize,
+    },
+    Transfer {
+        reward: usize,
+        from: usize,
+        to: usize,
+        quantity: u32,
+    },
+    RestockAt {
+        reward: usize,
+        station: usize,
+        quantity: u32,
+    },
     Fulfil {
         redemption: usize,
     },
@@ -97,6 +113,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0usize..20, 0usize..5, prop_oneof![3 => 0u32..1200, 1 => Just(0u32)])
             .prop_map(|(activity, participant, hundredths)| Op::Correct { activity, participant, hundredths }),
         3 => (0usize..12, 0usize..3, 0u32..4).prop_map(|(volunteer, reward, quantity)| Op::Hold { volunteer, reward, quantity }),
+        2 => (0usize..12, 0usize..3, 0usize..3).prop_map(|(volunteer, reward, station)| Op::HoldAt { volunteer, reward, station }),
+        2 => (0usize..3, 0usize..3, 0usize..3, 0u32..5).prop_map(|(reward, from, to, quantity)| Op::Transfer { reward, from, to, quantity }),
+        1 => (0usize..3, 0usize..3, 0u32..4).prop_map(|(reward, station, quantity)| Op::RestockAt { reward, station, quantity }),
         1 => (0usize..10).prop_map(|redemption| Op::Fulfil { redemption }),
         1 => (0usize..10).prop_map(|redemption| Op::Cancel { redemption }),
         1 => (0i64..16).prop_map(|advance_days| Op::Expire { advance_days }),
@@ -146,6 +165,8 @@ struct World {
     rewards: Vec<RewardId>,
     activities: Vec<ActivityId>,
     redemptions: Vec<RedemptionId>,
+    /// The first station and two opened ones.
+    stations: Vec<StationId>,
 }
 
 fn world() -> World {
@@ -162,6 +183,19 @@ fn world() -> World {
         sim.reward("7.5", 10),
         sim.reward("100", 1),
     ];
+    let mut stations = vec![StationId::FIRST];
+    for (i, district) in ["南浔区", "德清县"].into_iter().enumerate() {
+        let station_id = StationId(sim.uuid());
+        sim.system(Command::OpenStation {
+            station_id,
+            name: format!("站{i}"),
+            district: district.into(),
+            address: "地址".into(),
+            opening_hours: String::new(),
+        })
+        .expect("a station opens");
+        stations.push(station_id);
+    }
     World {
         sim,
         teams,
@@ -169,6 +203,7 @@ fn world() -> World {
         rewards,
         activities: vec![],
         redemptions: vec![],
+        stations,
     }
 }
 
@@ -261,10 +296,57 @@ fn run(w: &mut World, op: &Op) {
                 .hold(Actor::SYSTEM, v, r, *quantity)
                 .map(|id| w.redemptions.push(id))
         }
+        Op::HoldAt {
+            volunteer,
+            reward,
+            station,
+        } => {
+            let redemption_id = RedemptionId(w.sim.uuid());
+            w.sim
+                .system(Command::HoldRedemption {
+                    redemption_id,
+                    volunteer_id: w.volunteers[*volunteer % w.volunteers.len()],
+                    reward_id: w.rewards[*reward],
+                    quantity: 1,
+                    station_id: Some(w.stations[*station]),
+                    proof: None,
+                })
+                .map(|_| w.redemptions.push(redemption_id))
+        }
+        Op::Transfer {
+            reward,
+            from,
+            to,
+            quantity,
+        } => w
+            .sim
+            .system(Command::TransferStock {
+                reward_id: w.rewards[*reward],
+                from_station: w.stations[*from],
+                to_station: w.stations[*to],
+                quantity: *quantity,
+                note: String::new(),
+            })
+            .map(drop),
+        Op::RestockAt {
+            reward,
+            station,
+            quantity,
+        } => w
+            .sim
+            .system(Command::RestockReward {
+                reward_id: w.rewards[*reward],
+                quantity: *quantity,
+                station_id: Some(w.stations[*station]),
+            })
+            .map(drop),
         Op::Fulfil { redemption } => match pick(&w.redemptions, *redemption) {
             Some(redemption_id) => w
                 .sim
-                .system(Command::FulfilRedemption { redemption_id })
+                .system(Command::FulfilRedemption {
+                    redemption_id,
+                    pickup_code: None,
+                })
                 .map(drop),
             None => Ok(()),
         },
@@ -299,6 +381,7 @@ fn run(w: &mut World, op: &Op) {
             .system(Command::RestockReward {
                 reward_id: w.rewards[*reward],
                 quantity: *quantity,
+                station_id: None,
             })
             .map(drop),
         Op::Reprice { reward, cost } => w

@@ -48,7 +48,14 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 .qr-card svg { width: 200px; height: 200px; }
 code, .hash { font-family: ui-monospace, monospace; word-break: break-all; font-size: 0.9rem; }
 footer { text-align: center; padding: 1.5rem 0.5rem; color: #3d3d3d; }
-@media print { header.bar, footer, .no-print { display: none; } }
+.counter-name { font-size: 2.2rem; font-weight: 700; margin: 0.2rem 0; }
+.counter-balance { font-size: 1.6rem; } .counter-balance strong { font-size: 2.6rem; }
+.receipt { font-size: 1.4rem; line-height: 1.45; max-width: 34rem; border: 2px solid #333; border-radius: 8px; padding: 0.8rem; }
+.receipt .receipt-title { font-weight: 700; text-align: center; margin: 0 0 0.4rem; }
+.receipt .big { font-size: 2rem; font-weight: 700; margin: 0.2rem 0; }
+.receipt dl { display: grid; grid-template-columns: auto 1fr; gap: 0.2rem 0.8rem; margin: 0; }
+.receipt dt { font-weight: 600; } .receipt dd { margin: 0; overflow-wrap: anywhere; }
+@media print { header.bar, footer, .no-print, .skip { display: none; } body { margin: 0; } main { padding: 0; margin: 0; max-width: none; } h1 { font-size: 1rem; margin: 0 0 2mm; } .receipt { border: none; padding: 0; max-width: none; } }
 "#;
 
 /// Progressive comfort only; every page works without it.

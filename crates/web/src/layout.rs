@@ -79,7 +79,19 @@ pub fn page_with(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response
 pub fn plain_words(l: Lang, e: &AppError) -> String {
     let zh = match e.code() {
         "insufficient_points" => "您的积分不够兑换这件奖品。",
-        "out_of_stock" => "这件奖品已经兑完了，请换一件。",
+        "out_of_stock" => {
+            "这件奖品在这个 e站 已经兑完了；其他 e站 可能还有，请看奖品目录里的“哪里有货”。"
+        }
+        "confirmation_needed" => "请志愿者本人确认：扫一下他的积分卡，或请他输入自己的密码。",
+        "card_mismatch" => "扫到的不是这位志愿者的积分卡（或这张卡已挂失）。",
+        "wrong_pin" => "密码不对，请志愿者再输一次。",
+        "no_pin" => "这位志愿者还没有设密码，请扫他的积分卡。",
+        "bad_pin" => "密码是 4 到 6 位数字。",
+        "wrong_pickup_code" => "取货码不对，请志愿者再出示一次。",
+        "pickup_code_needed" => "请输入志愿者出示的 6 位取货码。",
+        "other_station" => "这笔兑换不在本 e站 领取。",
+        "bad_phone_digits" => "手机号后四位要填 4 个数字。",
+        "bad_lookup" => "请扫卡，或填姓名和出生年份，或填手机号后四位。",
         "reward_retired" => "这件奖品已经下架了。",
         "not_held" => "这笔兑换已经处理过了，不需要再操作。",
         "day_over_24_hours" => "这位志愿者当天的服务时长加起来超过 24 小时了，请检查时长。",

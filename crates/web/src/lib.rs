@@ -44,6 +44,21 @@ pub fn router() -> Router<App> {
             get(pages::volunteer::cancel_confirm).post(pages::volunteer::cancel),
         )
         .route("/station", get(pages::station::catalogue))
+        .route(
+            "/stations",
+            get(pages::station::stations).post(pages::station::open_station),
+        )
+        .route("/stations/transfers", post(pages::station::transfer))
+        .route(
+            "/me/pin",
+            get(pages::volunteer::pin_page).post(pages::volunteer::set_pin),
+        )
+        .route("/district", get(pages::district::overview))
+        .route(
+            "/district/activities/new",
+            get(pages::district::new_activity).post(pages::district::log_activity),
+        )
+        .route("/bank", get(pages::bank::overview))
         .route("/station/{id}", get(pages::station::confirm))
         .route("/station/{id}/redeem", post(pages::station::redeem))
         .route("/rankings", get(pages::rankings::rankings))
@@ -89,6 +104,18 @@ pub fn router() -> Router<App> {
         .route("/team", get(pages::team::dashboard))
         .route("/team/volunteers", get(pages::team::volunteers))
         .route(
+            "/team/volunteers/{id}",
+            get(pages::volunteer_details::details),
+        )
+        .route(
+            "/team/volunteers/{id}/phone",
+            post(pages::volunteer_details::phone),
+        )
+        .route(
+            "/team/volunteers/{id}/pin",
+            post(pages::volunteer_details::pin),
+        )
+        .route(
             "/team/volunteers/new",
             get(pages::team::new_volunteer).post(pages::team::register_volunteer),
         )
@@ -113,7 +140,10 @@ pub fn router() -> Router<App> {
         .route("/tokens", get(pages::tokens::overview))
         .route("/tokens/{id}/revoke", post(pages::tokens::revoke))
         .route("/tokens/{id}/replace", post(pages::tokens::replace))
-        .route("/counter", get(pages::counter::queue))
+        .route("/counter", get(pages::counter::queue_page))
+        .route("/counter/lookup", post(pages::counter::lookup))
+        .route("/counter/redeem", post(pages::counter::redeem))
+        .route("/counter/receipts/{id}", get(pages::counter::receipt))
         .route("/counter/{id}/fulfil", post(pages::counter::fulfil))
         .route(
             "/counter/rewards/{id}/restock",

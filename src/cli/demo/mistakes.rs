@@ -114,7 +114,7 @@ pub(super) fn late_entries(
         return [Vec::new(), Vec::new(), Vec::new()];
     };
     let policy = vec![(
-        admin,
+        admin.clone(),
         Command::SetPolicy {
             change: PolicyChange::BackfillLimit { days: Some(limit) },
             note: format!("补登超过{limit}天的服务须经管理员审核签到表"),
@@ -122,14 +122,14 @@ pub(super) fn late_entries(
     )];
     let decisions = vec![
         (
-            admin,
+            admin.clone(),
             Command::ApproveBackfill {
                 activity_id: first.1.activity_id,
                 note: "签到表已核".to_owned(),
             },
         ),
         (
-            admin,
+            admin.clone(),
             Command::DeclineBackfill {
                 activity_id: second.1.activity_id,
                 reason: "无签到表可查".to_owned(),

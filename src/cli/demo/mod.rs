@@ -6,6 +6,7 @@
 
 mod city;
 mod mistakes;
+mod station;
 mod summary;
 
 use summary::Made;
@@ -272,14 +273,17 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     // earning rules and the 垃圾分类 campaign.
     let district_commands: Vec<(Principal, Command)> = city::districts(today, args.days)
         .into_iter()
-        .map(|c| (admin, c))
+        .map(|c| (admin.clone(), c))
         .collect();
     let mut progress = Progress::new("districts", district_commands.len() as u64 + 1);
     submit_all(&app, district_commands, &mut progress, &mut made).await;
     let campaign = app
         .category("category", city::CAMPAIGN_CODE)
         .map_err(|e| format!("the campaign was not registered: {}", e.detail()))?;
-    let end = vec![(admin, city::campaign_end(campaign, today, args.days))];
+    let end = vec![(
+        admin.clone(),
+        city::campaign_end(campaign, today, args.days),
+    )];
     submit_all(&app, end, &mut progress, &mut made).await;
     progress.finish();
     let mut progress = Progress::new("teams", teams.len() as u64 * 2);
@@ -287,7 +291,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         .iter()
         .map(|(team_id, name, district, category)| {
             (
-                admin,
+                admin.clone(),
                 Command::RegisterTeam {
                     team_id: *team_id,
                     name: name.clone(),
@@ -306,13 +310,13 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         let token_id = TokenId(gen.uuid());
         coordinators.insert(*team_id, Principal::Coordinator(token_id, *team_id));
         commands.push((
-            admin,
+            admin.clone(),
             Command::IssueToken(yinling_projections::NewToken {
                 token_id,
                 role: Role::Coordinator,
                 team_id: Some(*team_id),
                 volunteer_id: None,
-                group_id: None,
+                scope: None,
                 secret_sha256: secret_hash(&mint.secret(&token_id)),
                 label: format!("{name} 协调员"),
             }),
@@ -349,7 +353,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         volunteers.push(id);
         let age: i32 = gen.rng.gen_range(55..=85);
         commands.push((
-            coordinators[&teams[t].0],
+            coordinators[&teams[t].0].clone(),
             Command::RegisterVolunteer {
                 volunteer_id: id,
                 name: gen.name(),
@@ -371,7 +375,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     let third = Days::new(u64::from(args.days) / 3);
     let group_id = GroupId(gen.uuid());
     let mut org: Vec<(Principal, Command)> = vec![(
-        admin,
+        admin.clone(),
         Command::FoundGroup {
             group_id,
             name: "银雁协共体".into(),
@@ -385,7 +389,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         .collect();
     for (id, name) in sub_groups.iter().zip(city::SUB_GROUPS) {
         org.push((
-            admin,
+            admin.clone(),
             Command::AddSubGroup {
                 group_id,
                 sub_group_id: *id,
@@ -408,7 +412,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         let left =
             (i == 1 && args.days >= MIN_DEMO_DAYS_FOR_A_LEAVER).then(|| start_day + third + third);
         org.push((
-            admin,
+            admin.clone(),
             Command::JoinGroup {
                 team_id: teams[t].0,
                 group_id,
@@ -418,7 +422,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         ));
         if let Some(left) = left {
             org.push((
-                admin,
+                admin.clone(),
                 Command::LeaveGroup {
                     team_id: teams[t].0,
                     group_id,
@@ -434,7 +438,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         .collect();
     for (id, title, category) in &group_projects {
         org.push((
-            admin,
+            admin.clone(),
             Command::RegisterProject(yinling_projections::NewProject {
                 project_id: *id,
                 owner: ProjectOwner::Group(group_id),
@@ -450,7 +454,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     let team_projects: Vec<ProjectId> = teams.iter().map(|_| ProjectId(gen.uuid())).collect();
     for ((team_id, name, _, category), id) in teams.iter().zip(&team_projects) {
         org.push((
-            admin,
+            admin.clone(),
             Command::RegisterProject(yinling_projections::NewProject {
                 project_id: *id,
                 owner: ProjectOwner::Team(*team_id),
@@ -610,9 +614,9 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         Command::LogActivity(yinling_projections::NewActivity { date, .. }) => *date,
         _ => NaiveDate::MIN,
     });
-    let coordinator_of = |team: &TeamId| coordinators.get(team).copied().unwrap_or(admin);
+    let coordinator_of = |team: &TeamId| coordinators.get(team).cloned().unwrap_or(admin.clone());
     let (corrections, reversals) = mistakes::sample(&mut gen.rng, &commands, coordinator_of);
-    let late = mistakes::late_entries(admin, &commands, today, coordinator_of, || {
+    let late = mistakes::late_entries(admin.clone(), &commands, today, coordinator_of, || {
         ActivityId(gen.uuid())
     });
     made.activities = commands.len();
@@ -640,136 +644,21 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     // Half the stars reached are confirmed after their notice; the rest stay on it.
     let confirmations: Vec<_> = city::confirmations(&app.engine.read())
         .into_iter()
-        .map(|c| (admin, c))
+        .map(|c| (admin.clone(), c))
         .collect();
     let mut progress = Progress::new("stars confirmed", confirmations.len() as u64);
     submit_all(&app, confirmations, &mut progress, &mut made).await;
     progress.finish();
 
-    // The e-station: 松阳 products and bank rate vouchers.
-    let mut rewards: Vec<(RewardId, Decimal, u32)> = Vec::new();
-    let mut commands = Vec::new();
-    let stock_each = ((1_500.0 * args.volunteers as f64 / 10_000.0).ceil() as u32).max(20);
-    for (name, cost) in city::PRODUCTS {
-        let id = RewardId(gen.uuid());
-        rewards.push((id, Decimal::from(*cost), stock_each));
-        commands.push((
-            admin,
-            Command::ListReward {
-                reward_id: id,
-                name: (*name).to_owned(),
-                kind: RewardKind::Product {
-                    origin: "松阳县".into(),
-                },
-                cost_points: Decimal::from(*cost),
-                stock: stock_each,
-            },
-        ));
-    }
-    for (name, bank, basis_points, cost) in city::VOUCHERS {
-        let id = RewardId(gen.uuid());
-        let stock = stock_each / 3;
-        rewards.push((id, Decimal::from(*cost), stock));
-        commands.push((
-            admin,
-            Command::ListReward {
-                reward_id: id,
-                name: (*name).to_owned(),
-                kind: RewardKind::RateVoucher {
-                    bank: (*bank).to_owned(),
-                    basis_points: *basis_points,
-                },
-                cost_points: Decimal::from(*cost),
-                stock,
-            },
-        ));
-    }
-    let mut progress = Progress::new("rewards", commands.len() as u64);
-    submit_all(&app, commands, &mut progress, &mut made).await;
-    progress.finish();
-
-    // Redemptions worth about 100,000 yuan (at 10,000 volunteers): the keenest volunteers
-    // redeem most. 90% are handed over, 5% cancelled, 5% still waiting at the counter.
-    let target = Decimal::from((1_000_000.0 * args.volunteers as f64 / 10_000.0) as u64);
-    let mut available: Vec<(VolunteerId, Decimal)> = {
-        let state = app.engine.read();
-        let mut v: Vec<(VolunteerId, Decimal)> = volunteers
-            .iter()
-            .filter_map(|id| {
-                state
-                    .volunteers
-                    .get(id)
-                    .map(|v| (*id, v.balance.available()))
-            })
-            .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        v
-    };
-    let mut holds = Vec::new();
-    let mut settle_plan = Vec::new();
-    let mut reserved = Decimal::ZERO;
-    'outer: for _ in 0..20 {
-        for (v, points) in available.iter_mut() {
-            if reserved >= target {
-                break 'outer;
-            }
-            let affordable: Vec<usize> = (0..rewards.len())
-                .filter(|r| rewards[*r].1 <= *points && rewards[*r].2 > 0)
-                .collect();
-            let Some(&r) = affordable.choose(&mut gen.rng) else {
-                continue;
-            };
-            if !gen.rng.gen_bool(0.6) {
-                continue;
-            }
-            let (reward_id, cost, stock) = &mut rewards[r];
-            *points -= *cost;
-            *stock -= 1;
-            let redemption_id = RedemptionId(gen.uuid());
-            holds.push((
-                admin,
-                Command::HoldRedemption {
-                    redemption_id,
-                    volunteer_id: *v,
-                    reward_id: *reward_id,
-                    quantity: 1,
-                },
-            ));
-            let roll: f64 = gen.rng.gen();
-            let plan = if roll < 0.90 {
-                Some(true)
-            } else if roll < 0.95 {
-                Some(false)
-            } else {
-                None
-            };
-            // Cancelled holds give their points back only after every hold is placed, so the
-            // plan never spends them twice.
-            if plan == Some(true) {
-                reserved += *cost;
-            }
-            settle_plan.push((redemption_id, plan, *cost));
-        }
-    }
-    let settles: Vec<(Principal, Command)> = settle_plan
-        .iter()
-        .filter_map(|(id, plan, _)| match plan {
-            Some(true) => Some((admin, Command::FulfilRedemption { redemption_id: *id })),
-            Some(false) => Some((
-                admin,
-                Command::CancelRedemption {
-                    redemption_id: *id,
-                    reason: "换了别的奖品".into(),
-                },
-            )),
-            None => None,
-        })
-        .collect();
-    let mut progress = Progress::new("redemptions", (holds.len() + settles.len()) as u64);
-    submit_all(&app, holds, &mut progress, &mut made).await;
-    submit_all(&app, settles, &mut progress, &mut made).await;
-    progress.finish();
-    made.redemptions = settle_plan.len();
+    station::e_stations(
+        &app,
+        &mut gen,
+        &admin,
+        &volunteers,
+        args.volunteers,
+        &mut made,
+    )
+    .await;
 
     let (head, totals) = {
         let state = app.engine.read();

@@ -21,6 +21,7 @@ pub mod redemptions;
 pub mod rewards;
 pub mod rules;
 pub mod stars;
+pub mod stations;
 pub mod system;
 pub mod teams;
 pub mod tokens;

@@ -8,15 +8,15 @@ use utoipa::{IntoParams, ToSchema};
 use yinling_app::answers::RedemptionStep;
 use yinling_app::wire::Amount;
 use yinling_app::{App, Written};
-use yinling_ledger::{RedemptionId, VolunteerId};
+use yinling_ledger::{RedemptionId, StationId, VolunteerId};
 use yinling_projections::access::{self, Read};
 use yinling_projections::redemptions::{Redemption, RedemptionStatus};
-use yinling_projections::{checks, Command};
+use yinling_projections::{checks, Command, CounterProof, Principal};
 
 use super::{created, page_limit, written, AsOfParam};
 use crate::error::{ApiError, Problem};
 use crate::extract::{
-    body_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyKey, NoBody, OptionalJson,
+    body_id, optional_body_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyKey, OptionalJson,
 };
 
 /// Where a redemption stands (schema only).
@@ -47,6 +47,26 @@ pub struct NewRedemption {
     /// Units, 1 to 100.
     #[schema(minimum = 1, maximum = 100)]
     pub quantity: u32,
+    /// The pickup station (default: a clerk's own station, else the first with the units).
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub station_id: Option<String>,
+    /// At the counter: what the scanner read off the volunteer's points card (the card's
+    /// link, or the token on it), which confirms the redemption.
+    #[serde(default)]
+    pub card: Option<String>,
+    /// At the counter: the PIN the volunteer typed, which confirms the redemption.
+    #[serde(default)]
+    pub pin: Option<String>,
+}
+
+/// Body of `POST /v1/redemptions/{id}/fulfil` (optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FulfilIn {
+    /// The six-digit pickup code the volunteer shows (a clerk types it).
+    #[serde(default)]
+    pub pickup_code: Option<String>,
 }
 
 /// Body of `POST /v1/redemptions/{id}/cancel` (optional).
@@ -78,6 +98,12 @@ pub struct RedemptionOut {
     pub expires_at: Option<String>,
     /// When it left `held` (RFC 3339).
     pub settled_at: Option<String>,
+    /// The pickup station.
+    pub station_id: String,
+    /// The code the volunteer shows at pickup: in the answer to the hold, and to the
+    /// volunteer when they read it (a hold from before codes has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pickup_code: Option<String>,
 }
 
 /// A list of redemptions.
@@ -106,7 +132,10 @@ pub struct ListParams {
     pub as_of: Option<u64>,
 }
 
-fn out(r: &Redemption) -> RedemptionOut {
+/// A redemption as `who` reads it: the pickup code only to its volunteer, who shows it at
+/// the counter (the clerk types it; the staff never need to read it).
+fn out(r: &Redemption, who: &Principal) -> RedemptionOut {
+    let own = matches!(who, Principal::Volunteer(_, me) if *me == r.volunteer_id);
     RedemptionOut {
         id: r.id.to_string(),
         volunteer_id: r.volunteer_id.to_string(),
@@ -116,6 +145,8 @@ fn out(r: &Redemption) -> RedemptionOut {
         status: r.status.as_str().to_owned(),
         expires_at: Some(r.expires_at.to_rfc3339()),
         settled_at: r.settled_at.map(|t| t.to_rfc3339()),
+        station_id: r.station_id.to_string(),
+        pickup_code: r.pickup_code.clone().filter(|_| own),
     }
 }
 
@@ -137,9 +168,11 @@ impl From<&RedemptionStep> for RedemptionOut {
             status: status.as_str().to_owned(),
             expires_at: None,
             settled_at: Some(at.to_rfc3339()),
+            station_id: String::new(),
+            pickup_code: None,
         };
         match step {
-            RedemptionStep::Held(h) => RedemptionOut {
+            RedemptionStep::Held(h, station, code) => RedemptionOut {
                 id: h.redemption_id.to_string(),
                 volunteer_id: h.volunteer_id.to_string(),
                 reward_id: h.reward_id.to_string(),
@@ -148,6 +181,8 @@ impl From<&RedemptionStep> for RedemptionOut {
                 status: RedemptionStatus::Held.as_str().to_owned(),
                 expires_at: Some(h.expires_at.to_rfc3339()),
                 settled_at: None,
+                station_id: station.to_string(),
+                pickup_code: code.clone(),
             },
             RedemptionStep::Fulfilled(f, at) => settled(
                 RedemptionStatus::Fulfilled,
@@ -186,11 +221,24 @@ pub async fn create(
     key: IdempotencyKey,
     body: ApiJson<NewRedemption>,
 ) -> Result<Response, ApiError> {
+    let proof = match (&body.value.card, &body.value.pin) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::unprocessable(
+                "one_confirmation",
+                "give the card scan or the PIN, not both",
+            ))
+        }
+        (Some(card), None) => Some(CounterProof::Card(yinling_app::counter::card_hash(card))),
+        (None, Some(pin)) => Some(CounterProof::Pin(pin.trim().to_owned())),
+        (None, None) => None,
+    };
     let command = Command::HoldRedemption {
         redemption_id: RedemptionId::generate(),
         volunteer_id: body_id(&body.value.volunteer_id, "volunteer_id")?,
         reward_id: body_id(&body.value.reward_id, "reward_id")?,
         quantity: body.value.quantity,
+        station_id: optional_body_id::<StationId>(body.value.station_id.as_deref(), "station_id")?,
+        proof,
     };
     let w = app
         .submit::<RedemptionStep>(&who, command, key.scoped(&who, body.digest))
@@ -199,8 +247,9 @@ pub async fn create(
     Ok(created(format!("/v1/redemptions/{}", r.id), &w.receipt, r))
 }
 
-/// Hand a held reward over at the counter (admin).
-#[utoipa::path(post, path = "/v1/redemptions/{id}/fulfil", tag = "redemptions",
+/// Hand a held reward over at the counter (a clerk of its pickup station, with the pickup
+/// code the volunteer shows; an administrator).
+#[utoipa::path(post, path = "/v1/redemptions/{id}/fulfil", tag = "redemptions", request_body(content = Option<FulfilIn>),
     params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 200, body = RedemptionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -209,13 +258,17 @@ pub async fn fulfil(
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
-    body: NoBody,
+    body: OptionalJson<FulfilIn>,
 ) -> Result<Response, ApiError> {
     let redemption_id: RedemptionId = path_id(&id, "redemption")?;
+    let pickup_code = body.value.and_then(|b| b.pickup_code);
     let w = app
         .submit(
             &who,
-            Command::FulfilRedemption { redemption_id },
+            Command::FulfilRedemption {
+                redemption_id,
+                pickup_code,
+            },
             key.scoped(&who, body.digest),
         )
         .await?;
@@ -265,7 +318,7 @@ pub async fn get(
     let r = view.with(|state| {
         let r = checks::redemption(state, &id)?;
         access::may_read(&who, &Read::Redemption(r))?;
-        Ok::<_, ApiError>(out(r))
+        Ok::<_, ApiError>(out(r, &who))
     })?;
     Ok(Json(r))
 }
@@ -310,7 +363,7 @@ pub async fn list(
             items.sort_by_key(|r| std::cmp::Reverse((r.held_at, r.id)));
             items.truncate(limit);
             Ok(RedemptionList {
-                items: items.into_iter().map(out).collect(),
+                items: items.into_iter().map(|r| out(r, &who)).collect(),
                 as_of: state.head.seq,
             })
         })

@@ -6,16 +6,17 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yinling_app::answers::CatalogueChange;
+use yinling_app::reports::stations::{in_stock_at, ShelfOut};
 use yinling_app::wire::Amount;
 use yinling_app::App;
-use yinling_ledger::{RewardId, RewardKind, RewardListed};
+use yinling_ledger::{RewardId, RewardKind, RewardListed, StationId};
 use yinling_projections::access::Read;
 use yinling_projections::catalog::Reward;
 use yinling_projections::Command;
 
 use super::{created, written, AsOfParam};
 use crate::error::{ApiError, Problem};
-use crate::extract::{path_id, ApiJson, ApiQuery, Auth, IdempotencyKey, NoBody};
+use crate::extract::{optional_body_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyKey, NoBody};
 
 /// What a reward is (schema only).
 #[derive(ToSchema)]
@@ -59,6 +60,10 @@ pub struct Restock {
     /// Units to add.
     #[schema(minimum = 1, maximum = 1000000)]
     pub quantity: u32,
+    /// The station whose shelf gets them (default: a clerk's own station, else the first).
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub station_id: Option<String>,
 }
 
 /// Body of `POST /v1/rewards/{id}/reprice`.
@@ -99,6 +104,8 @@ pub struct RewardOut {
     pub redeemed: u32,
     /// Withdrawn from the catalogue.
     pub retired: bool,
+    /// The stations that have free units, with how many.
+    pub in_stock_at: Vec<ShelfOut>,
 }
 
 /// The catalogue.
@@ -115,9 +122,12 @@ pub struct RewardList {
 pub struct RewardChanged {
     /// Id.
     pub id: String,
-    /// Free stock after a restock.
+    /// Free stock after a restock (of the station's shelf when `station_id` is given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stock: Option<u32>,
+    /// The station restocked, when not the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station_id: Option<String>,
     /// Price after a reprice.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_points: Option<Amount>,
@@ -138,7 +148,7 @@ fn kind_fields(kind: &RewardKind) -> (&'static str, Option<String>, Option<Strin
 }
 
 /// A reward as the API shows it.
-pub fn reward_out(r: &Reward) -> RewardOut {
+pub fn reward_out(state: &yinling_projections::State, r: &Reward) -> RewardOut {
     let (kind, origin, bank, basis_points) = kind_fields(&r.kind);
     RewardOut {
         id: r.id.to_string(),
@@ -152,6 +162,7 @@ pub fn reward_out(r: &Reward) -> RewardOut {
         held: r.held,
         redeemed: r.redeemed,
         retired: r.retired,
+        in_stock_at: in_stock_at(state, &r.id),
     }
 }
 
@@ -216,6 +227,7 @@ pub async fn create(
         held: 0,
         redeemed: 0,
         retired: false,
+        in_stock_at: Vec::new(),
     };
     Ok(created(format!("/v1/rewards/{}", out.id), &w.receipt, out))
 }
@@ -234,7 +246,7 @@ pub async fn list(
             let mut rewards: Vec<&Reward> = state.rewards.values().collect();
             rewards.sort_by(|a, b| (a.retired, &a.name, a.id).cmp(&(b.retired, &b.name, b.id)));
             Ok(RewardList {
-                items: rewards.into_iter().map(reward_out).collect(),
+                items: rewards.into_iter().map(|r| reward_out(state, r)).collect(),
                 as_of: state.head.seq,
             })
         })
@@ -247,18 +259,28 @@ fn changed(w: yinling_app::Written<CatalogueChange>) -> Response {
         CatalogueChange::Restocked(r) => RewardChanged {
             id: r.reward_id.to_string(),
             stock: Some(r.stock_after),
+            station_id: None,
+            cost_points: None,
+            retired: false,
+        },
+        CatalogueChange::Stocked(r) => RewardChanged {
+            id: r.reward_id.to_string(),
+            stock: Some(r.stock_after),
+            station_id: Some(r.station_id.to_string()),
             cost_points: None,
             retired: false,
         },
         CatalogueChange::Repriced(r) => RewardChanged {
             id: r.reward_id.to_string(),
             stock: None,
+            station_id: None,
             cost_points: Some(r.cost_points.into()),
             retired: false,
         },
         CatalogueChange::Retired(r) => RewardChanged {
             id: r.reward_id.to_string(),
             stock: None,
+            station_id: None,
             cost_points: None,
             retired: true,
         },
@@ -282,6 +304,7 @@ pub async fn restock(
     let command = Command::RestockReward {
         reward_id,
         quantity: body.value.quantity,
+        station_id: optional_body_id::<StationId>(body.value.station_id.as_deref(), "station_id")?,
     };
     let w = app
         .submit::<CatalogueChange>(&who, command, key.scoped(&who, body.digest))

@@ -11,7 +11,9 @@ use yinling_app::answers::{IssuedToken, ReplacedToken};
 use yinling_app::mint::secret_hash;
 use yinling_app::reports::tokens::{tokens_out, TokenOut};
 use yinling_app::App;
-use yinling_ledger::{GroupId, Role, TeamId, TokenId, TokenRevoked as Revoked, VolunteerId};
+use yinling_ledger::{
+    GroupId, Role, StationId, TeamId, TokenId, TokenRevoked as Revoked, TokenScope, VolunteerId,
+};
 use yinling_projections::access::{self, Read};
 use yinling_projections::Command;
 
@@ -23,8 +25,9 @@ use crate::extract::{optional_body_id, path_id, ApiJson, ApiQuery, Auth, Idempot
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
-    /// admin, coordinator (needs team_id), volunteer (needs volunteer_id), auditor, or
-    /// group_coordinator (needs group_id).
+    /// admin, coordinator (needs team_id), volunteer (needs volunteer_id), auditor,
+    /// group_coordinator (needs group_id), station_clerk (station_id; none: the first
+    /// station), district_coordinator (needs district) or bank_officer (needs bank).
     #[schema(value_type = yinling_app::wire::RoleName)]
     pub role: Role,
     /// The team of a coordinator.
@@ -37,6 +40,16 @@ pub struct NewToken {
     #[serde(default)]
     #[schema(format = Uuid)]
     pub group_id: Option<String>,
+    /// The e-station of a station clerk.
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub station_id: Option<String>,
+    /// The district or county of a district coordinator, e.g. 南浔区.
+    #[serde(default)]
+    pub district: Option<String>,
+    /// The bank of a bank officer, as its rate vouchers name it.
+    #[serde(default)]
+    pub bank: Option<String>,
     /// A note for people, e.g. "counter at 南浔 e站".
     #[serde(default)]
     pub label: String,
@@ -58,10 +71,74 @@ pub struct TokenCreated {
     pub volunteer_id: Option<String>,
     /// Group scope.
     pub group_id: Option<String>,
+    /// Station scope.
+    pub station_id: Option<String>,
+    /// District scope.
+    pub district: Option<String>,
+    /// Bank scope.
+    pub bank: Option<String>,
     /// Label.
     pub label: String,
     /// The token this one replaced (a lost card), if any.
     pub replaces: Option<String>,
+}
+
+impl TokenCreated {
+    /// The answer for a token just issued, with its secret.
+    fn of(app: &App, issued: IssuedToken, replaces: Option<String>) -> Self {
+        let scope = issued.scope;
+        let t = issued.issued;
+        TokenCreated {
+            id: t.token_id.to_string(),
+            // A retry returns the original token, whose secret derives from its id.
+            token: app.mint.secret(&t.token_id),
+            role: t.role,
+            team_id: t.team_id.map(|t| t.to_string()),
+            volunteer_id: t.volunteer_id.map(|v| v.to_string()),
+            group_id: match &scope {
+                Some(TokenScope::Group(g)) => Some(g.to_string()),
+                _ => None,
+            },
+            station_id: match &scope {
+                Some(TokenScope::Station(s)) => Some(s.to_string()),
+                _ => None,
+            },
+            district: match &scope {
+                Some(TokenScope::District(d)) => Some(d.clone()),
+                _ => None,
+            },
+            bank: match &scope {
+                Some(TokenScope::Bank(b)) => Some(b.clone()),
+                _ => None,
+            },
+            label: t.label,
+            replaces,
+        }
+    }
+}
+
+/// The one scope a token body names, if any (more than one is refused).
+fn scope_of(body: &NewToken) -> Result<Option<TokenScope>, ApiError> {
+    let mut scopes = Vec::new();
+    if let Some(g) = optional_body_id::<GroupId>(body.group_id.as_deref(), "group_id")? {
+        scopes.push(TokenScope::Group(g));
+    }
+    if let Some(s) = optional_body_id::<StationId>(body.station_id.as_deref(), "station_id")? {
+        scopes.push(TokenScope::Station(s));
+    }
+    if let Some(d) = &body.district {
+        scopes.push(TokenScope::District(d.trim().to_owned()));
+    }
+    if let Some(b) = &body.bank {
+        scopes.push(TokenScope::Bank(b.trim().to_owned()));
+    }
+    if scopes.len() > 1 {
+        return Err(ApiError::unprocessable(
+            "bad_scope",
+            "a token is bound to one thing: give at most one of group_id, station_id, district, bank",
+        ));
+    }
+    Ok(scopes.pop())
 }
 
 /// A revoked token.
@@ -100,26 +177,14 @@ pub async fn create(
             body.value.volunteer_id.as_deref(),
             "volunteer_id",
         )?,
-        group_id: optional_body_id::<GroupId>(body.value.group_id.as_deref(), "group_id")?,
+        scope: scope_of(&body.value)?,
         secret_sha256: secret_hash(&secret),
         label: body.value.label,
     });
     let w = app
         .submit::<IssuedToken>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let group_id = w.answer.group_id.map(|g| g.to_string());
-    let t = w.answer.issued;
-    let out = TokenCreated {
-        id: t.token_id.to_string(),
-        // A retry returns the original token, whose secret derives from its id.
-        token: app.mint.secret(&t.token_id),
-        role: t.role,
-        team_id: t.team_id.map(|t| t.to_string()),
-        volunteer_id: t.volunteer_id.map(|v| v.to_string()),
-        group_id,
-        label: t.label,
-        replaces: None,
-    };
+    let out = TokenCreated::of(&app, w.answer, None);
     Ok(created(format!("/v1/tokens/{}", out.id), &w.receipt, out))
 }
 
@@ -197,18 +262,8 @@ pub async fn replace(
     let w = app
         .submit::<ReplacedToken>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let group_id = w.answer.issued.group_id.map(|g| g.to_string());
-    let t = w.answer.issued.issued;
-    let out = TokenCreated {
-        id: t.token_id.to_string(),
-        token: app.mint.secret(&t.token_id),
-        role: t.role,
-        team_id: t.team_id.map(|t| t.to_string()),
-        volunteer_id: t.volunteer_id.map(|v| v.to_string()),
-        group_id,
-        label: t.label,
-        replaces: Some(w.answer.revoked.to_string()),
-    };
+    let revoked = w.answer.revoked.to_string();
+    let out = TokenCreated::of(&app, w.answer.issued, Some(revoked));
     Ok(created(format!("/v1/tokens/{}", out.id), &w.receipt, out))
 }
 

@@ -230,11 +230,11 @@ pub async fn search(
     let team = asked.or(access::own_team(&who));
     let limit = page_limit(q.limit);
     let needle = q.q.unwrap_or_default().trim().to_lowercase();
-    let group: Option<GroupId> = match (&q.group_id, who) {
+    let group: Option<GroupId> = match (&q.group_id, &who) {
         (Some(g), _) => Some(g.parse().map_err(|_| {
             ApiError::bad_request("malformed_id", format!("group_id {g:?} is not a valid id"))
         })?),
-        (None, Principal::GroupCoordinator(_, g)) if team.is_none() => Some(g),
+        (None, Principal::GroupCoordinator(_, g)) if team.is_none() => Some(*g),
         (None, _) => None,
     };
     if let Some(g) = group {

@@ -13,6 +13,7 @@ pub mod provenance;
 pub mod rankings;
 pub mod rules;
 pub mod stars;
+pub mod stations;
 pub mod teams;
 pub mod tokens;
 

@@ -40,6 +40,8 @@ pub fn actor_words(state: &State, actor: &Actor) -> (String, String) {
         Role::System => ("系统", "the system"),
         Role::GroupCoordinator => ("协作体协调员", "a group coordinator"),
         Role::StationClerk => ("e站柜员", "a station clerk"),
+        Role::DistrictCoordinator => ("区县协调员", "a district coordinator"),
+        Role::BankOfficer => ("银行经办人", "a bank officer"),
     };
     let label = actor
         .token_id

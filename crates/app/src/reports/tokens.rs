@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use yinling_ledger::{Role, TeamId, Timestamp, TokenId};
+use yinling_ledger::{Role, TeamId, Timestamp, TokenId, TokenScope};
 use yinling_projections::State;
 
 /// One token or card.
@@ -26,6 +26,12 @@ pub struct TokenOut {
     pub volunteer_name: Option<String>,
     /// A group coordinator's group.
     pub group_id: Option<String>,
+    /// A station clerk's e-station.
+    pub station_id: Option<String>,
+    /// A district coordinator's district.
+    pub district: Option<String>,
+    /// A bank officer's bank.
+    pub bank: Option<String>,
     /// When issued (RFC 3339).
     pub issued_at: String,
     /// When stopped, if it was (RFC 3339).
@@ -63,7 +69,16 @@ pub fn tokens_out(
                     .map(|x| x.name.clone()),
                 volunteer_id: t.volunteer_id.map(|v| v.to_string()),
                 volunteer_name: volunteer.map(|v| v.name.clone()),
-                group_id: t.group_id.map(|g| g.to_string()),
+                group_id: t.group_id().map(|g| g.to_string()),
+                station_id: t.station_id().map(|g| g.to_string()),
+                district: match &t.scope {
+                    Some(TokenScope::District(d)) => Some(d.clone()),
+                    _ => None,
+                },
+                bank: match &t.scope {
+                    Some(TokenScope::Bank(b)) => Some(b.clone()),
+                    _ => None,
+                },
                 issued_at: t.issued_at.to_rfc3339(),
                 revoked_at: t.revoked_at.map(Timestamp::to_rfc3339),
                 last_used_at: last_used(&t.id).map(Timestamp::to_rfc3339),

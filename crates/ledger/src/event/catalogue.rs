@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{RedemptionId, RewardId, TeamId, VolunteerId};
+use crate::ids::{RedemptionId, RewardId, StationId, TeamId, VolunteerId};
 use crate::time::Timestamp;
 
 /// What an e-station reward is.
@@ -145,4 +145,88 @@ pub struct RedemptionExpired {
     /// Points returned to the volunteer.
     #[serde(with = "crate::amount")]
     pub points: Decimal,
+}
+
+/// An e-station opened: a counter with its own stock of each reward. Stock listed or
+/// restocked without a station, and holds without one, are at [`StationId::FIRST`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationOpened {
+    /// The new station.
+    pub station_id: StationId,
+    /// Its name, e.g. 南浔 e站.
+    pub name: String,
+    /// The district or county it is in.
+    pub district: String,
+    /// Where it is, for people to find it.
+    pub address: String,
+    /// When it is open, in words, e.g. 周一至周五 9:00-16:00.
+    pub opening_hours: String,
+}
+
+/// Units of a reward were added to one station's stock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationStocked {
+    /// The station.
+    pub station_id: StationId,
+    /// The reward.
+    pub reward_id: RewardId,
+    /// Units added.
+    pub quantity: u32,
+    /// The station's free stock of the reward after the addition.
+    pub stock_after: u32,
+}
+
+/// Free units of a reward moved from one station to another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockTransferred {
+    /// The reward.
+    pub reward_id: RewardId,
+    /// Where the units left.
+    pub from_station: StationId,
+    /// Where they arrived.
+    pub to_station: StationId,
+    /// How many.
+    pub quantity: u32,
+    /// Why, if given (e.g. 松阳茶 到货分拨).
+    pub note: String,
+}
+
+/// How a volunteer confirmed a redemption made for them at the counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confirmation {
+    /// They made it themself (phone or web app).
+    Themself,
+    /// The clerk scanned their points card.
+    CardScan,
+    /// They typed their PIN at the counter.
+    Pin,
+    /// Someone on the staff redeemed for them without a counter confirmation.
+    Staff,
+}
+
+/// A hold for pickup at one station: the hold itself, where it is picked up, the code the
+/// volunteer shows there, and how they confirmed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionHeldAt {
+    /// Points and stock reserved, as a hold without a station records them.
+    pub held: RedemptionHeld,
+    /// The pickup station (its stock is the one reserved).
+    pub station_id: StationId,
+    /// Six digits the volunteer shows at pickup.
+    pub pickup_code: String,
+    /// How the volunteer confirmed it.
+    pub confirmation: Confirmation,
+}
+
+/// The hand-over of a hold at a station, with the pickup code shown; follows its
+/// [`RedemptionFulfilled`] in the same commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionPickedUp {
+    /// The redemption.
+    pub redemption_id: RedemptionId,
+    /// Where it was handed over.
+    pub station_id: StationId,
+    /// The pickup code that was shown (empty if the hold had none).
+    pub pickup_code: String,
 }

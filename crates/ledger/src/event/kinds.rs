@@ -128,6 +128,11 @@ pub enum Role {
     /// A clerk at the e-station counter: the queue, hand-overs, restocking, redeeming for a
     /// volunteer at the counter; nothing else.
     StationClerk,
+    /// Coordinator of one district's teams: reads everything of them, logs for any of them,
+    /// manages their volunteers' cards; no rules, no rewards.
+    DistrictCoordinator,
+    /// An officer of one partner bank: sees and checks that bank's rate vouchers.
+    BankOfficer,
 }
 
 impl Role {
@@ -141,6 +146,8 @@ impl Role {
             Role::System => "system",
             Role::GroupCoordinator => "group_coordinator",
             Role::StationClerk => "station_clerk",
+            Role::DistrictCoordinator => "district_coordinator",
+            Role::BankOfficer => "bank_officer",
         }
     }
 }

@@ -112,11 +112,25 @@ pub enum Event {
     ActivityCoOrganised(ActivityCoOrganised),
     /// See [`TokenScoped`].
     TokenScoped(TokenScoped),
+    /// See [`StationOpened`].
+    StationOpened(StationOpened),
+    /// See [`StationStocked`].
+    StationStocked(StationStocked),
+    /// See [`StockTransferred`].
+    StockTransferred(StockTransferred),
+    /// See [`RedemptionHeldAt`].
+    RedemptionHeldAt(RedemptionHeldAt),
+    /// See [`RedemptionPickedUp`].
+    RedemptionPickedUp(RedemptionPickedUp),
+    /// See [`VolunteerPhoneRecorded`].
+    VolunteerPhoneRecorded(VolunteerPhoneRecorded),
+    /// See [`VolunteerPinSet`].
+    VolunteerPinSet(VolunteerPinSet),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 42] = [
+    pub const TYPE_NAMES: [&'static str; 49] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -159,6 +173,13 @@ impl Event {
         "BackfillDeclined",
         "ActivityCoOrganised",
         "TokenScoped",
+        "StationOpened",
+        "StationStocked",
+        "StockTransferred",
+        "RedemptionHeldAt",
+        "RedemptionPickedUp",
+        "VolunteerPhoneRecorded",
+        "VolunteerPinSet",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -206,6 +227,13 @@ impl Event {
             Event::BackfillDeclined(_) => "BackfillDeclined",
             Event::ActivityCoOrganised(_) => "ActivityCoOrganised",
             Event::TokenScoped(_) => "TokenScoped",
+            Event::StationOpened(_) => "StationOpened",
+            Event::StationStocked(_) => "StationStocked",
+            Event::StockTransferred(_) => "StockTransferred",
+            Event::RedemptionHeldAt(_) => "RedemptionHeldAt",
+            Event::RedemptionPickedUp(_) => "RedemptionPickedUp",
+            Event::VolunteerPhoneRecorded(_) => "VolunteerPhoneRecorded",
+            Event::VolunteerPinSet(_) => "VolunteerPinSet",
         }
     }
 }

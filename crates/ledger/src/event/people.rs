@@ -45,3 +45,22 @@ pub struct VolunteerMovedTeam {
     /// The new team's district.
     pub district: String,
 }
+
+/// The last four digits of a volunteer's phone number were recorded, so a clerk can find
+/// them at the counter (the rest of the number is not kept).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolunteerPhoneRecorded {
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// Four digits, or empty to forget them.
+    pub last_four: String,
+}
+
+/// A volunteer set (or cleared) the PIN they confirm counter redemptions with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolunteerPinSet {
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// SHA-256 of the volunteer id and the PIN (`None`: the PIN was cleared).
+    pub pin_sha256: Option<crate::digest::Hash>,
+}

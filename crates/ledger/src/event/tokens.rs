@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::kinds::*;
-use crate::ids::{GroupId, TeamId, TokenId, VolunteerId};
+use crate::ids::{GroupId, StationId, TeamId, TokenId, VolunteerId};
 
 /// An access token was issued. Only the SHA-256 of the secret is recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +36,12 @@ pub struct TokenRevoked {
 pub enum TokenScope {
     /// A group of teams (a group coordinator's).
     Group(GroupId),
+    /// One e-station (a station clerk's).
+    Station(StationId),
+    /// One district or county, by name (a district coordinator's).
+    District(String),
+    /// One partner bank, by name as its rate vouchers name it (a bank officer's).
+    Bank(String),
 }
 
 /// A token just issued is bound to a scope its `TokenIssued` has no field for; recorded

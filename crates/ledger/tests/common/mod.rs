@@ -356,6 +356,80 @@ pub fn one_of_each() -> Vec<Event> {
             token_id: TokenId(uuid(50)),
             scope: TokenScope::Group(GroupId(uuid(40))),
         }),
+        Event::StationOpened(StationOpened {
+            station_id: StationId(uuid(60)),
+            name: "菱湖 e站".into(),
+            district: "南浔区".into(),
+            address: "菱湖镇人民路 1 号".into(),
+            opening_hours: "周一至周五 9:00-16:00".into(),
+        }),
+        Event::StationStocked(StationStocked {
+            station_id: StationId(uuid(60)),
+            reward_id: RewardId(uuid(10)),
+            quantity: 5,
+            stock_after: 5,
+        }),
+        Event::StockTransferred(StockTransferred {
+            reward_id: RewardId(uuid(10)),
+            from_station: StationId::FIRST,
+            to_station: StationId(uuid(60)),
+            quantity: 3,
+            note: "到货分拨".into(),
+        }),
+        Event::RedemptionHeldAt(RedemptionHeldAt {
+            held: RedemptionHeld {
+                redemption_id: RedemptionId(uuid(61)),
+                volunteer_id: VolunteerId(uuid(2)),
+                team_id: TeamId(uuid(1)),
+                district: "南浔区".into(),
+                reward_id: RewardId(uuid(10)),
+                quantity: 1,
+                cost_points: dec("100"),
+                points: dec("100"),
+                expires_at: Timestamp(1_780_000_000_000_000),
+            },
+            station_id: StationId(uuid(60)),
+            pickup_code: "042917".into(),
+            confirmation: Confirmation::Pin,
+        }),
+        Event::RedemptionPickedUp(RedemptionPickedUp {
+            redemption_id: RedemptionId(uuid(61)),
+            station_id: StationId(uuid(60)),
+            pickup_code: "042917".into(),
+        }),
+        Event::VolunteerPhoneRecorded(VolunteerPhoneRecorded {
+            volunteer_id: VolunteerId(uuid(2)),
+            last_four: "3721".into(),
+        }),
+        Event::VolunteerPinSet(VolunteerPinSet {
+            volunteer_id: VolunteerId(uuid(2)),
+            pin_sha256: Some(Hash::of(b"pin")),
+        }),
+    ]
+}
+
+/// Samples of variants inside events that `one_of_each` does not show, each with the name
+/// of its fixture (the scopes a token can be bound to beyond a group).
+pub fn variants() -> Vec<(&'static str, Event)> {
+    let scoped = |n: u128, scope: TokenScope| {
+        Event::TokenScoped(TokenScoped {
+            token_id: TokenId(uuid(n)),
+            scope,
+        })
+    };
+    vec![
+        (
+            "TokenScoped.Station",
+            scoped(62, TokenScope::Station(StationId(uuid(60)))),
+        ),
+        (
+            "TokenScoped.District",
+            scoped(63, TokenScope::District("南浔区".into())),
+        ),
+        (
+            "TokenScoped.Bank",
+            scoped(64, TokenScope::Bank("湖州银行".into())),
+        ),
     ]
 }
 

@@ -7,6 +7,7 @@ use yinling_ledger::*;
 
 use crate::access::{self, Write};
 use crate::checks::{self, optional_text, text};
+use crate::command::CounterProof;
 use crate::limits::*;
 use crate::policy::Policy;
 use crate::principal::Principal;
@@ -67,41 +68,6 @@ pub(super) fn list(
     )])
 }
 
-/// More units of a reward.
-pub(super) fn restock(
-    state: &State,
-    who: &Principal,
-    reward_id: &RewardId,
-    quantity: u32,
-) -> Result<Vec<Commit>, Rejection> {
-    access::may_write(who, &Write::Restock)?;
-    if quantity == 0 || quantity > MAX_STOCK_UNITS {
-        return Err(Rejection::invalid(
-            "bad_quantity",
-            format!("quantity must be between 1 and {MAX_STOCK_UNITS}, got {quantity}"),
-        ));
-    }
-    let reward = checks::reward(state, reward_id)?;
-    let stock_after = reward
-        .stock
-        .checked_add(quantity)
-        .filter(|s| *s <= MAX_STOCK_UNITS);
-    let Some(stock_after) = stock_after else {
-        return Err(Rejection::invalid(
-            "bad_quantity",
-            format!("stock would exceed {MAX_STOCK_UNITS} units"),
-        ));
-    };
-    Ok(vec![Commit::any(
-        reward_id.stream(),
-        vec![Event::RewardRestocked(RewardRestocked {
-            reward_id: *reward_id,
-            quantity,
-            stock_after,
-        })],
-    )])
-}
-
 /// A new price (holds already made keep theirs).
 pub(super) fn reprice(
     state: &State,
@@ -145,11 +111,44 @@ pub(super) fn retire(
 }
 
 /// What a hold asks for.
-pub(super) struct Hold {
+pub(super) struct Hold<'a> {
     pub(super) redemption_id: RedemptionId,
     pub(super) volunteer_id: VolunteerId,
     pub(super) reward_id: RewardId,
     pub(super) quantity: u32,
+    pub(super) station_id: Option<StationId>,
+    pub(super) proof: Option<&'a CounterProof>,
+}
+
+/// The six-digit pickup code of a hold: read off the random bits of its id, so deciding
+/// stays a pure function and the code cannot be guessed from anything else.
+pub fn pickup_code(id: &RedemptionId) -> String {
+    let n = id.0.as_u128() % 10u128.pow(PICKUP_CODE_DIGITS);
+    format!("{n:0width$}", width = PICKUP_CODE_DIGITS as usize)
+}
+
+/// The pickup station of a hold: the one named; else a clerk's own; else the first station
+/// with the units (the first station when none has them, so the refusal names it).
+fn pickup_station(state: &State, who: &Principal, h: &Hold<'_>) -> StationId {
+    if let Some(s) = h.station_id {
+        return s;
+    }
+    if let Principal::StationClerk(_, mine) = who {
+        return *mine;
+    }
+    if state
+        .stations
+        .get(&StationId::FIRST)
+        .is_some_and(|s| s.free(&h.reward_id) >= h.quantity)
+    {
+        return StationId::FIRST;
+    }
+    state
+        .stations
+        .by_id
+        .values()
+        .find(|s| s.free(&h.reward_id) >= h.quantity)
+        .map_or(StationId::FIRST, |s| s.id)
 }
 
 /// Reserves points and stock until the hand-over at the counter or the hold's expiry.
@@ -158,7 +157,7 @@ pub(super) fn hold(
     who: &Principal,
     policy: &Policy,
     context: &Context,
-    h: Hold,
+    h: Hold<'_>,
 ) -> Result<Vec<Commit>, Rejection> {
     let quantity = h.quantity;
     if quantity == 0 || quantity > MAX_REDEMPTION_QUANTITY {
@@ -173,18 +172,35 @@ pub(super) fn hold(
     if state.redemptions.contains_key(&h.redemption_id) {
         return Err(checks::duplicate_id("redemption", h.redemption_id));
     }
+    // Whether it is the volunteer's will comes before what the shelf or the balance allow.
+    let confirmation = super::stations::confirmation(state, who, &h.volunteer_id, h.proof)?;
     if reward.retired {
         return Err(Rejection::conflict(
             "reward_retired",
             format!("{} is no longer offered", reward.name),
         ));
     }
-    if reward.stock < quantity {
+    let station_id = pickup_station(state, who, &h);
+    let station = checks::station(state, &station_id)?;
+    let here = station.free(&h.reward_id);
+    if here < quantity {
+        let elsewhere: Vec<String> = state
+            .stations
+            .stocking(&h.reward_id)
+            .into_iter()
+            .filter(|(s, _)| s.id != station_id)
+            .map(|(s, n)| format!("{} ({n})", s.name))
+            .collect();
+        let hint = if elsewhere.is_empty() {
+            String::new()
+        } else {
+            format!("; in stock at {}", elsewhere.join(", "))
+        };
         return Err(Rejection::conflict(
             "out_of_stock",
             format!(
-                "{} has {} left in stock, {quantity} requested",
-                reward.name, reward.stock
+                "{} has {here} left at {}, {quantity} requested{hint}",
+                reward.name, station.name
             ),
         ));
     }
@@ -203,23 +219,29 @@ pub(super) fn hold(
             ),
         ));
     }
+    let held = RedemptionHeld {
+        redemption_id: h.redemption_id,
+        volunteer_id: h.volunteer_id,
+        team_id: v.team_id,
+        district: v.district.clone(),
+        reward_id: h.reward_id,
+        quantity,
+        cost_points: reward.cost_points,
+        points,
+        expires_at: context.now.plus_seconds(
+            state
+                .policies
+                .hold_ttl_seconds()
+                .unwrap_or(policy.hold_ttl_seconds),
+        ),
+    };
     Ok(vec![Commit::new_stream(
         h.redemption_id.stream(),
-        vec![Event::RedemptionHeld(RedemptionHeld {
-            redemption_id: h.redemption_id,
-            volunteer_id: h.volunteer_id,
-            team_id: v.team_id,
-            district: v.district.clone(),
-            reward_id: h.reward_id,
-            quantity,
-            cost_points: reward.cost_points,
-            points,
-            expires_at: context.now.plus_seconds(
-                state
-                    .policies
-                    .hold_ttl_seconds()
-                    .unwrap_or(policy.hold_ttl_seconds),
-            ),
+        vec![Event::RedemptionHeldAt(RedemptionHeldAt {
+            held,
+            station_id,
+            pickup_code: pickup_code(&h.redemption_id),
+            confirmation,
         })],
     )])
 }
@@ -229,20 +251,47 @@ pub(super) fn fulfil(
     state: &State,
     who: &Principal,
     redemption_id: &RedemptionId,
+    shown: Option<&str>,
 ) -> Result<Vec<Commit>, Rejection> {
     let r = checks::redemption(state, redemption_id)?;
-    access::may_write(who, &Write::HandOver)?;
+    access::may_write(who, &Write::HandOver(r.station_id))?;
     checks::held(r.status, "fulfilled")?;
-    Ok(vec![Commit::any(
-        redemption_id.stream(),
-        vec![Event::RedemptionFulfilled(RedemptionFulfilled {
+    let shown = shown.map(str::trim).filter(|c| !c.is_empty());
+    if let Some(code) = &r.pickup_code {
+        match shown {
+            Some(s) if s == code => {}
+            Some(s) => {
+                return Err(Rejection::forbidden(
+                    "wrong_pickup_code",
+                    format!(
+                        "pickup code {s:?} is not this hold's; ask the volunteer to show it again"
+                    ),
+                ))
+            }
+            None if matches!(who, Principal::StationClerk(..)) => {
+                return Err(Rejection::invalid(
+                    "pickup_code_needed",
+                    "type the six-digit pickup code the volunteer shows (pickup_code)",
+                ))
+            }
+            None => {}
+        }
+    }
+    let mut events = vec![Event::RedemptionFulfilled(RedemptionFulfilled {
+        redemption_id: *redemption_id,
+        volunteer_id: r.volunteer_id,
+        reward_id: r.reward_id,
+        quantity: r.quantity,
+        points: r.points,
+    })];
+    if r.pickup_code.is_some() {
+        events.push(Event::RedemptionPickedUp(RedemptionPickedUp {
             redemption_id: *redemption_id,
-            volunteer_id: r.volunteer_id,
-            reward_id: r.reward_id,
-            quantity: r.quantity,
-            points: r.points,
-        })],
-    )])
+            station_id: r.station_id,
+            pickup_code: shown.unwrap_or_default().to_owned(),
+        }));
+    }
+    Ok(vec![Commit::any(redemption_id.stream(), events)])
 }
 
 /// A hold given up: points and stock come back.

@@ -32,7 +32,10 @@ mod people;
 mod policies;
 mod rules;
 mod stars;
+mod stations;
 mod tokens;
+
+pub use stations::pin_hash;
 
 /// Resolves the actor of a command into a principal, refusing unknown and revoked tokens.
 pub fn principal(state: &State, actor: &Actor) -> Result<Principal, Rejection> {
@@ -58,7 +61,7 @@ pub fn principal(state: &State, actor: &Actor) -> Result<Principal, Rejection> {
             "this access token has been revoked; ask an administrator for a new one",
         ));
     }
-    Principal::from_token(token).ok_or_else(|| {
+    Principal::from_token(token, state).ok_or_else(|| {
         Rejection::forbidden("unknown_token", "this access token has no usable role")
     })
 }
@@ -125,45 +128,18 @@ pub fn decide(
             activity_id,
             reason,
         } => activities::decline_backfill(state, who, activity_id, reason),
-        Command::ListReward {
-            reward_id,
-            name,
-            kind,
-            cost_points,
-            stock,
-        } => catalogue::list(state, who, *reward_id, name, kind, *cost_points, *stock),
-        Command::RestockReward {
-            reward_id,
-            quantity,
-        } => catalogue::restock(state, who, reward_id, *quantity),
-        Command::RepriceReward {
-            reward_id,
-            cost_points,
-        } => catalogue::reprice(state, who, reward_id, *cost_points),
-        Command::RetireReward { reward_id } => catalogue::retire(state, who, reward_id),
-        Command::HoldRedemption {
-            redemption_id,
-            volunteer_id,
-            reward_id,
-            quantity,
-        } => catalogue::hold(
-            state,
-            who,
-            policy,
-            context,
-            catalogue::Hold {
-                redemption_id: *redemption_id,
-                volunteer_id: *volunteer_id,
-                reward_id: *reward_id,
-                quantity: *quantity,
-            },
-        ),
-        Command::FulfilRedemption { redemption_id } => catalogue::fulfil(state, who, redemption_id),
-        Command::CancelRedemption {
-            redemption_id,
-            reason,
-        } => catalogue::cancel(state, who, redemption_id, reason),
-        Command::ExpireHolds => catalogue::expire(state, who, context),
+        Command::ListReward { .. }
+        | Command::RestockReward { .. }
+        | Command::OpenStation { .. }
+        | Command::TransferStock { .. }
+        | Command::RecordPhone { .. }
+        | Command::SetPin { .. }
+        | Command::RepriceReward { .. }
+        | Command::RetireReward { .. }
+        | Command::HoldRedemption { .. }
+        | Command::FulfilRedemption { .. }
+        | Command::CancelRedemption { .. }
+        | Command::ExpireHolds => decide_station(state, who, policy, command, context),
         Command::IssueToken(token) => tokens::issue(state, who, token),
         Command::RevokeToken { token_id } => tokens::revoke(state, who, token_id),
         Command::ReplaceToken {
@@ -218,6 +194,111 @@ pub fn decide(
             on,
         } => organisation::change_project_status(state, who, context, project_id, *status, *on),
         Command::ChangeScoring { weights } => organisation::change_scoring(state, who, weights),
+    }
+}
+
+/// The commands of the e-stations: the catalogue, the stations and their stock, the
+/// counter details of volunteers, redemptions.
+fn decide_station(
+    state: &State,
+    who: &Principal,
+    policy: &Policy,
+    command: &Command,
+    context: &Context,
+) -> Result<Vec<Commit>, Rejection> {
+    match command {
+        Command::ListReward {
+            reward_id,
+            name,
+            kind,
+            cost_points,
+            stock,
+        } => catalogue::list(state, who, *reward_id, name, kind, *cost_points, *stock),
+        Command::RestockReward {
+            reward_id,
+            quantity,
+            station_id,
+        } => stations::restock(state, who, reward_id, *quantity, *station_id),
+        Command::OpenStation {
+            station_id,
+            name,
+            district,
+            address,
+            opening_hours,
+        } => stations::open(
+            state,
+            who,
+            stations::NewStation {
+                station_id: *station_id,
+                name,
+                district,
+                address,
+                opening_hours,
+            },
+        ),
+        Command::TransferStock {
+            reward_id,
+            from_station,
+            to_station,
+            quantity,
+            note,
+        } => stations::transfer(
+            state,
+            who,
+            stations::Transfer {
+                reward_id: *reward_id,
+                from: *from_station,
+                to: *to_station,
+                quantity: *quantity,
+                note,
+            },
+        ),
+        Command::RecordPhone {
+            volunteer_id,
+            last_four,
+        } => stations::record_phone(state, who, volunteer_id, last_four),
+        Command::SetPin { volunteer_id, pin } => {
+            stations::set_pin(state, who, volunteer_id, pin.as_deref())
+        }
+        Command::RepriceReward {
+            reward_id,
+            cost_points,
+        } => catalogue::reprice(state, who, reward_id, *cost_points),
+        Command::RetireReward { reward_id } => catalogue::retire(state, who, reward_id),
+        Command::HoldRedemption {
+            redemption_id,
+            volunteer_id,
+            reward_id,
+            quantity,
+            station_id,
+            proof,
+        } => catalogue::hold(
+            state,
+            who,
+            policy,
+            context,
+            catalogue::Hold {
+                redemption_id: *redemption_id,
+                volunteer_id: *volunteer_id,
+                reward_id: *reward_id,
+                quantity: *quantity,
+                station_id: *station_id,
+                proof: proof.as_ref(),
+            },
+        ),
+        Command::FulfilRedemption {
+            redemption_id,
+            pickup_code,
+        } => catalogue::fulfil(state, who, redemption_id, pickup_code.as_deref()),
+        Command::CancelRedemption {
+            redemption_id,
+            reason,
+        } => catalogue::cancel(state, who, redemption_id, reason),
+        Command::ExpireHolds => catalogue::expire(state, who, context),
+        other => Err(Rejection::invalid(
+            "not_a_station_command",
+            format!("{other:?} is not a command of the e-stations"),
+        )),
     }
 }
 

@@ -4,9 +4,9 @@
 use yinling_ledger::*;
 
 use crate::access::{self, Write};
-use crate::checks::{self, optional_text};
+use crate::checks::{self, optional_text, text};
 use crate::command::NewToken;
-use crate::limits::MAX_REASON_CHARS;
+use crate::limits::{MAX_NAME_CHARS, MAX_REASON_CHARS};
 use crate::principal::Principal;
 use crate::rejection::Rejection;
 use crate::state::State;
@@ -19,27 +19,52 @@ pub(super) fn issue(
 ) -> Result<Vec<Commit>, Rejection> {
     let label = optional_text("label", &t.label, MAX_REASON_CHARS)?;
     let mut volunteer_team = None;
-    if t.group_id.is_some() && t.role != Role::GroupCoordinator {
+    let scope_role = match &t.scope {
+        None => None,
+        Some(TokenScope::Group(g)) => {
+            checks::group(state, g)?;
+            Some(Role::GroupCoordinator)
+        }
+        Some(TokenScope::Station(s)) => {
+            checks::station(state, s)?;
+            Some(Role::StationClerk)
+        }
+        Some(TokenScope::District(d)) => {
+            if !state.districts.get(d).is_some_and(|x| x.registered) {
+                return Err(Rejection::not_found(
+                    "district_not_found",
+                    format!("no district or county named {d:?} is registered"),
+                ));
+            }
+            Some(Role::DistrictCoordinator)
+        }
+        Some(TokenScope::Bank(b)) => {
+            text("bank", b, MAX_NAME_CHARS)?;
+            Some(Role::BankOfficer)
+        }
+    };
+    if scope_role.is_some_and(|r| r != t.role) {
         return Err(Rejection::invalid(
             "bad_scope",
-            "only a group coordinator token takes group_id",
+            "only a group coordinator takes group_id, only a station clerk station_id, only a district coordinator district, only a bank officer bank",
         ));
     }
     match (t.role, t.team_id, t.volunteer_id) {
         (Role::Admin | Role::Auditor | Role::StationClerk, None, None) => {}
-        (Role::GroupCoordinator, None, None) => {
-            let Some(g) = t.group_id else {
-                return Err(Rejection::invalid(
-                    "bad_scope",
-                    "a group coordinator token needs group_id",
-                ));
-            };
-            checks::group(state, &g)?;
+        (Role::GroupCoordinator | Role::DistrictCoordinator | Role::BankOfficer, None, None) => {
+            if t.scope.is_none() {
+                let needs = match t.role {
+                    Role::GroupCoordinator => "a group coordinator token needs group_id",
+                    Role::DistrictCoordinator => "a district coordinator token needs district",
+                    _ => "a bank officer token needs bank",
+                };
+                return Err(Rejection::invalid("bad_scope", needs));
+            }
         }
-        (Role::GroupCoordinator, ..) => {
+        (Role::GroupCoordinator | Role::DistrictCoordinator | Role::BankOfficer, ..) => {
             return Err(Rejection::invalid(
                 "bad_scope",
-                "a group coordinator token takes group_id, and neither team_id nor volunteer_id",
+                "group, district and bank tokens take their scope, and neither team_id nor volunteer_id",
             ))
         }
         (Role::Coordinator, Some(team), None) => {
@@ -88,10 +113,10 @@ pub(super) fn issue(
         secret_sha256: t.secret_sha256,
         label,
     })];
-    if let Some(g) = t.group_id {
+    if let Some(scope) = &t.scope {
         events.push(Event::TokenScoped(TokenScoped {
             token_id: t.token_id,
-            scope: TokenScope::Group(g),
+            scope: scope.clone(),
         }));
     }
     Ok(vec![Commit::new_stream(t.token_id.stream(), events)])
@@ -178,10 +203,10 @@ pub(super) fn replace(
             label
         },
     })];
-    if let Some(g) = old.group_id {
+    if let Some(scope) = &old.scope {
         issued.push(Event::TokenScoped(TokenScoped {
             token_id: new_token_id,
-            scope: TokenScope::Group(g),
+            scope: scope.clone(),
         }));
     }
     Ok(vec![

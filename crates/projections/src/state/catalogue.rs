@@ -7,6 +7,7 @@ use yinling_ledger::*;
 use super::State;
 use crate::catalog::Reward;
 use crate::redemptions::{Redemption, RedemptionStatus};
+use crate::stations::Station;
 use crate::volunteers::{EntryKind, EntryRef};
 
 impl State {
@@ -27,13 +28,73 @@ impl State {
                 listed_at: at,
             },
         );
+        self.stations
+            .shelf_mut(&StationId::FIRST, &e.reward_id)
+            .free += e.stock;
     }
 
     pub(super) fn reward_restocked(&mut self, e: &RewardRestocked) {
         if let Some(r) = self.rewards.get_mut(&e.reward_id) {
             r.stock = r.stock.saturating_add(e.quantity);
             r.supplied += u64::from(e.quantity);
-            debug_assert_eq!(r.stock, e.stock_after);
+        }
+        let shelf = self.stations.shelf_mut(&StationId::FIRST, &e.reward_id);
+        shelf.free = shelf.free.saturating_add(e.quantity);
+    }
+
+    pub(super) fn station_opened(&mut self, envelope: &Envelope, e: &StationOpened) {
+        let shelves = self
+            .stations
+            .by_id
+            .remove(&e.station_id)
+            .map(|s| s.shelves)
+            .unwrap_or_default();
+        self.stations.by_id.insert(
+            e.station_id,
+            Station {
+                id: e.station_id,
+                name: e.name.clone(),
+                district: e.district.clone(),
+                address: e.address.clone(),
+                opening_hours: e.opening_hours.clone(),
+                opened_at: Some(envelope.recorded_at),
+                shelves,
+            },
+        );
+    }
+
+    pub(super) fn station_stocked(&mut self, e: &StationStocked) {
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            r.stock = r.stock.saturating_add(e.quantity);
+            r.supplied += u64::from(e.quantity);
+        }
+        let shelf = self.stations.shelf_mut(&e.station_id, &e.reward_id);
+        shelf.free = shelf.free.saturating_add(e.quantity);
+        debug_assert_eq!(shelf.free, e.stock_after);
+    }
+
+    pub(super) fn stock_transferred(&mut self, e: &StockTransferred) {
+        let from = self.stations.shelf_mut(&e.from_station, &e.reward_id);
+        debug_assert!(
+            from.free >= e.quantity,
+            "decide never moves what is not there"
+        );
+        from.free = from.free.saturating_sub(e.quantity);
+        let to = self.stations.shelf_mut(&e.to_station, &e.reward_id);
+        to.free = to.free.saturating_add(e.quantity);
+    }
+
+    pub(super) fn redemption_held_at(&mut self, envelope: &Envelope, e: &RedemptionHeldAt) {
+        self.hold_at(envelope, &e.held, e.station_id);
+        if let Some(r) = self.redemptions.get_mut(&e.held.redemption_id) {
+            r.pickup_code = Some(e.pickup_code.clone());
+            r.confirmation = Some(e.confirmation);
+        }
+    }
+
+    pub(super) fn redemption_picked_up(&mut self, e: &RedemptionPickedUp) {
+        if let Some(r) = self.redemptions.get_mut(&e.redemption_id) {
+            r.picked_up_with = Some(e.pickup_code.clone()).filter(|c| !c.is_empty());
         }
     }
 
@@ -50,7 +111,16 @@ impl State {
     }
 
     pub(super) fn redemption_held(&mut self, envelope: &Envelope, e: &RedemptionHeld) {
+        self.hold_at(envelope, e, StationId::FIRST);
+    }
+
+    /// Reserves points, and the units on the pickup station's shelf.
+    fn hold_at(&mut self, envelope: &Envelope, e: &RedemptionHeld, station: StationId) {
         let at = envelope.recorded_at;
+        let shelf = self.stations.shelf_mut(&station, &e.reward_id);
+        debug_assert!(shelf.free >= e.quantity, "decide never oversells a station");
+        shelf.free = shelf.free.saturating_sub(e.quantity);
+        shelf.held += e.quantity;
         if let Some(r) = self.rewards.get_mut(&e.reward_id) {
             debug_assert!(r.stock >= e.quantity, "decide never oversells");
             r.stock = r.stock.saturating_sub(e.quantity);
@@ -89,6 +159,10 @@ impl State {
                 settled_at: None,
                 settled_by: None,
                 reason: None,
+                station_id: station,
+                pickup_code: None,
+                confirmation: None,
+                picked_up_with: None,
             },
         );
         self.holds_by_expiry.insert((e.expires_at, e.redemption_id));
@@ -112,6 +186,10 @@ impl State {
         if let Some(r) = self.rewards.get_mut(&e.reward_id) {
             r.held = r.held.saturating_sub(e.quantity);
             r.redeemed += e.quantity;
+        }
+        if let Some(station) = self.redemptions.get(&e.redemption_id).map(|r| r.station_id) {
+            let shelf = self.stations.shelf_mut(&station, &e.reward_id);
+            shelf.held = shelf.held.saturating_sub(e.quantity);
         }
         let team_and_district = self.settle(
             &e.redemption_id,
@@ -199,6 +277,11 @@ impl State {
         if let Some(r) = self.rewards.get_mut(reward) {
             r.held = r.held.saturating_sub(quantity);
             r.stock = r.stock.saturating_add(quantity);
+        }
+        if let Some(station) = self.redemptions.get(redemption).map(|r| r.station_id) {
+            let shelf = self.stations.shelf_mut(&station, reward);
+            shelf.held = shelf.held.saturating_sub(quantity);
+            shelf.free = shelf.free.saturating_add(quantity);
         }
         self.totals.points_held -= points;
     }

@@ -104,6 +104,20 @@ impl State {
             if u64::from(r.stock) + u64::from(r.held) + u64::from(r.redeemed) != r.supplied {
                 return Err(format!("reward {} stock does not add up", r.id));
             }
+            let (free, held) = self
+                .stations
+                .by_id
+                .values()
+                .fold((0u64, 0u64), |(f, h), s| {
+                    let shelf = s.shelves.get(&r.id).copied().unwrap_or_default();
+                    (f + u64::from(shelf.free), h + u64::from(shelf.held))
+                });
+            if free != u64::from(r.stock) || held != u64::from(r.held) {
+                return Err(format!(
+                    "reward {}: the stations' shelves ({free} free, {held} held) disagree with its stock ({} free, {} held)",
+                    r.id, r.stock, r.held
+                ));
+            }
             if held_units.get(&r.id).copied().unwrap_or(0) != r.held {
                 return Err(format!(
                     "reward {} held units disagree with redemptions",

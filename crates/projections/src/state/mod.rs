@@ -39,6 +39,7 @@ use crate::redemptions::Redemption;
 use crate::rules::Rules;
 use crate::scoring::Scoring;
 use crate::stars::StarScale;
+use crate::stations::Stations;
 use crate::teams::{District, Team};
 use crate::tokens::Tokens;
 use crate::volunteers::Volunteer;
@@ -75,6 +76,8 @@ pub struct State {
     pub rewards: FastMap<RewardId, Reward>,
     /// Redemptions.
     pub redemptions: FastMap<RedemptionId, Redemption>,
+    /// The e-stations and their stock.
+    pub stations: Stations,
     /// Held redemptions by when they lapse.
     pub holds_by_expiry: BTreeSet<(Timestamp, RedemptionId)>,
     /// Point rules.
@@ -174,6 +177,21 @@ impl State {
             Event::BackfillApproved(e) => self.backfill_approved(envelope, e),
             Event::BackfillDeclined(e) => self.backfill_declined(e),
             Event::ActivityCoOrganised(e) => self.activity_co_organised(e),
+            Event::StationOpened(e) => self.station_opened(envelope, e),
+            Event::StationStocked(e) => self.station_stocked(e),
+            Event::StockTransferred(e) => self.stock_transferred(e),
+            Event::RedemptionHeldAt(e) => self.redemption_held_at(envelope, e),
+            Event::RedemptionPickedUp(e) => self.redemption_picked_up(e),
+            Event::VolunteerPhoneRecorded(e) => {
+                if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+                    v.phone_last_four = Some(e.last_four.clone()).filter(|d| !d.is_empty());
+                }
+            }
+            Event::VolunteerPinSet(e) => {
+                if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+                    v.pin_sha256 = e.pin_sha256;
+                }
+            }
         }
         self.head = Head {
             seq,

@@ -56,6 +56,8 @@ impl State {
                     recorded: self.star_scale.recorded(),
                     ..StarStanding::default()
                 },
+                phone_last_four: None,
+                pin_sha256: None,
             },
         );
         if let Some(team) = self.teams.get_mut(&e.team_id) {

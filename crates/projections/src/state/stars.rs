@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
-use crate::stars::{PendingStar, ScaleVersion, StarMoment, StarStep};
+use crate::stars::{threshold_of, PendingStar, ScaleVersion, StarMoment, StarStep};
 
 impl State {
     pub(super) fn star_scale_adopted(&mut self, envelope: &Envelope, e: &StarScaleAdopted) {
@@ -16,6 +16,17 @@ impl State {
                 v.star.level = 0;
                 v.star.threshold_hours = Decimal::ZERO;
                 v.star.pending = None;
+            }
+        } else {
+            // A star already held stands on the lower of the hours its own scale asked and
+            // the hours the new scale asks for that level: a new scale never takes a star
+            // away, and a star the new scale would give again is not lost to the old bar.
+            for v in self.volunteers.values_mut() {
+                let level = v.star.level;
+                if level > 0 && usize::from(level) <= e.thresholds_hours.len() {
+                    let now = threshold_of(&e.thresholds_hours, level);
+                    v.star.threshold_hours = v.star.threshold_hours.min(now);
+                }
             }
         }
         self.star_scale.versions.push(ScaleVersion {

@@ -13,7 +13,7 @@ impl State {
             role: e.role,
             team_id: e.team_id,
             volunteer_id: e.volunteer_id,
-            group_id: None,
+            scope: None,
             secret_sha256: e.secret_sha256,
             label: e.label.clone(),
             issued_at: at,
@@ -22,9 +22,7 @@ impl State {
     }
 
     pub(super) fn token_scoped(&mut self, e: &TokenScoped) {
-        match e.scope {
-            TokenScope::Group(g) => self.tokens.scope_to_group(&e.token_id, g),
-        }
+        self.tokens.scope(&e.token_id, &e.scope);
     }
 
     pub(super) fn token_revoked(&mut self, envelope: &Envelope, e: &TokenRevoked) {

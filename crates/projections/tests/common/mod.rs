@@ -120,7 +120,7 @@ impl Sim {
                 role,
                 team_id: team,
                 volunteer_id: volunteer,
-                group_id: None,
+                scope: None,
                 secret_sha256: Hash::of(secret.as_bytes()).0,
                 label: String::new(),
             }),
@@ -240,6 +240,8 @@ impl Sim {
                 volunteer_id: volunteer,
                 reward_id: reward,
                 quantity,
+                station_id: None,
+                proof: None,
             },
         )?;
         Ok(redemption_id)

@@ -124,7 +124,7 @@ pub async fn print(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
             role: Role::Volunteer,
             team_id: None,
             volunteer_id: Some(*volunteer_id),
-            group_id: None,
+            scope: None,
             secret_sha256: secret_hash(&secret),
             label: "积分卡".into(),
         });

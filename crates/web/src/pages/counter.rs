@@ -1,87 +1,171 @@
-//! The station keeper's counter: the queue of rewards waiting to be collected, restocking.
+//! The e-station counter: finding the volunteer standing there (card scan, name and birth
+//! year, phone digits), their balance in large type, redeeming for them with their
+//! confirmation (the card, or their PIN), the queue of holds with the pickup codes shown at
+//! hand-over, the station's shelf, and a receipt printed at 58 mm, 80 mm or A5.
+//!
+//! A clerk works their own station; an administrator picks one (`?station=`).
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use maud::html;
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
 use yinling_app::answers::{CatalogueChange, RedemptionStep};
-use yinling_app::{input, App};
-use yinling_ledger::{RedemptionId, RewardId};
-use yinling_projections::access::Write;
-use yinling_projections::redemptions::RedemptionStatus;
-use yinling_projections::Command;
+use yinling_app::counter::{self, Lookup};
+use yinling_app::reports::provenance::actor_words;
+use yinling_app::reports::stations::{counter_match, queue, station_name, CounterMatch};
+use yinling_app::{input, App, AppError, Written};
+use yinling_ledger::{RedemptionId, RewardId, StationId, Timestamp};
+use yinling_projections::access::{self, Read, Write};
+use yinling_projections::volunteers::{EntryKind, EntryRef};
+use yinling_projections::{Command, CounterProof, Principal, State as LedgerState};
 
-use super::{act, form_id, genuine, see_other, AsOf, Form};
-use crate::layout::{num, page, refusal, Frame};
+use super::{act, form_id, genuine, see_other, Form};
+use crate::i18n::Lang;
+use crate::layout::{not_for_you, num, page, refusal, Frame};
 use crate::session::Viewer;
 
-/// The counter is for whom the access policy lets hand rewards over.
-fn keeper(viewer: &Viewer) -> Result<(), Response> {
-    super::may_write(viewer, &Write::HandOver).map(|_| ())
+const HERE: &str = "/counter";
+
+/// `?station=` (administrators pick the station they work).
+#[derive(Debug, Default, Deserialize)]
+pub struct StationParam {
+    /// The station.
+    pub station: Option<String>,
 }
 
-/// `/counter`.
-pub async fn queue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>) -> Response {
-    if let Err(r) = keeper(&viewer) {
-        return r;
+/// The station this viewer works: a clerk's own; the one an administrator names, or the
+/// first. The access policy must let them hand over there.
+fn station_of(viewer: &Viewer, asked: Option<&str>) -> Result<(Principal, StationId), Response> {
+    let named = asked.and_then(|s| s.parse::<StationId>().ok());
+    let station = match viewer.session.as_ref().map(|s| &s.principal) {
+        Some(Principal::StationClerk(_, mine)) => *mine,
+        _ => named.unwrap_or(StationId::FIRST),
+    };
+    let who = super::may_write(viewer, &Write::HandOver(station))?;
+    Ok((who, station))
+}
+
+/// The page a counter form goes back to.
+fn back_to(station: StationId) -> String {
+    if station == StationId::FIRST {
+        HERE.to_owned()
+    } else {
+        format!("{HERE}?station={station}")
     }
-    let l = viewer.lang;
-    // The station clerk works the counter; the links to the rest are an administrator's.
-    let admin = viewer
-        .session
-        .as_ref()
-        .is_some_and(|s| s.principal.is_admin());
-    let csrf = viewer
+}
+
+/// The hidden fields every counter form carries.
+fn hidden(csrf: &str, station: StationId) -> Markup {
+    html! {
+        input type="hidden" name="csrf" value=(csrf);
+        input type="hidden" name="form_id" value=(form_id());
+        input type="hidden" name="station" value=(station);
+    }
+}
+
+fn csrf_of(viewer: &Viewer) -> String {
+    viewer
         .session
         .as_ref()
         .map(|s| s.csrf())
-        .unwrap_or_default();
-    let view = match app.engine.view(q.as_of).await {
-        Ok(v) => v,
-        Err(e) => return refusal(&viewer, "/", &e),
+        .unwrap_or_default()
+}
+
+/// `/counter`: find a volunteer; the queue; the shelf.
+pub async fn queue_page(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(q): Query<StationParam>,
+) -> Response {
+    let (who, station) = match station_of(&viewer, q.station.as_deref()) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    view.with(|state| {
-        let mut held: Vec<_> = state.redemptions.values().filter(|r| r.status == RedemptionStatus::Held).collect();
-        held.sort_by_key(|r| (r.held_at, r.id));
-        let mut rewards: Vec<_> = state.rewards.values().collect();
-        rewards.sort_by(|a, b| (a.retired, &a.name).cmp(&(b.retired, &b.name)));
-        page(
-            Frame { viewer: &viewer, title: l.t("e站 柜台", "E-station counter").into(), back: None, as_of: q.as_of },
-            html! {
-                @if admin {
+    let l = viewer.lang;
+    let admin = who.is_admin();
+    let csrf = csrf_of(&viewer);
+    let state = app.engine.read();
+    let Some(here) = state.stations.get(&station) else {
+        return refusal(
+            &viewer,
+            "/",
+            &AppError::invalid("station_not_found", "no such e-station"),
+        );
+    };
+    let held = queue(&state, &station);
+    let mut others: Vec<_> = state.stations.by_id.values().collect();
+    others.sort_by_key(|s| (s.id != StationId::FIRST, s.name.clone()));
+    page(
+        Frame { viewer: &viewer, title: l.s(format!("{} 柜台", here.name), format!("{} counter", here.name)), back: None, as_of: None },
+        html! {
+            @if admin {
+                div.no-print {
                     a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
                     a.button.big.plain href="/rules" { (l.t("积分规则", "Earning rules")) }
                     a.button.big.plain href="/policies" { (l.t("政策与补登审批", "Policies and back-fill approvals")) }
                     a.button.big.plain href="/tokens" { (l.t("账号和积分卡", "Tokens and cards")) }
-                }
-                h2 { (l.s(format!("等待领取（{}）", held.len()), format!("Waiting to be collected ({})", held.len()))) }
-                @if held.is_empty() { p { (l.t("现在没有等待领取的兑换。", "Nothing is waiting.")) } }
-                ul.list {
-                    @for r in held.iter().take(200) {
-                        li {
-                            div.row {
-                                strong { (state.volunteers.get(&r.volunteer_id).map(|v| v.name.clone()).unwrap_or_default()) }
-                                span { (state.rewards.get(&r.reward_id).map(|w| w.name.clone()).unwrap_or_default()) " × " (r.quantity) }
+                    a.button.big.plain href="/bank" { (l.t("银行优惠券", "Bank vouchers")) }
+                    @if others.len() > 1 {
+                        form method="get" {
+                            label for="station" { (l.t("在哪个 e站 办理", "Which e-station")) }
+                            select #station name="station" {
+                                @for s in &others { option value=(s.id) selected[s.id == station] { (s.name) } }
                             }
-                            p.muted { (num(r.points)) " " (l.t("积分", "points")) " · " (l.s(format!("{} 前领取", r.expires_at.local_date()), format!("collect by {}", r.expires_at.local_date()))) }
-                            @if q.as_of.is_none() {
-                                form method="post" action={ "/counter/" (r.id) "/fulfil" } {
-                                    input type="hidden" name="csrf" value=(csrf);
-                                    input type="hidden" name="form_id" value=(form_id());
-                                    button type="submit" { (l.t("已交给本人", "Handed over")) }
-                                }
-                            }
+                            button.plain type="submit" { (l.t("换过去", "Switch")) }
                         }
                     }
                 }
-                h2 { (l.t("奖品库存", "Stock")) }
-                ul.list {
-                    @for w in rewards {
+            }
+            h2 { (l.t("找到来兑换的志愿者", "Find the volunteer at the counter")) }
+            form method="post" action="/counter/lookup" {
+                (hidden(&csrf, station))
+                label for="card" { (l.t("扫积分卡（扫码枪对准卡上的二维码）", "Scan the points card (aim the scanner at the QR code)")) }
+                input #card name="card" autocomplete="off" autofocus;
+                button.big type="submit" { (l.t("查找", "Find")) }
+            }
+            details {
+                summary { (l.t("没带卡？用姓名和出生年份，或手机号后四位", "No card? Name and year of birth, or the last four digits of a phone")) }
+                form method="post" action="/counter/lookup" {
+                    (hidden(&csrf, station))
+                    label for="name" { (l.t("姓名", "Name")) }
+                    input #name name="name";
+                    label for="birth_year" { (l.t("出生年份（例如 1950）", "Year of birth (e.g. 1950)")) }
+                    input #birth_year name="birth_year" inputmode="numeric" pattern="[0-9]{4}";
+                    label for="phone_last_four" { (l.t("或：手机号后四位", "Or: last four digits of the phone")) }
+                    input #phone_last_four name="phone_last_four" inputmode="numeric" pattern="[0-9]{4}";
+                    button.big type="submit" { (l.t("查找", "Find")) }
+                }
+            }
+            h2 { (l.s(format!("等待领取（{}）", held.len()), format!("Waiting to be collected ({})", held.len()))) }
+            @if held.is_empty() { p { (l.t("现在没有等待领取的兑换。", "Nothing is waiting.")) } }
+            ul.list {
+                @for r in held.iter().take(200) {
+                    li {
+                        div.row {
+                            strong { (state.volunteers.get(&r.volunteer_id).map(|v| v.name.clone()).unwrap_or_default()) }
+                            span { (state.rewards.get(&r.reward_id).map(|w| w.name.clone()).unwrap_or_default()) " × " (r.quantity) }
+                        }
+                        p.muted { (num(r.points)) " " (l.t("积分", "points")) " · " (l.s(format!("{} 前领取", r.expires_at.local_date()), format!("collect by {}", r.expires_at.local_date()))) }
+                        form.row method="post" action={ "/counter/" (r.id) "/fulfil" } {
+                            (hidden(&csrf, station))
+                            @if r.pickup_code.is_some() {
+                                label for={ "code-" (r.id) } { (l.t("取货码", "Pickup code")) }
+                                input id={ "code-" (r.id) } name="pickup_code" inputmode="numeric" pattern="[0-9]{6}" style="max-width:8rem" required;
+                            }
+                            button type="submit" { (l.t("已交给本人", "Handed over")) }
+                        }
+                    }
+                }
+            }
+            h2 { (l.t("本站库存", "This station's stock")) }
+            ul.list {
+                @for (reward_id, shelf) in &here.shelves {
+                    @if let Some(w) = state.rewards.get(reward_id) {
                         li {
-                            div.row { strong { (w.name) } span { (l.s(format!("库存 {}，待领 {}", w.stock, w.held), format!("{} in stock, {} waiting", w.stock, w.held))) } }
-                            @if q.as_of.is_none() && !w.retired {
+                            div.row { strong { (w.name) } span { (l.s(format!("库存 {}，待领 {}", shelf.free, shelf.held), format!("{} in stock, {} waiting", shelf.free, shelf.held))) } }
+                            @if !w.retired {
                                 form.row method="post" action={ "/counter/rewards/" (w.id) "/restock" } {
-                                    input type="hidden" name="csrf" value=(csrf);
-                                    input type="hidden" name="form_id" value=(form_id());
+                                    (hidden(&csrf, station))
                                     label for={ "q-" (w.id) } { (l.t("补货数量", "Add")) }
                                     input id={ "q-" (w.id) } name="quantity" inputmode="numeric" style="max-width:8rem" required;
                                     button type="submit" { (l.t("补货", "Restock")) }
@@ -90,13 +174,188 @@ pub async fn queue(State(app): State<App>, viewer: Viewer, Query(q): Query<AsOf>
                         }
                     }
                 }
-            },
-        )
-        .into_response()
-    })
+            }
+        },
+    )
+    .into_response()
 }
 
-/// Marks a held redemption as handed over.
+/// The lookup a counter form asks for, or why it is not one.
+fn lookup_of(form: &Form) -> Result<Lookup, AppError> {
+    let card = form.text("card");
+    let name = form.text("name");
+    let year = form.text("birth_year");
+    let phone = form.text("phone_last_four");
+    if !card.is_empty() {
+        return Ok(Lookup::Card(card));
+    }
+    if !phone.is_empty() {
+        return Ok(Lookup::Phone(phone, Some(name).filter(|n| !n.is_empty())));
+    }
+    match input::optional_number::<u16>("birth_year", &year)? {
+        Some(y) if !name.is_empty() => Ok(Lookup::NameAndBirthYear(name, y)),
+        _ => Err(AppError::invalid(
+            "bad_lookup",
+            "scan the card, or give the name and the year of birth, or the last four digits of the phone",
+        )),
+    }
+}
+
+/// Finds the volunteer; each one shown is in the access log.
+pub async fn lookup(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (who, station) = match station_of(&viewer, form.get("station")) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let back = back_to(station);
+    if access::may_read(&who, &Read::CounterLookup).is_err() {
+        return not_for_you(&viewer);
+    }
+    let how = match lookup_of(&form) {
+        Ok(h) => h,
+        Err(e) => return refusal(&viewer, &back, &e),
+    };
+    let l = viewer.lang;
+    let csrf = session.csrf();
+    let state = app.engine.read();
+    let found: Vec<CounterMatch> = match counter::find(&state, &how) {
+        Ok(v) => v
+            .into_iter()
+            .filter(|v| access::can_read(&who, &Read::Account(v)))
+            .map(|v| counter_match(&state, v))
+            .collect(),
+        Err(e) => return refusal(&viewer, &back, &e),
+    };
+    for m in &found {
+        if let Ok(id) = m.volunteer_id.parse() {
+            app.note_access(&who, id, "/counter lookup");
+        }
+    }
+    let scanned = match &how {
+        Lookup::Card(text) => Some(text.clone()),
+        _ => None,
+    };
+    let mut rewards: Vec<_> = state
+        .rewards
+        .values()
+        .filter(|r| !r.retired)
+        .filter_map(|r| {
+            let free = state.stations.get(&station)?.free(&r.id);
+            (free > 0).then_some((r, free))
+        })
+        .collect();
+    rewards.sort_by(|a, b| (a.0.cost_points, &a.0.name).cmp(&(b.0.cost_points, &b.0.name)));
+    page(
+        Frame { viewer: &viewer, title: l.t("找到的志愿者", "Who was found").into(), back: Some(&back), as_of: None },
+        html! {
+            @if found.is_empty() {
+                p.note role="status" { (l.t("没有找到。请核对姓名和出生年份，或请志愿者的协调员帮忙。", "Nobody found. Check the name and year of birth, or ask the volunteer's coordinator.")) }
+            }
+            @for m in &found {
+                section.card.counter-match {
+                    p.counter-name { (m.name) }
+                    p { (m.team_name) @if let Some(y) = m.birth_year { " · " (l.s(format!("{y} 年生"), format!("born {y}"))) } }
+                    p.counter-balance { (l.t("可用积分 ", "Points available ")) strong { (num(m.available.0)) } }
+                    @let affordable: Vec<_> = rewards.iter().filter(|(r, _)| r.cost_points <= m.available.0).collect();
+                    @if affordable.is_empty() {
+                        p { (l.t("本站现在没有他积分够换的奖品。", "Nothing at this station is within their points now.")) }
+                    } @else {
+                        form method="post" action="/counter/redeem" {
+                            (hidden(&csrf, station))
+                            input type="hidden" name="volunteer_id" value=(m.volunteer_id);
+                            label for={ "reward-" (m.volunteer_id) } { (l.t("换什么", "Which reward")) }
+                            select id={ "reward-" (m.volunteer_id) } name="reward_id" {
+                                @for (r, free) in &affordable {
+                                    option value=(r.id) { (r.name) " · " (num(r.cost_points)) (l.t(" 积分", " points")) " · " (l.s(format!("本站有 {free} 件"), format!("{free} here"))) }
+                                }
+                            }
+                            @if let Some(card) = &scanned {
+                                input type="hidden" name="card" value=(card);
+                                p.note { (l.t("已扫卡，由本人确认。", "Card scanned: confirmed by the holder.")) }
+                            } @else if m.has_pin {
+                                label for={ "pin-" (m.volunteer_id) } { (l.t("请志愿者本人输入密码", "The volunteer types their PIN")) }
+                                input id={ "pin-" (m.volunteer_id) } name="pin" type="password" inputmode="numeric" autocomplete="off" required;
+                            } @else {
+                                label for={ "card-" (m.volunteer_id) } { (l.t("请扫志愿者的积分卡确认（他没有设密码）", "Scan the volunteer's card to confirm (they have no PIN)")) }
+                                input id={ "card-" (m.volunteer_id) } name="card" autocomplete="off" required;
+                            }
+                            button.big type="submit" { (l.t("本人同意，兑换", "They agree: redeem")) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Redeems for the volunteer at the counter, with their confirmation, for pickup here.
+pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (_, station) = match station_of(&viewer, form.get("station")) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let back = back_to(station);
+    let card = form.text("card");
+    let pin = form.text("pin");
+    let proof = if !card.is_empty() {
+        Some(CounterProof::Card(counter::card_hash(&card)))
+    } else if !pin.is_empty() {
+        Some(CounterProof::Pin(pin))
+    } else {
+        None
+    };
+    let command = (|| -> Result<Command, AppError> {
+        Ok(Command::HoldRedemption {
+            redemption_id: RedemptionId::generate(),
+            volunteer_id: input::id("volunteer_id", form.get("volunteer_id").unwrap_or(""))?,
+            reward_id: input::id("reward_id", form.get("reward_id").unwrap_or(""))?,
+            quantity: 1,
+            station_id: Some(station),
+            proof,
+        })
+    })();
+    let command = match command {
+        Ok(c) => c,
+        Err(e) => return refusal(&viewer, &back, &e),
+    };
+    match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
+        Ok(Written {
+            answer: RedemptionStep::Held(h, _, code),
+            ..
+        }) => {
+            let l = viewer.lang;
+            let csrf = session.csrf();
+            let state = app.engine.read();
+            let receipt = receipt_of(&state, l, &h.redemption_id);
+            page(
+                Frame { viewer: &viewer, title: l.t("兑换好了", "Redeemed").into(), back: Some(&back), as_of: None },
+                html! {
+                    @if let Some(r) = &receipt { (receipt_markup(l, r)) }
+                    form method="post" action={ "/counter/" (h.redemption_id) "/fulfil" } {
+                        (hidden(&csrf, station))
+                        input type="hidden" name="pickup_code" value=(code.clone().unwrap_or_default());
+                        button.big type="submit" { (l.t("现在交给本人", "Hand it over now")) }
+                    }
+                    (print_links(l, &h.redemption_id))
+                },
+            )
+            .into_response()
+        }
+        Ok(_) => see_other(&back),
+        Err(e) => refusal(&viewer, &back, &e),
+    }
+}
+
+/// Marks a held redemption as handed over, with the pickup code shown; then its receipt.
 pub async fn fulfil(
     State(app): State<App>,
     viewer: Viewer,
@@ -107,24 +366,26 @@ pub async fn fulfil(
         Ok(s) => s,
         Err(r) => return r,
     };
+    let back = match station_of(&viewer, form.get("station")) {
+        Ok((_, s)) => back_to(s),
+        Err(r) => return r,
+    };
     let redemption_id: RedemptionId = match input::id("redemption", &id) {
         Ok(r) => r,
-        Err(r) => return refusal(&viewer, "/counter", &r.into()),
+        Err(r) => return refusal(&viewer, &back, &r.into()),
     };
-    match act::<RedemptionStep>(
-        &app,
-        &session.principal,
-        &form,
-        Command::FulfilRedemption { redemption_id },
-    )
-    .await
-    {
-        Ok(_) => see_other("/counter"),
-        Err(e) => refusal(&viewer, "/counter", &e),
+    let code = form.text("pickup_code");
+    let command = Command::FulfilRedemption {
+        redemption_id,
+        pickup_code: Some(code).filter(|c| !c.is_empty()),
+    };
+    match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
+        Ok(_) => see_other(&format!("/counter/receipts/{redemption_id}")),
+        Err(e) => refusal(&viewer, &back, &e),
     }
 }
 
-/// Adds stock.
+/// Adds stock to this station's shelf.
 pub async fn restock(
     State(app): State<App>,
     viewer: Viewer,
@@ -135,26 +396,161 @@ pub async fn restock(
         Ok(s) => s,
         Err(r) => return r,
     };
+    let station = match station_of(&viewer, form.get("station")) {
+        Ok((_, s)) => s,
+        Err(r) => return r,
+    };
+    let back = back_to(station);
     let reward_id: RewardId = match input::id("reward", &id) {
         Ok(r) => r,
-        Err(r) => return refusal(&viewer, "/counter", &r.into()),
+        Err(r) => return refusal(&viewer, &back, &r.into()),
     };
     let quantity = match input::count("quantity", form.get("quantity").unwrap_or("")) {
         Ok(q) => q,
-        Err(r) => return refusal(&viewer, "/counter", &r.into()),
+        Err(r) => return refusal(&viewer, &back, &r.into()),
     };
-    match act::<CatalogueChange>(
-        &app,
-        &session.principal,
-        &form,
-        Command::RestockReward {
-            reward_id,
-            quantity,
+    let command = Command::RestockReward {
+        reward_id,
+        quantity,
+        station_id: Some(station),
+    };
+    match act::<CatalogueChange>(&app, &session.principal, &form, command).await {
+        Ok(_) => see_other(&back),
+        Err(e) => refusal(&viewer, &back, &e),
+    }
+}
+
+/// What a receipt says.
+struct Receipt {
+    what: String,
+    quantity: u32,
+    points: rust_decimal::Decimal,
+    before: rust_decimal::Decimal,
+    after: rust_decimal::Decimal,
+    volunteer: String,
+    station: String,
+    clerk: String,
+    when: Timestamp,
+    pickup_code: Option<String>,
+    handed_over: bool,
+}
+
+/// The receipt of a redemption: the points before and after are read off the volunteer's
+/// statement line of the hold.
+fn receipt_of(state: &LedgerState, l: Lang, id: &RedemptionId) -> Option<Receipt> {
+    let r = state.redemptions.get(id)?;
+    let v = state.volunteers.get(&r.volunteer_id)?;
+    let line = v
+        .statement
+        .iter()
+        .find(|e| e.kind == EntryKind::Hold && e.reference == EntryRef::Redemption(*id))?;
+    let by = r.settled_by.unwrap_or(r.held_by);
+    let (zh, en) = actor_words(state, &by);
+    Some(Receipt {
+        what: state.rewards.get(&r.reward_id)?.name.clone(),
+        quantity: r.quantity,
+        points: r.points,
+        before: line.available_after + r.points,
+        after: line.available_after,
+        volunteer: v.name.clone(),
+        station: station_name(state, &r.station_id),
+        clerk: if l == Lang::Zh { zh } else { en },
+        when: r.settled_at.unwrap_or(r.held_at),
+        pickup_code: r.pickup_code.clone(),
+        handed_over: r.status == yinling_projections::redemptions::RedemptionStatus::Fulfilled,
+    })
+}
+
+fn receipt_markup(l: Lang, r: &Receipt) -> Markup {
+    html! {
+        div.receipt {
+            p.receipt-title { (l.t("银领共富 e站 兑换凭条", "Yinling e-station receipt")) }
+            p.big { (r.what) " × " (r.quantity) }
+            dl {
+                dt { (l.t("志愿者", "Volunteer")) } dd { (r.volunteer) }
+                dt { (l.t("用去积分", "Points used")) } dd.big { (num(r.points)) }
+                dt { (l.t("兑换前积分", "Points before")) } dd { (num(r.before)) }
+                dt { (l.t("兑换后积分", "Points after")) } dd.big { (num(r.after)) }
+                dt { (l.t("e站", "E-station")) } dd { (r.station) }
+                dt { (l.t("经办", "Clerk")) } dd { (r.clerk) }
+                dt { (l.t("日期", "Date")) } dd { (r.when.local_minute()) }
+                @if let Some(code) = &r.pickup_code {
+                    dt { (l.t("取货码", "Pickup code")) } dd.big { (code) }
+                }
+                dt { (l.t("状态", "Status")) } dd { @if r.handed_over { (l.t("已交给本人", "Handed over")) } @else { (l.t("待领取", "Waiting to be collected")) } }
+            }
+        }
+    }
+}
+
+fn print_links(l: Lang, id: &RedemptionId) -> Markup {
+    html! {
+        p.no-print {
+            (l.t("打印凭条：", "Print the receipt: "))
+            a.button.plain href={ "/counter/receipts/" (id) "?paper=58" } { "58 mm" }
+            " " a.button.plain href={ "/counter/receipts/" (id) "?paper=80" } { "80 mm" }
+            " " a.button.plain href={ "/counter/receipts/" (id) "?paper=a5" } { "A5" }
+        }
+    }
+}
+
+/// `?paper=` of a receipt.
+#[derive(Debug, Default, Deserialize)]
+pub struct Paper {
+    /// `58`, `80` (receipt printer roll widths, mm) or `a5`.
+    pub paper: Option<String>,
+}
+
+/// The page size and text size each paper prints at. A roll is cut where the page ends, so
+/// a roll's page is as long as the longest receipt (a receipt printer feeds no more).
+fn paper_css(paper: &str) -> &'static str {
+    match paper {
+        "58" => "@page { size: 58mm 170mm; margin: 2mm; } @media print { .receipt { width: 54mm; font-size: 12pt; } .receipt .big { font-size: 16pt; } }",
+        "80" => "@page { size: 80mm 150mm; margin: 3mm; } @media print { .receipt { width: 74mm; font-size: 14pt; } .receipt .big { font-size: 20pt; } }",
+        _ => "@page { size: A5 portrait; margin: 12mm; } @media print { .receipt { width: 124mm; font-size: 18pt; } .receipt .big { font-size: 26pt; } }",
+    }
+}
+
+/// `/counter/receipts/{id}?paper=58|80|a5`: the receipt, in large type, ready to print.
+pub async fn receipt(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(p): Query<Paper>,
+) -> Response {
+    let Ok(id) = id.parse::<RedemptionId>() else {
+        return not_for_you(&viewer);
+    };
+    let l = viewer.lang;
+    let state = app.engine.read();
+    let Some(r) = state.redemptions.get(&id) else {
+        return not_for_you(&viewer);
+    };
+    if let Err(resp) = super::may_write(&viewer, &Write::HandOver(r.station_id)) {
+        return resp;
+    }
+    let Some(receipt) = receipt_of(&state, l, &id) else {
+        return not_for_you(&viewer);
+    };
+    let paper = match p.paper.as_deref() {
+        Some("58") => "58",
+        Some("80") => "80",
+        _ => "a5",
+    };
+    let back = back_to(r.station_id);
+    page(
+        Frame {
+            viewer: &viewer,
+            title: l.t("兑换凭条", "Receipt").into(),
+            back: Some(&back),
+            as_of: None,
+        },
+        html! {
+            style { (PreEscaped(paper_css(paper))) }
+            (receipt_markup(l, &receipt))
+            p.no-print { button.big type="button" data-print { (l.t("打印", "Print")) } }
+            (print_links(l, &id))
         },
     )
-    .await
-    {
-        Ok(_) => see_other("/counter"),
-        Err(e) => refusal(&viewer, "/counter", &e),
-    }
+    .into_response()
 }

@@ -16,9 +16,11 @@ use crate::session::{Session, Viewer};
 
 pub mod activity_form;
 pub mod audit;
+pub mod bank;
 pub mod cards;
 pub mod categories;
 pub mod counter;
+pub mod district;
 pub mod evaluation;
 pub mod group;
 pub mod home;
@@ -30,6 +32,7 @@ pub mod station;
 pub mod team;
 pub mod tokens;
 pub mod volunteer;
+pub mod volunteer_details;
 
 /// The optional `as_of` of every read page.
 #[derive(Debug, Default, Deserialize)]
@@ -130,7 +133,7 @@ pub fn may_read(viewer: &Viewer, what: &Read<'_>) -> Result<Principal, Response>
         return Err(layout::needs_sign_in(viewer));
     };
     access::may_read(&session.principal, what).map_err(|_| layout::not_for_you(viewer))?;
-    Ok(session.principal)
+    Ok(session.principal.clone())
 }
 
 /// The principal of a signed-in viewer whom the access policy lets make the change `what`.
@@ -139,7 +142,7 @@ pub fn may_write(viewer: &Viewer, what: &Write<'_>) -> Result<Principal, Respons
         return Err(layout::needs_sign_in(viewer));
     };
     access::may_write(&session.principal, what).map_err(|_| layout::not_for_you(viewer))?;
-    Ok(session.principal)
+    Ok(session.principal.clone())
 }
 
 /// The whole of most forms: checks the form is genuine, builds its command from the
@@ -192,7 +195,9 @@ pub fn home_of(principal: &Principal) -> &'static str {
         Principal::Admin(_) | Principal::System => "/counter",
         Principal::Auditor(_) => "/audit",
         Principal::GroupCoordinator(..) => "/group",
-        Principal::StationClerk(_) => "/counter",
+        Principal::StationClerk(..) => "/counter",
+        Principal::DistrictCoordinator(..) => "/district",
+        Principal::BankOfficer(..) => "/bank",
     }
 }
 

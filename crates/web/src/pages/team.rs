@@ -128,7 +128,7 @@ pub async fn volunteers(
                 ul.list {
                     @for v in people {
                         li {
-                            div.row { strong { (v.name) } span { (stars(l, v.stars().0)) } }
+                            div.row { a href={ "/team/volunteers/" (v.id) } { strong { (v.name) } } span { (stars(l, v.stars().0)) } }
                             div.row.muted {
                                 span { (l.s(format!("{} 小时", num(v.hours_net())), format!("{} hours", num(v.hours_net())))) }
                                 span { (l.s(format!("可用 {} 积分", num(v.balance.available())), format!("{} points available", num(v.balance.available())))) }

@@ -27,6 +27,8 @@ fn role_words(l: Lang, role: Role) -> &'static str {
         Role::Auditor => l.t("审计员", "auditor"),
         Role::GroupCoordinator => l.t("协作体协调员", "group coordinator"),
         Role::StationClerk => l.t("e站柜员", "station clerk"),
+        Role::DistrictCoordinator => l.t("区县协调员", "district coordinator"),
+        Role::BankOfficer => l.t("银行经办人", "bank officer"),
         Role::System => l.t("系统", "system"),
     }
 }

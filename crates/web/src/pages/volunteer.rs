@@ -4,6 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use yinling_app::reports::provenance;
+use yinling_app::reports::stations::station_name;
 use yinling_app::App;
 use yinling_app::AppError;
 use yinling_ledger::{RedemptionId, VolunteerId};
@@ -19,7 +20,7 @@ pub use crate::limits::STATEMENT_LINES;
 use crate::session::Viewer;
 
 fn signed_in_volunteer(viewer: &Viewer) -> Result<VolunteerId, Response> {
-    match viewer.session.as_ref().map(|s| s.principal) {
+    match viewer.session.as_ref().map(|s| s.principal.clone()) {
         Some(Principal::Volunteer(_, v)) => Ok(v),
         Some(_) => Err(not_for_you(viewer)),
         None => Err(needs_sign_in(viewer)),
@@ -133,6 +134,7 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                 a.button.big href="/station" { (l.t("去兑换奖品", "Get a reward")) }
                 a.button.big.plain href="/me/statement" { (l.t("积分明细", "My points history")) }
                 a.button.big.plain href="/me/redemptions" { (l.t("我的兑换", "My rewards")) }
+                a.button.big.plain href="/me/pin" { (l.t("柜台密码", "Counter PIN")) }
                 a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
             },
         )
@@ -231,7 +233,11 @@ pub async fn redemptions(
                             }
                             p { (status_words(l, r.status)) }
                             @if r.status == RedemptionStatus::Held {
-                                p.muted { (l.s(format!("请在 {} 之前到 e站 领取。", r.expires_at.local_date()), format!("Collect at the e-station before {}.", r.expires_at.local_date()))) }
+                                @let at = station_name(state, &r.station_id);
+                                p.muted { (l.s(format!("请在 {} 之前到 {at} 领取。", r.expires_at.local_date()), format!("Collect at {at} before {}.", r.expires_at.local_date()))) }
+                                @if let Some(code) = &r.pickup_code {
+                                    p style="font-size:1.6rem" { (l.t("取货码 ", "Pickup code ")) strong { (code) } }
+                                }
                                 @if q.as_of.is_none() {
                                     a.button.plain href={ "/me/redemptions/" (r.id) "/cancel" } { (l.t("不要了，取消兑换", "Cancel this")) }
                                 }
@@ -330,4 +336,54 @@ pub async fn cancel(
 
 fn refusal_owned(viewer: &Viewer, back: &str, e: AppError) -> Response {
     refusal(viewer, back, &e)
+}
+
+/// `/me/pin`: the PIN a volunteer types at the counter when someone redeems for them there.
+pub async fn pin_page(State(app): State<App>, viewer: Viewer) -> Response {
+    let id = match signed_in_volunteer(&viewer) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
+    let has_pin = app
+        .engine
+        .read()
+        .volunteers
+        .get(&id)
+        .is_some_and(|v| v.pin_sha256.is_some());
+    let csrf = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf())
+        .unwrap_or_default();
+    page(
+        Frame { viewer: &viewer, title: l.t("柜台密码", "Counter PIN").into(), back: Some("/me"), as_of: None },
+        html! {
+            p { (l.t("在 e站 柜台请柜员帮您兑换时，输入这个密码就表示是您本人同意的。不设密码也可以，柜员扫一下您的积分卡就行。", "When a clerk redeems for you at the e-station counter, typing this PIN shows it is you. Without one, the clerk scans your points card instead.")) }
+            @if has_pin { p.note role="status" { (l.t("您已经设了密码。", "You have a PIN.")) } }
+            form method="post" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                label for="pin" { (l.t("新密码（4 到 6 位数字）", "New PIN (4 to 6 digits)")) }
+                input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,6}" required;
+                button.big type="submit" { (l.t("保存密码", "Save the PIN")) }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Sets the signed-in volunteer's counter PIN.
+pub async fn set_pin(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+    let id = match signed_in_volunteer(&viewer) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    super::submit_and_return::<yinling_ledger::VolunteerPinSet>(&app, &viewer, &form, "/me", |_| {
+        Ok(Command::SetPin {
+            volunteer_id: id,
+            pin: Some(form.text("pin")),
+        })
+    })
+    .await
 }

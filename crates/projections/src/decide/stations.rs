@@ -1,0 +1,296 @@
+//! Decisions about e-stations: opening one, restocking a station's shelf, moving stock
+//! between stations, and a volunteer's counter details (phone digits, PIN).
+
+use yinling_ledger::*;
+
+use crate::access::{self, Write};
+use crate::checks::{self, optional_text, text};
+use crate::command::CounterProof;
+use crate::limits::*;
+use crate::principal::Principal;
+use crate::rejection::Rejection;
+use crate::state::State;
+
+/// What a new station is.
+pub(super) struct NewStation<'a> {
+    pub(super) station_id: StationId,
+    pub(super) name: &'a str,
+    pub(super) district: &'a str,
+    pub(super) address: &'a str,
+    pub(super) opening_hours: &'a str,
+}
+
+/// A new e-station in a registered district, with an empty shelf.
+pub(super) fn open(
+    state: &State,
+    who: &Principal,
+    s: NewStation<'_>,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("open e-stations"))?;
+    let name = text("name", s.name, MAX_NAME_CHARS)?;
+    let district = text("district", s.district, MAX_NAME_CHARS)?;
+    let address = text("address", s.address, MAX_TITLE_CHARS)?;
+    let opening_hours = optional_text("opening_hours", s.opening_hours, MAX_TITLE_CHARS)?;
+    if !state.districts.get(&district).is_some_and(|d| d.registered) {
+        return Err(Rejection::not_found(
+            "district_not_found",
+            format!("no district or county named {district:?} is registered; register it first"),
+        ));
+    }
+    if s.station_id == StationId::FIRST
+        || state
+            .stations
+            .get(&s.station_id)
+            .is_some_and(|st| st.opened_at.is_some())
+    {
+        return Err(checks::duplicate_id("station", s.station_id));
+    }
+    if let Some(other) = state.stations.by_id.values().find(|st| st.name == name) {
+        return Err(Rejection::conflict(
+            "duplicate_station",
+            format!(
+                "an e-station named {name:?} already exists (id {})",
+                other.id
+            ),
+        ));
+    }
+    Ok(vec![Commit::new_stream(
+        s.station_id.stream(),
+        vec![Event::StationOpened(StationOpened {
+            station_id: s.station_id,
+            name,
+            district,
+            address,
+            opening_hours,
+        })],
+    )])
+}
+
+/// The station a command names, or the caller's own (a clerk's), or the first.
+pub(super) fn station_of(who: &Principal, named: Option<StationId>) -> StationId {
+    named.unwrap_or(match who {
+        Principal::StationClerk(_, mine) => *mine,
+        _ => StationId::FIRST,
+    })
+}
+
+/// A quantity of units in range, or a refusal naming the field.
+pub(super) fn units(quantity: u32) -> Result<u32, Rejection> {
+    if quantity == 0 || quantity > MAX_STOCK_UNITS {
+        return Err(Rejection::invalid(
+            "bad_quantity",
+            format!("quantity must be between 1 and {MAX_STOCK_UNITS}, got {quantity}"),
+        ));
+    }
+    Ok(quantity)
+}
+
+/// More units of a reward on one station's shelf. The first station's restock is recorded as
+/// it always was, so older readers of the log see it unchanged.
+pub(super) fn restock(
+    state: &State,
+    who: &Principal,
+    reward_id: &RewardId,
+    quantity: u32,
+    station: Option<StationId>,
+) -> Result<Vec<Commit>, Rejection> {
+    let station_id = station_of(who, station);
+    access::may_write(who, &Write::Restock(station_id))?;
+    let quantity = units(quantity)?;
+    let reward = checks::reward(state, reward_id)?;
+    let station = checks::station(state, &station_id)?;
+    let total_after = reward
+        .stock
+        .checked_add(quantity)
+        .filter(|s| *s <= MAX_STOCK_UNITS);
+    let Some(total_after) = total_after else {
+        return Err(Rejection::invalid(
+            "bad_quantity",
+            format!("stock would exceed {MAX_STOCK_UNITS} units"),
+        ));
+    };
+    let event = if station_id == StationId::FIRST {
+        Event::RewardRestocked(RewardRestocked {
+            reward_id: *reward_id,
+            quantity,
+            stock_after: total_after,
+        })
+    } else {
+        Event::StationStocked(StationStocked {
+            station_id,
+            reward_id: *reward_id,
+            quantity,
+            stock_after: station.free(reward_id) + quantity,
+        })
+    };
+    Ok(vec![Commit::any(reward_id.stream(), vec![event])])
+}
+
+/// What a transfer moves.
+pub(super) struct Transfer<'a> {
+    pub(super) reward_id: RewardId,
+    pub(super) from: StationId,
+    pub(super) to: StationId,
+    pub(super) quantity: u32,
+    pub(super) note: &'a str,
+}
+
+/// Free units move from one station's shelf to another's (held units stay where they are
+/// picked up).
+pub(super) fn transfer(
+    state: &State,
+    who: &Principal,
+    t: Transfer<'_>,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("move stock between e-stations"))?;
+    let quantity = units(t.quantity)?;
+    let note = optional_text("note", t.note, MAX_REASON_CHARS)?;
+    let reward = checks::reward(state, &t.reward_id)?;
+    let from = checks::station(state, &t.from)?;
+    let to = checks::station(state, &t.to)?;
+    if t.from == t.to {
+        return Err(Rejection::invalid(
+            "same_station",
+            format!(
+                "stock moves between two different stations; both are {}",
+                from.name
+            ),
+        ));
+    }
+    let free = from.free(&t.reward_id);
+    if free < quantity {
+        return Err(Rejection::conflict(
+            "out_of_stock",
+            format!(
+                "{} has {free} of {} free to move, {quantity} asked",
+                from.name, reward.name
+            ),
+        ));
+    }
+    let _ = to;
+    Ok(vec![Commit::any(
+        t.reward_id.stream(),
+        vec![Event::StockTransferred(StockTransferred {
+            reward_id: t.reward_id,
+            from_station: t.from,
+            to_station: t.to,
+            quantity,
+            note,
+        })],
+    )])
+}
+
+/// Records (or forgets) the last four digits of a volunteer's phone.
+pub(super) fn record_phone(
+    state: &State,
+    who: &Principal,
+    volunteer_id: &VolunteerId,
+    last_four: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    let v = checks::volunteer(state, volunteer_id)?;
+    access::may_write(who, &Write::VolunteerDetails(v.id, v.team_id))?;
+    let digits = last_four.trim();
+    if !digits.is_empty()
+        && (digits.chars().count() != PHONE_DIGITS_KEPT
+            || !digits.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(Rejection::invalid(
+            "bad_phone_digits",
+            format!("last_four is the last {PHONE_DIGITS_KEPT} digits of a phone number, got {digits:?}"),
+        ));
+    }
+    Ok(vec![Commit::any(
+        volunteer_id.stream(),
+        vec![Event::VolunteerPhoneRecorded(VolunteerPhoneRecorded {
+            volunteer_id: *volunteer_id,
+            last_four: digits.to_owned(),
+        })],
+    )])
+}
+
+/// The hash a PIN is kept as: SHA-256 of the volunteer id and the digits.
+pub fn pin_hash(volunteer: &VolunteerId, pin: &str) -> Hash {
+    Hash::of(&[volunteer.0.as_bytes().as_slice(), pin.as_bytes()].concat())
+}
+
+/// Sets or clears a volunteer's counter PIN.
+pub(super) fn set_pin(
+    state: &State,
+    who: &Principal,
+    volunteer_id: &VolunteerId,
+    pin: Option<&str>,
+) -> Result<Vec<Commit>, Rejection> {
+    let v = checks::volunteer(state, volunteer_id)?;
+    access::may_write(who, &Write::VolunteerDetails(v.id, v.team_id))?;
+    let pin_sha256 = match pin {
+        None => None,
+        Some(pin) => {
+            let well_formed = (MIN_PIN_DIGITS..=MAX_PIN_DIGITS).contains(&pin.len())
+                && pin.bytes().all(|b| b.is_ascii_digit());
+            if !well_formed {
+                return Err(Rejection::invalid(
+                    "bad_pin",
+                    format!("a PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits"),
+                ));
+            }
+            Some(pin_hash(volunteer_id, pin))
+        }
+    };
+    Ok(vec![Commit::any(
+        volunteer_id.stream(),
+        vec![Event::VolunteerPinSet(VolunteerPinSet {
+            volunteer_id: *volunteer_id,
+            pin_sha256,
+        })],
+    )])
+}
+
+/// How the volunteer confirmed a hold: themself, by card or PIN at a clerk's counter, or
+/// by the staff (an administrator). A clerk's hold needs the card or the PIN.
+pub(super) fn confirmation(
+    state: &State,
+    who: &Principal,
+    volunteer_id: &VolunteerId,
+    proof: Option<&CounterProof>,
+) -> Result<Confirmation, Rejection> {
+    let v = checks::volunteer(state, volunteer_id)?;
+    match (who, proof) {
+        (Principal::Volunteer(..), _) => Ok(Confirmation::Themself),
+        (_, Some(CounterProof::Card(secret))) => {
+            let card = state.tokens.authenticate(secret);
+            if card.is_some_and(|t| t.volunteer_id == Some(v.id)) {
+                Ok(Confirmation::CardScan)
+            } else {
+                Err(Rejection::forbidden(
+                    "card_mismatch",
+                    format!("the card scanned is not {}'s live points card", v.name),
+                ))
+            }
+        }
+        (_, Some(CounterProof::Pin(pin))) => match v.pin_sha256 {
+            Some(h) if h == pin_hash(&v.id, pin) => Ok(Confirmation::Pin),
+            Some(_) => Err(Rejection::forbidden(
+                "wrong_pin",
+                format!(
+                    "the PIN typed is not {}'s; ask them to type it again",
+                    v.name
+                ),
+            )),
+            None => Err(Rejection::forbidden(
+                "no_pin",
+                format!(
+                    "{} has not set a PIN; scan their points card instead",
+                    v.name
+                ),
+            )),
+        },
+        (Principal::StationClerk(..), None) => Err(Rejection::invalid(
+            "confirmation_needed",
+            format!(
+                "{} confirms at the counter: scan their points card or let them type their PIN",
+                v.name
+            ),
+        )),
+        (_, None) => Ok(Confirmation::Staff),
+    }
+}

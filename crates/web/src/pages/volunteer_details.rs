@@ -1,0 +1,101 @@
+//! One volunteer's counter details, kept by their coordinator with them: the last four
+//! digits of a phone (so a clerk can find them without a card) and the counter PIN (for
+//! those who cannot set it themselves). Opening the page is in the access log.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use yinling_app::{input, App};
+use yinling_ledger::{VolunteerId, VolunteerPhoneRecorded, VolunteerPinSet};
+use yinling_projections::access::{self, Read, Write};
+use yinling_projections::{Command, Principal};
+
+use super::{form_id, submit_and_return, Form};
+use crate::layout::{needs_sign_in, not_for_you, num, page, Frame};
+use crate::session::Viewer;
+
+/// `/team/volunteers/{id}`: the balance, and the phone digits and PIN forms.
+pub async fn details(State(app): State<App>, viewer: Viewer, Path(id): Path<String>) -> Response {
+    let Some(session) = viewer.session.as_ref() else {
+        return needs_sign_in(&viewer);
+    };
+    let Ok(id) = id.parse::<VolunteerId>() else {
+        return not_for_you(&viewer);
+    };
+    let l = viewer.lang;
+    let state = app.engine.read();
+    let Some(v) = state.volunteers.get(&id) else {
+        return not_for_you(&viewer);
+    };
+    let who = &session.principal;
+    // A volunteer keeps their own PIN on /me/pin; this page is their coordinator's.
+    if matches!(who, Principal::Volunteer(..))
+        || access::may_read(who, &Read::Account(v)).is_err()
+        || access::may_write(who, &Write::VolunteerDetails(v.id, v.team_id)).is_err()
+    {
+        return not_for_you(&viewer);
+    }
+    app.note_access(who, id, "/team/volunteers/{id}");
+    let csrf = session.csrf();
+    let here = format!("/team/volunteers/{id}");
+    page(
+        Frame { viewer: &viewer, title: v.name.clone(), back: Some("/team/volunteers"), as_of: None },
+        html! {
+            p { (l.s(format!("可用 {} 积分 · {} 小时", num(v.balance.available()), num(v.hours_net())), format!("{} points available · {} hours", num(v.balance.available()), num(v.hours_net())))) }
+            @if let Some(y) = v.birth_year { p { (l.s(format!("{y} 年生"), format!("Born {y}"))) } }
+            h2 { (l.t("柜台上怎么找到他", "How the counter finds them")) }
+            p { (l.t("没带卡的时候，柜员可以用“姓名 + 出生年份”或“手机号后四位”找到他。只记后四位，不记整个号码。", "Without their card, a clerk finds them by name and year of birth, or by the last four digits of a phone. Only those four digits are kept.")) }
+            form method="post" action={ (here) "/phone" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                label for="last_four" { (l.t("手机号后四位（留空表示不记）", "Last four digits of the phone (empty: keep none)")) }
+                input #last_four name="last_four" inputmode="numeric" pattern="[0-9]{4}" value=(v.phone_last_four.clone().unwrap_or_default());
+                button.big type="submit" { (l.t("保存", "Save")) }
+            }
+            h2 { (l.t("柜台密码", "Counter PIN")) }
+            p { (if v.pin_sha256.is_some() { l.t("已设密码。请本人在场时再改。", "A PIN is set. Change it only with them present.") } else { l.t("还没有设密码。请本人在场，由本人输入。", "No PIN yet. Let them type it, with them present.") }) }
+            form method="post" action={ (here) "/pin" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="form_id" value=(form_id());
+                label for="pin" { (l.t("新密码（4 到 6 位数字）", "New PIN (4 to 6 digits)")) }
+                input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" required;
+                button.big type="submit" { (l.t("保存密码", "Save the PIN")) }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Records the phone digits.
+pub async fn phone(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let here = format!("/team/volunteers/{id}");
+    submit_and_return::<VolunteerPhoneRecorded>(&app, &viewer, &form, &here, |_| {
+        Ok(Command::RecordPhone {
+            volunteer_id: input::id("volunteer", &id)?,
+            last_four: form.text("last_four"),
+        })
+    })
+    .await
+}
+
+/// Sets the PIN.
+pub async fn pin(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let here = format!("/team/volunteers/{id}");
+    submit_and_return::<VolunteerPinSet>(&app, &viewer, &form, &here, |_| {
+        Ok(Command::SetPin {
+            volunteer_id: input::id("volunteer", &id)?,
+            pin: Some(form.text("pin")),
+        })
+    })
+    .await
+}
