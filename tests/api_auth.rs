@@ -192,6 +192,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/team/volunteers/{volunteer}", "OOFFFFUFFOFF"),
     ("/counter/receipts/{redemption}", "OFFFFFUFOFFF"),
     ("/district/activities/new?team={team}", "FFFFFFUFFOFF"),
+    ("/team/cards?team={team}", "OOOFFFUFFOFF"),
 ];
 
 #[tokio::test]

@@ -7,62 +7,9 @@
 
 mod common;
 
+use common::web::{field, Browser};
 use common::*;
 use serde_json::json;
-
-/// A browser signed in with a token: the session cookie holds the token, hex-encoded.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookie: String,
-}
-
-impl Browser {
-    fn new(server: &Server, token: &str) -> Browser {
-        let hexed: String = token.bytes().map(|b| format!("{b:02x}")).collect();
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            base: server.base.clone(),
-            cookie: format!("yl_session={hexed}"),
-        }
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("page")
-    }
-
-    /// The form's CSRF token, read off the page as a browser would.
-    async fn csrf(&self, path: &str) -> String {
-        let page = self.get(path).await.text().await.expect("page");
-        let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-        page[at..at + 32].to_owned()
-    }
-
-    async fn post(&self, path: &str, form: &[(String, String)]) -> (u16, String) {
-        let reply = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("post");
-        let status = reply.status().as_u16();
-        (status, reply.text().await.unwrap_or_default())
-    }
-}
-
-fn field(k: &str, v: &str) -> (String, String) {
-    (k.to_owned(), v.to_owned())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn activity_forms_refuse_what_the_api_refuses_and_keep_every_outcome() {

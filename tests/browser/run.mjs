@@ -81,6 +81,12 @@ try {
   check(after === before - cost, `balance went from ${before} to ${after}, expected ${before - cost}`);
   await v.goto(BASE + '/me/statement'); await audit(v, 'statement'); await shot(v, 'statement');
   await v.goto(BASE + '/me/redemptions'); await audit(v, 'my-rewards');
+  check(await v.locator('text=取货码').count() > 0, 'the volunteer does not see the pickup code of their hold');
+  // The counter PIN, set by the volunteer themself.
+  await v.goto(BASE + '/me/pin'); await audit(v, 'my-pin');
+  await v.fill('#pin', '2468');
+  await v.click('button:has-text("保存密码")');
+  await v.waitForURL('**/me');
   // Works at 320 px.
   await v.setViewportSize({ width: 320, height: 700 });
   await v.goto(BASE + '/me'); await audit(v, 'volunteer-home-320'); await shot(v, 'volunteer-home-320');

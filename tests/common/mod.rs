@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 pub mod trials;
+pub mod web;
 pub mod world;
 
 pub const ADMIN: &str = "test-admin-token-with-enough-entropy";

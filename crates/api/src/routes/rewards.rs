@@ -12,6 +12,7 @@ use yinling_app::App;
 use yinling_ledger::{RewardId, RewardKind, RewardListed, StationId};
 use yinling_projections::access::Read;
 use yinling_projections::catalog::Reward;
+use yinling_projections::stations::FIRST_STATION_NAME;
 use yinling_projections::Command;
 
 use super::{created, written, AsOfParam};
@@ -217,7 +218,7 @@ pub async fn create(
     let (kind, origin, bank, basis_points) = kind_fields(&r.kind);
     let out = RewardOut {
         id: r.reward_id.to_string(),
-        name: r.name,
+        name: r.name.clone(),
         kind: kind.to_owned(),
         origin,
         bank,
@@ -227,7 +228,19 @@ pub async fn create(
         held: 0,
         redeemed: 0,
         retired: false,
-        in_stock_at: Vec::new(),
+        // A new reward's stock is on the first station's shelf (read off the event, so a
+        // retry answers the same).
+        in_stock_at: (r.stock > 0)
+            .then(|| ShelfOut {
+                station_id: StationId::FIRST.to_string(),
+                station_name: FIRST_STATION_NAME.to_owned(),
+                reward_id: r.reward_id.to_string(),
+                reward_name: r.name.clone(),
+                free: r.stock,
+                held: 0,
+            })
+            .into_iter()
+            .collect(),
     };
     Ok(created(format!("/v1/rewards/{}", out.id), &w.receipt, out))
 }

@@ -18,19 +18,34 @@ use crate::layout::{needs_sign_in, not_for_you, page, raw, refusal, Frame};
 pub use crate::limits::MAX_CARDS;
 use crate::session::Viewer;
 
-/// The coordinator's team, whose volunteers' cards the access policy lets them issue.
-fn coordinator(viewer: &Viewer) -> Result<yinling_ledger::TeamId, Response> {
+/// `?team=`: a district coordinator names one of the district's teams.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TeamParam {
+    /// The team.
+    pub team: Option<String>,
+}
+
+/// The team whose volunteers' cards these pages are about: a coordinator's own, or the one
+/// a district coordinator names; the access policy must let them issue its cards.
+fn coordinator(viewer: &Viewer, asked: Option<&str>) -> Result<yinling_ledger::TeamId, Response> {
     let Some(session) = viewer.session.as_ref() else {
         return Err(needs_sign_in(viewer));
     };
-    let team = access::own_team(&session.principal).ok_or_else(|| not_for_you(viewer))?;
+    let named = asked.and_then(|t| t.parse::<yinling_ledger::TeamId>().ok());
+    let team = access::own_team(&session.principal)
+        .or(named.filter(|t| access::covers_team(&session.principal, t)))
+        .ok_or_else(|| not_for_you(viewer))?;
     may_write(viewer, &Write::IssueToken(Role::Volunteer, Some(team)))?;
     Ok(team)
 }
 
-/// `/team/cards`: choose whose cards to print.
-pub async fn choose(State(app): State<App>, viewer: Viewer) -> Response {
-    let team = match coordinator(&viewer) {
+/// `/team/cards`: choose whose cards to print (`?team=` for a district coordinator).
+pub async fn choose(
+    State(app): State<App>,
+    viewer: Viewer,
+    axum::extract::Query(q): axum::extract::Query<TeamParam>,
+) -> Response {
+    let team = match coordinator(&viewer, q.team.as_deref()) {
         Ok(t) => t,
         Err(r) => return r,
     };

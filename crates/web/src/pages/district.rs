@@ -58,6 +58,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                     h2 { (team.name) }
                     p.muted { (l.s(format!("{} 名队员 · {} 小时 · {} 积分", team.members.len(), num(team.tally.hours), num(team.tally.points)), format!("{} volunteers · {} hours · {} points", team.members.len(), num(team.tally.hours), num(team.tally.points)))) }
                     a.button.big href={ (NEW_ACTIVITY) "?team=" (team.id) } { (l.s(format!("为{}登记活动", team.name), format!("Log an activity for {}", team.name))) }
+                    a.button.big.plain href={ "/team/cards?team=" (team.id) } { (l.s(format!("{}的积分卡", team.name), format!("{}'s points cards", team.name))) }
                     details {
                         summary { (l.t("队员和积分", "Volunteers and points")) }
                         table {

@@ -253,7 +253,11 @@ pub async fn stations(State(app): State<App>, viewer: Viewer) -> Response {
                         } @else {
                             ul { @for x in stocked { li { (x.reward_name) " · " (l.s(format!("{} 件，待领 {}", x.free, x.held), format!("{} left, {} waiting", x.free, x.held))) } } }
                         }
-                        @if admin { a.button.plain href={ "/counter?station=" (s.id) } { (l.t("到这个站的柜台", "This station's counter")) } }
+                        @if admin {
+                            @let clerks = clerks_of(&state, &s.id);
+                            p.muted { (l.t("柜员账号：", "Clerk tokens: ")) @if clerks.is_empty() { (l.t("还没有", "none yet")) } @else { (clerks.join("、")) } }
+                            a.button.plain href={ "/counter?station=" (s.id) } { (l.t("到这个站的柜台", "This station's counter")) }
+                        }
                     }
                 }
             }
@@ -292,6 +296,25 @@ pub async fn stations(State(app): State<App>, viewer: Viewer) -> Response {
         },
     )
     .into_response()
+}
+
+/// The labels of a station's live clerk tokens (a clerk token with no station works the
+/// first one).
+fn clerks_of(state: &yinling_projections::State, station: &str) -> Vec<String> {
+    state
+        .tokens
+        .by_id
+        .values()
+        .filter(|t| t.role == yinling_ledger::Role::StationClerk && t.revoked_at.is_none())
+        .filter(|t| t.station_id().unwrap_or(StationId::FIRST).to_string() == station)
+        .map(|t| {
+            if t.label.is_empty() {
+                t.id.to_string()
+            } else {
+                t.label.clone()
+            }
+        })
+        .collect()
 }
 
 /// Opens an e-station (administrators).

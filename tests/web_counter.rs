@@ -1,0 +1,240 @@
+//! The counter and the stations from the web app: what a clerk types is checked as the API
+//! checks it (the field is named, nothing is appended), a redemption needs the volunteer's
+//! card or PIN, the hand-over needs the pickup code, and the receipt says what, the points
+//! before and after, the station, the clerk and the code. An administrator opens stations
+//! and moves stock from `/stations`; a coordinator keeps a volunteer's phone digits and PIN.
+
+mod common;
+
+use common::web::{field, Browser};
+use common::*;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_serves_a_volunteer_at_the_web_counter() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let a = &city.admin;
+    let clerk_token = token(
+        a,
+        json!({"role": "station_clerk", "label": "南浔 e站 王姐"}),
+    )
+    .await;
+    let clerk = Browser::new(&server, &clerk_token);
+    let coordinator = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
+    let v0 = city.volunteers[0].clone();
+
+    // The coordinator records the phone digits and, with her, a PIN; a bad value is named.
+    let page = format!("/team/volunteers/{v0}");
+    let csrf = coordinator.csrf(&page).await;
+    let before = a.head_seq().await;
+    let (_, refused) = coordinator
+        .post(
+            &format!("{page}/phone"),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "p1"),
+                field("last_four", "12a4"),
+            ],
+        )
+        .await;
+    assert!(refused.contains("手机号后四位要填 4 个数字"), "{refused}");
+    assert_eq!(a.head_seq().await, before);
+    for (path, name, value, id) in [
+        ("phone", "last_four", "3721", "p2"),
+        ("pin", "pin", "2468", "p3"),
+    ] {
+        let (status, _) = coordinator
+            .post(
+                &format!("{page}/{path}"),
+                &[
+                    field("csrf", &csrf),
+                    field("form_id", id),
+                    field(name, value),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+    }
+
+    // Found by phone digits, in large type.
+    let csrf = clerk.csrf("/counter").await;
+    let lookup = |fields: Vec<(String, String)>| {
+        let mut form = vec![field("csrf", &csrf), field("form_id", "l")];
+        form.extend(fields);
+        form
+    };
+    let (_, found) = clerk
+        .post(
+            "/counter/lookup",
+            &lookup(vec![field("phone_last_four", "3721")]),
+        )
+        .await;
+    assert!(
+        found.contains("counter-balance") && found.contains("志愿者0"),
+        "{found}"
+    );
+    assert!(
+        found.contains("name=\"pin\""),
+        "a volunteer with a PIN types it"
+    );
+    let (_, bad) = clerk
+        .post(
+            "/counter/lookup",
+            &lookup(vec![
+                field("name", "志愿者0"),
+                field("birth_year", "一九五零"),
+            ]),
+        )
+        .await;
+    assert!(bad.contains("birth_year"), "{bad}");
+
+    // The wrong PIN is refused and nothing is written; the right one redeems.
+    let redeem = |pin: &str, id: &str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", id),
+            field("volunteer_id", &v0),
+            field("reward_id", &city.reward),
+            field("pin", pin),
+        ]
+    };
+    let before = a.head_seq().await;
+    let (_, wrong) = clerk.post("/counter/redeem", &redeem("1111", "r1")).await;
+    assert!(wrong.contains("密码不对"), "{wrong}");
+    assert_eq!(a.head_seq().await, before);
+    let (_, done) = clerk.post("/counter/redeem", &redeem("2468", "r2")).await;
+    assert!(
+        done.contains("兑换好了") && done.contains("兑换前积分"),
+        "{done}"
+    );
+    let held = a.get("/v1/redemptions?status=held").await.ok();
+    let id = held["items"][0]["id"].as_str().expect("held").to_owned();
+    let code = city.volunteer_clients[0]
+        .get(&format!("/v1/redemptions/{id}"))
+        .await
+        .ok()["pickup_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+
+    // The hand-over without the code, or with another, is refused; with it, the receipt.
+    let hand_over = |code: &str, id: &str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", id),
+            field("pickup_code", code),
+        ]
+    };
+    let (_, missing) = clerk
+        .post(&format!("/counter/{id}/fulfil"), &hand_over("", "f1"))
+        .await;
+    assert!(missing.contains("取货码"), "{missing}");
+    let other = if code == "000000" { "111111" } else { "000000" };
+    let (_, wrong) = clerk
+        .post(&format!("/counter/{id}/fulfil"), &hand_over(other, "f2"))
+        .await;
+    assert!(wrong.contains("取货码不对"), "{wrong}");
+    let (status, _) = clerk
+        .post(&format!("/counter/{id}/fulfil"), &hand_over(&code, "f3"))
+        .await;
+    assert_eq!(status, 303);
+    let receipt = clerk
+        .get(&format!("/counter/receipts/{id}?paper=58"))
+        .await
+        .text()
+        .await
+        .expect("receipt");
+    for words in [
+        "松阳银猴茶 250g",
+        "兑换前积分",
+        "80",
+        "兑换后积分",
+        "30",
+        "银领共富 e站",
+        "王姐",
+        &code,
+        "已交给本人",
+        "size: 58mm",
+    ] {
+        assert!(
+            receipt.contains(words),
+            "the receipt lacks {words}: {receipt}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_opens_a_station_and_moves_stock_from_the_web() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let a = &city.admin;
+    let admin = Browser::new(&server, ADMIN);
+    let csrf = admin.csrf("/stations").await;
+    let before = a.head_seq().await;
+    let (_, refused) = admin
+        .post(
+            "/stations",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "s1"),
+                field("name", "菱湖 e站"),
+                field("district", "火星区"),
+                field("address", "菱湖镇"),
+            ],
+        )
+        .await;
+    assert!(refused.contains("火星区"), "{refused}");
+    assert_eq!(a.head_seq().await, before);
+    let (status, _) = admin
+        .post(
+            "/stations",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "s2"),
+                field("name", "菱湖 e站"),
+                field("district", "南浔区"),
+                field("address", "菱湖镇人民路 1 号"),
+                field("opening_hours", "周一至周五 9:00-16:00"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let stations = a.get("/v1/stations").await.ok();
+    let lh = stations["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|s| s["name"] == "菱湖 e站")
+        .expect("opened")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let first = "00000000-0000-0000-0000-000000000000";
+    let transfer = |quantity: &str, id: &str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", id),
+            field("reward_id", &city.reward),
+            field("from_station", first),
+            field("to_station", &lh),
+            field("quantity", quantity),
+        ]
+    };
+    let before = a.head_seq().await;
+    let (_, bad) = admin
+        .post("/stations/transfers", &transfer("十", "t1"))
+        .await;
+    assert!(
+        bad.contains("quantity") || bad.contains("件数") || bad.contains("整数"),
+        "{bad}"
+    );
+    assert_eq!(a.head_seq().await, before);
+    let (status, _) = admin
+        .post("/stations/transfers", &transfer("10", "t2"))
+        .await;
+    assert_eq!(status, 303);
+    let page = admin.get("/stations").await.text().await.expect("page");
+    assert!(page.contains("菱湖 e站") && page.contains("周一至周五 9:00-16:00"));
+    assert!(page.contains("10 件"), "{page}");
+}
