@@ -43,6 +43,8 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
         .collect();
     let tomorrow_plus_one = days_ago(-2);
     let clerk = server.client(&token(a, json!({"role": "station_clerk"})).await);
+    let officer =
+        server.client(&token(a, json!({"role": "bank_officer", "bank": "湖州银行"})).await);
 
     let cases: Vec<Case> = vec![
         (
@@ -797,6 +799,107 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
             Method::POST,
             "/v1/tokens".into(),
             Some(json!({"role": "bank_officer"})),
+        ),
+        // Vouchers and the money side.
+        (
+            "a voucher code with letters",
+            422,
+            officer.clone(),
+            Method::POST,
+            "/v1/vouchers/check".into(),
+            Some(json!({"code": "1234-ABCD-5678-9012"})),
+        ),
+        (
+            "a voucher code with a wrong check digit",
+            422,
+            officer.clone(),
+            Method::POST,
+            "/v1/vouchers/check".into(),
+            Some(json!({"code": "0000 0000 0000 0001"})),
+        ),
+        (
+            "a voucher used for nothing",
+            422,
+            officer.clone(),
+            Method::POST,
+            "/v1/vouchers/use".into(),
+            Some(json!({"code": "0000 0000 0000 0000", "product": "deposit", "amount_yuan": "0"})),
+        ),
+        (
+            "a voucher used for something that is not a deposit or a loan",
+            422,
+            officer.clone(),
+            Method::POST,
+            "/v1/vouchers/use".into(),
+            Some(
+                json!({"code": "0000 0000 0000 0000", "product": "insurance", "amount_yuan": "100"}),
+            ),
+        ),
+        (
+            "a voucher code nobody has",
+            404,
+            officer.clone(),
+            Method::POST,
+            "/v1/vouchers/use".into(),
+            Some(
+                json!({"code": "0000 0000 0000 0000", "product": "deposit", "amount_yuan": "100"}),
+            ),
+        ),
+        (
+            "a budget for the year 1800",
+            422,
+            a.clone(),
+            Method::PUT,
+            "/v1/banks/湖州银行/budget".into(),
+            Some(json!({"year": 1800, "vouchers": 10})),
+        ),
+        (
+            "a reward worth less than nothing",
+            422,
+            a.clone(),
+            Method::PUT,
+            format!("/v1/rewards/{}/value", city.reward),
+            Some(json!({"unit_value_yuan": "-1", "supplier": "合作社"})),
+        ),
+        (
+            "a unit cost in thousandths of a yuan",
+            422,
+            a.clone(),
+            Method::POST,
+            format!("/v1/rewards/{}/receipts", city.reward),
+            Some(json!({"quantity": 2, "unit_cost_yuan": "1.234", "supplier": "合作社"})),
+        ),
+        (
+            "a point worth nothing",
+            422,
+            a.clone(),
+            Method::PUT,
+            "/v1/policies/point-value".into(),
+            Some(json!({"yuan_per_point": "0"})),
+        ),
+        (
+            "a coverage warning at 0%",
+            422,
+            a.clone(),
+            Method::PUT,
+            "/v1/policies/coverage-warning".into(),
+            Some(json!({"percent": 0})),
+        ),
+        (
+            "a report by weather",
+            400,
+            a.clone(),
+            Method::GET,
+            "/v1/reports/redeemed?by=weather".into(),
+            None,
+        ),
+        (
+            "a report from a day that is not a date",
+            400,
+            a.clone(),
+            Method::GET,
+            "/v1/reports/suppliers?from=2026-02-30".into(),
+            None,
         ),
         (
             "a token bound to two things",

@@ -118,6 +118,18 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         .filter(|r| r["stock"].as_u64() > Some(0))
         .filter_map(|r| r["cost_points"].as_str()?.parse::<f64>().ok())
         .fold(f64::INFINITY, f64::min);
+    // The 湖州银行 voucher.
+    let voucher = rewards["items"]
+        .as_array()
+        .expect("rewards")
+        .iter()
+        .find(|r| r["bank"] == "湖州银行")
+        .expect("a 湖州银行 voucher")
+        .clone();
+    let voucher_cost: f64 = voucher["cost_points"]
+        .as_str()
+        .and_then(|c| c.parse().ok())
+        .expect("cost");
     // However the seed fell, the volunteer gets one more day of service until two rewards
     // are within reach, so the browser walks two real redemptions.
     let coordinator = token(&admin, json!({"role": "coordinator", "team_id": team})).await;
@@ -130,8 +142,9 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
             .expect("available")
             .parse()
             .expect("number");
-        // Enough for two: one redeemed on the phone, one at the counter.
-        if available >= 2.0 * cheapest {
+        // Enough for two rewards (one redeemed on the phone, one at the counter) and a rate
+        // voucher the bank takes.
+        if available >= 2.0 * cheapest + voucher_cost {
             break;
         }
         coordinating
@@ -162,6 +175,21 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         })
         .expect("an affordable reward")
         .clone();
+    // A 湖州银行 voucher handed over to the volunteer, for the bank officer to take.
+    let voucher_hold = admin
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": volunteer, "reward_id": voucher["id"], "quantity": 1}),
+        )
+        .await
+        .id();
+    let voucher_code = admin
+        .post_empty(&format!("/v1/redemptions/{voucher_hold}/fulfil"))
+        .await
+        .ok()["voucher_code"]
+        .as_str()
+        .expect("voucher code")
+        .to_owned();
     let card = admin
         .post(
             "/v1/tokens",
@@ -217,6 +245,7 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
             .env("CLERK_TOKEN", clerk)
             .env("DISTRICT_TOKEN", district)
             .env("BANK_TOKEN", bank)
+            .env("VOUCHER_CODE", voucher_code)
             .env("CHROMIUM", chromium)
             .env("SCREENSHOTS", screenshots)
             .output()

@@ -54,10 +54,19 @@ const WRITES: &[(&str, Role)] = &[
     ("POST /v1/stock-transfers", Role::A),
     ("PUT /v1/volunteers/{id}/phone", Role::C),
     ("PUT /v1/volunteers/{id}/pin", Role::C),
+    ("POST /v1/vouchers/use", Role::B),
+    ("POST /v1/vouchers/refuse", Role::B),
+    ("POST /v1/vouchers/{id}/cancel", Role::A),
+    ("PUT /v1/banks/{bank}/budget", Role::A),
+    ("PUT /v1/rewards/{id}/value", Role::A),
+    ("POST /v1/rewards/{id}/receipts", Role::A),
+    ("PUT /v1/policies/voucher-validity", Role::A),
+    ("PUT /v1/policies/point-value", Role::A),
+    ("PUT /v1/policies/coverage-warning", Role::A),
 ];
 
 /// Reads sent as POST (a card's token never sits in a URL): nothing to retry.
-const READS_BY_POST: &[&str] = &["POST /v1/counter/lookup"];
+const READS_BY_POST: &[&str] = &["POST /v1/counter/lookup", "POST /v1/vouchers/check"];
 
 /// The headers a retry must repeat exactly: the receipt and where the new thing lives.
 const REPEATED_HEADERS: [&str; 4] = ["ledger-seq", "ledger-hash", "location", "content-type"];

@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+pub mod demo;
 pub mod trials;
 pub mod web;
 pub mod world;

@@ -54,6 +54,8 @@ pub struct World {
     pub other_district_coordinator: Client,
     pub bank_officer: Client,
     pub station: String,
+    /// A rate voucher of 湖州银行 on the catalogue, one point each.
+    pub voucher_reward: String,
 }
 
 impl World {
@@ -105,6 +107,32 @@ impl World {
             hold["pickup_code"]
                 .as_str()
                 .expect("pickup code")
+                .to_owned(),
+        )
+    }
+
+    /// A rate voucher handed over to the volunteer: its redemption and its code.
+    pub async fn fresh_voucher(&self) -> (String, String) {
+        let hold = self
+            .city
+            .admin
+            .post(
+                "/v1/redemptions",
+                json!({"volunteer_id": self.v0(), "reward_id": self.voucher_reward, "quantity": 1}),
+            )
+            .await
+            .id();
+        let done = self
+            .city
+            .admin
+            .post_empty(&format!("/v1/redemptions/{hold}/fulfil"))
+            .await
+            .ok();
+        (
+            hold,
+            done["voucher_code"]
+                .as_str()
+                .expect("voucher code")
                 .to_owned(),
         )
     }
@@ -482,6 +510,81 @@ impl World {
                 let r = self.city.admin.post("/v1/rewards", json!({"name": "临时", "kind": "product", "origin": "松阳县", "cost_points": "5", "stock": 1})).await.id();
                 (Method::POST, format!("/v1/rewards/{r}/retire"), None)
             }
+            "POST /v1/vouchers/check" => {
+                let (_, code) = self.fresh_voucher().await;
+                (
+                    Method::POST,
+                    "/v1/vouchers/check".into(),
+                    Some(json!({"code": code})),
+                )
+            }
+            "POST /v1/vouchers/use" => {
+                let (_, code) = self.fresh_voucher().await;
+                (
+                    Method::POST,
+                    "/v1/vouchers/use".into(),
+                    Some(json!({"code": code, "product": "deposit", "amount_yuan": "50000"})),
+                )
+            }
+            "POST /v1/vouchers/refuse" => {
+                let (_, code) = self.fresh_voucher().await;
+                (
+                    Method::POST,
+                    "/v1/vouchers/refuse".into(),
+                    Some(json!({"code": code, "reason": "未带身份证"})),
+                )
+            }
+            "POST /v1/vouchers/{id}/cancel" => {
+                let (id, _) = self.fresh_voucher().await;
+                (
+                    Method::POST,
+                    format!("/v1/vouchers/{id}/cancel"),
+                    Some(json!({"reason": "券遗失"})),
+                )
+            }
+            "PUT /v1/banks/{bank}/budget" => (
+                Method::PUT,
+                "/v1/banks/湖州银行/budget".into(),
+                Some(json!({"year": 2026, "vouchers": 500 + rand_suffix() % 500, "note": "测试"})),
+            ),
+            "GET /v1/banks/{bank}/budget" => {
+                (Method::GET, "/v1/banks/湖州银行/budget".into(), None)
+            }
+            "PUT /v1/rewards/{id}/value" => (
+                Method::PUT,
+                format!("/v1/rewards/{}/value", self.cheap_reward),
+                Some(json!({"unit_value_yuan": "12.5", "supplier": "松阳县茶叶专业合作社"})),
+            ),
+            "POST /v1/rewards/{id}/receipts" => (
+                Method::POST,
+                format!("/v1/rewards/{}/receipts", self.cheap_reward),
+                Some(
+                    json!({"quantity": 2, "unit_cost_yuan": "10", "supplier": "松阳县茶叶专业合作社"}),
+                ),
+            ),
+            "GET /v1/reports/suppliers" => (Method::GET, "/v1/reports/suppliers".into(), None),
+            "GET /v1/reports/banks" => (Method::GET, "/v1/reports/banks".into(), None),
+            "GET /v1/reports/redeemed" => {
+                (Method::GET, "/v1/reports/redeemed?by=team".into(), None)
+            }
+            "GET /v1/reports/coverage" => (Method::GET, "/v1/reports/coverage".into(), None),
+            "PUT /v1/policies/voucher-validity" => (
+                Method::PUT,
+                "/v1/policies/voucher-validity".into(),
+                Some(json!({"days": 100 + rand_suffix() % 200, "note": "测试"})),
+            ),
+            "PUT /v1/policies/point-value" => (
+                Method::PUT,
+                "/v1/policies/point-value".into(),
+                Some(
+                    json!({"yuan_per_point": format!("0.{:02}", 1 + rand_suffix() % 98), "note": "测试"}),
+                ),
+            ),
+            "PUT /v1/policies/coverage-warning" => (
+                Method::PUT,
+                "/v1/policies/coverage-warning".into(),
+                Some(json!({"percent": 50 + rand_suffix() % 400, "note": "测试"})),
+            ),
             "POST /v1/stations" => (
                 Method::POST,
                 "/v1/stations".into(),
@@ -675,6 +778,11 @@ impl World {
             )
             .await
             .id();
+        let voucher_reward = city
+            .admin
+            .post("/v1/rewards", json!({"name": "存款利率上浮 0.20%", "kind": "rate_voucher", "bank": "湖州银行", "basis_points": 20, "cost_points": "1", "stock": 1000}))
+            .await
+            .id();
         World {
             city,
             server,
@@ -687,6 +795,7 @@ impl World {
             other_district_coordinator,
             bank_officer,
             station,
+            voucher_reward,
         }
     }
 }

@@ -45,6 +45,9 @@ impl Modify for BearerAuth {
         tokens::create, tokens::revoke, tokens::list, tokens::replace,
         stations::open, stations::list, stations::station_queue, stations::transfer, stations::lookup,
         stations::phone, stations::pin, stations::vouchers,
+        money::check, money::use_voucher, money::refuse, money::cancel, money::set_budget, money::get_budget,
+        money::value, money::receive, money::suppliers, money::banks, money::redeemed_value, money::coverage_report,
+        policies::voucher_validity, policies::point_value, policies::coverage_warning,
         system::healthz, system::metrics, serve,
     ),
     components(schemas(
@@ -57,7 +60,7 @@ impl Modify for BearerAuth {
         (name = "teams"), (name = "volunteers"), (name = "activities"), (name = "rewards"),
         (name = "rules"), (name = "stars"), (name = "redemptions"), (name = "rankings"), (name = "audit"),
         (name = "tokens"), (name = "organisation"), (name = "evaluation"), (name = "system"),
-        (name = "stations"),
+        (name = "stations"), (name = "vouchers"), (name = "reports"),
     )
 )]
 struct ApiDoc;

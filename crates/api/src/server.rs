@@ -186,6 +186,29 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/volunteers/{id}/phone", put(stations::phone))
         .route("/v1/volunteers/{id}/pin", put(stations::pin))
         .route("/v1/banks/{bank}/vouchers", get(stations::vouchers))
+        .route("/v1/vouchers/check", post(money::check))
+        .route("/v1/vouchers/use", post(money::use_voucher))
+        .route("/v1/vouchers/refuse", post(money::refuse))
+        .route("/v1/vouchers/{id}/cancel", post(money::cancel))
+        .route(
+            "/v1/banks/{bank}/budget",
+            put(money::set_budget).get(money::get_budget),
+        )
+        .route("/v1/rewards/{id}/value", put(money::value))
+        .route("/v1/rewards/{id}/receipts", post(money::receive))
+        .route("/v1/reports/suppliers", get(money::suppliers))
+        .route("/v1/reports/banks", get(money::banks))
+        .route("/v1/reports/redeemed", get(money::redeemed_value))
+        .route("/v1/reports/coverage", get(money::coverage_report))
+        .route(
+            "/v1/policies/voucher-validity",
+            put(policies::voucher_validity),
+        )
+        .route("/v1/policies/point-value", put(policies::point_value))
+        .route(
+            "/v1/policies/coverage-warning",
+            put(policies::coverage_warning),
+        )
         .route("/v1/tokens", post(tokens::create).get(tokens::list))
         .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/v1/tokens/{id}/replace", post(tokens::replace))

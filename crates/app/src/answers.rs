@@ -79,6 +79,11 @@ single_event_answers!(
     StockTransferred,
     VolunteerPhoneRecorded,
     VolunteerPinSet,
+    VoucherUsed,
+    VoucherRefused,
+    VoucherCancelled,
+    BankBudgetSet,
+    RewardValued,
     TokenRevoked,
     DistrictRegistered,
     GroupFounded,
@@ -243,14 +248,27 @@ impl Answer for CatalogueChange {
     }
 }
 
+/// A stock receipt: the restock, then its cost (read off the cost).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received(pub StockCosted);
+
+impl Answer for Received {
+    fn from_events(envelopes: &[Envelope]) -> Option<Self> {
+        envelopes.iter().find_map(|e| match &e.payload {
+            Event::StockCosted(c) => Some(Received(c.clone())),
+            _ => None,
+        })
+    }
+}
+
 /// A step of a redemption, with the instant it was recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RedemptionStep {
     /// Points and stock reserved for pickup at a station, with the pickup code (a hold
     /// from before stations has neither station nor code: the first station, `None`).
     Held(RedemptionHeld, StationId, Option<String>),
-    /// Handed over at `at`.
-    Fulfilled(RedemptionFulfilled, Timestamp),
+    /// Handed over at `at`, with the voucher it issued for a rate voucher.
+    Fulfilled(RedemptionFulfilled, Timestamp, Option<VoucherIssued>),
     /// Given up at `at`.
     Cancelled(RedemptionCancelled, Timestamp),
 }
@@ -267,9 +285,14 @@ impl Answer for RedemptionStep {
                 h.station_id,
                 Some(h.pickup_code.clone()),
             )),
-            Event::RedemptionFulfilled(f) => {
-                Some(RedemptionStep::Fulfilled(f.clone(), e.recorded_at))
-            }
+            Event::RedemptionFulfilled(f) => Some(RedemptionStep::Fulfilled(
+                f.clone(),
+                e.recorded_at,
+                envelopes.iter().find_map(|x| match &x.payload {
+                    Event::VoucherIssued(v) => Some(v.clone()),
+                    _ => None,
+                }),
+            )),
             Event::RedemptionCancelled(c) => {
                 Some(RedemptionStep::Cancelled(c.clone(), e.recorded_at))
             }

@@ -28,6 +28,7 @@ pub mod mint;
 pub mod node;
 pub mod public_url;
 pub mod reports;
+pub mod vouchers;
 pub mod wire;
 
 use std::sync::Arc;
@@ -253,6 +254,20 @@ impl App {
     /// A category's code (codes never change once registered).
     pub fn category_code(&self, category: &yinling_ledger::Category) -> String {
         self.engine.read().categories.code(category)
+    }
+
+    /// The command that hands a held redemption over: a rate voucher's code is derived here
+    /// from the mint key, and only its hash goes to the ledger.
+    pub fn fulfil_command(
+        &self,
+        redemption_id: yinling_ledger::RedemptionId,
+        pickup_code: Option<String>,
+    ) -> Command {
+        Command::FulfilRedemption {
+            redemption_id,
+            pickup_code,
+            voucher_code_sha256: Some(vouchers::code_hash(&self.mint.voucher_code(&redemption_id))),
+        }
     }
 
     /// The link printed on a points card: signs the phone that opens it in. Refused when the

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use yinling_ledger::{Hash, TokenId};
+use yinling_ledger::{Hash, RedemptionId, TokenId};
 
 /// File name of the mint key inside the data directory.
 pub const MINT_KEY_FILE: &str = "token-mint.key";
@@ -52,6 +52,26 @@ impl TokenMint {
             "{SECRET_PREFIX}{}",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag)
         )
+    }
+}
+
+impl TokenMint {
+    /// The code of a rate voucher: fifteen digits of HMAC-SHA256(mint key, "voucher" and the
+    /// redemption id), then a Luhn check digit. Derived, like a token's secret, so the
+    /// volunteer's page can show it again and a retried hand-over issues the same code;
+    /// whoever reads the log sees only its hash.
+    pub fn voucher_code(&self, redemption: &RedemptionId) -> String {
+        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC accepts keys of any length"),
+        };
+        mac.update(b"voucher");
+        mac.update(redemption.0.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        let mut n = [0u8; 16];
+        n.copy_from_slice(&tag[..16]);
+        let body = format!("{:015}", u128::from_le_bytes(n) % 10u128.pow(15));
+        format!("{body}{}", crate::vouchers::luhn_digit(&body))
     }
 }
 

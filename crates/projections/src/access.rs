@@ -81,6 +81,8 @@ pub enum Write<'a> {
     HandOver(StationId),
     /// Restock a reward at this station.
     Restock(StationId),
+    /// Take, or refuse, a rate voucher of this bank.
+    UseVoucher(&'a str),
     /// Cancel a held redemption of this volunteer.
     CancelRedemption(VolunteerId),
     /// Issue a token of this role; for a volunteer token, the volunteer's team.
@@ -377,6 +379,7 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
                 "work the counter (hand over, restock); a station clerk does too",
             ),
         },
+        Write::UseVoucher(bank) => bank_scope(who, bank),
         Write::CancelRedemption(volunteer) => match who {
             Principal::Volunteer(_, me) if *me != volunteer => Err(Rejection::forbidden(
                 "other_volunteer",
@@ -493,6 +496,20 @@ fn group_scope(who: &Principal, group: GroupId, action: &str) -> Result<(), Reje
         _ => Err(Rejection::forbidden(
             "not_allowed",
             format!("only the group's coordinator and administrators can {action}"),
+        )),
+    }
+}
+
+fn bank_scope(who: &Principal, bank: &str) -> Result<(), Rejection> {
+    match who {
+        Principal::BankOfficer(_, mine) if &**mine == bank => Ok(()),
+        Principal::BankOfficer(..) => Err(Rejection::forbidden(
+            "other_bank",
+            "a bank officer takes their own bank's vouchers only",
+        )),
+        _ => Err(Rejection::forbidden(
+            "bank_only",
+            "only the bank's officers take or refuse its vouchers",
         )),
     }
 }

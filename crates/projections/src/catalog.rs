@@ -27,4 +27,10 @@ pub struct Reward {
     pub retired: bool,
     /// When listed.
     pub listed_at: Timestamp,
+    /// What one unit is worth, yuan (once valued).
+    pub unit_value_yuan: Option<Decimal>,
+    /// Who supplies it.
+    pub supplier: String,
+    /// What a unit cost at the last stock receipt, yuan.
+    pub unit_cost_yuan: Option<Decimal>,
 }

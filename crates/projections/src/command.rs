@@ -347,6 +347,69 @@ pub enum Command {
         redemption_id: RedemptionId,
         /// The pickup code the volunteer shows (a clerk enters it when the hold has one).
         pickup_code: Option<String>,
+        /// SHA-256 of the code a rate voucher is handed over with (the application derives
+        /// the code from its mint key; a voucher's hand-over needs it).
+        voucher_code_sha256: Option<Hash>,
+    },
+    /// The bank takes a voucher.
+    UseVoucher {
+        /// SHA-256 of the code presented.
+        code_sha256: Hash,
+        /// Deposit or loan.
+        product: VoucherProduct,
+        /// The amount, yuan.
+        amount_yuan: Decimal,
+        /// The day.
+        used_on: NaiveDate,
+    },
+    /// The bank refuses a voucher, with a reason (it stays valid).
+    RefuseVoucher {
+        /// SHA-256 of the code presented.
+        code_sha256: Hash,
+        /// Why.
+        reason: String,
+    },
+    /// An administrator cancels a voucher (lost, issued in error).
+    CancelVoucher {
+        /// The voucher's redemption.
+        redemption_id: RedemptionId,
+        /// Why.
+        reason: String,
+    },
+    /// A bank's budget for a year.
+    SetBankBudget {
+        /// The bank.
+        bank: String,
+        /// The year.
+        year: i32,
+        /// Vouchers (`None`: no limit).
+        vouchers: Option<u32>,
+        /// Rate bonus yuan (`None`: no limit).
+        bonus_yuan: Option<Decimal>,
+        /// Why.
+        note: String,
+    },
+    /// A reward's value in yuan and its supplier.
+    ValueReward {
+        /// The reward.
+        reward_id: RewardId,
+        /// Yuan per unit.
+        unit_value_yuan: Decimal,
+        /// Who supplies it.
+        supplier: String,
+    },
+    /// A stock receipt with its cost: the restock and what each unit cost.
+    ReceiveStock {
+        /// The reward.
+        reward_id: RewardId,
+        /// The station (`None`: a clerk's own, or the first).
+        station_id: Option<StationId>,
+        /// Units.
+        quantity: u32,
+        /// Yuan per unit.
+        unit_cost_yuan: Decimal,
+        /// Who delivered them.
+        supplier: String,
     },
     /// Cancel a held redemption.
     CancelRedemption {

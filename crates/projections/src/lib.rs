@@ -34,6 +34,7 @@ pub mod stations;
 pub mod teams;
 pub mod tokens;
 pub mod volunteers;
+pub mod vouchers;
 
 pub use command::{
     Command, CounterProof, NewActivity, NewProject, NewRules, NewToken, ParticipantHours,

@@ -116,3 +116,33 @@ pub const MAX_PIN_DIGITS: usize = 6;
 
 /// Digits of a phone number kept to find a volunteer at the counter.
 pub const PHONE_DIGITS_KEPT: usize = 4;
+
+/// Days a rate voucher is valid at the bank until the log sets its own policy.
+pub const DEFAULT_VOUCHER_VALIDITY_DAYS: u32 = 180;
+
+/// A voucher is valid this many days at most.
+pub const MAX_VOUCHER_VALIDITY_DAYS: u32 = 3650;
+
+/// Digits of a voucher code, its check digit included.
+pub const VOUCHER_CODE_DIGITS: usize = 16;
+
+/// A deposit or loan a voucher is used for is at most this many yuan.
+pub const MAX_VOUCHER_AMOUNT_YUAN: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
+/// A unit's value or cost is at most this many yuan.
+pub const MAX_UNIT_YUAN: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// A point is worth at most this many yuan.
+pub const MAX_YUAN_PER_POINT: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
+
+/// Basis points in one (a rate bonus of 20 basis points is 0.20%).
+pub const BASIS_POINTS_PER_UNIT: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
+/// The coverage warning is a percentage between 1 and this.
+pub const MAX_COVERAGE_WARNING_PERCENT: u32 = 1_000;
+
+/// A bank's budget is for a year between these.
+pub const BUDGET_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Yuan amounts are kept to the fen: at most this many decimals.
+pub const YUAN_DECIMAL_PLACES: u32 = 2;

@@ -3,6 +3,7 @@
 //! with applies (the `Policy` of `decide`), and the node records it on its first start.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use yinling_ledger::time::LOCAL_UTC_OFFSET_SECONDS;
 use yinling_ledger::{PolicyChange, Timestamp};
@@ -29,6 +30,15 @@ pub struct Policies {
     pub backfill: Vec<PolicyStep<Option<u32>>>,
     /// Time zone, seconds east of UTC.
     pub time_zone: Vec<PolicyStep<i32>>,
+    /// How long a rate voucher is valid, days.
+    #[serde(default)]
+    pub voucher_validity: Vec<PolicyStep<u32>>,
+    /// What a point is worth, yuan.
+    #[serde(default)]
+    pub point_value: Vec<PolicyStep<Decimal>>,
+    /// The coverage share that warns staff, percent.
+    #[serde(default)]
+    pub coverage_warning: Vec<PolicyStep<u32>>,
 }
 
 impl Policies {
@@ -54,6 +64,24 @@ impl Policies {
                 at,
                 seq,
             }),
+            PolicyChange::VoucherValidity { days } => self.voucher_validity.push(PolicyStep {
+                value: *days,
+                note,
+                at,
+                seq,
+            }),
+            PolicyChange::PointValue { yuan_per_point } => self.point_value.push(PolicyStep {
+                value: *yuan_per_point,
+                note,
+                at,
+                seq,
+            }),
+            PolicyChange::CoverageWarning { percent } => self.coverage_warning.push(PolicyStep {
+                value: *percent,
+                note,
+                at,
+                seq,
+            }),
         }
     }
 
@@ -72,6 +100,23 @@ impl Policies {
         self.time_zone
             .last()
             .map_or(LOCAL_UTC_OFFSET_SECONDS, |s| s.value)
+    }
+
+    /// Days a rate voucher is valid after it is handed over.
+    pub fn voucher_validity_days(&self) -> u32 {
+        self.voucher_validity
+            .last()
+            .map_or(crate::limits::DEFAULT_VOUCHER_VALIDITY_DAYS, |s| s.value)
+    }
+
+    /// Yuan per point, if the log sets it.
+    pub fn yuan_per_point(&self) -> Option<Decimal> {
+        self.point_value.last().map(|s| s.value)
+    }
+
+    /// The coverage share, percent, above which staff are warned (`None`: no warning set).
+    pub fn coverage_warning_percent(&self) -> Option<u32> {
+        self.coverage_warning.last().map(|s| s.value)
     }
 
     /// Whether the log records its time zone.

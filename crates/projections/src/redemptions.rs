@@ -73,4 +73,10 @@ pub struct Redemption {
     pub confirmation: Option<Confirmation>,
     /// The pickup code shown at the hand-over, when one was.
     pub picked_up_with: Option<String>,
+    /// What a unit was worth at the hand-over, yuan (a reward not yet valued: `None`).
+    pub unit_value_yuan: Option<Decimal>,
+    /// What a unit cost at the last stock receipt before the hand-over, yuan.
+    pub unit_cost_yuan: Option<Decimal>,
+    /// The supplier at the hand-over.
+    pub supplier: String,
 }

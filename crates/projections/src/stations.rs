@@ -99,3 +99,20 @@ impl Stations {
             .or_default()
     }
 }
+
+/// A stock receipt with its cost.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockReceipt {
+    /// When recorded.
+    pub at: yinling_ledger::Timestamp,
+    /// The reward.
+    pub reward_id: RewardId,
+    /// The station that received it.
+    pub station_id: StationId,
+    /// Units.
+    pub quantity: u32,
+    /// Cost per unit, yuan.
+    pub unit_cost_yuan: rust_decimal::Decimal,
+    /// Who delivered it.
+    pub supplier: String,
+}

@@ -496,6 +496,7 @@ fn cases() -> Vec<Case> {
                 Command::FulfilRedemption {
                     redemption_id: w.held,
                     pickup_code: None,
+                    voucher_code_sha256: None,
                 },
             )
         }),
@@ -505,6 +506,7 @@ fn cases() -> Vec<Case> {
                 Command::FulfilRedemption {
                     redemption_id: RedemptionId(w.sim.uuid()),
                     pickup_code: None,
+                    voucher_code_sha256: None,
                 },
             )
         }),
@@ -528,6 +530,7 @@ fn cases() -> Vec<Case> {
                     Command::FulfilRedemption {
                         redemption_id: w.held,
                         pickup_code: None,
+                        voucher_code_sha256: None,
                     },
                 );
                 (
@@ -556,6 +559,7 @@ fn cases() -> Vec<Case> {
                     Command::FulfilRedemption {
                         redemption_id: w.held,
                         pickup_code: None,
+                        voucher_code_sha256: None,
                     },
                 )
             },
@@ -1018,6 +1022,7 @@ fn a_full_redemption_cycle_moves_points_from_available_to_held_to_redeemed() {
         Command::FulfilRedemption {
             redemption_id: w.held,
             pickup_code: None,
+            voucher_code_sha256: None,
         },
     );
     let alice = &w.sim.state.volunteers[&w.alice];
@@ -1155,6 +1160,7 @@ fn checks_run_in_the_documented_order() {
                 Command::FulfilRedemption {
                     redemption_id: w.held,
                     pickup_code: None,
+                    voucher_code_sha256: None,
                 },
             )
         }),

@@ -346,6 +346,7 @@ fn run(w: &mut World, op: &Op) {
                 .system(Command::FulfilRedemption {
                     redemption_id,
                     pickup_code: None,
+                    voucher_code_sha256: None,
                 })
                 .map(drop),
             None => Ok(()),

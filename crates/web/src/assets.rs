@@ -54,6 +54,7 @@ footer { text-align: center; padding: 1.5rem 0.5rem; color: #3d3d3d; }
 .receipt .receipt-title { font-weight: 700; text-align: center; margin: 0 0 0.4rem; }
 .receipt .big { font-size: 2rem; font-weight: 700; margin: 0.2rem 0; }
 .receipt dl { display: grid; grid-template-columns: auto 1fr; gap: 0.2rem 0.8rem; margin: 0; }
+.receipt-qr svg { width: 40mm; height: 40mm; }
 .receipt dt { font-weight: 600; } .receipt dd { margin: 0; overflow-wrap: anywhere; }
 @media print { header.bar, footer, .no-print, .skip { display: none; } body { margin: 0; } main { padding: 0; margin: 0; max-width: none; } h1 { font-size: 1rem; margin: 0 0 2mm; } .receipt { border: none; padding: 0; max-width: none; } }
 "#;

@@ -215,11 +215,18 @@ pub const PRODUCTS: &[(&str, u32)] = &[
     ("松阳压榨菜籽油 5L", 700),
 ];
 
+/// The cooperatives of the partner county that supply the products, in turn.
+pub const SUPPLIERS: &[&str] = &[
+    "松阳县茶叶专业合作社",
+    "松阳县农产品产销合作社",
+    "松阳县山珍专业合作社",
+];
+
 /// Rate vouchers.
 pub const VOUCHERS: &[(&str, &str, u32, u32)] = &[
-    ("存款利率上浮 0.20%（一年期）", "湖州银行", 20, 1500),
-    ("贷款利率优惠 0.30%", "浙江南浔农村商业银行", 30, 2000),
-    ("存款利率上浮 0.15%", "安吉农商银行", 15, 1200),
+    ("存款利率上浮 0.20%（一年期）", "湖州银行", 20, 400),
+    ("贷款利率优惠 0.30%", "浙江南浔农村商业银行", 30, 500),
+    ("存款利率上浮 0.15%", "安吉农商银行", 15, 300),
 ];
 
 /// Yuan per point used to value redemptions in the demo's report.

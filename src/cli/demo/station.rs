@@ -80,6 +80,7 @@ pub(super) async fn e_stations(
     let mut progress = Progress::new("rewards", commands.len() as u64);
     submit_all(app, commands, &mut progress, made).await;
     progress.finish();
+    money(app, admin, &rewards, made).await;
 
     // Redemptions worth about 100,000 yuan (at 10,000 volunteers): the keenest volunteers
     // redeem most. 90% are handed over, 5% cancelled, 5% still waiting at the counter.
@@ -149,13 +150,7 @@ pub(super) async fn e_stations(
     let settles: Vec<(Principal, Command)> = settle_plan
         .iter()
         .filter_map(|(id, plan, _)| match plan {
-            Some(true) => Some((
-                admin.clone(),
-                Command::FulfilRedemption {
-                    redemption_id: *id,
-                    pickup_code: None,
-                },
-            )),
+            Some(true) => Some((admin.clone(), app.fulfil_command(*id, None))),
             Some(false) => Some((
                 admin.clone(),
                 Command::CancelRedemption {
@@ -172,6 +167,161 @@ pub(super) async fn e_stations(
     submit_all(app, settles, &mut progress, made).await;
     progress.finish();
     made.redemptions = settle_plan.len();
+    banks_take(app, gen, admin, made).await;
+}
+
+/// The money side before anything is redeemed: each product's value (a tenth of a yuan a
+/// point) and supplier with a stock receipt at four-fifths of it; each voucher's value; the
+/// point value and the coverage warning; budgets for two of the three banks, twice their
+/// vouchers on the catalogue.
+async fn money(
+    app: &App,
+    admin: &Principal,
+    rewards: &[(RewardId, Decimal, u32)],
+    made: &mut Made,
+) {
+    let tenth = Decimal::new(1, 1);
+    let mut commands = vec![
+        (
+            admin.clone(),
+            Command::SetPolicy {
+                change: PolicyChange::PointValue {
+                    yuan_per_point: tenth,
+                },
+                note: "每积分折合 0.1 元".into(),
+            },
+        ),
+        (
+            admin.clone(),
+            Command::SetPolicy {
+                change: PolicyChange::CoverageWarning { percent: 90 },
+                note: "待兑积分超过可兑付的九成时预警".into(),
+            },
+        ),
+    ];
+    let products = city::PRODUCTS.len();
+    for (i, (reward_id, cost, stock)) in rewards.iter().enumerate() {
+        let value = (*cost * tenth).normalize();
+        let supplier = if i < products {
+            city::SUPPLIERS[i % city::SUPPLIERS.len()].to_owned()
+        } else {
+            city::VOUCHERS[i - products].1.to_owned()
+        };
+        commands.push((
+            admin.clone(),
+            Command::ValueReward {
+                reward_id: *reward_id,
+                unit_value_yuan: value,
+                supplier: supplier.clone(),
+            },
+        ));
+        if i < products {
+            commands.push((
+                admin.clone(),
+                Command::ReceiveStock {
+                    reward_id: *reward_id,
+                    station_id: None,
+                    quantity: (*stock / 2).max(1),
+                    unit_cost_yuan: (value * Decimal::new(8, 1)).round_dp(2),
+                    supplier,
+                },
+            ));
+        }
+    }
+    let year = chrono::Datelike::year(&yinling_ledger::Timestamp::now().local_date());
+    let vouchers_listed = rewards.get(products).map_or(0, |r| r.2);
+    for (_, bank, _, _) in city::VOUCHERS.iter().take(2) {
+        commands.push((
+            admin.clone(),
+            Command::SetBankBudget {
+                bank: (*bank).to_owned(),
+                year,
+                vouchers: Some(vouchers_listed * 2),
+                bonus_yuan: Some(Decimal::from(vouchers_listed) * Decimal::from(200)),
+                note: "年度合作协议".into(),
+            },
+        ));
+    }
+    let mut progress = Progress::new("money", commands.len() as u64);
+    submit_all(app, commands, &mut progress, made).await;
+    progress.finish();
+}
+
+/// Each bank's officer takes three in five of the vouchers handed over, for a deposit or a
+/// loan, and refuses one in ten for now.
+async fn banks_take(app: &App, gen: &mut Generator, admin: &Principal, made: &mut Made) {
+    let (vouchers, today) = {
+        let state = app.engine.read();
+        let mut v: Vec<(RedemptionId, String, u32)> = state
+            .vouchers
+            .by_redemption
+            .values()
+            .map(|v| (v.redemption_id, v.bank.clone(), v.basis_points))
+            .collect();
+        v.sort_by_key(|x| x.0);
+        (v, state.policies.date_of(yinling_ledger::Timestamp::now()))
+    };
+    let mut officers: std::collections::BTreeMap<String, Principal> = Default::default();
+    let mut issue = Vec::new();
+    for (_, bank, _) in &vouchers {
+        if !officers.contains_key(bank) {
+            let token_id = TokenId(gen.uuid());
+            let mint = &app.mint;
+            issue.push((
+                admin.clone(),
+                Command::IssueToken(yinling_projections::NewToken {
+                    token_id,
+                    role: Role::BankOfficer,
+                    team_id: None,
+                    volunteer_id: None,
+                    scope: Some(TokenScope::Bank(bank.clone())),
+                    secret_sha256: yinling_app::mint::secret_hash(&mint.secret(&token_id)),
+                    label: format!("{bank} 经办人"),
+                }),
+            ));
+            officers.insert(
+                bank.clone(),
+                Principal::BankOfficer(token_id, std::sync::Arc::from(bank.as_str())),
+            );
+        }
+    }
+    let mut steps = Vec::new();
+    for (id, bank, _) in &vouchers {
+        let Some(officer) = officers.get(bank) else {
+            continue;
+        };
+        let code = yinling_app::vouchers::code_hash(&app.mint.voucher_code(id));
+        let roll: f64 = gen.rng.gen();
+        if roll < 0.6 {
+            let loan = gen.rng.gen_bool(0.3);
+            let amount = Decimal::from(gen.rng.gen_range(1u32..=20) * 10_000);
+            steps.push((
+                officer.clone(),
+                Command::UseVoucher {
+                    code_sha256: code,
+                    product: if loan {
+                        VoucherProduct::Loan
+                    } else {
+                        VoucherProduct::Deposit
+                    },
+                    amount_yuan: amount,
+                    used_on: today,
+                },
+            ));
+        } else if roll < 0.7 {
+            steps.push((
+                officer.clone(),
+                Command::RefuseVoucher {
+                    code_sha256: code,
+                    reason: "未带身份证，请改日再来".into(),
+                },
+            ));
+        }
+    }
+    let mut progress = Progress::new("banks", (issue.len() + steps.len()) as u64);
+    submit_all(app, issue, &mut progress, made).await;
+    submit_all(app, steps, &mut progress, made).await;
+    progress.finish();
 }
 
 /// Opens the other stations and moves a fifth of each product's units to each of them.

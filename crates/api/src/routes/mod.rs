@@ -14,6 +14,7 @@ pub mod audit;
 pub mod backfills;
 pub mod categories;
 pub mod evaluation;
+pub mod money;
 pub mod organisation;
 pub mod policies;
 pub mod rankings;

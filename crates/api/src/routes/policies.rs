@@ -79,6 +79,13 @@ fn set_out(e: PolicySet) -> PolicySetOut {
             "time_zone",
             yinling_ledger::time::offset_text(utc_offset_seconds),
         ),
+        PolicyChange::VoucherValidity { days } => ("voucher_validity_days", days.to_string()),
+        PolicyChange::PointValue { yuan_per_point } => {
+            ("yuan_per_point", yuan_per_point.normalize().to_string())
+        }
+        PolicyChange::CoverageWarning { percent } => {
+            ("coverage_warning_percent", percent.to_string())
+        }
     };
     PolicySetOut {
         policy: policy.into(),
@@ -135,6 +142,94 @@ pub async fn backfill_limit(
 ) -> Result<Response, ApiError> {
     let change = PolicyChange::BackfillLimit {
         days: body.value.days,
+    };
+    set(&app, &who, key, body.digest, change, body.value.note).await
+}
+
+/// Body of `PUT /v1/policies/voucher-validity`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoucherValidityIn {
+    /// Days a rate voucher is valid at the bank after its hand-over (1 to 3650); vouchers
+    /// already handed over keep their last day.
+    #[schema(minimum = 1, maximum = 3650)]
+    pub days: u32,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Set how long a rate voucher is valid (admin).
+#[utoipa::path(put, path = "/v1/policies/voucher-validity", tag = "rules", request_body = VoucherValidityIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = PolicySetOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn voucher_validity(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<VoucherValidityIn>,
+) -> Result<Response, ApiError> {
+    let change = PolicyChange::VoucherValidity {
+        days: body.value.days,
+    };
+    set(&app, &who, key, body.digest, change, body.value.note).await
+}
+
+/// Body of `PUT /v1/policies/point-value`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PointValueIn {
+    /// What a point is worth, yuan (e.g. "0.1").
+    pub yuan_per_point: yinling_app::wire::Amount,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Set what a point is worth in yuan (admin).
+#[utoipa::path(put, path = "/v1/policies/point-value", tag = "rules", request_body = PointValueIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = PolicySetOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn point_value(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<PointValueIn>,
+) -> Result<Response, ApiError> {
+    let change = PolicyChange::PointValue {
+        yuan_per_point: body.value.yuan_per_point.0,
+    };
+    set(&app, &who, key, body.digest, change, body.value.note).await
+}
+
+/// Body of `PUT /v1/policies/coverage-warning`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageWarningIn {
+    /// Staff are warned when the points outstanding exceed this percentage of what can be
+    /// honoured (1 to 1000).
+    #[schema(minimum = 1, maximum = 1000)]
+    pub percent: u32,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Set the coverage warning (admin).
+#[utoipa::path(put, path = "/v1/policies/coverage-warning", tag = "rules", request_body = CoverageWarningIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = PolicySetOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn coverage_warning(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<CoverageWarningIn>,
+) -> Result<Response, ApiError> {
+    let change = PolicyChange::CoverageWarning {
+        percent: body.value.percent,
     };
     set(&app, &who, key, body.digest, change, body.value.note).await
 }

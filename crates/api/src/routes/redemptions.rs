@@ -104,6 +104,13 @@ pub struct RedemptionOut {
     /// volunteer when they read it (a hold from before codes has none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pickup_code: Option<String>,
+    /// A rate voucher's code, in groups of four: in the answer to its hand-over, and to the
+    /// volunteer when they read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voucher_code: Option<String>,
+    /// The voucher's last day at the bank.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voucher_expires_on: Option<String>,
 }
 
 /// A list of redemptions.
@@ -147,7 +154,28 @@ fn out(r: &Redemption, who: &Principal) -> RedemptionOut {
         settled_at: r.settled_at.map(|t| t.to_rfc3339()),
         station_id: r.station_id.to_string(),
         pickup_code: r.pickup_code.clone().filter(|_| own),
+        voucher_code: None,
+        voucher_expires_on: None,
     }
+}
+
+/// A volunteer reading their own redemption sees its voucher's code (derived again from the
+/// mint key; the ledger keeps only its hash).
+fn with_voucher(
+    app: &App,
+    state: &yinling_projections::State,
+    who: &Principal,
+    r: &Redemption,
+    mut o: RedemptionOut,
+) -> RedemptionOut {
+    let own = matches!(who, Principal::Volunteer(_, me) if *me == r.volunteer_id);
+    if let Some(v) = state.vouchers.by_redemption.get(&r.id).filter(|_| own) {
+        o.voucher_code = Some(yinling_app::vouchers::grouped(
+            &app.mint.voucher_code(&r.id),
+        ));
+        o.voucher_expires_on = Some(v.expires_on.to_string());
+    }
+    o
 }
 
 /// The answer to a redemption command, read off its own event.
@@ -170,6 +198,8 @@ impl From<&RedemptionStep> for RedemptionOut {
             settled_at: Some(at.to_rfc3339()),
             station_id: String::new(),
             pickup_code: None,
+            voucher_code: None,
+            voucher_expires_on: None,
         };
         match step {
             RedemptionStep::Held(h, station, code) => RedemptionOut {
@@ -183,8 +213,10 @@ impl From<&RedemptionStep> for RedemptionOut {
                 settled_at: None,
                 station_id: station.to_string(),
                 pickup_code: code.clone(),
+                voucher_code: None,
+                voucher_expires_on: None,
             },
-            RedemptionStep::Fulfilled(f, at) => settled(
+            RedemptionStep::Fulfilled(f, at, _) => settled(
                 RedemptionStatus::Fulfilled,
                 &f.redemption_id,
                 &f.volunteer_id,
@@ -206,8 +238,16 @@ impl From<&RedemptionStep> for RedemptionOut {
     }
 }
 
-fn answered(w: Written<RedemptionStep>) -> Response {
-    written(&w.receipt, RedemptionOut::from(&w.answer))
+/// The answer to a redemption step; a voucher's hand-over carries its code.
+fn answered(app: &App, w: Written<RedemptionStep>) -> Response {
+    let mut out = RedemptionOut::from(&w.answer);
+    if let RedemptionStep::Fulfilled(f, _, Some(v)) = &w.answer {
+        out.voucher_code = Some(yinling_app::vouchers::grouped(
+            &app.mint.voucher_code(&f.redemption_id),
+        ));
+        out.voucher_expires_on = Some(v.expires_on.to_string());
+    }
+    written(&w.receipt, out)
 }
 
 /// Hold points and stock for a volunteer (the volunteer, or the station keeper at the counter).
@@ -265,14 +305,11 @@ pub async fn fulfil(
     let w = app
         .submit(
             &who,
-            Command::FulfilRedemption {
-                redemption_id,
-                pickup_code,
-            },
+            app.fulfil_command(redemption_id, pickup_code),
             key.scoped(&who, body.digest),
         )
         .await?;
-    Ok(answered(w))
+    Ok(answered(&app, w))
 }
 
 /// Cancel a held redemption: points and stock come back (the volunteer, or the station keeper).
@@ -299,7 +336,7 @@ pub async fn cancel(
             key.scoped(&who, body.digest),
         )
         .await?;
-    Ok(answered(w))
+    Ok(answered(&app, w))
 }
 
 /// One redemption (the volunteer, their coordinator, admin, auditor).
@@ -318,7 +355,7 @@ pub async fn get(
     let r = view.with(|state| {
         let r = checks::redemption(state, &id)?;
         access::may_read(&who, &Read::Redemption(r))?;
-        Ok::<_, ApiError>(out(r, &who))
+        Ok::<_, ApiError>(with_voucher(&app, state, &who, r, out(r, &who)))
     })?;
     Ok(Json(r))
 }
@@ -363,7 +400,10 @@ pub async fn list(
             items.sort_by_key(|r| std::cmp::Reverse((r.held_at, r.id)));
             items.truncate(limit);
             Ok(RedemptionList {
-                items: items.into_iter().map(|r| out(r, &who)).collect(),
+                items: items
+                    .into_iter()
+                    .map(|r| with_voucher(&app, state, &who, r, out(r, &who)))
+                    .collect(),
                 as_of: state.head.seq,
             })
         })

@@ -106,14 +106,12 @@ pub fn envelope_from_json(value: &serde_json::Value) -> Result<Envelope, String>
     let recorded_at = chrono::DateTime::parse_from_rfc3339(&text("recorded_at")?)
         .map_err(|e| format!("recorded_at: {e}"))?;
     let actor = field("actor")?;
-    let role = match actor.get("role").and_then(|r| r.as_str()) {
-        Some("admin") => Role::Admin,
-        Some("coordinator") => Role::Coordinator,
-        Some("volunteer") => Role::Volunteer,
-        Some("auditor") => Role::Auditor,
-        Some("system") => Role::System,
-        other => return Err(format!("unknown actor role {other:?}")),
-    };
+    // Every role by its wire name, as the feed writes it (a role added later reads too).
+    let role: Role = actor
+        .get("role")
+        .cloned()
+        .and_then(|r| serde_json::from_value(r).ok())
+        .ok_or_else(|| format!("unknown actor role {:?}", actor.get("role")))?;
     let token_id = match actor.get("token_id") {
         None | Some(serde_json::Value::Null) => None,
         Some(t) => Some(

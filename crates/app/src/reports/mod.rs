@@ -8,6 +8,7 @@ pub mod backfills;
 pub mod categories;
 pub mod evaluation;
 pub mod events;
+pub mod money;
 pub mod policies;
 pub mod provenance;
 pub mod rankings;

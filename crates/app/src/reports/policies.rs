@@ -38,6 +38,12 @@ pub struct PoliciesOut {
     pub backfill_limit_days: PolicyOut,
     /// The zone the ledger keeps its calendar in.
     pub time_zone: PolicyOut,
+    /// Days a rate voucher is valid at the bank.
+    pub voucher_validity_days: PolicyOut,
+    /// Yuan per point (`none`: not set).
+    pub yuan_per_point: PolicyOut,
+    /// The coverage share that warns staff, percent (`none`: no warning).
+    pub coverage_warning_percent: PolicyOut,
     /// Back-filled activities waiting for approval now.
     pub backfills_waiting: usize,
     /// The seq the answer reflects.
@@ -78,6 +84,22 @@ pub fn policies_out(state: &State, hold_default_seconds: i64) -> PoliciesOut {
         time_zone: PolicyOut {
             value: zone(p.utc_offset_seconds()),
             history: history(&p.time_zone, |s| zone(*s)),
+        },
+        voucher_validity_days: PolicyOut {
+            value: p.voucher_validity_days().to_string(),
+            history: history(&p.voucher_validity, |d| d.to_string()),
+        },
+        yuan_per_point: PolicyOut {
+            value: p
+                .yuan_per_point()
+                .map_or_else(|| "none".to_owned(), |y| y.normalize().to_string()),
+            history: history(&p.point_value, |y| y.normalize().to_string()),
+        },
+        coverage_warning_percent: PolicyOut {
+            value: p
+                .coverage_warning_percent()
+                .map_or_else(|| "none".to_owned(), |w| w.to_string()),
+            history: history(&p.coverage_warning, |w| w.to_string()),
         },
         backfills_waiting: state.pending_backfills.len(),
         as_of: state.head.seq,

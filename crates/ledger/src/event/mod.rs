@@ -7,6 +7,7 @@
 
 mod catalogue;
 mod kinds;
+mod money;
 mod organisation;
 mod people;
 mod policies;
@@ -16,6 +17,7 @@ mod tokens;
 
 pub use catalogue::*;
 pub use kinds::*;
+pub use money::*;
 pub use organisation::*;
 pub use people::*;
 pub use policies::*;
@@ -126,11 +128,25 @@ pub enum Event {
     VolunteerPhoneRecorded(VolunteerPhoneRecorded),
     /// See [`VolunteerPinSet`].
     VolunteerPinSet(VolunteerPinSet),
+    /// See [`VoucherIssued`].
+    VoucherIssued(VoucherIssued),
+    /// See [`VoucherUsed`].
+    VoucherUsed(VoucherUsed),
+    /// See [`VoucherRefused`].
+    VoucherRefused(VoucherRefused),
+    /// See [`VoucherCancelled`].
+    VoucherCancelled(VoucherCancelled),
+    /// See [`BankBudgetSet`].
+    BankBudgetSet(BankBudgetSet),
+    /// See [`RewardValued`].
+    RewardValued(RewardValued),
+    /// See [`StockCosted`].
+    StockCosted(StockCosted),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 49] = [
+    pub const TYPE_NAMES: [&'static str; 56] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -180,6 +196,13 @@ impl Event {
         "RedemptionPickedUp",
         "VolunteerPhoneRecorded",
         "VolunteerPinSet",
+        "VoucherIssued",
+        "VoucherUsed",
+        "VoucherRefused",
+        "VoucherCancelled",
+        "BankBudgetSet",
+        "RewardValued",
+        "StockCosted",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -234,6 +257,13 @@ impl Event {
             Event::RedemptionPickedUp(_) => "RedemptionPickedUp",
             Event::VolunteerPhoneRecorded(_) => "VolunteerPhoneRecorded",
             Event::VolunteerPinSet(_) => "VolunteerPinSet",
+            Event::VoucherIssued(_) => "VoucherIssued",
+            Event::VoucherUsed(_) => "VoucherUsed",
+            Event::VoucherRefused(_) => "VoucherRefused",
+            Event::VoucherCancelled(_) => "VoucherCancelled",
+            Event::BankBudgetSet(_) => "BankBudgetSet",
+            Event::RewardValued(_) => "RewardValued",
+            Event::StockCosted(_) => "StockCosted",
         }
     }
 }

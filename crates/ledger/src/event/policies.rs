@@ -31,6 +31,23 @@ pub enum PolicyChange {
         /// Seconds east of UTC.
         utc_offset_seconds: i32,
     },
+    /// How long a rate voucher is valid at the bank after it is handed over.
+    VoucherValidity {
+        /// Days.
+        days: u32,
+    },
+    /// What a point is worth in yuan, for the money reports and the coverage.
+    PointValue {
+        /// Yuan per point.
+        #[serde(with = "crate::amount")]
+        yuan_per_point: Decimal,
+    },
+    /// Staff are warned when the points outstanding exceed this share of what the stock
+    /// on hand and the voucher budgets left can honour.
+    CoverageWarning {
+        /// Percent.
+        percent: u32,
+    },
 }
 
 /// A policy was set.

@@ -405,16 +405,68 @@ pub fn one_of_each() -> Vec<Event> {
             volunteer_id: VolunteerId(uuid(2)),
             pin_sha256: Some(Hash::of(b"pin")),
         }),
+        Event::VoucherIssued(VoucherIssued {
+            redemption_id: RedemptionId(uuid(61)),
+            volunteer_id: VolunteerId(uuid(2)),
+            reward_id: RewardId(uuid(10)),
+            bank: "湖州银行".into(),
+            basis_points: 20,
+            code_sha256: Hash::of(b"code"),
+            expires_on: date(2026, 12, 31),
+        }),
+        Event::VoucherUsed(VoucherUsed {
+            redemption_id: RedemptionId(uuid(61)),
+            bank: "湖州银行".into(),
+            product: VoucherProduct::Deposit,
+            amount_yuan: dec("50000"),
+            bonus_yuan: dec("100"),
+            used_on: date(2026, 4, 1),
+        }),
+        Event::VoucherRefused(VoucherRefused {
+            redemption_id: RedemptionId(uuid(61)),
+            bank: "湖州银行".into(),
+            reason: "未带身份证".into(),
+        }),
+        Event::VoucherCancelled(VoucherCancelled {
+            redemption_id: RedemptionId(uuid(61)),
+            reason: "券遗失".into(),
+        }),
+        Event::BankBudgetSet(BankBudgetSet {
+            bank: "湖州银行".into(),
+            year: 2026,
+            vouchers: Some(200),
+            bonus_yuan: Some(dec("30000")),
+            note: "年度合作协议".into(),
+        }),
+        Event::RewardValued(RewardValued {
+            reward_id: RewardId(uuid(10)),
+            unit_value_yuan: dec("38.5"),
+            supplier: "松阳县茶叶专业合作社".into(),
+        }),
+        Event::StockCosted(StockCosted {
+            reward_id: RewardId(uuid(10)),
+            station_id: StationId::FIRST,
+            quantity: 20,
+            unit_cost_yuan: dec("35"),
+            supplier: "松阳县茶叶专业合作社".into(),
+        }),
     ]
 }
 
 /// Samples of variants inside events that `one_of_each` does not show, each with the name
-/// of its fixture (the scopes a token can be bound to beyond a group).
+/// of its fixture (the scopes a token can be bound to beyond a group, the later policies).
+/// Append only: a sample's place is part of its fixture.
 pub fn variants() -> Vec<(&'static str, Event)> {
     let scoped = |n: u128, scope: TokenScope| {
         Event::TokenScoped(TokenScoped {
             token_id: TokenId(uuid(n)),
             scope,
+        })
+    };
+    let policy = |change: PolicyChange| {
+        Event::PolicySet(PolicySet {
+            change,
+            note: "政策".into(),
         })
     };
     vec![
@@ -429,6 +481,20 @@ pub fn variants() -> Vec<(&'static str, Event)> {
         (
             "TokenScoped.Bank",
             scoped(64, TokenScope::Bank("湖州银行".into())),
+        ),
+        (
+            "PolicySet.VoucherValidity",
+            policy(PolicyChange::VoucherValidity { days: 180 }),
+        ),
+        (
+            "PolicySet.PointValue",
+            policy(PolicyChange::PointValue {
+                yuan_per_point: dec("0.1"),
+            }),
+        ),
+        (
+            "PolicySet.CoverageWarning",
+            policy(PolicyChange::CoverageWarning { percent: 90 }),
         ),
     ]
 }

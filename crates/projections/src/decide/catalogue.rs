@@ -180,6 +180,9 @@ pub(super) fn hold(
             format!("{} is no longer offered", reward.name),
         ));
     }
+    if let RewardKind::RateVoucher { bank, .. } = &reward.kind {
+        super::money::within_budget(state, context, bank)?;
+    }
     let station_id = pickup_station(state, who, &h);
     let station = checks::station(state, &station_id)?;
     let here = station.free(&h.reward_id);
@@ -250,8 +253,9 @@ pub(super) fn hold(
 pub(super) fn fulfil(
     state: &State,
     who: &Principal,
-    redemption_id: &RedemptionId,
-    shown: Option<&str>,
+    context: &Context,
+    (redemption_id, shown): (&RedemptionId, Option<&str>),
+    voucher_code_sha256: Option<Hash>,
 ) -> Result<Vec<Commit>, Rejection> {
     let r = checks::redemption(state, redemption_id)?;
     access::may_write(who, &Write::HandOver(r.station_id))?;
@@ -290,6 +294,18 @@ pub(super) fn fulfil(
             station_id: r.station_id,
             pickup_code: shown.unwrap_or_default().to_owned(),
         }));
+    }
+    // A rate voucher changes hands with its code.
+    if let Some(RewardKind::RateVoucher { bank, basis_points }) =
+        state.rewards.get(&r.reward_id).map(|w| &w.kind)
+    {
+        events.push(super::money::issue(
+            state,
+            context,
+            r,
+            (bank, *basis_points),
+            voucher_code_sha256,
+        )?);
     }
     Ok(vec![Commit::any(redemption_id.stream(), events)])
 }

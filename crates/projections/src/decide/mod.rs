@@ -27,6 +27,7 @@ mod activities;
 mod catalogue;
 mod categories;
 mod joint;
+mod money;
 mod organisation;
 mod people;
 mod policies;
@@ -139,6 +140,12 @@ pub fn decide(
         | Command::HoldRedemption { .. }
         | Command::FulfilRedemption { .. }
         | Command::CancelRedemption { .. }
+        | Command::UseVoucher { .. }
+        | Command::RefuseVoucher { .. }
+        | Command::CancelVoucher { .. }
+        | Command::SetBankBudget { .. }
+        | Command::ValueReward { .. }
+        | Command::ReceiveStock { .. }
         | Command::ExpireHolds => decide_station(state, who, policy, command, context),
         Command::IssueToken(token) => tokens::issue(state, who, token),
         Command::RevokeToken { token_id } => tokens::revoke(state, who, token_id),
@@ -289,7 +296,64 @@ fn decide_station(
         Command::FulfilRedemption {
             redemption_id,
             pickup_code,
-        } => catalogue::fulfil(state, who, redemption_id, pickup_code.as_deref()),
+            voucher_code_sha256,
+        } => catalogue::fulfil(
+            state,
+            who,
+            context,
+            (redemption_id, pickup_code.as_deref()),
+            *voucher_code_sha256,
+        ),
+        Command::UseVoucher {
+            code_sha256,
+            product,
+            amount_yuan,
+            used_on,
+        } => money::use_voucher(
+            state,
+            who,
+            context,
+            money::Use {
+                code_sha256: *code_sha256,
+                product: *product,
+                amount_yuan: *amount_yuan,
+                used_on: *used_on,
+            },
+        ),
+        Command::RefuseVoucher {
+            code_sha256,
+            reason,
+        } => money::refuse_voucher(state, who, context, code_sha256, reason),
+        Command::CancelVoucher {
+            redemption_id,
+            reason,
+        } => money::cancel_voucher(state, who, redemption_id, reason),
+        Command::SetBankBudget {
+            bank,
+            year,
+            vouchers,
+            bonus_yuan,
+            note,
+        } => money::set_budget(who, bank, *year, *vouchers, *bonus_yuan, note),
+        Command::ValueReward {
+            reward_id,
+            unit_value_yuan,
+            supplier,
+        } => money::value_reward(state, who, reward_id, *unit_value_yuan, supplier),
+        Command::ReceiveStock {
+            reward_id,
+            station_id,
+            quantity,
+            unit_cost_yuan,
+            supplier,
+        } => money::receive_stock(
+            state,
+            who,
+            reward_id,
+            (*station_id, *quantity),
+            *unit_cost_yuan,
+            supplier,
+        ),
         Command::CancelRedemption {
             redemption_id,
             reason,

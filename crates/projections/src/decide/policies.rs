@@ -69,6 +69,40 @@ pub(super) fn set(
             }
             p.time_zone_recorded() && p.utc_offset_seconds() == *utc_offset_seconds
         }
+        PolicyChange::VoucherValidity { days } => {
+            access::may_write(who, &Write::Administer("set how long vouchers are valid"))?;
+            if *days == 0 || *days > MAX_VOUCHER_VALIDITY_DAYS {
+                return Err(Rejection::invalid(
+                    "bad_voucher_validity",
+                    format!("a voucher is valid 1 to {MAX_VOUCHER_VALIDITY_DAYS} days, got {days}"),
+                ));
+            }
+            !p.voucher_validity.is_empty() && p.voucher_validity_days() == *days
+        }
+        PolicyChange::PointValue { yuan_per_point } => {
+            access::may_write(who, &Write::Administer("set what a point is worth"))?;
+            if *yuan_per_point <= rust_decimal::Decimal::ZERO
+                || *yuan_per_point > MAX_YUAN_PER_POINT
+            {
+                return Err(Rejection::invalid(
+                    "bad_point_value",
+                    format!("a point is worth more than 0 and at most {MAX_YUAN_PER_POINT} yuan, got {yuan_per_point}"),
+                ));
+            }
+            p.yuan_per_point() == Some(*yuan_per_point)
+        }
+        PolicyChange::CoverageWarning { percent } => {
+            access::may_write(who, &Write::Administer("set the coverage warning"))?;
+            if *percent == 0 || *percent > MAX_COVERAGE_WARNING_PERCENT {
+                return Err(Rejection::invalid(
+                    "bad_coverage_warning",
+                    format!(
+                        "the warning is 1 to {MAX_COVERAGE_WARNING_PERCENT} percent, got {percent}"
+                    ),
+                ));
+            }
+            p.coverage_warning_percent() == Some(*percent)
+        }
     };
     if unchanged {
         return Err(Rejection::conflict(

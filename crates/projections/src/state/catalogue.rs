@@ -26,6 +26,9 @@ impl State {
                 supplied: u64::from(e.stock),
                 retired: false,
                 listed_at: at,
+                unit_value_yuan: None,
+                supplier: String::new(),
+                unit_cost_yuan: None,
             },
         );
         self.stations
@@ -163,6 +166,9 @@ impl State {
                 pickup_code: None,
                 confirmation: None,
                 picked_up_with: None,
+                unit_value_yuan: None,
+                unit_cost_yuan: None,
+                supplier: String::new(),
             },
         );
         self.holds_by_expiry.insert((e.expires_at, e.redemption_id));
@@ -183,9 +189,14 @@ impl State {
                 EntryRef::Redemption(e.redemption_id),
             );
         }
+        let mut priced = (None, None, String::new());
         if let Some(r) = self.rewards.get_mut(&e.reward_id) {
             r.held = r.held.saturating_sub(e.quantity);
             r.redeemed += e.quantity;
+            priced = (r.unit_value_yuan, r.unit_cost_yuan, r.supplier.clone());
+        }
+        if let Some(r) = self.redemptions.get_mut(&e.redemption_id) {
+            (r.unit_value_yuan, r.unit_cost_yuan, r.supplier) = priced;
         }
         if let Some(station) = self.redemptions.get(&e.redemption_id).map(|r| r.station_id) {
             let shelf = self.stations.shelf_mut(&station, &e.reward_id);

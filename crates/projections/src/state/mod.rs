@@ -22,6 +22,7 @@ mod catalogue;
 mod categories;
 mod evaluation;
 mod invariants;
+mod money;
 mod organisation;
 mod rankings;
 mod rerating;
@@ -43,6 +44,7 @@ use crate::stations::Stations;
 use crate::teams::{District, Team};
 use crate::tokens::Tokens;
 use crate::volunteers::Volunteer;
+use crate::vouchers::Vouchers;
 
 /// Ledger-wide totals of points, for the conservation check and the statistics page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +80,10 @@ pub struct State {
     pub redemptions: FastMap<RedemptionId, Redemption>,
     /// The e-stations and their stock.
     pub stations: Stations,
+    /// Rate vouchers and the banks' budgets.
+    pub vouchers: Vouchers,
+    /// Stock receipts with their cost, oldest first.
+    pub stock_receipts: Vec<crate::stations::StockReceipt>,
     /// Held redemptions by when they lapse.
     pub holds_by_expiry: BTreeSet<(Timestamp, RedemptionId)>,
     /// Point rules.
@@ -187,6 +193,13 @@ impl State {
                     v.phone_last_four = Some(e.last_four.clone()).filter(|d| !d.is_empty());
                 }
             }
+            Event::VoucherIssued(e) => self.voucher_issued(envelope, e),
+            Event::VoucherUsed(e) => self.voucher_used(envelope, e),
+            Event::VoucherRefused(e) => self.voucher_refused(envelope, e),
+            Event::VoucherCancelled(e) => self.voucher_cancelled(envelope, e),
+            Event::BankBudgetSet(e) => self.bank_budget_set(e),
+            Event::RewardValued(e) => self.reward_valued(e),
+            Event::StockCosted(e) => self.stock_costed(envelope, e),
             Event::VolunteerPinSet(e) => {
                 if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
                     v.pin_sha256 = e.pin_sha256;

@@ -1,16 +1,21 @@
-//! A partner bank's page: its rate vouchers, read-only (checking and using a voucher is the
-//! voucher life cycle, a later step). Administrators and auditors see every bank's.
+//! A partner bank's page: check a voucher's code (valid, used, cancelled, expired or
+//! unknown, in plain words), take it for a deposit or a loan, or refuse it with a reason;
+//! the budget left; the bank's vouchers. Administrators and auditors read every bank's.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use yinling_app::reports::stations::{bank_vouchers, banks};
-use yinling_app::App;
+use yinling_app::{input, vouchers, App, AppError};
+use yinling_ledger::{Timestamp, VoucherProduct, VoucherRefused, VoucherUsed};
 use yinling_projections::access::{self, Read};
-use yinling_projections::Principal;
+use yinling_projections::vouchers::VoucherStatus;
+use yinling_projections::{Command, Principal};
+
+use super::{form_id, genuine, submit_and_return, Form};
 
 use crate::i18n::Lang;
-use crate::layout::{needs_sign_in, not_for_you, page, Frame};
+use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
 use crate::session::Viewer;
 
 /// A voucher's status in words.
@@ -41,14 +46,32 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     {
         return not_for_you(&viewer);
     }
+    let officer = matches!(session.principal, Principal::BankOfficer(..));
+    let csrf = session.csrf();
+    let year = chrono::Datelike::year(&state.policies.date_of(Timestamp::now()));
     page(
         Frame { viewer: &viewer, title: l.t("银行利率优惠券", "Bank rate vouchers").into(), back: None, as_of: None },
         html! {
-            p { (l.t("志愿者用积分兑换的存贷款利率优惠券。本页只读。", "Rate vouchers volunteers redeemed with their points. Read-only.")) }
+            @if officer {
+                h2 { (l.t("核验券号", "Check a voucher")) }
+                form method="post" action="/bank/check" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for="code" { (l.t("券号（16 位数字，可扫券上的二维码）", "Code (16 digits, or scan the voucher's QR code)")) }
+                    input #code name="code" inputmode="numeric" autocomplete="off" autofocus required;
+                    button.big type="submit" { (l.t("核验", "Check")) }
+                }
+            }
+            p { (l.t("志愿者用积分兑换的存贷款利率优惠券。", "Rate vouchers volunteers redeemed with their points.")) }
             @if shown.is_empty() { p { (l.t("目录里还没有银行的优惠券。", "No bank's vouchers are on the catalogue yet.")) } }
             @for bank in &shown {
                 @let rows = bank_vouchers(&state, bank);
+                @let left = state.budget_left(bank, year);
                 h2 { (bank) " (" (rows.len()) ")" }
+                p { (l.s(format!("{year} 年预算："), format!("Budget for {year}: ")))
+                    @match left.vouchers_left { Some(n) => { (l.s(format!("还可发放 {n} 张"), format!("{n} vouchers left"))) } None => { (l.t("张数不限", "no limit on vouchers")) } }
+                    "；"
+                    @match left.bonus_left { Some(b) => { (l.s(format!("利率优惠还剩 {} 元", num(b)), format!("{} yuan of rate bonus left", num(b)))) } None => { (l.t("金额不限", "no limit on the bonus")) } }
+                }
                 @if rows.is_empty() {
                     p { (l.t("还没有人兑换。", "Nobody has redeemed one yet.")) }
                 } @else {
@@ -71,4 +94,120 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
         },
     )
     .into_response()
+}
+
+/// Whom the bank's forms are for: its officers (a voucher of another bank is unknown to them).
+fn officer(viewer: &Viewer) -> Result<(), Response> {
+    match viewer.session.as_ref().map(|s| &s.principal) {
+        None => Err(needs_sign_in(viewer)),
+        Some(Principal::BankOfficer(..)) => Ok(()),
+        Some(_) => Err(not_for_you(viewer)),
+    }
+}
+
+/// Checks a code and says where it stands; a valid one offers taking it or refusing it.
+pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = officer(&viewer) {
+        return r;
+    }
+    let l = viewer.lang;
+    let code = match vouchers::parse(&form.text("code")) {
+        Ok(c) => c,
+        Err(e) => return refusal(&viewer, "/bank", &e),
+    };
+    let state = app.engine.read();
+    let today = state.policies.date_of(Timestamp::now());
+    let found = state
+        .vouchers
+        .by_code(&vouchers::code_hash(&code))
+        .filter(|v| matches!(&session.principal, Principal::BankOfficer(_, b) if **b == *v.bank));
+    let csrf = session.csrf();
+    page(
+        Frame { viewer: &viewer, title: l.t("核验结果", "The voucher").into(), back: Some("/bank"), as_of: None },
+        html! {
+            @match found {
+                None => { p.error role="alert" { (l.t("查无此券：请核对券号，或请志愿者到 e站 查询。", "No voucher of this bank has this code: check the digits, or send the volunteer to the e-station.")) } }
+                Some(v) => {
+                    @let status = v.status(today);
+                    @let who = state.volunteers.get(&v.volunteer_id).map(|x| x.name.clone()).unwrap_or_default();
+                    p.counter-name { (who) }
+                    p { (l.s(format!("利率优惠 {} 个基点，{} 前有效。", v.basis_points, v.expires_on), format!("Rate bonus {} basis points, valid until {}.", v.basis_points, v.expires_on))) }
+                    @match status {
+                        VoucherStatus::Valid => {
+                            p.success role="status" { (l.t("有效，可以使用。", "Valid: it can be used.")) }
+                            form method="post" action="/bank/use" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="form_id" value=(form_id());
+                                input type="hidden" name="code" value=(code);
+                                label for="product" { (l.t("用于", "Used for")) }
+                                select #product name="product" { option value="deposit" { (l.t("存款", "a deposit")) } option value="loan" { (l.t("贷款", "a loan")) } }
+                                label for="amount_yuan" { (l.t("金额（元）", "Amount (yuan)")) }
+                                input #amount_yuan name="amount_yuan" inputmode="decimal" required;
+                                label for="used_on" { (l.t("日期", "Date")) }
+                                input #used_on name="used_on" type="date" value=(today.to_string()) max=(today.to_string()) required;
+                                button.big type="submit" { (l.t("确认使用", "Mark it used")) }
+                            }
+                            form method="post" action="/bank/refuse" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="form_id" value=(form_id());
+                                input type="hidden" name="code" value=(code);
+                                label for="reason" { (l.t("不能办理的原因（券仍然有效）", "Why it cannot be taken now (it stays valid)")) }
+                                input #reason name="reason" required;
+                                button.big.plain type="submit" { (l.t("暂不办理", "Refuse for now")) }
+                            }
+                        }
+                        VoucherStatus::Used => { p.error role="alert" { (l.t("已经用过，不能再用。", "Already used; it cannot be used again.")) } }
+                        VoucherStatus::Cancelled => { p.error role="alert" { (l.t("已作废，不能使用。", "Cancelled; it cannot be used.")) } }
+                        VoucherStatus::Expired => { p.error role="alert" { (l.s(format!("已过期（{} 是最后一天）。", v.expires_on), format!("Expired ({} was its last day).", v.expires_on))) } }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Takes a voucher for a deposit or a loan.
+pub async fn use_voucher(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+    if let Err(r) = officer(&viewer) {
+        return r;
+    }
+    submit_and_return::<VoucherUsed>(&app, &viewer, &form, "/bank", |_| {
+        let code = vouchers::parse(&form.text("code"))?;
+        Ok(Command::UseVoucher {
+            code_sha256: vouchers::code_hash(&code),
+            product: match form.get("product") {
+                Some("loan") => VoucherProduct::Loan,
+                Some("deposit") => VoucherProduct::Deposit,
+                _ => {
+                    return Err(AppError::invalid(
+                        "bad_product",
+                        "product: a deposit or a loan",
+                    ))
+                }
+            },
+            amount_yuan: input::decimal("amount_yuan", form.get("amount_yuan").unwrap_or(""))?,
+            used_on: input::date("used_on", form.get("used_on").unwrap_or(""))?,
+        })
+    })
+    .await
+}
+
+/// Refuses a voucher for now, with the reason.
+pub async fn refuse(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+    if let Err(r) = officer(&viewer) {
+        return r;
+    }
+    submit_and_return::<VoucherRefused>(&app, &viewer, &form, "/bank", |_| {
+        let code = vouchers::parse(&form.text("code"))?;
+        Ok(Command::RefuseVoucher {
+            code_sha256: vouchers::code_hash(&code),
+            reason: form.text("reason"),
+        })
+    })
+    .await
 }

@@ -157,6 +157,18 @@ pub async fn print(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
     cards_page(&viewer, &cards)
 }
 
+/// A QR code of `text` as inline SVG (empty if the text is too long for a QR code).
+pub(super) fn qr_svg(text: &str) -> String {
+    QrCode::new(text.as_bytes())
+        .map(|code| {
+            code.render::<svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
 /// One printable card: the holder's name and team, the QR code of the sign-in link, the link.
 pub(super) type Card = (String, String, String, String);
 
@@ -167,14 +179,7 @@ pub(super) fn card(
     token: &TokenId,
 ) -> Result<Card, AppError> {
     let link = app.card_link(&app.mint.secret(token))?;
-    let qr = QrCode::new(link.as_bytes())
-        .map(|code| {
-            code.render::<svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .quiet_zone(true)
-                .build()
-        })
-        .unwrap_or_default();
+    let qr = qr_svg(&link);
     let state = app.engine.read();
     let v = state.volunteers.get(volunteer_id);
     let name = v.map(|v| v.name.clone()).unwrap_or_default();

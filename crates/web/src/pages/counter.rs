@@ -98,8 +98,10 @@ pub async fn queue_page(
     page(
         Frame { viewer: &viewer, title: l.s(format!("{} 柜台", here.name), format!("{} counter", here.name)), back: None, as_of: None },
         html! {
+            (super::money::coverage_banner(&state, l))
             @if admin {
                 div.no-print {
+                    a.button.big.plain href="/money" { (l.t("兑付与结算", "Money and coverage")) }
                     a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
                     a.button.big.plain href="/rules" { (l.t("积分规则", "Earning rules")) }
                     a.button.big.plain href="/policies" { (l.t("政策与补登审批", "Policies and back-fill approvals")) }
@@ -335,7 +337,7 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
             let l = viewer.lang;
             let csrf = session.csrf();
             let state = app.engine.read();
-            let receipt = receipt_of(&state, l, &h.redemption_id);
+            let receipt = receipt_of(&app, &state, l, &h.redemption_id);
             page(
                 Frame { viewer: &viewer, title: l.t("兑换好了", "Redeemed").into(), back: Some(&back), as_of: None },
                 html! {
@@ -375,10 +377,7 @@ pub async fn fulfil(
         Err(r) => return refusal(&viewer, &back, &r.into()),
     };
     let code = form.text("pickup_code");
-    let command = Command::FulfilRedemption {
-        redemption_id,
-        pickup_code: Some(code).filter(|c| !c.is_empty()),
-    };
+    let command = app.fulfil_command(redemption_id, Some(code).filter(|c| !c.is_empty()));
     match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
         Ok(_) => see_other(&format!("/counter/receipts/{redemption_id}")),
         Err(e) => refusal(&viewer, &back, &e),
@@ -433,11 +432,13 @@ struct Receipt {
     when: Timestamp,
     pickup_code: Option<String>,
     handed_over: bool,
+    /// A rate voucher's code (grouped) and last day.
+    voucher: Option<(String, chrono::NaiveDate)>,
 }
 
 /// The receipt of a redemption: the points before and after are read off the volunteer's
 /// statement line of the hold.
-fn receipt_of(state: &LedgerState, l: Lang, id: &RedemptionId) -> Option<Receipt> {
+fn receipt_of(app: &App, state: &LedgerState, l: Lang, id: &RedemptionId) -> Option<Receipt> {
     let r = state.redemptions.get(id)?;
     let v = state.volunteers.get(&r.volunteer_id)?;
     let line = v
@@ -458,6 +459,12 @@ fn receipt_of(state: &LedgerState, l: Lang, id: &RedemptionId) -> Option<Receipt
         when: r.settled_at.unwrap_or(r.held_at),
         pickup_code: r.pickup_code.clone(),
         handed_over: r.status == yinling_projections::redemptions::RedemptionStatus::Fulfilled,
+        voucher: state.vouchers.by_redemption.get(id).map(|v| {
+            (
+                yinling_app::vouchers::grouped(&app.mint.voucher_code(id)),
+                v.expires_on,
+            )
+        }),
     })
 }
 
@@ -478,6 +485,13 @@ fn receipt_markup(l: Lang, r: &Receipt) -> Markup {
                     dt { (l.t("取货码", "Pickup code")) } dd.big { (code) }
                 }
                 dt { (l.t("状态", "Status")) } dd { @if r.handed_over { (l.t("已交给本人", "Handed over")) } @else { (l.t("待领取", "Waiting to be collected")) } }
+                @if let Some((code, until)) = &r.voucher {
+                    dt { (l.t("利率券号", "Voucher code")) } dd.big { (code) }
+                    dt { (l.t("银行办理截止", "Use at the bank by")) } dd { (until) }
+                }
+            }
+            @if let Some((code, _)) = &r.voucher {
+                div.receipt-qr { (maud::PreEscaped(super::cards::qr_svg(&code.replace(' ', "")))) }
             }
         }
     }
@@ -529,7 +543,7 @@ pub async fn receipt(
     if let Err(resp) = super::may_write(&viewer, &Write::HandOver(r.station_id)) {
         return resp;
     }
-    let Some(receipt) = receipt_of(&state, l, &id) else {
+    let Some(receipt) = receipt_of(&app, &state, l, &id) else {
         return not_for_you(&viewer);
     };
     let paper = match p.paper.as_deref() {

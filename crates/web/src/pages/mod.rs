@@ -24,6 +24,7 @@ pub mod district;
 pub mod evaluation;
 pub mod group;
 pub mod home;
+pub mod money;
 pub mod policies;
 pub mod rankings;
 pub mod rules;

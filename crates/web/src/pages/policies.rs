@@ -106,6 +106,16 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                 p { (l.s(format!("账本按 {} 计日期（启动时设定，与账本核对）。", policies.time_zone.value), format!("The ledger keeps its calendar in {} (set at start-up and checked against the ledger).", policies.time_zone.value))) }
                 (history(l, &policies.time_zone, |v| v.to_owned()))
             }
+            section.card {
+                h2 { (l.t("利率券和积分价值", "Vouchers and the point value")) }
+                p { (l.s(format!("利率券交给志愿者后 {} 天内可到银行使用。", policies.voucher_validity_days.value), format!("A rate voucher can be used at the bank for {} days after it is handed over.", policies.voucher_validity_days.value))) }
+                (history(l, &policies.voucher_validity_days, |v| l.s(format!("{v} 天"), format!("{v} days"))))
+                p { (l.s(format!("每积分折合 {} 元。", policies.yuan_per_point.value), format!("A point is worth {} yuan.", policies.yuan_per_point.value))) }
+                (history(l, &policies.yuan_per_point, |v| l.s(format!("{v} 元"), format!("{v} yuan"))))
+                p { (l.s(format!("兑付预警线：{}%。", policies.coverage_warning_percent.value), format!("Coverage warning at {}%.", policies.coverage_warning_percent.value))) }
+                (history(l, &policies.coverage_warning_percent, |v| format!("{v}%")))
+                a.button.plain href="/money" { (l.t("兑付与结算", "Money and coverage")) }
+            }
             @if !waiting.is_empty() {
                 h2 { (l.s(format!("等待审批的补登（{}）", waiting.len()), format!("Back-fills waiting for approval ({})", waiting.len()))) }
                 ul.list {

@@ -33,6 +33,7 @@ pub async fn catalogue(State(app): State<App>, viewer: Viewer, Query(q): Query<A
         _ => None,
     };
     view.with(|state| {
+        let year = chrono::Datelike::year(&state.policies.date_of(yinling_ledger::Timestamp::now()));
         let available = me.and_then(|v| state.volunteers.get(&v)).map(|v| v.balance.available());
         let mut rewards: Vec<_> = state.rewards.values().filter(|r| !r.retired).collect();
         rewards.sort_by(|a, b| (a.cost_points, &a.name).cmp(&(b.cost_points, &b.name)));
@@ -53,6 +54,9 @@ pub async fn catalogue(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                                     RewardKind::RateVoucher { bank, basis_points } => {
                                         (l.s(format!("{bank}，利率优惠 {}%", rust_decimal::Decimal::new(i64::from(*basis_points), 2).normalize()),
                                              format!("{bank}, rate bonus {}%", rust_decimal::Decimal::new(i64::from(*basis_points), 2).normalize())))
+                                        @if let Some(n) = state.budget_left(bank, year).vouchers_left {
+                                            " · " (l.s(format!("今年还可发放 {n} 张"), format!("{n} left in this year's budget")))
+                                        }
                                     }
                                 }
                             }

@@ -59,6 +59,7 @@ pub async fn dashboard(State(app): State<App>, viewer: Viewer, Query(q): Query<A
         page(
             Frame { viewer: &viewer, title: team.name.clone(), back: None, as_of: q.as_of },
             html! {
+                (super::money::coverage_banner(state, l))
                 p.muted { (team.district) " · " (category_name(l, &state.categories, &team.category)) }
                 section.card {
                     table {

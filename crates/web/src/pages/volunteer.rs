@@ -242,6 +242,12 @@ pub async fn redemptions(
                                     a.button.plain href={ "/me/redemptions/" (r.id) "/cancel" } { (l.t("不要了，取消兑换", "Cancel this")) }
                                 }
                             }
+                            @if let Some(v) = state.vouchers.by_redemption.get(&r.id) {
+                                @let code = app.mint.voucher_code(&r.id);
+                                p style="font-size:1.4rem" { (l.t("利率券号 ", "Voucher code ")) strong { (yinling_app::vouchers::grouped(&code)) } }
+                                p { (l.s(format!("请在 {} 前到银行办理，把券号或二维码给银行工作人员。", v.expires_on), format!("Take it to the bank by {}; show the code or the QR code.", v.expires_on))) }
+                                div.receipt-qr { (maud::PreEscaped(super::cards::qr_svg(&code))) }
+                            }
                         }
                     }
                 }

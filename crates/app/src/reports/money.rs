@@ -1,0 +1,462 @@
+//! The money side as the city reports it, over any period: what each supplier is owed for
+//! what was handed over, each bank's vouchers, the money value redeemed by district, station,
+//! team and month, and the coverage of the points outstanding (刚性兑付).
+//!
+//! A hand-over is counted on the day it was recorded (the ledger's calendar); a reward's
+//! value and cost are those it had at its hand-over. A reward not yet valued counts at the
+//! point value the log sets (points × yuan per point), or 0.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+use yinling_ledger::{RewardKind, StationId, VoucherProduct};
+use yinling_projections::redemptions::{Redemption, RedemptionStatus};
+use yinling_projections::State;
+
+use super::stations::station_name;
+use super::Table;
+use crate::wire::Amount;
+
+/// A period of days, both ends included (`None`: open).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Period {
+    /// First day.
+    pub from: Option<NaiveDate>,
+    /// Last day.
+    pub to: Option<NaiveDate>,
+}
+
+impl Period {
+    /// Whether `day` is in the period.
+    pub fn holds(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|f| day >= f) && self.to.is_none_or(|t| day <= t)
+    }
+}
+
+/// The hand-overs of the period.
+fn handed_over(state: &State, period: Period) -> impl Iterator<Item = &Redemption> {
+    state.redemptions.values().filter(move |r| {
+        r.status == RedemptionStatus::Fulfilled
+            && r.settled_at
+                .is_some_and(|at| period.holds(state.policies.date_of(at)))
+    })
+}
+
+/// What a hand-over is worth: its unit value × units, or its points at the point value.
+pub fn value_of(state: &State, r: &Redemption) -> Decimal {
+    match r.unit_value_yuan {
+        Some(v) => v * Decimal::from(r.quantity),
+        None => state
+            .policies
+            .yuan_per_point()
+            .map_or(Decimal::ZERO, |y| r.points * y),
+    }
+}
+
+/// One supplier's line: a reward handed over in the period, units × unit cost.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SupplierRow {
+    /// The supplier.
+    pub supplier: String,
+    /// The reward.
+    pub reward: String,
+    /// Units handed over.
+    pub quantity: u64,
+    /// Cost per unit, yuan (the last stock receipt's before the hand-over, else the value).
+    pub unit_cost_yuan: Amount,
+    /// Units × cost.
+    pub total_yuan: Amount,
+}
+
+/// What each supplier is owed for the products handed over in the period, by supplier and
+/// reward (one line per distinct unit cost).
+pub fn supplier_settlement(state: &State, period: Period) -> Vec<SupplierRow> {
+    let mut lines: BTreeMap<(String, String, Decimal), u64> = BTreeMap::new();
+    for r in handed_over(state, period) {
+        let Some(reward) = state.rewards.get(&r.reward_id) else {
+            continue;
+        };
+        if !matches!(reward.kind, RewardKind::Product { .. }) {
+            continue;
+        }
+        let cost = r.unit_cost_yuan.or(r.unit_value_yuan).unwrap_or_default();
+        let supplier = if r.supplier.is_empty() {
+            "—".to_owned()
+        } else {
+            r.supplier.clone()
+        };
+        *lines
+            .entry((supplier, reward.name.clone(), cost.normalize()))
+            .or_default() += u64::from(r.quantity);
+    }
+    lines
+        .into_iter()
+        .map(|((supplier, reward, cost), quantity)| SupplierRow {
+            supplier,
+            reward,
+            quantity,
+            unit_cost_yuan: cost.into(),
+            total_yuan: (cost * Decimal::from(quantity)).normalize().into(),
+        })
+        .collect()
+}
+
+impl Table for SupplierRow {
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("supplier", "供货方"),
+        ("reward", "奖品"),
+        ("quantity", "数量"),
+        ("unit_cost_yuan", "单价（元）"),
+        ("total_yuan", "金额（元）"),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.supplier.clone(),
+            self.reward.clone(),
+            self.quantity.to_string(),
+            self.unit_cost_yuan.0.normalize().to_string(),
+            self.total_yuan.0.normalize().to_string(),
+        ]
+    }
+}
+
+/// One bank's vouchers in the period.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct BankRow {
+    /// The bank.
+    pub bank: String,
+    /// Handed over in the period.
+    pub issued: u64,
+    /// Used for a deposit in the period.
+    pub used_deposit: u64,
+    /// Used for a loan in the period.
+    pub used_loan: u64,
+    /// Whose last day fell in the period, unused.
+    pub expired: u64,
+    /// Cancelled in the period.
+    pub cancelled: u64,
+    /// Deposits they were used for, yuan.
+    pub deposit_yuan: Amount,
+    /// Loans they were used for, yuan.
+    pub loan_yuan: Amount,
+    /// The rate bonus's value for a year on those amounts, yuan.
+    pub bonus_yuan: Amount,
+}
+
+/// Each bank's vouchers: issued, used (deposit and loan), expired and cancelled in the
+/// period, with the amounts and the bonus the bank honours. An unused voucher expires
+/// the day after its last day, once that day has come.
+pub fn bank_settlement(state: &State, period: Period, today: NaiveDate) -> Vec<BankRow> {
+    let mut rows: BTreeMap<String, BankRow> = BTreeMap::new();
+    for v in state.vouchers.by_redemption.values() {
+        let row = rows.entry(v.bank.clone()).or_insert_with(|| BankRow {
+            bank: v.bank.clone(),
+            ..BankRow::default()
+        });
+        if period.holds(v.issued_on) {
+            row.issued += 1;
+        }
+        if let Some(u) = v.used.as_ref().filter(|u| period.holds(u.used_on)) {
+            match u.product {
+                VoucherProduct::Deposit => {
+                    row.used_deposit += 1;
+                    row.deposit_yuan.0 += u.amount_yuan;
+                }
+                VoucherProduct::Loan => {
+                    row.used_loan += 1;
+                    row.loan_yuan.0 += u.amount_yuan;
+                }
+            }
+            row.bonus_yuan.0 += u.bonus_yuan;
+        }
+        if v.used.is_none()
+            && v.cancelled.is_none()
+            && v.expires_on < today
+            && period.holds(v.expires_on)
+        {
+            row.expired += 1;
+        }
+        if v.cancelled_on.is_some_and(|d| period.holds(d)) {
+            row.cancelled += 1;
+        }
+    }
+    rows.into_values().collect()
+}
+
+impl Table for BankRow {
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("bank", "银行"),
+        ("issued", "发放张数"),
+        ("used_deposit", "存款使用张数"),
+        ("used_loan", "贷款使用张数"),
+        ("expired", "过期张数"),
+        ("cancelled", "作废张数"),
+        ("deposit_yuan", "存款金额（元）"),
+        ("loan_yuan", "贷款金额（元）"),
+        ("bonus_yuan", "利率优惠折合（元/年）"),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.bank.clone(),
+            self.issued.to_string(),
+            self.used_deposit.to_string(),
+            self.used_loan.to_string(),
+            self.expired.to_string(),
+            self.cancelled.to_string(),
+            self.deposit_yuan.0.normalize().to_string(),
+            self.loan_yuan.0.normalize().to_string(),
+            self.bonus_yuan.0.normalize().to_string(),
+        ]
+    }
+}
+
+/// How the money value redeemed is broken down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    /// The volunteer's district at the hold.
+    District,
+    /// The pickup station.
+    Station,
+    /// The volunteer's team at the hold.
+    Team,
+    /// The month of the hand-over.
+    Month,
+}
+
+impl By {
+    /// From its wire name.
+    pub fn parse(text: &str) -> Option<By> {
+        match text {
+            "district" => Some(By::District),
+            "station" => Some(By::Station),
+            "team" => Some(By::Team),
+            "month" => Some(By::Month),
+            _ => None,
+        }
+    }
+}
+
+/// One line of the money value redeemed.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct RedeemedRow {
+    /// The district, station, team or month (YYYY-MM).
+    pub key: String,
+    /// Hand-overs.
+    pub redemptions: u64,
+    /// Points spent.
+    pub points: Amount,
+    /// Money value, yuan.
+    pub value_yuan: Amount,
+}
+
+/// The money value handed over in the period, by district, station, team or month.
+pub fn redeemed(state: &State, period: Period, by: By) -> Vec<RedeemedRow> {
+    let mut rows: BTreeMap<String, RedeemedRow> = BTreeMap::new();
+    for r in handed_over(state, period) {
+        let key = match by {
+            By::District => r.district.clone(),
+            By::Station => station_name(state, &r.station_id),
+            By::Team => state
+                .teams
+                .get(&r.team_id)
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+            By::Month => r.settled_at.map_or_else(String::new, |at| {
+                let d = state.policies.date_of(at);
+                format!("{:04}-{:02}", d.year(), d.month())
+            }),
+        };
+        let row = rows.entry(key.clone()).or_insert_with(|| RedeemedRow {
+            key,
+            ..RedeemedRow::default()
+        });
+        row.redemptions += 1;
+        row.points.0 += r.points;
+        row.value_yuan.0 += value_of(state, r);
+    }
+    rows.into_values()
+        .map(|mut r| {
+            r.points.0 = r.points.0.normalize();
+            r.value_yuan.0 = r.value_yuan.0.normalize();
+            r
+        })
+        .collect()
+}
+
+impl Table for RedeemedRow {
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("key", "分组"),
+        ("redemptions", "兑换笔数"),
+        ("points", "积分"),
+        ("value_yuan", "价值（元）"),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.key.clone(),
+            self.redemptions.to_string(),
+            self.points.0.normalize().to_string(),
+            self.value_yuan.0.normalize().to_string(),
+        ]
+    }
+}
+
+/// Coverage of one station, one district or the city.
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct CoverageRow {
+    /// `city`, `district` or `station`.
+    pub scope: String,
+    /// Its name.
+    pub name: String,
+    /// Points outstanding (available + held) of the volunteers it serves (`None` for a
+    /// station: volunteers belong to districts, not to stations).
+    pub outstanding_points: Option<Amount>,
+    /// Points value of the products on hand (free and held units × price).
+    pub stock_points: Amount,
+    /// Points value of the rate vouchers on hand that their bank's budget still honours.
+    pub voucher_points: Amount,
+    /// What can be honoured: stock plus vouchers.
+    pub backing_points: Amount,
+    /// Outstanding as a percentage of backing (`None` where there is no outstanding figure
+    /// or no backing).
+    pub percent: Option<Amount>,
+    /// Whether the percentage is above the warning the administrator set.
+    pub warning: bool,
+}
+
+/// Points value of what one station has on hand: (products, vouchers within budget).
+fn backing_of(state: &State, station: &StationId, today: NaiveDate) -> (Decimal, Decimal) {
+    let Some(s) = state.stations.get(station) else {
+        return (Decimal::ZERO, Decimal::ZERO);
+    };
+    let mut products = Decimal::ZERO;
+    let mut vouchers = Decimal::ZERO;
+    for (reward_id, shelf) in &s.shelves {
+        let Some(r) = state.rewards.get(reward_id) else {
+            continue;
+        };
+        let units = u64::from(shelf.free) + u64::from(shelf.held);
+        match &r.kind {
+            RewardKind::Product { .. } => products += r.cost_points * Decimal::from(units),
+            RewardKind::RateVoucher { bank, .. } => {
+                let left = state.vouchers.left(bank, today.year(), 0).vouchers_left;
+                let honoured =
+                    left.map_or(units, |l| units.min(u64::from(l) + u64::from(shelf.held)));
+                vouchers += r.cost_points * Decimal::from(honoured);
+            }
+        }
+    }
+    (products, vouchers)
+}
+
+fn row(
+    scope: &str,
+    name: String,
+    outstanding: Option<Decimal>,
+    (products, vouchers): (Decimal, Decimal),
+    warn_at: Option<u32>,
+) -> CoverageRow {
+    let backing = products + vouchers;
+    let percent = outstanding
+        .filter(|_| !backing.is_zero())
+        .map(|o| (o * Decimal::ONE_HUNDRED / backing).round_dp(1));
+    CoverageRow {
+        scope: scope.to_owned(),
+        name,
+        outstanding_points: outstanding.map(|o| o.normalize().into()),
+        stock_points: products.normalize().into(),
+        voucher_points: vouchers.normalize().into(),
+        backing_points: backing.normalize().into(),
+        percent: percent.map(|p| p.normalize().into()),
+        warning: match (outstanding, warn_at) {
+            (Some(o), Some(w)) => o * Decimal::ONE_HUNDRED > backing * Decimal::from(w),
+            _ => false,
+        },
+    }
+}
+
+/// The coverage of the points outstanding: the city first, then each district with
+/// stations, then each station.
+pub fn coverage(state: &State, today: NaiveDate) -> Vec<CoverageRow> {
+    let warn_at = state.policies.coverage_warning_percent();
+    let t = &state.totals;
+    let city_outstanding = t.points_earned - t.points_reversed - t.points_redeemed;
+    let stations: Vec<_> = {
+        let mut s: Vec<_> = state.stations.by_id.values().collect();
+        s.sort_by_key(|s| (s.id != StationId::FIRST, s.name.clone()));
+        s
+    };
+    let backing: Vec<(Decimal, Decimal)> = stations
+        .iter()
+        .map(|s| backing_of(state, &s.id, today))
+        .collect();
+    let total = backing.iter().fold((Decimal::ZERO, Decimal::ZERO), |a, b| {
+        (a.0 + b.0, a.1 + b.1)
+    });
+    let mut rows = vec![row(
+        "city",
+        "全市".to_owned(),
+        Some(city_outstanding),
+        total,
+        warn_at,
+    )];
+    let mut districts: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
+    for (s, b) in stations.iter().zip(&backing) {
+        if !s.district.is_empty() {
+            let d = districts.entry(&s.district).or_default();
+            d.0 += b.0;
+            d.1 += b.1;
+        }
+    }
+    for (district, b) in districts {
+        let outstanding: Decimal = state
+            .volunteers
+            .values()
+            .filter(|v| v.district == district)
+            .map(|v| v.balance.available() + v.balance.held)
+            .sum();
+        rows.push(row(
+            "district",
+            district.to_owned(),
+            Some(outstanding),
+            b,
+            warn_at,
+        ));
+    }
+    for (s, b) in stations.iter().zip(backing) {
+        rows.push(row("station", s.name.clone(), None, b, warn_at));
+    }
+    rows
+}
+
+impl Table for CoverageRow {
+    const COLUMNS: &'static [(&'static str, &'static str)] = &[
+        ("scope", "范围"),
+        ("name", "名称"),
+        ("outstanding_points", "待兑积分"),
+        ("stock_points", "实物库存（积分）"),
+        ("voucher_points", "利率券（积分）"),
+        ("backing_points", "可兑付（积分）"),
+        ("percent", "待兑占可兑付（%）"),
+        ("warning", "预警"),
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let opt = |a: &Option<Amount>| a.map(|a| a.0.normalize().to_string()).unwrap_or_default();
+        vec![
+            self.scope.clone(),
+            self.name.clone(),
+            opt(&self.outstanding_points),
+            self.stock_points.0.normalize().to_string(),
+            self.voucher_points.0.normalize().to_string(),
+            self.backing_points.0.normalize().to_string(),
+            opt(&self.percent),
+            if self.warning { "yes" } else { "" }.to_owned(),
+        ]
+    }
+}

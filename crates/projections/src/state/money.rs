@@ -1,0 +1,109 @@
+//! How the money side is folded: vouchers issued, used, refused and cancelled; the banks'
+//! budgets; rewards' values and suppliers; stock receipts' costs.
+
+use yinling_ledger::*;
+
+use super::State;
+use crate::redemptions::RedemptionStatus;
+use crate::vouchers::{Budget, BudgetLeft, Voucher, VoucherUse};
+
+impl State {
+    /// A bank's voucher holds not yet handed over: they count against its budget.
+    pub fn vouchers_waiting(&self, bank: &str) -> u32 {
+        self.redemptions
+            .values()
+            .filter(|r| r.status == RedemptionStatus::Held)
+            .filter(|r| {
+                self.rewards.get(&r.reward_id).is_some_and(
+                    |w| matches!(&w.kind, RewardKind::RateVoucher { bank: b, .. } if b == bank),
+                )
+            })
+            .map(|r| r.quantity)
+            .sum()
+    }
+
+    /// What a bank's budget for `year` has left, the holds waiting at a counter counted.
+    pub fn budget_left(&self, bank: &str, year: i32) -> BudgetLeft {
+        self.vouchers.left(bank, year, self.vouchers_waiting(bank))
+    }
+
+    pub(super) fn voucher_issued(&mut self, envelope: &Envelope, e: &VoucherIssued) {
+        self.vouchers.by_code.insert(e.code_sha256, e.redemption_id);
+        self.vouchers.by_redemption.insert(
+            e.redemption_id,
+            Voucher {
+                redemption_id: e.redemption_id,
+                volunteer_id: e.volunteer_id,
+                reward_id: e.reward_id,
+                bank: e.bank.clone(),
+                basis_points: e.basis_points,
+                code_sha256: e.code_sha256,
+                issued_at: envelope.recorded_at,
+                issued_on: self.policies.date_of(envelope.recorded_at),
+                expires_on: e.expires_on,
+                used: None,
+                cancelled: None,
+                cancelled_on: None,
+                refusals: Vec::new(),
+            },
+        );
+    }
+
+    pub(super) fn voucher_used(&mut self, envelope: &Envelope, e: &VoucherUsed) {
+        if let Some(v) = self.vouchers.by_redemption.get_mut(&e.redemption_id) {
+            v.used = Some(VoucherUse {
+                product: e.product,
+                amount_yuan: e.amount_yuan,
+                bonus_yuan: e.bonus_yuan,
+                used_on: e.used_on,
+                at: envelope.recorded_at,
+            });
+        }
+    }
+
+    pub(super) fn voucher_refused(&mut self, envelope: &Envelope, e: &VoucherRefused) {
+        if let Some(v) = self.vouchers.by_redemption.get_mut(&e.redemption_id) {
+            v.refusals.push((envelope.recorded_at, e.reason.clone()));
+        }
+    }
+
+    pub(super) fn voucher_cancelled(&mut self, envelope: &Envelope, e: &VoucherCancelled) {
+        let on = self.policies.date_of(envelope.recorded_at);
+        if let Some(v) = self.vouchers.by_redemption.get_mut(&e.redemption_id) {
+            v.cancelled = Some(e.reason.clone());
+            v.cancelled_on = Some(on);
+        }
+    }
+
+    pub(super) fn bank_budget_set(&mut self, e: &BankBudgetSet) {
+        self.vouchers.budgets.insert(
+            (e.bank.clone(), e.year),
+            Budget {
+                vouchers: e.vouchers,
+                bonus_yuan: e.bonus_yuan,
+                note: e.note.clone(),
+            },
+        );
+    }
+
+    pub(super) fn reward_valued(&mut self, e: &RewardValued) {
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            r.unit_value_yuan = Some(e.unit_value_yuan);
+            r.supplier = e.supplier.clone();
+        }
+    }
+
+    pub(super) fn stock_costed(&mut self, envelope: &Envelope, e: &StockCosted) {
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            r.unit_cost_yuan = Some(e.unit_cost_yuan);
+        }
+        self.stock_receipts.push(crate::stations::StockReceipt {
+            at: envelope.recorded_at,
+            reward_id: e.reward_id,
+            station_id: e.station_id,
+            quantity: e.quantity,
+            unit_cost_yuan: e.unit_cost_yuan,
+            supplier: e.supplier.clone(),
+        });
+    }
+}

@@ -1,0 +1,174 @@
+//! Bank rate vouchers from hand-over to use at the bank, and each bank's yearly budget.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use yinling_ledger::{Hash, RedemptionId, RewardId, Timestamp, VolunteerId, VoucherProduct};
+
+use crate::maps::FastMap;
+
+/// Where a voucher stands, as the bank is told it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoucherStatus {
+    /// The bank may take it.
+    Valid,
+    /// The bank took it.
+    Used,
+    /// Cancelled; the bank may not take it.
+    Cancelled,
+    /// Past its last day.
+    Expired,
+}
+
+impl VoucherStatus {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VoucherStatus::Valid => "valid",
+            VoucherStatus::Used => "used",
+            VoucherStatus::Cancelled => "cancelled",
+            VoucherStatus::Expired => "expired",
+        }
+    }
+}
+
+/// How a voucher was used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherUse {
+    /// Deposit or loan.
+    pub product: VoucherProduct,
+    /// The amount, yuan.
+    pub amount_yuan: Decimal,
+    /// The rate bonus's value for a year, yuan.
+    pub bonus_yuan: Decimal,
+    /// The day.
+    pub used_on: NaiveDate,
+    /// When recorded.
+    pub at: Timestamp,
+}
+
+/// One voucher.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voucher {
+    /// Its redemption.
+    pub redemption_id: RedemptionId,
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// The voucher reward.
+    pub reward_id: RewardId,
+    /// The bank.
+    pub bank: String,
+    /// The rate bonus, basis points.
+    pub basis_points: u32,
+    /// SHA-256 of the code.
+    pub code_sha256: Hash,
+    /// When handed over.
+    pub issued_at: Timestamp,
+    /// The day it was handed over (the ledger's calendar).
+    pub issued_on: NaiveDate,
+    /// The last day the bank takes it.
+    pub expires_on: NaiveDate,
+    /// Its use, once used.
+    pub used: Option<VoucherUse>,
+    /// Cancelled, with the reason.
+    pub cancelled: Option<String>,
+    /// The day it was cancelled.
+    pub cancelled_on: Option<NaiveDate>,
+    /// Every refusal at the bank, oldest first: when and why.
+    pub refusals: Vec<(Timestamp, String)>,
+}
+
+impl Voucher {
+    /// Where it stands on `today`.
+    pub fn status(&self, today: NaiveDate) -> VoucherStatus {
+        if self.used.is_some() {
+            VoucherStatus::Used
+        } else if self.cancelled.is_some() {
+            VoucherStatus::Cancelled
+        } else if today > self.expires_on {
+            VoucherStatus::Expired
+        } else {
+            VoucherStatus::Valid
+        }
+    }
+}
+
+/// A bank's budget for one year.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budget {
+    /// Vouchers it will issue (`None`: no limit).
+    pub vouchers: Option<u32>,
+    /// Rate bonus yuan it will honour (`None`: no limit).
+    pub bonus_yuan: Option<Decimal>,
+    /// Why, as last set.
+    pub note: String,
+}
+
+/// Every voucher, findable by its code's hash; every bank's budgets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vouchers {
+    /// By redemption.
+    pub by_redemption: FastMap<RedemptionId, Voucher>,
+    /// Redemption by the code's hash.
+    pub by_code: FastMap<Hash, RedemptionId>,
+    /// Budgets by (bank, year).
+    pub budgets: BTreeMap<(String, i32), Budget>,
+}
+
+/// What a bank's budget for a year has left.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetLeft {
+    /// The budget, if one is set.
+    pub budget: Option<Budget>,
+    /// Vouchers issued that year (cancelled ones do not count).
+    pub issued: u32,
+    /// Rate bonus yuan used that year.
+    pub bonus_used: Decimal,
+    /// Vouchers left (`None`: no limit).
+    pub vouchers_left: Option<u32>,
+    /// Bonus yuan left (`None`: no limit).
+    pub bonus_left: Option<Decimal>,
+}
+
+impl Vouchers {
+    /// The voucher a code hashes to.
+    pub fn by_code(&self, code_sha256: &Hash) -> Option<&Voucher> {
+        self.by_code
+            .get(code_sha256)
+            .and_then(|r| self.by_redemption.get(r))
+    }
+
+    /// What a bank's budget for `year` has left; `waiting` more vouchers are counted as
+    /// issued (holds not yet handed over).
+    pub fn left(&self, bank: &str, year: i32, waiting: u32) -> BudgetLeft {
+        let budget = self.budgets.get(&(bank.to_owned(), year)).cloned();
+        let mut issued = waiting;
+        let mut bonus_used = Decimal::ZERO;
+        for v in self.by_redemption.values().filter(|v| v.bank == bank) {
+            if v.issued_on.year() == year && v.cancelled.is_none() {
+                issued += 1;
+            }
+            if let Some(u) = v.used.as_ref().filter(|u| u.used_on.year() == year) {
+                bonus_used += u.bonus_yuan;
+            }
+        }
+        let vouchers_left = budget
+            .as_ref()
+            .and_then(|b| b.vouchers)
+            .map(|n| n.saturating_sub(issued));
+        let bonus_left = budget
+            .as_ref()
+            .and_then(|b| b.bonus_yuan)
+            .map(|n| (n - bonus_used).max(Decimal::ZERO));
+        BudgetLeft {
+            budget,
+            issued,
+            bonus_used,
+            vouchers_left,
+            bonus_left,
+        }
+    }
+}

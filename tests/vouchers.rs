@@ -1,0 +1,323 @@
+//! A rate voucher's life: redeemed and handed over with a code (sixteen digits, the last a
+//! check digit) bound to the volunteer, checked at the bank in plain words, used once for a
+//! deposit or a loan even when two officers try at once, refused with a reason, cancelled;
+//! each bank's budget refuses a redemption in plain words once it is spent. Only the code's
+//! hash is in the log.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+struct Bank {
+    officer: Client,
+    other_officer: Client,
+    voucher: String,
+}
+
+async fn bank(server: &Server, city: &City) -> Bank {
+    let a = &city.admin;
+    let voucher = a
+        .post(
+            "/v1/rewards",
+            json!({"name": "存款利率上浮 0.20%（一年期）", "kind": "rate_voucher", "bank": "湖州银行", "basis_points": 20, "cost_points": "10", "stock": 50}),
+        )
+        .await
+        .id();
+    let officer = server.client(
+        &token(
+            a,
+            json!({"role": "bank_officer", "bank": "湖州银行", "label": "湖州银行南浔支行 李经理"}),
+        )
+        .await,
+    );
+    let other_officer = server.client(
+        &token(
+            a,
+            json!({"role": "bank_officer", "bank": "浙江南浔农村商业银行"}),
+        )
+        .await,
+    );
+    Bank {
+        officer,
+        other_officer,
+        voucher,
+    }
+}
+
+/// A voucher redeemed by volunteer `i` and handed over at the counter: (redemption, code).
+async fn handed_over(city: &City, bank: &Bank, i: usize) -> (String, String) {
+    let hold = city.volunteer_clients[i]
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": city.volunteers[i], "reward_id": bank.voucher, "quantity": 1}),
+        )
+        .await
+        .id();
+    let done = city
+        .admin
+        .post_empty(&format!("/v1/redemptions/{hold}/fulfil"))
+        .await
+        .ok();
+    (hold, s_(&done["voucher_code"]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voucher_is_handed_over_with_a_code_and_used_once_at_its_bank() {
+    let server = Server::start();
+    let city = City::build(&server, 3).await;
+    let b = bank(&server, &city).await;
+    let (id, code) = handed_over(&city, &b, 0).await;
+
+    // Sixteen digits in groups of four, the last one a check digit; the volunteer reads it
+    // again on their own redemption, the staff do not.
+    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    assert_eq!(digits.len(), 16, "{code}");
+    assert!(digits.bytes().all(|c| c.is_ascii_digit()));
+    let mine = city.volunteer_clients[0]
+        .get(&format!("/v1/redemptions/{id}"))
+        .await
+        .ok();
+    assert_eq!(mine["voucher_code"], code.as_str());
+    assert!(mine["voucher_expires_on"].is_string());
+    let staff = city.admin.get(&format!("/v1/redemptions/{id}")).await.ok();
+    assert!(staff.get("voucher_code").is_none());
+    // The log keeps only the code's hash.
+    let feed = city
+        .auditor
+        .get("/v1/events?limit=1000")
+        .await
+        .ok()
+        .to_string();
+    assert!(!feed.contains(&digits), "the code itself is in the log");
+    assert!(feed.contains("VoucherIssued"));
+
+    // The bank checks it: valid, in plain words. Another bank cannot tell it from a code
+    // that does not exist; a mistyped digit is caught by the check digit.
+    let checked = b
+        .officer
+        .post("/v1/vouchers/check", json!({"code": code}))
+        .await
+        .ok();
+    assert_eq!(checked["status"], "valid");
+    assert!(s_(&checked["zh"]).contains("有效"));
+    let other = b
+        .other_officer
+        .post("/v1/vouchers/check", json!({"code": code}))
+        .await
+        .ok();
+    assert_eq!(other["status"], "unknown");
+    let mut typo = digits.clone().into_bytes();
+    typo[5] = if typo[5] == b'9' { b'0' } else { typo[5] + 1 };
+    let typo = String::from_utf8(typo).expect("digits");
+    let refused = b
+        .officer
+        .post("/v1/vouchers/check", json!({"code": typo}))
+        .await;
+    assert_eq!(refused.problem(422)["code"], "voucher_code_typo");
+
+    // Refused for now with a reason: it stays valid.
+    let before = city.admin.head_seq().await;
+    b.officer
+        .post("/v1/vouchers/refuse", json!({"code": code, "reason": "  "}))
+        .await
+        .problem(422);
+    assert_eq!(city.admin.head_seq().await, before);
+    b.officer
+        .post(
+            "/v1/vouchers/refuse",
+            json!({"code": code, "reason": "未带身份证，明天再来"}),
+        )
+        .await
+        .ok();
+    let checked = b
+        .officer
+        .post("/v1/vouchers/check", json!({"code": code}))
+        .await
+        .ok();
+    assert_eq!(checked["status"], "valid");
+
+    // Used for a deposit: the bonus is the amount × 20 basis points.
+    let bad_amount = b
+        .officer
+        .post(
+            "/v1/vouchers/use",
+            json!({"code": code, "product": "deposit", "amount_yuan": "0"}),
+        )
+        .await;
+    assert!(s_(&bad_amount.problem(422)["detail"]).contains("amount_yuan"));
+    b.other_officer
+        .post(
+            "/v1/vouchers/use",
+            json!({"code": code, "product": "deposit", "amount_yuan": "50000"}),
+        )
+        .await
+        .problem(404);
+    let used = b
+        .officer
+        .post(
+            "/v1/vouchers/use",
+            json!({"code": code, "product": "deposit", "amount_yuan": "50000"}),
+        )
+        .await
+        .ok();
+    assert_eq!(used["bonus_yuan"], "100");
+    let checked = b
+        .officer
+        .post("/v1/vouchers/check", json!({"code": code}))
+        .await
+        .ok();
+    assert_eq!(checked["status"], "used");
+    assert!(s_(&checked["zh"]).contains("已经用过"));
+    let again = b
+        .officer
+        .post(
+            "/v1/vouchers/use",
+            json!({"code": code, "product": "loan", "amount_yuan": "1000"}),
+        )
+        .await;
+    assert_eq!(again.problem(409)["code"], "voucher_used");
+
+    // Cancelled: no longer valid; a used one cannot be cancelled.
+    let (second, second_code) = handed_over(&city, &b, 1).await;
+    city.admin
+        .post(
+            &format!("/v1/vouchers/{second}/cancel"),
+            json!({"reason": "券遗失，补发"}),
+        )
+        .await
+        .ok();
+    let checked = b
+        .officer
+        .post("/v1/vouchers/check", json!({"code": second_code}))
+        .await
+        .ok();
+    assert_eq!(checked["status"], "cancelled");
+    city.admin
+        .post(&format!("/v1/vouchers/{id}/cancel"), json!({"reason": "x"}))
+        .await
+        .problem(409);
+
+    // The bank settlement counts them.
+    let report = city.admin.get("/v1/reports/banks").await.ok();
+    let row = &report["items"][0];
+    assert_eq!(row["bank"], "湖州银行");
+    assert_eq!(row["issued"], 2);
+    assert_eq!(row["used_deposit"], 1);
+    assert_eq!(row["cancelled"], 1);
+    assert_eq!(row["deposit_yuan"], "50000");
+    assert_eq!(row["bonus_yuan"], "100");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_officers_using_one_code_at_once_use_it_once() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let b = bank(&server, &city).await;
+    let second_desk = server.client(
+        &token(
+            &city.admin,
+            json!({"role": "bank_officer", "bank": "湖州银行", "label": "二号窗口"}),
+        )
+        .await,
+    );
+    for round in 0..4 {
+        let (_, code) = handed_over(&city, &b, round % 2).await;
+        let body =
+            |amount: &str| json!({"code": code, "product": "deposit", "amount_yuan": amount});
+        let (x, y) = tokio::join!(
+            b.officer.post("/v1/vouchers/use", body("10000")),
+            second_desk.post("/v1/vouchers/use", body("20000")),
+        );
+        let statuses = [x.status.as_u16(), y.status.as_u16()];
+        assert!(
+            statuses.contains(&200) && statuses.contains(&409),
+            "round {round}: {statuses:?} {} {}",
+            x.body,
+            y.body
+        );
+        let loser = if x.status.as_u16() == 409 { &x } else { &y };
+        assert_eq!(loser.body["code"], "voucher_used");
+    }
+    let feed = city.auditor.get("/v1/events?limit=1000").await.ok();
+    let uses = feed["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "VoucherUsed")
+        .count();
+    assert_eq!(uses, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_budget_refuses_the_redemption_in_plain_words() {
+    let server = Server::start();
+    let city = City::build(&server, 3).await;
+    let b = bank(&server, &city).await;
+    let year = today()[..4].parse::<i32>().expect("year");
+    city.admin
+        .put(
+            "/v1/banks/湖州银行/budget",
+            json!({"year": year, "vouchers": 2, "bonus_yuan": "150", "note": "年度合作协议"}),
+        )
+        .await
+        .ok();
+    // One handed over, one waiting at the counter: both count.
+    handed_over(&city, &b, 0).await;
+    city.volunteer_clients[1]
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": city.volunteers[1], "reward_id": b.voucher, "quantity": 1}),
+        )
+        .await
+        .ok();
+    let left = b.officer.get("/v1/banks/湖州银行/budget").await.ok();
+    assert_eq!(left["vouchers_left"], 0);
+    assert_eq!(left["issued"], 2);
+    let before = city.admin.head_seq().await;
+    let refused = city.volunteer_clients[2]
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": city.volunteers[2], "reward_id": b.voucher, "quantity": 1}),
+        )
+        .await;
+    assert_eq!(refused.problem(409)["code"], "budget_exhausted");
+    assert!(s_(&refused.body["detail"]).contains("湖州银行"));
+    assert_eq!(city.admin.head_seq().await, before);
+
+    // The yuan budget: a use beyond what is left is refused; the rest is shown.
+    let (_, code) = handed_over_existing(&city).await;
+    let too_much = b
+        .officer
+        .post(
+            "/v1/vouchers/use",
+            json!({"code": code, "product": "loan", "amount_yuan": "100000"}),
+        )
+        .await;
+    assert_eq!(too_much.problem(409)["code"], "budget_exhausted");
+    b.officer
+        .post(
+            "/v1/vouchers/use",
+            json!({"code": code, "product": "loan", "amount_yuan": "50000"}),
+        )
+        .await
+        .ok();
+    let left = b.officer.get("/v1/banks/湖州银行/budget").await.ok();
+    assert_eq!(left["bonus_left"], "50");
+}
+
+/// Hands over the voucher the second volunteer holds; its code.
+async fn handed_over_existing(city: &City) -> (String, String) {
+    let held = city.admin.get("/v1/redemptions?status=held").await.ok();
+    let id = s_(&held["items"][0]["id"]);
+    let done = city
+        .admin
+        .post_empty(&format!("/v1/redemptions/{id}/fulfil"))
+        .await
+        .ok();
+    (id, s_(&done["voucher_code"]))
+}
+
+fn s_(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
