@@ -1,0 +1,181 @@
+//! A rate voucher's life in the decisions, with the clock moved on: valid for the policy's
+//! days after its hand-over and then expired; a hand-over without the code's hash is
+//! refused; a code's hash cannot be reused; the budget counts holds waiting at a counter.
+
+mod common;
+
+use common::*;
+use yinling_ledger::*;
+use yinling_projections::vouchers::VoucherStatus;
+use yinling_projections::*;
+
+struct Setup {
+    sim: Sim,
+    volunteer: VolunteerId,
+    voucher: RewardId,
+    officer: Actor,
+}
+
+fn setup() -> Setup {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let volunteer = sim.volunteer("沈阿婆", team);
+    let today = sim.now.local_date();
+    sim.log_activity(team, Category::Mediation, today, &[(volunteer, "8")])
+        .expect("credited");
+    let voucher = RewardId(sim.uuid());
+    sim.ok(
+        Actor::SYSTEM,
+        Command::ListReward {
+            reward_id: voucher,
+            name: "存款利率上浮 0.20%".into(),
+            kind: RewardKind::RateVoucher {
+                bank: "湖州银行".into(),
+                basis_points: 20,
+            },
+            cost_points: dec("10"),
+            stock: 5,
+        },
+    );
+    let token_id = TokenId(sim.uuid());
+    let secret = sim.uuid();
+    sim.ok(
+        Actor::SYSTEM,
+        Command::IssueToken(NewToken {
+            token_id,
+            role: Role::BankOfficer,
+            team_id: None,
+            volunteer_id: None,
+            scope: Some(TokenScope::Bank("湖州银行".into())),
+            secret_sha256: Hash::of(secret.as_bytes()).0,
+            label: String::new(),
+        }),
+    );
+    Setup {
+        sim,
+        volunteer,
+        voucher,
+        officer: Actor {
+            token_id: Some(token_id),
+            role: Role::BankOfficer,
+        },
+    }
+}
+
+fn handed_over(s: &mut Setup, code: &[u8]) -> Result<RedemptionId, Rejection> {
+    let id = s.sim.hold(Actor::SYSTEM, s.volunteer, s.voucher, 1)?;
+    s.sim.system(Command::FulfilRedemption {
+        redemption_id: id,
+        pickup_code: None,
+        voucher_code_sha256: Some(Hash::of(code)),
+    })?;
+    Ok(id)
+}
+
+fn use_it(s: &mut Setup, code: &[u8]) -> Result<Vec<Envelope>, Rejection> {
+    let today = s.sim.now.local_date();
+    let officer = s.officer;
+    s.sim.run(
+        officer,
+        Command::UseVoucher {
+            code_sha256: Hash::of(code),
+            product: VoucherProduct::Deposit,
+            amount_yuan: dec("10000"),
+            used_on: today,
+        },
+    )
+}
+
+#[test]
+fn a_voucher_is_valid_for_the_policys_days_and_then_expired() {
+    let mut s = setup();
+    s.sim
+        .system(Command::SetPolicy {
+            change: PolicyChange::VoucherValidity { days: 30 },
+            note: "三十天内到银行办理".into(),
+        })
+        .expect("policy");
+    let id = handed_over(&mut s, b"1111").expect("handed over");
+    let voucher = s.sim.state.vouchers.by_redemption[&id].clone();
+    assert_eq!(
+        voucher.expires_on,
+        voucher.issued_on + chrono::Days::new(30)
+    );
+    s.sim.advance_days(30);
+    assert_eq!(
+        voucher.status(s.sim.now.local_date()),
+        VoucherStatus::Valid,
+        "the last day is still valid"
+    );
+    s.sim.advance_days(1);
+    let refused = use_it(&mut s, b"1111").expect_err("expired");
+    assert_eq!(refused.code, "voucher_expired");
+    assert!(refused.detail.contains(&voucher.expires_on.to_string()));
+    assert!(s.sim.state.check_invariants().is_ok());
+}
+
+#[test]
+fn a_voucher_needs_its_code_and_a_code_is_never_reused() {
+    let mut s = setup();
+    let id = s
+        .sim
+        .hold(Actor::SYSTEM, s.volunteer, s.voucher, 1)
+        .expect("held");
+    let refused = s
+        .sim
+        .system(Command::FulfilRedemption {
+            redemption_id: id,
+            pickup_code: None,
+            voucher_code_sha256: None,
+        })
+        .expect_err("a voucher's hand-over needs its code");
+    assert_eq!(refused.code, "voucher_code_needed");
+    s.sim
+        .system(Command::FulfilRedemption {
+            redemption_id: id,
+            pickup_code: None,
+            voucher_code_sha256: Some(Hash::of(b"2222")),
+        })
+        .expect("handed over");
+    let again = handed_over(&mut s, b"2222").expect_err("the same code twice");
+    assert_eq!(again.code, "duplicate_voucher_code");
+    use_it(&mut s, b"2222").expect("used");
+    assert_eq!(
+        use_it(&mut s, b"2222").expect_err("twice").code,
+        "voucher_used"
+    );
+}
+
+#[test]
+fn holds_waiting_at_a_counter_count_against_the_budget() {
+    let mut s = setup();
+    let year = chrono::Datelike::year(&s.sim.now.local_date());
+    s.sim
+        .system(Command::SetBankBudget {
+            bank: "湖州银行".into(),
+            year,
+            vouchers: Some(1),
+            bonus_yuan: None,
+            note: String::new(),
+        })
+        .expect("budget");
+    let first = s
+        .sim
+        .hold(Actor::SYSTEM, s.volunteer, s.voucher, 1)
+        .expect("held");
+    let refused = s
+        .sim
+        .hold(Actor::SYSTEM, s.volunteer, s.voucher, 1)
+        .expect_err("the budget is spent by the hold waiting");
+    assert_eq!(refused.code, "budget_exhausted");
+    // Cancelled, the hold gives its place back.
+    s.sim
+        .system(Command::CancelRedemption {
+            redemption_id: first,
+            reason: String::new(),
+        })
+        .expect("cancelled");
+    s.sim
+        .hold(Actor::SYSTEM, s.volunteer, s.voucher, 1)
+        .expect("room again");
+}

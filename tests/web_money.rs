@@ -1,0 +1,160 @@
+//! The money side from the web app: what an administrator and a bank officer type is
+//! checked as the API checks it (the field is named, nothing is appended); the bank officer
+//! checks, takes and refuses vouchers from `/bank`; the money page offers every spreadsheet.
+
+mod common;
+
+use common::web::{field, Browser};
+use common::*;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the_web() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let a = &city.admin;
+    let voucher = a
+        .post(
+            "/v1/rewards",
+            json!({"name": "存款利率上浮 0.20%", "kind": "rate_voucher", "bank": "湖州银行", "basis_points": 20, "cost_points": "10", "stock": 5}),
+        )
+        .await
+        .id();
+    let admin = Browser::new(&server, ADMIN);
+    let csrf = admin.csrf("/money").await;
+    let before = a.head_seq().await;
+    for (path, fields, named) in [
+        (
+            "/money/budget",
+            vec![
+                field("bank", "湖州银行"),
+                field("year", "二〇二六"),
+                field("vouchers", "10"),
+            ],
+            "year",
+        ),
+        (
+            "/money/value",
+            vec![
+                field("reward_id", &voucher),
+                field("unit_value_yuan", "四十"),
+                field("supplier", "湖州银行"),
+            ],
+            "unit_value_yuan",
+        ),
+        ("/money/warning", vec![field("percent", "0")], "1 to 1000"),
+    ] {
+        let mut form = vec![field("csrf", &csrf), field("form_id", path)];
+        form.extend(fields);
+        let (_, page) = admin.post(path, &form).await;
+        assert!(page.contains(named), "{path}: {page}");
+    }
+    assert_eq!(a.head_seq().await, before, "a refused form appends nothing");
+    let (status, _) = admin
+        .post(
+            "/money/budget",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "b2"),
+                field("bank", "湖州银行"),
+                field("year", &today()[..4]),
+                field("vouchers", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let page = admin.get("/money").await.text().await.expect("page");
+    assert!(page.contains("还可发放 10 张"), "{page}");
+    for csv in [
+        "coverage",
+        "suppliers",
+        "banks",
+        "redeemed-district",
+        "redeemed-station",
+        "redeemed-team",
+        "redeemed-month",
+    ] {
+        let reply = admin.get(&format!("/money/{csv}.csv")).await;
+        assert_eq!(reply.status().as_u16(), 200, "{csv}");
+        let bytes = reply.bytes().await.expect("csv");
+        assert!(
+            bytes.starts_with(b"\xEF\xBB\xBF"),
+            "{csv} opens in Excel as UTF-8"
+        );
+    }
+
+    // A voucher handed over; the officer checks it from the web and takes it.
+    let hold = city.volunteer_clients[0]
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": city.volunteers[0], "reward_id": voucher, "quantity": 1}),
+        )
+        .await
+        .id();
+    let code = a
+        .post_empty(&format!("/v1/redemptions/{hold}/fulfil"))
+        .await
+        .ok()["voucher_code"]
+        .as_str()
+        .expect("code")
+        .to_owned();
+    let officer = Browser::new(
+        &server,
+        &token(a, json!({"role": "bank_officer", "bank": "湖州银行"})).await,
+    );
+    let csrf = officer.csrf("/bank").await;
+    let last = code
+        .chars()
+        .last()
+        .and_then(|c| c.to_digit(10))
+        .expect("a digit");
+    let mistyped = format!("{}{}", &code[..code.len() - 1], (last + 1) % 10);
+    let (_, typo) = officer
+        .post(
+            "/bank/check",
+            &[field("csrf", &csrf), field("code", &mistyped)],
+        )
+        .await;
+    assert!(
+        typo.contains("没能办成") || typo.contains("check digit"),
+        "{typo}"
+    );
+    let (_, valid) = officer
+        .post("/bank/check", &[field("csrf", &csrf), field("code", &code)])
+        .await;
+    assert!(valid.contains("有效，可以使用"), "{valid}");
+    let before = a.head_seq().await;
+    let (_, bad) = officer
+        .post(
+            "/bank/use",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "u1"),
+                field("code", &code),
+                field("product", "deposit"),
+                field("amount_yuan", "五万"),
+                field("used_on", &today()),
+            ],
+        )
+        .await;
+    assert!(bad.contains("amount_yuan") || bad.contains("数字"), "{bad}");
+    assert_eq!(a.head_seq().await, before);
+    let (status, _) = officer
+        .post(
+            "/bank/use",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "u2"),
+                field("code", &code),
+                field("product", "loan"),
+                field("amount_yuan", "50000"),
+                field("used_on", &today()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, used) = officer
+        .post("/bank/check", &[field("csrf", &csrf), field("code", &code)])
+        .await;
+    assert!(used.contains("已经用过"), "{used}");
+}
