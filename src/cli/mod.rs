@@ -27,6 +27,7 @@ mod import;
 mod limits;
 mod logs;
 mod migrate;
+mod onboard;
 mod progress;
 mod replay;
 mod verify;
@@ -60,6 +61,9 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Load an NDJSON event export into an empty data directory, re-verifying the chain.
     Import(import::ImportArgs),
+    /// Import a city's districts, teams, volunteers and carried-over balances from its
+    /// spreadsheets (.xlsx or CSV), checking every row first.
+    Onboard(onboard::OnboardArgs),
     /// Copy a data directory consistently (no server may be running on it).
     Backup(backup::BackupArgs),
     /// Copy a log between sled and a NATS JetStream stream (either way), verifying the chain.
@@ -163,6 +167,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Replay(args) => replay::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
+        Command::Onboard(args) => onboard::run(args),
         Command::Backup(args) => backup::run(args),
         Command::Migrate(args) => migrate::run(args),
     }

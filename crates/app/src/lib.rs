@@ -26,6 +26,7 @@ pub mod machine;
 pub mod metrics;
 pub mod mint;
 pub mod node;
+pub mod onboard;
 pub mod public_url;
 pub mod reports;
 pub mod vouchers;

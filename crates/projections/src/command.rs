@@ -60,6 +60,74 @@ pub struct NewToken {
     pub label: String,
 }
 
+/// Where an imported row comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowSource {
+    /// The file's name.
+    pub file_name: String,
+    /// SHA-256 of the file's bytes.
+    pub file_sha256: Hash,
+    /// The sheet.
+    pub sheet: String,
+    /// The row (the header is row 1).
+    pub row: u32,
+}
+
+/// What one imported row asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportedRow {
+    /// A district or county.
+    District {
+        /// Name.
+        name: String,
+        /// 区 or 县.
+        kind: DistrictKind,
+        /// The region.
+        region: String,
+    },
+    /// A team.
+    Team {
+        /// New id.
+        team_id: TeamId,
+        /// Name.
+        name: String,
+        /// District.
+        district: String,
+        /// Main category.
+        category: Category,
+    },
+    /// A volunteer.
+    Volunteer {
+        /// New id.
+        volunteer_id: VolunteerId,
+        /// Name.
+        name: String,
+        /// Team.
+        team_id: TeamId,
+        /// Year of birth.
+        birth_year: Option<u16>,
+        /// The last four digits of a phone, if given.
+        phone_last_four: Option<String>,
+        /// The day they joined, as the source says.
+        joined_on: Option<NaiveDate>,
+    },
+    /// A volunteer's balance carried over from another platform.
+    OpeningBalance {
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// Hours there.
+        hours: Decimal,
+        /// Points there.
+        points: Decimal,
+        /// Star level there.
+        star_level: u8,
+        /// As of.
+        as_of: NaiveDate,
+        /// The platform.
+        source_system: String,
+    },
+}
+
 /// How a volunteer standing at the counter confirms a redemption a clerk makes for them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CounterProof {
@@ -397,6 +465,13 @@ pub enum Command {
         unit_value_yuan: Decimal,
         /// Who supplies it.
         supplier: String,
+    },
+    /// One row of a roster, imported with its source row in the same commit.
+    Import {
+        /// What the row asks for.
+        row: ImportedRow,
+        /// Where it comes from.
+        source: RowSource,
     },
     /// A stock receipt with its cost: the restock and what each unit cost.
     ReceiveStock {

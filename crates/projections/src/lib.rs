@@ -37,7 +37,8 @@ pub mod volunteers;
 pub mod vouchers;
 
 pub use command::{
-    Command, CounterProof, NewActivity, NewProject, NewRules, NewToken, ParticipantHours,
+    Command, CounterProof, ImportedRow, NewActivity, NewProject, NewRules, NewToken,
+    ParticipantHours, RowSource,
 };
 pub use decide::decide;
 pub use policy::Policy;

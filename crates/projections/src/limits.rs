@@ -146,3 +146,9 @@ pub const BUDGET_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// Yuan amounts are kept to the fen: at most this many decimals.
 pub const YUAN_DECIMAL_PLACES: u32 = 2;
+
+/// Hours carried over from another platform are at most this many.
+pub const MAX_CARRIED_HOURS: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
+
+/// Points carried over from another platform are at most this many.
+pub const MAX_CARRIED_POINTS: Decimal = Decimal::from_parts(10_000_000, 0, 0, false, 0);

@@ -26,12 +26,15 @@ pub struct Balance {
     /// Points spent on fulfilled redemptions.
     #[serde(with = "yinling_ledger::amount")]
     pub redeemed: Decimal,
+    /// Points carried over from another platform (not earned here).
+    #[serde(with = "yinling_ledger::amount", default)]
+    pub carried: Decimal,
 }
 
 impl Balance {
     /// Points the volunteer can spend now.
     pub fn available(&self) -> Decimal {
-        self.earned - self.reversed - self.redeemed - self.held
+        self.carried + self.earned - self.reversed - self.redeemed - self.held
     }
 }
 
@@ -55,6 +58,8 @@ pub enum EntryKind {
     Correction,
     /// A credit re-rated under the rules in force on its service date.
     Rerating,
+    /// Points carried over from another platform when the city moved here.
+    CarriedOver,
 }
 
 /// One line of a volunteer's statement.
@@ -89,6 +94,23 @@ pub enum EntryRef {
     Activity(ActivityId),
     /// A redemption.
     Redemption(RedemptionId),
+    /// The opening balance brought from another platform.
+    CarriedOver,
+}
+
+/// An opening balance from another platform.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Carried {
+    /// Hours served there.
+    pub hours: Decimal,
+    /// Points held there.
+    pub points: Decimal,
+    /// Star level there.
+    pub star_level: u8,
+    /// As of.
+    pub as_of: NaiveDate,
+    /// The platform.
+    pub source_system: String,
 }
 
 /// A period in one team.
@@ -134,6 +156,8 @@ pub struct Volunteer {
     pub statement: Vec<StatementEntry>,
     /// Their stars as the log records them.
     pub star: StarStanding,
+    /// What they brought from another platform, if anything.
+    pub carried: Option<Carried>,
     /// The last four digits of their phone, if recorded (to find them at the counter).
     pub phone_last_four: Option<String>,
     /// The hash of the PIN they confirm counter redemptions with, if they set one.

@@ -142,6 +142,7 @@ pub fn entry_out(
         EntryKind::Expiry => "expiry",
         EntryKind::Correction => "correction",
         EntryKind::Rerating => "rerating",
+        EntryKind::CarriedOver => "carried_over",
     };
     let (activity_id, redemption_id, description) = match e.reference {
         EntryRef::Activity(a) => (
@@ -166,6 +167,17 @@ pub fn entry_out(
                 .unwrap_or_default();
             (None, Some(r.to_string()), description)
         }
+        EntryRef::CarriedOver => (
+            None,
+            None,
+            state
+                .volunteers
+                .values()
+                .find(|v| v.statement.iter().any(|x| x.seq == e.seq))
+                .and_then(|v| v.carried.as_ref())
+                .map(|c| format!("{}（截至 {}）", c.source_system, c.as_of))
+                .unwrap_or_default(),
+        ),
     };
     EntryOut {
         seq: e.seq,

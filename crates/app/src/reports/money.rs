@@ -385,7 +385,8 @@ fn row(
 pub fn coverage(state: &State, today: NaiveDate) -> Vec<CoverageRow> {
     let warn_at = state.policies.coverage_warning_percent();
     let t = &state.totals;
-    let city_outstanding = t.points_earned - t.points_reversed - t.points_redeemed;
+    let city_outstanding =
+        t.points_carried + t.points_earned - t.points_reversed - t.points_redeemed;
     let stations: Vec<_> = {
         let mut s: Vec<_> = state.stations.by_id.values().collect();
         s.sort_by_key(|s| (s.id != StationId::FIRST, s.name.clone()));

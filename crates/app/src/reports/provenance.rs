@@ -136,8 +136,10 @@ pub fn how(state: &State, e: &StatementEntry) -> Option<HowOut> {
             "整次活动冲正",
             "the whole activity reversed",
         ),
-        EntryKind::Hold | EntryKind::Fulfilment | EntryKind::Cancellation | EntryKind::Expiry => {
-            return None
-        }
+        EntryKind::Hold
+        | EntryKind::Fulfilment
+        | EntryKind::Cancellation
+        | EntryKind::Expiry
+        | EntryKind::CarriedOver => return None,
     })
 }

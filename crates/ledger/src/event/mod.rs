@@ -8,6 +8,7 @@
 mod catalogue;
 mod kinds;
 mod money;
+mod onboarding;
 mod organisation;
 mod people;
 mod policies;
@@ -18,6 +19,7 @@ mod tokens;
 pub use catalogue::*;
 pub use kinds::*;
 pub use money::*;
+pub use onboarding::*;
 pub use organisation::*;
 pub use people::*;
 pub use policies::*;
@@ -142,11 +144,15 @@ pub enum Event {
     RewardValued(RewardValued),
     /// See [`StockCosted`].
     StockCosted(StockCosted),
+    /// See [`RecordImported`].
+    RecordImported(RecordImported),
+    /// See [`OpeningBalanceRecorded`].
+    OpeningBalanceRecorded(OpeningBalanceRecorded),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 56] = [
+    pub const TYPE_NAMES: [&'static str; 58] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -203,6 +209,8 @@ impl Event {
         "BankBudgetSet",
         "RewardValued",
         "StockCosted",
+        "RecordImported",
+        "OpeningBalanceRecorded",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -264,6 +272,8 @@ impl Event {
             Event::BankBudgetSet(_) => "BankBudgetSet",
             Event::RewardValued(_) => "RewardValued",
             Event::StockCosted(_) => "StockCosted",
+            Event::RecordImported(_) => "RecordImported",
+            Event::OpeningBalanceRecorded(_) => "OpeningBalanceRecorded",
         }
     }
 }

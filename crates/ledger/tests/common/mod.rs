@@ -450,6 +450,22 @@ pub fn one_of_each() -> Vec<Event> {
             unit_cost_yuan: dec("35"),
             supplier: "松阳县茶叶专业合作社".into(),
         }),
+        Event::RecordImported(RecordImported {
+            record: ImportedRecord::Volunteer(VolunteerId(uuid(2))),
+            file_name: "南浔区志愿者名册.xlsx".into(),
+            file_sha256: Hash::of(b"roster"),
+            sheet: "志愿者".into(),
+            row: 7,
+            joined_on: Some(date(2019, 3, 5)),
+        }),
+        Event::OpeningBalanceRecorded(OpeningBalanceRecorded {
+            volunteer_id: VolunteerId(uuid(2)),
+            hours: dec("312.5"),
+            points: dec("3125"),
+            star_level: 3,
+            as_of: date(2025, 12, 31),
+            source_system: "志愿汇".into(),
+        }),
     ]
 }
 
@@ -495,6 +511,39 @@ pub fn variants() -> Vec<(&'static str, Event)> {
         (
             "PolicySet.CoverageWarning",
             policy(PolicyChange::CoverageWarning { percent: 90 }),
+        ),
+        (
+            "RecordImported.District",
+            Event::RecordImported(RecordImported {
+                record: ImportedRecord::District("南浔区".into()),
+                file_name: "名册.csv".into(),
+                file_sha256: Hash::of(b"roster"),
+                sheet: "区县".into(),
+                row: 2,
+                joined_on: None,
+            }),
+        ),
+        (
+            "RecordImported.Team",
+            Event::RecordImported(RecordImported {
+                record: ImportedRecord::Team(TeamId(uuid(1))),
+                file_name: "名册.csv".into(),
+                file_sha256: Hash::of(b"roster"),
+                sheet: "队伍".into(),
+                row: 3,
+                joined_on: None,
+            }),
+        ),
+        (
+            "RecordImported.OpeningBalance",
+            Event::RecordImported(RecordImported {
+                record: ImportedRecord::OpeningBalance(VolunteerId(uuid(2))),
+                file_name: "名册.csv".into(),
+                file_sha256: Hash::of(b"roster"),
+                sheet: "原有积分".into(),
+                row: 4,
+                joined_on: None,
+            }),
         ),
     ]
 }

@@ -28,6 +28,7 @@ mod catalogue;
 mod categories;
 mod joint;
 mod money;
+mod onboarding;
 mod organisation;
 mod people;
 mod policies;
@@ -155,6 +156,7 @@ pub fn decide(
             secret_sha256,
             label,
         } => tokens::replace(state, who, token_id, (*new_token_id, *secret_sha256), label),
+        Command::Import { row, source } => onboarding::import(state, who, context, row, source),
         Command::RegisterDistrict { name, kind, region } => {
             organisation::register_district(state, who, name, *kind, region)
         }

@@ -63,21 +63,27 @@ impl State {
             sum.reversed += b.reversed;
             sum.held += b.held;
             sum.redeemed += b.redeemed;
+            sum.carried += b.carried;
         }
         let t = &self.totals;
-        if (sum.earned, sum.reversed, sum.held, sum.redeemed)
-            != (
-                t.points_earned,
-                t.points_reversed,
-                t.points_held,
-                t.points_redeemed,
-            )
-        {
+        if (
+            sum.earned,
+            sum.reversed,
+            sum.held,
+            sum.redeemed,
+            sum.carried,
+        ) != (
+            t.points_earned,
+            t.points_reversed,
+            t.points_held,
+            t.points_redeemed,
+            t.points_carried,
+        ) {
             return Err(format!(
                 "points are not conserved: volunteers {sum:?}, ledger {t:?}"
             ));
         }
-        let issued = t.points_earned - t.points_reversed;
+        let issued = t.points_carried + t.points_earned - t.points_reversed;
         let accounted = sum.available() + sum.held + sum.redeemed;
         if issued != accounted {
             return Err(format!(

@@ -46,6 +46,21 @@ use crate::tokens::Tokens;
 use crate::volunteers::Volunteer;
 use crate::vouchers::Vouchers;
 
+/// The row an imported record came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSource {
+    /// The file's name.
+    pub file_name: String,
+    /// SHA-256 of the file.
+    pub file_sha256: Hash,
+    /// The sheet.
+    pub sheet: String,
+    /// The row (the header is row 1).
+    pub row: u32,
+    /// The day the volunteer joined, as the source says.
+    pub joined_on: Option<chrono::NaiveDate>,
+}
+
 /// Ledger-wide totals of points, for the conservation check and the statistics page.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
@@ -57,6 +72,9 @@ pub struct Totals {
     pub points_held: Decimal,
     /// Points spent.
     pub points_redeemed: Decimal,
+    /// Points carried over from other platforms.
+    #[serde(default)]
+    pub points_carried: Decimal,
     /// Events folded.
     pub events: u64,
 }
@@ -82,6 +100,8 @@ pub struct State {
     pub stations: Stations,
     /// Rate vouchers and the banks' budgets.
     pub vouchers: Vouchers,
+    /// Where each imported record came from.
+    pub imported: BTreeMap<ImportedRecord, ImportSource>,
     /// Stock receipts with their cost, oldest first.
     pub stock_receipts: Vec<crate::stations::StockReceipt>,
     /// Held redemptions by when they lapse.
@@ -200,6 +220,19 @@ impl State {
             Event::BankBudgetSet(e) => self.bank_budget_set(e),
             Event::RewardValued(e) => self.reward_valued(e),
             Event::StockCosted(e) => self.stock_costed(envelope, e),
+            Event::RecordImported(e) => {
+                self.imported.insert(
+                    e.record.clone(),
+                    ImportSource {
+                        file_name: e.file_name.clone(),
+                        file_sha256: e.file_sha256,
+                        sheet: e.sheet.clone(),
+                        row: e.row,
+                        joined_on: e.joined_on,
+                    },
+                );
+            }
+            Event::OpeningBalanceRecorded(e) => self.opening_balance(envelope, e),
             Event::VolunteerPinSet(e) => {
                 if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
                     v.pin_sha256 = e.pin_sha256;

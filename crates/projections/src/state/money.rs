@@ -1,6 +1,7 @@
 //! How the money side is folded: vouchers issued, used, refused and cancelled; the banks'
 //! budgets; rewards' values and suppliers; stock receipts' costs.
 
+use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
@@ -84,6 +85,28 @@ impl State {
                 note: e.note.clone(),
             },
         );
+    }
+
+    pub(super) fn opening_balance(&mut self, envelope: &Envelope, e: &OpeningBalanceRecorded) {
+        if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+            v.balance.carried += e.points;
+            v.carried = Some(crate::volunteers::Carried {
+                hours: e.hours,
+                points: e.points,
+                star_level: e.star_level,
+                as_of: e.as_of,
+                source_system: e.source_system.clone(),
+            });
+            v.record(
+                envelope,
+                crate::volunteers::EntryKind::CarriedOver,
+                Some(e.as_of),
+                e.points,
+                Decimal::ZERO,
+                crate::volunteers::EntryRef::CarriedOver,
+            );
+            self.totals.points_carried += e.points;
+        }
     }
 
     pub(super) fn reward_valued(&mut self, e: &RewardValued) {

@@ -58,6 +58,7 @@ impl State {
                 },
                 phone_last_four: None,
                 pin_sha256: None,
+                carried: None,
             },
         );
         if let Some(team) = self.teams.get_mut(&e.team_id) {

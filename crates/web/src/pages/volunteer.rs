@@ -45,6 +45,7 @@ pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &En
                     .map(|w| format!("{} × {}", w.name, r.quantity))
             })
             .unwrap_or_default(),
+        EntryRef::CarriedOver => String::new(),
     };
     let label = match kind {
         EntryKind::Service => l.t("服务", "Service"),
@@ -55,6 +56,7 @@ pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &En
         EntryKind::Expiry => l.t("逾期未领，积分退回", "Not collected, points back"),
         EntryKind::Correction => l.t("时长更正", "Hours corrected"),
         EntryKind::Rerating => l.t("按新规则重算", "Re-rated under the rules"),
+        EntryKind::CarriedOver => l.t("从原平台转入", "Carried over from the previous platform"),
     };
     format!("{label}：{what}")
 }

@@ -1,0 +1,256 @@
+//! The roster's layout: four sheets, their Chinese column headers (English accepted too),
+//! which columns are required, and how a typed value is read: full-width digits and spaces
+//! made plain, stray whitespace trimmed, dates as text in the usual ways or as Excel serial
+//! numbers.
+
+use chrono::{Days, NaiveDate};
+
+use super::read::Cell;
+
+/// What a sheet holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// Districts and counties.
+    Districts,
+    /// Teams.
+    Teams,
+    /// Volunteers.
+    Volunteers,
+    /// Balances carried over from another platform.
+    Balances,
+}
+
+/// One column: Chinese header, English header, required.
+pub type Column = (&'static str, &'static str, bool);
+
+impl Kind {
+    /// Every kind, in the order they are imported.
+    pub const ALL: [Kind; 4] = [
+        Kind::Districts,
+        Kind::Teams,
+        Kind::Volunteers,
+        Kind::Balances,
+    ];
+
+    /// The sheet's name in the template.
+    pub const fn sheet_name(self) -> &'static str {
+        match self {
+            Kind::Districts => "区县",
+            Kind::Teams => "队伍",
+            Kind::Volunteers => "志愿者",
+            Kind::Balances => "原有积分",
+        }
+    }
+
+    /// The kind a sheet name says.
+    pub fn of_sheet(name: &str) -> Option<Kind> {
+        let name = plain(name);
+        Kind::ALL.into_iter().find(|k| {
+            name == k.sheet_name()
+                || name.eq_ignore_ascii_case(match k {
+                    Kind::Districts => "districts",
+                    Kind::Teams => "teams",
+                    Kind::Volunteers => "volunteers",
+                    Kind::Balances => "balances",
+                })
+        })
+    }
+
+    /// Its columns.
+    pub const fn columns(self) -> &'static [Column] {
+        match self {
+            Kind::Districts => &[
+                ("名称", "name", true),
+                ("类型", "kind", true),
+                ("所属地区", "region", true),
+            ],
+            Kind::Teams => &[
+                ("队伍名称", "team", true),
+                ("所在区县", "district", true),
+                ("主要服务类别", "category", true),
+            ],
+            Kind::Volunteers => &[
+                ("姓名", "name", true),
+                ("所在队伍", "team", true),
+                ("所在区县", "district", false),
+                ("出生年份", "birth_year", true),
+                ("手机号", "phone", false),
+                ("加入日期", "joined_on", false),
+            ],
+            Kind::Balances => &[
+                ("姓名", "name", true),
+                ("所在队伍", "team", true),
+                ("出生年份", "birth_year", true),
+                ("服务时长", "hours", true),
+                ("积分", "points", true),
+                ("星级", "stars", false),
+                ("截至日期", "as_of", true),
+                ("来源系统", "source_system", true),
+            ],
+        }
+    }
+
+    /// One example row for the template.
+    pub const fn example(self) -> &'static [&'static str] {
+        match self {
+            Kind::Districts => &["南浔区", "区", "湖州市"],
+            Kind::Teams => &["荻溪六老调解队", "南浔区", "矛盾调解"],
+            Kind::Volunteers => &[
+                "沈阿婆",
+                "荻溪六老调解队",
+                "南浔区",
+                "1948",
+                "13800003721",
+                "2019-03-05",
+            ],
+            Kind::Balances => &[
+                "沈阿婆",
+                "荻溪六老调解队",
+                "1948",
+                "312.5",
+                "3125",
+                "3",
+                "2025-12-31",
+                "志愿汇",
+            ],
+        }
+    }
+}
+
+/// The kind a header row says: the one whose required columns are all there.
+pub fn kind_of_header(header: &[String]) -> Option<Kind> {
+    let has = |c: &Column| header.iter().any(|h| matches_header(h, c));
+    // The most specific first: a balance sheet also has a volunteer's columns.
+    [
+        Kind::Balances,
+        Kind::Volunteers,
+        Kind::Teams,
+        Kind::Districts,
+    ]
+    .into_iter()
+    .find(|k| k.columns().iter().filter(|c| c.2).all(has))
+}
+
+/// Whether a header cell names a column (Chinese or English, whatever the spacing).
+pub fn matches_header(header: &str, column: &Column) -> bool {
+    let h = plain(header);
+    h == column.0 || h.eq_ignore_ascii_case(column.1)
+}
+
+/// Full-width ASCII made plain (１２ → 12), ideographic spaces made plain, trimmed, inner
+/// runs of whitespace made one space, and spaces between Chinese characters dropped.
+pub fn plain(text: &str) -> String {
+    let half: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    let words: Vec<&str> = half.split_whitespace().collect();
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            let prev_cjk = words[i - 1].chars().last().is_some_and(is_cjk);
+            let next_cjk = w.chars().next().is_some_and(is_cjk);
+            if !(prev_cjk && next_cjk) {
+                out.push(' ');
+            }
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c)
+}
+
+/// Why a cell cannot be read as what its column needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bad {
+    /// In Chinese.
+    pub zh: String,
+    /// In English.
+    pub en: String,
+}
+
+fn bad(zh: impl Into<String>, en: impl Into<String>) -> Bad {
+    Bad {
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+/// A cell as text (a number as Excel shows it).
+pub fn text(cell: &Cell) -> Result<Option<String>, Bad> {
+    match cell {
+        Cell::Empty => Ok(None),
+        Cell::Text(t) => Ok(Some(plain(t)).filter(|t| !t.is_empty())),
+        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Ok(Some(format!("{}", *n as i64))),
+        Cell::Number(n) => Ok(Some(n.to_string())),
+        Cell::Date(d) => Ok(Some(d.to_string())),
+        Cell::Formula => Err(bad(
+            "这一格是公式，请复制后“选择性粘贴为数值”。",
+            "This cell is a formula; copy it and paste it as values.",
+        )),
+        Cell::Merged => Err(bad(
+            "这一格属于合并单元格，请取消合并，每行填完整。",
+            "This cell is part of merged cells; unmerge them and fill every row.",
+        )),
+        Cell::Error(e) => Err(bad(
+            format!("这一格是 Excel 错误值 {e}。"),
+            format!("This cell holds the Excel error {e}."),
+        )),
+    }
+}
+
+/// A cell as a decimal number.
+pub fn number(cell: &Cell) -> Result<Option<rust_decimal::Decimal>, Bad> {
+    match cell {
+        Cell::Number(n) => rust_decimal::Decimal::try_from(*n)
+            .map(|d| Some(d.round_dp(4).normalize()))
+            .map_err(|_| bad("数字太大了。", "The number is too large.")),
+        other => match text(other)? {
+            None => Ok(None),
+            Some(t) => crate::wire::parse_decimal(&t.replace(',', ""))
+                .map(Some)
+                .map_err(|_| {
+                    bad(
+                        format!("“{t}”不是数字，例如 12.5。"),
+                        format!("{t:?} is not a number, e.g. 12.5."),
+                    )
+                }),
+        },
+    }
+}
+
+/// A cell as a date: an Excel date, an Excel serial number, or text such as 2019-03-05,
+/// 2019/3/5, 2019.3.5, 2019年3月5日 or 20190305.
+pub fn date(cell: &Cell) -> Result<Option<NaiveDate>, Bad> {
+    match cell {
+        Cell::Date(d) => Ok(Some(*d)),
+        Cell::Number(n) if *n >= 1.0 && n.fract() == 0.0 => {
+            let base = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+            Ok(base.checked_add_days(Days::new(*n as u64)))
+        }
+        other => match text(other)? {
+            None => Ok(None),
+            Some(t) => {
+                let t2 = t
+                    .replace(['年', '月'], "-")
+                    .replace('日', "")
+                    .replace(['/', '.'], "-");
+                let parsed = NaiveDate::parse_from_str(&t2, "%Y-%m-%d")
+                    .or_else(|_| NaiveDate::parse_from_str(&t2, "%Y%m%d"));
+                parsed.map(Some).map_err(|_| {
+                    bad(
+                        format!("“{t}”不是日期，请写成 2019-03-05。"),
+                        format!("{t:?} is not a date; write it like 2019-03-05."),
+                    )
+                })
+            }
+        },
+    }
+}

@@ -1,0 +1,627 @@
+//! Onboarding a city from its spreadsheets: districts, teams, volunteers and balances carried
+//! over from another platform, read from `.xlsx` or CSV, checked row by row (every problem
+//! named by sheet, row and column, in Chinese and English), duplicates listed for a person to
+//! decide, and only then turned into commands. A row whose record already exists (a district
+//! by name, a team by name and district, a volunteer by name and year of birth in their team,
+//! a balance once per volunteer) is skipped, so importing a file again appends nothing and a
+//! corrected file appends only what is new. Every imported record remembers its source row.
+
+pub mod layout;
+pub mod read;
+pub mod template;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use yinling_ledger::{Category, DistrictKind, Hash, TeamId, VolunteerId};
+use yinling_projections::{Command, ImportedRow, RowSource, State};
+
+use layout::{matches_header, Bad, Kind};
+use yinling_projections::limits::{EARLIEST_BIRTH_YEAR, MAX_STAR_LEVELS, PHONE_DIGITS_KEPT};
+
+use crate::limits::LATEST_BIRTH_YEAR;
+use read::{Cell, Sheet};
+
+/// One problem with one cell (or one row: `column` empty).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The sheet.
+    pub sheet: String,
+    /// The row, as Excel numbers it.
+    pub row: u32,
+    /// The column's header.
+    pub column: String,
+    /// In Chinese.
+    pub zh: String,
+    /// In English.
+    pub en: String,
+}
+
+/// Rows that may be one person twice: same name and year of birth in the same district.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Duplicate {
+    /// The name.
+    pub name: String,
+    /// The year of birth.
+    pub birth_year: u16,
+    /// The district.
+    pub district: String,
+    /// Where each is: "sheet row N" for a row of the file, the team's name for one already
+    /// in the ledger.
+    pub places: Vec<String>,
+}
+
+/// What a file would do.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Plan {
+    /// SHA-256 of the file.
+    pub file_sha256: String,
+    /// Rows read, per sheet.
+    pub rows: BTreeMap<String, usize>,
+    /// New records, per sheet.
+    pub new: BTreeMap<String, usize>,
+    /// Rows whose record already exists (nothing to do), per sheet.
+    pub already: BTreeMap<String, usize>,
+    /// Every problem.
+    pub problems: Vec<Problem>,
+    /// Likely duplicates.
+    pub duplicates: Vec<Duplicate>,
+    /// The commands, in order (districts, teams, volunteers, balances); rows with problems
+    /// are left out.
+    #[serde(skip)]
+    pub commands: Vec<Command>,
+    /// The problem rows (sheet, row), for the error sheet.
+    #[serde(skip)]
+    pub bad_rows: Vec<(Kind, u32, Vec<Cell>, Vec<String>)>,
+}
+
+impl Plan {
+    /// Whether every row can be imported.
+    pub fn clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The cells of a row by column (`None`: the column is absent from the sheet).
+struct Row<'a> {
+    sheet: &'a Sheet,
+    cells: &'a [Cell],
+    number: u32,
+}
+
+impl Row<'_> {
+    fn cell(&self, column: &layout::Column) -> Option<&Cell> {
+        let i = self
+            .sheet
+            .header
+            .iter()
+            .position(|h| matches_header(h, column))?;
+        Some(self.cells.get(i).unwrap_or(&Cell::Empty))
+    }
+}
+
+/// Reads and checks a file against the ledger as it stands; nothing is written.
+pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::Unreadable> {
+    let sheets = read::read(file_name, bytes)?;
+    let sha = Hash::of(bytes);
+    let mut p = Plan {
+        file_sha256: sha.to_hex(),
+        ..Plan::default()
+    };
+    // Missing required columns: the whole sheet is refused, named.
+    let mut usable = Vec::new();
+    for s in &sheets {
+        let missing: Vec<&str> = s
+            .kind
+            .columns()
+            .iter()
+            .filter(|c| c.2 && !s.header.iter().any(|h| matches_header(h, c)))
+            .map(|c| c.0)
+            .collect();
+        if missing.is_empty() {
+            usable.push(s);
+        } else {
+            p.problems.push(Problem {
+                sheet: s.name.clone(),
+                row: 1,
+                column: missing.join("、"),
+                zh: format!("缺少列：{}", missing.join("、")),
+                en: format!("Missing columns: {}", missing.join(", ")),
+            });
+        }
+    }
+    usable.sort_by_key(|s| s.kind);
+    let mut checker = Checker::new(state, file_name, sha);
+    for s in usable {
+        p.rows.insert(s.name.clone(), s.rows.len());
+        for (number, cells) in &s.rows {
+            if cells.iter().all(|c| *c == Cell::Empty) {
+                continue;
+            }
+            let row = Row {
+                sheet: s,
+                cells,
+                number: *number,
+            };
+            checker.row(&mut p, &row);
+        }
+    }
+    p.duplicates = checker.duplicates();
+    Ok(p)
+}
+
+/// The state of a check: what the file adds on top of the ledger, so later rows can refer to
+/// records of earlier rows (a team of a district on the sheet before).
+struct Checker<'a> {
+    state: &'a State,
+    source: (String, Hash),
+    districts: BTreeMap<String, bool>,
+    teams: BTreeMap<(String, String), TeamId>,
+    volunteers: BTreeMap<(TeamId, String, u16), VolunteerId>,
+    carried: std::collections::BTreeSet<VolunteerId>,
+    people: BTreeMap<(String, u16, String), Vec<String>>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(state: &'a State, file_name: &str, sha: Hash) -> Self {
+        let mut c = Checker {
+            state,
+            source: (file_name.to_owned(), sha),
+            districts: BTreeMap::new(),
+            teams: BTreeMap::new(),
+            volunteers: BTreeMap::new(),
+            carried: Default::default(),
+            people: BTreeMap::new(),
+        };
+        for d in state.districts.values().filter(|d| d.registered) {
+            c.districts.insert(d.name.clone(), true);
+        }
+        for t in state.teams.values() {
+            c.teams.insert((t.name.clone(), t.district.clone()), t.id);
+        }
+        for v in state.volunteers.values() {
+            if let Some(y) = v.birth_year {
+                c.volunteers.insert((v.team_id, v.name.clone(), y), v.id);
+                let team = state
+                    .teams
+                    .get(&v.team_id)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                c.people
+                    .entry((v.name.clone(), y, v.district.clone()))
+                    .or_default()
+                    .push(team);
+            }
+            if v.carried.is_some() {
+                c.carried.insert(v.id);
+            }
+        }
+        c
+    }
+
+    fn source(&self, sheet: &Sheet, row: u32) -> RowSource {
+        RowSource {
+            file_name: self.source.0.clone(),
+            file_sha256: self.source.1,
+            sheet: sheet.name.clone(),
+            row,
+        }
+    }
+
+    fn row(&mut self, p: &mut Plan, row: &Row<'_>) {
+        let mut problems = Vec::new();
+        let outcome = match row.sheet.kind {
+            Kind::Districts => self.district(row, &mut problems),
+            Kind::Teams => self.team(row, &mut problems),
+            Kind::Volunteers => self.volunteer(row, &mut problems),
+            Kind::Balances => self.balance(row, &mut problems),
+        };
+        let sheet = row.sheet.name.clone();
+        if !problems.is_empty() {
+            let mut notes = Vec::new();
+            for (column, b) in problems {
+                notes.push(b.zh.clone());
+                p.problems.push(Problem {
+                    sheet: sheet.clone(),
+                    row: row.number,
+                    column,
+                    zh: b.zh,
+                    en: b.en,
+                });
+            }
+            p.bad_rows
+                .push((row.sheet.kind, row.number, row.cells.to_vec(), notes));
+            return;
+        }
+        match outcome {
+            Some(imported) => {
+                *p.new.entry(sheet).or_default() += 1;
+                p.commands.push(Command::Import {
+                    row: imported,
+                    source: self.source(row.sheet, row.number),
+                });
+            }
+            None => *p.already.entry(sheet).or_default() += 1,
+        }
+    }
+
+    /// A required text cell, or a problem naming its column.
+    fn need(
+        row: &Row<'_>,
+        column: &layout::Column,
+        problems: &mut Vec<(String, Bad)>,
+    ) -> Option<String> {
+        match row.cell(column).map(layout::text) {
+            Some(Ok(Some(t))) => Some(t),
+            Some(Err(b)) => {
+                problems.push((column.0.to_owned(), b));
+                None
+            }
+            _ => {
+                problems.push((
+                    column.0.to_owned(),
+                    Bad {
+                        zh: format!("“{}”是必填的。", column.0),
+                        en: format!("{} is required.", column.1),
+                    },
+                ));
+                None
+            }
+        }
+    }
+
+    fn district(
+        &mut self,
+        row: &Row<'_>,
+        problems: &mut Vec<(String, Bad)>,
+    ) -> Option<ImportedRow> {
+        let cols = Kind::Districts.columns();
+        let name = Self::need(row, &cols[0], problems);
+        let kind = Self::need(row, &cols[1], problems).and_then(|k| match k.as_str() {
+            "区" | "district" => Some(DistrictKind::District),
+            "县" | "county" => Some(DistrictKind::County),
+            other => {
+                problems.push((
+                    cols[1].0.to_owned(),
+                    Bad {
+                        zh: format!("类型填“区”或“县”，不是“{other}”。"),
+                        en: format!("kind is 区 or 县, not {other:?}."),
+                    },
+                ));
+                None
+            }
+        });
+        let region = Self::need(row, &cols[2], problems);
+        let (name, kind, region) = (name?, kind?, region?);
+        if self.districts.insert(name.clone(), true).is_some() {
+            return None;
+        }
+        Some(ImportedRow::District { name, kind, region })
+    }
+
+    fn district_known(&self, name: &str, column: &str, problems: &mut Vec<(String, Bad)>) -> bool {
+        if self.districts.contains_key(name) {
+            return true;
+        }
+        problems.push((
+            column.to_owned(),
+            Bad {
+                zh: format!("区县“{name}”不存在：请先在“区县”表里登记。"),
+                en: format!(
+                    "The district {name:?} does not exist: register it on the 区县 sheet first."
+                ),
+            },
+        ));
+        false
+    }
+
+    fn team(&mut self, row: &Row<'_>, problems: &mut Vec<(String, Bad)>) -> Option<ImportedRow> {
+        let cols = Kind::Teams.columns();
+        let name = Self::need(row, &cols[0], problems);
+        let district = Self::need(row, &cols[1], problems);
+        let category = Self::need(row, &cols[2], problems).and_then(|c| {
+            let found =
+                self.state.categories.all().find(|k| {
+                    k.code == c || k.label_zh == c || k.label_en.eq_ignore_ascii_case(&c)
+                });
+            match found {
+                Some(k) => Some(k.id),
+                None => {
+                    problems.push((
+                        cols[2].0.to_owned(),
+                        Bad {
+                            zh: format!("服务类别“{c}”不存在，请从类别表里选。"),
+                            en: format!("No category {c:?}; pick one from the category list."),
+                        },
+                    ));
+                    None
+                }
+            }
+        });
+        let (name, district, category): (String, String, Category) = (name?, district?, category?);
+        if !self.district_known(&district, cols[1].0, problems) {
+            return None;
+        }
+        let key = (name.clone(), district.clone());
+        if self.teams.contains_key(&key) {
+            return None;
+        }
+        let team_id = TeamId::generate();
+        self.teams.insert(key, team_id);
+        Some(ImportedRow::Team {
+            team_id,
+            name,
+            district,
+            category,
+        })
+    }
+
+    /// The team a row names (with its district when the name alone is ambiguous).
+    fn team_of(
+        &self,
+        name: &str,
+        district: Option<&str>,
+        column: &str,
+        problems: &mut Vec<(String, Bad)>,
+    ) -> Option<(TeamId, String)> {
+        let found: Vec<(&(String, String), &TeamId)> = self
+            .teams
+            .iter()
+            .filter(|((n, d), _)| n == name && district.is_none_or(|x| x == d))
+            .collect();
+        match found.as_slice() {
+            [((_, d), id)] => Some((**id, d.clone())),
+            [] => {
+                problems.push((column.to_owned(), Bad { zh: format!("队伍“{name}”不存在：请先在“队伍”表里登记。"), en: format!("The team {name:?} does not exist: register it on the 队伍 sheet first.") }));
+                None
+            }
+            _ => {
+                problems.push((
+                    column.to_owned(),
+                    Bad {
+                        zh: format!("有几个区县都有叫“{name}”的队伍，请填“所在区县”。"),
+                        en: format!(
+                            "Several districts have a team {name:?}; fill in the district."
+                        ),
+                    },
+                ));
+                None
+            }
+        }
+    }
+
+    fn birth_year(
+        row: &Row<'_>,
+        column: &layout::Column,
+        problems: &mut Vec<(String, Bad)>,
+    ) -> Option<u16> {
+        let cell = row.cell(column).unwrap_or(&Cell::Empty);
+        match layout::number(cell) {
+            Ok(Some(y))
+                if y.fract().is_zero()
+                    && y >= Decimal::from(EARLIEST_BIRTH_YEAR)
+                    && y <= Decimal::from(LATEST_BIRTH_YEAR) =>
+            {
+                u16::try_from(y.mantissa()).ok()
+            }
+            Ok(None) => {
+                problems.push((
+                    column.0.to_owned(),
+                    Bad {
+                        zh: "“出生年份”是必填的（用来区分同名的人）。".into(),
+                        en: "birth_year is required (it tells people of the same name apart)."
+                            .into(),
+                    },
+                ));
+                None
+            }
+            Ok(Some(y)) => {
+                problems.push((
+                    column.0.to_owned(),
+                    Bad {
+                        zh: format!("出生年份“{y}”不对，请填四位年份，例如 1948。"),
+                        en: format!("birth_year {y} is not a year like 1948."),
+                    },
+                ));
+                None
+            }
+            Err(b) => {
+                problems.push((column.0.to_owned(), b));
+                None
+            }
+        }
+    }
+
+    fn volunteer(
+        &mut self,
+        row: &Row<'_>,
+        problems: &mut Vec<(String, Bad)>,
+    ) -> Option<ImportedRow> {
+        let cols = Kind::Volunteers.columns();
+        let name = Self::need(row, &cols[0], problems);
+        let team = Self::need(row, &cols[1], problems);
+        let district = row
+            .cell(&cols[2])
+            .and_then(|c| layout::text(c).ok().flatten());
+        let birth_year = Self::birth_year(row, &cols[3], problems);
+        let phone = match row.cell(&cols[4]).map(layout::text) {
+            Some(Ok(Some(t))) => {
+                let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+                if digits.len() < PHONE_DIGITS_KEPT {
+                    problems.push((
+                        cols[4].0.to_owned(),
+                        Bad {
+                            zh: format!("手机号“{t}”不足四位数字。"),
+                            en: format!("The phone {t:?} has fewer than four digits."),
+                        },
+                    ));
+                }
+                digits
+                    .get(digits.len().saturating_sub(4)..)
+                    .map(str::to_owned)
+            }
+            Some(Err(b)) => {
+                problems.push((cols[4].0.to_owned(), b));
+                None
+            }
+            _ => None,
+        };
+        let joined_on = match row.cell(&cols[5]).map(layout::date) {
+            Some(Ok(d)) => d,
+            Some(Err(b)) => {
+                problems.push((cols[5].0.to_owned(), b));
+                None
+            }
+            None => None,
+        };
+        let (name, team, birth_year) = (name?, team?, birth_year?);
+        let (team_id, district) = self.team_of(&team, district.as_deref(), cols[1].0, problems)?;
+        if !problems.is_empty() {
+            return None;
+        }
+        let place = format!("{} 第 {} 行", row.sheet.name, row.number);
+        self.people
+            .entry((name.clone(), birth_year, district))
+            .or_default()
+            .push(place);
+        let key = (team_id, name.clone(), birth_year);
+        if self.volunteers.contains_key(&key) {
+            return None;
+        }
+        let volunteer_id = VolunteerId::generate();
+        self.volunteers.insert(key, volunteer_id);
+        Some(ImportedRow::Volunteer {
+            volunteer_id,
+            name,
+            team_id,
+            birth_year: Some(birth_year),
+            phone_last_four: phone,
+            joined_on,
+        })
+    }
+
+    fn balance(&mut self, row: &Row<'_>, problems: &mut Vec<(String, Bad)>) -> Option<ImportedRow> {
+        let cols = Kind::Balances.columns();
+        let name = Self::need(row, &cols[0], problems);
+        let team = Self::need(row, &cols[1], problems);
+        let birth_year = Self::birth_year(row, &cols[2], problems);
+        let amount = |c: &layout::Column, problems: &mut Vec<(String, Bad)>| match row
+            .cell(c)
+            .map(layout::number)
+        {
+            Some(Ok(Some(n))) if n >= Decimal::ZERO => Some(n),
+            Some(Ok(Some(n))) => {
+                problems.push((
+                    c.0.to_owned(),
+                    Bad {
+                        zh: format!("“{}”不能是负数（{n}）。", c.0),
+                        en: format!("{} cannot be negative ({n}).", c.1),
+                    },
+                ));
+                None
+            }
+            Some(Err(b)) => {
+                problems.push((c.0.to_owned(), b));
+                None
+            }
+            _ => {
+                problems.push((
+                    c.0.to_owned(),
+                    Bad {
+                        zh: format!("“{}”是必填的。", c.0),
+                        en: format!("{} is required.", c.1),
+                    },
+                ));
+                None
+            }
+        };
+        let hours = amount(&cols[3], problems);
+        let points = amount(&cols[4], problems);
+        let stars = match row.cell(&cols[5]).map(layout::number) {
+            Some(Ok(Some(s)))
+                if s.fract().is_zero()
+                    && s >= Decimal::ZERO
+                    && s <= Decimal::from(MAX_STAR_LEVELS as u64) =>
+            {
+                u8::try_from(s.mantissa()).ok()
+            }
+            Some(Ok(None)) | None => Some(0),
+            Some(Ok(Some(s))) => {
+                problems.push((
+                    cols[5].0.to_owned(),
+                    Bad {
+                        zh: format!("星级“{s}”不对，填 0 到 10 的整数。"),
+                        en: format!("stars {s} is not a whole number from 0 to 10."),
+                    },
+                ));
+                None
+            }
+            Some(Err(b)) => {
+                problems.push((cols[5].0.to_owned(), b));
+                None
+            }
+        };
+        let as_of = match row.cell(&cols[6]).map(layout::date) {
+            Some(Ok(Some(d))) => Some(d),
+            Some(Err(b)) => {
+                problems.push((cols[6].0.to_owned(), b));
+                None
+            }
+            _ => {
+                problems.push((
+                    cols[6].0.to_owned(),
+                    Bad {
+                        zh: "“截至日期”是必填的。".into(),
+                        en: "as_of is required.".into(),
+                    },
+                ));
+                None
+            }
+        };
+        let source_system = Self::need(row, &cols[7], problems);
+        let (name, team, birth_year, hours, points, star_level, as_of, source_system) = (
+            name?,
+            team?,
+            birth_year?,
+            hours?,
+            points?,
+            stars?,
+            as_of?,
+            source_system?,
+        );
+        let (team_id, _) = self.team_of(&team, None, cols[1].0, problems)?;
+        let Some(volunteer_id) = self
+            .volunteers
+            .get(&(team_id, name.clone(), birth_year))
+            .copied()
+        else {
+            problems.push((cols[0].0.to_owned(), Bad { zh: format!("“{team}”里没有 {birth_year} 年生的“{name}”：请先在“志愿者”表里登记。"), en: format!("{team} has no {name} born {birth_year}: register them on the 志愿者 sheet first.") }));
+            return None;
+        };
+        if !self.carried.insert(volunteer_id) {
+            return None;
+        }
+        Some(ImportedRow::OpeningBalance {
+            volunteer_id,
+            hours,
+            points,
+            star_level,
+            as_of,
+            source_system,
+        })
+    }
+
+    fn duplicates(&self) -> Vec<Duplicate> {
+        self.people
+            .iter()
+            .filter(|(_, places)| places.len() > 1)
+            .map(|((name, birth_year, district), places)| Duplicate {
+                name: name.clone(),
+                birth_year: *birth_year,
+                district: district.clone(),
+                places: places.clone(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,238 @@
+//! Reading a roster file into sheets of cells: an Excel workbook (`.xlsx`, with its merged
+//! regions and formulas), or a CSV file (UTF-8 with or without a BOM, or GB18030 as Chinese
+//! Excel writes it), whose one sheet is named after the kind its header row says.
+
+use std::io::Cursor;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use chrono::NaiveDate;
+
+use super::layout::{kind_of_header, Kind};
+
+/// One cell as read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// Nothing.
+    Empty,
+    /// Text (as typed; normalised when checked).
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A date Excel knows as a date.
+    Date(NaiveDate),
+    /// A formula (its value is not taken: the operator pastes values).
+    Formula,
+    /// Part of a merged region other than its first cell.
+    Merged,
+    /// An Excel error value (#N/A, #REF!...).
+    Error(String),
+}
+
+/// A sheet: its kind, its name in the file, the header row and the data rows (numbered as
+/// Excel numbers them).
+#[derive(Clone, Debug)]
+pub struct Sheet {
+    /// What it holds.
+    pub kind: Kind,
+    /// Its name in the file.
+    pub name: String,
+    /// The header cells, as text.
+    pub header: Vec<String>,
+    /// Data rows with their Excel row number.
+    pub rows: Vec<(u32, Vec<Cell>)>,
+}
+
+/// What could not be read at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    /// In Chinese.
+    pub zh: String,
+    /// In English.
+    pub en: String,
+}
+
+fn unreadable(zh: impl Into<String>, en: impl Into<String>) -> Unreadable {
+    Unreadable {
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+/// Reads a file: `.xlsx` by its zip signature, anything else as CSV.
+pub fn read(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else if file_name.to_lowercase().ends_with(".xls") {
+        Err(unreadable(
+            "这是旧版 .xls 文件，请在 Excel 里“另存为” .xlsx 或 CSV 后再导入。",
+            "This is an old .xls file: save it as .xlsx or CSV in Excel, then import it.",
+        ))
+    } else {
+        read_csv(bytes).map(|s| vec![s])
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
+        unreadable(
+            format!("打不开这个 Excel 文件：{e}"),
+            format!("This Excel file cannot be opened: {e}"),
+        )
+    })?;
+    let _ = book.load_merged_regions();
+    let mut sheets = Vec::new();
+    let mut unknown = Vec::new();
+    for name in book.sheet_names() {
+        let Ok(range) = book.worksheet_range(&name) else {
+            continue;
+        };
+        let formulas = book.worksheet_formula(&name).ok();
+        let merged: Vec<calamine::Dimensions> = book
+            .merged_regions_by_sheet(&name)
+            .into_iter()
+            .map(|(_, _, d)| *d)
+            .collect();
+        let mut rows = range.rows();
+        let Some(first) = rows.next() else {
+            continue;
+        };
+        let header: Vec<String> = first.iter().map(|c| text_of(c).trim().to_owned()).collect();
+        let Some(kind) = Kind::of_sheet(&name).or_else(|| kind_of_header(&header)) else {
+            unknown.push(name.clone());
+            continue;
+        };
+        let (top, left) = range.start().unwrap_or((0, 0));
+        let mut data = Vec::new();
+        for (i, row) in rows.enumerate() {
+            let r = top + 1 + i as u32;
+            let cells = row
+                .iter()
+                .enumerate()
+                .map(|(j, c)| {
+                    let col = left + j as u32;
+                    let in_merge = merged.iter().any(|m| {
+                        m.start != (r, col)
+                            && m.start.0 <= r
+                            && r <= m.end.0
+                            && m.start.1 <= col
+                            && col <= m.end.1
+                    });
+                    let formula = formulas
+                        .as_ref()
+                        .is_some_and(|f| f.get_value((r, col)).is_some_and(|t| !t.is_empty()));
+                    if in_merge {
+                        Cell::Merged
+                    } else if formula {
+                        Cell::Formula
+                    } else {
+                        cell_of(c)
+                    }
+                })
+                .collect();
+            data.push((r + 1, cells));
+        }
+        sheets.push(Sheet {
+            kind,
+            name,
+            header,
+            rows: data,
+        });
+    }
+    if sheets.is_empty() {
+        return Err(unreadable(
+            format!(
+                "没有找到要导入的工作表（应叫“区县”“队伍”“志愿者”“原有积分”）；文件里的工作表是：{}",
+                unknown.join("、")
+            ),
+            format!(
+                "No sheet to import (they are named 区县, 队伍, 志愿者, 原有积分); the file has: {}",
+                unknown.join(", ")
+            ),
+        ));
+    }
+    Ok(sheets)
+}
+
+fn text_of(c: &Data) -> String {
+    match c {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn cell_of(c: &Data) -> Cell {
+    match c {
+        Data::Empty => Cell::Empty,
+        Data::String(s) if s.trim().is_empty() => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Text(b.to_string()),
+        // Excel's serial day count, from 1899-12-30.
+        Data::DateTime(d) => NaiveDate::from_ymd_opt(1899, 12, 30)
+            .and_then(|base| base.checked_add_days(chrono::Days::new(d.as_f64().max(0.0) as u64)))
+            .map_or(Cell::Number(d.as_f64()), Cell::Date),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(format!("{e:?}")),
+    }
+}
+
+/// CSV bytes as text: a UTF-8 BOM is dropped; text that is not UTF-8 is GB18030.
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_owned(),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
+    let text = decode(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header: Vec<String> = match records.next() {
+        Some(Ok(h)) => h.iter().map(|c| c.trim().to_owned()).collect(),
+        _ => {
+            return Err(unreadable(
+                "文件是空的，或第一行不是表头。",
+                "The file is empty, or its first line is not a header.",
+            ))
+        }
+    };
+    let Some(kind) = kind_of_header(&header) else {
+        return Err(unreadable(
+            format!("看不出这是哪种名册：表头是“{}”。请用模板里的表头。", header.join("，")),
+            format!("Cannot tell which roster this is from its header ({}); use the template's headers.", header.join(", ")),
+        ));
+    };
+    let mut rows = Vec::new();
+    for (i, record) in records.enumerate() {
+        let record = record.map_err(|e| {
+            unreadable(
+                format!("第 {} 行读不出来：{e}", i + 2),
+                format!("Row {} cannot be read: {e}", i + 2),
+            )
+        })?;
+        let cells = record
+            .iter()
+            .map(|c| {
+                if c.trim().is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(c.to_owned())
+                }
+            })
+            .collect();
+        rows.push((i as u32 + 2, cells));
+    }
+    Ok(Sheet {
+        kind,
+        name: kind.sheet_name().to_owned(),
+        header,
+        rows,
+    })
+}

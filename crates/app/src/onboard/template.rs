@@ -1,0 +1,68 @@
+//! Workbooks the operator opens in Excel: the roster template (Chinese headers, one example
+//! row per sheet) and the error sheet (each refused row as it was, with its problems in a
+//! last column, to fix and import again).
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::layout::Kind;
+use super::read::Cell;
+use super::Plan;
+
+/// The template, as `.xlsx` bytes.
+pub fn template() -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    for kind in Kind::ALL {
+        let sheet = book.add_worksheet();
+        sheet.set_name(kind.sheet_name())?;
+        for (j, (zh, _, _)) in kind.columns().iter().enumerate() {
+            sheet.write_string_with_format(0, j as u16, *zh, &bold)?;
+            sheet.set_column_width(j as u16, 16)?;
+        }
+        for (j, value) in kind.example().iter().enumerate() {
+            sheet.write_string(1, j as u16, *value)?;
+        }
+    }
+    book.save_to_buffer()
+}
+
+/// The error sheet of a plan: per sheet, the header and each refused row with its problems.
+pub fn error_sheet(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    for kind in Kind::ALL {
+        let rows: Vec<_> = plan.bad_rows.iter().filter(|r| r.0 == kind).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let sheet = book.add_worksheet();
+        sheet.set_name(kind.sheet_name())?;
+        let columns = kind.columns();
+        for (j, (zh, _, _)) in columns.iter().enumerate() {
+            sheet.write_string_with_format(0, j as u16, *zh, &bold)?;
+        }
+        let notes_at = columns.len() as u16;
+        sheet.write_string_with_format(0, notes_at, "问题", &bold)?;
+        sheet.write_string_with_format(0, notes_at + 1, "原行号", &bold)?;
+        for (i, (_, number, cells, notes)) in rows.iter().enumerate() {
+            let r = i as u32 + 1;
+            for (j, cell) in cells.iter().enumerate().take(columns.len()) {
+                let text = match cell {
+                    Cell::Text(t) => t.clone(),
+                    Cell::Number(n) => n.to_string(),
+                    Cell::Date(d) => d.to_string(),
+                    _ => String::new(),
+                };
+                sheet.write_string(r, j as u16, text)?;
+            }
+            sheet.write_string(r, notes_at, notes.join("；"))?;
+            sheet.write_number(r, notes_at + 1, f64::from(*number))?;
+        }
+    }
+    if plan.bad_rows.is_empty() {
+        book.add_worksheet()
+            .set_name("问题")?
+            .write_string(0, 0, "没有问题")?;
+    }
+    book.save_to_buffer()
+}

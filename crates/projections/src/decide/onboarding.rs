@@ -1,0 +1,168 @@
+//! Decisions about onboarding: each imported row is decided by the rules the API applies to
+//! the same record, and its source row is recorded in the same commit.
+
+use yinling_ledger::*;
+
+use crate::access::{self, Write};
+use crate::checks::{self, text};
+use crate::command::{ImportedRow, RowSource};
+use crate::limits::*;
+use crate::principal::Principal;
+use crate::rejection::Rejection;
+use crate::state::State;
+
+/// One imported row: the record's events, then `RecordImported`.
+pub(super) fn import(
+    state: &State,
+    who: &Principal,
+    context: &yinling_ledger::writer::Context,
+    row: &ImportedRow,
+    source: &RowSource,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("import rosters"))?;
+    let (mut commits, record, joined_on) = match row {
+        ImportedRow::District { name, kind, region } => (
+            super::organisation::register_district(state, who, name, *kind, region)?,
+            ImportedRecord::District(name.trim().to_owned()),
+            None,
+        ),
+        ImportedRow::Team {
+            team_id,
+            name,
+            district,
+            category,
+        } => (
+            super::people::register_team(state, who, *team_id, name, district, *category)?,
+            ImportedRecord::Team(*team_id),
+            None,
+        ),
+        ImportedRow::Volunteer {
+            volunteer_id,
+            name,
+            team_id,
+            birth_year,
+            phone_last_four,
+            joined_on,
+        } => {
+            let mut commits = super::people::register_volunteer(
+                state,
+                who,
+                context,
+                *volunteer_id,
+                name,
+                *team_id,
+                *birth_year,
+            )?;
+            if let (Some(digits), Some(commit)) = (phone_last_four, commits.last_mut()) {
+                if digits.len() != PHONE_DIGITS_KEPT || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(Rejection::invalid(
+                        "bad_phone_digits",
+                        format!("the phone's last {PHONE_DIGITS_KEPT} digits, got {digits:?}"),
+                    ));
+                }
+                commit
+                    .events
+                    .push(Event::VolunteerPhoneRecorded(VolunteerPhoneRecorded {
+                        volunteer_id: *volunteer_id,
+                        last_four: digits.clone(),
+                    }));
+            }
+            (
+                commits,
+                ImportedRecord::Volunteer(*volunteer_id),
+                *joined_on,
+            )
+        }
+        ImportedRow::OpeningBalance {
+            volunteer_id,
+            hours,
+            points,
+            star_level,
+            as_of,
+            source_system,
+        } => (
+            opening_balance(
+                state,
+                context,
+                volunteer_id,
+                (*hours, *points, *star_level),
+                *as_of,
+                source_system,
+            )?,
+            ImportedRecord::OpeningBalance(*volunteer_id),
+            None,
+        ),
+    };
+    let Some(last) = commits.last_mut() else {
+        return Err(Rejection::invalid(
+            "nothing_to_import",
+            "the row imports nothing",
+        ));
+    };
+    last.events.push(Event::RecordImported(RecordImported {
+        record,
+        file_name: text("file_name", &source.file_name, MAX_TITLE_CHARS)?,
+        file_sha256: source.file_sha256,
+        sheet: text("sheet", &source.sheet, MAX_NAME_CHARS)?,
+        row: source.row,
+        joined_on,
+    }));
+    Ok(commits)
+}
+
+/// A balance carried over: once per volunteer, hours and points in range, a star level of
+/// the scale, a day not in the future.
+fn opening_balance(
+    state: &State,
+    context: &yinling_ledger::writer::Context,
+    volunteer_id: &VolunteerId,
+    (hours, points, star_level): (rust_decimal::Decimal, rust_decimal::Decimal, u8),
+    as_of: chrono::NaiveDate,
+    source_system: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    let source_system = text("source_system", source_system, MAX_NAME_CHARS)?;
+    // No hours is a balance too (points only).
+    if !hours.is_zero() {
+        checks::hours_amount("hours", hours, MAX_CARRIED_HOURS)?;
+    }
+    if points < rust_decimal::Decimal::ZERO
+        || points > MAX_CARRIED_POINTS
+        || points.scale() > POINTS_DECIMAL_PLACES
+    {
+        return Err(Rejection::invalid(
+            "bad_points",
+            format!("points are 0 to {MAX_CARRIED_POINTS} with at most {POINTS_DECIMAL_PLACES} decimals, got {points}"),
+        ));
+    }
+    if usize::from(star_level) > MAX_STAR_LEVELS {
+        return Err(Rejection::invalid(
+            "bad_star_level",
+            format!("a star level is 0 to {MAX_STAR_LEVELS}, got {star_level}"),
+        ));
+    }
+    if as_of > state.policies.date_of(context.now) {
+        return Err(Rejection::invalid(
+            "date_in_future",
+            format!("as_of {as_of} is after today"),
+        ));
+    }
+    let v = checks::volunteer(state, volunteer_id)?;
+    if v.carried.is_some() {
+        return Err(Rejection::conflict(
+            "already_carried_over",
+            format!("{} already has a balance carried over", v.name),
+        ));
+    }
+    Ok(vec![Commit::any(
+        volunteer_id.stream(),
+        vec![Event::OpeningBalanceRecorded(OpeningBalanceRecorded {
+            volunteer_id: *volunteer_id,
+            hours: hours.normalize(),
+            points: points.normalize(),
+            star_level,
+            as_of,
+            source_system,
+        })],
+    )])
+}

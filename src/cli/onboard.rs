@@ -1,0 +1,232 @@
+//! `yinling onboard`: a city's districts, teams, volunteers and balances carried over, from
+//! an `.xlsx` workbook or CSV files, into a data directory. Every row is checked first; with
+//! `--dry-run` (or any problem) nothing is written, the problems are listed by sheet, row and
+//! column and written as an error workbook to fix in Excel and import again. `--template`
+//! writes the workbook to fill in.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use yinling_app::metrics::Metrics;
+use yinling_app::mint::TokenMint;
+use yinling_app::node::{
+    bootstrap_admin, bootstrap_policies, bootstrap_star_scale, StartPolicies, ADMIN_TOKEN_ENV,
+};
+use yinling_app::onboard::{self, template};
+use yinling_app::{App, Engine, EngineConfig};
+use yinling_projections::Principal;
+
+use super::limits::IN_FLIGHT_COMMANDS;
+use super::progress::Progress;
+
+/// Options of `onboard`.
+#[derive(Debug, clap::Args)]
+pub struct OnboardArgs {
+    /// The data directory (a server must not be running on it).
+    #[arg(long, default_value = "./data")]
+    pub data: PathBuf,
+    /// The roster: `.xlsx` (sheets 区县, 队伍, 志愿者, 原有积分) or a CSV file of one of them.
+    pub file: Option<PathBuf>,
+    /// Check every row and report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows even when some are refused (the refused ones are reported).
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Where to write the error workbook (default: beside the file, `…-问题.xlsx`).
+    #[arg(long)]
+    pub errors: Option<PathBuf>,
+    /// Write the template workbook here and stop.
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// Problems in English rather than Chinese.
+    #[arg(long)]
+    pub english: bool,
+}
+
+/// Runs `onboard`.
+pub fn run(args: OnboardArgs) -> Result<ExitCode, String> {
+    if let Some(out) = &args.template {
+        let bytes = template::template().map_err(|e| format!("cannot write the template: {e}"))?;
+        std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        println!("template written to {}", out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(file) = args.file.clone() else {
+        return Err("name the roster file to import (or --template FILE.xlsx to get one)".into());
+    };
+    let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    super::runtime()?.block_on(onboard_file(args, file, bytes))
+}
+
+async fn onboard_file(
+    args: OnboardArgs,
+    file: PathBuf,
+    bytes: Vec<u8>,
+) -> Result<ExitCode, String> {
+    let metrics = Arc::new(Metrics::default());
+    let config = EngineConfig::new(&args.data);
+    let engine = tokio::task::spawn_blocking(move || Engine::open(&config, metrics.clone()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let mint = TokenMint::load_or_create(&args.data)
+        .map_err(|e| format!("cannot open the token key: {e}"))?;
+    let fresh = engine.log().head().seq == 0;
+    let app = App::new(Arc::new(engine), Arc::new(Metrics::default()), mint);
+    if fresh && !args.dry_run {
+        // A new ledger starts as a server would start it: its first administrator, the
+        // national star scale, the zone and hold time.
+        let env_token = std::env::var(ADMIN_TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty());
+        if let Some(secret) = bootstrap_admin(&app, env_token)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            println!("admin token (shown once, keep it safe): {secret}");
+        }
+        bootstrap_star_scale(&app)
+            .await
+            .map_err(|e| e.to_string())?;
+        bootstrap_policies(
+            &app,
+            &StartPolicies::default(),
+            yinling_projections::limits::DEFAULT_HOLD_TTL_SECONDS,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let plan = {
+        let state = app.engine.read();
+        onboard::plan(&state, &name, &bytes)
+    }
+    .map_err(|u| if args.english { u.en } else { u.zh })?;
+    for (sheet, n) in &plan.rows {
+        println!(
+            "{sheet}: {n} rows, {} new, {} already there",
+            plan.new.get(sheet).copied().unwrap_or(0),
+            plan.already.get(sheet).copied().unwrap_or(0)
+        );
+    }
+    for p in &plan.problems {
+        let words = if args.english { &p.en } else { &p.zh };
+        println!("  {} row {} [{}]: {words}", p.sheet, p.row, p.column);
+    }
+    for d in &plan.duplicates {
+        println!(
+            "  possibly the same person twice: {} born {} in {}: {}",
+            d.name,
+            d.birth_year,
+            d.district,
+            d.places.join(" / ")
+        );
+    }
+    if !plan.clean() {
+        let out = args.errors.clone().unwrap_or_else(|| {
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            file.with_file_name(format!("{stem}-问题.xlsx"))
+        });
+        let sheet = template::error_sheet(&plan)
+            .map_err(|e| format!("cannot write the error workbook: {e}"))?;
+        std::fs::write(&out, sheet).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        println!(
+            "{} problems; the refused rows are in {}",
+            plan.problems.len(),
+            out.display()
+        );
+    }
+    if args.dry_run {
+        println!("dry run: nothing was written");
+        app.engine.shutdown().await;
+        return Ok(if plan.clean() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    if !plan.clean() && !args.skip_bad_rows {
+        app.engine.shutdown().await;
+        println!("nothing was written: fix the rows (or use --skip-bad-rows to import the others)");
+        return Ok(ExitCode::from(1));
+    }
+    let total = plan.commands.len();
+    let mut progress = Progress::new("importing", total as u64);
+    let mut refused = Vec::new();
+    // Each sheet's rows after the sheet before (a volunteer's team must exist first).
+    let mut batch: Vec<yinling_projections::Command> = Vec::new();
+    let mut last_kind = None;
+    for command in plan.commands {
+        let kind = match &command {
+            yinling_projections::Command::Import { row, .. } => Some(std::mem::discriminant(row)),
+            _ => None,
+        };
+        if kind != last_kind && !batch.is_empty() {
+            refused.extend(submit(&app, std::mem::take(&mut batch), &mut progress).await);
+        }
+        last_kind = kind;
+        batch.push(command);
+    }
+    refused.extend(submit(&app, batch, &mut progress).await);
+    let took = progress.finish();
+    app.engine.shutdown().await;
+    for r in &refused {
+        println!("  refused: {r}");
+    }
+    println!(
+        "imported {} records in {:.1}s{}",
+        total - refused.len(),
+        took.as_secs_f64(),
+        if plan.problems.is_empty() {
+            String::new()
+        } else {
+            format!("; {} rows skipped", plan.bad_rows.len())
+        }
+    );
+    Ok(if refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Submits one sheet's commands, many at a time; the refusals in words.
+async fn submit(
+    app: &App,
+    commands: Vec<yinling_projections::Command>,
+    progress: &mut Progress,
+) -> Vec<String> {
+    let permits = Arc::new(Semaphore::new(IN_FLIGHT_COMMANDS));
+    let mut set = JoinSet::new();
+    let mut refused = Vec::new();
+    for command in commands {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let app = app.clone();
+        set.spawn(async move {
+            let r = app.submit::<()>(&Principal::System, command, None).await;
+            drop(permit);
+            r.err().map(|e| e.detail())
+        });
+    }
+    while let Some(done) = set.join_next().await {
+        progress.inc(1);
+        match done {
+            Ok(Some(detail)) => refused.push(detail),
+            Ok(None) => {}
+            Err(e) => refused.push(e.to_string()),
+        }
+    }
+    refused
+}

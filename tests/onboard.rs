@@ -1,0 +1,294 @@
+//! Onboarding from spreadsheets with `yinling onboard`: the template imports as it is; a
+//! workbook with the mistakes real sheets have (a formula, merged cells, dates as text and
+//! as Excel serial numbers, full-width digits, stray spaces, a team that does not exist, a
+//! missing column) is refused row by row and column by column with nothing written, and an
+//! error workbook to fix; a clean file imports once (again: nothing new; corrected: only the
+//! new rows); a GB18030 CSV reads; every imported record remembers its row; a balance
+//! carried over can be spent and is not service.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use rust_xlsxwriter::{Format, Formula, Workbook};
+use serde_json::json;
+
+fn onboard(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .arg("onboard")
+        .args(args)
+        .env("YINLING_ADMIN_TOKEN", ADMIN)
+        .output()
+        .expect("yinling runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// A sheet of a workbook: its name, header and rows of text.
+type SheetText<'a> = (&'a str, &'a [&'a str], &'a [&'a [&'a str]]);
+
+/// A roster workbook: each sheet its header and rows of text.
+fn workbook(path: &Path, sheets: &[SheetText<'_>]) {
+    let mut book = Workbook::new();
+    for (name, header, rows) in sheets {
+        let s = book.add_worksheet();
+        s.set_name(*name).expect("name");
+        for (j, h) in header.iter().enumerate() {
+            s.write_string(0, j as u16, *h).expect("header");
+        }
+        for (i, row) in rows.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                s.write_string(i as u32 + 1, j as u16, *v).expect("cell");
+            }
+        }
+    }
+    book.save(path).expect("save");
+}
+
+const DISTRICTS: &[&str] = &["名称", "类型", "所属地区"];
+const TEAMS: &[&str] = &["队伍名称", "所在区县", "主要服务类别"];
+const VOLUNTEERS: &[&str] = &[
+    "姓名",
+    "所在队伍",
+    "所在区县",
+    "出生年份",
+    "手机号",
+    "加入日期",
+];
+const BALANCES: &[&str] = &[
+    "姓名",
+    "所在队伍",
+    "出生年份",
+    "服务时长",
+    "积分",
+    "星级",
+    "截至日期",
+    "来源系统",
+];
+
+#[test]
+fn the_template_imports_as_it_is() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let template = tmp.path().join("模板.xlsx");
+    let (ok, out) = onboard(&["--template", p(&template)]);
+    assert!(ok, "{out}");
+    let data = tmp.path().join("data");
+    let (ok, out) = onboard(&["--data", p(&data), p(&template)]);
+    assert!(ok, "{out}");
+    assert!(out.contains("imported 4 records"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembered() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+
+    // The mistakes real sheets have.
+    let messy = tmp.path().join("南浔区名册.xlsx");
+    {
+        let mut book = Workbook::new();
+        let d = book.add_worksheet();
+        d.set_name("区县").expect("name");
+        for (j, h) in DISTRICTS.iter().enumerate() {
+            d.write_string(0, j as u16, *h).expect("h");
+        }
+        for (j, v) in ["  南浔区 ", "区", "湖州市"].iter().enumerate() {
+            d.write_string(1, j as u16, *v).expect("v");
+        }
+        let t = book.add_worksheet();
+        t.set_name("队伍").expect("name");
+        for (j, h) in TEAMS.iter().enumerate() {
+            t.write_string(0, j as u16, *h).expect("h");
+        }
+        for (j, v) in ["荻溪六老调解队", "南浔区", "矛盾调解"].iter().enumerate() {
+            t.write_string(1, j as u16, *v).expect("v");
+        }
+        let v = book.add_worksheet();
+        v.set_name("志愿者").expect("name");
+        for (j, h) in VOLUNTEERS.iter().enumerate() {
+            v.write_string(0, j as u16, *h).expect("h");
+        }
+        // Row 2: fine, with full-width digits, stray spaces and a date as text.
+        for (j, val) in [
+            "沈 阿婆",
+            "荻溪六老调解队",
+            "南浔区",
+            "１９４８",
+            "138 0000 3721",
+            "2019年3月5日",
+        ]
+        .iter()
+        .enumerate()
+        {
+            v.write_string(1, j as u16, *val).expect("v");
+        }
+        // Row 3: fine, its date an Excel serial number.
+        for (j, val) in ["王建国", "荻溪六老调解队", "南浔区"].iter().enumerate() {
+            v.write_string(2, j as u16, *val).expect("v");
+        }
+        v.write_number(2, 3, 1951.0).expect("y");
+        v.write_number(2, 5, 43_000.0).expect("serial");
+        // Row 4: a team that does not exist.
+        for (j, val) in ["李秀英", "不存在的队", "南浔区", "1950"]
+            .iter()
+            .enumerate()
+        {
+            v.write_string(3, j as u16, *val).expect("v");
+        }
+        // Row 5: a formula instead of a year.
+        v.write_string(4, 0, "赵德明").expect("v");
+        v.write_string(4, 1, "荻溪六老调解队").expect("v");
+        v.write_formula(4, 3, Formula::new("=1940+5")).expect("f");
+        // Rows 6-7: merged cells in the team column.
+        v.merge_range(5, 1, 6, 1, "荻溪六老调解队", &Format::new())
+            .expect("merge");
+        v.write_string(5, 0, "钱桂英").expect("v");
+        v.write_string(5, 3, "1946").expect("v");
+        v.write_string(6, 0, "孙玉兰").expect("v");
+        v.write_string(6, 3, "1947").expect("v");
+        // Row 8: a date that is not one.
+        for (j, val) in ["周福根", "荻溪六老调解队", "南浔区", "1944", "", "去年春天"]
+            .iter()
+            .enumerate()
+        {
+            v.write_string(7, j as u16, *val).expect("v");
+        }
+        let b = book.add_worksheet();
+        b.set_name("原有积分").expect("name");
+        // A missing column (来源系统).
+        for (j, h) in BALANCES.iter().take(7).enumerate() {
+            b.write_string(0, j as u16, *h).expect("h");
+        }
+        book.save(&messy).expect("save");
+    }
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&messy)]);
+    assert!(!ok, "{out}");
+    for expected in [
+        "志愿者 row 4 [所在队伍]",
+        "不存在的队",
+        "志愿者 row 5 [出生年份]",
+        "公式",
+        "志愿者 row 7 [所在队伍]",
+        "合并单元格",
+        "志愿者 row 8 [加入日期]",
+        "原有积分 row 1 [来源系统]",
+        "dry run: nothing was written",
+    ] {
+        assert!(out.contains(expected), "{expected:?} not in {out}");
+    }
+    assert!(
+        !out.contains("志愿者 row 2") && !out.contains("志愿者 row 3"),
+        "{out}"
+    );
+    assert!(tmp.path().join("南浔区名册-问题.xlsx").exists());
+    // Without --dry-run, still nothing is written while rows are refused.
+    let (ok, out) = onboard(&["--data", p(&data), p(&messy)]);
+    assert!(!ok && out.contains("nothing was written"), "{out}");
+    // The good rows, with --skip-bad-rows: the district, the team, and three volunteers
+    // (rows 2, 3 and 6, the first row of the merged cells).
+    let (ok, out) = onboard(&["--data", p(&data), "--skip-bad-rows", p(&messy)]);
+    assert!(ok, "{out}");
+    assert!(out.contains("imported 5 records"), "{out}");
+
+    // A clean file with balances: imported once; again, nothing new; corrected, only the new.
+    let clean = tmp.path().join("名册.xlsx");
+    let sheets_with = |extra: bool| -> Vec<Vec<&'static str>> {
+        let mut rows = vec![vec![
+            "沈阿婆",
+            "荻溪六老调解队",
+            "1948",
+            "312.5",
+            "3125",
+            "3",
+            "2025-12-31",
+            "志愿汇",
+        ]];
+        if extra {
+            rows.push(vec![
+                "王建国",
+                "荻溪六老调解队",
+                "1951",
+                "20",
+                "200",
+                "1",
+                "2025-12-31",
+                "志愿汇",
+            ]);
+        }
+        rows
+    };
+    let write = |extra: bool| {
+        let rows = sheets_with(extra);
+        let refs: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        workbook(&clean, &[("原有积分", BALANCES, &refs)]);
+    };
+    write(false);
+    let (ok, out) = onboard(&["--data", p(&data), p(&clean)]);
+    assert!(ok && out.contains("1 new"), "{out}");
+    let (ok, out) = onboard(&["--data", p(&data), p(&clean)]);
+    assert!(ok && out.contains("0 new, 1 already there"), "{out}");
+    write(true);
+    let (ok, out) = onboard(&["--data", p(&data), p(&clean)]);
+    assert!(ok && out.contains("1 new, 1 already there"), "{out}");
+
+    // A GB18030 CSV of volunteers, as Chinese Excel saves it.
+    let csv_text = "姓名,所在队伍,出生年份\r\n吴桂花,荻溪六老调解队,1949\r\n";
+    let (gb, _, _) = encoding_rs::GB18030.encode(csv_text);
+    let csv_path = tmp.path().join("志愿者.csv");
+    std::fs::write(&csv_path, &gb).expect("write");
+    let (ok, out) = onboard(&["--data", p(&data), p(&csv_path)]);
+    assert!(ok && out.contains("1 new"), "{out}");
+
+    // Served: every imported record remembers its row; the carried-over points can be
+    // spent and are not service.
+    let server = Server::start_in(&data, &[]);
+    let admin = server.client(ADMIN);
+    let feed = common::demo::feed(&admin).await;
+    let imported: Vec<_> = feed
+        .iter()
+        .filter(|e| e["type"] == "RecordImported")
+        .collect();
+    assert_eq!(
+        imported.len(),
+        5 + 2 + 1,
+        "5 from the messy file, 2 balances, 1 from the CSV"
+    );
+    assert!(imported.iter().any(|e| e["data"]["sheet"] == "志愿者"
+        && e["data"]["row"] == 2
+        && e["data"]["joined_on"] == "2019-03-05"));
+    assert!(imported
+        .iter()
+        .any(|e| e["data"]["row"] == 3 && e["data"]["joined_on"] == "2017-09-22"));
+    let shen = admin.get("/v1/volunteers?q=沈阿婆").await.ok();
+    assert_eq!(
+        shen["items"].as_array().map(Vec::len),
+        Some(1),
+        "the stray space was dropped: {shen}"
+    );
+    let id = shen["items"][0]["id"].as_str().expect("id").to_owned();
+    let account = admin.get(&format!("/v1/volunteers/{id}")).await.ok();
+    assert_eq!(account["balance"]["available"], "3125");
+    assert_eq!(
+        account["hours"], "0",
+        "carried-over hours are not service here"
+    );
+    let statement = admin
+        .get(&format!("/v1/volunteers/{id}/statement"))
+        .await
+        .ok();
+    assert!(
+        statement.to_string().contains("carried_over"),
+        "{statement}"
+    );
+    let _ = json!(null);
+}
