@@ -292,3 +292,46 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
     );
     let _ = json!(null);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_uploaded_over_http_is_checked_first_and_written_only_when_asked() {
+    let server = Server::start();
+    let admin = server.client(ADMIN);
+    let csv = "名称,类型,所属地区\r\n南浔区,区,湖州市\r\n德清县,州,湖州市\r\n"
+        .as_bytes()
+        .to_vec();
+    let before = admin.head_seq().await;
+    let checked = admin
+        .upload("/v1/onboard", "区县.csv", csv.clone())
+        .await
+        .ok();
+    assert_eq!(checked["written"], false);
+    assert_eq!(checked["problems"][0]["row"], 3);
+    assert_eq!(checked["problems"][0]["column"], "类型");
+    assert_eq!(admin.head_seq().await, before, "a check writes nothing");
+    // Asked to write while a row is refused: still nothing, unless the bad rows are skipped.
+    let refused = admin
+        .upload("/v1/onboard?dry_run=false", "区县.csv", csv.clone())
+        .await
+        .ok();
+    assert_eq!(refused["written"], false);
+    let written = admin
+        .upload(
+            "/v1/onboard?dry_run=false&skip_bad_rows=true",
+            "区县.csv",
+            csv,
+        )
+        .await
+        .ok();
+    assert_eq!(written["outcome"]["imported"], 1);
+    let districts = admin.get("/v1/districts").await.ok();
+    assert!(districts.to_string().contains("南浔区"));
+    // A file that is no roster at all is refused in plain words; no file at all too.
+    let garbage = admin
+        .upload("/v1/onboard", "x.csv", b"hello,world\r\n1,2\r\n".to_vec())
+        .await;
+    assert!(garbage.problem(422)["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("header"));
+}

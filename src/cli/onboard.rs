@@ -8,8 +8,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 use yinling_app::metrics::Metrics;
 use yinling_app::mint::TokenMint;
 use yinling_app::node::{
@@ -17,9 +15,7 @@ use yinling_app::node::{
 };
 use yinling_app::onboard::{self, template};
 use yinling_app::{App, Engine, EngineConfig};
-use yinling_projections::Principal;
 
-use super::limits::IN_FLIGHT_COMMANDS;
 use super::progress::Progress;
 
 /// Options of `onboard`.
@@ -162,22 +158,8 @@ async fn onboard_file(
     }
     let total = plan.commands.len();
     let mut progress = Progress::new("importing", total as u64);
-    let mut refused = Vec::new();
-    // Each sheet's rows after the sheet before (a volunteer's team must exist first).
-    let mut batch: Vec<yinling_projections::Command> = Vec::new();
-    let mut last_kind = None;
-    for command in plan.commands {
-        let kind = match &command {
-            yinling_projections::Command::Import { row, .. } => Some(std::mem::discriminant(row)),
-            _ => None,
-        };
-        if kind != last_kind && !batch.is_empty() {
-            refused.extend(submit(&app, std::mem::take(&mut batch), &mut progress).await);
-        }
-        last_kind = kind;
-        batch.push(command);
-    }
-    refused.extend(submit(&app, batch, &mut progress).await);
+    let outcome = onboard::apply(&app, &plan, || progress.inc(1)).await;
+    let refused = outcome.refused;
     let took = progress.finish();
     app.engine.shutdown().await;
     for r in &refused {
@@ -198,35 +180,4 @@ async fn onboard_file(
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Submits one sheet's commands, many at a time; the refusals in words.
-async fn submit(
-    app: &App,
-    commands: Vec<yinling_projections::Command>,
-    progress: &mut Progress,
-) -> Vec<String> {
-    let permits = Arc::new(Semaphore::new(IN_FLIGHT_COMMANDS));
-    let mut set = JoinSet::new();
-    let mut refused = Vec::new();
-    for command in commands {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            break;
-        };
-        let app = app.clone();
-        set.spawn(async move {
-            let r = app.submit::<()>(&Principal::System, command, None).await;
-            drop(permit);
-            r.err().map(|e| e.detail())
-        });
-    }
-    while let Some(done) = set.join_next().await {
-        progress.inc(1);
-        match done {
-            Ok(Some(detail)) => refused.push(detail),
-            Ok(None) => {}
-            Err(e) => refused.push(e.to_string()),
-        }
-    }
-    refused
 }

@@ -266,6 +266,15 @@ try {
   await a.goto(BASE + '/money');
   check(await a.locator('svg').count() > 0, 'the money page has no chart');
   await audit(a, 'money'); await shot(a, 'money');
+  // 4e-onboard. The upload page, and the check of the template as uploaded.
+  await a.goto(BASE + '/onboard');
+  await audit(a, 'onboard');
+  const template = await a.request.get(BASE + '/onboard/template.xlsx');
+  check(template.ok(), 'the roster template does not download');
+  await a.setInputFiles('#file', { name: 'roster-template.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: await template.body() });
+  await a.click('button:has-text("检查")');
+  await a.waitForSelector('text=这次只是检查');
+  await audit(a, 'onboard-checked'); await shot(a, 'onboard-checked');
   // 4e'. Every token and card, for the administrator.
   await a.goto(BASE + '/tokens');
   check(await a.locator('form[action$="/revoke"]').count() > 0, 'no token to stop on /tokens');

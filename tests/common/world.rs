@@ -231,6 +231,17 @@ impl World {
 
     /// One cell: sets up what the request needs, sends it as `role`.
     pub async fn cell(&self, route: &str, role: Role) -> Reply {
+        if route == "POST /v1/onboard" {
+            // A roster is uploaded as a file; checked only (a dry run writes nothing).
+            let csv = format!(
+                "名称,类型,所属地区\r\n测试区{},区,湖州市\r\n",
+                rand_suffix()
+            );
+            return self
+                .client(role)
+                .upload("/v1/onboard", "区县.csv", csv.into_bytes())
+                .await;
+        }
         let (method, path, body) = self.request(route, role).await;
         self.client(role).send(method, &path, body, &[]).await
     }

@@ -48,6 +48,7 @@ impl Modify for BearerAuth {
         money::check, money::use_voucher, money::refuse, money::cancel, money::set_budget, money::get_budget,
         money::value, money::receive, money::suppliers, money::banks, money::redeemed_value, money::coverage_report,
         policies::voucher_validity, policies::point_value, policies::coverage_warning,
+        onboard::upload,
         system::healthz, system::metrics, serve,
     ),
     components(schemas(
@@ -60,7 +61,7 @@ impl Modify for BearerAuth {
         (name = "teams"), (name = "volunteers"), (name = "activities"), (name = "rewards"),
         (name = "rules"), (name = "stars"), (name = "redemptions"), (name = "rankings"), (name = "audit"),
         (name = "tokens"), (name = "organisation"), (name = "evaluation"), (name = "system"),
-        (name = "stations"), (name = "vouchers"), (name = "reports"),
+        (name = "stations"), (name = "vouchers"), (name = "reports"), (name = "onboarding"),
     )
 )]
 struct ApiDoc;

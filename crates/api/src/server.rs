@@ -186,6 +186,7 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/volunteers/{id}/phone", put(stations::phone))
         .route("/v1/volunteers/{id}/pin", put(stations::pin))
         .route("/v1/banks/{bank}/vouchers", get(stations::vouchers))
+        .route("/v1/onboard", post(onboard::upload))
         .route("/v1/vouchers/check", post(money::check))
         .route("/v1/vouchers/use", post(money::use_voucher))
         .route("/v1/vouchers/refuse", post(money::refuse))

@@ -62,6 +62,11 @@ pub fn router() -> Router<App> {
         .route("/bank/check", post(pages::bank::check))
         .route("/bank/use", post(pages::bank::use_voucher))
         .route("/bank/refuse", post(pages::bank::refuse))
+        .route(
+            "/onboard",
+            get(pages::onboard::form).post(pages::onboard::upload),
+        )
+        .route("/onboard/template.xlsx", get(pages::onboard::template_file))
         .route("/money", get(pages::money::overview))
         .route("/money/budget", post(pages::money::set_budget))
         .route("/money/value", post(pages::money::set_value))

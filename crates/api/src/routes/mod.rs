@@ -15,6 +15,7 @@ pub mod backfills;
 pub mod categories;
 pub mod evaluation;
 pub mod money;
+pub mod onboard;
 pub mod organisation;
 pub mod policies;
 pub mod rankings;

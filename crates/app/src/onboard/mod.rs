@@ -101,6 +101,57 @@ impl Row<'_> {
     }
 }
 
+/// What an import did.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Outcome {
+    /// Records written.
+    pub imported: usize,
+    /// Commands the ledger refused, in words (a row the check passed but the ledger did not,
+    /// e.g. a record another operator added meanwhile).
+    pub refused: Vec<String>,
+}
+
+/// Sends a plan's commands, each sheet's after the sheet before (a volunteer's team must
+/// exist first), many at a time within a sheet; `tick` is called once per command.
+pub async fn apply(app: &crate::App, plan: &Plan, mut tick: impl FnMut()) -> Outcome {
+    let mut out = Outcome::default();
+    let mut start = 0;
+    while start < plan.commands.len() {
+        let kind = |c: &Command| match c {
+            Command::Import { row, .. } => Some(std::mem::discriminant(row)),
+            _ => None,
+        };
+        let first = kind(&plan.commands[start]);
+        let end = plan.commands[start..]
+            .iter()
+            .position(|c| kind(c) != first)
+            .map_or(plan.commands.len(), |n| start + n);
+        let mut set = tokio::task::JoinSet::new();
+        for chunk in plan.commands[start..end].chunks(crate::limits::ONBOARD_IN_FLIGHT) {
+            for command in chunk {
+                let app = app.clone();
+                let command = command.clone();
+                set.spawn(async move {
+                    app.submit::<()>(&yinling_projections::Principal::System, command, None)
+                        .await
+                        .err()
+                        .map(|e| e.detail())
+                });
+            }
+            while let Some(done) = set.join_next().await {
+                tick();
+                match done {
+                    Ok(None) => out.imported += 1,
+                    Ok(Some(detail)) => out.refused.push(detail),
+                    Err(e) => out.refused.push(e.to_string()),
+                }
+            }
+        }
+        start = end;
+    }
+    out
+}
+
 /// Reads and checks a file against the ledger as it stands; nothing is written.
 pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::Unreadable> {
     let sheets = read::read(file_name, bytes)?;

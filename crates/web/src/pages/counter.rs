@@ -102,6 +102,7 @@ pub async fn queue_page(
             @if admin {
                 div.no-print {
                     a.button.big.plain href="/money" { (l.t("兑付与结算", "Money and coverage")) }
+                    a.button.big.plain href="/onboard" { (l.t("导入名册", "Import a roster")) }
                     a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
                     a.button.big.plain href="/rules" { (l.t("积分规则", "Earning rules")) }
                     a.button.big.plain href="/policies" { (l.t("政策与补登审批", "Policies and back-fill approvals")) }

@@ -25,6 +25,7 @@ pub mod evaluation;
 pub mod group;
 pub mod home;
 pub mod money;
+pub mod onboard;
 pub mod policies;
 pub mod rankings;
 pub mod rules;

@@ -1,0 +1,102 @@
+//! Onboarding over HTTP: a roster (`.xlsx` or CSV) uploaded as `multipart/form-data`, checked
+//! row by row and, unless it is a dry run, imported (administrators).
+
+use axum::extract::{Multipart, Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yinling_app::onboard::{self, Duplicate, Outcome, Problem};
+use yinling_app::App;
+use yinling_projections::access::{self, Write};
+
+use crate::error::{ApiError, Problem as ProblemOut};
+use crate::extract::Auth;
+
+/// `?dry_run=&skip_bad_rows=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OnboardParams {
+    /// Check and report only (default true: nothing is written unless asked).
+    pub dry_run: Option<bool>,
+    /// Import the good rows even when some are refused.
+    pub skip_bad_rows: Option<bool>,
+}
+
+/// What a roster did or would do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnboardReport {
+    /// SHA-256 of the file.
+    pub file_sha256: String,
+    /// Rows read, per sheet.
+    pub rows: std::collections::BTreeMap<String, usize>,
+    /// New records, per sheet.
+    pub new: std::collections::BTreeMap<String, usize>,
+    /// Rows already in the ledger, per sheet.
+    pub already: std::collections::BTreeMap<String, usize>,
+    /// Every problem, by sheet, row and column.
+    #[schema(value_type = Vec<Object>)]
+    pub problems: Vec<Problem>,
+    /// Likely duplicates, for a person to decide.
+    #[schema(value_type = Vec<Object>)]
+    pub duplicates: Vec<Duplicate>,
+    /// Whether anything was written.
+    pub written: bool,
+    /// What was written.
+    pub outcome: Option<Outcome>,
+}
+
+/// Check, and import unless it is a dry run, a roster uploaded as the `file` field of a
+/// multipart form (administrators). Nothing is written while a row is refused, unless
+/// `skip_bad_rows`.
+#[utoipa::path(post, path = "/v1/onboard", tag = "onboarding", params(OnboardParams),
+    request_body(content_type = "multipart/form-data", content = String, description = "A `file` field holding the .xlsx or CSV roster"),
+    responses((status = 200, body = OnboardReport), (status = "4XX", body = ProblemOut, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn upload(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Query(q): Query<OnboardParams>,
+    mut form: Multipart,
+) -> Result<Json<OnboardReport>, ApiError> {
+    access::may_write(&who, &Write::Administer("import rosters"))?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form.next_field().await.map_err(|e| {
+        ApiError::bad_request("bad_multipart", format!("the upload cannot be read: {e}"))
+    })? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("roster").to_owned();
+            let bytes = field.bytes().await.map_err(|e| {
+                ApiError::bad_request("bad_multipart", format!("the file cannot be read: {e}"))
+            })?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = file else {
+        return Err(ApiError::unprocessable(
+            "no_file",
+            "send the roster as the `file` field of a multipart form",
+        ));
+    };
+    let plan = {
+        let state = app.engine.read();
+        onboard::plan(&state, &name, &bytes)
+    }
+    .map_err(|u| ApiError::unprocessable("unreadable_roster", u.en))?;
+    let dry_run = q.dry_run.unwrap_or(true);
+    let write = !dry_run && (plan.clean() || q.skip_bad_rows.unwrap_or(false));
+    let outcome = if write {
+        Some(onboard::apply(&app, &plan, || {}).await)
+    } else {
+        None
+    };
+    Ok(Json(OnboardReport {
+        file_sha256: plan.file_sha256,
+        rows: plan.rows,
+        new: plan.new,
+        already: plan.already,
+        problems: plan.problems,
+        duplicates: plan.duplicates,
+        written: write,
+        outcome,
+    }))
+}
