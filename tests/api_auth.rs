@@ -208,6 +208,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/money", "OOOFFOUOFOOF"),
     ("/onboard", "OFFFFFUFFFFF"),
     ("/onboard/template.xlsx", "OFFFFFUFFFFF"),
+    ("/onboard/roster.xlsx", "OFFFFFUFFFFF"),
     ("/team/volunteers/{volunteer}", "OOFFFFUFFOFF"),
     ("/counter/receipts/{redemption}", "OFFFFFUFOFFF"),
     ("/district/activities/new?team={team}", "FFFFFFUFFOFF"),

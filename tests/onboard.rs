@@ -64,6 +64,7 @@ const VOLUNTEERS: &[&str] = &[
     "出生年份",
     "手机号",
     "加入日期",
+    "编号",
 ];
 const BALANCES: &[&str] = &[
     "姓名",
@@ -236,10 +237,16 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
     let (ok, out) = onboard(&["--data", p(&data), p(&clean)]);
     assert!(ok && out.contains("1 new"), "{out}");
     let (ok, out) = onboard(&["--data", p(&data), p(&clean)]);
-    assert!(ok && out.contains("0 new, 1 already there"), "{out}");
+    assert!(
+        ok && out.contains("0 new, 0 edited, 1 already there"),
+        "{out}"
+    );
     write(true);
     let (ok, out) = onboard(&["--data", p(&data), p(&clean)]);
-    assert!(ok && out.contains("1 new, 1 already there"), "{out}");
+    assert!(
+        ok && out.contains("1 new, 0 edited, 1 already there"),
+        "{out}"
+    );
 
     // A GB18030 CSV of volunteers, as Chinese Excel saves it.
     let csv_text = "姓名,所在队伍,出生年份\r\n吴桂花,荻溪六老调解队,1949\r\n";
@@ -334,4 +341,126 @@ async fn a_roster_uploaded_over_http_is_checked_first_and_written_only_when_aske
         .as_str()
         .unwrap_or_default()
         .contains("header"));
+}
+
+#[test]
+fn an_exported_roster_edited_in_excel_changes_exactly_the_edited_rows() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let first = tmp.path().join("名册.xlsx");
+    workbook(
+        &first,
+        &[
+            ("区县", DISTRICTS, &[&["南浔区", "区", "湖州市"]]),
+            (
+                "队伍",
+                TEAMS,
+                &[
+                    &["荻溪六老调解队", "南浔区", "矛盾调解"],
+                    &["双林宣讲团", "南浔区", "银星宣讲"],
+                ],
+            ),
+            (
+                "志愿者",
+                VOLUNTEERS,
+                &[
+                    &["沈阿婆", "荻溪六老调解队", "南浔区", "1948", "", "", ""],
+                    &["王建国", "荻溪六老调解队", "南浔区", "1951", "", "", ""],
+                ],
+            ),
+        ],
+    );
+    let (ok, out) = onboard(&["--data", p(&data), p(&first)]);
+    assert!(ok, "{out}");
+    // Exported, then unchanged: nothing to do.
+    let exported = tmp.path().join("导出.xlsx");
+    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported)]);
+    assert!(ok, "{out}");
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&exported)]);
+    assert!(
+        ok && out.contains("志愿者: 2 rows, 0 new, 0 edited, 2 already there"),
+        "{out}"
+    );
+
+    // Edited in Excel: 王建国 moves to 双林宣讲团 and has phone digits now; 沈阿婆 untouched.
+    let book = {
+        use calamine_free::read_rows;
+        read_rows(&exported)
+    };
+    let volunteers = &book["志愿者"];
+    let rows: Vec<Vec<String>> = volunteers[1..]
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if r[0] == "王建国" {
+                r[1] = "双林宣讲团".into();
+                r[4] = "13900001234".into();
+            }
+            r
+        })
+        .collect();
+    let refs: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    let edited = tmp.path().join("改过的.xlsx");
+    workbook(&edited, &[("志愿者", VOLUNTEERS, &refs)]);
+    let (ok, out) = onboard(&["--data", p(&data), p(&edited)]);
+    assert!(
+        ok && out.contains("志愿者: 2 rows, 0 new, 1 edited, 1 already there"),
+        "{out}"
+    );
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&edited)]);
+    assert!(
+        ok && out.contains("0 new, 0 edited, 2 already there"),
+        "{out}"
+    );
+
+    // A renamed row is refused: an import does not change who someone is.
+    let renamed_rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| {
+            let mut v: Vec<&str> = r.iter().map(String::as_str).collect();
+            if v[0] == "沈阿婆" {
+                v[0] = "沈阿奶";
+            }
+            v
+        })
+        .collect();
+    let refs: Vec<&[&str]> = renamed_rows.iter().map(Vec::as_slice).collect();
+    let renamed = tmp.path().join("改名.xlsx");
+    workbook(&renamed, &[("志愿者", VOLUNTEERS, &refs)]);
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&renamed)]);
+    assert!(!ok && out.contains("导入不改姓名"), "{out}");
+}
+
+/// Reads a workbook back as text, sheet by sheet (the test's own reader, not the importer).
+mod calamine_free {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    pub fn read_rows(path: &Path) -> BTreeMap<String, Vec<Vec<String>>> {
+        use calamine::{open_workbook, Data, Reader, Xlsx};
+        let mut book: Xlsx<_> = open_workbook(path).expect("open");
+        let mut out = BTreeMap::new();
+        for name in book.sheet_names() {
+            let range = book.worksheet_range(&name).expect("sheet");
+            let rows = range
+                .rows()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| match c {
+                            Data::Empty => String::new(),
+                            Data::String(s) => s.clone(),
+                            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .collect();
+            out.insert(name, rows);
+        }
+        out
+    }
 }

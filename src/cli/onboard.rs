@@ -38,6 +38,10 @@ pub struct OnboardArgs {
     /// Write the template workbook here and stop.
     #[arg(long)]
     pub template: Option<PathBuf>,
+    /// Write the ledger's roster here, in the template's layout with each volunteer's id
+    /// (edit it in Excel and import it again), and stop.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
     /// Problems in English rather than Chinese.
     #[arg(long)]
     pub english: bool,
@@ -50,6 +54,20 @@ pub fn run(args: OnboardArgs) -> Result<ExitCode, String> {
         std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
         println!("template written to {}", out.display());
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(out) = &args.export {
+        let out = out.clone();
+        return super::runtime()?.block_on(async move {
+            let engine = Engine::open(&EngineConfig::new(&args.data), Arc::new(Metrics::default()))
+                .map_err(|e| e.to_string())?;
+            let bytes = template::roster(&engine.read())
+                .map_err(|e| format!("cannot write the roster: {e}"))?;
+            engine.shutdown().await;
+            std::fs::write(&out, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!("roster written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        });
     }
     let Some(file) = args.file.clone() else {
         return Err("name the roster file to import (or --template FILE.xlsx to get one)".into());
@@ -107,8 +125,9 @@ async fn onboard_file(
     .map_err(|u| if args.english { u.en } else { u.zh })?;
     for (sheet, n) in &plan.rows {
         println!(
-            "{sheet}: {n} rows, {} new, {} already there",
+            "{sheet}: {n} rows, {} new, {} edited, {} already there",
             plan.new.get(sheet).copied().unwrap_or(0),
+            plan.edited.get(sheet).copied().unwrap_or(0),
             plan.already.get(sheet).copied().unwrap_or(0)
         );
     }

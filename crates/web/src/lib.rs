@@ -67,6 +67,7 @@ pub fn router() -> Router<App> {
             get(pages::onboard::form).post(pages::onboard::upload),
         )
         .route("/onboard/template.xlsx", get(pages::onboard::template_file))
+        .route("/onboard/roster.xlsx", get(pages::onboard::roster_file))
         .route("/money", get(pages::money::overview))
         .route("/money/budget", post(pages::money::set_budget))
         .route("/money/value", post(pages::money::set_value))

@@ -76,6 +76,7 @@ impl Kind {
                 ("出生年份", "birth_year", true),
                 ("手机号", "phone", false),
                 ("加入日期", "joined_on", false),
+                ("编号", "id", false),
             ],
             Kind::Balances => &[
                 ("姓名", "name", true),

@@ -63,6 +63,8 @@ pub struct Plan {
     pub new: BTreeMap<String, usize>,
     /// Rows whose record already exists (nothing to do), per sheet.
     pub already: BTreeMap<String, usize>,
+    /// Rows of an exported roster that were edited (a move, phone digits), per sheet.
+    pub edited: BTreeMap<String, usize>,
     /// Every problem.
     pub problems: Vec<Problem>,
     /// Likely duplicates.
@@ -212,6 +214,8 @@ struct Checker<'a> {
     volunteers: BTreeMap<(TeamId, String, u16), VolunteerId>,
     carried: std::collections::BTreeSet<VolunteerId>,
     people: BTreeMap<(String, u16, String), Vec<String>>,
+    /// Edits of exported rows (moves, phone digits), sent with their sheet.
+    edits: Vec<Command>,
 }
 
 impl<'a> Checker<'a> {
@@ -224,6 +228,7 @@ impl<'a> Checker<'a> {
             volunteers: BTreeMap::new(),
             carried: Default::default(),
             people: BTreeMap::new(),
+            edits: Vec::new(),
         };
         for d in state.districts.values().filter(|d| d.registered) {
             c.districts.insert(d.name.clone(), true);
@@ -285,6 +290,7 @@ impl<'a> Checker<'a> {
                 .push((row.sheet.kind, row.number, row.cells.to_vec(), notes));
             return;
         }
+        let edits = std::mem::take(&mut self.edits);
         match outcome {
             Some(imported) => {
                 *p.new.entry(sheet).or_default() += 1;
@@ -292,6 +298,10 @@ impl<'a> Checker<'a> {
                     row: imported,
                     source: self.source(row.sheet, row.number),
                 });
+            }
+            None if !edits.is_empty() => {
+                *p.edited.entry(sheet).or_default() += 1;
+                p.commands.extend(edits);
             }
             None => *p.already.entry(sheet).or_default() += 1,
         }
@@ -531,15 +541,23 @@ impl<'a> Checker<'a> {
         if !problems.is_empty() {
             return None;
         }
+        // A row of an exported roster carries the volunteer's id: it is an edit.
+        if let Some(id) = row
+            .cell(&cols[6])
+            .and_then(|c| layout::text(c).ok().flatten())
+        {
+            return self.edit(&id, (&name, birth_year, team_id), phone, problems);
+        }
+        let key = (team_id, name.clone(), birth_year);
+        if self.volunteers.contains_key(&key) {
+            return None;
+        }
+        // Only a new person can be someone already there under another team.
         let place = format!("{} 第 {} 行", row.sheet.name, row.number);
         self.people
             .entry((name.clone(), birth_year, district))
             .or_default()
             .push(place);
-        let key = (team_id, name.clone(), birth_year);
-        if self.volunteers.contains_key(&key) {
-            return None;
-        }
         let volunteer_id = VolunteerId::generate();
         self.volunteers.insert(key, volunteer_id);
         Some(ImportedRow::Volunteer {
@@ -550,6 +568,49 @@ impl<'a> Checker<'a> {
             phone_last_four: phone,
             joined_on,
         })
+    }
+
+    /// An exported row edited in Excel: a new team is a move, new phone digits are recorded;
+    /// a name or a year of birth is not changed by an import (it would be a different
+    /// person), so such an edit is refused, named.
+    fn edit(
+        &mut self,
+        id: &str,
+        (name, birth_year, team_id): (&str, u16, TeamId),
+        phone: Option<String>,
+        problems: &mut Vec<(String, Bad)>,
+    ) -> Option<ImportedRow> {
+        let Some(v) = id
+            .parse::<VolunteerId>()
+            .ok()
+            .and_then(|i| self.state.volunteers.get(&i))
+        else {
+            problems.push((
+                "编号".into(),
+                Bad {
+                    zh: format!("编号“{id}”的志愿者不存在；新来的人请把编号留空。"),
+                    en: format!("No volunteer has id {id:?}; leave the id empty for someone new."),
+                },
+            ));
+            return None;
+        };
+        if v.name != name || v.birth_year != Some(birth_year) {
+            problems.push(("姓名".into(), Bad { zh: format!("导入不改姓名和出生年份（原为“{}”，{} 年生）；请找管理员更正。", v.name, v.birth_year.map(|y| y.to_string()).unwrap_or_default()), en: format!("An import does not change a name or year of birth (it was {:?}, born {}); ask an administrator.", v.name, v.birth_year.map(|y| y.to_string()).unwrap_or_default()) }));
+            return None;
+        }
+        if v.team_id != team_id {
+            self.edits.push(Command::MoveVolunteer {
+                volunteer_id: v.id,
+                to_team_id: team_id,
+            });
+        }
+        if let Some(digits) = phone.filter(|d| v.phone_last_four.as_deref() != Some(d.as_str())) {
+            self.edits.push(Command::RecordPhone {
+                volunteer_id: v.id,
+                last_four: digits,
+            });
+        }
+        None
     }
 
     fn balance(&mut self, row: &Row<'_>, problems: &mut Vec<(String, Bad)>) -> Option<ImportedRow> {

@@ -66,3 +66,74 @@ pub fn error_sheet(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
     }
     book.save_to_buffer()
 }
+
+/// The ledger's roster in the template's layout, each volunteer with their id: edit it in
+/// Excel and import it again to move volunteers or record phone digits; rows without an id
+/// are new people.
+pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let header = |sheet: &mut rust_xlsxwriter::Worksheet, kind: Kind| -> Result<(), XlsxError> {
+        for (j, (zh, _, _)) in kind.columns().iter().enumerate() {
+            sheet.write_string_with_format(0, j as u16, *zh, &bold)?;
+            sheet.set_column_width(j as u16, 16)?;
+        }
+        Ok(())
+    };
+    let sheet = book.add_worksheet();
+    sheet.set_name(Kind::Districts.sheet_name())?;
+    header(sheet, Kind::Districts)?;
+    let mut districts: Vec<_> = state.districts.values().filter(|d| d.registered).collect();
+    districts.sort_by(|a, b| a.name.cmp(&b.name));
+    for (i, d) in districts.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, &d.name)?;
+        let kind = match d.kind {
+            Some(yinling_ledger::DistrictKind::County) => "县",
+            _ => "区",
+        };
+        sheet.write_string(r, 1, kind)?;
+        sheet.write_string(r, 2, &d.region)?;
+    }
+    let sheet = book.add_worksheet();
+    sheet.set_name(Kind::Teams.sheet_name())?;
+    header(sheet, Kind::Teams)?;
+    let mut teams: Vec<_> = state.teams.values().collect();
+    teams.sort_by(|a, b| (&a.district, &a.name).cmp(&(&b.district, &b.name)));
+    for (i, t) in teams.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, &t.name)?;
+        sheet.write_string(r, 1, &t.district)?;
+        sheet.write_string(r, 2, state.categories.code(&t.category))?;
+    }
+    let sheet = book.add_worksheet();
+    sheet.set_name(Kind::Volunteers.sheet_name())?;
+    header(sheet, Kind::Volunteers)?;
+    let mut volunteers: Vec<_> = state.volunteers.values().collect();
+    volunteers
+        .sort_by(|a, b| (&a.district, a.team_id, &a.name).cmp(&(&b.district, b.team_id, &b.name)));
+    for (i, v) in volunteers.iter().enumerate() {
+        let r = i as u32 + 1;
+        let team = state
+            .teams
+            .get(&v.team_id)
+            .map(|t| t.name.as_str())
+            .unwrap_or_default();
+        sheet.write_string(r, 0, &v.name)?;
+        sheet.write_string(r, 1, team)?;
+        sheet.write_string(r, 2, &v.district)?;
+        if let Some(y) = v.birth_year {
+            sheet.write_number(r, 3, f64::from(y))?;
+        }
+        sheet.write_string(r, 4, v.phone_last_four.clone().unwrap_or_default())?;
+        let joined = state
+            .imported
+            .get(&yinling_ledger::ImportedRecord::Volunteer(v.id))
+            .and_then(|s| s.joined_on)
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        sheet.write_string(r, 5, joined)?;
+        sheet.write_string(r, 6, v.id.to_string())?;
+    }
+    book.save_to_buffer()
+}

@@ -34,6 +34,7 @@ pub async fn form(viewer: Viewer) -> Response {
         html! {
             p { (l.t("上传 Excel（.xlsx）或 CSV 名册。先检查每一行，有问题的行会列出来；检查无误后再勾选“写入”。", "Upload an Excel (.xlsx) or CSV roster. Every row is checked first and problems are listed; tick “write” once it is clean.")) }
             a.button.big.plain href="/onboard/template.xlsx" { (l.t("下载名册模板", "Download the template")) }
+            a.button.big.plain href="/onboard/roster.xlsx" { (l.t("导出现有名册（改后可再导入）", "Export the roster (edit it and import it again)")) }
             form method="post" action=(HERE) enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(csrf);
                 label for="file" { (l.t("名册文件", "Roster file")) }
@@ -155,12 +156,26 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, mut form: Multipart)
     .into_response()
 }
 
+/// `/onboard/roster.xlsx`: the ledger's roster in the template's layout, with ids.
+pub async fn roster_file(State(app): State<App>, viewer: Viewer) -> Response {
+    if let Err(r) = may_write(&viewer, &Write::Administer("import rosters")) {
+        return r;
+    }
+    let bytes = template::roster(&app.engine.read());
+    xlsx(&viewer, bytes, "roster.xlsx")
+}
+
 /// `/onboard/template.xlsx`.
 pub async fn template_file(viewer: Viewer) -> Response {
     if let Err(r) = may_write(&viewer, &Write::Administer("import rosters")) {
         return r;
     }
-    match template::template() {
+    xlsx(&viewer, template::template(), "roster-template.xlsx")
+}
+
+/// A workbook as a download.
+fn xlsx(viewer: &Viewer, bytes: Result<Vec<u8>, impl std::fmt::Display>, name: &str) -> Response {
+    match bytes {
         Ok(bytes) => (
             [
                 (
@@ -169,12 +184,12 @@ pub async fn template_file(viewer: Viewer) -> Response {
                 ),
                 (
                     header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"roster-template.xlsx\"".to_owned(),
+                    format!("attachment; filename=\"{name}\""),
                 ),
             ],
             bytes,
         )
             .into_response(),
-        Err(e) => refusal(&viewer, HERE, &AppError::internal(&e)),
+        Err(e) => refusal(viewer, HERE, &AppError::internal(&e)),
     }
 }
