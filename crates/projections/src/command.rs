@@ -466,6 +466,17 @@ pub enum Command {
         /// Who supplies it.
         supplier: String,
     },
+    /// Correct a volunteer's name or year of birth.
+    CorrectVolunteer {
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// The name from now on.
+        name: String,
+        /// The year of birth from now on.
+        birth_year: Option<u16>,
+        /// Why.
+        note: String,
+    },
     /// One row of a roster, imported with its source row in the same commit.
     Import {
         /// What the row asks for.

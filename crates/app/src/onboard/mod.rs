@@ -570,9 +570,8 @@ impl<'a> Checker<'a> {
         })
     }
 
-    /// An exported row edited in Excel: a new team is a move, new phone digits are recorded;
-    /// a name or a year of birth is not changed by an import (it would be a different
-    /// person), so such an edit is refused, named.
+    /// An exported row edited in Excel (its id says who it is): a new name or year of birth
+    /// is a correction, a new team a move, new phone digits are recorded.
     fn edit(
         &mut self,
         id: &str,
@@ -595,8 +594,12 @@ impl<'a> Checker<'a> {
             return None;
         };
         if v.name != name || v.birth_year != Some(birth_year) {
-            problems.push(("姓名".into(), Bad { zh: format!("导入不改姓名和出生年份（原为“{}”，{} 年生）；请找管理员更正。", v.name, v.birth_year.map(|y| y.to_string()).unwrap_or_default()), en: format!("An import does not change a name or year of birth (it was {:?}, born {}); ask an administrator.", v.name, v.birth_year.map(|y| y.to_string()).unwrap_or_default()) }));
-            return None;
+            self.edits.push(Command::CorrectVolunteer {
+                volunteer_id: v.id,
+                name: name.to_owned(),
+                birth_year: Some(birth_year),
+                note: "名册导入更正".into(),
+            });
         }
         if v.team_id != team_id {
             self.edits.push(Command::MoveVolunteer {

@@ -148,11 +148,13 @@ pub enum Event {
     RecordImported(RecordImported),
     /// See [`OpeningBalanceRecorded`].
     OpeningBalanceRecorded(OpeningBalanceRecorded),
+    /// See [`VolunteerCorrected`].
+    VolunteerCorrected(VolunteerCorrected),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 58] = [
+    pub const TYPE_NAMES: [&'static str; 59] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -211,6 +213,7 @@ impl Event {
         "StockCosted",
         "RecordImported",
         "OpeningBalanceRecorded",
+        "VolunteerCorrected",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -274,6 +277,7 @@ impl Event {
             Event::StockCosted(_) => "StockCosted",
             Event::RecordImported(_) => "RecordImported",
             Event::OpeningBalanceRecorded(_) => "OpeningBalanceRecorded",
+            Event::VolunteerCorrected(_) => "VolunteerCorrected",
         }
     }
 }

@@ -60,3 +60,17 @@ pub struct OpeningBalanceRecorded {
     /// The platform they come from (e.g. 志愿汇).
     pub source_system: String,
 }
+
+/// A volunteer's name or year of birth was corrected (a typo in a roster, a name written
+/// another way); the person, their points and their history stay the same.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolunteerCorrected {
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// The name from now on.
+    pub name: String,
+    /// The year of birth from now on.
+    pub birth_year: Option<u16>,
+    /// Why, e.g. 名册导入更正.
+    pub note: String,
+}

@@ -466,6 +466,12 @@ pub fn one_of_each() -> Vec<Event> {
             as_of: date(2025, 12, 31),
             source_system: "志愿汇".into(),
         }),
+        Event::VolunteerCorrected(VolunteerCorrected {
+            volunteer_id: VolunteerId(uuid(2)),
+            name: "沈阿奶".into(),
+            birth_year: Some(1947),
+            note: "名册导入更正".into(),
+        }),
     ]
 }
 

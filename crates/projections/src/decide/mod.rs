@@ -157,6 +157,19 @@ pub fn decide(
             label,
         } => tokens::replace(state, who, token_id, (*new_token_id, *secret_sha256), label),
         Command::Import { row, source } => onboarding::import(state, who, context, row, source),
+        Command::CorrectVolunteer {
+            volunteer_id,
+            name,
+            birth_year,
+            note,
+        } => onboarding::correct_volunteer(
+            state,
+            who,
+            context,
+            volunteer_id,
+            (name, *birth_year),
+            note,
+        ),
         Command::RegisterDistrict { name, kind, region } => {
             organisation::register_district(state, who, name, *kind, region)
         }

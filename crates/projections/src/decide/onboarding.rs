@@ -166,3 +166,37 @@ fn opening_balance(
         })],
     )])
 }
+
+/// A volunteer's name or year of birth corrected, by whom may register volunteers in their
+/// team (their coordinators, administrators); the person and their history stay.
+pub(super) fn correct_volunteer(
+    state: &State,
+    who: &Principal,
+    context: &yinling_ledger::writer::Context,
+    volunteer_id: &VolunteerId,
+    (name, birth_year): (&str, Option<u16>),
+    note: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    let v = checks::volunteer(state, volunteer_id)?;
+    access::may_write(who, &Write::RegisterVolunteer(v.team_id))?;
+    let name = text("name", name, MAX_NAME_CHARS)?;
+    let note = crate::checks::optional_text("note", note, MAX_REASON_CHARS)?;
+    if let Some(year) = birth_year {
+        checks::birth_year(year, state, context)?;
+    }
+    if v.name == name && v.birth_year == birth_year {
+        return Err(Rejection::conflict(
+            "no_change",
+            format!("{name} already has this name and year of birth"),
+        ));
+    }
+    Ok(vec![Commit::any(
+        volunteer_id.stream(),
+        vec![Event::VolunteerCorrected(VolunteerCorrected {
+            volunteer_id: *volunteer_id,
+            name,
+            birth_year,
+            note,
+        })],
+    )])
+}

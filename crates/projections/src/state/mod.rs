@@ -233,6 +233,12 @@ impl State {
                 );
             }
             Event::OpeningBalanceRecorded(e) => self.opening_balance(envelope, e),
+            Event::VolunteerCorrected(e) => {
+                if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+                    v.name = e.name.clone();
+                    v.birth_year = e.birth_year;
+                }
+            }
             Event::VolunteerPinSet(e) => {
                 if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
                     v.pin_sha256 = e.pin_sha256;
