@@ -235,6 +235,27 @@ impl Reply {
     }
 }
 
+/// A response as the tests read it: status, headers, the text and its JSON.
+async fn reply(resp: reqwest::Response) -> Reply {
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+    Reply {
+        status,
+        content_type,
+        headers,
+        text,
+        body,
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Client {
     pub base: String,
@@ -260,24 +281,7 @@ impl Client {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.expect("request");
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
-        Reply {
-            status,
-            content_type,
-            headers,
-            text,
-            body,
-        }
+        reply(req.send().await.expect("request")).await
     }
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, None, &[]).await
@@ -293,24 +297,7 @@ impl Client {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
-        let resp = req.send().await.expect("request");
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
-        Reply {
-            status,
-            content_type,
-            headers,
-            text,
-            body,
-        }
+        reply(req.send().await.expect("request")).await
     }
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(Method::POST, path, Some(body), &[]).await

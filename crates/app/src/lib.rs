@@ -257,6 +257,30 @@ impl App {
         self.engine.read().categories.code(category)
     }
 
+    /// The volunteers a clerk finds at the counter, as the counter shows them: only those
+    /// whose account the caller may read, and each one shown is in the access log (`from`
+    /// names the route or page).
+    pub fn counter_lookup(
+        &self,
+        who: &Principal,
+        how: &counter::Lookup,
+        from: &str,
+    ) -> Result<Vec<reports::stations::CounterMatch>, AppError> {
+        access::may_read(who, &Read::CounterLookup)?;
+        let found: Vec<(VolunteerId, reports::stations::CounterMatch)> = {
+            let state = self.engine.read();
+            counter::find(&state, how)?
+                .into_iter()
+                .filter(|v| access::can_read(who, &Read::Account(v)))
+                .map(|v| (v.id, reports::stations::counter_match(&state, v)))
+                .collect()
+        };
+        for (id, _) in &found {
+            self.note_access(who, *id, from);
+        }
+        Ok(found.into_iter().map(|(_, m)| m).collect())
+    }
+
     /// The command that hands a held redemption over: a rate voucher's code is derived here
     /// from the mint key, and only its hash goes to the ledger.
     pub fn fulfil_command(

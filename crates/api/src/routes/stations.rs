@@ -7,16 +7,15 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yinling_app::counter::{self, Lookup};
+use yinling_app::counter::Lookup;
 use yinling_app::reports::stations::{
-    bank_vouchers, counter_match, queue, station_out, stations_out, CounterMatch, StationOut,
-    VoucherOut,
+    bank_vouchers, queue, station_out, stations_out, CounterMatch, StationOut, VoucherOut,
 };
 use yinling_app::App;
 use yinling_ledger::{
     StationId, StationOpened, StockTransferred, VolunteerPhoneRecorded, VolunteerPinSet,
 };
-use yinling_projections::access::{self, Read};
+use yinling_projections::access::Read;
 use yinling_projections::{checks, Command};
 
 use super::{created, written, AsOfParam};
@@ -287,20 +286,7 @@ pub async fn lookup(
             ))
         }
     };
-    let found = app
-        .read(&who, None, Read::CounterLookup, |state| {
-            Ok(counter::find(state, &how)?
-                .into_iter()
-                .filter(|v| access::can_read(&who, &Read::Account(v)))
-                .map(|v| counter_match(state, v))
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    for m in &found {
-        if let Ok(id) = m.volunteer_id.parse() {
-            app.note_access(&who, id, "POST /v1/counter/lookup");
-        }
-    }
+    let found = app.counter_lookup(&who, &how, "POST /v1/counter/lookup")?;
     Ok(Json(LookupOut { items: found }))
 }
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use yinling_app::answers::{CatalogueChange, RedemptionStep};
 use yinling_app::counter::{self, Lookup};
 use yinling_app::reports::provenance::actor_words;
-use yinling_app::reports::stations::{counter_match, queue, station_name, CounterMatch};
+use yinling_app::reports::stations::{queue, station_name, CounterMatch};
 use yinling_app::{input, App, AppError, Written};
 use yinling_ledger::{RedemptionId, RewardId, StationId, Timestamp};
 use yinling_projections::access::{self, Read, Write};
@@ -224,20 +224,11 @@ pub async fn lookup(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
     };
     let l = viewer.lang;
     let csrf = session.csrf();
-    let state = app.engine.read();
-    let found: Vec<CounterMatch> = match counter::find(&state, &how) {
-        Ok(v) => v
-            .into_iter()
-            .filter(|v| access::can_read(&who, &Read::Account(v)))
-            .map(|v| counter_match(&state, v))
-            .collect(),
+    let found: Vec<CounterMatch> = match app.counter_lookup(&who, &how, "/counter lookup") {
+        Ok(found) => found,
         Err(e) => return refusal(&viewer, &back, &e),
     };
-    for m in &found {
-        if let Ok(id) = m.volunteer_id.parse() {
-            app.note_access(&who, id, "/counter lookup");
-        }
-    }
+    let state = app.engine.read();
     let scanned = match &how {
         Lookup::Card(text) => Some(text.clone()),
         _ => None,
