@@ -341,6 +341,28 @@ async fn a_roster_uploaded_over_http_is_checked_first_and_written_only_when_aske
         .as_str()
         .unwrap_or_default()
         .contains("header"));
+
+    // A city's roster is larger than the 1 MiB other bodies may be: 30,000 districts' rows
+    // (about 1.3 MiB) are read and checked; a file over the upload limit is refused, named.
+    let mut big = String::from("名称,类型,所属地区\r\n");
+    for i in 0..30_000 {
+        big.push_str(&format!("第{i:05}号测试区,区,湖州市\r\n"));
+    }
+    assert!(big.len() > 1024 * 1024, "{}", big.len());
+    let checked = admin
+        .upload("/v1/onboard", "区县.csv", big.into_bytes())
+        .await
+        .ok();
+    assert_eq!(checked["rows"]["区县"], 30_000, "{}", checked["problems"]);
+    let (status, _, body) = raw_http(
+        &server.base,
+        &format!(
+            "POST /v1/onboard HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {}\r\n\r\n--x\r\n",
+            33 * 1024 * 1024
+        ),
+    );
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("32 MiB"), "{body}");
 }
 
 #[test]
@@ -441,6 +463,72 @@ fn an_exported_roster_edited_in_excel_changes_exactly_the_edited_rows() {
         ok && out.contains("0 new, 0 edited, 2 already there"),
         "{out}"
     );
+
+    // The whole export edited: the district's region, one team renamed with another
+    // category; its volunteers' rows still say the old name, and that still finds it.
+    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported)]);
+    assert!(ok, "{out}");
+    let mut book = calamine_free::read_rows(&exported);
+    book.get_mut("区县").expect("区县")[1][2] = "浙江省湖州市".into();
+    for row in book.get_mut("队伍").expect("队伍").iter_mut() {
+        if row[0] == "双林宣讲团" {
+            row[0] = "双林镇银星宣讲团".into();
+            row[2] = "文旅".into();
+        }
+    }
+    let whole = tmp.path().join("全部改过.xlsx");
+    write_rows(&whole, &book);
+    let (ok, out) = onboard(&["--data", p(&data), p(&whole)]);
+    assert!(ok, "{out}");
+    for line in [
+        "区县: 1 rows, 0 new, 1 edited, 0 already there",
+        "队伍: 2 rows, 0 new, 1 edited, 1 already there",
+        "志愿者: 2 rows, 0 new, 0 edited, 2 already there",
+    ] {
+        assert!(out.contains(line), "{line:?} not in {out}");
+    }
+    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported)]);
+    assert!(ok, "{out}");
+    let again = calamine_free::read_rows(&exported);
+    assert_eq!(again["区县"][1][2], "浙江省湖州市");
+    assert!(
+        again["队伍"]
+            .iter()
+            .any(|r| r[0] == "双林镇银星宣讲团" && r[2] == "culture_tourism"),
+        "{:?}",
+        again["队伍"]
+    );
+    assert!(
+        again["志愿者"]
+            .iter()
+            .any(|r| r[0] == "王建国" && r[1] == "双林镇银星宣讲团"),
+        "the volunteer stays in the renamed team: {:?}",
+        again["志愿者"]
+    );
+    // Imported again: nothing left to do; a team moved to another district is refused.
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&exported)]);
+    assert!(ok && !out.contains(" 1 edited"), "{out}");
+    let mut moved = again.clone();
+    moved.get_mut("队伍").expect("队伍")[1][1] = "吴兴区".into();
+    let moved_path = tmp.path().join("换区.xlsx");
+    write_rows(&moved_path, &moved);
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&moved_path)]);
+    assert!(!ok && out.contains("队伍 row 2 [所在区县]"), "{out}");
+}
+
+/// Writes sheets of text rows (the first row the header) as a workbook.
+fn write_rows(path: &Path, book: &std::collections::BTreeMap<String, Vec<Vec<String>>>) {
+    let mut w = Workbook::new();
+    for (name, rows) in book {
+        let s = w.add_worksheet();
+        s.set_name(name).expect("name");
+        for (i, row) in rows.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                s.write_string(i as u32, j as u16, v).expect("cell");
+            }
+        }
+    }
+    w.save(path).expect("save");
 }
 
 /// Reads a workbook back as text, sheet by sheet (the test's own reader, not the importer).

@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use yinling_app::cluster::Cluster;
 
 use crate::error::ApiError;
-use crate::limits::{BODY_LIMIT_BYTES, MIN_SEQ_WAIT_SECONDS, READ_YOUR_WRITE_WAIT_SECONDS};
+use crate::limits::{
+    body_limit_for, limit_in_words, MIN_SEQ_WAIT_SECONDS, READ_YOUR_WRITE_WAIT_SECONDS,
+};
 
 /// Header marking a request one node forwarded to the writer (never forwarded again).
 pub const FORWARDED_HEADER: &str = "yinling-forwarded-by";
@@ -113,11 +115,15 @@ pub async fn forward(
         )
         .into_response();
     };
+    let limit = body_limit_for(parts.uri.path());
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            "the request body is larger than the 1 MiB limit",
+            format!(
+                "the request body is larger than the {} limit",
+                limit_in_words(limit)
+            ),
         )
         .into_response()
     };
@@ -126,10 +132,10 @@ pub async fn forward(
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT_BYTES) {
+    if declared.is_some_and(|n| n > limit) {
         return too_large();
     }
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => return too_large(),
     };

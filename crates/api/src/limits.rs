@@ -1,7 +1,25 @@
 //! Every limit of the HTTP service, as a named constant with its unit.
 
-/// Largest request body accepted, in bytes (1 MiB).
+/// Largest request body accepted, in bytes (1 MiB), but on the roster uploads.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// The paths that take a roster file, whose bodies may be as large as
+/// [`yinling_app::limits::ROSTER_UPLOAD_MAX_BYTES`].
+pub const UPLOAD_PATHS: [&str; 2] = ["/v1/onboard", "/onboard"];
+
+/// The largest body a request to `path` may carry.
+pub fn body_limit_for(path: &str) -> usize {
+    if UPLOAD_PATHS.contains(&path) {
+        yinling_app::limits::ROSTER_UPLOAD_MAX_BYTES
+    } else {
+        BODY_LIMIT_BYTES
+    }
+}
+
+/// A body limit in words, e.g. "1 MiB".
+pub fn limit_in_words(bytes: usize) -> String {
+    format!("{} MiB", bytes / (1024 * 1024))
+}
 
 /// A request is abandoned after this long.
 pub const REQUEST_TIMEOUT_SECONDS: u64 = 30;

@@ -11,7 +11,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use yinling_app::{App, Node, NodeConfig, OpenError};
@@ -186,7 +185,7 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/volunteers/{id}/phone", put(stations::phone))
         .route("/v1/volunteers/{id}/pin", put(stations::pin))
         .route("/v1/banks/{bank}/vouchers", get(stations::vouchers))
-        .route("/v1/onboard", post(onboard::upload))
+        .route("/v1/onboard", upload_route())
         .route("/v1/vouchers/check", post(money::check))
         .route("/v1/vouchers/use", post(money::use_voucher))
         .route("/v1/vouchers/refuse", post(money::refuse))
@@ -236,7 +235,7 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         metrics::track,
     ))
     .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-    .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+    .layer(axum::middleware::from_fn(body_limit))
     .layer(TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         request_timeout,
@@ -245,6 +244,42 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
     .layer(axum::middleware::from_fn(problem_for_bare_errors))
     .layer(TraceLayer::new_for_http())
     .with_state(app)
+}
+
+/// The roster upload, whose body may be as large as a city's roster.
+fn upload_route() -> axum::routing::MethodRouter<App> {
+    post(onboard::upload).layer(DefaultBodyLimit::max(
+        yinling_app::limits::ROSTER_UPLOAD_MAX_BYTES,
+    ))
+}
+
+/// Refuses a body larger than its path allows ([`body_limit_for`]): from its Content-Length
+/// before it is read, and while it is read when it has none.
+async fn body_limit(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = body_limit_for(request.uri().path());
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!(
+                "the request body is larger than the {} limit",
+                limit_in_words(limit)
+            ),
+        )
+        .into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// Runs the service until `shutdown` resolves, then finishes queued commits and stops.

@@ -47,3 +47,7 @@ pub const LATEST_BIRTH_YEAR: i32 = 2100;
 
 /// Roster rows sent to the writer at once while onboarding.
 pub const ONBOARD_IN_FLIGHT: usize = 512;
+
+/// Largest roster file accepted by upload, in bytes (32 MiB: a city of 100,000 volunteers
+/// with balances is about 5 MiB as CSV, less as .xlsx).
+pub const ROSTER_UPLOAD_MAX_BYTES: usize = 32 * 1024 * 1024;

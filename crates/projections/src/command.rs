@@ -477,6 +477,28 @@ pub enum Command {
         /// Why.
         note: String,
     },
+    /// Correct a team's name or main category.
+    CorrectTeam {
+        /// Which team.
+        team_id: TeamId,
+        /// The name from now on.
+        name: String,
+        /// The main category from now on.
+        category: Category,
+        /// Why.
+        note: String,
+    },
+    /// Correct a district's kind or region.
+    CorrectDistrict {
+        /// Which district.
+        name: String,
+        /// 区 or 县 from now on.
+        kind: DistrictKind,
+        /// The region from now on.
+        region: String,
+        /// Why.
+        note: String,
+    },
     /// One row of a roster, imported with its source row in the same commit.
     Import {
         /// What the row asks for.

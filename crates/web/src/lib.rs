@@ -64,7 +64,11 @@ pub fn router() -> Router<App> {
         .route("/bank/refuse", post(pages::bank::refuse))
         .route(
             "/onboard",
-            get(pages::onboard::form).post(pages::onboard::upload),
+            get(pages::onboard::form)
+                .post(pages::onboard::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    yinling_app::limits::ROSTER_UPLOAD_MAX_BYTES,
+                )),
         )
         .route("/onboard/template.xlsx", get(pages::onboard::template_file))
         .route("/onboard/roster.xlsx", get(pages::onboard::roster_file))

@@ -60,14 +60,10 @@ pub async fn upload(
 ) -> Result<Json<OnboardReport>, ApiError> {
     access::may_write(&who, &Write::Administer("import rosters"))?;
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form.next_field().await.map_err(|e| {
-        ApiError::bad_request("bad_multipart", format!("the upload cannot be read: {e}"))
-    })? {
+    while let Some(field) = form.next_field().await.map_err(unreadable_upload)? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("roster").to_owned();
-            let bytes = field.bytes().await.map_err(|e| {
-                ApiError::bad_request("bad_multipart", format!("the file cannot be read: {e}"))
-            })?;
+            let bytes = field.bytes().await.map_err(unreadable_upload)?;
             file = Some((name, bytes.to_vec()));
         }
     }
@@ -99,4 +95,20 @@ pub async fn upload(
         written: write,
         outcome,
     }))
+}
+
+/// An upload that cannot be read: too large (413, naming the limit) or not a multipart form.
+fn unreadable_upload(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        let limit = yinling_app::limits::ROSTER_UPLOAD_MAX_BYTES;
+        return ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!(
+                "the roster is larger than the {} limit; split it by district",
+                crate::limits::limit_in_words(limit)
+            ),
+        );
+    }
+    ApiError::bad_request("bad_multipart", format!("the upload cannot be read: {e}"))
 }

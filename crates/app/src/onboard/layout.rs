@@ -68,6 +68,7 @@ impl Kind {
                 ("队伍名称", "team", true),
                 ("所在区县", "district", true),
                 ("主要服务类别", "category", true),
+                ("编号", "id", false),
             ],
             Kind::Volunteers => &[
                 ("姓名", "name", true),

@@ -6,6 +6,7 @@
 //! a balance once per volunteer) is skipped, so importing a file again appends nothing and a
 //! corrected file appends only what is new. Every imported record remembers its source row.
 
+mod edits;
 pub mod layout;
 pub mod read;
 pub mod template;
@@ -22,6 +23,9 @@ use yinling_projections::limits::{EARLIEST_BIRTH_YEAR, MAX_STAR_LEVELS, PHONE_DI
 
 use crate::limits::LATEST_BIRTH_YEAR;
 use read::{Cell, Sheet};
+
+/// The note on a correction that comes from an edited roster row.
+const ROSTER_EDIT: &str = "名册导入更正";
 
 /// One problem with one cell (or one row: `column` empty).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -356,6 +360,17 @@ impl<'a> Checker<'a> {
         let region = Self::need(row, &cols[2], problems);
         let (name, kind, region) = (name?, kind?, region?);
         if self.districts.insert(name.clone(), true).is_some() {
+            // Known by its name: a different kind or region is a correction.
+            if let Some(d) = self.state.districts.get(&name).filter(|d| d.registered) {
+                if d.kind != Some(kind) || d.region != region {
+                    self.edits.push(Command::CorrectDistrict {
+                        name,
+                        kind,
+                        region,
+                        note: ROSTER_EDIT.into(),
+                    });
+                }
+            }
             return None;
         }
         Some(ImportedRow::District { name, kind, region })
@@ -404,8 +419,24 @@ impl<'a> Checker<'a> {
         if !self.district_known(&district, cols[1].0, problems) {
             return None;
         }
+        // A row of an exported roster carries the team's id: it is an edit.
+        if let Some(id) = row
+            .cell(&cols[3])
+            .and_then(|c| layout::text(c).ok().flatten())
+        {
+            return self.edit_team(&id, (&name, &district, category), problems);
+        }
         let key = (name.clone(), district.clone());
-        if self.teams.contains_key(&key) {
+        if let Some(id) = self.teams.get(&key) {
+            // Known by name and district: a different category is a correction.
+            if let Some(t) = self.state.teams.get(id).filter(|t| t.category != category) {
+                self.edits.push(Command::CorrectTeam {
+                    team_id: t.id,
+                    name,
+                    category,
+                    note: ROSTER_EDIT.into(),
+                });
+            }
             return None;
         }
         let team_id = TeamId::generate();
@@ -568,52 +599,6 @@ impl<'a> Checker<'a> {
             phone_last_four: phone,
             joined_on,
         })
-    }
-
-    /// An exported row edited in Excel (its id says who it is): a new name or year of birth
-    /// is a correction, a new team a move, new phone digits are recorded.
-    fn edit(
-        &mut self,
-        id: &str,
-        (name, birth_year, team_id): (&str, u16, TeamId),
-        phone: Option<String>,
-        problems: &mut Vec<(String, Bad)>,
-    ) -> Option<ImportedRow> {
-        let Some(v) = id
-            .parse::<VolunteerId>()
-            .ok()
-            .and_then(|i| self.state.volunteers.get(&i))
-        else {
-            problems.push((
-                "编号".into(),
-                Bad {
-                    zh: format!("编号“{id}”的志愿者不存在；新来的人请把编号留空。"),
-                    en: format!("No volunteer has id {id:?}; leave the id empty for someone new."),
-                },
-            ));
-            return None;
-        };
-        if v.name != name || v.birth_year != Some(birth_year) {
-            self.edits.push(Command::CorrectVolunteer {
-                volunteer_id: v.id,
-                name: name.to_owned(),
-                birth_year: Some(birth_year),
-                note: "名册导入更正".into(),
-            });
-        }
-        if v.team_id != team_id {
-            self.edits.push(Command::MoveVolunteer {
-                volunteer_id: v.id,
-                to_team_id: team_id,
-            });
-        }
-        if let Some(digits) = phone.filter(|d| v.phone_last_four.as_deref() != Some(d.as_str())) {
-            self.edits.push(Command::RecordPhone {
-                volunteer_id: v.id,
-                last_four: digits,
-            });
-        }
-        None
     }
 
     fn balance(&mut self, row: &Row<'_>, problems: &mut Vec<(String, Bad)>) -> Option<ImportedRow> {

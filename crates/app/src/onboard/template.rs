@@ -105,6 +105,7 @@ pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> 
         sheet.write_string(r, 0, &t.name)?;
         sheet.write_string(r, 1, &t.district)?;
         sheet.write_string(r, 2, state.categories.code(&t.category))?;
+        sheet.write_string(r, 3, t.id.to_string())?;
     }
     let sheet = book.add_worksheet();
     sheet.set_name(Kind::Volunteers.sheet_name())?;

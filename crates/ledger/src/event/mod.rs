@@ -150,11 +150,15 @@ pub enum Event {
     OpeningBalanceRecorded(OpeningBalanceRecorded),
     /// See [`VolunteerCorrected`].
     VolunteerCorrected(VolunteerCorrected),
+    /// See [`TeamCorrected`].
+    TeamCorrected(TeamCorrected),
+    /// See [`DistrictCorrected`].
+    DistrictCorrected(DistrictCorrected),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 59] = [
+    pub const TYPE_NAMES: [&'static str; 61] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -214,6 +218,8 @@ impl Event {
         "RecordImported",
         "OpeningBalanceRecorded",
         "VolunteerCorrected",
+        "TeamCorrected",
+        "DistrictCorrected",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -278,6 +284,8 @@ impl Event {
             Event::RecordImported(_) => "RecordImported",
             Event::OpeningBalanceRecorded(_) => "OpeningBalanceRecorded",
             Event::VolunteerCorrected(_) => "VolunteerCorrected",
+            Event::TeamCorrected(_) => "TeamCorrected",
+            Event::DistrictCorrected(_) => "DistrictCorrected",
         }
     }
 }

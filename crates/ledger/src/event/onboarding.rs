@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::kinds::{Category, DistrictKind};
 use crate::digest::Hash;
 use crate::ids::{TeamId, VolunteerId};
 
@@ -72,5 +73,33 @@ pub struct VolunteerCorrected {
     /// The year of birth from now on.
     pub birth_year: Option<u16>,
     /// Why, e.g. 名册导入更正.
+    pub note: String,
+}
+
+/// A team's name or main category was corrected (a roster edited in Excel, a team that
+/// renamed itself); the team, its members and its figures stay the same.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamCorrected {
+    /// Which team.
+    pub team_id: TeamId,
+    /// The name from now on.
+    pub name: String,
+    /// The main category from now on.
+    pub category: Category,
+    /// Why, e.g. 名册导入更正.
+    pub note: String,
+}
+
+/// A district's kind or region was corrected (its name is how it is known, so a different
+/// name is a different district).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistrictCorrected {
+    /// Which district, by name.
+    pub name: String,
+    /// 区 or 县 from now on.
+    pub kind: DistrictKind,
+    /// The region from now on.
+    pub region: String,
+    /// Why.
     pub note: String,
 }

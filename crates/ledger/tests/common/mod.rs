@@ -472,6 +472,18 @@ pub fn one_of_each() -> Vec<Event> {
             birth_year: Some(1947),
             note: "名册导入更正".into(),
         }),
+        Event::TeamCorrected(TeamCorrected {
+            team_id: TeamId(uuid(1)),
+            name: "荻溪六老调解队".into(),
+            category: Category::Mediation,
+            note: "名册导入更正".into(),
+        }),
+        Event::DistrictCorrected(DistrictCorrected {
+            name: "松阳县".into(),
+            kind: DistrictKind::County,
+            region: "丽水市".into(),
+            note: "名册导入更正".into(),
+        }),
     ]
 }
 

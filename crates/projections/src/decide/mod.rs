@@ -170,6 +170,18 @@ pub fn decide(
             (name, *birth_year),
             note,
         ),
+        Command::CorrectTeam {
+            team_id,
+            name,
+            category,
+            note,
+        } => onboarding::correct_team(state, who, team_id, (name, *category), note),
+        Command::CorrectDistrict {
+            name,
+            kind,
+            region,
+            note,
+        } => onboarding::correct_district(state, who, name, (*kind, region), note),
         Command::RegisterDistrict { name, kind, region } => {
             organisation::register_district(state, who, name, *kind, region)
         }

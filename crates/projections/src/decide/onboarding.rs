@@ -200,3 +200,82 @@ pub(super) fn correct_volunteer(
         })],
     )])
 }
+
+/// A team's name or main category corrected by an administrator: the name stays unique in
+/// its district, the category is one that is in use, and something changes.
+pub(super) fn correct_team(
+    state: &State,
+    who: &Principal,
+    team_id: &TeamId,
+    (name, category): (&str, Category),
+    note: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("correct teams"))?;
+    let team = checks::team(state, team_id)?;
+    let name = text("name", name, MAX_NAME_CHARS)?;
+    let note = checks::optional_text("note", note, MAX_REASON_CHARS)?;
+    checks::category(state, category)?;
+    if team.name == name && team.category == category {
+        return Err(Rejection::conflict(
+            "no_change",
+            format!("the team {name} already has this name and category"),
+        ));
+    }
+    if let Some(other) = state
+        .teams
+        .values()
+        .find(|t| t.id != *team_id && t.name == name && t.district == team.district)
+    {
+        return Err(Rejection::conflict(
+            "duplicate_team",
+            format!(
+                "{} already has a team named {name:?} (id {})",
+                team.district, other.id
+            ),
+        ));
+    }
+    Ok(vec![Commit::any(
+        team_id.stream(),
+        vec![Event::TeamCorrected(TeamCorrected {
+            team_id: *team_id,
+            name,
+            category,
+            note,
+        })],
+    )])
+}
+
+/// A district's kind or region corrected by an administrator.
+pub(super) fn correct_district(
+    state: &State,
+    who: &Principal,
+    name: &str,
+    (kind, region): (DistrictKind, &str),
+    note: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(who, &Write::Administer("correct districts"))?;
+    let name = text("name", name, MAX_NAME_CHARS)?;
+    let region = text("region", region, MAX_NAME_CHARS)?;
+    let note = checks::optional_text("note", note, MAX_REASON_CHARS)?;
+    let Some(d) = state.districts.get(&name).filter(|d| d.registered) else {
+        return Err(Rejection::not_found(
+            "district_not_found",
+            format!("no district or county named {name:?} is registered"),
+        ));
+    };
+    if d.kind == Some(kind) && d.region == region {
+        return Err(Rejection::conflict(
+            "no_change",
+            format!("{name} already has this kind and region"),
+        ));
+    }
+    Ok(vec![Commit::any(
+        StreamId::districts(),
+        vec![Event::DistrictCorrected(DistrictCorrected {
+            name,
+            kind,
+            region,
+            note,
+        })],
+    )])
+}

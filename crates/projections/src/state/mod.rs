@@ -239,6 +239,17 @@ impl State {
                     v.birth_year = e.birth_year;
                 }
             }
+            Event::TeamCorrected(e) => {
+                if let Some(t) = self.teams.get_mut(&e.team_id) {
+                    t.name = e.name.clone();
+                    t.category = e.category;
+                }
+            }
+            Event::DistrictCorrected(e) => {
+                let d = self.district_mut(&e.name);
+                d.kind = Some(e.kind);
+                d.region = e.region.clone();
+            }
             Event::VolunteerPinSet(e) => {
                 if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
                     v.pin_sha256 = e.pin_sha256;
