@@ -122,6 +122,11 @@ const MATRIX: &[(&str, &str)] = &[
     ("PUT /v1/policies/voucher-validity", "OFFFFFUFFFFF"),
     ("PUT /v1/policies/point-value", "OFFFFFUFFFFF"),
     ("PUT /v1/policies/coverage-warning", "OFFFFFUFFFFF"),
+    ("POST /v1/volunteers/{id}/erasure", "OFFFFFUFFFFF"),
+    ("POST /v1/volunteers/{id}/consents", "OOFOFFUFFOFF"),
+    ("POST /v1/volunteers/{id}/consents/withdraw", "OOFOFFUFFOFF"),
+    ("PUT /v1/privacy-notice", "OFFFFFUFFFFF"),
+    ("GET /v1/privacy-notice", "OOOOOOUOOOOO"),
 ];
 
 #[tokio::test]
@@ -174,6 +179,7 @@ async fn every_route_by_every_role_is_allowed_or_refused_as_the_design_says() {
 /// the routes: a page shows what the route behind it would answer.
 const PAGES: &[(&str, &str)] = &[
     ("/", "OOOOOOOOOOOO"),
+    ("/privacy", "OOOOOOOOOOOO"),
     ("/me", "FFFOOFUFFFFF"),
     ("/me/statement", "FFFOOFUFFFFF"),
     ("/me/redemptions", "FFFOOFUFFFFF"),

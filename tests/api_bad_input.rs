@@ -909,6 +909,60 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
             "/v1/tokens".into(),
             Some(json!({"role": "district_coordinator", "district": "南浔区", "bank": "湖州银行"})),
         ),
+        (
+            "erasure without a legal basis",
+            422,
+            a.clone(),
+            Method::POST,
+            format!("/v1/volunteers/{v1}/erasure"),
+            Some(json!({"requested_by": "本人", "requested_on": days_ago(1), "legal_basis": " "})),
+        ),
+        (
+            "erasure on a date that is not one",
+            422,
+            a.clone(),
+            Method::POST,
+            format!("/v1/volunteers/{v1}/erasure"),
+            Some(
+                json!({"requested_by": "本人", "requested_on": "2026-02-30", "legal_basis": "第四十七条"}),
+            ),
+        ),
+        (
+            "erasure of nobody",
+            404,
+            a.clone(),
+            Method::POST,
+            format!("/v1/volunteers/{ghost}/erasure"),
+            Some(
+                json!({"requested_by": "本人", "requested_on": days_ago(1), "legal_basis": "第四十七条"}),
+            ),
+        ),
+        (
+            "consent under a notice never published",
+            422,
+            c.clone(),
+            Method::POST,
+            format!("/v1/volunteers/{v0}/consents"),
+            Some(
+                json!({"purpose": "积分记录", "notice_version": 9, "given_on": days_ago(1), "collected_by": "协调员"}),
+            ),
+        ),
+        (
+            "withdrawing a consent never given",
+            409,
+            me.clone(),
+            Method::POST,
+            format!("/v1/volunteers/{v0}/consents/withdraw"),
+            Some(json!({"purpose": "从未同意", "withdrawn_on": days_ago(0)})),
+        ),
+        (
+            "an empty privacy notice",
+            422,
+            a.clone(),
+            Method::PUT,
+            "/v1/privacy-notice".into(),
+            Some(json!({"text_zh": "", "published_on": days_ago(1)})),
+        ),
     ];
     for (name, status, client, method, path, body) in cases {
         let before = a.head_seq().await;

@@ -63,6 +63,10 @@ const WRITES: &[(&str, Role)] = &[
     ("PUT /v1/policies/voucher-validity", Role::A),
     ("PUT /v1/policies/point-value", Role::A),
     ("PUT /v1/policies/coverage-warning", Role::A),
+    ("POST /v1/volunteers/{id}/erasure", Role::A),
+    ("POST /v1/volunteers/{id}/consents", Role::C),
+    ("POST /v1/volunteers/{id}/consents/withdraw", Role::C),
+    ("PUT /v1/privacy-notice", Role::A),
 ];
 
 /// Reads sent as POST (a card's token never sits in a URL): nothing to retry.

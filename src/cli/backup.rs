@@ -59,6 +59,8 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
         }
     }
+    // The key store is data too: without it the names are lost (never the points).
+    let copied = copy_keys(&source, &target)?;
     let key = args.data.join(MINT_KEY_FILE);
     if key.exists() {
         std::fs::copy(&key, args.out.join(MINT_KEY_FILE))
@@ -72,11 +74,27 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
         ));
     }
     println!(
-        "backed up {} events to {}; head seq {} hash {}",
+        "backed up {} events and {copied} volunteers' data keys to {}; head seq {} hash {}",
         head.seq,
         args.out.display(),
         head.seq,
         head.hash
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Copies every data key of `source`'s key store to `target`'s; a damaged key stops the
+/// backup, named. Returns how many were copied.
+pub(super) fn copy_keys(source: &dyn EventLog, target: &dyn EventLog) -> Result<usize, String> {
+    let from = source.keyring().map_err(|e| e.to_string())?;
+    let to = target.keyring().map_err(|e| e.to_string())?;
+    let mut keys = Vec::new();
+    for (id, checked) in from.check_all().map_err(|e| e.to_string())? {
+        checked.map_err(|e| e.to_string())?;
+        if let Some(key) = from.key(&id).map_err(|e| e.to_string())? {
+            keys.push((id, key));
+        }
+    }
+    to.put_all(&keys).map_err(|e| e.to_string())?;
+    Ok(keys.len())
 }

@@ -36,6 +36,10 @@ pub enum What {
     /// The performance evaluation (绩效评价): teams ranked by the published scoring formula
     /// with their figures (--since, --until, --district narrow it).
     Evaluation,
+    /// The volunteers' data keys (NDJSON, written readable by its owner only), to carry the
+    /// names with an events export into `yinling import --keys`. Whoever holds this file and
+    /// the events can read every name: keep it like a backup.
+    Keys,
 }
 
 /// File format.
@@ -170,7 +174,7 @@ fn event_row(sink: &mut Sink, e: &EventOut) -> Result<(), String> {
 pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
     if let Some(url) = &args.from {
         if args.what != What::Events {
-            return Err("--from reads only events; export balances, rankings and statements from a data directory (or a backup of it)".into());
+            return Err("--from reads only events; export balances, rankings, statements and keys from a data directory (or a backup of it)".into());
         }
         return from_server(url, &args);
     }
@@ -178,8 +182,12 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
     let log = super::logs::open_existing(&data, &args.log).map_err(|e| {
         format!("{e}. To export from a running server use `yinling export --from http://HOST:PORT --token ...`")
     })?;
+    if args.what == What::Keys {
+        return export_keys(&*log, &args.out);
+    }
     let mut sink = Sink::open(&args.out, args.format)?;
     match args.what {
+        What::Keys => {}
         What::Events => {
             sink.header::<EventOut>(args.lang)?;
             let mut progress = Progress::new("events", log.head().seq);
@@ -348,5 +356,36 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
     if args.out != Path::new("-") {
         eprintln!("wrote {} events to {}", after, args.out.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes every data key of the key store beside `log` as NDJSON, `{"volunteer_id", "key"}`,
+/// to a file only its owner may read.
+fn export_keys(log: &dyn yinling_ledger::EventLog, out: &Path) -> Result<ExitCode, String> {
+    if out == Path::new("-") {
+        return Err(
+            "--what keys is written to a file, never to the terminal: name one with --out".into(),
+        );
+    }
+    let keys = log.keyring().map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    let mut count = 0usize;
+    for (id, checked) in keys.check_all().map_err(|e| e.to_string())? {
+        checked.map_err(|e| e.to_string())?;
+        if let Some(key) = keys.key(&id).map_err(|e| e.to_string())? {
+            text.push_str(
+                &serde_json::json!({"volunteer_id": id.to_string(), "key": key.to_hex(&id)})
+                    .to_string(),
+            );
+            text.push('\n');
+            count += 1;
+        }
+    }
+    yinling_ledger::keyfile::write_private(out, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    eprintln!(
+        "wrote {count} data keys to {} (readable by its owner only)",
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -20,6 +20,10 @@ pub struct ImportArgs {
     pub data: PathBuf,
     /// The NDJSON file written by `yinling export --what events`.
     pub file: PathBuf,
+    /// The volunteers' data keys written by `yinling export --what keys`, so their names
+    /// can be read here too (without it, every name reads "姓名无法读取").
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
 }
 
 /// Reads the file's envelopes in order.
@@ -102,6 +106,11 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
     if start.seq > 0 {
         println!("resumed after seq {}", start.seq);
     }
+    if let Some(file) = &args.keys {
+        let erased = erased_in(&args.file)?;
+        let count = import_keys(&log, file, &erased)?;
+        println!("imported {count} data keys");
+    }
     println!(
         "imported {} events; head seq {} hash {}",
         end.seq - start.seq,
@@ -109,4 +118,57 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
         end.hash
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The volunteers erased in the events file: their keys are never imported.
+fn erased_in(
+    path: &Path,
+) -> Result<std::collections::BTreeSet<yinling_ledger::VolunteerId>, String> {
+    let mut out = std::collections::BTreeSet::new();
+    for envelope in envelopes(path)? {
+        if let yinling_ledger::Event::VolunteerErased(e) = envelope?.payload {
+            out.insert(e.volunteer_id);
+        }
+    }
+    Ok(out)
+}
+
+/// Puts the keys of a key file into the key store beside `log`, each checked, none of
+/// someone erased.
+fn import_keys(
+    log: &SledLog,
+    path: &Path,
+    erased: &std::collections::BTreeSet<yinling_ledger::VolunteerId>,
+) -> Result<usize, String> {
+    use yinling_ledger::personal::DataKey;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut keys = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |what: &str| {
+            format!(
+                "{} line {}: {what}; expected a file from `yinling export --what keys`",
+                path.display(),
+                i + 1
+            )
+        };
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|_| bad("not JSON"))?;
+        let id: yinling_ledger::VolunteerId = value["volunteer_id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad("no volunteer_id"))?;
+        let key = DataKey::from_hex(&id, value["key"].as_str().unwrap_or_default())
+            .map_err(|e| bad(&e.to_string()))?;
+        if !erased.contains(&id) {
+            keys.push((id, key));
+        }
+    }
+    log.keyring()
+        .map_err(|e| e.to_string())?
+        .put_all(&keys)
+        .map_err(|e| e.to_string())?;
+    Ok(keys.len())
 }

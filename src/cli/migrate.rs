@@ -126,6 +126,8 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
     }
     let head = copier.finish()?;
     progress.finish();
+    // The volunteers' data keys travel with the log, from one key store to the other.
+    let keys = super::backup::copy_keys(&*source, &*target)?;
     // The token key travels with a sled directory (a NATS cluster keeps its own).
     if let (Some(from), Some(to)) = (&source_dir, &target_dir) {
         let key = from.join(MINT_KEY_FILE);
@@ -140,7 +142,7 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
         return Err("the copy does not verify against the source; do not rely on it".into());
     }
     println!(
-        "migrated {} events; head seq {} hash {} verified on the target",
+        "migrated {} events and {keys} data keys; head seq {} hash {} verified on the target",
         head.seq, head.seq, head.hash
     );
     Ok(ExitCode::SUCCESS)

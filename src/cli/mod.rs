@@ -30,6 +30,7 @@ mod migrate;
 mod onboard;
 mod progress;
 mod replay;
+mod seal;
 mod verify;
 
 /// Yinling: an event-sourced volunteer points and reward ledger.
@@ -68,6 +69,10 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Copy a log between sled and a NATS JetStream stream (either way), verifying the chain.
     Migrate(migrate::MigrateArgs),
+    /// Migrate a log written before personal data was sealed into a new directory where every
+    /// name, year of birth and phone digits is sealed under its person's key, with a statement
+    /// linking the two (`--check` walks both and shows that nothing else changed).
+    Seal(seal::SealArgs),
 }
 
 /// Options of `serve`.
@@ -169,6 +174,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Import(args) => import::run(args),
         Command::Onboard(args) => onboard::run(args),
         Command::Backup(args) => backup::run(args),
+        Command::Seal(args) => seal::run(args),
         Command::Migrate(args) => migrate::run(args),
     }
 }

@@ -30,13 +30,28 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
         VerifyDepth::Full
     };
     let report = log::verify(&*log, depth, &mut |_| {}).map_err(|e| e.to_string())?;
+    let keys = check_keys(&*log)?;
     match report.first_bad {
-        None if report.is_ok() => {
+        None if report.is_ok() && keys.damaged.is_empty() => {
             println!(
                 "ok: {} events, head seq {} hash {}",
                 report.verified.seq, report.verified.seq, report.verified.hash
             );
+            println!("key store: {} data keys whole", keys.whole);
             Ok(ExitCode::SUCCESS)
+        }
+        None if report.is_ok() => {
+            println!(
+                "the log is whole ({} events, head seq {} hash {}), but the key store is damaged:",
+                report.verified.seq, report.verified.seq, report.verified.hash
+            );
+            for d in &keys.damaged {
+                println!("damaged: {d}");
+            }
+            println!(
+                "those volunteers' names cannot be shown (their points are not affected); restore the key store from a backup"
+            );
+            Ok(ExitCode::from(1))
         }
         bad => {
             let (seq, detail) = bad
@@ -52,4 +67,31 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// What the key store holds: whole keys, and the damaged ones in words.
+struct KeyCheck {
+    whole: usize,
+    damaged: Vec<String>,
+}
+
+/// Checks every record of the key store beside the log.
+fn check_keys(log: &dyn yinling_ledger::EventLog) -> Result<KeyCheck, String> {
+    let keys = log.keyring().map_err(|e| e.to_string())?;
+    let mut out = KeyCheck {
+        whole: 0,
+        damaged: Vec::new(),
+    };
+    match keys.check_all() {
+        Ok(all) => {
+            for (_, checked) in all {
+                match checked {
+                    Ok(()) => out.whole += 1,
+                    Err(e) => out.damaged.push(e.to_string()),
+                }
+            }
+        }
+        Err(e) => out.damaged.push(e.to_string()),
+    }
+    Ok(out)
 }

@@ -112,6 +112,23 @@ impl World {
     }
 
     /// A rate voucher handed over to the volunteer: its redemption and its code.
+    /// Publishes the first privacy notice, once (consents refer to version 1).
+    pub async fn notice(&self) {
+        let r = self
+            .city
+            .admin
+            .put(
+                "/v1/privacy-notice",
+                json!({"text_zh": "我们只为记录志愿服务和积分使用您的个人信息。", "published_on": days_ago(30)}),
+            )
+            .await;
+        assert!(
+            r.status.is_success() || r.status.as_u16() == 409,
+            "{}",
+            r.body
+        );
+    }
+
     pub async fn fresh_voucher(&self) -> (String, String) {
         let hold = self
             .city
@@ -626,6 +643,59 @@ impl World {
                 format!("/v1/volunteers/{v0}/phone"),
                 Some(json!({"last_four": "3721"})),
             ),
+            "POST /v1/volunteers/{id}/erasure" => {
+                let v = self
+                    .city
+                    .coordinator
+                    .post(
+                        "/v1/volunteers",
+                        json!({"name": format!("待注销{}", rand_suffix()), "team_id": team}),
+                    )
+                    .await
+                    .id();
+                (
+                    Method::POST,
+                    format!("/v1/volunteers/{v}/erasure"),
+                    Some(
+                        json!({"requested_by": "本人", "requested_on": days_ago(1), "legal_basis": "《个人信息保护法》第四十七条"}),
+                    ),
+                )
+            }
+            "POST /v1/volunteers/{id}/consents" => {
+                self.notice().await;
+                (
+                    Method::POST,
+                    format!("/v1/volunteers/{v0}/consents"),
+                    Some(
+                        json!({"purpose": format!("用途{}", rand_suffix()), "notice_version": 1, "given_on": days_ago(1), "collected_by": "协调员"}),
+                    ),
+                )
+            }
+            "POST /v1/volunteers/{id}/consents/withdraw" => {
+                self.notice().await;
+                let purpose = format!("撤回{}", rand_suffix());
+                self.city
+                    .admin
+                    .post(
+                        &format!("/v1/volunteers/{v0}/consents"),
+                        json!({"purpose": purpose, "notice_version": 1, "given_on": days_ago(1), "collected_by": "协调员"}),
+                    )
+                    .await
+                    .ok();
+                (
+                    Method::POST,
+                    format!("/v1/volunteers/{v0}/consents/withdraw"),
+                    Some(json!({"purpose": purpose, "withdrawn_on": days_ago(0)})),
+                )
+            }
+            "PUT /v1/privacy-notice" => (
+                Method::PUT,
+                "/v1/privacy-notice".into(),
+                Some(
+                    json!({"text_zh": format!("告知书第{}稿", rand_suffix()), "published_on": days_ago(1)}),
+                ),
+            ),
+            "GET /v1/privacy-notice" => (Method::GET, "/v1/privacy-notice".into(), None),
             "PUT /v1/volunteers/{id}/pin" => (
                 Method::PUT,
                 format!("/v1/volunteers/{v0}/pin"),

@@ -121,6 +121,7 @@ impl From<Rejection> for ApiError {
             RejectionKind::NotFound => StatusCode::NOT_FOUND,
             RejectionKind::Conflict => StatusCode::CONFLICT,
             RejectionKind::Forbidden => StatusCode::FORBIDDEN,
+            RejectionKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, r.code, r.detail)
     }

@@ -49,6 +49,7 @@ impl Modify for BearerAuth {
         money::value, money::receive, money::suppliers, money::banks, money::redeemed_value, money::coverage_report,
         policies::voucher_validity, policies::point_value, policies::coverage_warning,
         onboard::upload,
+        privacy::erase, privacy::consent, privacy::withdraw, privacy::publish, privacy::notices,
         system::healthz, system::metrics, serve,
     ),
     components(schemas(

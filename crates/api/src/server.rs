@@ -186,29 +186,17 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/volunteers/{id}/pin", put(stations::pin))
         .route("/v1/banks/{bank}/vouchers", get(stations::vouchers))
         .route("/v1/onboard", upload_route())
-        .route("/v1/vouchers/check", post(money::check))
-        .route("/v1/vouchers/use", post(money::use_voucher))
-        .route("/v1/vouchers/refuse", post(money::refuse))
-        .route("/v1/vouchers/{id}/cancel", post(money::cancel))
+        .route("/v1/volunteers/{id}/erasure", post(privacy::erase))
+        .route("/v1/volunteers/{id}/consents", post(privacy::consent))
         .route(
-            "/v1/banks/{bank}/budget",
-            put(money::set_budget).get(money::get_budget),
+            "/v1/volunteers/{id}/consents/withdraw",
+            post(privacy::withdraw),
         )
-        .route("/v1/rewards/{id}/value", put(money::value))
-        .route("/v1/rewards/{id}/receipts", post(money::receive))
-        .route("/v1/reports/suppliers", get(money::suppliers))
-        .route("/v1/reports/banks", get(money::banks))
-        .route("/v1/reports/redeemed", get(money::redeemed_value))
-        .route("/v1/reports/coverage", get(money::coverage_report))
         .route(
-            "/v1/policies/voucher-validity",
-            put(policies::voucher_validity),
+            "/v1/privacy-notice",
+            put(privacy::publish).get(privacy::notices),
         )
-        .route("/v1/policies/point-value", put(policies::point_value))
-        .route(
-            "/v1/policies/coverage-warning",
-            put(policies::coverage_warning),
-        )
+        .merge(money_routes())
         .route("/v1/tokens", post(tokens::create).get(tokens::list))
         .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/v1/tokens/{id}/replace", post(tokens::replace))
@@ -244,6 +232,34 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
     .layer(axum::middleware::from_fn(problem_for_bare_errors))
     .layer(TraceLayer::new_for_http())
     .with_state(app)
+}
+
+/// The money side: rate vouchers, bank budgets, reward values and the money reports.
+fn money_routes() -> Router<App> {
+    Router::new()
+        .route("/v1/vouchers/check", post(money::check))
+        .route("/v1/vouchers/use", post(money::use_voucher))
+        .route("/v1/vouchers/refuse", post(money::refuse))
+        .route("/v1/vouchers/{id}/cancel", post(money::cancel))
+        .route(
+            "/v1/banks/{bank}/budget",
+            put(money::set_budget).get(money::get_budget),
+        )
+        .route("/v1/rewards/{id}/value", put(money::value))
+        .route("/v1/rewards/{id}/receipts", post(money::receive))
+        .route("/v1/reports/suppliers", get(money::suppliers))
+        .route("/v1/reports/banks", get(money::banks))
+        .route("/v1/reports/redeemed", get(money::redeemed_value))
+        .route("/v1/reports/coverage", get(money::coverage_report))
+        .route(
+            "/v1/policies/voucher-validity",
+            put(policies::voucher_validity),
+        )
+        .route("/v1/policies/point-value", put(policies::point_value))
+        .route(
+            "/v1/policies/coverage-warning",
+            put(policies::coverage_warning),
+        )
 }
 
 /// The roster upload, whose body may be as large as a city's roster.

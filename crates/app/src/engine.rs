@@ -311,6 +311,9 @@ impl Engine {
             }
         }
         state.apply_all(&envelopes);
+        if let Err(e) = crate::privacy::destroy_erased(state.keys.0.as_ref(), &envelopes) {
+            tracing::error!(error = %e, "an erased volunteer's key could not be destroyed yet");
+        }
         self.metrics.head_seq.set(state.head.seq as i64);
         Ok(state.head.seq)
     }

@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod mint;
 pub mod node;
 pub mod onboard;
+pub mod privacy;
 pub mod public_url;
 pub mod reports;
 pub mod vouchers;

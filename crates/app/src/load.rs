@@ -84,7 +84,18 @@ pub fn load_states(
             Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
         }
     }
+    // Personal fields are revealed with the key store beside the log, from the snapshot's
+    // sealed blobs and as the tail is folded.
+    let keys = log.keyring()?;
+    for state in &mut states {
+        state.attach_keys(keys.clone());
+    }
     let folded = fold_tail(log, &mut states, limit)?;
+    // A restore from an older backup, an import or a replica: the keys of everyone erased in
+    // the log must not exist, whatever the key store held.
+    if let Some(state) = states.first() {
+        crate::privacy::destroy_keys_of(keys.as_ref(), state.erased())?;
+    }
     Ok((states, used, folded))
 }
 

@@ -100,6 +100,11 @@ impl StateMachine for LedgerMachine {
 
     fn committed(&mut self, envelopes: &[Envelope], head: Head) {
         write_lock(&self.shared).apply_all(envelopes);
+        // An erasure is durable now: its key goes. A failure here is logged and the key is
+        // destroyed on the next start (every erasure in the log is enforced on load).
+        if let Err(e) = crate::privacy::destroy_erased(self.working.keys.0.as_ref(), envelopes) {
+            tracing::error!(error = %e, "an erased volunteer's key could not be destroyed yet");
+        }
         debug_assert_eq!(self.working.head, head);
         self.metrics.head_seq.set(head.seq as i64);
         let every = self.snapshot_every_events;

@@ -34,3 +34,16 @@ pub fn load_or_create(path: &Path, fresh: [u8; KEY_LEN]) -> std::io::Result<[u8;
         Err(e) => Err(e),
     }
 }
+
+/// Writes `bytes` to a new file at `path` readable by its owner only (mode 0600), fsynced:
+/// for files that hold keys (`yinling export --what keys`). An existing file is refused, not
+/// overwritten.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

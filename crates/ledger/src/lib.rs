@@ -33,6 +33,7 @@ pub mod ids;
 pub mod keyfile;
 pub mod limits;
 pub mod log;
+pub mod personal;
 pub mod store;
 pub mod stream;
 pub mod time;

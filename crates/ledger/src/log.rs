@@ -115,6 +115,9 @@ pub trait EventLog: Send + Sync + 'static {
 
     /// A stored snapshot's bytes.
     fn snapshot(&self, seq: u64) -> Result<Option<Vec<u8>>, LedgerError>;
+
+    /// The key store beside the log: the volunteers' data keys (see [`crate::personal`]).
+    fn keyring(&self) -> Result<crate::personal::SharedKeyring, LedgerError>;
 }
 
 /// Iterates envelopes after a seq, decoding lazily; never holds more than one segment.

@@ -422,6 +422,12 @@ fn recover_head(db: &sled::Db) -> Result<Head, LedgerError> {
 }
 
 impl EventLog for SledLog {
+    fn keyring(&self) -> Result<crate::personal::SharedKeyring, LedgerError> {
+        let keys = crate::personal::SledKeys::open(&self.db)
+            .map_err(|e| LedgerError::Storage(e.to_string()))?;
+        Ok(std::sync::Arc::new(keys))
+    }
+
     fn head(&self) -> Head {
         *lock(&self.head)
     }

@@ -14,6 +14,11 @@ use crate::message::{encode_message, segment_of};
 use crate::{lock, storage, NatsLog};
 
 impl EventLog for NatsLog {
+    fn keyring(&self) -> Result<yinling_ledger::personal::SharedKeyring, LedgerError> {
+        let keys = crate::lease::LeaseBucket::open(self)?.keyring()?;
+        Ok(std::sync::Arc::new(keys))
+    }
+
     fn head(&self) -> Head {
         lock(&self.index).head
     }

@@ -177,18 +177,36 @@ impl<'a> LeaseBucket<'a> {
             .block_on(async move { kv.update(LEASE_KEY, value, revision).await });
     }
 
+    /// The volunteers' data keys, in this bucket.
+    pub fn keyring(&self) -> Result<crate::keys::NatsKeys, LedgerError> {
+        let handle = self.log.runtime_handle()?;
+        Ok(crate::keys::NatsKeys::new(handle, self.kv.clone()))
+    }
+
     /// The 32-byte key all nodes share, created by the first node to ask.
     pub fn shared_key(&self) -> Result<[u8; 32], LedgerError> {
         let kv = self.kv.clone();
         self.log.block_on(async move {
             let mut fresh = [0u8; 32];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut fresh);
-            let _ = kv.create(SHARED_KEY, Bytes::copy_from_slice(&fresh)).await;
-            let stored = kv
-                .get(SHARED_KEY)
-                .await
-                .map_err(|e| storage("cannot read the shared token key", e))?
-                .ok_or_else(|| LedgerError::Storage("the shared token key is missing".into()))?;
+            // A bucket created a moment ago may not take writes until its replicas have
+            // elected a leader: create and read again for a while before giving up.
+            let started = Instant::now();
+            let stored = loop {
+                let _ = kv.create(SHARED_KEY, Bytes::copy_from_slice(&fresh)).await;
+                match kv.get(SHARED_KEY).await {
+                    Ok(Some(stored)) => break stored,
+                    Ok(None) | Err(_) if started.elapsed() < READ_RETRY_FOR => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    Ok(None) => {
+                        return Err(LedgerError::Storage(
+                            "the shared token key is missing".into(),
+                        ))
+                    }
+                    Err(e) => return Err(storage("cannot read the shared token key", e)),
+                }
+            };
             <[u8; 32]>::try_from(stored.as_ref())
                 .map_err(|_| LedgerError::Storage("the shared token key is not 32 bytes".into()))
         })?

@@ -33,6 +33,7 @@ use yinling_ledger::LedgerError;
 mod event_log;
 mod follow;
 mod index;
+pub mod keys;
 pub mod lease;
 pub mod limits;
 mod message;
@@ -205,6 +206,14 @@ impl NatsLog {
     }
 
     /// Runs a future on the log's runtime and waits for it.
+    /// A handle on the log's runtime, for the key store beside it.
+    pub(crate) fn runtime_handle(&self) -> Result<tokio::runtime::Handle, LedgerError> {
+        match &self.runtime {
+            Some(runtime) => Ok(runtime.handle().clone()),
+            None => Err(LedgerError::Storage("the NATS log is closed".into())),
+        }
+    }
+
     fn run<F>(&self, fut: F) -> Result<F::Output, LedgerError>
     where
         F: Future + Send + 'static,

@@ -199,6 +199,8 @@ pub enum Command {
         team_id: TeamId,
         /// Year of birth, if given.
         birth_year: Option<u16>,
+        /// The consent given at registration, if collected then.
+        consent: Option<GivenConsent>,
     },
     /// Move a volunteer to another team.
     MoveVolunteer {
@@ -499,6 +501,44 @@ pub enum Command {
         /// Why.
         note: String,
     },
+    /// Erase a volunteer's personal data at their request (administrators).
+    EraseVolunteer {
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// Who asked, as a role (本人, 监护人).
+        requested_by: String,
+        /// The day of the request.
+        requested_on: NaiveDate,
+        /// The legal basis.
+        legal_basis: String,
+    },
+    /// Record a consent.
+    RecordConsent {
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// The consent.
+        consent: GivenConsent,
+        /// The day it was given.
+        given_on: NaiveDate,
+    },
+    /// Withdraw a consent.
+    WithdrawConsent {
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// Which purpose.
+        purpose: String,
+        /// The day.
+        withdrawn_on: NaiveDate,
+    },
+    /// Publish a new version of the privacy notice.
+    PublishPrivacyNotice {
+        /// In Chinese.
+        text_zh: String,
+        /// In English.
+        text_en: String,
+        /// From when.
+        published_on: NaiveDate,
+    },
     /// One row of a roster, imported with its source row in the same commit.
     Import {
         /// What the row asks for.
@@ -614,4 +654,15 @@ pub enum Command {
         /// The weights.
         weights: ScoringWeights,
     },
+}
+
+/// A consent as collected: what for, under which notice version, by whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GivenConsent {
+    /// What for, e.g. 志愿服务积分记录.
+    pub purpose: String,
+    /// The notice version shown.
+    pub notice_version: u32,
+    /// Who collected it (a role or desk).
+    pub collected_by: String,
 }

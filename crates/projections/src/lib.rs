@@ -19,6 +19,7 @@ pub mod evaluation;
 pub mod limits;
 pub mod maps;
 pub mod organisation;
+pub mod personal;
 pub mod policies;
 pub mod policy;
 pub mod principal;
@@ -37,7 +38,7 @@ pub mod volunteers;
 pub mod vouchers;
 
 pub use command::{
-    Command, CounterProof, ImportedRow, NewActivity, NewProject, NewRules, NewToken,
+    Command, CounterProof, GivenConsent, ImportedRow, NewActivity, NewProject, NewRules, NewToken,
     ParticipantHours, RowSource,
 };
 pub use decide::decide;

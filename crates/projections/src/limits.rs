@@ -152,3 +152,6 @@ pub const MAX_CARRIED_HOURS: Decimal = Decimal::from_parts(100_000, 0, 0, false,
 
 /// Points carried over from another platform are at most this many.
 pub const MAX_CARRIED_POINTS: Decimal = Decimal::from_parts(10_000_000, 0, 0, false, 0);
+
+/// Longest a privacy notice's text may be, in characters (a page of plain words).
+pub const MAX_NOTICE_CHARS: usize = 5_000;

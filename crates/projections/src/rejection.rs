@@ -12,6 +12,9 @@ pub enum RejectionKind {
     Conflict,
     /// The caller may not do this (403).
     Forbidden,
+    /// Something the decision needs beside the log (the key store) failed; nothing was
+    /// written and the command may be retried (503).
+    Unavailable,
 }
 
 /// Why a command was refused, in words a person can act on.
@@ -45,6 +48,11 @@ impl Rejection {
     /// The caller may not do this.
     pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
         Self::of(RejectionKind::Forbidden, code, detail)
+    }
+
+    /// Something beside the log failed; retry later.
+    pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::of(RejectionKind::Unavailable, code, detail)
     }
 
     fn of(kind: RejectionKind, code: &'static str, detail: impl Into<String>) -> Self {

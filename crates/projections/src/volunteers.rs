@@ -129,13 +129,18 @@ pub struct TeamStint {
 pub struct Volunteer {
     /// Id.
     pub id: VolunteerId,
-    /// Name.
+    /// The registration's ordinal (1 for the first volunteer), shown in the label of someone
+    /// erased.
+    pub number: u32,
+    /// Name, as revealed (never in a snapshot: see [`crate::personal`]).
+    #[serde(skip)]
     pub name: String,
     /// Current team.
     pub team_id: TeamId,
     /// Current team's district.
     pub district: String,
-    /// Year of birth, if known.
+    /// Year of birth, if known, as revealed.
+    #[serde(skip)]
     pub birth_year: Option<u16>,
     /// When registered.
     pub registered_at: Timestamp,
@@ -158,13 +163,48 @@ pub struct Volunteer {
     pub star: StarStanding,
     /// What they brought from another platform, if anything.
     pub carried: Option<Carried>,
-    /// The last four digits of their phone, if recorded (to find them at the counter).
+    /// The last four digits of their phone, if recorded (to find them at the counter), as
+    /// revealed.
+    #[serde(skip)]
     pub phone_last_four: Option<String>,
+    /// How the personal fields above are kept, and consents.
+    pub personal: crate::personal::PersonalRecord,
     /// The hash of the PIN they confirm counter redemptions with, if they set one.
     pub pin_sha256: Option<yinling_ledger::Hash>,
 }
 
 impl Volunteer {
+    /// Sets the volunteer's name, year of birth and phone digits from how they are kept.
+    pub fn reveal(&mut self, keys: &dyn yinling_ledger::personal::Keyring) {
+        let v = self;
+        if v.personal.erased {
+            v.name = crate::personal::erased_label(v.number);
+            v.birth_year = None;
+            v.phone_last_four = None;
+            return;
+        }
+        let mut fields = v.personal.plain.clone().unwrap_or_default();
+        let mut unreadable = false;
+        for blob in &v.personal.sealed {
+            match keys.open(&v.id, blob) {
+                Ok(Some(f)) => crate::personal::merge(&mut fields, f),
+                Ok(None) => unreadable = true,
+                // A damaged key or blob reads like a missing key here; `verify` names it.
+                Err(_) => unreadable = true,
+            }
+        }
+        // No name yet is no name (the registration's own blob follows it in the same commit).
+        v.name = if unreadable {
+            crate::personal::unreadable_label(v.number)
+        } else {
+            fields.name.unwrap_or_default()
+        };
+        v.birth_year = fields.birth_year.filter(|_| !unreadable);
+        v.phone_last_four = fields
+            .phone_last_four
+            .filter(|d| !d.is_empty() && !unreadable);
+    }
+
     /// Net hours: served minus reversed.
     pub fn hours_net(&self) -> Decimal {
         self.hours_served - self.hours_reversed

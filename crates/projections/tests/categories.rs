@@ -374,7 +374,7 @@ fn the_registry_replays_to_the_same_state() {
             reason: "结束".into(),
         },
     );
-    let mut replayed = State::new();
+    let mut replayed = w.sim.fresh();
     for e in &w.sim.log {
         replayed.apply(e);
     }

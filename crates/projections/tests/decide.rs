@@ -208,6 +208,7 @@ fn cases() -> Vec<Case> {
                     name: "x".into(),
                     team_id: ghost,
                     birth_year: None,
+                    consent: None,
                 },
             )
         }),
@@ -274,6 +275,7 @@ fn cases() -> Vec<Case> {
                         name: "x".into(),
                         team_id: w.team,
                         birth_year: None,
+                        consent: None,
                     },
                 )
             },
@@ -286,6 +288,7 @@ fn cases() -> Vec<Case> {
                     name: "x".into(),
                     team_id: w.team,
                     birth_year: Some(1800),
+                    consent: None,
                 },
             )
         }),
@@ -297,6 +300,7 @@ fn cases() -> Vec<Case> {
                     name: "长".repeat(101),
                     team_id: w.team,
                     birth_year: None,
+                    consent: None,
                 },
             )
         }),
@@ -312,6 +316,7 @@ fn cases() -> Vec<Case> {
                         name: "a\u{0007}b".into(),
                         team_id: w.team,
                         birth_year: None,
+                        consent: None,
                     },
                 )
             },

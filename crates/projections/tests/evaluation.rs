@@ -476,7 +476,7 @@ fn new_scoring_weights_change_reports_from_then_on_and_leave_past_reports_as_the
     assert_eq!(after[1], (nanxun, dec("100")));
 
     // The report as of the seq before the change is rebuilt from the log prefix: unchanged.
-    let mut past = State::new();
+    let mut past = sim.fresh();
     for e in &sim.log[..seq_before] {
         past.apply(e);
     }

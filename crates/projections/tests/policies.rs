@@ -382,7 +382,7 @@ fn policies_and_the_queue_replay_to_the_same_state() {
         },
     );
     w.sim.state.check_invariants().expect("invariants");
-    let mut replayed = State::new();
+    let mut replayed = w.sim.fresh();
     for e in &w.sim.log {
         replayed.apply(e);
     }

@@ -673,18 +673,20 @@ proptest! {
             }
         }
         // From scratch.
-        let scratch = replay::fold_until(State::new(), w.sim.log.clone(), None);
+        let scratch = replay::fold_until(w.sim.fresh(), w.sim.log.clone(), None);
         prop_assert_eq!(&scratch, &w.sim.state);
         // Snapshot at a random point, through the real bytes, then the tail.
         let cut = cut % (w.sim.log.len() + 1);
-        let prefix = replay::fold_until(State::new(), w.sim.log[..cut].iter().cloned(), None);
+        let prefix = replay::fold_until(w.sim.fresh(), w.sim.log[..cut].iter().cloned(), None);
         let bytes = replay::encode_snapshot(&prefix).expect("encode");
-        let restored = replay::decode_snapshot(&bytes).expect("decode");
+        let mut restored = replay::decode_snapshot(&bytes).expect("decode");
+        // A snapshot holds the sealed fields only; the key store reveals them again.
+        restored.attach_keys(w.sim.state.keys.0.clone());
         prop_assert_eq!(&restored, &prefix);
         let resumed = replay::fold_until(restored, w.sim.log[cut..].iter().cloned(), None);
         prop_assert_eq!(&resumed, &w.sim.state);
         // As-of: folding up to a seq equals the prefix.
-        let as_of = replay::fold_until(State::new(), w.sim.log.clone(), Some(cut as u64));
+        let as_of = replay::fold_until(w.sim.fresh(), w.sim.log.clone(), Some(cut as u64));
         prop_assert_eq!(&as_of, &prefix);
         // Rankings against a naive recomputation, whole history and a window.
         let today = w.sim.now.local_date();

@@ -339,7 +339,7 @@ fn stars_replay_to_the_same_state_and_hold_their_invariants() {
         },
     );
     w.sim.state.check_invariants().expect("invariants");
-    let mut replayed = State::new();
+    let mut replayed = w.sim.fresh();
     for e in &w.sim.log {
         replayed.apply(e);
     }

@@ -24,6 +24,7 @@ h1 { font-size: 1.6rem; margin: 0.5rem 0; } h2 { font-size: 1.3rem; margin: 1.2r
 button:disabled { background: #ddd; color: #333; border-color: #999; cursor: not-allowed; }
 .balance { font-size: 3.2rem; font-weight: 800; line-height: 1.1; margin: 0.2rem 0; }
 .stars { font-size: 1.6rem; letter-spacing: 0.15em; }
+.notice { font-size: 1.25rem; line-height: 1.7; }
 .card { border: 2px solid var(--line); border-radius: 12px; padding: 0.8rem 1rem; margin: 0.8rem 0; }
 .note { background: #fff7d6; border: 2px solid #8a6d00; border-radius: 10px; padding: 0.6rem 0.8rem; }
 .error { background: #fde8e4; border: 2px solid var(--warn); border-radius: 10px; padding: 0.6rem 0.8rem; color: #5a1f00; }

@@ -72,6 +72,11 @@ pub fn router() -> Router<App> {
         )
         .route("/onboard/template.xlsx", get(pages::onboard::template_file))
         .route("/onboard/roster.xlsx", get(pages::onboard::roster_file))
+        .route(
+            "/privacy",
+            get(pages::privacy::notice).post(pages::privacy::publish),
+        )
+        .route("/team/volunteers/{id}/erase", post(pages::privacy::erase))
         .route("/money", get(pages::money::overview))
         .route("/money/budget", post(pages::money::set_budget))
         .route("/money/value", post(pages::money::set_value))

@@ -359,6 +359,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                 name: gen.name(),
                 team_id: teams[t].0,
                 birth_year: u16::try_from(today.year() - age).ok(),
+                consent: None,
             },
         ));
     }

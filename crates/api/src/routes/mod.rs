@@ -18,6 +18,7 @@ pub mod money;
 pub mod onboard;
 pub mod organisation;
 pub mod policies;
+pub mod privacy;
 pub mod rankings;
 pub mod redemptions;
 pub mod rewards;

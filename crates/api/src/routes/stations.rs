@@ -13,7 +13,7 @@ use yinling_app::reports::stations::{
 };
 use yinling_app::App;
 use yinling_ledger::{
-    StationId, StationOpened, StockTransferred, VolunteerPhoneRecorded, VolunteerPinSet,
+    PersonalDataSealed, StationId, StationOpened, StockTransferred, VolunteerPinSet,
 };
 use yinling_projections::access::Read;
 use yinling_projections::{checks, Command};
@@ -338,14 +338,17 @@ pub async fn phone(
         last_four: body.value.last_four.clone(),
     };
     let w = app
-        .submit::<VolunteerPhoneRecorded>(&who, command, key.scoped(&who, body.digest))
+        .submit::<PersonalDataSealed>(&who, command, key.scoped(&who, body.digest))
         .await?;
+    // The event holds the digits sealed: the answer repeats what was sent (a retry sends
+    // the same body, so it gets the same answer).
     let p = w.answer;
+    let digits = body.value.last_four.trim().to_owned();
     Ok(written(
         &w.receipt,
         CounterDetailsOut {
             volunteer_id: p.volunteer_id.to_string(),
-            phone_last_four: Some(p.last_four).filter(|d| !d.is_empty()),
+            phone_last_four: Some(digits).filter(|d| !d.is_empty()),
             has_pin: None,
         },
     ))

@@ -35,6 +35,30 @@ pub struct NewVolunteer {
     /// Year of birth (optional; for age statistics).
     #[schema(minimum = 1900, maximum = 2100)]
     pub birth_year: Option<u16>,
+    /// The consent collected at registration, if it was.
+    pub consent: Option<ConsentIn>,
+}
+
+/// A consent as collected: what for, the version of the privacy notice shown, by whom.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentIn {
+    /// What for, e.g. 志愿服务积分记录.
+    pub purpose: String,
+    /// The version of the privacy notice shown (see `GET /v1/privacy-notice`).
+    pub notice_version: u32,
+    /// Who collected it, as a role or desk.
+    pub collected_by: String,
+}
+
+impl From<ConsentIn> for yinling_projections::GivenConsent {
+    fn from(c: ConsentIn) -> Self {
+        yinling_projections::GivenConsent {
+            purpose: c.purpose,
+            notice_version: c.notice_version,
+            collected_by: c.collected_by,
+        }
+    }
 }
 
 /// A newly registered volunteer.
@@ -145,19 +169,24 @@ pub async fn create(
     key: IdempotencyKey,
     body: ApiJson<NewVolunteer>,
 ) -> Result<Response, ApiError> {
+    let body_name = body.value.name.clone();
     let command = Command::RegisterVolunteer {
         volunteer_id: VolunteerId::generate(),
         name: body.value.name,
         team_id: body_id(&body.value.team_id, "team_id")?,
         birth_year: body.value.birth_year,
+        consent: body.value.consent.map(Into::into),
     };
     let w = app
         .submit::<VolunteerRegistered>(&who, command, key.scoped(&who, body.digest))
         .await?;
     let v = w.answer;
+    // The event carries no name (it is sealed beside it): the answer repeats the name sent,
+    // trimmed as it was recorded (a retry sends the same body and gets the same answer).
+    let name = body_name.trim().to_owned();
     let out = VolunteerCreated {
         id: v.volunteer_id.to_string(),
-        name: v.name,
+        name,
         team_id: v.team_id.to_string(),
         district: v.district,
     };

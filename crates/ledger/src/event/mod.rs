@@ -12,6 +12,7 @@ mod onboarding;
 mod organisation;
 mod people;
 mod policies;
+mod privacy;
 mod service;
 mod stars;
 mod tokens;
@@ -23,6 +24,7 @@ pub use onboarding::*;
 pub use organisation::*;
 pub use people::*;
 pub use policies::*;
+pub use privacy::*;
 pub use service::*;
 pub use stars::*;
 pub use tokens::*;
@@ -154,11 +156,21 @@ pub enum Event {
     TeamCorrected(TeamCorrected),
     /// See [`DistrictCorrected`].
     DistrictCorrected(DistrictCorrected),
+    /// See [`PersonalDataSealed`].
+    PersonalDataSealed(PersonalDataSealed),
+    /// See [`VolunteerErased`].
+    VolunteerErased(VolunteerErased),
+    /// See [`ConsentRecorded`].
+    ConsentRecorded(ConsentRecorded),
+    /// See [`ConsentWithdrawn`].
+    ConsentWithdrawn(ConsentWithdrawn),
+    /// See [`PrivacyNoticePublished`].
+    PrivacyNoticePublished(PrivacyNoticePublished),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 61] = [
+    pub const TYPE_NAMES: [&'static str; 66] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -220,6 +232,11 @@ impl Event {
         "VolunteerCorrected",
         "TeamCorrected",
         "DistrictCorrected",
+        "PersonalDataSealed",
+        "VolunteerErased",
+        "ConsentRecorded",
+        "ConsentWithdrawn",
+        "PrivacyNoticePublished",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -286,6 +303,11 @@ impl Event {
             Event::VolunteerCorrected(_) => "VolunteerCorrected",
             Event::TeamCorrected(_) => "TeamCorrected",
             Event::DistrictCorrected(_) => "DistrictCorrected",
+            Event::PersonalDataSealed(_) => "PersonalDataSealed",
+            Event::VolunteerErased(_) => "VolunteerErased",
+            Event::ConsentRecorded(_) => "ConsentRecorded",
+            Event::ConsentWithdrawn(_) => "ConsentWithdrawn",
+            Event::PrivacyNoticePublished(_) => "PrivacyNoticePublished",
         }
     }
 }

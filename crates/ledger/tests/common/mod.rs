@@ -484,6 +484,37 @@ pub fn one_of_each() -> Vec<Event> {
             region: "丽水市".into(),
             note: "名册导入更正".into(),
         }),
+        Event::PersonalDataSealed(PersonalDataSealed {
+            volunteer_id: VolunteerId(uuid(2)),
+            sealed: yinling_ledger::personal::Sealed {
+                nonce: [7; 24],
+                ciphertext: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+            },
+        }),
+        Event::VolunteerErased(VolunteerErased {
+            volunteer_id: VolunteerId(uuid(2)),
+            requested_by: "本人".into(),
+            requested_on: NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
+            legal_basis: "《个人信息保护法》第四十七条".into(),
+        }),
+        Event::ConsentRecorded(ConsentRecorded {
+            volunteer_id: VolunteerId(uuid(2)),
+            purpose: "志愿服务积分记录".into(),
+            notice_version: 1,
+            given_on: NaiveDate::from_ymd_opt(2026, 1, 5).expect("date"),
+            collected_by: "荻溪六老调解队协调员".into(),
+        }),
+        Event::ConsentWithdrawn(ConsentWithdrawn {
+            volunteer_id: VolunteerId(uuid(2)),
+            purpose: "志愿服务积分记录".into(),
+            withdrawn_on: NaiveDate::from_ymd_opt(2026, 2, 5).expect("date"),
+        }),
+        Event::PrivacyNoticePublished(PrivacyNoticePublished {
+            version: 1,
+            text_zh: "我们只为记录志愿服务和积分使用您的姓名、出生年份和手机号后四位。".into(),
+            text_en: "Your name, year of birth and phone digits are used only to record your service and points.".into(),
+            published_on: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        }),
     ]
 }
 

@@ -32,6 +32,7 @@ mod onboarding;
 mod organisation;
 mod people;
 mod policies;
+mod privacy;
 mod rules;
 mod stars;
 mod stations;
@@ -90,14 +91,14 @@ pub fn decide(
             name,
             team_id,
             birth_year,
+            consent,
         } => people::register_volunteer(
             state,
             who,
             context,
             *volunteer_id,
-            name,
-            *team_id,
-            *birth_year,
+            (name, *team_id, *birth_year),
+            consent.as_ref(),
         ),
         Command::MoveVolunteer {
             volunteer_id,
@@ -157,31 +158,13 @@ pub fn decide(
             label,
         } => tokens::replace(state, who, token_id, (*new_token_id, *secret_sha256), label),
         Command::Import { row, source } => onboarding::import(state, who, context, row, source),
-        Command::CorrectVolunteer {
-            volunteer_id,
-            name,
-            birth_year,
-            note,
-        } => onboarding::correct_volunteer(
-            state,
-            who,
-            context,
-            volunteer_id,
-            (name, *birth_year),
-            note,
-        ),
-        Command::CorrectTeam {
-            team_id,
-            name,
-            category,
-            note,
-        } => onboarding::correct_team(state, who, team_id, (name, *category), note),
-        Command::CorrectDistrict {
-            name,
-            kind,
-            region,
-            note,
-        } => onboarding::correct_district(state, who, name, (*kind, region), note),
+        Command::CorrectVolunteer { .. }
+        | Command::EraseVolunteer { .. }
+        | Command::RecordConsent { .. }
+        | Command::WithdrawConsent { .. }
+        | Command::PublishPrivacyNotice { .. }
+        | Command::CorrectTeam { .. }
+        | Command::CorrectDistrict { .. } => decide_records(state, who, command, context),
         Command::RegisterDistrict { name, kind, region } => {
             organisation::register_district(state, who, name, *kind, region)
         }
@@ -228,6 +211,85 @@ pub fn decide(
             on,
         } => organisation::change_project_status(state, who, context, project_id, *status, *on),
         Command::ChangeScoring { weights } => organisation::change_scoring(state, who, weights),
+    }
+}
+
+/// Corrections of records and the commands about personal data: a volunteer's, a team's or
+/// a district's details corrected, erasure, consent and the privacy notice.
+fn decide_records(
+    state: &State,
+    who: &Principal,
+    command: &Command,
+    context: &Context,
+) -> Result<Vec<Commit>, Rejection> {
+    match command {
+        Command::CorrectVolunteer {
+            volunteer_id,
+            name,
+            birth_year,
+            note,
+        } => onboarding::correct_volunteer(
+            state,
+            who,
+            context,
+            volunteer_id,
+            (name, *birth_year),
+            note,
+        ),
+        Command::EraseVolunteer {
+            volunteer_id,
+            requested_by,
+            requested_on,
+            legal_basis,
+        } => privacy::erase(
+            state,
+            who,
+            context,
+            volunteer_id,
+            (requested_by, *requested_on, legal_basis),
+        ),
+        Command::RecordConsent {
+            volunteer_id,
+            consent,
+            given_on,
+        } => privacy::consent(
+            state,
+            who,
+            context,
+            volunteer_id,
+            (
+                &consent.purpose,
+                consent.notice_version,
+                *given_on,
+                &consent.collected_by,
+            ),
+        ),
+        Command::WithdrawConsent {
+            volunteer_id,
+            purpose,
+            withdrawn_on,
+        } => privacy::withdraw(state, who, context, volunteer_id, (purpose, *withdrawn_on)),
+        Command::PublishPrivacyNotice {
+            text_zh,
+            text_en,
+            published_on,
+        } => privacy::publish_notice(state, who, context, (text_zh, text_en, *published_on)),
+        Command::CorrectTeam {
+            team_id,
+            name,
+            category,
+            note,
+        } => onboarding::correct_team(state, who, team_id, (name, *category), note),
+        Command::CorrectDistrict {
+            name,
+            kind,
+            region,
+            note,
+        } => onboarding::correct_district(state, who, name, (*kind, region), note),
+        _ => Err(Rejection::invalid(
+            "not_a_record_command",
+            "this command is not a correction or a personal-data command",
+        )),
     }
 }
 

@@ -49,9 +49,8 @@ pub(super) fn import(
                 who,
                 context,
                 *volunteer_id,
-                name,
-                *team_id,
-                *birth_year,
+                (name, *team_id, *birth_year),
+                None,
             )?;
             if let (Some(digits), Some(commit)) = (phone_last_four, commits.last_mut()) {
                 if digits.len() != PHONE_DIGITS_KEPT || !digits.bytes().all(|b| b.is_ascii_digit())
@@ -61,12 +60,14 @@ pub(super) fn import(
                         format!("the phone's last {PHONE_DIGITS_KEPT} digits, got {digits:?}"),
                     ));
                 }
-                commit
-                    .events
-                    .push(Event::VolunteerPhoneRecorded(VolunteerPhoneRecorded {
-                        volunteer_id: *volunteer_id,
-                        last_four: digits.clone(),
-                    }));
+                commit.events.push(super::privacy::sealed(
+                    state,
+                    volunteer_id,
+                    &yinling_ledger::personal::PersonalFields {
+                        phone_last_four: Some(digits.clone()),
+                        ..Default::default()
+                    },
+                )?);
             }
             (
                 commits,
@@ -192,12 +193,16 @@ pub(super) fn correct_volunteer(
     }
     Ok(vec![Commit::any(
         volunteer_id.stream(),
-        vec![Event::VolunteerCorrected(VolunteerCorrected {
-            volunteer_id: *volunteer_id,
-            name,
-            birth_year,
-            note,
-        })],
+        vec![super::privacy::sealed(
+            state,
+            volunteer_id,
+            &yinling_ledger::personal::PersonalFields {
+                name: Some(name),
+                birth_year,
+                note: Some(note).filter(|n| !n.is_empty()),
+                ..Default::default()
+            },
+        )?],
     )])
 }
 

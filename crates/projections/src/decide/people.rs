@@ -59,9 +59,8 @@ pub(super) fn register_volunteer(
     who: &Principal,
     context: &Context,
     volunteer_id: VolunteerId,
-    name: &str,
-    team_id: TeamId,
-    birth_year: Option<u16>,
+    (name, team_id, birth_year): (&str, TeamId, Option<u16>),
+    consent: Option<&crate::command::GivenConsent>,
 ) -> Result<Vec<Commit>, Rejection> {
     let name = text("name", name, MAX_NAME_CHARS)?;
     if let Some(year) = birth_year {
@@ -72,16 +71,40 @@ pub(super) fn register_volunteer(
     if state.volunteers.contains_key(&volunteer_id) {
         return Err(checks::duplicate_id("volunteer", volunteer_id));
     }
-    Ok(vec![Commit::new_stream(
-        volunteer_id.stream(),
-        vec![Event::VolunteerRegistered(VolunteerRegistered {
+    // The name and year of birth are sealed under the person's own key; the registration
+    // itself carries neither.
+    let mut events = vec![
+        Event::VolunteerRegistered(VolunteerRegistered {
             volunteer_id,
-            name,
+            name: String::new(),
             team_id,
             district: team.district.clone(),
-            birth_year,
-        })],
-    )])
+            birth_year: None,
+        }),
+        super::privacy::sealed(
+            state,
+            &volunteer_id,
+            &yinling_ledger::personal::PersonalFields {
+                name: Some(name),
+                birth_year,
+                ..Default::default()
+            },
+        )?,
+    ];
+    if let Some(c) = consent {
+        events.push(super::privacy::consent_event(
+            state,
+            context,
+            &volunteer_id,
+            (
+                &c.purpose,
+                c.notice_version,
+                checks::today(state, context),
+                &c.collected_by,
+            ),
+        )?);
+    }
+    Ok(vec![Commit::new_stream(volunteer_id.stream(), events)])
 }
 
 /// A volunteer moves to another team; earlier service stays with the old one.

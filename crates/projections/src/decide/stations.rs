@@ -200,10 +200,14 @@ pub(super) fn record_phone(
     }
     Ok(vec![Commit::any(
         volunteer_id.stream(),
-        vec![Event::VolunteerPhoneRecorded(VolunteerPhoneRecorded {
-            volunteer_id: *volunteer_id,
-            last_four: digits.to_owned(),
-        })],
+        vec![super::privacy::sealed(
+            state,
+            volunteer_id,
+            &yinling_ledger::personal::PersonalFields {
+                phone_last_four: Some(digits.to_owned()),
+                ..Default::default()
+            },
+        )?],
     )])
 }
 

@@ -24,6 +24,7 @@ mod evaluation;
 mod invariants;
 mod money;
 mod organisation;
+mod privacy;
 mod rankings;
 mod rerating;
 mod stars;
@@ -133,6 +134,11 @@ pub struct State {
     /// Why, for the statement lines that carry their own reason (one participant's
     /// correction, a re-rating), by the seq of their event.
     pub reasons: FastMap<u64, String>,
+    /// The privacy notice's versions, oldest first.
+    pub privacy_notices: Vec<PrivacyNoticePublished>,
+    /// The key store personal fields are revealed with (not part of a snapshot).
+    #[serde(skip)]
+    pub keys: crate::personal::KeyringHandle,
 }
 
 impl State {
@@ -208,11 +214,7 @@ impl State {
             Event::StockTransferred(e) => self.stock_transferred(e),
             Event::RedemptionHeldAt(e) => self.redemption_held_at(envelope, e),
             Event::RedemptionPickedUp(e) => self.redemption_picked_up(e),
-            Event::VolunteerPhoneRecorded(e) => {
-                if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
-                    v.phone_last_four = Some(e.last_four.clone()).filter(|d| !d.is_empty());
-                }
-            }
+            Event::VolunteerPhoneRecorded(e) => self.phone_recorded(e),
             Event::VoucherIssued(e) => self.voucher_issued(envelope, e),
             Event::VoucherUsed(e) => self.voucher_used(envelope, e),
             Event::VoucherRefused(e) => self.voucher_refused(envelope, e),
@@ -233,12 +235,12 @@ impl State {
                 );
             }
             Event::OpeningBalanceRecorded(e) => self.opening_balance(envelope, e),
-            Event::VolunteerCorrected(e) => {
-                if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
-                    v.name = e.name.clone();
-                    v.birth_year = e.birth_year;
-                }
-            }
+            Event::VolunteerCorrected(e) => self.volunteer_corrected(e),
+            Event::PersonalDataSealed(e) => self.personal_data_sealed(e),
+            Event::VolunteerErased(e) => self.volunteer_erased(e),
+            Event::ConsentRecorded(e) => self.consent_recorded(e),
+            Event::ConsentWithdrawn(e) => self.consent_withdrawn(e),
+            Event::PrivacyNoticePublished(e) => self.privacy_notices.push(e.clone()),
             Event::TeamCorrected(e) => {
                 if let Some(t) = self.teams.get_mut(&e.team_id) {
                     t.name = e.name.clone();

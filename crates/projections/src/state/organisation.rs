@@ -1,6 +1,7 @@
 //! How teams, volunteers, districts, groups, projects and the scoring formula are folded.
 
 use std::collections::{BTreeMap, BTreeSet};
+use yinling_ledger::personal::PersonalFields;
 
 use rust_decimal::Decimal;
 use yinling_ledger::*;
@@ -33,10 +34,18 @@ impl State {
     pub(super) fn volunteer_registered(&mut self, envelope: &Envelope, e: &VolunteerRegistered) {
         let seq = envelope.seq;
         let at = envelope.recorded_at;
+        let number = u32::try_from(self.volunteers.len() + 1).unwrap_or(u32::MAX);
+        // Written before personal data was sealed: the fields are in the event.
+        let plain = (!e.name.is_empty()).then(|| PersonalFields {
+            name: Some(e.name.clone()),
+            birth_year: e.birth_year,
+            ..PersonalFields::default()
+        });
         self.volunteers.insert(
             e.volunteer_id,
             Volunteer {
                 id: e.volunteer_id,
+                number,
                 name: e.name.clone(),
                 team_id: e.team_id,
                 district: e.district.clone(),
@@ -59,6 +68,10 @@ impl State {
                 phone_last_four: None,
                 pin_sha256: None,
                 carried: None,
+                personal: crate::personal::PersonalRecord {
+                    plain,
+                    ..Default::default()
+                },
             },
         );
         if let Some(team) = self.teams.get_mut(&e.team_id) {

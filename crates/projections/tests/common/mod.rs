@@ -42,6 +42,14 @@ impl Default for Sim {
 }
 
 impl Sim {
+    /// An empty state that reveals personal fields with this simulation's keys (a replay
+    /// on the same machine, beside the same key store).
+    pub fn fresh(&self) -> State {
+        let mut s = State::new();
+        s.attach_keys(self.state.keys.0.clone());
+        s
+    }
+
     pub fn new() -> Self {
         Sim {
             state: State::new(),
@@ -174,6 +182,7 @@ impl Sim {
                 name: name.into(),
                 team_id: team,
                 birth_year: Some(1955),
+                consent: None,
             },
         );
         volunteer_id

@@ -27,6 +27,7 @@ pub mod home;
 pub mod money;
 pub mod onboard;
 pub mod policies;
+pub mod privacy;
 pub mod rankings;
 pub mod rules;
 pub mod stars;

@@ -144,7 +144,7 @@ pub async fn volunteers(
 }
 
 /// `/team/volunteers/new`.
-pub async fn new_volunteer(viewer: Viewer) -> Response {
+pub async fn new_volunteer(State(app): State<App>, viewer: Viewer) -> Response {
     if let Err(r) = my_team(&viewer) {
         return r;
     }
@@ -154,6 +154,7 @@ pub async fn new_volunteer(viewer: Viewer) -> Response {
         .as_ref()
         .map(|s| s.csrf())
         .unwrap_or_default();
+    let notice = app.engine.read().privacy_notices.last().cloned();
     page(
         Frame {
             viewer: &viewer,
@@ -169,6 +170,14 @@ pub async fn new_volunteer(viewer: Viewer) -> Response {
                 input #name name="name" required autocomplete="off";
                 label for="birth_year" { (l.t("出生年份（可以不填）", "Year of birth (optional)")) }
                 input #birth_year name="birth_year" inputmode="numeric" pattern="[0-9]{4}";
+                @if let Some(n) = &notice {
+                    details {
+                        summary { (l.s(format!("个人信息保护告知书（第 {} 版）", n.version), format!("Privacy notice (version {})", n.version))) }
+                        @for para in n.text_zh.split('\n') { p.notice { (para) } }
+                    }
+                    input type="hidden" name="notice_version" value=(n.version);
+                    label { input type="checkbox" name="consent" value="1"; " " (l.t("已向本人读过告知书，本人同意", "The notice was read to them and they agree")) }
+                }
                 button.big type="submit" { (l.t("登记", "Register")) }
             }
         },
@@ -195,6 +204,7 @@ pub async fn register_volunteer(State(app): State<App>, viewer: Viewer, form: Fo
         name: form.text("name"),
         team_id,
         birth_year,
+        consent: consent_of(&form),
     };
     match act::<VolunteerRegistered>(&app, &session.principal, &form, command).await {
         Ok(_) => see_other("/team/volunteers"),
@@ -547,4 +557,17 @@ pub async fn correct(
         Ok(_) => see_other("/team/activities"),
         Err(e) => refusal(&viewer, &back, &e),
     }
+}
+
+/// The consent the registration form records: the box ticked under the notice shown.
+fn consent_of(form: &Form) -> Option<yinling_projections::GivenConsent> {
+    if form.get("consent") != Some("1") {
+        return None;
+    }
+    let notice_version = form.get("notice_version")?.parse().ok()?;
+    Some(yinling_projections::GivenConsent {
+        purpose: super::privacy::PURPOSE.into(),
+        notice_version,
+        collected_by: "队伍协调员".into(),
+    })
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use yinling_app::{input, App};
-use yinling_ledger::{VolunteerId, VolunteerPhoneRecorded, VolunteerPinSet};
+use yinling_ledger::{PersonalDataSealed, VolunteerId, VolunteerPinSet};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal};
 
@@ -61,6 +61,26 @@ pub async fn details(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
                 input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" required;
                 button.big type="submit" { (l.t("保存密码", "Save the PIN")) }
             }
+            @if who.is_admin() && !v.personal.erased {
+                h2 { (l.t("注销个人信息", "Erase personal data")) }
+                p { (l.t("本人（或监护人）要求注销时填写。注销后，姓名、出生年份和手机号后四位在任何地方都再也读不出来，无法恢复；服务时长、积分和兑换记录照常保留，显示为“已注销志愿者”。", "Fill this in when the person (or their guardian) asks to be erased. Afterwards their name, year of birth and phone digits cannot be read anywhere, ever; their hours, points and redemptions stay, shown as an erased volunteer.")) }
+                form method="post" action={ (here) "/erase" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="form_id" value=(form_id());
+                    label for="requested_by" { (l.t("谁提出的", "Who asked")) }
+                    select #requested_by name="requested_by" {
+                        option value="本人" { (l.t("本人", "The volunteer")) }
+                        option value="监护人" { (l.t("监护人", "A guardian")) }
+                        option value="法定代理人" { (l.t("法定代理人", "A legal representative")) }
+                    }
+                    label for="requested_on" { (l.t("提出日期", "Asked on")) }
+                    input #requested_on name="requested_on" type="date" value=(yinling_ledger::Timestamp::now().local_date().to_string()) required;
+                    label for="legal_basis" { (l.t("法律依据", "Legal basis")) }
+                    input #legal_basis name="legal_basis" value="《个人信息保护法》第四十七条" required;
+                    label { input type="checkbox" name="confirm" value="1" required; " " (l.t("我已核实本人身份，确认注销，不能撤回", "I checked who asked and confirm; this cannot be undone")) }
+                    button.big type="submit" { (l.t("注销", "Erase")) }
+                }
+            }
         },
     )
     .into_response()
@@ -74,7 +94,7 @@ pub async fn phone(
     form: Form,
 ) -> Response {
     let here = format!("/team/volunteers/{id}");
-    submit_and_return::<VolunteerPhoneRecorded>(&app, &viewer, &form, &here, |_| {
+    submit_and_return::<PersonalDataSealed>(&app, &viewer, &form, &here, |_| {
         Ok(Command::RecordPhone {
             volunteer_id: input::id("volunteer", &id)?,
             last_four: form.text("last_four"),

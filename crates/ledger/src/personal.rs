@@ -1,0 +1,327 @@
+//! Personal data in an immutable log: each volunteer's name, year of birth, phone digits and
+//! notes about them are stored in events only as ciphertext under that person's own data key
+//! (XChaCha20-Poly1305, the volunteer's id bound in as associated data so a blob cannot be
+//! moved to another person). The keys live in a key store beside the log, never in the chain:
+//! the chain hashes the ciphertext, so `verify` and replay need no key, and destroying one
+//! person's key erases them from every copy of the log at once while their hours and points
+//! stay as they were.
+//!
+//! A key record is the 32-byte key followed by an 8-byte check (SHA-256 of a label, the
+//! volunteer's id and the key), so a damaged key store is named like a damaged log instead of
+//! revealing garbage.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ids::VolunteerId;
+
+use crate::limits::{DATA_KEY_BYTES, KEY_CHECK_BYTES as CHECK_BYTES, NONCE_BYTES};
+
+/// The sled tree of the key store on the default engine.
+pub const KEY_TREE: &str = "personal-keys";
+
+/// Ciphertext of some of one person's personal fields, as stored in an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sealed {
+    /// The nonce, fresh for every blob.
+    pub nonce: [u8; NONCE_BYTES],
+    /// The fields ([`PersonalFields`], bincode) encrypted and authenticated.
+    pub ciphertext: Vec<u8>,
+}
+
+/// The personal fields a sealed blob holds; `None` where the blob does not change the field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalFields {
+    /// The name.
+    pub name: Option<String>,
+    /// The year of birth.
+    pub birth_year: Option<u16>,
+    /// The last four digits of the phone.
+    pub phone_last_four: Option<String>,
+    /// A free-text note about the person (why a correction was made, say).
+    pub note: Option<String>,
+}
+
+/// One person's data key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DataKey([u8; DATA_KEY_BYTES]);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
+}
+
+impl DataKey {
+    /// A fresh random key.
+    pub fn generate() -> DataKey {
+        DataKey(XChaCha20Poly1305::generate_key(&mut OsRng).into())
+    }
+
+    /// The key as a store record: the key and its check.
+    pub fn to_record(&self, id: &VolunteerId) -> Vec<u8> {
+        let mut out = self.0.to_vec();
+        out.extend_from_slice(&check(id, &self.0));
+        out
+    }
+
+    /// The store record as hex, for a key file (`yinling export --what keys`).
+    pub fn to_hex(&self, id: &VolunteerId) -> String {
+        hex::encode(self.to_record(id))
+    }
+
+    /// A key read back from its hex record, checked.
+    pub fn from_hex(id: &VolunteerId, text: &str) -> Result<DataKey, KeyError> {
+        let bytes = hex::decode(text.trim()).map_err(|_| KeyError::Damaged {
+            volunteer_id: *id,
+            detail: "the key is not hex".into(),
+        })?;
+        DataKey::from_record(id, &bytes)
+    }
+
+    /// A key read back from a store record, checked.
+    pub fn from_record(id: &VolunteerId, record: &[u8]) -> Result<DataKey, KeyError> {
+        let damaged = || KeyError::Damaged {
+            volunteer_id: *id,
+            detail: "the key record fails its check".into(),
+        };
+        if record.len() != DATA_KEY_BYTES + CHECK_BYTES {
+            return Err(damaged());
+        }
+        let mut key = [0u8; DATA_KEY_BYTES];
+        key.copy_from_slice(&record[..DATA_KEY_BYTES]);
+        if record[DATA_KEY_BYTES..] != check(id, &key) {
+            return Err(damaged());
+        }
+        Ok(DataKey(key))
+    }
+}
+
+fn check(id: &VolunteerId, key: &[u8; DATA_KEY_BYTES]) -> [u8; CHECK_BYTES] {
+    let mut h = Sha256::new();
+    h.update(b"yinling personal key v1");
+    h.update(id.0.as_bytes());
+    h.update(key);
+    let digest = h.finalize();
+    let mut out = [0u8; CHECK_BYTES];
+    out.copy_from_slice(&digest[..CHECK_BYTES]);
+    out
+}
+
+/// Why personal data could not be sealed or opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The key store could not be read or written.
+    #[error("the key store failed: {0}")]
+    Storage(String),
+    /// A key record is damaged.
+    #[error("the key store is damaged at volunteer {volunteer_id}: {detail}. Their name cannot be shown (their points are not affected); restore the key store from a backup")]
+    Damaged {
+        /// Whose key.
+        volunteer_id: VolunteerId,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A blob does not open with the person's key: the event or the key is not theirs.
+    #[error("the personal data of volunteer {0} does not open with their key (the key store or the log is damaged)")]
+    Unopenable(VolunteerId),
+    /// The person was erased: nothing is sealed for them any more.
+    #[error("volunteer {0} was erased")]
+    Erased(VolunteerId),
+}
+
+/// Seals `fields` for `id` under `key`.
+pub fn seal(key: &DataKey, id: &VolunteerId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
+    let plain = bincode::serialize(fields).map_err(|e| KeyError::Storage(e.to_string()))?;
+    let cipher = XChaCha20Poly1305::new(Key::from_slice(&key.0));
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let ciphertext = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: &plain,
+                aad: id.0.as_bytes(),
+            },
+        )
+        .map_err(|_| KeyError::Unopenable(*id))?;
+    Ok(Sealed {
+        nonce: nonce.into(),
+        ciphertext,
+    })
+}
+
+/// Opens a blob sealed for `id`.
+pub fn open(key: &DataKey, id: &VolunteerId, sealed: &Sealed) -> Result<PersonalFields, KeyError> {
+    let cipher = XChaCha20Poly1305::new(Key::from_slice(&key.0));
+    let plain = cipher
+        .decrypt(
+            XNonce::from_slice(&sealed.nonce),
+            Payload {
+                msg: &sealed.ciphertext,
+                aad: id.0.as_bytes(),
+            },
+        )
+        .map_err(|_| KeyError::Unopenable(*id))?;
+    bincode::deserialize(&plain).map_err(|_| KeyError::Unopenable(*id))
+}
+
+/// Every key's owner with its record checked: `Err` for a damaged one.
+pub type KeyCheck = Vec<(VolunteerId, Result<(), KeyError>)>;
+
+/// Where the data keys are kept: beside the log, never in it.
+pub trait Keyring: Send + Sync + 'static {
+    /// The person's key, if it exists (`None`: never made, or destroyed).
+    fn key(&self, id: &VolunteerId) -> Result<Option<DataKey>, KeyError>;
+    /// The person's key, made now if they have none. It is written before it is returned;
+    /// it is durable no later than the commit that first uses it (the default engine keeps
+    /// it in the log's own database, whose flush makes both durable together).
+    fn key_or_create(&self, id: &VolunteerId) -> Result<DataKey, KeyError>;
+    /// Destroys the person's key, durably.
+    fn destroy(&self, id: &VolunteerId) -> Result<(), KeyError>;
+    /// Every key's owner with its record checked (`Err` for a damaged one), for `verify`
+    /// and backups.
+    fn check_all(&self) -> Result<KeyCheck, KeyError>;
+    /// Stores keys copied from another key store (a backup, a restore), durably.
+    fn put_all(&self, keys: &[(VolunteerId, DataKey)]) -> Result<(), KeyError>;
+
+    /// Seals `fields` for `id`, making their key if needed.
+    fn seal(&self, id: &VolunteerId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
+        seal(&self.key_or_create(id)?, id, fields)
+    }
+
+    /// Opens a blob: `Ok(None)` when the key is gone (erased, or the key store was lost).
+    fn open(&self, id: &VolunteerId, sealed: &Sealed) -> Result<Option<PersonalFields>, KeyError> {
+        match self.key(id)? {
+            Some(key) => open(&key, id, sealed).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Keys in memory: for states folded without a data directory (tests, tools).
+#[derive(Default)]
+pub struct MemoryKeys(Mutex<HashMap<VolunteerId, DataKey>>);
+
+impl MemoryKeys {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<VolunteerId, DataKey>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Keyring for MemoryKeys {
+    fn key(&self, id: &VolunteerId) -> Result<Option<DataKey>, KeyError> {
+        Ok(self.map().get(id).cloned())
+    }
+    fn key_or_create(&self, id: &VolunteerId) -> Result<DataKey, KeyError> {
+        Ok(self
+            .map()
+            .entry(*id)
+            .or_insert_with(DataKey::generate)
+            .clone())
+    }
+    fn destroy(&self, id: &VolunteerId) -> Result<(), KeyError> {
+        self.map().remove(id);
+        Ok(())
+    }
+    fn check_all(&self) -> Result<KeyCheck, KeyError> {
+        Ok(self.map().keys().map(|id| (*id, Ok(()))).collect())
+    }
+    fn put_all(&self, keys: &[(VolunteerId, DataKey)]) -> Result<(), KeyError> {
+        let mut map = self.map();
+        for (id, key) in keys {
+            map.insert(*id, key.clone());
+        }
+        Ok(())
+    }
+}
+
+/// The key store on the default engine: a sled tree in the log's own database (so a backup
+/// of the directory holds the keys, and the commit's flush makes a new key durable).
+pub struct SledKeys {
+    tree: sled::Tree,
+}
+
+impl SledKeys {
+    /// The key tree of `db`.
+    pub fn open(db: &sled::Db) -> Result<SledKeys, KeyError> {
+        let tree = db
+            .open_tree(KEY_TREE)
+            .map_err(|e| KeyError::Storage(e.to_string()))?;
+        Ok(SledKeys { tree })
+    }
+}
+
+fn storage(e: sled::Error) -> KeyError {
+    KeyError::Storage(e.to_string())
+}
+
+impl Keyring for SledKeys {
+    fn key(&self, id: &VolunteerId) -> Result<Option<DataKey>, KeyError> {
+        match self.tree.get(id.0.as_bytes()).map_err(storage)? {
+            Some(record) => DataKey::from_record(id, &record).map(Some),
+            None => Ok(None),
+        }
+    }
+    fn key_or_create(&self, id: &VolunteerId) -> Result<DataKey, KeyError> {
+        if let Some(key) = self.key(id)? {
+            return Ok(key);
+        }
+        let key = DataKey::generate();
+        let made = self
+            .tree
+            .compare_and_swap(
+                id.0.as_bytes(),
+                None as Option<&[u8]>,
+                Some(key.to_record(id)),
+            )
+            .map_err(storage)?;
+        match made {
+            Ok(()) => Ok(key),
+            // Made meanwhile by another caller: theirs counts.
+            Err(_) => self.key(id)?.ok_or(KeyError::Erased(*id)),
+        }
+    }
+    fn destroy(&self, id: &VolunteerId) -> Result<(), KeyError> {
+        if self
+            .tree
+            .remove(id.0.as_bytes())
+            .map_err(storage)?
+            .is_some()
+        {
+            self.tree.flush().map_err(storage)?;
+        }
+        Ok(())
+    }
+    fn check_all(&self) -> Result<KeyCheck, KeyError> {
+        let mut out = Vec::new();
+        for item in self.tree.iter() {
+            let (k, v) = item.map_err(storage)?;
+            let Ok(uuid) = uuid::Uuid::from_slice(&k) else {
+                return Err(KeyError::Storage(format!(
+                    "a key record has a malformed owner ({} bytes)",
+                    k.len()
+                )));
+            };
+            let id = VolunteerId(uuid);
+            out.push((id, DataKey::from_record(&id, &v).map(|_| ())));
+        }
+        Ok(out)
+    }
+    fn put_all(&self, keys: &[(VolunteerId, DataKey)]) -> Result<(), KeyError> {
+        for (id, key) in keys {
+            self.tree
+                .insert(id.0.as_bytes(), key.to_record(id))
+                .map_err(storage)?;
+        }
+        self.tree.flush().map_err(storage)?;
+        Ok(())
+    }
+}
+
+/// A shared handle on a keyring, as a folded state carries it.
+pub type SharedKeyring = Arc<dyn Keyring>;

@@ -1,0 +1,102 @@
+//! Volunteers' personal fields in the folded state: how each is kept (fields of events
+//! written before sealing, sealed blobs, erased), revealed with the key store, and the labels
+//! shown for someone erased or whose key is lost.
+//!
+//! The fold stays a function of the log and the key store: with a key the sealed fields read
+//! as written, without one (erased, or the key store lost) the person shows under a label
+//! and every figure of theirs stays. The revealed name, year of birth and phone digits are
+//! never part of a snapshot: a snapshot keeps the sealed blobs and is revealed again when it
+//! is loaded.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use yinling_ledger::personal::{MemoryKeys, PersonalFields, Sealed, SharedKeyring};
+
+/// The key store a state reveals personal fields with. Two handles always compare equal:
+/// the keys are not part of what the state says.
+#[derive(Clone)]
+pub struct KeyringHandle(pub SharedKeyring);
+
+impl Default for KeyringHandle {
+    /// Keys in memory, for a state folded without a data directory.
+    fn default() -> Self {
+        KeyringHandle(Arc::new(MemoryKeys::default()))
+    }
+}
+
+impl PartialEq for KeyringHandle {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for KeyringHandle {}
+
+impl std::fmt::Debug for KeyringHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyringHandle")
+    }
+}
+
+/// A consent as the log records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// What for.
+    pub purpose: String,
+    /// The notice version shown.
+    pub notice_version: u32,
+    /// When given.
+    pub given_on: NaiveDate,
+    /// Who collected it.
+    pub collected_by: String,
+    /// When withdrawn, if it was.
+    pub withdrawn_on: Option<NaiveDate>,
+}
+
+/// How a volunteer's personal fields are kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalRecord {
+    /// Fields from events written before personal data was sealed (in plain text in the log
+    /// itself until it is migrated).
+    pub plain: Option<PersonalFields>,
+    /// The sealed blobs, oldest first.
+    pub sealed: Vec<Sealed>,
+    /// Whether the person was erased.
+    pub erased: bool,
+    /// Consents, oldest first.
+    pub consents: Vec<Consent>,
+}
+
+/// The label of an erased volunteer.
+pub fn erased_label(number: u32) -> String {
+    format!("已注销志愿者 #{number}")
+}
+
+/// The label of a volunteer whose key is missing without an erasure (the key store was lost
+/// or damaged): their points stand, their name cannot be read.
+pub fn unreadable_label(number: u32) -> String {
+    format!("姓名无法读取 #{number}")
+}
+
+/// Whether a name is one of the labels above rather than a person's name.
+pub fn is_label(name: &str) -> bool {
+    name.starts_with("已注销志愿者 #") || name.starts_with("姓名无法读取 #")
+}
+
+/// Later fields over earlier ones.
+pub(crate) fn merge(into: &mut PersonalFields, later: PersonalFields) {
+    if later.name.is_some() {
+        into.name = later.name;
+    }
+    if later.birth_year.is_some() {
+        into.birth_year = later.birth_year;
+    }
+    if later.phone_last_four.is_some() {
+        into.phone_last_four = later.phone_last_four;
+    }
+    if later.note.is_some() {
+        into.note = later.note;
+    }
+}

@@ -1,0 +1,517 @@
+//! Personal data in an immutable log. A volunteer's name, year of birth and phone digits are
+//! stored only sealed under their own key; erased at their request, their key is destroyed and
+//! nothing of their name or year of birth is found in the data directory, any snapshot, a
+//! fresh backup or any export, while their hours, points and team figures stay exactly as they
+//! were, shown under "已注销志愿者 #N". Consent is recorded under a versioned notice.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::web::Browser;
+use common::*;
+use serde_json::{json, Value};
+
+/// A name and year of birth no other fixture uses, so a byte search cannot mistake them.
+const NAME: &str = "欧阳淑珍";
+const BIRTH_YEAR: u16 = 1937;
+
+fn yinling(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(args)
+        .env("YINLING_ADMIN_TOKEN", ADMIN)
+        .output()
+        .expect("yinling runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    found.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The text of every cell of a workbook (an .xlsx is compressed: its bytes hide names).
+fn workbook_text(bytes: &[u8]) -> String {
+    use calamine::{open_workbook_from_rs, Reader, Xlsx};
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let mut out = String::new();
+    for name in book.sheet_names() {
+        if let Ok(range) = book.worksheet_range(&name) {
+            for row in range.rows() {
+                for c in row {
+                    out.push_str(&c.to_string());
+                    out.push('\t');
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_volunteer_leaves_no_trace_of_their_name_while_every_figure_stays() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    // Snapshots every few events, so several are written while the person is there.
+    let mut server = Server::start_in(&data, &["--snapshot-every", "7"]);
+    let city = City::build(&server, 2).await;
+    let admin = &city.admin;
+
+    // The notice, then a registration with consent under it.
+    let notice = admin
+        .put(
+            "/v1/privacy-notice",
+            json!({"text_zh": "我们只为记录志愿服务和积分使用您的姓名、出生年份和手机号后四位。", "text_en": "Your name, year of birth and phone digits are used only to record your service and points.", "published_on": days_ago(10)}),
+        )
+        .await
+        .ok();
+    assert_eq!(notice["version"], 1);
+    let created = city
+        .coordinator
+        .post(
+            "/v1/volunteers",
+            json!({"name": NAME, "team_id": city.team, "birth_year": BIRTH_YEAR,
+                   "consent": {"purpose": "志愿服务积分记录", "notice_version": 1, "collected_by": "荻溪六老调解队协调员"}}),
+        )
+        .await
+        .ok();
+    assert_eq!(created["name"], NAME);
+    let id = created["id"].as_str().expect("id").to_owned();
+    city.coordinator
+        .put(
+            &format!("/v1/volunteers/{id}/phone"),
+            json!({"last_four": "8642"}),
+        )
+        .await
+        .ok();
+    city.coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(2), "title": "邻里调解", "participants": [{"volunteer_id": id, "hours": "6"}, {"volunteer_id": city.volunteers[0], "hours": "2"}]}))
+        .await
+        .ok();
+    admin
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": id, "reward_id": city.reward, "quantity": 1}),
+        )
+        .await
+        .ok();
+
+    // The events carry no name: only ciphertext.
+    let feed = common::demo::feed(admin).await;
+    let text = serde_json::to_string(&feed).expect("json");
+    assert!(!text.contains(NAME), "a name in the feed");
+    assert!(feed.iter().any(|e| e["type"] == "PersonalDataSealed"));
+    assert!(feed.iter().any(|e| e["type"] == "ConsentRecorded"
+        && e["data"]["notice_version"] == 1
+        && e["data"]["volunteer_id"] == id.as_str()));
+
+    let before = admin.get(&format!("/v1/volunteers/{id}")).await.ok();
+    assert_eq!(before["name"], NAME);
+    assert_eq!(before["birth_year"], BIRTH_YEAR);
+    let team_before = admin.get(&format!("/v1/teams/{}", city.team)).await.ok();
+    let ranking_before = admin.get("/v1/rankings/volunteers").await.ok();
+
+    // Erased at their request.
+    let erased = admin
+        .post(
+            &format!("/v1/volunteers/{id}/erasure"),
+            json!({"requested_by": "本人", "requested_on": today(), "legal_basis": "《个人信息保护法》第四十七条"}),
+        )
+        .await
+        .ok();
+    assert_eq!(erased["requested_by"], "本人");
+    let after = admin.get(&format!("/v1/volunteers/{id}")).await.ok();
+    let label = after["name"].as_str().expect("name").to_owned();
+    assert!(label.starts_with("已注销志愿者 #"), "{after}");
+    assert!(after["birth_year"].is_null(), "{after}");
+    for figure in ["balance", "hours", "stars"] {
+        assert_eq!(after[figure], before[figure], "{figure} stays");
+    }
+    let team_after = admin.get(&format!("/v1/teams/{}", city.team)).await.ok();
+    assert_eq!(
+        team_after["tally"], team_before["tally"],
+        "team figures stay"
+    );
+    let ranking_after = admin.get("/v1/rankings/volunteers").await.ok();
+    let entry = |r: &Value, key: &str| -> Option<Value> {
+        r["items"]
+            .as_array()?
+            .iter()
+            .find(|e| e["id"] == id.as_str())
+            .map(|e| e[key].clone())
+    };
+    assert_eq!(
+        entry(&ranking_after, "points"),
+        entry(&ranking_before, "points")
+    );
+    assert_eq!(entry(&ranking_after, "name"), Some(json!(label)));
+    // Nothing personal is recorded for them again; a second erasure is refused.
+    city.coordinator
+        .put(
+            &format!("/v1/volunteers/{id}/phone"),
+            json!({"last_four": "1234"}),
+        )
+        .await
+        .problem(409);
+    admin
+        .post(
+            &format!("/v1/volunteers/{id}/erasure"),
+            json!({"requested_by": "本人", "requested_on": today(), "legal_basis": "重复"}),
+        )
+        .await
+        .problem(409);
+
+    // Every export format, while the server runs: the web's spreadsheets.
+    let web = Browser::new(&server, ADMIN);
+    let roster = web.get("/onboard/roster.xlsx").await;
+    let roster = workbook_text(&roster.bytes().await.expect("bytes"));
+    assert!(
+        roster.contains(&label) && !roster.contains(NAME),
+        "{roster}"
+    );
+    let evaluation = web.get("/evaluation.csv").await.text().await.expect("csv");
+    assert!(!evaluation.contains(NAME));
+    server.terminate();
+
+    // The command line's exports, and a fresh backup.
+    let out = tmp.path().join("exports");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    for (what, format) in [
+        ("events", "ndjson"),
+        ("balances", "csv"),
+        ("balances", "ndjson"),
+        ("rankings", "csv"),
+        ("evaluation", "csv"),
+    ] {
+        let file = out.join(format!("{what}.{format}"));
+        let (ok, text) = yinling(&[
+            "export",
+            "--data",
+            p(&data),
+            "--what",
+            what,
+            "--format",
+            format,
+            "--lang",
+            "zh",
+            "--out",
+            p(&file),
+        ]);
+        assert!(ok, "{what}: {text}");
+    }
+    let statement = out.join("statement.csv");
+    let (ok, text) = yinling(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "statement",
+        "--volunteer",
+        &id,
+        "--format",
+        "csv",
+        "--out",
+        p(&statement),
+    ]);
+    assert!(ok, "{text}");
+    let roster_file = out.join("roster.xlsx");
+    let (ok, text) = yinling(&["onboard", "--data", p(&data), "--export", p(&roster_file)]);
+    assert!(ok, "{text}");
+    let roster = workbook_text(&std::fs::read(&roster_file).expect("read"));
+    assert!(!roster.contains(NAME), "{roster}");
+    let backup = tmp.path().join("backup");
+    let (ok, text) = yinling(&["backup", "--data", p(&data), "--out", p(&backup)]);
+    assert!(ok, "{text}");
+    let (ok, text) = yinling(&["verify", "--data", p(&backup)]);
+    assert!(ok && text.contains("data keys whole"), "{text}");
+
+    // Nothing found: not the name, not the year of birth, anywhere; the search itself does
+    // see plain text (a team's name is not personal data and is stored as it is).
+    for place in [&data, &backup, &out] {
+        assert!(
+            !files_containing(place, "荻溪六老调解队".as_bytes()).is_empty(),
+            "the search reads {}",
+            place.display()
+        );
+    }
+    for place in [&data, &backup, &out] {
+        assert_eq!(
+            files_containing(place, NAME.as_bytes()),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            files_containing(place, BIRTH_YEAR.to_string().as_bytes()),
+            Vec::<String>::new(),
+            "the year of birth in {}",
+            place.display()
+        );
+    }
+
+    // The backup restored: the same figures, the same label, the other names readable.
+    let restored = Server::start_in(&backup, &[]);
+    let admin = restored.client(ADMIN);
+    let again = admin.get(&format!("/v1/volunteers/{id}")).await.ok();
+    assert_eq!(again["name"], json!(label));
+    assert_eq!(again["balance"], before["balance"]);
+    let other = admin
+        .get(&format!("/v1/volunteers/{}", city.volunteers[0]))
+        .await
+        .ok();
+    assert_eq!(
+        other["name"], "志愿者0",
+        "the key store travelled with the backup"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_follows_the_notice_and_can_be_withdrawn() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let admin = &city.admin;
+    let v = &city.volunteers[0];
+    let consent = |version: u32| json!({"purpose": "志愿服务积分记录", "notice_version": version, "given_on": today(), "collected_by": "协调员"});
+    // No notice yet: a consent cannot refer to one.
+    let r = city
+        .coordinator
+        .post(&format!("/v1/volunteers/{v}/consents"), consent(1))
+        .await;
+    assert!(r.problem(422)["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("no privacy notice"));
+    for (i, text) in ["第一版告知书。", "第二版告知书：增加手机号后四位。"]
+        .iter()
+        .enumerate()
+    {
+        let n = admin
+            .put(
+                "/v1/privacy-notice",
+                json!({"text_zh": text, "published_on": days_ago(5)}),
+            )
+            .await
+            .ok();
+        assert_eq!(n["version"], i + 1);
+    }
+    let versions = city.volunteer_clients[0]
+        .get("/v1/privacy-notice")
+        .await
+        .ok();
+    assert_eq!(versions["versions"].as_array().map(Vec::len), Some(2));
+    city.coordinator
+        .post(&format!("/v1/volunteers/{v}/consents"), consent(3))
+        .await
+        .problem(422);
+    city.coordinator
+        .post(&format!("/v1/volunteers/{v}/consents"), consent(2))
+        .await
+        .ok();
+    // The volunteer withdraws it themselves; twice is refused.
+    let me = &city.volunteer_clients[0];
+    let withdraw = json!({"purpose": "志愿服务积分记录", "withdrawn_on": today()});
+    me.post(
+        &format!("/v1/volunteers/{v}/consents/withdraw"),
+        withdraw.clone(),
+    )
+    .await
+    .ok();
+    me.post(&format!("/v1/volunteers/{v}/consents/withdraw"), withdraw)
+        .await
+        .problem(409);
+    // Another team's coordinator may not record one.
+    city.other_coordinator
+        .post(&format!("/v1/volunteers/{v}/consents"), consent(2))
+        .await
+        .problem(403);
+}
+
+/// A log written before personal data was sealed: a district, a team, a volunteer with plain
+/// name, year of birth and phone digits, and a correction of the name.
+fn legacy_log(dir: &Path) {
+    use yinling_ledger::chain::{Chain, Draft};
+    use yinling_ledger::log::{AppendBatch, StreamRun};
+    use yinling_ledger::*;
+    let log = SledLog::open(dir, OpenMode::CreateIfMissing).expect("open");
+    let team = TeamId::generate();
+    let v = VolunteerId::generate();
+    let events = vec![
+        (
+            StreamId::districts(),
+            Event::DistrictRegistered(DistrictRegistered {
+                name: "南浔区".into(),
+                kind: DistrictKind::District,
+                region: "湖州市".into(),
+            }),
+        ),
+        (
+            team.stream(),
+            Event::TeamRegistered(TeamRegistered {
+                team_id: team,
+                name: "荻溪六老调解队".into(),
+                district: "南浔区".into(),
+                category: Category::Mediation,
+            }),
+        ),
+        (
+            v.stream(),
+            Event::VolunteerRegistered(VolunteerRegistered {
+                volunteer_id: v,
+                name: "沈阿婆".into(),
+                team_id: team,
+                district: "南浔区".into(),
+                birth_year: Some(1936),
+            }),
+        ),
+        (
+            v.stream(),
+            Event::VolunteerPhoneRecorded(VolunteerPhoneRecorded {
+                volunteer_id: v,
+                last_four: "3721".into(),
+            }),
+        ),
+        (
+            v.stream(),
+            Event::VolunteerCorrected(VolunteerCorrected {
+                volunteer_id: v,
+                name: "沈阿奶".into(),
+                birth_year: Some(1936),
+                note: "名册更正".into(),
+            }),
+        ),
+    ];
+    let mut chain = Chain::after(Head::default());
+    let mut versions = std::collections::HashMap::new();
+    let mut sealed = Vec::new();
+    let mut runs = Vec::new();
+    for (stream, payload) in events {
+        let version = versions.entry(stream.clone()).or_insert(0u64);
+        *version += 1;
+        let s = chain
+            .seal(Draft {
+                stream: stream.clone(),
+                stream_version: *version,
+                recorded_at: Timestamp::now(),
+                actor: Actor::SYSTEM,
+                idempotency_key: None,
+                payload,
+            })
+            .expect("seal");
+        runs.push(StreamRun {
+            stream,
+            first_version: *version,
+            first_seq: s.envelope.seq,
+            count: 1,
+        });
+        sealed.push(s);
+    }
+    log.append(&AppendBatch {
+        expected_head: Head::default(),
+        events: sealed,
+        stream_runs: runs,
+        idempotency: Vec::new(),
+    })
+    .expect("append");
+}
+
+#[test]
+fn a_log_written_before_sealing_is_migrated_once_with_a_statement_an_auditor_checks() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let old = tmp.path().join("old");
+    let new = tmp.path().join("new");
+    legacy_log(&old);
+    assert!(
+        !files_containing(&old, "沈阿".as_bytes()).is_empty(),
+        "plain before"
+    );
+    let (ok, out) = yinling(&["seal", "--from-data", p(&old), "--to-data", p(&new)]);
+    assert!(ok && out.contains("sealed 5 events into 6"), "{out}");
+    let (ok, out) = yinling(&[
+        "seal",
+        "--check",
+        "--from-data",
+        p(&old),
+        "--to-data",
+        p(&new),
+    ]);
+    assert!(
+        ok && out.contains("nothing but the personal fields changed"),
+        "{out}"
+    );
+    // Sealed: no name, no year of birth, no phone digits in the new directory...
+    for needle in ["沈阿", "1936", "3721"] {
+        assert_eq!(
+            files_containing(&new, needle.as_bytes()),
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    // ...yet the ledger reads them with its key store.
+    let balances = tmp.path().join("balances.ndjson");
+    let (ok, out) = yinling(&[
+        "export",
+        "--data",
+        p(&new),
+        "--what",
+        "balances",
+        "--out",
+        p(&balances),
+    ]);
+    assert!(ok, "{out}");
+    let row: Value = serde_json::from_str(
+        std::fs::read_to_string(&balances)
+            .expect("read")
+            .lines()
+            .next()
+            .expect("a row"),
+    )
+    .expect("json");
+    assert_eq!(row["name"], "沈阿奶");
+    assert_eq!(row["birth_year"], 1936);
+    // A statement that lies about the mapping is caught.
+    let statement = new.join("sealing-statement.ndjson");
+    let text = std::fs::read_to_string(&statement).expect("statement");
+    std::fs::write(
+        &statement,
+        text.replace("{\"old\":4,\"new\":[5]}", "{\"old\":4,\"new\":[6]}"),
+    )
+    .expect("write");
+    let (ok, out) = yinling(&[
+        "seal",
+        "--check",
+        "--from-data",
+        p(&old),
+        "--to-data",
+        p(&new),
+    ]);
+    assert!(!ok && out.contains("old seq 4"), "{out}");
+}
