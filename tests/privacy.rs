@@ -310,9 +310,12 @@ async fn consent_follows_the_notice_and_can_be_withdrawn() {
         .as_str()
         .unwrap_or_default()
         .contains("no privacy notice"));
-    for (i, text) in ["第一版告知书。", "第二版告知书：增加手机号后四位。"]
-        .iter()
-        .enumerate()
+    for (i, text) in [
+        "第一版告知书。",
+        "第二版告知书：\r\n增加手机号后四位。\n可以随时注销。",
+    ]
+    .iter()
+    .enumerate()
     {
         let n = admin
             .put(
@@ -328,6 +331,17 @@ async fn consent_follows_the_notice_and_can_be_withdrawn() {
         .await
         .ok();
     assert_eq!(versions["versions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        versions["versions"][1]["text_zh"], "第二版告知书：\n增加手机号后四位。\n可以随时注销。",
+        "paragraphs kept, line ends made one kind"
+    );
+    admin
+        .put(
+            "/v1/privacy-notice",
+            json!({"text_zh": "第三版\u{7}告知书", "published_on": days_ago(1)}),
+        )
+        .await
+        .problem(422);
     city.coordinator
         .post(&format!("/v1/volunteers/{v}/consents"), consent(3))
         .await
@@ -514,4 +528,57 @@ fn a_log_written_before_sealing_is_migrated_once_with_a_statement_an_auditor_che
         p(&new),
     ]);
     assert!(!ok && out.contains("old seq 4"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_masked_outside_the_persons_scope() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let v0 = &city.volunteers[0];
+    let account = |client: &Client| {
+        let path = format!("/v1/volunteers/{v0}");
+        let client = client.clone();
+        async move { client.get(&path).await.ok() }
+    };
+    // The person, their coordinator and an administrator see it whole.
+    for who in [&city.volunteer_clients[0], &city.coordinator, &city.admin] {
+        let a = account(who).await;
+        assert_eq!(a["name"], "志愿者0");
+        assert_eq!(a["birth_year"], 1950);
+    }
+    // An auditor checks the figures, not the person: masked, no year of birth.
+    let a = account(&city.auditor).await;
+    assert_eq!(a["name"], "志**0");
+    assert!(a["birth_year"].is_null());
+    // A search cannot unmask: the full name finds nothing, the masked one finds them.
+    let found = city.auditor.get("/v1/volunteers?q=志愿者0").await.ok();
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(0), "{found}");
+    let found = city
+        .auditor
+        .get(&format!("/v1/volunteers?q={}", "志**0"))
+        .await
+        .ok();
+    assert_eq!(found["items"][0]["id"], v0.as_str(), "{found}");
+    // Rankings: another team's coordinator and another volunteer see masked names, the
+    // person sees their own.
+    let name_in = |r: &Value, id: &str| {
+        r["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|i| i["id"] == id))
+            .map(|i| i["name"].clone())
+    };
+    let r = city
+        .other_coordinator
+        .get("/v1/rankings/volunteers")
+        .await
+        .ok();
+    assert_eq!(name_in(&r, v0), Some(json!("志**0")));
+    let r = city.volunteer_clients[1]
+        .get("/v1/rankings/volunteers")
+        .await
+        .ok();
+    assert_eq!(name_in(&r, v0), Some(json!("志**0")));
+    assert_eq!(name_in(&r, &city.volunteers[1]), Some(json!("志愿者1")));
+    let r = city.coordinator.get("/v1/rankings/volunteers").await.ok();
+    assert_eq!(name_in(&r, v0), Some(json!("志愿者0")));
 }

@@ -275,6 +275,13 @@ try {
   await a.click('button:has-text("检查")');
   await a.waitForSelector('text=这次只是检查');
   await audit(a, 'onboard-checked'); await shot(a, 'onboard-checked');
+  // 4e-privacy. The privacy notice, published by the administrator, open to anyone.
+  await a.goto(BASE + '/privacy');
+  await a.fill('#text_zh', '我们只为记录志愿服务和积分使用您的姓名、出生年份和手机号后四位。\n您可以随时要求注销。');
+  await a.click('button:has-text("发布")');
+  await a.waitForURL('**/privacy');
+  check(await a.locator('text=您可以随时要求注销').count() > 0, 'the published notice is not shown');
+  await audit(a, 'privacy'); await shot(a, 'privacy');
   // 4e'. Every token and card, for the administrator.
   await a.goto(BASE + '/tokens');
   check(await a.locator('form[action$="/revoke"]').count() > 0, 'no token to stop on /tokens');

@@ -40,11 +40,12 @@ pub const ACCESS_LOG_FLUSH_MILLIS: u64 = 500;
 /// Largest access log entry, in bytes.
 pub const MAX_ACCESS_ENTRY_BYTES: u64 = 4096;
 
-/// Bytes of a volunteer's data key (XChaCha20-Poly1305).
+/// Bytes of a volunteer's data key (AES-256-GCM).
 pub const DATA_KEY_BYTES: usize = 32;
 
-/// Bytes of the nonce of a sealed blob.
-pub const NONCE_BYTES: usize = 24;
+/// Bytes of the nonce of a sealed blob (random: a person's key seals a handful of blobs,
+/// far below the 2^32 that random 96-bit nonces allow).
+pub const NONCE_BYTES: usize = 12;
 
 /// Bytes of the check stored after each data key (a prefix of SHA-256).
 pub const KEY_CHECK_BYTES: usize = 8;

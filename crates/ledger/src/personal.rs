@@ -1,6 +1,6 @@
 //! Personal data in an immutable log: each volunteer's name, year of birth, phone digits and
 //! notes about them are stored in events only as ciphertext under that person's own data key
-//! (XChaCha20-Poly1305, the volunteer's id bound in as associated data so a blob cannot be
+//! (AES-256-GCM, the volunteer's id bound in as associated data so a blob cannot be
 //! moved to another person). The keys live in a key store beside the log, never in the chain:
 //! the chain hashes the ciphertext, so `verify` and replay need no key, and destroying one
 //! person's key erases them from every copy of the log at once while their hours and points
@@ -13,8 +13,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
-use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -60,7 +60,7 @@ impl std::fmt::Debug for DataKey {
 impl DataKey {
     /// A fresh random key.
     pub fn generate() -> DataKey {
-        DataKey(XChaCha20Poly1305::generate_key(&mut OsRng).into())
+        DataKey(Aes256Gcm::generate_key(&mut OsRng).into())
     }
 
     /// The key as a store record: the key and its check.
@@ -138,8 +138,8 @@ pub enum KeyError {
 /// Seals `fields` for `id` under `key`.
 pub fn seal(key: &DataKey, id: &VolunteerId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
     let plain = bincode::serialize(fields).map_err(|e| KeyError::Storage(e.to_string()))?;
-    let cipher = XChaCha20Poly1305::new(Key::from_slice(&key.0));
-    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key.0));
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
     let ciphertext = cipher
         .encrypt(
             &nonce,
@@ -157,10 +157,10 @@ pub fn seal(key: &DataKey, id: &VolunteerId, fields: &PersonalFields) -> Result<
 
 /// Opens a blob sealed for `id`.
 pub fn open(key: &DataKey, id: &VolunteerId, sealed: &Sealed) -> Result<PersonalFields, KeyError> {
-    let cipher = XChaCha20Poly1305::new(Key::from_slice(&key.0));
+    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key.0));
     let plain = cipher
         .decrypt(
-            XNonce::from_slice(&sealed.nonce),
+            Nonce::from_slice(&sealed.nonce),
             Payload {
                 msg: &sealed.ciphertext,
                 aad: id.0.as_bytes(),
@@ -241,9 +241,11 @@ impl Keyring for MemoryKeys {
 }
 
 /// The key store on the default engine: a sled tree in the log's own database (so a backup
-/// of the directory holds the keys, and the commit's flush makes a new key durable).
+/// of the directory holds the keys, and the commit's flush makes a new key durable), with
+/// the keys read so far kept in memory (a replay opens every person's blobs).
 pub struct SledKeys {
     tree: sled::Tree,
+    cache: std::sync::RwLock<HashMap<VolunteerId, DataKey>>,
 }
 
 impl SledKeys {
@@ -252,7 +254,25 @@ impl SledKeys {
         let tree = db
             .open_tree(KEY_TREE)
             .map_err(|e| KeyError::Storage(e.to_string()))?;
-        Ok(SledKeys { tree })
+        Ok(SledKeys {
+            tree,
+            cache: std::sync::RwLock::new(HashMap::new()),
+        })
+    }
+
+    fn cached(&self, id: &VolunteerId) -> Option<DataKey> {
+        self.cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn remember(&self, id: &VolunteerId, key: &DataKey) {
+        self.cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(*id, key.clone());
     }
 }
 
@@ -262,8 +282,15 @@ fn storage(e: sled::Error) -> KeyError {
 
 impl Keyring for SledKeys {
     fn key(&self, id: &VolunteerId) -> Result<Option<DataKey>, KeyError> {
+        if let Some(key) = self.cached(id) {
+            return Ok(Some(key));
+        }
         match self.tree.get(id.0.as_bytes()).map_err(storage)? {
-            Some(record) => DataKey::from_record(id, &record).map(Some),
+            Some(record) => {
+                let key = DataKey::from_record(id, &record)?;
+                self.remember(id, &key);
+                Ok(Some(key))
+            }
             None => Ok(None),
         }
     }
@@ -281,12 +308,19 @@ impl Keyring for SledKeys {
             )
             .map_err(storage)?;
         match made {
-            Ok(()) => Ok(key),
+            Ok(()) => {
+                self.remember(id, &key);
+                Ok(key)
+            }
             // Made meanwhile by another caller: theirs counts.
             Err(_) => self.key(id)?.ok_or(KeyError::Erased(*id)),
         }
     }
     fn destroy(&self, id: &VolunteerId) -> Result<(), KeyError> {
+        self.cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
         if self
             .tree
             .remove(id.0.as_bytes())
@@ -314,6 +348,7 @@ impl Keyring for SledKeys {
     }
     fn put_all(&self, keys: &[(VolunteerId, DataKey)]) -> Result<(), KeyError> {
         for (id, key) in keys {
+            self.remember(id, key);
             self.tree
                 .insert(id.0.as_bytes(), key.to_record(id))
                 .map_err(storage)?;

@@ -118,6 +118,30 @@ pub fn covers_team(who: &Principal, team: &TeamId) -> bool {
     }
 }
 
+/// Whether `who` sees `v`'s name, year of birth and phone digits in full: the person
+/// themself, administrators and the service, and coordinators whose team or district holds
+/// them. Everyone else (auditors, group coordinators, bank officers, other teams'
+/// coordinators, other volunteers) sees the name masked and no year of birth. A station
+/// clerk sees the person at the counter through the counter's own lookup, in the access log.
+pub fn sees_personal(who: &Principal, v: &Volunteer) -> bool {
+    match who {
+        Principal::System | Principal::Admin(_) => true,
+        Principal::Volunteer(_, me) => *me == v.id,
+        Principal::Coordinator(_, team) => *team == v.team_id,
+        Principal::DistrictCoordinator(_, district) => district.covers(&v.team_id),
+        _ => false,
+    }
+}
+
+/// `v`'s name as `who` may see it (see [`sees_personal`]).
+pub fn name_for(who: &Principal, v: &Volunteer) -> String {
+    if sees_personal(who, v) {
+        v.name.clone()
+    } else {
+        crate::personal::masked(&v.name)
+    }
+}
+
 /// Whether `who` may read `what`; the refusal says why not.
 pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
     let everything = who.reads_everything();

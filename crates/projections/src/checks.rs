@@ -51,6 +51,25 @@ pub fn optional_text(field: &str, value: &str, max_chars: usize) -> Result<Strin
     Ok(value.to_owned())
 }
 
+/// Trims and checks a text of paragraphs (a notice): line breaks are kept (written `\n`,
+/// whatever the browser sent), every other control character is refused.
+pub fn paragraphs(field: &str, value: &str, max_chars: usize) -> Result<String, Rejection> {
+    let value = value.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<String> = value
+        .split('\n')
+        .map(|line| optional_text(field, line, max_chars))
+        .collect::<Result<_, _>>()?;
+    let joined = lines.join("\n").trim().to_owned();
+    let chars = joined.chars().count();
+    if chars > max_chars {
+        return Err(Rejection::invalid(
+            "text_too_long",
+            format!("{field} is {chars} characters long; at most {max_chars} are allowed"),
+        ));
+    }
+    Ok(joined)
+}
+
 /// An amount of hours above zero and at most `max`, with at most two decimals (a star
 /// threshold).
 pub fn hours_amount(field: &str, value: Decimal, max: Decimal) -> Result<(), Rejection> {

@@ -100,3 +100,21 @@ pub(crate) fn merge(into: &mut PersonalFields, later: PersonalFields) {
         into.note = later.note;
     }
 }
+
+/// A name as shown to someone outside the person's scope: the first and last characters
+/// kept, the rest starred (王建法 → 王*法, 王法 → 王*, 欧阳淑珍 → 欧**珍); a label (erased,
+/// unreadable) stays as it is.
+pub fn masked(name: &str) -> String {
+    if is_label(name) {
+        return name.to_owned();
+    }
+    let chars: Vec<char> = name.chars().collect();
+    match chars.as_slice() {
+        [] => String::new(),
+        [_] => "*".into(),
+        [first, _] => format!("{first}*"),
+        [first, middle @ .., last] => {
+            format!("{first}{}{last}", "*".repeat(middle.len()))
+        }
+    }
+}

@@ -205,6 +205,36 @@ impl Volunteer {
             .filter(|d| !d.is_empty() && !unreadable);
     }
 
+    /// Reveals one new blob on top of the fields already revealed (each blob is opened once
+    /// as the log is folded; [`Volunteer::reveal`] reopens them all, after a snapshot).
+    pub fn reveal_blob(
+        &mut self,
+        blob: &yinling_ledger::personal::Sealed,
+        keys: &dyn yinling_ledger::personal::Keyring,
+    ) {
+        if self.personal.erased || crate::personal::is_label(&self.name) {
+            return self.reveal(keys);
+        }
+        match keys.open(&self.id, blob) {
+            Ok(Some(f)) => {
+                if let Some(name) = f.name {
+                    self.name = name;
+                }
+                if f.birth_year.is_some() {
+                    self.birth_year = f.birth_year;
+                }
+                if let Some(digits) = f.phone_last_four {
+                    self.phone_last_four = Some(digits).filter(|d| !d.is_empty());
+                }
+            }
+            _ => {
+                self.name = crate::personal::unreadable_label(self.number);
+                self.birth_year = None;
+                self.phone_last_four = None;
+            }
+        }
+    }
+
     /// Net hours: served minus reversed.
     pub fn hours_net(&self) -> Decimal {
         self.hours_served - self.hours_reversed

@@ -255,6 +255,13 @@ pub fn districts(today: NaiveDate, days: u32) -> Vec<Command> {
     commands.push(district("松阳县", DistrictKind::County, "丽水市"));
     commands.push(Command::AdoptEarningRules(earning_rules(today, days)));
     commands.push(campaign(today, days));
+    commands.push(Command::PublishPrivacyNotice {
+        text_zh: "银领积分只为记录您的志愿服务、积分和兑换，使用您的姓名、出生年份和手机号后四位。\n这些信息只以密文保存，每人一把钥匙；只有您本人、您的队伍协调员和管理员能看到全名。\n您可以随时要求注销：钥匙销毁后，任何地方都再也读不出您的个人信息，您的服务时长和积分照常保留。".into(),
+        text_en: "Yinling uses your name, year of birth and the last four digits of your phone only to record your service, points and rewards.\nThey are stored encrypted under a key of your own; only you, your team's coordinator and the administrators see your full name.\nYou may ask to be erased at any time: once your key is destroyed your personal data cannot be read anywhere, and your hours and points stay.".into(),
+        published_on: today
+            .checked_sub_days(chrono::Days::new(u64::from(days) + 1))
+            .unwrap_or(today),
+    });
     commands.push(Command::AdoptStarScale {
         thresholds_hours: [20, 50, 100, 200, 300].map(Decimal::from).to_vec(),
         review: true,

@@ -359,7 +359,11 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                 name: gen.name(),
                 team_id: teams[t].0,
                 birth_year: u16::try_from(today.year() - age).ok(),
-                consent: None,
+                consent: Some(yinling_projections::GivenConsent {
+                    purpose: "志愿服务积分记录".into(),
+                    notice_version: 1,
+                    collected_by: format!("{}协调员", teams[t].1),
+                }),
             },
         ));
     }

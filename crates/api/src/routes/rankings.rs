@@ -143,7 +143,25 @@ pub async fn volunteers(
     Auth(who): Auth,
     ApiQuery(p): ApiQuery<RankingParams>,
 ) -> Result<Json<RankingOut>, ApiError> {
-    ranking(&app, &who, &p, volunteer_ranking).await
+    let q = query(&p)?;
+    let out = app
+        .read(&who, p.as_of, Read::Published, |state| {
+            let mut out = volunteer_ranking(state, &q);
+            // Names outside the caller's scope are masked.
+            for item in &mut out.items {
+                if let Some(v) = item
+                    .id
+                    .parse()
+                    .ok()
+                    .and_then(|id: yinling_ledger::VolunteerId| state.volunteers.get(&id))
+                {
+                    item.name = yinling_projections::access::name_for(&who, v);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(out))
 }
 
 /// Districts by points or hours (the sum of their teams; any authenticated caller).

@@ -229,10 +229,10 @@ pub async fn move_team(
     ))
 }
 
-fn summary(v: &Volunteer) -> VolunteerSummary {
+fn summary(who: &Principal, v: &Volunteer) -> VolunteerSummary {
     VolunteerSummary {
         id: v.id.to_string(),
-        name: v.name.clone(),
+        name: access::name_for(who, v),
         team_id: v.team_id.to_string(),
         hours: v.hours_net().into(),
         available: v.balance.available().into(),
@@ -275,12 +275,15 @@ pub async fn search(
                     .values()
                     .filter(|v| team.is_none_or(|t| t == v.team_id))
                     .filter(|v| state.in_group(&v.team_id, &g, today))
-                    .filter(|v| needle.is_empty() || v.name.to_lowercase().contains(&needle))
+                    .filter(|v| {
+                        needle.is_empty()
+                            || access::name_for(&who, v).to_lowercase().contains(&needle)
+                    })
                     .collect();
                 found.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
                 found.truncate(limit);
                 Ok(VolunteerList {
-                    items: found.into_iter().map(summary).collect(),
+                    items: found.into_iter().map(|v| summary(&who, v)).collect(),
                     as_of: state.head.seq,
                 })
             })
@@ -302,11 +305,14 @@ pub async fn search(
                     .unwrap_or_default(),
                 None => state.volunteers.values().collect(),
             };
-            found.retain(|v| needle.is_empty() || v.name.to_lowercase().contains(&needle));
+            // A masked name is searched as it is shown, so a search cannot unmask it.
+            found.retain(|v| {
+                needle.is_empty() || access::name_for(&who, v).to_lowercase().contains(&needle)
+            });
             found.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
             found.truncate(limit);
             Ok(VolunteerList {
-                items: found.into_iter().map(summary).collect(),
+                items: found.into_iter().map(|v| summary(&who, v)).collect(),
                 as_of: state.head.seq,
             })
         })
@@ -330,7 +336,12 @@ pub async fn get(
     let account = view.with(|state| {
         let v = checks::volunteer(state, &id)?;
         access::may_read(&who, &Read::Account(v))?;
-        Ok::<_, ApiError>(volunteer_out(state, v))
+        let mut out = volunteer_out(state, v);
+        if !access::sees_personal(&who, v) {
+            out.name = access::name_for(&who, v);
+            out.birth_year = None;
+        }
+        Ok::<_, ApiError>(out)
     })?;
     app.note_access(&who, id, "GET /v1/volunteers/{id}");
     Ok(Json(account))

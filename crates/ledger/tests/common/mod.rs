@@ -487,7 +487,7 @@ pub fn one_of_each() -> Vec<Event> {
         Event::PersonalDataSealed(PersonalDataSealed {
             volunteer_id: VolunteerId(uuid(2)),
             sealed: yinling_ledger::personal::Sealed {
-                nonce: [7; 24],
+                nonce: [7; 12],
                 ciphertext: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
             },
         }),

@@ -181,8 +181,14 @@ pub(super) fn publish_notice(
     (text_zh, text_en, published_on): (&str, &str, NaiveDate),
 ) -> Result<Vec<Commit>, Rejection> {
     access::may_write(who, &Write::Administer("publish the privacy notice"))?;
-    let text_zh = text("text_zh", text_zh, MAX_NOTICE_CHARS)?;
-    let text_en = checks::optional_text("text_en", text_en, MAX_NOTICE_CHARS)?;
+    let text_zh = checks::paragraphs("text_zh", text_zh, MAX_NOTICE_CHARS)?;
+    if text_zh.is_empty() {
+        return Err(Rejection::invalid(
+            "empty_text",
+            "text_zh must not be empty",
+        ));
+    }
+    let text_en = checks::paragraphs("text_en", text_en, MAX_NOTICE_CHARS)?;
     not_future("published_on", published_on, state, context)?;
     if let Some(last) = state.privacy_notices.last() {
         if last.text_zh == text_zh && last.text_en == text_en {

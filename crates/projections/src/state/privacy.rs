@@ -57,7 +57,7 @@ impl State {
         let keys = self.keys.0.clone();
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             v.personal.sealed.push(e.sealed.clone());
-            v.reveal(keys.as_ref());
+            v.reveal_blob(&e.sealed, keys.as_ref());
         }
     }
 

@@ -123,7 +123,8 @@ pub async fn rankings(
                     .into_iter()
                     .map(|r| {
                         let (value, shown) = value(&r.amounts);
-                        Bar { label: format!("{}. {}", r.rank, state.volunteers.get(&r.id).map(|v| v.name.as_str()).unwrap_or("")), value, shown }
+                        let name = state.volunteers.get(&r.id).map(|v| yinling_projections::access::name_for(&principal, v)).unwrap_or_default();
+                        Bar { label: format!("{}. {name}", r.rank), value, shown }
                     })
                     .collect()
             })

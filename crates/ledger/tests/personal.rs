@@ -1,0 +1,82 @@
+//! Personal data sealed per person: a blob opens only with its person's key and only as
+//! theirs; a destroyed key reads as nothing; a damaged key record is named, never used.
+
+use yinling_ledger::personal::*;
+use yinling_ledger::VolunteerId;
+
+fn fields() -> PersonalFields {
+    PersonalFields {
+        name: Some("沈阿婆".into()),
+        birth_year: Some(1948),
+        phone_last_four: Some("3721".into()),
+        note: None,
+    }
+}
+
+#[test]
+fn a_blob_opens_with_its_persons_key_and_as_theirs_only() {
+    let keys = MemoryKeys::default();
+    let (a, b) = (VolunteerId::generate(), VolunteerId::generate());
+    let sealed = keys.seal(&a, &fields()).expect("seal");
+    assert!(
+        !sealed
+            .ciphertext
+            .windows("沈阿婆".len())
+            .any(|w| w == "沈阿婆".as_bytes()),
+        "no plain text in the blob"
+    );
+    assert_eq!(keys.open(&a, &sealed).expect("open"), Some(fields()));
+    // Another person's key does not open it, nor does their id with the right key.
+    keys.key_or_create(&b).expect("key");
+    assert_eq!(keys.open(&b, &sealed), Err(KeyError::Unopenable(b)));
+    let key_a = keys.key(&a).expect("key").expect("a key");
+    assert!(open(&key_a, &b, &sealed).is_err(), "the id is bound in");
+    // Two seals of the same fields differ (a fresh nonce each time).
+    assert_ne!(keys.seal(&a, &fields()).expect("seal"), sealed);
+    // Destroyed: nothing opens it any more.
+    keys.destroy(&a).expect("destroy");
+    assert_eq!(keys.open(&a, &sealed).expect("open"), None);
+}
+
+#[test]
+fn the_sled_key_store_keeps_keys_durably_and_names_a_damaged_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let id = VolunteerId::generate();
+    let sealed;
+    {
+        let db = sled::open(dir.path()).expect("sled");
+        let keys = SledKeys::open(&db).expect("keys");
+        sealed = keys.seal(&id, &fields()).expect("seal");
+        db.flush().expect("flush");
+    }
+    let db = sled::open(dir.path()).expect("sled");
+    let keys = SledKeys::open(&db).expect("keys");
+    assert_eq!(keys.open(&id, &sealed).expect("open"), Some(fields()));
+    let all = keys.check_all().expect("check");
+    assert_eq!(all.len(), 1);
+    assert!(all[0].1.is_ok());
+    // One flipped byte in the stored key: named, not used.
+    let tree = db.open_tree(KEY_TREE).expect("tree");
+    let mut record = tree
+        .get(id.0.as_bytes())
+        .expect("get")
+        .expect("record")
+        .to_vec();
+    record[3] ^= 0x40;
+    tree.insert(id.0.as_bytes(), record).expect("insert");
+    // As the next start reads it (a running store keeps the keys it has read).
+    let keys = SledKeys::open(&db).expect("keys");
+    match keys.open(&id, &sealed) {
+        Err(KeyError::Damaged { volunteer_id, .. }) => assert_eq!(volunteer_id, id),
+        other => panic!("expected the damage named, got {other:?}"),
+    }
+    let all = keys.check_all().expect("check");
+    assert!(matches!(all[0].1, Err(KeyError::Damaged { .. })));
+    assert!(all[0]
+        .1
+        .as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+        .contains("restore the key store from a backup"));
+}
