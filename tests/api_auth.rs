@@ -127,6 +127,11 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/volunteers/{id}/consents/withdraw", "OOFOFFUFFOFF"),
     ("PUT /v1/privacy-notice", "OFFFFFUFFFFF"),
     ("GET /v1/privacy-notice", "OOOOOOUOOOOO"),
+    ("PUT /v1/policies/notice-period", "OFFFFFUFFFFF"),
+    ("POST /v1/disputes", "OOFOFFUFOOFF"),
+    ("POST /v1/disputes/{id}/resolve", "OOFFFFUFFOFF"),
+    ("GET /v1/disputes", "OOOOOOUFFOOF"),
+    ("PUT /v1/policies/dispute-escalation", "OFFFFFUFFFFF"),
 ];
 
 #[tokio::test]
@@ -180,6 +185,7 @@ async fn every_route_by_every_role_is_allowed_or_refused_as_the_design_says() {
 const PAGES: &[(&str, &str)] = &[
     ("/", "OOOOOOOOOOOO"),
     ("/privacy", "OOOOOOOOOOOO"),
+    ("/notice/{team}", "OOOOOOOOOOOO"),
     ("/me", "FFFOOFUFFFFF"),
     ("/me/statement", "FFFOOFUFFFFF"),
     ("/me/redemptions", "FFFOOFUFFFFF"),
@@ -196,6 +202,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/group", "FFFFFFUOFFFF"),
     ("/team", "FOOFFFUFFFFF"),
     ("/team/volunteers", "FOOFFFUFFFFF"),
+    ("/team/disputes", "FOOFFFUFFFFF"),
     ("/team/volunteers/new", "FOOFFFUFFFFF"),
     ("/team/activities", "FOOFFFUFFFFF"),
     ("/team/activities/new", "FOOFFFUFFFFF"),

@@ -67,6 +67,10 @@ const WRITES: &[(&str, Role)] = &[
     ("POST /v1/volunteers/{id}/consents", Role::C),
     ("POST /v1/volunteers/{id}/consents/withdraw", Role::C),
     ("PUT /v1/privacy-notice", Role::A),
+    ("PUT /v1/policies/notice-period", Role::A),
+    ("POST /v1/disputes", Role::V),
+    ("POST /v1/disputes/{id}/resolve", Role::C),
+    ("PUT /v1/policies/dispute-escalation", Role::A),
 ];
 
 /// Reads sent as POST (a card's token never sits in a URL): nothing to retry.

@@ -80,6 +80,11 @@ try {
   const after = Number((await v.textContent('.balance')).trim());
   check(after === before - cost, `balance went from ${before} to ${after}, expected ${before - cost}`);
   await v.goto(BASE + '/me/statement'); await audit(v, 'statement'); await shot(v, 'statement');
+  // A dispute in plain words, from the statement.
+  await v.fill('#reason', '上个月的巡河没有登记');
+  await v.click('button:has-text("提出异议")');
+  await v.waitForURL('**/me/statement');
+  check(await v.locator('text=等待答复').count() > 0, 'the dispute is not on the statement');
   await v.goto(BASE + '/me/redemptions'); await audit(v, 'my-rewards');
   check(await v.locator('text=取货码').count() > 0, 'the volunteer does not see the pickup code of their hold');
   // The counter PIN, set by the volunteer themself.

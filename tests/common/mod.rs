@@ -70,6 +70,11 @@ impl Server {
     /// Starts a server on `dir` with extra arguments (on a free port unless they name
     /// `--addr`).
     pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+        Server::start_in_env(dir, extra, &[])
+    }
+
+    /// [`Server::start_in`] with extra environment variables (a faked clock, say).
+    pub fn start_in_env(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let addr: &[&str] = if extra.contains(&"--addr") {
             &[]
         } else {
@@ -83,6 +88,7 @@ impl Server {
             .args(extra)
             .env("YINLING_ADMIN_TOKEN", ADMIN)
             .env("YINLING_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

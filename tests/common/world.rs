@@ -696,6 +696,38 @@ impl World {
                 ),
             ),
             "GET /v1/privacy-notice" => (Method::GET, "/v1/privacy-notice".into(), None),
+            "POST /v1/disputes" => (
+                Method::POST,
+                "/v1/disputes".into(),
+                Some(
+                    json!({"volunteer_id": v0, "kind": "missing", "reason": format!("某日的服务没有登记 {}", rand_suffix())}),
+                ),
+            ),
+            "POST /v1/disputes/{id}/resolve" => {
+                let d = self
+                    .city
+                    .admin
+                    .post("/v1/disputes", json!({"volunteer_id": v0, "kind": "missing", "reason": format!("漏登 {}", rand_suffix())}))
+                    .await
+                    .id();
+                (
+                    Method::POST,
+                    format!("/v1/disputes/{d}/resolve"),
+                    Some(json!({"outcome": "rejected", "reason": "签到表上没有这一天"})),
+                )
+            }
+            "GET /v1/disputes" => (Method::GET, "/v1/disputes".into(), None),
+            "PUT /v1/policies/dispute-escalation" => (
+                Method::PUT,
+                "/v1/policies/dispute-escalation".into(),
+                Some(json!({"days": 1 + rand_suffix() % 89, "note": "测试"})),
+            ),
+            "PUT /v1/policies/notice-period" => (
+                Method::PUT,
+                "/v1/policies/notice-period".into(),
+                // Craft's activities: the world logs none, so a notice changes nothing else.
+                Some(json!({"category": "craft", "days": 1 + rand_suffix() % 29, "note": "测试"})),
+            ),
             "PUT /v1/volunteers/{id}/pin" => (
                 Method::PUT,
                 format!("/v1/volunteers/{v0}/pin"),

@@ -186,6 +186,8 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/volunteers/{id}/pin", put(stations::pin))
         .route("/v1/banks/{bank}/vouchers", get(stations::vouchers))
         .route("/v1/onboard", upload_route())
+        .route("/v1/disputes", post(disputes::open).get(disputes::list))
+        .route("/v1/disputes/{id}/resolve", post(disputes::resolve))
         .route("/v1/volunteers/{id}/erasure", post(privacy::erase))
         .route("/v1/volunteers/{id}/consents", post(privacy::consent))
         .route(
@@ -256,6 +258,11 @@ fn money_routes() -> Router<App> {
             put(policies::voucher_validity),
         )
         .route("/v1/policies/point-value", put(policies::point_value))
+        .route("/v1/policies/notice-period", put(policies::notice_period))
+        .route(
+            "/v1/policies/dispute-escalation",
+            put(policies::dispute_escalation),
+        )
         .route(
             "/v1/policies/coverage-warning",
             put(policies::coverage_warning),

@@ -83,6 +83,8 @@ single_event_answers!(
     ConsentRecorded,
     ConsentWithdrawn,
     PrivacyNoticePublished,
+    DisputeOpened,
+    DisputeResolved,
     VolunteerPinSet,
     VoucherUsed,
     VoucherRefused,
@@ -164,6 +166,8 @@ pub struct LoggedActivity {
     pub services: Vec<ServiceLogged>,
     /// Stars the hours brought.
     pub stars: Vec<StarReached>,
+    /// Its public notice (公示), when its category has one: the points wait for it.
+    pub notice: Option<ActivityOnNotice>,
     /// Seq of the activity's first event.
     pub seq: u64,
 }
@@ -180,6 +184,7 @@ impl Answer for LoggedActivity {
             joint: None,
             services: Vec::with_capacity(envelopes.len()),
             stars: Vec::new(),
+            notice: None,
             seq: first.seq,
         };
         for e in &envelopes[1..] {
@@ -188,6 +193,7 @@ impl Answer for LoggedActivity {
                 Event::ActivityCoOrganised(j) => out.joint = Some(j.clone()),
                 Event::ServiceLogged(s) => out.services.push(s.clone()),
                 Event::StarReached(r) => out.stars.push(r.clone()),
+                Event::ActivityOnNotice(n) => out.notice = Some(n.clone()),
                 _ => return None,
             }
         }

@@ -423,6 +423,19 @@ pub fn spawn_expiry(
                 Err(AppError::Unavailable(why)) => tracing::debug!("expiry paused: {why}"),
                 Err(e) => tracing::warn!("expiry failed: {e}"),
             }
+            // Public notices whose last day has passed end: their points become available.
+            match app
+                .submit::<()>(&Principal::System, Command::EndNotices, None)
+                .await
+            {
+                Ok(w) if w.receipt.seq > 0 => tracing::info!(
+                    count = w.receipt.seq + 1 - w.receipt.first_seq,
+                    "public notices ended"
+                ),
+                Ok(_) => {}
+                Err(AppError::Unavailable(why)) => tracing::debug!("notices paused: {why}"),
+                Err(e) => tracing::warn!("ending notices failed: {e}"),
+            }
             tokio::time::sleep(interval).await;
         }
     })

@@ -103,6 +103,11 @@ entity_id!(
     "project"
 );
 entity_id!(
+    /// A volunteer's dispute of an entry (or of one missing).
+    DisputeId,
+    "dispute"
+);
+entity_id!(
     /// An e-station (银领共富 e站): a counter with its own stock. The nil id is the one
     /// station every log had before stations were records.
     StationId,

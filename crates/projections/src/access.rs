@@ -97,6 +97,12 @@ pub enum Write<'a> {
     RegisterProject(ProjectOwner),
     /// Change the status of a project run by this owner.
     ChangeProject(ProjectOwner),
+    /// Open a dispute for this volunteer of this team: the volunteer, their coordinator or
+    /// district coordinator, a station clerk on their behalf, an administrator.
+    OpenDispute(VolunteerId, TeamId),
+    /// Resolve a dispute of this team: its coordinator (until it is escalated), the district
+    /// coordinator above them, an administrator.
+    ResolveDispute(TeamId, bool),
 }
 
 /// Those who read the programme's internals (projects, evaluation): not volunteers, not the
@@ -363,6 +369,7 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
             )),
             _ => Ok(()),
         },
+        Write::OpenDispute(..) | Write::ResolveDispute(..) => dispute_access(who, what),
         Write::CorrectActivity(team) => match who {
             Principal::Coordinator(_, mine) if *mine != team => Err(Rejection::forbidden(
                 "other_team",
@@ -535,6 +542,29 @@ fn bank_scope(who: &Principal, bank: &str) -> Result<(), Rejection> {
             "bank_only",
             "only the bank's officers take or refuse its vouchers",
         )),
+    }
+}
+
+/// Who may open and resolve disputes (see [`Write::OpenDispute`], [`Write::ResolveDispute`]).
+fn dispute_access(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
+    match *what {
+        Write::OpenDispute(volunteer, team) => match who {
+            Principal::Volunteer(_, me) if *me == volunteer => Ok(()),
+            Principal::Volunteer(..) => Err(Rejection::forbidden(
+                "other_volunteer",
+                "volunteers can dispute only their own entries",
+            )),
+            Principal::StationClerk(..) => Ok(()),
+            _ => team_scope(who, team, "open disputes"),
+        },
+        Write::ResolveDispute(team, escalated) => match who {
+            Principal::Coordinator(..) if escalated => Err(Rejection::forbidden(
+                "escalated",
+                "this dispute went up to the district coordinator; it is theirs to resolve now",
+            )),
+            _ => team_scope(who, team, "resolve disputes"),
+        },
+        _ => Err(Rejection::forbidden("not_allowed", "not a dispute")),
     }
 }
 

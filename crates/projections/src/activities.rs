@@ -74,6 +74,21 @@ pub struct Activity {
     pub backfill: Option<Backfill>,
     /// In a joint activity, the group of its organisers and the other organising teams.
     pub joint: Option<Joint>,
+    /// Its public notice (公示), if its category had one when it was logged.
+    #[serde(default)]
+    pub notice: Option<Notice>,
+}
+
+/// An activity's public notice: its points pending from the first day to the last, then
+/// available once it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// First day.
+    pub posted_on: NaiveDate,
+    /// Last day.
+    pub ends_on: NaiveDate,
+    /// Whether it has ended (the points are available).
+    pub ended: bool,
 }
 
 /// The other organisers of a joint activity.

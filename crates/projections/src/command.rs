@@ -501,6 +501,31 @@ pub enum Command {
         /// Why.
         note: String,
     },
+    /// End every public notice whose last day has passed and escalate every dispute left
+    /// too long (the service's own clock).
+    EndNotices,
+    /// Dispute an entry, or report one missing.
+    OpenDispute {
+        /// New id.
+        dispute_id: DisputeId,
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// The entry's activity (required to contest).
+        activity_id: Option<ActivityId>,
+        /// Contested or missing.
+        kind: DisputeKind,
+        /// In the volunteer's words.
+        reason: String,
+    },
+    /// Resolve a dispute.
+    ResolveDispute {
+        /// Which.
+        dispute_id: DisputeId,
+        /// How.
+        outcome: DisputeOutcome,
+        /// Why.
+        reason: String,
+    },
     /// Erase a volunteer's personal data at their request (administrators).
     EraseVolunteer {
         /// Whose.

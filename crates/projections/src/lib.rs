@@ -15,6 +15,7 @@ pub mod categories;
 pub mod checks;
 pub mod command;
 pub mod decide;
+pub mod disputes;
 pub mod evaluation;
 pub mod limits;
 pub mod maps;

@@ -155,3 +155,13 @@ pub const MAX_CARRIED_POINTS: Decimal = Decimal::from_parts(10_000_000, 0, 0, fa
 
 /// Longest a privacy notice's text may be, in characters (a page of plain words).
 pub const MAX_NOTICE_CHARS: usize = 5_000;
+
+/// Longest public notice (公示) of a category's activities, in days.
+pub const MAX_NOTICE_DAYS: u32 = 30;
+
+/// Days before an unresolved dispute goes up to the district coordinator, until the log
+/// sets it.
+pub const DEFAULT_DISPUTE_ESCALATION_DAYS: u32 = 14;
+
+/// Longest a dispute may wait before it is escalated, as a policy, in days.
+pub const MAX_DISPUTE_ESCALATION_DAYS: u32 = 90;

@@ -39,6 +39,12 @@ pub struct Policies {
     /// The coverage share that warns staff, percent.
     #[serde(default)]
     pub coverage_warning: Vec<PolicyStep<u32>>,
+    /// Public notice periods, days, per category.
+    #[serde(default)]
+    pub notice_period: Vec<PolicyStep<(yinling_ledger::Category, u32)>>,
+    /// Days before an unresolved dispute goes up to the district coordinator.
+    #[serde(default)]
+    pub dispute_escalation: Vec<PolicyStep<u32>>,
 }
 
 impl Policies {
@@ -82,6 +88,18 @@ impl Policies {
                 at,
                 seq,
             }),
+            PolicyChange::NoticePeriod { category, days } => self.notice_period.push(PolicyStep {
+                value: (*category, *days),
+                note,
+                at,
+                seq,
+            }),
+            PolicyChange::DisputeEscalation { days } => self.dispute_escalation.push(PolicyStep {
+                value: *days,
+                note,
+                at,
+                seq,
+            }),
         }
     }
 
@@ -117,6 +135,22 @@ impl Policies {
     /// The coverage share, percent, above which staff are warned (`None`: no warning set).
     pub fn coverage_warning_percent(&self) -> Option<u32> {
         self.coverage_warning.last().map(|s| s.value)
+    }
+
+    /// Days of public notice for a category's activities (0: none).
+    pub fn notice_days(&self, category: yinling_ledger::Category) -> u32 {
+        self.notice_period
+            .iter()
+            .rev()
+            .find(|s| s.value.0 == category)
+            .map_or(0, |s| s.value.1)
+    }
+
+    /// Days before an unresolved dispute is escalated.
+    pub fn dispute_escalation_days(&self) -> u32 {
+        self.dispute_escalation
+            .last()
+            .map_or(crate::limits::DEFAULT_DISPUTE_ESCALATION_DAYS, |s| s.value)
     }
 
     /// Whether the log records its time zone.

@@ -29,12 +29,16 @@ pub struct Balance {
     /// Points carried over from another platform (not earned here).
     #[serde(with = "yinling_ledger::amount", default)]
     pub carried: Decimal,
+    /// Points earned by activities still on public notice (公示): counted in `earned`, not
+    /// yet spendable.
+    #[serde(with = "yinling_ledger::amount", default)]
+    pub pending: Decimal,
 }
 
 impl Balance {
     /// Points the volunteer can spend now.
     pub fn available(&self) -> Decimal {
-        self.carried + self.earned - self.reversed - self.redeemed - self.held
+        self.carried + self.earned - self.reversed - self.redeemed - self.held - self.pending
     }
 }
 
@@ -60,6 +64,9 @@ pub enum EntryKind {
     Rerating,
     /// Points carried over from another platform when the city moved here.
     CarriedOver,
+    /// Points of an activity on public notice (公示): set aside while it lasts (negative),
+    /// released when it ends (positive); a correction during the notice moves the difference.
+    Notice,
 }
 
 /// One line of a volunteer's statement.
@@ -169,6 +176,9 @@ pub struct Volunteer {
     pub phone_last_four: Option<String>,
     /// How the personal fields above are kept, and consents.
     pub personal: crate::personal::PersonalRecord,
+    /// Their activities still on public notice (their points are pending).
+    #[serde(default)]
+    pub on_notice: std::collections::BTreeSet<ActivityId>,
     /// The hash of the PIN they confirm counter redemptions with, if they set one.
     pub pin_sha256: Option<yinling_ledger::Hash>,
 }

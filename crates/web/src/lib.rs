@@ -72,6 +72,13 @@ pub fn router() -> Router<App> {
         )
         .route("/onboard/template.xlsx", get(pages::onboard::template_file))
         .route("/onboard/roster.xlsx", get(pages::onboard::roster_file))
+        .route("/notice/{team}", get(pages::notice::board))
+        .route("/me/disputes", post(pages::disputes::open_mine))
+        .route("/team/disputes", get(pages::disputes::team))
+        .route(
+            "/team/disputes/{id}/resolve",
+            post(pages::disputes::resolve),
+        )
         .route(
             "/privacy",
             get(pages::privacy::notice).post(pages::privacy::publish),

@@ -13,6 +13,7 @@ pub mod activities;
 pub mod audit;
 pub mod backfills;
 pub mod categories;
+pub mod disputes;
 pub mod evaluation;
 pub mod money;
 pub mod onboard;

@@ -86,6 +86,17 @@ fn set_out(e: PolicySet) -> PolicySetOut {
         PolicyChange::CoverageWarning { percent } => {
             ("coverage_warning_percent", percent.to_string())
         }
+        PolicyChange::DisputeEscalation { days } => ("dispute_escalation_days", days.to_string()),
+        // Read off the event alone: a built-in category by its code, another by its number.
+        PolicyChange::NoticePeriod { category, days } => (
+            "notice_days",
+            format!(
+                "{}={days}",
+                category
+                    .builtin()
+                    .map_or_else(|| category.0.to_string(), |(code, _, _)| code.to_owned())
+            ),
+        ),
     };
     PolicySetOut {
         policy: policy.into(),
@@ -230,6 +241,70 @@ pub async fn coverage_warning(
 ) -> Result<Response, ApiError> {
     let change = PolicyChange::CoverageWarning {
         percent: body.value.percent,
+    };
+    set(&app, &who, key, body.digest, change, body.value.note).await
+}
+
+/// Body of `PUT /v1/policies/notice-period`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticePeriodIn {
+    /// The category (its code).
+    pub category: String,
+    /// Days its activities stay on public notice (公示) before their points can be spent,
+    /// 0 to 30 (0: none).
+    #[schema(minimum = 0, maximum = 30)]
+    pub days: u32,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Set a category's public notice period (admin).
+#[utoipa::path(put, path = "/v1/policies/notice-period", tag = "rules", request_body = NoticePeriodIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = PolicySetOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn notice_period(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<NoticePeriodIn>,
+) -> Result<Response, ApiError> {
+    let category = app.category("category", &body.value.category)?;
+    let change = PolicyChange::NoticePeriod {
+        category,
+        days: body.value.days,
+    };
+    set(&app, &who, key, body.digest, change, body.value.note).await
+}
+
+/// Body of `PUT /v1/policies/dispute-escalation`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeEscalationIn {
+    /// Days a dispute may wait for its team's coordinator before it goes up to the district
+    /// coordinator, 1 to 90 (14 until set).
+    #[schema(minimum = 1, maximum = 90)]
+    pub days: u32,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Set when unresolved disputes go up to the district coordinator (admin).
+#[utoipa::path(put, path = "/v1/policies/dispute-escalation", tag = "rules", request_body = DisputeEscalationIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = PolicySetOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn dispute_escalation(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<DisputeEscalationIn>,
+) -> Result<Response, ApiError> {
+    let change = PolicyChange::DisputeEscalation {
+        days: body.value.days,
     };
     set(&app, &who, key, body.digest, change, body.value.note).await
 }

@@ -379,6 +379,7 @@ pub async fn statement(
             volunteer_id: v.id.to_string(),
             name: v.name.clone(),
             entries,
+            disputes: yinling_app::reports::disputes::of_volunteer(state, &who, &v.id),
             next_after,
             as_of: state.head.seq,
         })

@@ -21,8 +21,10 @@ pub struct BalanceOut {
     pub held: Amount,
     /// Points spent.
     pub redeemed: Amount,
-    /// Points that can be spent now: earned - reversed - redeemed - held.
+    /// Points that can be spent now: earned - reversed - redeemed - held - pending.
     pub available: Amount,
+    /// Points earned by activities still on public notice (公示): spendable once it ends.
+    pub pending: Amount,
 }
 
 /// A volunteer's account.
@@ -93,6 +95,8 @@ pub struct StatementOut {
     pub name: String,
     /// Lines, oldest first.
     pub entries: Vec<EntryOut>,
+    /// Their disputes, oldest first, each with its outcome.
+    pub disputes: Vec<super::disputes::DisputeOut>,
     /// Pass as `after` to get the next page (absent on the last page).
     pub next_after: Option<u64>,
     /// The seq the answer reflects.
@@ -119,6 +123,7 @@ pub fn volunteer_out(state: &LedgerState, v: &Volunteer) -> VolunteerOut {
             held: v.balance.held.into(),
             redeemed: v.balance.redeemed.into(),
             available: v.balance.available().into(),
+            pending: v.balance.pending.into(),
         },
         hours: hours.into(),
         stars: v.stars().0,
@@ -143,6 +148,7 @@ pub fn entry_out(
         EntryKind::Correction => "correction",
         EntryKind::Rerating => "rerating",
         EntryKind::CarriedOver => "carried_over",
+        EntryKind::Notice => "notice",
     };
     let (activity_id, redemption_id, description) = match e.reference {
         EntryRef::Activity(a) => (

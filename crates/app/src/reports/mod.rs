@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod backfills;
 pub mod categories;
+pub mod disputes;
 pub mod evaluation;
 pub mod events;
 pub mod money;

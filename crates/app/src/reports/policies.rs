@@ -44,6 +44,9 @@ pub struct PoliciesOut {
     pub yuan_per_point: PolicyOut,
     /// The coverage share that warns staff, percent (`none`: no warning).
     pub coverage_warning_percent: PolicyOut,
+    /// Public notice periods (公示), days, as `code=days` per change; the value lists every
+    /// category with a notice in force.
+    pub notice_days: PolicyOut,
     /// Back-filled activities waiting for approval now.
     pub backfills_waiting: usize,
     /// The seq the answer reflects.
@@ -100,6 +103,24 @@ pub fn policies_out(state: &State, hold_default_seconds: i64) -> PoliciesOut {
                 .coverage_warning_percent()
                 .map_or_else(|| "none".to_owned(), |w| w.to_string()),
             history: history(&p.coverage_warning, |w| w.to_string()),
+        },
+        notice_days: PolicyOut {
+            value: {
+                let in_force: Vec<String> = state
+                    .categories
+                    .all()
+                    .filter(|c| p.notice_days(c.id) > 0)
+                    .map(|c| format!("{}={}", c.code, p.notice_days(c.id)))
+                    .collect();
+                if in_force.is_empty() {
+                    "none".to_owned()
+                } else {
+                    in_force.join(", ")
+                }
+            },
+            history: history(&p.notice_period, |(c, d)| {
+                format!("{}={d}", state.categories.code(c))
+            }),
         },
         backfills_waiting: state.pending_backfills.len(),
         as_of: state.head.seq,

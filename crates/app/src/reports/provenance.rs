@@ -136,6 +136,14 @@ pub fn how(state: &State, e: &StatementEntry) -> Option<HowOut> {
             "整次活动冲正",
             "the whole activity reversed",
         ),
+        EntryKind::Notice => because(
+            "on_notice",
+            a.notice
+                .map(|n| format!("{} – {}", n.posted_on, n.ends_on))
+                .unwrap_or_default(),
+            "公示期内积分暂不可用，公示结束后可用",
+            "on public notice: usable once the notice ends",
+        ),
         EntryKind::Hold
         | EntryKind::Fulfilment
         | EntryKind::Cancellation

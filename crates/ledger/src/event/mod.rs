@@ -8,6 +8,7 @@
 mod catalogue;
 mod kinds;
 mod money;
+mod notice;
 mod onboarding;
 mod organisation;
 mod people;
@@ -20,6 +21,7 @@ mod tokens;
 pub use catalogue::*;
 pub use kinds::*;
 pub use money::*;
+pub use notice::*;
 pub use onboarding::*;
 pub use organisation::*;
 pub use people::*;
@@ -166,11 +168,21 @@ pub enum Event {
     ConsentWithdrawn(ConsentWithdrawn),
     /// See [`PrivacyNoticePublished`].
     PrivacyNoticePublished(PrivacyNoticePublished),
+    /// See [`ActivityOnNotice`].
+    ActivityOnNotice(ActivityOnNotice),
+    /// See [`NoticeEnded`].
+    NoticeEnded(NoticeEnded),
+    /// See [`DisputeOpened`].
+    DisputeOpened(DisputeOpened),
+    /// See [`DisputeResolved`].
+    DisputeResolved(DisputeResolved),
+    /// See [`DisputeEscalated`].
+    DisputeEscalated(DisputeEscalated),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 66] = [
+    pub const TYPE_NAMES: [&'static str; 71] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -237,6 +249,11 @@ impl Event {
         "ConsentRecorded",
         "ConsentWithdrawn",
         "PrivacyNoticePublished",
+        "ActivityOnNotice",
+        "NoticeEnded",
+        "DisputeOpened",
+        "DisputeResolved",
+        "DisputeEscalated",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -308,6 +325,11 @@ impl Event {
             Event::ConsentRecorded(_) => "ConsentRecorded",
             Event::ConsentWithdrawn(_) => "ConsentWithdrawn",
             Event::PrivacyNoticePublished(_) => "PrivacyNoticePublished",
+            Event::ActivityOnNotice(_) => "ActivityOnNotice",
+            Event::NoticeEnded(_) => "NoticeEnded",
+            Event::DisputeOpened(_) => "DisputeOpened",
+            Event::DisputeResolved(_) => "DisputeResolved",
+            Event::DisputeEscalated(_) => "DisputeEscalated",
         }
     }
 }

@@ -48,6 +48,20 @@ pub enum PolicyChange {
         /// Percent.
         percent: u32,
     },
+    /// The public notice (公示) of a category's activities: their points wait this many days
+    /// after the activity is logged before they can be spent (0: no notice, at once).
+    NoticePeriod {
+        /// The category.
+        category: Category,
+        /// Days.
+        days: u32,
+    },
+    /// A dispute unresolved this many days after it was opened goes up to the district
+    /// coordinator.
+    DisputeEscalation {
+        /// Days.
+        days: u32,
+    },
 }
 
 /// A policy was set.

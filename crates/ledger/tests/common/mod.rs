@@ -515,6 +515,34 @@ pub fn one_of_each() -> Vec<Event> {
             text_en: "Your name, year of birth and phone digits are used only to record your service and points.".into(),
             published_on: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
         }),
+        Event::ActivityOnNotice(ActivityOnNotice {
+            activity_id: ActivityId(uuid(3)),
+            posted_on: NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
+            ends_on: NaiveDate::from_ymd_opt(2026, 3, 7).expect("date"),
+        }),
+        Event::NoticeEnded(NoticeEnded {
+            activity_id: ActivityId(uuid(3)),
+            ended_on: NaiveDate::from_ymd_opt(2026, 3, 7).expect("date"),
+        }),
+        Event::DisputeOpened(DisputeOpened {
+            dispute_id: DisputeId(uuid(7)),
+            volunteer_id: VolunteerId(uuid(2)),
+            team_id: TeamId(uuid(1)),
+            activity_id: Some(ActivityId(uuid(3))),
+            kind: DisputeKind::Contested,
+            reason: "那天我服务了四个小时，不是两个小时".into(),
+            opened_on: NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+        }),
+        Event::DisputeResolved(DisputeResolved {
+            dispute_id: DisputeId(uuid(7)),
+            outcome: DisputeOutcome::Corrected,
+            reason: "核实签到表，已更正为四小时".into(),
+            resolved_on: NaiveDate::from_ymd_opt(2026, 3, 4).expect("date"),
+        }),
+        Event::DisputeEscalated(DisputeEscalated {
+            dispute_id: DisputeId(uuid(8)),
+            escalated_on: NaiveDate::from_ymd_opt(2026, 3, 20).expect("date"),
+        }),
     ]
 }
 
@@ -592,6 +620,47 @@ pub fn variants() -> Vec<(&'static str, Event)> {
                 sheet: "原有积分".into(),
                 row: 4,
                 joined_on: None,
+            }),
+        ),
+        (
+            "PolicySet.NoticePeriod",
+            policy(PolicyChange::NoticePeriod {
+                category: Category::Mediation,
+                days: 7,
+            }),
+        ),
+        (
+            "PolicySet.DisputeEscalation",
+            policy(PolicyChange::DisputeEscalation { days: 14 }),
+        ),
+        (
+            "DisputeOpened.Missing",
+            Event::DisputeOpened(DisputeOpened {
+                dispute_id: DisputeId(uuid(8)),
+                volunteer_id: VolunteerId(uuid(2)),
+                team_id: TeamId(uuid(1)),
+                activity_id: None,
+                kind: DisputeKind::Missing,
+                reason: "三月五日的巡河没有登记".into(),
+                opened_on: NaiveDate::from_ymd_opt(2026, 3, 6).expect("date"),
+            }),
+        ),
+        (
+            "DisputeResolved.Rejected",
+            Event::DisputeResolved(DisputeResolved {
+                dispute_id: DisputeId(uuid(8)),
+                outcome: DisputeOutcome::Rejected,
+                reason: "签到表上没有这一天".into(),
+                resolved_on: NaiveDate::from_ymd_opt(2026, 3, 9).expect("date"),
+            }),
+        ),
+        (
+            "DisputeResolved.Upheld",
+            Event::DisputeResolved(DisputeResolved {
+                dispute_id: DisputeId(uuid(9)),
+                outcome: DisputeOutcome::Upheld,
+                reason: "补登了这次活动".into(),
+                resolved_on: NaiveDate::from_ymd_opt(2026, 3, 9).expect("date"),
             }),
         ),
     ]

@@ -150,7 +150,56 @@ pub(super) fn log(
         );
         return Ok(vec![Commit::new_stream(a.activity_id.stream(), held)]);
     }
+    let mut events = events;
+    events.extend(on_notice(state, a, today));
     Ok(vec![Commit::new_stream(a.activity_id.stream(), events)])
+}
+
+/// The public notice (公示) an activity of this category goes on from `today`, if its
+/// category has one: the points wait for its last day to pass.
+fn on_notice(state: &State, a: &NewActivity, today: chrono::NaiveDate) -> Option<Event> {
+    let days = state.policies.notice_days(a.category);
+    (days > 0).then(|| {
+        Event::ActivityOnNotice(ActivityOnNotice {
+            activity_id: a.activity_id,
+            posted_on: today,
+            ends_on: today + chrono::Days::new(u64::from(days - 1)),
+        })
+    })
+}
+
+/// Ends every public notice whose last day has passed (the service's own clock; after a
+/// stop, the first run catches up on every notice that ended meanwhile).
+pub(super) fn end_notices(
+    state: &State,
+    who: &Principal,
+    context: &Context,
+) -> Result<Vec<Commit>, Rejection> {
+    if !matches!(who, Principal::System) {
+        return Err(Rejection::forbidden(
+            "service_only",
+            "public notices end by the service's own clock",
+        ));
+    }
+    let today = checks::today(state, context);
+    // A contested entry stays on notice until its dispute is resolved.
+    let mut commits: Vec<Commit> = state
+        .on_notice
+        .iter()
+        .take_while(|(ends_on, _)| *ends_on < today)
+        .filter(|(_, activity_id)| !state.contested(activity_id))
+        .map(|(ends_on, activity_id)| {
+            Commit::any(
+                activity_id.stream(),
+                vec![Event::NoticeEnded(NoticeEnded {
+                    activity_id: *activity_id,
+                    ended_on: *ends_on,
+                })],
+            )
+        })
+        .collect();
+    commits.extend(super::disputes::escalations(state, today));
+    Ok(commits)
 }
 
 /// Whether the participants must be members of the team now (a new entry), or were when the
@@ -298,6 +347,7 @@ fn credit(
 pub(super) fn approve_backfill(
     state: &State,
     who: &Principal,
+    context: &Context,
     activity_id: &ActivityId,
     note: &str,
 ) -> Result<Vec<Commit>, Rejection> {
@@ -333,6 +383,7 @@ pub(super) fn approve_backfill(
         note,
     })];
     events.extend(credit(state, &a, &r.title, Membership::WhenRequested)?);
+    events.extend(on_notice(state, &a, checks::today(state, context)));
     Ok(vec![Commit::any(activity_id.stream(), events)])
 }
 

@@ -26,6 +26,7 @@ use crate::state::State;
 mod activities;
 mod catalogue;
 mod categories;
+mod disputes;
 mod joint;
 mod money;
 mod onboarding;
@@ -125,7 +126,7 @@ pub fn decide(
         | Command::ConfirmStar { .. }
         | Command::SetPolicy { .. } => decide_policy(state, who, command, context),
         Command::ApproveBackfill { activity_id, note } => {
-            activities::approve_backfill(state, who, activity_id, note)
+            activities::approve_backfill(state, who, context, activity_id, note)
         }
         Command::DeclineBackfill {
             activity_id,
@@ -158,6 +159,25 @@ pub fn decide(
             label,
         } => tokens::replace(state, who, token_id, (*new_token_id, *secret_sha256), label),
         Command::Import { row, source } => onboarding::import(state, who, context, row, source),
+        Command::EndNotices => activities::end_notices(state, who, context),
+        Command::OpenDispute {
+            dispute_id,
+            volunteer_id,
+            activity_id,
+            kind,
+            reason,
+        } => disputes::open(
+            state,
+            who,
+            context,
+            (*dispute_id, volunteer_id, *activity_id),
+            (*kind, reason),
+        ),
+        Command::ResolveDispute {
+            dispute_id,
+            outcome,
+            reason,
+        } => disputes::resolve(state, who, context, dispute_id, (*outcome, reason)),
         Command::CorrectVolunteer { .. }
         | Command::EraseVolunteer { .. }
         | Command::RecordConsent { .. }

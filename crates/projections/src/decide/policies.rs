@@ -103,6 +103,27 @@ pub(super) fn set(
             }
             p.coverage_warning_percent() == Some(*percent)
         }
+        PolicyChange::NoticePeriod { category, days } => {
+            access::may_write(who, &Write::Administer("set public notice periods"))?;
+            crate::checks::category(state, *category)?;
+            if *days > MAX_NOTICE_DAYS {
+                return Err(Rejection::invalid(
+                    "bad_notice_period",
+                    format!("a public notice lasts 0 to {MAX_NOTICE_DAYS} days, got {days}"),
+                ));
+            }
+            p.notice_days(*category) == *days
+        }
+        PolicyChange::DisputeEscalation { days } => {
+            access::may_write(who, &Write::Administer("set when disputes are escalated"))?;
+            if *days == 0 || *days > MAX_DISPUTE_ESCALATION_DAYS {
+                return Err(Rejection::invalid(
+                    "bad_escalation_days",
+                    format!("a dispute goes up after 1 to {MAX_DISPUTE_ESCALATION_DAYS} days, got {days}"),
+                ));
+            }
+            !p.dispute_escalation.is_empty() && p.dispute_escalation_days() == *days
+        }
     };
     if unchanged {
         return Err(Rejection::conflict(

@@ -58,6 +58,7 @@ impl State {
                 reversal: None,
                 project_id: None,
                 joint: None,
+                notice: None,
                 backfill: self.pending_backfills.remove(&e.activity_id).and_then(|p| {
                     p.approved.map(|(by, at, note)| Backfill {
                         requested_by: p.requested_by,

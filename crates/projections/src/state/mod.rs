@@ -23,6 +23,7 @@ mod categories;
 mod evaluation;
 mod invariants;
 mod money;
+mod notice;
 mod organisation;
 mod privacy;
 mod rankings;
@@ -136,6 +137,10 @@ pub struct State {
     pub reasons: FastMap<u64, String>,
     /// The privacy notice's versions, oldest first.
     pub privacy_notices: Vec<PrivacyNoticePublished>,
+    /// Activities on public notice, by the notice's last day.
+    pub on_notice: BTreeSet<(chrono::NaiveDate, ActivityId)>,
+    /// Disputes, open and resolved.
+    pub disputes: BTreeMap<DisputeId, crate::disputes::Dispute>,
     /// The key store personal fields are revealed with (not part of a snapshot).
     #[serde(skip)]
     pub keys: crate::personal::KeyringHandle,
@@ -169,7 +174,10 @@ impl State {
             Event::VolunteerMovedTeam(e) => self.volunteer_moved_team(envelope, e),
             Event::ActivityLogged(e) => self.activity_logged(envelope, e),
             Event::ServiceLogged(e) => self.service_logged(envelope, e),
-            Event::ServiceReversed(e) => self.service_reversed(envelope, e),
+            Event::ServiceReversed(e) => {
+                self.service_reversed(envelope, e);
+                self.notice_changed(envelope, &e.activity_id, &e.volunteer_id);
+            }
             Event::RulesChanged(e) => self.rules_changed(envelope, e),
             Event::RewardListed(e) => self.reward_listed(envelope, e),
             Event::RewardRestocked(e) => self.reward_restocked(e),
@@ -191,9 +199,15 @@ impl State {
             Event::ProjectStatusChanged(e) => self.project_status_changed(e),
             Event::ActivityInProject(e) => self.activity_in_project(e),
             Event::ScoringChanged(e) => self.scoring_changed(e),
-            Event::ServiceCorrected(e) => self.service_corrected(envelope, e),
+            Event::ServiceCorrected(e) => {
+                self.service_corrected(envelope, e);
+                self.notice_changed(envelope, &e.activity_id, &e.volunteer_id);
+            }
             Event::EarningRulesAdopted(e) => self.earning_rules_adopted(envelope, e),
-            Event::ServiceRerated(e) => self.service_rerated(envelope, e),
+            Event::ServiceRerated(e) => {
+                self.service_rerated(envelope, e);
+                self.notice_changed(envelope, &e.activity_id, &e.volunteer_id);
+            }
             Event::CategoryRegistered(e) => self.category_registered(e),
             Event::CategoryRenamed(e) => self.category_renamed(e),
             Event::CategoryRetired(e) => self.category_retired(e),
@@ -241,6 +255,15 @@ impl State {
             Event::ConsentRecorded(e) => self.consent_recorded(e),
             Event::ConsentWithdrawn(e) => self.consent_withdrawn(e),
             Event::PrivacyNoticePublished(e) => self.privacy_notices.push(e.clone()),
+            Event::ActivityOnNotice(e) => self.activity_on_notice(envelope, e),
+            Event::NoticeEnded(e) => self.notice_ended(envelope, e),
+            Event::DisputeOpened(e) => self.dispute_opened(envelope, e),
+            Event::DisputeResolved(e) => self.dispute_resolved(envelope, e),
+            Event::DisputeEscalated(e) => {
+                if let Some(d) = self.disputes.get_mut(&e.dispute_id) {
+                    d.escalated_on = Some(e.escalated_on);
+                }
+            }
             Event::TeamCorrected(e) => {
                 if let Some(t) = self.teams.get_mut(&e.team_id) {
                     t.name = e.name.clone();

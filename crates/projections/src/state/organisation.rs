@@ -72,6 +72,7 @@ impl State {
                     plain,
                     ..Default::default()
                 },
+                on_notice: Default::default(),
             },
         );
         if let Some(team) = self.teams.get_mut(&e.team_id) {

@@ -57,6 +57,10 @@ pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &En
         EntryKind::Correction => l.t("时长更正", "Hours corrected"),
         EntryKind::Rerating => l.t("按新规则重算", "Re-rated under the rules"),
         EntryKind::CarriedOver => l.t("从原平台转入", "Carried over from the previous platform"),
+        EntryKind::Notice => l.t(
+            "公示（公示期内暂不可用）",
+            "Public notice (usable once it ends)",
+        ),
     };
     format!("{label}：{what}")
 }
@@ -105,6 +109,13 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                 section.card aria-labelledby="available-label" {
                     p #available-label { (l.t("可用积分", "Points you can use")) }
                     p.balance { (num(v.balance.available())) }
+                    @if !v.balance.pending.is_zero() {
+                        @let until = v.on_notice.iter().filter_map(|a| state.activities.get(a)).filter_map(|a| a.notice).map(|n| n.ends_on).max();
+                        p.muted { (l.s(
+                            format!("另有 {} 积分正在公示，{}后可以用。", num(v.balance.pending), until.map(|d| format!("{}", d + chrono::Days::new(1))).unwrap_or_default()),
+                            format!("{} more points are on public notice, to use from {}.", num(v.balance.pending), until.map(|d| format!("{}", d + chrono::Days::new(1))).unwrap_or_default()),
+                        )) }
+                    }
                     @if !v.balance.held.is_zero() {
                         p.muted { (l.s(format!("另有 {} 积分已兑换、等您去 e站 领取。", num(v.balance.held)), format!("{} more points are set aside for rewards to collect.", num(v.balance.held)))) }
                     }
@@ -188,6 +199,9 @@ pub async fn statement(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                             }
                         }
                     }
+                }
+                @if q.as_of.is_none() {
+                    (super::disputes::section(l, state, v, &viewer.session.as_ref().map(|s| s.csrf()).unwrap_or_default()))
                 }
             },
         )

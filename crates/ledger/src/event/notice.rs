@@ -1,0 +1,99 @@
+//! The trust loop: an activity on public notice (公示) before its points can be spent, and a
+//! volunteer's dispute of an entry or of one missing.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ActivityId, DisputeId, TeamId, VolunteerId};
+
+/// An activity was put on public notice (公示): its points are earned but pending until the
+/// notice ends unchallenged. Follows the activity's events in the same commit when its
+/// category has a notice period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityOnNotice {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// The first day of the notice.
+    pub posted_on: NaiveDate,
+    /// The last day of the notice: the points become available the day after.
+    pub ends_on: NaiveDate,
+}
+
+/// An activity's public notice ended: its points became available. Appended by the
+/// service's own clock the day after the notice's last day (or at the first start after it,
+/// when the service was down).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeEnded {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// The notice's last day.
+    pub ended_on: NaiveDate,
+}
+
+/// What a dispute is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeKind {
+    /// An entry the volunteer thinks is wrong (hours, points, or not theirs).
+    Contested,
+    /// Service the volunteer did that was never logged.
+    Missing,
+}
+
+/// How a dispute was resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeOutcome {
+    /// The volunteer is right; what follows is recorded on its own (a missing activity
+    /// logged, say).
+    Upheld,
+    /// Resolved by a correction recorded on the entry.
+    Corrected,
+    /// The entry stands as it is, for the reason given.
+    Rejected,
+}
+
+/// A volunteer disputed an entry of theirs, or reported service never logged (from their own
+/// page, or through their coordinator or a clerk on their behalf). A contested entry still on
+/// public notice keeps its points pending until the dispute is resolved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeOpened {
+    /// The dispute.
+    pub dispute_id: DisputeId,
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// Their team then (whose coordinator resolves it).
+    pub team_id: TeamId,
+    /// The entry contested (for a missing one, the activity it belongs to, if known).
+    pub activity_id: Option<ActivityId>,
+    /// Contested or missing.
+    pub kind: DisputeKind,
+    /// In the volunteer's words.
+    pub reason: String,
+    /// The day.
+    pub opened_on: NaiveDate,
+}
+
+/// A dispute was resolved by the team's coordinator, the district coordinator above them or
+/// an administrator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeResolved {
+    /// The dispute.
+    pub dispute_id: DisputeId,
+    /// How.
+    pub outcome: DisputeOutcome,
+    /// Why, in plain words.
+    pub reason: String,
+    /// The day.
+    pub resolved_on: NaiveDate,
+}
+
+/// A dispute left unresolved past the set number of days went up to the district
+/// coordinator (appended by the service's own clock).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeEscalated {
+    /// The dispute.
+    pub dispute_id: DisputeId,
+    /// The day.
+    pub escalated_on: NaiveDate,
+}

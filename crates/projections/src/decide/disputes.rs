@@ -1,0 +1,135 @@
+//! Decisions about disputes: a volunteer contests an entry or reports one missing, the team's
+//! coordinator (or the district coordinator above them) resolves it, and one left too long
+//! goes up to the district by the service's clock.
+
+use yinling_ledger::writer::Context;
+use yinling_ledger::*;
+
+use crate::access::{self, Write};
+use crate::checks::{self, text};
+use crate::limits::MAX_REASON_CHARS;
+use crate::principal::Principal;
+use crate::rejection::Rejection;
+use crate::state::State;
+
+/// A dispute opened: by the volunteer, or on their behalf. A contest names an entry of theirs
+/// that stands (not reversed); a missing entry may name the activity it belongs to.
+pub(super) fn open(
+    state: &State,
+    who: &Principal,
+    context: &Context,
+    (dispute_id, volunteer_id, activity_id): (DisputeId, &VolunteerId, Option<ActivityId>),
+    (kind, reason): (DisputeKind, &str),
+) -> Result<Vec<Commit>, Rejection> {
+    let v = checks::volunteer(state, volunteer_id)?;
+    access::may_write(who, &Write::OpenDispute(v.id, v.team_id))?;
+    let reason = text("reason", reason, MAX_REASON_CHARS)?;
+    if state.disputes.contains_key(&dispute_id) {
+        return Err(checks::duplicate_id("dispute", dispute_id));
+    }
+    if let Some(a) = activity_id {
+        let activity = checks::activity(state, &a)?;
+        if kind == DisputeKind::Contested {
+            if !activity.participants.iter().any(|p| p.volunteer_id == v.id) {
+                return Err(Rejection::invalid(
+                    "not_a_participant",
+                    format!(
+                        "{} has no entry in this activity to contest; report a missing one instead",
+                        v.name
+                    ),
+                ));
+            }
+            if activity.reversal.is_some() {
+                return Err(Rejection::conflict(
+                    "already_reversed",
+                    "this activity was reversed: there is no entry left to contest",
+                ));
+            }
+            if state
+                .disputes
+                .values()
+                .any(|d| d.volunteer_id == v.id && d.holds(&a))
+            {
+                return Err(Rejection::conflict(
+                    "already_disputed",
+                    "this entry is already disputed and waits for its answer",
+                ));
+            }
+        }
+    } else if kind == DisputeKind::Contested {
+        return Err(Rejection::invalid(
+            "activity_required",
+            "a contested entry names its activity (activity_id)",
+        ));
+    }
+    Ok(vec![Commit::new_stream(
+        dispute_id.stream(),
+        vec![Event::DisputeOpened(DisputeOpened {
+            dispute_id,
+            volunteer_id: v.id,
+            team_id: v.team_id,
+            activity_id,
+            kind,
+            reason,
+            opened_on: checks::today(state, context),
+        })],
+    )])
+}
+
+/// A dispute resolved, with a reason: by the team's coordinator until it is escalated, the
+/// district coordinator above them, an administrator.
+pub(super) fn resolve(
+    state: &State,
+    who: &Principal,
+    context: &Context,
+    dispute_id: &DisputeId,
+    (outcome, reason): (DisputeOutcome, &str),
+) -> Result<Vec<Commit>, Rejection> {
+    let Some(d) = state.disputes.get(dispute_id) else {
+        return Err(Rejection::not_found(
+            "dispute_not_found",
+            format!("no dispute has id {dispute_id}"),
+        ));
+    };
+    access::may_write(
+        who,
+        &Write::ResolveDispute(d.team_id, d.escalated_on.is_some()),
+    )?;
+    let reason = text("reason", reason, MAX_REASON_CHARS)?;
+    if !d.open() {
+        return Err(Rejection::conflict(
+            "already_resolved",
+            "this dispute was already resolved",
+        ));
+    }
+    Ok(vec![Commit::any(
+        dispute_id.stream(),
+        vec![Event::DisputeResolved(DisputeResolved {
+            dispute_id: *dispute_id,
+            outcome,
+            reason,
+            resolved_on: checks::today(state, context),
+        })],
+    )])
+}
+
+/// Disputes open longer than the escalation policy allows, not yet escalated: each goes up to
+/// the district coordinator.
+pub(super) fn escalations(state: &State, today: chrono::NaiveDate) -> Vec<Commit> {
+    let days = u64::from(state.policies.dispute_escalation_days());
+    state
+        .disputes
+        .values()
+        .filter(|d| d.open() && d.escalated_on.is_none())
+        .filter(|d| d.opened_on + chrono::Days::new(days) < today)
+        .map(|d| {
+            Commit::any(
+                d.id.stream(),
+                vec![Event::DisputeEscalated(DisputeEscalated {
+                    dispute_id: d.id,
+                    escalated_on: today,
+                })],
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,146 @@
+//! How public notices (公示) are folded: an activity on notice holds its participants' points
+//! as pending until its notice ends; a reversal or a correction during the notice changes
+//! what is pending with it.
+
+use rust_decimal::Decimal;
+use yinling_ledger::*;
+
+use super::State;
+use crate::activities::Notice;
+
+impl State {
+    pub(super) fn activity_on_notice(&mut self, envelope: &Envelope, e: &ActivityOnNotice) {
+        let Some(a) = self.activities.get_mut(&e.activity_id) else {
+            return;
+        };
+        a.notice = Some(Notice {
+            posted_on: e.posted_on,
+            ends_on: e.ends_on,
+            ended: false,
+        });
+        let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
+        self.on_notice.insert((e.ends_on, e.activity_id));
+        for v in people {
+            if let Some(v) = self.volunteers.get_mut(&v) {
+                v.on_notice.insert(e.activity_id);
+            }
+            self.refresh_pending(envelope, &v, &e.activity_id);
+        }
+    }
+
+    pub(super) fn notice_ended(&mut self, envelope: &Envelope, e: &NoticeEnded) {
+        let Some(a) = self.activities.get_mut(&e.activity_id) else {
+            return;
+        };
+        let Some(notice) = a.notice.as_mut() else {
+            return;
+        };
+        notice.ended = true;
+        let ends_on = notice.ends_on;
+        let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
+        self.on_notice.remove(&(ends_on, e.activity_id));
+        for v in people {
+            if let Some(v) = self.volunteers.get_mut(&v) {
+                v.on_notice.remove(&e.activity_id);
+            }
+            self.refresh_pending(envelope, &v, &e.activity_id);
+        }
+    }
+
+    /// After a change to one participant's points in an activity (a reversal, a correction,
+    /// a re-rating): what they have pending follows, if it is on notice; someone corrected
+    /// out of it has nothing pending from it any more.
+    pub(super) fn notice_changed(
+        &mut self,
+        envelope: &Envelope,
+        activity: &ActivityId,
+        volunteer: &VolunteerId,
+    ) {
+        let Some(a) = self.activities.get(activity) else {
+            return;
+        };
+        if a.notice.is_none_or(|n| n.ended) {
+            return;
+        }
+        if !a.participants.iter().any(|p| p.volunteer_id == *volunteer) {
+            if let Some(v) = self.volunteers.get_mut(volunteer) {
+                v.on_notice.remove(activity);
+            }
+        }
+        self.refresh_pending(envelope, volunteer, activity);
+    }
+
+    /// A volunteer's pending points: their points in every activity of theirs still on
+    /// notice and not reversed. A change is a statement line of its own (`because` the
+    /// activity whose notice moved it), so the statement still ends at the balance.
+    fn refresh_pending(
+        &mut self,
+        envelope: &Envelope,
+        volunteer: &VolunteerId,
+        because: &ActivityId,
+    ) {
+        let Some(v) = self.volunteers.get(volunteer) else {
+            return;
+        };
+        let pending: Decimal = v
+            .on_notice
+            .iter()
+            .filter_map(|a| self.activities.get(a))
+            .filter(|a| a.reversal.is_none())
+            .flat_map(|a| a.participants.iter())
+            .filter(|p| p.volunteer_id == *volunteer)
+            .map(|p| p.points)
+            .sum();
+        if let Some(v) = self.volunteers.get_mut(volunteer) {
+            let pending = pending.max(Decimal::ZERO);
+            let moved = pending - v.balance.pending;
+            if !moved.is_zero() {
+                v.balance.pending = pending;
+                v.record(
+                    envelope,
+                    crate::volunteers::EntryKind::Notice,
+                    None,
+                    -moved,
+                    Decimal::ZERO,
+                    crate::volunteers::EntryRef::Activity(*because),
+                );
+            }
+        }
+    }
+}
+
+impl State {
+    pub(super) fn dispute_opened(&mut self, envelope: &Envelope, e: &DisputeOpened) {
+        self.disputes.insert(
+            e.dispute_id,
+            crate::disputes::Dispute {
+                id: e.dispute_id,
+                volunteer_id: e.volunteer_id,
+                team_id: e.team_id,
+                activity_id: e.activity_id,
+                kind: e.kind,
+                reason: e.reason.clone(),
+                opened_on: e.opened_on,
+                opened_by: envelope.actor,
+                escalated_on: None,
+                resolution: None,
+            },
+        );
+    }
+
+    pub(super) fn dispute_resolved(&mut self, envelope: &Envelope, e: &DisputeResolved) {
+        if let Some(d) = self.disputes.get_mut(&e.dispute_id) {
+            d.resolution = Some(crate::disputes::Resolution {
+                outcome: e.outcome,
+                reason: e.reason.clone(),
+                resolved_on: e.resolved_on,
+                by: envelope.actor,
+            });
+        }
+    }
+
+    /// Whether an open dispute holds this activity's points on notice.
+    pub fn contested(&self, activity: &ActivityId) -> bool {
+        self.disputes.values().any(|d| d.holds(activity))
+    }
+}

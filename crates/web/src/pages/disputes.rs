@@ -1,0 +1,176 @@
+//! Disputes on the web: a volunteer contests an entry or reports one missing from their
+//! statement, in plain words; the team's coordinator answers on `/team/disputes`.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use yinling_app::{input, App, AppError};
+use yinling_ledger::{DisputeId, DisputeKind, DisputeOpened, DisputeOutcome, DisputeResolved};
+use yinling_projections::access;
+use yinling_projections::volunteers::{EntryKind, EntryRef, Volunteer};
+use yinling_projections::{Command, Principal, State as LedgerState};
+
+use super::{form_id, submit_and_return, Form};
+use crate::i18n::Lang;
+use crate::layout::{not_for_you, page, Frame};
+use crate::session::Viewer;
+
+fn status_words(l: Lang, d: &yinling_projections::disputes::Dispute) -> String {
+    match &d.resolution {
+        None if d.escalated_on.is_some() => l
+            .t("已转区县协调员处理", "With the district coordinator")
+            .into(),
+        None => l.t("等待答复", "Waiting for an answer").into(),
+        Some(r) => {
+            let word = match r.outcome {
+                DisputeOutcome::Upheld => l.t("已采纳", "Upheld"),
+                DisputeOutcome::Corrected => l.t("已更正", "Corrected"),
+                DisputeOutcome::Rejected => l.t("未采纳", "Not upheld"),
+            };
+            format!("{word}：{}", r.reason)
+        }
+    }
+}
+
+/// The volunteer's disputes and the form to open one, under their statement.
+pub fn section(l: Lang, state: &LedgerState, v: &Volunteer, csrf: &str) -> Markup {
+    let mine: Vec<_> = state
+        .disputes
+        .values()
+        .filter(|d| d.volunteer_id == v.id)
+        .collect();
+    let activities: Vec<_> = v
+        .statement
+        .iter()
+        .rev()
+        .filter(|e| e.kind == EntryKind::Service)
+        .filter_map(|e| match e.reference {
+            EntryRef::Activity(a) => state.activities.get(&a),
+            _ => None,
+        })
+        .take(20)
+        .collect();
+    html! {
+        h2 #disputes { (l.t("有异议，或有漏登？", "Something wrong, or missing?")) }
+        @for d in &mine {
+            p.muted { (d.opened_on) " · " (d.reason) " · " strong { (status_words(l, d)) } }
+        }
+        form method="post" action="/me/disputes" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="form_id" value=(super::form_id());
+            label for="activity" { (l.t("哪一次", "Which one")) }
+            select #activity name="activity" {
+                option value="" { (l.t("有一次服务没有登记", "A service was never logged")) }
+                @for a in &activities {
+                    option value=(a.id) { (a.date) " " (a.title) }
+                }
+            }
+            label for="reason" { (l.t("请写明情况", "What is wrong")) }
+            textarea #reason name="reason" rows="3" required {}
+            button.big type="submit" { (l.t("提出异议", "Send")) }
+        }
+    }
+}
+
+/// Opens a dispute for the signed-in volunteer.
+pub async fn open_mine(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+    submit_and_return::<DisputeOpened>(&app, &viewer, &form, "/me/statement", |who| {
+        let Principal::Volunteer(_, me) = who else {
+            return Err(AppError::Rejected(
+                yinling_projections::Rejection::forbidden(
+                    "volunteers_only",
+                    "this form is for a volunteer's own entries",
+                ),
+            ));
+        };
+        let activity = form.text("activity");
+        let activity_id = if activity.is_empty() {
+            None
+        } else {
+            Some(input::id("activity", &activity)?)
+        };
+        Ok(Command::OpenDispute {
+            dispute_id: DisputeId::generate(),
+            volunteer_id: *me,
+            activity_id,
+            kind: if activity_id.is_some() {
+                DisputeKind::Contested
+            } else {
+                DisputeKind::Missing
+            },
+            reason: form.text("reason"),
+        })
+    })
+    .await
+}
+
+/// `/team/disputes`: the team's disputes, open ones first, each with the form to answer it.
+pub async fn team(State(app): State<App>, viewer: Viewer) -> Response {
+    let Some(session) = viewer.session.as_ref() else {
+        return crate::layout::needs_sign_in(&viewer);
+    };
+    let Some(team) = access::own_team(&session.principal) else {
+        return not_for_you(&viewer);
+    };
+    let l = viewer.lang;
+    let csrf = session.csrf();
+    let state = app.engine.read();
+    let mut list: Vec<_> = state
+        .disputes
+        .values()
+        .filter(|d| d.team_id == team)
+        .collect();
+    list.sort_by_key(|d| (!d.open(), d.opened_on));
+    page(
+        Frame { viewer: &viewer, title: l.t("异议和漏登", "Disputes").into(), back: Some("/team"), as_of: None },
+        html! {
+            @if list.is_empty() { p { (l.t("没有异议。", "No disputes.")) } }
+            @for d in &list {
+                section.card {
+                    p { strong { (state.volunteers.get(&d.volunteer_id).map(|v| v.name.clone()).unwrap_or_default()) } " · " (d.opened_on) }
+                    @if let Some(a) = d.activity_id.and_then(|a| state.activities.get(&a)) { p { (a.date) " " (a.title) } }
+                    p { (d.reason) }
+                    p.muted { (status_words(l, d)) }
+                    @if d.open() && d.escalated_on.is_none() {
+                        form method="post" action={ "/team/disputes/" (d.id) "/resolve" } {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="form_id" value=(form_id());
+                            label for={ "outcome-" (d.id) } { (l.t("答复", "Answer")) }
+                            select id={ "outcome-" (d.id) } name="outcome" {
+                                option value="corrected" { (l.t("已更正（先在活动记录里更正时长）", "Corrected (correct the hours first)")) }
+                                option value="upheld" { (l.t("采纳（例如补登这次服务）", "Upheld (log the missing service, say)")) }
+                                option value="rejected" { (l.t("不采纳", "Not upheld")) }
+                            }
+                            label for={ "why-" (d.id) } { (l.t("理由（会写进志愿者的明细）", "Why (shown on the volunteer's statement)")) }
+                            textarea id={ "why-" (d.id) } name="reason" rows="2" required {}
+                            button.big type="submit" { (l.t("答复", "Answer")) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Answers a dispute from `/team/disputes`.
+pub async fn resolve(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    submit_and_return::<DisputeResolved>(&app, &viewer, &form, "/team/disputes", |_| {
+        let outcome = match form.text("outcome").as_str() {
+            "corrected" => DisputeOutcome::Corrected,
+            "upheld" => DisputeOutcome::Upheld,
+            _ => DisputeOutcome::Rejected,
+        };
+        Ok(Command::ResolveDispute {
+            dispute_id: input::id("dispute", &id)?,
+            outcome,
+            reason: form.text("reason"),
+        })
+    })
+    .await
+}
