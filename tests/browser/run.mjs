@@ -193,6 +193,24 @@ try {
   await c.locator('form[action$="/replace"] button').first().click();
   await c.waitForSelector('.qr-card svg');
   check(await c.locator('.qr-card').count() === 1, 'the replacement card is not printed');
+  // 3d. Paper for people without phones: one large-type page per volunteer, A4 and A5,
+  // printed to PDF by Chromium; the text stays text (fonts mapped to Unicode).
+  for (const paper of ['a4', 'a5']) {
+    await c.goto(BASE + `/team/statements?paper=${paper}`);
+    const sheets = await c.locator('section.sheet').count();
+    check(sheets > 1, `the ${paper} statements show ${sheets} volunteers`);
+    if (paper === 'a4') { await audit(c, 'statements'); await shot(c, 'statements'); }
+    await c.emulateMedia({ media: 'print' });
+    const pdf = (await c.pdf({ preferCSSPageSize: true })).toString('latin1');
+    await c.emulateMedia({ media: 'screen' });
+    const pages = (pdf.match(/\/Type\s*\/Page[^s]/g) || []).length;
+    const box = pdf.match(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)/);
+    const widthMm = paper === 'a4' ? 210 : 148;
+    check(pages === sheets, `the ${paper} statements print on ${pages} pages for ${sheets} volunteers`);
+    if (box) check(Math.abs(Number(box[1]) - widthMm * 72 / 25.4) < 2, `the ${paper} statements print on ${box[1]}pt paper`);
+    check(pdf.includes('/ToUnicode'), `the ${paper} statements PDF has no selectable text`);
+    report.pages.push({ name: `statements-${paper}`, pages, sheets });
+  }
   await coordinator.close();
 
   // 4. The station keeper's counter and the auditor's verification.

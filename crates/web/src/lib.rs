@@ -75,6 +75,7 @@ pub fn router() -> Router<App> {
         .route("/notice/{team}", get(pages::notice::board))
         .route("/me/disputes", post(pages::disputes::open_mine))
         .route("/team/disputes", get(pages::disputes::team))
+        .route("/team/statements", get(pages::paper::statements))
         .route(
             "/team/disputes/{id}/resolve",
             post(pages::disputes::resolve),

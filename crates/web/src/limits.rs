@@ -35,3 +35,13 @@ pub const ACCESS_PAGE_DAYS: i64 = 7;
 
 /// Most access log entries the auditor's page shows.
 pub const ACCESS_PAGE_ENTRIES: usize = 500;
+
+/// Lines of the month a printed A4 statement lists (the latest ones; the rest are counted).
+pub const STATEMENT_LINES_A4: usize = 10;
+
+/// Lines of the month a printed A5 statement lists.
+pub const STATEMENT_LINES_A5: usize = 5;
+
+/// Disputes a printed statement lists (open ones and those answered that month), so a page
+/// stays one page.
+pub const STATEMENT_DISPUTES: usize = 3;

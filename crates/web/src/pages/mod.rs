@@ -28,6 +28,7 @@ pub mod home;
 pub mod money;
 pub mod notice;
 pub mod onboard;
+pub mod paper;
 pub mod policies;
 pub mod privacy;
 pub mod rankings;

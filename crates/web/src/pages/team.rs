@@ -81,6 +81,7 @@ pub async fn dashboard(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                 a.button.big.plain href="/team/cards" { (l.t("打印积分卡", "Print points cards")) }
                 a.button.big.plain href={ "/notice/" (team_id) } { (l.t("公示栏（可打印）", "Public notice (to print)")) }
                 a.button.big.plain href="/team/disputes" { (l.t("异议和漏登", "Disputes")) }
+                a.button.big.plain href="/team/statements" { (l.t("打印每人的月度明细", "Print monthly statements")) }
                 a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
                 a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
                 h2 { (l.t("最近 12 个月的服务时长", "Hours in the last 12 months")) }

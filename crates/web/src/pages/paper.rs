@@ -1,0 +1,189 @@
+//! Paper for people without phones: a coordinator prints, for a chosen month, one page per
+//! volunteer of the team, in large type: the points they can use, their hours and stars, the
+//! month's entries, points still on public notice and when they can be used, and their
+//! disputes. A4 or A5, by print CSS (one volunteer per printed page).
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use maud::{html, PreEscaped};
+use serde::Deserialize;
+use yinling_app::App;
+use yinling_projections::access;
+use yinling_projections::volunteers::EntryKind;
+
+use crate::i18n::Lang;
+use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
+use crate::session::Viewer;
+
+/// `?month=YYYY-MM&paper=a4|a5`.
+#[derive(Debug, Default, Deserialize)]
+pub struct PaperQuery {
+    /// The month, `2026-11` (this month when absent).
+    pub month: Option<String>,
+    /// `a4` (the default) or `a5`.
+    pub paper: Option<String>,
+}
+
+/// The page size and the type size each paper prints at; every volunteer starts a page.
+fn paper_css(paper: &str) -> &'static str {
+    match paper {
+        "a5" => "@page { size: A5 portrait; margin: 10mm; } @media print { h1 { display: none; } .sheet { font-size: 14pt; margin: 0; padding: 0; border: none; } .sheet + .sheet { break-before: page; } .sheet p { margin: 1mm 0; line-height: 1.35; } .sheet td, .sheet th { padding: 0.5mm 2mm; line-height: 1.3; } .sheet h3 { margin: 2mm 0 1mm; } .sheet .big { font-size: 28pt; } .sheet h2 { font-size: 20pt; margin: 0; } }",
+        _ => "@page { size: A4 portrait; margin: 15mm; } @media print { h1 { display: none; } .sheet { font-size: 17pt; margin: 0; padding: 0; border: none; } .sheet + .sheet { break-before: page; } .sheet p { margin: 1mm 0; line-height: 1.35; } .sheet td, .sheet th { padding: 0.5mm 2mm; line-height: 1.3; } .sheet h3 { margin: 2mm 0 1mm; } .sheet .big { font-size: 36pt; } .sheet h2 { font-size: 24pt; margin: 0; } }",
+    }
+}
+
+/// The month's lines a page holds at each size; the rest are counted, not listed.
+fn lines_per_page(paper: &str) -> usize {
+    if paper == "a5" {
+        crate::limits::STATEMENT_LINES_A5
+    } else {
+        crate::limits::STATEMENT_LINES_A4
+    }
+}
+
+/// The first and last day of `2026-11`.
+fn month_bounds(text: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, m) = text.split_once('-')?;
+    let first = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+    let next = first.checked_add_months(chrono::Months::new(1))?;
+    Some((first, next.pred_opt()?))
+}
+
+/// `/team/statements`: the team's monthly statements on paper.
+pub async fn statements(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(q): Query<PaperQuery>,
+) -> Response {
+    let Some(session) = viewer.session.as_ref() else {
+        return needs_sign_in(&viewer);
+    };
+    let Some(team_id) = access::own_team(&session.principal) else {
+        return not_for_you(&viewer);
+    };
+    let l = viewer.lang;
+    let state = app.engine.read();
+    let today = state.policies.date_of(yinling_ledger::Timestamp::now());
+    let month = q
+        .month
+        .clone()
+        .unwrap_or_else(|| format!("{}-{:02}", today.year(), today.month()));
+    let Some((first, last)) = month_bounds(&month) else {
+        return refusal(
+            &viewer,
+            "/team",
+            &yinling_app::AppError::Rejected(yinling_projections::Rejection::invalid(
+                "bad_month",
+                format!("month is written like 2026-11, not {month:?}"),
+            )),
+        );
+    };
+    let paper = if q.paper.as_deref() == Some("a5") {
+        "a5"
+    } else {
+        "a4"
+    };
+    let Some(team) = state.teams.get(&team_id) else {
+        return not_for_you(&viewer);
+    };
+    let mut people: Vec<_> = team
+        .members
+        .iter()
+        .filter_map(|v| state.volunteers.get(v))
+        .collect();
+    people.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+    let title = l.s(
+        format!("{} {} 积分明细（打印）", team.name, month),
+        format!("{}: statements for {}", team.name, month),
+    );
+    page(
+        Frame { viewer: &viewer, title, back: Some("/team"), as_of: None },
+        html! {
+            style { (PreEscaped(paper_css(paper))) }
+            form.no-print method="get" {
+                label for="month" { (l.t("月份", "Month")) }
+                input #month name="month" type="month" value=(month);
+                label for="paper" { (l.t("纸张", "Paper")) }
+                select #paper name="paper" {
+                    option value="a4" selected[paper == "a4"] { "A4" }
+                    option value="a5" selected[paper == "a5"] { "A5" }
+                }
+                button.big type="submit" { (l.t("换一个月", "Show")) }
+                p.muted { (l.t("用浏览器的“打印”打印这一页：每位志愿者一页。", "Print this page from the browser: one page per volunteer.")) }
+            }
+            @for v in &people {
+                section.sheet {
+                    h2 { (v.name) }
+                    p { (team.name) " · " (l.s(format!("{month} 积分明细"), format!("Statement for {month}"))) }
+                    p { (l.t("现在可以用的积分", "Points you can use now")) }
+                    p.big { strong { (num(v.balance.available())) } }
+                    p { (l.s(format!("累计服务 {} 小时 · {} 星", num(v.hours_net()), v.stars().0), format!("{} hours served · {} stars", num(v.hours_net()), v.stars().0))) }
+                    @if !v.balance.pending.is_zero() {
+                        @let until = v.on_notice.iter().filter_map(|a| state.activities.get(a)).filter_map(|a| a.notice).map(|n| n.ends_on).max();
+                        p { (l.s(
+                            format!("正在公示 {} 积分，{}起可以用", num(v.balance.pending), until.map(|d| (d + chrono::Days::new(1)).to_string()).unwrap_or_default()),
+                            format!("{} points on public notice, usable from {}", num(v.balance.pending), until.map(|d| (d + chrono::Days::new(1)).to_string()).unwrap_or_default()),
+                        )) }
+                    }
+                    @let lines: Vec<_> = v.statement.iter().filter(|e| {
+                        let d = e.date.unwrap_or_else(|| e.at.local_date());
+                        d >= first && d <= last && e.kind != EntryKind::Notice
+                    }).collect();
+                    h3 { (l.t("本月记录", "This month")) }
+                    @if lines.is_empty() { p { (l.t("本月没有记录。", "Nothing this month.")) } }
+                    @let shown = lines_per_page(paper);
+                    table {
+                        @for e in lines.iter().rev().take(shown).rev() {
+                            tr {
+                                td { (e.date.unwrap_or_else(|| e.at.local_date())) }
+                                td { (entry_word(l, title_of(&state, e), e.kind)) }
+                                td { (if e.points.is_sign_negative() { format!("−{}", num(e.points.abs())) } else { format!("+{}", num(e.points)) }) }
+                            }
+                        }
+                    }
+                    @if lines.len() > shown {
+                        p { (l.s(format!("本月另有 {} 条更早的记录，可到 e站 查看。", lines.len() - shown), format!("{} earlier lines this month are at the station.", lines.len() - shown))) }
+                    }
+                    @for d in state.disputes.values().filter(|d| d.volunteer_id == v.id && (d.open() || d.resolution.as_ref().is_some_and(|r| r.resolved_on >= first && r.resolved_on <= last))).take(crate::limits::STATEMENT_DISPUTES) {
+                        p { (l.t("异议：", "Dispute: ")) (d.reason) " — " (match &d.resolution { None => l.t("等待答复", "waiting for an answer").to_owned(), Some(r) => r.reason.clone() }) }
+                    }
+                    p.muted { (l.t("有疑问请找本队协调员或到 e站 柜台。", "Questions: your team's coordinator or the station counter.")) }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// The title of the activity a line belongs to, if it belongs to one.
+fn title_of<'a>(
+    state: &'a yinling_projections::State,
+    e: &yinling_projections::volunteers::StatementEntry,
+) -> Option<&'a str> {
+    match e.reference {
+        yinling_projections::volunteers::EntryRef::Activity(a) => {
+            state.activities.get(&a).map(|a| a.title.as_str())
+        }
+        _ => None,
+    }
+}
+
+fn entry_word(l: Lang, title: Option<&str>, kind: EntryKind) -> String {
+    let what = match kind {
+        EntryKind::Service => l.t("服务", "Service"),
+        EntryKind::Reversal => l.t("冲正", "Reversed"),
+        EntryKind::Hold => l.t("兑换（待领取）", "Reward held"),
+        EntryKind::Fulfilment => l.t("已领取", "Collected"),
+        EntryKind::Cancellation => l.t("兑换取消，积分退回", "Hold cancelled"),
+        EntryKind::Expiry => l.t("逾期未领，积分退回", "Hold lapsed"),
+        EntryKind::Correction => l.t("时长更正", "Hours corrected"),
+        EntryKind::Rerating => l.t("按规则重算", "Re-rated"),
+        EntryKind::CarriedOver => l.t("从原平台转入", "Carried over"),
+        EntryKind::Notice => l.t("公示", "Public notice"),
+    };
+    match title {
+        Some(t) => format!("{what} · {t}"),
+        None => what.to_owned(),
+    }
+}
