@@ -203,6 +203,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/team", "FOOFFFUFFFFF"),
     ("/team/volunteers", "FOOFFFUFFFFF"),
     ("/team/disputes", "FOOFFFUFFFFF"),
+    ("/district/disputes", "FFFFFFUFFOOF"),
     ("/team/statements", "FOOFFFUFFFFF"),
     ("/team/volunteers/new", "FOOFFFUFFFFF"),
     ("/team/activities", "FOOFFFUFFFFF"),

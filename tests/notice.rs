@@ -363,4 +363,17 @@ async fn a_volunteer_disputes_an_entry_and_the_coordinator_answers_in_the_statem
         Some(0),
         "{theirs}"
     );
+    // The district coordinator above the team sees them on their own page.
+    let district = token(
+        &city.admin,
+        json!({"role": "district_coordinator", "district": "南浔区", "label": "南浔区老干部局"}),
+    )
+    .await;
+    let page = common::web::Browser::new(&server, &district)
+        .get("/district/disputes")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("签到表上没有这一天"), "{page}");
 }

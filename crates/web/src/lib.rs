@@ -80,6 +80,11 @@ pub fn router() -> Router<App> {
             "/team/disputes/{id}/resolve",
             post(pages::disputes::resolve),
         )
+        .route("/district/disputes", get(pages::disputes::district))
+        .route(
+            "/district/disputes/{id}/resolve",
+            post(pages::disputes::resolve_in_district),
+        )
         .route(
             "/privacy",
             get(pages::privacy::notice).post(pages::privacy::publish),

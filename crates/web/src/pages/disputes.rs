@@ -104,25 +104,52 @@ pub async fn open_mine(State(app): State<App>, viewer: Viewer, form: Form) -> Re
     .await
 }
 
-/// `/team/disputes`: the team's disputes, open ones first, each with the form to answer it.
+/// `/team/disputes` (a coordinator: their team's) and `/district/disputes` (a district
+/// coordinator: their district's, escalated ones included): open ones first, each with the
+/// form to answer it where the viewer may.
 pub async fn team(State(app): State<App>, viewer: Viewer) -> Response {
+    board(&app, &viewer, "/team")
+}
+
+/// `/district/disputes`.
+pub async fn district(State(app): State<App>, viewer: Viewer) -> Response {
+    board(&app, &viewer, "/district")
+}
+
+fn board(app: &App, viewer: &Viewer, home: &'static str) -> Response {
     let Some(session) = viewer.session.as_ref() else {
-        return crate::layout::needs_sign_in(&viewer);
+        return crate::layout::needs_sign_in(viewer);
     };
-    let Some(team) = access::own_team(&session.principal) else {
-        return not_for_you(&viewer);
+    let who = session.principal.clone();
+    let ours = |team: &yinling_ledger::TeamId| match (&who, home) {
+        (Principal::Coordinator(_, mine), "/team") => mine == team,
+        (Principal::DistrictCoordinator(_, d), "/district") => d.covers(team),
+        _ => false,
     };
+    if !matches!(
+        (&who, home),
+        (Principal::Coordinator(..), "/team") | (Principal::DistrictCoordinator(..), "/district")
+    ) {
+        return not_for_you(viewer);
+    }
     let l = viewer.lang;
     let csrf = session.csrf();
     let state = app.engine.read();
     let mut list: Vec<_> = state
         .disputes
         .values()
-        .filter(|d| d.team_id == team)
+        .filter(|d| ours(&d.team_id))
         .collect();
     list.sort_by_key(|d| (!d.open(), d.opened_on));
+    let may_answer = |d: &yinling_projections::disputes::Dispute| {
+        d.open()
+            && access::can_write(
+                &who,
+                &access::Write::ResolveDispute(d.team_id, d.escalated_on.is_some()),
+            )
+    };
     page(
-        Frame { viewer: &viewer, title: l.t("异议和漏登", "Disputes").into(), back: Some("/team"), as_of: None },
+        Frame { viewer, title: l.t("异议和漏登", "Disputes").into(), back: Some(home), as_of: None },
         html! {
             @if list.is_empty() { p { (l.t("没有异议。", "No disputes.")) } }
             @for d in &list {
@@ -131,8 +158,8 @@ pub async fn team(State(app): State<App>, viewer: Viewer) -> Response {
                     @if let Some(a) = d.activity_id.and_then(|a| state.activities.get(&a)) { p { (a.date) " " (a.title) } }
                     p { (d.reason) }
                     p.muted { (status_words(l, d)) }
-                    @if d.open() && d.escalated_on.is_none() {
-                        form method="post" action={ "/team/disputes/" (d.id) "/resolve" } {
+                    @if may_answer(d) {
+                        form method="post" action={ (home) "/disputes/" (d.id) "/resolve" } {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="form_id" value=(form_id());
                             label for={ "outcome-" (d.id) } { (l.t("答复", "Answer")) }
@@ -160,14 +187,28 @@ pub async fn resolve(
     Path(id): Path<String>,
     form: Form,
 ) -> Response {
-    submit_and_return::<DisputeResolved>(&app, &viewer, &form, "/team/disputes", |_| {
+    answer(&app, &viewer, &id, &form, "/team/disputes").await
+}
+
+/// Answers a dispute from `/district/disputes`.
+pub async fn resolve_in_district(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    answer(&app, &viewer, &id, &form, "/district/disputes").await
+}
+
+async fn answer(app: &App, viewer: &Viewer, id: &str, form: &Form, here: &str) -> Response {
+    submit_and_return::<DisputeResolved>(app, viewer, form, here, |_| {
         let outcome = match form.text("outcome").as_str() {
             "corrected" => DisputeOutcome::Corrected,
             "upheld" => DisputeOutcome::Upheld,
             _ => DisputeOutcome::Rejected,
         };
         Ok(Command::ResolveDispute {
-            dispute_id: input::id("dispute", &id)?,
+            dispute_id: input::id("dispute", id)?,
             outcome,
             reason: form.text("reason"),
         })

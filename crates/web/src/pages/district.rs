@@ -54,6 +54,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
             (super::money::coverage_banner(&state, l))
             p { (l.s(format!("{} 支队伍。可以为任何一支队伍登记活动、查看队员积分。", teams.len()), format!("{} teams. Log an activity for any of them; see their volunteers' points.", teams.len()))) }
             a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
+            a.button.big.plain href="/district/disputes" { (l.t("异议和漏登（含转上来的）", "Disputes (with those sent up)")) }
             @for team in &teams {
                 section {
                     h2 { (team.name) }
