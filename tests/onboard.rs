@@ -9,29 +9,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use rust_xlsxwriter::{Format, Formula, Workbook};
 use serde_json::json;
 
 fn onboard(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
-        .arg("onboard")
-        .args(args)
-        .env("YINLING_ADMIN_TOKEN", ADMIN)
-        .output()
-        .expect("yinling runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
+    yinling(&[&["onboard"], args].concat())
 }
 
 /// A sheet of a workbook: its name, header and rows of text.

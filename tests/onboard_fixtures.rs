@@ -8,9 +8,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::ADMIN;
+use common::yinling;
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook, Worksheet};
 
 /// Where the fixtures are kept.
@@ -19,18 +18,7 @@ fn dir() -> PathBuf {
 }
 
 fn onboard(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
-        .arg("onboard")
-        .args(args)
-        .env("YINLING_ADMIN_TOKEN", ADMIN)
-        .output()
-        .expect("yinling runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    yinling(&[&["onboard"], args].concat())
 }
 
 /// What a fixture is expected to do on a dry run.

@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::web::Browser;
 use common::*;
@@ -16,22 +15,6 @@ use serde_json::{json, Value};
 /// A name and year of birth no other fixture uses, so a byte search cannot mistake them.
 const NAME: &str = "欧阳淑珍";
 const BIRTH_YEAR: u16 = 1937;
-
-fn yinling(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
-        .args(args)
-        .env("YINLING_ADMIN_TOKEN", ADMIN)
-        .output()
-        .expect("yinling runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
 
 /// Every file under `dir` whose bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
@@ -90,10 +73,6 @@ fn workbook_text(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -86,15 +86,30 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
 /// Copies every data key of `source`'s key store to `target`'s; a damaged key stops the
 /// backup, named. Returns how many were copied.
 pub(super) fn copy_keys(source: &dyn EventLog, target: &dyn EventLog) -> Result<usize, String> {
-    let from = source.keyring().map_err(|e| e.to_string())?;
+    let keys = read_keys(source)?;
     let to = target.keyring().map_err(|e| e.to_string())?;
-    let mut keys = Vec::new();
-    for (id, checked) in from.check_all().map_err(|e| e.to_string())? {
-        checked.map_err(|e| e.to_string())?;
-        if let Some(key) = from.key(&id).map_err(|e| e.to_string())? {
-            keys.push((id, key));
-        }
-    }
     to.put_all(&keys).map_err(|e| e.to_string())?;
     Ok(keys.len())
+}
+
+/// Every data key of the key store beside `log`, each record checked; a damaged one stops
+/// the caller, named (for `backup`, `migrate` and `export --what keys`).
+pub(super) fn read_keys(
+    log: &dyn EventLog,
+) -> Result<
+    Vec<(
+        yinling_ledger::VolunteerId,
+        yinling_ledger::personal::DataKey,
+    )>,
+    String,
+> {
+    let keys = log.keyring().map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for (id, checked) in keys.check_all().map_err(|e| e.to_string())? {
+        checked.map_err(|e| e.to_string())?;
+        if let Some(key) = keys.key(&id).map_err(|e| e.to_string())? {
+            out.push((id, key));
+        }
+    }
+    Ok(out)
 }

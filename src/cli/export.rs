@@ -367,19 +367,14 @@ fn export_keys(log: &dyn yinling_ledger::EventLog, out: &Path) -> Result<ExitCod
             "--what keys is written to a file, never to the terminal: name one with --out".into(),
         );
     }
-    let keys = log.keyring().map_err(|e| e.to_string())?;
+    let keys = super::backup::read_keys(log)?;
+    let count = keys.len();
     let mut text = String::new();
-    let mut count = 0usize;
-    for (id, checked) in keys.check_all().map_err(|e| e.to_string())? {
-        checked.map_err(|e| e.to_string())?;
-        if let Some(key) = keys.key(&id).map_err(|e| e.to_string())? {
-            text.push_str(
-                &serde_json::json!({"volunteer_id": id.to_string(), "key": key.to_hex(&id)})
-                    .to_string(),
-            );
-            text.push('\n');
-            count += 1;
-        }
+    for (id, key) in &keys {
+        text.push_str(
+            &serde_json::json!({"volunteer_id": id.to_string(), "key": key.to_hex(id)}).to_string(),
+        );
+        text.push('\n');
     }
     yinling_ledger::keyfile::write_private(out, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;

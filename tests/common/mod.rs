@@ -540,3 +540,26 @@ pub fn raw_http(base: &str, request: &str) -> (u16, String, String) {
         .unwrap_or_default();
     (status, content_type, body.to_owned())
 }
+
+/// Runs the `yinling` command line as the operator (the administrator's token in the
+/// environment): whether it succeeded, and its standard output and error together.
+pub fn yinling(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(args)
+        .env("YINLING_ADMIN_TOKEN", ADMIN)
+        .output()
+        .expect("yinling runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A path as the text a command line takes.
+pub fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}

@@ -139,6 +139,20 @@ impl State {
         }
     }
 
+    /// The day all of a volunteer's pending points become usable: the day after the last of
+    /// their notices ends (`None`: nothing on notice).
+    pub fn pending_usable_from(
+        &self,
+        v: &crate::volunteers::Volunteer,
+    ) -> Option<chrono::NaiveDate> {
+        v.on_notice
+            .iter()
+            .filter_map(|a| self.activities.get(a))
+            .filter_map(|a| a.notice)
+            .map(|n| n.ends_on + chrono::Days::new(1))
+            .max()
+    }
+
     /// Whether an open dispute holds this activity's points on notice.
     pub fn contested(&self, activity: &ActivityId) -> bool {
         self.disputes.values().any(|d| d.holds(activity))

@@ -120,10 +120,10 @@ pub async fn statements(
                     p.big { strong { (num(v.balance.available())) } }
                     p { (l.s(format!("累计服务 {} 小时 · {} 星", num(v.hours_net()), v.stars().0), format!("{} hours served · {} stars", num(v.hours_net()), v.stars().0))) }
                     @if !v.balance.pending.is_zero() {
-                        @let until = v.on_notice.iter().filter_map(|a| state.activities.get(a)).filter_map(|a| a.notice).map(|n| n.ends_on).max();
+                        @let from = state.pending_usable_from(v).map(|d| d.to_string()).unwrap_or_default();
                         p { (l.s(
-                            format!("正在公示 {} 积分，{}起可以用", num(v.balance.pending), until.map(|d| (d + chrono::Days::new(1)).to_string()).unwrap_or_default()),
-                            format!("{} points on public notice, usable from {}", num(v.balance.pending), until.map(|d| (d + chrono::Days::new(1)).to_string()).unwrap_or_default()),
+                            format!("正在公示 {} 积分，{from}起可以用", num(v.balance.pending)),
+                            format!("{} points on public notice, usable from {from}", num(v.balance.pending)),
                         )) }
                     }
                     @let lines: Vec<_> = v.statement.iter().filter(|e| {

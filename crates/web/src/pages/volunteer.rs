@@ -110,10 +110,10 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                     p #available-label { (l.t("可用积分", "Points you can use")) }
                     p.balance { (num(v.balance.available())) }
                     @if !v.balance.pending.is_zero() {
-                        @let until = v.on_notice.iter().filter_map(|a| state.activities.get(a)).filter_map(|a| a.notice).map(|n| n.ends_on).max();
+                        @let from = state.pending_usable_from(v).map(|d| d.to_string()).unwrap_or_default();
                         p.muted { (l.s(
-                            format!("另有 {} 积分正在公示，{}后可以用。", num(v.balance.pending), until.map(|d| format!("{}", d + chrono::Days::new(1))).unwrap_or_default()),
-                            format!("{} more points are on public notice, to use from {}.", num(v.balance.pending), until.map(|d| format!("{}", d + chrono::Days::new(1))).unwrap_or_default()),
+                            format!("另有 {} 积分正在公示，{from}后可以用。", num(v.balance.pending)),
+                            format!("{} more points are on public notice, to use from {from}.", num(v.balance.pending)),
                         )) }
                     }
                     @if !v.balance.held.is_zero() {
