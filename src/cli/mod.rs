@@ -13,6 +13,7 @@ use yinling_api::limits::{
 use yinling_api::{ConnectionLimits, ServeConfig};
 use yinling_app::node::{StartPolicies, ADMIN_TOKEN_ENV};
 use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
+use yinling_app::notices::{Adapter, NoticeConfig};
 
 use limits::{MAX_HOLD_DAYS, MAX_LEASE_SECONDS, MAX_REPLICAS};
 use yinling_app::limits::{DEFAULT_ACCESS_LOG_DAYS, MAX_ACCESS_LOG_DAYS};
@@ -146,6 +147,23 @@ pub struct ServeArgs {
     /// (with --log).
     #[arg(long, default_value_t = 5, requires = "log")]
     pub lease_seconds: u64,
+    /// Deliver notices (points credited, rewards ready, disputes answered...) to this
+    /// gateway: one JSON POST per notice, its key in Idempotency-Key. Without it (or
+    /// --notify-file) notices are kept for the volunteers' pages and printed statements.
+    #[arg(long, value_name = "URL", conflicts_with = "notify_file")]
+    pub notify_webhook: Option<String>,
+    /// Append notices as JSON lines to this file instead of a gateway.
+    #[arg(long, value_name = "PATH")]
+    pub notify_file: Option<PathBuf>,
+    /// Milliseconds before a failed notice is tried again (doubling each time, up to an hour).
+    #[arg(long, default_value_t = yinling_app::limits::NOTICE_RETRY_BASE_SECONDS * 1000)]
+    pub notify_retry_ms: u64,
+    /// Attempts at a notice before it is given up on.
+    #[arg(long, default_value_t = yinling_app::limits::NOTICE_MAX_ATTEMPTS)]
+    pub notify_attempts: u32,
+    /// Milliseconds between passes of the notices outbox.
+    #[arg(long, default_value_t = yinling_app::limits::NOTICE_INTERVAL_SECONDS * 1000)]
+    pub notify_interval_ms: u64,
 }
 
 /// Sets up logging: warnings and the service's own info lines by default.
@@ -238,6 +256,21 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         .as_deref()
         .map(PublicUrl::parse)
         .transpose()?;
+    let adapter = match (&args.notify_webhook, &args.notify_file) {
+        (Some(url), _) => Adapter::webhook(url).map_err(|e| format!("--notify-webhook: {e}"))?,
+        (None, Some(path)) => Adapter::File(path.clone()),
+        (None, None) => Adapter::None,
+    };
+    if args.notify_attempts == 0 {
+        return Err("--notify-attempts must be at least 1".into());
+    }
+    let notices = NoticeConfig {
+        adapter,
+        interval: Duration::from_millis(args.notify_interval_ms.max(10)),
+        retry_base: Duration::from_millis(args.notify_retry_ms.max(1)),
+        max_attempts: args.notify_attempts,
+        ..NoticeConfig::default()
+    };
     let config = ServeConfig {
         node: NodeConfig {
             engine: EngineConfig {
@@ -261,6 +294,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
                 change_time_zone: args.change_time_zone.clone(),
                 hold_ttl_given: args.hold_days.is_some(),
             },
+            notices,
         },
         addr: args.addr,
         connections: ConnectionLimits {

@@ -51,6 +51,8 @@ impl Modify for BearerAuth {
         onboard::upload,
         disputes::open, disputes::resolve, disputes::list,
         privacy::erase, privacy::consent, privacy::withdraw, privacy::publish, privacy::notices,
+        trust::give_code, trust::to_confirm, trust::confirm, trust::contacts, trust::of_volunteer, trust::outbox,
+        policies::confirmation_required,
         system::healthz, system::metrics, serve,
     ),
     components(schemas(

@@ -199,6 +199,7 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
             put(privacy::publish).get(privacy::notices),
         )
         .merge(money_routes())
+        .merge(trust_routes())
         .route("/v1/tokens", post(tokens::create).get(tokens::list))
         .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/v1/tokens/{id}/replace", post(tokens::replace))
@@ -266,6 +267,27 @@ fn money_routes() -> Router<App> {
         .route(
             "/v1/policies/coverage-warning",
             put(policies::coverage_warning),
+        )
+}
+
+/// Confirmation by the people served, and notices.
+fn trust_routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/v1/activities/{id}/confirmation-codes",
+            post(trust::give_code),
+        )
+        .route("/v1/confirmations", post(trust::confirm))
+        .route("/v1/confirmations/{code}", get(trust::to_confirm))
+        .route(
+            "/v1/volunteers/{id}/notice-contacts",
+            put(trust::contacts),
+        )
+        .route("/v1/volunteers/{id}/notices", get(trust::of_volunteer))
+        .route("/v1/notices/outbox", get(trust::outbox))
+        .route(
+            "/v1/policies/confirmation-required",
+            put(policies::confirmation_required),
         )
 }
 

@@ -14,6 +14,7 @@
 
 pub mod answers;
 pub mod cluster;
+pub mod confirmations;
 pub mod counter;
 pub mod csv;
 pub mod engine;
@@ -26,6 +27,7 @@ pub mod machine;
 pub mod metrics;
 pub mod mint;
 pub mod node;
+pub mod notices;
 pub mod onboard;
 pub mod privacy;
 pub mod public_url;
@@ -69,6 +71,9 @@ pub struct App {
     last_used: Arc<std::sync::RwLock<std::collections::HashMap<TokenId, Timestamp>>>,
     /// Who looked at whose record, outside the chain (a node opens it in its data directory).
     pub access_log: Option<Arc<AccessLog>>,
+    /// Notices waiting for delivery and delivered, outside the chain (a node opens it in its
+    /// data directory).
+    pub outbox: Option<Arc<yinling_ledger::outbox::Outbox>>,
 }
 
 impl App {
@@ -82,6 +87,7 @@ impl App {
             cluster: None,
             last_used: Arc::default(),
             access_log: None,
+            outbox: None,
         }
     }
 

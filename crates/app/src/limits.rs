@@ -51,3 +51,31 @@ pub const ONBOARD_IN_FLIGHT: usize = 512;
 /// Largest roster file accepted by upload, in bytes (32 MiB: a city of 100,000 volunteers
 /// with balances is about 5 MiB as CSV, less as .xlsx).
 pub const ROSTER_UPLOAD_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// Digits of a confirmation code (10^12 codes: guessing one of the codes outstanding is
+/// hopeless at any rate the service answers).
+pub const CONFIRMATION_CODE_DIGITS: u32 = 12;
+
+/// Seconds between passes of the notices outbox.
+pub const NOTICE_INTERVAL_SECONDS: u64 = 2;
+
+/// Seconds before a failed notice is tried again the first time (then twice as long each time).
+pub const NOTICE_RETRY_BASE_SECONDS: u64 = 30;
+
+/// The longest wait between two attempts at a notice, seconds.
+pub const NOTICE_RETRY_CAP_SECONDS: u64 = 3_600;
+
+/// Attempts before a notice is given up on (about a day and a half with the waits above).
+pub const NOTICE_MAX_ATTEMPTS: u32 = 40;
+
+/// A hold's volunteer is reminded this long before it lapses, seconds.
+pub const HOLD_WARNING_SECONDS: u64 = 24 * 3_600;
+
+/// Events read from the log per step of the outbox.
+pub const NOTICE_BATCH_EVENTS: usize = 1_000;
+
+/// Notices delivered per pass.
+pub const NOTICE_DUE_BATCH: usize = 200;
+
+/// Seconds the webhook gateway has to answer a notice.
+pub const NOTICE_WEBHOOK_TIMEOUT_SECONDS: u64 = 10;

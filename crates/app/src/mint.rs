@@ -12,7 +12,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use yinling_ledger::{Hash, RedemptionId, TokenId};
+use yinling_ledger::{ActivityId, Hash, RedemptionId, TokenId};
 
 /// File name of the mint key inside the data directory.
 pub const MINT_KEY_FILE: &str = "token-mint.key";
@@ -72,6 +72,41 @@ impl TokenMint {
         n.copy_from_slice(&tag[..16]);
         let body = format!("{:015}", u128::from_le_bytes(n) % 10u128.pow(15));
         format!("{body}{}", crate::vouchers::luhn_digit(&body))
+    }
+}
+
+impl TokenMint {
+    fn mac(&self) -> Hmac<Sha256> {
+        match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC accepts keys of any length"),
+        }
+    }
+
+    /// The one-time code of an activity's `number`th confirmation request: twelve digits of
+    /// HMAC-SHA256(mint key, "confirm", the activity id, the number). Derived, so a retried
+    /// request shows the same code; the log holds only [`TokenMint::code_digest`] of it.
+    pub fn confirmation_code(&self, activity: &ActivityId, number: u32) -> String {
+        let mut mac = self.mac();
+        mac.update(b"confirm");
+        mac.update(activity.0.as_bytes());
+        mac.update(&number.to_le_bytes());
+        let tag = mac.finalize().into_bytes();
+        let mut n = [0u8; 16];
+        n.copy_from_slice(&tag[..16]);
+        format!(
+            "{:012}",
+            u128::from_le_bytes(n) % 10u128.pow(crate::limits::CONFIRMATION_CODE_DIGITS)
+        )
+    }
+
+    /// The keyed digest a confirmation code is recorded and looked up by: whoever reads the
+    /// log cannot try every twelve-digit code against it without the mint key.
+    pub fn code_digest(&self, code: &str) -> [u8; 32] {
+        let mut mac = self.mac();
+        mac.update(b"confirm-digest");
+        mac.update(code.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 }
 

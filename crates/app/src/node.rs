@@ -39,6 +39,8 @@ pub struct NodeConfig {
     pub public_url: Option<PublicUrl>,
     /// The policies the operator started it with, checked against the log.
     pub start: StartPolicies,
+    /// How notices are delivered.
+    pub notices: crate::notices::NoticeConfig,
 }
 
 /// Policies given on the command line: recorded on a log that has none, checked against
@@ -100,6 +102,9 @@ pub enum OpenError {
     /// The access log beside the ledger would not open.
     #[error("cannot open the access log: {0}")]
     AccessLog(LedgerError),
+    /// The notices outbox beside the ledger would not open.
+    #[error("cannot open the notices outbox: {0}")]
+    Outbox(LedgerError),
 }
 
 /// A running node.
@@ -107,6 +112,7 @@ pub struct Node {
     app: App,
     cluster_thread: Option<std::thread::JoinHandle<()>>,
     expiry: Option<tokio::task::JoinHandle<()>>,
+    notices: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Node {
@@ -169,10 +175,17 @@ impl Node {
             .map_err(|e| OpenError::AccessLog(LedgerError::Storage(e.to_string())))?
             .map_err(OpenError::AccessLog)?;
         app.access_log = Some(Arc::new(access_log));
+        let dir = config.engine.data_dir.clone();
+        let outbox = tokio::task::spawn_blocking(move || yinling_ledger::outbox::Outbox::open(&dir))
+            .await
+            .map_err(|e| OpenError::Outbox(LedgerError::Storage(e.to_string())))?
+            .map_err(OpenError::Outbox)?;
+        app.outbox = Some(Arc::new(outbox));
         let mut node = Node {
             app,
             cluster_thread: None,
             expiry: None,
+            notices: None,
         };
         if let (Some(n), Some(log)) = (&config.nats, nats_log) {
             node.join_cluster(n, log, default_advertise).await?;
@@ -202,6 +215,13 @@ impl Node {
             config.expiry_interval,
             config.access_log_days,
         ));
+        if let Some(outbox) = node.app.outbox.clone() {
+            node.notices = Some(crate::notices::spawn(
+                node.app.clone(),
+                outbox,
+                config.notices.clone(),
+            ));
+        }
         Ok((node, generated))
     }
 
@@ -257,6 +277,9 @@ impl Node {
     pub async fn shutdown(mut self) {
         if let Some(expiry) = self.expiry.take() {
             expiry.abort();
+        }
+        if let Some(notices) = self.notices.take() {
+            notices.abort();
         }
         if let Some(cluster) = &self.app.cluster {
             cluster.stop();

@@ -49,3 +49,9 @@ pub const NONCE_BYTES: usize = 12;
 
 /// Bytes of the check stored after each data key (a prefix of SHA-256).
 pub const KEY_CHECK_BYTES: usize = 8;
+
+/// How often the outbox's writes reach the disk between its own flushes, ms.
+pub const OUTBOX_FLUSH_MILLIS: u64 = 500;
+
+/// The largest outbox entry read back (a notice is a few hundred bytes).
+pub const MAX_OUTBOX_ENTRY_BYTES: u64 = 64 * 1024;

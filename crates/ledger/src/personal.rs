@@ -135,9 +135,34 @@ pub enum KeyError {
     Erased(VolunteerId),
 }
 
+/// Where a volunteer's notices go, sealed in `NoticeContactsSet`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeContacts {
+    /// The volunteer's own mobile number (digits), for text messages.
+    pub phone: Option<String>,
+    /// A relative who receives the notices as well.
+    pub relative: Option<Relative>,
+}
+
+/// A relative named to receive a volunteer's notices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relative {
+    /// Their name.
+    pub name: String,
+    /// How they are related (女儿, 儿子, 老伴).
+    pub relation: String,
+    /// Their mobile number (digits).
+    pub phone: String,
+}
+
 /// Seals `fields` for `id` under `key`.
 pub fn seal(key: &DataKey, id: &VolunteerId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
-    let plain = bincode::serialize(fields).map_err(|e| KeyError::Storage(e.to_string()))?;
+    seal_value(key, id, fields)
+}
+
+/// Seals any personal value for `id` under `key` (AES-256-GCM, the id as associated data).
+pub fn seal_value<T: Serialize>(key: &DataKey, id: &VolunteerId, value: &T) -> Result<Sealed, KeyError> {
+    let plain = bincode::serialize(value).map_err(|e| KeyError::Storage(e.to_string()))?;
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key.0));
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
     let ciphertext = cipher
@@ -157,6 +182,15 @@ pub fn seal(key: &DataKey, id: &VolunteerId, fields: &PersonalFields) -> Result<
 
 /// Opens a blob sealed for `id`.
 pub fn open(key: &DataKey, id: &VolunteerId, sealed: &Sealed) -> Result<PersonalFields, KeyError> {
+    open_value(key, id, sealed)
+}
+
+/// Opens any personal value sealed for `id`.
+pub fn open_value<T: serde::de::DeserializeOwned>(
+    key: &DataKey,
+    id: &VolunteerId,
+    sealed: &Sealed,
+) -> Result<T, KeyError> {
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key.0));
     let plain = cipher
         .decrypt(
@@ -198,6 +232,23 @@ pub trait Keyring: Send + Sync + 'static {
     fn open(&self, id: &VolunteerId, sealed: &Sealed) -> Result<Option<PersonalFields>, KeyError> {
         match self.key(id)? {
             Some(key) => open(&key, id, sealed).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Seals where `id`'s notices go, making their key if needed.
+    fn seal_contacts(&self, id: &VolunteerId, contacts: &NoticeContacts) -> Result<Sealed, KeyError> {
+        seal_value(&self.key_or_create(id)?, id, contacts)
+    }
+
+    /// Opens where `id`'s notices go: `Ok(None)` when the key is gone.
+    fn open_contacts(
+        &self,
+        id: &VolunteerId,
+        sealed: &Sealed,
+    ) -> Result<Option<NoticeContacts>, KeyError> {
+        match self.key(id)? {
+            Some(key) => open_value(&key, id, sealed).map(Some),
             None => Ok(None),
         }
     }

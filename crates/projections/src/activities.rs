@@ -77,6 +77,49 @@ pub struct Activity {
     /// Its public notice (公示), if its category had one when it was logged.
     #[serde(default)]
     pub notice: Option<Notice>,
+    /// Codes given to the party it served, oldest first.
+    #[serde(default)]
+    pub confirmation_requests: Vec<ConfirmationRequest>,
+    /// Confirmations by the party it served, oldest first.
+    #[serde(default)]
+    pub confirmations: Vec<Confirmation>,
+    /// Whether its points wait for the first confirmation (its category required one when
+    /// it was logged, and none has come yet).
+    #[serde(default)]
+    pub awaits_confirmation: bool,
+    /// Whether its points ever waited for confirmation (they were pending when logged).
+    #[serde(default)]
+    pub confirmation_required: bool,
+}
+
+/// A one-time code given to the party an activity served.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationRequest {
+    /// The code's keyed digest.
+    pub code_digest: [u8; 32],
+    /// Which code of the activity (1 for the first), from which the code is derived again.
+    pub number: u32,
+    /// Who was served.
+    pub party: String,
+    /// The last day it can be used.
+    #[serde(with = "yinling_ledger::time::day_number")]
+    pub expires_on: NaiveDate,
+    /// Whether it was used.
+    pub used: bool,
+}
+
+/// A confirmation by the party an activity served.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// Who, as they gave their name.
+    pub name: String,
+    /// Their role.
+    pub role: String,
+    /// For which party (the code's).
+    pub party: String,
+    /// The day.
+    #[serde(with = "yinling_ledger::time::day_number")]
+    pub confirmed_on: NaiveDate,
 }
 
 /// An activity's public notice: its points pending from the first day to the last, then
@@ -164,6 +207,17 @@ impl Activity {
             }
         }
         out
+    }
+
+    /// Whether its points are held pending: on a public notice not yet ended, or waiting
+    /// for confirmation by the party it served.
+    pub fn held(&self) -> bool {
+        self.notice.is_some_and(|n| !n.ended) || self.awaits_confirmation
+    }
+
+    /// Whether the party it served confirmed it at least once.
+    pub fn confirmed(&self) -> bool {
+        !self.confirmations.is_empty()
     }
 
     /// Total hours of its participants.

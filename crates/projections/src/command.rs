@@ -526,6 +526,36 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Give the party an activity served a one-time code to confirm it with.
+    RequestConfirmation {
+        /// The activity.
+        activity_id: ActivityId,
+        /// Which code of the activity (one more than it has).
+        number: u32,
+        /// The code's keyed digest (the code itself never reaches the log).
+        code_digest: [u8; 32],
+        /// Who was served (荻港村村委会).
+        party: String,
+    },
+    /// The party an activity served confirms it with its code (no token: the code is the
+    /// credential; submitted as the service).
+    ConfirmActivity {
+        /// The code's keyed digest.
+        code_digest: [u8; 32],
+        /// Who confirms.
+        name: String,
+        /// Their role.
+        role: String,
+    },
+    /// Set where a volunteer's notices go (replaces what was set before).
+    SetNoticeContacts {
+        /// Whose.
+        volunteer_id: VolunteerId,
+        /// Their own mobile number, if they want text messages.
+        phone: Option<String>,
+        /// A relative who receives them as well.
+        relative: Option<yinling_ledger::personal::Relative>,
+    },
     /// Erase a volunteer's personal data at their request (administrators).
     EraseVolunteer {
         /// Whose.

@@ -66,6 +66,9 @@ pub struct Figures {
     pub redemptions: u64,
     /// Points they spent.
     pub redemption_points: Decimal,
+    /// Activities confirmed by the party they served (of `activities`).
+    #[serde(default)]
+    pub confirmed_activities: u64,
 }
 
 impl Figures {
@@ -75,6 +78,14 @@ impl Figures {
         (self.disputes_handled > 0).then(|| {
             (Decimal::from(self.disputes_settled) / Decimal::from(self.disputes_handled))
                 .round_dp(4)
+        })
+    }
+
+    /// Activities confirmed by the party they served as a share of all (0 to 1, four
+    /// decimals); `None` without activities.
+    pub fn confirmed_share(&self) -> Option<Decimal> {
+        (self.activities > 0).then(|| {
+            (Decimal::from(self.confirmed_activities) / Decimal::from(self.activities)).round_dp(4)
         })
     }
 

@@ -165,3 +165,12 @@ pub const DEFAULT_DISPUTE_ESCALATION_DAYS: u32 = 14;
 
 /// Longest a dispute may wait before it is escalated, as a policy, in days.
 pub const MAX_DISPUTE_ESCALATION_DAYS: u32 = 90;
+
+/// Days a confirmation code can be used after it is given.
+pub const CONFIRMATION_CODE_DAYS: u64 = 30;
+
+/// Codes one activity may be given (one per party served, with room for lost slips).
+pub const MAX_CONFIRMATION_CODES: usize = 20;
+
+/// Digits of a mainland mobile number, the only kind a text message reaches.
+pub const MOBILE_DIGITS: usize = 11;

@@ -67,6 +67,10 @@ pub struct PersonalRecord {
     pub erased: bool,
     /// Consents, oldest first.
     pub consents: Vec<Consent>,
+    /// Where their notices go, sealed (the latest `NoticeContactsSet`); opened only when a
+    /// notice is delivered.
+    #[serde(default)]
+    pub contacts: Option<Sealed>,
 }
 
 /// The label of an erased volunteer.

@@ -45,6 +45,9 @@ pub struct Policies {
     /// Days before an unresolved dispute goes up to the district coordinator.
     #[serde(default)]
     pub dispute_escalation: Vec<PolicyStep<u32>>,
+    /// Whether a category's activities wait for confirmation by the party they served.
+    #[serde(default)]
+    pub confirmation_required: Vec<PolicyStep<(yinling_ledger::Category, bool)>>,
 }
 
 impl Policies {
@@ -100,6 +103,14 @@ impl Policies {
                 at,
                 seq,
             }),
+            PolicyChange::ConfirmationRequired { category, required } => {
+                self.confirmation_required.push(PolicyStep {
+                    value: (*category, *required),
+                    note,
+                    at,
+                    seq,
+                })
+            }
         }
     }
 
@@ -144,6 +155,15 @@ impl Policies {
             .rev()
             .find(|s| s.value.0 == category)
             .map_or(0, |s| s.value.1)
+    }
+
+    /// Whether a category's activities wait for confirmation by the party they served.
+    pub fn confirmation_required(&self, category: yinling_ledger::Category) -> bool {
+        self.confirmation_required
+            .iter()
+            .rev()
+            .find(|s| s.value.0 == category)
+            .is_some_and(|s| s.value.1)
     }
 
     /// Days before an unresolved dispute is escalated.

@@ -45,3 +45,18 @@ pub const STATEMENT_LINES_A5: usize = 5;
 /// Disputes a printed statement lists (open ones and those answered that month), so a page
 /// stays one page.
 pub const STATEMENT_DISPUTES: usize = 3;
+
+/// Notices shown on a volunteer's page: at most this many ...
+pub const NOTICES_SHOWN: usize = 5;
+
+/// ... of the last this many days.
+pub const NOTICES_SHOWN_DAYS: i64 = 31;
+
+/// Notices a printed A4 statement lists (the latest of the month).
+pub const STATEMENT_NOTICES_A4: usize = 3;
+
+/// Notices a printed A5 statement lists.
+pub const STATEMENT_NOTICES_A5: usize = 2;
+
+/// Notices of one volunteer read for a printed month at most.
+pub const PAPER_NOTICES_SCANNED: usize = 500;

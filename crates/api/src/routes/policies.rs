@@ -87,6 +87,15 @@ fn set_out(e: PolicySet) -> PolicySetOut {
             ("coverage_warning_percent", percent.to_string())
         }
         PolicyChange::DisputeEscalation { days } => ("dispute_escalation_days", days.to_string()),
+        PolicyChange::ConfirmationRequired { category, required } => (
+            "confirmation_required",
+            format!(
+                "{}={required}",
+                category
+                    .builtin()
+                    .map_or_else(|| category.0.to_string(), |(code, _, _)| code.to_owned())
+            ),
+        ),
         // Read off the event alone: a built-in category by its code, another by its number.
         PolicyChange::NoticePeriod { category, days } => (
             "notice_days",
@@ -305,6 +314,38 @@ pub async fn dispute_escalation(
 ) -> Result<Response, ApiError> {
     let change = PolicyChange::DisputeEscalation {
         days: body.value.days,
+    };
+    set(&app, &who, key, body.digest, change, body.value.note).await
+}
+
+/// Body of `PUT /v1/policies/confirmation-required`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmationRequiredIn {
+    /// The category (its code).
+    pub category: String,
+    /// Whether its activities' points wait for confirmation by the party they served.
+    pub required: bool,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Make a category's points wait for confirmation by the people served, or stop (admin).
+#[utoipa::path(put, path = "/v1/policies/confirmation-required", tag = "rules", request_body = ConfirmationRequiredIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = PolicySetOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn confirmation_required(
+    State(app): State<App>,
+    Auth(who): Auth,
+    key: IdempotencyKey,
+    body: ApiJson<ConfirmationRequiredIn>,
+) -> Result<Response, ApiError> {
+    let category = app.category("category", &body.value.category)?;
+    let change = PolicyChange::ConfirmationRequired {
+        category,
+        required: body.value.required,
     };
     set(&app, &who, key, body.digest, change, body.value.note).await
 }

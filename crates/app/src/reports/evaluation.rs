@@ -37,6 +37,10 @@ pub struct FiguresOut {
     pub redemptions: u64,
     /// Points they spent.
     pub redemption_points: Amount,
+    /// Activities confirmed by the party they served.
+    pub confirmed_activities: u64,
+    /// Confirmed / activities, 0 to 1 (absent without activities).
+    pub confirmed_share: Option<Amount>,
 }
 
 /// Figures as the API shows them.
@@ -54,6 +58,8 @@ pub fn figures_out(f: &Figures) -> FiguresOut {
         settlement_rate: f.settlement_rate().map(Amount),
         redemptions: f.redemptions,
         redemption_points: f.redemption_points.into(),
+        confirmed_activities: f.confirmed_activities,
+        confirmed_share: f.confirmed_share().map(Amount),
     }
 }
 
@@ -199,6 +205,8 @@ impl Table for ScoreRow<'_> {
         ("settlement_rate", "调解成功率"),
         ("redemptions", "兑换次数"),
         ("redemption_points", "兑换积分"),
+        ("confirmed_activities", "服务对象确认的活动数"),
+        ("confirmed_share", "服务对象确认比例"),
         ("scoring_version", "评分版本"),
     ];
 
@@ -226,6 +234,11 @@ impl Table for ScoreRow<'_> {
                 .unwrap_or_default(),
             f.redemptions.to_string(),
             f.redemption_points.to_string(),
+            f.confirmed_activities.to_string(),
+            f.confirmed_share
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             self.scoring_version.to_string(),
         ]
     }

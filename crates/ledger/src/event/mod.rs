@@ -178,11 +178,19 @@ pub enum Event {
     DisputeResolved(DisputeResolved),
     /// See [`DisputeEscalated`].
     DisputeEscalated(DisputeEscalated),
+    /// See [`ConfirmationRequested`].
+    ConfirmationRequested(ConfirmationRequested),
+    /// See [`ActivityConfirmed`].
+    ActivityConfirmed(ActivityConfirmed),
+    /// See [`ActivityAwaitsConfirmation`].
+    ActivityAwaitsConfirmation(ActivityAwaitsConfirmation),
+    /// See [`NoticeContactsSet`].
+    NoticeContactsSet(NoticeContactsSet),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 71] = [
+    pub const TYPE_NAMES: [&'static str; 75] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -254,6 +262,10 @@ impl Event {
         "DisputeOpened",
         "DisputeResolved",
         "DisputeEscalated",
+        "ConfirmationRequested",
+        "ActivityConfirmed",
+        "ActivityAwaitsConfirmation",
+        "NoticeContactsSet",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -330,6 +342,10 @@ impl Event {
             Event::DisputeOpened(_) => "DisputeOpened",
             Event::DisputeResolved(_) => "DisputeResolved",
             Event::DisputeEscalated(_) => "DisputeEscalated",
+            Event::ConfirmationRequested(_) => "ConfirmationRequested",
+            Event::ActivityConfirmed(_) => "ActivityConfirmed",
+            Event::ActivityAwaitsConfirmation(_) => "ActivityAwaitsConfirmation",
+            Event::NoticeContactsSet(_) => "NoticeContactsSet",
         }
     }
 }

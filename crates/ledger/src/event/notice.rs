@@ -97,3 +97,46 @@ pub struct DisputeEscalated {
     /// The day.
     pub escalated_on: NaiveDate,
 }
+
+/// A coordinator asked the party an activity served (a village committee, a community, a
+/// family) to confirm it, with a one-time code given to them on paper or as a link. The log
+/// keeps only the code's keyed digest, so reading the log does not give the code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationRequested {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// HMAC-SHA256 of the code under the service's mint key.
+    pub code_digest: [u8; 32],
+    /// Which code of the activity this is (1 for the first): the code is derived from the
+    /// activity and this number, so a retried request shows the same code again.
+    pub number: u32,
+    /// Who was served, as the coordinator names them (荻港村村委会, 张家).
+    pub party: String,
+    /// The last day the code can be used.
+    pub expires_on: NaiveDate,
+}
+
+/// The party an activity served confirmed it with its one-time code, giving a name and a
+/// role; the code cannot be used again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityConfirmed {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// The digest of the code used.
+    pub code_digest: [u8; 32],
+    /// Who confirmed, as they gave their name.
+    pub name: String,
+    /// Their role (村委会主任, 家属).
+    pub role: String,
+    /// The day.
+    pub confirmed_on: NaiveDate,
+}
+
+/// An activity of a category whose points wait for confirmation by the served: its points
+/// are earned but pending until the first confirmation. Follows the activity's events in
+/// the same commit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityAwaitsConfirmation {
+    /// The activity.
+    pub activity_id: ActivityId,
+}

@@ -62,6 +62,14 @@ pub enum PolicyChange {
         /// Days.
         days: u32,
     },
+    /// Whether a category's activities wait for confirmation by the party they served
+    /// before their points can be spent.
+    ConfirmationRequired {
+        /// The category.
+        category: Category,
+        /// Wait (true) or credit at once (false, the default).
+        required: bool,
+    },
 }
 
 /// A policy was set.

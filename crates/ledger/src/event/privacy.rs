@@ -75,3 +75,15 @@ pub struct PrivacyNoticePublished {
     /// From when it applies.
     pub published_on: NaiveDate,
 }
+
+/// Where a volunteer's notices go (their own mobile number, a relative who receives them as
+/// well), set or changed by the volunteer or their coordinator; sealed under the volunteer's
+/// own key like every personal field, so an erasure takes it with the rest. Each one
+/// replaces the one before; an empty set means paper only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeContactsSet {
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// The [`crate::personal::NoticeContacts`], sealed.
+    pub sealed: Sealed,
+}

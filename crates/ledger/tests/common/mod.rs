@@ -543,6 +543,30 @@ pub fn one_of_each() -> Vec<Event> {
             dispute_id: DisputeId(uuid(8)),
             escalated_on: NaiveDate::from_ymd_opt(2026, 3, 20).expect("date"),
         }),
+        Event::ConfirmationRequested(ConfirmationRequested {
+            activity_id: ActivityId(uuid(3)),
+            code_digest: [9; 32],
+            number: 1,
+            party: "荻港村村委会".into(),
+            expires_on: NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
+        }),
+        Event::ActivityConfirmed(ActivityConfirmed {
+            activity_id: ActivityId(uuid(3)),
+            code_digest: [9; 32],
+            name: "沈国强".into(),
+            role: "村委会主任".into(),
+            confirmed_on: NaiveDate::from_ymd_opt(2026, 3, 3).expect("date"),
+        }),
+        Event::ActivityAwaitsConfirmation(ActivityAwaitsConfirmation {
+            activity_id: ActivityId(uuid(3)),
+        }),
+        Event::NoticeContactsSet(NoticeContactsSet {
+            volunteer_id: VolunteerId(uuid(2)),
+            sealed: yinling_ledger::personal::Sealed {
+                nonce: [8; 12],
+                ciphertext: vec![17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+            },
+        }),
     ]
 }
 
@@ -661,6 +685,13 @@ pub fn variants() -> Vec<(&'static str, Event)> {
                 outcome: DisputeOutcome::Upheld,
                 reason: "补登了这次活动".into(),
                 resolved_on: NaiveDate::from_ymd_opt(2026, 3, 9).expect("date"),
+            }),
+        ),
+        (
+            "PolicySet.ConfirmationRequired",
+            policy(PolicyChange::ConfirmationRequired {
+                category: Category::Mediation,
+                required: true,
             }),
         ),
     ]

@@ -157,15 +157,25 @@ pub(super) fn log(
 
 /// The public notice (公示) an activity of this category goes on from `today`, if its
 /// category has one: the points wait for its last day to pass.
-fn on_notice(state: &State, a: &NewActivity, today: chrono::NaiveDate) -> Option<Event> {
+/// Its category may also make its points wait for confirmation by the party it served.
+fn on_notice(state: &State, a: &NewActivity, today: chrono::NaiveDate) -> Vec<Event> {
     let days = state.policies.notice_days(a.category);
-    (days > 0).then(|| {
-        Event::ActivityOnNotice(ActivityOnNotice {
+    let mut events = Vec::new();
+    if days > 0 {
+        events.push(Event::ActivityOnNotice(ActivityOnNotice {
             activity_id: a.activity_id,
             posted_on: today,
             ends_on: today + chrono::Days::new(u64::from(days - 1)),
-        })
-    })
+        }));
+    }
+    if state.policies.confirmation_required(a.category) {
+        events.push(Event::ActivityAwaitsConfirmation(
+            ActivityAwaitsConfirmation {
+                activity_id: a.activity_id,
+            },
+        ));
+    }
+    events
 }
 
 /// Ends every public notice whose last day has passed (the service's own clock; after a

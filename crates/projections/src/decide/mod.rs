@@ -26,6 +26,7 @@ use crate::state::State;
 mod activities;
 mod catalogue;
 mod categories;
+mod confirmations;
 mod disputes;
 mod joint;
 mod money;
@@ -160,6 +161,28 @@ pub fn decide(
         } => tokens::replace(state, who, token_id, (*new_token_id, *secret_sha256), label),
         Command::Import { row, source } => onboarding::import(state, who, context, row, source),
         Command::EndNotices => activities::end_notices(state, who, context),
+        Command::RequestConfirmation {
+            activity_id,
+            number,
+            code_digest,
+            party,
+        } => confirmations::request(
+            state,
+            who,
+            context,
+            (activity_id, *number, *code_digest),
+            party,
+        ),
+        Command::ConfirmActivity {
+            code_digest,
+            name,
+            role,
+        } => confirmations::confirm(state, who, context, code_digest, (name, role)),
+        Command::SetNoticeContacts {
+            volunteer_id,
+            phone,
+            relative,
+        } => confirmations::contacts(state, who, volunteer_id, phone.as_deref(), relative.as_ref()),
         Command::OpenDispute {
             dispute_id,
             volunteer_id,

@@ -59,6 +59,10 @@ impl State {
                 project_id: None,
                 joint: None,
                 notice: None,
+                confirmation_requests: Vec::new(),
+                confirmations: Vec::new(),
+                awaits_confirmation: false,
+                confirmation_required: false,
                 backfill: self.pending_backfills.remove(&e.activity_id).and_then(|p| {
                     p.approved.map(|(by, at, note)| Backfill {
                         requested_by: p.requested_by,

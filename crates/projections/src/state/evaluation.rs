@@ -26,6 +26,9 @@ impl Gather {
         f.problems_resolved += u64::from(a.outcomes.problems_resolved);
         f.disputes_handled += u64::from(a.outcomes.disputes_handled);
         f.disputes_settled += u64::from(a.outcomes.disputes_settled);
+        if a.confirmed() {
+            f.confirmed_activities += 1;
+        }
     }
 
     /// One participant's part: once per participant.

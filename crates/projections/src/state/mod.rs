@@ -141,6 +141,8 @@ pub struct State {
     pub on_notice: BTreeSet<(chrono::NaiveDate, ActivityId)>,
     /// Disputes, open and resolved.
     pub disputes: BTreeMap<DisputeId, crate::disputes::Dispute>,
+    /// Confirmation codes not used yet, by their keyed digest.
+    pub confirmation_codes: BTreeMap<[u8; 32], ActivityId>,
     /// The key store personal fields are revealed with (not part of a snapshot).
     #[serde(skip)]
     pub keys: crate::personal::KeyringHandle,
@@ -259,6 +261,16 @@ impl State {
             Event::NoticeEnded(e) => self.notice_ended(envelope, e),
             Event::DisputeOpened(e) => self.dispute_opened(envelope, e),
             Event::DisputeResolved(e) => self.dispute_resolved(envelope, e),
+            Event::ConfirmationRequested(e) => self.confirmation_requested(e),
+            Event::ActivityConfirmed(e) => self.activity_confirmed(envelope, e),
+            Event::ActivityAwaitsConfirmation(e) => {
+                self.awaits_confirmation(envelope, &e.activity_id)
+            }
+            Event::NoticeContactsSet(e) => {
+                if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+                    v.personal.contacts = Some(e.sealed.clone());
+                }
+            }
             Event::DisputeEscalated(e) => {
                 if let Some(d) = self.disputes.get_mut(&e.dispute_id) {
                     d.escalated_on = Some(e.escalated_on);

@@ -37,13 +37,80 @@ impl State {
         };
         notice.ended = true;
         let ends_on = notice.ends_on;
-        let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
         self.on_notice.remove(&(ends_on, e.activity_id));
+        self.release_if_free(envelope, &e.activity_id);
+    }
+
+    /// Once nothing holds an activity any more (its notice ended, its confirmation came),
+    /// its participants' points become available.
+    fn release_if_free(&mut self, envelope: &Envelope, activity: &ActivityId) {
+        let Some(a) = self.activities.get(activity) else {
+            return;
+        };
+        if a.held() {
+            return;
+        }
+        let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
         for v in people {
             if let Some(v) = self.volunteers.get_mut(&v) {
-                v.on_notice.remove(&e.activity_id);
+                v.on_notice.remove(activity);
             }
-            self.refresh_pending(envelope, &v, &e.activity_id);
+            self.refresh_pending(envelope, &v, activity);
+        }
+    }
+
+    pub(super) fn awaits_confirmation(&mut self, envelope: &Envelope, activity: &ActivityId) {
+        let Some(a) = self.activities.get_mut(activity) else {
+            return;
+        };
+        a.awaits_confirmation = true;
+        a.confirmation_required = true;
+        let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
+        for v in people {
+            if let Some(v) = self.volunteers.get_mut(&v) {
+                v.on_notice.insert(*activity);
+            }
+            self.refresh_pending(envelope, &v, activity);
+        }
+    }
+
+    pub(super) fn confirmation_requested(&mut self, e: &ConfirmationRequested) {
+        if let Some(a) = self.activities.get_mut(&e.activity_id) {
+            a.confirmation_requests
+                .push(crate::activities::ConfirmationRequest {
+                    code_digest: e.code_digest,
+                    number: e.number,
+                    party: e.party.clone(),
+                    expires_on: e.expires_on,
+                    used: false,
+                });
+            self.confirmation_codes.insert(e.code_digest, e.activity_id);
+        }
+    }
+
+    pub(super) fn activity_confirmed(&mut self, envelope: &Envelope, e: &ActivityConfirmed) {
+        let Some(a) = self.activities.get_mut(&e.activity_id) else {
+            return;
+        };
+        let mut party = String::new();
+        if let Some(r) = a
+            .confirmation_requests
+            .iter_mut()
+            .find(|r| r.code_digest == e.code_digest)
+        {
+            r.used = true;
+            party.clone_from(&r.party);
+        }
+        a.confirmations.push(crate::activities::Confirmation {
+            name: e.name.clone(),
+            role: e.role.clone(),
+            party,
+            confirmed_on: e.confirmed_on,
+        });
+        self.confirmation_codes.remove(&e.code_digest);
+        if a.awaits_confirmation {
+            a.awaits_confirmation = false;
+            self.release_if_free(envelope, &e.activity_id);
         }
     }
 
@@ -59,7 +126,7 @@ impl State {
         let Some(a) = self.activities.get(activity) else {
             return;
         };
-        if a.notice.is_none_or(|n| n.ended) {
+        if !a.held() {
             return;
         }
         if !a.participants.iter().any(|p| p.volunteer_id == *volunteer) {
@@ -140,7 +207,8 @@ impl State {
     }
 
     /// The day all of a volunteer's pending points become usable: the day after the last of
-    /// their notices ends (`None`: nothing on notice).
+    /// their notices ends (`None`: nothing on notice, or only entries waiting for
+    /// confirmation, which have no day; see [`State::awaiting_confirmation`]).
     pub fn pending_usable_from(
         &self,
         v: &crate::volunteers::Volunteer,
@@ -151,6 +219,15 @@ impl State {
             .filter_map(|a| a.notice)
             .map(|n| n.ends_on + chrono::Days::new(1))
             .max()
+    }
+
+    /// How many of a volunteer's entries wait for confirmation by the party they served.
+    pub fn awaiting_confirmation(&self, v: &crate::volunteers::Volunteer) -> usize {
+        v.on_notice
+            .iter()
+            .filter_map(|a| self.activities.get(a))
+            .filter(|a| a.awaits_confirmation && a.reversal.is_none())
+            .count()
     }
 
     /// Whether an open dispute holds this activity's points on notice.

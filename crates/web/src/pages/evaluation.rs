@@ -96,6 +96,7 @@ fn figures_table(l: Lang, f: &Figures) -> Markup {
             tr { th { (l.t("受理纠纷 / 调解成功", "Disputes handled / settled")) } td { (f.disputes_handled) " / " (f.disputes_settled) } }
             tr { th { (l.t("调解成功率", "Settlement rate")) } td { (rate(f)) } }
             tr { th { (l.t("兑换次数（积分）", "Redemptions (points)")) } td { (f.redemptions) "（" (num(f.redemption_points)) "）" } }
+            tr { th { (l.t("服务对象确认", "Confirmed by those served")) } td { (f.confirmed_activities) " / " (f.activities) "（" (percent(f.confirmed_share())) "）" } }
         }
     }
 }
@@ -198,7 +199,7 @@ pub async fn overview(
                     table {
                         thead { tr {
                             th scope="col" { (l.t("名次", "Rank")) } th scope="col" { (l.t("队伍", "Team")) } th scope="col" { (l.t("得分", "Score")) }
-                            th scope="col" { (l.t("活动", "Activities")) } th scope="col" { (l.t("时长", "Hours")) } th scope="col" { (l.t("服务人数", "Served")) } th scope="col" { (l.t("调解成功率", "Settled")) }
+                            th scope="col" { (l.t("活动", "Activities")) } th scope="col" { (l.t("时长", "Hours")) } th scope="col" { (l.t("服务人数", "Served")) } th scope="col" { (l.t("调解成功率", "Settled")) } th scope="col" { (l.t("服务对象确认", "Confirmed")) }
                         } }
                         tbody {
                             @for t in &scores.items {
@@ -210,6 +211,7 @@ pub async fn overview(
                                     td { (t.figures.hours) }
                                     td { (t.figures.people_served) }
                                     td { (percent(t.figures.settlement_rate.map(|r| r.0))) }
+                                    td { (percent(t.figures.confirmed_share.map(|r| r.0))) }
                                 }
                             }
                         }
@@ -221,7 +223,7 @@ pub async fn overview(
                     table {
                         thead { tr {
                             th scope="col" { (l.t("区县", "District")) } th scope="col" { (l.t("活动", "Activities")) } th scope="col" { (l.t("时长", "Hours")) }
-                            th scope="col" { (l.t("受理纠纷", "Disputes")) } th scope="col" { (l.t("调解成功率", "Settled")) }
+                            th scope="col" { (l.t("受理纠纷", "Disputes")) } th scope="col" { (l.t("调解成功率", "Settled")) } th scope="col" { (l.t("服务对象确认", "Confirmed")) }
                         } }
                         tbody {
                             @for d in &districts {

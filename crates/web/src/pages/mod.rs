@@ -37,6 +37,7 @@ pub mod stars;
 pub mod station;
 pub mod team;
 pub mod tokens;
+pub mod trust;
 pub mod volunteer;
 pub mod volunteer_details;
 
@@ -181,11 +182,17 @@ pub async fn act<A: Answer>(
     form: &Form,
     command: Command,
 ) -> Result<Written<A>, AppError> {
-    let key = form
-        .get("form_id")
+    app.submit(principal, command, form_key(principal, form)).await
+}
+
+/// The idempotency key of a form: its id, scoped to the principal (a double tap is harmless).
+pub fn form_key(
+    principal: &Principal,
+    form: &Form,
+) -> Option<yinling_ledger::writer::Idempotency> {
+    form.get("form_id")
         .filter(|k| !k.is_empty() && k.len() <= MAX_FORM_ID_CHARS)
-        .map(|k| yinling_app::idempotency::scoped(principal, &format!("web-{k}"), form.digest));
-    app.submit(principal, command, key).await
+        .map(|k| yinling_app::idempotency::scoped(principal, &format!("web-{k}"), form.digest))
 }
 
 /// A fresh form id.

@@ -120,11 +120,17 @@ pub async fn statements(
                     p.big { strong { (num(v.balance.available())) } }
                     p { (l.s(format!("累计服务 {} 小时 · {} 星", num(v.hours_net()), v.stars().0), format!("{} hours served · {} stars", num(v.hours_net()), v.stars().0))) }
                     @if !v.balance.pending.is_zero() {
-                        @let from = state.pending_usable_from(v).map(|d| d.to_string()).unwrap_or_default();
-                        p { (l.s(
-                            format!("正在公示 {} 积分，{from}起可以用", num(v.balance.pending)),
-                            format!("{} points on public notice, usable from {from}", num(v.balance.pending)),
-                        )) }
+                        @if let Some(from) = state.pending_usable_from(v) {
+                            p { (l.s(
+                                format!("正在公示 {} 积分，{from}起可以用", num(v.balance.pending)),
+                                format!("{} points on public notice, usable from {from}", num(v.balance.pending)),
+                            )) }
+                        } @else {
+                            p { (l.s(
+                                format!("{} 积分等服务对象确认后可以用", num(v.balance.pending)),
+                                format!("{} points wait for confirmation by those served", num(v.balance.pending)),
+                            )) }
+                        }
                     }
                     @let lines: Vec<_> = v.statement.iter().filter(|e| {
                         let d = e.date.unwrap_or_else(|| e.at.local_date());
@@ -148,12 +154,52 @@ pub async fn statements(
                     @for d in state.disputes.values().filter(|d| d.volunteer_id == v.id && (d.open() || d.resolution.as_ref().is_some_and(|r| r.resolved_on >= first && r.resolved_on <= last))).take(crate::limits::STATEMENT_DISPUTES) {
                         p { (l.t("异议：", "Dispute: ")) (d.reason) " — " (match &d.resolution { None => l.t("等待答复", "waiting for an answer").to_owned(), Some(r) => r.reason.clone() }) }
                     }
+                    @let told = month_notices(&app, v.id, (first, last), if paper == "a5" { crate::limits::STATEMENT_NOTICES_A5 } else { crate::limits::STATEMENT_NOTICES_A4 });
+                    @if !told.is_empty() {
+                        h3 { (l.t("本月消息", "Notices this month")) }
+                        @for n in &told {
+                            p { (n.created_at.local_date()) " " (if l == Lang::Zh { n.text_zh.trim_start_matches(yinling_app::notices::compose::SIGN) } else { n.text_en.as_str() }) }
+                        }
+                    }
                     p.muted { (l.t("有疑问请找本队协调员或到 e站 柜台。", "Questions: your team's coordinator or the station counter.")) }
                 }
             }
         },
     )
     .into_response()
+}
+
+/// The month's notices to print: those the statement's lines do not already say (a reward
+/// ready, a hold about to lapse, a dispute answered, a star, points become usable), the
+/// latest few.
+fn month_notices(
+    app: &App,
+    v: yinling_ledger::VolunteerId,
+    (first, last): (NaiveDate, NaiveDate),
+    keep: usize,
+) -> Vec<yinling_ledger::outbox::OutboxEntry> {
+    let Some(outbox) = &app.outbox else {
+        return Vec::new();
+    };
+    let offset = i64::from(yinling_ledger::time::local_offset()) * 1_000_000;
+    let at = |d: NaiveDate| {
+        yinling_ledger::Timestamp(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros() - offset)
+    };
+    let Some(end) = last.succ_opt() else {
+        return Vec::new();
+    };
+    let mut told: Vec<_> = outbox
+        .of_volunteer(v, (at(first), at(end)), crate::limits::PAPER_NOTICES_SCANNED)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| {
+            n.recipient == yinling_ledger::outbox::Recipient::Volunteer
+                && !matches!(n.kind.as_str(), "points_credited" | "points_pending")
+        })
+        .collect();
+    let skip = told.len().saturating_sub(keep);
+    told.drain(..skip);
+    told
 }
 
 /// The title of the activity a line belongs to, if it belongs to one.

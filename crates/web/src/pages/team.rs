@@ -366,6 +366,11 @@ pub async fn activities(State(app): State<App>, viewer: Viewer, Query(q): Query<
                             } @else if q.as_of.is_none() {
                                 a.button.plain href={ "/team/activities/" (a.id) "/correct" } { (l.t("更正某个人的时长", "Correct one person's hours")) }
                                 @if a.team_id == team_id {
+                                    a.button.plain href={ "/team/activities/" (a.id) "/confirmation" } {
+                                        @if a.awaits_confirmation { (l.t("待服务对象确认：打印确认单", "Waits for confirmation: print a slip")) }
+                                        @else if a.confirmed() { (l.t("服务对象已确认", "Confirmed by those served")) }
+                                        @else { (l.t("请服务对象确认", "Ask those served to confirm")) }
+                                    }
                                     a.button.plain href={ "/team/activities/" (a.id) "/reverse" } { (l.t("录错了，冲正", "Wrong entry: reverse")) }
                                 }
                             }

@@ -92,6 +92,20 @@ fn star_moment(l: Lang, m: &StarMoment) -> String {
 pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<Response, Response> {
     let id = signed_in_volunteer(viewer)?;
     let l = viewer.lang;
+    let notices = match viewer.session.as_ref() {
+        Some(s) if as_of.is_none() => {
+            let now = yinling_ledger::Timestamp::now();
+            app.notices_of(
+                &s.principal,
+                id,
+                (now.plus_seconds(-crate::limits::NOTICES_SHOWN_DAYS * 86_400), now.plus_seconds(1)),
+                crate::limits::NOTICES_SHOWN,
+            )
+            .await
+            .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
     let view = app
         .engine
         .view(as_of)
@@ -110,11 +124,18 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                     p #available-label { (l.t("可用积分", "Points you can use")) }
                     p.balance { (num(v.balance.available())) }
                     @if !v.balance.pending.is_zero() {
-                        @let from = state.pending_usable_from(v).map(|d| d.to_string()).unwrap_or_default();
-                        p.muted { (l.s(
-                            format!("另有 {} 积分正在公示，{from}后可以用。", num(v.balance.pending)),
-                            format!("{} more points are on public notice, to use from {from}.", num(v.balance.pending)),
-                        )) }
+                        @if let Some(from) = state.pending_usable_from(v) {
+                            p.muted { (l.s(
+                                format!("另有 {} 积分正在公示，{from}后可以用。", num(v.balance.pending)),
+                                format!("{} more points are on public notice, to use from {from}.", num(v.balance.pending)),
+                            )) }
+                        }
+                        @if state.awaiting_confirmation(v) > 0 {
+                            p.muted { (l.s(
+                                format!("有 {} 次服务的积分等服务对象确认后才能用。", state.awaiting_confirmation(v)),
+                                format!("The points of {} services wait for confirmation by those served.", state.awaiting_confirmation(v)),
+                            )) }
+                        }
                     }
                     @if !v.balance.held.is_zero() {
                         p.muted { (l.s(format!("另有 {} 积分已兑换、等您去 e站 领取。", num(v.balance.held)), format!("{} more points are set aside for rewards to collect.", num(v.balance.held)))) }
@@ -144,11 +165,15 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                         p.muted.how { (e.date.map(|d| d.to_string()).unwrap_or_default()) " · " (if l == Lang::Zh { h.zh } else { h.en }) }
                     }
                 }
+                (super::trust::notices_list(l, &notices))
                 a.button.big href="/station" { (l.t("去兑换奖品", "Get a reward")) }
                 a.button.big.plain href="/me/statement" { (l.t("积分明细", "My points history")) }
                 a.button.big.plain href="/me/redemptions" { (l.t("我的兑换", "My rewards")) }
                 a.button.big.plain href="/me/pin" { (l.t("柜台密码", "Counter PIN")) }
                 a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
+                @if as_of.is_none() {
+                    (super::trust::contacts_form(l, &yinling_app::notices::contacts_of(state, &v.id).unwrap_or_default(), &viewer.session.as_ref().map(|s| s.csrf()).unwrap_or_default(), "/me/contacts"))
+                }
             },
         )
         .into_response()

@@ -1,0 +1,207 @@
+//! Confirmation by the people served, written once for every front end: a coordinator gives
+//! the party an activity served (a village committee, a community, a family) a one-time
+//! code, on a slip or as a link; the party opens the confirmation page, sees what it is asked
+//! to vouch for, and confirms with a name and a role.
+//!
+//! The code is derived from the mint key, the activity and the request's number (so a
+//! retried request shows the same code); the log keeps only its keyed digest, so neither an
+//! auditor nor a copy of the log can confirm anything.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use yinling_ledger::writer::Idempotency;
+use yinling_ledger::{ActivityConfirmed, ActivityId, ConfirmationRequested};
+use yinling_projections::{Command, Principal};
+
+use crate::answers::{Receipt, Written};
+use crate::error::AppError;
+use crate::limits::CONFIRMATION_CODE_DIGITS;
+use crate::App;
+
+/// A code given to the party an activity served.
+#[derive(Clone, Debug)]
+pub struct CodeGiven {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// Which code of the activity.
+    pub number: u32,
+    /// The code, twelve digits.
+    pub code: String,
+    /// The code as printed on a slip: three groups of four.
+    pub shown: String,
+    /// The page it is confirmed on (absolute when the service knows its public address).
+    pub link: String,
+    /// Who was served.
+    pub party: String,
+    /// The last day it works.
+    pub expires_on: NaiveDate,
+}
+
+/// What the party served is asked to confirm, as the confirmation page shows it: enough to
+/// recognise the visit, names masked.
+#[derive(Clone, Debug)]
+pub struct ToConfirm {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// The team that served.
+    pub team: String,
+    /// Its district.
+    pub district: String,
+    /// The service date.
+    pub date: NaiveDate,
+    /// What was done.
+    pub title: String,
+    /// The kind of service, in Chinese.
+    pub category: String,
+    /// The volunteers, names masked, with their hours.
+    pub volunteers: Vec<(String, Decimal)>,
+    /// Who the code was given to.
+    pub party: String,
+    /// The last day the code works.
+    pub expires_on: NaiveDate,
+}
+
+/// A typed code as twelve digits: spaces, dashes and full-width digits allowed, as someone
+/// copies it from a slip.
+pub fn read_code(text: &str) -> Result<String, AppError> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            _ => c,
+        })
+        .collect();
+    if digits.len() != CONFIRMATION_CODE_DIGITS as usize
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(AppError::invalid(
+            "bad_code",
+            format!(
+                "a confirmation code is {CONFIRMATION_CODE_DIGITS} digits, as printed on the slip; got \"{text}\""
+            ),
+        ));
+    }
+    Ok(digits)
+}
+
+fn shown(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl App {
+    /// Gives the party `activity` served a one-time code (the team's coordinator or district
+    /// coordinator). A retry with the same idempotency key shows the same code.
+    pub async fn give_confirmation_code(
+        &self,
+        who: &Principal,
+        activity_id: ActivityId,
+        party: &str,
+        key: Option<Idempotency>,
+    ) -> Result<(CodeGiven, Receipt), AppError> {
+        let number = self
+            .engine
+            .read()
+            .activities
+            .get(&activity_id)
+            .map_or(1, |a| a.confirmation_requests.len() as u32 + 1);
+        let code = self.mint.confirmation_code(&activity_id, number);
+        let command = Command::RequestConfirmation {
+            activity_id,
+            number,
+            code_digest: self.mint.code_digest(&code),
+            party: party.to_owned(),
+        };
+        let w: Written<ConfirmationRequested> = self.submit(who, command, key).await?;
+        // On a replay the events are the first request's: derive its code again.
+        let r = w.answer;
+        let code = self.mint.confirmation_code(&r.activity_id, r.number);
+        let path = format!("/confirm/{code}");
+        Ok((
+            CodeGiven {
+                activity_id: r.activity_id,
+                number: r.number,
+                shown: shown(&code),
+                link: self
+                    .public_url
+                    .as_ref()
+                    .map_or(path.clone(), |u| u.link(&path)),
+                code,
+                party: r.party,
+                expires_on: r.expires_on,
+            },
+            w.receipt,
+        ))
+    }
+
+    /// What a code asks its holder to confirm (anyone holding the code may look). A used,
+    /// unknown or expired code is refused in words.
+    pub fn to_confirm(&self, code: &str) -> Result<ToConfirm, AppError> {
+        let code = read_code(code)?;
+        let digest = self.mint.code_digest(&code);
+        let state = self.engine.read();
+        let unknown = || {
+            AppError::Rejected(yinling_projections::Rejection::not_found(
+                "unknown_code",
+                "this code is not known or was already used; check the digits on the slip, or ask the team's coordinator for a new one",
+            ))
+        };
+        let a = state
+            .confirmation_codes
+            .get(&digest)
+            .and_then(|id| state.activities.get(id))
+            .ok_or_else(unknown)?;
+        let r = a
+            .confirmation_requests
+            .iter()
+            .find(|r| r.code_digest == digest)
+            .ok_or_else(unknown)?;
+        Ok(ToConfirm {
+            activity_id: a.id,
+            team: state
+                .teams
+                .get(&a.team_id)
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+            district: a.district.clone(),
+            date: a.date,
+            title: a.title.clone(),
+            category: state.categories.label(&a.category, true),
+            volunteers: a
+                .participants
+                .iter()
+                .map(|p| {
+                    let name = state
+                        .volunteers
+                        .get(&p.volunteer_id)
+                        .map(|v| yinling_projections::personal::masked(&v.name))
+                        .unwrap_or_default();
+                    (name, p.hours)
+                })
+                .collect(),
+            party: r.party.clone(),
+            expires_on: r.expires_on,
+        })
+    }
+
+    /// The party served confirms with its code, a name and a role. No token: the code is the
+    /// credential, and the service records the confirmation.
+    pub async fn confirm_activity(
+        &self,
+        code: &str,
+        (name, role): (&str, &str),
+        key: Option<Idempotency>,
+    ) -> Result<Written<ActivityConfirmed>, AppError> {
+        let code = read_code(code)?;
+        let command = Command::ConfirmActivity {
+            code_digest: self.mint.code_digest(&code),
+            name: name.to_owned(),
+            role: role.to_owned(),
+        };
+        self.submit(&Principal::System, command, key).await
+    }
+}

@@ -1,0 +1,262 @@
+//! Notices in plain words, Chinese first, composed from the log's events (and, for a hold
+//! about to lapse, from the clock): what a volunteer is told when points are credited or
+//! pending, when pending points become usable, when a reward waits at a station, when a hold
+//! is about to lapse, when their dispute is answered and when they reach a star.
+//!
+//! A notice names no one: the text is the same whoever reads it over the volunteer's
+//! shoulder, and the outbox holds no personal data (the phone is looked up at delivery).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use yinling_ledger::*;
+use yinling_projections::State;
+
+/// A notice to one volunteer, before it is addressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// What about (see [`yinling_ledger::outbox::OutboxEntry::kind`]).
+    pub kind: &'static str,
+    /// The text in Chinese.
+    pub zh: String,
+    /// The text in English.
+    pub en: String,
+    /// The stable part of its key: the same event or hold gives the same key.
+    pub key: String,
+}
+
+/// The sign every text starts with, so a text message is recognised at a glance.
+pub const SIGN: &str = "【银领积分】";
+
+fn num(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
+}
+
+fn draft(e: &Envelope, volunteer_id: VolunteerId, kind: &'static str, zh: String, en: String) -> Draft {
+    Draft {
+        volunteer_id,
+        kind,
+        zh: format!("{SIGN}{zh}"),
+        en,
+        key: format!("{}:{kind}:{volunteer_id}", e.seq),
+    }
+}
+
+/// Whether a volunteer can be told anything (an erased person has no one to tell).
+fn reachable(state: &State, v: &VolunteerId) -> bool {
+    state.volunteers.get(v).is_some_and(|v| !v.personal.erased)
+}
+
+/// The notices an event gives, read against the state as it stands now.
+pub fn of_event(state: &State, e: &Envelope) -> Vec<Draft> {
+    let drafts = match &e.payload {
+        Event::ServiceLogged(s) => service_logged(state, e, s).into_iter().collect(),
+        Event::NoticeEnded(n) => released(state, e, &n.activity_id, "公示期满", "The public notice ended"),
+        Event::ActivityConfirmed(c) => {
+            // Only the first confirmation releases points.
+            let was_waiting = state.activities.get(&c.activity_id).is_some_and(|a| {
+                a.confirmation_required
+                    && a.confirmations
+                        .first()
+                        .is_some_and(|f| f.name == c.name && f.confirmed_on == c.confirmed_on)
+            });
+            if was_waiting {
+                released(state, e, &c.activity_id, "服务对象已确认", "Those served confirmed it")
+            } else {
+                Vec::new()
+            }
+        }
+        Event::RedemptionHeldAt(h) => reward_ready(state, e, h).into_iter().collect(),
+        Event::DisputeResolved(r) => dispute_resolved(state, e, r).into_iter().collect(),
+        Event::StarReached(s) => vec![star_reached(e, s)],
+        _ => Vec::new(),
+    };
+    drafts
+        .into_iter()
+        .filter(|d| reachable(state, &d.volunteer_id))
+        .collect()
+}
+
+fn service_logged(state: &State, e: &Envelope, s: &ServiceLogged) -> Option<Draft> {
+    let a = state.activities.get(&s.activity_id)?;
+    let v = state.volunteers.get(&s.volunteer_id)?;
+    let what = format!(
+        "您{}参加“{}”服务 {} 小时，记入 {} 积分",
+        day(s.date),
+        a.title,
+        num(s.hours),
+        num(s.points)
+    );
+    let what_en = format!(
+        "Your {} hours of \"{}\" on {} earned {} points",
+        num(s.hours),
+        a.title,
+        s.date,
+        num(s.points)
+    );
+    let pending = a.notice.is_some() || a.confirmation_required;
+    if !pending {
+        return Some(draft(
+            e,
+            s.volunteer_id,
+            "points_credited",
+            format!("{what}，现在可用积分 {} 分。", num(v.balance.available())),
+            format!("{what_en}; {} points are yours to use now.", num(v.balance.available())),
+        ));
+    }
+    let (when, when_en) = match (a.notice, a.confirmation_required) {
+        (Some(n), false) => (
+            format!("正在公示，{}起可以使用", day(n.ends_on + chrono::Days::new(1))),
+            format!("on public notice, usable from {}", n.ends_on + chrono::Days::new(1)),
+        ),
+        (Some(n), true) => (
+            format!(
+                "正在公示，公示期满（{}）并经服务对象确认后可以使用",
+                day(n.ends_on)
+            ),
+            format!(
+                "on public notice until {} and usable once those served confirm it",
+                n.ends_on
+            ),
+        ),
+        _ => (
+            "待服务对象确认后可以使用".to_owned(),
+            "usable once those served confirm it".to_owned(),
+        ),
+    };
+    Some(draft(
+        e,
+        s.volunteer_id,
+        "points_pending",
+        format!("{what}，{when}。"),
+        format!("{what_en}, {when_en}."),
+    ))
+}
+
+/// Each participant of an activity no longer held is told its points are usable.
+fn released(state: &State, e: &Envelope, activity: &ActivityId, why: &str, why_en: &str) -> Vec<Draft> {
+    let Some(a) = state.activities.get(activity) else {
+        return Vec::new();
+    };
+    if a.held() || a.reversal.is_some() {
+        return Vec::new();
+    }
+    a.participants
+        .iter()
+        .filter(|p| p.points > Decimal::ZERO)
+        .map(|p| {
+            draft(
+                e,
+                p.volunteer_id,
+                "points_available",
+                format!("“{}”{}，您的 {} 积分现在可以使用了。", a.title, why, num(p.points)),
+                format!("{why_en}: your {} points for \"{}\" are yours to use now.", num(p.points), a.title),
+            )
+        })
+        .collect()
+}
+
+fn reward_ready(state: &State, e: &Envelope, h: &RedemptionHeldAt) -> Option<Draft> {
+    let reward = state.rewards.get(&h.held.reward_id)?;
+    let station = state.stations.get(&h.station_id)?;
+    let until = h.held.expires_at.local_date();
+    Some(draft(
+        e,
+        h.held.volunteer_id,
+        "reward_ready",
+        format!(
+            "您兑换的{}×{}已在{}（{}）为您留好，取货码 {}，请在{}前凭取货码领取。",
+            reward.name, h.held.quantity, station.name, station.address, h.pickup_code, day(until)
+        ),
+        format!(
+            "Your {} x{} waits for you at {} ({}); show pickup code {} there by {}.",
+            reward.name, h.held.quantity, station.name, station.address, h.pickup_code, until
+        ),
+    ))
+}
+
+fn dispute_resolved(state: &State, e: &Envelope, r: &DisputeResolved) -> Option<Draft> {
+    let d = state.disputes.get(&r.dispute_id)?;
+    let (zh, en) = match r.outcome {
+        DisputeOutcome::Upheld => ("您的意见被采纳", "upheld"),
+        DisputeOutcome::Corrected => ("记录已更正", "the entry was corrected"),
+        DisputeOutcome::Rejected => ("记录维持不变", "the entry stands"),
+    };
+    Some(draft(
+        e,
+        d.volunteer_id,
+        "dispute_resolved",
+        format!("您{}提出的异议已有答复：{}。理由：{}", day(d.opened_on), zh, r.reason),
+        format!("Your dispute of {} was answered: {en}. Reason: {}", d.opened_on, r.reason),
+    ))
+}
+
+fn star_reached(e: &Envelope, s: &StarReached) -> Draft {
+    let review = if s.awaiting_review { "，待审核确认后生效" } else { "" };
+    let review_en = if s.awaiting_review { " (it counts once reviewed)" } else { "" };
+    draft(
+        e,
+        s.volunteer_id,
+        "star_reached",
+        format!(
+            "恭喜！您的志愿服务已满 {} 小时，达到{}星级志愿者{}。感谢您的奉献！",
+            num(s.threshold_hours),
+            s.level,
+            review
+        ),
+        format!(
+            "Congratulations: {} hours of service make you a {}-star volunteer{}.",
+            num(s.threshold_hours),
+            s.level,
+            review_en
+        ),
+    )
+}
+
+/// A notice for every hold that lapses within `within_seconds` of `now` (each hold is told
+/// once: its key names the hold).
+pub fn expiring_holds(state: &State, now: Timestamp, within_seconds: i64) -> Vec<Draft> {
+    let until = now.plus_seconds(within_seconds);
+    state
+        .holds_by_expiry
+        .iter()
+        .take_while(|(at, _)| *at <= until)
+        .filter(|(at, _)| *at > now)
+        .filter_map(|(at, id)| {
+            let r = state.redemptions.get(id)?;
+            if !reachable(state, &r.volunteer_id) {
+                return None;
+            }
+            let reward = state.rewards.get(&r.reward_id)?;
+            let station = state
+                .stations
+                .get(&r.station_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            Some(Draft {
+                volunteer_id: r.volunteer_id,
+                kind: "hold_expiring",
+                zh: format!(
+                    "{SIGN}您在{}留的{}×{}将于{}到期，请尽快领取；过期未领，积分自动退回。",
+                    station,
+                    reward.name,
+                    r.quantity,
+                    at.local_minute()
+                ),
+                en: format!(
+                    "The {} x{} held for you at {} lapses at {}; collect it soon, or the points come back to you.",
+                    reward.name,
+                    r.quantity,
+                    station,
+                    at.local_minute()
+                ),
+                key: format!("hold:{id}:hold_expiring:{}", r.volunteer_id),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,152 @@
+//! Delivery adapters: a webhook that an SMS or WeChat gateway takes (one JSON notice per
+//! POST, its key in `Idempotency-Key` so the gateway drops a second delivery), and a file
+//! of JSON lines, appended and synced, for tests and for operators who carry notices by
+//! other means.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use yinling_ledger::outbox::{OutboxEntry, Recipient};
+use yinling_ledger::personal::NoticeContacts;
+
+use crate::limits::NOTICE_WEBHOOK_TIMEOUT_SECONDS;
+
+/// Where notices are delivered.
+#[derive(Clone, Debug)]
+pub enum Adapter {
+    /// Nowhere: notices are kept for the volunteer's page and their printed statement.
+    None,
+    /// POSTed as JSON to this URL.
+    Webhook {
+        /// The gateway's URL.
+        url: String,
+        /// The client (kept: it pools connections).
+        client: reqwest::Client,
+    },
+    /// Appended as JSON lines to this file.
+    File(PathBuf),
+}
+
+impl Adapter {
+    /// A webhook adapter on `url` (http or https).
+    pub fn webhook(url: &str) -> Result<Adapter, String> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("the notice webhook must be an http:// or https:// URL, got {url:?}"));
+        }
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(NOTICE_WEBHOOK_TIMEOUT_SECONDS))
+            .build()
+            .map_err(|e| format!("cannot make the webhook client: {e}"))?;
+        Ok(Adapter::Webhook {
+            url: url.to_owned(),
+            client,
+        })
+    }
+}
+
+/// Why an attempt failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Worth another attempt (the network, a 5xx, 408 or 429).
+    Retry(String),
+    /// Not worth one (the gateway refused the notice itself, nobody to send it to).
+    Permanent(String),
+}
+
+/// One notice as the gateway receives it.
+#[derive(Debug, Serialize)]
+pub struct Delivery<'a> {
+    /// Stable: the same notice always has the same key; drop a second one.
+    pub key: &'a str,
+    /// What it is about.
+    pub kind: &'a str,
+    /// Whose notice.
+    pub volunteer_id: String,
+    /// `volunteer` or `relative`.
+    pub recipient: &'static str,
+    /// The mobile number to send it to.
+    pub phone: Option<&'a str>,
+    /// For a relative: their name and how they are related, to greet them.
+    pub relative: Option<(&'a str, &'a str)>,
+    /// The text to send (Chinese).
+    pub text: &'a str,
+    /// The same in English.
+    pub text_en: &'a str,
+    /// When the notice was made.
+    pub created_at: String,
+    /// Which attempt this is (1 for the first).
+    pub attempt: u32,
+}
+
+impl Adapter {
+    /// Delivers one notice to its recipient's address in `contacts`.
+    pub async fn deliver(&self, e: &OutboxEntry, contacts: &NoticeContacts) -> Result<(), Failure> {
+        let (phone, relative) = match e.recipient {
+            Recipient::Volunteer => (contacts.phone.as_deref(), None),
+            Recipient::Relative => match &contacts.relative {
+                Some(r) => (Some(r.phone.as_str()), Some((r.name.as_str(), r.relation.as_str()))),
+                None => (None, None),
+            },
+        };
+        let Some(phone) = phone else {
+            return Err(Failure::Permanent(
+                "no mobile number any more (the contacts were changed)".into(),
+            ));
+        };
+        let body = Delivery {
+            key: &e.key,
+            kind: &e.kind,
+            volunteer_id: e.volunteer_id.to_string(),
+            recipient: match e.recipient {
+                Recipient::Volunteer => "volunteer",
+                Recipient::Relative => "relative",
+            },
+            phone: Some(phone),
+            relative,
+            text: &e.text_zh,
+            text_en: &e.text_en,
+            created_at: e.created_at.to_rfc3339(),
+            attempt: e.attempts + 1,
+        };
+        match self {
+            Adapter::None => Err(Failure::Permanent("no delivery adapter".into())),
+            Adapter::File(path) => {
+                let mut line = serde_json::to_vec(&body).map_err(|x| Failure::Permanent(x.to_string()))?;
+                line.push(b'\n');
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut f = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)?;
+                    f.write_all(&line)?;
+                    f.sync_data()
+                })
+                .await
+                .map_err(|x| Failure::Retry(x.to_string()))?
+                .map_err(|x| Failure::Retry(format!("cannot write the notices file: {x}")))
+            }
+            Adapter::Webhook { url, client } => {
+                let sent = client
+                    .post(url)
+                    .header("Idempotency-Key", &e.key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .map_err(|x| Failure::Retry(format!("the gateway did not answer: {x}")))?;
+                let status = sent.status();
+                if status.is_success() {
+                    Ok(())
+                } else if status.is_server_error()
+                    || status == reqwest::StatusCode::REQUEST_TIMEOUT
+                    || status == reqwest::StatusCode::TOO_MANY_REQUESTS
+                {
+                    Err(Failure::Retry(format!("the gateway answered {status}")))
+                } else {
+                    Err(Failure::Permanent(format!("the gateway refused it: {status}")))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Notices: the log's events told to the volunteers they concern, in plain words, through an
+//! outbox that survives restarts and delivers at least once.
+//!
+//! The runner ([`spawn`]) reads the log past the outbox's cursor, composes the notices of
+//! each event ([`compose`]), addresses them (the volunteer's own mobile, a relative they
+//! named), stores them with a stable key, and moves the cursor, in that order; then it hands
+//! the notices that are due to the delivery adapter ([`deliver`]): a webhook an SMS or WeChat
+//! gateway takes, or a file. A failed attempt is retried with a doubling wait up to a cap; a
+//! notice without an address, or with no adapter configured, is kept for the volunteer's
+//! page and their printed statement.
+
+pub mod compose;
+pub mod deliver;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use yinling_ledger::outbox::{DeliveryStatus, Outbox, OutboxEntry, Recipient};
+use yinling_ledger::personal::NoticeContacts;
+use yinling_ledger::{Timestamp, VolunteerId};
+use yinling_projections::access::Read;
+use yinling_projections::{Principal, State};
+
+pub use deliver::Adapter;
+
+use crate::error::AppError;
+use crate::limits::{NOTICE_BATCH_EVENTS, NOTICE_DUE_BATCH};
+use crate::App;
+
+/// How notices are delivered.
+#[derive(Clone, Debug)]
+pub struct NoticeConfig {
+    /// Where they go (none: kept for paper and the volunteer's page only).
+    pub adapter: Adapter,
+    /// How often the runner looks for new events and due notices.
+    pub interval: Duration,
+    /// The wait before the first retry; each retry waits twice the one before.
+    pub retry_base: Duration,
+    /// The longest wait between attempts.
+    pub retry_cap: Duration,
+    /// Attempts before a notice is given up on.
+    pub max_attempts: u32,
+    /// How long before a hold lapses its volunteer is reminded.
+    pub hold_warning: Duration,
+}
+
+impl Default for NoticeConfig {
+    fn default() -> Self {
+        NoticeConfig {
+            adapter: Adapter::None,
+            interval: Duration::from_secs(crate::limits::NOTICE_INTERVAL_SECONDS),
+            retry_base: Duration::from_secs(crate::limits::NOTICE_RETRY_BASE_SECONDS),
+            retry_cap: Duration::from_secs(crate::limits::NOTICE_RETRY_CAP_SECONDS),
+            max_attempts: crate::limits::NOTICE_MAX_ATTEMPTS,
+            hold_warning: Duration::from_secs(crate::limits::HOLD_WARNING_SECONDS),
+        }
+    }
+}
+
+/// Where a volunteer's notices go now: their own mobile and a relative's, opened with their
+/// key (`None` for someone erased or whose key is gone).
+pub fn contacts_of(state: &State, v: &VolunteerId) -> Option<NoticeContacts> {
+    let v = state.volunteers.get(v)?;
+    if v.personal.erased {
+        return None;
+    }
+    match &v.personal.contacts {
+        None => Some(NoticeContacts::default()),
+        Some(sealed) => state.keys.0.open_contacts(&v.id, sealed).ok().flatten(),
+    }
+}
+
+/// The outbox entries of drafts: one for the volunteer (kept for paper when they have no
+/// mobile or no adapter is configured) and one for a relative they named.
+fn address(state: &State, drafts: Vec<compose::Draft>, seq_of: impl Fn(&compose::Draft) -> u64, send: bool) -> Vec<OutboxEntry> {
+    let now = Timestamp::now();
+    let mut out = Vec::new();
+    for d in drafts {
+        let contacts = contacts_of(state, &d.volunteer_id).unwrap_or_default();
+        let entry = |recipient: Recipient, reachable: bool| OutboxEntry {
+            key: format!(
+                "{}:{}",
+                d.key,
+                if recipient == Recipient::Volunteer { "v" } else { "r" }
+            ),
+            volunteer_id: d.volunteer_id,
+            recipient,
+            kind: d.kind.to_owned(),
+            text_zh: d.zh.clone(),
+            text_en: d.en.clone(),
+            seq: seq_of(&d),
+            created_at: now,
+            attempts: 0,
+            next_at: now,
+            status: if send && reachable {
+                DeliveryStatus::Pending
+            } else {
+                DeliveryStatus::Paper
+            },
+            last_error: None,
+        };
+        out.push(entry(Recipient::Volunteer, contacts.phone.is_some()));
+        if contacts.relative.is_some() {
+            out.push(entry(Recipient::Relative, true));
+        }
+    }
+    out
+}
+
+/// One pass: new events become notices (the cursor starts at the head the first time, so
+/// switching notices on does not tell anyone about the past), holds about to lapse get
+/// their reminder, and due notices are delivered.
+async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<(), AppError> {
+    let storage = |e: yinling_ledger::LedgerError| AppError::Unavailable(e.to_string());
+    let send = !matches!(config.adapter, Adapter::None);
+    let mut cursor = match outbox.cursor().map_err(storage)? {
+        Some(c) => c,
+        None => {
+            let head = app.engine.log().head().seq;
+            outbox.enqueue(&[], Some(head)).map_err(storage)?;
+            head
+        }
+    };
+    loop {
+        let events = yinling_ledger::log::read(app.engine.log(), cursor, NOTICE_BATCH_EVENTS)
+            .map_err(storage)?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            break;
+        };
+        let entries = {
+            let state = app.engine.read();
+            let mut entries = Vec::new();
+            for e in &events {
+                let seq = e.seq;
+                entries.extend(address(&state, compose::of_event(&state, e), |_| seq, send));
+            }
+            entries
+        };
+        outbox.enqueue(&entries, Some(last)).map_err(storage)?;
+        cursor = last;
+    }
+    let reminders = {
+        let state = app.engine.read();
+        let drafts = compose::expiring_holds(
+            &state,
+            Timestamp::now(),
+            config.hold_warning.as_secs() as i64,
+        );
+        let fresh: Vec<_> = drafts
+            .into_iter()
+            .filter(|d| !outbox.contains(&format!("{}:v", d.key)).unwrap_or(true))
+            .collect();
+        address(&state, fresh, |_| 0, send)
+    };
+    if !reminders.is_empty() {
+        outbox.enqueue(&reminders, None).map_err(storage)?;
+    }
+    deliver_due(app, outbox, config).await
+}
+
+async fn deliver_due(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<(), AppError> {
+    let storage = |e: yinling_ledger::LedgerError| AppError::Unavailable(e.to_string());
+    let due = outbox
+        .due(Timestamp::now(), NOTICE_DUE_BATCH)
+        .map_err(storage)?;
+    for entry in due {
+        let contacts = contacts_of(&app.engine.read(), &entry.volunteer_id);
+        let outcome = match contacts {
+            None => Err(deliver::Failure::Permanent(
+                "the volunteer was erased or their key is gone".into(),
+            )),
+            Some(c) => config.adapter.deliver(&entry, &c).await,
+        };
+        let mut after = entry.clone();
+        after.attempts += 1;
+        match outcome {
+            Ok(()) => {
+                after.status = DeliveryStatus::Delivered { at: Timestamp::now() };
+                after.last_error = None;
+            }
+            Err(deliver::Failure::Permanent(why)) => {
+                tracing::warn!(key = %entry.key, "a notice was refused for good: {why}");
+                after.status = DeliveryStatus::Failed { reason: why.clone() };
+                after.last_error = Some(why);
+            }
+            Err(deliver::Failure::Retry(why)) => {
+                if after.attempts >= config.max_attempts {
+                    tracing::warn!(key = %entry.key, attempts = after.attempts, "a notice was given up on: {why}");
+                    after.status = DeliveryStatus::Failed { reason: why.clone() };
+                } else {
+                    let wait = config
+                        .retry_base
+                        .saturating_mul(1u32 << (after.attempts - 1).min(20))
+                        .min(config.retry_cap);
+                    after.next_at = Timestamp(Timestamp::now().0 + wait.as_micros() as i64);
+                    tracing::debug!(key = %entry.key, attempts = after.attempts, "a notice will be retried: {why}");
+                }
+                after.last_error = Some(why);
+            }
+        }
+        outbox.settle(&entry, &after).map_err(storage)?;
+    }
+    Ok(())
+}
+
+/// Runs the outbox every `config.interval` until aborted, on the node that writes (a
+/// replica's outbox waits: the writer tells).
+pub fn spawn(app: App, outbox: Arc<Outbox>, config: NoticeConfig) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if app.engine.is_writer() {
+                if let Err(e) = pass(&app, &outbox, &config).await {
+                    tracing::warn!("notices paused: {e}");
+                }
+            }
+            tokio::time::sleep(config.interval).await;
+        }
+    })
+}
+
+impl App {
+    /// A volunteer's notices stored between two instants, oldest first (whoever may read
+    /// their statement).
+    pub async fn notices_of(
+        &self,
+        who: &Principal,
+        volunteer: VolunteerId,
+        (from, to): (Timestamp, Timestamp),
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, AppError> {
+        {
+            let state = self.engine.read();
+            let v = state.volunteers.get(&volunteer).ok_or_else(|| {
+                AppError::Rejected(yinling_projections::Rejection::not_found(
+                    "unknown_volunteer",
+                    format!("no volunteer {volunteer}"),
+                ))
+            })?;
+            yinling_projections::access::may_read(who, &Read::Account(v))?;
+        }
+        let Some(outbox) = &self.outbox else {
+            return Ok(Vec::new());
+        };
+        outbox
+            .of_volunteer(volunteer, (from, to), limit)
+            .map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+
+    /// The outbox, of one status or all, with the counts (administrators and auditors).
+    pub fn outbox_entries(
+        &self,
+        who: &Principal,
+        status: Option<&DeliveryStatus>,
+        limit: usize,
+    ) -> Result<(Vec<OutboxEntry>, yinling_ledger::outbox::OutboxCounts), AppError> {
+        yinling_projections::access::may_read(who, &Read::Audit)?;
+        let Some(outbox) = &self.outbox else {
+            return Ok((Vec::new(), Default::default()));
+        };
+        outbox
+            .list(status, limit)
+            .map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+}

@@ -1,0 +1,345 @@
+//! The notices outbox: notices in plain words waiting to be delivered to a volunteer (and a
+//! relative they named), kept in a store of their own beside the log. A notice is derived
+//! from the log, never part of it: its key (the event's seq, its kind, the recipient) is the
+//! same however often the log is read again, so a restart that reads an event twice stores
+//! its notice once, and the gateway is told the key to drop a second delivery.
+//!
+//! Delivery is at least once: a notice is marked delivered only after the gateway said so,
+//! and a crash in between sends it again with the same key.
+
+use std::path::Path;
+
+use bincode::Options;
+use serde::{Deserialize, Serialize};
+
+use crate::error::LedgerError;
+use crate::ids::VolunteerId;
+use crate::limits::{MAX_OUTBOX_ENTRY_BYTES, OUTBOX_FLUSH_MILLIS};
+use crate::time::Timestamp;
+
+/// The directory of the outbox inside a data directory.
+pub const OUTBOX_DIR: &str = "outbox";
+
+const CURSOR: &[u8] = b"cursor";
+
+/// Where a notice stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    /// The gateway took it.
+    Delivered {
+        /// When.
+        at: Timestamp,
+    },
+    /// Given up on after the last attempt, or refused by the gateway for good.
+    Failed {
+        /// Why, as the gateway or the network said.
+        reason: String,
+    },
+    /// Nobody to send it to (no phone recorded, or no gateway configured): it is kept for
+    /// the volunteer's page and their printed statement.
+    Paper,
+}
+
+/// Who receives a notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Recipient {
+    /// The volunteer.
+    Volunteer,
+    /// The relative they named.
+    Relative,
+}
+
+/// One notice to one recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Unique and stable: the same event gives the same key, so the gateway can drop a
+    /// second delivery.
+    pub key: String,
+    /// Whose notice.
+    pub volunteer_id: VolunteerId,
+    /// The volunteer or their relative.
+    pub recipient: Recipient,
+    /// What it is about (`points_credited`, `points_pending`, `points_available`,
+    /// `reward_ready`, `hold_expiring`, `dispute_resolved`, `star_reached`).
+    pub kind: String,
+    /// The text in Chinese (what is sent).
+    pub text_zh: String,
+    /// The text in English.
+    pub text_en: String,
+    /// The event it came from (0 for a notice of the clock, like a hold about to lapse).
+    pub seq: u64,
+    /// When it was stored.
+    pub created_at: Timestamp,
+    /// Attempts made.
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_at: Timestamp,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// The last failure, if any.
+    pub last_error: Option<String>,
+}
+
+/// How many notices stand where.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxCounts {
+    /// Waiting for an attempt.
+    pub pending: u64,
+    /// Delivered.
+    pub delivered: u64,
+    /// Given up on.
+    pub failed: u64,
+    /// Kept for paper.
+    pub paper: u64,
+}
+
+/// The outbox: entries by key, an index of pending ones by when they are due, an index by
+/// volunteer and time, and the seq of the last event turned into notices.
+pub struct Outbox {
+    db: sled::Db,
+    entries: sled::Tree,
+    due: sled::Tree,
+    by_volunteer: sled::Tree,
+}
+
+fn codec() -> impl Options + Copy {
+    bincode::DefaultOptions::new()
+        .with_varint_encoding()
+        .with_little_endian()
+        .with_limit(MAX_OUTBOX_ENTRY_BYTES)
+}
+
+fn storage(e: impl std::fmt::Display) -> LedgerError {
+    LedgerError::Storage(e.to_string())
+}
+
+fn due_key(at: Timestamp, key: &str) -> Vec<u8> {
+    let mut k = at.0.to_be_bytes().to_vec();
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+fn volunteer_key(e: &OutboxEntry) -> Vec<u8> {
+    let mut k = e.volunteer_id.0.as_bytes().to_vec();
+    k.extend_from_slice(&e.created_at.0.to_be_bytes());
+    k.extend_from_slice(e.key.as_bytes());
+    k
+}
+
+impl Outbox {
+    /// Opens (or creates) the outbox in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Outbox, LedgerError> {
+        let db = sled::Config::new()
+            .path(data_dir.join(OUTBOX_DIR))
+            .flush_every_ms(Some(OUTBOX_FLUSH_MILLIS))
+            .open()?;
+        Ok(Outbox {
+            entries: db.open_tree("entries")?,
+            due: db.open_tree("due")?,
+            by_volunteer: db.open_tree("by-volunteer")?,
+            db,
+        })
+    }
+
+    /// The seq of the last event turned into notices (`None`: the outbox is new).
+    pub fn cursor(&self) -> Result<Option<u64>, LedgerError> {
+        Ok(match self.db.get(CURSOR)? {
+            Some(v) => Some(u64::from_be_bytes(
+                v.as_ref().try_into().map_err(|_| storage("a damaged outbox cursor"))?,
+            )),
+            None => None,
+        })
+    }
+
+    fn read(&self, value: &[u8]) -> Result<OutboxEntry, LedgerError> {
+        codec().deserialize(value).map_err(storage)
+    }
+
+    fn write(&self, e: &OutboxEntry) -> Result<(), LedgerError> {
+        let value = codec().serialize(e).map_err(storage)?;
+        self.entries.insert(e.key.as_bytes(), value)?;
+        Ok(())
+    }
+
+    /// Stores new notices (a key already stored is left as it is: the same event read
+    /// again), then moves the cursor to `cursor`, durably. Returns how many were new.
+    pub fn enqueue(&self, entries: &[OutboxEntry], cursor: Option<u64>) -> Result<usize, LedgerError> {
+        let mut added = 0;
+        for e in entries {
+            if self.entries.contains_key(e.key.as_bytes())? {
+                continue;
+            }
+            self.write(e)?;
+            if e.status == DeliveryStatus::Pending {
+                self.due.insert(due_key(e.next_at, &e.key), &[])?;
+            }
+            self.by_volunteer.insert(volunteer_key(e), &[])?;
+            added += 1;
+        }
+        if let Some(seq) = cursor {
+            self.db.insert(CURSOR, &seq.to_be_bytes())?;
+        }
+        self.db.flush()?;
+        Ok(added)
+    }
+
+    /// Whether a notice with this key was ever stored.
+    pub fn contains(&self, key: &str) -> Result<bool, LedgerError> {
+        Ok(self.entries.contains_key(key.as_bytes())?)
+    }
+
+    /// One notice by its key.
+    pub fn get(&self, key: &str) -> Result<Option<OutboxEntry>, LedgerError> {
+        self.entries
+            .get(key.as_bytes())?
+            .map(|v| self.read(&v))
+            .transpose()
+    }
+
+    /// Pending notices due at `now`, oldest due first, at most `limit`.
+    pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, LedgerError> {
+        let mut out = Vec::new();
+        for item in self.due.range(..due_key(Timestamp(now.0.saturating_add(1)), "")) {
+            let (k, _) = item?;
+            let key = String::from_utf8_lossy(&k[8..]).into_owned();
+            if let Some(e) = self.get(&key)? {
+                out.push(e);
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records the outcome of an attempt: the entry as it now stands (delivered, failed, or
+    /// pending again with its next attempt), durably.
+    pub fn settle(&self, before: &OutboxEntry, after: &OutboxEntry) -> Result<(), LedgerError> {
+        self.due.remove(due_key(before.next_at, &before.key))?;
+        self.write(after)?;
+        if after.status == DeliveryStatus::Pending {
+            self.due.insert(due_key(after.next_at, &after.key), &[])?;
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// A volunteer's notices stored from `from` up to (not including) `to`, oldest first,
+    /// at most `limit`.
+    pub fn of_volunteer(
+        &self,
+        volunteer: VolunteerId,
+        (from, to): (Timestamp, Timestamp),
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, LedgerError> {
+        let prefix = volunteer.0.as_bytes().to_vec();
+        let mut start = prefix.clone();
+        start.extend_from_slice(&from.0.to_be_bytes());
+        let mut end = prefix;
+        end.extend_from_slice(&to.0.to_be_bytes());
+        let mut out = Vec::new();
+        for item in self.by_volunteer.range(start..end) {
+            let (k, _) = item?;
+            let key = String::from_utf8_lossy(&k[24..]).into_owned();
+            if let Some(e) = self.get(&key)? {
+                out.push(e);
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every notice, in key order, of one status when `status` is named (compared by
+    /// kind, not by its details), at most `limit`; and how many stand where.
+    pub fn list(
+        &self,
+        status: Option<&DeliveryStatus>,
+        limit: usize,
+    ) -> Result<(Vec<OutboxEntry>, OutboxCounts), LedgerError> {
+        let mut out = Vec::new();
+        let mut counts = OutboxCounts::default();
+        for item in self.entries.iter() {
+            let (_, v) = item?;
+            let e = self.read(&v)?;
+            match e.status {
+                DeliveryStatus::Pending => counts.pending += 1,
+                DeliveryStatus::Delivered { .. } => counts.delivered += 1,
+                DeliveryStatus::Failed { .. } => counts.failed += 1,
+                DeliveryStatus::Paper => counts.paper += 1,
+            }
+            let wanted = status.is_none_or(|s| {
+                std::mem::discriminant(s) == std::mem::discriminant(&e.status)
+            });
+            if wanted && out.len() < limit {
+                out.push(e);
+            }
+        }
+        Ok((out, counts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str, v: u128, at: i64) -> OutboxEntry {
+        OutboxEntry {
+            key: key.into(),
+            volunteer_id: VolunteerId(uuid::Uuid::from_u128(v)),
+            recipient: Recipient::Volunteer,
+            kind: "points_credited".into(),
+            text_zh: "积分已到账".into(),
+            text_en: "Points credited".into(),
+            seq: 7,
+            created_at: Timestamp(at),
+            attempts: 0,
+            next_at: Timestamp(at),
+            status: DeliveryStatus::Pending,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn a_key_is_stored_once_and_the_cursor_survives_a_reopen() {
+        let dir = tempfile::tempdir().expect("dir");
+        {
+            let o = Outbox::open(dir.path()).expect("open");
+            assert_eq!(o.cursor().expect("cursor"), None);
+            let a = entry("7:points_credited:v", 1, 100);
+            assert_eq!(o.enqueue(&[a.clone(), a.clone()], Some(7)).expect("enqueue"), 1);
+            assert_eq!(o.enqueue(&[a], Some(8)).expect("enqueue"), 0);
+        }
+        let o = Outbox::open(dir.path()).expect("reopen");
+        assert_eq!(o.cursor().expect("cursor"), Some(8));
+        assert_eq!(o.due(Timestamp(100), 10).expect("due").len(), 1);
+        assert!(o.due(Timestamp(99), 10).expect("due").is_empty());
+    }
+
+    #[test]
+    fn a_settled_entry_leaves_the_due_index_and_is_found_by_volunteer() {
+        let dir = tempfile::tempdir().expect("dir");
+        let o = Outbox::open(dir.path()).expect("open");
+        let a = entry("1:a:v", 1, 100);
+        let b = entry("2:a:v", 2, 200);
+        o.enqueue(&[a.clone(), b.clone()], Some(2)).expect("enqueue");
+        let mut retry = a.clone();
+        retry.attempts = 1;
+        retry.next_at = Timestamp(500);
+        o.settle(&a, &retry).expect("settle");
+        assert_eq!(o.due(Timestamp(300), 10).expect("due"), vec![b.clone()]);
+        let mut done = b.clone();
+        done.status = DeliveryStatus::Delivered { at: Timestamp(300) };
+        o.settle(&b, &done).expect("settle");
+        assert_eq!(o.due(Timestamp(1000), 10).expect("due"), vec![retry]);
+        let mine = o
+            .of_volunteer(b.volunteer_id, (Timestamp(0), Timestamp(1000)), 10)
+            .expect("mine");
+        assert_eq!(mine, vec![done]);
+        let (_, counts) = o.list(None, 10).expect("list");
+        assert_eq!((counts.pending, counts.delivered), (1, 1));
+    }
+}
