@@ -132,6 +132,16 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/disputes/{id}/resolve", "OOFFFFUFFOFF"),
     ("GET /v1/disputes", "OOOOOOUFFOOF"),
     ("PUT /v1/policies/dispute-escalation", "OFFFFFUFFFFF"),
+    (
+        "POST /v1/activities/{id}/confirmation-codes",
+        "FOFFFFUFFOFF",
+    ),
+    ("GET /v1/confirmations/{code}", "OOOOOOOOOOOO"),
+    ("POST /v1/confirmations", "OOOOOOOOOOOO"),
+    ("PUT /v1/volunteers/{id}/notice-contacts", "OOFOFFUFFOFF"),
+    ("GET /v1/volunteers/{id}/notices", "OOFOFOUFOOFF"),
+    ("GET /v1/notices/outbox", "OFFFFOUFFFFF"),
+    ("PUT /v1/policies/confirmation-required", "OFFFFFUFFFFF"),
 ];
 
 #[tokio::test]
@@ -228,6 +238,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/counter/receipts/{redemption}", "OFFFFFUFOFFF"),
     ("/district/activities/new?team={team}", "FFFFFFUFFOFF"),
     ("/team/cards?team={team}", "OOOFFFUFFOFF"),
+    ("/confirm", "OOOOOOOOOOOO"),
+    ("/team/activities/{activity}/confirmation", "FOFFFFUFFOFF"),
 ];
 
 #[tokio::test]

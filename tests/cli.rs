@@ -210,7 +210,7 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("\u{feff}名次,队伍编号,队伍,区县,绩效得分,活动次数,参与人次,活跃志愿者人数,服务时长（小时）,积分,服务人数,解决问题数,受理纠纷数,调解成功数,调解成功率,兑换次数,兑换积分,评分版本")
+        Some("\u{feff}名次,队伍编号,队伍,区县,绩效得分,活动次数,参与人次,活跃志愿者人数,服务时长（小时）,积分,服务人数,解决问题数,受理纠纷数,调解成功数,调解成功率,兑换次数,兑换积分,服务对象确认的活动数,服务对象确认比例,评分版本")
     );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), teams);

@@ -71,6 +71,10 @@ const WRITES: &[(&str, Role)] = &[
     ("POST /v1/disputes", Role::V),
     ("POST /v1/disputes/{id}/resolve", Role::C),
     ("PUT /v1/policies/dispute-escalation", Role::A),
+    ("POST /v1/activities/{id}/confirmation-codes", Role::C),
+    ("POST /v1/confirmations", Role::N),
+    ("PUT /v1/volunteers/{id}/notice-contacts", Role::V),
+    ("PUT /v1/policies/confirmation-required", Role::A),
 ];
 
 /// Reads sent as POST (a card's token never sits in a URL): nothing to retry.

@@ -42,3 +42,9 @@ pub const JOINT_SHARE: f64 = 0.25;
 /// Each e-station the demo opens gets this fraction (1/n) of the first station's units of
 /// each reward.
 pub const DEMO_STATION_SHARE: u32 = 5;
+
+/// Activities of the demo city given a confirmation slip (the latest ones).
+pub const DEMO_CONFIRMATION_SLIPS: usize = 30;
+
+/// Volunteers of the demo city who name where their notices go.
+pub const DEMO_CONTACTS: usize = 6;

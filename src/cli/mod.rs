@@ -12,8 +12,8 @@ use yinling_api::limits::{
 };
 use yinling_api::{ConnectionLimits, ServeConfig};
 use yinling_app::node::{StartPolicies, ADMIN_TOKEN_ENV};
-use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
 use yinling_app::notices::{Adapter, NoticeConfig};
+use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
 
 use limits::{MAX_HOLD_DAYS, MAX_LEASE_SECONDS, MAX_REPLICAS};
 use yinling_app::limits::{DEFAULT_ACCESS_LOG_DAYS, MAX_ACCESS_LOG_DAYS};

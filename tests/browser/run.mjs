@@ -211,6 +211,34 @@ try {
     check(pdf.includes('/ToUnicode'), `the ${paper} statements PDF has no selectable text`);
     report.pages.push({ name: `statements-${paper}`, pages, sheets });
   }
+  // 3e. Confirmation by the people served: the coordinator prints a slip for an activity;
+  // the village committee, on a phone without an account, types the code and confirms.
+  await c.goto(BASE + '/team/activities');
+  await c.locator('a[href$="/confirmation"]').first().click();
+  await c.waitForURL('**/confirmation');
+  await audit(c, 'confirmation-codes');
+  await c.fill('#party', '荻港村村委会');
+  await c.click('button:has-text("打印确认单")');
+  await c.waitForSelector('.slip .code');
+  check(await c.locator('.slip .qr svg').count() === 1, 'the slip has no QR code');
+  const slipCode = (await c.locator('.slip .code').innerText()).trim();
+  check(/^\d{4} \d{4} \d{4}$/.test(slipCode), `the slip's code reads ${slipCode}`);
+  await audit(c, 'confirmation-slip'); await shot(c, 'confirmation-slip');
+  const served = await browser.newContext(phone);
+  const s = await served.newPage();
+  await s.goto(BASE + '/confirm');
+  await audit(s, 'confirm-enter');
+  await s.fill('#code', slipCode);
+  await s.click('button:has-text("下一步")');
+  await s.waitForURL('**/confirm/**');
+  check(await s.locator('text=荻港村村委会').count() > 0, 'the confirmation page does not name the party');
+  await audit(s, 'confirm'); await shot(s, 'confirm');
+  await s.fill('#name', '沈国强');
+  await s.fill('#role', '村委会主任');
+  await s.click('button:has-text("情况属实，确认")');
+  await s.waitForSelector('text=已确认');
+  await audit(s, 'confirmed');
+  await served.close();
   await coordinator.close();
 
   // 4. The station keeper's counter and the auditor's verification.

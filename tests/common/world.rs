@@ -166,6 +166,22 @@ impl World {
             .id()
     }
 
+    /// A confirmation code for a fresh activity, given by its coordinator.
+    async fn fresh_code(&self) -> String {
+        let a = self.fresh_activity().await;
+        self.city
+            .coordinator
+            .post(
+                &format!("/v1/activities/{a}/confirmation-codes"),
+                json!({"party": "张家"}),
+            )
+            .await
+            .ok()["code"]
+            .as_str()
+            .expect("code")
+            .to_owned()
+    }
+
     /// A back-filled activity waiting for approval: the limit is set to thirty days, then
     /// the coordinator logs a service of forty-five days ago.
     async fn fresh_backfill(&self) -> String {
@@ -717,6 +733,55 @@ impl World {
                 )
             }
             "GET /v1/disputes" => (Method::GET, "/v1/disputes".into(), None),
+            "POST /v1/activities/{id}/confirmation-codes" => {
+                let a = self.fresh_activity().await;
+                (
+                    Method::POST,
+                    format!("/v1/activities/{a}/confirmation-codes"),
+                    Some(json!({"party": "荻港村村委会"})),
+                )
+            }
+            "GET /v1/confirmations/{code}" => {
+                let code = self.fresh_code().await;
+                (Method::GET, format!("/v1/confirmations/{code}"), None)
+            }
+            "POST /v1/confirmations" => {
+                let code = self.fresh_code().await;
+                (
+                    Method::POST,
+                    "/v1/confirmations".into(),
+                    Some(json!({"code": code, "name": "沈国强", "role": "村委会主任"})),
+                )
+            }
+            "PUT /v1/volunteers/{id}/notice-contacts" => (
+                Method::PUT,
+                format!("/v1/volunteers/{v0}/notice-contacts"),
+                Some(
+                    json!({"phone": "13800001234", "relative": {"name": "沈丽", "relation": "女儿", "phone": "13900005678"}}),
+                ),
+            ),
+            "GET /v1/volunteers/{id}/notices" => {
+                (Method::GET, format!("/v1/volunteers/{v0}/notices"), None)
+            }
+            "GET /v1/notices/outbox" => (Method::GET, "/v1/notices/outbox".into(), None),
+            "PUT /v1/policies/confirmation-required" => {
+                // Craft's activities (the world logs none): switched on by the administrator,
+                // then off by the role under test, so the change is never "no change".
+                self.city
+                    .admin
+                    .send(
+                        Method::PUT,
+                        "/v1/policies/confirmation-required",
+                        Some(json!({"category": "craft", "required": true, "note": "测试"})),
+                        &[],
+                    )
+                    .await;
+                (
+                    Method::PUT,
+                    "/v1/policies/confirmation-required".into(),
+                    Some(json!({"category": "craft", "required": false, "note": "测试"})),
+                )
+            }
             "PUT /v1/policies/dispute-escalation" => (
                 Method::PUT,
                 "/v1/policies/dispute-escalation".into(),

@@ -48,3 +48,9 @@ pub const FORWARD_TIMEOUT_SECONDS: u64 = 30;
 
 /// Seconds after which a client should retry a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// Days of a volunteer's notices `GET /v1/volunteers/{id}/notices` reads back by default.
+pub const DEFAULT_NOTICES_DAYS: u32 = 31;
+
+/// Days of notices one read may ask for at most.
+pub const MAX_NOTICES_DAYS: u32 = 400;

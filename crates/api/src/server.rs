@@ -279,10 +279,7 @@ fn trust_routes() -> Router<App> {
         )
         .route("/v1/confirmations", post(trust::confirm))
         .route("/v1/confirmations/{code}", get(trust::to_confirm))
-        .route(
-            "/v1/volunteers/{id}/notice-contacts",
-            put(trust::contacts),
-        )
+        .route("/v1/volunteers/{id}/notice-contacts", put(trust::contacts))
         .route("/v1/volunteers/{id}/notices", get(trust::of_volunteer))
         .route("/v1/notices/outbox", get(trust::outbox))
         .route(

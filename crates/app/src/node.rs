@@ -112,7 +112,7 @@ pub struct Node {
     app: App,
     cluster_thread: Option<std::thread::JoinHandle<()>>,
     expiry: Option<tokio::task::JoinHandle<()>>,
-    notices: Option<tokio::task::JoinHandle<()>>,
+    notices: Option<crate::notices::Runner>,
 }
 
 impl Node {
@@ -176,10 +176,11 @@ impl Node {
             .map_err(OpenError::AccessLog)?;
         app.access_log = Some(Arc::new(access_log));
         let dir = config.engine.data_dir.clone();
-        let outbox = tokio::task::spawn_blocking(move || yinling_ledger::outbox::Outbox::open(&dir))
-            .await
-            .map_err(|e| OpenError::Outbox(LedgerError::Storage(e.to_string())))?
-            .map_err(OpenError::Outbox)?;
+        let outbox =
+            tokio::task::spawn_blocking(move || yinling_ledger::outbox::Outbox::open(&dir))
+                .await
+                .map_err(|e| OpenError::Outbox(LedgerError::Storage(e.to_string())))?
+                .map_err(OpenError::Outbox)?;
         app.outbox = Some(Arc::new(outbox));
         let mut node = Node {
             app,
@@ -279,7 +280,7 @@ impl Node {
             expiry.abort();
         }
         if let Some(notices) = self.notices.take() {
-            notices.abort();
+            notices.stop().await;
         }
         if let Some(cluster) = &self.app.cluster {
             cluster.stop();

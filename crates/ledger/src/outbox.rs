@@ -147,7 +147,9 @@ impl Outbox {
     pub fn cursor(&self) -> Result<Option<u64>, LedgerError> {
         Ok(match self.db.get(CURSOR)? {
             Some(v) => Some(u64::from_be_bytes(
-                v.as_ref().try_into().map_err(|_| storage("a damaged outbox cursor"))?,
+                v.as_ref()
+                    .try_into()
+                    .map_err(|_| storage("a damaged outbox cursor"))?,
             )),
             None => None,
         })
@@ -165,7 +167,11 @@ impl Outbox {
 
     /// Stores new notices (a key already stored is left as it is: the same event read
     /// again), then moves the cursor to `cursor`, durably. Returns how many were new.
-    pub fn enqueue(&self, entries: &[OutboxEntry], cursor: Option<u64>) -> Result<usize, LedgerError> {
+    pub fn enqueue(
+        &self,
+        entries: &[OutboxEntry],
+        cursor: Option<u64>,
+    ) -> Result<usize, LedgerError> {
         let mut added = 0;
         for e in entries {
             if self.entries.contains_key(e.key.as_bytes())? {
@@ -201,7 +207,10 @@ impl Outbox {
     /// Pending notices due at `now`, oldest due first, at most `limit`.
     pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, LedgerError> {
         let mut out = Vec::new();
-        for item in self.due.range(..due_key(Timestamp(now.0.saturating_add(1)), "")) {
+        for item in self
+            .due
+            .range(..due_key(Timestamp(now.0.saturating_add(1)), ""))
+        {
             let (k, _) = item?;
             let key = String::from_utf8_lossy(&k[8..]).into_owned();
             if let Some(e) = self.get(&key)? {
@@ -271,15 +280,28 @@ impl Outbox {
                 DeliveryStatus::Failed { .. } => counts.failed += 1,
                 DeliveryStatus::Paper => counts.paper += 1,
             }
-            let wanted = status.is_none_or(|s| {
-                std::mem::discriminant(s) == std::mem::discriminant(&e.status)
-            });
+            let wanted = status
+                .is_none_or(|s| std::mem::discriminant(s) == std::mem::discriminant(&e.status));
             if wanted && out.len() < limit {
                 out.push(e);
             }
         }
         Ok((out, counts))
     }
+}
+
+/// Appends one line to the file of the file adapter and syncs it: a notice is in the file
+/// before it is marked delivered.
+pub fn append_line(path: &Path, line: &[u8]) -> Result<(), LedgerError> {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| storage(format!("cannot open {}: {e}", path.display())))?;
+    f.write_all(line)
+        .and_then(|()| f.sync_data())
+        .map_err(|e| storage(format!("cannot write {}: {e}", path.display())))
 }
 
 #[cfg(test)]
@@ -310,7 +332,11 @@ mod tests {
             let o = Outbox::open(dir.path()).expect("open");
             assert_eq!(o.cursor().expect("cursor"), None);
             let a = entry("7:points_credited:v", 1, 100);
-            assert_eq!(o.enqueue(&[a.clone(), a.clone()], Some(7)).expect("enqueue"), 1);
+            assert_eq!(
+                o.enqueue(&[a.clone(), a.clone()], Some(7))
+                    .expect("enqueue"),
+                1
+            );
             assert_eq!(o.enqueue(&[a], Some(8)).expect("enqueue"), 0);
         }
         let o = Outbox::open(dir.path()).expect("reopen");
@@ -325,7 +351,8 @@ mod tests {
         let o = Outbox::open(dir.path()).expect("open");
         let a = entry("1:a:v", 1, 100);
         let b = entry("2:a:v", 2, 200);
-        o.enqueue(&[a.clone(), b.clone()], Some(2)).expect("enqueue");
+        o.enqueue(&[a.clone(), b.clone()], Some(2))
+            .expect("enqueue");
         let mut retry = a.clone();
         retry.attempts = 1;
         retry.next_at = Timestamp(500);

@@ -161,7 +161,11 @@ pub fn seal(key: &DataKey, id: &VolunteerId, fields: &PersonalFields) -> Result<
 }
 
 /// Seals any personal value for `id` under `key` (AES-256-GCM, the id as associated data).
-pub fn seal_value<T: Serialize>(key: &DataKey, id: &VolunteerId, value: &T) -> Result<Sealed, KeyError> {
+pub fn seal_value<T: Serialize>(
+    key: &DataKey,
+    id: &VolunteerId,
+    value: &T,
+) -> Result<Sealed, KeyError> {
     let plain = bincode::serialize(value).map_err(|e| KeyError::Storage(e.to_string()))?;
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key.0));
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
@@ -237,7 +241,11 @@ pub trait Keyring: Send + Sync + 'static {
     }
 
     /// Seals where `id`'s notices go, making their key if needed.
-    fn seal_contacts(&self, id: &VolunteerId, contacts: &NoticeContacts) -> Result<Sealed, KeyError> {
+    fn seal_contacts(
+        &self,
+        id: &VolunteerId,
+        contacts: &NoticeContacts,
+    ) -> Result<Sealed, KeyError> {
         seal_value(&self.key_or_create(id)?, id, contacts)
     }
 

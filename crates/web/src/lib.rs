@@ -73,20 +73,6 @@ pub fn router() -> Router<App> {
         .route("/onboard/template.xlsx", get(pages::onboard::template_file))
         .route("/onboard/roster.xlsx", get(pages::onboard::roster_file))
         .route("/notice/{team}", get(pages::notice::board))
-        .route(
-            "/team/activities/{id}/confirmation",
-            get(pages::trust::codes).post(pages::trust::give_code),
-        )
-        .route("/confirm", get(pages::trust::enter))
-        .route(
-            "/confirm/{code}",
-            get(pages::trust::show).post(pages::trust::confirm),
-        )
-        .route("/me/contacts", post(pages::trust::my_contacts))
-        .route(
-            "/team/volunteers/{id}/contacts",
-            post(pages::trust::contacts_for),
-        )
         .route("/me/disputes", post(pages::disputes::open_mine))
         .route("/team/disputes", get(pages::disputes::team))
         .route("/team/statements", get(pages::paper::statements))
@@ -206,4 +192,25 @@ pub fn router() -> Router<App> {
         .route("/audit/access", get(pages::audit::access))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
+        .merge(trust_routes())
+}
+
+/// Confirmation by the people served (the slip, the public `/confirm` pages) and where a
+/// volunteer's notices go.
+fn trust_routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/team/activities/{id}/confirmation",
+            get(pages::trust::codes).post(pages::trust::give_code),
+        )
+        .route("/confirm", get(pages::trust::enter))
+        .route(
+            "/confirm/{code}",
+            get(pages::trust::show).post(pages::trust::confirm),
+        )
+        .route("/me/contacts", post(pages::trust::my_contacts))
+        .route(
+            "/team/volunteers/{id}/contacts",
+            post(pages::trust::contacts_for),
+        )
 }

@@ -8,6 +8,7 @@ mod city;
 mod mistakes;
 mod station;
 mod summary;
+mod trust;
 
 use summary::Made;
 
@@ -665,7 +666,8 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     )
     .await;
 
-    trust_loop(&app, &mut gen, &admin, &coordinators, &mut made).await;
+    trust::trust_loop(&app, &mut gen, &admin, &coordinators, &mut made).await;
+    trust::confirmations(&app, &coordinators, &mut made).await;
 
     let (head, totals) = {
         let state = app.engine.read();
@@ -689,81 +691,4 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         println!("coordinator token of {team}: {secret}");
     }
     Ok(std::process::ExitCode::SUCCESS)
-}
-
-/// The trust loop as a city runs it: mediation on public notice for seven days from now on,
-/// and three volunteers disputing their latest entry through their coordinator, the first
-/// answered after the hours were checked.
-async fn trust_loop(
-    app: &App,
-    gen: &mut Generator,
-    admin: &Principal,
-    coordinators: &HashMap<TeamId, Principal>,
-    made: &mut Made,
-) {
-    let mut commands = vec![(
-        admin.clone(),
-        Command::SetPolicy {
-            change: PolicyChange::NoticePeriod {
-                category: Category::Mediation,
-                days: 7,
-            },
-            note: "调解类服务公示七天，无异议后积分可用".into(),
-        },
-    )];
-    let mut latest: Vec<(VolunteerId, ActivityId, TeamId)> = {
-        let state = app.engine.read();
-        state
-            .volunteers
-            .values()
-            .filter_map(|v| {
-                v.statement.iter().rev().find_map(|e| match e.reference {
-                    yinling_projections::volunteers::EntryRef::Activity(a)
-                        if e.kind == yinling_projections::volunteers::EntryKind::Service =>
-                    {
-                        Some((v.id, a, v.team_id))
-                    }
-                    _ => None,
-                })
-            })
-            .collect()
-    };
-    latest.sort();
-    let reasons = [
-        "那天我从早上八点做到中午，登记少了一个小时",
-        "这次活动我没有去，不该记在我名下",
-        "那次我带了两位邻居一起去，时长记少了",
-    ];
-    let mut opened = Vec::new();
-    for ((v, a, team), reason) in latest.into_iter().take(reasons.len()).zip(reasons) {
-        let Some(coordinator) = coordinators.get(&team) else {
-            continue;
-        };
-        let dispute_id = DisputeId(gen.uuid());
-        opened.push((coordinator.clone(), dispute_id));
-        commands.push((
-            coordinator.clone(),
-            Command::OpenDispute {
-                dispute_id,
-                volunteer_id: v,
-                activity_id: Some(a),
-                kind: DisputeKind::Contested,
-                reason: reason.into(),
-            },
-        ));
-    }
-    let mut progress = Progress::new("notices and disputes", commands.len() as u64 + 1);
-    submit_all(app, commands, &mut progress, made).await;
-    if let Some((coordinator, dispute_id)) = opened.into_iter().next() {
-        let answer = vec![(
-            coordinator,
-            Command::ResolveDispute {
-                dispute_id,
-                outcome: DisputeOutcome::Rejected,
-                reason: "核对了签到表：那天签到九点、签退十一点，登记无误".into(),
-            },
-        )];
-        submit_all(app, answer, &mut progress, made).await;
-    }
-    progress.finish();
 }

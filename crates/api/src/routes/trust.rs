@@ -8,6 +8,7 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use yinling_app::notices::masked_phone;
 use yinling_app::App;
 use yinling_ledger::outbox::{DeliveryStatus, OutboxEntry, Recipient};
 use yinling_ledger::personal::Relative;
@@ -17,11 +18,12 @@ use yinling_projections::{Command, Principal};
 use super::{created, page_limit, written};
 use crate::error::{ApiError, Problem};
 use crate::extract::{path_id, ApiJson, ApiQuery, Auth, IdempotencyKey};
+use crate::limits::{DEFAULT_NOTICES_DAYS, MAX_NOTICES_DAYS};
 
 /// Body of `POST /v1/activities/{id}/confirmation-codes`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CodeIn {
+pub struct ConfirmationCodeIn {
     /// Who was served, as they will recognise it (荻港村村委会, 张家).
     pub party: String,
 }
@@ -29,7 +31,7 @@ pub struct CodeIn {
 /// A one-time code for the party an activity served: shown once to the coordinator, to
 /// print on a slip or send as a link.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CodeOut {
+pub struct ConfirmationCodeOut {
     /// The activity.
     pub activity_id: String,
     /// Which code of the activity.
@@ -48,16 +50,16 @@ pub struct CodeOut {
 
 /// Give the party an activity served a one-time confirmation code (the team's coordinator or
 /// district coordinator). A retry with the same Idempotency-Key shows the same code.
-#[utoipa::path(post, path = "/v1/activities/{id}/confirmation-codes", tag = "activities", request_body = CodeIn,
+#[utoipa::path(post, path = "/v1/activities/{id}/confirmation-codes", tag = "activities", request_body = ConfirmationCodeIn,
     params(("id" = String, Path, description = "Activity id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = CodeOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = ConfirmationCodeOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn give_code(
     State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
-    body: ApiJson<CodeIn>,
+    body: ApiJson<ConfirmationCodeIn>,
 ) -> Result<Response, ApiError> {
     let activity_id = path_id::<ActivityId>(&id, "activity")?;
     let (c, receipt) = app
@@ -71,7 +73,7 @@ pub async fn give_code(
     Ok(created(
         format!("/v1/confirmations/{}", c.code),
         &receipt,
-        CodeOut {
+        ConfirmationCodeOut {
             activity_id: c.activity_id.to_string(),
             number: c.number,
             code: c.code,
@@ -147,7 +149,7 @@ pub async fn to_confirm(
 /// Body of `POST /v1/confirmations`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConfirmIn {
+pub struct ConfirmationIn {
     /// The twelve-digit code (spaces and dashes allowed).
     pub code: String,
     /// Who confirms.
@@ -158,7 +160,7 @@ pub struct ConfirmIn {
 
 /// A confirmation as recorded.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ConfirmedOut {
+pub struct ConfirmationOut {
     /// The activity.
     pub activity_id: String,
     /// The day.
@@ -167,13 +169,13 @@ pub struct ConfirmedOut {
 
 /// Confirm an activity with its code, a name and a role (no token: the code is the
 /// credential; it works once).
-#[utoipa::path(post, path = "/v1/confirmations", tag = "activities", request_body = ConfirmIn,
+#[utoipa::path(post, path = "/v1/confirmations", tag = "activities", request_body = ConfirmationIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
-    responses((status = 201, body = ConfirmedOut), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = ConfirmationOut), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn confirm(
     State(app): State<App>,
     key: IdempotencyKey,
-    body: ApiJson<ConfirmIn>,
+    body: ApiJson<ConfirmationIn>,
 ) -> Result<Response, ApiError> {
     let b = &body.value;
     let w = app
@@ -186,7 +188,7 @@ pub async fn confirm(
     Ok(created(
         format!("/v1/activities/{}", w.answer.activity_id),
         &w.receipt,
-        ConfirmedOut {
+        ConfirmationOut {
             activity_id: w.answer.activity_id.to_string(),
             confirmed_on: w.answer.confirmed_on.to_string(),
         },
@@ -228,14 +230,6 @@ pub struct ContactsOut {
     pub relative: Option<String>,
 }
 
-fn masked_phone(p: &str) -> String {
-    if p.len() == 11 {
-        format!("{}****{}", &p[..3], &p[7..])
-    } else {
-        "****".into()
-    }
-}
-
 /// Set where a volunteer's notices go: their own mobile, a relative as well, or neither
 /// (paper only). The volunteer, their coordinator or district coordinator, an administrator.
 /// Sealed under the volunteer's own key.
@@ -264,7 +258,15 @@ pub async fn contacts(
     let w = app
         .submit::<NoticeContactsSet>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let c = yinling_app::notices::contacts_of(&app.engine.read(), &w.answer.volunteer_id)
+    // Read off the command's own event (a retry shows what was set then).
+    let c = app
+        .engine
+        .read()
+        .keys
+        .0
+        .open_contacts(&w.answer.volunteer_id, &w.answer.sealed)
+        .ok()
+        .flatten()
         .unwrap_or_default();
     Ok(written(
         &w.receipt,
@@ -280,7 +282,7 @@ pub async fn contacts(
 
 /// One notice.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct NoticeOut {
+pub struct SentNoticeOut {
     /// Its key (what the gateway was given to drop a second delivery).
     pub key: String,
     /// What it is about.
@@ -313,8 +315,8 @@ fn status_word(s: &DeliveryStatus) -> &'static str {
     }
 }
 
-fn notice_out(e: OutboxEntry) -> NoticeOut {
-    NoticeOut {
+fn notice_out(e: OutboxEntry) -> SentNoticeOut {
+    SentNoticeOut {
         status: status_word(&e.status).into(),
         key: e.key,
         kind: e.kind,
@@ -333,9 +335,9 @@ fn notice_out(e: OutboxEntry) -> NoticeOut {
 
 /// A list of notices.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct NoticesOut {
+pub struct SentNoticesOut {
     /// Oldest first.
-    pub items: Vec<NoticeOut>,
+    pub items: Vec<SentNoticeOut>,
 }
 
 /// Query of `GET /v1/volunteers/{id}/notices`.
@@ -351,20 +353,20 @@ pub struct NoticesQuery {
 /// A volunteer's notices of the last days (whoever may read their account).
 #[utoipa::path(get, path = "/v1/volunteers/{id}/notices", tag = "volunteers",
     params(("id" = String, Path, description = "Volunteer id"), NoticesQuery),
-    responses((status = 200, body = NoticesOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = SentNoticesOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn of_volunteer(
     State(app): State<App>,
     Auth(who): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<NoticesQuery>,
-) -> Result<Json<NoticesOut>, ApiError> {
+) -> Result<Json<SentNoticesOut>, ApiError> {
     let volunteer_id = path_id::<VolunteerId>(&id, "volunteer")?;
-    let days = q.days.unwrap_or(31);
-    if days == 0 || days > 400 {
+    let days = q.days.unwrap_or(DEFAULT_NOTICES_DAYS);
+    if !(1..=MAX_NOTICES_DAYS).contains(&days) {
         return Err(ApiError::unprocessable(
             "bad_days",
-            format!("days is 1 to 400, got {days}"),
+            format!("days is 1 to {MAX_NOTICES_DAYS}, got {days}"),
         ));
     }
     let now = Timestamp::now();
@@ -372,11 +374,14 @@ pub async fn of_volunteer(
         .notices_of(
             &who,
             volunteer_id,
-            (now.plus_seconds(-i64::from(days) * 86_400), now.plus_seconds(1)),
+            (
+                now.plus_seconds(-i64::from(days) * 86_400),
+                now.plus_seconds(1),
+            ),
             page_limit(q.limit),
         )
         .await?;
-    Ok(Json(NoticesOut {
+    Ok(Json(SentNoticesOut {
         items: items.into_iter().map(notice_out).collect(),
     }))
 }
@@ -403,7 +408,7 @@ pub struct OutboxOut {
     /// Kept for paper.
     pub paper: u64,
     /// The notices asked for.
-    pub items: Vec<NoticeOut>,
+    pub items: Vec<SentNoticeOut>,
 }
 
 /// The notices outbox: what waits, what was delivered, what failed and why (administrators

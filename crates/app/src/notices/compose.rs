@@ -37,7 +37,13 @@ fn day(d: NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
 }
 
-fn draft(e: &Envelope, volunteer_id: VolunteerId, kind: &'static str, zh: String, en: String) -> Draft {
+fn draft(
+    e: &Envelope,
+    volunteer_id: VolunteerId,
+    kind: &'static str,
+    zh: String,
+    en: String,
+) -> Draft {
     Draft {
         volunteer_id,
         kind,
@@ -56,7 +62,13 @@ fn reachable(state: &State, v: &VolunteerId) -> bool {
 pub fn of_event(state: &State, e: &Envelope) -> Vec<Draft> {
     let drafts = match &e.payload {
         Event::ServiceLogged(s) => service_logged(state, e, s).into_iter().collect(),
-        Event::NoticeEnded(n) => released(state, e, &n.activity_id, "公示期满", "The public notice ended"),
+        Event::NoticeEnded(n) => released(
+            state,
+            e,
+            &n.activity_id,
+            "公示期满",
+            "The public notice ended",
+        ),
         Event::ActivityConfirmed(c) => {
             // Only the first confirmation releases points.
             let was_waiting = state.activities.get(&c.activity_id).is_some_and(|a| {
@@ -66,7 +78,13 @@ pub fn of_event(state: &State, e: &Envelope) -> Vec<Draft> {
                         .is_some_and(|f| f.name == c.name && f.confirmed_on == c.confirmed_on)
             });
             if was_waiting {
-                released(state, e, &c.activity_id, "服务对象已确认", "Those served confirmed it")
+                released(
+                    state,
+                    e,
+                    &c.activity_id,
+                    "服务对象已确认",
+                    "Those served confirmed it",
+                )
             } else {
                 Vec::new()
             }
@@ -106,13 +124,22 @@ fn service_logged(state: &State, e: &Envelope, s: &ServiceLogged) -> Option<Draf
             s.volunteer_id,
             "points_credited",
             format!("{what}，现在可用积分 {} 分。", num(v.balance.available())),
-            format!("{what_en}; {} points are yours to use now.", num(v.balance.available())),
+            format!(
+                "{what_en}; {} points are yours to use now.",
+                num(v.balance.available())
+            ),
         ));
     }
     let (when, when_en) = match (a.notice, a.confirmation_required) {
         (Some(n), false) => (
-            format!("正在公示，{}起可以使用", day(n.ends_on + chrono::Days::new(1))),
-            format!("on public notice, usable from {}", n.ends_on + chrono::Days::new(1)),
+            format!(
+                "正在公示，{}起可以使用",
+                day(n.ends_on + chrono::Days::new(1))
+            ),
+            format!(
+                "on public notice, usable from {}",
+                n.ends_on + chrono::Days::new(1)
+            ),
         ),
         (Some(n), true) => (
             format!(
@@ -139,7 +166,13 @@ fn service_logged(state: &State, e: &Envelope, s: &ServiceLogged) -> Option<Draf
 }
 
 /// Each participant of an activity no longer held is told its points are usable.
-fn released(state: &State, e: &Envelope, activity: &ActivityId, why: &str, why_en: &str) -> Vec<Draft> {
+fn released(
+    state: &State,
+    e: &Envelope,
+    activity: &ActivityId,
+    why: &str,
+    why_en: &str,
+) -> Vec<Draft> {
     let Some(a) = state.activities.get(activity) else {
         return Vec::new();
     };
@@ -154,8 +187,17 @@ fn released(state: &State, e: &Envelope, activity: &ActivityId, why: &str, why_e
                 e,
                 p.volunteer_id,
                 "points_available",
-                format!("“{}”{}，您的 {} 积分现在可以使用了。", a.title, why, num(p.points)),
-                format!("{why_en}: your {} points for \"{}\" are yours to use now.", num(p.points), a.title),
+                format!(
+                    "“{}”{}，您的 {} 积分现在可以使用了。",
+                    a.title,
+                    why,
+                    num(p.points)
+                ),
+                format!(
+                    "{why_en}: your {} points for \"{}\" are yours to use now.",
+                    num(p.points),
+                    a.title
+                ),
             )
         })
         .collect()
@@ -171,7 +213,12 @@ fn reward_ready(state: &State, e: &Envelope, h: &RedemptionHeldAt) -> Option<Dra
         "reward_ready",
         format!(
             "您兑换的{}×{}已在{}（{}）为您留好，取货码 {}，请在{}前凭取货码领取。",
-            reward.name, h.held.quantity, station.name, station.address, h.pickup_code, day(until)
+            reward.name,
+            h.held.quantity,
+            station.name,
+            station.address,
+            h.pickup_code,
+            day(until)
         ),
         format!(
             "Your {} x{} waits for you at {} ({}); show pickup code {} there by {}.",
@@ -191,14 +238,30 @@ fn dispute_resolved(state: &State, e: &Envelope, r: &DisputeResolved) -> Option<
         e,
         d.volunteer_id,
         "dispute_resolved",
-        format!("您{}提出的异议已有答复：{}。理由：{}", day(d.opened_on), zh, r.reason),
-        format!("Your dispute of {} was answered: {en}. Reason: {}", d.opened_on, r.reason),
+        format!(
+            "您{}提出的异议已有答复：{}。理由：{}",
+            day(d.opened_on),
+            zh,
+            r.reason
+        ),
+        format!(
+            "Your dispute of {} was answered: {en}. Reason: {}",
+            d.opened_on, r.reason
+        ),
     ))
 }
 
 fn star_reached(e: &Envelope, s: &StarReached) -> Draft {
-    let review = if s.awaiting_review { "，待审核确认后生效" } else { "" };
-    let review_en = if s.awaiting_review { " (it counts once reviewed)" } else { "" };
+    let review = if s.awaiting_review {
+        "，待审核确认后生效"
+    } else {
+        ""
+    };
+    let review_en = if s.awaiting_review {
+        " (it counts once reviewed)"
+    } else {
+        ""
+    };
     draft(
         e,
         s.volunteer_id,

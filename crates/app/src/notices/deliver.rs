@@ -3,7 +3,6 @@
 //! of JSON lines, appended and synced, for tests and for operators who carry notices by
 //! other means.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -32,10 +31,14 @@ impl Adapter {
     /// A webhook adapter on `url` (http or https).
     pub fn webhook(url: &str) -> Result<Adapter, String> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("the notice webhook must be an http:// or https:// URL, got {url:?}"));
+            return Err(format!(
+                "the notice webhook must be an http:// or https:// URL, got {url:?}"
+            ));
         }
         let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(NOTICE_WEBHOOK_TIMEOUT_SECONDS))
+            .timeout(std::time::Duration::from_secs(
+                NOTICE_WEBHOOK_TIMEOUT_SECONDS,
+            ))
             .build()
             .map_err(|e| format!("cannot make the webhook client: {e}"))?;
         Ok(Adapter::Webhook {
@@ -85,7 +88,10 @@ impl Adapter {
         let (phone, relative) = match e.recipient {
             Recipient::Volunteer => (contacts.phone.as_deref(), None),
             Recipient::Relative => match &contacts.relative {
-                Some(r) => (Some(r.phone.as_str()), Some((r.name.as_str(), r.relation.as_str()))),
+                Some(r) => (
+                    Some(r.phone.as_str()),
+                    Some((r.name.as_str(), r.relation.as_str())),
+                ),
                 None => (None, None),
             },
         };
@@ -112,20 +118,16 @@ impl Adapter {
         match self {
             Adapter::None => Err(Failure::Permanent("no delivery adapter".into())),
             Adapter::File(path) => {
-                let mut line = serde_json::to_vec(&body).map_err(|x| Failure::Permanent(x.to_string()))?;
+                let mut line =
+                    serde_json::to_vec(&body).map_err(|x| Failure::Permanent(x.to_string()))?;
                 line.push(b'\n');
                 let path = path.clone();
                 tokio::task::spawn_blocking(move || {
-                    let mut f = std::fs::OpenOptions::new()
-                        .create(true)
-                        .append(true)
-                        .open(&path)?;
-                    f.write_all(&line)?;
-                    f.sync_data()
+                    yinling_ledger::outbox::append_line(&path, &line)
                 })
                 .await
                 .map_err(|x| Failure::Retry(x.to_string()))?
-                .map_err(|x| Failure::Retry(format!("cannot write the notices file: {x}")))
+                .map_err(|x| Failure::Retry(x.to_string()))
             }
             Adapter::Webhook { url, client } => {
                 let sent = client
@@ -144,7 +146,9 @@ impl Adapter {
                 {
                     Err(Failure::Retry(format!("the gateway answered {status}")))
                 } else {
-                    Err(Failure::Permanent(format!("the gateway refused it: {status}")))
+                    Err(Failure::Permanent(format!(
+                        "the gateway refused it: {status}"
+                    )))
                 }
             }
         }

@@ -57,6 +57,14 @@ impl Default for NoticeConfig {
     }
 }
 
+/// A mobile number as it is shown back: 138****5678 (never whole on a page or an answer).
+pub fn masked_phone(p: &str) -> String {
+    match (p.get(..3), p.get(7..)) {
+        (Some(head), Some(tail)) if p.len() == 11 => format!("{head}****{tail}"),
+        _ => "****".into(),
+    }
+}
+
 /// Where a volunteer's notices go now: their own mobile and a relative's, opened with their
 /// key (`None` for someone erased or whose key is gone).
 pub fn contacts_of(state: &State, v: &VolunteerId) -> Option<NoticeContacts> {
@@ -72,7 +80,12 @@ pub fn contacts_of(state: &State, v: &VolunteerId) -> Option<NoticeContacts> {
 
 /// The outbox entries of drafts: one for the volunteer (kept for paper when they have no
 /// mobile or no adapter is configured) and one for a relative they named.
-fn address(state: &State, drafts: Vec<compose::Draft>, seq_of: impl Fn(&compose::Draft) -> u64, send: bool) -> Vec<OutboxEntry> {
+fn address(
+    state: &State,
+    drafts: Vec<compose::Draft>,
+    seq_of: impl Fn(&compose::Draft) -> u64,
+    send: bool,
+) -> Vec<OutboxEntry> {
     let now = Timestamp::now();
     let mut out = Vec::new();
     for d in drafts {
@@ -81,7 +94,11 @@ fn address(state: &State, drafts: Vec<compose::Draft>, seq_of: impl Fn(&compose:
             key: format!(
                 "{}:{}",
                 d.key,
-                if recipient == Recipient::Volunteer { "v" } else { "r" }
+                if recipient == Recipient::Volunteer {
+                    "v"
+                } else {
+                    "r"
+                }
             ),
             volunteer_id: d.volunteer_id,
             recipient,
@@ -107,6 +124,21 @@ fn address(state: &State, drafts: Vec<compose::Draft>, seq_of: impl Fn(&compose:
     out
 }
 
+/// The outbox entries of events: their notices, addressed (to be sent when `send`, else
+/// kept for paper).
+pub fn entries_of(
+    state: &State,
+    events: &[yinling_ledger::Envelope],
+    send: bool,
+) -> Vec<OutboxEntry> {
+    let mut entries = Vec::new();
+    for e in events {
+        let seq = e.seq;
+        entries.extend(address(state, compose::of_event(state, e), |_| seq, send));
+    }
+    entries
+}
+
 /// One pass: new events become notices (the cursor starts at the head the first time, so
 /// switching notices on does not tell anyone about the past), holds about to lapse get
 /// their reminder, and due notices are delivered.
@@ -127,15 +159,7 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
         let Some(last) = events.last().map(|e| e.seq) else {
             break;
         };
-        let entries = {
-            let state = app.engine.read();
-            let mut entries = Vec::new();
-            for e in &events {
-                let seq = e.seq;
-                entries.extend(address(&state, compose::of_event(&state, e), |_| seq, send));
-            }
-            entries
-        };
+        let entries = entries_of(&app.engine.read(), &events, send);
         outbox.enqueue(&entries, Some(last)).map_err(storage)?;
         cursor = last;
     }
@@ -158,7 +182,11 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
     deliver_due(app, outbox, config).await
 }
 
-async fn deliver_due(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<(), AppError> {
+async fn deliver_due(
+    app: &App,
+    outbox: &Arc<Outbox>,
+    config: &NoticeConfig,
+) -> Result<(), AppError> {
     let storage = |e: yinling_ledger::LedgerError| AppError::Unavailable(e.to_string());
     let due = outbox
         .due(Timestamp::now(), NOTICE_DUE_BATCH)
@@ -175,18 +203,24 @@ async fn deliver_due(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> 
         after.attempts += 1;
         match outcome {
             Ok(()) => {
-                after.status = DeliveryStatus::Delivered { at: Timestamp::now() };
+                after.status = DeliveryStatus::Delivered {
+                    at: Timestamp::now(),
+                };
                 after.last_error = None;
             }
             Err(deliver::Failure::Permanent(why)) => {
                 tracing::warn!(key = %entry.key, "a notice was refused for good: {why}");
-                after.status = DeliveryStatus::Failed { reason: why.clone() };
+                after.status = DeliveryStatus::Failed {
+                    reason: why.clone(),
+                };
                 after.last_error = Some(why);
             }
             Err(deliver::Failure::Retry(why)) => {
                 if after.attempts >= config.max_attempts {
                     tracing::warn!(key = %entry.key, attempts = after.attempts, "a notice was given up on: {why}");
-                    after.status = DeliveryStatus::Failed { reason: why.clone() };
+                    after.status = DeliveryStatus::Failed {
+                        reason: why.clone(),
+                    };
                 } else {
                     let wait = config
                         .retry_base
@@ -203,19 +237,43 @@ async fn deliver_due(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> 
     Ok(())
 }
 
-/// Runs the outbox every `config.interval` until aborted, on the node that writes (a
+/// The running outbox: stopped between passes, so a delivery under way is settled first.
+pub struct Runner {
+    stop: Arc<tokio::sync::Notify>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Runner {
+    /// Stops after the pass under way (waiting at most a webhook's timeout and a little).
+    pub async fn stop(self) {
+        self.stop.notify_one();
+        let mut handle = self.handle;
+        let grace = Duration::from_secs(crate::limits::NOTICE_WEBHOOK_TIMEOUT_SECONDS + 2);
+        if tokio::time::timeout(grace, &mut handle).await.is_err() {
+            handle.abort();
+        }
+    }
+}
+
+/// Runs the outbox every `config.interval` until stopped, on the node that writes (a
 /// replica's outbox waits: the writer tells).
-pub fn spawn(app: App, outbox: Arc<Outbox>, config: NoticeConfig) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+pub fn spawn(app: App, outbox: Arc<Outbox>, config: NoticeConfig) -> Runner {
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
+    let handle = tokio::spawn(async move {
         loop {
             if app.engine.is_writer() {
                 if let Err(e) = pass(&app, &outbox, &config).await {
                     tracing::warn!("notices paused: {e}");
                 }
             }
-            tokio::time::sleep(config.interval).await;
+            tokio::select! {
+                _ = stopped.notified() => return,
+                _ = tokio::time::sleep(config.interval) => {}
+            }
         }
-    })
+    });
+    Runner { stop, handle }
 }
 
 impl App {

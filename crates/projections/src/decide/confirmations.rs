@@ -83,7 +83,10 @@ pub(super) fn confirm(
             "this code is not known or was already used; check the digits on the slip, or ask the team's coordinator for a new one",
         )
     };
-    let activity_id = state.confirmation_codes.get(code_digest).ok_or_else(unknown)?;
+    let activity_id = state
+        .confirmation_codes
+        .get(code_digest)
+        .ok_or_else(unknown)?;
     let a = checks::activity(state, activity_id)?;
     let request = a
         .confirmation_requests
@@ -131,7 +134,11 @@ fn mobile(field: &str, value: &str) -> Result<String, Rejection> {
         .collect();
     let digits = digits
         .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("86").filter(|d| d.len() == MOBILE_DIGITS))
+        .or_else(|| {
+            digits
+                .strip_prefix("86")
+                .filter(|d| d.len() == MOBILE_DIGITS)
+        })
         .unwrap_or(&digits)
         .to_owned();
     if digits.len() != MOBILE_DIGITS

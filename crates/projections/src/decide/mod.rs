@@ -161,28 +161,9 @@ pub fn decide(
         } => tokens::replace(state, who, token_id, (*new_token_id, *secret_sha256), label),
         Command::Import { row, source } => onboarding::import(state, who, context, row, source),
         Command::EndNotices => activities::end_notices(state, who, context),
-        Command::RequestConfirmation {
-            activity_id,
-            number,
-            code_digest,
-            party,
-        } => confirmations::request(
-            state,
-            who,
-            context,
-            (activity_id, *number, *code_digest),
-            party,
-        ),
-        Command::ConfirmActivity {
-            code_digest,
-            name,
-            role,
-        } => confirmations::confirm(state, who, context, code_digest, (name, role)),
-        Command::SetNoticeContacts {
-            volunteer_id,
-            phone,
-            relative,
-        } => confirmations::contacts(state, who, volunteer_id, phone.as_deref(), relative.as_ref()),
+        Command::RequestConfirmation { .. }
+        | Command::ConfirmActivity { .. }
+        | Command::SetNoticeContacts { .. } => decide_trust(state, who, command, context),
         Command::OpenDispute {
             dispute_id,
             volunteer_id,
@@ -259,6 +240,49 @@ pub fn decide(
 
 /// Corrections of records and the commands about personal data: a volunteer's, a team's or
 /// a district's details corrected, erasure, consent and the privacy notice.
+/// Confirmation by the people served and where notices go.
+fn decide_trust(
+    state: &State,
+    who: &Principal,
+    command: &Command,
+    context: &Context,
+) -> Result<Vec<Commit>, Rejection> {
+    match command {
+        Command::RequestConfirmation {
+            activity_id,
+            number,
+            code_digest,
+            party,
+        } => confirmations::request(
+            state,
+            who,
+            context,
+            (activity_id, *number, *code_digest),
+            party,
+        ),
+        Command::ConfirmActivity {
+            code_digest,
+            name,
+            role,
+        } => confirmations::confirm(state, who, context, code_digest, (name, role)),
+        Command::SetNoticeContacts {
+            volunteer_id,
+            phone,
+            relative,
+        } => confirmations::contacts(
+            state,
+            who,
+            volunteer_id,
+            phone.as_deref(),
+            relative.as_ref(),
+        ),
+        _ => Err(Rejection::invalid(
+            "not_a_trust_command",
+            "not a confirmation or contacts command",
+        )),
+    }
+}
+
 fn decide_records(
     state: &State,
     who: &Principal,

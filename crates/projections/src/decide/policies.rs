@@ -125,7 +125,10 @@ pub(super) fn set(
             !p.dispute_escalation.is_empty() && p.dispute_escalation_days() == *days
         }
         PolicyChange::ConfirmationRequired { category, required } => {
-            access::may_write(who, &Write::Administer("set which categories wait for confirmation"))?;
+            access::may_write(
+                who,
+                &Write::Administer("set which categories wait for confirmation"),
+            )?;
             crate::checks::category(state, *category)?;
             p.confirmation_required(*category) == *required
         }

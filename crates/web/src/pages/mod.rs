@@ -182,14 +182,12 @@ pub async fn act<A: Answer>(
     form: &Form,
     command: Command,
 ) -> Result<Written<A>, AppError> {
-    app.submit(principal, command, form_key(principal, form)).await
+    app.submit(principal, command, form_key(principal, form))
+        .await
 }
 
 /// The idempotency key of a form: its id, scoped to the principal (a double tap is harmless).
-pub fn form_key(
-    principal: &Principal,
-    form: &Form,
-) -> Option<yinling_ledger::writer::Idempotency> {
+pub fn form_key(principal: &Principal, form: &Form) -> Option<yinling_ledger::writer::Idempotency> {
     form.get("form_id")
         .filter(|k| !k.is_empty() && k.len() <= MAX_FORM_ID_CHARS)
         .map(|k| yinling_app::idempotency::scoped(principal, &format!("web-{k}"), form.digest))

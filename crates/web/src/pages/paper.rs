@@ -183,13 +183,22 @@ fn month_notices(
     };
     let offset = i64::from(yinling_ledger::time::local_offset()) * 1_000_000;
     let at = |d: NaiveDate| {
-        yinling_ledger::Timestamp(d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros() - offset)
+        yinling_ledger::Timestamp(
+            d.and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_micros()
+                - offset,
+        )
     };
     let Some(end) = last.succ_opt() else {
         return Vec::new();
     };
     let mut told: Vec<_> = outbox
-        .of_volunteer(v, (at(first), at(end)), crate::limits::PAPER_NOTICES_SCANNED)
+        .of_volunteer(
+            v,
+            (at(first), at(end)),
+            crate::limits::PAPER_NOTICES_SCANNED,
+        )
         .unwrap_or_default()
         .into_iter()
         .filter(|n| {

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 use yinling_app::confirmations::read_code;
+use yinling_app::notices::masked_phone;
 use yinling_app::{input, App};
 use yinling_ledger::outbox::{DeliveryStatus, OutboxEntry, Recipient};
 use yinling_ledger::personal::{NoticeContacts, Relative};
@@ -35,7 +36,11 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
         return r;
     }
     let l = viewer.lang;
-    let csrf = viewer.session.as_ref().map(|s| s.csrf()).unwrap_or_default();
+    let csrf = viewer
+        .session
+        .as_ref()
+        .map(|s| s.csrf())
+        .unwrap_or_default();
     page(
         Frame { viewer: &viewer, title: l.t("请服务对象确认", "Ask those served to confirm").into(), back: Some("/team/activities"), as_of: None },
         html! {
@@ -136,7 +141,12 @@ pub async fn enter(viewer: Viewer, Query(q): Query<CodeQuery>) -> Response {
     }
     let l = viewer.lang;
     page(
-        Frame { viewer: &viewer, title: l.t("确认志愿服务", "Confirm a volunteer service").into(), back: None, as_of: None },
+        Frame {
+            viewer: &viewer,
+            title: l.t("确认志愿服务", "Confirm a volunteer service").into(),
+            back: None,
+            as_of: None,
+        },
         html! {
             p { (l.t("请输入确认单上的 12 位确认码。", "Type the twelve-digit code on the slip.")) }
             form method="get" action="/confirm" {
@@ -206,7 +216,12 @@ pub async fn confirm(
     {
         Ok(w) => page_with(
             axum::http::StatusCode::OK,
-            Frame { viewer: &viewer, title: l.t("谢谢您的确认", "Thank you").into(), back: None, as_of: None },
+            Frame {
+                viewer: &viewer,
+                title: l.t("谢谢您的确认", "Thank you").into(),
+                back: None,
+                as_of: None,
+            },
             html! {
                 p.big role="status" { (l.s(format!("已确认。确认日期：{}", w.answer.confirmed_on), format!("Confirmed on {}.", w.answer.confirmed_on))) }
                 p { (l.t("感谢您为志愿者作证。", "Thank you for vouching for the volunteers.")) }
@@ -216,22 +231,14 @@ pub async fn confirm(
     }
 }
 
-fn masked(p: &str) -> String {
-    if p.len() == 11 {
-        format!("{}****{}", &p[..3], &p[7..])
-    } else {
-        "****".into()
-    }
-}
-
 /// The form that says where notices go, at `action`.
 pub fn contacts_form(l: Lang, contacts: &NoticeContacts, csrf: &str, action: &str) -> Markup {
     let r = contacts.relative.as_ref();
     html! {
         h2 #notices-to { (l.t("积分消息发给谁", "Who gets notices")) }
         p { (l.t("积分到账、奖品备好、异议答复等消息会用短信发出。没有手机也没关系：消息会印在每月的纸质积分单上。", "Notices (points credited, a reward ready, a dispute answered) go out by text message. No phone? They are printed on the monthly paper statement as well.")) }
-        @if let Some(p) = &contacts.phone { p.muted { (l.t("本人手机：", "Own mobile: ")) (masked(p)) } }
-        @if let Some(r) = r { p.muted { (l.t("家属：", "Relative: ")) (r.relation) " " (masked(&r.phone)) } }
+        @if let Some(p) = &contacts.phone { p.muted { (l.t("本人手机：", "Own mobile: ")) (masked_phone(p)) } }
+        @if let Some(r) = r { p.muted { (l.t("家属：", "Relative: ")) (r.relation) " " (masked_phone(&r.phone)) } }
         form method="post" action=(action) {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="form_id" value=(form_id());
@@ -307,7 +314,9 @@ pub async fn contacts_for(
 
 fn status_words(l: Lang, e: &OutboxEntry) -> &'static str {
     match (&e.status, e.recipient) {
-        (DeliveryStatus::Delivered { .. }, Recipient::Relative) => l.t("已发给家属", "sent to the relative"),
+        (DeliveryStatus::Delivered { .. }, Recipient::Relative) => {
+            l.t("已发给家属", "sent to the relative")
+        }
         (DeliveryStatus::Delivered { .. }, _) => l.t("已发短信", "sent"),
         (DeliveryStatus::Pending, _) => l.t("正在发送", "sending"),
         (DeliveryStatus::Failed { .. }, _) => l.t("没有发出去", "could not be sent"),

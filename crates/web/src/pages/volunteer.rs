@@ -98,7 +98,10 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
             app.notices_of(
                 &s.principal,
                 id,
-                (now.plus_seconds(-crate::limits::NOTICES_SHOWN_DAYS * 86_400), now.plus_seconds(1)),
+                (
+                    now.plus_seconds(-crate::limits::NOTICES_SHOWN_DAYS * 86_400),
+                    now.plus_seconds(1),
+                ),
                 crate::limits::NOTICES_SHOWN,
             )
             .await
