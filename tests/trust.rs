@@ -406,7 +406,7 @@ async fn notices_reach_the_volunteer_and_a_relative_in_plain_words_once_each() {
     server.terminate();
     let server = Server::start_in(&data, &args);
     server
-        .client(ADMIN)
+        .client(city.coordinator.token.as_deref().expect("token"))
         .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "重启以后", "participants": [{"volunteer_id": v0, "hours": "1"}]}))
         .await
         .ok();

@@ -171,6 +171,8 @@ pub struct LoggedActivity {
     pub stars: Vec<StarReached>,
     /// Its public notice (公示), when its category has one: the points wait for it.
     pub notice: Option<ActivityOnNotice>,
+    /// Whether its points wait for confirmation by the people served.
+    pub awaits_confirmation: bool,
     /// Seq of the activity's first event.
     pub seq: u64,
 }
@@ -188,6 +190,7 @@ impl Answer for LoggedActivity {
             services: Vec::with_capacity(envelopes.len()),
             stars: Vec::new(),
             notice: None,
+            awaits_confirmation: false,
             seq: first.seq,
         };
         for e in &envelopes[1..] {
@@ -197,6 +200,7 @@ impl Answer for LoggedActivity {
                 Event::ServiceLogged(s) => out.services.push(s.clone()),
                 Event::StarReached(r) => out.stars.push(r.clone()),
                 Event::ActivityOnNotice(n) => out.notice = Some(n.clone()),
+                Event::ActivityAwaitsConfirmation(_) => out.awaits_confirmation = true,
                 _ => return None,
             }
         }

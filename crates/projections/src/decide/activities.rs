@@ -459,7 +459,9 @@ pub(super) fn reverse(
     for p in &activity.participants {
         let v = checks::volunteer(state, &p.volunteer_id)?;
         let available = v.balance.available();
-        if available < p.points {
+        // Points still pending (on notice, or waiting for confirmation) come back out of
+        // what is pending: nothing usable is taken.
+        if !activity.held() && available < p.points {
             return Err(Rejection::conflict(
                 "insufficient_points",
                 format!(
@@ -572,7 +574,7 @@ pub(super) fn correct(
     let points = points_for(hours, p.points_per_hour);
     let taken = p.points - points;
     let available = v.balance.available();
-    if taken > available {
+    if !activity.held() && taken > available {
         return Err(Rejection::conflict(
             "insufficient_points",
             format!(

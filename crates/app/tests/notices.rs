@@ -1,0 +1,260 @@
+//! Notices in plain words, composed from the events of an in-memory ledger: one per person
+//! an event concerns, with a key that is the same however often the event is read, the
+//! pending entry told when it becomes usable, and nobody told anything once erased.
+
+#[path = "../../projections/tests/common/mod.rs"]
+mod common;
+
+use common::*;
+use yinling_app::notices::compose::{expiring_holds, of_event, Draft};
+use yinling_ledger::*;
+use yinling_projections::*;
+
+fn drafts(sim: &Sim, events: &[Envelope]) -> Vec<Draft> {
+    events
+        .iter()
+        .flat_map(|e| of_event(&sim.state, e))
+        .collect()
+}
+
+fn policy(sim: &mut Sim, admin: Actor, change: PolicyChange) {
+    sim.ok(
+        admin,
+        Command::SetPolicy {
+            change,
+            note: "测试".into(),
+        },
+    );
+}
+
+#[test]
+fn each_event_tells_the_people_it_concerns_in_plain_words() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let alice = sim.volunteer("王金法", team);
+    let bob = sim.volunteer("陈奶奶", team);
+    let admin = sim.token(Role::Admin, None, None);
+    let coordinator = sim.token(Role::Coordinator, Some(team), None);
+    let today = sim.now.local_date();
+
+    // Credited at once: each participant, once, with what they can use now.
+    let before = sim.log.len();
+    sim.log_activity(
+        team,
+        Category::EcoPatrol,
+        today,
+        &[(alice, "2"), (bob, "1")],
+    )
+    .expect("logged");
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told.iter().all(|d| d.kind == "points_credited"));
+    let hers = told.iter().find(|d| d.volunteer_id == alice).expect("hers");
+    assert!(hers.zh.starts_with("【银领积分】"), "{}", hers.zh);
+    assert!(
+        hers.zh.contains("巡河护绿")
+            && hers.zh.contains("2 小时")
+            && hers.zh.contains("记入 20 积分"),
+        "{}",
+        hers.zh
+    );
+    assert!(!hers.zh.contains("王金法"), "a notice names no one");
+    // The same event read again gives the same keys.
+    let again = drafts(&sim, &sim.log[before..].to_vec());
+    assert_eq!(
+        told.iter().map(|d| &d.key).collect::<Vec<_>>(),
+        again.iter().map(|d| &d.key).collect::<Vec<_>>()
+    );
+
+    // On notice: pending, with the day it can be used; told again when the notice ends.
+    policy(
+        &mut sim,
+        admin,
+        PolicyChange::NoticePeriod {
+            category: Category::Lecture,
+            days: 2,
+        },
+    );
+    let before = sim.log.len();
+    let lecture = sim
+        .log_activity(team, Category::Lecture, today, &[(alice, "1")])
+        .expect("logged");
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].kind, "points_pending");
+    let usable = today + chrono::Days::new(2);
+    assert!(
+        told[0]
+            .zh
+            .contains(&usable.format("%Y年%-m月%-d日").to_string()),
+        "{}",
+        told[0].zh
+    );
+    sim.advance_days(2);
+    let before = sim.log.len();
+    sim.system(Command::EndNotices).expect("the clock");
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, "points_available");
+    assert!(
+        told[0].zh.contains("公示期满") && told[0].zh.contains("10 积分"),
+        "{}",
+        told[0].zh
+    );
+    let _ = lecture;
+
+    // Waiting for confirmation: pending without a day; told when those served confirm.
+    policy(
+        &mut sim,
+        admin,
+        PolicyChange::ConfirmationRequired {
+            category: Category::Mediation,
+            required: true,
+        },
+    );
+    let before = sim.log.len();
+    let mediation = sim
+        .log_activity(
+            team,
+            Category::Mediation,
+            sim.now.local_date(),
+            &[(bob, "3")],
+        )
+        .expect("logged");
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    assert!(
+        told[0].zh.contains("待服务对象确认后可以使用"),
+        "{}",
+        told[0].zh
+    );
+    sim.ok(
+        coordinator,
+        Command::RequestConfirmation {
+            activity_id: mediation,
+            number: 1,
+            code_digest: [7; 32],
+            party: "荻港村村委会".into(),
+        },
+    );
+    let before = sim.log.len();
+    sim.system(Command::ConfirmActivity {
+        code_digest: [7; 32],
+        name: "沈国强".into(),
+        role: "村委会主任".into(),
+    })
+    .expect("confirmed");
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    assert_eq!(told.len(), 1);
+    assert_eq!(
+        (told[0].kind, told[0].volunteer_id),
+        ("points_available", bob)
+    );
+    assert!(told[0].zh.contains("服务对象已确认"), "{}", told[0].zh);
+
+    // A reward held at a station: where, and the pickup code; a day before it lapses, a
+    // reminder, once per hold.
+    let reward = sim.reward("10", 5);
+    let before = sim.log.len();
+    let hold = sim.hold(admin, alice, reward, 1).expect("held");
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let ready = told
+        .iter()
+        .find(|d| d.kind == "reward_ready")
+        .expect("ready");
+    let code = sim.state.redemptions[&hold]
+        .pickup_code
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        ready.zh.contains("松阳银猴茶") && ready.zh.contains(&code),
+        "{}",
+        ready.zh
+    );
+    let expires = sim.state.redemptions[&hold].expires_at;
+    let early = expiring_holds(&sim.state, Timestamp(expires.0 - 3 * DAY_MICROS), 86_400);
+    assert!(early.is_empty(), "three days before: nothing yet");
+    let due = expiring_holds(&sim.state, Timestamp(expires.0 - DAY_MICROS / 2), 86_400);
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].key, format!("hold:{hold}:hold_expiring:{alice}"));
+
+    // A dispute answered: the reason, in the volunteer's notice.
+    let dispute = DisputeId(sim.uuid());
+    sim.ok(
+        coordinator,
+        Command::OpenDispute {
+            dispute_id: dispute,
+            volunteer_id: alice,
+            activity_id: None,
+            kind: DisputeKind::Missing,
+            reason: "上周的巡河没有登记".into(),
+        },
+    );
+    let before = sim.log.len();
+    sim.ok(
+        coordinator,
+        Command::ResolveDispute {
+            dispute_id: dispute,
+            outcome: DisputeOutcome::Rejected,
+            reason: "签到表上没有这一天".into(),
+        },
+    );
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].zh.contains("记录维持不变") && told[0].zh.contains("签到表上没有这一天"),
+        "{}",
+        told[0].zh
+    );
+
+    // A star reached.
+    sim.ok(
+        admin,
+        Command::AdoptStarScale {
+            thresholds_hours: vec![dec("5"), dec("100")],
+            review: false,
+            note: "试行".into(),
+        },
+    );
+    let before = sim.log.len();
+    sim.log_activity(
+        team,
+        Category::EcoPatrol,
+        sim.now.local_date(),
+        &[(alice, "4")],
+    )
+    .expect("logged");
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let star = told
+        .iter()
+        .find(|d| d.kind == "star_reached")
+        .expect("a star");
+    assert!(
+        star.zh.contains("1星级志愿者") && star.zh.contains("5 小时"),
+        "{}",
+        star.zh
+    );
+
+    // Erased: nobody to tell.
+    sim.ok(
+        admin,
+        Command::EraseVolunteer {
+            volunteer_id: alice,
+            requested_by: "本人".into(),
+            requested_on: sim.now.local_date(),
+            legal_basis: "《个人信息保护法》第四十七条".into(),
+        },
+    );
+    let before = sim.log.len();
+    sim.log_activity(
+        team,
+        Category::EcoPatrol,
+        sim.now.local_date(),
+        &[(alice, "1"), (bob, "1")],
+    )
+    .expect("logged");
+    let told = drafts(&sim, &sim.log[before..].to_vec());
+    assert!(
+        !told.is_empty() && told.iter().all(|d| d.volunteer_id == bob),
+        "{told:?}"
+    );
+}

@@ -1,0 +1,341 @@
+//! Confirmation by the people served, decided and folded: a one-time code given by the
+//! team's coordinator, used once before its last day; a category whose points wait for the
+//! first confirmation; and what is pending checked against a naive model of the rules
+//! (a notice not yet ended by the clock, or a confirmation not come, holds an entry).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use rust_decimal::Decimal;
+use yinling_ledger::*;
+use yinling_projections::evaluation::{Period, Subject};
+use yinling_projections::*;
+
+struct World {
+    sim: Sim,
+    team: TeamId,
+    alice: VolunteerId,
+    bob: VolunteerId,
+    admin: Actor,
+    coordinator: Actor,
+    stranger: Actor,
+}
+
+fn world() -> World {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let other = sim.team("练市巡河队", "南浔区", Category::EcoPatrol);
+    let alice = sim.volunteer("王金法", team);
+    let bob = sim.volunteer("陈奶奶", team);
+    let admin = sim.token(Role::Admin, None, None);
+    let coordinator = sim.token(Role::Coordinator, Some(team), None);
+    let stranger = sim.token(Role::Coordinator, Some(other), None);
+    World {
+        sim,
+        team,
+        alice,
+        bob,
+        admin,
+        coordinator,
+        stranger,
+    }
+}
+
+fn require(w: &mut World, category: Category, required: bool) {
+    w.sim.ok(
+        w.admin,
+        Command::SetPolicy {
+            change: PolicyChange::ConfirmationRequired { category, required },
+            note: "须经服务对象确认".into(),
+        },
+    );
+}
+
+fn request(
+    sim: &mut Sim,
+    who: Actor,
+    a: ActivityId,
+    number: u32,
+    digest: u8,
+) -> Result<Vec<Envelope>, Rejection> {
+    sim.run(
+        who,
+        Command::RequestConfirmation {
+            activity_id: a,
+            number,
+            code_digest: [digest; 32],
+            party: "荻港村村委会".into(),
+        },
+    )
+}
+
+fn confirm(sim: &mut Sim, who: Actor, digest: u8) -> Result<Vec<Envelope>, Rejection> {
+    sim.run(
+        who,
+        Command::ConfirmActivity {
+            code_digest: [digest; 32],
+            name: "沈国强".into(),
+            role: "村委会主任".into(),
+        },
+    )
+}
+
+fn pending(w: &World, v: VolunteerId) -> Decimal {
+    w.sim.state.volunteers[&v].balance.pending
+}
+
+#[test]
+fn points_wait_for_the_first_confirmation_and_a_code_works_once_before_its_last_day() {
+    let mut w = world();
+    require(&mut w, Category::Mediation, true);
+    let today = w.sim.now.local_date();
+    let a = w
+        .sim
+        .log_activity(
+            w.team,
+            Category::Mediation,
+            today,
+            &[(w.alice, "3"), (w.bob, "1")],
+        )
+        .expect("logged");
+    assert!(w
+        .sim
+        .log
+        .iter()
+        .any(|e| matches!(&e.payload, Event::ActivityAwaitsConfirmation(x) if x.activity_id == a)));
+    assert_eq!(pending(&w, w.alice), dec("30"));
+    assert_eq!(w.sim.available(w.alice), Decimal::ZERO);
+
+    // Only the team's coordinators give codes, numbered one after the other.
+    assert_eq!(
+        request(&mut w.sim, w.stranger, a, 1, 1)
+            .expect_err("other team")
+            .code,
+        "other_team"
+    );
+    assert_eq!(
+        request(&mut w.sim, w.coordinator, a, 2, 1)
+            .expect_err("skipped a number")
+            .code,
+        "code_raced"
+    );
+    request(&mut w.sim, w.coordinator, a, 1, 1).expect("first code");
+    assert_eq!(
+        request(&mut w.sim, w.coordinator, a, 2, 1)
+            .expect_err("same digest")
+            .code,
+        "code_raced"
+    );
+    request(&mut w.sim, w.coordinator, a, 2, 2).expect("second code");
+
+    // Confirmed with a code, by the service; never by a token holder.
+    assert_eq!(
+        confirm(&mut w.sim, w.coordinator, 1)
+            .expect_err("a token")
+            .code,
+        "code_only"
+    );
+    assert_eq!(
+        confirm(&mut w.sim, Actor::SYSTEM, 9)
+            .expect_err("no such code")
+            .code,
+        "unknown_code"
+    );
+    confirm(&mut w.sim, Actor::SYSTEM, 1).expect("confirmed");
+    assert_eq!(pending(&w, w.alice), Decimal::ZERO);
+    assert_eq!(w.sim.available(w.alice), dec("30"));
+    assert_eq!(w.sim.available(w.bob), dec("10"));
+    assert_eq!(
+        confirm(&mut w.sim, Actor::SYSTEM, 1)
+            .expect_err("used")
+            .code,
+        "unknown_code"
+    );
+    let activity = &w.sim.state.activities[&a];
+    assert!(activity.confirmed() && !activity.held());
+    assert_eq!(activity.confirmations[0].party, "荻港村村委会");
+
+    // The second code lapses after thirty days.
+    w.sim.advance_days(31);
+    assert_eq!(
+        confirm(&mut w.sim, Actor::SYSTEM, 2)
+            .expect_err("lapsed")
+            .code,
+        "code_expired"
+    );
+
+    // The evaluation counts the confirmed activity once, of the team's one.
+    let f = w
+        .sim
+        .state
+        .evaluate(&Subject::Team(w.team), Period::default());
+    assert_eq!((f.activities, f.confirmed_activities), (1, 1));
+    assert_eq!(f.confirmed_share(), Some(Decimal::ONE));
+
+    // A reversed activity cannot be vouched for.
+    let b = w
+        .sim
+        .log_activity(
+            w.team,
+            Category::Mediation,
+            w.sim.now.local_date(),
+            &[(w.alice, "1")],
+        )
+        .expect("logged");
+    request(&mut w.sim, w.coordinator, b, 1, 3).expect("code");
+    w.sim.ok(
+        w.coordinator,
+        Command::ReverseActivity {
+            activity_id: b,
+            reason: "重复登记".into(),
+        },
+    );
+    assert_eq!(pending(&w, w.alice), Decimal::ZERO);
+    assert_eq!(
+        confirm(&mut w.sim, Actor::SYSTEM, 3)
+            .expect_err("reversed")
+            .code,
+        "already_reversed"
+    );
+}
+
+/// The model: what each activity is, and whether the clock ended its notice or someone
+/// confirmed it.
+#[derive(Clone)]
+struct Modelled {
+    points: Vec<(VolunteerId, Decimal)>,
+    notice_until: Option<chrono::NaiveDate>,
+    notice_ended: bool,
+    waits: bool,
+    confirmed: bool,
+    reversed: bool,
+}
+
+fn modelled_pending(model: &BTreeMap<ActivityId, Modelled>, v: VolunteerId) -> Decimal {
+    model
+        .values()
+        .filter(|m| !m.reversed)
+        .filter(|m| (m.notice_until.is_some() && !m.notice_ended) || (m.waits && !m.confirmed))
+        .flat_map(|m| m.points.iter())
+        .filter(|(who, _)| *who == v)
+        .map(|(_, p)| *p)
+        .sum()
+}
+
+#[test]
+fn pending_points_match_a_naive_model_through_notices_confirmations_and_reversals() {
+    let mut w = world();
+    require(&mut w, Category::Mediation, true);
+    w.sim.ok(
+        w.admin,
+        Command::SetPolicy {
+            change: PolicyChange::NoticePeriod {
+                category: Category::Lecture,
+                days: 3,
+            },
+            note: "宣讲公示三天".into(),
+        },
+    );
+    w.sim.ok(
+        w.admin,
+        Command::SetPolicy {
+            change: PolicyChange::NoticePeriod {
+                category: Category::Mediation,
+                days: 2,
+            },
+            note: "调解公示两天".into(),
+        },
+    );
+    let mut model: BTreeMap<ActivityId, Modelled> = BTreeMap::new();
+    let categories = [Category::Mediation, Category::Lecture, Category::EcoPatrol];
+    let mut digest = 10u8;
+    for step in 0..40u32 {
+        let today = w.sim.now.local_date();
+        match step % 5 {
+            // Log an activity of one of the three kinds.
+            0 | 1 => {
+                let category = categories[(step as usize / 2) % categories.len()];
+                let hours = ["1", "2.5", "4"][(step % 3) as usize];
+                let people = if step % 2 == 0 {
+                    vec![w.alice, w.bob]
+                } else {
+                    vec![w.bob]
+                };
+                let parts: Vec<(VolunteerId, &str)> = people.iter().map(|v| (*v, hours)).collect();
+                let Ok(a) = w.sim.log_activity(w.team, category, today, &parts) else {
+                    continue;
+                };
+                let activity = &w.sim.state.activities[&a];
+                let notice_days = match category {
+                    Category::Lecture => Some(3),
+                    Category::Mediation => Some(2),
+                    _ => None,
+                };
+                model.insert(
+                    a,
+                    Modelled {
+                        points: activity
+                            .participants
+                            .iter()
+                            .map(|p| (p.volunteer_id, p.points))
+                            .collect(),
+                        notice_until: notice_days.map(|d| today + chrono::Days::new(d - 1)),
+                        notice_ended: false,
+                        waits: category == Category::Mediation,
+                        confirmed: false,
+                        reversed: false,
+                    },
+                );
+            }
+            // Confirm the oldest activity still waiting.
+            2 => {
+                if let Some((a, m)) = model
+                    .iter_mut()
+                    .find(|(_, m)| m.waits && !m.confirmed && !m.reversed)
+                {
+                    let number = w.sim.state.activities[a].confirmation_requests.len() as u32 + 1;
+                    digest = digest.wrapping_add(1);
+                    let a = *a;
+                    request(&mut w.sim, w.coordinator, a, number, digest).expect("code");
+                    confirm(&mut w.sim, Actor::SYSTEM, digest).expect("confirmed");
+                    m.confirmed = true;
+                }
+            }
+            // Reverse the newest activity every so often.
+            3 if step % 10 == 3 => {
+                if let Some((a, m)) = model.iter_mut().rev().find(|(_, m)| !m.reversed) {
+                    w.sim.ok(
+                        w.coordinator,
+                        Command::ReverseActivity {
+                            activity_id: *a,
+                            reason: "录错了".into(),
+                        },
+                    );
+                    m.reversed = true;
+                }
+            }
+            // A day passes and the clock runs.
+            _ => {
+                w.sim.advance_days(1);
+                let today = w.sim.now.local_date();
+                w.sim.system(Command::EndNotices).expect("the clock");
+                for m in model.values_mut() {
+                    if m.notice_until.is_some_and(|last| last < today) {
+                        m.notice_ended = true;
+                    }
+                }
+            }
+        }
+        for v in [w.alice, w.bob] {
+            assert_eq!(pending(&w, v), modelled_pending(&model, v), "step {step}");
+            let b = &w.sim.state.volunteers[&v].balance;
+            assert_eq!(
+                b.available(),
+                b.carried + b.earned - b.reversed - b.redeemed - b.held - b.pending
+            );
+        }
+    }
+    assert!(model.values().any(|m| m.confirmed) && model.values().any(|m| m.notice_ended));
+}
