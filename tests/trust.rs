@@ -189,6 +189,23 @@ async fn those_served_confirm_with_a_one_time_code_and_the_evaluation_counts_it(
         .await;
     assert!(page.text.contains("荻港村宅基地纠纷调解"), "{}", page.text);
     assert!(page.text.contains("张家"));
+    // The team's own coordinator, signed in, cannot vouch for it with the code.
+    let own = common::web::Browser::new(&server, coordinator.token.as_deref().expect("token"));
+    let head = admin.head_seq().await;
+    let (_, refused) = own
+        .post(
+            &format!("/confirm/{second}"),
+            &[
+                common::web::field("name", "协调员"),
+                common::web::field("role", "村委会主任"),
+            ],
+        )
+        .await;
+    assert!(
+        refused.contains("cannot confirm its activities"),
+        "{refused}"
+    );
+    assert_eq!(admin.head_seq().await, head);
     let thanks = anyone
         .raw(
             reqwest::Method::POST,

@@ -92,6 +92,16 @@ try {
   await v.fill('#pin', '2468');
   await v.click('button:has-text("保存密码")');
   await v.waitForURL('**/me');
+  // Where notices go: the volunteer's own mobile and a daughter's, shown back masked.
+  await v.fill('#phone', '138 0000 1234');
+  await v.fill('#relative_name', '沈丽');
+  await v.fill('#relative_relation', '女儿');
+  await v.fill('#relative_phone', '13900005678');
+  await v.click('form[action="/me/contacts"] button');
+  await v.waitForURL('**/me');
+  check(await v.locator('text=138****1234').count() > 0, 'the saved mobile is not shown back masked');
+  check(await v.locator('text=13800001234').count() === 0, 'the whole mobile number is on the page');
+  await audit(v, 'volunteer-contacts');
   // Works at 320 px.
   await v.setViewportSize({ width: 320, height: 700 });
   await v.goto(BASE + '/me'); await audit(v, 'volunteer-home-320'); await shot(v, 'volunteer-home-320');

@@ -43,6 +43,8 @@ pub struct CodeGiven {
 pub struct ToConfirm {
     /// The activity.
     pub activity_id: ActivityId,
+    /// The team that logged it.
+    pub team_id: yinling_ledger::TeamId,
     /// The team that served.
     pub team: String,
     /// Its district.
@@ -64,14 +66,7 @@ pub struct ToConfirm {
 /// A typed code as twelve digits: spaces, dashes and full-width digits allowed, as someone
 /// copies it from a slip.
 pub fn read_code(text: &str) -> Result<String, AppError> {
-    let digits: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            _ => c,
-        })
-        .collect();
+    let digits = yinling_projections::checks::ascii_digits(text);
     if digits.len() != CONFIRMATION_CODE_DIGITS as usize
         || !digits.bytes().all(|b| b.is_ascii_digit())
     {
@@ -139,29 +134,18 @@ impl App {
     }
 
     /// What a code asks its holder to confirm (anyone holding the code may look). A used,
-    /// unknown or expired code is refused in words.
+    /// unknown or expired code, or one whose activity was reversed, is refused in words, as
+    /// the confirmation itself would be.
     pub fn to_confirm(&self, code: &str) -> Result<ToConfirm, AppError> {
         let code = read_code(code)?;
         let digest = self.mint.code_digest(&code);
         let state = self.engine.read();
-        let unknown = || {
-            AppError::Rejected(yinling_projections::Rejection::not_found(
-                "unknown_code",
-                "this code is not known or was already used; check the digits on the slip, or ask the team's coordinator for a new one",
-            ))
-        };
-        let a = state
-            .confirmation_codes
-            .get(&digest)
-            .and_then(|id| state.activities.get(id))
-            .ok_or_else(unknown)?;
-        let r = a
-            .confirmation_requests
-            .iter()
-            .find(|r| r.code_digest == digest)
-            .ok_or_else(unknown)?;
+        let today = state.policies.date_of(yinling_ledger::Timestamp::now());
+        let (a, r) =
+            yinling_projections::decide::confirmations::usable_code(&state, &digest, today)?;
         Ok(ToConfirm {
             activity_id: a.id,
+            team_id: a.team_id,
             team: state
                 .teams
                 .get(&a.team_id)
@@ -189,13 +173,27 @@ impl App {
     }
 
     /// The party served confirms with its code, a name and a role. No token: the code is the
-    /// credential, and the service records the confirmation.
+    /// credential, and the service records the confirmation. Someone signed in who logs the
+    /// team's activities (`signed_in`) is refused: a team does not vouch for itself.
     pub async fn confirm_activity(
         &self,
         code: &str,
         (name, role): (&str, &str),
+        signed_in: Option<&Principal>,
         key: Option<Idempotency>,
     ) -> Result<Written<ActivityConfirmed>, AppError> {
+        if let Some(who) = signed_in {
+            let t = self.to_confirm(code)?;
+            if yinling_projections::access::can_write(
+                who,
+                &yinling_projections::access::Write::LogActivity(t.team_id),
+            ) {
+                return Err(AppError::Rejected(yinling_projections::Rejection::forbidden(
+                    "own_team",
+                    "the team's own coordinators cannot confirm its activities; those served confirm them with the code",
+                )));
+            }
+        }
         let code = read_code(code)?;
         let command = Command::ConfirmActivity {
             code_digest: self.mint.code_digest(&code),

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use bincode::Options;
 use serde::{Deserialize, Serialize};
+use sled::transaction::{TransactionError, Transactional};
 
 use crate::error::LedgerError;
 use crate::ids::VolunteerId;
@@ -49,6 +50,16 @@ pub enum Recipient {
     Volunteer,
     /// The relative they named.
     Relative,
+}
+
+impl Recipient {
+    /// The word the API and the gateway use: `volunteer` or `relative`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recipient::Volunteer => "volunteer",
+            Recipient::Relative => "relative",
+        }
+    }
 }
 
 /// One notice to one recipient.
@@ -102,6 +113,7 @@ pub struct Outbox {
     entries: sled::Tree,
     due: sled::Tree,
     by_volunteer: sled::Tree,
+    meta: sled::Tree,
 }
 
 fn codec() -> impl Options + Copy {
@@ -139,13 +151,14 @@ impl Outbox {
             entries: db.open_tree("entries")?,
             due: db.open_tree("due")?,
             by_volunteer: db.open_tree("by-volunteer")?,
+            meta: db.open_tree("meta")?,
             db,
         })
     }
 
     /// The seq of the last event turned into notices (`None`: the outbox is new).
     pub fn cursor(&self) -> Result<Option<u64>, LedgerError> {
-        Ok(match self.db.get(CURSOR)? {
+        Ok(match self.meta.get(CURSOR)? {
             Some(v) => Some(u64::from_be_bytes(
                 v.as_ref()
                     .try_into()
@@ -159,34 +172,42 @@ impl Outbox {
         codec().deserialize(value).map_err(storage)
     }
 
-    fn write(&self, e: &OutboxEntry) -> Result<(), LedgerError> {
-        let value = codec().serialize(e).map_err(storage)?;
-        self.entries.insert(e.key.as_bytes(), value)?;
-        Ok(())
+    fn encode(e: &OutboxEntry) -> Result<Vec<u8>, LedgerError> {
+        codec().serialize(e).map_err(storage)
     }
 
     /// Stores new notices (a key already stored is left as it is: the same event read
-    /// again), then moves the cursor to `cursor`, durably. Returns how many were new.
+    /// again), then moves the cursor to `cursor`, in one transaction, durably. Returns how
+    /// many were new.
     pub fn enqueue(
         &self,
         entries: &[OutboxEntry],
         cursor: Option<u64>,
     ) -> Result<usize, LedgerError> {
-        let mut added = 0;
-        for e in entries {
-            if self.entries.contains_key(e.key.as_bytes())? {
-                continue;
-            }
-            self.write(e)?;
-            if e.status == DeliveryStatus::Pending {
-                self.due.insert(due_key(e.next_at, &e.key), &[])?;
-            }
-            self.by_volunteer.insert(volunteer_key(e), &[])?;
-            added += 1;
-        }
-        if let Some(seq) = cursor {
-            self.db.insert(CURSOR, &seq.to_be_bytes())?;
-        }
+        let encoded: Vec<(&OutboxEntry, Vec<u8>)> = entries
+            .iter()
+            .map(|e| Ok((e, Self::encode(e)?)))
+            .collect::<Result<_, LedgerError>>()?;
+        let added = (&self.entries, &self.due, &self.by_volunteer, &self.meta)
+            .transaction(|(stored, due, by_volunteer, meta)| {
+                let mut added = 0;
+                for (e, value) in &encoded {
+                    if stored.get(e.key.as_bytes())?.is_some() {
+                        continue;
+                    }
+                    stored.insert(e.key.as_bytes(), value.as_slice())?;
+                    if e.status == DeliveryStatus::Pending {
+                        due.insert(due_key(e.next_at, &e.key), &[])?;
+                    }
+                    by_volunteer.insert(volunteer_key(e), &[])?;
+                    added += 1;
+                }
+                if let Some(seq) = cursor {
+                    meta.insert(CURSOR, &seq.to_be_bytes())?;
+                }
+                Ok(added)
+            })
+            .map_err(|e: TransactionError<LedgerError>| storage(e))?;
         self.db.flush()?;
         Ok(added)
     }
@@ -204,33 +225,69 @@ impl Outbox {
             .transpose()
     }
 
-    /// Pending notices due at `now`, oldest due first, at most `limit`.
-    pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, LedgerError> {
+    /// The entries an index range names (the entry's key follows `skip` bytes of each index
+    /// key), at most `limit`, with the index keys that name nothing (or a damaged key).
+    #[allow(clippy::type_complexity)]
+    fn named(
+        &self,
+        range: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+        skip: usize,
+        limit: usize,
+    ) -> Result<(Vec<(sled::IVec, OutboxEntry)>, Vec<sled::IVec>), LedgerError> {
         let mut out = Vec::new();
-        for item in self
-            .due
-            .range(..due_key(Timestamp(now.0.saturating_add(1)), ""))
-        {
+        let mut stale = Vec::new();
+        for item in range {
             let (k, _) = item?;
-            let key = String::from_utf8_lossy(&k[8..]).into_owned();
-            if let Some(e) = self.get(&key)? {
-                out.push(e);
+            let found = match k.get(skip..) {
+                Some(key) => self.entries.get(key)?,
+                None => None,
+            };
+            match found {
+                Some(v) => out.push((k, self.read(&v)?)),
+                None => stale.push(k),
             }
             if out.len() >= limit {
                 break;
             }
         }
+        Ok((out, stale))
+    }
+
+    /// Pending notices due at `now`, oldest due first, at most `limit`. An index key left
+    /// behind for an entry that is no longer pending at that time is dropped, never sent.
+    pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, LedgerError> {
+        let range = self
+            .due
+            .range(..due_key(Timestamp(now.0.saturating_add(1)), ""));
+        let (found, mut stale) = self.named(range, 8, limit)?;
+        let mut out = Vec::new();
+        for (k, e) in found {
+            if e.status == DeliveryStatus::Pending && due_key(e.next_at, &e.key) == k.as_ref() {
+                out.push(e);
+            } else {
+                stale.push(k);
+            }
+        }
+        for k in stale {
+            self.due.remove(k)?;
+        }
         Ok(out)
     }
 
     /// Records the outcome of an attempt: the entry as it now stands (delivered, failed, or
-    /// pending again with its next attempt), durably.
+    /// pending again with its next attempt), in one transaction, durably.
     pub fn settle(&self, before: &OutboxEntry, after: &OutboxEntry) -> Result<(), LedgerError> {
-        self.due.remove(due_key(before.next_at, &before.key))?;
-        self.write(after)?;
-        if after.status == DeliveryStatus::Pending {
-            self.due.insert(due_key(after.next_at, &after.key), &[])?;
-        }
+        let value = Self::encode(after)?;
+        (&self.entries, &self.due)
+            .transaction(|(stored, due)| {
+                due.remove(due_key(before.next_at, &before.key))?;
+                stored.insert(after.key.as_bytes(), value.as_slice())?;
+                if after.status == DeliveryStatus::Pending {
+                    due.insert(due_key(after.next_at, &after.key), &[])?;
+                }
+                Ok(())
+            })
+            .map_err(|e: TransactionError<LedgerError>| storage(e))?;
         self.db.flush()?;
         Ok(())
     }
@@ -248,18 +305,8 @@ impl Outbox {
         start.extend_from_slice(&from.0.to_be_bytes());
         let mut end = prefix;
         end.extend_from_slice(&to.0.to_be_bytes());
-        let mut out = Vec::new();
-        for item in self.by_volunteer.range(start..end) {
-            let (k, _) = item?;
-            let key = String::from_utf8_lossy(&k[24..]).into_owned();
-            if let Some(e) = self.get(&key)? {
-                out.push(e);
-            }
-            if out.len() >= limit {
-                break;
-            }
-        }
-        Ok(out)
+        let (found, _) = self.named(self.by_volunteer.range(start..end), 24, limit)?;
+        Ok(found.into_iter().map(|(_, e)| e).collect())
     }
 
     /// Every notice, in key order, of one status when `status` is named (compared by

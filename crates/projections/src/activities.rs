@@ -90,6 +90,10 @@ pub struct Activity {
     /// Whether its points ever waited for confirmation (they were pending when logged).
     #[serde(default)]
     pub confirmation_required: bool,
+    /// The seq of the event that made its held points usable (its notice ended, or the
+    /// first confirmation came), if they were ever held.
+    #[serde(default)]
+    pub released_seq: Option<u64>,
 }
 
 /// A one-time code given to the party an activity served.

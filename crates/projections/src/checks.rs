@@ -337,3 +337,25 @@ pub fn held(status: RedemptionStatus, action: &str) -> Result<(), Rejection> {
         ))
     }
 }
+
+/// Digits as a person types them, read as ASCII: full-width digits become digits and the
+/// separators people put between groups (spaces, the ideographic space, dashes, brackets)
+/// are dropped. Anything else is kept, for the caller to refuse by name.
+pub fn ascii_digits(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}' | '(' | ')'))
+        .map(|c| match c {
+            '０'..='９' => char::from_digit(c as u32 - '０' as u32, 10).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// The refusal of a confirmation code that is unknown or already used (the two are not told
+/// apart, so a guess learns nothing).
+pub fn unknown_code() -> Rejection {
+    Rejection::not_found(
+        "unknown_code",
+        "this code is not known or was already used; check the digits on the slip, or ask the team's coordinator for a new one",
+    )
+}

@@ -130,7 +130,7 @@ pub(super) async fn confirmations(
             .await;
         let result = match given {
             Ok((slip, _)) if i % 3 != 2 => app
-                .confirm_activity(&slip.code, (name, role), None)
+                .confirm_activity(&slip.code, (name, role), None, None)
                 .await
                 .map(|_| ()),
             Ok(_) => Ok(()),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yinling_app::notices::masked_phone;
 use yinling_app::App;
-use yinling_ledger::outbox::{DeliveryStatus, OutboxEntry, Recipient};
+use yinling_ledger::outbox::{DeliveryStatus, OutboxEntry};
 use yinling_ledger::personal::Relative;
 use yinling_ledger::{ActivityId, NoticeContactsSet, Timestamp, VolunteerId};
 use yinling_projections::{Command, Principal};
@@ -182,6 +182,7 @@ pub async fn confirm(
         .confirm_activity(
             &b.code,
             (&b.name, &b.role),
+            None,
             key.scoped(&Principal::System, body.digest),
         )
         .await?;
@@ -258,7 +259,9 @@ pub async fn contacts(
     let w = app
         .submit::<NoticeContactsSet>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    // Read off the command's own event (a retry shows what was set then).
+    // Read off the command's own event (a retry shows what was set then). Opening it needs
+    // the volunteer's key: a retry after their erasure shows no numbers, the one answer that
+    // can differ, since nothing of theirs can be read any more.
     let c = app
         .engine
         .read()
@@ -321,10 +324,7 @@ fn notice_out(e: OutboxEntry) -> SentNoticeOut {
         key: e.key,
         kind: e.kind,
         volunteer_id: e.volunteer_id.to_string(),
-        recipient: match e.recipient {
-            Recipient::Volunteer => "volunteer".into(),
-            Recipient::Relative => "relative".into(),
-        },
+        recipient: e.recipient.as_str().into(),
         text: e.text_zh,
         text_en: e.text_en,
         created_at: e.created_at.to_rfc3339(),

@@ -69,26 +69,13 @@ pub fn of_event(state: &State, e: &Envelope) -> Vec<Draft> {
             "公示期满",
             "The public notice ended",
         ),
-        Event::ActivityConfirmed(c) => {
-            // Only the first confirmation releases points.
-            let was_waiting = state.activities.get(&c.activity_id).is_some_and(|a| {
-                a.confirmation_required
-                    && a.confirmations
-                        .first()
-                        .is_some_and(|f| f.name == c.name && f.confirmed_on == c.confirmed_on)
-            });
-            if was_waiting {
-                released(
-                    state,
-                    e,
-                    &c.activity_id,
-                    "服务对象已确认",
-                    "Those served confirmed it",
-                )
-            } else {
-                Vec::new()
-            }
-        }
+        Event::ActivityConfirmed(c) => released(
+            state,
+            e,
+            &c.activity_id,
+            "服务对象已确认",
+            "Those served confirmed it",
+        ),
         Event::RedemptionHeldAt(h) => reward_ready(state, e, h).into_iter().collect(),
         Event::DisputeResolved(r) => dispute_resolved(state, e, r).into_iter().collect(),
         Event::StarReached(s) => vec![star_reached(e, s)],
@@ -165,7 +152,7 @@ fn service_logged(state: &State, e: &Envelope, s: &ServiceLogged) -> Option<Draf
     ))
 }
 
-/// Each participant of an activity no longer held is told its points are usable.
+/// Each participant of an activity whose held points this event made usable is told so.
 fn released(
     state: &State,
     e: &Envelope,
@@ -176,7 +163,9 @@ fn released(
     let Some(a) = state.activities.get(activity) else {
         return Vec::new();
     };
-    if a.held() || a.reversal.is_some() {
+    // Told once, by the event that made the points usable (not by every event after which
+    // they happen to be free, when the outbox reads a stretch of the log late).
+    if a.released_seq != Some(e.seq) || a.reversal.is_some() {
         return Vec::new();
     }
     a.participants

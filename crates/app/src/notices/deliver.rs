@@ -104,10 +104,7 @@ impl Adapter {
             key: &e.key,
             kind: &e.kind,
             volunteer_id: e.volunteer_id.to_string(),
-            recipient: match e.recipient {
-                Recipient::Volunteer => "volunteer",
-                Recipient::Relative => "relative",
-            },
+            recipient: e.recipient.as_str(),
             phone: Some(phone),
             relative,
             text: &e.text_zh,

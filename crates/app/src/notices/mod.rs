@@ -153,9 +153,13 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
             head
         }
     };
-    loop {
-        let events = yinling_ledger::log::read(app.engine.log(), cursor, NOTICE_BATCH_EVENTS)
+    // Only events the state has folded: the log is written before the state moves on, and
+    // a notice composed against a state without its event would be lost.
+    let folded = app.engine.read().head.seq;
+    while cursor < folded {
+        let mut events = yinling_ledger::log::read(app.engine.log(), cursor, NOTICE_BATCH_EVENTS)
             .map_err(storage)?;
+        events.retain(|e| e.seq <= folded);
         let Some(last) = events.last().map(|e| e.seq) else {
             break;
         };

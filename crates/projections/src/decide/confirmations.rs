@@ -7,6 +7,7 @@ use yinling_ledger::writer::Context;
 use yinling_ledger::*;
 
 use crate::access::{self, Write};
+use crate::activities::{Activity, ConfirmationRequest};
 use crate::checks::{self, text};
 use crate::limits::{
     CONFIRMATION_CODE_DAYS, MAX_CONFIRMATION_CODES, MAX_NAME_CHARS, MOBILE_DIGITS,
@@ -77,23 +78,39 @@ pub(super) fn confirm(
     }
     let name = text("name", name, MAX_NAME_CHARS)?;
     let role = text("role", role, MAX_NAME_CHARS)?;
-    let unknown = || {
-        Rejection::not_found(
-            "unknown_code",
-            "this code is not known or was already used; check the digits on the slip, or ask the team's coordinator for a new one",
-        )
-    };
+    let today = checks::today(state, context);
+    let (a, _) = usable_code(state, code_digest, today)?;
+    let activity_id = &a.id;
+    Ok(vec![Commit::any(
+        activity_id.stream(),
+        vec![Event::ActivityConfirmed(ActivityConfirmed {
+            activity_id: *activity_id,
+            code_digest: *code_digest,
+            name,
+            role,
+            confirmed_on: today,
+        })],
+    )])
+}
+
+/// The activity and request of a code that can be used today: known, not used, not past
+/// its last day, its activity not reversed. The confirmation page asks the same before it
+/// shows anything.
+pub fn usable_code<'a>(
+    state: &'a State,
+    code_digest: &[u8; 32],
+    today: chrono::NaiveDate,
+) -> Result<(&'a Activity, &'a ConfirmationRequest), Rejection> {
     let activity_id = state
         .confirmation_codes
         .get(code_digest)
-        .ok_or_else(unknown)?;
+        .ok_or_else(checks::unknown_code)?;
     let a = checks::activity(state, activity_id)?;
     let request = a
         .confirmation_requests
         .iter()
         .find(|r| r.code_digest == *code_digest && !r.used)
-        .ok_or_else(unknown)?;
-    let today = checks::today(state, context);
+        .ok_or_else(checks::unknown_code)?;
     if today > request.expires_on {
         return Err(Rejection::conflict(
             "code_expired",
@@ -109,29 +126,13 @@ pub(super) fn confirm(
             "this activity was withdrawn by its team: there is nothing left to confirm",
         ));
     }
-    Ok(vec![Commit::any(
-        activity_id.stream(),
-        vec![Event::ActivityConfirmed(ActivityConfirmed {
-            activity_id: *activity_id,
-            code_digest: *code_digest,
-            name,
-            role,
-            confirmed_on: today,
-        })],
-    )])
+    Ok((a, request))
 }
 
 /// A mobile number as digits: spaces, dashes and a leading +86 or 86 dropped, full-width
 /// digits read as digits; eleven digits starting with 1.
 fn mobile(field: &str, value: &str) -> Result<String, Rejection> {
-    let digits: String = value
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}' | '(' | ')'))
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            _ => c,
-        })
-        .collect();
+    let digits = checks::ascii_digits(value);
     let digits = digits
         .strip_prefix("+86")
         .or_else(|| {

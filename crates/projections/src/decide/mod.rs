@@ -26,7 +26,7 @@ use crate::state::State;
 mod activities;
 mod catalogue;
 mod categories;
-mod confirmations;
+pub mod confirmations;
 mod disputes;
 mod joint;
 mod money;
@@ -238,8 +238,6 @@ pub fn decide(
     }
 }
 
-/// Corrections of records and the commands about personal data: a volunteer's, a team's or
-/// a district's details corrected, erasure, consent and the privacy notice.
 /// Confirmation by the people served and where notices go.
 fn decide_trust(
     state: &State,
@@ -283,6 +281,8 @@ fn decide_trust(
     }
 }
 
+/// Corrections of records and the commands about personal data: a volunteer's, a team's or
+/// a district's details corrected, erasure, consent and the privacy notice.
 fn decide_records(
     state: &State,
     who: &Principal,

@@ -63,6 +63,7 @@ impl State {
                 confirmations: Vec::new(),
                 awaits_confirmation: false,
                 confirmation_required: false,
+                released_seq: None,
                 backfill: self.pending_backfills.remove(&e.activity_id).and_then(|p| {
                     p.approved.map(|(by, at, note)| Backfill {
                         requested_by: p.requested_by,

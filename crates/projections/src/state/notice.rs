@@ -44,12 +44,14 @@ impl State {
     /// Once nothing holds an activity any more (its notice ended, its confirmation came),
     /// its participants' points become available.
     fn release_if_free(&mut self, envelope: &Envelope, activity: &ActivityId) {
-        let Some(a) = self.activities.get(activity) else {
+        let Some(a) = self.activities.get_mut(activity) else {
             return;
         };
         if a.held() {
             return;
         }
+        // The one event that made its points usable (a notice told about it once).
+        a.released_seq.get_or_insert(envelope.seq);
         let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
         for v in people {
             if let Some(v) = self.volunteers.get_mut(&v) {
@@ -216,6 +218,7 @@ impl State {
         v.on_notice
             .iter()
             .filter_map(|a| self.activities.get(a))
+            .filter(|a| !a.awaits_confirmation && a.reversal.is_none())
             .filter_map(|a| a.notice)
             .map(|n| n.ends_on + chrono::Days::new(1))
             .max()

@@ -211,7 +211,12 @@ pub async fn confirm(
     let key = super::form_key(&Principal::System, &form);
     let l = viewer.lang;
     match app
-        .confirm_activity(&code, (&form.text("name"), &form.text("role")), key)
+        .confirm_activity(
+            &code,
+            (&form.text("name"), &form.text("role")),
+            viewer.session.as_ref().map(|s| &s.principal),
+            key,
+        )
         .await
     {
         Ok(w) => page_with(

@@ -44,7 +44,7 @@ pub async fn details(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
             p { (l.s(format!("可用 {} 积分 · {} 小时", num(v.balance.available()), num(v.hours_net())), format!("{} points available · {} hours", num(v.balance.available()), num(v.hours_net())))) }
             @if let Some(y) = v.birth_year { p { (l.s(format!("{y} 年生"), format!("Born {y}"))) } }
             h2 { (l.t("柜台上怎么找到他", "How the counter finds them")) }
-            p { (l.t("没带卡的时候，柜员可以用“姓名 + 出生年份”或“手机号后四位”找到他。只记后四位，不记整个号码。", "Without their card, a clerk finds them by name and year of birth, or by the last four digits of a phone. Only those four digits are kept.")) }
+            p { (l.t("没带卡的时候，柜员可以用“姓名 + 出生年份”或“手机号后四位”找到他。柜台只用后四位；整个号码只在下面“积分消息发给谁”里按本人意愿加密保存，用来发短信。", "Without their card, a clerk finds them by name and year of birth, or by the last four digits of a phone. The counter uses only those four digits; a whole number is kept, sealed, only if they want text messages (below).")) }
             form method="post" action={ (here) "/phone" } {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="form_id" value=(form_id());
