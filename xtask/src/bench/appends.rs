@@ -69,7 +69,8 @@ pub fn record_bytes() -> usize {
         .unwrap_or(0)
 }
 
-async fn one(
+/// One measurement on sled in `dir` (removed afterwards).
+pub async fn one(
     dir: &Path,
     writers: usize,
     events_per_commit: usize,

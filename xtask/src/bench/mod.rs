@@ -9,6 +9,7 @@ mod disk;
 mod http;
 mod micro;
 mod nats;
+mod pgfair;
 mod postgres;
 mod replay;
 mod report;
@@ -36,9 +37,10 @@ pub struct BenchArgs {
     /// Skip the PostgreSQL comparison (e.g. where PostgreSQL is not installed).
     #[arg(long)]
     pub skip_postgres: bool,
-    /// Run only these sections (disk, appends, postgres, replay, http, micro, nats) and print to
-    /// the terminal without touching BENCHMARKS.md (for profiling one part); `nats` (the
-    /// 3-node JetStream cluster beside sled) writes its own section of BENCHMARKS.md.
+    /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair) and
+    /// print to the terminal without touching BENCHMARKS.md (for profiling one part); `nats`
+    /// (the 3-node JetStream cluster beside sled) and `pgfair` (PostgreSQL's identity-key
+    /// schema beside its counter row and sled) write their own sections of BENCHMARKS.md.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Compare this tree's release binary with another build, before and after, in one
@@ -129,6 +131,15 @@ fn run_only(
     if wants("micro") {
         for (id, ns) in micro::measure(root, args.quick)? {
             eprintln!("{id}: {ns:.0} ns");
+        }
+    }
+    if wants("pgfair") {
+        let (version, rows) = runtime.block_on(pgfair::measure(scratch, duration))?;
+        let text = pgfair::section(&version, &rows, duration.as_secs());
+        if args.quick {
+            println!("{text}");
+        } else {
+            pgfair::write(&root.join(&args.out), &text)?;
         }
     }
     if wants("nats") {

@@ -47,13 +47,17 @@ fn free_port() -> Result<u16, String> {
 }
 
 impl Cluster {
-    /// Starts three `nats-server`s with JetStream (file storage under `dir`).
-    pub fn start(dir: &Path) -> Result<Cluster, String> {
-        let binary = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists())
-            .ok_or("nats-server is not installed (apt-get install nats-server)")?;
+    /// Starts three `nats-server`s with JetStream (file storage under `dir`), syncing every
+    /// write before acknowledging it (`sync_interval: always`) or on the server's own
+    /// schedule (its default, every two minutes).
+    pub fn start(dir: &Path, sync_always: bool) -> Result<Cluster, String> {
+        let binary: PathBuf =
+            yinling_nats_log::server::find().ok_or_else(yinling_nats_log::server::missing)?;
+        let sync = if sync_always {
+            ", sync_interval: always"
+        } else {
+            ""
+        };
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         let mut client = Vec::new();
         let mut route = Vec::new();
@@ -74,7 +78,7 @@ impl Cluster {
                 &conf,
                 format!(
                     "server_name: n{i}\nlisten: 127.0.0.1:{}\nhttp: 127.0.0.1:{}\nmax_payload: 8MB\n\
-                     jetstream {{ store_dir: \"{}\" }}\n\
+                     jetstream {{ store_dir: \"{}\"{sync} }}\n\
                      cluster {{ name: yinling-bench, listen: 127.0.0.1:{}, routes: [{}] }}\n",
                     client[i],
                     monitor[i],
@@ -124,8 +128,8 @@ impl Cluster {
 pub struct NatsResults {
     /// nats-server's version.
     pub version: String,
-    /// sled and NATS side by side.
-    pub pairs: Vec<(AppendResult, AppendResult)>,
+    /// sled, the cluster syncing every write, the cluster on its default schedule.
+    pub rows: Vec<(AppendResult, AppendResult, AppendResult)>,
     /// Age of an event when a replica on another NATS node has folded it, microseconds.
     pub replica_age: Percentiles,
     /// The commit latency measured in that same run, microseconds.
@@ -143,15 +147,16 @@ fn open(cluster: &Cluster, node: usize, stream: &str, scratch: &Path) -> Result<
     .map_err(|e| e.to_string())
 }
 
-/// Runs every combination on both engines, then the replica lag.
+/// Runs every combination on sled and on both clusters, then the replica lag (on the one
+/// that syncs every write, as deployed).
 pub async fn measure(scratch: &Path, duration: Duration) -> Result<NatsResults, String> {
-    let cluster = Cluster::start(&scratch.join("nats"))?;
-    let version = Command::new("nats-server")
-        .arg("--version")
-        .output()
+    let synced = Cluster::start(&scratch.join("nats-sync"), true)?;
+    let unsynced = Cluster::start(&scratch.join("nats-default"), false)?;
+    let version = yinling_nats_log::server::find()
+        .and_then(|b| Command::new(b).arg("--version").output().ok())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    let mut pairs = Vec::new();
+    let mut rows = Vec::new();
     for events_per_commit in appends::EVENTS_PER_COMMIT {
         for writers in WRITERS {
             let dir = scratch.join(format!("nats-sled-{writers}-{events_per_commit}"));
@@ -163,26 +168,31 @@ pub async fn measure(scratch: &Path, duration: Duration) -> Result<NatsResults, 
             let s = appends::one_on(sled, writers, events_per_commit, duration).await?;
             let _ = std::fs::remove_dir_all(&dir);
             let stream = format!("bench-{writers}-{events_per_commit}");
-            let (c, scratch2) = (&cluster, scratch.to_path_buf());
-            let log: Arc<dyn EventLog> = Arc::new(tokio::task::block_in_place(|| {
-                open(c, 0, &stream, &scratch2)
-            })?);
-            let n = appends::one_on(log, writers, events_per_commit, duration).await?;
+            let mut on_cluster = Vec::new();
+            for cluster in [&synced, &unsynced] {
+                let scratch2 = scratch.to_path_buf();
+                let log: Arc<dyn EventLog> = Arc::new(tokio::task::block_in_place(|| {
+                    open(cluster, 0, &stream, &scratch2)
+                })?);
+                on_cluster.push(appends::one_on(log, writers, events_per_commit, duration).await?);
+            }
+            let (n, d) = (on_cluster.remove(0), on_cluster.remove(0));
             eprintln!(
-                "  {writers:>3} writers x {events_per_commit:>2} events: sled {:>8.0}/s p99 {:>6.0} us | NATS R3 {:>8.0}/s p50 {:>6.0} us p99 {:>6.0} us",
-                s.events_per_second, s.latency.p99, n.events_per_second, n.latency.p50, n.latency.p99
+                "  {writers:>3} writers x {events_per_commit:>2} events: sled {:>8.0}/s | NATS R3 synced {:>8.0}/s p99 {:>6.0} us | default {:>8.0}/s p99 {:>6.0} us",
+                s.events_per_second, n.events_per_second, n.latency.p99, d.events_per_second, d.latency.p99
             );
-            pairs.push((s, n));
+            rows.push((s, n, d));
         }
     }
-    let (replica_age, replica_commit) = replica_lag(&cluster, scratch, duration).await?;
+    drop(unsynced);
+    let (replica_age, replica_commit) = replica_lag(&synced, scratch, duration).await?;
     eprintln!(
         "  replica: event age when folded p50 {:.0} us p99 {:.0} us (commit p50 {:.0} us)",
         replica_age.p50, replica_age.p99, replica_commit.p50
     );
     Ok(NatsResults {
         version,
-        pairs,
+        rows,
         replica_age,
         replica_commit,
     })
@@ -244,18 +254,20 @@ pub fn section(r: &NatsResults, seconds: u64) -> String {
         t,
         "Measured {} on {}. Command: `cargo xtask bench --only nats` ({seconds} s per figure). \
          Three `{}` processes on loopback on the same 2 cores, JetStream file storage, the stream with replicas=3; \
-         the same group-commit writer as above, appending `ServiceLogged` envelopes, on sled and on the cluster in the same run. \
-         A commit on the cluster is acknowledged once a majority of the three nodes has it.\n",
+         the same group-commit writer as above, appending `ServiceLogged` envelopes, on sled and on two clusters in the same run: \
+         one with `sync_interval: always` (each node syncs a write to disk before acknowledging it: what the README deploys), \
+         one on the server's default (writes reach the disk on the server's own schedule, every two minutes). \
+         A commit on a cluster is acknowledged once a majority of the three nodes has it.\n",
         chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
         super::report::machine(),
         r.version
     );
-    let _ = writeln!(t, "| writers | events/commit | sled events/s | sled p99 ms | NATS R3 events/s | NATS p50 / p99 ms | sled / NATS |");
-    let _ = writeln!(t, "|---:|---:|---:|---:|---:|---:|---:|");
-    for (s, n) in &r.pairs {
+    let _ = writeln!(t, "| writers | events/commit | sled events/s | sled p99 ms | NATS R3 synced events/s | p50 / p99 ms | NATS R3 default events/s | p50 / p99 ms | sled / synced | default / synced |");
+    let _ = writeln!(t, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (s, n, d) in &r.rows {
         let _ = writeln!(
             t,
-            "| {} | {} | {:.0} | {:.2} | {:.0} | {:.2} / {:.2} | {:.1}× |",
+            "| {} | {} | {:.0} | {:.2} | {:.0} | {:.2} / {:.2} | {:.0} | {:.2} / {:.2} | {:.1}× | {:.1}× |",
             s.writers,
             s.events_per_commit,
             s.events_per_second,
@@ -263,7 +275,11 @@ pub fn section(r: &NatsResults, seconds: u64) -> String {
             n.events_per_second,
             n.latency.p50 / 1000.0,
             n.latency.p99 / 1000.0,
-            s.events_per_second / n.events_per_second.max(1.0)
+            d.events_per_second,
+            d.latency.p50 / 1000.0,
+            d.latency.p99 / 1000.0,
+            s.events_per_second / n.events_per_second.max(1.0),
+            d.events_per_second / n.events_per_second.max(1.0)
         );
     }
     let _ = writeln!(

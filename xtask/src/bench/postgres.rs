@@ -1,7 +1,9 @@
 //! The same appends on PostgreSQL 15, started by the benchmark in a scratch directory with
-//! `fsync=on` and `synchronous_commit=on`: an `events` table with a gap-free seq (a counter row
-//! updated in the same transaction, the usual way to get gap-free numbers in SQL) and a
-//! unique (stream, version), one connection per writer, through tokio-postgres.
+//! `fsync=on` and `synchronous_commit=on`, one connection per writer, through tokio-postgres,
+//! in two schemas: the gap-free seq taken from a counter row updated in the same transaction
+//! (every writer waits on that row), and the schema an experienced PostgreSQL user would
+//! write instead: an identity key and `UNIQUE (stream, version)`, no counter row, the
+//! gap-free order recovered by the reader.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,7 +12,8 @@ use std::time::{Duration, Instant};
 use super::appends::{AppendResult, EVENTS_PER_COMMIT};
 use super::{Percentiles, WRITERS};
 
-struct Cluster {
+/// A scratch PostgreSQL server.
+pub struct Cluster {
     data: PathBuf,
     socket: PathBuf,
     port: u16,
@@ -28,7 +31,8 @@ fn pg_command(as_postgres: bool, program: &str) -> Command {
 }
 
 impl Cluster {
-    fn start(scratch: &Path) -> Result<Cluster, String> {
+    /// Starts one in `scratch`.
+    pub fn start(scratch: &Path) -> Result<Cluster, String> {
         let root = scratch.join("postgres");
         let data = root.join("data");
         let socket = root.join("socket");
@@ -96,7 +100,8 @@ impl Cluster {
         })
     }
 
-    async fn connect(&self) -> Result<tokio_postgres::Client, String> {
+    /// A connection.
+    pub async fn connect(&self) -> Result<tokio_postgres::Client, String> {
         let config = format!(
             "host={} port={} user=postgres dbname=postgres",
             self.socket.display(),
@@ -122,38 +127,83 @@ impl Drop for Cluster {
     }
 }
 
+/// How the events table numbers its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// A gap-free seq from a counter row bumped in the same transaction.
+    CounterRow,
+    /// `GENERATED ALWAYS AS IDENTITY`, no counter row: gaps possible (a rolled-back
+    /// transaction burns its numbers), so a reader numbers the rows it sees itself.
+    Identity,
+}
+
+const COUNTER_SCHEMA: &str = "DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS head;
+     CREATE TABLE events (seq bigint PRIMARY KEY, stream text NOT NULL, version bigint NOT NULL,
+                          recorded_at timestamptz NOT NULL DEFAULT now(), payload bytea NOT NULL,
+                          UNIQUE (stream, version));
+     CREATE TABLE head (id int PRIMARY KEY, seq bigint NOT NULL); INSERT INTO head VALUES (1, 0);";
+
+const IDENTITY_SCHEMA: &str = "DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS head;
+     CREATE TABLE events (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream text NOT NULL,
+                          version bigint NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(),
+                          payload bytea NOT NULL, UNIQUE (stream, version));";
+
+/// The multi-row insert of one commit: with the seq as a parameter (counter row) or not.
+fn insert_statement(schema: Schema, events_per_commit: usize) -> String {
+    let per_row = if schema == Schema::CounterRow { 4 } else { 3 };
+    let values: Vec<String> = (0..events_per_commit)
+        .map(|i| {
+            let params: Vec<String> = (1..=per_row)
+                .map(|k| format!("${}", i * per_row + k))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    match schema {
+        Schema::CounterRow => format!(
+            "INSERT INTO events (seq, stream, version, payload) VALUES {}",
+            values.join(", ")
+        ),
+        Schema::Identity => format!(
+            "INSERT INTO events (stream, version, payload) VALUES {}",
+            values.join(", ")
+        ),
+    }
+}
+
 async fn one(
     cluster: &Cluster,
     writers: usize,
     events_per_commit: usize,
     duration: Duration,
 ) -> Result<AppendResult, String> {
+    one_with(
+        cluster,
+        Schema::CounterRow,
+        writers,
+        events_per_commit,
+        duration,
+    )
+    .await
+}
+
+/// One measurement in one schema.
+pub async fn one_with(
+    cluster: &Cluster,
+    schema: Schema,
+    writers: usize,
+    events_per_commit: usize,
+    duration: Duration,
+) -> Result<AppendResult, String> {
     let admin = cluster.connect().await?;
     admin
-        .batch_execute(
-            "DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS head;
-             CREATE TABLE events (seq bigint PRIMARY KEY, stream text NOT NULL, version bigint NOT NULL,
-                                  recorded_at timestamptz NOT NULL DEFAULT now(), payload bytea NOT NULL,
-                                  UNIQUE (stream, version));
-             CREATE TABLE head (id int PRIMARY KEY, seq bigint NOT NULL); INSERT INTO head VALUES (1, 0);",
-        )
+        .batch_execute(match schema {
+            Schema::CounterRow => COUNTER_SCHEMA,
+            Schema::Identity => IDENTITY_SCHEMA,
+        })
         .await
         .map_err(|e| e.to_string())?;
-    let values: Vec<String> = (0..events_per_commit)
-        .map(|i| {
-            format!(
-                "(${}, ${}, ${}, ${})",
-                i * 4 + 1,
-                i * 4 + 2,
-                i * 4 + 3,
-                i * 4 + 4
-            )
-        })
-        .collect();
-    let insert = format!(
-        "INSERT INTO events (seq, stream, version, payload) VALUES {}",
-        values.join(", ")
-    );
+    let insert = insert_statement(schema, events_per_commit);
     let payload = vec![0x42u8; super::appends::record_bytes()];
     // Connect everyone first: with 256 writers connecting takes longer than a measurement.
     let mut clients = Vec::with_capacity(writers);
@@ -167,10 +217,15 @@ async fn one(
         let (insert, payload) = (insert.clone(), payload.clone());
         let start = start.clone();
         tasks.push(tokio::spawn(async move {
-            let bump = client
-                .prepare("UPDATE head SET seq = seq + $1 WHERE id = 1 RETURNING seq")
-                .await
-                .map_err(|e| e.to_string())?;
+            let bump = match schema {
+                Schema::CounterRow => Some(
+                    client
+                        .prepare("UPDATE head SET seq = seq + $1 WHERE id = 1 RETURNING seq")
+                        .await
+                        .map_err(|e| e.to_string())?,
+                ),
+                Schema::Identity => None,
+            };
             let insert = client.prepare(&insert).await.map_err(|e| e.to_string())?;
             let mut latencies = Vec::new();
             let mut events = 0u64;
@@ -181,17 +236,22 @@ async fn one(
                 let stream = format!("activity-{}", uuid::Uuid::now_v7());
                 let tx = client.transaction().await.map_err(|e| e.to_string())?;
                 let n = events_per_commit as i64;
-                let last: i64 = tx
-                    .query_one(&bump, &[&n])
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .get(0);
+                let last: i64 = match &bump {
+                    Some(bump) => tx
+                        .query_one(bump, &[&n])
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .get(0),
+                    None => 0,
+                };
                 let seqs: Vec<i64> = (0..n).map(|i| last - n + 1 + i).collect();
                 let versions: Vec<i64> = (1..=n).collect();
                 let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
                     Vec::with_capacity(events_per_commit * 4);
                 for i in 0..events_per_commit {
-                    params.push(&seqs[i]);
+                    if bump.is_some() {
+                        params.push(&seqs[i]);
+                    }
                     params.push(&stream);
                     params.push(&versions[i]);
                     params.push(&payload);
@@ -218,16 +278,30 @@ async fn one(
         events += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    // The sequence really is gap-free.
+    // The counter row's sequence really is gap-free; the identity table's order is
+    // recovered by the reader, numbering the rows as it reads them in key order.
     let row = admin
         .query_one("SELECT count(*), coalesce(max(seq), 0) FROM events", &[])
         .await
         .map_err(|e| e.to_string())?;
     let (count, max): (i64, i64) = (row.get(0), row.get(1));
-    if count != max {
+    if schema == Schema::CounterRow && count != max {
         return Err(format!(
             "PostgreSQL sequence has gaps: {count} rows, max seq {max}"
         ));
+    }
+    if schema == Schema::Identity {
+        let numbered: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM (SELECT row_number() OVER (ORDER BY seq) AS position FROM events) r",
+                &[],
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .get(0);
+        if numbered != count {
+            return Err(format!("the reader numbered {numbered} of {count} rows"));
+        }
     }
     Ok(AppendResult {
         writers,
