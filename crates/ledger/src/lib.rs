@@ -33,6 +33,7 @@ pub mod ids;
 pub mod keyfile;
 pub mod limits;
 pub mod log;
+pub mod merkle;
 pub mod outbox;
 pub mod personal;
 pub mod store;

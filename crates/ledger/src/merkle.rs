@@ -1,0 +1,325 @@
+//! A Merkle tree over the log, the construction of Certificate Transparency (RFC 6962, kept in
+//! RFC 9162): a leaf hashes as SHA-256(0x00 || data), an inner node as SHA-256(0x01 || left ||
+//! right), a tree of n leaves splits at the largest power of two below n. With it anyone
+//! holding a tree head (size and root) checks that one event is in the log of that size
+//! (an inclusion proof of about log2(n) hashes) and that the log of one size is a prefix of
+//! the log of a larger one (a consistency proof): nothing earlier was rewritten.
+//!
+//! The tree is kept as it grows: every perfect subtree's hash is stored once, level by level
+//! (about two hashes per leaf), so appending is amortised O(1) hashes and a proof touches
+//! O(log² n) stored nodes at most.
+
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Hash;
+
+/// Why a proof was not produced or did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProofError {
+    /// The index or size asked for is not in the tree.
+    #[error("{0}")]
+    OutOfRange(String),
+    /// The proof does not lead to the root it was checked against.
+    #[error("the proof does not match: {0}")]
+    Mismatch(String),
+}
+
+/// SHA-256(0x00 || `data`): a leaf.
+pub fn leaf_hash(data: &[u8]) -> Hash {
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(data);
+    Hash(h.finalize().into())
+}
+
+/// SHA-256(0x01 || `left` || `right`): an inner node.
+pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+    let mut h = Sha256::new();
+    h.update([1u8]);
+    h.update(left.0);
+    h.update(right.0);
+    Hash(h.finalize().into())
+}
+
+/// The root of the empty tree: SHA-256 of nothing.
+pub fn empty_root() -> Hash {
+    Hash::of(&[])
+}
+
+/// The largest power of two strictly below `n` (n ≥ 2).
+fn split(n: u64) -> u64 {
+    debug_assert!(n >= 2, "a split needs two leaves");
+    1u64 << (63 - (n - 1).leading_zeros())
+}
+
+/// The tree: `levels[l][i]` is the hash of the perfect subtree over leaves `i·2^l ..
+/// (i+1)·2^l`.
+#[derive(Clone, Debug, Default)]
+pub struct MerkleTree {
+    levels: Vec<Vec<Hash>>,
+}
+
+impl MerkleTree {
+    /// An empty tree.
+    pub fn new() -> MerkleTree {
+        MerkleTree::default()
+    }
+
+    /// Leaves in the tree.
+    pub fn len(&self) -> u64 {
+        self.levels.first().map_or(0, |l| l.len() as u64)
+    }
+
+    /// Whether it has no leaves.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends a leaf by its data.
+    pub fn push(&mut self, data: &[u8]) {
+        self.push_leaf_hash(leaf_hash(data));
+    }
+
+    /// Appends a leaf by its leaf hash, completing every perfect subtree it closes.
+    pub fn push_leaf_hash(&mut self, leaf: Hash) {
+        let mut level = 0;
+        let mut hash = leaf;
+        loop {
+            if self.levels.len() == level {
+                self.levels.push(Vec::new());
+            }
+            self.levels[level].push(hash);
+            let row = &self.levels[level];
+            if row.len() % 2 == 1 {
+                return;
+            }
+            hash = node_hash(&row[row.len() - 2], &row[row.len() - 1]);
+            level += 1;
+        }
+    }
+
+    /// MTH(D[start..end]), 0 ≤ start < end ≤ len.
+    fn subtree(&self, start: u64, end: u64) -> Hash {
+        let size = end - start;
+        if size.is_power_of_two() && start % size == 0 {
+            let level = size.trailing_zeros() as usize;
+            return self.levels[level][(start / size) as usize];
+        }
+        let k = split(size);
+        node_hash(
+            &self.subtree(start, start + k),
+            &self.subtree(start + k, end),
+        )
+    }
+
+    /// The root of the first `size` leaves (the whole tree's root when `size` is its length).
+    pub fn root_at(&self, size: u64) -> Result<Hash, ProofError> {
+        if size > self.len() {
+            return Err(ProofError::OutOfRange(format!(
+                "the tree has {} leaves, not {size}",
+                self.len()
+            )));
+        }
+        Ok(if size == 0 {
+            empty_root()
+        } else {
+            self.subtree(0, size)
+        })
+    }
+
+    /// The root of the whole tree.
+    pub fn root(&self) -> Hash {
+        self.root_at(self.len()).unwrap_or_else(|_| empty_root())
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of the first `size` leaves (RFC 6962
+    /// PATH), from the leaf up.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, ProofError> {
+        if size > self.len() || index >= size {
+            return Err(ProofError::OutOfRange(format!(
+                "leaf {index} is not in a tree of {size} (the log has {})",
+                self.len()
+            )));
+        }
+        let mut proof = Vec::new();
+        self.path(index, 0, size, &mut proof);
+        Ok(proof)
+    }
+
+    fn path(&self, m: u64, start: u64, end: u64, out: &mut Vec<Hash>) {
+        let n = end - start;
+        if n <= 1 {
+            return;
+        }
+        let k = split(n);
+        if m - start < k {
+            self.path(m, start, start + k, out);
+            out.push(self.subtree(start + k, end));
+        } else {
+            self.path(m, start + k, end, out);
+            out.push(self.subtree(start, start + k));
+        }
+    }
+
+    /// The consistency proof that the tree of the first `old` leaves is a prefix of the tree
+    /// of the first `new` (RFC 6962 PROOF).
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, ProofError> {
+        if new > self.len() || old > new {
+            return Err(ProofError::OutOfRange(format!(
+                "no consistency between sizes {old} and {new} (the log has {})",
+                self.len()
+            )));
+        }
+        let mut proof = Vec::new();
+        if old > 0 && old < new {
+            self.subproof(old, 0, new, true, &mut proof);
+        }
+        Ok(proof)
+    }
+
+    fn subproof(&self, m: u64, start: u64, end: u64, whole: bool, out: &mut Vec<Hash>) {
+        let n = end - start;
+        if m == n {
+            if !whole {
+                out.push(self.subtree(start, end));
+            }
+            return;
+        }
+        let k = split(n);
+        if m <= k {
+            self.subproof(m, start, start + k, whole, out);
+            out.push(self.subtree(start + k, end));
+        } else {
+            self.subproof(m - k, start + k, end, false, out);
+            out.push(self.subtree(start, start + k));
+        }
+    }
+}
+
+/// Checks that `leaf` is leaf `index` of the tree of `size` leaves whose root is `root`
+/// (RFC 9162, 2.1.3.2).
+pub fn verify_inclusion(
+    leaf: &Hash,
+    index: u64,
+    size: u64,
+    proof: &[Hash],
+    root: &Hash,
+) -> Result<(), ProofError> {
+    if index >= size {
+        return Err(ProofError::OutOfRange(format!(
+            "leaf {index} cannot be in a tree of {size}"
+        )));
+    }
+    let (mut f, mut s) = (index, size - 1);
+    let mut r = *leaf;
+    for p in proof {
+        if s == 0 {
+            return Err(ProofError::Mismatch(
+                "the proof is longer than the tree is deep".into(),
+            ));
+        }
+        if f & 1 == 1 || f == s {
+            r = node_hash(p, &r);
+            while f & 1 == 0 && f != 0 {
+                f >>= 1;
+                s >>= 1;
+            }
+        } else {
+            r = node_hash(&r, p);
+        }
+        f >>= 1;
+        s >>= 1;
+    }
+    if s != 0 {
+        return Err(ProofError::Mismatch(
+            "the proof is shorter than the tree is deep".into(),
+        ));
+    }
+    if r != *root {
+        return Err(ProofError::Mismatch(format!(
+            "leaf {index} leads to root {}, not {}",
+            r.to_hex(),
+            root.to_hex()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that the tree of `old` leaves with root `old_root` is a prefix of the tree of
+/// `new` leaves with root `new_root` (RFC 9162, 2.1.4.2).
+pub fn verify_consistency(
+    (old, old_root): (u64, &Hash),
+    (new, new_root): (u64, &Hash),
+    proof: &[Hash],
+) -> Result<(), ProofError> {
+    if old > new {
+        return Err(ProofError::OutOfRange(format!(
+            "a log of {old} cannot be a prefix of a log of {new}"
+        )));
+    }
+    if old == new {
+        return if proof.is_empty() && old_root == new_root {
+            Ok(())
+        } else {
+            Err(ProofError::Mismatch(format!(
+                "two different roots for the same size {old}"
+            )))
+        };
+    }
+    if old == 0 {
+        return if proof.is_empty() {
+            Ok(())
+        } else {
+            Err(ProofError::Mismatch("the empty log needs no proof".into()))
+        };
+    }
+    let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
+    if old.is_power_of_two() {
+        path.push(*old_root);
+    }
+    path.extend_from_slice(proof);
+    let Some((first, rest)) = path.split_first() else {
+        return Err(ProofError::Mismatch("the proof is empty".into()));
+    };
+    let (mut f, mut s) = (old - 1, new - 1);
+    while f & 1 == 1 {
+        f >>= 1;
+        s >>= 1;
+    }
+    let (mut fr, mut sr) = (*first, *first);
+    for c in rest {
+        if s == 0 {
+            return Err(ProofError::Mismatch("the proof is too long".into()));
+        }
+        if f & 1 == 1 || f == s {
+            fr = node_hash(c, &fr);
+            sr = node_hash(c, &sr);
+            while f & 1 == 0 && f != 0 {
+                f >>= 1;
+                s >>= 1;
+            }
+        } else {
+            sr = node_hash(&sr, c);
+        }
+        f >>= 1;
+        s >>= 1;
+    }
+    if s != 0 {
+        return Err(ProofError::Mismatch("the proof is too short".into()));
+    }
+    if fr != *old_root {
+        return Err(ProofError::Mismatch(format!(
+            "the proof leads to an old root {}, not the {} recorded for size {old}",
+            fr.to_hex(),
+            old_root.to_hex()
+        )));
+    }
+    if sr != *new_root {
+        return Err(ProofError::Mismatch(format!(
+            "the proof leads to a new root {}, not the {} recorded for size {new}",
+            sr.to_hex(),
+            new_root.to_hex()
+        )));
+    }
+    Ok(())
+}

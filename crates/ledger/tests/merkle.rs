@@ -1,0 +1,117 @@
+//! The Merkle tree against a naive recomputation of RFC 6962's definitions: the root of every
+//! prefix, every inclusion proof and every consistency proof of trees up to a few hundred
+//! leaves, and a tampered leaf, root or proof refused.
+
+use proptest::prelude::*;
+use yinling_ledger::merkle::*;
+use yinling_ledger::Hash;
+
+/// MTH(D[n]) exactly as RFC 6962 defines it, from the leaves' data.
+fn naive_root(leaves: &[Vec<u8>]) -> Hash {
+    match leaves.len() {
+        0 => Hash::of(&[]),
+        1 => leaf_hash(&leaves[0]),
+        n => {
+            let mut k = 1;
+            while k * 2 < n {
+                k *= 2;
+            }
+            node_hash(&naive_root(&leaves[..k]), &naive_root(&leaves[k..]))
+        }
+    }
+}
+
+fn tree_of(leaves: &[Vec<u8>]) -> MerkleTree {
+    let mut t = MerkleTree::new();
+    for l in leaves {
+        t.push(l);
+    }
+    t
+}
+
+fn data(n: usize) -> Vec<Vec<u8>> {
+    (0..n).map(|i| format!("event {i}").into_bytes()).collect()
+}
+
+#[test]
+fn known_sizes_match_the_naive_roots_and_every_proof_verifies() {
+    let leaves = data(70);
+    let tree = tree_of(&leaves);
+    assert_eq!(tree.root_at(0).expect("empty"), Hash::of(&[]));
+    for n in 1..=leaves.len() as u64 {
+        let root = naive_root(&leaves[..n as usize]);
+        assert_eq!(tree.root_at(n).expect("root"), root, "size {n}");
+        for i in 0..n {
+            let proof = tree.inclusion_proof(i, n).expect("proof");
+            verify_inclusion(&leaf_hash(&leaves[i as usize]), i, n, &proof, &root)
+                .unwrap_or_else(|e| panic!("leaf {i} of {n}: {e}"));
+        }
+        for m in 0..=n {
+            let proof = tree.consistency_proof(m, n).expect("proof");
+            let old = naive_root(&leaves[..m as usize]);
+            verify_consistency((m, &old), (n, &root), &proof)
+                .unwrap_or_else(|e| panic!("{m} -> {n}: {e}"));
+        }
+    }
+    assert_eq!(tree.root(), naive_root(&leaves));
+}
+
+#[test]
+fn out_of_range_requests_are_refused_in_words() {
+    let tree = tree_of(&data(5));
+    assert!(tree.inclusion_proof(5, 5).is_err());
+    assert!(tree.inclusion_proof(0, 6).is_err());
+    assert!(tree.consistency_proof(4, 3).is_err());
+    assert!(tree.root_at(6).is_err());
+    let e = tree.inclusion_proof(7, 5).expect_err("refused").to_string();
+    assert!(e.contains("leaf 7"), "{e}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn proofs_verify_and_tampering_is_caught(
+        n in 1usize..300,
+        at in any::<prop::sample::Index>(),
+        old in any::<prop::sample::Index>(),
+        flip in 0usize..32,
+    ) {
+        let leaves = data(n);
+        let tree = tree_of(&leaves);
+        let size = n as u64;
+        let root = naive_root(&leaves);
+        prop_assert_eq!(tree.root(), root);
+
+        let i = at.index(n) as u64;
+        let proof = tree.inclusion_proof(i, size).expect("proof");
+        prop_assert!(verify_inclusion(&leaf_hash(&leaves[i as usize]), i, size, &proof, &root).is_ok());
+        // Another leaf's data, the wrong index, or a bit flipped in the proof: refused.
+        prop_assert!(verify_inclusion(&leaf_hash(b"rewritten"), i, size, &proof, &root).is_err());
+        if size > 1 {
+            let other = (i + 1) % size;
+            prop_assert!(verify_inclusion(&leaf_hash(&leaves[i as usize]), other, size, &proof, &root).is_err());
+        }
+        if let Some(first) = proof.first() {
+            let mut bad = proof.clone();
+            let mut bytes = first.0;
+            bytes[flip] ^= 1;
+            bad[0] = Hash(bytes);
+            prop_assert!(verify_inclusion(&leaf_hash(&leaves[i as usize]), i, size, &bad, &root).is_err());
+        }
+
+        let m = old.index(n + 1) as u64;
+        let proof = tree.consistency_proof(m, size).expect("proof");
+        let old_root = naive_root(&leaves[..m as usize]);
+        prop_assert!(verify_consistency((m, &old_root), (size, &root), &proof).is_ok());
+        // A log rewritten before size m has another old root: the proof refuses it.
+        if m > 0 && m < size {
+            let mut rewritten = leaves.clone();
+            rewritten[0] = b"rewritten".to_vec();
+            let forged = naive_root(&rewritten[..m as usize]);
+            prop_assert!(verify_consistency((m, &forged), (size, &root), &proof).is_err());
+            let new_forged = naive_root(&rewritten);
+            prop_assert!(verify_consistency((m, &old_root), (size, &new_forged), &proof).is_err());
+        }
+    }
+}
