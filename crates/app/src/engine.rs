@@ -107,6 +107,8 @@ pub struct Engine {
     snapshot_every_events: u64,
     metrics: Arc<Metrics>,
     closing: std::sync::atomic::AtomicBool,
+    /// The Merkle tree over the log, extended with every durable batch.
+    pub tree: crate::tree::LogTree,
 }
 
 /// The state a read is answered from: the live one, or a replay of the past.
@@ -155,14 +157,17 @@ impl Engine {
             ..StartupReport::default()
         };
         // The chain walk and the state load read the log independently: run them side by side.
+        // The walk also builds the Merkle tree over the log (it runs even when the chain's
+        // check is skipped, for the tree).
         let (verified, loaded) = std::thread::scope(|scope| {
-            let verifier = config.verify_on_start.then(|| {
-                scope.spawn(|| {
-                    let started = Instant::now();
-                    log::verify(&*log, VerifyDepth::Hashes, &mut |_| {})
-                        .map(|r| (r, started.elapsed()))
+            let verifier = Some(scope.spawn(|| {
+                let started = Instant::now();
+                let mut tree = yinling_ledger::merkle::MerkleTree::new();
+                log::verify_each(&*log, VerifyDepth::Hashes, &mut |_| {}, &mut |h| {
+                    crate::tree::LogTree::push(&mut tree, h)
                 })
-            });
+                .map(|r| (r, started.elapsed(), tree))
+            }));
             let started = Instant::now();
             // The writer decides on its own copy; readers get the other one.
             let loaded = load_states(&*log, None, config.use_snapshots, 2).map(
@@ -178,10 +183,12 @@ impl Engine {
             });
             (verified, loaded)
         });
+        let mut tree = yinling_ledger::merkle::MerkleTree::new();
         if let Some(verified) = verified {
-            let (verified, elapsed) = verified?;
+            let (verified, elapsed, built) = verified?;
+            tree = built;
             report.verify = elapsed;
-            if let Some(bad) = verified.first_bad {
+            if let (true, Some(bad)) = (config.verify_on_start, verified.first_bad) {
                 return Err(EngineError::Damaged {
                     seq: bad.seq,
                     detail: bad.detail,
@@ -197,6 +204,7 @@ impl Engine {
         metrics.head_seq.set(state.head.seq as i64);
         let shared = Arc::new(RwLock::new(copy));
         let engine = Engine {
+            tree: crate::tree::LogTree::from_tree(tree),
             log,
             sled,
             data_dir: config.data_dir.clone(),
@@ -220,7 +228,7 @@ impl Engine {
     fn start_writer(&self, working: State) -> Result<(), EngineError> {
         let machine = LedgerMachine::new(
             working,
-            self.shared.clone(),
+            (self.shared.clone(), self.tree.clone()),
             self.policy,
             self.log.clone(),
             self.snapshot_every_events,
@@ -311,6 +319,7 @@ impl Engine {
             }
         }
         state.apply_all(&envelopes);
+        self.tree.extend(&envelopes);
         if let Err(e) = crate::privacy::destroy_erased(state.keys.0.as_ref(), &envelopes) {
             tracing::error!(error = %e, "an erased volunteer's key could not be destroyed yet");
         }

@@ -32,6 +32,7 @@ pub mod onboard;
 pub mod privacy;
 pub mod public_url;
 pub mod reports;
+pub mod tree;
 pub mod vouchers;
 pub mod wire;
 

@@ -20,6 +20,7 @@ use crate::metrics::Metrics;
 pub struct LedgerMachine {
     working: State,
     shared: Arc<RwLock<State>>,
+    tree: crate::tree::LogTree,
     policy: Policy,
     log: Arc<dyn EventLog>,
     snapshot_every_events: u64,
@@ -28,10 +29,10 @@ pub struct LedgerMachine {
 }
 
 impl LedgerMachine {
-    /// Starts from a state both copies agree on.
+    /// Starts from a state both copies agree on, beside the Merkle tree of the same log.
     pub fn new(
         state: State,
-        shared: Arc<RwLock<State>>,
+        (shared, tree): (Arc<RwLock<State>>, crate::tree::LogTree),
         policy: Policy,
         log: Arc<dyn EventLog>,
         snapshot_every_events: u64,
@@ -40,6 +41,7 @@ impl LedgerMachine {
         LedgerMachine {
             working: state,
             shared,
+            tree,
             policy,
             log,
             snapshot_every_events: snapshot_every_events.max(1),
@@ -100,6 +102,7 @@ impl StateMachine for LedgerMachine {
 
     fn committed(&mut self, envelopes: &[Envelope], head: Head) {
         write_lock(&self.shared).apply_all(envelopes);
+        self.tree.extend(envelopes);
         // An erasure is durable now: its key goes. A failure here is logged and the key is
         // destroyed on the next start (every erasure in the log is enforced on load).
         if let Err(e) = crate::privacy::destroy_erased(self.working.keys.0.as_ref(), envelopes) {

@@ -336,6 +336,17 @@ pub fn verify(
     depth: VerifyDepth,
     progress: &mut dyn FnMut(u64),
 ) -> Result<VerifyReport, LedgerError> {
+    verify_each(log, depth, progress, &mut |_| {})
+}
+
+/// [`verify`], also calling `each` with every verified event's seq and hash, in order (what
+/// the Merkle tree over the log is built from at start).
+pub fn verify_each(
+    log: &dyn EventLog,
+    depth: VerifyDepth,
+    progress: &mut dyn FnMut(u64),
+    each: &mut dyn FnMut(&Head),
+) -> Result<VerifyReport, LedgerError> {
     let claimed = log.head();
     let mut check = ChainCheck::after(Head::default());
     let mut first_bad = None;
@@ -382,12 +393,18 @@ pub fn verify(
                 }
             };
             let result = match depth {
-                VerifyDepth::Hashes => check.check_hash(record).map(|_| ()),
-                VerifyDepth::Full => check.check_full(record).map(|_| ()),
+                VerifyDepth::Hashes => check.check_hash(record),
+                VerifyDepth::Full => check.check_full(record).map(|e| Head {
+                    seq: e.seq,
+                    hash: e.hash,
+                }),
             };
-            if let Err(b) = result {
-                first_bad = Some(b);
-                break 'segments;
+            match result {
+                Ok(head) => each(&head),
+                Err(b) => {
+                    first_bad = Some(b);
+                    break 'segments;
+                }
             }
         }
         progress(check.head().seq);
