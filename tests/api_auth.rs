@@ -142,6 +142,9 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/volunteers/{id}/notices", "OOFOFOUFOOFF"),
     ("GET /v1/notices/outbox", "OFFFFOUFFFFF"),
     ("PUT /v1/policies/confirmation-required", "OFFFFFUFFFFF"),
+    ("GET /v1/log/tree", "OOOOOOOOOOOO"),
+    ("GET /v1/log/proofs/inclusion", "OOOOOOOOOOOO"),
+    ("GET /v1/log/proofs/consistency", "OOOOOOOOOOOO"),
 ];
 
 #[tokio::test]

@@ -764,6 +764,15 @@ impl World {
                 (Method::GET, format!("/v1/volunteers/{v0}/notices"), None)
             }
             "GET /v1/notices/outbox" => (Method::GET, "/v1/notices/outbox".into(), None),
+            "GET /v1/log/tree" => (Method::GET, "/v1/log/tree".into(), None),
+            "GET /v1/log/proofs/inclusion" => {
+                (Method::GET, "/v1/log/proofs/inclusion?seq=1".into(), None)
+            }
+            "GET /v1/log/proofs/consistency" => (
+                Method::GET,
+                "/v1/log/proofs/consistency?from=1".into(),
+                None,
+            ),
             "PUT /v1/policies/confirmation-required" => {
                 // Craft's activities (the world logs none): switched on by the administrator,
                 // then off by the role under test, so the change is never "no change".

@@ -282,6 +282,9 @@ fn trust_routes() -> Router<App> {
         .route("/v1/volunteers/{id}/notice-contacts", put(trust::contacts))
         .route("/v1/volunteers/{id}/notices", get(trust::of_volunteer))
         .route("/v1/notices/outbox", get(trust::outbox))
+        .route("/v1/log/tree", get(transparency::tree))
+        .route("/v1/log/proofs/inclusion", get(transparency::inclusion))
+        .route("/v1/log/proofs/consistency", get(transparency::consistency))
         .route(
             "/v1/policies/confirmation-required",
             put(policies::confirmation_required),

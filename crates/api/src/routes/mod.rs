@@ -29,6 +29,7 @@ pub mod stations;
 pub mod system;
 pub mod teams;
 pub mod tokens;
+pub mod transparency;
 pub mod trust;
 pub mod volunteers;
 

@@ -1,0 +1,132 @@
+//! The log as anyone can check it, without a token: the Merkle tree head (size and root) and
+//! the proofs that an event is in the log of a size, and that the log of one size is a prefix
+//! of the log of a larger one (RFC 6962). A proof checks against a tree head written down
+//! earlier; nothing in it reveals more than the event's chain hash.
+
+use axum::extract::State;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yinling_app::tree::Proof;
+use yinling_app::App;
+
+use crate::error::{ApiError, Problem};
+use crate::extract::ApiQuery;
+
+/// A tree head.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TreeHeadOut {
+    /// Events in the log.
+    pub size: u64,
+    /// The Merkle root of the log of that size (hex).
+    pub root: String,
+}
+
+/// The Merkle tree head of the log now (anyone).
+#[utoipa::path(get, path = "/v1/log/tree", tag = "audit",
+    responses((status = 200, body = TreeHeadOut)))]
+pub async fn tree(State(app): State<App>) -> Json<TreeHeadOut> {
+    let (size, root) = app.engine.tree.head();
+    Json(TreeHeadOut {
+        size,
+        root: root.to_hex(),
+    })
+}
+
+/// Query of the inclusion proof.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InclusionQuery {
+    /// The event.
+    #[param(minimum = 1)]
+    pub seq: u64,
+    /// The log size the proof is against (default: the log now).
+    pub size: Option<u64>,
+}
+
+/// A proof as served.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProofOut {
+    /// The log size it is against.
+    pub size: u64,
+    /// The root of the log of that size (hex).
+    pub root: String,
+    /// The hashes (hex), as RFC 6962 orders them.
+    pub proof: Vec<String>,
+}
+
+/// An inclusion proof with the event's chain hash (its leaf is SHA-256 of 0x00 and it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionOut {
+    /// The event.
+    pub seq: u64,
+    /// Its chain hash (hex).
+    pub hash: String,
+    /// The proof.
+    #[serde(flatten)]
+    pub proof: ProofOut,
+}
+
+fn proof_out(p: Proof) -> ProofOut {
+    ProofOut {
+        size: p.size,
+        root: p.root.to_hex(),
+        proof: p.path.iter().map(|h| h.to_hex()).collect(),
+    }
+}
+
+/// The proof that event `seq` is in the log of `size` events (anyone).
+#[utoipa::path(get, path = "/v1/log/proofs/inclusion", tag = "audit", params(InclusionQuery),
+    responses((status = 200, body = InclusionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn inclusion(
+    State(app): State<App>,
+    ApiQuery(q): ApiQuery<InclusionQuery>,
+) -> Result<Json<InclusionOut>, ApiError> {
+    let proof = app.engine.tree.inclusion(q.seq, q.size)?;
+    let hash = yinling_ledger::log::get(app.engine.log(), q.seq)
+        .map_err(|e| ApiError::from(yinling_app::AppError::internal(&e)))?
+        .map(|e| e.hash.to_hex())
+        .unwrap_or_default();
+    Ok(Json(InclusionOut {
+        seq: q.seq,
+        hash,
+        proof: proof_out(proof),
+    }))
+}
+
+/// Query of the consistency proof.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyQuery {
+    /// The earlier log size.
+    pub from: u64,
+    /// The later log size (default: the log now).
+    pub to: Option<u64>,
+}
+
+/// A consistency proof with the earlier tree's root.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyOut {
+    /// The earlier size.
+    pub from: u64,
+    /// The root of the log of that size (hex): compare it with the one written down.
+    pub from_root: String,
+    /// The proof, against the later size.
+    #[serde(flatten)]
+    pub proof: ProofOut,
+}
+
+/// The proof that the log of `from` events is a prefix of the log of `to` (anyone).
+#[utoipa::path(get, path = "/v1/log/proofs/consistency", tag = "audit", params(ConsistencyQuery),
+    responses((status = 200, body = ConsistencyOut), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn consistency(
+    State(app): State<App>,
+    ApiQuery(q): ApiQuery<ConsistencyQuery>,
+) -> Result<Json<ConsistencyOut>, ApiError> {
+    let proof = app.engine.tree.consistency(q.from, q.to)?;
+    Ok(Json(ConsistencyOut {
+        from: q.from,
+        from_root: app.engine.tree.root_at(q.from)?.to_hex(),
+        proof: proof_out(proof),
+    }))
+}

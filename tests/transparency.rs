@@ -1,0 +1,114 @@
+//! The log checked from outside, without a token: the Merkle tree head, an event's inclusion
+//! proof checked against it with the ledger's own verifier (not the server's word), and a
+//! consistency proof from a tree head written down earlier, across a restart that rebuilds
+//! the tree from the log.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use yinling_ledger::merkle::{leaf_hash, verify_consistency, verify_inclusion};
+use yinling_ledger::Hash;
+
+fn hash(v: &Value) -> Hash {
+    Hash::from_hex(v.as_str().expect("hex")).expect("a hash")
+}
+
+fn path(v: &Value) -> Vec<Hash> {
+    v.as_array().expect("proof").iter().map(hash).collect()
+}
+
+#[tokio::test]
+async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in(&data, &[]);
+    let city = City::build(&server, 3).await;
+    let anyone = server.anonymous();
+
+    // The tree head matches the chain head an auditor sees.
+    let head = city.auditor.get("/v1/audit/head").await.ok();
+    let tree = anyone.get("/v1/log/tree").await.ok();
+    let size = tree["size"].as_u64().expect("size");
+    assert_eq!(Some(size), head["seq"].as_u64());
+    let root = hash(&tree["root"]);
+
+    // Every event's proof, checked against that head with the event hash the feed shows.
+    let feed = common::demo::feed(&city.auditor).await;
+    for e in &feed {
+        let seq = e["seq"].as_u64().expect("seq");
+        let p = anyone
+            .get(&format!("/v1/log/proofs/inclusion?seq={seq}&size={size}"))
+            .await
+            .ok();
+        assert_eq!(p["hash"], e["hash"], "seq {seq}");
+        assert_eq!(hash(&p["root"]), root);
+        verify_inclusion(
+            &leaf_hash(&hash(&e["hash"]).0),
+            seq - 1,
+            size,
+            &path(&p["proof"]),
+            &root,
+        )
+        .unwrap_or_else(|err| panic!("seq {seq}: {err}"));
+    }
+
+    // The world moves on; the head written down earlier is a prefix of the new one.
+    city.coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "调解", "participants": [{"volunteer_id": city.volunteers[0], "hours": "1"}]}))
+        .await
+        .ok();
+    server.terminate();
+    let server = Server::start_in(&data, &[]);
+    let anyone = server.anonymous();
+    let later = anyone.get("/v1/log/tree").await.ok();
+    let later_size = later["size"].as_u64().expect("size");
+    assert!(later_size > size);
+    let c = anyone
+        .get(&format!("/v1/log/proofs/consistency?from={size}"))
+        .await
+        .ok();
+    assert_eq!(
+        hash(&c["from_root"]),
+        root,
+        "the tree rebuilt at start has the same old root"
+    );
+    verify_consistency(
+        (size, &root),
+        (later_size, &hash(&later["root"])),
+        &path(&c["proof"]),
+    )
+    .expect("the log only grew");
+    // A head that was never the log's is refused by the same proof.
+    let forged = Hash::of(b"another history");
+    assert!(verify_consistency(
+        (size, &forged),
+        (later_size, &hash(&later["root"])),
+        &path(&c["proof"])
+    )
+    .is_err());
+
+    // Bad requests, in words.
+    anyone
+        .get("/v1/log/proofs/inclusion?seq=0")
+        .await
+        .problem(422);
+    let beyond = anyone
+        .get(&format!("/v1/log/proofs/inclusion?seq={}", later_size + 1))
+        .await;
+    assert!(beyond.problem(404)["detail"]
+        .as_str()
+        .expect("detail")
+        .contains("not in a tree"));
+    anyone
+        .get(&format!(
+            "/v1/log/proofs/consistency?from={}&to={size}",
+            later_size
+        ))
+        .await
+        .problem(404);
+    anyone
+        .get("/v1/log/proofs/inclusion?seq=x")
+        .await
+        .problem(400);
+}
