@@ -46,9 +46,9 @@ pub fn empty_root() -> Hash {
     Hash::of(&[])
 }
 
-/// The largest power of two strictly below `n` (n ≥ 2).
+/// The largest power of two strictly below `n` (n > 1: a split needs two leaves).
 fn split(n: u64) -> u64 {
-    debug_assert!(n >= 2, "a split needs two leaves");
+    debug_assert!(n > 1, "a split needs two leaves");
     1u64 << (63 - (n - 1).leading_zeros())
 }
 
