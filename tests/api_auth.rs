@@ -145,6 +145,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/log/tree", "OOOOOOOOOOOO"),
     ("GET /v1/log/proofs/inclusion", "OOOOOOOOOOOO"),
     ("GET /v1/log/proofs/consistency", "OOOOOOOOOOOO"),
+    ("GET /v1/log/checkpoint", "OOOOOOOOOOOO"),
+    ("GET /v1/log/checkpoint-key", "OOOOOOOOOOOO"),
 ];
 
 #[tokio::test]

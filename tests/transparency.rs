@@ -58,6 +58,15 @@ async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
         .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "调解", "participants": [{"volunteer_id": city.volunteers[0], "hours": "1"}]}))
         .await
         .ok();
+    let key_before = anyone
+        .raw(
+            reqwest::Method::GET,
+            "/v1/log/checkpoint-key",
+            "text/plain",
+            Vec::new(),
+        )
+        .await
+        .text;
     server.terminate();
     let server = Server::start_in(&data, &[]);
     let anyone = server.anonymous();
@@ -87,6 +96,40 @@ async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
         &path(&c["proof"])
     )
     .is_err());
+
+    // A signed checkpoint of the log now, checked with the published key: the same size and
+    // root as the tree head; a checkpoint with a changed size no longer verifies.
+    let key_line = anyone
+        .raw(
+            reqwest::Method::GET,
+            "/v1/log/checkpoint-key",
+            "text/plain",
+            Vec::new(),
+        )
+        .await
+        .text;
+    assert_eq!(key_line, key_before, "the same key after a restart");
+    let (name, key) = yinling_ledger::checkpoint::parse_verifier_key(&key_line).expect("a key");
+    let text = anyone
+        .raw(
+            reqwest::Method::GET,
+            "/v1/log/checkpoint",
+            "text/plain",
+            Vec::new(),
+        )
+        .await
+        .text;
+    let checkpoint = yinling_ledger::checkpoint::Checkpoint::verify(&text, &name, &key)
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    let now = anyone.get("/v1/log/tree").await.ok();
+    assert_eq!(Some(checkpoint.size), now["size"].as_u64());
+    assert_eq!(checkpoint.root, hash(&now["root"]));
+    let forged = text.replacen(
+        &format!("\n{}\n", checkpoint.size),
+        &format!("\n{}\n", checkpoint.size + 1),
+        1,
+    );
+    assert!(yinling_ledger::checkpoint::Checkpoint::verify(&forged, &name, &key).is_err());
 
     // Bad requests, in words.
     anyone

@@ -283,6 +283,8 @@ fn trust_routes() -> Router<App> {
         .route("/v1/volunteers/{id}/notices", get(trust::of_volunteer))
         .route("/v1/notices/outbox", get(trust::outbox))
         .route("/v1/log/tree", get(transparency::tree))
+        .route("/v1/log/checkpoint", get(transparency::checkpoint))
+        .route("/v1/log/checkpoint-key", get(transparency::checkpoint_key))
         .route("/v1/log/proofs/inclusion", get(transparency::inclusion))
         .route("/v1/log/proofs/consistency", get(transparency::consistency))
         .route(
@@ -353,6 +355,8 @@ pub async fn serve_with(
     if let Some(secret) = generated {
         println!("admin token (shown once, keep it safe): {secret}");
     }
+    // The public half of the checkpoint key, for whoever keeps the log's checkpoints.
+    println!("checkpoint key: {}", node.app().checkpoint_verifier_key());
     println!("listening on http://{local}");
     let app = node.app().clone();
     let cluster = app.cluster.clone();

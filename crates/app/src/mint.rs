@@ -110,6 +110,17 @@ impl TokenMint {
     }
 }
 
+impl TokenMint {
+    /// The key the log's checkpoints are signed with: an ed25519 key whose seed is
+    /// HMAC-SHA256(mint key, "checkpoint"), so every node of a cluster (which shares the mint
+    /// key) signs with the same key, and it lives wherever the mint key lives.
+    pub fn checkpoint_key(&self) -> ed25519_dalek::SigningKey {
+        let mut mac = self.mac();
+        mac.update(b"yinling checkpoint signing key");
+        ed25519_dalek::SigningKey::from_bytes(&mac.finalize().into_bytes().into())
+    }
+}
+
 /// SHA-256 of a presented secret, as stored in `TokenIssued`.
 pub fn secret_hash(secret: &str) -> [u8; 32] {
     Hash::of(secret.as_bytes()).0

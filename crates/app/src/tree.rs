@@ -109,3 +109,43 @@ impl LogTree {
         })
     }
 }
+
+impl crate::App {
+    /// The log's name in its checkpoints: the host of the public address (`points.example.gov.cn/yinling`)
+    /// or, without one, `yinling`.
+    pub fn log_name(&self) -> String {
+        match &self.public_url {
+            Some(url) => {
+                let text = url.to_string();
+                let host = text
+                    .split("://")
+                    .nth(1)
+                    .unwrap_or(&text)
+                    .trim_end_matches('/')
+                    .replace(['+', ' '], "-");
+                format!("{host}/yinling")
+            }
+            None => "yinling".to_owned(),
+        }
+    }
+
+    /// A checkpoint of the log as it is now (size, root, time), signed with the log's key.
+    pub fn checkpoint(&self) -> String {
+        let (size, root) = self.engine.tree.head();
+        yinling_ledger::checkpoint::Checkpoint {
+            origin: self.log_name(),
+            size,
+            root,
+            time: yinling_ledger::Timestamp::now(),
+        }
+        .sign(&self.mint.checkpoint_key())
+    }
+
+    /// The public half of the checkpoint key as the one line a verifier is given.
+    pub fn checkpoint_verifier_key(&self) -> String {
+        yinling_ledger::checkpoint::verifier_key(
+            &self.log_name(),
+            &self.mint.checkpoint_key().verifying_key(),
+        )
+    }
+}

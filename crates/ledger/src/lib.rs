@@ -24,6 +24,7 @@
 pub mod access_log;
 pub mod amount;
 pub mod chain;
+pub mod checkpoint;
 pub mod codec;
 pub mod digest;
 pub mod envelope;

@@ -55,3 +55,6 @@ pub const OUTBOX_FLUSH_MILLIS: u64 = 500;
 
 /// The largest outbox entry read back (a notice is a few hundred bytes).
 pub const MAX_OUTBOX_ENTRY_BYTES: u64 = 64 * 1024;
+
+/// Bytes of a signed note's key id (the first bytes of a hash of the key's name and the key).
+pub const NOTE_KEY_ID_BYTES: usize = 4;

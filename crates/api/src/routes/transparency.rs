@@ -130,3 +130,30 @@ pub async fn consistency(
         proof: proof_out(proof),
     }))
 }
+
+/// The log now, as a signed checkpoint (size, Merkle root, time; ed25519, the plain-text
+/// checkpoint format of transparency logs), for anyone to keep and compare (anyone).
+#[utoipa::path(get, path = "/v1/log/checkpoint", tag = "audit",
+    responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn checkpoint(State(app): State<App>) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        app.checkpoint(),
+    )
+}
+
+/// The key checkpoints are signed with, as one verifier-key line (anyone).
+#[utoipa::path(get, path = "/v1/log/checkpoint-key", tag = "audit",
+    responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn checkpoint_key(State(app): State<App>) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        format!("{}\n", app.checkpoint_verifier_key()),
+    )
+}
