@@ -155,3 +155,52 @@ async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
         .await
         .problem(400);
 }
+
+#[tokio::test]
+async fn a_watcher_keeps_checkpoints_and_a_rewritten_log_stops_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let file = tmp.path().join("checkpoints.txt");
+    let pull = |base: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args(["checkpoints", "pull", "--from", base, "--file"])
+            .arg(&file)
+            .output()
+            .expect("run yinling")
+    };
+    // First pull: the key is taken and kept (trust on first use), the checkpoint kept.
+    let first = pull(&server.base);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("trusting the key"));
+    // The log grows; the second pull checks the new checkpoint against the first.
+    city.coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "调解", "participants": [{"volunteer_id": city.volunteers[0], "hours": "1"}]}))
+        .await
+        .ok();
+    let second = pull(&server.base);
+    let said = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(
+        second.status.success() && said.contains("consistent with the last one kept"),
+        "{said}"
+    );
+    let kept = std::fs::read_to_string(&file).expect("file");
+    assert_eq!(kept.matches("\u{2014} ").count(), 2, "{kept}");
+
+    // Another service (another history, another key) at the same address is refused, and
+    // nothing is appended.
+    let other = Server::start();
+    City::build(&other, 2).await;
+    let refused = pull(&other.base);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("does not verify"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&file).expect("file"), kept);
+}

@@ -21,6 +21,7 @@ use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVE
 use yinling_projections::Policy;
 
 mod backup;
+mod checkpoints;
 mod copy;
 mod demo;
 mod export;
@@ -74,6 +75,10 @@ pub enum Command {
     /// name, year of birth and phone digits is sealed under its person's key, with a statement
     /// linking the two (`--check` walks both and shows that nothing else changed).
     Seal(seal::SealArgs),
+    /// Keep the log's signed checkpoints from a running service, each checked against the
+    /// trusted key and, with a consistency proof, against the last one kept (a watcher's
+    /// command: a rewritten history stops it with the reason).
+    Checkpoints(checkpoints::CheckpointsArgs),
 }
 
 /// Options of `serve`.
@@ -194,6 +199,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Backup(args) => backup::run(args),
         Command::Seal(args) => seal::run(args),
         Command::Migrate(args) => migrate::run(args),
+        Command::Checkpoints(args) => checkpoints::run(args),
     }
 }
 

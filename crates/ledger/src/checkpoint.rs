@@ -77,8 +77,9 @@ pub fn verifier_key(name: &str, key: &VerifyingKey) -> String {
 /// Reads a verifier key line back (name and key).
 pub fn parse_verifier_key(text: &str) -> Result<(String, VerifyingKey), CheckpointError> {
     let bad = |why: &str| CheckpointError::Malformed(format!("verifier key: {why}"));
-    let mut parts = text.trim().rsplitn(3, '+');
-    let (Some(key), Some(id), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+    // The name cannot hold a '+', the base64 key can: split from the left.
+    let mut parts = text.trim().splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(bad("expected name+id+key"));
     };
     let bytes = B64.decode(key).map_err(|_| bad("the key is not base64"))?;
@@ -219,6 +220,19 @@ mod tests {
         let forged = text.replacen("1060281", "1060282", 1);
         assert!(Checkpoint::verify(&forged, &c.origin, &public).is_err());
         assert!(Checkpoint::verify(&text, "another/log", &public).is_err());
+    }
+
+    #[test]
+    fn every_verifier_key_line_round_trips_whatever_its_base64_holds() {
+        for n in 0..=255u8 {
+            let public = key(n).verifying_key();
+            let line = verifier_key("yinling", &public);
+            assert_eq!(
+                parse_verifier_key(&line),
+                Ok(("yinling".to_owned(), public)),
+                "{line}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,178 @@
+//! `yinling checkpoints pull`: a watcher's one command. It fetches the log's signed checkpoint
+//! from a running service, checks the signature with the key the watcher trusts (given once,
+//! or taken from the service the first time and kept), checks with a consistency proof that
+//! the log only grew since the last checkpoint kept, and appends the new one to the file. Run
+//! it from cron; a rewritten history, another key or a log that shrank stops it with the
+//! reason and a non-zero exit, and nothing is appended.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use yinling_ledger::checkpoint::{parse_verifier_key, Checkpoint};
+use yinling_ledger::merkle::verify_consistency;
+use yinling_ledger::Hash;
+
+/// Options of `checkpoints`.
+#[derive(Debug, clap::Args)]
+pub struct CheckpointsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CheckpointsCommand,
+}
+
+/// The checkpoint commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum CheckpointsCommand {
+    /// Fetch the service's checkpoint, check it, and keep it.
+    Pull(PullArgs),
+}
+
+/// Options of `checkpoints pull`.
+#[derive(Debug, clap::Args)]
+pub struct PullArgs {
+    /// The service, e.g. https://points.example.gov.cn
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// The file of checkpoints kept (created on first use; one checkpoint after another).
+    #[arg(long, default_value = "checkpoints.txt")]
+    pub file: PathBuf,
+    /// The verifier key to trust (one line, as `/v1/log/checkpoint-key` gives it). Without
+    /// it, the key kept in `<file>.key` is used, or the service's is taken and kept on first
+    /// use (trust on first use).
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+}
+
+/// Runs a checkpoints command.
+pub fn run(args: CheckpointsArgs) -> Result<ExitCode, String> {
+    match args.command {
+        CheckpointsCommand::Pull(p) => pull(p),
+    }
+}
+
+fn get(base: &str, path: &str) -> Result<String, String> {
+    let url = format!("{}{path}", base.trim_end_matches('/'));
+    super::runtime()?.block_on(async {
+        let resp = reqwest::get(&url)
+            .await
+            .map_err(|e| format!("cannot reach {url}: {e}"))?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| format!("{url} did not answer: {e}"))?;
+        if !status.is_success() {
+            return Err(format!("{url} answered {status}: {}", text.trim()));
+        }
+        Ok(text)
+    })
+}
+
+/// The checkpoints kept in the file, oldest first (each ends with its signature lines).
+fn kept(file: &Path) -> Result<Vec<String>, String> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+    };
+    Ok(text
+        .split("\n\n\n")
+        .map(str::trim_start)
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| format!("{}\n", c.trim_end()))
+        .collect())
+}
+
+fn key_file(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".key");
+    PathBuf::from(name)
+}
+
+fn pull(args: PullArgs) -> Result<ExitCode, String> {
+    let key_path = key_file(&args.file);
+    let key_line = match (&args.key, std::fs::read_to_string(&key_path)) {
+        (Some(k), _) => k.trim().to_owned(),
+        (None, Ok(k)) => k.trim().to_owned(),
+        (None, Err(_)) => {
+            let k = get(&args.from, "/v1/log/checkpoint-key")?.trim().to_owned();
+            std::fs::write(&key_path, format!("{k}\n"))
+                .map_err(|e| format!("cannot keep the key in {}: {e}", key_path.display()))?;
+            println!("trusting the key {k} (kept in {})", key_path.display());
+            k
+        }
+    };
+    let (name, key) = parse_verifier_key(&key_line).map_err(|e| format!("--key: {e}"))?;
+    let text = get(&args.from, "/v1/log/checkpoint")?;
+    let new = Checkpoint::verify(&text, &name, &key)
+        .map_err(|e| format!("the checkpoint of {} does not verify: {e}", args.from))?;
+    let previous = kept(&args.file)?;
+    if let Some(last_text) = previous.last() {
+        let last = Checkpoint::verify(last_text, &name, &key).map_err(|e| {
+            format!(
+                "the last checkpoint kept in {} does not verify: {e}",
+                args.file.display()
+            )
+        })?;
+        if new.size < last.size {
+            return Err(format!(
+                "the log shrank: {} events now, {} in the checkpoint of {} kept in {}",
+                new.size,
+                last.size,
+                last.time,
+                args.file.display()
+            ));
+        }
+        let proof = get(
+            &args.from,
+            &format!(
+                "/v1/log/proofs/consistency?from={}&to={}",
+                last.size, new.size
+            ),
+        )?;
+        let proof: serde_json::Value =
+            serde_json::from_str(&proof).map_err(|e| format!("the proof is not JSON: {e}"))?;
+        let path: Vec<Hash> = proof["proof"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().and_then(Hash::from_hex))
+                    .collect()
+            })
+            .unwrap_or_default();
+        verify_consistency((last.size, &last.root), (new.size, &new.root), &path).map_err(|e| {
+            format!(
+                "THE LOG WAS REWRITTEN: the checkpoint of {} ({} events) is not a prefix of the log now ({} events): {e}",
+                last.time, last.size, new.size
+            )
+        })?;
+        if new.size == last.size {
+            println!(
+                "no new events since {} ({} events); nothing kept",
+                last.time, last.size
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&args.file)
+        .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
+    f.write_all(format!("{}\n\n\n", text.trim_end()).as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", args.file.display()))?;
+    println!(
+        "kept the checkpoint of {}: {} events, root {}{}",
+        new.time,
+        new.size,
+        new.root.to_hex(),
+        if previous.is_empty() {
+            String::new()
+        } else {
+            ", consistent with the last one kept".to_owned()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
