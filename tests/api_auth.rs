@@ -244,6 +244,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/district/activities/new?team={team}", "FFFFFFUFFOFF"),
     ("/team/cards?team={team}", "OOOFFFUFFOFF"),
     ("/confirm", "OOOOOOOOOOOO"),
+    ("/checkpoint", "OOOOOOOOOOOO"),
     ("/team/activities/{activity}/confirmation", "FOFFFFUFFOFF"),
 ];
 

@@ -124,6 +124,13 @@ async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
     let now = anyone.get("/v1/log/tree").await.ok();
     assert_eq!(Some(checkpoint.size), now["size"].as_u64());
     assert_eq!(checkpoint.root, hash(&now["root"]));
+    // The printable page shows the same signed text, for a noticeboard.
+    let page = anyone
+        .raw(reqwest::Method::GET, "/checkpoint", "text/plain", Vec::new())
+        .await
+        .text;
+    assert!(page.contains("class=\"checkpoint\"") && page.contains(&format!("\n{}\n", checkpoint.size)), "{page}");
+    assert!(page.contains(key_line.trim()), "the key is printed beside it");
     let forged = text.replacen(
         &format!("\n{}\n", checkpoint.size),
         &format!("\n{}\n", checkpoint.size + 1),

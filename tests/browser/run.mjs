@@ -248,6 +248,11 @@ try {
   await s.click('button:has-text("情况属实，确认")');
   await s.waitForSelector('text=已确认');
   await audit(s, 'confirmed');
+  // The signed checkpoint, printable, for a noticeboard.
+  await s.goto(BASE + '/checkpoint');
+  check(await s.locator('pre.checkpoint').count() === 1, 'no checkpoint on the page');
+  check(await s.locator('.slip .qr svg').count() === 1, 'the checkpoint has no QR code');
+  await audit(s, 'checkpoint'); await shot(s, 'checkpoint');
   await served.close();
   await coordinator.close();
 

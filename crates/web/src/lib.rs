@@ -204,6 +204,7 @@ fn trust_routes() -> Router<App> {
             get(pages::trust::codes).post(pages::trust::give_code),
         )
         .route("/confirm", get(pages::trust::enter))
+        .route("/checkpoint", get(pages::checkpoint::checkpoint))
         .route(
             "/confirm/{code}",
             get(pages::trust::show).post(pages::trust::confirm),

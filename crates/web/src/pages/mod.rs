@@ -19,6 +19,7 @@ pub mod audit;
 pub mod bank;
 pub mod cards;
 pub mod categories;
+pub mod checkpoint;
 pub mod counter;
 pub mod disputes;
 pub mod district;
