@@ -14,6 +14,14 @@ fn hash(v: &Value) -> Hash {
     Hash::from_hex(v.as_str().expect("hex")).expect("a hash")
 }
 
+/// A page or route that answers plain text (a checkpoint, a key line, a page).
+async fn text_of(client: &Client, path: &str) -> String {
+    client
+        .raw(reqwest::Method::GET, path, "text/plain", Vec::new())
+        .await
+        .text
+}
+
 fn path(v: &Value) -> Vec<Hash> {
     v.as_array().expect("proof").iter().map(hash).collect()
 }
@@ -58,15 +66,7 @@ async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
         .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "调解", "participants": [{"volunteer_id": city.volunteers[0], "hours": "1"}]}))
         .await
         .ok();
-    let key_before = anyone
-        .raw(
-            reqwest::Method::GET,
-            "/v1/log/checkpoint-key",
-            "text/plain",
-            Vec::new(),
-        )
-        .await
-        .text;
+    let key_before = text_of(&anyone, "/v1/log/checkpoint-key").await;
     server.terminate();
     let server = Server::start_in(&data, &[]);
     let anyone = server.anonymous();
@@ -99,38 +99,25 @@ async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
 
     // A signed checkpoint of the log now, checked with the published key: the same size and
     // root as the tree head; a checkpoint with a changed size no longer verifies.
-    let key_line = anyone
-        .raw(
-            reqwest::Method::GET,
-            "/v1/log/checkpoint-key",
-            "text/plain",
-            Vec::new(),
-        )
-        .await
-        .text;
+    let key_line = text_of(&anyone, "/v1/log/checkpoint-key").await;
     assert_eq!(key_line, key_before, "the same key after a restart");
     let (name, key) = yinling_ledger::checkpoint::parse_verifier_key(&key_line).expect("a key");
-    let text = anyone
-        .raw(
-            reqwest::Method::GET,
-            "/v1/log/checkpoint",
-            "text/plain",
-            Vec::new(),
-        )
-        .await
-        .text;
+    let text = text_of(&anyone, "/v1/log/checkpoint").await;
     let checkpoint = yinling_ledger::checkpoint::Checkpoint::verify(&text, &name, &key)
         .unwrap_or_else(|e| panic!("{e}: {text}"));
     let now = anyone.get("/v1/log/tree").await.ok();
     assert_eq!(Some(checkpoint.size), now["size"].as_u64());
     assert_eq!(checkpoint.root, hash(&now["root"]));
     // The printable page shows the same signed text, for a noticeboard.
-    let page = anyone
-        .raw(reqwest::Method::GET, "/checkpoint", "text/plain", Vec::new())
-        .await
-        .text;
-    assert!(page.contains("class=\"checkpoint\"") && page.contains(&format!("\n{}\n", checkpoint.size)), "{page}");
-    assert!(page.contains(key_line.trim()), "the key is printed beside it");
+    let page = text_of(&anyone, "/checkpoint").await;
+    assert!(
+        page.contains("class=\"checkpoint\"") && page.contains(&format!("\n{}\n", checkpoint.size)),
+        "{page}"
+    );
+    assert!(
+        page.contains(key_line.trim()),
+        "the key is printed beside it"
+    );
     let forged = text.replacen(
         &format!("\n{}\n", checkpoint.size),
         &format!("\n{}\n", checkpoint.size + 1),

@@ -80,14 +80,6 @@ pub fn read_code(text: &str) -> Result<String, AppError> {
     Ok(digits)
 }
 
-fn shown(code: &str) -> String {
-    code.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 impl App {
     /// Gives the party `activity` served a one-time code (the team's coordinator or district
     /// coordinator). A retry with the same idempotency key shows the same code.
@@ -120,7 +112,7 @@ impl App {
             CodeGiven {
                 activity_id: r.activity_id,
                 number: r.number,
-                shown: shown(&code),
+                shown: crate::vouchers::grouped(&code),
                 link: self
                     .public_url
                     .as_ref()

@@ -43,6 +43,21 @@ pub enum DeliveryStatus {
     Paper,
 }
 
+impl DeliveryStatus {
+    /// Every status's word, as [`DeliveryStatus::as_str`] gives it.
+    pub const WORDS: [&'static str; 4] = ["pending", "delivered", "failed", "paper"];
+
+    /// The word the API uses: `pending`, `delivered`, `failed` or `paper`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered { .. } => "delivered",
+            DeliveryStatus::Failed { .. } => "failed",
+            DeliveryStatus::Paper => "paper",
+        }
+    }
+}
+
 /// Who receives a notice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Recipient {
@@ -309,11 +324,11 @@ impl Outbox {
         Ok(found.into_iter().map(|(_, e)| e).collect())
     }
 
-    /// Every notice, in key order, of one status when `status` is named (compared by
-    /// kind, not by its details), at most `limit`; and how many stand where.
+    /// Every notice, in key order, of one status when `status` names one (its word, see
+    /// [`DeliveryStatus::as_str`]), at most `limit`; and how many stand where.
     pub fn list(
         &self,
-        status: Option<&DeliveryStatus>,
+        status: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<OutboxEntry>, OutboxCounts), LedgerError> {
         let mut out = Vec::new();
@@ -327,8 +342,7 @@ impl Outbox {
                 DeliveryStatus::Failed { .. } => counts.failed += 1,
                 DeliveryStatus::Paper => counts.paper += 1,
             }
-            let wanted = status
-                .is_none_or(|s| std::mem::discriminant(s) == std::mem::discriminant(&e.status));
+            let wanted = status.is_none_or(|s| s == e.status.as_str());
             if wanted && out.len() < limit {
                 out.push(e);
             }

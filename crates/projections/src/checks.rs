@@ -338,16 +338,23 @@ pub fn held(status: RedemptionStatus, action: &str) -> Result<(), Rejection> {
     }
 }
 
+/// A full-width ASCII character (１, Ａ, －) as its plain one, the ideographic space as a
+/// space; anything else as it is. What a Chinese input method types, read as meant.
+pub fn halfwidth(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        c => c,
+    }
+}
+
 /// Digits as a person types them, read as ASCII: full-width digits become digits and the
 /// separators people put between groups (spaces, the ideographic space, dashes, brackets)
 /// are dropped. Anything else is kept, for the caller to refuse by name.
 pub fn ascii_digits(text: &str) -> String {
     text.chars()
         .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}' | '(' | ')'))
-        .map(|c| match c {
-            '０'..='９' => char::from_digit(c as u32 - '０' as u32, 10).unwrap_or(c),
-            _ => c,
-        })
+        .map(halfwidth)
         .collect()
 }
 

@@ -63,6 +63,14 @@ pub struct Viewer {
     pub cross_site: bool,
 }
 
+impl Viewer {
+    /// The CSRF token a page's forms carry (empty for someone not signed in, whose forms
+    /// are refused anyway).
+    pub fn csrf(&self) -> String {
+        self.session.as_ref().map(|s| s.csrf()).unwrap_or_default()
+    }
+}
+
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)

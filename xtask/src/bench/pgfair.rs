@@ -30,13 +30,7 @@ pub struct Row {
 /// Every combination, printed as it goes.
 pub async fn measure(scratch: &Path, duration: Duration) -> Result<(String, Vec<Row>), String> {
     let cluster = Cluster::start(scratch)?;
-    let version: String = cluster
-        .connect()
-        .await?
-        .query_one("SHOW server_version", &[])
-        .await
-        .map_err(|e| e.to_string())?
-        .get(0);
+    let version = cluster.version().await?;
     let mut rows = Vec::new();
     for events_per_commit in EVENTS_PER_COMMIT {
         for writers in WRITERS {

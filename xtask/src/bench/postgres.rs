@@ -100,6 +100,17 @@ impl Cluster {
         })
     }
 
+    /// The server's version, as it reports it.
+    pub async fn version(&self) -> Result<String, String> {
+        Ok(self
+            .connect()
+            .await?
+            .query_one("SHOW server_version", &[])
+            .await
+            .map_err(|e| e.to_string())?
+            .get(0))
+    }
+
     /// A connection.
     pub async fn connect(&self) -> Result<tokio_postgres::Client, String> {
         let config = format!(
@@ -324,13 +335,7 @@ pub struct PgResults {
 /// Every combination of commit size and concurrency.
 pub async fn measure(scratch: &Path, duration: Duration) -> Result<PgResults, String> {
     let cluster = Cluster::start(scratch)?;
-    let version: String = cluster
-        .connect()
-        .await?
-        .query_one("SHOW server_version", &[])
-        .await
-        .map_err(|e| e.to_string())?
-        .get(0);
+    let version = cluster.version().await?;
     let mut out = Vec::new();
     for events_per_commit in EVENTS_PER_COMMIT {
         for writers in WRITERS {

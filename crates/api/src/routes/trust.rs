@@ -309,18 +309,9 @@ pub struct SentNoticeOut {
     pub last_error: Option<String>,
 }
 
-fn status_word(s: &DeliveryStatus) -> &'static str {
-    match s {
-        DeliveryStatus::Pending => "pending",
-        DeliveryStatus::Delivered { .. } => "delivered",
-        DeliveryStatus::Failed { .. } => "failed",
-        DeliveryStatus::Paper => "paper",
-    }
-}
-
 fn notice_out(e: OutboxEntry) -> SentNoticeOut {
     SentNoticeOut {
-        status: status_word(&e.status).into(),
+        status: e.status.as_str().into(),
         key: e.key,
         kind: e.kind,
         volunteer_id: e.volunteer_id.to_string(),
@@ -422,22 +413,14 @@ pub async fn outbox(
     Auth(who): Auth,
     ApiQuery(q): ApiQuery<OutboxQuery>,
 ) -> Result<Json<OutboxOut>, ApiError> {
-    let status = match q.status.as_deref() {
-        None => None,
-        Some("pending") => Some(DeliveryStatus::Pending),
-        Some("delivered") => Some(DeliveryStatus::Delivered { at: Timestamp(0) }),
-        Some("failed") => Some(DeliveryStatus::Failed {
-            reason: String::new(),
-        }),
-        Some("paper") => Some(DeliveryStatus::Paper),
-        Some(other) => {
-            return Err(ApiError::unprocessable(
-                "bad_status",
-                format!("status is pending, delivered, failed or paper, not {other:?}"),
-            ))
-        }
-    };
-    let (items, counts) = app.outbox_entries(&who, status.as_ref(), page_limit(q.limit))?;
+    let status = q.status.as_deref();
+    if let Some(other) = status.filter(|s| !DeliveryStatus::WORDS.contains(s)) {
+        return Err(ApiError::unprocessable(
+            "bad_status",
+            format!("status is pending, delivered, failed or paper, not {other:?}"),
+        ));
+    }
+    let (items, counts) = app.outbox_entries(&who, status, page_limit(q.limit))?;
     Ok(Json(OutboxOut {
         pending: counts.pending,
         delivered: counts.delivered,

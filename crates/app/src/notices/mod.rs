@@ -78,14 +78,10 @@ pub fn contacts_of(state: &State, v: &VolunteerId) -> Option<NoticeContacts> {
     }
 }
 
-/// The outbox entries of drafts: one for the volunteer (kept for paper when they have no
-/// mobile or no adapter is configured) and one for a relative they named.
-fn address(
-    state: &State,
-    drafts: Vec<compose::Draft>,
-    seq_of: impl Fn(&compose::Draft) -> u64,
-    send: bool,
-) -> Vec<OutboxEntry> {
+/// The outbox entries of drafts from the event `seq` (0 for the clock's): one for the
+/// volunteer (kept for paper when they have no mobile or no adapter is configured) and one
+/// for a relative they named.
+fn address(state: &State, drafts: Vec<compose::Draft>, seq: u64, send: bool) -> Vec<OutboxEntry> {
     let now = Timestamp::now();
     let mut out = Vec::new();
     for d in drafts {
@@ -105,7 +101,7 @@ fn address(
             kind: d.kind.to_owned(),
             text_zh: d.zh.clone(),
             text_en: d.en.clone(),
-            seq: seq_of(&d),
+            seq,
             created_at: now,
             attempts: 0,
             next_at: now,
@@ -133,8 +129,7 @@ pub fn entries_of(
 ) -> Vec<OutboxEntry> {
     let mut entries = Vec::new();
     for e in events {
-        let seq = e.seq;
-        entries.extend(address(state, compose::of_event(state, e), |_| seq, send));
+        entries.extend(address(state, compose::of_event(state, e), e.seq, send));
     }
     entries
 }
@@ -178,7 +173,7 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
             .into_iter()
             .filter(|d| !outbox.contains(&format!("{}:v", d.key)).unwrap_or(true))
             .collect();
-        address(&state, fresh, |_| 0, send)
+        address(&state, fresh, 0, send)
     };
     if !reminders.is_empty() {
         outbox.enqueue(&reminders, None).map_err(storage)?;
@@ -308,11 +303,12 @@ impl App {
             .map_err(|e| AppError::Unavailable(e.to_string()))
     }
 
-    /// The outbox, of one status or all, with the counts (administrators and auditors).
+    /// The outbox, of one status (its word) or all, with the counts (administrators and
+    /// auditors).
     pub fn outbox_entries(
         &self,
         who: &Principal,
-        status: Option<&DeliveryStatus>,
+        status: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<OutboxEntry>, yinling_ledger::outbox::OutboxCounts), AppError> {
         yinling_projections::access::may_read(who, &Read::Audit)?;

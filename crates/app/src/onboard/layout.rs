@@ -144,11 +144,7 @@ pub fn matches_header(header: &str, column: &Column) -> bool {
 pub fn plain(text: &str) -> String {
     let half: String = text
         .chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c => c,
-        })
+        .map(yinling_projections::checks::halfwidth)
         .collect();
     let words: Vec<&str> = half.split_whitespace().collect();
     let mut out = String::new();

@@ -179,10 +179,7 @@ pub(super) fn contacts(
         })
         .transpose()?;
     if v.personal.erased {
-        return Err(Rejection::conflict(
-            "volunteer_erased",
-            format!("volunteer {} was erased at their request; their personal data cannot be recorded again", v.id),
-        ));
+        return Err(super::privacy::erased(&v.id));
     }
     let sealed = state
         .keys

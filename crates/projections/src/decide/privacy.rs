@@ -35,7 +35,7 @@ pub(super) fn sealed(
     }))
 }
 
-fn erased(id: &VolunteerId) -> Rejection {
+pub(super) fn erased(id: &VolunteerId) -> Rejection {
     Rejection::conflict(
         "volunteer_erased",
         format!("volunteer {id} was erased at their request; their personal data cannot be recorded again"),

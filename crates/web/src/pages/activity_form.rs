@@ -13,7 +13,7 @@ use yinling_projections::categories::CategoryRecord;
 use yinling_projections::teams::Team;
 use yinling_projections::{Command, ParticipantHours, State as LedgerState};
 
-use super::{form_id, Form};
+use super::Form;
 use crate::i18n::Lang;
 use crate::layout::{num, page, refusal, Frame};
 use crate::session::Viewer;
@@ -68,8 +68,7 @@ pub(super) fn activity_form(
             p.note role="status" { (l.s(format!("联合活动：{}。每位志愿者的时长记入自己所在的队伍。", names("、")), format!("Joint activity: {}. Each volunteer's hours go to their own team.", names(", ")))) }
         }
             form method="post" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(csrf))
                 @if let Some(t) = lead {
                     input type="hidden" name="team" value=(t);
                 }

@@ -12,7 +12,7 @@ use yinling_projections::access::{self, Read};
 use yinling_projections::vouchers::VoucherStatus;
 use yinling_projections::{Command, Principal};
 
-use super::{form_id, genuine, submit_and_return, Form};
+use super::{genuine, submit_and_return, Form};
 
 use crate::i18n::Lang;
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
@@ -140,8 +140,7 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                         VoucherStatus::Valid => {
                             p.success role="status" { (l.t("有效，可以使用。", "Valid: it can be used.")) }
                             form method="post" action="/bank/use" {
-                                input type="hidden" name="csrf" value=(csrf);
-                                input type="hidden" name="form_id" value=(form_id());
+                                (super::form_fields(&csrf))
                                 input type="hidden" name="code" value=(code);
                                 label for="product" { (l.t("用于", "Used for")) }
                                 select #product name="product" { option value="deposit" { (l.t("存款", "a deposit")) } option value="loan" { (l.t("贷款", "a loan")) } }
@@ -152,8 +151,7 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                                 button.big type="submit" { (l.t("确认使用", "Mark it used")) }
                             }
                             form method="post" action="/bank/refuse" {
-                                input type="hidden" name="csrf" value=(csrf);
-                                input type="hidden" name="form_id" value=(form_id());
+                                (super::form_fields(&csrf))
                                 input type="hidden" name="code" value=(code);
                                 label for="reason" { (l.t("不能办理的原因（券仍然有效）", "Why it cannot be taken now (it stays valid)")) }
                                 input #reason name="reason" required;

@@ -13,7 +13,7 @@ use yinling_ledger::{Role, TokenId, TokenIssued, VolunteerId};
 use yinling_projections::access::{self, Write};
 use yinling_projections::Command;
 
-use super::{act, form_id, genuine, may_write, see_other, Form};
+use super::{act, genuine, may_write, see_other, Form};
 use crate::layout::{needs_sign_in, not_for_you, page, raw, refusal, Frame};
 pub use crate::limits::MAX_CARDS;
 use crate::session::Viewer;
@@ -69,11 +69,7 @@ pub async fn choose(
         m.sort_by(|a, b| a.1.cmp(&b.1));
         m
     };
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     page(
         Frame { viewer: &viewer, title: l.t("打印积分卡", "Print points cards").into(), back: Some("/team"), as_of: None },
         html! {
@@ -82,8 +78,7 @@ pub async fn choose(
             }
             p { (l.t("选好要打印的志愿者。每张卡上有一个二维码，志愿者用手机一扫就能登录。卡丢了，在下面的名单里点「挂失并补发」：旧卡马上作废，新卡当场打印。", "Choose whose cards to print. Each card has a QR code that signs the volunteer in. If a card is lost, press \"Stop and replace\" in the list below: the old card stops at once and the new one prints.")) }
             form method="post" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 @for (id, name) in &members {
                     div.pick data-name=(name) style="grid-template-columns: auto 1fr" {
                         input type="checkbox" name="v" value=(id) id={ "c-" (id) };
@@ -101,8 +96,7 @@ pub async fn choose(
                             (super::tokens::last_used_words(l, &app, &t.id))
                         }
                         form method="post" action={ "/team/cards/" (t.id) "/replace" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            input type="hidden" name="form_id" value=(form_id());
+                            (super::form_fields(&csrf))
                             button.big.plain type="submit" { (l.s(format!("{} 的卡挂失并补发", t.volunteer_name.clone().unwrap_or_default()), format!("Stop and replace {}'s card", t.volunteer_name.clone().unwrap_or_default()))) }
                         }
                     }

@@ -10,7 +10,7 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::limits::DEFAULT_POINTS_PER_HOUR;
 use yinling_projections::Command;
 
-use super::{act, form_id, genuine, may_read, see_other, Form};
+use super::{act, genuine, may_read, see_other, Form};
 use crate::i18n::Lang;
 use crate::layout::{num, page, refusal, Frame};
 use crate::session::Viewer;
@@ -26,11 +26,7 @@ pub async fn list(State(app): State<App>, viewer: Viewer) -> Response {
     let l = viewer.lang;
     let zh = l == Lang::Zh;
     let admin = access::can_write(&who, &Write::Administer("register categories of service"));
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let state = app.engine.read();
     page(
@@ -60,8 +56,7 @@ pub async fn list(State(app): State<App>, viewer: Viewer) -> Response {
                             details {
                                 summary { (l.t("改名或停用", "Rename or retire")) }
                                 form method="post" action={ "/categories/" (c.code) "/rename" } {
-                                    input type="hidden" name="csrf" value=(csrf);
-                                    input type="hidden" name="form_id" value=(form_id());
+                                    (super::form_fields(&csrf))
                                     label for={ "zh-" (c.code) } { (l.t("中文名", "Chinese name")) }
                                     input id={ "zh-" (c.code) } name="label_zh" required value=(c.label_zh);
                                     label for={ "en-" (c.code) } { (l.t("英文名", "English name")) }
@@ -69,8 +64,7 @@ pub async fn list(State(app): State<App>, viewer: Viewer) -> Response {
                                     button.big.plain type="submit" { (l.t("改名", "Rename")) }
                                 }
                                 form method="post" action={ "/categories/" (c.code) "/retire" } {
-                                    input type="hidden" name="csrf" value=(csrf);
-                                    input type="hidden" name="form_id" value=(form_id());
+                                    (super::form_fields(&csrf))
                                     label for={ "last-" (c.code) } { (l.t("最后一天", "Last day")) }
                                     input id={ "last-" (c.code) } name="last_day" type="date" required value=(today.to_string());
                                     label for={ "why-" (c.code) } { (l.t("停用原因", "Why")) }
@@ -85,8 +79,7 @@ pub async fn list(State(app): State<App>, viewer: Viewer) -> Response {
             @if admin {
                 h2 { (l.t("新增一个类别（例如一次专项活动）", "Register a kind (a campaign, say)")) }
                 form method="post" action="/categories" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="label_zh" { (l.t("中文名", "Chinese name")) }
                     input #label_zh name="label_zh" required placeholder="垃圾分类";
                     label for="label_en" { (l.t("英文名", "English name")) }

@@ -19,7 +19,7 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::volunteers::{EntryKind, EntryRef};
 use yinling_projections::{Command, CounterProof, Principal, State as LedgerState};
 
-use super::{act, form_id, genuine, see_other, Form};
+use super::{act, genuine, see_other, Form};
 use crate::i18n::Lang;
 use crate::layout::{not_for_you, num, page, refusal, Frame};
 use crate::session::Viewer;
@@ -57,18 +57,9 @@ fn back_to(station: StationId) -> String {
 /// The hidden fields every counter form carries.
 fn hidden(csrf: &str, station: StationId) -> Markup {
     html! {
-        input type="hidden" name="csrf" value=(csrf);
-        input type="hidden" name="form_id" value=(form_id());
+        (super::form_fields(csrf))
         input type="hidden" name="station" value=(station);
     }
-}
-
-fn csrf_of(viewer: &Viewer) -> String {
-    viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default()
 }
 
 /// `/counter`: find a volunteer; the queue; the shelf.
@@ -83,7 +74,7 @@ pub async fn queue_page(
     };
     let l = viewer.lang;
     let admin = who.is_admin();
-    let csrf = csrf_of(&viewer);
+    let csrf = viewer.csrf();
     let state = app.engine.read();
     let Some(here) = state.stations.get(&station) else {
         return refusal(

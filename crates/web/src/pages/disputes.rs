@@ -10,7 +10,7 @@ use yinling_projections::access;
 use yinling_projections::volunteers::{EntryKind, EntryRef, Volunteer};
 use yinling_projections::{Command, Principal, State as LedgerState};
 
-use super::{form_id, submit_and_return, Form};
+use super::{submit_and_return, Form};
 use crate::i18n::Lang;
 use crate::layout::{not_for_you, page, Frame};
 use crate::session::Viewer;
@@ -160,8 +160,7 @@ fn board(app: &App, viewer: &Viewer, home: &'static str) -> Response {
                     p.muted { (status_words(l, d)) }
                     @if may_answer(d) {
                         form method="post" action={ (home) "/disputes/" (d.id) "/resolve" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            input type="hidden" name="form_id" value=(form_id());
+                            (super::form_fields(&csrf))
                             label for={ "outcome-" (d.id) } { (l.t("答复", "Answer")) }
                             select id={ "outcome-" (d.id) } name="outcome" {
                                 option value="corrected" { (l.t("已更正（先在活动记录里更正时长）", "Corrected (correct the hours first)")) }

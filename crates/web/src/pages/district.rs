@@ -117,11 +117,7 @@ pub async fn new_activity(
         Ok(_) => return not_for_you(&viewer),
         Err(e) => return refusal(&viewer, HERE, &e.into()),
     };
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let state = app.engine.read();
     let Some(team) = state.teams.get(&team_id) else {

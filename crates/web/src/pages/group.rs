@@ -16,7 +16,7 @@ use yinling_projections::{Command, NewProject, Principal, State as LedgerState};
 use super::activity_form::{
     activity_command, activity_form, logged_page, open_categories, roster, Roster,
 };
-use super::{act, form_id, genuine, may_read, submit_and_return, Form};
+use super::{act, genuine, may_read, submit_and_return, Form};
 use crate::layout::{needs_sign_in, not_for_you, page, refusal, Frame};
 use crate::limits::MIN_JOINT_TEAMS;
 use crate::session::Viewer;
@@ -69,11 +69,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
         Err(r) => return r,
     };
     let l = viewer.lang;
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let state = app.engine.read();
     let Some(g) = state.groups.get(&group) else {
@@ -109,8 +105,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                     li {
                         div.row { strong { (name) } span { (sub) } }
                         form method="post" action={ "/group/members/" (id) "/leave" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            input type="hidden" name="form_id" value=(form_id());
+                            (super::form_fields(&csrf))
                             label for={ "left-" (id) } { (l.t("从哪天起退出", "Leaves from")) }
                             input id={ "left-" (id) } name="left_on" type="date" value=(today.to_string()) required;
                             button.big.plain type="submit" { (l.s(format!("{name} 退出"), format!("{name} leaves"))) }
@@ -120,8 +115,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
             }
             h2 { (l.t("加入一支队伍", "Add a team")) }
             form method="post" action="/group/members" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 label for="team" { (l.t("队伍", "Team")) }
                 select #team name="team_id" required {
                     @for (id, name) in &others { option value=(id) { (name) } }
@@ -142,8 +136,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                 }
             }
             form method="post" action="/group/projects" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 label for="title" { (l.t("项目名称", "Project title")) }
                 input #title name="title" required;
                 label for="category" { (l.t("服务类别", "Kind of service")) }
@@ -171,11 +164,7 @@ pub async fn new_activity(
         Err(r) => return r,
     };
     let l = viewer.lang;
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let state = app.engine.read();
     let members = members_today(&state, group);

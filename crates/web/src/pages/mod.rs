@@ -194,6 +194,15 @@ pub fn form_key(principal: &Principal, form: &Form) -> Option<yinling_ledger::wr
         .map(|k| yinling_app::idempotency::scoped(principal, &format!("web-{k}"), form.digest))
 }
 
+/// The two hidden fields every form that writes carries: the session's CSRF token and a
+/// fresh form id (the write's idempotency key: a double tap writes once).
+pub fn form_fields(csrf: &str) -> maud::Markup {
+    maud::html! {
+        input type="hidden" name="csrf" value=(csrf);
+        input type="hidden" name="form_id" value=(form_id());
+    }
+}
+
 /// A fresh form id.
 pub fn form_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()

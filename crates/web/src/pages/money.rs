@@ -20,7 +20,7 @@ use yinling_ledger::{BankBudgetSet, PolicyChange, PolicySet, RewardValued, Times
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, State as LedgerState};
 
-use super::{form_id, may_read, submit_and_return, Form};
+use super::{may_read, submit_and_return, Form};
 use crate::charts::{columns, Bar};
 use crate::i18n::Lang;
 use crate::layout::{num, page, refusal, Frame};
@@ -108,11 +108,7 @@ pub async fn overview(
         Err(e) => return refusal(&viewer, HERE, &e),
     };
     let admin = access::can_write(&who, &Write::Administer("set the banks' budgets"));
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let state = app.engine.read();
     let today = state.policies.date_of(Timestamp::now());
     let cover = coverage(&state, today);
@@ -185,8 +181,7 @@ pub async fn overview(
             @if admin {
                 h2 { (l.t("银行预算", "A bank's budget")) }
                 form method="post" action="/money/budget" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="bank" { (l.t("银行", "Bank")) }
                     select #bank name="bank" { @for b in banks(&state) { option value=(b) { (b) } } }
                     label for="year" { (l.t("年份", "Year")) }
@@ -201,8 +196,7 @@ pub async fn overview(
                 }
                 h2 { (l.t("奖品价值和供货方", "A reward's value and supplier")) }
                 form method="post" action="/money/value" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="reward_id" { (l.t("奖品", "Reward")) }
                     select #reward_id name="reward_id" { @for r in &rewards { option value=(r.id) { (r.name) } } }
                     label for="unit_value_yuan" { (l.t("每件价值（元）", "Value per unit (yuan)")) }
@@ -213,8 +207,7 @@ pub async fn overview(
                 }
                 h2 { (l.t("积分价值和预警线", "Point value and the warning")) }
                 form method="post" action="/money/point-value" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="yuan_per_point" { (l.t("每积分值多少元", "Yuan per point")) }
                     input #yuan_per_point name="yuan_per_point" inputmode="decimal" value=(state.policies.yuan_per_point().map(|y| y.normalize().to_string()).unwrap_or_default()) required;
                     label for="pv_note" { (l.t("说明", "Note")) }
@@ -222,8 +215,7 @@ pub async fn overview(
                     button.big type="submit" { (l.t("保存积分价值", "Save the point value")) }
                 }
                 form method="post" action="/money/warning" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="percent" { (l.t("待兑积分超过可兑付的百分之几时预警", "Warn when outstanding exceeds this percent of what can be honoured")) }
                     input #percent name="percent" inputmode="numeric" value=(state.policies.coverage_warning_percent().map(|p| p.to_string()).unwrap_or_default()) required;
                     label for="w_note" { (l.t("说明", "Note")) }

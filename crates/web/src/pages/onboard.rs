@@ -24,11 +24,7 @@ pub async fn form(viewer: Viewer) -> Response {
         return r;
     }
     let l = viewer.lang;
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     page(
         Frame { viewer: &viewer, title: l.t("导入名册", "Import a roster").into(), back: Some("/counter"), as_of: None },
         html! {

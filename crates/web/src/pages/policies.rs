@@ -14,7 +14,7 @@ use yinling_ledger::{BackfillDeclined, PolicyChange, PolicySet};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::Command;
 
-use super::{form_id, may_read, submit_and_return, Form};
+use super::{may_read, submit_and_return, Form};
 use crate::i18n::Lang;
 use crate::layout::{num, page, Frame};
 use crate::session::Viewer;
@@ -42,11 +42,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     };
     let l = viewer.lang;
     let admin = access::can_write(&who, &Write::Administer("set policies"));
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let (policies, waiting) = {
         let state = app.engine.read();
         let waiting = if access::can_read(&who, &Read::TeamActivities(access::own_team(&who))) {
@@ -71,8 +67,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                 (history(l, &policies.hold_days, days))
                 @if admin {
                     form method="post" action="/policies/hold-time" {
-                        input type="hidden" name="csrf" value=(csrf);
-                        input type="hidden" name="form_id" value=(form_id());
+                        (super::form_fields(&csrf))
                         label for="hold_days" { (l.t("保留天数（1 到 365）", "Days (1 to 365)")) }
                         input #hold_days name="days" inputmode="numeric" required value=(policies.hold_days.value);
                         label for="hold_note" { (l.t("原因", "Why")) }
@@ -91,8 +86,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                 (history(l, &policies.backfill_limit_days, days))
                 @if admin {
                     form method="post" action="/policies/backfill-limit" {
-                        input type="hidden" name="csrf" value=(csrf);
-                        input type="hidden" name="form_id" value=(form_id());
+                        (super::form_fields(&csrf))
                         label for="backfill_days" { (l.t("天数（空着表示不限）", "Days (empty: no limit)")) }
                         input #backfill_days name="days" inputmode="numeric" value=(if policies.backfill_limit_days.value == "none" { String::new() } else { policies.backfill_limit_days.value.clone() });
                         label for="backfill_note" { (l.t("原因", "Why")) }
@@ -126,15 +120,13 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                             p.muted { (b.participants.iter().map(|p| format!("{} {}", p.name, num(p.hours.0))).collect::<Vec<_>>().join(l.t("、", ", "))) }
                             @if admin {
                                 form method="post" action={ "/policies/backfills/" (b.activity_id) "/approve" } {
-                                    input type="hidden" name="csrf" value=(csrf);
-                                    input type="hidden" name="form_id" value=(form_id());
+                                    (super::form_fields(&csrf))
                                     label for={ "approve-" (b.activity_id) } { (l.t("核对情况", "What was checked")) }
                                     input id={ "approve-" (b.activity_id) } name="note" placeholder=(l.t("例如：有签到表", "e.g. the sign-in sheet"));
                                     button.big.plain type="submit" { (l.t("批准并发放积分", "Approve and credit")) }
                                 }
                                 form method="post" action={ "/policies/backfills/" (b.activity_id) "/decline" } {
-                                    input type="hidden" name="csrf" value=(csrf);
-                                    input type="hidden" name="form_id" value=(form_id());
+                                    (super::form_fields(&csrf))
                                     label for={ "decline-" (b.activity_id) } { (l.t("不批准的原因", "Why not")) }
                                     input id={ "decline-" (b.activity_id) } name="reason" required;
                                     button.big.plain type="submit" { (l.t("不批准", "Decline")) }

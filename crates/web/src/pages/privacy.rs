@@ -10,7 +10,7 @@ use yinling_ledger::{PrivacyNoticePublished, Timestamp, VolunteerErased};
 use yinling_projections::access::{self, Write};
 use yinling_projections::Command;
 
-use super::{form_id, submit_and_return, Form};
+use super::{submit_and_return, Form};
 use crate::layout::{page, Frame};
 use crate::session::Viewer;
 
@@ -27,11 +27,7 @@ pub async fn notice(State(app): State<App>, viewer: Viewer) -> Response {
             &Write::Administer("publish the privacy notice"),
         )
     });
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let current = state.privacy_notices.last();
     page(
@@ -59,8 +55,7 @@ pub async fn notice(State(app): State<App>, viewer: Viewer) -> Response {
             @if admin {
                 h2 { (l.t("发布新版本", "Publish a new version")) }
                 form method="post" action="/privacy" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="text_zh" { (l.t("告知书（中文）", "Notice (Chinese)")) }
                     textarea #text_zh name="text_zh" rows="8" required { (current.map(|n| n.text_zh.clone()).unwrap_or_default()) }
                     label for="text_en" { (l.t("告知书（英文，可以不填）", "Notice (English, optional)")) }

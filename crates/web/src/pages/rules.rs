@@ -13,7 +13,7 @@ use yinling_projections::categories::Categories;
 use yinling_projections::rules::RuleVersion;
 use yinling_projections::{Command, NewRules, State as LedgerState};
 
-use super::{act, form_id, genuine, may_read, see_other, Form};
+use super::{act, genuine, may_read, see_other, Form};
 use crate::i18n::Lang;
 use crate::layout::{category_name, num, page, refusal, Frame};
 use crate::session::Viewer;
@@ -73,11 +73,7 @@ pub async fn rules(State(app): State<App>, viewer: Viewer, Query(p): Query<Perio
     };
     let l = viewer.lang;
     let admin = access::can_write(&who, &Write::Administer("change the point rules"));
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let period = match (p.from.as_deref(), p.to.as_deref()) {
         (Some(f), Some(t)) => match (input::date("from", f), input::date("to", t)) {
@@ -115,8 +111,7 @@ pub async fn rules(State(app): State<App>, viewer: Viewer, Query(p): Query<Perio
             @if admin {
                 h2 { (l.t("定一版新规则", "Adopt a version")) }
                 form method="post" action="/rules/versions" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="effective_from" { (l.t("从哪天的服务起", "For service from")) }
                     input #effective_from name="effective_from" type="date" value=(today.to_string()) required;
                     label for="category" { (l.t("服务类别", "Kind of service")) }
@@ -146,8 +141,7 @@ pub async fn rules(State(app): State<App>, viewer: Viewer, Query(p): Query<Perio
                     p.note role="status" { (l.s(format!("{from} 至 {to}：会改动 {} 笔积分，合计 {} 分。", plan.len(), num(change)), format!("{from} to {to}: {} credits change, {} points in all.", plan.len(), num(change)))) }
                     @if !plan.is_empty() {
                         form method="post" action="/rules/rerating" {
-                            input type="hidden" name="csrf" value=(csrf);
-                            input type="hidden" name="form_id" value=(form_id());
+                            (super::form_fields(&csrf))
                             input type="hidden" name="from" value=(from.to_string());
                             input type="hidden" name="to" value=(to.to_string());
                             label for="reason" { (l.t("重算原因", "Reason")) }

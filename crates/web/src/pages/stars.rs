@@ -12,7 +12,7 @@ use yinling_ledger::StarConfirmed;
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::Command;
 
-use super::{act, form_id, genuine, may_read, see_other, Form};
+use super::{act, genuine, may_read, see_other, Form};
 use crate::layout::{num, page, refusal, Frame};
 use crate::limits::PENDING_STARS_SHOWN;
 use crate::session::Viewer;
@@ -27,11 +27,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     };
     let l = viewer.lang;
     let admin = access::can_write(&who, &Write::Administer("change the star scale"));
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let (scale, pending) = {
         let state = app.engine.read();
         (scale_out(&state), pending_out(&state))
@@ -80,8 +76,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
             @if admin {
                 h2 { (l.t("调整星级标准", "Adopt a scale")) }
                 form method="post" action="/stars" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="thresholds" { (l.t("每一星需要的小时数，用逗号隔开", "Hours for each star, separated by commas")) }
                     input #thresholds name="thresholds" required value=(scale.current.thresholds_hours.iter().map(|h| num(h.0)).collect::<Vec<_>>().join(", "));
                     div.pick {
@@ -110,8 +105,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                         p.muted { (p.team_name) " · " (l.s(format!("{} 达到，累计 {} 小时", p.reached_on.0, num(p.hours.0)), format!("reached {}, {} hours", p.reached_on.0, num(p.hours.0)))) }
                         @if admin {
                             form method="post" action={ "/stars/" (p.volunteer_id) "/confirm" } {
-                                input type="hidden" name="csrf" value=(csrf);
-                                input type="hidden" name="form_id" value=(form_id());
+                                (super::form_fields(&csrf))
                                 input type="hidden" name="level" value=(p.level);
                                 label for={ "note-" (p.volunteer_id) } { (l.t("公示情况", "Notice")) }
                                 input id={ "note-" (p.volunteer_id) } name="note" placeholder=(l.t("例如：公示七天无异议", "e.g. shown for seven days, no objection"));

@@ -13,7 +13,7 @@ use yinling_ledger::{
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal};
 
-use super::{act, form_id, genuine, see_other, submit_and_return, AsOf, Form};
+use super::{act, genuine, see_other, submit_and_return, AsOf, Form};
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
 use crate::session::Viewer;
 
@@ -123,8 +123,7 @@ pub async fn confirm(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
                 (l.s(format!("兑换后还剩 {} 积分。", num(available - cost)), format!("{} points will be left.", num(available - cost))))
             }
             form method="post" action={ "/station/" (reward_id) "/redeem" } {
-                input type="hidden" name="csrf" value=(session.csrf());
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&session.csrf()))
                 @if shelves.len() > 1 {
                     fieldset {
                         legend { (l.t("到哪个 e站 领取？", "Which e-station will you collect it from?")) }
@@ -226,11 +225,7 @@ pub async fn stations(State(app): State<App>, viewer: Viewer) -> Response {
     };
     let l = viewer.lang;
     let admin = access::can_write(&who, &Write::Administer("open e-stations"));
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let state = app.engine.read();
     let all = stations_out(&state);
     let mut rewards: Vec<_> = state.rewards.values().filter(|r| !r.retired).collect();
@@ -268,8 +263,7 @@ pub async fn stations(State(app): State<App>, viewer: Viewer) -> Response {
             @if admin {
                 h2 { (l.t("开一个新的 e站", "Open an e-station")) }
                 form method="post" action="/stations" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="name" { (l.t("名称", "Name")) }
                     input #name name="name" required placeholder=(l.t("例如：菱湖 e站", "e.g. 菱湖 e站"));
                     label for="district" { (l.t("所在区县", "District or county")) }
@@ -282,8 +276,7 @@ pub async fn stations(State(app): State<App>, viewer: Viewer) -> Response {
                 }
                 h2 { (l.t("在两个 e站 之间调货", "Move stock between e-stations")) }
                 form method="post" action="/stations/transfers" {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="reward_id" { (l.t("奖品", "Reward")) }
                     select #reward_id name="reward_id" { @for r in &rewards { option value=(r.id) { (r.name) } } }
                     label for="from_station" { (l.t("从", "From")) }

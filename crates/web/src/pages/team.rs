@@ -15,7 +15,7 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal, State as LedgerState};
 
 use super::activity_form::{activity_command, activity_form, logged_page, open_categories, roster};
-use super::{act, form_id, genuine, may_read, may_write, see_other, AsOf, Form};
+use super::{act, genuine, may_read, may_write, see_other, AsOf, Form};
 use crate::charts::{columns, Bar};
 use crate::layout::{category_name, needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
 pub use crate::limits::ACTIVITIES_SHOWN;
@@ -152,11 +152,7 @@ pub async fn new_volunteer(State(app): State<App>, viewer: Viewer) -> Response {
         return r;
     }
     let l = viewer.lang;
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let notice = app.engine.read().privacy_notices.last().cloned();
     page(
         Frame {
@@ -167,8 +163,7 @@ pub async fn new_volunteer(State(app): State<App>, viewer: Viewer) -> Response {
         },
         html! {
             form method="post" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 label for="name" { (l.t("姓名", "Name")) }
                 input #name name="name" required autocomplete="off";
                 label for="birth_year" { (l.t("出生年份（可以不填）", "Year of birth (optional)")) }
@@ -250,11 +245,7 @@ pub async fn new_activity(
         .filter(|(k, _)| k == "with")
         .map(|(_, v)| v.into_owned())
         .collect();
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let (category, categories, teams, partner_teams) = {
         let state = app.engine.read();
@@ -408,19 +399,14 @@ pub async fn reverse_form(
             None => return not_for_you(&viewer),
         }
     };
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     page(
         Frame { viewer: &viewer, title: l.t("冲正一次活动", "Reverse an activity").into(), back: Some("/team/activities"), as_of: None },
         html! {
             p { (title) }
             p.note { (l.t("冲正会把这次活动发的积分和时长全部收回。原来的记录不会删除，会留下冲正记录。", "A reversal takes back all points and hours of this activity. The original entry stays; the reversal is recorded beside it.")) }
             form method="post" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 label for="reason" { (l.t("冲正原因", "Reason")) }
                 input #reason name="reason" required;
                 button.big type="submit" { (l.t("确认冲正", "Reverse it")) }
@@ -504,19 +490,14 @@ pub async fn correct_form(
             .collect();
         (format!("{} {}", a.date, a.title), people)
     };
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     page(
         Frame { viewer: &viewer, title: l.t("更正一个人的时长", "Correct one person's hours").into(), back: Some("/team/activities"), as_of: None },
         html! {
             p { (title) }
             p.note { (l.t("只改这一个人，其他人不变。填 0 表示这个人其实没有参加。原来的记录不会删除，会留下更正记录。", "Only this person changes; the others stay. Enter 0 if they did not take part. The original entry stays; the correction is recorded beside it.")) }
             form method="post" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 fieldset {
                     legend { (l.t("更正谁", "Whose hours")) }
                     @for (id, name, hours) in &people {

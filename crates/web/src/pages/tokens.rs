@@ -11,7 +11,7 @@ use yinling_ledger::{Role, TokenId, TokenRevoked};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::Command;
 
-use super::{act, form_id, genuine, may_read, submit_and_return, Form};
+use super::{act, genuine, may_read, submit_and_return, Form};
 use crate::i18n::Lang;
 use crate::layout::{page, refusal, Frame};
 use crate::session::Viewer;
@@ -54,11 +54,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     };
     let l = viewer.lang;
     let manage = access::can_write(&who, &Write::ManageToken(Role::Admin, None));
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     let rows = {
         let state = app.engine.read();
         tokens_out(&state, None, false, |id| app.last_used(id))
@@ -80,13 +76,11 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                         }
                         @if manage {
                             form method="post" action={ "/tokens/" (t.id) "/replace" } {
-                                input type="hidden" name="csrf" value=(csrf);
-                                input type="hidden" name="form_id" value=(form_id());
+                                (super::form_fields(&csrf))
                                 button.big.plain type="submit" { (l.t("停用并补发", "Stop and replace")) }
                             }
                             form method="post" action={ "/tokens/" (t.id) "/revoke" } {
-                                input type="hidden" name="csrf" value=(csrf);
-                                input type="hidden" name="form_id" value=(form_id());
+                                (super::form_fields(&csrf))
                                 button.big.plain type="submit" { (l.t("停用", "Stop")) }
                             }
                         }

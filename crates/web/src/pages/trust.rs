@@ -36,11 +36,7 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
         return r;
     }
     let l = viewer.lang;
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     page(
         Frame { viewer: &viewer, title: l.t("请服务对象确认", "Ask those served to confirm").into(), back: Some("/team/activities"), as_of: None },
         html! {
@@ -60,8 +56,7 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
             }
             @if a.reversal.is_none() {
                 form method="post" action={ "/team/activities/" (a.id) "/confirmation" } {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="party" { (l.t("服务对象（例如：荻港村村委会、张家）", "Who was served (a village committee, a family)")) }
                     input #party name="party" required;
                     button.big type="submit" { (l.t("打印确认单", "Print a slip")) }
@@ -245,8 +240,7 @@ pub fn contacts_form(l: Lang, contacts: &NoticeContacts, csrf: &str, action: &st
         @if let Some(p) = &contacts.phone { p.muted { (l.t("本人手机：", "Own mobile: ")) (masked_phone(p)) } }
         @if let Some(r) = r { p.muted { (l.t("家属：", "Relative: ")) (r.relation) " " (masked_phone(&r.phone)) } }
         form method="post" action=(action) {
-            input type="hidden" name="csrf" value=(csrf);
-            input type="hidden" name="form_id" value=(form_id());
+            (super::form_fields(csrf))
             label for="phone" { (l.t("本人手机号（11 位，留空表示不发给本人）", "Own mobile (11 digits; empty: none)")) }
             input #phone name="phone" type="tel" inputmode="numeric" autocomplete="off";
             label for="relative_name" { (l.t("家属姓名（也收消息；可不填）", "A relative who also gets them (optional): name")) }

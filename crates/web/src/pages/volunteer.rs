@@ -13,7 +13,7 @@ use yinling_projections::stars::{StarMoment, StarStep};
 use yinling_projections::volunteers::{EntryKind, EntryRef};
 use yinling_projections::{Command, Principal, State as LedgerState};
 
-use super::{act, form_id, genuine, see_other, AsOf, Form};
+use super::{act, genuine, see_other, AsOf, Form};
 use crate::i18n::Lang;
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
 pub use crate::limits::STATEMENT_LINES;
@@ -175,7 +175,7 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                 a.button.big.plain href="/me/pin" { (l.t("柜台密码", "Counter PIN")) }
                 a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
                 @if as_of.is_none() {
-                    (super::trust::contacts_form(l, &yinling_app::notices::contacts_of(state, &v.id).unwrap_or_default(), &viewer.session.as_ref().map(|s| s.csrf()).unwrap_or_default(), "/me/contacts"))
+                    (super::trust::contacts_form(l, &yinling_app::notices::contacts_of(state, &v.id).unwrap_or_default(), &viewer.csrf(), "/me/contacts"))
                 }
             },
         )
@@ -229,7 +229,7 @@ pub async fn statement(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                     }
                 }
                 @if q.as_of.is_none() {
-                    (super::disputes::section(l, state, v, &viewer.session.as_ref().map(|s| s.csrf()).unwrap_or_default()))
+                    (super::disputes::section(l, state, v, &viewer.csrf()))
                 }
             },
         )
@@ -333,18 +333,13 @@ pub async fn cancel_confirm(
             None => return not_for_you(&viewer),
         }
     };
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     page(
         Frame { viewer: &viewer, title: l.t("取消兑换？", "Cancel this reward?").into(), back: Some("/me/redemptions"), as_of: None },
         html! {
             p { (l.s(format!("取消“{name}”，{} 积分会退回给您。", num(points)), format!("Cancel “{name}”; {} points come back to you.", num(points)))) }
             form method="post" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 button.big type="submit" { (l.t("确认取消", "Yes, cancel it")) }
             }
             a.button.big.plain href="/me/redemptions" { (l.t("不取消，返回", "No, go back")) }
@@ -401,19 +396,14 @@ pub async fn pin_page(State(app): State<App>, viewer: Viewer) -> Response {
         .volunteers
         .get(&id)
         .is_some_and(|v| v.pin_sha256.is_some());
-    let csrf = viewer
-        .session
-        .as_ref()
-        .map(|s| s.csrf())
-        .unwrap_or_default();
+    let csrf = viewer.csrf();
     page(
         Frame { viewer: &viewer, title: l.t("柜台密码", "Counter PIN").into(), back: Some("/me"), as_of: None },
         html! {
             p { (l.t("在 e站 柜台请柜员帮您兑换时，输入这个密码就表示是您本人同意的。不设密码也可以，柜员扫一下您的积分卡就行。", "When a clerk redeems for you at the e-station counter, typing this PIN shows it is you. Without one, the clerk scans your points card instead.")) }
             @if has_pin { p.note role="status" { (l.t("您已经设了密码。", "You have a PIN.")) } }
             form method="post" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 label for="pin" { (l.t("新密码（4 到 6 位数字）", "New PIN (4 to 6 digits)")) }
                 input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,6}" required;
                 button.big type="submit" { (l.t("保存密码", "Save the PIN")) }

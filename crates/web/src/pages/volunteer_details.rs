@@ -10,7 +10,7 @@ use yinling_ledger::{PersonalDataSealed, VolunteerId, VolunteerPinSet};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal};
 
-use super::{form_id, submit_and_return, Form};
+use super::{submit_and_return, Form};
 use crate::layout::{needs_sign_in, not_for_you, num, page, Frame};
 use crate::session::Viewer;
 
@@ -46,8 +46,7 @@ pub async fn details(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
             h2 { (l.t("柜台上怎么找到他", "How the counter finds them")) }
             p { (l.t("没带卡的时候，柜员可以用“姓名 + 出生年份”或“手机号后四位”找到他。柜台只用后四位；整个号码只在下面“积分消息发给谁”里按本人意愿加密保存，用来发短信。", "Without their card, a clerk finds them by name and year of birth, or by the last four digits of a phone. The counter uses only those four digits; a whole number is kept, sealed, only if they want text messages (below).")) }
             form method="post" action={ (here) "/phone" } {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 label for="last_four" { (l.t("手机号后四位（留空表示不记）", "Last four digits of the phone (empty: keep none)")) }
                 input #last_four name="last_four" inputmode="numeric" pattern="[0-9]{4}" value=(v.phone_last_four.clone().unwrap_or_default());
                 button.big type="submit" { (l.t("保存", "Save")) }
@@ -55,8 +54,7 @@ pub async fn details(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
             h2 { (l.t("柜台密码", "Counter PIN")) }
             p { (if v.pin_sha256.is_some() { l.t("已设密码。请本人在场时再改。", "A PIN is set. Change it only with them present.") } else { l.t("还没有设密码。请本人在场，由本人输入。", "No PIN yet. Let them type it, with them present.") }) }
             form method="post" action={ (here) "/pin" } {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="form_id" value=(form_id());
+                (super::form_fields(&csrf))
                 label for="pin" { (l.t("新密码（4 到 6 位数字）", "New PIN (4 to 6 digits)")) }
                 input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" required;
                 button.big type="submit" { (l.t("保存密码", "Save the PIN")) }
@@ -66,8 +64,7 @@ pub async fn details(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
                 h2 { (l.t("注销个人信息", "Erase personal data")) }
                 p { (l.t("本人（或监护人）要求注销时填写。注销后，姓名、出生年份和手机号后四位在任何地方都再也读不出来，无法恢复；服务时长、积分和兑换记录照常保留，显示为“已注销志愿者”。", "Fill this in when the person (or their guardian) asks to be erased. Afterwards their name, year of birth and phone digits cannot be read anywhere, ever; their hours, points and redemptions stay, shown as an erased volunteer.")) }
                 form method="post" action={ (here) "/erase" } {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="form_id" value=(form_id());
+                    (super::form_fields(&csrf))
                     label for="requested_by" { (l.t("谁提出的", "Who asked")) }
                     select #requested_by name="requested_by" {
                         option value="本人" { (l.t("本人", "The volunteer")) }
