@@ -160,14 +160,14 @@ impl Engine {
         // The walk also builds the Merkle tree over the log (it runs even when the chain's
         // check is skipped, for the tree).
         let (verified, loaded) = std::thread::scope(|scope| {
-            let verifier = Some(scope.spawn(|| {
+            let walker = scope.spawn(|| {
                 let started = Instant::now();
                 let mut tree = yinling_ledger::merkle::MerkleTree::new();
                 log::verify_each(&*log, VerifyDepth::Hashes, &mut |_| {}, &mut |h| {
                     crate::tree::LogTree::push(&mut tree, h)
                 })
                 .map(|r| (r, started.elapsed(), tree))
-            }));
+            });
             let started = Instant::now();
             // The writer decides on its own copy; readers get the other one.
             let loaded = load_states(&*log, None, config.use_snapshots, 2).map(
@@ -177,18 +177,15 @@ impl Engine {
                     (state, copy, snapshot, replayed, started.elapsed())
                 },
             );
-            let verified = verifier.map(|v| {
-                v.join()
-                    .unwrap_or_else(|_| Err(LedgerError::Storage("the chain walk panicked".into())))
-            });
+            let verified = walker
+                .join()
+                .unwrap_or_else(|_| Err(LedgerError::Storage("the chain walk panicked".into())));
             (verified, loaded)
         });
-        let mut tree = yinling_ledger::merkle::MerkleTree::new();
-        if let Some(verified) = verified {
-            let (verified, elapsed, built) = verified?;
-            tree = built;
+        let (verified, elapsed, tree) = verified?;
+        if config.verify_on_start {
             report.verify = elapsed;
-            if let (true, Some(bad)) = (config.verify_on_start, verified.first_bad) {
+            if let Some(bad) = verified.first_bad {
                 return Err(EngineError::Damaged {
                     seq: bad.seq,
                     detail: bad.detail,
