@@ -355,9 +355,10 @@ pub async fn serve_with(
     if let Some(secret) = generated {
         println!("admin token (shown once, keep it safe): {secret}");
     }
-    // The public half of the checkpoint key, for whoever keeps the log's checkpoints.
-    println!("checkpoint key: {}", node.app().checkpoint_verifier_key());
+    // "listening on" stays the first line after the one-time admin token (scripts wait for
+    // it); then the public half of the checkpoint key, for whoever keeps the checkpoints.
     println!("listening on http://{local}");
+    println!("checkpoint key: {}", node.app().checkpoint_verifier_key());
     let app = node.app().clone();
     let cluster = app.cluster.clone();
     let mut routes = router_with(app, config.connections.request_timeout, extra);
