@@ -146,6 +146,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/log/proofs/inclusion", "OOOOOOOOOOOO"),
     ("GET /v1/log/proofs/consistency", "OOOOOOOOOOOO"),
     ("GET /v1/log/checkpoint", "OOOOOOOOOOOO"),
+    ("GET /v1/log/checkpoints", "OOOOOOOOOOOO"),
     ("GET /v1/log/checkpoint-key", "OOOOOOOOOOOO"),
 ];
 
@@ -203,6 +204,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/notice/{team}", "OOOOOOOOOOOO"),
     ("/me", "FFFOOFUFFFFF"),
     ("/me/statement", "FFFOOFUFFFFF"),
+    ("/me/statement.csv", "FFFOOFUFFFFF"),
     ("/me/redemptions", "FFFOOFUFFFFF"),
     ("/station", "OOOOOOUOOOOO"),
     ("/station/{reward}", "FFFOOFUFFFFF"),

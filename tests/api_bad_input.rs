@@ -628,6 +628,22 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
             None,
         ),
         (
+            "a page of no checkpoints",
+            422,
+            a.clone(),
+            Method::GET,
+            "/v1/log/checkpoints?limit=0".into(),
+            None,
+        ),
+        (
+            "checkpoints after a size that is not a number",
+            400,
+            a.clone(),
+            Method::GET,
+            "/v1/log/checkpoints?after=yesterday".into(),
+            None,
+        ),
+        (
             "unknown route",
             404,
             a.clone(),

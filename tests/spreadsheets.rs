@@ -134,6 +134,26 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
         &[FORMULAS[0]],
     );
 
+    // The volunteer's own statement with its proofs, as their browser downloads it.
+    let mine = token(
+        &admin,
+        json!({"role": "volunteer", "volunteer_id": volunteers[0]}),
+    )
+    .await;
+    let hexed: String = mine.bytes().map(|b| format!("{b:02x}")).collect();
+    let web = reqwest::Client::new()
+        .get(format!("{}/me/statement.csv", server.base))
+        .header("cookie", format!("yl_session={hexed}"))
+        .send()
+        .await
+        .expect("download");
+    assert!(web.status().is_success(), "{}", web.status());
+    check(
+        "/me/statement.csv",
+        &web.bytes().await.expect("body"),
+        &[FORMULAS[2], FORMULAS[3]],
+    );
+
     // Every export of the command line, on the same data.
     server.terminate();
     let out = tempfile::tempdir().expect("tempdir");
@@ -163,6 +183,20 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
                 .expect("export");
             assert!(status.success(), "export --what {what} failed");
             let bytes = std::fs::read(&file).expect("the exported file");
+            if what == "statement" {
+                // Each line with its proof against the checkpoint the service published.
+                let mut rows = csv::Reader::from_reader(&bytes[3..]);
+                let size = rows
+                    .headers()
+                    .expect("headers")
+                    .iter()
+                    .position(|h| h == "checkpoint_size" || h == "检查点条数")
+                    .expect("a checkpoint size column");
+                for row in rows.records() {
+                    let row = row.expect("row");
+                    assert!(!row[size].is_empty(), "a line without its proof: {row:?}");
+                }
+            }
             check(
                 &format!("export --what {what} --lang {lang}"),
                 &bytes,

@@ -179,11 +179,18 @@ async fn a_watcher_keeps_checkpoints_and_a_rewritten_log_stops_it() {
     let second = pull(&server.base);
     let said = String::from_utf8_lossy(&second.stdout).into_owned();
     assert!(
-        second.status.success() && said.contains("consistent with the last one kept"),
+        second.status.success() && said.contains("consistent with the one before"),
         "{said}"
     );
     let kept = std::fs::read_to_string(&file).expect("file");
-    assert_eq!(kept.matches("\u{2014} ").count(), 2, "{kept}");
+    let published = server.anonymous().get("/v1/log/checkpoints").await.ok();
+    let published = published["items"].as_array().map_or(0, Vec::len);
+    assert!(published >= 2);
+    assert_eq!(
+        kept.matches("\u{2014} ").count(),
+        published,
+        "every published one: {kept}"
+    );
 
     // Another service (another history, another key) at the same address is refused, and
     // nothing is appended.
@@ -197,4 +204,182 @@ async fn a_watcher_keeps_checkpoints_and_a_rewritten_log_stops_it() {
         String::from_utf8_lossy(&refused.stderr)
     );
     assert_eq!(std::fs::read_to_string(&file).expect("file"), kept);
+}
+
+/// The watcher's file after one pull from `base`.
+fn pull_into(base: &str, file: &std::path::Path) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(["checkpoints", "pull", "--from", base, "--file"])
+        .arg(file)
+        .output()
+        .expect("run yinling");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// What `yinling-verify` says of `statements` against the watcher's checkpoints.
+fn verify(
+    checkpoints: &std::path::Path,
+    key: &str,
+    statements: &[&std::path::Path],
+) -> Result<Vec<String>, String> {
+    yinling_verify::check(&yinling_verify::Args {
+        checkpoints: checkpoints.to_owned(),
+        key: key.to_owned(),
+        data: None,
+        statements: statements.iter().map(|p| p.to_path_buf()).collect(),
+    })
+}
+
+#[tokio::test]
+async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against_the_noticeboard() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let anyone = server.anonymous();
+    let key = text_of(&anyone, "/v1/log/checkpoint-key").await;
+    let watched = tmp.path().join("checkpoints.txt");
+
+    // A checkpoint is published at start; asking for one publishes the head, and the list
+    // keeps every one, smallest first, each the same text as handed out.
+    let now = text_of(&anyone, "/v1/log/checkpoint").await;
+    let listed = anyone.get("/v1/log/checkpoints").await.ok();
+    let items = listed["items"].as_array().expect("items");
+    assert!(items.len() >= 2, "{listed}");
+    assert_eq!(items.last().expect("last")["text"], now.as_str());
+    assert_eq!(
+        text_of(&anyone, "/v1/log/checkpoint").await,
+        now,
+        "one text per size"
+    );
+    let sizes: Vec<u64> = items.iter().filter_map(|i| i["size"].as_u64()).collect();
+    assert!(sizes.windows(2).all(|w| w[0] < w[1]), "{sizes:?}");
+    let page = anyone.get("/v1/log/checkpoints?limit=1").await.ok();
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["next_after"], items[0]["size"]);
+    anyone.get("/v1/log/checkpoints?limit=0").await.problem(422);
+
+    // The watcher pulls every published checkpoint, each checked against the one before.
+    pull_into(&server.base, &watched);
+    let kept = std::fs::read_to_string(&watched).expect("kept");
+    assert_eq!(kept.matches("\u{2014} ").count(), items.len(), "{kept}");
+
+    // The volunteer's statement from the API: every line carries its proof against the
+    // checkpoint the answer names, checked here with the ledger's own verifier.
+    let me = &city.volunteers[0];
+    let statement = city
+        .coordinator
+        .get(&format!("/v1/volunteers/{me}/statement"))
+        .await
+        .ok();
+    let (name, vkey) = yinling_ledger::checkpoint::parse_verifier_key(&key).expect("key");
+    let checkpoint = yinling_ledger::checkpoint::Checkpoint::verify(
+        statement["checkpoint"].as_str().expect("checkpoint"),
+        &name,
+        &vkey,
+    )
+    .expect("a checkpoint signed by the log's key");
+    let entries = statement["entries"].as_array().expect("entries");
+    assert!(!entries.is_empty());
+    for e in entries {
+        let p = &e["proof"];
+        assert_eq!(p["seq"], e["seq"]);
+        assert_eq!(p["checkpoint_size"].as_u64(), Some(checkpoint.size));
+        verify_inclusion(
+            &leaf_hash(&hash(&p["event_hash"]).0),
+            p["seq"].as_u64().expect("seq") - 1,
+            checkpoint.size,
+            &path(&p["path"]),
+            &checkpoint.root,
+        )
+        .unwrap_or_else(|err| panic!("{e}: {err}"));
+    }
+    // Saved as a file, the independent verifier says the same against the watcher's
+    // checkpoints; one changed hash is named.
+    let json_file = tmp.path().join("statement.json");
+    std::fs::write(&json_file, statement.to_string()).expect("write");
+    pull_into(&server.base, &watched);
+    let said = verify(&watched, &key, &[&json_file]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        said.iter()
+            .any(|s| s.contains("each in a signed checkpoint")),
+        "{said:?}"
+    );
+    let first_hash = entries[0]["proof"]["event_hash"].as_str().expect("hash");
+    let forged = statement.to_string().replace(first_hash, &"0".repeat(64));
+    std::fs::write(&json_file, forged).expect("write");
+    let refused = verify(&watched, &key, &[&json_file]).expect_err("a forged line");
+    assert!(refused.contains("is NOT in the checkpoint"), "{refused}");
+
+    // The same statement downloaded on the web, as Excel opens it: a byte-order mark,
+    // Chinese headers, the proof in its own columns; checked line by line by the verifier.
+    let volunteer_token = token(
+        &city.admin,
+        json!({"role": "volunteer", "volunteer_id": me}),
+    )
+    .await;
+    let browser = common::web::Browser::new(&server, &volunteer_token);
+    let page_text = browser
+        .get("/me/statement")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page_text.contains("/me/statement.csv"), "{page_text}");
+    assert!(page_text.contains("签名公示的账本检查点"), "{page_text}");
+    let reply = browser.get("/me/statement.csv").await;
+    assert_eq!(reply.status().as_u16(), 200);
+    let bytes = reply.bytes().await.expect("csv").to_vec();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "a byte-order mark for Excel"
+    );
+    let csv_text = String::from_utf8(bytes.clone()).expect("utf-8");
+    let header = csv_text.lines().next().expect("header");
+    for column in ["序号", "事件哈希", "检查点条数", "包含证明"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let csv_file = tmp.path().join("statement.csv");
+    std::fs::write(&csv_file, &bytes).expect("write");
+    pull_into(&server.base, &watched);
+    let said = verify(&watched, &key, &[&csv_file]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        said.iter().any(|s| s.contains(&format!(
+            "{} lines, each in a signed checkpoint",
+            entries.len()
+        ))),
+        "{said:?}"
+    );
+    // A line moved to another event's proof is refused, naming the line.
+    let mut rows: Vec<String> = csv_text.split("\r\n").map(str::to_owned).collect();
+    let cells: Vec<&str> = rows[1].split(',').collect();
+    let moved = rows[1].replacen(
+        cells[0],
+        &(cells[0].parse::<u64>().expect("seq") + 1).to_string(),
+        1,
+    );
+    rows[1] = moved;
+    std::fs::write(&csv_file, rows.join("\r\n")).expect("write");
+    let refused = verify(&watched, &key, &[&csv_file]).expect_err("a moved line");
+    assert!(refused.contains("line 2"), "{refused}");
+
+    // A checkpoint the watcher never saw is named, not trusted silently.
+    let lonely = tmp.path().join("lonely.txt");
+    std::fs::write(
+        &lonely,
+        format!(
+            "{}\n\n\n",
+            kept.split("\n\n\n").next().expect("first").trim_end()
+        ),
+    )
+    .expect("write");
+    std::fs::write(&csv_file, &bytes).expect("write");
+    let missing = verify(&lonely, &key, &[&csv_file]).expect_err("not among them");
+    assert!(
+        missing.contains("not among the checkpoints given"),
+        "{missing}"
+    );
 }

@@ -1,7 +1,8 @@
-//! `yinling checkpoints pull`: a watcher's one command. It fetches the log's signed checkpoint
-//! from a running service, checks the signature with the key the watcher trusts (given once,
-//! or taken from the service the first time and kept), checks with a consistency proof that
-//! the log only grew since the last checkpoint kept, and appends the new one to the file. Run
+//! `yinling checkpoints pull`: a watcher's one command. It fetches every checkpoint a running
+//! service published since the last one kept (asking for the checkpoint now first, which
+//! publishes the log's head), checks each signature with the key the watcher trusts (given
+//! once, or taken from the service the first time and kept), checks with a consistency proof
+//! that each extends the one before, and appends them to the file. Run
 //! it from cron; a rewritten history, another key or a log that shrank stops it with the
 //! reason and a non-zero exit, and nothing is appended.
 
@@ -104,75 +105,127 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
         }
     };
     let (name, key) = parse_verifier_key(&key_line).map_err(|e| format!("--key: {e}"))?;
-    let text = get(&args.from, "/v1/log/checkpoint")?;
-    let new = Checkpoint::verify(&text, &name, &key)
+    // Asking for the checkpoint now publishes the log's head; then every checkpoint
+    // published since the last one kept comes from the list, oldest first.
+    let head = get(&args.from, "/v1/log/checkpoint")?;
+    Checkpoint::verify(&head, &name, &key)
         .map_err(|e| format!("the checkpoint of {} does not verify: {e}", args.from))?;
     let previous = kept(&args.file)?;
-    if let Some(last_text) = previous.last() {
-        let last = Checkpoint::verify(last_text, &name, &key).map_err(|e| {
+    let mut last = match previous.last() {
+        Some(text) => Some(Checkpoint::verify(text, &name, &key).map_err(|e| {
             format!(
                 "the last checkpoint kept in {} does not verify: {e}",
                 args.file.display()
             )
-        })?;
-        if new.size < last.size {
-            return Err(format!(
-                "the log shrank: {} events now, {} in the checkpoint of {} kept in {}",
-                new.size,
-                last.size,
-                last.time,
-                args.file.display()
-            ));
+        })?),
+        None => None,
+    };
+    let mut fresh = published_since(&args.from, last.as_ref().map_or(0, |c| c.size))?;
+    if fresh.is_empty() && last.as_ref().is_none_or(|l| l.size == 0) {
+        fresh.push(head);
+    }
+    let mut new_kept = 0;
+    for text in fresh {
+        let new = Checkpoint::verify(&text, &name, &key)
+            .map_err(|e| format!("a checkpoint of {} does not verify: {e}", args.from))?;
+        if let Some(last) = &last {
+            consistent(&args, last, &new)?;
+            if new.size == last.size {
+                continue;
+            }
         }
-        let proof = get(
-            &args.from,
-            &format!(
-                "/v1/log/proofs/consistency?from={}&to={}",
-                last.size, new.size
-            ),
-        )?;
-        let proof: serde_json::Value =
-            serde_json::from_str(&proof).map_err(|e| format!("the proof is not JSON: {e}"))?;
-        let path: Vec<Hash> = proof["proof"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|h| h.as_str().and_then(Hash::from_hex))
-                    .collect()
-            })
-            .unwrap_or_default();
-        verify_consistency((last.size, &last.root), (new.size, &new.root), &path).map_err(|e| {
-            format!(
-                "THE LOG WAS REWRITTEN: the checkpoint of {} ({} events) is not a prefix of the log now ({} events): {e}",
-                last.time, last.size, new.size
-            )
-        })?;
-        if new.size == last.size {
+        keep(&args.file, &text)?;
+        println!(
+            "kept the checkpoint of {}: {} events, root {}{}",
+            new.time,
+            new.size,
+            new.root.to_hex(),
+            if last.is_some() {
+                ", consistent with the one before"
+            } else {
+                ""
+            }
+        );
+        new_kept += 1;
+        last = Some(new);
+    }
+    if new_kept == 0 {
+        if let Some(last) = &last {
             println!(
                 "no new events since {} ({} events); nothing kept",
                 last.time, last.size
             );
-            return Ok(ExitCode::SUCCESS);
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The texts of the checkpoints the service published with more than `after` events.
+fn published_since(base: &str, after: u64) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut after = after;
+    loop {
+        let page = get(base, &format!("/v1/log/checkpoints?after={after}"))?;
+        let page: serde_json::Value = serde_json::from_str(&page)
+            .map_err(|e| format!("the list of checkpoints is not JSON: {e}"))?;
+        for item in page["items"].as_array().into_iter().flatten() {
+            if let Some(text) = item["text"].as_str() {
+                out.push(text.to_owned());
+            }
+        }
+        match page["next_after"].as_u64() {
+            Some(next) if next > after => after = next,
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// Checks with the service's consistency proof that the log of `last` is a prefix of the
+/// log of `new`: the log only grew.
+fn consistent(args: &PullArgs, last: &Checkpoint, new: &Checkpoint) -> Result<(), String> {
+    if new.size < last.size {
+        return Err(format!(
+            "the log shrank: {} events in the checkpoint of {}, {} in the checkpoint of {} kept in {}",
+            new.size,
+            new.time,
+            last.size,
+            last.time,
+            args.file.display()
+        ));
+    }
+    let proof = get(
+        &args.from,
+        &format!(
+            "/v1/log/proofs/consistency?from={}&to={}",
+            last.size, new.size
+        ),
+    )?;
+    let proof: serde_json::Value =
+        serde_json::from_str(&proof).map_err(|e| format!("the proof is not JSON: {e}"))?;
+    let path: Vec<Hash> = proof["proof"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|h| h.as_str().and_then(Hash::from_hex))
+                .collect()
+        })
+        .unwrap_or_default();
+    verify_consistency((last.size, &last.root), (new.size, &new.root), &path).map_err(|e| {
+        format!(
+            "THE LOG WAS REWRITTEN: the checkpoint of {} ({} events) is not a prefix of the checkpoint of {} ({} events): {e}",
+            last.time, last.size, new.time, new.size
+        )
+    })
+}
+
+/// Appends one checkpoint to the file, synced.
+fn keep(file: &Path, text: &str) -> Result<(), String> {
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&args.file)
-        .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
+        .open(file)
+        .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
     f.write_all(format!("{}\n\n\n", text.trim_end()).as_bytes())
         .and_then(|()| f.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", args.file.display()))?;
-    println!(
-        "kept the checkpoint of {}: {} events, root {}{}",
-        new.time,
-        new.size,
-        new.root.to_hex(),
-        if previous.is_empty() {
-            String::new()
-        } else {
-            ", consistent with the last one kept".to_owned()
-        }
-    );
-    Ok(ExitCode::SUCCESS)
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))
 }

@@ -237,10 +237,12 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                         .volunteers
                         .get(&id)
                         .ok_or_else(|| format!("no volunteer has id {id}"))?;
+                    let mut entries: Vec<EntryOut> =
+                        v.statement.iter().map(|e| entry_out(&state, e)).collect();
+                    prove(&*log, &data, &mut entries)?;
                     sink.header::<EntryOut>(args.lang)?;
-                    for e in &v.statement {
-                        let o = entry_out(&state, e);
-                        sink.row(&o, &o)?;
+                    for o in &entries {
+                        sink.row(o, o)?;
                     }
                 }
             }
@@ -251,6 +253,56 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
         eprintln!("wrote {}", args.out.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Gives each line the proof that it is in the latest checkpoint the service published from
+/// `data` (the tree is rebuilt from the log); says so on standard error when there is none.
+fn prove(
+    log: &dyn yinling_ledger::EventLog,
+    data: &Path,
+    entries: &mut [EntryOut],
+) -> Result<(), String> {
+    let latest = yinling_ledger::published::PublishedCheckpoints::open(data)
+        .and_then(|store| store.latest())
+        .map_err(|e| {
+            format!(
+                "cannot read the published checkpoints in {}: {e}",
+                data.display()
+            )
+        })?;
+    let Some(latest) = latest else {
+        eprintln!(
+            "no checkpoint was published from {}: the statement has no proofs (start the service once to publish one)",
+            data.display()
+        );
+        return Ok(());
+    };
+    let mut tree = yinling_ledger::merkle::MerkleTree::new();
+    yinling_ledger::log::verify_each(
+        log,
+        yinling_ledger::log::VerifyDepth::Hashes,
+        &mut |_| {},
+        &mut |h| yinling_app::tree::LogTree::push(&mut tree, h),
+    )
+    .map_err(|e| e.to_string())?;
+    if latest.size > tree.len() {
+        eprintln!(
+            "the latest checkpoint published from {} signs {} events but the log holds {}: the statement has no proofs",
+            data.display(),
+            latest.size,
+            tree.len()
+        );
+        return Ok(());
+    }
+    let tree = yinling_app::tree::LogTree::from_tree(tree);
+    yinling_app::reports::inclusion::attach(&tree, log, latest.size, entries)
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "lines proven against the checkpoint of {} events published from {}",
+        latest.size,
+        data.display()
+    );
+    Ok(())
 }
 
 fn date_arg(flag: &str, value: Option<&str>) -> Result<Option<NaiveDate>, String> {

@@ -16,7 +16,10 @@ use yinling_app::notices::{Adapter, NoticeConfig};
 use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
 
 use limits::{MAX_HOLD_DAYS, MAX_LEASE_SECONDS, MAX_REPLICAS};
-use yinling_app::limits::{DEFAULT_ACCESS_LOG_DAYS, MAX_ACCESS_LOG_DAYS};
+use yinling_app::limits::{
+    DEFAULT_ACCESS_LOG_DAYS, DEFAULT_CHECKPOINT_INTERVAL_SECONDS, MAX_ACCESS_LOG_DAYS,
+    MAX_CHECKPOINT_INTERVAL_SECONDS,
+};
 use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVERY_EVENTS};
 use yinling_projections::Policy;
 
@@ -117,6 +120,10 @@ pub struct ServeArgs {
     /// Seconds between runs of hold expiry.
     #[arg(long, default_value_t = DEFAULT_EXPIRY_INTERVAL_SECONDS)]
     pub expiry_interval: u64,
+    /// Seconds between signed checkpoints of the log (one is published at start and then
+    /// whenever the log grew), 1 to 86400.
+    #[arg(long, default_value_t = DEFAULT_CHECKPOINT_INTERVAL_SECONDS)]
+    pub checkpoint_interval: u64,
     /// Skip the hash-chain walk at startup (faster start on huge logs; `verify` still checks).
     #[arg(long)]
     pub skip_verify: bool,
@@ -229,6 +236,12 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             "--hold-days {hold_days} must be between 1 and {MAX_HOLD_DAYS}"
         ));
     }
+    if !(1..=MAX_CHECKPOINT_INTERVAL_SECONDS).contains(&args.checkpoint_interval) {
+        return Err(format!(
+            "--checkpoint-interval {} must be between 1 and {MAX_CHECKPOINT_INTERVAL_SECONDS} seconds",
+            args.checkpoint_interval
+        ));
+    }
     if args.snapshot_every == 0 {
         return Err("--snapshot-every must be at least 1".into());
     }
@@ -293,6 +306,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
                 .filter(|t| !t.trim().is_empty()),
             expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
             access_log_days: args.access_log_days,
+            checkpoint_interval: Duration::from_secs(args.checkpoint_interval),
             nats,
             public_url,
             start: StartPolicies {

@@ -766,6 +766,7 @@ impl World {
             "GET /v1/notices/outbox" => (Method::GET, "/v1/notices/outbox".into(), None),
             "GET /v1/log/tree" => (Method::GET, "/v1/log/tree".into(), None),
             "GET /v1/log/checkpoint" => (Method::GET, "/v1/log/checkpoint".into(), None),
+            "GET /v1/log/checkpoints" => (Method::GET, "/v1/log/checkpoints?after=0".into(), None),
             "GET /v1/log/checkpoint-key" => (Method::GET, "/v1/log/checkpoint-key".into(), None),
             "GET /v1/log/proofs/inclusion" => {
                 (Method::GET, "/v1/log/proofs/inclusion?seq=1".into(), None)

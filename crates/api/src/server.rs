@@ -284,6 +284,7 @@ fn trust_routes() -> Router<App> {
         .route("/v1/notices/outbox", get(trust::outbox))
         .route("/v1/log/tree", get(transparency::tree))
         .route("/v1/log/checkpoint", get(transparency::checkpoint))
+        .route("/v1/log/checkpoints", get(transparency::checkpoints))
         .route("/v1/log/checkpoint-key", get(transparency::checkpoint_key))
         .route("/v1/log/proofs/inclusion", get(transparency::inclusion))
         .route("/v1/log/proofs/consistency", get(transparency::consistency))

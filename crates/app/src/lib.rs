@@ -75,6 +75,9 @@ pub struct App {
     /// Notices waiting for delivery and delivered, outside the chain (a node opens it in its
     /// data directory).
     pub outbox: Option<Arc<yinling_ledger::outbox::Outbox>>,
+    /// The signed checkpoints handed out, by size, outside the chain (a node opens it in its
+    /// data directory; without it checkpoints are signed but not kept).
+    pub published: Option<Arc<yinling_ledger::published::PublishedCheckpoints>>,
 }
 
 impl App {
@@ -89,6 +92,7 @@ impl App {
             last_used: Arc::default(),
             access_log: None,
             outbox: None,
+            published: None,
         }
     }
 

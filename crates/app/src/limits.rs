@@ -79,3 +79,13 @@ pub const NOTICE_DUE_BATCH: usize = 200;
 
 /// Seconds the webhook gateway has to answer a notice.
 pub const NOTICE_WEBHOOK_TIMEOUT_SECONDS: u64 = 10;
+
+/// Seconds between published checkpoints by default: ten minutes, so a statement's newest
+/// lines wait at most that long for a checkpoint a watcher already holds.
+pub const DEFAULT_CHECKPOINT_INTERVAL_SECONDS: u64 = 600;
+
+/// The longest interval between published checkpoints `serve` accepts: a day.
+pub const MAX_CHECKPOINT_INTERVAL_SECONDS: u64 = 86_400;
+
+/// Published checkpoints one page of `GET /v1/log/checkpoints` gives at most.
+pub const MAX_CHECKPOINTS_PAGE: usize = 1000;

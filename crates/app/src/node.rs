@@ -41,6 +41,8 @@ pub struct NodeConfig {
     pub start: StartPolicies,
     /// How notices are delivered.
     pub notices: crate::notices::NoticeConfig,
+    /// How often the log's head is signed and published as a checkpoint (when it grew).
+    pub checkpoint_interval: Duration,
 }
 
 /// Policies given on the command line: recorded on a log that has none, checked against
@@ -105,6 +107,9 @@ pub enum OpenError {
     /// The notices outbox beside the ledger would not open.
     #[error("cannot open the notices outbox: {0}")]
     Outbox(LedgerError),
+    /// The store of published checkpoints beside the ledger would not open.
+    #[error("cannot open the published checkpoints: {0}")]
+    Checkpoints(LedgerError),
 }
 
 /// A running node.
@@ -112,6 +117,7 @@ pub struct Node {
     app: App,
     cluster_thread: Option<std::thread::JoinHandle<()>>,
     expiry: Option<tokio::task::JoinHandle<()>>,
+    checkpoints: Option<tokio::task::JoinHandle<()>>,
     notices: Option<crate::notices::Runner>,
 }
 
@@ -182,10 +188,19 @@ impl Node {
                 .map_err(|e| OpenError::Outbox(LedgerError::Storage(e.to_string())))?
                 .map_err(OpenError::Outbox)?;
         app.outbox = Some(Arc::new(outbox));
+        let dir = config.engine.data_dir.clone();
+        let published = tokio::task::spawn_blocking(move || {
+            yinling_ledger::published::PublishedCheckpoints::open(&dir)
+        })
+        .await
+        .map_err(|e| OpenError::Checkpoints(LedgerError::Storage(e.to_string())))?
+        .map_err(OpenError::Checkpoints)?;
+        app.published = Some(Arc::new(published));
         let mut node = Node {
             app,
             cluster_thread: None,
             expiry: None,
+            checkpoints: None,
             notices: None,
         };
         if let (Some(n), Some(log)) = (&config.nats, nats_log) {
@@ -215,6 +230,10 @@ impl Node {
             node.app.clone(),
             config.expiry_interval,
             config.access_log_days,
+        ));
+        node.checkpoints = Some(spawn_checkpoints(
+            node.app.clone(),
+            config.checkpoint_interval,
         ));
         if let Some(outbox) = node.app.outbox.clone() {
             node.notices = Some(crate::notices::spawn(
@@ -278,6 +297,9 @@ impl Node {
     pub async fn shutdown(mut self) {
         if let Some(expiry) = self.expiry.take() {
             expiry.abort();
+        }
+        if let Some(checkpoints) = self.checkpoints.take() {
+            checkpoints.abort();
         }
         if let Some(notices) = self.notices.take() {
             notices.stop().await;
@@ -411,6 +433,38 @@ pub async fn bootstrap_star_scale(app: &App) -> Result<Option<usize>, AppError> 
         .submit::<crate::answers::ScaleAdopted>(&Principal::System, command, None)
         .await?;
     Ok(Some(w.answer.awarded.len()))
+}
+
+/// Signs and publishes the log's head as a checkpoint at start and then every `interval`,
+/// whenever the log grew since the last one published, until aborted: the history a watcher
+/// pulls and that statements are proven against.
+pub fn spawn_checkpoints(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let latest = match &app.published {
+                Some(store) => {
+                    let store = store.clone();
+                    tokio::task::spawn_blocking(move || store.latest())
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                        .flatten()
+                        .map(|p| p.size)
+                }
+                None => None,
+            };
+            let (size, _) = app.engine.tree.head();
+            if latest.is_none_or(|l| l < size) {
+                let signer = app.clone();
+                match tokio::task::spawn_blocking(move || signer.publish_checkpoint()).await {
+                    Ok(Ok(p)) => tracing::info!(size = p.size, "checkpoint published"),
+                    Ok(Err(e)) => tracing::warn!("checkpoint not published: {e}"),
+                    Err(e) => tracing::warn!("checkpoint not published: {e}"),
+                }
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
 }
 
 /// Expires lapsed holds every `interval`, and once a day removes access log entries older

@@ -7,7 +7,8 @@
 use std::sync::{Arc, RwLock};
 
 use yinling_ledger::merkle::{leaf_hash, MerkleTree, ProofError};
-use yinling_ledger::{Envelope, Hash, Head};
+use yinling_ledger::published::Published;
+use yinling_ledger::{Envelope, EventLog, Hash, Head};
 
 use crate::error::AppError;
 
@@ -19,6 +20,20 @@ pub struct Proof {
     /// That tree's root.
     pub root: Hash,
     /// The hashes, from the leaf up (inclusion) or as RFC 6962 orders them (consistency).
+    pub path: Vec<Hash>,
+}
+
+/// The proof that one event is in a published checkpoint: what a statement line or a
+/// voucher check carries, so that anyone holding the checkpoint can check it.
+#[derive(Clone, Debug)]
+pub struct EntryProof {
+    /// The event.
+    pub seq: u64,
+    /// Its chain hash (its leaf is SHA-256 of 0x00 and it).
+    pub event_hash: Hash,
+    /// The size of the published checkpoint the proof is against.
+    pub checkpoint_size: u64,
+    /// The inclusion proof, from the leaf up.
     pub path: Vec<Hash>,
 }
 
@@ -96,6 +111,34 @@ impl LogTree {
         })
     }
 
+    /// The proof that event `seq` is in the log of `size` events, with the event's chain hash
+    /// read from `log`; `None` for an event newer than `size` (it will be in the next
+    /// checkpoint).
+    pub fn entry_proof(
+        &self,
+        log: &dyn EventLog,
+        seq: u64,
+        size: u64,
+    ) -> Result<Option<EntryProof>, AppError> {
+        if seq == 0 || seq > size {
+            return Ok(None);
+        }
+        let Some(event) = yinling_ledger::log::get(log, seq).map_err(|e| AppError::internal(&e))?
+        else {
+            return Ok(None);
+        };
+        let path = self
+            .read()
+            .inclusion_proof(seq - 1, size)
+            .map_err(refused)?;
+        Ok(Some(EntryProof {
+            seq,
+            event_hash: event.hash,
+            checkpoint_size: size,
+            path,
+        }))
+    }
+
     /// The proof that the log of `from` events is a prefix of the log of `to` (the whole log
     /// when absent).
     pub fn consistency(&self, from: u64, to: Option<u64>) -> Result<Proof, AppError> {
@@ -130,8 +173,13 @@ impl crate::App {
     }
 
     /// A checkpoint of the log as it is now (size, root, time), signed with the log's key.
+    /// Not kept: [`App::publish_checkpoint`] signs and keeps.
     pub fn checkpoint(&self) -> String {
         let (size, root) = self.engine.tree.head();
+        self.sign_checkpoint(size, root)
+    }
+
+    fn sign_checkpoint(&self, size: u64, root: Hash) -> String {
         yinling_ledger::checkpoint::Checkpoint {
             origin: self.log_name(),
             size,
@@ -139,6 +187,53 @@ impl crate::App {
             time: yinling_ledger::Timestamp::now(),
         }
         .sign(&self.mint.checkpoint_key())
+    }
+
+    /// The checkpoint of the log as it is now, published: the one already handed out for
+    /// this size when there is one (a size has one root, and a watcher may hold that text),
+    /// otherwise signed now and kept before it is returned. Blocking (a kept checkpoint is
+    /// flushed); without a store it is signed and not kept.
+    pub fn publish_checkpoint(&self) -> Result<Published, AppError> {
+        let (size, root) = self.engine.tree.head();
+        let Some(store) = &self.published else {
+            return Ok(Published {
+                size,
+                text: self.sign_checkpoint(size, root),
+            });
+        };
+        if let Some(kept) = store.of_size(size).map_err(|e| AppError::internal(&e))? {
+            return Ok(kept);
+        }
+        store
+            .keep(size, &self.sign_checkpoint(size, root))
+            .map_err(|e| AppError::internal(&e))
+    }
+
+    /// The published checkpoint to prove events up to `seq` against: the latest one when
+    /// it reaches `seq`, otherwise the log's head published now. Blocking.
+    pub fn checkpoint_covering(&self, seq: u64) -> Result<Published, AppError> {
+        if let Some(store) = &self.published {
+            if let Some(latest) = store.latest().map_err(|e| AppError::internal(&e))? {
+                if latest.size >= seq {
+                    return Ok(latest);
+                }
+            }
+        }
+        self.publish_checkpoint()
+    }
+
+    /// Published checkpoints of more than `after` events, smallest first, at most `limit`.
+    pub fn published_checkpoints(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Published>, AppError> {
+        match &self.published {
+            Some(store) => store
+                .after(after, limit)
+                .map_err(|e| AppError::internal(&e)),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The public half of the checkpoint key as the one line a verifier is given.

@@ -46,7 +46,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
         &[(alice, "2"), (bob, "1")],
     )
     .expect("logged");
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     assert_eq!(told.len(), 2, "{told:?}");
     assert!(told.iter().all(|d| d.kind == "points_credited"));
     let hers = told.iter().find(|d| d.volunteer_id == alice).expect("hers");
@@ -60,7 +60,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
     );
     assert!(!hers.zh.contains("王金法"), "a notice names no one");
     // The same event read again gives the same keys.
-    let again = drafts(&sim, &sim.log[before..].to_vec());
+    let again = drafts(&sim, &sim.log[before..]);
     assert_eq!(
         told.iter().map(|d| &d.key).collect::<Vec<_>>(),
         again.iter().map(|d| &d.key).collect::<Vec<_>>()
@@ -79,7 +79,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
     let lecture = sim
         .log_activity(team, Category::Lecture, today, &[(alice, "1")])
         .expect("logged");
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     assert_eq!(told.len(), 1);
     assert_eq!(told[0].kind, "points_pending");
     let usable = today + chrono::Days::new(2);
@@ -93,7 +93,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
     sim.advance_days(2);
     let before = sim.log.len();
     sim.system(Command::EndNotices).expect("the clock");
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0].kind, "points_available");
     assert!(
@@ -121,7 +121,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
             &[(bob, "3")],
         )
         .expect("logged");
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     assert!(
         told[0].zh.contains("待服务对象确认后可以使用"),
         "{}",
@@ -143,7 +143,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
         role: "村委会主任".into(),
     })
     .expect("confirmed");
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     assert_eq!(told.len(), 1);
     assert_eq!(
         (told[0].kind, told[0].volunteer_id),
@@ -156,7 +156,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
     let reward = sim.reward("10", 5);
     let before = sim.log.len();
     let hold = sim.hold(admin, alice, reward, 1).expect("held");
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     let ready = told
         .iter()
         .find(|d| d.kind == "reward_ready")
@@ -198,7 +198,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
             reason: "签到表上没有这一天".into(),
         },
     );
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     assert_eq!(told.len(), 1);
     assert!(
         told[0].zh.contains("记录维持不变") && told[0].zh.contains("签到表上没有这一天"),
@@ -223,7 +223,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
         &[(alice, "4")],
     )
     .expect("logged");
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     let star = told
         .iter()
         .find(|d| d.kind == "star_reached")
@@ -252,7 +252,7 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
         &[(alice, "1"), (bob, "1")],
     )
     .expect("logged");
-    let told = drafts(&sim, &sim.log[before..].to_vec());
+    let told = drafts(&sim, &sim.log[before..]);
     assert!(
         !told.is_empty() && told.iter().all(|d| d.volunteer_id == bob),
         "{told:?}"

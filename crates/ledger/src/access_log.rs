@@ -177,8 +177,15 @@ mod tests {
         );
         assert_eq!(log.prune_before(Timestamp(250)).expect("prune"), 2);
         drop(log);
-        // Kept across a reopen.
-        let log = AccessLog::open(dir.path()).expect("reopen");
+        // Kept across a reopen (sled's background flusher may hold the lock for a moment
+        // after the store is closed).
+        let reopened = (0..100).find_map(|_| {
+            AccessLog::open(dir.path()).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                None
+            })
+        });
+        let log = reopened.expect("reopen");
         let left = log
             .entries(Timestamp(0), Timestamp(1_000), None, 10)
             .expect("read");

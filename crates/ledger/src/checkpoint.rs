@@ -160,6 +160,13 @@ impl Checkpoint {
         Err(CheckpointError::Unsigned(name.to_owned()))
     }
 
+    /// What a checkpoint says, its signature not checked: for showing one the service
+    /// signed itself (a statement's footer). Anyone checking uses [`Checkpoint::verify`].
+    pub fn read_unchecked(text: &str) -> Result<Checkpoint, CheckpointError> {
+        let body = text.split_once("\n\n").map(|(b, _)| b).unwrap_or(text);
+        Checkpoint::parse_body(&format!("{}\n", body.trim_end()))
+    }
+
     fn parse_body(body: &str) -> Result<Checkpoint, CheckpointError> {
         let bad = |why: String| CheckpointError::Malformed(why);
         let mut lines = body.lines();

@@ -37,6 +37,7 @@ pub mod log;
 pub mod merkle;
 pub mod outbox;
 pub mod personal;
+pub mod published;
 pub mod store;
 pub mod stream;
 pub mod time;

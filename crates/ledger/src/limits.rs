@@ -58,3 +58,7 @@ pub const MAX_OUTBOX_ENTRY_BYTES: u64 = 64 * 1024;
 
 /// Bytes of a signed note's key id (the first bytes of a hash of the key's name and the key).
 pub const NOTE_KEY_ID_BYTES: usize = 4;
+
+/// The longest signed checkpoint the published store keeps (a checkpoint is about 200 bytes;
+/// anything near this is not one).
+pub const MAX_PUBLISHED_CHECKPOINT_BYTES: usize = 4096;

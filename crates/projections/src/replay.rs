@@ -12,7 +12,7 @@ use crate::state::State;
 
 /// The layout of [`State`] inside snapshots. Bump it whenever a field of the state changes:
 /// a snapshot of another layout is then ignored (and rebuilt), never misread.
-pub const STATE_LAYOUT_VERSION: u32 = 14;
+pub const STATE_LAYOUT_VERSION: u32 = 15;
 
 /// Encodes the state as a snapshot (seq and hash taken from `state.head`).
 pub fn encode_snapshot(state: &State) -> Result<Vec<u8>, CodecError> {

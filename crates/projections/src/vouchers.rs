@@ -67,6 +67,8 @@ pub struct Voucher {
     pub code_sha256: Hash,
     /// When handed over.
     pub issued_at: Timestamp,
+    /// The seq of the event that issued it (what a proof of the voucher proves).
+    pub issued_seq: u64,
     /// The day it was handed over (the ledger's calendar).
     pub issued_on: NaiveDate,
     /// The last day the bank takes it.

@@ -53,7 +53,7 @@ p.big { font-size: 1.5rem; font-weight: 700; }
 .slip .big { font-size: 1.6rem; font-weight: 700; } .slip .code { font-family: ui-monospace, monospace; font-size: 2.4rem; font-weight: 700; letter-spacing: 0.1em; margin: 0.4rem 0; }
 .slip .qr svg { width: 50mm; height: 50mm; }
 pre.checkpoint { font-size: 1.1rem; line-height: 1.5; white-space: pre-wrap; overflow-wrap: anywhere; text-align: left; }
-code, .hash { font-family: ui-monospace, monospace; word-break: break-all; font-size: 0.9rem; }
+code, .hash, .fingerprint { font-family: ui-monospace, monospace; word-break: break-all; font-size: 0.9rem; }
 footer { text-align: center; padding: 1.5rem 0.5rem; color: #3d3d3d; }
 .counter-name { font-size: 2.2rem; font-weight: 700; margin: 0.2rem 0; }
 .counter-balance { font-size: 1.6rem; } .counter-balance strong { font-size: 2.6rem; }

@@ -38,6 +38,7 @@ pub fn router() -> Router<App> {
         .route("/card/{token}", get(pages::home::card_login))
         .route("/me", get(pages::volunteer::me))
         .route("/me/statement", get(pages::volunteer::statement))
+        .route("/me/statement.csv", get(pages::inclusion::statement_csv))
         .route("/me/redemptions", get(pages::volunteer::redemptions))
         .route(
             "/me/redemptions/{id}/cancel",

@@ -8,6 +8,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use yinling_app::reports::inclusion::CheckpointProofOut;
 use yinling_app::reports::money::{
     bank_settlement, coverage, redeemed, supplier_settlement, BankRow, By, CoverageRow, Period,
     RedeemedRow, SupplierRow,
@@ -47,6 +48,12 @@ pub struct VoucherCheck {
     /// The voucher, when known to this bank.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voucher: Option<VoucherOut>,
+    /// The proof that the event issuing the voucher is in `checkpoint` (a known voucher).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<CheckpointProofOut>,
+    /// The published checkpoint the proof is against (a known voucher).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
 
 /// A voucher as its bank sees it.
@@ -82,19 +89,21 @@ pub async fn check(
     }
     let code = vouchers::parse(&body.value.code)?;
     let hash = vouchers::code_hash(&code);
-    let out = app.view(None).await?.with(|state| {
+    let (mut out, issued_seq) = app.view(None).await?.with(|state| {
         let today = state.policies.date_of(Timestamp::now());
         let found = state.vouchers.by_code(&hash).filter(|v| match &who {
             Principal::BankOfficer(_, bank) => **bank == *v.bank,
             _ => true,
         });
         let Some(v) = found else {
-            return VoucherCheck {
+            return (VoucherCheck {
                 status: "unknown".into(),
                 zh: "查无此券：请核对券号，或请志愿者到 e站 查询。".into(),
                 en: "No voucher of this bank has this code: check the digits, or send the volunteer to the e-station.".into(),
                 voucher: None,
-            };
+                proof: None,
+                checkpoint: None,
+            }, None);
         };
         let status = v.status(today);
         let (zh, en) = match status {
@@ -103,7 +112,7 @@ pub async fn check(
             VoucherStatus::Cancelled => ("已作废，不能使用。".to_owned(), "Cancelled; it cannot be used.".to_owned()),
             VoucherStatus::Expired => (format!("已过期（{} 是最后一天）。", v.expires_on), format!("Expired ({} was its last day).", v.expires_on)),
         };
-        VoucherCheck {
+        (VoucherCheck {
             status: status.as_str().into(),
             zh,
             en,
@@ -129,8 +138,15 @@ pub async fn check(
                     )
                 }),
             }),
-        }
+            proof: None,
+            checkpoint: None,
+        }, Some(v.issued_seq))
     });
+    if let Some(seq) = issued_seq {
+        let published = app.published_covering(seq).await?;
+        out.proof = app.prove_one(seq, &published)?;
+        out.checkpoint = Some(published.text);
+    }
     Ok(Json(out))
 }
 

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use yinling_app::limits::MAX_CHECKPOINTS_PAGE;
 use yinling_app::tree::Proof;
 use yinling_app::App;
 
@@ -132,17 +133,92 @@ pub async fn consistency(
 }
 
 /// The log now, as a signed checkpoint (size, Merkle root, time; ed25519, the plain-text
-/// checkpoint format of transparency logs), for anyone to keep and compare (anyone).
+/// checkpoint format of transparency logs), for anyone to keep and compare (anyone). It is
+/// published: the checkpoint list keeps it, and a second call at the same size gives the
+/// same text.
 #[utoipa::path(get, path = "/v1/log/checkpoint", tag = "audit",
     responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn checkpoint(State(app): State<App>) -> impl axum::response::IntoResponse {
-    (
+pub async fn checkpoint(
+    State(app): State<App>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let published = app.publish_now().await?;
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; charset=utf-8",
         )],
-        app.checkpoint(),
-    )
+        published.text,
+    ))
+}
+
+/// Query of the published checkpoints.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CheckpointsQuery {
+    /// Only checkpoints of more than this many events (a watcher passes the size of the
+    /// last one it kept).
+    pub after: Option<u64>,
+    /// At most this many (default and most: 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
+/// One published checkpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedOut {
+    /// Events in the log it signs.
+    pub size: u64,
+    /// The signed checkpoint, exactly as handed out.
+    pub text: String,
+}
+
+/// A page of published checkpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedPage {
+    /// Smallest size first.
+    pub items: Vec<PublishedOut>,
+    /// Pass as `after` for the next page (absent on the last).
+    pub next_after: Option<u64>,
+}
+
+/// Every checkpoint the service has published (at its interval and on demand), smallest
+/// first: what a watcher pulls, and what statements and voucher checks are proven against
+/// (anyone).
+#[utoipa::path(get, path = "/v1/log/checkpoints", tag = "audit", params(CheckpointsQuery),
+    responses((status = 200, body = PublishedPage), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn checkpoints(
+    State(app): State<App>,
+    ApiQuery(q): ApiQuery<CheckpointsQuery>,
+) -> Result<Json<PublishedPage>, ApiError> {
+    let limit = q.limit.unwrap_or(MAX_CHECKPOINTS_PAGE);
+    if !(1..=MAX_CHECKPOINTS_PAGE).contains(&limit) {
+        return Err(yinling_app::AppError::invalid(
+            "bad_limit",
+            format!("limit {limit} must be between 1 and {MAX_CHECKPOINTS_PAGE}"),
+        )
+        .into());
+    }
+    let after = q.after.unwrap_or(0);
+    let mut items =
+        tokio::task::spawn_blocking(move || app.published_checkpoints(after, limit + 1))
+            .await
+            .map_err(|e| ApiError::from(yinling_app::AppError::internal(&e)))??;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    Ok(Json(PublishedPage {
+        next_after: if more {
+            items.last().map(|p| p.size)
+        } else {
+            None
+        },
+        items: items
+            .into_iter()
+            .map(|p| PublishedOut {
+                size: p.size,
+                text: p.text,
+            })
+            .collect(),
+    }))
 }
 
 /// The key checkpoints are signed with, as one verifier-key line (anyone).

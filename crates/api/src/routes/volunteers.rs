@@ -362,7 +362,7 @@ pub async fn statement(
     let limit = page_limit(q.limit);
     let after = q.after.unwrap_or(0);
     let view = app.view(q.as_of).await?;
-    let page = view.with(|state| {
+    let mut page = view.with(|state| {
         let v = checks::volunteer(state, &id)?;
         access::may_read(&who, &Read::Account(v))?;
         let start = v.statement.partition_point(|e| e.seq <= after);
@@ -382,8 +382,10 @@ pub async fn statement(
             disputes: yinling_app::reports::disputes::of_volunteer(state, &who, &v.id),
             next_after,
             as_of: state.head.seq,
+            checkpoint: String::new(),
         })
     })?;
+    page.checkpoint = app.prove_entries(&mut page.entries).await?;
     app.note_access(&who, id, "GET /v1/volunteers/{id}/statement");
     Ok(Json(page))
 }

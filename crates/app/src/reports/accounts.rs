@@ -83,6 +83,9 @@ pub struct EntryOut {
     /// How the hours and points came to be (service, correction, re-rating and reversal
     /// lines).
     pub how: Option<HowOut>,
+    /// The proof that the line's event is in the statement's published checkpoint (absent
+    /// for a line newer than it, and where no proofs were asked for).
+    pub proof: Option<super::inclusion::CheckpointProofOut>,
 }
 
 /// A statement page.
@@ -101,6 +104,9 @@ pub struct StatementOut {
     pub next_after: Option<u64>,
     /// The seq the answer reflects.
     pub as_of: u64,
+    /// The signed checkpoint every line's `proof` is against (the plain-text checkpoint
+    /// format; the same text `/v1/log/checkpoints` lists).
+    pub checkpoint: String,
 }
 
 /// A volunteer's account as the API shows it.
@@ -197,6 +203,7 @@ pub fn entry_out(
         redemption_id,
         description,
         how: provenance::how(state, e),
+        proof: None,
     }
 }
 
@@ -262,6 +269,9 @@ impl Table for EntryOut {
         ("redemption_id", "兑换编号"),
         ("description", "说明"),
         ("how", "来由"),
+        ("event_hash", "事件哈希"),
+        ("checkpoint_size", "检查点条数"),
+        ("inclusion_proof", "包含证明"),
     ];
 
     fn cells(&self) -> Vec<String> {
@@ -293,6 +303,18 @@ impl Table for EntryOut {
                         h.en.clone()
                     }
                 })
+                .unwrap_or_default(),
+            self.proof
+                .as_ref()
+                .map(|p| p.event_hash.clone())
+                .unwrap_or_default(),
+            self.proof
+                .as_ref()
+                .map(|p| p.checkpoint_size.to_string())
+                .unwrap_or_default(),
+            self.proof
+                .as_ref()
+                .map(|p| p.path_cell())
                 .unwrap_or_default(),
         ]
     }

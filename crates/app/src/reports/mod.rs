@@ -9,6 +9,7 @@ pub mod categories;
 pub mod disputes;
 pub mod evaluation;
 pub mod events;
+pub mod inclusion;
 pub mod money;
 pub mod policies;
 pub mod provenance;

@@ -40,6 +40,7 @@ impl State {
                 basis_points: e.basis_points,
                 code_sha256: e.code_sha256,
                 issued_at: envelope.recorded_at,
+                issued_seq: envelope.seq,
                 issued_on: self.policies.date_of(envelope.recorded_at),
                 expires_on: e.expires_on,
                 used: None,

@@ -119,12 +119,25 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
         Ok(c) => c,
         Err(e) => return refusal(&viewer, "/bank", &e),
     };
+    let of_this_bank = |v: &&yinling_projections::vouchers::Voucher| matches!(&session.principal, Principal::BankOfficer(_, b) if **b == *v.bank);
+    let issued = app
+        .engine
+        .read()
+        .vouchers
+        .by_code(&vouchers::code_hash(&code))
+        .filter(of_this_bank)
+        .map(|v| v.issued_seq);
+    // The checkpoint the voucher's issue is in, for the officer to note or check.
+    let published = match issued {
+        Some(seq) => app.published_covering(seq).await.ok(),
+        None => None,
+    };
     let state = app.engine.read();
     let today = state.policies.date_of(Timestamp::now());
     let found = state
         .vouchers
         .by_code(&vouchers::code_hash(&code))
-        .filter(|v| matches!(&session.principal, Principal::BankOfficer(_, b) if **b == *v.bank));
+        .filter(of_this_bank);
     let csrf = session.csrf();
     page(
         Frame { viewer: &viewer, title: l.t("核验结果", "The voucher").into(), back: Some("/bank"), as_of: None },
@@ -161,6 +174,16 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                         VoucherStatus::Used => { p.error role="alert" { (l.t("已经用过，不能再用。", "Already used; it cannot be used again.")) } }
                         VoucherStatus::Cancelled => { p.error role="alert" { (l.t("已作废，不能使用。", "Cancelled; it cannot be used.")) } }
                         VoucherStatus::Expired => { p.error role="alert" { (l.s(format!("已过期（{} 是最后一天）。", v.expires_on), format!("Expired ({} was its last day).", v.expires_on))) } }
+                    }
+                    @if let Some(p) = published.as_ref().filter(|p| p.size >= v.issued_seq) {
+                        p.muted.proof {
+                            (l.s(format!("此券由账本第 {} 条记录发放（指纹 ", v.issued_seq), format!("Issued by ledger record No. {} (fingerprint ", v.issued_seq)))
+                            span.fingerprint { (super::inclusion::fingerprint_of(&app, v.issued_seq)) }
+                            (l.s(
+                                format!("），在 {} 签名公示的检查点（共 {} 条）中；证明见 /v1/vouchers/check 的答复，可用 yinling-verify 核对。", super::inclusion::signed_at(p), p.size),
+                                format!("), which is in the checkpoint signed and published at {} ({} events); the proof is in the answer of /v1/vouchers/check, to check with yinling-verify.", super::inclusion::signed_at(p), p.size),
+                            ))
+                        }
                     }
                 }
             }

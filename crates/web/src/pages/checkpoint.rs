@@ -14,9 +14,17 @@ use crate::session::Viewer;
 /// `/checkpoint`.
 pub async fn checkpoint(State(app): State<App>, viewer: Viewer) -> Response {
     let l = viewer.lang;
-    let text = app.checkpoint();
+    let published = match app.publish_now().await {
+        Ok(p) => p,
+        Err(e) => return crate::layout::refusal(&viewer, "/", &e),
+    };
     let key = app.checkpoint_verifier_key();
-    let (size, root) = app.engine.tree.head();
+    let size = published.size;
+    let text = published.text;
+    let root = match app.engine.tree.root_at(size) {
+        Ok(r) => r,
+        Err(e) => return crate::layout::refusal(&viewer, "/", &e),
+    };
     page(
         Frame { viewer: &viewer, title: l.t("积分账本公示（签名检查点）", "The ledger's signed checkpoint").into(), back: Some("/"), as_of: None },
         html! {

@@ -26,6 +26,7 @@ pub mod district;
 pub mod evaluation;
 pub mod group;
 pub mod home;
+pub mod inclusion;
 pub mod money;
 pub mod notice;
 pub mod onboard;

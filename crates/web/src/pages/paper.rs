@@ -63,6 +63,12 @@ pub async fn statements(
         return not_for_you(&viewer);
     };
     let l = viewer.lang;
+    // The checkpoint the printed lines are in: the latest published, or the head published
+    // now when the latest does not reach the newest line.
+    let published = match app.published_covering(app.engine.tree.head().0).await {
+        Ok(p) => p,
+        Err(e) => return refusal(&viewer, "/team", &e),
+    };
     let state = app.engine.read();
     let today = state.policies.date_of(yinling_ledger::Timestamp::now());
     let month = q
@@ -145,6 +151,7 @@ pub async fn statements(
                                 td { (e.date.unwrap_or_else(|| e.at.local_date())) }
                                 td { (entry_word(l, title_of(&state, e), e.kind)) }
                                 td { (if e.points.is_sign_negative() { format!("−{}", num(e.points.abs())) } else { format!("+{}", num(e.points)) }) }
+                                td.fingerprint { "#" (e.seq) " " (super::inclusion::fingerprint_of(&app, e.seq)) }
                             }
                         }
                     }
@@ -161,6 +168,7 @@ pub async fn statements(
                             p { (n.created_at.local_date()) " " (if l == Lang::Zh { n.text_zh.trim_start_matches(yinling_app::notices::compose::SIGN) } else { n.text_en.as_str() }) }
                         }
                     }
+                    (super::inclusion::checkpoint_words(l, &published))
                     p.muted { (l.t("有疑问请找本队协调员或到 e站 柜台。", "Questions: your team's coordinator or the station counter.")) }
                 }
             }

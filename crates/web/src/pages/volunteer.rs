@@ -199,6 +199,7 @@ pub async fn statement(State(app): State<App>, viewer: Viewer, Query(q): Query<A
         Ok(v) => v,
         Err(e) => return refusal(&viewer, "/me", &e),
     };
+    let published = app.latest_published().await.ok().flatten();
     view.with(|state| {
         let Some(v) = state.volunteers.get(&id) else { return not_for_you(&viewer) };
         page(
@@ -220,6 +221,7 @@ pub async fn statement(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                             }
                             div.row.muted {
                                 span { (e.date.map(|d| d.to_string()).unwrap_or_else(|| e.at.local_date().to_string())) }
+                                span { (l.s(format!("记录号 {}", e.seq), format!("No. {}", e.seq))) }
                                 span { (l.s(format!("余额 {}", num(e.available_after)), format!("balance {}", num(e.available_after)))) }
                             }
                             @if let Some(h) = provenance::how(state, e) {
@@ -229,6 +231,12 @@ pub async fn statement(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                     }
                 }
                 @if q.as_of.is_none() {
+                    @if let Some(p) = &published {
+                        (super::inclusion::checkpoint_words(l, p))
+                    }
+                    @if !v.statement.is_empty() {
+                        a.button.big.plain href="/me/statement.csv" download { (l.t("下载带证明的明细（Excel 可以打开）", "Download with proofs (opens in Excel)")) }
+                    }
                     (super::disputes::section(l, state, v, &viewer.csrf()))
                 }
             },

@@ -1,0 +1,132 @@
+//! The checks of `yinling-verify`, a library so that the service's own tests can run them on
+//! the statements and checkpoints it hands out; the binary only reads its arguments.
+//!
+//! Given the checkpoints a watcher collected over time and the key they trust, it checks every
+//! signature and that the log never shrank; given a copy of the log, that every checkpoint's
+//! root is the root of the log of that size; given a volunteer's statement (the CSV from the
+//! web, the JSON of the API) or a bank's voucher check, that each line's event is in the
+//! checkpoint it names, by its inclusion proof.
+
+mod statement;
+
+use std::path::PathBuf;
+
+use yinling_ledger::checkpoint::{parse_verifier_key, Checkpoint};
+use yinling_ledger::log::{verify_each, VerifyDepth};
+use yinling_ledger::merkle::MerkleTree;
+use yinling_ledger::{OpenMode, SledLog};
+
+/// What to check.
+#[derive(Debug, Default)]
+pub struct Args {
+    /// The file of checkpoints collected (one after another, a blank line or two between).
+    pub checkpoints: PathBuf,
+    /// The verifier key line trusted.
+    pub key: String,
+    /// A copy of the log (a data directory).
+    pub data: Option<PathBuf>,
+    /// Statements or voucher checks to check line by line.
+    pub statements: Vec<PathBuf>,
+}
+
+/// Every check, with what it found; `Err` names the first thing that fails.
+pub fn check(args: &Args) -> Result<Vec<String>, String> {
+    let mut said = Vec::new();
+    let (name, key) = parse_verifier_key(&args.key).map_err(|e| format!("--key: {e}"))?;
+    let text = std::fs::read_to_string(&args.checkpoints)
+        .map_err(|e| format!("cannot read {}: {e}", args.checkpoints.display()))?;
+    let mut checkpoints = Vec::new();
+    for (i, piece) in text
+        .split("\n\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        let c = Checkpoint::verify(&format!("{piece}\n"), &name, &key).map_err(|e| {
+            format!(
+                "checkpoint {} in {}: {e}",
+                i + 1,
+                args.checkpoints.display()
+            )
+        })?;
+        checkpoints.push(c);
+    }
+    if checkpoints.is_empty() {
+        return Err(format!(
+            "{} holds no checkpoint",
+            args.checkpoints.display()
+        ));
+    }
+    said.push(format!(
+        "{} checkpoints signed by {name}",
+        checkpoints.len()
+    ));
+    for pair in checkpoints.windows(2) {
+        if pair[1].size < pair[0].size {
+            return Err(format!(
+                "the log shrank: {} events at {}, {} at {}",
+                pair[0].size, pair[0].time, pair[1].size, pair[1].time
+            ));
+        }
+        if pair[1].size == pair[0].size && pair[1].root != pair[0].root {
+            return Err(format!(
+                "two histories of {} events: the checkpoints of {} and {} have different roots",
+                pair[0].size, pair[0].time, pair[1].time
+            ));
+        }
+    }
+    let mut lines = Vec::new();
+    for file in &args.statements {
+        let found = statement::check(file, &name, &key, &mut checkpoints)?;
+        said.extend(found.said);
+        lines.extend(found.lines);
+    }
+    let Some(dir) = &args.data else {
+        said.push("no log given (--data): signatures and sizes checked only".to_owned());
+        return Ok(said);
+    };
+    let log = SledLog::open(dir, OpenMode::MustExist)
+        .map_err(|e| format!("cannot open the log in {}: {e}", dir.display()))?;
+    let mut tree = MerkleTree::new();
+    let report = verify_each(&log, VerifyDepth::Hashes, &mut |_| {}, &mut |h| {
+        if h.seq == tree.len() + 1 {
+            tree.push(&h.hash.0);
+        }
+    })
+    .map_err(|e| format!("cannot read the log in {}: {e}", dir.display()))?;
+    if let Some(bad) = &report.first_bad {
+        return Err(format!(
+            "the log's hash chain is broken at event {}: {}",
+            bad.seq, bad.detail
+        ));
+    }
+    said.push(format!("the hash chain holds: {} events", tree.len()));
+    for c in &checkpoints {
+        let root = tree.root_at(c.size).map_err(|_| {
+            format!(
+                "the log has {} events but the checkpoint of {} says {}: events were removed",
+                tree.len(),
+                c.time,
+                c.size
+            )
+        })?;
+        if root != c.root {
+            return Err(format!(
+                "the checkpoint of {} does not match the log: the log's first {} events have root {}, the checkpoint signed {}; the history was rewritten after it was collected",
+                c.time,
+                c.size,
+                root.to_hex(),
+                c.root.to_hex()
+            ));
+        }
+    }
+    said.push("every checkpoint's root is the root of the log of its size".to_owned());
+    if !lines.is_empty() {
+        statement::against_log(&log, &lines)?;
+        said.push(format!(
+            "the {} statement lines proven name the events the log holds at their numbers",
+            lines.len()
+        ));
+    }
+    Ok(said)
+}
