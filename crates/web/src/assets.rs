@@ -25,7 +25,7 @@ button:disabled { background: #ddd; color: #333; border-color: #999; cursor: not
 .balance { font-size: 3.2rem; font-weight: 800; line-height: 1.1; margin: 0.2rem 0; }
 .stars { font-size: 1.6rem; letter-spacing: 0.15em; }
 .notice { font-size: 1.25rem; line-height: 1.7; }
-.sheet { border-top: 2px solid #999; margin-top: 1.5rem; padding-top: 0.5rem; } .sheet .big { font-size: 2.4rem; margin: 0.2rem 0; }
+.sheet { border-top: 2px solid #999; margin-top: 1.5rem; padding-top: 0.5rem; } .sheet .big { font-size: 2.4rem; margin: 0.2rem 0; } .sheet .proof, .sheet .fingerprint { font-size: 0.75rem; margin: 0.2rem 0; }
 .card { border: 2px solid var(--line); border-radius: 12px; padding: 0.8rem 1rem; margin: 0.8rem 0; }
 .note { background: #fff7d6; border: 2px solid #8a6d00; border-radius: 10px; padding: 0.6rem 0.8rem; }
 .error { background: #fde8e4; border: 2px solid var(--warn); border-radius: 10px; padding: 0.6rem 0.8rem; color: #5a1f00; }

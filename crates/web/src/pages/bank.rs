@@ -178,7 +178,7 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                     @if let Some(p) = published.as_ref().filter(|p| p.size >= v.issued_seq) {
                         p.muted.proof {
                             (l.s(format!("此券由账本第 {} 条记录发放（指纹 ", v.issued_seq), format!("Issued by ledger record No. {} (fingerprint ", v.issued_seq)))
-                            span.fingerprint { (super::inclusion::fingerprint_of(&app, v.issued_seq)) }
+                            span.fingerprint { (super::inclusion::fingerprint_of(&app, v.issued_seq, 4)) }
                             (l.s(
                                 format!("），在 {} 签名公示的检查点（共 {} 条）中；证明见 /v1/vouchers/check 的答复，可用 yinling-verify 核对。", super::inclusion::signed_at(p), p.size),
                                 format!("), which is in the checkpoint signed and published at {} ({} events); the proof is in the answer of /v1/vouchers/check, to check with yinling-verify.", super::inclusion::signed_at(p), p.size),

@@ -19,24 +19,24 @@ use crate::i18n::Lang;
 use crate::layout::{needs_sign_in, not_for_you, refusal};
 use crate::session::Viewer;
 
-/// The first 16 hex digits of an event's chain hash, in groups of four: enough to tell one
-/// event from another on paper and to find it in the downloaded statement.
-pub fn fingerprint(hash: &Hash) -> String {
+/// The first `groups` × 4 hex digits of an event's chain hash, in groups of four: enough to
+/// tell one event from another on paper and to find it in the downloaded statement.
+pub fn fingerprint(hash: &Hash, groups: usize) -> String {
     let hex = hash.to_hex();
     hex.as_bytes()
         .chunks(4)
-        .take(4)
+        .take(groups)
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
 }
 
 /// The fingerprint of event `seq`, read from the log (empty when it cannot be read).
-pub fn fingerprint_of(app: &App, seq: u64) -> String {
+pub fn fingerprint_of(app: &App, seq: u64, groups: usize) -> String {
     yinling_ledger::log::get(app.engine.log(), seq)
         .ok()
         .flatten()
-        .map(|e| fingerprint(&e.hash))
+        .map(|e| fingerprint(&e.hash, groups))
         .unwrap_or_default()
 }
 
@@ -58,6 +58,19 @@ pub fn checkpoint_words(l: Lang, published: &Published) -> Markup {
                 format!("To check: the lines above (numbers up to {size}) are in the ledger's checkpoint signed and published at {when} ({size} events). The statement with its proofs can be downloaded from \"My points history\" and checked with the published checkpoint and yinling-verify."),
             ))
         }
+    }
+}
+
+/// The same on a printed statement, in one short sentence; `numbered` when the lines carry
+/// their record numbers (A4; the A5 sheet has no room for them).
+pub fn paper_words(l: Lang, published: &Published, numbered: bool) -> String {
+    let when = signed_at(published);
+    let size = published.size;
+    match (l, numbered) {
+        (Lang::Zh, true) => format!("#记录号均在公示检查点 {when}（{size} 条）中"),
+        (Lang::Zh, false) => format!("以上记录均在公示检查点 {when}（{size} 条）中"),
+        (_, true) => format!("#records: in checkpoint {when} ({size})"),
+        (_, false) => format!("These lines: in checkpoint {when} ({size})"),
     }
 }
 

@@ -151,7 +151,7 @@ pub async fn statements(
                                 td { (e.date.unwrap_or_else(|| e.at.local_date())) }
                                 td { (entry_word(l, title_of(&state, e), e.kind)) }
                                 td { (if e.points.is_sign_negative() { format!("−{}", num(e.points.abs())) } else { format!("+{}", num(e.points)) }) }
-                                td.fingerprint { "#" (e.seq) " " (super::inclusion::fingerprint_of(&app, e.seq)) }
+                                @if paper == "a4" { td.fingerprint { "#" (e.seq) " " (super::inclusion::fingerprint_of(&app, e.seq, 2)) } }
                             }
                         }
                     }
@@ -168,8 +168,8 @@ pub async fn statements(
                             p { (n.created_at.local_date()) " " (if l == Lang::Zh { n.text_zh.trim_start_matches(yinling_app::notices::compose::SIGN) } else { n.text_en.as_str() }) }
                         }
                     }
-                    (super::inclusion::checkpoint_words(l, &published))
                     p.muted { (l.t("有疑问请找本队协调员或到 e站 柜台。", "Questions: your team's coordinator or the station counter.")) }
+                    p.muted.proof { (super::inclusion::paper_words(l, &published, paper == "a4")) }
                 }
             }
         },
