@@ -91,6 +91,28 @@ pub async fn one_on(
     events_per_commit: usize,
     duration: Duration,
 ) -> Result<AppendResult, String> {
+    one_on_with(
+        log,
+        PassThrough::default(),
+        writers,
+        events_per_commit,
+        duration,
+    )
+    .await
+}
+
+/// One measurement on any log engine with the writer's state `machine` (the benchmark's
+/// pass-through, or one that does more per durable batch, to measure what that costs).
+pub async fn one_on_with<M>(
+    log: Arc<dyn EventLog>,
+    machine: M,
+    writers: usize,
+    events_per_commit: usize,
+    duration: Duration,
+) -> Result<AppendResult, String>
+where
+    M: writer::StateMachine<Command = Vec<Commit>, Rejection = std::convert::Infallible>,
+{
     let batches = Arc::new(AtomicU64::new(0));
     let batched = Arc::new(AtomicU64::new(0));
     let flushing = Arc::new(AtomicU64::new(0));
@@ -103,7 +125,7 @@ pub async fn one_on(
         })),
     };
     let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), config).map_err(|e| e.to_string())?;
+        writer::spawn(log.clone(), machine, config).map_err(|e| e.to_string())?;
     let actor = Actor {
         token_id: Some(TokenId::generate()),
         role: Role::Coordinator,

@@ -13,6 +13,7 @@ mod pgfair;
 mod postgres;
 mod replay;
 mod report;
+mod tree;
 
 pub use report::Report;
 
@@ -37,10 +38,11 @@ pub struct BenchArgs {
     /// Skip the PostgreSQL comparison (e.g. where PostgreSQL is not installed).
     #[arg(long)]
     pub skip_postgres: bool,
-    /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair) and
-    /// print to the terminal without touching BENCHMARKS.md (for profiling one part); `nats`
-    /// (the 3-node JetStream cluster beside sled) and `pgfair` (PostgreSQL's identity-key
-    /// schema beside its counter row and sled) write their own sections of BENCHMARKS.md.
+    /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
+    /// tree) and print to the terminal without touching BENCHMARKS.md (for profiling one
+    /// part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
+    /// identity-key schema beside its counter row and sled) and `tree` (appends, the start's
+    /// walk and proofs with and without the Merkle tree) write their own sections.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Compare this tree's release binary with another build, before and after, in one
@@ -140,6 +142,16 @@ fn run_only(
             println!("{text}");
         } else {
             pgfair::write(&root.join(&args.out), &text)?;
+        }
+    }
+    if wants("tree") {
+        let events = if args.quick { 100_000 } else { replay_events };
+        let r = runtime.block_on(tree::measure(scratch, duration, events))?;
+        let text = tree::section(&r, duration.as_secs());
+        if args.quick {
+            println!("{text}");
+        } else {
+            tree::write(&root.join(&args.out), &text)?;
         }
     }
     if wants("nats") {
