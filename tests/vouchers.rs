@@ -62,6 +62,39 @@ async fn handed_over(city: &City, bank: &Bank, i: usize) -> (String, String) {
     (hold, s_(&done["voucher_code"]))
 }
 
+/// The check carries the proof that the event issuing the voucher is in a signed checkpoint,
+/// which the ledger's verifier checks against the checkpoint's root, with the issuing event's
+/// hash as the auditor's feed shows it.
+fn proven_against_its_checkpoint(checked: &Value, feed: &str) {
+    let cp = yinling_ledger::checkpoint::Checkpoint::read_unchecked(&s_(&checked["checkpoint"]))
+        .expect("a checkpoint");
+    let proof = &checked["proof"];
+    let seq = proof["seq"].as_u64().expect("seq");
+    let issued: Value = serde_json::from_str(feed).expect("feed");
+    let event = issued["events"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["seq"].as_u64() == Some(seq))
+        .expect("the issuing event");
+    assert_eq!(event["type"], "VoucherIssued", "{event}");
+    assert_eq!(event["hash"], proof["event_hash"]);
+    let h = |v: &Value| yinling_ledger::Hash::from_hex(v.as_str().expect("hex")).expect("hash");
+    yinling_ledger::merkle::verify_inclusion(
+        &yinling_ledger::merkle::leaf_hash(&h(&proof["event_hash"]).0),
+        seq - 1,
+        cp.size,
+        &proof["path"]
+            .as_array()
+            .expect("path")
+            .iter()
+            .map(h)
+            .collect::<Vec<_>>(),
+        &cp.root,
+    )
+    .expect("the voucher's issue is in the checkpoint");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_voucher_is_handed_over_with_a_code_and_used_once_at_its_bank() {
     let server = Server::start();
@@ -101,36 +134,8 @@ async fn a_voucher_is_handed_over_with_a_code_and_used_once_at_its_bank() {
         .ok();
     assert_eq!(checked["status"], "valid");
     assert!(s_(&checked["zh"]).contains("有效"));
-    // With the proof that the event issuing it is in a signed checkpoint, which the ledger's
-    // verifier checks against the checkpoint's root, with the issuing event's hash as the
-    // auditor's feed shows it.
-    let cp = yinling_ledger::checkpoint::Checkpoint::read_unchecked(&s_(&checked["checkpoint"]))
-        .expect("a checkpoint");
-    let proof = &checked["proof"];
-    let seq = proof["seq"].as_u64().expect("seq");
-    let issued: Value = serde_json::from_str(&feed).expect("feed");
-    let event = issued["events"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|e| e["seq"].as_u64() == Some(seq))
-        .expect("the issuing event");
-    assert_eq!(event["type"], "VoucherIssued", "{event}");
-    assert_eq!(event["hash"], proof["event_hash"]);
-    let h = |v: &Value| yinling_ledger::Hash::from_hex(v.as_str().expect("hex")).expect("hash");
-    yinling_ledger::merkle::verify_inclusion(
-        &yinling_ledger::merkle::leaf_hash(&h(&proof["event_hash"]).0),
-        seq - 1,
-        cp.size,
-        &proof["path"]
-            .as_array()
-            .expect("path")
-            .iter()
-            .map(h)
-            .collect::<Vec<_>>(),
-        &cp.root,
-    )
-    .expect("the voucher's issue is in the checkpoint");
+    // With the proof that the event issuing it is in a signed checkpoint.
+    proven_against_its_checkpoint(&checked, &feed);
     let other = b
         .other_officer
         .post("/v1/vouchers/check", json!({"code": code}))

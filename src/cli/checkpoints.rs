@@ -1,10 +1,10 @@
 //! `yinling checkpoints pull`: a watcher's one command. It fetches every checkpoint a running
-//! service published since the last one kept (asking for the checkpoint now first, which
-//! publishes the log's head), checks each signature with the key the watcher trusts (given
-//! once, or taken from the service the first time and kept), checks with a consistency proof
-//! that each extends the one before, and appends them to the file. Run
-//! it from cron; a rewritten history, another key or a log that shrank stops it with the
-//! reason and a non-zero exit, and nothing is appended.
+//! service published since the last one kept, then the log's head signed now, checks each
+//! signature with the key the watcher trusts (given once, or taken from the service the
+//! first time and kept), checks with a consistency proof that each extends the one before,
+//! and appends each to the file as it is checked. Run it from cron; a rewritten history,
+//! another key or a log that shrank stops it with the reason and a non-zero exit, and
+//! nothing after the last good checkpoint is appended.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -105,8 +105,8 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
         }
     };
     let (name, key) = parse_verifier_key(&key_line).map_err(|e| format!("--key: {e}"))?;
-    // Asking for the checkpoint now publishes the log's head; then every checkpoint
-    // published since the last one kept comes from the list, oldest first.
+    // Every checkpoint published since the last one kept comes from the list, oldest first
+    // (those are what statements are proven against); then the log's head, signed now.
     let head = get(&args.from, "/v1/log/checkpoint")?;
     Checkpoint::verify(&head, &name, &key)
         .map_err(|e| format!("the checkpoint of {} does not verify: {e}", args.from))?;
@@ -121,9 +121,7 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
         None => None,
     };
     let mut fresh = published_since(&args.from, last.as_ref().map_or(0, |c| c.size))?;
-    if fresh.is_empty() && last.as_ref().is_none_or(|l| l.size == 0) {
-        fresh.push(head);
-    }
+    fresh.push(head);
     let mut new_kept = 0;
     for text in fresh {
         let new = Checkpoint::verify(&text, &name, &key)
@@ -169,9 +167,10 @@ fn published_since(base: &str, after: u64) -> Result<Vec<String>, String> {
         let page: serde_json::Value = serde_json::from_str(&page)
             .map_err(|e| format!("the list of checkpoints is not JSON: {e}"))?;
         for item in page["items"].as_array().into_iter().flatten() {
-            if let Some(text) = item["text"].as_str() {
-                out.push(text.to_owned());
-            }
+            let text = item["text"]
+                .as_str()
+                .ok_or_else(|| format!("{base} listed a checkpoint without its text: {item}"))?;
+            out.push(text.to_owned());
         }
         match page["next_after"].as_u64() {
             Some(next) if next > after => after = next,

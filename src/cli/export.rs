@@ -256,43 +256,51 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
 }
 
 /// Gives each line the proof that it is in the latest checkpoint the service published from
-/// `data` (the tree is rebuilt from the log); says so on standard error when there is none.
+/// `data` (the tree is rebuilt from the log, its chain checked); says on standard error why
+/// there are none when there are none (nothing published there, or the store is in use).
 fn prove(
     log: &dyn yinling_ledger::EventLog,
     data: &Path,
     entries: &mut [EntryOut],
 ) -> Result<(), String> {
-    let latest = yinling_ledger::published::PublishedCheckpoints::open(data)
-        .and_then(|store| store.latest())
-        .map_err(|e| {
-            format!(
-                "cannot read the published checkpoints in {}: {e}",
-                data.display()
-            )
-        })?;
-    let Some(latest) = latest else {
-        eprintln!(
-            "no checkpoint was published from {}: the statement has no proofs (start the service once to publish one)",
-            data.display()
-        );
-        return Ok(());
+    use yinling_ledger::published::{PublishedCheckpoints, PUBLISHED_DIR};
+    let none = |why: String| {
+        eprintln!("the statement has no proofs: {why}");
+        Ok(())
     };
-    let mut tree = yinling_ledger::merkle::MerkleTree::new();
-    yinling_ledger::log::verify_each(
-        log,
-        yinling_ledger::log::VerifyDepth::Hashes,
-        &mut |_| {},
-        &mut |h| yinling_app::tree::LogTree::push(&mut tree, h),
-    )
-    .map_err(|e| e.to_string())?;
+    if !data.join(PUBLISHED_DIR).is_dir() {
+        return none(format!(
+            "no checkpoint was published from {} (start the service once to publish one)",
+            data.display()
+        ));
+    }
+    let latest = match PublishedCheckpoints::open(data).and_then(|store| store.latest()) {
+        Ok(Some(latest)) => latest,
+        Ok(None) => {
+            return none(format!(
+                "no checkpoint was published from {}",
+                data.display()
+            ))
+        }
+        Err(e) => return none(format!(
+            "the published checkpoints in {} cannot be read ({e}; is the service running on it?)",
+            data.display()
+        )),
+    };
+    let (tree, report) = yinling_app::tree::LogTree::walk(log).map_err(|e| e.to_string())?;
+    if let Some(bad) = report.first_bad {
+        return Err(format!(
+            "the log's hash chain is broken at event {}: {}; run `yinling verify`",
+            bad.seq, bad.detail
+        ));
+    }
     if latest.size > tree.len() {
-        eprintln!(
-            "the latest checkpoint published from {} signs {} events but the log holds {}: the statement has no proofs",
+        return none(format!(
+            "the latest checkpoint published from {} signs {} events but the log holds {}",
             data.display(),
             latest.size,
             tree.len()
-        );
-        return Ok(());
+        ));
     }
     let tree = yinling_app::tree::LogTree::from_tree(tree);
     yinling_app::reports::inclusion::attach(&tree, log, latest.size, entries)

@@ -162,11 +162,7 @@ impl Engine {
         let (verified, loaded) = std::thread::scope(|scope| {
             let walker = scope.spawn(|| {
                 let started = Instant::now();
-                let mut tree = yinling_ledger::merkle::MerkleTree::new();
-                log::verify_each(&*log, VerifyDepth::Hashes, &mut |_| {}, &mut |h| {
-                    crate::tree::LogTree::push(&mut tree, h)
-                })
-                .map(|r| (r, started.elapsed(), tree))
+                crate::tree::LogTree::walk(&*log).map(|(tree, r)| (r, started.elapsed(), tree))
             });
             let started = Instant::now();
             // The writer decides on its own copy; readers get the other one.

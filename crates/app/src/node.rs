@@ -195,6 +195,7 @@ impl Node {
         .await
         .map_err(|e| OpenError::Checkpoints(LedgerError::Storage(e.to_string())))?
         .map_err(OpenError::Checkpoints)?;
+        check_published(&published, &app.engine.tree, &config.engine.data_dir)?;
         app.published = Some(Arc::new(published));
         let mut node = Node {
             app,
@@ -316,6 +317,35 @@ impl Node {
             "stopped; every acknowledged event is on disk"
         );
     }
+}
+
+/// Refuses a start whose log is not the one the kept checkpoints signed (a data directory
+/// restored from an older backup, or another log copied in): watchers holding those
+/// checkpoints would see the log shrink or change, and every proof against them would fail.
+fn check_published(
+    store: &yinling_ledger::published::PublishedCheckpoints,
+    tree: &crate::tree::LogTree,
+    data_dir: &std::path::Path,
+) -> Result<(), OpenError> {
+    let Some(latest) = store.latest().map_err(OpenError::Checkpoints)? else {
+        return Ok(());
+    };
+    let signed = yinling_ledger::checkpoint::Checkpoint::read_unchecked(&latest.text)
+        .map_err(|e| OpenError::Checkpoints(LedgerError::Storage(e.to_string())))?;
+    let (size, _) = tree.head();
+    let same = tree
+        .root_at(signed.size)
+        .is_ok_and(|root| root == signed.root);
+    if same {
+        return Ok(());
+    }
+    Err(OpenError::Checkpoints(LedgerError::Storage(format!(
+        "the checkpoint published at {} signs a log of {} events that is not this one ({} events): the log was restored from an older copy or replaced. Watchers holding that checkpoint will see it. To start anew, move {} away and tell them",
+        signed.time,
+        signed.size,
+        size,
+        data_dir.join(yinling_ledger::published::PUBLISHED_DIR).display()
+    ))))
 }
 
 /// On an empty log, records the first admin token. Returns the secret if it was generated
@@ -441,26 +471,14 @@ pub async fn bootstrap_star_scale(app: &App) -> Result<Option<usize>, AppError> 
 pub fn spawn_checkpoints(app: App, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let latest = match &app.published {
-                Some(store) => {
-                    let store = store.clone();
-                    tokio::task::spawn_blocking(move || store.latest())
-                        .await
-                        .ok()
-                        .and_then(Result::ok)
-                        .flatten()
-                        .map(|p| p.size)
-                }
-                None => None,
-            };
             let (size, _) = app.engine.tree.head();
-            if latest.is_none_or(|l| l < size) {
-                let signer = app.clone();
-                match tokio::task::spawn_blocking(move || signer.publish_checkpoint()).await {
-                    Ok(Ok(p)) => tracing::info!(size = p.size, "checkpoint published"),
-                    Ok(Err(e)) => tracing::warn!("checkpoint not published: {e}"),
+            match app.latest_published().await {
+                Ok(latest) if latest.as_ref().is_some_and(|l| l.size >= size) => {}
+                Ok(_) => match app.publish_now().await {
+                    Ok(p) => tracing::info!(size = p.size, "checkpoint published"),
                     Err(e) => tracing::warn!("checkpoint not published: {e}"),
-                }
+                },
+                Err(e) => tracing::warn!("the published checkpoints cannot be read: {e}"),
             }
             tokio::time::sleep(interval).await;
         }

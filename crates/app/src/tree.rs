@@ -78,6 +78,21 @@ impl LogTree {
         }
     }
 
+    /// Walks the whole chain of `log`, checking every hash link, and builds the tree of its
+    /// events as it goes (the start's walk, and `yinling export`'s for a statement's proofs).
+    pub fn walk(
+        log: &dyn EventLog,
+    ) -> Result<(MerkleTree, yinling_ledger::log::VerifyReport), yinling_ledger::LedgerError> {
+        let mut tree = MerkleTree::new();
+        let report = yinling_ledger::log::verify_each(
+            log,
+            yinling_ledger::log::VerifyDepth::Hashes,
+            &mut |_| {},
+            &mut |h| Self::push(&mut tree, h),
+        )?;
+        Ok((tree, report))
+    }
+
     /// Adds one event by its head (the walk at start).
     pub fn push(tree: &mut MerkleTree, head: &Head) {
         if head.seq == tree.len() + 1 {
@@ -125,7 +140,9 @@ impl LogTree {
         }
         let Some(event) = yinling_ledger::log::get(log, seq).map_err(|e| AppError::internal(&e))?
         else {
-            return Ok(None);
+            return Err(AppError::internal(&format!(
+                "event {seq} is in the tree of {size} but the log cannot give it"
+            )));
         };
         let path = self
             .read()

@@ -62,3 +62,9 @@ pub const NOTE_KEY_ID_BYTES: usize = 4;
 /// The longest signed checkpoint the published store keeps (a checkpoint is about 200 bytes;
 /// anything near this is not one).
 pub const MAX_PUBLISHED_CHECKPOINT_BYTES: usize = 4096;
+
+/// Snapshots a log keeps beside its ladder: the newest few (a damaged newest one falls back to
+/// the one before). A snapshot is the whole state, about 2 KB a volunteer, so keeping every
+/// one would fill a province's disk (seventy of 2 GB at a million volunteers); see
+/// [`crate::log::snapshots_to_prune`].
+pub const SNAPSHOTS_KEPT: usize = 3;

@@ -107,7 +107,8 @@ pub trait EventLog: Send + Sync + 'static {
     /// Looks up an idempotency key.
     fn idempotency(&self, key: &str) -> Result<Option<IdempotencyEntry>, LedgerError>;
 
-    /// Stores a snapshot taken after `seq` (durably).
+    /// Stores a snapshot taken after `seq` (durably), and removes those
+    /// [`snapshots_to_prune`] names.
     fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError>;
 
     /// Seqs of stored snapshots, newest first.
@@ -424,4 +425,22 @@ pub fn verify_each(
         claimed,
         first_bad,
     })
+}
+
+/// The snapshots to remove, given the stored seqs newest first: the newest
+/// [`crate::limits::SNAPSHOTS_KEPT`] stay, and of the older ones the newest at each
+/// power-of-two distance from the newest snapshot (a ladder: a question about the past still
+/// starts from a snapshot near its point, and a log keeps about log2 of its length of them,
+/// not one per interval).
+pub fn snapshots_to_prune(newest_first: &[u64]) -> Vec<u64> {
+    let Some(&newest) = newest_first.first() else {
+        return Vec::new();
+    };
+    let mut rungs = std::collections::HashSet::new();
+    newest_first
+        .iter()
+        .skip(crate::limits::SNAPSHOTS_KEPT)
+        .filter(|seq| !rungs.insert(u64::BITS - newest.saturating_sub(**seq).leading_zeros()))
+        .copied()
+        .collect()
 }

@@ -56,11 +56,12 @@ impl PublishedCheckpoints {
     /// may hold that very text). Durable when it returns. Returns the checkpoint kept for
     /// that size.
     pub fn keep(&self, size: u64, text: &str) -> Result<Published, LedgerError> {
-        assert!(
-            text.len() <= MAX_PUBLISHED_CHECKPOINT_BYTES,
-            "a checkpoint of {} bytes is not a checkpoint",
-            text.len()
-        );
+        if text.len() > MAX_PUBLISHED_CHECKPOINT_BYTES {
+            return Err(LedgerError::Storage(format!(
+                "a checkpoint of {} bytes is not a checkpoint (at most {MAX_PUBLISHED_CHECKPOINT_BYTES})",
+                text.len()
+            )));
+        }
         let key = size.to_be_bytes();
         match self
             .db

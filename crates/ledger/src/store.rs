@@ -614,6 +614,9 @@ impl EventLog for SledLog {
 
     fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError> {
         self.db.insert(snapshot_key(seq), bytes)?;
+        for old in crate::log::snapshots_to_prune(&self.snapshot_seqs()?) {
+            self.db.remove(snapshot_key(old))?;
+        }
         self.flush()
     }
 

@@ -342,6 +342,19 @@ fn snapshots_are_stored_and_listed_newest_first() {
     log.put_snapshot(200, b"b").expect("put");
     assert_eq!(log.snapshot_seqs().expect("list"), vec![300, 200, 100]);
     assert_eq!(log.snapshot(200).expect("get"), Some(b"b".to_vec()));
+    // The newest few are kept, and older ones only one per power-of-two distance: a
+    // snapshot is the whole state.
+    for seq in (4..=40).map(|i| i * 100) {
+        log.put_snapshot(seq, b"x").expect("put");
+    }
+    let kept = log.snapshot_seqs().expect("list");
+    assert_eq!(&kept[..limits::SNAPSHOTS_KEPT], &[4000, 3900, 3800]);
+    assert!(kept.len() <= limits::SNAPSHOTS_KEPT + 6, "{kept:?}");
+    assert!(
+        kept.iter().any(|s| *s <= 4000 - 2048),
+        "the far past keeps a rung: {kept:?}"
+    );
+    assert!(kept.len() < 40, "not one per interval: {kept:?}");
     let state = vec![1u32, 2, 3];
     let bytes = codec::encode_snapshot(7, &Hash([9; 32]), &state).expect("encode");
     let snap: codec::Snapshot<Vec<u32>> = codec::decode_snapshot(&bytes).expect("decode");

@@ -213,7 +213,13 @@ impl EventLog for NatsLog {
             std::fs::rename(&tmp, &path)?;
             std::fs::File::open(&self.config.snapshot_dir)?.sync_all()
         };
-        write().map_err(|e| storage(&format!("cannot write {}", path.display()), e))
+        write().map_err(|e| storage(&format!("cannot write {}", path.display()), e))?;
+        for old in yinling_ledger::log::snapshots_to_prune(&self.snapshot_seqs()?) {
+            if let Err(e) = std::fs::remove_file(self.snapshot_path(old)) {
+                tracing::warn!(seq = old, "an old snapshot could not be removed: {e}");
+            }
+        }
+        Ok(())
     }
 
     fn snapshot_seqs(&self) -> Result<Vec<u64>, LedgerError> {

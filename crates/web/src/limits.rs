@@ -60,3 +60,10 @@ pub const STATEMENT_NOTICES_A5: usize = 2;
 
 /// Notices of one volunteer read for a printed month at most.
 pub const PAPER_NOTICES_SCANNED: usize = 500;
+
+/// Groups of four hex digits of an event's hash shown as its fingerprint on a screen (the
+/// bank's check): enough to tell one event from another and find it in a statement.
+pub const FINGERPRINT_GROUPS_SCREEN: usize = 4;
+
+/// The same on a printed A4 statement, where a line has room for two.
+pub const FINGERPRINT_GROUPS_PAPER: usize = 2;

@@ -231,6 +231,9 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
         }
     }
     const ORDINALS: [&str; 9] = ["", "二", "三", "四", "五", "六", "七", "八", "九"];
+    // Names taken so far (a province has ten thousand teams: a scan per name would be
+    // quadratic).
+    let mut taken: std::collections::HashSet<String> = teams.iter().map(|t| t.1.clone()).collect();
     for (d, (district, towns)) in city::DISTRICTS.iter().enumerate() {
         let mut n = 0usize;
         while per_district[d] < quota(d) && teams.len() < args.teams {
@@ -241,16 +244,21 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
             let candidate = (0..Category::ALL.len())
                 .map(|k| Category::ALL[(first + k) % Category::ALL.len()])
                 .find_map(|category| {
-                    let ordinal = ORDINALS.get(round).copied().unwrap_or("");
-                    let name = if ordinal.is_empty() {
-                        format!("{town}{}", city::team_suffix(category))
-                    } else {
-                        format!("{town}{}第{ordinal}分队", city::team_suffix(category))
+                    // 第二分队 to 第九分队, then 第10分队 and on: a name is always found.
+                    let name = match (round, ORDINALS.get(round)) {
+                        (0, _) => format!("{town}{}", city::team_suffix(category)),
+                        (_, Some(ordinal)) => {
+                            format!("{town}{}第{ordinal}分队", city::team_suffix(category))
+                        }
+                        (_, None) => {
+                            format!("{town}{}第{}分队", city::team_suffix(category), round + 1)
+                        }
                     };
-                    (!teams.iter().any(|t| t.1 == name)).then_some((name, category))
+                    (!taken.contains(&name)).then_some((name, category))
                 });
             n += 1;
             if let Some((name, category)) = candidate {
+                taken.insert(name.clone());
                 teams.push((TeamId(gen.uuid()), name, (*district).to_owned(), category));
                 per_district[d] += 1;
             }

@@ -13,6 +13,7 @@ mod pgfair;
 mod postgres;
 mod replay;
 mod report;
+mod scale;
 mod tree;
 
 pub use report::Report;
@@ -39,12 +40,16 @@ pub struct BenchArgs {
     #[arg(long)]
     pub skip_postgres: bool,
     /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
-    /// tree) and print to the terminal without touching BENCHMARKS.md (for profiling one
+    /// tree, scale) and print to the terminal without touching BENCHMARKS.md (for profiling one
     /// part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
-    /// identity-key schema beside its counter row and sled) and `tree` (appends, the start's
-    /// walk and proofs with and without the Merkle tree) write their own sections.
+    /// identity-key schema beside its counter row and sled), `tree` (appends, the start's
+    /// walk and proofs with and without the Merkle tree) and `scale` (cities of 1,000 to
+    /// 1,000,000 volunteers) write their own sections.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub scale_volunteers: usize,
     /// Compare this tree's release binary with another build, before and after, in one
     /// interleaved run: a source tree (its `target/release/yinling`, built there if missing)
     /// or a binary. Writes its own section of BENCHMARKS.md.
@@ -142,6 +147,21 @@ fn run_only(
             println!("{text}");
         } else {
             pgfair::write(&root.join(&args.out), &text)?;
+        }
+    }
+    if wants("scale") {
+        let binary = http::build_binary(root)?;
+        let largest = if args.quick {
+            10_000
+        } else {
+            args.scale_volunteers
+        };
+        let points = scale::measure(&binary, scratch, largest)?;
+        let text = scale::section(&points);
+        if args.quick {
+            println!("{text}");
+        } else {
+            scale::write(&root.join(&args.out), &text)?;
         }
     }
     if wants("tree") {

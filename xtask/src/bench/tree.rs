@@ -198,7 +198,8 @@ pub async fn measure(
     for (writers, epc) in APPENDS {
         let (mut without, mut with) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
-            without.push(appends_once(&scratch.join("tree-a"), writers, epc, false, duration).await?);
+            without
+                .push(appends_once(&scratch.join("tree-a"), writers, epc, false, duration).await?);
             with.push(appends_once(&scratch.join("tree-b"), writers, epc, true, duration).await?);
         }
         let pair = AppendPair {
@@ -233,6 +234,9 @@ pub async fn measure(
         walk.without, walk.with
     );
     let tree = tree.ok_or("no tree was built")?;
+    if tree.len() < 2 {
+        return Err("the walk's log needs at least two events".into());
+    }
     drop(log);
     let _ = std::fs::remove_dir_all(scratch.join("tree-walk"));
     let size = tree.len();
@@ -246,6 +250,17 @@ pub async fn measure(
     }
     let build_seconds = started.elapsed().as_secs_f64();
     drop(leaves);
+    // A proof that fails would be timed as a fast one: check that they hold first.
+    let probe = spread(12_345, size);
+    let leaf = yinling_ledger::merkle::leaf_hash(&probe.to_be_bytes());
+    let path = rebuilt
+        .inclusion_proof(probe, size)
+        .map_err(|e| e.to_string())?;
+    yinling_ledger::merkle::verify_inclusion(&leaf, probe, size, &path, &rebuilt.root())
+        .map_err(|e| format!("the benchmark's proof does not hold: {e}"))?;
+    tree.inclusion_proof(probe, size)
+        .and_then(|_| tree.consistency_proof(probe + 1, size))
+        .map_err(|e| e.to_string())?;
     let inclusion_per_second = per_second(|n| {
         let _ = tree.inclusion_proof(spread(n, size), size);
     });

@@ -385,7 +385,9 @@ pub async fn statement(
             checkpoint: String::new(),
         })
     })?;
-    page.checkpoint = app.prove_entries(&mut page.entries).await?;
+    let (entries, published) = app.prove_entries(std::mem::take(&mut page.entries)).await?;
+    page.entries = entries;
+    page.checkpoint = published.text;
     app.note_access(&who, id, "GET /v1/volunteers/{id}/statement");
     Ok(Json(page))
 }

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
+use yinling_ledger::published::Published;
 use yinling_ledger::EventLog;
 
 use super::accounts::EntryOut;
@@ -61,23 +62,31 @@ pub fn attach(
 
 impl crate::App {
     /// Proves `entries` against a published checkpoint that covers them (publishing the log's
-    /// head when the latest one does not), and returns that checkpoint's text.
-    pub async fn prove_entries(&self, entries: &mut [EntryOut]) -> Result<String, AppError> {
-        let newest = entries.iter().map(|e| e.seq).max().unwrap_or(0);
-        let published = self.published_covering(newest).await?;
-        attach(
-            &self.engine.tree,
-            self.engine.log(),
-            published.size,
-            entries,
-        )?;
-        Ok(published.text)
+    /// head when the latest one does not), off the async runtime (the log is read for each
+    /// line's event hash, over the network on a cluster); gives them back with that
+    /// checkpoint.
+    pub async fn prove_entries(
+        &self,
+        mut entries: Vec<EntryOut>,
+    ) -> Result<(Vec<EntryOut>, Published), AppError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let newest = entries.iter().map(|e| e.seq).max().unwrap_or(0);
+            let published = app.checkpoint_covering(newest)?;
+            attach(
+                &app.engine.tree,
+                app.engine.log(),
+                published.size,
+                &mut entries,
+            )?;
+            Ok((entries, published))
+        })
+        .await
+        .map_err(|e| AppError::internal(&e))?
     }
 
     /// The latest checkpoint published, if any (nothing is signed).
-    pub async fn latest_published(
-        &self,
-    ) -> Result<Option<yinling_ledger::published::Published>, AppError> {
+    pub async fn latest_published(&self) -> Result<Option<Published>, AppError> {
         let Some(store) = self.published.clone() else {
             return Ok(None);
         };
@@ -87,35 +96,61 @@ impl crate::App {
             .map_err(|e| AppError::internal(&e))
     }
 
-    /// [`crate::App::publish_checkpoint`] off the async runtime (it may flush).
-    pub async fn publish_now(&self) -> Result<yinling_ledger::published::Published, AppError> {
-        let app = self.clone();
-        tokio::task::spawn_blocking(move || app.publish_checkpoint())
-            .await
-            .map_err(|e| AppError::internal(&e))?
-    }
-
     /// [`crate::App::checkpoint_covering`] off the async runtime (it may flush).
-    pub async fn published_covering(
-        &self,
-        seq: u64,
-    ) -> Result<yinling_ledger::published::Published, AppError> {
+    pub async fn published_covering(&self, seq: u64) -> Result<Published, AppError> {
         let app = self.clone();
         tokio::task::spawn_blocking(move || app.checkpoint_covering(seq))
             .await
             .map_err(|e| AppError::internal(&e))?
     }
 
-    /// The proof that event `seq` is in `published` (one line of a voucher check).
-    pub fn prove_one(
+    /// [`crate::App::publish_checkpoint`] off the async runtime (it may flush).
+    pub async fn publish_now(&self) -> Result<Published, AppError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || app.publish_checkpoint())
+            .await
+            .map_err(|e| AppError::internal(&e))?
+    }
+
+    /// The proof that event `seq` is in a published checkpoint that covers it (one line of a
+    /// voucher check), with that checkpoint; off the async runtime.
+    pub async fn prove_one(
         &self,
         seq: u64,
-        published: &yinling_ledger::published::Published,
-    ) -> Result<Option<CheckpointProofOut>, AppError> {
-        Ok(self
-            .engine
-            .tree
-            .entry_proof(self.engine.log(), seq, published.size)?
-            .map(CheckpointProofOut::from))
+    ) -> Result<(Option<CheckpointProofOut>, Published), AppError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let published = app.checkpoint_covering(seq)?;
+            let proof = app
+                .engine
+                .tree
+                .entry_proof(app.engine.log(), seq, published.size)?
+                .map(CheckpointProofOut::from);
+            Ok((proof, published))
+        })
+        .await
+        .map_err(|e| AppError::internal(&e))?
+    }
+
+    /// The chain hashes of events `seqs` (for fingerprints on paper), off the async runtime;
+    /// an event the log cannot give is left out.
+    pub async fn event_hashes(
+        &self,
+        seqs: Vec<u64>,
+    ) -> Result<std::collections::HashMap<u64, yinling_ledger::Hash>, AppError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut out = std::collections::HashMap::with_capacity(seqs.len());
+            for seq in seqs {
+                if let Some(e) = yinling_ledger::log::get(app.engine.log(), seq)
+                    .map_err(|e| AppError::internal(&e))?
+                {
+                    out.insert(seq, e.hash);
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| AppError::internal(&e))?
     }
 }

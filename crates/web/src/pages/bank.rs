@@ -127,9 +127,17 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
         .by_code(&vouchers::code_hash(&code))
         .filter(of_this_bank)
         .map(|v| v.issued_seq);
-    // The checkpoint the voucher's issue is in, for the officer to note or check.
-    let published = match issued {
-        Some(seq) => app.published_covering(seq).await.ok(),
+    // The checkpoint the voucher's issue is in, for the officer to note or check (an extra:
+    // the check answers without it).
+    let proven = match issued {
+        Some(seq) => match app.prove_one(seq).await {
+            Ok((Some(proof), published)) => Some((proof, published)),
+            Ok((None, _)) => None,
+            Err(e) => {
+                tracing::warn!(seq, "a voucher check without its proof: {e}");
+                None
+            }
+        },
         None => None,
     };
     let state = app.engine.read();
@@ -175,10 +183,10 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                         VoucherStatus::Cancelled => { p.error role="alert" { (l.t("已作废，不能使用。", "Cancelled; it cannot be used.")) } }
                         VoucherStatus::Expired => { p.error role="alert" { (l.s(format!("已过期（{} 是最后一天）。", v.expires_on), format!("Expired ({} was its last day).", v.expires_on))) } }
                     }
-                    @if let Some(p) = published.as_ref().filter(|p| p.size >= v.issued_seq) {
+                    @if let Some((proof, p)) = &proven {
                         p.muted.proof {
                             (l.s(format!("此券由账本第 {} 条记录发放（指纹 ", v.issued_seq), format!("Issued by ledger record No. {} (fingerprint ", v.issued_seq)))
-                            span.fingerprint { (super::inclusion::fingerprint_of(&app, v.issued_seq, 4)) }
+                            span.fingerprint { (super::inclusion::fingerprint_hex(&proof.event_hash, crate::limits::FINGERPRINT_GROUPS_SCREEN)) }
                             (l.s(
                                 format!("），在 {} 签名公示的检查点（共 {} 条）中；证明见 /v1/vouchers/check 的答复，可用 yinling-verify 核对。", super::inclusion::signed_at(p), p.size),
                                 format!("), which is in the checkpoint signed and published at {} ({} events); the proof is in the answer of /v1/vouchers/check, to check with yinling-verify.", super::inclusion::signed_at(p), p.size),

@@ -1,4 +1,4 @@
-//! `/checkpoint`: the log's signed checkpoint in large type with its QR code, open to anyone,
+//! `/checkpoint`: the log's latest published checkpoint in large type with its QR code, open to anyone,
 //! to print for a noticeboard or a newspaper. Whoever keeps a copy can later check with a
 //! consistency proof that the log only grew; the key to check the signature with is printed
 //! beside it.
@@ -14,7 +14,15 @@ use crate::session::Viewer;
 /// `/checkpoint`.
 pub async fn checkpoint(State(app): State<App>, viewer: Viewer) -> Response {
     let l = viewer.lang;
-    let published = match app.publish_now().await {
+    // The latest published checkpoint (published at start and at the service's interval):
+    // the one pinned up is one statements are proven against. Only a service that has
+    // published none yet publishes one now.
+    let published = match app.latest_published().await {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => app.publish_now().await,
+        Err(e) => Err(e),
+    };
+    let published = match published {
         Ok(p) => p,
         Err(e) => return crate::layout::refusal(&viewer, "/", &e),
     };

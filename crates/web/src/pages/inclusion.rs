@@ -22,22 +22,17 @@ use crate::session::Viewer;
 /// The first `groups` × 4 hex digits of an event's chain hash, in groups of four: enough to
 /// tell one event from another on paper and to find it in the downloaded statement.
 pub fn fingerprint(hash: &Hash, groups: usize) -> String {
-    let hex = hash.to_hex();
+    fingerprint_hex(&hash.to_hex(), groups)
+}
+
+/// [`fingerprint`] of a hash already in hex.
+pub fn fingerprint_hex(hex: &str, groups: usize) -> String {
     hex.as_bytes()
         .chunks(4)
         .take(groups)
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The fingerprint of event `seq`, read from the log (empty when it cannot be read).
-pub fn fingerprint_of(app: &App, seq: u64, groups: usize) -> String {
-    yinling_ledger::log::get(app.engine.log(), seq)
-        .ok()
-        .flatten()
-        .map(|e| fingerprint(&e.hash, groups))
-        .unwrap_or_default()
 }
 
 /// When a published checkpoint was signed, to the minute in the ledger's zone.
@@ -93,16 +88,14 @@ pub async fn statement_csv(State(app): State<App>, viewer: Viewer) -> Response {
             .get(&id)
             .map(|v| v.statement.iter().map(|e| entry_out(state, e)).collect())
     });
-    let Some(mut entries) = entries else {
+    let Some(entries) = entries else {
         return not_for_you(&viewer);
     };
-    let checkpoint = match app.prove_entries(&mut entries).await {
-        Ok(text) => text,
+    let (entries, published) = match app.prove_entries(entries).await {
+        Ok(proven) => proven,
         Err(e) => return refusal(&viewer, "/me/statement", &e),
     };
-    let size = Checkpoint::read_unchecked(&checkpoint)
-        .map(|c| c.size)
-        .unwrap_or_default();
+    let size = published.size;
     let columns = if viewer.lang == Lang::Zh {
         Columns::Zh
     } else {

@@ -42,6 +42,25 @@ fn lines_per_page(paper: &str) -> usize {
     }
 }
 
+/// The month's lines of `v` a sheet prints (the latest `shown`, oldest first), and how many
+/// earlier ones it leaves out.
+fn printed(
+    v: &yinling_projections::volunteers::Volunteer,
+    (first, last): (chrono::NaiveDate, chrono::NaiveDate),
+    shown: usize,
+) -> (Vec<&yinling_projections::volunteers::StatementEntry>, usize) {
+    let lines: Vec<_> = v
+        .statement
+        .iter()
+        .filter(|e| {
+            let d = e.date.unwrap_or_else(|| e.at.local_date());
+            d >= first && d <= last && e.kind != EntryKind::Notice
+        })
+        .collect();
+    let earlier = lines.len().saturating_sub(shown);
+    (lines[earlier..].to_vec(), earlier)
+}
+
 /// The first and last day of `2026-11`.
 fn month_bounds(text: &str) -> Option<(NaiveDate, NaiveDate)> {
     let (y, m) = text.split_once('-')?;
@@ -63,14 +82,11 @@ pub async fn statements(
         return not_for_you(&viewer);
     };
     let l = viewer.lang;
-    // The checkpoint the printed lines are in: the latest published, or the head published
-    // now when the latest does not reach the newest line.
-    let published = match app.published_covering(app.engine.tree.head().0).await {
-        Ok(p) => p,
-        Err(e) => return refusal(&viewer, "/team", &e),
-    };
-    let state = app.engine.read();
-    let today = state.policies.date_of(yinling_ledger::Timestamp::now());
+    let today = app
+        .engine
+        .read()
+        .policies
+        .date_of(yinling_ledger::Timestamp::now());
     let month = q
         .month
         .clone()
@@ -90,6 +106,33 @@ pub async fn statements(
     } else {
         "a4"
     };
+    // The lines to be printed, their events' hashes and the checkpoint they are in (the latest
+    // published, or the head published now when it does not reach the newest line), read
+    // before the page is drawn: the log is not read while the state is held.
+    let seqs: Vec<u64> = {
+        let state = app.engine.read();
+        state
+            .teams
+            .get(&team_id)
+            .map(|t| {
+                t.members
+                    .iter()
+                    .filter_map(|v| state.volunteers.get(v))
+                    .flat_map(|v| printed(v, (first, last), lines_per_page(paper)).0)
+                    .map(|e| e.seq)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let newest = seqs.iter().copied().max().unwrap_or(0);
+    let (published, hashes) = match (
+        app.published_covering(newest).await,
+        app.event_hashes(seqs).await,
+    ) {
+        (Ok(p), Ok(h)) => (p, h),
+        (Err(e), _) | (_, Err(e)) => return refusal(&viewer, "/team", &e),
+    };
+    let state = app.engine.read();
     let Some(team) = state.teams.get(&team_id) else {
         return not_for_you(&viewer);
     };
@@ -138,25 +181,28 @@ pub async fn statements(
                             )) }
                         }
                     }
-                    @let lines: Vec<_> = v.statement.iter().filter(|e| {
-                        let d = e.date.unwrap_or_else(|| e.at.local_date());
-                        d >= first && d <= last && e.kind != EntryKind::Notice
-                    }).collect();
+                    @let (lines, earlier) = printed(v, (first, last), lines_per_page(paper));
                     h3 { (l.t("本月记录", "This month")) }
                     @if lines.is_empty() { p { (l.t("本月没有记录。", "Nothing this month.")) } }
-                    @let shown = lines_per_page(paper);
                     table {
-                        @for e in lines.iter().rev().take(shown).rev() {
+                        @for e in &lines {
                             tr {
                                 td { (e.date.unwrap_or_else(|| e.at.local_date())) }
                                 td { (entry_word(l, title_of(&state, e), e.kind)) }
                                 td { (if e.points.is_sign_negative() { format!("−{}", num(e.points.abs())) } else { format!("+{}", num(e.points)) }) }
-                                @if paper == "a4" { td.fingerprint { "#" (e.seq) " " (super::inclusion::fingerprint_of(&app, e.seq, 2)) } }
+                                @if paper == "a4" {
+                                    td.fingerprint {
+                                        "#" (e.seq)
+                                        @if let Some(h) = hashes.get(&e.seq).filter(|_| e.seq <= published.size) {
+                                            " " (super::inclusion::fingerprint(h, crate::limits::FINGERPRINT_GROUPS_PAPER))
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
-                    @if lines.len() > shown {
-                        p { (l.s(format!("本月另有 {} 条更早的记录，可到 e站 查看。", lines.len() - shown), format!("{} earlier lines this month are at the station.", lines.len() - shown))) }
+                    @if earlier > 0 {
+                        p { (l.s(format!("本月另有 {earlier} 条更早的记录，可到 e站 查看。"), format!("{earlier} earlier lines this month are at the station."))) }
                     }
                     @for d in state.disputes.values().filter(|d| d.volunteer_id == v.id && (d.open() || d.resolution.as_ref().is_some_and(|r| r.resolved_on >= first && r.resolved_on <= last))).take(crate::limits::STATEMENT_DISPUTES) {
                         p { (l.t("异议：", "Dispute: ")) (d.reason) " — " (match &d.resolution { None => l.t("等待答复", "waiting for an answer").to_owned(), Some(r) => r.reason.clone() }) }
