@@ -185,11 +185,10 @@ async fn a_watcher_keeps_checkpoints_and_a_rewritten_log_stops_it() {
     let kept = std::fs::read_to_string(&file).expect("file");
     let published = server.anonymous().get("/v1/log/checkpoints").await.ok();
     let published = published["items"].as_array().map_or(0, Vec::len);
-    assert!(published >= 2);
-    assert_eq!(
-        kept.matches("\u{2014} ").count(),
-        published,
-        "every published one: {kept}"
+    assert!(published >= 1);
+    assert!(
+        kept.matches("\u{2014} ").count() > published,
+        "every published one and the heads: {kept}"
     );
 
     // Another service (another history, another key) at the same address is refused, and
@@ -243,18 +242,27 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
     let key = text_of(&anyone, "/v1/log/checkpoint-key").await;
     let watched = tmp.path().join("checkpoints.txt");
 
-    // A checkpoint is published at start; asking for one publishes the head, and the list
-    // keeps every one, smallest first, each the same text as handed out.
+    // A checkpoint is published at start. Anyone may ask for the head signed now; that
+    // writes nothing: the list of published checkpoints does not grow.
+    let before = anyone.get("/v1/log/checkpoints").await.ok();
     let now = text_of(&anyone, "/v1/log/checkpoint").await;
+    assert!(now.contains("\u{2014} "), "{now}");
+    text_of(&anyone, "/v1/log/checkpoint").await;
+    assert_eq!(anyone.get("/v1/log/checkpoints").await.ok(), before);
+
+    // The volunteer's statement from the API: its newest line is newer than the checkpoint
+    // published at start, so one covering it is published for it; every line carries its
+    // proof against that checkpoint, checked here with the ledger's own verifier.
+    let me = &city.volunteers[0];
+    let statement = city
+        .coordinator
+        .get(&format!("/v1/volunteers/{me}/statement"))
+        .await
+        .ok();
     let listed = anyone.get("/v1/log/checkpoints").await.ok();
     let items = listed["items"].as_array().expect("items");
     assert!(items.len() >= 2, "{listed}");
-    assert_eq!(items.last().expect("last")["text"], now.as_str());
-    assert_eq!(
-        text_of(&anyone, "/v1/log/checkpoint").await,
-        now,
-        "one text per size"
-    );
+    assert_eq!(items.last().expect("last")["text"], statement["checkpoint"]);
     let sizes: Vec<u64> = items.iter().filter_map(|i| i["size"].as_u64()).collect();
     assert!(sizes.windows(2).all(|w| w[0] < w[1]), "{sizes:?}");
     let page = anyone.get("/v1/log/checkpoints?limit=1").await.ok();
@@ -262,19 +270,14 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
     assert_eq!(page["next_after"], items[0]["size"]);
     anyone.get("/v1/log/checkpoints?limit=0").await.problem(422);
 
-    // The watcher pulls every published checkpoint, each checked against the one before.
+    // The watcher pulls every published checkpoint, each checked against the one before,
+    // then the head.
     pull_into(&server.base, &watched);
     let kept = std::fs::read_to_string(&watched).expect("kept");
-    assert_eq!(kept.matches("\u{2014} ").count(), items.len(), "{kept}");
-
-    // The volunteer's statement from the API: every line carries its proof against the
-    // checkpoint the answer names, checked here with the ledger's own verifier.
-    let me = &city.volunteers[0];
-    let statement = city
-        .coordinator
-        .get(&format!("/v1/volunteers/{me}/statement"))
-        .await
-        .ok();
+    for item in items {
+        let text = item["text"].as_str().expect("text");
+        assert!(kept.contains(text.trim_end()), "{kept}");
+    }
     let (name, vkey) = yinling_ledger::checkpoint::parse_verifier_key(&key).expect("key");
     let checkpoint = yinling_ledger::checkpoint::Checkpoint::verify(
         statement["checkpoint"].as_str().expect("checkpoint"),

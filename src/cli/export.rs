@@ -282,10 +282,12 @@ fn prove(
                 data.display()
             ))
         }
-        Err(e) => return none(format!(
+        Err(e) => {
+            return none(format!(
             "the published checkpoints in {} cannot be read ({e}; is the service running on it?)",
             data.display()
-        )),
+        ))
+        }
     };
     let (tree, report) = yinling_app::tree::LogTree::walk(log).map_err(|e| e.to_string())?;
     if let Some(bad) = report.first_bad {

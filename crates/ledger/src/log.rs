@@ -428,19 +428,23 @@ pub fn verify_each(
 }
 
 /// The snapshots to remove, given the stored seqs newest first: the newest
-/// [`crate::limits::SNAPSHOTS_KEPT`] stay, and of the older ones the newest at each
+/// [`crate::limits::SNAPSHOTS_KEPT`] stay, and of the older ones the oldest at each
 /// power-of-two distance from the newest snapshot (a ladder: a question about the past still
 /// starts from a snapshot near its point, and a log keeps about log2 of its length of them,
-/// not one per interval).
+/// not one per interval). The oldest of a rung is the one kept, so the ladder's far end stays
+/// where it is as the log grows and newer snapshots climb into its rungs.
 pub fn snapshots_to_prune(newest_first: &[u64]) -> Vec<u64> {
     let Some(&newest) = newest_first.first() else {
         return Vec::new();
     };
     let mut rungs = std::collections::HashSet::new();
-    newest_first
+    let mut pruned: Vec<u64> = newest_first
         .iter()
         .skip(crate::limits::SNAPSHOTS_KEPT)
+        .rev()
         .filter(|seq| !rungs.insert(u64::BITS - newest.saturating_sub(**seq).leading_zeros()))
         .copied()
-        .collect()
+        .collect();
+    pruned.reverse();
+    pruned
 }
