@@ -65,6 +65,6 @@ pub const MAX_PUBLISHED_CHECKPOINT_BYTES: usize = 4096;
 
 /// Snapshots a log keeps beside its ladder: the newest few (a damaged newest one falls back to
 /// the one before). A snapshot is the whole state, about 2 KB a volunteer, so keeping every
-/// one would fill a province's disk (seventy of 2 GB at a million volunteers); see
-/// [`crate::log::snapshots_to_prune`].
+/// one would fill a province's disk (seventy of 2 GB at a million volunteers); the ladder
+/// of older ones is chosen by `snapshots_to_prune` in the log module.
 pub const SNAPSHOTS_KEPT: usize = 3;
