@@ -78,6 +78,65 @@ pub struct SledLog {
     needs_flush: AtomicBool,
     faults: FaultInjector,
     witness: Mutex<Witness>,
+    /// What sled's flush leaves unsynced: see [`DiskSync`].
+    disk: Mutex<DiskSync>,
+    /// A value large enough to be a sled blob was written since the last flush.
+    blob_pending: AtomicBool,
+}
+
+/// sled 0.34 makes its log durable with `sync_file_range`, which writes the pages but neither
+/// flushes the disk's volatile write cache nor syncs the file's size, and writes large values
+/// as blob files with no sync at all (sled issue #1452). Every flush of the log therefore
+/// also `fdatasync`s sled's main file through a handle of our own, and, after a large value,
+/// the blob files written since the last flush and their directory: an acknowledged event is
+/// on the platter, not in a cache a power cut empties.
+struct DiskSync {
+    /// sled's main file (`db` in the directory), opened for syncing only.
+    db_file: std::fs::File,
+    /// The highest blob id (its file name) synced so far.
+    blobs_synced: u64,
+}
+
+impl DiskSync {
+    /// Blobs already on disk at open were written by an earlier process: they are whatever
+    /// survived, and syncing them again proves nothing.
+    fn open(dir: &Path) -> io::Result<DiskSync> {
+        let blobs_synced = match std::fs::read_dir(dir.join("blobs")) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.file_name().to_str()?.parse::<u64>().ok())
+                .max()
+                .unwrap_or(0),
+            Err(_) => 0,
+        };
+        Ok(DiskSync {
+            db_file: std::fs::File::open(dir.join("db"))?,
+            blobs_synced,
+        })
+    }
+
+    /// Syncs the blob files newer than the last synced, then the blob directory.
+    fn sync_new_blobs(&mut self, dir: &Path) -> io::Result<()> {
+        let blobs = dir.join("blobs");
+        let mut newest = self.blobs_synced;
+        for entry in std::fs::read_dir(&blobs)? {
+            let entry = entry?;
+            let Some(id) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if id > self.blobs_synced {
+                std::fs::File::open(entry.path())?.sync_data()?;
+                newest = newest.max(id);
+            }
+        }
+        std::fs::File::open(&blobs)?.sync_all()?;
+        self.blobs_synced = newest;
+        Ok(())
+    }
 }
 
 fn segment_key(seq: u64) -> [u8; 9] {
@@ -266,6 +325,10 @@ impl SledLog {
             path: path.clone(),
             detail: format!("cannot write {WITNESS_FILE}: {e}"),
         })?;
+        let disk = DiskSync::open(dir).map_err(|e| LedgerError::Open {
+            path: path.clone(),
+            detail: format!("cannot open sled's file `db` to sync it: {e}"),
+        })?;
         Ok(SledLog {
             path,
             db,
@@ -274,7 +337,17 @@ impl SledLog {
             needs_flush: AtomicBool::new(false),
             faults: FaultInjector::default(),
             witness: Mutex::new(witness),
+            disk: Mutex::new(disk),
+            blob_pending: AtomicBool::new(false),
         })
+    }
+
+    /// Notes a value of `len` bytes written: above sled's blob threshold it is a file of its
+    /// own that the next flush must sync.
+    fn note_value(&self, len: usize) {
+        if len > crate::limits::SLED_BLOB_THRESHOLD_BYTES {
+            self.blob_pending.store(true, Ordering::SeqCst);
+        }
     }
 
     /// The directory this log lives in.
@@ -324,6 +397,15 @@ impl SledLog {
             ));
         }
         self.db.flush()?;
+        let storage = |e: io::Error| LedgerError::Storage(format!("cannot sync the log: {e}"));
+        let mut disk = lock(&self.disk);
+        disk.db_file.sync_data().map_err(storage)?;
+        if self.blob_pending.swap(false, Ordering::SeqCst) {
+            if let Err(e) = disk.sync_new_blobs(&self.path) {
+                self.blob_pending.store(true, Ordering::SeqCst);
+                return Err(storage(e));
+            }
+        }
         Ok(())
     }
 
@@ -465,6 +547,7 @@ impl EventLog for SledLog {
         let mut writes = sled::Batch::default();
         let segment =
             crate::codec::encode_segment(batch.events.iter().map(|s| s.record.as_slice()));
+        self.note_value(segment.len());
         writes.insert(&segment_key(head.seq + 1), segment);
         for run in &batch.stream_runs {
             let mut value = Vec::with_capacity(12);
@@ -614,6 +697,7 @@ impl EventLog for SledLog {
 
     fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError> {
         self.db.insert(snapshot_key(seq), bytes)?;
+        self.note_value(bytes.len());
         for old in crate::log::snapshots_to_prune(&self.snapshot_seqs()?) {
             self.db.remove(snapshot_key(old))?;
         }
