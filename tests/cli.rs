@@ -526,3 +526,39 @@ fn misuse_gets_one_line_naming_the_problem() {
 fn chain_line(out: &str) -> String {
     out.lines().next().unwrap_or_default().to_owned()
 }
+
+#[test]
+fn serve_keeps_running_when_whoever_reads_its_first_lines_stops_reading() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(tmp.path().join("data"))
+        .env("YINLING_ADMIN_TOKEN", "a-script-reads-one-line")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    // A script that waits for the address and closes the pipe: the lines after it (the
+    // checkpoint key) meet a closed pipe.
+    let base = {
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
+            .expect("listening")
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (status, _, _) = raw_http(
+        &base,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200, "serve is still answering");
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "serve is still running"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

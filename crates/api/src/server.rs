@@ -353,13 +353,24 @@ pub async fn serve_with(
         .map_err(listen)?;
     let local = listener.local_addr().map_err(listen)?;
     let (node, generated) = Node::open(&config.node, &format!("http://{local}")).await?;
+    // The start's lines go to standard output without `println!`, which panics when whoever
+    // reads them has closed the pipe (a script that waits for "listening on" and stops
+    // reading): a service must not die because nobody reads its banner.
+    let say = |line: String| {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    };
     if let Some(secret) = generated {
-        println!("admin token (shown once, keep it safe): {secret}");
+        say(format!("admin token (shown once, keep it safe): {secret}"));
     }
     // "listening on" stays the first line after the one-time admin token (scripts wait for
     // it); then the public half of the checkpoint key, for whoever keeps the checkpoints.
-    println!("listening on http://{local}");
-    println!("checkpoint key: {}", node.app().checkpoint_verifier_key());
+    say(format!("listening on http://{local}"));
+    say(format!(
+        "checkpoint key: {}",
+        node.app().checkpoint_verifier_key()
+    ));
     let app = node.app().clone();
     let cluster = app.cluster.clone();
     let mut routes = router_with(app, config.connections.request_timeout, extra);
