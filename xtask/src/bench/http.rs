@@ -27,6 +27,27 @@ pub struct HttpResult {
     pub latency: Percentiles,
     /// Requests that did not succeed.
     pub errors: u64,
+    /// CPU the server used per successful request, microseconds (user + system, all threads).
+    pub server_cpu_us: f64,
+    /// CPU the load generator (this process) used per successful request, microseconds.
+    pub client_cpu_us: f64,
+}
+
+/// CPU time a process has used, user + system over all its threads, microseconds
+/// (`/proc/PID/stat` fields 14 and 15, in clock ticks of 1/100 s on Linux).
+fn cpu_micros(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces: fields are counted after its closing parenthesis.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // After ")", field 3 (state) is index 0: utime (14) and stime (15) are 11 and 12.
+    (ticks(11) + ticks(12)) * 10_000.0
 }
 
 /// Builds the release binary and returns its path.
@@ -105,6 +126,7 @@ type MakeRequest = Arc<dyn Fn(u64) -> (reqwest::Method, String, Option<Vec<u8>>)
 
 async fn load(
     name: &str,
+    server_pid: u32,
     client: &reqwest::Client,
     token: &str,
     duration: Duration,
@@ -149,6 +171,10 @@ async fn load(
             (latencies, errors)
         }));
     }
+    // CPU is counted from the end of the warm-up, like the requests.
+    tokio::time::sleep_until((started + warm_up).into()).await;
+    let server_pid = server_pid.to_string();
+    let (server_before, client_before) = (cpu_micros(&server_pid), cpu_micros("self"));
     let mut latencies = Vec::new();
     let mut errors = 0;
     for t in tasks {
@@ -157,19 +183,24 @@ async fn load(
             errors += e;
         }
     }
+    let served = latencies.len().max(1) as f64;
     let result = HttpResult {
         name: name.to_owned(),
         requests_per_second: latencies.len() as f64 / duration.as_secs_f64(),
         latency: Percentiles::of(latencies),
         errors,
+        server_cpu_us: (cpu_micros(&server_pid) - server_before) / served,
+        client_cpu_us: (cpu_micros("self") - client_before) / served,
     };
     eprintln!(
-        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} errors",
+        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} errors, server {:.0} us CPU/request, load generator {:.0} us",
         result.requests_per_second,
         result.latency.p50 / 1000.0,
         result.latency.p99 / 1000.0,
         result.latency.p999 / 1000.0,
-        result.errors
+        result.errors,
+        result.server_cpu_us,
+        result.client_cpu_us
     );
     result
 }
@@ -239,6 +270,7 @@ pub async fn measure(
         out.push(
             load(
                 "POST /v1/activities (1 participant, durable)",
+                server.child.id(),
                 &client,
                 &coordinator,
                 duration,
@@ -252,6 +284,7 @@ pub async fn measure(
         out.push(
             load(
                 "GET /v1/rankings/teams",
+                server.child.id(),
                 &client,
                 &coordinator,
                 duration,
@@ -274,6 +307,7 @@ pub async fn measure(
         out.push(
             load(
                 "GET /v1/rankings/volunteers, 10,000-volunteer city",
+                server.child.id(),
                 &client,
                 ADMIN,
                 duration,
@@ -292,6 +326,7 @@ pub async fn measure(
         out.push(
             load(
                 "GET /v1/rankings/teams, 47-team city",
+                server.child.id(),
                 &client,
                 ADMIN,
                 duration,

@@ -276,19 +276,22 @@ impl Report {
         );
         let _ = writeln!(
             t,
-            "The load generator runs on the same 2 cores as the server.\n"
+            "The load generator is a separate process on the same 2 cores as the server; the CPU \
+             each used per request (user + system, all threads, from /proc) shows how the cores are shared.\n"
         );
-        let _ = writeln!(t, "| request | req/s | p50 ms | p99 ms | p99.9 ms | errors |\n|---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(t, "| request | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | load generator CPU µs/req |\n|---|---:|---:|---:|---:|---:|---:|---:|");
         for r in results {
             let _ = writeln!(
                 t,
-                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.0} |",
                 r.name,
                 r.requests_per_second,
                 r.latency.p50 / 1000.0,
                 r.latency.p99 / 1000.0,
                 r.latency.p999 / 1000.0,
-                r.errors
+                r.errors,
+                r.server_cpu_us,
+                r.client_cpu_us
             );
         }
         if let Some(post) = results.first() {
