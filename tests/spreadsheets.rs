@@ -116,17 +116,9 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
         .ok();
 
     // The web app's download, as an administrator's browser fetches it.
-    let hexed: String = ADMIN.bytes().map(|b| format!("{b:02x}")).collect();
-    let web = reqwest::Client::new()
-        .get(format!(
-            "{}/evaluation.csv?from={}",
-            server.base,
-            days_ago(30)
-        ))
-        .header("cookie", format!("yl_session={hexed}"))
-        .send()
-        .await
-        .expect("download");
+    let web = common::web::Browser::new(&server, ADMIN)
+        .get(&format!("/evaluation.csv?from={}", days_ago(30)))
+        .await;
     assert!(web.status().is_success(), "{}", web.status());
     check(
         "/evaluation.csv",
@@ -140,13 +132,9 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
         json!({"role": "volunteer", "volunteer_id": volunteers[0]}),
     )
     .await;
-    let hexed: String = mine.bytes().map(|b| format!("{b:02x}")).collect();
-    let web = reqwest::Client::new()
-        .get(format!("{}/me/statement.csv", server.base))
-        .header("cookie", format!("yl_session={hexed}"))
-        .send()
-        .await
-        .expect("download");
+    let web = common::web::Browser::new(&server, &mine)
+        .get("/me/statement.csv")
+        .await;
     assert!(web.status().is_success(), "{}", web.status());
     check(
         "/me/statement.csv",

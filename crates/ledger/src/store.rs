@@ -97,18 +97,26 @@ struct DiskSync {
     blobs_synced: u64,
 }
 
+/// sled's blob files in `dir` (named by their id) with their ids; an entry that cannot be
+/// read is an error, not skipped.
+fn blobs(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir.join("blobs"))? {
+        let entry = entry?;
+        if let Some(id) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+            out.push((id, entry.path()));
+        }
+    }
+    Ok(out)
+}
+
 impl DiskSync {
     /// Blobs already on disk at open were written by an earlier process: they are whatever
     /// survived, and syncing them again proves nothing.
     fn open(dir: &Path) -> io::Result<DiskSync> {
-        let blobs_synced = match std::fs::read_dir(dir.join("blobs")) {
-            Ok(entries) => entries
-                .filter_map(Result::ok)
-                .filter_map(|e| e.file_name().to_str()?.parse::<u64>().ok())
-                .max()
-                .unwrap_or(0),
-            Err(_) => 0,
-        };
+        let blobs_synced = blobs(dir)
+            .map(|b| b.iter().map(|(id, _)| *id).max().unwrap_or(0))
+            .unwrap_or(0);
         Ok(DiskSync {
             db_file: std::fs::File::open(dir.join("db"))?,
             blobs_synced,
@@ -117,23 +125,15 @@ impl DiskSync {
 
     /// Syncs the blob files newer than the last synced, then the blob directory.
     fn sync_new_blobs(&mut self, dir: &Path) -> io::Result<()> {
-        let blobs = dir.join("blobs");
         let mut newest = self.blobs_synced;
-        for entry in std::fs::read_dir(&blobs)? {
-            let entry = entry?;
-            let Some(id) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            if id > self.blobs_synced {
-                std::fs::File::open(entry.path())?.sync_data()?;
-                newest = newest.max(id);
-            }
+        for (id, path) in blobs(dir)?
+            .into_iter()
+            .filter(|(id, _)| *id > self.blobs_synced)
+        {
+            std::fs::File::open(path)?.sync_data()?;
+            newest = newest.max(id);
         }
-        std::fs::File::open(&blobs)?.sync_all()?;
+        std::fs::File::open(dir.join("blobs"))?.sync_all()?;
         self.blobs_synced = newest;
         Ok(())
     }

@@ -76,10 +76,31 @@ pub async fn one(
     events_per_commit: usize,
     duration: Duration,
 ) -> Result<AppendResult, String> {
+    one_with(
+        dir,
+        PassThrough::default(),
+        writers,
+        events_per_commit,
+        duration,
+    )
+    .await
+}
+
+/// [`one`] with the writer's state `machine` (see [`one_on_with`]).
+pub async fn one_with<M>(
+    dir: &Path,
+    machine: M,
+    writers: usize,
+    events_per_commit: usize,
+    duration: Duration,
+) -> Result<AppendResult, String>
+where
+    M: writer::StateMachine<Command = Vec<Commit>, Rejection = std::convert::Infallible>,
+{
     let _ = std::fs::remove_dir_all(dir);
     let log: Arc<dyn EventLog> =
         Arc::new(SledLog::open(dir, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?);
-    let result = one_on(log, writers, events_per_commit, duration).await;
+    let result = one_on_with(log, machine, writers, events_per_commit, duration).await;
     let _ = std::fs::remove_dir_all(dir);
     result
 }

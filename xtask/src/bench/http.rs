@@ -63,13 +63,16 @@ pub fn build_binary(root: &Path) -> Result<PathBuf, String> {
     Ok(root.join("target/release/yinling"))
 }
 
-struct Server {
+/// `serve` on a data directory, answering on a free loopback port; stopped when dropped.
+/// Every line it prints is read (a closed pipe would stop it at its next line).
+pub struct Server {
     child: Child,
     base: String,
 }
 
 impl Server {
-    fn start(binary: &Path, dir: &Path) -> Result<Server, String> {
+    /// Starts `serve` on `dir` and waits until it listens.
+    pub fn start(binary: &Path, dir: &Path) -> Result<Server, String> {
         let mut child = Command::new(binary)
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(dir)
@@ -88,6 +91,11 @@ impl Server {
             .ok_or("the server did not start")?;
         std::thread::spawn(move || for _ in lines {});
         Ok(Server { child, base })
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
@@ -270,7 +278,7 @@ pub async fn measure(
         out.push(
             load(
                 "POST /v1/activities (1 participant, durable)",
-                server.child.id(),
+                server.pid(),
                 &client,
                 &coordinator,
                 duration,
@@ -284,7 +292,7 @@ pub async fn measure(
         out.push(
             load(
                 "GET /v1/rankings/teams",
-                server.child.id(),
+                server.pid(),
                 &client,
                 &coordinator,
                 duration,
@@ -307,7 +315,7 @@ pub async fn measure(
         out.push(
             load(
                 "GET /v1/rankings/volunteers, 10,000-volunteer city",
-                server.child.id(),
+                server.pid(),
                 &client,
                 ADMIN,
                 duration,
@@ -326,7 +334,7 @@ pub async fn measure(
         out.push(
             load(
                 "GET /v1/rankings/teams, 47-team city",
-                server.child.id(),
+                server.pid(),
                 &client,
                 ADMIN,
                 duration,

@@ -55,11 +55,10 @@ pub fn make_log(binary: &Path, scratch: &Path, events: u64) -> Result<(PathBuf, 
         .round() as u64)
         .clamp(30, 3650);
     let teams = (volunteers / 250).clamp(47, 1_000);
-    let started = Instant::now();
-    let out = Command::new(binary)
-        .args(["demo", "--data"])
-        .arg(&dir)
-        .args([
+    let seconds = demo(
+        binary,
+        &dir,
+        &[
             "--volunteers",
             &volunteers.to_string(),
             "--teams",
@@ -68,18 +67,30 @@ pub fn make_log(binary: &Path, scratch: &Path, events: u64) -> Result<(PathBuf, 
             &days.to_string(),
             "--seed",
             "1",
-        ])
+        ],
+    )?;
+    Ok((dir, seconds))
+}
+
+/// Runs `yinling demo --data DIR` with `args`, as every generated city of the harness is
+/// made; the seconds it took.
+pub fn demo(binary: &Path, dir: &Path, args: &[&str]) -> Result<f64, String> {
+    let started = Instant::now();
+    let out = Command::new(binary)
+        .args(["demo", "--data"])
+        .arg(dir)
+        .args(args)
         .env("YINLING_ADMIN_TOKEN", "bench-admin")
         .stderr(Stdio::null())
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!(
-            "demo failed: {}",
+            "demo {args:?} failed: {}",
             String::from_utf8_lossy(&out.stdout)
         ));
     }
-    Ok((dir, started.elapsed().as_secs_f64()))
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// Time from spawning `serve` to its "listening" line, median of three.
@@ -270,19 +281,7 @@ pub fn make_city(binary: &Path, scratch: &Path) -> Result<PathBuf, String> {
         return Ok(dir);
     }
     let _ = std::fs::remove_dir_all(&dir);
-    let out = Command::new(binary)
-        .args(["demo", "--data"])
-        .arg(&dir)
-        .env("YINLING_ADMIN_TOKEN", "bench-admin")
-        .stderr(Stdio::null())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "demo failed: {}",
-            String::from_utf8_lossy(&out.stdout)
-        ));
-    }
+    demo(binary, &dir, &[])?;
     Ok(dir)
 }
 

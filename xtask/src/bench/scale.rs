@@ -5,15 +5,14 @@
 //! whole-population volunteer ranking. `SCALE.md` fits its model to these points.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use yinling_ledger::{EventLog, OpenMode, SledLog};
 use yinling_projections::replay;
 
-use super::replay::{cold_start, rankings};
+use super::http::Server;
+use super::replay::{cold_start, demo, rankings};
 use super::Percentiles;
 
 /// Where the section goes in BENCHMARKS.md.
@@ -75,38 +74,12 @@ fn du(dir: &Path) -> u64 {
 /// `serve` on `dir` until it listens; then its resident and peak memory (kB lines of
 /// /proc/PID/status, in bytes).
 fn resident(binary: &Path, dir: &Path) -> Result<(u64, u64), String> {
-    let mut child = Command::new(binary)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(dir)
-        .env("YINLING_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    // Read every line serve prints (a closed pipe would stop it at its next line), and say
-    // when it listens.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("listening on") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    let listening = rx.recv_timeout(Duration::from_secs(600)).is_ok();
+    let server = Server::start(binary, dir)?;
     // Let the background work of a fresh start (the first checkpoint, notices) settle.
     std::thread::sleep(Duration::from_secs(2));
     let status =
-        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let _ = child.wait();
-    if !listening {
-        return Err("serve did not start".into());
-    }
+        std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap_or_default();
+    drop(server);
     let field = |name: &str| {
         status
             .lines()
@@ -130,29 +103,18 @@ fn point(binary: &Path, scratch: &Path, volunteers: usize) -> Result<Point, Stri
     let done = scratch.join(format!("scale-{volunteers}.done"));
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        let started = Instant::now();
-        let out = Command::new(binary)
-            .args(["demo", "--data"])
-            .arg(&dir)
-            .args([
+        p.generate_seconds = demo(
+            binary,
+            &dir,
+            &[
                 "--volunteers",
                 &volunteers.to_string(),
                 "--teams",
                 &teams.to_string(),
                 "--seed",
                 "7",
-            ])
-            .env("YINLING_ADMIN_TOKEN", "bench-admin")
-            .stderr(Stdio::null())
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "demo of {volunteers} failed: {}",
-                String::from_utf8_lossy(&out.stdout)
-            ));
-        }
-        p.generate_seconds = started.elapsed().as_secs_f64();
+            ],
+        )?;
         std::fs::write(&done, format!("{}\n", p.generate_seconds)).map_err(|e| e.to_string())?;
     }
     {

@@ -6,7 +6,6 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use yinling_app::tree::LogTree;
@@ -95,20 +94,15 @@ async fn appends_once(
     tree: bool,
     duration: Duration,
 ) -> Result<AppendResult, String> {
-    let _ = std::fs::remove_dir_all(dir);
-    let log: Arc<dyn EventLog> =
-        Arc::new(SledLog::open(dir, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?);
-    let r = if tree {
+    if tree {
         let machine = TreeKeeping {
             inner: PassThrough::default(),
             tree: LogTree::default(),
         };
-        appends::one_on_with(log, machine, writers, epc, duration).await
+        appends::one_with(dir, machine, writers, epc, duration).await
     } else {
-        appends::one_on_with(log, PassThrough::default(), writers, epc, duration).await
-    };
-    let _ = std::fs::remove_dir_all(dir);
-    r
+        appends::one_with(dir, PassThrough::default(), writers, epc, duration).await
+    }
 }
 
 /// A log of `events` one-event commits written straight to sled (no writer, no fsync per
