@@ -24,10 +24,11 @@
 //! unmaintained, RUSTSEC-2025-0141; 1.3.3 is the release its authors still patch). Options
 //! are fixed here: varint integers, little endian, a size limit, no trailing bytes.
 
-use std::io::Cursor;
+use std::cell::Cell;
 
 use bincode::Options;
 use serde::de::DeserializeOwned;
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Hash;
@@ -155,6 +156,42 @@ pub fn split_record(record: &[u8]) -> Result<(&[u8], Hash), CodecError> {
     Ok((canonical, Hash(stored)))
 }
 
+/// Reads a record's body (header, payload, previous hash) in one pass, stopping after the
+/// header when its schema is not one this build reads (named through `unknown`).
+struct RecordSeed<'a> {
+    unknown: &'a Cell<Option<u16>>,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = (Header, Event, Hash);
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_tuple(3, self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = (Header, Event, Hash);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a record body: header, payload, previous hash")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let missing = |what: &str| serde::de::Error::custom(format!("the record has no {what}"));
+        let header: Header = seq.next_element()?.ok_or_else(|| missing("header"))?;
+        if header.schema_version != 1 {
+            self.unknown.set(Some(header.schema_version));
+            return Err(serde::de::Error::custom("unknown schema"));
+        }
+        let payload: Event = seq.next_element()?.ok_or_else(|| missing("payload"))?;
+        let prev_hash: Hash = seq
+            .next_element()?
+            .ok_or_else(|| missing("previous hash"))?;
+        Ok((header, payload, prev_hash))
+    }
+}
+
 /// Decodes one record into an envelope, upcasting old schema versions.
 ///
 /// The hash is returned as stored; checking it against the chain is the caller's job
@@ -166,23 +203,18 @@ pub fn decode_record(record: &[u8]) -> Result<Envelope, CodecError> {
         return Err(CodecError::UnknownFormat(format));
     }
     let body = &canonical[1..];
-    let opts = options(body.len());
-    let mut cursor = Cursor::new(body);
     let malformed = |e: bincode::Error| CodecError::Malformed(e.to_string());
-    let header: Header = opts.deserialize_from(&mut cursor).map_err(malformed)?;
-    let payload = match header.schema_version {
-        1 => opts
-            .deserialize_from::<_, Event>(&mut cursor)
-            .map_err(malformed)?,
-        other => return Err(CodecError::UnknownSchema(other)),
-    };
-    let prev_hash: Hash = opts.deserialize_from(&mut cursor).map_err(malformed)?;
-    if cursor.position() as usize != body.len() {
-        return Err(CodecError::Malformed(format!(
-            "{} trailing bytes",
-            body.len() - cursor.position() as usize
-        )));
-    }
+    // One pass over the slice: bincode's slice reader borrows strings and bytes where its
+    // stream reader copies them byte by byte (decoding is most of a replay's reading). The
+    // three parts are written one after another, so they read as one tuple, the header's
+    // schema checked before the payload is read; the options reject trailing bytes.
+    let unknown = Cell::new(None);
+    let (header, payload, prev_hash) = options(body.len())
+        .deserialize_seed(RecordSeed { unknown: &unknown }, body)
+        .map_err(|e| match unknown.get() {
+            Some(schema) => CodecError::UnknownSchema(schema),
+            None => malformed(e),
+        })?;
     debug_assert!(header.schema_version <= CURRENT_SCHEMA_VERSION);
     Ok(Envelope {
         seq: header.seq,

@@ -87,6 +87,31 @@ fn an_unknown_format_byte_is_refused_not_guessed() {
 }
 
 #[test]
+fn a_schema_this_build_does_not_read_is_named_not_decoded() {
+    let stored = std::fs::read(fixture_path(1, "TeamRegistered")).expect("fixture");
+    let mut envelope = codec::decode_record(&stored).expect("decodes");
+    envelope.schema_version = 7;
+    let record = codec::encode_record(&envelope).expect("encodes");
+    assert_eq!(
+        codec::decode_record(&record),
+        Err(codec::CodecError::UnknownSchema(7))
+    );
+}
+
+#[test]
+fn bytes_after_the_previous_hash_are_refused() {
+    let stored = std::fs::read(fixture_path(1, "TeamRegistered")).expect("fixture");
+    let (canonical, hash) = codec::split_record(&stored).expect("splits");
+    let mut padded = canonical.to_vec();
+    padded.push(0);
+    padded.extend_from_slice(&hash.0);
+    assert!(matches!(
+        codec::decode_record(&padded),
+        Err(codec::CodecError::Malformed(_))
+    ));
+}
+
+#[test]
 fn events_serialize_to_json_with_decimals_as_strings() {
     let events = common::one_of_each();
     let json = serde_json::to_value(&events[3]).expect("json");

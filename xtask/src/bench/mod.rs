@@ -127,8 +127,8 @@ fn run_only(
             let big = replay::make_log(&binary, scratch, replay_events)?;
             let r = replay::measure(&binary, &big, &city)?;
             eprintln!(
-                "read {:.0}/s apply {:.0}/s rebuild {:.0}/s snapshot {} bytes encode {:.2}s decode {:.2}s rankings {:?}",
-                r.read_per_second, r.apply_per_second, r.rebuild_per_second, r.snapshot_bytes, r.snapshot_encode_seconds, r.snapshot_decode_seconds, r.rankings
+                "read {:.0}/s apply {:.0}/s serial {:.0}/s rebuild {:.0}/s snapshot {} bytes encode {:.2}s decode {:.2}s rankings {:?}",
+                r.read_per_second, r.apply_per_second, r.serial_per_second, r.rebuild_per_second, r.snapshot_bytes, r.snapshot_encode_seconds, r.snapshot_decode_seconds, r.rankings
             );
         }
         if wants("http") {
