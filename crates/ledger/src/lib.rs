@@ -38,6 +38,7 @@ pub mod merkle;
 pub mod outbox;
 pub mod personal;
 pub mod published;
+pub mod snapshots;
 pub mod store;
 pub mod stream;
 pub mod time;

@@ -29,6 +29,7 @@ use crate::error::LedgerError;
 pub use crate::limits::CACHE_CAPACITY_BYTES;
 use crate::limits::{LOCK_RETRY_MILLIS, LOCK_WAIT_MILLIS};
 use crate::log::{AppendBatch, EventLog, IdempotencyEntry, Segment, SegmentBytes};
+use crate::snapshots::SnapshotFiles;
 use crate::witness::{self, Witness, WITNESS_FILE};
 
 const SEGMENT_PREFIX: u8 = b'e';
@@ -82,6 +83,8 @@ pub struct SledLog {
     disk: Mutex<DiskSync>,
     /// A value large enough to be a sled blob was written since the last flush.
     blob_pending: AtomicBool,
+    /// Snapshots, as files beside the log (older builds kept them in the tree).
+    snapshots: SnapshotFiles,
 }
 
 /// sled 0.34 makes its log durable with `sync_file_range`, which writes the pages but neither
@@ -339,6 +342,7 @@ impl SledLog {
             witness: Mutex::new(witness),
             disk: Mutex::new(disk),
             blob_pending: AtomicBool::new(false),
+            snapshots: SnapshotFiles::new(dir),
         })
     }
 
@@ -696,28 +700,42 @@ impl EventLog for SledLog {
     }
 
     fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError> {
-        self.db.insert(snapshot_key(seq), bytes)?;
-        self.note_value(bytes.len());
+        let storage = |e: io::Error| LedgerError::Storage(format!("cannot store a snapshot: {e}"));
+        self.snapshots.put(seq, bytes).map_err(storage)?;
         for old in crate::log::snapshots_to_prune(&self.snapshot_seqs()?) {
+            self.snapshots.remove(old).map_err(storage)?;
+            // One an earlier build kept in the tree: its removal is flushed with the next
+            // batch (a removal lost to a crash is done again at the next snapshot).
             self.db.remove(snapshot_key(old))?;
         }
-        self.flush()
+        Ok(())
     }
 
     fn snapshot_seqs(&self) -> Result<Vec<u64>, LedgerError> {
-        let mut seqs = Vec::new();
+        let mut seqs = self
+            .snapshots
+            .seqs()
+            .map_err(|e| LedgerError::Storage(format!("cannot list the snapshots: {e}")))?;
         for item in self.db.scan_prefix([SNAPSHOT_PREFIX]).keys() {
             let key = item?;
             if let Some(seq) = be_u64(&key[1..]) {
                 seqs.push(seq);
             }
         }
-        seqs.reverse();
+        seqs.sort_unstable_by(|a, b| b.cmp(a));
+        seqs.dedup();
         Ok(seqs)
     }
 
     fn snapshot(&self, seq: u64) -> Result<Option<Vec<u8>>, LedgerError> {
-        Ok(self.db.get(snapshot_key(seq))?.map(|v| v.to_vec()))
+        let stored = self
+            .snapshots
+            .get(seq)
+            .map_err(|e| LedgerError::Storage(format!("cannot read the snapshot at {seq}: {e}")))?;
+        match stored {
+            Some(bytes) => Ok(Some(bytes)),
+            None => Ok(self.db.get(snapshot_key(seq))?.map(|v| v.to_vec())),
+        }
     }
 }
 

@@ -364,3 +364,43 @@ fn snapshots_are_stored_and_listed_newest_first() {
     damaged[last] ^= 1;
     assert!(codec::decode_snapshot::<Vec<u32>>(&damaged).is_err());
 }
+
+#[test]
+fn a_snapshot_an_earlier_build_kept_in_the_tree_is_still_read_and_pruned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(open(dir.path()));
+    {
+        // Earlier builds stored snapshots as values of the log's own tree, keyed 'n' + seq.
+        // The handle just dropped may hold sled's lock for a moment.
+        let db = (0..100)
+            .find_map(|_| {
+                sled::open(dir.path())
+                    .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(20)))
+                    .ok()
+            })
+            .expect("sled");
+        for seq in [50u64, 60] {
+            let mut key = vec![b'n'];
+            key.extend_from_slice(&seq.to_be_bytes());
+            db.insert(key, b"old".to_vec()).expect("insert");
+        }
+        db.flush().expect("flush");
+    }
+    let log = open(dir.path());
+    log.put_snapshot(100, b"new").expect("put");
+    assert_eq!(log.snapshot_seqs().expect("list"), vec![100, 60, 50]);
+    assert_eq!(log.snapshot(50).expect("get"), Some(b"old".to_vec()));
+    assert_eq!(log.snapshot(100).expect("get"), Some(b"new".to_vec()));
+    assert!(
+        dir.path().join(snapshots::SNAPSHOT_DIR).is_dir(),
+        "new snapshots are files beside the log"
+    );
+    // Newer ones climb the ladder: of the two old ones in the far rung the older stays, the
+    // other is removed from the tree as it would be from the files.
+    for seq in (2..=600).map(|i| i * 100) {
+        log.put_snapshot(seq, b"x").expect("put");
+    }
+    let kept = log.snapshot_seqs().expect("list");
+    assert!(kept.contains(&50) && !kept.contains(&60), "{kept:?}");
+    assert_eq!(log.snapshot(60).expect("get"), None);
+}

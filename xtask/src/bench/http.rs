@@ -14,7 +14,8 @@ use super::Percentiles;
 /// Concurrent clients of the load tests.
 pub const CLIENTS: usize = 64;
 
-const ADMIN: &str = "bench-admin";
+/// The administrator token every generated city and fresh ledger of the harness starts with.
+pub const ADMIN: &str = "bench-admin";
 
 /// One load measurement.
 #[derive(Debug, Clone)]
@@ -73,9 +74,15 @@ pub struct Server {
 impl Server {
     /// Starts `serve` on `dir` and waits until it listens.
     pub fn start(binary: &Path, dir: &Path) -> Result<Server, String> {
+        Self::start_with(binary, dir, &[])
+    }
+
+    /// [`Server::start`] with more options of `serve`.
+    pub fn start_with(binary: &Path, dir: &Path, extra: &[&str]) -> Result<Server, String> {
         let mut child = Command::new(binary)
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(dir)
+            .args(extra)
             .env("YINLING_ADMIN_TOKEN", ADMIN)
             .env("YINLING_LOG", "warn")
             .stdout(Stdio::piped())
@@ -97,6 +104,11 @@ impl Server {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Where it answers, e.g. `http://127.0.0.1:40123`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
 }
 
 impl Drop for Server {
@@ -109,7 +121,7 @@ impl Drop for Server {
     }
 }
 
-async fn post(
+pub(super) async fn post(
     client: &reqwest::Client,
     url: String,
     token: &str,
@@ -130,9 +142,12 @@ async fn post(
     Ok(value)
 }
 
-type MakeRequest = Arc<dyn Fn(u64) -> (reqwest::Method, String, Option<Vec<u8>>) + Send + Sync>;
+/// Builds the `n`th request of a load test: method, URL, JSON body.
+pub(super) type MakeRequest =
+    Arc<dyn Fn(u64) -> (reqwest::Method, String, Option<Vec<u8>>) + Send + Sync>;
 
-async fn load(
+/// Runs `make`'s requests from [`CLIENTS`] clients for `duration` after a warm-up.
+pub(super) async fn load(
     name: &str,
     server_pid: u32,
     client: &reqwest::Client,
@@ -229,52 +244,7 @@ pub async fn measure(
     {
         let server = Server::start(binary, &scratch.join("http"))?;
         let base = server.base.clone();
-        post(
-            &client,
-            format!("{base}/v1/districts"),
-            ADMIN,
-            json!({"name": "吴兴区", "kind": "district", "region": "湖州市"}),
-        )
-        .await?;
-        let team = post(
-            &client,
-            format!("{base}/v1/teams"),
-            ADMIN,
-            json!({"name": "压测队", "district": "吴兴区", "category": "eco_patrol"}),
-        )
-        .await?;
-        let team = team["id"].as_str().ok_or("no team id")?.to_owned();
-        let token = post(
-            &client,
-            format!("{base}/v1/tokens"),
-            ADMIN,
-            json!({"role": "coordinator", "team_id": team}),
-        )
-        .await?;
-        let coordinator = token["token"].as_str().ok_or("no token")?.to_owned();
-        let mut volunteers = Vec::new();
-        for i in 0..500 {
-            let v = post(
-                &client,
-                format!("{base}/v1/volunteers"),
-                &coordinator,
-                json!({"name": format!("志愿者{i}"), "team_id": team}),
-            )
-            .await?;
-            volunteers.push(v["id"].as_str().ok_or("no volunteer id")?.to_owned());
-        }
-        let today = yinling_ledger::Timestamp::now().local_date();
-        let (b, t, v) = (base.clone(), team.clone(), Arc::new(volunteers));
-        let make: MakeRequest = Arc::new(move |n| {
-            let date = today - chrono::Days::new(1 + n % 3000);
-            let body = json!({"team_id": t, "category": "eco_patrol", "date": date.to_string(), "title": "巡河",
-                              "participants": [{"volunteer_id": v[(n >> 20) as usize % v.len()], "hours": "0.01"}]});
-            (
-                reqwest::Method::POST,
-                format!("{b}/v1/activities"),
-                Some(body.to_string().into_bytes()),
-            )
-        });
+        let (coordinator, make) = activity_load(&client, &base, "吴兴区").await?;
         out.push(
             load(
                 "POST /v1/activities (1 participant, durable)",
@@ -344,4 +314,61 @@ pub async fn measure(
         );
     }
     Ok(out)
+}
+
+/// Adds a district named `district`, a team in it with 500 volunteers and its coordinator to
+/// the ledger at `base`; the coordinator's token and the requests that log one activity each
+/// (one participant, dates spread over the past years so some are back-dated far).
+pub(super) async fn activity_load(
+    client: &reqwest::Client,
+    base: &str,
+    district: &str,
+) -> Result<(String, MakeRequest), String> {
+    post(
+        client,
+        format!("{base}/v1/districts"),
+        ADMIN,
+        json!({"name": district, "kind": "district", "region": "湖州市"}),
+    )
+    .await?;
+    let team = post(
+        client,
+        format!("{base}/v1/teams"),
+        ADMIN,
+        json!({"name": "压测队", "district": district, "category": "eco_patrol"}),
+    )
+    .await?;
+    let team = team["id"].as_str().ok_or("no team id")?.to_owned();
+    let token = post(
+        client,
+        format!("{base}/v1/tokens"),
+        ADMIN,
+        json!({"role": "coordinator", "team_id": team}),
+    )
+    .await?;
+    let coordinator = token["token"].as_str().ok_or("no token")?.to_owned();
+    let mut volunteers = Vec::new();
+    for i in 0..500 {
+        let v = post(
+            client,
+            format!("{base}/v1/volunteers"),
+            &coordinator,
+            json!({"name": format!("志愿者{i}"), "team_id": team}),
+        )
+        .await?;
+        volunteers.push(v["id"].as_str().ok_or("no volunteer id")?.to_owned());
+    }
+    let today = yinling_ledger::Timestamp::now().local_date();
+    let (b, t, v) = (base.to_owned(), team, Arc::new(volunteers));
+    let make: MakeRequest = Arc::new(move |n| {
+        let date = today - chrono::Days::new(1 + n % 3000);
+        let body = json!({"team_id": t, "category": "eco_patrol", "date": date.to_string(), "title": "巡河",
+                          "participants": [{"volunteer_id": v[(n >> 20) as usize % v.len()], "hours": "0.01"}]});
+        (
+            reqwest::Method::POST,
+            format!("{b}/v1/activities"),
+            Some(body.to_string().into_bytes()),
+        )
+    });
+    Ok((coordinator, make))
 }

@@ -14,6 +14,7 @@ mod postgres;
 mod replay;
 mod report;
 mod scale;
+mod snapshots;
 mod tree;
 
 pub use report::Report;
@@ -40,11 +41,12 @@ pub struct BenchArgs {
     #[arg(long)]
     pub skip_postgres: bool,
     /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
-    /// tree, scale) and print to the terminal without touching BENCHMARKS.md (for profiling one
+    /// tree, scale, snapshots) and print to the terminal without touching BENCHMARKS.md (for profiling one
     /// part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
     /// identity-key schema beside its counter row and sled), `tree` (appends, the start's
-    /// walk and proofs with and without the Merkle tree) and `scale` (cities of 1,000 to
-    /// 1,000,000 volunteers) write their own sections.
+    /// walk and proofs with and without the Merkle tree), `scale` (cities of 1,000 to
+    /// 1,000,000 volunteers) and `snapshots` (writes while snapshots are taken, on the replay
+    /// log's city) write their own sections.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
@@ -73,6 +75,8 @@ pub struct Percentiles {
     pub p99: f64,
     /// 99.9th percentile.
     pub p999: f64,
+    /// The slowest.
+    pub max: f64,
 }
 
 impl Percentiles {
@@ -87,6 +91,7 @@ impl Percentiles {
             p50: at(0.5),
             p99: at(0.99),
             p999: at(0.999),
+            max: at(1.0),
         }
     }
 }
@@ -127,8 +132,8 @@ fn run_only(
             let big = replay::make_log(&binary, scratch, replay_events)?;
             let r = replay::measure(&binary, &big, &city)?;
             eprintln!(
-                "read {:.0}/s apply {:.0}/s serial {:.0}/s rebuild {:.0}/s snapshot {} bytes encode {:.2}s decode {:.2}s rankings {:?}",
-                r.read_per_second, r.apply_per_second, r.serial_per_second, r.rebuild_per_second, r.snapshot_bytes, r.snapshot_encode_seconds, r.snapshot_decode_seconds, r.rankings
+                "read {:.0}/s apply {:.0}/s serial {:.0}/s rebuild {:.0}/s clone {:.2}s snapshot {} bytes encode {:.2}s decode {:.2}s rankings {:?}",
+                r.read_per_second, r.apply_per_second, r.serial_per_second, r.rebuild_per_second, r.clone_seconds, r.snapshot_bytes, r.snapshot_encode_seconds, r.snapshot_decode_seconds, r.rankings
             );
         }
         if wants("http") {
@@ -162,6 +167,17 @@ fn run_only(
             println!("{text}");
         } else {
             scale::write(&root.join(&args.out), &text)?;
+        }
+    }
+    if wants("snapshots") {
+        let binary = http::build_binary(root)?;
+        let big = replay::make_log(&binary, scratch, replay_events)?;
+        let r = runtime.block_on(snapshots::measure(&binary, scratch, &big.0, duration))?;
+        let text = snapshots::section(&r, duration.as_secs());
+        if args.quick {
+            println!("{text}");
+        } else {
+            snapshots::write(&root.join(&args.out), &text)?;
         }
     }
     if wants("tree") {

@@ -34,6 +34,9 @@ pub struct ReplayResult {
     /// Events per second for a rebuild from scratch as the service and `replay` run it: one
     /// thread reads, decodes and checks while another folds (median of three).
     pub rebuild_per_second: f64,
+    /// Seconds to clone the folded state (the writer's pause before each snapshot), median of
+    /// three.
+    pub clone_seconds: f64,
     /// Snapshot size in bytes, encode and decode seconds.
     pub snapshot_bytes: usize,
     /// Seconds to encode the snapshot.
@@ -254,6 +257,14 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
         }
         rebuilds.sort_by(f64::total_cmp);
         result.rebuild_per_second = result.events as f64 / rebuilds[REBUILD_RUNS / 2];
+        let mut clones = Vec::new();
+        for _ in 0..REBUILD_RUNS {
+            let started = Instant::now();
+            let copy = state.clone();
+            clones.push(started.elapsed().as_secs_f64());
+            drop(copy);
+        }
+        result.clone_seconds = super::median(clones);
         let started = Instant::now();
         let bytes = replay::encode_snapshot(&state).map_err(|e| e.to_string())?;
         result.snapshot_encode_seconds = started.elapsed().as_secs_f64();

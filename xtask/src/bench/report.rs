@@ -223,6 +223,11 @@ impl Report {
         );
         let _ = writeln!(
             t,
+            "| clone of the state (the writer's pause before each snapshot) | {:.2} s |",
+            r.clone_seconds
+        );
+        let _ = writeln!(
+            t,
             "| snapshot of the state | {:.1} MB, encode {:.2} s, decode {:.2} s |",
             r.snapshot_bytes as f64 / 1e6,
             r.snapshot_encode_seconds,

@@ -1,0 +1,146 @@
+//! Snapshots of the folded state as files beside the log (`snapshots/` in the data directory),
+//! each written whole, synced and renamed into place.
+//!
+//! They were values in the log's sled tree before. A snapshot of a large city is over a
+//! hundred megabytes, which sled writes as a blob file that the log's next flush must sync
+//! before it can acknowledge anything: every write waited seconds for the snapshot to reach the
+//! disk (`cargo xtask bench --only snapshots` measured a p99.9 of 2 to 4 s). As files they are
+//! synced by the thread that writes them and the log's flushes never see them. Snapshots an
+//! earlier build stored in the tree are still read and pruned by the log (`store`).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The directory under the data directory.
+pub const SNAPSHOT_DIR: &str = "snapshots";
+/// What a finished snapshot's file name ends with (its seq, zero-padded, comes first).
+const SUFFIX: &str = ".snapshot";
+/// What a snapshot being written is named until it is whole and synced.
+const PARTIAL_SUFFIX: &str = ".snapshot.partial";
+
+/// The snapshot files of one data directory.
+#[derive(Debug, Clone)]
+pub struct SnapshotFiles {
+    dir: PathBuf,
+}
+
+fn file_name(seq: u64) -> String {
+    format!("{seq:020}{SUFFIX}")
+}
+
+impl SnapshotFiles {
+    /// The snapshots of the data directory `data` (the directory is made on the first put).
+    pub fn new(data: &Path) -> Self {
+        SnapshotFiles {
+            dir: data.join(SNAPSHOT_DIR),
+        }
+    }
+
+    /// Stores the snapshot at `seq`: written to a partial file, synced, renamed into place and
+    /// the directory synced, so a crash leaves either the whole snapshot or none (a partial
+    /// file left by a crash is never listed, and is removed by the next put).
+    pub fn put(&self, seq: u64, bytes: &[u8]) -> io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        self.remove_partials();
+        let partial = self.dir.join(format!("{seq:020}{PARTIAL_SUFFIX}"));
+        {
+            let mut file = std::fs::File::create(&partial)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&partial, self.dir.join(file_name(seq)))?;
+        std::fs::File::open(&self.dir)?.sync_all()
+    }
+
+    fn remove_partials(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .ends_with(PARTIAL_SUFFIX)
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
+    /// The seqs of the stored snapshots, in no particular order (none when the directory does
+    /// not exist yet). Files that are not snapshots are ignored.
+    pub fn seqs(&self) -> io::Result<Vec<u64>> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut seqs = Vec::new();
+        for entry in entries {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(seq) = name
+                .strip_suffix(SUFFIX)
+                .and_then(|digits| digits.parse::<u64>().ok())
+            {
+                seqs.push(seq);
+            }
+        }
+        Ok(seqs)
+    }
+
+    /// The snapshot at `seq`, if stored.
+    pub fn get(&self, seq: u64) -> io::Result<Option<Vec<u8>>> {
+        match std::fs::read(self.dir.join(file_name(seq))) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes the snapshot at `seq` (nothing to do when it is not stored).
+    pub fn remove(&self, seq: u64) -> io::Result<()> {
+        match std::fs::remove_file(self.dir.join(file_name(seq))) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_is_listed_only_once_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = SnapshotFiles::new(dir.path());
+        assert_eq!(files.seqs().expect("no directory yet"), Vec::<u64>::new());
+        files.put(42, b"state").expect("put");
+        // What a crash in the middle of a put leaves, and a stranger's file.
+        std::fs::write(
+            dir.path()
+                .join(SNAPSHOT_DIR)
+                .join(format!("{:020}{PARTIAL_SUFFIX}", 43)),
+            b"half",
+        )
+        .expect("partial");
+        std::fs::write(dir.path().join(SNAPSHOT_DIR).join("notes.txt"), b"x").expect("other");
+        assert_eq!(files.seqs().expect("list"), vec![42]);
+        assert_eq!(files.get(42).expect("get"), Some(b"state".to_vec()));
+        assert_eq!(files.get(43).expect("get"), None);
+        files.put(44, b"later").expect("put");
+        let mut seqs = files.seqs().expect("list");
+        seqs.sort_unstable();
+        assert_eq!(seqs, vec![42, 44]);
+        let partials = std::fs::read_dir(dir.path().join(SNAPSHOT_DIR))
+            .expect("dir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(PARTIAL_SUFFIX))
+            .count();
+        assert_eq!(partials, 0, "the next put removes what a crash left");
+        files.remove(42).expect("remove");
+        files.remove(42).expect("removing twice is fine");
+        assert_eq!(files.seqs().expect("list"), vec![44]);
+    }
+}
