@@ -24,8 +24,8 @@ pub struct SnapshotFiles {
     dir: PathBuf,
 }
 
-fn file_name(seq: u64) -> String {
-    format!("{seq:020}{SUFFIX}")
+fn file_name(seq: u64, suffix: &str) -> String {
+    format!("{seq:020}{suffix}")
 }
 
 impl SnapshotFiles {
@@ -42,13 +42,13 @@ impl SnapshotFiles {
     pub fn put(&self, seq: u64, bytes: &[u8]) -> io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         self.remove_partials();
-        let partial = self.dir.join(format!("{seq:020}{PARTIAL_SUFFIX}"));
+        let partial = self.dir.join(file_name(seq, PARTIAL_SUFFIX));
         {
             let mut file = std::fs::File::create(&partial)?;
             file.write_all(bytes)?;
             file.sync_all()?;
         }
-        std::fs::rename(&partial, self.dir.join(file_name(seq)))?;
+        std::fs::rename(&partial, self.dir.join(file_name(seq, SUFFIX)))?;
         std::fs::File::open(&self.dir)?.sync_all()
     }
 
@@ -91,7 +91,7 @@ impl SnapshotFiles {
 
     /// The snapshot at `seq`, if stored.
     pub fn get(&self, seq: u64) -> io::Result<Option<Vec<u8>>> {
-        match std::fs::read(self.dir.join(file_name(seq))) {
+        match std::fs::read(self.dir.join(file_name(seq, SUFFIX))) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -100,7 +100,7 @@ impl SnapshotFiles {
 
     /// Removes the snapshot at `seq` (nothing to do when it is not stored).
     pub fn remove(&self, seq: u64) -> io::Result<()> {
-        match std::fs::remove_file(self.dir.join(file_name(seq))) {
+        match std::fs::remove_file(self.dir.join(file_name(seq, SUFFIX))) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
@@ -121,7 +121,7 @@ mod tests {
         std::fs::write(
             dir.path()
                 .join(SNAPSHOT_DIR)
-                .join(format!("{:020}{PARTIAL_SUFFIX}", 43)),
+                .join(file_name(43, PARTIAL_SUFFIX)),
             b"half",
         )
         .expect("partial");

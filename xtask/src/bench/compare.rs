@@ -54,7 +54,7 @@ fn demo_appends(binary: &Path, scratch: &Path, round: usize) -> Result<f64, Stri
             "--data",
         ])
         .arg(&dir)
-        .env("YINLING_ADMIN_TOKEN", "bench-admin")
+        .env("YINLING_ADMIN_TOKEN", super::http::ADMIN)
         .stderr(Stdio::null())
         .stdout(Stdio::null())
         .status()

@@ -41,8 +41,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub skip_postgres: bool,
     /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
-    /// tree, scale, snapshots) and print to the terminal without touching BENCHMARKS.md (for profiling one
-    /// part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
+    /// tree, scale, snapshots) and print to the terminal without touching BENCHMARKS.md (for
+    /// profiling one part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
     /// identity-key schema beside its counter row and sled), `tree` (appends, the start's
     /// walk and proofs with and without the Merkle tree), `scale` (cities of 1,000 to
     /// 1,000,000 volunteers) and `snapshots` (writes while snapshots are taken, on the replay

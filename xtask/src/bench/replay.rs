@@ -90,7 +90,7 @@ pub fn demo(binary: &Path, dir: &Path, args: &[&str]) -> Result<f64, String> {
         .args(["demo", "--data"])
         .arg(dir)
         .args(args)
-        .env("YINLING_ADMIN_TOKEN", "bench-admin")
+        .env("YINLING_ADMIN_TOKEN", super::http::ADMIN)
         .stderr(Stdio::null())
         .output()
         .map_err(|e| e.to_string())?;
@@ -229,11 +229,11 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
             envelopes.push(e.map_err(|e| e.to_string())?);
         }
         let read = started.elapsed().as_secs_f64();
-        // Apply only.
-        let started = Instant::now();
         // Personal fields are revealed with the key store as a start does, so the state
         // decoded from the snapshot (which holds only the sealed blobs) can be compared.
         let keys = log.keyring().map_err(|e| e.to_string())?;
+        // Apply only.
+        let started = Instant::now();
         let mut state = State::new();
         state.attach_keys(keys.clone());
         for e in &envelopes {
@@ -255,8 +255,7 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
                 return Err("the pipelined rebuild does not give the folded state".into());
             }
         }
-        rebuilds.sort_by(f64::total_cmp);
-        result.rebuild_per_second = result.events as f64 / rebuilds[REBUILD_RUNS / 2];
+        result.rebuild_per_second = result.events as f64 / super::median(rebuilds);
         let mut clones = Vec::new();
         for _ in 0..REBUILD_RUNS {
             let started = Instant::now();
@@ -271,8 +270,8 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
         result.snapshot_bytes = bytes.len();
         let started = Instant::now();
         let mut decoded = replay::decode_snapshot(&bytes).map_err(|e| e.to_string())?;
-        decoded.attach_keys(keys);
         result.snapshot_decode_seconds = started.elapsed().as_secs_f64();
+        decoded.attach_keys(keys);
         if decoded != state {
             return Err("the snapshot does not decode to the same state".into());
         }

@@ -60,6 +60,12 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The seqs of the snapshots stored in the log at `dir` (no server running on it).
+fn snapshot_seqs(dir: &Path) -> Result<Vec<u64>, String> {
+    let log = SledLog::open(dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
+    log.snapshot_seqs().map_err(|e| e.to_string())
+}
+
 /// Runs the rounds on copies of `big` under `scratch`.
 pub async fn measure(
     binary: &Path,
@@ -86,10 +92,7 @@ pub async fn measure(
     for round in 0..ROUNDS * 2 {
         let every = if round % 2 == 0 { NEVER } else { OFTEN };
         copy_dir(big, &dir)?;
-        let before = {
-            let log = SledLog::open(&dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
-            log.snapshot_seqs().map_err(|e| e.to_string())?.len()
-        };
+        let before = snapshot_seqs(&dir)?;
         let result = {
             let server =
                 Server::start_with(binary, &dir, &["--snapshot-every", &every.to_string()])?;
@@ -97,18 +100,17 @@ pub async fn measure(
             let name = format!("POST /v1/activities, --snapshot-every {every}");
             http::load(&name, server.pid(), &client, &coordinator, duration, make).await
         };
-        let after = {
-            let log = SledLog::open(&dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
-            log.snapshot_seqs().map_err(|e| e.to_string())?.len()
-        };
-        eprintln!(
-            "  snapshots stored during the run: {}",
-            after.saturating_sub(before)
-        );
+        // Counted by seq, not by the list's length: the log prunes older snapshots as new
+        // ones arrive.
+        let snapshots = snapshot_seqs(&dir)?
+            .iter()
+            .filter(|seq| !before.contains(seq))
+            .count();
+        eprintln!("  snapshots stored during the run: {snapshots}");
         out.runs.push(Run {
             every,
             result,
-            snapshots: after.saturating_sub(before),
+            snapshots,
         });
         super::replay::settle();
     }
