@@ -11,6 +11,7 @@ mod micro;
 mod nats;
 mod pgfair;
 mod postgres;
+mod rankings;
 mod replay;
 mod report;
 mod scale;
@@ -41,17 +42,21 @@ pub struct BenchArgs {
     #[arg(long)]
     pub skip_postgres: bool,
     /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
-    /// tree, scale, snapshots) and print to the terminal without touching BENCHMARKS.md (for
+    /// tree, scale, snapshots, rankings) and print to the terminal without touching BENCHMARKS.md (for
     /// profiling one part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
     /// identity-key schema beside its counter row and sled), `tree` (appends, the start's
     /// walk and proofs with and without the Merkle tree), `scale` (cities of 1,000 to
     /// 1,000,000 volunteers) and `snapshots` (writes while snapshots are taken, on the replay
-    /// log's city) write their own sections.
+    /// log's city) and `rankings` (volunteer rankings on populations of 10,000 to 1,000,000,
+    /// in memory) write their own sections.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
     #[arg(long, default_value_t = 1_000_000)]
     pub scale_volunteers: usize,
+    /// The largest population of `--only rankings`, in volunteers.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rankings_volunteers: usize,
     /// Compare this tree's release binary with another build, before and after, in one
     /// interleaved run: a source tree (its `target/release/yinling`, built there if missing)
     /// or a binary. Writes its own section of BENCHMARKS.md.
@@ -178,6 +183,19 @@ fn run_only(
             println!("{text}");
         } else {
             snapshots::write(&root.join(&args.out), &text)?;
+        }
+    }
+    if wants("rankings") {
+        let largest = if args.quick {
+            10_000
+        } else {
+            args.rankings_volunteers
+        };
+        let text = rankings::section(&rankings::measure(largest)?);
+        if args.quick {
+            println!("{text}");
+        } else {
+            rankings::write(&root.join(&args.out), &text)?;
         }
     }
     if wants("tree") {
