@@ -144,8 +144,8 @@ pub struct DailySeries {
 }
 
 impl DailySeries {
-    /// Adds `amounts` (negative for a reversal) on `date`.
-    pub fn add(&mut self, date: NaiveDate, amounts: Fixed) {
+    /// Adds `amounts` (negative for a reversal) on `date`, and returns that date's net.
+    pub fn add(&mut self, date: NaiveDate, amounts: Fixed) -> Fixed {
         let date = day_number::of(date);
         let index = match self.days.binary_search(&date) {
             Ok(i) => i,
@@ -163,6 +163,11 @@ impl DailySeries {
         for c in &mut self.cumulative[index..] {
             *c += amounts;
         }
+        let before = match index {
+            0 => Fixed::default(),
+            i => self.cumulative[i - 1],
+        };
+        self.cumulative[index] - before
     }
 
     fn through(&self, date: NaiveDate) -> Fixed {
@@ -173,6 +178,11 @@ impl DailySeries {
         } else {
             self.cumulative[n - 1]
         }
+    }
+
+    /// Everything ever added.
+    pub(crate) fn total(&self) -> Fixed {
+        self.cumulative.last().copied().unwrap_or_default()
     }
 
     fn before(&self, date: NaiveDate) -> Fixed {
@@ -186,10 +196,14 @@ impl DailySeries {
     }
 
     /// Net amounts of service dated within `[from, to]` (either end open when `None`).
+    /// An empty window (`from` after `to`) holds nothing.
     pub fn window(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Fixed {
+        if from.zip(to).is_some_and(|(from, to)| from > to) {
+            return Fixed::default();
+        }
         let upper = match to {
             Some(to) => self.through(to),
-            None => self.cumulative.last().copied().unwrap_or_default(),
+            None => self.total(),
         };
         let lower = match from {
             Some(from) => self.before(from),
@@ -205,14 +219,29 @@ impl DailySeries {
 }
 
 /// The aggregates behind every ranking.
+///
+/// Volunteers are kept as rows of columns (`ids`, `all_time`, `series`), in the order they
+/// first served: a whole-population ranking is one sequential pass over them, and the
+/// all-time totals bound every window so that most rows are passed over without opening
+/// their series.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankingIndex {
     /// Per team.
     pub(crate) teams: FastMap<TeamId, DailySeries>,
-    /// Per volunteer: one series per team they served for.
-    pub(crate) members: FastMap<VolunteerId, Vec<(TeamId, DailySeries)>>,
+    /// Each volunteer's row in the columns below.
+    pub(crate) rows: FastMap<VolunteerId, usize>,
     /// Everyone who ever served for a team.
     pub(crate) served_for: FastMap<TeamId, BTreeSet<VolunteerId>>,
+    /// Everyone who ever served, in the order they first did.
+    pub(crate) ids: Vec<VolunteerId>,
+    /// Their all-time amounts over every team, row for row with `ids`.
+    pub(crate) all_time: Vec<Fixed>,
+    /// Their service by the team it was credited to, row for row with `ids`.
+    pub(crate) series: Vec<Vec<(TeamId, DailySeries)>>,
+    /// Whether some volunteer's net points or hours on some day ever fell below zero. While
+    /// none has, every window of a volunteer's service is at most their all-time total, in
+    /// points and in hours, and rankings use that bound to skip rows.
+    pub(crate) dipped: bool,
 }
 
 impl RankingIndex {
@@ -225,16 +254,43 @@ impl RankingIndex {
     ) {
         let amounts = Fixed::of(amounts);
         self.teams.entry(team).or_default().add(date, amounts);
-        let series = self.members.entry(volunteer).or_default();
-        match series.iter_mut().find(|(t, _)| *t == team) {
+        let next = self.ids.len();
+        let row = *self.rows.entry(volunteer).or_insert(next);
+        if row == next {
+            self.ids.push(volunteer);
+            self.all_time.push(Fixed::default());
+            self.series.push(Vec::new());
+        }
+        // Rows are only ever made above, and a decoded snapshot is checked by `is_consistent`.
+        self.all_time[row] += amounts;
+        let series = &mut self.series[row];
+        let day_net = match series.iter_mut().find(|(t, _)| *t == team) {
             Some((_, s)) => s.add(date, amounts),
             None => {
                 let mut s = DailySeries::default();
-                s.add(date, amounts);
+                let net = s.add(date, amounts);
                 series.push((team, s));
                 self.served_for.entry(team).or_default().insert(volunteer);
+                net
             }
+        };
+        if day_net.points < 0 || day_net.hours < 0 {
+            self.dipped = true;
         }
+    }
+
+    /// Whether the columns line up: one row per volunteer, every row in range (checked on a
+    /// snapshot as it is decoded).
+    pub fn is_consistent(&self) -> bool {
+        let n = self.ids.len();
+        self.all_time.len() == n
+            && self.series.len() == n
+            && self.rows.len() == n
+            && self
+                .ids
+                .iter()
+                .enumerate()
+                .all(|(row, v)| self.rows.get(v) == Some(&row))
     }
 
     /// A team's amounts within a window.

@@ -12,7 +12,7 @@ use crate::state::State;
 
 /// The layout of [`State`] inside snapshots. Bump it whenever a field of the state changes:
 /// a snapshot of another layout is then ignored (and rebuilt), never misread.
-pub const STATE_LAYOUT_VERSION: u32 = 15;
+pub const STATE_LAYOUT_VERSION: u32 = 16;
 
 /// Encodes the state as a snapshot (seq and hash taken from `state.head`).
 pub fn encode_snapshot(state: &State) -> Result<Vec<u8>, CodecError> {
@@ -40,6 +40,11 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<State, CodecError> {
     if snapshot.state.head.seq != snapshot.seq || snapshot.state.head.hash != snapshot.hash {
         return Err(CodecError::Malformed(
             "snapshot header disagrees with its state".into(),
+        ));
+    }
+    if !snapshot.state.rankings.is_consistent() {
+        return Err(CodecError::Malformed(
+            "snapshot's ranking columns do not line up".into(),
         ));
     }
     Ok(snapshot.state)

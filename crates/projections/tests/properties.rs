@@ -623,6 +623,16 @@ fn check_rankings(w: &World, from: Option<NaiveDate>, to: Option<NaiveDate>, by:
         .map(|r| (r.id, r.amounts))
         .collect();
     assert_eq!(got, expected, "city-wide volunteer ranking");
+    // A short list is the head of the long one (only the best few are kept while counting).
+    let short: Vec<(VolunteerId, Amounts)> = state
+        .rank_volunteers(&RankingQuery {
+            limit: 3,
+            ..query.clone()
+        })
+        .into_iter()
+        .map(|r| (r.id, r.amounts))
+        .collect();
+    assert_eq!(short[..], expected[..expected.len().min(3)], "top three");
 }
 
 proptest! {
@@ -692,6 +702,7 @@ proptest! {
         let today = w.sim.now.local_date();
         let (a, b) = (today - Days::new(window.0), today - Days::new(window.1));
         check_rankings(&w, None, None, RankBy::Points);
+        check_rankings(&w, None, None, RankBy::Hours);
         check_rankings(&w, Some(a.min(b)), Some(a.max(b)), RankBy::Hours);
         check_rankings(&w, Some(a), None, RankBy::Points);
     }

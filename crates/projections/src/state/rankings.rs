@@ -2,7 +2,7 @@
 //! searches per series, never a scan of the log.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use yinling_ledger::{GroupId, TeamId, VolunteerId};
 
@@ -17,24 +17,103 @@ fn order(by: RankBy, a: &Fixed, b: &Fixed) -> Ordering {
     }
 }
 
-/// Sorts best first with ties broken by id, keeps the first `limit`, numbers them.
-fn top<K: Ord + Copy>(mut rows: Vec<(K, Fixed)>, by: RankBy, limit: usize) -> Vec<Ranked<K>> {
-    let cmp = |a: &(K, Fixed), b: &(K, Fixed)| order(by, &a.1, &b.1).then(a.0.cmp(&b.0));
-    let limit = limit.min(MAX_RANKING_LIMIT);
-    if rows.len() > limit && limit > 0 {
-        rows.select_nth_unstable_by(limit - 1, cmp);
-        rows.truncate(limit);
+/// A row competing for a place: ordered best first (by the query's order, ties by id), so
+/// the greatest row in a heap is the one to drop.
+struct Row<K> {
+    id: K,
+    amounts: Fixed,
+    by: RankBy,
+}
+
+impl<K: Ord> Ord for Row<K> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        order(self.by, &self.amounts, &other.amounts).then_with(|| self.id.cmp(&other.id))
     }
-    rows.sort_unstable_by(cmp);
-    rows.truncate(limit);
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, (id, amounts))| Ranked {
-            rank: i + 1,
+}
+
+impl<K: Ord> PartialOrd for Row<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K: Ord> PartialEq for Row<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl<K: Ord> Eq for Row<K> {}
+
+/// The best rows seen so far, at most `limit` of them, in a heap whose top is the one to
+/// drop: a ranking of a million volunteers compares them, it never collects or sorts them.
+struct Best<K> {
+    kept: BinaryHeap<Row<K>>,
+    limit: usize,
+    by: RankBy,
+}
+
+impl<K: Ord + Copy> Best<K> {
+    fn new(by: RankBy, limit: usize) -> Self {
+        let limit = limit.min(MAX_RANKING_LIMIT);
+        Best {
+            kept: BinaryHeap::with_capacity(limit + 1),
+            limit,
+            by,
+        }
+    }
+
+    /// Whether a row whose amounts are at most `bound` (in points and in hours) could still
+    /// take a place: no, once the list is full and `bound` itself ranks below its last.
+    fn may_take(&self, bound: &Fixed) -> bool {
+        self.kept.len() < self.limit
+            || self
+                .kept
+                .peek()
+                .is_some_and(|worst| order(self.by, bound, &worst.amounts) != Ordering::Greater)
+    }
+
+    fn offer(&mut self, id: K, amounts: Fixed) {
+        let row = Row {
             id,
-            amounts: amounts.amounts(),
-        })
-        .collect()
+            amounts,
+            by: self.by,
+        };
+        if self.kept.len() < self.limit {
+            self.kept.push(row);
+        } else if let Some(mut worst) = self.kept.peek_mut() {
+            if row < *worst {
+                *worst = row;
+            }
+        }
+    }
+
+    /// Best first, numbered from 1.
+    fn ranked(self) -> Vec<Ranked<K>> {
+        self.kept
+            .into_sorted_vec()
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| Ranked {
+                rank: i + 1,
+                id: row.id,
+                amounts: row.amounts.amounts(),
+            })
+            .collect()
+    }
+}
+
+/// The best `limit` rows, best first with ties broken by id, numbered.
+fn top<K: Ord + Copy>(
+    rows: impl IntoIterator<Item = (K, Fixed)>,
+    by: RankBy,
+    limit: usize,
+) -> Vec<Ranked<K>> {
+    let mut best = Best::new(by, limit);
+    for (id, amounts) in rows {
+        best.offer(id, amounts);
+    }
+    best.ranked()
 }
 
 impl State {
@@ -46,20 +125,26 @@ impl State {
             .values()
             .filter(|t| query.district.as_ref().is_none_or(|d| *d == t.district))
             .filter(|t| query.team_id.is_none_or(|id| id == t.id))
-            .map(|t| (t.id, self.rankings.team_fixed(&t.id, query.from, query.to)))
-            .collect();
+            .map(|t| (t.id, self.rankings.team_fixed(&t.id, query.from, query.to)));
         top(rows, query.by, query.limit)
     }
 
     /// Volunteers ranked over a window, within a team, a district or the whole city. Only
     /// volunteers with service in scope are listed.
     pub fn rank_volunteers(&self, query: &RankingQuery) -> Vec<Ranked<VolunteerId>> {
+        let index = &self.rankings;
+        // The district's teams, looked up in a small set rather than the map of every team.
+        let district_teams: Option<HashSet<TeamId, rustc_hash::FxBuildHasher>> =
+            query.district.as_ref().map(|d| {
+                self.teams
+                    .values()
+                    .filter(|t| t.district == *d)
+                    .map(|t| t.id)
+                    .collect()
+            });
         let in_scope = |team: &TeamId| {
             query.team_id.is_none_or(|t| t == *team)
-                && query
-                    .district
-                    .as_ref()
-                    .is_none_or(|d| self.teams.get(team).is_some_and(|t| t.district == *d))
+                && district_teams.as_ref().is_none_or(|set| set.contains(team))
         };
         let sum = |series: &[(TeamId, DailySeries)]| -> Option<Fixed> {
             let mut total = Fixed::default();
@@ -71,29 +156,65 @@ impl State {
             }
             any.then_some(total)
         };
-        let rows: Vec<(VolunteerId, Fixed)> = match query.team_id {
-            Some(team) => self
-                .rankings
-                .served_for
-                .get(&team)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| {
-                    self.rankings
-                        .members
-                        .get(v)
-                        .and_then(|s| sum(s))
-                        .map(|a| (*v, a))
-                })
-                .collect(),
-            None => self
-                .rankings
-                .members
+        let mut best = Best::new(query.by, query.limit);
+        if let Some(team) = query.team_id {
+            for v in index.served_for.get(&team).into_iter().flatten() {
+                let series = index.rows.get(v).and_then(|row| index.series.get(*row));
+                if let Some(amounts) = series.and_then(|s| sum(s)) {
+                    best.offer(*v, amounts);
+                }
+            }
+            return best.ranked();
+        }
+        if let Some(teams) = &district_teams {
+            // Those who served for one of the district's teams, each once.
+            let mut who: Vec<VolunteerId> = teams
                 .iter()
-                .filter_map(|(v, s)| sum(s).map(|a| (*v, a)))
-                .collect(),
-        };
-        top(rows, query.by, query.limit)
+                .filter_map(|t| index.served_for.get(t))
+                .flatten()
+                .copied()
+                .collect();
+            who.sort_unstable();
+            who.dedup();
+            for v in who {
+                let Some(row) = index.rows.get(&v).copied() else {
+                    continue;
+                };
+                let (Some(total), Some(series)) = (index.all_time.get(row), index.series.get(row))
+                else {
+                    continue;
+                };
+                if !index.dipped && !best.may_take(total) {
+                    continue;
+                }
+                if let Some(amounts) = sum(series) {
+                    best.offer(v, amounts);
+                }
+            }
+            return best.ranked();
+        }
+        let whole = query.from.is_none() && query.to.is_none();
+        // Only the totals are read in order; a row's id and series are opened when it can
+        // still take a place (the all-time ranking streams 16 bytes a volunteer).
+        for (row, total) in index.all_time.iter().enumerate() {
+            // A window never exceeds the all-time total (while no day dipped below zero): a
+            // row whose total cannot enter is passed over unopened.
+            if !index.dipped && !best.may_take(total) {
+                continue;
+            }
+            let (Some(v), Some(series)) = (index.ids.get(row), index.series.get(row)) else {
+                continue;
+            };
+            let amounts = if whole && !total.is_zero() {
+                Some(*total)
+            } else {
+                sum(series)
+            };
+            if let Some(amounts) = amounts {
+                best.offer(*v, amounts);
+            }
+        }
+        best.ranked()
     }
 
     /// Districts ranked over a window (the sum of their teams).
@@ -106,36 +227,32 @@ impl State {
             *rows.entry(t.district.as_str()).or_default() +=
                 self.rankings.team_fixed(&t.id, query.from, query.to);
         }
-        top(rows.into_iter().collect(), query.by, query.limit)
+        top(rows, query.by, query.limit)
     }
 
     /// Groups and sub-groups ranked over a window: the service of their member teams on the
     /// days each team was a member.
     pub fn rank_groups(&self, query: &RankingQuery) -> Vec<Ranked<GroupId>> {
-        let rows = self
-            .groups
-            .values()
-            .map(|g| {
-                let (owner, only_sub) = match g.parent {
-                    None => (g, None),
-                    Some(parent) => match self.groups.get(&parent) {
-                        Some(p) => (p, Some(g.id)),
-                        None => (g, Some(g.id)),
-                    },
-                };
-                let mut total = Fixed::default();
-                for m in owner
-                    .memberships
-                    .iter()
-                    .filter(|m| only_sub.is_none_or(|s| m.sub_group_id == Some(s)))
-                {
-                    if let Some((from, to)) = m.overlap(query.from, query.to) {
-                        total += self.rankings.team_fixed(&m.team_id, Some(from), to);
-                    }
+        let rows = self.groups.values().map(|g| {
+            let (owner, only_sub) = match g.parent {
+                None => (g, None),
+                Some(parent) => match self.groups.get(&parent) {
+                    Some(p) => (p, Some(g.id)),
+                    None => (g, Some(g.id)),
+                },
+            };
+            let mut total = Fixed::default();
+            for m in owner
+                .memberships
+                .iter()
+                .filter(|m| only_sub.is_none_or(|s| m.sub_group_id == Some(s)))
+            {
+                if let Some((from, to)) = m.overlap(query.from, query.to) {
+                    total += self.rankings.team_fixed(&m.team_id, Some(from), to);
                 }
-                (g.id, total)
-            })
-            .collect();
+            }
+            (g.id, total)
+        });
         top(rows, query.by, query.limit)
     }
 
@@ -145,5 +262,137 @@ impl State {
             .get(volunteer)
             .map(|v| v.stars())
             .unwrap_or(StarLevel(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rankings::Amounts;
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    /// (volunteer, team, day, points, hours) as the index receives them.
+    type Entry = (usize, usize, u32, i64, i64);
+
+    fn date(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default() + chrono::Days::new(day.into())
+    }
+
+    /// The ranking recounted from the entries: sum in scope and window, listed when some
+    /// team's share is not zero, sorted, cut.
+    fn naive(
+        entries: &[Entry],
+        ids: &[VolunteerId],
+        teams: &[TeamId],
+        query: &RankingQuery,
+    ) -> Vec<(VolunteerId, Fixed)> {
+        let mut per: std::collections::BTreeMap<(usize, usize), Fixed> = Default::default();
+        for &(v, t, day, points, hours) in entries {
+            let d = date(day);
+            if query.from.is_some_and(|f| d < f) || query.to.is_some_and(|to| d > to) {
+                continue;
+            }
+            if query.team_id.is_some_and(|team| team != teams[t]) {
+                continue;
+            }
+            if query
+                .district
+                .as_deref()
+                .is_some_and(|d| d != district_of(t))
+            {
+                continue;
+            }
+            *per.entry((v, t)).or_default() += Fixed::of(amounts(points, hours));
+        }
+        let mut sums: std::collections::BTreeMap<usize, (Fixed, bool)> = Default::default();
+        for ((v, _), a) in per {
+            let e = sums.entry(v).or_default();
+            e.0 += a;
+            e.1 |= !a.is_zero();
+        }
+        let mut rows: Vec<(VolunteerId, Fixed)> = sums
+            .into_iter()
+            .filter(|(_, (_, any))| *any)
+            .map(|(v, (a, _))| (ids[v], a))
+            .collect();
+        rows.sort_by(|a, b| order(query.by, &a.1, &b.1).then(a.0.cmp(&b.0)));
+        rows.truncate(query.limit);
+        rows
+    }
+
+    /// Teams 0 and 1 are in district A, team 2 in B.
+    fn district_of(team: usize) -> &'static str {
+        if team < 2 {
+            "A"
+        } else {
+            "B"
+        }
+    }
+
+    fn amounts(points: i64, hours: i64) -> Amounts {
+        Amounts {
+            points: Decimal::new(points, 0),
+            hours: Decimal::new(hours, 0),
+        }
+    }
+
+    fn entries(negative: bool) -> impl Strategy<Value = Vec<Entry>> {
+        let low = if negative { -3 } else { 0 };
+        prop::collection::vec(
+            (0..12usize, 0..3usize, 0..40u32, low..6i64, low..4i64),
+            0..80,
+        )
+    }
+
+    proptest! {
+        /// Rankings of the whole population, a district, a team and windows agree with a recount, with
+        /// short and long lists, whether or not some day's net dipped below zero (which turns
+        /// the all-time bound off).
+        #[test]
+        fn volunteer_rankings_agree_with_a_recount(
+            entries in prop_oneof![entries(false), entries(true)],
+            from in prop::option::of(0..40u32),
+            to in prop::option::of(0..40u32),
+            limit in 0..15usize,
+            by_hours: bool,
+            team_scope: bool,
+            district_scope: bool,
+        ) {
+            let ids: Vec<VolunteerId> = (0..12).map(|_| VolunteerId::generate()).collect();
+            let teams: Vec<TeamId> = (0..3).map(|_| TeamId::generate()).collect();
+            let mut state = State::new();
+            for (t, id) in teams.iter().enumerate() {
+                state.teams.insert(*id, crate::teams::Team {
+                    id: *id,
+                    name: format!("team {t}"),
+                    district: district_of(t).into(),
+                    category: yinling_ledger::Category::EcoPatrol,
+                    registered_at: yinling_ledger::Timestamp::now(),
+                    members: Default::default(),
+                    tally: Default::default(),
+                });
+            }
+            for &(v, t, day, points, hours) in &entries {
+                state.rankings.add(teams[t], ids[v], date(day), amounts(points, hours));
+            }
+            prop_assert!(state.rankings.is_consistent());
+            let query = RankingQuery {
+                from: from.map(date),
+                to: to.map(date),
+                team_id: team_scope.then_some(teams[0]),
+                district: district_scope.then(|| "A".to_owned()),
+                by: if by_hours { RankBy::Hours } else { RankBy::Points },
+                limit,
+                ..RankingQuery::default()
+            };
+            let got: Vec<(VolunteerId, Fixed)> = state
+                .rank_volunteers(&query)
+                .into_iter()
+                .map(|r| (r.id, Fixed::of(r.amounts)))
+                .collect();
+            prop_assert_eq!(got, naive(&entries, &ids, &teams, &query));
+        }
     }
 }
