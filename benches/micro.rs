@@ -26,16 +26,7 @@ fn city(
     let mut state = State::new();
     let mut log = Vec::new();
     let mut push = |state: &mut State, stream: StreamId, payload: Event| {
-        let sealed = chain
-            .seal(Draft {
-                stream,
-                stream_version: 1,
-                recorded_at: Timestamp::now(),
-                actor: Actor::SYSTEM,
-                idempotency_key: None,
-                payload,
-            })
-            .expect("seal");
+        let sealed = chain.seal(Draft::system(stream, payload)).expect("seal");
         state.apply(&sealed.envelope);
         log.push(sealed.envelope);
     };

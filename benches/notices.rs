@@ -33,14 +33,7 @@ fn city(keys: &dyn Keyring) -> City {
     let mut chain = Chain::after(Head::default());
     let mut seal = |stream: StreamId, payload: Event| {
         chain
-            .seal(Draft {
-                stream,
-                stream_version: 1,
-                recorded_at: Timestamp::now(),
-                actor: Actor::SYSTEM,
-                idempotency_key: None,
-                payload,
-            })
+            .seal(Draft::system(stream, payload))
             .expect("seal")
             .envelope
     };

@@ -33,16 +33,7 @@ fn city(keys: Option<&dyn Keyring>) -> Vec<Envelope> {
     let mut chain = Chain::after(Head::default());
     let mut log = Vec::new();
     let mut push = |stream: StreamId, payload: Event| {
-        let sealed = chain
-            .seal(Draft {
-                stream,
-                stream_version: 1,
-                recorded_at: Timestamp::now(),
-                actor: Actor::SYSTEM,
-                idempotency_key: None,
-                payload,
-            })
-            .expect("seal");
+        let sealed = chain.seal(Draft::system(stream, payload)).expect("seal");
         log.push(sealed.envelope);
     };
     let teams: Vec<TeamId> = (0..47).map(|_| TeamId::generate()).collect();

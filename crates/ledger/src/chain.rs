@@ -28,6 +28,21 @@ pub struct Draft {
     pub payload: Event,
 }
 
+impl Draft {
+    /// A system event recorded now as the first version of its stream, with no idempotency
+    /// key: what the benchmarks' generated logs are made of.
+    pub fn system(stream: StreamId, payload: Event) -> Self {
+        Draft {
+            stream,
+            stream_version: 1,
+            recorded_at: Timestamp::now(),
+            actor: Actor::SYSTEM,
+            idempotency_key: None,
+            payload,
+        }
+    }
+}
+
 /// A sealed event: the envelope and its stored bytes.
 #[derive(Clone, Debug)]
 pub struct Sealed {

@@ -83,14 +83,7 @@ fn population(volunteers: usize, today: NaiveDate) -> Result<(State, u64), Strin
     let mut events = 0u64;
     let mut push = |state: &mut State, stream: StreamId, payload: Event| -> Result<(), String> {
         let sealed = chain
-            .seal(Draft {
-                stream,
-                stream_version: 1,
-                recorded_at: Timestamp::now(),
-                actor: Actor::SYSTEM,
-                idempotency_key: None,
-                payload,
-            })
+            .seal(Draft::system(stream, payload))
             .map_err(|e| e.to_string())?;
         state.apply(&sealed.envelope);
         events += 1;
