@@ -16,7 +16,7 @@ use yinling_projections::{Command, Policy, Principal, Rejection, State};
 
 use crate::error::AppError;
 use crate::limits::AS_OF_CACHE_STATES;
-use crate::load::{load_state, load_states};
+use crate::load::{load_state, load_state_with};
 use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
 
@@ -165,11 +165,11 @@ impl Engine {
                 crate::tree::LogTree::walk(&*log).map(|(tree, r)| (r, started.elapsed(), tree))
             });
             let started = Instant::now();
-            // The writer decides on its own copy; readers get the other one.
-            let loaded = load_states(&*log, None, config.use_snapshots, 2).map(
-                |(mut states, snapshot, replayed)| {
-                    let copy = states.pop().unwrap_or_default();
-                    let state = states.pop().unwrap_or_default();
+            // The writer decides on its own copy; readers get a clone, which shares the
+            // volunteers and activities with it.
+            let loaded = load_state_with(&*log, None, config.use_snapshots).map(
+                |(state, snapshot, replayed)| {
+                    let copy = state.clone();
                     (state, copy, snapshot, replayed, started.elapsed())
                 },
             );
@@ -252,7 +252,8 @@ impl Engine {
         if self.is_writer() {
             return Ok(());
         }
-        let working = self.read().clone();
+        let mut working = self.read().clone();
+        working.forget_changes();
         working.check_invariants().map_err(EngineError::Invariant)?;
         self.start_writer(working)
     }

@@ -6,6 +6,10 @@
 //! item sees the first and is refused. Readers see `shared`, which receives a batch only
 //! after the flush: nobody can read a balance that a power cut could take back. If a batch
 //! fails, `working` is rebuilt from `shared`.
+//!
+//! The two copies share the volunteers and activities, most of a state's memory: `shared`
+//! folds each durable batch and then adopts the writer's values for what the batch changed
+//! (`State::adopt`), so after every batch each volunteer is held once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -101,7 +105,11 @@ impl StateMachine for LedgerMachine {
     }
 
     fn committed(&mut self, envelopes: &[Envelope], head: Head) {
-        write_lock(&self.shared).apply_all(envelopes);
+        {
+            let mut shared = write_lock(&self.shared);
+            shared.apply_all(envelopes);
+            shared.adopt(&mut self.working);
+        }
         self.tree.extend(envelopes);
         // An erasure is durable now: its key goes. A failure here is logged and the key is
         // destroyed on the next start (every erasure in the log is enforced on load).
@@ -120,5 +128,6 @@ impl StateMachine for LedgerMachine {
 
     fn aborted(&mut self) {
         self.working = read_state(&self.shared).clone();
+        self.working.forget_changes();
     }
 }

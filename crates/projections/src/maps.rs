@@ -1,7 +1,229 @@
-//! The hash map of the folded state.
+//! The hash maps of the folded state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// FxHash maps: fast on the UUIDv7 keys the service itself generates (no key is chosen by a
 /// client, so there is no hash-flooding input).
 pub type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+
+/// FxHash sets, for the same keys.
+pub type FastSet<K> = HashSet<K, rustc_hash::FxBuildHasher>;
+
+/// A map whose values two copies of the state can hold at once.
+///
+/// The writer decides on its own copy of the state and readers see another, published once a
+/// batch is durable (see the application's state machine). Volunteers and activities are most
+/// of a state's memory, so their values sit behind [`Arc`]: cloning the map clones pointers,
+/// a change copies only the value it changes (copy on write), and [`SharedMap::adopt`] lets
+/// the readers' copy take the writer's values for everything the batch touched. Both copies
+/// then hold one value each, not two.
+#[derive(Debug)]
+pub struct SharedMap<K, V> {
+    entries: FastMap<K, Arc<V>>,
+    /// Keys changed (through `get_mut`, `insert`, `remove`, `values_mut`) since the last
+    /// [`SharedMap::adopt`] or [`SharedMap::forget_changes`].
+    changed: FastSet<K>,
+}
+
+impl<K, V> Default for SharedMap<K, V> {
+    fn default() -> Self {
+        SharedMap {
+            entries: FastMap::default(),
+            changed: FastSet::default(),
+        }
+    }
+}
+
+impl<K: Clone, V> Clone for SharedMap<K, V> {
+    /// Clones pointers: the values stay shared until one side changes them.
+    fn clone(&self) -> Self {
+        SharedMap {
+            entries: self.entries.clone(),
+            changed: self.changed.clone(),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: PartialEq> PartialEq for SharedMap<K, V> {
+    /// Equal when they hold equal values under the same keys (what changed since an adoption
+    /// is bookkeeping, not content).
+    fn eq(&self, other: &Self) -> bool {
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().all(|(k, v)| {
+                other
+                    .entries
+                    .get(k)
+                    .is_some_and(|w| Arc::ptr_eq(v, w) || **v == **w)
+            })
+    }
+}
+
+impl<K: Eq + Hash, V: Eq> Eq for SharedMap<K, V> {}
+
+impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
+    /// The value under `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.entries.get(key).map(|v| &**v)
+    }
+
+    /// The value under `key`, to change: copied first if another copy of the state holds it.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let value = self.entries.get_mut(key)?;
+        self.changed.insert(key.clone());
+        Some(Arc::make_mut(value))
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    /// Puts `value` under `key`.
+    pub fn insert(&mut self, key: K, value: V) {
+        self.changed.insert(key.clone());
+        self.entries.insert(key, Arc::new(value));
+    }
+
+    /// Takes `key` out.
+    pub fn remove(&mut self, key: &K) {
+        if self.entries.remove(key).is_some() {
+            self.changed.insert(key.clone());
+        }
+    }
+
+    /// How many values.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every value, in the map's order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.values().map(|v| &**v)
+    }
+
+    /// Every key and value, in the map's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.entries.iter().map(|(k, v)| (k, &**v))
+    }
+
+    /// Every key.
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.entries.keys()
+    }
+
+    /// Every value, to change (each is copied if another copy of the state holds it).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        let changed = &mut self.changed;
+        self.entries.iter_mut().map(move |(k, v)| {
+            changed.insert(k.clone());
+            Arc::make_mut(v)
+        })
+    }
+
+    /// Takes the writer's value for every key the writer changed since the last adoption,
+    /// once this copy has folded the same events: afterwards the two copies share those
+    /// values again. Both sides' records of changes are cleared.
+    ///
+    /// The fold is deterministic, so the value this copy computed and the writer's are equal;
+    /// debug builds check it.
+    pub fn adopt(&mut self, writer: &mut Self)
+    where
+        V: PartialEq + std::fmt::Debug,
+    {
+        for key in writer.changed.drain() {
+            match writer.entries.get(&key) {
+                Some(value) => {
+                    debug_assert_eq!(
+                        self.get(&key),
+                        Some(&**value),
+                        "the two copies folded apart"
+                    );
+                    self.entries.insert(key, value.clone());
+                }
+                None => {
+                    debug_assert!(
+                        !self.entries.contains_key(&key),
+                        "the two copies folded apart"
+                    );
+                    self.entries.remove(&key);
+                }
+            }
+        }
+        self.changed.clear();
+    }
+
+    /// Clears the record of changes (a state that nobody adopts from, or one just loaded).
+    pub fn forget_changes(&mut self) {
+        self.changed = FastSet::default();
+    }
+}
+
+impl<K: Eq + Hash, V> std::ops::Index<&K> for SharedMap<K, V> {
+    type Output = V;
+
+    /// The value under `key`, as a `HashMap` indexes: for keys known to be present.
+    fn index(&self, key: &K) -> &V {
+        &self.entries[key]
+    }
+}
+
+impl<K: Serialize, V: Serialize> Serialize for SharedMap<K, V> {
+    /// Encoded as the plain map it holds, so a snapshot's bytes do not depend on the sharing.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.entries.iter().map(|(k, v)| (k, &**v)))
+    }
+}
+
+impl<'de, K, V> Deserialize<'de> for SharedMap<K, V>
+where
+    K: Deserialize<'de> + Eq + Hash,
+    V: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let plain = FastMap::<K, V>::deserialize(deserializer)?;
+        Ok(SharedMap {
+            entries: plain.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+            changed: FastSet::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clone_shares_values_until_one_side_changes_them() {
+        let mut writer: SharedMap<u32, String> = SharedMap::default();
+        writer.insert(1, "one".into());
+        writer.insert(2, "two".into());
+        let mut reader = writer.clone();
+        reader.forget_changes();
+        writer.forget_changes();
+        assert!(Arc::ptr_eq(&writer.entries[&1], &reader.entries[&1]));
+
+        // The writer changes one value; the reader still sees the old one.
+        writer.get_mut(&1).expect("present").push('!');
+        writer.remove(&2);
+        assert_eq!(reader.get(&1).map(String::as_str), Some("one"));
+        assert!(!Arc::ptr_eq(&writer.entries[&1], &reader.entries[&1]));
+
+        // The reader folds the same change, then adopts the writer's values.
+        reader.get_mut(&1).expect("present").push('!');
+        reader.remove(&2);
+        reader.adopt(&mut writer);
+        assert!(Arc::ptr_eq(&writer.entries[&1], &reader.entries[&1]));
+        assert_eq!(reader, writer);
+        assert!(reader.changed.is_empty() && writer.changed.is_empty());
+        assert!(!reader.contains_key(&2));
+    }
+}

@@ -111,7 +111,14 @@ async fn round(
             &[][..],
         ),
     ] {
-        f.push(what, replay::cold_start(binary, big, extra)?, "s", false);
+        let (seconds, resident) = replay::cold_start_measured(binary, big, extra)?;
+        f.push(what, seconds, "s", false);
+        f.push(
+            &format!("{what}: serve's resident memory once listening, MB"),
+            resident,
+            "MB",
+            false,
+        );
     }
     replay::settle();
     let _ = std::fs::remove_dir_all(scratch.join("http"));

@@ -105,7 +105,18 @@ pub fn demo(binary: &Path, dir: &Path, args: &[&str]) -> Result<f64, String> {
 
 /// Time from spawning `serve` to its "listening" line, median of three.
 pub fn cold_start(binary: &Path, dir: &Path, extra: &[&str]) -> Result<f64, String> {
+    cold_start_measured(binary, dir, extra).map(|(seconds, _)| seconds)
+}
+
+/// [`cold_start`] and the median resident memory of `serve` once it listens (MB): the state,
+/// both its copies, and the Merkle tree.
+pub fn cold_start_measured(
+    binary: &Path,
+    dir: &Path,
+    extra: &[&str],
+) -> Result<(f64, f64), String> {
     let mut times = Vec::new();
+    let mut resident = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();
         let mut child = Command::new(binary)
@@ -123,6 +134,7 @@ pub fn cold_start(binary: &Path, dir: &Path, extra: &[&str]) -> Result<f64, Stri
             .map_while(Result::ok)
             .any(|l| l.starts_with("listening on"));
         let elapsed = started.elapsed().as_secs_f64();
+        resident.push(resident_mb_of(child.id()));
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(child.id().to_string())
@@ -133,7 +145,19 @@ pub fn cold_start(binary: &Path, dir: &Path, extra: &[&str]) -> Result<f64, Stri
         }
         times.push(elapsed);
     }
-    Ok(super::median(times))
+    Ok((super::median(times), super::median(resident)))
+}
+
+/// The resident memory of process `pid` in MB (0 where /proc does not say).
+fn resident_mb_of(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn time_query(state: &State, query: &RankingQuery, volunteers: bool) -> Percentiles {

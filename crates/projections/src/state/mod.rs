@@ -34,7 +34,7 @@ mod tokens;
 use crate::activities::{Activity, PendingBackfill};
 use crate::catalog::Reward;
 use crate::categories::Categories;
-use crate::maps::FastMap;
+use crate::maps::{FastMap, SharedMap};
 use crate::organisation::{Group, Project};
 use crate::policies::Policies;
 use crate::rankings::RankingIndex;
@@ -91,9 +91,9 @@ pub struct State {
     /// Districts, by name.
     pub districts: BTreeMap<String, District>,
     /// Volunteers.
-    pub volunteers: FastMap<VolunteerId, Volunteer>,
+    pub volunteers: SharedMap<VolunteerId, Volunteer>,
     /// Activities.
-    pub activities: FastMap<ActivityId, Activity>,
+    pub activities: SharedMap<ActivityId, Activity>,
     /// The e-station catalogue.
     pub rewards: FastMap<RewardId, Reward>,
     /// Redemptions.
@@ -152,6 +152,24 @@ impl State {
     /// An empty state (before seq 1).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Takes the writer's volunteers and activities for everything its batch changed, once
+    /// this copy has folded the same batch: the two copies share those values again instead
+    /// of holding one each (see [`SharedMap::adopt`]).
+    pub fn adopt(&mut self, writer: &mut State) {
+        debug_assert_eq!(
+            self.head, writer.head,
+            "adopting from a state at another head"
+        );
+        self.volunteers.adopt(&mut writer.volunteers);
+        self.activities.adopt(&mut writer.activities);
+    }
+
+    /// Clears the record of what changed (a state just loaded, or one nobody adopts from).
+    pub fn forget_changes(&mut self) {
+        self.volunteers.forget_changes();
+        self.activities.forget_changes();
     }
 
     /// Folds a batch of envelopes in order.

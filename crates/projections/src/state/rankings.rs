@@ -385,7 +385,6 @@ mod tests {
                 district: district_scope.then(|| "A".to_owned()),
                 by: if by_hours { RankBy::Hours } else { RankBy::Points },
                 limit,
-                ..RankingQuery::default()
             };
             let got: Vec<(VolunteerId, Fixed)> = state
                 .rank_volunteers(&query)
