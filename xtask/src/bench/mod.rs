@@ -101,6 +101,20 @@ impl Percentiles {
     }
 }
 
+/// A memory field of a process's /proc status (`"VmRSS:"`, `"VmHWM:"`) in bytes, for
+/// `process` "self" or a pid (0 where /proc does not say).
+pub fn proc_memory_bytes(process: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
 /// The median of a few repeated measurements.
 pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);

@@ -56,15 +56,7 @@ pub struct Point {
 
 /// The process's resident set, from /proc (0 where there is none).
 fn resident_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
+    super::proc_memory_bytes("self", "VmRSS:")
 }
 
 /// A well-mixed number from a line's indices (splitmix64), so that totals spread the way

@@ -150,14 +150,7 @@ pub fn cold_start_measured(
 
 /// The resident memory of process `pid` in MB (0 where /proc does not say).
 fn resident_mb_of(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+    super::proc_memory_bytes(&pid.to_string(), "VmRSS:") as f64 / (1 << 20) as f64
 }
 
 fn time_query(state: &State, query: &RankingQuery, volunteers: bool) -> Percentiles {

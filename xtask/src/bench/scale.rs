@@ -77,17 +77,13 @@ fn resident(binary: &Path, dir: &Path) -> Result<(u64, u64), String> {
     let server = Server::start(binary, dir)?;
     // Let the background work of a fresh start (the first checkpoint, notices) settle.
     std::thread::sleep(Duration::from_secs(2));
-    let status =
-        std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap_or_default();
+    let pid = server.pid().to_string();
+    let measured = (
+        super::proc_memory_bytes(&pid, "VmRSS:"),
+        super::proc_memory_bytes(&pid, "VmHWM:"),
+    );
     drop(server);
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-            .map_or(0, |kb| kb * 1024)
-    };
-    Ok((field("VmRSS:"), field("VmHWM:")))
+    Ok(measured)
 }
 
 /// One point: the city generated (or reused from an earlier run), then measured.
