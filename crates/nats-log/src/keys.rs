@@ -3,6 +3,7 @@
 //! and an erasure purges the key from the bucket for all of them.
 
 use async_nats::jetstream::kv;
+use async_nats::jetstream::stream::LastRawMessageErrorKind;
 use bytes::Bytes;
 use yinling_ledger::personal::{DataKey, KeyCheck, KeyError, Keyring};
 use yinling_ledger::VolunteerId;
@@ -46,9 +47,26 @@ impl Keyring for NatsKeys {
         let key = subject(id);
         let id = *id;
         self.run(async move {
-            match kv.get(key).await.map_err(failed)? {
-                Some(record) if !record.is_empty() => DataKey::from_record(&id, &record).map(Some),
-                _ => Ok(None),
+            if let Some(record) = kv.get(key.clone()).await.map_err(failed)? {
+                if !record.is_empty() {
+                    return DataKey::from_record(&id, &record).map(Some);
+                }
+            }
+            // The bucket answers reads from any of its replicas, and a replica may not yet
+            // hold a key the writer has just made: the writer's own fold of the seal it has
+            // just written would read the person as unreadable. A key said missing is asked
+            // again of the bucket's leader, which holds every acknowledged write.
+            let leader = kv
+                .stream
+                .get_last_raw_message_by_subject(&format!("{}{key}", kv.prefix))
+                .await;
+            match leader {
+                Ok(message) if !message.payload.is_empty() => {
+                    DataKey::from_record(&id, &message.payload).map(Some)
+                }
+                Ok(_) => Ok(None),
+                Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+                Err(e) => Err(failed(e)),
             }
         })
     }
