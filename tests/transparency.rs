@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use yinling_ledger::merkle::{leaf_hash, verify_consistency, verify_inclusion};
-use yinling_ledger::Hash;
+use yinling_ledger::merkle::{leaf_hash, verify_consistency, verify_inclusion, MerkleTree};
+use yinling_ledger::{Hash, OpenMode, SledLog};
 
 fn hash(v: &Value) -> Hash {
     Hash::from_hex(v.as_str().expect("hex")).expect("a hash")
@@ -148,6 +148,79 @@ async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
         .get("/v1/log/proofs/inclusion?seq=x")
         .await
         .problem(400);
+}
+
+/// A log longer than the part of the tree the service keeps whole (below its floor it keeps
+/// the newest events only): every proof it serves is the proof of a tree built here from the
+/// log's own chain hashes, keeping every level.
+#[tokio::test]
+async fn proofs_reach_events_whose_lower_subtrees_the_tree_dropped() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let dir = data.to_str().expect("a path in UTF-8");
+    let (done, out) = yinling(&["demo", "--data", dir, "--volunteers", "200", "--seed", "3"]);
+    assert!(done, "{out}");
+    let hashes: Vec<Hash> = {
+        let log = SledLog::open(&data, OpenMode::MustExist).expect("the demo's log");
+        yinling_ledger::log::read(&log, 0, usize::MAX)
+            .expect("its events")
+            .iter()
+            .map(|e| e.hash)
+            .collect()
+    };
+    let n = hashes.len() as u64;
+    let floor = 1u64 << yinling_app::limits::TREE_FLOOR;
+    assert!(n > 3 * floor, "{n} events: too few to drop a chunk");
+    let mut full = MerkleTree::new();
+    for h in &hashes {
+        full.push_leaf_hash(leaf_hash(&h.0));
+    }
+
+    let server = Server::start_in(&data, &[]);
+    let anyone = server.anonymous();
+    let tree = anyone.get("/v1/log/tree").await.ok();
+    assert_eq!(tree["size"].as_u64(), Some(n));
+    assert_eq!(hash(&tree["root"]), full.root());
+    for seq in [
+        1,
+        2,
+        floor - 1,
+        floor,
+        floor + 1,
+        2 * floor + 7,
+        n / 2,
+        n - 1,
+        n,
+    ] {
+        let p = anyone
+            .get(&format!("/v1/log/proofs/inclusion?seq={seq}"))
+            .await
+            .ok();
+        let proof = path(&p["proof"]);
+        assert_eq!(
+            proof,
+            full.inclusion_proof(seq - 1, n).expect("proof"),
+            "seq {seq}"
+        );
+        verify_inclusion(
+            &leaf_hash(&hashes[seq as usize - 1].0),
+            seq - 1,
+            n,
+            &proof,
+            &full.root(),
+        )
+        .unwrap_or_else(|e| panic!("seq {seq}: {e}"));
+    }
+    for from in [1, 100, floor, floor + 1, 3 * floor - 5, n - 1] {
+        let c = anyone
+            .get(&format!("/v1/log/proofs/consistency?from={from}"))
+            .await
+            .ok();
+        let old_root = full.root_at(from).expect("root");
+        assert_eq!(hash(&c["from_root"]), old_root, "from {from}");
+        verify_consistency((from, &old_root), (n, &full.root()), &path(&c["proof"]))
+            .unwrap_or_else(|e| panic!("from {from}: {e}"));
+    }
 }
 
 #[tokio::test]

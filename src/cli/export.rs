@@ -304,7 +304,7 @@ fn prove(
             tree.len()
         ));
     }
-    let tree = yinling_app::tree::LogTree::from_tree(tree);
+    let tree = yinling_app::tree::LogTree::from_tree(tree, None);
     yinling_app::reports::inclusion::attach(&tree, log, latest.size, entries)
         .map_err(|e| e.to_string())?;
     eprintln!(

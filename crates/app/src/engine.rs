@@ -197,7 +197,7 @@ impl Engine {
         metrics.head_seq.set(state.head.seq as i64);
         let shared = Arc::new(RwLock::new(copy));
         let engine = Engine {
-            tree: crate::tree::LogTree::from_tree(tree),
+            tree: crate::tree::LogTree::from_tree(tree, Some(log.clone())),
             log,
             sled,
             data_dir: config.data_dir.clone(),

@@ -3,14 +3,18 @@
 //! writer's, or the segments a replica follows). Leaf `seq - 1` is SHA-256(0x00 || the event's
 //! chain hash); anyone with a tree head (size and root) checks an event's inclusion and that a
 //! later log extends an earlier one, without the log and without a token.
+//!
+//! Below [`TREE_FLOOR`] the tree keeps its levels only for the newest events; a proof reads
+//! back from the log the chain hashes of the events whose subtrees it needs again.
 
 use std::sync::{Arc, RwLock};
 
-use yinling_ledger::merkle::{leaf_hash, MerkleTree, ProofError};
+use yinling_ledger::merkle::{leaf_hash, LeafSource, MerkleTree, NothingDropped, ProofError};
 use yinling_ledger::published::Published;
 use yinling_ledger::{Envelope, EventLog, Hash, Head};
 
 use crate::error::AppError;
+use crate::limits::TREE_FLOOR;
 
 /// A proof as served: the tree size it is for, that tree's root, and the path.
 #[derive(Clone, Debug)]
@@ -37,29 +41,68 @@ pub struct EntryProof {
     pub path: Vec<Hash>,
 }
 
-/// The shared tree.
+/// The shared tree, and the log it reads back the leaves it dropped from (see
+/// [`TREE_FLOOR`]).
 #[derive(Clone, Default)]
-pub struct LogTree(Arc<RwLock<MerkleTree>>);
+pub struct LogTree {
+    tree: Arc<RwLock<MerkleTree>>,
+    log: Option<Arc<dyn EventLog>>,
+}
 
 fn refused(e: ProofError) -> AppError {
-    AppError::Rejected(yinling_projections::Rejection::not_found(
-        "not_in_log",
-        e.to_string(),
-    ))
+    match e {
+        ProofError::Unreadable(detail) => AppError::internal(&detail),
+        e => AppError::Rejected(yinling_projections::Rejection::not_found(
+            "not_in_log",
+            e.to_string(),
+        )),
+    }
+}
+
+/// A log's events read back as the tree's leaves.
+struct LogLeaves<'a>(&'a dyn EventLog);
+
+impl LeafSource for LogLeaves<'_> {
+    fn leaves(&self, start: u64, end: u64) -> Result<Vec<Hash>, ProofError> {
+        let count = u32::try_from(end - start).map_err(|_| {
+            ProofError::Unreadable(format!("{} leaves asked for at once", end - start))
+        })?;
+        let events = yinling_ledger::log::read_range(self.0, start + 1, count)
+            .map_err(|e| ProofError::Unreadable(e.to_string()))?;
+        Ok(events.iter().map(|e| LogTree::leaf(&e.hash)).collect())
+    }
 }
 
 impl LogTree {
-    /// A tree of the given leaves (built at start).
-    pub fn from_tree(tree: MerkleTree) -> LogTree {
-        LogTree(Arc::new(RwLock::new(tree)))
+    /// A tree of the given leaves (built at start) over `log`, which gives back the leaves
+    /// the tree dropped when a proof needs them (without it, such a proof is refused).
+    pub fn from_tree(tree: MerkleTree, log: Option<Arc<dyn EventLog>>) -> LogTree {
+        LogTree {
+            tree: Arc::new(RwLock::new(tree)),
+            log,
+        }
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, MerkleTree> {
-        self.0.write().unwrap_or_else(|p| p.into_inner())
+        self.tree.write().unwrap_or_else(|p| p.into_inner())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, MerkleTree> {
-        self.0.read().unwrap_or_else(|p| p.into_inner())
+        self.tree.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the tree and the source of its dropped leaves.
+    fn with_leaves<T>(&self, f: impl FnOnce(&MerkleTree, &dyn LeafSource) -> T) -> T {
+        let tree = self.read();
+        match &self.log {
+            Some(log) => f(&tree, &LogLeaves(log.as_ref())),
+            None => f(&tree, &NothingDropped),
+        }
+    }
+
+    /// How many hashes the tree holds in memory.
+    pub fn kept_hashes(&self) -> usize {
+        self.read().kept_hashes()
     }
 
     /// The leaf of an event: its chain hash, hashed as a leaf.
@@ -83,7 +126,7 @@ impl LogTree {
     pub fn walk(
         log: &dyn EventLog,
     ) -> Result<(MerkleTree, yinling_ledger::log::VerifyReport), yinling_ledger::LedgerError> {
-        let mut tree = MerkleTree::new();
+        let mut tree = MerkleTree::with_floor(TREE_FLOOR);
         let report = yinling_ledger::log::verify_each(
             log,
             yinling_ledger::log::VerifyDepth::Hashes,
@@ -108,22 +151,24 @@ impl LogTree {
 
     /// The root of the tree of the first `size` events.
     pub fn root_at(&self, size: u64) -> Result<Hash, AppError> {
-        self.read().root_at(size).map_err(refused)
+        self.with_leaves(|tree, leaves| tree.root_at_with(size, leaves))
+            .map_err(refused)
     }
 
     /// The proof that event `seq` is in the log of `size` events (the whole log when absent).
     pub fn inclusion(&self, seq: u64, size: Option<u64>) -> Result<Proof, AppError> {
-        let tree = self.read();
-        let size = size.unwrap_or(tree.len());
         if seq == 0 {
             return Err(AppError::invalid("bad_seq", "events are numbered from 1"));
         }
-        let path = tree.inclusion_proof(seq - 1, size).map_err(refused)?;
-        Ok(Proof {
-            size,
-            root: tree.root_at(size).map_err(refused)?,
-            path,
+        self.with_leaves(|tree, leaves| {
+            let size = size.unwrap_or(tree.len());
+            Ok(Proof {
+                size,
+                path: tree.inclusion_proof_with(seq - 1, size, leaves)?,
+                root: tree.root_at_with(size, leaves)?,
+            })
         })
+        .map_err(refused)
     }
 
     /// The proof that event `seq` is in the log of `size` events, with the event's chain hash
@@ -146,7 +191,7 @@ impl LogTree {
         };
         let path = self
             .read()
-            .inclusion_proof(seq - 1, size)
+            .inclusion_proof_with(seq - 1, size, &LogLeaves(log))
             .map_err(refused)?;
         Ok(Some(EntryProof {
             seq,
@@ -159,14 +204,15 @@ impl LogTree {
     /// The proof that the log of `from` events is a prefix of the log of `to` (the whole log
     /// when absent).
     pub fn consistency(&self, from: u64, to: Option<u64>) -> Result<Proof, AppError> {
-        let tree = self.read();
-        let to = to.unwrap_or(tree.len());
-        let path = tree.consistency_proof(from, to).map_err(refused)?;
-        Ok(Proof {
-            size: to,
-            root: tree.root_at(to).map_err(refused)?,
-            path,
+        self.with_leaves(|tree, leaves| {
+            let to = to.unwrap_or(tree.len());
+            Ok(Proof {
+                size: to,
+                path: tree.consistency_proof_with(from, to, leaves)?,
+                root: tree.root_at_with(to, leaves)?,
+            })
         })
+        .map_err(refused)
     }
 }
 

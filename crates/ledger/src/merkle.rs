@@ -7,7 +7,10 @@
 //!
 //! The tree is kept as it grows: every perfect subtree's hash is stored once, level by level
 //! (about two hashes per leaf), so appending is amortised O(1) hashes and a proof touches
-//! O(log² n) stored nodes at most.
+//! O(log² n) stored nodes at most. A tree with a floor keeps the levels below it only for the
+//! chunk of leaves still filling (2^floor leaves): a province's fifty million events would
+//! otherwise hold 3.2 GB of hashes in memory. A proof that needs a dropped subtree recomputes
+//! it from the leaves a [`LeafSource`] reads back (at most 2^floor − 1 of them for a proof).
 
 use sha2::{Digest as _, Sha256};
 
@@ -22,6 +25,27 @@ pub enum ProofError {
     /// The proof does not lead to the root it was checked against.
     #[error("the proof does not match: {0}")]
     Mismatch(String),
+    /// Leaves the tree dropped could not be read back.
+    #[error("the leaves of the tree could not be read back: {0}")]
+    Unreadable(String),
+}
+
+/// Where a tree with a floor reads back the leaves it dropped: the log, whose events' chain
+/// hashes are the leaves' data.
+pub trait LeafSource {
+    /// The leaf hashes of leaves `start..end` (numbered from 0).
+    fn leaves(&self, start: u64, end: u64) -> Result<Vec<Hash>, ProofError>;
+}
+
+/// The source of a tree that dropped nothing (no floor): asked for leaves, it says so.
+pub struct NothingDropped;
+
+impl LeafSource for NothingDropped {
+    fn leaves(&self, start: u64, end: u64) -> Result<Vec<Hash>, ProofError> {
+        Err(ProofError::Unreadable(format!(
+            "leaves {start}..{end} were dropped and no source was given to read them"
+        )))
+    }
 }
 
 /// SHA-256(0x00 || `data`): a leaf.
@@ -52,27 +76,66 @@ fn split(n: u64) -> u64 {
     1u64 << (63 - (n - 1).leading_zeros())
 }
 
+/// The root of a perfect subtree from its leaves (a power of two of them).
+fn perfect_root(mut row: Vec<Hash>) -> Hash {
+    while row.len() > 1 {
+        row = row
+            .chunks(2)
+            .map(|pair| match pair {
+                [left, right] => node_hash(left, right),
+                [one] => *one,
+                _ => empty_root(),
+            })
+            .collect();
+    }
+    row.first().copied().unwrap_or_else(empty_root)
+}
+
 /// The tree: `levels[l][i]` is the hash of the perfect subtree over leaves `i·2^l ..
-/// (i+1)·2^l`.
+/// (i+1)·2^l`, except below the floor, where a level holds only the subtrees of the chunk
+/// still filling (the first of them is subtree `dropped >> l`).
 #[derive(Clone, Debug, Default)]
 pub struct MerkleTree {
+    /// Levels below this one are kept only for the chunk still filling (0: all kept).
+    floor: u32,
     levels: Vec<Vec<Hash>>,
+    /// Leaves in the completed chunks, whose levels below the floor were dropped.
+    dropped: u64,
+    len: u64,
 }
 
 impl MerkleTree {
-    /// An empty tree.
+    /// An empty tree that keeps every level.
     pub fn new() -> MerkleTree {
         MerkleTree::default()
     }
 
+    /// An empty tree that keeps the levels below `floor` only for the chunk of 2^`floor`
+    /// leaves still filling; proofs read what they need of the rest from a [`LeafSource`].
+    pub fn with_floor(floor: u32) -> MerkleTree {
+        assert!(
+            floor < u64::BITS,
+            "a floor of {floor} levels is wider than a leaf count"
+        );
+        MerkleTree {
+            floor,
+            ..MerkleTree::default()
+        }
+    }
+
     /// Leaves in the tree.
     pub fn len(&self) -> u64 {
-        self.levels.first().map_or(0, |l| l.len() as u64)
+        self.len
     }
 
     /// Whether it has no leaves.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.len == 0
+    }
+
+    /// How many hashes the tree holds in memory (what it costs).
+    pub fn kept_hashes(&self) -> usize {
+        self.levels.iter().map(Vec::len).sum()
     }
 
     /// Appends a leaf by its data.
@@ -80,8 +143,10 @@ impl MerkleTree {
         self.push_leaf_hash(leaf_hash(data));
     }
 
-    /// Appends a leaf by its leaf hash, completing every perfect subtree it closes.
+    /// Appends a leaf by its leaf hash, completing every perfect subtree it closes; a chunk
+    /// completed drops its levels below the floor.
     pub fn push_leaf_hash(&mut self, leaf: Hash) {
+        self.len += 1;
         let mut level = 0;
         let mut hash = leaf;
         loop {
@@ -89,45 +154,81 @@ impl MerkleTree {
                 self.levels.push(Vec::new());
             }
             self.levels[level].push(hash);
+            // Below the floor a row starts at an even subtree (a chunk's first), so its
+            // length has the parity of the subtree's number.
             let row = &self.levels[level];
             if row.len() % 2 == 1 {
                 return;
             }
             hash = node_hash(&row[row.len() - 2], &row[row.len() - 1]);
             level += 1;
+            if level == self.floor as usize {
+                for row in &mut self.levels[..level] {
+                    row.clear();
+                }
+                self.dropped += 1u64 << self.floor;
+            }
         }
     }
 
+    /// The stored hash of subtree `index` of `level`, if the tree kept it.
+    fn stored(&self, level: usize, index: u64) -> Option<Hash> {
+        let row = self.levels.get(level)?;
+        let first = if level < self.floor as usize {
+            self.dropped >> level
+        } else {
+            0
+        };
+        let at = usize::try_from(index.checked_sub(first)?).ok()?;
+        row.get(at).copied()
+    }
+
     /// MTH(D[start..end]), 0 ≤ start < end ≤ len.
-    fn subtree(&self, start: u64, end: u64) -> Hash {
+    fn subtree(&self, start: u64, end: u64, src: &dyn LeafSource) -> Result<Hash, ProofError> {
         let size = end - start;
         if size.is_power_of_two() && start % size == 0 {
             let level = size.trailing_zeros() as usize;
-            return self.levels[level][(start / size) as usize];
+            if let Some(hash) = self.stored(level, start / size) {
+                return Ok(hash);
+            }
+            let leaves = src.leaves(start, end)?;
+            if leaves.len() as u64 != size {
+                return Err(ProofError::Unreadable(format!(
+                    "asked for leaves {start}..{end}, got {}",
+                    leaves.len()
+                )));
+            }
+            return Ok(perfect_root(leaves));
         }
         let k = split(size);
-        node_hash(
-            &self.subtree(start, start + k),
-            &self.subtree(start + k, end),
-        )
+        Ok(node_hash(
+            &self.subtree(start, start + k, src)?,
+            &self.subtree(start + k, end, src)?,
+        ))
     }
 
     /// The root of the first `size` leaves (the whole tree's root when `size` is its length).
     pub fn root_at(&self, size: u64) -> Result<Hash, ProofError> {
+        self.root_at_with(size, &NothingDropped)
+    }
+
+    /// [`MerkleTree::root_at`], reading dropped leaves from `src`.
+    pub fn root_at_with(&self, size: u64, src: &dyn LeafSource) -> Result<Hash, ProofError> {
         if size > self.len() {
             return Err(ProofError::OutOfRange(format!(
                 "the tree has {} leaves, not {size}",
                 self.len()
             )));
         }
-        Ok(if size == 0 {
-            empty_root()
+        if size == 0 {
+            Ok(empty_root())
         } else {
-            self.subtree(0, size)
-        })
+            self.subtree(0, size, src)
+        }
     }
 
-    /// The root of the whole tree.
+    /// The root of the whole tree (never needs a dropped leaf: the subtrees along the right
+    /// edge smaller than a chunk are all in the chunk still filling).
     pub fn root(&self) -> Hash {
         self.root_at(self.len()).unwrap_or_else(|_| empty_root())
     }
@@ -135,6 +236,16 @@ impl MerkleTree {
     /// The inclusion proof of leaf `index` in the tree of the first `size` leaves (RFC 6962
     /// PATH), from the leaf up.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, ProofError> {
+        self.inclusion_proof_with(index, size, &NothingDropped)
+    }
+
+    /// [`MerkleTree::inclusion_proof`], reading dropped leaves from `src`.
+    pub fn inclusion_proof_with(
+        &self,
+        index: u64,
+        size: u64,
+        src: &dyn LeafSource,
+    ) -> Result<Vec<Hash>, ProofError> {
         if size > self.len() || index >= size {
             return Err(ProofError::OutOfRange(format!(
                 "leaf {index} is not in a tree of {size} (the log has {})",
@@ -142,28 +253,45 @@ impl MerkleTree {
             )));
         }
         let mut proof = Vec::new();
-        self.path(index, 0, size, &mut proof);
+        self.path(index, (0, size), src, &mut proof)?;
         Ok(proof)
     }
 
-    fn path(&self, m: u64, start: u64, end: u64, out: &mut Vec<Hash>) {
+    fn path(
+        &self,
+        m: u64,
+        (start, end): (u64, u64),
+        src: &dyn LeafSource,
+        out: &mut Vec<Hash>,
+    ) -> Result<(), ProofError> {
         let n = end - start;
         if n <= 1 {
-            return;
+            return Ok(());
         }
         let k = split(n);
         if m - start < k {
-            self.path(m, start, start + k, out);
-            out.push(self.subtree(start + k, end));
+            self.path(m, (start, start + k), src, out)?;
+            out.push(self.subtree(start + k, end, src)?);
         } else {
-            self.path(m, start + k, end, out);
-            out.push(self.subtree(start, start + k));
+            self.path(m, (start + k, end), src, out)?;
+            out.push(self.subtree(start, start + k, src)?);
         }
+        Ok(())
     }
 
     /// The consistency proof that the tree of the first `old` leaves is a prefix of the tree
     /// of the first `new` (RFC 6962 PROOF).
     pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, ProofError> {
+        self.consistency_proof_with(old, new, &NothingDropped)
+    }
+
+    /// [`MerkleTree::consistency_proof`], reading dropped leaves from `src`.
+    pub fn consistency_proof_with(
+        &self,
+        old: u64,
+        new: u64,
+        src: &dyn LeafSource,
+    ) -> Result<Vec<Hash>, ProofError> {
         if new > self.len() || old > new {
             return Err(ProofError::OutOfRange(format!(
                 "no consistency between sizes {old} and {new} (the log has {})",
@@ -172,27 +300,35 @@ impl MerkleTree {
         }
         let mut proof = Vec::new();
         if old > 0 && old < new {
-            self.subproof(old, 0, new, true, &mut proof);
+            self.subproof(old, (0, new), true, src, &mut proof)?;
         }
         Ok(proof)
     }
 
-    fn subproof(&self, m: u64, start: u64, end: u64, whole: bool, out: &mut Vec<Hash>) {
+    fn subproof(
+        &self,
+        m: u64,
+        (start, end): (u64, u64),
+        whole: bool,
+        src: &dyn LeafSource,
+        out: &mut Vec<Hash>,
+    ) -> Result<(), ProofError> {
         let n = end - start;
         if m == n {
             if !whole {
-                out.push(self.subtree(start, end));
+                out.push(self.subtree(start, end, src)?);
             }
-            return;
+            return Ok(());
         }
         let k = split(n);
         if m <= k {
-            self.subproof(m, start, start + k, whole, out);
-            out.push(self.subtree(start + k, end));
+            self.subproof(m, (start, start + k), whole, src, out)?;
+            out.push(self.subtree(start + k, end, src)?);
         } else {
-            self.subproof(m - k, start + k, end, false, out);
-            out.push(self.subtree(start, start + k));
+            self.subproof(m - k, (start + k, end), false, src, out)?;
+            out.push(self.subtree(start, start + k, src)?);
         }
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Merkle tree against a naive recomputation of RFC 6962's definitions: the root of every
 //! prefix, every inclusion proof and every consistency proof of trees up to a few hundred
-//! leaves, and a tampered leaf, root or proof refused.
+//! leaves, and a tampered leaf, root or proof refused; a tree that drops its lower levels
+//! (a floor) against one that keeps them all.
 
 use proptest::prelude::*;
 use yinling_ledger::merkle::*;
@@ -112,6 +113,92 @@ proptest! {
             prop_assert!(verify_consistency((m, &forged), (size, &root), &proof).is_err());
             let new_forged = naive_root(&rewritten);
             prop_assert!(verify_consistency((m, &old_root), (size, &new_forged), &proof).is_err());
+        }
+    }
+}
+
+/// The leaves read back, as the log gives them, counting how many were asked for.
+struct Readback<'a> {
+    leaves: &'a [Hash],
+    asked: std::cell::Cell<u64>,
+}
+
+impl LeafSource for Readback<'_> {
+    fn leaves(&self, start: u64, end: u64) -> Result<Vec<Hash>, ProofError> {
+        self.asked.set(self.asked.get() + (end - start));
+        Ok(self.leaves[start as usize..end as usize].to_vec())
+    }
+}
+
+#[test]
+fn a_tree_with_a_floor_holds_a_fraction_of_the_hashes_and_without_a_source_refuses_in_words() {
+    let leaves = data(1000);
+    let full = tree_of(&leaves);
+    let mut floored = MerkleTree::with_floor(4);
+    for l in &leaves {
+        floored.push(l);
+    }
+    assert_eq!(
+        floored.root(),
+        full.root(),
+        "its root needs nothing dropped"
+    );
+    // Every perfect subtree: 1000 + 500 + 250 + 125 + 62 + 31 + 15 + 7 + 3 + 1.
+    assert_eq!(full.kept_hashes(), 1994);
+    // 2/16 of a hash per leaf above the floor, and the chunk still filling (1000 = 62·16 + 8).
+    assert!(
+        floored.kept_hashes() <= 1000 / 8 + 16,
+        "{}",
+        floored.kept_hashes()
+    );
+    let e = floored
+        .inclusion_proof(3, 1000)
+        .expect_err("leaf 3's chunk was dropped")
+        .to_string();
+    assert!(e.contains("could not be read back"), "{e}");
+    // Proofs in the chunk still filling need nothing dropped.
+    assert_eq!(
+        floored.inclusion_proof(995, 1000).expect("proof"),
+        full.inclusion_proof(995, 1000).expect("proof")
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn a_tree_with_a_floor_gives_the_roots_and_proofs_of_the_whole_tree(
+        n in 1usize..700,
+        floor in 0u32..6,
+        at in any::<prop::sample::Index>(),
+        old in any::<prop::sample::Index>(),
+    ) {
+        let data = data(n);
+        let leaves: Vec<Hash> = data.iter().map(|d| leaf_hash(d)).collect();
+        let full = tree_of(&data);
+        let mut floored = MerkleTree::with_floor(floor);
+        for l in &leaves {
+            floored.push_leaf_hash(*l);
+        }
+        let src = Readback { leaves: &leaves, asked: std::cell::Cell::new(0) };
+        let size = n as u64;
+        prop_assert_eq!(floored.len(), size);
+        prop_assert_eq!(floored.root(), full.root());
+        let i = at.index(n) as u64;
+        let m = old.index(n + 1) as u64;
+        prop_assert_eq!(floored.root_at_with(m, &src).expect("root"), full.root_at(m).expect("root"));
+        src.asked.set(0);
+        prop_assert_eq!(
+            floored.inclusion_proof_with(i, size, &src).expect("proof"),
+            full.inclusion_proof(i, size).expect("proof")
+        );
+        // An inclusion proof reads back at most the rest of its leaf's chunk.
+        prop_assert!(src.asked.get() < 1u64 << floor.max(1), "{} leaves read", src.asked.get());
+        for new in [m, size] {
+            prop_assert_eq!(
+                floored.consistency_proof_with(m, new, &src).expect("proof"),
+                full.consistency_proof(m, new).expect("proof")
+            );
         }
     }
 }

@@ -85,6 +85,13 @@ pub struct TreeResult {
     mean_inclusion_hashes: f64,
     max_inclusion_hashes: usize,
     build_seconds: f64,
+    /// Proofs as the service makes them: the start's tree (levels below the floor dropped),
+    /// the dropped leaves read back from the sled log.
+    served_inclusion_per_second: f64,
+    served_consistency_per_second: f64,
+    /// Hashes held in memory by a tree keeping every level, and by the start's tree.
+    full_hashes: usize,
+    floor_hashes: usize,
 }
 
 async fn appends_once(
@@ -150,7 +157,7 @@ fn make_log(dir: &Path, events: u64) -> Result<SledLog, String> {
 /// One walk of the chain; with `tree`, the tree built as the start builds it.
 fn walk_once(log: &SledLog, tree: bool) -> Result<(f64, Option<MerkleTree>), String> {
     let started = Instant::now();
-    let mut built = MerkleTree::new();
+    let mut built = MerkleTree::with_floor(yinling_app::limits::TREE_FLOOR);
     let report = verify_each(log, VerifyDepth::Hashes, &mut |_| {}, &mut |h| {
         if tree {
             LogTree::push(&mut built, h);
@@ -231,9 +238,24 @@ pub async fn measure(
     if tree.len() < 2 {
         return Err("the walk's log needs at least two events".into());
     }
+    let size = tree.len();
+    // Proofs as served: the start's tree reads the leaves it dropped back from the log.
+    let log: std::sync::Arc<dyn EventLog> = std::sync::Arc::new(log);
+    let floor_hashes = tree.kept_hashes();
+    let served = LogTree::from_tree(tree, Some(log.clone()));
+    served
+        .inclusion(spread(12_345, size) + 1, None)
+        .and_then(|_| served.consistency(spread(12_345, size - 1) + 1, None))
+        .map_err(|e| format!("a served proof failed: {e:?}"))?;
+    let served_inclusion_per_second = per_second(|n| {
+        let _ = served.inclusion(spread(n, size) + 1, None);
+    });
+    let served_consistency_per_second = per_second(|n| {
+        let _ = served.consistency(spread(n, size - 1) + 1, None);
+    });
+    drop(served);
     drop(log);
     let _ = std::fs::remove_dir_all(scratch.join("tree-walk"));
-    let size = tree.len();
     let leaves: Vec<yinling_ledger::Hash> = (0..size)
         .map(|i| yinling_ledger::merkle::leaf_hash(&i.to_be_bytes()))
         .collect();
@@ -244,6 +266,9 @@ pub async fn measure(
     }
     let build_seconds = started.elapsed().as_secs_f64();
     drop(leaves);
+    // The in-memory figures below are of a tree that keeps every level.
+    let full_hashes = rebuilt.kept_hashes();
+    let tree = &rebuilt;
     // A proof that fails would be timed as a fast one: check that they hold first.
     let probe = spread(12_345, size);
     let leaf = yinling_ledger::merkle::leaf_hash(&probe.to_be_bytes());
@@ -294,6 +319,10 @@ pub async fn measure(
         mean_inclusion_hashes: lengths.iter().sum::<usize>() as f64 / lengths.len().max(1) as f64,
         max_inclusion_hashes: lengths.iter().copied().max().unwrap_or(0),
         build_seconds,
+        served_inclusion_per_second,
+        served_consistency_per_second,
+        full_hashes,
+        floor_hashes,
     })
 }
 
@@ -368,6 +397,29 @@ pub fn section(r: &TreeResult, seconds: u64) -> String {
         t,
         "| inclusion proofs checked, per second | {:.0} |",
         r.check_per_second
+    );
+    let _ = writeln!(
+        t,
+        "| tree in memory, keeping every level | {:.1} MB ({:.1} bytes an event) |",
+        r.full_hashes as f64 * 32.0 / 1e6,
+        r.full_hashes as f64 * 32.0 / size.max(1) as f64
+    );
+    let _ = writeln!(
+        t,
+        "| tree in memory as the start builds it (levels below {} dropped) | {:.2} MB ({:.2} bytes an event) |",
+        yinling_app::limits::TREE_FLOOR,
+        r.floor_hashes as f64 * 32.0 / 1e6,
+        r.floor_hashes as f64 * 32.0 / size.max(1) as f64
+    );
+    let _ = writeln!(
+        t,
+        "| inclusion proofs as served (dropped leaves read back from sled), per second | {:.0} |",
+        r.served_inclusion_per_second
+    );
+    let _ = writeln!(
+        t,
+        "| consistency proofs as served, per second | {:.0} |",
+        r.served_consistency_per_second
     );
     let _ = writeln!(
         t,
