@@ -122,11 +122,21 @@ impl LogTree {
     }
 
     /// Walks the whole chain of `log`, checking every hash link, and builds the tree of its
-    /// events as it goes (the start's walk, and `yinling export`'s for a statement's proofs).
+    /// events as it goes, dropping its lower levels below [`TREE_FLOOR`] (the start's walk).
     pub fn walk(
         log: &dyn EventLog,
     ) -> Result<(MerkleTree, yinling_ledger::log::VerifyReport), yinling_ledger::LedgerError> {
-        let mut tree = MerkleTree::with_floor(TREE_FLOOR);
+        Self::walk_keeping(log, TREE_FLOOR)
+    }
+
+    /// [`LogTree::walk`] with the lower levels kept down to `floor` (0: all of them), for a
+    /// run that proves many lines at once (`yinling export` proves every statement line, and
+    /// a proof from a tree that kept everything reads nothing back from the log).
+    pub fn walk_keeping(
+        log: &dyn EventLog,
+        floor: u32,
+    ) -> Result<(MerkleTree, yinling_ledger::log::VerifyReport), yinling_ledger::LedgerError> {
+        let mut tree = MerkleTree::with_floor(floor);
         let report = yinling_ledger::log::verify_each(
             log,
             yinling_ledger::log::VerifyDepth::Hashes,
