@@ -211,6 +211,32 @@ async fn proofs_reach_events_whose_lower_subtrees_the_tree_dropped() {
         )
         .unwrap_or_else(|e| panic!("seq {seq}: {e}"));
     }
+    // Against an older size that ends inside a dropped chunk.
+    let older = 2 * floor + 3;
+    let p = anyone
+        .get(&format!("/v1/log/proofs/inclusion?seq=5&size={older}"))
+        .await
+        .ok();
+    let older_root = full.root_at(older).expect("root");
+    assert_eq!(hash(&p["root"]), older_root);
+    verify_inclusion(
+        &leaf_hash(&hashes[4].0),
+        4,
+        older,
+        &path(&p["proof"]),
+        &older_root,
+    )
+    .expect("seq 5 in the log of an older size");
+    let c = anyone
+        .get(&format!("/v1/log/proofs/consistency?from=7&to={older}"))
+        .await
+        .ok();
+    verify_consistency(
+        (7, &full.root_at(7).expect("root")),
+        (older, &older_root),
+        &path(&c["proof"]),
+    )
+    .expect("between two sizes in dropped chunks");
     for from in [1, 100, floor, floor + 1, 3 * floor - 5, n - 1] {
         let c = anyone
             .get(&format!("/v1/log/proofs/consistency?from={from}"))

@@ -333,9 +333,18 @@ fn check_published(
     let signed = yinling_ledger::checkpoint::Checkpoint::read_unchecked(&latest.text)
         .map_err(|e| OpenError::Checkpoints(LedgerError::Storage(e.to_string())))?;
     let (size, _) = tree.head();
-    let same = tree
-        .root_at(signed.size)
-        .is_ok_and(|root| root == signed.root);
+    let same = match tree.root_at(signed.size) {
+        Ok(root) => root == signed.root,
+        // Events read back for an older root that could not be read, or no longer hash as
+        // at the start's walk: not a replaced log, a log that cannot be read.
+        Err(crate::AppError::Internal) => {
+            return Err(OpenError::Checkpoints(LedgerError::Storage(format!(
+                "the log's events could not be read back to check the checkpoint published at {} ({} events); see the log above",
+                signed.time, signed.size
+            ))))
+        }
+        Err(_) => false,
+    };
     if same {
         return Ok(());
     }

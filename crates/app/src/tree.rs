@@ -59,6 +59,35 @@ fn refused(e: ProofError) -> AppError {
     }
 }
 
+/// Chunks of leaves read back before the tree's lock was taken; anything else the proof
+/// needs (a chunk completed meanwhile) is read from the log then.
+struct Prefetched<'a> {
+    floor: u32,
+    chunks: Vec<(u64, Vec<Hash>)>,
+    log: Option<&'a dyn EventLog>,
+}
+
+impl LeafSource for Prefetched<'_> {
+    fn leaves(&self, start: u64, end: u64) -> Result<Vec<Hash>, ProofError> {
+        let chunk = start >> self.floor;
+        let first = chunk << self.floor;
+        let kept = self
+            .chunks
+            .iter()
+            .find(|(c, _)| *c == chunk)
+            .and_then(|(_, leaves)| {
+                let from = usize::try_from(start - first).ok()?;
+                let to = usize::try_from(end - first).ok()?;
+                leaves.get(from..to)
+            });
+        match (kept, self.log) {
+            (Some(leaves), _) => Ok(leaves.to_vec()),
+            (None, Some(log)) => LogLeaves(log).leaves(start, end),
+            (None, None) => NothingDropped.leaves(start, end),
+        }
+    }
+}
+
 /// A log's events read back as the tree's leaves.
 struct LogLeaves<'a>(&'a dyn EventLog);
 
@@ -91,13 +120,36 @@ impl LogTree {
         self.tree.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on the tree and the source of its dropped leaves.
-    fn with_leaves<T>(&self, f: impl FnOnce(&MerkleTree, &dyn LeafSource) -> T) -> T {
-        let tree = self.read();
-        match &self.log {
-            Some(log) => f(&tree, &LogLeaves(log.as_ref())),
-            None => f(&tree, &NothingDropped),
+    /// Runs `f` on the tree and the source of its dropped leaves: the chunks holding the
+    /// leaves `near` names (given the tree's length) are read back from `log` and checked
+    /// against the tree *before* its lock is taken, so a slow read (a cluster's log is across
+    /// the network) never holds up the writer extending the tree.
+    fn with_leaves<T>(
+        &self,
+        log: Option<&dyn EventLog>,
+        near: impl FnOnce(u64) -> Vec<u64>,
+        f: impl FnOnce(&MerkleTree, &dyn LeafSource) -> Result<T, ProofError>,
+    ) -> Result<T, ProofError> {
+        let (floor, dropped, len) = {
+            let tree = self.read();
+            (tree.floor(), tree.dropped(), tree.len())
+        };
+        let mut chunks: Vec<(u64, Vec<Hash>)> = Vec::new();
+        if let (Some(log), true) = (log, floor > 0) {
+            for leaf in near(len) {
+                let chunk = leaf >> floor;
+                if leaf >= dropped || chunks.iter().any(|(c, _)| *c == chunk) {
+                    continue;
+                }
+                let leaves = LogLeaves(log).leaves(chunk << floor, (chunk + 1) << floor)?;
+                chunks.push((chunk, leaves));
+            }
         }
+        let tree = self.read();
+        for (chunk, leaves) in &chunks {
+            tree.check_chunk(*chunk, leaves)?;
+        }
+        f(&tree, &Prefetched { floor, chunks, log })
     }
 
     /// How many hashes the tree holds in memory.
@@ -161,8 +213,12 @@ impl LogTree {
 
     /// The root of the tree of the first `size` events.
     pub fn root_at(&self, size: u64) -> Result<Hash, AppError> {
-        self.with_leaves(|tree, leaves| tree.root_at_with(size, leaves))
-            .map_err(refused)
+        self.with_leaves(
+            self.log.as_deref(),
+            |_| size.checked_sub(1).into_iter().collect(),
+            |tree, leaves| tree.root_at_with(size, leaves),
+        )
+        .map_err(refused)
     }
 
     /// The proof that event `seq` is in the log of `size` events (the whole log when absent).
@@ -170,14 +226,19 @@ impl LogTree {
         if seq == 0 {
             return Err(AppError::invalid("bad_seq", "events are numbered from 1"));
         }
-        self.with_leaves(|tree, leaves| {
-            let size = size.unwrap_or(tree.len());
-            Ok(Proof {
-                size,
-                path: tree.inclusion_proof_with(seq - 1, size, leaves)?,
-                root: tree.root_at_with(size, leaves)?,
-            })
-        })
+        let edge = |len: u64| size.unwrap_or(len);
+        self.with_leaves(
+            self.log.as_deref(),
+            |len| [seq - 1, edge(len).saturating_sub(1)].into(),
+            |tree, leaves| {
+                let size = edge(tree.len());
+                Ok(Proof {
+                    size,
+                    path: tree.inclusion_proof_with(seq - 1, size, leaves)?,
+                    root: tree.root_at_with(size, leaves)?,
+                })
+            },
+        )
         .map_err(refused)
     }
 
@@ -200,8 +261,11 @@ impl LogTree {
             )));
         };
         let path = self
-            .read()
-            .inclusion_proof_with(seq - 1, size, &LogLeaves(log))
+            .with_leaves(
+                Some(log),
+                |_| [seq - 1, size - 1].into(),
+                |tree, leaves| tree.inclusion_proof_with(seq - 1, size, leaves),
+            )
             .map_err(refused)?;
         Ok(Some(EntryProof {
             seq,
@@ -214,14 +278,19 @@ impl LogTree {
     /// The proof that the log of `from` events is a prefix of the log of `to` (the whole log
     /// when absent).
     pub fn consistency(&self, from: u64, to: Option<u64>) -> Result<Proof, AppError> {
-        self.with_leaves(|tree, leaves| {
-            let to = to.unwrap_or(tree.len());
-            Ok(Proof {
-                size: to,
-                path: tree.consistency_proof_with(from, to, leaves)?,
-                root: tree.root_at_with(to, leaves)?,
-            })
-        })
+        let edge = |len: u64| to.unwrap_or(len);
+        self.with_leaves(
+            self.log.as_deref(),
+            |len| [from.saturating_sub(1), edge(len).saturating_sub(1)].into(),
+            |tree, leaves| {
+                let to = edge(tree.len());
+                Ok(Proof {
+                    size: to,
+                    path: tree.consistency_proof_with(from, to, leaves)?,
+                    root: tree.root_at_with(to, leaves)?,
+                })
+            },
+        )
         .map_err(refused)
     }
 }

@@ -133,6 +133,33 @@ impl MerkleTree {
         self.len == 0
     }
 
+    /// The levels below which only the chunk still filling is kept (0: all kept).
+    pub fn floor(&self) -> u32 {
+        self.floor
+    }
+
+    /// Leaves in the completed chunks, whose levels below the floor were dropped: a proof
+    /// about a leaf before this reads leaves back.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Checks that `leaves`, read back for completed chunk `chunk` (leaves `chunk·2^floor ..
+    /// (chunk+1)·2^floor`), hash to the subtree the tree kept for it: a log changed since the
+    /// tree was built would otherwise give proofs that do not verify.
+    pub fn check_chunk(&self, chunk: u64, leaves: &[Hash]) -> Result<(), ProofError> {
+        let kept = self.stored(self.floor as usize, chunk);
+        let width = 1u64 << self.floor;
+        if leaves.len() as u64 != width || kept != Some(perfect_root(leaves.to_vec())) {
+            return Err(ProofError::Unreadable(format!(
+                "the events {}..{} read back do not hash to the tree built from them",
+                chunk * width + 1,
+                (chunk + 1) * width
+            )));
+        }
+        Ok(())
+    }
+
     /// How many hashes the tree holds in memory (what it costs).
     pub fn kept_hashes(&self) -> usize {
         self.levels.iter().map(Vec::len).sum()

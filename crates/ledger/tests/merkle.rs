@@ -172,6 +172,7 @@ proptest! {
         floor in 0u32..6,
         at in any::<prop::sample::Index>(),
         old in any::<prop::sample::Index>(),
+        later in any::<prop::sample::Index>(),
     ) {
         let data = data(n);
         let leaves: Vec<Hash> = data.iter().map(|d| leaf_hash(d)).collect();
@@ -186,15 +187,23 @@ proptest! {
         prop_assert_eq!(floored.root(), full.root());
         let i = at.index(n) as u64;
         let m = old.index(n + 1) as u64;
+        // A later size anywhere from m to the whole tree (inside a dropped chunk too).
+        let new = m + later.index(n - m as usize + 1) as u64;
         prop_assert_eq!(floored.root_at_with(m, &src).expect("root"), full.root_at(m).expect("root"));
         src.asked.set(0);
         prop_assert_eq!(
             floored.inclusion_proof_with(i, size, &src).expect("proof"),
             full.inclusion_proof(i, size).expect("proof")
         );
-        // An inclusion proof reads back at most the rest of its leaf's chunk.
+        // An inclusion proof in the whole tree reads back at most the rest of its leaf's chunk.
         prop_assert!(src.asked.get() < 1u64 << floor.max(1), "{} leaves read", src.asked.get());
-        for new in [m, size] {
+        if new > i {
+            prop_assert_eq!(
+                floored.inclusion_proof_with(i, new, &src).expect("proof"),
+                full.inclusion_proof(i, new).expect("proof")
+            );
+        }
+        for new in [new, size] {
             prop_assert_eq!(
                 floored.consistency_proof_with(m, new, &src).expect("proof"),
                 full.consistency_proof(m, new).expect("proof")

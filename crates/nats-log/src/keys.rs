@@ -72,7 +72,8 @@ impl Keyring for NatsKeys {
     }
 
     fn key_or_create(&self, id: &VolunteerId) -> Result<DataKey, KeyError> {
-        if let Some(key) = self.key(id)? {
+        // A read that fails (the bucket's leader being elected) is tried again below.
+        if let Ok(Some(key)) = self.key(id) {
             return Ok(key);
         }
         let kv = self.kv.clone();
@@ -88,12 +89,14 @@ impl Keyring for NatsKeys {
                 let _ = kv.create(subject, record).await;
                 Ok(())
             })?;
-            if let Some(key) = self.key(id)? {
-                return Ok(key);
-            }
+            let last = match self.key(id) {
+                Ok(Some(key)) => return Ok(key),
+                Ok(None) => "it was not there when read back".to_owned(),
+                Err(e) => e.to_string(),
+            };
             if started.elapsed() > crate::limits::READ_RETRY_FOR {
                 return Err(KeyError::Storage(format!(
-                    "the key of volunteer {id} could not be stored in the cluster's bucket"
+                    "the key of volunteer {id} could not be stored in the cluster's bucket ({last})"
                 )));
             }
             std::thread::sleep(std::time::Duration::from_millis(100));

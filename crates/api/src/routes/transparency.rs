@@ -83,16 +83,22 @@ pub async fn inclusion(
     State(app): State<App>,
     ApiQuery(q): ApiQuery<InclusionQuery>,
 ) -> Result<Json<InclusionOut>, ApiError> {
-    let proof = app.engine.tree.inclusion(q.seq, q.size)?;
-    let hash = yinling_ledger::log::get(app.engine.log(), q.seq)
-        .map_err(|e| ApiError::from(yinling_app::AppError::internal(&e)))?
-        .map(|e| e.hash.to_hex())
-        .unwrap_or_default();
-    Ok(Json(InclusionOut {
-        seq: q.seq,
-        hash,
-        proof: proof_out(proof),
-    }))
+    // The proof may read events back from the log: off the async runtime.
+    let out = tokio::task::spawn_blocking(move || {
+        let proof = app.engine.tree.inclusion(q.seq, q.size)?;
+        let hash = yinling_ledger::log::get(app.engine.log(), q.seq)
+            .map_err(|e| yinling_app::AppError::internal(&e))?
+            .map(|e| e.hash.to_hex())
+            .unwrap_or_default();
+        Ok::<_, yinling_app::AppError>(InclusionOut {
+            seq: q.seq,
+            hash,
+            proof: proof_out(proof),
+        })
+    })
+    .await
+    .map_err(|e| yinling_app::AppError::internal(&e))??;
+    Ok(Json(out))
 }
 
 /// Query of the consistency proof.
@@ -124,12 +130,18 @@ pub async fn consistency(
     State(app): State<App>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyOut>, ApiError> {
-    let proof = app.engine.tree.consistency(q.from, q.to)?;
-    Ok(Json(ConsistencyOut {
-        from: q.from,
-        from_root: app.engine.tree.root_at(q.from)?.to_hex(),
-        proof: proof_out(proof),
-    }))
+    // The proof may read events back from the log: off the async runtime.
+    let out = tokio::task::spawn_blocking(move || {
+        let proof = app.engine.tree.consistency(q.from, q.to)?;
+        Ok::<_, yinling_app::AppError>(ConsistencyOut {
+            from: q.from,
+            from_root: app.engine.tree.root_at(q.from)?.to_hex(),
+            proof: proof_out(proof),
+        })
+    })
+    .await
+    .map_err(|e| yinling_app::AppError::internal(&e))??;
+    Ok(Json(out))
 }
 
 /// The log now, as a signed checkpoint (size, Merkle root, time; ed25519, the plain-text

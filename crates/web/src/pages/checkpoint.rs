@@ -29,9 +29,15 @@ pub async fn checkpoint(State(app): State<App>, viewer: Viewer) -> Response {
     let key = app.checkpoint_verifier_key();
     let size = published.size;
     let text = published.text;
-    let root = match app.engine.tree.root_at(size) {
-        Ok(r) => r,
-        Err(e) => return crate::layout::refusal(&viewer, "/", &e),
+    // The root of an older size may read events back from the log: off the async runtime.
+    let tree = app.engine.tree.clone();
+    let root = match tokio::task::spawn_blocking(move || tree.root_at(size)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return crate::layout::refusal(&viewer, "/", &e),
+        Err(e) => {
+            let e = yinling_app::AppError::internal(&e);
+            return crate::layout::refusal(&viewer, "/", &e);
+        }
     };
     page(
         Frame { viewer: &viewer, title: l.t("积分账本公示（签名检查点）", "The ledger's signed checkpoint").into(), back: Some("/"), as_of: None },
