@@ -93,15 +93,28 @@ impl State {
         let mut held_units: HashMap<RewardId, u32> = HashMap::new();
         let mut held_points = Decimal::ZERO;
         let mut redeemed_points = Decimal::ZERO;
+        let mut held_count = 0usize;
         for r in self.redemptions.values() {
             match r.status {
                 RedemptionStatus::Held => {
                     *held_units.entry(r.reward_id).or_default() += r.quantity;
                     held_points += r.points;
+                    held_count += 1;
+                    if !self.holds_by_expiry.contains(&(r.expires_at, r.id)) {
+                        return Err(format!("hold {} is missing from the open holds", r.id));
+                    }
                 }
                 RedemptionStatus::Fulfilled => redeemed_points += r.points,
                 _ => {}
             }
+        }
+        // The open holds are exactly the held redemptions (the budget counts vouchers waiting
+        // from them).
+        if held_count != self.holds_by_expiry.len() {
+            return Err(format!(
+                "{} open holds listed, {held_count} redemptions held",
+                self.holds_by_expiry.len()
+            ));
         }
         if held_points != t.points_held || redeemed_points != t.points_redeemed {
             return Err("redemption records disagree with balances".into());

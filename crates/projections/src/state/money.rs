@@ -9,10 +9,13 @@ use crate::redemptions::RedemptionStatus;
 use crate::vouchers::{Budget, BudgetLeft, Voucher, VoucherUse};
 
 impl State {
-    /// A bank's voucher holds not yet handed over: they count against its budget.
+    /// A bank's voucher holds not yet handed over: they count against its budget. Read from
+    /// the holds still open (`holds_by_expiry`, a few hundred), not from every redemption
+    /// ever made: each voucher hold asks this, and a province's redemptions are millions.
     pub fn vouchers_waiting(&self, bank: &str) -> u32 {
-        self.redemptions
-            .values()
+        self.holds_by_expiry
+            .iter()
+            .filter_map(|(_, id)| self.redemptions.get(id))
             .filter(|r| r.status == RedemptionStatus::Held)
             .filter(|r| {
                 self.rewards.get(&r.reward_id).is_some_and(
