@@ -47,7 +47,9 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<State, CodecError> {
             "snapshot's ranking columns do not line up".into(),
         ));
     }
-    Ok(snapshot.state)
+    let mut state = snapshot.state;
+    state.voucher_units_waiting = state.count_vouchers_waiting();
+    Ok(state)
 }
 
 /// Folds `envelopes` into `state`, stopping after `until_seq` (inclusive) if given.

@@ -172,6 +172,7 @@ impl State {
             },
         );
         self.holds_by_expiry.insert((e.expires_at, e.redemption_id));
+        self.voucher_wait(&e.reward_id, e.quantity, true);
         self.totals.points_held += e.points;
     }
 
@@ -307,11 +308,16 @@ impl State {
         reason: Option<String>,
     ) -> Option<(TeamId, String)> {
         let r = self.redemptions.get_mut(id)?;
-        self.holds_by_expiry.remove(&(r.expires_at, *id));
+        let was_open = self.holds_by_expiry.remove(&(r.expires_at, *id));
         r.status = status;
         r.settled_at = Some(at);
         r.settled_by = Some(by);
         r.reason = reason;
-        Some((r.team_id, r.district.clone()))
+        let (team, district, reward, units) =
+            (r.team_id, r.district.clone(), r.reward_id, r.quantity);
+        if was_open {
+            self.voucher_wait(&reward, units, false);
+        }
+        Some((team, district))
     }
 }

@@ -116,6 +116,9 @@ impl State {
                 self.holds_by_expiry.len()
             ));
         }
+        if self.voucher_units_waiting != self.count_vouchers_waiting() {
+            return Err("the vouchers waiting per bank disagree with the open holds".into());
+        }
         if held_points != t.points_held || redeemed_points != t.points_redeemed {
             return Err("redemption records disagree with balances".into());
         }

@@ -108,6 +108,12 @@ pub struct State {
     pub stock_receipts: Vec<crate::stations::StockReceipt>,
     /// Held redemptions by when they lapse.
     pub holds_by_expiry: BTreeSet<(Timestamp, RedemptionId)>,
+    /// Units of each bank's rate vouchers held and not yet handed over, kept as holds open
+    /// and settle: each voucher hold checks the bank's budget against it, and walking the
+    /// open holds for it made a province's redemptions quadratic. Derived, so not part of a
+    /// snapshot: counted again from the open holds when one is decoded.
+    #[serde(skip)]
+    pub voucher_units_waiting: FastMap<String, u32>,
     /// Point rules.
     pub rules: Rules,
     /// Service categories.

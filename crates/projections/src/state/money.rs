@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
+use crate::maps::FastMap;
 use crate::redemptions::RedemptionStatus;
 use crate::vouchers::{Budget, BudgetLeft, Voucher, VoucherUse};
 
@@ -13,17 +14,50 @@ impl State {
     /// the holds still open (`holds_by_expiry`, a few hundred), not from every redemption
     /// ever made: each voucher hold asks this, and a province's redemptions are millions.
     pub fn vouchers_waiting(&self, bank: &str) -> u32 {
-        self.holds_by_expiry
+        self.voucher_units_waiting.get(bank).copied().unwrap_or(0)
+    }
+
+    /// [`State::vouchers_waiting`] counted from the open holds themselves, bank by bank
+    /// (after a snapshot is decoded, and as the invariants' oracle).
+    pub fn count_vouchers_waiting(&self) -> FastMap<String, u32> {
+        let mut out: FastMap<String, u32> = FastMap::default();
+        for r in self
+            .holds_by_expiry
             .iter()
             .filter_map(|(_, id)| self.redemptions.get(id))
             .filter(|r| r.status == RedemptionStatus::Held)
-            .filter(|r| {
-                self.rewards.get(&r.reward_id).is_some_and(
-                    |w| matches!(&w.kind, RewardKind::RateVoucher { bank: b, .. } if b == bank),
-                )
-            })
-            .map(|r| r.quantity)
-            .sum()
+        {
+            if let Some(bank) = self.voucher_bank(&r.reward_id).filter(|_| r.quantity > 0) {
+                *out.entry(bank.to_owned()).or_default() += r.quantity;
+            }
+        }
+        out
+    }
+
+    /// The bank whose rate voucher `reward` is, if it is one.
+    fn voucher_bank(&self, reward: &RewardId) -> Option<&str> {
+        match &self.rewards.get(reward)?.kind {
+            RewardKind::RateVoucher { bank, .. } => Some(bank),
+            _ => None,
+        }
+    }
+
+    /// Moves the count of vouchers waiting for `reward`'s bank up at a hold (`held`) or down
+    /// when it settles.
+    pub(super) fn voucher_wait(&mut self, reward: &RewardId, units: u32, held: bool) {
+        let Some(bank) = self.voucher_bank(reward).map(str::to_owned) else {
+            return;
+        };
+        let n = self.voucher_units_waiting.entry(bank.clone()).or_default();
+        *n = if held {
+            n.saturating_add(units)
+        } else {
+            n.saturating_sub(units)
+        };
+        // None waiting is no entry, as a count from the open holds has it.
+        if *n == 0 {
+            self.voucher_units_waiting.remove(&bank);
+        }
     }
 
     /// What a bank's budget for `year` has left, the holds waiting at a counter counted.
