@@ -276,19 +276,21 @@ impl LogTree {
     }
 
     /// The proof that the log of `from` events is a prefix of the log of `to` (the whole log
-    /// when absent).
-    pub fn consistency(&self, from: u64, to: Option<u64>) -> Result<Proof, AppError> {
+    /// when absent), with the root of the log of `from` events (what a watcher compares with
+    /// the head it wrote down), both from one reading of the leaves they need.
+    pub fn consistency(&self, from: u64, to: Option<u64>) -> Result<(Proof, Hash), AppError> {
         let edge = |len: u64| to.unwrap_or(len);
         self.with_leaves(
             self.log.as_deref(),
             |len| [from.saturating_sub(1), edge(len).saturating_sub(1)].into(),
             |tree, leaves| {
                 let to = edge(tree.len());
-                Ok(Proof {
+                let proof = Proof {
                     size: to,
                     path: tree.consistency_proof_with(from, to, leaves)?,
                     root: tree.root_at_with(to, leaves)?,
-                })
+                };
+                Ok((proof, tree.root_at_with(from, leaves)?))
             },
         )
         .map_err(refused)

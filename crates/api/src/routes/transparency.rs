@@ -132,10 +132,10 @@ pub async fn consistency(
 ) -> Result<Json<ConsistencyOut>, ApiError> {
     // The proof may read events back from the log: off the async runtime.
     let out = tokio::task::spawn_blocking(move || {
-        let proof = app.engine.tree.consistency(q.from, q.to)?;
+        let (proof, from_root) = app.engine.tree.consistency(q.from, q.to)?;
         Ok::<_, yinling_app::AppError>(ConsistencyOut {
             from: q.from,
-            from_root: app.engine.tree.root_at(q.from)?.to_hex(),
+            from_root: from_root.to_hex(),
             proof: proof_out(proof),
         })
     })

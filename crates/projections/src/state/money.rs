@@ -11,8 +11,8 @@ use crate::vouchers::{Budget, BudgetLeft, Voucher, VoucherUse};
 
 impl State {
     /// A bank's voucher holds not yet handed over: they count against its budget. Read from
-    /// the holds still open (`holds_by_expiry`, a few hundred), not from every redemption
-    /// ever made: each voucher hold asks this, and a province's redemptions are millions.
+    /// the count kept as holds open and settle (`voucher_units_waiting`): each voucher hold
+    /// asks this, and a province has millions of redemptions and thousands of open holds.
     pub fn vouchers_waiting(&self, bank: &str) -> u32 {
         self.voucher_units_waiting.get(bank).copied().unwrap_or(0)
     }
@@ -48,15 +48,17 @@ impl State {
         let Some(bank) = self.voucher_bank(reward).map(str::to_owned) else {
             return;
         };
-        let n = self.voucher_units_waiting.entry(bank.clone()).or_default();
-        *n = if held {
-            n.saturating_add(units)
+        let before = self.voucher_units_waiting.get(&bank).copied().unwrap_or(0);
+        let after = if held {
+            before.saturating_add(units)
         } else {
-            n.saturating_sub(units)
+            before.saturating_sub(units)
         };
         // None waiting is no entry, as a count from the open holds has it.
-        if *n == 0 {
+        if after == 0 {
             self.voucher_units_waiting.remove(&bank);
+        } else {
+            self.voucher_units_waiting.insert(bank, after);
         }
     }
 
