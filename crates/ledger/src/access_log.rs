@@ -46,10 +46,11 @@ fn codec() -> impl Options + Copy {
 impl AccessLog {
     /// Opens (or creates) the access log in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<AccessLog, LedgerError> {
-        let db = sled::Config::new()
-            .path(data_dir.join(ACCESS_LOG_DIR))
-            .flush_every_ms(Some(ACCESS_LOG_FLUSH_MILLIS))
-            .open()?;
+        let db = crate::store::open_sled(
+            &sled::Config::new()
+                .path(data_dir.join(ACCESS_LOG_DIR))
+                .flush_every_ms(Some(ACCESS_LOG_FLUSH_MILLIS)),
+        )?;
         Ok(AccessLog { db })
     }
 

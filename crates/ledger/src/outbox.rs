@@ -158,10 +158,11 @@ fn volunteer_key(e: &OutboxEntry) -> Vec<u8> {
 impl Outbox {
     /// Opens (or creates) the outbox in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Outbox, LedgerError> {
-        let db = sled::Config::new()
-            .path(data_dir.join(OUTBOX_DIR))
-            .flush_every_ms(Some(OUTBOX_FLUSH_MILLIS))
-            .open()?;
+        let db = crate::store::open_sled(
+            &sled::Config::new()
+                .path(data_dir.join(OUTBOX_DIR))
+                .flush_every_ms(Some(OUTBOX_FLUSH_MILLIS)),
+        )?;
         Ok(Outbox {
             entries: db.open_tree("entries")?,
             due: db.open_tree("due")?,

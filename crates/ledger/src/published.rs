@@ -44,10 +44,11 @@ impl PublishedCheckpoints {
     pub fn open(data_dir: &Path) -> Result<PublishedCheckpoints, LedgerError> {
         // Every keep flushes itself, so no background flusher (which would also hold the
         // store's lock for a moment after it is closed).
-        let db = sled::Config::new()
-            .path(data_dir.join(PUBLISHED_DIR))
-            .flush_every_ms(None)
-            .open()?;
+        let db = crate::store::open_sled(
+            &sled::Config::new()
+                .path(data_dir.join(PUBLISHED_DIR))
+                .flush_every_ms(None),
+        )?;
         Ok(PublishedCheckpoints { db })
     }
 

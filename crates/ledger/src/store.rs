@@ -191,6 +191,22 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Opens a sled database, retrying a lock error for a short while: a handle closed a moment
+/// ago in this process may still hold the lock while sled's background flusher winds down.
+/// Every sled store of the ledger opens through here (the log, the outbox, the access log,
+/// the published checkpoints), so a quick reopen is never mistaken for another process.
+pub(crate) fn open_sled(config: &sled::Config) -> sled::Result<sled::Db> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = config.open();
+        let locked = matches!(&opened, Err(e) if is_lock_error(e));
+        if !locked || started.elapsed().as_millis() >= LOCK_WAIT_MILLIS {
+            return opened;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(LOCK_RETRY_MILLIS));
+    }
+}
+
 fn is_lock_error(e: &sled::Error) -> bool {
     match e {
         sled::Error::Io(io) => {
@@ -237,19 +253,9 @@ impl SledLog {
             .cache_capacity(CACHE_CAPACITY_BYTES)
             .flush_every_ms(None);
         // sled panics on some kinds of damaged files instead of returning an error; a damaged
-        // directory must be refused with a message, not crash the process.
-        // A handle closed a moment ago in this process may still hold the lock while sled's
-        // background thread winds down: a lock error is retried for a short while before it
-        // is reported as another process's.
-        let started = std::time::Instant::now();
-        let opened = loop {
-            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
-            let locked = matches!(&opened, Ok(Err(e)) if is_lock_error(e));
-            if !locked || started.elapsed().as_millis() >= LOCK_WAIT_MILLIS {
-                break opened;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(LOCK_RETRY_MILLIS));
-        };
+        // directory must be refused with a message, not crash the process. A lock still held
+        // after `open_sled`'s wait is reported as another process's.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| open_sled(&config)));
         let db = match opened {
             Ok(Ok(db)) => db,
             Ok(Err(e)) if is_lock_error(&e) => return Err(LedgerError::Locked { path }),
