@@ -108,12 +108,15 @@ fn a_truncated_log_file_is_refused() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = city(tmp.path());
     let db = dir.join("db");
-    let len = std::fs::metadata(&db).expect("db").len();
+    // sled may leave its segment's tail zero-filled (a log reopened after its start is): cut
+    // inside the written bytes, not inside the padding after them.
+    let bytes = std::fs::read(&db).expect("db");
+    let written = bytes.iter().rposition(|b| *b != 0).map_or(0, |at| at + 1);
     std::fs::OpenOptions::new()
         .write(true)
         .open(&db)
         .expect("open")
-        .set_len(len / 2)
+        .set_len(written as u64 / 2)
         .expect("truncate");
     verify_refuses(&dir, "`db` file");
     serve_refuses(&dir, "`db` file");

@@ -12,6 +12,7 @@ use yinling_ledger::writer::{
 };
 use yinling_ledger::{Envelope, EventLog, Head, LedgerError, OpenMode, SledLog};
 use yinling_projections::limits::DEFAULT_SNAPSHOT_EVERY_EVENTS;
+use yinling_projections::personal::KeyringHandle;
 use yinling_projections::{Command, Policy, Principal, Rejection, State};
 
 use crate::error::AppError;
@@ -87,6 +88,38 @@ pub struct StartupReport {
     pub load: Duration,
 }
 
+/// What a start read from the log, before the engine is assembled over it.
+struct Started {
+    report: StartupReport,
+    tree: yinling_ledger::merkle::MerkleTree,
+    /// The writer's working copy.
+    state: State,
+    /// The readers' copy.
+    copy: State,
+}
+
+/// Closes the handle a start read through and opens the log again (see [`Engine::open`]).
+/// The reopened log must end where the start's did: the directory's lock is released for the
+/// moment between the two, and a start must not serve a log another process appended to.
+/// A handle still shared elsewhere cannot be closed; it is kept, as it was before.
+fn reopen(first: Arc<SledLog>, dir: &Path) -> Result<Arc<SledLog>, EngineError> {
+    let first = match Arc::try_unwrap(first) {
+        Ok(first) => first,
+        Err(shared) => return Ok(shared),
+    };
+    let head = EventLog::head(&first);
+    drop(first);
+    let again = SledLog::open(dir, OpenMode::MustExist)?;
+    let now = EventLog::head(&again);
+    if now != head {
+        return Err(EngineError::Ledger(LedgerError::HeadMoved {
+            expected: head.seq,
+            actual: now.seq,
+        }));
+    }
+    Ok(Arc::new(again))
+}
+
 /// The running ledger.
 ///
 /// On the embedded sled log the engine is always the writer. On a replicated log several
@@ -137,10 +170,31 @@ impl Engine {
 
     /// Opens the data directory, verifies the chain, loads the state and starts the writer.
     /// Blocking: call it before the runtime serves requests or inside `spawn_blocking`.
+    ///
+    /// The start reads every event (the chain walk) and every sealed name's key, and sled 0.34
+    /// keeps what a read touched in memory for as long as the database stays open, whatever
+    /// its cache capacity: about 230 bytes per event read, 2.6 GB for a log of eleven million
+    /// (measured, BENCHMARKS.md "A million volunteers on one node"). So the start runs on a
+    /// handle of its own, which is closed before the handle the node serves with is opened.
     pub fn open(config: &EngineConfig, metrics: Arc<Metrics>) -> Result<Engine, EngineError> {
-        let sled = Arc::new(SledLog::open(&config.data_dir, OpenMode::CreateIfMissing)?);
+        let first = Arc::new(SledLog::open(&config.data_dir, OpenMode::CreateIfMissing)?);
+        let mut started = Self::start(config, first.clone())?;
+        // The states' keyring reads through the start's handle and would keep it open.
+        started.state.keys = KeyringHandle::default();
+        started.copy.keys = KeyringHandle::default();
+        let sled = reopen(first, &config.data_dir)?;
+        let keys = EventLog::keyring(&*sled)?;
+        started.state.keys = KeyringHandle(keys.clone());
+        started.copy.keys = KeyringHandle(keys);
         let log: Arc<dyn EventLog> = sled.clone();
-        Self::open_on(config, log, Some(sled), metrics, true)
+        Ok(Self::assemble(
+            config,
+            started,
+            log,
+            Some(sled),
+            metrics,
+            true,
+        )?)
     }
 
     /// Opens the engine on any log: verifies the chain (if configured), loads the state, and
@@ -152,6 +206,13 @@ impl Engine {
         metrics: Arc<Metrics>,
         writer: bool,
     ) -> Result<Engine, EngineError> {
+        let started = Self::start(config, log.clone())?;
+        Self::assemble(config, started, log, sled, metrics, writer)
+    }
+
+    /// What a start reads from the log: the chain walked (and checked, if configured) into the
+    /// Merkle tree, and the state loaded, with the readers' copy.
+    fn start(config: &EngineConfig, log: Arc<dyn EventLog>) -> Result<Started, EngineError> {
         let mut report = StartupReport {
             head: log.head(),
             ..StartupReport::default()
@@ -194,6 +255,29 @@ impl Engine {
         report.snapshot_seq = snapshot_seq;
         report.replayed_events = replayed;
         state.check_invariants().map_err(EngineError::Invariant)?;
+        Ok(Started {
+            report,
+            tree,
+            state,
+            copy,
+        })
+    }
+
+    /// The engine over `log` from what its start read.
+    fn assemble(
+        config: &EngineConfig,
+        started: Started,
+        log: Arc<dyn EventLog>,
+        sled: Option<Arc<SledLog>>,
+        metrics: Arc<Metrics>,
+        writer: bool,
+    ) -> Result<Engine, EngineError> {
+        let Started {
+            report,
+            tree,
+            state,
+            copy,
+        } = started;
         metrics.head_seq.set(state.head.seq as i64);
         let shared = Arc::new(RwLock::new(copy));
         let engine = Engine {
