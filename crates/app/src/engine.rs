@@ -187,14 +187,7 @@ impl Engine {
         started.state.keys = KeyringHandle(keys.clone());
         started.copy.keys = KeyringHandle(keys);
         let log: Arc<dyn EventLog> = sled.clone();
-        Ok(Self::assemble(
-            config,
-            started,
-            log,
-            Some(sled),
-            metrics,
-            true,
-        )?)
+        Self::assemble(config, started, log, Some(sled), metrics, true)
     }
 
     /// Opens the engine on any log: verifies the chain (if configured), loads the state, and
