@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod categories;
 pub mod checks;
 pub mod command;
+pub mod day_hours;
 pub mod decide;
 pub mod disputes;
 pub mod evaluation;

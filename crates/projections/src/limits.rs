@@ -174,3 +174,10 @@ pub const MAX_CONFIRMATION_CODES: usize = 20;
 
 /// Digits of a mainland mobile number, the only kind a text message reaches.
 pub const MOBILE_DIGITS: usize = 11;
+
+/// A statement full to its capacity grows by its length divided by this (an eighth), so a
+/// volunteer's lines carry at most an eighth more room than they use instead of up to double.
+pub const STATEMENT_GROWTH_DIVISOR: usize = 8;
+
+/// The least a statement grows by, in lines, so a short one is not reallocated every line.
+pub const STATEMENT_GROWTH_MIN: usize = 4;

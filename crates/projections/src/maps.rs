@@ -16,8 +16,8 @@ pub type FastSet<K> = HashSet<K, rustc_hash::FxBuildHasher>;
 /// A map whose values two copies of the state can hold at once.
 ///
 /// The writer decides on its own copy of the state and readers see another, published once a
-/// batch is durable (see the application's state machine). Volunteers and activities are most
-/// of a state's memory, so their values sit behind [`Arc`]: cloning the map clones pointers,
+/// batch is durable (see the application's state machine). Volunteers, activities and
+/// redemptions are most of a state's memory, so their values sit behind [`Arc`]: cloning the map clones pointers,
 /// a change copies only the value it changes (copy on write), and [`SharedMap::adopt`] lets
 /// the readers' copy take the writer's values for everything the batch touched. Both copies
 /// then hold one value each, not two.

@@ -158,8 +158,8 @@ pub struct StarStanding {
     pub level: u8,
     /// The hours it needs under the scale that awarded it.
     pub threshold_hours: Decimal,
-    /// A higher star waiting for review.
-    pub pending: Option<PendingStar>,
+    /// A higher star waiting for review (boxed: rare, and held for every volunteer).
+    pub pending: Option<Box<PendingStar>>,
     /// Every step, oldest first.
     pub history: Vec<StarMoment>,
 }

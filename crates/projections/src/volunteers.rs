@@ -1,8 +1,6 @@
 //! Volunteer accounts: balance, hours, stars, the per-date hours of the 24-hour rule, team
 //! history and the statement.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -161,15 +159,16 @@ pub struct Volunteer {
     pub hours_reversed: Decimal,
     /// Net hours per service date (for the 24-hours-a-day rule), keyed by day number
     /// (`yinling_ledger::time::day_number`); see [`Volunteer::hours_on`].
-    pub hours_by_date: BTreeMap<i32, Decimal>,
+    pub hours_by_date: crate::day_hours::DayHours,
     /// Every team, in order.
     pub team_history: Vec<TeamStint>,
     /// Every change to points or hours, oldest first.
     pub statement: Vec<StatementEntry>,
     /// Their stars as the log records them.
     pub star: StarStanding,
-    /// What they brought from another platform, if anything.
-    pub carried: Option<Carried>,
+    /// What they brought from another platform, if anything (boxed: few have it, and the
+    /// volunteer is what a province holds a million of).
+    pub carried: Option<Box<Carried>>,
     /// The last four digits of their phone, if recorded (to find them at the counter), as
     /// revealed.
     #[serde(skip)]
@@ -179,8 +178,9 @@ pub struct Volunteer {
     /// Their activities still on public notice (their points are pending).
     #[serde(default)]
     pub on_notice: std::collections::BTreeSet<ActivityId>,
-    /// The hash of the PIN they confirm counter redemptions with, if they set one.
-    pub pin_sha256: Option<yinling_ledger::Hash>,
+    /// The hash of the PIN they confirm counter redemptions with, if they set one (boxed, as
+    /// `carried`).
+    pub pin_sha256: Option<Box<yinling_ledger::Hash>>,
 }
 
 impl Volunteer {
@@ -263,8 +263,7 @@ impl Volunteer {
     /// Net hours already logged on a date.
     pub fn hours_on(&self, date: NaiveDate) -> Decimal {
         self.hours_by_date
-            .get(&day_number::of(date))
-            .copied()
+            .get(day_number::of(date))
             .unwrap_or_default()
     }
 
@@ -277,6 +276,12 @@ impl Volunteer {
         hours: Decimal,
         reference: EntryRef,
     ) {
+        if self.statement.len() == self.statement.capacity() {
+            // Grown by an eighth, not doubled: a volunteer's lines are most of their bytes.
+            let more = (self.statement.len() / crate::limits::STATEMENT_GROWTH_DIVISOR)
+                .max(crate::limits::STATEMENT_GROWTH_MIN);
+            self.statement.reserve_exact(more);
+        }
         self.statement.push(StatementEntry {
             seq: envelope.seq,
             at: envelope.recorded_at,
@@ -290,11 +295,6 @@ impl Volunteer {
     }
 
     pub(crate) fn add_hours_on(&mut self, date: NaiveDate, hours: Decimal) {
-        let day = day_number::of(date);
-        let entry = self.hours_by_date.entry(day).or_default();
-        *entry += hours;
-        if entry.is_zero() {
-            self.hours_by_date.remove(&day);
-        }
+        self.hours_by_date.add(day_number::of(date), hours);
     }
 }

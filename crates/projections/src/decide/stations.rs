@@ -270,8 +270,8 @@ pub(super) fn confirmation(
                 ))
             }
         }
-        (_, Some(CounterProof::Pin(pin))) => match v.pin_sha256 {
-            Some(h) if h == pin_hash(&v.id, pin) => Ok(Confirmation::Pin),
+        (_, Some(CounterProof::Pin(pin))) => match v.pin_sha256.as_deref() {
+            Some(h) if *h == pin_hash(&v.id, pin) => Ok(Confirmation::Pin),
             Some(_) => Err(Rejection::forbidden(
                 "wrong_pin",
                 format!(

@@ -31,9 +31,9 @@ impl State {
                     v.id
                 ));
             }
-            for (day, hours) in &v.hours_by_date {
-                if *hours < Decimal::ZERO || *hours > crate::limits::MAX_HOURS_PER_DAY {
-                    let date = yinling_ledger::time::day_number::date(*day);
+            for (day, hours) in v.hours_by_date.iter() {
+                if hours < Decimal::ZERO || hours > crate::limits::MAX_HOURS_PER_DAY {
+                    let date = yinling_ledger::time::day_number::date(day);
                     return Err(format!("volunteer {} has {hours} hours on {date}", v.id));
                 }
             }

@@ -97,7 +97,7 @@ pub struct State {
     /// The e-station catalogue.
     pub rewards: FastMap<RewardId, Reward>,
     /// Redemptions.
-    pub redemptions: FastMap<RedemptionId, Redemption>,
+    pub redemptions: SharedMap<RedemptionId, Redemption>,
     /// The e-stations and their stock.
     pub stations: Stations,
     /// Rate vouchers and the banks' budgets.
@@ -160,9 +160,9 @@ impl State {
         Self::default()
     }
 
-    /// Takes the writer's volunteers and activities for everything its batch changed, once
-    /// this copy has folded the same batch: the two copies share those values again instead
-    /// of holding one each (see [`SharedMap::adopt`]).
+    /// Takes the writer's volunteers, activities and redemptions for everything its batch
+    /// changed, once this copy has folded the same batch: the two copies share those values
+    /// again instead of holding one each (see [`SharedMap::adopt`]).
     pub fn adopt(&mut self, writer: &mut State) {
         debug_assert_eq!(
             self.head, writer.head,
@@ -170,12 +170,14 @@ impl State {
         );
         self.volunteers.adopt(&mut writer.volunteers);
         self.activities.adopt(&mut writer.activities);
+        self.redemptions.adopt(&mut writer.redemptions);
     }
 
     /// Clears the record of what changed (a state just loaded, or one nobody adopts from).
     pub fn forget_changes(&mut self) {
         self.volunteers.forget_changes();
         self.activities.forget_changes();
+        self.redemptions.forget_changes();
     }
 
     /// Folds a batch of envelopes in order.
@@ -313,7 +315,7 @@ impl State {
             }
             Event::VolunteerPinSet(e) => {
                 if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
-                    v.pin_sha256 = e.pin_sha256;
+                    v.pin_sha256 = e.pin_sha256.map(Box::new);
                 }
             }
         }

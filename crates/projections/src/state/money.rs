@@ -130,13 +130,13 @@ impl State {
     pub(super) fn opening_balance(&mut self, envelope: &Envelope, e: &OpeningBalanceRecorded) {
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             v.balance.carried += e.points;
-            v.carried = Some(crate::volunteers::Carried {
+            v.carried = Some(Box::new(crate::volunteers::Carried {
                 hours: e.hours,
                 points: e.points,
                 star_level: e.star_level,
                 as_of: e.as_of,
                 source_system: e.source_system.clone(),
-            });
+            }));
             v.record(
                 envelope,
                 crate::volunteers::EntryKind::CarriedOver,

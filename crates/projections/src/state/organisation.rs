@@ -1,6 +1,6 @@
 //! How teams, volunteers, districts, groups, projects and the scoring formula are folded.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use yinling_ledger::personal::PersonalFields;
 
 use rust_decimal::Decimal;
@@ -54,7 +54,7 @@ impl State {
                 balance: Balance::default(),
                 hours_served: Decimal::ZERO,
                 hours_reversed: Decimal::ZERO,
-                hours_by_date: BTreeMap::new(),
+                hours_by_date: Default::default(),
                 team_history: vec![TeamStint {
                     team_id: e.team_id,
                     since_seq: seq,

@@ -45,13 +45,13 @@ impl State {
         };
         let star = &mut v.star;
         if e.awaiting_review {
-            star.pending = Some(PendingStar {
+            star.pending = Some(Box::new(PendingStar {
                 level: e.level,
                 threshold_hours: e.threshold_hours,
                 hours: e.hours,
                 scale_version: e.scale_version,
                 reached_at: envelope.recorded_at,
-            });
+            }));
         } else {
             star.level = e.level;
             star.threshold_hours = e.threshold_hours;
