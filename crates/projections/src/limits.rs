@@ -181,3 +181,7 @@ pub const STATEMENT_GROWTH_DIVISOR: usize = 8;
 
 /// The least a statement grows by, in lines, so a short one is not reallocated every line.
 pub const STATEMENT_GROWTH_MIN: usize = 4;
+
+/// Most entries a map read from a snapshot reserves room for before reading them (a table of
+/// keys and pointers: 24 bytes an entry, so 384 MB at most); a longer map grows as it reads.
+pub const MAX_PRESIZED_MAP_ENTRIES: usize = 16 * 1024 * 1024;

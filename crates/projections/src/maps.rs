@@ -188,10 +188,41 @@ where
     K: Deserialize<'de> + Eq + Hash,
     V: Deserialize<'de>,
 {
+    /// Each value goes behind its `Arc` as it is read, into a table sized from the encoded
+    /// length: a plain map of the values first (what serde's own `HashMap` reading does) grows
+    /// by rehashing whole values and is then copied again, which was most of a
+    /// million-volunteer start (perf, BENCHMARKS.md "A million volunteers on one node").
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let plain = FastMap::<K, V>::deserialize(deserializer)?;
+        deserializer.deserialize_map(SharedMapVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Reads a [`SharedMap`] entry by entry.
+struct SharedMapVisitor<K, V>(std::marker::PhantomData<(K, V)>);
+
+impl<'de, K, V> serde::de::Visitor<'de> for SharedMapVisitor<K, V>
+where
+    K: Deserialize<'de> + Eq + Hash,
+    V: Deserialize<'de>,
+{
+    type Value = SharedMap<K, V>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // The length is the encoder's word; a damaged one must not reserve the machine.
+        let hint = map
+            .size_hint()
+            .unwrap_or(0)
+            .min(crate::limits::MAX_PRESIZED_MAP_ENTRIES);
+        let mut entries = FastMap::with_capacity_and_hasher(hint, Default::default());
+        while let Some((k, v)) = map.next_entry::<K, V>()? {
+            entries.insert(k, Arc::new(v));
+        }
         Ok(SharedMap {
-            entries: plain.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+            entries,
             changed: FastSet::default(),
         })
     }
@@ -225,5 +256,25 @@ mod tests {
         assert_eq!(reader, writer);
         assert!(reader.changed.is_empty() && writer.changed.is_empty());
         assert!(!reader.contains_key(&2));
+    }
+
+    #[test]
+    fn it_reads_and_writes_the_bytes_of_the_plain_map_it_holds() {
+        let plain: FastMap<u32, String> = (0..1000).map(|i| (i, format!("v{i}"))).collect();
+        let bytes = bincode::serialize(&plain).expect("encode");
+        let shared: SharedMap<u32, String> = bincode::deserialize(&bytes).expect("decode");
+        assert_eq!(shared.len(), plain.len());
+        assert!(plain.iter().all(|(k, v)| shared.get(k) == Some(v)));
+        let again: FastMap<u32, String> =
+            bincode::deserialize(&bincode::serialize(&shared).expect("encode")).expect("decode");
+        assert_eq!(again, plain);
+    }
+
+    #[test]
+    fn a_damaged_length_is_an_error_not_a_reservation() {
+        // A map claiming u64::MAX entries, then nothing.
+        let bytes = u64::MAX.to_le_bytes();
+        let read: Result<SharedMap<u32, String>, _> = bincode::deserialize(&bytes);
+        assert!(read.is_err());
     }
 }
