@@ -1,0 +1,188 @@
+//! Where a loaded state's bytes go, counted by the allocator (live bytes, not resident pages):
+//! the start's chain walk through sled, the state as loaded, the readers' copy, and then each
+//! part of the state dropped in turn, so each line is what that part holds.
+//!
+//! `cargo bench --bench state_bytes` generates a demo city of `YINLING_BYTES_VOLUNTEERS`
+//! volunteers (10,000 unless set) in a temporary directory; `YINLING_BYTES_DATA=DIR` reads an
+//! existing data directory instead (a scale city under `target/bench-scratch`, say). The
+//! figures go to standard output as a Markdown table.
+#![allow(missing_docs)]
+
+use std::alloc::System;
+use std::path::PathBuf;
+use std::process::Command;
+
+use stats_alloc::{StatsAlloc, INSTRUMENTED_SYSTEM};
+use yinling_ledger::{OpenMode, SledLog};
+use yinling_projections::State;
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Live heap bytes now.
+fn live() -> i64 {
+    let s = GLOBAL.stats();
+    s.bytes_allocated as i64 - s.bytes_deallocated as i64 + s.bytes_reallocated as i64
+}
+
+fn mb(bytes: i64) -> String {
+    format!("{:.1}", bytes as f64 / 1e6)
+}
+
+/// A part of the state, named, and how to drop it.
+type Part = (&'static str, Box<dyn FnOnce(&mut State)>);
+
+/// Drops one part of the state and returns what that freed.
+fn freed(state: &mut State, part: impl FnOnce(&mut State)) -> i64 {
+    let before = live();
+    part(state);
+    before - live()
+}
+
+fn main() -> Result<(), String> {
+    let _tmp;
+    let dir = match std::env::var_os("YINLING_BYTES_DATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let volunteers = std::env::var("YINLING_BYTES_VOLUNTEERS").unwrap_or("10000".into());
+            _tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let dir = _tmp.path().join("city");
+            let teams = (volunteers.parse::<usize>().map_err(|e| e.to_string())? / 100).max(3);
+            let status = Command::new(env!("CARGO_BIN_EXE_yinling"))
+                .args([
+                    "demo",
+                    "--volunteers",
+                    &volunteers,
+                    "--teams",
+                    &teams.to_string(),
+                ])
+                .arg("--data")
+                .arg(&dir)
+                .env("YINLING_ADMIN_TOKEN", "state-bytes")
+                .stdout(std::process::Stdio::null())
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err(format!("yinling demo failed: {status}"));
+            }
+            dir
+        }
+    };
+    let opened = live();
+    let log = SledLog::open(&dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
+    let walk_start = live();
+    let tree = yinling_app::tree::LogTree::walk(&log).map_err(|e| e.to_string())?;
+    let walked = live() - walk_start;
+    drop(tree);
+    let before = live();
+    let (mut state, _, _) = yinling_app::load::load_state(&log, None).map_err(|e| e.to_string())?;
+    let loaded = live() - before;
+    let copy = state.clone();
+    let copied = live() - before - loaded;
+    drop(copy);
+    let volunteers = state.volunteers.len();
+    let events = state.head.seq;
+    let lines: usize = state.volunteers.values().map(|v| v.statement.len()).sum();
+    let room: usize = state
+        .volunteers
+        .values()
+        .map(|v| v.statement.capacity())
+        .sum();
+    let mut rows: Vec<(&str, i64)> = vec![
+        (
+            "the chain walk, held by sled until the database closes",
+            walked,
+        ),
+        (
+            "the state as loaded, with what the load left in sled",
+            loaded,
+        ),
+        ("the readers' copy (a clone)", copied),
+    ];
+    let parts: Vec<Part> = vec![
+        (
+            "volunteers' statement lines",
+            Box::new(|s: &mut State| {
+                s.volunteers
+                    .values_mut()
+                    .for_each(|v| v.statement = Vec::new())
+            }),
+        ),
+        (
+            "volunteers' hours per date",
+            Box::new(|s: &mut State| {
+                s.volunteers
+                    .values_mut()
+                    .for_each(|v| v.hours_by_date = Default::default())
+            }),
+        ),
+        (
+            "volunteers' sealed personal fields",
+            Box::new(|s: &mut State| {
+                s.volunteers
+                    .values_mut()
+                    .for_each(|v| v.personal = Default::default())
+            }),
+        ),
+        (
+            "volunteers, the rest",
+            Box::new(|s: &mut State| s.volunteers = Default::default()),
+        ),
+        (
+            "activities' participants",
+            Box::new(|s: &mut State| {
+                s.activities
+                    .values_mut()
+                    .for_each(|a| a.participants = Default::default())
+            }),
+        ),
+        (
+            "activities, the rest",
+            Box::new(|s: &mut State| s.activities = Default::default()),
+        ),
+        (
+            "the ranking index",
+            Box::new(|s: &mut State| s.rankings = Default::default()),
+        ),
+        (
+            "redemptions",
+            Box::new(|s: &mut State| s.redemptions = Default::default()),
+        ),
+        (
+            "teams",
+            Box::new(|s: &mut State| s.teams = Default::default()),
+        ),
+        (
+            "vouchers",
+            Box::new(|s: &mut State| s.vouchers = Default::default()),
+        ),
+        (
+            "the key store's handle and cache",
+            Box::new(|s: &mut State| s.keys = Default::default()),
+        ),
+    ];
+    for (name, part) in parts {
+        rows.push((name, freed(&mut state, part)));
+    }
+    let rest = live();
+    drop(state);
+    rows.push(("everything else in the state", rest - live()));
+    let before_close = live();
+    drop(log);
+    rows.push(("sled, freed when the log closes", before_close - live()));
+    println!(
+        "{} volunteers, {events} events, {lines} statement lines in room for {room}; \
+         sled opened at {} MB\n",
+        volunteers,
+        mb(walk_start - opened)
+    );
+    println!("| part | MB | bytes a volunteer |\n|---|---:|---:|");
+    for (name, bytes) in rows {
+        println!(
+            "| {name} | {} | {} |",
+            mb(bytes),
+            bytes / volunteers.max(1) as i64
+        );
+    }
+    Ok(())
+}
