@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 mod appends;
+mod cityload;
 mod compare;
 mod disk;
 mod http;
@@ -42,18 +43,23 @@ pub struct BenchArgs {
     #[arg(long)]
     pub skip_postgres: bool,
     /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
-    /// tree, scale, snapshots, rankings) and print to the terminal without touching BENCHMARKS.md (for
+    /// tree, scale, snapshots, rankings, cityload) and print to the terminal without touching BENCHMARKS.md (for
     /// profiling one part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
     /// identity-key schema beside its counter row and sled), `tree` (appends, the start's
     /// walk and proofs with and without the Merkle tree), `scale` (cities of 1,000 to
     /// 1,000,000 volunteers) and `snapshots` (writes while snapshots are taken, on the replay
     /// log's city) and `rankings` (volunteer rankings on populations of 10,000 to 1,000,000,
-    /// in memory) write their own sections.
+    /// in memory) write their own sections. `cityload` (HTTP writes and reads under load on
+    /// the city `--city` names) only prints.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
     #[arg(long, default_value_t = 1_000_000)]
     pub scale_volunteers: usize,
+    /// The data directory `--only cityload` serves and loads; outside the scratch directory,
+    /// which every run of `bench` empties first.
+    #[arg(long, value_name = "DIR")]
+    pub city: Option<PathBuf>,
     /// The largest population of `--only rankings`, in volunteers.
     #[arg(long, default_value_t = 1_000_000)]
     pub rankings_volunteers: usize,
@@ -187,6 +193,21 @@ fn run_only(
         } else {
             scale::write(&root.join(&args.out), &text)?;
         }
+    }
+    if wants("cityload") {
+        let binary = http::build_binary(root)?;
+        let city = args.city.clone().ok_or(
+            "--only cityload needs --city DIR, a data directory outside the scratch directory \
+             (which every run empties): generate one with `yinling demo --data DIR`",
+        )?;
+        if !city.exists() {
+            return Err(format!(
+                "no city at {}: generate one with `yinling demo --data {}`",
+                city.display(),
+                city.display()
+            ));
+        }
+        runtime.block_on(cityload::measure(&binary, &city, duration))?;
     }
     if wants("snapshots") {
         let binary = http::build_binary(root)?;

@@ -1,0 +1,100 @@
+//! HTTP under load on a city already generated (the million-volunteer one, say): `serve` is
+//! started on it, a team of 500 is added, and then 64 clients log activities (each durable;
+//! the node snapshots every 100,000 events, so on a big city the writes run through the
+//! snapshots it takes) and then read the whole-city volunteer ranking. The load generator is
+//! this process; the server's CPU per request is reported beside it. Printed, not written to
+//! BENCHMARKS.md: the city is whatever `--city` names.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::http::{self, HttpResult, MakeRequest, Server, ADMIN};
+
+/// Seconds of light load after the measured ones, before resident memory is read again.
+const SETTLE_SECONDS: u64 = 15;
+
+/// The snapshot files of a data directory (under `snapshots/`, named by their seq).
+fn snapshots(dir: &Path) -> std::collections::BTreeSet<std::ffi::OsString> {
+    std::fs::read_dir(dir.join("snapshots")).map_or_else(
+        |_| Default::default(),
+        |d| d.filter_map(Result::ok).map(|e| e.file_name()).collect(),
+    )
+}
+
+/// Resident memory of a process, in MB (thousands of KiB, as `/proc` counts).
+fn resident_mb(pid: u32) -> f64 {
+    super::proc_memory_bytes(&pid.to_string(), "VmRSS:") as f64 / 1e6
+}
+
+/// Starts `serve` on `city`, loads it, and prints what it measured.
+pub async fn measure(binary: &Path, city: &Path, duration: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    let server = Server::start(binary, city)?;
+    let start_seconds = started.elapsed().as_secs_f64();
+    let pid = server.pid();
+    eprintln!(
+        "  listening after {start_seconds:.1} s, resident {:.0} MB",
+        resident_mb(pid)
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(http::CLIENTS)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let base = server.base().to_owned();
+    // A district of its own each run, so a city can be loaded more than once.
+    let district = format!("压测区{}", yinling_ledger::Timestamp::now().0);
+    let (coordinator, make) = http::activity_load(&client, &base, &district).await?;
+    let before = snapshots(city);
+    let writes: HttpResult = http::load(
+        "POST /v1/activities (1 participant, durable)",
+        pid,
+        &client,
+        &coordinator,
+        duration,
+        make,
+    )
+    .await;
+    eprintln!(
+        "  snapshots taken during the writes (and still kept): {}; p99.9 {:.1} ms, slowest {:.1} ms",
+        snapshots(city).difference(&before).count(),
+        writes.latency.p999 / 1000.0,
+        writes.latency.max / 1000.0
+    );
+    let b = base.clone();
+    let make: MakeRequest = Arc::new(move |_| {
+        (
+            reqwest::Method::GET,
+            format!("{b}/v1/rankings/volunteers?limit=20"),
+            None,
+        )
+    });
+    let reads = http::load(
+        "GET /v1/rankings/volunteers?limit=20",
+        pid,
+        &client,
+        ADMIN,
+        duration,
+        make,
+    )
+    .await;
+    eprintln!(
+        "  slowest read {:.1} ms; resident after both {:.0} MB",
+        reads.latency.max / 1000.0,
+        resident_mb(pid)
+    );
+    // The allocator hands memory back as the process allocates again: a light load, then again.
+    for _ in 0..SETTLE_SECONDS {
+        let _ = client
+            .get(format!("{base}/v1/rankings/teams?limit=5"))
+            .bearer_auth(ADMIN)
+            .send()
+            .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    eprintln!(
+        "  resident after {SETTLE_SECONDS} s more of a request a second: {:.0} MB",
+        resident_mb(pid)
+    );
+    Ok(())
+}
