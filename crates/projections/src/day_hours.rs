@@ -4,8 +4,6 @@
 //! demo city of 300,000). Encoded as a map, exactly as the `BTreeMap<i32, Decimal>` it
 //! replaces, so snapshots read the same either way.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -60,11 +58,39 @@ impl Serialize for DayHours {
 }
 
 impl<'de> Deserialize<'de> for DayHours {
+    /// Read straight into the vector (a snapshot holds a million of these: no B-tree built
+    /// and dropped for each), read as a `BTreeMap` would: sorted by day, the last value of a
+    /// day given twice kept, and days netting to zero dropped.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = BTreeMap::<i32, Decimal>::deserialize(deserializer)?;
-        Ok(DayHours(
-            map.into_iter().filter(|(_, h)| !h.is_zero()).collect(),
-        ))
+        deserializer.deserialize_map(DayHoursVisitor)
+    }
+}
+
+/// Reads [`DayHours`] entry by entry.
+struct DayHoursVisitor;
+
+impl<'de> serde::de::Visitor<'de> for DayHoursVisitor {
+    type Value = DayHours;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map of day numbers to hours")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DayHours, A::Error> {
+        let mut days = Vec::new();
+        while let Some(entry) = map.next_entry::<i32, Decimal>()? {
+            days.push(entry);
+        }
+        // Written sorted, so this is one pass; anything else is put in order as a map would.
+        if !days.windows(2).all(|w| w[0].0 < w[1].0) {
+            days.sort_by_key(|(d, _)| *d);
+            days.reverse();
+            days.dedup_by_key(|(d, _)| *d);
+            days.reverse();
+        }
+        days.retain(|(_, h)| !h.is_zero());
+        days.shrink_to_fit();
+        Ok(DayHours(days))
     }
 }
 
@@ -72,6 +98,7 @@ impl<'de> Deserialize<'de> for DayHours {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     proptest! {
         /// Any sequence of additions leaves what a B-tree map of net hours would hold, and it
@@ -98,6 +125,24 @@ mod tests {
             prop_assert_eq!(&bytes, &bincode::serialize(&model).expect("encode"));
             let back: DayHours = bincode::deserialize(&bytes).expect("decode");
             prop_assert_eq!(back, hours);
+        }
+
+        /// Entries in any order, days repeated, zeros among them: read as a map reads them.
+        #[test]
+        fn any_encoded_map_reads_as_a_btree_map_would(entries in prop::collection::vec((0i32..20, -3i64..4), 0..40)) {
+            struct Raw(Vec<(i32, Decimal)>);
+            impl Serialize for Raw {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    s.collect_map(self.0.iter().map(|(d, h)| (d, h)))
+                }
+            }
+            let raw = Raw(entries.into_iter().map(|(d, h)| (d, Decimal::from(h))).collect());
+            let bytes = bincode::serialize(&raw).expect("encode");
+            let read: DayHours = bincode::deserialize(&bytes).expect("decode");
+            let model: BTreeMap<i32, Decimal> = bincode::deserialize(&bytes).expect("decode");
+            let expected: Vec<(i32, Decimal)> =
+                model.into_iter().filter(|(_, h)| !h.is_zero()).collect();
+            prop_assert_eq!(read.iter().collect::<Vec<_>>(), expected);
         }
     }
 }
