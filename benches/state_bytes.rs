@@ -30,10 +30,10 @@ fn mb(bytes: i64) -> String {
 }
 
 /// A part of the state, named, and how to drop it.
-type Part = (&'static str, Box<dyn FnOnce(&mut State)>);
+type Part = (&'static str, fn(&mut State));
 
 /// Drops one part of the state and returns what that freed.
-fn freed(state: &mut State, part: impl FnOnce(&mut State)) -> i64 {
+fn freed(state: &mut State, part: fn(&mut State)) -> i64 {
     let before = live();
     part(state);
     before - live()
@@ -100,66 +100,39 @@ fn main() -> Result<(), String> {
         ("the readers' copy (a clone)", copied),
     ];
     let parts: Vec<Part> = vec![
-        (
-            "volunteers' statement lines",
-            Box::new(|s: &mut State| {
-                s.volunteers
-                    .values_mut()
-                    .for_each(|v| v.statement = Vec::new())
-            }),
-        ),
-        (
-            "volunteers' hours per date",
-            Box::new(|s: &mut State| {
-                s.volunteers
-                    .values_mut()
-                    .for_each(|v| v.hours_by_date = Default::default())
-            }),
-        ),
-        (
-            "volunteers' sealed personal fields",
-            Box::new(|s: &mut State| {
-                s.volunteers
-                    .values_mut()
-                    .for_each(|v| v.personal = Default::default())
-            }),
-        ),
-        (
-            "volunteers, the rest",
-            Box::new(|s: &mut State| s.volunteers = Default::default()),
-        ),
-        (
-            "activities' participants",
-            Box::new(|s: &mut State| {
-                s.activities
-                    .values_mut()
-                    .for_each(|a| a.participants = Default::default())
-            }),
-        ),
-        (
-            "activities, the rest",
-            Box::new(|s: &mut State| s.activities = Default::default()),
-        ),
-        (
-            "the ranking index",
-            Box::new(|s: &mut State| s.rankings = Default::default()),
-        ),
-        (
-            "redemptions",
-            Box::new(|s: &mut State| s.redemptions = Default::default()),
-        ),
-        (
-            "teams",
-            Box::new(|s: &mut State| s.teams = Default::default()),
-        ),
-        (
-            "vouchers",
-            Box::new(|s: &mut State| s.vouchers = Default::default()),
-        ),
-        (
-            "the key store's handle and cache",
-            Box::new(|s: &mut State| s.keys = Default::default()),
-        ),
+        ("volunteers' statement lines", |s| {
+            s.volunteers
+                .values_mut()
+                .for_each(|v| v.statement = Vec::new())
+        }),
+        ("volunteers' hours per date", |s| {
+            s.volunteers
+                .values_mut()
+                .for_each(|v| v.hours_by_date = Default::default())
+        }),
+        ("volunteers' sealed personal fields", |s| {
+            s.volunteers
+                .values_mut()
+                .for_each(|v| v.personal = Default::default())
+        }),
+        ("volunteers, the rest", |s| {
+            s.volunteers = Default::default()
+        }),
+        ("activities' participants", |s| {
+            s.activities
+                .values_mut()
+                .for_each(|a| a.participants = Default::default())
+        }),
+        ("activities, the rest", |s| {
+            s.activities = Default::default()
+        }),
+        ("the ranking index", |s| s.rankings = Default::default()),
+        ("redemptions", |s| s.redemptions = Default::default()),
+        ("teams", |s| s.teams = Default::default()),
+        ("vouchers", |s| s.vouchers = Default::default()),
+        ("the key store's handle and cache", |s| {
+            s.keys = Default::default()
+        }),
     ];
     for (name, part) in parts {
         rows.push((name, freed(&mut state, part)));
