@@ -26,9 +26,15 @@ fn yinling(args: &[&str]) -> (bool, String, String) {
 
 /// `serve` must exit with an error instead of listening.
 fn serve_refuses(dir: &Path, needle: &str) {
+    serve_refuses_with(dir, &[], needle);
+}
+
+/// [`serve_refuses`] with more flags.
+fn serve_refuses_with(dir: &Path, flags: &[&str], needle: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(dir)
+        .args(flags)
         .env("YINLING_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -101,6 +107,8 @@ fn a_byte_flipped_in_the_log_file_is_refused() {
     std::fs::write(&db, bytes).expect("write");
     verify_refuses(&dir, "head.witness");
     serve_refuses(&dir, "head.witness");
+    // A start that checks only the tail refuses it too.
+    serve_refuses_with(&dir, &["--verify-tail"], "head.witness");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use yinling_api::limits::{
 use yinling_api::{ConnectionLimits, ServeConfig};
 use yinling_app::node::{StartPolicies, ADMIN_TOKEN_ENV};
 use yinling_app::notices::{Adapter, NoticeConfig};
-use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl};
+use yinling_app::{EngineConfig, NatsNode, NodeConfig, PublicUrl, StartCheck};
 
 use limits::{MAX_HOLD_DAYS, MAX_LEASE_SECONDS, MAX_REPLICAS};
 use yinling_app::limits::{
@@ -125,8 +125,13 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = DEFAULT_CHECKPOINT_INTERVAL_SECONDS)]
     pub checkpoint_interval: u64,
     /// Skip the hash-chain walk at startup (faster start on huge logs; `verify` still checks).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "verify_tail")]
     pub skip_verify: bool,
+    /// At startup check only the events after the newest snapshot (and that the snapshot's
+    /// last event is in the log with its hash) instead of the whole chain: a start in seconds
+    /// on a province-sized log. Run `yinling verify` on a schedule for the whole chain.
+    #[arg(long)]
+    pub verify_tail: bool,
     /// Ignore stored snapshots and fold the whole log from the first event.
     #[arg(long)]
     pub replay_from_scratch: bool,
@@ -298,7 +303,11 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
                     hold_ttl_seconds: hold_days * 86_400,
                 },
                 snapshot_every_events: args.snapshot_every,
-                verify_on_start: !args.skip_verify,
+                start_check: match (args.skip_verify, args.verify_tail) {
+                    (true, _) => StartCheck::Off,
+                    (false, true) => StartCheck::Tail,
+                    (false, false) => StartCheck::WholeChain,
+                },
                 use_snapshots: !args.replay_from_scratch,
             },
             admin_token: std::env::var(ADMIN_TOKEN_ENV)

@@ -17,7 +17,7 @@ use yinling_projections::{Command, Policy, Principal, Rejection, State};
 
 use crate::error::AppError;
 use crate::limits::AS_OF_CACHE_STATES;
-use crate::load::{load_state, load_state_with};
+use crate::load::{load, load_state, Loaded};
 use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
 
@@ -33,8 +33,8 @@ pub struct EngineConfig {
     pub policy: Policy,
     /// Events between snapshots.
     pub snapshot_every_events: u64,
-    /// Walk the whole hash chain before serving (recommended; fast: hashes only).
-    pub verify_on_start: bool,
+    /// How much of the hash chain is checked before the node serves.
+    pub start_check: StartCheck,
     /// Start from the newest good snapshot (otherwise fold the whole log from scratch).
     pub use_snapshots: bool,
 }
@@ -46,10 +46,29 @@ impl EngineConfig {
             data_dir: data_dir.into(),
             policy: Policy::default(),
             snapshot_every_events: DEFAULT_SNAPSHOT_EVERY_EVENTS,
-            verify_on_start: true,
+            start_check: StartCheck::WholeChain,
             use_snapshots: true,
         }
     }
+}
+
+/// How much of the hash chain a start checks before the node serves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StartCheck {
+    /// Every event's hash link from the first, read beside the state's load (the default: a
+    /// log damaged anywhere is never served; about a second per million events on 2 cores).
+    #[default]
+    WholeChain,
+    /// From a snapshot that stored the Merkle tree: that the snapshot's last event is in the
+    /// log with the hash the snapshot recorded, and every event after it; the events before
+    /// it were checked when the snapshot's state was folded, and are checked again by
+    /// `yinling verify`. Balances come from the snapshot and the checked tail, never from
+    /// the older events, and a proof that reads older events back checks them against the
+    /// tree. A start of a province-sized log in seconds instead of the walk of every event.
+    /// Without such a snapshot the whole chain is checked, as it is folded.
+    Tail,
+    /// Nothing beyond what the fold of the tail checks (`--skip-verify`).
+    Off,
 }
 
 /// Why the ledger could not start.
@@ -84,6 +103,9 @@ pub struct StartupReport {
     pub replayed_events: u64,
     /// Time spent verifying the chain.
     pub verify: Duration,
+    /// The first event whose hash link the start checked (1: the whole chain; the event
+    /// after the snapshot with [`StartCheck::Tail`]); `None` when nothing was checked.
+    pub checked_from: Option<u64>,
     /// Time spent loading the snapshot and folding the tail.
     pub load: Duration,
 }
@@ -206,48 +228,105 @@ impl Engine {
     /// What a start reads from the log: the chain walked (and checked, if configured) into the
     /// Merkle tree, and the state loaded, with the readers' copy.
     fn start(config: &EngineConfig, log: Arc<dyn EventLog>) -> Result<Started, EngineError> {
+        if config.start_check != StartCheck::WholeChain {
+            return Self::start_from_tail(config, log);
+        }
         let mut report = StartupReport {
             head: log.head(),
+            checked_from: Some(1),
             ..StartupReport::default()
         };
         // The chain walk and the state load read the log independently: run them side by side.
-        // The walk also builds the Merkle tree over the log (it runs even when the chain's
-        // check is skipped, for the tree).
+        // The walk also builds the Merkle tree over the log.
         let (verified, loaded) = std::thread::scope(|scope| {
             let walker = scope.spawn(|| {
                 let started = Instant::now();
                 crate::tree::LogTree::walk(&*log).map(|(tree, r)| (r, started.elapsed(), tree))
             });
             let started = Instant::now();
-            // The writer decides on its own copy; readers get a clone, which shares the
-            // volunteers and activities with it.
-            let loaded = load_state_with(&*log, None, config.use_snapshots).map(
-                |(state, snapshot, replayed)| {
-                    let copy = state.clone();
-                    (state, copy, snapshot, replayed, started.elapsed())
-                },
-            );
+            // The writer decides on its own copy; readers get a clone, made here beside the
+            // walk.
+            let loaded = load(&*log, None, config.use_snapshots, false).map(|loaded| {
+                let copy = loaded.state.clone();
+                (loaded, copy, started.elapsed())
+            });
             let verified = walker
                 .join()
                 .unwrap_or_else(|_| Err(LedgerError::Storage("the chain walk panicked".into())));
             (verified, loaded)
         });
         let (verified, elapsed, tree) = verified?;
-        if config.verify_on_start {
-            report.verify = elapsed;
-            if let Some(bad) = verified.first_bad {
-                return Err(EngineError::Damaged {
-                    seq: bad.seq,
-                    detail: bad.detail,
-                    dir: config.data_dir.display().to_string(),
-                });
-            }
+        report.verify = elapsed;
+        if let Some(bad) = verified.first_bad {
+            return Err(Self::damaged(config, bad.seq, bad.detail));
         }
-        let (state, copy, snapshot_seq, replayed, load) = loaded?;
+        let (loaded, copy, load) = loaded?;
         report.load = load;
-        report.snapshot_seq = snapshot_seq;
-        report.replayed_events = replayed;
+        Self::started(report, loaded, tree, Some(copy))
+    }
+
+    /// The start of [`StartCheck::Tail`] and [`StartCheck::Off`]: the state and the tree
+    /// from the newest snapshot, the tail folded, checked and added to the tree; the whole
+    /// chain walked only when the snapshot stored no tree.
+    fn start_from_tail(
+        config: &EngineConfig,
+        log: Arc<dyn EventLog>,
+    ) -> Result<Started, EngineError> {
+        let mut report = StartupReport {
+            head: log.head(),
+            ..StartupReport::default()
+        };
+        let started = Instant::now();
+        let mut loaded = load(&*log, None, config.use_snapshots, true)?;
+        report.load = started.elapsed();
+        // The fold checks the tail's links from the snapshot's event (whose hash the load
+        // compared with the log's), or the whole chain when it started from the first event.
+        report.checked_from = Some(loaded.snapshot_seq.unwrap_or(0) + 1);
+        let tree = match loaded.tree.take() {
+            Some(tree) => tree,
+            None => {
+                let started = Instant::now();
+                let (tree, verified) = crate::tree::LogTree::walk(&*log)?;
+                report.verify = started.elapsed();
+                match verified.first_bad {
+                    Some(bad) if config.start_check == StartCheck::Tail => {
+                        return Err(Self::damaged(config, bad.seq, bad.detail));
+                    }
+                    _ if config.start_check == StartCheck::Tail => report.checked_from = Some(1),
+                    _ => {}
+                }
+                tree
+            }
+        };
+        if config.start_check == StartCheck::Off {
+            report.checked_from = None;
+        }
+        Self::started(report, loaded, tree, None)
+    }
+
+    /// Why a start refuses a damaged log.
+    fn damaged(config: &EngineConfig, seq: u64, detail: String) -> EngineError {
+        EngineError::Damaged {
+            seq,
+            detail,
+            dir: config.data_dir.display().to_string(),
+        }
+    }
+
+    /// The start's outcome from the state it loaded, checked against its invariants, with
+    /// the readers' copy (cloned here unless given; the clone shares the volunteers and
+    /// activities with the writer's).
+    fn started(
+        mut report: StartupReport,
+        loaded: Loaded,
+        tree: yinling_ledger::merkle::MerkleTree,
+        copy: Option<State>,
+    ) -> Result<Started, EngineError> {
+        report.snapshot_seq = loaded.snapshot_seq;
+        report.replayed_events = loaded.replayed;
+        let state = loaded.state;
         state.check_invariants().map_err(EngineError::Invariant)?;
+        let copy = copy.unwrap_or_else(|| state.clone());
         Ok(Started {
             report,
             tree,

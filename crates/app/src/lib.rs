@@ -45,7 +45,7 @@ use yinling_projections::access::{self, Read};
 use yinling_projections::{Command, Principal, State};
 
 pub use answers::{Answer, Receipt, Written};
-pub use engine::{Engine, EngineConfig, EngineError, View};
+pub use engine::{Engine, EngineConfig, EngineError, StartCheck, View};
 pub use error::AppError;
 pub use node::{NatsNode, Node, NodeConfig, OpenError};
 pub use public_url::PublicUrl;

@@ -1,9 +1,10 @@
 //! Loading the folded state: the newest snapshot that decodes and matches the log, then the
 //! tail folded and checked against the chain while another thread reads it.
 
-use crate::limits::REPLAY_CHUNK_EVENTS;
+use crate::limits::{REPLAY_CHUNK_EVENTS, TREE_FLOOR};
 
 use yinling_ledger::log::{self, EnvelopeIter};
+use yinling_ledger::merkle::MerkleTree;
 use yinling_ledger::{Envelope, EventLog, LedgerError};
 use yinling_projections::{replay, State};
 
@@ -26,10 +27,38 @@ pub fn load_state_with(
     until: Option<u64>,
     use_snapshots: bool,
 ) -> Result<(State, Option<u64>, u64), LedgerError> {
+    load(log, until, use_snapshots, false).map(|l| (l.state, l.snapshot_seq, l.replayed))
+}
+
+/// What a load read: the state, where it started from, and the Merkle tree over the log when
+/// the snapshot it started from stored one (grown by the tail as it was folded).
+pub struct Loaded {
+    /// The state at the log's head (or at `until`).
+    pub state: State,
+    /// The snapshot used, if any.
+    pub snapshot_seq: Option<u64>,
+    /// Events folded after it.
+    pub replayed: u64,
+    /// The tree over every event up to the state's head, when asked for and the snapshot
+    /// carried one (or none was used): the leaves of the events folded were added as they
+    /// were checked against the chain.
+    pub tree: Option<MerkleTree>,
+}
+
+/// [`load_state_with`], with the Merkle tree over the log when `want_tree` (see
+/// [`Loaded::tree`]): the snapshot's grown by the tail, or one built from the first event as
+/// the whole log is folded.
+pub fn load(
+    log: &dyn EventLog,
+    until: Option<u64>,
+    use_snapshots: bool,
+    want_tree: bool,
+) -> Result<Loaded, LedgerError> {
     let head = log.head();
     let limit = until.unwrap_or(head.seq).min(head.seq);
     let mut state = State::new();
     let mut used = None;
+    let mut tree = None;
     let snapshots = if use_snapshots {
         log.snapshot_seqs()?
     } else {
@@ -39,13 +68,14 @@ pub fn load_state_with(
         if seq > limit {
             continue;
         }
-        let Some(bytes) = log.snapshot(seq)? else {
+        let Some((reader, len)) = log.snapshot_reader(seq)? else {
             continue;
         };
-        match replay::decode_snapshot(&bytes) {
+        match replay::decode_snapshot_from(reader, len) {
             Ok(decoded) => match log::get(log, seq) {
-                Ok(Some(e)) if e.hash == decoded.head.hash => {
-                    state = decoded;
+                Ok(Some(e)) if e.hash == decoded.state.head.hash => {
+                    state = decoded.state;
+                    tree = decoded.tree;
                     used = Some(seq);
                     break;
                 }
@@ -54,24 +84,39 @@ pub fn load_state_with(
             Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
         }
     }
+    if !want_tree {
+        tree = None;
+    } else if used.is_none() {
+        tree = Some(MerkleTree::with_floor(TREE_FLOOR));
+    }
     // Personal fields are revealed with the key store beside the log, from the snapshot's
     // sealed blobs and as the tail is folded.
     let keys = log.keyring()?;
     state.attach_keys(keys.clone());
-    let folded = fold_tail(log, &mut state, limit)?;
+    let folded = fold_tail(log, &mut state, tree.as_mut(), limit)?;
     // A restore from an older backup, an import or a replica: the keys of everyone erased in
     // the log must not exist, whatever the key store held.
     crate::privacy::destroy_keys_of(keys.as_ref(), state.erased())?;
     state.forget_changes();
     // The command-line tools show dates in the zone the ledger records.
     yinling_ledger::time::set_local_offset(state.policies.utc_offset_seconds());
-    Ok((state, used, folded))
+    Ok(Loaded {
+        state,
+        snapshot_seq: used,
+        replayed: folded,
+        tree,
+    })
 }
 
-/// Folds the events after the state's head up to `limit`, checked against the chain. One
-/// thread reads (sled, hash check, decode) and hands chunks to the folding thread, so a
-/// rebuild uses both cores.
-fn fold_tail(log: &dyn EventLog, state: &mut State, limit: u64) -> Result<u64, LedgerError> {
+/// Folds the events after the state's head up to `limit`, checked against the chain, adding
+/// each to `tree` when there is one. One thread reads (sled, hash check, decode) and hands
+/// chunks to the folding thread, so a rebuild uses both cores.
+fn fold_tail(
+    log: &dyn EventLog,
+    state: &mut State,
+    mut tree: Option<&mut MerkleTree>,
+    limit: u64,
+) -> Result<u64, LedgerError> {
     type Chunk = Result<Vec<Envelope>, String>;
     let trusted = state.head;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Chunk>(4);
@@ -112,6 +157,15 @@ fn fold_tail(log: &dyn EventLog, state: &mut State, limit: u64) -> Result<u64, L
             let Ok(chunk) = chunk else { break };
             for envelope in &chunk {
                 state.apply(envelope);
+                if let Some(tree) = tree.as_deref_mut() {
+                    crate::tree::LogTree::push(
+                        tree,
+                        &yinling_ledger::Head {
+                            seq: envelope.seq,
+                            hash: envelope.hash,
+                        },
+                    );
+                }
                 folded += 1;
             }
         }

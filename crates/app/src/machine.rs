@@ -60,6 +60,9 @@ impl LedgerMachine {
             return; // the previous one is still being written
         }
         let state = self.working.clone();
+        // The tree was extended by the batch that triggered the snapshot, so it ends where
+        // the state does (a few megabytes at a province: the levels above the floor).
+        let tree = self.tree.copy_at(state.head.seq);
         let log = self.log.clone();
         let running = self.snapshot_running.clone();
         let spawned = std::thread::Builder::new()
@@ -67,7 +70,7 @@ impl LedgerMachine {
             .spawn(move || {
                 let seq = state.head.seq;
                 let started = std::time::Instant::now();
-                match replay::encode_snapshot(&state).map_err(|e| e.to_string()).and_then(|bytes| {
+                match replay::encode_snapshot(&state, tree.as_ref()).map_err(|e| e.to_string()).and_then(|bytes| {
                     let len = bytes.len();
                     log.put_snapshot(seq, &bytes).map(|()| len).map_err(|e| e.to_string())
                 }) {

@@ -141,7 +141,7 @@ impl Node {
                 // The log checked every hash while it read the stream; a node starts as a
                 // replica and becomes the writer only by winning the lease.
                 let config = EngineConfig {
-                    verify_on_start: false,
+                    start_check: crate::engine::StartCheck::Off,
                     ..engine_config
                 };
                 let dyn_log: Arc<dyn EventLog> = log.clone();
@@ -169,6 +169,7 @@ impl Node {
             head = report.head.seq,
             snapshot = ?report.snapshot_seq,
             replayed = report.replayed_events,
+            chain_checked_from = ?report.checked_from,
             verify_ms = report.verify.as_millis() as u64,
             load_ms = report.load.as_millis() as u64,
             "ledger open"

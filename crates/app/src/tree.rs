@@ -152,6 +152,14 @@ impl LogTree {
         f(&tree, &Prefetched { floor, chunks, log })
     }
 
+    /// A copy of the tree if it ends at event `seq` (what a snapshot of the state at `seq`
+    /// stores beside it, so a start from that snapshot does not rebuild the tree from every
+    /// event); `None` when the tree has moved on or is behind.
+    pub fn copy_at(&self, seq: u64) -> Option<MerkleTree> {
+        let tree = self.read();
+        (tree.len() == seq).then(|| tree.clone())
+    }
+
     /// How many hashes the tree holds in memory.
     pub fn kept_hashes(&self) -> usize {
         self.read().kept_hashes()

@@ -370,3 +370,126 @@ pub fn decode_snapshot<T: DeserializeOwned>(bytes: &[u8]) -> Result<Snapshot<T>,
         state,
     })
 }
+
+/// A snapshot's payload read through a buffer of its own, hashed a buffer at a time as it
+/// is read (not per field: a province's snapshot is hundreds of millions of fields).
+struct HashingReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    at: usize,
+    filled: usize,
+    hasher: sha2::Sha256,
+    read: u64,
+}
+
+impl<R: std::io::Read> HashingReader<R> {
+    /// Refills the buffer from the file once it is used up, hashing what was read.
+    fn refill(&mut self) -> std::io::Result<()> {
+        use sha2::Digest as _;
+        if self.at == self.filled {
+            self.filled = self.inner.read(&mut self.buf)?;
+            self.at = 0;
+            self.hasher.update(&self.buf[..self.filled]);
+            self.read += self.filled as u64;
+        }
+        Ok(())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.refill()?;
+        let n = out.len().min(self.filled - self.at);
+        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+
+    /// The decoder reads most fields a few bytes at a time: served from the buffer at once.
+    #[inline]
+    fn read_exact(&mut self, out: &mut [u8]) -> std::io::Result<()> {
+        if let Some(held) = self.buf.get(self.at..self.at + out.len()) {
+            if self.at + out.len() <= self.filled {
+                out.copy_from_slice(held);
+                self.at += out.len();
+                return Ok(());
+            }
+        }
+        let mut out = out;
+        while !out.is_empty() {
+            match self.read(out)? {
+                0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                n => out = &mut out[n..],
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`decode_snapshot`] from a reader of `len` bytes, decoded as it is read: a start never
+/// holds a province's gigabyte of snapshot bytes beside the state they become. The checksum
+/// is compared once the state is read; a state whose bytes do not match it is dropped, never
+/// returned.
+pub fn decode_snapshot_from<T: DeserializeOwned>(
+    mut reader: impl std::io::Read,
+    len: u64,
+) -> Result<Snapshot<T>, CodecError> {
+    use sha2::Digest as _;
+    let cut = |e: std::io::Error| CodecError::Truncated(format!("snapshot header cut short: {e}"));
+    let mut header = [0u8; 1 + 8 + 32 + 32];
+    if len == 0 {
+        return Err(CodecError::Empty);
+    }
+    let payload = len.checked_sub(header.len() as u64).ok_or_else(|| {
+        CodecError::Truncated(format!(
+            "a snapshot of {len} bytes is shorter than its header"
+        ))
+    })?;
+    reader.read_exact(&mut header).map_err(cut)?;
+    if header[0] != SNAPSHOT_FORMAT_V1 {
+        return Err(CodecError::UnknownFormat(header[0]));
+    }
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&header[1..9]);
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&header[9..41]);
+    let mut hashing = HashingReader {
+        inner: reader,
+        buf: vec![0; crate::limits::SNAPSHOT_READ_BUFFER_BYTES],
+        at: 0,
+        filled: 0,
+        hasher: sha2::Sha256::new(),
+        read: 0,
+    };
+    let state = options(usize::try_from(payload).unwrap_or(usize::MAX))
+        .deserialize_from(&mut hashing)
+        .map_err(|e| CodecError::Malformed(e.to_string()))?;
+    // What the decoder left in the buffer, and anything after it, must be nothing.
+    let trailing = if hashing.at < hashing.filled {
+        hashing.filled - hashing.at
+    } else {
+        std::io::Read::read(&mut hashing, &mut [0u8; 1])
+            .map_err(|e| CodecError::Truncated(format!("snapshot cut short: {e}")))?
+    };
+    if trailing != 0 {
+        return Err(CodecError::Malformed(format!(
+            "a snapshot of {len} bytes has bytes after its state"
+        )));
+    }
+    if hashing.read != payload {
+        return Err(CodecError::Malformed(format!(
+            "a snapshot said to be {len} bytes long holds {} bytes",
+            hashing.read + header.len() as u64
+        )));
+    }
+    if hashing.hasher.finalize()[..] != header[41..] {
+        return Err(CodecError::Malformed(
+            "snapshot checksum does not match".into(),
+        ));
+    }
+    Ok(Snapshot {
+        seq: u64::from_be_bytes(seq),
+        hash: Hash(hash),
+        state,
+    })
+}

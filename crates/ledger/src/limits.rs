@@ -74,3 +74,6 @@ pub const SNAPSHOTS_KEPT: usize = 3;
 /// sync: a flush that follows such a value also syncs the new blob files. Set a little under
 /// sled's own threshold, so no blob is missed.
 pub const SLED_BLOB_THRESHOLD_BYTES: usize = 512 * 1024 / 4 - 1024;
+
+/// Bytes a snapshot is read (and hashed) at a time when a start decodes it as it reads.
+pub const SNAPSHOT_READ_BUFFER_BYTES: usize = 1 << 20;

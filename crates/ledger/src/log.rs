@@ -117,9 +117,25 @@ pub trait EventLog: Send + Sync + 'static {
     /// A stored snapshot's bytes.
     fn snapshot(&self, seq: u64) -> Result<Option<Vec<u8>>, LedgerError>;
 
+    /// A stored snapshot as a reader, with its length in bytes: a province's snapshot is over
+    /// a gigabyte, and a start decodes it as it reads it. By default, [`EventLog::snapshot`]'s
+    /// bytes.
+    fn snapshot_reader(&self, seq: u64) -> Result<Option<SnapshotReader>, LedgerError> {
+        Ok(self.snapshot(seq)?.map(|bytes| {
+            let len = bytes.len() as u64;
+            (
+                Box::new(std::io::Cursor::new(bytes)) as Box<dyn std::io::Read + Send>,
+                len,
+            )
+        }))
+    }
+
     /// The key store beside the log: the volunteers' data keys (see [`crate::personal`]).
     fn keyring(&self) -> Result<crate::personal::SharedKeyring, LedgerError>;
 }
+
+/// A stored snapshot being read, and its length in bytes.
+pub type SnapshotReader = (Box<dyn std::io::Read + Send>, u64);
 
 /// Iterates envelopes after a seq, decoding lazily; never holds more than one segment.
 ///

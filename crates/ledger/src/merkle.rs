@@ -359,6 +359,84 @@ impl MerkleTree {
     }
 }
 
+/// The tree as a snapshot stores it: its floor, its length and the levels it kept. Everything
+/// else follows from those, so a snapshot written at event N lets a start carry on from N
+/// without reading the N events again (see the app's start).
+#[derive(serde::Serialize)]
+struct StoredTreeRef<'a> {
+    floor: u32,
+    len: u64,
+    levels: &'a [Vec<Hash>],
+}
+
+/// [`StoredTreeRef`] as read back, checked before it becomes a tree.
+#[derive(serde::Deserialize)]
+struct StoredTree {
+    floor: u32,
+    len: u64,
+    levels: Vec<Vec<Hash>>,
+}
+
+impl serde::Serialize for MerkleTree {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StoredTreeRef {
+            floor: self.floor,
+            len: self.len,
+            levels: &self.levels,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MerkleTree {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let stored = StoredTree::deserialize(deserializer)?;
+        MerkleTree::from_stored(stored).map_err(serde::de::Error::custom)
+    }
+}
+
+impl MerkleTree {
+    /// The tree a snapshot stored, if its levels have exactly the lengths its length and floor
+    /// imply (a tree with a row too short or too long would give wrong proofs, not errors).
+    fn from_stored(stored: StoredTree) -> Result<MerkleTree, String> {
+        let StoredTree { floor, len, levels } = stored;
+        if floor >= u64::BITS {
+            return Err(format!(
+                "a stored tree's floor of {floor} levels is too wide"
+            ));
+        }
+        let dropped = if floor == 0 {
+            0
+        } else {
+            (len >> floor) << floor
+        };
+        let depth = (u64::BITS - len.leading_zeros()) as usize;
+        if levels.len() != depth {
+            return Err(format!(
+                "a stored tree of {len} leaves has {} levels, not {depth}",
+                levels.len()
+            ));
+        }
+        for (level, row) in levels.iter().enumerate() {
+            let below_floor = level < floor as usize;
+            let first = if below_floor { dropped >> level } else { 0 };
+            let expected = (len >> level) - first;
+            if row.len() as u64 != expected {
+                return Err(format!(
+                    "level {level} of a stored tree of {len} leaves holds {} hashes, not {expected}",
+                    row.len()
+                ));
+            }
+        }
+        Ok(MerkleTree {
+            floor,
+            levels,
+            dropped,
+            len,
+        })
+    }
+}
+
 /// Checks that `leaf` is leaf `index` of the tree of `size` leaves whose root is `root`
 /// (RFC 9162, 2.1.3.2).
 pub fn verify_inclusion(

@@ -98,6 +98,19 @@ impl SnapshotFiles {
         }
     }
 
+    /// The snapshot at `seq` opened for reading, with its length, if stored (a start decodes
+    /// it as it reads instead of holding its bytes).
+    pub fn open(&self, seq: u64) -> io::Result<Option<(std::fs::File, u64)>> {
+        match std::fs::File::open(self.dir.join(file_name(seq, SUFFIX))) {
+            Ok(file) => {
+                let len = file.metadata()?.len();
+                Ok(Some((file, len)))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Removes the snapshot at `seq` (nothing to do when it is not stored).
     pub fn remove(&self, seq: u64) -> io::Result<()> {
         match std::fs::remove_file(self.dir.join(file_name(seq, SUFFIX))) {

@@ -743,6 +743,24 @@ impl EventLog for SledLog {
             None => Ok(self.db.get(snapshot_key(seq))?.map(|v| v.to_vec())),
         }
     }
+
+    fn snapshot_reader(&self, seq: u64) -> Result<Option<crate::log::SnapshotReader>, LedgerError> {
+        let file = self
+            .snapshots
+            .open(seq)
+            .map_err(|e| LedgerError::Storage(format!("cannot read the snapshot at {seq}: {e}")))?;
+        match file {
+            Some((file, len)) => Ok(Some((Box::new(file), len))),
+            // One an earlier build stored in the tree.
+            None => Ok(self.snapshot(seq)?.map(|bytes| {
+                let len = bytes.len() as u64;
+                (
+                    Box::new(std::io::Cursor::new(bytes)) as Box<dyn std::io::Read + Send>,
+                    len,
+                )
+            })),
+        }
+    }
 }
 
 impl Drop for SledLog {

@@ -1,7 +1,8 @@
 //! The Merkle tree against a naive recomputation of RFC 6962's definitions: the root of every
 //! prefix, every inclusion proof and every consistency proof of trees up to a few hundred
 //! leaves, and a tampered leaf, root or proof refused; a tree that drops its lower levels
-//! (a floor) against one that keeps them all.
+//! (a floor) against one that keeps them all; a tree stored in a snapshot and read back goes on
+//! as the one that never stopped, and a stored tree whose rows do not fit its size is refused.
 
 use proptest::prelude::*;
 use yinling_ledger::merkle::*;
@@ -210,4 +211,66 @@ proptest! {
             );
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A start carries on from the tree its snapshot stored: read back and grown by the same
+    /// leaves, it has the roots and proofs of the tree that was never stored.
+    #[test]
+    fn a_stored_tree_read_back_grows_into_the_tree_that_never_stopped(
+        n in 0usize..600,
+        more in 0usize..300,
+        floor in 0u32..6,
+        at in any::<prop::sample::Index>(),
+    ) {
+        let data = data(n + more);
+        let leaves: Vec<Hash> = data.iter().map(|d| leaf_hash(d)).collect();
+        let mut kept = MerkleTree::with_floor(floor);
+        for l in &leaves[..n] {
+            kept.push_leaf_hash(*l);
+        }
+        let bytes = bincode::serialize(&kept).expect("encode");
+        let mut read: MerkleTree = bincode::deserialize(&bytes).expect("decode");
+        prop_assert_eq!(bincode::serialize(&read).expect("encode"), bytes);
+        for l in &leaves[n..] {
+            kept.push_leaf_hash(*l);
+            read.push_leaf_hash(*l);
+        }
+        let full = tree_of(&data);
+        let src = Readback { leaves: &leaves, asked: std::cell::Cell::new(0) };
+        prop_assert_eq!(read.len(), full.len());
+        prop_assert_eq!(read.root(), full.root());
+        prop_assert_eq!(read.kept_hashes(), kept.kept_hashes());
+        if !leaves.is_empty() {
+            let i = at.index(leaves.len()) as u64;
+            prop_assert_eq!(
+                read.inclusion_proof_with(i, full.len(), &src).expect("proof"),
+                full.inclusion_proof(i, full.len()).expect("proof")
+            );
+        }
+    }
+}
+
+#[test]
+fn a_stored_tree_whose_rows_do_not_fit_its_size_is_refused_in_words() {
+    let mut tree = MerkleTree::with_floor(2);
+    for l in data(13) {
+        tree.push(&l);
+    }
+    let bytes = bincode::serialize(&tree).expect("encode");
+    // The stored form: floor (u32), length (u64), then the levels, each a length and hashes.
+    let mut longer = bytes.clone();
+    longer[4..12].copy_from_slice(&14u64.to_le_bytes());
+    let e = bincode::deserialize::<MerkleTree>(&longer)
+        .expect_err("a tree of 14 leaves does not have these rows")
+        .to_string();
+    assert!(e.contains("stored tree of 14 leaves"), "{e}");
+    let mut wide = bytes;
+    wide[..4].copy_from_slice(&64u32.to_le_bytes());
+    let e = bincode::deserialize::<MerkleTree>(&wide)
+        .expect_err("a floor of 64")
+        .to_string();
+    assert!(e.contains("too wide"), "{e}");
 }

@@ -365,6 +365,43 @@ fn snapshots_are_stored_and_listed_newest_first() {
     assert!(codec::decode_snapshot::<Vec<u32>>(&damaged).is_err());
 }
 
+/// A start decodes a snapshot as it reads it from its file: the same state as from its
+/// bytes, and the same refusals of a damaged, cut or lengthened one.
+#[test]
+fn a_snapshot_read_as_a_stream_decodes_as_its_bytes_do_and_refuses_the_same_damage() {
+    let state: Vec<String> = (0..50_000).map(|i| format!("志愿者{i}")).collect();
+    let bytes = codec::encode_snapshot(9, &Hash([3; 32]), &state).expect("encode");
+    let stream = |b: &[u8], len: u64| {
+        codec::decode_snapshot_from::<Vec<String>>(std::io::Cursor::new(b.to_vec()), len)
+    };
+    let read = stream(&bytes, bytes.len() as u64).expect("decode");
+    assert_eq!((read.seq, read.hash, read.state), (9, Hash([3; 32]), state));
+    let mut damaged = bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 1;
+    for (case, b, len) in [
+        ("a byte flipped", &damaged[..], bytes.len() as u64),
+        (
+            "cut short",
+            &bytes[..bytes.len() - 10],
+            bytes.len() as u64 - 10,
+        ),
+        ("a length that lies", &bytes[..], bytes.len() as u64 - 1),
+        ("shorter than its header", &bytes[..20], 20),
+        ("empty", &bytes[..0], 0),
+    ] {
+        let refused = stream(b, len).map(|s| s.state.len());
+        assert!(refused.is_err(), "{case}: {refused:?}");
+        if b.len() as u64 == len {
+            assert!(codec::decode_snapshot::<Vec<String>>(b).is_err(), "{case}");
+        }
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    let e = stream(&longer, longer.len() as u64).expect_err("a byte after the state");
+    assert!(e.to_string().contains("bytes after its state"), "{e}");
+}
+
 #[test]
 fn a_snapshot_an_earlier_build_kept_in_the_tree_is_still_read_and_pruned() {
     let dir = tempfile::tempdir().expect("tempdir");

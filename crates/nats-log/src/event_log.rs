@@ -248,4 +248,17 @@ impl EventLog for NatsLog {
             Err(e) => Err(storage("cannot read a snapshot", e)),
         }
     }
+
+    fn snapshot_reader(
+        &self,
+        seq: u64,
+    ) -> Result<Option<yinling_ledger::log::SnapshotReader>, LedgerError> {
+        let opened = std::fs::File::open(self.snapshot_path(seq))
+            .and_then(|file| file.metadata().map(|m| (file, m.len())));
+        match opened {
+            Ok((file, len)) => Ok(Some((Box::new(file), len))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(storage("cannot read a snapshot", e)),
+        }
+    }
 }

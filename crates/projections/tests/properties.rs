@@ -688,8 +688,8 @@ proptest! {
         // Snapshot at a random point, through the real bytes, then the tail.
         let cut = cut % (w.sim.log.len() + 1);
         let prefix = replay::fold_until(w.sim.fresh(), w.sim.log[..cut].iter().cloned(), None);
-        let bytes = replay::encode_snapshot(&prefix).expect("encode");
-        let mut restored = replay::decode_snapshot(&bytes).expect("decode");
+        let bytes = replay::encode_snapshot(&prefix, None).expect("encode");
+        let mut restored = replay::decode_snapshot(&bytes).expect("decode").state;
         // A snapshot holds the sealed fields only; the key store reveals them again.
         restored.attach_keys(w.sim.state.keys.0.clone());
         prop_assert_eq!(&restored, &prefix);

@@ -282,11 +282,13 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
         }
         result.clone_seconds = super::median(clones);
         let started = Instant::now();
-        let bytes = replay::encode_snapshot(&state).map_err(|e| e.to_string())?;
+        let bytes = replay::encode_snapshot(&state, None).map_err(|e| e.to_string())?;
         result.snapshot_encode_seconds = started.elapsed().as_secs_f64();
         result.snapshot_bytes = bytes.len();
         let started = Instant::now();
-        let mut decoded = replay::decode_snapshot(&bytes).map_err(|e| e.to_string())?;
+        let mut decoded = replay::decode_snapshot(&bytes)
+            .map_err(|e| e.to_string())?
+            .state;
         result.snapshot_decode_seconds = started.elapsed().as_secs_f64();
         decoded.attach_keys(keys);
         if decoded != state {

@@ -118,7 +118,7 @@ fn point(binary: &Path, scratch: &Path, volunteers: usize) -> Result<Point, Stri
         p.events = log.head().seq;
         let (state, _, _) = yinling_app::load::load_state(&log, None).map_err(|e| e.to_string())?;
         let started = Instant::now();
-        let bytes = replay::encode_snapshot(&state).map_err(|e| e.to_string())?;
+        let bytes = replay::encode_snapshot(&state, None).map_err(|e| e.to_string())?;
         p.encode_seconds = started.elapsed().as_secs_f64();
         p.snapshot_bytes = bytes.len();
         let started = Instant::now();

@@ -20,6 +20,10 @@ pub struct Health {
     pub started_from_snapshot: Option<u64>,
     /// Events folded at startup after the snapshot.
     pub replayed_at_start: u64,
+    /// The first event whose hash link was checked at startup: 1 when the whole chain was,
+    /// the event after the snapshot when only the tail was (`serve --verify-tail`), absent
+    /// when none was (`--skip-verify`). Events before it are checked by `yinling verify`.
+    pub chain_checked_from: Option<u64>,
 }
 
 /// Liveness (anyone).
@@ -30,6 +34,7 @@ pub async fn healthz(State(app): State<App>) -> Json<Health> {
         seq: app.engine.log().head().seq,
         started_from_snapshot: app.engine.startup().snapshot_seq,
         replayed_at_start: app.engine.startup().replayed_events,
+        chain_checked_from: app.engine.startup().checked_from,
     })
 }
 
