@@ -330,6 +330,24 @@ pub fn encode_snapshot<T: Serialize>(
     Ok(out)
 }
 
+/// Encodes one part of a snapshot's state on its own, with the snapshot's options: a map of
+/// a million volunteers is stored as parts that a start decodes on several cores at once.
+pub fn encode_part<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
+    bincode::DefaultOptions::new()
+        .with_varint_encoding()
+        .with_little_endian()
+        .serialize(value)
+        .map_err(|e| CodecError::Encode(e.to_string()))
+}
+
+/// Decodes a part written by [`encode_part`]; every byte must belong to it.
+pub fn decode_part<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    options(bytes.len())
+        .reject_trailing_bytes()
+        .deserialize(bytes)
+        .map_err(|e| CodecError::Malformed(e.to_string()))
+}
+
 /// A decoded snapshot.
 #[derive(Debug)]
 pub struct Snapshot<T> {

@@ -19,6 +19,7 @@ pub mod decide;
 pub mod disputes;
 pub mod evaluation;
 pub mod limits;
+pub mod map_parts;
 pub mod maps;
 pub mod organisation;
 pub mod personal;

@@ -185,3 +185,10 @@ pub const STATEMENT_GROWTH_MIN: usize = 4;
 /// Most entries a map read from a snapshot reserves room for before reading them (a table of
 /// keys and pointers: 24 bytes an entry, so 384 MB at most); a longer map grows as it reads.
 pub const MAX_PRESIZED_MAP_ENTRIES: usize = 16 * 1024 * 1024;
+
+/// Entries in one part of a large map in a snapshot (about 10 MB of volunteers): parts are
+/// what the start decodes on several cores at once (see `map_parts`).
+pub const MAP_PART_ENTRIES: usize = 16 * 1024;
+
+/// Most threads that decode a map's parts at once (one per core up to this).
+pub const MAX_MAP_PART_DECODERS: usize = 8;

@@ -177,23 +177,40 @@ impl<K: Eq + Hash, V> std::ops::Index<&K> for SharedMap<K, V> {
 }
 
 impl<K: Serialize, V: Serialize> Serialize for SharedMap<K, V> {
-    /// Encoded as the plain map it holds, so a snapshot's bytes do not depend on the sharing.
+    /// Encoded as the plain map it holds for people; in a snapshot as its length and then
+    /// parts a start decodes on every core (see [`crate::map_parts`]). Neither depends on the
+    /// sharing.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.entries.iter().map(|(k, v)| (k, &**v)))
+        if serializer.is_human_readable() {
+            serializer.collect_map(self.entries.iter().map(|(k, v)| (k, &**v)))
+        } else {
+            crate::map_parts::serialize(
+                self.entries.len(),
+                self.entries.iter().map(|(k, v)| (k, &**v)),
+                serializer,
+            )
+        }
     }
 }
 
 impl<'de, K, V> Deserialize<'de> for SharedMap<K, V>
 where
-    K: Deserialize<'de> + Eq + Hash,
-    V: Deserialize<'de>,
+    K: serde::de::DeserializeOwned + Eq + Hash + Send,
+    V: serde::de::DeserializeOwned + Send,
 {
     /// Each value goes behind its `Arc` as it is read, into a table sized from the encoded
     /// length: a plain map of the values first (what serde's own `HashMap` reading does) grows
     /// by rehashing whole values and is then copied again, which was most of a
     /// million-volunteer start (perf, BENCHMARKS.md "A million volunteers on one node").
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(SharedMapVisitor(std::marker::PhantomData))
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_map(SharedMapVisitor(std::marker::PhantomData))
+        } else {
+            Ok(SharedMap {
+                entries: crate::map_parts::deserialize(deserializer)?,
+                changed: FastSet::default(),
+            })
+        }
     }
 }
 
@@ -259,15 +276,52 @@ mod tests {
     }
 
     #[test]
-    fn it_reads_and_writes_the_bytes_of_the_plain_map_it_holds() {
+    fn people_read_the_plain_map_it_holds() {
         let plain: FastMap<u32, String> = (0..1000).map(|i| (i, format!("v{i}"))).collect();
-        let bytes = bincode::serialize(&plain).expect("encode");
-        let shared: SharedMap<u32, String> = bincode::deserialize(&bytes).expect("decode");
+        let json = serde_json::to_string(&plain).expect("encode");
+        let shared: SharedMap<u32, String> = serde_json::from_str(&json).expect("decode");
         assert_eq!(shared.len(), plain.len());
         assert!(plain.iter().all(|(k, v)| shared.get(k) == Some(v)));
         let again: FastMap<u32, String> =
-            bincode::deserialize(&bincode::serialize(&shared).expect("encode")).expect("decode");
+            serde_json::from_str(&serde_json::to_string(&shared).expect("encode")).expect("decode");
         assert_eq!(again, plain);
+    }
+
+    /// A snapshot's map is decoded in parts on several threads: every entry comes back, in a
+    /// map of many parts, of one, and of none.
+    #[test]
+    fn a_map_of_many_parts_reads_back_whole() {
+        for n in [
+            0,
+            1,
+            5,
+            crate::limits::MAP_PART_ENTRIES,
+            5 * crate::limits::MAP_PART_ENTRIES + 7,
+        ] {
+            let mut map: SharedMap<u32, String> = SharedMap::default();
+            for i in 0..n as u32 {
+                map.insert(i, format!("志愿者{i}"));
+            }
+            let bytes = yinling_ledger::codec::encode_part(&map).expect("encode");
+            let read: SharedMap<u32, String> =
+                yinling_ledger::codec::decode_part(&bytes).expect("decode");
+            assert_eq!(read, map, "{n} entries");
+        }
+    }
+
+    #[test]
+    fn a_map_whose_parts_disagree_with_its_length_is_refused() {
+        let mut map: SharedMap<u32, String> = SharedMap::default();
+        for i in 0..10 {
+            map.insert(i, format!("v{i}"));
+        }
+        let mut bytes = yinling_ledger::codec::encode_part(&map).expect("encode");
+        // The length comes first, as one varint byte: say eleven.
+        bytes[0] = 11;
+        let e = yinling_ledger::codec::decode_part::<SharedMap<u32, String>>(&bytes)
+            .expect_err("ten entries are not eleven")
+            .to_string();
+        assert!(e.contains("said to hold 11 entries holds 10"), "{e}");
     }
 
     #[test]

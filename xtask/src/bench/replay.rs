@@ -307,6 +307,10 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
     for (what, extra) in [
         ("snapshot + tail, chain verified", &[][..]),
         (
+            "snapshot + tail, only the tail checked (`--verify-tail`)",
+            &["--verify-tail"][..],
+        ),
+        (
             "snapshot + tail, chain not verified (`--skip-verify`)",
             &["--skip-verify"][..],
         ),
