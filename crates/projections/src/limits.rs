@@ -190,5 +190,10 @@ pub const MAX_PRESIZED_MAP_ENTRIES: usize = 16 * 1024 * 1024;
 /// what the start decodes on several cores at once (see `map_parts`).
 pub const MAP_PART_ENTRIES: usize = 16 * 1024;
 
-/// Most threads that decode a map's parts at once (one per core up to this).
+/// Most threads that decode a map's parts, or reveal names, at once (one per core up to
+/// this).
 pub const MAX_MAP_PART_DECODERS: usize = 8;
+
+/// Fewest volunteers whose names are revealed on several threads at once (fewer are not worth
+/// the threads).
+pub const PARALLEL_REVEAL_MIN_VOLUNTEERS: usize = 4096;

@@ -14,12 +14,26 @@ impl State {
         self.reveal_all();
     }
 
-    /// Reveals every volunteer's personal fields again with the attached keys.
+    /// Reveals every volunteer's personal fields again with the attached keys, on a thread
+    /// per core when there are many (a start reads a million keys from the key store).
     pub fn reveal_all(&mut self) {
         let keys = self.keys.0.clone();
-        for v in self.volunteers.values_mut() {
-            v.reveal(keys.as_ref());
+        let keys = keys.as_ref();
+        let mut all: Vec<&mut crate::volunteers::Volunteer> =
+            self.volunteers.values_mut().collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, crate::limits::MAX_MAP_PART_DECODERS);
+        if threads == 1 || all.len() < crate::limits::PARALLEL_REVEAL_MIN_VOLUNTEERS {
+            all.into_iter().for_each(|v| v.reveal(keys));
+            return;
         }
+        let share = all.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            for part in all.chunks_mut(share) {
+                scope.spawn(move || part.iter_mut().for_each(|v| v.reveal(keys)));
+            }
+        });
     }
 
     /// The volunteers erased so far (their keys must not exist anywhere).
