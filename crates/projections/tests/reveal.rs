@@ -10,7 +10,11 @@ use yinling_projections::replay;
 #[test]
 fn every_name_of_thousands_comes_back_when_a_snapshot_is_loaded() {
     let mut sim = Sim::new();
-    let team = sim.team("荻溪六老调解队", "南浔区", yinling_ledger::Category::Mediation);
+    let team = sim.team(
+        "荻溪六老调解队",
+        "南浔区",
+        yinling_ledger::Category::Mediation,
+    );
     let count = yinling_projections::limits::PARALLEL_REVEAL_MIN_VOLUNTEERS + 123;
     let ids: Vec<_> = (0..count)
         .map(|i| sim.volunteer(&format!("志愿者{i}"), team))
