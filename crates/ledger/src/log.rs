@@ -121,13 +121,7 @@ pub trait EventLog: Send + Sync + 'static {
     /// a gigabyte, and a start decodes it as it reads it. By default, [`EventLog::snapshot`]'s
     /// bytes.
     fn snapshot_reader(&self, seq: u64) -> Result<Option<SnapshotReader>, LedgerError> {
-        Ok(self.snapshot(seq)?.map(|bytes| {
-            let len = bytes.len() as u64;
-            (
-                Box::new(std::io::Cursor::new(bytes)) as Box<dyn std::io::Read + Send>,
-                len,
-            )
-        }))
+        Ok(self.snapshot(seq)?.map(in_memory))
     }
 
     /// The key store beside the log: the volunteers' data keys (see [`crate::personal`]).
@@ -136,6 +130,12 @@ pub trait EventLog: Send + Sync + 'static {
 
 /// A stored snapshot being read, and its length in bytes.
 pub type SnapshotReader = (Box<dyn std::io::Read + Send>, u64);
+
+/// A snapshot already in memory, read as a [`SnapshotReader`].
+pub fn in_memory(bytes: Vec<u8>) -> SnapshotReader {
+    let len = bytes.len() as u64;
+    (Box::new(std::io::Cursor::new(bytes)), len)
+}
 
 /// Iterates envelopes after a seq, decoding lazily; never holds more than one segment.
 ///

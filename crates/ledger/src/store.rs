@@ -752,13 +752,10 @@ impl EventLog for SledLog {
         match file {
             Some((file, len)) => Ok(Some((Box::new(file), len))),
             // One an earlier build stored in the tree.
-            None => Ok(self.snapshot(seq)?.map(|bytes| {
-                let len = bytes.len() as u64;
-                (
-                    Box::new(std::io::Cursor::new(bytes)) as Box<dyn std::io::Read + Send>,
-                    len,
-                )
-            })),
+            None => Ok(self
+                .db
+                .get(snapshot_key(seq))?
+                .map(|v| crate::log::in_memory(v.to_vec()))),
         }
     }
 }
