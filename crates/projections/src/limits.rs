@@ -68,6 +68,18 @@ pub const MAX_RANKING_LIMIT: usize = 1_000;
 /// Entries returned when the caller names no limit.
 pub const DEFAULT_RANKING_LIMIT: usize = 20;
 
+/// Calendar months whose per-volunteer bounds the ranking index keeps, latest first: a
+/// window of up to five months (a quarter, "the last 90 days") falls within them.
+pub const KEPT_RANKING_MONTHS: usize = 6;
+
+/// One step of a month's bound on points, in the ranking index's units (ten-thousandths of a
+/// point): a whole point.
+pub const BOUND_POINT_STEP_UNITS: i64 = 10_000;
+
+/// One step of a month's bound on hours, in the ranking index's units (hundredths of an
+/// hour): a tenth of an hour.
+pub const BOUND_HOUR_STEP_UNITS: i64 = 10;
+
 /// Decimal places kept on stored points (hours have 2, rates 2, multipliers 2: a product is
 /// rounded to this many).
 pub const POINTS_STORED_DECIMAL_PLACES: u32 = 4;

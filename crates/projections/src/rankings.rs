@@ -18,6 +18,8 @@ use yinling_ledger::{TeamId, VolunteerId};
 pub use crate::limits::DEFAULT_RANKING_LIMIT;
 pub use crate::limits::MAX_RANKING_LIMIT;
 use crate::maps::FastMap;
+use crate::month_bounds::MonthBounds;
+use crate::shared_rows::SharedRows;
 
 /// Points and hours together.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +55,10 @@ pub const FIXED_POINT_PLACES: u32 = 4;
 
 /// Decimal places of [`Fixed`] hours.
 pub const FIXED_HOUR_PLACES: u32 = 2;
+
+// The month bounds count whole points and tenths of an hour in these units.
+const _: () = assert!(crate::limits::BOUND_POINT_STEP_UNITS == 10i64.pow(FIXED_POINT_PLACES));
+const _: () = assert!(crate::limits::BOUND_HOUR_STEP_UNITS == 10i64.pow(FIXED_HOUR_PLACES - 1));
 
 /// Amounts as whole ten-thousandths of a point and hundredths of an hour: exact for every
 /// value the ledger accepts, and a ranking over 10,000 volunteers compares integers instead
@@ -236,12 +242,15 @@ pub struct RankingIndex {
     pub(crate) ids: Vec<VolunteerId>,
     /// Their all-time amounts over every team, row for row with `ids`.
     pub(crate) all_time: Vec<Fixed>,
-    /// Their service by the team it was credited to, row for row with `ids`.
-    pub(crate) series: Vec<Vec<(TeamId, DailySeries)>>,
+    /// Their service by the team it was credited to, row for row with `ids`: most of the
+    /// index's memory, so shared between the writer's and the readers' copies of the state.
+    pub(crate) series: SharedRows<Vec<(TeamId, DailySeries)>>,
     /// Whether some volunteer's net points or hours on some day ever fell below zero. While
     /// none has, every window of a volunteer's service is at most their all-time total, in
     /// points and in hours, and rankings use that bound to skip rows.
     pub(crate) dipped: bool,
+    /// Per-month bounds of each row's service over the latest months, for short windows.
+    pub(crate) months: MonthBounds,
 }
 
 impl RankingIndex {
@@ -263,7 +272,10 @@ impl RankingIndex {
         }
         // Rows are only ever made above, and a decoded snapshot is checked by `is_consistent`.
         self.all_time[row] += amounts;
-        let series = &mut self.series[row];
+        let Some(series) = self.series.get_mut(row) else {
+            debug_assert!(false, "row {row} has no series");
+            return;
+        };
         let day_net = match series.iter_mut().find(|(t, _)| *t == team) {
             Some((_, s)) => s.add(date, amounts),
             None => {
@@ -277,6 +289,13 @@ impl RankingIndex {
         if day_net.points < 0 || day_net.hours < 0 {
             self.dipped = true;
         }
+        let before = day_net - amounts;
+        self.months.record(
+            row,
+            date,
+            [before.points, before.hours],
+            [day_net.points, day_net.hours],
+        );
     }
 
     /// Whether the columns line up: one row per volunteer, every row in range (checked on a
@@ -286,11 +305,23 @@ impl RankingIndex {
         self.all_time.len() == n
             && self.series.len() == n
             && self.rows.len() == n
+            && self.months.is_consistent(n)
             && self
                 .ids
                 .iter()
                 .enumerate()
                 .all(|(row, v)| self.rows.get(v) == Some(&row))
+    }
+
+    /// Takes the writer's series for every row its batch changed, once this copy has folded
+    /// the same batch (see [`SharedRows::adopt`]).
+    pub(crate) fn adopt(&mut self, writer: &mut RankingIndex) {
+        self.series.adopt(&mut writer.series);
+    }
+
+    /// Clears the record of what changed.
+    pub(crate) fn forget_changes(&mut self) {
+        self.series.forget_changes();
     }
 
     /// A team's amounts within a window.

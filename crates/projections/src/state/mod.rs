@@ -160,7 +160,7 @@ impl State {
         Self::default()
     }
 
-    /// Takes the writer's volunteers, activities and redemptions for everything its batch
+    /// Takes the writer's volunteers, activities, redemptions and ranking series for everything its batch
     /// changed, once this copy has folded the same batch: the two copies share those values
     /// again instead of holding one each (see [`SharedMap::adopt`]).
     pub fn adopt(&mut self, writer: &mut State) {
@@ -171,6 +171,7 @@ impl State {
         self.volunteers.adopt(&mut writer.volunteers);
         self.activities.adopt(&mut writer.activities);
         self.redemptions.adopt(&mut writer.redemptions);
+        self.rankings.adopt(&mut writer.rankings);
     }
 
     /// Clears the record of what changed (a state just loaded, or one nobody adopts from).
@@ -178,6 +179,7 @@ impl State {
         self.volunteers.forget_changes();
         self.activities.forget_changes();
         self.redemptions.forget_changes();
+        self.rankings.forget_changes();
     }
 
     /// Folds a batch of envelopes in order.

@@ -1,0 +1,201 @@
+//! Rows of a column that two copies of the state can hold at once.
+//!
+//! The ranking index keeps each volunteer's service by team and date as a row of a column
+//! (about 400 bytes a volunteer at eleven lines). The writer's copy of the state and the
+//! readers' copy each held all of them: 400 MB twice at a million volunteers. As with
+//! [`crate::maps::SharedMap`], each row sits behind an [`Arc`]: cloning the column clones
+//! pointers, a change copies only the row it changes, and [`SharedRows::adopt`] lets the
+//! readers' copy take the writer's rows for everything a batch touched.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::maps::FastSet;
+
+/// A column of rows, shared between copies of the state until one side changes a row.
+#[derive(Debug)]
+pub struct SharedRows<T> {
+    rows: Vec<Arc<T>>,
+    /// Rows changed (through `get_mut` or `push`) since the last [`SharedRows::adopt`] or
+    /// [`SharedRows::forget_changes`].
+    changed: FastSet<usize>,
+}
+
+impl<T> Default for SharedRows<T> {
+    fn default() -> Self {
+        SharedRows {
+            rows: Vec::new(),
+            changed: FastSet::default(),
+        }
+    }
+}
+
+impl<T> Clone for SharedRows<T> {
+    /// Clones pointers: the rows stay shared until one side changes them.
+    fn clone(&self) -> Self {
+        SharedRows {
+            rows: self.rows.clone(),
+            changed: self.changed.clone(),
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for SharedRows<T> {
+    /// Equal when they hold equal rows in the same order (what changed since an adoption is
+    /// bookkeeping, not content).
+    fn eq(&self, other: &Self) -> bool {
+        self.rows.len() == other.rows.len()
+            && self
+                .rows
+                .iter()
+                .zip(&other.rows)
+                .all(|(a, b)| Arc::ptr_eq(a, b) || **a == **b)
+    }
+}
+
+impl<T: Eq> Eq for SharedRows<T> {}
+
+impl<T: Clone> SharedRows<T> {
+    /// The row at `row`.
+    pub fn get(&self, row: usize) -> Option<&T> {
+        self.rows.get(row).map(|r| &**r)
+    }
+
+    /// The row at `row`, to change: copied first if another copy of the state holds it.
+    pub fn get_mut(&mut self, row: usize) -> Option<&mut T> {
+        let value = self.rows.get_mut(row)?;
+        self.changed.insert(row);
+        Some(Arc::make_mut(value))
+    }
+
+    /// Adds a row at the end.
+    pub fn push(&mut self, value: T) {
+        self.changed.insert(self.rows.len());
+        self.rows.push(Arc::new(value));
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Takes the writer's row for every row the writer changed since the last adoption, once
+    /// this copy has folded the same events: afterwards the two copies share those rows
+    /// again. Both sides' records of changes are cleared.
+    ///
+    /// The fold is deterministic, so the row this copy computed and the writer's are equal;
+    /// debug builds check it.
+    pub fn adopt(&mut self, writer: &mut Self)
+    where
+        T: PartialEq + std::fmt::Debug,
+    {
+        debug_assert_eq!(
+            self.rows.len(),
+            writer.rows.len(),
+            "the two copies folded apart"
+        );
+        for row in writer.changed.drain() {
+            if let (Some(mine), Some(theirs)) = (self.rows.get_mut(row), writer.rows.get(row)) {
+                debug_assert_eq!(**mine, **theirs, "the two copies folded apart");
+                *mine = theirs.clone();
+            }
+        }
+        self.changed.clear();
+    }
+
+    /// Clears the record of changes (a state that nobody adopts from, or one just loaded).
+    pub fn forget_changes(&mut self) {
+        self.changed = FastSet::default();
+    }
+}
+
+impl<T: Serialize> Serialize for SharedRows<T> {
+    /// Encoded as the plain sequence of rows: the sharing is not part of the content.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.rows.iter().map(|r| &**r))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for SharedRows<T> {
+    /// Each row goes behind its `Arc` as it is read.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(RowsVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Reads a [`SharedRows`] row by row.
+struct RowsVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for RowsVisitor<T> {
+    type Value = SharedRows<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sequence of rows")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // The length is the encoder's word; a damaged one must not reserve the machine.
+        let hint = seq
+            .size_hint()
+            .unwrap_or(0)
+            .min(crate::limits::MAX_PRESIZED_MAP_ENTRIES);
+        let mut rows = Vec::with_capacity(hint);
+        while let Some(row) = seq.next_element::<T>()? {
+            rows.push(Arc::new(row));
+        }
+        Ok(SharedRows {
+            rows,
+            changed: FastSet::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clone_shares_rows_until_one_side_changes_them_and_adopting_shares_them_again() {
+        let mut writer: SharedRows<Vec<u32>> = SharedRows::default();
+        writer.push(vec![1]);
+        writer.push(vec![2]);
+        let mut reader = writer.clone();
+        reader.forget_changes();
+        writer.forget_changes();
+        assert!(Arc::ptr_eq(&writer.rows[0], &reader.rows[0]));
+
+        // Both sides fold the same batch: the changed row is a copy on each side, until the
+        // readers adopt the writer's.
+        for side in [&mut writer, &mut reader] {
+            if let Some(row) = side.get_mut(1) {
+                row.push(3);
+            }
+            side.push(vec![4]);
+        }
+        assert!(!Arc::ptr_eq(&writer.rows[1], &reader.rows[1]));
+        reader.adopt(&mut writer);
+        assert!(Arc::ptr_eq(&writer.rows[1], &reader.rows[1]));
+        assert!(Arc::ptr_eq(&writer.rows[2], &reader.rows[2]));
+        assert!(Arc::ptr_eq(&writer.rows[0], &reader.rows[0]));
+        assert_eq!(reader.get(1), Some(&vec![2, 3]));
+        assert!(writer.changed.is_empty() && reader.changed.is_empty());
+    }
+
+    #[test]
+    fn rows_encode_as_the_plain_sequence_they_hold() {
+        let mut rows: SharedRows<String> = SharedRows::default();
+        rows.push("a".into());
+        rows.push("b".into());
+        let json = serde_json::to_string(&rows).unwrap_or_default();
+        assert_eq!(json, r#"["a","b"]"#);
+        let bytes = bincode::serialize(&rows).unwrap_or_default();
+        let back: Result<SharedRows<String>, _> = bincode::deserialize(&bytes);
+        assert!(back.is_ok_and(|b| b == rows));
+    }
+}
