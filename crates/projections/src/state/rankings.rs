@@ -310,6 +310,13 @@ mod tests {
     /// (volunteer, team, day, points, hours) as the index receives them.
     type Entry = (usize, usize, u32, i64, i64);
 
+    /// Decimal places of an entry's points and hours.
+    type Places = (u32, u32);
+
+    fn places() -> impl Strategy<Value = Places> {
+        prop_oneof![Just((0, 0)), Just((1, 2))]
+    }
+
     fn date(day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default() + chrono::Days::new(day.into())
     }
@@ -318,6 +325,7 @@ mod tests {
     /// team's share is not zero, sorted, cut.
     fn naive(
         entries: &[Entry],
+        places: Places,
         ids: &[VolunteerId],
         teams: &[TeamId],
         query: &RankingQuery,
@@ -338,7 +346,7 @@ mod tests {
             {
                 continue;
             }
-            *per.entry((v, t)).or_default() += Fixed::of(amounts(points, hours));
+            *per.entry((v, t)).or_default() += Fixed::of(amounts(points, hours, places));
         }
         let mut sums: std::collections::BTreeMap<usize, (Fixed, bool)> = Default::default();
         for ((v, _), a) in per {
@@ -365,10 +373,12 @@ mod tests {
         }
     }
 
-    fn amounts(points: i64, hours: i64) -> Amounts {
+    /// Mantissas with the given decimal places: whole numbers tie often, tenths of a point
+    /// and hundredths of an hour exercise the month bounds' rounding up.
+    fn amounts(points: i64, hours: i64, (point_places, hour_places): Places) -> Amounts {
         Amounts {
-            points: Decimal::new(points, 0),
-            hours: Decimal::new(hours, 0),
+            points: Decimal::new(points, point_places),
+            hours: Decimal::new(hours, hour_places),
         }
     }
 
@@ -383,6 +393,7 @@ mod tests {
     /// One query of the given shape over the entries, against the recount.
     fn agrees_with_a_recount(
         entries: &[Entry],
+        places: Places,
         window: (Option<u32>, Option<u32>),
         limit: usize,
         by_hours: bool,
@@ -409,7 +420,7 @@ mod tests {
         for &(v, t, day, points, hours) in entries {
             state
                 .rankings
-                .add(teams[t], ids[v], date(day), amounts(points, hours));
+                .add(teams[t], ids[v], date(day), amounts(points, hours, places));
         }
         prop_assert!(state.rankings.is_consistent());
         let query = RankingQuery {
@@ -429,8 +440,38 @@ mod tests {
             .into_iter()
             .map(|r| (r.id, Fixed::of(r.amounts)))
             .collect();
-        prop_assert_eq!(got, naive(entries, &ids, &teams, &query));
+        prop_assert_eq!(got, naive(entries, places, &ids, &teams, &query));
         Ok(())
+    }
+
+    /// A month bound that equals the volunteer's service exactly, level with the list's last:
+    /// the smaller id still takes the place (a bound one unit short would drop it).
+    #[test]
+    fn a_volunteer_level_with_the_last_and_a_smaller_id_takes_the_place() {
+        let (a, b) = (VolunteerId::generate(), VolunteerId::generate());
+        let (smaller, larger) = (a.min(b), a.max(b));
+        let team = TeamId::generate();
+        let mut state = State::new();
+        let march = |day| NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default();
+        // The larger id serves first, so it holds the one place when the smaller one is met.
+        state
+            .rankings
+            .add(team, larger, march(10), amounts(5, 2, (0, 0)));
+        state
+            .rankings
+            .add(team, smaller, march(12), amounts(5, 2, (0, 0)));
+        let query = RankingQuery {
+            from: Some(march(1)),
+            to: Some(march(31)),
+            limit: 1,
+            ..RankingQuery::default()
+        };
+        let got: Vec<VolunteerId> = state
+            .rank_volunteers(&query)
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(got, vec![smaller]);
     }
 
     proptest! {
@@ -442,12 +483,13 @@ mod tests {
             entries in prop_oneof![entries(false, 40), entries(true, 40)],
             from in prop::option::of(0..40u32),
             to in prop::option::of(0..40u32),
+            places in places(),
             limit in 0..15usize,
             by_hours: bool,
             team_scope: bool,
             district_scope: bool,
         ) {
-            agrees_with_a_recount(&entries, (from, to), limit, by_hours, team_scope, district_scope)?;
+            agrees_with_a_recount(&entries, places, (from, to), limit, by_hours, team_scope, district_scope)?;
         }
 
         /// The same over fourteen months, so that windows fall within the months whose bounds
@@ -457,12 +499,13 @@ mod tests {
             entries in prop_oneof![entries(false, 430), entries(true, 430)],
             from in prop::option::of(0..430u32),
             to in prop::option::of(0..430u32),
+            places in places(),
             limit in 0..15usize,
             by_hours: bool,
             team_scope: bool,
             district_scope: bool,
         ) {
-            agrees_with_a_recount(&entries, (from, to), limit, by_hours, team_scope, district_scope)?;
+            agrees_with_a_recount(&entries, places, (from, to), limit, by_hours, team_scope, district_scope)?;
         }
     }
 }
