@@ -1,4 +1,4 @@
-//! A shared map of the state in a snapshot, as parts decoded on every core.
+//! A shared map (or column of rows) of the state in a snapshot, as parts decoded on every core.
 //!
 //! A million volunteers and their activities are most of a province's snapshot, and one thread
 //! decoding them was most of a start (`BENCHMARKS.md`, "A start that checks only the tail").
@@ -6,6 +6,7 @@
 //! [`MAP_PART_ENTRIES`] entries, each encoded on its own: the start reads the parts in order
 //! and hands them to a thread per core (at most [`MAX_MAP_PART_DECODERS`]), then puts the decoded entries into the
 //! table in the order they were written, so the table is the one a single thread would build.
+//! The ranking index's series (`shared_rows`) are written the same way, as rows.
 
 use std::hash::Hash;
 use std::marker::PhantomData;
@@ -21,7 +22,50 @@ use crate::limits::{MAP_PART_ENTRIES, MAX_MAP_PART_DECODERS, MAX_PRESIZED_MAP_EN
 
 /// The table a shared map keeps (`maps::FastMap` of `Arc`s, named here so that this module
 /// does not import the one that imports it).
-type Table<K, V> = std::collections::HashMap<K, Arc<V>, rustc_hash::FxBuildHasher>;
+pub(crate) type Table<K, V> = std::collections::HashMap<K, Arc<V>, rustc_hash::FxBuildHasher>;
+
+/// What the decoded entries go into, in the order they were written: a shared map's table,
+/// or the rows of a column (`shared_rows`).
+pub(crate) trait Collect<E>: Sized {
+    /// An empty collection with room for `room` entries.
+    fn with_room(room: usize) -> Self;
+    /// Takes the next entry, or says why it cannot.
+    fn take(&mut self, entry: E) -> Result<(), String>;
+    /// How many entries it holds.
+    fn count(&self) -> usize;
+}
+
+impl<K: Eq + Hash, V> Collect<(K, V)> for Table<K, V> {
+    fn with_room(room: usize) -> Self {
+        Table::with_capacity_and_hasher(room, Default::default())
+    }
+
+    fn take(&mut self, (k, v): (K, V)) -> Result<(), String> {
+        match self.insert(k, Arc::new(v)) {
+            None => Ok(()),
+            Some(_) => Err("a map holds one key twice".into()),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<T> Collect<T> for Vec<Arc<T>> {
+    fn with_room(room: usize) -> Self {
+        Vec::with_capacity(room)
+    }
+
+    fn take(&mut self, row: T) -> Result<(), String> {
+        self.push(Arc::new(row));
+        Ok(())
+    }
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
 
 /// The encoded bytes of one part, written as one byte string.
 struct PartBytes<'a>(&'a [u8]);
@@ -33,15 +77,15 @@ impl Serialize for PartBytes<'_> {
 }
 
 /// Writes `entries` as their count and then their parts, each encoded just before it is
-/// written (a snapshot never holds a second copy of a million volunteers' bytes).
-pub(crate) fn serialize<'a, K, V, S>(
+/// written (a snapshot never holds a second copy of a million volunteers' bytes). A map's
+/// entries are (key, value) pairs; a column's are its rows.
+pub(crate) fn serialize<E, S>(
     len: usize,
-    entries: impl Iterator<Item = (&'a K, &'a V)>,
+    entries: impl Iterator<Item = E>,
     serializer: S,
 ) -> Result<S::Ok, S::Error>
 where
-    K: Serialize + 'a,
-    V: Serialize + 'a,
+    E: Serialize,
     S: Serializer,
 {
     let mut tuple = serializer.serialize_tuple(2)?;
@@ -59,11 +103,10 @@ struct PartList<I> {
     entries: std::cell::RefCell<Option<I>>,
 }
 
-impl<'a, K, V, I> Serialize for PartList<I>
+impl<E, I> Serialize for PartList<I>
 where
-    K: Serialize + 'a,
-    V: Serialize + 'a,
-    I: Iterator<Item = (&'a K, &'a V)>,
+    E: Serialize,
+    I: Iterator<Item = E>,
 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut entries = self
@@ -72,7 +115,7 @@ where
             .take()
             .ok_or_else(|| S::Error::custom("a map's parts written twice"))?;
         let mut seq = serializer.serialize_seq(Some(self.parts))?;
-        let mut part: Vec<(&K, &V)> = Vec::with_capacity(MAP_PART_ENTRIES);
+        let mut part: Vec<E> = Vec::with_capacity(MAP_PART_ENTRIES);
         for _ in 0..self.parts {
             part.clear();
             part.extend(entries.by_ref().take(MAP_PART_ENTRIES));
@@ -108,24 +151,24 @@ impl<'de> Deserialize<'de> for OwnedPart {
     }
 }
 
-/// Reads a map written by [`serialize`] into a table of shared values.
-pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<Table<K, V>, D::Error>
+/// Reads entries written by [`serialize`] into `C` (a table of shared values, or rows).
+pub(crate) fn deserialize<'de, E, C, D>(deserializer: D) -> Result<C, D::Error>
 where
-    K: DeserializeOwned + Eq + Hash + Send,
-    V: DeserializeOwned + Send,
+    E: DeserializeOwned + Send,
+    C: Collect<E>,
     D: Deserializer<'de>,
 {
     deserializer.deserialize_tuple(2, Whole(PhantomData))
 }
 
-struct Whole<K, V>(PhantomData<(K, V)>);
+struct Whole<E, C>(PhantomData<(E, C)>);
 
-impl<'de, K, V> Visitor<'de> for Whole<K, V>
+impl<'de, E, C> Visitor<'de> for Whole<E, C>
 where
-    K: DeserializeOwned + Eq + Hash + Send,
-    V: DeserializeOwned + Send,
+    E: DeserializeOwned + Send,
+    C: Collect<E>,
 {
-    type Value = Table<K, V>;
+    type Value = C;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a map's length and its parts")
@@ -139,32 +182,32 @@ where
         let room = usize::try_from(len).map_or(MAX_PRESIZED_MAP_ENTRIES, |n| {
             n.min(MAX_PRESIZED_MAP_ENTRIES)
         });
-        let mut table = Table::with_capacity_and_hasher(room, Default::default());
+        let mut collected = C::with_room(room);
         seq.next_element_seed(Parts {
-            table: &mut table,
+            collected: &mut collected,
             kind: PhantomData,
         })?
         .ok_or_else(|| A::Error::invalid_length(1, &self))?;
-        if table.len() as u64 != len {
+        if collected.count() as u64 != len {
             return Err(A::Error::custom(format!(
                 "a map said to hold {len} entries holds {}",
-                table.len()
+                collected.count()
             )));
         }
-        Ok(table)
+        Ok(collected)
     }
 }
 
-/// The parts, decoded on a thread per core into `table`.
-struct Parts<'t, K, V> {
-    table: &'t mut Table<K, V>,
-    kind: PhantomData<V>,
+/// The parts, decoded on a thread per core into `collected`.
+struct Parts<'t, E, C> {
+    collected: &'t mut C,
+    kind: PhantomData<E>,
 }
 
-impl<'de, K, V> DeserializeSeed<'de> for Parts<'_, K, V>
+impl<'de, E, C> DeserializeSeed<'de> for Parts<'_, E, C>
 where
-    K: DeserializeOwned + Eq + Hash + Send,
-    V: DeserializeOwned + Send,
+    E: DeserializeOwned + Send,
+    C: Collect<E>,
 {
     type Value = ();
 
@@ -173,15 +216,15 @@ where
     }
 }
 
-type Decoded<K, V> = Result<Vec<(K, V)>, String>;
+type Decoded<E> = Result<Vec<E>, String>;
 
 /// A decoder thread's way in (parts) and way out (their entries).
-type Decoder<K, V> = (SyncSender<Vec<u8>>, Receiver<Decoded<K, V>>);
+type Decoder<E> = (SyncSender<Vec<u8>>, Receiver<Decoded<E>>);
 
-impl<'de, K, V> Visitor<'de> for Parts<'_, K, V>
+impl<'de, E, C> Visitor<'de> for Parts<'_, E, C>
 where
-    K: DeserializeOwned + Eq + Hash + Send,
-    V: DeserializeOwned + Send,
+    E: DeserializeOwned + Send,
+    C: Collect<E>,
 {
     type Value = ();
 
@@ -190,20 +233,20 @@ where
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let table = self.table;
+        let collected = self.collected;
         let count = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, MAX_MAP_PART_DECODERS);
         std::thread::scope(|scope| {
             // Part n goes to decoder n % count and comes back on that decoder's own channel,
-            // so the parts are put into the table in the order they were written.
-            let mut decoders: Vec<Decoder<K, V>> = Vec::new();
+            // so the parts are put into the collection in the order they were written.
+            let mut decoders: Vec<Decoder<E>> = Vec::new();
             for _ in 0..count {
                 let (to_decoder, parts) = sync_channel::<Vec<u8>>(1);
-                let (to_reader, decoded) = sync_channel::<Decoded<K, V>>(1);
+                let (to_reader, decoded) = sync_channel::<Decoded<E>>(1);
                 scope.spawn(move || {
                     for part in parts {
-                        let entries = codec::decode_part::<Vec<(K, V)>>(&part);
+                        let entries = codec::decode_part::<Vec<E>>(&part);
                         drop(part);
                         if to_reader.send(entries.map_err(|e| e.to_string())).is_err() {
                             return;
@@ -212,14 +255,12 @@ where
                 });
                 decoders.push((to_decoder, decoded));
             }
-            let mut insert = |decoded: Result<Decoded<K, V>, _>| -> Result<(), A::Error> {
+            let mut insert = |decoded: Result<Decoded<E>, _>| -> Result<(), A::Error> {
                 let entries = decoded
                     .map_err(|_| A::Error::custom("a decoder of a map's parts stopped"))?
                     .map_err(A::Error::custom)?;
-                for (k, v) in entries {
-                    if table.insert(k, Arc::new(v)).is_some() {
-                        return Err(A::Error::custom("a map holds one key twice"));
-                    }
+                for entry in entries {
+                    collected.take(entry).map_err(A::Error::custom)?;
                 }
                 Ok(())
             };

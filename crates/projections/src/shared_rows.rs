@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::maps::FastSet;
@@ -116,24 +117,39 @@ impl<T: Clone> SharedRows<T> {
 }
 
 impl<T: Serialize> Serialize for SharedRows<T> {
-    /// Encoded as the plain sequence of rows: the sharing is not part of the content.
+    /// Encoded as the plain sequence of rows for people; in a snapshot as its length and then
+    /// parts a start decodes on every core (see [`crate::map_parts`]). Neither depends on the
+    /// sharing.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.rows.iter().map(|r| &**r))
+        let rows = self.rows.iter().map(|r| &**r);
+        if serializer.is_human_readable() {
+            serializer.collect_seq(rows)
+        } else {
+            crate::map_parts::serialize(self.rows.len(), rows, serializer)
+        }
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for SharedRows<T> {
+impl<'de, T: DeserializeOwned + Send> Deserialize<'de> for SharedRows<T> {
     /// Each row goes behind its `Arc` as it is read.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_seq(RowsVisitor(std::marker::PhantomData))
+        let rows = if deserializer.is_human_readable() {
+            deserializer.deserialize_seq(RowsVisitor(std::marker::PhantomData))?
+        } else {
+            crate::map_parts::deserialize(deserializer)?
+        };
+        Ok(SharedRows {
+            rows,
+            changed: FastSet::default(),
+        })
     }
 }
 
-/// Reads a [`SharedRows`] row by row.
+/// Reads rows one by one (from JSON).
 struct RowsVisitor<T>(std::marker::PhantomData<T>);
 
 impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for RowsVisitor<T> {
-    type Value = SharedRows<T>;
+    type Value = Vec<Arc<T>>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a sequence of rows")
@@ -149,10 +165,7 @@ impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for RowsVisitor<T> {
         while let Some(row) = seq.next_element::<T>()? {
             rows.push(Arc::new(row));
         }
-        Ok(SharedRows {
-            rows,
-            changed: FastSet::default(),
-        })
+        Ok(rows)
     }
 }
 
@@ -188,12 +201,14 @@ mod tests {
     }
 
     #[test]
-    fn rows_encode_as_the_plain_sequence_they_hold() {
+    fn rows_read_back_from_json_and_from_parts() {
         let mut rows: SharedRows<String> = SharedRows::default();
         rows.push("a".into());
         rows.push("b".into());
         let json = serde_json::to_string(&rows).unwrap_or_default();
         assert_eq!(json, r#"["a","b"]"#);
+        let from_json: Result<SharedRows<String>, _> = serde_json::from_str(&json);
+        assert!(from_json.is_ok_and(|b| b == rows));
         let bytes = bincode::serialize(&rows).unwrap_or_default();
         let back: Result<SharedRows<String>, _> = bincode::deserialize(&bytes);
         assert!(back.is_ok_and(|b| b == rows));
