@@ -1,5 +1,5 @@
 //! HTTP under load on a city already generated (the million-volunteer one, say): `serve` is
-//! started on it, a team of 500 is added, and then 64 clients log activities (each durable;
+//! started on it (checking only the tail), a team of 500 is added, and then 64 clients log activities (each durable;
 //! the node snapshots every 100,000 events, so on a big city the writes run through the
 //! snapshots it takes) and then read the whole-city volunteer ranking. The load generator is
 //! this process; the server's CPU per request is reported beside it. Printed, not written to
@@ -13,6 +13,9 @@ use super::http::{self, HttpResult, MakeRequest, Server, ADMIN};
 
 /// Seconds of light load after the measured ones, before resident memory is read again.
 const SETTLE_SECONDS: u64 = 15;
+
+/// How often resident memory is sampled during the writes, in milliseconds.
+const RESIDENT_SAMPLE_MS: u64 = 250;
 
 /// The snapshot files of a data directory (under `snapshots/`, named by their seq).
 fn snapshots(dir: &Path) -> std::collections::BTreeSet<std::ffi::OsString> {
@@ -28,9 +31,18 @@ fn resident_mb(pid: u32) -> f64 {
 }
 
 /// Starts `serve` on `city`, loads it, and prints what it measured.
-pub async fn measure(binary: &Path, city: &Path, duration: Duration) -> Result<(), String> {
+pub async fn measure(
+    binary: &Path,
+    city: &Path,
+    serve_args: &[String],
+    duration: Duration,
+) -> Result<(), String> {
     let started = Instant::now();
-    let server = Server::start(binary, city)?;
+    // Only the tail is checked at start, so that what the writes hold is not mixed with what
+    // a whole-chain walk leaves in the allocator.
+    let mut extra = vec!["--verify-tail"];
+    extra.extend(serve_args.iter().map(String::as_str));
+    let server = Server::start_with(binary, city, &extra)?;
     let start_seconds = started.elapsed().as_secs_f64();
     let pid = server.pid();
     eprintln!(
@@ -46,6 +58,19 @@ pub async fn measure(binary: &Path, city: &Path, duration: Duration) -> Result<(
     let district = format!("压测区{}", yinling_ledger::Timestamp::now().0);
     let (coordinator, make) = http::activity_load(&client, &base, &district).await?;
     let before = snapshots(city);
+    let highest = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampler = {
+        let highest = highest.clone();
+        tokio::spawn(async move {
+            loop {
+                highest.fetch_max(
+                    resident_mb(pid) as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                tokio::time::sleep(Duration::from_millis(RESIDENT_SAMPLE_MS)).await;
+            }
+        })
+    };
     let writes: HttpResult = http::load(
         "POST /v1/activities (1 participant, durable)",
         pid,
@@ -56,10 +81,11 @@ pub async fn measure(binary: &Path, city: &Path, duration: Duration) -> Result<(
     )
     .await;
     eprintln!(
-        "  snapshots taken during the writes (and still kept): {}; p99.9 {:.1} ms, slowest {:.1} ms",
+        "  snapshots taken during the writes (and still kept): {}; p99.9 {:.1} ms, slowest {:.1} ms; highest resident during the writes {} MB",
         snapshots(city).difference(&before).count(),
         writes.latency.p999 / 1000.0,
-        writes.latency.max / 1000.0
+        writes.latency.max / 1000.0,
+        highest.load(std::sync::atomic::Ordering::Relaxed)
     );
     let b = base.clone();
     let make: MakeRequest = Arc::new(move |_| {
@@ -78,10 +104,12 @@ pub async fn measure(binary: &Path, city: &Path, duration: Duration) -> Result<(
         make,
     )
     .await;
+    sampler.abort();
     eprintln!(
-        "  slowest read {:.1} ms; resident after both {:.0} MB",
+        "  slowest read {:.1} ms; resident after both {:.0} MB, the highest during both {} MB",
         reads.latency.max / 1000.0,
-        resident_mb(pid)
+        resident_mb(pid),
+        highest.load(std::sync::atomic::Ordering::Relaxed)
     );
     // The allocator hands memory back as the process allocates again: a light load, then again.
     for _ in 0..SETTLE_SECONDS {

@@ -60,6 +60,10 @@ pub struct BenchArgs {
     /// which every run of `bench` empties first.
     #[arg(long, value_name = "DIR")]
     pub city: Option<PathBuf>,
+    /// More options of `serve` for `--only cityload`, one per flag (for instance
+    /// `--city-serve-arg=--snapshot-every=1000000000` to load the city with no snapshot due).
+    #[arg(long, value_name = "OPTION", allow_hyphen_values = true)]
+    pub city_serve_arg: Vec<String>,
     /// The largest population of `--only rankings`, in volunteers.
     #[arg(long, default_value_t = 1_000_000)]
     pub rankings_volunteers: usize,
@@ -207,7 +211,12 @@ fn run_only(
                 city.display()
             ));
         }
-        runtime.block_on(cityload::measure(&binary, &city, duration))?;
+        runtime.block_on(cityload::measure(
+            &binary,
+            &city,
+            &args.city_serve_arg,
+            duration,
+        ))?;
     }
     if wants("snapshots") {
         let binary = http::build_binary(root)?;
