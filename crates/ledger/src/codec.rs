@@ -70,11 +70,15 @@ pub enum CodecError {
     Encode(String),
 }
 
-fn options(limit: usize) -> impl Options + Copy {
+/// The encoding of every record, part and snapshot: varints, little-endian.
+fn encoding() -> impl Options + Copy {
     bincode::DefaultOptions::new()
         .with_varint_encoding()
         .with_little_endian()
-        .with_limit(limit as u64)
+}
+
+fn options(limit: usize) -> impl Options + Copy {
+    encoding().with_limit(limit as u64)
 }
 
 #[derive(Serialize)]
@@ -319,9 +323,7 @@ pub fn encode_snapshot<T: Serialize>(
     // The payload is encoded straight after the header, into a buffer sized for it, and its
     // digest written into the header afterwards: one copy of the snapshot in memory, not the
     // payload and then the payload again behind its header (2.5 GB at a million volunteers).
-    let options = bincode::DefaultOptions::new()
-        .with_varint_encoding()
-        .with_little_endian();
+    let options = encoding();
     let size = options
         .serialized_size(state)
         .map_err(|e| CodecError::Encode(e.to_string()))?;
@@ -345,9 +347,7 @@ pub fn encode_snapshot<T: Serialize>(
 /// Encodes one part of a snapshot's state on its own, with the snapshot's options: a map of
 /// a million volunteers is stored as parts that a start decodes on several cores at once.
 pub fn encode_part<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
-    bincode::DefaultOptions::new()
-        .with_varint_encoding()
-        .with_little_endian()
+    encoding()
         .serialize(value)
         .map_err(|e| CodecError::Encode(e.to_string()))
 }
@@ -534,11 +534,7 @@ mod tests {
     fn a_snapshot_is_its_header_the_digest_of_its_payload_and_the_payload() {
         let state = (7u32, "银领共富".to_owned(), vec![1u64, 2, 300_000]);
         let hash = Hash([9; 32]);
-        let payload = bincode::DefaultOptions::new()
-            .with_varint_encoding()
-            .with_little_endian()
-            .serialize(&state)
-            .unwrap_or_default();
+        let payload = encoding().serialize(&state).unwrap_or_default();
         let mut expected = vec![SNAPSHOT_FORMAT_V1];
         expected.extend_from_slice(&42u64.to_be_bytes());
         expected.extend_from_slice(&hash.0);

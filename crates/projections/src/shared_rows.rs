@@ -131,10 +131,14 @@ impl<T: Serialize> Serialize for SharedRows<T> {
 }
 
 impl<'de, T: DeserializeOwned + Send> Deserialize<'de> for SharedRows<T> {
-    /// Each row goes behind its `Arc` as it is read.
+    /// Each row goes behind its `Arc` as it is read (from JSON, through serde's own sequence
+    /// reading, which caps what a claimed length reserves).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let rows = if deserializer.is_human_readable() {
-            deserializer.deserialize_seq(RowsVisitor(std::marker::PhantomData))?
+            Vec::<T>::deserialize(deserializer)?
+                .into_iter()
+                .map(Arc::new)
+                .collect()
         } else {
             crate::map_parts::deserialize(deserializer)?
         };
@@ -142,30 +146,6 @@ impl<'de, T: DeserializeOwned + Send> Deserialize<'de> for SharedRows<T> {
             rows,
             changed: FastSet::default(),
         })
-    }
-}
-
-/// Reads rows one by one (from JSON).
-struct RowsVisitor<T>(std::marker::PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for RowsVisitor<T> {
-    type Value = Vec<Arc<T>>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a sequence of rows")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // The length is the encoder's word; a damaged one must not reserve the machine.
-        let hint = seq
-            .size_hint()
-            .unwrap_or(0)
-            .min(crate::limits::MAX_PRESIZED_MAP_ENTRIES);
-        let mut rows = Vec::with_capacity(hint);
-        while let Some(row) = seq.next_element::<T>()? {
-            rows.push(Arc::new(row));
-        }
-        Ok(rows)
     }
 }
 

@@ -14,7 +14,7 @@ use super::http::{self, HttpResult, MakeRequest, Server, ADMIN};
 /// Seconds of light load after the measured ones, before resident memory is read again.
 const SETTLE_SECONDS: u64 = 15;
 
-/// How often resident memory is sampled during the writes, in milliseconds.
+/// How often resident memory is sampled during the writes and the reads, in milliseconds.
 const RESIDENT_SAMPLE_MS: u64 = 250;
 
 /// The snapshot files of a data directory (under `snapshots/`, named by their seq).

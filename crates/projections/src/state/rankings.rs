@@ -474,31 +474,29 @@ mod tests {
         assert_eq!(got, vec![smaller]);
     }
 
+    /// Entries and a window over `days` days from the first of January.
+    fn entries_and_window(
+        days: u32,
+    ) -> impl Strategy<Value = (Vec<Entry>, Option<u32>, Option<u32>)> {
+        (
+            prop_oneof![entries(false, days), entries(true, days)],
+            prop::option::of(0..days),
+            prop::option::of(0..days),
+        )
+    }
+
     proptest! {
-        /// Rankings of the whole population, a district, a team and windows agree with a recount, with
-        /// short and long lists, whether or not some day's net dipped below zero (which turns
-        /// the all-time bound off).
+        // Twice the default cases: half of them over forty days, half over fourteen months.
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Rankings of the whole population, a district, a team and windows agree with a
+        /// recount, with short and long lists, whether or not some day's net dipped below
+        /// zero (which turns the all-time bound off). Over forty days, or over fourteen
+        /// months, so that windows also fall within the months whose bounds are kept, across
+        /// them, and before them (where older months were dropped).
         #[test]
         fn volunteer_rankings_agree_with_a_recount(
-            entries in prop_oneof![entries(false, 40), entries(true, 40)],
-            from in prop::option::of(0..40u32),
-            to in prop::option::of(0..40u32),
-            places in places(),
-            limit in 0..15usize,
-            by_hours: bool,
-            team_scope: bool,
-            district_scope: bool,
-        ) {
-            agrees_with_a_recount(&entries, places, (from, to), limit, by_hours, team_scope, district_scope)?;
-        }
-
-        /// The same over fourteen months, so that windows fall within the months whose bounds
-        /// are kept, across them, and before them (where older months were dropped).
-        #[test]
-        fn rankings_over_months_agree_with_a_recount(
-            entries in prop_oneof![entries(false, 430), entries(true, 430)],
-            from in prop::option::of(0..430u32),
-            to in prop::option::of(0..430u32),
+            (entries, from, to) in prop_oneof![entries_and_window(40), entries_and_window(430)],
             places in places(),
             limit in 0..15usize,
             by_hours: bool,
