@@ -53,9 +53,16 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
         .into_iter()
         .find(|s| *s <= head.seq)
     {
-        if let Some(bytes) = source.snapshot(seq).map_err(|e| e.to_string())? {
+        // Copied as it is read: a province's snapshot is over a gigabyte.
+        if let Some((mut bytes, _)) = source.snapshot_reader(seq).map_err(|e| e.to_string())? {
             target
-                .put_snapshot(seq, &bytes)
+                .put_snapshot_with(seq, &mut |sink| {
+                    std::io::copy(&mut bytes, sink).map(|_| ()).map_err(|e| {
+                        yinling_ledger::LedgerError::Storage(format!(
+                            "cannot copy the snapshot: {e}"
+                        ))
+                    })
+                })
                 .map_err(|e| e.to_string())?;
         }
     }

@@ -70,10 +70,13 @@ impl LedgerMachine {
             .spawn(move || {
                 let seq = state.head.seq;
                 let started = std::time::Instant::now();
-                match replay::encode_snapshot(&state, tree.as_ref()).map_err(|e| e.to_string()).and_then(|bytes| {
-                    let len = bytes.len();
-                    log.put_snapshot(seq, &bytes).map(|()| len).map_err(|e| e.to_string())
-                }) {
+                let mut bytes = 0;
+                // Encoded straight into its file: a province's snapshot is over a gigabyte.
+                let stored = log.put_snapshot_with(seq, &mut |sink| {
+                    bytes = replay::encode_snapshot_into(sink, &state, tree.as_ref())?;
+                    Ok(())
+                });
+                match stored.map(|()| bytes) {
                     Ok(bytes) => tracing::info!(seq, bytes, elapsed_ms = started.elapsed().as_millis() as u64, "snapshot stored"),
                     Err(e) => tracing::warn!(seq, error = %e, "snapshot failed; the next one will be tried later"),
                 }

@@ -320,28 +320,113 @@ pub fn encode_snapshot<T: Serialize>(
     hash: &Hash,
     state: &T,
 ) -> Result<Vec<u8>, CodecError> {
-    // The payload is encoded straight after the header, into a buffer sized for it, and its
-    // digest written into the header afterwards: one copy of the snapshot in memory, not the
-    // payload and then the payload again behind its header (2.5 GB at a million volunteers).
-    let options = encoding();
-    let size = options
-        .serialized_size(state)
+    let mut out = std::io::Cursor::new(Vec::new());
+    encode_snapshot_into(&mut out, seq, hash, state)?;
+    Ok(out.into_inner())
+}
+
+/// [`encode_snapshot`] written into `out` as it is encoded, a buffer at a time, with the
+/// payload's digest written into the header once the payload is through (hence the seek).
+/// Returns the bytes written. A snapshot of a million volunteers is over a gigabyte: written
+/// into its file this way it is never held in memory, and it is encoded once, not sized
+/// first and then encoded again.
+pub fn encode_snapshot_into<T: Serialize, W: std::io::Write + std::io::Seek + ?Sized>(
+    out: &mut W,
+    seq: u64,
+    hash: &Hash,
+    state: &T,
+) -> Result<u64, CodecError> {
+    use std::io::SeekFrom;
+    let io = |e: std::io::Error| CodecError::Encode(format!("cannot write the snapshot: {e}"));
+    let start = out.stream_position().map_err(io)?;
+    let mut header = [0u8; SNAPSHOT_HEADER_LEN];
+    header[0] = SNAPSHOT_FORMAT_V1;
+    header[1..9].copy_from_slice(&seq.to_be_bytes());
+    header[9..41].copy_from_slice(&hash.0);
+    // The digest's place stays zero until the payload is through.
+    out.write_all(&header).map_err(io)?;
+    let mut hashing = HashingWriter::new(&mut *out);
+    encoding()
+        .serialize_into(&mut hashing, state)
         .map_err(|e| CodecError::Encode(e.to_string()))?;
-    let header = 1 + 8 + hash.0.len() + hash.0.len();
-    let room = usize::try_from(size).map_err(|e| CodecError::Encode(e.to_string()))?;
-    let mut out = Vec::with_capacity(header.saturating_add(room));
-    out.push(SNAPSHOT_FORMAT_V1);
-    out.extend_from_slice(&seq.to_be_bytes());
-    out.extend_from_slice(&hash.0);
-    out.resize(header, 0);
-    options
-        .serialize_into(&mut out, state)
-        .map_err(|e| CodecError::Encode(e.to_string()))?;
-    let digest = Hash::of(out.get(header..).unwrap_or_default());
-    if let Some(slot) = out.get_mut(header - digest.0.len()..header) {
-        slot.copy_from_slice(&digest.0);
+    let (digest, payload) = hashing.finish().map_err(io)?;
+    out.seek(SeekFrom::Start(start + 41)).map_err(io)?;
+    out.write_all(&digest.0).map_err(io)?;
+    let end = start + SNAPSHOT_HEADER_LEN as u64 + payload;
+    out.seek(SeekFrom::Start(end)).map_err(io)?;
+    out.flush().map_err(io)?;
+    Ok(end - start)
+}
+
+/// A snapshot's header: the format byte, the seq, the hash of its event and the digest of
+/// the payload that follows.
+const SNAPSHOT_HEADER_LEN: usize = 1 + 8 + 32 + 32;
+
+/// A snapshot's payload written through a buffer of its own and hashed a buffer at a time
+/// (the encoder writes a few bytes per field, hundreds of millions of fields at a province).
+struct HashingWriter<W> {
+    inner: W,
+    buf: Vec<u8>,
+    hasher: sha2::Sha256,
+    written: u64,
+}
+
+impl<W: std::io::Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        use sha2::Digest as _;
+        HashingWriter {
+            inner,
+            buf: Vec::with_capacity(crate::limits::SNAPSHOT_WRITE_BUFFER_BYTES),
+            hasher: sha2::Sha256::new(),
+            written: 0,
+        }
     }
-    Ok(out)
+
+    /// Hashes and writes out what the buffer holds.
+    fn drain(&mut self) -> std::io::Result<()> {
+        use sha2::Digest as _;
+        self.hasher.update(&self.buf);
+        self.inner.write_all(&self.buf)?;
+        self.written += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes out the rest, and gives the payload's digest and length.
+    fn finish(mut self) -> std::io::Result<(Hash, u64)> {
+        use sha2::Digest as _;
+        self.drain()?;
+        Ok((Hash(self.hasher.finalize().into()), self.written))
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > self.buf.capacity() {
+            self.drain()?;
+        }
+        if data.len() > self.buf.capacity() {
+            // Larger than the buffer (a part of a map): hashed and written as it is.
+            use sha2::Digest as _;
+            self.hasher.update(data);
+            self.inner.write_all(data)?;
+            self.written += data.len() as u64;
+        } else {
+            self.buf.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.write(data).map(|_| ())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.drain()?;
+        self.inner.flush()
+    }
 }
 
 /// Encodes one part of a snapshot's state on its own, with the snapshot's options: a map of
@@ -466,7 +551,7 @@ pub fn decode_snapshot_from<T: DeserializeOwned>(
 ) -> Result<Snapshot<T>, CodecError> {
     use sha2::Digest as _;
     let cut = |e: std::io::Error| CodecError::Truncated(format!("snapshot header cut short: {e}"));
-    let mut header = [0u8; 1 + 8 + 32 + 32];
+    let mut header = [0u8; SNAPSHOT_HEADER_LEN];
     if len == 0 {
         return Err(CodecError::Empty);
     }
@@ -542,5 +627,47 @@ mod tests {
         expected.extend_from_slice(&payload);
         assert!(!payload.is_empty());
         assert_eq!(encode_snapshot(42, &hash, &state).ok(), Some(expected));
+    }
+
+    /// Written into a file that already holds something, the snapshot starts where the file
+    /// was, its digest lands in its own header, and the file is left at its end.
+    #[test]
+    fn a_snapshot_written_into_a_sink_is_the_same_bytes_wherever_it_starts() {
+        use std::io::Seek as _;
+        let state: Vec<String> = (0..200_000).map(|i| format!("志愿者{i}")).collect();
+        let hash = Hash([5; 32]);
+        let whole = encode_snapshot(8, &hash, &state).unwrap_or_default();
+        assert!(whole.len() > 2 * crate::limits::SNAPSHOT_WRITE_BUFFER_BYTES);
+        let mut sink = std::io::Cursor::new(b"before".to_vec());
+        sink.seek(std::io::SeekFrom::End(0)).unwrap_or_default();
+        let written = encode_snapshot_into(&mut sink, 8, &hash, &state).ok();
+        assert_eq!(written, Some(whole.len() as u64));
+        assert_eq!(sink.position(), 6 + whole.len() as u64);
+        let bytes = sink.into_inner();
+        assert_eq!(&bytes[..6], b"before");
+        assert!(
+            bytes[6..] == whole[..],
+            "the same bytes after what was there"
+        );
+    }
+
+    /// Writes of any size, around and above the buffer, hash and land as one stream would.
+    #[test]
+    fn the_hashing_writer_hashes_and_writes_every_byte_once_in_order() {
+        use std::io::Write as _;
+        let cap = crate::limits::SNAPSHOT_WRITE_BUFFER_BYTES;
+        let sizes = [0, 1, 7, cap - 8, 3, cap, 2 * cap + 1, 5, cap - 5, 1];
+        let mut expected = Vec::new();
+        let mut out = Vec::new();
+        let mut writer = HashingWriter::new(&mut out);
+        for (i, size) in sizes.into_iter().enumerate() {
+            let chunk: Vec<u8> = (0..size).map(|b| (b * 31 + i) as u8).collect();
+            writer.write_all(&chunk).unwrap_or_default();
+            expected.extend_from_slice(&chunk);
+        }
+        let (digest, len) = writer.finish().unwrap_or((Hash([0; 32]), 0));
+        assert_eq!(len, expected.len() as u64);
+        assert_eq!(digest, Hash::of(&expected));
+        assert!(out == expected, "every byte, once, in order");
     }
 }

@@ -77,3 +77,6 @@ pub const SLED_BLOB_THRESHOLD_BYTES: usize = 512 * 1024 / 4 - 1024;
 
 /// Bytes a snapshot is read (and hashed) at a time when a start decodes it as it reads.
 pub const SNAPSHOT_READ_BUFFER_BYTES: usize = 1 << 20;
+
+/// Bytes a snapshot is hashed and written at a time as it is encoded into its file.
+pub const SNAPSHOT_WRITE_BUFFER_BYTES: usize = 1 << 20;

@@ -107,9 +107,19 @@ pub trait EventLog: Send + Sync + 'static {
     /// Looks up an idempotency key.
     fn idempotency(&self, key: &str) -> Result<Option<IdempotencyEntry>, LedgerError>;
 
-    /// Stores a snapshot taken after `seq` (durably), and removes those
-    /// [`snapshots_to_prune`] names.
-    fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError>;
+    /// Stores a snapshot taken after `seq` (durably), written by `write` into the sink it is
+    /// given, and removes those [`snapshots_to_prune`] names. A snapshot is only listed once
+    /// `write` returned and what it wrote is synced; when `write` fails, nothing is stored.
+    /// The snapshot is encoded straight into its file: a province's is over a gigabyte.
+    fn put_snapshot_with(&self, seq: u64, write: SnapshotWrite<'_>) -> Result<(), LedgerError>;
+
+    /// [`EventLog::put_snapshot_with`] for a snapshot already in memory (a backup's copy).
+    fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError> {
+        self.put_snapshot_with(seq, &mut |sink| {
+            std::io::Write::write_all(sink, bytes)
+                .map_err(|e| LedgerError::Storage(format!("cannot write a snapshot: {e}")))
+        })
+    }
 
     /// Seqs of stored snapshots, newest first.
     fn snapshot_seqs(&self) -> Result<Vec<u64>, LedgerError>;
@@ -127,6 +137,15 @@ pub trait EventLog: Send + Sync + 'static {
     /// The key store beside the log: the volunteers' data keys (see [`crate::personal`]).
     fn keyring(&self) -> Result<crate::personal::SharedKeyring, LedgerError>;
 }
+
+/// Where a snapshot is written as it is encoded: a file being written, which can seek back
+/// to put the payload's digest into the header once the payload is through.
+pub trait SnapshotSink: std::io::Write + std::io::Seek {}
+
+impl<T: std::io::Write + std::io::Seek> SnapshotSink for T {}
+
+/// What writes a snapshot into its sink, given to [`EventLog::put_snapshot_with`].
+pub type SnapshotWrite<'a> = &'a mut dyn FnMut(&mut dyn SnapshotSink) -> Result<(), LedgerError>;
 
 /// A stored snapshot being read, and its length in bytes.
 pub type SnapshotReader = (Box<dyn std::io::Read + Send>, u64);

@@ -40,16 +40,34 @@ impl SnapshotFiles {
     /// the directory synced, so a crash leaves either the whole snapshot or none (a partial
     /// file left by a crash is never listed, and is removed by the next put).
     pub fn put(&self, seq: u64, bytes: &[u8]) -> io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
+        self.put_with(seq, |file| file.write_all(bytes), |e| e)
+    }
+
+    /// [`SnapshotFiles::put`] with the bytes written by `write` into the partial file as they
+    /// are encoded; `io` says how a failure of the file itself is told. When `write` fails,
+    /// the partial file is removed and nothing is listed.
+    pub fn put_with<E>(
+        &self,
+        seq: u64,
+        write: impl FnOnce(&mut std::fs::File) -> Result<(), E>,
+        io: impl Fn(io::Error) -> E,
+    ) -> Result<(), E> {
+        std::fs::create_dir_all(&self.dir).map_err(&io)?;
         self.remove_partials();
         let partial = self.dir.join(file_name(seq, PARTIAL_SUFFIX));
         {
-            let mut file = std::fs::File::create(&partial)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
+            let mut file = std::fs::File::create(&partial).map_err(&io)?;
+            if let Err(e) = write(&mut file) {
+                drop(file);
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+            file.sync_all().map_err(&io)?;
         }
-        std::fs::rename(&partial, self.dir.join(file_name(seq, SUFFIX)))?;
-        std::fs::File::open(&self.dir)?.sync_all()
+        std::fs::rename(&partial, self.dir.join(file_name(seq, SUFFIX))).map_err(&io)?;
+        std::fs::File::open(&self.dir)
+            .and_then(|dir| dir.sync_all())
+            .map_err(&io)
     }
 
     fn remove_partials(&self) {

@@ -705,9 +705,13 @@ impl EventLog for SledLog {
         }))
     }
 
-    fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError> {
+    fn put_snapshot_with(
+        &self,
+        seq: u64,
+        write: crate::log::SnapshotWrite<'_>,
+    ) -> Result<(), LedgerError> {
         let storage = |e: io::Error| LedgerError::Storage(format!("cannot store a snapshot: {e}"));
-        self.snapshots.put(seq, bytes).map_err(storage)?;
+        self.snapshots.put_with(seq, |file| write(file), storage)?;
         for old in crate::log::snapshots_to_prune(&self.snapshot_seqs()?) {
             self.snapshots.remove(old).map_err(storage)?;
             // One an earlier build kept in the tree: its removal is flushed with the next

@@ -402,6 +402,41 @@ fn a_snapshot_read_as_a_stream_decodes_as_its_bytes_do_and_refuses_the_same_dama
     assert!(e.to_string().contains("bytes after its state"), "{e}");
 }
 
+/// The node encodes a snapshot straight into its file: what lands is the snapshot's bytes,
+/// read back as a stream. A writer that fails leaves nothing listed and no partial file, and
+/// the snapshots before it stay.
+#[test]
+fn a_snapshot_encoded_into_its_file_is_stored_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let state: Vec<String> = (0..100_000).map(|i| format!("志愿者{i}")).collect();
+    let mut written = 0;
+    log.put_snapshot_with(5, &mut |sink| {
+        written = codec::encode_snapshot_into(sink, 5, &Hash([2; 32]), &state)?;
+        Ok(())
+    })
+    .expect("put");
+    let whole = codec::encode_snapshot(5, &Hash([2; 32]), &state).expect("encode");
+    assert_eq!(written, whole.len() as u64);
+    assert_eq!(log.snapshot(5).expect("get"), Some(whole));
+    let (reader, len) = log.snapshot_reader(5).expect("open").expect("stored");
+    let read: codec::Snapshot<Vec<String>> =
+        codec::decode_snapshot_from(reader, len).expect("decode");
+    assert_eq!((read.seq, read.state), (5, state));
+
+    let refused = log.put_snapshot_with(9, &mut |sink| {
+        std::io::Write::write_all(sink, b"half a snapshot").expect("write");
+        Err(LedgerError::Storage("the disk is full".into()))
+    });
+    assert!(matches!(refused, Err(LedgerError::Storage(ref e)) if e == "the disk is full"));
+    assert_eq!(log.snapshot_seqs().expect("list"), vec![5]);
+    let left: Vec<_> = std::fs::read_dir(dir.path().join(snapshots::SNAPSHOT_DIR))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "no partial file is left: {left:?}");
+}
+
 #[test]
 fn a_snapshot_an_earlier_build_kept_in_the_tree_is_still_read_and_pruned() {
     let dir = tempfile::tempdir().expect("tempdir");

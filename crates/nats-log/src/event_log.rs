@@ -1,7 +1,6 @@
 //! The ledger's [`EventLog`] trait on JetStream: appends fenced by the expected last
 //! sequence, reads through the in-memory index, snapshots in a local directory.
 
-use std::io::Write;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, context::Publish};
@@ -203,17 +202,24 @@ impl EventLog for NatsLog {
         Ok(lock(&self.index).idempotency.get(key).copied())
     }
 
-    fn put_snapshot(&self, seq: u64, bytes: &[u8]) -> Result<(), LedgerError> {
+    fn put_snapshot_with(
+        &self,
+        seq: u64,
+        write: yinling_ledger::log::SnapshotWrite<'_>,
+    ) -> Result<(), LedgerError> {
         let path = self.snapshot_path(seq);
         let tmp = path.with_extension("tmp");
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            std::fs::File::open(&self.config.snapshot_dir)?.sync_all()
-        };
-        write().map_err(|e| storage(&format!("cannot write {}", path.display()), e))?;
+        let failed = |e| storage(&format!("cannot write {}", path.display()), e);
+        let mut file = std::fs::File::create(&tmp).map_err(failed)?;
+        if let Err(e) = write(&mut file) {
+            drop(file);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        file.sync_all()
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .and_then(|()| std::fs::File::open(&self.config.snapshot_dir)?.sync_all())
+            .map_err(failed)?;
         for old in yinling_ledger::log::snapshots_to_prune(&self.snapshot_seqs()?) {
             if let Err(e) = std::fs::remove_file(self.snapshot_path(old)) {
                 tracing::warn!(seq = old, "an old snapshot could not be removed: {e}");

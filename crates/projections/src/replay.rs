@@ -19,6 +19,18 @@ pub const STATE_LAYOUT_VERSION: u32 = 20;
 /// tree over the log's first `state.head.seq` events when the caller has it: a start from
 /// this snapshot then carries the tree on instead of reading every event again to rebuild it.
 pub fn encode_snapshot(state: &State, tree: Option<&MerkleTree>) -> Result<Vec<u8>, CodecError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    encode_snapshot_into(&mut out, state, tree)?;
+    Ok(out.into_inner())
+}
+
+/// [`encode_snapshot`] written into `out` (a snapshot's file) as it is encoded, so a node never
+/// holds a province's gigabyte of snapshot bytes beside its state. Returns the bytes written.
+pub fn encode_snapshot_into<W: std::io::Write + std::io::Seek + ?Sized>(
+    out: &mut W,
+    state: &State,
+    tree: Option<&MerkleTree>,
+) -> Result<u64, CodecError> {
     if let Some(tree) = tree {
         if tree.len() != state.head.seq {
             return Err(CodecError::Malformed(format!(
@@ -28,7 +40,8 @@ pub fn encode_snapshot(state: &State, tree: Option<&MerkleTree>) -> Result<Vec<u
             )));
         }
     }
-    codec::encode_snapshot(
+    codec::encode_snapshot_into(
+        out,
         state.head.seq,
         &state.head.hash,
         &(STATE_LAYOUT_VERSION, state, tree),
