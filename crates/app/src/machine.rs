@@ -59,7 +59,10 @@ impl LedgerMachine {
         if self.snapshot_running.swap(true, Ordering::SeqCst) {
             return; // the previous one is still being written
         }
+        let cloning = std::time::Instant::now();
         let state = self.working.clone();
+        // The writer's pause for this snapshot: nothing is decided while the state is cloned.
+        let clone_ms = cloning.elapsed().as_millis() as u64;
         // The tree was extended by the batch that triggered the snapshot, so it ends where
         // the state does (a few megabytes at a province: the levels above the floor).
         let tree = self.tree.copy_at(state.head.seq);
@@ -77,7 +80,7 @@ impl LedgerMachine {
                     Ok(())
                 });
                 match stored.map(|()| bytes) {
-                    Ok(bytes) => tracing::info!(seq, bytes, elapsed_ms = started.elapsed().as_millis() as u64, "snapshot stored"),
+                    Ok(bytes) => tracing::info!(seq, bytes, clone_ms, elapsed_ms = started.elapsed().as_millis() as u64, "snapshot stored"),
                     Err(e) => tracing::warn!(seq, error = %e, "snapshot failed; the next one will be tried later"),
                 }
                 running.store(false, Ordering::SeqCst);

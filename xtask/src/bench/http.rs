@@ -318,12 +318,14 @@ pub async fn measure(
 
 /// Adds a district named `district`, a team in it with 500 volunteers and its coordinator to
 /// the ledger at `base`; the coordinator's token and the requests that log one activity each
-/// (one participant, dates spread over the past years so some are back-dated far).
+/// (one participant, service of the last four weeks).
 pub(super) async fn activity_load(
     client: &reqwest::Client,
     base: &str,
     district: &str,
 ) -> Result<(String, MakeRequest), String> {
+    /// The days back the activities of the load are spread over.
+    const RECENT_DAYS: u64 = 28;
     post(
         client,
         format!("{base}/v1/districts"),
@@ -361,9 +363,13 @@ pub(super) async fn activity_load(
     let today = yinling_ledger::Timestamp::now().local_date();
     let (b, t, v) = (base.to_owned(), team, Arc::new(volunteers));
     let make: MakeRequest = Arc::new(move |n| {
-        let date = today - chrono::Days::new(1 + n % 3000);
+        // Service of the last four weeks, each volunteer in turn: inside any backfill limit
+        // (the demo city sets 30 days; older dates would be requests awaiting approval, not
+        // activities), and each (volunteer, day) far below the daily cap of hours.
+        let volunteers = v.len() as u64;
+        let date = today - chrono::Days::new(1 + (n / volunteers) % RECENT_DAYS);
         let body = json!({"team_id": t, "category": "eco_patrol", "date": date.to_string(), "title": "巡河",
-                          "participants": [{"volunteer_id": v[(n >> 20) as usize % v.len()], "hours": "0.01"}]});
+                          "participants": [{"volunteer_id": v[(n % volunteers) as usize], "hours": "0.01"}]});
         (
             reqwest::Method::POST,
             format!("{b}/v1/activities"),
