@@ -342,7 +342,7 @@ pub fn encode_snapshot_into<T: Serialize, W: std::io::Write + std::io::Seek + ?S
     let mut header = [0u8; SNAPSHOT_HEADER_LEN];
     header[0] = SNAPSHOT_FORMAT_V1;
     header[1..9].copy_from_slice(&seq.to_be_bytes());
-    header[9..41].copy_from_slice(&hash.0);
+    header[9..SNAPSHOT_DIGEST_AT].copy_from_slice(&hash.0);
     // The digest's place stays zero until the payload is through.
     out.write_all(&header).map_err(io)?;
     let mut hashing = HashingWriter::new(&mut *out);
@@ -350,7 +350,8 @@ pub fn encode_snapshot_into<T: Serialize, W: std::io::Write + std::io::Seek + ?S
         .serialize_into(&mut hashing, state)
         .map_err(|e| CodecError::Encode(e.to_string()))?;
     let (digest, payload) = hashing.finish().map_err(io)?;
-    out.seek(SeekFrom::Start(start + 41)).map_err(io)?;
+    out.seek(SeekFrom::Start(start + SNAPSHOT_DIGEST_AT as u64))
+        .map_err(io)?;
     out.write_all(&digest.0).map_err(io)?;
     let end = start + SNAPSHOT_HEADER_LEN as u64 + payload;
     out.seek(SeekFrom::Start(end)).map_err(io)?;
@@ -361,6 +362,10 @@ pub fn encode_snapshot_into<T: Serialize, W: std::io::Write + std::io::Seek + ?S
 /// A snapshot's header: the format byte, the seq, the hash of its event and the digest of
 /// the payload that follows.
 const SNAPSHOT_HEADER_LEN: usize = 1 + 8 + 32 + 32;
+
+/// Where the payload's digest sits in a snapshot's header (after the format byte, the seq and
+/// the event's hash).
+const SNAPSHOT_DIGEST_AT: usize = 1 + 8 + 32;
 
 /// A snapshot's payload written through a buffer of its own and hashed a buffer at a time
 /// (the encoder writes a few bytes per field, hundreds of millions of fields at a province).
@@ -567,7 +572,7 @@ pub fn decode_snapshot_from<T: DeserializeOwned>(
     let mut seq = [0u8; 8];
     seq.copy_from_slice(&header[1..9]);
     let mut hash = [0u8; 32];
-    hash.copy_from_slice(&header[9..41]);
+    hash.copy_from_slice(&header[9..SNAPSHOT_DIGEST_AT]);
     let mut hashing = HashingReader {
         inner: reader,
         buf: vec![0; crate::limits::SNAPSHOT_READ_BUFFER_BYTES],
@@ -597,7 +602,7 @@ pub fn decode_snapshot_from<T: DeserializeOwned>(
             hashing.read + header.len() as u64
         )));
     }
-    if hashing.hasher.finalize()[..] != header[41..] {
+    if hashing.hasher.finalize()[..] != header[SNAPSHOT_DIGEST_AT..] {
         return Err(CodecError::Malformed(
             "snapshot checksum does not match".into(),
         ));
