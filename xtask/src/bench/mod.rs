@@ -198,8 +198,15 @@ fn run_only(
             scale::write(&root.join(&args.out), &text)?;
         }
     }
+    /// Names a `yinling` binary for `--only cityload` to start instead of building this tree's.
+    const CITYLOAD_BINARY_ENV: &str = "YINLING_CITYLOAD_BINARY";
     if wants("cityload") {
-        let binary = http::build_binary(root)?;
+        // A binary built elsewhere (an earlier commit's, copied aside) runs the same load on
+        // the same city, for side-by-side runs without rebuilding between them.
+        let binary = match std::env::var_os(CITYLOAD_BINARY_ENV) {
+            Some(path) => PathBuf::from(path),
+            None => http::build_binary(root)?,
+        };
         let city = args.city.clone().ok_or(
             "--only cityload needs --city DIR, a data directory outside the scratch directory \
              (which every run empties): generate one with `yinling demo --data DIR`",
