@@ -427,7 +427,14 @@ impl Engine {
         }
         let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(thread) = thread {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            // The machine comes back from its thread and waits for a snapshot it started, off
+            // the runtime's threads.
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Ok(machine) = thread.join() {
+                    machine.finish_snapshot();
+                }
+            })
+            .await;
         }
     }
 

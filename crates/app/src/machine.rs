@@ -11,8 +11,8 @@
 //! folds each durable batch and then adopts the writer's values for what the batch changed
 //! (`State::adopt`), so after every batch each volunteer is held once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::thread::JoinHandle;
 
 use yinling_ledger::writer::{Context, StateMachine};
 use yinling_ledger::{Commit, Envelope, EventLog, Head};
@@ -28,7 +28,8 @@ pub struct LedgerMachine {
     policy: Policy,
     log: Arc<dyn EventLog>,
     snapshot_every_events: u64,
-    snapshot_running: Arc<AtomicBool>,
+    /// The thread storing the last snapshot started, until a stop waits for it.
+    snapshot_thread: Option<JoinHandle<()>>,
     metrics: Arc<Metrics>,
 }
 
@@ -49,14 +50,18 @@ impl LedgerMachine {
             policy,
             log,
             snapshot_every_events: snapshot_every_events.max(1),
-            snapshot_running: Arc::new(AtomicBool::new(false)),
+            snapshot_thread: None,
             metrics,
         }
     }
 
     /// Encodes and stores a snapshot of the working state off the writer thread.
-    fn snapshot(&self) {
-        if self.snapshot_running.swap(true, Ordering::SeqCst) {
+    fn snapshot(&mut self) {
+        if self
+            .snapshot_thread
+            .as_ref()
+            .is_some_and(|t| !t.is_finished())
+        {
             return; // the previous one is still being written
         }
         let cloning = std::time::Instant::now();
@@ -67,7 +72,6 @@ impl LedgerMachine {
         // the state does (a few megabytes at a province: the levels above the floor).
         let tree = self.tree.copy_at(state.head.seq);
         let log = self.log.clone();
-        let running = self.snapshot_running.clone();
         let spawned = std::thread::Builder::new()
             .name("yinling-snapshot".into())
             .spawn(move || {
@@ -83,10 +87,28 @@ impl LedgerMachine {
                     Ok(bytes) => tracing::info!(seq, bytes, clone_ms, elapsed_ms = started.elapsed().as_millis() as u64, "snapshot stored"),
                     Err(e) => tracing::warn!(seq, error = %e, "snapshot failed; the next one will be tried later"),
                 }
-                running.store(false, Ordering::SeqCst);
             });
-        if spawned.is_err() {
-            self.snapshot_running.store(false, Ordering::SeqCst);
+        match spawned {
+            Ok(thread) => self.snapshot_thread = Some(thread),
+            Err(e) => {
+                tracing::warn!(error = %e, "the snapshot's thread could not start; the next one will be tried later")
+            }
+        }
+    }
+
+    /// Waits for the snapshot being stored, if one is: a stopped writer (the service shutting
+    /// down, `demo` finishing) leaves the snapshot it started whole in place, not a partial
+    /// file, and the next start folds from it instead of from the one before.
+    pub fn finish_snapshot(mut self) {
+        if let Some(thread) = self.snapshot_thread.take() {
+            if !thread.is_finished() {
+                tracing::info!("waiting for the snapshot being stored");
+            }
+            if thread.join().is_err() {
+                tracing::warn!(
+                    "the snapshot's thread panicked; the next start folds from an earlier one"
+                );
+            }
         }
     }
 }
@@ -138,5 +160,94 @@ impl StateMachine for LedgerMachine {
     fn aborted(&mut self) {
         self.working = read_state(&self.shared).clone();
         self.working.forget_changes();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yinling_ledger::log::{AppendBatch, IdempotencyEntry, Segment, SnapshotWrite};
+    use yinling_ledger::merkle::MerkleTree;
+    use yinling_ledger::store::{OpenMode, SledLog};
+    use yinling_ledger::{LedgerError, StreamId};
+
+    /// A sled log whose snapshots take a while to store, as a province's do.
+    struct SlowSnapshots(SledLog);
+
+    impl EventLog for SlowSnapshots {
+        fn head(&self) -> Head {
+            self.0.head()
+        }
+        fn append(&self, batch: &AppendBatch) -> Result<Head, LedgerError> {
+            self.0.append(batch)
+        }
+        fn segments(
+            &self,
+            after: u64,
+        ) -> Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + '_> {
+            self.0.segments(after)
+        }
+        fn stream_version(&self, stream: &StreamId) -> Result<u64, LedgerError> {
+            self.0.stream_version(stream)
+        }
+        fn stream_seqs(
+            &self,
+            stream: &StreamId,
+            after_version: u64,
+            limit: usize,
+        ) -> Result<Vec<u64>, LedgerError> {
+            self.0.stream_seqs(stream, after_version, limit)
+        }
+        fn idempotency(&self, key: &str) -> Result<Option<IdempotencyEntry>, LedgerError> {
+            self.0.idempotency(key)
+        }
+        fn put_snapshot_with(&self, seq: u64, write: SnapshotWrite<'_>) -> Result<(), LedgerError> {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            self.0.put_snapshot_with(seq, write)
+        }
+        fn snapshot_seqs(&self) -> Result<Vec<u64>, LedgerError> {
+            self.0.snapshot_seqs()
+        }
+        fn snapshot(&self, seq: u64) -> Result<Option<Vec<u8>>, LedgerError> {
+            self.0.snapshot(seq)
+        }
+        fn keyring(&self) -> Result<yinling_ledger::personal::SharedKeyring, LedgerError> {
+            self.0.keyring()
+        }
+    }
+
+    /// `demo` finishing or the service stopping right after a snapshot began: the stop waits
+    /// for it, and the snapshot is listed whole (before, the process left a partial file and
+    /// the next start folded from the snapshot before).
+    #[test]
+    fn a_stopped_writer_leaves_the_snapshot_it_started_stored_whole() -> Result<(), LedgerError> {
+        let dir = tempfile::tempdir().map_err(|e| LedgerError::Storage(e.to_string()))?;
+        let sled = SledLog::open(dir.path(), OpenMode::CreateIfMissing)?;
+        let log: Arc<dyn EventLog> = Arc::new(SlowSnapshots(sled));
+        let tree = crate::tree::LogTree::from_tree(MerkleTree::with_floor(8), None);
+        let mut machine = LedgerMachine::new(
+            State::new(),
+            (Arc::new(RwLock::new(State::new())), tree),
+            Policy::default(),
+            log.clone(),
+            1,
+            Arc::new(Metrics::new()),
+        );
+        machine.snapshot();
+        assert_eq!(
+            log.snapshot_seqs()?,
+            Vec::<u64>::new(),
+            "still being stored"
+        );
+        machine.finish_snapshot();
+        assert_eq!(log.snapshot_seqs()?, vec![0]);
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("snapshots"))
+            .map_err(|e| LedgerError::Storage(e.to_string()))?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "partial files left: {left:?}");
+        Ok(())
     }
 }
