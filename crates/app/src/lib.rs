@@ -19,6 +19,7 @@ pub mod counter;
 pub mod csv;
 pub mod engine;
 pub mod error;
+pub mod huge_pages;
 pub mod idempotency;
 pub mod input;
 pub mod limits;

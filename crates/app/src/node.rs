@@ -134,6 +134,8 @@ impl Node {
         let engine_config = config.engine.clone();
         let engine_metrics = metrics.clone();
         let nats = config.nats.clone();
+        // A start touches gigabytes of fresh memory at once: in small pages (`huge_pages`).
+        let small_pages = crate::huge_pages::OffWhileLoading::begin();
         let opened = tokio::task::spawn_blocking(move || match nats {
             None => Engine::open(&engine_config, engine_metrics).map(|e| (e, None)),
             Some(n) => {
@@ -164,6 +166,7 @@ impl Node {
                 TokenMint::from_key(key)
             }
         };
+        drop(small_pages);
         let report = engine.startup();
         tracing::info!(
             head = report.head.seq,
