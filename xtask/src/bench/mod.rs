@@ -207,15 +207,25 @@ fn run_only(
             Some(path) => PathBuf::from(path),
             None => http::build_binary(root)?,
         };
-        let city = args.city.clone().ok_or(
-            "--only cityload needs --city DIR, a data directory outside the scratch directory \
-             (which every run empties): generate one with `yinling demo --data DIR`",
-        )?;
+        // The load signs in as the benchmarks' administrator, so the city must know its token.
+        let generate = |dir: &str| {
+            format!(
+                "generate one with `YINLING_ADMIN_TOKEN={} yinling demo --data {dir}`",
+                http::ADMIN
+            )
+        };
+        let city = args.city.clone().ok_or_else(|| {
+            format!(
+                "--only cityload needs --city DIR, a data directory outside the scratch directory \
+                 (which every run empties): {}",
+                generate("DIR")
+            )
+        })?;
         if !city.exists() {
             return Err(format!(
-                "no city at {}: generate one with `yinling demo --data {}`",
+                "no city at {}: {}",
                 city.display(),
-                city.display()
+                generate(&city.display().to_string())
             ));
         }
         runtime.block_on(cityload::measure(
