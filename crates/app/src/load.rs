@@ -93,6 +93,8 @@ pub fn load(
     // sealed blobs and as the tail is folded.
     let keys = log.keyring()?;
     state.attach_keys(keys.clone());
+    // Nobody adopts from a state being loaded; `forget_changes` below records again.
+    state.stop_recording_changes();
     let folded = fold_tail(log, &mut state, tree.as_mut(), limit)?;
     // A restore from an older backup, an import or a replica: the keys of everyone erased in
     // the log must not exist, whatever the key store held.

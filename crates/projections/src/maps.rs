@@ -26,14 +26,14 @@ pub struct SharedMap<K, V> {
     entries: FastMap<K, Arc<V>>,
     /// Keys changed (through `get_mut`, `insert`, `remove`, `values_mut`) since the last
     /// [`SharedMap::adopt`] or [`SharedMap::forget_changes`].
-    changed: FastSet<K>,
+    changed: Changes<K>,
 }
 
 impl<K, V> Default for SharedMap<K, V> {
     fn default() -> Self {
         SharedMap {
             entries: FastMap::default(),
-            changed: FastSet::default(),
+            changed: Changes::default(),
         }
     }
 }
@@ -73,7 +73,7 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
     /// The value under `key`, to change: copied first if another copy of the state holds it.
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         let value = self.entries.get_mut(key)?;
-        self.changed.insert(key.clone());
+        self.changed.note(key);
         Some(Arc::make_mut(value))
     }
 
@@ -84,14 +84,14 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
 
     /// Puts `value` under `key`.
     pub fn insert(&mut self, key: K, value: V) {
-        self.changed.insert(key.clone());
+        self.changed.note(&key);
         self.entries.insert(key, Arc::new(value));
     }
 
     /// Takes `key` out.
     pub fn remove(&mut self, key: &K) {
         if self.entries.remove(key).is_some() {
-            self.changed.insert(key.clone());
+            self.changed.note(key);
         }
     }
 
@@ -124,7 +124,7 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         let changed = &mut self.changed;
         self.entries.iter_mut().map(move |(k, v)| {
-            changed.insert(k.clone());
+            changed.note(k);
             Arc::make_mut(v)
         })
     }
@@ -161,9 +161,68 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
         self.changed.clear();
     }
 
-    /// Clears the record of changes (a state that nobody adopts from, or one just loaded).
+    /// Clears the record of changes (a state that nobody adopts from, or one just loaded),
+    /// and records changes from now on.
     pub fn forget_changes(&mut self) {
-        self.changed = FastSet::default();
+        self.changed = Changes::default();
+    }
+
+    /// Records no changes until [`SharedMap::forget_changes`]: a state being loaded is
+    /// adopted from by nobody, and recording every key it folds (a province's millions of
+    /// activities) was a tenth of a rebuild's time.
+    pub fn stop_recording_changes(&mut self) {
+        self.changed = Changes::off();
+    }
+}
+
+/// The keys (or rows) a copy of the state changed since the last adoption, for
+/// [`SharedMap::adopt`] and `SharedRows::adopt`; or nothing, while changes are not recorded.
+#[derive(Debug, Clone)]
+pub(crate) struct Changes<K> {
+    keys: FastSet<K>,
+    recording: bool,
+}
+
+impl<K> Default for Changes<K> {
+    /// Empty, recording.
+    fn default() -> Self {
+        Changes {
+            keys: FastSet::default(),
+            recording: true,
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone> Changes<K> {
+    /// Empty, and recording nothing.
+    pub(crate) fn off() -> Self {
+        Changes {
+            keys: FastSet::default(),
+            recording: false,
+        }
+    }
+
+    /// Notes that `key` changed, when changes are recorded.
+    pub(crate) fn note(&mut self, key: &K) {
+        if self.recording {
+            self.keys.insert(key.clone());
+        }
+    }
+
+    /// Takes every key noted, leaving none.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = K> + '_ {
+        self.keys.drain()
+    }
+
+    /// Forgets every key noted.
+    pub(crate) fn clear(&mut self) {
+        self.keys.clear();
+    }
+
+    /// Whether no key is noted.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 }
 
@@ -208,7 +267,7 @@ where
         } else {
             Ok(SharedMap {
                 entries: crate::map_parts::deserialize(deserializer)?,
-                changed: FastSet::default(),
+                changed: Changes::default(),
             })
         }
     }
@@ -240,7 +299,7 @@ where
         }
         Ok(SharedMap {
             entries,
-            changed: FastSet::default(),
+            changed: Changes::default(),
         })
     }
 }
@@ -248,6 +307,32 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A state being loaded records nothing (nobody adopts from it); once its changes are
+    /// forgotten it records again, and an adoption shares what changed.
+    #[test]
+    fn a_map_being_loaded_records_no_changes_until_they_are_forgotten() {
+        let mut writer: SharedMap<u32, String> = SharedMap::default();
+        writer.stop_recording_changes();
+        writer.insert(1, "one".into());
+        writer.insert(2, "two".into());
+        writer.get_mut(&1).expect("present").push('!');
+        writer.remove(&2);
+        writer.values_mut().for_each(|v| v.push('?'));
+        assert!(
+            writer.changed.is_empty(),
+            "a map being loaded noted changes"
+        );
+
+        writer.forget_changes();
+        let mut reader = writer.clone();
+        writer.get_mut(&1).expect("present").push('#');
+        reader.get_mut(&1).expect("present").push('#');
+        assert!(!writer.changed.is_empty(), "changes are recorded again");
+        reader.adopt(&mut writer);
+        assert!(Arc::ptr_eq(&writer.entries[&1], &reader.entries[&1]));
+        assert_eq!(reader.get(&1).map(String::as_str), Some("one!?#"));
+    }
 
     #[test]
     fn a_clone_shares_values_until_one_side_changes_them() {

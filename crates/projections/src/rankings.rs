@@ -324,6 +324,11 @@ impl RankingIndex {
         self.series.forget_changes();
     }
 
+    /// Records no changes to the series until [`RankingIndex::forget_changes`].
+    pub(crate) fn stop_recording_changes(&mut self) {
+        self.series.stop_recording_changes();
+    }
+
     /// A team's amounts within a window.
     pub fn team_window(
         &self,

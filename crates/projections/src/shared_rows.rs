@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::maps::FastSet;
+use crate::maps::Changes;
 
 /// A column of rows, shared between copies of the state until one side changes a row.
 #[derive(Debug)]
@@ -20,14 +20,14 @@ pub struct SharedRows<T> {
     rows: Vec<Arc<T>>,
     /// Rows changed (through `get_mut` or `push`) since the last [`SharedRows::adopt`] or
     /// [`SharedRows::forget_changes`].
-    changed: FastSet<usize>,
+    changed: Changes<usize>,
 }
 
 impl<T> Default for SharedRows<T> {
     fn default() -> Self {
         SharedRows {
             rows: Vec::new(),
-            changed: FastSet::default(),
+            changed: Changes::default(),
         }
     }
 }
@@ -66,13 +66,13 @@ impl<T: Clone> SharedRows<T> {
     /// The row at `row`, to change: copied first if another copy of the state holds it.
     pub fn get_mut(&mut self, row: usize) -> Option<&mut T> {
         let value = self.rows.get_mut(row)?;
-        self.changed.insert(row);
+        self.changed.note(&row);
         Some(Arc::make_mut(value))
     }
 
     /// Adds a row at the end.
     pub fn push(&mut self, value: T) {
-        self.changed.insert(self.rows.len());
+        self.changed.note(&self.rows.len());
         self.rows.push(Arc::new(value));
     }
 
@@ -112,7 +112,12 @@ impl<T: Clone> SharedRows<T> {
 
     /// Clears the record of changes (a state that nobody adopts from, or one just loaded).
     pub fn forget_changes(&mut self) {
-        self.changed = FastSet::default();
+        self.changed = Changes::default();
+    }
+
+    /// Records no changes until [`SharedRows::forget_changes`] (a state being loaded).
+    pub fn stop_recording_changes(&mut self) {
+        self.changed = Changes::off();
     }
 }
 
@@ -144,7 +149,7 @@ impl<'de, T: DeserializeOwned + Send> Deserialize<'de> for SharedRows<T> {
         };
         Ok(SharedRows {
             rows,
-            changed: FastSet::default(),
+            changed: Changes::default(),
         })
     }
 }
