@@ -351,6 +351,10 @@ impl Engine {
             copy,
         } = started;
         metrics.head_seq.set(state.head.seq as i64);
+        // The readers' copy adopts from the writer's and is never adopted from, so it records
+        // no changes (a replica, which folds without adopting, noted every key it touched).
+        let mut copy = copy;
+        copy.stop_recording_changes();
         let shared = Arc::new(RwLock::new(copy));
         let engine = Engine {
             tree: crate::tree::LogTree::from_tree(tree, Some(log.clone())),
