@@ -110,7 +110,8 @@ impl<T: Clone> SharedRows<T> {
         self.changed.clear();
     }
 
-    /// Clears the record of changes (a state that nobody adopts from, or one just loaded).
+    /// Clears the record of changes (a state that nobody adopts from, or one just loaded),
+    /// and records changes from now on.
     pub fn forget_changes(&mut self) {
         self.changed = Changes::default();
     }
