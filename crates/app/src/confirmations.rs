@@ -143,7 +143,7 @@ impl App {
                 .get(&a.team_id)
                 .map(|t| t.name.clone())
                 .unwrap_or_default(),
-            district: a.district.clone(),
+            district: a.district.to_string(),
             date: a.date,
             title: a.title.clone(),
             category: state.categories.label(&a.category, true),

@@ -26,7 +26,7 @@ pub struct Participation {
     /// organising teams).
     pub team_id: TeamId,
     /// That team's district.
-    pub district: String,
+    pub district: crate::names::SharedName,
 }
 
 /// A reversal of a whole activity.
@@ -48,7 +48,7 @@ pub struct Activity {
     /// The team that ran it.
     pub team_id: TeamId,
     /// That team's district.
-    pub district: String,
+    pub district: crate::names::SharedName,
     /// Kind of service.
     pub category: Category,
     /// Service date.

@@ -22,6 +22,7 @@ pub mod limits;
 pub mod map_parts;
 pub mod maps;
 pub mod month_bounds;
+pub mod names;
 pub mod organisation;
 pub mod personal;
 pub mod policies;

@@ -209,3 +209,8 @@ pub const MAX_MAP_PART_DECODERS: usize = 8;
 /// Fewest volunteers whose names are revealed on several threads at once (fewer are not worth
 /// the threads).
 pub const PARALLEL_REVEAL_MIN_VOLUNTEERS: usize = 4096;
+
+/// Most distinct names (districts) one thread shares before it makes the rest on their own: a
+/// province has about a hundred districts, and a name is what an event says, so the cache must
+/// not grow with whatever text the log holds.
+pub const SHARED_NAMES_PER_THREAD: usize = 1024;

@@ -59,8 +59,9 @@ pub struct Consent {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonalRecord {
     /// Fields from events written before personal data was sealed (in plain text in the log
-    /// itself until it is migrated).
-    pub plain: Option<PersonalFields>,
+    /// itself until it is migrated). Boxed, as `contacts`: few volunteers have them, and the
+    /// record is held for each of a province's million (a snapshot encodes a box as its value).
+    pub plain: Option<Box<PersonalFields>>,
     /// The sealed blobs, oldest first.
     pub sealed: Vec<Sealed>,
     /// Whether the person was erased.
@@ -70,7 +71,7 @@ pub struct PersonalRecord {
     /// Where their notices go, sealed (the latest `NoticeContactsSet`); opened only when a
     /// notice is delivered.
     #[serde(default)]
-    pub contacts: Option<Sealed>,
+    pub contacts: Option<Box<Sealed>>,
 }
 
 /// The label of an erased volunteer.

@@ -143,7 +143,7 @@ pub struct Volunteer {
     /// Current team.
     pub team_id: TeamId,
     /// Current team's district.
-    pub district: String,
+    pub district: crate::names::SharedName,
     /// Year of birth, if known, as revealed.
     #[serde(skip)]
     pub birth_year: Option<u16>,
@@ -193,7 +193,7 @@ impl Volunteer {
             v.phone_last_four = None;
             return;
         }
-        let mut fields = v.personal.plain.clone().unwrap_or_default();
+        let mut fields = v.personal.plain.as_deref().cloned().unwrap_or_default();
         let mut unreadable = false;
         for blob in &v.personal.sealed {
             match keys.open(&v.id, blob) {

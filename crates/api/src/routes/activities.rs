@@ -193,7 +193,7 @@ pub fn activity_out(categories: &Categories, a: &Activity) -> ActivityOut {
     ActivityOut {
         id: a.id.to_string(),
         team_id: a.team_id.to_string(),
-        district: a.district.clone(),
+        district: a.district.to_string(),
         category: categories.code(&a.category),
         date: Day(a.date),
         title: a.title.clone(),

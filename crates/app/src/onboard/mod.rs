@@ -249,7 +249,7 @@ impl<'a> Checker<'a> {
                     .map(|t| t.name.clone())
                     .unwrap_or_default();
                 c.people
-                    .entry((v.name.clone(), y, v.district.clone()))
+                    .entry((v.name.clone(), y, v.district.to_string()))
                     .or_default()
                     .push(team);
             }

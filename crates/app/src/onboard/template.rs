@@ -122,7 +122,7 @@ pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> 
             .unwrap_or_default();
         sheet.write_string(r, 0, &v.name)?;
         sheet.write_string(r, 1, team)?;
-        sheet.write_string(r, 2, &v.district)?;
+        sheet.write_string(r, 2, v.district.as_str())?;
         if let Some(y) = v.birth_year {
             sheet.write_number(r, 3, f64::from(y))?;
         }

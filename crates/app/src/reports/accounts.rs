@@ -121,7 +121,7 @@ pub fn volunteer_out(state: &LedgerState, v: &Volunteer) -> VolunteerOut {
             .get(&v.team_id)
             .map(|t| t.name.clone())
             .unwrap_or_default(),
-        district: v.district.clone(),
+        district: v.district.to_string(),
         birth_year: v.birth_year,
         balance: BalanceOut {
             earned: v.balance.earned.into(),

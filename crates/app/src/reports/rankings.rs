@@ -86,7 +86,7 @@ pub fn volunteer_ranking(state: &LedgerState, q: &RankingQuery) -> RankingOut {
         .map(|r| {
             let v = state.volunteers.get(&r.id);
             RankedOut {
-                district: v.map(|v| v.district.clone()),
+                district: v.map(|v| v.district.to_string()),
                 team_id: v.map(|v| v.team_id.to_string()),
                 stars: v.map(|v| v.stars().0),
                 ..RankedOut::row(

@@ -226,7 +226,7 @@ pub(super) fn hold(
         redemption_id: h.redemption_id,
         volunteer_id: h.volunteer_id,
         team_id: v.team_id,
-        district: v.district.clone(),
+        district: v.district.to_string(),
         reward_id: h.reward_id,
         quantity,
         cost_points: reward.cost_points,

@@ -6,6 +6,7 @@ use yinling_ledger::*;
 
 use super::State;
 use crate::activities::{Activity, Backfill, Joint, Participation, PendingBackfill, Reversal};
+use crate::names::SharedName;
 use crate::rankings::Amounts;
 use crate::teams::Tally;
 use crate::volunteers::{EntryKind, EntryRef};
@@ -46,7 +47,7 @@ impl State {
             Activity {
                 id: e.activity_id,
                 team_id: e.team_id,
-                district: e.district.clone(),
+                district: SharedName::new(&e.district),
                 category: e.category,
                 date: e.date,
                 title: e.title.clone(),
@@ -161,7 +162,7 @@ impl State {
                 points: e.points,
                 points_per_hour: e.points_per_hour,
                 team_id: e.team_id,
-                district: e.district.clone(),
+                district: SharedName::new(&e.district),
             });
         }
         if let Some(team) = self.teams.get_mut(&e.team_id) {

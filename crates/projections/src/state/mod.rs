@@ -307,7 +307,7 @@ impl State {
             }
             Event::NoticeContactsSet(e) => {
                 if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
-                    v.personal.contacts = Some(e.sealed.clone());
+                    v.personal.contacts = Some(Box::new(e.sealed.clone()));
                 }
             }
             Event::DisputeEscalated(e) => {

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
+use crate::names::SharedName;
 use crate::organisation::{Group, Membership, Project};
 use crate::stars::StarStanding;
 use crate::teams::{Tally, Team};
@@ -36,10 +37,12 @@ impl State {
         let at = envelope.recorded_at;
         let number = u32::try_from(self.volunteers.len() + 1).unwrap_or(u32::MAX);
         // Written before personal data was sealed: the fields are in the event.
-        let plain = (!e.name.is_empty()).then(|| PersonalFields {
-            name: Some(e.name.clone()),
-            birth_year: e.birth_year,
-            ..PersonalFields::default()
+        let plain = (!e.name.is_empty()).then(|| {
+            Box::new(PersonalFields {
+                name: Some(e.name.clone()),
+                birth_year: e.birth_year,
+                ..PersonalFields::default()
+            })
         });
         self.volunteers.insert(
             e.volunteer_id,
@@ -48,7 +51,7 @@ impl State {
                 number,
                 name: e.name.clone(),
                 team_id: e.team_id,
-                district: e.district.clone(),
+                district: SharedName::new(&e.district),
                 birth_year: e.birth_year,
                 registered_at: at,
                 balance: Balance::default(),
@@ -86,7 +89,10 @@ impl State {
         let at = envelope.recorded_at;
         let mut old_district = None;
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
-            old_district = Some(std::mem::replace(&mut v.district, e.district.clone()));
+            old_district = Some(std::mem::replace(
+                &mut v.district,
+                SharedName::new(&e.district),
+            ));
             v.team_id = e.to_team_id;
             v.team_history.push(TeamStint {
                 team_id: e.to_team_id,

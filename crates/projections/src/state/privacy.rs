@@ -47,7 +47,7 @@ impl State {
     fn with_volunteer(&mut self, id: &VolunteerId, change: impl FnOnce(&mut PersonalFields)) {
         let keys = self.keys.0.clone();
         if let Some(v) = self.volunteers.get_mut(id) {
-            change(v.personal.plain.get_or_insert_with(PersonalFields::default));
+            change(v.personal.plain.get_or_insert_with(Box::default));
             v.reveal(keys.as_ref());
         }
     }

@@ -27,7 +27,7 @@ impl State {
                         activity_id: a.id,
                         volunteer_id: p.volunteer_id,
                         team_id: p.team_id,
-                        district: p.district.clone(),
+                        district: p.district.to_string(),
                         category: a.category,
                         date: a.date,
                         hours: p.hours,
