@@ -244,11 +244,12 @@ impl Engine {
                 crate::tree::LogTree::walk(&*log).map(|(tree, r)| (r, started.elapsed(), tree))
             });
             let started = Instant::now();
-            // The writer decides on its own copy; readers get a clone, made here beside the
-            // walk.
-            let loaded = load(&*log, None, config.use_snapshots, false).map(|loaded| {
-                let copy = loaded.state.clone();
-                (loaded, copy, started.elapsed())
+            // The writer decides on its own copy (a clone without the ranking index, made
+            // here beside the walk); readers keep the state as loaded.
+            let loaded = load(&*log, None, config.use_snapshots, false).map(|mut loaded| {
+                let writers = loaded.state.clone_for_writer();
+                let readers = std::mem::replace(&mut loaded.state, writers);
+                (loaded, readers, started.elapsed())
             });
             let verified = walker
                 .join()
@@ -314,8 +315,8 @@ impl Engine {
     }
 
     /// The start's outcome from the state it loaded, checked against its invariants, with
-    /// the readers' copy (cloned here unless given; the clone shares the volunteers and
-    /// activities with the writer's).
+    /// the readers' copy (unless given, the state as loaded, and the writer's a clone of it
+    /// without the ranking index; the clone shares the volunteers and activities).
     fn started(
         mut report: StartupReport,
         loaded: Loaded,
@@ -324,9 +325,15 @@ impl Engine {
     ) -> Result<Started, EngineError> {
         report.snapshot_seq = loaded.snapshot_seq;
         report.replayed_events = loaded.replayed;
-        let state = loaded.state;
+        let mut state = loaded.state;
         state.check_invariants().map_err(EngineError::Invariant)?;
-        let copy = copy.unwrap_or_else(|| state.clone());
+        let copy = match copy {
+            Some(copy) => copy,
+            None => {
+                let writers = state.clone_for_writer();
+                std::mem::replace(&mut state, writers)
+            }
+        };
         Ok(Started {
             report,
             tree,

@@ -9,7 +9,10 @@
 //!
 //! The two copies share the volunteers and activities, most of a state's memory: `shared`
 //! folds each durable batch and then adopts the writer's values for what the batch changed
-//! (`State::adopt`), so after every batch each volunteer is held once.
+//! (`State::adopt`), so after every batch each volunteer is held once. The ranking index is
+//! held once too, by `shared` alone: decisions never read a ranking, so `working` keeps none
+//! (`State::keep_no_rankings`), and snapshots are taken from `shared`, right after it has
+//! folded the batch that called for one.
 
 use std::sync::{Arc, RwLock};
 use std::thread::JoinHandle;
@@ -43,8 +46,10 @@ impl LedgerMachine {
         snapshot_every_events: u64,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let mut working = state;
+        working.keep_no_rankings();
         LedgerMachine {
-            working: state,
+            working,
             shared,
             tree,
             policy,
@@ -55,7 +60,7 @@ impl LedgerMachine {
         }
     }
 
-    /// Encodes and stores a snapshot of the working state off the writer thread.
+    /// Encodes and stores a snapshot of the readers' copy off the writer thread.
     fn snapshot(&mut self) {
         if self
             .snapshot_thread
@@ -65,7 +70,9 @@ impl LedgerMachine {
             return; // the previous one is still being written
         }
         let cloning = std::time::Instant::now();
-        let state = self.working.clone();
+        // The readers' copy: it holds the ranking index, and right after `committed` adopted
+        // the batch it stands at the working copy's head. Readers go on reading meanwhile.
+        let state = read_state(&self.shared).clone();
         // The writer's pause for this snapshot: nothing is decided while the state is cloned.
         let clone_ms = cloning.elapsed().as_millis() as u64;
         // The tree was extended by the batch that triggered the snapshot, so it ends where
@@ -160,6 +167,7 @@ impl StateMachine for LedgerMachine {
     fn aborted(&mut self) {
         self.working = read_state(&self.shared).clone();
         self.working.forget_changes();
+        self.working.keep_no_rankings();
     }
 }
 

@@ -251,6 +251,10 @@ pub struct RankingIndex {
     pub(crate) dipped: bool,
     /// Per-month bounds of each row's service over the latest months, for short windows.
     pub(crate) months: MonthBounds,
+    /// Whether this copy keeps no index ([`RankingIndex::keep_none`]): the writer's, whose
+    /// decisions never read a ranking. Not in a snapshot: a decoded index is kept.
+    #[serde(skip)]
+    pub(crate) off: bool,
 }
 
 impl RankingIndex {
@@ -261,6 +265,9 @@ impl RankingIndex {
         date: NaiveDate,
         amounts: Amounts,
     ) {
+        if self.off {
+            return;
+        }
         let amounts = Fixed::of(amounts);
         self.teams.entry(team).or_default().add(date, amounts);
         let next = self.ids.len();
@@ -315,8 +322,28 @@ impl RankingIndex {
 
     /// Takes the writer's series for every row its batch changed, once this copy has folded
     /// the same batch (see [`SharedRows::adopt`]).
+    ///
+    /// A writer that keeps no index has nothing to hand over: this copy keeps what it folded.
     pub(crate) fn adopt(&mut self, writer: &mut RankingIndex) {
-        self.series.adopt(&mut writer.series);
+        if !writer.off {
+            self.series.adopt(&mut writer.series);
+        }
+    }
+
+    /// Drops the index and keeps none from now on: for the writer's copy of the state, whose
+    /// decisions never read a ranking, so a node holds one index (the readers'), not two.
+    /// The rows that are not shared (ids, all-time totals, months, who served for a team) were
+    /// a third of a kilobyte a volunteer in the second copy.
+    pub(crate) fn keep_none(&mut self) {
+        *self = RankingIndex {
+            off: true,
+            ..RankingIndex::default()
+        };
+    }
+
+    /// Whether this index is kept (see [`RankingIndex::keep_none`]).
+    pub fn is_kept(&self) -> bool {
+        !self.off
     }
 
     /// Clears the record of what changed.
@@ -429,5 +456,32 @@ mod tests {
         }
         assert_eq!(to_units(Decimal::MAX, FIXED_POINT_PLACES), i64::MAX);
         assert_eq!(to_units(Decimal::MIN, FIXED_POINT_PLACES), i64::MIN);
+    }
+
+    /// The writer's copy keeps no index: it holds nothing, and the readers' copy, adopting
+    /// after each batch, ends with exactly the index a copy folding alone builds.
+    #[test]
+    fn a_writer_that_keeps_no_index_leaves_the_readers_their_own() {
+        let teams = [TeamId::generate(), TeamId::generate()];
+        let people = [VolunteerId::generate(), VolunteerId::generate()];
+        let mut writer = RankingIndex::default();
+        writer.keep_none();
+        let (mut readers, mut alone) = (RankingIndex::default(), RankingIndex::default());
+        for day in 1..=20u32 {
+            let date = NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default();
+            let (team, who) = (teams[day as usize % 2], people[(day as usize / 3) % 2]);
+            let amounts = Amounts {
+                points: Decimal::from(day),
+                hours: Decimal::new(i64::from(day) * 5, 1),
+            };
+            for index in [&mut writer, &mut readers, &mut alone] {
+                index.add(team, who, date, amounts);
+            }
+            readers.adopt(&mut writer);
+        }
+        assert!(!writer.is_kept() && writer.ids.is_empty() && writer.teams.is_empty());
+        assert!(readers.is_kept() && readers.is_consistent());
+        assert_eq!(readers, alone);
+        assert!(!alone.ids.is_empty());
     }
 }

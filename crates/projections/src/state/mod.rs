@@ -174,6 +174,24 @@ impl State {
         self.rankings.adopt(&mut writer.rankings);
     }
 
+    /// Keeps no ranking index from now on (an empty one): for the writer's working copy,
+    /// whose decisions never read a ranking; the readers' copy holds the node's one index, and
+    /// snapshots are taken from it.
+    pub fn keep_no_rankings(&mut self) {
+        self.rankings.keep_none();
+    }
+
+    /// A copy for the writer: everything but the ranking index, which stays here (the
+    /// readers' copy) and is not cloned only to be dropped, as a third of a kilobyte a
+    /// volunteer would be at a start.
+    pub fn clone_for_writer(&mut self) -> State {
+        let index = std::mem::take(&mut self.rankings);
+        let mut copy = self.clone();
+        self.rankings = index;
+        copy.keep_no_rankings();
+        copy
+    }
+
     /// Clears the record of what changed (a state just loaded, or one nobody adopts from),
     /// and records changes from now on.
     pub fn forget_changes(&mut self) {
