@@ -39,6 +39,7 @@ pub mod stars;
 pub mod state;
 pub mod stations;
 pub mod teams;
+pub mod timeline;
 pub mod tokens;
 pub mod volunteers;
 pub mod vouchers;

@@ -136,8 +136,8 @@ pub struct State {
     pub rankings: RankingIndex,
     /// Point totals.
     pub totals: Totals,
-    /// (recorded_at, last seq recorded at that instant), for "as of an instant" queries.
-    pub timeline: Vec<(Timestamp, u64)>,
+    /// When the last event folded was recorded, and its seq (see [`crate::timeline`]).
+    pub timeline: crate::timeline::Timeline,
     /// Why, for the statement lines that carry their own reason (one participant's
     /// correction, a re-rating), by the seq of their event.
     pub reasons: FastMap<u64, String>,
@@ -355,10 +355,7 @@ impl State {
             hash: envelope.hash,
         };
         self.totals.events += 1;
-        match self.timeline.last_mut() {
-            Some((last_at, last_seq)) if *last_at == at => *last_seq = seq,
-            _ => self.timeline.push((at, seq)),
-        }
+        self.timeline.record(at, seq);
     }
 
     pub(super) fn district_mut(&mut self, name: &str) -> &mut District {
@@ -374,15 +371,5 @@ impl State {
         self.districts
             .get_mut(name)
             .unwrap_or_else(|| unreachable!("inserted just above"))
-    }
-
-    /// The last seq recorded at or before `instant` (0 if none).
-    pub fn seq_at(&self, instant: Timestamp) -> u64 {
-        let n = self.timeline.partition_point(|(at, _)| *at <= instant);
-        if n == 0 {
-            0
-        } else {
-            self.timeline[n - 1].1
-        }
     }
 }
