@@ -92,9 +92,13 @@ pub fn load(
     // Personal fields are revealed with the key store beside the log, from the snapshot's
     // sealed blobs and as the tail is folded.
     let keys = log.keyring()?;
-    state.attach_keys(keys.clone());
-    // Nobody adopts from a state being loaded; `forget_changes` below records again.
+    if let Err(e) = keys.warm() {
+        tracing::warn!(error = %e, "the key store could not be read in one pass; reading keys one by one");
+    }
+    // Nobody adopts from a state being loaded (not even the reveal's changes below);
+    // `forget_changes` below records again.
     state.stop_recording_changes();
+    state.attach_keys(keys.clone());
     let folded = fold_tail(log, &mut state, tree.as_mut(), limit)?;
     // A restore from an older backup, an import or a replica: the keys of everyone erased in
     // the log must not exist, whatever the key store held.

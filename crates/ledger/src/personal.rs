@@ -227,6 +227,15 @@ pub trait Keyring: Send + Sync + 'static {
     /// Stores keys copied from another key store (a backup, a restore), durably.
     fn put_all(&self, keys: &[(VolunteerId, DataKey)]) -> Result<(), KeyError>;
 
+    /// Reads every key into memory at once, for a load about to open everyone's blobs: one
+    /// pass in key order instead of a lookup per person (a million random lookups were most
+    /// of a province's start). A record that fails its check is left out, for
+    /// [`Keyring::key`] to report as it always did. The default does nothing: keys already
+    /// in memory.
+    fn warm(&self) -> Result<(), KeyError> {
+        Ok(())
+    }
+
     /// Seals `fields` for `id`, making their key if needed.
     fn seal(&self, id: &VolunteerId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
         seal(&self.key_or_create(id)?, id, fields)
@@ -340,6 +349,26 @@ fn storage(e: sled::Error) -> KeyError {
 }
 
 impl Keyring for SledKeys {
+    fn warm(&self) -> Result<(), KeyError> {
+        let mut found = Vec::new();
+        for item in self.tree.iter() {
+            let (owner, record) = item.map_err(storage)?;
+            let Ok(uuid) = uuid::Uuid::from_slice(&owner) else {
+                continue; // `check_all` names it; no volunteer's blob can ask for it
+            };
+            let id = VolunteerId(uuid);
+            if let Ok(key) = DataKey::from_record(&id, &record) {
+                found.push((id, key));
+            }
+        }
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        cache.reserve(found.len());
+        for (id, key) in found {
+            cache.entry(id).or_insert(key);
+        }
+        Ok(())
+    }
+
     fn key(&self, id: &VolunteerId) -> Result<Option<DataKey>, KeyError> {
         if let Some(key) = self.cached(id) {
             return Ok(Some(key));

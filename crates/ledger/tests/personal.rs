@@ -80,3 +80,44 @@ fn the_sled_key_store_keeps_keys_durably_and_names_a_damaged_one() {
         .unwrap_or_default()
         .contains("restore the key store from a backup"));
 }
+
+/// A start warms the key store in one pass: every good key opens its blob afterwards, even
+/// with the tree gone from under it, and a damaged record is still named, not used.
+#[test]
+fn a_warmed_key_store_opens_every_blob_and_still_names_a_damaged_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = sled::open(dir.path()).expect("sled");
+    let ids: Vec<VolunteerId> = (0..50).map(|_| VolunteerId::generate()).collect();
+    let sealed: Vec<Sealed> = {
+        let keys = SledKeys::open(&db).expect("keys");
+        ids.iter()
+            .map(|id| keys.seal(id, &fields()).expect("seal"))
+            .collect()
+    };
+    let tree = db.open_tree(KEY_TREE).expect("tree");
+    let damaged = ids[7];
+    let mut record = tree
+        .get(damaged.0.as_bytes())
+        .expect("get")
+        .expect("record")
+        .to_vec();
+    record[0] ^= 0x01;
+    tree.insert(damaged.0.as_bytes(), record).expect("insert");
+    let keys = SledKeys::open(&db).expect("keys");
+    keys.warm().expect("warm");
+    // The good keys are in memory now: removed from the tree, they still open their blobs.
+    for id in ids.iter().filter(|id| **id != damaged) {
+        tree.remove(id.0.as_bytes()).expect("remove");
+    }
+    for (id, blob) in ids.iter().zip(&sealed) {
+        let opened = keys.open(id, blob);
+        if *id == damaged {
+            assert!(
+                matches!(opened, Err(KeyError::Damaged { .. })),
+                "{opened:?}"
+            );
+        } else {
+            assert_eq!(opened.expect("open"), Some(fields()));
+        }
+    }
+}
