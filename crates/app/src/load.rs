@@ -5,6 +5,7 @@ use crate::limits::{REPLAY_CHUNK_EVENTS, TREE_FLOOR};
 
 use yinling_ledger::log::{self, EnvelopeIter};
 use yinling_ledger::merkle::MerkleTree;
+use yinling_ledger::personal::KeyError;
 use yinling_ledger::{Envelope, EventLog, LedgerError};
 use yinling_projections::{replay, State};
 
@@ -56,44 +57,32 @@ pub fn load(
 ) -> Result<Loaded, LedgerError> {
     let head = log.head();
     let limit = until.unwrap_or(head.seq).min(head.seq);
-    let mut state = State::new();
-    let mut used = None;
-    let mut tree = None;
-    let snapshots = if use_snapshots {
-        log.snapshot_seqs()?
-    } else {
-        Vec::new()
-    };
-    for seq in snapshots {
-        if seq > limit {
-            continue;
-        }
-        let Some((reader, len)) = log.snapshot_reader(seq)? else {
-            continue;
+    // Personal fields are revealed with the key store beside the log, from the snapshot's
+    // sealed blobs and as the tail is folded. The store is read in one pass on a thread of
+    // its own while the snapshot decodes (a key not read by then is looked up alone: the
+    // pass only saves time, it is never needed for a right answer).
+    let keys = log.keyring()?;
+    let (decoded, warmed) = std::thread::scope(|scope| {
+        let warming = std::thread::Builder::new()
+            .name("yinling-keys".into())
+            .spawn_scoped(scope, || keys.warm());
+        let decoded = newest_snapshot(log, limit, use_snapshots);
+        let warmed = match warming {
+            Ok(thread) => thread.join().unwrap_or_else(|_| {
+                Err(KeyError::Storage("the key store's reader panicked".into()))
+            }),
+            Err(e) => Err(KeyError::Storage(e.to_string())),
         };
-        match replay::decode_snapshot_from(reader, len) {
-            Ok(decoded) => match log::get(log, seq) {
-                Ok(Some(e)) if e.hash == decoded.state.head.hash => {
-                    state = decoded.state;
-                    tree = decoded.tree;
-                    used = Some(seq);
-                    break;
-                }
-                _ => tracing::warn!(seq, "the snapshot does not match the event log; ignored"),
-            },
-            Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
-        }
+        (decoded, warmed)
+    });
+    if let Err(e) = warmed {
+        tracing::warn!(error = %e, "the key store could not be read in one pass; reading keys one by one");
     }
+    let (mut state, mut tree, used) = decoded?;
     if !want_tree {
         tree = None;
     } else if used.is_none() {
         tree = Some(MerkleTree::with_floor(TREE_FLOOR));
-    }
-    // Personal fields are revealed with the key store beside the log, from the snapshot's
-    // sealed blobs and as the tail is folded.
-    let keys = log.keyring()?;
-    if let Err(e) = keys.warm() {
-        tracing::warn!(error = %e, "the key store could not be read in one pass; reading keys one by one");
     }
     // Nobody adopts from a state being loaded (not even the reveal's changes below);
     // `forget_changes` below records again.
@@ -112,6 +101,38 @@ pub fn load(
         replayed: folded,
         tree,
     })
+}
+
+/// The newest snapshot at or below `limit` that decodes and matches the log, with its tree
+/// and seq; an empty state when none does (or snapshots are not to be used).
+fn newest_snapshot(
+    log: &dyn EventLog,
+    limit: u64,
+    use_snapshots: bool,
+) -> Result<(State, Option<MerkleTree>, Option<u64>), LedgerError> {
+    let snapshots = if use_snapshots {
+        log.snapshot_seqs()?
+    } else {
+        Vec::new()
+    };
+    for seq in snapshots {
+        if seq > limit {
+            continue;
+        }
+        let Some((reader, len)) = log.snapshot_reader(seq)? else {
+            continue;
+        };
+        match replay::decode_snapshot_from(reader, len) {
+            Ok(decoded) => match log::get(log, seq) {
+                Ok(Some(e)) if e.hash == decoded.state.head.hash => {
+                    return Ok((decoded.state, decoded.tree, Some(seq)));
+                }
+                _ => tracing::warn!(seq, "the snapshot does not match the event log; ignored"),
+            },
+            Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
+        }
+    }
+    Ok((State::new(), None, None))
 }
 
 /// Folds the events after the state's head up to `limit`, checked against the chain, adding
