@@ -326,11 +326,14 @@ impl Engine {
         report.snapshot_seq = loaded.snapshot_seq;
         report.replayed_events = loaded.replayed;
         let mut state = loaded.state;
-        state.check_invariants().map_err(EngineError::Invariant)?;
         let copy = match copy {
-            Some(copy) => copy,
+            Some(copy) => {
+                state.check_invariants().map_err(EngineError::Invariant)?;
+                copy
+            }
             None => {
-                let writers = state.clone_for_writer();
+                let (writers, checked) = state.clone_for_writer_checked();
+                checked.map_err(EngineError::Invariant)?;
                 std::mem::replace(&mut state, writers)
             }
         };

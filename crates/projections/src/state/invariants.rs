@@ -150,3 +150,25 @@ impl State {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A start clones the writer's copy and checks the invariants at once: a broken state is
+    /// still refused, the copy keeps no ranking index, and the state keeps its own.
+    #[test]
+    fn the_writers_clone_is_checked_beside_it() {
+        let mut state = State::new();
+        let (copy, checked) = state.clone_for_writer_checked();
+        assert_eq!(checked, Ok(()));
+        assert!(!copy.rankings.is_kept() && state.rankings.is_kept());
+        state.totals.points_earned = Decimal::ONE;
+        let (_, checked) = state.clone_for_writer_checked();
+        assert!(
+            checked.is_err(),
+            "a total no volunteer accounts for is refused"
+        );
+        assert!(state.rankings.is_kept());
+    }
+}

@@ -192,6 +192,31 @@ impl State {
         copy
     }
 
+    /// [`State::clone_for_writer`] with [`State::check_invariants`] run beside the clone on a
+    /// second thread: a start does both over the same state, a few hundred milliseconds each
+    /// at a province, and neither changes it.
+    pub fn clone_for_writer_checked(&mut self) -> (State, Result<(), String>) {
+        let index = std::mem::take(&mut self.rankings);
+        let this = &*self;
+        let (mut copy, checked) = std::thread::scope(|scope| {
+            let checking = std::thread::Builder::new()
+                .name("yinling-invariants".into())
+                .spawn_scoped(scope, || this.check_invariants());
+            let copy = this.clone();
+            let checked = match checking {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|_| Err("the invariants' check panicked".into())),
+                // No thread to spare: checked here, after the clone.
+                Err(_) => this.check_invariants(),
+            };
+            (copy, checked)
+        });
+        self.rankings = index;
+        copy.keep_no_rankings();
+        (copy, checked)
+    }
+
     /// Clears the record of what changed (a state just loaded, or one nobody adopts from),
     /// and records changes from now on.
     pub fn forget_changes(&mut self) {
