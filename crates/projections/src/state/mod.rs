@@ -185,9 +185,7 @@ impl State {
     /// readers' copy) and is not cloned only to be dropped, as a third of a kilobyte a
     /// volunteer would be at a start.
     pub fn clone_for_writer(&mut self) -> State {
-        let index = std::mem::take(&mut self.rankings);
-        let mut copy = self.clone();
-        self.rankings = index;
+        let mut copy = self.with_rankings_aside(State::clone);
         copy.keep_no_rankings();
         copy
     }
@@ -196,25 +194,33 @@ impl State {
     /// second thread: a start does both over the same state, a few hundred milliseconds each
     /// at a province, and neither changes it.
     pub fn clone_for_writer_checked(&mut self) -> (State, Result<(), String>) {
-        let index = std::mem::take(&mut self.rankings);
-        let this = &*self;
-        let (mut copy, checked) = std::thread::scope(|scope| {
-            let checking = std::thread::Builder::new()
-                .name("yinling-invariants".into())
-                .spawn_scoped(scope, || this.check_invariants());
-            let copy = this.clone();
-            let checked = match checking {
-                Ok(thread) => thread
-                    .join()
-                    .unwrap_or_else(|_| Err("the invariants' check panicked".into())),
-                // No thread to spare: checked here, after the clone.
-                Err(_) => this.check_invariants(),
-            };
-            (copy, checked)
+        let (mut copy, checked) = self.with_rankings_aside(|this| {
+            std::thread::scope(|scope| {
+                let checking = std::thread::Builder::new()
+                    .name("yinling-invariants".into())
+                    .spawn_scoped(scope, || this.check_invariants());
+                let copy = this.clone();
+                let checked = match checking {
+                    Ok(thread) => thread
+                        .join()
+                        .unwrap_or_else(|_| Err("the invariants' check panicked".into())),
+                    // No thread to spare: checked here, after the clone.
+                    Err(_) => this.check_invariants(),
+                };
+                (copy, checked)
+            })
         });
-        self.rankings = index;
         copy.keep_no_rankings();
         (copy, checked)
+    }
+
+    /// Runs `f` over this state with its ranking index set aside (an empty one in its place),
+    /// then puts the index back: what the writer's copy is cloned from.
+    fn with_rankings_aside<R>(&mut self, f: impl FnOnce(&State) -> R) -> R {
+        let index = std::mem::take(&mut self.rankings);
+        let done = f(self);
+        self.rankings = index;
+        done
     }
 
     /// Clears the record of what changed (a state just loaded, or one nobody adopts from),
