@@ -243,7 +243,8 @@ pub struct RankingIndex {
     /// Their all-time amounts over every team, row for row with `ids`.
     pub(crate) all_time: Vec<Fixed>,
     /// Their service by the team it was credited to, row for row with `ids`: most of the
-    /// index's memory, so shared between the writer's and the readers' copies of the state.
+    /// index's memory, so its rows sit behind `Arc` and a snapshot's clone of the readers'
+    /// copy shares them (the writer's copy keeps no index at all).
     pub(crate) series: SharedRows<Vec<(TeamId, DailySeries)>>,
     /// Whether some volunteer's net points or hours on some day ever fell below zero. While
     /// none has, every window of a volunteer's service is at most their all-time total, in

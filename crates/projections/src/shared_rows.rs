@@ -5,7 +5,9 @@
 //! readers' copy each held all of them: 400 MB twice at a million volunteers. As with
 //! [`crate::maps::SharedMap`], each row sits behind an [`Arc`]: cloning the column clones
 //! pointers, a change copies only the row it changes, and [`SharedRows::adopt`] lets the
-//! readers' copy take the writer's rows for everything a batch touched.
+//! readers' copy take the writer's rows for everything a batch touched. Since the writer's
+//! copy keeps no ranking index (`State::keep_no_rankings`), the node's one copy of the rows is
+//! the readers', and what the `Arc`s still save is a snapshot's clone of it.
 
 use std::sync::Arc;
 
