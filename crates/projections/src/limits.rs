@@ -198,6 +198,18 @@ pub const STATEMENT_GROWTH_MIN: usize = 4;
 /// keys and pointers: 24 bytes an entry, so 384 MB at most); a longer map grows as it reads.
 pub const MAX_PRESIZED_MAP_ENTRIES: usize = 16 * 1024 * 1024;
 
+/// Tables a large map of the state is kept in (`shards`): a snapshot's clone copies a pointer
+/// a table, and a change while a snapshot holds one copies that table: about 250 entries at a
+/// million volunteers, 1,200 at five million activities. With 256 tables a batch of a hundred
+/// writes right after a snapshot copied a hundred tables of 4,000 to 20,000 entries (a
+/// reference count touched for each), and held the batch for hundreds of milliseconds.
+pub const SHARDS: usize = 4096;
+
+/// Rows in one chunk of a column of the state (`chunks`): a snapshot's clone copies a
+/// pointer a chunk, and a change while a snapshot holds one copies that chunk (4,096 rows,
+/// 16 to 64 KB for the ranking index's columns). A power of two.
+pub const CHUNK_ROWS: usize = 4096;
+
 /// Entries in one part of a large map in a snapshot (about 10 MB of volunteers): parts are
 /// what the start decodes on several cores at once (see `map_parts`).
 pub const MAP_PART_ENTRIES: usize = 16 * 1024;

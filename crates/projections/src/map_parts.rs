@@ -52,9 +52,9 @@ impl<K: Eq + Hash, V> Collect<(K, V)> for Table<K, V> {
     }
 }
 
-impl<T> Collect<T> for Vec<Arc<T>> {
-    fn with_room(room: usize) -> Self {
-        Vec::with_capacity(room)
+impl<T> Collect<T> for crate::chunks::Chunks<Arc<T>> {
+    fn with_room(_room: usize) -> Self {
+        crate::chunks::Chunks::default()
     }
 
     fn take(&mut self, row: T) -> Result<(), String> {

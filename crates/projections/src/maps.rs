@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::shards::Shards;
+
 /// FxHash maps: fast on the UUIDv7 keys the service itself generates (no key is chosen by a
 /// client, so there is no hash-flooding input).
 pub type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
@@ -21,9 +23,13 @@ pub type FastSet<K> = HashSet<K, rustc_hash::FxBuildHasher>;
 /// a change copies only the value it changes (copy on write), and [`SharedMap::adopt`] lets
 /// the readers' copy take the writer's values for everything the batch touched. Both copies
 /// then hold one value each, not two.
+///
+/// The entries are kept in [`Shards`], tables each behind an [`Arc`] too: the writer's pause
+/// to clone the readers' copy for a snapshot copies 256 pointers a map, not a million, and
+/// while the snapshot is written a change copies the one table it falls in.
 #[derive(Debug)]
 pub struct SharedMap<K, V> {
-    entries: FastMap<K, Arc<V>>,
+    entries: Shards<K, Arc<V>>,
     /// Keys changed (through `get_mut`, `insert`, `remove`, `values_mut`) since the last
     /// [`SharedMap::adopt`] or [`SharedMap::forget_changes`].
     changed: Changes<K>,
@@ -32,14 +38,15 @@ pub struct SharedMap<K, V> {
 impl<K, V> Default for SharedMap<K, V> {
     fn default() -> Self {
         SharedMap {
-            entries: FastMap::default(),
+            entries: Shards::default(),
             changed: Changes::default(),
         }
     }
 }
 
 impl<K: Clone, V> Clone for SharedMap<K, V> {
-    /// Clones pointers: the values stay shared until one side changes them.
+    /// Clones pointers to the tables: they, and the values in them, stay shared until one
+    /// side changes them.
     fn clone(&self) -> Self {
         SharedMap {
             entries: self.entries.clone(),
@@ -150,10 +157,7 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
                     self.entries.insert(key, value.clone());
                 }
                 None => {
-                    debug_assert!(
-                        !self.entries.contains_key(&key),
-                        "the two copies folded apart"
-                    );
+                    debug_assert!(!self.contains_key(&key), "the two copies folded apart");
                     self.entries.remove(&key);
                 }
             }
@@ -238,26 +242,43 @@ impl<K: Eq + Hash, V> std::ops::Index<&K> for SharedMap<K, V> {
 impl<K: Serialize, V: Serialize> Serialize for SharedMap<K, V> {
     /// Encoded as the plain map it holds for people; in a snapshot as its length and then
     /// parts a start decodes on every core (see [`crate::map_parts`]). Neither depends on the
-    /// sharing.
+    /// sharing, nor on the tables it is kept in.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let entries = self.entries.iter().map(|(k, v)| (k, &**v));
         if serializer.is_human_readable() {
-            serializer.collect_map(self.entries.iter().map(|(k, v)| (k, &**v)))
+            serializer.collect_map(entries)
         } else {
-            crate::map_parts::serialize(
-                self.entries.len(),
-                self.entries.iter().map(|(k, v)| (k, &**v)),
-                serializer,
-            )
+            crate::map_parts::serialize(self.entries.len(), entries, serializer)
         }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> crate::map_parts::Collect<(K, V)> for SharedMap<K, V> {
+    fn with_room(room: usize) -> Self {
+        SharedMap {
+            entries: Shards::with_room(room),
+            changed: Changes::default(),
+        }
+    }
+
+    fn take(&mut self, (k, v): (K, V)) -> Result<(), String> {
+        match self.entries.insert(k, Arc::new(v)) {
+            None => Ok(()),
+            Some(_) => Err("a map holds one key twice".into()),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.entries.len()
     }
 }
 
 impl<'de, K, V> Deserialize<'de> for SharedMap<K, V>
 where
-    K: serde::de::DeserializeOwned + Eq + Hash + Send,
-    V: serde::de::DeserializeOwned + Send,
+    K: serde::de::DeserializeOwned + Eq + Hash + Clone + Send,
+    V: serde::de::DeserializeOwned + Clone + Send,
 {
-    /// Each value goes behind its `Arc` as it is read, into a table sized from the encoded
+    /// Each value goes behind its `Arc` as it is read, into tables sized from the encoded
     /// length: a plain map of the values first (what serde's own `HashMap` reading does) grows
     /// by rehashing whole values and is then copied again, which was most of a
     /// million-volunteer start (perf, BENCHMARKS.md "A million volunteers on one node").
@@ -265,11 +286,45 @@ where
         if deserializer.is_human_readable() {
             deserializer.deserialize_map(SharedMapVisitor(std::marker::PhantomData))
         } else {
-            Ok(SharedMap {
-                entries: crate::map_parts::deserialize(deserializer)?,
-                changed: Changes::default(),
-            })
+            crate::map_parts::deserialize(deserializer)
         }
+    }
+}
+
+/// A [`SharedMap`] encoded as the plain map it holds in every form (`#[serde(with)]`): for a
+/// map that was a `FastMap` in snapshots already written (the teams), so that they still
+/// read, and small enough not to need parts decoded on every core.
+pub mod plain {
+    use std::hash::Hash;
+
+    use serde::ser::SerializeMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{SharedMap, SharedMapVisitor};
+
+    /// Writes the entries as a map.
+    pub fn serialize<K, V, S>(map: &SharedMap<K, V>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize + Eq + Hash + Clone,
+        V: Serialize + Clone,
+        S: Serializer,
+    {
+        // With its length first: bincode needs it, and the tables' iterator does not know it.
+        let mut entries = serializer.serialize_map(Some(map.len()))?;
+        for (k, v) in map.iter() {
+            entries.serialize_entry(k, v)?;
+        }
+        entries.end()
+    }
+
+    /// Reads a map, each value behind its `Arc` as it is read.
+    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<SharedMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Eq + Hash + Clone,
+        V: Deserialize<'de> + Clone,
+        D: Deserializer<'de>,
+    {
+        deserializer.deserialize_map(SharedMapVisitor(std::marker::PhantomData))
     }
 }
 
@@ -278,8 +333,8 @@ struct SharedMapVisitor<K, V>(std::marker::PhantomData<(K, V)>);
 
 impl<'de, K, V> serde::de::Visitor<'de> for SharedMapVisitor<K, V>
 where
-    K: Deserialize<'de> + Eq + Hash,
-    V: Deserialize<'de>,
+    K: Deserialize<'de> + Eq + Hash + Clone,
+    V: Deserialize<'de> + Clone,
 {
     type Value = SharedMap<K, V>;
 
@@ -293,7 +348,7 @@ where
             .size_hint()
             .unwrap_or(0)
             .min(crate::limits::MAX_PRESIZED_MAP_ENTRIES);
-        let mut entries = FastMap::with_capacity_and_hasher(hint, Default::default());
+        let mut entries = Shards::with_room(hint);
         while let Some((k, v)) = map.next_entry::<K, V>()? {
             entries.insert(k, Arc::new(v));
         }
@@ -307,6 +362,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl<K: Eq + Hash, V> SharedMap<K, V> {
+        /// The pointer a value is held by.
+        fn arc(&self, key: &K) -> &Arc<V> {
+            self.entries.get(key).expect("present")
+        }
+    }
 
     /// A state being loaded records nothing (nobody adopts from it); once its changes are
     /// forgotten it records again, and an adoption shares what changed.
@@ -330,7 +392,7 @@ mod tests {
         reader.get_mut(&1).expect("present").push('#');
         assert!(!writer.changed.is_empty(), "changes are recorded again");
         reader.adopt(&mut writer);
-        assert!(Arc::ptr_eq(&writer.entries[&1], &reader.entries[&1]));
+        assert!(Arc::ptr_eq(writer.arc(&1), reader.arc(&1)));
         assert_eq!(reader.get(&1).map(String::as_str), Some("one!?#"));
     }
 
@@ -342,19 +404,19 @@ mod tests {
         let mut reader = writer.clone();
         reader.forget_changes();
         writer.forget_changes();
-        assert!(Arc::ptr_eq(&writer.entries[&1], &reader.entries[&1]));
+        assert!(Arc::ptr_eq(writer.arc(&1), reader.arc(&1)));
 
         // The writer changes one value; the reader still sees the old one.
         writer.get_mut(&1).expect("present").push('!');
         writer.remove(&2);
         assert_eq!(reader.get(&1).map(String::as_str), Some("one"));
-        assert!(!Arc::ptr_eq(&writer.entries[&1], &reader.entries[&1]));
+        assert!(!Arc::ptr_eq(writer.arc(&1), reader.arc(&1)));
 
         // The reader folds the same change, then adopts the writer's values.
         reader.get_mut(&1).expect("present").push('!');
         reader.remove(&2);
         reader.adopt(&mut writer);
-        assert!(Arc::ptr_eq(&writer.entries[&1], &reader.entries[&1]));
+        assert!(Arc::ptr_eq(writer.arc(&1), reader.arc(&1)));
         assert_eq!(reader, writer);
         assert!(reader.changed.is_empty() && writer.changed.is_empty());
         assert!(!reader.contains_key(&2));

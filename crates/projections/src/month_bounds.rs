@@ -14,6 +14,7 @@ use std::collections::VecDeque;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::chunks::Chunks;
 pub use crate::limits::KEPT_RANKING_MONTHS;
 use crate::limits::{
     BOUND_HOUR_STEP_UNITS as HOUR_STEP_UNITS, BOUND_POINT_STEP_UNITS as POINT_STEP_UNITS,
@@ -52,7 +53,8 @@ fn cell_steps([points, hours]: Units) -> [i64; 2] {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct MonthColumn {
     month: i32,
-    cells: Vec<[u16; 2]>,
+    /// In chunks a snapshot's clone shares.
+    cells: Chunks<[u16; 2]>,
 }
 
 /// The bounds of the latest months, by volunteer row of the ranking index.
@@ -105,7 +107,9 @@ impl MonthBounds {
         if column.cells.len() <= row {
             column.cells.resize(row + 1, [0, 0]);
         }
-        let cell = &mut column.cells[row];
+        let Some(cell) = column.cells.get_mut(row) else {
+            return;
+        };
         for (value, delta) in cell.iter_mut().zip([new_p - old_p, new_h - old_h]) {
             if *value != SATURATED {
                 // A cell is the sum of its days' steps, so it never falls below zero.
@@ -124,12 +128,11 @@ impl MonthBounds {
         let at = match self.columns.binary_search_by_key(&month, |c| c.month) {
             Ok(at) => at,
             Err(at) => {
-                let rows = self.columns.back().map_or(0, |c| c.cells.len());
                 self.columns.insert(
                     at,
                     MonthColumn {
                         month,
-                        cells: Vec::with_capacity(rows),
+                        cells: Chunks::default(),
                     },
                 );
                 let mut at = at;

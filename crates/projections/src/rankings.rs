@@ -8,6 +8,7 @@
 //! undo; redemptions never enter, so spending points never lowers a rank.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -15,10 +16,12 @@ use serde::{Deserialize, Serialize};
 use yinling_ledger::time::day_number;
 use yinling_ledger::{TeamId, VolunteerId};
 
+use crate::chunks::Chunks;
 pub use crate::limits::DEFAULT_RANKING_LIMIT;
 pub use crate::limits::MAX_RANKING_LIMIT;
 use crate::maps::FastMap;
 use crate::month_bounds::MonthBounds;
+use crate::shards::Shards;
 use crate::shared_rows::SharedRows;
 
 /// Points and hours together.
@@ -232,19 +235,18 @@ impl DailySeries {
 /// their series.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RankingIndex {
-    /// Per team.
-    pub(crate) teams: FastMap<TeamId, DailySeries>,
-    /// Each volunteer's row in the columns below.
-    pub(crate) rows: FastMap<VolunteerId, usize>,
-    /// Everyone who ever served for a team.
-    pub(crate) served_for: FastMap<TeamId, BTreeSet<VolunteerId>>,
+    /// Per team, each behind an `Arc` (a snapshot's clone copies pointers).
+    pub(crate) teams: FastMap<TeamId, Arc<DailySeries>>,
+    /// Each volunteer's row in the columns below, in tables a snapshot's clone shares.
+    pub(crate) rows: Shards<VolunteerId, usize>,
+    /// Everyone who ever served for a team, each team's set behind an `Arc`.
+    pub(crate) served_for: FastMap<TeamId, Arc<BTreeSet<VolunteerId>>>,
     /// Everyone who ever served, in the order they first did.
-    pub(crate) ids: Vec<VolunteerId>,
+    pub(crate) ids: Chunks<VolunteerId>,
     /// Their all-time amounts over every team, row for row with `ids`.
-    pub(crate) all_time: Vec<Fixed>,
+    pub(crate) all_time: Chunks<Fixed>,
     /// Their service by the team it was credited to, row for row with `ids`: most of the
-    /// index's memory, so its rows sit behind `Arc` and a snapshot's clone of the readers'
-    /// copy shares them (the writer's copy keeps no index at all).
+    /// index's memory, so each row sits behind its own `Arc` too.
     pub(crate) series: SharedRows<Vec<(TeamId, DailySeries)>>,
     /// Whether some volunteer's net points or hours on some day ever fell below zero. While
     /// none has, every window of a volunteer's service is at most their all-time total, in
@@ -270,16 +272,22 @@ impl RankingIndex {
             return;
         }
         let amounts = Fixed::of(amounts);
-        self.teams.entry(team).or_default().add(date, amounts);
-        let next = self.ids.len();
-        let row = *self.rows.entry(volunteer).or_insert(next);
-        if row == next {
-            self.ids.push(volunteer);
-            self.all_time.push(Fixed::default());
-            self.series.push(Vec::new());
-        }
+        Arc::make_mut(self.teams.entry(team).or_default()).add(date, amounts);
+        let row = match self.rows.get(&volunteer) {
+            Some(row) => *row,
+            None => {
+                let next = self.ids.len();
+                self.rows.insert(volunteer, next);
+                self.ids.push(volunteer);
+                self.all_time.push(Fixed::default());
+                self.series.push(Vec::new());
+                next
+            }
+        };
         // Rows are only ever made above, and a decoded snapshot is checked by `is_consistent`.
-        self.all_time[row] += amounts;
+        if let Some(total) = self.all_time.get_mut(row) {
+            *total += amounts;
+        }
         let Some(series) = self.series.get_mut(row) else {
             debug_assert!(false, "row {row} has no series");
             return;
@@ -290,7 +298,7 @@ impl RankingIndex {
                 let mut s = DailySeries::default();
                 let net = s.add(date, amounts);
                 series.push((team, s));
-                self.served_for.entry(team).or_default().insert(volunteer);
+                Arc::make_mut(self.served_for.entry(team).or_default()).insert(volunteer);
                 net
             }
         };
@@ -321,16 +329,6 @@ impl RankingIndex {
                 .all(|(row, v)| self.rows.get(v) == Some(&row))
     }
 
-    /// Takes the writer's series for every row its batch changed, once this copy has folded
-    /// the same batch (see [`SharedRows::adopt`]).
-    ///
-    /// A writer that keeps no index has nothing to hand over: this copy keeps what it folded.
-    pub(crate) fn adopt(&mut self, writer: &mut RankingIndex) {
-        if !writer.off {
-            self.series.adopt(&mut writer.series);
-        }
-    }
-
     /// Drops the index and keeps none from now on: for the writer's copy of the state, whose
     /// decisions never read a ranking, so a node holds one index (the readers'), not two.
     /// The rows that are not shared (ids, all-time totals, months, who served for a team) were
@@ -345,16 +343,6 @@ impl RankingIndex {
     /// Whether this index is kept (see [`RankingIndex::keep_none`]).
     pub fn is_kept(&self) -> bool {
         !self.off
-    }
-
-    /// Clears the record of what changed.
-    pub(crate) fn forget_changes(&mut self) {
-        self.series.forget_changes();
-    }
-
-    /// Records no changes to the series until [`RankingIndex::forget_changes`].
-    pub(crate) fn stop_recording_changes(&mut self) {
-        self.series.stop_recording_changes();
     }
 
     /// A team's amounts within a window.
@@ -459,8 +447,9 @@ mod tests {
         assert_eq!(to_units(Decimal::MIN, FIXED_POINT_PLACES), i64::MIN);
     }
 
-    /// The writer's copy keeps no index: it holds nothing, and the readers' copy, adopting
-    /// after each batch, ends with exactly the index a copy folding alone builds.
+    /// The writer's copy keeps no index: it holds nothing, and the readers' copy builds
+    /// exactly the index a copy folding alone does. A snapshot's clone taken halfway keeps
+    /// what it saw while the readers' copy goes on changing the rows and tables it shares.
     #[test]
     fn a_writer_that_keeps_no_index_leaves_the_readers_their_own() {
         let teams = [TeamId::generate(), TeamId::generate()];
@@ -468,6 +457,7 @@ mod tests {
         let mut writer = RankingIndex::default();
         writer.keep_none();
         let (mut readers, mut alone) = (RankingIndex::default(), RankingIndex::default());
+        let mut halfway = None;
         for day in 1..=20u32 {
             let date = NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default();
             let (team, who) = (teams[day as usize % 2], people[(day as usize / 3) % 2]);
@@ -478,11 +468,20 @@ mod tests {
             for index in [&mut writer, &mut readers, &mut alone] {
                 index.add(team, who, date, amounts);
             }
-            readers.adopt(&mut writer);
+            if day == 10 {
+                halfway = Some((readers.clone(), alone.clone()));
+                // The copy folding alone stops sharing anything with its clone.
+                alone = serde_json::from_value(serde_json::to_value(&alone).unwrap_or_default())
+                    .unwrap_or_default();
+            }
         }
         assert!(!writer.is_kept() && writer.ids.is_empty() && writer.teams.is_empty());
         assert!(readers.is_kept() && readers.is_consistent());
         assert_eq!(readers, alone);
         assert!(!alone.ids.is_empty());
+        let (snapshot, then) = halfway.unwrap_or_default();
+        assert!(snapshot.is_consistent());
+        assert_eq!(snapshot, then);
+        assert_ne!(snapshot, readers);
     }
 }

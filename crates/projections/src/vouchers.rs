@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use yinling_ledger::{Hash, RedemptionId, RewardId, Timestamp, VolunteerId, VoucherProduct};
 
-use crate::maps::FastMap;
+use crate::shards::Shards;
 
 /// Where a voucher stands, as the bank is told it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,10 +112,10 @@ pub struct Budget {
 /// Every voucher, findable by its code's hash; every bank's budgets.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vouchers {
-    /// By redemption.
-    pub by_redemption: FastMap<RedemptionId, Voucher>,
+    /// By redemption, in tables a snapshot's clone shares ([`Shards`]).
+    pub by_redemption: Shards<RedemptionId, Voucher>,
     /// Redemption by the code's hash.
-    pub by_code: FastMap<Hash, RedemptionId>,
+    pub by_code: Shards<Hash, RedemptionId>,
     /// Budgets by (bank, year).
     pub budgets: BTreeMap<(String, i32), Budget>,
 }

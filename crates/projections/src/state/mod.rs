@@ -86,8 +86,9 @@ pub struct Totals {
 pub struct State {
     /// The last event folded.
     pub head: Head,
-    /// Teams.
-    pub teams: FastMap<TeamId, Team>,
+    /// Teams (shared between the copies, like volunteers: a team holds its members' ids).
+    #[serde(with = "crate::maps::plain")]
+    pub teams: SharedMap<TeamId, Team>,
     /// Districts, by name.
     pub districts: BTreeMap<String, District>,
     /// Volunteers.
@@ -160,7 +161,7 @@ impl State {
         Self::default()
     }
 
-    /// Takes the writer's volunteers, activities, redemptions and ranking series for everything its batch
+    /// Takes the writer's teams, volunteers, activities and redemptions for everything its batch
     /// changed, once this copy has folded the same batch: the two copies share those values
     /// again instead of holding one each (see [`SharedMap::adopt`]).
     pub fn adopt(&mut self, writer: &mut State) {
@@ -168,10 +169,10 @@ impl State {
             self.head, writer.head,
             "adopting from a state at another head"
         );
+        self.teams.adopt(&mut writer.teams);
         self.volunteers.adopt(&mut writer.volunteers);
         self.activities.adopt(&mut writer.activities);
         self.redemptions.adopt(&mut writer.redemptions);
-        self.rankings.adopt(&mut writer.rankings);
     }
 
     /// Keeps no ranking index from now on (an empty one): for the writer's working copy,
@@ -226,20 +227,20 @@ impl State {
     /// Clears the record of what changed (a state just loaded, or one nobody adopts from),
     /// and records changes from now on.
     pub fn forget_changes(&mut self) {
+        self.teams.forget_changes();
         self.volunteers.forget_changes();
         self.activities.forget_changes();
         self.redemptions.forget_changes();
-        self.rankings.forget_changes();
     }
 
     /// Records no changes until [`State::forget_changes`]: for a state being loaded, which no
     /// copy adopts from (recording every key a province's fold touches cost a tenth of a
     /// rebuild). `forget_changes` turns recording back on before the state is shared.
     pub fn stop_recording_changes(&mut self) {
+        self.teams.stop_recording_changes();
         self.volunteers.stop_recording_changes();
         self.activities.stop_recording_changes();
         self.redemptions.stop_recording_changes();
-        self.rankings.stop_recording_changes();
     }
 
     /// Folds a batch of envelopes in order.

@@ -191,7 +191,12 @@ impl State {
             })
         };
         if let Some(team) = query.team_id {
-            for v in index.served_for.get(&team).into_iter().flatten() {
+            for v in index
+                .served_for
+                .get(&team)
+                .into_iter()
+                .flat_map(|s| s.iter())
+            {
                 let series = index.rows.get(v).and_then(|row| index.series.get(*row));
                 if let Some(amounts) = series.and_then(|s| sum(s)) {
                     best.offer(*v, amounts);
@@ -203,7 +208,7 @@ impl State {
             // Those who served for one of the district's teams, each once.
             let mut who: Vec<VolunteerId> = teams
                 .iter()
-                .filter_map(|t| index.served_for.get(t))
+                .filter_map(|t| index.served_for.get(t).map(|s| s.iter()))
                 .flatten()
                 .copied()
                 .collect();
