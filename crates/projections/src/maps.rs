@@ -179,8 +179,8 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
     }
 }
 
-/// The keys (or rows) a copy of the state changed since the last adoption, for
-/// [`SharedMap::adopt`] and `SharedRows::adopt`; or nothing, while changes are not recorded.
+/// The keys a copy of the state changed since the last adoption, for [`SharedMap::adopt`];
+/// or nothing, while changes are not recorded.
 #[derive(Debug, Clone)]
 pub(crate) struct Changes<K> {
     keys: FastSet<K>,

@@ -141,18 +141,27 @@ impl<K: Eq + Hash + Clone, V: Clone> Shards<K, V> {
     /// it; the tables are made on the first change.
     fn table_mut(&mut self, key: &K) -> &mut FastMap<K, V> {
         if self.tables.is_empty() {
-            // One empty table shared by every place: each gets its own on its first change.
+            // One empty table shared by every place: each gets its own on its first change (a
+            // small map, a city's 47 teams, makes 47 tables, not 4,096).
             self.tables = vec![Arc::default(); SHARDS];
         }
         Arc::make_mut(&mut self.tables[shard_of(key)])
     }
 
-    /// The value under `key`, to change (a missing key copies no table).
-    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        if !self.contains_key(key) {
+    /// The table `key` belongs in, to change `key`'s entry: `None` when the table is shared
+    /// and does not hold `key` (a miss copies no table). A table held by this copy alone is
+    /// looked in once (the fold changes a volunteer or two for every event).
+    fn holding_mut(&mut self, key: &K) -> Option<&mut FastMap<K, V>> {
+        let table = self.tables.get_mut(shard_of(key))?;
+        if Arc::get_mut(table).is_none() && !table.contains_key(key) {
             return None;
         }
-        self.table_mut(key).get_mut(key)
+        Some(Arc::make_mut(table))
+    }
+
+    /// The value under `key`, to change (a missing key copies no table).
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.holding_mut(key)?.get_mut(key)
     }
 
     /// Puts `value` under `key`; the value it replaced.
@@ -164,10 +173,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Shards<K, V> {
 
     /// Takes `key` out; its value.
     pub fn remove(&mut self, key: &K) -> Option<V> {
-        if !self.contains_key(key) {
-            return None;
-        }
-        let old = self.table_mut(key).remove(key);
+        let old = self.holding_mut(key)?.remove(key);
         self.len -= usize::from(old.is_some());
         old
     }

@@ -695,6 +695,14 @@ proptest! {
         prop_assert_eq!(&restored, &prefix);
         let resumed = replay::fold_until(restored, w.sim.log[cut..].iter().cloned(), None);
         prop_assert_eq!(&resumed, &w.sim.state);
+        // A snapshot's clone taken at the cut keeps what it saw while the copy it was cloned
+        // from folds the tail: the tables and chunks they share are copied on write, never
+        // changed under the clone (its bytes are those encoded before the tail was folded).
+        let held = prefix.clone();
+        let going_on = replay::fold_until(prefix.clone(), w.sim.log[cut..].iter().cloned(), None);
+        prop_assert_eq!(&going_on, &w.sim.state);
+        prop_assert!(replay::encode_snapshot(&held, None).expect("encode") == bytes);
+        prop_assert!(replay::encode_snapshot(&prefix, None).expect("encode") == bytes);
         // As-of: folding up to a seq equals the prefix.
         let as_of = replay::fold_until(w.sim.fresh(), w.sim.log.clone(), Some(cut as u64));
         prop_assert_eq!(&as_of, &prefix);
