@@ -84,11 +84,25 @@ impl Server {
             .arg(dir)
             .args(extra)
             .env("YINLING_ADMIN_TOKEN", ADMIN)
-            .env("YINLING_LOG", "warn")
+            .env("YINLING_LOG", "warn,yinling_app::machine=info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| e.to_string())?;
+        // The server's log: each stored snapshot is printed with the writer's pause for it
+        // (`clone_ms`), and any warning, as they come.
+        if let Some(log) = child.stderr.take() {
+            std::thread::spawn(move || {
+                for line in BufReader::new(log).lines().map_while(Result::ok) {
+                    let plain = without_ansi(&line);
+                    if let Some(at) = plain.find("snapshot stored") {
+                        println!("  the server: {}", &plain[at..]);
+                    } else if plain.contains("WARN") {
+                        println!("  the server: {plain}");
+                    }
+                }
+            });
+        }
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let base = lines
@@ -109,6 +123,24 @@ impl Server {
     pub fn base(&self) -> &str {
         &self.base
     }
+}
+
+/// A log line without the terminal's colour codes (`ESC [ ... m`).
+fn without_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl Drop for Server {
