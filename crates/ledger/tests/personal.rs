@@ -13,6 +13,18 @@ fn fields() -> PersonalFields {
     }
 }
 
+/// Flips bits of one byte of `id`'s stored key record, as a failing disk would.
+fn damage_key(db: &sled::Db, id: &VolunteerId, at: usize, bits: u8) {
+    let tree = db.open_tree(KEY_TREE).expect("tree");
+    let mut record = tree
+        .get(id.0.as_bytes())
+        .expect("get")
+        .expect("record")
+        .to_vec();
+    record[at] ^= bits;
+    tree.insert(id.0.as_bytes(), record).expect("insert");
+}
+
 #[test]
 fn a_blob_opens_with_its_persons_key_and_as_theirs_only() {
     let keys = MemoryKeys::default();
@@ -56,14 +68,7 @@ fn the_sled_key_store_keeps_keys_durably_and_names_a_damaged_one() {
     assert_eq!(all.len(), 1);
     assert!(all[0].1.is_ok());
     // One flipped byte in the stored key: named, not used.
-    let tree = db.open_tree(KEY_TREE).expect("tree");
-    let mut record = tree
-        .get(id.0.as_bytes())
-        .expect("get")
-        .expect("record")
-        .to_vec();
-    record[3] ^= 0x40;
-    tree.insert(id.0.as_bytes(), record).expect("insert");
+    damage_key(&db, &id, 3, 0x40);
     // As the next start reads it (a running store keeps the keys it has read).
     let keys = SledKeys::open(&db).expect("keys");
     match keys.open(&id, &sealed) {
@@ -96,13 +101,7 @@ fn a_warmed_key_store_opens_every_blob_and_still_names_a_damaged_key() {
     };
     let tree = db.open_tree(KEY_TREE).expect("tree");
     let damaged = ids[7];
-    let mut record = tree
-        .get(damaged.0.as_bytes())
-        .expect("get")
-        .expect("record")
-        .to_vec();
-    record[0] ^= 0x01;
-    tree.insert(damaged.0.as_bytes(), record).expect("insert");
+    damage_key(&db, &damaged, 0, 0x01);
     let keys = SledKeys::open(&db).expect("keys");
     keys.warm().expect("warm");
     // The good keys are in memory now: removed from the tree, they still open their blobs.

@@ -25,7 +25,7 @@ pub type FastSet<K> = HashSet<K, rustc_hash::FxBuildHasher>;
 /// then hold one value each, not two.
 ///
 /// The entries are kept in [`Shards`], tables each behind an [`Arc`] too: the writer's pause
-/// to clone the readers' copy for a snapshot copies 256 pointers a map, not a million, and
+/// to clone the readers' copy for a snapshot copies 4,096 pointers a map, not a million, and
 /// while the snapshot is written a change copies the one table it falls in.
 #[derive(Debug)]
 pub struct SharedMap<K, V> {
@@ -59,13 +59,7 @@ impl<K: Eq + Hash, V: PartialEq> PartialEq for SharedMap<K, V> {
     /// Equal when they hold equal values under the same keys (what changed since an adoption
     /// is bookkeeping, not content).
     fn eq(&self, other: &Self) -> bool {
-        self.entries.len() == other.entries.len()
-            && self.entries.iter().all(|(k, v)| {
-                other
-                    .entries
-                    .get(k)
-                    .is_some_and(|w| Arc::ptr_eq(v, w) || **v == **w)
-            })
+        self.entries == other.entries
     }
 }
 
@@ -244,10 +238,10 @@ impl<K: Serialize, V: Serialize> Serialize for SharedMap<K, V> {
     /// parts a start decodes on every core (see [`crate::map_parts`]). Neither depends on the
     /// sharing, nor on the tables it is kept in.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let entries = self.entries.iter().map(|(k, v)| (k, &**v));
         if serializer.is_human_readable() {
-            serializer.collect_map(entries)
+            self.entries.serialize(serializer)
         } else {
+            let entries = self.entries.iter().map(|(k, v)| (k, &**v));
             crate::map_parts::serialize(self.entries.len(), entries, serializer)
         }
     }
@@ -284,7 +278,7 @@ where
     /// million-volunteer start (perf, BENCHMARKS.md "A million volunteers on one node").
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
-            deserializer.deserialize_map(SharedMapVisitor(std::marker::PhantomData))
+            plain::deserialize(deserializer)
         } else {
             crate::map_parts::deserialize(deserializer)
         }
@@ -297,24 +291,18 @@ where
 pub mod plain {
     use std::hash::Hash;
 
-    use serde::ser::SerializeMap;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use super::{SharedMap, SharedMapVisitor};
+    use super::{Changes, Shards, SharedMap};
 
-    /// Writes the entries as a map.
+    /// Writes the entries as a map (the tables' own form: an `Arc` encodes as its value).
     pub fn serialize<K, V, S>(map: &SharedMap<K, V>, serializer: S) -> Result<S::Ok, S::Error>
     where
-        K: Serialize + Eq + Hash + Clone,
-        V: Serialize + Clone,
+        K: Serialize,
+        V: Serialize,
         S: Serializer,
     {
-        // With its length first: bincode needs it, and the tables' iterator does not know it.
-        let mut entries = serializer.serialize_map(Some(map.len()))?;
-        for (k, v) in map.iter() {
-            entries.serialize_entry(k, v)?;
-        }
-        entries.end()
+        map.entries.serialize(serializer)
     }
 
     /// Reads a map, each value behind its `Arc` as it is read.
@@ -324,36 +312,8 @@ pub mod plain {
         V: Deserialize<'de> + Clone,
         D: Deserializer<'de>,
     {
-        deserializer.deserialize_map(SharedMapVisitor(std::marker::PhantomData))
-    }
-}
-
-/// Reads a [`SharedMap`] entry by entry.
-struct SharedMapVisitor<K, V>(std::marker::PhantomData<(K, V)>);
-
-impl<'de, K, V> serde::de::Visitor<'de> for SharedMapVisitor<K, V>
-where
-    K: Deserialize<'de> + Eq + Hash + Clone,
-    V: Deserialize<'de> + Clone,
-{
-    type Value = SharedMap<K, V>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a map")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // The length is the encoder's word; a damaged one must not reserve the machine.
-        let hint = map
-            .size_hint()
-            .unwrap_or(0)
-            .min(crate::limits::MAX_PRESIZED_MAP_ENTRIES);
-        let mut entries = Shards::with_room(hint);
-        while let Some((k, v)) = map.next_entry::<K, V>()? {
-            entries.insert(k, Arc::new(v));
-        }
         Ok(SharedMap {
-            entries,
+            entries: Shards::deserialize(deserializer)?,
             changed: Changes::default(),
         })
     }

@@ -5,8 +5,8 @@
 //! cloned whole is a table of a million entries in fresh pages (and, for the shared maps, a
 //! million reference counts touched one cache line each): 180 ms of the writer's pause for a
 //! snapshot on the million-volunteer city (`BENCHMARKS.md`). Kept in tables, a clone copies
-//! 256 pointers, and a change while a snapshot holds the tables copies the one it touches
-//! (about 4,000 entries at a million keys).
+//! 4,096 pointers, and a change while a snapshot holds the tables copies the one it touches
+//! (about 250 entries at a million keys).
 
 use std::fmt;
 use std::hash::{BuildHasher as _, Hash};

@@ -41,12 +41,7 @@ impl<T> Clone for SharedRows<T> {
 impl<T: PartialEq> PartialEq for SharedRows<T> {
     /// Equal when they hold equal rows in the same order.
     fn eq(&self, other: &Self) -> bool {
-        self.rows.len() == other.rows.len()
-            && self
-                .rows
-                .iter()
-                .zip(other.rows.iter())
-                .all(|(a, b)| Arc::ptr_eq(a, b) || **a == **b)
+        self.rows == other.rows
     }
 }
 

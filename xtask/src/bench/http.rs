@@ -93,12 +93,12 @@ impl Server {
         // (`clone_ms`), and any warning, as they come.
         if let Some(log) = child.stderr.take() {
             std::thread::spawn(move || {
+                // Plain text: the server colours its log only for a terminal.
                 for line in BufReader::new(log).lines().map_while(Result::ok) {
-                    let plain = without_ansi(&line);
-                    if let Some(at) = plain.find("snapshot stored") {
-                        println!("  the server: {}", &plain[at..]);
-                    } else if plain.contains("WARN") {
-                        println!("  the server: {plain}");
+                    if let Some(at) = line.find("snapshot stored") {
+                        println!("  the server: {}", &line[at..]);
+                    } else if line.contains("WARN") {
+                        println!("  the server: {line}");
                     }
                 }
             });
@@ -123,24 +123,6 @@ impl Server {
     pub fn base(&self) -> &str {
         &self.base
     }
-}
-
-/// A log line without the terminal's colour codes (`ESC [ ... m`).
-fn without_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 impl Drop for Server {

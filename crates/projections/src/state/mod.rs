@@ -183,10 +183,10 @@ impl State {
     }
 
     /// A copy for the writer: everything but the ranking index, which stays here (the
-    /// readers' copy) and is not cloned only to be dropped, as a third of a kilobyte a
-    /// volunteer would be at a start.
-    pub fn clone_for_writer(&mut self) -> State {
-        let mut copy = self.with_rankings_aside(State::clone);
+    /// readers' copy). Cloning the index costs its tables' and chunks' pointers, dropped at
+    /// once.
+    pub fn clone_for_writer(&self) -> State {
+        let mut copy = self.clone();
         copy.keep_no_rankings();
         copy
     }
@@ -194,34 +194,21 @@ impl State {
     /// [`State::clone_for_writer`] with [`State::check_invariants`] run beside the clone on a
     /// second thread: a start does both over the same state, a few hundred milliseconds each
     /// at a province, and neither changes it.
-    pub fn clone_for_writer_checked(&mut self) -> (State, Result<(), String>) {
-        let (mut copy, checked) = self.with_rankings_aside(|this| {
-            std::thread::scope(|scope| {
-                let checking = std::thread::Builder::new()
-                    .name("yinling-invariants".into())
-                    .spawn_scoped(scope, || this.check_invariants());
-                let copy = this.clone();
-                let checked = match checking {
-                    Ok(thread) => thread
-                        .join()
-                        .unwrap_or_else(|_| Err("the invariants' check panicked".into())),
-                    // No thread to spare: checked here, after the clone.
-                    Err(_) => this.check_invariants(),
-                };
-                (copy, checked)
-            })
-        });
-        copy.keep_no_rankings();
-        (copy, checked)
-    }
-
-    /// Runs `f` over this state with its ranking index set aside (an empty one in its place),
-    /// then puts the index back: what the writer's copy is cloned from.
-    fn with_rankings_aside<R>(&mut self, f: impl FnOnce(&State) -> R) -> R {
-        let index = std::mem::take(&mut self.rankings);
-        let done = f(self);
-        self.rankings = index;
-        done
+    pub fn clone_for_writer_checked(&self) -> (State, Result<(), String>) {
+        std::thread::scope(|scope| {
+            let checking = std::thread::Builder::new()
+                .name("yinling-invariants".into())
+                .spawn_scoped(scope, || self.check_invariants());
+            let copy = self.clone_for_writer();
+            let checked = match checking {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|_| Err("the invariants' check panicked".into())),
+                // No thread to spare: checked here, after the clone.
+                Err(_) => self.check_invariants(),
+            };
+            (copy, checked)
+        })
     }
 
     /// Clears the record of what changed (a state just loaded, or one nobody adopts from),
