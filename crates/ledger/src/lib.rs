@@ -27,6 +27,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod codec;
 pub mod digest;
+mod disk_sync;
 pub mod envelope;
 pub mod error;
 pub mod event;

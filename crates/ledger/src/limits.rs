@@ -69,12 +69,6 @@ pub const MAX_PUBLISHED_CHECKPOINT_BYTES: usize = 4096;
 /// of older ones is chosen by `snapshots_to_prune` in the log module.
 pub const SNAPSHOTS_KEPT: usize = 3;
 
-/// Values above this many bytes may be stored by sled 0.34 as separate blob files (its
-/// threshold is a quarter of its 512 KiB segment less a header), which it writes without any
-/// sync: a flush that follows such a value also syncs the new blob files. Set a little under
-/// sled's own threshold, so no blob is missed.
-pub const SLED_BLOB_THRESHOLD_BYTES: usize = 512 * 1024 / 4 - 1024;
-
 /// Bytes a snapshot is read (and hashed) at a time when a start decodes it as it reads.
 pub const SNAPSHOT_READ_BUFFER_BYTES: usize = 1 << 20;
 

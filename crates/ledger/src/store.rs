@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::chain::ChainCheck;
 use crate::codec::SegmentReader;
 use crate::digest::Hash;
+use crate::disk_sync::DiskSync;
 use crate::envelope::{Head, StreamId};
 use crate::error::LedgerError;
 pub use crate::limits::CACHE_CAPACITY_BYTES;
@@ -79,67 +80,10 @@ pub struct SledLog {
     needs_flush: AtomicBool,
     faults: FaultInjector,
     witness: Mutex<Witness>,
-    /// What sled's flush leaves unsynced: see [`DiskSync`].
+    /// What sled's flush leaves unsynced: see [`crate::disk_sync`].
     disk: Mutex<DiskSync>,
-    /// A value large enough to be a sled blob was written since the last flush.
-    blob_pending: AtomicBool,
     /// Snapshots, as files beside the log (older builds kept them in the tree).
     snapshots: SnapshotFiles,
-}
-
-/// sled 0.34 makes its log durable with `sync_file_range`, which writes the pages but neither
-/// flushes the disk's volatile write cache nor syncs the file's size, and writes large values
-/// as blob files with no sync at all (sled issue #1452). Every flush of the log therefore
-/// also `fdatasync`s sled's main file through a handle of our own, and, after a large value,
-/// the blob files written since the last flush and their directory: an acknowledged event is
-/// on the platter, not in a cache a power cut empties.
-struct DiskSync {
-    /// sled's main file (`db` in the directory), opened for syncing only.
-    db_file: std::fs::File,
-    /// The highest blob id (its file name) synced so far.
-    blobs_synced: u64,
-}
-
-/// sled's blob files in `dir` (named by their id) with their ids; an entry that cannot be
-/// read is an error, not skipped.
-fn blobs(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir.join("blobs"))? {
-        let entry = entry?;
-        if let Some(id) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
-            out.push((id, entry.path()));
-        }
-    }
-    Ok(out)
-}
-
-impl DiskSync {
-    /// Blobs already on disk at open were written by an earlier process: they are whatever
-    /// survived, and syncing them again proves nothing.
-    fn open(dir: &Path) -> io::Result<DiskSync> {
-        let blobs_synced = blobs(dir)
-            .map(|b| b.iter().map(|(id, _)| *id).max().unwrap_or(0))
-            .unwrap_or(0);
-        Ok(DiskSync {
-            db_file: std::fs::File::open(dir.join("db"))?,
-            blobs_synced,
-        })
-    }
-
-    /// Syncs the blob files newer than the last synced, then the blob directory.
-    fn sync_new_blobs(&mut self, dir: &Path) -> io::Result<()> {
-        let mut newest = self.blobs_synced;
-        for (id, path) in blobs(dir)?
-            .into_iter()
-            .filter(|(id, _)| *id > self.blobs_synced)
-        {
-            std::fs::File::open(path)?.sync_data()?;
-            newest = newest.max(id);
-        }
-        std::fs::File::open(dir.join("blobs"))?.sync_all()?;
-        self.blobs_synced = newest;
-        Ok(())
-    }
 }
 
 fn segment_key(seq: u64) -> [u8; 9] {
@@ -347,22 +291,28 @@ impl SledLog {
             faults: FaultInjector::default(),
             witness: Mutex::new(witness),
             disk: Mutex::new(disk),
-            blob_pending: AtomicBool::new(false),
             snapshots: SnapshotFiles::new(dir),
         })
-    }
-
-    /// Notes a value of `len` bytes written: above sled's blob threshold it is a file of its
-    /// own that the next flush must sync.
-    fn note_value(&self, len: usize) {
-        if len > crate::limits::SLED_BLOB_THRESHOLD_BYTES {
-            self.blob_pending.store(true, Ordering::SeqCst);
-        }
     }
 
     /// The directory this log lives in.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Blob files sled wrote into this log's directory that no flush has synced (ids,
+    /// ascending): empty after every acknowledged append, which tests check.
+    #[doc(hidden)]
+    pub fn unsynced_blobs(&self) -> Result<Vec<u64>, LedgerError> {
+        lock(&self.disk)
+            .unsynced()
+            .map_err(|e| LedgerError::Storage(format!("cannot list sled's blob files: {e}")))
+    }
+
+    /// Blob files the log's flushes have synced since open.
+    #[doc(hidden)]
+    pub fn blobs_synced(&self) -> u64 {
+        lock(&self.disk).synced_count()
     }
 
     /// The fault injector for tests of disk trouble.
@@ -408,15 +358,7 @@ impl SledLog {
         }
         self.db.flush()?;
         let storage = |e: io::Error| LedgerError::Storage(format!("cannot sync the log: {e}"));
-        let mut disk = lock(&self.disk);
-        disk.db_file.sync_data().map_err(storage)?;
-        if self.blob_pending.swap(false, Ordering::SeqCst) {
-            if let Err(e) = disk.sync_new_blobs(&self.path) {
-                self.blob_pending.store(true, Ordering::SeqCst);
-                return Err(storage(e));
-            }
-        }
-        Ok(())
+        lock(&self.disk).sync().map_err(storage)
     }
 
     fn undo(&self, batch: &AppendBatch) {
@@ -557,7 +499,6 @@ impl EventLog for SledLog {
         let mut writes = sled::Batch::default();
         let segment =
             crate::codec::encode_segment(batch.events.iter().map(|s| s.record.as_slice()));
-        self.note_value(segment.len());
         writes.insert(&segment_key(head.seq + 1), segment);
         for run in &batch.stream_runs {
             let mut value = Vec::with_capacity(12);

@@ -476,3 +476,34 @@ fn a_snapshot_an_earlier_build_kept_in_the_tree_is_still_read_and_pruned() {
     assert!(kept.contains(&50) && !kept.contains(&60), "{kept:?}");
     assert_eq!(log.snapshot(60).expect("get"), None);
 }
+
+/// sled writes a tree node's image as a blob file of its own once it is over a quarter of its
+/// 512 KiB segment, with no sync; a leaf holds up to sixteen segments of the log, so commits of
+/// about 25 KB each (eighty service events) make node images of that size as they go. The log
+/// must have synced every one of them before an append returns: a power cut would otherwise
+/// leave the tree pointing at a file the disk never kept.
+#[test]
+fn every_blob_file_sled_writes_is_synced_before_an_append_returns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) =
+        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    for activity in 0..96 {
+        committed(
+            handle
+                .submit_blocking(submission(vec![service_commit(activity, 80)]))
+                .expect("submit"),
+        );
+        let unsynced = log.unsynced_blobs().expect("list blobs");
+        assert!(
+            unsynced.is_empty(),
+            "after commit {activity}: blob files {unsynced:?} acknowledged unsynced"
+        );
+    }
+    handle.shutdown_blocking();
+    thread.join().expect("writer thread");
+    assert!(
+        log.blobs_synced() > 0,
+        "the commits were meant to make sled write node images as blob files"
+    );
+}
