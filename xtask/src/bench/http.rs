@@ -51,8 +51,23 @@ fn cpu_micros(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) * 10_000.0
 }
 
-/// Builds the release binary and returns its path.
+/// Names a `yinling` binary for the sections that start the service (`http`, `replay`,
+/// `snapshots`, `cityload`, ...) to run instead of building this tree's: an earlier commit's
+/// binary copied aside runs the same load, for side-by-side runs without rebuilding between.
+pub const BENCH_BINARY_ENV: &str = "YINLING_BENCH_BINARY";
+
+/// Builds the release binary and returns its path, or the one [`BENCH_BINARY_ENV`] names.
 pub fn build_binary(root: &Path) -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os(BENCH_BINARY_ENV) {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            return Err(format!(
+                "{BENCH_BINARY_ENV} names {}, which is not a file",
+                path.display()
+            ));
+        }
+        return Ok(path);
+    }
     let status = Command::new("cargo")
         .args(["build", "--release", "-q", "--bin", "yinling"])
         .current_dir(root)
