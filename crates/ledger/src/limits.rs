@@ -69,6 +69,11 @@ pub const MAX_PUBLISHED_CHECKPOINT_BYTES: usize = 4096;
 /// of older ones is chosen by `snapshots_to_prune` in the log module.
 pub const SNAPSHOTS_KEPT: usize = 3;
 
+/// The least number of blob ids the log's sync remembers before it lists sled's blob
+/// directory to forget the ids of files sled removed (`disk_sync.rs`): a listing is one
+/// system call per few dozen files, so once in a thousand syncs costs nothing.
+pub const BLOB_IDS_PRUNE_FLOOR: usize = 1024;
+
 /// Bytes a snapshot is read (and hashed) at a time when a start decodes it as it reads.
 pub const SNAPSHOT_READ_BUFFER_BYTES: usize = 1 << 20;
 
