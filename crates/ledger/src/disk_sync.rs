@@ -24,9 +24,16 @@
 //! its creation, so one still being written by another thread is not synced half-written
 //! and forgotten: sled closes a blob before the message that points at it can be flushed.
 //!
-//! Blob files present at open were written by an earlier process and are taken as they are:
-//! after a crash of the process (not of the machine) the kernel writes them back within its
-//! dirty-page expiry, and syncing thousands of files at every start would cost seconds.
+//! What is on disk when the log opens (blob files an earlier process wrote and a crash left in
+//! the page cache, blobs sled wrote while opening, before the watch) is made durable by one
+//! `syncfs` of the filesystem at open, after the watch is set: syncing thousands of blob
+//! files one by one at every start would cost seconds.
+//!
+//! A listing sees files still being written, so a file a listing finds for the first time
+//! is synced again by the next listing; a close event always means a finished file (sled
+//! creates each blob once, `create_new`). After any error once events were read, or when the
+//! kernel's event queue overflowed, the next flush lists; if the watch ends (the directory
+//! removed or moved), every flush lists from then on.
 
 use std::collections::HashSet;
 use std::io;
@@ -43,6 +50,16 @@ enum Watch {
     List,
 }
 
+/// What the watch says since the last look.
+enum Closed {
+    /// The ids of the blob files closed after writing.
+    Files(Vec<u64>),
+    /// Events were dropped (the kernel's queue overflowed): list the directory.
+    Relist,
+    /// The watch ended (its directory removed, moved or unmounted): list from now on.
+    Ended,
+}
+
 /// The sync handles of one sled directory, and which of its blob files are synced.
 pub(crate) struct DiskSync {
     /// The sled directory.
@@ -51,12 +68,17 @@ pub(crate) struct DiskSync {
     db_file: std::fs::File,
     /// Where new blob files are learnt from.
     watch: Watch,
-    /// The blob files (by id, their file name) synced since open or present at open. Ids are
-    /// sled's log sequence numbers, unique, but not written in order by concurrent threads,
-    /// so this is a set, not a high-water mark. A listing drops the ids of files sled has
-    /// removed: every flush's without a watch, and with one whenever the set outgrows
-    /// `prune_at`.
+    /// The blob files (by id, their file name) synced at least once since open or made
+    /// durable at open. Ids are sled's log sequence numbers, unique, but not written in order
+    /// by concurrent threads, so this is a set, not a high-water mark. A listing drops the
+    /// ids of files sled has removed: every flush's without a watch, and with one whenever
+    /// the set outgrows `prune_at`.
     synced: HashSet<u64>,
+    /// Files the last listing found for the first time: synced, but perhaps while another
+    /// thread was still writing them, so the next listing syncs them again.
+    unsettled: HashSet<u64>,
+    /// The next flush lists the directory: events were read and then a sync failed.
+    relist: bool,
     /// The size of `synced` at which a watched flush lists the directory to prune it.
     prune_at: usize,
     /// Blob files synced since open (for tests and the log's own accounting).
@@ -75,11 +97,17 @@ fn blobs(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     };
     for entry in listing {
         let entry = entry?;
-        if let Some(id) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+        if let Some(id) = entry.file_name().to_str().and_then(blob_id) {
             out.push((id, entry.path()));
         }
     }
     Ok(out)
+}
+
+/// The id a blob file's name is, if it is one: sled names them by the number in decimal, so
+/// a name that is not exactly that (`05`, `+5`) is not a blob of sled's.
+fn blob_id(name: &str) -> Option<u64> {
+    name.parse::<u64>().ok().filter(|id| id.to_string() == name)
 }
 
 /// Syncs one blob file; one sled removed meanwhile (it replaces a node's image with a newer
@@ -92,17 +120,30 @@ fn sync_blob(path: &Path) -> io::Result<bool> {
     }
 }
 
+/// Makes everything written to the filesystem holding `file` durable, in one call.
+#[cfg(target_os = "linux")]
+fn sync_filesystem(file: &std::fs::File) -> io::Result<()> {
+    rustix::fs::syncfs(file).map_err(io::Error::from)
+}
+
+/// Without `syncfs`, the main file alone (blobs already there are taken as they are).
+#[cfg(not(target_os = "linux"))]
+fn sync_filesystem(file: &std::fs::File) -> io::Result<()> {
+    file.sync_all()
+}
+
 impl Watch {
     /// A watch on `blobs`, or a listing where inotify cannot be had (said once, in the log).
     fn on(blobs: &Path) -> Watch {
         #[cfg(target_os = "linux")]
         {
             use rustix::fs::inotify::{self, CreateFlags, WatchFlags};
-            let watch =
-                inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK).and_then(|fd| {
-                    inotify::add_watch(&fd, blobs, WatchFlags::CLOSE_WRITE | WatchFlags::MOVED_TO)
-                        .map(|_| fd)
-                });
+            let mask = WatchFlags::CLOSE_WRITE
+                | WatchFlags::MOVED_TO
+                | WatchFlags::DELETE_SELF
+                | WatchFlags::MOVE_SELF;
+            let watch = inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK)
+                .and_then(|fd| inotify::add_watch(&fd, blobs, mask).map(|_| fd));
             match watch {
                 Ok(fd) => return Watch::Notify(fd),
                 Err(e) => tracing::warn!(
@@ -116,20 +157,24 @@ impl Watch {
         Watch::List
     }
 
-    /// The ids of blob files closed since the last call, or `None` when they must be found by
-    /// listing (no watch, or the kernel's queue of events overflowed and some were dropped).
-    fn closed_since(&self) -> io::Result<Option<Vec<u64>>> {
+    /// What happened in the directory since the last call.
+    fn closed_since(&self) -> io::Result<Closed> {
         match self {
             #[cfg(target_os = "linux")]
             Watch::Notify(fd) => {
                 use rustix::fs::inotify::{ReadFlags, Reader};
                 use rustix::io::Errno;
+                let ended = ReadFlags::IGNORED
+                    | ReadFlags::UNMOUNT
+                    | ReadFlags::DELETE_SELF
+                    | ReadFlags::MOVE_SELF;
                 let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
                 let mut events = Reader::new(fd, &mut buf);
                 let mut ids = Vec::new();
-                let mut overflowed = false;
+                let (mut overflowed, mut over) = (false, false);
                 loop {
                     match events.next() {
+                        Ok(event) if event.events().intersects(ended) => over = true,
                         Ok(event) if event.events().contains(ReadFlags::QUEUE_OVERFLOW) => {
                             overflowed = true;
                         }
@@ -137,33 +182,43 @@ impl Watch {
                             event
                                 .file_name()
                                 .and_then(|name| name.to_str().ok())
-                                .and_then(|name| name.parse::<u64>().ok()),
+                                .and_then(blob_id),
                         ),
                         Err(Errno::AGAIN) => break,
                         Err(Errno::INTR) => continue,
                         Err(e) => return Err(e.into()),
                     }
                 }
-                Ok((!overflowed).then_some(ids))
+                Ok(if over {
+                    Closed::Ended
+                } else if overflowed {
+                    Closed::Relist
+                } else {
+                    Closed::Files(ids)
+                })
             }
-            Watch::List => Ok(None),
+            Watch::List => Ok(Closed::Relist),
         }
     }
 }
 
 impl DiskSync {
-    /// Opens the sync handles of the sled database in `dir` (sled has opened it) and starts
-    /// watching its blob directory. Blob files already there are taken as they are (see the
+    /// Opens the sync handles of the sled database in `dir` (sled has opened it), starts
+    /// watching its blob directory, and makes what is already on disk durable (see the
     /// module's documentation).
     pub(crate) fn open(dir: &Path) -> io::Result<DiskSync> {
         let watch = Watch::on(&dir.join("blobs"));
+        let db_file = std::fs::File::open(dir.join("db"))?;
         let synced: HashSet<u64> = blobs(dir)?.into_iter().map(|(id, _)| id).collect();
+        sync_filesystem(&db_file)?;
         Ok(DiskSync {
             dir: dir.to_path_buf(),
-            db_file: std::fs::File::open(dir.join("db"))?,
+            db_file,
             watch,
             prune_at: (2 * synced.len()).max(BLOB_IDS_PRUNE_FLOOR),
             synced,
+            unsettled: HashSet::new(),
+            relist: false,
             synced_count: 0,
         })
     }
@@ -175,47 +230,96 @@ impl DiskSync {
         self.db_file.sync_data()
     }
 
-    /// Syncs the blob files not synced before, then the blob directory if there was one.
+    /// Syncs the blob files closed (or, listing, found) since the last time, then the blob
+    /// directory if there was one. Any failure once events were read makes the next flush
+    /// list the directory: the events are gone from the kernel's queue.
     fn sync_new_blobs(&mut self) -> io::Result<()> {
-        let (new, present) = match self.watch.closed_since()? {
+        let closed = match self.watch.closed_since() {
+            Ok(Closed::Ended) => {
+                tracing::warn!(
+                    dir = %self.dir.display(),
+                    "sled's blob directory is no longer watched; every flush lists it instead"
+                );
+                self.watch = Watch::List;
+                None
+            }
+            Ok(Closed::Relist) => None,
+            Ok(Closed::Files(_)) if self.relist => None,
+            Ok(Closed::Files(ids)) => Some(ids),
+            Err(e) => {
+                self.relist = true;
+                return Err(e);
+            }
+        };
+        let outcome = self.sync_blobs(closed);
+        self.relist = outcome.is_err();
+        outcome
+    }
+
+    /// Syncs the files `closed` names (every one: a close is a finished file), or those a
+    /// listing finds that are not synced or not settled; then the directory; then records
+    /// them.
+    fn sync_blobs(&mut self, closed: Option<Vec<u64>>) -> io::Result<()> {
+        let dir = self.dir.join("blobs");
+        let mut synced_now = Vec::new();
+        let present = match closed {
             Some(ids) => {
-                let dir = self.dir.join("blobs");
-                let mut new = Vec::new();
                 for id in ids {
-                    if !self.synced.contains(&id) && sync_blob(&dir.join(id.to_string()))? {
-                        new.push(id);
+                    if sync_blob(&dir.join(id.to_string()))? {
+                        synced_now.push(id);
                     }
                 }
-                (new, None)
+                None
             }
             None => {
                 let present = blobs(&self.dir)?;
-                let mut new = Vec::new();
                 for (id, path) in &present {
-                    if !self.synced.contains(id) && sync_blob(path)? {
-                        new.push(*id);
+                    let due = !self.synced.contains(id) || self.unsettled.contains(id);
+                    if due && sync_blob(path)? {
+                        synced_now.push(*id);
                     }
                 }
-                (new, Some(present))
+                Some(present)
             }
         };
-        if !new.is_empty() {
-            std::fs::File::open(self.dir.join("blobs"))?.sync_all()?;
-            self.synced_count += new.len() as u64;
+        if !synced_now.is_empty() {
+            std::fs::File::open(&dir)?.sync_all()?;
         }
-        // Remembered only now, with the directory synced: a failure above leaves every new
-        // file to be synced again by the next flush.
+        // Recorded only now, with the directory synced: a failure above leaves every file to
+        // be synced again by the next flush's listing.
+        let first_time: Vec<u64> = synced_now
+            .iter()
+            .copied()
+            .filter(|id| !self.synced.contains(id))
+            .collect();
+        self.synced_count += first_time.len() as u64;
         match present {
-            Some(present) => self.synced = present.into_iter().map(|(id, _)| id).collect(),
-            None => self.synced.extend(new),
+            Some(present) => {
+                let present: HashSet<u64> = present.into_iter().map(|(id, _)| id).collect();
+                self.unsettled = first_time.iter().copied().collect();
+                self.synced.extend(first_time);
+                self.synced.retain(|id| present.contains(id));
+            }
+            None => self.synced.extend(first_time),
         }
         if self.synced.len() > self.prune_at {
-            // Forget the ids of files sled has removed since (one listing now and then).
-            let present: HashSet<u64> = blobs(&self.dir)?.into_iter().map(|(id, _)| id).collect();
-            self.synced.retain(|id| present.contains(id));
-            self.prune_at = (2 * self.synced.len()).max(BLOB_IDS_PRUNE_FLOOR);
+            self.prune();
         }
         Ok(())
+    }
+
+    /// Forgets the ids of files sled has removed since (one listing now and then). Best
+    /// effort: the blobs are synced already, and a listing that fails here fails no commit.
+    fn prune(&mut self) {
+        match blobs(&self.dir) {
+            Ok(present) => {
+                let present: HashSet<u64> = present.into_iter().map(|(id, _)| id).collect();
+                self.synced.retain(|id| present.contains(id));
+                self.unsettled.retain(|id| present.contains(id));
+                self.prune_at = (2 * self.synced.len()).max(BLOB_IDS_PRUNE_FLOOR);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot list sled's blob directory to prune"),
+        }
     }
 
     /// Blob files in the directory now that no flush has synced and that were not there at
@@ -314,5 +418,40 @@ mod tests {
             sync.synced.len()
         );
         assert_eq!(sync.synced_count(), BLOB_IDS_PRUNE_FLOOR as u64 + 10);
+    }
+
+    #[test]
+    fn only_names_sled_gives_its_blobs_are_blobs() {
+        assert_eq!(blob_id("221929"), Some(221929));
+        assert_eq!(blob_id("0"), Some(0));
+        for name in ["05", "+5", "-5", "5.tmp", "", "18446744073709551616"] {
+            assert_eq!(blob_id(name), None, "{name:?}");
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn when_the_watched_directory_goes_every_flush_lists_the_one_in_its_place() {
+        let dir = directory();
+        let mut sync = open(dir.path(), false);
+        std::fs::remove_dir(dir.path().join("blobs")).expect("rm blobs");
+        std::fs::create_dir(dir.path().join("blobs")).expect("blobs again");
+        write_blob(dir.path(), 42);
+        sync.sync().expect("sync");
+        assert!(matches!(sync.watch, Watch::List), "the watch ended");
+        assert_eq!(sync.synced_count(), 1, "found by listing");
+        assert_eq!(sync.unsynced().expect("list"), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn a_listing_syncs_a_file_it_finds_for_the_first_time_again_at_the_next_listing() {
+        let dir = directory();
+        let mut sync = open(dir.path(), true);
+        write_blob(dir.path(), 7);
+        sync.sync().expect("sync");
+        assert!(sync.unsettled.contains(&7), "perhaps still being written");
+        sync.sync().expect("sync");
+        assert!(sync.unsettled.is_empty(), "synced twice, settled");
+        assert_eq!(sync.synced_count(), 1, "one file");
     }
 }

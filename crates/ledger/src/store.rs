@@ -280,7 +280,9 @@ impl SledLog {
         })?;
         let disk = DiskSync::open(dir).map_err(|e| LedgerError::Open {
             path: path.clone(),
-            detail: format!("cannot open sled's file `db` to sync it: {e}"),
+            detail: format!(
+                "cannot open sled's files to sync them (the `db` file, the `blobs` directory): {e}"
+            ),
         })?;
         Ok(SledLog {
             path,
