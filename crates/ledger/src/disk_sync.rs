@@ -83,6 +83,11 @@ pub(crate) struct DiskSync {
     prune_at: usize,
     /// Blob files synced since open (for tests and the log's own accounting).
     synced_count: u64,
+    /// The first sync that failed, if one did: see [`durable`].
+    failed: Option<String>,
+    /// Fails the next sync as a disk would, for tests.
+    #[cfg(test)]
+    fail_next_sync: bool,
 }
 
 /// sled's blob files in `dir` (named by their id) with their ids; an entry that cannot be
@@ -110,11 +115,22 @@ fn blob_id(name: &str) -> Option<u64> {
     name.parse::<u64>().ok().filter(|id| id.to_string() == name)
 }
 
+/// The outcome of a sync, with a failure recorded in `failed`. A failed `fsync` cannot be
+/// retried: Linux reports a write-back error once and marks the pages it could not write
+/// clean, so a second sync of the same file returns success on data that never reached the
+/// disk. After one, the log acknowledges nothing more until it is opened again.
+fn durable(result: io::Result<()>, failed: &mut Option<String>) -> io::Result<()> {
+    if let Err(e) = &result {
+        failed.get_or_insert_with(|| e.to_string());
+    }
+    result
+}
+
 /// Syncs one blob file; one sled removed meanwhile (it replaces a node's image with a newer
 /// one) has nothing left to keep. Whether it was there to sync.
-fn sync_blob(path: &Path) -> io::Result<bool> {
+fn sync_blob(path: &Path, failed: &mut Option<String>) -> io::Result<bool> {
     match std::fs::File::open(path) {
-        Ok(file) => file.sync_data().map(|()| true),
+        Ok(file) => durable(file.sync_data(), failed).map(|()| true),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e),
     }
@@ -220,14 +236,30 @@ impl DiskSync {
             unsettled: HashSet::new(),
             relist: false,
             synced_count: 0,
+            failed: None,
+            #[cfg(test)]
+            fail_next_sync: false,
         })
     }
 
     /// Makes what sled's flush wrote durable: the blob files not synced before, their
     /// directory if there were any, then the main file. Call after sled's `flush`.
+    /// After a failed sync every call fails, naming the first failure (see [`durable`]).
     pub(crate) fn sync(&mut self) -> io::Result<()> {
+        if let Some(first) = &self.failed {
+            return Err(io::Error::other(format!(
+                "an earlier sync of the log to disk failed ({first}), and the kernel may have \
+                 dropped what it could not write: nothing more is acknowledged until the \
+                 service is restarted; check the disk first"
+            )));
+        }
+        #[cfg(test)]
+        if std::mem::take(&mut self.fail_next_sync) {
+            let injected = Err(io::Error::other("injected: the disk failed a write"));
+            return durable(injected, &mut self.failed);
+        }
         self.sync_new_blobs()?;
-        self.db_file.sync_data()
+        durable(self.db_file.sync_data(), &mut self.failed)
     }
 
     /// Syncs the blob files closed (or, listing, found) since the last time, then the blob
@@ -265,7 +297,7 @@ impl DiskSync {
         let present = match closed {
             Some(ids) => {
                 for id in ids {
-                    if sync_blob(&dir.join(id.to_string()))? {
+                    if sync_blob(&dir.join(id.to_string()), &mut self.failed)? {
                         synced_now.push(id);
                     }
                 }
@@ -275,7 +307,7 @@ impl DiskSync {
                 let present = blobs(&self.dir)?;
                 for (id, path) in &present {
                     let due = !self.synced.contains(id) || self.unsettled.contains(id);
-                    if due && sync_blob(path)? {
+                    if due && sync_blob(path, &mut self.failed)? {
                         synced_now.push(*id);
                     }
                 }
@@ -283,7 +315,7 @@ impl DiskSync {
             }
         };
         if !synced_now.is_empty() {
-            std::fs::File::open(&dir)?.sync_all()?;
+            durable(std::fs::File::open(&dir)?.sync_all(), &mut self.failed)?;
         }
         // Recorded only now, with the directory synced: a failure above leaves every file to
         // be synced again by the next flush's listing.
@@ -453,5 +485,26 @@ mod tests {
         sync.sync().expect("sync");
         assert!(sync.unsettled.is_empty(), "synced twice, settled");
         assert_eq!(sync.synced_count(), 1, "one file");
+    }
+
+    #[test]
+    fn after_a_failed_sync_every_sync_fails_and_names_the_first_failure() {
+        let dir = directory();
+        let mut sync = open(dir.path(), false);
+        sync.sync().expect("a healthy disk");
+        sync.fail_next_sync = true;
+        assert!(sync.sync().is_err());
+        for _ in 0..2 {
+            let err = sync
+                .sync()
+                .expect_err("no retry succeeds after a failed sync");
+            let text = err.to_string();
+            assert!(text.contains("injected: the disk failed a write"), "{text}");
+            assert!(text.contains("restarted"), "{text}");
+        }
+        assert!(
+            open(dir.path(), false).sync().is_ok(),
+            "opened again, it syncs"
+        );
     }
 }
