@@ -62,8 +62,8 @@ enum Closed {
 
 /// The sync handles of one sled directory, and which of its blob files are synced.
 pub(crate) struct DiskSync {
-    /// The sled directory.
-    dir: PathBuf,
+    /// sled's blob directory (`blobs` in the sled directory).
+    blobs_dir: PathBuf,
     /// sled's main file (`db` in the directory), opened for syncing only.
     db_file: std::fs::File,
     /// Where new blob files are learnt from.
@@ -90,11 +90,11 @@ pub(crate) struct DiskSync {
     fail_next_sync: bool,
 }
 
-/// sled's blob files in `dir` (named by their id) with their ids; an entry that cannot be
-/// read is an error, not skipped.
-fn blobs(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
+/// sled's blob files in its blob directory `blobs_dir` (named by their id) with their ids; an
+/// entry that cannot be read is an error, not skipped.
+fn blobs(blobs_dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     let mut out = Vec::new();
-    let listing = match std::fs::read_dir(dir.join("blobs")) {
+    let listing = match std::fs::read_dir(blobs_dir) {
         Ok(listing) => listing,
         // sled makes the directory when it opens; a missing one holds nothing.
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
@@ -107,6 +107,11 @@ fn blobs(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
         }
     }
     Ok(out)
+}
+
+/// The ids of a listing of blob files.
+fn ids(listing: Vec<(u64, PathBuf)>) -> HashSet<u64> {
+    listing.into_iter().map(|(id, _)| id).collect()
 }
 
 /// The id a blob file's name is, if it is one: sled names them by the number in decimal, so
@@ -223,12 +228,13 @@ impl DiskSync {
     /// watching its blob directory, and makes what is already on disk durable (see the
     /// module's documentation).
     pub(crate) fn open(dir: &Path) -> io::Result<DiskSync> {
-        let watch = Watch::on(&dir.join("blobs"));
+        let blobs_dir = dir.join("blobs");
+        let watch = Watch::on(&blobs_dir);
         let db_file = std::fs::File::open(dir.join("db"))?;
-        let synced: HashSet<u64> = blobs(dir)?.into_iter().map(|(id, _)| id).collect();
+        let synced = ids(blobs(&blobs_dir)?);
         sync_filesystem(&db_file)?;
         Ok(DiskSync {
-            dir: dir.to_path_buf(),
+            blobs_dir,
             db_file,
             watch,
             prune_at: (2 * synced.len()).max(BLOB_IDS_PRUNE_FLOOR),
@@ -269,7 +275,7 @@ impl DiskSync {
         let closed = match self.watch.closed_since() {
             Ok(Closed::Ended) => {
                 tracing::warn!(
-                    dir = %self.dir.display(),
+                    dir = %self.blobs_dir.display(),
                     "sled's blob directory is no longer watched; every flush lists it instead"
                 );
                 self.watch = Watch::List;
@@ -292,19 +298,18 @@ impl DiskSync {
     /// listing finds that are not synced or not settled; then the directory; then records
     /// them.
     fn sync_blobs(&mut self, closed: Option<Vec<u64>>) -> io::Result<()> {
-        let dir = self.dir.join("blobs");
         let mut synced_now = Vec::new();
         let present = match closed {
-            Some(ids) => {
-                for id in ids {
-                    if sync_blob(&dir.join(id.to_string()), &mut self.failed)? {
+            Some(closed) => {
+                for id in closed {
+                    if sync_blob(&self.blobs_dir.join(id.to_string()), &mut self.failed)? {
                         synced_now.push(id);
                     }
                 }
                 None
             }
             None => {
-                let present = blobs(&self.dir)?;
+                let present = blobs(&self.blobs_dir)?;
                 for (id, path) in &present {
                     let due = !self.synced.contains(id) || self.unsettled.contains(id);
                     if due && sync_blob(path, &mut self.failed)? {
@@ -315,7 +320,10 @@ impl DiskSync {
             }
         };
         if !synced_now.is_empty() {
-            durable(std::fs::File::open(&dir)?.sync_all(), &mut self.failed)?;
+            durable(
+                std::fs::File::open(&self.blobs_dir)?.sync_all(),
+                &mut self.failed,
+            )?;
         }
         // Recorded only now, with the directory synced: a failure above leaves every file to
         // be synced again by the next flush's listing.
@@ -327,7 +335,7 @@ impl DiskSync {
         self.synced_count += first_time.len() as u64;
         match present {
             Some(present) => {
-                let present: HashSet<u64> = present.into_iter().map(|(id, _)| id).collect();
+                let present = ids(present);
                 self.unsettled = first_time.iter().copied().collect();
                 self.synced.extend(first_time);
                 self.synced.retain(|id| present.contains(id));
@@ -343,9 +351,9 @@ impl DiskSync {
     /// Forgets the ids of files sled has removed since (one listing now and then). Best
     /// effort: the blobs are synced already, and a listing that fails here fails no commit.
     fn prune(&mut self) {
-        match blobs(&self.dir) {
+        match blobs(&self.blobs_dir) {
             Ok(present) => {
-                let present: HashSet<u64> = present.into_iter().map(|(id, _)| id).collect();
+                let present = ids(present);
                 self.synced.retain(|id| present.contains(id));
                 self.unsettled.retain(|id| present.contains(id));
                 self.prune_at = (2 * self.synced.len()).max(BLOB_IDS_PRUNE_FLOOR);
@@ -357,13 +365,12 @@ impl DiskSync {
     /// Blob files in the directory now that no flush has synced and that were not there at
     /// open (ids, ascending): empty after every acknowledged append, which tests check.
     pub(crate) fn unsynced(&self) -> io::Result<Vec<u64>> {
-        let mut ids: Vec<u64> = blobs(&self.dir)?
+        let mut unsynced: Vec<u64> = ids(blobs(&self.blobs_dir)?)
             .into_iter()
-            .map(|(id, _)| id)
             .filter(|id| !self.synced.contains(id))
             .collect();
-        ids.sort_unstable();
-        Ok(ids)
+        unsynced.sort_unstable();
+        Ok(unsynced)
     }
 
     /// Blob files synced since open.

@@ -28,6 +28,19 @@ fn committed<R: std::fmt::Debug>(outcome: Outcome<R>) -> Vec<Envelope> {
     }
 }
 
+/// Commits `events` service events on activity `activity` through the writer; what it wrote.
+fn commit_service(
+    handle: &writer::HandleFor<PassThrough>,
+    activity: u128,
+    events: usize,
+) -> Vec<Envelope> {
+    committed(
+        handle
+            .submit_blocking(submission(vec![service_commit(activity, events)]))
+            .expect("submit"),
+    )
+}
+
 #[test]
 fn appends_survive_close_and_reopen() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -37,11 +50,7 @@ fn appends_survive_close_and_reopen() {
             writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default())
                 .expect("spawn");
         for i in 0..5 {
-            committed(
-                handle
-                    .submit_blocking(submission(vec![service_commit(i, 3)]))
-                    .expect("submit"),
-            );
+            commit_service(&handle, i, 3);
         }
         handle.shutdown_blocking();
         let machine = thread.join().expect("writer thread");
@@ -199,11 +208,7 @@ fn verify_names_the_seq_of_a_byte_flipped_in_the_sled_tree() {
     let (handle, _thread) =
         writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
     for i in 0..4 {
-        committed(
-            handle
-                .submit_blocking(submission(vec![service_commit(i, 5)]))
-                .expect("submit"),
-        );
+        commit_service(&handle, i, 5);
     }
     // Seq 13 is the third record of the group that starts at 11.
     let start = log.raw_segment_start(13).expect("lookup").expect("segment");
@@ -246,11 +251,7 @@ fn a_damaged_tail_refuses_to_open_and_names_the_seq() {
             writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default())
                 .expect("spawn");
         for i in 0..3 {
-            committed(
-                handle
-                    .submit_blocking(submission(vec![service_commit(i, 4)]))
-                    .expect("submit"),
-            );
+            commit_service(&handle, i, 4);
         }
         handle.shutdown_blocking();
         thread.join().expect("writer");
@@ -276,11 +277,7 @@ fn a_failed_flush_keeps_nothing_and_the_log_recovers_when_the_fault_clears() {
     let faults = log.faults();
     let (handle, thread) =
         writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
-    committed(
-        handle
-            .submit_blocking(submission(vec![service_commit(1, 2)]))
-            .expect("submit"),
-    );
+    commit_service(&handle, 1, 2);
     let head = log.head();
     faults.fail_next_flushes(1);
     let keyed = Submission {
@@ -489,11 +486,7 @@ fn every_blob_file_sled_writes_is_synced_before_an_append_returns() {
     let (handle, thread) =
         writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
     for activity in 0..96 {
-        committed(
-            handle
-                .submit_blocking(submission(vec![service_commit(activity, 80)]))
-                .expect("submit"),
-        );
+        commit_service(&handle, activity, 80);
         let unsynced = log.unsynced_blobs().expect("list blobs");
         assert!(
             unsynced.is_empty(),
