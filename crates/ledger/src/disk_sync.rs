@@ -52,8 +52,8 @@ enum Watch {
 
 /// What the watch says since the last look.
 enum Closed {
-    /// The ids of the blob files closed after writing.
-    Files(Vec<u64>),
+    /// The ids of the blob files closed after writing, and whether sled removed one.
+    Files(Vec<u64>, bool),
     /// Events were dropped (the kernel's queue overflowed): list the directory.
     Relist,
     /// The watch ended (its directory removed, moved or unmounted): list from now on.
@@ -83,6 +83,9 @@ pub(crate) struct DiskSync {
     prune_at: usize,
     /// Blob files synced since open (for tests and the log's own accounting).
     synced_count: u64,
+    /// sled removed a blob file since the main file was last synced: see
+    /// [`DiskSync::sync_blob_files`].
+    blob_removed: bool,
     /// The first sync that failed, if one did: see [`durable`].
     failed: Option<String>,
     /// Fails the next sync as a disk would, for tests.
@@ -161,6 +164,7 @@ impl Watch {
             use rustix::fs::inotify::{self, CreateFlags, WatchFlags};
             let mask = WatchFlags::CLOSE_WRITE
                 | WatchFlags::MOVED_TO
+                | WatchFlags::DELETE
                 | WatchFlags::DELETE_SELF
                 | WatchFlags::MOVE_SELF;
             let watch = inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK)
@@ -192,13 +196,14 @@ impl Watch {
                 let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
                 let mut events = Reader::new(fd, &mut buf);
                 let mut ids = Vec::new();
-                let (mut overflowed, mut over) = (false, false);
+                let (mut overflowed, mut over, mut removed) = (false, false, false);
                 loop {
                     match events.next() {
                         Ok(event) if event.events().intersects(ended) => over = true,
                         Ok(event) if event.events().contains(ReadFlags::QUEUE_OVERFLOW) => {
                             overflowed = true;
                         }
+                        Ok(event) if event.events().contains(ReadFlags::DELETE) => removed = true,
                         Ok(event) => ids.extend(
                             event
                                 .file_name()
@@ -215,7 +220,7 @@ impl Watch {
                 } else if overflowed {
                     Closed::Relist
                 } else {
-                    Closed::Files(ids)
+                    Closed::Files(ids, removed)
                 })
             }
             Watch::List => Ok(Closed::Relist),
@@ -242,6 +247,7 @@ impl DiskSync {
             unsettled: HashSet::new(),
             relist: false,
             synced_count: 0,
+            blob_removed: false,
             failed: None,
             #[cfg(test)]
             fail_next_sync: false,
@@ -252,6 +258,34 @@ impl DiskSync {
     /// directory if there were any, then the main file. Call after sled's `flush`.
     /// After a failed sync every call fails, naming the first failure (see [`durable`]).
     pub(crate) fn sync(&mut self) -> io::Result<()> {
+        self.sync_new_files()?;
+        self.sync_main_file()
+    }
+
+    fn sync_main_file(&mut self) -> io::Result<()> {
+        durable(self.db_file.sync_data(), &mut self.failed)?;
+        self.blob_removed = false;
+        Ok(())
+    }
+
+    /// Syncs only the blob files sled wrote since the last sync, and their directory: what
+    /// each append does after sled has taken its writes. sled writes a node's image as a blob
+    /// while it takes the write, and the main file's buffer that points at it later; the
+    /// blob is then durable before the pointer can reach the disk, whenever sled's main file
+    /// is next synced (at a checkpoint of the journal, see `journal`). sled removes a node's
+    /// old blob once the segment holding the pointer to its new image is written (not synced):
+    /// when a blob was removed since the last sync, the main file is synced here too, so the
+    /// pointer to the new image is durable with the removal of the old.
+    pub(crate) fn sync_blob_files(&mut self) -> io::Result<()> {
+        self.sync_new_files()?;
+        if self.blob_removed {
+            self.sync_main_file()?;
+        }
+        Ok(())
+    }
+
+    /// The blob files' part of both syncs, refusing after a failure.
+    fn sync_new_files(&mut self) -> io::Result<()> {
         if let Some(first) = &self.failed {
             return Err(io::Error::other(format!(
                 "an earlier sync of the log to disk failed ({first}), and the kernel may have \
@@ -264,8 +298,7 @@ impl DiskSync {
             let injected = Err(io::Error::other("injected: the disk failed a write"));
             return durable(injected, &mut self.failed);
         }
-        self.sync_new_blobs()?;
-        durable(self.db_file.sync_data(), &mut self.failed)
+        self.sync_new_blobs()
     }
 
     /// Syncs the blob files closed (or, listing, found) since the last time, then the blob
@@ -282,8 +315,14 @@ impl DiskSync {
                 None
             }
             Ok(Closed::Relist) => None,
-            Ok(Closed::Files(_)) if self.relist => None,
-            Ok(Closed::Files(ids)) => Some(ids),
+            Ok(Closed::Files(_, removed)) if self.relist => {
+                self.blob_removed |= removed;
+                None
+            }
+            Ok(Closed::Files(ids, removed)) => {
+                self.blob_removed |= removed;
+                Some(ids)
+            }
             Err(e) => {
                 self.relist = true;
                 return Err(e);
@@ -336,6 +375,7 @@ impl DiskSync {
         match present {
             Some(present) => {
                 let present = ids(present);
+                self.blob_removed |= self.synced.iter().any(|id| !present.contains(id));
                 self.unsettled = first_time.iter().copied().collect();
                 self.synced.extend(first_time);
                 self.synced.retain(|id| present.contains(id));
@@ -439,6 +479,31 @@ mod tests {
             std::fs::remove_file(dir.path().join("blobs").join(id.to_string())).expect("rm");
             sync.sync().expect("a vanished blob is no failure");
             assert_eq!(sync.synced_count(), 0);
+        }
+    }
+
+    #[test]
+    fn an_append_syncs_new_blobs_and_the_main_file_only_once_sled_removed_a_blob() {
+        let dir = directory();
+        for listing in [false, true] {
+            let mut sync = open(dir.path(), listing);
+            let id = 2000 + 10 * u64::from(listing);
+            write_blob(dir.path(), id);
+            sync.sync_blob_files().expect("sync");
+            assert_eq!(sync.synced_count(), 1);
+            assert!(!sync.blob_removed, "nothing removed yet");
+            // sled replaces the node's image: a new blob, the old one removed.
+            write_blob(dir.path(), id + 1);
+            std::fs::remove_file(dir.path().join("blobs").join(id.to_string())).expect("rm");
+            // The watch reads the removal; a listing learns of it when it compares.
+            sync.sync_new_files().expect("sync");
+            assert!(sync.blob_removed, "listing: {listing}");
+            sync.sync_blob_files().expect("sync");
+            assert!(
+                !sync.blob_removed,
+                "the main file was synced with the removal"
+            );
+            assert_eq!(sync.synced_count(), 2);
         }
     }
 

@@ -79,3 +79,14 @@ pub const SNAPSHOT_READ_BUFFER_BYTES: usize = 1 << 20;
 
 /// Bytes a snapshot is hashed and written at a time as it is encoded into its file.
 pub const SNAPSHOT_WRITE_BUFFER_BYTES: usize = 1 << 20;
+
+/// Bytes of journal after which the log makes sled's files durable and starts a new journal
+/// file (see `journal`): large enough that the flush is rare (about once a second at a
+/// hundred thousand events a second), small enough that an open after a crash applies its
+/// records again in well under a second.
+pub const JOURNAL_ROTATE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Bytes of journal written to a file that was not made in advance after which the log makes
+/// a spare (see `journal::prepare_spare`): a log being written to gets one within a few
+/// thousand commits, while commands that only read and short tests make none.
+pub const JOURNAL_SPARE_AFTER_BYTES: u64 = 256 * 1024;

@@ -1,7 +1,8 @@
 //! The embedded event log on sled 0.34: the only code that touches disk.
 //!
 //! Everything lives in one sled tree so that one `apply_batch` is atomic across the events
-//! and their indexes, and one `flush` makes a whole group commit durable:
+//! and their indexes; the same writes, appended to the journal and synced, make a whole group
+//! commit durable (see [`crate::journal`]; sled's own files follow at each checkpoint):
 //!
 //! | key | value |
 //! |---|---|
@@ -22,21 +23,23 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::chain::ChainCheck;
+use crate::checkpoints::{make_durable, Checkpoints, Job};
 use crate::codec::SegmentReader;
 use crate::digest::Hash;
 use crate::disk_sync::DiskSync;
 use crate::envelope::{Head, StreamId};
 use crate::error::LedgerError;
+use crate::journal::{self, Journal, KeyValue, JOURNAL_DIR};
+use crate::keys::{
+    be_u32, be_u64, idempotency_key, segment_key, snapshot_key, stream_key, stream_prefix,
+    SNAPSHOT_PREFIX,
+};
 pub use crate::limits::CACHE_CAPACITY_BYTES;
 use crate::limits::{LOCK_RETRY_MILLIS, LOCK_WAIT_MILLIS};
 use crate::log::{AppendBatch, EventLog, IdempotencyEntry, Segment, SegmentBytes};
 use crate::snapshots::SnapshotFiles;
 use crate::witness::{self, Witness, WITNESS_FILE};
 
-const SEGMENT_PREFIX: u8 = b'e';
-const STREAM_PREFIX: u8 = b's';
-const IDEMPOTENCY_PREFIX: u8 = b'i';
-const SNAPSHOT_PREFIX: u8 = b'n';
 const LAYOUT_KEY: &[u8] = b"m/layout";
 const LAYOUT: &[u8] = b"yinling-sled-1";
 
@@ -81,50 +84,15 @@ pub struct SledLog {
     faults: FaultInjector,
     witness: Mutex<Witness>,
     /// What sled's flush leaves unsynced: see [`crate::disk_sync`].
-    disk: Mutex<DiskSync>,
+    disk: Arc<Mutex<DiskSync>>,
+    /// Where each commit is made durable before sled's files hold it: see [`crate::journal`].
+    journal: Mutex<Journal>,
+    /// The thread that makes sled's files durable when a journal file fills.
+    checkpoints: Checkpoints,
+    /// Journal records the open applied again (commits sled's files did not hold).
+    journal_applied: u64,
     /// Snapshots, as files beside the log (older builds kept them in the tree).
     snapshots: SnapshotFiles,
-}
-
-fn segment_key(seq: u64) -> [u8; 9] {
-    let mut key = [SEGMENT_PREFIX; 9];
-    key[1..].copy_from_slice(&seq.to_be_bytes());
-    key
-}
-
-fn stream_prefix(stream: &StreamId) -> Vec<u8> {
-    let mut key = Vec::with_capacity(stream.as_str().len() + 10);
-    key.push(STREAM_PREFIX);
-    key.extend_from_slice(stream.as_str().as_bytes());
-    key.push(0);
-    key
-}
-
-fn stream_key(stream: &StreamId, first_version: u64) -> Vec<u8> {
-    let mut key = stream_prefix(stream);
-    key.extend_from_slice(&first_version.to_be_bytes());
-    key
-}
-
-fn idempotency_key(key: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(key.len() + 1);
-    out.push(IDEMPOTENCY_PREFIX);
-    out.extend_from_slice(key.as_bytes());
-    out
-}
-
-fn snapshot_key(seq: u64) -> [u8; 9] {
-    let mut key = [SNAPSHOT_PREFIX; 9];
-    key[1..].copy_from_slice(&seq.to_be_bytes());
-    key
-}
-
-fn be_u64(bytes: &[u8]) -> Option<u64> {
-    Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))
-}
-
-fn be_u32(bytes: &[u8]) -> Option<u32> {
-    Some(u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -246,6 +214,17 @@ impl SledLog {
                 db.flush()?;
             }
         }
+        // Commits acknowledged from the journal but not yet in sled's files, applied again
+        // before the head is read; made durable in sled's own files below.
+        let journal_dir = dir.join(JOURNAL_DIR);
+        let replayed = journal::replay(&journal_dir, &db)?;
+        if replayed.applied > 0 {
+            tracing::info!(
+                records = replayed.applied,
+                "applied the journal's commits that the storage files did not hold yet"
+            );
+        }
+        db.flush()?;
         let head = recover_head(&db)?;
         if let Some(recorded) = witness::read(dir) {
             if recorded.seq > head.seq {
@@ -284,6 +263,23 @@ impl SledLog {
                 "cannot open sled's files to sync them (the `db` file, the `blobs` directory): {e}"
             ),
         })?;
+        // The open's flush and `DiskSync::open`'s syncfs made the journal's commits durable in
+        // sled's files: its files can go, and appends start a new one.
+        let journal_error = |e: io::Error| LedgerError::Open {
+            path: path.clone(),
+            detail: format!("cannot start the log's journal in {JOURNAL_DIR}/: {e}"),
+        };
+        journal::remove_through(&journal_dir, replayed.last_number)
+            .or_else(|e| match e.kind() {
+                io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            })
+            .map_err(journal_error)?;
+        let journal =
+            Journal::create(&journal_dir, replayed.last_number + 1).map_err(journal_error)?;
+        let disk = Arc::new(Mutex::new(disk));
+        let checkpoints = Checkpoints::start(db.clone(), Arc::clone(&disk), journal_dir)
+            .map_err(journal_error)?;
         Ok(SledLog {
             path,
             db,
@@ -292,7 +288,10 @@ impl SledLog {
             needs_flush: AtomicBool::new(false),
             faults: FaultInjector::default(),
             witness: Mutex::new(witness),
-            disk: Mutex::new(disk),
+            disk,
+            journal: Mutex::new(journal),
+            checkpoints,
+            journal_applied: replayed.applied,
             snapshots: SnapshotFiles::new(dir),
         })
     }
@@ -315,6 +314,12 @@ impl SledLog {
     #[doc(hidden)]
     pub fn blobs_synced(&self) -> u64 {
         lock(&self.disk).synced_count()
+    }
+
+    /// Group commits the open found only in the journal and applied to sled again: more
+    /// than zero after a crash (or a power cut) with commits sled had not yet written.
+    pub fn journal_records_applied_at_open(&self) -> u64 {
+        self.journal_applied
     }
 
     /// The fault injector for tests of disk trouble.
@@ -353,14 +358,30 @@ impl SledLog {
     }
 
     fn flush(&self) -> Result<(), LedgerError> {
+        self.injected_fault()?;
+        make_durable(&self.db, &self.disk)
+    }
+
+    fn injected_fault(&self) -> Result<(), LedgerError> {
         if self.faults.take() {
             return Err(LedgerError::Storage(
                 "injected I/O error: no space left on device".into(),
             ));
         }
-        self.db.flush()?;
-        let storage = |e: io::Error| LedgerError::Storage(format!("cannot sync the log: {e}"));
-        lock(&self.disk).sync().map_err(storage)
+        Ok(())
+    }
+
+    /// Makes everything appended durable in sled's own files and removes the journal files
+    /// (a clean close does this; so may a backup or a test that looks at sled's files).
+    pub fn checkpoint(&self) -> Result<(), LedgerError> {
+        let head = lock(&self.head);
+        make_durable(&self.db, &self.disk)?;
+        let storage = |e: io::Error| LedgerError::Storage(format!("cannot renew the journal: {e}"));
+        let mut journal = lock(&self.journal);
+        let retired = journal.rotate().map_err(storage)?;
+        journal::remove_through(&self.path.join(JOURNAL_DIR), retired).map_err(storage)?;
+        drop(head);
+        Ok(())
     }
 
     fn undo(&self, batch: &AppendBatch) {
@@ -489,37 +510,55 @@ impl EventLog for SledLog {
             .windows(2)
             .all(|w| w[1].envelope.seq == w[0].envelope.seq + 1
                 && w[1].envelope.prev_hash == w[0].envelope.hash));
+        if let Some(failure) = self.checkpoints.failure() {
+            return Err(LedgerError::Storage(format!(
+                "the log could not make its storage files durable ({failure}); restart the service once the disk is fixed"
+            )));
+        }
+        let storage =
+            |e: io::Error| LedgerError::Storage(format!("cannot write the log's journal: {e}"));
+        let mut journal = lock(&self.journal);
         if self.needs_flush.load(Ordering::SeqCst) {
-            // The undo of an earlier failed batch must be durable before anything is built on it.
+            // The undo of an earlier failed batch must be durable before anything is built on
+            // it, and the journal that may hold the failed record is retired with it.
             self.flush()?;
+            let retired = journal.rotate().map_err(storage)?;
+            journal::remove_through(&self.path.join(JOURNAL_DIR), retired).map_err(storage)?;
             self.needs_flush.store(false, Ordering::SeqCst);
         }
         let new_head = Head {
             seq: last.envelope.seq,
             hash: last.envelope.hash,
         };
-        let mut writes = sled::Batch::default();
-        let segment =
-            crate::codec::encode_segment(batch.events.iter().map(|s| s.record.as_slice()));
-        writes.insert(&segment_key(head.seq + 1), segment);
-        for run in &batch.stream_runs {
-            let mut value = Vec::with_capacity(12);
-            value.extend_from_slice(&run.first_seq.to_be_bytes());
-            value.extend_from_slice(&run.count.to_be_bytes());
-            writes.insert(stream_key(&run.stream, run.first_version), value);
+        let writes = batch_writes(head.seq + 1, batch);
+        journal.encode(head.seq + 1, &writes);
+        let mut sled_batch = sled::Batch::default();
+        for (key, value) in writes {
+            sled_batch.insert(key, value);
         }
-        for (key, entry) in &batch.idempotency {
-            let mut value = Vec::with_capacity(44);
-            value.extend_from_slice(&entry.first_seq.to_be_bytes());
-            value.extend_from_slice(&entry.count.to_be_bytes());
-            value.extend_from_slice(&entry.request_digest.0);
-            writes.insert(idempotency_key(key), value);
-        }
-        self.db.apply_batch(writes)?;
-        if let Err(e) = self.flush() {
+        self.db.apply_batch(sled_batch)?;
+        let journaled = self
+            .injected_fault()
+            .and_then(|()| {
+                lock(&self.disk).sync_blob_files().map_err(|e| {
+                    LedgerError::Storage(format!("cannot sync the log's blob files: {e}"))
+                })
+            })
+            .and_then(|()| journal.append().map_err(storage));
+        if let Err(e) = journaled {
             self.undo(batch);
             return Err(e);
         }
+        if journal.should_rotate() {
+            match journal.rotate() {
+                Ok(retired) => self.checkpoints.request(Job::Retire(retired)),
+                // The commit is durable; the next append tries the new file again.
+                Err(e) => tracing::warn!(error = %e, "cannot start the next journal file"),
+            }
+        } else if journal.ask_for_spare() {
+            self.checkpoints.request(Job::Spare);
+        }
+        drop(journal);
         *head = new_head;
         if let Err(e) = lock(&self.witness).record(new_head) {
             // The events are durable; only the truncation check lags. Say so, do not fail.
@@ -710,5 +749,39 @@ impl EventLog for SledLog {
 impl Drop for SledLog {
     fn drop(&mut self) {
         let _ = lock(&self.witness).sync();
+        self.checkpoints.stop();
+        // A clean close leaves sled's files holding everything and no journal to apply (the
+        // spare, if one was made, stays for the next open).
+        if !self.needs_flush.load(Ordering::SeqCst) && self.checkpoints.failure().is_none() {
+            let closed = make_durable(&self.db, &self.disk).and_then(|()| {
+                journal::remove_through(&self.path.join(JOURNAL_DIR), u64::MAX)
+                    .map_err(|e| LedgerError::Storage(e.to_string()))
+            });
+            if let Err(e) = closed {
+                tracing::warn!(error = %e, "the log's journal stays for the next open to apply");
+            }
+        }
     }
+}
+
+/// The sled writes of one group commit starting at `first_seq`: its segment, its stream
+/// runs, its idempotency keys.
+fn batch_writes(first_seq: u64, batch: &AppendBatch) -> Vec<KeyValue> {
+    let mut writes = Vec::with_capacity(1 + batch.stream_runs.len() + batch.idempotency.len());
+    let segment = crate::codec::encode_segment(batch.events.iter().map(|s| s.record.as_slice()));
+    writes.push((segment_key(first_seq).to_vec(), segment));
+    for run in &batch.stream_runs {
+        let mut value = Vec::with_capacity(12);
+        value.extend_from_slice(&run.first_seq.to_be_bytes());
+        value.extend_from_slice(&run.count.to_be_bytes());
+        writes.push((stream_key(&run.stream, run.first_version), value));
+    }
+    for (key, entry) in &batch.idempotency {
+        let mut value = Vec::with_capacity(44);
+        value.extend_from_slice(&entry.first_seq.to_be_bytes());
+        value.extend_from_slice(&entry.count.to_be_bytes());
+        value.extend_from_slice(&entry.request_digest.0);
+        writes.push((idempotency_key(key), value));
+    }
+    writes
 }

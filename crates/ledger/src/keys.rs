@@ -1,0 +1,62 @@
+//! The keys of the log's sled tree (the table at the top of `store`): one place that
+//! spells them, for the store that writes and reads them and the journal that applies its
+//! records again at open.
+
+use crate::envelope::StreamId;
+
+/// Segments: `e` + the first seq of a group commit.
+pub(crate) const SEGMENT_PREFIX: u8 = b'e';
+/// The stream index: `s` + stream + 0 + first version.
+pub(crate) const STREAM_PREFIX: u8 = b's';
+/// Idempotency keys: `i` + the client's key.
+pub(crate) const IDEMPOTENCY_PREFIX: u8 = b'i';
+/// Snapshots an earlier build kept in the tree: `n` + seq.
+pub(crate) const SNAPSHOT_PREFIX: u8 = b'n';
+
+/// The key of the segment whose first event is `seq`.
+pub(crate) fn segment_key(seq: u64) -> [u8; 9] {
+    let mut key = [SEGMENT_PREFIX; 9];
+    key[1..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The prefix every index entry of `stream` starts with.
+pub(crate) fn stream_prefix(stream: &StreamId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(stream.as_str().len() + 10);
+    key.push(STREAM_PREFIX);
+    key.extend_from_slice(stream.as_str().as_bytes());
+    key.push(0);
+    key
+}
+
+/// The index entry of the run of `stream` starting at `first_version`.
+pub(crate) fn stream_key(stream: &StreamId, first_version: u64) -> Vec<u8> {
+    let mut key = stream_prefix(stream);
+    key.extend_from_slice(&first_version.to_be_bytes());
+    key
+}
+
+/// The entry of a client's idempotency key.
+pub(crate) fn idempotency_key(key: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.len() + 1);
+    out.push(IDEMPOTENCY_PREFIX);
+    out.extend_from_slice(key.as_bytes());
+    out
+}
+
+/// A snapshot an earlier build kept in the tree.
+pub(crate) fn snapshot_key(seq: u64) -> [u8; 9] {
+    let mut key = [SNAPSHOT_PREFIX; 9];
+    key[1..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The big-endian u64 at the start of `bytes`, if there are eight.
+pub(crate) fn be_u64(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))
+}
+
+/// The big-endian u32 at the start of `bytes`, if there are four.
+pub(crate) fn be_u32(bytes: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?))
+}
