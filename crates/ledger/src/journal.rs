@@ -22,6 +22,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::codec::SegmentReader;
 use crate::error::LedgerError;
@@ -43,7 +44,7 @@ pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
 /// The journal file appends go to.
 pub(crate) struct Journal {
     dir: PathBuf,
-    file: File,
+    file: Arc<File>,
     number: u64,
     len: u64,
     /// The file was a spare: its blocks are written already, so a sync writes only the
@@ -53,6 +54,47 @@ pub(crate) struct Journal {
     spare_asked: bool,
     /// The record being written, kept between appends for its capacity.
     buffer: Vec<u8>,
+    /// The thread that syncs the record while sled takes the commit (started on first use).
+    syncer: Option<Syncer>,
+}
+
+/// A thread that runs `fdatasync` on the journal file it is handed, so that the writer can
+/// put the commit into sled meanwhile: the device's write and sled's insert overlap instead
+/// of following each other.
+struct Syncer {
+    requests: std::sync::mpsc::SyncSender<Arc<File>>,
+    results: std::sync::mpsc::Receiver<io::Result<()>>,
+}
+
+fn syncer_gone() -> io::Error {
+    io::Error::other("the journal's sync thread has stopped")
+}
+
+impl Syncer {
+    fn start() -> io::Result<Syncer> {
+        let (requests, asked) = std::sync::mpsc::sync_channel::<Arc<File>>(1);
+        let (answer, results) = std::sync::mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("yinling-journal-sync".into())
+            .spawn(move || {
+                for file in asked {
+                    if answer.send(file.sync_data()).is_err() {
+                        break;
+                    }
+                }
+            })?;
+        Ok(Syncer { requests, results })
+    }
+
+    /// Syncs `file` on the thread while `work` runs here; both outcomes.
+    fn sync_while<R>(&self, file: Arc<File>, work: impl FnOnce() -> R) -> (io::Result<()>, R) {
+        if self.requests.send(file).is_err() {
+            return (Err(syncer_gone()), work());
+        }
+        let done = work();
+        let synced = self.results.recv().unwrap_or_else(|_| Err(syncer_gone()));
+        (synced, done)
+    }
 }
 
 fn file_name(number: u64) -> String {
@@ -137,11 +179,13 @@ impl Journal {
         let spare = dir.join(SPARE);
         let preallocated = fs::metadata(&spare).is_ok_and(|m| m.len() >= JOURNAL_ROTATE_BYTES)
             && fs::rename(&spare, &path).is_ok();
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(!preallocated)
-            .write(true)
-            .open(&path)?;
+        let file = Arc::new(
+            OpenOptions::new()
+                .create(true)
+                .truncate(!preallocated)
+                .write(true)
+                .open(&path)?,
+        );
         sync_dir(dir)?;
         if let Some(parent) = dir.parent() {
             sync_dir(parent)?;
@@ -154,6 +198,7 @@ impl Journal {
             preallocated,
             spare_asked: false,
             buffer: Vec::new(),
+            syncer: None,
         })
     }
 
@@ -202,13 +247,44 @@ impl Journal {
         buffer[8..12].copy_from_slice(&crc.to_be_bytes());
     }
 
-    /// Appends the record [`Journal::encode`] made and syncs it: when this returns `Ok` the
-    /// commit survives a power cut.
+    /// Appends the record [`Journal::encode`] made and syncs it, with nothing to overlap.
+    #[cfg(test)]
     pub(crate) fn append(&mut self) -> io::Result<()> {
-        self.file.write_all(&self.buffer)?;
+        (&*self.file).write_all(&self.buffer)?;
         self.file.sync_data()?;
         self.len += self.buffer.len() as u64;
         Ok(())
+    }
+
+    /// Writes the record [`Journal::encode`] made, then syncs it on the sync thread while
+    /// `work` (sled taking the same writes) runs here; in line where the thread cannot be
+    /// had. `None` when the write failed and `work` did not run. The record is durable when
+    /// the first outcome is `Ok`; what a failed `work` means is the caller's to decide (the
+    /// record stays in the file either way).
+    pub(crate) fn write_then<R>(
+        &mut self,
+        work: impl FnOnce() -> Result<(), R>,
+    ) -> (io::Result<()>, Option<Result<(), R>>) {
+        if let Err(e) = (&*self.file).write_all(&self.buffer) {
+            return (Err(e), None);
+        }
+        if self.syncer.is_none() {
+            match Syncer::start() {
+                Ok(syncer) => self.syncer = Some(syncer),
+                Err(e) => tracing::warn!(error = %e, "cannot start the journal's sync thread"),
+            }
+        }
+        let (synced, done) = match &self.syncer {
+            Some(syncer) => syncer.sync_while(Arc::clone(&self.file), work),
+            None => {
+                let done = work();
+                (self.file.sync_data(), done)
+            }
+        };
+        if synced.is_ok() {
+            self.len += self.buffer.len() as u64;
+        }
+        (synced, Some(done))
     }
 
     /// Starts the next file and returns the number of the one it replaces, whose records
@@ -217,8 +293,10 @@ impl Journal {
         let next = Journal::create(&self.dir, self.number + 1)?;
         let retired = self.number;
         let buffer = std::mem::take(&mut self.buffer);
+        let syncer = self.syncer.take();
         *self = next;
         self.buffer = buffer;
+        self.syncer = syncer;
         Ok(retired)
     }
 }
@@ -470,6 +548,40 @@ mod tests {
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].writes[0], (b"k2".to_vec(), b"v2".to_vec()));
         assert!(!journal.ask_for_spare() && !journal.should_rotate());
+    }
+
+    #[test]
+    fn a_record_synced_while_the_work_runs_reads_back_and_failed_work_is_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut journal = Journal::create(dir.path(), 1).expect("create");
+        for first in 1..=3 {
+            journal.encode(first, &[(b"k".to_vec(), vec![first as u8; 100])]);
+            let mut ran = false;
+            let (synced, done) = journal.write_then(|| -> Result<(), ()> {
+                ran = true;
+                Ok(())
+            });
+            assert!(synced.is_ok() && done == Some(Ok(())) && ran);
+        }
+        assert!(journal.syncer.is_some(), "the syncs ran on their thread");
+        // Work that fails leaves the record written; the caller retires the file.
+        journal.encode(4, &[(b"k".to_vec(), vec![4; 100])]);
+        let (synced, done) = journal.write_then(|| Err("sled refused"));
+        assert!(synced.is_ok());
+        assert_eq!(done, Some(Err("sled refused")));
+        // The thread goes on with the next file.
+        assert_eq!(journal.rotate().expect("rotate"), 1);
+        journal.encode(5, &[(b"k".to_vec(), vec![5; 100])]);
+        assert!(journal.write_then(|| Ok::<(), ()>(())).0.is_ok());
+        let firsts = |n: u64| -> Vec<u64> {
+            read_records(&dir.path().join(file_name(n)))
+                .expect("read")
+                .iter()
+                .map(|r| r.first_seq)
+                .collect()
+        };
+        assert_eq!(firsts(1), vec![1, 2, 3, 4]);
+        assert_eq!(firsts(2), vec![5]);
     }
 
     #[test]

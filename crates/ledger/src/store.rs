@@ -536,17 +536,34 @@ impl EventLog for SledLog {
         for (key, value) in writes {
             sled_batch.insert(key, value);
         }
-        self.db.apply_batch(sled_batch)?;
-        let journaled = self
-            .injected_fault()
-            .and_then(|()| {
-                lock(&self.disk).sync_blob_files().map_err(|e| {
-                    LedgerError::Storage(format!("cannot sync the log's blob files: {e}"))
-                })
-            })
-            .and_then(|()| journal.append().map_err(storage));
-        if let Err(e) = journaled {
-            self.undo(batch);
+        // sled takes the batch while the record's sync runs; sled's new blob files are synced
+        // after both, before the append returns.
+        let mut applied = false;
+        let (synced, done) = journal.write_then(|| -> Result<(), LedgerError> {
+            self.db.apply_batch(sled_batch)?;
+            applied = true;
+            self.injected_fault()
+        });
+        let failure = match (synced, done) {
+            (Ok(()), Some(Ok(()))) => lock(&self.disk)
+                .sync_blob_files()
+                .err()
+                .map(|e| LedgerError::Storage(format!("cannot sync the log's blob files: {e}"))),
+            (_, Some(Err(e))) => Some(e),
+            (Err(e), _) => Some(storage(e)),
+            // `write_then` skips the work only when the write failed.
+            (Ok(()), None) => Some(LedgerError::Storage(
+                "the journal's record was not written".into(),
+            )),
+        };
+        if let Some(e) = failure {
+            // The journal may hold the record, whole or torn: it is retired, with sled's
+            // files made durable, before the next append.
+            if applied {
+                self.undo(batch);
+            } else {
+                self.needs_flush.store(true, Ordering::SeqCst);
+            }
             return Err(e);
         }
         if journal.should_rotate() {
