@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use crate::codec::SegmentReader;
 use crate::error::LedgerError;
-use crate::keys::{be_u64, segment_key};
+use crate::keys::{be_u64, segment_key, KeyValue};
 pub use crate::limits::{JOURNAL_ROTATE_BYTES, JOURNAL_SPARE_AFTER_BYTES};
 
 /// The journal's directory inside the log's.
@@ -37,9 +37,6 @@ const SUFFIX: &str = ".journal";
 /// A file of zeros made ready for the next journal file (see [`prepare_spare`]).
 const SPARE: &str = "spare";
 const SPARE_PARTIAL: &str = "spare.partial";
-
-/// One key and value of a group commit's sled batch.
-pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
 
 /// The journal file appends go to.
 pub(crate) struct Journal {

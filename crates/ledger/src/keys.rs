@@ -3,6 +3,10 @@
 //! records again at open.
 
 use crate::envelope::StreamId;
+use crate::log::AppendBatch;
+
+/// One key and value of a group commit's sled batch (and of its journal record).
+pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
 
 /// Segments: `e` + the first seq of a group commit.
 pub(crate) const SEGMENT_PREFIX: u8 = b'e';
@@ -59,4 +63,26 @@ pub(crate) fn be_u64(bytes: &[u8]) -> Option<u64> {
 /// The big-endian u32 at the start of `bytes`, if there are four.
 pub(crate) fn be_u32(bytes: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?))
+}
+
+/// The sled writes of one group commit starting at `first_seq`: its segment, its stream
+/// runs, its idempotency keys.
+pub(crate) fn batch_writes(first_seq: u64, batch: &AppendBatch) -> Vec<KeyValue> {
+    let mut writes = Vec::with_capacity(1 + batch.stream_runs.len() + batch.idempotency.len());
+    let segment = crate::codec::encode_segment(batch.events.iter().map(|s| s.record.as_slice()));
+    writes.push((segment_key(first_seq).to_vec(), segment));
+    for run in &batch.stream_runs {
+        let mut value = Vec::with_capacity(12);
+        value.extend_from_slice(&run.first_seq.to_be_bytes());
+        value.extend_from_slice(&run.count.to_be_bytes());
+        writes.push((stream_key(&run.stream, run.first_version), value));
+    }
+    for (key, entry) in &batch.idempotency {
+        let mut value = Vec::with_capacity(44);
+        value.extend_from_slice(&entry.first_seq.to_be_bytes());
+        value.extend_from_slice(&entry.count.to_be_bytes());
+        value.extend_from_slice(&entry.request_digest.0);
+        writes.push((idempotency_key(key), value));
+    }
+    writes
 }

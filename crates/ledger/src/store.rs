@@ -29,10 +29,10 @@ use crate::digest::Hash;
 use crate::disk_sync::DiskSync;
 use crate::envelope::{Head, StreamId};
 use crate::error::LedgerError;
-use crate::journal::{self, Journal, KeyValue, JOURNAL_DIR};
+use crate::journal::{self, Journal, JOURNAL_DIR};
 use crate::keys::{
-    be_u32, be_u64, idempotency_key, segment_key, snapshot_key, stream_key, stream_prefix,
-    SNAPSHOT_PREFIX,
+    batch_writes, be_u32, be_u64, idempotency_key, segment_key, snapshot_key, stream_key,
+    stream_prefix, SNAPSHOT_PREFIX,
 };
 pub use crate::limits::CACHE_CAPACITY_BYTES;
 use crate::limits::{LOCK_RETRY_MILLIS, LOCK_WAIT_MILLIS};
@@ -779,26 +779,4 @@ impl Drop for SledLog {
             }
         }
     }
-}
-
-/// The sled writes of one group commit starting at `first_seq`: its segment, its stream
-/// runs, its idempotency keys.
-fn batch_writes(first_seq: u64, batch: &AppendBatch) -> Vec<KeyValue> {
-    let mut writes = Vec::with_capacity(1 + batch.stream_runs.len() + batch.idempotency.len());
-    let segment = crate::codec::encode_segment(batch.events.iter().map(|s| s.record.as_slice()));
-    writes.push((segment_key(first_seq).to_vec(), segment));
-    for run in &batch.stream_runs {
-        let mut value = Vec::with_capacity(12);
-        value.extend_from_slice(&run.first_seq.to_be_bytes());
-        value.extend_from_slice(&run.count.to_be_bytes());
-        writes.push((stream_key(&run.stream, run.first_version), value));
-    }
-    for (key, entry) in &batch.idempotency {
-        let mut value = Vec::with_capacity(44);
-        value.extend_from_slice(&entry.first_seq.to_be_bytes());
-        value.extend_from_slice(&entry.count.to_be_bytes());
-        value.extend_from_slice(&entry.request_digest.0);
-        writes.push((idempotency_key(key), value));
-    }
-    writes
 }
