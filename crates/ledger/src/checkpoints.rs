@@ -9,8 +9,9 @@ use crate::disk_sync::DiskSync;
 use crate::error::LedgerError;
 use crate::journal;
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Each guarded value is replaced whole: a poisoned lock is still safe to use.
+/// The log's locks, taken whatever a panicking holder left: each guarded update is a single
+/// assignment, so a poisoned lock is still safe to use.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -55,23 +56,19 @@ impl Checkpoints {
             .name("yinling-checkpoint".into())
             .spawn(move || {
                 for job in receiver {
-                    let retired = match job {
-                        Job::Retire(retired) => retired,
-                        Job::Spare => {
-                            if let Err(e) = journal::prepare_spare(&dir) {
-                                tracing::warn!(error = %e, "cannot make a spare journal file");
-                            }
+                    if let Job::Retire(retired) = job {
+                        let done = make_durable(&db, &disk).and_then(|()| {
+                            journal::remove_through(&dir, retired)
+                                .map_err(|e| LedgerError::Storage(e.to_string()))
+                        });
+                        if let Err(e) = done {
+                            tracing::error!(error = %e, "cannot make the log's storage files durable; appends stop");
+                            lock(&failed).get_or_insert_with(|| e.to_string());
                             continue;
                         }
-                    };
-                    let done = make_durable(&db, &disk).and_then(|()| {
-                        journal::remove_through(&dir, retired)
-                            .map_err(|e| LedgerError::Storage(e.to_string()))
-                    });
-                    if let Err(e) = done {
-                        tracing::error!(error = %e, "cannot make the log's storage files durable; appends stop");
-                        lock(&failed).get_or_insert_with(|| e.to_string());
-                    } else if let Err(e) = journal::prepare_spare(&dir) {
+                    }
+                    // After a checkpoint too: the next rotation takes a spare.
+                    if let Err(e) = journal::prepare_spare(&dir) {
                         tracing::warn!(error = %e, "cannot make a spare journal file");
                     }
                 }

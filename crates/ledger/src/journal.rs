@@ -255,16 +255,14 @@ impl Journal {
 
     /// Writes the record [`Journal::encode`] made, then syncs it on the sync thread while
     /// `work` (sled taking the same writes) runs here; in line where the thread cannot be
-    /// had. `None` when the write failed and `work` did not run. The record is durable when
-    /// the first outcome is `Ok`; what a failed `work` means is the caller's to decide (the
-    /// record stays in the file either way).
+    /// had. `Err` when the write failed and `work` did not run; otherwise the sync's outcome
+    /// and the work's. The record is durable when the sync's is `Ok`; what a failed `work`
+    /// means is the caller's to decide (the record stays in the file either way).
     pub(crate) fn write_then<R>(
         &mut self,
         work: impl FnOnce() -> Result<(), R>,
-    ) -> (io::Result<()>, Option<Result<(), R>>) {
-        if let Err(e) = (&*self.file).write_all(&self.buffer) {
-            return (Err(e), None);
-        }
+    ) -> io::Result<(io::Result<()>, Result<(), R>)> {
+        (&*self.file).write_all(&self.buffer)?;
         if self.syncer.is_none() {
             match Syncer::start() {
                 Ok(syncer) => self.syncer = Some(syncer),
@@ -281,7 +279,14 @@ impl Journal {
         if synced.is_ok() {
             self.len += self.buffer.len() as u64;
         }
-        (synced, Some(done))
+        Ok((synced, done))
+    }
+
+    /// Starts the next file and removes every earlier one: for a caller that has just made
+    /// sled's files durable, so no record in them is needed any more.
+    pub(crate) fn renew(&mut self) -> io::Result<()> {
+        let retired = self.rotate()?;
+        remove_through(&self.dir, retired)
     }
 
     /// Starts the next file and returns the number of the one it replaces, whose records
@@ -554,22 +559,25 @@ mod tests {
         for first in 1..=3 {
             journal.encode(first, &[(b"k".to_vec(), vec![first as u8; 100])]);
             let mut ran = false;
-            let (synced, done) = journal.write_then(|| -> Result<(), ()> {
-                ran = true;
-                Ok(())
-            });
-            assert!(synced.is_ok() && done == Some(Ok(())) && ran);
+            let (synced, done) = journal
+                .write_then(|| -> Result<(), ()> {
+                    ran = true;
+                    Ok(())
+                })
+                .expect("write");
+            assert!(synced.is_ok() && done == Ok(()) && ran);
         }
         assert!(journal.syncer.is_some(), "the syncs ran on their thread");
         // Work that fails leaves the record written; the caller retires the file.
         journal.encode(4, &[(b"k".to_vec(), vec![4; 100])]);
-        let (synced, done) = journal.write_then(|| Err("sled refused"));
+        let (synced, done) = journal.write_then(|| Err("sled refused")).expect("write");
         assert!(synced.is_ok());
-        assert_eq!(done, Some(Err("sled refused")));
+        assert_eq!(done, Err("sled refused"));
         // The thread goes on with the next file.
         assert_eq!(journal.rotate().expect("rotate"), 1);
         journal.encode(5, &[(b"k".to_vec(), vec![5; 100])]);
-        assert!(journal.write_then(|| Ok::<(), ()>(())).0.is_ok());
+        let (synced, _) = journal.write_then(|| Ok::<(), ()>(())).expect("write");
+        assert!(synced.is_ok());
         let firsts = |n: u64| -> Vec<u64> {
             read_records(&dir.path().join(file_name(n)))
                 .expect("read")

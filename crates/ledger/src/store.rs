@@ -20,10 +20,10 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use crate::chain::ChainCheck;
-use crate::checkpoints::{make_durable, Checkpoints, Job};
+use crate::checkpoints::{lock, make_durable, Checkpoints, Job};
 use crate::codec::SegmentReader;
 use crate::digest::Hash;
 use crate::disk_sync::DiskSync;
@@ -93,14 +93,6 @@ pub struct SledLog {
     journal_applied: u64,
     /// Snapshots, as files beside the log (older builds kept them in the tree).
     snapshots: SnapshotFiles,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding these locks cannot leave them half-updated (each guarded
-    // update is a single assignment), so a poisoned lock is still safe to use.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Opens a sled database, retrying a lock error for a short while: a handle closed a moment
@@ -376,10 +368,9 @@ impl SledLog {
     pub fn checkpoint(&self) -> Result<(), LedgerError> {
         let head = lock(&self.head);
         make_durable(&self.db, &self.disk)?;
-        let storage = |e: io::Error| LedgerError::Storage(format!("cannot renew the journal: {e}"));
-        let mut journal = lock(&self.journal);
-        let retired = journal.rotate().map_err(storage)?;
-        journal::remove_through(&self.path.join(JOURNAL_DIR), retired).map_err(storage)?;
+        lock(&self.journal)
+            .renew()
+            .map_err(|e| LedgerError::Storage(format!("cannot renew the journal: {e}")))?;
         drop(head);
         Ok(())
     }
@@ -522,8 +513,7 @@ impl EventLog for SledLog {
             // The undo of an earlier failed batch must be durable before anything is built on
             // it, and the journal that may hold the failed record is retired with it.
             self.flush()?;
-            let retired = journal.rotate().map_err(storage)?;
-            journal::remove_through(&self.path.join(JOURNAL_DIR), retired).map_err(storage)?;
+            journal.renew().map_err(storage)?;
             self.needs_flush.store(false, Ordering::SeqCst);
         }
         let new_head = Head {
@@ -539,22 +529,18 @@ impl EventLog for SledLog {
         // sled takes the batch while the record's sync runs; sled's new blob files are synced
         // after both, before the append returns.
         let mut applied = false;
-        let (synced, done) = journal.write_then(|| -> Result<(), LedgerError> {
+        let written = journal.write_then(|| -> Result<(), LedgerError> {
             self.db.apply_batch(sled_batch)?;
             applied = true;
             self.injected_fault()
         });
-        let failure = match (synced, done) {
-            (Ok(()), Some(Ok(()))) => lock(&self.disk)
+        let failure = match written {
+            Ok((Ok(()), Ok(()))) => lock(&self.disk)
                 .sync_blob_files()
                 .err()
                 .map(|e| LedgerError::Storage(format!("cannot sync the log's blob files: {e}"))),
-            (_, Some(Err(e))) => Some(e),
-            (Err(e), _) => Some(storage(e)),
-            // `write_then` skips the work only when the write failed.
-            (Ok(()), None) => Some(LedgerError::Storage(
-                "the journal's record was not written".into(),
-            )),
+            Ok((_, Err(e))) => Some(e),
+            Ok((Err(e), Ok(()))) | Err(e) => Some(storage(e)),
         };
         if let Some(e) = failure {
             // The journal may hold the record, whole or torn: it is retired, with sled's

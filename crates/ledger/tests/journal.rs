@@ -11,7 +11,7 @@ use std::sync::Arc;
 use common::*;
 use yinling_ledger::journal::{JOURNAL_DIR, JOURNAL_ROTATE_BYTES};
 use yinling_ledger::log::{self, EventLog, VerifyDepth};
-use yinling_ledger::writer::{self, Idempotency, Outcome, PassThrough, Submission, WriterConfig};
+use yinling_ledger::writer::{self, Idempotency, Outcome, PassThrough, Submission};
 use yinling_ledger::*;
 
 fn open(dir: &Path) -> Arc<SledLog> {
@@ -92,8 +92,7 @@ fn acknowledged_commits_only_the_journal_holds_survive_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
     let crashed = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, thread) = pass_through_writer(&log);
     commit(&handle, 0, 40, 3);
     crash_copy(dir.path(), crashed.path());
     let copy = SledLog::open(crashed.path(), OpenMode::MustExist).expect("open the crashed copy");
@@ -116,8 +115,7 @@ fn a_record_torn_by_the_crash_is_ignored_and_the_acknowledged_ones_stay() {
     let dir = tempfile::tempdir().expect("tempdir");
     let crashed = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, thread) = pass_through_writer(&log);
     commit(&handle, 0, 12, 2);
     crash_copy(dir.path(), crashed.path());
     // A commit the crash cut short: its record half-written at the end of the journal.
@@ -141,8 +139,7 @@ fn a_record_torn_by_the_crash_is_ignored_and_the_acknowledged_ones_stay() {
 fn a_full_journal_file_is_checkpointed_into_sled_and_removed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, thread) = pass_through_writer(&log);
     // Commits of eighty events (about 25 KB each) until the journal has filled a file twice.
     let per_commit = 80 * 300;
     let commits = (2 * JOURNAL_ROTATE_BYTES / per_commit + 1) as u128;
@@ -171,9 +168,7 @@ fn a_clean_close_leaves_sled_holding_everything_and_nothing_to_apply() {
     let dir = tempfile::tempdir().expect("tempdir");
     let head = {
         let log = open(dir.path());
-        let (handle, thread) =
-            writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default())
-                .expect("spawn");
+        let (handle, thread) = pass_through_writer(&log);
         commit(&handle, 0, 5, 4);
         // A checkpoint while the log is open: sled holds everything, one empty file is left.
         log.checkpoint().expect("checkpoint");
@@ -198,8 +193,7 @@ fn a_clean_close_leaves_sled_holding_everything_and_nothing_to_apply() {
 fn a_log_being_written_moves_to_a_spare_file_of_zeros_and_its_commits_survive_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, thread) = pass_through_writer(&log);
     // A little over the bytes after which a spare is made: the thread makes it beside the
     // appends, and the next append after it is ready moves to it.
     commit(&handle, 0, 12, 80);

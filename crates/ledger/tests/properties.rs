@@ -8,7 +8,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use yinling_ledger::log::{self, VerifyDepth};
-use yinling_ledger::writer::{self, Outcome, PassThrough, Submission, WriterConfig};
+use yinling_ledger::writer::{Outcome, Submission};
 use yinling_ledger::*;
 
 fn decimal() -> impl Strategy<Value = Decimal> {
@@ -137,7 +137,7 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
         let log = Arc::new(SledLog::open(dir.path(), OpenMode::CreateIfMissing).expect("open"));
-        let (handle, thread) = writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+        let (handle, thread) = common::pass_through_writer(&log);
         let mut expected = Vec::new();
         for commits in &commands {
             let outcome = handle.submit_blocking(Submission { command: commits.clone(), actor: Actor::SYSTEM, idempotency: None }).expect("submit");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use common::*;
 use yinling_ledger::log::{self, EventLog, VerifyDepth};
-use yinling_ledger::writer::{self, Idempotency, Outcome, PassThrough, Submission, WriterConfig};
+use yinling_ledger::writer::{self, Idempotency, Outcome, PassThrough, Submission};
 use yinling_ledger::*;
 
 fn open(dir: &std::path::Path) -> Arc<SledLog> {
@@ -46,9 +46,7 @@ fn appends_survive_close_and_reopen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let head = {
         let log = open(dir.path());
-        let (handle, thread) =
-            writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default())
-                .expect("spawn");
+        let (handle, thread) = pass_through_writer(&log);
         for i in 0..5 {
             commit_service(&handle, i, 3);
         }
@@ -71,8 +69,7 @@ fn appends_survive_close_and_reopen() {
 async fn sixteen_concurrent_writers_yield_a_gap_free_sequence_with_a_valid_chain() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, thread) = pass_through_writer(&log);
     let mut tasks = Vec::new();
     for w in 0..16u128 {
         let handle = handle.clone();
@@ -111,8 +108,7 @@ async fn sixteen_concurrent_writers_yield_a_gap_free_sequence_with_a_valid_chain
 fn a_version_conflict_appends_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, _thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, _thread) = pass_through_writer(&log);
     let stream = TeamId(uuid(1)).stream();
     let events = || common::one_of_each()[..1].to_vec();
     committed(
@@ -165,8 +161,7 @@ fn a_version_conflict_appends_nothing() {
 fn an_idempotent_reappend_returns_the_original_and_appends_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, thread) = pass_through_writer(&log);
     let keyed = |digest: u8| Submission {
         command: vec![service_commit(1, 3)],
         actor: Actor::SYSTEM,
@@ -192,8 +187,7 @@ fn an_idempotent_reappend_returns_the_original_and_appends_nothing() {
     drop(log);
     // The key survives a restart.
     let log = open(dir.path());
-    let (handle, _thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, _thread) = pass_through_writer(&log);
     match handle.submit_blocking(keyed(1)).expect("submit") {
         Outcome::Replayed { envelopes } => assert_eq!(envelopes, first),
         other => panic!("expected Replayed after restart, got {other:?}"),
@@ -205,8 +199,7 @@ fn an_idempotent_reappend_returns_the_original_and_appends_nothing() {
 fn verify_names_the_seq_of_a_byte_flipped_in_the_sled_tree() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, _thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, _thread) = pass_through_writer(&log);
     for i in 0..4 {
         commit_service(&handle, i, 5);
     }
@@ -247,9 +240,7 @@ fn a_damaged_tail_refuses_to_open_and_names_the_seq() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let log = open(dir.path());
-        let (handle, thread) =
-            writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default())
-                .expect("spawn");
+        let (handle, thread) = pass_through_writer(&log);
         for i in 0..3 {
             commit_service(&handle, i, 4);
         }
@@ -275,8 +266,7 @@ fn a_failed_flush_keeps_nothing_and_the_log_recovers_when_the_fault_clears() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
     let faults = log.faults();
-    let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, thread) = pass_through_writer(&log);
     commit_service(&handle, 1, 2);
     let head = log.head();
     faults.fail_next_flushes(1);
@@ -483,8 +473,7 @@ fn a_snapshot_an_earlier_build_kept_in_the_tree_is_still_read_and_pruned() {
 fn every_blob_file_sled_writes_is_synced_before_an_append_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let (handle, thread) =
-        writer::spawn(log.clone(), PassThrough::default(), WriterConfig::default()).expect("spawn");
+    let (handle, thread) = pass_through_writer(&log);
     for activity in 0..96 {
         commit_service(&handle, activity, 80);
         let unsynced = log.unsynced_blobs().expect("list blobs");

@@ -720,6 +720,22 @@ pub fn fixed_envelope(payload: Event, seq: u64, prev: Hash) -> Envelope {
     envelope
 }
 
+/// The group-commit writer on `log`, passing commits through undecided: what most store
+/// tests write through.
+pub fn pass_through_writer(
+    log: &std::sync::Arc<SledLog>,
+) -> (
+    writer::HandleFor<writer::PassThrough>,
+    writer::WriterThread<writer::PassThrough>,
+) {
+    writer::spawn(
+        log.clone(),
+        writer::PassThrough::default(),
+        writer::WriterConfig::default(),
+    )
+    .expect("spawn the writer")
+}
+
 /// A commit of `n` service events on one activity stream.
 pub fn service_commit(activity: u128, n: usize) -> Commit {
     let events = (0..n)
