@@ -119,20 +119,48 @@ fn newest_snapshot(
         if seq > limit {
             continue;
         }
-        let Some((reader, len)) = log.snapshot_reader(seq)? else {
-            continue;
-        };
-        match replay::decode_snapshot_from(reader, len) {
-            Ok(decoded) => match log::get(log, seq) {
+        match read_snapshot(log, seq) {
+            Ok(Some(decoded)) => match log::get(log, seq) {
                 Ok(Some(e)) if e.hash == decoded.state.head.hash => {
                     return Ok((decoded.state, decoded.tree, Some(seq)));
                 }
                 _ => tracing::warn!(seq, "the snapshot does not match the event log; ignored"),
             },
+            Ok(None) => {}
             Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
         }
     }
     Ok((State::new(), None, None))
+}
+
+/// The snapshot at `seq` as the state it stands for: a whole one as read, one of the changes
+/// since a whole one applied to that one (read after it, both decoded as they are read).
+/// `None` when it is not stored (pruned meanwhile).
+pub fn read_snapshot(log: &dyn EventLog, seq: u64) -> Result<Option<replay::Snapshotted>, String> {
+    let decode = |seq: u64| -> Result<Option<replay::Decoded>, String> {
+        let Some((reader, len)) = log.snapshot_reader(seq).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        replay::decode_any_from(reader, len)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    };
+    let Some(decoded) = decode(seq)? else {
+        return Ok(None);
+    };
+    let base = match decoded.base_seq() {
+        None => None,
+        Some(base_seq) => match decode(base_seq)? {
+            Some(replay::Decoded::Whole(base)) => Some(base),
+            Some(replay::Decoded::Changes(_)) => {
+                return Err(format!(
+                    "the snapshot holds the changes since event {base_seq}, whose snapshot holds changes too"
+                ))
+            }
+            None => None,
+        },
+    };
+    decoded.on(base).map(Some).map_err(|e| e.to_string())
 }
 
 /// Folds the events after the state's head up to `limit`, checked against the chain, adding

@@ -14,11 +14,13 @@
 //! (`State::keep_no_rankings`), and snapshots are taken from `shared`, right after it has
 //! folded the batch that called for one.
 
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 use yinling_ledger::writer::{Context, StateMachine};
 use yinling_ledger::{Commit, Envelope, EventLog, Head};
+use yinling_projections::replay::ChangedSince;
 use yinling_projections::{decide, replay, Command, Policy, Rejection, State};
 
 use crate::metrics::Metrics;
@@ -33,7 +35,20 @@ pub struct LedgerMachine {
     snapshot_every_events: u64,
     /// The thread storing the last snapshot started, until a stop waits for it.
     snapshot_thread: Option<JoinHandle<()>>,
+    /// What changed since the last whole snapshot this machine started, and where that one
+    /// stands; `None` until one is started (the first snapshot of a run is whole).
+    since_whole: Option<(Head, ChangedSince)>,
+    /// What the snapshot threads report back to the next snapshot.
+    stored: Arc<Stored>,
     metrics: Arc<Metrics>,
+}
+
+/// What the snapshot threads report: the last whole snapshot stored and its size, and whether
+/// the changes since it have grown to half its size (the next snapshot is whole again then).
+#[derive(Default)]
+struct Stored {
+    whole: Mutex<Option<(Head, u64)>>,
+    whole_next: AtomicBool,
 }
 
 impl LedgerMachine {
@@ -56,6 +71,8 @@ impl LedgerMachine {
             log,
             snapshot_every_events: snapshot_every_events.max(1),
             snapshot_thread: None,
+            since_whole: None,
+            stored: Arc::default(),
             metrics,
         }
     }
@@ -73,26 +90,64 @@ impl LedgerMachine {
         // The readers' copy: it holds the ranking index, and right after `committed` adopted
         // the batch it stands at the working copy's head. Readers go on reading meanwhile.
         let state = read_state(&self.shared).clone();
+        // Only what changed since the last whole snapshot, once that one is stored and the
+        // changes are still under half its size; a whole one otherwise.
+        let stored_whole = *self.stored.whole.lock().unwrap_or_else(|p| p.into_inner());
+        let changes = match (&self.since_whole, stored_whole) {
+            (Some((started, changed)), Some((whole, whole_bytes)))
+                if *started == whole && !self.stored.whole_next.load(Ordering::Relaxed) =>
+            {
+                Some((whole, whole_bytes, changed.clone()))
+            }
+            _ => None,
+        };
+        if changes.is_none() {
+            self.since_whole = Some((state.head, ChangedSince::default()));
+            self.stored.whole_next.store(false, Ordering::Relaxed);
+        }
         // The writer's pause for this snapshot: nothing is decided while the state is cloned.
         let clone_ms = cloning.elapsed().as_millis() as u64;
         // The tree was extended by the batch that triggered the snapshot, so it ends where
         // the state does (a few megabytes at a province: the levels above the floor).
         let tree = self.tree.copy_at(state.head.seq);
         let log = self.log.clone();
+        let stored = self.stored.clone();
         let spawned = std::thread::Builder::new()
             .name("yinling-snapshot".into())
             .spawn(move || {
                 let seq = state.head.seq;
+                let head = state.head;
                 let started = std::time::Instant::now();
                 let mut bytes = 0;
                 // Encoded straight into its file: a province's snapshot is over a gigabyte.
-                let stored = log.put_snapshot_with(seq, &mut |sink| {
-                    bytes = replay::encode_snapshot_into(sink, &state, tree.as_ref())?;
+                let mut state = Some(state);
+                let stored_now = log.put_snapshot_with(seq, &mut |sink| {
+                    let Some(state) = state.take() else {
+                        return Err(yinling_ledger::LedgerError::Storage(
+                            "a snapshot is written once".into(),
+                        ));
+                    };
+                    bytes = match &changes {
+                        Some((base, _, changed)) => {
+                            replay::encode_changes_into(sink, state, tree.as_ref(), base, changed)?
+                        }
+                        None => replay::encode_snapshot_into(sink, &state, tree.as_ref())?,
+                    };
                     Ok(())
                 });
-                match stored.map(|()| bytes) {
-                    Ok(bytes) => tracing::info!(seq, bytes, clone_ms, elapsed_ms = started.elapsed().as_millis() as u64, "snapshot stored"),
-                    Err(e) => tracing::warn!(seq, error = %e, "snapshot failed; the next one will be tried later"),
+                let kind = if changes.is_some() { "changes" } else { "whole" };
+                match (stored_now, &changes) {
+                    (Ok(()), Some((base, whole_bytes, _))) => {
+                        if bytes > whole_bytes / 2 {
+                            stored.whole_next.store(true, Ordering::Relaxed);
+                        }
+                        tracing::info!(seq, bytes, kind, since = base.seq, clone_ms, elapsed_ms = started.elapsed().as_millis() as u64, "snapshot stored")
+                    }
+                    (Ok(()), None) => {
+                        *stored.whole.lock().unwrap_or_else(|p| p.into_inner()) = Some((head, bytes));
+                        tracing::info!(seq, bytes, kind, clone_ms, elapsed_ms = started.elapsed().as_millis() as u64, "snapshot stored")
+                    }
+                    (Err(e), _) => tracing::warn!(seq, kind, error = %e, "snapshot failed; the next one will be tried later"),
                 }
             });
         match spawned {
@@ -146,7 +201,8 @@ impl StateMachine for LedgerMachine {
         {
             let mut shared = write_lock(&self.shared);
             shared.apply_all(envelopes);
-            shared.adopt(&mut self.working);
+            let since = self.since_whole.as_mut().map(|(_, changed)| changed);
+            shared.adopt(&mut self.working, since);
         }
         self.tree.extend(envelopes);
         // An erasure is durable now: its key goes. A failure here is logged and the key is

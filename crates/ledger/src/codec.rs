@@ -47,6 +47,11 @@ pub const SEGMENT_FORMAT_V1: u8 = 1;
 /// Format byte of snapshots.
 pub const SNAPSHOT_FORMAT_V1: u8 = 1;
 
+/// Format byte of a snapshot that holds what changed since an earlier snapshot of the same
+/// log (its base), whose seq follows the header: a start reads the base, then this. The
+/// pruning of old snapshots reads the base from here without decoding the state.
+pub const SNAPSHOT_FORMAT_DELTA: u8 = 2;
+
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodecError {
@@ -336,15 +341,35 @@ pub fn encode_snapshot_into<T: Serialize, W: std::io::Write + std::io::Seek + ?S
     hash: &Hash,
     state: &T,
 ) -> Result<u64, CodecError> {
+    encode_snapshot_on(out, seq, hash, None, state)
+}
+
+/// [`encode_snapshot_into`] for a snapshot that holds only what changed since the snapshot
+/// at `base` ([`SNAPSHOT_FORMAT_DELTA`]), or a whole one when `base` is `None`.
+pub fn encode_snapshot_on<T: Serialize, W: std::io::Write + std::io::Seek + ?Sized>(
+    out: &mut W,
+    seq: u64,
+    hash: &Hash,
+    base: Option<u64>,
+    state: &T,
+) -> Result<u64, CodecError> {
     use std::io::SeekFrom;
     let io = |e: std::io::Error| CodecError::Encode(format!("cannot write the snapshot: {e}"));
     let start = out.stream_position().map_err(io)?;
-    let mut header = [0u8; SNAPSHOT_HEADER_LEN];
+    let mut header = [0u8; SNAPSHOT_HEADER_LEN + 8];
     header[0] = SNAPSHOT_FORMAT_V1;
     header[1..9].copy_from_slice(&seq.to_be_bytes());
     header[9..SNAPSHOT_DIGEST_AT].copy_from_slice(&hash.0);
+    let header_len = match base {
+        None => SNAPSHOT_HEADER_LEN,
+        Some(base) => {
+            header[0] = SNAPSHOT_FORMAT_DELTA;
+            header[SNAPSHOT_HEADER_LEN..].copy_from_slice(&base.to_be_bytes());
+            SNAPSHOT_HEADER_LEN + 8
+        }
+    };
     // The digest's place stays zero until the payload is through.
-    out.write_all(&header).map_err(io)?;
+    out.write_all(&header[..header_len]).map_err(io)?;
     let mut hashing = HashingWriter::new(&mut *out);
     encoding()
         .serialize_into(&mut hashing, state)
@@ -353,10 +378,29 @@ pub fn encode_snapshot_into<T: Serialize, W: std::io::Write + std::io::Seek + ?S
     out.seek(SeekFrom::Start(start + SNAPSHOT_DIGEST_AT as u64))
         .map_err(io)?;
     out.write_all(&digest.0).map_err(io)?;
-    let end = start + SNAPSHOT_HEADER_LEN as u64 + payload;
+    let end = start + header_len as u64 + payload;
     out.seek(SeekFrom::Start(end)).map_err(io)?;
     out.flush().map_err(io)?;
     Ok(end - start)
+}
+
+/// The seq of the snapshot a stored snapshot was written against, read from its first bytes
+/// (`None` for a whole snapshot): what the pruning of old snapshots keeps, and what a start
+/// reads first.
+pub fn snapshot_base(mut reader: impl std::io::Read) -> Result<Option<u64>, CodecError> {
+    let mut header = [0u8; SNAPSHOT_HEADER_LEN + 8];
+    let cut = |e: std::io::Error| CodecError::Truncated(format!("snapshot header cut short: {e}"));
+    reader.read_exact(&mut header[..1]).map_err(cut)?;
+    match header[0] {
+        SNAPSHOT_FORMAT_V1 => Ok(None),
+        SNAPSHOT_FORMAT_DELTA => {
+            reader.read_exact(&mut header[1..]).map_err(cut)?;
+            let mut base = [0u8; 8];
+            base.copy_from_slice(&header[SNAPSHOT_HEADER_LEN..]);
+            Ok(Some(u64::from_be_bytes(base)))
+        }
+        other => Err(CodecError::UnknownFormat(other)),
+    }
 }
 
 /// A snapshot's header: the format byte, the seq, the hash of its event and the digest of
@@ -455,6 +499,8 @@ pub fn decode_part<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
 pub struct Snapshot<T> {
     /// The last event folded into the state.
     pub seq: u64,
+    /// The snapshot this one was written against ([`SNAPSHOT_FORMAT_DELTA`]), if any.
+    pub base: Option<u64>,
     /// That event's hash.
     pub hash: Hash,
     /// The state.
@@ -464,13 +510,21 @@ pub struct Snapshot<T> {
 /// Decodes a snapshot written by [`encode_snapshot`], checking its checksum first.
 pub fn decode_snapshot<T: DeserializeOwned>(bytes: &[u8]) -> Result<Snapshot<T>, CodecError> {
     let (&format, rest) = bytes.split_first().ok_or(CodecError::Empty)?;
-    if format != SNAPSHOT_FORMAT_V1 {
+    if format != SNAPSHOT_FORMAT_V1 && format != SNAPSHOT_FORMAT_DELTA {
         return Err(CodecError::UnknownFormat(format));
     }
     let cut = || CodecError::Truncated("snapshot header cut short".into());
     let (seq_bytes, rest) = rest.split_at_checked(8).ok_or_else(cut)?;
     let (hash_bytes, rest) = rest.split_at_checked(32).ok_or_else(cut)?;
-    let (sum_bytes, payload) = rest.split_at_checked(32).ok_or_else(cut)?;
+    let (sum_bytes, mut payload) = rest.split_at_checked(32).ok_or_else(cut)?;
+    let mut base = None;
+    if format == SNAPSHOT_FORMAT_DELTA {
+        let (base_bytes, rest) = payload.split_at_checked(8).ok_or_else(cut)?;
+        let mut be = [0u8; 8];
+        be.copy_from_slice(base_bytes);
+        base = Some(u64::from_be_bytes(be));
+        payload = rest;
+    }
     let mut seq = [0u8; 8];
     seq.copy_from_slice(seq_bytes);
     let mut hash = [0u8; 32];
@@ -486,6 +540,7 @@ pub fn decode_snapshot<T: DeserializeOwned>(bytes: &[u8]) -> Result<Snapshot<T>,
         .map_err(|e| CodecError::Malformed(e.to_string()))?;
     Ok(Snapshot {
         seq: u64::from_be_bytes(seq),
+        base,
         hash: Hash(hash),
         state,
     })
@@ -560,15 +615,27 @@ pub fn decode_snapshot_from<T: DeserializeOwned>(
     if len == 0 {
         return Err(CodecError::Empty);
     }
-    let payload = len.checked_sub(header.len() as u64).ok_or_else(|| {
+    if len < header.len() as u64 {
+        return Err(CodecError::Truncated(format!(
+            "a snapshot of {len} bytes is shorter than its header"
+        )));
+    }
+    reader.read_exact(&mut header).map_err(cut)?;
+    let base = match header[0] {
+        SNAPSHOT_FORMAT_V1 => None,
+        SNAPSHOT_FORMAT_DELTA => {
+            let mut be = [0u8; 8];
+            reader.read_exact(&mut be).map_err(cut)?;
+            Some(u64::from_be_bytes(be))
+        }
+        other => return Err(CodecError::UnknownFormat(other)),
+    };
+    let header_len = header.len() as u64 + if base.is_some() { 8 } else { 0 };
+    let payload = len.checked_sub(header_len).ok_or_else(|| {
         CodecError::Truncated(format!(
             "a snapshot of {len} bytes is shorter than its header"
         ))
     })?;
-    reader.read_exact(&mut header).map_err(cut)?;
-    if header[0] != SNAPSHOT_FORMAT_V1 {
-        return Err(CodecError::UnknownFormat(header[0]));
-    }
     let mut seq = [0u8; 8];
     seq.copy_from_slice(&header[1..9]);
     let mut hash = [0u8; 32];
@@ -599,7 +666,7 @@ pub fn decode_snapshot_from<T: DeserializeOwned>(
     if hashing.read != payload {
         return Err(CodecError::Malformed(format!(
             "a snapshot said to be {len} bytes long holds {} bytes",
-            hashing.read + header.len() as u64
+            hashing.read + header_len
         )));
     }
     if hashing.hasher.finalize()[..] != header[SNAPSHOT_DIGEST_AT..] {
@@ -609,6 +676,7 @@ pub fn decode_snapshot_from<T: DeserializeOwned>(
     }
     Ok(Snapshot {
         seq: u64::from_be_bytes(seq),
+        base,
         hash: Hash(hash),
         state,
     })

@@ -134,6 +134,13 @@ pub trait EventLog: Send + Sync + 'static {
         Ok(self.snapshot(seq)?.map(in_memory))
     }
 
+    /// The snapshot the one at `seq` was written against (`None` for a whole one, or one that
+    /// cannot be read): read from its header alone.
+    fn snapshot_base(&self, seq: u64) -> Option<u64> {
+        let (reader, _) = self.snapshot_reader(seq).ok()??;
+        crate::codec::snapshot_base(reader).ok()?
+    }
+
     /// The key store beside the log: the volunteers' data keys (see [`crate::personal`]).
     fn keyring(&self) -> Result<crate::personal::SharedKeyring, LedgerError>;
 }
@@ -467,8 +474,10 @@ pub fn verify_each(
 /// power-of-two distance from the newest snapshot (a ladder: a question about the past still
 /// starts from a snapshot near its point, and a log keeps about log2 of its length of them,
 /// not one per interval). The oldest of a rung is the one kept, so the ladder's far end stays
-/// where it is as the log grows and newer snapshots climb into its rungs.
-pub fn snapshots_to_prune(newest_first: &[u64]) -> Vec<u64> {
+/// where it is as the log grows and newer snapshots climb into its rungs. A snapshot that a
+/// kept one was written against (`base_of`, see [`crate::codec::SNAPSHOT_FORMAT_DELTA`]) is
+/// kept with it.
+pub fn snapshots_to_prune(newest_first: &[u64], base_of: &dyn Fn(u64) -> Option<u64>) -> Vec<u64> {
     let Some(&newest) = newest_first.first() else {
         return Vec::new();
     };
@@ -480,6 +489,12 @@ pub fn snapshots_to_prune(newest_first: &[u64]) -> Vec<u64> {
         .filter(|seq| !rungs.insert(u64::BITS - newest.saturating_sub(**seq).leading_zeros()))
         .copied()
         .collect();
+    let needed: std::collections::HashSet<u64> = newest_first
+        .iter()
+        .filter(|seq| !pruned.contains(seq))
+        .filter_map(|seq| base_of(*seq))
+        .collect();
+    pruned.retain(|seq| !needed.contains(seq));
     pruned.reverse();
     pruned
 }

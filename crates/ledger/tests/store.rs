@@ -464,6 +464,48 @@ fn a_snapshot_an_earlier_build_kept_in_the_tree_is_still_read_and_pruned() {
     assert_eq!(log.snapshot(60).expect("get"), None);
 }
 
+/// A snapshot of what changed since an earlier one names that one in its header; the ladder
+/// that prunes old snapshots keeps it while the snapshot written against it is kept, and lets
+/// it go once nothing kept needs it.
+#[test]
+fn a_snapshot_written_against_another_keeps_that_one_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let put = |seq: u64, base: Option<u64>| {
+        log.put_snapshot_with(seq, &mut |sink| {
+            codec::encode_snapshot_on(sink, seq, &Hash([3; 32]), base, &vec![seq; 3])?;
+            Ok(())
+        })
+        .expect("put");
+    };
+    put(100, None);
+    for seq in (2..=40).map(|i| i * 100) {
+        put(seq, Some(100));
+    }
+    let kept = log.snapshot_seqs().expect("list");
+    assert!(kept.contains(&100), "the base went: {kept:?}");
+    assert_eq!(log.snapshot_base(4000), Some(100));
+    assert_eq!(log.snapshot_base(100), None);
+    let (reader, len) = log.snapshot_reader(3900).expect("open").expect("kept");
+    let read: codec::Snapshot<Vec<u64>> = codec::decode_snapshot_from(reader, len).expect("decode");
+    assert_eq!(
+        (read.seq, read.base, read.state),
+        (3900, Some(100), vec![3900; 3])
+    );
+    let bytes = log.snapshot(3900).expect("get").expect("kept");
+    let read: codec::Snapshot<Vec<u64>> = codec::decode_snapshot(&bytes).expect("decode");
+    assert_eq!(read.base, Some(100));
+
+    // A whole snapshot later, and its own deltas: the old base is a snapshot like any other.
+    put(5000, None);
+    for seq in (51..=200).map(|i| i * 100) {
+        put(seq, Some(5000));
+    }
+    let kept = log.snapshot_seqs().expect("list");
+    assert!(kept.contains(&5000), "{kept:?}");
+    assert!(kept.len() < 20, "the ladder still prunes: {kept:?}");
+}
+
 /// sled writes a tree node's image as a blob file of its own once it is over a quarter of its
 /// 512 KiB segment, with no sync; a leaf holds up to sixteen segments of the log, so commits of
 /// about 25 KB each (eighty service events) make node images of that size as they go. The log

@@ -136,11 +136,17 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
     ///
     /// The fold is deterministic, so the value this copy computed and the writer's are equal;
     /// debug builds check it.
-    pub fn adopt(&mut self, writer: &mut Self)
+    pub fn adopt(&mut self, writer: &mut Self, since: Option<&mut FastSet<K>>)
     where
         V: PartialEq + std::fmt::Debug,
     {
+        // The keys changed since the last whole snapshot, when someone gathers them (the
+        // snapshot that holds only what changed, see `MapDelta`).
+        let mut since = since;
         for key in writer.changed.drain() {
+            if let Some(since) = since.as_deref_mut() {
+                since.insert(key.clone());
+            }
             match writer.entries.get(&key) {
                 Some(value) => {
                     debug_assert_eq!(
@@ -165,11 +171,65 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
         self.changed = Changes::default();
     }
 
+    /// What this map holds under `keys` (the keys changed since a snapshot): the values now
+    /// under those still present, shared with this map, and the ones taken out.
+    pub fn delta(&self, keys: &FastSet<K>) -> MapDelta<K, V> {
+        let mut delta = MapDelta {
+            changed: SharedMap::default(),
+            removed: Vec::new(),
+        };
+        for key in keys {
+            match self.entries.get(key) {
+                Some(value) => {
+                    delta.changed.entries.insert(key.clone(), value.clone());
+                }
+                None => delta.removed.push(key.clone()),
+            }
+        }
+        delta
+    }
+
+    /// This map as it stands after `delta` (taken from a later copy of the map whose earlier
+    /// copy this is): the keys taken out go, the changed values replace or join the rest.
+    pub fn apply_delta(&mut self, delta: MapDelta<K, V>) {
+        for key in &delta.removed {
+            self.entries.remove(key);
+        }
+        for (key, value) in delta.changed.entries.iter() {
+            self.entries.insert(key.clone(), value.clone());
+        }
+    }
+
     /// Records no changes until [`SharedMap::forget_changes`]: a state being loaded is
     /// adopted from by nobody, and recording every key it folds (a province's millions of
     /// activities) was a tenth of a rebuild's time.
     pub fn stop_recording_changes(&mut self) {
         self.changed = Changes::off();
+    }
+}
+
+/// What a [`SharedMap`] holds that an earlier copy of it did not: the values under every key
+/// changed since, and the keys taken out since. A snapshot of the changes since a whole one
+/// holds one for each of the large maps; the values are written in parts, like a whole map's.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "K: Serialize, V: Serialize",
+    deserialize = "K: serde::de::DeserializeOwned + Eq + Hash + Clone + Send, V: serde::de::DeserializeOwned + Clone + Send"
+))]
+pub struct MapDelta<K, V> {
+    changed: SharedMap<K, V>,
+    removed: Vec<K>,
+}
+
+impl<K, V> MapDelta<K, V> {
+    /// How many keys it changes or takes out.
+    pub fn len(&self) -> usize {
+        self.changed.entries.len() + self.removed.len()
+    }
+
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -351,7 +411,7 @@ mod tests {
         writer.get_mut(&1).expect("present").push('#');
         reader.get_mut(&1).expect("present").push('#');
         assert!(!writer.changed.is_empty(), "changes are recorded again");
-        reader.adopt(&mut writer);
+        reader.adopt(&mut writer, None);
         assert!(Arc::ptr_eq(writer.arc(&1), reader.arc(&1)));
         assert_eq!(reader.get(&1).map(String::as_str), Some("one!?#"));
     }
@@ -375,7 +435,7 @@ mod tests {
         // The reader folds the same change, then adopts the writer's values.
         reader.get_mut(&1).expect("present").push('!');
         reader.remove(&2);
-        reader.adopt(&mut writer);
+        reader.adopt(&mut writer, None);
         assert!(Arc::ptr_eq(writer.arc(&1), reader.arc(&1)));
         assert_eq!(reader, writer);
         assert!(reader.changed.is_empty() && writer.changed.is_empty());

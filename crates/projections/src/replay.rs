@@ -7,8 +7,9 @@
 
 use yinling_ledger::codec::{self, CodecError};
 use yinling_ledger::merkle::MerkleTree;
-use yinling_ledger::Envelope;
+use yinling_ledger::{ActivityId, Envelope, Hash, RedemptionId, VolunteerId};
 
+use crate::maps::{FastSet, MapDelta, SharedMap};
 use crate::state::State;
 
 /// The layout of [`State`] inside snapshots. Bump it whenever a field of the state changes:
@@ -31,15 +32,7 @@ pub fn encode_snapshot_into<W: std::io::Write + std::io::Seek + ?Sized>(
     state: &State,
     tree: Option<&MerkleTree>,
 ) -> Result<u64, CodecError> {
-    if let Some(tree) = tree {
-        if tree.len() != state.head.seq {
-            return Err(CodecError::Malformed(format!(
-                "a tree of {} events cannot be stored with a state at event {}",
-                tree.len(),
-                state.head.seq
-            )));
-        }
-    }
+    check_tree(state, tree)?;
     codec::encode_snapshot_into(
         out,
         state.head.seq,
@@ -48,10 +41,162 @@ pub fn encode_snapshot_into<W: std::io::Write + std::io::Seek + ?Sized>(
     )
 }
 
+/// The layout number of a snapshot that holds only what changed since a whole one: the
+/// state's layout with this bit set, so a build that reads only whole snapshots refuses it in
+/// words.
+const CHANGES_LAYOUT_BIT: u32 = 1 << 31;
+
+/// The keys of the volunteers, activities and redemptions changed since the last whole
+/// snapshot, gathered as the writer's batches are adopted (`State::adopt`): what the next
+/// snapshot of the changes writes. A few dozen bytes a key, against the kilobytes of a
+/// volunteer a whole snapshot writes again.
+#[derive(Clone, Debug, Default)]
+pub struct ChangedSince {
+    /// Volunteers changed.
+    pub volunteers: FastSet<VolunteerId>,
+    /// Activities changed.
+    pub activities: FastSet<ActivityId>,
+    /// Redemptions changed.
+    pub redemptions: FastSet<RedemptionId>,
+}
+
+impl ChangedSince {
+    /// How many keys in all.
+    pub fn len(&self) -> usize {
+        self.volunteers.len() + self.activities.len() + self.redemptions.len()
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Encodes a snapshot of `state` that holds, of its volunteers, activities and redemptions,
+/// only those `changed` names (changed since the whole snapshot `base`), and the rest of the
+/// state whole: the rest is small beside them (rankings, teams, the catalogue). A start reads
+/// `base` and then this ([`Decoded::on`]). Returns the bytes written.
+pub fn encode_changes_into<W: std::io::Write + std::io::Seek + ?Sized>(
+    out: &mut W,
+    mut state: State,
+    tree: Option<&MerkleTree>,
+    base: &yinling_ledger::Head,
+    changed: &ChangedSince,
+) -> Result<u64, CodecError> {
+    check_tree(&state, tree)?;
+    if base.seq > state.head.seq {
+        return Err(CodecError::Malformed(format!(
+            "a snapshot at event {} cannot hold the changes since event {}",
+            state.head.seq, base.seq
+        )));
+    }
+    let volunteers = state.volunteers.delta(&changed.volunteers);
+    let activities = state.activities.delta(&changed.activities);
+    let redemptions = state.redemptions.delta(&changed.redemptions);
+    state.volunteers = SharedMap::default();
+    state.activities = SharedMap::default();
+    state.redemptions = SharedMap::default();
+    codec::encode_snapshot_on(
+        out,
+        state.head.seq,
+        &state.head.hash,
+        Some(base.seq),
+        &(
+            STATE_LAYOUT_VERSION | CHANGES_LAYOUT_BIT,
+            base.hash,
+            &state,
+            tree,
+            (&volunteers, &activities, &redemptions),
+        ),
+    )
+}
+
+fn check_tree(state: &State, tree: Option<&MerkleTree>) -> Result<(), CodecError> {
+    match tree {
+        Some(tree) if tree.len() != state.head.seq => Err(CodecError::Malformed(format!(
+            "a tree of {} events cannot be stored with a state at event {}",
+            tree.len(),
+            state.head.seq
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The changes a snapshot holds since a whole one, as read: applied to that one's state by
+/// [`Decoded::on`].
+pub struct Changes {
+    /// The seq of the whole snapshot they were taken against.
+    pub base_seq: u64,
+    base_hash: Hash,
+    rest: State,
+    tree: Option<MerkleTree>,
+    volunteers: MapDelta<VolunteerId, crate::volunteers::Volunteer>,
+    activities: MapDelta<ActivityId, crate::activities::Activity>,
+    redemptions: MapDelta<RedemptionId, crate::redemptions::Redemption>,
+}
+
+/// A snapshot as read: a whole state, or the changes since a whole snapshot.
+pub enum Decoded {
+    /// A whole state.
+    Whole(Snapshotted),
+    /// Changes since the whole snapshot at [`Changes::base_seq`].
+    Changes(Changes),
+}
+
+impl Decoded {
+    /// The state this snapshot stands for, given the whole snapshot it was written against
+    /// when it holds only changes (`base`; ignored for a whole one). Refused when `base` is
+    /// not the snapshot the changes were taken against.
+    pub fn on(self, base: Option<Snapshotted>) -> Result<Snapshotted, CodecError> {
+        let changes = match self {
+            Decoded::Whole(whole) => return Ok(whole),
+            Decoded::Changes(changes) => changes,
+        };
+        let Some(base) = base else {
+            return Err(CodecError::Malformed(format!(
+                "the snapshot holds the changes since the one at event {}, which is not there",
+                changes.base_seq
+            )));
+        };
+        if base.state.head.seq != changes.base_seq || base.state.head.hash != changes.base_hash {
+            return Err(CodecError::Malformed(format!(
+                "the snapshot holds the changes since event {}, not since event {}",
+                changes.base_seq, base.state.head.seq
+            )));
+        }
+        let Changes {
+            mut rest,
+            tree,
+            volunteers,
+            activities,
+            redemptions,
+            ..
+        } = changes;
+        let mut state = base.state;
+        state.volunteers.apply_delta(volunteers);
+        state.activities.apply_delta(activities);
+        state.redemptions.apply_delta(redemptions);
+        rest.volunteers = state.volunteers;
+        rest.activities = state.activities;
+        rest.redemptions = state.redemptions;
+        rest.forget_changes();
+        checked_state(rest, tree)
+    }
+
+    /// The seq of the whole snapshot this one needs first, if it holds only changes.
+    pub fn base_seq(&self) -> Option<u64> {
+        match self {
+            Decoded::Whole(_) => None,
+            Decoded::Changes(changes) => Some(changes.base_seq),
+        }
+    }
+}
+
 /// A snapshot's payload of this build's layout: the layout number first, checked before the
 /// state is read, so a snapshot of another layout is refused in words (and at once) instead of
-/// failing somewhere inside a state it does not describe.
-struct ThisLayout(State, Option<MerkleTree>);
+/// failing somewhere inside a state it does not describe. Then a whole state and maybe its
+/// tree, or the changes since a whole snapshot.
+struct ThisLayout(Decoded);
 
 impl<'de> serde::Deserialize<'de> for ThisLayout {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -66,24 +211,41 @@ impl<'de> serde::Deserialize<'de> for ThisLayout {
                 mut seq: A,
             ) -> Result<ThisLayout, A::Error> {
                 use serde::de::Error;
-                let layout: u32 = seq
-                    .next_element()?
-                    .ok_or_else(|| A::Error::invalid_length(0, &self))?;
-                if layout != STATE_LAYOUT_VERSION {
+                fn next<'de, A: serde::de::SeqAccess<'de>, T: serde::Deserialize<'de>>(
+                    seq: &mut A,
+                    at: usize,
+                ) -> Result<T, A::Error> {
+                    seq.next_element()?
+                        .ok_or_else(|| A::Error::invalid_length(at, &"a snapshot's next field"))
+                }
+                let layout: u32 = next(&mut seq, 0)?;
+                if layout == STATE_LAYOUT_VERSION {
+                    let state = next(&mut seq, 1)?;
+                    let tree = next(&mut seq, 2)?;
+                    return Ok(ThisLayout(Decoded::Whole(Snapshotted { state, tree })));
+                }
+                if layout != STATE_LAYOUT_VERSION | CHANGES_LAYOUT_BIT {
                     return Err(A::Error::custom(format!(
-                        "snapshot of state layout {layout}, this build reads {STATE_LAYOUT_VERSION}"
+                        "snapshot of state layout {}, this build reads {STATE_LAYOUT_VERSION}",
+                        layout & !CHANGES_LAYOUT_BIT
                     )));
                 }
-                let state = seq
-                    .next_element()?
-                    .ok_or_else(|| A::Error::invalid_length(1, &self))?;
-                let tree = seq
-                    .next_element()?
-                    .ok_or_else(|| A::Error::invalid_length(2, &self))?;
-                Ok(ThisLayout(state, tree))
+                let base_hash = next(&mut seq, 1)?;
+                let rest = next(&mut seq, 2)?;
+                let tree = next(&mut seq, 3)?;
+                let (volunteers, activities, redemptions) = next(&mut seq, 4)?;
+                Ok(ThisLayout(Decoded::Changes(Changes {
+                    base_seq: 0,
+                    base_hash,
+                    rest,
+                    tree,
+                    volunteers,
+                    activities,
+                    redemptions,
+                })))
             }
         }
-        deserializer.deserialize_tuple(3, Fields)
+        deserializer.deserialize_tuple(5, Fields)
     }
 }
 
@@ -95,9 +257,10 @@ pub struct Snapshotted {
     pub tree: Option<MerkleTree>,
 }
 
-/// Decodes a snapshot and checks that its layout and header agree with the state inside.
+/// Decodes a whole snapshot and checks that its layout and header agree with the state
+/// inside; a snapshot of changes is refused (read it with [`decode_any_from`] and its base).
 pub fn decode_snapshot(bytes: &[u8]) -> Result<Snapshotted, CodecError> {
-    checked(codec::decode_snapshot(bytes)?)
+    checked(codec::decode_snapshot(bytes)?)?.on(None)
 }
 
 /// [`decode_snapshot`] from a reader of `len` bytes, decoded as it is read (a start of a
@@ -106,33 +269,53 @@ pub fn decode_snapshot_from(
     reader: impl std::io::Read,
     len: u64,
 ) -> Result<Snapshotted, CodecError> {
+    decode_any_from(reader, len)?.on(None)
+}
+
+/// A whole snapshot or one of changes, from a reader of `len` bytes: a snapshot of changes
+/// names the whole one it needs ([`Decoded::base_seq`]), and [`Decoded::on`] applies it.
+pub fn decode_any_from(reader: impl std::io::Read, len: u64) -> Result<Decoded, CodecError> {
     checked(codec::decode_snapshot_from(reader, len)?)
 }
 
-/// A decoded snapshot, once its header, ranking columns and tree agree with its state.
-fn checked(snapshot: codec::Snapshot<ThisLayout>) -> Result<Snapshotted, CodecError> {
-    let ThisLayout(state, tree) = snapshot.state;
-    let snapshot = codec::Snapshot {
-        seq: snapshot.seq,
-        hash: snapshot.hash,
-        state,
-    };
-    if snapshot.state.head.seq != snapshot.seq || snapshot.state.head.hash != snapshot.hash {
-        return Err(CodecError::Malformed(
-            "snapshot header disagrees with its state".into(),
-        ));
+/// A decoded snapshot, once its header agrees with its payload and, for a whole one, its
+/// state, ranking columns and tree agree with each other.
+fn checked(snapshot: codec::Snapshot<ThisLayout>) -> Result<Decoded, CodecError> {
+    let ThisLayout(decoded) = snapshot.state;
+    let agrees = |state: &State| state.head.seq == snapshot.seq && state.head.hash == snapshot.hash;
+    match decoded {
+        Decoded::Whole(Snapshotted { state, tree }) => {
+            if snapshot.base.is_some() || !agrees(&state) {
+                return Err(CodecError::Malformed(
+                    "snapshot header disagrees with its state".into(),
+                ));
+            }
+            checked_state(state, tree).map(Decoded::Whole)
+        }
+        Decoded::Changes(mut changes) => match snapshot.base {
+            Some(base) if agrees(&changes.rest) && base <= snapshot.seq => {
+                changes.base_seq = base;
+                Ok(Decoded::Changes(changes))
+            }
+            _ => Err(CodecError::Malformed(
+                "snapshot header disagrees with its state".into(),
+            )),
+        },
     }
-    if !snapshot.state.rankings.is_consistent() {
+}
+
+/// A whole state read from a snapshot, once its ranking columns and tree agree with it.
+fn checked_state(mut state: State, tree: Option<MerkleTree>) -> Result<Snapshotted, CodecError> {
+    if !state.rankings.is_consistent() {
         return Err(CodecError::Malformed(
             "snapshot's ranking columns do not line up".into(),
         ));
     }
-    if tree.as_ref().is_some_and(|t| t.len() != snapshot.seq) {
+    if tree.as_ref().is_some_and(|t| t.len() != state.head.seq) {
         return Err(CodecError::Malformed(
             "snapshot's Merkle tree is not of its events".into(),
         ));
     }
-    let mut state = snapshot.state;
     state.voucher_units_waiting = state.count_vouchers_waiting();
     Ok(Snapshotted { state, tree })
 }

@@ -164,15 +164,26 @@ impl State {
     /// Takes the writer's teams, volunteers, activities and redemptions for everything its batch
     /// changed, once this copy has folded the same batch: the two copies share those values
     /// again instead of holding one each (see [`SharedMap::adopt`]).
-    pub fn adopt(&mut self, writer: &mut State) {
+    ///
+    /// With `since`, the keys of the volunteers, activities and redemptions the batch changed
+    /// are added to it: what a snapshot of the changes since the last whole one writes.
+    pub fn adopt(&mut self, writer: &mut State, since: Option<&mut crate::replay::ChangedSince>) {
         debug_assert_eq!(
             self.head, writer.head,
             "adopting from a state at another head"
         );
-        self.teams.adopt(&mut writer.teams);
-        self.volunteers.adopt(&mut writer.volunteers);
-        self.activities.adopt(&mut writer.activities);
-        self.redemptions.adopt(&mut writer.redemptions);
+        self.teams.adopt(&mut writer.teams, None);
+        let (volunteers, activities, redemptions) = match since {
+            Some(since) => (
+                Some(&mut since.volunteers),
+                Some(&mut since.activities),
+                Some(&mut since.redemptions),
+            ),
+            None => (None, None, None),
+        };
+        self.volunteers.adopt(&mut writer.volunteers, volunteers);
+        self.activities.adopt(&mut writer.activities, activities);
+        self.redemptions.adopt(&mut writer.redemptions, redemptions);
     }
 
     /// Keeps no ranking index from now on (an empty one): for the writer's working copy,
