@@ -151,7 +151,7 @@ pub fn read_snapshot(log: &dyn EventLog, seq: u64) -> Result<Option<replay::Snap
     let base = match decoded.base_seq() {
         None => None,
         Some(base_seq) => match decode(base_seq)? {
-            Some(replay::Decoded::Whole(base)) => Some(base),
+            Some(replay::Decoded::Whole(base)) => Some(*base),
             Some(replay::Decoded::Changes(_)) => {
                 return Err(format!(
                     "the snapshot holds the changes since event {base_seq}, whose snapshot holds changes too"

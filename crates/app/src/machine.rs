@@ -35,9 +35,13 @@ pub struct LedgerMachine {
     snapshot_every_events: u64,
     /// The thread storing the last snapshot started, until a stop waits for it.
     snapshot_thread: Option<JoinHandle<()>>,
-    /// What changed since the last whole snapshot this machine started, and where that one
-    /// stands; `None` until one is started (the first snapshot of a run is whole).
-    since_whole: Option<(Head, ChangedSince)>,
+    /// What changed since the last whole snapshot this machine started, up to the last
+    /// snapshot, and where that whole one stands; `None` until one is started (the first
+    /// snapshot of a run is whole). Shared with the thread writing a snapshot of changes, and
+    /// changed in place again once that thread is done (no copy of the keys on the writer).
+    since_whole: Option<(Head, Arc<ChangedSince>)>,
+    /// What changed since the last snapshot, taken into `since_whole` at the next one.
+    since_last: ChangedSince,
     /// What the snapshot threads report back to the next snapshot.
     stored: Arc<Stored>,
     metrics: Arc<Metrics>,
@@ -72,6 +76,7 @@ impl LedgerMachine {
             snapshot_every_events: snapshot_every_events.max(1),
             snapshot_thread: None,
             since_whole: None,
+            since_last: ChangedSince::default(),
             stored: Arc::default(),
             metrics,
         }
@@ -93,16 +98,18 @@ impl LedgerMachine {
         // Only what changed since the last whole snapshot, once that one is stored and the
         // changes are still under half its size; a whole one otherwise.
         let stored_whole = *self.stored.whole.lock().unwrap_or_else(|p| p.into_inner());
-        let changes = match (&self.since_whole, stored_whole) {
-            (Some((started, changed)), Some((whole, whole_bytes)))
-                if *started == whole && !self.stored.whole_next.load(Ordering::Relaxed) =>
-            {
-                Some((whole, whole_bytes, changed.clone()))
-            }
-            _ => None,
-        };
+        let whole_next = self.stored.whole_next.load(Ordering::Relaxed);
+        let started = self.since_whole.as_ref().map(|(head, _)| *head);
+        let since_last = &mut self.since_last;
+        let changes = changes_base(started, stored_whole, whole_next).and_then(|(whole, bytes)| {
+            let (_, changed) = self.since_whole.as_mut()?;
+            // The last snapshot's thread is done with its pointer: no copy here.
+            Arc::make_mut(changed).absorb(since_last);
+            Some((whole, bytes, changed.clone()))
+        });
         if changes.is_none() {
-            self.since_whole = Some((state.head, ChangedSince::default()));
+            self.since_whole = Some((state.head, Arc::default()));
+            self.since_last = ChangedSince::default();
             self.stored.whole_next.store(false, Ordering::Relaxed);
         }
         // The writer's pause for this snapshot: nothing is decided while the state is cloned.
@@ -175,6 +182,23 @@ impl LedgerMachine {
     }
 }
 
+/// The whole snapshot the next one may be written against, and its size: the last whole one
+/// this machine started (`started`), once it is stored (`stored`: one that failed is not), and
+/// while the changes since it have not passed half its size (`whole_next`). `None`: the next
+/// snapshot is whole.
+fn changes_base(
+    started: Option<Head>,
+    stored: Option<(Head, u64)>,
+    whole_next: bool,
+) -> Option<(Head, u64)> {
+    match (started, stored) {
+        (Some(started), Some((whole, bytes))) if started == whole && !whole_next => {
+            Some((whole, bytes))
+        }
+        _ => None,
+    }
+}
+
 /// Reads the shared state; `apply` never panics on a valid log, so a poisoned lock still
 /// holds a whole state.
 pub(crate) fn read_state(shared: &RwLock<State>) -> std::sync::RwLockReadGuard<'_, State> {
@@ -201,7 +225,7 @@ impl StateMachine for LedgerMachine {
         {
             let mut shared = write_lock(&self.shared);
             shared.apply_all(envelopes);
-            let since = self.since_whole.as_mut().map(|(_, changed)| changed);
+            let since = self.since_whole.is_some().then_some(&mut self.since_last);
             shared.adopt(&mut self.working, since);
         }
         self.tree.extend(envelopes);
@@ -278,6 +302,34 @@ mod tests {
         fn keyring(&self) -> Result<yinling_ledger::personal::SharedKeyring, LedgerError> {
             self.0.keyring()
         }
+    }
+
+    /// A snapshot holds only the changes since the last whole one when that one was stored,
+    /// is the one this run started last, and the changes have not grown past half its size.
+    #[test]
+    fn the_next_snapshot_is_whole_unless_its_base_is_stored_and_the_changes_are_small() {
+        let head = |seq: u64| Head {
+            seq,
+            hash: yinling_ledger::Hash([seq as u8; 32]),
+        };
+        // The first of a run, and one after a whole snapshot that is still not stored (or
+        // failed): whole.
+        assert_eq!(changes_base(None, None, false), None);
+        assert_eq!(changes_base(None, Some((head(10), 500)), false), None);
+        assert_eq!(changes_base(Some(head(20)), None, false), None);
+        assert_eq!(
+            changes_base(Some(head(20)), Some((head(10), 500)), false),
+            None
+        );
+        // Its base stored: changes, until they pass half its size.
+        assert_eq!(
+            changes_base(Some(head(20)), Some((head(20), 500)), false),
+            Some((head(20), 500))
+        );
+        assert_eq!(
+            changes_base(Some(head(20)), Some((head(20), 500)), true),
+            None
+        );
     }
 
     /// `demo` finishing or the service stopping right after a snapshot began: the stop waits

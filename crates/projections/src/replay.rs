@@ -70,6 +70,13 @@ impl ChangedSince {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Takes every key `later` holds into this one, leaving `later` empty.
+    pub fn absorb(&mut self, later: &mut ChangedSince) {
+        self.volunteers.extend(later.volunteers.drain());
+        self.activities.extend(later.activities.drain());
+        self.redemptions.extend(later.redemptions.drain());
+    }
 }
 
 /// Encodes a snapshot of `state` that holds, of its volunteers, activities and redemptions,
@@ -138,9 +145,9 @@ pub struct Changes {
 /// A snapshot as read: a whole state, or the changes since a whole snapshot.
 pub enum Decoded {
     /// A whole state.
-    Whole(Snapshotted),
+    Whole(Box<Snapshotted>),
     /// Changes since the whole snapshot at [`Changes::base_seq`].
-    Changes(Changes),
+    Changes(Box<Changes>),
 }
 
 impl Decoded {
@@ -149,8 +156,8 @@ impl Decoded {
     /// not the snapshot the changes were taken against.
     pub fn on(self, base: Option<Snapshotted>) -> Result<Snapshotted, CodecError> {
         let changes = match self {
-            Decoded::Whole(whole) => return Ok(whole),
-            Decoded::Changes(changes) => changes,
+            Decoded::Whole(whole) => return Ok(*whole),
+            Decoded::Changes(changes) => *changes,
         };
         let Some(base) = base else {
             return Err(CodecError::Malformed(format!(
@@ -222,7 +229,8 @@ impl<'de> serde::Deserialize<'de> for ThisLayout {
                 if layout == STATE_LAYOUT_VERSION {
                     let state = next(&mut seq, 1)?;
                     let tree = next(&mut seq, 2)?;
-                    return Ok(ThisLayout(Decoded::Whole(Snapshotted { state, tree })));
+                    let whole = Box::new(Snapshotted { state, tree });
+                    return Ok(ThisLayout(Decoded::Whole(whole)));
                 }
                 if layout != STATE_LAYOUT_VERSION | CHANGES_LAYOUT_BIT {
                     return Err(A::Error::custom(format!(
@@ -234,7 +242,7 @@ impl<'de> serde::Deserialize<'de> for ThisLayout {
                 let rest = next(&mut seq, 2)?;
                 let tree = next(&mut seq, 3)?;
                 let (volunteers, activities, redemptions) = next(&mut seq, 4)?;
-                Ok(ThisLayout(Decoded::Changes(Changes {
+                Ok(ThisLayout(Decoded::Changes(Box::new(Changes {
                     base_seq: 0,
                     base_hash,
                     rest,
@@ -242,7 +250,7 @@ impl<'de> serde::Deserialize<'de> for ThisLayout {
                     volunteers,
                     activities,
                     redemptions,
-                })))
+                }))))
             }
         }
         deserializer.deserialize_tuple(5, Fields)
@@ -284,13 +292,14 @@ fn checked(snapshot: codec::Snapshot<ThisLayout>) -> Result<Decoded, CodecError>
     let ThisLayout(decoded) = snapshot.state;
     let agrees = |state: &State| state.head.seq == snapshot.seq && state.head.hash == snapshot.hash;
     match decoded {
-        Decoded::Whole(Snapshotted { state, tree }) => {
+        Decoded::Whole(whole) => {
+            let Snapshotted { state, tree } = *whole;
             if snapshot.base.is_some() || !agrees(&state) {
                 return Err(CodecError::Malformed(
                     "snapshot header disagrees with its state".into(),
                 ));
             }
-            checked_state(state, tree).map(Decoded::Whole)
+            checked_state(state, tree).map(|whole| Decoded::Whole(Box::new(whole)))
         }
         Decoded::Changes(mut changes) => match snapshot.base {
             Some(base) if agrees(&changes.rest) && base <= snapshot.seq => {

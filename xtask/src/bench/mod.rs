@@ -164,6 +164,7 @@ fn run_only(
                 "read {:.0}/s apply {:.0}/s serial {:.0}/s rebuild {:.0}/s clone {:.2}s snapshot {} bytes encode {:.2}s decode {:.2}s rankings {:?}",
                 r.read_per_second, r.apply_per_second, r.serial_per_second, r.rebuild_per_second, r.clone_seconds, r.snapshot_bytes, r.snapshot_encode_seconds, r.snapshot_decode_seconds, r.rankings
             );
+            eprintln!("changes {:?}", r.changes);
         }
         if wants("http") {
             runtime.block_on(http::measure(&binary, scratch, &city, duration))?;

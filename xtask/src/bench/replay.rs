@@ -43,10 +43,98 @@ pub struct ReplayResult {
     pub snapshot_encode_seconds: f64,
     /// Seconds to decode it.
     pub snapshot_decode_seconds: f64,
+    /// The snapshot of what the log's last [`CHANGES_EVENTS`] events changed, against a
+    /// whole one before them: events it covers, bytes, encode seconds, and seconds to decode
+    /// it and apply it to its whole one (the whole one's decode not counted).
+    pub changes: Option<ChangesResult>,
     /// Cold starts of `serve` (median of 3, seconds): (what, seconds).
     pub cold_starts: Vec<(String, f64)>,
     /// In-process ranking latency on the 10,000-volunteer city: (query, percentiles in us).
     pub rankings: Vec<(String, Percentiles)>,
+}
+
+/// Events a snapshot of changes covers in the replay section: the service's default interval
+/// between snapshots.
+pub const CHANGES_EVENTS: u64 = yinling_projections::limits::DEFAULT_SNAPSHOT_EVERY_EVENTS;
+
+/// A snapshot of changes measured beside the whole one (see [`ReplayResult::changes`]).
+#[derive(Debug, Default, Clone)]
+pub struct ChangesResult {
+    /// Events folded since its whole snapshot.
+    pub events: u64,
+    /// Volunteers, activities and redemptions it writes again.
+    pub keys: usize,
+    /// Its bytes.
+    pub bytes: usize,
+    /// Of those, the rest of the state (all but volunteers, activities and redemptions),
+    /// written whole in every snapshot.
+    pub rest_bytes: usize,
+    /// Volunteers, activities and redemptions it writes again, each.
+    pub keys_each: (usize, usize, usize),
+    /// Seconds to encode it.
+    pub encode_seconds: f64,
+    /// Seconds to decode it and apply it to its whole snapshot's state.
+    pub decode_seconds: f64,
+}
+
+/// The state after `envelopes`, and a snapshot of the changes of their last [`CHANGES_EVENTS`]
+/// folded as the service folds them (the readers' copy adopting the writer's batches of 64
+/// events), read back on its whole snapshot and compared with `whole`, the state folded
+/// straight through.
+fn measure_changes(
+    envelopes: &[yinling_ledger::Envelope],
+    whole: &State,
+    keys: &yinling_ledger::personal::SharedKeyring,
+) -> Result<ChangesResult, String> {
+    let cut = envelopes.len().saturating_sub(CHANGES_EVENTS as usize);
+    let mut shared = State::new();
+    shared.attach_keys(keys.clone());
+    shared.apply_all(&envelopes[..cut]);
+    let base = replay::encode_snapshot(&shared, None).map_err(|e| e.to_string())?;
+    let base_head = shared.head;
+    shared.forget_changes();
+    let mut working = shared.clone();
+    let mut since = replay::ChangedSince::default();
+    for batch in envelopes[cut..].chunks(64) {
+        working.apply_all(batch);
+        shared.apply_all(batch);
+        shared.adopt(&mut working, Some(&mut since));
+    }
+    drop(working);
+    let mut rest = std::io::Cursor::new(Vec::new());
+    let nothing = replay::ChangedSince::default();
+    replay::encode_changes_into(&mut rest, shared.clone(), None, &base_head, &nothing)
+        .map_err(|e| e.to_string())?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let started = Instant::now();
+    replay::encode_changes_into(&mut out, shared, None, &base_head, &since)
+        .map_err(|e| e.to_string())?;
+    let encode_seconds = started.elapsed().as_secs_f64();
+    let bytes = out.into_inner();
+    let base = replay::decode_snapshot(&base).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let decoded = replay::decode_any_from(&bytes[..], bytes.len() as u64)
+        .and_then(|changes| changes.on(Some(base)))
+        .map_err(|e| e.to_string())?;
+    let decode_seconds = started.elapsed().as_secs_f64();
+    let mut state = decoded.state;
+    state.attach_keys(keys.clone());
+    if &state != whole {
+        return Err("the snapshot of changes does not read back to the folded state".into());
+    }
+    Ok(ChangesResult {
+        events: (envelopes.len() - cut) as u64,
+        keys: since.len(),
+        keys_each: (
+            since.volunteers.len(),
+            since.activities.len(),
+            since.redemptions.len(),
+        ),
+        bytes: bytes.len(),
+        rest_bytes: rest.into_inner().len(),
+        encode_seconds,
+        decode_seconds,
+    })
 }
 
 /// Generates a log of about `events` events with the demo city generator.
@@ -257,6 +345,7 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
             state.apply(e);
         }
         let apply = started.elapsed().as_secs_f64();
+        result.changes = Some(measure_changes(&envelopes, &state, &keys)?);
         drop(envelopes);
         result.volunteers = state.volunteers.len();
         result.read_per_second = result.events as f64 / read;

@@ -233,6 +233,17 @@ impl Report {
             r.snapshot_encode_seconds,
             r.snapshot_decode_seconds
         );
+        if let Some(c) = &r.changes {
+            let _ = writeln!(
+                t,
+                "| snapshot of the changes of the last {} events since a whole one ({} volunteers, activities and redemptions) | {:.1} MB, encode {:.2} s, decode and apply {:.2} s |",
+                c.events,
+                c.keys,
+                c.bytes as f64 / 1e6,
+                c.encode_seconds,
+                c.decode_seconds
+            );
+        }
         for (what, seconds) in &r.cold_starts {
             let _ = writeln!(
                 t,
