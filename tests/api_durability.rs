@@ -125,22 +125,7 @@ async fn a_restart_from_a_snapshot_gives_the_same_state_as_a_full_replay() {
         .await
         .ok();
     }
-    // The newest snapshot holds the changes since a whole one (a snapshot due while the one
-    // before is still being written is skipped, so a slow disk may need a few more events).
-    for _ in 0..50 {
-        let kinds = snapshot_kinds(&dir);
-        if kinds.values().next_back() == Some(&2) {
-            break;
-        }
-        city.admin
-            .post(
-                "/v1/volunteers",
-                json!({"name": "又一位志愿者", "team_id": city.team}),
-            )
-            .await
-            .id();
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    until_the_newest_snapshot_holds_changes(&city, &dir).await;
     let head = city.auditor.get("/v1/audit/head").await.ok();
     let balances = snapshot_of_balances(&city.admin, &city.volunteers).await;
     let ranking = city
@@ -207,6 +192,73 @@ async fn a_restart_from_a_snapshot_gives_the_same_state_as_a_full_replay() {
         .await
         .ok();
     assert_eq!(past["as_of"], seq - 7);
+}
+
+/// Logs volunteers until the newest snapshot in `dir` holds the changes since a whole one (a
+/// snapshot due while the one before is still being written is skipped, so a slow disk may
+/// need a few more events).
+async fn until_the_newest_snapshot_holds_changes(city: &City, dir: &std::path::Path) {
+    for _ in 0..50 {
+        // With `--snapshot-every 10`, the last snapshot due is at or after the last multiple
+        // of ten the head passed; one at or after it is stored whole (files are listed once
+        // renamed), and no later one is being written.
+        let head = city.auditor.get("/v1/audit/head").await.ok()["seq"]
+            .as_u64()
+            .expect("seq");
+        let kinds = snapshot_kinds(dir);
+        if let Some((seq, 2)) = kinds.iter().next_back() {
+            if *seq >= head / 10 * 10 {
+                return;
+            }
+        }
+        city.admin
+            .post(
+                "/v1/volunteers",
+                json!({"name": "又一位志愿者", "team_id": city.team}),
+            )
+            .await
+            .id();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no snapshot of changes: {:?}", snapshot_kinds(dir));
+}
+
+/// A snapshot of changes is only as good as the whole snapshot it was written against: with
+/// that one damaged, a start passes over both and starts from an older snapshot (or the first
+/// event), to the same balances.
+#[tokio::test]
+async fn a_snapshot_of_changes_whose_whole_one_is_damaged_is_passed_over() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("data");
+    let mut server = Server::start_in(&dir, &["--snapshot-every", "10"]);
+    let city = City::build(&server, 5).await;
+    until_the_newest_snapshot_holds_changes(&city, &dir).await;
+    let head = city.auditor.get("/v1/audit/head").await.ok();
+    let balances = snapshot_of_balances(&city.admin, &city.volunteers).await;
+    assert_eq!(server.terminate(), Some(0));
+    let kinds = snapshot_kinds(&dir);
+    let newest = *kinds.keys().next_back().expect("a snapshot");
+    let (&base, _) = kinds
+        .range(..newest)
+        .rev()
+        .find(|(_, kind)| **kind == 1)
+        .expect("a whole snapshot");
+    let path = dir.join("snapshots").join(format!("{base:020}.snapshot"));
+    let mut bytes = std::fs::read(&path).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    std::fs::write(&path, bytes).expect("write");
+
+    let restarted = Server::start_in(&dir, &["--snapshot-every", "1000"]);
+    let admin = restarted.client(ADMIN);
+    let health = admin.get("/healthz").await.ok();
+    let from = health["started_from_snapshot"].as_u64().unwrap_or(0);
+    assert!(from < base, "started from {from} ({kinds:?}): {health}");
+    assert_eq!(admin.get("/v1/audit/head").await.ok(), head);
+    assert_eq!(
+        snapshot_of_balances(&admin, &city.volunteers).await,
+        balances
+    );
 }
 
 /// The format byte of each snapshot file in the data directory `dir`, by seq.
