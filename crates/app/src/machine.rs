@@ -92,9 +92,6 @@ impl LedgerMachine {
             return; // the previous one is still being written
         }
         let cloning = std::time::Instant::now();
-        // The readers' copy: it holds the ranking index, and right after `committed` adopted
-        // the batch it stands at the working copy's head. Readers go on reading meanwhile.
-        let state = read_state(&self.shared).clone();
         // Only what changed since the last whole snapshot, once that one is stored and the
         // changes are still under half its size; a whole one otherwise.
         let stored_whole = *self.stored.whole.lock().unwrap_or_else(|p| p.into_inner());
@@ -107,11 +104,22 @@ impl LedgerMachine {
             Arc::make_mut(changed).absorb(since_last);
             Some((whole, bytes, changed.clone()))
         });
-        if changes.is_none() {
+        // The readers' copy: it holds the ranking index, and right after `committed` adopted
+        // the batch it stands at the working copy's head. Readers go on reading meanwhile,
+        // but for a whole snapshot, whose clone is taken as the index starts marking the rows
+        // changed after it.
+        let state = if changes.is_some() {
+            read_state(&self.shared).clone()
+        } else {
+            let mut shared = write_lock(&self.shared);
+            shared.rankings.track_rows();
+            let state = shared.clone();
+            drop(shared);
             self.since_whole = Some((state.head, Arc::default()));
             self.since_last = ChangedSince::default();
             self.stored.whole_next.store(false, Ordering::Relaxed);
-        }
+            state
+        };
         // The writer's pause for this snapshot: nothing is decided while the state is cloned.
         let clone_ms = cloning.elapsed().as_millis() as u64;
         // The tree was extended by the batch that triggered the snapshot, so it ends where

@@ -29,6 +29,7 @@ pub mod personal;
 pub mod policies;
 pub mod policy;
 pub mod principal;
+pub mod ranking_changes;
 pub mod rankings;
 pub mod redemptions;
 pub mod rejection;

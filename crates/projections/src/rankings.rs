@@ -258,6 +258,10 @@ pub struct RankingIndex {
     /// decisions never read a ranking. Not in a snapshot: a decoded index is kept.
     #[serde(skip)]
     pub(crate) off: bool,
+    /// The rows changed since the last whole snapshot, when the service tracks them (see
+    /// `ranking_changes`). Not in a snapshot, and not part of the index's value.
+    #[serde(skip)]
+    pub(crate) touched: crate::ranking_changes::TouchedRows,
 }
 
 impl RankingIndex {
@@ -284,6 +288,7 @@ impl RankingIndex {
                 next
             }
         };
+        self.touched.mark(row);
         // Rows are only ever made above, and a decoded snapshot is checked by `is_consistent`.
         if let Some(total) = self.all_time.get_mut(row) {
             *total += amounts;

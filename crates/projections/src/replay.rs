@@ -10,6 +10,7 @@ use yinling_ledger::merkle::MerkleTree;
 use yinling_ledger::{ActivityId, Envelope, Hash, RedemptionId, VolunteerId};
 
 use crate::maps::{FastSet, MapDelta, SharedMap};
+use crate::ranking_changes::{IndexChanges, IndexChangesRef};
 use crate::state::State;
 
 /// The layout of [`State`] inside snapshots. Bump it whenever a field of the state changes:
@@ -80,9 +81,11 @@ impl ChangedSince {
 }
 
 /// Encodes a snapshot of `state` that holds, of its volunteers, activities and redemptions,
-/// only those `changed` names (changed since the whole snapshot `base`), and the rest of the
-/// state whole: the rest is small beside them (rankings, teams, the catalogue). A start reads
-/// `base` and then this ([`Decoded::on`]). Returns the bytes written.
+/// only those `changed` names (changed since the whole snapshot `base`), of the ranking index
+/// the rows changed since (when it tracks them: `RankingIndex::track_rows`, called on the
+/// state `base` was taken from; whole otherwise), and the rest of the state whole: the rest is
+/// small beside them (teams, vouchers, the catalogue). A start reads `base` and then this
+/// ([`Decoded::on`]). Returns the bytes written.
 pub fn encode_changes_into<W: std::io::Write + std::io::Seek + ?Sized>(
     out: &mut W,
     mut state: State,
@@ -103,6 +106,7 @@ pub fn encode_changes_into<W: std::io::Write + std::io::Seek + ?Sized>(
     state.volunteers = SharedMap::default();
     state.activities = SharedMap::default();
     state.redemptions = SharedMap::default();
+    let rankings = std::mem::take(&mut state.rankings);
     codec::encode_snapshot_on(
         out,
         state.head.seq,
@@ -114,6 +118,7 @@ pub fn encode_changes_into<W: std::io::Write + std::io::Seek + ?Sized>(
             &state,
             tree,
             (&volunteers, &activities, &redemptions),
+            IndexChangesRef::of(&rankings),
         ),
     )
 }
@@ -140,6 +145,7 @@ pub struct Changes {
     volunteers: MapDelta<VolunteerId, crate::volunteers::Volunteer>,
     activities: MapDelta<ActivityId, crate::activities::Activity>,
     redemptions: MapDelta<RedemptionId, crate::redemptions::Redemption>,
+    rankings: IndexChanges,
 }
 
 /// A snapshot as read: a whole state, or the changes since a whole snapshot.
@@ -177,9 +183,15 @@ impl Decoded {
             volunteers,
             activities,
             redemptions,
+            rankings,
             ..
         } = changes;
         let mut state = base.state;
+        let mut index = std::mem::take(&mut state.rankings);
+        index
+            .apply_changes(rankings)
+            .map_err(CodecError::Malformed)?;
+        rest.rankings = index;
         state.volunteers.apply_delta(volunteers);
         state.activities.apply_delta(activities);
         state.redemptions.apply_delta(redemptions);
@@ -242,6 +254,7 @@ impl<'de> serde::Deserialize<'de> for ThisLayout {
                 let rest = next(&mut seq, 2)?;
                 let tree = next(&mut seq, 3)?;
                 let (volunteers, activities, redemptions) = next(&mut seq, 4)?;
+                let rankings = next(&mut seq, 5)?;
                 Ok(ThisLayout(Decoded::Changes(Box::new(Changes {
                     base_seq: 0,
                     base_hash,
@@ -250,10 +263,11 @@ impl<'de> serde::Deserialize<'de> for ThisLayout {
                     volunteers,
                     activities,
                     redemptions,
+                    rankings,
                 }))))
             }
         }
-        deserializer.deserialize_tuple(5, Fields)
+        deserializer.deserialize_tuple(6, Fields)
     }
 }
 

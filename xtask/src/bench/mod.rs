@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 mod appends;
+mod changes;
 mod cityload;
 mod compare;
 mod disk;
@@ -50,7 +51,8 @@ pub struct BenchArgs {
     /// 1,000,000 volunteers) and `snapshots` (writes while snapshots are taken, on the replay
     /// log's city) and `rankings` (volunteer rankings on populations of 10,000 to 1,000,000,
     /// in memory) write their own sections. `cityload` (HTTP writes and reads under load on
-    /// the city `--city` names) only prints.
+    /// the city `--city` names) and `changes` (a snapshot of the changes of the last 100,000
+    /// events beside a whole one, on `--city` or the replay log) only print.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
@@ -235,6 +237,13 @@ fn run_only(
             &args.city_serve_arg,
             duration,
         ))?;
+    }
+    if wants("changes") {
+        let dir = match &args.city {
+            Some(city) => city.clone(),
+            None => replay::make_log(&http::build_binary(root)?, scratch, replay_events)?.0,
+        };
+        changes::measure(&dir)?;
     }
     if wants("snapshots") {
         let binary = http::build_binary(root)?;

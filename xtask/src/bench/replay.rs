@@ -62,8 +62,6 @@ pub const CHANGES_EVENTS: u64 = yinling_projections::limits::DEFAULT_SNAPSHOT_EV
 pub struct ChangesResult {
     /// Events folded since its whole snapshot.
     pub events: u64,
-    /// Volunteers, activities and redemptions it writes again.
-    pub keys: usize,
     /// Its bytes.
     pub bytes: usize,
     /// Of those, the rest of the state (all but volunteers, activities and redemptions),
@@ -93,6 +91,7 @@ fn measure_changes(
     let base = replay::encode_snapshot(&shared, None).map_err(|e| e.to_string())?;
     let base_head = shared.head;
     shared.forget_changes();
+    shared.rankings.track_rows();
     let mut working = shared.clone();
     let mut since = replay::ChangedSince::default();
     for batch in envelopes[cut..].chunks(64) {
@@ -128,7 +127,6 @@ fn measure_changes(
     }
     Ok(ChangesResult {
         events: (envelopes.len() - cut) as u64,
-        keys: since.len(),
         keys_each: (
             since.volunteers.len(),
             since.activities.len(),

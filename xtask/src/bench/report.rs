@@ -236,9 +236,12 @@ impl Report {
         if let Some(c) = &r.changes {
             let _ = writeln!(
                 t,
-                "| snapshot of the changes of the last {} events since a whole one ({} volunteers, activities and redemptions) | {:.1} MB, encode {:.2} s, decode and apply {:.2} s |",
+                "| snapshot of the changes of the last {} events since a whole one ({} volunteers, {} activities, {} redemptions, and the rest of the state whole: {:.1} MB of it) | {:.1} MB, encode {:.2} s, decode and apply {:.2} s |",
                 c.events,
-                c.keys,
+                c.keys_each.0,
+                c.keys_each.1,
+                c.keys_each.2,
+                c.rest_bytes as f64 / 1e6,
                 c.bytes as f64 / 1e6,
                 c.encode_seconds,
                 c.decode_seconds
