@@ -261,6 +261,19 @@ async fn a_snapshot_of_changes_whose_whole_one_is_damaged_is_passed_over() {
     );
 }
 
+/// `serve --whole-snapshots` writes every snapshot whole.
+#[tokio::test]
+async fn whole_snapshots_are_whole_every_time() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("data");
+    let mut server = Server::start_in(&dir, &["--snapshot-every", "10", "--whole-snapshots"]);
+    City::build(&server, 5).await;
+    assert_eq!(server.terminate(), Some(0));
+    let kinds = snapshot_kinds(&dir);
+    assert!(kinds.len() >= 2, "{kinds:?}");
+    assert!(kinds.values().all(|k| *k == 1), "{kinds:?}");
+}
+
 /// The format byte of each snapshot file in the data directory `dir`, by seq.
 fn snapshot_kinds(dir: &std::path::Path) -> std::collections::BTreeMap<u64, u8> {
     std::fs::read_dir(dir.join("snapshots"))

@@ -33,6 +33,10 @@ pub struct EngineConfig {
     pub policy: Policy,
     /// Events between snapshots.
     pub snapshot_every_events: u64,
+    /// Every snapshot whole (`serve --whole-snapshots`): a start reads one snapshot instead
+    /// of a whole one and the changes since it, for the cost of writing the whole state at
+    /// every snapshot.
+    pub whole_snapshots: bool,
     /// How much of the hash chain is checked before the node serves.
     pub start_check: StartCheck,
     /// Start from the newest good snapshot (otherwise fold the whole log from scratch).
@@ -46,6 +50,7 @@ impl EngineConfig {
             data_dir: data_dir.into(),
             policy: Policy::default(),
             snapshot_every_events: DEFAULT_SNAPSHOT_EVERY_EVENTS,
+            whole_snapshots: false,
             start_check: StartCheck::WholeChain,
             use_snapshots: true,
         }
@@ -160,6 +165,7 @@ pub struct Engine {
     startup: StartupReport,
     policy: Policy,
     snapshot_every_events: u64,
+    whole_snapshots: bool,
     metrics: Arc<Metrics>,
     closing: std::sync::atomic::AtomicBool,
     /// The Merkle tree over the log, extended with every durable batch.
@@ -378,6 +384,7 @@ impl Engine {
             startup: report,
             policy: config.policy,
             snapshot_every_events: config.snapshot_every_events,
+            whole_snapshots: config.whole_snapshots,
             metrics,
             closing: std::sync::atomic::AtomicBool::new(false),
         };
@@ -394,7 +401,7 @@ impl Engine {
             (self.shared.clone(), self.tree.clone()),
             self.policy,
             self.log.clone(),
-            self.snapshot_every_events,
+            (self.snapshot_every_events, self.whole_snapshots),
             self.metrics.clone(),
         );
         let hook_metrics = self.metrics.clone();

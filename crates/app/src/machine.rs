@@ -33,6 +33,8 @@ pub struct LedgerMachine {
     policy: Policy,
     log: Arc<dyn EventLog>,
     snapshot_every_events: u64,
+    /// Every snapshot whole (see `EngineConfig::whole_snapshots`).
+    whole_snapshots: bool,
     /// The thread storing the last snapshot started, until a stop waits for it.
     snapshot_thread: Option<JoinHandle<()>>,
     /// What changed since the last whole snapshot this machine started, up to the last
@@ -62,7 +64,7 @@ impl LedgerMachine {
         (shared, tree): (Arc<RwLock<State>>, crate::tree::LogTree),
         policy: Policy,
         log: Arc<dyn EventLog>,
-        snapshot_every_events: u64,
+        (snapshot_every_events, whole_snapshots): (u64, bool),
         metrics: Arc<Metrics>,
     ) -> Self {
         let mut working = state;
@@ -74,6 +76,7 @@ impl LedgerMachine {
             policy,
             log,
             snapshot_every_events: snapshot_every_events.max(1),
+            whole_snapshots,
             snapshot_thread: None,
             since_whole: None,
             since_last: ChangedSince::default(),
@@ -98,6 +101,7 @@ impl LedgerMachine {
         let whole_next = self.stored.whole_next.load(Ordering::Relaxed);
         let started = self.since_whole.as_ref().map(|(head, _)| *head);
         let since_last = &mut self.since_last;
+        let whole_next = whole_next || self.whole_snapshots;
         let changes = changes_base(started, stored_whole, whole_next).and_then(|(whole, bytes)| {
             let (_, changed) = self.since_whole.as_mut()?;
             // The last snapshot's thread is done with its pointer: no copy here.
@@ -354,7 +358,7 @@ mod tests {
             (Arc::new(RwLock::new(State::new())), tree),
             Policy::default(),
             log.clone(),
-            1,
+            (1, false),
             Arc::new(Metrics::new()),
         );
         machine.snapshot();
