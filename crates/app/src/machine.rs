@@ -109,21 +109,17 @@ impl LedgerMachine {
             Some((whole, bytes, changed.clone()))
         });
         // The readers' copy: it holds the ranking index, and right after `committed` adopted
-        // the batch it stands at the working copy's head. Readers go on reading meanwhile,
-        // but for a whole snapshot, whose clone is taken as the index starts marking the rows
-        // changed after it.
-        let state = if changes.is_some() {
-            read_state(&self.shared).clone()
-        } else {
-            let mut shared = write_lock(&self.shared);
-            shared.rankings.track_rows();
-            let state = shared.clone();
-            drop(shared);
+        // the batch it stands at the working copy's head. Readers go on reading meanwhile.
+        let state = read_state(&self.shared).clone();
+        if changes.is_none() {
+            // The index marks the rows changed from here on. Only this thread changes the
+            // readers' copy, so it still stands where the clone was taken; the lock is held
+            // for the reset alone.
+            write_lock(&self.shared).rankings.track_rows();
             self.since_whole = Some((state.head, Arc::default()));
             self.since_last = ChangedSince::default();
             self.stored.whole_next.store(false, Ordering::Relaxed);
-            state
-        };
+        }
         // The writer's pause for this snapshot: nothing is decided while the state is cloned.
         let clone_ms = cloning.elapsed().as_millis() as u64;
         // The tree was extended by the batch that triggered the snapshot, so it ends where
