@@ -12,6 +12,7 @@ pub mod access;
 pub mod activities;
 pub mod catalog;
 pub mod categories;
+pub mod changed_since;
 pub mod checks;
 pub mod chunks;
 pub mod command;
@@ -44,6 +45,7 @@ pub mod stations;
 pub mod teams;
 pub mod timeline;
 pub mod tokens;
+mod touched_rows;
 pub mod volunteers;
 pub mod vouchers;
 

@@ -3,7 +3,7 @@
 //! The index is most of what a snapshot of changes would otherwise write whole (163 MB of
 //! its 206 MB at a million volunteers, `BENCHMARKS.md`): a row per volunteer who ever served,
 //! in four columns and a map of who served for each team. The readers' copy marks the rows
-//! `RankingIndex::add` touches once the service asks it to ([`TouchedRows::start`], at each
+//! `RankingIndex::add` touches once the service asks it to (`touched_rows.rs`, at each
 //! whole snapshot); a snapshot of changes then writes those rows, every row made since, and
 //! the index's small parts whole (the teams' series, the month bounds). Who served for a team
 //! is not written: it is every volunteer whose row has a series for the team, and a row's
@@ -18,59 +18,6 @@ use yinling_ledger::{TeamId, VolunteerId};
 use crate::maps::FastMap;
 use crate::month_bounds::MonthBounds;
 use crate::rankings::{DailySeries, Fixed, RankingIndex};
-
-/// Which rows of the ranking index changed since the last whole snapshot (a bit a row), and
-/// how many rows there were then; `None` while rows are not tracked. Bookkeeping, not part of
-/// the index's value: every two are equal.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct TouchedRows {
-    tracked: Option<(usize, Vec<u64>)>,
-}
-
-impl PartialEq for TouchedRows {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for TouchedRows {}
-
-impl TouchedRows {
-    /// Tracks from now on, with no row touched yet, the index holding `rows` rows.
-    pub(crate) fn start(&mut self, rows: usize) {
-        self.tracked = Some((rows, Vec::new()));
-    }
-
-    /// Notes that `row` changed, when rows are tracked.
-    pub(crate) fn mark(&mut self, row: usize) {
-        if let Some((_, bits)) = &mut self.tracked {
-            let word = row / 64;
-            if bits.len() <= word {
-                bits.resize(word + 1, 0);
-            }
-            if let Some(w) = bits.get_mut(word) {
-                *w |= 1 << (row % 64);
-            }
-        }
-    }
-
-    /// The rows the index held when tracking started, and those touched since that were
-    /// among them, ascending.
-    fn changed_before(&self) -> Option<(usize, Vec<usize>)> {
-        let (base, bits) = self.tracked.as_ref()?;
-        let rows = bits
-            .iter()
-            .enumerate()
-            .flat_map(|(w, word)| {
-                (0..64)
-                    .filter(move |b| word & (1u64 << b) != 0)
-                    .map(move |b| w * 64 + b)
-            })
-            .take_while(|row| row < base)
-            .collect();
-        Some((*base, rows))
-    }
-}
 
 /// What a snapshot of changes holds of the ranking index, as written (borrowing the index).
 #[derive(Serialize)]

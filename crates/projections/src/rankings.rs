@@ -259,9 +259,9 @@ pub struct RankingIndex {
     #[serde(skip)]
     pub(crate) off: bool,
     /// The rows changed since the last whole snapshot, when the service tracks them (see
-    /// `ranking_changes`). Not in a snapshot, and not part of the index's value.
+    /// `ranking_changes`, `touched_rows`). Not in a snapshot, and not part of the index's value.
     #[serde(skip)]
-    pub(crate) touched: crate::ranking_changes::TouchedRows,
+    pub(crate) touched: crate::touched_rows::TouchedRows,
 }
 
 impl RankingIndex {

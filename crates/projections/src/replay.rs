@@ -9,7 +9,8 @@ use yinling_ledger::codec::{self, CodecError};
 use yinling_ledger::merkle::MerkleTree;
 use yinling_ledger::{ActivityId, Envelope, Hash, RedemptionId, VolunteerId};
 
-use crate::maps::{FastSet, MapDelta, SharedMap};
+pub use crate::changed_since::ChangedSince;
+use crate::maps::{MapDelta, SharedMap};
 use crate::ranking_changes::{IndexChanges, IndexChangesRef};
 use crate::state::State;
 
@@ -46,39 +47,6 @@ pub fn encode_snapshot_into<W: std::io::Write + std::io::Seek + ?Sized>(
 /// state's layout with this bit set, so a build that reads only whole snapshots refuses it in
 /// words.
 const CHANGES_LAYOUT_BIT: u32 = 1 << 31;
-
-/// The keys of the volunteers, activities and redemptions changed since the last whole
-/// snapshot, gathered as the writer's batches are adopted (`State::adopt`): what the next
-/// snapshot of the changes writes. A few dozen bytes a key, against the kilobytes of a
-/// volunteer a whole snapshot writes again.
-#[derive(Clone, Debug, Default)]
-pub struct ChangedSince {
-    /// Volunteers changed.
-    pub volunteers: FastSet<VolunteerId>,
-    /// Activities changed.
-    pub activities: FastSet<ActivityId>,
-    /// Redemptions changed.
-    pub redemptions: FastSet<RedemptionId>,
-}
-
-impl ChangedSince {
-    /// How many keys in all.
-    pub fn len(&self) -> usize {
-        self.volunteers.len() + self.activities.len() + self.redemptions.len()
-    }
-
-    /// Whether nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Takes every key `later` holds into this one, leaving `later` empty.
-    pub fn absorb(&mut self, later: &mut ChangedSince) {
-        self.volunteers.extend(later.volunteers.drain());
-        self.activities.extend(later.activities.drain());
-        self.redemptions.extend(later.redemptions.drain());
-    }
-}
 
 /// Encodes a snapshot of `state` that holds, of its volunteers, activities and redemptions,
 /// only those `changed` names (changed since the whole snapshot `base`), of the ranking index

@@ -167,7 +167,11 @@ impl State {
     ///
     /// With `since`, the keys of the volunteers, activities and redemptions the batch changed
     /// are added to it: what a snapshot of the changes since the last whole one writes.
-    pub fn adopt(&mut self, writer: &mut State, since: Option<&mut crate::replay::ChangedSince>) {
+    pub fn adopt(
+        &mut self,
+        writer: &mut State,
+        since: Option<&mut crate::changed_since::ChangedSince>,
+    ) {
         debug_assert_eq!(
             self.head, writer.head,
             "adopting from a state at another head"
