@@ -53,7 +53,10 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
         .into_iter()
         .find(|s| *s <= head.seq);
     // A snapshot of the changes since a whole one is copied with that one, first.
-    let base = newest.and_then(|seq| source.snapshot_base(seq));
+    let base = match newest {
+        Some(seq) => source.snapshot_base(seq).map_err(|e| e.to_string())?,
+        None => None,
+    };
     for seq in [base, newest].into_iter().flatten() {
         // Copied as it is read: a province's snapshot is over a gigabyte.
         if let Some((mut bytes, _)) = source.snapshot_reader(seq).map_err(|e| e.to_string())? {

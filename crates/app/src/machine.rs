@@ -112,13 +112,16 @@ impl LedgerMachine {
         // the batch it stands at the working copy's head. Readers go on reading meanwhile.
         let state = read_state(&self.shared).clone();
         if changes.is_none() {
-            // The index marks the rows changed from here on. Only this thread changes the
-            // readers' copy, so it still stands where the clone was taken; the lock is held
-            // for the reset alone.
-            write_lock(&self.shared).rankings.track_rows();
-            self.since_whole = Some((state.head, Arc::default()));
             self.since_last = ChangedSince::default();
             self.stored.whole_next.store(false, Ordering::Relaxed);
+            // With every snapshot whole nothing is gathered.
+            if !self.whole_snapshots {
+                // The index marks the rows changed from here on. Only this thread changes
+                // the readers' copy, so it still stands where the clone was taken; the lock
+                // is held for the reset alone.
+                write_lock(&self.shared).rankings.track_rows();
+                self.since_whole = Some((state.head, Arc::default()));
+            }
         }
         // The writer's pause for this snapshot: nothing is decided while the state is cloned.
         let clone_ms = cloning.elapsed().as_millis() as u64;

@@ -134,11 +134,14 @@ pub trait EventLog: Send + Sync + 'static {
         Ok(self.snapshot(seq)?.map(in_memory))
     }
 
-    /// The snapshot the one at `seq` was written against (`None` for a whole one, or one that
-    /// cannot be read): read from its header alone.
-    fn snapshot_base(&self, seq: u64) -> Option<u64> {
-        let (reader, _) = self.snapshot_reader(seq).ok()??;
-        crate::codec::snapshot_base(reader).ok()?
+    /// The snapshot the one at `seq` was written against, read from its header alone: `None`
+    /// for a whole one, one not stored, or one whose header is not a snapshot's; an error
+    /// when it cannot be opened (see [`snapshots_to_remove`]).
+    fn snapshot_base(&self, seq: u64) -> Result<Option<u64>, LedgerError> {
+        let Some((reader, _)) = self.snapshot_reader(seq)? else {
+            return Ok(None);
+        };
+        Ok(crate::codec::snapshot_base(reader).ok().flatten())
     }
 
     /// The key store beside the log: the volunteers' data keys (see [`crate::personal`]).
@@ -467,6 +470,28 @@ pub fn verify_each(
         claimed,
         first_bad,
     })
+}
+
+/// The stored snapshots of `log` to remove now: [`snapshots_to_prune`], each one's base read
+/// from its header. None when some header cannot be read: a snapshot of changes must not lose
+/// its base to a passing error (the next snapshot prunes again).
+pub fn snapshots_to_remove<L: EventLog + ?Sized>(log: &L) -> Result<Vec<u64>, LedgerError> {
+    let stored = log.snapshot_seqs()?;
+    let mut bases = std::collections::HashMap::new();
+    for &seq in &stored {
+        match log.snapshot_base(seq) {
+            Ok(base) => {
+                bases.insert(seq, base);
+            }
+            Err(e) => {
+                tracing::warn!(seq, error = %e, "a snapshot's header cannot be read; no snapshot is pruned this time");
+                return Ok(Vec::new());
+            }
+        }
+    }
+    Ok(snapshots_to_prune(&stored, &|seq| {
+        bases.get(&seq).copied().flatten()
+    }))
 }
 
 /// The snapshots to remove, given the stored seqs newest first: the newest

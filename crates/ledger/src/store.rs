@@ -697,9 +697,7 @@ impl EventLog for SledLog {
     ) -> Result<(), LedgerError> {
         let storage = |e: io::Error| LedgerError::Storage(format!("cannot store a snapshot: {e}"));
         self.snapshots.put_with(seq, |file| write(file), storage)?;
-        for old in
-            crate::log::snapshots_to_prune(&self.snapshot_seqs()?, &|s| self.snapshot_base(s))
-        {
+        for old in crate::log::snapshots_to_remove(self)? {
             self.snapshots.remove(old).map_err(storage)?;
             // One an earlier build kept in the tree: its removal is flushed with the next
             // batch (a removal lost to a crash is done again at the next snapshot).

@@ -484,8 +484,9 @@ fn a_snapshot_written_against_another_keeps_that_one_stored() {
     }
     let kept = log.snapshot_seqs().expect("list");
     assert!(kept.contains(&100), "the base went: {kept:?}");
-    assert_eq!(log.snapshot_base(4000), Some(100));
-    assert_eq!(log.snapshot_base(100), None);
+    assert_eq!(log.snapshot_base(4000).expect("header"), Some(100));
+    assert_eq!(log.snapshot_base(100).expect("header"), None);
+    assert_eq!(log.snapshot_base(1).expect("not stored"), None);
     let (reader, len) = log.snapshot_reader(3900).expect("open").expect("kept");
     let read: codec::Snapshot<Vec<u64>> = codec::decode_snapshot_from(reader, len).expect("decode");
     assert_eq!(

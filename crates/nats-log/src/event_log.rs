@@ -220,9 +220,7 @@ impl EventLog for NatsLog {
             .and_then(|()| std::fs::rename(&tmp, &path))
             .and_then(|()| std::fs::File::open(&self.config.snapshot_dir)?.sync_all())
             .map_err(failed)?;
-        for old in yinling_ledger::log::snapshots_to_prune(&self.snapshot_seqs()?, &|s| {
-            self.snapshot_base(s)
-        }) {
+        for old in yinling_ledger::log::snapshots_to_remove(self)? {
             if let Err(e) = std::fs::remove_file(self.snapshot_path(old)) {
                 tracing::warn!(seq = old, "an old snapshot could not be removed: {e}");
             }
