@@ -3,6 +3,10 @@
 //! seq and hash, the chain verifies, the invariants hold (the server refuses to start
 //! otherwise), and every unacknowledged request, retried with its key, applies exactly once.
 //!
+//! The server takes a snapshot every [`SNAPSHOT_EVERY`] events, so kills land while
+//! snapshots (whole ones and ones of the changes since) are written and restarts read them;
+//! at the end the state the last restart loaded answers as one folded from the first event.
+//!
 //! `YINLING_CRASH_CYCLES` sets the number of kill/restart cycles (3 by default; the full run
 //! in `scripts/reliability.sh` uses 25).
 
@@ -82,6 +86,9 @@ fn with_base(client: &Client, base: &str) -> Client {
     }
 }
 
+/// `--snapshot-every` of the servers: a few snapshots a cycle.
+const SNAPSHOT_EVERY: &str = "200";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exactly_once() {
     let cycles: usize = std::env::var("YINLING_CRASH_CYCLES")
@@ -97,7 +104,7 @@ async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exact
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("data");
-    let mut server = Server::start_in(&dir, &[]);
+    let mut server = Server::start_in(&dir, &["--snapshot-every", SNAPSHOT_EVERY]);
     let city = City::build(&server, CLIENTS).await;
     let cheap = city
         .admin
@@ -175,7 +182,7 @@ async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exact
 
         // Restart on the same data.
         let _keep = server.take_tmp();
-        server = Server::start_in(&dir, &[]);
+        server = Server::start_in(&dir, &["--snapshot-every", SNAPSHOT_EVERY]);
         let base = server.base.clone();
         let admin = with_base(&city.admin, &base);
         assert_eq!(
@@ -269,6 +276,46 @@ async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exact
             health["seq"]
         );
     }
+    // The state the last restart loaded (from a snapshot, whole or of changes, and the tail)
+    // answers as the state folded from the first event.
+    let admin = with_base(&city.admin, &server.base);
+    let answers = |admin: Client| async move {
+        let mut all = Vec::new();
+        for path in [
+            "/v1/audit/head",
+            "/v1/stats",
+            "/v1/rankings/volunteers?limit=100",
+            "/v1/rankings/teams",
+        ] {
+            all.push(admin.get(path).await.ok());
+        }
+        all
+    };
+    let loaded = answers(admin).await;
+    let health = with_base(&city.admin, &server.base)
+        .get("/healthz")
+        .await
+        .ok();
+    assert_eq!(server.terminate(), Some(0));
+    let _keep = server.take_tmp();
+    let scratch = Server::start_in(&dir, &["--replay-from-scratch"]);
+    let folded = answers(with_base(&city.admin, &scratch.base)).await;
+    assert_eq!(
+        loaded, folded,
+        "the last start ({health}) and a fold from the first event"
+    );
+    let kinds: Vec<String> = std::fs::read_dir(dir.join("snapshots"))
+        .map(|d| {
+            d.filter_map(|e| {
+                let path = e.ok()?.path();
+                let kind = *std::fs::read(&path).ok()?.first()?;
+                let name = path.file_name()?.to_str()?.to_owned();
+                Some(format!("{}:{kind}", name.trim_start_matches('0')))
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    eprintln!("last start {health}; snapshots (format 2: changes) {kinds:?}");
     eprintln!(
         "crash test done: {cycles} cycles survived, {acknowledged} requests acknowledged, {verified_events} acknowledged writes re-verified by the seq and hash of their receipt, {lost_retried} unacknowledged requests retried"
     );
