@@ -408,10 +408,24 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
         |e: io::Error| LedgerError::Storage(format!("cannot read the log's journal: {e}"));
     let mut replayed = Replayed::default();
     let mut expected: Option<u64> = None;
+    // Records to apply, in one sled batch per `JOURNAL_REPLAY_BATCH_RECORDS`; applied before
+    // sled is read again (a record it holds, or the segment before a record), so every read
+    // sees every record before it.
+    let mut pending = (sled::Batch::default(), 0usize);
+    let apply = |pending: &mut (sled::Batch, usize)| -> Result<(), LedgerError> {
+        if pending.1 > 0 {
+            db.apply_batch(std::mem::take(&mut pending.0))?;
+            pending.1 = 0;
+        }
+        Ok(())
+    };
     for number in numbers(dir).map_err(storage)? {
         replayed.last_number = number;
         for record in read_records(&dir.join(file_name(number))).map_err(storage)? {
             let key = segment_key(record.first_seq);
+            if expected.is_none() {
+                apply(&mut pending)?;
+            }
             if db.contains_key(key)? {
                 replayed.skipped += 1;
                 expected = None;
@@ -442,15 +456,18 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
                 seq: record.first_seq,
                 detail,
             })?;
-            let mut batch = sled::Batch::default();
             for (key, value) in record.writes {
-                batch.insert(key, value);
+                pending.0.insert(key, value);
             }
-            db.apply_batch(batch)?;
+            pending.1 += 1;
+            if pending.1 >= crate::limits::JOURNAL_REPLAY_BATCH_RECORDS {
+                apply(&mut pending)?;
+            }
             replayed.applied += 1;
             expected = Some(record.first_seq + events);
         }
     }
+    apply(&mut pending)?;
     Ok(replayed)
 }
 

@@ -9,6 +9,7 @@ mod cityload;
 mod compare;
 mod disk;
 mod http;
+mod journal_replay;
 mod micro;
 mod nats;
 mod pgfair;
@@ -51,8 +52,9 @@ pub struct BenchArgs {
     /// 1,000,000 volunteers) and `snapshots` (writes while snapshots are taken, on the replay
     /// log's city) and `rankings` (volunteer rankings on populations of 10,000 to 1,000,000,
     /// in memory) write their own sections. `cityload` (HTTP writes and reads under load on
-    /// the city `--city` names) and `changes` (a snapshot of the changes of the last 100,000
-    /// events beside a whole one, on `--city` or the replay log) only print.
+    /// the city `--city` names), `changes` (a snapshot of the changes of the last 100,000
+    /// events beside a whole one, on `--city` or the replay log) and `journal` (an open that
+    /// applies a journal of one-event commits, as after a power cut) only print.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
@@ -237,6 +239,9 @@ fn run_only(
             &args.city_serve_arg,
             duration,
         ))?;
+    }
+    if wants("journal") {
+        runtime.block_on(journal_replay::measure(scratch))?;
     }
     if wants("changes") {
         let dir = match &args.city {
