@@ -136,13 +136,12 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
     ///
     /// The fold is deterministic, so the value this copy computed and the writer's are equal;
     /// debug builds check it.
-    pub fn adopt(&mut self, writer: &mut Self, since: Option<&mut FastSet<K>>)
+    pub fn adopt(&mut self, writer: &mut Self, mut since: Option<&mut FastSet<K>>)
     where
         V: PartialEq + std::fmt::Debug,
     {
-        // The keys changed since the last whole snapshot, when someone gathers them (the
-        // snapshot that holds only what changed, see `MapDelta`).
-        let mut since = since;
+        // `since`: the keys changed since the last whole snapshot, when someone gathers them
+        // (the snapshot that holds only what changed, see `MapDelta`).
         for key in writer.changed.drain() {
             if let Some(since) = since.as_deref_mut() {
                 since.insert(key.clone());

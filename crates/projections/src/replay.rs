@@ -166,7 +166,6 @@ impl Decoded {
         rest.volunteers = state.volunteers;
         rest.activities = state.activities;
         rest.redemptions = state.redemptions;
-        rest.forget_changes();
         checked_state(rest, tree)
     }
 

@@ -7,7 +7,6 @@
 //! nothing to apply. Printed, not written to BENCHMARKS.md.
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,19 +15,6 @@ use yinling_ledger::{EventLog, OpenMode, SledLog};
 /// Seconds of one-event commits after the checkpoint: at 2,300–3,000 a second 10–13 MB of
 /// journal (about 370 bytes a record), under the 16 MiB at which the log checkpoints again.
 const APPEND_SECONDS: u64 = 12;
-
-fn cp(from: &Path, to: &Path) -> Result<(), String> {
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .map_err(|e| e.to_string())?;
-    status
-        .success()
-        .then_some(())
-        .ok_or_else(|| format!("copying {} failed", from.display()))
-}
 
 /// Bytes of a journal file before its trailing zeros (a spare is made of zeros).
 fn used_bytes(path: &Path) -> Result<usize, String> {
@@ -64,7 +50,7 @@ pub async fn measure(scratch: &Path) -> Result<(), String> {
             .collect())
     };
     let before = journal_files(&dir)?;
-    cp(&dir, &image)?;
+    super::snapshots::copy_dir(&dir, &image)?;
     let appended =
         super::appends::one_on(dyn_log, 1, 1, Duration::from_secs(APPEND_SECONDS)).await?;
     let after = journal_files(&dir)?;

@@ -11,6 +11,7 @@ use yinling_ledger::{EventLog, Head, OpenMode, SledLog};
 use yinling_projections::rankings::{RankBy, RankingQuery};
 use yinling_projections::{replay, State};
 
+use super::changes::{changes_after, ChangesResult, BATCH_EVENTS, CHANGES_EVENTS};
 use super::Percentiles;
 
 /// Rebuilds timed for the median.
@@ -53,90 +54,24 @@ pub struct ReplayResult {
     pub rankings: Vec<(String, Percentiles)>,
 }
 
-/// Events a snapshot of changes covers in the replay section: the service's default interval
-/// between snapshots.
-pub const CHANGES_EVENTS: u64 = yinling_projections::limits::DEFAULT_SNAPSHOT_EVERY_EVENTS;
-
-/// A snapshot of changes measured beside the whole one (see [`ReplayResult::changes`]).
-#[derive(Debug, Default, Clone)]
-pub struct ChangesResult {
-    /// Events folded since its whole snapshot.
-    pub events: u64,
-    /// Its bytes.
-    pub bytes: usize,
-    /// Of those, the rest of the state (all but volunteers, activities and redemptions),
-    /// written whole in every snapshot.
-    pub rest_bytes: usize,
-    /// Volunteers, activities and redemptions it writes again, each.
-    pub keys_each: (usize, usize, usize),
-    /// Seconds to encode it.
-    pub encode_seconds: f64,
-    /// Seconds to decode it and apply it to its whole snapshot's state.
-    pub decode_seconds: f64,
-}
-
-/// The state after `envelopes`, and a snapshot of the changes of their last [`CHANGES_EVENTS`]
-/// folded as the service folds them (the readers' copy adopting the writer's batches of 64
-/// events), read back on its whole snapshot and compared with `whole`, the state folded
-/// straight through.
+/// A snapshot of the changes of the last [`CHANGES_EVENTS`] of `envelopes` against a whole
+/// one before them (see [`super::changes::changes_after`]), read back and checked against
+/// `straight`, the state folded straight through.
 fn measure_changes(
     envelopes: &[yinling_ledger::Envelope],
-    whole: &State,
+    straight: &State,
     keys: &yinling_ledger::personal::SharedKeyring,
 ) -> Result<ChangesResult, String> {
     let cut = envelopes.len().saturating_sub(CHANGES_EVENTS as usize);
     let mut shared = State::new();
     shared.attach_keys(keys.clone());
     shared.apply_all(&envelopes[..cut]);
-    let base = replay::encode_snapshot(&shared, None).map_err(|e| e.to_string())?;
-    let base_head = shared.head;
-    shared.forget_changes();
-    shared.rankings.track_rows();
-    let mut working = shared.clone();
-    let mut since = replay::ChangedSince::default();
-    for batch in envelopes[cut..].chunks(64) {
-        working.apply_all(batch);
-        shared.apply_all(batch);
-        shared.adopt(&mut working, Some(&mut since));
-    }
-    drop(working);
-    let mut rest = std::io::Cursor::new(Vec::new());
-    let nothing = replay::ChangedSince::default();
-    replay::encode_changes_into(&mut rest, shared.clone(), None, &base_head, &nothing)
-        .map_err(|e| e.to_string())?;
-    // The service encodes a clone of the readers' copy, which shares every value with it:
-    // encoded from one here too, so that the time is not that of freeing a whole state.
-    let mut out = std::io::Cursor::new(Vec::new());
-    let copy = shared.clone();
-    let started = Instant::now();
-    replay::encode_changes_into(&mut out, copy, None, &base_head, &since)
-        .map_err(|e| e.to_string())?;
-    let encode_seconds = started.elapsed().as_secs_f64();
-    drop(shared);
-    let bytes = out.into_inner();
-    let base = replay::decode_snapshot(&base).map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let decoded = replay::decode_any_from(&bytes[..], bytes.len() as u64)
-        .and_then(|changes| changes.on(Some(base)))
-        .map_err(|e| e.to_string())?;
-    let decode_seconds = started.elapsed().as_secs_f64();
-    let mut state = decoded.state;
-    state.attach_keys(keys.clone());
-    if &state != whole {
-        return Err("the snapshot of changes does not read back to the folded state".into());
-    }
-    Ok(ChangesResult {
-        events: (envelopes.len() - cut) as u64,
-        keys_each: (
-            since.volunteers.len(),
-            since.activities.len(),
-            since.redemptions.len(),
-        ),
-        bytes: bytes.len(),
-        rest_bytes: rest.into_inner().len(),
-        encode_seconds,
-        decode_seconds,
-    })
+    let whole = replay::encode_snapshot(&shared, None).map_err(|e| e.to_string())?;
+    let whole = || replay::decode_snapshot(&whole).map_err(|e| e.to_string());
+    let batches = envelopes[cut..]
+        .chunks(BATCH_EVENTS)
+        .map(|batch| Ok(batch.to_vec()));
+    changes_after(shared, whole, batches, keys, Some(straight))
 }
 
 /// Generates a log of about `events` events with the demo city generator.

@@ -46,7 +46,8 @@ pub struct SnapshotsResult {
     pub runs: Vec<Run>,
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+/// Copies the directory `from` to `to` (`cp -a`), whatever `to` held removed first.
+pub(super) fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(to);
     let status = Command::new("cp")
         .arg("-a")
