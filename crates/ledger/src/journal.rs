@@ -9,8 +9,8 @@
 //! and waits) followed by the syncs of every file sled wrote.
 //!
 //! At open, before anything reads the tree, the records of every journal file are applied
-//! again in order, except those whose segment sled's files already hold (sled applies a batch
-//! whole or not at all, so a segment present means its indexes are too); then sled is
+//! again in order (a record whose segment sled's files already hold is put again as well: the
+//! log inserts a commit's keys one by one, so its index keys may be missing); then sled is
 //! flushed and synced and the journal starts afresh. A record torn by a crash (its checksum
 //! or length does not hold) ends its file: it was never acknowledged. A record that would
 //! leave a gap in the seqs refuses the open, naming the seqs.
@@ -51,46 +51,58 @@ pub(crate) struct Journal {
     spare_asked: bool,
     /// The record being written, kept between appends for its capacity.
     buffer: Vec<u8>,
-    /// The thread that syncs the record while sled takes the commit (started on first use).
-    syncer: Option<Syncer>,
+    /// The thread that puts the commit into sled while this one syncs the record
+    /// (started on first use).
+    worker: Option<Worker>,
 }
 
-/// A thread that runs `fdatasync` on the journal file it is handed, so that the writer can
-/// put the commit into sled meanwhile: the device's write and sled's insert overlap instead
-/// of following each other.
-struct Syncer {
-    requests: std::sync::mpsc::SyncSender<Arc<File>>,
-    results: std::sync::mpsc::Receiver<io::Result<()>>,
+/// A job for the [`Worker`]: the work, with where to send its outcome.
+type WorkerJob = Box<dyn FnOnce() + Send>;
+
+/// A thread that runs the work beside a record's `fdatasync` (sled taking the commit), so
+/// that the device's write and sled's insert overlap instead of following each other. The
+/// sync stays on the writer's thread: it starts the moment the record is written, and the
+/// worker's wake-up is hidden behind the device's wait instead of delaying it.
+struct Worker {
+    jobs: std::sync::mpsc::SyncSender<WorkerJob>,
 }
 
-fn syncer_gone() -> io::Error {
-    io::Error::other("the journal's sync thread has stopped")
-}
-
-impl Syncer {
-    fn start() -> io::Result<Syncer> {
-        let (requests, asked) = std::sync::mpsc::sync_channel::<Arc<File>>(1);
-        let (answer, results) = std::sync::mpsc::sync_channel(1);
+impl Worker {
+    fn start() -> io::Result<Worker> {
+        let (jobs, asked) = std::sync::mpsc::sync_channel::<WorkerJob>(1);
         std::thread::Builder::new()
-            .name("yinling-journal-sync".into())
+            .name("yinling-journal-work".into())
             .spawn(move || {
-                for file in asked {
-                    if answer.send(file.sync_data()).is_err() {
-                        break;
-                    }
+                for job in asked {
+                    job();
                 }
             })?;
-        Ok(Syncer { requests, results })
+        Ok(Worker { jobs })
     }
 
-    /// Syncs `file` on the thread while `work` runs here; both outcomes.
-    fn sync_while<R>(&self, file: Arc<File>, work: impl FnOnce() -> R) -> (io::Result<()>, R) {
-        if self.requests.send(file).is_err() {
-            return (Err(syncer_gone()), work());
+    /// Runs `work` on the thread while `sync` runs here; both outcomes. The work runs here
+    /// after the sync when the thread has stopped; `None` when it stopped while running it
+    /// (it may or may not have done its part).
+    fn run_while<R: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> R + Send + 'static,
+        sync: impl FnOnce() -> io::Result<()>,
+    ) -> (io::Result<()>, Option<R>) {
+        let (answer, result) = std::sync::mpsc::sync_channel(1);
+        let job: WorkerJob = Box::new(move || {
+            let _ = answer.send(work());
+        });
+        match self.jobs.send(job) {
+            Ok(()) => {
+                let synced = sync();
+                (synced, result.recv().ok())
+            }
+            Err(std::sync::mpsc::SendError(job)) => {
+                let synced = sync();
+                job();
+                (synced, result.recv().ok())
+            }
         }
-        let done = work();
-        let synced = self.results.recv().unwrap_or_else(|_| Err(syncer_gone()));
-        (synced, done)
     }
 }
 
@@ -195,7 +207,7 @@ impl Journal {
             preallocated,
             spare_asked: false,
             buffer: Vec::new(),
-            syncer: None,
+            worker: None,
         })
     }
 
@@ -253,27 +265,29 @@ impl Journal {
         Ok(())
     }
 
-    /// Writes the record [`Journal::encode`] made, then syncs it on the sync thread while
-    /// `work` (sled taking the same writes) runs here; in line where the thread cannot be
-    /// had. `Err` when the write failed and `work` did not run; otherwise the sync's outcome
-    /// and the work's. The record is durable when the sync's is `Ok`; what a failed `work`
-    /// means is the caller's to decide (the record stays in the file either way).
-    pub(crate) fn write_then<R>(
+    /// Writes the record [`Journal::encode`] made, then syncs it while `work` (sled taking
+    /// the same writes) runs on the worker thread; in line, after the sync, where the thread
+    /// cannot be had. `Err` when the write failed and `work` did not run; otherwise the
+    /// sync's outcome and the work's (`None`: the worker stopped while running it). The
+    /// record is durable when the sync's is `Ok`; what a failed `work` means is the caller's
+    /// to decide (the record stays in the file either way).
+    pub(crate) fn write_then<R: Send + 'static>(
         &mut self,
-        work: impl FnOnce() -> Result<(), R>,
-    ) -> io::Result<(io::Result<()>, Result<(), R>)> {
+        work: impl FnOnce() -> R + Send + 'static,
+    ) -> io::Result<(io::Result<()>, Option<R>)> {
         (&*self.file).write_all(&self.buffer)?;
-        if self.syncer.is_none() {
-            match Syncer::start() {
-                Ok(syncer) => self.syncer = Some(syncer),
-                Err(e) => tracing::warn!(error = %e, "cannot start the journal's sync thread"),
+        if self.worker.is_none() {
+            match Worker::start() {
+                Ok(worker) => self.worker = Some(worker),
+                Err(e) => tracing::warn!(error = %e, "cannot start the journal's work thread"),
             }
         }
-        let (synced, done) = match &self.syncer {
-            Some(syncer) => syncer.sync_while(Arc::clone(&self.file), work),
+        let file = &self.file;
+        let (synced, done) = match &self.worker {
+            Some(worker) => worker.run_while(work, || file.sync_data()),
             None => {
-                let done = work();
-                (self.file.sync_data(), done)
+                let synced = file.sync_data();
+                (synced, Some(work()))
             }
         };
         if synced.is_ok() {
@@ -295,10 +309,10 @@ impl Journal {
         let next = Journal::create(&self.dir, self.number + 1)?;
         let retired = self.number;
         let buffer = std::mem::take(&mut self.buffer);
-        let syncer = self.syncer.take();
+        let worker = self.worker.take();
         *self = next;
         self.buffer = buffer;
-        self.syncer = syncer;
+        self.worker = worker;
         Ok(retired)
     }
 }
@@ -308,7 +322,7 @@ impl Journal {
 pub(crate) struct Replayed {
     /// Records applied to sled again (sled's files did not hold them).
     pub applied: u64,
-    /// Records sled's files already held.
+    /// Records whose segment sled's files already held (put again all the same).
     pub skipped: u64,
     /// The highest file number found (0 when there were none).
     pub last_number: u64,
@@ -426,9 +440,23 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
             if expected.is_none() {
                 apply(&mut pending)?;
             }
-            if db.contains_key(key)? {
+            if let Some(held) = db.get(key)? {
+                // sled's files hold the segment, perhaps without every index key (the log
+                // inserts a commit's keys one by one, the segment first): the record's writes
+                // are put again, each the value sled holds or the one it lacks.
+                let events = segment_len(&held).map_err(|detail| LedgerError::Corrupt {
+                    seq: record.first_seq,
+                    detail,
+                })?;
+                for (key, value) in record.writes {
+                    pending.0.insert(key, value);
+                }
+                pending.1 += 1;
+                if pending.1 >= crate::limits::JOURNAL_REPLAY_BATCH_RECORDS {
+                    apply(&mut pending)?;
+                }
                 replayed.skipped += 1;
-                expected = None;
+                expected = Some(record.first_seq + events);
                 continue;
             }
             let next = match expected {
@@ -596,21 +624,19 @@ mod tests {
         let mut journal = Journal::create(dir.path(), 1).expect("create");
         for first in 1..=3 {
             journal.encode(first, &[(b"k".to_vec(), vec![first as u8; 100])]);
-            let mut ran = false;
             let (synced, done) = journal
-                .write_then(|| -> Result<(), ()> {
-                    ran = true;
-                    Ok(())
-                })
+                .write_then(move || Ok::<u64, ()>(first))
                 .expect("write");
-            assert!(synced.is_ok() && done == Ok(()) && ran);
+            assert!(synced.is_ok() && done == Some(Ok(first)), "the work ran");
         }
-        assert!(journal.syncer.is_some(), "the syncs ran on their thread");
+        assert!(journal.worker.is_some(), "the work ran on its thread");
         // Work that fails leaves the record written; the caller retires the file.
         journal.encode(4, &[(b"k".to_vec(), vec![4; 100])]);
-        let (synced, done) = journal.write_then(|| Err("sled refused")).expect("write");
+        let (synced, done) = journal
+            .write_then(|| Err::<u64, &str>("sled refused"))
+            .expect("write");
         assert!(synced.is_ok());
-        assert_eq!(done, Err("sled refused"));
+        assert_eq!(done, Some(Err("sled refused")));
         // The thread goes on with the next file.
         assert_eq!(journal.rotate().expect("rotate"), 1);
         journal.encode(5, &[(b"k".to_vec(), vec![5; 100])]);

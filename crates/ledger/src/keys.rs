@@ -3,7 +3,7 @@
 //! records again at open.
 
 use crate::envelope::StreamId;
-use crate::log::AppendBatch;
+use crate::log::{AppendBatch, IdempotencyEntry};
 
 /// One key and value of a group commit's sled batch (and of its journal record).
 pub(crate) type KeyValue = (Vec<u8>, Vec<u8>);
@@ -40,6 +40,24 @@ pub(crate) fn stream_key(stream: &StreamId, first_version: u64) -> Vec<u8> {
     key
 }
 
+/// The value of a stream index entry: the run's first seq and its number of events.
+pub(crate) fn stream_run_value(first_seq: u64, count: u32) -> Vec<u8> {
+    let mut value = Vec::with_capacity(12);
+    value.extend_from_slice(&first_seq.to_be_bytes());
+    value.extend_from_slice(&count.to_be_bytes());
+    value
+}
+
+/// The value of an idempotency key's entry: the command's first seq, its number of events
+/// and the digest of the request.
+pub(crate) fn idempotency_value(entry: &IdempotencyEntry) -> Vec<u8> {
+    let mut value = Vec::with_capacity(44);
+    value.extend_from_slice(&entry.first_seq.to_be_bytes());
+    value.extend_from_slice(&entry.count.to_be_bytes());
+    value.extend_from_slice(&entry.request_digest.0);
+    value
+}
+
 /// The entry of a client's idempotency key.
 pub(crate) fn idempotency_key(key: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(key.len() + 1);
@@ -72,17 +90,13 @@ pub(crate) fn batch_writes(first_seq: u64, batch: &AppendBatch) -> Vec<KeyValue>
     let segment = crate::codec::encode_segment(batch.events.iter().map(|s| s.record.as_slice()));
     writes.push((segment_key(first_seq).to_vec(), segment));
     for run in &batch.stream_runs {
-        let mut value = Vec::with_capacity(12);
-        value.extend_from_slice(&run.first_seq.to_be_bytes());
-        value.extend_from_slice(&run.count.to_be_bytes());
-        writes.push((stream_key(&run.stream, run.first_version), value));
+        writes.push((
+            stream_key(&run.stream, run.first_version),
+            stream_run_value(run.first_seq, run.count),
+        ));
     }
     for (key, entry) in &batch.idempotency {
-        let mut value = Vec::with_capacity(44);
-        value.extend_from_slice(&entry.first_seq.to_be_bytes());
-        value.extend_from_slice(&entry.count.to_be_bytes());
-        value.extend_from_slice(&entry.request_digest.0);
-        writes.push((idempotency_key(key), value));
+        writes.push((idempotency_key(key), idempotency_value(entry)));
     }
     writes
 }

@@ -36,6 +36,7 @@ pub mod ids;
 pub mod journal;
 pub mod keyfile;
 mod keys;
+mod last_segment;
 pub mod limits;
 pub mod log;
 pub mod merkle;

@@ -216,6 +216,13 @@ impl SledLog {
                 "applied the journal's commits that the storage files did not hold yet"
             );
         }
+        let completed = crate::last_segment::complete(&db)?;
+        if completed > 0 {
+            tracing::warn!(
+                entries = completed,
+                "completed the index of the last commit, which a crash left without its journal record"
+            );
+        }
         db.flush()?;
         let head = recover_head(&db)?;
         if let Some(recorded) = witness::read(dir) {
@@ -355,12 +362,7 @@ impl SledLog {
     }
 
     fn injected_fault(&self) -> Result<(), LedgerError> {
-        if self.faults.take() {
-            return Err(LedgerError::Storage(
-                "injected I/O error: no space left on device".into(),
-            ));
-        }
-        Ok(())
+        injected_fault(&self.faults)
     }
 
     /// Makes everything appended durable in sled's own files and removes the journal files
@@ -391,6 +393,16 @@ impl SledLog {
         }
         self.needs_flush.store(true, Ordering::SeqCst);
     }
+}
+
+/// The error a test asked `faults` for, once per count.
+fn injected_fault(faults: &FaultInjector) -> Result<(), LedgerError> {
+    if faults.take() {
+        return Err(LedgerError::Storage(
+            "injected I/O error: no space left on device".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The stored hash of the event at `seq` in a bare sled db (used during open).
@@ -522,25 +534,44 @@ impl EventLog for SledLog {
         };
         let writes = batch_writes(head.seq + 1, batch);
         journal.encode(head.seq + 1, &writes);
-        let mut sled_batch = sled::Batch::default();
-        for (key, value) in writes {
-            sled_batch.insert(key, value);
-        }
-        // sled takes the batch while the record's sync runs; sled's new blob files are synced
-        // after both, before the append returns.
-        let mut applied = false;
-        let written = journal.write_then(|| -> Result<(), LedgerError> {
-            self.db.apply_batch(sled_batch)?;
-            applied = true;
-            self.injected_fault()
+        // sled takes the writes on the journal's worker while the record's sync runs here;
+        // sled's new blob files are synced after both, before the append returns. The work
+        // says whether sled took any of them when it fails.
+        //
+        // One insert a key, not a sled batch: sled's batch rolls its I/O buffer twice (two
+        // writes by threads of sled's pool a commit, sharing the two cores with the record's
+        // sync), and its atomicity is the journal's job now. The segment goes first: a crash
+        // can leave sled's files with a commit's segment and only some of its index keys
+        // (never keys without their segment), which the open completes, from the journal's
+        // record or from the segment's own events ([`crate::last_segment`]).
+        let db = self.db.clone();
+        let faults = self.faults.clone();
+        let written = journal.write_then(move || -> Result<(), (bool, LedgerError)> {
+            let mut applied = false;
+            for (key, value) in writes {
+                db.insert(key, value)
+                    .map_err(|e| (applied, LedgerError::from(e)))?;
+                applied = true;
+            }
+            injected_fault(&faults).map_err(|e| (true, e))
         });
-        let failure = match written {
-            Ok((Ok(()), Ok(()))) => lock(&self.disk)
-                .sync_blob_files()
-                .err()
-                .map(|e| LedgerError::Storage(format!("cannot sync the log's blob files: {e}"))),
-            Ok((_, Err(e))) => Some(e),
-            Ok((Err(e), Ok(()))) | Err(e) => Some(storage(e)),
+        let (failure, applied) = match written {
+            Ok((Ok(()), Some(Ok(())))) => (
+                lock(&self.disk).sync_blob_files().err().map(|e| {
+                    LedgerError::Storage(format!("cannot sync the log's blob files: {e}"))
+                }),
+                true,
+            ),
+            Ok((_, Some(Err((applied, e))))) => (Some(e), applied),
+            // The worker stopped while sled took the batch: undone, whatever it did.
+            Ok((_, None)) => (
+                Some(LedgerError::Storage(
+                    "the log's journal worker stopped while sled took a commit".into(),
+                )),
+                true,
+            ),
+            Ok((Err(e), Some(Ok(())))) => (Some(storage(e)), true),
+            Err(e) => (Some(storage(e)), false),
         };
         if let Some(e) = failure {
             // The journal may hold the record, whole or torn: it is retired, with sled's

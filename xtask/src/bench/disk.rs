@@ -3,7 +3,7 @@
 //! sequential write bandwidth with one sync at the end (the ceiling of batched ones).
 
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,9 @@ pub struct DiskLimits {
     pub sequential_mb_per_second: f64,
 }
 
-fn fsync_rate(dir: &Path, duration: Duration) -> Result<f64, String> {
+/// Writes of 256 bytes each followed by `fdatasync`, appended to a file that grows (each
+/// sync writes the file's size too), per second over `duration`.
+pub(super) fn fsync_rate(dir: &Path, duration: Duration) -> Result<f64, String> {
     let path = dir.join("fsync-probe");
     let mut file = OpenOptions::new()
         .create(true)
@@ -28,6 +30,33 @@ fn fsync_rate(dir: &Path, duration: Duration) -> Result<f64, String> {
     let started = Instant::now();
     let mut n = 0u64;
     while started.elapsed() < duration {
+        file.write_all(&record).map_err(|e| e.to_string())?;
+        file.sync_data().map_err(|e| e.to_string())?;
+        n += 1;
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(path);
+    Ok(rate)
+}
+
+/// The same writes overwriting a file of zeros written and synced first (as the log's
+/// journal overwrites a spare): each sync writes the record's block only.
+pub(super) fn overwrite_fsync_rate(dir: &Path, duration: Duration) -> Result<f64, String> {
+    let path = dir.join("fsync-overwrite-probe");
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&path)
+        .map_err(|e| e.to_string())?;
+    file.write_all(&vec![0u8; 16 << 20])
+        .and_then(|()| file.sync_all())
+        .and_then(|()| file.rewind())
+        .map_err(|e| e.to_string())?;
+    let record = [7u8; 256];
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < duration && n < 60_000 {
         file.write_all(&record).map_err(|e| e.to_string())?;
         file.sync_data().map_err(|e| e.to_string())?;
         n += 1;

@@ -12,6 +12,7 @@ mod http;
 mod journal_replay;
 mod micro;
 mod nats;
+mod one_writer;
 mod pgfair;
 mod postgres;
 mod rankings;
@@ -53,8 +54,10 @@ pub struct BenchArgs {
     /// log's city) and `rankings` (volunteer rankings on populations of 10,000 to 1,000,000,
     /// in memory) write their own sections. `cityload` (HTTP writes and reads under load on
     /// the city `--city` names), `changes` (a snapshot of the changes of the last 100,000
-    /// events beside a whole one, on `--city` or the replay log) and `journal` (an open that
-    /// applies a journal of one-event commits, as after a power cut) only print.
+    /// events beside a whole one, on `--city` or the replay log), `journal` (an open that
+    /// applies a journal of one-event commits, as after a power cut) and `onewriter` (one
+    /// writer's commits and the disk's one-at-a-time syncs in alternating slices of
+    /// `--seconds`) only print.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
@@ -239,6 +242,9 @@ fn run_only(
             &args.city_serve_arg,
             duration,
         ))?;
+    }
+    if wants("onewriter") {
+        runtime.block_on(one_writer::measure(scratch, duration))?;
     }
     if wants("journal") {
         runtime.block_on(journal_replay::measure(scratch))?;
