@@ -80,27 +80,28 @@ impl Worker {
         Ok(Worker { jobs })
     }
 
-    /// Runs `work` on the thread while `sync` runs here; both outcomes. The work runs here
-    /// after the sync when the thread has stopped; `None` when it stopped while running it
-    /// (it may or may not have done its part).
-    fn run_while<R: Send + 'static>(
+    /// Runs `there` on the thread while `here` runs on the caller's; both outcomes, and
+    /// whether the thread is still there. `there` runs here after `here` when the thread has
+    /// stopped; `None` when it stopped while running it (it may or may not have done its
+    /// part).
+    fn run_while<R: Send + 'static, T>(
         &self,
-        work: impl FnOnce() -> R + Send + 'static,
-        sync: impl FnOnce() -> io::Result<()>,
-    ) -> (io::Result<()>, Option<R>) {
+        there: impl FnOnce() -> R + Send + 'static,
+        here: impl FnOnce() -> T,
+    ) -> (T, Option<R>, bool) {
         let (answer, result) = std::sync::mpsc::sync_channel(1);
         let job: WorkerJob = Box::new(move || {
-            let _ = answer.send(work());
+            let _ = answer.send(there());
         });
         match self.jobs.send(job) {
             Ok(()) => {
-                let synced = sync();
-                (synced, result.recv().ok())
+                let done = here();
+                (done, result.recv().ok(), true)
             }
             Err(std::sync::mpsc::SendError(job)) => {
-                let synced = sync();
+                let done = here();
                 job();
-                (synced, result.recv().ok())
+                (done, result.recv().ok(), false)
             }
         }
     }
@@ -266,13 +267,16 @@ impl Journal {
     }
 
     /// Writes the record [`Journal::encode`] made, then syncs it while `work` (sled taking
-    /// the same writes) runs on the worker thread; in line, after the sync, where the thread
-    /// cannot be had. `Err` when the write failed and `work` did not run; otherwise the
-    /// sync's outcome and the work's (`None`: the worker stopped while running it). The
-    /// record is durable when the sync's is `Ok`; what a failed `work` means is the caller's
-    /// to decide (the record stays in the file either way).
+    /// the same writes) runs beside it: `work` on the worker thread and the sync here, or,
+    /// when `long_work` says the work outlasts a sync (a flush of many keys), the sync on the
+    /// worker and `work` here, so that the caller waits on the shorter of the two; in line,
+    /// after the sync, where the thread cannot be had. `Err` when the write failed and `work`
+    /// did not run; otherwise the sync's outcome and the work's (`None`: the worker stopped
+    /// while running it). The record is durable when the sync's is `Ok`; what a failed `work`
+    /// means is the caller's to decide (the record stays in the file either way).
     pub(crate) fn write_then<R: Send + 'static>(
         &mut self,
+        long_work: bool,
         work: impl FnOnce() -> R + Send + 'static,
     ) -> io::Result<(io::Result<()>, Option<R>)> {
         (&*self.file).write_all(&self.buffer)?;
@@ -284,7 +288,27 @@ impl Journal {
         }
         let file = &self.file;
         let (synced, done) = match &self.worker {
-            Some(worker) => worker.run_while(work, || file.sync_data()),
+            Some(worker) if long_work => {
+                let on_thread = Arc::clone(file);
+                let (done, synced, alive) = worker.run_while(move || on_thread.sync_data(), work);
+                if !alive || synced.is_none() {
+                    self.worker = None;
+                }
+                let synced = synced.unwrap_or_else(|| {
+                    Err(io::Error::other(
+                        "the journal's worker stopped while syncing a record",
+                    ))
+                });
+                (synced, Some(done))
+            }
+            Some(worker) => {
+                let (synced, done, alive) = worker.run_while(work, || file.sync_data());
+                if !alive || done.is_none() {
+                    // Its thread has stopped: the next write starts another.
+                    self.worker = None;
+                }
+                (synced, done)
+            }
             None => {
                 let synced = file.sync_data();
                 (synced, Some(work()))
@@ -625,7 +649,7 @@ mod tests {
         for first in 1..=3 {
             journal.encode(first, &[(b"k".to_vec(), vec![first as u8; 100])]);
             let (synced, done) = journal
-                .write_then(move || Ok::<u64, ()>(first))
+                .write_then(first == 2, move || Ok::<u64, ()>(first))
                 .expect("write");
             assert!(synced.is_ok() && done == Some(Ok(first)), "the work ran");
         }
@@ -633,14 +657,16 @@ mod tests {
         // Work that fails leaves the record written; the caller retires the file.
         journal.encode(4, &[(b"k".to_vec(), vec![4; 100])]);
         let (synced, done) = journal
-            .write_then(|| Err::<u64, &str>("sled refused"))
+            .write_then(false, || Err::<u64, &str>("sled refused"))
             .expect("write");
         assert!(synced.is_ok());
         assert_eq!(done, Some(Err("sled refused")));
         // The thread goes on with the next file.
         assert_eq!(journal.rotate().expect("rotate"), 1);
         journal.encode(5, &[(b"k".to_vec(), vec![5; 100])]);
-        let (synced, _) = journal.write_then(|| Ok::<(), ()>(())).expect("write");
+        let (synced, _) = journal
+            .write_then(true, || Ok::<(), ()>(()))
+            .expect("write");
         assert!(synced.is_ok());
         let firsts = |n: u64| -> Vec<u64> {
             read_records(&dir.path().join(file_name(n)))

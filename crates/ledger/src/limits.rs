@@ -95,3 +95,9 @@ pub const JOURNAL_SPARE_AFTER_BYTES: u64 = 256 * 1024;
 /// fixed cost of tens of microseconds a batch, so applying a full journal of one-event
 /// commits (about 45,000 records) one record at a time took about five seconds.
 pub const JOURNAL_REPLAY_BATCH_RECORDS: usize = 1024;
+
+/// Keys of a group commit from which the log puts them into sled as one batch rather than one
+/// insert each (see `store`'s append): below it (one to a few writers) the batch's two rolls
+/// of sled's I/O buffer cost more than the inserts; from it (many writers, shared rolls) the
+/// batch keeps the tail of the latencies as it was.
+pub const SLED_BATCH_FROM_KEYS: usize = 32;
