@@ -1,4 +1,5 @@
-//! The last segment's index entries, completed at open from its own events.
+//! The last segment at open: its records checked to link up (the head), and its index
+//! entries completed from its own events.
 //!
 //! The log inserts a group commit's keys into sled one by one, the segment first, then its
 //! stream index entries and idempotency keys (`store`'s append: sled's atomic batch cost two
@@ -22,15 +23,64 @@
 //! [`Hash::GENESIS`], as a copied history records it: the key alone then identifies the
 //! command) and the entry of a command that appended nothing (a retry decides it again).
 
+use crate::chain::ChainCheck;
 use crate::codec::{decode_record, SegmentReader};
 use crate::digest::Hash;
-use crate::envelope::{Envelope, StreamId};
+use crate::envelope::{Envelope, Head, StreamId};
 use crate::error::LedgerError;
 use crate::keys::{
     be_u32, be_u64, idempotency_key, idempotency_value, segment_key, stream_key, stream_prefix,
     stream_run_value,
 };
 use crate::log::IdempotencyEntry;
+
+/// Finds the last segment and checks its records link up; returns the head.
+pub(crate) fn head(db: &sled::Db) -> Result<Head, LedgerError> {
+    let last = db
+        .range(segment_key(0)..=segment_key(u64::MAX))
+        .next_back()
+        .transpose()?;
+    let Some((key, value)) = last else {
+        return Ok(Head::default());
+    };
+    let first_seq = be_u64(&key[1..]).ok_or_else(|| LedgerError::Corrupt {
+        seq: 0,
+        detail: "a segment key is malformed".into(),
+    })?;
+    let corrupt = |detail: String| LedgerError::Corrupt {
+        seq: first_seq,
+        detail,
+    };
+    let mut reader = SegmentReader::new(&value[..])
+        .map_err(|e| corrupt(format!("last group unreadable: {e}")))?;
+    let first = reader
+        .next_record()
+        .map_err(|e| corrupt(format!("last group unreadable: {e}")))?
+        .ok_or_else(|| corrupt("last group is empty".into()))?;
+    let envelope =
+        crate::codec::decode_record(first).map_err(|e| corrupt(format!("does not decode: {e}")))?;
+    if envelope.seq != first_seq {
+        return Err(corrupt(format!("record says seq {}", envelope.seq)));
+    }
+    let mut check = ChainCheck::after(Head {
+        seq: first_seq - 1,
+        hash: envelope.prev_hash,
+    });
+    check.check_full(first).map_err(|b| LedgerError::Corrupt {
+        seq: b.seq,
+        detail: b.detail,
+    })?;
+    while let Some(record) = reader
+        .next_record()
+        .map_err(|e| corrupt(format!("last group unreadable: {e}")))?
+    {
+        check.check_full(record).map_err(|b| LedgerError::Corrupt {
+            seq: b.seq,
+            detail: b.detail,
+        })?;
+    }
+    Ok(check.head())
+}
 
 /// Adds the stream index entries and idempotency keys of the last segment's events that sled
 /// lacks; the number of entries added (0 when the segment's entries are all there).

@@ -22,7 +22,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::chain::ChainCheck;
 use crate::checkpoints::{lock, make_durable, Checkpoints, Job};
 use crate::codec::SegmentReader;
 use crate::digest::Hash;
@@ -216,7 +215,7 @@ impl SledLog {
                 "applied the journal's commits that the storage files did not hold yet"
             );
         }
-        let head = recover_head(&db)?;
+        let head = crate::last_segment::head(&db)?;
         // After the last segment's chain is checked: entries are made from checked events.
         let completed = crate::last_segment::complete(&db)?;
         if completed > 0 {
@@ -432,54 +431,6 @@ fn stored_hash_at(db: &sled::Db, seq: u64) -> Result<Option<Hash>, LedgerError> 
         at += 1;
     }
     Ok(None)
-}
-
-/// Finds the last segment and checks its records link up; returns the head.
-fn recover_head(db: &sled::Db) -> Result<Head, LedgerError> {
-    let last = db
-        .range(segment_key(0)..=segment_key(u64::MAX))
-        .next_back()
-        .transpose()?;
-    let Some((key, value)) = last else {
-        return Ok(Head::default());
-    };
-    let first_seq = be_u64(&key[1..]).ok_or_else(|| LedgerError::Corrupt {
-        seq: 0,
-        detail: "a segment key is malformed".into(),
-    })?;
-    let corrupt = |detail: String| LedgerError::Corrupt {
-        seq: first_seq,
-        detail,
-    };
-    let mut reader = SegmentReader::new(&value[..])
-        .map_err(|e| corrupt(format!("last group unreadable: {e}")))?;
-    let first = reader
-        .next_record()
-        .map_err(|e| corrupt(format!("last group unreadable: {e}")))?
-        .ok_or_else(|| corrupt("last group is empty".into()))?;
-    let envelope =
-        crate::codec::decode_record(first).map_err(|e| corrupt(format!("does not decode: {e}")))?;
-    if envelope.seq != first_seq {
-        return Err(corrupt(format!("record says seq {}", envelope.seq)));
-    }
-    let mut check = ChainCheck::after(Head {
-        seq: first_seq - 1,
-        hash: envelope.prev_hash,
-    });
-    check.check_full(first).map_err(|b| LedgerError::Corrupt {
-        seq: b.seq,
-        detail: b.detail,
-    })?;
-    while let Some(record) = reader
-        .next_record()
-        .map_err(|e| corrupt(format!("last group unreadable: {e}")))?
-    {
-        check.check_full(record).map_err(|b| LedgerError::Corrupt {
-            seq: b.seq,
-            detail: b.detail,
-        })?;
-    }
-    Ok(check.head())
 }
 
 impl EventLog for SledLog {
