@@ -314,17 +314,29 @@ impl Keyring for MemoryKeys {
 pub struct SledKeys {
     tree: sled::Tree,
     cache: std::sync::RwLock<HashMap<VolunteerId, DataKey>>,
+    /// Set when a key is made: the log's next commit then goes into sled as one batch, whose
+    /// roll of sled's buffer writes the key out with it (see `store`'s append).
+    made: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SledKeys {
     /// The key tree of `db`.
     pub fn open(db: &sled::Db) -> Result<SledKeys, KeyError> {
+        Self::open_noting(db, Arc::default())
+    }
+
+    /// The key tree of `db`, setting `made` whenever a key is made.
+    pub fn open_noting(
+        db: &sled::Db,
+        made: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<SledKeys, KeyError> {
         let tree = db
             .open_tree(KEY_TREE)
             .map_err(|e| KeyError::Storage(e.to_string()))?;
         Ok(SledKeys {
             tree,
             cache: std::sync::RwLock::new(HashMap::new()),
+            made,
         })
     }
 
@@ -397,6 +409,7 @@ impl Keyring for SledKeys {
             .map_err(storage)?;
         match made {
             Ok(()) => {
+                self.made.store(true, std::sync::atomic::Ordering::SeqCst);
                 self.remember(id, &key);
                 Ok(key)
             }

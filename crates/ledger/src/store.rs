@@ -90,6 +90,8 @@ pub struct SledLog {
     checkpoints: Checkpoints,
     /// Journal records the open applied again (commits sled's files did not hold).
     journal_applied: u64,
+    /// Set by the key store when it makes a key (see `personal::SledKeys`).
+    keys_made: Arc<AtomicBool>,
     /// Snapshots, as files beside the log (older builds kept them in the tree).
     snapshots: SnapshotFiles,
 }
@@ -291,6 +293,7 @@ impl SledLog {
             journal: Mutex::new(journal),
             checkpoints,
             journal_applied: replayed.applied,
+            keys_made: Arc::default(),
             snapshots: SnapshotFiles::new(dir),
         })
     }
@@ -435,7 +438,7 @@ fn stored_hash_at(db: &sled::Db, seq: u64) -> Result<Option<Hash>, LedgerError> 
 
 impl EventLog for SledLog {
     fn keyring(&self) -> Result<crate::personal::SharedKeyring, LedgerError> {
-        let keys = crate::personal::SledKeys::open(&self.db)
+        let keys = crate::personal::SledKeys::open_noting(&self.db, Arc::clone(&self.keys_made))
             .map_err(|e| LedgerError::Storage(e.to_string()))?;
         Ok(std::sync::Arc::new(keys))
     }
@@ -504,7 +507,12 @@ impl EventLog for SledLog {
         // outlasts the record's sync, so it runs on this thread and the sync on the worker.
         let db = self.db.clone();
         let faults = self.faults.clone();
-        let many = writes.len() >= SLED_BATCH_FROM_KEYS;
+        // A key the key store made since the last commit is in sled's memory only, outside
+        // the journal: a batch's roll of sled's buffer writes it out with this commit, so a
+        // killed process does not lose it (a power cut still can: sled's files are synced at
+        // checkpoints).
+        let keys_made = self.keys_made.swap(false, Ordering::SeqCst);
+        let many = writes.len() >= SLED_BATCH_FROM_KEYS || keys_made;
         let written = journal.write_then(many, move || -> Result<(), (bool, LedgerError)> {
             if many {
                 let mut sled_batch = sled::Batch::default();

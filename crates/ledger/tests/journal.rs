@@ -224,3 +224,34 @@ fn a_log_being_written_moves_to_a_spare_file_of_zeros_and_its_commits_survive_a_
     handle.shutdown_blocking();
     thread.join().expect("writer thread");
 }
+
+#[test]
+fn a_key_the_key_store_made_survives_a_kill_with_the_commit_after_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let crashed = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) = pass_through_writer(&log);
+    commit(&handle, 0, 3, 1);
+    // As a decision sealing someone's fields does: the key is made, then the commit follows.
+    let someone = VolunteerId(uuid::Uuid::from_u128(77));
+    let key = log
+        .keyring()
+        .expect("keyring")
+        .key_or_create(&someone)
+        .expect("a key");
+    commit(&handle, 3, 1, 1);
+    crash_copy(dir.path(), crashed.path());
+    let copy = SledLog::open(crashed.path(), OpenMode::MustExist).expect("open the crashed copy");
+    let kept = copy
+        .keyring()
+        .expect("keyring")
+        .key(&someone)
+        .expect("read the key store");
+    assert_eq!(
+        kept.map(|k| k.to_hex(&someone)),
+        Some(key.to_hex(&someone)),
+        "the key was lost with the process"
+    );
+    handle.shutdown_blocking();
+    thread.join().expect("writer thread");
+}
