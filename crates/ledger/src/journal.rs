@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use crate::codec::SegmentReader;
 use crate::error::LedgerError;
-use crate::keys::{be_u64, segment_key, KeyValue};
+use crate::keys::{be_u64, segment_key, KeyValue, KEY_STORE_PREFIX};
 pub use crate::limits::{JOURNAL_ROTATE_BYTES, JOURNAL_SPARE_AFTER_BYTES};
 
 /// The journal's directory inside the log's.
@@ -457,6 +457,24 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
         }
         Ok(())
     };
+    // A record's writes into the batch, but a personal-data key made for the commit, which
+    // goes to the key store's tree at once (it is the same key whenever it is put again).
+    let mut key_store: Option<sled::Tree> = None;
+    let mut put = |batch: &mut sled::Batch, writes: Vec<KeyValue>| -> Result<(), LedgerError> {
+        for (key, value) in writes {
+            match key.split_first() {
+                Some((&KEY_STORE_PREFIX, id)) => {
+                    let tree = match &key_store {
+                        Some(tree) => tree,
+                        None => key_store.insert(db.open_tree(crate::personal::KEY_TREE)?),
+                    };
+                    tree.insert(id, value)?;
+                }
+                _ => batch.insert(key, value),
+            }
+        }
+        Ok(())
+    };
     for number in numbers(dir).map_err(storage)? {
         replayed.last_number = number;
         for record in read_records(&dir.join(file_name(number))).map_err(storage)? {
@@ -472,9 +490,7 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
                     seq: record.first_seq,
                     detail,
                 })?;
-                for (key, value) in record.writes {
-                    pending.0.insert(key, value);
-                }
+                put(&mut pending.0, record.writes)?;
                 pending.1 += 1;
                 if pending.1 >= crate::limits::JOURNAL_REPLAY_BATCH_RECORDS {
                     apply(&mut pending)?;
@@ -508,9 +524,7 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
                 seq: record.first_seq,
                 detail,
             })?;
-            for (key, value) in record.writes {
-                pending.0.insert(key, value);
-            }
+            put(&mut pending.0, record.writes)?;
             pending.1 += 1;
             if pending.1 >= crate::limits::JOURNAL_REPLAY_BATCH_RECORDS {
                 apply(&mut pending)?;

@@ -14,6 +14,9 @@ pub(crate) const SEGMENT_PREFIX: u8 = b'e';
 pub(crate) const STREAM_PREFIX: u8 = b's';
 /// Idempotency keys: `i` + the client's key.
 pub(crate) const IDEMPOTENCY_PREFIX: u8 = b'i';
+/// In a journal record only: a personal-data key made for the commit, `K` + the volunteer's
+/// id; an open puts it into the key store's tree, not the log's.
+pub(crate) const KEY_STORE_PREFIX: u8 = b'K';
 /// Snapshots an earlier build kept in the tree: `n` + seq.
 pub(crate) const SNAPSHOT_PREFIX: u8 = b'n';
 
@@ -30,6 +33,14 @@ pub(crate) fn stream_prefix(stream: &StreamId) -> Vec<u8> {
     key.push(STREAM_PREFIX);
     key.extend_from_slice(stream.as_str().as_bytes());
     key.push(0);
+    key
+}
+
+/// The journal's name for the key-store entry of `id` (see [`KEY_STORE_PREFIX`]).
+pub(crate) fn key_store_key(id: &crate::ids::VolunteerId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(17);
+    key.push(KEY_STORE_PREFIX);
+    key.extend_from_slice(id.0.as_bytes());
     key
 }
 

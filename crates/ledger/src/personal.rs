@@ -314,22 +314,28 @@ impl Keyring for MemoryKeys {
 pub struct SledKeys {
     tree: sled::Tree,
     cache: std::sync::RwLock<HashMap<VolunteerId, DataKey>>,
-    /// Set when a key is made: the log's next commit then goes into sled as one batch, whose
-    /// roll of sled's buffer writes the key out with it (see `store`'s append).
-    made: Arc<std::sync::atomic::AtomicBool>,
+    /// Where the keys made are noted for the log's next commit to carry in its journal
+    /// record (see `store`'s append); `None` outside a log.
+    made: Option<MadeKeys>,
 }
+
+/// Keys made since the log's last commit, each with its owner: the tree holds them in
+/// memory only until sled's files are synced, so the next commit's journal record carries
+/// them, and an open after a crash puts them back.
+pub type MadeKeys = Arc<Mutex<Vec<(VolunteerId, Vec<u8>)>>>;
 
 impl SledKeys {
     /// The key tree of `db`.
     pub fn open(db: &sled::Db) -> Result<SledKeys, KeyError> {
-        Self::open_noting(db, Arc::default())
+        Self::open_inner(db, None)
     }
 
-    /// The key tree of `db`, setting `made` whenever a key is made.
-    pub fn open_noting(
-        db: &sled::Db,
-        made: Arc<std::sync::atomic::AtomicBool>,
-    ) -> Result<SledKeys, KeyError> {
+    /// The key tree of `db`, noting every key made in `made`.
+    pub fn open_noting(db: &sled::Db, made: MadeKeys) -> Result<SledKeys, KeyError> {
+        Self::open_inner(db, Some(made))
+    }
+
+    fn open_inner(db: &sled::Db, made: Option<MadeKeys>) -> Result<SledKeys, KeyError> {
         let tree = db
             .open_tree(KEY_TREE)
             .map_err(|e| KeyError::Storage(e.to_string()))?;
@@ -409,7 +415,11 @@ impl Keyring for SledKeys {
             .map_err(storage)?;
         match made {
             Ok(()) => {
-                self.made.store(true, std::sync::atomic::Ordering::SeqCst);
+                if let Some(made) = &self.made {
+                    made.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((*id, key.to_record(id)));
+                }
                 self.remember(id, &key);
                 Ok(key)
             }

@@ -30,8 +30,8 @@ use crate::envelope::{Head, StreamId};
 use crate::error::LedgerError;
 use crate::journal::{self, Journal, JOURNAL_DIR};
 use crate::keys::{
-    batch_writes, be_u32, be_u64, idempotency_key, segment_key, snapshot_key, stream_key,
-    stream_prefix, SNAPSHOT_PREFIX,
+    batch_writes, be_u32, be_u64, idempotency_key, key_store_key, segment_key, snapshot_key,
+    stream_key, stream_prefix, SNAPSHOT_PREFIX,
 };
 pub use crate::limits::CACHE_CAPACITY_BYTES;
 use crate::limits::{LOCK_RETRY_MILLIS, LOCK_WAIT_MILLIS, SLED_BATCH_FROM_KEYS};
@@ -90,8 +90,8 @@ pub struct SledLog {
     checkpoints: Checkpoints,
     /// Journal records the open applied again (commits sled's files did not hold).
     journal_applied: u64,
-    /// Set by the key store when it makes a key (see `personal::SledKeys`).
-    keys_made: Arc<AtomicBool>,
+    /// Keys the key store made since the last commit, for its journal record.
+    keys_made: crate::personal::MadeKeys,
     /// Snapshots, as files beside the log (older builds kept them in the tree).
     snapshots: SnapshotFiles,
 }
@@ -488,7 +488,19 @@ impl EventLog for SledLog {
             hash: last.envelope.hash,
         };
         let writes = batch_writes(head.seq + 1, batch);
-        journal.encode(head.seq + 1, &writes);
+        // A key the key store made for this commit is in sled's memory only, outside the
+        // log's tree: the record carries it too, and an open after a crash puts it back.
+        let made = std::mem::take(&mut *lock(&self.keys_made));
+        if made.is_empty() {
+            journal.encode(head.seq + 1, &writes);
+        } else {
+            let mut recorded = writes.clone();
+            recorded.extend(
+                made.iter()
+                    .map(|(id, record)| (key_store_key(id), record.clone())),
+            );
+            journal.encode(head.seq + 1, &recorded);
+        }
         // sled takes the writes on the journal's worker while the record's sync runs here;
         // sled's new blob files are synced after both, before the append returns. The work
         // says whether sled took any of them when it fails.
@@ -507,12 +519,7 @@ impl EventLog for SledLog {
         // outlasts the record's sync, so it runs on this thread and the sync on the worker.
         let db = self.db.clone();
         let faults = self.faults.clone();
-        // A key the key store made since the last commit is in sled's memory only, outside
-        // the journal: a batch's roll of sled's buffer writes it out with this commit, so a
-        // killed process does not lose it (a power cut still can: sled's files are synced at
-        // checkpoints).
-        let keys_made = self.keys_made.swap(false, Ordering::SeqCst);
-        let many = writes.len() >= SLED_BATCH_FROM_KEYS || keys_made;
+        let many = writes.len() >= SLED_BATCH_FROM_KEYS;
         let written = journal.write_then(many, move || -> Result<(), (bool, LedgerError)> {
             if many {
                 let mut sled_batch = sled::Batch::default();

@@ -255,3 +255,45 @@ fn a_key_the_key_store_made_survives_a_kill_with_the_commit_after_it() {
     handle.shutdown_blocking();
     thread.join().expect("writer thread");
 }
+
+#[test]
+fn a_key_made_for_a_commit_survives_a_power_cut_that_loses_sleds_writes_since_the_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let image = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) = pass_through_writer(&log);
+    commit(&handle, 0, 3, 1);
+    log.checkpoint().expect("checkpoint");
+    // sled's files as the checkpoint left them: everything after it is in the journal only.
+    crash_copy(dir.path(), image.path());
+    let someone = VolunteerId(uuid::Uuid::from_u128(78));
+    let key = log
+        .keyring()
+        .expect("keyring")
+        .key_or_create(&someone)
+        .expect("a key");
+    commit(&handle, 3, 1, 1);
+    let journal = image.path().join(JOURNAL_DIR);
+    for entry in std::fs::read_dir(dir.path().join(JOURNAL_DIR)).expect("list") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), journal.join(entry.file_name())).expect("copy");
+    }
+    let copy = SledLog::open(image.path(), OpenMode::MustExist).expect("open the image");
+    assert!(
+        copy.journal_records_applied_at_open() > 0,
+        "the commit came from the journal"
+    );
+    let kept = copy
+        .keyring()
+        .expect("keyring")
+        .key(&someone)
+        .expect("read the key store");
+    assert_eq!(
+        kept.map(|k| k.to_hex(&someone)),
+        Some(key.to_hex(&someone)),
+        "the key was lost with sled's unsynced writes"
+    );
+    assert_same(&copy, &log, 4);
+    handle.shutdown_blocking();
+    thread.join().expect("writer thread");
+}
