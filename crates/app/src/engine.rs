@@ -407,6 +407,7 @@ impl Engine {
         let hook_metrics = self.metrics.clone();
         let writer_config = WriterConfig {
             on_batch: Some(Arc::new(move |r| hook_metrics.record_batch(r))),
+            ..WriterConfig::default()
         };
         let (writer, thread) = writer::spawn(self.log.clone(), machine, writer_config)?;
         *self.writer.write().unwrap_or_else(|p| p.into_inner()) = Some(writer);

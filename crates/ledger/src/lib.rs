@@ -46,6 +46,7 @@ pub mod published;
 pub mod snapshots;
 pub mod store;
 pub mod stream;
+mod stream_versions;
 pub mod time;
 pub mod witness;
 pub mod writer;

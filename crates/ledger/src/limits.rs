@@ -17,6 +17,11 @@ pub const WITNESS_SYNC_MILLIS: u128 = 200;
 /// never split, so a batch may exceed this by one command's events.
 pub const MAX_BATCH_EVENTS: usize = 8192;
 
+/// Streams whose last version the writer keeps in memory, a generation; at most twice this
+/// are held (about 150 bytes each: 40 MB at most). A stream not used for two generations
+/// is asked of the log's index again (see `stream_versions.rs`).
+pub const STREAM_VERSIONS_REMEMBERED: usize = 1 << 17;
+
 /// Commands that may wait in the queue; senders wait (back-pressure) beyond this.
 pub const QUEUE_DEPTH: usize = 8192;
 

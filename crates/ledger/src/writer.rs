@@ -30,6 +30,7 @@ use crate::error::LedgerError;
 pub use crate::limits::MAX_BATCH_EVENTS;
 pub use crate::limits::QUEUE_DEPTH;
 use crate::log::{self, AppendBatch, EventLog, IdempotencyEntry, StreamRun};
+use crate::stream_versions::StreamVersions;
 use crate::time::Timestamp;
 
 /// What a command is decided in: the batch's instant and who asked.
@@ -143,6 +144,10 @@ pub type HandleFor<M> = WriterHandle<<M as StateMachine>::Command, <M as StateMa
 pub struct WriterConfig {
     /// Called after every group commit.
     pub on_batch: Option<BatchHook>,
+    /// Streams whose last version the writer remembers, a generation (`None`:
+    /// [`crate::limits::STREAM_VERSIONS_REMEMBERED`]); tests set it small to see a stream
+    /// forgotten and asked of the log again.
+    pub streams_remembered: Option<usize>,
 }
 
 enum Message<C, R> {
@@ -224,12 +229,15 @@ pub fn spawn<M: StateMachine>(
     config: WriterConfig,
 ) -> Result<(HandleFor<M>, WriterThread<M>), LedgerError> {
     let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+    let remembered = config
+        .streams_remembered
+        .unwrap_or(crate::limits::STREAM_VERSIONS_REMEMBERED);
     let state = WriterState {
         chain: Chain::after(log.head()),
         log,
         machine,
         config,
-        stream_versions: HashMap::new(),
+        stream_versions: StreamVersions::new(remembered),
         last_now: Timestamp(0),
     };
     let thread = std::thread::Builder::new()
@@ -263,7 +271,7 @@ struct WriterState<M: StateMachine> {
     config: WriterConfig,
     chain: Chain,
     /// Durable stream versions known to the writer (a cache of the log's index).
-    stream_versions: HashMap<StreamId, u64>,
+    stream_versions: StreamVersions,
     last_now: Timestamp,
 }
 
@@ -342,7 +350,7 @@ impl<M: StateMachine> WriterState<M> {
             return Ok(*v);
         }
         if let Some(v) = self.stream_versions.get(stream) {
-            return Ok(*v);
+            return Ok(v);
         }
         let v = self.log.stream_version(stream)?;
         self.stream_versions.insert(stream.clone(), v);
@@ -543,7 +551,9 @@ impl<M: StateMachine> WriterState<M> {
                 if !envelopes.is_empty() {
                     self.machine.committed(&envelopes, head);
                 }
-                self.stream_versions.extend(staged_versions);
+                for (stream, version) in staged_versions {
+                    self.stream_versions.insert(stream, version);
+                }
                 for (reply, pending) in pending {
                     let outcome = match pending {
                         Pending::Staged { range } => Outcome::Committed {

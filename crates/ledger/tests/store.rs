@@ -532,3 +532,66 @@ fn every_blob_file_sled_writes_is_synced_before_an_append_returns() {
         "the commits were meant to make sled write node images as blob files"
     );
 }
+
+#[test]
+fn a_writer_that_forgot_a_stream_asks_the_log_and_numbers_on_from_its_last_version() {
+    // The writer remembers two streams a generation: every other stream it used is
+    // forgotten and its version read back from the log's index, which must give the same
+    // numbering, the same conflicts and the same stream as a writer that forgot nothing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) = writer::spawn(
+        log.clone(),
+        writer::PassThrough::default(),
+        writer::WriterConfig {
+            streams_remembered: Some(2),
+            ..writer::WriterConfig::default()
+        },
+    )
+    .expect("spawn the writer");
+    let mut model: std::collections::HashMap<u128, u64> = std::collections::HashMap::new();
+    for round in 0..6u64 {
+        for activity in 0..12u128 {
+            let n = 1 + (activity as usize + round as usize) % 3;
+            let version = model.entry(activity).or_insert(0);
+            let commit = Commit {
+                expected_version: ExpectedVersion::Exact(*version),
+                ..service_commit(activity, n)
+            };
+            let appended = committed(
+                handle
+                    .submit_blocking(submission(vec![commit]))
+                    .expect("submit"),
+            );
+            let versions: Vec<u64> = appended.iter().map(|e| e.stream_version).collect();
+            assert_eq!(
+                versions,
+                (*version + 1..=*version + n as u64).collect::<Vec<_>>(),
+                "activity {activity}, round {round}"
+            );
+            *version += n as u64;
+            // A stale expectation is refused, forgotten stream or not.
+            let stale = Commit {
+                expected_version: ExpectedVersion::Exact(*version - 1),
+                ..service_commit(activity, 1)
+            };
+            match handle
+                .submit_blocking(submission(vec![stale]))
+                .expect("submit")
+            {
+                Outcome::Conflict { actual, .. } => assert_eq!(actual, *version),
+                other => panic!("expected a conflict, got {other:?}"),
+            }
+        }
+    }
+    for (activity, version) in &model {
+        let stream = ActivityId(uuid(*activity)).stream();
+        assert_eq!(log.stream_version(&stream).expect("version"), *version);
+        let seqs = log::read_stream(&*log, &stream, 0, 1000).expect("stream");
+        assert_eq!(seqs.len() as u64, *version, "activity {activity}");
+    }
+    handle.shutdown_blocking();
+    thread.join().expect("writer thread");
+    let report = log::verify(&*log, VerifyDepth::Full, &mut |_| {}).expect("verify");
+    assert!(report.is_ok(), "{report:?}");
+}

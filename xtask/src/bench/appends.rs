@@ -144,6 +144,7 @@ where
             e.fetch_add(r.events as u64, Ordering::Relaxed);
             f.fetch_add(r.append.as_micros() as u64, Ordering::Relaxed);
         })),
+        ..WriterConfig::default()
     };
     let (handle, thread) =
         writer::spawn(log.clone(), machine, config).map_err(|e| e.to_string())?;
@@ -219,11 +220,22 @@ where
     })
 }
 
-/// Every combination of commit size and concurrency.
+/// Every combination of commit size and concurrency, or only those `YINLING_APPENDS_SHAPES`
+/// names (`64x1,256x15`: writers x events a commit), to profile one shape alone.
 pub async fn measure(scratch: &Path, duration: Duration) -> Result<Vec<AppendResult>, String> {
+    let shapes = std::env::var("YINLING_APPENDS_SHAPES").ok();
+    let wanted = |writers: usize, events: usize| {
+        shapes.as_deref().is_none_or(|s| {
+            s.split(',')
+                .any(|shape| shape.trim() == format!("{writers}x{events}"))
+        })
+    };
     let mut out = Vec::new();
     for events_per_commit in EVENTS_PER_COMMIT {
         for writers in WRITERS {
+            if !wanted(writers, events_per_commit) {
+                continue;
+            }
             let r = one(
                 &scratch.join(format!("sled-{writers}-{events_per_commit}")),
                 writers,
