@@ -55,19 +55,35 @@ pub enum OpenMode {
 /// The store undoes the batch it could not flush, so the failure is all-or-nothing, and
 /// reports [`LedgerError::Storage`]; later appends succeed once the count reaches zero.
 #[derive(Clone, Debug, Default)]
-pub struct FaultInjector(Arc<AtomicU32>);
+pub struct FaultInjector {
+    flushes: Arc<AtomicU32>,
+    undos: Arc<AtomicU32>,
+}
 
 impl FaultInjector {
     /// Fails the next `count` flushes.
     pub fn fail_next_flushes(&self, count: u32) {
-        self.0.store(count, Ordering::SeqCst);
+        self.flushes.store(count, Ordering::SeqCst);
+    }
+
+    /// Fails the undo of the next failed flush too, as a disk failing twice in a row would.
+    pub fn fail_next_undo(&self) {
+        self.undos.store(1, Ordering::SeqCst);
     }
 
     fn take(&self) -> bool {
-        self.0
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
+        take_one(&self.flushes)
     }
+
+    fn take_undo(&self) -> bool {
+        take_one(&self.undos)
+    }
+}
+
+fn take_one(count: &AtomicU32) -> bool {
+    count
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
 }
 
 /// The sled-backed [`EventLog`].
@@ -77,6 +93,9 @@ pub struct SledLog {
     head: Mutex<Head>,
     /// Set after a failed flush whose undo is not yet durable.
     needs_flush: AtomicBool,
+    /// Why a failed commit's keys could not be taken out of sled: the log takes no more
+    /// commits until it is opened again (see [`SledLog::undo`]).
+    undo_failed: Mutex<Option<String>>,
     faults: FaultInjector,
     witness: Mutex<Witness>,
     /// What sled's flush leaves unsynced: see [`crate::disk_sync`].
@@ -283,6 +302,7 @@ impl SledLog {
             db,
             head: Mutex::new(head),
             needs_flush: AtomicBool::new(false),
+            undo_failed: Mutex::new(None),
             faults: FaultInjector::default(),
             witness: Mutex::new(witness),
             disk,
@@ -376,6 +396,12 @@ impl SledLog {
         Ok(())
     }
 
+    /// Takes a failed commit's keys out of sled. If that fails too, its keys stay in sled
+    /// past the head: the next commit would take the same seqs and overwrite its segment, and
+    /// its stream index and idempotency entries would then name another commit's events. So
+    /// the log stops taking commits instead; the next open finds the failed commit whole (its
+    /// segment, chained, and its entries: it becomes part of the log, an outcome the caller was
+    /// told is unknown, and a retry with its idempotency key gets its events) or not at all.
     fn undo(&self, batch: &AppendBatch) {
         let mut undo = sled::Batch::default();
         if let Some(first) = batch.events.first() {
@@ -387,8 +413,16 @@ impl SledLog {
         for (key, _) in &batch.idempotency {
             undo.remove(idempotency_key(key));
         }
-        if let Err(e) = self.db.apply_batch(undo) {
-            tracing::error!(error = %e, "could not undo a batch that failed to flush");
+        let undone = if self.faults.take_undo() {
+            Err(LedgerError::Storage(
+                "injected I/O error: the undo could not be written".into(),
+            ))
+        } else {
+            self.db.apply_batch(undo).map_err(LedgerError::from)
+        };
+        if let Err(e) = undone {
+            tracing::error!(error = %e, "could not undo a batch that failed to flush; the log takes no more commits until it is opened again");
+            *lock(&self.undo_failed) = Some(e.to_string());
         }
         self.needs_flush.store(true, Ordering::SeqCst);
     }
@@ -464,6 +498,11 @@ impl EventLog for SledLog {
             .windows(2)
             .all(|w| w[1].envelope.seq == w[0].envelope.seq + 1
                 && w[1].envelope.prev_hash == w[0].envelope.hash));
+        if let Some(failure) = lock(&self.undo_failed).clone() {
+            return Err(LedgerError::Storage(format!(
+                "the log could not take back a commit that failed ({failure}) and takes no more until the service is restarted once the disk is fixed; the restart finds that commit whole or not at all"
+            )));
+        }
         if let Some(failure) = self.checkpoints.failure() {
             return Err(LedgerError::Storage(format!(
                 "the log could not make its storage files durable ({failure}); restart the service once the disk is fixed"

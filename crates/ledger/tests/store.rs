@@ -595,3 +595,69 @@ fn a_writer_that_forgot_a_stream_asks_the_log_and_numbers_on_from_its_last_versi
     let report = log::verify(&*log, VerifyDepth::Full, &mut |_| {}).expect("verify");
     assert!(report.is_ok(), "{report:?}");
 }
+
+#[test]
+fn a_failed_commit_that_cannot_be_taken_back_stops_the_log_until_it_is_opened_again() {
+    // The disk fails twice: the commit's flush, then the undo of its keys. Had the log gone
+    // on, the next commit would take the same seqs and the failed one's index entries
+    // would name its events. It refuses instead; opened again, every stream reads its own
+    // events, the chain verifies, and commits go on.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let faults = log.faults();
+    let (handle, thread) = pass_through_writer(&log);
+    commit_service(&handle, 1, 2);
+    faults.fail_next_flushes(1);
+    faults.fail_next_undo();
+    let keyed = |activity: u128| Submission {
+        command: vec![service_commit(activity, 2)],
+        actor: Actor::SYSTEM,
+        idempotency: Some(Idempotency {
+            key: format!("k{activity}"),
+            request_digest: Hash([activity as u8; 32]),
+        }),
+    };
+    let outcome = handle.submit_blocking(keyed(2)).expect("submit");
+    assert!(matches!(outcome, Outcome::Unavailable(_)), "{outcome:?}");
+    match handle.submit_blocking(keyed(3)).expect("submit") {
+        Outcome::Unavailable(why) => {
+            assert!(why.contains("restarted"), "{why}");
+        }
+        other => panic!("the log took a commit after a failed undo: {other:?}"),
+    }
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+    drop(log);
+
+    let log = open(dir.path());
+    let head = log.head().seq;
+    assert!(
+        head == 2 || head == 4,
+        "the failed commit whole or not at all: {head}"
+    );
+    assert!(log::verify(&*log, VerifyDepth::Full, &mut |_| {})
+        .expect("verify")
+        .is_ok());
+    let (handle, thread) = pass_through_writer(&log);
+    // A retry of the failed command gets its events once, whichever way the open found it.
+    let retried = match handle.submit_blocking(keyed(2)).expect("submit") {
+        Outcome::Committed { envelopes, .. } if head == 2 => envelopes,
+        Outcome::Replayed { envelopes } if head == 4 => envelopes,
+        other => panic!("a retry with the open at {head} answered {other:?}"),
+    };
+    assert_eq!(retried.first().map(|e| e.seq), Some(3));
+    let next = committed(handle.submit_blocking(keyed(3)).expect("submit"));
+    assert_eq!(next.first().map(|e| e.seq), Some(5));
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+    for activity in 1..=3u128 {
+        let stream = ActivityId(uuid(activity)).stream();
+        let events = log::read_stream(&*log, &stream, 0, 100).expect("stream");
+        assert_eq!(events.len(), 2, "activity {activity}");
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(e.stream, stream, "activity {activity} reads its own events");
+            assert_eq!(e.stream_version, i as u64 + 1);
+        }
+    }
+    assert_eq!(log.head().seq, 6);
+}
