@@ -106,3 +106,12 @@ pub const JOURNAL_REPLAY_BATCH_RECORDS: usize = 1024;
 /// of sled's I/O buffer cost more than the inserts; from it (many writers, shared rolls) the
 /// batch keeps the tail of the latencies as it was.
 pub const SLED_BATCH_FROM_KEYS: usize = 32;
+
+/// A commit's segment at least this long goes into sled alone, and sled's new blob files are
+/// synced, before the commit's index keys go in. sled writes a log item over a quarter of its
+/// 512 KiB log segment (about 128 KiB, a segment of 300 one-participant events) to a blob
+/// file of its own, which its flush never syncs, and its recovery passes over a pointer to a
+/// lost blob and reads on: a power cut in the middle of such a commit could otherwise leave
+/// its index keys in sled's files without its segment. Half sled's threshold, to be safe
+/// from its framing.
+pub const SLED_BLOB_SAFE_BYTES: usize = 64 * 1024;

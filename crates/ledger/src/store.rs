@@ -18,7 +18,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::checkpoints::{lock, make_durable, Checkpoints, Job};
@@ -27,6 +27,8 @@ use crate::digest::Hash;
 use crate::disk_sync::DiskSync;
 use crate::envelope::{Head, StreamId};
 use crate::error::LedgerError;
+use crate::faults::injected_fault;
+pub use crate::faults::FaultInjector;
 use crate::journal::{self, Journal, JOURNAL_DIR};
 use crate::keys::{
     batch_writes, be_u32, be_u64, idempotency_key, key_store_key, segment_key, snapshot_key,
@@ -35,6 +37,7 @@ use crate::keys::{
 pub use crate::limits::CACHE_CAPACITY_BYTES;
 use crate::limits::{LOCK_RETRY_MILLIS, LOCK_WAIT_MILLIS, SLED_BATCH_FROM_KEYS};
 use crate::log::{AppendBatch, EventLog, IdempotencyEntry, Segment, SegmentBytes};
+use crate::sled_writes::put_writes;
 use crate::snapshots::SnapshotFiles;
 use crate::witness::{self, Witness, WITNESS_FILE};
 
@@ -48,42 +51,6 @@ pub enum OpenMode {
     CreateIfMissing,
     /// The directory must exist and hold a log (verify, replay, export).
     MustExist,
-}
-
-/// Test hook: makes the next N flushes fail as if the disk returned an I/O error.
-///
-/// The store undoes the batch it could not flush, so the failure is all-or-nothing, and
-/// reports [`LedgerError::Storage`]; later appends succeed once the count reaches zero.
-#[derive(Clone, Debug, Default)]
-pub struct FaultInjector {
-    flushes: Arc<AtomicU32>,
-    undos: Arc<AtomicU32>,
-}
-
-impl FaultInjector {
-    /// Fails the next `count` flushes.
-    pub fn fail_next_flushes(&self, count: u32) {
-        self.flushes.store(count, Ordering::SeqCst);
-    }
-
-    /// Fails the undo of the next failed flush too, as a disk failing twice in a row would.
-    pub fn fail_next_undo(&self) {
-        self.undos.store(1, Ordering::SeqCst);
-    }
-
-    fn take(&self) -> bool {
-        take_one(&self.flushes)
-    }
-
-    fn take_undo(&self) -> bool {
-        take_one(&self.undos)
-    }
-}
-
-fn take_one(count: &AtomicU32) -> bool {
-    count
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok()
 }
 
 /// The sled-backed [`EventLog`].
@@ -428,16 +395,6 @@ impl SledLog {
     }
 }
 
-/// The error a test asked `faults` for, once per count.
-fn injected_fault(faults: &FaultInjector) -> Result<(), LedgerError> {
-    if faults.take() {
-        return Err(LedgerError::Storage(
-            "injected I/O error: no space left on device".into(),
-        ));
-    }
-    Ok(())
-}
-
 /// The stored hash of the event at `seq` in a bare sled db (used during open).
 fn stored_hash_at(db: &sled::Db, seq: u64) -> Result<Option<Hash>, LedgerError> {
     let Some((key, value)) = db
@@ -554,23 +511,14 @@ impl EventLog for SledLog {
         // outlasts the record's sync, so it runs on this thread and the sync on the worker.
         let db = self.db.clone();
         let faults = self.faults.clone();
+        let disk = Arc::clone(&self.disk);
         let many = writes.len() >= SLED_BATCH_FROM_KEYS;
         let written = journal.write_then(many, move || -> Result<(), (bool, LedgerError)> {
-            if many {
-                let mut sled_batch = sled::Batch::default();
-                for (key, value) in writes {
-                    sled_batch.insert(key, value);
-                }
-                db.apply_batch(sled_batch)
-                    .map_err(|e| (false, LedgerError::from(e)))?;
-            } else {
-                let mut applied = false;
-                for (key, value) in writes {
-                    db.insert(key, value)
-                        .map_err(|e| (applied, LedgerError::from(e)))?;
-                    applied = true;
-                }
-            }
+            put_writes(&db, writes, many, || {
+                lock(&disk).sync_blob_files().map_err(|e| {
+                    LedgerError::Storage(format!("cannot sync the log's blob files: {e}"))
+                })
+            })?;
             injected_fault(&faults).map_err(|e| (true, e))
         });
         let (failure, applied) = match written {

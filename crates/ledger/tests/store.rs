@@ -661,3 +661,38 @@ fn a_failed_commit_that_cannot_be_taken_back_stops_the_log_until_it_is_opened_ag
     }
     assert_eq!(log.head().seq, 6);
 }
+
+#[test]
+fn sled_writes_a_blob_file_only_for_a_segment_longer_than_the_log_puts_in_alone() {
+    // The log puts a segment of SLED_BLOB_SAFE_BYTES or more into sled alone and syncs sled's
+    // blob files before its index keys: that is safe only if no shorter segment ever becomes
+    // a blob file. A commit just under the bound makes none; one well over sled's own
+    // threshold makes one, synced before the append returns.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) = pass_through_writer(&log);
+    let event_bytes = {
+        commit_service(&handle, 1, 10);
+        log.raw_segment(1).expect("read").expect("segment").len() / 10
+    };
+    let under = yinling_ledger::limits::SLED_BLOB_SAFE_BYTES / event_bytes - 1;
+    let blobs = log.blobs_synced();
+    commit_service(&handle, 2, under);
+    assert!(
+        log.raw_segment(11).expect("read").expect("segment").len()
+            < yinling_ledger::limits::SLED_BLOB_SAFE_BYTES
+    );
+    assert_eq!(
+        log.blobs_synced(),
+        blobs,
+        "a segment under the bound is no blob"
+    );
+    commit_service(&handle, 3, 4 * under);
+    assert!(
+        log.blobs_synced() > blobs,
+        "a segment four times over is a blob"
+    );
+    assert!(log.unsynced_blobs().expect("list").is_empty());
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+}
