@@ -261,6 +261,19 @@ fn a_damaged_tail_refuses_to_open_and_names_the_seq() {
     assert!(err.to_string().contains("yinling verify"), "{err}");
 }
 
+/// Two service events on `activity`'s stream, sent with the idempotency `key` and a request
+/// digest of `digest` bytes.
+fn keyed_service(activity: u128, key: &str, digest: u8) -> Submission<Vec<Commit>> {
+    Submission {
+        command: vec![service_commit(activity, 2)],
+        actor: Actor::SYSTEM,
+        idempotency: Some(Idempotency {
+            key: key.into(),
+            request_digest: Hash([digest; 32]),
+        }),
+    }
+}
+
 #[test]
 fn a_failed_flush_keeps_nothing_and_the_log_recovers_when_the_fault_clears() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -270,28 +283,14 @@ fn a_failed_flush_keeps_nothing_and_the_log_recovers_when_the_fault_clears() {
     commit_service(&handle, 1, 2);
     let head = log.head();
     faults.fail_next_flushes(1);
-    let keyed = Submission {
-        command: vec![service_commit(2, 2)],
-        actor: Actor::SYSTEM,
-        idempotency: Some(Idempotency {
-            key: "k".into(),
-            request_digest: Hash([1; 32]),
-        }),
-    };
+    let keyed = keyed_service(2, "k", 1);
     let outcome = handle.submit_blocking(keyed).expect("submit");
     assert!(matches!(outcome, Outcome::Unavailable(_)), "{outcome:?}");
     assert_eq!(log.head(), head, "nothing of the failed batch is visible");
     assert_eq!(log::read(&*log, 0, 100).expect("read").len(), 2);
     assert_eq!(log.idempotency("k").expect("lookup"), None);
     // The fault cleared: the retry with the same key applies exactly once.
-    let keyed = Submission {
-        command: vec![service_commit(2, 2)],
-        actor: Actor::SYSTEM,
-        idempotency: Some(Idempotency {
-            key: "k".into(),
-            request_digest: Hash([1; 32]),
-        }),
-    };
+    let keyed = keyed_service(2, "k", 1);
     let again = committed(handle.submit_blocking(keyed).expect("submit"));
     assert_eq!(again.first().map(|e| e.seq), Some(3));
     handle.shutdown_blocking();
@@ -609,14 +608,7 @@ fn a_failed_commit_that_cannot_be_taken_back_stops_the_log_until_it_is_opened_ag
     commit_service(&handle, 1, 2);
     faults.fail_next_flushes(1);
     faults.fail_next_undo();
-    let keyed = |activity: u128| Submission {
-        command: vec![service_commit(activity, 2)],
-        actor: Actor::SYSTEM,
-        idempotency: Some(Idempotency {
-            key: format!("k{activity}"),
-            request_digest: Hash([activity as u8; 32]),
-        }),
-    };
+    let keyed = |activity: u128| keyed_service(activity, &format!("k{activity}"), activity as u8);
     let outcome = handle.submit_blocking(keyed(2)).expect("submit");
     assert!(matches!(outcome, Outcome::Unavailable(_)), "{outcome:?}");
     match handle.submit_blocking(keyed(3)).expect("submit") {
