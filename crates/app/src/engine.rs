@@ -338,8 +338,13 @@ impl Engine {
                 copy
             }
             None => {
+                let started = Instant::now();
                 let (writers, checked) = state.clone_for_writer_checked();
                 checked.map_err(EngineError::Invariant)?;
+                tracing::debug!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "the writer's copy made and the invariants checked"
+                );
                 std::mem::replace(&mut state, writers)
             }
         };

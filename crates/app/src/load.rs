@@ -7,6 +7,7 @@ use yinling_ledger::log::{self, EnvelopeIter};
 use yinling_ledger::merkle::MerkleTree;
 use yinling_ledger::personal::KeyError;
 use yinling_ledger::{Envelope, EventLog, LedgerError};
+use yinling_projections::ranking_ops::RankingOp;
 use yinling_projections::{replay, State};
 
 /// Loads the newest snapshot that decodes and matches the log, then folds the tail checked
@@ -65,7 +66,15 @@ pub fn load(
     let (decoded, warmed) = std::thread::scope(|scope| {
         let warming = std::thread::Builder::new()
             .name("yinling-keys".into())
-            .spawn_scoped(scope, || keys.warm());
+            .spawn_scoped(scope, || {
+                let started = std::time::Instant::now();
+                let warmed = keys.warm();
+                tracing::debug!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "the key store read in one pass"
+                );
+                warmed
+            });
         let decoded = newest_snapshot(log, limit, use_snapshots);
         let warmed = match warming {
             Ok(thread) => thread.join().unwrap_or_else(|_| {
@@ -87,8 +96,16 @@ pub fn load(
     // Nobody adopts from a state being loaded (not even the reveal's changes below);
     // `forget_changes` below records again.
     state.stop_recording_changes();
+    let started = std::time::Instant::now();
     state.attach_keys(keys.clone());
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "names revealed");
+    let started = std::time::Instant::now();
     let folded = fold_tail(log, &mut state, tree.as_mut(), limit)?;
+    tracing::debug!(
+        events = folded,
+        ms = started.elapsed().as_millis() as u64,
+        "the tail folded"
+    );
     // A restore from an older backup, an import or a replica: the keys of everyone erased in
     // the log must not exist, whatever the key store held.
     crate::privacy::destroy_keys_of(keys.as_ref(), state.erased())?;
@@ -141,9 +158,15 @@ pub fn read_snapshot(log: &dyn EventLog, seq: u64) -> Result<Option<replay::Snap
         let Some((reader, len)) = log.snapshot_reader(seq).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
-        replay::decode_any_from(reader, len)
-            .map(Some)
-            .map_err(|e| e.to_string())
+        let started = std::time::Instant::now();
+        let decoded = replay::decode_any_from(reader, len).map_err(|e| e.to_string())?;
+        tracing::debug!(
+            seq,
+            bytes = len,
+            ms = started.elapsed().as_millis() as u64,
+            "a snapshot decoded"
+        );
+        Ok(Some(decoded))
     };
     let Some(decoded) = decode(seq)? else {
         return Ok(None);
@@ -160,12 +183,19 @@ pub fn read_snapshot(log: &dyn EventLog, seq: u64) -> Result<Option<replay::Snap
             None => None,
         },
     };
-    decoded.on(base).map(Some).map_err(|e| e.to_string())
+    let started = std::time::Instant::now();
+    let applied = decoded.on(base).map_err(|e| e.to_string())?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "the snapshot's changes applied"
+    );
+    Ok(Some(applied))
 }
 
 /// Folds the events after the state's head up to `limit`, checked against the chain, adding
 /// each to `tree` when there is one. One thread reads (sled, hash check, decode) and hands
-/// chunks to the folding thread, so a rebuild uses both cores.
+/// chunks to the folding thread, which hands the ranking index's changes to a third
+/// (`yinling_projections::ranking_ops`): a rebuild keeps both cores busy.
 fn fold_tail(
     log: &dyn EventLog,
     state: &mut State,
@@ -174,39 +204,23 @@ fn fold_tail(
 ) -> Result<u64, LedgerError> {
     type Chunk = Result<Vec<Envelope>, String>;
     let trusted = state.head;
+    // Every fold takes the same path, a start's tail of a few events too (a thread is tens
+    // of microseconds): the one every test that starts a node goes through.
+    let index = state.defer_rankings();
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Chunk>(4);
+    let (to_ranker, ranker_ops) = std::sync::mpsc::sync_channel::<Vec<RankingOp>>(4);
     let mut failure: Option<LedgerError> = None;
     let folded = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> Result<(), LedgerError> {
-            let mut chunk = Vec::with_capacity(REPLAY_CHUNK_EVENTS);
-            let send = |chunk: Vec<Envelope>| sender.send(Ok(chunk)).is_ok();
-            for envelope in EnvelopeIter::checked(log, trusted) {
-                let envelope = match envelope {
-                    Ok(e) => e,
-                    Err(e) => {
-                        let _ = sender.send(Err(e.to_string()));
-                        return Err(e);
-                    }
-                };
-                if envelope.seq > limit {
-                    break;
+        let reader = scope.spawn(move || read_tail(log, trusted, limit, sender));
+        let ranker = index.map(|mut index| {
+            scope.spawn(move || {
+                for ops in ranker_ops {
+                    index.apply_ops(&ops);
                 }
-                chunk.push(envelope);
-                if chunk.len() == REPLAY_CHUNK_EVENTS
-                    && !send(std::mem::replace(
-                        &mut chunk,
-                        Vec::with_capacity(REPLAY_CHUNK_EVENTS),
-                    ))
-                {
-                    return Ok(());
-                }
-            }
-            if !chunk.is_empty() {
-                send(chunk);
-            }
-            Ok(())
+                index
+            })
         });
-        // This thread folds while the reader reads.
+        // This thread folds while the reader reads and the ranker ranks.
         let mut folded = 0u64;
         for chunk in receiver {
             let Ok(chunk) = chunk else { break };
@@ -223,9 +237,24 @@ fn fold_tail(
                 }
                 folded += 1;
             }
+            if ranker.is_some() {
+                // A ranker that stopped is found when it is joined below.
+                let _ = to_ranker.send(state.take_ranking_ops());
+            }
+        }
+        drop(to_ranker);
+        if let Some(ranker) = ranker {
+            match ranker.join() {
+                Ok(index) => state.restore_rankings(index),
+                Err(_) => {
+                    failure = Some(LedgerError::Storage(
+                        "the ranking index's folder panicked".into(),
+                    ))
+                }
+            }
         }
         match reader.join() {
-            Ok(Err(e)) => failure = Some(e),
+            Ok(Err(e)) => failure = failure.take().or(Some(e)),
             Err(_) => failure = Some(LedgerError::Storage("the replay reader panicked".into())),
             Ok(Ok(())) => {}
         }
@@ -235,4 +264,39 @@ fn fold_tail(
         Some(e) => Err(e),
         None => Ok(folded),
     }
+}
+
+/// The reading half of [`fold_tail`]: the events after `trusted` up to `limit`, checked
+/// against the chain, sent in chunks; a failure is sent too (the folder
+/// stops there) and returned.
+fn read_tail(
+    log: &dyn EventLog,
+    trusted: yinling_ledger::Head,
+    limit: u64,
+    sender: std::sync::mpsc::SyncSender<Result<Vec<Envelope>, String>>,
+) -> Result<(), LedgerError> {
+    let next_chunk = || Vec::with_capacity(REPLAY_CHUNK_EVENTS);
+    let mut chunk = next_chunk();
+    let send = |chunk: Vec<Envelope>| sender.send(Ok(chunk)).is_ok();
+    for envelope in EnvelopeIter::checked(log, trusted) {
+        let envelope = match envelope {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = sender.send(Err(e.to_string()));
+                return Err(e);
+            }
+        };
+        if envelope.seq > limit {
+            break;
+        }
+        chunk.push(envelope);
+        if chunk.len() == REPLAY_CHUNK_EVENTS && !send(std::mem::replace(&mut chunk, next_chunk()))
+        {
+            return Ok(());
+        }
+    }
+    if !chunk.is_empty() {
+        send(chunk);
+    }
+    Ok(())
 }

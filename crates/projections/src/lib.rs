@@ -31,6 +31,7 @@ pub mod policies;
 pub mod policy;
 pub mod principal;
 pub mod ranking_changes;
+pub mod ranking_ops;
 pub mod rankings;
 pub mod redemptions;
 pub mod rejection;

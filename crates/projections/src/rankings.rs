@@ -227,6 +227,16 @@ impl DailySeries {
     }
 }
 
+/// One change to the ranking index, as the fold made it: queued while the index is folded
+/// on a thread of its own (`ranking_ops`), added there in the same order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RankingOp {
+    pub(crate) team: TeamId,
+    pub(crate) volunteer: VolunteerId,
+    pub(crate) date: NaiveDate,
+    pub(crate) amounts: Fixed,
+}
+
 /// The aggregates behind every ranking.
 ///
 /// Volunteers are kept as rows of columns (`ids`, `all_time`, `series`), in the order they
@@ -262,6 +272,10 @@ pub struct RankingIndex {
     /// `ranking_changes`, `touched_rows`). Not in a snapshot, and not part of the index's value.
     #[serde(skip)]
     pub(crate) touched: crate::touched_rows::TouchedRows,
+    /// The changes queued while the index is folded on another thread
+    /// (`ranking_ops`); `None` when they are made here. Not in a snapshot.
+    #[serde(skip)]
+    pub(crate) queued: Option<Vec<RankingOp>>,
 }
 
 impl RankingIndex {
@@ -276,6 +290,25 @@ impl RankingIndex {
             return;
         }
         let amounts = Fixed::of(amounts);
+        match self.queued.as_mut() {
+            Some(queued) => queued.push(RankingOp {
+                team,
+                volunteer,
+                date,
+                amounts,
+            }),
+            None => self.add_fixed(team, volunteer, date, amounts),
+        }
+    }
+
+    /// [`RankingIndex::add`] of amounts already in fixed point.
+    pub(crate) fn add_fixed(
+        &mut self,
+        team: TeamId,
+        volunteer: VolunteerId,
+        date: NaiveDate,
+        amounts: Fixed,
+    ) {
         Arc::make_mut(self.teams.entry(team).or_default()).add(date, amounts);
         let row = match self.rows.get(&volunteer) {
             Some(row) => *row,

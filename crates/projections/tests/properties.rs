@@ -674,6 +674,7 @@ proptest! {
         ops in prop::collection::vec(op(), 1..160),
         cut in 0usize..1000,
         window in (0u64..60, 0u64..60),
+        batch in 1usize..9,
     ) {
         let mut w = world();
         for op in &ops {
@@ -685,6 +686,18 @@ proptest! {
         // From scratch.
         let scratch = replay::fold_until(w.sim.fresh(), w.sim.log.clone(), None);
         prop_assert_eq!(&scratch, &w.sim.state);
+        // The ranking index folded apart, as a start folds it: the fold queues the index's
+        // changes, handed over after every few events to the index taken out, which is then
+        // put back. The state is the one folded with the index in place.
+        let mut apart = w.sim.fresh();
+        let mut index = apart.defer_rankings().expect("a fresh state keeps an index");
+        for events in w.sim.log.chunks(batch) {
+            apart.apply_all(events);
+            index.apply_ops(&apart.take_ranking_ops());
+        }
+        prop_assert!(apart.take_ranking_ops().is_empty());
+        apart.restore_rankings(index);
+        prop_assert_eq!(&apart, &w.sim.state);
         // Snapshot at a random point, through the real bytes, then the tail.
         let cut = cut % (w.sim.log.len() + 1);
         let prefix = replay::fold_until(w.sim.fresh(), w.sim.log[..cut].iter().cloned(), None);
