@@ -313,7 +313,7 @@ impl Keyring for MemoryKeys {
 /// the keys read so far kept in memory (a replay opens every person's blobs).
 pub struct SledKeys {
     tree: sled::Tree,
-    cache: std::sync::RwLock<HashMap<VolunteerId, DataKey>>,
+    cache: KeyCache,
     /// Where the keys made are noted for the log's next commit to carry in its journal
     /// record (see `store`'s append); `None` outside a log.
     made: Option<MadeKeys>,
@@ -323,6 +323,34 @@ pub struct SledKeys {
 /// memory only until sled's files are synced, so the next commit's journal record carries
 /// them, and an open after a crash puts them back.
 pub type MadeKeys = Arc<Mutex<Vec<(VolunteerId, Vec<u8>)>>>;
+
+/// Tables of the key cache: a start reveals a million names on two threads at once, and one
+/// table behind one lock had both threads' reads take turns on the lock's counter.
+const KEY_CACHE_SHARDS: usize = 64;
+
+/// The keys read so far, in [`KEY_CACHE_SHARDS`] tables by the owner's first byte (owners are
+/// random UUIDs), each with its own lock and a hash cheaper than SipHash: the owners are the
+/// ledger's own ids, not a caller's chosen keys.
+struct KeyCache(Vec<std::sync::RwLock<rustc_hash::FxHashMap<VolunteerId, DataKey>>>);
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        KeyCache((0..KEY_CACHE_SHARDS).map(|_| Default::default()).collect())
+    }
+}
+
+impl KeyCache {
+    fn shard_of(id: &VolunteerId) -> usize {
+        usize::from(id.0.as_bytes()[0]) % KEY_CACHE_SHARDS
+    }
+
+    fn shard(
+        &self,
+        id: &VolunteerId,
+    ) -> &std::sync::RwLock<rustc_hash::FxHashMap<VolunteerId, DataKey>> {
+        &self.0[Self::shard_of(id)]
+    }
+}
 
 impl SledKeys {
     /// The key tree of `db`.
@@ -341,13 +369,14 @@ impl SledKeys {
             .map_err(|e| KeyError::Storage(e.to_string()))?;
         Ok(SledKeys {
             tree,
-            cache: std::sync::RwLock::new(HashMap::new()),
+            cache: KeyCache::default(),
             made,
         })
     }
 
     fn cached(&self, id: &VolunteerId) -> Option<DataKey> {
         self.cache
+            .shard(id)
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(id)
@@ -356,6 +385,7 @@ impl SledKeys {
 
     fn remember(&self, id: &VolunteerId, key: &DataKey) {
         self.cache
+            .shard(id)
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(*id, key.clone());
@@ -379,10 +409,16 @@ impl Keyring for SledKeys {
                 found.push((id, key));
             }
         }
-        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
-        cache.reserve(found.len());
+        let mut shards: Vec<Vec<(VolunteerId, DataKey)>> = vec![Vec::new(); KEY_CACHE_SHARDS];
         for (id, key) in found {
-            cache.entry(id).or_insert(key);
+            shards[KeyCache::shard_of(&id)].push((id, key));
+        }
+        for (shard, found) in self.cache.0.iter().zip(shards) {
+            let mut cache = shard.write().unwrap_or_else(|p| p.into_inner());
+            cache.reserve(found.len());
+            for (id, key) in found {
+                cache.entry(id).or_insert(key);
+            }
         }
         Ok(())
     }
@@ -429,6 +465,7 @@ impl Keyring for SledKeys {
     }
     fn destroy(&self, id: &VolunteerId) -> Result<(), KeyError> {
         self.cache
+            .shard(id)
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(id);
