@@ -6,6 +6,7 @@
 //! change to the shape of an existing event is a new schema version (see `codec`).
 
 mod catalogue;
+mod dates;
 mod kinds;
 mod money;
 mod notice;

@@ -36,6 +36,7 @@ pub struct VoucherIssued {
     /// SHA-256 of the code.
     pub code_sha256: Hash,
     /// The last day the bank takes it.
+    #[serde(with = "super::dates")]
     pub expires_on: NaiveDate,
 }
 
@@ -56,6 +57,7 @@ pub struct VoucherUsed {
     #[serde(with = "crate::amount")]
     pub bonus_yuan: Decimal,
     /// The day it was used.
+    #[serde(with = "super::dates")]
     pub used_on: NaiveDate,
 }
 

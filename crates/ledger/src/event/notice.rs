@@ -14,8 +14,10 @@ pub struct ActivityOnNotice {
     /// The activity.
     pub activity_id: ActivityId,
     /// The first day of the notice.
+    #[serde(with = "super::dates")]
     pub posted_on: NaiveDate,
     /// The last day of the notice: the points become available the day after.
+    #[serde(with = "super::dates")]
     pub ends_on: NaiveDate,
 }
 
@@ -27,6 +29,7 @@ pub struct NoticeEnded {
     /// The activity.
     pub activity_id: ActivityId,
     /// The notice's last day.
+    #[serde(with = "super::dates")]
     pub ended_on: NaiveDate,
 }
 
@@ -71,6 +74,7 @@ pub struct DisputeOpened {
     /// In the volunteer's words.
     pub reason: String,
     /// The day.
+    #[serde(with = "super::dates")]
     pub opened_on: NaiveDate,
 }
 
@@ -85,6 +89,7 @@ pub struct DisputeResolved {
     /// Why, in plain words.
     pub reason: String,
     /// The day.
+    #[serde(with = "super::dates")]
     pub resolved_on: NaiveDate,
 }
 
@@ -95,6 +100,7 @@ pub struct DisputeEscalated {
     /// The dispute.
     pub dispute_id: DisputeId,
     /// The day.
+    #[serde(with = "super::dates")]
     pub escalated_on: NaiveDate,
 }
 
@@ -113,6 +119,7 @@ pub struct ConfirmationRequested {
     /// Who was served, as the coordinator names them (荻港村村委会, 张家).
     pub party: String,
     /// The last day the code can be used.
+    #[serde(with = "super::dates")]
     pub expires_on: NaiveDate,
 }
 
@@ -129,6 +136,7 @@ pub struct ActivityConfirmed {
     /// Their role (村委会主任, 家属).
     pub role: String,
     /// The day.
+    #[serde(with = "super::dates")]
     pub confirmed_on: NaiveDate,
 }
 

@@ -38,6 +38,7 @@ pub struct RecordImported {
     /// The row, counted as Excel counts it (the header is row 1).
     pub row: u32,
     /// The day the volunteer joined, as the source says (volunteers only).
+    #[serde(with = "super::dates::option")]
     pub joined_on: Option<NaiveDate>,
 }
 
@@ -57,6 +58,7 @@ pub struct OpeningBalanceRecorded {
     /// Star level there.
     pub star_level: u8,
     /// The day the figures are as of.
+    #[serde(with = "super::dates")]
     pub as_of: NaiveDate,
     /// The platform they come from (e.g. 志愿汇).
     pub source_system: String,

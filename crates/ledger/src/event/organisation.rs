@@ -29,6 +29,7 @@ pub struct GroupFounded {
     /// What it is for.
     pub purpose: String,
     /// The day it was founded.
+    #[serde(with = "super::dates")]
     pub founded_on: NaiveDate,
 }
 
@@ -42,6 +43,7 @@ pub struct SubGroupAdded {
     /// Its name.
     pub name: String,
     /// From when.
+    #[serde(with = "super::dates")]
     pub added_on: NaiveDate,
 }
 
@@ -55,6 +57,7 @@ pub struct TeamJoinedGroup {
     /// The sub-group, if any.
     pub sub_group_id: Option<GroupId>,
     /// The first day of membership.
+    #[serde(with = "super::dates")]
     pub joined_on: NaiveDate,
 }
 
@@ -66,6 +69,7 @@ pub struct TeamLeftGroup {
     /// The group.
     pub group_id: GroupId,
     /// The first day no longer a member.
+    #[serde(with = "super::dates")]
     pub left_on: NaiveDate,
 }
 
@@ -83,8 +87,10 @@ pub struct ProjectRegistered {
     /// What it aims at, in words.
     pub goal: String,
     /// First day.
+    #[serde(with = "super::dates")]
     pub starts_on: NaiveDate,
     /// Last day, if fixed.
+    #[serde(with = "super::dates::option")]
     pub ends_on: Option<NaiveDate>,
     /// Status at registration.
     pub status: ProjectStatus,
@@ -98,6 +104,7 @@ pub struct ProjectStatusChanged {
     /// The new status.
     pub status: ProjectStatus,
     /// From when.
+    #[serde(with = "super::dates")]
     pub on: NaiveDate,
 }
 

@@ -102,6 +102,7 @@ pub struct BackfillRequested {
     /// Kind of service.
     pub category: Category,
     /// Service date.
+    #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// What was done.
     pub title: String,

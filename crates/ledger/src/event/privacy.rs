@@ -30,6 +30,7 @@ pub struct VolunteerErased {
     /// Who asked, as a role (本人, 监护人, 法定代理人), never a name.
     pub requested_by: String,
     /// The day of the request.
+    #[serde(with = "super::dates")]
     pub requested_on: NaiveDate,
     /// The legal basis, e.g. 《个人信息保护法》第四十七条.
     pub legal_basis: String,
@@ -46,6 +47,7 @@ pub struct ConsentRecorded {
     /// The version of the privacy notice shown to them.
     pub notice_version: u32,
     /// The day.
+    #[serde(with = "super::dates")]
     pub given_on: NaiveDate,
     /// Who collected it, as a role or desk (e.g. 荻溪六老调解队协调员).
     pub collected_by: String,
@@ -59,6 +61,7 @@ pub struct ConsentWithdrawn {
     /// Which purpose.
     pub purpose: String,
     /// The day.
+    #[serde(with = "super::dates")]
     pub withdrawn_on: NaiveDate,
 }
 
@@ -73,6 +76,7 @@ pub struct PrivacyNoticePublished {
     /// The text in English.
     pub text_en: String,
     /// From when it applies.
+    #[serde(with = "super::dates")]
     pub published_on: NaiveDate,
 }
 

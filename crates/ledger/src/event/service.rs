@@ -34,6 +34,7 @@ pub struct ActivityLogged {
     /// Kind of service.
     pub category: Category,
     /// The civil date.
+    #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// What was done, e.g. 社区邻里纠纷调解.
     pub title: String,
@@ -63,6 +64,7 @@ pub struct ServiceLogged {
     /// Kind of service.
     pub category: Category,
     /// The civil date of the service.
+    #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// Hours served, in (0, 24], at most two decimals.
     #[serde(with = "crate::amount")]
@@ -91,6 +93,7 @@ pub struct ServiceReversed {
     /// Kind of service of the original entry.
     pub category: Category,
     /// Date of the original service.
+    #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// Hours taken back.
     #[serde(with = "crate::amount")]
@@ -118,6 +121,7 @@ pub struct ServiceCorrected {
     /// Kind of service of the original entry.
     pub category: Category,
     /// Date of the original service.
+    #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// Hours before the correction.
     #[serde(with = "crate::amount")]
@@ -223,6 +227,7 @@ pub struct EarningRulesAdopted {
     /// Monotonic version number (shared with the versions [`RulesChanged`] recorded).
     pub version: u32,
     /// First service date it applies to.
+    #[serde(with = "super::dates")]
     pub effective_from: NaiveDate,
     /// The rate of every category not listed in `rates`; `None`: the version covers only the
     /// listed categories, and the others keep the rule they had.
@@ -254,6 +259,7 @@ pub struct ServiceRerated {
     /// Kind of service.
     pub category: Category,
     /// Service date.
+    #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// Hours (unchanged).
     #[serde(with = "crate::amount")]
@@ -289,8 +295,10 @@ pub struct CategoryRegistered {
     #[serde(with = "crate::amount")]
     pub default_points_per_hour: Decimal,
     /// First service date it may be logged for.
+    #[serde(with = "super::dates")]
     pub active_from: NaiveDate,
     /// Last service date, if it is a campaign with an end.
+    #[serde(with = "super::dates::option")]
     pub active_until: Option<NaiveDate>,
 }
 
@@ -311,6 +319,7 @@ pub struct CategoryRetired {
     /// The category.
     pub category: Category,
     /// The last service date it may be logged for.
+    #[serde(with = "super::dates")]
     pub last_day: NaiveDate,
     /// Why.
     pub reason: String,
