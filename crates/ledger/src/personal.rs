@@ -328,9 +328,10 @@ pub type MadeKeys = Arc<Mutex<Vec<(VolunteerId, Vec<u8>)>>>;
 /// table behind one lock had both threads' reads take turns on the lock's counter.
 const KEY_CACHE_SHARDS: usize = 64;
 
-/// The keys read so far, in [`KEY_CACHE_SHARDS`] tables by the owner's first byte (owners are
-/// random UUIDs), each with its own lock and a hash cheaper than SipHash: the owners are the
-/// ledger's own ids, not a caller's chosen keys.
+/// The keys read so far, in [`KEY_CACHE_SHARDS`] tables by the owner's last byte, each with
+/// its own lock and a hash cheaper than SipHash: the owners are the ledger's own ids, not a
+/// caller's chosen keys. Owners are UUIDv7, whose first bytes are the time they were made (the
+/// same for everyone made in the same years) and whose last bytes are random.
 struct KeyCache(Vec<std::sync::RwLock<rustc_hash::FxHashMap<VolunteerId, DataKey>>>);
 
 impl Default for KeyCache {
@@ -341,7 +342,7 @@ impl Default for KeyCache {
 
 impl KeyCache {
     fn shard_of(id: &VolunteerId) -> usize {
-        usize::from(id.0.as_bytes()[0]) % KEY_CACHE_SHARDS
+        usize::from(id.0.as_bytes()[15]) % KEY_CACHE_SHARDS
     }
 
     fn shard(
@@ -508,3 +509,25 @@ impl Keyring for SledKeys {
 
 /// A shared handle on a keyring, as a folded state carries it.
 pub type SharedKeyring = Arc<dyn Keyring>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids made the same day share their first bytes (UUIDv7 begins with the time), so a
+    /// cache split by those would put a whole city in one table behind one lock.
+    #[test]
+    fn the_key_cache_spreads_volunteers_made_together_over_its_tables() {
+        let mut used = [0usize; KEY_CACHE_SHARDS];
+        for _ in 0..KEY_CACHE_SHARDS * 100 {
+            used[KeyCache::shard_of(&VolunteerId::generate())] += 1;
+        }
+        let empty = used.iter().filter(|n| **n == 0).count();
+        let fullest = used.iter().max().copied().unwrap_or(0);
+        assert_eq!(empty, 0, "tables left empty: {used:?}");
+        assert!(
+            fullest < 300,
+            "one table holds {fullest} of 6,400: {used:?}"
+        );
+    }
+}
