@@ -210,16 +210,42 @@ fn fold_tail(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Chunk>(4);
     let (to_ranker, ranker_ops) = std::sync::mpsc::sync_channel::<Vec<RankingOp>>(4);
     let mut failure: Option<LedgerError> = None;
+    // A thread the system refuses fails the load with a message, not a panic: the start says
+    // why it stopped, and the operator can start again once threads are to be had.
+    let no_thread = |role: &str, e: std::io::Error| {
+        LedgerError::Storage(format!("the fold's {role} thread could not start: {e}"))
+    };
     let folded = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_tail(log, trusted, limit, sender));
-        let ranker = index.map(|mut index| {
-            scope.spawn(move || {
-                for ops in ranker_ops {
-                    index.apply_ops(&ops);
-                }
-                index
-            })
-        });
+        let reader = match std::thread::Builder::new()
+            .name("yinling-read".into())
+            .spawn_scoped(scope, move || read_tail(log, trusted, limit, sender))
+        {
+            Ok(reader) => reader,
+            Err(e) => {
+                failure = Some(no_thread("reading", e));
+                return 0;
+            }
+        };
+        let ranker = match index.map(|mut index| {
+            std::thread::Builder::new()
+                .name("yinling-rank".into())
+                .spawn_scoped(scope, move || {
+                    for ops in ranker_ops {
+                        index.apply_ops(&ops);
+                    }
+                    index
+                })
+        }) {
+            Some(Err(e)) => {
+                // The reader stops at its next send, the receiver dropped here.
+                drop(receiver);
+                let _ = reader.join();
+                failure = Some(no_thread("ranking", e));
+                return 0;
+            }
+            Some(Ok(ranker)) => Some(ranker),
+            None => None,
+        };
         // This thread folds while the reader reads and the ranker ranks.
         let mut folded = 0u64;
         for chunk in receiver {
@@ -237,9 +263,10 @@ fn fold_tail(
                 }
                 folded += 1;
             }
-            if ranker.is_some() {
-                // A ranker that stopped is found when it is joined below.
-                let _ = to_ranker.send(state.take_ranking_ops());
+            // A ranker that stopped (it panicked) is found when it is joined below; the rest
+            // of the tail is not folded for nothing.
+            if ranker.is_some() && to_ranker.send(state.take_ranking_ops()).is_err() {
+                break;
             }
         }
         drop(to_ranker);
