@@ -73,6 +73,10 @@ pub enum CodecError {
     /// A value could not be encoded (only for values over the size limit).
     #[error("cannot encode: {0}")]
     Encode(String),
+    /// The bytes could not be read at all (the disk, not the format): an answer about them
+    /// would be a guess.
+    #[error("cannot read: {0}")]
+    Read(String),
 }
 
 /// The encoding of every record, part and snapshot: varints, little-endian.
@@ -389,7 +393,12 @@ pub fn encode_snapshot_on<T: Serialize, W: std::io::Write + std::io::Seek + ?Siz
 /// reads first.
 pub fn snapshot_base(mut reader: impl std::io::Read) -> Result<Option<u64>, CodecError> {
     let mut header = [0u8; SNAPSHOT_HEADER_LEN + 8];
-    let cut = |e: std::io::Error| CodecError::Truncated(format!("snapshot header cut short: {e}"));
+    let cut = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            CodecError::Truncated(format!("snapshot header cut short: {e}"))
+        }
+        _ => CodecError::Read(format!("the snapshot's header: {e}")),
+    };
     reader.read_exact(&mut header[..1]).map_err(cut)?;
     match header[0] {
         SNAPSHOT_FORMAT_V1 => Ok(None),

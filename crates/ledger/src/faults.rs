@@ -14,6 +14,7 @@ use crate::error::LedgerError;
 pub struct FaultInjector {
     flushes: Arc<AtomicU32>,
     undos: Arc<AtomicU32>,
+    removals: Arc<AtomicU32>,
 }
 
 impl FaultInjector {
@@ -25,6 +26,17 @@ impl FaultInjector {
     /// Fails the undo of the next failed flush too, as a disk failing twice in a row would.
     pub fn fail_next_undo(&self) {
         self.undos.store(1, Ordering::SeqCst);
+    }
+
+    /// Fails the next `count` removals of an old snapshot, as a file the system will not let
+    /// go of would.
+    pub fn fail_next_snapshot_removals(&self, count: u32) {
+        self.removals.store(count, Ordering::SeqCst);
+    }
+
+    /// Whether this removal of an old snapshot is to fail (counting it off).
+    pub(crate) fn take_removal(&self) -> bool {
+        take_one(&self.removals)
     }
 
     /// Whether this flush is to fail (counting it off).

@@ -136,12 +136,19 @@ pub trait EventLog: Send + Sync + 'static {
 
     /// The snapshot the one at `seq` was written against, read from its header alone: `None`
     /// for a whole one, one not stored, or one whose header is not a snapshot's; an error
-    /// when it cannot be opened (see [`snapshots_to_remove`]).
+    /// when it cannot be opened or read (see [`snapshots_to_remove`]: a snapshot of changes
+    /// taken for a whole one would let its base be pruned).
     fn snapshot_base(&self, seq: u64) -> Result<Option<u64>, LedgerError> {
         let Some((reader, _)) = self.snapshot_reader(seq)? else {
             return Ok(None);
         };
-        Ok(crate::codec::snapshot_base(reader).ok().flatten())
+        match crate::codec::snapshot_base(reader) {
+            Ok(base) => Ok(base),
+            Err(crate::codec::CodecError::Read(e)) => Err(LedgerError::Storage(format!(
+                "cannot read the snapshot at {seq}: {e}"
+            ))),
+            Err(_) => Ok(None),
+        }
     }
 
     /// The key store beside the log: the volunteers' data keys (see [`crate::personal`]).

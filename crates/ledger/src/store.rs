@@ -686,11 +686,32 @@ impl EventLog for SledLog {
     ) -> Result<(), LedgerError> {
         let storage = |e: io::Error| LedgerError::Storage(format!("cannot store a snapshot: {e}"));
         self.snapshots.put_with(seq, |file| write(file), storage)?;
-        for old in crate::log::snapshots_to_remove(self)? {
-            self.snapshots.remove(old).map_err(storage)?;
+        // The snapshot is stored from here. An older one that will not go is the next
+        // snapshot's to try again, not this one's failure: the writer would take this one for
+        // lost and never write a snapshot of changes against it, and the older ones after the
+        // first that would not go would pile up.
+        let old = match crate::log::snapshots_to_remove(self) {
+            Ok(old) => old,
+            Err(e) => {
+                tracing::warn!(seq, error = %e, "the older snapshots could not be listed; they are pruned after the next snapshot");
+                Vec::new()
+            }
+        };
+        for old in old {
+            let removed = if self.faults.take_removal() {
+                Err(io::Error::other("injected: the file would not go"))
+            } else {
+                self.snapshots.remove(old)
+            };
+            if let Err(e) = removed {
+                tracing::warn!(seq = old, error = %e, "an older snapshot could not be removed; the next snapshot tries again");
+                continue;
+            }
             // One an earlier build kept in the tree: its removal is flushed with the next
             // batch (a removal lost to a crash is done again at the next snapshot).
-            self.db.remove(snapshot_key(old))?;
+            if let Err(e) = self.db.remove(snapshot_key(old)) {
+                tracing::warn!(seq = old, error = %e, "an older snapshot's entry could not be removed; the next snapshot tries again");
+            }
         }
         Ok(())
     }

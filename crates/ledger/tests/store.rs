@@ -506,6 +506,89 @@ fn a_snapshot_written_against_another_keeps_that_one_stored() {
     assert!(kept.len() < 20, "the ladder still prunes: {kept:?}");
 }
 
+/// A snapshot is stored once its file is in place. An older one that will not go (a file the
+/// system holds on to) is left for the next snapshot to remove: the new one is not reported
+/// failed (the writer would take it for lost and write no snapshot of changes against it), and
+/// the other old ones still go.
+#[test]
+fn an_older_snapshot_that_will_not_go_does_not_fail_the_one_just_stored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let put = |seq: u64| {
+        log.put_snapshot_with(seq, &mut |sink| {
+            codec::encode_snapshot_on(sink, seq, &Hash([3; 32]), None, &vec![seq; 3])?;
+            Ok(())
+        })
+    };
+    log.faults().fail_next_snapshot_removals(u32::MAX);
+    for seq in (1..=40).map(|i| i * 100) {
+        put(seq).expect("stored, though no older one could be removed");
+    }
+    let all = log.snapshot_seqs().expect("list");
+    assert_eq!(all.len(), 40, "nothing could be removed: {all:?}");
+
+    // The disk lets go again, but for one file: the others go now, that one next time.
+    log.faults().fail_next_snapshot_removals(1);
+    put(4100).expect("stored");
+    let newest_first: Vec<u64> = (1..=41).rev().map(|i| i * 100).collect();
+    let due = log::snapshots_to_prune(&newest_first, &|_| None);
+    assert!(
+        due.len() > 1,
+        "the test prunes more than one at once: {due:?}"
+    );
+    let kept = log.snapshot_seqs().expect("list");
+    assert_eq!(kept.len(), 41 - due.len() + 1, "{kept:?}");
+    assert!(
+        kept.contains(&due[0]),
+        "the one that would not go: {kept:?}"
+    );
+
+    // The next snapshot prunes as if nothing had failed.
+    log.faults().fail_next_snapshot_removals(0);
+    put(4200).expect("stored");
+    let mut before = vec![4200];
+    before.extend(kept);
+    let due = log::snapshots_to_prune(&before, &|_| None);
+    before.retain(|seq| !due.contains(seq));
+    let kept = log.snapshot_seqs().expect("list");
+    assert_eq!(kept, before);
+    for seq in kept {
+        let bytes = log.snapshot(seq).expect("read").expect("kept");
+        let read: codec::Snapshot<Vec<u64>> = codec::decode_snapshot(&bytes).expect("decode");
+        assert_eq!(read.state, vec![seq; 3]);
+    }
+}
+
+/// A snapshot whose header cannot be read is not taken for a whole one: it could be a
+/// snapshot of changes whose base must stay, so nothing is pruned while it cannot be read.
+#[test]
+fn a_snapshot_whose_header_cannot_be_read_holds_the_pruning_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let put = |seq: u64| {
+        log.put_snapshot_with(seq, &mut |sink| {
+            codec::encode_snapshot_on(sink, seq, &Hash([3; 32]), None, &vec![seq; 3])?;
+            Ok(())
+        })
+        .expect("put");
+    };
+    put(100);
+    // Opens, but every read fails (as a failing disk's file would): a directory by the name.
+    std::fs::create_dir(
+        dir.path()
+            .join(yinling_ledger::snapshots::SNAPSHOT_DIR)
+            .join("00000000000000000150.snapshot"),
+    )
+    .expect("mkdir");
+    let err = log.snapshot_base(150).expect_err("unreadable");
+    assert!(err.to_string().contains("150"), "{err}");
+    for seq in (2..=40).map(|i| i * 100) {
+        put(seq);
+    }
+    let kept = log.snapshot_seqs().expect("list");
+    assert_eq!(kept.len(), 41, "nothing pruned: {kept:?}");
+}
+
 /// sled writes a tree node's image as a blob file of its own once it is over a quarter of its
 /// 512 KiB segment, with no sync; a leaf holds up to sixteen segments of the log, so commits of
 /// about 25 KB each (eighty service events) make node images of that size as they go. The log
