@@ -42,7 +42,7 @@ async fn an_io_error_during_append_is_a_503_keeps_nothing_and_the_service_recove
         assert!(
             body["detail"]
                 .as_str()
-                .is_some_and(|d| d.contains("nothing was saved")),
+                .is_some_and(|d| d.contains("same Idempotency-Key")),
             "{body}"
         );
         assert_eq!(app.engine.log().head(), head, "nothing partial is written");

@@ -12,9 +12,12 @@
 //! flush is the expensive part (a few hundred microseconds on these disks); sharing it among
 //! everything that queued during the previous flush is what makes durable appends cheap.
 //!
-//! If the append fails (I/O error, full disk) nothing of the batch is kept: the state
-//! machine is told to forget what it staged, the chain returns to the durable head, and every
-//! caller of the batch gets [`Outcome::Unavailable`]. The next batch tries again.
+//! If the append fails (I/O error, full disk) nothing of the batch stays in the log: the
+//! state machine is told to forget what it staged, the chain returns to the durable head, and
+//! every caller of the batch gets [`Outcome::Unavailable`]. The next batch tries again. The
+//! journal's record of the failed batch may already be on disk, and until the next append
+//! retires the journal file a restart brings the batch back: callers are told to retry with
+//! their idempotency key, not that nothing was saved.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -116,7 +119,9 @@ pub enum Outcome<R> {
         /// Actual version.
         actual: u64,
     },
-    /// The log could not take the batch (disk trouble); nothing was appended. Retry later.
+    /// The log could not take the batch (disk trouble): it is not in the log now, but a
+    /// record of it the journal had already synced may come back when the log is opened
+    /// again. Retry later with the same idempotency key, which keeps it once.
     Unavailable(String),
 }
 
