@@ -635,8 +635,9 @@ impl Engine {
                 expected,
                 actual,
             }),
-            // The batch is not in the log now, but its journal record may be on disk and come
-            // back when the log is opened again: the answer does not say "nothing was saved".
+            // The batch is not in the log now, but where the disk refused to take back its
+            // journal record too, it comes back when the log is opened again: the answer does
+            // not say "nothing was saved".
             Outcome::Unavailable(detail) => Err(AppError::Unavailable(format!(
                 "the ledger could not save this change for certain ({detail}): it is not in \
                  the ledger now, but may come back when the service restarts; send it again \

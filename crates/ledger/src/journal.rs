@@ -44,6 +44,8 @@ pub(crate) struct Journal {
     file: Arc<File>,
     number: u64,
     len: u64,
+    /// Where the last record written starts (see [`Journal::take_back_last`]).
+    last_at: u64,
     /// The file was a spare: its blocks are written already, so a sync writes only the
     /// record, not the file's size and extents as well.
     preallocated: bool,
@@ -205,6 +207,7 @@ impl Journal {
             file,
             number,
             len: 0,
+            last_at: 0,
             preallocated,
             spare_asked: false,
             buffer: Vec::new(),
@@ -279,6 +282,7 @@ impl Journal {
         long_work: bool,
         work: impl FnOnce() -> R + Send + 'static,
     ) -> io::Result<(io::Result<()>, Option<R>)> {
+        self.last_at = self.len;
         (&*self.file).write_all(&self.buffer)?;
         if self.worker.is_none() {
             match Worker::start() {
@@ -318,6 +322,21 @@ impl Journal {
             self.len += self.buffer.len() as u64;
         }
         Ok((synced, done))
+    }
+
+    /// Takes back the last record [`Journal::write_then`] wrote, for a commit that failed after
+    /// it (sled refused it, or the record's own sync failed): its bytes become zeros, what the
+    /// rest of a spare holds and where [`replay`] stops, and are synced. A restart then does
+    /// not bring back a commit whose callers were told it failed. Nothing follows the record in
+    /// this file: the next append renews the journal first. An error leaves the record as it
+    /// was, whole or torn.
+    pub(crate) fn take_back_last(&mut self) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let zeros = vec![0u8; self.buffer.len()];
+        self.file.write_all_at(&zeros, self.last_at)?;
+        self.file.sync_data()?;
+        self.len = self.len.min(self.last_at);
+        Ok(())
     }
 
     /// Starts the next file and removes every earlier one: for a caller that has just made

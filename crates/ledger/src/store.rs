@@ -540,8 +540,14 @@ impl EventLog for SledLog {
             Err(e) => (Some(storage(e)), false),
         };
         if let Some(e) = failure {
-            // The journal may hold the record, whole or torn: it is retired, with sled's
-            // files made durable, before the next append.
+            // The journal may hold the record, whole or torn: it is taken back now, so a
+            // restart before the next append does not bring back what the callers are told
+            // failed, and the file is retired, with sled's files made durable, before the next
+            // append. A record that cannot be taken back may come back at a restart: the
+            // callers' answer says so.
+            if let Err(undo) = journal.take_back_last() {
+                tracing::error!(error = %undo, "the journal's record of a failed commit could not be taken back; a restart before the next commit may bring that commit back");
+            }
             if applied {
                 self.undo(batch);
             } else {

@@ -15,9 +15,10 @@
 //! If the append fails (I/O error, full disk) nothing of the batch stays in the log: the
 //! state machine is told to forget what it staged, the chain returns to the durable head, and
 //! every caller of the batch gets [`Outcome::Unavailable`]. The next batch tries again. The
-//! journal's record of the failed batch may already be on disk, and until the next append
-//! retires the journal file a restart brings the batch back: callers are told to retry with
-//! their idempotency key, not that nothing was saved.
+//! journal's record of the failed batch may already be on disk: the log takes it back before
+//! answering, and where that fails too (the disk refusing every write), a restart before the
+//! next append brings the batch back. So callers are told to retry with their idempotency
+//! key, not that nothing was saved.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -119,9 +120,9 @@ pub enum Outcome<R> {
         /// Actual version.
         actual: u64,
     },
-    /// The log could not take the batch (disk trouble): it is not in the log now, but a
-    /// record of it the journal had already synced may come back when the log is opened
-    /// again. Retry later with the same idempotency key, which keeps it once.
+    /// The log could not take the batch (disk trouble): it is not in the log now, and comes
+    /// back when the log is opened again only if the disk refused to take back the journal's
+    /// record of it too. Retry later with the same idempotency key, which keeps it once.
     Unavailable(String),
 }
 

@@ -304,6 +304,46 @@ fn a_failed_flush_keeps_nothing_and_the_log_recovers_when_the_fault_clears() {
         .is_ok());
 }
 
+/// A commit whose callers were told it failed stays failed across a restart that comes
+/// before any other commit: the journal's record of it, synced before sled refused the
+/// commit, is taken back, not replayed at the next open.
+#[test]
+fn a_failed_commit_does_not_come_back_when_the_log_is_opened_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) = pass_through_writer(&log);
+    commit_service(&handle, 1, 2);
+    let head = log.head();
+    log.faults().fail_next_flushes(1);
+    let outcome = handle
+        .submit_blocking(keyed_service(2, "k", 3))
+        .expect("submit");
+    assert!(matches!(outcome, Outcome::Unavailable(_)), "{outcome:?}");
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+    drop(log);
+
+    let log = open(dir.path());
+    assert_eq!(log.head(), head, "the failed commit came back");
+    assert_eq!(log.idempotency("k").expect("lookup"), None);
+    assert!(log::verify(&*log, VerifyDepth::Full, &mut |_| {})
+        .expect("verify")
+        .is_ok());
+    // The retry after the restart is the commit's only copy.
+    let (handle, thread) = pass_through_writer(&log);
+    let again = committed(
+        handle
+            .submit_blocking(keyed_service(2, "k", 3))
+            .expect("submit"),
+    );
+    assert_eq!(again.first().map(|e| e.seq), Some(head.seq + 1));
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+    drop(log);
+    let log = open(dir.path());
+    assert_eq!(log.head().seq, head.seq + 2);
+}
+
 #[test]
 fn missing_and_foreign_directories_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
