@@ -63,7 +63,9 @@ pub(crate) fn head(db: &sled::Db) -> Result<Head, LedgerError> {
         return Err(corrupt(format!("record says seq {}", envelope.seq)));
     }
     let mut check = ChainCheck::after(Head {
-        seq: first_seq - 1,
+        seq: first_seq
+            .checked_sub(1)
+            .ok_or_else(|| corrupt("a group at seq 0".into()))?,
         hash: envelope.prev_hash,
     });
     check.check_full(first).map_err(|b| LedgerError::Corrupt {

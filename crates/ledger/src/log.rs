@@ -200,7 +200,10 @@ impl OpenSegment {
         };
         let base = segment.bytes.as_ptr() as usize;
         let mut reader = SegmentReader::new(&segment.bytes[..]).map_err(corrupt)?;
-        let mut bounds = Vec::with_capacity(reader.remaining() as usize);
+        // The count is read from disk: a damaged one must not ask for gigabytes (every record
+        // takes at least its four-byte length).
+        let mut bounds =
+            Vec::with_capacity((reader.remaining() as usize).min(segment.bytes.len() / 4));
         while let Some(record) = reader.next_record().map_err(corrupt)? {
             let start = record.as_ptr() as usize - base;
             bounds.push((start, start + record.len()));
@@ -529,4 +532,26 @@ pub fn snapshots_to_prune(newest_first: &[u64], base_of: &dyn Fn(u64) -> Option<
     pruned.retain(|seq| !needed.contains(seq));
     pruned.reverse();
     pruned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A segment's record count is read from disk: a damaged one is a `Corrupt` error naming
+    /// the seq, not a request for gigabytes that aborts the process.
+    #[test]
+    fn a_segment_whose_count_is_damaged_is_refused_without_asking_for_its_memory() {
+        let mut bytes = codec::encode_segment([b"one record".as_slice()].into_iter());
+        bytes[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
+        let opened = OpenSegment::open(Segment {
+            first_seq: 7,
+            bytes: SegmentBytes::new(bytes),
+        });
+        assert!(
+            matches!(opened, Err(LedgerError::Corrupt { seq: 7, .. })),
+            "{:?}",
+            opened.err()
+        );
+    }
 }
