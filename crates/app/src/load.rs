@@ -132,9 +132,23 @@ fn newest_snapshot(
     } else {
         Vec::new()
     };
+    // Snapshots found not to decode: the snapshots of changes written against one of them are
+    // passed over unread (a province's whole snapshot takes seconds to find damaged, and the
+    // newest few are all written against the same one).
+    let mut unreadable = std::collections::HashSet::new();
     for seq in snapshots {
-        if seq > limit {
+        if seq > limit || unreadable.contains(&seq) {
             continue;
+        }
+        if let Ok(Some(base)) = log.snapshot_base(seq) {
+            if unreadable.contains(&base) {
+                tracing::warn!(
+                    seq,
+                    base,
+                    "a snapshot written against one that does not decode; ignored"
+                );
+                continue;
+            }
         }
         match read_snapshot(log, seq) {
             Ok(Some(decoded)) => match log::get(log, seq) {
@@ -144,22 +158,42 @@ fn newest_snapshot(
                 _ => tracing::warn!(seq, "the snapshot does not match the event log; ignored"),
             },
             Ok(None) => {}
-            Err(e) => tracing::warn!(seq, error = %e, "a snapshot does not decode; ignored"),
+            Err(e) => {
+                tracing::warn!(seq, unreadable = e.seq, error = %e.detail, "a snapshot does not decode; ignored");
+                unreadable.insert(e.seq);
+            }
         }
     }
     Ok((State::new(), None, None))
 }
 
+/// A snapshot that could not be read: which one (the snapshot asked for, or the whole one it
+/// holds the changes since) and why.
+#[derive(Debug)]
+pub struct Unreadable {
+    /// The snapshot that failed.
+    pub seq: u64,
+    /// Why, in words.
+    pub detail: String,
+}
+
 /// The snapshot at `seq` as the state it stands for: a whole one as read, one of the changes
 /// since a whole one applied to that one (read after it, both decoded as they are read).
 /// `None` when it is not stored (pruned meanwhile).
-pub fn read_snapshot(log: &dyn EventLog, seq: u64) -> Result<Option<replay::Snapshotted>, String> {
-    let decode = |seq: u64| -> Result<Option<replay::Decoded>, String> {
-        let Some((reader, len)) = log.snapshot_reader(seq).map_err(|e| e.to_string())? else {
+pub fn read_snapshot(
+    log: &dyn EventLog,
+    seq: u64,
+) -> Result<Option<replay::Snapshotted>, Unreadable> {
+    let decode = |seq: u64| -> Result<Option<replay::Decoded>, Unreadable> {
+        let failed = |detail: String| Unreadable { seq, detail };
+        let Some((reader, len)) = log
+            .snapshot_reader(seq)
+            .map_err(|e| failed(e.to_string()))?
+        else {
             return Ok(None);
         };
         let started = std::time::Instant::now();
-        let decoded = replay::decode_any_from(reader, len).map_err(|e| e.to_string())?;
+        let decoded = replay::decode_any_from(reader, len).map_err(|e| failed(e.to_string()))?;
         tracing::debug!(
             seq,
             bytes = len,
@@ -176,15 +210,21 @@ pub fn read_snapshot(log: &dyn EventLog, seq: u64) -> Result<Option<replay::Snap
         Some(base_seq) => match decode(base_seq)? {
             Some(replay::Decoded::Whole(base)) => Some(*base),
             Some(replay::Decoded::Changes(_)) => {
-                return Err(format!(
-                    "the snapshot holds the changes since event {base_seq}, whose snapshot holds changes too"
-                ))
+                return Err(Unreadable {
+                    seq,
+                    detail: format!(
+                        "the snapshot holds the changes since event {base_seq}, whose snapshot holds changes too"
+                    ),
+                })
             }
             None => None,
         },
     };
     let started = std::time::Instant::now();
-    let applied = decoded.on(base).map_err(|e| e.to_string())?;
+    let applied = decoded.on(base).map_err(|e| Unreadable {
+        seq,
+        detail: e.to_string(),
+    })?;
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
         "the snapshot's changes applied"
