@@ -269,6 +269,10 @@ enum Pending<R> {
         expected: u64,
         actual: u64,
     },
+    /// The key of a command staged earlier in this batch, with another request: refused once
+    /// that command is durable (if it fails, this one is answered as the batch's failure, not
+    /// refused on account of a command that never was).
+    KeyReused,
 }
 
 struct WriterState<M: StateMachine> {
@@ -373,7 +377,7 @@ impl<M: StateMachine> WriterState<M> {
                         .pending
                         .push((reply, Pending::ReplayOfStaged { range }));
                 } else {
-                    let _ = reply.send(Outcome::KeyReused);
+                    batch.pending.push((reply, Pending::KeyReused));
                 }
                 return;
             }
@@ -570,6 +574,7 @@ impl<M: StateMachine> WriterState<M> {
                             envelopes: envelopes[range].to_vec(),
                         },
                         Pending::Rejected(r) => Outcome::Rejected(r),
+                        Pending::KeyReused => Outcome::KeyReused,
                         Pending::Conflict {
                             stream,
                             expected,

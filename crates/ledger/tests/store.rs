@@ -344,6 +344,71 @@ fn a_failed_commit_does_not_come_back_when_the_log_is_opened_again() {
     assert_eq!(log.head().seq, head.seq + 2);
 }
 
+/// No answer leaves before its batch is on disk, a refusal for a reused key included: when
+/// the command that first used the key fails with its batch, the other request with that key
+/// is answered as the failure, not refused on account of a command that never was.
+#[test]
+fn a_key_reused_within_a_batch_that_fails_is_answered_as_the_failure() {
+    use std::future::Future;
+    use std::sync::mpsc;
+    use std::sync::Mutex;
+    use std::task::{Context, Poll, Waker};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    // The first batch holds the writer until both requests below are queued behind it.
+    let (entered, held) = mpsc::channel::<()>();
+    let (release, released) = mpsc::channel::<()>();
+    let hook = Mutex::new(Some((entered, released)));
+    let config = writer::WriterConfig {
+        on_batch: Some(Arc::new(move |_: &writer::BatchReport| {
+            let first = hook.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some((entered, released)) = first {
+                let _ = entered.send(());
+                let _ = released.recv();
+            }
+        })),
+        ..writer::WriterConfig::default()
+    };
+    let (handle, thread) =
+        writer::spawn(log.clone(), PassThrough::default(), config).expect("spawn");
+    let first = {
+        let handle = handle.clone();
+        std::thread::spawn(move || handle.submit_blocking(submission(vec![service_commit(1, 2)])))
+    };
+    held.recv().expect("the first batch holds the writer");
+
+    // A, then B with A's key and another body: queued in that order, taken as one batch.
+    let mut a = Box::pin(handle.submit(keyed_service(2, "k", 1)));
+    let mut b = Box::pin(handle.submit(keyed_service(3, "k", 2)));
+    let mut context = Context::from_waker(Waker::noop());
+    assert!(matches!(a.as_mut().poll(&mut context), Poll::Pending));
+    assert!(matches!(b.as_mut().poll(&mut context), Poll::Pending));
+    log.faults().fail_next_flushes(1);
+    release.send(()).expect("release");
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let (a, b) = runtime.block_on(async { (a.await, b.await) });
+    assert!(matches!(a, Ok(Outcome::Unavailable(_))), "{a:?}");
+    assert!(matches!(b, Ok(Outcome::Unavailable(_))), "{b:?}");
+    let first = first.join().expect("first");
+    assert!(matches!(first, Ok(Outcome::Committed { .. })), "{first:?}");
+
+    // With the disk back, the key is A's once A is durable, and B is refused for it.
+    assert!(matches!(
+        handle.submit_blocking(keyed_service(2, "k", 1)),
+        Ok(Outcome::Committed { .. })
+    ));
+    assert!(matches!(
+        handle.submit_blocking(keyed_service(3, "k", 2)),
+        Ok(Outcome::KeyReused)
+    ));
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+}
+
 #[test]
 fn missing_and_foreign_directories_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
