@@ -1,6 +1,8 @@
 //! Personal data sealed per person: a blob opens only with its person's key and only as
 //! theirs; a destroyed key reads as nothing; a damaged key record is named, never used.
 
+mod common;
+
 use yinling_ledger::personal::*;
 use yinling_ledger::VolunteerId;
 
@@ -61,15 +63,7 @@ fn the_sled_key_store_keeps_keys_durably_and_names_a_damaged_one() {
         sealed = keys.seal(&id, &fields()).expect("seal");
         db.flush().expect("flush");
     }
-    // The handle just dropped may hold sled's lock for a moment (its threads winding down),
-    // as the log's own opens allow for.
-    let db = (0..100)
-        .find_map(|_| {
-            sled::open(dir.path())
-                .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(20)))
-                .ok()
-        })
-        .expect("sled");
+    let db = common::reopen_sled(dir.path());
     let keys = SledKeys::open(&db).expect("keys");
     assert_eq!(keys.open(&id, &sealed).expect("open"), Some(fields()));
     let all = keys.check_all().expect("check");

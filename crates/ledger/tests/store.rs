@@ -534,14 +534,7 @@ fn a_snapshot_an_earlier_build_kept_in_the_tree_is_still_read_and_pruned() {
     drop(open(dir.path()));
     {
         // Earlier builds stored snapshots as values of the log's own tree, keyed 'n' + seq.
-        // The handle just dropped may hold sled's lock for a moment.
-        let db = (0..100)
-            .find_map(|_| {
-                sled::open(dir.path())
-                    .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(20)))
-                    .ok()
-            })
-            .expect("sled");
+        let db = reopen_sled(dir.path());
         for seq in [50u64, 60] {
             let mut key = vec![b'n'];
             key.extend_from_slice(&seq.to_be_bytes());
@@ -571,17 +564,19 @@ fn a_snapshot_an_earlier_build_kept_in_the_tree_is_still_read_and_pruned() {
 /// A snapshot of what changed since an earlier one names that one in its header; the ladder
 /// that prunes old snapshots keeps it while the snapshot written against it is kept, and lets
 /// it go once nothing kept needs it.
+/// Stores a small snapshot at `seq` (its state `[seq; 3]`), whole or written against `base`.
+fn put_snapshot(log: &SledLog, seq: u64, base: Option<u64>) -> Result<(), LedgerError> {
+    log.put_snapshot_with(seq, &mut |sink| {
+        codec::encode_snapshot_on(sink, seq, &Hash([3; 32]), base, &vec![seq; 3])?;
+        Ok(())
+    })
+}
+
 #[test]
 fn a_snapshot_written_against_another_keeps_that_one_stored() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let put = |seq: u64, base: Option<u64>| {
-        log.put_snapshot_with(seq, &mut |sink| {
-            codec::encode_snapshot_on(sink, seq, &Hash([3; 32]), base, &vec![seq; 3])?;
-            Ok(())
-        })
-        .expect("put");
-    };
+    let put = |seq: u64, base: Option<u64>| put_snapshot(&log, seq, base).expect("put");
     put(100, None);
     for seq in (2..=40).map(|i| i * 100) {
         put(seq, Some(100));
@@ -619,12 +614,7 @@ fn a_snapshot_written_against_another_keeps_that_one_stored() {
 fn an_older_snapshot_that_will_not_go_does_not_fail_the_one_just_stored() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let put = |seq: u64| {
-        log.put_snapshot_with(seq, &mut |sink| {
-            codec::encode_snapshot_on(sink, seq, &Hash([3; 32]), None, &vec![seq; 3])?;
-            Ok(())
-        })
-    };
+    let put = |seq: u64| put_snapshot(&log, seq, None);
     log.faults().fail_next_snapshot_removals(u32::MAX);
     for seq in (1..=40).map(|i| i * 100) {
         put(seq).expect("stored, though no older one could be removed");
@@ -670,13 +660,7 @@ fn an_older_snapshot_that_will_not_go_does_not_fail_the_one_just_stored() {
 fn a_snapshot_whose_header_cannot_be_read_holds_the_pruning_off() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
-    let put = |seq: u64| {
-        log.put_snapshot_with(seq, &mut |sink| {
-            codec::encode_snapshot_on(sink, seq, &Hash([3; 32]), None, &vec![seq; 3])?;
-            Ok(())
-        })
-        .expect("put");
-    };
+    let put = |seq: u64| put_snapshot(&log, seq, None).expect("put");
     put(100);
     // Opens, but every read fails (as a failing disk's file would): a directory by the name.
     std::fs::create_dir(

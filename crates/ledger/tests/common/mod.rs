@@ -756,3 +756,16 @@ pub fn service_commit(activity: u128, n: usize) -> Commit {
         .collect();
     Commit::any(ActivityId(uuid(activity)).stream(), events)
 }
+
+/// Opens the sled database at `path` again right after a handle on it was dropped: that
+/// handle may hold sled's lock for a moment (its threads winding down), as the log's own
+/// opens allow for.
+pub fn reopen_sled(path: &std::path::Path) -> sled::Db {
+    (0..100)
+        .find_map(|_| {
+            sled::open(path)
+                .map_err(|_| std::thread::sleep(std::time::Duration::from_millis(20)))
+                .ok()
+        })
+        .expect("sled")
+}
