@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use yinling_ledger::log::{self, VerifyDepth, VerifyReport};
 use yinling_ledger::writer::{
-    self, Idempotency, Outcome, Submission, WriterConfig, WriterHandle, WriterThread,
+    self, Idempotency, Outcome, Submission, WriterClosed, WriterConfig, WriterHandle, WriterThread,
 };
 use yinling_ledger::{Envelope, EventLog, Head, LedgerError, OpenMode, SledLog};
 use yinling_projections::limits::DEFAULT_SNAPSHOT_EVERY_EVENTS;
@@ -23,6 +23,10 @@ use crate::metrics::Metrics;
 
 /// What a caller is told when the writer has stopped.
 const SHUTTING_DOWN: &str = "the ledger is shutting down; nothing was saved, retry shortly";
+/// The writer took the change and stopped before it answered.
+const ANSWER_LOST: &str = "the ledger stopped while saving this change, so it may or may not \
+     have been saved; send it again with the same Idempotency-Key header once the service is \
+     back, which keeps it once";
 
 /// How the ledger is opened.
 #[derive(Clone, Debug)]
@@ -618,10 +622,11 @@ impl Engine {
                     "this node is a read replica and no writer is reachable right now; nothing was saved, retry shortly".into()
                 })
             })?;
-        let outcome = writer
-            .submit(submission)
-            .await
-            .map_err(|_| AppError::Unavailable(SHUTTING_DOWN.into()))?;
+        let outcome = writer.submit(submission).await.map_err(|e| match e {
+            WriterClosed::NotTaken => AppError::Unavailable(SHUTTING_DOWN.into()),
+            // Taken and then lost: the writer may have made it durable before it stopped.
+            WriterClosed::AnswerLost => AppError::Unavailable(ANSWER_LOST.into()),
+        })?;
         match outcome {
             Outcome::Committed { envelopes, .. } | Outcome::Replayed { envelopes } => Ok(envelopes),
             Outcome::KeyReused => Err(AppError::KeyReused),

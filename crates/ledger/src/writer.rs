@@ -166,10 +166,21 @@ struct Job<C, R> {
     reply: oneshot::Sender<Outcome<R>>,
 }
 
-/// The writer stopped (shut down, or its thread died); the command was not taken.
+/// Why a submission got no answer from the writer.
+///
+/// The two cases promise different things to the person waiting: a command the writer never
+/// took is certainly not in the log, but one it took and then died on (its thread panicked
+/// between the append and the answer) may be durable. Only the first may be reported as
+/// "nothing was saved"; the second must be retried with its idempotency key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the ledger writer is not running")]
-pub struct WriterClosed;
+pub enum WriterClosed {
+    /// The writer had stopped before it took the command: nothing of it was saved.
+    #[error("the ledger writer is not running; the command was not taken")]
+    NotTaken,
+    /// The writer took the command and stopped before answering: it may be in the log.
+    #[error("the ledger writer stopped before answering; the command may have been saved")]
+    AnswerLost,
+}
 
 /// A cloneable handle for submitting commands to the writer.
 pub struct WriterHandle<C, R> {
@@ -191,8 +202,8 @@ impl<C: Send + 'static, R: Send + 'static> WriterHandle<C, R> {
         self.tx
             .send(Message::Job(Job { submission, reply }))
             .await
-            .map_err(|_| WriterClosed)?;
-        answer.await.map_err(|_| WriterClosed)
+            .map_err(|_| WriterClosed::NotTaken)?;
+        answer.await.map_err(|_| WriterClosed::AnswerLost)
     }
 
     /// Blocking variant of [`submit`](Self::submit) for threads outside the async runtime.
@@ -200,8 +211,8 @@ impl<C: Send + 'static, R: Send + 'static> WriterHandle<C, R> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .blocking_send(Message::Job(Job { submission, reply }))
-            .map_err(|_| WriterClosed)?;
-        answer.blocking_recv().map_err(|_| WriterClosed)
+            .map_err(|_| WriterClosed::NotTaken)?;
+        answer.blocking_recv().map_err(|_| WriterClosed::AnswerLost)
     }
 
     /// Asks the writer to finish what is queued and stop. Later submissions fail.

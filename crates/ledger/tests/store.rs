@@ -410,6 +410,34 @@ fn a_key_reused_within_a_batch_that_fails_is_answered_as_the_failure() {
 }
 
 #[test]
+fn a_writer_that_dies_after_the_append_says_the_answer_was_lost_not_that_nothing_was_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    // The writer's thread dies between the durable append and the answers.
+    let config = writer::WriterConfig {
+        on_batch: Some(Arc::new(|report: &writer::BatchReport| {
+            if report.ok {
+                panic!("the writer dies after the append (on purpose)");
+            }
+        })),
+        ..writer::WriterConfig::default()
+    };
+    let (handle, thread) =
+        writer::spawn(log.clone(), PassThrough::default(), config).expect("spawn");
+    let lost = handle.submit_blocking(submission(vec![service_commit(1, 2)]));
+    assert_eq!(lost.err(), Some(writer::WriterClosed::AnswerLost));
+    assert!(thread.join().is_err(), "the writer's thread panicked");
+    let later = handle.submit_blocking(submission(vec![service_commit(2, 1)]));
+    assert_eq!(later.err(), Some(writer::WriterClosed::NotTaken));
+    drop(handle);
+
+    // The change whose answer was lost is in the log; the one not taken is not.
+    drop(log);
+    let log = open(dir.path());
+    assert_eq!(log.head().seq, 2, "the lost answer's change is durable");
+}
+
+#[test]
 fn missing_and_foreign_directories_are_refused_with_a_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("nope");
