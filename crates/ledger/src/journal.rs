@@ -12,8 +12,11 @@
 //! again in order (a record whose segment sled's files already hold is put again as well: the
 //! log inserts a commit's keys one by one, so its index keys may be missing); then sled is
 //! flushed and synced and the journal starts afresh. A record torn by a crash (its checksum
-//! or length does not hold) ends its file: it was never acknowledged. A record that would
-//! leave a gap in the seqs refuses the open, naming the seqs.
+//! or length does not hold) ends its file: it was never acknowledged. Damaged bytes followed
+//! by a whole record are not a tear (a record is written only after the one before it is
+//! synced) but an acknowledged record damaged on disk since: unless sled's files hold the
+//! record after the damage, the open is refused, naming the first event lost. A record that
+//! would leave a gap in the seqs refuses the open, naming the seqs.
 //!
 //! A record: `YLJ1`, the payload's length (u32 BE), the CRC-32 of the first seq and payload
 //! (u32 BE), the first seq (u64 BE), then the payload: the number of writes (u32 BE) and for
@@ -377,26 +380,71 @@ struct Record {
     writes: Vec<KeyValue>,
 }
 
-/// Reads the records of one file up to its end or its first torn record.
-fn read_records(path: &Path) -> io::Result<Vec<Record>> {
+/// What one journal file holds: its whole records in order, and where damage lies between
+/// two of them.
+struct FileRecords {
+    records: Vec<Record>,
+    /// Damaged bytes followed by a whole record: `(byte offset of the damage, index in
+    /// `records` of the first whole record after it)`. A crash tears only the last record
+    /// written (the next is written after it is synced), so a whole record after damage
+    /// means a record acknowledged as durable was damaged on disk afterwards.
+    damaged: Vec<(usize, usize)>,
+}
+
+/// Reads the records of one file up to its end. Bytes that do not hold a record end the file
+/// (a record torn by a crash, or a spare's zeros) unless a whole record follows them, which
+/// [`FileRecords::damaged`] reports.
+fn read_records(path: &Path) -> io::Result<FileRecords> {
     let mut bytes = Vec::new();
     File::open(path)?.read_to_end(&mut bytes)?;
-    let mut records = Vec::new();
+    let mut read = FileRecords {
+        records: Vec::new(),
+        damaged: Vec::new(),
+    };
     let mut at = 0usize;
-    while let Some(record) = parse_record(&bytes[at..]) {
-        at += record.0;
-        records.push(record.1);
+    loop {
+        while let Some(record) = parse_record(&bytes[at..]) {
+            at += record.0;
+            read.records.push(record.1);
+        }
+        // The rest of a file that was a spare is zeros.
+        if bytes[at..].iter().all(|b| *b == 0) {
+            break;
+        }
+        match next_whole_record(&bytes, at + 1) {
+            Some(resumes) => {
+                read.damaged.push((at, read.records.len()));
+                at = resumes;
+            }
+            None => {
+                tracing::warn!(
+                    file = %path.display(),
+                    kept = at,
+                    torn = bytes.len() - at,
+                    "a journal record was torn by a crash (never acknowledged); it is ignored"
+                );
+                break;
+            }
+        }
     }
-    // The rest of a file that was a spare is zeros.
-    if bytes[at..].iter().any(|b| *b != 0) {
-        tracing::warn!(
-            file = %path.display(),
-            kept = at,
-            torn = bytes.len() - at,
-            "a journal record was torn by a crash (never acknowledged); it is ignored"
-        );
+    Ok(read)
+}
+
+/// The offset of the first whole record at or after `from`, if any.
+fn next_whole_record(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(found) = bytes
+        .get(at..)?
+        .windows(MAGIC.len())
+        .position(|w| w == MAGIC)
+    {
+        let start = at + found;
+        if parse_record(&bytes[start..]).is_some() {
+            return Some(start);
+        }
+        at = start + 1;
     }
-    Ok(records)
+    None
 }
 
 fn be_u32_at(bytes: &[u8], at: usize) -> Option<u32> {
@@ -496,10 +544,41 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
     };
     for number in numbers(dir).map_err(storage)? {
         replayed.last_number = number;
-        for record in read_records(&dir.join(file_name(number))).map_err(storage)? {
+        let read = read_records(&dir.join(file_name(number))).map_err(storage)?;
+        for (index, record) in read.records.into_iter().enumerate() {
             let key = segment_key(record.first_seq);
             if expected.is_none() {
                 apply(&mut pending)?;
+            }
+            if let Some(&(damaged_at, _)) = read.damaged.iter().find(|d| d.1 == index) {
+                // Damage before a whole record: harmless only if sled's files hold that
+                // record (and so everything before it); otherwise acknowledged commits are
+                // lost, and the log is not opened without them.
+                apply(&mut pending)?;
+                if db.get(key)?.is_none() {
+                    let seq = match expected {
+                        Some(next) => next,
+                        None => next_after_segment_before(db, record.first_seq)?,
+                    };
+                    return Err(LedgerError::Corrupt {
+                        seq,
+                        detail: format!(
+                            "the log's journal file {} is damaged at byte {damaged_at}, before \
+                             a whole record of event {}: commits acknowledged as durable were \
+                             damaged on disk after they were written, and sled's files do not \
+                             hold them",
+                            file_name(number),
+                            record.first_seq
+                        ),
+                    });
+                }
+                tracing::warn!(
+                    file = %file_name(number),
+                    at = damaged_at,
+                    "a journal file is damaged before a record sled's files already hold; \
+                     the damaged part is not needed"
+                );
+                expected = None;
             }
             if let Some(held) = db.get(key)? {
                 // sled's files hold the segment, perhaps without every index key (the log
@@ -572,7 +651,7 @@ mod tests {
         journal.encode(6, &[(b"k3".to_vec(), vec![9; 1000])]);
         journal.append().expect("append");
         let path = dir.path().join(file_name(7));
-        let records = read_records(&path).expect("read");
+        let records = read_records(&path).expect("read").records;
         assert_eq!(records.len(), 2);
         assert_eq!(records[0].first_seq, 5);
         assert_eq!(records[0].writes[1], (b"k2".to_vec(), vec![]));
@@ -582,14 +661,38 @@ mod tests {
         let first = bytes.len() - (HEADER_LEN + 4 + 4 + 2 + 4 + 1000);
         for cut in first..bytes.len() {
             fs::write(&path, &bytes[..cut]).expect("write");
-            assert_eq!(read_records(&path).expect("read").len(), 1, "cut at {cut}");
+            let read = read_records(&path).expect("read");
+            assert_eq!(read.records.len(), 1, "cut at {cut}");
+            assert!(read.damaged.is_empty(), "a torn tail is not damage");
         }
         // A flipped byte in the payload is a torn record too.
         let mut flipped = bytes.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
         fs::write(&path, &flipped).expect("write");
-        assert_eq!(read_records(&path).expect("read").len(), 1);
+        assert_eq!(read_records(&path).expect("read").records.len(), 1);
+    }
+
+    /// A crash tears only the last record; a whole record after bad bytes means an
+    /// acknowledged one was damaged since. Such damage is reported, and the records after it
+    /// still read.
+    #[test]
+    fn damage_before_a_whole_record_is_reported_and_the_records_after_it_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut journal = Journal::create(dir.path(), 1).expect("create");
+        for first in 1..=3 {
+            journal.encode(first, &[(b"k".to_vec(), vec![first as u8; 100])]);
+            journal.append().expect("append");
+        }
+        let path = dir.path().join(file_name(1));
+        let mut bytes = fs::read(&path).expect("read");
+        let one = bytes.len() / 3;
+        bytes[one + HEADER_LEN + 20] ^= 0x40;
+        fs::write(&path, &bytes).expect("write");
+        let read = read_records(&path).expect("read");
+        let firsts: Vec<u64> = read.records.iter().map(|r| r.first_seq).collect();
+        assert_eq!(firsts, vec![1, 3]);
+        assert_eq!(read.damaged, vec![(one, 1)]);
     }
 
     fn segment(events: usize) -> Vec<u8> {
@@ -621,6 +724,49 @@ mod tests {
             other => panic!("expected the gap to be refused, got {other:?}"),
         }
         assert!(!db.contains_key(segment_key(9)).expect("get"));
+    }
+
+    /// An acknowledged record damaged on disk, with a whole one after it: the open is refused,
+    /// naming the first event lost, unless sled's files hold what came after the damage.
+    #[test]
+    fn a_damaged_record_before_a_whole_one_refuses_the_open_unless_sled_holds_what_follows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal_dir = dir.path().join(JOURNAL_DIR);
+        let mut journal = Journal::create(&journal_dir, 1).expect("create");
+        let mut ends = Vec::new();
+        for (first, events) in [(1, 3), (4, 2), (6, 1)] {
+            journal.encode(first, &[(segment_key(first).to_vec(), segment(events))]);
+            journal.append().expect("append");
+            ends.push(journal.len as usize);
+        }
+        let path = journal_dir.join(file_name(1));
+        let mut bytes = fs::read(&path).expect("read");
+        bytes[ends[0] + HEADER_LEN + 10] ^= 1;
+        fs::write(&path, &bytes).expect("write");
+
+        let db = sled::open(dir.path().join("db")).expect("sled");
+        match replay(&journal_dir, &db) {
+            Err(LedgerError::Corrupt { seq: 4, detail }) => {
+                assert!(
+                    detail.contains("event 6") && detail.contains("damaged"),
+                    "{detail}"
+                )
+            }
+            other => panic!("expected the damage to be refused, got {other:?}"),
+        }
+        assert!(
+            !db.contains_key(segment_key(6)).expect("get"),
+            "nothing after the damage"
+        );
+
+        // sled's files hold everything through the record after the damage (the first record
+        // was put back by the refused open): the damaged part is not needed.
+        for (first, events) in [(4, 2), (6, 1)] {
+            db.insert(segment_key(first), segment(events))
+                .expect("insert");
+        }
+        let replayed = replay(&journal_dir, &db).expect("replay");
+        assert_eq!((replayed.skipped, replayed.applied), (2, 0));
     }
 
     /// More records than one sled batch takes, with one sled holds in the middle: the batch
@@ -669,7 +815,7 @@ mod tests {
             JOURNAL_ROTATE_BYTES,
             "the record overwrote the spare's zeros"
         );
-        let records = read_records(&path).expect("read");
+        let records = read_records(&path).expect("read").records;
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].writes[0], (b"k2".to_vec(), b"v2".to_vec()));
         assert!(!journal.ask_for_spare() && !journal.should_rotate());
@@ -704,6 +850,7 @@ mod tests {
         let firsts = |n: u64| -> Vec<u64> {
             read_records(&dir.path().join(file_name(n)))
                 .expect("read")
+                .records
                 .iter()
                 .map(|r| r.first_seq)
                 .collect()
