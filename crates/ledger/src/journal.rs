@@ -580,14 +580,26 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
                 );
                 expected = None;
             }
-            if let Some(held) = db.get(key)? {
+            let held = match db.get(key)? {
+                Some(held) => match segment_len(&held) {
+                    Ok(events) => Some(events),
+                    Err(detail) => {
+                        // sled's copy is damaged; the record's, checked by its CRC, replaces
+                        // it like a segment sled lacks.
+                        tracing::warn!(
+                            seq = record.first_seq,
+                            %detail,
+                            "sled's copy of a segment is damaged; the journal's record puts it back"
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
+            if let Some(events) = held {
                 // sled's files hold the segment, perhaps without every index key (the log
                 // inserts a commit's keys one by one, the segment first): the record's writes
                 // are put again, each the value sled holds or the one it lacks.
-                let events = segment_len(&held).map_err(|detail| LedgerError::Corrupt {
-                    seq: record.first_seq,
-                    detail,
-                })?;
                 put(&mut pending.0, record.writes)?;
                 pending.1 += 1;
                 if pending.1 >= crate::limits::JOURNAL_REPLAY_BATCH_RECORDS {
@@ -700,7 +712,7 @@ mod tests {
     }
 
     #[test]
-    fn records_sled_holds_are_skipped_and_one_that_would_leave_a_gap_refuses_the_open() {
+    fn records_sled_holds_are_skipped_a_damaged_copy_is_put_back_and_a_gap_refuses_the_open() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = sled::open(dir.path().join("db")).expect("sled");
         let journal_dir = dir.path().join(JOURNAL_DIR);
@@ -714,6 +726,15 @@ mod tests {
         let replayed = replay(&journal_dir, &db).expect("replay");
         assert_eq!((replayed.skipped, replayed.applied), (1, 2));
         assert!(db.contains_key(segment_key(6)).expect("get"));
+        // A segment sled holds damaged is put back from its record.
+        db.insert(segment_key(4), b"damaged".to_vec())
+            .expect("insert");
+        let replayed = replay(&journal_dir, &db).expect("replay");
+        assert_eq!((replayed.skipped, replayed.applied), (2, 1));
+        assert_eq!(
+            db.get(segment_key(4)).expect("get").as_deref(),
+            Some(&segment(2)[..])
+        );
         // A commit from event 9 after one that ends at event 6 would leave 7 and 8 out.
         journal.encode(9, &[(segment_key(9).to_vec(), segment(1))]);
         journal.append().expect("append");
