@@ -178,20 +178,20 @@ impl Node {
             "ledger open"
         );
         let mut app = App::new(engine, metrics, mint);
-        app.public_url = config.public_url.clone();
+        app.parts_mut().public_url = config.public_url.clone();
         let dir = config.engine.data_dir.clone();
         let access_log = tokio::task::spawn_blocking(move || AccessLog::open(&dir))
             .await
             .map_err(|e| OpenError::AccessLog(LedgerError::Storage(e.to_string())))?
             .map_err(OpenError::AccessLog)?;
-        app.access_log = Some(Arc::new(access_log));
+        app.parts_mut().access_log = Some(Arc::new(access_log));
         let dir = config.engine.data_dir.clone();
         let outbox =
             tokio::task::spawn_blocking(move || yinling_ledger::outbox::Outbox::open(&dir))
                 .await
                 .map_err(|e| OpenError::Outbox(LedgerError::Storage(e.to_string())))?
                 .map_err(OpenError::Outbox)?;
-        app.outbox = Some(Arc::new(outbox));
+        app.parts_mut().outbox = Some(Arc::new(outbox));
         let dir = config.engine.data_dir.clone();
         let published = tokio::task::spawn_blocking(move || {
             yinling_ledger::published::PublishedCheckpoints::open(&dir)
@@ -200,7 +200,7 @@ impl Node {
         .map_err(|e| OpenError::Checkpoints(LedgerError::Storage(e.to_string())))?
         .map_err(OpenError::Checkpoints)?;
         check_published(&published, &app.engine.tree, &config.engine.data_dir)?;
-        app.published = Some(Arc::new(published));
+        app.parts_mut().published = Some(Arc::new(published));
         let mut node = Node {
             app,
             cluster_thread: None,
@@ -287,7 +287,7 @@ impl Node {
         {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.app.cluster = Some(cluster);
+        self.app.parts_mut().cluster = Some(cluster);
         self.cluster_thread = Some(thread);
         Ok(())
     }
