@@ -196,8 +196,8 @@ impl Outbox {
     /// again), then moves the cursor to `cursor`, durably. Returns how many were new.
     ///
     /// One batch a tree, not a transaction over the four: sled's transaction cost the
-    /// notices a third of their time under a load of logged activities (BENCHMARKS.md, "The
-    /// notices' outbox without a transaction"). The cursor is written last, so a crash before
+    /// notices a third of their time under a load of logged activities (BENCHMARKS.md, "Where a
+    /// logged activity's CPU goes"). The cursor is written last, so a crash before
     /// the flush leaves it where it was and the same events are read again; an entry found
     /// stored then has its index keys put again (the same keys: its own time and key), so
     /// one that a crash left without them is still delivered and found by volunteer.
