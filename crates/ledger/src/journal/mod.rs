@@ -12,10 +12,12 @@
 //! again in order (a record whose segment sled's files already hold is put again as well: the
 //! log inserts a commit's keys one by one, so its index keys may be missing); then sled is
 //! flushed and synced and the journal starts afresh. A record torn by a crash (its checksum
-//! or length does not hold) ends its file: it was never acknowledged. Damaged bytes followed
-//! by a whole record are not a tear (a record is written only after the one before it is
-//! synced) but an acknowledged record damaged on disk since: unless sled's files hold the
-//! record after the damage, the open is refused, naming the first event lost. A record that
+//! or length does not hold) ends its file: it was never acknowledged. A record whose header
+//! is whole but whose bytes are not, with a whole record exactly where that header says it
+//! ends, is not a tear (a record is written only after the one before it is synced) but an
+//! acknowledged record damaged on disk since: unless sled's files hold the record after it,
+//! the open is refused, naming the first event lost. (The torn bytes themselves are never
+//! searched: a record hidden in an event's text must not be read as one.) A record that
 //! would leave a gap in the seqs refuses the open, naming the seqs.
 //!
 //! A record: `YLJ1`, the payload's length (u32 BE), the CRC-32 of the first seq and payload

@@ -31,16 +31,23 @@ pub(super) struct Record {
 /// two of them.
 pub(super) struct FileRecords {
     pub(super) records: Vec<Record>,
-    /// Damaged bytes followed by a whole record: `(byte offset of the damage, index in
-    /// `records` of the first whole record after it)`. A crash tears only the last record
-    /// written (the next is written after it is synced), so a whole record after damage
-    /// means a record acknowledged as durable was damaged on disk afterwards.
+    /// A record whose header is whole but whose bytes are not, with a whole record exactly
+    /// where that header says it ends: `(byte offset of the damaged record, index in
+    /// `records` of the record after it)`. A crash tears only the last record written (the
+    /// next is written after it is synced, and after a failure the next goes to a new file),
+    /// so nothing whole follows a torn record: this is a record acknowledged as durable and
+    /// damaged on disk since.
     pub(super) damaged: Vec<(usize, usize)>,
 }
 
 /// Reads the records of one file up to its end. Bytes that do not hold a record end the file
-/// (a record torn by a crash, or a spare's zeros) unless a whole record follows them, which
+/// (a record torn by a crash, or a spare's zeros), unless they are a record with a whole
+/// header and a whole record right after the length it claims, which
 /// [`FileRecords::damaged`] reports.
+///
+/// Only that one place is looked at, never the torn bytes themselves: a torn record's
+/// payload holds events, whose text a user typed, and a record hidden in that text must not
+/// be taken for one the log wrote.
 pub(super) fn read_records(path: &Path) -> io::Result<FileRecords> {
     let mut bytes = Vec::new();
     File::open(path)?.read_to_end(&mut bytes)?;
@@ -58,10 +65,11 @@ pub(super) fn read_records(path: &Path) -> io::Result<FileRecords> {
         if bytes[at..].iter().all(|b| *b == 0) {
             break;
         }
-        match next_whole_record(&bytes, at + 1) {
-            Some(resumes) => {
+        let next = claimed_len(&bytes[at..]).map(|len| at + len);
+        match next.filter(|&next| parse_record(&bytes[next..]).is_some()) {
+            Some(next) => {
                 read.damaged.push((at, read.records.len()));
-                at = resumes;
+                at = next;
             }
             None => {
                 tracing::warn!(
@@ -77,21 +85,14 @@ pub(super) fn read_records(path: &Path) -> io::Result<FileRecords> {
     Ok(read)
 }
 
-/// The offset of the first whole record at or after `from`, if any.
-fn next_whole_record(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut at = from;
-    while let Some(found) = bytes
-        .get(at..)?
-        .windows(MAGIC.len())
-        .position(|w| w == MAGIC)
-    {
-        let start = at + found;
-        if parse_record(&bytes[start..]).is_some() {
-            return Some(start);
-        }
-        at = start + 1;
+/// The length a record's header claims for the record at the start of `bytes`, when its
+/// header is there (magic and length) and the claim fits in `bytes`.
+fn claimed_len(bytes: &[u8]) -> Option<usize> {
+    if bytes.get(..4)? != MAGIC {
+        return None;
     }
-    None
+    let total = HEADER_LEN.checked_add(be_u32_at(bytes, 4)? as usize)?;
+    (total <= bytes.len()).then_some(total)
 }
 
 fn be_u32_at(bytes: &[u8], at: usize) -> Option<u32> {
@@ -336,6 +337,32 @@ mod tests {
     /// A crash tears only the last record; a whole record after bad bytes means an
     /// acknowledged one was damaged since. Such damage is reported, and the records after it
     /// still read.
+    /// A record torn by a crash whose payload holds a whole record (event text a user typed
+    /// can hold any bytes): a tear, never damage, and the hidden record is not read.
+    #[test]
+    fn a_record_hidden_in_a_torn_ones_payload_is_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut journal = Journal::create(dir.path(), 1).expect("create");
+        journal.encode(1, &[(b"k".to_vec(), vec![1; 100])]);
+        journal.append().expect("append");
+        let first_len = journal.len as usize;
+        journal.encode(1, &[(b"planted".to_vec(), vec![7; 50])]);
+        let hidden = journal.buffer.clone();
+        let mut text = vec![b'x'; 64];
+        text.extend_from_slice(&hidden);
+        text.extend_from_slice(&[b'y'; 64]);
+        journal.encode(2, &[(b"k".to_vec(), text)]);
+        journal.append().expect("append");
+        let path = dir.path().join(file_name(1));
+        let bytes = fs::read(&path).expect("read");
+        // Torn after the hidden record, before the rest of its own.
+        let cut = first_len + HEADER_LEN + 4 + 4 + 1 + 4 + 64 + hidden.len() + 10;
+        fs::write(&path, &bytes[..cut]).expect("write");
+        let read = read_records(&path).expect("read");
+        assert_eq!(read.records.len(), 1);
+        assert!(read.damaged.is_empty(), "a tear, not damage");
+    }
+
     #[test]
     fn damage_before_a_whole_record_is_reported_and_the_records_after_it_read() {
         let dir = tempfile::tempdir().expect("tempdir");
