@@ -196,11 +196,12 @@ impl Outbox {
     /// again), then moves the cursor to `cursor`, durably. Returns how many were new.
     ///
     /// One batch a tree, not a transaction over the four: sled's transaction cost the
-    /// notices a third of their time under a load of logged activities (BENCHMARKS.md, "Where a
-    /// logged activity's CPU goes"). The cursor is written last, so a crash before
-    /// the flush leaves it where it was and the same events are read again; an entry found
-    /// stored then has its index keys put again (the same keys: its own time and key), so
-    /// one that a crash left without them is still delivered and found by volunteer.
+    /// notices a third of their time under a load of logged activities (BENCHMARKS.md,
+    /// "Where a logged activity's CPU goes"). The entries go first, their index keys next
+    /// and the cursor last, so a crash before the flush leaves the cursor where it was and
+    /// the same events are read again; an entry found stored then has its index keys put
+    /// again (the same keys: its own time and key), so one that a crash left without them is
+    /// still delivered and found by volunteer.
     pub fn enqueue(
         &self,
         entries: &[OutboxEntry],
@@ -228,9 +229,12 @@ impl Outbox {
             }
             by_volunteer.insert(volunteer_key(&standing), &[]);
         }
+        // Entries before their index keys: an index key never names an entry that is not
+        // stored (one left by a crash would name it under another time once its event is
+        // read again and stamped anew, and the volunteer's list would show it twice).
+        self.entries.apply_batch(stored)?;
         self.due.apply_batch(due)?;
         self.by_volunteer.apply_batch(by_volunteer)?;
-        self.entries.apply_batch(stored)?;
         if let Some(seq) = cursor {
             self.meta.insert(CURSOR, &seq.to_be_bytes())?;
         }

@@ -310,18 +310,12 @@ struct Batch<R> {
 
 impl<M: StateMachine> WriterState<M> {
     fn run(mut self, mut rx: mpsc::Receiver<Message<M::Command, M::Rejection>>) -> M {
-        let mut shutting_down = false;
-        while !shutting_down {
+        loop {
             let first = match rx.blocking_recv() {
                 Some(Message::Job(job)) => job,
-                Some(Message::Shutdown) | None => {
-                    shutting_down = true;
-                    match rx.try_recv() {
-                        Ok(Message::Job(job)) => job,
-                        _ => break,
-                    }
-                }
+                Some(Message::Shutdown) | None => break,
             };
+            let mut shutting_down = false;
             let mut batch = self.begin_batch();
             self.handle(&mut batch, first);
             while batch.sealed.len() < MAX_BATCH_EVENTS {
@@ -333,15 +327,20 @@ impl<M: StateMachine> WriterState<M> {
             }
             self.finish(batch);
             if shutting_down {
-                // Finish everything already queued, then stop taking more.
-                rx.close();
-                while let Ok(message) = rx.try_recv() {
-                    if let Message::Job(job) = message {
-                        let mut batch = self.begin_batch();
-                        self.handle(&mut batch, job);
-                        self.finish(batch);
-                    }
-                }
+                break;
+            }
+        }
+        // Finish everything queued, and what a sender that had its place in the queue before
+        // the close is still putting there, then stop taking more. After `close`,
+        // `blocking_recv` says the queue is done only once it is empty and no sender holds a
+        // place in it: no command the queue took is dropped unanswered (its caller would be
+        // told the answer was lost, though it never reached the writer).
+        rx.close();
+        while let Some(message) = rx.blocking_recv() {
+            if let Message::Job(job) = message {
+                let mut batch = self.begin_batch();
+                self.handle(&mut batch, job);
+                self.finish(batch);
             }
         }
         self.machine
