@@ -304,17 +304,25 @@ impl Iterator for EnvelopeIter<'_> {
 }
 
 /// Reads up to `limit` envelopes with seq > `after`.
-///
-/// The vector is sized once from the head: grown by doubling, a reader of a thousand events
-/// at a time (the notices) asked for five ever larger blocks a read, each fresh memory the
-/// kernel zeroes, a tenth of the notices' time under a write load.
 pub fn read(log: &dyn EventLog, after: u64, limit: usize) -> Result<Vec<Envelope>, LedgerError> {
-    let expected = usize::try_from(log.head().seq.saturating_sub(after)).unwrap_or(usize::MAX);
-    let mut out = Vec::with_capacity(limit.min(expected));
+    let mut out = Vec::new();
+    read_into(log, after, limit, &mut out)?;
+    Ok(out)
+}
+
+/// [`read`] into a vector the caller sized: one that knows how many events to expect (the
+/// notices, a thousand at a time) asks for its memory once, instead of the vector doubling
+/// through five ever larger blocks a read, each fresh memory the kernel zeroes.
+pub fn read_into(
+    log: &dyn EventLog,
+    after: u64,
+    limit: usize,
+    out: &mut Vec<Envelope>,
+) -> Result<(), LedgerError> {
     for envelope in EnvelopeIter::new(log, after).take(limit) {
         out.push(envelope?);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Reads the envelopes with seqs `first..first + count`.

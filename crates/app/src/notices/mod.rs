@@ -152,8 +152,11 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
     // Only events the state has folded: the log is written before the state moves on, and
     // a notice composed against a state without its event would be lost.
     let folded = app.engine.read().head.seq;
+    let behind = usize::try_from(folded.saturating_sub(cursor)).unwrap_or(usize::MAX);
+    let mut events = Vec::with_capacity(behind.min(NOTICE_BATCH_EVENTS));
     while cursor < folded {
-        let mut events = yinling_ledger::log::read(app.engine.log(), cursor, NOTICE_BATCH_EVENTS)
+        events.clear();
+        yinling_ledger::log::read_into(app.engine.log(), cursor, NOTICE_BATCH_EVENTS, &mut events)
             .map_err(storage)?;
         events.retain(|e| e.seq <= folded);
         let Some(last) = events.last().map(|e| e.seq) else {
