@@ -244,50 +244,46 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
                 },
                 None => None,
             };
-            if let Some(events) = held {
+            let events = if let Some(events) = held {
                 // sled's files hold the segment, perhaps without every index key (the log
                 // inserts a commit's keys one by one, the segment first): the record's writes
                 // are put again, each the value sled holds or the one it lacks.
-                put(&mut pending.0, record.writes)?;
-                pending.1 += 1;
-                if pending.1 >= crate::limits::JOURNAL_REPLAY_BATCH_RECORDS {
-                    apply(&mut pending)?;
-                }
                 replayed.skipped += 1;
-                expected = Some(record.first_seq + events);
-                continue;
-            }
-            let next = match expected {
-                Some(next) => next,
-                None => next_after_segment_before(db, record.first_seq)?,
-            };
-            if record.first_seq != next {
-                return Err(LedgerError::Corrupt {
-                    seq: next,
-                    detail: format!(
-                        "the journal continues at event {} but the log ends before event {next}",
-                        record.first_seq
-                    ),
-                });
-            }
-            let segment = record
-                .writes
-                .iter()
-                .find(|(k, _)| k[..] == key[..])
-                .ok_or_else(|| LedgerError::Corrupt {
+                events
+            } else {
+                let next = match expected {
+                    Some(next) => next,
+                    None => next_after_segment_before(db, record.first_seq)?,
+                };
+                if record.first_seq != next {
+                    return Err(LedgerError::Corrupt {
+                        seq: next,
+                        detail: format!(
+                            "the journal continues at event {} but the log ends before event {next}",
+                            record.first_seq
+                        ),
+                    });
+                }
+                let segment = record
+                    .writes
+                    .iter()
+                    .find(|(k, _)| k[..] == key[..])
+                    .ok_or_else(|| LedgerError::Corrupt {
+                        seq: record.first_seq,
+                        detail: "a journal record holds no segment".into(),
+                    })?;
+                let events = segment_len(&segment.1).map_err(|detail| LedgerError::Corrupt {
                     seq: record.first_seq,
-                    detail: "a journal record holds no segment".into(),
+                    detail,
                 })?;
-            let events = segment_len(&segment.1).map_err(|detail| LedgerError::Corrupt {
-                seq: record.first_seq,
-                detail,
-            })?;
+                replayed.applied += 1;
+                events
+            };
             put(&mut pending.0, record.writes)?;
             pending.1 += 1;
             if pending.1 >= crate::limits::JOURNAL_REPLAY_BATCH_RECORDS {
                 apply(&mut pending)?;
             }
-            replayed.applied += 1;
             expected = Some(record.first_seq + events);
         }
     }
