@@ -15,6 +15,7 @@ pub struct FaultInjector {
     flushes: Arc<AtomicU32>,
     undos: Arc<AtomicU32>,
     removals: Arc<AtomicU32>,
+    flush_first: Arc<AtomicU32>,
 }
 
 impl FaultInjector {
@@ -26,6 +27,18 @@ impl FaultInjector {
     /// Fails the undo of the next failed flush too, as a disk failing twice in a row would.
     pub fn fail_next_undo(&self) {
         self.undos.store(1, Ordering::SeqCst);
+    }
+
+    /// Makes sled's files durable just before the next injected flush failure, after sled
+    /// took the failing commit's writes: what the checkpoint thread's flush does when it
+    /// lands between a commit's insert and its undo.
+    pub fn flush_sled_before_next_failure(&self) {
+        self.flush_first.store(1, Ordering::SeqCst);
+    }
+
+    /// Whether sled is to be flushed before this failure (counting it off).
+    pub(crate) fn take_flush_first(&self) -> bool {
+        take_one(&self.flush_first)
     }
 
     /// Fails the next `count` removals of an old snapshot, as a file the system will not let

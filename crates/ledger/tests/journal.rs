@@ -297,3 +297,38 @@ fn a_key_made_for_a_commit_survives_a_power_cut_that_loses_sleds_writes_since_th
     handle.shutdown_blocking();
     thread.join().expect("writer thread");
 }
+
+/// The checkpoint thread flushes sled's files whenever a journal file fills, and such a flush
+/// can land after a failing commit's writes went into sled and before their undo. Once the
+/// callers are told the commit failed, a crash must not bring it back from sled's files.
+#[test]
+fn a_failed_commit_that_a_checkpoint_flushed_does_not_come_back_after_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let crashed = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) = pass_through_writer(&log);
+    commit(&handle, 1, 3, 2);
+    let head = log.head();
+    log.faults().fail_next_flushes(1);
+    log.faults().flush_sled_before_next_failure();
+    let outcome = handle
+        .submit_blocking(Submission {
+            command: vec![service_commit(9, 2)],
+            actor: Actor::SYSTEM,
+            idempotency: Some(Idempotency {
+                key: "the-failed-one".into(),
+                request_digest: Hash([9; 32]),
+            }),
+        })
+        .expect("submit");
+    assert!(matches!(outcome, Outcome::Unavailable(_)), "{outcome:?}");
+    assert_eq!(log.head(), head);
+    crash_copy(dir.path(), crashed.path());
+    let copy = SledLog::open(crashed.path(), OpenMode::MustExist).expect("open the crashed copy");
+    assert_eq!(copy.head(), head, "the failed commit came back");
+    assert_eq!(copy.idempotency("the-failed-one").expect("lookup"), None);
+    let report = log::verify(&copy, VerifyDepth::Full, &mut |_| {}).expect("verify");
+    assert!(report.is_ok(), "{report:?}");
+    handle.shutdown_blocking();
+    thread.join().expect("writer thread");
+}
