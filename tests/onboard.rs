@@ -3,7 +3,7 @@
 //! as Excel serial numbers, full-width digits, stray spaces, a team that does not exist, a
 //! missing column) is refused row by row and column by column with nothing written, and an
 //! error workbook to fix; a clean file imports once (again: nothing new; corrected: only the
-//! new rows); a GB18030 CSV reads; every imported record remembers its row; a balance
+//! new rows); a GB18030 CSV and Excel's UTF-16 "Unicode text" read, a year typed as 1949.00 too; every imported record remembers its row; a balance
 //! carried over can be spent and is not service.
 
 mod common;
@@ -232,13 +232,28 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
         "{out}"
     );
 
-    // A GB18030 CSV of volunteers, as Chinese Excel saves it.
-    let csv_text = "姓名,所在队伍,出生年份\r\n吴桂花,荻溪六老调解队,1949\r\n";
+    // A GB18030 CSV of volunteers, as Chinese Excel saves it, the year from a column
+    // formatted with two decimals (read as 1949, not dropped as "already there").
+    let csv_text = "姓名,所在队伍,出生年份\r\n吴桂花,荻溪六老调解队,1949.00\r\n";
     let (gb, _, _) = encoding_rs::GB18030.encode(csv_text);
     let csv_path = tmp.path().join("志愿者.csv");
     std::fs::write(&csv_path, &gb).expect("write");
     let (ok, out) = onboard(&["--data", p(&data), p(&csv_path)]);
-    assert!(ok && out.contains("1 new"), "{out}");
+    assert!(
+        ok && out.contains("1 new, 0 edited, 0 already there"),
+        "{out}"
+    );
+    // Excel's "Unicode text": UTF-16 with its BOM, cells separated by tabs.
+    let unicode_text = "姓名\t所在队伍\t出生年份\r\n陆金宝\t荻溪六老调解队\t1950.0\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(unicode_text.encode_utf16().flat_map(u16::to_le_bytes));
+    let txt_path = tmp.path().join("志愿者.txt");
+    std::fs::write(&txt_path, &utf16).expect("write");
+    let (ok, out) = onboard(&["--data", p(&data), p(&txt_path)]);
+    assert!(
+        ok && out.contains("1 new, 0 edited, 0 already there"),
+        "{out}"
+    );
 
     // Served: every imported record remembers its row; the carried-over points can be
     // spent and are not service.
@@ -251,9 +266,17 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
         .collect();
     assert_eq!(
         imported.len(),
-        5 + 2 + 1,
-        "5 from the messy file, 2 balances, 1 from the CSV"
+        5 + 2 + 2,
+        "5 from the messy file, 2 balances, 1 from the CSV, 1 from the Unicode text"
     );
+    for name in ["吴桂花", "陆金宝"] {
+        let found = admin.get(&format!("/v1/volunteers?q={name}")).await.ok();
+        assert_eq!(
+            found["items"].as_array().map(Vec::len),
+            Some(1),
+            "{name}: {found}"
+        );
+    }
     assert!(imported.iter().any(|e| e["data"]["sheet"] == "志愿者"
         && e["data"]["row"] == 2
         && e["data"]["joined_on"] == "2019-03-05"));
@@ -543,4 +566,62 @@ mod calamine_free {
         }
         out
     }
+}
+
+/// Two districts each with a team of the same name: a balance row says which with the
+/// optional district column, as a volunteer row does, and finds its volunteer (without the
+/// column every such row was refused, asking for a column the sheet did not have).
+#[test]
+fn a_balance_in_a_team_whose_name_two_districts_share_names_its_district() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let book = tmp.path().join("同名队伍.xlsx");
+    let balances: Vec<&str> = BALANCES.iter().copied().chain(["所在区县"]).collect();
+    let sheets = |district: &'static str| -> Vec<Vec<&'static str>> {
+        vec![vec![
+            "沈阿婆",
+            "银龄调解队",
+            "1948",
+            "12",
+            "120",
+            "0",
+            "2025-12-31",
+            "志愿汇",
+            district,
+        ]]
+    };
+    let write = |district: &'static str| {
+        let rows = sheets(district);
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        workbook(
+            &book,
+            &[
+                (
+                    "区县",
+                    DISTRICTS,
+                    &[&["南浔区", "区", "湖州市"], &["德清县", "县", "湖州市"]],
+                ),
+                (
+                    "队伍",
+                    TEAMS,
+                    &[
+                        &["银龄调解队", "南浔区", "矛盾调解"],
+                        &["银龄调解队", "德清县", "矛盾调解"],
+                    ],
+                ),
+                (
+                    "志愿者",
+                    VOLUNTEERS,
+                    &[&["沈阿婆", "银龄调解队", "德清县", "1948"]],
+                ),
+                ("原有积分", &balances, &rows),
+            ],
+        );
+    };
+    write("");
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&book)]);
+    assert!(!ok && out.contains("所在区县"), "{out}");
+    write("德清县");
+    let (ok, out) = onboard(&["--data", p(&data), p(&book)]);
+    assert!(ok && out.contains("imported 6 records"), "{out}");
 }

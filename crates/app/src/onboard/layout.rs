@@ -88,6 +88,8 @@ impl Kind {
                 ("星级", "stars", false),
                 ("截至日期", "as_of", true),
                 ("来源系统", "source_system", true),
+                // Needed only where two districts each have a team of the same name.
+                ("所在区县", "district", false),
             ],
         }
     }
@@ -114,6 +116,7 @@ impl Kind {
                 "3",
                 "2025-12-31",
                 "志愿汇",
+                "南浔区",
             ],
         }
     }
@@ -204,7 +207,10 @@ pub fn text(cell: &Cell) -> Result<Option<String>, Bad> {
     }
 }
 
-/// A cell as a decimal number.
+/// A cell as a decimal number, its trailing zeros dropped (`1948.00` is the year 1948, as
+/// Excel writes a column formatted with two decimals). Commas are taken out only where they
+/// group thousands (`1,234.5`); a comma anywhere else is refused, not dropped: `12,5` is a
+/// decimal comma, and read without it would be 125.
 pub fn number(cell: &Cell) -> Result<Option<rust_decimal::Decimal>, Bad> {
     match cell {
         Cell::Number(n) => rust_decimal::Decimal::try_from(*n)
@@ -212,15 +218,59 @@ pub fn number(cell: &Cell) -> Result<Option<rust_decimal::Decimal>, Bad> {
             .map_err(|_| bad("数字太大了。", "The number is too large.")),
         other => match text(other)? {
             None => Ok(None),
-            Some(t) => crate::wire::parse_decimal(&t.replace(',', ""))
-                .map(Some)
-                .map_err(|_| {
-                    bad(
-                        format!("“{t}”不是数字，例如 12.5。"),
-                        format!("{t:?} is not a number, e.g. 12.5."),
-                    )
-                }),
+            Some(t) => {
+                let Some(digits) = without_thousands_commas(&t) else {
+                    return Err(bad(
+                        format!("“{t}”里的逗号看不懂：小数请用小数点，例如 12.5。"),
+                        format!("{t:?} has a comma that does not group thousands; write decimals with a point, e.g. 12.5."),
+                    ));
+                };
+                crate::wire::parse_decimal(&digits)
+                    .map(|d| Some(d.normalize()))
+                    .map_err(|_| {
+                        bad(
+                            format!("“{t}”不是数字，例如 12.5。"),
+                            format!("{t:?} is not a number, e.g. 12.5."),
+                        )
+                    })
+            }
         },
+    }
+}
+
+/// `text` without the commas that group its whole part in threes (`12,345.5`), or `None` when
+/// a comma stands anywhere else.
+fn without_thousands_commas(text: &str) -> Option<String> {
+    if !text.contains(',') {
+        return Some(text.to_owned());
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let whole = unsigned.split_once('.').map_or(unsigned, |(w, _)| w);
+    let mut groups = whole.split(',');
+    let first = groups.next()?;
+    let grouped = (1..=3).contains(&first.len())
+        && groups.all(|g| g.len() == 3)
+        && !unsigned
+            .split_once('.')
+            .is_some_and(|(_, fraction)| fraction.contains(','));
+    grouped.then(|| text.replace(',', ""))
+}
+
+/// The earliest and latest years a roster's date may carry: a year outside them is a typing
+/// slip (`19/3/5` read as the year 19) or a number that was never a date (`2019` read as Excel's
+/// day 2019, in 1905).
+const DATE_YEARS: std::ops::RangeInclusive<i32> = 1950..=2100;
+
+/// A parsed date, refused when its year is outside [`DATE_YEARS`].
+fn plausible(date: NaiveDate, typed: &str) -> Result<Option<NaiveDate>, Bad> {
+    use chrono::Datelike;
+    if DATE_YEARS.contains(&date.year()) {
+        Ok(Some(date))
+    } else {
+        Err(bad(
+            format!("“{typed}”读出来是 {date}，不像是真的日期：请写四位年份，例如 2019-03-05。"),
+            format!("{typed:?} reads as {date}, which cannot be right; write the year in four digits, e.g. 2019-03-05."),
+        ))
     }
 }
 
@@ -228,10 +278,21 @@ pub fn number(cell: &Cell) -> Result<Option<rust_decimal::Decimal>, Bad> {
 /// 2019/3/5, 2019.3.5, 2019年3月5日 or 20190305.
 pub fn date(cell: &Cell) -> Result<Option<NaiveDate>, Bad> {
     match cell {
-        Cell::Date(d) => Ok(Some(*d)),
+        Cell::Date(d) => plausible(*d, &d.to_string()),
+        // 20190305 typed as a number is a date written without separators, not Excel's day
+        // twenty million.
+        Cell::Number(n) if n.fract() == 0.0 && (19_000_101.0..=21_001_231.0).contains(n) => {
+            let typed = format!("{}", *n as i64);
+            match NaiveDate::parse_from_str(&typed, "%Y%m%d") {
+                Ok(d) => plausible(d, &typed),
+                Err(_) => Err(not_a_date(&typed)),
+            }
+        }
         Cell::Number(n) if *n >= 1.0 && n.fract() == 0.0 => {
-            let base = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
-            Ok(base.checked_add_days(Days::new(*n as u64)))
+            let typed = format!("{}", *n as i64);
+            NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|base| base.checked_add_days(Days::new(*n as u64)))
+                .map_or_else(|| Err(not_a_date(&typed)), |d| plausible(d, &typed))
         }
         other => match text(other)? {
             None => Ok(None),
@@ -240,15 +301,87 @@ pub fn date(cell: &Cell) -> Result<Option<NaiveDate>, Bad> {
                     .replace(['年', '月'], "-")
                     .replace('日', "")
                     .replace(['/', '.'], "-");
-                let parsed = NaiveDate::parse_from_str(&t2, "%Y-%m-%d")
-                    .or_else(|_| NaiveDate::parse_from_str(&t2, "%Y%m%d"));
-                parsed.map(Some).map_err(|_| {
-                    bad(
-                        format!("“{t}”不是日期，请写成 2019-03-05。"),
-                        format!("{t:?} is not a date; write it like 2019-03-05."),
-                    )
-                })
+                // Four digits of year: chrono's `%Y` takes one to four, so `19-3-5` would
+                // be the year 19, and `2019123` the third of December.
+                let four_digit_year = t2.split('-').next().is_some_and(|y| y.len() == 4);
+                let parsed = if t2.contains('-') {
+                    NaiveDate::parse_from_str(&t2, "%Y-%m-%d")
+                        .ok()
+                        .filter(|_| four_digit_year)
+                } else if t2.len() == 8 {
+                    NaiveDate::parse_from_str(&t2, "%Y%m%d").ok()
+                } else {
+                    None
+                };
+                match parsed {
+                    Some(d) => plausible(d, &t),
+                    None => Err(not_a_date(&t)),
+                }
             }
         },
+    }
+}
+
+/// The problem of a cell that is not a date.
+fn not_a_date(typed: &str) -> Bad {
+    bad(
+        format!("“{typed}”不是日期，请写成 2019-03-05。"),
+        format!("{typed:?} is not a date; write it like 2019-03-05."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn text(t: &str) -> Cell {
+        Cell::Text(t.into())
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    /// Excel writes a column formatted with decimals as `1948.00`; thousands are grouped with
+    /// commas; a decimal comma is a mistake to be told, not a number ten times larger.
+    #[test]
+    fn numbers_are_read_as_excel_writes_them_and_a_decimal_comma_is_refused() {
+        let read = |t: &str| number(&text(t));
+        let year = read("1948.00").expect("read").expect("given");
+        assert_eq!((year, year.scale()), (Decimal::from(1948), 0));
+        assert_eq!(read("1,234.5"), Ok(Some(Decimal::new(12345, 1))));
+        assert_eq!(read("12,345,678"), Ok(Some(Decimal::from(12_345_678))));
+        assert_eq!(read("-1,234"), Ok(Some(Decimal::from(-1234))));
+        for comma in ["12,5", "１２，５", "1,23", "1234,567", ",5", "1,234.5,6"] {
+            let refused = read(comma).expect_err(comma);
+            assert!(refused.en.contains("comma"), "{comma}: {refused:?}");
+        }
+        assert_eq!(number(&Cell::Number(3.0)), Ok(Some(Decimal::from(3))));
+    }
+
+    /// Dates as text in the usual ways, Excel's serial days, and 20190305 typed as a number;
+    /// a two-digit year or a number that was never a date is refused, not stored as the year
+    /// 19 or a day in 1905.
+    #[test]
+    fn dates_are_read_in_the_usual_ways_and_implausible_ones_are_refused() {
+        for typed in [
+            "2019-03-05",
+            "2019/3/5",
+            "2019.3.5",
+            "2019年3月5日",
+            "20190305",
+        ] {
+            assert_eq!(date(&text(typed)), Ok(day(2019, 3, 5)), "{typed}");
+        }
+        assert_eq!(date(&Cell::Number(43_000.0)), Ok(day(2017, 9, 22)));
+        assert_eq!(date(&Cell::Number(20_190_305.0)), Ok(day(2019, 3, 5)));
+        for typed in ["19/3/5", "19-3-5", "2019123", "0019-03-05", "3/5", "明年"] {
+            assert!(date(&text(typed)).is_err(), "{typed}");
+        }
+        for serial in [2019.0, 20_191_305.0, 1e12] {
+            assert!(date(&Cell::Number(serial)).is_err(), "{serial}");
+        }
+        assert_eq!(date(&text("")), Ok(None));
     }
 }

@@ -13,6 +13,7 @@ pub mod template;
 
 use std::collections::BTreeMap;
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use yinling_ledger::{Category, DistrictKind, Hash, TeamId, VolunteerId};
@@ -495,7 +496,7 @@ impl<'a> Checker<'a> {
                     && y >= Decimal::from(EARLIEST_BIRTH_YEAR)
                     && y <= Decimal::from(LATEST_BIRTH_YEAR) =>
             {
-                u16::try_from(y.mantissa()).ok()
+                y.to_u16()
             }
             Ok(None) => {
                 problems.push((
@@ -644,7 +645,7 @@ impl<'a> Checker<'a> {
                     && s >= Decimal::ZERO
                     && s <= Decimal::from(MAX_STAR_LEVELS as u64) =>
             {
-                u8::try_from(s.mantissa()).ok()
+                s.to_u8()
             }
             Some(Ok(None)) | None => Some(0),
             Some(Ok(Some(s))) => {
@@ -690,7 +691,10 @@ impl<'a> Checker<'a> {
             as_of?,
             source_system?,
         );
-        let (team_id, _) = self.team_of(&team, None, cols[1].0, problems)?;
+        let district = row
+            .cell(&cols[8])
+            .and_then(|c| layout::text(c).ok().flatten());
+        let (team_id, _) = self.team_of(&team, district.as_deref(), cols[1].0, problems)?;
         let Some(volunteer_id) = self
             .volunteers
             .get(&(team_id, name.clone(), birth_year))

@@ -1,6 +1,7 @@
 //! Reading a roster file into sheets of cells: an Excel workbook (`.xlsx`, with its merged
-//! regions and formulas), or a CSV file (UTF-8 with or without a BOM, or GB18030 as Chinese
-//! Excel writes it), whose one sheet is named after the kind its header row says.
+//! regions and formulas), or a CSV file (UTF-8 with or without a BOM, GB18030 as Chinese
+//! Excel writes it, or UTF-16 tab-separated text as Excel's "Unicode text" writes it), whose
+//! one sheet is named after the kind its header row says.
 
 use std::io::Cursor;
 
@@ -62,7 +63,9 @@ fn unreadable(zh: impl Into<String>, en: impl Into<String>) -> Unreadable {
 pub fn read(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
     if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)
-    } else if file_name.to_lowercase().ends_with(".xls") {
+    } else if file_name.to_lowercase().ends_with(".xls")
+        || bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+    {
         Err(unreadable(
             "这是旧版 .xls 文件，请在 Excel 里“另存为” .xlsx 或 CSV 后再导入。",
             "This is an old .xls file: save it as .xlsx or CSV in Excel, then import it.",
@@ -178,8 +181,14 @@ fn cell_of(c: &Data) -> Cell {
     }
 }
 
-/// CSV bytes as text: a UTF-8 BOM is dropped; text that is not UTF-8 is GB18030.
+/// CSV bytes as text: a UTF-8 BOM is dropped; UTF-16 with its BOM (Excel's "Unicode text")
+/// is read as such; other text that is not UTF-8 is GB18030.
 pub fn decode(bytes: &[u8]) -> String {
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        if encoding != encoding_rs::UTF_8 {
+            return encoding.decode_with_bom_removal(bytes).0.into_owned();
+        }
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(t) => t.to_owned(),
@@ -189,8 +198,16 @@ pub fn decode(bytes: &[u8]) -> String {
 
 fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
     let text = decode(bytes);
+    // Excel's "Unicode text" and "Text (tab delimited)" separate cells with tabs.
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = reader.records();
@@ -235,4 +252,27 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
         header,
         rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Excel's "Unicode text" is UTF-16 with a BOM and tabs between cells; an old `.xls`
+    /// renamed `.csv` is told apart by its signature, not read as garbled text.
+    #[test]
+    fn unicode_text_reads_and_an_old_workbook_is_named_whatever_its_file_name() {
+        let unicode = "姓名\t所在队伍\t出生年份\r\n陆金宝\t荻溪六老调解队\t1950\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(unicode.encode_utf16().flat_map(u16::to_le_bytes));
+        let sheets = read("名册.txt", &bytes).expect("read");
+        assert_eq!(sheets[0].kind, Kind::Volunteers);
+        assert_eq!(sheets[0].header, ["姓名", "所在队伍", "出生年份"]);
+        assert_eq!(sheets[0].rows[0].1[0], Cell::Text("陆金宝".into()));
+
+        let mut old = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+        old.extend([0u8; 64]);
+        let refused = read("名册.csv", &old).expect_err("an old workbook");
+        assert!(refused.en.contains(".xls"), "{refused:?}");
+    }
 }

@@ -34,7 +34,7 @@ pub async fn form(viewer: Viewer) -> Response {
             form method="post" action=(HERE) enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(csrf);
                 label for="file" { (l.t("名册文件", "Roster file")) }
-                input #file name="file" type="file" accept=".xlsx,.csv" required;
+                input #file name="file" type="file" accept=".xlsx,.csv,.txt" required;
                 div.choice {
                     input #write name="write" type="checkbox" value="yes";
                     label for="write" { (l.t("检查无误就写入", "Write it if it is clean")) }
