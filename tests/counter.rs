@@ -1,7 +1,8 @@
 //! The assisted counter, for volunteers without a smartphone: the clerk finds them by their
 //! card, by name and year of birth, or by the last four digits of their phone; redeems for
 //! them only with their confirmation (the card, or the PIN they set); the hand-over needs
-//! the pickup code; every lookup is in the access log; every refusal appends nothing.
+//! the pickup code; every lookup is in the access log; every refusal appends nothing; a PIN
+//! typed wrong five times is paused.
 
 mod common;
 
@@ -110,7 +111,12 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
     assert_eq!(none.problem(422)["code"], "confirmation_needed");
     let wrong = hold(json!({"pin": "1357"})).await;
     assert_eq!(wrong.problem(403)["code"], "wrong_pin");
-    assert!(s_(&wrong.body["detail"]).contains("张阿婆"));
+    // Named as a clerk may see her: masked (the person is at the counter).
+    let detail = s_(&wrong.body["detail"]);
+    assert!(
+        detail.contains("张*婆") && !detail.contains("张阿婆"),
+        "{detail}"
+    );
     let other_card = hold(json!({"card": card})).await;
     assert_eq!(other_card.problem(403)["code"], "card_mismatch");
     hold(json!({"pin": "2468", "card": card}))
@@ -175,6 +181,22 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
         .filter(|e| e["from"] == "POST /v1/counter/lookup")
         .count();
     assert!(counter_looks >= 3, "{log}");
+
+    // Guessing her PIN is stopped: after five wrong ones it is paused, the right one too,
+    // and nothing is written.
+    let before = a.head_seq().await;
+    for guess in ["0000", "1111", "2222", "3333", "4444"] {
+        let wrong = hold(json!({"pin": guess})).await;
+        assert_eq!(wrong.problem(403)["code"], "wrong_pin", "{guess}");
+    }
+    let paused = hold(json!({"pin": "2468"})).await;
+    assert_eq!(paused.problem(403)["code"], "pin_locked");
+    assert!(
+        s_(&paused.body["detail"]).contains("points card"),
+        "{}",
+        paused.body
+    );
+    assert_eq!(a.head_seq().await, before, "a refusal appends nothing");
 
     // She changes her own PIN from her phone... she has none; her coordinator clears it.
     coordinator

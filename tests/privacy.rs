@@ -550,6 +550,27 @@ async fn names_are_masked_outside_the_persons_scope() {
     let a = account(&city.auditor).await;
     assert_eq!(a["name"], "志**0");
     assert!(a["birth_year"].is_null());
+    // The statement names them as the account does.
+    let statement = format!("/v1/volunteers/{v0}/statement");
+    assert_eq!(city.auditor.get(&statement).await.ok()["name"], "志**0");
+    assert_eq!(
+        city.coordinator.get(&statement).await.ok()["name"],
+        "志愿者0"
+    );
+    // A refusal names people as the caller may see them: another team's member listed on
+    // an activity is masked, not given away in full with their id.
+    let refused = city
+        .coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(1), "title": "邻里调解", "participants": [{"volunteer_id": city.outsider, "hours": "2"}]}))
+        .await;
+    let detail = refused.problem(422)["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !detail.contains("柯国强") && detail.contains(city.outsider.as_str()),
+        "{detail}"
+    );
     // A search cannot unmask: the full name finds nothing, the masked one finds them.
     let found = city.auditor.get("/v1/volunteers?q=志愿者0").await.ok();
     assert_eq!(found["items"].as_array().map(Vec::len), Some(0), "{found}");

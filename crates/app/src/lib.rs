@@ -30,6 +30,7 @@ pub mod mint;
 pub mod node;
 pub mod notices;
 pub mod onboard;
+pub mod pin_attempts;
 pub mod privacy;
 pub mod public_url;
 pub mod reports;
@@ -96,6 +97,8 @@ pub struct AppParts {
     /// The signed checkpoints handed out, by size, outside the chain (a node opens it in its
     /// data directory; without it checkpoints are signed but not kept).
     pub published: Option<Arc<yinling_ledger::published::PublishedCheckpoints>>,
+    /// Wrong counter PINs of the last minutes, by volunteer and by caller (in memory).
+    pub pin_attempts: Arc<pin_attempts::PinAttempts>,
 }
 
 impl App {
@@ -111,6 +114,7 @@ impl App {
             access_log: None,
             outbox: None,
             published: None,
+            pin_attempts: Arc::default(),
         }))
     }
 
@@ -183,7 +187,30 @@ impl App {
         command: Command,
         key: Option<Idempotency>,
     ) -> Result<Written<A>, AppError> {
-        let envelopes = self.engine.submit(who, command, key).await?;
+        // A PIN typed at the counter is counted: too many wrong ones pause it.
+        let pin = pin_attempts::pin_typed(who, &command);
+        if let Some((volunteer, caller)) = &pin {
+            self.pin_attempts.check(volunteer, *caller)?;
+        }
+        // A PIN set again or cleared (by the volunteer or their coordinator) starts afresh.
+        let pin_set = match &command {
+            Command::SetPin { volunteer_id, .. } => Some(*volunteer_id),
+            _ => None,
+        };
+        let submitted = self.engine.submit(who, command, key).await;
+        if let (Some(volunteer), Ok(_)) = (pin_set, &submitted) {
+            self.pin_attempts.right(&volunteer);
+        }
+        if let Some((volunteer, caller)) = &pin {
+            match &submitted {
+                Err(AppError::Rejected(r)) if r.code == "wrong_pin" => {
+                    self.pin_attempts.wrong(volunteer, *caller)
+                }
+                Ok(_) => self.pin_attempts.right(volunteer),
+                Err(_) => {}
+            }
+        }
+        let envelopes = submitted?;
         let answer = A::from_events(&envelopes).ok_or_else(|| {
             AppError::internal(&format!(
                 "the events of this command do not make a {}",

@@ -95,3 +95,15 @@ pub const MAX_CHECKPOINT_INTERVAL_SECONDS: u64 = 86_400;
 
 /// Published checkpoints one page of `GET /v1/log/checkpoints` gives at most.
 pub const MAX_CHECKPOINTS_PAGE: usize = 1000;
+
+/// Wrong counter PINs for one volunteer before their PIN is paused (see `pin_attempts`).
+pub const PIN_WRONG_PER_VOLUNTEER: u32 = 5;
+
+/// Wrong counter PINs, for any volunteers, one sign-in may type before it may type none.
+pub const PIN_WRONG_PER_CALLER: u32 = 20;
+
+/// How long a pause lasts, and how long a wrong PIN is counted, in minutes.
+pub const PIN_LOCK_MINUTES: u64 = 15;
+
+/// Volunteers and callers with wrong PINs kept before the expired ones are let go.
+pub const PIN_WRONG_REMEMBERED: usize = 4096;

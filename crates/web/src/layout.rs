@@ -85,6 +85,7 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "confirmation_needed" => "请志愿者本人确认：扫一下他的积分卡，或请他输入自己的密码。",
         "card_mismatch" => "扫到的不是这位志愿者的积分卡（或这张卡已挂失）。",
         "wrong_pin" => "密码不对，请志愿者再输一次。",
+        "pin_locked" => "密码输错的次数太多，暂停用密码 15 分钟，请扫志愿者的积分卡。",
         "no_pin" => "这位志愿者还没有设密码，请扫他的积分卡。",
         "bad_pin" => "密码是 4 到 6 位数字。",
         "wrong_pickup_code" => "取货码不对，请志愿者再出示一次。",

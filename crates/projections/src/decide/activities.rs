@@ -117,7 +117,7 @@ pub(super) fn log(
     {
         return Err(checks::duplicate_id("activity", a.activity_id));
     }
-    let events = credit(state, a, &title, Membership::Now)?;
+    let events = credit(state, who, a, &title, Membership::Now)?;
     let today = checks::today(state, context);
     let late = u32::try_from((today - a.date).num_days()).unwrap_or(0);
     if let Some(limit_days) = state.policies.backfill_days().filter(|d| late > *d) {
@@ -224,6 +224,7 @@ enum Membership {
 /// at the rate in force on its date, and the stars the hours bring.
 fn credit(
     state: &State,
+    who: &Principal,
     a: &NewActivity,
     title: &str,
     membership: Membership,
@@ -248,12 +249,15 @@ fn credit(
                 if organisers.joint.is_some() {
                     format!(
                         "{} (participants[{i}], {}) is not a member of any of the organising teams",
-                        v.name, v.id
+                        access::name_for(who, v),
+                        v.id
                     )
                 } else {
                     format!(
                         "{} (participants[{i}], {}) is not a member of {}",
-                        v.name, v.id, team.name
+                        access::name_for(who, v),
+                        v.id,
+                        team.name
                     )
                 },
             ));
@@ -271,7 +275,7 @@ fn credit(
                 "day_over_24_hours",
                 format!(
                     "{} already has {} hours on {}; adding {} would make {}, over the {MAX_HOURS_PER_DAY} hours a day allows",
-                    v.name,
+                    access::name_for(who, v),
                     already.normalize(),
                     a.date,
                     p.hours.normalize(),
@@ -285,7 +289,7 @@ fn credit(
                     "over_rule_daily_cap",
                     format!(
                         "{} already has {} hours on {}; the earning rules in force that day (version {}) credit at most {} hours a day",
-                        v.name,
+                        access::name_for(who, v),
                         already.normalize(),
                         a.date,
                         rule.version,
@@ -392,7 +396,7 @@ pub(super) fn approve_backfill(
         activity_id: *activity_id,
         note,
     })];
-    events.extend(credit(state, &a, &r.title, Membership::WhenRequested)?);
+    events.extend(credit(state, who, &a, &r.title, Membership::WhenRequested)?);
     events.extend(on_notice(state, &a, checks::today(state, context)));
     Ok(vec![Commit::any(activity_id.stream(), events)])
 }
@@ -466,7 +470,7 @@ pub(super) fn reverse(
                 "insufficient_points",
                 format!(
                     "reversing would leave {} ({}) with {} available points: they have {} available but this activity gave them {}, so they are {} short. Cancel their held redemptions first, or reverse only after they earn more",
-                    v.name,
+                    access::name_for(who, v),
                     v.id,
                     (available - p.points).normalize(),
                     available.normalize(),
@@ -543,14 +547,22 @@ pub(super) fn correct(
     else {
         return Err(Rejection::not_found(
             "not_a_participant",
-            format!("{} ({}) did not take part in this activity", v.name, v.id),
+            format!(
+                "{} ({}) did not take part in this activity",
+                access::name_for(who, v),
+                v.id
+            ),
         ));
     };
     let hours = hours.normalize();
     if hours == p.hours {
         return Err(Rejection::conflict(
             "no_change",
-            format!("{} already has {} hours here", v.name, hours),
+            format!(
+                "{} already has {} hours here",
+                access::name_for(who, v),
+                hours
+            ),
         ));
     }
     if hours.is_zero() && activity.participants.len() == 1 {
@@ -565,7 +577,7 @@ pub(super) fn correct(
             "day_over_24_hours",
             format!(
                 "{} would have {} hours on {}, over the {MAX_HOURS_PER_DAY} hours a day allows",
-                v.name,
+                access::name_for(who, v),
                 day.normalize(),
                 activity.date
             ),
@@ -580,7 +592,7 @@ pub(super) fn correct(
             format!(
                 "the correction would take {} points from {} ({}), who has {} available, {} short. Cancel their held redemptions first, or correct after they earn more",
                 taken.normalize(),
-                v.name,
+                access::name_for(who, v),
                 v.id,
                 available.normalize(),
                 (taken - available).normalize()

@@ -216,7 +216,7 @@ pub(super) fn hold(
                 "{} needs {} points but {} has {} available ({} short)",
                 reward.name,
                 points,
-                v.name,
+                access::name_for(who, v),
                 available.normalize(),
                 (points - available).normalize()
             ),

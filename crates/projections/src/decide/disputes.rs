@@ -35,7 +35,7 @@ pub(super) fn open(
                     "not_a_participant",
                     format!(
                         "{} has no entry in this activity to contest; report a missing one instead",
-                        v.name
+                        access::name_for(who, v)
                     ),
                 ));
             }

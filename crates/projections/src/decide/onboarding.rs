@@ -129,7 +129,7 @@ fn opening_balance(
     }
     if points < rust_decimal::Decimal::ZERO
         || points > MAX_CARRIED_POINTS
-        || points.scale() > POINTS_DECIMAL_PLACES
+        || points.normalize().scale() > POINTS_DECIMAL_PLACES
     {
         return Err(Rejection::invalid(
             "bad_points",

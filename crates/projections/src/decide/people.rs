@@ -120,7 +120,11 @@ pub(super) fn move_volunteer(
     if volunteer.team_id == *to_team_id {
         return Err(Rejection::conflict(
             "already_member",
-            format!("{} is already in {}", volunteer.name, team.name),
+            format!(
+                "{} is already in {}",
+                access::name_for(who, volunteer),
+                team.name
+            ),
         ));
     }
     Ok(vec![Commit::any(

@@ -160,7 +160,10 @@ pub(super) fn withdraw(
     {
         return Err(Rejection::conflict(
             "no_consent",
-            format!("{} has no consent for {purpose:?} to withdraw", v.name),
+            format!(
+                "{} has no consent for {purpose:?} to withdraw",
+                access::name_for(who, v)
+            ),
         ));
     }
     Ok(vec![Commit::any(

@@ -189,7 +189,7 @@ pub(super) fn rerate(
                 format!(
                     "the re-rating would take {} points from {} ({}), who has {} available, {} short; cancel their held redemptions first",
                     (-*delta).normalize(),
-                    volunteer.name,
+                    access::name_for(who, volunteer),
                     volunteer.id,
                     available.normalize(),
                     (-(available + delta)).normalize()

@@ -171,7 +171,10 @@ pub(super) fn confirm(
     let Some(pending) = &v.star.pending else {
         return Err(Rejection::conflict(
             "nothing_to_confirm",
-            format!("{} has no star waiting for confirmation", v.name),
+            format!(
+                "{} has no star waiting for confirmation",
+                access::name_for(who, v)
+            ),
         ));
     };
     if pending.level != level {
@@ -179,7 +182,8 @@ pub(super) fn confirm(
             "level_changed",
             format!(
                 "{} is waiting for {} stars, not {level}; look again before confirming",
-                v.name, pending.level
+                access::name_for(who, v),
+                pending.level
             ),
         ));
     }

@@ -266,7 +266,10 @@ pub(super) fn confirmation(
             } else {
                 Err(Rejection::forbidden(
                     "card_mismatch",
-                    format!("the card scanned is not {}'s live points card", v.name),
+                    format!(
+                        "the card scanned is not {}'s live points card",
+                        access::name_for(who, v)
+                    ),
                 ))
             }
         }
@@ -276,14 +279,14 @@ pub(super) fn confirmation(
                 "wrong_pin",
                 format!(
                     "the PIN typed is not {}'s; ask them to type it again",
-                    v.name
+                    access::name_for(who, v)
                 ),
             )),
             None => Err(Rejection::forbidden(
                 "no_pin",
                 format!(
                     "{} has not set a PIN; scan their points card instead",
-                    v.name
+                    access::name_for(who, v)
                 ),
             )),
         },
@@ -291,7 +294,7 @@ pub(super) fn confirmation(
             "confirmation_needed",
             format!(
                 "{} confirms at the counter: scan their points card or let them type their PIN",
-                v.name
+                access::name_for(who, v)
             ),
         )),
         (_, None) => Ok(Confirmation::Staff),
