@@ -139,7 +139,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/confirmations/{code}", "OOOOOOOOOOOO"),
     ("POST /v1/confirmations", "OOOOOOOOOOOO"),
     ("PUT /v1/volunteers/{id}/notice-contacts", "OOFOFFUFFOFF"),
-    ("GET /v1/volunteers/{id}/notices", "OOFOFOUFOOFF"),
+    ("GET /v1/volunteers/{id}/notices", "OOFOFOUFFOFF"),
     ("GET /v1/notices/outbox", "OFFFFOUFFFFF"),
     ("PUT /v1/policies/confirmation-required", "OFFFFFUFFFFF"),
     ("GET /v1/log/tree", "OOOOOOOOOOOO"),

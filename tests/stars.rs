@@ -66,8 +66,16 @@ async fn a_star_waits_on_public_notice_counts_once_confirmed_and_follows_the_hou
         .find(|p| p["volunteer_id"] == v.as_str())
         .cloned()
         .expect("on the notice");
-    assert_eq!(mine["name"], "沈阿姨");
+    // Another volunteer sees the name masked; her coordinator sees it whole.
+    assert_eq!(mine["name"], "沈*姨");
     assert_eq!(mine["level"], 1);
+    let theirs = c.get("/v1/stars/pending").await.ok();
+    assert!(
+        theirs["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|p| p["name"] == "沈阿姨")),
+        "{theirs}"
+    );
 
     // Only an administrator confirms, and only the level the notice showed.
     c.post(

@@ -114,7 +114,7 @@ pub async fn pending(
 ) -> Result<Json<PendingStars>, ApiError> {
     let out = app
         .read(&who, q.as_of, Read::Published, |state| {
-            Ok(pending_out(state))
+            Ok(pending_out(state, &who))
         })
         .await?;
     Ok(Json(out))

@@ -412,7 +412,7 @@ pub async fn vouchers(
     let out = app
         .read(&who, q.as_of, Read::BankVouchers(&bank), |state| {
             Ok(VoucherList {
-                items: bank_vouchers(state, &bank),
+                items: bank_vouchers(state, &who, &bank),
                 bank: bank.clone(),
                 as_of: state.head.seq,
             })

@@ -298,6 +298,17 @@ impl App {
                 ))
             })?;
             yinling_projections::access::may_read(who, &Read::Account(v))?;
+            // A clerk may read any account at the counter, but a notice of a reward ready
+            // carries the pickup code the volunteer shows there: with it, a clerk could hand
+            // the reward over without them.
+            if matches!(who, Principal::StationClerk(..)) {
+                return Err(AppError::Rejected(
+                    yinling_projections::Rejection::forbidden(
+                        "notices_not_at_the_counter",
+                        "a station clerk does not read a volunteer's notices: they carry the pickup codes the volunteer shows at the counter",
+                    ),
+                ));
+            }
         }
         let Some(outbox) = &self.outbox else {
             return Ok(Vec::new());

@@ -238,6 +238,9 @@ pub fn number(cell: &Cell) -> Result<Option<rust_decimal::Decimal>, Bad> {
     }
 }
 
+/// Digits between two thousands separators (`12,345,678`).
+const THOUSANDS_GROUP: usize = 3;
+
 /// `text` without the commas that group its whole part in threes (`12,345.5`), or `None` when
 /// a comma stands anywhere else.
 fn without_thousands_commas(text: &str) -> Option<String> {
@@ -248,8 +251,9 @@ fn without_thousands_commas(text: &str) -> Option<String> {
     let whole = unsigned.split_once('.').map_or(unsigned, |(w, _)| w);
     let mut groups = whole.split(',');
     let first = groups.next()?;
-    let grouped = (1..=3).contains(&first.len())
-        && groups.all(|g| g.len() == 3)
+    let grouped = !first.is_empty()
+        && first.len() <= THOUSANDS_GROUP
+        && groups.all(|g| g.len() == THOUSANDS_GROUP)
         && !unsigned
             .split_once('.')
             .is_some_and(|(_, fraction)| fraction.contains(','));

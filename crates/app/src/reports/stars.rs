@@ -4,7 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use yinling_projections::stars::ScaleVersion;
-use yinling_projections::State;
+use yinling_projections::{access, Principal, State};
 
 use crate::wire::{Amount, Day};
 
@@ -98,8 +98,9 @@ pub struct PendingStars {
     pub as_of: u64,
 }
 
-/// Every star waiting for confirmation in `state`, oldest first.
-pub fn pending_out(state: &State) -> PendingStars {
+/// Every star waiting for confirmation in `state`, oldest first, each name as `who` may see
+/// it (a public notice: masked but for the person, their coordinators and administrators).
+pub fn pending_out(state: &State, who: &Principal) -> PendingStars {
     let mut items: Vec<(yinling_ledger::Timestamp, PendingStarOut)> = state
         .volunteers
         .values()
@@ -109,7 +110,7 @@ pub fn pending_out(state: &State) -> PendingStars {
                 p.reached_at,
                 PendingStarOut {
                     volunteer_id: v.id.to_string(),
-                    name: v.name.clone(),
+                    name: access::name_for(who, v),
                     team_id: v.team_id.to_string(),
                     team_name: state
                         .teams

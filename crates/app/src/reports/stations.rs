@@ -7,7 +7,7 @@ use yinling_ledger::{RewardId, RewardKind, StationId};
 use yinling_projections::redemptions::{Redemption, RedemptionStatus};
 use yinling_projections::stations::Station;
 use yinling_projections::volunteers::Volunteer;
-use yinling_projections::State;
+use yinling_projections::{access, Principal, State};
 
 use crate::wire::Amount;
 
@@ -171,8 +171,9 @@ pub struct VoucherOut {
     pub settled_at: Option<String>,
 }
 
-/// A bank's rate vouchers, newest first.
-pub fn bank_vouchers(state: &State, bank: &str) -> Vec<VoucherOut> {
+/// A bank's rate vouchers, newest first, each holder named as `who` may see them (masked to
+/// a bank officer: a voucher is checked by its code, not by the name).
+pub fn bank_vouchers(state: &State, who: &Principal, bank: &str) -> Vec<VoucherOut> {
     let mut rows: Vec<(&Redemption, String, u32)> = state
         .redemptions
         .values()
@@ -196,7 +197,7 @@ pub fn bank_vouchers(state: &State, bank: &str) -> Vec<VoucherOut> {
             volunteer_name: state
                 .volunteers
                 .get(&r.volunteer_id)
-                .map(|v| v.name.clone())
+                .map(|v| access::name_for(who, v))
                 .unwrap_or_default(),
             quantity: r.quantity,
             status: r.status.as_str().to_owned(),

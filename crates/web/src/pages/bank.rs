@@ -64,7 +64,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
             p { (l.t("志愿者用积分兑换的存贷款利率优惠券。", "Rate vouchers volunteers redeemed with their points.")) }
             @if shown.is_empty() { p { (l.t("目录里还没有银行的优惠券。", "No bank's vouchers are on the catalogue yet.")) } }
             @for bank in &shown {
-                @let rows = bank_vouchers(&state, bank);
+                @let rows = bank_vouchers(&state, &session.principal, bank);
                 @let left = state.budget_left(bank, year);
                 h2 { (bank) " (" (rows.len()) ")" }
                 p { (l.s(format!("{year} 年预算："), format!("Budget for {year}: ")))

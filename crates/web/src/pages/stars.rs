@@ -30,7 +30,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     let csrf = viewer.csrf();
     let (scale, pending) = {
         let state = app.engine.read();
-        (scale_out(&state), pending_out(&state))
+        (scale_out(&state), pending_out(&state, &who))
     };
     let hours = |t: &[yinling_app::wire::Amount]| {
         t.iter()
