@@ -194,7 +194,8 @@ async fn a_clerk_works_their_own_station_only() {
         .await
         .problem(403);
 
-    // A hold at the first station is not this clerk's to hand over, nor in their queue.
+    // A hold at the first station is not this clerk's to hand over or cancel, nor in their
+    // queue.
     let hold = a
         .post(
             "/v1/redemptions",
@@ -211,6 +212,13 @@ async fn a_clerk_works_their_own_station_only() {
         )
         .await;
     assert_eq!(refused.problem(403)["code"], "other_station");
+    // Nor to cancel: the hold stays, for the volunteer at the first station.
+    let refused = clerk
+        .post(&format!("/v1/redemptions/{id}/cancel"), json!({}))
+        .await;
+    assert_eq!(refused.problem(403)["code"], "other_station");
+    let still = a.get(&format!("/v1/redemptions/{id}")).await.ok();
+    assert_eq!(still["status"], "held", "{still}");
     clerk
         .get(&format!("/v1/stations/{FIRST}/queue"))
         .await

@@ -83,8 +83,8 @@ pub enum Write<'a> {
     Restock(StationId),
     /// Take, or refuse, a rate voucher of this bank.
     UseVoucher(&'a str),
-    /// Cancel a held redemption of this volunteer.
-    CancelRedemption(VolunteerId),
+    /// Cancel a held redemption of this volunteer, for pickup at this station.
+    CancelRedemption(VolunteerId, StationId),
     /// Issue a token of this role; for a volunteer token, the volunteer's team.
     IssueToken(Role, Option<TeamId>),
     /// Log a joint activity of the teams of this group.
@@ -411,10 +411,15 @@ pub fn may_write(who: &Principal, what: &Write<'_>) -> Result<(), Rejection> {
             ),
         },
         Write::UseVoucher(bank) => bank_scope(who, bank),
-        Write::CancelRedemption(volunteer) => match who {
+        Write::CancelRedemption(volunteer, station) => match who {
             Principal::Volunteer(_, me) if *me != volunteer => Err(Rejection::forbidden(
                 "other_volunteer",
                 "volunteers can only cancel their own redemptions",
+            )),
+            // As a hand-over: a clerk at another station has no say over this hold.
+            Principal::StationClerk(_, mine) if *mine != station => Err(Rejection::forbidden(
+                "other_station",
+                "a clerk cancels holds for pickup at their own station only",
             )),
             Principal::Coordinator(..)
             | Principal::GroupCoordinator(..)

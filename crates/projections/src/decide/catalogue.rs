@@ -319,7 +319,7 @@ pub(super) fn cancel(
 ) -> Result<Vec<Commit>, Rejection> {
     let reason = optional_text("reason", reason, MAX_REASON_CHARS)?;
     let r = checks::redemption(state, redemption_id)?;
-    access::may_write(who, &Write::CancelRedemption(r.volunteer_id))?;
+    access::may_write(who, &Write::CancelRedemption(r.volunteer_id, r.station_id))?;
     checks::held(r.status, "cancelled")?;
     Ok(vec![Commit::any(
         redemption_id.stream(),
