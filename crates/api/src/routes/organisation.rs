@@ -751,7 +751,8 @@ pub async fn list_projects(
     Ok(Json(list))
 }
 
-/// One project with its activities, volunteers, hours and outcomes (admin, auditor, coordinators).
+/// One project with its figures and the activities the caller may read (admin, auditor,
+/// coordinators).
 #[utoipa::path(get, path = "/v1/projects/{id}", tag = "organisation", params(("id" = String, Path, format = Uuid), AsOfParam),
     responses((status = 200, body = ProjectDetail), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -767,10 +768,13 @@ pub async fn get_project(
         .read(&who, q.as_of, Read::Projects, |state| {
             let p = checks::project(state, &id)?;
             let figures = state.evaluate(&Subject::Project(id), Period::default());
+            // The figures are the whole project's; the activities listed are the ones the
+            // caller may read (another team's participants and hours are that team's).
             let mut activities: Vec<_> = p
                 .activities
                 .iter()
                 .filter_map(|a| state.activities.get(a))
+                .filter(|a| access::can_read(&who, &Read::Activity(a)))
                 .collect();
             activities.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
             Ok(ProjectDetail {

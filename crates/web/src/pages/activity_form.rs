@@ -11,7 +11,7 @@ use yinling_app::{input, AppError, Written};
 use yinling_ledger::{ActivityId, Category, Outcomes, TeamId, VolunteerId};
 use yinling_projections::categories::CategoryRecord;
 use yinling_projections::teams::Team;
-use yinling_projections::{Command, ParticipantHours, State as LedgerState};
+use yinling_projections::{access, Command, ParticipantHours, Principal, State as LedgerState};
 
 use super::Form;
 use crate::i18n::Lang;
@@ -21,12 +21,18 @@ use crate::session::Viewer;
 /// A team's id, name and volunteers (id, name), by name.
 pub(super) type Roster = (TeamId, String, Vec<(VolunteerId, String)>);
 
-/// The roster of a team, for the participant picker.
-pub(super) fn roster(state: &LedgerState, t: &Team) -> Roster {
+/// The roster of a team, for the participant picker, each name as `who` may see it (a
+/// partner team's or a group's members masked, as the API shows them).
+pub(super) fn roster(state: &LedgerState, who: &Principal, t: &Team) -> Roster {
     let mut members: Vec<(VolunteerId, String)> = t
         .members
         .iter()
-        .filter_map(|id| state.volunteers.get(id).map(|v| (v.id, v.name.clone())))
+        .filter_map(|id| {
+            state
+                .volunteers
+                .get(id)
+                .map(|v| (v.id, access::name_for(who, v)))
+        })
         .collect();
     members.sort_by(|a, b| a.1.cmp(&b.1));
     (t.id, t.name.clone(), members)

@@ -124,7 +124,10 @@ pub async fn new_activity(
         return not_for_you(&viewer);
     };
     let categories = open_categories(&state, today);
-    let teams = vec![roster(&state, team)];
+    let Some(who) = viewer.session.as_ref().map(|s| &s.principal) else {
+        return not_for_you(&viewer);
+    };
+    let teams = vec![roster(&state, who, team)];
     page(
         Frame {
             viewer: &viewer,

@@ -13,7 +13,7 @@ use yinling_app::reports::evaluation::{scores_out, ScoreRow};
 use yinling_app::reports::{self, Lang as Columns};
 use yinling_app::{App, AppError};
 use yinling_ledger::{DistrictKind, ProjectId, ProjectOwner, ProjectStatus, Timestamp};
-use yinling_projections::access::Read;
+use yinling_projections::access::{self, Read};
 use yinling_projections::evaluation::{Figures, Period, Subject};
 use yinling_projections::{Principal, State as LedgerState};
 
@@ -355,9 +355,10 @@ pub async fn project(
     Path(id): Path<String>,
     Query(o): Query<Options>,
 ) -> Response {
-    if let Err(r) = super::may_read(&viewer, &Read::Projects) {
-        return r;
-    }
+    let who = match super::may_read(&viewer, &Read::Projects) {
+        Ok(who) => who,
+        Err(r) => return r,
+    };
     let l = viewer.lang;
     let Ok(id) = id.parse::<ProjectId>() else {
         return not_found(&viewer);
@@ -393,7 +394,7 @@ pub async fn project(
                             span.muted {
                                 @for (i, v) in a.participants.iter().enumerate() {
                                     @if i > 0 { "、" }
-                                    (state.volunteers.get(&v.volunteer_id).map(|v| v.name.as_str()).unwrap_or(""))
+                                    (state.volunteers.get(&v.volunteer_id).map(|v| access::name_for(&who, v)).unwrap_or_default())
                                 }
                             }
                         }

@@ -159,7 +159,7 @@ pub async fn new_activity(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let (_, group) = match my_group(&viewer) {
+    let (who, group) = match my_group(&viewer) {
         Ok(g) => g,
         Err(r) => return r,
     };
@@ -180,7 +180,7 @@ pub async fn new_activity(
     let teams: Vec<Roster> = chosen
         .iter()
         .filter_map(|t| state.teams.get(t))
-        .map(|t| roster(&state, t))
+        .map(|t| roster(&state, &who, t))
         .collect();
     let lead = chosen.first().copied();
     let category = lead
