@@ -156,6 +156,19 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
     // The event records how she confirmed and the code shown at the hand-over.
     let feed = auditor.get("/v1/events?limit=1000").await.ok();
     let events = feed["events"].as_array().expect("events");
+    // The log keeps a keyed digest of her PIN: SHA-256 of her id and the digits would give
+    // the PIN away to whoever reads the log, by trying the ten thousand of four digits.
+    let set = events
+        .iter()
+        .find(|e| e["type"] == "VolunteerPinSet" && e["data"]["volunteer_id"] == zhang.as_str())
+        .expect("the PIN set");
+    let recorded = s_(&set["data"]["pin_sha256"]);
+    let unkeyed = {
+        let id = uuid::Uuid::parse_str(&zhang).expect("uuid");
+        yinling_ledger::Hash::of(&[id.as_bytes().as_slice(), b"2468"].concat()).to_hex()
+    };
+    assert_eq!(recorded.len(), 64, "{set}");
+    assert_ne!(recorded, unkeyed, "the PIN's digest is not keyed");
     let held_at = events
         .iter()
         .find(|e| {

@@ -100,6 +100,26 @@ impl TokenMint {
         )
     }
 
+    /// A PIN as typed for `volunteer`, with the keyed digest the log keeps of it:
+    /// HMAC-SHA256(mint key, "pin-digest", the volunteer's id, the digits). Keyed so that
+    /// whoever reads the log (an auditor, a copy of the log) cannot try the million PINs of
+    /// six digits against it; bound to the volunteer so two who chose the same PIN do not
+    /// show it.
+    pub fn typed_pin(
+        &self,
+        volunteer: &yinling_ledger::VolunteerId,
+        digits: &str,
+    ) -> yinling_projections::TypedPin {
+        let mut mac = self.mac();
+        mac.update(b"pin-digest");
+        mac.update(volunteer.0.as_bytes());
+        mac.update(digits.as_bytes());
+        yinling_projections::TypedPin {
+            digits: digits.to_owned(),
+            keyed: Hash(mac.finalize().into_bytes().into()),
+        }
+    }
+
     /// The keyed digest a confirmation code is recorded and looked up by: whoever reads the
     /// log cannot try every twelve-digit code against it without the mint key.
     pub fn code_digest(&self, code: &str) -> [u8; 32] {

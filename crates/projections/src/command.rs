@@ -134,7 +134,27 @@ pub enum CounterProof {
     /// The clerk scanned their points card: SHA-256 of the card's secret.
     Card([u8; 32]),
     /// They typed their PIN.
-    Pin(String),
+    Pin(TypedPin),
+}
+
+/// A PIN as typed at the counter or set, with the keyed digest the log keeps of it (the
+/// application derives it with its mint key). A PIN is four to six digits: a plain hash of
+/// it in the log would give every PIN away to whoever reads the log, in a second.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TypedPin {
+    /// The digits as typed (checked for their form; compared with a PIN set before PINs
+    /// were keyed).
+    pub digits: String,
+    /// HMAC-SHA256 of the volunteer's id and the digits, under a key derived from the mint
+    /// key.
+    pub keyed: Hash,
+}
+
+/// The digits are not written to logs or panics.
+impl std::fmt::Debug for TypedPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TypedPin").finish_non_exhaustive()
+    }
 }
 
 /// A project to put on the project list (项目清单).
@@ -380,8 +400,8 @@ pub enum Command {
     SetPin {
         /// Whose.
         volunteer_id: VolunteerId,
-        /// Four to six digits.
-        pin: Option<String>,
+        /// Four to six digits, with their keyed digest.
+        pin: Option<TypedPin>,
     },
     /// Change a price.
     RepriceReward {

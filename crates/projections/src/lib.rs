@@ -52,7 +52,7 @@ pub mod vouchers;
 
 pub use command::{
     Command, CounterProof, GivenConsent, ImportedRow, NewActivity, NewProject, NewRules, NewToken,
-    ParticipantHours, RowSource,
+    ParticipantHours, RowSource, TypedPin,
 };
 pub use decide::decide;
 pub use policy::Policy;

@@ -261,6 +261,7 @@ pub async fn create(
     key: IdempotencyKey,
     body: ApiJson<NewRedemption>,
 ) -> Result<Response, ApiError> {
+    let volunteer_id = body_id(&body.value.volunteer_id, "volunteer_id")?;
     let proof = match (&body.value.card, &body.value.pin) {
         (Some(_), Some(_)) => {
             return Err(ApiError::unprocessable(
@@ -269,12 +270,14 @@ pub async fn create(
             ))
         }
         (Some(card), None) => Some(CounterProof::Card(yinling_app::counter::card_hash(card))),
-        (None, Some(pin)) => Some(CounterProof::Pin(pin.trim().to_owned())),
+        (None, Some(pin)) => Some(CounterProof::Pin(
+            app.mint.typed_pin(&volunteer_id, pin.trim()),
+        )),
         (None, None) => None,
     };
     let command = Command::HoldRedemption {
         redemption_id: RedemptionId::generate(),
-        volunteer_id: body_id(&body.value.volunteer_id, "volunteer_id")?,
+        volunteer_id,
         reward_id: body_id(&body.value.reward_id, "reward_id")?,
         quantity: body.value.quantity,
         station_id: optional_body_id::<StationId>(body.value.station_id.as_deref(), "station_id")?,

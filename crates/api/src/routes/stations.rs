@@ -370,7 +370,11 @@ pub async fn pin(
     let volunteer_id = path_id(&id, "volunteer")?;
     let command = Command::SetPin {
         volunteer_id,
-        pin: body.value.pin.clone(),
+        pin: body
+            .value
+            .pin
+            .as_deref()
+            .map(|digits| app.mint.typed_pin(&volunteer_id, digits)),
     };
     let w = app
         .submit::<VolunteerPinSet>(&who, command, key.scoped(&who, body.digest))

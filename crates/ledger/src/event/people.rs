@@ -61,6 +61,10 @@ pub struct VolunteerPhoneRecorded {
 pub struct VolunteerPinSet {
     /// Whose.
     pub volunteer_id: VolunteerId,
-    /// SHA-256 of the volunteer id and the PIN (`None`: the PIN was cleared).
+    /// The PIN's keyed digest: HMAC-SHA256 under a key derived from the mint key, of the
+    /// volunteer id and the digits (`None`: the PIN was cleared). A PIN set before PINs were
+    /// keyed holds SHA-256 of the id and the digits, which whoever reads the log can reverse
+    /// by trying every PIN: such PINs are to be set again. The field keeps its name, as the
+    /// encoding of every event does.
     pub pin_sha256: Option<crate::digest::Hash>,
 }

@@ -40,7 +40,7 @@ mod stars;
 mod stations;
 mod tokens;
 
-pub use stations::pin_hash;
+pub use stations::unkeyed_pin_digest;
 
 /// Resolves the actor of a command into a principal, refusing unknown and revoked tokens.
 pub fn principal(state: &State, actor: &Actor) -> Result<Principal, Rejection> {
@@ -421,7 +421,7 @@ fn decide_station(
             last_four,
         } => stations::record_phone(state, who, volunteer_id, last_four),
         Command::SetPin { volunteer_id, pin } => {
-            stations::set_pin(state, who, volunteer_id, pin.as_deref())
+            stations::set_pin(state, who, volunteer_id, pin.as_ref())
         }
         Command::RepriceReward {
             reward_id,

@@ -5,7 +5,7 @@ use yinling_ledger::*;
 
 use crate::access::{self, Write};
 use crate::checks::{self, optional_text, text};
-use crate::command::CounterProof;
+use crate::command::{CounterProof, TypedPin};
 use crate::limits::*;
 use crate::principal::Principal;
 use crate::rejection::Rejection;
@@ -211,8 +211,10 @@ pub(super) fn record_phone(
     )])
 }
 
-/// The hash a PIN is kept as: SHA-256 of the volunteer id and the digits.
-pub fn pin_hash(volunteer: &VolunteerId, pin: &str) -> Hash {
+/// The digest PINs set before they were keyed were kept as: SHA-256 of the volunteer id and
+/// the digits. Still accepted at the counter (those events cannot change); whoever reads the
+/// log can recover such a PIN, so the operator asks those volunteers to set theirs again.
+pub fn unkeyed_pin_digest(volunteer: &VolunteerId, pin: &str) -> Hash {
     Hash::of(&[volunteer.0.as_bytes().as_slice(), pin.as_bytes()].concat())
 }
 
@@ -221,22 +223,23 @@ pub(super) fn set_pin(
     state: &State,
     who: &Principal,
     volunteer_id: &VolunteerId,
-    pin: Option<&str>,
+    pin: Option<&TypedPin>,
 ) -> Result<Vec<Commit>, Rejection> {
     let v = checks::volunteer(state, volunteer_id)?;
     access::may_write(who, &Write::VolunteerDetails(v.id, v.team_id))?;
     let pin_sha256 = match pin {
         None => None,
         Some(pin) => {
-            let well_formed = (MIN_PIN_DIGITS..=MAX_PIN_DIGITS).contains(&pin.len())
-                && pin.bytes().all(|b| b.is_ascii_digit());
+            let digits = &pin.digits;
+            let well_formed = (MIN_PIN_DIGITS..=MAX_PIN_DIGITS).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit());
             if !well_formed {
                 return Err(Rejection::invalid(
                     "bad_pin",
                     format!("a PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits"),
                 ));
             }
-            Some(pin_hash(volunteer_id, pin))
+            Some(pin.keyed)
         }
     };
     Ok(vec![Commit::any(
@@ -274,7 +277,9 @@ pub(super) fn confirmation(
             }
         }
         (_, Some(CounterProof::Pin(pin))) => match v.pin_sha256.as_deref() {
-            Some(h) if *h == pin_hash(&v.id, pin) => Ok(Confirmation::Pin),
+            Some(h) if *h == pin.keyed || *h == unkeyed_pin_digest(&v.id, &pin.digits) => {
+                Ok(Confirmation::Pin)
+            }
             Some(_) => Err(Rejection::forbidden(
                 "wrong_pin",
                 format!(

@@ -291,17 +291,18 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
     let back = back_to(station);
     let card = form.text("card");
     let pin = form.text("pin");
-    let proof = if !card.is_empty() {
-        Some(CounterProof::Card(counter::card_hash(&card)))
-    } else if !pin.is_empty() {
-        Some(CounterProof::Pin(pin))
-    } else {
-        None
-    };
     let command = (|| -> Result<Command, AppError> {
+        let volunteer_id = input::id("volunteer_id", form.get("volunteer_id").unwrap_or(""))?;
+        let proof = if !card.is_empty() {
+            Some(CounterProof::Card(counter::card_hash(&card)))
+        } else if !pin.is_empty() {
+            Some(CounterProof::Pin(app.mint.typed_pin(&volunteer_id, &pin)))
+        } else {
+            None
+        };
         Ok(Command::HoldRedemption {
             redemption_id: RedemptionId::generate(),
-            volunteer_id: input::id("volunteer_id", form.get("volunteer_id").unwrap_or(""))?,
+            volunteer_id,
             reward_id: input::id("reward_id", form.get("reward_id").unwrap_or(""))?,
             quantity: 1,
             station_id: Some(station),

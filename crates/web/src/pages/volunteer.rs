@@ -430,7 +430,7 @@ pub async fn set_pin(State(app): State<App>, viewer: Viewer, form: Form) -> Resp
     super::submit_and_return::<yinling_ledger::VolunteerPinSet>(&app, &viewer, &form, "/me", |_| {
         Ok(Command::SetPin {
             volunteer_id: id,
-            pin: Some(form.text("pin")),
+            pin: Some(app.mint.typed_pin(&id, &form.text("pin"))),
         })
     })
     .await

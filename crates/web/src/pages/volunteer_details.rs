@@ -110,9 +110,10 @@ pub async fn pin(
 ) -> Response {
     let here = format!("/team/volunteers/{id}");
     submit_and_return::<VolunteerPinSet>(&app, &viewer, &form, &here, |_| {
+        let volunteer_id = input::id("volunteer", &id)?;
         Ok(Command::SetPin {
-            volunteer_id: input::id("volunteer", &id)?,
-            pin: Some(form.text("pin")),
+            volunteer_id,
+            pin: Some(app.mint.typed_pin(&volunteer_id, &form.text("pin"))),
         })
     })
     .await

@@ -1,0 +1,101 @@
+//! Counter PINs: the log keeps the keyed digest the application derives with its mint key,
+//! and the counter compares the typed PIN's keyed digest with it. A PIN set before PINs were
+//! keyed is kept as SHA-256 of the id and the digits; those events cannot change, so the
+//! counter still accepts such a PIN by its digits.
+
+mod common;
+
+use common::*;
+use yinling_ledger::{Category, Hash, Role};
+use yinling_projections::decide::unkeyed_pin_digest;
+use yinling_projections::{Command, CounterProof, TypedPin};
+
+fn hold_with(
+    sim: &mut Sim,
+    staff: yinling_ledger::Actor,
+    v: yinling_ledger::VolunteerId,
+    reward: yinling_ledger::RewardId,
+    pin: TypedPin,
+) -> Result<(), String> {
+    let redemption_id = yinling_ledger::RedemptionId(sim.uuid());
+    sim.run(
+        staff,
+        Command::HoldRedemption {
+            redemption_id,
+            volunteer_id: v,
+            reward_id: reward,
+            quantity: 1,
+            station_id: None,
+            proof: Some(CounterProof::Pin(pin)),
+        },
+    )
+    .map(|_| ())
+    .map_err(|r| r.code.to_owned())
+}
+
+#[test]
+fn a_keyed_pin_is_compared_by_its_digest_and_an_unkeyed_one_by_its_digits() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let keyed = sim.volunteer("沈阿婆", team);
+    let legacy = sim.volunteer("王建国", team);
+    sim.log_activity(
+        team,
+        Category::Mediation,
+        date(2026, 3, 5),
+        &[(keyed, "8"), (legacy, "8")],
+    )
+    .expect("logged");
+    let reward = sim.reward("10", 10);
+    let staff = sim.token(Role::Admin, None, None);
+    let digest = |n: u8| Hash([n; 32]);
+
+    // Set now: the log keeps the keyed digest the application gave.
+    sim.ok(
+        staff,
+        Command::SetPin {
+            volunteer_id: keyed,
+            pin: Some(TypedPin {
+                digits: "2468".into(),
+                keyed: digest(1),
+            }),
+        },
+    );
+    assert_eq!(
+        sim.state.volunteers[&keyed].pin_sha256.as_deref(),
+        Some(&digest(1))
+    );
+    let typed = |digits: &str, keyed: Hash| TypedPin {
+        digits: digits.into(),
+        keyed,
+    };
+    // The right digits with another key's digest are refused: the digits alone prove nothing.
+    assert_eq!(
+        hold_with(&mut sim, staff, keyed, reward, typed("2468", digest(2))),
+        Err("wrong_pin".into())
+    );
+    assert_eq!(
+        hold_with(&mut sim, staff, keyed, reward, typed("2468", digest(1))),
+        Ok(())
+    );
+
+    // Set before PINs were keyed: SHA-256 of the id and the digits, as the event holds it.
+    sim.ok(
+        staff,
+        Command::SetPin {
+            volunteer_id: legacy,
+            pin: Some(TypedPin {
+                digits: "1357".into(),
+                keyed: unkeyed_pin_digest(&legacy, "1357"),
+            }),
+        },
+    );
+    assert_eq!(
+        hold_with(&mut sim, staff, legacy, reward, typed("2468", digest(3))),
+        Err("wrong_pin".into())
+    );
+    assert_eq!(
+        hold_with(&mut sim, staff, legacy, reward, typed("1357", digest(3))),
+        Ok(())
+    );
+}
