@@ -625,3 +625,75 @@ fn a_balance_in_a_team_whose_name_two_districts_share_names_its_district() {
     let (ok, out) = onboard(&["--data", p(&data), p(&book)]);
     assert!(ok && out.contains("imported 6 records"), "{out}");
 }
+
+/// The plan checks what the import will: a joining day after today, points over the most a
+/// balance may carry and a balance dated after today are problems of the dry run, at their
+/// column, not refusals that come only once the import runs.
+#[test]
+fn a_dry_run_finds_what_the_import_would_refuse() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let book = tmp.path().join("名册.xlsx");
+    let next_year = (chrono::Utc::now() + chrono::Duration::days(400))
+        .format("%Y-%m-%d")
+        .to_string();
+    workbook(
+        &book,
+        &[
+            ("区县", DISTRICTS, &[&["南浔区", "区", "湖州市"]]),
+            ("队伍", TEAMS, &[&["荻溪六老调解队", "南浔区", "矛盾调解"]]),
+            (
+                "志愿者",
+                VOLUNTEERS,
+                &[
+                    &[
+                        "沈阿婆",
+                        "荻溪六老调解队",
+                        "南浔区",
+                        "1948",
+                        "",
+                        "2019-03-05",
+                    ],
+                    &["王建国", "荻溪六老调解队", "南浔区", "1951", "", &next_year],
+                ],
+            ),
+            (
+                "原有积分",
+                BALANCES,
+                &[
+                    &[
+                        "沈阿婆",
+                        "荻溪六老调解队",
+                        "1948",
+                        "12",
+                        "99999999",
+                        "0",
+                        "2025-12-31",
+                        "志愿汇",
+                    ],
+                    &[
+                        "沈阿婆",
+                        "荻溪六老调解队",
+                        "1948",
+                        "12",
+                        "120",
+                        "0",
+                        &next_year,
+                        "志愿汇",
+                    ],
+                ],
+            ),
+        ],
+    );
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&book)]);
+    assert!(!ok, "{out}");
+    for expected in [
+        "志愿者 row 3 [加入日期]",
+        "原有积分 row 2 [积分]",
+        "原有积分 row 3 [截至日期]",
+        "日期晚于今天",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+    assert!(!out.contains("志愿者 row 2 ["), "{out}");
+}

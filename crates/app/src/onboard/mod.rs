@@ -213,6 +213,8 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
 /// records of earlier rows (a team of a district on the sheet before).
 struct Checker<'a> {
     state: &'a State,
+    /// The ledger's date today: no joining date or balance date may be after it.
+    today: chrono::NaiveDate,
     source: (String, Hash),
     districts: BTreeMap<String, bool>,
     teams: BTreeMap<(String, String), TeamId>,
@@ -227,6 +229,7 @@ impl<'a> Checker<'a> {
     fn new(state: &'a State, file_name: &str, sha: Hash) -> Self {
         let mut c = Checker {
             state,
+            today: state.policies.date_of(yinling_ledger::Timestamp::now()),
             source: (file_name.to_owned(), sha),
             districts: BTreeMap::new(),
             teams: BTreeMap::new(),
@@ -561,7 +564,13 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         let joined_on = match row.cell(&cols[5]).map(layout::date) {
-            Some(Ok(d)) => d,
+            Some(Ok(Some(d))) => {
+                if let Err(r) = yinling_projections::decide::check_joined(d, self.today) {
+                    problems.push((cols[5].0.to_owned(), in_words(&r)));
+                }
+                Some(d)
+            }
+            Some(Ok(None)) => None,
             Some(Err(b)) => {
                 problems.push((cols[5].0.to_owned(), b));
                 None
@@ -691,6 +700,20 @@ impl<'a> Checker<'a> {
             as_of?,
             source_system?,
         );
+        if let Err(r) = yinling_projections::decide::check_carried(
+            (hours, points, star_level),
+            as_of,
+            self.today,
+        ) {
+            let column = match r.code {
+                "bad_hours" => cols[3].0,
+                "bad_star_level" => cols[5].0,
+                "date_in_future" => cols[6].0,
+                _ => cols[4].0,
+            };
+            problems.push((column.to_owned(), in_words(&r)));
+            return None;
+        }
         let district = row
             .cell(&cols[8])
             .and_then(|c| layout::text(c).ok().flatten());
@@ -727,5 +750,21 @@ impl<'a> Checker<'a> {
                 places: places.clone(),
             })
             .collect()
+    }
+}
+
+/// A refusal of the import's own checks, as a plan's problem: in Chinese for the codes a
+/// roster meets, the refusal's words beside.
+fn in_words(r: &yinling_projections::Rejection) -> Bad {
+    let zh = match r.code {
+        "bad_hours" => "服务时长超出范围，或小数超过两位。",
+        "bad_points" => "积分超出范围，或小数超过两位。",
+        "bad_star_level" => "星级超出范围。",
+        "date_in_future" => "日期晚于今天。",
+        _ => "这一行导入时会被拒绝。",
+    };
+    Bad {
+        zh: format!("{zh}（{}）", r.detail),
+        en: r.detail.clone(),
     }
 }

@@ -40,6 +40,7 @@ mod stars;
 mod stations;
 mod tokens;
 
+pub use onboarding::{check_carried, check_joined};
 pub use stations::unkeyed_pin_digest;
 
 /// Resolves the actor of a command into a principal, refusing unknown and revoked tokens.

@@ -95,6 +95,9 @@ pub(super) fn import(
             None,
         ),
     };
+    if let Some(joined_on) = joined_on {
+        check_joined(joined_on, state.policies.date_of(context.now))?;
+    }
     let Some(last) = commits.last_mut() else {
         return Err(Rejection::invalid(
             "nothing_to_import",
@@ -123,31 +126,11 @@ fn opening_balance(
     source_system: &str,
 ) -> Result<Vec<Commit>, Rejection> {
     let source_system = text("source_system", source_system, MAX_NAME_CHARS)?;
-    // No hours is a balance too (points only).
-    if !hours.is_zero() {
-        checks::hours_amount("hours", hours, MAX_CARRIED_HOURS)?;
-    }
-    if points < rust_decimal::Decimal::ZERO
-        || points > MAX_CARRIED_POINTS
-        || points.normalize().scale() > POINTS_DECIMAL_PLACES
-    {
-        return Err(Rejection::invalid(
-            "bad_points",
-            format!("points are 0 to {MAX_CARRIED_POINTS} with at most {POINTS_DECIMAL_PLACES} decimals, got {points}"),
-        ));
-    }
-    if usize::from(star_level) > MAX_STAR_LEVELS {
-        return Err(Rejection::invalid(
-            "bad_star_level",
-            format!("a star level is 0 to {MAX_STAR_LEVELS}, got {star_level}"),
-        ));
-    }
-    if as_of > state.policies.date_of(context.now) {
-        return Err(Rejection::invalid(
-            "date_in_future",
-            format!("as_of {as_of} is after today"),
-        ));
-    }
+    check_carried(
+        (hours, points, star_level),
+        as_of,
+        state.policies.date_of(context.now),
+    )?;
     let v = checks::volunteer(state, volunteer_id)?;
     if v.carried.is_some() {
         return Err(Rejection::conflict(
@@ -283,4 +266,55 @@ pub(super) fn correct_district(
             note,
         })],
     )])
+}
+
+/// The figures of a balance carried over, checked where the import decides and where its
+/// plan is made (so a clean plan is not refused at the import): hours and points in range
+/// with at most two decimals, a star level of the scale, a day not after `today`.
+pub fn check_carried(
+    (hours, points, star_level): (rust_decimal::Decimal, rust_decimal::Decimal, u8),
+    as_of: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<(), Rejection> {
+    // No hours is a balance too (points only).
+    if !hours.is_zero() {
+        checks::hours_amount("hours", hours, MAX_CARRIED_HOURS)?;
+    }
+    if points < rust_decimal::Decimal::ZERO
+        || points > MAX_CARRIED_POINTS
+        || points.normalize().scale() > POINTS_DECIMAL_PLACES
+    {
+        return Err(Rejection::invalid(
+            "bad_points",
+            format!("points are 0 to {MAX_CARRIED_POINTS} with at most {POINTS_DECIMAL_PLACES} decimals, got {points}"),
+        ));
+    }
+    if usize::from(star_level) > MAX_STAR_LEVELS {
+        return Err(Rejection::invalid(
+            "bad_star_level",
+            format!("a star level is 0 to {MAX_STAR_LEVELS}, got {star_level}"),
+        ));
+    }
+    if as_of > today {
+        return Err(Rejection::invalid(
+            "date_in_future",
+            format!("as_of {as_of} is after today"),
+        ));
+    }
+    Ok(())
+}
+
+/// The day a volunteer joined, as a roster records it: not after `today` (checked where the
+/// import decides and where its plan is made).
+pub fn check_joined(
+    joined_on: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<(), Rejection> {
+    if joined_on > today {
+        return Err(Rejection::invalid(
+            "date_in_future",
+            format!("joined_on {joined_on} is after today"),
+        ));
+    }
+    Ok(())
 }
