@@ -228,8 +228,12 @@ async fn a_group_coordinator_runs_the_groups_joint_activities_memberships_and_pr
     .text()
     .await
     .expect("page");
-    // The teams' volunteers, named as the API names them to a group's coordinator: masked.
-    assert!(form.contains("柯*强") && form.contains("志**0"), "{form}");
+    // The teams' volunteers, named as the API names them to a group's coordinator: masked,
+    // with their number to tell two of one masked name apart.
+    assert!(
+        form.contains("柯*强 · ") && form.contains("志**0 · "),
+        "{form}"
+    );
     assert!(
         !form.contains("柯国强") && !form.contains("志愿者0"),
         "{form}"

@@ -190,25 +190,33 @@ impl App {
         // A PIN typed at the counter is counted: too many wrong ones pause it.
         let pin = pin_attempts::pin_typed(who, &command);
         if let Some((volunteer, caller)) = &pin {
-            self.pin_attempts.check(volunteer, *caller)?;
+            self.pin_attempts.reserve(volunteer, *caller)?;
         }
         // A PIN set again or cleared (by the volunteer or their coordinator) starts afresh.
         let pin_set = match &command {
             Command::SetPin { volunteer_id, .. } => Some(*volunteer_id),
             _ => None,
         };
+        // A request that carries a PIN: the digest kept with its idempotency key is keyed
+        // too, or the PIN could be found by trying them all against it.
+        let key = match (&pin, pin_set) {
+            (None, None) => key,
+            _ => key.map(|mut k| {
+                k.request_digest = self.mint.keyed_request_digest(&k.request_digest);
+                k
+            }),
+        };
         let submitted = self.engine.submit(who, command, key).await;
-        if let (Some(volunteer), Ok(_)) = (pin_set, &submitted) {
-            self.pin_attempts.right(&volunteer);
-        }
         if let Some((volunteer, caller)) = &pin {
-            match &submitted {
-                Err(AppError::Rejected(r)) if r.code == "wrong_pin" => {
-                    self.pin_attempts.wrong(volunteer, *caller)
-                }
-                Ok(_) => self.pin_attempts.right(volunteer),
-                Err(_) => {}
-            }
+            let how = match &submitted {
+                Err(AppError::Rejected(r)) if r.code == "wrong_pin" => pin_attempts::Settled::Wrong,
+                Ok(_) => pin_attempts::Settled::Right,
+                Err(_) => pin_attempts::Settled::Other,
+            };
+            self.pin_attempts.settle(volunteer, *caller, how);
+        }
+        if let (Some(volunteer), Ok(_)) = (pin_set, &submitted) {
+            self.pin_attempts.forget(&volunteer);
         }
         let envelopes = submitted?;
         let answer = A::from_events(&envelopes).ok_or_else(|| {

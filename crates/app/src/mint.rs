@@ -120,6 +120,16 @@ impl TokenMint {
         }
     }
 
+    /// The digest kept with the idempotency key of a request that carries a PIN:
+    /// HMAC-SHA256(mint key, "request-digest", the request's own digest). The request's own
+    /// digest is SHA-256 of its bytes, all of them known from the log but the PIN.
+    pub fn keyed_request_digest(&self, digest: &Hash) -> Hash {
+        let mut mac = self.mac();
+        mac.update(b"request-digest");
+        mac.update(&digest.0);
+        Hash(mac.finalize().into_bytes().into())
+    }
+
     /// The keyed digest a confirmation code is recorded and looked up by: whoever reads the
     /// log cannot try every twelve-digit code against it without the mint key.
     pub fn code_digest(&self, code: &str) -> [u8; 32] {

@@ -391,9 +391,8 @@ impl SledLog {
             tracing::error!(error = %e, "could not undo a batch that failed to flush; the log takes no more commits until it is opened again");
             *lock(&self.undo_failed) = Some(e.to_string());
         } else if let Err(e) = make_durable(&self.db, &self.disk) {
-            // The checkpoint thread may have flushed sled while the failed commit's keys were
-            // in it: until the undo is in sled's files too, a crash brings that commit back
-            // (the callers' answer says it may). The next append flushes before it writes.
+            // A checkpoint's flush may have put the failed commit in sled's files: until the
+            // undo is there too, a crash brings it back (the callers' answer says it may).
             tracing::warn!(error = %e, "could not make the undo of a failed commit durable; a restart before the next commit may bring that commit back");
         }
         self.needs_flush.store(true, Ordering::SeqCst);
@@ -780,7 +779,15 @@ impl Drop for SledLog {
         self.checkpoints.stop();
         // A clean close leaves sled's files holding everything and no journal to apply (the
         // spare, if one was made, stays for the next open).
-        if !self.needs_flush.load(Ordering::SeqCst) && self.checkpoints.failure().is_none() {
+        if self.needs_flush.load(Ordering::SeqCst) {
+            // An undo not yet durable is made so; the journal stays for the next open (it may
+            // hold the failed record). An undo that failed itself is not flushed.
+            if lock(&self.undo_failed).is_none() && self.checkpoints.failure().is_none() {
+                if let Err(e) = make_durable(&self.db, &self.disk) {
+                    tracing::warn!(error = %e, "cannot make the undo of a failed commit durable at the close");
+                }
+            }
+        } else if self.checkpoints.failure().is_none() {
             let closed = make_durable(&self.db, &self.disk).and_then(|()| {
                 journal::remove_through(&self.path.join(JOURNAL_DIR), u64::MAX)
                     .map_err(|e| LedgerError::Storage(e.to_string()))

@@ -251,7 +251,9 @@ fn without_thousands_commas(text: &str) -> Option<String> {
     let whole = unsigned.split_once('.').map_or(unsigned, |(w, _)| w);
     let mut groups = whole.split(',');
     let first = groups.next()?;
+    // `0,125` is a decimal comma, not a group: a group never starts with a zero.
     let grouped = !first.is_empty()
+        && !first.starts_with('0')
         && first.len() <= THOUSANDS_GROUP
         && groups.all(|g| g.len() == THOUSANDS_GROUP)
         && !unsigned
@@ -357,7 +359,16 @@ mod tests {
         assert_eq!(read("1,234.5"), Ok(Some(Decimal::new(12345, 1))));
         assert_eq!(read("12,345,678"), Ok(Some(Decimal::from(12_345_678))));
         assert_eq!(read("-1,234"), Ok(Some(Decimal::from(-1234))));
-        for comma in ["12,5", "１２，５", "1,23", "1234,567", ",5", "1,234.5,6"] {
+        for comma in [
+            "12,5",
+            "１２，５",
+            "1,23",
+            "1234,567",
+            ",5",
+            "1,234.5,6",
+            "0,125",
+            "-0,500",
+        ] {
             let refused = read(comma).expect_err(comma);
             assert!(refused.en.contains("comma"), "{comma}: {refused:?}");
         }

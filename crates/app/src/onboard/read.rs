@@ -200,7 +200,7 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
     let text = decode(bytes);
     // Excel's "Unicode text" and "Text (tab delimited)" separate cells with tabs.
     let first_line = text.lines().next().unwrap_or_default();
-    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
+    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
         b'\t'
     } else {
         b','

@@ -116,13 +116,21 @@ impl State {
         let sums: Vec<Result<Balance, String>> = std::thread::scope(|scope| {
             let parts: Vec<_> = all
                 .chunks(share)
-                .map(|part| scope.spawn(move || check_volunteers_of(part)))
+                .map(|part| {
+                    let spawned = std::thread::Builder::new()
+                        .name("yinling-invariants".into())
+                        .spawn_scoped(scope, move || check_volunteers_of(part));
+                    (part, spawned)
+                })
                 .collect();
             parts
                 .into_iter()
-                .map(|part| {
-                    part.join()
-                        .unwrap_or_else(|_| Err("the volunteers' check panicked".into()))
+                .map(|(part, spawned)| match spawned {
+                    Ok(thread) => thread
+                        .join()
+                        .unwrap_or_else(|_| Err("the volunteers' check panicked".into())),
+                    // No thread to spare: this part is checked here.
+                    Err(_) => check_volunteers_of(part),
                 })
                 .collect()
         });

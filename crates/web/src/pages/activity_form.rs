@@ -22,16 +22,22 @@ use crate::session::Viewer;
 pub(super) type Roster = (TeamId, String, Vec<(VolunteerId, String)>);
 
 /// The roster of a team, for the participant picker, each name as `who` may see it (a
-/// partner team's or a group's members masked, as the API shows them).
+/// partner team's or a group's members masked, as the API shows them). A masked name carries
+/// the volunteer's number too: two 张* of one team are told apart by it, not ticked by
+/// guess.
 pub(super) fn roster(state: &LedgerState, who: &Principal, t: &Team) -> Roster {
     let mut members: Vec<(VolunteerId, String)> = t
         .members
         .iter()
         .filter_map(|id| {
-            state
-                .volunteers
-                .get(id)
-                .map(|v| (v.id, access::name_for(who, v)))
+            state.volunteers.get(id).map(|v| {
+                let name = if access::sees_personal(who, v) {
+                    v.name.clone()
+                } else {
+                    format!("{} · {}", access::name_for(who, v), v.number)
+                };
+                (v.id, name)
+            })
         })
         .collect();
     members.sort_by(|a, b| a.1.cmp(&b.1));
