@@ -234,9 +234,7 @@ where
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let collected = self.collected;
-        let count = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, MAX_MAP_PART_DECODERS);
+        let count = part_threads();
         std::thread::scope(|scope| {
             // Part n goes to decoder n % count and comes back on that decoder's own channel,
             // so the parts are put into the collection in the order they were written.
@@ -282,4 +280,12 @@ where
             Ok(())
         })
     }
+}
+
+/// Threads for work split in parts (a map's parts decoded, every volunteer revealed or
+/// checked): one a core, at most [`MAX_MAP_PART_DECODERS`].
+pub(crate) fn part_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_MAP_PART_DECODERS)
 }

@@ -379,11 +379,7 @@ pub async fn statement(
             volunteer_id: v.id.to_string(),
             // As the account shows it: in full to who may see personal fields, masked to
             // others who may read the account (an auditor, a clerk).
-            name: if access::sees_personal(&who, v) {
-                v.name.clone()
-            } else {
-                access::name_for(&who, v)
-            },
+            name: access::name_for(&who, v),
             entries,
             disputes: yinling_app::reports::disputes::of_volunteer(state, &who, &v.id),
             next_after,

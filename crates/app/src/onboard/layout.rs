@@ -248,7 +248,7 @@ fn without_thousands_commas(text: &str) -> Option<String> {
         return Some(text.to_owned());
     }
     let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let whole = unsigned.split_once('.').map_or(unsigned, |(w, _)| w);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let mut groups = whole.split(',');
     let first = groups.next()?;
     // `0,125` is a decimal comma, not a group: a group never starts with a zero.
@@ -256,9 +256,7 @@ fn without_thousands_commas(text: &str) -> Option<String> {
         && !first.starts_with('0')
         && first.len() <= THOUSANDS_GROUP
         && groups.all(|g| g.len() == THOUSANDS_GROUP)
-        && !unsigned
-            .split_once('.')
-            .is_some_and(|(_, fraction)| fraction.contains(','));
+        && !fraction.contains(',');
     grouped.then(|| text.replace(',', ""))
 }
 

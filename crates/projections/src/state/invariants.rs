@@ -106,13 +106,9 @@ impl State {
     /// for a small state. The first violation found is returned.
     fn check_volunteers(&self) -> Result<Balance, String> {
         let all: Vec<&Volunteer> = self.volunteers.values().collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, crate::limits::MAX_MAP_PART_DECODERS);
-        if threads == 1 || all.len() < crate::limits::PARALLEL_REVEAL_MIN_VOLUNTEERS {
+        let Some(share) = super::volunteers_per_thread(all.len()) else {
             return check_volunteers_of(&all);
-        }
-        let share = all.len().div_ceil(threads);
+        };
         let sums: Vec<Result<Balance, String>> = std::thread::scope(|scope| {
             let parts: Vec<_> = all
                 .chunks(share)
@@ -136,12 +132,7 @@ impl State {
         });
         let mut sum = Balance::default();
         for part in sums {
-            let part = part?;
-            sum.earned += part.earned;
-            sum.reversed += part.reversed;
-            sum.held += part.held;
-            sum.redeemed += part.redeemed;
-            sum.carried += part.carried;
+            add_counted(&mut sum, &part?);
         }
         Ok(sum)
     }
@@ -194,13 +185,19 @@ fn check_volunteers_of(part: &[&Volunteer]) -> Result<Balance, String> {
                 ));
             }
         }
-        sum.earned += b.earned;
-        sum.reversed += b.reversed;
-        sum.held += b.held;
-        sum.redeemed += b.redeemed;
-        sum.carried += b.carried;
+        add_counted(&mut sum, b);
     }
     Ok(sum)
+}
+
+/// Adds to `sum` the parts of `b` the ledger's totals count (not the points still on
+/// notice, which the totals hold within `earned`).
+fn add_counted(sum: &mut Balance, b: &Balance) {
+    sum.earned += b.earned;
+    sum.reversed += b.reversed;
+    sum.held += b.held;
+    sum.redeemed += b.redeemed;
+    sum.carried += b.carried;
 }
 
 #[cfg(test)]

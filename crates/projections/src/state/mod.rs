@@ -155,6 +155,15 @@ pub struct State {
     pub keys: crate::personal::KeyringHandle,
 }
 
+/// How many volunteers each thread takes when a pass over all of them (the reveal of names,
+/// the invariants' check) runs a thread a core; `None` when one thread does it (one core, or
+/// too few volunteers to be worth the threads).
+fn volunteers_per_thread(count: usize) -> Option<usize> {
+    let threads = crate::map_parts::part_threads();
+    (threads > 1 && count >= crate::limits::PARALLEL_REVEAL_MIN_VOLUNTEERS)
+        .then(|| count.div_ceil(threads))
+}
+
 impl State {
     /// An empty state (before seq 1).
     pub fn new() -> Self {

@@ -21,14 +21,10 @@ impl State {
         let keys = keys.as_ref();
         let mut all: Vec<&mut crate::volunteers::Volunteer> =
             self.volunteers.values_mut().collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, crate::limits::MAX_MAP_PART_DECODERS);
-        if threads == 1 || all.len() < crate::limits::PARALLEL_REVEAL_MIN_VOLUNTEERS {
+        let Some(share) = super::volunteers_per_thread(all.len()) else {
             all.into_iter().for_each(|v| v.reveal(keys));
             return;
-        }
-        let share = all.len().div_ceil(threads);
+        };
         std::thread::scope(|scope| {
             for part in all.chunks_mut(share) {
                 scope.spawn(move || part.iter_mut().for_each(|v| v.reveal(keys)));
