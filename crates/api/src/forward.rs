@@ -168,9 +168,12 @@ pub async fn forward(
         Ok(a) => a,
         Err(e) => {
             // The writer may or may not have taken it: an Idempotency-Key makes the retry safe.
-            return ApiError::unavailable(format!(
-                "the writer node did not answer ({e}); retry with the same Idempotency-Key"
-            ))
+            // Its address and the transport's error are for the operator's log.
+            tracing::warn!(error = %e, "the writer node did not answer a forwarded write");
+            return ApiError::unavailable(
+                "the writer node did not answer, so this change may or may not have been saved; \
+                 send it again with the same Idempotency-Key header, which keeps it once",
+            )
             .into_response();
         }
     };

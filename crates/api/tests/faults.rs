@@ -45,6 +45,13 @@ async fn an_io_error_during_append_is_a_503_keeps_nothing_and_the_service_recove
                 .is_some_and(|d| d.contains("same Idempotency-Key")),
             "{body}"
         );
+        // The disk's own words are for the operator's log, not for the caller.
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| !d.contains("injected") && !d.contains("no space")),
+            "{body}"
+        );
         assert_eq!(app.engine.log().head(), head, "nothing partial is written");
         // Reads go on meanwhile, and never show the failed write.
         let (status, _, teams) = send(&app, "GET", "/v1/teams", None).await;

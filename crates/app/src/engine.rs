@@ -643,11 +643,17 @@ impl Engine {
             // The batch is not in the log now, but where the disk refused to take back its
             // journal record too, it comes back when the log is opened again: the answer does
             // not say "nothing was saved".
-            Outcome::Unavailable(detail) => Err(AppError::Unavailable(format!(
-                "the ledger could not save this change for certain ({detail}): it is not in \
-                 the ledger now, but may come back when the service restarts; send it again \
-                 later with the same Idempotency-Key header, which keeps it once"
-            ))),
+            // The cause (a disk's error text, a path) is for the operator's log; the caller
+            // is told what happened to their change and what to do.
+            Outcome::Unavailable(cause) => {
+                tracing::error!(%cause, "a change could not be saved; the caller was told to retry");
+                Err(AppError::Unavailable(
+                    "the ledger could not save this change for certain: it is not in the \
+                     ledger now, but may come back when the service restarts; send it again \
+                     later with the same Idempotency-Key header, which keeps it once"
+                        .into(),
+                ))
+            }
         }
     }
 

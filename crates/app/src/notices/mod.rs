@@ -135,17 +135,29 @@ pub fn entries_of(
     entries
 }
 
+/// The notices' store failed: the cause goes to the operator's log, the caller is told the
+/// notices cannot be read or kept just now (the ledger itself is not concerned).
+fn outbox_unavailable(cause: yinling_ledger::LedgerError) -> AppError {
+    tracing::error!(%cause, "the notices' store failed");
+    AppError::Unavailable(
+        "the notices cannot be read or kept right now (their store failed; the ledger is not \
+         affected and the failure was logged); retry shortly"
+            .into(),
+    )
+}
+
 /// One pass: new events become notices (the cursor starts at the head the first time, so
 /// switching notices on does not tell anyone about the past), holds about to lapse get
 /// their reminder, and due notices are delivered.
 async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<(), AppError> {
-    let storage = |e: yinling_ledger::LedgerError| AppError::Unavailable(e.to_string());
     let send = !matches!(config.adapter, Adapter::None);
-    let mut cursor = match outbox.cursor().map_err(storage)? {
+    let mut cursor = match outbox.cursor().map_err(outbox_unavailable)? {
         Some(c) => c,
         None => {
             let head = app.engine.log().head().seq;
-            outbox.enqueue(&[], Some(head)).map_err(storage)?;
+            outbox
+                .enqueue(&[], Some(head))
+                .map_err(outbox_unavailable)?;
             head
         }
     };
@@ -157,13 +169,15 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
     while cursor < folded {
         events.clear();
         yinling_ledger::log::read_into(app.engine.log(), cursor, NOTICE_BATCH_EVENTS, &mut events)
-            .map_err(storage)?;
+            .map_err(outbox_unavailable)?;
         events.retain(|e| e.seq <= folded);
         let Some(last) = events.last().map(|e| e.seq) else {
             break;
         };
         let entries = entries_of(&app.engine.read(), &events, send);
-        outbox.enqueue(&entries, Some(last)).map_err(storage)?;
+        outbox
+            .enqueue(&entries, Some(last))
+            .map_err(outbox_unavailable)?;
         cursor = last;
     }
     let reminders = {
@@ -180,7 +194,9 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
         address(&state, fresh, 0, send)
     };
     if !reminders.is_empty() {
-        outbox.enqueue(&reminders, None).map_err(storage)?;
+        outbox
+            .enqueue(&reminders, None)
+            .map_err(outbox_unavailable)?;
     }
     deliver_due(app, outbox, config).await
 }
@@ -190,10 +206,9 @@ async fn deliver_due(
     outbox: &Arc<Outbox>,
     config: &NoticeConfig,
 ) -> Result<(), AppError> {
-    let storage = |e: yinling_ledger::LedgerError| AppError::Unavailable(e.to_string());
     let due = outbox
         .due(Timestamp::now(), NOTICE_DUE_BATCH)
-        .map_err(storage)?;
+        .map_err(outbox_unavailable)?;
     for entry in due {
         let contacts = contacts_of(&app.engine.read(), &entry.volunteer_id);
         let outcome = match contacts {
@@ -235,7 +250,7 @@ async fn deliver_due(
                 after.last_error = Some(why);
             }
         }
-        outbox.settle(&entry, &after).map_err(storage)?;
+        outbox.settle(&entry, &after).map_err(outbox_unavailable)?;
     }
     Ok(())
 }
@@ -315,7 +330,7 @@ impl App {
         };
         outbox
             .of_volunteer(volunteer, (from, to), limit)
-            .map_err(|e| AppError::Unavailable(e.to_string()))
+            .map_err(outbox_unavailable)
     }
 
     /// The outbox, of one status (its word) or all, with the counts (administrators and
@@ -330,8 +345,6 @@ impl App {
         let Some(outbox) = &self.outbox else {
             return Ok((Vec::new(), Default::default()));
         };
-        outbox
-            .list(status, limit)
-            .map_err(|e| AppError::Unavailable(e.to_string()))
+        outbox.list(status, limit).map_err(outbox_unavailable)
     }
 }
