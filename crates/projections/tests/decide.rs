@@ -1333,3 +1333,156 @@ fn a_correction_that_would_overdraw_or_empty_the_activity_is_refused_with_the_fi
         r.detail
     );
 }
+
+/// Mediation at `mediation` and lectures at `lecture` points an hour from 30 May, no cap.
+fn rates_from_may_30(w: &mut World, mediation: &str, lecture: &str) {
+    adopt(
+        w,
+        NewRules {
+            effective_from: date(2026, 5, 30),
+            default_points_per_hour: None,
+            rates: vec![
+                CategoryRate {
+                    category: Category::Mediation,
+                    points_per_hour: dec(mediation),
+                },
+                CategoryRate {
+                    category: Category::Lecture,
+                    points_per_hour: dec(lecture),
+                },
+            ],
+            multipliers: vec![],
+            max_hours_per_day: None,
+            note: String::new(),
+        },
+    );
+}
+
+fn rerate_may_30(w: &mut World) -> Result<Vec<Envelope>, Rejection> {
+    w.sim.run(
+        w.admin,
+        Command::RerateServices {
+            from: date(2026, 5, 30),
+            to: date(2026, 5, 30),
+            reason: "补算".into(),
+        },
+    )
+}
+
+#[test]
+fn a_rerating_weighs_settled_points_against_what_is_available_and_pending_ones_apart() {
+    let mut w = world();
+    let alice = w.alice;
+    // Lectures wait for the served party's confirmation: their points are pending.
+    w.sim.ok(
+        w.admin,
+        Command::SetPolicy {
+            change: PolicyChange::ConfirmationRequired {
+                category: Category::Lecture,
+                required: true,
+            },
+            note: "讲座须经确认".into(),
+        },
+    );
+    w.sim
+        .log_activity(
+            w.team,
+            Category::Lecture,
+            date(2026, 5, 30),
+            &[(alice, "5")],
+        )
+        .expect("a lecture");
+    let balance = |w: &World| {
+        let b = &w.sim.state.volunteers[&alice].balance;
+        (b.available(), b.pending)
+    };
+    // Alice: 80 settled points of mediation, 50 of them held; 50 pending from the lecture.
+    assert_eq!(balance(&w), (dec("30"), dec("50")));
+
+    // Mediation halved takes 40 settled points from her 30 available; lectures at 60 add
+    // 250 pending. Netted, the two would pass and leave her at -10 available.
+    rates_from_may_30(&mut w, "5", "60");
+    let refused = rerate_may_30(&mut w).expect_err("40 settled points from 30 available");
+    assert_eq!(refused.code, "insufficient_points", "{}", refused.detail);
+    assert_eq!(balance(&w), (dec("30"), dec("50")), "nothing moved");
+
+    // A cut only of pending points needs no room in what is available.
+    rates_from_may_30(&mut w, "10", "2");
+    let events = rerate_may_30(&mut w).expect("a cut of pending points alone");
+    assert_eq!(events.len(), 1, "only the lecture's credit changes");
+    assert_eq!(balance(&w), (dec("30"), dec("10")));
+    w.sim.state.check_invariants().expect("invariants");
+}
+
+/// Mediation at 15 an hour from three weeks ago, at most 6 hours a day; other categories
+/// keep their rule, which has no cap. Returns a weekday within the last week.
+fn mediation_capped_at_six(w: &mut World) -> chrono::NaiveDate {
+    let today = w.sim.now.local_date();
+    adopt(
+        w,
+        NewRules {
+            effective_from: today - chrono::Days::new(21),
+            default_points_per_hour: None,
+            rates: vec![CategoryRate {
+                category: Category::Mediation,
+                points_per_hour: dec("15"),
+            }],
+            multipliers: vec![],
+            max_hours_per_day: Some(dec("6")),
+            note: "调解每天至多六小时".into(),
+        },
+    );
+    (0..7)
+        .map(|d| today - chrono::Days::new(d))
+        .find(|d| d.weekday().number_from_monday() <= 5 && *d != date(2026, 5, 30))
+        .expect("a weekday")
+}
+
+#[test]
+fn a_daily_cap_counts_the_hours_in_its_own_categories_whichever_entry_came_first() {
+    let mut w = world();
+    let (team, alice, bob) = (w.team, w.alice, w.bob);
+    let day = mediation_capped_at_six(&mut w);
+    let log = |w: &mut World, category: Category, v: VolunteerId, hours: &str| {
+        w.sim.log_activity(team, category, day, &[(v, hours)])
+    };
+    // Bob lectures first, Alice mediates first: both days are taken whole.
+    log(&mut w, Category::Lecture, bob, "5").expect("a lecture has no cap");
+    log(&mut w, Category::Mediation, bob, "2").expect("2 of mediation's 6");
+    log(&mut w, Category::Mediation, alice, "2").expect("2 of mediation's 6");
+    log(&mut w, Category::Lecture, alice, "5").expect("a lecture has no cap");
+    // The cap is on mediation's hours: four more reach it, five pass it.
+    let over = log(&mut w, Category::Mediation, bob, "5").expect_err("2 + 5 > 6");
+    assert_eq!(over.code, "over_rule_daily_cap", "{}", over.detail);
+    log(&mut w, Category::Mediation, bob, "4").expect("2 + 4 = 6");
+    w.sim.state.check_invariants().expect("invariants");
+}
+
+#[test]
+fn a_correction_is_held_to_the_daily_cap_a_log_is() {
+    let mut w = world();
+    let (team, bob) = (w.team, w.bob);
+    let day = mediation_capped_at_six(&mut w);
+    let activity = w
+        .sim
+        .log_activity(team, Category::Mediation, day, &[(bob, "6")])
+        .expect("6 hours, the cap");
+    let correct = |w: &mut World, hours: &str| {
+        w.sim.run(
+            w.coordinator,
+            Command::CorrectParticipation {
+                activity_id: activity,
+                volunteer_id: bob,
+                hours: dec(hours),
+                reason: "记错了".into(),
+            },
+        )
+    };
+    let before = w.sim.available(bob);
+    let over = correct(&mut w, "10").expect_err("10 hours of mediation on a 6-hour day");
+    assert_eq!(over.code, "over_rule_daily_cap", "{}", over.detail);
+    assert_eq!(w.sim.available(bob), before, "nothing credited");
+    correct(&mut w, "4").expect("a cut always goes through");
+    correct(&mut w, "6").expect("back up to the cap");
+    w.sim.state.check_invariants().expect("invariants");
+}

@@ -46,3 +46,37 @@ fn a_broken_volunteer_among_thousands_is_found_whichever_part_holds_it() {
         "{checked:?}"
     );
 }
+
+#[test]
+fn points_pending_must_be_the_points_of_the_activities_on_notice() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let bob = sim.volunteer("陈奶奶", team);
+    sim.system(yinling_projections::Command::SetPolicy {
+        change: yinling_ledger::PolicyChange::ConfirmationRequired {
+            category: Category::Mediation,
+            required: true,
+        },
+        note: "须经服务对象确认".into(),
+    })
+    .expect("policy");
+    sim.log_activity(team, Category::Mediation, date(2026, 3, 5), &[(bob, "2")])
+        .expect("logged");
+    assert_eq!(sim.state.volunteers[&bob].balance.pending, dec("20"));
+    assert_eq!(sim.state.check_invariants(), Ok(()));
+    // A stale figure either way: points hidden, or points that are not there.
+    for stale in [Decimal::ZERO, dec("30")] {
+        let mut state = sim.state.clone();
+        state
+            .volunteers
+            .get_mut(&bob)
+            .expect("registered")
+            .balance
+            .pending = stale;
+        let checked = state.check_invariants();
+        assert!(
+            checked.as_ref().is_err_and(|e| e.contains("pending")),
+            "{checked:?}"
+        );
+    }
+}

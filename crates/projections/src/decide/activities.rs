@@ -284,17 +284,15 @@ fn credit(
             ));
         }
         if let Some(cap) = rule.max_hours_per_day {
-            if already + p.hours > cap {
-                return Err(Rejection::invalid(
-                    "over_rule_daily_cap",
-                    format!(
-                        "{} already has {} hours on {}; the earning rules in force that day (version {}) credit at most {} hours a day",
-                        access::name_for(who, v),
-                        already.normalize(),
-                        a.date,
-                        rule.version,
-                        cap.normalize()
-                    ),
+            let covered = state.hours_under_version(v, a.date, rule.version);
+            if covered + p.hours > cap {
+                return Err(over_rule_daily_cap(
+                    who,
+                    v,
+                    covered,
+                    a.date,
+                    rule.version,
+                    cap,
                 ));
             }
         }
@@ -583,6 +581,24 @@ pub(super) fn correct(
             ),
         ));
     }
+    // A rise is held to the daily cap of the rules in force that day, as a log is; a cut
+    // always goes through, even under a cap adopted since.
+    if hours > p.hours {
+        let rule = state.rule_for(activity.category, activity.date);
+        if let Some(cap) = rule.max_hours_per_day {
+            let covered = state.hours_under_version(v, activity.date, rule.version) - p.hours;
+            if covered + hours > cap {
+                return Err(over_rule_daily_cap(
+                    who,
+                    v,
+                    covered,
+                    activity.date,
+                    rule.version,
+                    cap,
+                ));
+            }
+        }
+    }
     let points = points_for(hours, p.points_per_hour);
     let taken = p.points - points;
     let available = v.balance.available();
@@ -620,4 +636,24 @@ pub(super) fn correct(
     })];
     events.extend(stars);
     Ok(vec![Commit::any(activity_id.stream(), events)])
+}
+
+/// The refusal of hours over a rule version's daily cap, in the categories it covers.
+fn over_rule_daily_cap(
+    who: &Principal,
+    v: &crate::volunteers::Volunteer,
+    covered: Decimal,
+    date: NaiveDate,
+    version: u32,
+    cap: Decimal,
+) -> Rejection {
+    Rejection::invalid(
+        "over_rule_daily_cap",
+        format!(
+            "{} already has {} hours on {date} in the categories of the earning rules in force that day (version {version}), which credit at most {} hours a day in them",
+            access::name_for(who, v),
+            covered.normalize(),
+            cap.normalize()
+        ),
+    )
 }

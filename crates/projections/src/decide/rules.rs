@@ -176,9 +176,19 @@ pub(super) fn rerate(
             ),
         ));
     }
+    // Only the credits already settled move what is available: a credit still on notice or
+    // waiting for its confirmation moves the points pending, which are kept apart. Netting a
+    // rise on a held credit against a cut on a settled one would let a cut through that
+    // leaves the volunteer below zero, and a cut only of pending points needs no room.
     let mut change: BTreeMap<VolunteerId, Decimal> = BTreeMap::new();
     for r in &plan {
-        *change.entry(r.volunteer_id).or_default() += r.points_after - r.points_before;
+        let held = state
+            .activities
+            .get(&r.activity_id)
+            .is_some_and(|a| a.held());
+        if !held {
+            *change.entry(r.volunteer_id).or_default() += r.points_after - r.points_before;
+        }
     }
     for (v, delta) in &change {
         let volunteer = checks::volunteer(state, v)?;

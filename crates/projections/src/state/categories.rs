@@ -46,4 +46,41 @@ impl State {
             .map(|r| r.default_points_per_hour);
         self.rules.rule_for(category, date, own)
     }
+
+    /// A volunteer's hours on `date` in the categories whose rule that day is `version`:
+    /// what that version's daily cap limits ("in the categories it covers"), so a log is
+    /// accepted or refused the same whichever of the day's entries came first. Read off the
+    /// activities on their statement for that date, at the hours each holds now; a reversed
+    /// activity counts nothing.
+    pub fn hours_under_version(
+        &self,
+        volunteer: &crate::volunteers::Volunteer,
+        date: NaiveDate,
+        version: u32,
+    ) -> rust_decimal::Decimal {
+        let mut seen: Vec<ActivityId> = Vec::new();
+        let mut hours = rust_decimal::Decimal::ZERO;
+        for entry in volunteer.statement.iter().filter(|e| e.date == Some(date)) {
+            let crate::volunteers::EntryRef::Activity(id) = entry.reference else {
+                continue;
+            };
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            let Some(a) = self.activities.get(&id) else {
+                continue;
+            };
+            if a.reversal.is_some() || self.rule_for(a.category, date).version != version {
+                continue;
+            }
+            hours += a
+                .participants
+                .iter()
+                .filter(|p| p.volunteer_id == volunteer.id)
+                .map(|p| p.hours)
+                .sum::<rust_decimal::Decimal>();
+        }
+        hours
+    }
 }
