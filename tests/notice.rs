@@ -86,6 +86,36 @@ async fn points_on_public_notice_are_pending_and_listed_with_masked_names() {
     let activity = logged["id"].as_str().expect("id").to_owned();
     let after = balance(admin, v0).await;
     assert_eq!(dec(&after["pending"]), 40.0, "{after}");
+    // The coverage report owes points on notice in a district as in the city: 南浔区's
+    // figure is its volunteers' available, held and pending points.
+    admin
+        .post(
+            "/v1/stations",
+            json!({"name": "菱湖 e站", "district": "南浔区", "address": "菱湖镇人民路 1 号", "opening_hours": "周一至周五 9:00-16:00"}),
+        )
+        .await
+        .ok();
+    let coverage = admin.get("/v1/reports/coverage").await.ok();
+    let outstanding = |scope: &str| {
+        coverage["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|r| r["scope"] == scope && (scope == "city" || r["name"] == "南浔区"))
+            .map(|r| dec(&r["outstanding_points"]))
+    };
+    let volunteers = admin.get("/v1/volunteers?limit=1000").await.ok();
+    let mut owed = 0.0;
+    for item in volunteers["items"].as_array().expect("items") {
+        let id = item["id"].as_str().expect("id");
+        let v = admin.get(&format!("/v1/volunteers/{id}")).await.ok();
+        if v["district"] == "南浔区" {
+            let b = &v["balance"];
+            owed += dec(&b["available"]) + dec(&b["held"]) + dec(&b["pending"]);
+        }
+    }
+    assert!(owed >= 60.0, "{volunteers}");
+    assert_eq!(outstanding("district"), Some(owed), "{coverage}");
     assert_eq!(dec(&after["earned"]), dec(&before["earned"]) + 40.0);
     assert_eq!(
         dec(&after["available"]),

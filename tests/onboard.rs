@@ -123,13 +123,14 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
         }
         v.write_number(2, 3, 1951.0).expect("y");
         v.write_number(2, 5, 43_000.0).expect("serial");
-        // Row 4: a team that does not exist.
+        // Row 4: a team that does not exist (its joining day an Excel serial number).
         for (j, val) in ["李秀英", "不存在的队", "南浔区", "1950"]
             .iter()
             .enumerate()
         {
             v.write_string(3, j as u16, *val).expect("v");
         }
+        v.write_number(3, 5, 43_000.0).expect("serial");
         // Row 5: a formula instead of a year.
         v.write_string(4, 0, "赵德明").expect("v");
         v.write_string(4, 1, "荻溪六老调解队").expect("v");
@@ -175,7 +176,26 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
         !out.contains("志愿者 row 2") && !out.contains("志愿者 row 3"),
         "{out}"
     );
-    assert!(tmp.path().join("南浔区名册-问题.xlsx").exists());
+    let errors = tmp.path().join("南浔区名册-问题.xlsx");
+    assert!(errors.exists());
+    // The error workbook keeps each cell as it came: a number stays a number (a date typed
+    // as Excel's serial number imports again once its row is fixed), text stays text.
+    {
+        use calamine::{open_workbook, Data, Reader, Xlsx};
+        let mut book: Xlsx<_> = open_workbook(&errors).expect("the error workbook");
+        let sheet = book.worksheet_range("志愿者").expect("its volunteers");
+        let row = sheet
+            .rows()
+            .find(|r| r.first() == Some(&Data::String("李秀英".into())))
+            .expect("the refused row");
+        assert_eq!(row[3], Data::String("1950".into()), "{row:?}");
+        assert_eq!(row[5], Data::Float(43_000.0), "{row:?}");
+        let year = sheet
+            .rows()
+            .find(|r| r.first() == Some(&Data::String("周福根".into())))
+            .expect("the row with a bad date");
+        assert_eq!(year[5], Data::String("去年春天".into()), "{year:?}");
+    }
     // Without --dry-run, still nothing is written while rows are refused.
     let (ok, out) = onboard(&["--data", p(&data), p(&messy)]);
     assert!(!ok && out.contains("nothing was written"), "{out}");
@@ -340,6 +360,14 @@ async fn a_roster_uploaded_over_http_is_checked_first_and_written_only_when_aske
     assert_eq!(written["outcome"]["imported"], 1);
     let districts = admin.get("/v1/districts").await.ok();
     assert!(districts.to_string().contains("南浔区"));
+    // The log says who imported it: the administrator who uploaded the file.
+    let feed = common::demo::feed(&admin).await;
+    let imported = feed
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "DistrictRegistered")
+        .expect("the district's event");
+    assert_eq!(imported["actor"]["role"], "admin", "{imported}");
     // A file that is no roster at all is refused in plain words; no file at all too.
     let garbage = admin
         .upload("/v1/onboard", "x.csv", b"hello,world\r\n1,2\r\n".to_vec())
@@ -501,7 +529,7 @@ fn an_exported_roster_edited_in_excel_changes_exactly_the_edited_rows() {
     assert!(
         again["队伍"]
             .iter()
-            .any(|r| r[0] == "双林镇银星宣讲团" && r[2] == "culture_tourism"),
+            .any(|r| r[0] == "双林镇银星宣讲团" && r[2] == "文旅"),
         "{:?}",
         again["队伍"]
     );
@@ -696,4 +724,66 @@ fn a_dry_run_finds_what_the_import_would_refuse() {
         assert!(out.contains(expected), "{expected}: {out}");
     }
     assert!(!out.contains("志愿者 row 2 ["), "{out}");
+}
+
+/// A roster exported and imported again unchanged changes nothing, whatever was typed
+/// through the API or the web: a team named with full-width brackets, a name with a space
+/// in it (the importer reads both as a sheet's cells are read), a volunteer registered
+/// without a year of birth (the export leaves the cell empty; the import keeps "unknown").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_export_imports_as_no_change_whatever_the_api_was_given() {
+    let server = Server::start();
+    let admin = server.client(ADMIN);
+    admin
+        .post(
+            "/v1/districts",
+            json!({"name": "南浔区", "kind": "district", "region": "湖州市"}),
+        )
+        .await
+        .ok();
+    let team = admin
+        .post(
+            "/v1/teams",
+            json!({"name": "调解队（一队）", "district": "南浔区", "category": "mediation"}),
+        )
+        .await
+        .id();
+    admin
+        .post(
+            "/v1/volunteers",
+            json!({"name": "欧阳 娜娜", "team_id": team}),
+        )
+        .await
+        .ok();
+    admin
+        .post(
+            "/v1/volunteers",
+            json!({"name": "沈阿婆", "team_id": team, "birth_year": 1948}),
+        )
+        .await
+        .ok();
+    let browser = common::web::Browser::new(&server, ADMIN);
+    let exported = browser
+        .get("/onboard/roster.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("the roster")
+        .to_vec();
+    let before = admin.head_seq().await;
+    let checked = admin
+        .upload("/v1/onboard?dry_run=false", "名册.xlsx", exported)
+        .await
+        .ok();
+    assert_eq!(checked["problems"], json!([]), "{checked}");
+    assert_eq!(checked["edited"], json!({}), "{checked}");
+    assert_eq!(checked["already"]["志愿者"], 2, "{checked}");
+    assert_eq!(checked["already"]["队伍"], 1, "{checked}");
+    assert_eq!(
+        admin.head_seq().await,
+        before,
+        "nothing renamed, nothing added"
+    );
+    let team = admin.get(&format!("/v1/teams/{team}")).await.ok();
+    assert_eq!(team["name"], "调解队（一队）");
 }

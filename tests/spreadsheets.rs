@@ -180,9 +180,26 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
                     .iter()
                     .position(|h| h == "checkpoint_size" || h == "检查点条数")
                     .expect("a checkpoint size column");
+                let at = rows
+                    .headers()
+                    .expect("headers")
+                    .iter()
+                    .position(|h| h == "at" || h.starts_with("时间"))
+                    .expect("a time column");
                 for row in rows.records() {
                     let row = row.expect("row");
                     assert!(!row[size].is_empty(), "a line without its proof: {row:?}");
+                    // The Chinese sheet's time is the ledger's local minute, as Excel reads a
+                    // time (`2026-03-01 07:30`); the English one the exact UTC instant.
+                    let time = &row[at];
+                    if lang == "zh" {
+                        assert!(
+                            time.len() == 16 && time.as_bytes()[10] == b' ' && !time.contains('Z'),
+                            "{time}"
+                        );
+                    } else {
+                        assert!(time.ends_with('Z'), "{time}");
+                    }
                 }
             }
             check(

@@ -81,6 +81,31 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
             bytes.starts_with(b"\xEF\xBB\xBF"),
             "{csv} opens in Excel as UTF-8"
         );
+        // Money in yuan and fen, two decimals in every row, as an accountant reads a column.
+        let mut rows = csv::Reader::from_reader(&bytes[3..]);
+        let money: Vec<usize> = rows
+            .headers()
+            .expect("headers")
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.contains('元') || h.contains("yuan"))
+            .map(|(i, _)| i)
+            .collect();
+        for row in rows.records() {
+            let row = row.expect("row");
+            for &i in &money {
+                let cell = &row[i];
+                let (whole, fen) = cell.split_once('.').unwrap_or((cell, ""));
+                assert!(
+                    fen.len() == 2
+                        && whole
+                            .trim_start_matches('-')
+                            .bytes()
+                            .all(|b| b.is_ascii_digit()),
+                    "{csv}: {cell:?} is not yuan and fen"
+                );
+            }
+        }
     }
 
     // A voucher handed over; the officer checks it from the web and takes it.
@@ -123,6 +148,11 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         .post("/bank/check", &[field("csrf", &csrf), field("code", &code)])
         .await;
     assert!(valid.contains("有效，可以使用"), "{valid}");
+    // The holder's name masked, as in the bank's voucher list.
+    assert!(
+        valid.contains("志**0") && !valid.contains("志愿者0"),
+        "{valid}"
+    );
     let before = a.head_seq().await;
     let (_, bad) = officer
         .post(

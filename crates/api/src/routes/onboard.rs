@@ -33,6 +33,9 @@ pub struct OnboardReport {
     pub new: std::collections::BTreeMap<String, usize>,
     /// Rows already in the ledger, per sheet.
     pub already: std::collections::BTreeMap<String, usize>,
+    /// Rows of an exported roster that change a record (a rename, a move, phone digits),
+    /// per sheet: an unchanged export changes none.
+    pub edited: std::collections::BTreeMap<String, usize>,
     /// Every problem, by sheet, row and column.
     #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Problem>,
@@ -81,7 +84,7 @@ pub async fn upload(
     let dry_run = q.dry_run.unwrap_or(true);
     let write = !dry_run && (plan.clean() || q.skip_bad_rows.unwrap_or(false));
     let outcome = if write {
-        Some(onboard::apply(&app, &plan, || {}).await)
+        Some(onboard::apply(&app, &who, &plan, || {}).await)
     } else {
         None
     };
@@ -90,6 +93,7 @@ pub async fn upload(
         rows: plan.rows,
         new: plan.new,
         already: plan.already,
+        edited: plan.edited,
         problems: plan.problems,
         duplicates: plan.duplicates,
         written: write,

@@ -4,17 +4,18 @@
 use yinling_ledger::{Category, TeamId, VolunteerId};
 use yinling_projections::Command;
 
-use super::layout::Bad;
+use super::layout::{plain, Bad};
 use super::{Checker, ROSTER_EDIT};
 use yinling_projections::ImportedRow;
 
 impl Checker<'_> {
     /// An exported row edited in Excel (its id says who it is): a new name or year of birth
-    /// is a correction, a new team a move, new phone digits are recorded.
+    /// is a correction (an empty year keeps the recorded one), a new team a move, new phone
+    /// digits are recorded.
     pub(super) fn edit(
         &mut self,
         id: &str,
-        (name, birth_year, team_id): (&str, u16, TeamId),
+        (name, birth_year, team_id): (&str, Option<u16>, TeamId),
         phone: Option<String>,
         problems: &mut Vec<(String, Bad)>,
     ) -> Option<ImportedRow> {
@@ -32,11 +33,13 @@ impl Checker<'_> {
             ));
             return None;
         };
-        if v.name != name || v.birth_year != Some(birth_year) {
+        // An empty year keeps the one recorded (or none).
+        let birth_year = birth_year.or(v.birth_year);
+        if plain(&v.name) != name || v.birth_year != birth_year {
             self.edits.push(Command::CorrectVolunteer {
                 volunteer_id: v.id,
                 name: name.to_owned(),
-                birth_year: Some(birth_year),
+                birth_year,
                 note: ROSTER_EDIT.into(),
             });
         }
@@ -78,7 +81,7 @@ impl Checker<'_> {
             ));
             return None;
         };
-        if t.district != district {
+        if plain(&t.district) != district {
             problems.push((
                 "所在区县".into(),
                 Bad {
@@ -94,7 +97,7 @@ impl Checker<'_> {
             ));
             return None;
         }
-        if t.name != name {
+        if plain(&t.name) != name {
             let key = (name.to_owned(), district.to_owned());
             if self.teams.get(&key).is_some_and(|other| *other != t.id) {
                 problems.push((
@@ -109,7 +112,7 @@ impl Checker<'_> {
             // The old name still finds the team on the volunteer rows of the same file.
             self.teams.insert(key, t.id);
         }
-        if t.name != name || t.category != category {
+        if plain(&t.name) != name || t.category != category {
             self.edits.push(Command::CorrectTeam {
                 team_id: t.id,
                 name: name.to_owned(),

@@ -118,9 +118,16 @@ pub struct Outcome {
     pub refused: Vec<String>,
 }
 
-/// Sends a plan's commands, each sheet's after the sheet before (a volunteer's team must
-/// exist first), many at a time within a sheet; `tick` is called once per command.
-pub async fn apply(app: &crate::App, plan: &Plan, mut tick: impl FnMut()) -> Outcome {
+/// Sends a plan's commands as `who` (the administrator who uploaded the file, so the log
+/// says who imported it; the command line on a data directory is the system), each sheet's
+/// after the sheet before (a volunteer's team must exist first), many at a time within a
+/// sheet; `tick` is called once per command.
+pub async fn apply(
+    app: &crate::App,
+    who: &yinling_projections::Principal,
+    plan: &Plan,
+    mut tick: impl FnMut(),
+) -> Outcome {
     let mut out = Outcome::default();
     let mut start = 0;
     while start < plan.commands.len() {
@@ -138,8 +145,9 @@ pub async fn apply(app: &crate::App, plan: &Plan, mut tick: impl FnMut()) -> Out
             for command in chunk {
                 let app = app.clone();
                 let command = command.clone();
+                let who = who.clone();
                 set.spawn(async move {
-                    app.submit::<()>(&yinling_projections::Principal::System, command, None)
+                    app.submit::<()>(&who, command, None)
                         .await
                         .err()
                         .map(|e| e.detail())
@@ -238,22 +246,28 @@ impl<'a> Checker<'a> {
             people: BTreeMap::new(),
             edits: Vec::new(),
         };
+        // Names as a sheet's cells are read (`layout::plain`: full-width brackets made plain,
+        // spaces between Chinese characters dropped), so a name typed through the API or the
+        // web with a full-width bracket still finds its team or person in a file exported
+        // from here, and an unchanged file renames nobody.
         for d in state.districts.values().filter(|d| d.registered) {
-            c.districts.insert(d.name.clone(), true);
+            c.districts.insert(layout::plain(&d.name), true);
         }
         for t in state.teams.values() {
-            c.teams.insert((t.name.clone(), t.district.clone()), t.id);
+            c.teams
+                .insert((layout::plain(&t.name), layout::plain(&t.district)), t.id);
         }
         for v in state.volunteers.values() {
             if let Some(y) = v.birth_year {
-                c.volunteers.insert((v.team_id, v.name.clone(), y), v.id);
+                c.volunteers
+                    .insert((v.team_id, layout::plain(&v.name), y), v.id);
                 let team = state
                     .teams
                     .get(&v.team_id)
                     .map(|t| t.name.clone())
                     .unwrap_or_default();
                 c.people
-                    .entry((v.name.clone(), y, v.district.to_string()))
+                    .entry((layout::plain(&v.name), y, v.district.to_string()))
                     .or_default()
                     .push(team);
             }
@@ -401,10 +415,11 @@ impl<'a> Checker<'a> {
         let name = Self::need(row, &cols[0], problems);
         let district = Self::need(row, &cols[1], problems);
         let category = Self::need(row, &cols[2], problems).and_then(|c| {
-            let found =
-                self.state.categories.all().find(|k| {
-                    k.code == c || k.label_zh == c || k.label_en.eq_ignore_ascii_case(&c)
-                });
+            let found = self.state.categories.all().find(|k| {
+                k.code == c
+                    || layout::plain(&k.label_zh) == c
+                    || k.label_en.eq_ignore_ascii_case(&c)
+            });
             match found {
                 Some(k) => Some(k.id),
                 None => {
@@ -540,7 +555,21 @@ impl<'a> Checker<'a> {
         let district = row
             .cell(&cols[2])
             .and_then(|c| layout::text(c).ok().flatten());
-        let birth_year = Self::birth_year(row, &cols[3], problems);
+        // A row of an exported roster carries the volunteer's id: it is an edit, and its
+        // year of birth may stay empty (someone registered without it, or erased): nothing
+        // to correct then.
+        let id = row
+            .cell(&cols[6])
+            .and_then(|c| layout::text(c).ok().flatten());
+        let year_left_empty = id.is_some()
+            && row
+                .cell(&cols[3])
+                .is_none_or(|c| matches!(layout::number(c), Ok(None)));
+        let birth_year = if year_left_empty {
+            Some(None)
+        } else {
+            Self::birth_year(row, &cols[3], problems).map(Some)
+        };
         let phone = match row.cell(&cols[4]).map(layout::text) {
             Some(Ok(Some(t))) => {
                 let digits: String = t.chars().filter(char::is_ascii_digit).collect();
@@ -582,13 +611,10 @@ impl<'a> Checker<'a> {
         if !problems.is_empty() {
             return None;
         }
-        // A row of an exported roster carries the volunteer's id: it is an edit.
-        if let Some(id) = row
-            .cell(&cols[6])
-            .and_then(|c| layout::text(c).ok().flatten())
-        {
+        if let Some(id) = id {
             return self.edit(&id, (&name, birth_year, team_id), phone, problems);
         }
+        let birth_year = birth_year?;
         let key = (team_id, name.clone(), birth_year);
         if self.volunteers.contains_key(&key) {
             return None;

@@ -2,7 +2,7 @@
 //! row per sheet) and the error sheet (each refused row as it was, with its problems in a
 //! last column, to fix and import again).
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::layout::Kind;
 use super::read::Cell;
@@ -15,12 +15,9 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
     for kind in Kind::ALL {
         let sheet = book.add_worksheet();
         sheet.set_name(kind.sheet_name())?;
-        for (j, (zh, _, _)) in kind.columns().iter().enumerate() {
-            sheet.write_string_with_format(0, j as u16, *zh, &bold)?;
-            sheet.set_column_width(j as u16, 16)?;
-        }
+        header(sheet, kind, &bold)?;
         for (j, value) in kind.example().iter().enumerate() {
-            sheet.write_string(1, j as u16, *value)?;
+            put(sheet, kind, (1, j), value)?;
         }
     }
     book.save_to_buffer()
@@ -38,22 +35,28 @@ pub fn error_sheet(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
         let sheet = book.add_worksheet();
         sheet.set_name(kind.sheet_name())?;
         let columns = kind.columns();
-        for (j, (zh, _, _)) in columns.iter().enumerate() {
-            sheet.write_string_with_format(0, j as u16, *zh, &bold)?;
-        }
+        header(sheet, kind, &bold)?;
         let notes_at = columns.len() as u16;
         sheet.write_string_with_format(0, notes_at, "问题", &bold)?;
         sheet.write_string_with_format(0, notes_at + 1, "原行号", &bold)?;
         for (i, (_, number, cells, notes)) in rows.iter().enumerate() {
             let r = i as u32 + 1;
+            // Each cell as it came: a number stays a number (a date typed as Excel's serial
+            // number is read as one again once the row is fixed), a date is written as the
+            // date it is; phone digits and ids stay text.
             for (j, cell) in cells.iter().enumerate().take(columns.len()) {
-                let text = match cell {
-                    Cell::Text(t) => t.clone(),
-                    Cell::Number(n) => n.to_string(),
-                    Cell::Date(d) => d.to_string(),
-                    _ => String::new(),
-                };
-                sheet.write_string(r, j as u16, text)?;
+                match cell {
+                    Cell::Number(n) if !is_text_column(kind, j) => {
+                        sheet.write_number(r, j as u16, *n)?;
+                    }
+                    Cell::Number(n) if n.fract() == 0.0 => {
+                        put(sheet, kind, (r, j), &format!("{n:.0}"))?;
+                    }
+                    Cell::Text(t) => put(sheet, kind, (r, j), t)?,
+                    Cell::Number(n) => put(sheet, kind, (r, j), &n.to_string())?,
+                    Cell::Date(d) => put(sheet, kind, (r, j), &d.to_string())?,
+                    _ => {}
+                }
             }
             sheet.write_string(r, notes_at, notes.join("；"))?;
             sheet.write_number(r, notes_at + 1, f64::from(*number))?;
@@ -73,16 +76,9 @@ pub fn error_sheet(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
 pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
-    let header = |sheet: &mut rust_xlsxwriter::Worksheet, kind: Kind| -> Result<(), XlsxError> {
-        for (j, (zh, _, _)) in kind.columns().iter().enumerate() {
-            sheet.write_string_with_format(0, j as u16, *zh, &bold)?;
-            sheet.set_column_width(j as u16, 16)?;
-        }
-        Ok(())
-    };
     let sheet = book.add_worksheet();
     sheet.set_name(Kind::Districts.sheet_name())?;
-    header(sheet, Kind::Districts)?;
+    header(sheet, Kind::Districts, &bold)?;
     let mut districts: Vec<_> = state.districts.values().filter(|d| d.registered).collect();
     districts.sort_by(|a, b| a.name.cmp(&b.name));
     for (i, d) in districts.iter().enumerate() {
@@ -97,19 +93,21 @@ pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> 
     }
     let sheet = book.add_worksheet();
     sheet.set_name(Kind::Teams.sheet_name())?;
-    header(sheet, Kind::Teams)?;
+    header(sheet, Kind::Teams, &bold)?;
     let mut teams: Vec<_> = state.teams.values().collect();
     teams.sort_by(|a, b| (&a.district, &a.name).cmp(&(&b.district, &b.name)));
     for (i, t) in teams.iter().enumerate() {
         let r = i as u32 + 1;
         sheet.write_string(r, 0, &t.name)?;
         sheet.write_string(r, 1, &t.district)?;
-        sheet.write_string(r, 2, state.categories.code(&t.category))?;
-        sheet.write_string(r, 3, t.id.to_string())?;
+        // The category by its Chinese name, as the template's example and the coordinators
+        // write it (the import reads the code too).
+        sheet.write_string(r, 2, state.categories.label(&t.category, true))?;
+        put(sheet, Kind::Teams, (r, 3), &t.id.to_string())?;
     }
     let sheet = book.add_worksheet();
     sheet.set_name(Kind::Volunteers.sheet_name())?;
-    header(sheet, Kind::Volunteers)?;
+    header(sheet, Kind::Volunteers, &bold)?;
     let mut volunteers: Vec<_> = state.volunteers.values().collect();
     volunteers
         .sort_by(|a, b| (&a.district, a.team_id, &a.name).cmp(&(&b.district, b.team_id, &b.name)));
@@ -126,7 +124,12 @@ pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> 
         if let Some(y) = v.birth_year {
             sheet.write_number(r, 3, f64::from(y))?;
         }
-        sheet.write_string(r, 4, v.phone_last_four.clone().unwrap_or_default())?;
+        put(
+            sheet,
+            Kind::Volunteers,
+            (r, 4),
+            v.phone_last_four.as_deref().unwrap_or_default(),
+        )?;
         let joined = state
             .imported
             .get(&yinling_ledger::ImportedRecord::Volunteer(v.id))
@@ -134,7 +137,49 @@ pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> 
             .map(|d| d.to_string())
             .unwrap_or_default();
         sheet.write_string(r, 5, joined)?;
-        sheet.write_string(r, 6, v.id.to_string())?;
+        put(sheet, Kind::Volunteers, (r, 6), &v.id.to_string())?;
     }
     book.save_to_buffer()
+}
+
+/// Excel's text format: a cell of it keeps what is typed (a phone's `0456` stays `0456`
+/// instead of becoming the number 456, which the import would refuse).
+fn text_format() -> Format {
+    Format::new().set_num_format("@")
+}
+
+/// The header of `kind` in bold, each column 16 wide; the phone and id columns in the text
+/// format, for the cells written here and those a coordinator types below them.
+fn header(sheet: &mut Worksheet, kind: Kind, bold: &Format) -> Result<(), XlsxError> {
+    for (j, column) in kind.columns().iter().enumerate() {
+        sheet.write_string_with_format(0, j as u16, column.0, bold)?;
+        sheet.set_column_width(j as u16, 16)?;
+        if is_text_column(kind, j) {
+            sheet.set_column_format(j as u16, &text_format())?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether column `j` of `kind` holds digits that are text: phone digits, ids.
+fn is_text_column(kind: Kind, j: usize) -> bool {
+    kind.columns()
+        .get(j)
+        .is_some_and(|c| matches!(c.1, "phone" | "id"))
+}
+
+/// Writes `text` into column `j` of `kind`'s sheet, in the text format where the column
+/// keeps digits as typed.
+fn put(
+    sheet: &mut Worksheet,
+    kind: Kind,
+    (r, j): (u32, usize),
+    text: &str,
+) -> Result<(), XlsxError> {
+    if is_text_column(kind, j) {
+        sheet.write_string_with_format(r, j as u16, text, &text_format())?;
+    } else {
+        sheet.write_string(r, j as u16, text)?;
+    }
+    Ok(())
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
+use yinling_ledger::Timestamp;
 use yinling_projections::volunteers::{EntryKind, EntryRef, Volunteer};
 use yinling_projections::State as LedgerState;
 
@@ -252,6 +253,8 @@ fn kind_zh(kind: &str) -> &str {
         "expiry" => "逾期未领",
         "correction" => "时长更正",
         "rerating" => "重算",
+        "carried_over" => "从原平台转入",
+        "notice" => "公示中（暂不可用）",
         other => other,
     }
 }
@@ -259,7 +262,7 @@ fn kind_zh(kind: &str) -> &str {
 impl Table for EntryOut {
     const COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("seq", "序号"),
-        ("at", "时间"),
+        ("at", "时间（本地时间）"),
         ("kind", "类别"),
         ("date", "服务日期"),
         ("points", "积分变动"),
@@ -281,7 +284,16 @@ impl Table for EntryOut {
     fn cells_in(&self, lang: Lang) -> Vec<String> {
         vec![
             self.seq.to_string(),
-            self.at.clone(),
+            // A Chinese sheet is read by people on the ledger's calendar: a pickup at 07:30
+            // on 1 March is not under 28 February, and Excel reads `2026-03-01 07:30` as a
+            // time it can sort and filter. The English sheet keeps the exact UTC instant.
+            if lang == Lang::Zh {
+                chrono::DateTime::parse_from_rfc3339(&self.at)
+                    .map(|at| Timestamp::from_datetime(&at).local_minute())
+                    .unwrap_or_else(|_| self.at.clone())
+            } else {
+                self.at.clone()
+            },
             if lang == Lang::Zh {
                 kind_zh(&self.kind).to_owned()
             } else {

@@ -17,7 +17,7 @@ use yinling_projections::redemptions::{Redemption, RedemptionStatus};
 use yinling_projections::State;
 
 use super::stations::station_name;
-use super::Table;
+use super::{Lang, Table};
 use crate::wire::Amount;
 
 /// A period of days, both ends included (`None`: open).
@@ -104,6 +104,16 @@ pub fn supplier_settlement(state: &State, period: Period) -> Vec<SupplierRow> {
         .collect()
 }
 
+/// An amount of money as a spreadsheet shows it: yuan and fen, always two decimals
+/// (`8.50`, `10.00`), rounded half away from zero, so a column of them lines up and adds up
+/// as an accountant reads it. The API's JSON keeps the exact amount.
+pub fn yuan(amount: Decimal) -> String {
+    let mut fen =
+        amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    fen.rescale(2);
+    fen.to_string()
+}
+
 impl Table for SupplierRow {
     const COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("supplier", "供货方"),
@@ -118,8 +128,8 @@ impl Table for SupplierRow {
             self.supplier.clone(),
             self.reward.clone(),
             self.quantity.to_string(),
-            self.unit_cost_yuan.0.normalize().to_string(),
-            self.total_yuan.0.normalize().to_string(),
+            yuan(self.unit_cost_yuan.0),
+            yuan(self.total_yuan.0),
         ]
     }
 }
@@ -208,9 +218,9 @@ impl Table for BankRow {
             self.used_loan.to_string(),
             self.expired.to_string(),
             self.cancelled.to_string(),
-            self.deposit_yuan.0.normalize().to_string(),
-            self.loan_yuan.0.normalize().to_string(),
-            self.bonus_yuan.0.normalize().to_string(),
+            yuan(self.deposit_yuan.0),
+            yuan(self.loan_yuan.0),
+            yuan(self.bonus_yuan.0),
         ]
     }
 }
@@ -301,7 +311,7 @@ impl Table for RedeemedRow {
             self.key.clone(),
             self.redemptions.to_string(),
             self.points.0.normalize().to_string(),
-            self.value_yuan.0.normalize().to_string(),
+            yuan(self.value_yuan.0),
         ]
     }
 }
@@ -415,11 +425,13 @@ pub fn coverage(state: &State, today: NaiveDate) -> Vec<CoverageRow> {
         }
     }
     for (district, b) in districts {
+        // As the city's figure counts them: points still on notice are owed too (they become
+        // available when it ends), so a district's rows add up to the city's.
         let outstanding: Decimal = state
             .volunteers
             .values()
             .filter(|v| v.district == district)
-            .map(|v| v.balance.available() + v.balance.held)
+            .map(|v| v.balance.available() + v.balance.held + v.balance.pending)
             .sum();
         rows.push(row(
             "district",
@@ -448,16 +460,48 @@ impl Table for CoverageRow {
     ];
 
     fn cells(&self) -> Vec<String> {
+        self.cells_in(Lang::En)
+    }
+
+    fn cells_in(&self, lang: Lang) -> Vec<String> {
         let opt = |a: &Option<Amount>| a.map(|a| a.0.normalize().to_string()).unwrap_or_default();
+        let zh = lang == Lang::Zh;
+        let scope = match (zh, self.scope.as_str()) {
+            (true, "city") => "全市".to_owned(),
+            (true, "district") => "区县".to_owned(),
+            (true, "station") => "e站".to_owned(),
+            (_, other) => other.to_owned(),
+        };
+        let warning = match (self.warning, zh) {
+            (false, _) => "",
+            (true, true) => "是",
+            (true, false) => "yes",
+        };
         vec![
-            self.scope.clone(),
+            scope,
             self.name.clone(),
             opt(&self.outstanding_points),
             self.stock_points.0.normalize().to_string(),
             self.voucher_points.0.normalize().to_string(),
             self.backing_points.0.normalize().to_string(),
             opt(&self.percent),
-            if self.warning { "yes" } else { "" }.to_owned(),
+            warning.to_owned(),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_written_in_yuan_and_fen() {
+        let d = |t: &str| t.parse::<Decimal>().expect("decimal");
+        assert_eq!(yuan(d("8.5")), "8.50");
+        assert_eq!(yuan(d("10")), "10.00");
+        assert_eq!(yuan(d("12.25")), "12.25");
+        assert_eq!(yuan(d("0.375")), "0.38");
+        assert_eq!(yuan(d("-12.5")), "-12.50");
+        assert_eq!(yuan(Decimal::ZERO), "0.00");
     }
 }
