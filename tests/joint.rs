@@ -285,6 +285,20 @@ async fn a_joint_activity_is_counted_once_per_subject_and_each_hour_with_its_own
         )
         .await
         .problem(403);
+    // The lead team's coordinator corrects from the web: a partner team's people are listed
+    // with their names masked, as everywhere else, and their numbers.
+    let browser = common::web::Browser::new(&server, &c.token.clone().expect("token"));
+    let page = browser
+        .get(&format!("/team/activities/{id}/correct"))
+        .await
+        .text()
+        .await
+        .expect("the correction page");
+    assert!(page.contains("沈*姨 · "), "{page}");
+    assert!(
+        !page.contains("沈阿姨"),
+        "a partner's member by full name: {page}"
+    );
     expect(&figures(a, "team", &j.neighbour, &day).await, 1, 1, "3", 30);
     expect(
         &figures(a, "district", "南浔区", &day).await,

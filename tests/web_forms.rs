@@ -144,6 +144,19 @@ async fn cards_link_to_the_declared_public_address_and_need_it() {
         !page.contains("evil.example"),
         "the Host header leaked into a card"
     );
+    // More than a sheet's worth of cards is refused whole, naming the limit, not cut short.
+    let before = city.admin.head_seq().await;
+    let mut many = vec![field("csrf", &csrf), field("form_id", "cards3")];
+    for _ in 0..=yinling_web::limits::MAX_CARDS {
+        many.push(field("v", &city.volunteers[0]));
+    }
+    let (_, page) = browser.post("/team/cards", &many).await;
+    assert!(
+        page.contains("role=\"alert\"")
+            && page.contains(&format!("at most {}", yinling_web::limits::MAX_CARDS)),
+        "{page}"
+    );
+    assert_eq!(city.admin.head_seq().await, before, "no card issued");
     let login = browser
         .http
         .post(format!("{}/login", server.base))
@@ -492,4 +505,104 @@ async fn a_late_entry_waits_on_the_policy_page_and_is_declined_or_approved_there
             .as_u16(),
         404
     );
+}
+
+/// Hours typed beside someone who is not ticked are refused, naming them: they would have
+/// been dropped without a word while the page thanked the coordinator for the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hours_typed_for_someone_not_ticked_are_refused_naming_them() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let browser = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
+    let csrf = browser.csrf("/team/activities/new").await;
+    let (v0, v1) = (city.volunteers[0].clone(), city.volunteers[1].clone());
+    let form = |form_id: &str, v1_hours: &str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", form_id),
+            field("title", "巡河"),
+            field("category", "mediation"),
+            field("date", &days_ago(2)),
+            field("people_served", "0"),
+            field("problems_resolved", "0"),
+            field("disputes_handled", "0"),
+            field("disputes_settled", "0"),
+            field("v", &v0),
+            field(&format!("h-{v0}"), "1.5"),
+            field(&format!("h-{v1}"), v1_hours),
+        ]
+    };
+    let before = city.admin.head_seq().await;
+    let (_, page) = browser.post("/team/activities/new", &form("t1", "3")).await;
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("志愿者1") && page.contains("勾"),
+        "{page}"
+    );
+    assert_eq!(city.admin.head_seq().await, before, "nothing logged");
+    // The box as the form filled it in, or emptied, is no typing: the ticked one is logged.
+    let (_, page) = browser.post("/team/activities/new", &form("t2", "2")).await;
+    assert!(page.contains("已为 1 位志愿者登记"), "{page}");
+}
+
+/// A card's link signs a phone in at once, but not over someone already signed in (the
+/// counter's phone scanning a volunteer's card) nor from a link on another site (which could
+/// sign a visitor in as the card's holder): those are asked first, and only a form of this
+/// site signs in. No page is kept by a cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_link_asks_before_it_replaces_a_session_or_comes_from_another_site() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let card = city
+        .admin
+        .post(
+            "/v1/tokens",
+            json!({"role": "volunteer", "volunteer_id": city.volunteers[0], "label": "积分卡"}),
+        )
+        .await
+        .ok()["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let path = format!("/card/{card}");
+    let clerk = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
+    let open = |cookie: Option<String>, site: &'static str| {
+        let mut request = clerk
+            .http
+            .get(format!("{}{path}", server.base))
+            .header("sec-fetch-site", site);
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
+        }
+        request.send()
+    };
+    let fresh = open(None, "none").await.expect("get");
+    assert_eq!(
+        fresh.status().as_u16(),
+        303,
+        "a phone with no one signed in"
+    );
+    assert!(fresh.headers().contains_key("set-cookie"));
+    for (cookie, site) in [(Some(clerk.cookie.clone()), "none"), (None, "cross-site")] {
+        let asked = open(cookie, site).await.expect("get");
+        assert_eq!(asked.status().as_u16(), 200);
+        assert!(
+            !asked.headers().contains_key("set-cookie"),
+            "signed in without asking"
+        );
+        assert_eq!(asked.headers()["cache-control"], "no-store");
+        let page = asked.text().await.expect("page");
+        assert!(page.contains(&format!("action=\"{path}\"")), "{page}");
+    }
+    let post = |site: &'static str| {
+        clerk
+            .http
+            .post(format!("{}{path}", server.base))
+            .header("sec-fetch-site", site)
+            .send()
+    };
+    let refused = post("cross-site").await.expect("post");
+    assert!(!refused.headers().contains_key("set-cookie"));
+    let confirmed = post("same-origin").await.expect("post");
+    assert_eq!(confirmed.status().as_u16(), 303);
+    assert!(confirmed.headers().contains_key("set-cookie"));
 }

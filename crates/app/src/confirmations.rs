@@ -71,7 +71,7 @@ pub fn read_code(text: &str) -> Result<String, AppError> {
         || !digits.bytes().all(|b| b.is_ascii_digit())
     {
         return Err(AppError::invalid(
-            "bad_code",
+            "bad_confirmation_code",
             format!(
                 "a confirmation code is {CONFIRMATION_CODE_DIGITS} digits, as printed on the slip; got \"{text}\""
             ),

@@ -114,6 +114,15 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "malformed_id" => "选中的人或事项不对，请回到上一页重新选择。",
         "bad_outcomes" => "调解成功的起数不能多于调解的起数。",
         "bad_birth_year" => "出生年份不对。",
+        "bad_phone" => "手机号要填 11 位数字，以 1 开头，例如 13800003721。",
+        "bad_confirmation_code" => "确认码是回执单上印的 12 位数字，请对照回执单再输一次。",
+        "bad_voucher_code" => "券号的位数不对，请对照券面再输一次（中间有空格、横线都可以）。",
+        "voucher_code_typo" => "券号里好像有一位输错了，请对照券面再输一次。",
+        "bad_month" => "月份的写法不对，请写成 2026-11 这样。",
+        "bad_year" => "年份的写法不对，请写四位数字，例如 2026。",
+        "empty_name" => "请填志愿者的姓名。",
+        "too_many_cards" => "一次选的人太多了，积分卡请分几次选人打印。",
+        "hours_without_tick" => "有人填了时长却没有勾选，请勾上这个人，或把他的时长清空。",
         "no_public_url" => {
             "还没有设置本站的对外网址，不能打印积分卡。请管理员用 --public-url 重新启动服务。"
         }

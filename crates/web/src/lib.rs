@@ -35,7 +35,10 @@ pub fn router() -> Router<App> {
         .route("/login", post(pages::home::login))
         .route("/logout", post(pages::home::logout))
         .route("/lang/{lang}", get(pages::home::switch_language))
-        .route("/card/{token}", get(pages::home::card_login))
+        .route(
+            "/card/{token}",
+            get(pages::home::card_login).post(pages::home::card_login_confirmed),
+        )
         .route("/me", get(pages::volunteer::me))
         .route("/me/statement", get(pages::volunteer::statement))
         .route("/me/statement.csv", get(pages::inclusion::statement_csv))
@@ -194,6 +197,22 @@ pub fn router() -> Router<App> {
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
         .merge(trust_routes())
+        .layer(axum::middleware::map_response(not_kept))
+}
+
+/// Pages and downloads hold one person's points, names, new tokens and codes: no browser or
+/// proxy cache keeps them (the page that shows a new token once would otherwise be there for
+/// the back button of whoever uses the counter's computer next). The style sheet and script
+/// say how long they keep.
+async fn not_kept(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(axum::http::header::CACHE_CONTROL) {
+        headers.insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Confirmation by the people served (the slip, the public `/confirm` pages) and where a

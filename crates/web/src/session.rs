@@ -32,6 +32,12 @@ impl Session {
         csrf_for(&self.secret)
     }
 
+    /// Whether this session was signed in with `secret` (a card opened by the person
+    /// already signed in needs no question).
+    pub fn is_of(&self, secret: &str) -> bool {
+        self.secret == secret
+    }
+
     /// Checks a submitted CSRF token.
     pub fn check_csrf(&self, submitted: &str) -> bool {
         let expected = self.csrf();

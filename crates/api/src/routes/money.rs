@@ -120,10 +120,12 @@ pub async fn check(
                 redemption_id: v.redemption_id.to_string(),
                 bank: v.bank.clone(),
                 basis_points: v.basis_points,
+                // Masked for a bank, as in its voucher list: it checks the code, and the
+                // holder's identity card against the name's first and last characters.
                 volunteer_name: state
                     .volunteers
                     .get(&v.volunteer_id)
-                    .map(|x| x.name.clone())
+                    .map(|x| access::name_for(&who, x))
                     .unwrap_or_default(),
                 expires_on: Day(v.expires_on),
                 used_for: v.used.as_ref().map(|u| {

@@ -118,7 +118,7 @@ pub(super) fn activity_form(
                             div.pick data-name=(name) {
                                 input type="checkbox" name="v" value=(id) id={ "v-" (id) };
                                 label for={ "v-" (id) } { (name) }
-                                input type="text" inputmode="decimal" name={ "h-" (id) } value="2" aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
+                                input type="text" inputmode="decimal" name={ "h-" (id) } value=(HOURS_PREFILLED) aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
                             }
                         }
                     }
@@ -128,18 +128,55 @@ pub(super) fn activity_form(
     }
 }
 
+/// The hours each box of the participant picker starts with: the usual length of an
+/// activity, so ticking is enough for most; a box still showing it is not "typed".
+const HOURS_PREFILLED: &str = "2";
+
 /// The command a filled-in activity form asks for, checked as the API checks JSON: a value
 /// that does not parse is refused with its field named, never replaced.
 pub(super) fn activity_command(
     state: &LedgerState,
+    who: &Principal,
     form: &Form,
     team_id: TeamId,
 ) -> Result<Command, AppError> {
+    // Who a box belongs to, as the picker showed them.
+    let named = |id: &str| -> String {
+        id.parse::<VolunteerId>()
+            .ok()
+            .and_then(|v| state.volunteers.get(&v))
+            .map(|v| {
+                if access::sees_personal(who, v) {
+                    v.name.clone()
+                } else {
+                    format!("{} · {}", access::name_for(who, v), v.number)
+                }
+            })
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let ticked = form.all("v");
+    // Hours typed for someone left unticked would be dropped without a word, and the page
+    // would thank the coordinator for the others: refused, naming the person.
+    for (key, value) in &form.fields {
+        let Some(id) = key.strip_prefix("h-") else {
+            continue;
+        };
+        let typed = value.trim();
+        if !ticked.contains(&id) && !typed.is_empty() && typed != HOURS_PREFILLED {
+            return Err(AppError::invalid(
+                "hours_without_tick",
+                format!(
+                    "{} has {typed} hours typed but is not ticked: tick them to log the hours, or clear the box",
+                    named(id)
+                ),
+            ));
+        }
+    }
     let mut participants = Vec::new();
-    for (i, id) in form.all("v").into_iter().enumerate() {
+    for (i, id) in ticked.into_iter().enumerate() {
         let volunteer_id: VolunteerId = input::id(&format!("participants[{i}].volunteer_id"), id)?;
         let hours = input::decimal(
-            &format!("participants[{i}].hours"),
+            &format!("participants[{i}].hours ({})", named(id)),
             form.get(&format!("h-{id}")).unwrap_or(""),
         )?;
         participants.push(ParticipantHours {

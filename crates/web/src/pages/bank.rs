@@ -154,7 +154,7 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                 None => { p.error role="alert" { (l.t("查无此券：请核对券号，或请志愿者到 e站 查询。", "No voucher of this bank has this code: check the digits, or send the volunteer to the e-station.")) } }
                 Some(v) => {
                     @let status = v.status(today);
-                    @let who = state.volunteers.get(&v.volunteer_id).map(|x| x.name.clone()).unwrap_or_default();
+                    @let who = state.volunteers.get(&v.volunteer_id).map(|x| yinling_projections::access::name_for(&session.principal, x)).unwrap_or_default();
                     p.counter-name { (who) }
                     p { (l.s(format!("利率优惠 {} 个基点，{} 前有效。", v.basis_points, v.expires_on), format!("Rate bonus {} basis points, valid until {}.", v.basis_points, v.expires_on))) }
                     @match status {

@@ -117,8 +117,18 @@ pub async fn print(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
     if let Err(e) = app.card_link("") {
         return refusal(&viewer, "/team/cards", &e);
     }
+    let ticked = form.all("v");
+    // More than a sheet's worth is refused whole, not cut short without a word.
+    if ticked.len() > MAX_CARDS {
+        let detail = format!(
+            "{} volunteers were chosen; at most {MAX_CARDS} cards are printed at a time, choose fewer and print the rest next",
+            ticked.len()
+        );
+        let refused = yinling_app::AppError::invalid("too_many_cards", detail);
+        return refusal(&viewer, "/team/cards", &refused);
+    }
     let mut chosen: Vec<VolunteerId> = Vec::new();
-    for (i, v) in form.all("v").into_iter().take(MAX_CARDS).enumerate() {
+    for (i, v) in ticked.into_iter().enumerate() {
         match input::id(&format!("v[{i}]"), v) {
             Ok(id) => chosen.push(id),
             Err(r) => return refusal(&viewer, "/team/cards", &r.into()),

@@ -201,10 +201,18 @@ pub async fn resolve_in_district(
 
 async fn answer(app: &App, viewer: &Viewer, id: &str, form: &Form, here: &str) -> Response {
     submit_and_return::<DisputeResolved>(app, viewer, form, here, |_| {
+        // Only the three answers the form offers; anything else is refused, not taken as a
+        // "not upheld" the coordinator never chose.
         let outcome = match form.text("outcome").as_str() {
             "corrected" => DisputeOutcome::Corrected,
             "upheld" => DisputeOutcome::Upheld,
-            _ => DisputeOutcome::Rejected,
+            "rejected" => DisputeOutcome::Rejected,
+            other => {
+                return Err(AppError::invalid(
+                    "bad_outcome",
+                    format!("outcome: choose corrected, upheld or rejected, not {other:?}"),
+                ))
+            }
         };
         Ok(Command::ResolveDispute {
             dispute_id: input::id("dispute", id)?,

@@ -165,7 +165,7 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
     let command = access::may_write(&session.principal, &Write::LogActivity(team))
         .and_then(|()| access::may_read(&session.principal, &Read::Roster(Some(team))))
         .map_err(AppError::from)
-        .and_then(|()| activity_command(&app.engine.read(), &form, team));
+        .and_then(|()| activity_command(&app.engine.read(), &session.principal, &form, team));
     let command = match command {
         Ok(c) => c,
         Err(e) => return refusal(&viewer, &again, &e),

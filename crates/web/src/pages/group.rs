@@ -225,7 +225,7 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
     }
     let command = input::id::<TeamId>("team", form.get("team").unwrap_or(""))
         .map_err(AppError::from)
-        .and_then(|lead| activity_command(&app.engine.read(), &form, lead));
+        .and_then(|lead| activity_command(&app.engine.read(), &session.principal, &form, lead));
     let command = match command {
         Ok(Command::LogActivity(a)) => Command::LogActivity(yinling_projections::NewActivity {
             group_id: Some(group),

@@ -80,6 +80,42 @@ pub async fn card_login(
 ) -> Response {
     let l = viewer.lang;
     match principal_of(&app, &secret) {
+        // Someone else is signed in on this browser (the counter's phone scanning a card),
+        // or the link came from another site (which could sign a visitor in as whoever's
+        // card it is): asked first, never replaced without a word.
+        Some(p)
+            if viewer.cross_site || viewer.session.as_ref().is_some_and(|s| !s.is_of(&secret)) =>
+        {
+            let card_holder = match &p {
+                yinling_projections::Principal::Volunteer(_, v) => app
+                    .engine
+                    .read()
+                    .volunteers
+                    .get(v)
+                    .map(|v| yinling_projections::personal::masked(&v.name))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            page(
+                Frame {
+                    viewer: &viewer,
+                    title: l.t("用这张卡登录吗？", "Sign in with this card?").into(),
+                    back: Some("/"),
+                    as_of: None,
+                },
+                html! {
+                    @if viewer.session.is_some() {
+                        p.note role="status" { (l.t("这台手机（电脑）上已经有人登录了。用这张卡登录，会换成卡上的人；刚才的人要重新登录。", "Someone is already signed in on this phone or computer. Signing in with this card switches to the card's holder; the other person will have to sign in again.")) }
+                    }
+                    p { (l.s(format!("积分卡：{card_holder}"), format!("Card of: {card_holder}"))) }
+                    form method="post" action={ "/card/" (secret) } {
+                        button.big type="submit" { (l.t("用这张卡登录", "Sign in with this card")) }
+                    }
+                    a.button.plain href="/" { (l.t("不用了", "No, go back")) }
+                },
+            )
+            .into_response()
+        }
         Some(p) => signed_in(&app, home_of(&p), &secret),
         None => page_with(
             StatusCode::UNAUTHORIZED,
@@ -93,6 +129,22 @@ pub async fn card_login(
                 p.error role="alert" { (l.t("这张积分卡已经停用。请找队长重新打印一张。", "This points card has been stopped. Ask your coordinator to print a new one.")) }
             },
         ),
+    }
+}
+
+/// The card's sign-in, confirmed on the page [`card_login`] showed: a form of this site
+/// only (a post from another site could sign a visitor in as someone else).
+pub async fn card_login_confirmed(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(secret): Path<String>,
+) -> Response {
+    if viewer.cross_site {
+        return crate::layout::not_for_you(&viewer);
+    }
+    match principal_of(&app, &secret) {
+        Some(p) => signed_in(&app, home_of(&p), &secret),
+        None => Redirect::to(&format!("/card/{secret}")).into_response(),
     }
 }
 

@@ -120,7 +120,7 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, mut form: Multipart)
     };
     let wrote = write && (plan.clean() || skip);
     let outcome = if wrote {
-        Some(onboard::apply(&app, &plan, || {}).await)
+        Some(onboard::apply(&app, &session.principal, &plan, || {}).await)
     } else {
         None
     };
@@ -128,12 +128,17 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, mut form: Multipart)
         Frame { viewer: &viewer, title: l.t("名册检查结果", "The roster, checked").into(), back: Some(HERE), as_of: None },
         html! {
             @match &outcome {
-                Some(o) => { p.success role="status" { (l.s(format!("已写入 {} 条记录。", o.imported), format!("{} records written.", o.imported))) } }
+                Some(o) if o.refused.is_empty() => { p.success role="status" { (l.s(format!("已写入 {} 条记录。", o.imported), format!("{} records written.", o.imported))) } }
+                Some(o) => {
+                    p.error role="alert" { (l.s(format!("已写入 {} 条记录，另有 {} 条没有写入（可能别人刚刚改过同一条记录）：", o.imported, o.refused.len()), format!("{} records written; {} were not (someone may have just changed the same record):", o.imported, o.refused.len()))) }
+                    ul { @for why in &o.refused { li { (why) } } }
+                }
+                None if write && !plan.clean() => { p.error role="alert" { (l.t("表里还有问题，所以什么都没有写入。请改好下面列出的行再传一次，或勾选“跳过有问题的行，写入其余的”。", "The file still has problems, so nothing was written: fix the rows listed below and upload it again, or tick \"Skip the bad rows, write the others\".")) } }
                 None => { p.note role="status" { (l.t("这次只是检查，什么都没有写入。", "This was a check; nothing was written.")) } }
             }
             table {
-                thead { tr { th { (l.t("工作表", "Sheet")) } th { (l.t("行数", "Rows")) } th { (l.t("新的", "New")) } th { (l.t("已有", "Already there")) } } }
-                tbody { @for (sheet, n) in &plan.rows { tr { td { (sheet) } td { (n) } td { (plan.new.get(sheet).copied().unwrap_or(0)) } td { (plan.already.get(sheet).copied().unwrap_or(0)) } } } }
+                thead { tr { th { (l.t("工作表", "Sheet")) } th { (l.t("行数", "Rows")) } th { (l.t("新的", "New")) } th { (l.t("改过的", "Edited")) } th { (l.t("已有", "Already there")) } } }
+                tbody { @for (sheet, n) in &plan.rows { tr { td { (sheet) } td { (n) } td { (plan.new.get(sheet).copied().unwrap_or(0)) } td { (plan.edited.get(sheet).copied().unwrap_or(0)) } td { (plan.already.get(sheet).copied().unwrap_or(0)) } } } }
             }
             @if !plan.problems.is_empty() {
                 h2 { (l.s(format!("有问题的行（{}）", plan.problems.len()), format!("Problems ({})", plan.problems.len()))) }

@@ -314,7 +314,7 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
     if let Err(r) = may_write(&viewer, &Write::LogActivity(team_id)) {
         return r;
     }
-    let command = match activity_command(&app.engine.read(), &form, team_id) {
+    let command = match activity_command(&app.engine.read(), &session.principal, &form, team_id) {
         Ok(c) => c,
         Err(e) => return refusal(&viewer, "/team/activities/new", &e),
     };
@@ -457,7 +457,7 @@ pub async fn correct_form(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    let (_, team_id) = match my_team(&viewer) {
+    let (who, team_id) = match my_team(&viewer) {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -474,7 +474,9 @@ pub async fn correct_form(
         else {
             return not_for_you(&viewer);
         };
-        // A co-organiser's coordinator corrects only their own team's people.
+        // A co-organiser's coordinator corrects only their own team's people; the lead
+        // team's sees a partner team's people too, their names masked as everywhere else
+        // (with the number, so two 张* are told apart).
         let people: Vec<(VolunteerId, String, Decimal)> = a
             .participants
             .iter()
@@ -483,7 +485,13 @@ pub async fn correct_form(
                 let name = state
                     .volunteers
                     .get(&p.volunteer_id)
-                    .map(|v| v.name.clone())
+                    .map(|v| {
+                        if access::sees_personal(&who, v) {
+                            v.name.clone()
+                        } else {
+                            format!("{} · {}", access::name_for(&who, v), v.number)
+                        }
+                    })
                     .unwrap_or_default();
                 (p.volunteer_id, name, p.hours)
             })
