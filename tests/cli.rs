@@ -517,6 +517,48 @@ fn misuse_gets_one_line_naming_the_problem() {
         ],
         "--volunteers 0",
     );
+    // A refused export leaves a file of the name it was given as it was.
+    let earlier = tmp.path().join("balances.csv");
+    std::fs::write(&earlier, "last week's balances\r\n").expect("write");
+    fails(
+        &[
+            "export",
+            "--data",
+            p(&data),
+            "--what",
+            "statement",
+            "--out",
+            p(&earlier),
+        ],
+        "needs --volunteer",
+    );
+    fails(
+        &[
+            "export",
+            "--data",
+            p(&data),
+            "--what",
+            "balances",
+            "--as-of",
+            "99999999",
+            "--out",
+            p(&earlier),
+        ],
+        "--as-of 99999999 is beyond the last event",
+    );
+    assert_eq!(
+        std::fs::read_to_string(&earlier).expect("read"),
+        "last week's balances\r\n"
+    );
+    assert!(!tmp.path().join("balances.csv.partial").exists());
+    fails(
+        &["replay", "--data", p(&data), "--limit", "0"],
+        "--limit 0 is not a number of rows",
+    );
+    fails(
+        &["serve", "--data", p(&data), "--max-connections", "0"],
+        "--max-connections 0 is too small",
+    );
     let out = yinling(&["serve", "--help"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("--hold-days"));
 }

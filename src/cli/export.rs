@@ -112,22 +112,59 @@ enum Sink {
     Csv(Box<CsvWriter<Box<dyn Write>>>, reports::Lang),
 }
 
+/// A file export in the making: written beside `--out` under a `.partial` name and put in
+/// its place only once complete, so an export refused or failed halfway (a missing
+/// `--volunteer`, an unreadable log) leaves a file of that name from before as it was.
+struct Partial {
+    partial: PathBuf,
+    out: PathBuf,
+    done: bool,
+}
+
+impl Partial {
+    /// Puts the finished file in place of `--out`.
+    fn commit(mut self) -> Result<(), String> {
+        std::fs::rename(&self.partial, &self.out)
+            .map_err(|e| format!("cannot write {}: {e}", self.out.display()))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
 impl Sink {
-    fn open(path: &Path, format: Format) -> Result<Sink, String> {
-        let out: Box<dyn Write> = if path == Path::new("-") {
-            Box::new(BufWriter::new(std::io::stdout()))
+    /// The sink for `path` (`-`: standard output), and the file being written when it is one.
+    fn open(path: &Path, format: Format) -> Result<(Sink, Option<Partial>), String> {
+        let (out, partial): (Box<dyn Write>, _) = if path == Path::new("-") {
+            (Box::new(BufWriter::new(std::io::stdout())), None)
         } else {
-            let file =
-                File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-            Box::new(BufWriter::new(file))
+            let mut name = path.as_os_str().to_owned();
+            name.push(".partial");
+            let partial = PathBuf::from(name);
+            let file = File::create(&partial)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            let guard = Partial {
+                partial,
+                out: path.to_owned(),
+                done: false,
+            };
+            (Box::new(BufWriter::new(file)), Some(guard))
         };
-        Ok(match format {
+        let sink = match format {
             Format::Ndjson => Sink::Ndjson(out),
             Format::Csv => Sink::Csv(
                 Box::new(CsvWriter::new(out).map_err(|e| e.to_string())?),
                 reports::Lang::En,
             ),
-        })
+        };
+        Ok((sink, partial))
     }
 
     /// The header row of a table of `T` (CSV only).
@@ -185,7 +222,13 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
     if args.what == What::Keys {
         return export_keys(&*log, &args.out);
     }
-    let mut sink = Sink::open(&args.out, args.format)?;
+    let head = log.head().seq;
+    if let Some(seq) = args.as_of.filter(|seq| *seq > head) {
+        return Err(format!(
+            "--as-of {seq} is beyond the last event (seq {head})"
+        ));
+    }
+    let (mut sink, partial) = Sink::open(&args.out, args.format)?;
     match args.what {
         What::Keys => {}
         What::Events => {
@@ -249,6 +292,9 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
         }
     }
     sink.finish()?;
+    if let Some(file) = partial {
+        file.commit()?;
+    }
     if args.out != Path::new("-") {
         eprintln!("wrote {}", args.out.display());
     }
@@ -363,7 +409,7 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
     if !base.starts_with("http://") && !base.starts_with("https://") {
         return Err(format!("--from {url:?} is not an http:// URL"));
     }
-    let mut sink = Sink::open(&args.out, args.format)?;
+    let (mut sink, partial) = Sink::open(&args.out, args.format)?;
     sink.header::<EventOut>(args.lang)?;
     let runtime = super::runtime()?;
     let client = reqwest::Client::new();
@@ -417,6 +463,9 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
     }
     progress.finish();
     sink.finish()?;
+    if let Some(file) = partial {
+        file.commit()?;
+    }
     if args.out != Path::new("-") {
         eprintln!("wrote {} events to {}", after, args.out.display());
     }

@@ -296,10 +296,26 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     if args.notify_attempts == 0 {
         return Err("--notify-attempts must be at least 1".into());
     }
+    // A value below what works is refused, named, rather than quietly raised (a
+    // `--max-connections 0` served one request at a time without a word).
+    for (flag, value, least) in [
+        ("--max-connections", args.max_connections as u64, 1),
+        ("--request-timeout", args.request_timeout, 1),
+        ("--header-timeout", args.header_timeout, 1),
+        ("--expiry-interval", args.expiry_interval, 1),
+        ("--notify-interval-ms", args.notify_interval_ms, 10),
+        ("--notify-retry-ms", args.notify_retry_ms, 1),
+    ] {
+        if value < least {
+            return Err(format!(
+                "{flag} {value} is too small: it must be at least {least}"
+            ));
+        }
+    }
     let notices = NoticeConfig {
         adapter,
-        interval: Duration::from_millis(args.notify_interval_ms.max(10)),
-        retry_base: Duration::from_millis(args.notify_retry_ms.max(1)),
+        interval: Duration::from_millis(args.notify_interval_ms),
+        retry_base: Duration::from_millis(args.notify_retry_ms),
         max_attempts: args.notify_attempts,
         ..NoticeConfig::default()
     };
@@ -322,7 +338,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             admin_token: std::env::var(ADMIN_TOKEN_ENV)
                 .ok()
                 .filter(|t| !t.trim().is_empty()),
-            expiry_interval: Duration::from_secs(args.expiry_interval.max(1)),
+            expiry_interval: Duration::from_secs(args.expiry_interval),
             access_log_days: args.access_log_days,
             checkpoint_interval: Duration::from_secs(args.checkpoint_interval),
             nats,
@@ -336,9 +352,9 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         },
         addr: args.addr,
         connections: ConnectionLimits {
-            header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
-            request_timeout: Duration::from_secs(args.request_timeout.max(1)),
-            max_connections: args.max_connections.max(1),
+            header_read_timeout: Duration::from_secs(args.header_timeout),
+            request_timeout: Duration::from_secs(args.request_timeout),
+            max_connections: args.max_connections,
         },
     };
     runtime()?

@@ -177,7 +177,10 @@ async fn onboard_file(
     }
     let total = plan.commands.len();
     let mut progress = Progress::new("importing", total as u64);
-    let outcome = onboard::apply(&app, &plan, || progress.inc(1)).await;
+    let outcome = onboard::apply(&app, &yinling_projections::Principal::System, &plan, || {
+        progress.inc(1)
+    })
+    .await;
     let refused = outcome.refused;
     let took = progress.finish();
     app.engine.shutdown().await;

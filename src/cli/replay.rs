@@ -84,9 +84,14 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
             None => println!("state after seq {until} ({folded} events folded)"),
         }
     }
-    let limit = args
-        .limit
-        .clamp(1, yinling_projections::rankings::MAX_RANKING_LIMIT);
+    let most = yinling_projections::rankings::MAX_RANKING_LIMIT;
+    if args.limit == 0 || args.limit > most {
+        return Err(format!(
+            "--limit {} is not a number of rows from 1 to {most}",
+            args.limit
+        ));
+    }
+    let limit = args.limit;
     if let Some(text) = &args.volunteer {
         let id: VolunteerId = text
             .parse()
