@@ -283,3 +283,44 @@ async fn counter_input_that_cannot_be_right_is_refused_naming_the_field() {
 fn s_(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
+
+/// A hold's pickup code is drawn under the service's key, not read off the hold's id (which
+/// a station's queue shows every clerk), and the slip a clerk prints of a hold the volunteer
+/// made themself does not carry it: only the volunteer can collect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pickup_code_reaches_only_its_volunteer() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let clerk = token(
+        &city.admin,
+        json!({"role": "station_clerk", "label": "南浔 e站 柜台"}),
+    )
+    .await;
+    let held = city.volunteer_clients[0]
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": city.volunteers[0], "reward_id": city.reward, "quantity": 1}),
+        )
+        .await
+        .ok();
+    let id = held["id"].as_str().expect("id").to_owned();
+    let code = held["pickup_code"]
+        .as_str()
+        .expect("the volunteer is shown the code")
+        .to_owned();
+    let from_id = format!(
+        "{:06}",
+        uuid::Uuid::parse_str(&id).expect("uuid").as_u128() % 1_000_000
+    );
+    assert_ne!(code, from_id, "the code can be read off the id");
+    let slip = common::web::Browser::new(&server, &clerk)
+        .get(&format!("/counter/receipts/{id}"))
+        .await;
+    assert_eq!(slip.status().as_u16(), 200);
+    let page = slip.text().await.expect("the slip");
+    assert!(page.contains("待领取"), "{page}");
+    assert!(
+        !page.contains(&code),
+        "the clerk's slip shows the code: {page}"
+    );
+}

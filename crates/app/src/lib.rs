@@ -184,9 +184,18 @@ impl App {
     pub async fn submit<A: Answer>(
         &self,
         who: &Principal,
-        command: Command,
+        mut command: Command,
         key: Option<Idempotency>,
     ) -> Result<Written<A>, AppError> {
+        // A hold's pickup code is drawn under the mint key, never read off its id.
+        if let Command::HoldRedemption {
+            redemption_id,
+            pickup_code,
+            ..
+        } = &mut command
+        {
+            *pickup_code = Some(self.mint.pickup_code(redemption_id));
+        }
         // A PIN typed at the counter is counted: too many wrong ones pause it.
         let pin = pin_attempts::pin_typed(who, &command);
         if let Some((volunteer, caller)) = &pin {

@@ -100,6 +100,25 @@ impl TokenMint {
         )
     }
 
+    /// The six digits a volunteer shows to collect the hold `redemption`:
+    /// HMAC-SHA256(mint key, "pickup", the id). A station's queue lists the ids of the holds
+    /// waiting there, so a code read off the id would let a clerk hand a reward over without
+    /// its volunteer; derived, so a retried request draws the same code.
+    pub fn pickup_code(&self, redemption: &yinling_ledger::RedemptionId) -> String {
+        let mut mac = self.mac();
+        mac.update(b"pickup");
+        mac.update(redemption.0.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        let mut n = [0u8; 16];
+        n.copy_from_slice(&tag[..16]);
+        let digits = yinling_projections::limits::PICKUP_CODE_DIGITS;
+        format!(
+            "{:0width$}",
+            u128::from_le_bytes(n) % 10u128.pow(digits),
+            width = digits as usize
+        )
+    }
+
     /// A PIN as typed for `volunteer`, with the keyed digest the log keeps of it:
     /// HMAC-SHA256(mint key, "pin-digest", the volunteer's id, the digits). Keyed so that
     /// whoever reads the log (an auditor, a copy of the log) cannot try the million PINs of

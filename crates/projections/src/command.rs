@@ -430,6 +430,12 @@ pub enum Command {
         station_id: Option<StationId>,
         /// The volunteer's confirmation at the counter (a clerk's hold needs one).
         proof: Option<CounterProof>,
+        /// The six digits the volunteer will show at pickup, drawn by the application layer
+        /// under its key (`App::submit` fills it in): a code computed from the redemption's
+        /// id alone is known to everyone who sees the id, a station's queue included.
+        /// `None` only where no key is at hand (the projections' own tests), and then the
+        /// code is read off the id.
+        pickup_code: Option<String>,
     },
     /// Hand a held redemption over at the counter.
     FulfilRedemption {

@@ -404,6 +404,7 @@ fn cases() -> Vec<Case> {
                     quantity: 0,
                     station_id: None,
                     proof: None,
+                    pickup_code: None,
                 },
             )
         }),
@@ -417,6 +418,7 @@ fn cases() -> Vec<Case> {
                     quantity: 101,
                     station_id: None,
                     proof: None,
+                    pickup_code: None,
                 },
             )
         }),
@@ -430,6 +432,7 @@ fn cases() -> Vec<Case> {
                     quantity: 1,
                     station_id: None,
                     proof: None,
+                    pickup_code: None,
                 },
             )
         }),
@@ -447,6 +450,7 @@ fn cases() -> Vec<Case> {
                         quantity: 2,
                         station_id: None,
                         proof: None,
+                        pickup_code: None,
                     },
                 )
             },
@@ -461,6 +465,7 @@ fn cases() -> Vec<Case> {
                     quantity: 3,
                     station_id: None,
                     proof: None,
+                    pickup_code: None,
                 },
             )
         }),
@@ -478,6 +483,7 @@ fn cases() -> Vec<Case> {
                         quantity: 1,
                         station_id: None,
                         proof: None,
+                        pickup_code: None,
                     },
                 )
             },
@@ -492,6 +498,7 @@ fn cases() -> Vec<Case> {
                     quantity: 1,
                     station_id: None,
                     proof: None,
+                    pickup_code: None,
                 },
             )
         }),
@@ -661,6 +668,7 @@ fn cases() -> Vec<Case> {
                         quantity: 1,
                         station_id: None,
                         proof: None,
+                        pickup_code: None,
                     },
                 )
             },

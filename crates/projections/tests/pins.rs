@@ -27,6 +27,7 @@ fn hold_with(
             quantity: 1,
             station_id: None,
             proof: Some(CounterProof::Pin(pin)),
+            pickup_code: None,
         },
     )
     .map(|_| ())

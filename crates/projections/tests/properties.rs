@@ -310,6 +310,7 @@ fn run(w: &mut World, op: &Op) {
                     quantity: 1,
                     station_id: Some(w.stations[*station]),
                     proof: None,
+                    pickup_code: None,
                 })
                 .map(|_| w.redemptions.push(redemption_id))
         }

@@ -179,3 +179,18 @@ fn holds_waiting_at_a_counter_count_against_the_budget() {
         .hold(Actor::SYSTEM, s.volunteer, s.voucher, 1)
         .expect("room again");
 }
+
+#[test]
+fn a_rate_voucher_is_held_one_at_a_time() {
+    let mut s = setup();
+    let before = s.sim.available(s.volunteer);
+    let refused = s
+        .sim
+        .hold(Actor::SYSTEM, s.volunteer, s.voucher, 2)
+        .expect_err("two vouchers in one hold would be one code for the points of two");
+    assert_eq!(refused.code, "one_voucher_a_hold", "{}", refused.detail);
+    assert_eq!(s.sim.available(s.volunteer), before, "nothing held");
+    s.sim
+        .hold(Actor::SYSTEM, s.volunteer, s.voucher, 1)
+        .expect("one is held");
+}

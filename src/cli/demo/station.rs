@@ -129,6 +129,7 @@ pub(super) async fn e_stations(
                     quantity: 1,
                     station_id: None,
                     proof: None,
+                    pickup_code: None,
                 },
             ));
             let roll: f64 = gen.rng.gen();

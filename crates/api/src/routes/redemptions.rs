@@ -282,6 +282,7 @@ pub async fn create(
         quantity: body.value.quantity,
         station_id: optional_body_id::<StationId>(body.value.station_id.as_deref(), "station_id")?,
         proof,
+        pickup_code: None,
     };
     let w = app
         .submit::<RedemptionStep>(&who, command, key.scoped(&who, body.digest))

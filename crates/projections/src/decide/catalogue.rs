@@ -118,13 +118,26 @@ pub(super) struct Hold<'a> {
     pub(super) quantity: u32,
     pub(super) station_id: Option<StationId>,
     pub(super) proof: Option<&'a CounterProof>,
+    pub(super) pickup_code: Option<&'a str>,
 }
 
-/// The six-digit pickup code of a hold: read off the random bits of its id, so deciding
-/// stays a pure function and the code cannot be guessed from anything else.
-pub fn pickup_code(id: &RedemptionId) -> String {
+/// The six-digit pickup code read off the random bits of a hold's id: only for a command
+/// that brings no code of its own (the projections' tests). Anyone who sees the id can
+/// compute it, so the service draws its codes under its key (`TokenMint::pickup_code`).
+pub fn unkeyed_pickup_code(id: &RedemptionId) -> String {
     let n = id.0.as_u128() % 10u128.pow(PICKUP_CODE_DIGITS);
     format!("{n:0width$}", width = PICKUP_CODE_DIGITS as usize)
+}
+
+/// A pickup code a command brings: exactly the digits a volunteer is asked to show.
+fn check_pickup_code(code: &str) -> Result<String, Rejection> {
+    if code.len() != PICKUP_CODE_DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Rejection::invalid(
+            "bad_pickup_code",
+            format!("a pickup code is {PICKUP_CODE_DIGITS} digits, got {code:?}"),
+        ));
+    }
+    Ok(code.to_owned())
 }
 
 /// The pickup station of a hold: the one named; else a clerk's own; else the first station
@@ -181,6 +194,17 @@ pub(super) fn hold(
         ));
     }
     if let RewardKind::RateVoucher { bank, .. } = &reward.kind {
+        // A hand-over issues one voucher a redemption: a hold of several would spend the
+        // points of several for one code, and count several against the budget's check of
+        // one.
+        if quantity != 1 {
+            return Err(Rejection::invalid(
+                "one_voucher_a_hold",
+                format!(
+                    "a rate voucher is redeemed one at a time (quantity 1, not {quantity}): each is a code of its own at the bank"
+                ),
+            ));
+        }
         super::money::within_budget(state, context, bank)?;
     }
     let station_id = pickup_station(state, who, &h);
@@ -243,7 +267,10 @@ pub(super) fn hold(
         vec![Event::RedemptionHeldAt(RedemptionHeldAt {
             held,
             station_id,
-            pickup_code: pickup_code(&h.redemption_id),
+            pickup_code: match h.pickup_code {
+                Some(code) => check_pickup_code(code)?,
+                None => unkeyed_pickup_code(&h.redemption_id),
+            },
             confirmation,
         })],
     )])

@@ -436,6 +436,7 @@ fn decide_station(
             quantity,
             station_id,
             proof,
+            pickup_code,
         } => catalogue::hold(
             state,
             who,
@@ -448,6 +449,7 @@ fn decide_station(
                 quantity: *quantity,
                 station_id: *station_id,
                 proof: proof.as_ref(),
+                pickup_code: pickup_code.as_deref(),
             },
         ),
         Command::FulfilRedemption {

@@ -251,6 +251,7 @@ impl Sim {
                 quantity,
                 station_id: None,
                 proof: None,
+                pickup_code: None,
             },
         )?;
         Ok(redemption_id)

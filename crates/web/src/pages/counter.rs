@@ -307,6 +307,7 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
             quantity: 1,
             station_id: Some(station),
             proof,
+            pickup_code: None,
         })
     })();
     let command = match command {
@@ -441,7 +442,15 @@ fn receipt_of(app: &App, state: &LedgerState, l: Lang, id: &RedemptionId) -> Opt
         station: station_name(state, &r.station_id),
         clerk: if l == Lang::Zh { zh } else { en },
         when: r.settled_at.unwrap_or(r.held_at),
-        pickup_code: r.pickup_code.clone(),
+        // The code is for the volunteer to collect with: on the slip of a hold they
+        // confirmed at this counter (card or PIN), never on one they made themself, which a
+        // clerk could otherwise open from the queue and hand over without them.
+        pickup_code: r.pickup_code.clone().filter(|_| {
+            matches!(
+                r.confirmation,
+                Some(yinling_ledger::Confirmation::CardScan | yinling_ledger::Confirmation::Pin)
+            )
+        }),
         handed_over: r.status == yinling_projections::redemptions::RedemptionStatus::Fulfilled,
         voucher: state.vouchers.by_redemption.get(id).map(|v| {
             (

@@ -179,6 +179,7 @@ pub async fn redeem(
         quantity: 1,
         station_id,
         proof: None,
+        pickup_code: None,
     };
     match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
         Ok(Written {
