@@ -5,7 +5,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forty_concurrent_redeemers_for_five_items_exactly_five_win() {
@@ -353,4 +353,41 @@ async fn a_start_that_checks_only_the_tail_serves_the_same_tree_and_proofs() {
         assert_eq!(rebuilt["from_root"], grown["root"], "{rebuilt}");
         drop(check);
     }
+}
+
+/// A backup is a working copy: a server started on it serves the same ledger to the same
+/// tokens, keeps the access log of who read whose account, and accepts the copy against the
+/// checkpoints it had published.
+#[tokio::test]
+async fn a_backup_restored_serves_the_same_ledger_with_its_access_log() {
+    let mut server = Server::start();
+    let city = City::build(&server, 2).await;
+    city.coordinator
+        .get(&format!("/v1/volunteers/{}", city.volunteers[0]))
+        .await
+        .ok();
+    let head = city.auditor.get("/v1/audit/head").await.ok();
+    let reads = |log: Value| log["items"].as_array().map_or(0, Vec::len);
+    let before = reads(city.auditor.get("/v1/access-log").await.ok());
+    assert!(before > 0, "the coordinator's look is in the access log");
+    assert_eq!(server.terminate(), Some(0));
+    let _keep = server.take_tmp();
+    let out = tempfile::tempdir().expect("tempdir");
+    let backup = out.path().join("backup");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .arg("backup")
+        .arg("--data")
+        .arg(&server.dir)
+        .arg("--out")
+        .arg(&backup)
+        .status()
+        .expect("backup");
+    assert!(status.success());
+    for dir in ["access-log", "checkpoints"] {
+        assert!(backup.join(dir).is_dir(), "{dir} was not copied");
+    }
+    let restored = Server::start_in(&backup, &[]);
+    let auditor = restored.client(&city.auditor.token.clone().expect("token"));
+    assert_eq!(auditor.get("/v1/audit/head").await.ok(), head);
+    assert!(reads(auditor.get("/v1/access-log").await.ok()) >= before);
 }

@@ -112,16 +112,16 @@ async fn every_route_answers_its_happy_path() {
     let held = me
         .post(
             "/v1/redemptions",
-            json!({"volunteer_id": v0, "reward_id": voucher, "quantity": 2}),
+            json!({"volunteer_id": v0, "reward_id": voucher, "quantity": 1}),
         )
         .await;
     assert_eq!(held.status.as_u16(), 201, "{}", held.body);
-    assert_eq!(held.body["points"], "50");
+    assert_eq!(held.body["points"], "25");
     assert_eq!(held.body["status"], "held");
     let first = held.id();
     assert_eq!(
         me.get(&format!("/v1/volunteers/{v0}")).await.ok()["balance"]["available"],
-        "30"
+        "55"
     );
     assert_eq!(
         me.get(&format!("/v1/redemptions/{first}")).await.ok()["status"],
@@ -179,7 +179,7 @@ async fn every_route_answers_its_happy_path() {
         .iter()
         .map(|e| e["balance"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(balances, vec!["80", "105", "80", "30", "80", "30", "30"]);
+    assert_eq!(balances, vec!["80", "105", "80", "55", "80", "30", "30"]);
 
     // Rankings and statistics.
     let ranking = me.get("/v1/rankings/teams?by=points").await.ok();

@@ -119,14 +119,22 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
         assert_eq!(mode & 0o077, 0, "the key file is its owner's only");
     }
     let imported = tmp.path().join("imported");
+    let token_key = data.join("token-mint.key");
     ok(&[
         "import",
         "--data",
         p(&imported),
         "--keys",
         p(&keys),
+        "--token-key",
+        p(&token_key),
         p(&events),
     ]);
+    // The token key came along: cards, PINs and codes made there work here.
+    assert_eq!(
+        std::fs::read(imported.join("token-mint.key")).expect("the imported key"),
+        std::fs::read(&token_key).expect("the key")
+    );
     let head = |dir: &Path| ok(&["verify", "--data", p(dir)]);
     assert_eq!(head(&data), head(&imported));
     let balances = |dir: &Path| {
@@ -558,6 +566,18 @@ fn misuse_gets_one_line_naming_the_problem() {
     fails(
         &["serve", "--data", p(&data), "--max-connections", "0"],
         "--max-connections 0 is too small",
+    );
+    fails(
+        &[
+            "serve",
+            "--data",
+            p(&data),
+            "--log",
+            "nats://127.0.0.1:1",
+            "--addr",
+            "0.0.0.0:8080",
+        ],
+        "give --advertise",
     );
     let out = yinling(&["serve", "--help"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("--hold-days"));

@@ -1,10 +1,15 @@
-//! `yinling backup`: a consistent copy of a data directory that `verify` accepts.
+//! `yinling backup`: a consistent copy of a data directory that `verify` accepts, with what
+//! lives beside the log: the key store, the token key, the access log, the published
+//! checkpoints and the notices' outbox.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use yinling_app::mint::MINT_KEY_FILE;
+use yinling_ledger::access_log::ACCESS_LOG_DIR;
 use yinling_ledger::log::{self, EnvelopeIter, VerifyDepth};
+use yinling_ledger::outbox::OUTBOX_DIR;
+use yinling_ledger::published::PUBLISHED_DIR;
 use yinling_ledger::{EventLog, Head, OpenMode, SledLog};
 
 use super::copy::Copier;
@@ -78,6 +83,16 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
         std::fs::copy(&key, args.out.join(MINT_KEY_FILE))
             .map_err(|e| format!("cannot copy the token key: {e}"))?;
     }
+    // What lives beside the log is data too: who read whose records (kept a year), the
+    // checkpoints the service published (a restored copy is checked against them), the
+    // notices not yet delivered. The service is stopped, so their files are at rest.
+    for dir in [ACCESS_LOG_DIR, PUBLISHED_DIR, OUTBOX_DIR] {
+        let from = args.data.join(dir);
+        if from.is_dir() {
+            copy_dir(&from, &args.out.join(dir))
+                .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
+        }
+    }
     let report = log::verify(&target, VerifyDepth::Full, &mut |_| {}).map_err(|e| e.to_string())?;
     if !report.is_ok() || report.verified != source.head() {
         return Err(format!(
@@ -93,6 +108,22 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
         head.hash
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Copies the directory `from` into `to`, file by file, each file synced.
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+            std::fs::File::open(&target)?.sync_all()?;
+        }
+    }
+    Ok(())
 }
 
 /// Copies every data key of `source`'s key store to `target`'s; a damaged key stops the

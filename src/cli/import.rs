@@ -24,6 +24,12 @@ pub struct ImportArgs {
     /// can be read here too (without it, every name reads "姓名无法读取").
     #[arg(long)]
     pub keys: Option<PathBuf>,
+    /// The token key (`token-mint.key` of the data directory the events came from), so the
+    /// points cards, PINs, pickup and voucher codes made there work here too. Without it
+    /// a new key is made when the service first starts, and every card must be printed
+    /// again and every PIN set again.
+    #[arg(long)]
+    pub token_key: Option<PathBuf>,
 }
 
 /// Reads the file's envelopes in order.
@@ -110,6 +116,38 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
         let erased = erased_in(&args.file)?;
         let count = import_keys(&log, file, &erased)?;
         println!("imported {count} data keys");
+    }
+    let here = args.data.join(yinling_app::mint::MINT_KEY_FILE);
+    match &args.token_key {
+        Some(file) => {
+            let key = std::fs::read(file)
+                .map_err(|e| format!("--token-key {}: {e}", file.display()))?;
+            if key.len() != yinling_ledger::keyfile::KEY_LEN {
+                return Err(format!(
+                    "--token-key {} is not a token key ({} bytes, not {})",
+                    file.display(),
+                    key.len(),
+                    yinling_ledger::keyfile::KEY_LEN
+                ));
+            }
+            let kept = yinling_ledger::keyfile::load_or_create(&here, {
+                let mut k = [0u8; yinling_ledger::keyfile::KEY_LEN];
+                k.copy_from_slice(&key);
+                k
+            })
+            .map_err(|e| format!("cannot write the token key: {e}"))?;
+            if kept[..] != key[..] {
+                return Err(format!(
+                    "{} already holds another token key; import into a new directory",
+                    args.data.display()
+                ));
+            }
+            println!("imported the token key");
+        }
+        None if !here.exists() => eprintln!(
+            "no --token-key: a new one is made at the first start, so points cards must be printed again and PINs set again"
+        ),
+        None => {}
     }
     println!(
         "imported {} events; head seq {} hash {}",

@@ -1,7 +1,7 @@
 //! `yinling migrate`: copy a log from sled to a NATS JetStream stream or back, re-checking
 //! every link of the chain, and verify the copy.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use yinling_app::mint::MINT_KEY_FILE;
@@ -128,14 +128,14 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
     progress.finish();
     // The volunteers' data keys travel with the log, from one key store to the other.
     let keys = super::backup::copy_keys(&*source, &*target)?;
-    // The token key travels with a sled directory (a NATS cluster keeps its own).
-    if let (Some(from), Some(to)) = (&source_dir, &target_dir) {
-        let key = from.join(MINT_KEY_FILE);
-        if key.exists() {
-            std::fs::copy(&key, to.join(MINT_KEY_FILE))
-                .map_err(|e| format!("cannot copy the token key: {e}"))?;
-        }
-    }
+    // The token key travels with the log: every card, PIN, pickup code and voucher code was
+    // made under it. A sled directory keeps it in a file, a cluster in its bucket.
+    carry_token_key(
+        &args,
+        &scratch,
+        source_dir.as_deref(),
+        target_dir.as_deref(),
+    )?;
     let report =
         log::verify(&*target, VerifyDepth::Full, &mut |_| {}).map_err(|e| e.to_string())?;
     if !report.is_ok() || report.verified != source.head() {
@@ -146,4 +146,58 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
         head.seq, head.seq, head.hash
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Carries the token key from the source to the target: file to file, file to the
+/// cluster's bucket (refused if the cluster already keeps another), bucket to file.
+fn carry_token_key(
+    args: &MigrateArgs,
+    scratch: &Path,
+    from_dir: Option<&Path>,
+    to_dir: Option<&Path>,
+) -> Result<(), String> {
+    let bucket = |urls: &str| -> Result<NatsLog, String> {
+        NatsLog::open(nats_config(
+            urls,
+            &args.stream,
+            scratch,
+            false,
+            args.replicas,
+        ))
+        .map_err(|e| e.to_string())
+    };
+    let key: [u8; 32] = match (from_dir, &args.from) {
+        (Some(dir), _) => match std::fs::read(dir.join(MINT_KEY_FILE)) {
+            Ok(bytes) => <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+                format!("{} is not a 32-byte key", dir.join(MINT_KEY_FILE).display())
+            })?,
+            // A directory no service ever ran on has no token key: nothing was made under one.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(format!("cannot read the token key: {e}")),
+        },
+        (None, Some(urls)) => {
+            let log = bucket(urls)?;
+            yinling_nats_log::lease::LeaseBucket::open(&log)
+                .and_then(|b| b.shared_key())
+                .map_err(|e| format!("cannot read the cluster's token key: {e}"))?
+        }
+        (None, None) => return Ok(()),
+    };
+    match (to_dir, &args.to) {
+        (Some(dir), _) => yinling_ledger::keyfile::write_private(&dir.join(MINT_KEY_FILE), &key)
+            .map_err(|e| format!("cannot write the token key: {e}")),
+        (None, Some(urls)) => {
+            let log = bucket(urls)?;
+            let kept = yinling_nats_log::lease::LeaseBucket::open(&log)
+                .and_then(|b| b.shared_key_or(key))
+                .map_err(|e| format!("cannot store the token key on the cluster: {e}"))?;
+            if kept != key {
+                return Err(
+                    "the cluster already keeps another token key (a node was started on it before the migration): cards, PINs and pickup codes made on the source would not work there; migrate into a fresh cluster".into(),
+                );
+            }
+            Ok(())
+        }
+        (None, None) => Ok(()),
+    }
 }

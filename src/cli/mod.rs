@@ -150,7 +150,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Keep the log on a NATS JetStream cluster instead of sled under --data, e.g.
-    /// nats://10.0.0.1:4222,nats://10.0.0.2:4222 (--data then holds only snapshots).
+    /// nats://10.0.0.1:4222,nats://10.0.0.2:4222 (--data then holds this node's snapshots,
+    /// access log, notices' outbox and published checkpoints).
     #[arg(long, value_name = "NATS_URLS")]
     pub log: Option<String>,
     /// The JetStream stream of the log (with --log).
@@ -273,6 +274,15 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
                 return Err(format!(
                     "--lease-seconds {} must be between 1 and {MAX_LEASE_SECONDS}",
                     args.lease_seconds
+                ));
+            }
+            // Other nodes forward writes to this address: one that means "every interface"
+            // would send them to their own machine.
+            if args.advertise.is_none() && args.addr.ip().is_unspecified() {
+                return Err(format!(
+                    "--addr {} listens on every interface, so other nodes cannot reach this one by it: give --advertise http://HOST:{} with the address they use",
+                    args.addr,
+                    args.addr.port()
                 ));
             }
             Some(NatsNode {

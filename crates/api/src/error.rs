@@ -173,13 +173,15 @@ pub async fn problem_for_bare_errors(
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    // Problems pass as they are, and so do the web app's error pages: a person reads those.
+    // Problems pass as they are, and so do the web app's error pages (a person reads
+    // those) and a document a handler chose to answer with (the health check's 503).
     let already_explained = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| {
             v.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
                 || v.as_bytes().starts_with(b"text/html")
+                || v.as_bytes().starts_with(b"application/json")
         });
     if already_explained {
         return response;

@@ -78,6 +78,31 @@ async fn an_io_error_during_append_is_a_503_keeps_nothing_and_the_service_recove
     app.engine.shutdown().await;
 }
 
+/// A monitor that only reads the health check's status code sees a log that refuses
+/// writes: a failed commit whose undo failed too leaves it so until a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_check_is_503_while_the_log_refuses_writes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let app = open(tmp.path()).await;
+    let (status, _, health) = send(&app, "GET", "/healthz", None).await;
+    assert_eq!(
+        (status, &health["status"]),
+        (StatusCode::OK, &serde_json::json!("ok"))
+    );
+    let faults = app.engine.store().expect("sled").faults();
+    faults.fail_next_flushes(1);
+    faults.fail_next_undo();
+    let (status, _, body) = send(&app, "POST", "/v1/teams", team("孝源护绿队")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    // The fault is gone, but the log takes nothing more until it is restarted.
+    let (status, _, _) = send(&app, "POST", "/v1/teams", team("灵峰护绿队")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, _, health) = send(&app, "GET", "/healthz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
+    assert_eq!(health["status"], "writes_refused", "{health}");
+    app.engine.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_refuses_a_log_with_a_byte_flipped_inside_an_event_and_names_the_seq() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -192,3 +192,31 @@ fn idempotency_runs(events: &[Envelope]) -> Vec<(String, u64, u32)> {
     }
     runs
 }
+
+/// The stored hash of the event at `seq` in a bare sled db (used during open).
+pub(crate) fn stored_hash_at(db: &sled::Db, seq: u64) -> Result<Option<Hash>, LedgerError> {
+    let Some((key, value)) = db
+        .range(segment_key(0)..=segment_key(seq))
+        .next_back()
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let corrupt = |detail: String| LedgerError::Corrupt { seq, detail };
+    let first = be_u64(&key[1..]).ok_or_else(|| corrupt("a segment key is malformed".into()))?;
+    let mut reader =
+        SegmentReader::new(&value[..]).map_err(|e| corrupt(format!("segment unreadable: {e}")))?;
+    let mut at = first;
+    while let Some(record) = reader
+        .next_record()
+        .map_err(|e| corrupt(format!("segment unreadable: {e}")))?
+    {
+        if at == seq {
+            let (_, hash) =
+                crate::codec::split_record(record).map_err(|e| corrupt(e.to_string()))?;
+            return Ok(Some(hash));
+        }
+        at += 1;
+    }
+    Ok(None)
+}

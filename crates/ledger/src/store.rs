@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::checkpoints::{lock, make_durable, Checkpoints, Job};
-use crate::codec::SegmentReader;
 use crate::digest::Hash;
 use crate::disk_sync::DiskSync;
 use crate::envelope::{Head, StreamId};
@@ -219,7 +218,7 @@ impl SledLog {
                 });
             }
             if recorded.seq > 0 && recorded.seq < head.seq {
-                if stored_hash_at(&db, recorded.seq)? != Some(recorded.hash) {
+                if crate::last_segment::stored_hash_at(&db, recorded.seq)? != Some(recorded.hash) {
                     return Err(LedgerError::Corrupt {
                         seq: recorded.seq,
                         detail: format!("it differs from the event recorded in {WITNESS_FILE}: the log was replaced"),
@@ -342,6 +341,20 @@ impl SledLog {
             .and_then(|(k, _)| be_u64(&k[1..])))
     }
 
+    /// Why the log takes no more writes until the service is restarted, if it does not: a
+    /// failed commit it could not take back, or storage files it could not make durable.
+    /// For the health check, which should not say "ok" while every write is refused.
+    pub fn writes_refused(&self) -> Option<String> {
+        if let Some(failure) = lock(&self.undo_failed).clone() {
+            return Some(format!(
+                "the log could not take back a commit that failed ({failure}) and takes no more until the service is restarted once the disk is fixed; the restart finds that commit whole or not at all"
+            ));
+        }
+        self.checkpoints.failure().map(|failure| format!(
+            "the log could not make its storage files durable ({failure}); restart the service once the disk is fixed"
+        ))
+    }
+
     fn flush(&self) -> Result<(), LedgerError> {
         self.injected_fault()?;
         make_durable(&self.db, &self.disk)
@@ -399,34 +412,6 @@ impl SledLog {
     }
 }
 
-/// The stored hash of the event at `seq` in a bare sled db (used during open).
-fn stored_hash_at(db: &sled::Db, seq: u64) -> Result<Option<Hash>, LedgerError> {
-    let Some((key, value)) = db
-        .range(segment_key(0)..=segment_key(seq))
-        .next_back()
-        .transpose()?
-    else {
-        return Ok(None);
-    };
-    let corrupt = |detail: String| LedgerError::Corrupt { seq, detail };
-    let first = be_u64(&key[1..]).ok_or_else(|| corrupt("a segment key is malformed".into()))?;
-    let mut reader =
-        SegmentReader::new(&value[..]).map_err(|e| corrupt(format!("segment unreadable: {e}")))?;
-    let mut at = first;
-    while let Some(record) = reader
-        .next_record()
-        .map_err(|e| corrupt(format!("segment unreadable: {e}")))?
-    {
-        if at == seq {
-            let (_, hash) =
-                crate::codec::split_record(record).map_err(|e| corrupt(e.to_string()))?;
-            return Ok(Some(hash));
-        }
-        at += 1;
-    }
-    Ok(None)
-}
-
 impl EventLog for SledLog {
     fn keyring(&self) -> Result<crate::personal::SharedKeyring, LedgerError> {
         let keys = crate::personal::SledKeys::open_noting(&self.db, Arc::clone(&self.keys_made))
@@ -459,15 +444,8 @@ impl EventLog for SledLog {
             .windows(2)
             .all(|w| w[1].envelope.seq == w[0].envelope.seq + 1
                 && w[1].envelope.prev_hash == w[0].envelope.hash));
-        if let Some(failure) = lock(&self.undo_failed).clone() {
-            return Err(LedgerError::Storage(format!(
-                "the log could not take back a commit that failed ({failure}) and takes no more until the service is restarted once the disk is fixed; the restart finds that commit whole or not at all"
-            )));
-        }
-        if let Some(failure) = self.checkpoints.failure() {
-            return Err(LedgerError::Storage(format!(
-                "the log could not make its storage files durable ({failure}); restart the service once the disk is fixed"
-            )));
+        if let Some(why) = self.writes_refused() {
+            return Err(LedgerError::Storage(why));
         }
         let storage =
             |e: io::Error| LedgerError::Storage(format!("cannot write the log's journal: {e}"));

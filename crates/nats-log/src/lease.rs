@@ -179,10 +179,19 @@ impl<'a> LeaseBucket<'a> {
 
     /// The 32-byte key all nodes share, created by the first node to ask.
     pub fn shared_key(&self) -> Result<[u8; 32], LedgerError> {
+        let mut fresh = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut fresh);
+        self.shared_key_or(fresh)
+    }
+
+    /// The 32-byte key all nodes share, `seed` if none is kept yet: a log migrated from one
+    /// node brings its token key, or every card, PIN and pickup code made under it would
+    /// stop working on the cluster. Returns the key kept, which is another one when the
+    /// bucket already held a key.
+    pub fn shared_key_or(&self, seed: [u8; 32]) -> Result<[u8; 32], LedgerError> {
         let kv = self.kv.clone();
         self.log.block_on(async move {
-            let mut fresh = [0u8; 32];
-            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut fresh);
+            let fresh = seed;
             // A bucket created a moment ago may not take writes until its replicas have
             // elected a leader: create and read again for a while before giving up.
             let started = Instant::now();

@@ -1494,3 +1494,26 @@ fn a_correction_is_held_to_the_daily_cap_a_log_is() {
     correct(&mut w, "6").expect("back up to the cap");
     w.sim.state.check_invariants().expect("invariants");
 }
+
+#[test]
+fn a_lapsed_hold_is_not_handed_over_before_the_sweep_gives_its_points_back() {
+    let mut w = world();
+    let lapses = w.sim.state.redemptions[&w.held].expires_at;
+    while w.sim.now < lapses {
+        w.sim.advance_days(1);
+    }
+    let before = w.sim.available(w.alice);
+    let refused = w
+        .sim
+        .run(
+            w.admin,
+            Command::FulfilRedemption {
+                redemption_id: w.held,
+                pickup_code: None,
+                voucher_code_sha256: None,
+            },
+        )
+        .expect_err("lapsed");
+    assert_eq!(refused.code, "hold_lapsed", "{}", refused.detail);
+    assert_eq!(w.sim.available(w.alice), before, "nothing moved");
+}

@@ -1,7 +1,7 @@
 //! Liveness, metrics and the OpenAPI document.
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
@@ -9,10 +9,12 @@ use utoipa::ToSchema;
 
 use yinling_app::App;
 
-/// Liveness.
+/// Liveness, and whether the ledger takes writes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// Always "ok" when the service answers.
+    /// "ok"; or "writes_refused" (with HTTP 503) when the log takes no more writes until the
+    /// service is restarted (its disk failed a sync it could not undo; the server's log says
+    /// which): reads go on, every change is refused.
     pub status: String,
     /// The durable head seq.
     pub seq: u64,
@@ -26,16 +28,28 @@ pub struct Health {
     pub chain_checked_from: Option<u64>,
 }
 
-/// Liveness (anyone).
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
-pub async fn healthz(State(app): State<App>) -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-        seq: app.engine.log().head().seq,
-        started_from_snapshot: app.engine.startup().snapshot_seq,
-        replayed_at_start: app.engine.startup().replayed_events,
-        chain_checked_from: app.engine.startup().checked_from,
-    })
+/// Liveness (anyone): 200 while the service can take changes, 503 while its log refuses
+/// them, so a monitor that only looks at the status code still sees a full disk.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
+    let refused = app.engine.store().and_then(|s| s.writes_refused());
+    if let Some(why) = &refused {
+        tracing::error!(%why, "health check: the log refuses writes");
+    }
+    let (code, status) = match refused {
+        None => (StatusCode::OK, "ok"),
+        Some(_) => (StatusCode::SERVICE_UNAVAILABLE, "writes_refused"),
+    };
+    (
+        code,
+        Json(Health {
+            status: status.into(),
+            seq: app.engine.log().head().seq,
+            started_from_snapshot: app.engine.startup().snapshot_seq,
+            replayed_at_start: app.engine.startup().replayed_events,
+            chain_checked_from: app.engine.startup().checked_from,
+        }),
+    )
 }
 
 /// Prometheus metrics in text format (anyone).

@@ -287,6 +287,17 @@ pub(super) fn fulfil(
     let r = checks::redemption(state, redemption_id)?;
     access::may_write(who, &Write::HandOver(r.station_id))?;
     checks::held(r.status, "fulfilled")?;
+    // Lapsed, though the sweep that gives its points back has not come by yet: it is not
+    // handed over (the sweep would find it fulfilled; the volunteer can redeem again).
+    if r.expires_at <= context.now {
+        return Err(Rejection::conflict(
+            "hold_lapsed",
+            format!(
+                "this hold lapsed at {}; its points go back to the volunteer, who can redeem again",
+                r.expires_at.local_minute()
+            ),
+        ));
+    }
     let shown = shown.map(str::trim).filter(|c| !c.is_empty());
     if let Some(code) = &r.pickup_code {
         match shown {
