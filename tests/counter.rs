@@ -128,6 +128,31 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
     let held = hold(json!({"pin": "2468"})).await.ok();
     let id = held["id"].as_str().expect("id").to_owned();
     let code = held["pickup_code"].as_str().expect("code").to_owned();
+    // Her slip, opened again by the clerk who made the hold, carries the code for a few
+    // minutes (to print it for her); opened by another clerk from the queue, it does not.
+    let slip = format!("/counter/receipts/{id}");
+    let mine = common::web::Browser::new(&server, &clerk.token.clone().expect("token"))
+        .get(&slip)
+        .await
+        .text()
+        .await
+        .expect("the slip");
+    assert!(mine.contains(&code), "{mine}");
+    let other_clerk = token(
+        a,
+        json!({"role": "station_clerk", "label": "南浔 e站 柜台 李姐"}),
+    )
+    .await;
+    let theirs = common::web::Browser::new(&server, &other_clerk)
+        .get(&slip)
+        .await
+        .text()
+        .await
+        .expect("the slip");
+    assert!(
+        theirs.contains("待领取") && !theirs.contains(&code),
+        "{theirs}"
+    );
 
     // The hand-over needs the code she shows; a wrong one is refused.
     let before = a.head_seq().await;

@@ -787,3 +787,51 @@ async fn an_unchanged_export_imports_as_no_change_whatever_the_api_was_given() {
     let team = admin.get(&format!("/v1/teams/{team}")).await.ok();
     assert_eq!(team["name"], "调解队（一队）");
 }
+
+/// Two teams of one district whose names differ only in full-width brackets read alike in
+/// a sheet: a row naming them is refused with both names, never put in the wrong one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_whose_names_read_alike_are_named_not_guessed() {
+    let server = Server::start();
+    let admin = server.client(ADMIN);
+    admin
+        .post(
+            "/v1/districts",
+            json!({"name": "南浔区", "kind": "district", "region": "湖州市"}),
+        )
+        .await
+        .ok();
+    for name in ["调解队（一队）", "调解队(一队)"] {
+        let team = admin
+            .post(
+                "/v1/teams",
+                json!({"name": name, "district": "南浔区", "category": "mediation"}),
+            )
+            .await
+            .id();
+        admin
+            .post(
+                "/v1/volunteers",
+                json!({"name": format!("{name}的队员"), "team_id": team, "birth_year": 1950}),
+            )
+            .await
+            .ok();
+    }
+    let exported = common::web::Browser::new(&server, ADMIN)
+        .get("/onboard/roster.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("the roster")
+        .to_vec();
+    let checked = admin
+        .upload("/v1/onboard", "名册.xlsx", exported)
+        .await
+        .ok();
+    let problems = checked["problems"].to_string();
+    assert!(
+        problems.contains("只差全角半角") && problems.contains("调解队（一队）"),
+        "{checked}"
+    );
+    assert_eq!(checked["edited"], json!({}), "nothing moved: {checked}");
+}

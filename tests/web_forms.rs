@@ -565,24 +565,29 @@ async fn a_card_link_asks_before_it_replaces_a_session_or_comes_from_another_sit
         .to_owned();
     let path = format!("/card/{card}");
     let clerk = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
-    let open = |cookie: Option<String>, site: &'static str| {
-        let mut request = clerk
-            .http
-            .get(format!("{}{path}", server.base))
-            .header("sec-fetch-site", site);
+    let open = |cookie: Option<String>, site: Option<&'static str>| {
+        let mut request = clerk.http.get(format!("{}{path}", server.base));
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
         if let Some(c) = cookie {
             request = request.header("cookie", c);
         }
         request.send()
     };
-    let fresh = open(None, "none").await.expect("get");
+    let fresh = open(None, Some("none")).await.expect("get");
     assert_eq!(
         fresh.status().as_u16(),
         303,
         "a phone with no one signed in"
     );
     assert!(fresh.headers().contains_key("set-cookie"));
-    for (cookie, site) in [(Some(clerk.cookie.clone()), "none"), (None, "cross-site")] {
+    // Asked: over someone signed in, from another site, or from a browser that does not say.
+    for (cookie, site) in [
+        (Some(clerk.cookie.clone()), Some("none")),
+        (None, Some("cross-site")),
+        (None, None),
+    ] {
         let asked = open(cookie, site).await.expect("get");
         assert_eq!(asked.status().as_u16(), 200);
         assert!(
@@ -605,4 +610,20 @@ async fn a_card_link_asks_before_it_replaces_a_session_or_comes_from_another_sit
     let confirmed = post("same-origin").await.expect("post");
     assert_eq!(confirmed.status().as_u16(), 303);
     assert!(confirmed.headers().contains_key("set-cookie"));
+    // A browser that does not send Sec-Fetch-Site: its Origin must be this host.
+    let posted_from = |origin: &str| {
+        clerk
+            .http
+            .post(format!("{}{path}", server.base))
+            .header("origin", origin)
+            .send()
+    };
+    let elsewhere = posted_from("https://evil.example").await.expect("post");
+    assert!(!elsewhere.headers().contains_key("set-cookie"));
+    let here = posted_from(&server.base).await.expect("post");
+    assert!(
+        here.headers().contains_key("set-cookie"),
+        "{}",
+        here.status()
+    );
 }

@@ -122,10 +122,17 @@ struct Partial {
 }
 
 impl Partial {
-    /// Puts the finished file in place of `--out`.
+    /// Puts the finished file in place of `--out`, on the disk first, with the permissions
+    /// of the file it replaces (an export kept owner-only stays so).
     fn commit(mut self) -> Result<(), String> {
-        std::fs::rename(&self.partial, &self.out)
-            .map_err(|e| format!("cannot write {}: {e}", self.out.display()))?;
+        let failed = |e: std::io::Error| format!("cannot write {}: {e}", self.out.display());
+        if let Ok(earlier) = std::fs::metadata(&self.out) {
+            std::fs::set_permissions(&self.partial, earlier.permissions()).map_err(failed)?;
+        }
+        File::open(&self.partial)
+            .and_then(|f| f.sync_all())
+            .map_err(failed)?;
+        std::fs::rename(&self.partial, &self.out).map_err(failed)?;
         self.done = true;
         Ok(())
     }
@@ -145,6 +152,8 @@ impl Sink {
         let (out, partial): (Box<dyn Write>, _) = if path == Path::new("-") {
             (Box::new(BufWriter::new(std::io::stdout())), None)
         } else {
+            // A link named by --out keeps pointing at its file: the new one replaces that.
+            let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
             let mut name = path.as_os_str().to_owned();
             name.push(".partial");
             let partial = PathBuf::from(name);

@@ -118,6 +118,13 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
         }
         _ => return Err("name the target: --to nats://... or --to-data DIR".into()),
     };
+    // The token key travels with the log: every card, PIN, pickup code and voucher code was
+    // made under it. Read, and placed on a cluster, before anything is copied: a cluster
+    // that keeps another key is refused before its stream is filled.
+    let token_key = source_token_key(&args, &scratch, source_dir.as_deref())?;
+    if let (Some(key), Some(urls)) = (token_key, &args.to) {
+        seed_cluster_key(&args, &scratch, urls, key)?;
+    }
     let mut copier = Copier::new(&*target);
     let mut progress = Progress::new("migrating", source.head().seq);
     for envelope in EnvelopeIter::checked(&*source, Head::default()) {
@@ -128,14 +135,10 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
     progress.finish();
     // The volunteers' data keys travel with the log, from one key store to the other.
     let keys = super::backup::copy_keys(&*source, &*target)?;
-    // The token key travels with the log: every card, PIN, pickup code and voucher code was
-    // made under it. A sled directory keeps it in a file, a cluster in its bucket.
-    carry_token_key(
-        &args,
-        &scratch,
-        source_dir.as_deref(),
-        target_dir.as_deref(),
-    )?;
+    if let (Some(key), Some(dir)) = (token_key, &target_dir) {
+        yinling_ledger::keyfile::write_private(&dir.join(MINT_KEY_FILE), &key)
+            .map_err(|e| format!("cannot write the token key: {e}"))?;
+    }
     let report =
         log::verify(&*target, VerifyDepth::Full, &mut |_| {}).map_err(|e| e.to_string())?;
     if !report.is_ok() || report.verified != source.head() {
@@ -148,56 +151,60 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Carries the token key from the source to the target: file to file, file to the
-/// cluster's bucket (refused if the cluster already keeps another), bucket to file.
-fn carry_token_key(
+/// The source's token key: a sled directory's file, a cluster's bucket (read, never made);
+/// `None` where no service ever ran, so nothing was made under one.
+fn source_token_key(
     args: &MigrateArgs,
     scratch: &Path,
     from_dir: Option<&Path>,
-    to_dir: Option<&Path>,
-) -> Result<(), String> {
-    let bucket = |urls: &str| -> Result<NatsLog, String> {
-        NatsLog::open(nats_config(
-            urls,
-            &args.stream,
-            scratch,
-            false,
-            args.replicas,
-        ))
-        .map_err(|e| e.to_string())
-    };
-    let key: [u8; 32] = match (from_dir, &args.from) {
+) -> Result<Option<[u8; 32]>, String> {
+    match (from_dir, &args.from) {
         (Some(dir), _) => match std::fs::read(dir.join(MINT_KEY_FILE)) {
-            Ok(bytes) => <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
-                format!("{} is not a 32-byte key", dir.join(MINT_KEY_FILE).display())
-            })?,
-            // A directory no service ever ran on has no token key: nothing was made under one.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(format!("cannot read the token key: {e}")),
+            Ok(bytes) => <[u8; 32]>::try_from(bytes.as_slice())
+                .map(Some)
+                .map_err(|_| format!("{} is not a 32-byte key", dir.join(MINT_KEY_FILE).display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read the token key: {e}")),
         },
         (None, Some(urls)) => {
-            let log = bucket(urls)?;
+            let log = NatsLog::open(nats_config(
+                urls,
+                &args.stream,
+                scratch,
+                false,
+                args.replicas,
+            ))
+            .map_err(|e| e.to_string())?;
             yinling_nats_log::lease::LeaseBucket::open(&log)
-                .and_then(|b| b.shared_key())
-                .map_err(|e| format!("cannot read the cluster's token key: {e}"))?
+                .and_then(|b| b.existing_key())
+                .map_err(|e| format!("cannot read the cluster's token key: {e}"))
         }
-        (None, None) => return Ok(()),
-    };
-    match (to_dir, &args.to) {
-        (Some(dir), _) => yinling_ledger::keyfile::write_private(&dir.join(MINT_KEY_FILE), &key)
-            .map_err(|e| format!("cannot write the token key: {e}")),
-        (None, Some(urls)) => {
-            let log = bucket(urls)?;
-            let kept = yinling_nats_log::lease::LeaseBucket::open(&log)
-                .and_then(|b| b.shared_key_or(key))
-                .map_err(|e| format!("cannot store the token key on the cluster: {e}"))?;
-            if kept != key {
-                return Err(
-                    "the cluster already keeps another token key (a node was started on it before the migration): cards, PINs and pickup codes made on the source would not work there; migrate into a fresh cluster".into(),
-                );
-            }
-            Ok(())
-        }
-        (None, None) => Ok(()),
+        (None, None) => Ok(None),
     }
+}
+
+/// Keeps `key` as the cluster's shared token key; refused when it already keeps another.
+fn seed_cluster_key(
+    args: &MigrateArgs,
+    scratch: &Path,
+    urls: &str,
+    key: [u8; 32],
+) -> Result<(), String> {
+    let log = NatsLog::open(nats_config(
+        urls,
+        &args.stream,
+        scratch,
+        false,
+        args.replicas,
+    ))
+    .map_err(|e| e.to_string())?;
+    let kept = yinling_nats_log::lease::LeaseBucket::open(&log)
+        .and_then(|b| b.shared_key_or(key))
+        .map_err(|e| format!("cannot store the token key on the cluster: {e}"))?;
+    if kept != key {
+        return Err(
+            "the cluster already keeps another token key (a node was started on it before the migration): cards, PINs and pickup codes made on the source would not work there; migrate into a fresh cluster".into(),
+        );
+    }
+    Ok(())
 }

@@ -214,4 +214,21 @@ impl<'a> LeaseBucket<'a> {
                 .map_err(|_| LedgerError::Storage("the shared token key is not 32 bytes".into()))
         })?
     }
+
+    /// The key all nodes share if one is kept, without making one: a migration reading a
+    /// cluster must not leave a key behind in it.
+    pub fn existing_key(&self) -> Result<Option<[u8; 32]>, LedgerError> {
+        let kv = self.kv.clone();
+        self.log.block_on(async move {
+            match kv.get(SHARED_KEY).await {
+                Ok(Some(stored)) => <[u8; 32]>::try_from(stored.as_ref())
+                    .map(Some)
+                    .map_err(|_| {
+                        LedgerError::Storage("the shared token key is not 32 bytes".into())
+                    }),
+                Ok(None) => Ok(None),
+                Err(e) => Err(storage("cannot read the shared token key", e)),
+            }
+        })?
+    }
 }

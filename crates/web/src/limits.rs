@@ -67,3 +67,8 @@ pub const FINGERPRINT_GROUPS_SCREEN: usize = 4;
 
 /// The same on a printed A4 statement, where a line has room for two.
 pub const FINGERPRINT_GROUPS_PAPER: usize = 2;
+
+/// Minutes after a hold at the counter during which the clerk who made it can open its slip
+/// with the pickup code on it again (to print it for the volunteer); later, and for anyone
+/// else, the slip leaves the code out.
+pub const SLIP_WITH_CODE_MINUTES: i64 = 10;

@@ -29,12 +29,17 @@ pub struct Health {
 }
 
 /// Liveness (anyone): 200 while the service can take changes, 503 while its log refuses
-/// them, so a monitor that only looks at the status code still sees a full disk.
+/// them, so a monitor that only looks at the status code still sees a full disk. (On the
+/// default engine; a cluster node's log is the cluster's, watched by its own monitoring.)
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
     let refused = app.engine.store().and_then(|s| s.writes_refused());
+    // Said once in the log, not at every probe of a monitor.
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if let Some(why) = &refused {
-        tracing::error!(%why, "health check: the log refuses writes");
+        if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::error!(%why, "health check: the log refuses writes until a restart");
+        }
     }
     let (code, status) = match refused {
         None => (StatusCode::OK, "ok"),

@@ -35,10 +35,16 @@ impl Checker<'_> {
         };
         // An empty year keeps the one recorded (or none).
         let birth_year = birth_year.or(v.birth_year);
-        if plain(&v.name) != name || v.birth_year != birth_year {
+        let renamed = plain(&v.name) != name;
+        if renamed || v.birth_year != birth_year {
             self.edits.push(Command::CorrectVolunteer {
                 volunteer_id: v.id,
-                name: name.to_owned(),
+                // A year corrected alone keeps the name as it was typed (brackets and all).
+                name: if renamed {
+                    name.to_owned()
+                } else {
+                    v.name.clone()
+                },
                 birth_year,
                 note: ROSTER_EDIT.into(),
             });

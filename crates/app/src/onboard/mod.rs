@@ -8,6 +8,7 @@
 
 mod edits;
 pub mod layout;
+mod lookup;
 pub mod read;
 pub mod template;
 
@@ -20,9 +21,8 @@ use yinling_ledger::{Category, DistrictKind, Hash, TeamId, VolunteerId};
 use yinling_projections::{Command, ImportedRow, RowSource, State};
 
 use layout::{matches_header, Bad, Kind};
-use yinling_projections::limits::{EARLIEST_BIRTH_YEAR, MAX_STAR_LEVELS, PHONE_DIGITS_KEPT};
+use yinling_projections::limits::{MAX_STAR_LEVELS, PHONE_DIGITS_KEPT};
 
-use crate::limits::LATEST_BIRTH_YEAR;
 use read::{Cell, Sheet};
 
 /// The note on a correction that comes from an edited roster row.
@@ -226,6 +226,9 @@ struct Checker<'a> {
     source: (String, Hash),
     districts: BTreeMap<String, bool>,
     teams: BTreeMap<(String, String), TeamId>,
+    /// Teams of one district whose names read alike once made plain (`调解队（一队）` and
+    /// `调解队(一队)`): a row naming either cannot say which, and is refused.
+    alike: BTreeMap<(String, String), Vec<String>>,
     volunteers: BTreeMap<(TeamId, String, u16), VolunteerId>,
     carried: std::collections::BTreeSet<VolunteerId>,
     people: BTreeMap<(String, u16, String), Vec<String>>,
@@ -241,6 +244,7 @@ impl<'a> Checker<'a> {
             source: (file_name.to_owned(), sha),
             districts: BTreeMap::new(),
             teams: BTreeMap::new(),
+            alike: BTreeMap::new(),
             volunteers: BTreeMap::new(),
             carried: Default::default(),
             people: BTreeMap::new(),
@@ -254,9 +258,11 @@ impl<'a> Checker<'a> {
             c.districts.insert(layout::plain(&d.name), true);
         }
         for t in state.teams.values() {
-            c.teams
-                .insert((layout::plain(&t.name), layout::plain(&t.district)), t.id);
+            let key = (layout::plain(&t.name), layout::plain(&t.district));
+            c.alike.entry(key.clone()).or_default().push(t.name.clone());
+            c.teams.insert(key, t.id);
         }
+        c.alike.retain(|_, names| names.len() > 1);
         for v in state.volunteers.values() {
             if let Some(y) = v.birth_year {
                 c.volunteers
@@ -466,82 +472,6 @@ impl<'a> Checker<'a> {
             district,
             category,
         })
-    }
-
-    /// The team a row names (with its district when the name alone is ambiguous).
-    fn team_of(
-        &self,
-        name: &str,
-        district: Option<&str>,
-        column: &str,
-        problems: &mut Vec<(String, Bad)>,
-    ) -> Option<(TeamId, String)> {
-        let found: Vec<(&(String, String), &TeamId)> = self
-            .teams
-            .iter()
-            .filter(|((n, d), _)| n == name && district.is_none_or(|x| x == d))
-            .collect();
-        match found.as_slice() {
-            [((_, d), id)] => Some((**id, d.clone())),
-            [] => {
-                problems.push((column.to_owned(), Bad { zh: format!("队伍“{name}”不存在：请先在“队伍”表里登记。"), en: format!("The team {name:?} does not exist: register it on the 队伍 sheet first.") }));
-                None
-            }
-            _ => {
-                problems.push((
-                    column.to_owned(),
-                    Bad {
-                        zh: format!("有几个区县都有叫“{name}”的队伍，请填“所在区县”。"),
-                        en: format!(
-                            "Several districts have a team {name:?}; fill in the district."
-                        ),
-                    },
-                ));
-                None
-            }
-        }
-    }
-
-    fn birth_year(
-        row: &Row<'_>,
-        column: &layout::Column,
-        problems: &mut Vec<(String, Bad)>,
-    ) -> Option<u16> {
-        let cell = row.cell(column).unwrap_or(&Cell::Empty);
-        match layout::number(cell) {
-            Ok(Some(y))
-                if y.fract().is_zero()
-                    && y >= Decimal::from(EARLIEST_BIRTH_YEAR)
-                    && y <= Decimal::from(LATEST_BIRTH_YEAR) =>
-            {
-                y.to_u16()
-            }
-            Ok(None) => {
-                problems.push((
-                    column.0.to_owned(),
-                    Bad {
-                        zh: "“出生年份”是必填的（用来区分同名的人）。".into(),
-                        en: "birth_year is required (it tells people of the same name apart)."
-                            .into(),
-                    },
-                ));
-                None
-            }
-            Ok(Some(y)) => {
-                problems.push((
-                    column.0.to_owned(),
-                    Bad {
-                        zh: format!("出生年份“{y}”不对，请填四位年份，例如 1948。"),
-                        en: format!("birth_year {y} is not a year like 1948."),
-                    },
-                ));
-                None
-            }
-            Err(b) => {
-                problems.push((column.0.to_owned(), b));
-                None
-            }
-        }
     }
 
     fn volunteer(

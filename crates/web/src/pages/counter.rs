@@ -322,7 +322,8 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
             let l = viewer.lang;
             let csrf = session.csrf();
             let state = app.engine.read();
-            let receipt = receipt_of(&app, &state, l, &h.redemption_id);
+            // Made just now, with the volunteer at the counter: their slip carries the code.
+            let receipt = receipt_of(&app, &state, l, &h.redemption_id, true);
             page(
                 Frame { viewer: &viewer, title: l.t("兑换好了", "Redeemed").into(), back: Some(&back), as_of: None },
                 html! {
@@ -423,7 +424,13 @@ struct Receipt {
 
 /// The receipt of a redemption: the points before and after are read off the volunteer's
 /// statement line of the hold.
-fn receipt_of(app: &App, state: &LedgerState, l: Lang, id: &RedemptionId) -> Option<Receipt> {
+fn receipt_of(
+    app: &App,
+    state: &LedgerState,
+    l: Lang,
+    id: &RedemptionId,
+    with_code: bool,
+) -> Option<Receipt> {
     let r = state.redemptions.get(id)?;
     let v = state.volunteers.get(&r.volunteer_id)?;
     let line = v
@@ -442,15 +449,7 @@ fn receipt_of(app: &App, state: &LedgerState, l: Lang, id: &RedemptionId) -> Opt
         station: station_name(state, &r.station_id),
         clerk: if l == Lang::Zh { zh } else { en },
         when: r.settled_at.unwrap_or(r.held_at),
-        // The code is for the volunteer to collect with: on the slip of a hold they
-        // confirmed at this counter (card or PIN), never on one they made themself, which a
-        // clerk could otherwise open from the queue and hand over without them.
-        pickup_code: r.pickup_code.clone().filter(|_| {
-            matches!(
-                r.confirmation,
-                Some(yinling_ledger::Confirmation::CardScan | yinling_ledger::Confirmation::Pin)
-            )
-        }),
+        pickup_code: r.pickup_code.clone().filter(|_| with_code),
         handed_over: r.status == yinling_projections::redemptions::RedemptionStatus::Fulfilled,
         voucher: state.vouchers.by_redemption.get(id).map(|v| {
             (
@@ -518,6 +517,25 @@ fn paper_css(paper: &str) -> &'static str {
     }
 }
 
+/// Whether a slip opened from its link shows the pickup code: the code is for the volunteer
+/// to collect with, so only the clerk who made the hold with them at the counter (card or
+/// PIN) sees it again, for a few minutes, to print their slip. A hold the volunteer made
+/// themself, or any hold opened later from the queue, prints without it: a clerk could
+/// otherwise hand the reward over without its volunteer.
+fn code_on_reopened_slip(
+    r: &yinling_projections::redemptions::Redemption,
+    who: &Principal,
+    now: Timestamp,
+) -> bool {
+    let at_the_counter = matches!(
+        r.confirmation,
+        Some(yinling_ledger::Confirmation::CardScan | yinling_ledger::Confirmation::Pin)
+    );
+    let same_clerk = r.held_by.token_id.is_some() && r.held_by == who.actor();
+    let minutes = (now.to_datetime() - r.held_at.to_datetime()).num_minutes();
+    at_the_counter && same_clerk && minutes < crate::limits::SLIP_WITH_CODE_MINUTES
+}
+
 /// `/counter/receipts/{id}?paper=58|80|a5`: the receipt, in large type, ready to print.
 pub async fn receipt(
     State(app): State<App>,
@@ -536,7 +554,11 @@ pub async fn receipt(
     if let Err(resp) = super::may_write(&viewer, &Write::HandOver(r.station_id)) {
         return resp;
     }
-    let Some(receipt) = receipt_of(&app, &state, l, &id) else {
+    let with_code = viewer
+        .session
+        .as_ref()
+        .is_some_and(|s| code_on_reopened_slip(r, &s.principal, Timestamp::now()));
+    let Some(receipt) = receipt_of(&app, &state, l, &id, with_code) else {
         return not_for_you(&viewer);
     };
     let paper = match p.paper.as_deref() {

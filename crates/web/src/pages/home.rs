@@ -76,16 +76,18 @@ pub async fn login(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
 pub async fn card_login(
     State(app): State<App>,
     viewer: Viewer,
+    headers: HeaderMap,
     Path(secret): Path<String>,
 ) -> Response {
     let l = viewer.lang;
+    // Opened by the person themself: a scan or a typed address (`none`), or a link of this
+    // site. A link from another site, or a browser that does not say, could be someone
+    // signing a visitor in as whoever's card it is.
+    let opened_here = matches!(fetch_site(&headers), Some("none" | "same-origin"));
     match principal_of(&app, &secret) {
         // Someone else is signed in on this browser (the counter's phone scanning a card),
-        // or the link came from another site (which could sign a visitor in as whoever's
-        // card it is): asked first, never replaced without a word.
-        Some(p)
-            if viewer.cross_site || viewer.session.as_ref().is_some_and(|s| !s.is_of(&secret)) =>
-        {
+        // or the link may come from elsewhere: asked first, never replaced without a word.
+        Some(p) if !opened_here || viewer.session.as_ref().is_some_and(|s| !s.is_of(&secret)) => {
             let card_holder = match &p {
                 yinling_projections::Principal::Volunteer(_, v) => app
                     .engine
@@ -137,15 +139,39 @@ pub async fn card_login(
 pub async fn card_login_confirmed(
     State(app): State<App>,
     viewer: Viewer,
+    headers: HeaderMap,
     Path(secret): Path<String>,
 ) -> Response {
-    if viewer.cross_site {
+    // This site's own form: the browser says so, or (one that does not) its Origin or
+    // Referer is this host.
+    let ours = match fetch_site(&headers) {
+        Some(site) => site == "same-origin",
+        None => from_this_host(&headers),
+    };
+    if !ours {
         return crate::layout::not_for_you(&viewer);
     }
     match principal_of(&app, &secret) {
         Some(p) => signed_in(&app, home_of(&p), &secret),
         None => Redirect::to(&format!("/card/{secret}")).into_response(),
     }
+}
+
+/// The browser's `Sec-Fetch-Site`, if it sent one.
+fn fetch_site(headers: &HeaderMap) -> Option<&str> {
+    headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+}
+
+/// Whether the request's `Origin` (else its `Referer`) names the host it was sent to.
+fn from_this_host(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|u| u.split_once("://").map(|(_, rest)| rest))
+        .map(|rest| rest.split('/').next().unwrap_or(rest));
+    matches!((host, source), (Some(h), Some(s)) if h.eq_ignore_ascii_case(s))
 }
 
 /// Signs out.
