@@ -3,15 +3,16 @@
 //! Rankings are checked against a naive recomputation from the raw events.
 
 mod common;
+#[path = "properties/naive_rankings.rs"]
+mod naive_rankings;
 
-use std::collections::HashMap;
-
-use chrono::{Days, NaiveDate};
+use chrono::Days;
 use common::*;
+use naive_rankings::check_rankings;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use yinling_ledger::*;
-use yinling_projections::rankings::{Amounts, RankBy, RankingQuery};
+use yinling_projections::rankings::RankBy;
 use yinling_projections::replay;
 use yinling_projections::*;
 
@@ -79,6 +80,7 @@ enum Op {
         days_back: u64,
         rate_tenths: u32,
         weekend_tenths: u32,
+        cap_hours: Option<u32>,
     },
     Rerate {
         days_back: u64,
@@ -123,7 +125,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..3, 0u32..5).prop_map(|(reward, quantity)| Op::Restock { reward, quantity }),
         1 => (0usize..3, 0u32..200).prop_map(|(reward, cost)| Op::Reprice { reward, cost }),
         1 => (0u32..300).prop_map(|rate_tenths| Op::Rules { rate_tenths }),
-        1 => (0u64..60, 0u32..300, 11u32..30).prop_map(|(days_back, rate_tenths, weekend_tenths)| Op::Adopt { days_back, rate_tenths, weekend_tenths }),
+        1 => (0u64..60, 0u32..300, 11u32..30, prop::option::of(4u32..16)).prop_map(|(days_back, rate_tenths, weekend_tenths, cap_hours)| Op::Adopt { days_back, rate_tenths, weekend_tenths, cap_hours }),
         1 => (0u64..60, 0u64..30).prop_map(|(days_back, span)| Op::Rerate { days_back, span }),
         1 => (0usize..4).prop_map(|team| Op::Register { team }),
         1 => (prop::collection::vec(1u32..40, 0..7), any::<bool>()).prop_map(|(steps, review)| Op::Scale { steps, review }),
@@ -196,6 +198,15 @@ fn world() -> World {
         .expect("a station opens");
         stations.push(station_id);
     }
+    // Lectures are on public notice for three days.
+    sim.system(Command::SetPolicy {
+        change: PolicyChange::NoticePeriod {
+            category: Category::Lecture,
+            days: 3,
+        },
+        note: "宣讲公示三天".into(),
+    })
+    .expect("a notice period");
     World {
         sim,
         teams,
@@ -239,8 +250,14 @@ fn run(w: &mut World, op: &Op) {
                 .collect();
             let refs: Vec<(VolunteerId, &str)> =
                 people.iter().map(|(v, h)| (*v, h.as_str())).collect();
+            // A third of them lectures, which go on public notice: their points are pending.
+            let category = if day_back % 3 == 0 {
+                Category::Lecture
+            } else {
+                Category::EcoPatrol
+            };
             w.sim
-                .log_activity(team, Category::EcoPatrol, date, &refs)
+                .log_activity(team, category, date, &refs)
                 .map(|a| w.activities.push(a))
         }
         Op::Reverse { activity } => match pick(&w.activities, *activity) {
@@ -364,7 +381,8 @@ fn run(w: &mut World, op: &Op) {
         },
         Op::Expire { advance_days } => {
             w.sim.advance_days(*advance_days);
-            w.sim.system(Command::ExpireHolds).map(drop)
+            let expired = w.sim.system(Command::ExpireHolds).map(drop);
+            expired.and_then(|()| w.sim.system(Command::EndNotices).map(drop))
         }
         Op::Move { volunteer, team } => {
             let (volunteer_id, to_team_id) = (
@@ -404,21 +422,26 @@ fn run(w: &mut World, op: &Op) {
             days_back,
             rate_tenths,
             weekend_tenths,
+            cap_hours,
         } => w
             .sim
             .system(Command::AdoptEarningRules(NewRules {
                 effective_from: today - Days::new(*days_back),
                 default_points_per_hour: None,
-                rates: vec![CategoryRate {
-                    category: Category::EcoPatrol,
-                    points_per_hour: Decimal::new(i64::from(*rate_tenths), 1),
-                }],
+                // Both kinds: a re-rating moves settled and pending points at once.
+                rates: [(Category::EcoPatrol, 0), (Category::Lecture, 25)]
+                    .into_iter()
+                    .map(|(category, more)| CategoryRate {
+                        category,
+                        points_per_hour: Decimal::new(i64::from(*rate_tenths + more), 1),
+                    })
+                    .collect(),
                 multipliers: vec![DayMultiplier {
                     label: "周末".into(),
                     days: DaySet::Weekends,
                     multiplier: Decimal::new(i64::from(*weekend_tenths), 1),
                 }],
-                max_hours_per_day: None,
+                max_hours_per_day: cap_hours.map(Decimal::from),
                 note: String::new(),
             }))
             .map(drop),
@@ -489,151 +512,6 @@ fn run(w: &mut World, op: &Op) {
             None => Ok(()),
         },
     };
-}
-
-/// Rankings recomputed from nothing but the raw events.
-fn naive_amounts(
-    log: &[Envelope],
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> (
-    HashMap<TeamId, Amounts>,
-    HashMap<(VolunteerId, TeamId), Amounts>,
-) {
-    let mut teams: HashMap<TeamId, Amounts> = HashMap::new();
-    let mut members: HashMap<(VolunteerId, TeamId), Amounts> = HashMap::new();
-    let in_window = |d: NaiveDate| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t);
-    for e in log {
-        let (v, t, d, a) = match &e.payload {
-            Event::ServiceLogged(s) => (
-                s.volunteer_id,
-                s.team_id,
-                s.date,
-                Amounts {
-                    points: s.points,
-                    hours: s.hours,
-                },
-            ),
-            Event::ServiceReversed(s) => (
-                s.volunteer_id,
-                s.team_id,
-                s.date,
-                Amounts {
-                    points: -s.points,
-                    hours: -s.hours,
-                },
-            ),
-            Event::ServiceRerated(s) => (
-                s.volunteer_id,
-                s.team_id,
-                s.date,
-                Amounts {
-                    points: s.points_after - s.points_before,
-                    hours: Decimal::ZERO,
-                },
-            ),
-            Event::ServiceCorrected(s) => (
-                s.volunteer_id,
-                s.team_id,
-                s.date,
-                Amounts {
-                    points: s.points_after - s.points_before,
-                    hours: s.hours_after - s.hours_before,
-                },
-            ),
-            _ => continue,
-        };
-        if in_window(d) {
-            *teams.entry(t).or_default() += a;
-            *members.entry((v, t)).or_default() += a;
-        }
-    }
-    (teams, members)
-}
-
-fn sorted<K: Ord + Copy>(mut rows: Vec<(K, Amounts)>, by: RankBy) -> Vec<(K, Amounts)> {
-    rows.sort_by(|a, b| {
-        let key = |x: &Amounts| match by {
-            RankBy::Points => (x.points, x.hours),
-            RankBy::Hours => (x.hours, x.points),
-        };
-        key(&b.1).cmp(&key(&a.1)).then(a.0.cmp(&b.0))
-    });
-    rows
-}
-
-fn check_rankings(w: &World, from: Option<NaiveDate>, to: Option<NaiveDate>, by: RankBy) {
-    let state = &w.sim.state;
-    let (teams, members) = naive_amounts(&w.sim.log, from, to);
-    let query = RankingQuery {
-        from,
-        to,
-        by,
-        limit: 1000,
-        ..RankingQuery::default()
-    };
-    let expected = sorted(
-        w.teams
-            .iter()
-            .map(|t| (*t, teams.get(t).copied().unwrap_or_default()))
-            .collect(),
-        by,
-    );
-    let got: Vec<(TeamId, Amounts)> = state
-        .rank_teams(&query)
-        .into_iter()
-        .map(|r| (r.id, r.amounts))
-        .collect();
-    assert_eq!(got, expected, "team ranking");
-    // Volunteers within one team (attributed to the team recorded in the event).
-    let team = w.teams[0];
-    let expected = sorted(
-        members
-            .iter()
-            .filter(|((_, t), a)| *t == team && (!a.points.is_zero() || !a.hours.is_zero()))
-            .map(|((v, _), a)| (*v, *a))
-            .collect(),
-        by,
-    );
-    let got: Vec<(VolunteerId, Amounts)> = state
-        .rank_volunteers(&RankingQuery {
-            team_id: Some(team),
-            ..query.clone()
-        })
-        .into_iter()
-        .map(|r| (r.id, r.amounts))
-        .collect();
-    assert_eq!(got, expected, "volunteer ranking within a team");
-    // City-wide: sum over all the volunteer's teams.
-    let mut city: HashMap<VolunteerId, (Amounts, bool)> = HashMap::new();
-    for ((v, _), a) in &members {
-        let e = city.entry(*v).or_default();
-        e.0 += *a;
-        e.1 |= !a.points.is_zero() || !a.hours.is_zero();
-    }
-    let expected = sorted(
-        city.into_iter()
-            .filter(|(_, (_, any))| *any)
-            .map(|(v, (a, _))| (v, a))
-            .collect(),
-        by,
-    );
-    let got: Vec<(VolunteerId, Amounts)> = state
-        .rank_volunteers(&query)
-        .into_iter()
-        .map(|r| (r.id, r.amounts))
-        .collect();
-    assert_eq!(got, expected, "city-wide volunteer ranking");
-    // A short list is the head of the long one (only the best few are kept while counting).
-    let short: Vec<(VolunteerId, Amounts)> = state
-        .rank_volunteers(&RankingQuery {
-            limit: 3,
-            ..query.clone()
-        })
-        .into_iter()
-        .map(|r| (r.id, r.amounts))
-        .collect();
-    assert_eq!(short[..], expected[..expected.len().min(3)], "top three");
 }
 
 proptest! {
