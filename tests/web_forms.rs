@@ -627,3 +627,28 @@ async fn a_card_link_asks_before_it_replaces_a_session_or_comes_from_another_sit
         here.status()
     );
 }
+
+/// A query string a page cannot read (digits typed full-width into the "record seq" box) is
+/// answered with a page in plain words, not the API's problem document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_asked_with_a_bad_query_string_answers_with_a_page() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let browser = Browser::new(&server, &city.auditor.token.clone().expect("token"));
+    let reply = browser
+        .get("/rankings?as_of=%EF%BC%91%EF%BC%90%EF%BC%90")
+        .await;
+    assert_eq!(reply.status().as_u16(), 400);
+    assert!(
+        reply.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/html")),
+        "{:?}",
+        reply.headers()
+    );
+    let page = reply.text().await.expect("page");
+    assert!(
+        page.contains("网址不对") && page.contains("role=\"alert\""),
+        "{page}"
+    );
+}

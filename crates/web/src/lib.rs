@@ -197,7 +197,47 @@ pub fn router() -> Router<App> {
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
         .merge(trust_routes())
+        .layer(axum::middleware::from_fn(refusals_as_pages))
         .layer(axum::middleware::map_response(not_kept))
+}
+
+/// A request a page's extractors refused before its handler ran (a query string that does
+/// not parse, `?as_of=１００`, a path id that is no id) is answered with a page in the
+/// viewer's language, not the API's problem document: a person in a browser reads it.
+async fn refusals_as_pages(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let viewer = session::Viewer::anonymous(request.headers());
+    let response = next.run(request).await;
+    let status = response.status();
+    let bare = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() && bare) {
+        return response;
+    }
+    let detail = axum::body::to_bytes(response.into_body(), limits::FORM_LIMIT_BYTES)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let l = viewer.lang;
+    layout::page_with(
+        status,
+        layout::Frame {
+            viewer: &viewer,
+            title: l.t("网址不对", "That address is not right").into(),
+            back: Some("/"),
+            as_of: None,
+        },
+        maud::html! {
+            p.error role="alert" { (l.t("这个网址里有一项写得不对。请回到上一页，用页面上的按钮和输入框再试一次（数字请用半角，例如 100）。", "Part of this address is not right. Go back and try again with the page's buttons and boxes (digits as 0–9, e.g. 100).")) }
+            p.muted lang="en" { (detail) }
+        },
+    )
+    .into_response()
 }
 
 /// Pages and downloads hold one person's points, names, new tokens and codes: no browser or

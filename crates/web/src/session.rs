@@ -70,6 +70,18 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// Someone whose session is not looked up (a page made outside a handler, for a request
+    /// it refused): the language of their cookie, signed in or not.
+    pub fn anonymous(headers: &HeaderMap) -> Viewer {
+        Viewer {
+            lang: cookie(headers, LANG_COOKIE)
+                .map(Lang::parse)
+                .unwrap_or_default(),
+            session: None,
+            cross_site: false,
+        }
+    }
+
     /// The CSRF token a page's forms carry (empty for someone not signed in, whose forms
     /// are refused anyway).
     pub fn csrf(&self) -> String {
