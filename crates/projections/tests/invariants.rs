@@ -80,3 +80,54 @@ fn points_pending_must_be_the_points_of_the_activities_on_notice() {
         );
     }
 }
+
+#[test]
+fn each_stations_held_units_are_the_holds_to_be_picked_up_there() {
+    use yinling_ledger::{Actor, StationId};
+    use yinling_projections::Command;
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let bob = sim.volunteer("陈奶奶", team);
+    sim.log_activity(team, Category::Mediation, date(2026, 3, 5), &[(bob, "8")])
+        .expect("logged");
+    let reward = sim.reward("20", 3);
+    let other = StationId(sim.uuid());
+    sim.system(Command::OpenStation {
+        station_id: other,
+        name: "双林 e站".into(),
+        district: "南浔区".into(),
+        address: "双林镇".into(),
+        opening_hours: String::new(),
+    })
+    .expect("a second station");
+    sim.system(Command::TransferStock {
+        reward_id: reward,
+        from_station: StationId::FIRST,
+        to_station: other,
+        quantity: 1,
+        note: String::new(),
+    })
+    .expect("one unit moved");
+    sim.hold(Actor::SYSTEM, bob, reward, 1)
+        .expect("held at the first station");
+    assert_eq!(sim.state.check_invariants(), Ok(()));
+    // The held unit moved to the other station's shelf, every total unchanged.
+    let mut state = sim.state.clone();
+    for (station, held, free) in [(StationId::FIRST, -1i64, 1i64), (other, 1, -1)] {
+        let shelf = state
+            .stations
+            .by_id
+            .get_mut(&station)
+            .and_then(|s| s.shelves.get_mut(&reward))
+            .expect("a shelf");
+        shelf.held = (i64::from(shelf.held) + held) as u32;
+        shelf.free = (i64::from(shelf.free) + free) as u32;
+    }
+    let checked = state.check_invariants();
+    assert!(
+        checked
+            .as_ref()
+            .is_err_and(|e| e.contains("holds to be picked up there")),
+        "{checked:?}"
+    );
+}

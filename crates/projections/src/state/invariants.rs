@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
-use yinling_ledger::RewardId;
+use yinling_ledger::{RewardId, StationId};
 
 use super::State;
 use crate::redemptions::RedemptionStatus;
@@ -38,6 +38,7 @@ impl State {
         // balance stores its parts and `available` is computed from them; what can go wrong
         // is a volunteer's `pending`, checked against their activities on notice.
         let mut held_units: HashMap<RewardId, u32> = HashMap::new();
+        let mut held_at: HashMap<(StationId, RewardId), u32> = HashMap::new();
         let mut held_points = Decimal::ZERO;
         let mut redeemed_points = Decimal::ZERO;
         let mut held_count = 0usize;
@@ -45,6 +46,7 @@ impl State {
             match r.status {
                 RedemptionStatus::Held => {
                     *held_units.entry(r.reward_id).or_default() += r.quantity;
+                    *held_at.entry((r.station_id, r.reward_id)).or_default() += r.quantity;
                     held_points += r.points;
                     held_count += 1;
                     if !self.holds_by_expiry.contains(&(r.expires_at, r.id)) {
@@ -93,6 +95,24 @@ impl State {
                     r.id
                 ));
             }
+        }
+        // Each station's shelf holds exactly the units of the holds to be picked up there:
+        // a hand-over or a cancellation gives them back to the shelf they came from.
+        for s in self.stations.by_id.values() {
+            for (reward, shelf) in &s.shelves {
+                let held = held_at.remove(&(s.id, *reward)).unwrap_or(0);
+                if shelf.held != held {
+                    return Err(format!(
+                        "station {} holds {} units of reward {reward} for {held} units of holds to be picked up there",
+                        s.id, shelf.held
+                    ));
+                }
+            }
+        }
+        if let Some(((station, reward), units)) = held_at.into_iter().find(|(_, n)| *n > 0) {
+            return Err(format!(
+                "{units} units of reward {reward} are held for pickup at station {station}, which has no shelf of it"
+            ));
         }
         Ok(())
     }
