@@ -336,6 +336,12 @@ async fn a_volunteer_disputes_an_entry_and_the_coordinator_answers_in_the_statem
         )
         .await
         .ok();
+    // A clerk reads her account at the counter, not her complaints about her coordinator.
+    let at_the_counter = clerk
+        .get(&format!("/v1/volunteers/{v0}/statement"))
+        .await
+        .ok();
+    assert_eq!(at_the_counter["disputes"], json!([]), "{at_the_counter}");
     // The coordinator sees both, answers both.
     let open = city.coordinator.get("/v1/disputes?open=true").await.ok();
     assert_eq!(open["items"].as_array().map(Vec::len), Some(2), "{open}");

@@ -322,8 +322,9 @@ impl Outbox {
         Ok(())
     }
 
-    /// A volunteer's notices stored from `from` up to (not including) `to`, oldest first,
-    /// at most `limit`.
+    /// A volunteer's notices stored from `from` up to (not including) `to`: the newest
+    /// `limit` of them (a page of "latest notices" shows today's pickup code, not a month's
+    /// oldest), listed oldest first.
     pub fn of_volunteer(
         &self,
         volunteer: VolunteerId,
@@ -335,8 +336,8 @@ impl Outbox {
         start.extend_from_slice(&from.0.to_be_bytes());
         let mut end = prefix;
         end.extend_from_slice(&to.0.to_be_bytes());
-        let (found, _) = self.named(self.by_volunteer.range(start..end), 24, limit)?;
-        Ok(found.into_iter().map(|(_, e)| e).collect())
+        let (found, _) = self.named(self.by_volunteer.range(start..end).rev(), 24, limit)?;
+        Ok(found.into_iter().rev().map(|(_, e)| e).collect())
     }
 
     /// Every notice, in key order, of one status when `status` names one (its word, see
@@ -399,6 +400,26 @@ mod tests {
             status: DeliveryStatus::Pending,
             last_error: None,
         }
+    }
+
+    /// A page of the latest notices gets the newest, not the month's oldest.
+    #[test]
+    fn a_volunteers_latest_notices_are_the_newest_listed_oldest_first() {
+        let dir = tempfile::tempdir().expect("dir");
+        let o = Outbox::open(dir.path()).expect("open");
+        let all: Vec<_> = (1..=6)
+            .map(|i| entry(&format!("{i}:points_credited:v"), 1, i * 100))
+            .collect();
+        o.enqueue(&all, Some(6)).expect("enqueue");
+        let latest = o
+            .of_volunteer(
+                VolunteerId(uuid::Uuid::from_u128(1)),
+                (Timestamp(0), Timestamp(10_000)),
+                3,
+            )
+            .expect("listed");
+        let at: Vec<i64> = latest.iter().map(|e| e.created_at.0).collect();
+        assert_eq!(at, vec![400, 500, 600]);
     }
 
     #[test]

@@ -28,8 +28,17 @@ use axum::routing::{get, post};
 use axum::Router;
 use yinling_app::App;
 
-/// Every page of the web app.
+/// Every page of the web app: no page kept by a cache, a request its extractors refuse
+/// answered with a page.
 pub fn router() -> Router<App> {
+    pages()
+        .merge(trust_routes())
+        .layer(axum::middleware::from_fn(refusals_as_pages))
+        .layer(axum::middleware::map_response(not_kept))
+}
+
+/// The pages of the people who keep the ledger and of the volunteers.
+fn pages() -> Router<App> {
     Router::new()
         .route("/", get(pages::home::home))
         .route("/login", post(pages::home::login))
@@ -196,9 +205,6 @@ pub fn router() -> Router<App> {
         .route("/audit/access", get(pages::audit::access))
         .route("/assets/app.css", get(assets::css))
         .route("/assets/app.js", get(assets::js))
-        .merge(trust_routes())
-        .layer(axum::middleware::from_fn(refusals_as_pages))
-        .layer(axum::middleware::map_response(not_kept))
 }
 
 /// A request a page's extractors refused before its handler ran (a query string that does

@@ -92,7 +92,9 @@ pub fn may_see(who: &Principal, d: &Dispute) -> bool {
     }
 }
 
-/// A volunteer's disputes, oldest first, for their statement.
+/// A volunteer's disputes, oldest first, for their statement: those `who` may see (a clerk
+/// may read an account at the counter, not the complaints in it; a coordinator sees the
+/// disputes of their own team's service, not of the team the volunteer left).
 pub fn of_volunteer(
     state: &State,
     who: &Principal,
@@ -101,7 +103,7 @@ pub fn of_volunteer(
     let mut out: Vec<&Dispute> = state
         .disputes
         .values()
-        .filter(|d| d.volunteer_id == *volunteer)
+        .filter(|d| d.volunteer_id == *volunteer && may_see(who, d))
         .collect();
     out.sort_by_key(|d| (d.opened_on, d.id));
     out.into_iter()
