@@ -254,6 +254,12 @@ impl DiskSync {
         })
     }
 
+    /// The first sync that failed, if one did: from then on nothing more is acknowledged
+    /// until the service is restarted (the health check reports it).
+    pub(crate) fn failure(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
     /// Makes what sled's flush wrote durable: the blob files not synced before, their
     /// directory if there were any, then the main file. Call after sled's `flush`.
     /// After a failed sync every call fails, naming the first failure (see [`durable`]).
@@ -574,6 +580,9 @@ mod tests {
             assert!(text.contains("injected: the disk failed a write"), "{text}");
             assert!(text.contains("restarted"), "{text}");
         }
+        assert!(sync
+            .failure()
+            .is_some_and(|f| f.contains("injected: the disk failed a write")));
         assert!(
             open(dir.path(), false).sync().is_ok(),
             "opened again, it syncs"

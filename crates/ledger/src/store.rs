@@ -350,6 +350,11 @@ impl SledLog {
                 "the log could not take back a commit that failed ({failure}) and takes no more until the service is restarted once the disk is fixed; the restart finds that commit whole or not at all"
             ));
         }
+        if let Some(failure) = lock(&self.disk).failure() {
+            return Some(format!(
+                "a sync of the log to disk failed ({failure}); nothing more is acknowledged until the service is restarted once the disk is fixed"
+            ));
+        }
         self.checkpoints.failure().map(|failure| format!(
             "the log could not make its storage files durable ({failure}); restart the service once the disk is fixed"
         ))
