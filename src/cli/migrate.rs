@@ -46,6 +46,7 @@ pub struct MigrateArgs {
 /// Runs `migrate`.
 pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
     let scratch = std::env::temp_dir().join("yinling-migrate");
+    let mut cluster_key = None;
     let (source, source_dir): (Box<dyn EventLog>, Option<PathBuf>) =
         match (&args.from_data, &args.from) {
             (Some(dir), None) => (
@@ -54,22 +55,28 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
             ),
             (None, Some(urls)) => {
                 check_nats(urls, &args.stream).map_err(|e| format!("--from: {e}"))?;
-                (
-                    Box::new(
-                        NatsLog::open(nats_config(
-                            urls,
-                            &args.stream,
-                            &scratch,
-                            false,
-                            args.replicas,
-                        ))
-                        .map_err(|e| e.to_string())?,
-                    ),
-                    None,
-                )
+                let log = NatsLog::open(nats_config(
+                    urls,
+                    &args.stream,
+                    &scratch,
+                    false,
+                    args.replicas,
+                ))
+                .map_err(|e| e.to_string())?;
+                cluster_key = yinling_nats_log::lease::LeaseBucket::open(&log)
+                    .and_then(|b| b.existing_key())
+                    .map_err(|e| format!("cannot read the cluster's token key: {e}"))?;
+                (Box::new(log), None)
             }
             _ => return Err("name the source: --from-data DIR or --from nats://...".into()),
         };
+    // The token key travels with the log: every card, PIN, pickup code and voucher code was
+    // made under it. Read from the source, and placed on a cluster before anything is
+    // copied: a cluster that keeps another key is refused before its stream is filled.
+    let token_key = match &source_dir {
+        Some(dir) => file_token_key(dir)?,
+        None => cluster_key,
+    };
     let (target, target_dir): (Box<dyn EventLog>, Option<PathBuf>) = match (&args.to, &args.to_data)
     {
         (Some(urls), None) => {
@@ -98,6 +105,9 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
                     log.head().seq
                 ));
             }
+            if let Some(key) = token_key {
+                seed_cluster_key(&log, key)?;
+            }
             (Box::new(log), None)
         }
         (None, Some(dir)) => {
@@ -118,13 +128,6 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
         }
         _ => return Err("name the target: --to nats://... or --to-data DIR".into()),
     };
-    // The token key travels with the log: every card, PIN, pickup code and voucher code was
-    // made under it. Read, and placed on a cluster, before anything is copied: a cluster
-    // that keeps another key is refused before its stream is filled.
-    let token_key = source_token_key(&args, &scratch, source_dir.as_deref())?;
-    if let (Some(key), Some(urls)) = (token_key, &args.to) {
-        seed_cluster_key(&args, &scratch, urls, key)?;
-    }
     let mut copier = Copier::new(&*target);
     let mut progress = Progress::new("migrating", source.head().seq);
     for envelope in EnvelopeIter::checked(&*source, Head::default()) {
@@ -151,54 +154,22 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The source's token key: a sled directory's file, a cluster's bucket (read, never made);
-/// `None` where no service ever ran, so nothing was made under one.
-fn source_token_key(
-    args: &MigrateArgs,
-    scratch: &Path,
-    from_dir: Option<&Path>,
-) -> Result<Option<[u8; 32]>, String> {
-    match (from_dir, &args.from) {
-        (Some(dir), _) => match std::fs::read(dir.join(MINT_KEY_FILE)) {
-            Ok(bytes) => <[u8; 32]>::try_from(bytes.as_slice())
-                .map(Some)
-                .map_err(|_| format!("{} is not a 32-byte key", dir.join(MINT_KEY_FILE).display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read the token key: {e}")),
-        },
-        (None, Some(urls)) => {
-            let log = NatsLog::open(nats_config(
-                urls,
-                &args.stream,
-                scratch,
-                false,
-                args.replicas,
-            ))
-            .map_err(|e| e.to_string())?;
-            yinling_nats_log::lease::LeaseBucket::open(&log)
-                .and_then(|b| b.existing_key())
-                .map_err(|e| format!("cannot read the cluster's token key: {e}"))
-        }
-        (None, None) => Ok(None),
+/// A sled directory's token key; `None` where no service ever ran on it, so nothing was
+/// made under one.
+fn file_token_key(dir: &Path) -> Result<Option<[u8; 32]>, String> {
+    match std::fs::read(dir.join(MINT_KEY_FILE)) {
+        Ok(bytes) => <[u8; 32]>::try_from(bytes.as_slice())
+            .map(Some)
+            .map_err(|_| format!("{} is not a 32-byte key", dir.join(MINT_KEY_FILE).display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read the token key: {e}")),
     }
 }
 
-/// Keeps `key` as the cluster's shared token key; refused when it already keeps another.
-fn seed_cluster_key(
-    args: &MigrateArgs,
-    scratch: &Path,
-    urls: &str,
-    key: [u8; 32],
-) -> Result<(), String> {
-    let log = NatsLog::open(nats_config(
-        urls,
-        &args.stream,
-        scratch,
-        false,
-        args.replicas,
-    ))
-    .map_err(|e| e.to_string())?;
-    let kept = yinling_nats_log::lease::LeaseBucket::open(&log)
+/// Keeps `key` as the shared token key of the cluster `log` is on; refused when it already
+/// keeps another.
+fn seed_cluster_key(log: &NatsLog, key: [u8; 32]) -> Result<(), String> {
+    let kept = yinling_nats_log::lease::LeaseBucket::open(log)
         .and_then(|b| b.shared_key_or(key))
         .map_err(|e| format!("cannot store the token key on the cluster: {e}"))?;
     if kept != key {
