@@ -161,16 +161,8 @@ fn check_volunteers_of(state: &State, part: &[&Volunteer]) -> Result<Balance, St
         let b = &v.balance;
         // What is pending is their points in the activities of theirs still on notice, not
         // reversed: `available` subtracts it, so a stale figure would hide or invent points.
-        let on_notice: Decimal = v
-            .on_notice
-            .iter()
-            .filter_map(|a| state.activities.get(a))
-            .filter(|a| a.reversal.is_none())
-            .flat_map(|a| a.participants.iter())
-            .filter(|p| p.volunteer_id == v.id)
-            .map(|p| p.points)
-            .sum();
-        if b.pending != on_notice.max(Decimal::ZERO) {
+        let on_notice = state.points_on_notice(v);
+        if b.pending != on_notice {
             return Err(format!(
                 "volunteer {} has {} points pending but {} in the activities of theirs on notice",
                 v.id, b.pending, on_notice

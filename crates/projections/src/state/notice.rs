@@ -139,6 +139,21 @@ impl State {
         self.refresh_pending(envelope, volunteer, activity);
     }
 
+    /// What a volunteer has pending: their points in every activity of theirs still on
+    /// notice and not reversed (never below zero). The fold keeps `balance.pending` at it;
+    /// the invariants check it was kept.
+    pub(super) fn points_on_notice(&self, v: &crate::volunteers::Volunteer) -> Decimal {
+        v.on_notice
+            .iter()
+            .filter_map(|a| self.activities.get(a))
+            .filter(|a| a.reversal.is_none())
+            .flat_map(|a| a.participants.iter())
+            .filter(|p| p.volunteer_id == v.id)
+            .map(|p| p.points)
+            .sum::<Decimal>()
+            .max(Decimal::ZERO)
+    }
+
     /// A volunteer's pending points: their points in every activity of theirs still on
     /// notice and not reversed. A change is a statement line of its own (`because` the
     /// activity whose notice moved it), so the statement still ends at the balance.
@@ -151,17 +166,8 @@ impl State {
         let Some(v) = self.volunteers.get(volunteer) else {
             return;
         };
-        let pending: Decimal = v
-            .on_notice
-            .iter()
-            .filter_map(|a| self.activities.get(a))
-            .filter(|a| a.reversal.is_none())
-            .flat_map(|a| a.participants.iter())
-            .filter(|p| p.volunteer_id == *volunteer)
-            .map(|p| p.points)
-            .sum();
+        let pending = self.points_on_notice(v);
         if let Some(v) = self.volunteers.get_mut(volunteer) {
-            let pending = pending.max(Decimal::ZERO);
             let moved = pending - v.balance.pending;
             if !moved.is_zero() {
                 v.balance.pending = pending;

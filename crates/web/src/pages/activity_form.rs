@@ -21,6 +21,20 @@ use crate::session::Viewer;
 /// A team's id, name and volunteers (id, name), by name.
 pub(super) type Roster = (TeamId, String, Vec<(VolunteerId, String)>);
 
+/// A volunteer as the participant pickers and forms name them: in full to who sees their
+/// personal fields, else masked with their registration number (two 张* of one team are
+/// told apart by it, not ticked by guess).
+pub(super) fn picked_name(
+    who: &Principal,
+    v: &yinling_projections::volunteers::Volunteer,
+) -> String {
+    if access::sees_personal(who, v) {
+        v.name.clone()
+    } else {
+        format!("{} · {}", access::name_for(who, v), v.number)
+    }
+}
+
 /// The roster of a team, for the participant picker, each name as `who` may see it (a
 /// partner team's or a group's members masked, as the API shows them). A masked name carries
 /// the volunteer's number too: two 张* of one team are told apart by it, not ticked by
@@ -30,14 +44,10 @@ pub(super) fn roster(state: &LedgerState, who: &Principal, t: &Team) -> Roster {
         .members
         .iter()
         .filter_map(|id| {
-            state.volunteers.get(id).map(|v| {
-                let name = if access::sees_personal(who, v) {
-                    v.name.clone()
-                } else {
-                    format!("{} · {}", access::name_for(who, v), v.number)
-                };
-                (v.id, name)
-            })
+            state
+                .volunteers
+                .get(id)
+                .map(|v| (v.id, picked_name(who, v)))
         })
         .collect();
     members.sort_by(|a, b| a.1.cmp(&b.1));
@@ -145,13 +155,7 @@ pub(super) fn activity_command(
         id.parse::<VolunteerId>()
             .ok()
             .and_then(|v| state.volunteers.get(&v))
-            .map(|v| {
-                if access::sees_personal(who, v) {
-                    v.name.clone()
-                } else {
-                    format!("{} · {}", access::name_for(who, v), v.number)
-                }
-            })
+            .map(|v| picked_name(who, v))
             .unwrap_or_else(|| id.to_owned())
     };
     let ticked = form.all("v");

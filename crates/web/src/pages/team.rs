@@ -485,13 +485,7 @@ pub async fn correct_form(
                 let name = state
                     .volunteers
                     .get(&p.volunteer_id)
-                    .map(|v| {
-                        if access::sees_personal(&who, v) {
-                            v.name.clone()
-                        } else {
-                            format!("{} · {}", access::name_for(&who, v), v.number)
-                        }
-                    })
+                    .map(|v| super::activity_form::picked_name(&who, v))
                     .unwrap_or_default();
                 (p.volunteer_id, name, p.hours)
             })
