@@ -77,12 +77,7 @@ fn kept(file: &Path) -> Result<Vec<String>, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
     };
-    Ok(text
-        .split("\n\n\n")
-        .map(str::trim_start)
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| format!("{}\n", c.trim_end()))
-        .collect())
+    Ok(Checkpoint::split_collected(&text))
 }
 
 fn key_file(file: &Path) -> PathBuf {

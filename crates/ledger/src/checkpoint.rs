@@ -117,6 +117,40 @@ impl Checkpoint {
         format!("{body}\n\u{2014} {} {}\n", self.origin, B64.encode(blob))
     }
 
+    /// The checkpoints of a collected file, one piece each: a body, a blank line, its signature
+    /// lines. A piece ends where its signature lines do, however many blank lines (none, one or
+    /// more) follow, so that no checkpoint is read as part of the one before it and never checked.
+    pub fn split_collected(text: &str) -> Vec<String> {
+        let mut pieces = Vec::new();
+        let mut piece = String::new();
+        let mut signatures = false;
+        for line in text.lines() {
+            let line = line.trim_end_matches('\r');
+            if signatures {
+                if line.starts_with("\u{2014} ") {
+                    piece.push_str(line);
+                    piece.push('\n');
+                    continue;
+                }
+                pieces.push(std::mem::take(&mut piece));
+                signatures = false;
+            }
+            if line.trim().is_empty() {
+                if !piece.is_empty() {
+                    piece.push('\n');
+                    signatures = true;
+                }
+                continue;
+            }
+            piece.push_str(line);
+            piece.push('\n');
+        }
+        if !piece.is_empty() {
+            pieces.push(piece);
+        }
+        pieces
+    }
+
     /// Reads a signed checkpoint and checks its signature by `name`'s `key`.
     pub fn verify(
         text: &str,
@@ -131,6 +165,16 @@ impl Checkpoint {
         let body = format!("{body}\n");
         let checkpoint = Checkpoint::parse_body(&body)?;
         let id = key_id(name, key);
+        // Anything but a signature line after the blank line may be another checkpoint that
+        // would otherwise go unchecked: refused, not skipped.
+        if let Some(line) = signatures
+            .lines()
+            .find(|l| !l.trim().is_empty() && !l.starts_with("\u{2014} "))
+        {
+            return Err(CheckpointError::Malformed(format!(
+                "after the blank line only signature lines may follow, not {line:?}"
+            )));
+        }
         for line in signatures.lines() {
             let Some(rest) = line.strip_prefix("\u{2014} ") else {
                 continue;
@@ -227,6 +271,30 @@ mod tests {
         let forged = text.replacen("1060281", "1060282", 1);
         assert!(Checkpoint::verify(&forged, &c.origin, &public).is_err());
         assert!(Checkpoint::verify(&text, "another/log", &public).is_err());
+    }
+
+    #[test]
+    fn a_collected_file_splits_after_each_checkpoints_signatures_whatever_the_blank_lines() {
+        let one = checkpoint().sign(&key(1));
+        let two = Checkpoint {
+            size: 1_060_300,
+            ..checkpoint()
+        }
+        .sign(&key(1));
+        for gap in ["", "\n", "\n\n", "\r\n\n\n\n"] {
+            let file = format!("\n{one}{gap}{two}{gap}");
+            assert_eq!(
+                Checkpoint::split_collected(&file),
+                vec![one.clone(), two.clone()],
+                "{gap:?}"
+            );
+        }
+        // Read as one piece, the second would have gone unchecked: refused instead.
+        let joined = format!("{one}{two}");
+        assert!(matches!(
+            Checkpoint::verify(&joined, "yinling.example/log", &key(1).verifying_key()),
+            Err(CheckpointError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use yinling_ledger::{OpenMode, SledLog};
 /// What to check.
 #[derive(Debug, Default)]
 pub struct Args {
-    /// The file of checkpoints collected (one after another, a blank line or two between).
+    /// The file of checkpoints collected (one after another, any number of blank lines between).
     pub checkpoints: PathBuf,
     /// The verifier key line trusted.
     pub key: String,
@@ -36,13 +36,8 @@ pub fn check(args: &Args) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(&args.checkpoints)
         .map_err(|e| format!("cannot read {}: {e}", args.checkpoints.display()))?;
     let mut checkpoints = Vec::new();
-    for (i, piece) in text
-        .split("\n\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .enumerate()
-    {
-        let c = Checkpoint::verify(&format!("{piece}\n"), &name, &key).map_err(|e| {
+    for (i, piece) in Checkpoint::split_collected(&text).iter().enumerate() {
+        let c = Checkpoint::verify(piece, &name, &key).map_err(|e| {
             format!(
                 "checkpoint {} in {}: {e}",
                 i + 1,

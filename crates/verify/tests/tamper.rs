@@ -14,10 +14,17 @@ use yinling_ledger::*;
 
 /// Teams registered one after another: a log whose event `i` names team `names[i]`.
 fn sealed(names: &[String]) -> Vec<Sealed> {
-    let mut chain = Chain::after(Head::default());
+    sealed_after(Head::default(), names)
+}
+
+/// [`sealed`], the log going on after `head`.
+fn sealed_after(head: Head, names: &[String]) -> Vec<Sealed> {
+    let mut chain = Chain::after(head);
+    let first = head.seq as usize;
     names
         .iter()
         .enumerate()
+        .skip(first)
         .map(|(i, name)| {
             let team = TeamId(uuid::Uuid::from_u128(i as u128 + 1));
             chain
@@ -139,4 +146,35 @@ fn a_checkpoint_collected_before_a_rewrite_exposes_it() {
     std::fs::write(&edited, text.replacen("\n6\n", "\n5\n", 1)).expect("write");
     let (ok, said) = verify(&edited, &key_line, &original);
     assert!(!ok && said.contains("checkpoint 1"), "{said}");
+}
+
+#[test]
+fn checkpoints_one_blank_line_apart_are_each_checked() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let key_line = verifier_key("yinling-test", &key.verifying_key());
+    let names: Vec<String> = (0..10).map(|i| format!("第{i}队")).collect();
+    let honest = sealed(&names);
+    let (at_6, at_10) = (checkpoint(&honest, 6, &key), checkpoint(&honest, 10, &key));
+
+    // Events 8 to 10 rewritten and re-hashed after the first 7: only the checkpoint at 10
+    // can tell.
+    let mut names = names;
+    names[8] = "被改过的队".into();
+    let kept = &honest[..7];
+    let head = Head {
+        seq: 7,
+        hash: kept[6].envelope.hash,
+    };
+    let mut events = kept.to_vec();
+    events.extend(sealed_after(head, &names));
+    let rewritten = tmp.path().join("rewritten");
+    write(&rewritten, events);
+    for gap in ["\n", ""] {
+        let file = tmp.path().join("checkpoints.txt");
+        std::fs::write(&file, format!("{at_6}{gap}{at_10}")).expect("write");
+        let (ok, said) = verify(&file, &key_line, &rewritten);
+        assert!(!ok, "gap {gap:?}: {said}");
+        assert!(said.contains("first 10 events"), "gap {gap:?}: {said}");
+    }
 }
