@@ -348,4 +348,31 @@ async fn a_pickup_code_reaches_only_its_volunteer() {
         !page.contains(&code),
         "the clerk's slip shows the code: {page}"
     );
+
+    // Nor can the clerk try the million codes: after five wrong ones the hold takes none, the
+    // right one too, for a quarter of an hour, and nothing is written.
+    let clerk = server.client(&clerk);
+    let before = city.admin.head_seq().await;
+    let fulfil = format!("/v1/redemptions/{id}/fulfil");
+    let wrong: Vec<String> = (0..6u32)
+        .map(|n| format!("{:06}", n * 111_111))
+        .filter(|c| *c != code)
+        .take(5)
+        .collect();
+    for guess in &wrong {
+        let refused = clerk.post(&fulfil, json!({"pickup_code": guess})).await;
+        assert_eq!(refused.problem(403)["code"], "wrong_pickup_code", "{guess}");
+    }
+    let paused = clerk.post(&fulfil, json!({"pickup_code": code})).await;
+    assert_eq!(paused.problem(403)["code"], "pickup_code_locked");
+    assert!(
+        s_(&paused.body["detail"]).contains("15 more minutes"),
+        "{}",
+        paused.body
+    );
+    assert_eq!(
+        city.admin.head_seq().await,
+        before,
+        "a refusal appends nothing"
+    );
 }

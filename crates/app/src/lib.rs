@@ -196,19 +196,19 @@ impl App {
         {
             *pickup_code = Some(self.mint.pickup_code(redemption_id));
         }
-        // A PIN typed at the counter is counted: too many wrong ones pause it.
-        let pin = pin_attempts::pin_typed(who, &command);
-        if let Some((volunteer, caller)) = &pin {
-            self.pin_attempts.reserve(volunteer, *caller)?;
+        // A PIN or pickup code typed at the counter is counted: too many wrong ones pause it.
+        let guess = pin_attempts::guessed(who, &command);
+        if let Some((secret, caller)) = &guess {
+            self.pin_attempts.reserve(secret, *caller)?;
         }
         // A PIN set again or cleared (by the volunteer or their coordinator) starts afresh.
         let pin_set = match &command {
             Command::SetPin { volunteer_id, .. } => Some(*volunteer_id),
             _ => None,
         };
-        // A request that carries a PIN: the digest kept with its idempotency key is keyed
-        // too, or the PIN could be found by trying them all against it.
-        let key = match (&pin, pin_set) {
+        // A request that carries a PIN or a pickup code: the digest kept with its idempotency
+        // key is keyed too, or the secret could be found by trying them all against it.
+        let key = match (&guess, pin_set) {
             (None, None) => key,
             _ => key.map(|mut k| {
                 k.request_digest = self.mint.keyed_request_digest(&k.request_digest);
@@ -216,13 +216,12 @@ impl App {
             }),
         };
         let submitted = self.engine.submit(who, command, key).await;
-        if let Some((volunteer, caller)) = &pin {
-            let how = match &submitted {
-                Err(AppError::Rejected(r)) if r.code == "wrong_pin" => pin_attempts::Settled::Wrong,
-                Ok(_) => pin_attempts::Settled::Right,
-                Err(_) => pin_attempts::Settled::Other,
-            };
-            self.pin_attempts.settle(volunteer, *caller, how);
+        if let Some((secret, caller)) = &guess {
+            let how = pin_attempts::settled(secret, &submitted, |e| match e {
+                AppError::Rejected(r) => Some(r.code),
+                _ => None,
+            });
+            self.pin_attempts.settle(secret, *caller, how);
         }
         if let (Some(volunteer), Ok(_)) = (pin_set, &submitted) {
             self.pin_attempts.forget(&volunteer);

@@ -102,8 +102,13 @@ pub const PIN_WRONG_PER_VOLUNTEER: u32 = 5;
 /// Wrong counter PINs, for any volunteers, one sign-in may type before it may type none.
 pub const PIN_WRONG_PER_CALLER: u32 = 20;
 
-/// How long a pause lasts, and how long a wrong PIN is counted, in minutes.
+/// How long a pause lasts, and how long a wrong PIN or pickup code is counted, in minutes
+/// (the first time; see [`PIN_LOCK_DOUBLINGS`]).
 pub const PIN_LOCK_MINUTES: u64 = 15;
+
+/// How many times a pause may double, each after one before it: 15 minutes × 2⁹ is about
+/// five days.
+pub const PIN_LOCK_DOUBLINGS: u32 = 9;
 
 /// Volunteers and callers with wrong PINs kept before the expired ones are let go.
 pub const PIN_WRONG_REMEMBERED: usize = 4096;

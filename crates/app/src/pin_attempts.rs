@@ -1,46 +1,101 @@
-//! Wrong PINs typed at the counter, counted. A counter PIN is four to six digits: without a
-//! count, anyone who may place a hold at the counter (any station clerk, for any volunteer)
-//! could try them all and spend the volunteer's points. A volunteer whose PIN was typed wrong
-//! [`PIN_WRONG_PER_VOLUNTEER`] times takes no PIN for [`PIN_LOCK_MINUTES`], and a caller who
-//! typed [`PIN_WRONG_PER_CALLER`] wrong PINs, for any volunteers, types none for as long: the
-//! card scan still works, and the volunteer in person is not stopped. Every wrong PIN and
-//! every pause is logged with the ids (no name). A PIN set again or cleared starts afresh.
-//! An attempt is counted when it arrives, before it is decided, and given back unless it was
-//! wrong: a burst sent at once is counted as it comes.
+//! Wrong PINs and wrong pickup codes typed at the counter, counted. A counter PIN is four to
+//! six digits and a pickup code six: without a count, anyone who may place a hold at the
+//! counter (any station clerk, for any volunteer) could try every PIN and spend the
+//! volunteer's points, and the clerk of a pickup station could try every code of a hold and
+//! hand its reward over without the volunteer. A volunteer whose PIN, or a hold whose pickup
+//! code, was typed wrong [`PIN_WRONG_PER_VOLUNTEER`] times takes none for [`PIN_LOCK_MINUTES`],
+//! and a caller who typed [`PIN_WRONG_PER_CALLER`] wrong ones, of any volunteers or holds,
+//! types none for as long: the card scan still works, and the volunteer in person is not
+//! stopped. Every wrong one and every pause is logged with the ids (no name). A PIN set again
+//! or cleared starts afresh. An attempt is counted when it arrives, before it is decided, and
+//! given back unless it was wrong: a burst sent at once is counted as it comes.
 //!
 //! The counts live in this node's memory, outside the points chain (a refused command appends
-//! nothing): a restart clears them, which gives a guesser a few more tries per restart, not
-//! ten thousand.
+//! nothing): a restart clears them, which gives a guesser a few more tries per restart, not a
+//! million. Each pause doubles the next (up to [`PIN_LOCK_DOUBLINGS`] times, about five days):
+//! a hold kept a year is open to about a hundred wrong codes of its million, not the 175,000
+//! that a fixed quarter-hour pause would allow.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use yinling_ledger::{TokenId, VolunteerId};
+use yinling_ledger::{RedemptionId, TokenId, VolunteerId};
 use yinling_projections::{Command, CounterProof, Principal, Rejection};
 
 use crate::limits::{
-    PIN_LOCK_MINUTES, PIN_WRONG_PER_CALLER, PIN_WRONG_PER_VOLUNTEER, PIN_WRONG_REMEMBERED,
+    PIN_LOCK_DOUBLINGS, PIN_LOCK_MINUTES, PIN_WRONG_PER_CALLER, PIN_WRONG_PER_VOLUNTEER,
+    PIN_WRONG_REMEMBERED,
 };
 
-/// Wrong PINs since the first of a window.
+/// What a guess is at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Secret {
+    /// A volunteer's counter PIN, typed to confirm a hold.
+    Pin(VolunteerId),
+    /// A hold's pickup code, typed to hand its reward over.
+    PickupCode(RedemptionId),
+}
+
+impl Secret {
+    /// The code a wrong guess at it is refused with.
+    fn wrong_code(&self) -> &'static str {
+        match self {
+            Secret::Pin(_) => "wrong_pin",
+            Secret::PickupCode(_) => "wrong_pickup_code",
+        }
+    }
+}
+
+/// Wrong guesses since the first of a window.
 #[derive(Clone, Copy, Debug)]
 struct Window {
     since: Instant,
     wrong: u32,
+    /// Windows before this one that ended in a pause: each such pause doubles the next
+    /// window, so that a guesser who waits out every pause still gets few tries in all.
+    paused_before: u32,
 }
 
 impl Window {
+    fn fresh(now: Instant) -> Window {
+        Window {
+            since: now,
+            wrong: 0,
+            paused_before: 0,
+        }
+    }
+
+    /// [`PIN_LOCK_MINUTES`], doubled for each earlier pause up to [`PIN_LOCK_DOUBLINGS`]
+    /// times.
+    fn length(&self) -> Duration {
+        let doublings = self.paused_before.min(PIN_LOCK_DOUBLINGS);
+        Duration::from_secs(PIN_LOCK_MINUTES * 60) * (1u32 << doublings)
+    }
+
     fn live(&self, now: Instant) -> bool {
-        now.duration_since(self.since) < lock_window()
+        now.duration_since(self.since) < self.length()
+    }
+
+    fn left(&self, now: Instant) -> Duration {
+        self.length().saturating_sub(now.duration_since(self.since))
+    }
+
+    /// One more wrong guess counted; a window that ended starts afresh, remembering whether
+    /// it ended in a pause.
+    fn bump(&mut self, now: Instant, most: u32) {
+        if !self.live(now) {
+            let paused = u32::from(self.wrong >= most);
+            *self = Window {
+                paused_before: self.paused_before.saturating_add(paused),
+                ..Window::fresh(now)
+            };
+        }
+        self.wrong = self.wrong.saturating_add(1);
     }
 }
 
-fn lock_window() -> Duration {
-    Duration::from_secs(PIN_LOCK_MINUTES * 60)
-}
-
-/// The wrong PINs of the last [`PIN_LOCK_MINUTES`], by volunteer and by caller.
+/// The wrong guesses of the last [`PIN_LOCK_MINUTES`], by secret and by caller.
 #[derive(Debug, Default)]
 pub struct PinAttempts {
     windows: Mutex<Windows>,
@@ -48,31 +103,49 @@ pub struct PinAttempts {
 
 #[derive(Debug, Default)]
 struct Windows {
-    by_volunteer: HashMap<VolunteerId, Window>,
+    by_secret: HashMap<Secret, Window>,
     by_caller: HashMap<TokenId, Window>,
 }
 
-/// The volunteer and the caller's token of a hold confirmed by a PIN; `None` for any other
-/// command (a card scan, the volunteer themself, staff without a counter proof).
-pub fn pin_typed(who: &Principal, command: &Command) -> Option<(VolunteerId, Option<TokenId>)> {
+/// The secret guessed and the caller's token: a hold confirmed by a PIN, a hand-over with a
+/// pickup code; `None` for any other command (a card scan, the volunteer themself, staff
+/// without a counter proof, a hand-over without a code).
+pub fn guessed(who: &Principal, command: &Command) -> Option<(Secret, Option<TokenId>)> {
+    let caller = who.actor().token_id;
     match command {
         Command::HoldRedemption {
             volunteer_id,
             proof: Some(CounterProof::Pin(_)),
             ..
-        } if !matches!(who, Principal::Volunteer(..)) => {
-            Some((*volunteer_id, who.actor().token_id))
-        }
+        } if !matches!(who, Principal::Volunteer(..)) => Some((Secret::Pin(*volunteer_id), caller)),
+        Command::FulfilRedemption {
+            redemption_id,
+            pickup_code: Some(code),
+            ..
+        } if !code.trim().is_empty() => Some((Secret::PickupCode(*redemption_id), caller)),
         _ => None,
     }
 }
 
-/// How a PIN attempt ended, for [`PinAttempts::settle`].
+/// How an attempt ended, for [`PinAttempts::settle`], from what the command came to.
+pub fn settled<T, E>(
+    secret: &Secret,
+    outcome: &Result<T, E>,
+    code: impl Fn(&E) -> Option<&str>,
+) -> Settled {
+    match outcome {
+        Ok(_) => Settled::Right,
+        Err(e) if code(e) == Some(secret.wrong_code()) => Settled::Wrong,
+        Err(_) => Settled::Other,
+    }
+}
+
+/// How an attempt ended, for [`PinAttempts::settle`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Settled {
-    /// The PIN was wrong: the attempt stays counted.
+    /// The guess was wrong: the attempt stays counted.
     Wrong,
-    /// The PIN was right: the volunteer's count starts afresh, and the attempt is not held
+    /// The guess was right: the secret's count starts afresh, and the attempt is not held
     /// against the caller.
     Right,
     /// Refused for another reason, or not decided: the attempt is given back.
@@ -80,67 +153,69 @@ pub enum Settled {
 }
 
 impl PinAttempts {
-    /// Counts an attempt before it is decided, refusing it while the volunteer or the caller
-    /// has had too many wrong PINs. Counted first, in the same step as the check, so that
+    /// Counts an attempt before it is decided, refusing it while the secret or the caller
+    /// has had too many wrong guesses. Counted first, in the same step as the check, so that
     /// many attempts sent at once cannot all pass the check before any is found wrong;
     /// [`PinAttempts::settle`] gives back the ones that were not wrong.
-    pub fn reserve(
-        &self,
-        volunteer: &VolunteerId,
-        caller: Option<TokenId>,
-    ) -> Result<(), Rejection> {
+    pub fn reserve(&self, secret: &Secret, caller: Option<TokenId>) -> Result<(), Rejection> {
         let now = Instant::now();
         let mut windows = lock(&self.windows);
         let windows = &mut *windows;
         let paused = |w: Option<&Window>, most: u32| {
             w.filter(|w| w.live(now) && w.wrong >= most)
-                .map(|w| lock_window().saturating_sub(now.duration_since(w.since)))
+                .map(|w| w.left(now))
         };
-        if let Some(left) = paused(windows.by_volunteer.get(volunteer), PIN_WRONG_PER_VOLUNTEER) {
-            return Err(Rejection::forbidden(
-                "pin_locked",
-                format!(
-                    "the PIN of volunteer {volunteer} was typed wrong {PIN_WRONG_PER_VOLUNTEER} times; PINs for them are paused for {} more minutes: scan their points card instead",
-                    minutes(left)
+        if let Some(left) = paused(windows.by_secret.get(secret), PIN_WRONG_PER_VOLUNTEER) {
+            let minutes = minutes(left);
+            return Err(match secret {
+                Secret::Pin(volunteer) => Rejection::forbidden(
+                    "pin_locked",
+                    format!(
+                        "the PIN of volunteer {volunteer} was typed wrong {PIN_WRONG_PER_VOLUNTEER} times; PINs for them are paused for {minutes} more minutes: scan their points card instead"
+                    ),
                 ),
-            ));
+                Secret::PickupCode(hold) => Rejection::forbidden(
+                    "pickup_code_locked",
+                    format!(
+                        "the pickup code of hold {hold} was typed wrong {PIN_WRONG_PER_VOLUNTEER} times; it can be handed over in {minutes} more minutes, with the code the volunteer shows"
+                    ),
+                ),
+            });
         }
         let by_caller = caller.and_then(|c| windows.by_caller.get(&c));
         if let Some(left) = paused(by_caller, PIN_WRONG_PER_CALLER) {
             return Err(Rejection::forbidden(
-                "pin_locked",
+                match secret {
+                    Secret::Pin(_) => "pin_locked",
+                    Secret::PickupCode(_) => "pickup_code_locked",
+                },
                 format!(
-                    "{PIN_WRONG_PER_CALLER} wrong PINs were typed with this sign-in; it takes no PIN for {} more minutes: scan the points card instead",
+                    "{PIN_WRONG_PER_CALLER} wrong PINs or pickup codes were typed with this sign-in; it takes none for {} more minutes: scan the points card to confirm a hold",
                     minutes(left)
                 ),
             ));
         }
-        if windows.by_volunteer.len() + windows.by_caller.len() >= PIN_WRONG_REMEMBERED {
-            windows.by_volunteer.retain(|_, w| w.live(now));
+        if windows.by_secret.len() + windows.by_caller.len() >= PIN_WRONG_REMEMBERED {
+            windows.by_secret.retain(|_, w| w.live(now));
             windows.by_caller.retain(|_, w| w.live(now));
         }
-        let bump = |w: &mut Window| {
-            if !w.live(now) {
-                *w = Window {
-                    since: now,
-                    wrong: 0,
-                };
-            }
-            w.wrong = w.wrong.saturating_add(1);
-        };
-        let fresh = Window {
-            since: now,
-            wrong: 0,
-        };
-        bump(windows.by_volunteer.entry(*volunteer).or_insert(fresh));
+        windows
+            .by_secret
+            .entry(*secret)
+            .or_insert(Window::fresh(now))
+            .bump(now, PIN_WRONG_PER_VOLUNTEER);
         if let Some(c) = caller {
-            bump(windows.by_caller.entry(c).or_insert(fresh));
+            windows
+                .by_caller
+                .entry(c)
+                .or_insert(Window::fresh(now))
+                .bump(now, PIN_WRONG_PER_CALLER);
         }
         Ok(())
     }
 
     /// Settles an attempt [`PinAttempts::reserve`] counted.
-    pub fn settle(&self, volunteer: &VolunteerId, caller: Option<TokenId>, how: Settled) {
+    pub fn settle(&self, secret: &Secret, caller: Option<TokenId>, how: Settled) {
         let mut windows = lock(&self.windows);
         let windows = &mut *windows;
         let give_back = |w: Option<&mut Window>| {
@@ -150,29 +225,29 @@ impl PinAttempts {
         };
         match how {
             Settled::Wrong => {
-                let for_volunteer = windows.by_volunteer.get(volunteer).map_or(0, |w| w.wrong);
+                let for_secret = windows.by_secret.get(secret).map_or(0, |w| w.wrong);
                 let for_caller = caller
                     .and_then(|c| windows.by_caller.get(&c))
                     .map(|w| w.wrong);
                 tracing::warn!(
-                    volunteer = %volunteer,
+                    secret = ?secret,
                     caller = ?caller,
-                    wrong_for_volunteer = for_volunteer,
+                    wrong_for_secret = for_secret,
                     wrong_for_caller = ?for_caller,
-                    "a wrong PIN was typed at the counter"
+                    "a wrong PIN or pickup code was typed at the counter"
                 );
-                if for_volunteer >= PIN_WRONG_PER_VOLUNTEER
+                if for_secret >= PIN_WRONG_PER_VOLUNTEER
                     || for_caller.is_some_and(|n| n >= PIN_WRONG_PER_CALLER)
                 {
-                    tracing::warn!(volunteer = %volunteer, caller = ?caller, minutes = PIN_LOCK_MINUTES, "PINs paused after too many wrong ones");
+                    tracing::warn!(secret = ?secret, caller = ?caller, minutes = PIN_LOCK_MINUTES, "paused after too many wrong guesses");
                 }
             }
             Settled::Right => {
-                windows.by_volunteer.remove(volunteer);
+                windows.by_secret.remove(secret);
                 give_back(caller.and_then(|c| windows.by_caller.get_mut(&c)));
             }
             Settled::Other => {
-                give_back(windows.by_volunteer.get_mut(volunteer));
+                give_back(windows.by_secret.get_mut(secret));
                 give_back(caller.and_then(|c| windows.by_caller.get_mut(&c)));
             }
         }
@@ -180,7 +255,9 @@ impl PinAttempts {
 
     /// Starts the volunteer's count afresh: their PIN was set again or cleared.
     pub fn forget(&self, volunteer: &VolunteerId) {
-        lock(&self.windows).by_volunteer.remove(volunteer);
+        lock(&self.windows)
+            .by_secret
+            .remove(&Secret::Pin(*volunteer));
     }
 }
 
@@ -199,8 +276,8 @@ fn lock(windows: &Mutex<Windows>) -> std::sync::MutexGuard<'_, Windows> {
 mod tests {
     use super::*;
 
-    fn volunteer(n: u128) -> VolunteerId {
-        VolunteerId(uuid::Uuid::from_u128(n))
+    fn pin(n: u128) -> Secret {
+        Secret::Pin(VolunteerId(uuid::Uuid::from_u128(n)))
     }
 
     fn try_pin(
@@ -209,8 +286,8 @@ mod tests {
         caller: Option<TokenId>,
         how: Settled,
     ) -> Result<(), Rejection> {
-        attempts.reserve(&volunteer(v), caller)?;
-        attempts.settle(&volunteer(v), caller, how);
+        attempts.reserve(&pin(v), caller)?;
+        attempts.settle(&pin(v), caller, how);
         Ok(())
     }
 
@@ -259,11 +336,67 @@ mod tests {
     fn a_burst_of_attempts_is_counted_before_it_is_decided() {
         let attempts = PinAttempts::default();
         for _ in 0..PIN_WRONG_PER_VOLUNTEER {
-            attempts.reserve(&volunteer(1), None).expect("in flight");
+            attempts.reserve(&pin(1), None).expect("in flight");
         }
-        let refused = attempts
-            .reserve(&volunteer(1), None)
-            .expect_err("the sixth");
+        let refused = attempts.reserve(&pin(1), None).expect_err("the sixth");
         assert_eq!(refused.code, "pin_locked");
+    }
+
+    /// A hold's pickup code is paused after five wrong ones, like a PIN, and only that hold's:
+    /// another hold, and the volunteer's PIN, still take theirs.
+    #[test]
+    fn wrong_pickup_codes_pause_that_hold() {
+        let attempts = PinAttempts::default();
+        let clerk = Some(TokenId(uuid::Uuid::from_u128(7)));
+        let hold = |n| Secret::PickupCode(RedemptionId(uuid::Uuid::from_u128(n)));
+        for _ in 0..PIN_WRONG_PER_VOLUNTEER {
+            attempts.reserve(&hold(1), clerk).expect("not yet paused");
+            attempts.settle(&hold(1), clerk, Settled::Wrong);
+        }
+        let refused = attempts.reserve(&hold(1), clerk).expect_err("paused");
+        assert_eq!(refused.code, "pickup_code_locked");
+        assert!(
+            refused.detail.contains("15 more minutes"),
+            "{}",
+            refused.detail
+        );
+        attempts.reserve(&hold(2), clerk).expect("another hold");
+        attempts.reserve(&pin(1), clerk).expect("a PIN");
+    }
+
+    /// A window that ended in a pause doubles the next one: waiting out each pause buys a
+    /// guesser five tries a quarter-hour at first, then a half-hour, and so on.
+    #[test]
+    fn each_pause_doubles_the_next() {
+        let now = Instant::now();
+        let Some(earlier) = now.checked_sub(Duration::from_secs(PIN_LOCK_MINUTES * 60 + 60)) else {
+            return;
+        };
+        let mut w = Window {
+            since: earlier,
+            wrong: PIN_WRONG_PER_VOLUNTEER,
+            paused_before: 0,
+        };
+        assert!(!w.live(now), "the first pause is over");
+        w.bump(now, PIN_WRONG_PER_VOLUNTEER);
+        assert_eq!((w.wrong, w.paused_before), (1, 1));
+        assert_eq!(w.length(), Duration::from_secs(PIN_LOCK_MINUTES * 60 * 2));
+        // A window that ended without a pause does not double the next.
+        let mut calm = Window {
+            since: earlier,
+            wrong: 1,
+            paused_before: 0,
+        };
+        calm.bump(now, PIN_WRONG_PER_VOLUNTEER);
+        assert_eq!(calm.paused_before, 0);
+        // The doubling stops at PIN_LOCK_DOUBLINGS.
+        let long = Window {
+            paused_before: u32::MAX,
+            ..Window::fresh(now)
+        };
+        assert_eq!(
+            long.length(),
+            Duration::from_secs(PIN_LOCK_MINUTES * 60) * (1 << PIN_LOCK_DOUBLINGS)
+        );
     }
 }
