@@ -233,6 +233,50 @@ async fn a_voucher_is_handed_over_with_a_code_and_used_once_at_its_bank() {
         .await
         .problem(409);
 
+    // The volunteer reading their redemption, their page and the bank's list all say where
+    // each voucher stands, not merely that it was handed over.
+    let theirs = city.volunteer_clients[1]
+        .get(&format!("/v1/redemptions/{second}"))
+        .await
+        .ok();
+    assert_eq!(theirs["voucher_status"], "cancelled", "{theirs}");
+    let page = common::web::Browser::new(
+        &server,
+        &city.volunteer_clients[1].token.clone().expect("token"),
+    )
+    .get("/me/redemptions")
+    .await
+    .text()
+    .await
+    .expect("the page");
+    assert!(
+        page.contains("已作废") && !page.contains("前到银行办理"),
+        "{page}"
+    );
+    let list = b
+        .officer
+        .get(&format!("/v1/banks/{}/vouchers", utf8_percent("湖州银行")))
+        .await
+        .ok();
+    let status_of = |rid: &str| {
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|v| v["redemption_id"] == rid)
+            .map(|v| (s_(&v["status"]), s_(&v["voucher_status"])))
+    };
+    assert_eq!(
+        status_of(&id),
+        Some(("fulfilled".into(), "used".into())),
+        "{list}"
+    );
+    assert_eq!(
+        status_of(&second),
+        Some(("fulfilled".into(), "cancelled".into())),
+        "{list}"
+    );
+
     // The bank settlement counts them.
     let report = city.admin.get("/v1/reports/banks").await.ok();
     let row = &report["items"][0];
@@ -355,4 +399,9 @@ async fn handed_over_existing(city: &City) -> (String, String) {
 
 fn s_(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
+}
+
+/// A path segment percent-encoded as UTF-8 bytes.
+fn utf8_percent(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
 }

@@ -123,6 +123,27 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         .as_str()
         .expect("code")
         .to_owned();
+    // The slip, opened by whoever handed it over just now, carries the code to print for the
+    // volunteer; opened by another clerk of the station, it does not.
+    let slip = format!("/counter/receipts/{hold}");
+    let grouped = yinling_app::vouchers::grouped(&code.replace(' ', ""));
+    let theirs = Browser::new(&server, &a.token.clone().expect("token"))
+        .get(&slip)
+        .await
+        .text()
+        .await
+        .expect("the slip");
+    assert!(theirs.contains(&grouped), "{theirs}");
+    let other_clerk = Browser::new(&server, &token(a, json!({"role": "station_clerk"})).await)
+        .get(&slip)
+        .await
+        .text()
+        .await
+        .expect("the slip");
+    assert!(
+        other_clerk.contains("已交给本人") && !other_clerk.contains(&grouped),
+        "{other_clerk}"
+    );
     let officer = Browser::new(
         &server,
         &token(a, json!({"role": "bank_officer", "bank": "湖州银行"})).await,

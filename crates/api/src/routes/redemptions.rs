@@ -11,6 +11,7 @@ use yinling_app::{App, Written};
 use yinling_ledger::{RedemptionId, StationId, VolunteerId};
 use yinling_projections::access::{self, Read};
 use yinling_projections::redemptions::{Redemption, RedemptionStatus};
+use yinling_projections::vouchers::VoucherStatus;
 use yinling_projections::{checks, Command, CounterProof, Principal};
 
 use super::{created, page_limit, written, AsOfParam};
@@ -111,6 +112,10 @@ pub struct RedemptionOut {
     /// The voucher's last day at the bank.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voucher_expires_on: Option<String>,
+    /// Where the voucher stands today: valid, used, cancelled or expired (only a valid one is
+    /// taken at the bank).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voucher_status: Option<String>,
 }
 
 /// A list of redemptions.
@@ -156,6 +161,7 @@ fn out(r: &Redemption, who: &Principal) -> RedemptionOut {
         pickup_code: r.pickup_code.clone().filter(|_| own),
         voucher_code: None,
         voucher_expires_on: None,
+        voucher_status: None,
     }
 }
 
@@ -174,6 +180,8 @@ fn with_voucher(
             &app.mint.voucher_code(&r.id),
         ));
         o.voucher_expires_on = Some(v.expires_on.to_string());
+        let today = state.policies.date_of(yinling_ledger::Timestamp::now());
+        o.voucher_status = Some(v.status(today).as_str().to_owned());
     }
     o
 }
@@ -200,6 +208,7 @@ impl From<&RedemptionStep> for RedemptionOut {
             pickup_code: None,
             voucher_code: None,
             voucher_expires_on: None,
+            voucher_status: None,
         };
         match step {
             RedemptionStep::Held(h, station, code) => RedemptionOut {
@@ -215,6 +224,7 @@ impl From<&RedemptionStep> for RedemptionOut {
                 pickup_code: code.clone(),
                 voucher_code: None,
                 voucher_expires_on: None,
+                voucher_status: None,
             },
             RedemptionStep::Fulfilled(f, at, _) => settled(
                 RedemptionStatus::Fulfilled,
@@ -246,6 +256,7 @@ fn answered(app: &App, w: Written<RedemptionStep>) -> Response {
             &app.mint.voucher_code(&f.redemption_id),
         ));
         out.voucher_expires_on = Some(v.expires_on.to_string());
+        out.voucher_status = Some(VoucherStatus::Valid.as_str().to_owned());
     }
     written(&w.receipt, out)
 }

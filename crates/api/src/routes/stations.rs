@@ -416,7 +416,12 @@ pub async fn vouchers(
     let out = app
         .read(&who, q.as_of, Read::BankVouchers(&bank), |state| {
             Ok(VoucherList {
-                items: bank_vouchers(state, &who, &bank),
+                items: bank_vouchers(
+                    state,
+                    &who,
+                    &bank,
+                    state.policies.date_of(yinling_ledger::Timestamp::now()),
+                ),
                 bank: bank.clone(),
                 as_of: state.head.seq,
             })

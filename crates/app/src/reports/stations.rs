@@ -163,8 +163,12 @@ pub struct VoucherOut {
     pub volunteer_name: String,
     /// Units.
     pub quantity: u32,
-    /// held, fulfilled, cancelled or expired.
+    /// The redemption's: held, fulfilled, cancelled or expired.
     pub status: String,
+    /// The voucher's, once handed over: valid, used, cancelled or expired (on the day read).
+    pub voucher_status: Option<String>,
+    /// The voucher's last day at the bank, once handed over.
+    pub voucher_expires_on: Option<String>,
     /// When redeemed (RFC 3339).
     pub held_at: String,
     /// When handed over, cancelled or lapsed (RFC 3339).
@@ -172,8 +176,15 @@ pub struct VoucherOut {
 }
 
 /// A bank's rate vouchers, newest first, each holder named as `who` may see them (masked to
-/// a bank officer: a voucher is checked by its code, not by the name).
-pub fn bank_vouchers(state: &State, who: &Principal, bank: &str) -> Vec<VoucherOut> {
+/// a bank officer: a voucher is checked by its code, not by the name), each voucher's status
+/// as it stands on `today` (a redemption handed over may be a voucher used, cancelled or
+/// expired since, and the bank needs to tell which).
+pub fn bank_vouchers(
+    state: &State,
+    who: &Principal,
+    bank: &str,
+    today: chrono::NaiveDate,
+) -> Vec<VoucherOut> {
     let mut rows: Vec<(&Redemption, String, u32)> = state
         .redemptions
         .values()
@@ -190,19 +201,24 @@ pub fn bank_vouchers(state: &State, who: &Principal, bank: &str) -> Vec<VoucherO
         .collect();
     rows.sort_by_key(|(r, ..)| std::cmp::Reverse((r.held_at, r.id)));
     rows.into_iter()
-        .map(|(r, reward_name, basis_points)| VoucherOut {
-            redemption_id: r.id.to_string(),
-            reward_name,
-            basis_points,
-            volunteer_name: state
-                .volunteers
-                .get(&r.volunteer_id)
-                .map(|v| access::name_for(who, v))
-                .unwrap_or_default(),
-            quantity: r.quantity,
-            status: r.status.as_str().to_owned(),
-            held_at: r.held_at.to_rfc3339(),
-            settled_at: r.settled_at.map(|t| t.to_rfc3339()),
+        .map(|(r, reward_name, basis_points)| {
+            let voucher = state.vouchers.by_redemption.get(&r.id);
+            VoucherOut {
+                redemption_id: r.id.to_string(),
+                reward_name,
+                basis_points,
+                volunteer_name: state
+                    .volunteers
+                    .get(&r.volunteer_id)
+                    .map(|v| access::name_for(who, v))
+                    .unwrap_or_default(),
+                quantity: r.quantity,
+                status: r.status.as_str().to_owned(),
+                voucher_status: voucher.map(|v| v.status(today).as_str().to_owned()),
+                voucher_expires_on: voucher.map(|v| v.expires_on.to_string()),
+                held_at: r.held_at.to_rfc3339(),
+                settled_at: r.settled_at.map(|t| t.to_rfc3339()),
+            }
         })
         .collect()
 }

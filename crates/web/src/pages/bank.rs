@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
-use yinling_app::reports::stations::{bank_vouchers, banks};
+use yinling_app::reports::stations::{bank_vouchers, banks, VoucherOut};
 use yinling_app::{input, vouchers, App, AppError};
 use yinling_ledger::{Timestamp, VoucherProduct, VoucherRefused, VoucherUsed};
 use yinling_projections::access::{self, Read};
@@ -18,13 +18,17 @@ use crate::i18n::Lang;
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
 use crate::session::Viewer;
 
-/// A voucher's status in words.
-fn status_words(l: Lang, status: &str) -> &'static str {
-    match status {
-        "held" => l.t("待领取", "waiting at the counter"),
-        "fulfilled" => l.t("已发放", "handed over"),
-        "cancelled" => l.t("已取消", "cancelled"),
-        _ => l.t("已过期", "lapsed"),
+/// A voucher's status in words: the voucher's own once handed over, else its redemption's.
+fn status_words(l: Lang, v: &VoucherOut) -> &'static str {
+    match (v.voucher_status.as_deref(), v.status.as_str()) {
+        (Some("valid"), _) => l.t("已发放，可使用", "handed over, valid"),
+        (Some("used"), _) => l.t("已使用", "used"),
+        (Some("cancelled"), _) => l.t("已作废", "cancelled"),
+        (Some(_), _) => l.t("已过期", "expired"),
+        (None, "held") => l.t("待领取", "waiting at the counter"),
+        (None, "fulfilled") => l.t("已发放", "handed over"),
+        (None, "cancelled") => l.t("兑换已取消", "redemption cancelled"),
+        (None, _) => l.t("未领取，已过期", "not collected, lapsed"),
     }
 }
 
@@ -48,7 +52,8 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     }
     let officer = matches!(session.principal, Principal::BankOfficer(..));
     let csrf = session.csrf();
-    let year = chrono::Datelike::year(&state.policies.date_of(Timestamp::now()));
+    let today = state.policies.date_of(Timestamp::now());
+    let year = chrono::Datelike::year(&today);
     page(
         Frame { viewer: &viewer, title: l.t("银行利率优惠券", "Bank rate vouchers").into(), back: None, as_of: None },
         html! {
@@ -64,7 +69,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
             p { (l.t("志愿者用积分兑换的存贷款利率优惠券。", "Rate vouchers volunteers redeemed with their points.")) }
             @if shown.is_empty() { p { (l.t("目录里还没有银行的优惠券。", "No bank's vouchers are on the catalogue yet.")) } }
             @for bank in &shown {
-                @let rows = bank_vouchers(&state, &session.principal, bank);
+                @let rows = bank_vouchers(&state, &session.principal, bank, today);
                 @let left = state.budget_left(bank, year);
                 h2 { (bank) " (" (rows.len()) ")" }
                 p { (l.s(format!("{year} 年预算："), format!("Budget for {year}: ")))
@@ -84,7 +89,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                             @for v in &rows {
                                 tr {
                                     td { (v.reward_name) " × " (v.quantity) } td { (v.basis_points) }
-                                    td { (v.volunteer_name) } td { (status_words(l, &v.status)) } td { (v.held_at.get(..10).unwrap_or(&v.held_at)) }
+                                    td { (v.volunteer_name) } td { (status_words(l, v)) } td { (v.held_at.get(..10).unwrap_or(&v.held_at)) }
                                 }
                             }
                         }

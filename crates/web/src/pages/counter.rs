@@ -323,7 +323,7 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
             let csrf = session.csrf();
             let state = app.engine.read();
             // Made just now, with the volunteer at the counter: their slip carries the code.
-            let receipt = receipt_of(&app, &state, l, &h.redemption_id, true);
+            let receipt = receipt_of(&app, &state, l, &h.redemption_id, true, true);
             page(
                 Frame { viewer: &viewer, title: l.t("兑换好了", "Redeemed").into(), back: Some(&back), as_of: None },
                 html! {
@@ -430,6 +430,7 @@ fn receipt_of(
     l: Lang,
     id: &RedemptionId,
     with_code: bool,
+    with_voucher: bool,
 ) -> Option<Receipt> {
     let r = state.redemptions.get(id)?;
     let v = state.volunteers.get(&r.volunteer_id)?;
@@ -451,12 +452,17 @@ fn receipt_of(
         when: r.settled_at.unwrap_or(r.held_at),
         pickup_code: r.pickup_code.clone().filter(|_| with_code),
         handed_over: r.status == yinling_projections::redemptions::RedemptionStatus::Fulfilled,
-        voucher: state.vouchers.by_redemption.get(id).map(|v| {
-            (
-                yinling_app::vouchers::grouped(&app.mint.voucher_code(id)),
-                v.expires_on,
-            )
-        }),
+        voucher: state
+            .vouchers
+            .by_redemption
+            .get(id)
+            .filter(|_| with_voucher)
+            .map(|v| {
+                (
+                    yinling_app::vouchers::grouped(&app.mint.voucher_code(id)),
+                    v.expires_on,
+                )
+            }),
     })
 }
 
@@ -536,6 +542,22 @@ fn code_on_reopened_slip(
     at_the_counter && same_clerk && minutes < crate::limits::SLIP_WITH_CODE_MINUTES
 }
 
+/// Whether a reopened slip shows a rate voucher's code: only to whoever handed it over, and
+/// only for [`SLIP_WITH_CODE_MINUTES`](crate::limits::SLIP_WITH_CODE_MINUTES) after, to print
+/// it for the volunteer. The code is what the bank takes; the API shows it to the volunteer
+/// alone, and a clerk or an administrator opening the slip later must not read it off.
+fn voucher_on_reopened_slip(
+    r: &yinling_projections::redemptions::Redemption,
+    who: &Principal,
+    now: Timestamp,
+) -> bool {
+    let (Some(by), Some(at)) = (r.settled_by, r.settled_at) else {
+        return false;
+    };
+    let minutes = (now.to_datetime() - at.to_datetime()).num_minutes();
+    by.token_id.is_some() && by == who.actor() && minutes < crate::limits::SLIP_WITH_CODE_MINUTES
+}
+
 /// `/counter/receipts/{id}?paper=58|80|a5`: the receipt, in large type, ready to print.
 pub async fn receipt(
     State(app): State<App>,
@@ -554,11 +576,11 @@ pub async fn receipt(
     if let Err(resp) = super::may_write(&viewer, &Write::HandOver(r.station_id)) {
         return resp;
     }
-    let with_code = viewer
-        .session
-        .as_ref()
-        .is_some_and(|s| code_on_reopened_slip(r, &s.principal, Timestamp::now()));
-    let Some(receipt) = receipt_of(&app, &state, l, &id, with_code) else {
+    let now = Timestamp::now();
+    let who = viewer.session.as_ref().map(|s| &s.principal);
+    let with_code = who.is_some_and(|p| code_on_reopened_slip(r, p, now));
+    let with_voucher = who.is_some_and(|p| voucher_on_reopened_slip(r, p, now));
+    let Some(receipt) = receipt_of(&app, &state, l, &id, with_code, with_voucher) else {
         return not_for_you(&viewer);
     };
     let paper = match p.paper.as_deref() {

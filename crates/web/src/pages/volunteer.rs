@@ -11,6 +11,7 @@ use yinling_ledger::{RedemptionId, VolunteerId};
 use yinling_projections::redemptions::RedemptionStatus;
 use yinling_projections::stars::{StarMoment, StarStep};
 use yinling_projections::volunteers::{EntryKind, EntryRef};
+use yinling_projections::vouchers::VoucherStatus;
 use yinling_projections::{Command, Principal, State as LedgerState};
 
 use super::{act, genuine, see_other, AsOf, Form};
@@ -272,6 +273,7 @@ pub async fn redemptions(
     view.with(|state| {
         let mut mine: Vec<_> = state.redemptions.values().filter(|r| r.volunteer_id == id).collect();
         mine.sort_by_key(|r| std::cmp::Reverse(r.held_at));
+        let today = state.policies.date_of(yinling_ledger::Timestamp::now());
         page(
             Frame { viewer: &viewer, title: l.t("我的兑换", "My rewards").into(), back: Some("/me"), as_of: q.as_of },
             html! {
@@ -297,8 +299,21 @@ pub async fn redemptions(
                             @if let Some(v) = state.vouchers.by_redemption.get(&r.id) {
                                 @let code = app.mint.voucher_code(&r.id);
                                 p style="font-size:1.4rem" { (l.t("利率券号 ", "Voucher code ")) strong { (yinling_app::vouchers::grouped(&code)) } }
-                                p { (l.s(format!("请在 {} 前到银行办理，把券号或二维码给银行工作人员。", v.expires_on), format!("Take it to the bank by {}; show the code or the QR code.", v.expires_on))) }
-                                div.receipt-qr { (maud::PreEscaped(super::cards::qr_svg(&code))) }
+                                @match v.status(today) {
+                                    VoucherStatus::Valid => {
+                                        p { (l.s(format!("请在 {} 前到银行办理，把券号或二维码给银行工作人员。", v.expires_on), format!("Take it to the bank by {}; show the code or the QR code.", v.expires_on))) }
+                                        div.receipt-qr { (maud::PreEscaped(super::cards::qr_svg(&code))) }
+                                    }
+                                    VoucherStatus::Used => {
+                                        p { (l.s(format!("已在银行使用（{}）。", v.used.as_ref().map(|u| u.used_on.to_string()).unwrap_or_default()), format!("Used at the bank ({}).", v.used.as_ref().map(|u| u.used_on.to_string()).unwrap_or_default()))) }
+                                    }
+                                    VoucherStatus::Cancelled => {
+                                        p { (l.s(format!("这张券已作废：{}。银行不再受理。", v.cancelled.clone().unwrap_or_default()), format!("This voucher was cancelled: {}. The bank will not take it.", v.cancelled.clone().unwrap_or_default()))) }
+                                    }
+                                    VoucherStatus::Expired => {
+                                        p { (l.s(format!("这张券已过期（{} 为最后一天），银行不再受理。", v.expires_on), format!("This voucher expired ({} was its last day); the bank will not take it.", v.expires_on))) }
+                                    }
+                                }
                             }
                         }
                     }
