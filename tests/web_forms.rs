@@ -157,9 +157,29 @@ async fn cards_link_to_the_declared_public_address_and_need_it() {
         "{page}"
     );
     assert_eq!(city.admin.head_seq().await, before, "no card issued");
+    // A sign-in posted from another site is refused, whether the browser says so or only
+    // its Origin does.
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let forged = browser
+            .http
+            .post(format!("{}/login", server.base))
+            .header(name, value)
+            .form(&[field("token", &token)])
+            .send()
+            .await
+            .expect("login");
+        assert!(
+            forged.headers().get("set-cookie").is_none(),
+            "{name}: {value}"
+        );
+    }
     let login = browser
         .http
         .post(format!("{}/login", server.base))
+        .header("origin", server.base.clone())
         .form(&[field("token", &token)])
         .send()
         .await

@@ -47,11 +47,23 @@ fn signed_in(app: &App, to: &str, secret: &str) -> Response {
     response
 }
 
-/// Staff sign-in with a token (posted once; the cookie keeps it).
-pub async fn login(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+/// Staff sign-in with a token (posted once; the cookie keeps it). Only this site's own form:
+/// a post from another site could sign a visitor's browser in as the other site's token and
+/// have them type into an account not theirs. A browser that sends no `Sec-Fetch-Site` is
+/// judged by its `Origin` (else `Referer`).
+pub async fn login(
+    State(app): State<App>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    form: Form,
+) -> Response {
     let l = viewer.lang;
     let token = form.text("token");
-    if viewer.cross_site {
+    let ours = match fetch_site(&headers) {
+        Some(site) => site != "cross-site",
+        None => from_this_host(&headers),
+    };
+    if !ours {
         return crate::layout::not_for_you(&viewer);
     }
     match principal_of(&app, &token) {
