@@ -337,3 +337,58 @@ async fn a_joint_activity_is_counted_once_per_subject_and_each_hour_with_its_own
         .expect("安吉县");
     assert_eq!(anji_tally["activities"], 0, "{anji_tally}");
 }
+
+/// The lead coordinator of a joint activity is told that a partner team's volunteer would go
+/// over the hours a day allows, not how many hours that volunteer already has: another team's
+/// figures are that team's (their own coordinator is told the figure).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_gives_a_partner_teams_figures_only_to_their_own_coordinator() {
+    let server = Server::start();
+    let j = joint_city(&server).await;
+    let (a, c) = (&j.city.admin, &j.city.coordinator);
+    let day = days_ago(3);
+    let shen = j.v[3].clone();
+    j.neighbour_coordinator
+        .post(
+            "/v1/activities",
+            json!({
+                "team_id": j.neighbour, "category": "elder_care", "date": day, "title": "陪护",
+                "participants": [{"volunteer_id": shen, "hours": "19.5"}],
+            }),
+        )
+        .await
+        .ok();
+    let before = a.head_seq().await;
+    let lead = c
+        .post(
+            "/v1/activities",
+            activity(&j, &[&j.neighbour], &[(&shen, "6")], &day),
+        )
+        .await;
+    let body = lead.problem(422);
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(
+        ["day_over_24_hours", "over_rule_daily_cap"].contains(&body["code"].as_str().unwrap_or("")),
+        "{body}"
+    );
+    assert!(
+        !detail.contains("19.5") && !detail.contains("25.5"),
+        "{detail}"
+    );
+    assert_eq!(a.head_seq().await, before, "a refusal appends nothing");
+    let own = j
+        .neighbour_coordinator
+        .post(
+            "/v1/activities",
+            json!({
+                "team_id": j.neighbour, "category": "elder_care", "date": day, "title": "陪护",
+                "participants": [{"volunteer_id": shen, "hours": "6"}],
+            }),
+        )
+        .await;
+    let detail = own.problem(422)["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(detail.contains("19.5"), "{detail}");
+}

@@ -10,7 +10,7 @@ use yinling_ledger::*;
 
 use super::joint;
 use super::organisation::check_project_for_activity;
-use crate::access::{self, Write};
+use crate::access::{self, Read, Write};
 use crate::checks::{self, text};
 use crate::command::NewActivity;
 use crate::limits::*;
@@ -271,8 +271,7 @@ fn credit(
         };
         let already = v.hours_on(a.date);
         if already + p.hours > MAX_HOURS_PER_DAY {
-            return Err(Rejection::invalid(
-                "day_over_24_hours",
+            let detail = if sees_account(who, v) {
                 format!(
                     "{} already has {} hours on {}; adding {} would make {}, over the {MAX_HOURS_PER_DAY} hours a day allows",
                     access::name_for(who, v),
@@ -280,8 +279,16 @@ fn credit(
                     a.date,
                     p.hours.normalize(),
                     (already + p.hours).normalize()
-                ),
-            ));
+                )
+            } else {
+                format!(
+                    "adding {} hours on {} would take {} over the {MAX_HOURS_PER_DAY} hours a day allows, with the hours already logged for them that day",
+                    p.hours.normalize(),
+                    a.date,
+                    access::name_for(who, v)
+                )
+            };
+            return Err(Rejection::invalid("day_over_24_hours", detail));
         }
         if let Some(cap) = rule.max_hours_per_day {
             let covered = state.hours_under_version(v, a.date, rule.version);
@@ -464,8 +471,7 @@ pub(super) fn reverse(
         // Points still pending (on notice, or waiting for confirmation) come back out of
         // what is pending: nothing usable is taken.
         if !activity.held() && available < p.points {
-            return Err(Rejection::conflict(
-                "insufficient_points",
+            let detail = if sees_account(who, v) {
                 format!(
                     "reversing would leave {} ({}) with {} available points: they have {} available but this activity gave them {}, so they are {} short. Cancel their held redemptions first, or reverse only after they earn more",
                     access::name_for(who, v),
@@ -474,8 +480,16 @@ pub(super) fn reverse(
                     available.normalize(),
                     p.points.normalize(),
                     (p.points - available).normalize()
-                ),
-            ));
+                )
+            } else {
+                format!(
+                    "reversing would leave {} ({}) below zero available points: they have spent part of the {} this activity gave them. Their own team's coordinator can see their account; reverse after their held redemptions are cancelled or they earn more",
+                    access::name_for(who, v),
+                    v.id,
+                    p.points.normalize()
+                )
+            };
+            return Err(Rejection::conflict("insufficient_points", detail));
         }
         events.push(Event::ServiceReversed(ServiceReversed {
             activity_id: *activity_id,
@@ -571,15 +585,20 @@ pub(super) fn correct(
     }
     let day = v.hours_on(activity.date) - p.hours + hours;
     if day > MAX_HOURS_PER_DAY {
-        return Err(Rejection::invalid(
-            "day_over_24_hours",
+        let name = access::name_for(who, v);
+        let detail = if sees_account(who, v) {
             format!(
-                "{} would have {} hours on {}, over the {MAX_HOURS_PER_DAY} hours a day allows",
-                access::name_for(who, v),
+                "{name} would have {} hours on {}, over the {MAX_HOURS_PER_DAY} hours a day allows",
                 day.normalize(),
                 activity.date
-            ),
-        ));
+            )
+        } else {
+            format!(
+                "{name} would go over the {MAX_HOURS_PER_DAY} hours a day allows on {}, with the hours already logged for them that day",
+                activity.date
+            )
+        };
+        return Err(Rejection::invalid("day_over_24_hours", detail));
     }
     // A rise is held to the daily cap of the rules in force that day, as a log is; a cut
     // always goes through, even under a cap adopted since.
@@ -603,8 +622,7 @@ pub(super) fn correct(
     let taken = p.points - points;
     let available = v.balance.available();
     if !activity.held() && taken > available {
-        return Err(Rejection::conflict(
-            "insufficient_points",
+        let detail = if sees_account(who, v) {
             format!(
                 "the correction would take {} points from {} ({}), who has {} available, {} short. Cancel their held redemptions first, or correct after they earn more",
                 taken.normalize(),
@@ -612,8 +630,16 @@ pub(super) fn correct(
                 v.id,
                 available.normalize(),
                 (taken - available).normalize()
-            ),
-        ));
+            )
+        } else {
+            format!(
+                "the correction would take {} points from {} ({}), more than they have available. Their own team's coordinator can see their account; correct after their held redemptions are cancelled or they earn more",
+                taken.normalize(),
+                access::name_for(who, v),
+                v.id
+            )
+        };
+        return Err(Rejection::conflict("insufficient_points", detail));
     }
     let stars = super::stars::after_hours(
         state,
@@ -647,13 +673,24 @@ fn over_rule_daily_cap(
     version: u32,
     cap: Decimal,
 ) -> Rejection {
-    Rejection::invalid(
-        "over_rule_daily_cap",
+    let name = access::name_for(who, v);
+    let cap = cap.normalize();
+    let detail = if sees_account(who, v) {
         format!(
-            "{} already has {} hours on {date} in the categories of the earning rules in force that day (version {version}), which credit at most {} hours a day in them",
-            access::name_for(who, v),
-            covered.normalize(),
-            cap.normalize()
-        ),
-    )
+            "{name} already has {} hours on {date} in the categories of the earning rules in force that day (version {version}), which credit at most {cap} hours a day in them",
+            covered.normalize()
+        )
+    } else {
+        format!(
+            "{name} would go over the {cap} hours a day that the earning rules in force on {date} (version {version}) credit in their categories, with the hours already logged for them that day"
+        )
+    };
+    Rejection::invalid("over_rule_daily_cap", detail)
+}
+
+/// Whether a refusal may give `v`'s own figures (points available, hours already logged that
+/// day) to `who`: only to a caller who may read their account. The lead coordinator of a
+/// joint activity learns that a partner team's volunteer fails a check, not their balance.
+fn sees_account(who: &Principal, v: &crate::volunteers::Volunteer) -> bool {
+    access::can_read(who, &Read::Account(v))
 }
