@@ -159,6 +159,13 @@ async fn a_restart_from_a_snapshot_gives_the_same_state_as_a_full_replay() {
     let newest = kinds.keys().next_back().copied().expect("a snapshot");
     assert_eq!(copied.get(&newest), kinds.get(&newest), "{copied:?}");
     assert!(copied.values().any(|k| *k == 1), "{copied:?}");
+    // Every snapshot the service wrote, whole or of changes, is what the log folded from its
+    // first event gives.
+    let verified = yinling(&["verify".as_ref(), "--data".as_ref(), backup.as_os_str()]);
+    assert!(
+        verified.contains("snapshots: ") && verified.contains(" checked against the log"),
+        "{verified}"
+    );
     let replayed = yinling(&["replay".as_ref(), "--data".as_ref(), backup.as_os_str()]);
     assert!(
         replayed.contains(&format!("(snapshot {newest} + ")),

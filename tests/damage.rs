@@ -149,3 +149,44 @@ fn missing_files_are_refused_and_named() {
     verify_refuses(&copy, "conf");
     serve_refuses(&copy, "conf");
 }
+
+/// A snapshot edited on the disk (a volunteer's points raised, re-encoded under the same seq
+/// and hash) matches the log's hash at its seq, so a start would trust it: the full `verify`
+/// refolds the log from its first event and names it.
+#[test]
+fn an_edited_snapshot_is_named_by_verify() {
+    use yinling_ledger::{EventLog, OpenMode, SledLog};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = city(tmp.path());
+    let snapshot = |edit: bool| {
+        let log = SledLog::open(&dir, OpenMode::MustExist).expect("the log");
+        let (mut state, _, _) = yinling_app::load::load_state(&log, None).expect("the state");
+        let head = state.head.seq;
+        if edit {
+            let id = *state.volunteers.iter().next().expect("a volunteer").0;
+            let v = state.volunteers.get_mut(&id).expect("the volunteer");
+            v.balance.earned += rust_decimal::Decimal::from(1000);
+        }
+        let bytes = yinling_projections::replay::encode_snapshot(&state, None).expect("encode");
+        log.put_snapshot(head, &bytes).expect("stored");
+    };
+    snapshot(false);
+    let (ok, stdout, stderr) = yinling(&["verify", "--data", dir.to_str().expect("utf-8")]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("snapshots: 1 checked"), "{stdout}");
+
+    snapshot(true);
+    verify_refuses(&dir, "the snapshot at seq");
+    verify_refuses(
+        &dir,
+        "differs from the log folded from its first event: volunteer",
+    );
+    // Checking hashes only does not refold.
+    let (ok, stdout, _) = yinling(&[
+        "verify",
+        "--data",
+        dir.to_str().expect("utf-8"),
+        "--hashes-only",
+    ]);
+    assert!(ok && !stdout.contains("snapshots"), "{stdout}");
+}
