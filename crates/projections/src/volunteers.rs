@@ -260,6 +260,33 @@ impl Volunteer {
         }
     }
 
+    /// The teams the volunteer was a member of at some time on `date` (the ledger's calendar,
+    /// by `date_of`), the latest first: service logged late by the team they served with is
+    /// that team's, though they have moved since. A date before they were registered is the
+    /// first team's (service carried over from before).
+    pub fn teams_on(
+        &self,
+        date: NaiveDate,
+        date_of: impl Fn(Timestamp) -> NaiveDate,
+    ) -> Vec<TeamId> {
+        let mut teams = Vec::new();
+        for (i, stint) in self.team_history.iter().enumerate().rev() {
+            let began = date_of(stint.since);
+            let ended = self.team_history.get(i + 1).map(|next| date_of(next.since));
+            if began <= date && ended.is_none_or(|e| e >= date) {
+                teams.push(stint.team_id);
+            }
+            // A stint begun before the date: the older ones ended before it too.
+            if began < date {
+                break;
+            }
+        }
+        if teams.is_empty() {
+            teams.extend(self.team_history.first().map(|s| s.team_id));
+        }
+        teams
+    }
+
     /// Net hours already logged on a date.
     pub fn hours_on(&self, date: NaiveDate) -> Decimal {
         self.hours_by_date

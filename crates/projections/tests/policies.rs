@@ -389,3 +389,35 @@ fn policies_and_the_queue_replay_to_the_same_state() {
     assert_eq!(replayed, w.sim.state);
     assert_eq!(replayed.pending_backfills.len(), 1);
 }
+
+/// Service logged late by the team a volunteer served with before they moved is that team's:
+/// their old coordinator may log it and it is credited to the old team; service dated after
+/// the move is the new team's to log, and on the day of the move either team may.
+#[test]
+fn service_before_a_move_is_logged_by_and_credited_to_the_team_served_with() {
+    let mut w = world();
+    w.sim.now = w.sim.now.plus_seconds(10 * 86_400);
+    w.sim.ok(
+        w.admin,
+        Command::MoveVolunteer {
+            volunteer_id: w.alice,
+            to_team_id: w.other_team,
+        },
+    );
+    w.sim.now = w.sim.now.plus_seconds(2 * 86_400);
+    let credited = |events: &[Envelope]| {
+        events.iter().find_map(|e| match &e.payload {
+            Event::ServiceLogged(s) => Some(s.team_id),
+            _ => None,
+        })
+    };
+    let (_, before) = log(&mut w, 5, "2");
+    let events = w.sim.ok(w.coordinator, before);
+    assert_eq!(credited(&events), Some(w.team));
+    let (_, move_day) = log(&mut w, 2, "2");
+    let events = w.sim.ok(w.coordinator, move_day);
+    assert_eq!(credited(&events), Some(w.team));
+    let (_, after) = log(&mut w, 1, "2");
+    let r = w.sim.run(w.coordinator, after).expect_err("moved by then");
+    assert_eq!(r.code, "not_a_member");
+}

@@ -243,7 +243,11 @@ fn credit(
     let mut points_total = Decimal::ZERO;
     for (i, p) in a.participants.iter().enumerate() {
         let v = checks::volunteer(state, &p.volunteer_id)?;
-        if membership == Membership::Now && !organisers.has(&v.team_id) {
+        // A member now, or on the day served: service logged late by the team a volunteer
+        // served with before moving is that team's.
+        let then = v.teams_on(a.date, |t| state.policies.date_of(t));
+        let then = then.iter().find(|t| organisers.has(t)).copied();
+        if membership == Membership::Now && then.is_none() && !organisers.has(&v.team_id) {
             return Err(Rejection::invalid(
                 "not_a_member",
                 if organisers.joint.is_some() {
@@ -262,12 +266,14 @@ fn credit(
                 },
             ));
         }
-        // Each participant's hours go to their own team; one who moved since an approved
-        // back-fill was asked for is credited to the team that logged it.
-        let credited = if organisers.has(&v.team_id) {
-            v.team_id
-        } else {
-            a.team_id
+        // Each participant's hours go to their own team on the day served (one who served
+        // with an organising team and moved since stays with it); else to their team now;
+        // one who moved since an approved back-fill was asked for is credited to the team
+        // that logged it.
+        let credited = match then {
+            Some(team) => team,
+            None if organisers.has(&v.team_id) => v.team_id,
+            None => a.team_id,
         };
         let already = v.hours_on(a.date);
         if already + p.hours > MAX_HOURS_PER_DAY {
