@@ -54,8 +54,16 @@ pub fn run(args: CheckpointsArgs) -> Result<ExitCode, String> {
 
 fn get(base: &str, path: &str) -> Result<String, String> {
     let url = format!("{}{path}", base.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(
+            super::limits::SERVICE_ANSWER_TIMEOUT_SECONDS,
+        ))
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
     super::runtime()?.block_on(async {
-        let resp = reqwest::get(&url)
+        let resp = client
+            .get(&url)
+            .send()
             .await
             .map_err(|e| format!("cannot reach {url}: {e}"))?;
         let status = resp.status();
@@ -161,7 +169,13 @@ fn published_since(base: &str, after: u64) -> Result<Vec<String>, String> {
         let page = get(base, &format!("/v1/log/checkpoints?after={after}"))?;
         let page: serde_json::Value = serde_json::from_str(&page)
             .map_err(|e| format!("the list of checkpoints is not JSON: {e}"))?;
-        for item in page["items"].as_array().into_iter().flatten() {
+        let items = page["items"].as_array().map_or(&[][..], Vec::as_slice);
+        // A page of none ends the list, whatever it says comes next: a service that kept
+        // naming a next page of nothing would otherwise keep the watcher asking.
+        if items.is_empty() {
+            return Ok(out);
+        }
+        for item in items {
             let text = item["text"]
                 .as_str()
                 .ok_or_else(|| format!("{base} listed a checkpoint without its text: {item}"))?;

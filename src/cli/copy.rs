@@ -8,7 +8,7 @@ pub use super::limits::COPY_BATCH_EVENTS;
 use yinling_ledger::chain::Sealed;
 use yinling_ledger::codec;
 use yinling_ledger::log::{AppendBatch, IdempotencyEntry, StreamRun};
-use yinling_ledger::{Envelope, EventLog, Hash, Head};
+use yinling_ledger::{Envelope, EventLog, Hash, Head, StreamId};
 
 /// Appends envelopes in order, in batches, re-verifying the chain.
 pub struct Copier<'a> {
@@ -18,6 +18,9 @@ pub struct Copier<'a> {
     /// The command whose events are being collected: its key, first seq and count.
     open_key: Option<(String, u64, u32)>,
     keys: Vec<(String, IdempotencyEntry)>,
+    /// Each stream's last version so far: an event must be its stream's next, or the
+    /// stream's index (what decides a command's expected version) would be wrong.
+    versions: std::collections::HashMap<StreamId, u64>,
 }
 
 impl<'a> Copier<'a> {
@@ -29,6 +32,7 @@ impl<'a> Copier<'a> {
             batch: Vec::new(),
             open_key: None,
             keys: Vec::new(),
+            versions: std::collections::HashMap::new(),
         }
     }
 
@@ -69,6 +73,21 @@ impl<'a> Copier<'a> {
             self.flush()?;
         }
         let record = Self::check(&self.head, &envelope)?;
+        let last = match self.versions.get(&envelope.stream) {
+            Some(v) => *v,
+            None => self
+                .log
+                .stream_version(&envelope.stream)
+                .map_err(|e| e.to_string())?,
+        };
+        if last.checked_add(1) != Some(envelope.stream_version) {
+            return Err(format!(
+                "seq {}: stream {} is at version {last}, the event says {}; the file was altered",
+                envelope.seq, envelope.stream, envelope.stream_version
+            ));
+        }
+        self.versions
+            .insert(envelope.stream.clone(), envelope.stream_version);
         self.head = Head {
             seq: envelope.seq,
             hash: envelope.hash,
@@ -146,5 +165,48 @@ impl<'a> Copier<'a> {
         }
         self.flush()?;
         Ok(self.head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yinling_ledger::chain::{Chain, Draft};
+    use yinling_ledger::{
+        Actor, Category, Event, OpenMode, SledLog, TeamId, TeamRegistered, Timestamp,
+    };
+
+    /// A file whose chain holds but whose events skip a stream's versions (re-hashed by hand)
+    /// is refused at the event, before anything is appended: the stream's index would be wrong.
+    #[test]
+    fn an_event_out_of_its_streams_order_is_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let log = SledLog::open(tmp.path(), OpenMode::CreateIfMissing).expect("log");
+        let team = TeamId(uuid::Uuid::from_u128(1));
+        let mut chain = Chain::after(Head::default());
+        let mut seal = |stream_version: u64| {
+            chain
+                .seal(Draft {
+                    stream: team.stream(),
+                    stream_version,
+                    recorded_at: Timestamp(1_796_000_000_000_000),
+                    actor: Actor::SYSTEM,
+                    idempotency_key: None,
+                    payload: Event::TeamRegistered(TeamRegistered {
+                        team_id: team,
+                        name: "荻溪六老调解队".into(),
+                        district: "南浔区".into(),
+                        category: Category::Mediation,
+                    }),
+                })
+                .expect("seal")
+                .envelope
+        };
+        let (first, skipped) = (seal(1), seal(u64::MAX));
+        let mut copier = Copier::new(&log);
+        copier.push(first).expect("the stream's first");
+        let refused = copier.push(skipped).expect_err("out of order");
+        assert!(refused.contains("at version 1"), "{refused}");
+        assert_eq!(log.head().seq, 0, "nothing appended");
     }
 }

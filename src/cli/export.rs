@@ -421,7 +421,12 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
     let (mut sink, partial) = Sink::open(&args.out, args.format)?;
     sink.header::<EventOut>(args.lang)?;
     let runtime = super::runtime()?;
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(
+            super::limits::SERVICE_ANSWER_TIMEOUT_SECONDS,
+        ))
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
     let fetch = |path: String| {
         let client = client.clone();
         let token = token.clone();

@@ -48,3 +48,8 @@ pub const DEMO_CONFIRMATION_SLIPS: usize = 30;
 
 /// Volunteers of the demo city who name where their notices go.
 pub const DEMO_CONTACTS: usize = 6;
+
+/// Seconds `checkpoints pull` and `export --from` wait for the service to answer one request
+/// (a page) before they give up and say so: a watcher run from cron must not hang on a service
+/// that never answers.
+pub const SERVICE_ANSWER_TIMEOUT_SECONDS: u64 = 60;

@@ -611,9 +611,11 @@ impl EventLog for SledLog {
         let (key, value) = runs.next_back().transpose()?.unwrap_or(first_run);
         let first = be_u64(&key[prefix.len()..]);
         let count = be_u32(value.get(8..).unwrap_or_default());
-        match (first, count) {
-            (Some(first), Some(count)) => Ok(first + u64::from(count) - 1),
-            _ => Err(LedgerError::Corrupt {
+        // A run of no events, or one past the last seq, is damage read off the disk.
+        let last = first.zip(count.filter(|c| *c > 0));
+        match last.and_then(|(first, count)| first.checked_sub(1)?.checked_add(u64::from(count))) {
+            Some(last) => Ok(last),
+            None => Err(LedgerError::Corrupt {
                 seq: be_u64(&value).unwrap_or(0),
                 detail: format!("index entry of stream {stream} is malformed"),
             }),
@@ -641,13 +643,27 @@ impl EventLog for SledLog {
                     detail: format!("index entry of stream {stream} is malformed"),
                 });
             };
-            for i in 0..u64::from(count) {
+            // A run whose numbers would pass the largest is damage read off the disk.
+            let count = u64::from(count);
+            if first_seq.checked_add(count).is_none() || first_version.checked_add(count).is_none()
+            {
+                let detail = format!("index entry of stream {stream} runs past the largest number");
+                return Err(LedgerError::Corrupt {
+                    seq: first_seq,
+                    detail,
+                });
+            }
+            // From the first version after `after_version`, up to the head.
+            let start = first_seq.saturating_add(
+                after_version
+                    .saturating_add(1)
+                    .saturating_sub(first_version),
+            );
+            for seq in (start..first_seq + count).take_while(|s| *s <= head_seq) {
                 if out.len() >= limit {
                     return Ok(out);
                 }
-                if first_version + i > after_version && first_seq + i <= head_seq {
-                    out.push(first_seq + i);
-                }
+                out.push(seq);
             }
         }
         Ok(out)
@@ -665,7 +681,7 @@ impl EventLog for SledLog {
         let count = be_u32(value.get(8..).unwrap_or_default()).ok_or_else(malformed)?;
         let digest =
             Hash::from_bytes(value.get(12..44).ok_or_else(malformed)?).ok_or_else(malformed)?;
-        if first_seq + u64::from(count) > self.head().seq + 1 {
+        if first_seq.saturating_add(u64::from(count)) > self.head().seq.saturating_add(1) {
             // Points past the durable head: an undone batch; treat as absent.
             return Ok(None);
         }
