@@ -70,6 +70,54 @@ pub fn empty_root() -> Hash {
     Hash::of(&[])
 }
 
+/// The root of a tree as it grows, in log2(n) hashes: the perfect subtrees its leaves make so
+/// far, largest first (one per bit of the leaf count). What a walk that needs only the roots
+/// of the sizes it passes keeps, instead of a whole [`MerkleTree`] (about 64 bytes a leaf):
+/// an auditor checking a province's fifty million events against its checkpoints.
+#[derive(Clone, Debug, Default)]
+pub struct Frontier {
+    len: u64,
+    peaks: Vec<Hash>,
+}
+
+impl Frontier {
+    /// The leaves so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether no leaf was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends the leaf of `data`: each subtree it completes is joined with the one before.
+    pub fn push(&mut self, data: &[u8]) {
+        let mut node = leaf_hash(data);
+        let mut n = self.len;
+        while n & 1 == 1 {
+            if let Some(left) = self.peaks.pop() {
+                node = node_hash(&left, &node);
+            }
+            n >>= 1;
+        }
+        self.peaks.push(node);
+        self.len += 1;
+    }
+
+    /// The root of the leaves so far: the subtrees joined from the smallest up, as RFC 9162
+    /// splits a tree at the largest power of two below its size.
+    pub fn root(&self) -> Hash {
+        match self.peaks.split_last() {
+            None => empty_root(),
+            Some((last, rest)) => rest
+                .iter()
+                .rev()
+                .fold(*last, |right, left| node_hash(left, &right)),
+        }
+    }
+}
+
 /// The largest power of two strictly below `n` (n > 1: a split needs two leaves).
 fn split(n: u64) -> u64 {
     debug_assert!(n > 1, "a split needs two leaves");

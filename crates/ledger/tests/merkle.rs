@@ -274,3 +274,17 @@ fn a_stored_tree_whose_rows_do_not_fit_its_size_is_refused_in_words() {
         .to_string();
     assert!(e.contains("too wide"), "{e}");
 }
+
+/// The frontier's root is the naive root at every size it passes through, the empty one
+/// included, while it holds one hash per set bit of its size.
+#[test]
+fn a_frontier_gives_the_naive_root_at_every_size() {
+    let leaves = data(300);
+    let mut frontier = Frontier::default();
+    assert_eq!(frontier.root(), naive_root(&[]));
+    for (n, leaf) in leaves.iter().enumerate() {
+        frontier.push(leaf);
+        assert_eq!(frontier.len(), n as u64 + 1);
+        assert_eq!(frontier.root(), naive_root(&leaves[..=n]), "size {}", n + 1);
+    }
+}
