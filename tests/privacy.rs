@@ -137,6 +137,10 @@ async fn an_erased_volunteer_leaves_no_trace_of_their_name_while_every_figure_st
     assert_eq!(before["birth_year"], BIRTH_YEAR);
     let team_before = admin.get(&format!("/v1/teams/{}", city.team)).await.ok();
     let ranking_before = admin.get("/v1/rankings/volunteers").await.ok();
+    // Read as it stood a moment ago: the past too is kept in memory with the name revealed.
+    let past = admin.head_seq().await - 1;
+    let then = format!("/v1/volunteers/{id}?as_of={past}");
+    assert_eq!(admin.get(&then).await.ok()["name"], NAME);
 
     // Erased at their request.
     let erased = admin
@@ -151,6 +155,12 @@ async fn an_erased_volunteer_leaves_no_trace_of_their_name_while_every_figure_st
     let label = after["name"].as_str().expect("name").to_owned();
     assert!(label.starts_with("已注销志愿者 #"), "{after}");
     assert!(after["birth_year"].is_null(), "{after}");
+    let then = admin.get(&then).await.ok();
+    assert_ne!(
+        then["name"], NAME,
+        "the past read after the erasure: {then}"
+    );
+    assert_ne!(then["birth_year"], BIRTH_YEAR, "{then}");
     for figure in ["balance", "hours", "stars"] {
         assert_eq!(after[figure], before[figure], "{figure} stays");
     }
@@ -172,7 +182,8 @@ async fn an_erased_volunteer_leaves_no_trace_of_their_name_while_every_figure_st
         entry(&ranking_before, "points")
     );
     assert_eq!(entry(&ranking_after, "name"), Some(json!(label)));
-    // Nothing personal is recorded for them again; a second erasure is refused.
+    // Nothing personal is recorded for them again, a PIN neither; a second erasure is
+    // refused.
     city.coordinator
         .put(
             &format!("/v1/volunteers/{id}/phone"),
@@ -180,6 +191,11 @@ async fn an_erased_volunteer_leaves_no_trace_of_their_name_while_every_figure_st
         )
         .await
         .problem(409);
+    let pin = city
+        .coordinator
+        .put(&format!("/v1/volunteers/{id}/pin"), json!({"pin": "2468"}))
+        .await;
+    assert_eq!(pin.problem(409)["code"], "volunteer_erased");
     admin
         .post(
             &format!("/v1/volunteers/{id}/erasure"),
@@ -602,4 +618,108 @@ async fn names_are_masked_outside_the_persons_scope() {
     assert_eq!(name_in(&r, &city.volunteers[1]), Some(json!("志愿者1")));
     let r = city.coordinator.get("/v1/rankings/volunteers").await.ok();
     assert_eq!(name_in(&r, v0), Some(json!("志愿者0")));
+}
+
+/// The digest kept with an idempotency key is keyed: a phone's last four digits sent under
+/// one cannot be found again by trying the ten thousand against a plain SHA-256 of the
+/// request, though the index keeps it after the person is erased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requests_digest_kept_for_its_retries_gives_nothing_away() {
+    use yinling_ledger::{EventLog, Hash, OpenMode, SledLog};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in(&data, &[]);
+    let city = City::build(&server, 1).await;
+    let v = city.volunteers[0].clone();
+    let path = format!("/v1/volunteers/{v}/phone");
+    let body = json!({"last_four": "8642"});
+    for _ in 0..2 {
+        city.admin
+            .send(
+                reqwest::Method::PUT,
+                &path,
+                Some(body.clone()),
+                &[("idempotency-key", "phone-1")],
+            )
+            .await
+            .ok();
+    }
+    let tokens = city.admin.get("/v1/tokens").await.ok();
+    let admin_id = tokens["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["label"] == "first administrator")
+        .and_then(|t| t["id"].as_str())
+        .expect("the first administrator")
+        .to_owned();
+    assert_eq!(server.terminate(), Some(0));
+    let log = SledLog::open(&data, OpenMode::MustExist).expect("the log");
+    let entry = log
+        .idempotency(&format!("{admin_id}:phone-1"))
+        .expect("read")
+        .expect("the retry's entry");
+    let plain = |digits: &str| {
+        let text = format!("PUT {path}\n{}", json!({"last_four": digits}));
+        Hash::of(text.as_bytes())
+    };
+    assert_ne!(entry.request_digest, plain("8642"));
+    assert!(
+        (0..10_000)
+            .map(|n| format!("{n:04}"))
+            .all(|d| plain(&d) != entry.request_digest),
+        "the digits are found by trying them all"
+    );
+}
+
+/// A key the journal put back after a crash (a commit replayed on open) is not carried into a
+/// backup or a key export once its volunteer is erased in the log: the copy would otherwise
+/// open their name again, though the service destroys the key when it loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_volunteers_key_put_back_is_never_copied() {
+    use yinling_ledger::personal::DataKey;
+    use yinling_ledger::{EventLog, OpenMode, SledLog, VolunteerId};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in(&data, &[]);
+    let city = City::build(&server, 1).await;
+    let id = city.volunteers[0].clone();
+    city.admin
+        .post(
+            &format!("/v1/volunteers/{id}/erasure"),
+            json!({"requested_by": "本人", "requested_on": today(), "legal_basis": "《个人信息保护法》第四十七条"}),
+        )
+        .await
+        .ok();
+    assert_eq!(server.terminate(), Some(0));
+    let volunteer = VolunteerId(uuid::Uuid::parse_str(&id).expect("uuid"));
+    {
+        let log = SledLog::open(&data, OpenMode::MustExist).expect("the log");
+        let keys = log.keyring().expect("keys");
+        keys.put_all(&[(volunteer, DataKey::generate())])
+            .expect("put back");
+        assert!(keys.key(&volunteer).expect("read").is_some());
+    }
+    let backup = tmp.path().join("backup");
+    let (ok, said) = yinling(&["backup", "--data", p(&data), "--out", p(&backup)]);
+    assert!(ok, "{said}");
+    let copied = SledLog::open(&backup, OpenMode::MustExist).expect("the backup");
+    let keys = copied.keyring().expect("keys");
+    assert!(
+        keys.key(&volunteer).expect("read").is_none(),
+        "the key was copied"
+    );
+    let file = tmp.path().join("keys.ndjson");
+    let (ok, said) = yinling(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "keys",
+        "--out",
+        p(&file),
+    ]);
+    assert!(ok, "{said}");
+    let text = std::fs::read_to_string(&file).expect("the key file");
+    assert!(!text.contains(&id), "the key was exported: {text}");
 }

@@ -10,7 +10,7 @@ use yinling_ledger::access_log::ACCESS_LOG_DIR;
 use yinling_ledger::log::{self, EnvelopeIter, VerifyDepth};
 use yinling_ledger::outbox::OUTBOX_DIR;
 use yinling_ledger::published::PUBLISHED_DIR;
-use yinling_ledger::{EventLog, Head, OpenMode, SledLog};
+use yinling_ledger::{EventLog, Head, OpenMode, SledLog, VolunteerId};
 
 use super::copy::Copier;
 use super::progress::Progress;
@@ -147,11 +147,29 @@ pub(super) fn read_keys(
     String,
 > {
     let keys = log.keyring().map_err(|e| e.to_string())?;
+    let erased = erased_in(log)?;
     let mut out = Vec::new();
     for (id, checked) in keys.check_all().map_err(|e| e.to_string())? {
         checked.map_err(|e| e.to_string())?;
+        if erased.contains(&id) {
+            continue;
+        }
         if let Some(key) = keys.key(&id).map_err(|e| e.to_string())? {
             out.push((id, key));
+        }
+    }
+    Ok(out)
+}
+
+/// The volunteers erased in `log`. Their keys never leave the store, whatever it holds: a
+/// key destroyed at the erasure can be put back by the journal after a crash (the service
+/// destroys it again when it loads, but a copy made before that would keep it).
+fn erased_in(log: &dyn EventLog) -> Result<std::collections::BTreeSet<VolunteerId>, String> {
+    let mut out = std::collections::BTreeSet::new();
+    for envelope in EnvelopeIter::new(log, 0) {
+        let envelope = envelope.map_err(|e| e.to_string())?;
+        if let yinling_ledger::Event::VolunteerErased(e) = envelope.payload {
+            out.insert(e.volunteer_id);
         }
     }
     Ok(out)

@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -165,7 +166,10 @@ pub struct Engine {
     writer: RwLock<Option<WriterHandle<Command, Rejection>>>,
     thread: Mutex<Option<WriterThread<LedgerMachine>>>,
     shared: Arc<RwLock<State>>,
-    as_of_cache: Mutex<VecDeque<Arc<State>>>,
+    /// Recent states of the past, each with the count of erasures it was revealed under.
+    as_of_cache: Mutex<VecDeque<(u64, Arc<State>)>>,
+    /// Erasures committed or followed (a past state revealed before one shows the name).
+    erasures: Arc<AtomicU64>,
     startup: StartupReport,
     policy: Policy,
     snapshot_every_events: u64,
@@ -390,6 +394,7 @@ impl Engine {
             thread: Mutex::new(None),
             shared,
             as_of_cache: Mutex::new(VecDeque::new()),
+            erasures: Arc::default(),
             startup: report,
             policy: config.policy,
             snapshot_every_events: config.snapshot_every_events,
@@ -407,7 +412,11 @@ impl Engine {
     fn start_writer(&self, working: State) -> Result<(), EngineError> {
         let machine = LedgerMachine::new(
             working,
-            (self.shared.clone(), self.tree.clone()),
+            (
+                self.shared.clone(),
+                self.tree.clone(),
+                self.erasures.clone(),
+            ),
             self.policy,
             self.log.clone(),
             (self.snapshot_every_events, self.whole_snapshots),
@@ -511,6 +520,10 @@ impl Engine {
         if let Err(e) = crate::privacy::destroy_erased(state.keys.0.as_ref(), &envelopes) {
             tracing::error!(error = %e, "an erased volunteer's key could not be destroyed yet");
         }
+        if crate::privacy::any_erased(&envelopes) {
+            self.erasures
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         self.metrics.head_seq.set(state.head.seq as i64);
         Ok(state.head.seq)
     }
@@ -579,9 +592,15 @@ impl Engine {
 
     /// Replays the state as it stood after `seq` from the nearest snapshot at or below it.
     pub fn state_as_of(&self, seq: u64) -> Result<Arc<State>, AppError> {
+        // Read before the load: an erasure committed meanwhile makes this one stale too.
+        let erasures = self.erasures.load(std::sync::atomic::Ordering::SeqCst);
         let cached = {
-            let cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
-            cache.iter().find(|s| s.head.seq == seq).cloned()
+            let mut cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.retain(|(under, _)| *under == erasures);
+            cache
+                .iter()
+                .find(|(_, s)| s.head.seq == seq)
+                .map(|(_, s)| s.clone())
         };
         if let Some(state) = cached {
             return Ok(state);
@@ -593,7 +612,7 @@ impl Engine {
         if cache.len() >= AS_OF_CACHE_STATES {
             cache.pop_front();
         }
-        cache.push_back(state.clone());
+        cache.push_back((erasures, state.clone()));
         Ok(state)
     }
 

@@ -206,15 +206,14 @@ impl App {
             Command::SetPin { volunteer_id, .. } => Some(*volunteer_id),
             _ => None,
         };
-        // A request that carries a PIN or a pickup code: the digest kept with its idempotency
-        // key is keyed too, or the secret could be found by trying them all against it.
-        let key = match (&guess, pin_set) {
-            (None, None) => key,
-            _ => key.map(|mut k| {
-                k.request_digest = self.mint.keyed_request_digest(&k.request_digest);
-                k
-            }),
-        };
+        // The digest kept with an idempotency key (in the index, the journal and a cluster's
+        // messages, and never pruned) is keyed: a request's body is short and guessable (a
+        // PIN, a pickup code, a phone's last four digits, a name and year of birth), and a
+        // plain digest of it could be reversed by trying them all, after an erasure too.
+        let key = key.map(|mut k| {
+            k.request_digest = self.mint.keyed_request_digest(&k.request_digest);
+            k
+        });
         let submitted = self.engine.submit(who, command, key).await;
         if let Some((secret, caller)) = &guess {
             let how = pin_attempts::settled(secret, &submitted, |e| match e {

@@ -14,7 +14,7 @@
 //! (`State::keep_no_rankings`), and snapshots are taken from `shared`, right after it has
 //! folded the batch that called for one.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
@@ -47,6 +47,8 @@ pub struct LedgerMachine {
     /// What the snapshot threads report back to the next snapshot.
     stored: Arc<Stored>,
     metrics: Arc<Metrics>,
+    /// Erasures committed: the engine's `as_of` states revealed before one are let go.
+    erasures: Arc<AtomicU64>,
 }
 
 /// What the snapshot threads report: the last whole snapshot stored and its size, and whether
@@ -61,7 +63,7 @@ impl LedgerMachine {
     /// Starts from a state both copies agree on, beside the Merkle tree of the same log.
     pub fn new(
         state: State,
-        (shared, tree): (Arc<RwLock<State>>, crate::tree::LogTree),
+        (shared, tree, erasures): (Arc<RwLock<State>>, crate::tree::LogTree, Arc<AtomicU64>),
         policy: Policy,
         log: Arc<dyn EventLog>,
         (snapshot_every_events, whole_snapshots): (u64, bool),
@@ -82,6 +84,7 @@ impl LedgerMachine {
             since_last: ChangedSince::default(),
             stored: Arc::default(),
             metrics,
+            erasures,
         }
     }
 
@@ -244,6 +247,9 @@ impl StateMachine for LedgerMachine {
         // destroyed on the next start (every erasure in the log is enforced on load).
         if let Err(e) = crate::privacy::destroy_erased(self.working.keys.0.as_ref(), envelopes) {
             tracing::error!(error = %e, "an erased volunteer's key could not be destroyed yet");
+        }
+        if crate::privacy::any_erased(envelopes) {
+            self.erasures.fetch_add(1, Ordering::SeqCst);
         }
         debug_assert_eq!(self.working.head, head);
         self.metrics.head_seq.set(head.seq as i64);

@@ -15,6 +15,14 @@ pub fn destroy_erased(keys: &dyn Keyring, envelopes: &[Envelope]) -> Result<(), 
     Ok(())
 }
 
+/// Whether `envelopes` erase anyone: states of the past kept for `as_of` reads were loaded
+/// with the names revealed, and must not be served once the person is erased.
+pub fn any_erased(envelopes: &[Envelope]) -> bool {
+    envelopes
+        .iter()
+        .any(|e| matches!(e.payload, Event::VolunteerErased(_)))
+}
+
 /// Destroys the keys of `erased` (every volunteer erased in a loaded log).
 pub fn destroy_keys_of(
     keys: &dyn Keyring,

@@ -227,6 +227,10 @@ pub(super) fn set_pin(
 ) -> Result<Vec<Commit>, Rejection> {
     let v = checks::volunteer(state, volunteer_id)?;
     access::may_write(who, &Write::VolunteerDetails(v.id, v.team_id))?;
+    // A PIN is a detail of the person, as their phone digits are: none for someone erased.
+    if v.personal.erased {
+        return Err(super::privacy::erased(volunteer_id));
+    }
     let pin_sha256 = match pin {
         None => None,
         Some(pin) => {
