@@ -360,7 +360,7 @@ mod tests {
         let tree = crate::tree::LogTree::from_tree(MerkleTree::with_floor(8), None);
         let mut machine = LedgerMachine::new(
             State::new(),
-            (Arc::new(RwLock::new(State::new())), tree),
+            (Arc::new(RwLock::new(State::new())), tree, Arc::default()),
             Policy::default(),
             log.clone(),
             (1, false),
