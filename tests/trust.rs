@@ -206,17 +206,23 @@ async fn those_served_confirm_with_a_one_time_code_and_the_evaluation_counts_it(
         "{refused}"
     );
     assert_eq!(admin.head_seq().await, head);
-    let thanks = anyone
-        .raw(
-            reqwest::Method::POST,
-            &format!("/confirm/{second}"),
-            "application/x-www-form-urlencoded",
-            "name=%E5%BC%A0%E5%A4%A7%E5%A8%98&role=%E5%AE%B6%E5%B1%9E&form_id=f1"
-                .as_bytes()
-                .to_vec(),
-        )
-        .await;
-    assert!(thanks.text.contains("已确认"), "{}", thanks.text);
+    let confirm = |origin: &str| {
+        anyone
+            .http
+            .post(format!("{}/confirm/{second}", anyone.base))
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("name=%E5%BC%A0%E5%A4%A7%E5%A8%98&role=%E5%AE%B6%E5%B1%9E&form_id=f1")
+            .send()
+    };
+    // Posted from another site (a browser that does not send Sec-Fetch-Site): refused.
+    let forged = confirm("https://evil.example").await.expect("post");
+    let forged = forged.text().await.unwrap_or_default();
+    assert!(!forged.contains("已确认"), "{forged}");
+    assert_eq!(admin.head_seq().await, head);
+    let thanks = confirm(&anyone.base).await.expect("post");
+    let thanks = thanks.text().await.unwrap_or_default();
+    assert!(thanks.contains("已确认"), "{thanks}");
     let detail = coordinator
         .get(&format!("/v1/evaluation?subject=team&id={}", city.team))
         .await

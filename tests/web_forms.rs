@@ -161,6 +161,7 @@ async fn cards_link_to_the_declared_public_address_and_need_it() {
     // its Origin does.
     for (name, value) in [
         ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
         ("origin", "https://evil.example"),
     ] {
         let forged = browser

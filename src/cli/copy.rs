@@ -148,6 +148,9 @@ impl<'a> Copier<'a> {
             idempotency: std::mem::take(&mut self.keys),
         };
         self.log.append(&batch).map_err(|e| e.to_string())?;
+        // The log's own index holds these streams' versions now: a province's copy would
+        // otherwise keep every stream's name in memory.
+        self.versions.clear();
         Ok(())
     }
 

@@ -44,6 +44,8 @@ impl Browser {
             .http
             .post(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
+            // What a browser sends with a form of the page it shows.
+            .header("origin", &self.base)
             .form(form)
             .send()
             .await

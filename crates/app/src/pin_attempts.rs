@@ -13,8 +13,8 @@
 //! The counts live in this node's memory, outside the points chain (a refused command appends
 //! nothing): a restart clears them, which gives a guesser a few more tries per restart, not a
 //! million. Each pause doubles the next (up to [`PIN_LOCK_DOUBLINGS`] times, about five days):
-//! a hold kept a year is open to about a hundred wrong codes of its million, not the 175,000
-//! that a fixed quarter-hour pause would allow.
+//! a hold kept a year is open to about 400 wrong codes of its million, not the 175,000 that a
+//! fixed quarter-hour pause would allow.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -184,20 +184,35 @@ impl PinAttempts {
         }
         let by_caller = caller.and_then(|c| windows.by_caller.get(&c));
         if let Some(left) = paused(by_caller, PIN_WRONG_PER_CALLER) {
-            return Err(Rejection::forbidden(
-                match secret {
-                    Secret::Pin(_) => "pin_locked",
-                    Secret::PickupCode(_) => "pickup_code_locked",
-                },
-                format!(
-                    "{PIN_WRONG_PER_CALLER} wrong PINs or pickup codes were typed with this sign-in; it takes none for {} more minutes: scan the points card to confirm a hold",
-                    minutes(left)
+            let minutes = minutes(left);
+            return Err(match secret {
+                Secret::Pin(_) => Rejection::forbidden(
+                    "pin_locked",
+                    format!(
+                        "{PIN_WRONG_PER_CALLER} wrong PINs or pickup codes were typed with this sign-in; it takes none for {minutes} more minutes: scan the points card to confirm a hold"
+                    ),
                 ),
-            ));
+                Secret::PickupCode(_) => Rejection::forbidden(
+                    "sign_in_paused",
+                    format!(
+                        "{PIN_WRONG_PER_CALLER} wrong PINs or pickup codes were typed with this sign-in; it hands nothing over for {minutes} more minutes: another clerk of the station can"
+                    ),
+                ),
+            });
         }
         if windows.by_secret.len() + windows.by_caller.len() >= PIN_WRONG_REMEMBERED {
-            windows.by_secret.retain(|_, w| w.live(now));
-            windows.by_caller.retain(|_, w| w.live(now));
+            // A window that ended is let go unless it ended in a pause or follows one: the
+            // doubling must not be undone by filling the map with attempts refused for other
+            // reasons.
+            let keep = |w: &Window, most: u32| {
+                (w.live(now) && w.wrong > 0) || w.paused_before > 0 || w.wrong >= most
+            };
+            windows
+                .by_secret
+                .retain(|_, w| keep(w, PIN_WRONG_PER_VOLUNTEER));
+            windows
+                .by_caller
+                .retain(|_, w| keep(w, PIN_WRONG_PER_CALLER));
         }
         windows
             .by_secret
@@ -239,7 +254,7 @@ impl PinAttempts {
                 if for_secret >= PIN_WRONG_PER_VOLUNTEER
                     || for_caller.is_some_and(|n| n >= PIN_WRONG_PER_CALLER)
                 {
-                    tracing::warn!(secret = ?secret, caller = ?caller, minutes = PIN_LOCK_MINUTES, "paused after too many wrong guesses");
+                    tracing::warn!(secret = ?secret, caller = ?caller, first_minutes = PIN_LOCK_MINUTES, "paused after too many wrong guesses (each pause doubles the next)");
                 }
             }
             Settled::Right => {
@@ -362,6 +377,40 @@ mod tests {
         );
         attempts.reserve(&hold(2), clerk).expect("another hold");
         attempts.reserve(&pin(1), clerk).expect("a PIN");
+    }
+
+    /// Filling the map with attempts refused for other reasons lets go of the windows that
+    /// ended, but not of one that ended in a pause: the next window still doubles.
+    #[test]
+    fn a_full_map_keeps_what_a_pause_doubles() {
+        let attempts = PinAttempts::default();
+        let hold = Secret::PickupCode(RedemptionId(uuid::Uuid::from_u128(1)));
+        let now = Instant::now();
+        let Some(earlier) = now.checked_sub(Duration::from_secs(PIN_LOCK_MINUTES * 60 + 60)) else {
+            return;
+        };
+        lock(&attempts.windows).by_secret.insert(
+            hold,
+            Window {
+                since: earlier,
+                wrong: PIN_WRONG_PER_VOLUNTEER,
+                paused_before: 0,
+            },
+        );
+        for n in 0..PIN_WRONG_REMEMBERED as u128 {
+            attempts
+                .reserve(&pin(n + 10), None)
+                .expect("another volunteer");
+            attempts.settle(&pin(n + 10), None, Settled::Other);
+        }
+        attempts.reserve(&hold, None).expect("the pause is over");
+        let windows = lock(&attempts.windows);
+        let w = windows.by_secret.get(&hold).expect("kept");
+        assert_eq!(w.paused_before, 1);
+        assert!(
+            windows.by_secret.len() < PIN_WRONG_REMEMBERED,
+            "the map was not pruned"
+        );
     }
 
     /// A window that ended in a pause doubles the next one: waiting out each pause buys a

@@ -89,7 +89,12 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "no_pin" => "这位志愿者还没有设密码，请扫他的积分卡。",
         "bad_pin" => "密码是 4 到 6 位数字。",
         "wrong_pickup_code" => "取货码不对，请志愿者再出示一次。",
-        "pickup_code_locked" => "取货码输错的次数太多，这笔兑换暂停领取至少 15 分钟，请稍后再输。",
+        "pickup_code_locked" => {
+            "这笔兑换的取货码输错的次数太多，暂停领取至少 15 分钟，请稍后再输。"
+        }
+        "sign_in_paused" => {
+            "这个账号输错密码或取货码的次数太多，暂停发放至少 15 分钟，请本站其他工作人员办理。"
+        }
         "pickup_code_needed" => "请输入志愿者出示的 6 位取货码。",
         "other_station" => "这笔兑换不在本 e站 领取。",
         "bad_phone_digits" => "手机号后四位要填 4 个数字。",

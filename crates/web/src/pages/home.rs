@@ -59,11 +59,7 @@ pub async fn login(
 ) -> Response {
     let l = viewer.lang;
     let token = form.text("token");
-    let ours = match fetch_site(&headers) {
-        Some(site) => site != "cross-site",
-        None => from_this_host(&headers),
-    };
-    if !ours {
+    if !this_sites_form(&headers) {
         return crate::layout::not_for_you(&viewer);
     }
     match principal_of(&app, &token) {
@@ -154,18 +150,23 @@ pub async fn card_login_confirmed(
     headers: HeaderMap,
     Path(secret): Path<String>,
 ) -> Response {
-    // This site's own form: the browser says so, or (one that does not) its Origin or
-    // Referer is this host.
-    let ours = match fetch_site(&headers) {
-        Some(site) => site == "same-origin",
-        None => from_this_host(&headers),
-    };
-    if !ours {
+    if !this_sites_form(&headers) {
         return crate::layout::not_for_you(&viewer);
     }
     match principal_of(&app, &secret) {
         Some(p) => signed_in(&app, home_of(&p), &secret),
         None => Redirect::to(&format!("/card/{secret}")).into_response(),
+    }
+}
+
+/// Whether a post comes from this site's own form: the browser says so (`Sec-Fetch-Site:
+/// same-origin`; a sibling subdomain is `same-site` and refused), or, for one that does not
+/// say, its `Origin` (else `Referer`) is this host. For the posts that carry no CSRF token
+/// because nobody is signed in yet (a sign-in, a confirmation by code).
+pub(crate) fn this_sites_form(headers: &HeaderMap) -> bool {
+    match fetch_site(headers) {
+        Some(site) => site == "same-origin",
+        None => from_this_host(headers),
     }
 }
 

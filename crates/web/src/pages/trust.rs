@@ -196,10 +196,11 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(code): Path<Strin
 pub async fn confirm(
     State(app): State<App>,
     viewer: Viewer,
+    headers: axum::http::HeaderMap,
     Path(code): Path<String>,
     form: Form,
 ) -> Response {
-    if viewer.cross_site {
+    if !super::home::this_sites_form(&headers) {
         return not_for_you(&viewer);
     }
     let here = format!("/confirm/{code}");
