@@ -102,7 +102,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/stations", "OOOOOOUOOOOO"),
     ("GET /v1/stations/{id}/queue", "OFFFFOUFOFFF"),
     ("POST /v1/stock-transfers", "OFFFFFUFFFFF"),
-    ("POST /v1/counter/lookup", "OFFFFOUFOFFF"),
+    ("POST /v1/counter/lookup", "OFFFFFUFOFFF"),
     ("PUT /v1/volunteers/{id}/phone", "OOFOFFUFFOFF"),
     ("PUT /v1/volunteers/{id}/pin", "OOFOFFUFFOFF"),
     ("GET /v1/banks/{bank}/vouchers", "OFFFFOUFFFFO"),
