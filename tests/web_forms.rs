@@ -79,6 +79,35 @@ async fn activity_forms_refuse_what_the_api_refuses_and_keep_every_outcome() {
         logged["outcomes"],
         json!({"people_served": 4, "problems_resolved": 2, "disputes_handled": 3, "disputes_settled": 1})
     );
+
+    // A volunteer who moved to another team is still offered, marked, for service done
+    // with this team before the move, and it is logged and credited to this team.
+    let v1 = city.volunteers[1].clone();
+    city.admin
+        .post(
+            &format!("/v1/volunteers/{v1}/move"),
+            json!({"team_id": city.other_team}),
+        )
+        .await
+        .ok();
+    let page = browser
+        .get("/team/activities/new")
+        .await
+        .text()
+        .await
+        .expect("the form");
+    assert!(page.contains(&v1) && page.contains("已调出"), "{page}");
+    let (_, page) = browser
+        .post("/team/activities/new", &form("mediation", "4", &v1, 6))
+        .await;
+    assert!(page.contains("role=\"status\""), "not logged: {page}");
+    let feed = common::demo::feed(&city.admin).await;
+    let credited = feed
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "ServiceLogged" && e["data"]["volunteer_id"] == v1.as_str())
+        .expect("logged");
+    assert_eq!(credited["data"]["team_id"], city.team.as_str());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

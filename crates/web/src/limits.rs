@@ -72,3 +72,8 @@ pub const FINGERPRINT_GROUPS_PAPER: usize = 2;
 /// with the pickup code on it again (to print it for the volunteer); later, and for anyone
 /// else, the slip leaves the code out.
 pub const SLIP_WITH_CODE_MINUTES: i64 = 10;
+
+/// Days after a volunteer moves to another team that the old team's activity form still
+/// offers them: service done before the move is logged late by the team it was done with
+/// (within the back-fill limit, which an administrator may extend).
+pub const FORMER_MEMBERS_DAYS: u32 = 30;

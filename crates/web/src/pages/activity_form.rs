@@ -16,6 +16,7 @@ use yinling_projections::{access, Command, ParticipantHours, Principal, State as
 use super::Form;
 use crate::i18n::Lang;
 use crate::layout::{num, page, refusal, Frame};
+use crate::limits::FORMER_MEMBERS_DAYS;
 use crate::session::Viewer;
 
 /// A team's id, name and volunteers (id, name), by name.
@@ -38,8 +39,9 @@ pub(super) fn picked_name(
 /// The roster of a team, for the participant picker, each name as `who` may see it (a
 /// partner team's or a group's members masked, as the API shows them). A masked name carries
 /// the volunteer's number too: two 张* of one team are told apart by it, not ticked by
-/// guess.
-pub(super) fn roster(state: &LedgerState, who: &Principal, t: &Team) -> Roster {
+/// guess. Members who moved to another team in the last [`FORMER_MEMBERS_DAYS`] come after,
+/// marked: service they did with this team before the move is still this team's to log.
+pub(super) fn roster(state: &LedgerState, who: &Principal, t: &Team, l: Lang) -> Roster {
     let mut members: Vec<(VolunteerId, String)> = t
         .members
         .iter()
@@ -51,6 +53,27 @@ pub(super) fn roster(state: &LedgerState, who: &Principal, t: &Team) -> Roster {
         })
         .collect();
     members.sort_by(|a, b| a.1.cmp(&b.1));
+    let since =
+        yinling_ledger::Timestamp::now().plus_seconds(-i64::from(FORMER_MEMBERS_DAYS) * 86_400);
+    let mut former: Vec<(VolunteerId, String)> = state
+        .volunteers
+        .values()
+        .filter(|v| v.team_id != t.id)
+        .filter(|v| {
+            v.team_history.windows(2).any(|pair| {
+                pair[0].team_id == t.id && pair[1].team_id != t.id && pair[1].since >= since
+            })
+        })
+        .map(|v| {
+            let moved = l.t(
+                "（已调出，调出前的服务）",
+                " (moved away: service before the move)",
+            );
+            (v.id, format!("{}{moved}", picked_name(who, v)))
+        })
+        .collect();
+    former.sort_by(|a, b| a.1.cmp(&b.1));
+    members.extend(former);
     (t.id, t.name.clone(), members)
 }
 

@@ -127,7 +127,7 @@ pub async fn new_activity(
     let Some(who) = viewer.session.as_ref().map(|s| &s.principal) else {
         return not_for_you(&viewer);
     };
-    let teams = vec![roster(&state, who, team)];
+    let teams = vec![roster(&state, who, team, viewer.lang)];
     page(
         Frame {
             viewer: &viewer,

@@ -180,7 +180,7 @@ pub async fn new_activity(
     let teams: Vec<Roster> = chosen
         .iter()
         .filter_map(|t| state.teams.get(t))
-        .map(|t| roster(&state, &who, t))
+        .map(|t| roster(&state, &who, t, viewer.lang))
         .collect();
     let lead = chosen.first().copied();
     let category = lead

@@ -266,11 +266,11 @@ pub async fn new_activity(
                 with.push(other);
             }
         }
-        let mut teams = vec![roster(&state, &who, team)];
+        let mut teams = vec![roster(&state, &who, team, viewer.lang)];
         teams.extend(
             with.iter()
                 .filter_map(|t| state.teams.get(t))
-                .map(|t| roster(&state, &who, t)),
+                .map(|t| roster(&state, &who, t, viewer.lang)),
         );
         let categories = open_categories(&state, today);
         (team.category, categories, teams, partner_teams)
