@@ -405,3 +405,76 @@ fn s_(v: &Value) -> String {
 fn utf8_percent(text: &str) -> String {
     text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+/// A voucher lost or issued in error is cancelled with its points returned: the volunteer
+/// has them to redeem again, the redemption reads refunded, their statement has the line, the
+/// bank can no longer take the code, and the points go back once only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_voucher_can_give_its_points_back() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("data");
+    let mut server = Server::start_in(&dir, &[]);
+    let city = City::build(&server, 2).await;
+    let b = bank(&server, &city).await;
+    let v = city.volunteers[0].clone();
+    let available = |body: &Value| {
+        s_(&body["balance"]["available"])
+            .parse::<f64>()
+            .unwrap_or(-1.0)
+    };
+    let before = available(&city.admin.get(&format!("/v1/volunteers/{v}")).await.ok());
+    let (id, code) = handed_over(&city, &b, 0).await;
+    let spent = available(&city.admin.get(&format!("/v1/volunteers/{v}")).await.ok());
+    assert_eq!(spent, before - 10.0);
+
+    // Lost: cancelled, its points returned.
+    city.admin
+        .post(
+            &format!("/v1/vouchers/{id}/cancel"),
+            json!({"reason": "券遗失，退回积分重新兑换", "return_points": true}),
+        )
+        .await
+        .ok();
+    let after = city.admin.get(&format!("/v1/volunteers/{v}")).await.ok();
+    assert_eq!(available(&after), before, "{after}");
+    let theirs = city.volunteer_clients[0]
+        .get(&format!("/v1/redemptions/{id}"))
+        .await
+        .ok();
+    assert_eq!(theirs["status"], "refunded", "{theirs}");
+    assert_eq!(theirs["voucher_status"], "cancelled", "{theirs}");
+    let statement = city.volunteer_clients[0]
+        .get(&format!("/v1/volunteers/{v}/statement"))
+        .await
+        .ok();
+    assert!(statement.to_string().contains("\"refund\""), "{statement}");
+    let checked = b
+        .officer
+        .post("/v1/vouchers/check", json!({"code": code}))
+        .await
+        .ok();
+    assert_eq!(checked["status"], "cancelled");
+    let head = city.admin.head_seq().await;
+    city.admin
+        .post(
+            &format!("/v1/vouchers/{id}/cancel"),
+            json!({"reason": "再退一次", "return_points": true}),
+        )
+        .await
+        .problem(409);
+    assert_eq!(
+        city.admin.head_seq().await,
+        head,
+        "a refusal appends nothing"
+    );
+    // The ledger still balances: a start checks every invariant (points issued, held,
+    // spent and returned; each station's units) and refuses to serve otherwise.
+    assert_eq!(server.terminate(), Some(0));
+    let restarted = Server::start_in(&dir, &[]);
+    let again = restarted
+        .client(ADMIN)
+        .get(&format!("/v1/volunteers/{v}"))
+        .await
+        .ok();
+    assert_eq!(available(&again), before);
+}

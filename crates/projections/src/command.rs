@@ -471,6 +471,9 @@ pub enum Command {
         redemption_id: RedemptionId,
         /// Why.
         reason: String,
+        /// Whether the points it cost go back to the volunteer (lost, issued in error: they
+        /// redeem again), or stay spent.
+        return_points: bool,
     },
     /// A bank's budget for a year.
     SetBankBudget {

@@ -18,6 +18,9 @@ pub enum RedemptionStatus {
     Cancelled,
     /// Lapsed; points and stock returned.
     Expired,
+    /// Handed over, then its points returned (its rate voucher cancelled unused); the stock
+    /// stays out.
+    Refunded,
 }
 
 impl RedemptionStatus {
@@ -28,6 +31,7 @@ impl RedemptionStatus {
             RedemptionStatus::Fulfilled => "fulfilled",
             RedemptionStatus::Cancelled => "cancelled",
             RedemptionStatus::Expired => "expired",
+            RedemptionStatus::Refunded => "refunded",
         }
     }
 }

@@ -65,6 +65,8 @@ pub enum EntryKind {
     /// Points of an activity on public notice (公示): set aside while it lasts (negative),
     /// released when it ends (positive); a correction during the notice moves the difference.
     Notice,
+    /// The points of a redemption handed over, returned (its rate voucher cancelled unused).
+    Refund,
 }
 
 /// One line of a volunteer's statement.

@@ -258,16 +258,21 @@ pub async fn refuse(
     ))
 }
 
-/// Body of a cancellation.
+/// Body of a voucher's cancellation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReasonIn {
+pub struct CancelVoucherIn {
     /// Why.
     pub reason: String,
+    /// Return the points it cost to the volunteer, who redeems again (a voucher lost or
+    /// issued in error); without it they stay spent.
+    #[serde(default)]
+    pub return_points: bool,
 }
 
-/// Cancel a voucher not yet used (administrators).
-#[utoipa::path(post, path = "/v1/vouchers/{id}/cancel", tag = "vouchers", request_body = ReasonIn,
+/// Cancel a voucher not yet used (administrators), its points returned to the volunteer or
+/// not.
+#[utoipa::path(post, path = "/v1/vouchers/{id}/cancel", tag = "vouchers", request_body = CancelVoucherIn,
     params(("id" = String, Path, format = Uuid, description = "The voucher's redemption"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 200, body = VoucherStep), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -276,12 +281,13 @@ pub async fn cancel(
     Auth(who): Auth,
     Path(id): Path<String>,
     key: IdempotencyKey,
-    body: ApiJson<ReasonIn>,
+    body: ApiJson<CancelVoucherIn>,
 ) -> Result<Response, ApiError> {
     let redemption_id: RedemptionId = path_id(&id, "redemption")?;
     let command = Command::CancelVoucher {
         redemption_id,
         reason: body.value.reason.clone(),
+        return_points: body.value.return_points,
     };
     let w = app
         .submit::<VoucherCancelled>(&who, command, key.scoped(&who, body.digest))

@@ -92,7 +92,7 @@ pub struct RedemptionOut {
     pub quantity: u32,
     /// Points reserved or spent.
     pub points: Amount,
-    /// held, fulfilled, cancelled or expired.
+    /// held, fulfilled, cancelled, expired or refunded.
     #[schema(value_type = StatusName)]
     pub status: String,
     /// When the hold lapses (RFC 3339).
@@ -391,12 +391,13 @@ pub async fn list(
         Some("fulfilled") => Some(RedemptionStatus::Fulfilled),
         Some("cancelled") => Some(RedemptionStatus::Cancelled),
         Some("expired") => Some(RedemptionStatus::Expired),
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "bad_status",
-                format!("status {other:?} is unknown; use held, fulfilled, cancelled or expired"),
-            ))
-        }
+        Some("refunded") => Some(RedemptionStatus::Refunded),
+        Some(other) => return Err(ApiError::bad_request(
+            "bad_status",
+            format!(
+                "status {other:?} is unknown; use held, fulfilled, cancelled, expired or refunded"
+            ),
+        )),
     };
     let volunteer: Option<VolunteerId> = match &q.volunteer_id {
         Some(v) => Some(path_id(v, "volunteer")?),

@@ -156,6 +156,7 @@ pub fn entry_out(
         EntryKind::Rerating => "rerating",
         EntryKind::CarriedOver => "carried_over",
         EntryKind::Notice => "notice",
+        EntryKind::Refund => "refund",
     };
     let (activity_id, redemption_id, description) = match e.reference {
         EntryRef::Activity(a) => (
@@ -255,6 +256,7 @@ fn kind_zh(kind: &str) -> &str {
         "rerating" => "重算",
         "carried_over" => "从原平台转入",
         "notice" => "公示中（暂不可用）",
+        "refund" => "利率券作废，积分退回",
         other => other,
     }
 }

@@ -148,6 +148,7 @@ pub fn how(state: &State, e: &StatementEntry) -> Option<HowOut> {
         | EntryKind::Fulfilment
         | EntryKind::Cancellation
         | EntryKind::Expiry
+        | EntryKind::Refund
         | EntryKind::CarriedOver => return None,
     })
 }

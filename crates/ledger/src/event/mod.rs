@@ -187,11 +187,13 @@ pub enum Event {
     ActivityAwaitsConfirmation(ActivityAwaitsConfirmation),
     /// See [`NoticeContactsSet`].
     NoticeContactsSet(NoticeContactsSet),
+    /// See [`RedemptionRefunded`].
+    RedemptionRefunded(RedemptionRefunded),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 75] = [
+    pub const TYPE_NAMES: [&'static str; 76] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -267,6 +269,7 @@ impl Event {
         "ActivityConfirmed",
         "ActivityAwaitsConfirmation",
         "NoticeContactsSet",
+        "RedemptionRefunded",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -347,6 +350,7 @@ impl Event {
             Event::ActivityConfirmed(_) => "ActivityConfirmed",
             Event::ActivityAwaitsConfirmation(_) => "ActivityAwaitsConfirmation",
             Event::NoticeContactsSet(_) => "NoticeContactsSet",
+            Event::RedemptionRefunded(_) => "RedemptionRefunded",
         }
     }
 }

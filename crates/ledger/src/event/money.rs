@@ -81,6 +81,22 @@ pub struct VoucherCancelled {
     pub reason: String,
 }
 
+/// The points a handed-over redemption spent go back to its volunteer: its rate voucher was
+/// cancelled unused (lost, issued in error), and the volunteer redeems again with them. The
+/// redemption stays on record, refunded; nothing returns to stock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionRefunded {
+    /// The redemption.
+    pub redemption_id: RedemptionId,
+    /// Whose points.
+    pub volunteer_id: VolunteerId,
+    /// Points returned, as the redemption spent them.
+    #[serde(with = "crate::amount")]
+    pub points: Decimal,
+    /// Why.
+    pub reason: String,
+}
+
 /// A bank's voucher budget for a calendar year: how many vouchers, and how many yuan of
 /// rate bonus (amount × basis points over a year) it will honour. `None`: no limit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

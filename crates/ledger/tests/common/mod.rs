@@ -567,6 +567,12 @@ pub fn one_of_each() -> Vec<Event> {
                 ciphertext: vec![17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
             },
         }),
+        Event::RedemptionRefunded(RedemptionRefunded {
+            redemption_id: RedemptionId(uuid(61)),
+            volunteer_id: VolunteerId(uuid(2)),
+            points: dec("10"),
+            reason: "券遗失，退回积分重新兑换".into(),
+        }),
     ]
 }
 

@@ -486,7 +486,8 @@ fn decide_station(
         Command::CancelVoucher {
             redemption_id,
             reason,
-        } => money::cancel_voucher(state, who, redemption_id, reason),
+            return_points,
+        } => money::cancel_voucher(state, who, redemption_id, reason, *return_points),
         Command::SetBankBudget {
             bank,
             year,

@@ -11,6 +11,7 @@ use crate::access::{self, Write};
 use crate::checks::{self, optional_text, text};
 use crate::limits::*;
 use crate::principal::Principal;
+use crate::redemptions::RedemptionStatus;
 use crate::rejection::Rejection;
 use crate::state::State;
 use crate::vouchers::{Voucher, VoucherStatus};
@@ -162,12 +163,14 @@ pub(super) fn refuse_voucher(
     )])
 }
 
-/// An administrator cancels a voucher not yet used.
+/// An administrator cancels a voucher not yet used, the points it cost returned to the
+/// volunteer or not.
 pub(super) fn cancel_voucher(
     state: &State,
     who: &Principal,
     redemption_id: &RedemptionId,
     reason: &str,
+    return_points: bool,
 ) -> Result<Vec<Commit>, Rejection> {
     access::may_write(who, &Write::Administer("cancel vouchers"))?;
     let reason = text("reason", reason, MAX_REASON_CHARS)?;
@@ -191,13 +194,31 @@ pub(super) fn cancel_voucher(
             },
         ));
     }
-    Ok(vec![Commit::any(
-        redemption_id.stream(),
-        vec![Event::VoucherCancelled(VoucherCancelled {
+    let mut events = vec![Event::VoucherCancelled(VoucherCancelled {
+        redemption_id: *redemption_id,
+        reason: reason.clone(),
+    })];
+    if return_points {
+        let r = checks::redemption(state, redemption_id)?;
+        // Only what the hand-over spent, once: a voucher is issued at a hand-over, and a
+        // redemption refunded is no longer fulfilled.
+        if r.status != RedemptionStatus::Fulfilled {
+            return Err(Rejection::conflict(
+                "not_handed_over",
+                format!(
+                    "redemption {redemption_id} is {}, not handed over: there are no spent points to return",
+                    r.status.as_str()
+                ),
+            ));
+        }
+        events.push(Event::RedemptionRefunded(RedemptionRefunded {
             redemption_id: *redemption_id,
+            volunteer_id: r.volunteer_id,
+            points: r.points,
             reason,
-        })],
-    )])
+        }));
+    }
+    Ok(vec![Commit::any(redemption_id.stream(), events)])
 }
 
 /// A bank's budget for a year.

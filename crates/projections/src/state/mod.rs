@@ -335,6 +335,7 @@ impl State {
             Event::VoucherUsed(e) => self.voucher_used(envelope, e),
             Event::VoucherRefused(e) => self.voucher_refused(envelope, e),
             Event::VoucherCancelled(e) => self.voucher_cancelled(envelope, e),
+            Event::RedemptionRefunded(e) => self.redemption_refunded(envelope, e),
             Event::BankBudgetSet(e) => self.bank_budget_set(e),
             Event::RewardValued(e) => self.reward_valued(e),
             Event::StockCosted(e) => self.stock_costed(envelope, e),

@@ -116,6 +116,26 @@ impl State {
         }
     }
 
+    /// The points of a redemption handed over go back to its volunteer: spent no more, the
+    /// redemption on record as refunded; no stock returns.
+    pub(super) fn redemption_refunded(&mut self, envelope: &Envelope, e: &RedemptionRefunded) {
+        if let Some(r) = self.redemptions.get_mut(&e.redemption_id) {
+            r.status = RedemptionStatus::Refunded;
+        }
+        if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
+            v.balance.redeemed -= e.points;
+            v.record(
+                envelope,
+                crate::volunteers::EntryKind::Refund,
+                None,
+                e.points,
+                Decimal::ZERO,
+                crate::volunteers::EntryRef::Redemption(e.redemption_id),
+            );
+        }
+        self.totals.points_redeemed -= e.points;
+    }
+
     pub(super) fn bank_budget_set(&mut self, e: &BankBudgetSet) {
         self.vouchers.budgets.insert(
             (e.bank.clone(), e.year),

@@ -28,6 +28,7 @@ fn status_words(l: Lang, v: &VoucherOut) -> &'static str {
         (None, "held") => l.t("待领取", "waiting at the counter"),
         (None, "fulfilled") => l.t("已发放", "handed over"),
         (None, "cancelled") => l.t("兑换已取消", "redemption cancelled"),
+        (None, "refunded") => l.t("已作废，积分已退回", "cancelled, points returned"),
         (None, _) => l.t("未领取，已过期", "not collected, lapsed"),
     }
 }

@@ -290,6 +290,7 @@ fn entry_word(l: Lang, title: Option<&str>, kind: EntryKind) -> String {
         EntryKind::Rerating => l.t("按规则重算", "Re-rated"),
         EntryKind::CarriedOver => l.t("从原平台转入", "Carried over"),
         EntryKind::Notice => l.t("公示", "Public notice"),
+        EntryKind::Refund => l.t("利率券作废，积分退回", "Voucher cancelled, points back"),
     };
     match title {
         Some(t) => format!("{what} · {t}"),

@@ -62,6 +62,7 @@ pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &En
             "公示（公示期内暂不可用）",
             "Public notice (usable once it ends)",
         ),
+        EntryKind::Refund => l.t("利率券作废，积分退回", "Voucher cancelled, points back"),
     };
     format!("{label}：{what}")
 }
@@ -252,6 +253,10 @@ fn status_words(l: Lang, s: RedemptionStatus) -> &'static str {
         RedemptionStatus::Fulfilled => l.t("已领取", "Collected"),
         RedemptionStatus::Cancelled => l.t("已取消", "Cancelled"),
         RedemptionStatus::Expired => l.t("逾期未领，积分已退回", "Not collected; points returned"),
+        RedemptionStatus::Refunded => l.t(
+            "利率券已作废，积分已退回",
+            "Voucher cancelled; points returned",
+        ),
     }
 }
 
