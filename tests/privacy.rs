@@ -569,6 +569,29 @@ async fn names_are_masked_outside_the_persons_scope() {
     // The statement names them as the account does.
     let statement = format!("/v1/volunteers/{v0}/statement");
     assert_eq!(city.auditor.get(&statement).await.ok()["name"], "志**0");
+    // So does the access log an auditor reads (the reads above are in it), and the queue of
+    // a station, where the volunteer waits with a hold.
+    let log = city.auditor.get("/v1/access-log").await.ok();
+    let text = log.to_string();
+    assert!(text.contains("志**0") && !text.contains("志愿者0"), "{log}");
+    city.volunteer_clients[0]
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1}),
+        )
+        .await
+        .ok();
+    let first = "00000000-0000-0000-0000-000000000000";
+    let queue = city
+        .auditor
+        .get(&format!("/v1/stations/{first}/queue"))
+        .await
+        .ok();
+    let text = queue.to_string();
+    assert!(
+        text.contains("志**0") && !text.contains("志愿者0"),
+        "{queue}"
+    );
     assert_eq!(
         city.coordinator.get(&statement).await.ok()["name"],
         "志愿者0"

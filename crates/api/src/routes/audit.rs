@@ -237,10 +237,11 @@ pub async fn access_log(
                 .unwrap_or_default(),
             role: e.role,
             volunteer_id: e.volunteer_id.to_string(),
+            // As the reader may see it: masked for an auditor, as every route shows them.
             volunteer_name: state
                 .volunteers
                 .get(&e.volunteer_id)
-                .map(|v| v.name.clone())
+                .map(|v| access::name_for(&who, v))
                 .unwrap_or_default(),
             from: e.from,
         })

@@ -392,12 +392,14 @@ pub async fn list(
         Some("cancelled") => Some(RedemptionStatus::Cancelled),
         Some("expired") => Some(RedemptionStatus::Expired),
         Some("refunded") => Some(RedemptionStatus::Refunded),
-        Some(other) => return Err(ApiError::bad_request(
-            "bad_status",
-            format!(
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "bad_status",
+                format!(
                 "status {other:?} is unknown; use held, fulfilled, cancelled, expired or refunded"
             ),
-        )),
+            ))
+        }
     };
     let volunteer: Option<VolunteerId> = match &q.volunteer_id {
         Some(v) => Some(path_id(v, "volunteer")?),

@@ -149,10 +149,15 @@ pub async fn station_queue(
                     .into_iter()
                     .map(|r| WaitingOut {
                         redemption_id: r.id.to_string(),
+                        // The station's clerk sees whom they hand over to; anyone else
+                        // reading the queue (an auditor) as every route shows them.
                         volunteer_name: state
                             .volunteers
                             .get(&r.volunteer_id)
-                            .map(|v| v.name.clone())
+                            .map(|v| match who {
+                                yinling_projections::Principal::StationClerk(..) => v.name.clone(),
+                                _ => yinling_projections::access::name_for(&who, v),
+                            })
                             .unwrap_or_default(),
                         reward_name: state
                             .rewards

@@ -151,11 +151,12 @@ pub async fn access(State(app): State<App>, viewer: Viewer) -> Response {
         Err(e) => return refusal(&viewer, "/audit", &e),
     };
     let state = app.engine.read();
+    // As the reader may see it: masked for an auditor, as every page shows them.
     let name = |v: &yinling_ledger::VolunteerId| {
         state
             .volunteers
             .get(v)
-            .map(|v| v.name.clone())
+            .map(|v| yinling_projections::access::name_for(&who, v))
             .unwrap_or_default()
     };
     let label = |t: &Option<yinling_ledger::TokenId>| {
