@@ -56,6 +56,16 @@ pub(super) fn erase(
     if v.personal.erased {
         return Err(erased(id));
     }
+    // Recorded before personal data was sealed: the name is in the log's events in plain
+    // text, where destroying a key cannot reach it. Said so, not recorded as done.
+    if v.personal.plain.is_some() {
+        return Err(Rejection::conflict(
+            "recorded_in_plain",
+            format!(
+                "volunteer {id}'s personal data was recorded before it was sealed and is in the log in plain text, which an erasure cannot remove: seal the log first (yinling seal, see the README), then erase"
+            ),
+        ));
+    }
     let requested_by = text("requested_by", requested_by, MAX_NAME_CHARS)?;
     let legal_basis = text("legal_basis", legal_basis, MAX_REASON_CHARS)?;
     not_future("requested_on", requested_on, state, context)?;
