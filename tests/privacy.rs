@@ -196,6 +196,11 @@ async fn an_erased_volunteer_leaves_no_trace_of_their_name_while_every_figure_st
         .put(&format!("/v1/volunteers/{id}/pin"), json!({"pin": "2468"}))
         .await;
     assert_eq!(pin.problem(409)["code"], "volunteer_erased");
+    // Clearing one is allowed (a PIN set before the erasure goes with it).
+    city.coordinator
+        .put(&format!("/v1/volunteers/{id}/pin"), json!({"pin": null}))
+        .await
+        .ok();
     admin
         .post(
             &format!("/v1/volunteers/{id}/erasure"),

@@ -423,6 +423,8 @@ async fn a_cancelled_voucher_can_give_its_points_back() {
             .unwrap_or(-1.0)
     };
     let before = available(&city.admin.get(&format!("/v1/volunteers/{v}")).await.ok());
+    let team = format!("/v1/teams/{}", city.team);
+    let tally_before = city.admin.get(&team).await.ok()["tally"].clone();
     let (id, code) = handed_over(&city, &b, 0).await;
     let spent = available(&city.admin.get(&format!("/v1/volunteers/{v}")).await.ok());
     assert_eq!(spent, before - 10.0);
@@ -437,6 +439,13 @@ async fn a_cancelled_voucher_can_give_its_points_back() {
         .ok();
     let after = city.admin.get(&format!("/v1/volunteers/{v}")).await.ok();
     assert_eq!(available(&after), before, "{after}");
+    // The team's figures take the hand-over back too.
+    let tally = city.admin.get(&team).await.ok()["tally"].clone();
+    assert_eq!(tally["redemptions"], tally_before["redemptions"], "{tally}");
+    assert_eq!(
+        tally["redemption_points"], tally_before["redemption_points"],
+        "{tally}"
+    );
     let theirs = city.volunteer_clients[0]
         .get(&format!("/v1/redemptions/{id}"))
         .await
@@ -467,6 +476,37 @@ async fn a_cancelled_voucher_can_give_its_points_back() {
         head,
         "a refusal appends nothing"
     );
+    // A voucher cancelled with its points kept can have them returned later, once.
+    let w = city.volunteers[1].clone();
+    let before_w = available(&city.admin.get(&format!("/v1/volunteers/{w}")).await.ok());
+    let (second, _) = handed_over(&city, &b, 1).await;
+    city.admin
+        .post(
+            &format!("/v1/vouchers/{second}/cancel"),
+            json!({"reason": "券遗失"}),
+        )
+        .await
+        .ok();
+    let returned = city
+        .admin
+        .post(
+            &format!("/v1/vouchers/{second}/cancel"),
+            json!({"reason": "券遗失，退回积分", "return_points": true}),
+        )
+        .await
+        .ok();
+    assert_eq!(returned["step"], "cancelled_points_returned", "{returned}");
+    assert_eq!(
+        available(&city.admin.get(&format!("/v1/volunteers/{w}")).await.ok()),
+        before_w
+    );
+    city.admin
+        .post(
+            &format!("/v1/vouchers/{second}/cancel"),
+            json!({"reason": "再退一次", "return_points": true}),
+        )
+        .await
+        .problem(409);
     // The ledger still balances: a start checks every invariant (points issued, held,
     // spent and returned; each station's units) and refuses to serve otherwise.
     assert_eq!(server.terminate(), Some(0));

@@ -210,11 +210,19 @@ impl App {
         // messages, and never pruned) is keyed: a request's body is short and guessable (a
         // PIN, a pickup code, a phone's last four digits, a name and year of birth), and a
         // plain digest of it could be reversed by trying them all, after an erasure too.
+        let plain = key.clone();
         let key = key.map(|mut k| {
             k.request_digest = self.mint.keyed_request_digest(&k.request_digest);
             k
         });
-        let submitted = self.engine.submit(who, command, key).await;
+        // A retry of a request first sent before digests were keyed finds its entry under
+        // the plain digest: asked again with that one, it gets its first answer, not a
+        // refusal that would have the client send it again under a new key.
+        let again = plain.is_some().then(|| command.clone());
+        let mut submitted = self.engine.submit(who, command, key).await;
+        if let (Err(AppError::KeyReused), Some(command)) = (&submitted, again) {
+            submitted = self.engine.submit(who, command, plain).await;
+        }
         if let Some((secret, caller)) = &guess {
             let how = pin_attempts::settled(secret, &submitted, |e| match e {
                 AppError::Rejected(r) => Some(r.code),

@@ -204,8 +204,13 @@ impl PinAttempts {
             // A window that ended is let go unless it ended in a pause or follows one: the
             // doubling must not be undone by filling the map with attempts refused for other
             // reasons.
+            // Kept no longer than the longest pause lasts, twice: a map of old pauses must
+            // not grow for ever and be scanned at every attempt.
+            let longest = Duration::from_secs(PIN_LOCK_MINUTES * 60) * (2u32 << PIN_LOCK_DOUBLINGS);
             let keep = |w: &Window, most: u32| {
-                (w.live(now) && w.wrong > 0) || w.paused_before > 0 || w.wrong >= most
+                (w.live(now) && w.wrong > 0)
+                    || ((w.paused_before > 0 || w.wrong >= most)
+                        && now.duration_since(w.since) < longest)
             };
             windows
                 .by_secret

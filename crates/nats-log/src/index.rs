@@ -55,20 +55,27 @@ impl Index {
                 detail: format!("message {msg_seq} holds no event"),
             });
         }
+        // Every run checked before any is kept: a malformed one leaves none of the message's
+        // in the index. A run of no events, from version 0, or past the largest number is
+        // damage: the reads that count along a run must not wrap.
+        let malformed = decoded
+            .index
+            .runs
+            .iter()
+            .find(|(_, first_version, seq, count)| {
+                let n = u64::from(*count);
+                *count == 0
+                    || *first_version == 0
+                    || first_version.checked_add(n).is_none()
+                    || seq.checked_add(n).is_none()
+            });
+        if let Some((stream, ..)) = malformed {
+            return Err(LedgerError::Corrupt {
+                seq: first_seq,
+                detail: format!("message {msg_seq} holds a malformed index run of {stream}"),
+            });
+        }
         for (stream, first_version, seq, count) in decoded.index.runs {
-            // A run of no events, from version 0, or past the largest number is damage: the
-            // reads that count along a run must not wrap.
-            let n = u64::from(count);
-            if count == 0
-                || first_version == 0
-                || first_version.checked_add(n).is_none()
-                || seq.checked_add(n).is_none()
-            {
-                return Err(LedgerError::Corrupt {
-                    seq: first_seq,
-                    detail: format!("message {msg_seq} holds a malformed index run of {stream}"),
-                });
-            }
             self.streams
                 .entry(stream)
                 .or_default()

@@ -73,5 +73,9 @@ fn an_erasure_of_a_name_kept_in_plain_text_is_refused_until_the_log_is_sealed() 
         )
         .expect_err("in plain text");
     assert_eq!(refused.code, "recorded_in_plain");
-    assert!(refused.detail.contains("yinling seal"), "{}", refused.detail);
+    assert!(
+        refused.detail.contains("yinling seal"),
+        "{}",
+        refused.detail
+    );
 }

@@ -17,8 +17,8 @@ use yinling_app::vouchers;
 use yinling_app::wire::{Amount, Day};
 use yinling_app::App;
 use yinling_ledger::{
-    BankBudgetSet, RedemptionId, RewardId, RewardValued, StationId, Timestamp, VoucherCancelled,
-    VoucherProduct, VoucherRefused, VoucherUsed,
+    BankBudgetSet, RedemptionId, RewardId, RewardValued, StationId, Timestamp, VoucherProduct,
+    VoucherRefused, VoucherUsed,
 };
 use yinling_projections::access::{self, Read};
 use yinling_projections::vouchers::{BudgetLeft, VoucherStatus};
@@ -178,7 +178,7 @@ pub struct UseIn {
 pub struct VoucherStep {
     /// Its redemption.
     pub redemption_id: String,
-    /// used, refused or cancelled.
+    /// used, refused, cancelled or cancelled_points_returned.
     pub step: String,
     /// For a use: the rate bonus's value for a year, yuan.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -290,13 +290,18 @@ pub async fn cancel(
         return_points: body.value.return_points,
     };
     let w = app
-        .submit::<VoucherCancelled>(&who, command, key.scoped(&who, body.digest))
+        .submit::<()>(&who, command, key.scoped(&who, body.digest))
         .await?;
     Ok(written(
         &w.receipt,
         VoucherStep {
-            redemption_id: w.answer.redemption_id.to_string(),
-            step: "cancelled".into(),
+            redemption_id: redemption_id.to_string(),
+            step: if body.value.return_points {
+                "cancelled_points_returned"
+            } else {
+                "cancelled"
+            }
+            .into(),
             bonus_yuan: None,
         },
     ))

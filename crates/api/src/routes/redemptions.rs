@@ -33,6 +33,8 @@ pub enum StatusName {
     Cancelled,
     /// Lapsed.
     Expired,
+    /// Handed over, then its points returned (its rate voucher cancelled unused).
+    Refunded,
 }
 
 /// Body of `POST /v1/redemptions`.

@@ -65,7 +65,8 @@ pub struct EntryOut {
     pub seq: u64,
     /// When recorded (RFC 3339).
     pub at: String,
-    /// service, reversal, correction, rerating, hold, fulfilment, cancellation or expiry.
+    /// service, reversal, correction, rerating, hold, fulfilment, cancellation, expiry,
+    /// carried_over, notice or refund.
     pub kind: String,
     /// Service date, for service and reversal lines.
     pub date: Option<Day>,

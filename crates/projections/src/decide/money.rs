@@ -184,7 +184,10 @@ pub(super) fn cancel_voucher(
                 format!("redemption {redemption_id} has no voucher"),
             )
         })?;
-    if v.used.is_some() || v.cancelled.is_some() {
+    // Already cancelled: only its points may still go back (a voucher cancelled before
+    // points could be returned, or without them), once.
+    let already = v.cancelled.is_some() && v.used.is_none() && return_points;
+    if (v.used.is_some() || v.cancelled.is_some()) && !already {
         return Err(not_valid(
             v,
             if v.used.is_some() {
@@ -194,10 +197,13 @@ pub(super) fn cancel_voucher(
             },
         ));
     }
-    let mut events = vec![Event::VoucherCancelled(VoucherCancelled {
-        redemption_id: *redemption_id,
-        reason: reason.clone(),
-    })];
+    let mut events = Vec::with_capacity(2);
+    if !already {
+        events.push(Event::VoucherCancelled(VoucherCancelled {
+            redemption_id: *redemption_id,
+            reason: reason.clone(),
+        }));
+    }
     if return_points {
         let r = checks::redemption(state, redemption_id)?;
         // Only what the hand-over spent, once: a voucher is issued at a hand-over, and a

@@ -227,8 +227,9 @@ pub(super) fn set_pin(
 ) -> Result<Vec<Commit>, Rejection> {
     let v = checks::volunteer(state, volunteer_id)?;
     access::may_write(who, &Write::VolunteerDetails(v.id, v.team_id))?;
-    // A PIN is a detail of the person, as their phone digits are: none for someone erased.
-    if v.personal.erased {
+    // A PIN is a detail of the person, as their phone digits are: none is set for someone
+    // erased (clearing one is allowed).
+    if v.personal.erased && pin.is_some() {
         return Err(super::privacy::erased(volunteer_id));
     }
     let pin_sha256 = match pin {
@@ -280,25 +281,28 @@ pub(super) fn confirmation(
                 ))
             }
         }
-        (_, Some(CounterProof::Pin(pin))) => match v.pin_sha256.as_deref() {
-            Some(h) if *h == pin.keyed || *h == unkeyed_pin_digest(&v.id, &pin.digits) => {
-                Ok(Confirmation::Pin)
+        // Someone erased confirms with their card only: their PIN went with their data.
+        (_, Some(CounterProof::Pin(pin))) => {
+            match v.pin_sha256.as_deref().filter(|_| !v.personal.erased) {
+                Some(h) if *h == pin.keyed || *h == unkeyed_pin_digest(&v.id, &pin.digits) => {
+                    Ok(Confirmation::Pin)
+                }
+                Some(_) => Err(Rejection::forbidden(
+                    "wrong_pin",
+                    format!(
+                        "the PIN typed is not {}'s; ask them to type it again",
+                        access::name_for(who, v)
+                    ),
+                )),
+                None => Err(Rejection::forbidden(
+                    "no_pin",
+                    format!(
+                        "{} has not set a PIN; scan their points card instead",
+                        access::name_for(who, v)
+                    ),
+                )),
             }
-            Some(_) => Err(Rejection::forbidden(
-                "wrong_pin",
-                format!(
-                    "the PIN typed is not {}'s; ask them to type it again",
-                    access::name_for(who, v)
-                ),
-            )),
-            None => Err(Rejection::forbidden(
-                "no_pin",
-                format!(
-                    "{} has not set a PIN; scan their points card instead",
-                    access::name_for(who, v)
-                ),
-            )),
-        },
+        }
         (Principal::StationClerk(..), None) => Err(Rejection::invalid(
             "confirmation_needed",
             format!(

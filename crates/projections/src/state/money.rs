@@ -119,8 +119,21 @@ impl State {
     /// The points of a redemption handed over go back to its volunteer: spent no more, the
     /// redemption on record as refunded; no stock returns.
     pub(super) fn redemption_refunded(&mut self, envelope: &Envelope, e: &RedemptionRefunded) {
+        let mut team_and_district = None;
         if let Some(r) = self.redemptions.get_mut(&e.redemption_id) {
             r.status = RedemptionStatus::Refunded;
+            team_and_district = Some((r.team_id, r.district.clone()));
+        }
+        // The hand-over's count in its team's and district's figures is taken back, as the
+        // volunteer's and the city's are.
+        if let Some((team, district)) = team_and_district {
+            if let Some(t) = self.teams.get_mut(&team) {
+                t.tally.redemptions = t.tally.redemptions.saturating_sub(1);
+                t.tally.redemption_points -= e.points;
+            }
+            let d = self.district_mut(&district);
+            d.tally.redemptions = d.tally.redemptions.saturating_sub(1);
+            d.tally.redemption_points -= e.points;
         }
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             v.balance.redeemed -= e.points;

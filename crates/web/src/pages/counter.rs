@@ -451,7 +451,11 @@ fn receipt_of(
         clerk: if l == Lang::Zh { zh } else { en },
         when: r.settled_at.unwrap_or(r.held_at),
         pickup_code: r.pickup_code.clone().filter(|_| with_code),
-        handed_over: r.status == yinling_projections::redemptions::RedemptionStatus::Fulfilled,
+        handed_over: matches!(
+            r.status,
+            yinling_projections::redemptions::RedemptionStatus::Fulfilled
+                | yinling_projections::redemptions::RedemptionStatus::Refunded
+        ),
         voucher: state
             .vouchers
             .by_redemption
