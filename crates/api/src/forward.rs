@@ -179,7 +179,17 @@ pub async fn forward(
     };
     let status = answer.status();
     let headers = answer.headers().clone();
-    let body = answer.bytes().await.unwrap_or_default();
+    // An answer cut off after its status line is no answer: the write may or may not be in.
+    let body = match answer.bytes().await {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::warn!(error = %e, "the writer node's answer to a forwarded write was cut off");
+            return ApiError::unavailable(
+                "the writer node's answer was cut off, so this change may or may not have been                  saved; send it again with the same Idempotency-Key header, which keeps it once",
+            )
+            .into_response();
+        }
+    };
     if let Some(seq) = headers
         .get("ledger-seq")
         .and_then(|v| v.to_str().ok())

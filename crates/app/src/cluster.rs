@@ -155,6 +155,7 @@ impl Cluster {
                     feed = None;
                     if let Err(e) = self.follow(None) {
                         tracing::warn!(error = %e, "cannot catch up after winning the lease");
+                        bucket.release(revision, &self.mine());
                         continue;
                     }
                     match self.engine.become_writer() {
@@ -166,7 +167,11 @@ impl Cluster {
                             self.set_lease(Some(self.mine()));
                             held = Some((revision, Instant::now()));
                         }
-                        Err(e) => tracing::error!(error = %e, "cannot start the writer"),
+                        Err(e) => {
+                            // The lease goes back at once: another node, caught up, takes it.
+                            tracing::error!(error = %e, "cannot start the writer");
+                            bucket.release(revision, &self.mine());
+                        }
                     }
                 }
                 Ok(Acquired::No(seen)) => self.set_lease(seen),

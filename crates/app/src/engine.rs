@@ -100,6 +100,14 @@ pub enum EngineError {
     /// The folded state breaks an invariant.
     #[error("the folded state breaks an invariant ({0}); refusing to serve wrong balances")]
     Invariant(String),
+    /// The state has not folded the whole log it would append to.
+    #[error("this node's state stands at event {state}, the log at {log}: it does not decide until it has folded every event (see the warnings on following the log)")]
+    Behind {
+        /// The state's head seq.
+        state: u64,
+        /// The log's head seq.
+        log: u64,
+    },
 }
 
 /// What startup did, for the log line and the benchmarks.
@@ -449,6 +457,15 @@ impl Engine {
             return Ok(());
         }
         let mut working = self.read().clone();
+        // Deciding on a state behind the log would decide on stale balances: a message the
+        // log's index took but this node could not fold (one from a newer version, say).
+        let log = self.log.head();
+        if working.head != log {
+            return Err(EngineError::Behind {
+                state: working.head.seq,
+                log: log.seq,
+            });
+        }
         working.forget_changes();
         working.check_invariants().map_err(EngineError::Invariant)?;
         self.start_writer(working)
