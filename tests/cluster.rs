@@ -614,6 +614,20 @@ fn a_second_writer_is_refused_instead_of_interleaving(binary: PathBuf) {
     let report = log::verify(&second, log::VerifyDepth::Full, &mut |_| {}).expect("verify");
     assert!(report.is_ok());
     assert_eq!(report.verified.seq, 1);
+
+    // A stream made with one copy is not taken as the three a cluster's log needs.
+    let with = |replicas: usize| {
+        yinling_nats_log::NatsLog::open(yinling_nats_log::NatsConfig {
+            urls: nats.urls(),
+            stream: "single".into(),
+            replicas,
+            snapshot_dir: tmp.path().join("snapshots-single"),
+            create: true,
+        })
+    };
+    drop(with(1).expect("a stream of one copy"));
+    let refused = with(3).err().expect("one copy is refused");
+    assert!(refused.to_string().contains("1 replica(s)"), "{refused}");
 }
 
 fn a_node_joining_late_streams_a_long_log_and_reads_any_part_of_it(binary: PathBuf) {

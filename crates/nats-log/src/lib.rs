@@ -197,6 +197,25 @@ impl NatsLog {
                         }
                     }
                 };
+                // A stream that existed is taken as it was made: one with fewer copies, or
+                // that allows deleting or purging messages, does not keep what this log
+                // promises, and is refused in words rather than used.
+                let found = &stream.cached_info().config;
+                if found.num_replicas < wanted.num_replicas
+                    || !found.deny_delete
+                    || !found.deny_purge
+                    || found.storage != stream::StorageType::File
+                {
+                    return Err(LedgerError::Storage(format!(
+                        "stream {} exists with {} replica(s), file storage {}, deleting {}, purging {}; this log needs {} replicas on file storage with deleting and purging denied: fix the stream's settings (nats stream edit) or name another stream",
+                        config.stream,
+                        found.num_replicas,
+                        if found.storage == stream::StorageType::File { "yes" } else { "no" },
+                        if found.deny_delete { "denied" } else { "allowed" },
+                        if found.deny_purge { "denied" } else { "allowed" },
+                        wanted.num_replicas,
+                    )));
+                }
                 Ok::<_, LedgerError>((js, stream))
             })??
         };
