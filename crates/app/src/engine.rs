@@ -659,7 +659,14 @@ impl Engine {
                 })
             })?;
         let outcome = writer.submit(submission).await.map_err(|e| match e {
-            WriterClosed::NotTaken => AppError::Unavailable(SHUTTING_DOWN.into()),
+            WriterClosed::NotTaken => AppError::Unavailable(
+                if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
+                    SHUTTING_DOWN
+                } else {
+                    "this node stopped being the ledger's writer before it took this change,                      so nothing was saved; send it again in a moment (the node that writes now                      takes it)"
+                }
+                .into(),
+            ),
             // Taken and then lost: the writer may have made it durable before it stopped.
             WriterClosed::AnswerLost => AppError::Unavailable(ANSWER_LOST.into()),
         })?;
@@ -684,9 +691,10 @@ impl Engine {
             Outcome::Unavailable(cause) => {
                 tracing::error!(%cause, "a change could not be saved; the caller was told to retry");
                 Err(AppError::Unavailable(
-                    "the ledger could not save this change for certain: it is not in the \
-                     ledger now, but may come back when the service restarts; send it again \
-                     later with the same Idempotency-Key header, which keeps it once"
+                    "the ledger could not confirm that this change was saved: it may or may \
+                     not be in the ledger (it can appear within seconds, or when the service \
+                     restarts); send it again later with the same Idempotency-Key header, \
+                     which keeps it once"
                         .into(),
                 ))
             }
