@@ -67,6 +67,67 @@ pub async fn forward(
     request: Request,
     next: Next,
 ) -> Response {
+    // A post of the web app's forms (every write outside the API's /v1/ paths).
+    let page = !request.uri().path().starts_with("/v1/")
+        && !matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS
+        );
+    let answer = forward_or_not(forwarding, request, next).await;
+    if page {
+        as_page(answer).await
+    } else {
+        answer
+    }
+}
+
+/// A refusal this middleware made (problem+json) to a post of the web app, as a page a
+/// person reads: a coordinator's form posted to a replica whose writer cannot be reached
+/// would otherwise show a JSON document. Other answers pass unchanged.
+async fn as_page(answer: Response) -> Response {
+    let problem = answer
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !problem {
+        return answer;
+    }
+    let status = answer.status();
+    let bytes = axum::body::to_bytes(answer.into_body(), crate::limits::MAX_PROBLEM_BYTES)
+        .await
+        .unwrap_or_default();
+    let detail = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["detail"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>这次没能提交</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
+         <body><main id=\"main\"><h1>这次没能提交</h1>\
+         <p class=\"error\" role=\"alert\">服务正在切换或暂时连不上，请稍等片刻，再点一次提交。\
+         同一张表再提交一次不会重复记录。</p><p lang=\"en\">{}</p>\
+         <p><a class=\"button big\" href=\"/\">⌂ 首页</a></p></main></body></html>",
+        escape(&detail)
+    );
+    let mut page = Response::new(Body::from(html));
+    *page.status_mut() = status;
+    page.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    page
+}
+
+/// Text as HTML shows it.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn forward_or_not(forwarding: Forwarding, request: Request, next: Next) -> Response {
     let cluster = &forwarding.cluster;
     let engine = cluster.engine();
     let (mut parts, body) = request.into_parts();
@@ -210,4 +271,33 @@ pub async fn forward(
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refusal of this middleware to a web form's post reads as a page, in Chinese first,
+    /// with the detail escaped; an API answer or a page passes unchanged.
+    #[tokio::test]
+    async fn a_refusal_to_a_web_post_is_a_page() {
+        let refusal =
+            ApiError::unavailable("no node holds the writer role <right now>").into_response();
+        let page = as_page(refusal).await;
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            page.headers()[axum::http::header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("这次没能提交") && text.contains("&lt;right now&gt;"),
+            "{text}"
+        );
+        let html = Response::new(Body::from("<p>ok</p>"));
+        assert_eq!(as_page(html).await.status(), StatusCode::OK);
+    }
 }

@@ -54,3 +54,7 @@ pub const DEFAULT_NOTICES_DAYS: u32 = 31;
 
 /// Days of notices one read may ask for at most.
 pub const MAX_NOTICES_DAYS: u32 = 400;
+
+/// Bytes of a problem document the cluster's middleware reads to show it as a page (its own
+/// refusals are a few hundred).
+pub const MAX_PROBLEM_BYTES: usize = 64 * 1024;
