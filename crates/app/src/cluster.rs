@@ -201,7 +201,7 @@ impl Cluster {
         }
         let mut held = Some((revision, renewed));
         if renewed.elapsed() >= ttl / 3 {
-            match bucket.renew(revision, &self.mine()) {
+            match bucket.renew(revision, &self.mine(), ttl / 3) {
                 Ok(rev) => {
                     held = Some((rev, Instant::now()));
                     self.set_lease(Some(self.mine()));

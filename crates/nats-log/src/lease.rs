@@ -147,15 +147,25 @@ impl<'a> LeaseBucket<'a> {
         })?
     }
 
-    /// Renews the lease held at `revision`; fails when another node took it or the bucket
-    /// cannot be written.
-    pub fn renew(&self, revision: u64, mine: &Lease) -> Result<u64, LedgerError> {
+    /// Renews the lease held at `revision`; fails when another node took it, the bucket
+    /// cannot be written, or no answer came `within` (a renewal must not outlast the lease:
+    /// the writer would go on deciding after another node may have taken it).
+    pub fn renew(
+        &self,
+        revision: u64,
+        mine: &Lease,
+        within: std::time::Duration,
+    ) -> Result<u64, LedgerError> {
         let kv = self.kv.clone();
         let value = mine.bytes();
         self.log.block_on(async move {
-            kv.update(LEASE_KEY, value, revision)
-                .await
-                .map_err(|e| storage("cannot renew the writer lease", e))
+            match tokio::time::timeout(within, kv.update(LEASE_KEY, value, revision)).await {
+                Ok(renewed) => renewed.map_err(|e| storage("cannot renew the writer lease", e)),
+                Err(_) => Err(LedgerError::Storage(format!(
+                    "the writer lease was not renewed within {} ms",
+                    within.as_millis()
+                ))),
+            }
         })?
     }
 
