@@ -224,10 +224,7 @@ impl App {
             submitted = self.engine.submit(who, command, plain).await;
         }
         if let Some((secret, caller)) = &guess {
-            let how = pin_attempts::settled(secret, &submitted, |e| match e {
-                AppError::Rejected(r) => Some(r.code),
-                _ => None,
-            });
+            let how = pin_attempts::settled(secret, &submitted);
             self.pin_attempts.settle(secret, *caller, how);
         }
         if let (Some(volunteer), Ok(_)) = (pin_set, &submitted) {

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use yinling_ledger::{RedemptionId, TokenId, VolunteerId};
 use yinling_projections::{Command, CounterProof, Principal, Rejection};
 
+use crate::error::AppError;
 use crate::limits::{
     PIN_LOCK_DOUBLINGS, PIN_LOCK_MINUTES, PIN_WRONG_PER_CALLER, PIN_WRONG_PER_VOLUNTEER,
     PIN_WRONG_REMEMBERED,
@@ -47,6 +48,12 @@ impl Secret {
     }
 }
 
+/// How long a window lasts after `pauses` earlier pauses: [`PIN_LOCK_MINUTES`], doubled for
+/// each up to [`PIN_LOCK_DOUBLINGS`] times.
+fn length_after(pauses: u32) -> Duration {
+    Duration::from_secs(PIN_LOCK_MINUTES * 60) * (1u32 << pauses.min(PIN_LOCK_DOUBLINGS))
+}
+
 /// Wrong guesses since the first of a window.
 #[derive(Clone, Copy, Debug)]
 struct Window {
@@ -69,8 +76,7 @@ impl Window {
     /// [`PIN_LOCK_MINUTES`], doubled for each earlier pause up to [`PIN_LOCK_DOUBLINGS`]
     /// times.
     fn length(&self) -> Duration {
-        let doublings = self.paused_before.min(PIN_LOCK_DOUBLINGS);
-        Duration::from_secs(PIN_LOCK_MINUTES * 60) * (1u32 << doublings)
+        length_after(self.paused_before)
     }
 
     fn live(&self, now: Instant) -> bool {
@@ -128,14 +134,10 @@ pub fn guessed(who: &Principal, command: &Command) -> Option<(Secret, Option<Tok
 }
 
 /// How an attempt ended, for [`PinAttempts::settle`], from what the command came to.
-pub fn settled<T, E>(
-    secret: &Secret,
-    outcome: &Result<T, E>,
-    code: impl Fn(&E) -> Option<&str>,
-) -> Settled {
+pub fn settled<T>(secret: &Secret, outcome: &Result<T, AppError>) -> Settled {
     match outcome {
         Ok(_) => Settled::Right,
-        Err(e) if code(e) == Some(secret.wrong_code()) => Settled::Wrong,
+        Err(AppError::Rejected(r)) if r.code == secret.wrong_code() => Settled::Wrong,
         Err(_) => Settled::Other,
     }
 }
@@ -201,12 +203,11 @@ impl PinAttempts {
             });
         }
         if windows.by_secret.len() + windows.by_caller.len() >= PIN_WRONG_REMEMBERED {
-            // A window that ended is let go unless it ended in a pause or follows one: the
+            // A window that ended is let go unless it ended in a pause or follows one (the
             // doubling must not be undone by filling the map with attempts refused for other
-            // reasons.
-            // Kept no longer than the longest pause lasts, twice: a map of old pauses must
-            // not grow for ever and be scanned at every attempt.
-            let longest = Duration::from_secs(PIN_LOCK_MINUTES * 60) * (2u32 << PIN_LOCK_DOUBLINGS);
+            // reasons), and even then no later than twice the longest pause (a map of old
+            // pauses must not grow for ever and be scanned at every attempt).
+            let longest = length_after(PIN_LOCK_DOUBLINGS) * 2;
             let keep = |w: &Window, most: u32| {
                 (w.live(now) && w.wrong > 0)
                     || ((w.paused_before > 0 || w.wrong >= most)
