@@ -165,10 +165,16 @@ pub(super) fn read_keys(
 /// key destroyed at the erasure can be put back by the journal after a crash (the service
 /// destroys it again when it loads, but a copy made before that would keep it).
 fn erased_in(log: &dyn EventLog) -> Result<std::collections::BTreeSet<VolunteerId>, String> {
+    erased_among(EnvelopeIter::new(log, 0).map(|e| e.map_err(|e| e.to_string())))
+}
+
+/// The volunteers erased among `envelopes` (a log's, or an events file's for `import`).
+pub(super) fn erased_among(
+    envelopes: impl Iterator<Item = Result<yinling_ledger::Envelope, String>>,
+) -> Result<std::collections::BTreeSet<VolunteerId>, String> {
     let mut out = std::collections::BTreeSet::new();
-    for envelope in EnvelopeIter::new(log, 0) {
-        let envelope = envelope.map_err(|e| e.to_string())?;
-        if let yinling_ledger::Event::VolunteerErased(e) = envelope.payload {
+    for envelope in envelopes {
+        if let yinling_ledger::Event::VolunteerErased(e) = envelope?.payload {
             out.insert(e.volunteer_id);
         }
     }

@@ -162,13 +162,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
 fn erased_in(
     path: &Path,
 ) -> Result<std::collections::BTreeSet<yinling_ledger::VolunteerId>, String> {
-    let mut out = std::collections::BTreeSet::new();
-    for envelope in envelopes(path)? {
-        if let yinling_ledger::Event::VolunteerErased(e) = envelope?.payload {
-            out.insert(e.volunteer_id);
-        }
-    }
-    Ok(out)
+    super::backup::erased_among(envelopes(path)?)
 }
 
 /// Puts the keys of a key file into the key store beside `log`, each checked, none of
