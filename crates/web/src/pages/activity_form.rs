@@ -2,6 +2,8 @@
 //! own team, or a joint activity with teams of their groups) and a group's coordinator (a
 //! joint activity of the group's teams).
 
+use std::collections::HashMap;
+
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{html, Markup};
@@ -36,45 +38,57 @@ pub(super) fn picked_name(
     }
 }
 
-/// The roster of a team, for the participant picker, each name as `who` may see it (a
+/// The rosters of `teams`, for the participant picker, each name as `who` may see it (a
 /// partner team's or a group's members masked, as the API shows them). A masked name carries
 /// the volunteer's number too: two 张* of one team are told apart by it, not ticked by
 /// guess. Members who moved to another team in the last [`FORMER_MEMBERS_DAYS`] come after,
-/// marked: service they did with this team before the move is still this team's to log.
-pub(super) fn roster(state: &LedgerState, who: &Principal, t: &Team, l: Lang) -> Roster {
-    let mut members: Vec<(VolunteerId, String)> = t
-        .members
-        .iter()
-        .filter_map(|id| {
-            state
-                .volunteers
-                .get(id)
-                .map(|v| (v.id, picked_name(who, v)))
-        })
-        .collect();
-    members.sort_by(|a, b| a.1.cmp(&b.1));
+/// marked: service they did with this team before the move is still this team's to log
+/// (found in one pass over every volunteer for all the teams of a form).
+pub(super) fn rosters(
+    state: &LedgerState,
+    who: &Principal,
+    teams: &[&Team],
+    l: Lang,
+) -> Vec<Roster> {
     let since =
         yinling_ledger::Timestamp::now().plus_seconds(-i64::from(FORMER_MEMBERS_DAYS) * 86_400);
-    let mut former: Vec<(VolunteerId, String)> = state
-        .volunteers
-        .values()
-        .filter(|v| v.team_id != t.id)
-        .filter(|v| {
-            v.team_history.windows(2).any(|pair| {
-                pair[0].team_id == t.id && pair[1].team_id != t.id && pair[1].since >= since
-            })
+    let moved = l.t(
+        "（已调出，调出前的服务）",
+        " (moved away: service before the move)",
+    );
+    let mut former: HashMap<TeamId, Vec<(VolunteerId, String)>> = HashMap::new();
+    for v in state.volunteers.values() {
+        for pair in v.team_history.windows(2) {
+            let left = pair[0].team_id;
+            let lately = pair[1].team_id != left && pair[1].since >= since;
+            if lately && v.team_id != left && teams.iter().any(|t| t.id == left) {
+                let list = former.entry(left).or_default();
+                if list.iter().all(|(id, _)| *id != v.id) {
+                    list.push((v.id, format!("{}{moved}", picked_name(who, v))));
+                }
+            }
+        }
+    }
+    teams
+        .iter()
+        .map(|t| {
+            let mut members: Vec<(VolunteerId, String)> = t
+                .members
+                .iter()
+                .filter_map(|id| {
+                    state
+                        .volunteers
+                        .get(id)
+                        .map(|v| (v.id, picked_name(who, v)))
+                })
+                .collect();
+            members.sort_by(|a, b| a.1.cmp(&b.1));
+            let mut gone = former.remove(&t.id).unwrap_or_default();
+            gone.sort_by(|a, b| a.1.cmp(&b.1));
+            members.extend(gone);
+            (t.id, t.name.clone(), members)
         })
-        .map(|v| {
-            let moved = l.t(
-                "（已调出，调出前的服务）",
-                " (moved away: service before the move)",
-            );
-            (v.id, format!("{}{moved}", picked_name(who, v)))
-        })
-        .collect();
-    former.sort_by(|a, b| a.1.cmp(&b.1));
-    members.extend(former);
-    (t.id, t.name.clone(), members)
+        .collect()
 }
 
 /// Every category that has opened by `today`, retired ones too: service before their last

@@ -15,7 +15,9 @@ use yinling_projections::principal::DistrictScope;
 use yinling_projections::teams::Team;
 use yinling_projections::Principal;
 
-use super::activity_form::{activity_command, activity_form, logged_page, open_categories, roster};
+use super::activity_form::{
+    activity_command, activity_form, logged_page, open_categories, rosters,
+};
 use super::{act, genuine, Form};
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
 use crate::session::Viewer;
@@ -127,7 +129,7 @@ pub async fn new_activity(
     let Some(who) = viewer.session.as_ref().map(|s| &s.principal) else {
         return not_for_you(&viewer);
     };
-    let teams = vec![roster(&state, who, team, viewer.lang)];
+    let teams = rosters(&state, who, &[team], viewer.lang);
     page(
         Frame {
             viewer: &viewer,

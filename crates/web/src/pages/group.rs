@@ -14,7 +14,7 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, NewProject, Principal, State as LedgerState};
 
 use super::activity_form::{
-    activity_command, activity_form, logged_page, open_categories, roster, Roster,
+    activity_command, activity_form, logged_page, open_categories, rosters, Roster,
 };
 use super::{act, genuine, may_read, submit_and_return, Form};
 use crate::layout::{needs_sign_in, not_for_you, page, refusal, Frame};
@@ -177,11 +177,9 @@ pub async fn new_activity(
             _ => return not_for_you(&viewer),
         }
     }
-    let teams: Vec<Roster> = chosen
-        .iter()
-        .filter_map(|t| state.teams.get(t))
-        .map(|t| roster(&state, &who, t, viewer.lang))
-        .collect();
+    let picked: Vec<&yinling_projections::teams::Team> =
+        chosen.iter().filter_map(|t| state.teams.get(t)).collect();
+    let teams: Vec<Roster> = rosters(&state, &who, &picked, viewer.lang);
     let lead = chosen.first().copied();
     let category = lead
         .and_then(|t| state.teams.get(&t))

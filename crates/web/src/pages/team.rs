@@ -14,7 +14,9 @@ use yinling_ledger::{
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal, State as LedgerState};
 
-use super::activity_form::{activity_command, activity_form, logged_page, open_categories, roster};
+use super::activity_form::{
+    activity_command, activity_form, logged_page, open_categories, rosters,
+};
 use super::{act, genuine, may_read, may_write, see_other, AsOf, Form};
 use crate::charts::{columns, Bar};
 use crate::layout::{category_name, needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
@@ -266,12 +268,9 @@ pub async fn new_activity(
                 with.push(other);
             }
         }
-        let mut teams = vec![roster(&state, &who, team, viewer.lang)];
-        teams.extend(
-            with.iter()
-                .filter_map(|t| state.teams.get(t))
-                .map(|t| roster(&state, &who, t, viewer.lang)),
-        );
+        let mut picked = vec![team];
+        picked.extend(with.iter().filter_map(|t| state.teams.get(t)));
+        let teams = rosters(&state, &who, &picked, viewer.lang);
         let categories = open_categories(&state, today);
         (team.category, categories, teams, partner_teams)
     };
