@@ -14,7 +14,7 @@ use yinling_app::counter::{self, Lookup};
 use yinling_app::reports::provenance::actor_words;
 use yinling_app::reports::stations::{queue, station_name, CounterMatch};
 use yinling_app::{input, App, AppError, Written};
-use yinling_ledger::{RedemptionId, RewardId, StationId, Timestamp};
+use yinling_ledger::{Actor, RedemptionId, RewardId, StationId, Timestamp};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::volunteers::{EntryKind, EntryRef};
 use yinling_projections::{Command, CounterProof, Principal, State as LedgerState};
@@ -541,9 +541,14 @@ fn code_on_reopened_slip(
         r.confirmation,
         Some(yinling_ledger::Confirmation::CardScan | yinling_ledger::Confirmation::Pin)
     );
-    let same_clerk = r.held_by.token_id.is_some() && r.held_by == who.actor();
-    let minutes = (now.to_datetime() - r.held_at.to_datetime()).num_minutes();
-    at_the_counter && same_clerk && minutes < crate::limits::SLIP_WITH_CODE_MINUTES
+    at_the_counter && done_just_now_by(r.held_by, r.held_at, who, now)
+}
+
+/// Whether `who` is the signed-in caller `by` who did a step at `at`, less than
+/// [`SLIP_WITH_CODE_MINUTES`](crate::limits::SLIP_WITH_CODE_MINUTES) before `now`.
+fn done_just_now_by(by: Actor, at: Timestamp, who: &Principal, now: Timestamp) -> bool {
+    let minutes = (now.to_datetime() - at.to_datetime()).num_minutes();
+    by.token_id.is_some() && by == who.actor() && minutes < crate::limits::SLIP_WITH_CODE_MINUTES
 }
 
 /// Whether a reopened slip shows a rate voucher's code: only to whoever handed it over, and
@@ -558,8 +563,7 @@ fn voucher_on_reopened_slip(
     let (Some(by), Some(at)) = (r.settled_by, r.settled_at) else {
         return false;
     };
-    let minutes = (now.to_datetime() - at.to_datetime()).num_minutes();
-    by.token_id.is_some() && by == who.actor() && minutes < crate::limits::SLIP_WITH_CODE_MINUTES
+    done_just_now_by(by, at, who, now)
 }
 
 /// `/counter/receipts/{id}?paper=58|80|a5`: the receipt, in large type, ready to print.
