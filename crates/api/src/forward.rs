@@ -246,7 +246,8 @@ async fn forward_or_not(forwarding: Forwarding, request: Request, next: Next) ->
         Err(e) => {
             tracing::warn!(error = %e, "the writer node's answer to a forwarded write was cut off");
             return ApiError::unavailable(
-                "the writer node's answer was cut off, so this change may or may not have been                  saved; send it again with the same Idempotency-Key header, which keeps it once",
+                "the writer node's answer was cut off, so this change may or may not have been \
+                 saved; send it again with the same Idempotency-Key header, which keeps it once",
             )
             .into_response();
         }

@@ -663,7 +663,9 @@ impl Engine {
                 if self.closing.load(std::sync::atomic::Ordering::SeqCst) {
                     SHUTTING_DOWN
                 } else {
-                    "this node stopped being the ledger's writer before it took this change,                      so nothing was saved; send it again in a moment (the node that writes now                      takes it)"
+                    "this node stopped being the ledger's writer before it took this change, \
+                     so nothing was saved; send it again in a moment (the node that writes now \
+                     takes it)"
                 }
                 .into(),
             ),
