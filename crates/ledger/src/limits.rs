@@ -115,3 +115,10 @@ pub const SLED_BATCH_FROM_KEYS: usize = 32;
 /// its index keys in sled's files without its segment. Half sled's threshold, to be safe
 /// from its framing.
 pub const SLED_BLOB_SAFE_BYTES: usize = 64 * 1024;
+
+/// Largest amount (points, hours, yuan, a rate) an event may hold, in size. `decide`'s own
+/// limits keep every honest amount under a billion; this one is for events written elsewhere
+/// (see `amount::bounded`): so many of them cannot be added up that a fold's `Decimal`
+/// overflows.
+pub const MAX_EVENT_AMOUNT: rust_decimal::Decimal =
+    rust_decimal::Decimal::from_parts(3_567_587_328, 232, 0, false, 0);

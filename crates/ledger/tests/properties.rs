@@ -11,8 +11,9 @@ use yinling_ledger::log::{self, VerifyDepth};
 use yinling_ledger::writer::{Outcome, Submission};
 use yinling_ledger::*;
 
+/// Any amount an event may hold (up to `MAX_EVENT_AMOUNT` in size, at any scale).
 fn decimal() -> impl Strategy<Value = Decimal> {
-    (any::<i64>(), 0u32..=28).prop_map(|(m, s)| Decimal::new(m, s))
+    (-1_000_000_000_000i64..=1_000_000_000_000, 0u32..=28).prop_map(|(m, s)| Decimal::new(m, s))
 }
 
 fn text() -> impl Strategy<Value = String> {

@@ -35,7 +35,7 @@ pub struct RewardListed {
     /// Product or rate voucher.
     pub kind: RewardKind,
     /// Points per unit, > 0.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub cost_points: Decimal,
     /// Units in stock.
     pub stock: u32,
@@ -58,10 +58,10 @@ pub struct RewardRepriced {
     /// The reward.
     pub reward_id: RewardId,
     /// The old price per unit.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub cost_points_before: Decimal,
     /// The new price per unit.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub cost_points: Decimal,
 }
 
@@ -88,10 +88,10 @@ pub struct RedemptionHeld {
     /// How many units.
     pub quantity: u32,
     /// Price per unit at the time.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub cost_points: Decimal,
     /// Points reserved: `cost_points * quantity`.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points: Decimal,
     /// When the hold lapses if not settled.
     pub expires_at: Timestamp,
@@ -109,7 +109,7 @@ pub struct RedemptionFulfilled {
     /// How many units.
     pub quantity: u32,
     /// Points spent.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points: Decimal,
 }
 
@@ -125,7 +125,7 @@ pub struct RedemptionCancelled {
     /// Units returned to stock.
     pub quantity: u32,
     /// Points returned to the volunteer.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points: Decimal,
     /// Why, if given.
     pub reason: String,
@@ -143,7 +143,7 @@ pub struct RedemptionExpired {
     /// Units returned to stock.
     pub quantity: u32,
     /// Points returned to the volunteer.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points: Decimal,
 }
 

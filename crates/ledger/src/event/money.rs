@@ -50,11 +50,11 @@ pub struct VoucherUsed {
     /// Deposit or loan.
     pub product: VoucherProduct,
     /// The deposit or loan amount, yuan.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub amount_yuan: Decimal,
     /// The rate bonus's value for a year on that amount, yuan (amount × basis points /
     /// 10,000), which the bank's yuan budget counts.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub bonus_yuan: Decimal,
     /// The day it was used.
     #[serde(with = "super::dates")]
@@ -91,7 +91,7 @@ pub struct RedemptionRefunded {
     /// Whose points.
     pub volunteer_id: VolunteerId,
     /// Points returned, as the redemption spent them.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points: Decimal,
     /// Why.
     pub reason: String,
@@ -108,7 +108,7 @@ pub struct BankBudgetSet {
     /// Vouchers it will issue that year.
     pub vouchers: Option<u32>,
     /// Rate bonus yuan it will honour that year.
-    #[serde(with = "crate::amount::option")]
+    #[serde(with = "crate::amount::bounded::option")]
     pub bonus_yuan: Option<Decimal>,
     /// Why.
     pub note: String,
@@ -120,7 +120,7 @@ pub struct RewardValued {
     /// The reward.
     pub reward_id: RewardId,
     /// What one unit is worth, yuan.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub unit_value_yuan: Decimal,
     /// Who supplies it (a cooperative, a bank).
     pub supplier: String,
@@ -136,7 +136,7 @@ pub struct StockCosted {
     /// Units received.
     pub quantity: u32,
     /// What each cost, yuan.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub unit_cost_yuan: Decimal,
     /// Who delivered them.
     pub supplier: String,

@@ -50,10 +50,10 @@ pub struct OpeningBalanceRecorded {
     /// Whose.
     pub volunteer_id: VolunteerId,
     /// Hours served there.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours: Decimal,
     /// Points held there.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points: Decimal,
     /// Star level there.
     pub star_level: u8,

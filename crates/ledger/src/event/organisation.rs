@@ -113,25 +113,25 @@ pub struct ProjectStatusChanged {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoringWeights {
     /// Per activity.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub per_activity: Decimal,
     /// Per participation (volunteer-activity).
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub per_participant_time: Decimal,
     /// Per distinct active volunteer.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub per_active_volunteer: Decimal,
     /// Per hour of service.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub per_hour: Decimal,
     /// Per person served.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub per_person_served: Decimal,
     /// Per problem resolved.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub per_problem_resolved: Decimal,
     /// Per dispute settled.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub per_dispute_settled: Decimal,
 }
 

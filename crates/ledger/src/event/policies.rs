@@ -39,7 +39,7 @@ pub enum PolicyChange {
     /// What a point is worth in yuan, for the money reports and the coverage.
     PointValue {
         /// Yuan per point.
-        #[serde(with = "crate::amount")]
+        #[serde(with = "crate::amount::bounded")]
         yuan_per_point: Decimal,
     },
     /// Staff are warned when the points outstanding exceed this share of what the stock
@@ -87,7 +87,7 @@ pub struct RequestedHours {
     /// Who.
     pub volunteer_id: VolunteerId,
     /// Hours asked for.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours: Decimal,
 }
 

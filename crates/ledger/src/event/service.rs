@@ -41,10 +41,10 @@ pub struct ActivityLogged {
     /// Number of participants (one `ServiceLogged` each).
     pub participants: u32,
     /// Sum of the participants' hours.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours_total: Decimal,
     /// Sum of the participants' points.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points_total: Decimal,
     /// Results beyond hours.
     pub outcomes: Outcomes,
@@ -67,13 +67,13 @@ pub struct ServiceLogged {
     #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// Hours served, in (0, 24], at most two decimals.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours: Decimal,
     /// Points earned: `hours * points_per_hour`.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points: Decimal,
     /// The rate applied.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points_per_hour: Decimal,
     /// The version of the point rules that gave the rate.
     pub rules_version: u32,
@@ -96,10 +96,10 @@ pub struct ServiceReversed {
     #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// Hours taken back.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours: Decimal,
     /// Points taken back (exactly those the original entry earned).
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points: Decimal,
     /// Why, in the coordinator's words.
     pub reason: String,
@@ -124,16 +124,16 @@ pub struct ServiceCorrected {
     #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// Hours before the correction.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours_before: Decimal,
     /// Hours after it (0: removed from the activity).
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours_after: Decimal,
     /// Points before.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points_before: Decimal,
     /// Points after: hours after times the original entry's rate.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points_after: Decimal,
     /// Why, in the coordinator's words.
     pub reason: String,
@@ -176,7 +176,7 @@ pub struct CategoryRate {
     /// The category.
     pub category: Category,
     /// Points per hour of service.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points_per_hour: Decimal,
 }
 
@@ -186,7 +186,7 @@ pub struct RulesChanged {
     /// Monotonic version number (the default rules are version 0).
     pub version: u32,
     /// The rate of every category not listed in `rates`.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub default_points_per_hour: Decimal,
     /// Per-category rates.
     pub rates: Vec<CategoryRate>,
@@ -215,7 +215,7 @@ pub struct DayMultiplier {
     /// Which days.
     pub days: DaySet,
     /// The factor, e.g. 1.5.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub multiplier: Decimal,
 }
 
@@ -231,14 +231,14 @@ pub struct EarningRulesAdopted {
     pub effective_from: NaiveDate,
     /// The rate of every category not listed in `rates`; `None`: the version covers only the
     /// listed categories, and the others keep the rule they had.
-    #[serde(with = "crate::amount::option")]
+    #[serde(with = "crate::amount::bounded::option")]
     pub default_points_per_hour: Option<Decimal>,
     /// Per-category rates.
     pub rates: Vec<CategoryRate>,
     /// Days that earn a multiple of the rate.
     pub multipliers: Vec<DayMultiplier>,
     /// Most hours one volunteer may have credited on one day in the categories it covers.
-    #[serde(with = "crate::amount::option")]
+    #[serde(with = "crate::amount::bounded::option")]
     pub max_hours_per_day: Option<Decimal>,
     /// What changed and why, published with the rule.
     pub note: String,
@@ -262,16 +262,16 @@ pub struct ServiceRerated {
     #[serde(with = "super::dates")]
     pub date: NaiveDate,
     /// Hours (unchanged).
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours: Decimal,
     /// Points before.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points_before: Decimal,
     /// Points after.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points_after: Decimal,
     /// The rate now applied (multiplier included).
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub points_per_hour: Decimal,
     /// The rules version now applied.
     pub rules_version: u32,
@@ -292,7 +292,7 @@ pub struct CategoryRegistered {
     /// Its English name.
     pub label_en: String,
     /// Points per hour when no rule version names it.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub default_points_per_hour: Decimal,
     /// First service date it may be logged for.
     #[serde(with = "super::dates")]

@@ -15,7 +15,7 @@ pub struct StarScaleAdopted {
     /// 1 for the first version, then one more each time.
     pub version: u32,
     /// Net hours for one star, two stars, ... (strictly increasing).
-    #[serde(with = "crate::amount::vec")]
+    #[serde(with = "crate::amount::bounded::vec")]
     pub thresholds_hours: Vec<Decimal>,
     /// Whether a star reached under it waits for confirmation before it counts.
     pub review: bool,
@@ -32,10 +32,10 @@ pub struct StarReached {
     /// The level reached (1 = one star).
     pub level: u8,
     /// The net hours that level needs under the scale that awarded it.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub threshold_hours: Decimal,
     /// Their net hours when they reached it.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours: Decimal,
     /// The scale version that awarded it.
     pub scale_version: u32,
@@ -63,10 +63,10 @@ pub struct StarWithdrawn {
     /// The level they now hold (0 = none).
     pub level: u8,
     /// The net hours that level needs (0 for none).
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub threshold_hours: Decimal,
     /// Their net hours now.
-    #[serde(with = "crate::amount")]
+    #[serde(with = "crate::amount::bounded")]
     pub hours: Decimal,
     /// What took the hours back.
     pub reason: String,
