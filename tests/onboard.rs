@@ -73,6 +73,53 @@ fn the_template_imports_as_it_is() {
     assert!(out.contains("imported 4 records"), "{out}");
 }
 
+/// A city outside China's zone onboards before its first start: the new ledger keeps the
+/// zone and hold time `onboard` was given (the service then starts in that zone, and its
+/// policies say so); a later onboard in another zone is refused, naming both, with nothing
+/// written; bad values are named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_ledger_keeps_the_zone_and_hold_time_onboard_was_given() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let template = tmp.path().join("模板.xlsx");
+    let (ok, out) = onboard(&["--template", p(&template)]);
+    assert!(ok, "{out}");
+    let data = tmp.path().join("data");
+    for (bad, named) in [
+        (["--utc-offset", "+25:00"], "\"+25:00\" is not a UTC offset"),
+        (["--hold-days", "0"], "--hold-days 0 must be between 1"),
+    ] {
+        let (ok, out) = onboard(&[&["--data", p(&data)], &bad[..], &[p(&template)]].concat());
+        assert!(!ok && out.contains(named), "{out}");
+    }
+    let (ok, out) = onboard(&[
+        "--data",
+        p(&data),
+        "--utc-offset",
+        "-05:00",
+        "--hold-days",
+        "7",
+        p(&template),
+    ]);
+    assert!(ok && out.contains("imported 4 records"), "{out}");
+    let (ok, out) = onboard(&["--data", p(&data), "--utc-offset", "+08:00", p(&template)]);
+    assert!(
+        !ok && out.contains("keeps its calendar in UTC-05:00, not UTC+08:00"),
+        "{out}"
+    );
+    let (ok, out) = onboard(&["--data", p(&data), "--utc-offset", "-05:00", p(&template)]);
+    assert!(ok && out.contains("already there"), "{out}");
+
+    // The service started in the ledger's zone reads both policies as onboard recorded them.
+    let server = Server::start_in(&data, &["--utc-offset", "-05:00"]);
+    let policies = server.client(ADMIN).get("/v1/policies").await.ok();
+    assert_eq!(
+        policies["time_zone"]["value"],
+        json!("UTC-05:00"),
+        "{policies}"
+    );
+    assert_eq!(policies["hold_days"]["value"], json!("7"), "{policies}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembered() {
     let tmp = tempfile::tempdir().expect("tempdir");

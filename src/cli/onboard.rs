@@ -45,6 +45,14 @@ pub struct OnboardArgs {
     /// Problems in English rather than Chinese.
     #[arg(long)]
     pub english: bool,
+    /// The time zone a new ledger keeps its calendar in, e.g. +08:00 (the default, as for
+    /// `serve`). A ledger that has one keeps it: a different zone here is refused.
+    #[arg(long, value_parser = super::parse_utc_offset, allow_hyphen_values = true)]
+    pub utc_offset: Option<i32>,
+    /// Days a held redemption waits at the counter, recorded on a new ledger (default 14);
+    /// a ledger that has its own keeps it (changed at /policies).
+    #[arg(long)]
+    pub hold_days: Option<i64>,
 }
 
 /// Runs `onboard`.
@@ -81,6 +89,15 @@ async fn onboard_file(
     file: PathBuf,
     bytes: Vec<u8>,
 ) -> Result<ExitCode, String> {
+    let hold_days = args
+        .hold_days
+        .unwrap_or(yinling_projections::limits::DEFAULT_HOLD_TTL_SECONDS / 86_400);
+    if !(1..=super::limits::MAX_HOLD_DAYS).contains(&hold_days) {
+        return Err(format!(
+            "--hold-days {hold_days} must be between 1 and {}",
+            super::limits::MAX_HOLD_DAYS
+        ));
+    }
     let metrics = Arc::new(Metrics::default());
     let config = EngineConfig::new(&args.data);
     let engine = tokio::task::spawn_blocking(move || Engine::open(&config, metrics.clone()))
@@ -91,6 +108,35 @@ async fn onboard_file(
         .map_err(|e| format!("cannot open the token key: {e}"))?;
     let fresh = engine.log().head().seq == 0;
     let app = App::new(Arc::new(engine), Arc::new(Metrics::default()), mint);
+    let start = StartPolicies {
+        utc_offset_seconds: args
+            .utc_offset
+            .unwrap_or(yinling_ledger::time::LOCAL_UTC_OFFSET_SECONDS),
+        ..StartPolicies::default()
+    };
+    if fresh {
+        // The roster's dates are read in the zone the new ledger will keep (a dry run too).
+        yinling_ledger::time::set_local_offset(start.utc_offset_seconds);
+    } else {
+        let policies = app.engine.read().policies.clone();
+        let recorded = policies.utc_offset_seconds();
+        if let Some(given) = args
+            .utc_offset
+            .filter(|given| policies.time_zone_recorded() && *given != recorded)
+        {
+            use yinling_ledger::time::offset_text;
+            return Err(format!(
+                "this ledger keeps its calendar in {}, not {} (--utc-offset): onboard reads the roster's dates in the ledger's own zone and never changes it; leave --utc-offset out, or change the zone with `yinling serve --change-time-zone`",
+                offset_text(recorded),
+                offset_text(given)
+            ));
+        }
+        if args.hold_days.is_some() {
+            println!(
+                "--hold-days is for a new ledger; this one keeps its own (change it at /policies)"
+            );
+        }
+    }
     if fresh && !args.dry_run {
         // A new ledger starts as a server would start it: its first administrator, the
         // national star scale, the zone and hold time.
@@ -106,13 +152,9 @@ async fn onboard_file(
         bootstrap_star_scale(&app)
             .await
             .map_err(|e| e.to_string())?;
-        bootstrap_policies(
-            &app,
-            &StartPolicies::default(),
-            yinling_projections::limits::DEFAULT_HOLD_TTL_SECONDS,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        bootstrap_policies(&app, &start, hold_days * 86_400)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let name = file
         .file_name()

@@ -218,40 +218,11 @@ async fn forward_or_not(forwarding: Forwarding, request: Request, next: Next) ->
     if let Ok(me) = HeaderValue::from_str(&cluster.config().node_id) {
         headers.insert(FORWARDED_HEADER, me);
     }
-    let answer = forwarding
-        .http
-        .request(parts.method.clone(), url)
-        .headers(headers)
-        .body(bytes)
-        .send()
-        .await;
-    let answer = match answer {
-        Ok(a) => a,
-        Err(e) => {
-            // The writer may or may not have taken it: an Idempotency-Key makes the retry safe.
-            // Its address and the transport's error are for the operator's log.
-            tracing::warn!(error = %e, "the writer node did not answer a forwarded write");
-            return ApiError::unavailable(
-                "the writer node did not answer, so this change may or may not have been saved; \
-                 send it again with the same Idempotency-Key header, which keeps it once",
-            )
-            .into_response();
-        }
-    };
-    let status = answer.status();
-    let headers = answer.headers().clone();
-    // An answer cut off after its status line is no answer: the write may or may not be in.
-    let body = match answer.bytes().await {
-        Ok(body) => body,
-        Err(e) => {
-            tracing::warn!(error = %e, "the writer node's answer to a forwarded write was cut off");
-            return ApiError::unavailable(
-                "the writer node's answer was cut off, so this change may or may not have been \
-                 saved; send it again with the same Idempotency-Key header, which keeps it once",
-            )
-            .into_response();
-        }
-    };
+    let (status, headers, body) =
+        match relay(&forwarding.http, parts.method.clone(), url, headers, bytes).await {
+            Ok(answer) => answer,
+            Err(refusal) => return refusal,
+        };
     if let Some(seq) = headers
         .get("ledger-seq")
         .and_then(|v| v.to_str().ok())
@@ -272,6 +243,50 @@ async fn forward_or_not(forwarding: Forwarding, request: Request, next: Next) ->
         }
     }
     response
+}
+
+/// Sends a write to the writer and reads its whole answer. Without a whole answer, the write
+/// may or may not have been saved, and the caller is told so (never an empty success).
+async fn relay(
+    http: &reqwest::Client,
+    method: Method,
+    url: String,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, HeaderMap, axum::body::Bytes), Response> {
+    let answer = match http
+        .request(method, url)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            // The writer may or may not have taken it: an Idempotency-Key makes the retry safe.
+            // Its address and the transport's error are for the operator's log.
+            tracing::warn!(error = %e, "the writer node did not answer a forwarded write");
+            return Err(ApiError::unavailable(
+                "the writer node did not answer, so this change may or may not have been saved; \
+                 send it again with the same Idempotency-Key header, which keeps it once",
+            )
+            .into_response());
+        }
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    // An answer cut off after its status line is no answer: the write may or may not be in.
+    match answer.bytes().await {
+        Ok(body) => Ok((status, headers, body)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the writer node's answer to a forwarded write was cut off");
+            Err(ApiError::unavailable(
+                "the writer node's answer was cut off, so this change may or may not have been \
+                 saved; send it again with the same Idempotency-Key header, which keeps it once",
+            )
+            .into_response())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -300,5 +315,89 @@ mod tests {
         );
         let html = Response::new(Body::from("<p>ok</p>"));
         assert_eq!(as_page(html).await.status(), StatusCode::OK);
+    }
+
+    /// A writer that answers `head` and then closes the connection, once.
+    async fn writer_answering(head: &'static [u8]) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!(
+            "http://{}/v1/activities",
+            listener.local_addr().expect("addr")
+        );
+        tokio::spawn(async move {
+            if let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = vec![0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let _ = socket.write_all(head).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        url
+    }
+
+    async fn detail_of(refusal: Response) -> (StatusCode, String) {
+        let status = refusal.status();
+        let body = axum::body::to_bytes(refusal.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// A writer that dies after its status line (a 201 whose body never comes) is no answer:
+    /// the client is told the change may or may not be saved, and to retry with its key.
+    #[tokio::test]
+    async fn a_forwarded_answer_cut_off_is_not_a_success() {
+        let http = reqwest::Client::new();
+        let url = writer_answering(
+            b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 400\r\nledger-seq: 12\r\n\r\n{\"id\":\"0193",
+        )
+        .await;
+        let refusal = relay(&http, Method::POST, url, HeaderMap::new(), "{}".into())
+            .await
+            .expect_err("a cut-off answer is refused");
+        let (status, detail) = detail_of(refusal).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            detail.contains("answer was cut off")
+                && detail.contains("may or may not have been saved")
+                && detail.contains("Idempotency-Key"),
+            "{detail}"
+        );
+        // The same writer answering whole is relayed as it answered.
+        let whole = writer_answering(
+            b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\nledger-seq: 12\r\n\r\n{}",
+        )
+        .await;
+        let (status, headers, body) =
+            relay(&http, Method::POST, whole, HeaderMap::new(), "{}".into())
+                .await
+                .expect("a whole answer");
+        assert_eq!(
+            (status, &headers["ledger-seq"], &body[..]),
+            (
+                StatusCode::CREATED,
+                &HeaderValue::from_static("12"),
+                &b"{}"[..]
+            )
+        );
+    }
+
+    /// A writer that closes without a word: the same caution, in its own words.
+    #[tokio::test]
+    async fn a_writer_that_says_nothing_is_not_a_success() {
+        let http = reqwest::Client::new();
+        let url = writer_answering(b"").await;
+        let refusal = relay(&http, Method::POST, url, HeaderMap::new(), "{}".into())
+            .await
+            .expect_err("no answer is refused");
+        let (status, detail) = detail_of(refusal).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            detail.contains("did not answer") && detail.contains("may or may not have been saved"),
+            "{detail}"
+        );
     }
 }
