@@ -617,7 +617,7 @@ pub async fn banks(
     let p = period(&q)?;
     let out = app
         .read(&who, q.as_of, Read::Evaluation, |state| {
-            let today = state.policies.date_of(Timestamp::now());
+            let today = yinling_app::reports::day_of(state, q.as_of);
             Ok(Rows {
                 items: bank_settlement(state, p, today),
                 as_of: state.head.seq,
@@ -669,7 +669,7 @@ pub async fn coverage_report(
 ) -> Result<Json<Rows<CoverageRow>>, ApiError> {
     let out = app
         .read(&who, q.as_of, Read::Evaluation, |state| {
-            let today = state.policies.date_of(Timestamp::now());
+            let today = yinling_app::reports::day_of(state, q.as_of);
             Ok(Rows {
                 items: coverage(state, today),
                 as_of: state.head.seq,

@@ -172,6 +172,7 @@ fn out(r: &Redemption, who: &Principal) -> RedemptionOut {
 fn with_voucher(
     app: &App,
     state: &yinling_projections::State,
+    as_of: Option<u64>,
     who: &Principal,
     r: &Redemption,
     mut o: RedemptionOut,
@@ -182,7 +183,7 @@ fn with_voucher(
             &app.mint.voucher_code(&r.id),
         ));
         o.voucher_expires_on = Some(v.expires_on.to_string());
-        let today = state.policies.date_of(yinling_ledger::Timestamp::now());
+        let today = yinling_app::reports::day_of(state, as_of);
         o.voucher_status = Some(v.status(today).as_str().to_owned());
     }
     o
@@ -372,7 +373,7 @@ pub async fn get(
     let r = view.with(|state| {
         let r = checks::redemption(state, &id)?;
         access::may_read(&who, &Read::Redemption(r))?;
-        Ok::<_, ApiError>(with_voucher(&app, state, &who, r, out(r, &who)))
+        Ok::<_, ApiError>(with_voucher(&app, state, q.as_of, &who, r, out(r, &who)))
     })?;
     Ok(Json(r))
 }
@@ -422,7 +423,7 @@ pub async fn list(
             Ok(RedemptionList {
                 items: items
                     .into_iter()
-                    .map(|r| with_voucher(&app, state, &who, r, out(r, &who)))
+                    .map(|r| with_voucher(&app, state, q.as_of, &who, r, out(r, &who)))
                     .collect(),
                 as_of: state.head.seq,
             })

@@ -425,7 +425,7 @@ pub async fn vouchers(
                     state,
                     &who,
                     &bank,
-                    state.policies.date_of(yinling_ledger::Timestamp::now()),
+                    yinling_app::reports::day_of(state, q.as_of),
                 ),
                 bank: bank.clone(),
                 as_of: state.head.seq,

@@ -10,9 +10,7 @@ use yinling_app::reports::accounts::{
 };
 use yinling_app::wire::Amount;
 use yinling_app::App;
-use yinling_ledger::{
-    GroupId, TeamId, Timestamp, VolunteerId, VolunteerMovedTeam, VolunteerRegistered,
-};
+use yinling_ledger::{GroupId, TeamId, VolunteerId, VolunteerMovedTeam, VolunteerRegistered};
 use yinling_projections::access::{self, Read};
 use yinling_projections::checks;
 use yinling_projections::volunteers::Volunteer;
@@ -269,7 +267,7 @@ pub async fn search(
     if let Some(g) = group {
         let list = app
             .read(&who, q.as_of, Read::GroupRoster(g), |state| {
-                let today = state.policies.date_of(Timestamp::now());
+                let today = yinling_app::reports::day_of(state, q.as_of);
                 let mut found: Vec<&Volunteer> = state
                     .volunteers
                     .values()

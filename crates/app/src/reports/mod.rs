@@ -24,6 +24,18 @@ use std::io::Write;
 
 use crate::csv::CsvWriter;
 
+/// The day a report is of, in the ledger's zone: today for the live state, and for a state
+/// read as of a past event (`as_of`) the day of the last event it holds, so a voucher read as
+/// of the day it was issued is valid, not expired by the calendar of the day it is read.
+pub fn day_of(state: &yinling_projections::State, as_of: Option<u64>) -> chrono::NaiveDate {
+    let now = yinling_ledger::Timestamp::now();
+    let at = match as_of {
+        None => now,
+        Some(_) => state.timeline.last().map_or(now, |(at, _)| *at),
+    };
+    state.policies.date_of(at)
+}
+
 /// The language of a spreadsheet's column headers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -69,4 +81,31 @@ pub fn write_csv<'a, T: Table + 'a, W: Write>(
         csv.row(&row.cells_in(lang))?;
     }
     csv.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state read as of a past event is of that event's day in the ledger's zone (20:00 UTC
+    /// is the next day at +08:00); the live state is of today.
+    #[test]
+    fn a_report_as_of_an_event_is_of_that_events_day() {
+        let mut state = yinling_projections::State::default();
+        // 2026-03-14 20:00:00 UTC.
+        state
+            .timeline
+            .record(yinling_ledger::Timestamp(1_773_518_400_000_000), 5);
+        let then = chrono::NaiveDate::from_ymd_opt(2026, 3, 15).expect("a date");
+        assert_eq!(day_of(&state, Some(5)), then);
+        assert_eq!(
+            day_of(&state, None),
+            state.policies.date_of(yinling_ledger::Timestamp::now())
+        );
+        assert_eq!(
+            day_of(&yinling_projections::State::default(), Some(0)),
+            state.policies.date_of(yinling_ledger::Timestamp::now()),
+            "an empty ledger's as-of day is today"
+        );
+    }
 }

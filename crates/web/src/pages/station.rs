@@ -33,7 +33,7 @@ pub async fn catalogue(State(app): State<App>, viewer: Viewer, Query(q): Query<A
         _ => None,
     };
     view.with(|state| {
-        let year = chrono::Datelike::year(&state.policies.date_of(yinling_ledger::Timestamp::now()));
+        let year = chrono::Datelike::year(&yinling_app::reports::day_of(state, q.as_of));
         let available = me.and_then(|v| state.volunteers.get(&v)).map(|v| v.balance.available());
         let mut rewards: Vec<_> = state.rewards.values().filter(|r| !r.retired).collect();
         rewards.sort_by(|a, b| (a.cost_points, &a.name).cmp(&(b.cost_points, &b.name)));

@@ -48,7 +48,7 @@ pub async fn dashboard(State(app): State<App>, viewer: Viewer, Query(q): Query<A
     view.with(|state| {
         let Some(team) = state.teams.get(&team_id) else { return not_for_you(&viewer) };
         let t = &team.tally;
-        let today = Timestamp::now().local_date();
+        let today = yinling_app::reports::day_of(state, q.as_of);
         let months: Vec<Bar> = (0..12)
             .rev()
             .filter_map(|back| {

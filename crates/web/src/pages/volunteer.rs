@@ -278,7 +278,7 @@ pub async fn redemptions(
     view.with(|state| {
         let mut mine: Vec<_> = state.redemptions.values().filter(|r| r.volunteer_id == id).collect();
         mine.sort_by_key(|r| std::cmp::Reverse(r.held_at));
-        let today = state.policies.date_of(yinling_ledger::Timestamp::now());
+        let today = yinling_app::reports::day_of(state, q.as_of);
         page(
             Frame { viewer: &viewer, title: l.t("我的兑换", "My rewards").into(), back: Some("/me"), as_of: q.as_of },
             html! {
