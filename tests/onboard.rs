@@ -91,6 +91,14 @@ async fn a_new_ledger_keeps_the_zone_and_hold_time_onboard_was_given() {
         let (ok, out) = onboard(&[&["--data", p(&data)], &bad[..], &[p(&template)]].concat());
         assert!(!ok && out.contains(named), "{out}");
     }
+    // A refused roster leaves a new directory as it was: nothing recorded, the zone included.
+    let bad = tmp.path().join("名册.xlsx");
+    workbook(
+        &bad,
+        &[("队伍", TEAMS, &[&["荻溪六老调解队", "没有这个区", "调解"]])],
+    );
+    let (ok, out) = onboard(&["--data", p(&data), "--utc-offset", "+08:00", p(&bad)]);
+    assert!(!ok && out.contains("nothing was written"), "{out}");
     let (ok, out) = onboard(&[
         "--data",
         p(&data),
@@ -730,6 +738,14 @@ fn a_dry_run_finds_what_the_import_would_refuse() {
                         "2019-03-05",
                     ],
                     &["王建国", "荻溪六老调解队", "南浔区", "1951", "", &next_year],
+                    &[
+                        "李阿公",
+                        "荻溪六老调解队",
+                        "南浔区",
+                        &next_year[..4],
+                        "",
+                        "2019-03-05",
+                    ],
                 ],
             ),
             (
@@ -767,6 +783,8 @@ fn a_dry_run_finds_what_the_import_would_refuse() {
         "原有积分 row 2 [积分]",
         "原有积分 row 3 [截至日期]",
         "日期晚于今天",
+        "志愿者 row 4 [出生年份]",
+        "在今年",
     ] {
         assert!(out.contains(expected), "{expected}: {out}");
     }

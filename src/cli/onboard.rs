@@ -137,25 +137,6 @@ async fn onboard_file(
             );
         }
     }
-    if fresh && !args.dry_run {
-        // A new ledger starts as a server would start it: its first administrator, the
-        // national star scale, the zone and hold time.
-        let env_token = std::env::var(ADMIN_TOKEN_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty());
-        if let Some(secret) = bootstrap_admin(&app, env_token)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            println!("admin token (shown once, keep it safe): {secret}");
-        }
-        bootstrap_star_scale(&app)
-            .await
-            .map_err(|e| e.to_string())?;
-        bootstrap_policies(&app, &start, hold_days * 86_400)
-            .await
-            .map_err(|e| e.to_string())?;
-    }
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -216,6 +197,26 @@ async fn onboard_file(
         app.engine.shutdown().await;
         println!("nothing was written: fix the rows (or use --skip-bad-rows to import the others)");
         return Ok(ExitCode::from(1));
+    }
+    if fresh {
+        // A new ledger starts as a server would start it: its first administrator, the
+        // national star scale, the zone and hold time; only once its roster is to be
+        // written (a refused file leaves the directory as it was, to try again).
+        let env_token = std::env::var(ADMIN_TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty());
+        if let Some(secret) = bootstrap_admin(&app, env_token)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            println!("admin token (shown once, keep it safe): {secret}");
+        }
+        bootstrap_star_scale(&app)
+            .await
+            .map_err(|e| e.to_string())?;
+        bootstrap_policies(&app, &start, hold_days * 86_400)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let total = plan.commands.len();
     let mut progress = Progress::new("importing", total as u64);

@@ -48,9 +48,6 @@ pub fn page_limit(limit: Option<usize>) -> usize {
 /// At most this many volunteers answer one counter lookup (a clerk picks among them).
 pub const MAX_COUNTER_MATCHES: usize = 20;
 
-/// A roster's year of birth is at most this (earlier ones are the projections' limit).
-pub const LATEST_BIRTH_YEAR: i32 = 2100;
-
 /// Roster rows sent to the writer at once while onboarding.
 pub const ONBOARD_IN_FLIGHT: usize = 512;
 

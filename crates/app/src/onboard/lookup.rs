@@ -10,7 +10,6 @@ use yinling_projections::limits::EARLIEST_BIRTH_YEAR;
 use super::layout::{self, Bad};
 use super::read::Cell;
 use super::{Checker, Row};
-use crate::limits::LATEST_BIRTH_YEAR;
 
 impl Checker<'_> {
     /// The team a row names (with its district when the name alone is ambiguous).
@@ -67,17 +66,22 @@ impl Checker<'_> {
         }
     }
 
+    /// A year of birth from `EARLIEST_BIRTH_YEAR` to this year (`today`'s), as the ledger
+    /// takes it: a year after this one found here is a problem of its row, not a refusal
+    /// in the middle of an import the check called clean.
     pub(super) fn birth_year(
         row: &Row<'_>,
         column: &layout::Column,
+        today: chrono::NaiveDate,
         problems: &mut Vec<(String, Bad)>,
     ) -> Option<u16> {
+        let this_year = chrono::Datelike::year(&today);
         let cell = row.cell(column).unwrap_or(&Cell::Empty);
         match layout::number(cell) {
             Ok(Some(y))
                 if y.fract().is_zero()
                     && y >= Decimal::from(EARLIEST_BIRTH_YEAR)
-                    && y <= Decimal::from(LATEST_BIRTH_YEAR) =>
+                    && y <= Decimal::from(this_year) =>
             {
                 y.to_u16()
             }
@@ -88,6 +92,16 @@ impl Checker<'_> {
                         zh: "“出生年份”是必填的（用来区分同名的人）。".into(),
                         en: "birth_year is required (it tells people of the same name apart)."
                             .into(),
+                    },
+                ));
+                None
+            }
+            Ok(Some(y)) if y.fract().is_zero() && y > Decimal::from(this_year) => {
+                problems.push((
+                    column.0.to_owned(),
+                    Bad {
+                        zh: format!("出生年份“{y}”在今年（{this_year}）之后，请核对，例如 1948。"),
+                        en: format!("birth_year {y} is after this year ({this_year}); check it (like 1948)."),
                     },
                 ));
                 None

@@ -146,11 +146,21 @@ pub async fn apply(
                 let app = app.clone();
                 let command = command.clone();
                 let who = who.clone();
+                // A refusal names its sheet and row, as the check's problems do.
+                let place = match &command {
+                    Command::Import { source, .. } => {
+                        format!(
+                            "{} 第 {} 行 (row {}): ",
+                            source.sheet, source.row, source.row
+                        )
+                    }
+                    _ => String::new(),
+                };
                 set.spawn(async move {
                     app.submit::<()>(&who, command, None)
                         .await
                         .err()
-                        .map(|e| e.detail())
+                        .map(|e| format!("{place}{}", e.detail()))
                 });
             }
             while let Some(done) = set.join_next().await {
@@ -498,7 +508,7 @@ impl<'a> Checker<'a> {
         let birth_year = if year_left_empty {
             Some(None)
         } else {
-            Self::birth_year(row, &cols[3], problems).map(Some)
+            Self::birth_year(row, &cols[3], self.today, problems).map(Some)
         };
         let phone = match row.cell(&cols[4]).map(layout::text) {
             Some(Ok(Some(t))) => {
@@ -571,7 +581,7 @@ impl<'a> Checker<'a> {
         let cols = Kind::Balances.columns();
         let name = Self::need(row, &cols[0], problems);
         let team = Self::need(row, &cols[1], problems);
-        let birth_year = Self::birth_year(row, &cols[2], problems);
+        let birth_year = Self::birth_year(row, &cols[2], self.today, problems);
         let amount = |c: &layout::Column, problems: &mut Vec<(String, Bad)>| match row
             .cell(c)
             .map(layout::number)
