@@ -203,6 +203,43 @@ fn a_star_under_review_counts_only_once_confirmed() {
     assert_eq!(r.code, "nothing_to_confirm");
 }
 
+/// Hours taken back from a star waiting for review withdraw it, and a lower star the hours
+/// left still earn waits for review in its place (it was cleared with nothing after it).
+#[test]
+fn a_star_waiting_for_review_taken_back_leaves_the_lower_star_the_hours_still_earn() {
+    let mut w = world();
+    scale(&mut w, &["100", "300"], true);
+    let ids = serve(w.alice, &mut w, 310, 20);
+    let v = &w.sim.state.volunteers[&w.alice];
+    assert_eq!(
+        (v.stars().0, v.star.top()),
+        (0, 2),
+        "star 2 waits for review"
+    );
+    let events = w.sim.ok(
+        w.coordinator,
+        Command::ReverseActivity {
+            activity_id: ids[0],
+            reason: "误登".into(),
+        },
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(&e.payload, Event::StarWithdrawn(s) if s.level == 0 && s.hours == dec("290"))),
+        "{events:?}"
+    );
+    assert_eq!(reached(&events), vec![(w.alice, 1, true)], "{events:?}");
+    let v = &w.sim.state.volunteers[&w.alice];
+    assert_eq!(v.stars().0, 0, "confirmed: none yet");
+    assert_eq!(v.star.pending.as_ref().map(|p| p.level), Some(1));
+    // A recount agrees: 290 hours earn star 1 on the scale in force.
+    assert_eq!(
+        yinling_projections::stars::level_on(&w.sim.state.star_scale.thresholds(), dec("290")),
+        1
+    );
+}
+
 #[test]
 fn hours_taken_back_withdraw_the_stars_they_carried_with_the_reason() {
     let mut w = world();

@@ -25,6 +25,7 @@ pub(super) fn after_hours(state: &State, v: &Volunteer, hours: Decimal, why: &st
     let scale = &state.star_scale;
     let star = &v.star;
     let mut held = star.level;
+    let mut top = star.top();
     if star.top() > 0 && hours < star.top_threshold() {
         // What still stands: the confirmed star if its hours are still there, else the
         // level the scale in force gives, never above what was held.
@@ -45,13 +46,13 @@ pub(super) fn after_hours(state: &State, v: &Volunteer, hours: Decimal, why: &st
             hours,
             reason: why.to_owned(),
         }));
+        // The withdrawal clears a star waiting for review too; a lower one the hours still
+        // earn on the scale in force is reached again below (it waits for review afresh).
         held = level;
-        if level < star.top() {
-            return events;
-        }
+        top = level;
     }
     let reached = level_on(&scale.thresholds(), hours);
-    if reached > held.max(star.top()) {
+    if reached > held.max(top) {
         events.push(Event::StarReached(StarReached {
             volunteer_id: v.id,
             level: reached,
