@@ -126,10 +126,13 @@ impl Fixed {
     }
 }
 
+// Saturating: an honest ledger is nowhere near i64's bound (9.2 × 10^14 points), but a log
+// holds what anyone with write access to it wrote (a cluster's subject, a file given to
+// `import`), and a fold must not panic (a debug build) or wrap to a negative total on it.
 impl std::ops::AddAssign for Fixed {
     fn add_assign(&mut self, other: Fixed) {
-        self.points += other.points;
-        self.hours += other.hours;
+        self.points = self.points.saturating_add(other.points);
+        self.hours = self.hours.saturating_add(other.hours);
     }
 }
 
@@ -137,8 +140,8 @@ impl std::ops::Sub for Fixed {
     type Output = Fixed;
     fn sub(self, other: Fixed) -> Fixed {
         Fixed {
-            points: self.points - other.points,
-            hours: self.hours - other.hours,
+            points: self.points.saturating_sub(other.points),
+            hours: self.hours.saturating_sub(other.hours),
         }
     }
 }
@@ -453,6 +456,28 @@ pub struct Ranked<K> {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    /// The largest amount an event may hold, added more times than i64 can sum, leaves the
+    /// series at its bound instead of panicking or wrapping to a negative total.
+    #[test]
+    fn sums_past_the_integers_bound_saturate() {
+        let most = Fixed::of(Amounts {
+            points: yinling_ledger::limits::MAX_EVENT_AMOUNT,
+            hours: yinling_ledger::limits::MAX_EVENT_AMOUNT,
+        });
+        let mut series = DailySeries::default();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 14).expect("a date");
+        for _ in 0..100_000 {
+            series.add(day, most);
+        }
+        let whole = series.window(None, None);
+        assert_eq!((whole.points, whole.hours), (i64::MAX, i64::MAX));
+        let mut total = Fixed::default();
+        total += whole;
+        total += most;
+        assert_eq!(total.points, i64::MAX);
+        assert_eq!((Fixed::default() - whole).points, -i64::MAX);
+    }
 
     /// The mantissa shortcut gives what Decimal arithmetic gives, for every scale and sign,
     /// and saturates where the units do not fit.
