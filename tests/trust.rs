@@ -643,3 +643,162 @@ async fn a_gateway_that_fails_is_retried_with_the_same_key_and_a_crash_delivers_
 fn futures_lite<F: std::future::Future<Output = Reply>>(f: F) -> Value {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f)).ok()
 }
+
+/// A gateway on loopback answering `answers` in turn (a status line and any headers), then
+/// 200; it records each request's method and path.
+async fn scripted_gateway(answers: &'static [&'static str]) -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/sms", listener.local_addr().expect("addr"));
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let head = loop {
+                let Ok(n) = socket.read(&mut chunk).await else {
+                    break None;
+                };
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .and_then(|v| v.trim().parse::<usize>().ok())
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= length {
+                        break Some(head.to_owned());
+                    }
+                }
+            };
+            let Some(head) = head else { continue };
+            let request = head.lines().next().unwrap_or_default().to_owned();
+            let n = {
+                let mut seen = log.lock().expect("lock");
+                seen.push(request);
+                seen.len()
+            };
+            let status = answers.get(n - 1).copied().unwrap_or("200 OK");
+            let _ = socket
+                .write_all(
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
+                .await;
+        }
+    });
+    (url, seen)
+}
+
+/// A gateway that redirects or refuses its caller is the gateway's fault, not the notice's:
+/// the redirect is not followed (a 302 would turn the POST into a GET without its body), the
+/// notice is tried again and goes out once the gateway takes it. A gateway that does not
+/// answer leaves the notice waiting, and the text kept with it never holds the gateway's
+/// URL (credentials in its query would reach the volunteer's own list of notices).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_that_redirects_or_refuses_its_caller_is_retried_and_its_url_is_never_shown() {
+    let (url, seen) = scripted_gateway(&[
+        "302 Found\r\nlocation: /elsewhere",
+        "401 Unauthorized",
+        "404 Not Found",
+    ])
+    .await;
+    let webhook = format!("{url}?apikey=SECRET-ONE");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "--notify-webhook",
+        &webhook,
+        "--notify-interval-ms",
+        "100",
+        "--notify-retry-ms",
+        "100",
+    ];
+    let server = Server::start_in(&tmp.path().join("data"), &args);
+    let city = City::build(&server, 1).await;
+    let v0 = &city.volunteers[0];
+    city.coordinator
+        .put(
+            &format!("/v1/volunteers/{v0}/notice-contacts"),
+            json!({"phone": "13800001234"}),
+        )
+        .await
+        .ok();
+    city.coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "调解", "participants": [{"volunteer_id": v0, "hours": "2"}]}))
+        .await
+        .ok();
+    let outbox = until("every notice delivered once the gateway took them", || {
+        let o = futures_lite(city.admin.get("/v1/notices/outbox"));
+        (o["pending"] == 0 && o["delivered"].as_u64() >= Some(1)).then_some(o)
+    })
+    .await;
+    assert_eq!(outbox["failed"], 0, "none refused for good: {outbox}");
+    let requests = seen.lock().expect("lock").clone();
+    assert!(requests.len() >= 4, "{requests:?}");
+    assert!(
+        requests.iter().all(|r| r.starts_with("POST /sms?apikey=")),
+        "never a GET, never the redirect's address: {requests:?}"
+    );
+
+    // A gateway that does not answer: the notice waits, its error in plain words only.
+    let closed = format!("http://127.0.0.1:{}/s?k=SECRET-TWO", common::free_port());
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "--notify-webhook",
+        &closed,
+        "--notify-interval-ms",
+        "100",
+        "--notify-retry-ms",
+        "100",
+    ];
+    let server = Server::start_in(&tmp.path().join("data"), &args);
+    let city = City::build(&server, 1).await;
+    let v0 = &city.volunteers[0];
+    city.coordinator
+        .put(
+            &format!("/v1/volunteers/{v0}/notice-contacts"),
+            json!({"phone": "13800001234"}),
+        )
+        .await
+        .ok();
+    city.coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "调解", "participants": [{"volunteer_id": v0, "hours": "2"}]}))
+        .await
+        .ok();
+    let waiting = until("an attempt made", || {
+        let o = futures_lite(city.admin.get("/v1/notices/outbox?status=pending"));
+        o["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|n| n["volunteer_id"] == v0.as_str() && n["attempts"].as_u64() >= Some(1))
+                .cloned()
+        })
+    })
+    .await;
+    let error = waiting["last_error"].as_str().expect("an error").to_owned();
+    assert!(error.contains("did not answer"), "{error}");
+    let mine = city
+        .coordinator
+        .get(&format!("/v1/volunteers/{v0}/notices"))
+        .await
+        .ok();
+    for text in [error.as_str(), &mine.to_string(), &waiting.to_string()] {
+        assert!(
+            !text.contains("SECRET") && !text.contains("127.0.0.1"),
+            "{text}"
+        );
+    }
+}

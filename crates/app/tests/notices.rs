@@ -258,3 +258,83 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
         "{told:?}"
     );
 }
+
+/// A key store that cannot answer (a cluster's key-value store electing its leader).
+struct Unanswering;
+
+impl yinling_ledger::personal::Keyring for Unanswering {
+    fn key(
+        &self,
+        _: &VolunteerId,
+    ) -> Result<Option<yinling_ledger::personal::DataKey>, yinling_ledger::personal::KeyError> {
+        Err(yinling_ledger::personal::KeyError::Storage(
+            "no leader".into(),
+        ))
+    }
+    fn key_or_create(
+        &self,
+        _: &VolunteerId,
+    ) -> Result<yinling_ledger::personal::DataKey, yinling_ledger::personal::KeyError> {
+        Err(yinling_ledger::personal::KeyError::Storage(
+            "no leader".into(),
+        ))
+    }
+    fn destroy(&self, _: &VolunteerId) -> Result<(), yinling_ledger::personal::KeyError> {
+        Err(yinling_ledger::personal::KeyError::Storage(
+            "no leader".into(),
+        ))
+    }
+    fn check_all(
+        &self,
+    ) -> Result<yinling_ledger::personal::KeyCheck, yinling_ledger::personal::KeyError> {
+        Err(yinling_ledger::personal::KeyError::Storage(
+            "no leader".into(),
+        ))
+    }
+    fn put_all(
+        &self,
+        _: &[(VolunteerId, yinling_ledger::personal::DataKey)],
+    ) -> Result<(), yinling_ledger::personal::KeyError> {
+        Err(yinling_ledger::personal::KeyError::Storage(
+            "no leader".into(),
+        ))
+    }
+}
+
+/// A volunteer's contacts that cannot be opened just now are an error, not "nobody": their
+/// notices are composed again later (not kept for paper with the relative's copy dropped),
+/// and a delivery waits (not failed for good as if they had been erased).
+#[test]
+fn contacts_the_key_store_cannot_open_now_are_an_error_not_nobody() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let alice = sim.volunteer("王金法", team);
+    let coordinator = sim.token(Role::Coordinator, Some(team), None);
+    sim.ok(
+        coordinator,
+        Command::SetNoticeContacts {
+            volunteer_id: alice,
+            phone: Some("13800001234".into()),
+            relative: Some(yinling_ledger::personal::Relative {
+                name: "王小红".into(),
+                relation: "女儿".into(),
+                phone: "13900005678".into(),
+            }),
+        },
+    );
+    let before = sim.log.len();
+    sim.log_activity(
+        team,
+        Category::EcoPatrol,
+        sim.now.local_date(),
+        &[(alice, "2")],
+    )
+    .expect("logged");
+    let events = sim.log[before..].to_vec();
+    let entries = yinling_app::notices::entries_of(&sim.state, &events, true).expect("addressed");
+    assert_eq!(entries.len(), 2, "hers and her daughter's: {entries:?}");
+
+    sim.state.keys = yinling_projections::personal::KeyringHandle(std::sync::Arc::new(Unanswering));
+    assert!(yinling_app::notices::contacts_of(&sim.state, &alice).is_err());
+    assert!(yinling_app::notices::entries_of(&sim.state, &events, true).is_err());
+}

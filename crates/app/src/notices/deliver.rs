@@ -35,10 +35,14 @@ impl Adapter {
                 "the notice webhook must be an http:// or https:// URL, got {url:?}"
             ));
         }
+        // No redirect is followed: a 301 or 302 would turn the POST into a GET without its
+        // body (answered 200, a notice marked sent that nobody sent), and a 307 would send
+        // phone numbers wherever the redirect points.
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(
                 NOTICE_WEBHOOK_TIMEOUT_SECONDS,
             ))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot make the webhook client: {e}"))?;
         Ok(Adapter::Webhook {
@@ -51,8 +55,12 @@ impl Adapter {
 /// Why an attempt failed.
 #[derive(Debug)]
 pub enum Failure {
-    /// Worth another attempt (the network, a 5xx, 408 or 429).
+    /// Worth another attempt (a 5xx, 408 or 429).
     Retry(String),
+    /// The gateway itself cannot take notices now (no answer, a redirect, or an answer about
+    /// its own address or credentials: 401, 403, 404, 405, 407): worth another attempt once
+    /// it is fixed, and the pass stops here rather than wait on it for every notice due.
+    Gateway(String),
     /// Not worth one (the gateway refused the notice itself, nobody to send it to).
     Permanent(String),
 }
@@ -133,10 +141,22 @@ impl Adapter {
                     .json(&body)
                     .send()
                     .await
-                    .map_err(|x| Failure::Retry(format!("the gateway did not answer: {x}")))?;
+                    // Without its URL: the address may carry the gateway's credentials, and
+                    // this text is kept with the notice and shown to its volunteer.
+                    .map_err(|x| {
+                        Failure::Gateway(format!("the gateway did not answer: {}", x.without_url()))
+                    })?;
                 let status = sent.status();
                 if status.is_success() {
                     Ok(())
+                } else if status.is_redirection() {
+                    Err(Failure::Gateway(format!(
+                        "the gateway redirected ({status}): configure its final address"
+                    )))
+                } else if matches!(status.as_u16(), 401 | 403 | 404 | 405 | 407) {
+                    Err(Failure::Gateway(format!(
+                        "the gateway refused its caller ({status}): check its address and credentials"
+                    )))
                 } else if status.is_server_error()
                     || status == reqwest::StatusCode::REQUEST_TIMEOUT
                     || status == reqwest::StatusCode::TOO_MANY_REQUESTS

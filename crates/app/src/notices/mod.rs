@@ -66,26 +66,42 @@ pub fn masked_phone(p: &str) -> String {
 }
 
 /// Where a volunteer's notices go now: their own mobile and a relative's, opened with their
-/// key (`None` for someone erased or whose key is gone).
-pub fn contacts_of(state: &State, v: &VolunteerId) -> Option<NoticeContacts> {
-    let v = state.volunteers.get(v)?;
+/// key (`None` for someone erased or whose key is gone). A key store that cannot answer
+/// right now (a cluster's key-value store electing its leader) is an error, never "nobody":
+/// a notice is then tried again later instead of being failed for good or kept for paper.
+pub fn contacts_of(state: &State, v: &VolunteerId) -> Result<Option<NoticeContacts>, AppError> {
+    let Some(v) = state.volunteers.get(v) else {
+        return Ok(None);
+    };
     if v.personal.erased {
-        return None;
+        return Ok(None);
     }
     match &v.personal.contacts {
-        None => Some(NoticeContacts::default()),
-        Some(sealed) => state.keys.0.open_contacts(&v.id, sealed).ok().flatten(),
+        None => Ok(Some(NoticeContacts::default())),
+        Some(sealed) => state.keys.0.open_contacts(&v.id, sealed).map_err(|cause| {
+            tracing::error!(%cause, "a volunteer's notice contacts could not be opened");
+            AppError::Unavailable(
+                "the notice contacts cannot be read right now (the key store did not answer; \
+                 the failure was logged); retry shortly"
+                    .into(),
+            )
+        }),
     }
 }
 
 /// The outbox entries of drafts from the event `seq` (0 for the clock's): one for the
 /// volunteer (kept for paper when they have no mobile or no adapter is configured) and one
 /// for a relative they named.
-fn address(state: &State, drafts: Vec<compose::Draft>, seq: u64, send: bool) -> Vec<OutboxEntry> {
+fn address(
+    state: &State,
+    drafts: Vec<compose::Draft>,
+    seq: u64,
+    send: bool,
+) -> Result<Vec<OutboxEntry>, AppError> {
     let now = Timestamp::now();
     let mut out = Vec::new();
     for d in drafts {
-        let contacts = contacts_of(state, &d.volunteer_id).unwrap_or_default();
+        let contacts = contacts_of(state, &d.volunteer_id)?.unwrap_or_default();
         let entry = |recipient: Recipient, reachable: bool| OutboxEntry {
             key: format!(
                 "{}:{}",
@@ -117,22 +133,22 @@ fn address(state: &State, drafts: Vec<compose::Draft>, seq: u64, send: bool) -> 
             out.push(entry(Recipient::Relative, true));
         }
     }
-    out
+    Ok(out)
 }
 
 /// The outbox entries of events: their notices, addressed (to be sent when `send`, else
-/// kept for paper).
+/// kept for paper). An error leaves the events to be read again (the cursor stays).
 pub fn entries_of(
     state: &State,
     events: &[yinling_ledger::Envelope],
     send: bool,
-) -> Vec<OutboxEntry> {
+) -> Result<Vec<OutboxEntry>, AppError> {
     // About one notice an event: sized once, not doubled through a thousand.
     let mut entries = Vec::with_capacity(events.len());
     for e in events {
-        entries.extend(address(state, compose::of_event(state, e), e.seq, send));
+        entries.extend(address(state, compose::of_event(state, e), e.seq, send)?);
     }
-    entries
+    Ok(entries)
 }
 
 /// The notices' store failed: the cause goes to the operator's log, the caller is told the
@@ -174,7 +190,7 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
         let Some(last) = events.last().map(|e| e.seq) else {
             break;
         };
-        let entries = entries_of(&app.engine.read(), &events, send);
+        let entries = entries_of(&app.engine.read(), &events, send)?;
         outbox
             .enqueue(&entries, Some(last))
             .map_err(outbox_unavailable)?;
@@ -191,7 +207,7 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
             .into_iter()
             .filter(|d| !outbox.contains(&format!("{}:v", d.key)).unwrap_or(true))
             .collect();
-        address(&state, fresh, 0, send)
+        address(&state, fresh, 0, send)?
     };
     if !reminders.is_empty() {
         outbox
@@ -212,11 +228,13 @@ async fn deliver_due(
     for entry in due {
         let contacts = contacts_of(&app.engine.read(), &entry.volunteer_id);
         let outcome = match contacts {
-            None => Err(deliver::Failure::Permanent(
+            Ok(None) => Err(deliver::Failure::Permanent(
                 "the volunteer was erased or their key is gone".into(),
             )),
-            Some(c) => config.adapter.deliver(&entry, &c).await,
+            Ok(Some(c)) => config.adapter.deliver(&entry, &c).await,
+            Err(e) => Err(deliver::Failure::Retry(e.detail())),
         };
+        let gateway_down = matches!(outcome, Err(deliver::Failure::Gateway(_)));
         let mut after = entry.clone();
         after.attempts += 1;
         match outcome {
@@ -233,7 +251,7 @@ async fn deliver_due(
                 };
                 after.last_error = Some(why);
             }
-            Err(deliver::Failure::Retry(why)) => {
+            Err(deliver::Failure::Retry(why) | deliver::Failure::Gateway(why)) => {
                 if after.attempts >= config.max_attempts {
                     tracing::warn!(key = %entry.key, attempts = after.attempts, "a notice was given up on: {why}");
                     after.status = DeliveryStatus::Failed {
@@ -251,6 +269,11 @@ async fn deliver_due(
             }
         }
         outbox.settle(&entry, &after).map_err(outbox_unavailable)?;
+        if gateway_down {
+            // The rest wait for the next pass (a gateway that does not answer would hold
+            // this one for a timeout a notice, and new events with it).
+            break;
+        }
     }
     Ok(())
 }

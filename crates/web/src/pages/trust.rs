@@ -287,9 +287,10 @@ pub async fn my_contacts(State(app): State<App>, viewer: Viewer, form: Form) -> 
         Some(Principal::Volunteer(_, me)) => *me,
         _ => return not_for_you(&viewer),
     };
-    let before = yinling_app::notices::contacts_of(&app.engine.read(), &me).unwrap_or_default();
+    // The fields left empty keep what is there: unread, they would be dropped.
+    let before = yinling_app::notices::contacts_of(&app.engine.read(), &me);
     submit_and_return::<NoticeContactsSet>(&app, &viewer, &form, "/me", |_| {
-        Ok(contacts_command(me, &before, &form))
+        Ok(contacts_command(me, &before?.unwrap_or_default(), &form))
     })
     .await
 }
@@ -305,9 +306,9 @@ pub async fn contacts_for(
     let Ok(v) = id.parse::<VolunteerId>() else {
         return not_for_you(&viewer);
     };
-    let before = yinling_app::notices::contacts_of(&app.engine.read(), &v).unwrap_or_default();
+    let before = yinling_app::notices::contacts_of(&app.engine.read(), &v);
     submit_and_return::<NoticeContactsSet>(&app, &viewer, &form, &here, |_| {
-        Ok(contacts_command(v, &before, &form))
+        Ok(contacts_command(v, &before?.unwrap_or_default(), &form))
     })
     .await
 }

@@ -177,7 +177,7 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                 a.button.big.plain href="/me/pin" { (l.t("柜台密码", "Counter PIN")) }
                 a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
                 @if as_of.is_none() {
-                    (super::trust::contacts_form(l, &yinling_app::notices::contacts_of(state, &v.id).unwrap_or_default(), &viewer.csrf(), "/me/contacts"))
+                    (super::trust::contacts_form(l, &yinling_app::notices::contacts_of(state, &v.id).ok().flatten().unwrap_or_default(), &viewer.csrf(), "/me/contacts"))
                 }
             },
         )

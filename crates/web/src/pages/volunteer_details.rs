@@ -59,7 +59,7 @@ pub async fn details(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
                 input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" required;
                 button.big type="submit" { (l.t("保存密码", "Save the PIN")) }
             }
-            (super::trust::contacts_form(l, &yinling_app::notices::contacts_of(&state, &v.id).unwrap_or_default(), &csrf, &format!("{here}/contacts")))
+            (super::trust::contacts_form(l, &yinling_app::notices::contacts_of(&state, &v.id).ok().flatten().unwrap_or_default(), &csrf, &format!("{here}/contacts")))
             @if who.is_admin() && !v.personal.erased {
                 h2 { (l.t("注销个人信息", "Erase personal data")) }
                 p { (l.t("本人（或监护人）要求注销时填写。注销后，姓名、出生年份和手机号后四位在任何地方都再也读不出来，无法恢复；服务时长、积分和兑换记录照常保留，显示为“已注销志愿者”。", "Fill this in when the person (or their guardian) asks to be erased. Afterwards their name, year of birth and phone digits cannot be read anywhere, ever; their hours, points and redemptions stay, shown as an erased volunteer.")) }
