@@ -144,7 +144,7 @@ fn benches(c: &mut Criterion) {
     for e in &city.day {
         after.apply(e);
     }
-    let entries = yinling_app::notices::entries_of(&after, &city.day, true);
+    let entries = yinling_app::notices::entries_of(&after, &city.day, true).expect("addressed");
     eprintln!(
         "a day of {} events ({} activities of {} people): {} notices",
         city.day.len(),
