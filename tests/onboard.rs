@@ -712,6 +712,55 @@ fn a_balance_in_a_team_whose_name_two_districts_share_names_its_district() {
 /// The plan checks what the import will: a joining day after today, points over the most a
 /// balance may carry and a balance dated after today are problems of the dry run, at their
 /// column, not refusals that come only once the import runs.
+/// A roster in its own column order (a leading 序号, the phone before the year) is read by
+/// its headers, and its refused rows come back in the error workbook under the template's
+/// headers, each value under its own; a phone Excel saved in scientific notation is refused
+/// (its last digits are gone), not cut to the wrong four.
+#[test]
+fn refused_rows_come_back_under_the_templates_headers_whatever_the_files_order() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let teams = tmp.path().join("队伍.xlsx");
+    workbook(
+        &teams,
+        &[
+            ("区县", DISTRICTS, &[&["南浔区", "区", "湖州市"]]),
+            ("队伍", TEAMS, &[&["荻溪六老调解队", "南浔区", "矛盾调解"]]),
+        ],
+    );
+    let (ok, out) = onboard(&["--data", p(&data), p(&teams)]);
+    assert!(ok, "{out}");
+    let csv = tmp.path().join("志愿者.csv");
+    std::fs::write(
+        &csv,
+        "序号,姓名,所在队伍,手机号,出生年份,加入日期\r\n\
+         1,沈阿婆,没有这个队,13800001234,1948,2019-03-05\r\n\
+         2,王建国,荻溪六老调解队,8.6138E+12,1951,2019-03-05\r\n",
+    )
+    .expect("csv");
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&csv)]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("志愿者 row 3 [手机号]") && out.contains("科学计数法"),
+        "{out}"
+    );
+    let book = calamine_free::read_rows(&tmp.path().join("志愿者-问题.xlsx"));
+    let rows = &book["志愿者"];
+    let at = |name: &str| {
+        rows[0]
+            .iter()
+            .position(|h| h.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {:?}", rows[0]))
+    };
+    let first = rows
+        .iter()
+        .find(|r| r.get(at("姓名")).is_some_and(|n| n == "沈阿婆"))
+        .unwrap_or_else(|| panic!("沈阿婆 under 姓名: {rows:?}"));
+    assert_eq!(first[at("所在队伍")], "没有这个队", "{first:?}");
+    assert_eq!(first[at("手机号")], "13800001234", "{first:?}");
+    assert_eq!(first[at("出生年份")], "1948", "{first:?}");
+}
+
 #[test]
 fn a_dry_run_finds_what_the_import_would_refuse() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -324,8 +324,16 @@ impl<'a> Checker<'a> {
                     en: b.en,
                 });
             }
-            p.bad_rows
-                .push((row.sheet.kind, row.number, row.cells.to_vec(), notes));
+            // In the template's columns, whatever the file's order (a leading 序号, say): the
+            // error workbook is written under the template's headers, to fix and import again.
+            let cells = row
+                .sheet
+                .kind
+                .columns()
+                .iter()
+                .map(|c| row.cell(c).cloned().unwrap_or(Cell::Empty))
+                .collect();
+            p.bad_rows.push((row.sheet.kind, row.number, cells, notes));
             return;
         }
         let edits = std::mem::take(&mut self.edits);
@@ -511,6 +519,22 @@ impl<'a> Checker<'a> {
             Self::birth_year(row, &cols[3], self.today, problems).map(Some)
         };
         let phone = match row.cell(&cols[4]).map(layout::text) {
+            // A long number Excel saved in scientific notation (8.6138E+12 in a CSV) has
+            // lost its last digits: the ones kept here would be the wrong ones.
+            Some(Ok(Some(t))) if t.contains(['e', 'E']) && t.trim().parse::<f64>().is_ok() => {
+                problems.push((
+                    cols[4].0.to_owned(),
+                    Bad {
+                        zh: format!(
+                            "手机号“{t}”是 Excel 的科学计数法，末几位已经丢失：请把这一列设为“文本”后重新输入。"
+                        ),
+                        en: format!(
+                            "The phone {t:?} is in Excel's scientific notation and has lost its last digits: format the column as Text and type the numbers again."
+                        ),
+                    },
+                ));
+                None
+            }
             Some(Ok(Some(t))) => {
                 let digits: String = t.chars().filter(char::is_ascii_digit).collect();
                 if digits.len() < PHONE_DIGITS_KEPT {

@@ -172,10 +172,11 @@ fn cell_of(c: &Data) -> Cell {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Text(b.to_string()),
-        // Excel's serial day count, from 1899-12-30.
-        Data::DateTime(d) => NaiveDate::from_ymd_opt(1899, 12, 30)
-            .and_then(|base| base.checked_add_days(chrono::Days::new(d.as_f64().max(0.0) as u64)))
-            .map_or(Cell::Number(d.as_f64()), Cell::Date),
+        // Excel's serial day count, from 1899-12-30, or from 1904-01-01 in a workbook saved
+        // with the 1904 date system (older Excel for Mac): calamine knows which.
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map_or(Cell::Number(d.as_f64()), |t| Cell::Date(t.date())),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
         Data::Error(e) => Cell::Error(format!("{e:?}")),
     }
@@ -256,6 +257,22 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
 
 #[cfg(test)]
 mod tests {
+    /// A date cell reads as the same day in either of Excel's date systems.
+    #[test]
+    fn a_date_reads_alike_in_both_of_excels_date_systems() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType::DateTime};
+        let day = NaiveDate::from_ymd_opt(2019, 3, 5).expect("a date");
+        for (serial, is_1904) in [(43_529.0, false), (42_067.0, true), (43_529.25, false)] {
+            let cell = super::cell_of(&Data::DateTime(ExcelDateTime::new(
+                serial, DateTime, is_1904,
+            )));
+            assert!(
+                matches!(cell, Cell::Date(d) if d == day),
+                "{serial} {is_1904}: {cell:?}"
+            );
+        }
+    }
+
     use super::*;
 
     /// Excel's "Unicode text" is UTF-16 with a BOM and tabs between cells; an old `.xls`
