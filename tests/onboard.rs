@@ -761,6 +761,58 @@ fn refused_rows_come_back_under_the_templates_headers_whatever_the_files_order()
     assert_eq!(first[at("出生年份")], "1948", "{first:?}");
 }
 
+/// One opening balance a person: the same row twice is one balance, a second row with other
+/// figures (two accounts on the old platform) is a problem naming the first, not dropped.
+#[test]
+fn a_second_balance_with_other_figures_is_named_not_dropped() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let book = tmp.path().join("名册.xlsx");
+    let balance = |points: &'static str| -> [&'static str; 8] {
+        [
+            "沈阿婆",
+            "荻溪六老调解队",
+            "1948",
+            "12",
+            points,
+            "0",
+            "2025-12-31",
+            "志愿汇",
+        ]
+    };
+    let (same, again, other) = (balance("100"), balance("100"), balance("50"));
+    workbook(
+        &book,
+        &[
+            ("区县", DISTRICTS, &[&["南浔区", "区", "湖州市"]]),
+            ("队伍", TEAMS, &[&["荻溪六老调解队", "南浔区", "矛盾调解"]]),
+            (
+                "志愿者",
+                VOLUNTEERS,
+                &[&[
+                    "沈阿婆",
+                    "荻溪六老调解队",
+                    "南浔区",
+                    "1948",
+                    "",
+                    "2019-03-05",
+                ]],
+            ),
+            ("原有积分", BALANCES, &[&same, &again, &other]),
+        ],
+    );
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&book)]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("原有积分 row 4 [积分]") && out.contains("第 2 行已经是 12 小时、100 分"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("原有积分 row 3 ["),
+        "the same figures again: {out}"
+    );
+}
+
 #[test]
 fn a_dry_run_finds_what_the_import_would_refuse() {
     let tmp = tempfile::tempdir().expect("tempdir");

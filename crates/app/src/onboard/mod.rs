@@ -227,6 +227,9 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
     Ok(p)
 }
 
+/// A balance carried over: hours, points and star level.
+type Carried = (Decimal, Decimal, u8);
+
 /// The state of a check: what the file adds on top of the ledger, so later rows can refer to
 /// records of earlier rows (a team of a district on the sheet before).
 struct Checker<'a> {
@@ -240,7 +243,9 @@ struct Checker<'a> {
     /// `调解队(一队)`): a row naming either cannot say which, and is refused.
     alike: BTreeMap<(String, String), Vec<String>>,
     volunteers: BTreeMap<(TeamId, String, u16), VolunteerId>,
-    carried: std::collections::BTreeSet<VolunteerId>,
+    /// Each opening balance already recorded or on an earlier row: its hours, points and
+    /// star, and the row (`None`: in the ledger).
+    carried: BTreeMap<VolunteerId, (Carried, Option<u32>)>,
     people: BTreeMap<(String, u16, String), Vec<String>>,
     /// Edits of exported rows (moves, phone digits), sent with their sheet.
     edits: Vec<Command>,
@@ -287,8 +292,9 @@ impl<'a> Checker<'a> {
                     .or_default()
                     .push(team);
             }
-            if v.carried.is_some() {
-                c.carried.insert(v.id);
+            if let Some(k) = &v.carried {
+                c.carried
+                    .insert(v.id, ((k.hours, k.points, k.star_level), None));
             }
         }
         c
@@ -716,8 +722,30 @@ impl<'a> Checker<'a> {
             problems.push((cols[0].0.to_owned(), Bad { zh: format!("“{team}”里没有 {birth_year} 年生的“{name}”：请先在“志愿者”表里登记。"), en: format!("{team} has no {name} born {birth_year}: register them on the 志愿者 sheet first.") }));
             return None;
         };
-        if !self.carried.insert(volunteer_id) {
-            return None;
+        // Once a person: the same figures again are already there; others are a problem to
+        // look at (two accounts on the old platform, a figure corrected after its import),
+        // never dropped without a word.
+        let figures = (hours, points, star_level);
+        match self.carried.get(&volunteer_id) {
+            Some((before, _)) if *before == figures => return None,
+            Some(((h, p, s), at)) => {
+                let (zh_at, en_at) = match at {
+                    Some(n) => (format!("第 {n} 行"), format!("row {n}")),
+                    None => ("账本里".to_owned(), "the ledger".to_owned()),
+                };
+                problems.push((
+                    cols[4].0.to_owned(),
+                    Bad {
+                        zh: format!("“{name}”的原有积分{zh_at}已经是 {h} 小时、{p} 分、{s} 星，和这一行不同：一个人只能有一笔原有积分，请核对后只留一行。"),
+                        en: format!("{name}'s carried-over balance is already {h} hours, {p} points, {s} stars in {en_at}, unlike this row: one balance a person; check and keep one row."),
+                    },
+                ));
+                return None;
+            }
+            None => {
+                self.carried
+                    .insert(volunteer_id, (figures, Some(row.number)));
+            }
         }
         Some(ImportedRow::OpeningBalance {
             volunteer_id,
