@@ -455,6 +455,55 @@ async fn a_roster_uploaded_over_http_is_checked_first_and_written_only_when_aske
     assert!(body.contains("32 MiB"), "{body}");
 }
 
+/// Two uploads of one roster at once (two administrators, two tabs, a client retrying a slow
+/// upload) import it once: the second is checked after the first is written, and finds its
+/// people already there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_uploads_of_one_roster_at_once_import_it_once() {
+    let server = Server::start();
+    let admin = server.client(ADMIN);
+    for (name, csv) in [
+        ("区县.csv", "名称,类型,所属地区\r\n南浔区,区,湖州市\r\n"),
+        (
+            "队伍.csv",
+            "队伍名称,所在区县,主要服务类别\r\n荻溪六老调解队,南浔区,矛盾调解\r\n",
+        ),
+    ] {
+        let done = admin
+            .upload("/v1/onboard?dry_run=false", name, csv.as_bytes().to_vec())
+            .await
+            .ok();
+        assert_eq!(done["written"], true, "{done}");
+    }
+    let mut roster = String::from("姓名,所在队伍,出生年份\r\n");
+    for i in 0..200 {
+        roster.push_str(&format!("测试{i:03},荻溪六老调解队,{}\r\n", 1940 + i % 30));
+    }
+    let upload = || {
+        admin.upload(
+            "/v1/onboard?dry_run=false",
+            "志愿者.csv",
+            roster.clone().into_bytes(),
+        )
+    };
+    let (first, second) = tokio::join!(upload(), upload());
+    let (first, second) = (first.ok(), second.ok());
+    let imported = |r: &serde_json::Value| r["outcome"]["imported"].as_u64().unwrap_or(0);
+    assert_eq!(
+        imported(&first) + imported(&second),
+        200,
+        "{first} {second}"
+    );
+    let listed = admin.get("/v1/volunteers?limit=1000").await.ok();
+    let named = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|v| v["name"].as_str().is_some_and(|n| n.starts_with("测试")))
+        .count();
+    assert_eq!(named, 200, "each person once");
+}
+
 #[test]
 fn an_exported_roster_edited_in_excel_changes_exactly_the_edited_rows() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -99,6 +99,9 @@ pub struct AppParts {
     pub published: Option<Arc<yinling_ledger::published::PublishedCheckpoints>>,
     /// Wrong counter PINs of the last minutes, by volunteer and by caller (in memory).
     pub pin_attempts: Arc<pin_attempts::PinAttempts>,
+    /// Held while a roster is checked and imported: one import at a time (see
+    /// [`onboard::check_and_apply`]).
+    pub(crate) onboarding: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -115,6 +118,7 @@ impl App {
             outbox: None,
             published: None,
             pin_attempts: Arc::default(),
+            onboarding: Arc::default(),
         }))
     }
 

@@ -76,18 +76,14 @@ pub async fn upload(
             "send the roster as the `file` field of a multipart form",
         ));
     };
-    let plan = {
-        let state = app.engine.read();
-        onboard::plan(&state, &name, &bytes)
-    }
-    .map_err(|u| ApiError::unprocessable("unreadable_roster", u.en))?;
     let dry_run = q.dry_run.unwrap_or(true);
-    let write = !dry_run && (plan.clean() || q.skip_bad_rows.unwrap_or(false));
-    let outcome = if write {
-        Some(onboard::apply(&app, &who, &plan, || {}).await)
-    } else {
-        None
-    };
+    let skip = q.skip_bad_rows.unwrap_or(false);
+    let (plan, outcome) = onboard::check_and_apply(&app, &who, &name, &bytes, |plan| {
+        !dry_run && (plan.clean() || skip)
+    })
+    .await
+    .map_err(|u| ApiError::unprocessable("unreadable_roster", u.en))?;
+    let write = outcome.is_some();
     Ok(Json(OnboardReport {
         file_sha256: plan.file_sha256,
         rows: plan.rows,

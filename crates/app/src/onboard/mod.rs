@@ -177,6 +177,31 @@ pub async fn apply(
     out
 }
 
+/// Checks a roster against the ledger and imports it when `write` says so of the check, one
+/// roster at a time: two uploads of one file checked side by side (two administrators, two
+/// tabs, a client retrying a slow upload) would each find its people new and register them
+/// twice, each with their balance. Dry runs wait their turn too (a check is of the ledger
+/// as it stands, and an import under way changes it).
+pub async fn check_and_apply(
+    app: &crate::App,
+    who: &yinling_projections::Principal,
+    file_name: &str,
+    bytes: &[u8],
+    write: impl FnOnce(&Plan) -> bool,
+) -> Result<(Plan, Option<Outcome>), read::Unreadable> {
+    let _one_at_a_time = app.onboarding.lock().await;
+    let plan = {
+        let state = app.engine.read();
+        plan(&state, file_name, bytes)?
+    };
+    let outcome = if write(&plan) {
+        Some(apply(app, who, &plan, || {}).await)
+    } else {
+        None
+    };
+    Ok((plan, outcome))
+}
+
 /// Reads and checks a file against the ledger as it stands; nothing is written.
 pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::Unreadable> {
     let sheets = read::read(file_name, bytes)?;

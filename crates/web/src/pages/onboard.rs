@@ -104,12 +104,12 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, mut form: Multipart)
             &AppError::invalid("no_file", "choose the roster file"),
         );
     };
-    let plan = {
-        let state = app.engine.read();
-        onboard::plan(&state, &name, &bytes)
-    };
-    let plan = match plan {
-        Ok(p) => p,
+    let checked = onboard::check_and_apply(&app, &session.principal, &name, &bytes, |plan| {
+        write && (plan.clean() || skip)
+    })
+    .await;
+    let (plan, outcome) = match checked {
+        Ok(done) => done,
         Err(u) => {
             return refusal(
                 &viewer,
@@ -117,12 +117,6 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, mut form: Multipart)
                 &AppError::invalid("unreadable_roster", if l == Lang::Zh { u.zh } else { u.en }),
             )
         }
-    };
-    let wrote = write && (plan.clean() || skip);
-    let outcome = if wrote {
-        Some(onboard::apply(&app, &session.principal, &plan, || {}).await)
-    } else {
-        None
     };
     page(
         Frame { viewer: &viewer, title: l.t("名册检查结果", "The roster, checked").into(), back: Some(HERE), as_of: None },
