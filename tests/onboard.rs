@@ -862,6 +862,32 @@ fn a_second_balance_with_other_figures_is_named_not_dropped() {
     );
 }
 
+/// A value typed at the far corner of Excel's grid (XFD1048576) beside a valid sheet is
+/// named, and the file refused at once: the reader would otherwise hold a grid of 17 billion
+/// cells.
+#[test]
+fn a_value_at_the_far_corner_of_the_grid_is_named_not_read_into_memory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let book = tmp.path().join("名册.xlsx");
+    let mut w = Workbook::new();
+    let s = w.add_worksheet();
+    s.set_name("志愿者").expect("name");
+    for (j, h) in VOLUNTEERS.iter().enumerate() {
+        s.write_string(0, j as u16, *h).expect("header");
+    }
+    for (j, v) in ["沈阿婆", "荻溪六老调解队", "南浔区", "1948"]
+        .iter()
+        .enumerate()
+    {
+        s.write_string(1, j as u16, *v).expect("cell");
+    }
+    s.write_string(1_048_575, 16_383, "x")
+        .expect("the far corner");
+    w.save(&book).expect("save");
+    let (ok, out) = onboard(&["--data", p(&tmp.path().join("data")), "--dry-run", p(&book)]);
+    assert!(!ok && out.contains("XFD1048576"), "{out}");
+}
+
 #[test]
 fn a_dry_run_finds_what_the_import_would_refuse() {
     let tmp = tempfile::tempdir().expect("tempdir");

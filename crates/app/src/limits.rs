@@ -55,6 +55,15 @@ pub const ONBOARD_IN_FLIGHT: usize = 512;
 /// with balances is about 5 MiB as CSV, less as .xlsx).
 pub const ROSTER_UPLOAD_MAX_BYTES: usize = 32 * 1024 * 1024;
 
+/// A roster sheet's used area (rows × columns, from its first value to its last) may exceed
+/// its values by this many cells, and by [`ROSTER_AREA_PER_VALUE`] for each value: the reader
+/// holds the whole area, and one stray value at the far corner of Excel's grid would make it
+/// 17 billion cells.
+pub const ROSTER_AREA_SLACK_CELLS: u64 = 1_000_000;
+
+/// See [`ROSTER_AREA_SLACK_CELLS`]: a roster's rows are at most a few dozen columns wide.
+pub const ROSTER_AREA_PER_VALUE: u64 = 8;
+
 /// Digits of a confirmation code (10^12 codes: guessing one of the codes outstanding is
 /// hopeless at any rate the service answers).
 pub const CONFIRMATION_CODE_DIGITS: u32 = 12;

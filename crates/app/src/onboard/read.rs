@@ -86,6 +86,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
     let mut sheets = Vec::new();
     let mut unknown = Vec::new();
     for name in book.sheet_names() {
+        check_area(&mut book, &name)?;
         let Ok(range) = book.worksheet_range(&name) else {
             continue;
         };
@@ -162,6 +163,64 @@ fn text_of(c: &Data) -> String {
         Data::Empty => String::new(),
         other => other.to_string(),
     }
+}
+
+/// Refuses a sheet whose used area is far larger than its values hold (a value typed far
+/// below or to the right of the rest), naming the far cell, before the reader makes a grid
+/// of the whole area. The sheet's cells are streamed once for this.
+fn check_area<R: std::io::Read + std::io::Seek>(
+    book: &mut Xlsx<R>,
+    name: &str,
+) -> Result<(), Unreadable> {
+    use crate::limits::{ROSTER_AREA_PER_VALUE, ROSTER_AREA_SLACK_CELLS};
+    let Ok(mut cells) = book.worksheet_cells_reader(name) else {
+        return Ok(());
+    };
+    let mut values = 0u64;
+    let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
+    let mut far = (0u32, 0u32);
+    while let Ok(Some(cell)) = cells.next_cell() {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        values += 1;
+        let (r, c) = cell.get_position();
+        if (r, c) > far {
+            far = (r, c);
+        }
+        (top, left) = (top.min(r), left.min(c));
+        (bottom, right) = (bottom.max(r), right.max(c));
+    }
+    if values == 0 {
+        return Ok(());
+    }
+    let area = u64::from(bottom - top + 1) * u64::from(right - left + 1);
+    if area <= ROSTER_AREA_PER_VALUE * values + ROSTER_AREA_SLACK_CELLS {
+        return Ok(());
+    }
+    let at = format!("{}{}", column_letters(far.1), far.0 + 1);
+    Err(unreadable(
+        format!(
+            "工作表“{name}”的 {at} 格离其他内容很远（整张表占了 {area} 个格子）：请删掉那里多余的内容（或把有用的几列复制到新表），再导入。"
+        ),
+        format!(
+            "Sheet {name:?} has a value at {at}, far from the rest (the sheet spans {area} cells): delete what is there (or copy the columns you need to a new sheet), then import again."
+        ),
+    ))
+}
+
+/// A column's letters as Excel shows them (0 is A, 25 Z, 26 AA).
+fn column_letters(mut column: u32) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (column % 26) as u8);
+        if column < 26 {
+            break;
+        }
+        column = column / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8_lossy(&letters).into_owned()
 }
 
 fn cell_of(c: &Data) -> Cell {
@@ -257,6 +316,21 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
 
 #[cfg(test)]
 mod tests {
+    /// Columns are named as Excel names them, to its last (XFD).
+    #[test]
+    fn columns_are_named_as_excel_names_them() {
+        for (n, letters) in [
+            (0, "A"),
+            (25, "Z"),
+            (26, "AA"),
+            (701, "ZZ"),
+            (702, "AAA"),
+            (16_383, "XFD"),
+        ] {
+            assert_eq!(super::column_letters(n), letters);
+        }
+    }
+
     /// A date cell reads as the same day in either of Excel's date systems.
     #[test]
     fn a_date_reads_alike_in_both_of_excels_date_systems() {
