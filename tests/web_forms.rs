@@ -702,3 +702,37 @@ async fn a_page_asked_with_a_bad_query_string_answers_with_a_page() {
         "{page}"
     );
 }
+
+/// A page read as of a past event stays there: the leaderboard's own links (by points, by
+/// hours, the period) keep `as_of`, and the evaluation's period is that event's year to its
+/// day, not today's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_read_as_of_a_past_event_stay_there() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let seq = city.admin.head_seq().await;
+    let browser = Browser::new(&server, &city.auditor.token.clone().expect("token"));
+    let page = browser
+        .get(&format!("/rankings?as_of={seq}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    let links: Vec<&str> = page
+        .split("href=\"?by=")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .collect();
+    assert_eq!(links.len(), 3, "{page}");
+    for link in links {
+        assert!(link.ends_with(&format!("as_of={seq}")), "{link}");
+    }
+    let page = browser
+        .get(&format!("/evaluation?as_of={seq}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    let year = &today()[..4];
+    assert!(page.contains(&format!("{year}-01-01")), "{page}");
+}

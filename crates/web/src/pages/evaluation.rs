@@ -12,7 +12,7 @@ use serde::Deserialize;
 use yinling_app::reports::evaluation::{scores_out, ScoreRow};
 use yinling_app::reports::{self, Lang as Columns};
 use yinling_app::{App, AppError};
-use yinling_ledger::{DistrictKind, ProjectId, ProjectOwner, ProjectStatus, Timestamp};
+use yinling_ledger::{DistrictKind, ProjectId, ProjectOwner, ProjectStatus};
 use yinling_projections::access::{self, Read};
 use yinling_projections::evaluation::{Figures, Period, Subject};
 use yinling_projections::{Principal, State as LedgerState};
@@ -37,9 +37,9 @@ fn staff(viewer: &Viewer) -> Result<Principal, Response> {
     super::may_read(viewer, &Read::Evaluation)
 }
 
-/// The period asked for, or a sentence saying which value is wrong.
-fn period(l: Lang, o: &Options) -> Result<Period, String> {
-    let today = Timestamp::now().local_date();
+/// The period asked for, or a sentence saying which value is wrong; without dates, this
+/// year to `today` (the day of the state read: a past one for `as_of`).
+fn period(l: Lang, o: &Options, today: NaiveDate) -> Result<Period, String> {
     let day = |v: &Option<String>, default: NaiveDate| -> Result<NaiveDate, String> {
         match v.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => Ok(default),
@@ -143,13 +143,14 @@ pub async fn overview(
     };
     let l = viewer.lang;
     let title = l.t("绩效评价", "Performance evaluation");
-    let window = match period(l, &o) {
-        Ok(p) => p,
-        Err(why) => return bad_period(&viewer, why),
-    };
     let view = match app.engine.view(o.as_of).await {
         Ok(v) => v,
         Err(e) => return refusal(&viewer, "/evaluation", &e),
+    };
+    let today = view.with(|state| yinling_app::reports::day_of(state, o.as_of));
+    let window = match period(l, &o, today) {
+        Ok(p) => p,
+        Err(why) => return bad_period(&viewer, why),
     };
     let query = query_of(&window, o.as_of);
     view.with(|state| {
@@ -253,7 +254,7 @@ pub async fn overview(
                             tbody {
                                 @for sub in g.sub_groups.iter().filter_map(|s| state.groups.get(s)) {
                                     @let f = state.evaluate(&Subject::Group(sub.id), window);
-                                    @let today = Timestamp::now().local_date();
+
                                     tr {
                                         td { (sub.name) }
                                         td {
@@ -311,13 +312,14 @@ pub async fn spreadsheet(
         return r;
     }
     let l = viewer.lang;
-    let window = match period(l, &o) {
-        Ok(p) => p,
-        Err(why) => return bad_period(&viewer, why),
-    };
     let view = match app.engine.view(o.as_of).await {
         Ok(v) => v,
         Err(e) => return refusal(&viewer, "/evaluation", &e),
+    };
+    let today = view.with(|state| yinling_app::reports::day_of(state, o.as_of));
+    let window = match period(l, &o, today) {
+        Ok(p) => p,
+        Err(why) => return bad_period(&viewer, why),
     };
     let scores = view.with(|state| scores_out(state, window, None));
     let columns = if l == Lang::Zh {

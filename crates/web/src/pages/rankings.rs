@@ -88,7 +88,7 @@ pub async fn rankings(
         Err(e) => return refusal(&viewer, "/", &e),
     };
     view.with(|state| {
-        let today = state.timeline.last().map(|(t, _)| t.local_date()).unwrap_or_else(|| yinling_ledger::Timestamp::now().local_date());
+        let today = yinling_app::reports::day_of(state, o.as_of);
         let from = (!whole).then(|| today - Days::new(364));
         let query = RankingQuery { from, by, limit: CHART_TEAMS, ..RankingQuery::default() };
         let value = |a: &yinling_projections::rankings::Amounts| match by {
@@ -144,10 +144,11 @@ pub async fn rankings(
                 p {
                     (l.t("按", "By ")) strong { (by_word) } (l.t("排名，统计", " over ")) strong { (period_word) } "。"
                 }
+                @let as_of = o.as_of.map(|seq| format!("&as_of={seq}")).unwrap_or_default();
                 p.row {
-                    a.button.plain href={ "?by=points&period=" (if whole { "all" } else { "year" }) } { (l.t("按积分", "By points")) }
-                    a.button.plain href={ "?by=hours&period=" (if whole { "all" } else { "year" }) } { (l.t("按时长", "By hours")) }
-                    a.button.plain href={ "?by=" (if by == RankBy::Hours { "hours" } else { "points" }) "&period=" (if whole { "year" } else { "all" }) } {
+                    a.button.plain href={ "?by=points&period=" (if whole { "all" } else { "year" }) (as_of) } { (l.t("按积分", "By points")) }
+                    a.button.plain href={ "?by=hours&period=" (if whole { "all" } else { "year" }) (as_of) } { (l.t("按时长", "By hours")) }
+                    a.button.plain href={ "?by=" (if by == RankBy::Hours { "hours" } else { "points" }) "&period=" (if whole { "year" } else { "all" }) (as_of) } {
                         (if whole { l.t("只看最近一年", "Last year only") } else { l.t("看全部时间", "All time") })
                     }
                 }
