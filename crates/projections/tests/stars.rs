@@ -238,6 +238,26 @@ fn a_star_waiting_for_review_taken_back_leaves_the_lower_star_the_hours_still_ea
         yinling_projections::stars::level_on(&w.sim.state.star_scale.thresholds(), dec("290")),
         1
     );
+
+    // Bob's star 2 waits at 310 hours; a scale asking 250 for it is adopted meanwhile: 290
+    // hours still earn it, so taking 20 back withdraws nothing.
+    let ids = serve(w.bob, &mut w, 310, 60);
+    scale(&mut w, &["100", "250"], true);
+    let events = w.sim.ok(
+        w.coordinator,
+        Command::ReverseActivity {
+            activity_id: ids[0],
+            reason: "误登".into(),
+        },
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e.payload, Event::StarWithdrawn(_) | Event::StarReached(_))),
+        "{events:?}"
+    );
+    let v = &w.sim.state.volunteers[&w.bob];
+    assert_eq!(v.star.pending.as_ref().map(|p| p.level), Some(2));
 }
 
 #[test]
