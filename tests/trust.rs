@@ -802,3 +802,134 @@ async fn a_gateway_that_redirects_or_refuses_its_caller_is_retried_and_its_url_i
         );
     }
 }
+
+/// A notice about a hold that is no longer true when the gateway comes back is not sent:
+/// "your reward is ready, pickup code …" after the hold was cancelled would mislead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_about_a_hold_cancelled_meanwhile_is_not_sent() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let up = Arc::new(AtomicBool::new(false));
+    let sent: Arc<Mutex<Vec<String>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/sms", listener.local_addr().expect("addr"));
+    {
+        let (up, sent) = (up.clone(), sent.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                let body = loop {
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        break None;
+                    };
+                    if n == 0 {
+                        break None;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).into_owned();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .and_then(|v| v.trim().parse::<usize>().ok())
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            break Some(body.to_owned());
+                        }
+                    }
+                };
+                let status = if up.load(Ordering::SeqCst) {
+                    if let Some(body) = body {
+                        sent.lock().expect("lock").push(body);
+                    }
+                    "200 OK"
+                } else {
+                    "503 Service Unavailable"
+                };
+                let _ = socket
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                        )
+                        .as_bytes(),
+                    )
+                    .await;
+            }
+        });
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "--notify-webhook",
+        &url,
+        "--notify-interval-ms",
+        "100",
+        "--notify-retry-ms",
+        "100",
+    ];
+    let server = Server::start_in(&tmp.path().join("data"), &args);
+    let city = City::build(&server, 1).await;
+    let v0 = &city.volunteers[0];
+    city.coordinator
+        .put(
+            &format!("/v1/volunteers/{v0}/notice-contacts"),
+            json!({"phone": "13800001234"}),
+        )
+        .await
+        .ok();
+    let hold = city
+        .admin
+        .post(
+            "/v1/redemptions",
+            json!({"volunteer_id": v0, "reward_id": city.reward, "quantity": 1}),
+        )
+        .await
+        .id();
+    until(
+        "the reward's notice tried while the gateway is down",
+        || {
+            let o = futures_lite(city.admin.get("/v1/notices/outbox?status=pending"));
+            o["items"].as_array().and_then(|items| {
+                items
+                    .iter()
+                    .find(|n| n["kind"] == "reward_ready" && n["attempts"].as_u64() >= Some(1))
+                    .cloned()
+            })
+        },
+    )
+    .await;
+    city.admin
+        .post(
+            &format!("/v1/redemptions/{hold}/cancel"),
+            json!({"reason": "不要了"}),
+        )
+        .await
+        .ok();
+    up.store(true, Ordering::SeqCst);
+    let settled = until("the reward's notice settled", || {
+        let o = futures_lite(city.admin.get("/v1/notices/outbox?status=failed"));
+        o["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|n| n["kind"] == "reward_ready").cloned())
+    })
+    .await;
+    assert!(
+        settled["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no longer applies")),
+        "{settled}"
+    );
+    assert!(
+        !sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|body| body.contains("reward_ready")),
+        "never sent"
+    );
+}

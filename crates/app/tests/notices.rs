@@ -176,6 +176,24 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
     let due = expiring_holds(&sim.state, Timestamp(expires.0 - DAY_MICROS / 2), 86_400);
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].key, format!("hold:{hold}:hold_expiring:{alice}"));
+    // A hold of one day with a day's warning: reminded halfway, not as it is made.
+    let held_at = sim.state.redemptions[&hold].held_at;
+    let life = expires.0 - held_at.0;
+    let long = expiring_holds(
+        &sim.state,
+        Timestamp(expires.0 - life / 2 - 1),
+        life / 1_000_000,
+    );
+    assert!(
+        long.is_empty(),
+        "a warning as long as the hold waits till halfway"
+    );
+    let halfway = expiring_holds(
+        &sim.state,
+        Timestamp(expires.0 - life / 2),
+        life / 1_000_000,
+    );
+    assert_eq!(halfway.len(), 1);
 
     // A dispute answered: the reason, in the volunteer's notice.
     let dispute = DisputeId(sim.uuid());

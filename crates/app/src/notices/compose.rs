@@ -281,6 +281,13 @@ pub fn expiring_holds(state: &State, now: Timestamp, within_seconds: i64) -> Vec
         .filter(|(at, _)| *at > now)
         .filter_map(|(at, id)| {
             let r = state.redemptions.get(id)?;
+            // A hold not much longer than the warning is reminded halfway through its life,
+            // not in the same minute as "your reward is ready" (a one-day hold, a day's
+            // warning).
+            let half_life = (at.0 - r.held_at.0) / 2;
+            if at.0 - now.0 > half_life.min(within_seconds.saturating_mul(1_000_000)) {
+                return None;
+            }
             if !reachable(state, &r.volunteer_id) {
                 return None;
             }

@@ -228,6 +228,9 @@ async fn deliver_due(
     for entry in due {
         let contacts = contacts_of(&app.engine.read(), &entry.volunteer_id);
         let outcome = match contacts {
+            _ if !still_applies(app, &entry) => Err(deliver::Failure::Permanent(
+                "no longer applies: the reward was collected, cancelled or its hold lapsed".into(),
+            )),
             Ok(None) => Err(deliver::Failure::Permanent(
                 "the volunteer was erased or their key is gone".into(),
             )),
@@ -276,6 +279,39 @@ async fn deliver_due(
         }
     }
     Ok(())
+}
+
+/// Whether a notice about a hold is still true when its turn comes: "your reward is ready"
+/// or "your hold lapses soon" told after the reward was collected, cancelled or the hold
+/// had lapsed (the gateway down for a day, a backlog after a stop) would mislead.
+fn still_applies(app: &App, entry: &OutboxEntry) -> bool {
+    let redemption = match entry.kind.as_str() {
+        // Its key names the hold: `hold:{id}:hold_expiring:{volunteer}`.
+        "hold_expiring" => entry
+            .key
+            .strip_prefix("hold:")
+            .and_then(|k| k.split(':').next())
+            .and_then(|id| id.parse::<yinling_ledger::RedemptionId>().ok()),
+        // Its event is the hold.
+        "reward_ready" => {
+            yinling_ledger::log::read(app.engine.log(), entry.seq.saturating_sub(1), 1)
+                .ok()
+                .and_then(|events| events.into_iter().next())
+                .and_then(|e| match e.payload {
+                    yinling_ledger::Event::RedemptionHeldAt(h) => Some(h.held.redemption_id),
+                    _ => None,
+                })
+        }
+        _ => return true,
+    };
+    let Some(id) = redemption else {
+        return true;
+    };
+    app.engine
+        .read()
+        .redemptions
+        .get(&id)
+        .is_none_or(|r| r.status == yinling_projections::redemptions::RedemptionStatus::Held)
 }
 
 /// The running outbox: stopped between passes, so a delivery under way is settled first.
