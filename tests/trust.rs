@@ -933,3 +933,79 @@ async fn a_notice_about_a_hold_cancelled_meanwhile_is_not_sent() {
         "never sent"
     );
 }
+
+/// A volunteer who withdrew the consent their points record was kept under is sent no text
+/// message any more, nor is their relative: their notices are kept for their page and paper
+/// statement; the others are sent theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_consent_stops_text_messages_to_the_volunteer_and_their_relative() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("notices.ndjson");
+    let file_arg = file.to_string_lossy().into_owned();
+    let args = ["--notify-file", &file_arg, "--notify-interval-ms", "100"];
+    let server = Server::start_in(&tmp.path().join("data"), &args);
+    let city = City::build(&server, 2).await;
+    let (v0, v1) = (&city.volunteers[0], &city.volunteers[1]);
+    city.admin
+        .put(
+            "/v1/privacy-notice",
+            json!({"text_zh": "告知书。", "published_on": days_ago(1)}),
+        )
+        .await
+        .ok();
+    for v in [v0, v1] {
+        city.coordinator
+            .post(
+                &format!("/v1/volunteers/{v}/consents"),
+                json!({"purpose": "志愿服务积分记录", "notice_version": 1, "given_on": today(), "collected_by": "协调员"}),
+            )
+            .await
+            .ok();
+        city.coordinator
+            .put(
+                &format!("/v1/volunteers/{v}/notice-contacts"),
+                json!({"phone": "13800001234", "relative": {"name": "沈丽", "relation": "女儿", "phone": "13900005678"}}),
+            )
+            .await
+            .ok();
+    }
+    city.volunteer_clients[0]
+        .post(
+            &format!("/v1/volunteers/{v0}/consents/withdraw"),
+            json!({"purpose": "志愿服务积分记录", "withdrawn_on": today()}),
+        )
+        .await
+        .ok();
+    city.coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "调解", "participants": [{"volunteer_id": v0, "hours": "2"}, {"volunteer_id": v1, "hours": "2"}]}))
+        .await
+        .ok();
+    let sent = until("the other volunteer's two messages", || {
+        let l = lines(&file);
+        (l.iter()
+            .filter(|n| n["volunteer_id"] == v1.as_str())
+            .count()
+            >= 2)
+            .then_some(l)
+    })
+    .await;
+    assert!(
+        !sent.iter().any(|n| n["volunteer_id"] == v0.as_str()),
+        "nothing to her or her daughter: {sent:?}"
+    );
+    let hers = city
+        .coordinator
+        .get(&format!("/v1/volunteers/{v0}/notices"))
+        .await
+        .ok();
+    let credited: Vec<&Value> = hers["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|n| n["kind"] == "points_credited")
+        .collect();
+    assert!(
+        !credited.is_empty() && credited.iter().all(|n| n["status"] == "paper"),
+        "{hers}"
+    );
+}

@@ -55,6 +55,14 @@ pub struct Consent {
     pub withdrawn_on: Option<NaiveDate>,
 }
 
+/// What the consent collected at registration is for: recording volunteer service points.
+pub const POINTS_PURPOSE: &str = "志愿服务积分记录";
+
+/// Consents whose withdrawal stops a volunteer's notices by text message (to them and to a
+/// relative they named): the points record's, and one collected for the messages alone.
+/// Notices stay on their page and their printed statement, which are the record itself.
+pub const NOTICE_PURPOSES: [&str; 2] = [POINTS_PURPOSE, "短信通知"];
+
 /// How a volunteer's personal fields are kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonalRecord {
@@ -72,6 +80,22 @@ pub struct PersonalRecord {
     /// notice is delivered.
     #[serde(default)]
     pub contacts: Option<Box<Sealed>>,
+}
+
+impl PersonalRecord {
+    /// Whether consent for `purpose` was given and every such consent withdrawn since
+    /// (consent given again after a withdrawal counts again). Nobody recorded without a
+    /// consent for it (registered before consents were recorded, imported) has withdrawn.
+    pub fn withdrew(&self, purpose: &str) -> bool {
+        let mut given = false;
+        for c in self.consents.iter().filter(|c| c.purpose == purpose) {
+            if c.withdrawn_on.is_none() {
+                return false;
+            }
+            given = true;
+        }
+        given
+    }
 }
 
 /// The label of an erased volunteer.
@@ -121,5 +145,31 @@ pub fn masked(name: &str) -> String {
         [first, middle @ .., last] => {
             format!("{first}{}{last}", "*".repeat(middle.len()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Withdrawn means given and every time withdrawn since; given again, it counts again;
+    /// never given, nothing was withdrawn.
+    #[test]
+    fn a_consent_is_withdrawn_only_when_every_one_given_was() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 14).expect("a date");
+        let consent = |withdrawn| Consent {
+            purpose: POINTS_PURPOSE.into(),
+            notice_version: 1,
+            given_on: day,
+            collected_by: "协调员".into(),
+            withdrawn_on: withdrawn,
+        };
+        let mut record = PersonalRecord::default();
+        assert!(!record.withdrew(POINTS_PURPOSE), "never given");
+        record.consents.push(consent(Some(day)));
+        assert!(record.withdrew(POINTS_PURPOSE));
+        assert!(!record.withdrew("短信通知"), "another purpose");
+        record.consents.push(consent(None));
+        assert!(!record.withdrew(POINTS_PURPOSE), "given again");
     }
 }

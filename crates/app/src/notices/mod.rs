@@ -89,6 +89,16 @@ pub fn contacts_of(state: &State, v: &VolunteerId) -> Result<Option<NoticeContac
     }
 }
 
+/// Whether `v` may be sent notices by text message: not when they withdrew a consent that
+/// covers them ([`NOTICE_PURPOSES`](yinling_projections::personal::NOTICE_PURPOSES)).
+pub fn messages_consented(state: &State, v: &VolunteerId) -> bool {
+    state.volunteers.get(v).is_none_or(|v| {
+        !yinling_projections::personal::NOTICE_PURPOSES
+            .iter()
+            .any(|p| v.personal.withdrew(p))
+    })
+}
+
 /// The outbox entries of drafts from the event `seq` (0 for the clock's): one for the
 /// volunteer (kept for paper when they have no mobile or no adapter is configured) and one
 /// for a relative they named.
@@ -101,7 +111,12 @@ fn address(
     let now = Timestamp::now();
     let mut out = Vec::new();
     for d in drafts {
-        let contacts = contacts_of(state, &d.volunteer_id)?.unwrap_or_default();
+        // Withdrawn consent: kept for the page and the paper statement, sent to nobody.
+        let contacts = if messages_consented(state, &d.volunteer_id) {
+            contacts_of(state, &d.volunteer_id)?.unwrap_or_default()
+        } else {
+            NoticeContacts::default()
+        };
         let entry = |recipient: Recipient, reachable: bool| OutboxEntry {
             key: format!(
                 "{}:{}",
@@ -241,6 +256,12 @@ async fn deliver_due(
         let mut after = entry.clone();
         after.attempts += 1;
         match outcome {
+            // Consent withdrawn after it was queued: kept for paper, not sent.
+            _ if !messages_consented(&app.engine.read(), &entry.volunteer_id) => {
+                after.attempts = entry.attempts;
+                after.status = DeliveryStatus::Paper;
+                after.last_error = Some("consent withdrawn: kept for the paper statement".into());
+            }
             Ok(()) => {
                 after.status = DeliveryStatus::Delivered {
                     at: Timestamp::now(),

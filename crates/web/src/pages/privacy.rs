@@ -15,7 +15,7 @@ use crate::layout::{page, Frame};
 use crate::session::Viewer;
 
 /// What a consent collected at registration is for.
-pub const PURPOSE: &str = "志愿服务积分记录";
+pub use yinling_projections::personal::POINTS_PURPOSE as PURPOSE;
 
 /// `/privacy`: the notice in force and its history (anyone, signed in or not).
 pub async fn notice(State(app): State<App>, viewer: Viewer) -> Response {
