@@ -736,3 +736,58 @@ async fn pages_read_as_of_a_past_event_stay_there() {
     let year = &today()[..4];
     assert!(page.contains(&format!("{year}-01-01")), "{page}");
 }
+
+/// An older volunteer's own words: a complaint typed over two lines is taken (it was refused
+/// for its line break, in English); the contacts form's empty box keeps the number, and its
+/// own box stops the texts to that number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteers_own_words_and_numbers_are_taken_as_the_form_says() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let token = city.volunteer_clients[0].token.clone().expect("token");
+    let me = Browser::new(&server, &token);
+    let before = city.admin.head_seq().await;
+    let csrf = me.csrf("/me/statement").await;
+    let (status, page) = me
+        .post(
+            "/me/disputes",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "dispute1"),
+                field("kind", "missing"),
+                field("reason", "漏登了一次\r\n3月5日巡河"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    assert_eq!(city.admin.head_seq().await, before + 1);
+
+    let csrf = me.csrf("/me").await;
+    let contacts = |form_id: &'static str, phone: &'static str, clear: bool| {
+        let mut form = vec![
+            field("csrf", &csrf),
+            field("form_id", form_id),
+            field("phone", phone),
+        ];
+        if clear {
+            form.push(field("phone_clear", "1"));
+        }
+        form
+    };
+    let (status, _) = me
+        .post("/me/contacts", &contacts("c1", "13800003721", false))
+        .await;
+    assert_eq!(status, 303);
+    let (status, _) = me.post("/me/contacts", &contacts("c2", "", false)).await;
+    assert_eq!(status, 303);
+    let page = me.get("/me").await.text().await.expect("page");
+    assert!(page.contains("138****3721"), "an empty box keeps it");
+    assert!(
+        page.contains("不再给本人手机发短信"),
+        "the box to stop them"
+    );
+    let (status, _) = me.post("/me/contacts", &contacts("c3", "", true)).await;
+    assert_eq!(status, 303);
+    let page = me.get("/me").await.text().await.expect("page");
+    assert!(!page.contains("138****3721"), "stopped");
+}

@@ -102,6 +102,13 @@ try {
   check(await v.locator('text=138****1234').count() > 0, 'the saved mobile is not shown back masked');
   check(await v.locator('text=13800001234').count() === 0, 'the whole mobile number is on the page');
   await audit(v, 'volunteer-contacts');
+  // The leaderboard's charts on a phone: their text drawn at 16 px or more.
+  await v.goto(BASE + '/rankings');
+  const chartText = await v.evaluate(() => Math.min(...[...document.querySelectorAll('svg.chart text')]
+    .map((t) => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getBoundingClientRect().width
+      / t.ownerSVGElement.viewBox.baseVal.width)));
+  check(chartText >= 16, `chart text drawn at ${chartText.toFixed(1)}px on a 390px phone`);
+  await audit(v, 'rankings-phone');
   // Works at 320 px.
   await v.setViewportSize({ width: 320, height: 700 });
   await v.goto(BASE + '/me'); await audit(v, 'volunteer-home-320'); await shot(v, 'volunteer-home-320');

@@ -45,7 +45,7 @@ summary { min-height: 48px; padding: 0.5rem 0; cursor: pointer; font-weight: 600
 .choice label { margin: 0; font-weight: 400; min-height: 48px; display: flex; align-items: center; }
 .scroll { overflow-x: auto; margin: 0.5rem 0; } .scroll table { min-width: 36rem; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #999; vertical-align: top; }
-.chart { width: 100%; height: auto; } .chart text { font-size: 18px; fill: #111; }
+figure { margin: 0 0 1rem; } .chart { width: 100%; max-width: 24rem; height: auto; } .chart text { font-size: 18px; fill: #111; }
 .qr-card { border: 2px dashed #333; border-radius: 12px; padding: 0.8rem; margin: 0.8rem 0; text-align: center; break-inside: avoid; }
 .qr-card svg { width: 200px; height: 200px; }
 p.big { font-size: 1.5rem; font-weight: 700; }

@@ -22,20 +22,24 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A horizontal bar chart (long labels such as team names fit on the left).
+/// Drawing units across a chart: about a phone's width, so its 18-unit text is drawn at 16
+/// to 18 pixels on a 390-pixel phone (the chart is as wide as the page, up to 24rem).
+const CHART_UNITS: f64 = 400.0;
+
+/// A bar chart, one row a bar: the label on its own line above the bar (a team's long name
+/// fits whole), the value beside the bar's end. Rows, not columns, so a year of months reads
+/// on a phone as well as a ranking does.
 pub fn horizontal(id: &str, title: &str, bars: &[Bar]) -> Markup {
-    let row = 38.0;
-    let label_width = 320.0;
-    let bar_width = 300.0;
-    let height = row * bars.len() as f64 + 10.0;
+    let row = 62.0;
+    let bar_width = 270.0;
+    let height = row * bars.len() as f64 + 6.0;
     let max = bars
         .iter()
         .map(|b| b.value)
         .fold(0.0_f64, f64::max)
         .max(1e-9);
     let mut svg = format!(
-        r#"<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {} {height}" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">"#,
-        label_width + bar_width + 110.0,
+        r#"<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {CHART_UNITS} {height}" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">"#,
         escape(title)
     );
     for b in bars {
@@ -43,20 +47,17 @@ pub fn horizontal(id: &str, title: &str, bars: &[Bar]) -> Markup {
     }
     svg.push_str("</desc>");
     for (i, b) in bars.iter().enumerate() {
-        let y = i as f64 * row + 5.0;
+        let y = i as f64 * row;
         let w = (b.value.max(0.0) / max * bar_width).max(2.0);
-        let label: String = b.label.chars().take(16).collect();
+        let label: String = b.label.chars().take(21).collect();
         let _ = write!(
             svg,
-            r##"<text x="{}" y="{}" text-anchor="end">{}</text><rect x="{}" y="{}" width="{w:.1}" height="{}" fill="#0b3d91"/><text x="{}" y="{}">{}</text>"##,
-            label_width - 8.0,
-            y + row * 0.62,
+            r##"<text x="0" y="{}">{}</text><rect x="0" y="{}" width="{w:.1}" height="24" fill="#0b3d91"/><text x="{}" y="{}">{}</text>"##,
+            y + 22.0,
             escape(&label),
-            label_width,
-            y + 4.0,
-            row - 10.0,
-            label_width + w + 6.0,
-            y + row * 0.62,
+            y + 30.0,
+            w + 6.0,
+            y + 49.0,
             escape(&b.shown)
         );
     }
@@ -64,43 +65,7 @@ pub fn horizontal(id: &str, title: &str, bars: &[Bar]) -> Markup {
     html! { figure { (PreEscaped(svg)) } }
 }
 
-/// A vertical bar chart over time (months).
+/// A chart over time (months): the same rows as [`horizontal`], oldest first.
 pub fn columns(id: &str, title: &str, bars: &[Bar]) -> Markup {
-    let col = 44.0;
-    let height = 240.0;
-    let top = 30.0;
-    let max = bars
-        .iter()
-        .map(|b| b.value)
-        .fold(0.0_f64, f64::max)
-        .max(1e-9);
-    let width = col * bars.len().max(1) as f64 + 20.0;
-    let mut svg = format!(
-        r#"<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {width} {}" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">"#,
-        height + 40.0,
-        escape(title)
-    );
-    for b in bars {
-        let _ = write!(svg, "{}: {}; ", escape(&b.label), escape(&b.shown));
-    }
-    svg.push_str("</desc>");
-    for (i, b) in bars.iter().enumerate() {
-        let x = i as f64 * col + 10.0;
-        let h = (b.value.max(0.0) / max * (height - top)).max(1.0);
-        let _ = write!(
-            svg,
-            r##"<rect x="{}" y="{}" width="{}" height="{h:.1}" fill="#0b3d91"/><text x="{}" y="{}" text-anchor="middle" font-size="15">{}</text><text x="{}" y="{}" text-anchor="middle">{}</text>"##,
-            x + 4.0,
-            height - h,
-            col - 8.0,
-            x + col / 2.0,
-            height - h - 6.0,
-            escape(&b.shown),
-            x + col / 2.0,
-            height + 22.0,
-            escape(&b.label)
-        );
-    }
-    svg.push_str("</svg>");
-    html! { figure { (PreEscaped(svg)) } }
+    horizontal(id, title, bars)
 }

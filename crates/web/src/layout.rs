@@ -121,7 +121,7 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "bad_outcomes" => "调解成功的起数不能多于调解的起数。",
         "bad_birth_year" => "出生年份不对。",
         "bad_phone" => "手机号要填 11 位数字，以 1 开头，例如 13800003721。",
-        "bad_confirmation_code" => "确认码是回执单上印的 12 位数字，请对照回执单再输一次。",
+        "bad_confirmation_code" => "确认码是服务确认单上印的 12 位数字，请对照确认单再输一次。",
         "bad_voucher_code" => "券号的位数不对，请对照券面再输一次（中间有空格、横线都可以）。",
         "voucher_code_typo" => "券号里好像有一位输错了，请对照券面再输一次。",
         "bad_month" => "月份的写法不对，请写成 2026-11 这样。",
@@ -132,6 +132,23 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "no_public_url" => {
             "还没有设置本站的对外网址，不能打印积分卡。请管理员用 --public-url 重新启动服务。"
         }
+        "unknown_code" => {
+            "这个确认码查不到，或者已经用过了。请对照服务确认单上的数字再输一次；还不行，请找队里的协调员要一个新的。"
+        }
+        "code_expired" => "这个确认码已经过期了，请找队里的协调员要一个新的。",
+        "code_raced" => "刚才同时发了另一个确认码，请再要一次。",
+        "control_characters" => "有一栏里有不能保存的符号（例如换行），请去掉后再提交。",
+        "budget_exhausted" => "这家银行今年的优惠券或优惠额度已经用完了（详见下方）。",
+        "already_disputed" => "这一条已经提过异议了，正在等协调员答复。",
+        "already_resolved" => "这条异议已经答复过了。",
+        "not_a_participant" => "这位志愿者没有参加这次活动，不能对这一条提异议；漏登了请选“漏登”。",
+        "date_too_old" => "日期太早了，账本不收这么早的日期，请检查年份。",
+        "as_of_beyond_head" => "要看的记录号比账本现有的还大，请填小一些的数字，或点“看现在”。",
+        "voucher_not_found" => "查不到这张券，请对照券面再输一次。",
+        "voucher_used" => "这张券已经用过了。",
+        "voucher_cancelled" => "这张券已经作废了。",
+        "voucher_expired" => "这张券已经过期了。",
+        "voucher_code_needed" => "请输入券面上的券号。",
         "staff_only" | "admin_only" | "not_allowed" | "other_team" | "other_volunteer" => {
             "这件事您没有权限办理。"
         }
@@ -139,7 +156,11 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
     };
     match (l, zh.is_empty()) {
         (Lang::Zh, false) => zh.to_owned(),
-        (Lang::Zh, true) => format!("没能办成：{}", e.detail()),
+        // No wording of our own: a next step in Chinese; the exact reason follows below
+        // (in English) for whoever helps at the desk.
+        (Lang::Zh, true) => {
+            "没能办成。请回上一页检查后再试；还不行，请把这一页给工作人员看。".to_owned()
+        }
         (Lang::En, _) => e.detail(),
     }
 }
@@ -163,7 +184,7 @@ pub fn refusal(viewer: &Viewer, back: &str, e: &AppError) -> Response {
             p.error role="alert" { (plain_words(l, e)) }
             @if l == Lang::Zh && !matches!(e, AppError::Internal) {
                 // The exact reason, naming the field, for whoever helps at the desk.
-                p.muted { "（" (e.detail()) "）" }
+                p.muted lang="en" { "（" (e.detail()) "）" }
             }
             a.button.big href=(back) { (l.t("返回重试", "Go back")) }
         },

@@ -6,7 +6,7 @@ use yinling_ledger::writer::Context;
 use yinling_ledger::*;
 
 use crate::access::{self, Write};
-use crate::checks::{self, text};
+use crate::checks;
 use crate::limits::MAX_REASON_CHARS;
 use crate::principal::Principal;
 use crate::rejection::Rejection;
@@ -23,7 +23,12 @@ pub(super) fn open(
 ) -> Result<Vec<Commit>, Rejection> {
     let v = checks::volunteer(state, volunteer_id)?;
     access::may_write(who, &Write::OpenDispute(v.id, v.team_id))?;
-    let reason = text("reason", reason, MAX_REASON_CHARS)?;
+    // In the volunteer's own words, over lines if they pressed Enter (an older person writing
+    // a complaint does).
+    let reason = checks::paragraphs("reason", reason, MAX_REASON_CHARS)?;
+    if reason.is_empty() {
+        return Err(Rejection::invalid("empty_text", "reason must not be empty"));
+    }
     if state.disputes.contains_key(&dispute_id) {
         return Err(checks::duplicate_id("dispute", dispute_id));
     }
@@ -95,7 +100,12 @@ pub(super) fn resolve(
         who,
         &Write::ResolveDispute(d.team_id, d.escalated_on.is_some()),
     )?;
-    let reason = text("reason", reason, MAX_REASON_CHARS)?;
+    // In the volunteer's own words, over lines if they pressed Enter (an older person writing
+    // a complaint does).
+    let reason = checks::paragraphs("reason", reason, MAX_REASON_CHARS)?;
+    if reason.is_empty() {
+        return Err(Rejection::invalid("empty_text", "reason must not be empty"));
+    }
     if !d.open() {
         return Err(Rejection::conflict(
             "already_resolved",

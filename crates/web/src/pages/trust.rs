@@ -242,13 +242,19 @@ pub fn contacts_form(l: Lang, contacts: &NoticeContacts, csrf: &str, action: &st
         @if let Some(r) = r { p.muted { (l.t("家属：", "Relative: ")) (r.relation) " " (masked_phone(&r.phone)) } }
         form method="post" action=(action) {
             (super::form_fields(csrf))
-            label for="phone" { (l.t("本人手机号（11 位，留空表示不发给本人）", "Own mobile (11 digits; empty: none)")) }
+            label for="phone" { (l.t("本人手机号（11 位；留空表示不改）", "Own mobile (11 digits; empty: unchanged)")) }
             input #phone name="phone" type="tel" inputmode="numeric" autocomplete="off";
+            @if contacts.phone.is_some() {
+                label for="phone_clear" {
+                    input #phone_clear name="phone_clear" type="checkbox" value="1";
+                    " " (l.t("不再给本人手机发短信", "Stop texting my own mobile"))
+                }
+            }
             label for="relative_name" { (l.t("家属姓名（也收消息；可不填）", "A relative who also gets them (optional): name")) }
             input #relative_name name="relative_name" value=(r.map(|r| r.name.clone()).unwrap_or_default());
             label for="relative_relation" { (l.t("关系（例如：女儿）", "Relation (daughter, say)")) }
             input #relative_relation name="relative_relation" value=(r.map(|r| r.relation.clone()).unwrap_or_default());
-            label for="relative_phone" { (l.t("家属手机号", "Their mobile")) }
+            label for="relative_phone" { (l.t("家属手机号（留空表示不改）", "Their mobile (empty: unchanged)")) }
             input #relative_phone name="relative_phone" type="tel" inputmode="numeric" autocomplete="off";
             button.big type="submit" { (l.t("保存", "Save")) }
         }
@@ -256,14 +262,19 @@ pub fn contacts_form(l: Lang, contacts: &NoticeContacts, csrf: &str, action: &st
 }
 
 /// The command of the contacts form. A number left empty keeps the one already set (the
-/// page never shows it whole); "删除" removes it.
+/// page never shows it whole); the box "stop texting my own mobile", or "删除" typed,
+/// removes it; a relative's name emptied removes the relative.
 fn contacts_command(volunteer_id: VolunteerId, before: &NoticeContacts, form: &Form) -> Command {
     let keep = |typed: String, old: Option<&String>| match typed.as_str() {
         "" => old.cloned(),
         "删除" | "delete" => None,
         _ => Some(typed),
     };
-    let phone = keep(form.text("phone"), before.phone.as_ref());
+    let phone = if form.text("phone_clear") == "1" {
+        None
+    } else {
+        keep(form.text("phone"), before.phone.as_ref())
+    };
     let name = form.text("relative_name");
     let relative = (!name.is_empty()).then(|| Relative {
         name,
