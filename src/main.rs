@@ -13,6 +13,11 @@ mod cli;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Everything this binary writes is for its operator alone: a data directory holds every
+    // person's key in its key store, a backup the same, a notices file mobile numbers and
+    // relatives' names. Files and directories are made without any access for group and
+    // others, whatever the shell's or the service manager's umask.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     // A panic is a bug; still, show one line instead of a backtrace to the operator.
     std::panic::set_hook(Box::new(|info| {
         let location = info

@@ -154,8 +154,33 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
 
     // Backup: a copy verify accepts, with the same head.
     let backup = tmp.path().join("backup");
+    // A backup that fails half way (here a file beside the log it cannot copy) leaves
+    // nothing at --out, nor its partial copy; the next one succeeds.
+    let published = data.join("checkpoints");
+    std::fs::create_dir_all(&published).expect("dir");
+    std::os::unix::fs::symlink(tmp.path().join("nowhere"), published.join("dangling"))
+        .expect("symlink");
+    let failed = yinling(&["backup", "--data", p(&data), "--out", p(&backup)]);
+    let said = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        !failed.status.success() && said.contains("cannot copy"),
+        "{said}"
+    );
+    assert!(!backup.exists() && !tmp.path().join("backup.partial").exists());
+    std::fs::remove_file(published.join("dangling")).expect("removed");
     ok(&["backup", "--data", p(&data), "--out", p(&backup)]);
     assert_eq!(head(&data), head(&backup));
+    // Both hold every person's key: nothing of them is open to group or others.
+    for dir in [&data, &backup] {
+        for path in [dir.clone(), dir.join("db"), dir.join("token-mint.key")] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .expect("there")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+        }
+    }
 
     // CSV for Excel: a BOM and the expected headers, in English or Chinese.
     let csv = tmp.path().join("balances.csv");

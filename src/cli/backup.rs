@@ -42,11 +42,77 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
     let source = SledLog::open(&args.data, OpenMode::MustExist).map_err(|e| {
         format!("{e}. To back up a running server use `yinling export --from http://HOST:PORT --what events`")
     })?;
-    let target = SledLog::open(&args.out, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?;
+    // Written beside the destination and renamed into place once whole and verified: a
+    // backup stopped half way (Ctrl-C, a full disk) leaves no directory at `--out` that
+    // looks like a backup.
+    let partial = partial_of(&args.out)?;
+    if partial.exists() {
+        return Err(format!(
+            "{} exists (left from a backup that was stopped?): remove it, then back up again",
+            partial.display()
+        ));
+    }
+    let written = write(&args.data, &source, &partial);
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&partial);
+    }
+    let (head, copied) = written?;
+    drop(source);
+    if args.out.exists() {
+        // Empty (checked above): the rename takes its place.
+        std::fs::remove_dir(&args.out)
+            .map_err(|e| format!("cannot replace the empty {}: {e}", args.out.display()))?;
+    }
+    std::fs::rename(&partial, &args.out).map_err(|e| {
+        format!(
+            "the backup is whole in {} but cannot be renamed to {}: {e}",
+            partial.display(),
+            args.out.display()
+        )
+    })?;
+    sync_parent(&args.out).map_err(|e| {
+        format!(
+            "cannot sync the directory holding {}: {e}",
+            args.out.display()
+        )
+    })?;
+    println!(
+        "backed up {} events and {copied} volunteers' data keys to {}; head seq {} hash {}",
+        head.seq,
+        args.out.display(),
+        head.seq,
+        head.hash
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `OUT.partial`, beside `OUT`.
+fn partial_of(out: &Path) -> Result<PathBuf, String> {
+    let name = out
+        .file_name()
+        .ok_or_else(|| format!("{} names no directory to write", out.display()))?;
+    let mut partial = name.to_os_string();
+    partial.push(".partial");
+    Ok(out.with_file_name(partial))
+}
+
+/// Syncs the directory that holds `path`, so a rename into it survives a power cut.
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(parent)?.sync_all()
+}
+
+/// Writes the whole backup of `source` (in `data`) into `out`, verified; its head and the
+/// number of data keys copied.
+fn write(data: &Path, source: &SledLog, out: &Path) -> Result<(Head, usize), String> {
+    let target = SledLog::open(out, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?;
     let mut copier = Copier::new(&target);
     let mut progress = Progress::new("copying", source.head().seq);
     // Checked against the chain as it is read: a damaged source stops the backup.
-    for envelope in EnvelopeIter::checked(&source, Head::default()) {
+    for envelope in EnvelopeIter::checked(source, Head::default()) {
         copier.push(envelope.map_err(|e| e.to_string())?)?;
         progress.inc(1);
     }
@@ -77,19 +143,21 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
         }
     }
     // The key store is data too: without it the names are lost (never the points).
-    let copied = copy_keys(&source, &target)?;
-    let key = args.data.join(MINT_KEY_FILE);
+    let copied = copy_keys(source, &target)?;
+    let key = data.join(MINT_KEY_FILE);
     if key.exists() {
-        std::fs::copy(&key, args.out.join(MINT_KEY_FILE))
+        let to = out.join(MINT_KEY_FILE);
+        std::fs::copy(&key, &to)
+            .and_then(|_| std::fs::File::open(&to)?.sync_all())
             .map_err(|e| format!("cannot copy the token key: {e}"))?;
     }
     // What lives beside the log is data too: who read whose records (kept a year), the
     // checkpoints the service published (a restored copy is checked against them), the
     // notices not yet delivered. The service is stopped, so their files are at rest.
     for dir in [ACCESS_LOG_DIR, PUBLISHED_DIR, OUTBOX_DIR] {
-        let from = args.data.join(dir);
+        let from = data.join(dir);
         if from.is_dir() {
-            copy_dir(&from, &args.out.join(dir))
+            copy_dir(&from, &out.join(dir))
                 .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
         }
     }
@@ -97,17 +165,12 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
     if !report.is_ok() || report.verified != source.head() {
         return Err(format!(
             "the copy in {} does not verify; do not rely on it",
-            args.out.display()
+            out.display()
         ));
     }
-    println!(
-        "backed up {} events and {copied} volunteers' data keys to {}; head seq {} hash {}",
-        head.seq,
-        args.out.display(),
-        head.seq,
-        head.hash
-    );
-    Ok(ExitCode::SUCCESS)
+    // Closed, so everything sled holds is in its files before the rename.
+    drop(target);
+    Ok((head, copied))
 }
 
 /// Copies the directory `from` into `to`, file by file, each file synced.
