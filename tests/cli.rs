@@ -432,6 +432,54 @@ fn import_refuses_a_broken_chain_and_resumes_an_interrupted_run() {
     );
 }
 
+/// A feed that ends short of the head the server named (a replica behind a load balancer that
+/// has not caught up) is an error with nothing written, not a file that looks whole.
+#[test]
+fn export_from_a_feed_that_ends_short_writes_nothing() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 4096];
+            let n = stream.read(&mut request).unwrap_or(0);
+            let line = String::from_utf8_lossy(&request[..n]).into_owned();
+            let body = if line.starts_with("GET /v1/audit/head") {
+                r#"{"seq":5,"hash":"00"}"#
+            } else {
+                r#"{"events":[]}"#
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let feed = tmp.path().join("feed.ndjson");
+    let out = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args([
+            "export",
+            "--from",
+            &base,
+            "--what",
+            "events",
+            "--out",
+            p(&feed),
+        ])
+        .env("YINLING_TOKEN", "any")
+        .output()
+        .expect("export --from");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("short of event 5"),
+        "{said}"
+    );
+    assert!(!feed.exists(), "no file that looks whole");
+}
+
 #[test]
 fn misuse_gets_one_line_naming_the_problem() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -67,6 +67,21 @@ fn the_template_imports_as_it_is() {
     let template = tmp.path().join("模板.xlsx");
     let (ok, out) = onboard(&["--template", p(&template)]);
     assert!(ok, "{out}");
+    // A file of that name is not written over (a filled-in roster is easily named alike)
+    // unless asked; an export from a directory holding no ledger makes none there.
+    let (ok, out) = onboard(&["--template", p(&template)]);
+    assert!(!ok && out.contains("already exists"), "{out}");
+    let (ok, out) = onboard(&["--template", p(&template), "--replace"]);
+    assert!(ok, "{out}");
+    let mistyped = tmp.path().join("dta");
+    let (ok, out) = onboard(&[
+        "--data",
+        p(&mistyped),
+        "--export",
+        p(&tmp.path().join("名册.xlsx")),
+    ]);
+    assert!(!ok && out.contains("does not exist"), "{out}");
+    assert!(!mistyped.exists());
     let data = tmp.path().join("data");
     let (ok, out) = onboard(&["--data", p(&data), p(&template)]);
     assert!(ok, "{out}");
@@ -535,7 +550,7 @@ fn an_exported_roster_edited_in_excel_changes_exactly_the_edited_rows() {
     assert!(ok, "{out}");
     // Exported, then unchanged: nothing to do.
     let exported = tmp.path().join("导出.xlsx");
-    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported)]);
+    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported), "--replace"]);
     assert!(ok, "{out}");
     let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&exported)]);
     assert!(
@@ -605,7 +620,7 @@ fn an_exported_roster_edited_in_excel_changes_exactly_the_edited_rows() {
 
     // The whole export edited: the district's region, one team renamed with another
     // category; its volunteers' rows still say the old name, and that still finds it.
-    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported)]);
+    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported), "--replace"]);
     assert!(ok, "{out}");
     let mut book = calamine_free::read_rows(&exported);
     book.get_mut("区县").expect("区县")[1][2] = "浙江省湖州市".into();
@@ -626,7 +641,7 @@ fn an_exported_roster_edited_in_excel_changes_exactly_the_edited_rows() {
     ] {
         assert!(out.contains(line), "{line:?} not in {out}");
     }
-    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported)]);
+    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported), "--replace"]);
     assert!(ok, "{out}");
     let again = calamine_free::read_rows(&exported);
     assert_eq!(again["区县"][1][2], "浙江省湖州市");

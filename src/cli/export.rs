@@ -458,10 +458,17 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
     let mut progress = Progress::new("events", until);
     let mut after = 0u64;
     while after < until {
-        let page = runtime.block_on(fetch(format!("{base}/v1/events?after={after}&limit=1000")))?;
+        // `min_seq`: a node of a cluster behind a load balancer answers once it has the head
+        // the first answer gave, not with a feed that ends short.
+        let page = runtime.block_on(fetch(format!(
+            "{base}/v1/events?after={after}&limit=1000&min_seq={until}"
+        )))?;
         let events = page["events"].as_array().cloned().unwrap_or_default();
         if events.is_empty() {
-            break;
+            // Short of the head asked for: the file would look whole and not be.
+            return Err(format!(
+                "the feed ended after event {after}, short of event {until}; nothing was written (try again)"
+            ));
         }
         for e in events {
             let seq = e["seq"].as_u64().unwrap_or(0);

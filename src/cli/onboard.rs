@@ -4,7 +4,7 @@
 //! column and written as an error workbook to fix in Excel and import again. `--template`
 //! writes the workbook to fill in.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -45,6 +45,10 @@ pub struct OnboardArgs {
     /// Problems in English rather than Chinese.
     #[arg(long)]
     pub english: bool,
+    /// Write over the file `--template` or `--export` names when it exists (by default that
+    /// is refused: a city's filled-in roster is easily named the same).
+    #[arg(long)]
+    pub replace: bool,
     /// The time zone a new ledger keeps its calendar in, e.g. +08:00 (the default, as for
     /// `serve`). A ledger that has one keeps it: a different zone here is refused.
     #[arg(long, value_parser = super::parse_utc_offset, allow_hyphen_values = true)]
@@ -59,20 +63,27 @@ pub struct OnboardArgs {
 pub fn run(args: OnboardArgs) -> Result<ExitCode, String> {
     if let Some(out) = &args.template {
         let bytes = template::template().map_err(|e| format!("cannot write the template: {e}"))?;
-        std::fs::write(out, bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        write_file(out, &bytes, args.replace)?;
         println!("template written to {}", out.display());
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(out) = &args.export {
         let out = out.clone();
+        if out.exists() && !args.replace {
+            return Err(refuse_over(&out));
+        }
+        // An existing ledger only: a mistyped path must not make a new, empty one.
+        drop(
+            yinling_ledger::SledLog::open(&args.data, yinling_ledger::OpenMode::MustExist)
+                .map_err(|e| e.to_string())?,
+        );
         return super::runtime()?.block_on(async move {
             let engine = Engine::open(&EngineConfig::new(&args.data), Arc::new(Metrics::default()))
                 .map_err(|e| e.to_string())?;
             let bytes = template::roster(&engine.read())
                 .map_err(|e| format!("cannot write the roster: {e}"))?;
             engine.shutdown().await;
-            std::fs::write(&out, bytes)
-                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            write_file(&out, &bytes, args.replace)?;
             println!("roster written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         });
@@ -82,6 +93,32 @@ pub fn run(args: OnboardArgs) -> Result<ExitCode, String> {
     };
     let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     super::runtime()?.block_on(onboard_file(args, file, bytes))
+}
+
+fn refuse_over(out: &Path) -> String {
+    format!(
+        "{} already exists; name a new file, or add --replace to write over it",
+        out.display()
+    )
+}
+
+/// Writes `bytes` to `out` whole or not at all (beside it, synced, then renamed), refusing
+/// an existing file unless `replace`.
+fn write_file(out: &Path, bytes: &[u8], replace: bool) -> Result<(), String> {
+    if out.exists() && !replace {
+        return Err(refuse_over(out));
+    }
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    let partial = out.with_file_name(name);
+    let failed = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
+    let written = std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::File::open(&partial)?.sync_all())
+        .and_then(|()| std::fs::rename(&partial, out));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written.map_err(failed)
 }
 
 async fn onboard_file(
