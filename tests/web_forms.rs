@@ -52,6 +52,13 @@ async fn activity_forms_refuse_what_the_api_refuses_and_keep_every_outcome() {
             page.contains(named),
             "the refusal does not name {named}: {page}"
         );
+        // The form comes back with what was typed: the title, the counts, who was ticked.
+        assert!(
+            page.contains("value=\"调解邻里纠纷\"")
+                && page.contains("value=\"2\"")
+                && page.contains("您填的内容都还在"),
+            "the form is not sent back filled: {page}"
+        );
         assert_eq!(
             city.admin.head_seq().await,
             before,
@@ -790,4 +797,62 @@ async fn a_volunteers_own_words_and_numbers_are_taken_as_the_form_says() {
     assert_eq!(status, 303);
     let page = me.get("/me").await.text().await.expect("page");
     assert!(!page.contains("138****3721"), "stopped");
+}
+
+/// A coordinator who ticked people and typed their hours, one of them wrongly, gets the form
+/// back with every tick and every hour as typed, and the reason above it; nothing is logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_activity_form_comes_back_with_every_tick_and_hour() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let browser = Browser::new(&server, &city.coordinator.token.clone().expect("token"));
+    let csrf = browser.csrf("/team/activities/new").await;
+    let (v0, v1) = (&city.volunteers[0], &city.volunteers[1]);
+    let before = city.admin.head_seq().await;
+    let (status, page) = browser
+        .post(
+            "/team/activities/new",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "refill1"),
+                field("title", "巡河护绿"),
+                field("category", "eco_patrol"),
+                field("date", &days_ago(1)),
+                field("people_served", "12"),
+                field("problems_resolved", "0"),
+                field("disputes_handled", "0"),
+                field("disputes_settled", "0"),
+                field("v", v0),
+                field(&format!("h-{v0}"), "3.5"),
+                field("v", v1),
+                field(&format!("h-{v1}"), "2小时"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(city.admin.head_seq().await, before, "nothing logged");
+    assert!(page.contains("role=\"alert\""), "{page}");
+    for (id, hours) in [(v0, "3.5"), (v1, "2小时")] {
+        let tick = page
+            .split(&format!("id=\"v-{id}\""))
+            .next()
+            .and_then(|before| before.rsplit("<input").next())
+            .unwrap_or_default();
+        let after = page
+            .split(&format!("id=\"v-{id}\""))
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            tick.contains("checked") || after.starts_with(" checked"),
+            "{id} ticked again: {page}"
+        );
+        assert!(
+            page.contains(&format!("name=\"h-{id}\" value=\"{hours}\"")),
+            "{id}'s hours as typed: {page}"
+        );
+    }
+    assert!(
+        page.contains("value=\"巡河护绿\"") && page.contains("value=\"12\""),
+        "{page}"
+    );
 }

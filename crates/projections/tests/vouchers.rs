@@ -180,6 +180,60 @@ fn holds_waiting_at_a_counter_count_against_the_budget() {
         .expect("room again");
 }
 
+/// The budget is the year's a voucher is issued in: two holds made on the last day of a year
+/// within its budget and handed over in the new year, whose budget is one, give one voucher;
+/// the second hold is refused at the counter and stays, to be cancelled.
+#[test]
+fn holds_from_last_year_handed_over_in_the_new_year_count_against_its_budget() {
+    let mut s = setup();
+    let today = s.sim.now.local_date();
+    let year = chrono::Datelike::year(&today);
+    let team = s.sim.state.volunteers[&s.volunteer].team_id;
+    let other = s.sim.volunteer("陆金宝", team);
+    s.sim
+        .log_activity(team, Category::Mediation, today, &[(other, "8")])
+        .expect("credited");
+    for (y, n) in [(year, 5), (year + 1, 1)] {
+        s.sim
+            .system(Command::SetBankBudget {
+                bank: "湖州银行".into(),
+                year: y,
+                vouchers: Some(n),
+                bonus_yuan: None,
+                note: String::new(),
+            })
+            .expect("budget");
+    }
+    let last_day = chrono::NaiveDate::from_ymd_opt(year, 12, 31).expect("a date");
+    s.sim.advance_days((last_day - today).num_days());
+    let holds = [s.volunteer, other].map(|v| {
+        s.sim
+            .hold(Actor::SYSTEM, v, s.voucher, 1)
+            .expect("within this year's budget")
+    });
+    s.sim.advance_days(1);
+    let hand_over = |s: &mut Setup, id: RedemptionId, code: &[u8]| {
+        s.sim.system(Command::FulfilRedemption {
+            redemption_id: id,
+            pickup_code: None,
+            voucher_code_sha256: Some(Hash::of(code)),
+        })
+    };
+    hand_over(&mut s, holds[0], b"first").expect("the new year's one voucher");
+    let refused =
+        hand_over(&mut s, holds[1], b"second").expect_err("the new year's budget is spent");
+    assert_eq!(refused.code, "budget_exhausted");
+    assert_eq!(
+        s.sim.state.redemptions[&holds[1]].status,
+        yinling_projections::redemptions::RedemptionStatus::Held
+    );
+    assert_eq!(
+        s.sim.state.vouchers.left("湖州银行", year + 1, 0).issued,
+        1,
+        "one issued"
+    );
+}
+
 #[test]
 fn a_rate_voucher_is_held_one_at_a_time() {
     let mut s = setup();

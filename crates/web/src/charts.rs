@@ -24,7 +24,7 @@ fn escape(text: &str) -> String {
 
 /// Drawing units across a chart: about a phone's width, so its 18-unit text is drawn at 16
 /// to 18 pixels on a 390-pixel phone (the chart is as wide as the page, up to 24rem).
-const CHART_UNITS: f64 = 400.0;
+const CHART_WIDTH: f64 = 400.0;
 
 /// A bar chart, one row a bar: the label on its own line above the bar (a team's long name
 /// fits whole), the value beside the bar's end. Rows, not columns, so a year of months reads
@@ -39,7 +39,7 @@ pub fn horizontal(id: &str, title: &str, bars: &[Bar]) -> Markup {
         .fold(0.0_f64, f64::max)
         .max(1e-9);
     let mut svg = format!(
-        r#"<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {CHART_UNITS} {height}" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">"#,
+        r#"<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {CHART_WIDTH} {height}" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">"#,
         escape(title)
     );
     for b in bars {

@@ -209,15 +209,14 @@ fn check_area<R: std::io::Read + std::io::Seek>(
     ))
 }
 
-/// A column's letters as Excel shows them (0 is A, 25 Z, 26 AA).
-fn column_letters(mut column: u32) -> String {
+/// A column's letters as Excel shows them (0 is A, 25 Z, 26 AA): base 26 without a zero.
+fn column_letters(column: u32) -> String {
     let mut letters = Vec::new();
-    loop {
-        letters.push(b'A' + (column % 26) as u8);
-        if column < 26 {
-            break;
-        }
-        column = column / 26 - 1;
+    let mut n = u64::from(column) + 1;
+    while n > 0 {
+        let digit = (n - 1) % 26;
+        letters.push(b'A' + digit as u8);
+        n = (n - 1) / 26;
     }
     letters.reverse();
     String::from_utf8_lossy(&letters).into_owned()

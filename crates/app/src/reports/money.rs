@@ -340,7 +340,18 @@ pub struct CoverageRow {
 }
 
 /// Points value of what one station has on hand: (products, vouchers within budget).
-fn backing_of(state: &State, station: &StationId, today: NaiveDate) -> (Decimal, Decimal) {
+///
+/// Units held at the counter count whole (they are promised). Free units count as far as
+/// they can still be given: not at all for a reward taken off the catalogue (nobody can
+/// redeem them), and for rate vouchers only within what their bank's budget for the year
+/// still allows once the holds waiting are counted, a room the stations share (`room`, by
+/// bank, taken from in the order the stations are asked).
+fn backing_of(
+    state: &State,
+    station: &StationId,
+    today: NaiveDate,
+    room: &mut BTreeMap<String, Option<u64>>,
+) -> (Decimal, Decimal) {
     let Some(s) = state.stations.get(station) else {
         return (Decimal::ZERO, Decimal::ZERO);
     };
@@ -350,14 +361,22 @@ fn backing_of(state: &State, station: &StationId, today: NaiveDate) -> (Decimal,
         let Some(r) = state.rewards.get(reward_id) else {
             continue;
         };
-        let units = u64::from(shelf.free) + u64::from(shelf.held);
+        let free = if r.retired { 0 } else { u64::from(shelf.free) };
+        let held = u64::from(shelf.held);
         match &r.kind {
-            RewardKind::Product { .. } => products += r.cost_points * Decimal::from(units),
+            RewardKind::Product { .. } => products += r.cost_points * Decimal::from(free + held),
             RewardKind::RateVoucher { bank, .. } => {
-                let left = state.vouchers.left(bank, today.year(), 0).vouchers_left;
-                let honoured =
-                    left.map_or(units, |l| units.min(u64::from(l) + u64::from(shelf.held)));
-                vouchers += r.cost_points * Decimal::from(honoured);
+                let left = room.entry(bank.clone()).or_insert_with(|| {
+                    state
+                        .budget_left(bank, today.year())
+                        .vouchers_left
+                        .map(u64::from)
+                });
+                let given = left.map_or(free, |l| free.min(l));
+                if let Some(l) = left.as_mut() {
+                    *l -= given;
+                }
+                vouchers += r.cost_points * Decimal::from(held + given);
             }
         }
     }
@@ -402,9 +421,10 @@ pub fn coverage(state: &State, today: NaiveDate) -> Vec<CoverageRow> {
         s.sort_by_key(|s| (s.id != StationId::FIRST, s.name.clone()));
         s
     };
+    let mut room = BTreeMap::new();
     let backing: Vec<(Decimal, Decimal)> = stations
         .iter()
-        .map(|s| backing_of(state, &s.id, today))
+        .map(|s| backing_of(state, &s.id, today, &mut room))
         .collect();
     let total = backing.iter().fold((Decimal::ZERO, Decimal::ZERO), |a, b| {
         (a.0 + b.0, a.1 + b.1)

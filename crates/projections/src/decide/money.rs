@@ -368,6 +368,20 @@ pub(super) fn issue(
         ));
     }
     let today = state.policies.date_of(context.now);
+    // The budget is the year's a voucher is issued in: a hold made within last year's and
+    // handed over in the new year counts against the new year's, and is refused at the
+    // counter once that is spent (the hold stays; cancelled, it gives the points back).
+    let year = today.year();
+    let left = state.vouchers.left(bank, year, 0);
+    if left.vouchers_left == Some(0) {
+        return Err(Rejection::conflict(
+            "budget_exhausted",
+            format!(
+                "{bank}'s rate vouchers for {year} are all given out ({} issued): this hold cannot be handed over; cancel it to give the points back",
+                left.issued
+            ),
+        ));
+    }
     let expires_on = today
         .checked_add_days(chrono::Days::new(u64::from(
             state.policies.voucher_validity_days(),

@@ -102,18 +102,36 @@ pub(super) fn open_categories(state: &LedgerState, today: NaiveDate) -> Vec<Cate
         .collect()
 }
 
+/// A form sent back refused: what was typed, and why. A coordinator who ticked thirty people
+/// and typed their hours gets them all back with the reason above, not a blank form.
+pub(super) struct Refused<'a> {
+    /// What was posted.
+    pub form: &'a Form,
+    /// Why it was refused.
+    pub error: &'a AppError,
+}
+
 /// The activity form: what, kind, date, outcomes, and the people of `teams` with their
 /// hours (grouped by team when there are several: a joint activity, whose other teams go as
-/// `with` fields). `lead` names the logging team when the form is not a coordinator's own.
+/// `with` fields). `lead` names the logging team when the form is not a coordinator's own;
+/// `refused`, a form sent back with what it held and why.
 pub(super) fn activity_form(
     l: Lang,
     csrf: &str,
-    categories: &[CategoryRecord],
-    category: Category,
+    (categories, category): (&[CategoryRecord], Category),
     teams: &[Roster],
     today: NaiveDate,
     lead: Option<TeamId>,
+    refused: Option<&Refused<'_>>,
 ) -> Markup {
+    let typed = |field: &str, default: &str| -> String {
+        refused
+            .and_then(|r| r.form.get(field))
+            .map_or_else(|| default.to_owned(), str::to_owned)
+    };
+    let ticked: Vec<&str> = refused.map(|r| r.form.all("v")).unwrap_or_default();
+    let category_code = refused.and_then(|r| r.form.get("category"));
+    let today_text = today.to_string();
     let joint = teams.len() > 1;
     let names = |sep: &str| {
         teams
@@ -123,6 +141,11 @@ pub(super) fn activity_form(
             .join(sep)
     };
     html! {
+        @if let Some(r) = refused {
+            p.error role="alert" { (crate::layout::plain_words(l, r.error)) }
+            @if l == Lang::Zh { p.muted lang="en" { "（" (r.error.detail()) "）" } }
+            p { (l.t("您填的内容都还在，改好后再点“登记”。", "What you typed is all still here: correct it and press Log it again.")) }
+        }
         @if joint {
             p.note role="status" { (l.s(format!("联合活动：{}。每位志愿者的时长记入自己所在的队伍。", names("、")), format!("Joint activity: {}. Each volunteer's hours go to their own team.", names(", ")))) }
         }
@@ -135,26 +158,26 @@ pub(super) fn activity_form(
                     input type="hidden" name="with" value=(t.0);
                 }
                 label for="title" { (l.t("活动内容", "What was done")) }
-                input #title name="title" required placeholder=(l.t("例如：社区邻里纠纷调解", "e.g. neighbourhood mediation"));
+                input #title name="title" required value=(typed("title", "")) placeholder=(l.t("例如：社区邻里纠纷调解", "e.g. neighbourhood mediation"));
                 label for="category" { (l.t("服务类别", "Kind of service")) }
                 select #category name="category" {
                     @for c in categories {
-                        option value=(c.code) selected[c.id == category] {
+                        option value=(c.code) selected[category_code.map_or(c.id == category, |code| code == c.code)] {
                             (c.label(l == Lang::Zh))
                             @if let Some(last) = c.active_until { (l.s(format!("（只收 {last}（含）以前的服务）"), format!(" (service up to {last} only)"))) }
                         }
                     }
                 }
                 label for="date" { (l.t("日期", "Date")) }
-                input #date name="date" type="date" value=(today.to_string()) max=(today.to_string()) required;
+                input #date name="date" type="date" value=(typed("date", &today_text)) max=(today_text) required;
                 label for="people_served" { (l.t("服务了多少群众", "People served")) }
-                input #people_served name="people_served" inputmode="numeric" value="0";
+                input #people_served name="people_served" inputmode="numeric" value=(typed("people_served", "0"));
                 label for="problems_resolved" { (l.t("解决了几个问题（没有填 0）", "Problems resolved (0 if none)")) }
-                input #problems_resolved name="problems_resolved" inputmode="numeric" value="0";
+                input #problems_resolved name="problems_resolved" inputmode="numeric" value=(typed("problems_resolved", "0"));
                 label for="disputes_handled" { (l.t("调解纠纷几起（没有填 0）", "Disputes handled (0 if none)")) }
-                input #disputes_handled name="disputes_handled" inputmode="numeric" value="0";
+                input #disputes_handled name="disputes_handled" inputmode="numeric" value=(typed("disputes_handled", "0"));
                 label for="disputes_settled" { (l.t("其中调解成功几起", "Of which settled")) }
-                input #disputes_settled name="disputes_settled" inputmode="numeric" value="0";
+                input #disputes_settled name="disputes_settled" inputmode="numeric" value=(typed("disputes_settled", "0"));
                 fieldset {
                     legend { (l.t("参加的志愿者和时长（小时）", "Who took part, and hours")) }
                     label for="picker-search" hidden { (l.t("按姓名筛选", "Filter by name")) }
@@ -163,9 +186,10 @@ pub(super) fn activity_form(
                         @if joint { h2 { (team_name) } }
                         @for (id, name) in members {
                             div.pick data-name=(name) {
-                                input type="checkbox" name="v" value=(id) id={ "v-" (id) };
+                                @let id_text = id.to_string();
+                                input type="checkbox" name="v" value=(id) id={ "v-" (id) } checked[ticked.contains(&id_text.as_str())];
                                 label for={ "v-" (id) } { (name) }
-                                input type="text" inputmode="decimal" name={ "h-" (id) } value=(HOURS_PREFILLED) aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
+                                input type="text" inputmode="decimal" name={ "h-" (id) } value=(typed(&format!("h-{id}"), HOURS_PREFILLED)) aria-label=(l.s(format!("{name} 的时长"), format!("Hours of {name}")));
                             }
                         }
                     }

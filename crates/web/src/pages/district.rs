@@ -16,7 +16,7 @@ use yinling_projections::teams::Team;
 use yinling_projections::Principal;
 
 use super::activity_form::{
-    activity_command, activity_form, logged_page, open_categories, rosters,
+    activity_command, activity_form, logged_page, open_categories, rosters, Refused,
 };
 use super::{act, genuine, Form};
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
@@ -109,30 +109,35 @@ pub async fn new_activity(
     viewer: Viewer,
     Query(q): Query<TeamParam>,
 ) -> Response {
-    let district = match my_district(&viewer) {
+    activity_page(&app, &viewer, q.team.as_deref().unwrap_or(""), None)
+}
+
+/// The activity form for `team`, one of the district's, blank or sent back `refused`.
+fn activity_page(app: &App, viewer: &Viewer, team: &str, refused: Option<Refused<'_>>) -> Response {
+    let district = match my_district(viewer) {
         Ok(d) => d,
         Err(r) => return r,
     };
     let l = viewer.lang;
-    let team_id = match input::id::<TeamId>("team", q.team.as_deref().unwrap_or("")) {
+    let team_id = match input::id::<TeamId>("team", team) {
         Ok(t) if district.covers(&t) => t,
-        Ok(_) => return not_for_you(&viewer),
-        Err(e) => return refusal(&viewer, HERE, &e.into()),
+        Ok(_) => return not_for_you(viewer),
+        Err(e) => return refusal(viewer, HERE, &e.into()),
     };
     let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let state = app.engine.read();
     let Some(team) = state.teams.get(&team_id) else {
-        return not_for_you(&viewer);
+        return not_for_you(viewer);
     };
     let categories = open_categories(&state, today);
     let Some(who) = viewer.session.as_ref().map(|s| &s.principal) else {
-        return not_for_you(&viewer);
+        return not_for_you(viewer);
     };
     let teams = rosters(&state, who, &[team], viewer.lang);
     page(
         Frame {
-            viewer: &viewer,
+            viewer,
             title: l.s(
                 format!("为{}登记活动", team.name),
                 format!("Log an activity for {}", team.name),
@@ -143,11 +148,11 @@ pub async fn new_activity(
         activity_form(
             l,
             &csrf,
-            &categories,
-            team.category,
+            (&categories, team.category),
             &teams,
             today,
             Some(team_id),
+            refused.as_ref(),
         ),
     )
     .into_response()
@@ -168,10 +173,29 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
         .and_then(|()| access::may_read(&session.principal, &Read::Roster(Some(team))))
         .map_err(AppError::from)
         .and_then(|()| activity_command(&app.engine.read(), &session.principal, &form, team));
+    let team_text = team.to_string();
     let command = match command {
         Ok(c) => c,
-        Err(e) => return refusal(&viewer, &again, &e),
+        Err(error) => {
+            return activity_page(
+                &app,
+                &viewer,
+                &team_text,
+                Some(Refused {
+                    form: &form,
+                    error: &error,
+                }),
+            )
+        }
     };
     let result = act::<Logged>(&app, &session.principal, &form, command).await;
+    if let Err(error) = &result {
+        return activity_page(
+            &app,
+            &viewer,
+            &team_text,
+            Some(Refused { form: &form, error }),
+        );
+    }
     logged_page(&viewer, result, (&again, HERE, None))
 }

@@ -14,10 +14,10 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, NewProject, Principal, State as LedgerState};
 
 use super::activity_form::{
-    activity_command, activity_form, logged_page, open_categories, rosters, Roster,
+    activity_command, activity_form, logged_page, open_categories, rosters, Refused, Roster,
 };
 use super::{act, genuine, may_read, submit_and_return, Form};
-use crate::layout::{needs_sign_in, not_for_you, page, refusal, Frame};
+use crate::layout::{needs_sign_in, not_for_you, page, Frame};
 use crate::limits::MIN_JOINT_TEAMS;
 use crate::session::Viewer;
 
@@ -159,7 +159,22 @@ pub async fn new_activity(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let (who, group) = match my_group(&viewer) {
+    let asked: Vec<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "teams")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    activity_page(&app, &viewer, &asked, None)
+}
+
+/// The joint activity form of the teams `asked` (the first logs it), blank or sent back
+/// `refused`; the teams to choose from while fewer than two are asked.
+fn activity_page(
+    app: &App,
+    viewer: &Viewer,
+    asked: &[String],
+    refused: Option<Refused<'_>>,
+) -> Response {
+    let (who, group) = match my_group(viewer) {
         Ok(g) => g,
         Err(r) => return r,
     };
@@ -169,12 +184,10 @@ pub async fn new_activity(
     let state = app.engine.read();
     let members = members_today(&state, group);
     let mut chosen: Vec<TeamId> = Vec::new();
-    for (_, v) in
-        form_urlencoded::parse(query.unwrap_or_default().as_bytes()).filter(|(k, _)| k == "teams")
-    {
+    for v in asked {
         match v.parse::<TeamId>() {
             Ok(t) if members.iter().any(|m| m.0 == t) && !chosen.contains(&t) => chosen.push(t),
-            _ => return not_for_you(&viewer),
+            _ => return not_for_you(viewer),
         }
     }
     let picked: Vec<&yinling_projections::teams::Team> =
@@ -186,7 +199,7 @@ pub async fn new_activity(
         .map_or(yinling_ledger::Category::Mediation, |t| t.category);
     let categories = open_categories(&state, today);
     page(
-        Frame { viewer: &viewer, title: l.t("登记一次联合活动", "Log a joint activity").into(), back: Some(HERE), as_of: None },
+        Frame { viewer, title: l.t("登记一次联合活动", "Log a joint activity").into(), back: Some(HERE), as_of: None },
         html! {
             @if teams.len() < MIN_JOINT_TEAMS {
                 form method="get" {
@@ -202,7 +215,7 @@ pub async fn new_activity(
                     button.big type="submit" { (l.t("列出这些队伍的队员", "List their volunteers")) }
                 }
             } @else {
-                (activity_form(l, &csrf, &categories, category, &teams, today, lead))
+                (activity_form(l, &csrf, (&categories, category), &teams, today, lead, refused.as_ref()))
             }
         },
     )
@@ -230,10 +243,25 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
             ..a
         }),
         Ok(other) => other,
-        Err(e) => return refusal(&viewer, NEW_ACTIVITY, &e),
+        Err(error) => return refused_again(&app, &viewer, &form, &error),
     };
     let result = act::<Logged>(&app, &session.principal, &form, command).await;
+    if let Err(error) = &result {
+        return refused_again(&app, &viewer, &form, error);
+    }
     logged_page(&viewer, result, (NEW_ACTIVITY, HERE, None))
+}
+
+/// The joint activity form sent back with what it held: its teams are the lead and the
+/// others it carried.
+fn refused_again(app: &App, viewer: &Viewer, form: &Form, error: &AppError) -> Response {
+    let teams: Vec<String> = form
+        .get("team")
+        .into_iter()
+        .chain(form.all("with"))
+        .map(str::to_owned)
+        .collect();
+    activity_page(app, viewer, &teams, Some(Refused { form, error }))
 }
 
 /// The group a group coordinator's form acts on (anyone else is refused as the API would).

@@ -15,7 +15,7 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal, State as LedgerState};
 
 use super::activity_form::{
-    activity_command, activity_form, logged_page, open_categories, rosters,
+    activity_command, activity_form, logged_page, open_categories, rosters, Refused,
 };
 use super::{act, genuine, may_read, may_write, see_other, AsOf, Form};
 use crate::charts::{columns, Bar};
@@ -238,31 +238,42 @@ pub async fn new_activity(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let (who, team_id) = match my_team(&viewer) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    let l = viewer.lang;
     let asked: Vec<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .filter(|(k, _)| k == "with")
         .map(|(_, v)| v.into_owned())
         .collect();
+    activity_page(&app, &viewer, &asked, None)
+}
+
+/// The activity form of the coordinator's team with the teams `asked` (a joint activity),
+/// blank or sent back `refused`.
+fn activity_page(
+    app: &App,
+    viewer: &Viewer,
+    asked: &[String],
+    refused: Option<Refused<'_>>,
+) -> Response {
+    let (who, team_id) = match my_team(viewer) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let l = viewer.lang;
     let csrf = viewer.csrf();
     let today = Timestamp::now().local_date();
     let (category, categories, teams, partner_teams) = {
         let state = app.engine.read();
         let Some(team) = state.teams.get(&team_id) else {
-            return not_for_you(&viewer);
+            return not_for_you(viewer);
         };
         let partner_teams = partners(&state, team_id, today);
         let mut with = Vec::new();
         for (i, id) in asked.iter().enumerate() {
             let Ok(other) = input::id::<TeamId>(&format!("with[{i}]"), id) else {
-                return not_for_you(&viewer);
+                return not_for_you(viewer);
             };
             let shares_group = partner_teams.iter().any(|(t, _)| *t == other);
             if access::may_read(&who, &Read::Partners { shares_group }).is_err() || !shares_group {
-                return not_for_you(&viewer);
+                return not_for_you(viewer);
             }
             if !with.contains(&other) {
                 with.push(other);
@@ -276,7 +287,7 @@ pub async fn new_activity(
     };
     let joint = teams.len() > 1;
     page(
-        Frame { viewer: &viewer, title: l.t("登记一次活动", "Log an activity").into(), back: Some("/team"), as_of: None },
+        Frame { viewer, title: l.t("登记一次活动", "Log an activity").into(), back: Some("/team"), as_of: None },
         html! {
             @if !partner_teams.is_empty() && !joint {
                 details {
@@ -295,7 +306,7 @@ pub async fn new_activity(
                     }
                 }
             }
-            (activity_form(l, &csrf, &categories, category, &teams, today, None))
+            (activity_form(l, &csrf, (&categories, category), &teams, today, None, refused.as_ref()))
         },
     )
     .into_response()
@@ -313,11 +324,25 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
     if let Err(r) = may_write(&viewer, &Write::LogActivity(team_id)) {
         return r;
     }
+    let with: Vec<String> = form.all("with").into_iter().map(str::to_owned).collect();
     let command = match activity_command(&app.engine.read(), &session.principal, &form, team_id) {
         Ok(c) => c,
-        Err(e) => return refusal(&viewer, "/team/activities/new", &e),
+        Err(error) => {
+            return activity_page(
+                &app,
+                &viewer,
+                &with,
+                Some(Refused {
+                    form: &form,
+                    error: &error,
+                }),
+            )
+        }
     };
     let result = act::<Logged>(&app, &session.principal, &form, command).await;
+    if let Err(error) = &result {
+        return activity_page(&app, &viewer, &with, Some(Refused { form: &form, error }));
+    }
     logged_page(
         &viewer,
         result,

@@ -1,0 +1,83 @@
+//! The coverage report's backing against a recount: rate vouchers count as far as their
+//! bank's budget for the year still allows, the holds waiting counted once and the room shared
+//! between the stations; a reward taken off the catalogue backs nothing but its holds.
+
+#[path = "../../projections/tests/common/mod.rs"]
+mod common;
+
+use common::*;
+use yinling_app::reports::money::coverage;
+use yinling_ledger::*;
+use yinling_projections::*;
+
+#[test]
+fn vouchers_back_points_only_as_far_as_their_budget_and_a_retired_reward_not_at_all() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let alice = sim.volunteer("沈阿婆", team);
+    let today = sim.now.local_date();
+    sim.log_activity(team, Category::Mediation, today, &[(alice, "8")])
+        .expect("credited");
+    let voucher = RewardId(sim.uuid());
+    sim.ok(
+        Actor::SYSTEM,
+        Command::ListReward {
+            reward_id: voucher,
+            name: "存款利率上浮 0.20%".into(),
+            kind: RewardKind::RateVoucher {
+                bank: "湖州银行".into(),
+                basis_points: 20,
+            },
+            cost_points: dec("10"),
+            stock: 5,
+        },
+    );
+    let year = chrono::Datelike::year(&today);
+    sim.system(Command::SetBankBudget {
+        bank: "湖州银行".into(),
+        year,
+        vouchers: Some(2),
+        bonus_yuan: None,
+        note: String::new(),
+    })
+    .expect("budget");
+    let second = StationId(sim.uuid());
+    sim.ok(
+        Actor::SYSTEM,
+        Command::OpenStation {
+            station_id: second,
+            name: "荻港e站".into(),
+            district: "南浔区".into(),
+            address: "荻港村".into(),
+            opening_hours: "周一至周五".into(),
+        },
+    );
+    sim.ok(
+        Actor::SYSTEM,
+        Command::TransferStock {
+            reward_id: voucher,
+            from_station: StationId::FIRST,
+            to_station: second,
+            quantity: 2,
+            note: String::new(),
+        },
+    );
+    sim.hold(Actor::SYSTEM, alice, voucher, 1).expect("held");
+    // A product taken off the catalogue with its five units still on the shelf.
+    let tea = sim.reward("7", 5);
+    sim.ok(Actor::SYSTEM, Command::RetireReward { reward_id: tea });
+
+    // The recount: a budget of 2, 1 waiting, so 1 more can be given; with the one held, two
+    // vouchers of 10 points back what is owed, wherever their units lie. The tea backs 0.
+    let rows = coverage(&sim.state, today);
+    let city = &rows[0];
+    assert_eq!(city.scope, "city");
+    assert_eq!(
+        serde_json::to_value(city.voucher_points).expect("json"),
+        serde_json::json!("20")
+    );
+    assert_eq!(
+        serde_json::to_value(city.stock_points).expect("json"),
+        serde_json::json!("0")
+    );
+}
