@@ -480,6 +480,66 @@ fn export_from_a_feed_that_ends_short_writes_nothing() {
     assert!(!feed.exists(), "no file that looks whole");
 }
 
+/// A ledger with events whose token key is gone does not start with a new one by itself:
+/// every card, PIN and voucher code made with the old key would stop working. It says which
+/// file is missing; `--new-token-key` makes one on purpose.
+#[test]
+fn a_ledger_without_its_token_key_does_not_start_with_a_new_one_unasked() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let template = tmp.path().join("模板.xlsx");
+    ok(&["onboard", "--template", p(&template)]);
+    let data = tmp.path().join("data");
+    ok(&["onboard", "--data", p(&data), p(&template)]);
+    std::fs::remove_file(data.join("token-mint.key")).expect("removed");
+    let serve = |extra: &[&str]| {
+        let port = common::free_port().to_string();
+        let addr = format!("127.0.0.1:{port}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args([&["serve", "--data", p(&data), "--addr", &addr][..], extra].concat())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("serve");
+        // Refused at once, or listening.
+        for _ in 0..200 {
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut said = String::new();
+                use std::io::Read;
+                let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut said));
+                return (Some(status), said);
+            }
+            // Answering healthy, not only bound: the listener may be up before the node opens.
+            let answered = std::net::TcpStream::connect(&addr).ok().and_then(|mut s| {
+                use std::io::{Read, Write};
+                s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").ok()?;
+                let mut head = [0u8; 12];
+                s.read_exact(&mut head).ok()?;
+                head.ends_with(b"200").then_some(())
+            });
+            if answered.is_some() {
+                let _ = child.kill();
+                let _ = child.wait();
+                return (None, String::new());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        panic!("serve neither refused nor listened");
+    };
+    let (exited, said) = serve(&[]);
+    assert!(
+        exited.is_some_and(|s| !s.success()) && said.contains("token-mint.key is missing"),
+        "{exited:?} {said}"
+    );
+    fails(
+        &["onboard", "--data", p(&data), p(&template)],
+        "token-mint.key is missing",
+    );
+    let (exited, said) = serve(&["--new-token-key"]);
+    assert!(exited.is_none(), "it starts when asked: {said}");
+    assert!(data.join("token-mint.key").exists());
+}
+
 #[test]
 fn misuse_gets_one_line_naming_the_problem() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -120,8 +120,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
     let here = args.data.join(yinling_app::mint::MINT_KEY_FILE);
     match &args.token_key {
         Some(file) => {
-            let key = std::fs::read(file)
-                .map_err(|e| format!("--token-key {}: {e}", file.display()))?;
+            let key =
+                std::fs::read(file).map_err(|e| format!("--token-key {}: {e}", file.display()))?;
             if key.len() != yinling_ledger::keyfile::KEY_LEN {
                 return Err(format!(
                     "--token-key {} is not a token key ({} bytes, not {})",
@@ -144,9 +144,15 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
             }
             println!("imported the token key");
         }
-        None if !here.exists() => eprintln!(
-            "no --token-key: a new one is made at the first start, so points cards must be printed again and PINs set again"
-        ),
+        None if !here.exists() => {
+            // Made now, on purpose: a start that finds events without a key refuses (the
+            // key of a copied directory may simply have been left behind).
+            yinling_app::mint::TokenMint::load_or_create(&args.data)
+                .map_err(|e| format!("cannot write the token key: {e}"))?;
+            eprintln!(
+                "no --token-key: a new one was made, so points cards must be printed again and PINs set again"
+            );
+        }
         None => {}
     }
     println!(

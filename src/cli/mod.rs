@@ -111,6 +111,10 @@ pub struct ServeArgs {
     /// Change the ledger's recorded time zone to --utc-offset, with this reason.
     #[arg(long, value_name = "REASON")]
     pub change_time_zone: Option<String>,
+    /// Make a new token key for a ledger whose `token-mint.key` is gone (refused otherwise:
+    /// every points card must then be printed again and every PIN set again).
+    #[arg(long)]
+    pub new_token_key: bool,
     /// Days the access log (who looked at whose record) keeps an entry, 1 to 3650.
     #[arg(long, default_value_t = DEFAULT_ACCESS_LOG_DAYS)]
     pub access_log_days: u32,
@@ -351,6 +355,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             expiry_interval: Duration::from_secs(args.expiry_interval),
             access_log_days: args.access_log_days,
             checkpoint_interval: Duration::from_secs(args.checkpoint_interval),
+            new_token_key: args.new_token_key,
             nats,
             public_url,
             start: StartPolicies {

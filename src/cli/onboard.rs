@@ -141,9 +141,16 @@ async fn onboard_file(
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
+    let fresh = engine.log().head().seq == 0;
+    let key = args.data.join(yinling_app::mint::MINT_KEY_FILE);
+    if !fresh && !key.exists() {
+        return Err(format!(
+            "{} is missing but the ledger holds events: put it back from the old data directory or a backup (`yinling serve --new-token-key` makes a new one, and every points card must then be printed again)",
+            key.display()
+        ));
+    }
     let mint = TokenMint::load_or_create(&args.data)
         .map_err(|e| format!("cannot open the token key: {e}"))?;
-    let fresh = engine.log().head().seq == 0;
     let app = App::new(Arc::new(engine), Arc::new(Metrics::default()), mint);
     let start = StartPolicies {
         utc_offset_seconds: args

@@ -43,6 +43,9 @@ pub struct NodeConfig {
     pub notices: crate::notices::NoticeConfig,
     /// How often the log's head is signed and published as a checkpoint (when it grew).
     pub checkpoint_interval: Duration,
+    /// Make a new token key for a ledger that has events but no key file (every card, PIN,
+    /// voucher code and checkpoint signature made with the lost one stops working).
+    pub new_token_key: bool,
 }
 
 /// Policies given on the command line: recorded on a log that has none, checked against
@@ -156,7 +159,23 @@ impl Node {
         let (engine, nats_log) = opened?;
         let engine = Arc::new(engine);
         let mint = match &nats_log {
-            None => TokenMint::load_or_create(&config.engine.data_dir).map_err(OpenError::Mint)?,
+            None => {
+                // A ledger with events whose key file is gone (a directory copied without it,
+                // a backup restored by hand) would silently get a new key: every card, PIN,
+                // voucher code and checkpoint signature made before would stop working.
+                let file = config.engine.data_dir.join(crate::mint::MINT_KEY_FILE);
+                if !file.exists() && engine.log().head().seq > 0 && !config.new_token_key {
+                    return Err(OpenError::Mint(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!(
+                            "{} is missing but the ledger holds {} events: put back the file from the old data directory or a backup; to make a new key instead (every points card printed again, every PIN set again, vouchers and checkpoints signed before no longer checkable with it) start once with --new-token-key",
+                            file.display(),
+                            engine.log().head().seq
+                        ),
+                    )));
+                }
+                TokenMint::load_or_create(&config.engine.data_dir).map_err(OpenError::Mint)?
+            }
             Some(log) => {
                 let log = log.clone();
                 let key = tokio::task::spawn_blocking(move || shared_mint_key(&log))
