@@ -150,6 +150,11 @@ fn write(data: &Path, source: &SledLog, out: &Path) -> Result<(Head, usize), Str
         std::fs::copy(&key, &to)
             .and_then(|_| std::fs::File::open(&to)?.sync_all())
             .map_err(|e| format!("cannot copy the token key: {e}"))?;
+    } else if head.seq > 0 {
+        eprintln!(
+            "warning: {} is missing, so the backup holds no token key: a restored copy will not start without it (or with --new-token-key, every card printed again)",
+            key.display()
+        );
     }
     // What lives beside the log is data too: who read whose records (kept a year), the
     // checkpoints the service published (a restored copy is checked against them), the
