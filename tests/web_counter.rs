@@ -103,6 +103,14 @@ async fn a_clerk_serves_a_volunteer_at_the_web_counter() {
     let (_, wrong) = clerk.post("/counter/redeem", &redeem("1111", "r1")).await;
     assert!(wrong.contains("密码不对"), "{wrong}");
     assert_eq!(a.head_seq().await, before);
+    // The same volunteer's form comes back, the reward still chosen and the PIN box empty:
+    // the clerk asks again instead of searching again.
+    assert!(
+        wrong.contains("name=\"pin\"")
+            && wrong.contains(&format!("name=\"volunteer_id\" value=\"{v0}\""))
+            && wrong.contains(&format!("value=\"{}\" selected", city.reward)),
+        "{wrong}"
+    );
     let (_, done) = clerk.post("/counter/redeem", &redeem("2468", "r2")).await;
     assert!(
         done.contains("兑换好了") && done.contains("兑换前积分"),

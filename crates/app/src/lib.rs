@@ -368,6 +368,30 @@ impl App {
         Ok(found.into_iter().map(|(_, m)| m).collect())
     }
 
+    /// One volunteer as the counter's lookup shows them, found again by id after their PIN or
+    /// card was refused (the clerk asks again rather than search again); in the access log
+    /// like a lookup.
+    pub fn counter_match_of(
+        &self,
+        who: &Principal,
+        volunteer_id: &VolunteerId,
+        from: &str,
+    ) -> Result<Option<reports::stations::CounterMatch>, AppError> {
+        access::may_read(who, &Read::CounterLookup)?;
+        let found = {
+            let state = self.engine.read();
+            state
+                .volunteers
+                .get(volunteer_id)
+                .filter(|v| access::can_read(who, &Read::Account(v)))
+                .map(|v| reports::stations::counter_match(&state, v))
+        };
+        if found.is_some() {
+            self.note_access(who, *volunteer_id, from);
+        }
+        Ok(found)
+    }
+
     /// The command that hands a held redemption over: a rate voucher's code is derived here
     /// from the mint key, and only its hash goes to the ledger.
     pub fn fulfil_command(

@@ -16,6 +16,7 @@ use yinling_app::reports::stations::{queue, station_name, CounterMatch};
 use yinling_app::{input, App, AppError, Written};
 use yinling_ledger::{Actor, RedemptionId, RewardId, StationId, Timestamp};
 use yinling_projections::access::{self, Read, Write};
+use yinling_projections::catalog::Reward;
 use yinling_projections::volunteers::{EntryKind, EntryRef};
 use yinling_projections::{Command, CounterProof, Principal, State as LedgerState};
 
@@ -224,6 +225,70 @@ pub async fn lookup(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
         Lookup::Card(text) => Some(text.clone()),
         _ => None,
     };
+    let rewards = rewards_here(&state, station);
+    page(
+        Frame { viewer: &viewer, title: l.t("找到的志愿者", "Who was found").into(), back: Some(&back), as_of: None },
+        html! {
+            @if found.is_empty() {
+                p.note role="status" { (l.t("没有找到。请核对姓名和出生年份，或请志愿者的协调员帮忙。", "Nobody found. Check the name and year of birth, or ask the volunteer's coordinator.")) }
+            }
+            @for m in &found {
+                (match_section(l, &csrf, station, m, &rewards, scanned.as_deref(), None))
+            }
+        },
+    )
+    .into_response()
+}
+
+/// One volunteer found at the counter: their balance and, when something here is within
+/// their points, the form to redeem it with their confirmation (`chosen`: the reward asked
+/// for before, selected again).
+fn match_section(
+    l: Lang,
+    csrf: &str,
+    station: StationId,
+    m: &CounterMatch,
+    rewards: &[(&Reward, u32)],
+    scanned: Option<&str>,
+    chosen: Option<&str>,
+) -> Markup {
+    html! {
+        section.card.counter-match {
+            p.counter-name { (m.name) }
+            p { (m.team_name) @if let Some(y) = m.birth_year { " · " (l.s(format!("{y} 年生"), format!("born {y}"))) } }
+            p.counter-balance { (l.t("可用积分 ", "Points available ")) strong { (num(m.available.0)) } }
+            @let affordable: Vec<_> = rewards.iter().filter(|(r, _)| r.cost_points <= m.available.0).collect();
+            @if affordable.is_empty() {
+                p { (l.t("本站现在没有他积分够换的奖品。", "Nothing at this station is within their points now.")) }
+            } @else {
+                form method="post" action="/counter/redeem" {
+                    (hidden(csrf, station))
+                    input type="hidden" name="volunteer_id" value=(m.volunteer_id);
+                    label for={ "reward-" (m.volunteer_id) } { (l.t("换什么", "Which reward")) }
+                    select id={ "reward-" (m.volunteer_id) } name="reward_id" {
+                        @for (r, free) in &affordable {
+                            option value=(r.id) selected[chosen == Some(r.id.to_string().as_str())] { (r.name) " · " (num(r.cost_points)) (l.t(" 积分", " points")) " · " (l.s(format!("本站有 {free} 件"), format!("{free} here"))) }
+                        }
+                    }
+                    @if let Some(card) = scanned {
+                        input type="hidden" name="card" value=(card);
+                        p.note { (l.t("已扫卡，由本人确认。", "Card scanned: confirmed by the holder.")) }
+                    } @else if m.has_pin {
+                        label for={ "pin-" (m.volunteer_id) } { (l.t("请志愿者本人输入密码", "The volunteer types their PIN")) }
+                        input id={ "pin-" (m.volunteer_id) } name="pin" type="password" inputmode="numeric" autocomplete="off" required;
+                    } @else {
+                        label for={ "card-" (m.volunteer_id) } { (l.t("请扫志愿者的积分卡确认（他没有设密码）", "Scan the volunteer's card to confirm (they have no PIN)")) }
+                        input id={ "card-" (m.volunteer_id) } name="card" autocomplete="off" required;
+                    }
+                    button.big type="submit" { (l.t("本人同意，兑换", "They agree: redeem")) }
+                }
+            }
+        }
+    }
+}
+
+/// The rewards this station has free, cheapest first.
+fn rewards_here(state: &LedgerState, station: StationId) -> Vec<(&Reward, u32)> {
     let mut rewards: Vec<_> = state
         .rewards
         .values()
@@ -234,48 +299,7 @@ pub async fn lookup(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
         })
         .collect();
     rewards.sort_by(|a, b| (a.0.cost_points, &a.0.name).cmp(&(b.0.cost_points, &b.0.name)));
-    page(
-        Frame { viewer: &viewer, title: l.t("找到的志愿者", "Who was found").into(), back: Some(&back), as_of: None },
-        html! {
-            @if found.is_empty() {
-                p.note role="status" { (l.t("没有找到。请核对姓名和出生年份，或请志愿者的协调员帮忙。", "Nobody found. Check the name and year of birth, or ask the volunteer's coordinator.")) }
-            }
-            @for m in &found {
-                section.card.counter-match {
-                    p.counter-name { (m.name) }
-                    p { (m.team_name) @if let Some(y) = m.birth_year { " · " (l.s(format!("{y} 年生"), format!("born {y}"))) } }
-                    p.counter-balance { (l.t("可用积分 ", "Points available ")) strong { (num(m.available.0)) } }
-                    @let affordable: Vec<_> = rewards.iter().filter(|(r, _)| r.cost_points <= m.available.0).collect();
-                    @if affordable.is_empty() {
-                        p { (l.t("本站现在没有他积分够换的奖品。", "Nothing at this station is within their points now.")) }
-                    } @else {
-                        form method="post" action="/counter/redeem" {
-                            (hidden(&csrf, station))
-                            input type="hidden" name="volunteer_id" value=(m.volunteer_id);
-                            label for={ "reward-" (m.volunteer_id) } { (l.t("换什么", "Which reward")) }
-                            select id={ "reward-" (m.volunteer_id) } name="reward_id" {
-                                @for (r, free) in &affordable {
-                                    option value=(r.id) { (r.name) " · " (num(r.cost_points)) (l.t(" 积分", " points")) " · " (l.s(format!("本站有 {free} 件"), format!("{free} here"))) }
-                                }
-                            }
-                            @if let Some(card) = &scanned {
-                                input type="hidden" name="card" value=(card);
-                                p.note { (l.t("已扫卡，由本人确认。", "Card scanned: confirmed by the holder.")) }
-                            } @else if m.has_pin {
-                                label for={ "pin-" (m.volunteer_id) } { (l.t("请志愿者本人输入密码", "The volunteer types their PIN")) }
-                                input id={ "pin-" (m.volunteer_id) } name="pin" type="password" inputmode="numeric" autocomplete="off" required;
-                            } @else {
-                                label for={ "card-" (m.volunteer_id) } { (l.t("请扫志愿者的积分卡确认（他没有设密码）", "Scan the volunteer's card to confirm (they have no PIN)")) }
-                                input id={ "card-" (m.volunteer_id) } name="card" autocomplete="off" required;
-                            }
-                            button.big type="submit" { (l.t("本人同意，兑换", "They agree: redeem")) }
-                        }
-                    }
-                }
-            }
-        },
-    )
-    .into_response()
+    rewards
 }
 
 /// Redeems for the volunteer at the counter, with their confirmation, for pickup here.
@@ -339,8 +363,58 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
             .into_response()
         }
         Ok(_) => see_other(&back),
-        Err(e) => refusal(&viewer, &back, &e),
+        Err(e) => ask_again(
+            &app,
+            &viewer,
+            &session.principal,
+            &form,
+            (station, &back),
+            &e,
+        )
+        .unwrap_or_else(|| refusal(&viewer, &back, &e)),
     }
+}
+
+/// A PIN or card the counter refused (mistyped, the wrong card, none given): the same
+/// volunteer's form again, their reward still chosen and the box empty, with the reason
+/// above, instead of a search from the start while they wait at the counter.
+fn ask_again(
+    app: &App,
+    viewer: &Viewer,
+    who: &Principal,
+    form: &Form,
+    (station, back): (StationId, &str),
+    e: &AppError,
+) -> Option<Response> {
+    if !matches!(
+        e.code(),
+        "wrong_pin" | "card_mismatch" | "confirmation_needed" | "bad_pin"
+    ) {
+        return None;
+    }
+    let volunteer_id = input::id("volunteer_id", form.get("volunteer_id")?).ok()?;
+    let m = app
+        .counter_match_of(who, &volunteer_id, "/counter redeem")
+        .ok()??;
+    let l = viewer.lang;
+    let csrf = viewer.csrf();
+    let state = app.engine.read();
+    let rewards = rewards_here(&state, station);
+    Some(
+        page(
+            Frame {
+                viewer,
+                title: l.t("请再确认一次", "Confirm once more").into(),
+                back: Some(back),
+                as_of: None,
+            },
+            html! {
+                p.error role="alert" { (crate::layout::plain_words(l, e)) }
+                (match_section(l, &csrf, station, &m, &rewards, None, form.get("reward_id")))
+            },
+        )
+        .into_response(),
+    )
 }
 
 /// Marks a held redemption as handed over, with the pickup code shown; then its receipt.
