@@ -797,6 +797,28 @@ async fn a_volunteers_own_words_and_numbers_are_taken_as_the_form_says() {
     assert_eq!(status, 303);
     let page = me.get("/me").await.text().await.expect("page");
     assert!(!page.contains("138****3721"), "stopped");
+
+    // The counter PIN is typed twice: two that differ set nothing; saved, the page says so.
+    let csrf = me.csrf("/me/pin").await;
+    let before = city.admin.head_seq().await;
+    let pin = |form_id: &'static str, again: &'static str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", form_id),
+            field("pin", "1234"),
+            field("pin_again", again),
+        ]
+    };
+    let (status, page) = me.post("/me/pin", &pin("pin1", "1243")).await;
+    assert!(
+        status == 200 && page.contains("两次输入的密码不一样"),
+        "{page}"
+    );
+    assert_eq!(city.admin.head_seq().await, before, "nothing set");
+    let (status, _) = me.post("/me/pin", &pin("pin2", "1234")).await;
+    assert_eq!(status, 303);
+    let page = me.get("/me/pin?saved=1").await.text().await.expect("page");
+    assert!(page.contains("密码已保存"), "{page}");
 }
 
 /// A coordinator who ticked people and typed their hours, one of them wrongly, gets the form

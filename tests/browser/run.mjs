@@ -90,8 +90,10 @@ try {
   // The counter PIN, set by the volunteer themself.
   await v.goto(BASE + '/me/pin'); await audit(v, 'my-pin');
   await v.fill('#pin', '2468');
+  await v.fill('#pin_again', '2468');
   await v.click('button:has-text("保存密码")');
-  await v.waitForURL('**/me');
+  await v.waitForSelector('text=密码已保存');
+  await v.goto(BASE + '/me');
   // Where notices go: the volunteer's own mobile and a daughter's, shown back masked.
   await v.fill('#phone', '138 0000 1234');
   await v.fill('#relative_name', '沈丽');

@@ -412,7 +412,12 @@ fn refusal_owned(viewer: &Viewer, back: &str, e: AppError) -> Response {
 }
 
 /// `/me/pin`: the PIN a volunteer types at the counter when someone redeems for them there.
-pub async fn pin_page(State(app): State<App>, viewer: Viewer) -> Response {
+pub async fn pin_page(
+    State(app): State<App>,
+    viewer: Viewer,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let saved = query.as_deref() == Some("saved=1");
     let id = match signed_in_volunteer(&viewer) {
         Ok(id) => id,
         Err(r) => return r,
@@ -429,11 +434,17 @@ pub async fn pin_page(State(app): State<App>, viewer: Viewer) -> Response {
         Frame { viewer: &viewer, title: l.t("柜台密码", "Counter PIN").into(), back: Some("/me"), as_of: None },
         html! {
             p { (l.t("在 e站 柜台请柜员帮您兑换时，输入这个密码就表示是您本人同意的。不设密码也可以，柜员扫一下您的积分卡就行。", "When a clerk redeems for you at the e-station counter, typing this PIN shows it is you. Without one, the clerk scans your points card instead.")) }
-            @if has_pin { p.note role="status" { (l.t("您已经设了密码。", "You have a PIN.")) } }
+            @if saved {
+                p.success role="status" { (l.t("密码已保存。下次在柜台兑换时输入这个密码。", "Your PIN is saved. Type it at the counter next time.")) }
+            } @else if has_pin {
+                p.note role="status" { (l.t("您已经设了密码。", "You have a PIN.")) }
+            }
             form method="post" {
                 (super::form_fields(&csrf))
                 label for="pin" { (l.t("新密码（4 到 6 位数字）", "New PIN (4 to 6 digits)")) }
                 input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,6}" required;
+                label for="pin_again" { (l.t("再输一遍新密码", "The new PIN once more")) }
+                input #pin_again name="pin_again" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,6}" required;
                 button.big type="submit" { (l.t("保存密码", "Save the PIN")) }
             }
         },
@@ -447,11 +458,24 @@ pub async fn set_pin(State(app): State<App>, viewer: Viewer, form: Form) -> Resp
         Ok(id) => id,
         Err(r) => return r,
     };
-    super::submit_and_return::<yinling_ledger::VolunteerPinSet>(&app, &viewer, &form, "/me", |_| {
-        Ok(Command::SetPin {
-            volunteer_id: id,
-            pin: Some(app.mint.typed_pin(&id, &form.text("pin"))),
-        })
-    })
+    // Typed twice, hidden: a finger that slipped once would otherwise set a PIN nobody knows.
+    super::submit_and_return::<yinling_ledger::VolunteerPinSet>(
+        &app,
+        &viewer,
+        &form,
+        "/me/pin?saved=1",
+        |_| {
+            if form.text("pin") != form.text("pin_again") {
+                return Err(AppError::invalid(
+                    "pins_differ",
+                    "the two PINs typed differ; type the same PIN twice",
+                ));
+            }
+            Ok(Command::SetPin {
+                volunteer_id: id,
+                pin: Some(app.mint.typed_pin(&id, &form.text("pin"))),
+            })
+        },
+    )
     .await
 }
