@@ -269,9 +269,29 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
         .delimiter(delimiter)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header: Vec<String> = match records.next() {
-        Some(Ok(h)) => h.iter().map(|c| c.trim().to_owned()).collect(),
+    // Rows numbered as Excel shows the file: the reader skips blank lines (Excel shows each
+    // as a row), and a cell with line breaks in it is one row over several lines. A record
+    // ends on the line the reader stands at once it is read (the blank lines after it are
+    // skipped only with the next), and starts as many lines earlier as its cells hold line
+    // breaks.
+    let mut next_line = 1u64;
+    let mut row_number = 0u64;
+    let mut record = csv::StringRecord::new();
+    let mut read = |reader: &mut csv::Reader<&[u8]>,
+                    record: &mut csv::StringRecord|
+     -> Result<Option<u32>, csv::Error> {
+        if !reader.read_record(record)? {
+            return Ok(None);
+        }
+        let breaks: u64 = record.iter().map(|c| c.matches('\n').count() as u64).sum();
+        let end = reader.position().line().max(next_line + breaks);
+        let start = end - breaks;
+        row_number += 1 + start.saturating_sub(next_line);
+        next_line = end + 1;
+        Ok(Some(u32::try_from(row_number).unwrap_or(u32::MAX)))
+    };
+    let header: Vec<String> = match read(&mut reader, &mut record) {
+        Ok(Some(_)) => record.iter().map(|c| c.trim().to_owned()).collect(),
         _ => {
             return Err(unreadable(
                 "文件是空的，或第一行不是表头。",
@@ -286,13 +306,18 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
         ));
     };
     let mut rows = Vec::new();
-    for (i, record) in records.enumerate() {
-        let record = record.map_err(|e| {
-            unreadable(
-                format!("第 {} 行读不出来：{e}", i + 2),
-                format!("Row {} cannot be read: {e}", i + 2),
-            )
-        })?;
+    loop {
+        let number = match read(&mut reader, &mut record) {
+            Ok(Some(n)) => n,
+            Ok(None) => break,
+            Err(e) => {
+                let n = row_number + 1;
+                return Err(unreadable(
+                    format!("第 {n} 行读不出来：{e}"),
+                    format!("Row {n} cannot be read: {e}"),
+                ));
+            }
+        };
         let cells = record
             .iter()
             .map(|c| {
@@ -303,7 +328,7 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
                 }
             })
             .collect();
-        rows.push((i as u32 + 2, cells));
+        rows.push((number, cells));
     }
     Ok(Sheet {
         kind,
@@ -315,6 +340,16 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
 
 #[cfg(test)]
 mod tests {
+    /// A CSV's rows are numbered as Excel shows them: a blank line is a row, a cell with a
+    /// line break in it is not two.
+    #[test]
+    fn csv_rows_are_numbered_as_excel_shows_them() {
+        let text = "姓名,所在队伍,出生年份\r\n\r\n陆金宝,荻溪六老调解队,1950\r\n\"王\n建国\",荻溪六老调解队,1951\r\n沈阿婆,荻溪六老调解队,1948\r\n";
+        let sheet = super::read_csv(text.as_bytes()).expect("read");
+        let numbers: Vec<u32> = sheet.rows.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, [3, 4, 5]);
+    }
+
     /// Columns are named as Excel names them, to its last (XFD).
     #[test]
     fn columns_are_named_as_excel_names_them() {
