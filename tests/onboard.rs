@@ -903,6 +903,36 @@ fn a_value_at_the_far_corner_of_the_grid_is_named_not_read_into_memory() {
     assert!(!ok && out.contains("XFD1048576"), "{out}");
 }
 
+/// A hidden sheet (an old copy kept out of sight) is not what the coordinator sees, and is
+/// not imported.
+#[test]
+fn a_hidden_sheet_is_not_imported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let book = tmp.path().join("名册.xlsx");
+    let mut w = Workbook::new();
+    for (name, header, row, hidden) in [
+        ("区县", DISTRICTS, ["南浔区", "区", "湖州市"], false),
+        ("队伍", TEAMS, ["旧队伍", "南浔区", "矛盾调解"], true),
+    ] {
+        let s = w.add_worksheet();
+        s.set_name(name).expect("name");
+        for (j, h) in header.iter().enumerate() {
+            s.write_string(0, j as u16, *h).expect("header");
+        }
+        for (j, v) in row.iter().enumerate() {
+            s.write_string(1, j as u16, *v).expect("cell");
+        }
+        s.set_hidden(hidden);
+    }
+    w.save(&book).expect("save");
+    let (ok, out) = onboard(&["--data", p(&tmp.path().join("data")), "--dry-run", p(&book)]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("区县: 1 rows") && !out.contains("队伍"),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_dry_run_finds_what_the_import_would_refuse() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -85,11 +85,24 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
     let _ = book.load_merged_regions();
     let mut sheets = Vec::new();
     let mut unknown = Vec::new();
-    for name in book.sheet_names() {
+    // A hidden sheet is not what the coordinator sees in Excel (an old copy kept out of
+    // sight, say): it is not imported; nor is a chart.
+    let shown: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| {
+            s.visible == calamine::SheetVisible::Visible && s.typ == calamine::SheetType::WorkSheet
+        })
+        .map(|s| s.name.clone())
+        .collect();
+    for name in shown {
         check_area(&mut book, &name)?;
-        let Ok(range) = book.worksheet_range(&name) else {
-            continue;
-        };
+        let range = book.worksheet_range(&name).map_err(|e| {
+            unreadable(
+                format!("工作表“{name}”读不出来：{e}。请在 Excel 里打开它，另存为新的 .xlsx 再导入。"),
+                format!("Sheet {name:?} cannot be read: {e}. Open it in Excel, save it as a new .xlsx, then import that."),
+            )
+        })?;
         let formulas = book.worksheet_formula(&name).ok();
         let merged: Vec<calamine::Dimensions> = book
             .merged_regions_by_sheet(&name)
