@@ -878,3 +878,33 @@ async fn a_refused_activity_form_comes_back_with_every_tick_and_hour() {
         "{page}"
     );
 }
+
+/// Back after redeeming shows the confirmation page again, with a fresh form: it now names
+/// the same reward set aside minutes ago, with its pickup code, and its button says "one
+/// more", so an unsure volunteer does not redeem twice without knowing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirmation_page_names_the_same_reward_redeemed_minutes_ago() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let token = city.volunteer_clients[0].token.clone().expect("token");
+    let me = Browser::new(&server, &token);
+    let page_path = format!("/station/{}", city.reward);
+    let first = me.get(&page_path).await.text().await.expect("page");
+    assert!(
+        first.contains("确认兑换") && !first.contains("已经换了一件"),
+        "{first}"
+    );
+    let csrf = me.csrf(&page_path).await;
+    let (status, _) = me
+        .post(
+            &format!("{page_path}/redeem"),
+            &[field("csrf", &csrf), field("form_id", "redeem1")],
+        )
+        .await;
+    assert!(status == 200 || status == 303, "{status}");
+    let again = me.get(&page_path).await.text().await.expect("page");
+    assert!(
+        again.contains("已经换了一件") && again.contains("取货码") && again.contains("再换一件"),
+        "{again}"
+    );
+}

@@ -77,3 +77,7 @@ pub const SLIP_WITH_CODE_MINUTES: i64 = 10;
 /// offers them: service done before the move is logged late by the team it was done with
 /// (within the back-fill limit, which an administrator may extend).
 pub const FORMER_MEMBERS_DAYS: u32 = 30;
+
+/// A redemption of the same reward made this many minutes ago is named on its confirmation
+/// page (Back after redeeming shows a fresh form), and the button says "one more".
+pub const RECENT_HOLD_MINUTES: i64 = 30;

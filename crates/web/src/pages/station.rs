@@ -102,21 +102,44 @@ pub async fn confirm(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
     let Ok(reward_id) = id.parse::<RewardId>() else {
         return not_for_you(&viewer);
     };
-    let (name, cost, available, shelves) = {
+    let (name, cost, available, shelves, just_held) = {
         let state = app.engine.read();
         let (Some(r), Some(v)) = (state.rewards.get(&reward_id), state.volunteers.get(&me)) else {
             return not_for_you(&viewer);
         };
+        // The same reward set aside for them minutes ago: the page after it was pressed
+        // Back to (a new form, so the double-tap guard does not apply), or a second thought.
+        let since =
+            yinling_ledger::Timestamp::now().plus_seconds(-crate::limits::RECENT_HOLD_MINUTES * 60);
+        let just_held = state
+            .redemptions
+            .values()
+            .filter(|h| h.volunteer_id == me && h.reward_id == reward_id)
+            .filter(|h| h.status == yinling_projections::redemptions::RedemptionStatus::Held)
+            .filter(|h| h.held_at >= since)
+            .max_by_key(|h| h.held_at)
+            .map(|h| {
+                (
+                    h.held_at.local_minute(),
+                    h.pickup_code.clone().unwrap_or_default(),
+                )
+            });
         (
             r.name.clone(),
             r.cost_points,
             v.balance.available(),
             in_stock_at(&state, &reward_id),
+            just_held,
         )
     };
     page(
         Frame { viewer: &viewer, title: l.t("确认兑换", "Confirm").into(), back: Some("/station"), as_of: None },
         html! {
+            @if let Some((at, code)) = &just_held {
+                p.note role="alert" {
+                    (l.s(format!("您在 {at} 已经换了一件“{name}”，正在 e站 等您领取（取货码 {code}）。不用再换；如果还想再要一件，再点下面的按钮。"), format!("You already redeemed one “{name}” at {at}; it waits for you (pickup code {code}). Press below only if you want another one.")))
+                }
+            }
             p.card style="font-size:1.2rem" {
                 (l.s(format!("用 {} 积分兑换“{name}”一件。", num(cost)), format!("Use {} points for one “{name}”.", num(cost))))
                 br;
@@ -138,7 +161,11 @@ pub async fn confirm(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
                     input type="hidden" name="station" value=(s.station_id);
                     p { (l.s(format!("在 {} 领取。", s.station_name), format!("Collect it at {}.", s.station_name))) }
                 }
-                button.big type="submit" { (l.t("确认兑换", "Yes, redeem")) }
+                @if just_held.is_some() {
+                    button.big type="submit" { (l.t("再换一件", "Yes, one more")) }
+                } @else {
+                    button.big type="submit" { (l.t("确认兑换", "Yes, redeem")) }
+                }
             }
             a.button.big.plain href="/station" { (l.t("不换了，返回", "No, go back")) }
         },
