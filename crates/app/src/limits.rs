@@ -118,3 +118,7 @@ pub const PIN_LOCK_DOUBLINGS: u32 = 9;
 
 /// Volunteers and callers with wrong PINs kept before the expired ones are let go.
 pub const PIN_WRONG_REMEMBERED: usize = 4096;
+
+/// Days a settled notice (delivered, failed, kept for paper) stays in the outbox: longer than
+/// any page or answer reads back (the API's `MAX_NOTICES_DAYS`, 400) and a year's statements.
+pub const NOTICES_KEPT_DAYS: i64 = 400;

@@ -518,7 +518,7 @@ pub fn spawn_checkpoints(app: App, interval: Duration) -> tokio::task::JoinHandl
 }
 
 /// Expires lapsed holds every `interval`, and once a day removes access log entries older
-/// than `access_log_days`, until aborted.
+/// than `access_log_days` and settled notices older than `NOTICES_KEPT_DAYS`, until aborted.
 pub fn spawn_expiry(
     app: App,
     interval: Duration,
@@ -538,6 +538,17 @@ pub fn spawn_expiry(
                     Ok(Ok(_)) => {}
                     Ok(Err(e)) => tracing::warn!("access log pruning failed: {e}"),
                     Err(e) => tracing::warn!("access log pruning failed: {e}"),
+                }
+                // Settled notices older than any page or statement reads back.
+                if let Some(outbox) = app.outbox.clone() {
+                    let before =
+                        Timestamp::now().plus_seconds(-crate::limits::NOTICES_KEPT_DAYS * 86_400);
+                    match tokio::task::spawn_blocking(move || outbox.prune_before(before)).await {
+                        Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "old notices pruned"),
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::warn!("notices pruning failed: {e}"),
+                        Err(e) => tracing::warn!("notices pruning failed: {e}"),
+                    }
                 }
             }
             match app

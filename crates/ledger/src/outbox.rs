@@ -340,6 +340,27 @@ impl Outbox {
         Ok(found.into_iter().rev().map(|(_, e)| e).collect())
     }
 
+    /// Removes the notices made before `before` that are settled (delivered, failed, kept
+    /// for paper), with their volunteer's index key; a notice still waiting stays whatever
+    /// its age. Without it the outbox grows by about a notice an event for as long as the
+    /// service runs. Returns how many were removed.
+    pub fn prune_before(&self, before: Timestamp) -> Result<usize, LedgerError> {
+        let mut old = Vec::new();
+        for item in self.entries.iter() {
+            let (k, v) = item?;
+            let e = self.read(&v)?;
+            if e.created_at < before && e.status != DeliveryStatus::Pending {
+                old.push((k, volunteer_key(&e)));
+            }
+        }
+        for (k, by_volunteer) in &old {
+            self.by_volunteer.remove(by_volunteer)?;
+            self.entries.remove(k)?;
+        }
+        self.db.flush()?;
+        Ok(old.len())
+    }
+
     /// Every notice, in key order, of one status when `status` names one (its word, see
     /// [`DeliveryStatus::as_str`]), at most `limit`; and how many stand where.
     pub fn list(
@@ -495,5 +516,30 @@ mod tests {
         assert_eq!(mine, vec![done]);
         let (_, counts) = o.list(None, 10).expect("list");
         assert_eq!((counts.pending, counts.delivered), (1, 1));
+    }
+
+    /// Settled notices older than the bound go, with their volunteer's index keys; one still
+    /// waiting stays, and so do the newer.
+    #[test]
+    fn old_settled_notices_are_pruned_and_waiting_ones_kept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let o = Outbox::open(dir.path()).expect("open");
+        let mut delivered = entry("1:a:v", 1, 100);
+        delivered.status = DeliveryStatus::Delivered { at: Timestamp(150) };
+        let mut paper = entry("2:a:v", 1, 120);
+        paper.status = DeliveryStatus::Paper;
+        let waiting = entry("3:a:v", 1, 130);
+        let mut newer = entry("4:a:v", 1, 300);
+        newer.status = DeliveryStatus::Paper;
+        o.enqueue(&[delivered, paper, waiting.clone(), newer.clone()], Some(4))
+            .expect("enqueue");
+        assert_eq!(o.prune_before(Timestamp(200)).expect("prune"), 2);
+        let (left, _) = o.list(None, 10).expect("list");
+        assert_eq!(left, vec![waiting.clone(), newer.clone()]);
+        let mine = o
+            .of_volunteer(waiting.volunteer_id, (Timestamp(0), Timestamp(1000)), 10)
+            .expect("mine");
+        assert_eq!(mine, vec![waiting, newer], "no index key left behind");
+        assert!(o.contains("4:a:v").expect("contains"));
     }
 }
