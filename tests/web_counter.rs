@@ -59,6 +59,12 @@ async fn a_clerk_serves_a_volunteer_at_the_web_counter() {
 
     // Found by phone digits, in large type.
     let csrf = clerk.csrf("/counter").await;
+    // A shared counter PC does not offer the last volunteer's name to the next clerk.
+    let counter_page = clerk.get("/counter").await.text().await.expect("page");
+    assert!(
+        counter_page.contains("name=\"name\" autocomplete=\"off\""),
+        "{counter_page}"
+    );
     let lookup = |fields: Vec<(String, String)>| {
         let mut form = vec![field("csrf", &csrf), field("form_id", "l")];
         form.extend(fields);

@@ -204,6 +204,15 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         )
         .await;
     assert_eq!(status, 303);
+    // Back on the page, it says what was recorded; a refusal's link back does not.
+    assert!(!bad.contains("done=used"), "{bad}");
+    let said = officer
+        .get("/bank?done=used")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(said.contains("这张券已记为使用"), "{said}");
     let (_, used) = officer
         .post("/bank/check", &[field("csrf", &csrf), field("code", &code)])
         .await;

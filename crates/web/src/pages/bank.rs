@@ -34,7 +34,23 @@ fn status_words(l: Lang, v: &VoucherOut) -> &'static str {
 }
 
 /// `/bank`: the officer's bank's vouchers; every bank's for administrators and auditors.
-pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
+pub async fn overview(
+    State(app): State<App>,
+    viewer: Viewer,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    // What the officer just did, said back (the form returns here).
+    let done = match query.as_deref() {
+        Some("done=used") => Some((
+            "这张券已记为使用，优惠已记入账本。",
+            "The voucher is recorded as used.",
+        )),
+        Some("done=refused") => Some((
+            "已记下不予受理和原因。",
+            "The refusal and its reason are recorded.",
+        )),
+        _ => None,
+    };
     let Some(session) = viewer.session.as_ref() else {
         return needs_sign_in(&viewer);
     };
@@ -58,6 +74,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     page(
         Frame { viewer: &viewer, title: l.t("银行利率优惠券", "Bank rate vouchers").into(), back: None, as_of: None },
         html! {
+            @if let Some((zh, en)) = done { p.success role="status" { (l.t(zh, en)) } }
             @if officer {
                 h2 { (l.t("核验券号", "Check a voucher")) }
                 form method="post" action="/bank/check" {
@@ -211,7 +228,7 @@ pub async fn use_voucher(State(app): State<App>, viewer: Viewer, form: Form) -> 
     if let Err(r) = officer(&viewer) {
         return r;
     }
-    submit_and_return::<VoucherUsed>(&app, &viewer, &form, "/bank", |_| {
+    let answer = submit_and_return::<VoucherUsed>(&app, &viewer, &form, "/bank", |_| {
         let code = vouchers::parse(&form.text("code"))?;
         Ok(Command::UseVoucher {
             code_sha256: vouchers::code_hash(&code),
@@ -229,7 +246,18 @@ pub async fn use_voucher(State(app): State<App>, viewer: Viewer, form: Form) -> 
             used_on: input::date("used_on", form.get("used_on").unwrap_or(""))?,
         })
     })
-    .await
+    .await;
+    said_back(answer, "/bank?done=used")
+}
+
+/// A form's success (a redirect back) goes to `done`, which says what was recorded; a
+/// refusal stays as it is (its link back must not say it worked).
+fn said_back(answer: Response, done: &str) -> Response {
+    if answer.status() == axum::http::StatusCode::SEE_OTHER {
+        super::see_other(done)
+    } else {
+        answer
+    }
 }
 
 /// Refuses a voucher for now, with the reason.
@@ -237,12 +265,13 @@ pub async fn refuse(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
     if let Err(r) = officer(&viewer) {
         return r;
     }
-    submit_and_return::<VoucherRefused>(&app, &viewer, &form, "/bank", |_| {
+    let answer = submit_and_return::<VoucherRefused>(&app, &viewer, &form, "/bank", |_| {
         let code = vouchers::parse(&form.text("code"))?;
         Ok(Command::RefuseVoucher {
             code_sha256: vouchers::code_hash(&code),
             reason: form.text("reason"),
         })
     })
-    .await
+    .await;
+    said_back(answer, "/bank?done=refused")
 }

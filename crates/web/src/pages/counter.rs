@@ -123,11 +123,12 @@ pub async fn queue_page(
                 form method="post" action="/counter/lookup" {
                     (hidden(&csrf, station))
                     label for="name" { (l.t("姓名", "Name")) }
-                    input #name name="name";
+                    // A shared counter PC must not offer the last volunteer's name to the next.
+                    input #name name="name" autocomplete="off";
                     label for="birth_year" { (l.t("出生年份（例如 1950）", "Year of birth (e.g. 1950)")) }
-                    input #birth_year name="birth_year" inputmode="numeric" pattern="[0-9]{4}";
+                    input #birth_year name="birth_year" inputmode="numeric" pattern="[0-9]{4}" autocomplete="off";
                     label for="phone_last_four" { (l.t("或：手机号后四位", "Or: last four digits of the phone")) }
-                    input #phone_last_four name="phone_last_four" inputmode="numeric" pattern="[0-9]{4}";
+                    input #phone_last_four name="phone_last_four" inputmode="numeric" pattern="[0-9]{4}" autocomplete="off";
                     button.big type="submit" { (l.t("查找", "Find")) }
                 }
             }
