@@ -803,10 +803,13 @@ async fn a_gateway_that_redirects_or_refuses_its_caller_is_retried_and_its_url_i
     }
 }
 
-/// A notice about a hold that is no longer true when the gateway comes back is not sent:
-/// "your reward is ready, pickup code …" after the hold was cancelled would mislead.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_notice_about_a_hold_cancelled_meanwhile_is_not_sent() {
+/// A gateway on loopback that answers 503 until `up` is set, then 200, keeping the bodies it
+/// took.
+async fn switch_gateway() -> (
+    String,
+    Arc<std::sync::atomic::AtomicBool>,
+    Arc<Mutex<Vec<String>>>,
+) {
     use std::sync::atomic::{AtomicBool, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let up = Arc::new(AtomicBool::new(false));
@@ -863,6 +866,15 @@ async fn a_notice_about_a_hold_cancelled_meanwhile_is_not_sent() {
             }
         });
     }
+    (url, up, sent)
+}
+
+/// A notice about a hold that is no longer true when the gateway comes back is not sent:
+/// "your reward is ready, pickup code …" after the hold was cancelled would mislead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_about_a_hold_cancelled_meanwhile_is_not_sent() {
+    use std::sync::atomic::Ordering;
+    let (url, up, sent) = switch_gateway().await;
     let tmp = tempfile::tempdir().expect("tempdir");
     let args = [
         "--notify-webhook",
@@ -1012,5 +1024,92 @@ async fn a_withdrawn_consent_stops_text_messages_to_the_volunteer_and_their_rela
     assert!(
         !credited.is_empty() && credited.iter().all(|n| n["status"] == "paper"),
         "{hers}"
+    );
+}
+
+/// A notice queued while the gateway was down is not sent once its volunteer has withdrawn
+/// consent meanwhile: it is kept for the paper statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_queued_before_consent_is_withdrawn_is_not_sent() {
+    use std::sync::atomic::Ordering;
+    let (url, up, sent) = switch_gateway().await;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "--notify-webhook",
+        &url,
+        "--notify-interval-ms",
+        "100",
+        "--notify-retry-ms",
+        "100",
+    ];
+    let server = Server::start_in(&tmp.path().join("data"), &args);
+    let city = City::build(&server, 1).await;
+    let v0 = &city.volunteers[0];
+    city.admin
+        .put(
+            "/v1/privacy-notice",
+            json!({"text_zh": "告知书。", "published_on": days_ago(1)}),
+        )
+        .await
+        .ok();
+    city.coordinator
+        .post(
+            &format!("/v1/volunteers/{v0}/consents"),
+            json!({"purpose": "志愿服务积分记录", "notice_version": 1, "given_on": today(), "collected_by": "协调员"}),
+        )
+        .await
+        .ok();
+    city.coordinator
+        .put(
+            &format!("/v1/volunteers/{v0}/notice-contacts"),
+            json!({"phone": "13800001234"}),
+        )
+        .await
+        .ok();
+    city.coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "调解", "participants": [{"volunteer_id": v0, "hours": "2"}]}))
+        .await
+        .ok();
+    let key = until("the notice tried while the gateway is down", || {
+        let o = futures_lite(city.admin.get("/v1/notices/outbox?status=pending"));
+        o["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|n| {
+                    n["text"].as_str().is_some_and(|t| t.contains("“调解”"))
+                        && n["attempts"].as_u64() >= Some(1)
+                })
+                .map(|n| n["key"].clone())
+        })
+    })
+    .await;
+    city.volunteer_clients[0]
+        .post(
+            &format!("/v1/volunteers/{v0}/consents/withdraw"),
+            json!({"purpose": "志愿服务积分记录", "withdrawn_on": today()}),
+        )
+        .await
+        .ok();
+    up.store(true, Ordering::SeqCst);
+    let kept = until("the queued notice settled", || {
+        let o = futures_lite(city.admin.get("/v1/notices/outbox?status=paper"));
+        o["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|n| n["key"] == key).cloned())
+    })
+    .await;
+    assert!(
+        kept["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("consent withdrawn")),
+        "{kept}"
+    );
+    assert!(
+        !sent
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|b| b.contains("“调解”")),
+        "never sent"
     );
 }

@@ -55,7 +55,7 @@ async fn activity_forms_refuse_what_the_api_refuses_and_keep_every_outcome() {
         // The form comes back with what was typed: the title, the counts, who was ticked.
         assert!(
             page.contains("value=\"调解邻里纠纷\"")
-                && page.contains("value=\"2\"")
+                && page.contains("name=\"disputes_handled\" inputmode=\"numeric\" value=\"3\"")
                 && page.contains("您填的内容都还在"),
             "the form is not sent back filled: {page}"
         );

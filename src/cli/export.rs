@@ -466,8 +466,13 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
         let events = page["events"].as_array().cloned().unwrap_or_default();
         if events.is_empty() {
             // Short of the head asked for: the file would look whole and not be.
+            let written = if args.out == Path::new("-") {
+                "what was written so far is incomplete"
+            } else {
+                "nothing was written"
+            };
             return Err(format!(
-                "the feed ended after event {after}, short of event {until}; nothing was written (try again)"
+                "the feed ended after event {after}, short of event {until}; {written} (try again)"
             ));
         }
         for e in events {

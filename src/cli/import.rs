@@ -26,8 +26,8 @@ pub struct ImportArgs {
     pub keys: Option<PathBuf>,
     /// The token key (`token-mint.key` of the data directory the events came from), so the
     /// points cards, PINs, pickup and voucher codes made there work here too. Without it
-    /// a new key is made when the service first starts, and every card must be printed
-    /// again and every PIN set again.
+    /// a new key is made by the import itself, and every card must be printed again and
+    /// every PIN set again.
     #[arg(long)]
     pub token_key: Option<PathBuf>,
 }

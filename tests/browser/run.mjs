@@ -473,7 +473,8 @@ try {
   await audit(b, 'bank-check'); await shot(b, 'bank-check');
   await b.fill('#amount_yuan', '50000');
   await b.click('button:has-text("确认使用")');
-  await b.waitForURL('**/bank');
+  await b.waitForURL('**/bank?done=used');
+  check(await b.locator('text=这张券已记为使用').count() === 1, 'the bank page does not say the voucher was taken');
   await b.fill('#code', env('VOUCHER_CODE'));
   await b.click('button:has-text("核验")');
   await b.waitForSelector('text=已经用过');

@@ -355,4 +355,46 @@ fn contacts_the_key_store_cannot_open_now_are_an_error_not_nobody() {
     sim.state.keys = yinling_projections::personal::KeyringHandle(std::sync::Arc::new(Unanswering));
     assert!(yinling_app::notices::contacts_of(&sim.state, &alice).is_err());
     assert!(yinling_app::notices::entries_of(&sim.state, &events, true).is_err());
+
+    // One damaged key record is that volunteer's alone: nobody to text, everyone else's
+    // notices go on (an error here would hold every notice of the city).
+    sim.state.keys = yinling_projections::personal::KeyringHandle(std::sync::Arc::new(Damaged));
+    assert_eq!(
+        yinling_app::notices::contacts_of(&sim.state, &alice).expect("not an error"),
+        None
+    );
+    let entries = yinling_app::notices::entries_of(&sim.state, &events, true).expect("addressed");
+    assert_eq!(entries.len(), 1, "hers, for paper: {entries:?}");
+}
+
+/// A key store whose record for everyone is damaged.
+struct Damaged;
+
+impl yinling_ledger::personal::Keyring for Damaged {
+    fn key(
+        &self,
+        id: &VolunteerId,
+    ) -> Result<Option<yinling_ledger::personal::DataKey>, yinling_ledger::personal::KeyError> {
+        Err(yinling_ledger::personal::KeyError::Unopenable(*id))
+    }
+    fn key_or_create(
+        &self,
+        id: &VolunteerId,
+    ) -> Result<yinling_ledger::personal::DataKey, yinling_ledger::personal::KeyError> {
+        Err(yinling_ledger::personal::KeyError::Unopenable(*id))
+    }
+    fn destroy(&self, id: &VolunteerId) -> Result<(), yinling_ledger::personal::KeyError> {
+        Err(yinling_ledger::personal::KeyError::Unopenable(*id))
+    }
+    fn check_all(
+        &self,
+    ) -> Result<yinling_ledger::personal::KeyCheck, yinling_ledger::personal::KeyError> {
+        Ok(Vec::new())
+    }
+    fn put_all(
+        &self,
+        _: &[(VolunteerId, yinling_ledger::personal::DataKey)],
+    ) -> Result<(), yinling_ledger::personal::KeyError> {
+        Ok(())
+    }
 }

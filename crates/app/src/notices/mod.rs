@@ -66,9 +66,10 @@ pub fn masked_phone(p: &str) -> String {
 }
 
 /// Where a volunteer's notices go now: their own mobile and a relative's, opened with their
-/// key (`None` for someone erased or whose key is gone). A key store that cannot answer
-/// right now (a cluster's key-value store electing its leader) is an error, never "nobody":
-/// a notice is then tried again later instead of being failed for good or kept for paper.
+/// key (`None` for someone erased, whose key is gone, or whose key record is damaged). A key
+/// store that cannot answer right now (a cluster's key-value store electing its leader) is
+/// an error, never "nobody": a notice is then tried again later instead of being failed for
+/// good or kept for paper.
 pub fn contacts_of(state: &State, v: &VolunteerId) -> Result<Option<NoticeContacts>, AppError> {
     let Some(v) = state.volunteers.get(v) else {
         return Ok(None);
@@ -78,14 +79,24 @@ pub fn contacts_of(state: &State, v: &VolunteerId) -> Result<Option<NoticeContac
     }
     match &v.personal.contacts {
         None => Ok(Some(NoticeContacts::default())),
-        Some(sealed) => state.keys.0.open_contacts(&v.id, sealed).map_err(|cause| {
-            tracing::error!(%cause, "a volunteer's notice contacts could not be opened");
-            AppError::Unavailable(
-                "the notice contacts cannot be read right now (the key store did not answer; \
-                 the failure was logged); retry shortly"
-                    .into(),
-            )
-        }),
+        Some(sealed) => match state.keys.0.open_contacts(&v.id, sealed) {
+            Ok(found) => Ok(found),
+            // A store that cannot answer now: tried again later.
+            Err(cause @ yinling_ledger::personal::KeyError::Storage(_)) => {
+                tracing::error!(%cause, "a volunteer's notice contacts could not be opened");
+                Err(AppError::Unavailable(
+                    "the notice contacts cannot be read right now (the key store did not \
+                     answer; the failure was logged); retry shortly"
+                        .into(),
+                ))
+            }
+            // One damaged key record is that volunteer's alone: their notices are kept for
+            // paper, everyone else's go on.
+            Err(cause) => {
+                tracing::error!(%cause, "a volunteer's notice contacts cannot be opened");
+                Ok(None)
+            }
+        },
     }
 }
 
@@ -241,6 +252,14 @@ async fn deliver_due(
         .due(Timestamp::now(), NOTICE_DUE_BATCH)
         .map_err(outbox_unavailable)?;
     for entry in due {
+        // Consent withdrawn after it was queued: kept for paper, never sent.
+        if !messages_consented(&app.engine.read(), &entry.volunteer_id) {
+            let mut after = entry.clone();
+            after.status = DeliveryStatus::Paper;
+            after.last_error = Some("consent withdrawn: kept for the paper statement".into());
+            outbox.settle(&entry, &after).map_err(outbox_unavailable)?;
+            continue;
+        }
         let contacts = contacts_of(&app.engine.read(), &entry.volunteer_id);
         let outcome = match contacts {
             _ if !still_applies(app, &entry) => Err(deliver::Failure::Permanent(
@@ -256,12 +275,6 @@ async fn deliver_due(
         let mut after = entry.clone();
         after.attempts += 1;
         match outcome {
-            // Consent withdrawn after it was queued: kept for paper, not sent.
-            _ if !messages_consented(&app.engine.read(), &entry.volunteer_id) => {
-                after.attempts = entry.attempts;
-                after.status = DeliveryStatus::Paper;
-                after.last_error = Some("consent withdrawn: kept for the paper statement".into());
-            }
             Ok(()) => {
                 after.status = DeliveryStatus::Delivered {
                     at: Timestamp::now(),

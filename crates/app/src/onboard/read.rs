@@ -191,15 +191,19 @@ fn check_area<R: std::io::Read + std::io::Seek>(
     };
     let mut values = 0u64;
     let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
-    let mut far = (0u32, 0u32);
+    // The cells that reach furthest right and furthest down: either can be the stray one.
+    let (mut far_right, mut far_down) = ((0u32, 0u32), (0u32, 0u32));
     while let Ok(Some(cell)) = cells.next_cell() {
         if matches!(cell.get_value(), calamine::DataRef::Empty) {
             continue;
         }
         values += 1;
         let (r, c) = cell.get_position();
-        if (r, c) > far {
-            far = (r, c);
+        if values == 1 || c > far_right.1 {
+            far_right = (r, c);
+        }
+        if values == 1 || r > far_down.0 {
+            far_down = (r, c);
         }
         (top, left) = (top.min(r), left.min(c));
         (bottom, right) = (bottom.max(r), right.max(c));
@@ -211,13 +215,18 @@ fn check_area<R: std::io::Read + std::io::Seek>(
     if area <= ROSTER_AREA_PER_VALUE * values + ROSTER_AREA_SLACK_CELLS {
         return Ok(());
     }
-    let at = format!("{}{}", column_letters(far.1), far.0 + 1);
+    let name_of = |(r, c): (u32, u32)| format!("{}{}", column_letters(c), r + 1);
+    let at = if far_right == far_down {
+        name_of(far_right)
+    } else {
+        format!("{} / {}", name_of(far_right), name_of(far_down))
+    };
     Err(unreadable(
         format!(
-            "工作表“{name}”的 {at} 格离其他内容很远（整张表占了 {area} 个格子）：请删掉那里多余的内容（或把有用的几列复制到新表），再导入。"
+            "工作表“{name}”里有内容离其他内容很远（最右、最下的格子：{at}；整张表占了 {area} 个格子）：请删掉那里多余的内容（或把有用的几列复制到新表），再导入。"
         ),
         format!(
-            "Sheet {name:?} has a value at {at}, far from the rest (the sheet spans {area} cells): delete what is there (or copy the columns you need to a new sheet), then import again."
+            "Sheet {name:?} has a value far from the rest (its furthest cells right and down: {at}; the sheet spans {area} cells): delete what is there (or copy the columns you need to a new sheet), then import again."
         ),
     ))
 }
@@ -287,6 +296,7 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
     // ends on the line the reader stands at once it is read (the blank lines after it are
     // skipped only with the next), and starts as many lines earlier as its cells hold line
     // breaks.
+    let bytes = text.as_bytes();
     let mut next_line = 1u64;
     let mut row_number = 0u64;
     let mut record = csv::StringRecord::new();
@@ -297,7 +307,20 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
             return Ok(None);
         }
         let breaks: u64 = record.iter().map(|c| c.matches('\n').count() as u64).sum();
-        let end = reader.position().line().max(next_line + breaks);
+        // A record ended by `\n` has its line counted already; one ended by `\r\n` leaves
+        // the `\n` (and the count) to the next read.
+        let at = reader.position();
+        let counted = at
+            .byte()
+            .checked_sub(1)
+            .and_then(|b| bytes.get(usize::try_from(b).ok()?))
+            == Some(&b'\n');
+        let line = if counted {
+            at.line().saturating_sub(1)
+        } else {
+            at.line()
+        };
+        let end = line.max(next_line + breaks);
         let start = end - breaks;
         row_number += 1 + start.saturating_sub(next_line);
         next_line = end + 1;
@@ -358,9 +381,19 @@ mod tests {
     #[test]
     fn csv_rows_are_numbered_as_excel_shows_them() {
         let text = "姓名,所在队伍,出生年份\r\n\r\n陆金宝,荻溪六老调解队,1950\r\n\"王\n建国\",荻溪六老调解队,1951\r\n沈阿婆,荻溪六老调解队,1948\r\n";
-        let sheet = super::read_csv(text.as_bytes()).expect("read");
-        let numbers: Vec<u32> = sheet.rows.iter().map(|(n, _)| *n).collect();
-        assert_eq!(numbers, [3, 4, 5]);
+        for text in [
+            text.to_owned(),
+            text.replace("\r\n", "\n"),
+            text.replace("1948\r\n", "1948"),
+        ] {
+            let sheet = super::read_csv(text.as_bytes()).expect("read");
+            let numbers: Vec<u32> = sheet.rows.iter().map(|(n, _)| *n).collect();
+            assert_eq!(numbers, [3, 4, 5], "{text:?}");
+        }
+        let plain =
+            super::read_csv("姓名,所在队伍,出生年份\n陆金宝,荻溪六老调解队,1950\n".as_bytes())
+                .expect("read");
+        assert_eq!(plain.rows[0].0, 2, "Unix line ends");
     }
 
     /// Columns are named as Excel names them, to its last (XFD).

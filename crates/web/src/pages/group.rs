@@ -246,7 +246,13 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
         Err(error) => return refused_again(&app, &viewer, &form, &error),
     };
     let result = act::<Logged>(&app, &session.principal, &form, command).await;
-    if let Err(error) = &result {
+    // Refused, the form comes back filled to correct. Not when the ledger could not say
+    // whether it was saved: pressed again under a new form id, it could be logged twice.
+    if let Some(error) = result
+        .as_ref()
+        .err()
+        .filter(|e| !matches!(e, AppError::Unavailable(_)))
+    {
         return refused_again(&app, &viewer, &form, error);
     }
     logged_page(&viewer, result, (NEW_ACTIVITY, HERE, None))
