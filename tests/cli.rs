@@ -167,7 +167,19 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
         "{said}"
     );
     assert!(!backup.exists() && !tmp.path().join("backup.partial").exists());
+    // Into an empty directory given (a mounted disk): written there under a mark that
+    // `verify` refuses until the backup is whole.
+    let mounted = tmp.path().join("mounted");
+    std::fs::create_dir(&mounted).expect("dir");
+    let failed = yinling(&["backup", "--data", p(&data), "--out", p(&mounted)]);
+    assert!(!failed.status.success());
+    fails(&["verify", "--data", p(&mounted)], "never finished");
     std::fs::remove_file(published.join("dangling")).expect("removed");
+    let mounted = tmp.path().join("mounted-again");
+    std::fs::create_dir(&mounted).expect("dir");
+    ok(&["backup", "--data", p(&data), "--out", p(&mounted)]);
+    assert!(!mounted.join("BACKUP-INCOMPLETE").exists());
+    assert_eq!(head(&data), head(&mounted));
     ok(&["backup", "--data", p(&data), "--out", p(&backup)]);
     assert_eq!(head(&data), head(&backup));
     // Both hold every person's key: nothing of them is open to group or others.

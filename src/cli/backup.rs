@@ -42,40 +42,17 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
     let source = SledLog::open(&args.data, OpenMode::MustExist).map_err(|e| {
         format!("{e}. To back up a running server use `yinling export --from http://HOST:PORT --what events`")
     })?;
-    // Written beside the destination and renamed into place once whole and verified: a
-    // backup stopped half way (Ctrl-C, a full disk) leaves no directory at `--out` that
-    // looks like a backup.
-    let partial = partial_of(&args.out)?;
-    if partial.exists() {
-        return Err(format!(
-            "{} exists (left from a backup that was stopped?): remove it, then back up again",
-            partial.display()
-        ));
-    }
-    let written = write(&args.data, &source, &partial);
-    if written.is_err() {
-        let _ = std::fs::remove_dir_all(&partial);
-    }
-    let (head, copied) = written?;
+    let (head, copied) = if args.out.exists() {
+        // An empty directory given (a mounted disk, one made by root for the operator): the
+        // backup is written in it, marked incomplete until it is whole and verified
+        // (`verify` refuses it while the mark is there).
+        in_place(&args.data, &source, &args.out)?
+    } else {
+        // Written beside the destination and renamed into place once whole and verified: a
+        // backup stopped half way (Ctrl-C, a full disk) leaves no directory at `--out`.
+        beside(&args.data, &source, &args.out)?
+    };
     drop(source);
-    if args.out.exists() {
-        // Empty (checked above): the rename takes its place.
-        std::fs::remove_dir(&args.out)
-            .map_err(|e| format!("cannot replace the empty {}: {e}", args.out.display()))?;
-    }
-    std::fs::rename(&partial, &args.out).map_err(|e| {
-        format!(
-            "the backup is whole in {} but cannot be renamed to {}: {e}",
-            partial.display(),
-            args.out.display()
-        )
-    })?;
-    sync_parent(&args.out).map_err(|e| {
-        format!(
-            "cannot sync the directory holding {}: {e}",
-            args.out.display()
-        )
-    })?;
     println!(
         "backed up {} events and {copied} volunteers' data keys to {}; head seq {} hash {}",
         head.seq,
@@ -84,6 +61,55 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
         head.hash
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A file in a backup being written: while it is there, the directory is no backup yet.
+pub(super) const INCOMPLETE_MARK: &str = "BACKUP-INCOMPLETE";
+
+/// Writes the backup into the empty directory `out`, under the mark.
+fn in_place(data: &Path, source: &SledLog, out: &Path) -> Result<(Head, usize), String> {
+    let mark = out.join(INCOMPLETE_MARK);
+    std::fs::write(&mark, b"a backup is being written here; it is not whole\n")
+        .and_then(|()| std::fs::File::open(&mark)?.sync_all())
+        .and_then(|()| std::fs::File::open(out)?.sync_all())
+        .map_err(|e| format!("cannot write in {}: {e}", out.display()))?;
+    let written = write(data, source, out)?;
+    std::fs::remove_file(&mark)
+        .and_then(|()| std::fs::File::open(out)?.sync_all())
+        .map_err(|e| {
+            format!(
+                "the backup in {} is whole but {} cannot be removed: {e}",
+                out.display(),
+                mark.display()
+            )
+        })?;
+    Ok(written)
+}
+
+/// Writes the backup beside `out` and renames it into place.
+fn beside(data: &Path, source: &SledLog, out: &Path) -> Result<(Head, usize), String> {
+    let partial = partial_of(out)?;
+    if partial.exists() {
+        return Err(format!(
+            "{} exists (left from a backup that was stopped?): remove it, then back up again",
+            partial.display()
+        ));
+    }
+    let written = write(data, source, &partial);
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&partial);
+    }
+    let written = written?;
+    std::fs::rename(&partial, out).map_err(|e| {
+        format!(
+            "the backup is whole in {} but cannot be renamed to {}: {e}",
+            partial.display(),
+            out.display()
+        )
+    })?;
+    sync_parent(out)
+        .map_err(|e| format!("cannot sync the directory holding {}: {e}", out.display()))?;
+    Ok(written)
 }
 
 /// `OUT.partial`, beside `OUT`.
