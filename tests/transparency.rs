@@ -302,6 +302,25 @@ async fn a_watcher_keeps_checkpoints_and_a_rewritten_log_stops_it() {
         String::from_utf8_lossy(&refused.stderr)
     );
     assert_eq!(std::fs::read_to_string(&file).expect("file"), kept);
+
+    // A write cut short (a full disk, a power cut) leaves half a checkpoint at the end: the
+    // next pull says so, drops it and goes on, instead of stopping for good.
+    let last = kept
+        .trim_end()
+        .rsplit("\n\n\n")
+        .next()
+        .expect("a last one")
+        .to_owned();
+    let cut = last.char_indices().nth(60).map_or(last.len(), |(i, _)| i);
+    std::fs::write(&file, format!("{kept}{}", &last[..cut])).expect("torn");
+    let again = pull(&server.base);
+    let warned = String::from_utf8_lossy(&again.stderr).into_owned();
+    assert!(
+        again.status.success() && warned.contains("cut short"),
+        "{warned}"
+    );
+    let now = std::fs::read_to_string(&file).expect("file");
+    assert!(now.starts_with(&kept) && now.ends_with("\n\n\n"), "{now}");
 }
 
 /// The watcher's file after one pull from `base`.

@@ -88,6 +88,52 @@ fn kept(file: &Path) -> Result<Vec<String>, String> {
     Ok(Checkpoint::split_collected(&text))
 }
 
+/// A last checkpoint kept that does not verify, in a file that does not end as `keep` ends
+/// each one, is one whose write was cut short (a full disk, a power cut, two runs at once):
+/// dropped, said, and the file cut back to the one before, rather than stop every later run
+/// with a failure that reads like tampering. One that ends whole and does not verify is
+/// left for the caller to refuse.
+fn drop_torn_end(
+    file: &Path,
+    kept: &mut Vec<String>,
+    verifies: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    let Some(last) = kept.last() else {
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    if text.ends_with(KEPT_END) || verifies(last) {
+        return Ok(());
+    }
+    let Some(at) = text.rfind(last.trim_end()) else {
+        return Ok(());
+    };
+    eprintln!(
+        "warning: the end of {} is a checkpoint whose write was cut short ({} bytes); it is dropped and pulled again",
+        file.display(),
+        text.len() - at
+    );
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(file)
+        .and_then(|f| {
+            f.set_len(at as u64)?;
+            f.sync_all()
+        })
+        .map_err(|e| {
+            format!(
+                "cannot cut {} back to its last whole checkpoint: {e}",
+                file.display()
+            )
+        })?;
+    kept.pop();
+    Ok(())
+}
+
+/// How each checkpoint kept ends.
+const KEPT_END: &str = "\n\n\n";
+
 fn key_file(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(".key");
@@ -99,21 +145,37 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
     let key_line = match (&args.key, std::fs::read_to_string(&key_path)) {
         (Some(k), _) => k.trim().to_owned(),
         (None, Ok(k)) => k.trim().to_owned(),
+        (None, Err(e)) if key_path.exists() => {
+            return Err(format!(
+                "the key kept in {} cannot be read: {e}",
+                key_path.display()
+            ))
+        }
         (None, Err(_)) => {
             let k = get(&args.from, "/v1/log/checkpoint-key")?.trim().to_owned();
-            std::fs::write(&key_path, format!("{k}\n"))
+            // Whole or not at all: a key file cut short would be read as a bad key.
+            let partial = key_path.with_extension("key.partial");
+            std::fs::write(&partial, format!("{k}\n"))
+                .and_then(|()| std::fs::File::open(&partial)?.sync_all())
+                .and_then(|()| std::fs::rename(&partial, &key_path))
                 .map_err(|e| format!("cannot keep the key in {}: {e}", key_path.display()))?;
             println!("trusting the key {k} (kept in {})", key_path.display());
             k
         }
     };
-    let (name, key) = parse_verifier_key(&key_line).map_err(|e| format!("--key: {e}"))?;
+    let (name, key) = parse_verifier_key(&key_line).map_err(|e| match &args.key {
+        Some(_) => format!("--key: {e}"),
+        None => format!("the key kept in {}: {e}", key_path.display()),
+    })?;
     // Every checkpoint published since the last one kept comes from the list, oldest first
     // (those are what statements are proven against); then the log's head, signed now.
     let head = get(&args.from, "/v1/log/checkpoint")?;
     Checkpoint::verify(&head, &name, &key)
         .map_err(|e| format!("the checkpoint of {} does not verify: {e}", args.from))?;
-    let previous = kept(&args.file)?;
+    let mut previous = kept(&args.file)?;
+    drop_torn_end(&args.file, &mut previous, |text| {
+        Checkpoint::verify(text, &name, &key).is_ok()
+    })?;
     let mut last = match previous.last() {
         Some(text) => Some(Checkpoint::verify(text, &name, &key).map_err(|e| {
             format!(
@@ -233,7 +295,7 @@ fn keep(file: &Path, text: &str) -> Result<(), String> {
         .append(true)
         .open(file)
         .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-    f.write_all(format!("{}\n\n\n", text.trim_end()).as_bytes())
+    f.write_all(format!("{}{KEPT_END}", text.trim_end()).as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
