@@ -447,6 +447,47 @@ async fn notices_reach_the_volunteer_and_a_relative_in_plain_words_once_each() {
     assert_eq!(keys.len(), n, "no notice was delivered twice");
 }
 
+/// One request read off a fake gateway's socket: its head and its body (`None` when the
+/// connection ends first).
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String, String)> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                return Some((head.to_owned(), body.to_owned()));
+            }
+        }
+    }
+}
+
+/// A fake gateway's answer: `status` (a status line's code and words, and any headers), no
+/// body, the connection closed.
+async fn answer(socket: &mut tokio::net::TcpStream, status: &str) {
+    use tokio::io::AsyncWriteExt;
+    let _ = socket
+        .write_all(
+            format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await;
+}
+
 /// What the fake gateway saw: each request's key and attempt number.
 type Seen = Arc<Mutex<Vec<(String, u64, String)>>>;
 
@@ -454,7 +495,6 @@ type Seen = Arc<Mutex<Vec<(String, u64, String)>>>;
 /// notice for the number 13700000000, holds its answer for three seconds the first time it
 /// sees a text containing "慢", and 200 otherwise.
 async fn gateway() -> (String, Seen) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -468,30 +508,8 @@ async fn gateway() -> (String, Seen) {
             };
             let log = log.clone();
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let (head, body) = loop {
-                    let Ok(n) = socket.read(&mut chunk).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).into_owned();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let length = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .and_then(|v| v.trim().parse::<usize>().ok())
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= length {
-                            break (head.to_owned(), body.to_owned());
-                        }
-                    }
+                let Some((head, body)) = read_request(&mut socket).await else {
+                    return;
                 };
                 let key = head
                     .lines()
@@ -522,14 +540,7 @@ async fn gateway() -> (String, Seen) {
                 } else {
                     "200 OK"
                 };
-                let _ = socket
-                    .write_all(
-                        format!(
-                            "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                        )
-                        .as_bytes(),
-                    )
-                    .await;
+                answer(&mut socket, status).await;
             });
         }
     });
@@ -647,7 +658,6 @@ fn futures_lite<F: std::future::Future<Output = Reply>>(f: F) -> Value {
 /// A gateway on loopback answering `answers` in turn (a status line and any headers), then
 /// 200; it records each request's method and path.
 async fn scripted_gateway(answers: &'static [&'static str]) -> (String, Arc<Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -659,32 +669,9 @@ async fn scripted_gateway(answers: &'static [&'static str]) -> (String, Arc<Mute
             let Ok((mut socket, _)) = listener.accept().await else {
                 return;
             };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let head = loop {
-                let Ok(n) = socket.read(&mut chunk).await else {
-                    break None;
-                };
-                if n == 0 {
-                    break None;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&buf).into_owned();
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .and_then(|v| v.trim().parse::<usize>().ok())
-                        })
-                        .unwrap_or(0);
-                    if body.len() >= length {
-                        break Some(head.to_owned());
-                    }
-                }
+            let Some((head, _)) = read_request(&mut socket).await else {
+                continue;
             };
-            let Some(head) = head else { continue };
             let request = head.lines().next().unwrap_or_default().to_owned();
             let n = {
                 let mut seen = log.lock().expect("lock");
@@ -692,12 +679,7 @@ async fn scripted_gateway(answers: &'static [&'static str]) -> (String, Arc<Mute
                 seen.len()
             };
             let status = answers.get(n - 1).copied().unwrap_or("200 OK");
-            let _ = socket
-                .write_all(
-                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                        .as_bytes(),
-                )
-                .await;
+            answer(&mut socket, status).await;
         }
     });
     (url, seen)
@@ -811,7 +793,6 @@ async fn switch_gateway() -> (
     Arc<Mutex<Vec<String>>>,
 ) {
     use std::sync::atomic::{AtomicBool, Ordering};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let up = Arc::new(AtomicBool::new(false));
     let sent: Arc<Mutex<Vec<String>>> = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -822,31 +803,7 @@ async fn switch_gateway() -> (
         let (up, sent) = (up.clone(), sent.clone());
         tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                let body = loop {
-                    let Ok(n) = socket.read(&mut chunk).await else {
-                        break None;
-                    };
-                    if n == 0 {
-                        break None;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).into_owned();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let length = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .and_then(|v| v.trim().parse::<usize>().ok())
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= length {
-                            break Some(body.to_owned());
-                        }
-                    }
-                };
+                let body = read_request(&mut socket).await.map(|(_, body)| body);
                 let status = if up.load(Ordering::SeqCst) {
                     if let Some(body) = body {
                         sent.lock().expect("lock").push(body);
@@ -855,14 +812,7 @@ async fn switch_gateway() -> (
                 } else {
                     "503 Service Unavailable"
                 };
-                let _ = socket
-                    .write_all(
-                        format!(
-                            "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                        )
-                        .as_bytes(),
-                    )
-                    .await;
+                answer(&mut socket, status).await;
             }
         });
     }
