@@ -79,35 +79,27 @@ fn get(base: &str, path: &str) -> Result<String, String> {
 }
 
 /// The checkpoints kept in the file, oldest first (each ends with its signature lines).
-fn kept(file: &Path) -> Result<Vec<String>, String> {
+///
+/// A last one that does not verify (`verifies`), in a file that does not end as `keep` ends
+/// each one, is one whose write was cut short (a full disk, a power cut, two runs at once):
+/// dropped, said, and the file cut back to the one before, rather than stop every later run
+/// with a failure that reads like tampering. One that ends whole and does not verify is
+/// left for the caller to refuse.
+fn kept(file: &Path, verifies: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
     };
-    Ok(Checkpoint::split_collected(&text))
-}
-
-/// A last checkpoint kept that does not verify, in a file that does not end as `keep` ends
-/// each one, is one whose write was cut short (a full disk, a power cut, two runs at once):
-/// dropped, said, and the file cut back to the one before, rather than stop every later run
-/// with a failure that reads like tampering. One that ends whole and does not verify is
-/// left for the caller to refuse.
-fn drop_torn_end(
-    file: &Path,
-    kept: &mut Vec<String>,
-    verifies: impl Fn(&str) -> bool,
-) -> Result<(), String> {
+    let mut kept = Checkpoint::split_collected(&text);
     let Some(last) = kept.last() else {
-        return Ok(());
+        return Ok(kept);
     };
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     if text.ends_with(KEPT_END) || verifies(last) {
-        return Ok(());
+        return Ok(kept);
     }
     let Some(at) = text.rfind(last.trim_end()) else {
-        return Ok(());
+        return Ok(kept);
     };
     eprintln!(
         "warning: the end of {} is a checkpoint whose write was cut short ({} bytes); it is dropped and pulled again",
@@ -128,7 +120,7 @@ fn drop_torn_end(
             )
         })?;
     kept.pop();
-    Ok(())
+    Ok(kept)
 }
 
 /// How each checkpoint kept ends.
@@ -172,8 +164,7 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
     let head = get(&args.from, "/v1/log/checkpoint")?;
     Checkpoint::verify(&head, &name, &key)
         .map_err(|e| format!("the checkpoint of {} does not verify: {e}", args.from))?;
-    let mut previous = kept(&args.file)?;
-    drop_torn_end(&args.file, &mut previous, |text| {
+    let previous = kept(&args.file, |text| {
         Checkpoint::verify(text, &name, &key).is_ok()
     })?;
     let mut last = match previous.last() {
