@@ -27,8 +27,8 @@ fn escape(text: &str) -> String {
 const CHART_WIDTH: f64 = 400.0;
 
 /// A bar chart, one row a bar: the label on its own line above the bar (a team's long name
-/// fits whole), the value beside the bar's end. Rows, not columns, so a year of months reads
-/// on a phone as well as a ranking does.
+/// fits whole), the value beside the bar's end. Rows, not columns, for a year of months too
+/// (oldest first): it reads on a phone as well as a ranking does.
 pub fn horizontal(id: &str, title: &str, bars: &[Bar]) -> Markup {
     let row = 62.0;
     let bar_width = 270.0;
@@ -63,9 +63,4 @@ pub fn horizontal(id: &str, title: &str, bars: &[Bar]) -> Markup {
     }
     svg.push_str("</svg>");
     html! { figure { (PreEscaped(svg)) } }
-}
-
-/// A chart over time (months): the same rows as [`horizontal`], oldest first.
-pub fn columns(id: &str, title: &str, bars: &[Bar]) -> Markup {
-    horizontal(id, title, bars)
 }

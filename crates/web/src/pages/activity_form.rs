@@ -111,6 +111,16 @@ pub(super) struct Refused<'a> {
     pub error: &'a AppError,
 }
 
+/// The refusal a logging form is sent back filled with, if any: not when the ledger could not
+/// say whether the write was saved (pressed again under a new form id, it could be logged
+/// twice); that one gets the plain refusal page.
+pub(super) fn to_refill<T>(result: &Result<T, AppError>) -> Option<&AppError> {
+    result
+        .as_ref()
+        .err()
+        .filter(|e| !matches!(e, AppError::Unavailable(_)))
+}
+
 /// The activity form: what, kind, date, outcomes, and the people of `teams` with their
 /// hours (grouped by team when there are several: a joint activity, whose other teams go as
 /// `with` fields). `lead` names the logging team when the form is not a coordinator's own;

@@ -16,7 +16,7 @@ use yinling_projections::teams::Team;
 use yinling_projections::Principal;
 
 use super::activity_form::{
-    activity_command, activity_form, logged_page, open_categories, rosters, Refused,
+    activity_command, activity_form, logged_page, open_categories, rosters, to_refill, Refused,
 };
 use super::{act, genuine, Form};
 use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
@@ -189,13 +189,7 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
         }
     };
     let result = act::<Logged>(&app, &session.principal, &form, command).await;
-    // Refused, the form comes back filled to correct. Not when the ledger could not say
-    // whether it was saved: pressed again under a new form id, it could be logged twice.
-    if let Some(error) = result
-        .as_ref()
-        .err()
-        .filter(|e| !matches!(e, AppError::Unavailable(_)))
-    {
+    if let Some(error) = to_refill(&result) {
         return activity_page(
             &app,
             &viewer,

@@ -14,7 +14,8 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, NewProject, Principal, State as LedgerState};
 
 use super::activity_form::{
-    activity_command, activity_form, logged_page, open_categories, rosters, Refused, Roster,
+    activity_command, activity_form, logged_page, open_categories, rosters, to_refill, Refused,
+    Roster,
 };
 use super::{act, genuine, may_read, submit_and_return, Form};
 use crate::layout::{needs_sign_in, not_for_you, page, Frame};
@@ -159,10 +160,7 @@ pub async fn new_activity(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let asked: Vec<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .filter(|(k, _)| k == "teams")
-        .map(|(_, v)| v.into_owned())
-        .collect();
+    let asked = super::query_all(query.as_deref(), "teams");
     activity_page(&app, &viewer, &asked, None)
 }
 
@@ -246,13 +244,7 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
         Err(error) => return refused_again(&app, &viewer, &form, &error),
     };
     let result = act::<Logged>(&app, &session.principal, &form, command).await;
-    // Refused, the form comes back filled to correct. Not when the ledger could not say
-    // whether it was saved: pressed again under a new form id, it could be logged twice.
-    if let Some(error) = result
-        .as_ref()
-        .err()
-        .filter(|e| !matches!(e, AppError::Unavailable(_)))
-    {
+    if let Some(error) = to_refill(&result) {
         return refused_again(&app, &viewer, &form, error);
     }
     logged_page(&viewer, result, (NEW_ACTIVITY, HERE, None))

@@ -204,6 +204,14 @@ pub fn form_fields(csrf: &str) -> maud::Markup {
     }
 }
 
+/// Every value of `key` in a page's query string (`?with=a&with=b`).
+pub fn query_all(query: Option<&str>, key: &str) -> Vec<String> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
 /// A fresh form id.
 pub fn form_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()

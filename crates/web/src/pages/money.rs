@@ -21,7 +21,7 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, State as LedgerState};
 
 use super::{may_read, submit_and_return, Form};
-use crate::charts::{columns, Bar};
+use crate::charts::{horizontal, Bar};
 use crate::i18n::Lang;
 use crate::layout::{num, page, refusal, Frame};
 use crate::session::Viewer;
@@ -144,7 +144,7 @@ pub async fn overview(
             (coverage_table(l, &cover))
             a.button.plain href={ "/money/coverage.csv" } { (l.t("下载表格", "Spreadsheet")) }
             h2 { (l.t("每月兑换价值（元）", "Value redeemed each month (yuan)")) }
-            (columns("months", l.t("每月兑换价值（元）", "Value redeemed each month (yuan)"), &bars))
+            (horizontal("months", l.t("每月兑换价值（元）", "Value redeemed each month (yuan)"), &bars))
             @for (by, zh, en, file) in [(By::District, "按区县", "By district", "district"), (By::Station, "按 e站", "By station", "station"), (By::Team, "按队伍", "By team", "team")] {
                 details {
                     summary { (l.t(zh, en)) }

@@ -13,7 +13,7 @@ use yinling_projections::access::Read;
 use yinling_projections::rankings::{RankBy, RankingQuery};
 use yinling_projections::{Principal, State as LedgerState};
 
-use crate::charts::{columns, horizontal, Bar};
+use crate::charts::{horizontal, Bar};
 use crate::i18n::Lang;
 use crate::layout::{num, page, refusal, Frame};
 pub use crate::limits::CHART_TEAMS;
@@ -161,7 +161,7 @@ pub async fn rankings(
                 h2 { (l.t("各区县", "Districts")) }
                 (horizontal("chart-districts", l.t("区县排行", "District ranking"), &district_bars))
                 h2 { (l.t("每月服务时长（小时）", "Hours of service per month")) }
-                (columns("chart-months", l.t("每月服务时长", "Hours per month"), &months))
+                (horizontal("chart-months", l.t("每月服务时长", "Hours per month"), &months))
             },
         )
         .into_response()

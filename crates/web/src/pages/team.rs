@@ -15,10 +15,10 @@ use yinling_projections::access::{self, Read, Write};
 use yinling_projections::{Command, Principal, State as LedgerState};
 
 use super::activity_form::{
-    activity_command, activity_form, logged_page, open_categories, rosters, Refused,
+    activity_command, activity_form, logged_page, open_categories, rosters, to_refill, Refused,
 };
 use super::{act, genuine, may_read, may_write, see_other, AsOf, Form};
-use crate::charts::{columns, Bar};
+use crate::charts::{horizontal, Bar};
 use crate::layout::{category_name, needs_sign_in, not_for_you, num, page, refusal, stars, Frame};
 pub use crate::limits::ACTIVITIES_SHOWN;
 use crate::session::Viewer;
@@ -87,7 +87,7 @@ pub async fn dashboard(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                 a.button.big.plain href="/rankings" { (l.t("排行榜", "Leaderboard")) }
                 a.button.big.plain href="/evaluation" { (l.t("绩效评价和项目清单", "Evaluation and projects")) }
                 h2 { (l.t("最近 12 个月的服务时长", "Hours in the last 12 months")) }
-                (columns("chart-team-months", l.t("本队每月服务时长", "Team hours per month"), &months))
+                (horizontal("chart-team-months", l.t("本队每月服务时长", "Team hours per month"), &months))
             },
         )
         .into_response()
@@ -238,10 +238,7 @@ pub async fn new_activity(
     viewer: Viewer,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let asked: Vec<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .filter(|(k, _)| k == "with")
-        .map(|(_, v)| v.into_owned())
-        .collect();
+    let asked = super::query_all(query.as_deref(), "with");
     activity_page(&app, &viewer, &asked, None)
 }
 
@@ -340,13 +337,7 @@ pub async fn log_activity(State(app): State<App>, viewer: Viewer, form: Form) ->
         }
     };
     let result = act::<Logged>(&app, &session.principal, &form, command).await;
-    // Refused, the form comes back filled to correct. Not when the ledger could not say
-    // whether it was saved: pressed again under a new form id, it could be logged twice.
-    if let Some(error) = result
-        .as_ref()
-        .err()
-        .filter(|e| !matches!(e, AppError::Unavailable(_)))
-    {
+    if let Some(error) = to_refill(&result) {
         return activity_page(&app, &viewer, &with, Some(Refused { form: &form, error }));
     }
     logged_page(
