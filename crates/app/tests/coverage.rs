@@ -18,29 +18,8 @@ fn vouchers_back_points_only_as_far_as_their_budget_and_a_retired_reward_not_at_
     let today = sim.now.local_date();
     sim.log_activity(team, Category::Mediation, today, &[(alice, "8")])
         .expect("credited");
-    let voucher = RewardId(sim.uuid());
-    sim.ok(
-        Actor::SYSTEM,
-        Command::ListReward {
-            reward_id: voucher,
-            name: "存款利率上浮 0.20%".into(),
-            kind: RewardKind::RateVoucher {
-                bank: "湖州银行".into(),
-                basis_points: 20,
-            },
-            cost_points: dec("10"),
-            stock: 5,
-        },
-    );
-    let year = chrono::Datelike::year(&today);
-    sim.system(Command::SetBankBudget {
-        bank: "湖州银行".into(),
-        year,
-        vouchers: Some(2),
-        bonus_yuan: None,
-        note: String::new(),
-    })
-    .expect("budget");
+    let voucher = sim.voucher("10", 5);
+    sim.voucher_budget(chrono::Datelike::year(&today), 2);
     let second = StationId(sim.uuid());
     sim.ok(
         Actor::SYSTEM,

@@ -23,20 +23,7 @@ fn setup() -> Setup {
     let today = sim.now.local_date();
     sim.log_activity(team, Category::Mediation, today, &[(volunteer, "8")])
         .expect("credited");
-    let voucher = RewardId(sim.uuid());
-    sim.ok(
-        Actor::SYSTEM,
-        Command::ListReward {
-            reward_id: voucher,
-            name: "存款利率上浮 0.20%".into(),
-            kind: RewardKind::RateVoucher {
-                bank: "湖州银行".into(),
-                basis_points: 20,
-            },
-            cost_points: dec("10"),
-            stock: 5,
-        },
-    );
+    let voucher = sim.voucher("10", 5);
     let token_id = TokenId(sim.uuid());
     let secret = sim.uuid();
     sim.ok(
@@ -150,15 +137,7 @@ fn a_voucher_needs_its_code_and_a_code_is_never_reused() {
 fn holds_waiting_at_a_counter_count_against_the_budget() {
     let mut s = setup();
     let year = chrono::Datelike::year(&s.sim.now.local_date());
-    s.sim
-        .system(Command::SetBankBudget {
-            bank: "湖州银行".into(),
-            year,
-            vouchers: Some(1),
-            bonus_yuan: None,
-            note: String::new(),
-        })
-        .expect("budget");
+    s.sim.voucher_budget(year, 1);
     let first = s
         .sim
         .hold(Actor::SYSTEM, s.volunteer, s.voucher, 1)
@@ -193,17 +172,8 @@ fn holds_from_last_year_handed_over_in_the_new_year_count_against_its_budget() {
     s.sim
         .log_activity(team, Category::Mediation, today, &[(other, "8")])
         .expect("credited");
-    for (y, n) in [(year, 5), (year + 1, 1)] {
-        s.sim
-            .system(Command::SetBankBudget {
-                bank: "湖州银行".into(),
-                year: y,
-                vouchers: Some(n),
-                bonus_yuan: None,
-                note: String::new(),
-            })
-            .expect("budget");
-    }
+    s.sim.voucher_budget(year, 5);
+    s.sim.voucher_budget(year + 1, 1);
     let last_day = chrono::NaiveDate::from_ymd_opt(year, 12, 31).expect("a date");
     s.sim.advance_days((last_day - today).num_days());
     let holds = [s.volunteer, other].map(|v| {

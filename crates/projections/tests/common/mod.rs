@@ -234,6 +234,37 @@ impl Sim {
         reward_id
     }
 
+    /// A rate voucher of 湖州银行 (0.20%) listed at `cost` points with `stock` units.
+    pub fn voucher(&mut self, cost: &str, stock: u32) -> RewardId {
+        let reward_id = RewardId(self.uuid());
+        self.ok(
+            Actor::SYSTEM,
+            Command::ListReward {
+                reward_id,
+                name: "存款利率上浮 0.20%".into(),
+                kind: RewardKind::RateVoucher {
+                    bank: "湖州银行".into(),
+                    basis_points: 20,
+                },
+                cost_points: dec(cost),
+                stock,
+            },
+        );
+        reward_id
+    }
+
+    /// 湖州银行's budget of `vouchers` for `year`.
+    pub fn voucher_budget(&mut self, year: i32, vouchers: u32) {
+        self.system(Command::SetBankBudget {
+            bank: "湖州银行".into(),
+            year,
+            vouchers: Some(vouchers),
+            bonus_yuan: None,
+            note: String::new(),
+        })
+        .expect("budget");
+    }
+
     pub fn hold(
         &mut self,
         actor: Actor,
