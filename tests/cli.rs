@@ -212,7 +212,9 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
     let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
     assert_eq!(
         text.lines().next(),
-        Some("id,name,team_id,team,district,earned,reversed,held,redeemed,available,hours,stars")
+        Some(
+            "id,name,team_id,team,district,earned,reversed,held,redeemed,carried,pending,available,hours,stars"
+        )
     );
     assert_eq!(text.lines().count(), 501);
     ok(&[

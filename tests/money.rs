@@ -177,7 +177,13 @@ async fn every_money_report_figure_matches_a_recount_of_the_event_feed() {
         .as_array()
         .expect("teams")
         .iter()
-        .map(|t| (s(&t["id"]), s(&t["name"])))
+        // A team is named with its district: two districts may each have one of a name.
+        .map(|t| {
+            (
+                s(&t["id"]),
+                format!("{}（{}）", s(&t["name"]), s(&t["district"])),
+            )
+        })
         .collect();
     let stations_out = admin.get("/v1/stations").await.ok();
     let stations: BTreeMap<String, String> = stations_out["items"]
@@ -264,6 +270,17 @@ async fn every_money_report_figure_matches_a_recount_of_the_event_feed() {
             .map(|(k, v)| (k.clone(), (v.0, v.1.normalize(), v.2.normalize())))
             .collect();
         assert_eq!(got, want, "by {by}");
+    }
+
+    // A period is two days, the first not after the last, each written as the other
+    // reports take them.
+    for (query, code) in [
+        ("from=2026-12-31&to=2026-01-01", "bad_window"),
+        ("from=26-3-4", "bad_date"),
+        ("from=%2B99999-01-01", "bad_date"),
+    ] {
+        let reply = admin.get(&format!("/v1/reports/suppliers?{query}")).await;
+        assert_eq!(reply.problem(400)["code"], code, "{query}");
     }
 
     // Coverage: the city's outstanding points are every volunteer's available points and

@@ -108,6 +108,25 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         }
     }
 
+    // A period's file is named with its days; a reversed period is refused in words.
+    let reply = admin
+        .get("/money/banks.csv?from=2026-03-01&to=2026-03-31")
+        .await;
+    let named = reply
+        .headers()
+        .get("content-disposition")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(named.contains("banks-2026-03-01-2026-03-31.csv"), "{named}");
+    let page = admin
+        .get("/money?from=2026-03-31&to=2026-03-01")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("is after to"), "{page}");
+
     // A voucher handed over; the officer checks it from the web and takes it.
     let hold = city.volunteer_clients[0]
         .post(

@@ -9,7 +9,8 @@ use yinling_ledger::{ActivityId, RedemptionId, TeamId, Timestamp, VolunteerId};
 
 use crate::stars::{StarLevel, StarStanding};
 
-/// Where a volunteer's points are. `available = earned - reversed - redeemed - held`.
+/// Where a volunteer's points are.
+/// `available = carried + earned - reversed - redeemed - held - pending`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balance {
     /// Points ever earned by service.

@@ -78,7 +78,9 @@ pub fn page_with(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response
 /// Plain words for the rejections people meet most.
 pub fn plain_words(l: Lang, e: &AppError) -> String {
     let zh = match e.code() {
-        "insufficient_points" => "您的积分不够兑换这件奖品。",
+        // Met at the counter and by a coordinator taking points back (a reversal or a
+        // correction): words that fit both.
+        "insufficient_points" => "积分不够：可用的积分比这次要用（或要扣回）的少。",
         "out_of_stock" => {
             "这件奖品在这个 e站 已经兑完了；其他 e站 可能还有，请看奖品目录里的“哪里有货”。"
         }
@@ -125,6 +127,7 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "bad_confirmation_code" => "确认码是服务确认单上印的 12 位数字，请对照确认单再输一次。",
         "bad_voucher_code" => "券号的位数不对，请对照券面再输一次（中间有空格、横线都可以）。",
         "voucher_code_typo" => "券号里好像有一位输错了，请对照券面再输一次。",
+        "bad_window" => "开始日期晚于结束日期了，请把两个日期对调后再试。",
         "bad_month" => "月份的写法不对，请写成 2026-11 这样。",
         "bad_year" => "年份的写法不对，请写四位数字，例如 2026。",
         "empty_name" => "请填志愿者的姓名。",

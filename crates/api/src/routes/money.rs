@@ -5,7 +5,6 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yinling_app::reports::inclusion::CheckpointProofOut;
@@ -557,22 +556,9 @@ pub struct ReportParams {
 }
 
 fn period(q: &ReportParams) -> Result<Period, ApiError> {
-    let day = |field: &str, text: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
-        text.as_deref()
-            .map(|t| {
-                NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-                    ApiError::bad_request(
-                        "bad_date",
-                        format!("{field} {t:?} is not a date; write it like 2026-03-14"),
-                    )
-                })
-            })
-            .transpose()
-    };
-    Ok(Period {
-        from: day("from", &q.from)?,
-        to: day("to", &q.to)?,
-    })
+    // A query parameter that does not read is a bad request, as in the other reports.
+    Period::parse(q.from.as_deref(), q.to.as_deref())
+        .map_err(|r| ApiError::bad_request(r.code, r.detail))
 }
 
 /// Rows of a report.

@@ -22,7 +22,9 @@ pub struct BalanceOut {
     pub held: Amount,
     /// Points spent.
     pub redeemed: Amount,
-    /// Points that can be spent now: earned - reversed - redeemed - held - pending.
+    /// Points carried over from another platform (原平台转入), spendable but not earned here.
+    pub carried: Amount,
+    /// Points that can be spent now: carried + earned - reversed - redeemed - held - pending.
     pub available: Amount,
     /// Points earned by activities still on public notice (公示): spendable once it ends.
     pub pending: Amount,
@@ -130,6 +132,7 @@ pub fn volunteer_out(state: &LedgerState, v: &Volunteer) -> VolunteerOut {
             reversed: v.balance.reversed.into(),
             held: v.balance.held.into(),
             redeemed: v.balance.redeemed.into(),
+            carried: v.balance.carried.into(),
             available: v.balance.available().into(),
             pending: v.balance.pending.into(),
         },
@@ -210,6 +213,8 @@ pub fn entry_out(
     }
 }
 
+/// The balances spreadsheet: every column an auditor needs to recount 可用积分 from its row
+/// (carried + earned − reversed − held − redeemed − pending).
 impl Table for VolunteerOut {
     const COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("id", "编号"),
@@ -221,6 +226,8 @@ impl Table for VolunteerOut {
         ("reversed", "冲正积分"),
         ("held", "冻结积分"),
         ("redeemed", "已兑换积分"),
+        ("carried", "原平台转入积分"),
+        ("pending", "公示中积分"),
         ("available", "可用积分"),
         ("hours", "服务时长（小时）"),
         ("stars", "星级"),
@@ -237,6 +244,8 @@ impl Table for VolunteerOut {
             self.balance.reversed.to_string(),
             self.balance.held.to_string(),
             self.balance.redeemed.to_string(),
+            self.balance.carried.to_string(),
+            self.balance.pending.to_string(),
             self.balance.available.to_string(),
             self.hours.to_string(),
             self.stars.to_string(),

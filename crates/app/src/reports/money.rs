@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use yinling_ledger::{RewardKind, StationId, VoucherProduct};
 use yinling_projections::redemptions::{Redemption, RedemptionStatus};
-use yinling_projections::State;
+use yinling_projections::{Rejection, State};
 
 use super::stations::station_name;
 use super::{Lang, Table};
@@ -30,6 +30,29 @@ pub struct Period {
 }
 
 impl Period {
+    /// The period a caller typed: each end a `YYYY-MM-DD` day or empty (open), and the first
+    /// not after the last (a reversed window is refused, not answered with empty rows).
+    pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Self, Rejection> {
+        let day =
+            |field: &str, text: Option<&str>| match text.map(str::trim).filter(|t| !t.is_empty()) {
+                None => Ok(None),
+                Some(t) => crate::input::date(field, t).map(Some),
+            };
+        let period = Period {
+            from: day("from", from)?,
+            to: day("to", to)?,
+        };
+        if let (Some(f), Some(t)) = (period.from, period.to) {
+            if f > t {
+                return Err(Rejection::invalid(
+                    "bad_window",
+                    format!("from ({f}) is after to ({t}); the first day comes first"),
+                ));
+            }
+        }
+        Ok(period)
+    }
+
     /// Whether `day` is in the period.
     pub fn holds(&self, day: NaiveDate) -> bool {
         self.from.is_none_or(|f| day >= f) && self.to.is_none_or(|t| day <= t)
@@ -45,14 +68,20 @@ fn handed_over(state: &State, period: Period) -> impl Iterator<Item = &Redemptio
     })
 }
 
-/// What a hand-over is worth: its unit value × units, or its points at the point value.
+/// What a hand-over is worth: its unit value × units, or its points at the point value in
+/// force when it was handed over (a later change of the point value does not rewrite a past
+/// period's report).
 pub fn value_of(state: &State, r: &Redemption) -> Decimal {
     match r.unit_value_yuan {
         Some(v) => v * Decimal::from(r.quantity),
-        None => state
-            .policies
-            .yuan_per_point()
-            .map_or(Decimal::ZERO, |y| r.points * y),
+        None => {
+            let steps = &state.policies.point_value;
+            let in_force = match r.settled_at {
+                Some(at) => steps.iter().rev().find(|s| s.at <= at),
+                None => steps.last(),
+            };
+            in_force.map_or(Decimal::ZERO, |s| r.points * s.value)
+        }
     }
 }
 
@@ -254,7 +283,8 @@ impl By {
 /// One line of the money value redeemed.
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct RedeemedRow {
-    /// The district, station, team or month (YYYY-MM).
+    /// The district, station, team or month (YYYY-MM). A team is named with its district,
+    /// since two districts may each have a team of the same name.
     pub key: String,
     /// Hand-overs.
     pub redemptions: u64,
@@ -266,25 +296,35 @@ pub struct RedeemedRow {
 
 /// The money value handed over in the period, by district, station, team or month.
 pub fn redeemed(state: &State, period: Period, by: By) -> Vec<RedeemedRow> {
-    let mut rows: BTreeMap<String, RedeemedRow> = BTreeMap::new();
+    // Keyed by what is counted (a station or team by its id, so two of the same name stay
+    // two rows), ordered by the name shown.
+    let mut rows: BTreeMap<(String, String), RedeemedRow> = BTreeMap::new();
     for r in handed_over(state, period) {
-        let key = match by {
-            By::District => r.district.clone(),
-            By::Station => station_name(state, &r.station_id),
-            By::Team => state
-                .teams
-                .get(&r.team_id)
-                .map(|t| t.name.clone())
-                .unwrap_or_default(),
-            By::Month => r.settled_at.map_or_else(String::new, |at| {
-                let d = state.policies.date_of(at);
-                format!("{:04}-{:02}", d.year(), d.month())
-            }),
+        let (key, id) = match by {
+            By::District => (r.district.clone(), String::new()),
+            By::Station => (station_name(state, &r.station_id), r.station_id.to_string()),
+            By::Team => (
+                state
+                    .teams
+                    .get(&r.team_id)
+                    .map(|t| format!("{}（{}）", t.name, t.district))
+                    .unwrap_or_default(),
+                r.team_id.to_string(),
+            ),
+            By::Month => (
+                r.settled_at.map_or_else(String::new, |at| {
+                    let d = state.policies.date_of(at);
+                    format!("{:04}-{:02}", d.year(), d.month())
+                }),
+                String::new(),
+            ),
         };
-        let row = rows.entry(key.clone()).or_insert_with(|| RedeemedRow {
-            key,
-            ..RedeemedRow::default()
-        });
+        let row = rows
+            .entry((key.clone(), id))
+            .or_insert_with(|| RedeemedRow {
+                key,
+                ..RedeemedRow::default()
+            });
         row.redemptions += 1;
         row.points.0 += r.points;
         row.value_yuan.0 += value_of(state, r);

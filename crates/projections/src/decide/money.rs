@@ -267,15 +267,17 @@ pub(super) fn set_budget(
     )])
 }
 
-/// A unit's value or cost in yuan, in range.
+/// A unit's value or cost in yuan, in range (`12.500` is 12.5: trailing zeros are not
+/// decimals).
 fn yuan(field: &str, value: Decimal) -> Result<Decimal, Rejection> {
+    let value = value.normalize();
     if value < Decimal::ZERO || value > MAX_UNIT_YUAN || value.scale() > YUAN_DECIMAL_PLACES {
         return Err(Rejection::invalid(
             "bad_yuan",
             format!("{field} is 0 to {MAX_UNIT_YUAN} yuan with at most two decimals, got {value}"),
         ));
     }
-    Ok(value.normalize())
+    Ok(value)
 }
 
 /// A reward's value and supplier.

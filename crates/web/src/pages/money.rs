@@ -7,7 +7,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 use maud::{html, Markup};
 use serde::Deserialize;
 use yinling_app::reports::money::{
@@ -38,16 +37,21 @@ pub struct PeriodParams {
 }
 
 fn period_of(q: &PeriodParams) -> Result<Period, AppError> {
-    let day = |field: &str, t: &Option<String>| -> Result<Option<NaiveDate>, AppError> {
-        match t.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            None => Ok(None),
-            Some(t) => Ok(Some(input::date(field, t)?)),
-        }
-    };
-    Ok(Period {
-        from: day("from", &q.from)?,
-        to: day("to", &q.to)?,
-    })
+    Ok(Period::parse(q.from.as_deref(), q.to.as_deref())?)
+}
+
+/// A period's spreadsheet named with its days (`banks-2026-03-01-2026-03-31.csv`), so
+/// March's file sent to a bank is not April's `banks (1).csv`; the coverage is of today.
+fn dated(name: &str, period: Period) -> String {
+    let stem = name.trim_end_matches(".csv");
+    if stem == "coverage" {
+        return name.to_owned();
+    }
+    let end = |d: Option<chrono::NaiveDate>| d.map_or_else(|| "all".to_owned(), |d| d.to_string());
+    match (period.from, period.to) {
+        (None, None) => name.to_owned(),
+        (from, to) => format!("{stem}-{}-{}.csv", end(from), end(to)),
+    }
 }
 
 /// The warning staff see on their home page when the points outstanding exceed the share
@@ -343,7 +347,7 @@ pub async fn spreadsheet(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
+                    format!("attachment; filename=\"{}\"", dated(&name, period)),
                 ),
             ],
             bytes,

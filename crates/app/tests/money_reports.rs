@@ -1,0 +1,105 @@
+//! The money reports against a recount: two teams of one name in two districts are two rows
+//! of the redeemed-by-team report, and a hand-over keeps the point value it was handed over
+//! at when the value changes later.
+
+#[path = "../../projections/tests/common/mod.rs"]
+mod common;
+
+use common::*;
+use yinling_app::reports::money::{redeemed, By, Period};
+use yinling_ledger::*;
+use yinling_projections::*;
+
+/// A volunteer of `team` credited 8 hours, holding and handed one `reward`.
+fn hand_over(sim: &mut Sim, name: &str, team: TeamId, reward: RewardId) {
+    let v = sim.volunteer(name, team);
+    let today = sim.now.local_date();
+    sim.log_activity(team, Category::Mediation, today, &[(v, "8")])
+        .expect("credited");
+    let held = sim.hold(Actor::SYSTEM, v, reward, 1).expect("held");
+    sim.ok(
+        Actor::SYSTEM,
+        Command::FulfilRedemption {
+            redemption_id: held,
+            pickup_code: None,
+            voucher_code_sha256: None,
+        },
+    );
+}
+
+fn point_value(sim: &mut Sim, yuan: &str) {
+    sim.ok(
+        Actor::SYSTEM,
+        Command::SetPolicy {
+            change: PolicyChange::PointValue {
+                yuan_per_point: dec(yuan),
+            },
+            note: "市老干部局通知".into(),
+        },
+    );
+}
+
+#[test]
+fn two_teams_of_one_name_in_two_districts_are_two_rows() {
+    let mut sim = Sim::new();
+    let nanxun = sim.team("新时代文明实践志愿服务队", "南浔区", Category::Mediation);
+    let wuxing = sim.team("新时代文明实践志愿服务队", "吴兴区", Category::Mediation);
+    let tea = sim.reward("7", 5);
+    hand_over(&mut sim, "沈阿婆", nanxun, tea);
+    hand_over(&mut sim, "钱老伯", wuxing, tea);
+
+    let rows = redeemed(&sim.state, Period::default(), By::Team);
+    let mut keys: Vec<_> = rows.iter().map(|r| r.key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "新时代文明实践志愿服务队（南浔区）",
+            "新时代文明实践志愿服务队（吴兴区）"
+        ]
+    );
+    assert!(rows.iter().all(|r| r.redemptions == 1));
+}
+
+#[test]
+fn a_hand_over_keeps_the_point_value_of_its_day() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let tea = sim.reward("7", 5);
+    point_value(&mut sim, "0.01");
+    sim.advance_days(1);
+    hand_over(&mut sim, "沈阿婆", team, tea);
+    let before = redeemed(&sim.state, Period::default(), By::District);
+
+    sim.advance_days(30);
+    point_value(&mut sim, "0.02");
+    let after = redeemed(&sim.state, Period::default(), By::District);
+
+    // 7 points at 0.01 yuan, then and now.
+    assert_eq!(before[0].value_yuan.0, dec("0.07"));
+    assert_eq!(after[0].value_yuan.0, dec("0.07"));
+}
+
+#[test]
+fn a_value_written_with_trailing_zeros_is_the_value_without_them() {
+    let mut sim = Sim::new();
+    let tea = sim.reward("7", 5);
+    sim.ok(
+        Actor::SYSTEM,
+        Command::ValueReward {
+            reward_id: tea,
+            unit_value_yuan: dec("12.500"),
+            supplier: "荻港村合作社".into(),
+        },
+    );
+    assert_eq!(sim.state.rewards[&tea].unit_value_yuan, Some(dec("12.5")));
+    let refused = sim.run(
+        Actor::SYSTEM,
+        Command::ValueReward {
+            reward_id: tea,
+            unit_value_yuan: dec("12.505"),
+            supplier: "荻港村合作社".into(),
+        },
+    );
+    assert!(refused.is_err(), "three decimals that are not zeros");
+}
