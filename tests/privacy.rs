@@ -387,8 +387,9 @@ async fn consent_follows_the_notice_and_can_be_withdrawn() {
 }
 
 /// A log written before personal data was sealed: a district, a team, a volunteer with plain
-/// name, year of birth and phone digits, and a correction of the name.
-fn legacy_log(dir: &Path) {
+/// name, year of birth and phone digits, and a correction of the name. Returns the team and
+/// the volunteer.
+fn legacy_log(dir: &Path) -> (yinling_ledger::TeamId, yinling_ledger::VolunteerId) {
     use yinling_ledger::chain::{Chain, Draft};
     use yinling_ledger::log::{AppendBatch, StreamRun};
     use yinling_ledger::*;
@@ -472,6 +473,145 @@ fn legacy_log(dir: &Path) {
         idempotency: Vec::new(),
     })
     .expect("append");
+    (team, v)
+}
+
+/// What the service writes on that log once upgraded and before it is sealed: `v`'s name
+/// corrected and a new volunteer registered, both sealed under the log's own key store.
+fn written_after_the_upgrade(
+    dir: &Path,
+    team: yinling_ledger::TeamId,
+    v: yinling_ledger::VolunteerId,
+) -> yinling_ledger::VolunteerId {
+    use yinling_ledger::chain::{Chain, Draft};
+    use yinling_ledger::log::{AppendBatch, StreamRun};
+    use yinling_ledger::personal::PersonalFields;
+    use yinling_ledger::*;
+    let log = SledLog::open(dir, OpenMode::MustExist).expect("open");
+    let keys = log.keyring().expect("keys");
+    let w = VolunteerId::generate();
+    let sealed_name = |id: VolunteerId, name: &str| {
+        Event::PersonalDataSealed(PersonalDataSealed {
+            volunteer_id: id,
+            sealed: keys
+                .seal(
+                    &id,
+                    &PersonalFields {
+                        name: Some(name.into()),
+                        ..PersonalFields::default()
+                    },
+                )
+                .expect("sealed"),
+        })
+    };
+    let events = vec![
+        (v.stream(), 4, sealed_name(v, "沈阿奶奶")),
+        (
+            w.stream(),
+            1,
+            Event::VolunteerRegistered(VolunteerRegistered {
+                volunteer_id: w,
+                name: String::new(),
+                team_id: team,
+                district: "南浔区".into(),
+                birth_year: None,
+            }),
+        ),
+        (w.stream(), 2, sealed_name(w, "钱老伯")),
+    ];
+    let head = log.head();
+    let mut chain = Chain::after(head);
+    let mut sealed = Vec::new();
+    let mut runs = Vec::new();
+    for (stream, version, payload) in events {
+        let s = chain
+            .seal(Draft {
+                stream: stream.clone(),
+                stream_version: version,
+                recorded_at: Timestamp::now(),
+                actor: Actor::SYSTEM,
+                idempotency_key: None,
+                payload,
+            })
+            .expect("seal");
+        runs.push(StreamRun {
+            stream,
+            first_version: version,
+            first_seq: s.envelope.seq,
+            count: 1,
+        });
+        sealed.push(s);
+    }
+    log.append(&AppendBatch {
+        expected_head: head,
+        events: sealed,
+        stream_runs: runs,
+        idempotency: Vec::new(),
+    })
+    .expect("append");
+    w
+}
+
+#[test]
+fn names_sealed_after_the_upgrade_still_read_once_the_log_is_sealed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let old = tmp.path().join("old");
+    let new = tmp.path().join("new");
+    let (team, v) = legacy_log(&old);
+    let w = written_after_the_upgrade(&old, team, v);
+    let (ok, out) = yinling(&["seal", "--from-data", p(&old), "--to-data", p(&new)]);
+    assert!(ok, "{out}");
+    let (ok, out) = yinling(&[
+        "seal",
+        "--check",
+        "--from-data",
+        p(&old),
+        "--to-data",
+        p(&new),
+    ]);
+    assert!(ok, "{out}");
+    let balances = tmp.path().join("balances.ndjson");
+    let (ok, out) = yinling(&[
+        "export",
+        "--data",
+        p(&new),
+        "--what",
+        "balances",
+        "--out",
+        p(&balances),
+    ]);
+    assert!(ok, "{out}");
+    let mut names: Vec<String> = std::fs::read_to_string(&balances)
+        .expect("read")
+        .lines()
+        .map(|l| {
+            let row: Value = serde_json::from_str(l).expect("json");
+            row["name"].as_str().unwrap_or_default().to_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["沈阿奶奶", "钱老伯"]);
+
+    // A new directory whose key store lost a key: the check opens every blob, those copied
+    // as they were too, and says so.
+    let keyless = tmp.path().join("keyless");
+    let (ok, out) = yinling(&["seal", "--from-data", p(&old), "--to-data", p(&keyless)]);
+    assert!(ok, "{out}");
+    {
+        use yinling_ledger::*;
+        let log = SledLog::open(&keyless, OpenMode::MustExist).expect("open");
+        let keys = log.keyring().expect("keys");
+        keys.destroy(&w).expect("destroyed");
+    }
+    let (ok, out) = yinling(&[
+        "seal",
+        "--check",
+        "--from-data",
+        p(&old),
+        "--to-data",
+        p(&keyless),
+    ]);
+    assert!(!ok && out.contains("no longer open"), "{out}");
 }
 
 #[test]

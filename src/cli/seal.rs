@@ -75,6 +75,10 @@ pub fn run(args: SealArgs) -> Result<ExitCode, String> {
     }
     let target =
         SledLog::open(&args.to_data, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?;
+    // The source's keys first: a log the service went on writing after the upgrade already
+    // holds blobs sealed under them, copied below as they are; a key made afresh here would
+    // leave those unreadable.
+    super::backup::copy_keys(&source, &target)?;
     let keys = target.keyring().map_err(|e| e.to_string())?;
     let mut copier = Copier::new(&target);
     let mut head = Head::default();
@@ -204,11 +208,13 @@ fn sealed(payload: &Event, keys: &dyn Keyring) -> Result<Vec<Event>, String> {
 }
 
 /// Walks both logs with the statement: the heads are the ones it names, every old event is
-/// where it says with the same id, time, actor and stream, unchanged unless personal, and
-/// each sealed blob opens with the new key store to exactly the old plain text.
+/// where it says with the same id, time, actor and stream, unchanged unless personal, each
+/// sealed blob opens with the new key store to exactly the old plain text, and a blob the
+/// old log already held opens with the new key store as it did with the old.
 fn check(old_dir: &Path, new_dir: &Path) -> Result<ExitCode, String> {
     let old = SledLog::open(old_dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
     let new = SledLog::open(new_dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
+    let old_keys = old.keyring().map_err(|e| e.to_string())?;
     let keys = new.keyring().map_err(|e| e.to_string())?;
     let path = new_dir.join(STATEMENT_FILE);
     let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -259,7 +265,7 @@ fn check(old_dir: &Path, new_dir: &Path) -> Result<ExitCode, String> {
                 o.seq
             ));
         }
-        same_but_sealed(&o, &became, keys.as_ref())?;
+        same_but_sealed(&o, &became, (old_keys.as_ref(), keys.as_ref()))?;
         checked += 1;
     }
     if olds.next().is_some() || new_events.next().is_some() {
@@ -272,8 +278,13 @@ fn check(old_dir: &Path, new_dir: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The events `old` became are it, its personal fields sealed.
-fn same_but_sealed(old: &Envelope, became: &[Envelope], keys: &dyn Keyring) -> Result<(), String> {
+/// The events `old` became are it, its personal fields sealed (`keys`: the old log's key
+/// store and the new one's).
+fn same_but_sealed(
+    old: &Envelope,
+    became: &[Envelope],
+    (old_keys, keys): (&dyn Keyring, &dyn Keyring),
+) -> Result<(), String> {
     let fail = |what: &str| Err(format!("old seq {}: {what}", old.seq));
     let Some(first) = became.first() else {
         return fail("it became nothing");
@@ -341,6 +352,21 @@ fn same_but_sealed(old: &Envelope, became: &[Envelope], keys: &dyn Keyring) -> R
                 ..PersonalFields::default()
             },
         ),
+        // Sealed already (written after the upgrade): copied as it was, and it must open in
+        // the new directory to what it opened to in the old (an erased volunteer's to nothing
+        // in both).
+        (Event::PersonalDataSealed(s), [n]) if old.payload == n.payload => {
+            let before = old_keys
+                .open(&s.volunteer_id, &s.sealed)
+                .map_err(|e| e.to_string())?;
+            let after = keys
+                .open(&s.volunteer_id, &s.sealed)
+                .map_err(|e| e.to_string())?;
+            if before != after {
+                return fail("its sealed fields no longer open as they did in the old directory");
+            }
+            Ok(())
+        }
         (payload, [n]) if *payload == n.payload => Ok(()),
         _ => fail("it changed"),
     }
