@@ -26,16 +26,7 @@ pub(super) fn after_hours(state: &State, v: &Volunteer, hours: Decimal, why: &st
     let star = &v.star;
     let mut held = star.level;
     let mut top = star.top();
-    // A star waiting for review stands on the lower of the hours it was reached at and the
-    // hours the scale in force asks for its level (as a confirmed star does once a new
-    // scale is adopted): a lower bar adopted meanwhile does not withdraw it.
-    let top_threshold = match &star.pending {
-        Some(p) if usize::from(p.level) <= scale.thresholds().len() => {
-            p.threshold_hours.min(scale.threshold(p.level))
-        }
-        _ => star.top_threshold(),
-    };
-    if star.top() > 0 && hours < top_threshold {
+    if star.top() > 0 && hours < star.top_threshold() {
         // What still stands: the confirmed star if its hours are still there, else the
         // level the scale in force gives, never above what was held.
         let level = if hours >= star.threshold_hours {
