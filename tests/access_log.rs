@@ -80,6 +80,18 @@ async fn staff_reads_of_a_persons_record_are_logged_and_only_auditors_read_the_l
         .get("/v1/access-log?from=2026-02-30")
         .await
         .problem(422);
+    // A window starting before 1970 still holds today's reads; a reversed one is refused.
+    let early = city
+        .auditor
+        .get(&format!("/v1/access-log?volunteer_id={v0}&from=1900-01-01"))
+        .await
+        .ok();
+    assert_eq!(read(&early).len(), 2, "{early}");
+    let reversed = city
+        .auditor
+        .get("/v1/access-log?from=2026-03-02&to=2026-03-01")
+        .await;
+    assert_eq!(reversed.problem(400)["code"], "bad_window");
 
     // Kept across a restart.
     let auditor = city.auditor.token.clone().expect("token");

@@ -908,3 +908,46 @@ async fn the_confirmation_page_names_the_same_reward_redeemed_minutes_ago() {
         "{again}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contest_stays_with_the_team_that_logged_it_and_its_answer_is_chosen_not_defaulted() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let v0 = &city.volunteers[0];
+    city.volunteer_clients[0]
+        .post(
+            "/v1/disputes",
+            json!({"volunteer_id": v0, "activity_id": city.activity, "kind": "contested", "reason": "我那天只去了两个小时"}),
+        )
+        .await
+        .ok();
+    city.admin
+        .post(
+            &format!("/v1/volunteers/{v0}/move"),
+            json!({"team_id": city.other_team}),
+        )
+        .await
+        .ok();
+    // The team that logged the entry still has it; its member has left, so the name is
+    // masked there now.
+    let token = city.coordinator.token.clone().expect("token");
+    let board = Browser::new(&server, &token)
+        .get("/team/disputes")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(board.contains("我那天只去了两个小时"), "{board}");
+    assert!(!board.contains("志愿者0"), "the full name: {board}");
+    assert!(board.contains(r#"<option value="" selected>"#), "{board}");
+    assert!(board.contains(r#"maxlength="500""#), "{board}");
+    // The team they joined does not: it cannot correct the entry.
+    let token = city.other_coordinator.token.clone().expect("token");
+    let board = Browser::new(&server, &token)
+        .get("/team/disputes")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(!board.contains("我那天只去了两个小时"), "{board}");
+}

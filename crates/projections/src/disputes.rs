@@ -14,7 +14,8 @@ pub struct Dispute {
     pub id: DisputeId,
     /// Whose.
     pub volunteer_id: VolunteerId,
-    /// Their team then.
+    /// The team it goes to: the one that logged the entry it names (the one that can correct
+    /// it), or, for a missing entry naming no activity, the volunteer's team then.
     pub team_id: TeamId,
     /// The entry (or the activity a missing one belongs to).
     pub activity_id: Option<ActivityId>,

@@ -339,3 +339,78 @@ fn pending_points_match_a_naive_model_through_notices_confirmations_and_reversal
     }
     assert!(model.values().any(|m| m.confirmed) && model.values().any(|m| m.notice_ended));
 }
+
+fn correct(
+    sim: &mut Sim,
+    who: Actor,
+    a: ActivityId,
+    v: VolunteerId,
+    hours: &str,
+) -> Result<Vec<Envelope>, Rejection> {
+    sim.run(
+        who,
+        Command::CorrectParticipation {
+            activity_id: a,
+            volunteer_id: v,
+            hours: dec(hours),
+            reason: "登记有误".into(),
+        },
+    )
+}
+
+#[test]
+fn hours_added_after_the_notice_ended_or_past_the_backfill_limit_go_in_as_a_new_entry() {
+    let mut w = world();
+    w.sim.ok(
+        w.admin,
+        Command::SetPolicy {
+            change: PolicyChange::NoticePeriod {
+                category: Category::Mediation,
+                days: 3,
+            },
+            note: "调解公示三天".into(),
+        },
+    );
+    let today = w.sim.now.local_date();
+    let a = w
+        .sim
+        .log_activity(
+            w.team,
+            Category::Mediation,
+            today,
+            &[(w.alice, "1"), (w.bob, "1")],
+        )
+        .expect("logged");
+    // While on notice a rise is shown with the rest and waits with it.
+    correct(&mut w.sim, w.coordinator, a, w.alice, "2").expect("raised on notice");
+    w.sim.advance_days(4);
+    w.sim.system(Command::EndNotices).expect("the clock");
+    let available = w.sim.available(w.alice);
+    let head = w.sim.log.len();
+    let refused = correct(&mut w.sim, w.coordinator, a, w.alice, "8").expect_err("refused");
+    assert_eq!(refused.code, "rise_after_release");
+    assert_eq!(w.sim.log.len(), head, "a refusal appends nothing");
+    assert_eq!(w.sim.available(w.alice), available);
+    // A cut still goes through.
+    correct(&mut w.sim, w.coordinator, a, w.alice, "1.5").expect("cut");
+
+    // A category with no notice: a rise within the back-fill limit goes through, past it not.
+    w.sim.ok(
+        w.admin,
+        Command::SetPolicy {
+            change: PolicyChange::BackfillLimit { days: Some(30) },
+            note: "补录三十天".into(),
+        },
+    );
+    let today = w.sim.now.local_date();
+    let b = w
+        .sim
+        .log_activity(w.team, Category::EcoPatrol, today, &[(w.bob, "1")])
+        .expect("logged");
+    correct(&mut w.sim, w.coordinator, b, w.bob, "2").expect("raised in time");
+    w.sim.advance_days(40);
+    let refused = correct(&mut w.sim, w.admin, b, w.bob, "6").expect_err("refused");
+    assert_eq!(refused.code, "rise_too_late");
+    assert!(refused.detail.contains("30-day"), "{}", refused.detail);
+    correct(&mut w.sim, w.coordinator, b, w.bob, "0.5").expect("a cut is never too late");
+}

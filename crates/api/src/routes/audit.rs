@@ -214,6 +214,14 @@ pub async fn access_log(
     };
     let from = day("from", q.from.as_deref(), today - chrono::Days::new(7))?;
     let to = day("to", q.to.as_deref(), today)?;
+    if from > to {
+        return Err(ApiError::bad_request(
+            "bad_window",
+            format!("from ({from}) is after to ({to}); the first day comes first"),
+        ));
+    }
+    // The log's keys are signed instants in big-endian bytes, so one before 1970 would sort
+    // after every entry and make the range empty: the earliest instant asked is 1970's.
     let instant = |d: NaiveDate| {
         let offset = i64::from(yinling_ledger::time::local_offset());
         Timestamp(
@@ -221,6 +229,7 @@ pub async fn access_log(
                 .map_or(0, |t| t.and_utc().timestamp_micros())
                 - offset * 1_000_000,
         )
+        .max(Timestamp(0))
     };
     let span = (instant(from), instant(to + chrono::Days::new(1)));
     let entries = app.access_entries(&who, span, volunteer, page_limit(q.limit))?;

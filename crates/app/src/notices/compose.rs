@@ -118,16 +118,14 @@ fn service_logged(state: &State, e: &Envelope, s: &ServiceLogged) -> Option<Draf
         ));
     }
     let (when, when_en) = match (a.notice, a.confirmation_required) {
-        (Some(n), false) => (
-            format!(
-                "正在公示，{}起可以使用",
-                day(n.ends_on + chrono::Days::new(1))
-            ),
-            format!(
-                "on public notice, usable from {}",
-                n.ends_on + chrono::Days::new(1)
-            ),
-        ),
+        (Some(n), false) => {
+            // The day after the last (a date read from the log is not trusted to have one).
+            let usable = n.ends_on.succ_opt().unwrap_or(n.ends_on);
+            (
+                format!("正在公示，{}起可以使用", day(usable)),
+                format!("on public notice, usable from {usable}"),
+            )
+        }
         (Some(n), true) => (
             format!(
                 "正在公示，公示期满（{}）并经服务对象确认后可以使用",

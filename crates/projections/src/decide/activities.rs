@@ -11,6 +11,7 @@ use yinling_ledger::*;
 use super::joint;
 use super::organisation::check_project_for_activity;
 use crate::access::{self, Read, Write};
+use crate::activities::Activity;
 use crate::checks::{self, text};
 use crate::command::NewActivity;
 use crate::limits::*;
@@ -520,10 +521,11 @@ pub(super) fn reverse(
 }
 
 /// Corrects one participant's hours (0 removes them), at the rate their entry earned; the
-/// other participants stay as they were.
+/// other participants stay as they were. A rise goes through what a new entry would
+/// ([`check_rise`]).
 pub(super) fn correct(
     state: &State,
-    who: &Principal,
+    (who, context): (&Principal, &Context),
     activity_id: &ActivityId,
     volunteer_id: &VolunteerId,
     hours: Decimal,
@@ -609,6 +611,7 @@ pub(super) fn correct(
     // A rise is held to the daily cap of the rules in force that day, as a log is; a cut
     // always goes through, even under a cap adopted since.
     if hours > p.hours {
+        check_rise(state, context, activity)?;
         let rule = state.rule_for(activity.category, activity.date);
         if let Some(cap) = rule.max_hours_per_day {
             let covered = state.hours_under_version(v, activity.date, rule.version) - p.hours;
@@ -668,6 +671,31 @@ pub(super) fn correct(
     })];
     events.extend(stars);
     Ok(vec![Commit::any(activity_id.stream(), events)])
+}
+
+/// Hours added to an entry must pass what hours logged anew pass: not after its public
+/// notice ended or the party it served confirmed it (the added hours were never shown or
+/// confirmed), and not past the back-fill limit (an administrator approves late hours).
+/// Added hours go in as a new entry then; a rise while the entry is still held is shown
+/// with it.
+fn check_rise(state: &State, context: &Context, activity: &Activity) -> Result<(), Rejection> {
+    if activity.released_seq.is_some() || activity.confirmed() {
+        return Err(Rejection::conflict(
+            "rise_after_release",
+            "this activity's public notice or confirmation is over, so hours added now would not be shown or confirmed; log the extra hours as a new activity, which goes through them like any other",
+        ));
+    }
+    let late =
+        u32::try_from((checks::today(state, context) - activity.date).num_days()).unwrap_or(0);
+    if let Some(limit_days) = state.policies.backfill_days().filter(|d| late > *d) {
+        return Err(Rejection::conflict(
+            "rise_too_late",
+            format!(
+                "this activity was {late} days ago, past the {limit_days}-day limit for late entries; log the extra hours as a new activity, which an administrator approves"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The refusal of hours over a rule version's daily cap, in the categories it covers.

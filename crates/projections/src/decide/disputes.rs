@@ -13,7 +13,10 @@ use crate::rejection::Rejection;
 use crate::state::State;
 
 /// A dispute opened: by the volunteer, or on their behalf. A contest names an entry of theirs
-/// that stands (not reversed); a missing entry may name the activity it belongs to.
+/// that stands (not reversed); a missing entry may name the activity it belongs to. It goes
+/// to the team that logged the entry (the one that can correct it), which is not the
+/// volunteer's team once they have moved; a missing entry with no activity goes to their
+/// team of today.
 pub(super) fn open(
     state: &State,
     who: &Principal,
@@ -22,7 +25,20 @@ pub(super) fn open(
     (kind, reason): (DisputeKind, &str),
 ) -> Result<Vec<Commit>, Rejection> {
     let v = checks::volunteer(state, volunteer_id)?;
-    access::may_write(who, &Write::OpenDispute(v.id, v.team_id))?;
+    let team_id =
+        activity_id
+            .and_then(|a| state.activities.get(&a))
+            .map_or(v.team_id, |activity| {
+                activity
+                    .participants
+                    .iter()
+                    .find(|p| p.volunteer_id == v.id)
+                    .map_or(activity.team_id, |p| p.team_id)
+            });
+    // Their team of today may open it for them, and so may the team it goes to.
+    if access::may_write(who, &Write::OpenDispute(v.id, team_id)).is_err() {
+        access::may_write(who, &Write::OpenDispute(v.id, v.team_id))?;
+    }
     // In the volunteer's own words, over lines if they pressed Enter (an older person writing
     // a complaint does).
     let reason = checks::paragraphs("reason", reason, MAX_REASON_CHARS)?;
@@ -72,7 +88,7 @@ pub(super) fn open(
         vec![Event::DisputeOpened(DisputeOpened {
             dispute_id,
             volunteer_id: v.id,
-            team_id: v.team_id,
+            team_id,
             activity_id,
             kind,
             reason,
@@ -131,7 +147,11 @@ pub(super) fn escalations(state: &State, today: chrono::NaiveDate) -> Vec<Commit
         .disputes
         .values()
         .filter(|d| d.open() && d.escalated_on.is_none())
-        .filter(|d| d.opened_on + chrono::Days::new(days) < today)
+        .filter(|d| {
+            d.opened_on
+                .checked_add_days(chrono::Days::new(days))
+                .is_some_and(|due| due < today)
+        })
         .map(|d| {
             Commit::any(
                 d.id.stream(),

@@ -117,7 +117,14 @@ pub fn decide(
             volunteer_id,
             hours,
             reason,
-        } => activities::correct(state, who, activity_id, volunteer_id, *hours, reason),
+        } => activities::correct(
+            state,
+            (who, context),
+            activity_id,
+            volunteer_id,
+            *hours,
+            reason,
+        ),
         Command::ChangeRules { .. }
         | Command::AdoptEarningRules(_)
         | Command::RegisterCategory { .. }

@@ -226,7 +226,7 @@ impl State {
             .filter_map(|a| self.activities.get(a))
             .filter(|a| !a.awaits_confirmation && a.reversal.is_none())
             .filter_map(|a| a.notice)
-            .map(|n| n.ends_on + chrono::Days::new(1))
+            .filter_map(|n| n.ends_on.checked_add_days(chrono::Days::new(1)))
             .max()
     }
 

@@ -7,6 +7,7 @@ use maud::{html, Markup};
 use yinling_app::{input, App, AppError};
 use yinling_ledger::{DisputeId, DisputeKind, DisputeOpened, DisputeOutcome, DisputeResolved};
 use yinling_projections::access;
+use yinling_projections::limits::MAX_REASON_CHARS;
 use yinling_projections::volunteers::{EntryKind, EntryRef, Volunteer};
 use yinling_projections::{Command, Principal, State as LedgerState};
 
@@ -66,7 +67,7 @@ pub fn section(l: Lang, state: &LedgerState, v: &Volunteer, csrf: &str) -> Marku
                 }
             }
             label for="reason" { (l.t("请写明情况", "What is wrong")) }
-            textarea #reason name="reason" rows="3" required {}
+            textarea #reason name="reason" rows="3" maxlength=(MAX_REASON_CHARS) required {}
             button.big type="submit" { (l.t("提出异议", "Send")) }
         }
     }
@@ -154,7 +155,7 @@ fn board(app: &App, viewer: &Viewer, home: &'static str) -> Response {
             @if list.is_empty() { p { (l.t("没有异议。", "No disputes.")) } }
             @for d in &list {
                 section.card {
-                    p { strong { (state.volunteers.get(&d.volunteer_id).map(|v| v.name.clone()).unwrap_or_default()) } " · " (d.opened_on) }
+                    p { strong { (state.volunteers.get(&d.volunteer_id).map(|v| access::name_for(&who, v)).unwrap_or_default()) } " · " (d.opened_on) }
                     @if let Some(a) = d.activity_id.and_then(|a| state.activities.get(&a)) { p { (a.date) " " (a.title) } }
                     p { (d.reason) }
                     p.muted { (status_words(l, d)) }
@@ -162,13 +163,16 @@ fn board(app: &App, viewer: &Viewer, home: &'static str) -> Response {
                         form method="post" action={ (home) "/disputes/" (d.id) "/resolve" } {
                             (super::form_fields(&csrf))
                             label for={ "outcome-" (d.id) } { (l.t("答复", "Answer")) }
-                            select id={ "outcome-" (d.id) } name="outcome" {
+                            // No answer chosen for them: "corrected" tells the volunteer their
+                            // entry was put right, so it is picked, never defaulted.
+                            select id={ "outcome-" (d.id) } name="outcome" required {
+                                option value="" selected { (l.t("请选择", "Choose")) }
                                 option value="corrected" { (l.t("已更正（先在活动记录里更正时长）", "Corrected (correct the hours first)")) }
                                 option value="upheld" { (l.t("采纳（例如补登这次服务）", "Upheld (log the missing service, say)")) }
                                 option value="rejected" { (l.t("不采纳", "Not upheld")) }
                             }
                             label for={ "why-" (d.id) } { (l.t("理由（会写进志愿者的明细）", "Why (shown on the volunteer's statement)")) }
-                            textarea id={ "why-" (d.id) } name="reason" rows="2" required {}
+                            textarea id={ "why-" (d.id) } name="reason" rows="2" maxlength=(MAX_REASON_CHARS) required {}
                             button.big type="submit" { (l.t("答复", "Answer")) }
                         }
                     }

@@ -1,0 +1,76 @@
+//! Disputes go to the team that logged the entry: the one that can correct it, whichever
+//! team the volunteer has moved to since.
+
+mod common;
+
+use common::*;
+use yinling_ledger::*;
+use yinling_projections::*;
+
+#[test]
+fn a_contest_goes_to_the_team_that_logged_the_entry_after_the_volunteer_moved() {
+    let mut sim = Sim::new();
+    let old_team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let new_team = sim.team("银发矛盾调解队", "吴兴区", Category::Mediation);
+    let v = sim.volunteer("沈阿婆", old_team);
+    let old_coordinator = sim.token(Role::Coordinator, Some(old_team), None);
+    let new_coordinator = sim.token(Role::Coordinator, Some(new_team), None);
+    let me = sim.token(Role::Volunteer, None, Some(v));
+    let today = sim.now.local_date();
+    let a = sim
+        .log_activity(old_team, Category::Mediation, today, &[(v, "3")])
+        .expect("logged");
+    sim.ok(
+        Actor::SYSTEM,
+        Command::MoveVolunteer {
+            volunteer_id: v,
+            to_team_id: new_team,
+        },
+    );
+    let contest = DisputeId(sim.uuid());
+    sim.ok(
+        me,
+        Command::OpenDispute {
+            dispute_id: contest,
+            volunteer_id: v,
+            activity_id: Some(a),
+            kind: DisputeKind::Contested,
+            reason: "我那天只去了两个小时".into(),
+        },
+    );
+    assert_eq!(sim.state.disputes[&contest].team_id, old_team);
+    let resolve = |outcome| Command::ResolveDispute {
+        dispute_id: contest,
+        outcome,
+        reason: "已核对签到表".into(),
+    };
+    let refused = sim
+        .run(new_coordinator, resolve(DisputeOutcome::Rejected))
+        .expect_err("not theirs");
+    assert_eq!(refused.kind, RejectionKind::Forbidden);
+    // The team that logged it corrects the entry and answers.
+    sim.ok(
+        old_coordinator,
+        Command::CorrectParticipation {
+            activity_id: a,
+            volunteer_id: v,
+            hours: dec("2"),
+            reason: "按签到表更正".into(),
+        },
+    );
+    sim.ok(old_coordinator, resolve(DisputeOutcome::Corrected));
+
+    // A missing entry with no activity named goes to the team of today.
+    let missing = DisputeId(sim.uuid());
+    sim.ok(
+        me,
+        Command::OpenDispute {
+            dispute_id: missing,
+            volunteer_id: v,
+            activity_id: None,
+            kind: DisputeKind::Missing,
+            reason: "上周的巡河没有登记".into(),
+        },
+    );
+    assert_eq!(sim.state.disputes[&missing].team_id, new_team);
+}
