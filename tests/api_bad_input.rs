@@ -1162,3 +1162,90 @@ async fn malformed_bodies_wrong_content_types_and_oversize_bodies_are_refused() 
     r.problem(400);
     assert_eq!(admin.head_seq().await, before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_query_or_body_is_named_in_words_not_in_the_parsers() {
+    let server = Server::start();
+    let admin = server.client(ADMIN);
+    let before = admin.head_seq().await;
+    let parser_words = [
+        "deserialize",
+        "invalid type",
+        "invalid digit",
+        "struct ",
+        "expected u32",
+        "line 1 column",
+        "duplicate field",
+        "`",
+    ];
+    let said = |code: &str, detail: &str, wanted: &str, what: &str| {
+        assert!(detail.contains(wanted), "{what}: {detail}");
+        for w in parser_words {
+            assert!(!detail.contains(w), "{what}: {code}: {detail}");
+        }
+    };
+    for (path, wanted) in [
+        ("/v1/teams?as_of=2026-03-14", "as_of must be a whole number"),
+        ("/v1/events?limit=ten", "limit must be a whole number"),
+        (
+            "/v1/events?limit=1&limit=2",
+            "limit is given more than once",
+        ),
+        ("/v1/disputes?open=1", "open must be true or false"),
+        ("/v1/log/proofs/inclusion", "seq is required"),
+    ] {
+        let r = admin.get(path).await;
+        let body = r.problem(400).clone();
+        said(
+            body["code"].as_str().unwrap_or_default(),
+            body["detail"].as_str().unwrap_or_default(),
+            wanted,
+            path,
+        );
+    }
+    // An empty value is no value, and a bare name too.
+    admin.get("/v1/events?limit=").await.ok();
+    admin.get("/v1/events?limit").await.ok();
+
+    for (body, status, wanted) in [
+        (&b"null"[..], 422, "the body must be a JSON object"),
+        (b"[]", 422, "the body must be a JSON object"),
+        (
+            b"{\"name\": \"x\", \"category\": \"lecture\"}",
+            422,
+            "district is required",
+        ),
+        (
+            b"{\"name\": 5, \"district\": \"y\", \"category\": \"lecture\"}",
+            422,
+            "name must be text",
+        ),
+        (b"{\"name\": ", 400, "not valid JSON (line 1, column 9)"),
+        (b"", 400, "needs a JSON body"),
+    ] {
+        let r = admin
+            .raw(Method::POST, "/v1/teams", "application/json", body.to_vec())
+            .await;
+        let problem = r.problem(status).clone();
+        said(
+            problem["code"].as_str().unwrap_or_default(),
+            problem["detail"].as_str().unwrap_or_default(),
+            wanted,
+            &String::from_utf8_lossy(body),
+        );
+    }
+    let r = admin
+        .post(
+            "/v1/rewards",
+            json!({"name": "茶", "kind": "product", "origin": "松阳县", "cost_points": "5", "stock": "ten"}),
+        )
+        .await;
+    let problem = r.problem(422).clone();
+    said(
+        "",
+        problem["detail"].as_str().unwrap_or_default(),
+        "stock must be a whole number",
+        "stock",
+    );
+    assert_eq!(admin.head_seq().await, before, "nothing appended");
+}

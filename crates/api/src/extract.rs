@@ -109,7 +109,13 @@ async fn read_json<S: Send + Sync, T: DeserializeOwned>(
         }
     })?;
     let digest = request_digest(&method, &path, &bytes);
-    if bytes.is_empty() && !required {
+    if bytes.is_empty() {
+        if required {
+            return Err(ApiError::bad_request(
+                "missing_body",
+                "this request needs a JSON body",
+            ));
+        }
         return Ok((None, digest));
     }
     if !json {
@@ -161,19 +167,36 @@ where
     }
 }
 
-/// Parses a JSON body: syntax errors are 400, wrong fields or values are 422.
+/// Parses a JSON body: syntax errors are 400, wrong fields or values are 422, each named
+/// by its path in the body and worded for a person ([`crate::wording`]).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        use serde_json::error::Category;
-        match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
-            }
-            Category::Data => {
-                ApiError::unprocessable("invalid_body", format!("the body does not fit: {e}"))
-            }
-        }
-    })
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        let path = e.path().to_string();
+        json_problem(&path, &e.into_inner())
+    })?;
+    // Nothing but white space after the value.
+    reader.end().map_err(|e| json_problem(".", &e))?;
+    Ok(value)
+}
+
+/// The problem of a body serde_json refused at `path`.
+fn json_problem(path: &str, e: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
+            "malformed_json",
+            format!(
+                "the body is not valid JSON (line {}, column {}); check the quotes, commas and brackets there",
+                e.line(),
+                e.column()
+            ),
+        ),
+        Category::Data => ApiError::unprocessable(
+            "invalid_body",
+            crate::wording::detail(path, &e.to_string()),
+        ),
+    }
 }
 
 /// The digest of a body-less request (for idempotency of POSTs without a body).
@@ -196,32 +219,27 @@ pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        // `?team_id=` means "no team_id": drop empty values before parsing.
-        if let Some(query) = parts.uri.query() {
-            if query
-                .split('&')
-                .any(|pair| pair.ends_with('=') || pair.is_empty())
-            {
-                let kept: Vec<&str> = query
-                    .split('&')
-                    .filter(|pair| !pair.is_empty() && !pair.ends_with('='))
-                    .collect();
-                let path = parts.uri.path();
-                let rebuilt = if kept.is_empty() {
-                    path.to_owned()
-                } else {
-                    format!("{path}?{}", kept.join("&"))
-                };
-                if let Ok(uri) = rebuilt.parse() {
-                    parts.uri = uri;
-                }
-            }
-        }
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        // `?team_id=` (and a bare `?team_id`) means "no team_id": empty values are dropped
+        // before parsing; a value that merely ends in `=` is kept.
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let kept = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        let reader = serde_urlencoded::Deserializer::new(form_urlencoded::parse(kept.as_bytes()));
+        serde_path_to_error::deserialize(reader)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                ApiError::bad_request(
+                    "invalid_query",
+                    crate::wording::detail(&path, &e.into_inner().to_string()),
+                )
+            })
     }
 }
 

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod server;
+pub mod wording;
 
 pub use server::{
     router, router_with, serve, serve_connections, serve_with, ConnectionLimits, ServeConfig,

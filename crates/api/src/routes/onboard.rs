@@ -1,7 +1,7 @@
 //! Onboarding over HTTP: a roster (`.xlsx` or CSV) uploaded as `multipart/form-data`, checked
 //! row by row and, unless it is a dry run, imported (administrators).
 
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +10,7 @@ use yinling_app::App;
 use yinling_projections::access::{self, Write};
 
 use crate::error::{ApiError, Problem as ProblemOut};
-use crate::extract::Auth;
+use crate::extract::{ApiQuery, Auth};
 
 /// `?dry_run=&skip_bad_rows=`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -58,7 +58,7 @@ pub struct OnboardReport {
 pub async fn upload(
     State(app): State<App>,
     Auth(who): Auth,
-    Query(q): Query<OnboardParams>,
+    ApiQuery(q): ApiQuery<OnboardParams>,
     mut form: Multipart,
 ) -> Result<Json<OnboardReport>, ApiError> {
     access::may_write(&who, &Write::Administer("import rosters"))?;

@@ -526,9 +526,7 @@ pub(super) fn reverse(
 pub(super) fn correct(
     state: &State,
     (who, context): (&Principal, &Context),
-    activity_id: &ActivityId,
-    volunteer_id: &VolunteerId,
-    hours: Decimal,
+    (activity_id, volunteer_id, hours): (&ActivityId, &VolunteerId, Decimal),
     reason: &str,
 ) -> Result<Vec<Commit>, Rejection> {
     let reason = text("reason", reason, MAX_REASON_CHARS)?;

@@ -120,9 +120,7 @@ pub fn decide(
         } => activities::correct(
             state,
             (who, context),
-            activity_id,
-            volunteer_id,
-            *hours,
+            (activity_id, volunteer_id, *hours),
             reason,
         ),
         Command::ChangeRules { .. }
