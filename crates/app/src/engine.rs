@@ -17,7 +17,7 @@ use yinling_projections::personal::KeyringHandle;
 use yinling_projections::{Command, Policy, Principal, Rejection, State};
 
 use crate::error::AppError;
-use crate::limits::AS_OF_CACHE_STATES;
+use crate::limits::{AS_OF_CACHE_STATES, MAX_AS_OF_REPLAYS};
 use crate::load::{load, load_state, Loaded};
 use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
@@ -176,6 +176,8 @@ pub struct Engine {
     shared: Arc<RwLock<State>>,
     /// Recent states of the past, each with the count of erasures it was revealed under.
     as_of_cache: Mutex<VecDeque<(u64, Arc<State>)>>,
+    /// Permits for replaying a past state not in the cache ([`MAX_AS_OF_REPLAYS`]).
+    as_of_replays: Arc<tokio::sync::Semaphore>,
     /// Erasures committed or followed (a past state revealed before one shows the name).
     erasures: Arc<AtomicU64>,
     startup: StartupReport,
@@ -402,6 +404,7 @@ impl Engine {
             thread: Mutex::new(None),
             shared,
             as_of_cache: Mutex::new(VecDeque::new()),
+            as_of_replays: Arc::new(tokio::sync::Semaphore::new(MAX_AS_OF_REPLAYS)),
             erasures: Arc::default(),
             startup: report,
             policy: config.policy,
@@ -600,26 +603,42 @@ impl Engine {
         if seq == head {
             return Ok(View::Current(self.shared.clone()));
         }
+        if let Some(state) = self.cached_as_of(seq) {
+            return Ok(View::Past(state));
+        }
+        // A replay holds its permit until it ends, also when its caller has given up.
+        let permit = self.as_of_replays.clone().try_acquire_owned().map_err(|_| {
+            AppError::Unavailable(format!(
+                "{MAX_AS_OF_REPLAYS} past states are being replayed for other as_of requests; try again in a few seconds"
+            ))
+        })?;
         let engine = self.clone();
-        let state = tokio::task::spawn_blocking(move || engine.state_as_of(seq))
-            .await
-            .map_err(|e| AppError::internal(&e))??;
+        let state = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            engine.state_as_of(seq)
+        })
+        .await
+        .map_err(|e| AppError::internal(&e))??;
         Ok(View::Past(state))
+    }
+
+    /// The state after `seq` if a recent `as_of` query replayed it (under the erasures
+    /// committed since, none).
+    fn cached_as_of(&self, seq: u64) -> Option<Arc<State>> {
+        let erasures = self.erasures.load(std::sync::atomic::Ordering::SeqCst);
+        let mut cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|(under, _)| *under == erasures);
+        cache
+            .iter()
+            .find(|(_, s)| s.head.seq == seq)
+            .map(|(_, s)| s.clone())
     }
 
     /// Replays the state as it stood after `seq` from the nearest snapshot at or below it.
     pub fn state_as_of(&self, seq: u64) -> Result<Arc<State>, AppError> {
         // Read before the load: an erasure committed meanwhile makes this one stale too.
         let erasures = self.erasures.load(std::sync::atomic::Ordering::SeqCst);
-        let cached = {
-            let mut cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
-            cache.retain(|(under, _)| *under == erasures);
-            cache
-                .iter()
-                .find(|(_, s)| s.head.seq == seq)
-                .map(|(_, s)| s.clone())
-        };
-        if let Some(state) = cached {
+        if let Some(state) = self.cached_as_of(seq) {
             return Ok(state);
         }
         let (state, _, _) =
@@ -713,5 +732,54 @@ impl Engine {
         self.closing
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.step_down().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yinling_ledger::PolicyChange;
+
+    /// While every replay permit is taken, an `as_of` not in the cache is refused as
+    /// unavailable (503 and Retry-After over HTTP); one in the cache is answered.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_states_are_replayed_a_few_at_a_time() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let engine = Arc::new(Engine::open(&EngineConfig::new(tmp.path()), metrics).expect("open"));
+        for days in 1..=3 {
+            let command = Command::SetPolicy {
+                change: PolicyChange::HoldTtl {
+                    seconds: days * 86_400,
+                },
+                note: format!("{days} 天"),
+            };
+            engine
+                .submit(&Principal::System, command, None)
+                .await
+                .expect("appended");
+        }
+        let head = engine.read().head.seq;
+        engine
+            .view(Some(head - 1))
+            .await
+            .expect("replayed and cached");
+        let taken = engine
+            .as_of_replays
+            .clone()
+            .try_acquire_many_owned(u32::try_from(MAX_AS_OF_REPLAYS).expect("small"))
+            .expect("every permit");
+        let refused = engine.view(Some(head - 2)).await.err();
+        assert!(
+            matches!(&refused, Some(AppError::Unavailable(why)) if why.contains("try again")),
+            "{refused:?}"
+        );
+        engine.view(Some(head - 1)).await.expect("from the cache");
+        drop(taken);
+        engine
+            .view(Some(head - 2))
+            .await
+            .expect("a permit is free again");
+        engine.shutdown().await;
     }
 }

@@ -3,6 +3,11 @@
 /// Past states kept for repeated `as_of` queries.
 pub const AS_OF_CACHE_STATES: usize = 4;
 
+/// Past states replayed at once for `as_of` queries not in the cache: each decodes a
+/// snapshot and folds a tail (a province's state is gigabytes), so more callers wait with
+/// 503 and Retry-After instead of filling the memory and the blocking threads.
+pub const MAX_AS_OF_REPLAYS: usize = 2;
+
 /// Levels of the Merkle tree kept only for the chunk of 2^this events still filling: the
 /// tree holds 2/256 of a hash per event instead of two (0.25 bytes, not 64: 12.5 MB at a
 /// province's fifty million events, not 3.2 GB), and a proof reads back at most 255 events'
