@@ -615,6 +615,16 @@ fn a_second_writer_is_refused_instead_of_interleaving(binary: PathBuf) {
     assert!(report.is_ok());
     assert_eq!(report.verified.seq, 1);
 
+    // The log holds an event and its bucket no token key: a node does not make one unless
+    // told to (every card and PIN made under the lost key would stop working).
+    let refused = yinling_app::cluster::shared_mint_key(&first, false).expect_err("no new key");
+    assert!(refused.to_string().contains("--new-token-key"), "{refused}");
+    let made = yinling_app::cluster::shared_mint_key(&first, true).expect("a new key, told to");
+    assert_eq!(
+        yinling_app::cluster::shared_mint_key(&second, false).expect("kept now"),
+        made
+    );
+
     // A stream made with one copy is not taken as the three a cluster's log needs.
     let with = |replicas: usize| {
         yinling_nats_log::NatsLog::open(yinling_nats_log::NatsConfig {

@@ -231,8 +231,18 @@ impl Cluster {
 
 /// The token key all nodes share (created by the first node), so a retried token request
 /// gets the same secret whichever node answers it.
-pub fn shared_mint_key(log: &NatsLog) -> Result<[u8; 32], LedgerError> {
-    LeaseBucket::open(log)?.shared_key()
+pub fn shared_mint_key(log: &NatsLog, new_key: bool) -> Result<[u8; 32], LedgerError> {
+    let bucket = LeaseBucket::open(log)?;
+    let events = yinling_ledger::EventLog::head(log).seq;
+    // As on one node: a log with events whose key is gone (a bucket removed or renamed)
+    // gets a new key only when the operator says so, since every card, PIN, pickup code
+    // and checkpoint signature made under the old one stops working.
+    if events > 0 && !new_key && !bucket.keeps_key()? {
+        return Err(LedgerError::Storage(format!(
+            "the cluster's shared token key is missing from its bucket but the log holds {events} events: restore the bucket (or migrate the key from the old data directory); to make a new key instead (every points card printed again, every PIN set again, vouchers and checkpoints signed before no longer checkable with it) start one node once with --new-token-key"
+        )));
+    }
+    bucket.shared_key()
 }
 
 impl std::fmt::Debug for Cluster {

@@ -178,7 +178,8 @@ impl Node {
             }
             Some(log) => {
                 let log = log.clone();
-                let key = tokio::task::spawn_blocking(move || shared_mint_key(&log))
+                let new_key = config.new_token_key;
+                let key = tokio::task::spawn_blocking(move || shared_mint_key(&log, new_key))
                     .await
                     .map_err(|e| OpenError::Cluster(LedgerError::Storage(e.to_string())))?
                     .map_err(OpenError::Cluster)?;

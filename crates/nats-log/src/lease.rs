@@ -187,6 +187,25 @@ impl<'a> LeaseBucket<'a> {
         Ok(crate::keys::NatsKeys::new(handle, self.kv.clone()))
     }
 
+    /// Whether the bucket keeps the shared key, without making one (a node opening a log
+    /// that holds events refuses to make a new key unless told to). A bucket that does not
+    /// answer is asked again for a while, as a read of the key is.
+    pub fn keeps_key(&self) -> Result<bool, LedgerError> {
+        let kv = self.kv.clone();
+        self.log.block_on(async move {
+            let started = Instant::now();
+            loop {
+                match kv.get(SHARED_KEY).await {
+                    Ok(kept) => break Ok(kept.is_some()),
+                    Err(_) if started.elapsed() < READ_RETRY_FOR => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    Err(e) => break Err(storage("cannot read the shared token key", e)),
+                }
+            }
+        })?
+    }
+
     /// The 32-byte key all nodes share, created by the first node to ask.
     pub fn shared_key(&self) -> Result<[u8; 32], LedgerError> {
         let mut fresh = [0u8; 32];
