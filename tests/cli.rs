@@ -174,6 +174,39 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
     let failed = yinling(&["backup", "--data", p(&data), "--out", p(&mounted)]);
     assert!(!failed.status.success());
     fails(&["verify", "--data", p(&mounted)], "never finished");
+    // Nor is it served, exported, backed up, sealed, replayed or written on.
+    let elsewhere = tmp.path().join("from-the-unfinished");
+    for args in [
+        vec!["serve", "--data", p(&mounted)],
+        vec![
+            "export",
+            "--data",
+            p(&mounted),
+            "--what",
+            "balances",
+            "--out",
+            p(&elsewhere),
+        ],
+        vec!["backup", "--data", p(&mounted), "--out", p(&elsewhere)],
+        vec![
+            "seal",
+            "--from-data",
+            p(&mounted),
+            "--to-data",
+            p(&elsewhere),
+        ],
+        vec![
+            "migrate",
+            "--from-data",
+            p(&mounted),
+            "--to-data",
+            p(&elsewhere),
+        ],
+        vec!["replay", "--data", p(&mounted)],
+    ] {
+        fails(&args, "never finished");
+    }
+    assert!(!elsewhere.exists());
     std::fs::remove_file(published.join("dangling")).expect("removed");
     let mounted = tmp.path().join("mounted-again");
     std::fs::create_dir(&mounted).expect("dir");

@@ -266,6 +266,31 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
             .expect("the row with a bad date");
         assert_eq!(year[5], Data::String("去年春天".into()), "{year:?}");
     }
+    // A file named with --errors is replaced only when told to, and never the roster.
+    let (ok, out) = onboard(&[
+        "--data",
+        p(&data),
+        "--dry-run",
+        "--errors",
+        p(&messy),
+        p(&messy),
+    ]);
+    assert!(!ok && out.contains("is the roster being read"), "{out}");
+    let kept = tmp.path().join("kept.xlsx");
+    std::fs::write(&kept, b"a coordinator's own notes").expect("write");
+    let (ok, out) = onboard(&[
+        "--data",
+        p(&data),
+        "--dry-run",
+        "--errors",
+        p(&kept),
+        p(&messy),
+    ]);
+    assert!(!ok && out.contains("--replace"), "{out}");
+    assert_eq!(
+        std::fs::read(&kept).expect("kept"),
+        b"a coordinator's own notes"
+    );
     // Without --dry-run, still nothing is written while rows are refused.
     let (ok, out) = onboard(&["--data", p(&data), p(&messy)]);
     assert!(!ok && out.contains("nothing was written"), "{out}");

@@ -39,6 +39,7 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
             args.out.display()
         ));
     }
+    refuse_unfinished(&args.data)?;
     let source = SledLog::open(&args.data, OpenMode::MustExist).map_err(|e| {
         format!("{e}. To back up a running server use `yinling export --from http://HOST:PORT --what events`")
     })?;
@@ -65,6 +66,21 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
 
 /// A file in a backup being written: while it is there, the directory is no backup yet.
 pub(super) const INCOMPLETE_MARK: &str = "BACKUP-INCOMPLETE";
+
+/// Refuses a data directory that holds a backup never finished (its mark is there): every
+/// command that reads or writes a ledger asks this first, so a half-written copy is never
+/// served, exported, sealed, migrated or written on as if it were whole.
+pub(crate) fn refuse_unfinished(data: &Path) -> Result<(), String> {
+    let mark = data.join(INCOMPLETE_MARK);
+    if mark.exists() {
+        return Err(format!(
+            "{} holds a backup that was never finished ({} is there): do not rely on it; back up again into a new directory",
+            data.display(),
+            mark.display()
+        ));
+    }
+    Ok(())
+}
 
 /// Writes the backup into the empty directory `out`, under the mark.
 fn in_place(data: &Path, source: &SledLog, out: &Path) -> Result<(Head, usize), String> {

@@ -77,6 +77,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
         return Err(format!("{} holds no events", args.file.display()));
     }
     // Pass 2: append, skipping what an interrupted run already wrote.
+    super::backup::refuse_unfinished(&args.data)?;
     let log = SledLog::open(&args.data, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?;
     let start = log.head();
     if start.seq > head.seq {

@@ -55,6 +55,7 @@ pub fn nats_config(
 /// Opens an existing log for reading: the NATS stream with `--log`, sled under `data`
 /// otherwise.
 pub fn open_existing(data: &Path, args: &LogArgs) -> Result<Box<dyn EventLog>, String> {
+    super::backup::refuse_unfinished(data)?;
     match &args.log {
         None => SledLog::open(data, OpenMode::MustExist)
             .map(|l| Box::new(l) as Box<dyn EventLog>)

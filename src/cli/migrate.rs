@@ -50,7 +50,10 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
     let (source, source_dir): (Box<dyn EventLog>, Option<PathBuf>) =
         match (&args.from_data, &args.from) {
             (Some(dir), None) => (
-                Box::new(SledLog::open(dir, OpenMode::MustExist).map_err(|e| e.to_string())?),
+                Box::new({
+                    super::backup::refuse_unfinished(dir)?;
+                    SledLog::open(dir, OpenMode::MustExist).map_err(|e| e.to_string())?
+                }),
                 Some(dir.clone()),
             ),
             (None, Some(urls)) => {

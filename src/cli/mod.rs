@@ -242,6 +242,7 @@ fn parse_utc_offset(text: &str) -> Result<i32, String> {
 }
 
 fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    backup::refuse_unfinished(&args.data)?;
     if !(1..=MAX_ACCESS_LOG_DAYS).contains(&args.access_log_days) {
         return Err(format!(
             "--access-log-days {} must be between 1 and {MAX_ACCESS_LOG_DAYS}",

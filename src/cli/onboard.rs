@@ -67,6 +67,7 @@ pub fn run(args: OnboardArgs) -> Result<ExitCode, String> {
         println!("template written to {}", out.display());
         return Ok(ExitCode::SUCCESS);
     }
+    super::backup::refuse_unfinished(&args.data)?;
     if let Some(out) = &args.export {
         let out = out.clone();
         if out.exists() && !args.replace {
@@ -221,7 +222,16 @@ async fn onboard_file(
         });
         let sheet = template::error_sheet(&plan)
             .map_err(|e| format!("cannot write the error workbook: {e}"))?;
-        std::fs::write(&out, sheet).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        // The default `-问题.xlsx` is this command's own, written again on every run; a file
+        // named with --errors is replaced only with --replace, and never the roster itself.
+        let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
+        if same(&out, &file) {
+            return Err(format!(
+                "--errors {} is the roster being read; name another file for the refused rows",
+                out.display()
+            ));
+        }
+        write_file(&out, &sheet, args.replace || args.errors.is_none())?;
         println!(
             "{} problems; the refused rows are in {}",
             plan.problems.len(),

@@ -65,6 +65,7 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
 
 /// Runs `replay`.
 pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
+    super::backup::refuse_unfinished(&args.data)?;
     let log = SledLog::open(&args.data, OpenMode::MustExist).map_err(|e| e.to_string())?;
     let head = log.head().seq;
     let until = match (&args.as_of, &args.at) {

@@ -62,6 +62,7 @@ pub fn run(args: SealArgs) -> Result<ExitCode, String> {
     if args.check {
         return check(&args.from_data, &args.to_data);
     }
+    super::backup::refuse_unfinished(&args.from_data)?;
     let source = SledLog::open(&args.from_data, OpenMode::MustExist).map_err(|e| e.to_string())?;
     if args.to_data.exists()
         && std::fs::read_dir(&args.to_data)

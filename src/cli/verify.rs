@@ -24,14 +24,6 @@ pub struct VerifyArgs {
 
 /// Runs `verify`.
 pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
-    let mark = args.data.join(super::backup::INCOMPLETE_MARK);
-    if mark.exists() {
-        return Err(format!(
-            "{} holds a backup that was never finished ({} is there): do not rely on it; back up again into a new directory",
-            args.data.display(),
-            mark.display()
-        ));
-    }
     let log = open_existing(&args.data, &args.log)?;
     let depth = if args.hashes_only {
         VerifyDepth::Hashes
