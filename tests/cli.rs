@@ -466,6 +466,61 @@ fn import_refuses_a_broken_chain_and_resumes_an_interrupted_run() {
         "nothing was imported",
     );
     assert!(!target.join("conf").exists(), "nothing written");
+    // A file re-hashed after its last event was given a stream version out of step: the
+    // chain holds, the versions do not; refused in the first pass.
+    let mut envelopes: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            yinling_app::reports::events::envelope_from_json(
+                &serde_json::from_str(l.trim_start_matches('\u{feff}')).expect("json"),
+            )
+            .expect("an event")
+        })
+        .collect();
+    let prev = envelopes[envelopes.len() - 2].hash;
+    let last = envelopes.last_mut().expect("events");
+    last.stream_version += 1;
+    last.hash = yinling_ledger::Hash::link(
+        &prev,
+        &yinling_ledger::codec::canonical_bytes(last).expect("bytes"),
+    );
+    let skipped = tmp.path().join("skipped-version.ndjson");
+    let text: Vec<String> = envelopes
+        .iter()
+        .map(|e| serde_json::to_string(&yinling_app::reports::events::event_out(e)).expect("json"))
+        .collect();
+    std::fs::write(&skipped, text.join("\n")).expect("write");
+    fails(
+        &["import", "--data", p(&target), p(&skipped)],
+        "the event says",
+    );
+    assert!(!target.join("conf").exists(), "nothing written");
+    // Key files that do not read are found before anything is written, too.
+    let short_key = tmp.path().join("short.key");
+    std::fs::write(&short_key, b"not 32 bytes").expect("write");
+    fails(
+        &[
+            "import",
+            "--data",
+            p(&target),
+            "--keys",
+            p(&tmp.path().join("no-such.ndjson")),
+            p(&events),
+        ],
+        "--keys",
+    );
+    fails(
+        &[
+            "import",
+            "--data",
+            p(&target),
+            "--token-key",
+            p(&short_key),
+            p(&events),
+        ],
+        "is not a token key",
+    );
+    assert!(!target.join("conf").exists(), "nothing written");
 
     // Interrupted after 100 events, then resumed with the whole file.
     let part = tmp.path().join("part.ndjson");

@@ -55,17 +55,48 @@ fn envelopes(path: &Path) -> Result<impl Iterator<Item = Result<Envelope, String
 
 /// Runs `import`.
 pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
-    // Pass 1: the whole chain must verify before anything is written.
+    // The key files named must read before anything is read or written.
+    let here = args.data.join(yinling_app::mint::MINT_KEY_FILE);
+    let keys = match &args.keys {
+        Some(file) => Some(read_keys(file)?),
+        None => None,
+    };
+    let token_key = match &args.token_key {
+        Some(file) => {
+            let key = read_token_key(file)?;
+            if std::fs::read(&here).is_ok_and(|kept| kept[..] != key[..]) {
+                return Err(format!(
+                    "{} already holds another token key; import into a new directory",
+                    args.data.display()
+                ));
+            }
+            Some(key)
+        }
+        None => None,
+    };
+    // Pass 1: the whole chain, every stream's versions too, must verify before anything is
+    // written.
     let mut head = Head::default();
+    let mut versions: std::collections::HashMap<yinling_ledger::StreamId, u64> =
+        std::collections::HashMap::new();
     let mut progress = Progress::new("verifying", 0);
     for envelope in envelopes(&args.file)? {
         let envelope = envelope?;
-        Copier::check(&head, &envelope).map_err(|e| {
+        let refuse = |e: String| {
             format!(
                 "refusing {}: {e}; nothing was imported",
                 args.file.display()
             )
-        })?;
+        };
+        Copier::check(&head, &envelope).map_err(refuse)?;
+        let last = versions.entry(envelope.stream.clone()).or_default();
+        if last.checked_add(1) != Some(envelope.stream_version) {
+            return Err(refuse(format!(
+                "seq {}: stream {} is at version {last}, the event says {}; the file was altered",
+                envelope.seq, envelope.stream, envelope.stream_version
+            )));
+        }
+        *last = envelope.stream_version;
         head = Head {
             seq: envelope.seq,
             hash: envelope.hash,
@@ -76,6 +107,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
     if head.seq == 0 {
         return Err(format!("{} holds no events", args.file.display()));
     }
+    drop(versions);
     // Pass 2: append, skipping what an interrupted run already wrote.
     super::backup::refuse_unfinished(&args.data)?;
     let log = SledLog::open(&args.data, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?;
@@ -113,31 +145,23 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
     if start.seq > 0 {
         println!("resumed after seq {}", start.seq);
     }
-    if let Some(file) = &args.keys {
+    if let Some(keys) = keys {
         let erased = erased_in(&args.file)?;
-        let count = import_keys(&log, file, &erased)?;
-        println!("imported {count} data keys");
+        let keys: Vec<_> = keys
+            .into_iter()
+            .filter(|(id, _)| !erased.contains(id))
+            .collect();
+        log.keyring()
+            .map_err(|e| e.to_string())?
+            .put_all(&keys)
+            .map_err(|e| e.to_string())?;
+        println!("imported {} data keys", keys.len());
     }
-    let here = args.data.join(yinling_app::mint::MINT_KEY_FILE);
-    match &args.token_key {
-        Some(file) => {
-            let key =
-                std::fs::read(file).map_err(|e| format!("--token-key {}: {e}", file.display()))?;
-            if key.len() != yinling_ledger::keyfile::KEY_LEN {
-                return Err(format!(
-                    "--token-key {} is not a token key ({} bytes, not {})",
-                    file.display(),
-                    key.len(),
-                    yinling_ledger::keyfile::KEY_LEN
-                ));
-            }
-            let kept = yinling_ledger::keyfile::load_or_create(&here, {
-                let mut k = [0u8; yinling_ledger::keyfile::KEY_LEN];
-                k.copy_from_slice(&key);
-                k
-            })
-            .map_err(|e| format!("cannot write the token key: {e}"))?;
-            if kept[..] != key[..] {
+    match token_key {
+        Some(key) => {
+            let kept = yinling_ledger::keyfile::load_or_create(&here, key)
+                .map_err(|e| format!("cannot write the token key: {e}"))?;
+            if kept != key {
                 return Err(format!(
                     "{} already holds another token key; import into a new directory",
                     args.data.display()
@@ -172,16 +196,33 @@ fn erased_in(
     super::backup::erased_among(envelopes(path)?)
 }
 
-/// Puts the keys of a key file into the key store beside `log`, each checked, none of
-/// someone erased.
-fn import_keys(
-    log: &SledLog,
+/// The token key of a `--token-key` file: exactly its length of bytes.
+fn read_token_key(file: &Path) -> Result<[u8; yinling_ledger::keyfile::KEY_LEN], String> {
+    let key = std::fs::read(file).map_err(|e| format!("--token-key {}: {e}", file.display()))?;
+    <[u8; yinling_ledger::keyfile::KEY_LEN]>::try_from(key.as_slice()).map_err(|_| {
+        format!(
+            "--token-key {} is not a token key ({} bytes, not {})",
+            file.display(),
+            key.len(),
+            yinling_ledger::keyfile::KEY_LEN
+        )
+    })
+}
+
+/// The keys of a key file, each checked (those of people erased are left out when they
+/// are put in the key store).
+fn read_keys(
     path: &Path,
-    erased: &std::collections::BTreeSet<yinling_ledger::VolunteerId>,
-) -> Result<usize, String> {
+) -> Result<
+    Vec<(
+        yinling_ledger::VolunteerId,
+        yinling_ledger::personal::DataKey,
+    )>,
+    String,
+> {
     use yinling_ledger::personal::DataKey;
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        .map_err(|e| format!("--keys {}: cannot be read: {e}", path.display()))?;
     let mut keys = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -201,13 +242,7 @@ fn import_keys(
             .ok_or_else(|| bad("no volunteer_id"))?;
         let key = DataKey::from_hex(&id, value["key"].as_str().unwrap_or_default())
             .map_err(|e| bad(&e.to_string()))?;
-        if !erased.contains(&id) {
-            keys.push((id, key));
-        }
+        keys.push((id, key));
     }
-    log.keyring()
-        .map_err(|e| e.to_string())?
-        .put_all(&keys)
-        .map_err(|e| e.to_string())?;
-    Ok(keys.len())
+    Ok(keys)
 }
