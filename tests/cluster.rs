@@ -706,6 +706,57 @@ fn a_node_joining_late_streams_a_long_log_and_reads_any_part_of_it(binary: PathB
             .expect("decodes");
         assert_eq!(first.seq, after + 1);
     }
+
+    // A replica whose catch-up applied messages to its log's index and then failed (the
+    // segments it had read were lost with the error): the next follow folds the log's
+    // events past the state's head instead of staying behind for good.
+    let replica = Arc::new(open(1));
+    let engine = yinling_app::engine::Engine::open_on(
+        &yinling_app::engine::EngineConfig::new(tmp.path().join("replica")),
+        replica.clone(),
+        None,
+        Arc::new(yinling_app::metrics::Metrics::default()),
+        false,
+    )
+    .expect("a replica's engine");
+    assert_eq!(engine.read().head, head);
+    let more = |from: &yinling_nats_log::NatsLog, name: &str| {
+        let at = from.head();
+        let sealed = Chain::after(at)
+            .seal(Draft {
+                stream: StreamId::districts(),
+                stream_version: at.seq + 1,
+                recorded_at: Timestamp::now(),
+                actor: Actor::SYSTEM,
+                idempotency_key: None,
+                payload: Event::DistrictRegistered(DistrictRegistered {
+                    name: name.into(),
+                    kind: DistrictKind::County,
+                    region: "湖州市".into(),
+                }),
+            })
+            .expect("seal");
+        from.append(&AppendBatch {
+            expected_head: at,
+            events: vec![sealed],
+            ..AppendBatch::default()
+        })
+        .expect("append");
+    };
+    more(&writer, "安吉县");
+    more(&writer, "德清县");
+    let lost = replica.catch_up().expect("applied to the index");
+    assert_eq!(lost.len(), 2, "read, then lost");
+    assert_eq!(engine.read().head.seq, 600, "the state stayed behind");
+    // No new segments: the index is ahead, so the log is read back.
+    assert_eq!(engine.follow(&[]).expect("folded"), 602);
+    // New segments that do not continue the state: the same.
+    more(&writer, "长兴县");
+    more(&writer, "吴兴区");
+    let mut segments = replica.catch_up().expect("applied");
+    segments.remove(0);
+    assert_eq!(engine.follow(&segments).expect("folded"), 604);
+    assert_eq!(engine.read().head, writer.head());
 }
 
 /// The HTTP suites' own test binaries, built beside this one by `cargo test --workspace`.

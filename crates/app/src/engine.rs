@@ -22,6 +22,8 @@ use crate::load::{load, load_state, Loaded};
 use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
 
+mod follow;
+
 /// What a caller is told when the writer has stopped.
 const SHUTTING_DOWN: &str = "the ledger is shutting down; nothing was saved, retry shortly";
 /// The writer took the change and stopped before it answered.
@@ -495,71 +497,6 @@ impl Engine {
                 }
             })
             .await;
-        }
-    }
-
-    /// Folds segments another node appended (a read replica following the log). Returns the
-    /// new head seq. Segments must continue the state's head; anything else is refused.
-    pub fn follow(&self, segments: &[yinling_ledger::log::Segment]) -> Result<u64, LedgerError> {
-        let mut envelopes = Vec::new();
-        for segment in segments {
-            let mut reader =
-                yinling_ledger::codec::SegmentReader::new(&segment.bytes).map_err(|e| {
-                    LedgerError::Corrupt {
-                        seq: segment.first_seq,
-                        detail: e.to_string(),
-                    }
-                })?;
-            while let Some(record) = reader.next_record().map_err(|e| LedgerError::Corrupt {
-                seq: segment.first_seq,
-                detail: e.to_string(),
-            })? {
-                let envelope = yinling_ledger::codec::decode_record(record).map_err(|e| {
-                    LedgerError::Corrupt {
-                        seq: segment.first_seq,
-                        detail: e.to_string(),
-                    }
-                })?;
-                envelopes.push(envelope);
-            }
-        }
-        let mut state = self.shared.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(first) = envelopes.first() {
-            if first.seq != state.head.seq + 1 || first.prev_hash != state.head.hash {
-                return Err(LedgerError::Corrupt {
-                    seq: first.seq,
-                    detail: format!(
-                        "does not continue the folded state (head {})",
-                        state.head.seq
-                    ),
-                });
-            }
-        }
-        state.apply_all(&envelopes);
-        self.tree.extend(&envelopes);
-        if let Err(e) = crate::privacy::destroy_erased(state.keys.0.as_ref(), &envelopes) {
-            tracing::error!(error = %e, "an erased volunteer's key could not be destroyed yet");
-        }
-        if crate::privacy::any_erased(&envelopes) {
-            self.erasures
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-        self.metrics.head_seq.set(state.head.seq as i64);
-        Ok(state.head.seq)
-    }
-
-    /// Waits until the state has folded `seq` (read-your-writes on a replica); false if
-    /// `timeout` passed first.
-    pub async fn wait_for(&self, seq: u64, timeout: Duration) -> bool {
-        let started = Instant::now();
-        loop {
-            if self.read().head.seq >= seq {
-                return true;
-            }
-            if started.elapsed() >= timeout {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 

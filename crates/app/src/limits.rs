@@ -3,6 +3,10 @@
 /// Past states kept for repeated `as_of` queries.
 pub const AS_OF_CACHE_STATES: usize = 4;
 
+/// Events folded under one write lock when a replica reads what it missed back out of the
+/// log (readers wait no longer than one such chunk).
+pub const FOLLOW_CHUNK_EVENTS: usize = 4_096;
+
 /// Past states replayed at once for `as_of` queries not in the cache: each decodes a
 /// snapshot and folds a tail (a province's state is gigabytes), so more callers wait with
 /// 503 and Retry-After instead of filling the memory and the blocking threads.

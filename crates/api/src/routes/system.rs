@@ -16,7 +16,8 @@ pub struct Health {
     /// service is restarted (its disk failed a sync it could not undo; the server's log says
     /// which): reads go on, every change is refused.
     pub status: String,
-    /// The durable head seq.
+    /// The head seq this node's answers reflect: its folded state (on a read replica this
+    /// can trail the log; on the writer it is the durable head).
     pub seq: u64,
     /// The snapshot this process started from, if any.
     pub started_from_snapshot: Option<u64>,
@@ -49,7 +50,7 @@ pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
         code,
         Json(Health {
             status: status.into(),
-            seq: app.engine.log().head().seq,
+            seq: app.engine.read().head.seq,
             started_from_snapshot: app.engine.startup().snapshot_seq,
             replayed_at_start: app.engine.startup().replayed_events,
             chain_checked_from: app.engine.startup().checked_from,
