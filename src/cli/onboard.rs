@@ -122,6 +122,35 @@ fn write_file(out: &Path, bytes: &[u8], replace: bool) -> Result<(), String> {
     written.map_err(failed)
 }
 
+/// Writes the refused rows as the error workbook: the default `-问题.xlsx` beside the
+/// roster is this command's own, written again on every run; a file named with --errors is
+/// replaced only with --replace, and never the roster itself.
+fn write_errors(args: &OnboardArgs, file: &Path, plan: &onboard::Plan) -> Result<(), String> {
+    let out = args.errors.clone().unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        file.with_file_name(format!("{stem}-问题.xlsx"))
+    });
+    let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    if same(&out, file) {
+        return Err(format!(
+            "--errors {} is the roster being read; name another file for the refused rows",
+            out.display()
+        ));
+    }
+    let sheet =
+        template::error_sheet(plan).map_err(|e| format!("cannot write the error workbook: {e}"))?;
+    write_file(&out, &sheet, args.replace || args.errors.is_none())?;
+    println!(
+        "{} problems; the refused rows are in {}",
+        plan.problems.len(),
+        out.display()
+    );
+    Ok(())
+}
+
 async fn onboard_file(
     args: OnboardArgs,
     file: PathBuf,
@@ -213,30 +242,7 @@ async fn onboard_file(
         );
     }
     if !plan.clean() {
-        let out = args.errors.clone().unwrap_or_else(|| {
-            let stem = file
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            file.with_file_name(format!("{stem}-问题.xlsx"))
-        });
-        let sheet = template::error_sheet(&plan)
-            .map_err(|e| format!("cannot write the error workbook: {e}"))?;
-        // The default `-问题.xlsx` is this command's own, written again on every run; a file
-        // named with --errors is replaced only with --replace, and never the roster itself.
-        let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y);
-        if same(&out, &file) {
-            return Err(format!(
-                "--errors {} is the roster being read; name another file for the refused rows",
-                out.display()
-            ));
-        }
-        write_file(&out, &sheet, args.replace || args.errors.is_none())?;
-        println!(
-            "{} problems; the refused rows are in {}",
-            plan.problems.len(),
-            out.display()
-        );
+        write_errors(&args, &file, &plan)?;
     }
     if args.dry_run {
         println!("dry run: nothing was written");
