@@ -221,6 +221,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/team/volunteers", "FOOFFFUFFFFF"),
     ("/team/disputes", "FOOFFFUFFFFF"),
     ("/district/disputes", "FFFFFFUFFOOF"),
+    ("/policies/disputes", "OFFFFFUFFFFF"),
     ("/team/statements", "FOOFFFUFFFFF"),
     ("/team/volunteers/new", "FOOFFFUFFFFF"),
     ("/team/activities", "FOOFFFUFFFFF"),

@@ -131,10 +131,28 @@ async fn those_served_confirm_with_a_one_time_code_and_the_evaluation_counts_it(
     // Confirmed as printed, in groups of four: the points become usable.
     let printed = first["shown"].as_str().expect("shown").to_owned();
     assert_eq!(printed.len(), 14, "three groups of four: {printed}");
+    let anonymous_key = [("idempotency-key", "1")];
     anyone
-        .post(
+        .send(
+            reqwest::Method::POST,
             "/v1/confirmations",
-            json!({"code": printed, "name": "沈国强", "role": "村委会主任"}),
+            Some(json!({"code": printed, "name": "沈国强", "role": "村委会主任"})),
+            &anonymous_key,
+        )
+        .await
+        .ok();
+    // Another party with another code picks the same key: callers without a token are told
+    // apart by the code they show, so neither is refused as a reused key.
+    let second = coordinator
+        .post(&path, json!({"party": "荻港村老年协会"}))
+        .await
+        .ok();
+    anyone
+        .send(
+            reqwest::Method::POST,
+            "/v1/confirmations",
+            Some(json!({"code": second["code"], "name": "钱阿姨", "role": "老年协会会长"})),
+            &anonymous_key,
         )
         .await
         .ok();

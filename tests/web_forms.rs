@@ -950,4 +950,86 @@ async fn a_contest_stays_with_the_team_that_logged_it_and_its_answer_is_chosen_n
         .await
         .expect("page");
     assert!(!board.contains("我那天只去了两个小时"), "{board}");
+    // An administrator sees every dispute and answers it from the web.
+    let admin = Browser::new(&server, ADMIN);
+    let board = admin
+        .get("/policies/disputes")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(board.contains("我那天只去了两个小时"), "{board}");
+    let id = board
+        .split("/policies/disputes/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the answer form")
+        .to_owned();
+    let csrf = admin.csrf("/policies/disputes").await;
+    let (status, _) = admin
+        .post(
+            &format!("/policies/disputes/{id}/resolve"),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "answer-1"),
+                field("outcome", "rejected"),
+                field("reason", "签到表上是三个小时"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let board = admin
+        .get("/policies/disputes")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(board.contains("未采纳：签到表上是三个小时"), "{board}");
+    // The statement on paper prints the answer's outcome with its reason.
+    let token = city.other_coordinator.token.clone().expect("token");
+    let paper = Browser::new(&server, &token)
+        .get("/team/statements")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(paper.contains("未采纳：签到表上是三个小时"), "{paper}");
+
+    // The volunteer may contest the entry while it stands; once the activity is reversed it
+    // is no longer offered.
+    let token = city.volunteer_clients[0].token.clone().expect("token");
+    let me = Browser::new(&server, &token);
+    let offered = format!(r#"<option value="{}">"#, city.activity);
+    let page = me.get("/me/statement").await.text().await.expect("page");
+    assert!(page.contains(&offered), "{page}");
+    // A complaint too long is refused, and what was written comes back in the form to
+    // shorten and send again, not lost to "go back".
+    let long = "那天我一早就到了调解室，".repeat(50);
+    let csrf = me.csrf("/me/statement").await;
+    let (_, refused) = me
+        .post(
+            "/me/disputes",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "too-long"),
+                field("activity", ""),
+                field("reason", &long),
+            ],
+        )
+        .await;
+    assert!(refused.contains("文字太长了"), "{refused}");
+    assert!(
+        refused.contains(&long) && refused.contains("再提交一次"),
+        "{refused}"
+    );
+    assert!(refused.contains(r#"action="/me/disputes""#), "{refused}");
+    city.admin
+        .post(
+            &format!("/v1/activities/{}/reversal", city.activity),
+            json!({"reason": "重复登记"}),
+        )
+        .await
+        .ok();
+    let page = me.get("/me/statement").await.text().await.expect("page");
+    assert!(!page.contains(&offered), "{page}");
 }

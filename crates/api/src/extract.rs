@@ -279,6 +279,18 @@ impl IdempotencyKey {
         let key = self.0.as_ref()?;
         Some(yinling_app::idempotency::scoped(principal, key, digest))
     }
+
+    /// The ledger-level key of a caller without a token, scoped to the credential it shows
+    /// instead (a confirmation's code): anonymous callers choosing the same key never
+    /// collide, and a retry showing the same credential finds its first answer.
+    pub fn scoped_to_credential(&self, credential: &str, digest: Hash) -> Option<Idempotency> {
+        let key = self.0.as_ref()?;
+        let scope = Hash::of(credential.trim().as_bytes()).to_hex();
+        Some(Idempotency {
+            key: format!("anonymous-{}:{key}", &scope[..16]),
+            request_digest: digest,
+        })
+    }
 }
 
 /// Parses an id from a JSON body field: malformed is 422, naming the field.

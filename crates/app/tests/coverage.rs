@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use yinling_app::reports::money::coverage;
+use yinling_app::reports::money::{city_coverage, coverage};
 use yinling_ledger::*;
 use yinling_projections::*;
 
@@ -51,6 +51,25 @@ fn vouchers_back_points_only_as_far_as_their_budget_and_a_retired_reward_not_at_
     let rows = coverage(&sim.state, today);
     let city = &rows[0];
     assert_eq!(city.scope, "city");
+    // The banner's figure alone is the report's first row.
+    assert_eq!(
+        serde_json::to_value(city_coverage(&sim.state, today)).expect("json"),
+        serde_json::to_value(city).expect("json")
+    );
+    // A district's outstanding points are its volunteers' available, held and pending, as a
+    // naive recount adds them.
+    let nanxun = rows
+        .iter()
+        .find(|r| r.scope == "district" && r.name == "南浔区")
+        .expect("南浔区 has stations");
+    let owed: rust_decimal::Decimal = sim
+        .state
+        .volunteers
+        .values()
+        .filter(|v| v.district == "南浔区")
+        .map(|v| v.balance.available() + v.balance.held + v.balance.pending)
+        .sum();
+    assert_eq!(nanxun.outstanding_points.map(|a| a.0), Some(owed));
     assert_eq!(
         serde_json::to_value(city.voucher_points).expect("json"),
         serde_json::json!("20")

@@ -228,7 +228,9 @@ impl NatsLog {
             appending: Mutex::new(()),
             fenced: std::sync::atomic::AtomicBool::new(false),
         };
-        log.catch_up()?;
+        // The index only: the engine reads the events again itself, so keeping every
+        // message's payload here would hold the whole log in memory until the open ends.
+        log.apply_new(false)?;
         Ok(log)
     }
 
@@ -313,6 +315,12 @@ impl NatsLog {
     /// Applies every message this node has not seen yet and returns their segments in order
     /// (a read replica folds them). Checks the hash chain across every record.
     pub fn catch_up(&self) -> Result<Vec<Segment>, LedgerError> {
+        self.apply_new(true)
+    }
+
+    /// Applies every message not seen yet to the index; their segments are returned when
+    /// `keep` asks for them.
+    fn apply_new(&self, keep: bool) -> Result<Vec<Segment>, LedgerError> {
         let last = self.last_sequence()?;
         let mut out = Vec::new();
         let mut next = lock(&self.index).last_msg + 1;
@@ -329,7 +337,10 @@ impl NatsLog {
                     if seq != next {
                         continue;
                     }
-                    out.push(lock(&self.index).apply(seq, payload)?);
+                    let segment = lock(&self.index).apply(seq, payload)?;
+                    if keep {
+                        out.push(segment);
+                    }
                     next += 1;
                 }
             }
@@ -344,7 +355,9 @@ impl NatsLog {
                 });
             };
             let segment = lock(&self.index).apply(next, payload)?;
-            out.push(segment);
+            if keep {
+                out.push(segment);
+            }
             next += 1;
         }
         Ok(out)

@@ -1,5 +1,5 @@
 //! Disputes go to the team that logged the entry: the one that can correct it, whichever
-//! team the volunteer has moved to since.
+//! team the volunteer has moved to since; "corrected" is answered only once it was.
 
 mod common;
 
@@ -48,6 +48,11 @@ fn a_contest_goes_to_the_team_that_logged_the_entry_after_the_volunteer_moved() 
         .run(new_coordinator, resolve(DisputeOutcome::Rejected))
         .expect_err("not theirs");
     assert_eq!(refused.kind, RejectionKind::Forbidden);
+    // "Corrected" only once the entry was: not before.
+    let early = sim
+        .run(old_coordinator, resolve(DisputeOutcome::Corrected))
+        .expect_err("nothing corrected yet");
+    assert_eq!(early.code, "nothing_corrected");
     // The team that logged it corrects the entry and answers.
     sim.ok(
         old_coordinator,
@@ -73,4 +78,16 @@ fn a_contest_goes_to_the_team_that_logged_the_entry_after_the_volunteer_moved() 
         },
     );
     assert_eq!(sim.state.disputes[&missing].team_id, new_team);
+    // A missing service is logged and answered upheld; "corrected" has no entry to name.
+    let refused = sim
+        .run(
+            new_coordinator,
+            Command::ResolveDispute {
+                dispute_id: missing,
+                outcome: DisputeOutcome::Corrected,
+                reason: "已补登".into(),
+            },
+        )
+        .expect_err("nothing to have corrected");
+    assert_eq!(refused.code, "nothing_corrected");
 }

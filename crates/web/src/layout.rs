@@ -151,7 +151,12 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "budget_exhausted" => "这家银行今年的优惠券或优惠额度已经用完了（详见下方）。",
         "already_disputed" => "这一条已经提过异议了，正在等协调员答复。",
         "already_resolved" => "这条异议已经答复过了。",
-        "not_a_participant" => "这位志愿者没有参加这次活动，不能对这一条提异议；漏登了请选“漏登”。",
+        "nothing_corrected" => {
+            "还没有更正这条记录：请先在活动记录里更正时长（或冲正），再答复“已更正”；补登了漏登的服务请选“采纳”。"
+        }
+        "not_a_participant" => {
+            "这位志愿者没有参加这次活动，不能对这一条提异议；漏登了请选“有一次服务没有登记”。"
+        }
         "date_too_old" => "日期太早了，账本不收这么早的日期，请检查年份。",
         "as_of_beyond_head" => "要看的记录号比账本现有的还大，请填小一些的数字，或点“看现在”。",
         "voucher_not_found" => "查不到这张券，请对照券面再输一次。",
@@ -177,6 +182,11 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
 
 /// A page explaining why something could not be done.
 pub fn refusal(viewer: &Viewer, back: &str, e: &AppError) -> Response {
+    refusal_with(viewer, back, e, html! {})
+}
+
+/// The same, with `more` below the reason (a form to send again, say).
+pub fn refusal_with(viewer: &Viewer, back: &str, e: &AppError, more: Markup) -> Response {
     let l = viewer.lang;
     page_with(
         match e {
@@ -196,6 +206,7 @@ pub fn refusal(viewer: &Viewer, back: &str, e: &AppError) -> Response {
                 // The exact reason, naming the field, for whoever helps at the desk.
                 p.muted lang="en" { "（" (e.detail()) "）" }
             }
+            (more)
             a.button.big href=(back) { (l.t("返回重试", "Go back")) }
         },
     )

@@ -94,6 +94,11 @@ fn pages() -> Router<App> {
             post(pages::disputes::resolve),
         )
         .route("/district/disputes", get(pages::disputes::district))
+        .route("/policies/disputes", get(pages::disputes::city))
+        .route(
+            "/policies/disputes/{id}/resolve",
+            post(pages::disputes::resolve_in_city),
+        )
         .route(
             "/district/disputes/{id}/resolve",
             post(pages::disputes::resolve_in_district),

@@ -46,6 +46,10 @@ pub const STATEMENT_LINES_A5: usize = 5;
 /// stays one page.
 pub const STATEMENT_DISPUTES: usize = 3;
 
+/// Recent activities a volunteer picks from to dispute one (older ones: the counter opens
+/// the dispute for them).
+pub const MAX_DISPUTE_CHOICES: usize = 20;
+
 /// Notices shown on a volunteer's page: at most this many ...
 pub const NOTICES_SHOWN: usize = 5;
 

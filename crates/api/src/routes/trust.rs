@@ -13,7 +13,7 @@ use yinling_app::App;
 use yinling_ledger::outbox::{DeliveryStatus, OutboxEntry};
 use yinling_ledger::personal::Relative;
 use yinling_ledger::{ActivityId, NoticeContactsSet, Timestamp, VolunteerId};
-use yinling_projections::{Command, Principal};
+use yinling_projections::Command;
 
 use super::{created, page_limit, written};
 use crate::error::{ApiError, Problem};
@@ -183,7 +183,7 @@ pub async fn confirm(
             &b.code,
             (&b.name, &b.role),
             None,
-            key.scoped(&Principal::System, body.digest),
+            key.scoped_to_credential(&b.code, body.digest),
         )
         .await?;
     Ok(created(

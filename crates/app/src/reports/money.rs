@@ -449,59 +449,80 @@ fn row(
     }
 }
 
-/// The coverage of the points outstanding: the city first, then each district with
-/// stations, then each station.
-pub fn coverage(state: &State, today: NaiveDate) -> Vec<CoverageRow> {
-    let warn_at = state.policies.coverage_warning_percent();
+/// The stations, the first one first, with what each backs: (stock, vouchers) in points.
+fn backing_by_station(
+    state: &State,
+    today: NaiveDate,
+) -> Vec<(&yinling_projections::stations::Station, (Decimal, Decimal))> {
+    let mut stations: Vec<_> = state.stations.by_id.values().collect();
+    stations.sort_by_key(|s| (s.id != StationId::FIRST, s.name.clone()));
+    let mut room = BTreeMap::new();
+    stations
+        .into_iter()
+        .map(|s| (s, backing_of(state, &s.id, today, &mut room)))
+        .collect()
+}
+
+/// The city's row of [`coverage`] alone (what the staff's warning banner needs, on every
+/// page a clerk or coordinator opens: no pass over the volunteers).
+pub fn city_coverage(state: &State, today: NaiveDate) -> CoverageRow {
+    let backing = backing_by_station(state, today);
+    city_row(state, &backing)
+}
+
+fn city_row(
+    state: &State,
+    backing: &[(&yinling_projections::stations::Station, (Decimal, Decimal))],
+) -> CoverageRow {
     let t = &state.totals;
     let city_outstanding =
         t.points_carried + t.points_earned - t.points_reversed - t.points_redeemed;
-    let stations: Vec<_> = {
-        let mut s: Vec<_> = state.stations.by_id.values().collect();
-        s.sort_by_key(|s| (s.id != StationId::FIRST, s.name.clone()));
-        s
-    };
-    let mut room = BTreeMap::new();
-    let backing: Vec<(Decimal, Decimal)> = stations
+    let total = backing
         .iter()
-        .map(|s| backing_of(state, &s.id, today, &mut room))
-        .collect();
-    let total = backing.iter().fold((Decimal::ZERO, Decimal::ZERO), |a, b| {
-        (a.0 + b.0, a.1 + b.1)
-    });
-    let mut rows = vec![row(
+        .fold((Decimal::ZERO, Decimal::ZERO), |a, (_, b)| {
+            (a.0 + b.0, a.1 + b.1)
+        });
+    row(
         "city",
         "全市".to_owned(),
         Some(city_outstanding),
         total,
-        warn_at,
-    )];
-    let mut districts: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
-    for (s, b) in stations.iter().zip(&backing) {
+        state.policies.coverage_warning_percent(),
+    )
+}
+
+/// The coverage of the points outstanding: the city first, then each district with
+/// stations, then each station.
+pub fn coverage(state: &State, today: NaiveDate) -> Vec<CoverageRow> {
+    let warn_at = state.policies.coverage_warning_percent();
+    let backing = backing_by_station(state, today);
+    let mut rows = vec![city_row(state, &backing)];
+    let mut districts: BTreeMap<&str, (Decimal, Decimal, Decimal)> = BTreeMap::new();
+    for (s, b) in &backing {
         if !s.district.is_empty() {
             let d = districts.entry(&s.district).or_default();
             d.0 += b.0;
             d.1 += b.1;
         }
     }
-    for (district, b) in districts {
-        // As the city's figure counts them: points still on notice are owed too (they become
-        // available when it ends), so a district's rows add up to the city's.
-        let outstanding: Decimal = state
-            .volunteers
-            .values()
-            .filter(|v| v.district == district)
-            .map(|v| v.balance.available() + v.balance.held + v.balance.pending)
-            .sum();
+    // What each district's volunteers are owed, in one pass over them. As the city's figure
+    // counts them: points still on notice are owed too (they become available when it
+    // ends).
+    for v in state.volunteers.values() {
+        if let Some(d) = districts.get_mut(v.district.as_ref()) {
+            d.2 += v.balance.available() + v.balance.held + v.balance.pending;
+        }
+    }
+    for (district, (stock, vouchers, outstanding)) in districts {
         rows.push(row(
             "district",
             district.to_owned(),
             Some(outstanding),
-            b,
+            (stock, vouchers),
             warn_at,
         ));
     }
-    for (s, b) in stations.iter().zip(backing) {
+    for (s, b) in backing {
         rows.push(row("station", s.name.clone(), None, b, warn_at));
     }
     rows

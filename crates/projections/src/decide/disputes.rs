@@ -128,6 +128,13 @@ pub(super) fn resolve(
             "this dispute was already resolved",
         ));
     }
+    // "Corrected" tells the volunteer their entry was put right: only once it was.
+    if outcome == DisputeOutcome::Corrected && !corrected_since_opened(state, d) {
+        return Err(Rejection::conflict(
+            "nothing_corrected",
+            "no correction, re-rating or reversal of this volunteer's entry was recorded since the dispute was opened: correct the entry first, then answer corrected (a missing service newly logged is answered upheld)",
+        ));
+    }
     Ok(vec![Commit::any(
         dispute_id.stream(),
         vec![Event::DisputeResolved(DisputeResolved {
@@ -137,6 +144,23 @@ pub(super) fn resolve(
             resolved_on: checks::today(state, context),
         })],
     )])
+}
+
+/// Whether the volunteer's entry in the disputed activity was corrected, re-rated or
+/// reversed on or after the day the dispute was opened.
+fn corrected_since_opened(state: &State, d: &crate::disputes::Dispute) -> bool {
+    use crate::volunteers::{EntryKind, EntryRef};
+    let (Some(activity), Some(v)) = (d.activity_id, state.volunteers.get(&d.volunteer_id)) else {
+        return false;
+    };
+    v.statement.iter().rev().any(|e| {
+        e.reference == EntryRef::Activity(activity)
+            && matches!(
+                e.kind,
+                EntryKind::Correction | EntryKind::Reversal | EntryKind::Rerating
+            )
+            && state.policies.date_of(e.at) >= d.opened_on
+    })
 }
 
 /// Disputes open longer than the escalation policy allows, not yet escalated: each goes up to

@@ -16,7 +16,9 @@ use crate::i18n::Lang;
 use crate::layout::{not_for_you, page, Frame};
 use crate::session::Viewer;
 
-fn status_words(l: Lang, d: &yinling_projections::disputes::Dispute) -> String {
+/// Where a dispute stands, in words, with the answer's outcome and reason once it came (the
+/// statement on paper prints the same).
+pub(crate) fn status_words(l: Lang, d: &yinling_projections::disputes::Dispute) -> String {
     match &d.resolution {
         None if d.escalated_on.is_some() => l
             .t("已转区县协调员处理", "With the district coordinator")
@@ -40,6 +42,10 @@ pub fn section(l: Lang, state: &LedgerState, v: &Volunteer, csrf: &str) -> Marku
         .values()
         .filter(|d| d.volunteer_id == v.id)
         .collect();
+    // Their recent service, each activity once: an entry that stands can be contested; one
+    // they were corrected out of is reported as missing (naming the activity); a reversed
+    // activity has nothing left to contest.
+    let mut seen = std::collections::HashSet::new();
     let activities: Vec<_> = v
         .statement
         .iter()
@@ -49,7 +55,12 @@ pub fn section(l: Lang, state: &LedgerState, v: &Volunteer, csrf: &str) -> Marku
             EntryRef::Activity(a) => state.activities.get(&a),
             _ => None,
         })
-        .take(20)
+        .filter(|a| a.reversal.is_none() && seen.insert(a.id))
+        .take(crate::limits::MAX_DISPUTE_CHOICES)
+        .map(|a| {
+            let stands = a.participants.iter().any(|p| p.volunteer_id == v.id);
+            (a, stands)
+        })
         .collect();
     html! {
         h2 #disputes { (l.t("有异议，或有漏登？", "Something wrong, or missing?")) }
@@ -62,8 +73,12 @@ pub fn section(l: Lang, state: &LedgerState, v: &Volunteer, csrf: &str) -> Marku
             label for="activity" { (l.t("哪一次", "Which one")) }
             select #activity name="activity" {
                 option value="" { (l.t("有一次服务没有登记", "A service was never logged")) }
-                @for a in &activities {
-                    option value=(a.id) { (a.date) " " (a.title) }
+                @for (a, stands) in &activities {
+                    @if *stands {
+                        option value=(a.id) { (a.date) " " (a.title) }
+                    } @else {
+                        option value={ "missing:" (a.id) } { (a.date) " " (a.title) (l.t("（我被移出了这次活动）", " (I was taken off it)")) }
+                    }
                 }
             }
             label for="reason" { (l.t("请写明情况", "What is wrong")) }
@@ -84,21 +99,22 @@ pub async fn open_mine(State(app): State<App>, viewer: Viewer, form: Form) -> Re
                 ),
             ));
         };
+        // "" a service never logged; "missing:ID" an activity they were taken off; "ID" an
+        // entry of theirs that stands.
         let activity = form.text("activity");
-        let activity_id = if activity.is_empty() {
-            None
-        } else {
-            Some(input::id("activity", &activity)?)
+        let (kind, activity_id) = match activity.strip_prefix("missing:") {
+            _ if activity.is_empty() => (DisputeKind::Missing, None),
+            Some(id) => (DisputeKind::Missing, Some(input::id("activity", id)?)),
+            None => (
+                DisputeKind::Contested,
+                Some(input::id("activity", &activity)?),
+            ),
         };
         Ok(Command::OpenDispute {
             dispute_id: DisputeId::generate(),
             volunteer_id: *me,
             activity_id,
-            kind: if activity_id.is_some() {
-                DisputeKind::Contested
-            } else {
-                DisputeKind::Missing
-            },
+            kind,
             reason: form.text("reason"),
         })
     })
@@ -117,6 +133,12 @@ pub async fn district(State(app): State<App>, viewer: Viewer) -> Response {
     board(&app, &viewer, "/district")
 }
 
+/// `/policies/disputes` (an administrator: every dispute, so one escalated in a district
+/// without a district coordinator is still answered from the web).
+pub async fn city(State(app): State<App>, viewer: Viewer) -> Response {
+    board(&app, &viewer, "/policies")
+}
+
 fn board(app: &App, viewer: &Viewer, home: &'static str) -> Response {
     let Some(session) = viewer.session.as_ref() else {
         return crate::layout::needs_sign_in(viewer);
@@ -125,11 +147,14 @@ fn board(app: &App, viewer: &Viewer, home: &'static str) -> Response {
     let ours = |team: &yinling_ledger::TeamId| match (&who, home) {
         (Principal::Coordinator(_, mine), "/team") => mine == team,
         (Principal::DistrictCoordinator(_, d), "/district") => d.covers(team),
+        (Principal::Admin(_), "/policies") => true,
         _ => false,
     };
     if !matches!(
         (&who, home),
-        (Principal::Coordinator(..), "/team") | (Principal::DistrictCoordinator(..), "/district")
+        (Principal::Coordinator(..), "/team")
+            | (Principal::DistrictCoordinator(..), "/district")
+            | (Principal::Admin(_), "/policies")
     ) {
         return not_for_you(viewer);
     }
@@ -201,6 +226,16 @@ pub async fn resolve_in_district(
     form: Form,
 ) -> Response {
     answer(&app, &viewer, &id, &form, "/district/disputes").await
+}
+
+/// Answers a dispute from `/policies/disputes`.
+pub async fn resolve_in_city(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    answer(&app, &viewer, &id, &form, "/policies/disputes").await
 }
 
 async fn answer(app: &App, viewer: &Viewer, id: &str, form: &Form, here: &str) -> Response {

@@ -53,6 +53,8 @@ pub struct AsOf {
 /// The fields of a posted form, in order (repeated keys allowed).
 pub struct Form {
     fields: Vec<(String, String)>,
+    /// The path it was posted to (a refusal offers to post it there again).
+    pub path: String,
     /// Digest of path and body (for idempotency).
     pub digest: Hash,
 }
@@ -85,6 +87,7 @@ impl Form {
         digest.extend_from_slice(&n.to_le_bytes());
         Form {
             fields,
+            path: form.path.clone(),
             digest: Hash::of(&digest),
         }
     }
@@ -113,11 +116,12 @@ impl FromRequest<App> for Form {
         let fields = form_urlencoded::parse(&bytes)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        let mut digest_input = path.into_bytes();
+        let mut digest_input = path.clone().into_bytes();
         digest_input.push(b'\n');
         digest_input.extend_from_slice(&bytes);
         Ok(Form {
             fields,
+            path,
             digest: Hash::of(&digest_input),
         })
     }
@@ -169,12 +173,43 @@ pub async fn submit_and_return<A: Answer>(
     };
     let command = match command(&session.principal) {
         Ok(c) => c,
-        Err(e) => return layout::refusal(viewer, here, &e),
+        Err(e) => return refused_keeping(viewer, here, &e, form),
     };
     match act::<A>(app, &session.principal, form, command).await {
         Ok(_) => see_other(here),
-        Err(e) => layout::refusal(viewer, here, &e),
+        Err(e) => refused_keeping(viewer, here, &e, form),
     }
+}
+
+/// The fields of a form a person writes in their own words: what they wrote is kept on a
+/// refusal rather than typed again.
+const WRITTEN_FIELDS: [&str; 2] = ["reason", "note"];
+
+/// A refusal of a form: the reason in words, and, when the form held something written in
+/// the person's own words (a complaint, a reason), the same form again with that text in
+/// it to change and send (an older person's paragraph is not lost to a "go back").
+pub fn refused_keeping(viewer: &Viewer, here: &str, e: &AppError, form: &Form) -> Response {
+    let written = WRITTEN_FIELDS.iter().find_map(|k| {
+        form.get(k)
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| (*k, t))
+    });
+    let (Some((name, text)), Some(session)) = (written, viewer.session.as_ref()) else {
+        return layout::refusal(viewer, here, e);
+    };
+    let l = viewer.lang;
+    let again = maud::html! {
+        form method="post" action=(form.path) {
+            (form_fields(&session.csrf()))
+            @for (k, v) in form.fields.iter().filter(|(k, _)| !matches!(k.as_str(), "csrf" | "form_id") && k != name) {
+                input type="hidden" name=(k) value=(v);
+            }
+            label for="kept" { (l.t("您刚才写的还在这里，改好后可以直接再提交：", "What you wrote is kept here; change it and send it again:")) }
+            textarea #kept name=(name) rows="5" { (text) }
+            button.big type="submit" { (l.t("再提交一次", "Send again")) }
+        }
+    };
+    layout::refusal_with(viewer, here, e, again)
 }
 
 /// Submits a form's command through the ledger; the form's id makes a double tap harmless.

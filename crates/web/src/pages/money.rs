@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 use yinling_app::reports::money::{
-    bank_settlement, coverage, redeemed, supplier_settlement, By, CoverageRow, Period,
+    bank_settlement, city_coverage, coverage, redeemed, supplier_settlement, By, CoverageRow,
+    Period,
 };
 use yinling_app::reports::stations::banks;
 use yinling_app::reports::{self, Lang as Columns};
@@ -58,10 +59,10 @@ fn dated(name: &str, period: Period) -> String {
 /// of what can be honoured that the administrator set; nothing otherwise.
 pub fn coverage_banner(state: &LedgerState, l: Lang) -> Markup {
     let today = state.policies.date_of(Timestamp::now());
-    let rows = coverage(state, today);
-    let Some(city) = rows.first().filter(|c| c.warning) else {
+    let city = city_coverage(state, today);
+    if !city.warning {
         return html! {};
-    };
+    }
     let percent = city
         .percent
         .map(|p| p.0.normalize().to_string())

@@ -205,7 +205,7 @@ pub async fn statements(
                         p { (l.s(format!("本月另有 {earlier} 条更早的记录，可到 e站 查看。"), format!("{earlier} earlier lines this month are at the station."))) }
                     }
                     @for d in state.disputes.values().filter(|d| d.volunteer_id == v.id && (d.open() || d.resolution.as_ref().is_some_and(|r| r.resolved_on >= first && r.resolved_on <= last))).take(crate::limits::STATEMENT_DISPUTES) {
-                        p { (l.t("异议：", "Dispute: ")) (d.reason) " — " (match &d.resolution { None => l.t("等待答复", "waiting for an answer").to_owned(), Some(r) => r.reason.clone() }) }
+                        p { (l.t("异议：", "Dispute: ")) (d.reason) " — " (super::disputes::status_words(l, d)) }
                     }
                     @let told = month_notices(&app, v.id, (first, last), if paper == "a5" { crate::limits::STATEMENT_NOTICES_A5 } else { crate::limits::STATEMENT_NOTICES_A4 });
                     @if !told.is_empty() {

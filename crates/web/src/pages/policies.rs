@@ -61,6 +61,9 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
         html! {
             p { (l.t("每项政策的每次调整都记在账本里，写明日期和原因；调整只对以后生效。", "Every change of a policy is recorded with its date and reason, and applies from then on.")) }
             p { a href="/rules" { (l.t("积分规则", "Earning rules")) } " · " a href="/categories" { (l.t("服务类别", "Kinds of service")) } " · " a href="/stars" { (l.t("星级标准", "Star scale")) } }
+            @if admin {
+                p { a.button.big.plain href="/policies/disputes" { (l.t("志愿者的异议（全市）", "Volunteers' disputes (city-wide)")) } }
+            }
             section.card {
                 h2 { (l.t("兑换保留期", "How long a reward is held")) }
                 p { (l.s(format!("兑换后 {} 天内到 e站 领取，过期积分自动退回。", policies.hold_days.value), format!("Collect within {} days; after that the points return.", policies.hold_days.value))) }
