@@ -33,6 +33,7 @@ use yinling_app::App;
 pub fn router() -> Router<App> {
     pages()
         .merge(trust_routes())
+        .merge(dispute_routes())
         .layer(axum::middleware::from_fn(refusals_as_pages))
         .layer(axum::middleware::map_response(not_kept))
 }
@@ -86,23 +87,7 @@ fn pages() -> Router<App> {
         .route("/onboard/template.xlsx", get(pages::onboard::template_file))
         .route("/onboard/roster.xlsx", get(pages::onboard::roster_file))
         .route("/notice/{team}", get(pages::notice::board))
-        .route("/me/disputes", post(pages::disputes::open_mine))
-        .route("/team/disputes", get(pages::disputes::team))
         .route("/team/statements", get(pages::paper::statements))
-        .route(
-            "/team/disputes/{id}/resolve",
-            post(pages::disputes::resolve),
-        )
-        .route("/district/disputes", get(pages::disputes::district))
-        .route("/policies/disputes", get(pages::disputes::city))
-        .route(
-            "/policies/disputes/{id}/resolve",
-            post(pages::disputes::resolve_in_city),
-        )
-        .route(
-            "/district/disputes/{id}/resolve",
-            post(pages::disputes::resolve_in_district),
-        )
         .route(
             "/privacy",
             get(pages::privacy::notice).post(pages::privacy::publish),
@@ -268,6 +253,27 @@ async fn not_kept(mut response: axum::response::Response) -> axum::response::Res
 
 /// Confirmation by the people served (the slip, the public `/confirm` pages) and where a
 /// volunteer's notices go.
+/// Disputes: a volunteer opens one; their team's, district's or the city's staff answer.
+fn dispute_routes() -> Router<App> {
+    Router::new()
+        .route("/me/disputes", post(pages::disputes::open_mine))
+        .route("/team/disputes", get(pages::disputes::team))
+        .route(
+            "/team/disputes/{id}/resolve",
+            post(pages::disputes::resolve),
+        )
+        .route("/district/disputes", get(pages::disputes::district))
+        .route("/policies/disputes", get(pages::disputes::city))
+        .route(
+            "/policies/disputes/{id}/resolve",
+            post(pages::disputes::resolve_in_city),
+        )
+        .route(
+            "/district/disputes/{id}/resolve",
+            post(pages::disputes::resolve_in_district),
+        )
+}
+
 fn trust_routes() -> Router<App> {
     Router::new()
         .route(
