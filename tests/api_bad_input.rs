@@ -1206,6 +1206,18 @@ async fn a_bad_query_or_body_is_named_in_words_not_in_the_parsers() {
     // An empty value is no value, and a bare name too.
     admin.get("/v1/events?limit=").await.ok();
     admin.get("/v1/events?limit").await.ok();
+    // A page of 1 to 1,000 items, as the API's description says: nothing else is quietly
+    // changed into it.
+    for limit in ["0", "1001"] {
+        let r = admin.get(&format!("/v1/events?limit={limit}")).await;
+        let body = r.problem(400).clone();
+        assert_eq!(body["code"], "bad_limit", "{body}");
+        assert!(
+            body["detail"].as_str().unwrap_or_default().contains(limit),
+            "{body}"
+        );
+    }
+    admin.get("/v1/events?limit=1000").await.ok();
 
     for (body, status, wanted) in [
         (&b"null"[..], 422, "the body must be a JSON object"),

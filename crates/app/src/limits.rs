@@ -49,11 +49,6 @@ pub const MAX_ACCESS_LOG_DAYS: u32 = 3650;
 /// How often the access log is pruned, in seconds (a day).
 pub const ACCESS_LOG_PRUNE_SECONDS: u64 = 86_400;
 
-/// Clamps a requested page size.
-pub fn page_limit(limit: Option<usize>) -> usize {
-    limit.unwrap_or(DEFAULT_PAGE_ITEMS).clamp(1, MAX_PAGE_ITEMS)
-}
-
 /// At most this many volunteers answer one counter lookup (a clerk picks among them).
 pub const MAX_COUNTER_MATCHES: usize = 20;
 

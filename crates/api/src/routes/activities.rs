@@ -525,7 +525,7 @@ pub async fn list(
             "name the team with ?team_id=...",
         ));
     };
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit)?;
     let list = app
         .read(&who, q.as_of, Read::TeamActivities(Some(team)), |state| {
             let mut items: Vec<&Activity> = state

@@ -75,7 +75,7 @@ pub async fn feed(
 ) -> Result<Json<FeedOut>, ApiError> {
     access::may_read(&who, &Read::Audit)?;
     let after = q.after.unwrap_or(0);
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit)?;
     let stream = match &q.stream {
         Some(s) => Some(StreamId::parse(s).ok_or_else(|| {
             ApiError::bad_request(
@@ -232,7 +232,7 @@ pub async fn access_log(
         .max(Timestamp(0))
     };
     let span = (instant(from), instant(to + chrono::Days::new(1)));
-    let entries = app.access_entries(&who, span, volunteer, page_limit(q.limit))?;
+    let entries = app.access_entries(&who, span, volunteer, page_limit(q.limit)?)?;
     let state = app.engine.read();
     let items = entries
         .into_iter()

@@ -33,7 +33,19 @@ pub mod transparency;
 pub mod trust;
 pub mod volunteers;
 
-pub use yinling_app::limits::page_limit;
+/// Items a page holds: `limit` as asked (1 to 1,000, as the API's description says), or
+/// the default when left out. Out of range is refused, not quietly changed to something else.
+pub fn page_limit(limit: Option<usize>) -> Result<usize, crate::error::ApiError> {
+    use yinling_app::limits::{DEFAULT_PAGE_ITEMS, MAX_PAGE_ITEMS};
+    match limit {
+        None => Ok(DEFAULT_PAGE_ITEMS),
+        Some(n) if (1..=MAX_PAGE_ITEMS).contains(&n) => Ok(n),
+        Some(n) => Err(crate::error::ApiError::bad_request(
+            "bad_limit",
+            format!("limit is 1 to {MAX_PAGE_ITEMS} items a page, not {n}"),
+        )),
+    }
+}
 
 /// The `as_of` query parameter of every read of state.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -408,7 +408,7 @@ pub async fn list(
         Some(v) => Some(path_id(v, "volunteer")?),
         None => None,
     };
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit)?;
     let list = app
         .read(&who, q.as_of, Read::Redemptions(volunteer), |state| {
             let mut items: Vec<&Redemption> = state

@@ -369,7 +369,7 @@ pub async fn of_volunteer(
                 now.plus_seconds(-i64::from(days) * 86_400),
                 now.plus_seconds(1),
             ),
-            page_limit(q.limit),
+            page_limit(q.limit)?,
         )
         .await?;
     Ok(Json(SentNoticesOut {
@@ -420,7 +420,7 @@ pub async fn outbox(
             format!("status is pending, delivered, failed or paper, not {other:?}"),
         ));
     }
-    let (items, counts) = app.outbox_entries(&who, status, page_limit(q.limit))?;
+    let (items, counts) = app.outbox_entries(&who, status, page_limit(q.limit)?)?;
     Ok(Json(OutboxOut {
         pending: counts.pending,
         delivered: counts.delivered,

@@ -255,7 +255,7 @@ pub async fn search(
     };
     // A coordinator's search is of their own team, named or not.
     let team = asked.or(access::own_team(&who));
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit)?;
     let needle = q.q.unwrap_or_default().trim().to_lowercase();
     let group: Option<GroupId> = match (&q.group_id, &who) {
         (Some(g), _) => Some(g.parse().map_err(|_| {
@@ -357,7 +357,7 @@ pub async fn statement(
     ApiQuery(q): ApiQuery<StatementParams>,
 ) -> Result<Json<StatementOut>, ApiError> {
     let id: VolunteerId = path_id(&id, "volunteer")?;
-    let limit = page_limit(q.limit);
+    let limit = page_limit(q.limit)?;
     let after = q.after.unwrap_or(0);
     let view = app.view(q.as_of).await?;
     let mut page = view.with(|state| {
