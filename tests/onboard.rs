@@ -544,6 +544,61 @@ async fn two_uploads_of_one_roster_at_once_import_it_once() {
     assert_eq!(named, 200, "each person once");
 }
 
+/// An import that outlasts its request's timeout is not cut off between two rows: the
+/// caller hears 408, and the import goes on to its last row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_outlasting_its_request_goes_on_to_its_last_row() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let server = Server::start_in(&tmp.path().join("data"), &["--request-timeout", "1"]);
+    let admin = server.client(ADMIN);
+    for (name, csv) in [
+        ("区县.csv", "名称,类型,所属地区\r\n南浔区,区,湖州市\r\n"),
+        (
+            "队伍.csv",
+            "队伍名称,所在区县,主要服务类别\r\n荻溪六老调解队,南浔区,矛盾调解\r\n",
+        ),
+    ] {
+        admin
+            .upload("/v1/onboard?dry_run=false", name, csv.as_bytes().to_vec())
+            .await
+            .ok();
+    }
+    const PEOPLE: usize = 30_000;
+    let mut roster = String::from("姓名,所在队伍,出生年份\r\n");
+    for i in 0..PEOPLE {
+        roster.push_str(&format!(
+            "志愿者{i:05},荻溪六老调解队,{}\r\n",
+            1940 + i % 30
+        ));
+    }
+    let cut = admin
+        .upload(
+            "/v1/onboard?dry_run=false",
+            "志愿者.csv",
+            roster.into_bytes(),
+        )
+        .await;
+    let volunteers = || async {
+        admin.get("/v1/stats").await.ok()["totals"]["volunteers"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    // Thirty thousand people take this build many seconds: the request's one is long past.
+    assert_eq!(cut.status.as_u16(), 408, "{}", cut.text);
+    // Waited for while the count still grows (an import cut off stops growing).
+    let (mut last, mut still) = (0, 0);
+    while last < PEOPLE as u64 && still < 10 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let now = volunteers().await;
+        (last, still) = if now == last {
+            (now, still + 1)
+        } else {
+            (now, 0)
+        };
+    }
+    assert_eq!(last, PEOPLE as u64, "every row, once");
+}
+
 #[test]
 fn an_exported_roster_edited_in_excel_changes_exactly_the_edited_rows() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -197,7 +197,7 @@ pub async fn problem_for_bare_errors(
         ),
         StatusCode::REQUEST_TIMEOUT => (
             "timeout",
-            "the request took too long and was abandoned; retry with an Idempotency-Key",
+            "the answer took too long and this request stopped waiting; a write it asked for may have been made or may still be going on (a roster's import goes on to its end): look before sending it again, with the same Idempotency-Key where the route takes one",
         ),
         StatusCode::NOT_FOUND => ("not_found", "nothing is served at this path"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (

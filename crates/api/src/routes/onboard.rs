@@ -78,7 +78,7 @@ pub async fn upload(
     };
     let dry_run = q.dry_run.unwrap_or(true);
     let skip = q.skip_bad_rows.unwrap_or(false);
-    let (plan, outcome) = onboard::check_and_apply(&app, &who, &name, &bytes, |plan| {
+    let (plan, outcome) = onboard::check_and_apply(&app, &who, &name, bytes, move |plan| {
         !dry_run && (plan.clean() || skip)
     })
     .await

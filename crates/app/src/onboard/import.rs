@@ -68,7 +68,31 @@ pub async fn apply(
 /// tabs, a client retrying a slow upload) would each find its people new and register them
 /// twice, each with their balance. Dry runs wait their turn too (a check is of the ledger
 /// as it stands, and an import under way changes it).
+///
+/// It runs to its end on a task of its own: a caller that stops waiting (a request past its
+/// timeout, a browser closed) does not cut an import off between two rows.
 pub async fn check_and_apply(
+    app: &crate::App,
+    who: &yinling_projections::Principal,
+    file_name: &str,
+    bytes: Vec<u8>,
+    write: impl FnOnce(&Plan) -> bool + Send + 'static,
+) -> Result<(Plan, Option<Outcome>), read::Unreadable> {
+    let (app, who, file_name) = (app.clone(), who.clone(), file_name.to_owned());
+    let task =
+        tokio::spawn(
+            async move { checked_and_applied(&app, &who, &file_name, &bytes, write).await },
+        );
+    task.await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a roster's import stopped");
+        Err(read::Unreadable {
+            zh: "导入中途出错，已记录下来；请看账本里已有哪些人后再导入一次（已登记的人不会重复登记）。".into(),
+            en: "the import stopped on an error, which was logged; look at who is in the ledger now and import again (people already registered are not registered twice)".into(),
+        })
+    })
+}
+
+async fn checked_and_applied(
     app: &crate::App,
     who: &yinling_projections::Principal,
     file_name: &str,

@@ -104,7 +104,7 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, mut form: Multipart)
             &AppError::invalid("no_file", "choose the roster file"),
         );
     };
-    let checked = onboard::check_and_apply(&app, &session.principal, &name, &bytes, |plan| {
+    let checked = onboard::check_and_apply(&app, &session.principal, &name, bytes, move |plan| {
         write && (plan.clean() || skip)
     })
     .await;
