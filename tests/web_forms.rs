@@ -966,6 +966,25 @@ async fn a_contest_stays_with_the_team_that_logged_it_and_its_answer_is_chosen_n
         .expect("the answer form")
         .to_owned();
     let csrf = admin.csrf("/policies/disputes").await;
+    // "Corrected" with nothing corrected is refused; what was written is kept to copy, and
+    // the same form is not offered again (it would only be refused again).
+    let (_, refused) = admin
+        .post(
+            &format!("/policies/disputes/{id}/resolve"),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "answer-0"),
+                field("outcome", "corrected"),
+                field("reason", "已按签到表更正"),
+            ],
+        )
+        .await;
+    assert!(refused.contains("还没有更正这条记录"), "{refused}");
+    assert!(
+        refused.contains("已按签到表更正") && refused.contains("readonly"),
+        "{refused}"
+    );
+    assert!(!refused.contains("再提交一次"), "{refused}");
     let (status, _) = admin
         .post(
             &format!("/policies/disputes/{id}/resolve"),

@@ -213,6 +213,8 @@ fn sealed(payload: &Event, keys: &dyn Keyring) -> Result<Vec<Event>, String> {
 /// sealed blob opens with the new key store to exactly the old plain text, and a blob the
 /// old log already held opens with the new key store as it did with the old.
 fn check(old_dir: &Path, new_dir: &Path) -> Result<ExitCode, String> {
+    super::backup::refuse_unfinished(old_dir)?;
+    super::backup::refuse_unfinished(new_dir)?;
     let old = SledLog::open(old_dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
     let new = SledLog::open(new_dir, OpenMode::MustExist).map_err(|e| e.to_string())?;
     let old_keys = old.keyring().map_err(|e| e.to_string())?;

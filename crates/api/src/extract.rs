@@ -220,16 +220,17 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        // `?team_id=` (and a bare `?team_id`) means "no team_id": empty values are dropped
-        // before parsing; a value that merely ends in `=` is kept.
+        // `?team_id=` means "no team_id": a pair with nothing after its `=` is dropped before
+        // parsing (a value that merely ends in `=` is kept). A bare `?open` is not dropped:
+        // it is refused as the value it is not, rather than read as "all".
         let query = parts.uri.query().unwrap_or_default();
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-            .filter(|(_, value)| !value.is_empty())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|pair| {
+                !pair.is_empty() && !pair.split_once('=').is_some_and(|(_, v)| v.is_empty())
+            })
             .collect();
-        let kept = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&pairs)
-            .finish();
+        let kept = kept.join("&");
         let reader = serde_urlencoded::Deserializer::new(form_urlencoded::parse(kept.as_bytes()));
         serde_path_to_error::deserialize(reader)
             .map(ApiQuery)
@@ -281,11 +282,12 @@ impl IdempotencyKey {
     }
 
     /// The ledger-level key of a caller without a token, scoped to the credential it shows
-    /// instead (a confirmation's code): anonymous callers choosing the same key never
-    /// collide, and a retry showing the same credential finds its first answer.
-    pub fn scoped_to_credential(&self, credential: &str, digest: Hash) -> Option<Idempotency> {
+    /// instead (`scope`: a keyed digest of a confirmation's code, so the log's keys say
+    /// nothing of the code): anonymous callers choosing the same key never collide, and a
+    /// retry showing the same credential finds its first answer.
+    pub fn scoped_to_credential(&self, scope: &Hash, digest: Hash) -> Option<Idempotency> {
         let key = self.0.as_ref()?;
-        let scope = Hash::of(credential.trim().as_bytes()).to_hex();
+        let scope = scope.to_hex();
         Some(Idempotency {
             key: format!("anonymous-{}:{key}", &scope[..16]),
             request_digest: digest,

@@ -21,10 +21,10 @@ pub fn detail(path: &str, message: &str) -> String {
         return format!("{name} is given more than once; give it once");
     }
     if let Some(name) = quoted_after(message, "unknown field ") {
-        let known = expected_list(message);
-        return match known {
-            Some(list) => format!("there is no {name} here; the names it takes are {list}"),
-            None => format!("there is no {name} here"),
+        let place = field.map_or_else(|| "here".to_owned(), |f| format!("in {f}"));
+        return match expected_list(message) {
+            Some(list) => format!("there is no {name} {place}; the names it takes are {list}"),
+            None => format!("there is no {name} {place}"),
         };
     }
     if let Some(value) = quoted_after(message, "unknown variant ") {
@@ -158,6 +158,11 @@ mod tests {
                 "hours",
                 "hours \"x\" is not a number of hours",
                 "hours: hours \"x\" is not a number of hours",
+            ),
+            (
+                "participants[0]",
+                "unknown field `hour`, expected `volunteer_id` or `hours`",
+                "there is no hour in participants[0]; the names it takes are volunteer_id or hours",
             ),
         ];
         for (path, message, want) in cases {

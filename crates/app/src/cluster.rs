@@ -135,7 +135,15 @@ impl Cluster {
                     std::thread::sleep(Duration::from_millis(500));
                     continue;
                 }
-                feed = self.log.follower().ok();
+                feed = match self.log.follower() {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        // Caught up by asking for each message instead; not in a tight loop.
+                        tracing::warn!(error = %e, "cannot follow the stream as it grows");
+                        std::thread::sleep(Duration::from_millis(500));
+                        None
+                    }
+                };
             }
             if let Err(e) = self.follow(feed.as_ref()) {
                 tracing::warn!(error = %e, "cannot follow the log");

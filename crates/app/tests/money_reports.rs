@@ -81,6 +81,19 @@ fn a_hand_over_keeps_the_point_value_of_its_day() {
 }
 
 #[test]
+fn a_hand_over_before_any_point_value_counts_at_the_first_one_set() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let tea = sim.reward("7", 5);
+    hand_over(&mut sim, "沈阿婆", team, tea);
+    sim.advance_days(30);
+    point_value(&mut sim, "0.01");
+    point_value(&mut sim, "0.03");
+    let rows = redeemed(&sim.state, Period::default(), By::District);
+    assert_eq!(rows[0].value_yuan.0, dec("0.07"));
+}
+
+#[test]
 fn a_value_written_with_trailing_zeros_is_the_value_without_them() {
     let mut sim = Sim::new();
     let tea = sim.reward("7", 5);

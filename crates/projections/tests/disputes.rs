@@ -90,4 +90,27 @@ fn a_contest_goes_to_the_team_that_logged_the_entry_after_the_volunteer_moved() 
         )
         .expect_err("nothing to have corrected");
     assert_eq!(refused.code, "nothing_corrected");
+
+    // Another team's coordinator naming their own activity, in which the volunteer never had
+    // an entry, gets no way to open a dispute about them.
+    let third = sim.team("练市巡河队", "南浔区", Category::EcoPatrol);
+    let stranger = sim.volunteer("陈奶奶", third);
+    let theirs = sim
+        .log_activity(third, Category::EcoPatrol, today, &[(stranger, "2")])
+        .expect("logged");
+    let third_coordinator = sim.token(Role::Coordinator, Some(third), None);
+    let dispute_id = DisputeId(sim.uuid());
+    let refused = sim
+        .run(
+            third_coordinator,
+            Command::OpenDispute {
+                dispute_id,
+                volunteer_id: v,
+                activity_id: Some(theirs),
+                kind: DisputeKind::Missing,
+                reason: "代为提出".into(),
+            },
+        )
+        .expect_err("not theirs to open");
+    assert_eq!(refused.kind, RejectionKind::Forbidden);
 }

@@ -178,12 +178,18 @@ pub async fn confirm(
     body: ApiJson<ConfirmationIn>,
 ) -> Result<Response, ApiError> {
     let b = &body.value;
+    // The code as its digits (a retry typed with other spaces is the same credential).
+    let code =
+        yinling_app::confirmations::read_code(&b.code).unwrap_or_else(|_| b.code.trim().to_owned());
+    let scope = app
+        .mint
+        .keyed_request_digest(&yinling_ledger::Hash::of(code.as_bytes()));
     let w = app
         .confirm_activity(
             &b.code,
             (&b.name, &b.role),
             None,
-            key.scoped_to_credential(&b.code, body.digest),
+            key.scoped_to_credential(&scope, body.digest),
         )
         .await?;
     Ok(created(

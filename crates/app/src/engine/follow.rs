@@ -62,11 +62,18 @@ impl Engine {
         if !chunk.is_empty() {
             folded = self.fold_followed(&chunk)?;
         }
-        tracing::info!(
-            from = head.seq,
-            to = folded,
-            "folded the log's events past the state's head"
-        );
+        if folded > head.seq {
+            tracing::info!(
+                from = head.seq,
+                to = folded,
+                "folded the log's events past the state's head"
+            );
+        } else {
+            tracing::debug!(
+                at = head.seq,
+                "segments that did not continue the state held nothing new"
+            );
+        }
         Ok(folded)
     }
 

@@ -70,14 +70,15 @@ fn handed_over(state: &State, period: Period) -> impl Iterator<Item = &Redemptio
 
 /// What a hand-over is worth: its unit value × units, or its points at the point value in
 /// force when it was handed over (a later change of the point value does not rewrite a past
-/// period's report).
+/// period's report); one handed over before any point value was set counts at the first one
+/// set, not at nothing.
 pub fn value_of(state: &State, r: &Redemption) -> Decimal {
     match r.unit_value_yuan {
         Some(v) => v * Decimal::from(r.quantity),
         None => {
             let steps = &state.policies.point_value;
             let in_force = match r.settled_at {
-                Some(at) => steps.iter().rev().find(|s| s.at <= at),
+                Some(at) => steps.iter().rev().find(|s| s.at <= at).or(steps.first()),
                 None => steps.last(),
             };
             in_force.map_or(Decimal::ZERO, |s| r.points * s.value)

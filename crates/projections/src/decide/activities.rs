@@ -677,10 +677,18 @@ pub(super) fn correct(
 /// Added hours go in as a new entry then; a rise while the entry is still held is shown
 /// with it.
 fn check_rise(state: &State, context: &Context, activity: &Activity) -> Result<(), Rejection> {
-    if activity.released_seq.is_some() || activity.confirmed() {
+    // Still on notice or waiting for its confirmation (an approved late entry too): the
+    // added hours are shown or confirmed with the rest.
+    if activity.held() {
+        return Ok(());
+    }
+    if activity.released_seq.is_some()
+        || activity.confirmed()
+        || activity.notice.is_some_and(|n| n.ended)
+    {
         return Err(Rejection::conflict(
             "rise_after_release",
-            "this activity's public notice or confirmation is over, so hours added now would not be shown or confirmed; log the extra hours as a new activity, which goes through them like any other",
+            "this activity's public notice is over or the party it served has confirmed it, so hours added now would not be shown or confirmed; log the extra hours as a new activity, which goes through them like any other",
         ));
     }
     let late =

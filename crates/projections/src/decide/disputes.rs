@@ -25,16 +25,24 @@ pub(super) fn open(
     (kind, reason): (DisputeKind, &str),
 ) -> Result<Vec<Commit>, Rejection> {
     let v = checks::volunteer(state, volunteer_id)?;
-    let team_id =
-        activity_id
-            .and_then(|a| state.activities.get(&a))
-            .map_or(v.team_id, |activity| {
-                activity
-                    .participants
-                    .iter()
-                    .find(|p| p.volunteer_id == v.id)
-                    .map_or(activity.team_id, |p| p.team_id)
-            });
+    // The activity counts only when the volunteer has or had an entry in it (a line of
+    // their statement names it): naming another team's activity gives nobody a way in.
+    let had_entry = |activity: &&crate::activities::Activity| {
+        activity.participants.iter().any(|p| p.volunteer_id == v.id)
+            || v.statement
+                .iter()
+                .any(|e| e.reference == crate::volunteers::EntryRef::Activity(activity.id))
+    };
+    let team_id = activity_id
+        .and_then(|a| state.activities.get(&a))
+        .filter(had_entry)
+        .map_or(v.team_id, |activity| {
+            activity
+                .participants
+                .iter()
+                .find(|p| p.volunteer_id == v.id)
+                .map_or(activity.team_id, |p| p.team_id)
+        });
     // Their team of today may open it for them, and so may the team it goes to.
     if access::may_write(who, &Write::OpenDispute(v.id, team_id)).is_err() {
         access::may_write(who, &Write::OpenDispute(v.id, v.team_id))?;

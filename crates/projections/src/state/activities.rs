@@ -55,7 +55,11 @@ impl State {
                 logged_at: at,
                 logged_by: envelope.actor,
                 seq,
-                participants: Vec::with_capacity(e.participants as usize),
+                // The count an event claims sizes nothing past what a decision allows (a
+                // forged one must not ask the allocator for gigabytes).
+                participants: Vec::with_capacity(
+                    (e.participants as usize).min(crate::limits::MAX_PARTICIPANTS),
+                ),
                 reversal: None,
                 project_id: None,
                 joint: None,

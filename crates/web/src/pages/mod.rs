@@ -186,8 +186,11 @@ pub async fn submit_and_return<A: Answer>(
 const WRITTEN_FIELDS: [&str; 2] = ["reason", "note"];
 
 /// A refusal of a form: the reason in words, and, when the form held something written in
-/// the person's own words (a complaint, a reason), the same form again with that text in
-/// it to change and send (an older person's paragraph is not lost to a "go back").
+/// the person's own words (a complaint, a reason), that text kept on the page (an older
+/// person's paragraph is not lost to a "go back"). When the refusal is of that text (too
+/// long, empty, a stray sign), the form comes back with it to change and send; otherwise
+/// the text is shown to copy, since sending the same form again would only be refused
+/// again, and a write whose answer was lost must be retried with its own key, not a new one.
 pub fn refused_keeping(viewer: &Viewer, here: &str, e: &AppError, form: &Form) -> Response {
     let written = WRITTEN_FIELDS.iter().find_map(|k| {
         form.get(k)
@@ -198,18 +201,29 @@ pub fn refused_keeping(viewer: &Viewer, here: &str, e: &AppError, form: &Form) -
         return layout::refusal(viewer, here, e);
     };
     let l = viewer.lang;
-    let again = maud::html! {
-        form method="post" action=(form.path) {
-            (form_fields(&session.csrf()))
-            @for (k, v) in form.fields.iter().filter(|(k, _)| !matches!(k.as_str(), "csrf" | "form_id") && k != name) {
-                input type="hidden" name=(k) value=(v);
+    let of_the_text = matches!(
+        e,
+        AppError::Rejected(r) if matches!(r.code, "text_too_long" | "empty_text" | "control_characters")
+    );
+    let kept = if of_the_text {
+        maud::html! {
+            form method="post" action=(form.path) {
+                (form_fields(&session.csrf()))
+                @for (k, v) in form.fields.iter().filter(|(k, _)| !matches!(k.as_str(), "csrf" | "form_id") && k != name) {
+                    input type="hidden" name=(k) value=(v);
+                }
+                label for="kept" { (l.t("您刚才写的还在这里，改好后可以直接再提交：", "What you wrote is kept here; change it and send it again:")) }
+                textarea #kept name=(name) rows="5" { (text) }
+                button.big type="submit" { (l.t("再提交一次", "Send again")) }
             }
-            label for="kept" { (l.t("您刚才写的还在这里，改好后可以直接再提交：", "What you wrote is kept here; change it and send it again:")) }
-            textarea #kept name=(name) rows="5" { (text) }
-            button.big type="submit" { (l.t("再提交一次", "Send again")) }
+        }
+    } else {
+        maud::html! {
+            label for="kept" { (l.t("您刚才写的（可以复制下来，返回后再贴上）：", "What you wrote (copy it, then paste it back in the form):")) }
+            textarea #kept rows="5" readonly { (text) }
         }
     };
-    layout::refusal_with(viewer, here, e, again)
+    layout::refusal_with(viewer, here, e, kept)
 }
 
 /// Submits a form's command through the ledger; the form's id makes a double tap harmless.
