@@ -446,6 +446,16 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether this engine holds the writer role but its thread has ended (a panic in a
+    /// decision or in sled): every write is refused until a restart.
+    pub fn writer_stopped(&self) -> bool {
+        self.writer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|w| !w.is_running())
+    }
+
     /// Whether this engine decides and appends (holds the writer role).
     pub fn is_writer(&self) -> bool {
         self.writer

@@ -196,6 +196,13 @@ impl<C, R> Clone for WriterHandle<C, R> {
 }
 
 impl<C: Send + 'static, R: Send + 'static> WriterHandle<C, R> {
+    /// Whether the writer's thread still takes commands: false once it has ended (a panic
+    /// in a decision or in sled), so a health check can say so instead of "ok" while every
+    /// write is refused.
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
     /// Submits a command and waits until it is durable (or refused).
     pub async fn submit(&self, submission: Submission<C>) -> Result<Outcome<R>, WriterClosed> {
         let (reply, answer) = oneshot::channel();

@@ -30,11 +30,20 @@ pub struct Health {
 }
 
 /// Liveness (anyone): 200 while the service can take changes, 503 while its log refuses
-/// them, so a monitor that only looks at the status code still sees a full disk. (On the
+/// them or its writer has stopped, so a monitor that only looks at the status code still
+/// sees a full disk or a dead writer. (On the
 /// default engine; a cluster node's log is the cluster's, watched by its own monitoring.)
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
-    let refused = app.engine.store().and_then(|s| s.writes_refused());
+    let refused = app
+        .engine
+        .store()
+        .and_then(|s| s.writes_refused())
+        .or_else(|| {
+            app.engine.writer_stopped().then(|| {
+                "the ledger's writer has stopped (its thread ended; see the log)".to_owned()
+            })
+        });
     // Said once in the log, not at every probe of a monitor.
     static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if let Some(why) = &refused {
