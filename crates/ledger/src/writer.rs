@@ -256,13 +256,23 @@ pub fn spawn<M: StateMachine>(
     let remembered = config
         .streams_remembered
         .unwrap_or(crate::limits::STREAM_VERSIONS_REMEMBERED);
+    // Times never go back past the head's, also across a restart on a clock set back (an
+    // NTP step, a dead clock battery): the log's times stay in order.
+    let head = log.head();
+    let last_now = match head.seq.checked_sub(1) {
+        Some(before) => crate::log::EnvelopeIter::new(&*log, before)
+            .next()
+            .transpose()?
+            .map_or(Timestamp(0), |last| last.recorded_at),
+        None => Timestamp(0),
+    };
     let state = WriterState {
-        chain: Chain::after(log.head()),
+        chain: Chain::after(head),
         log,
         machine,
         config,
         stream_versions: StreamVersions::new(remembered),
-        last_now: Timestamp(0),
+        last_now,
     };
     let thread = std::thread::Builder::new()
         .name("yinling-writer".into())
