@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use crate::limits::MAX_STREAM_BYTES;
@@ -11,10 +11,24 @@ use crate::limits::MAX_STREAM_BYTES;
 /// The name of an event stream: one per entity (`volunteer-<uuid>`) or a singleton (`rules`).
 ///
 /// Stream names never contain a NUL byte, which the store uses as the name terminator in its
-/// index keys.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// index keys: one read from a record is checked as one from outside is ([`StreamId::parse`]),
+/// so a forged event cannot name a stream whose index keys fall inside another's.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct StreamId(String);
+
+impl<'de> Deserialize<'de> for StreamId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if !StreamId::valid(&text) {
+            return Err(serde::de::Error::custom(format!(
+                "{:?} is not a stream name (letters, digits, - _ . and at most {MAX_STREAM_BYTES} bytes)",
+                text.chars().take(MAX_STREAM_BYTES).collect::<String>()
+            )));
+        }
+        Ok(StreamId(text))
+    }
+}
 
 impl StreamId {
     /// The stream of the point rules.
@@ -54,12 +68,17 @@ impl StreamId {
 
     /// Validates a stream name from outside (a query parameter, an import file).
     pub fn parse(text: &str) -> Option<Self> {
-        let ok = !text.is_empty()
+        Self::valid(text).then(|| StreamId(text.to_owned()))
+    }
+
+    /// Whether `text` is a stream name: not empty, at most [`MAX_STREAM_BYTES`], of ASCII
+    /// letters, digits, `-`, `_` and `.` (no NUL, the index keys' terminator).
+    fn valid(text: &str) -> bool {
+        !text.is_empty()
             && text.len() <= MAX_STREAM_BYTES
             && text
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-        ok.then(|| StreamId(text.to_owned()))
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
     }
 
     /// The name as text.
@@ -77,5 +96,27 @@ impl fmt::Display for StreamId {
 impl fmt::Debug for StreamId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "StreamId({})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StreamId;
+
+    #[test]
+    fn a_stream_name_read_from_a_record_is_checked_as_one_from_outside() {
+        for bad in ["", "volunteer-1\u{0}\u{1}abc", "活动-1", &"s".repeat(129)] {
+            let encoded = bincode::serialize(&bad.to_owned()).expect("encode");
+            assert!(
+                bincode::deserialize::<StreamId>(&encoded).is_err(),
+                "{bad:?}"
+            );
+        }
+        let good = StreamId::for_entity("volunteer", uuid::Uuid::from_u128(7));
+        let encoded = bincode::serialize(&good).expect("encode");
+        assert_eq!(
+            bincode::deserialize::<StreamId>(&encoded).expect("decode"),
+            good
+        );
     }
 }
