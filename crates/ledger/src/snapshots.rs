@@ -52,7 +52,16 @@ impl SnapshotFiles {
         write: impl FnOnce(&mut std::fs::File) -> Result<(), E>,
         io: impl Fn(io::Error) -> E,
     ) -> Result<(), E> {
-        std::fs::create_dir_all(&self.dir).map_err(&io)?;
+        if !self.dir.is_dir() {
+            // Made now: its name is synced into the data directory with it, or the first
+            // snapshot could vanish in a power cut with the directory that held it.
+            std::fs::create_dir_all(&self.dir).map_err(&io)?;
+            if let Some(parent) = self.dir.parent() {
+                std::fs::File::open(parent)
+                    .and_then(|d| d.sync_all())
+                    .map_err(&io)?;
+            }
+        }
         self.remove_partials();
         let partial = self.dir.join(file_name(seq, PARTIAL_SUFFIX));
         {

@@ -67,6 +67,7 @@ pub(crate) fn read(dir: &Path) -> Option<Head> {
 impl Witness {
     /// Opens (creating) the witness and records `head`.
     pub(crate) fn open(dir: &Path, head: Head) -> std::io::Result<Self> {
+        let made = !dir.join(WITNESS_FILE).exists();
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -79,6 +80,11 @@ impl Witness {
         };
         witness.record(head)?;
         witness.file.sync_data()?;
+        if made {
+            // A witness made now keeps its name through a power cut: the guard against a
+            // shorter log must not vanish silently.
+            File::open(dir)?.sync_all()?;
+        }
         Ok(witness)
     }
 
