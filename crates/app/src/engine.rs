@@ -656,6 +656,10 @@ impl Engine {
             // not say "nothing was saved".
             // The cause (a disk's error text, a path) is for the operator's log; the caller
             // is told what happened to their change and what to do.
+            Outcome::Unencodable(cause) => Err(AppError::Rejected(Rejection::invalid(
+                "too_large",
+                format!("this change cannot be recorded as it stands ({cause}); nothing was saved"),
+            ))),
             Outcome::Unavailable(cause) => {
                 tracing::error!(%cause, "a change could not be saved; the caller was told to retry");
                 Err(AppError::Unavailable(

@@ -124,6 +124,9 @@ pub enum Outcome<R> {
     /// back when the log is opened again only if the disk refused to take back the journal's
     /// record of it too. Retry later with the same idempotency key, which keeps it once.
     Unavailable(String),
+    /// An event of the command cannot be encoded (an amount out of bounds, a record over the
+    /// largest size): nothing was appended, and the same command would be refused again.
+    Unencodable(String),
 }
 
 /// Statistics of one group commit, for metrics.
@@ -505,7 +508,7 @@ impl<M: StateMachine> WriterState<M> {
                     Ok(s) => sealed.push(s),
                     Err(e) => {
                         self.chain = chain_before;
-                        let _ = reply.send(Outcome::Unavailable(format!(
+                        let _ = reply.send(Outcome::Unencodable(format!(
                             "an event could not be encoded: {e}"
                         )));
                         return;

@@ -76,8 +76,8 @@ fn an_amount_larger_is_never_written() {
         idempotency: None,
     });
     assert!(
-        !matches!(outcome, Ok(Outcome::Committed { .. })),
-        "{outcome:?}"
+        matches!(&outcome, Ok(Outcome::Unencodable(why)) if why.contains("larger than any event may hold")),
+        "refused for good, not as a disk's passing trouble: {outcome:?}"
     );
     handle.shutdown_blocking();
     thread.join().expect("writer");
