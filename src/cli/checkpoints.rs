@@ -25,7 +25,8 @@ pub struct CheckpointsArgs {
 /// The checkpoint commands.
 #[derive(Debug, clap::Subcommand)]
 pub enum CheckpointsCommand {
-    /// Fetch the service's checkpoint, check it, and keep it.
+    /// Fetch every checkpoint published since the last one kept, then the head; check each
+    /// against the key and the one before; append them.
     Pull(PullArgs),
 }
 
@@ -38,7 +39,8 @@ pub struct PullArgs {
     /// The file of checkpoints kept (created on first use; one checkpoint after another).
     #[arg(long, default_value = "checkpoints.txt")]
     pub file: PathBuf,
-    /// The verifier key to trust (one line, as `/v1/log/checkpoint-key` gives it). Without
+    /// The verifier key to trust (one line, as `/v1/log/checkpoint-key` gives it), for this
+    /// run only: it is not kept, so pass it on every run or put it in `<file>.key`. Without
     /// it, the key kept in `<file>.key` is used, or the service's is taken and kept on first
     /// use (trust on first use).
     #[arg(long, value_name = "KEY")]

@@ -1,4 +1,5 @@
-//! `yinling export`: events, balances, rankings or a statement as NDJSON or CSV, streamed.
+//! `yinling export`: events, balances, rankings, a statement or the evaluation as NDJSON or
+//! CSV, streamed; or the volunteers' data keys.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

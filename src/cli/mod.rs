@@ -55,15 +55,17 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP service.
     Serve(ServeArgs),
-    /// Walk the hash chain of a data directory; exit 0 and print the head when sound,
-    /// exit 1 and name the first damaged event otherwise.
+    /// Check a data directory (or a NATS log with --log): walk the hash chain, check every
+    /// key record and every stored snapshot against the log folded from its first event;
+    /// exit 0 and print the head when sound, exit 1 and name the first damage otherwise.
     Verify(verify::VerifyArgs),
     /// Fill an empty data directory with a realistic city (湖州: 5 districts, 47 teams,
     /// about 10,000 volunteers, a year of activities and redemptions).
     Demo(demo::DemoArgs),
     /// Show balances, stars and rankings as they stood after a seq or an instant.
     Replay(replay::ReplayArgs),
-    /// Write events, balances, rankings or a statement as NDJSON or CSV (Excel-ready).
+    /// Write events, balances, rankings, a statement or the evaluation as NDJSON or CSV
+    /// (Excel-ready), or the volunteers' data keys (for `import --keys`).
     Export(export::ExportArgs),
     /// Load an NDJSON event export into an empty data directory, re-verifying the chain.
     Import(import::ImportArgs),

@@ -45,8 +45,9 @@ pub struct OnboardArgs {
     /// Problems in English rather than Chinese.
     #[arg(long)]
     pub english: bool,
-    /// Write over the file `--template` or `--export` names when it exists (by default that
-    /// is refused: a city's filled-in roster is easily named the same).
+    /// Write over the file `--template`, `--export` or `--errors` names when it exists (by
+    /// default that is refused: a city's filled-in roster is easily named the same). Never
+    /// the roster being read; the default `<roster>-问题.xlsx` is written again on every run.
     #[arg(long)]
     pub replace: bool,
     /// The time zone a new ledger keeps its calendar in, e.g. +08:00 (the default, as for

@@ -251,8 +251,6 @@ async fn not_kept(mut response: axum::response::Response) -> axum::response::Res
     response
 }
 
-/// Confirmation by the people served (the slip, the public `/confirm` pages) and where a
-/// volunteer's notices go.
 /// Disputes: a volunteer opens one; their team's, district's or the city's staff answer.
 fn dispute_routes() -> Router<App> {
     Router::new()
@@ -274,6 +272,8 @@ fn dispute_routes() -> Router<App> {
         )
 }
 
+/// Confirmation by the people served (the slip, the public `/confirm` pages) and where a
+/// volunteer's notices go.
 fn trust_routes() -> Router<App> {
     Router::new()
         .route(

@@ -344,8 +344,10 @@ pub struct CorrectionOut {
     pub removed: bool,
 }
 
-/// Correct one participant's hours, up or down, or remove them (hours 0); the other
-/// participants stay as they were (its coordinator, or an admin).
+/// Correct one participant's hours down, or remove them (hours 0), or up while the entry is
+/// still held (on notice or awaiting confirmation) or, never held, within the back-fill
+/// limit; otherwise the extra hours are a new activity (`rise_after_release`,
+/// `rise_too_late`). The other participants stay as they were (its coordinator, or an admin).
 #[utoipa::path(post, path = "/v1/activities/{id}/participants/{volunteer_id}/correction", tag = "activities", request_body = CorrectionIn,
     params(("id" = String, Path, format = Uuid), ("volunteer_id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 200, body = CorrectionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),

@@ -17,7 +17,8 @@ pub struct DisputeOut {
     pub volunteer_id: String,
     /// Their name as the caller may see it.
     pub volunteer_name: String,
-    /// Their team then.
+    /// The team it goes to: the one that logged the entry it names, or the volunteer's team
+    /// when it names no activity of theirs.
     pub team_id: String,
     /// The entry's activity (or the one a missing entry belongs to).
     pub activity_id: Option<String>,
@@ -80,8 +81,8 @@ pub fn dispute_out(state: &State, who: &Principal, d: &Dispute) -> DisputeOut {
     }
 }
 
-/// Whether `who` sees this dispute: the volunteer, their team's or district's coordinator,
-/// administrators and auditors.
+/// Whether `who` sees this dispute: the volunteer, the coordinator of the team it went to
+/// or of that team's district, administrators and auditors.
 pub fn may_see(who: &Principal, d: &Dispute) -> bool {
     match who {
         Principal::System | Principal::Admin(_) | Principal::Auditor(_) => true,

@@ -65,7 +65,8 @@ pub struct DisputeOpened {
     pub dispute_id: DisputeId,
     /// Whose.
     pub volunteer_id: VolunteerId,
-    /// Their team then (whose coordinator resolves it).
+    /// The team it goes to (whose coordinator resolves it): the team that logged the entry it
+    /// names, or the volunteer's team when it names no activity of theirs.
     pub team_id: TeamId,
     /// The entry contested (for a missing one, the activity it belongs to, if known).
     pub activity_id: Option<ActivityId>,

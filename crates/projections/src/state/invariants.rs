@@ -1,5 +1,5 @@
-//! The invariants of the folded state, checked at startup, by `yinling verify --deep`, and
-//! after every step of the property tests.
+//! The invariants of the folded state, checked at startup and after every step of the
+//! property tests.
 
 use std::collections::HashMap;
 
@@ -13,7 +13,7 @@ use crate::volunteers::{Balance, Volunteer};
 impl State {
     /// Checks every invariant of the design; returns the first violation in words.
     ///
-    /// Used by tests after every step, and by `yinling verify --deep`.
+    /// Used at startup, and by tests after every step.
     pub fn check_invariants(&self) -> Result<(), String> {
         let sum = self.check_volunteers()?;
         let t = &self.totals;

@@ -1,5 +1,7 @@
 //! Disputes on the web: a volunteer contests an entry or reports one missing from their
-//! statement, in plain words; the team's coordinator answers on `/team/disputes`.
+//! statement, in plain words; the coordinator of the team it went to answers on
+//! `/team/disputes`, the district coordinator on `/district/disputes`, and an administrator
+//! any dispute on `/policies/disputes`.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
