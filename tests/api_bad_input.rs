@@ -1267,5 +1267,22 @@ async fn a_bad_query_or_body_is_named_in_words_not_in_the_parsers() {
         "stock must be a whole number",
         "stock",
     );
+    // A huge bad value is named, not sent back whole.
+    let huge = "9".repeat(100_000) + "x";
+    let r = admin
+        .post(
+            "/v1/rewards",
+            json!({"name": "茶", "kind": "product", "origin": "松阳县", "cost_points": huge, "stock": 5}),
+        )
+        .await;
+    let detail = r.problem(422)["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        detail.chars().count() <= 1_001 && detail.ends_with('…'),
+        "{} chars",
+        detail.len()
+    );
     assert_eq!(admin.head_seq().await, before, "nothing appended");
 }

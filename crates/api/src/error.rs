@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use yinling_app::AppError;
 use yinling_projections::{Rejection, RejectionKind};
 
-use crate::limits::RETRY_AFTER_SECONDS;
+use crate::limits::{MAX_DETAIL_CHARS, RETRY_AFTER_SECONDS};
 
 /// The media type of error bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -44,12 +44,19 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// Any status, code and detail.
+    /// Any status, code and detail. A detail names the value it refuses, and that value is
+    /// the caller's: one past [`MAX_DETAIL_CHARS`] characters (a megabyte sent as hours) is
+    /// cut short with "…" rather than sent back whole.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        let mut detail = detail.into();
+        if let Some((cut, _)) = detail.char_indices().nth(MAX_DETAIL_CHARS) {
+            detail.truncate(cut);
+            detail.push('…');
+        }
         ApiError {
             status,
             code,
-            detail: detail.into(),
+            detail,
             retry_after_seconds: None,
         }
     }

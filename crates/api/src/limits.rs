@@ -58,3 +58,7 @@ pub const MAX_NOTICES_DAYS: u32 = 400;
 /// Bytes of a problem document the cluster's middleware reads to show it as a page (its own
 /// refusals are a few hundred).
 pub const MAX_PROBLEM_BYTES: usize = 64 * 1024;
+
+/// Longest problem detail sent, in characters: enough for any refusal's words and the value
+/// it names, never a caller's megabyte echoed back.
+pub const MAX_DETAIL_CHARS: usize = 1_000;

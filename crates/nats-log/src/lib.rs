@@ -216,6 +216,12 @@ impl NatsLog {
                         wanted.num_replicas,
                     )));
                 }
+                if let Some(why) = drops_messages(found, &config.subject()) {
+                    return Err(LedgerError::Storage(format!(
+                        "stream {} exists but {why}: it would not keep every commit of this log; fix the stream's settings (nats stream edit) or name another stream",
+                        config.stream
+                    )));
+                }
                 Ok::<_, LedgerError>((js, stream))
             })??
         };
@@ -453,6 +459,43 @@ pub fn default_snapshot_dir(data: &Path, stream: &str) -> PathBuf {
     data.join(format!("nats-{stream}-snapshots"))
 }
 
+/// What in an existing stream's settings would lose or refuse a commit of the log, in words:
+/// limits that expire or drop old messages (acknowledged commits gone, and the next start
+/// finds the log broken), a retention that deletes what was read, a message size under a
+/// group commit's, or subjects that do not take the log's.
+fn drops_messages(found: &stream::Config, subject: &str) -> Option<String> {
+    if found.retention != stream::RetentionPolicy::Limits {
+        return Some(format!(
+            "its retention is {:?}, not limits",
+            found.retention
+        ));
+    }
+    if !found.max_age.is_zero() {
+        return Some(format!("it expires messages after {:?}", found.max_age));
+    }
+    if found.max_messages > 0 || found.max_messages_per_subject > 0 {
+        return Some("it keeps only a number of messages".to_owned());
+    }
+    if found.max_bytes > 0 {
+        return Some(format!("it keeps only {} bytes", found.max_bytes));
+    }
+    let needed = i64::try_from(limits::NEEDED_MAX_PAYLOAD).unwrap_or(i64::MAX);
+    if found.max_message_size > 0 && i64::from(found.max_message_size) < needed {
+        return Some(format!(
+            "it takes messages of at most {} bytes (a group commit may be {needed})",
+            found.max_message_size
+        ));
+    }
+    let takes = |s: &String| s == subject || s.contains('*') || s.ends_with('>');
+    if !found.subjects.iter().any(takes) {
+        return Some(format!(
+            "its subjects ({}) do not include {subject}",
+            found.subjects.join(", ")
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod version_tests {
     #[test]
@@ -465,5 +508,67 @@ mod version_tests {
         );
         assert!(super::check_version("2.10.0", "nats://n1:4222").is_ok());
         assert!(super::check_version("2.15.1", "nats://n1:4222").is_ok());
+    }
+}
+
+#[cfg(test)]
+mod stream_settings_tests {
+    use super::{drops_messages, stream};
+    use std::time::Duration;
+
+    /// What `open` would find in an existing stream, with one setting changed.
+    fn found(change: impl FnOnce(&mut stream::Config)) -> stream::Config {
+        let mut config = stream::Config {
+            name: "log".into(),
+            subjects: vec!["yinling.log".into()],
+            storage: stream::StorageType::File,
+            num_replicas: 3,
+            deny_delete: true,
+            deny_purge: true,
+            max_messages: -1,
+            max_messages_per_subject: -1,
+            max_bytes: -1,
+            max_message_size: -1,
+            ..Default::default()
+        };
+        change(&mut config);
+        config
+    }
+
+    #[test]
+    fn a_stream_that_would_drop_or_refuse_a_commit_is_named_for_what_it_would_do() {
+        assert_eq!(drops_messages(&found(|_| {}), "yinling.log"), None);
+        assert_eq!(
+            drops_messages(
+                &found(|c| c.subjects = vec!["yinling.>".into()]),
+                "yinling.log"
+            ),
+            None
+        );
+        type Change = Box<dyn FnOnce(&mut stream::Config)>;
+        let cases: [(Change, &str); 6] = [
+            (
+                Box::new(|c| c.max_age = Duration::from_secs(3600)),
+                "expires messages",
+            ),
+            (
+                Box::new(|c| c.max_messages = 1_000_000),
+                "a number of messages",
+            ),
+            (Box::new(|c| c.max_bytes = 1 << 30), "keeps only"),
+            (
+                Box::new(|c| c.retention = stream::RetentionPolicy::WorkQueue),
+                "retention",
+            ),
+            (Box::new(|c| c.max_message_size = 1 << 20), "at most"),
+            (
+                Box::new(|c| c.subjects = vec!["other.log".into()]),
+                "do not include",
+            ),
+        ];
+        for (change, said) in cases {
+            let why = drops_messages(&found(change), "yinling.log").unwrap_or_default();
+            assert!(why.contains(said), "{said:?} not in {why:?}");
+        }
     }
 }
