@@ -112,11 +112,21 @@ impl Cluster {
     /// renew it and decide. Blocking: runs on its own thread; `runtime` runs the engine's
     /// async steps.
     pub fn run(self: Arc<Self>, runtime: tokio::runtime::Handle) {
-        let bucket = match LeaseBucket::open(&self.log) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot open the lease bucket; this node only follows");
-                return self.follow_only();
+        // Until the lease bucket opens (NATS busy, a leader being elected), the node follows
+        // and asks again: a node that failed once must not stay a reader for good.
+        let bucket = loop {
+            match LeaseBucket::open(&self.log) {
+                Ok(b) => break b,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot open the lease bucket; following and asking again");
+                    if self.stopping.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    if let Err(e) = self.follow(None) {
+                        tracing::warn!(error = %e, "cannot follow the log");
+                    }
+                    std::thread::sleep(Duration::from_secs(2));
+                }
             }
         };
         let ttl = self.config.lease_ttl;
@@ -204,6 +214,9 @@ impl Cluster {
         if self.log.take_fenced() {
             tracing::warn!("the log moved under this writer; stepping down to follow");
             runtime.block_on(self.engine.step_down());
+            // Given back at once (a no-op if another node holds it now): otherwise no node
+            // writes until it lapses.
+            bucket.release(revision, &self.mine());
             return None;
         }
         let mut held = Some((revision, renewed));
@@ -223,16 +236,6 @@ impl Cluster {
         }
         std::thread::sleep(ttl / 10);
         held
-    }
-
-    /// Follows the log without ever taking the lease (when its bucket cannot be opened).
-    fn follow_only(&self) {
-        while !self.stopping.load(Ordering::SeqCst) {
-            if let Err(e) = self.follow(None) {
-                tracing::warn!(error = %e, "cannot follow the log");
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
     }
 }
 
