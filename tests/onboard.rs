@@ -266,6 +266,11 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
             .expect("the row with a bad date");
         assert_eq!(year[5], Data::String("去年春天".into()), "{year:?}");
     }
+    // A dry run against a ledger not made yet leaves no directory (nor key) behind.
+    let not_yet = tmp.path().join("not-yet");
+    let (_, out) = onboard(&["--data", p(&not_yet), "--dry-run", p(&messy)]);
+    assert!(out.contains("dry run: nothing was written"), "{out}");
+    assert!(!not_yet.exists(), "{out}");
     // A file named with --errors is replaced only when told to, and never the roster.
     let (ok, out) = onboard(&[
         "--data",

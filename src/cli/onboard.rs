@@ -152,6 +152,28 @@ fn write_errors(args: &OnboardArgs, file: &Path, plan: &onboard::Plan) -> Result
     Ok(())
 }
 
+/// A directory of its own for a dry run on a data directory that does not exist yet,
+/// removed when the run ends.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn for_dry_run(args: &OnboardArgs) -> Result<Option<Self>, String> {
+        if !args.dry_run || args.data.exists() {
+            return Ok(None);
+        }
+        let dir = std::env::temp_dir().join(format!("yinling-dry-run-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+        Ok(Some(ScratchDir(dir)))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 async fn onboard_file(
     args: OnboardArgs,
     file: PathBuf,
@@ -166,22 +188,26 @@ async fn onboard_file(
             super::limits::MAX_HOLD_DAYS
         ));
     }
+    // A dry run against a ledger not made yet checks the roster against an empty one in a
+    // scratch directory: a mistyped --data must not leave a new directory and key behind.
+    let scratch = ScratchDir::for_dry_run(&args)?;
+    let data = scratch.as_ref().map_or(args.data.clone(), |s| s.0.clone());
     let metrics = Arc::new(Metrics::default());
-    let config = EngineConfig::new(&args.data);
+    let config = EngineConfig::new(&data);
     let engine = tokio::task::spawn_blocking(move || Engine::open(&config, metrics.clone()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     let fresh = engine.log().head().seq == 0;
-    let key = args.data.join(yinling_app::mint::MINT_KEY_FILE);
+    let key = data.join(yinling_app::mint::MINT_KEY_FILE);
     if !fresh && !key.exists() {
         return Err(format!(
             "{} is missing but the ledger holds events: put it back from the old data directory or a backup (`yinling serve --new-token-key` makes a new one, and every points card must then be printed again)",
             key.display()
         ));
     }
-    let mint = TokenMint::load_or_create(&args.data)
-        .map_err(|e| format!("cannot open the token key: {e}"))?;
+    let mint =
+        TokenMint::load_or_create(&data).map_err(|e| format!("cannot open the token key: {e}"))?;
     let app = App::new(Arc::new(engine), Arc::new(Metrics::default()), mint);
     let start = StartPolicies {
         utc_offset_seconds: args
