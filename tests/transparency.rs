@@ -137,10 +137,19 @@ async fn anyone_checks_an_event_and_that_the_log_only_grew_across_a_restart() {
         .as_str()
         .expect("detail")
         .contains("not in a tree"));
-    anyone
+    // A question that cannot be asked (from past to) is a bad request, not a size the log
+    // has not reached.
+    let backwards = anyone
         .get(&format!(
             "/v1/log/proofs/consistency?from={}&to={size}",
             later_size
+        ))
+        .await;
+    assert_eq!(backwards.problem(400)["code"], "bad_window");
+    anyone
+        .get(&format!(
+            "/v1/log/proofs/consistency?from={}",
+            later_size + 10
         ))
         .await
         .problem(404);

@@ -130,6 +130,16 @@ pub async fn consistency(
     State(app): State<App>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyOut>, ApiError> {
+    // A question that cannot be asked is told apart from a size the log has not reached.
+    if let Some(to) = q.to.filter(|to| q.from > *to) {
+        return Err(ApiError::bad_request(
+            "bad_window",
+            format!(
+                "from ({}) is larger than to ({to}): a consistency proof goes from the smaller tree to the larger",
+                q.from
+            ),
+        ));
+    }
     // The proof may read events back from the log: off the async runtime.
     let out = tokio::task::spawn_blocking(move || {
         let (proof, from_root) = app.engine.tree.consistency(q.from, q.to)?;
