@@ -215,7 +215,11 @@ fn write(data: &Path, source: &SledLog, out: &Path) -> Result<(Head, usize), Str
             out.display()
         ));
     }
-    // Closed, so everything sled holds is in its files before the rename.
+    // Durable, then closed, so everything sled holds is in its files before the rename (a
+    // failure to sync is the backup's failure, not a warning at the close).
+    target
+        .checkpoint()
+        .map_err(|e| format!("cannot make the copy durable: {e}"))?;
     drop(target);
     Ok((head, copied))
 }

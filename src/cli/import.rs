@@ -155,6 +155,8 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
             .map_err(|e| e.to_string())?
             .put_all(&keys)
             .map_err(|e| e.to_string())?;
+        log.checkpoint()
+            .map_err(|e| format!("cannot make the data keys durable: {e}"))?;
         println!("imported {} data keys", keys.len());
     }
     match token_key {

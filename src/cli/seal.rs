@@ -80,6 +80,9 @@ pub fn run(args: SealArgs) -> Result<ExitCode, String> {
     // holds blobs sealed under them, copied below as they are; a key made afresh here would
     // leave those unreadable.
     super::backup::copy_keys(&source, &target)?;
+    target
+        .checkpoint()
+        .map_err(|e| format!("cannot make the copied keys durable: {e}"))?;
     let keys = target.keyring().map_err(|e| e.to_string())?;
     let mut copier = Copier::new(&target);
     let mut head = Head::default();
