@@ -83,8 +83,14 @@ impl Checkpoints {
     /// Hands the thread a job.
     pub(crate) fn request(&self, job: Job) {
         if let Some(sender) = &self.sender {
-            // The thread ends only with the log: a send cannot fail before `stop`.
-            let _ = sender.send(job);
+            // The thread ends only with the log, or when it died (a panic inside sled): then
+            // nothing is made durable any more, and the log must stop acknowledging, as it
+            // does after a failed checkpoint.
+            if sender.send(job).is_err() {
+                tracing::error!("the checkpoint thread has stopped; appends stop");
+                lock(&self.failure)
+                    .get_or_insert_with(|| "the checkpoint thread has stopped".to_owned());
+            }
         }
     }
 
