@@ -193,12 +193,19 @@ pub(super) fn end_notices(
         ));
     }
     let today = checks::today(state, context);
-    // A contested entry stays on notice until its dispute is resolved.
+    // A contested entry stays on notice until its dispute is resolved. The activities held
+    // are found in one pass over the disputes, not one pass for each activity due (a
+    // province's tick would otherwise walk every dispute ever opened once per activity).
+    let held: HashSet<ActivityId> = state
+        .disputes
+        .values()
+        .filter_map(|d| d.activity_id.filter(|a| d.holds(a)))
+        .collect();
     let mut commits: Vec<Commit> = state
         .on_notice
         .iter()
         .take_while(|(ends_on, _)| *ends_on < today)
-        .filter(|(_, activity_id)| !state.contested(activity_id))
+        .filter(|(_, activity_id)| !held.contains(activity_id))
         .map(|(ends_on, activity_id)| {
             Commit::any(
                 activity_id.stream(),
