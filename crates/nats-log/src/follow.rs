@@ -8,7 +8,7 @@ use bytes::Bytes;
 use yinling_ledger::log::Segment;
 use yinling_ledger::LedgerError;
 
-use crate::limits::FOLLOW_BATCH;
+use crate::limits::{FOLLOW_BATCH, FOLLOW_BATCH_BYTES};
 use crate::{lock, NatsLog};
 
 /// A live feed of the stream for a read replica.
@@ -28,7 +28,8 @@ impl Drop for Follower {
 
 impl Follower {
     /// Waits up to `wait` for a first message, then takes what else is already here (up to
-    /// [`FOLLOW_BATCH`]): (stream sequence, payload) in order.
+    /// [`FOLLOW_BATCH`] messages or [`FOLLOW_BATCH_BYTES`]): (stream sequence, payload) in
+    /// order.
     pub(crate) fn take(
         &self,
         log: &NatsLog,
@@ -42,7 +43,8 @@ impl Follower {
             let mut feed = messages.lock().await;
             let mut out = Vec::new();
             let mut first = true;
-            while out.len() < FOLLOW_BATCH {
+            let mut bytes = 0;
+            while out.len() < FOLLOW_BATCH && bytes < FOLLOW_BATCH_BYTES {
                 // After the first message, take only what is already here: a replica should
                 // fold what arrived now rather than wait to fill a batch.
                 let limit = if first { wait } else { Duration::ZERO };
@@ -51,6 +53,7 @@ impl Follower {
                     Ok(Some(Ok(m))) => {
                         let Ok(info) = m.info() else { continue };
                         let seq = info.stream_sequence;
+                        bytes += m.message.payload.len();
                         out.push((seq, m.message.payload.clone()));
                     }
                     Ok(Some(Err(_))) | Ok(None) | Err(_) => break,

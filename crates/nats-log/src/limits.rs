@@ -14,6 +14,11 @@ pub const READ_RETRY_FOR: Duration = Duration::from_secs(30);
 /// Most messages taken in one [`Follower::next_batch`].
 pub const FOLLOW_BATCH: usize = 512;
 
+/// Bytes of messages a follower takes at once, whatever their number: a replica catching up
+/// on a bulk import's group commits (up to 8 MiB each) holds tens of megabytes, not
+/// gigabytes.
+pub const FOLLOW_BATCH_BYTES: usize = 64 * 1024 * 1024;
+
 /// Messages behind from which reads stream through an ordered consumer.
 pub const BULK_READ_FROM: u64 = 16;
 
