@@ -629,7 +629,7 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
         ),
         (
             "a page of no checkpoints",
-            422,
+            400,
             a.clone(),
             Method::GET,
             "/v1/log/checkpoints?limit=0".into(),
@@ -1071,7 +1071,7 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
         ),
         (
             "notices of more than 400 days",
-            422,
+            400,
             me.clone(),
             Method::GET,
             format!("/v1/volunteers/{v0}/notices?days=999"),
@@ -1079,7 +1079,7 @@ async fn bad_input_gets_a_clear_problem_and_appends_nothing() {
         ),
         (
             "an outbox status that is not one",
-            422,
+            400,
             a.clone(),
             Method::GET,
             "/v1/notices/outbox?status=lost".into(),

@@ -395,7 +395,7 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
     let page = anyone.get("/v1/log/checkpoints?limit=1").await.ok();
     assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(page["next_after"], items[0]["size"]);
-    anyone.get("/v1/log/checkpoints?limit=0").await.problem(422);
+    anyone.get("/v1/log/checkpoints?limit=0").await.problem(400);
 
     // The watcher pulls every published checkpoint, each checked against the one before,
     // then the head.

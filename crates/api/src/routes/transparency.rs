@@ -212,11 +212,10 @@ pub async fn checkpoints(
 ) -> Result<Json<PublishedPage>, ApiError> {
     let limit = q.limit.unwrap_or(MAX_CHECKPOINTS_PAGE);
     if !(1..=MAX_CHECKPOINTS_PAGE).contains(&limit) {
-        return Err(yinling_app::AppError::invalid(
+        return Err(ApiError::bad_request(
             "bad_limit",
             format!("limit {limit} must be between 1 and {MAX_CHECKPOINTS_PAGE}"),
-        )
-        .into());
+        ));
     }
     let after = q.after.unwrap_or(0);
     let mut items =

@@ -361,7 +361,7 @@ pub async fn of_volunteer(
     let volunteer_id = path_id::<VolunteerId>(&id, "volunteer")?;
     let days = q.days.unwrap_or(DEFAULT_NOTICES_DAYS);
     if !(1..=MAX_NOTICES_DAYS).contains(&days) {
-        return Err(ApiError::unprocessable(
+        return Err(ApiError::bad_request(
             "bad_days",
             format!("days is 1 to {MAX_NOTICES_DAYS}, got {days}"),
         ));
@@ -421,7 +421,7 @@ pub async fn outbox(
 ) -> Result<Json<OutboxOut>, ApiError> {
     let status = q.status.as_deref();
     if let Some(other) = status.filter(|s| !DeliveryStatus::WORDS.contains(s)) {
-        return Err(ApiError::unprocessable(
+        return Err(ApiError::bad_request(
             "bad_status",
             format!("status is pending, delivered, failed or paper, not {other:?}"),
         ));
