@@ -478,6 +478,18 @@ impl<M: StateMachine> WriterState<M> {
                     return;
                 }
             }
+            // A version read from a damaged index can sit near the largest number: the
+            // versions this commit would take must not wrap.
+            if current
+                .checked_add(commit.events.len() as u64 + 1)
+                .is_none()
+            {
+                let _ = reply.send(Outcome::Unencodable(format!(
+                    "stream {} is at version {current}, past what its next events can count",
+                    commit.stream
+                )));
+                return;
+            }
             versions.push(current);
         }
         let chain_before = self.chain;

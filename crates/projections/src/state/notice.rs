@@ -238,9 +238,4 @@ impl State {
             .filter(|a| a.awaits_confirmation && a.reversal.is_none())
             .count()
     }
-
-    /// Whether an open dispute holds this activity's points on notice.
-    pub fn contested(&self, activity: &ActivityId) -> bool {
-        self.disputes.values().any(|d| d.holds(activity))
-    }
 }
