@@ -1226,6 +1226,16 @@ async fn a_bad_query_or_body_is_named_in_words_not_in_the_parsers() {
         );
     }
     admin.get("/v1/events?limit=1000").await.ok();
+    // A parameter the route does not take is named, not ignored (a typo of team_id would
+    // answer for the whole city); min_seq is every read's.
+    let typo = admin.get("/v1/volunteers?team=x").await;
+    let body = typo.problem(400).clone();
+    assert_eq!(body["code"], "unknown_parameter", "{body}");
+    assert!(
+        body["detail"].as_str().unwrap_or_default().contains("team"),
+        "{body}"
+    );
+    admin.get("/v1/events?min_seq=0&limit=5").await.ok();
 
     for (body, status, wanted) in [
         (&b"null"[..], 422, "the body must be a JSON object"),

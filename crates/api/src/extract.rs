@@ -223,24 +223,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         // `?team_id=` means "no team_id": a pair with nothing after its `=` is dropped before
         // parsing (a value that merely ends in `=` is kept). A bare `?open` is not dropped:
         // it is refused as the value it is not, rather than read as "all".
+        // `min_seq` is every read's (a replica waits for it before answering), read before
+        // the route's own parameters.
         let query = parts.uri.query().unwrap_or_default();
         let kept: Vec<&str> = query
             .split('&')
             .filter(|pair| {
-                !pair.is_empty() && !pair.split_once('=').is_some_and(|(_, v)| v.is_empty())
+                !pair.is_empty()
+                    && !pair.split_once('=').is_some_and(|(_, v)| v.is_empty())
+                    && pair.split('=').next() != Some("min_seq")
             })
             .collect();
         let kept = kept.join("&");
         let reader = serde_urlencoded::Deserializer::new(form_urlencoded::parse(kept.as_bytes()));
-        serde_path_to_error::deserialize(reader)
-            .map(ApiQuery)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                ApiError::bad_request(
-                    "invalid_query",
-                    crate::wording::detail(&path, &e.into_inner().to_string()),
-                )
-            })
+        // A parameter the route does not take is named, not ignored: `?team=` for `team_id`
+        // would otherwise answer for the whole city.
+        let mut unknown = Vec::new();
+        let value = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+            reader,
+            &mut |path: serde_ignored::Path<'_>| unknown.push(path.to_string()),
+        ))
+        .map_err(|e| {
+            let path = e.path().to_string();
+            ApiError::bad_request(
+                "invalid_query",
+                crate::wording::detail(&path, &e.into_inner().to_string()),
+            )
+        })?;
+        if let Some(name) = unknown.first() {
+            return Err(ApiError::bad_request(
+                "unknown_parameter",
+                format!(
+                    "this request takes no parameter {name}; see /openapi.json for those it takes"
+                ),
+            ));
+        }
+        Ok(ApiQuery(value))
     }
 }
 
