@@ -556,9 +556,34 @@ async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(
     assert_eq!(ranking(&served).await, ranking(&original).await);
 }
 
-fn a_second_writer_is_refused_instead_of_interleaving(binary: PathBuf) {
+/// One county registered after the log's head, on a stream whose every event is a district
+/// (its version is the event's seq), as a batch to append.
+fn district_batch(log: &yinling_nats_log::NatsLog, name: &str) -> yinling_ledger::log::AppendBatch {
     use yinling_ledger::chain::{Chain, Draft};
-    use yinling_ledger::log::AppendBatch;
+    use yinling_ledger::*;
+    let head = log.head();
+    let sealed = Chain::after(head)
+        .seal(Draft {
+            stream: StreamId::districts(),
+            stream_version: head.seq + 1,
+            recorded_at: Timestamp::now(),
+            actor: Actor::SYSTEM,
+            idempotency_key: None,
+            payload: Event::DistrictRegistered(DistrictRegistered {
+                name: name.into(),
+                kind: DistrictKind::County,
+                region: "湖州市".into(),
+            }),
+        })
+        .expect("seal");
+    log::AppendBatch {
+        expected_head: head,
+        events: vec![sealed],
+        ..log::AppendBatch::default()
+    }
+}
+
+fn a_second_writer_is_refused_instead_of_interleaving(binary: PathBuf) {
     use yinling_ledger::*;
     let nats = NatsCluster::start(binary);
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -574,31 +599,8 @@ fn a_second_writer_is_refused_instead_of_interleaving(binary: PathBuf) {
     };
     let first = open();
     let second = open();
-    let batch = |log: &yinling_nats_log::NatsLog, name: &str| {
-        let head = log.head();
-        let mut chain = Chain::after(head);
-        let sealed = chain
-            .seal(Draft {
-                stream: StreamId::districts(),
-                stream_version: head.seq + 1,
-                recorded_at: Timestamp::now(),
-                actor: Actor::SYSTEM,
-                idempotency_key: None,
-                payload: Event::DistrictRegistered(DistrictRegistered {
-                    name: name.into(),
-                    kind: DistrictKind::County,
-                    region: "湖州市".into(),
-                }),
-            })
-            .expect("seal");
-        AppendBatch {
-            expected_head: head,
-            events: vec![sealed],
-            ..AppendBatch::default()
-        }
-    };
-    let from_first = batch(&first, "安吉县");
-    let stale = batch(&second, "德清县");
+    let from_first = district_batch(&first, "安吉县");
+    let stale = district_batch(&second, "德清县");
     first.append(&from_first).expect("the first writer appends");
     let refused = second
         .append(&stale)
@@ -721,27 +723,7 @@ fn a_node_joining_late_streams_a_long_log_and_reads_any_part_of_it(binary: PathB
     .expect("a replica's engine");
     assert_eq!(engine.read().head, head);
     let more = |from: &yinling_nats_log::NatsLog, name: &str| {
-        let at = from.head();
-        let sealed = Chain::after(at)
-            .seal(Draft {
-                stream: StreamId::districts(),
-                stream_version: at.seq + 1,
-                recorded_at: Timestamp::now(),
-                actor: Actor::SYSTEM,
-                idempotency_key: None,
-                payload: Event::DistrictRegistered(DistrictRegistered {
-                    name: name.into(),
-                    kind: DistrictKind::County,
-                    region: "湖州市".into(),
-                }),
-            })
-            .expect("seal");
-        from.append(&AppendBatch {
-            expected_head: at,
-            events: vec![sealed],
-            ..AppendBatch::default()
-        })
-        .expect("append");
+        from.append(&district_batch(from, name)).expect("append");
     };
     more(&writer, "安吉县");
     more(&writer, "德清县");

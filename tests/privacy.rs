@@ -386,12 +386,55 @@ async fn consent_follows_the_notice_and_can_be_withdrawn() {
         .problem(403);
 }
 
+/// Appends `events` after the log's head in one batch, each at its stream's next version.
+fn append_each(
+    log: &yinling_ledger::SledLog,
+    events: Vec<(yinling_ledger::StreamId, yinling_ledger::Event)>,
+) {
+    use yinling_ledger::chain::{Chain, Draft};
+    use yinling_ledger::log::{AppendBatch, StreamRun};
+    use yinling_ledger::*;
+    let head = log.head();
+    let mut chain = Chain::after(head);
+    let mut versions = std::collections::HashMap::new();
+    let mut sealed = Vec::new();
+    let mut runs = Vec::new();
+    for (stream, payload) in events {
+        let version = versions
+            .entry(stream.clone())
+            .or_insert_with(|| log.stream_version(&stream).expect("version"));
+        *version += 1;
+        let s = chain
+            .seal(Draft {
+                stream: stream.clone(),
+                stream_version: *version,
+                recorded_at: Timestamp::now(),
+                actor: Actor::SYSTEM,
+                idempotency_key: None,
+                payload,
+            })
+            .expect("seal");
+        runs.push(StreamRun {
+            stream,
+            first_version: *version,
+            first_seq: s.envelope.seq,
+            count: 1,
+        });
+        sealed.push(s);
+    }
+    log.append(&AppendBatch {
+        expected_head: head,
+        events: sealed,
+        stream_runs: runs,
+        idempotency: Vec::new(),
+    })
+    .expect("append");
+}
+
 /// A log written before personal data was sealed: a district, a team, a volunteer with plain
 /// name, year of birth and phone digits, and a correction of the name. Returns the team and
 /// the volunteer.
 fn legacy_log(dir: &Path) -> (yinling_ledger::TeamId, yinling_ledger::VolunteerId) {
-    use yinling_ledger::chain::{Chain, Draft};
-    use yinling_ledger::log::{AppendBatch, StreamRun};
     use yinling_ledger::*;
     let log = SledLog::open(dir, OpenMode::CreateIfMissing).expect("open");
     let team = TeamId::generate();
@@ -441,38 +484,7 @@ fn legacy_log(dir: &Path) -> (yinling_ledger::TeamId, yinling_ledger::VolunteerI
             }),
         ),
     ];
-    let mut chain = Chain::after(Head::default());
-    let mut versions = std::collections::HashMap::new();
-    let mut sealed = Vec::new();
-    let mut runs = Vec::new();
-    for (stream, payload) in events {
-        let version = versions.entry(stream.clone()).or_insert(0u64);
-        *version += 1;
-        let s = chain
-            .seal(Draft {
-                stream: stream.clone(),
-                stream_version: *version,
-                recorded_at: Timestamp::now(),
-                actor: Actor::SYSTEM,
-                idempotency_key: None,
-                payload,
-            })
-            .expect("seal");
-        runs.push(StreamRun {
-            stream,
-            first_version: *version,
-            first_seq: s.envelope.seq,
-            count: 1,
-        });
-        sealed.push(s);
-    }
-    log.append(&AppendBatch {
-        expected_head: Head::default(),
-        events: sealed,
-        stream_runs: runs,
-        idempotency: Vec::new(),
-    })
-    .expect("append");
+    append_each(&log, events);
     (team, v)
 }
 
@@ -483,8 +495,6 @@ fn written_after_the_upgrade(
     team: yinling_ledger::TeamId,
     v: yinling_ledger::VolunteerId,
 ) -> yinling_ledger::VolunteerId {
-    use yinling_ledger::chain::{Chain, Draft};
-    use yinling_ledger::log::{AppendBatch, StreamRun};
     use yinling_ledger::personal::PersonalFields;
     use yinling_ledger::*;
     let log = SledLog::open(dir, OpenMode::MustExist).expect("open");
@@ -505,10 +515,9 @@ fn written_after_the_upgrade(
         })
     };
     let events = vec![
-        (v.stream(), 4, sealed_name(v, "沈阿奶奶")),
+        (v.stream(), sealed_name(v, "沈阿奶奶")),
         (
             w.stream(),
-            1,
             Event::VolunteerRegistered(VolunteerRegistered {
                 volunteer_id: w,
                 name: String::new(),
@@ -517,38 +526,9 @@ fn written_after_the_upgrade(
                 birth_year: None,
             }),
         ),
-        (w.stream(), 2, sealed_name(w, "钱老伯")),
+        (w.stream(), sealed_name(w, "钱老伯")),
     ];
-    let head = log.head();
-    let mut chain = Chain::after(head);
-    let mut sealed = Vec::new();
-    let mut runs = Vec::new();
-    for (stream, version, payload) in events {
-        let s = chain
-            .seal(Draft {
-                stream: stream.clone(),
-                stream_version: version,
-                recorded_at: Timestamp::now(),
-                actor: Actor::SYSTEM,
-                idempotency_key: None,
-                payload,
-            })
-            .expect("seal");
-        runs.push(StreamRun {
-            stream,
-            first_version: version,
-            first_seq: s.envelope.seq,
-            count: 1,
-        });
-        sealed.push(s);
-    }
-    log.append(&AppendBatch {
-        expected_head: head,
-        events: sealed,
-        stream_runs: runs,
-        idempotency: Vec::new(),
-    })
-    .expect("append");
+    append_each(&log, events);
     w
 }
 

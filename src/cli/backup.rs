@@ -249,17 +249,15 @@ pub(super) fn copy_keys(source: &dyn EventLog, target: &dyn EventLog) -> Result<
     Ok(keys.len())
 }
 
+/// Volunteers' data keys, as a key store or a key file holds them.
+pub(super) type DataKeys = Vec<(
+    yinling_ledger::VolunteerId,
+    yinling_ledger::personal::DataKey,
+)>;
+
 /// Every data key of the key store beside `log`, each record checked; a damaged one stops
 /// the caller, named (for `backup`, `migrate` and `export --what keys`).
-pub(super) fn read_keys(
-    log: &dyn EventLog,
-) -> Result<
-    Vec<(
-        yinling_ledger::VolunteerId,
-        yinling_ledger::personal::DataKey,
-    )>,
-    String,
-> {
+pub(super) fn read_keys(log: &dyn EventLog) -> Result<DataKeys, String> {
     let keys = log.keyring().map_err(|e| e.to_string())?;
     let erased = erased_in(log)?;
     let mut out = Vec::new();

@@ -213,15 +213,7 @@ fn read_token_key(file: &Path) -> Result<[u8; yinling_ledger::keyfile::KEY_LEN],
 
 /// The keys of a key file, each checked (those of people erased are left out when they
 /// are put in the key store).
-fn read_keys(
-    path: &Path,
-) -> Result<
-    Vec<(
-        yinling_ledger::VolunteerId,
-        yinling_ledger::personal::DataKey,
-    )>,
-    String,
-> {
+fn read_keys(path: &Path) -> Result<super::backup::DataKeys, String> {
     use yinling_ledger::personal::DataKey;
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("--keys {}: cannot be read: {e}", path.display()))?;
