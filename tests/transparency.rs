@@ -435,7 +435,7 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
     let said = verify(&watched, &key, &[&json_file]).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         said.iter()
-            .any(|s| s.contains("each in a signed checkpoint")),
+            .any(|s| s.contains("each line's event (its number and hash) in a signed checkpoint")),
         "{said:?}"
     );
     let first_hash = entries[0]["proof"]["event_hash"].as_str().expect("hash");
@@ -478,7 +478,7 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
     let said = verify(&watched, &key, &[&csv_file]).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         said.iter().any(|s| s.contains(&format!(
-            "{} lines, each in a signed checkpoint",
+            "{} lines, each line's event (its number and hash) in a signed checkpoint",
             entries.len()
         ))),
         "{said:?}"
@@ -495,6 +495,12 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
     std::fs::write(&csv_file, rows.join("\r\n")).expect("write");
     let refused = verify(&watched, &key, &[&csv_file]).expect_err("a moved line");
     assert!(refused.contains("line 2"), "{refused}");
+    // A genuine line copied below itself would count its points twice: refused.
+    let mut rows: Vec<String> = csv_text.split("\r\n").map(str::to_owned).collect();
+    rows.insert(2, rows[1].clone());
+    std::fs::write(&csv_file, rows.join("\r\n")).expect("write");
+    let refused = verify(&watched, &key, &[&csv_file]).expect_err("a line twice");
+    assert!(refused.contains("appears a second time"), "{refused}");
 
     // A checkpoint the watcher never saw is named, not trusted silently.
     let lonely = tmp.path().join("lonely.txt");
@@ -512,4 +518,9 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
         missing.contains("not among the checkpoints given"),
         "{missing}"
     );
+    // The API's statement carries its own signed checkpoint; one the watcher never collected
+    // is not trusted on its signature alone (nobody else may have been shown that history).
+    std::fs::write(&json_file, statement.to_string()).expect("write");
+    let carried = verify(&lonely, &key, &[&json_file]).expect_err("carried, not collected");
+    assert!(carried.contains("that you had not collected"), "{carried}");
 }

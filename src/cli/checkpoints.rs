@@ -265,14 +265,20 @@ fn consistent(args: &PullArgs, last: &Checkpoint, new: &Checkpoint) -> Result<()
     )?;
     let proof: serde_json::Value =
         serde_json::from_str(&proof).map_err(|e| format!("the proof is not JSON: {e}"))?;
+    // A garbled answer is the service's or the network's fault, not evidence of a rewrite:
+    // named as what it is, before any hash is compared.
+    let malformed = || {
+        format!(
+            "the service's consistency proof from {} to {} events is malformed (not a list of SHA-256 hashes in hex): {proof}",
+            last.size, new.size
+        )
+    };
     let path: Vec<Hash> = proof["proof"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|h| h.as_str().and_then(Hash::from_hex))
-                .collect()
-        })
-        .unwrap_or_default();
+        .ok_or_else(malformed)?
+        .iter()
+        .map(|h| h.as_str().and_then(Hash::from_hex).ok_or_else(malformed))
+        .collect::<Result<_, _>>()?;
     verify_consistency((last.size, &last.root), (new.size, &new.root), &path).map_err(|e| {
         format!(
             "THE LOG WAS REWRITTEN: the checkpoint of {} ({} events) is not a prefix of the checkpoint of {} ({} events): {e}",

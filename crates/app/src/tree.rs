@@ -60,11 +60,13 @@ fn refused(e: ProofError) -> AppError {
 }
 
 /// Chunks of leaves read back before the tree's lock was taken; anything else the proof
-/// needs (a chunk completed meanwhile) is read from the log then.
+/// needs (a chunk completed meanwhile) is read from the log then, a whole chunk checked
+/// against the tree like the prefetched ones.
 struct Prefetched<'a> {
     floor: u32,
     chunks: Vec<(u64, Vec<Hash>)>,
     log: Option<&'a dyn EventLog>,
+    tree: &'a MerkleTree,
 }
 
 impl LeafSource for Prefetched<'_> {
@@ -82,7 +84,18 @@ impl LeafSource for Prefetched<'_> {
             });
         match (kept, self.log) {
             (Some(leaves), _) => Ok(leaves.to_vec()),
-            (None, Some(log)) => LogLeaves(log).leaves(start, end),
+            (None, Some(log)) => {
+                let width = 1u64 << self.floor;
+                let leaves = LogLeaves(log).leaves(first, first + width)?;
+                self.tree.check_chunk(chunk, &leaves)?;
+                let from = usize::try_from(start - first).unwrap_or(usize::MAX);
+                let to = usize::try_from(end - first).unwrap_or(usize::MAX);
+                leaves.get(from..to).map(<[Hash]>::to_vec).ok_or_else(|| {
+                    ProofError::Unreadable(format!(
+                        "leaves {start}..{end} asked for across chunk {chunk}"
+                    ))
+                })
+            }
             (None, None) => NothingDropped.leaves(start, end),
         }
     }
@@ -149,7 +162,13 @@ impl LogTree {
         for (chunk, leaves) in &chunks {
             tree.check_chunk(*chunk, leaves)?;
         }
-        f(&tree, &Prefetched { floor, chunks, log })
+        let source = Prefetched {
+            floor,
+            chunks,
+            log,
+            tree: &tree,
+        };
+        f(&tree, &source)
     }
 
     /// A copy of the tree if it ends at event `seq` (what a snapshot of the state at `seq`

@@ -164,6 +164,15 @@ impl Checkpoint {
         };
         let body = format!("{body}\n");
         let checkpoint = Checkpoint::parse_body(&body)?;
+        // The origin is the one line of the signed body that names the log: a checkpoint the
+        // same key signed for another log (a training copy restored from a backup) is not
+        // this log's, however good its signature.
+        if checkpoint.origin != name {
+            return Err(CheckpointError::Malformed(format!(
+                "it was signed for the log {:?}, not {name:?}",
+                checkpoint.origin
+            )));
+        }
         let id = key_id(name, key);
         // Anything but a signature line after the blank line may be another checkpoint that
         // would otherwise go unchecked: refused, not skipped.
@@ -271,6 +280,31 @@ mod tests {
         let forged = text.replacen("1060281", "1060282", 1);
         assert!(Checkpoint::verify(&forged, &c.origin, &public).is_err());
         assert!(Checkpoint::verify(&text, "another/log", &public).is_err());
+    }
+
+    #[test]
+    fn a_checkpoint_the_same_key_signed_for_another_log_is_not_this_logs() {
+        // A training copy restored from a backup signs with production's key under its own
+        // name; its signature line renamed to production's still carries a good signature
+        // over a body that names the training log.
+        let training = Checkpoint {
+            origin: "training.example/log".into(),
+            ..checkpoint()
+        };
+        let text = training.sign(&key(1));
+        let public = key(1).verifying_key();
+        let (body, _) = text.split_once("\n\n").expect("body");
+        let signature = key(1).sign(format!("{body}\n").as_bytes());
+        let mut blob = key_id("yinling.example/log", &public).to_vec();
+        blob.extend_from_slice(&signature.to_bytes());
+        let renamed = format!(
+            "{body}\n\n\u{2014} yinling.example/log {}\n",
+            B64.encode(blob)
+        );
+        assert!(matches!(
+            Checkpoint::verify(&renamed, "yinling.example/log", &public),
+            Err(CheckpointError::Malformed(why)) if why.contains("training.example/log")
+        ));
     }
 
     #[test]

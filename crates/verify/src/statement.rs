@@ -37,6 +37,9 @@ pub struct Found {
     pub said: Vec<String>,
     /// The lines proven (checked against a copy of the log when one is given).
     pub lines: Vec<Line>,
+    /// The checkpoints the file carried that were not among those collected, in words: their
+    /// roots are trusted only once a copy of the log shows them.
+    pub carried: Vec<String>,
 }
 
 fn hash(at: &str, what: &str, text: &str) -> Result<Hash, String> {
@@ -160,6 +163,7 @@ pub fn check(
         .map_err(|_| format!("{shown} is not UTF-8 text: save it from Excel as \"CSV UTF-8\""))?;
     let text = text.trim_start_matches('\u{feff}');
     let mut said = Vec::new();
+    let mut carried = Vec::new();
     let (lines, unproven) = if text.trim_start().starts_with(['{', '[']) {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("{shown} is not JSON: {e}"))?;
@@ -176,8 +180,8 @@ pub fn check(
                     ));
                 }
             } else {
-                said.push(format!(
-                    "{shown} carries a checkpoint of {} events signed by {name} that you had not collected; pull checkpoints to compare it with what others were shown",
+                carried.push(format!(
+                    "{shown} carries a checkpoint of {} events signed by {name} that you had not collected",
                     c.size
                 ));
                 checkpoints.push(c);
@@ -189,6 +193,16 @@ pub fn check(
     };
     if lines.is_empty() {
         return Err(format!("{shown} holds no line with a proof"));
+    }
+    // One event is one line of a statement: a genuine line copied twice would prove twice.
+    let mut seen = std::collections::HashMap::new();
+    for line in &lines {
+        if let Some(first) = seen.insert(line.seq, &line.at) {
+            return Err(format!(
+                "{}: event {} appears a second time (first at {first}); a statement names each event once",
+                line.at, line.seq
+            ));
+        }
     }
     for line in &lines {
         let Some(c) = checkpoints.iter().find(|c| c.size == line.size) else {
@@ -222,7 +236,7 @@ pub fn check(
         })?;
     }
     said.push(format!(
-        "{shown}: {} lines, each in a signed checkpoint{}",
+        "{shown}: {} lines, each line's event (its number and hash) in a signed checkpoint; the figures written beside it (points, hours, balance, dates) are the service's account of that event and are not what the proof covers{}",
         lines.len(),
         if unproven > 0 {
             format!("; {unproven} newer lines are not in a checkpoint yet (in the next one)")
@@ -230,7 +244,11 @@ pub fn check(
             String::new()
         }
     ));
-    Ok(Found { said, lines })
+    Ok(Found {
+        said,
+        lines,
+        carried,
+    })
 }
 
 /// Checks that each proven line names the event the log holds at its number (a statement
