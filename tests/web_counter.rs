@@ -122,6 +122,43 @@ async fn a_clerk_serves_a_volunteer_at_the_web_counter() {
         done.contains("兑换好了") && done.contains("兑换前积分"),
         "{done}"
     );
+    // The clerk's undo, for a volunteer with no phone to cancel from: the hold is cancelled
+    // at the counter, its points back, and a reprinted slip says so.
+    let held = a.get("/v1/redemptions?status=held").await.ok();
+    let mistaken = held["items"][0]["id"].as_str().expect("held").to_owned();
+    assert!(
+        done.contains(&format!("/counter/{mistaken}/cancel")),
+        "{done}"
+    );
+    let (status, _) = clerk
+        .post(
+            &format!("/counter/{mistaken}/cancel"),
+            &[field("csrf", &csrf), field("form_id", "c1")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let cancelled = a.get(&format!("/v1/redemptions/{mistaken}")).await.ok();
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    let slip = clerk
+        .get(&format!("/counter/receipts/{mistaken}"))
+        .await
+        .text()
+        .await
+        .expect("slip");
+    assert!(slip.contains("已取消，积分已退回"), "{slip}");
+    // Nothing is chosen for the clerk: the list starts with a choice to make.
+    let (_, found) = clerk
+        .post(
+            "/counter/lookup",
+            &lookup(vec![field("phone_last_four", "3721")]),
+        )
+        .await;
+    assert!(
+        found.contains("<option value=\"\" selected>请选择奖品</option>"),
+        "{found}"
+    );
+    let (_, done) = clerk.post("/counter/redeem", &redeem("2468", "r3")).await;
+    assert!(done.contains("兑换好了"), "{done}");
     let held = a.get("/v1/redemptions?status=held").await.ok();
     let id = held["items"][0]["id"].as_str().expect("held").to_owned();
     let code = city.volunteer_clients[0]

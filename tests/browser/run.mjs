@@ -404,6 +404,7 @@ try {
   check(shown >= 40, `the balance at the counter is ${shown}px, not large type`);
   await audit(k, 'counter-found'); await shot(k, 'counter-found');
   if (await k.locator('button:has-text("本人同意，兑换")').count() > 0) {
+    await k.selectOption('select[name="reward_id"]', { index: 1 });
     await k.click('button:has-text("本人同意，兑换")');
     await k.waitForSelector('text=兑换好了');
     await audit(k, 'counter-redeemed'); await shot(k, 'counter-redeemed');

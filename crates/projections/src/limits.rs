@@ -141,6 +141,11 @@ pub const VOUCHER_CODE_DIGITS: usize = 16;
 /// A deposit or loan a voucher is used for is at most this many yuan.
 pub const MAX_VOUCHER_AMOUNT_YUAN: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
+/// Days after a voucher's last day that a use on a day it was valid may still be recorded:
+/// a customer served on the last day is entered the next morning, but a voucher long expired
+/// is not brought back by typing an old date.
+pub const VOUCHER_LATE_RECORD_DAYS: i64 = 7;
+
 /// A unit's value or cost is at most this many yuan.
 pub const MAX_UNIT_YUAN: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use yinling_ledger::*;
+use yinling_projections::limits::VOUCHER_LATE_RECORD_DAYS;
 use yinling_projections::vouchers::VoucherStatus;
 use yinling_projections::*;
 
@@ -99,6 +100,48 @@ fn a_voucher_is_valid_for_the_policys_days_and_then_expired() {
     assert_eq!(refused.code, "voucher_expired");
     assert!(refused.detail.contains(&voucher.expires_on.to_string()));
     assert!(s.sim.state.check_invariants().is_ok());
+}
+
+#[test]
+fn a_use_on_its_last_day_is_recorded_the_next_week_but_an_expired_voucher_is_not_revived_by_an_old_date(
+) {
+    let mut s = setup();
+    s.sim
+        .system(Command::SetPolicy {
+            change: PolicyChange::VoucherValidity { days: 30 },
+            note: "三十天内到银行办理".into(),
+        })
+        .expect("policy");
+    for code in [b"3333", b"4444"] {
+        handed_over(&mut s, code).expect("handed over");
+    }
+    let last_day = s.sim.now.local_date() + chrono::Days::new(30);
+    let officer = s.officer;
+    let used_on_last_day = |s: &mut Setup, code: &[u8]| {
+        s.sim.run(
+            officer,
+            Command::UseVoucher {
+                code_sha256: Hash::of(code),
+                product: VoucherProduct::Loan,
+                amount_yuan: dec("50000"),
+                used_on: last_day,
+            },
+        )
+    };
+    // The customer came on the last day; the teller enters it a week later.
+    s.sim.advance_days(30 + VOUCHER_LATE_RECORD_DAYS);
+    used_on_last_day(&mut s, b"3333").expect("recorded within the week");
+    // A day more, and typing the last day's date no longer brings an expired voucher back.
+    s.sim.advance_days(1);
+    let before = s.sim.state.head.seq;
+    let refused = used_on_last_day(&mut s, b"4444").expect_err("too late");
+    assert_eq!(refused.code, "voucher_expired");
+    assert!(
+        refused.detail.contains(&last_day.to_string()),
+        "{}",
+        refused.detail
+    );
+    assert_eq!(s.sim.state.head.seq, before, "a refusal appends nothing");
 }
 
 #[test]

@@ -84,11 +84,11 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "out_of_stock" => {
             "这件奖品在这个 e站 已经兑完了；其他 e站 可能还有，请看奖品目录里的“哪里有货”。"
         }
-        "confirmation_needed" => "请志愿者本人确认：扫一下他的积分卡，或请他输入自己的密码。",
+        "confirmation_needed" => "请志愿者本人确认：扫一下志愿者的积分卡，或请志愿者输入自己的密码。",
         "card_mismatch" => "扫到的不是这位志愿者的积分卡（或这张卡已挂失）。",
         "wrong_pin" => "密码不对，请志愿者再输一次。",
         "pin_locked" => "密码输错的次数太多，暂停用密码至少 15 分钟，请扫志愿者的积分卡。",
-        "no_pin" => "这位志愿者还没有设密码，请扫他的积分卡。",
+        "no_pin" => "这位志愿者还没有设密码，请扫志愿者的积分卡。",
         "bad_pin" => "密码是 4 到 6 位数字。",
         "pins_differ" => "两次输入的密码不一样，请重新输入两遍。",
         "wrong_pickup_code" => "取货码不对，请志愿者再出示一次。",
@@ -103,7 +103,15 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "bad_phone_digits" => "手机号后四位要填 4 个数字。",
         "bad_lookup" => "请扫卡，或填姓名和出生年份，或填手机号后四位。",
         "reward_retired" => "这件奖品已经下架了。",
-        "not_held" => "这笔兑换已经处理过了，不需要再操作。",
+        "not_held" => {
+            "这笔兑换已经不是“待领取”了：可能已经交过货，也可能已取消或过期（积分已退回）。请不要交货，先看下方的原因；要换，请重新兑换。"
+        }
+        "hold_lapsed" => {
+            "这笔兑换的保留期已经过了，不能再交货；积分会退回给志愿者，请为这位志愿者重新兑换。"
+        }
+        "unknown_voucher" => "查不到这张券，请对照券面再输一次。",
+        "bad_amount" => "金额要大于 0，按元填写（5 万元填 50000）。",
+        "bad_product" => "请选择这张券用于存款还是贷款。",
         "day_over_24_hours" => "这位志愿者当天的服务时长加起来超过 24 小时了，请检查时长。",
         "bad_hours" => "服务时长要大于 0、不超过 24 小时，最多两位小数。",
         "date_in_future" => "日期不能晚于明天。",
@@ -149,7 +157,9 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "code_expired" => "这个确认码已经过期了，请找队里的协调员要一个新的。",
         "code_raced" => "刚才同时发了另一个确认码，请再要一次。",
         "control_characters" => "有一栏里有不能保存的符号（例如换行），请去掉后再提交。",
-        "budget_exhausted" => "这家银行今年的优惠券或优惠额度已经用完了（详见下方）。",
+        "budget_exhausted" => {
+            "这家银行今年的优惠券或优惠额度已经用完了，这次不能办理；请联系管理员。"
+        }
         "already_disputed" => "这一条已经提过异议了，正在等协调员答复。",
         "already_resolved" => "这条异议已经答复过了。",
         "nothing_corrected" => {

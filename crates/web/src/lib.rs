@@ -185,6 +185,7 @@ fn pages() -> Router<App> {
         .route("/counter/redeem", post(pages::counter::redeem))
         .route("/counter/receipts/{id}", get(pages::counter::receipt))
         .route("/counter/{id}/fulfil", post(pages::counter::fulfil))
+        .route("/counter/{id}/cancel", post(pages::counter::cancel))
         .route(
             "/counter/rewards/{id}/restock",
             post(pages::counter::restock),

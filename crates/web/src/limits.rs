@@ -85,3 +85,7 @@ pub const FORMER_MEMBERS_DAYS: u32 = 30;
 /// A redemption of the same reward made this many minutes ago is named on its confirmation
 /// page (Back after redeeming shows a fresh form), and the button says "one more".
 pub const RECENT_HOLD_MINUTES: i64 = 30;
+
+/// Holds listed on the counter page at once, the oldest first; a volunteer's own are found
+/// by scanning their card or searching.
+pub const WAITING_SHOWN: usize = 200;

@@ -107,6 +107,15 @@ pub(super) fn use_voucher(
     if status != VoucherStatus::Valid {
         return Err(not_valid(v, status));
     }
+    if (today - v.expires_on).num_days() > VOUCHER_LATE_RECORD_DAYS {
+        return Err(Rejection::conflict(
+            "voucher_expired",
+            format!(
+                "this voucher's last day was {}; a use on a day it was valid is recorded within {VOUCHER_LATE_RECORD_DAYS} days of it, not later",
+                v.expires_on
+            ),
+        ));
+    }
     let bonus_yuan = (u.amount_yuan * Decimal::from(v.basis_points) / BASIS_POINTS_PER_UNIT)
         .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
         .normalize();

@@ -33,6 +33,14 @@ fn status_words(l: Lang, v: &VoucherOut) -> &'static str {
     }
 }
 
+/// The day, on the ledger's calendar, of an instant given in RFC 3339 (UTC): a redemption at
+/// 07:30 Beijing time is on that day, not the one before.
+fn local_day(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| Timestamp::from_datetime(&t).local_date().to_string())
+        .unwrap_or_else(|_| at.get(..10).unwrap_or(at).to_owned())
+}
+
 /// `/bank`: the officer's bank's vouchers; every bank's for administrators and auditors.
 pub async fn overview(
     State(app): State<App>,
@@ -107,7 +115,7 @@ pub async fn overview(
                             @for v in &rows {
                                 tr {
                                     td { (v.reward_name) " × " (v.quantity) } td { (v.basis_points) }
-                                    td { (v.volunteer_name) } td { (status_words(l, v)) } td { (v.held_at.get(..10).unwrap_or(&v.held_at)) }
+                                    td { (v.volunteer_name) } td { (status_words(l, v)) } td { (local_day(&v.held_at)) }
                                 }
                             }
                         }
@@ -179,7 +187,7 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                     @let status = v.status(today);
                     @let who = state.volunteers.get(&v.volunteer_id).map(|x| yinling_projections::access::name_for(&session.principal, x)).unwrap_or_default();
                     p.counter-name { (who) }
-                    p { (l.s(format!("利率优惠 {} 个基点，{} 前有效。", v.basis_points, v.expires_on), format!("Rate bonus {} basis points, valid until {}.", v.basis_points, v.expires_on))) }
+                    p { (l.s(format!("利率优惠 {} 个基点，有效期至 {}（含当天）。", v.basis_points, v.expires_on), format!("Rate bonus {} basis points, valid until {}.", v.basis_points, v.expires_on))) }
                     @match status {
                         VoucherStatus::Valid => {
                             p.success role="status" { (l.t("有效，可以使用。", "Valid: it can be used.")) }
@@ -188,7 +196,7 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                                 input type="hidden" name="code" value=(code);
                                 label for="product" { (l.t("用于", "Used for")) }
                                 select #product name="product" { option value="deposit" { (l.t("存款", "a deposit")) } option value="loan" { (l.t("贷款", "a loan")) } }
-                                label for="amount_yuan" { (l.t("金额（元）", "Amount (yuan)")) }
+                                label for="amount_yuan" { (l.t("金额（按元填写，不是万元：5 万元填 50000）", "Amount (in yuan: 50,000 for 5 wan)")) }
                                 input #amount_yuan name="amount_yuan" inputmode="decimal" required;
                                 label for="used_on" { (l.t("日期", "Date")) }
                                 input #used_on name="used_on" type="date" value=(today.to_string()) max=(today.to_string()) required;

@@ -17,12 +17,14 @@ use yinling_app::{input, App, AppError, Written};
 use yinling_ledger::{Actor, RedemptionId, RewardId, StationId, Timestamp};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::catalog::Reward;
+use yinling_projections::redemptions::RedemptionStatus;
 use yinling_projections::volunteers::{EntryKind, EntryRef};
 use yinling_projections::{Command, CounterProof, Principal, State as LedgerState};
 
 use super::{act, genuine, see_other, Form};
 use crate::i18n::Lang;
 use crate::layout::{not_for_you, num, page, refusal, Frame};
+use crate::limits::WAITING_SHOWN;
 use crate::session::Viewer;
 
 const HERE: &str = "/counter";
@@ -134,8 +136,11 @@ pub async fn queue_page(
             }
             h2 { (l.s(format!("等待领取（{}）", held.len()), format!("Waiting to be collected ({})", held.len()))) }
             @if held.is_empty() { p { (l.t("现在没有等待领取的兑换。", "Nothing is waiting.")) } }
+            @if held.len() > WAITING_SHOWN {
+                p.note { (l.s(format!("这里只列出最早的 {WAITING_SHOWN} 笔；要找某位志愿者的，请用上面的扫卡或查找。"), format!("Only the first {WAITING_SHOWN} are listed; to find one volunteer's, scan their card or search above."))) }
+            }
             ul.list {
-                @for r in held.iter().take(200) {
+                @for r in held.iter().take(WAITING_SHOWN) {
                     li {
                         div.row {
                             strong { (state.volunteers.get(&r.volunteer_id).map(|v| v.name.clone()).unwrap_or_default()) }
@@ -150,6 +155,7 @@ pub async fn queue_page(
                             }
                             button type="submit" { (l.t("已交给本人", "Handed over")) }
                         }
+                        (cancel_form(l, &csrf, station, &r.id))
                     }
                 }
             }
@@ -231,7 +237,11 @@ pub async fn lookup(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
         Frame { viewer: &viewer, title: l.t("找到的志愿者", "Who was found").into(), back: Some(&back), as_of: None },
         html! {
             @if found.is_empty() {
-                p.note role="status" { (l.t("没有找到。请核对姓名和出生年份，或请志愿者的协调员帮忙。", "Nobody found. Check the name and year of birth, or ask the volunteer's coordinator.")) }
+                @if scanned.is_some() {
+                    p.note role="status" { (l.t("这张积分卡查不到：可能已经挂失，或换过新卡。请用姓名和出生年份查找，或请志愿者的协调员帮忙。", "This card finds nobody: it may have been reported lost or replaced. Search by name and year of birth, or ask the volunteer's coordinator.")) }
+                } @else {
+                    p.note role="status" { (l.t("没有找到。请核对姓名和出生年份，或请志愿者的协调员帮忙。", "Nobody found. Check the name and year of birth, or ask the volunteer's coordinator.")) }
+                }
             }
             @for m in &found {
                 (match_section(l, &csrf, station, m, &rewards, scanned.as_deref(), None))
@@ -260,13 +270,16 @@ fn match_section(
             p.counter-balance { (l.t("可用积分 ", "Points available ")) strong { (num(m.available.0)) } }
             @let affordable: Vec<_> = rewards.iter().filter(|(r, _)| r.cost_points <= m.available.0).collect();
             @if affordable.is_empty() {
-                p { (l.t("本站现在没有他积分够换的奖品。", "Nothing at this station is within their points now.")) }
+                p { (l.t("本站现在没有这位志愿者积分够换的奖品。", "Nothing at this station is within their points now.")) }
             } @else {
                 form method="post" action="/counter/redeem" {
                     (hidden(csrf, station))
                     input type="hidden" name="volunteer_id" value=(m.volunteer_id);
                     label for={ "reward-" (m.volunteer_id) } { (l.t("换什么", "Which reward")) }
-                    select id={ "reward-" (m.volunteer_id) } name="reward_id" {
+                    // Nothing chosen until the clerk chooses: a busy counter must not redeem
+                        // whatever happened to be first in the list.
+                    select id={ "reward-" (m.volunteer_id) } name="reward_id" required {
+                        option value="" selected[chosen.is_none()] { (l.t("请选择奖品", "Choose a reward")) }
                         @for (r, free) in &affordable {
                             option value=(r.id) selected[chosen == Some(r.id.to_string().as_str())] { (r.name) " · " (num(r.cost_points)) (l.t(" 积分", " points")) " · " (l.s(format!("本站有 {free} 件"), format!("{free} here"))) }
                         }
@@ -278,7 +291,7 @@ fn match_section(
                         label for={ "pin-" (m.volunteer_id) } { (l.t("请志愿者本人输入密码", "The volunteer types their PIN")) }
                         input id={ "pin-" (m.volunteer_id) } name="pin" type="password" inputmode="numeric" autocomplete="off" required;
                     } @else {
-                        label for={ "card-" (m.volunteer_id) } { (l.t("请扫志愿者的积分卡确认（他没有设密码）", "Scan the volunteer's card to confirm (they have no PIN)")) }
+                        label for={ "card-" (m.volunteer_id) } { (l.t("请扫志愿者的积分卡确认（这位志愿者没有设密码）", "Scan the volunteer's card to confirm (they have no PIN)")) }
                         input id={ "card-" (m.volunteer_id) } name="card" autocomplete="off" required;
                     }
                     button.big type="submit" { (l.t("本人同意，兑换", "They agree: redeem")) }
@@ -358,6 +371,7 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
                         input type="hidden" name="pickup_code" value=(code.clone().unwrap_or_default());
                         button.big type="submit" { (l.t("现在交给本人", "Hand it over now")) }
                     }
+                    (cancel_form(l, &csrf, station, &h.redemption_id))
                     (print_links(l, &h.redemption_id))
                 },
             )
@@ -389,7 +403,17 @@ fn ask_again(
 ) -> Option<Response> {
     if !matches!(
         e.code(),
-        "wrong_pin" | "card_mismatch" | "confirmation_needed" | "bad_pin"
+        "wrong_pin"
+            | "card_mismatch"
+            | "confirmation_needed"
+            | "bad_pin"
+            | "no_pin"
+            // Stock or points that ran out since the page was loaded: the same volunteer's
+            // form again, built from what is on the shelf and in their balance now.
+            | "out_of_stock"
+            | "insufficient_points"
+            | "reward_retired"
+            | "budget_exhausted"
     ) {
         return None;
     }
@@ -445,6 +469,47 @@ pub async fn fulfil(
     }
 }
 
+/// The clerk's undo of a hold: a reward chosen by mistake, or one the volunteer no longer
+/// wants (a volunteer without a phone cannot cancel it themself). Points and stock go back.
+fn cancel_form(l: Lang, csrf: &str, station: StationId, id: &RedemptionId) -> Markup {
+    html! {
+        form.row method="post" action={ "/counter/" (id) "/cancel" } {
+            (hidden(csrf, station))
+            button.plain type="submit" { (l.t("取消这笔兑换（积分退回）", "Cancel this redemption (points back)")) }
+        }
+    }
+}
+
+/// Cancels a hold for pickup here, at the volunteer's wish or for a reward chosen by
+/// mistake; back to the counter, which no longer lists it.
+pub async fn cancel(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let back = match station_of(&viewer, form.get("station")) {
+        Ok((_, s)) => back_to(s),
+        Err(r) => return r,
+    };
+    let redemption_id: RedemptionId = match input::id("redemption", &id) {
+        Ok(r) => r,
+        Err(r) => return refusal(&viewer, &back, &r.into()),
+    };
+    let command = Command::CancelRedemption {
+        redemption_id,
+        reason: "在 e站 柜台取消".to_owned(),
+    };
+    match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
+        Ok(_) => see_other(&back),
+        Err(e) => refusal(&viewer, &back, &e),
+    }
+}
+
 /// Adds stock to this station's shelf.
 pub async fn restock(
     State(app): State<App>,
@@ -492,7 +557,8 @@ struct Receipt {
     clerk: String,
     when: Timestamp,
     pickup_code: Option<String>,
-    handed_over: bool,
+    /// Where the redemption stands now: a slip reprinted after a cancellation says so.
+    status: RedemptionStatus,
     /// A rate voucher's code (grouped) and last day.
     voucher: Option<(String, chrono::NaiveDate)>,
 }
@@ -526,11 +592,7 @@ fn receipt_of(
         clerk: if l == Lang::Zh { zh } else { en },
         when: r.settled_at.unwrap_or(r.held_at),
         pickup_code: r.pickup_code.clone().filter(|_| with_code),
-        handed_over: matches!(
-            r.status,
-            yinling_projections::redemptions::RedemptionStatus::Fulfilled
-                | yinling_projections::redemptions::RedemptionStatus::Refunded
-        ),
+        status: r.status,
         voucher: state
             .vouchers
             .by_redemption
@@ -543,6 +605,24 @@ fn receipt_of(
                 )
             }),
     })
+}
+
+/// A redemption's status as the slip prints it: a cancelled or lapsed hold says its points
+/// went back, so a reprint never tells a volunteer something is still waiting for them.
+fn status_words(l: Lang, status: RedemptionStatus) -> &'static str {
+    match status {
+        RedemptionStatus::Held => l.t("待领取", "Waiting to be collected"),
+        RedemptionStatus::Fulfilled => l.t("已交给本人", "Handed over"),
+        RedemptionStatus::Cancelled => l.t("已取消，积分已退回", "Cancelled: points given back"),
+        RedemptionStatus::Expired => l.t(
+            "逾期未领，积分已退回",
+            "Not collected in time: points given back",
+        ),
+        RedemptionStatus::Refunded => l.t(
+            "已交给本人；利率券后来作废，积分已退回",
+            "Handed over; the voucher was later cancelled and the points given back",
+        ),
+    }
 }
 
 fn receipt_markup(l: Lang, r: &Receipt) -> Markup {
@@ -561,7 +641,7 @@ fn receipt_markup(l: Lang, r: &Receipt) -> Markup {
                 @if let Some(code) = &r.pickup_code {
                     dt { (l.t("取货码", "Pickup code")) } dd.big { (code) }
                 }
-                dt { (l.t("状态", "Status")) } dd { @if r.handed_over { (l.t("已交给本人", "Handed over")) } @else { (l.t("待领取", "Waiting to be collected")) } }
+                dt { (l.t("状态", "Status")) } dd { (status_words(l, r.status)) }
                 @if let Some((code, until)) = &r.voucher {
                     dt { (l.t("利率券号", "Voucher code")) } dd.big { (code) }
                     dt { (l.t("银行办理截止", "Use at the bank by")) } dd { (until) }
