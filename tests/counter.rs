@@ -285,6 +285,9 @@ async fn counter_input_that_cannot_be_right_is_refused_naming_the_field() {
         ("pin", json!({"pin": "12"}), "PIN"),
         ("pin", json!({"pin": "12345678"}), "PIN"),
         ("pin", json!({"pin": "12a4"}), "PIN"),
+        ("pin", json!({"pin": "0000"}), "one digit repeated"),
+        ("pin", json!({"pin": "123456"}), "digits in a row"),
+        ("pin", json!({"pin": "9876"}), "digits in a row"),
     ] {
         let reply = a.put(&format!("/v1/volunteers/{v0}/{path}"), body).await;
         assert!(

@@ -265,6 +265,8 @@ async fn relay(
         Err(e) => {
             // The writer may or may not have taken it: an Idempotency-Key makes the retry safe.
             // Its address and the transport's error are for the operator's log.
+            // Without its address: a card's or a confirmation's link carries its secret.
+            let e = e.without_url();
             tracing::warn!(error = %e, "the writer node did not answer a forwarded write");
             return Err(ApiError::unavailable(
                 "the writer node did not answer, so this change may or may not have been saved; \
@@ -279,6 +281,7 @@ async fn relay(
     match answer.bytes().await {
         Ok(body) => Ok((status, headers, body)),
         Err(e) => {
+            let e = e.without_url();
             tracing::warn!(error = %e, "the writer node's answer to a forwarded write was cut off");
             Err(ApiError::unavailable(
                 "the writer node's answer was cut off, so this change may or may not have been \

@@ -100,3 +100,55 @@ fn a_keyed_pin_is_compared_by_its_digest_and_an_unkeyed_one_by_its_digits() {
         Ok(())
     );
 }
+
+#[test]
+fn a_pin_the_counter_screen_gives_away_is_refused_and_nothing_is_written() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let v = sim.volunteer("沈阿婆", team);
+    let staff = sim.token(Role::Admin, None, None);
+    sim.ok(
+        staff,
+        Command::RecordPhone {
+            volunteer_id: v,
+            last_four: "3721".into(),
+        },
+    );
+    // The year of birth and the phone's last digits are on the clerk's screen; runs and
+    // repeats are what anyone tries first.
+    for (digits, why) in [
+        ("1955", "the year of birth"),
+        ("3721", "the last four digits of the phone"),
+        ("7777", "one digit repeated"),
+        ("345678", "digits in a row"),
+        ("6543", "digits in a row"),
+    ] {
+        let before = sim.state.head.seq;
+        let refused = sim
+            .run(
+                staff,
+                Command::SetPin {
+                    volunteer_id: v,
+                    pin: Some(TypedPin {
+                        digits: digits.into(),
+                        keyed: Hash([1; 32]),
+                    }),
+                },
+            )
+            .expect_err(digits);
+        assert_eq!(refused.code, "weak_pin", "{digits}");
+        assert!(refused.detail.contains(why), "{digits}: {}", refused.detail);
+        assert_eq!(sim.state.head.seq, before, "{digits}: nothing written");
+    }
+    // Digits with no pattern the screen shows are kept.
+    sim.ok(
+        staff,
+        Command::SetPin {
+            volunteer_id: v,
+            pin: Some(TypedPin {
+                digits: "2468".into(),
+                keyed: Hash([1; 32]),
+            }),
+        },
+    );
+}

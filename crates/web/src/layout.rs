@@ -90,6 +90,9 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "pin_locked" => "密码输错的次数太多，暂停用密码至少 15 分钟，请扫志愿者的积分卡。",
         "no_pin" => "这位志愿者还没有设密码，请扫志愿者的积分卡。",
         "bad_pin" => "密码是 4 到 6 位数字。",
+        "weak_pin" => {
+            "这个密码太容易被猜到（同一个数字、连着的数字、出生年份或手机号后四位），请换几个数字。"
+        }
         "pins_differ" => "两次输入的密码不一样，请重新输入两遍。",
         "wrong_pickup_code" => "取货码不对，请志愿者再出示一次。",
         "pickup_code_locked" => {

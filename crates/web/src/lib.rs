@@ -240,9 +240,15 @@ async fn refusals_as_pages(
 /// Pages and downloads hold one person's points, names, new tokens and codes: no browser or
 /// proxy cache keeps them (the page that shows a new token once would otherwise be there for
 /// the back button of whoever uses the counter's computer next). The style sheet and script
-/// say how long they keep.
+/// say how long they keep. No page tells another site where it came from: a card's link
+/// (`/card/...`) and a confirmation's (`/confirm/...`) carry their secret in the address,
+/// which a link followed from them would otherwise hand over as its `Referer`.
 async fn not_kept(mut response: axum::response::Response) -> axum::response::Response {
     let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
     if !headers.contains_key(axum::http::header::CACHE_CONTROL) {
         headers.insert(
             axum::http::header::CACHE_CONTROL,

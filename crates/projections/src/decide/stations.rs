@@ -218,6 +218,30 @@ pub fn unkeyed_pin_digest(volunteer: &VolunteerId, pin: &str) -> Hash {
     Hash::of(&[volunteer.0.as_bytes().as_slice(), pin.as_bytes()].concat())
 }
 
+/// Why a PIN is among the first a dishonest helper would try, if it is: one digit repeated
+/// (0000), a run up or down (1234, 9876), or what the counter's own screen shows about the
+/// volunteer (their year of birth, the last four digits of their phone).
+fn guessable(digits: &str, v: &crate::volunteers::Volunteer) -> Option<&'static str> {
+    let d: Vec<i16> = digits
+        .bytes()
+        .map(|b| i16::from(b) - i16::from(b'0'))
+        .collect();
+    let steps: Vec<i16> = d.windows(2).map(|w| w[1] - w[0]).collect();
+    if steps.iter().all(|s| *s == 0) {
+        return Some("one digit repeated");
+    }
+    if steps.iter().all(|s| *s == 1) || steps.iter().all(|s| *s == -1) {
+        return Some("digits in a row");
+    }
+    if v.birth_year.is_some_and(|y| y.to_string() == digits) {
+        return Some("the year of birth");
+    }
+    if v.phone_last_four.as_deref() == Some(digits) {
+        return Some("the last four digits of the phone");
+    }
+    None
+}
+
 /// Sets or clears a volunteer's counter PIN.
 pub(super) fn set_pin(
     state: &State,
@@ -242,6 +266,12 @@ pub(super) fn set_pin(
                 return Err(Rejection::invalid(
                     "bad_pin",
                     format!("a PIN is {MIN_PIN_DIGITS} to {MAX_PIN_DIGITS} digits"),
+                ));
+            }
+            if let Some(why) = guessable(digits, v) {
+                return Err(Rejection::invalid(
+                    "weak_pin",
+                    format!("this PIN is easy to guess ({why}); choose other digits"),
                 ));
             }
             Some(pin.keyed)

@@ -441,7 +441,7 @@ pub async fn pin_page(
             }
             form method="post" {
                 (super::form_fields(&csrf))
-                label for="pin" { (l.t("新密码（4 到 6 位数字）", "New PIN (4 to 6 digits)")) }
+                label for="pin" { (l.t("新密码（4 到 6 位数字；不要用同一个数字、连着的数字、出生年份或手机号后四位）", "New PIN (4 to 6 digits; not one digit repeated, digits in a row, the year of birth or the phone's last four)")) }
                 input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,6}" required;
                 label for="pin_again" { (l.t("再输一遍新密码", "The new PIN once more")) }
                 input #pin_again name="pin_again" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4,6}" required;

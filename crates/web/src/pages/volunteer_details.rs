@@ -55,7 +55,7 @@ pub async fn details(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
             p { (if v.pin_sha256.is_some() { l.t("已设密码。请本人在场时再改。", "A PIN is set. Change it only with them present.") } else { l.t("还没有设密码。请本人在场，由本人输入。", "No PIN yet. Let them type it, with them present.") }) }
             form method="post" action={ (here) "/pin" } {
                 (super::form_fields(&csrf))
-                label for="pin" { (l.t("新密码（4 到 6 位数字）", "New PIN (4 to 6 digits)")) }
+                label for="pin" { (l.t("新密码（4 到 6 位数字；不要用同一个数字、连着的数字、出生年份或手机号后四位）", "New PIN (4 to 6 digits; not one digit repeated, digits in a row, the year of birth or the phone's last four)")) }
                 input #pin name="pin" type="password" inputmode="numeric" autocomplete="off" required;
                 button.big type="submit" { (l.t("保存密码", "Save the PIN")) }
             }
