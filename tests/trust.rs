@@ -1081,3 +1081,38 @@ async fn a_notice_queued_before_consent_is_withdrawn_is_not_sent() {
         "never sent"
     );
 }
+
+/// A guesser trying codes one after another: after a minute's worth of wrong ones the node
+/// answers no code at all until the minute is over (a right one typed then waits too), in
+/// words, and nothing is appended.
+#[tokio::test]
+async fn a_flood_of_wrong_confirmation_codes_pauses_codes_for_the_minute() {
+    let server = Server::start();
+    let anyone = server.anonymous();
+    let admin = server.client(ADMIN);
+    let head = admin.head_seq().await;
+    let limit = yinling_app::limits::CODE_WRONG_PER_MINUTE;
+    for n in 0..limit {
+        let guess = format!("{:012}", 100_000_000_000u64 + u64::from(n));
+        anyone
+            .get(&format!("/v1/confirmations/{guess}"))
+            .await
+            .problem(404);
+    }
+    let paused = anyone
+        .post(
+            "/v1/confirmations",
+            json!({"code": "123412341234", "name": "沈国强", "role": "村委会主任"}),
+        )
+        .await;
+    let detail = paused.problem(403)["detail"]
+        .as_str()
+        .expect("detail")
+        .to_owned();
+    assert!(detail.contains("wait a minute"), "{detail}");
+    anyone
+        .get("/v1/confirmations/432143214321")
+        .await
+        .problem(403);
+    assert_eq!(admin.head_seq().await, head);
+}

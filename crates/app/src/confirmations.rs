@@ -130,11 +130,13 @@ impl App {
     /// the confirmation itself would be.
     pub fn to_confirm(&self, code: &str) -> Result<ToConfirm, AppError> {
         let code = read_code(code)?;
+        self.code_guesses.check()?;
         let digest = self.mint.code_digest(&code);
         let state = self.engine.read();
         let today = state.policies.date_of(yinling_ledger::Timestamp::now());
         let (a, r) =
-            yinling_projections::decide::confirmations::usable_code(&state, &digest, today)?;
+            yinling_projections::decide::confirmations::usable_code(&state, &digest, today)
+                .inspect_err(|e| self.count_if_unknown(e.code))?;
         Ok(ToConfirm {
             activity_id: a.id,
             team_id: a.team_id,
@@ -187,11 +189,22 @@ impl App {
             }
         }
         let code = read_code(code)?;
+        self.code_guesses.check()?;
         let command = Command::ConfirmActivity {
             code_digest: self.mint.code_digest(&code),
             name: name.to_owned(),
             role: role.to_owned(),
         };
-        self.submit(&Principal::System, command, key).await
+        self.submit(&Principal::System, command, key)
+            .await
+            .inspect_err(|e| self.count_if_unknown(e.code()))
+    }
+
+    /// A code nobody was given counts against this minute's wrong codes (see
+    /// [`crate::code_guesses`]); an expired or used one was given to someone.
+    fn count_if_unknown(&self, code: &str) {
+        if code == "unknown_code" {
+            self.code_guesses.wrong();
+        }
     }
 }

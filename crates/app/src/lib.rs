@@ -14,6 +14,7 @@
 
 pub mod answers;
 pub mod cluster;
+pub mod code_guesses;
 pub mod confirmations;
 pub mod counter;
 pub mod csv;
@@ -99,6 +100,8 @@ pub struct AppParts {
     pub published: Option<Arc<yinling_ledger::published::PublishedCheckpoints>>,
     /// Wrong counter PINs of the last minutes, by volunteer and by caller (in memory).
     pub pin_attempts: Arc<pin_attempts::PinAttempts>,
+    /// Wrong confirmation codes of this minute, node-wide (in memory).
+    pub code_guesses: Arc<code_guesses::CodeGuesses>,
     /// Held while a roster is checked and imported: one import at a time (see
     /// [`onboard::check_and_apply`]).
     pub(crate) onboarding: Arc<tokio::sync::Mutex<()>>,
@@ -118,6 +121,7 @@ impl App {
             outbox: None,
             published: None,
             pin_attempts: Arc::default(),
+            code_guesses: Arc::default(),
             onboarding: Arc::default(),
         }))
     }

@@ -68,9 +68,14 @@ pub const ROSTER_AREA_SLACK_CELLS: u64 = 1_000_000;
 /// See [`ROSTER_AREA_SLACK_CELLS`]: a roster's rows are at most a few dozen columns wide.
 pub const ROSTER_AREA_PER_VALUE: u64 = 8;
 
-/// Digits of a confirmation code (10^12 codes: guessing one of the codes outstanding is
-/// hopeless at any rate the service answers).
+/// Digits of a confirmation code (10^12 codes: with a thousand outstanding, guessing one is
+/// hopeless only because wrong ones are counted, [`CODE_WRONG_PER_MINUTE`]).
 pub const CONFIRMATION_CODE_DIGITS: u32 = 12;
+
+/// Wrong confirmation codes a node takes in a minute before it answers none for the rest of
+/// it (see `code_guesses`): far more than the parties typing their slips, far fewer than a
+/// guesser needs.
+pub const CODE_WRONG_PER_MINUTE: u32 = 30;
 
 /// Seconds between passes of the notices outbox.
 pub const NOTICE_INTERVAL_SECONDS: u64 = 2;
