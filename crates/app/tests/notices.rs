@@ -398,3 +398,70 @@ impl yinling_ledger::personal::Keyring for Damaged {
         Ok(())
     }
 }
+
+/// Whoever could spend a volunteer's points behind their back (a coordinator setting their
+/// PIN, staff issuing them a second card) is something they hear of at once; what they did
+/// themself, and the first card of their enrolment, is not news.
+#[test]
+fn a_pin_set_or_a_second_card_issued_by_staff_is_told_to_the_volunteer() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let v = sim.volunteer("沈阿婆", team);
+    let admin = sim.token(Role::Admin, None, None);
+    let coordinator = sim.token(Role::Coordinator, Some(team), None);
+    let pin = |digits: &str| Command::SetPin {
+        volunteer_id: v,
+        pin: Some(TypedPin {
+            digits: digits.into(),
+            keyed: Hash([7; 32]),
+        }),
+    };
+    let card = |sim: &mut Sim| {
+        let secret = sim.uuid();
+        Command::IssueToken(NewToken {
+            token_id: TokenId(sim.uuid()),
+            role: Role::Volunteer,
+            team_id: None,
+            volunteer_id: Some(v),
+            scope: None,
+            secret_sha256: Hash::of(secret.as_bytes()).0,
+            label: "积分卡".into(),
+        })
+    };
+
+    let before = sim.log.len();
+    sim.ok(coordinator, pin("2468"));
+    let told = drafts(&sim, &sim.log[before..]);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!((told[0].kind, told[0].volunteer_id), ("pin_set", v));
+    assert!(
+        told[0].zh.contains("协调员刚为您设置了新的兑换密码")
+            && told[0].zh.contains("如果不是您本人要求的"),
+        "{}",
+        told[0].zh
+    );
+
+    // The first card, at enrolment: nothing to tell. A second one: told.
+    let before = sim.log.len();
+    let first = card(&mut sim);
+    sim.ok(admin, first);
+    assert!(drafts(&sim, &sim.log[before..]).is_empty());
+    sim.advance_days(1);
+    let before = sim.log.len();
+    let second = card(&mut sim);
+    sim.ok(admin, second);
+    let told = drafts(&sim, &sim.log[before..]);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, "card_issued");
+    assert!(
+        told[0].zh.contains("管理员刚为您新办了一张积分卡"),
+        "{}",
+        told[0].zh
+    );
+
+    // Set by the volunteer themself: not news to them.
+    let herself = sim.token(Role::Volunteer, None, Some(v));
+    let before = sim.log.len();
+    sim.ok(herself, pin("1739"));
+    assert!(drafts(&sim, &sim.log[before..]).is_empty());
+}

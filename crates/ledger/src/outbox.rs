@@ -88,7 +88,7 @@ pub struct OutboxEntry {
     /// The volunteer or their relative.
     pub recipient: Recipient,
     /// What it is about (`points_credited`, `points_pending`, `points_available`,
-    /// `reward_ready`, `hold_expiring`, `dispute_resolved`, `star_reached`).
+    /// `reward_ready`, `hold_expiring`, `dispute_resolved`, `star_reached`, `pin_set`, `card_issued`).
     pub kind: String,
     /// The text in Chinese (what is sent).
     pub text_zh: String,

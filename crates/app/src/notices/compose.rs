@@ -1,7 +1,9 @@
 //! Notices in plain words, Chinese first, composed from the log's events (and, for a hold
 //! about to lapse, from the clock): what a volunteer is told when points are credited or
 //! pending, when pending points become usable, when a reward waits at a station, when a hold
-//! is about to lapse, when their dispute is answered and when they reach a star.
+//! is about to lapse, when their dispute is answered and when they reach a star; and, so that
+//! nobody spends their points behind their back, when staff set their counter PIN or issue
+//! them another card.
 //!
 //! A notice names no one: the text is the same whoever reads it over the volunteer's
 //! shoulder, and the outbox holds no personal data (the phone is looked up at delivery).
@@ -79,6 +81,8 @@ pub fn of_event(state: &State, e: &Envelope) -> Vec<Draft> {
         Event::RedemptionHeldAt(h) => reward_ready(state, e, h).into_iter().collect(),
         Event::DisputeResolved(r) => dispute_resolved(state, e, r).into_iter().collect(),
         Event::StarReached(s) => vec![star_reached(e, s)],
+        Event::VolunteerPinSet(p) => pin_set(e, p).into_iter().collect(),
+        Event::TokenIssued(t) => card_issued(state, e, t).into_iter().collect(),
         _ => Vec::new(),
     };
     drafts
@@ -266,6 +270,66 @@ fn star_reached(e: &Envelope, s: &StarReached) -> Draft {
             review_en
         ),
     )
+}
+
+/// Who did something to a volunteer's means of spending points, in words, when it was
+/// staff: what the volunteer did themself, or the service did (a roster imported, the demo),
+/// is not news to them.
+fn staff_words(actor: &Actor) -> Option<(&'static str, &'static str)> {
+    match actor.role {
+        Role::Coordinator | Role::GroupCoordinator => Some(("协调员", "a coordinator")),
+        Role::DistrictCoordinator => Some(("区里的协调员", "a district coordinator")),
+        Role::Admin => Some(("管理员", "an administrator")),
+        _ => None,
+    }
+}
+
+/// A PIN set or cleared by staff: the PIN spends the volunteer's points at a counter, so
+/// they hear of it at once, and can say so if they did not ask for it.
+fn pin_set(e: &Envelope, p: &VolunteerPinSet) -> Option<Draft> {
+    let (who, who_en) = staff_words(&e.actor)?;
+    let (done, done_en) = if p.pin_sha256.is_some() {
+        ("设置了新的兑换密码", "set a new counter PIN")
+    } else {
+        ("取消了兑换密码", "cleared the counter PIN")
+    };
+    Some(draft(
+        e,
+        p.volunteer_id,
+        "pin_set",
+        format!(
+            "{who}刚为您{done}。如果不是您本人要求的，请马上告诉队里或打电话给管理员，以免积分被冒用。"
+        ),
+        format!(
+            "{who_en} just {done_en} for you. If you did not ask for this, tell your team or the administrator at once, so nobody else spends your points."
+        ),
+    ))
+}
+
+/// A volunteer's card issued by staff when they already had one: a second card spends the
+/// same points, so the volunteer hears of it (the first card, given at enrolment, is not news).
+fn card_issued(state: &State, e: &Envelope, t: &TokenIssued) -> Option<Draft> {
+    let volunteer_id = t.volunteer_id.filter(|_| t.role == Role::Volunteer)?;
+    let (who, who_en) = staff_words(&e.actor)?;
+    let earlier = state.tokens.by_id.values().any(|other| {
+        other.id != t.token_id
+            && other.volunteer_id == Some(volunteer_id)
+            && other.issued_at < e.recorded_at
+    });
+    if !earlier {
+        return None;
+    }
+    Some(draft(
+        e,
+        volunteer_id,
+        "card_issued",
+        format!(
+            "{who}刚为您新办了一张积分卡。如果您没有要新卡，请马上告诉队里或打电话给管理员，以免积分被冒用。"
+        ),
+        format!(
+            "{who_en} just issued you a new points card. If you did not ask for one, tell your team or the administrator at once, so nobody else spends your points."
+        ),
+    ))
 }
 
 /// A notice for every hold that lapses within `within_seconds` of `now` (each hold is told
