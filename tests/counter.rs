@@ -74,6 +74,32 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
         .await
         .ok();
     assert_eq!(by_phone["items"][0]["name"], "张阿婆");
+    // Another volunteer's phone ends the same way: four digits alone show nobody (the
+    // others' names and balances are not for the one at the counter); with the name, her.
+    coordinator
+        .put(
+            &format!("/v1/volunteers/{}/phone", city.volunteers[0]),
+            json!({"last_four": "3721"}),
+        )
+        .await
+        .ok();
+    let shared = clerk
+        .post("/v1/counter/lookup", json!({"phone_last_four": "3721"}))
+        .await;
+    assert!(
+        s_(&shared.problem(422)["detail"]).contains("give the name as well"),
+        "{}",
+        shared.body
+    );
+    let by_both = clerk
+        .post(
+            "/v1/counter/lookup",
+            json!({"phone_last_four": "3721", "name": "张阿婆"}),
+        )
+        .await
+        .ok();
+    assert_eq!(by_both["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(by_both["items"][0]["name"], "张阿婆");
     let nobody = clerk
         .post(
             "/v1/counter/lookup",

@@ -68,12 +68,24 @@ pub fn find<'a>(state: &'a State, lookup: &Lookup) -> Result<Vec<&'a Volunteer>,
                 ));
             }
             let name = name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-            state
+            let found: Vec<&Volunteer> = state
                 .volunteers
                 .values()
                 .filter(|v| v.phone_last_four.as_deref() == Some(digits))
                 .filter(|v| name.is_none_or(|n| v.name == n))
-                .collect()
+                .collect();
+            // Four digits alone are shared by several of ten thousand: the others' names,
+            // teams and balances are not shown on a screen the one at the counter can see.
+            if name.is_none() && found.len() > 1 {
+                return Err(AppError::invalid(
+                    "phone_shared",
+                    format!(
+                        "{} volunteers have a phone ending in {digits}: give the name as well",
+                        found.len()
+                    ),
+                ));
+            }
+            found
         }
     };
     found.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));

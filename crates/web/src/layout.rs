@@ -103,6 +103,7 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         }
         "pickup_code_needed" => "请输入志愿者出示的 6 位取货码。",
         "other_station" => "这笔兑换不在本 e站 领取。",
+        "phone_shared" => "有几位志愿者的手机号后四位相同，请把姓名也填上再查。",
         "bad_phone_digits" => "手机号后四位要填 4 个数字。",
         "bad_lookup" => "请扫卡，或填姓名和出生年份，或填手机号后四位。",
         "reward_retired" => "这件奖品已经下架了。",
