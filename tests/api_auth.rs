@@ -229,6 +229,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/team/activities/{activity}/correct", "FOFFFFUFFFFF"),
     ("/team/cards", "FOOFFFUFFFFF"),
     ("/counter", "OFFFFFUFOFFF"),
+    ("/counter/today", "OFFFFFUFOFFF"),
     ("/tokens", "OFFFFOUFFFFF"),
     ("/audit", "OFFFFOUFFFFF"),
     ("/audit/verify", "OFFFFOUFFFFF"),

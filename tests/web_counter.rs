@@ -213,6 +213,33 @@ async fn a_clerk_serves_a_volunteer_at_the_web_counter() {
             "the receipt lacks {words}: {receipt}"
         );
     }
+
+    // Closing the counter: the day's list has the hand-over and the cancellation, each
+    // counted with its points; another day's list is empty, and a bad date is named.
+    let day = clerk.get("/counter/today").await.text().await.expect("day");
+    for words in [
+        "已交货：1 笔，1 件，50 积分",
+        "已取消（积分已退回）：1 笔，1 件，50 积分",
+        "当天兑换、还在等领取：0 笔",
+        "松阳银猴茶 250g",
+        "志愿者0",
+    ] {
+        assert!(day.contains(words), "the day's list lacks {words}: {day}");
+    }
+    let earlier = clerk
+        .get("/counter/today?date=2026-01-02")
+        .await
+        .text()
+        .await
+        .expect("earlier");
+    assert!(earlier.contains("已交货：0 笔"), "{earlier}");
+    let bad = clerk
+        .get("/counter/today?date=yesterday")
+        .await
+        .text()
+        .await
+        .expect("bad");
+    assert!(bad.contains("日期的写法不对"), "{bad}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -438,6 +438,10 @@ try {
       await k.emulateMedia({ media: 'screen' });
       await shot(k, `receipt-${paper}`);
     }
+    // Closing the counter: the day's list, with the hand-over just made.
+    await k.goto(BASE + '/counter/today');
+    check(await k.locator('h2', { hasText: /已交货：[1-9][0-9]* 笔/ }).count() > 0, 'the day\'s list does not count the hand-over');
+    await audit(k, 'counter-today'); await shot(k, 'counter-today');
   } else {
     failures.push('the volunteer found at the counter has nothing within reach at this station');
   }

@@ -181,6 +181,7 @@ fn pages() -> Router<App> {
         .route("/tokens/{id}/revoke", post(pages::tokens::revoke))
         .route("/tokens/{id}/replace", post(pages::tokens::replace))
         .route("/counter", get(pages::counter::queue_page))
+        .route("/counter/today", get(pages::counter_day::today))
         .route("/counter/lookup", post(pages::counter::lookup))
         .route("/counter/redeem", post(pages::counter::redeem))
         .route("/counter/receipts/{id}", get(pages::counter::receipt))

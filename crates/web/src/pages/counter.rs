@@ -38,7 +38,10 @@ pub struct StationParam {
 
 /// The station this viewer works: a clerk's own; the one an administrator names, or the
 /// first. The access policy must let them hand over there.
-fn station_of(viewer: &Viewer, asked: Option<&str>) -> Result<(Principal, StationId), Response> {
+pub(super) fn station_of(
+    viewer: &Viewer,
+    asked: Option<&str>,
+) -> Result<(Principal, StationId), Response> {
     let named = asked.and_then(|s| s.parse::<StationId>().ok());
     let station = match viewer.session.as_ref().map(|s| &s.principal) {
         Some(Principal::StationClerk(_, mine)) => *mine,
@@ -49,7 +52,7 @@ fn station_of(viewer: &Viewer, asked: Option<&str>) -> Result<(Principal, Statio
 }
 
 /// The page a counter form goes back to.
-fn back_to(station: StationId) -> String {
+pub(super) fn back_to(station: StationId) -> String {
     if station == StationId::FIRST {
         HERE.to_owned()
     } else {
@@ -113,6 +116,7 @@ pub async fn queue_page(
                     }
                 }
             }
+            p.no-print { a.button.plain href={ "/counter/today" @if station != StationId::FIRST { "?station=" (station) } } { (l.t("今天的柜台清单（交货、取消、待领）", "Today at this counter (handed over, cancelled, waiting)")) } }
             h2 { (l.t("找到来兑换的志愿者", "Find the volunteer at the counter")) }
             form method="post" action="/counter/lookup" {
                 (hidden(&csrf, station))

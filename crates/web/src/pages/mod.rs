@@ -21,6 +21,7 @@ pub mod cards;
 pub mod categories;
 pub mod checkpoint;
 pub mod counter;
+pub mod counter_day;
 pub mod disputes;
 pub mod district;
 pub mod evaluation;
