@@ -104,8 +104,14 @@ pub struct Percentiles {
 impl Percentiles {
     /// From latencies in microseconds.
     pub fn of(mut micros: Vec<u64>) -> Self {
+        // No sample is no figure: a table shows NaN, never a latency of 0 ms.
         if micros.is_empty() {
-            return Self::default();
+            return Percentiles {
+                p50: f64::NAN,
+                p99: f64::NAN,
+                p999: f64::NAN,
+                max: f64::NAN,
+            };
         }
         micros.sort_unstable();
         let at = |q: f64| micros[((micros.len() as f64 - 1.0) * q).round() as usize] as f64;
@@ -138,6 +144,26 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// The sections `--only` chooses from.
+const SECTIONS: &[&str] = &[
+    "appends",
+    "changes",
+    "cityload",
+    "disk",
+    "http",
+    "journal",
+    "micro",
+    "nats",
+    "onewriter",
+    "pgfair",
+    "postgres",
+    "rankings",
+    "replay",
+    "scale",
+    "snapshots",
+    "tree",
+];
+
 /// Runs the chosen sections, printing as it goes.
 fn run_only(
     args: &BenchArgs,
@@ -146,6 +172,13 @@ fn run_only(
     duration: Duration,
     replay_events: u64,
 ) -> Result<(), String> {
+    // A misspelt section would otherwise run nothing and say nothing.
+    if let Some(unknown) = args.only.iter().find(|o| !SECTIONS.contains(&o.as_str())) {
+        return Err(format!(
+            "--only {unknown}: no such section; the sections are {}",
+            SECTIONS.join(", ")
+        ));
+    }
     let wants = |s: &str| args.only.iter().any(|o| o == s);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

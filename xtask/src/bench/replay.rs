@@ -325,8 +325,16 @@ pub fn measure(binary: &Path, big: &(PathBuf, f64), city: &Path) -> Result<Repla
             .map_err(|e| e.to_string())?
             .first()
             .copied();
+        // Without one, the "snapshot + tail" starts below would be starts from scratch
+        // under another name.
+        let Some(newest) = newest else {
+            return Err(format!(
+                "the demo city of {} events has no stored snapshot: its \"snapshot + tail\" starts would measure starts from scratch",
+                result.events
+            ));
+        };
         eprintln!(
-            "  {} events, newest stored snapshot at seq {newest:?}",
+            "  {} events, newest stored snapshot at seq {newest}",
             result.events
         );
     }
