@@ -500,7 +500,7 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
     rows.insert(2, rows[1].clone());
     std::fs::write(&csv_file, rows.join("\r\n")).expect("write");
     let refused = verify(&watched, &key, &[&csv_file]).expect_err("a line twice");
-    assert!(refused.contains("appears a second time"), "{refused}");
+    assert!(refused.contains("repeats line 2 exactly"), "{refused}");
 
     // A checkpoint the watcher never saw is named, not trusted silently.
     let lonely = tmp.path().join("lonely.txt");

@@ -264,8 +264,8 @@ async fn relay(
         Ok(a) => a,
         Err(e) => {
             // The writer may or may not have taken it: an Idempotency-Key makes the retry safe.
-            // Its address and the transport's error are for the operator's log.
-            // Without its address: a card's or a confirmation's link carries its secret.
+            // The transport's error is for the operator's log, without the address: a card's
+            // or a confirmation's link carries its secret.
             let e = e.without_url();
             tracing::warn!(error = %e, "the writer node did not answer a forwarded write");
             return Err(ApiError::unavailable(

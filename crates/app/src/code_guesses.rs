@@ -3,7 +3,10 @@
 //! address behind the city's proxy is the proxy's. A code is twelve digits, but a thousand
 //! live at once and a fast enough guesser finds one in hours; with at most
 //! [`CODE_WRONG_PER_MINUTE`] wrong codes a minute, a node answers no code at all for the rest
-//! of that minute, and finding one of a thousand takes decades. The price: a flood of wrong
+//! of that minute, and finding one of a thousand takes decades. A code is counted as it
+//! arrives and given back unless it was unknown, so a burst sent at once is counted as it
+//! comes. A code already used is unknown too (the state keeps no list of used codes): a
+//! slip's link opened again after confirming counts as one wrong code. The price: a flood of wrong
 //! codes makes the party with a right one wait up to a minute (the refusal says so, and the
 //! operator's log names the pause so the flood's source can be blocked at the proxy).
 //!
@@ -32,18 +35,40 @@ impl Default for CodeGuesses {
 
 const MINUTE: Duration = Duration::from_secs(60);
 
+/// A code counted when it arrived, to be given back unless it was wrong: a burst sent at
+/// once is counted as it comes, not after the first answers return.
+#[derive(Debug)]
+#[must_use = "give the slot back (`CodeGuesses::settle`) once the code's answer is known"]
+pub struct Slot {
+    window: Instant,
+}
+
 impl CodeGuesses {
-    /// Refuses any code while this minute's wrong ones are used up.
-    pub fn check(&self) -> Result<(), Rejection> {
-        self.check_at(Instant::now())
+    /// Counts a code as it arrives; refused while this minute's wrong codes are used up.
+    pub fn reserve(&self) -> Result<Slot, Rejection> {
+        self.reserve_at(Instant::now())
     }
 
-    /// Counts one wrong (unknown) code.
-    pub fn wrong(&self) {
-        self.wrong_at(Instant::now());
+    /// Gives the slot back unless the code was unknown (`wrong`).
+    pub fn settle(&self, slot: Slot, wrong: bool) {
+        if wrong {
+            let w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+            if w.0 == slot.window && w.1 == CODE_WRONG_PER_MINUTE {
+                tracing::warn!(
+                    wrong = w.1,
+                    "confirmation codes paused for the rest of the minute: that many wrong codes suggest someone is guessing"
+                );
+            }
+            return;
+        }
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        // A slot of a minute already over has nothing to give back.
+        if w.0 == slot.window {
+            w.1 = w.1.saturating_sub(1);
+        }
     }
 
-    fn check_at(&self, now: Instant) -> Result<(), Rejection> {
+    fn reserve_at(&self, now: Instant) -> Result<Slot, Rejection> {
         let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
         if now.duration_since(w.0) >= MINUTE {
             *w = (now, 0);
@@ -58,21 +83,8 @@ impl CodeGuesses {
                 ),
             ));
         }
-        Ok(())
-    }
-
-    fn wrong_at(&self, now: Instant) {
-        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
-        if now.duration_since(w.0) >= MINUTE {
-            *w = (now, 0);
-        }
-        w.1 = w.1.saturating_add(1);
-        if w.1 == CODE_WRONG_PER_MINUTE {
-            tracing::warn!(
-                wrong = w.1,
-                "confirmation codes paused for the rest of the minute: that many wrong codes suggest someone is guessing"
-            );
-        }
+        w.1 += 1;
+        Ok(Slot { window: w.0 })
     }
 }
 
@@ -84,21 +96,30 @@ mod tests {
     fn a_minute_of_wrong_codes_pauses_every_code_until_the_minute_is_over() {
         let guesses = CodeGuesses::default();
         let start = Instant::now();
-        for _ in 0..CODE_WRONG_PER_MINUTE {
-            guesses.check_at(start).expect("still open");
-            guesses.wrong_at(start);
+        // Right codes given back leave room; a burst is counted as it arrives.
+        for _ in 0..3 {
+            let slot = guesses.reserve_at(start).expect("open");
+            guesses.settle(slot, false);
         }
+        let burst: Vec<Slot> = (0..CODE_WRONG_PER_MINUTE)
+            .map(|_| guesses.reserve_at(start).expect("still open"))
+            .collect();
         let paused = guesses
-            .check_at(start + Duration::from_secs(30))
-            .expect_err("paused");
+            .reserve_at(start + Duration::from_secs(30))
+            .expect_err("paused while the burst is answered");
         assert_eq!(paused.code, "codes_paused");
         assert!(
             paused.detail.contains("30 more seconds"),
             "{}",
             paused.detail
         );
-        guesses
-            .check_at(start + MINUTE)
+        for slot in burst {
+            guesses.settle(slot, true);
+        }
+        assert!(guesses.reserve_at(start + Duration::from_secs(31)).is_err());
+        let slot = guesses
+            .reserve_at(start + MINUTE)
             .expect("a new minute starts afresh");
+        guesses.settle(slot, false);
     }
 }

@@ -130,13 +130,16 @@ impl App {
     /// the confirmation itself would be.
     pub fn to_confirm(&self, code: &str) -> Result<ToConfirm, AppError> {
         let code = read_code(code)?;
-        self.code_guesses.check()?;
+        let slot = self.code_guesses.reserve()?;
         let digest = self.mint.code_digest(&code);
         let state = self.engine.read();
         let today = state.policies.date_of(yinling_ledger::Timestamp::now());
-        let (a, r) =
-            yinling_projections::decide::confirmations::usable_code(&state, &digest, today)
-                .inspect_err(|e| self.count_if_unknown(e.code))?;
+        let found = yinling_projections::decide::confirmations::usable_code(&state, &digest, today);
+        self.code_guesses.settle(
+            slot,
+            found.as_ref().is_err_and(|e| e.code == "unknown_code"),
+        );
+        let (a, r) = found?;
         Ok(ToConfirm {
             activity_id: a.id,
             team_id: a.team_id,
@@ -189,22 +192,19 @@ impl App {
             }
         }
         let code = read_code(code)?;
-        self.code_guesses.check()?;
+        // Counted as it arrives, given back unless unknown (a code nobody was given, or one
+        // already used: the state keeps no list of used codes to tell them apart).
+        let slot = self.code_guesses.reserve()?;
         let command = Command::ConfirmActivity {
             code_digest: self.mint.code_digest(&code),
             name: name.to_owned(),
             role: role.to_owned(),
         };
-        self.submit(&Principal::System, command, key)
-            .await
-            .inspect_err(|e| self.count_if_unknown(e.code()))
-    }
-
-    /// A code nobody was given counts against this minute's wrong codes (see
-    /// [`crate::code_guesses`]); an expired or used one was given to someone.
-    fn count_if_unknown(&self, code: &str) {
-        if code == "unknown_code" {
-            self.code_guesses.wrong();
-        }
+        let written = self.submit(&Principal::System, command, key).await;
+        self.code_guesses.settle(
+            slot,
+            written.as_ref().is_err_and(|e| e.code() == "unknown_code"),
+        );
+        written
     }
 }

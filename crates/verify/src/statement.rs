@@ -81,9 +81,19 @@ fn from_csv(file: &Path, text: &str) -> Result<(Vec<Line>, usize), String> {
     let size_col = column("checkpoint_size", "检查点条数")?;
     let path_col = column("inclusion_proof", "包含证明")?;
     let (mut lines, mut unproven) = (Vec::new(), 0);
+    let mut rows = std::collections::HashMap::new();
     for (i, record) in reader.records().enumerate() {
         let at = format!("{name}, line {}", i + 2);
         let record = record.map_err(|e| format!("{at}: {e}"))?;
+        // One event may give a volunteer two lines (a correction and the pending points it
+        // moves), but never two identical ones: a genuine line copied below itself would
+        // prove twice.
+        let row: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
+        if let Some(first) = rows.insert(row, i + 2) {
+            return Err(format!(
+                "{at}: this line repeats line {first} exactly; a statement gives each line once"
+            ));
+        }
         let cell = |c: usize| record.get(c).unwrap_or("").trim();
         if cell(size_col).is_empty() {
             unproven += 1;
@@ -113,7 +123,15 @@ fn walk(
 ) -> Result<(), String> {
     match value {
         serde_json::Value::Array(items) => {
-            for item in items {
+            for (i, item) in items.iter().enumerate() {
+                // As in a spreadsheet: two lines of one event are allowed, two identical
+                // ones are a line copied.
+                if item.is_object() && items[..i].contains(item) {
+                    return Err(format!(
+                        "{name}: item {} of a list repeats an earlier one exactly; a statement gives each line once",
+                        i + 1
+                    ));
+                }
                 walk(item, name, lines, texts)?;
             }
         }
@@ -193,16 +211,6 @@ pub fn check(
     };
     if lines.is_empty() {
         return Err(format!("{shown} holds no line with a proof"));
-    }
-    // One event is one line of a statement: a genuine line copied twice would prove twice.
-    let mut seen = std::collections::HashMap::new();
-    for line in &lines {
-        if let Some(first) = seen.insert(line.seq, &line.at) {
-            return Err(format!(
-                "{}: event {} appears a second time (first at {first}); a statement names each event once",
-                line.at, line.seq
-            ));
-        }
     }
     for line in &lines {
         let Some(c) = checkpoints.iter().find(|c| c.size == line.size) else {

@@ -138,6 +138,16 @@ pub fn proc_memory_bytes(process: &str, field: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// The larger of two figures, NaN (a section with no sample) winning: a worst case over
+/// figures one of which is missing is missing, never the largest of the others.
+pub fn worst(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
 /// The median of a few repeated measurements.
 pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);

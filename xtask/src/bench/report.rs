@@ -301,7 +301,11 @@ impl Report {
                 p.p99 / 1000.0
             );
         }
-        let worst = r.rankings.iter().map(|(_, p)| p.p99).fold(0.0, f64::max);
+        let worst = r
+            .rankings
+            .iter()
+            .map(|(_, p)| p.p99)
+            .fold(0.0, super::worst);
         let _ = writeln!(
             t,
             "\n- Goal ranking p99 < 5 ms on 10,000 volunteers: worst p99 {:.3} ms — {}.\n",

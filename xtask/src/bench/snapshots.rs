@@ -155,7 +155,7 @@ pub fn section(r: &SnapshotsResult, seconds: u64) -> String {
             .iter()
             .filter(|x| x.every == every)
             .map(pick)
-            .fold(0.0, f64::max)
+            .fold(0.0, super::worst)
     };
     let p999 = |x: &Run| x.result.latency.p999;
     let max = |x: &Run| x.result.latency.max;

@@ -62,33 +62,99 @@ fn reachable(state: &State, v: &VolunteerId) -> bool {
 
 /// The notices an event gives, read against the state as it stands now.
 pub fn of_event(state: &State, e: &Envelope) -> Vec<Draft> {
-    let drafts = match &e.payload {
-        Event::ServiceLogged(s) => service_logged(state, e, s).into_iter().collect(),
-        Event::NoticeEnded(n) => released(
+    Composer::new(state).of_event(e)
+}
+
+/// Composes the notices of a stretch of events against one state, with what several
+/// events ask of the whole state (when each volunteer's first card was issued) worked out
+/// once, the first time an event asks: printing ten thousand cards does not scan every
+/// token ten thousand times.
+pub struct Composer<'a> {
+    state: &'a State,
+    first_cards: std::cell::OnceCell<std::collections::HashMap<VolunteerId, Timestamp>>,
+}
+
+impl<'a> Composer<'a> {
+    /// A composer reading `state`.
+    pub fn new(state: &'a State) -> Self {
+        Composer {
             state,
+            first_cards: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// When the volunteer's first card (volunteer token) was issued, if ever.
+    fn first_card(&self, v: &VolunteerId) -> Option<Timestamp> {
+        self.first_cards
+            .get_or_init(|| {
+                let mut first = std::collections::HashMap::new();
+                for t in self.state.tokens.by_id.values() {
+                    if let (Role::Volunteer, Some(v)) = (t.role, t.volunteer_id) {
+                        first
+                            .entry(v)
+                            .and_modify(|at: &mut Timestamp| *at = (*at).min(t.issued_at))
+                            .or_insert(t.issued_at);
+                    }
+                }
+                first
+            })
+            .get(v)
+            .copied()
+    }
+
+    /// The notices an event gives.
+    pub fn of_event(&self, e: &Envelope) -> Vec<Draft> {
+        let state = self.state;
+        let drafts = match &e.payload {
+            Event::ServiceLogged(s) => service_logged(state, e, s).into_iter().collect(),
+            Event::NoticeEnded(n) => released(
+                state,
+                e,
+                &n.activity_id,
+                "公示期满",
+                "The public notice ended",
+            ),
+            Event::ActivityConfirmed(c) => released(
+                state,
+                e,
+                &c.activity_id,
+                "服务对象已确认",
+                "Those served confirmed it",
+            ),
+            Event::RedemptionHeldAt(h) => reward_ready(state, e, h).into_iter().collect(),
+            Event::DisputeResolved(r) => dispute_resolved(state, e, r).into_iter().collect(),
+            Event::StarReached(s) => vec![star_reached(e, s)],
+            Event::VolunteerPinSet(p) => pin_set(e, p).into_iter().collect(),
+            Event::TokenIssued(t) => self.card_issued(e, t).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        drafts
+            .into_iter()
+            .filter(|d| reachable(state, &d.volunteer_id))
+            .collect()
+    }
+
+    /// A volunteer's card issued by staff when they had one before (a second card, or one
+    /// replacing a card reported lost): a card spends the same points, so the volunteer
+    /// hears of it. The first card, given at enrolment, is not news.
+    fn card_issued(&self, e: &Envelope, t: &TokenIssued) -> Option<Draft> {
+        let volunteer_id = t.volunteer_id.filter(|_| t.role == Role::Volunteer)?;
+        let (who, who_en) = staff_words(&e.actor)?;
+        if self.first_card(&volunteer_id)? >= e.recorded_at {
+            return None;
+        }
+        Some(draft(
             e,
-            &n.activity_id,
-            "公示期满",
-            "The public notice ended",
-        ),
-        Event::ActivityConfirmed(c) => released(
-            state,
-            e,
-            &c.activity_id,
-            "服务对象已确认",
-            "Those served confirmed it",
-        ),
-        Event::RedemptionHeldAt(h) => reward_ready(state, e, h).into_iter().collect(),
-        Event::DisputeResolved(r) => dispute_resolved(state, e, r).into_iter().collect(),
-        Event::StarReached(s) => vec![star_reached(e, s)],
-        Event::VolunteerPinSet(p) => pin_set(e, p).into_iter().collect(),
-        Event::TokenIssued(t) => card_issued(state, e, t).into_iter().collect(),
-        _ => Vec::new(),
-    };
-    drafts
-        .into_iter()
-        .filter(|d| reachable(state, &d.volunteer_id))
-        .collect()
+            volunteer_id,
+            "card_issued",
+            format!(
+                "{who}刚为您新办了一张积分卡。如果不是您本人要求的（例如挂失补办），请马上告诉队里或打电话给管理员，以免积分被冒用。"
+            ),
+            format!(
+                "{who_en} just issued you a new points card. If you did not ask for one (to replace a lost card, say), tell your team or the administrator at once, so nobody else spends your points."
+            ),
+        ))
+    }
 }
 
 fn service_logged(state: &State, e: &Envelope, s: &ServiceLogged) -> Option<Draft> {
@@ -302,32 +368,6 @@ fn pin_set(e: &Envelope, p: &VolunteerPinSet) -> Option<Draft> {
         ),
         format!(
             "{who_en} just {done_en} for you. If you did not ask for this, tell your team or the administrator at once, so nobody else spends your points."
-        ),
-    ))
-}
-
-/// A volunteer's card issued by staff when they already had one: a second card spends the
-/// same points, so the volunteer hears of it (the first card, given at enrolment, is not news).
-fn card_issued(state: &State, e: &Envelope, t: &TokenIssued) -> Option<Draft> {
-    let volunteer_id = t.volunteer_id.filter(|_| t.role == Role::Volunteer)?;
-    let (who, who_en) = staff_words(&e.actor)?;
-    let earlier = state.tokens.by_id.values().any(|other| {
-        other.id != t.token_id
-            && other.volunteer_id == Some(volunteer_id)
-            && other.issued_at < e.recorded_at
-    });
-    if !earlier {
-        return None;
-    }
-    Some(draft(
-        e,
-        volunteer_id,
-        "card_issued",
-        format!(
-            "{who}刚为您新办了一张积分卡。如果您没有要新卡，请马上告诉队里或打电话给管理员，以免积分被冒用。"
-        ),
-        format!(
-            "{who_en} just issued you a new points card. If you did not ask for one, tell your team or the administrator at once, so nobody else spends your points."
         ),
     ))
 }

@@ -171,8 +171,9 @@ pub fn entries_of(
 ) -> Result<Vec<OutboxEntry>, AppError> {
     // About one notice an event: sized once, not doubled through a thousand.
     let mut entries = Vec::with_capacity(events.len());
+    let composer = compose::Composer::new(state);
     for e in events {
-        entries.extend(address(state, compose::of_event(state, e), e.seq, send)?);
+        entries.extend(address(state, composer.of_event(e), e.seq, send)?);
     }
     Ok(entries)
 }

@@ -2,7 +2,7 @@
 //! counter: what was handed over (the shelf should be short by exactly that), what was
 //! redeemed and still waits, what was cancelled and what lapsed, each with the time, the
 //! volunteer, the reward, the points and who did it, and the totals. Printable; any earlier
-//! day by `?date=`.
+//! day by `?date=`. Days are the ledger's calendar (its time-zone policy), as everywhere.
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -51,15 +51,16 @@ fn of_day(
         .values()
         .filter(|r| r.station_id == station)
         .filter_map(|r| {
-            let settled = r.settled_at.filter(|at| at.local_date() == day);
+            let on_day = |at: Timestamp| state.policies.date_of(at) == day;
+            let settled = r.settled_at.filter(|at| on_day(*at));
             let happened = match r.status {
                 RedemptionStatus::Fulfilled | RedemptionStatus::Refunded => {
-                    // A refund settles again later: the hand-over day is the pickup's.
+                    // Refunded later or not, it left the shelf on the day it was settled.
                     let at = r.settled_at?;
-                    (at.local_date() == day).then_some((Happened::HandedOver, at))
+                    on_day(at).then_some((Happened::HandedOver, at))
                 }
                 RedemptionStatus::Held => {
-                    (r.held_at.local_date() == day).then_some((Happened::Waiting, r.held_at))
+                    on_day(r.held_at).then_some((Happened::Waiting, r.held_at))
                 }
                 RedemptionStatus::Cancelled => settled.map(|at| (Happened::Cancelled, at)),
                 RedemptionStatus::Expired => settled.map(|at| (Happened::Lapsed, at)),
