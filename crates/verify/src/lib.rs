@@ -29,6 +29,57 @@ pub struct Args {
     pub statements: Vec<PathBuf>,
 }
 
+/// What of a data directory is not the log: snapshots, notices, the access log, published
+/// checkpoints and keys are neither needed to check the log nor copied.
+const NOT_THE_LOG: &[&str] = &["snapshots", "outbox", "access-log", "checkpoints"];
+
+/// A scratch copy of a log's files, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn copy_of(dir: &std::path::Path) -> Result<Scratch, String> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let to =
+            std::env::temp_dir().join(format!("yinling-verify-{}-{nanos}", std::process::id()));
+        let scratch = Scratch(to.clone());
+        copy_dir(dir, &to, true).map_err(|e| {
+            format!(
+                "cannot copy the log in {} to {} to check it there (the verifier never writes to the copy it is given): {e}",
+                dir.display(),
+                to.display()
+            )
+        })?;
+        Ok(scratch)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path, top: bool) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let text = name.to_string_lossy();
+        if top && (NOT_THE_LOG.contains(&text.as_ref()) || text.ends_with(".key")) {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &to.join(&name), false)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
 /// Every check, with what it found; `Err` names the first thing that fails.
 pub fn check(args: &Args) -> Result<Vec<String>, String> {
     let mut said = Vec::new();
@@ -89,7 +140,12 @@ pub fn check(args: &Args) -> Result<Vec<String>, String> {
         said.push("no log given (--data): signatures and sizes checked only".to_owned());
         return Ok(said);
     };
-    let log = SledLog::open(dir, OpenMode::MustExist)
+    // Opening a log replays its journal into sled and rewrites its witness: the copy handed
+    // over is read, never written (an auditor may have read access only, and a copy changed
+    // by its first check is no longer the evidence it was). The log's own files are copied
+    // aside and the copy is opened.
+    let scratch = Scratch::copy_of(dir)?;
+    let log = SledLog::open(&scratch.0, OpenMode::MustExist)
         .map_err(|e| format!("cannot open the log in {}: {e}", dir.display()))?;
     // The roots of the checkpoints' sizes, taken as the walk passes them: the walk keeps
     // log2(n) hashes (a whole tree would keep 64 bytes an event).

@@ -89,6 +89,25 @@ fn verify(checkpoints: &Path, key: &str, data: &Path) -> (bool, String) {
     )
 }
 
+/// Every file under `dir` with its bytes, by path.
+fn contents(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let bytes = std::fs::read(&path).expect("read");
+                files.push((path, bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 #[test]
 fn a_checkpoint_collected_before_a_rewrite_exposes_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -110,8 +129,12 @@ fn a_checkpoint_collected_before_a_rewrite_exposes_it() {
     .expect("write");
     let original = tmp.path().join("original");
     write(&original, honest);
+    let before = contents(&original);
     let (ok, said) = verify(&file, &key_line, &original);
     assert!(ok, "{said}");
+    // The copy handed over is evidence: checked, never written (its journal not replayed
+    // into it, its witness not rewritten, nothing added).
+    assert_eq!(contents(&original), before, "the verifier changed the copy");
     assert!(
         said.contains("2 checkpoints") && said.contains("10 events"),
         "{said}"
