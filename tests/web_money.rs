@@ -209,19 +209,32 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         .await;
     assert!(bad.contains("amount_yuan") || bad.contains("数字"), "{bad}");
     assert_eq!(a.head_seq().await, before);
-    let (status, _) = officer
-        .post(
-            "/bank/use",
-            &[
-                field("csrf", &csrf),
-                field("form_id", "u2"),
-                field("code", &code),
-                field("product", "loan"),
-                field("amount_yuan", "50000"),
-                field("used_on", &today()),
-            ],
-        )
-        .await;
+    let use_form = |confirmed: bool| {
+        let mut fields = vec![
+            field("csrf", &csrf),
+            field("form_id", "u2"),
+            field("code", &code),
+            field("product", "loan"),
+            field("amount_yuan", "50000"),
+            field("used_on", &today()),
+        ];
+        if confirmed {
+            fields.push(field("confirmed", "1"));
+        }
+        fields
+    };
+    // First the use as it would be recorded, in 万元 and with its bonus, nothing written;
+    // then, confirmed, recorded.
+    let (status, shown) = officer.post("/bank/use", &use_form(false)).await;
+    assert_eq!(status, 200);
+    assert!(
+        shown.contains("50000.00 元（即 5 万元）")
+            && shown.contains("100.00 元")
+            && shown.contains("name=\"confirmed\" value=\"1\""),
+        "{shown}"
+    );
+    assert_eq!(a.head_seq().await, before);
+    let (status, _) = officer.post("/bank/use", &use_form(true)).await;
     assert_eq!(status, 303);
     // Back on the page, it says what was recorded; a refusal's link back does not.
     assert!(!bad.contains("done=used"), "{bad}");

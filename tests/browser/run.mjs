@@ -477,6 +477,9 @@ try {
   await b.waitForSelector('text=有效，可以使用');
   await audit(b, 'bank-check'); await shot(b, 'bank-check');
   await b.fill('#amount_yuan', '50000');
+  await b.click('button:has-text("下一步：核对金额")');
+  await b.waitForSelector('text=即 5 万元');
+  await audit(b, 'bank-confirm'); await shot(b, 'bank-confirm');
   await b.click('button:has-text("确认使用")');
   await b.waitForURL('**/bank?done=used');
   check(await b.locator('text=这张券已记为使用').count() === 1, 'the bank page does not say the voucher was taken');

@@ -9,6 +9,14 @@ use yinling_ledger::{Hash, RedemptionId, RewardId, Timestamp, VolunteerId, Vouch
 
 use crate::shards::Shards;
 
+/// The rate bonus a use of `amount_yuan` at `basis_points` earns, in yuan to the fen: what the
+/// use records and what the bank's officer is shown to confirm before it is recorded.
+pub fn bonus_yuan(amount_yuan: Decimal, basis_points: u32) -> Decimal {
+    (amount_yuan * Decimal::from(basis_points) / crate::limits::BASIS_POINTS_PER_UNIT)
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+}
+
 /// Where a voucher stands, as the bank is told it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -3,7 +3,7 @@
 //! rewards' values and suppliers, stock receipts with their cost.
 
 use chrono::Datelike;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use yinling_ledger::writer::Context;
 use yinling_ledger::*;
 
@@ -116,9 +116,7 @@ pub(super) fn use_voucher(
             ),
         ));
     }
-    let bonus_yuan = (u.amount_yuan * Decimal::from(v.basis_points) / BASIS_POINTS_PER_UNIT)
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-        .normalize();
+    let bonus_yuan = crate::vouchers::bonus_yuan(u.amount_yuan, v.basis_points);
     let left = state.vouchers.left(&v.bank, u.used_on.year(), 0);
     if let Some(room) = left.bonus_left.filter(|room| bonus_yuan > *room) {
         return Err(Rejection::conflict(

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
+use rust_decimal::Decimal;
 use yinling_app::reports::stations::{bank_vouchers, banks, VoucherOut};
 use yinling_app::{input, vouchers, App, AppError};
 use yinling_ledger::{Timestamp, VoucherProduct, VoucherRefused, VoucherUsed};
@@ -15,7 +16,7 @@ use yinling_projections::{Command, Principal};
 use super::{genuine, submit_and_return, Form};
 
 use crate::i18n::Lang;
-use crate::layout::{needs_sign_in, not_for_you, num, page, refusal, Frame};
+use crate::layout::{needs_sign_in, not_for_you, page, refusal, Frame};
 use crate::session::Viewer;
 
 /// A voucher's status in words: the voucher's own once handed over, else its redemption's.
@@ -101,7 +102,7 @@ pub async fn overview(
                 p { (l.s(format!("{year} 年预算："), format!("Budget for {year}: ")))
                     @match left.vouchers_left { Some(n) => { (l.s(format!("还可发放 {n} 张"), format!("{n} vouchers left"))) } None => { (l.t("张数不限", "no limit on vouchers")) } }
                     "；"
-                    @match left.bonus_left { Some(b) => { (l.s(format!("利率优惠还剩 {} 元", num(b)), format!("{} yuan of rate bonus left", num(b)))) } None => { (l.t("金额不限", "no limit on the bonus")) } }
+                    @match left.bonus_left { Some(b) => { (l.s(format!("利率优惠还剩 {} 元", yuan(b)), format!("{} yuan of rate bonus left", yuan(b)))) } None => { (l.t("金额不限", "no limit on the bonus")) } }
                 }
                 @if rows.is_empty() {
                     p { (l.t("还没有人兑换。", "Nobody has redeemed one yet.")) }
@@ -200,7 +201,7 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                                 input #amount_yuan name="amount_yuan" inputmode="decimal" required;
                                 label for="used_on" { (l.t("日期", "Date")) }
                                 input #used_on name="used_on" type="date" value=(today.to_string()) max=(today.to_string()) required;
-                                button.big type="submit" { (l.t("确认使用", "Mark it used")) }
+                                button.big type="submit" { (l.t("下一步：核对金额", "Next: check the amount")) }
                             }
                             form method="post" action="/bank/refuse" {
                                 (super::form_fields(&csrf))
@@ -231,31 +232,107 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
     .into_response()
 }
 
-/// Takes a voucher for a deposit or a loan.
+/// What the use form asks for, read: the code's hash, the product, the amount, the day.
+fn use_of(form: &Form) -> Result<(String, VoucherProduct, Decimal, chrono::NaiveDate), AppError> {
+    let code = vouchers::parse(&form.text("code"))?;
+    let product = match form.get("product") {
+        Some("loan") => VoucherProduct::Loan,
+        Some("deposit") => VoucherProduct::Deposit,
+        _ => {
+            return Err(AppError::invalid(
+                "bad_product",
+                "product: a deposit or a loan",
+            ))
+        }
+    };
+    let amount = input::decimal("amount_yuan", form.get("amount_yuan").unwrap_or(""))?;
+    let used_on = input::date("used_on", form.get("used_on").unwrap_or(""))?;
+    Ok((code, product, amount, used_on))
+}
+
+/// Takes a voucher for a deposit or a loan, once the officer has seen the amount in 万元 and
+/// the bonus it earns: a use cannot be undone, and "5" typed for 5万 would otherwise count
+/// against the year's budget as five yuan.
 pub async fn use_voucher(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
     if let Err(r) = officer(&viewer) {
         return r;
     }
+    if form.get("confirmed") != Some("1") {
+        return confirm_use(&app, &viewer, &form);
+    }
     let answer = submit_and_return::<VoucherUsed>(&app, &viewer, &form, "/bank", |_| {
-        let code = vouchers::parse(&form.text("code"))?;
+        let (code, product, amount_yuan, used_on) = use_of(&form)?;
         Ok(Command::UseVoucher {
             code_sha256: vouchers::code_hash(&code),
-            product: match form.get("product") {
-                Some("loan") => VoucherProduct::Loan,
-                Some("deposit") => VoucherProduct::Deposit,
-                _ => {
-                    return Err(AppError::invalid(
-                        "bad_product",
-                        "product: a deposit or a loan",
-                    ))
-                }
-            },
-            amount_yuan: input::decimal("amount_yuan", form.get("amount_yuan").unwrap_or(""))?,
-            used_on: input::date("used_on", form.get("used_on").unwrap_or(""))?,
+            product,
+            amount_yuan,
+            used_on,
         })
     })
     .await;
     said_back(answer, "/bank?done=used")
+}
+
+/// The use as it would be recorded, to confirm or go back: the amount in yuan and in 万元, the
+/// bonus, the day. The same form id goes on, so a double click records one use.
+fn confirm_use(app: &App, viewer: &Viewer, form: &Form) -> Response {
+    let session = match genuine(viewer, form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (code, product, amount, used_on) = match use_of(form) {
+        Ok(u) => u,
+        Err(e) => return refusal(viewer, "/bank", &e),
+    };
+    let l = viewer.lang;
+    let state = app.engine.read();
+    let Some(v) = state
+        .vouchers
+        .by_code(&vouchers::code_hash(&code))
+        .filter(|v| matches!(&session.principal, Principal::BankOfficer(_, b) if **b == *v.bank))
+    else {
+        return refusal(
+            viewer,
+            "/bank",
+            &AppError::invalid("unknown_voucher", "no voucher of this bank has this code"),
+        );
+    };
+    let bonus = yinling_projections::vouchers::bonus_yuan(amount, v.basis_points);
+    let wan = (amount / Decimal::from(10_000)).normalize();
+    let (what, what_en) = match product {
+        VoucherProduct::Loan => ("贷款", "a loan"),
+        VoucherProduct::Deposit => ("存款", "a deposit"),
+    };
+    page(
+        Frame { viewer, title: l.t("请核对后确认", "Check, then confirm").into(), back: Some("/bank"), as_of: None },
+        html! {
+            dl {
+                dt { (l.t("用于", "Used for")) } dd { (l.t(what, what_en)) }
+                dt { (l.t("金额", "Amount")) } dd.big { (l.s(format!("{} 元（即 {} 万元）", yuan(amount), wan), format!("{} yuan ({} wan)", yuan(amount), wan))) }
+                dt { (l.t("利率优惠", "Rate bonus")) } dd { (l.s(format!("{} 个基点", v.basis_points), format!("{} basis points", v.basis_points))) }
+                dt { (l.t("优惠金额", "Bonus")) } dd.big { (l.s(format!("{} 元", yuan(bonus)), format!("{} yuan", yuan(bonus)))) }
+                dt { (l.t("日期", "Date")) } dd { (used_on) }
+            }
+            p { (l.t("记为使用后不能撤回。金额不对请点“返回修改”。", "A use cannot be undone. If the amount is wrong, go back and change it.")) }
+            form method="post" action="/bank/use" {
+                input type="hidden" name="csrf" value=(session.csrf());
+                input type="hidden" name="form_id" value=(form.get("form_id").unwrap_or_default());
+                input type="hidden" name="code" value=(code);
+                input type="hidden" name="product" value=(form.get("product").unwrap_or_default());
+                input type="hidden" name="amount_yuan" value=(amount);
+                input type="hidden" name="used_on" value=(used_on);
+                input type="hidden" name="confirmed" value="1";
+                button.big type="submit" { (l.t("确认使用", "Mark it used")) }
+            }
+            a.button.big.plain href="/bank" { (l.t("返回修改", "Go back and change it")) }
+        },
+    )
+    .into_response()
+}
+
+/// Yuan as a bank writes them: two decimals, however the amount was typed.
+fn yuan(d: Decimal) -> String {
+    format!("{:.2}", d.round_dp(2))
 }
 
 /// A form's success (a redirect back) goes to `done`, which says what was recorded; a
