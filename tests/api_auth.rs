@@ -56,6 +56,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("POST /v1/rewards", "OFFFFFUFFFFF"),
     ("GET /v1/rewards", "OOOOOOUOOOOO"),
     ("POST /v1/rewards/{id}/restock", "OFFFFFUFOFFF"),
+    ("POST /v1/rewards/{id}/write-off", "OFFFFFUFOFFF"),
     ("POST /v1/rewards/{id}/reprice", "OFFFFFUFFFFF"),
     ("POST /v1/rewards/{id}/retire", "OFFFFFUFFFFF"),
     ("POST /v1/redemptions", "OFFOFFUFOFFF"),

@@ -35,6 +35,7 @@ const WRITES: &[(&str, Role)] = &[
     ("POST /v1/backfills/{id}/decline", Role::A),
     ("POST /v1/rewards", Role::A),
     ("POST /v1/rewards/{id}/restock", Role::A),
+    ("POST /v1/rewards/{id}/write-off", Role::A),
     ("POST /v1/rewards/{id}/reprice", Role::A),
     ("POST /v1/rewards/{id}/retire", Role::A),
     ("POST /v1/redemptions", Role::V),

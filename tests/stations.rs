@@ -194,6 +194,54 @@ async fn a_clerk_works_their_own_station_only() {
         .await
         .problem(403);
 
+    // Two boxes found damp: written off with the reason, the shelf's count down by a new
+    // event. More than is free there, no reason, or another station's shelf: refused, and
+    // nothing is appended.
+    let write_off = |body: serde_json::Value| {
+        let clerk = &clerk;
+        let path = format!("/v1/rewards/{}/write-off", city.reward);
+        async move { clerk.post(&path, body).await }
+    };
+    let written_off = write_off(json!({"quantity": 2, "reason": "受潮两盒"}))
+        .await
+        .ok();
+    assert_eq!(written_off["station_id"], lh.as_str());
+    assert_eq!(written_off["stock"], 2);
+    let head = a.head_seq().await;
+    let too_many = write_off(json!({"quantity": 3, "reason": "盘点少了"})).await;
+    assert!(
+        too_many.problem(409)["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("2 free units"),
+        "{}",
+        too_many.body
+    );
+    write_off(json!({"quantity": 1, "reason": " "}))
+        .await
+        .problem(422);
+    write_off(json!({"quantity": 1, "reason": "x", "station_id": FIRST}))
+        .await
+        .problem(403);
+    assert_eq!(a.head_seq().await, head);
+    let events = a.get("/v1/events?after=0&limit=1000").await.ok();
+    assert!(
+        events["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["type"] == "StockWrittenOff" && e["data"]["reason"] == "受潮两盒"),
+        "{events}"
+    );
+    // Put back for what follows.
+    clerk
+        .post(
+            &format!("/v1/rewards/{}/restock", city.reward),
+            json!({"quantity": 2}),
+        )
+        .await
+        .ok();
+
     // A hold at the first station is not this clerk's to hand over or cancel, nor in their
     // queue.
     let hold = a

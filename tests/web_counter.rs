@@ -214,6 +214,29 @@ async fn a_clerk_serves_a_volunteer_at_the_web_counter() {
         );
     }
 
+    // A box found damp comes off the shelf with its reason; a count that is not a number,
+    // or no reason, is refused in words and nothing is written.
+    let counter_page = clerk.get("/counter").await.text().await.expect("page");
+    assert!(counter_page.contains("报损或盘亏"), "{counter_page}");
+    let write_off = |quantity: &str, reason: &str, id: &str| {
+        vec![
+            field("csrf", &csrf),
+            field("form_id", id),
+            field("quantity", quantity),
+            field("reason", reason),
+        ]
+    };
+    let path = format!("/counter/rewards/{}/write-off", city.reward);
+    let before = a.head_seq().await;
+    let (_, refused) = clerk.post(&path, &write_off("十", "受潮", "w1")).await;
+    assert!(refused.contains("quantity"), "{refused}");
+    let (_, refused) = clerk.post(&path, &write_off("1", "", "w2")).await;
+    assert!(refused.contains("必填"), "{refused}");
+    assert_eq!(a.head_seq().await, before);
+    let (status, _) = clerk.post(&path, &write_off("1", "受潮一盒", "w3")).await;
+    assert_eq!(status, 303);
+    assert_eq!(a.head_seq().await, before + 1);
+
     // Closing the counter: the day's list has the hand-over and the cancellation, each
     // counted with its points; another day's list is empty, and a bad date is named.
     let day = clerk.get("/counter/today").await.text().await.expect("day");

@@ -545,6 +545,11 @@ impl World {
                 format!("/v1/rewards/{}/restock", self.cheap_reward),
                 Some(json!({"quantity": 1})),
             ),
+            "POST /v1/rewards/{id}/write-off" => (
+                Method::POST,
+                format!("/v1/rewards/{}/write-off", self.cheap_reward),
+                Some(json!({"quantity": 1, "reason": "受潮"})),
+            ),
             "POST /v1/rewards/{id}/reprice" => (
                 Method::POST,
                 format!("/v1/rewards/{}/reprice", self.cheap_reward),

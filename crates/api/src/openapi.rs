@@ -29,7 +29,7 @@ impl Modify for BearerAuth {
         teams::create, teams::list, teams::get,
         volunteers::create, volunteers::search, volunteers::get, volunteers::statement, volunteers::move_team,
         activities::create, activities::list, activities::get, activities::reverse, activities::correct,
-        rewards::create, rewards::list, rewards::restock, rewards::reprice, rewards::retire,
+        rewards::create, rewards::list, rewards::restock, rewards::write_off, rewards::reprice, rewards::retire,
         rules::get_rules, rules::put_rules, rules::versions, rules::adopt, rules::preview, rules::rerate,
         categories::list, categories::get, categories::create, categories::rename, categories::retire,
         stars::scale, stars::adopt, stars::pending, stars::confirm,

@@ -127,6 +127,7 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         )
         .route("/v1/rewards", post(rewards::create).get(rewards::list))
         .route("/v1/rewards/{id}/restock", post(rewards::restock))
+        .route("/v1/rewards/{id}/write-off", post(rewards::write_off))
         .route("/v1/rewards/{id}/reprice", post(rewards::reprice))
         .route("/v1/rewards/{id}/retire", post(rewards::retire))
         .route(

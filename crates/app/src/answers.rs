@@ -248,6 +248,8 @@ pub enum CatalogueChange {
     Restocked(RewardRestocked),
     /// More stock at another station.
     Stocked(StationStocked),
+    /// Stock taken off a station's shelf.
+    WrittenOff(StockWrittenOff),
     /// A new price.
     Repriced(RewardRepriced),
     /// No longer offered.
@@ -259,6 +261,7 @@ impl Answer for CatalogueChange {
         match &envelopes.first()?.payload {
             Event::RewardRestocked(r) => Some(CatalogueChange::Restocked(r.clone())),
             Event::StationStocked(r) => Some(CatalogueChange::Stocked(r.clone())),
+            Event::StockWrittenOff(r) => Some(CatalogueChange::WrittenOff(r.clone())),
             Event::RewardRepriced(r) => Some(CatalogueChange::Repriced(r.clone())),
             Event::RewardRetired(r) => Some(CatalogueChange::Retired(r.clone())),
             _ => None,

@@ -363,6 +363,18 @@ pub enum Command {
         /// Where (`None`: a clerk's own station, or the first station).
         station_id: Option<StationId>,
     },
+    /// Take free units off a station's shelf that are not there (damaged, lost, a restock
+    /// found short), with the reason.
+    WriteOffStock {
+        /// Which.
+        reward_id: RewardId,
+        /// Units to take off.
+        quantity: u32,
+        /// Where (`None`: a clerk's own station, or the first station).
+        station_id: Option<StationId>,
+        /// Why, in the clerk's words (required).
+        reason: String,
+    },
     /// Open an e-station.
     OpenStation {
         /// New id.

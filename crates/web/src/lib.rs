@@ -191,6 +191,10 @@ fn pages() -> Router<App> {
             "/counter/rewards/{id}/restock",
             post(pages::counter::restock),
         )
+        .route(
+            "/counter/rewards/{id}/write-off",
+            post(pages::shelf::write_off),
+        )
         .route("/audit", get(pages::audit::overview))
         .route("/audit/verify", get(pages::audit::verify))
         .route("/audit/events", get(pages::audit::events))

@@ -67,6 +67,21 @@ pub struct Restock {
     pub station_id: Option<String>,
 }
 
+/// Body of `POST /v1/rewards/{id}/write-off`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOff {
+    /// Units to take off the shelf.
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub quantity: u32,
+    /// The station whose shelf loses them (default: a clerk's own station, else the first).
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub station_id: Option<String>,
+    /// Why (damaged, lost, a restock found short).
+    pub reason: String,
+}
+
 /// Body of `POST /v1/rewards/{id}/reprice`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -283,6 +298,13 @@ fn changed(w: yinling_app::Written<CatalogueChange>) -> Response {
             cost_points: None,
             retired: false,
         },
+        CatalogueChange::WrittenOff(r) => RewardChanged {
+            id: r.reward_id.to_string(),
+            stock: Some(r.stock_after),
+            station_id: Some(r.station_id.to_string()),
+            cost_points: None,
+            retired: false,
+        },
         CatalogueChange::Repriced(r) => RewardChanged {
             id: r.reward_id.to_string(),
             stock: None,
@@ -318,6 +340,33 @@ pub async fn restock(
         reward_id,
         quantity: body.value.quantity,
         station_id: optional_body_id::<StationId>(body.value.station_id.as_deref(), "station_id")?,
+    };
+    let w = app
+        .submit::<CatalogueChange>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    Ok(changed(w))
+}
+
+/// Take free units off a station's shelf that are not there: damaged, lost, or a restock found
+/// short when counted (the station's clerk, or an administrator). Units held for volunteers
+/// are not written off; their holds settle them.
+#[utoipa::path(post, path = "/v1/rewards/{id}/write-off", tag = "rewards", request_body = WriteOff,
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = RewardChanged), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn write_off(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<WriteOff>,
+) -> Result<Response, ApiError> {
+    let reward_id: RewardId = path_id(&id, "reward")?;
+    let command = Command::WriteOffStock {
+        reward_id,
+        quantity: body.value.quantity,
+        station_id: optional_body_id::<StationId>(body.value.station_id.as_deref(), "station_id")?,
+        reason: body.value.reason.clone(),
     };
     let w = app
         .submit::<CatalogueChange>(&who, command, key.scoped(&who, body.digest))

@@ -176,6 +176,23 @@ pub struct StationStocked {
     pub stock_after: u32,
 }
 
+/// Free units of a reward taken off one station's shelf without being redeemed: damaged,
+/// spoiled or lost, or a restock found short when counted (entered as 100 for 10). The
+/// shelf's count is corrected by a new event, never by editing the restock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockWrittenOff {
+    /// The station.
+    pub station_id: StationId,
+    /// The reward.
+    pub reward_id: RewardId,
+    /// Units taken off.
+    pub quantity: u32,
+    /// Why, in the clerk's words.
+    pub reason: String,
+    /// The station's free stock of the reward after it.
+    pub stock_after: u32,
+}
+
 /// Free units of a reward moved from one station to another.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockTransferred {

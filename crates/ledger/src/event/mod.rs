@@ -189,11 +189,13 @@ pub enum Event {
     NoticeContactsSet(NoticeContactsSet),
     /// See [`RedemptionRefunded`].
     RedemptionRefunded(RedemptionRefunded),
+    /// See [`StockWrittenOff`].
+    StockWrittenOff(StockWrittenOff),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 76] = [
+    pub const TYPE_NAMES: [&'static str; 77] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -270,6 +272,7 @@ impl Event {
         "ActivityAwaitsConfirmation",
         "NoticeContactsSet",
         "RedemptionRefunded",
+        "StockWrittenOff",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -351,6 +354,7 @@ impl Event {
             Event::ActivityAwaitsConfirmation(_) => "ActivityAwaitsConfirmation",
             Event::NoticeContactsSet(_) => "NoticeContactsSet",
             Event::RedemptionRefunded(_) => "RedemptionRefunded",
+            Event::StockWrittenOff(_) => "StockWrittenOff",
         }
     }
 }

@@ -573,6 +573,13 @@ pub fn one_of_each() -> Vec<Event> {
             points: dec("10"),
             reason: "券遗失，退回积分重新兑换".into(),
         }),
+        Event::StockWrittenOff(StockWrittenOff {
+            station_id: StationId(uuid(60)),
+            reward_id: RewardId(uuid(4)),
+            quantity: 2,
+            reason: "受潮两盒".into(),
+            stock_after: 8,
+        }),
     ]
 }
 

@@ -132,15 +132,9 @@ pub fn decide(
         | Command::AdoptStarScale { .. }
         | Command::ConfirmStar { .. }
         | Command::SetPolicy { .. } => decide_policy(state, who, command, context),
-        Command::ApproveBackfill { activity_id, note } => {
-            activities::approve_backfill(state, who, context, activity_id, note)
-        }
-        Command::DeclineBackfill {
-            activity_id,
-            reason,
-        } => activities::decline_backfill(state, who, activity_id, reason),
         Command::ListReward { .. }
         | Command::RestockReward { .. }
+        | Command::WriteOffStock { .. }
         | Command::OpenStation { .. }
         | Command::TransferStock { .. }
         | Command::RecordPhone { .. }
@@ -194,7 +188,9 @@ pub fn decide(
         | Command::WithdrawConsent { .. }
         | Command::PublishPrivacyNotice { .. }
         | Command::CorrectTeam { .. }
-        | Command::CorrectDistrict { .. } => decide_records(state, who, command, context),
+        | Command::CorrectDistrict { .. }
+        | Command::ApproveBackfill { .. }
+        | Command::DeclineBackfill { .. } => decide_records(state, who, command, context),
         Command::RegisterDistrict { name, kind, region } => {
             organisation::register_district(state, who, name, *kind, region)
         }
@@ -296,6 +292,13 @@ fn decide_records(
     context: &Context,
 ) -> Result<Vec<Commit>, Rejection> {
     match command {
+        Command::ApproveBackfill { activity_id, note } => {
+            activities::approve_backfill(state, who, context, activity_id, note)
+        }
+        Command::DeclineBackfill {
+            activity_id,
+            reason,
+        } => activities::decline_backfill(state, who, activity_id, reason),
         Command::CorrectVolunteer {
             volunteer_id,
             name,
@@ -388,6 +391,12 @@ fn decide_station(
             quantity,
             station_id,
         } => stations::restock(state, who, reward_id, *quantity, *station_id),
+        Command::WriteOffStock {
+            reward_id,
+            quantity,
+            station_id,
+            reason,
+        } => stations::write_off(state, who, reward_id, *quantity, *station_id, reason),
         Command::OpenStation {
             station_id,
             name,

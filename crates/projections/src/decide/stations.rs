@@ -126,6 +126,44 @@ pub(super) fn restock(
     Ok(vec![Commit::any(reward_id.stream(), vec![event])])
 }
 
+/// Free units off one station's shelf, with the reason: never more than are free there (a
+/// held unit is the volunteer's until the hold is settled).
+pub(super) fn write_off(
+    state: &State,
+    who: &Principal,
+    reward_id: &RewardId,
+    quantity: u32,
+    station: Option<StationId>,
+    reason: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    let station_id = station_of(who, station);
+    access::may_write(who, &Write::Restock(station_id))?;
+    let quantity = units(quantity)?;
+    let reason = checks::text("reason", reason, MAX_REASON_CHARS)?;
+    checks::reward(state, reward_id)?;
+    let station = checks::station(state, &station_id)?;
+    let free = station.free(reward_id);
+    let Some(stock_after) = free.checked_sub(quantity) else {
+        return Err(Rejection::conflict(
+            "not_on_shelf",
+            format!(
+                "{} has {free} free units of this reward, fewer than the {quantity} to write off (units held for volunteers are settled by their holds)",
+                station.name
+            ),
+        ));
+    };
+    Ok(vec![Commit::any(
+        reward_id.stream(),
+        vec![Event::StockWrittenOff(StockWrittenOff {
+            station_id,
+            reward_id: *reward_id,
+            quantity,
+            reason,
+            stock_after,
+        })],
+    )])
+}
+
 /// What a transfer moves.
 pub(super) struct Transfer<'a> {
     pub(super) reward_id: RewardId,

@@ -76,6 +76,19 @@ impl State {
         debug_assert_eq!(shelf.free, e.stock_after);
     }
 
+    /// Units that left the shelf without a redemption are no longer supplied: stock and
+    /// supply go down together, so free + held + handed over still adds up to supplied.
+    pub(super) fn stock_written_off(&mut self, e: &StockWrittenOff) {
+        let shelf = self.stations.shelf_mut(&e.station_id, &e.reward_id);
+        let taken = e.quantity.min(shelf.free);
+        shelf.free -= taken;
+        debug_assert_eq!(shelf.free, e.stock_after);
+        if let Some(r) = self.rewards.get_mut(&e.reward_id) {
+            r.stock = r.stock.saturating_sub(taken);
+            r.supplied = r.supplied.saturating_sub(u64::from(taken));
+        }
+    }
+
     pub(super) fn stock_transferred(&mut self, e: &StockTransferred) {
         let from = self.stations.shelf_mut(&e.from_station, &e.reward_id);
         debug_assert!(

@@ -327,6 +327,7 @@ impl State {
             Event::ActivityCoOrganised(e) => self.activity_co_organised(e),
             Event::StationOpened(e) => self.station_opened(envelope, e),
             Event::StationStocked(e) => self.station_stocked(e),
+            Event::StockWrittenOff(e) => self.stock_written_off(e),
             Event::StockTransferred(e) => self.stock_transferred(e),
             Event::RedemptionHeldAt(e) => self.redemption_held_at(envelope, e),
             Event::RedemptionPickedUp(e) => self.redemption_picked_up(e),

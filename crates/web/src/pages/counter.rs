@@ -61,7 +61,7 @@ pub(super) fn back_to(station: StationId) -> String {
 }
 
 /// The hidden fields every counter form carries.
-fn hidden(csrf: &str, station: StationId) -> Markup {
+pub(super) fn hidden(csrf: &str, station: StationId) -> Markup {
     html! {
         (super::form_fields(csrf))
         input type="hidden" name="station" value=(station);
@@ -177,6 +177,7 @@ pub async fn queue_page(
                                     button type="submit" { (l.t("补货", "Restock")) }
                                 }
                             }
+                            @if shelf.free > 0 { (super::shelf::write_off_form(l, &csrf, station, &w.id)) }
                         }
                     }
                 }

@@ -36,6 +36,7 @@ pub mod policies;
 pub mod privacy;
 pub mod rankings;
 pub mod rules;
+pub mod shelf;
 pub mod stars;
 pub mod station;
 pub mod team;

@@ -1,0 +1,70 @@
+//! A station's shelf corrected downwards: units damaged, spoiled or lost, or a restock found
+//! short when counted, taken off with the reason (a new event; the restock stays as it was).
+//! Only free units: one held for a volunteer is settled by its hold.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use maud::{html, Markup};
+use yinling_app::answers::CatalogueChange;
+use yinling_app::{input, App};
+use yinling_ledger::{RewardId, StationId};
+use yinling_projections::Command;
+
+use super::counter::{back_to, hidden, station_of};
+use super::{act, genuine, see_other, Form};
+use crate::i18n::Lang;
+use crate::layout::refusal;
+use crate::session::Viewer;
+
+/// The form under a reward on the counter's shelf: how many to take off, and why.
+pub fn write_off_form(l: Lang, csrf: &str, station: StationId, reward: &RewardId) -> Markup {
+    html! {
+        details.no-print {
+            summary { (l.t("报损或盘亏（货架上少了）", "Write off (damaged, lost, or counted short)")) }
+            form method="post" action={ "/counter/rewards/" (reward) "/write-off" } {
+                (hidden(csrf, station))
+                label for={ "wq-" (reward) } { (l.t("少了几件", "How many")) }
+                input id={ "wq-" (reward) } name="quantity" inputmode="numeric" style="max-width:8rem" required;
+                label for={ "wr-" (reward) } { (l.t("原因（例如：受潮两盒；补货时多记了）", "Why (e.g. two boxes damp; restock entered too high)")) }
+                input id={ "wr-" (reward) } name="reason" maxlength="500" required;
+                button.plain type="submit" { (l.t("从库存中减去", "Take them off the stock")) }
+            }
+        }
+    }
+}
+
+/// Takes units off this station's shelf, with the reason.
+pub async fn write_off(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let session = match genuine(&viewer, &form) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let station = match station_of(&viewer, form.get("station")) {
+        Ok((_, s)) => s,
+        Err(r) => return r,
+    };
+    let back = back_to(station);
+    let reward_id: RewardId = match input::id("reward", &id) {
+        Ok(r) => r,
+        Err(r) => return refusal(&viewer, &back, &r.into()),
+    };
+    let quantity = match input::count("quantity", form.get("quantity").unwrap_or("")) {
+        Ok(q) => q,
+        Err(r) => return refusal(&viewer, &back, &r.into()),
+    };
+    let command = Command::WriteOffStock {
+        reward_id,
+        quantity,
+        station_id: Some(station),
+        reason: form.text("reason"),
+    };
+    match act::<CatalogueChange>(&app, &session.principal, &form, command).await {
+        Ok(_) => see_other(&back),
+        Err(e) => refusal(&viewer, &back, &e),
+    }
+}
