@@ -138,7 +138,7 @@ const MATRIX: &[(&str, &str)] = &[
         "FOFFFFUFFOFF",
     ),
     ("GET /v1/confirmations/{code}", "OOOOOOOOOOOO"),
-    ("POST /v1/confirmations", "OOOOOOOOOOOO"),
+    ("POST /v1/confirmations", "OFOOOOOOOFOO"),
     ("PUT /v1/volunteers/{id}/notice-contacts", "OOFOFFUFFOFF"),
     ("GET /v1/volunteers/{id}/notices", "OOFOFOUFFOFF"),
     ("GET /v1/notices/outbox", "OFFFFOUFFFFF"),

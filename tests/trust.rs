@@ -127,6 +127,16 @@ async fn those_served_confirm_with_a_one_time_code_and_the_evaluation_counts_it(
         .await
         .problem(422);
     assert_eq!(admin.head_seq().await, head);
+    // The team's own coordinator, sending their token, does not vouch for their own team
+    // (the web form refuses them the same way); nothing is written and the code still works.
+    let own = coordinator
+        .post(
+            "/v1/confirmations",
+            json!({"code": code, "name": "沈国强", "role": "村委会主任"}),
+        )
+        .await;
+    assert_eq!(own.problem(403)["code"], "own_team", "{}", own.body);
+    assert_eq!(admin.head_seq().await, head);
 
     // Confirmed as printed, in groups of four: the points become usable.
     let printed = first["shown"].as_str().expect("shown").to_owned();

@@ -64,6 +64,26 @@ where
     }
 }
 
+/// `Option<Auth>`: a route open to anyone that still wants to know a caller who sent a
+/// token (a coordinator confirming their own team's activity with its code is refused). No
+/// header is `None`; a header that does not authenticate is refused as on any route.
+impl<S> axum::extract::OptionalFromRequestParts<S> for Auth
+where
+    App: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, ApiError> {
+        if parts.headers.get(header::AUTHORIZATION).is_none() {
+            return Ok(None);
+        }
+        <Auth as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
 /// A JSON body, checked for content type and size, with its request digest for idempotency.
 pub struct ApiJson<T> {
     /// The parsed value.

@@ -174,6 +174,7 @@ pub struct ConfirmationOut {
     responses((status = 201, body = ConfirmationOut), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn confirm(
     State(app): State<App>,
+    caller: Option<Auth>,
     key: IdempotencyKey,
     body: ApiJson<ConfirmationIn>,
 ) -> Result<Response, ApiError> {
@@ -188,7 +189,7 @@ pub async fn confirm(
         .confirm_activity(
             &b.code,
             (&b.name, &b.role),
-            None,
+            caller.as_ref().map(|Auth(who)| who),
             key.scoped_to_credential(&scope, body.digest),
         )
         .await?;
