@@ -402,10 +402,12 @@ impl App {
         &self,
         redemption_id: yinling_ledger::RedemptionId,
         pickup_code: Option<String>,
+        card_sha256: Option<[u8; 32]>,
     ) -> Command {
         Command::FulfilRedemption {
             redemption_id,
             pickup_code,
+            card_sha256,
             voucher_code_sha256: Some(vouchers::code_hash(&self.mint.voucher_code(&redemption_id))),
         }
     }

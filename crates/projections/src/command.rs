@@ -455,6 +455,9 @@ pub enum Command {
         redemption_id: RedemptionId,
         /// The pickup code the volunteer shows (a clerk enters it when the hold has one).
         pickup_code: Option<String>,
+        /// SHA-256 of the volunteer's own points card, scanned instead of the pickup code
+        /// (a slip lost, no phone to show it on).
+        card_sha256: Option<[u8; 32]>,
         /// SHA-256 of the code a rate voucher is handed over with (the application derives
         /// the code from its mint key; a voucher's hand-over needs it).
         voucher_code_sha256: Option<Hash>,

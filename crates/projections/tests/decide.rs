@@ -508,6 +508,7 @@ fn cases() -> Vec<Case> {
                 Command::FulfilRedemption {
                     redemption_id: w.held,
                     pickup_code: None,
+                    card_sha256: None,
                     voucher_code_sha256: None,
                 },
             )
@@ -518,6 +519,7 @@ fn cases() -> Vec<Case> {
                 Command::FulfilRedemption {
                     redemption_id: RedemptionId(w.sim.uuid()),
                     pickup_code: None,
+                    card_sha256: None,
                     voucher_code_sha256: None,
                 },
             )
@@ -542,6 +544,7 @@ fn cases() -> Vec<Case> {
                     Command::FulfilRedemption {
                         redemption_id: w.held,
                         pickup_code: None,
+                        card_sha256: None,
                         voucher_code_sha256: None,
                     },
                 );
@@ -571,6 +574,7 @@ fn cases() -> Vec<Case> {
                     Command::FulfilRedemption {
                         redemption_id: w.held,
                         pickup_code: None,
+                        card_sha256: None,
                         voucher_code_sha256: None,
                     },
                 )
@@ -1035,6 +1039,7 @@ fn a_full_redemption_cycle_moves_points_from_available_to_held_to_redeemed() {
         Command::FulfilRedemption {
             redemption_id: w.held,
             pickup_code: None,
+            card_sha256: None,
             voucher_code_sha256: None,
         },
     );
@@ -1173,6 +1178,7 @@ fn checks_run_in_the_documented_order() {
                 Command::FulfilRedemption {
                     redemption_id: w.held,
                     pickup_code: None,
+                    card_sha256: None,
                     voucher_code_sha256: None,
                 },
             )
@@ -1510,6 +1516,7 @@ fn a_lapsed_hold_is_not_handed_over_before_the_sweep_gives_its_points_back() {
             Command::FulfilRedemption {
                 redemption_id: w.held,
                 pickup_code: None,
+                card_sha256: None,
                 voucher_code_sha256: None,
             },
         )

@@ -152,3 +152,69 @@ fn a_pin_the_counter_screen_gives_away_is_refused_and_nothing_is_written() {
         },
     );
 }
+
+/// A volunteer without a phone who lost the slip with the pickup code: the clerk scans their
+/// own points card instead, and the reward is handed over; someone else's card is refused.
+#[test]
+fn a_lost_slip_is_replaced_by_the_volunteers_own_card_at_the_hand_over() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let v = sim.volunteer("沈阿婆", team);
+    let other = sim.volunteer("王建国", team);
+    sim.log_activity(team, Category::Mediation, date(2026, 3, 5), &[(v, "8")])
+        .expect("logged");
+    let reward = sim.reward("10", 10);
+    let admin = sim.token(Role::Admin, None, None);
+    let clerk = sim.token(Role::StationClerk, None, None);
+    let card = |sim: &mut Sim, who: yinling_ledger::VolunteerId, secret: &[u8]| {
+        let token_id = yinling_ledger::TokenId(sim.uuid());
+        sim.ok(
+            admin,
+            Command::IssueToken(yinling_projections::NewToken {
+                token_id,
+                role: Role::Volunteer,
+                team_id: None,
+                volunteer_id: Some(who),
+                scope: None,
+                secret_sha256: Hash::of(secret).0,
+                label: "积分卡".into(),
+            }),
+        );
+    };
+    card(&mut sim, v, b"hers");
+    card(&mut sim, other, b"his");
+    let redemption_id = yinling_ledger::RedemptionId(sim.uuid());
+    sim.ok(
+        admin,
+        Command::HoldRedemption {
+            redemption_id,
+            volunteer_id: v,
+            reward_id: reward,
+            quantity: 1,
+            station_id: None,
+            proof: None,
+            pickup_code: Some("482913".into()),
+        },
+    );
+    let hand_over = |card: Option<&[u8]>| Command::FulfilRedemption {
+        redemption_id,
+        pickup_code: None,
+        card_sha256: card.map(|c| Hash::of(c).0),
+        voucher_code_sha256: None,
+    };
+    let before = sim.state.head.seq;
+    let needed = sim
+        .run(clerk, hand_over(None))
+        .expect_err("no code, no card");
+    assert_eq!(needed.code, "pickup_code_needed");
+    let wrong = sim
+        .run(clerk, hand_over(Some(b"his")))
+        .expect_err("his card");
+    assert_eq!(wrong.code, "card_mismatch");
+    assert_eq!(sim.state.head.seq, before, "refusals append nothing");
+    sim.ok(clerk, hand_over(Some(b"hers")));
+    assert_eq!(
+        sim.state.redemptions[&redemption_id].status,
+        yinling_projections::redemptions::RedemptionStatus::Fulfilled
+    );
+}

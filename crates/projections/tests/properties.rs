@@ -364,6 +364,7 @@ fn run(w: &mut World, op: &Op) {
                 .system(Command::FulfilRedemption {
                     redemption_id,
                     pickup_code: None,
+                    card_sha256: None,
                     voucher_code_sha256: None,
                 })
                 .map(drop),

@@ -101,7 +101,9 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "sign_in_paused" => {
             "这个账号输错密码或取货码的次数太多，暂停发放至少 15 分钟，请本站其他工作人员办理。"
         }
-        "pickup_code_needed" => "请输入志愿者出示的 6 位取货码。",
+        "pickup_code_needed" => {
+            "请输入志愿者出示的 6 位取货码。取货单丢了的，请扫志愿者本人的积分卡，在找到的页面上点“凭卡交给本人”。"
+        }
         "other_station" => "这笔兑换不在本 e站 领取。",
         "phone_shared" => "有几位志愿者的手机号后四位相同，请把姓名也填上再查。",
         "bad_phone_digits" => "手机号后四位要填 4 个数字。",

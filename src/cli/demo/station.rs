@@ -151,7 +151,7 @@ pub(super) async fn e_stations(
     let settles: Vec<(Principal, Command)> = settle_plan
         .iter()
         .filter_map(|(id, plan, _)| match plan {
-            Some(true) => Some((admin.clone(), app.fulfil_command(*id, None))),
+            Some(true) => Some((admin.clone(), app.fulfil_command(*id, None, None))),
             Some(false) => Some((
                 admin.clone(),
                 Command::CancelRedemption {

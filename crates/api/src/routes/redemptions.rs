@@ -70,6 +70,10 @@ pub struct FulfilIn {
     /// The six-digit pickup code the volunteer shows (a clerk types it).
     #[serde(default)]
     pub pickup_code: Option<String>,
+    /// Instead of the code (a slip lost): what the scanner read off the volunteer's own
+    /// points card, its link or its token.
+    #[serde(default)]
+    pub card: Option<String>,
 }
 
 /// Body of `POST /v1/redemptions/{id}/cancel` (optional).
@@ -306,7 +310,8 @@ pub async fn create(
 }
 
 /// Hand a held reward over at the counter (a clerk of its pickup station, with the pickup
-/// code the volunteer shows; an administrator).
+/// code the volunteer shows, or their own points card scanned when the slip is lost; an
+/// administrator).
 #[utoipa::path(post, path = "/v1/redemptions/{id}/fulfil", tag = "redemptions", request_body(content = Option<FulfilIn>),
     params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses((status = 200, body = RedemptionOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
@@ -319,11 +324,17 @@ pub async fn fulfil(
     body: OptionalJson<FulfilIn>,
 ) -> Result<Response, ApiError> {
     let redemption_id: RedemptionId = path_id(&id, "redemption")?;
-    let pickup_code = body.value.and_then(|b| b.pickup_code);
+    let (pickup_code, card) = body
+        .value
+        .map(|b| (b.pickup_code, b.card))
+        .unwrap_or_default();
+    let card = card
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| yinling_app::counter::card_hash(&c));
     let w = app
         .submit(
             &who,
-            app.fulfil_command(redemption_id, pickup_code),
+            app.fulfil_command(redemption_id, pickup_code, card),
             key.scoped(&who, body.digest),
         )
         .await?;

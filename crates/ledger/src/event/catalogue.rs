@@ -244,6 +244,7 @@ pub struct RedemptionPickedUp {
     pub redemption_id: RedemptionId,
     /// Where it was handed over.
     pub station_id: StationId,
-    /// The pickup code that was shown (empty if the hold had none).
+    /// The pickup code that was shown: empty if the hold had none, or if the volunteer's own
+    /// points card was scanned instead (a slip lost), which the hand-over checked.
     pub pickup_code: String,
 }

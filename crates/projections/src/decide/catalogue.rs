@@ -281,7 +281,7 @@ pub(super) fn fulfil(
     state: &State,
     who: &Principal,
     context: &Context,
-    (redemption_id, shown): (&RedemptionId, Option<&str>),
+    (redemption_id, shown, card): (&RedemptionId, Option<&str>, Option<&[u8; 32]>),
     voucher_code_sha256: Option<Hash>,
 ) -> Result<Vec<Commit>, Rejection> {
     let r = checks::redemption(state, redemption_id)?;
@@ -310,10 +310,15 @@ pub(super) fn fulfil(
                     ),
                 ))
             }
+            // The slip lost: the volunteer's own live card, scanned, shows it is them.
+            None if card.is_some() => {
+                let proof = card.map(|h| CounterProof::Card(*h));
+                super::stations::confirmation(state, who, &r.volunteer_id, proof.as_ref())?;
+            }
             None if matches!(who, Principal::StationClerk(..)) => {
                 return Err(Rejection::invalid(
                     "pickup_code_needed",
-                    "type the six-digit pickup code the volunteer shows (pickup_code)",
+                    "type the six-digit pickup code the volunteer shows (pickup_code), or scan their points card (card)",
                 ))
             }
             None => {}

@@ -469,12 +469,13 @@ fn decide_station(
         Command::FulfilRedemption {
             redemption_id,
             pickup_code,
+            card_sha256,
             voucher_code_sha256,
         } => catalogue::fulfil(
             state,
             who,
             context,
-            (redemption_id, pickup_code.as_deref()),
+            (redemption_id, pickup_code.as_deref(), card_sha256.as_ref()),
             *voucher_code_sha256,
         ),
         Command::UseVoucher {

@@ -250,6 +250,9 @@ pub async fn lookup(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
             }
             @for m in &found {
                 (match_section(l, &csrf, station, m, &rewards, scanned.as_deref(), None))
+                @if let Some(card) = &scanned {
+                    (super::handover::waiting_for(l, &csrf, station, &state, &m.volunteer_id, card))
+                }
             }
         },
     )
@@ -466,8 +469,10 @@ pub async fn fulfil(
         Ok(r) => r,
         Err(r) => return refusal(&viewer, &back, &r.into()),
     };
-    let code = form.text("pickup_code");
-    let command = app.fulfil_command(redemption_id, Some(code).filter(|c| !c.is_empty()));
+    let code = Some(form.text("pickup_code")).filter(|c| !c.is_empty());
+    let card = Some(form.text("card")).filter(|c| !c.is_empty());
+    let card = card.map(|c| counter::card_hash(&c));
+    let command = app.fulfil_command(redemption_id, code, card);
     match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
         Ok(_) => see_other(&format!("/counter/receipts/{redemption_id}")),
         Err(e) => refusal(&viewer, &back, &e),

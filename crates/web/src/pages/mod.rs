@@ -26,6 +26,7 @@ pub mod disputes;
 pub mod district;
 pub mod evaluation;
 pub mod group;
+pub mod handover;
 pub mod home;
 pub mod inclusion;
 pub mod money;
