@@ -208,6 +208,23 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         )
         .await;
     assert!(bad.contains("amount_yuan") || bad.contains("数字"), "{bad}");
+    // An amount past any bank's, typed by mistake, is refused in words before any bonus is
+    // worked out (not a page that fails).
+    let (status, huge) = officer
+        .post(
+            "/bank/use",
+            &[
+                field("csrf", &csrf),
+                field("form_id", "u1b"),
+                field("code", &code),
+                field("product", "deposit"),
+                field("amount_yuan", "999999999999999999999999999"),
+                field("used_on", &today()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(huge.contains("按元填写"), "{huge}");
     assert_eq!(a.head_seq().await, before);
     let use_form = |confirmed: bool| {
         let mut fields = vec![

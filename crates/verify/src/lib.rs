@@ -43,6 +43,29 @@ impl Scratch {
             .map_or(0, |d| d.as_nanos());
         let to =
             std::env::temp_dir().join(format!("yinling-verify-{}-{nanos}", std::process::id()));
+        // What is not a log is named as before, not copied first.
+        if !dir.join("conf").exists() {
+            return Err(format!(
+                "cannot open the log in {}: {}",
+                dir.display(),
+                if dir.exists() {
+                    "it holds no Yinling log (no sled `conf` file)"
+                } else {
+                    "there is no such directory"
+                }
+            ));
+        }
+        // Sled's own file holds the volunteers' data keys: the copy is the verifier's user's
+        // alone, and a directory of the same name is never reused.
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&to).map_err(|e| {
+            format!(
+                "cannot make the scratch directory {} to check the log in: {e}",
+                to.display()
+            )
+        })?;
         let scratch = Scratch(to.clone());
         copy_dir(dir, &to, true).map_err(|e| {
             format!(
@@ -62,7 +85,9 @@ impl Drop for Scratch {
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path, top: bool) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
+    if !top {
+        std::fs::create_dir(to)?;
+    }
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -70,11 +95,18 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path, top: bool) -> std::io:
         if top && (NOT_THE_LOG.contains(&text.as_ref()) || text.ends_with(".key")) {
             continue;
         }
-        let kind = entry.file_type()?;
+        // Followed through a link: a journal or `db` linked from elsewhere is part of the
+        // log, and leaving it out would report events removed that are not.
+        let kind = std::fs::metadata(entry.path())?;
         if kind.is_dir() {
             copy_dir(&entry.path(), &to.join(&name), false)?;
         } else if kind.is_file() {
             std::fs::copy(entry.path(), to.join(&name))?;
+        } else {
+            return Err(std::io::Error::other(format!(
+                "{} is neither a file nor a directory",
+                entry.path().display()
+            )));
         }
     }
     Ok(())

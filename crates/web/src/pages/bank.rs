@@ -246,6 +246,14 @@ fn use_of(form: &Form) -> Result<(String, VoucherProduct, Decimal, chrono::Naive
         }
     };
     let amount = input::decimal("amount_yuan", form.get("amount_yuan").unwrap_or(""))?;
+    // As the decision refuses it, before any bonus is worked out on the page.
+    let most = yinling_projections::limits::MAX_VOUCHER_AMOUNT_YUAN;
+    if amount <= Decimal::ZERO || amount > most {
+        return Err(AppError::invalid(
+            "bad_amount",
+            format!("amount_yuan is more than 0 and at most {most}, got {amount}"),
+        ));
+    }
     let used_on = input::date("used_on", form.get("used_on").unwrap_or(""))?;
     Ok((code, product, amount, used_on))
 }
