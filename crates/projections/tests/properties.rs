@@ -52,6 +52,11 @@ enum Op {
         station: usize,
         quantity: u32,
     },
+    WriteOff {
+        reward: usize,
+        station: usize,
+        quantity: u32,
+    },
     Fulfil {
         redemption: usize,
     },
@@ -118,6 +123,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0usize..12, 0usize..3, 0usize..3).prop_map(|(volunteer, reward, station)| Op::HoldAt { volunteer, reward, station }),
         2 => (0usize..3, 0usize..3, 0usize..3, 0u32..5).prop_map(|(reward, from, to, quantity)| Op::Transfer { reward, from, to, quantity }),
         1 => (0usize..3, 0usize..3, 0u32..4).prop_map(|(reward, station, quantity)| Op::RestockAt { reward, station, quantity }),
+        1 => (0usize..3, 0usize..3, 0u32..4).prop_map(|(reward, station, quantity)| Op::WriteOff { reward, station, quantity }),
         1 => (0usize..10).prop_map(|redemption| Op::Fulfil { redemption }),
         1 => (0usize..10).prop_map(|redemption| Op::Cancel { redemption }),
         1 => (0i64..16).prop_map(|advance_days| Op::Expire { advance_days }),
@@ -356,6 +362,19 @@ fn run(w: &mut World, op: &Op) {
                 reward_id: w.rewards[*reward],
                 quantity: *quantity,
                 station_id: Some(w.stations[*station]),
+            })
+            .map(drop),
+        Op::WriteOff {
+            reward,
+            station,
+            quantity,
+        } => w
+            .sim
+            .system(Command::WriteOffStock {
+                reward_id: w.rewards[*reward],
+                quantity: *quantity,
+                station_id: Some(w.stations[*station]),
+                reason: "盘点少了".into(),
             })
             .map(drop),
         Op::Fulfil { redemption } => match pick(&w.redemptions, *redemption) {

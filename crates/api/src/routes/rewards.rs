@@ -79,6 +79,7 @@ pub struct WriteOff {
     #[schema(format = Uuid)]
     pub station_id: Option<String>,
     /// Why (damaged, lost, a restock found short).
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 
