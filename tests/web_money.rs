@@ -262,6 +262,8 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         .await
         .expect("page");
     assert!(said.contains("这张券已记为使用"), "{said}");
+    // The bank's list gives each voucher's last day, for the teller asked about one.
+    assert!(said.contains("有效期至（含当天）"), "{said}");
     let (_, used) = officer
         .post("/bank/check", &[field("csrf", &csrf), field("code", &code)])
         .await;

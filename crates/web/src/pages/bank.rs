@@ -110,13 +110,13 @@ pub async fn overview(
                     table {
                         thead { tr {
                             th { (l.t("优惠券", "Voucher")) } th { (l.t("利率优惠（基点）", "Rate bonus (basis points)")) }
-                            th { (l.t("志愿者", "Volunteer")) } th { (l.t("状态", "Status")) } th { (l.t("兑换时间", "Redeemed")) }
+                            th { (l.t("志愿者", "Volunteer")) } th { (l.t("状态", "Status")) } th { (l.t("兑换时间", "Redeemed")) } th { (l.t("有效期至（含当天）", "Valid through")) }
                         } }
                         tbody {
                             @for v in &rows {
                                 tr {
                                     td { (v.reward_name) " × " (v.quantity) } td { (v.basis_points) }
-                                    td { (v.volunteer_name) } td { (status_words(l, v)) } td { (local_day(&v.held_at)) }
+                                    td { (v.volunteer_name) } td { (status_words(l, v)) } td { (local_day(&v.held_at)) } td { (v.voucher_expires_on.as_deref().unwrap_or("–")) }
                                 }
                             }
                         }
