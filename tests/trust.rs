@@ -1115,7 +1115,14 @@ async fn a_flood_of_wrong_confirmation_codes_pauses_codes_for_the_minute() {
             json!({"code": "123412341234", "name": "沈国强", "role": "村委会主任"}),
         )
         .await;
-    let detail = paused.problem(403)["detail"]
+    assert_eq!(
+        paused
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("60")
+    );
+    let detail = paused.problem(429)["detail"]
         .as_str()
         .expect("detail")
         .to_owned();
@@ -1123,6 +1130,6 @@ async fn a_flood_of_wrong_confirmation_codes_pauses_codes_for_the_minute() {
     anyone
         .get("/v1/confirmations/432143214321")
         .await
-        .problem(403);
+        .problem(429);
     assert_eq!(admin.head_seq().await, head);
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use yinling_app::AppError;
 use yinling_projections::{Rejection, RejectionKind};
 
-use crate::limits::{MAX_DETAIL_CHARS, RETRY_AFTER_SECONDS};
+use crate::limits::{MAX_DETAIL_CHARS, PAUSED_RETRY_AFTER_SECONDS, RETRY_AFTER_SECONDS};
 
 /// The media type of error bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -129,6 +129,12 @@ impl From<Rejection> for ApiError {
             RejectionKind::Conflict => StatusCode::CONFLICT,
             RejectionKind::Forbidden => StatusCode::FORBIDDEN,
             RejectionKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            RejectionKind::TooMany => {
+                return ApiError {
+                    retry_after_seconds: Some(PAUSED_RETRY_AFTER_SECONDS),
+                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, r.code, r.detail)
+                }
+            }
         };
         ApiError::new(status, r.code, r.detail)
     }

@@ -49,6 +49,10 @@ pub const FORWARD_TIMEOUT_SECONDS: u64 = 30;
 /// Seconds after which a client should retry a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
 
+/// `Retry-After` of a 429 (wrong confirmation codes pause a node for the rest of a minute;
+/// the detail says how long is left): the longest the pause can have left, in seconds.
+pub const PAUSED_RETRY_AFTER_SECONDS: u32 = 60;
+
 /// Days of a volunteer's notices `GET /v1/volunteers/{id}/notices` reads back by default.
 pub const DEFAULT_NOTICES_DAYS: u32 = 31;
 

@@ -76,7 +76,7 @@ impl CodeGuesses {
         if w.1 >= CODE_WRONG_PER_MINUTE {
             let left = MINUTE.saturating_sub(now.duration_since(w.0));
             let left = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-            return Err(Rejection::forbidden(
+            return Err(Rejection::too_many(
                 "codes_paused",
                 format!(
                     "{CODE_WRONG_PER_MINUTE} wrong confirmation codes were typed here in the last minute, so codes are paused for {left} more seconds; wait a minute and type yours again"

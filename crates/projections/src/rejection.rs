@@ -15,6 +15,9 @@ pub enum RejectionKind {
     /// Something the decision needs beside the log (the key store) failed; nothing was
     /// written and the command may be retried (503).
     Unavailable,
+    /// Too many wrong guesses at a secret lately (a confirmation code): nothing is answered
+    /// until the pause ends, and then the same request may be sent again (429).
+    TooMany,
 }
 
 /// Why a command was refused, in words a person can act on.
@@ -53,6 +56,11 @@ impl Rejection {
     /// Something beside the log failed; retry later.
     pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
         Self::of(RejectionKind::Unavailable, code, detail)
+    }
+
+    /// Paused after too many wrong guesses; retry once the pause is over.
+    pub fn too_many(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::of(RejectionKind::TooMany, code, detail)
     }
 
     fn of(kind: RejectionKind, code: &'static str, detail: impl Into<String>) -> Self {
