@@ -49,22 +49,21 @@ impl CodeGuesses {
         self.reserve_at(Instant::now())
     }
 
-    /// Gives the slot back unless the code was unknown (`wrong`).
-    pub fn settle(&self, slot: Slot, wrong: bool) {
-        if wrong {
-            let w = self.window.lock().unwrap_or_else(|p| p.into_inner());
-            if w.0 == slot.window && w.1 == CODE_WRONG_PER_MINUTE {
-                tracing::warn!(
-                    wrong = w.1,
-                    "confirmation codes paused for the rest of the minute: that many wrong codes suggest someone is guessing"
-                );
-            }
+    /// Settles a slot by how the code was answered (`refused`: the refusal's code, if it was
+    /// refused): kept only for `unknown_code`, a code nobody holds; given back otherwise.
+    pub fn settle(&self, slot: Slot, refused: Option<&str>) {
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        // A slot of a minute already over has nothing to give back or to warn of.
+        if w.0 != slot.window {
             return;
         }
-        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
-        // A slot of a minute already over has nothing to give back.
-        if w.0 == slot.window {
+        if refused != Some("unknown_code") {
             w.1 = w.1.saturating_sub(1);
+        } else if w.1 == CODE_WRONG_PER_MINUTE {
+            tracing::warn!(
+                wrong = w.1,
+                "confirmation codes paused for the rest of the minute: that many wrong codes suggest someone is guessing"
+            );
         }
     }
 
@@ -99,7 +98,7 @@ mod tests {
         // Right codes given back leave room; a burst is counted as it arrives.
         for _ in 0..3 {
             let slot = guesses.reserve_at(start).expect("open");
-            guesses.settle(slot, false);
+            guesses.settle(slot, None);
         }
         let burst: Vec<Slot> = (0..CODE_WRONG_PER_MINUTE)
             .map(|_| guesses.reserve_at(start).expect("still open"))
@@ -114,12 +113,12 @@ mod tests {
             paused.detail
         );
         for slot in burst {
-            guesses.settle(slot, true);
+            guesses.settle(slot, Some("unknown_code"));
         }
         assert!(guesses.reserve_at(start + Duration::from_secs(31)).is_err());
         let slot = guesses
             .reserve_at(start + MINUTE)
             .expect("a new minute starts afresh");
-        guesses.settle(slot, false);
+        guesses.settle(slot, None);
     }
 }

@@ -135,10 +135,8 @@ impl App {
         let state = self.engine.read();
         let today = state.policies.date_of(yinling_ledger::Timestamp::now());
         let found = yinling_projections::decide::confirmations::usable_code(&state, &digest, today);
-        self.code_guesses.settle(
-            slot,
-            found.as_ref().is_err_and(|e| e.code == "unknown_code"),
-        );
+        self.code_guesses
+            .settle(slot, found.as_ref().err().map(|e| e.code));
         let (a, r) = found?;
         Ok(ToConfirm {
             activity_id: a.id,
@@ -201,10 +199,8 @@ impl App {
             role: role.to_owned(),
         };
         let written = self.submit(&Principal::System, command, key).await;
-        self.code_guesses.settle(
-            slot,
-            written.as_ref().is_err_and(|e| e.code() == "unknown_code"),
-        );
+        self.code_guesses
+            .settle(slot, written.as_ref().err().map(AppError::code));
         written
     }
 }
