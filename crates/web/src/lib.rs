@@ -187,10 +187,7 @@ fn pages() -> Router<App> {
         .route("/counter/receipts/{id}", get(pages::counter::receipt))
         .route("/counter/{id}/fulfil", post(pages::counter::fulfil))
         .route("/counter/{id}/cancel", post(pages::counter::cancel))
-        .route(
-            "/counter/rewards/{id}/restock",
-            post(pages::counter::restock),
-        )
+        .route("/counter/rewards/{id}/restock", post(pages::shelf::restock))
         .route(
             "/counter/rewards/{id}/write-off",
             post(pages::shelf::write_off),

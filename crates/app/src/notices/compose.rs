@@ -340,14 +340,14 @@ fn star_reached(e: &Envelope, s: &StarReached) -> Draft {
 
 /// Who did something to a volunteer's means of spending points, in words, when it was
 /// staff: what the volunteer did themself, or the service did (a roster imported, the demo),
-/// is not news to them.
+/// is not news to them. The role only, as everywhere else: never the token's label, which
+/// may name a person.
 fn staff_words(actor: &Actor) -> Option<(&'static str, &'static str)> {
-    match actor.role {
-        Role::Coordinator | Role::GroupCoordinator => Some(("协调员", "a coordinator")),
-        Role::DistrictCoordinator => Some(("区里的协调员", "a district coordinator")),
-        Role::Admin => Some(("管理员", "an administrator")),
-        _ => None,
-    }
+    matches!(
+        actor.role,
+        Role::Coordinator | Role::GroupCoordinator | Role::DistrictCoordinator | Role::Admin
+    )
+    .then(|| crate::reports::provenance::role_words(actor.role))
 }
 
 /// A PIN set or cleared by staff: the PIN spends the volunteer's points at a counter, so

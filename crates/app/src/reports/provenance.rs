@@ -30,9 +30,9 @@ pub struct HowOut {
     pub en: String,
 }
 
-/// Who acted, as a person reads it: the role, and the token's label when it has one.
-pub fn actor_words(state: &State, actor: &Actor) -> (String, String) {
-    let (zh, en) = match actor.role {
+/// A role as a person reads it, in Chinese and in English.
+pub fn role_words(role: Role) -> (&'static str, &'static str) {
+    match role {
         Role::Admin => ("管理员", "an administrator"),
         Role::Coordinator => ("协调员", "a coordinator"),
         Role::Volunteer => ("志愿者本人", "the volunteer"),
@@ -42,7 +42,12 @@ pub fn actor_words(state: &State, actor: &Actor) -> (String, String) {
         Role::StationClerk => ("e站柜员", "a station clerk"),
         Role::DistrictCoordinator => ("区县协调员", "a district coordinator"),
         Role::BankOfficer => ("银行经办人", "a bank officer"),
-    };
+    }
+}
+
+/// Who acted, as a person reads it: the role, and the token's label when it has one.
+pub fn actor_words(state: &State, actor: &Actor) -> (String, String) {
+    let (zh, en) = role_words(actor.role);
     let label = actor
         .token_id
         .and_then(|t| state.tokens.get(&t))

@@ -9,12 +9,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
-use yinling_app::answers::{CatalogueChange, RedemptionStep};
+use yinling_app::answers::RedemptionStep;
 use yinling_app::counter::{self, Lookup};
 use yinling_app::reports::provenance::actor_words;
 use yinling_app::reports::stations::{queue, station_name, CounterMatch};
 use yinling_app::{input, App, AppError, Written};
-use yinling_ledger::{Actor, RedemptionId, RewardId, StationId, Timestamp};
+use yinling_ledger::{Actor, RedemptionId, StationId, Timestamp};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::catalog::Reward;
 use yinling_projections::redemptions::RedemptionStatus;
@@ -25,7 +25,7 @@ use super::{act, genuine, see_other, Form};
 use crate::i18n::Lang;
 use crate::layout::{not_for_you, num, page, refusal, Frame};
 use crate::limits::WAITING_SHOWN;
-use crate::session::Viewer;
+use crate::session::{Session, Viewer};
 
 const HERE: &str = "/counter";
 
@@ -66,6 +66,21 @@ pub(super) fn hidden(csrf: &str, station: StationId) -> Markup {
         (super::form_fields(csrf))
         input type="hidden" name="station" value=(station);
     }
+}
+
+/// What every counter form about one item (a hold, a reward on the shelf) starts with: the
+/// form is this session's, the station is one the viewer works, and the path names an item.
+/// A refusal goes back to that station's counter.
+pub(super) fn counter_item<'v, T: std::str::FromStr>(
+    viewer: &'v Viewer,
+    form: &Form,
+    what: &str,
+    id: &str,
+) -> Result<(&'v Session, StationId, T), Response> {
+    let session = genuine(viewer, form)?;
+    let (_, station) = station_of(viewer, form.get("station"))?;
+    let item = input::id(what, id).map_err(|r| refusal(viewer, &back_to(station), &r.into()))?;
+    Ok((session, station, item))
 }
 
 /// `/counter`: find a volunteer; the queue; the shelf.
@@ -457,18 +472,12 @@ pub async fn fulfil(
     Path(id): Path<String>,
     form: Form,
 ) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let back = match station_of(&viewer, form.get("station")) {
-        Ok((_, s)) => back_to(s),
-        Err(r) => return r,
-    };
-    let redemption_id: RedemptionId = match input::id("redemption", &id) {
-        Ok(r) => r,
-        Err(r) => return refusal(&viewer, &back, &r.into()),
-    };
+    let (session, station, redemption_id) =
+        match counter_item::<RedemptionId>(&viewer, &form, "redemption", &id) {
+            Ok(it) => it,
+            Err(r) => return r,
+        };
+    let back = back_to(station);
     let code = Some(form.text("pickup_code")).filter(|c| !c.is_empty());
     let card = Some(form.text("card")).filter(|c| !c.is_empty());
     let card = card.map(|c| counter::card_hash(&c));
@@ -498,58 +507,17 @@ pub async fn cancel(
     Path(id): Path<String>,
     form: Form,
 ) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let back = match station_of(&viewer, form.get("station")) {
-        Ok((_, s)) => back_to(s),
-        Err(r) => return r,
-    };
-    let redemption_id: RedemptionId = match input::id("redemption", &id) {
-        Ok(r) => r,
-        Err(r) => return refusal(&viewer, &back, &r.into()),
-    };
+    let (session, station, redemption_id) =
+        match counter_item::<RedemptionId>(&viewer, &form, "redemption", &id) {
+            Ok(it) => it,
+            Err(r) => return r,
+        };
+    let back = back_to(station);
     let command = Command::CancelRedemption {
         redemption_id,
         reason: "在 e站 柜台取消".to_owned(),
     };
     match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
-        Ok(_) => see_other(&back),
-        Err(e) => refusal(&viewer, &back, &e),
-    }
-}
-
-/// Adds stock to this station's shelf.
-pub async fn restock(
-    State(app): State<App>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    form: Form,
-) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let station = match station_of(&viewer, form.get("station")) {
-        Ok((_, s)) => s,
-        Err(r) => return r,
-    };
-    let back = back_to(station);
-    let reward_id: RewardId = match input::id("reward", &id) {
-        Ok(r) => r,
-        Err(r) => return refusal(&viewer, &back, &r.into()),
-    };
-    let quantity = match input::count("quantity", form.get("quantity").unwrap_or("")) {
-        Ok(q) => q,
-        Err(r) => return refusal(&viewer, &back, &r.into()),
-    };
-    let command = Command::RestockReward {
-        reward_id,
-        quantity,
-        station_id: Some(station),
-    };
-    match act::<CatalogueChange>(&app, &session.principal, &form, command).await {
         Ok(_) => see_other(&back),
         Err(e) => refusal(&viewer, &back, &e),
     }

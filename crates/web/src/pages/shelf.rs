@@ -1,6 +1,7 @@
-//! A station's shelf corrected downwards: units damaged, spoiled or lost, or a restock found
-//! short when counted, taken off with the reason (a new event; the restock stays as it was).
-//! Only free units: one held for a volunteer is settled by its hold.
+//! A station's shelf from the counter: units added (a restock), or units damaged, spoiled or
+//! lost, or a restock found short when counted, taken off with the reason (a new event; the
+//! restock stays as it was). Only free units come off: one held for a volunteer is settled
+//! by its hold.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -10,8 +11,8 @@ use yinling_app::{input, App};
 use yinling_ledger::{RewardId, StationId};
 use yinling_projections::Command;
 
-use super::counter::{back_to, hidden, station_of};
-use super::{act, genuine, see_other, Form};
+use super::counter::{back_to, counter_item, hidden};
+use super::{act, see_other, Form};
 use crate::i18n::Lang;
 use crate::layout::refusal;
 use crate::session::Viewer;
@@ -33,6 +34,23 @@ pub fn write_off_form(l: Lang, csrf: &str, station: StationId, reward: &RewardId
     }
 }
 
+/// Adds stock to this station's shelf.
+pub async fn restock(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    shelf_change(&app, &viewer, &id, &form, |reward_id, quantity, station| {
+        Command::RestockReward {
+            reward_id,
+            quantity,
+            station_id: Some(station),
+        }
+    })
+    .await
+}
+
 /// Takes units off this station's shelf, with the reason.
 pub async fn write_off(
     State(app): State<App>,
@@ -40,31 +58,38 @@ pub async fn write_off(
     Path(id): Path<String>,
     form: Form,
 ) -> Response {
-    let session = match genuine(&viewer, &form) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let station = match station_of(&viewer, form.get("station")) {
-        Ok((_, s)) => s,
+    shelf_change(&app, &viewer, &id, &form, |reward_id, quantity, station| {
+        Command::WriteOffStock {
+            reward_id,
+            quantity,
+            station_id: Some(station),
+            reason: form.text("reason"),
+        }
+    })
+    .await
+}
+
+/// A change of so many units of the reward in the path on this station's shelf: the count
+/// read as the API reads it, the command made by `command`, back to the counter.
+async fn shelf_change(
+    app: &App,
+    viewer: &Viewer,
+    id: &str,
+    form: &Form,
+    command: impl FnOnce(RewardId, u32, StationId) -> Command,
+) -> Response {
+    let (session, station, reward_id) = match counter_item::<RewardId>(viewer, form, "reward", id) {
+        Ok(it) => it,
         Err(r) => return r,
     };
     let back = back_to(station);
-    let reward_id: RewardId = match input::id("reward", &id) {
-        Ok(r) => r,
-        Err(r) => return refusal(&viewer, &back, &r.into()),
-    };
     let quantity = match input::count("quantity", form.get("quantity").unwrap_or("")) {
         Ok(q) => q,
-        Err(r) => return refusal(&viewer, &back, &r.into()),
+        Err(r) => return refusal(viewer, &back, &r.into()),
     };
-    let command = Command::WriteOffStock {
-        reward_id,
-        quantity,
-        station_id: Some(station),
-        reason: form.text("reason"),
-    };
-    match act::<CatalogueChange>(&app, &session.principal, &form, command).await {
+    let command = command(reward_id, quantity, station);
+    match act::<CatalogueChange>(app, &session.principal, form, command).await {
         Ok(_) => see_other(&back),
-        Err(e) => refusal(&viewer, &back, &e),
+        Err(e) => refusal(viewer, &back, &e),
     }
 }
