@@ -144,7 +144,9 @@ fn benches(c: &mut Criterion) {
     for e in &city.day {
         after.apply(e);
     }
-    let entries = yinling_app::notices::entries_of(&after, &city.day, true).expect("addressed");
+    let mint = yinling_app::mint::TokenMint::from_key([5; 32]);
+    let entries =
+        yinling_app::notices::entries_of(&after, &mint, &city.day, true).expect("addressed");
     eprintln!(
         "a day of {} events ({} activities of {} people): {} notices",
         city.day.len(),
@@ -170,7 +172,7 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("compose_and_address_the_day", |b| {
-        b.iter(|| yinling_app::notices::entries_of(black_box(&after), &city.day, true))
+        b.iter(|| yinling_app::notices::entries_of(black_box(&after), &mint, &city.day, true))
     });
     // The runner stores the notices of each batch of events it reads, with one flush.
     let per_batch =

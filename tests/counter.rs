@@ -180,6 +180,25 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
         "{theirs}"
     );
 
+    // While the hold waits, its code is nowhere in the log the auditors read: the hold
+    // keeps a keyed digest of it (a reader could otherwise collect the reward).
+    let waiting = auditor.get("/v1/events?limit=1000").await.ok();
+    assert!(
+        !waiting.to_string().contains(&format!("\"{code}\"")),
+        "the waiting hold's code is in the log"
+    );
+    let kept = waiting["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| {
+            e["type"] == "RedemptionHeldForPickup"
+                && e["data"]["held"]["redemption_id"] == id.as_str()
+        })
+        .expect("the hold, with its code's digest");
+    assert_eq!(s_(&kept["data"]["pickup_code_digest"]).len(), 64, "{kept}");
+    assert!(kept["data"].get("pickup_code").is_none(), "{kept}");
+
     // The hand-over needs the code she shows; a wrong one is refused.
     let before = a.head_seq().await;
     clerk
@@ -204,7 +223,7 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
         .ok();
     assert_eq!(done["status"], "fulfilled");
 
-    // The event records how she confirmed and the code shown at the hand-over.
+    // The event records how she confirmed and, once spent, the code shown at the hand-over.
     let feed = auditor.get("/v1/events?limit=1000").await.ok();
     let events = feed["events"].as_array().expect("events");
     // The log keeps a keyed digest of her PIN: SHA-256 of her id and the digits would give
@@ -223,7 +242,8 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
     let held_at = events
         .iter()
         .find(|e| {
-            e["type"] == "RedemptionHeldAt" && e["data"]["held"]["redemption_id"] == id.as_str()
+            e["type"] == "RedemptionHeldForPickup"
+                && e["data"]["held"]["redemption_id"] == id.as_str()
         })
         .expect("the hold");
     assert_eq!(held_at["data"]["confirmation"], "pin");

@@ -185,7 +185,7 @@ impl Recount {
                         r.services[at].points = dec(&d["points_after"]);
                     }
                 }
-                "RedemptionHeld" | "RedemptionHeldAt" => {
+                "RedemptionHeld" | "RedemptionHeldAt" | "RedemptionHeldForPickup" => {
                     // A hold at a named station carries the hold itself inside.
                     let h = if d["held"].is_object() { &d["held"] } else { d };
                     r.held.insert(

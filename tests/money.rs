@@ -90,7 +90,7 @@ impl Recount {
                         r.point_value = Some(dec(&p["yuan_per_point"]));
                     }
                 }
-                "RedemptionHeld" | "RedemptionHeldAt" => {
+                "RedemptionHeld" | "RedemptionHeldAt" | "RedemptionHeldForPickup" => {
                     let (h, station) = if d["held"].is_object() {
                         (&d["held"], s(&d["station_id"]))
                     } else {

@@ -5,6 +5,7 @@
 //! the state has moved since. Nothing here reads the state.
 
 use yinling_ledger::*;
+use yinling_projections::redemptions::PickupCode;
 
 /// Where a write sits in the hash chain: its receipt, which a client can later check in the
 /// feed. A retry gets the same receipt.
@@ -285,9 +286,10 @@ impl Answer for Received {
 /// A step of a redemption, with the instant it was recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RedemptionStep {
-    /// Points and stock reserved for pickup at a station, with the pickup code (a hold
-    /// from before stations has neither station nor code: the first station, `None`).
-    Held(RedemptionHeld, StationId, Option<String>),
+    /// Points and stock reserved for pickup at a station, with the pickup code as the log
+    /// keeps it (a hold from before stations has neither station nor code: the first
+    /// station, `None`); `TokenMint::shown_pickup_code` gives the digits to show.
+    Held(RedemptionHeld, StationId, Option<PickupCode>),
     /// Handed over at `at`, with the voucher it issued for a rate voucher.
     Fulfilled(RedemptionFulfilled, Timestamp, Option<VoucherIssued>),
     /// Given up at `at`.
@@ -304,7 +306,12 @@ impl Answer for RedemptionStep {
             Event::RedemptionHeldAt(h) => Some(RedemptionStep::Held(
                 h.held.clone(),
                 h.station_id,
-                Some(h.pickup_code.clone()),
+                Some(PickupCode::Written(h.pickup_code.clone())),
+            )),
+            Event::RedemptionHeldForPickup(h) => Some(RedemptionStep::Held(
+                h.held.clone(),
+                h.station_id,
+                Some(PickupCode::Digest(h.pickup_code_digest)),
             )),
             Event::RedemptionFulfilled(f) => Some(RedemptionStep::Fulfilled(
                 f.clone(),

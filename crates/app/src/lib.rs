@@ -195,14 +195,27 @@ impl App {
         mut command: Command,
         key: Option<Idempotency>,
     ) -> Result<Written<A>, AppError> {
-        // A hold's pickup code is drawn under the mint key, never read off its id.
-        if let Command::HoldRedemption {
-            redemption_id,
-            pickup_code,
-            ..
-        } = &mut command
-        {
-            *pickup_code = Some(self.mint.pickup_code(redemption_id));
+        // A hold's pickup code is drawn under the mint key, never read off its id, and the
+        // log keeps only its digest; a code typed at the hand-over is digested the same way.
+        match &mut command {
+            Command::HoldRedemption {
+                redemption_id,
+                pickup_code_digest,
+                ..
+            } => {
+                let code = self.mint.pickup_code(redemption_id);
+                *pickup_code_digest = Some(self.mint.pickup_code_digest(redemption_id, &code));
+            }
+            Command::FulfilRedemption {
+                redemption_id,
+                pickup_code: Some(code),
+                pickup_code_digest,
+                ..
+            } => {
+                *pickup_code_digest =
+                    Some(self.mint.pickup_code_digest(redemption_id, code.trim()));
+            }
+            _ => {}
         }
         // A PIN or pickup code typed at the counter is counted: too many wrong ones pause it.
         let guess = pin_attempts::guessed(who, &command);
@@ -407,6 +420,7 @@ impl App {
         Command::FulfilRedemption {
             redemption_id,
             pickup_code,
+            pickup_code_digest: None,
             card_sha256,
             voucher_code_sha256: Some(vouchers::code_hash(&self.mint.voucher_code(&redemption_id))),
         }

@@ -119,6 +119,37 @@ impl TokenMint {
         )
     }
 
+    /// The digest the log keeps of a hold's pickup code, and a typed code is compared by:
+    /// HMAC-SHA256(mint key, "pickup-digest", the id, the digits). Keyed, so whoever reads
+    /// the log cannot try the million codes of a waiting hold against it; bound to the hold,
+    /// so two holds with the same digits do not share a digest.
+    pub fn pickup_code_digest(
+        &self,
+        redemption: &yinling_ledger::RedemptionId,
+        code: &str,
+    ) -> [u8; 32] {
+        let mut mac = self.mac();
+        mac.update(b"pickup-digest");
+        mac.update(redemption.0.as_bytes());
+        mac.update(code.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The code a volunteer shows to collect a hold, as the log has it: written out in the
+    /// holds recorded before the log kept digests, derived again under this key otherwise.
+    /// `None` for a hold from before pickup codes.
+    pub fn shown_pickup_code(
+        &self,
+        redemption: &yinling_ledger::RedemptionId,
+        kept: Option<&yinling_projections::redemptions::PickupCode>,
+    ) -> Option<String> {
+        use yinling_projections::redemptions::PickupCode;
+        match kept? {
+            PickupCode::Written(code) => Some(code.clone()),
+            PickupCode::Digest(_) => Some(self.pickup_code(redemption)),
+        }
+    }
+
     /// A PIN as typed for `volunteer`, with the keyed digest the log keeps of it:
     /// HMAC-SHA256(mint key, "pin-digest", the volunteer's id, the digits). Keyed so that
     /// whoever reads the log (an auditor, a copy of the log) cannot try the million PINs of

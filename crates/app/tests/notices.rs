@@ -6,14 +6,21 @@
 mod common;
 
 use common::*;
+use yinling_app::mint::TokenMint;
 use yinling_app::notices::compose::{expiring_holds, of_event, Draft};
 use yinling_ledger::*;
 use yinling_projections::*;
 
+/// The key the notices derive pickup codes under.
+fn mint() -> TokenMint {
+    TokenMint::from_key([3; 32])
+}
+
 fn drafts(sim: &Sim, events: &[Envelope]) -> Vec<Draft> {
+    let mint = mint();
     events
         .iter()
-        .flat_map(|e| of_event(&sim.state, e))
+        .flat_map(|e| of_event(&sim.state, &mint, e))
         .collect()
 }
 
@@ -161,10 +168,12 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
         .iter()
         .find(|d| d.kind == "reward_ready")
         .expect("ready");
-    let code = sim.state.redemptions[&hold]
-        .pickup_code
-        .clone()
-        .unwrap_or_default();
+    // The log keeps the code's digest; the notice carries the code the key derives.
+    let code = mint().pickup_code(&hold);
+    assert!(matches!(
+        sim.state.redemptions[&hold].pickup_code,
+        Some(yinling_projections::redemptions::PickupCode::Digest(_))
+    ));
     assert!(
         ready.zh.contains("松阳银猴茶") && ready.zh.contains(&code),
         "{}",
@@ -349,12 +358,13 @@ fn contacts_the_key_store_cannot_open_now_are_an_error_not_nobody() {
     )
     .expect("logged");
     let events = sim.log[before..].to_vec();
-    let entries = yinling_app::notices::entries_of(&sim.state, &events, true).expect("addressed");
+    let entries =
+        yinling_app::notices::entries_of(&sim.state, &mint(), &events, true).expect("addressed");
     assert_eq!(entries.len(), 2, "hers and her daughter's: {entries:?}");
 
     sim.state.keys = yinling_projections::personal::KeyringHandle(std::sync::Arc::new(Unanswering));
     assert!(yinling_app::notices::contacts_of(&sim.state, &alice).is_err());
-    assert!(yinling_app::notices::entries_of(&sim.state, &events, true).is_err());
+    assert!(yinling_app::notices::entries_of(&sim.state, &mint(), &events, true).is_err());
 
     // One damaged key record is that volunteer's alone: nobody to text, everyone else's
     // notices go on (an error here would hold every notice of the city).
@@ -363,7 +373,8 @@ fn contacts_the_key_store_cannot_open_now_are_an_error_not_nobody() {
         yinling_app::notices::contacts_of(&sim.state, &alice).expect("not an error"),
         None
     );
-    let entries = yinling_app::notices::entries_of(&sim.state, &events, true).expect("addressed");
+    let entries =
+        yinling_app::notices::entries_of(&sim.state, &mint(), &events, true).expect("addressed");
     assert_eq!(entries.len(), 1, "hers, for paper: {entries:?}");
 }
 

@@ -442,12 +442,12 @@ pub enum Command {
         station_id: Option<StationId>,
         /// The volunteer's confirmation at the counter (a clerk's hold needs one).
         proof: Option<CounterProof>,
-        /// The six digits the volunteer will show at pickup, drawn by the application layer
-        /// under its key (`App::submit` fills it in): a code computed from the redemption's
-        /// id alone is known to everyone who sees the id, a station's queue included.
-        /// `None` only where no key is at hand (the projections' own tests), and then the
-        /// code is read off the id.
-        pickup_code: Option<String>,
+        /// The digest of the six digits the volunteer will show at pickup, both drawn by the
+        /// application layer under its key (`App::submit` fills it in): a code computed from
+        /// the redemption's id alone is known to everyone who sees the id, a station's queue
+        /// included, and the log keeps only the digest. `None` only where no key is at hand
+        /// (the projections' own tests), and then the code is read off the id.
+        pickup_code_digest: Option<[u8; 32]>,
     },
     /// Hand a held redemption over at the counter.
     FulfilRedemption {
@@ -455,6 +455,10 @@ pub enum Command {
         redemption_id: RedemptionId,
         /// The pickup code the volunteer shows (a clerk enters it when the hold has one).
         pickup_code: Option<String>,
+        /// Its digest under the service's key, for a hold whose log keeps only the digest
+        /// (`App::submit` fills it in from `pickup_code`; `None` where no key is at hand, and
+        /// then the unkeyed digest is compared).
+        pickup_code_digest: Option<[u8; 32]>,
         /// SHA-256 of the volunteer's own points card, scanned instead of the pickup code
         /// (a slip lost, no phone to show it on).
         card_sha256: Option<[u8; 32]>,

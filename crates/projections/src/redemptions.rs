@@ -36,6 +36,17 @@ impl RedemptionStatus {
     }
 }
 
+/// The code a volunteer shows to collect a hold, as the log has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PickupCode {
+    /// Written out, as holds were recorded before the log kept only a digest
+    /// (`RedemptionHeldAt`): still honoured at the counter.
+    Written(String),
+    /// A digest of it (`RedemptionHeldForPickup`): the code is derived again from the
+    /// service's key to show its volunteer, and what a clerk types is digested to compare.
+    Digest([u8; 32]),
+}
+
 /// A redemption.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Redemption {
@@ -72,7 +83,7 @@ pub struct Redemption {
     /// The pickup station ([`StationId::FIRST`] for a hold that named none).
     pub station_id: StationId,
     /// The code the volunteer shows at pickup (`None` for a hold from before codes).
-    pub pickup_code: Option<String>,
+    pub pickup_code: Option<PickupCode>,
     /// How the volunteer confirmed it (`None` for a hold from before confirmations).
     pub confirmation: Option<Confirmation>,
     /// The pickup code shown at the hand-over, when one was.

@@ -404,7 +404,7 @@ fn cases() -> Vec<Case> {
                     quantity: 0,
                     station_id: None,
                     proof: None,
-                    pickup_code: None,
+                    pickup_code_digest: None,
                 },
             )
         }),
@@ -418,7 +418,7 @@ fn cases() -> Vec<Case> {
                     quantity: 101,
                     station_id: None,
                     proof: None,
-                    pickup_code: None,
+                    pickup_code_digest: None,
                 },
             )
         }),
@@ -432,7 +432,7 @@ fn cases() -> Vec<Case> {
                     quantity: 1,
                     station_id: None,
                     proof: None,
-                    pickup_code: None,
+                    pickup_code_digest: None,
                 },
             )
         }),
@@ -450,7 +450,7 @@ fn cases() -> Vec<Case> {
                         quantity: 2,
                         station_id: None,
                         proof: None,
-                        pickup_code: None,
+                        pickup_code_digest: None,
                     },
                 )
             },
@@ -465,7 +465,7 @@ fn cases() -> Vec<Case> {
                     quantity: 3,
                     station_id: None,
                     proof: None,
-                    pickup_code: None,
+                    pickup_code_digest: None,
                 },
             )
         }),
@@ -483,7 +483,7 @@ fn cases() -> Vec<Case> {
                         quantity: 1,
                         station_id: None,
                         proof: None,
-                        pickup_code: None,
+                        pickup_code_digest: None,
                     },
                 )
             },
@@ -498,7 +498,7 @@ fn cases() -> Vec<Case> {
                     quantity: 1,
                     station_id: None,
                     proof: None,
-                    pickup_code: None,
+                    pickup_code_digest: None,
                 },
             )
         }),
@@ -508,6 +508,7 @@ fn cases() -> Vec<Case> {
                 Command::FulfilRedemption {
                     redemption_id: w.held,
                     pickup_code: None,
+                    pickup_code_digest: None,
                     card_sha256: None,
                     voucher_code_sha256: None,
                 },
@@ -519,6 +520,7 @@ fn cases() -> Vec<Case> {
                 Command::FulfilRedemption {
                     redemption_id: RedemptionId(w.sim.uuid()),
                     pickup_code: None,
+                    pickup_code_digest: None,
                     card_sha256: None,
                     voucher_code_sha256: None,
                 },
@@ -544,6 +546,7 @@ fn cases() -> Vec<Case> {
                     Command::FulfilRedemption {
                         redemption_id: w.held,
                         pickup_code: None,
+                        pickup_code_digest: None,
                         card_sha256: None,
                         voucher_code_sha256: None,
                     },
@@ -574,6 +577,7 @@ fn cases() -> Vec<Case> {
                     Command::FulfilRedemption {
                         redemption_id: w.held,
                         pickup_code: None,
+                        pickup_code_digest: None,
                         card_sha256: None,
                         voucher_code_sha256: None,
                     },
@@ -672,7 +676,7 @@ fn cases() -> Vec<Case> {
                         quantity: 1,
                         station_id: None,
                         proof: None,
-                        pickup_code: None,
+                        pickup_code_digest: None,
                     },
                 )
             },
@@ -1039,6 +1043,7 @@ fn a_full_redemption_cycle_moves_points_from_available_to_held_to_redeemed() {
         Command::FulfilRedemption {
             redemption_id: w.held,
             pickup_code: None,
+            pickup_code_digest: None,
             card_sha256: None,
             voucher_code_sha256: None,
         },
@@ -1178,6 +1183,7 @@ fn checks_run_in_the_documented_order() {
                 Command::FulfilRedemption {
                     redemption_id: w.held,
                     pickup_code: None,
+                    pickup_code_digest: None,
                     card_sha256: None,
                     voucher_code_sha256: None,
                 },
@@ -1516,6 +1522,7 @@ fn a_lapsed_hold_is_not_handed_over_before_the_sweep_gives_its_points_back() {
             Command::FulfilRedemption {
                 redemption_id: w.held,
                 pickup_code: None,
+                pickup_code_digest: None,
                 card_sha256: None,
                 voucher_code_sha256: None,
             },

@@ -27,7 +27,7 @@ fn hold_with(
             quantity: 1,
             station_id: None,
             proof: Some(CounterProof::Pin(pin)),
-            pickup_code: None,
+            pickup_code_digest: None,
         },
     )
     .map(|_| ())
@@ -193,12 +193,13 @@ fn a_lost_slip_is_replaced_by_the_volunteers_own_card_at_the_hand_over() {
             quantity: 1,
             station_id: None,
             proof: None,
-            pickup_code: Some("482913".into()),
+            pickup_code_digest: None,
         },
     );
     let hand_over = |card: Option<&[u8]>| Command::FulfilRedemption {
         redemption_id,
         pickup_code: None,
+        pickup_code_digest: None,
         card_sha256: card.map(|c| Hash::of(c).0),
         voucher_code_sha256: None,
     };

@@ -333,7 +333,7 @@ fn run(w: &mut World, op: &Op) {
                     quantity: 1,
                     station_id: Some(w.stations[*station]),
                     proof: None,
-                    pickup_code: None,
+                    pickup_code_digest: None,
                 })
                 .map(|_| w.redemptions.push(redemption_id))
         }
@@ -383,6 +383,7 @@ fn run(w: &mut World, op: &Op) {
                 .system(Command::FulfilRedemption {
                     redemption_id,
                     pickup_code: None,
+                    pickup_code_digest: None,
                     card_sha256: None,
                     voucher_code_sha256: None,
                 })

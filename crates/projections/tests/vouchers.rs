@@ -55,6 +55,7 @@ fn handed_over(s: &mut Setup, code: &[u8]) -> Result<RedemptionId, Rejection> {
     s.sim.system(Command::FulfilRedemption {
         redemption_id: id,
         pickup_code: None,
+        pickup_code_digest: None,
         card_sha256: None,
         voucher_code_sha256: Some(Hash::of(code)),
     })?;
@@ -157,6 +158,7 @@ fn a_voucher_needs_its_code_and_a_code_is_never_reused() {
         .system(Command::FulfilRedemption {
             redemption_id: id,
             pickup_code: None,
+            pickup_code_digest: None,
             card_sha256: None,
             voucher_code_sha256: None,
         })
@@ -166,6 +168,7 @@ fn a_voucher_needs_its_code_and_a_code_is_never_reused() {
         .system(Command::FulfilRedemption {
             redemption_id: id,
             pickup_code: None,
+            pickup_code_digest: None,
             card_sha256: None,
             voucher_code_sha256: Some(Hash::of(b"2222")),
         })
@@ -232,6 +235,7 @@ fn holds_from_last_year_handed_over_in_the_new_year_count_against_its_budget() {
         s.sim.system(Command::FulfilRedemption {
             redemption_id: id,
             pickup_code: None,
+            pickup_code_digest: None,
             card_sha256: None,
             voucher_code_sha256: Some(Hash::of(code)),
         })

@@ -129,7 +129,7 @@ pub(super) async fn e_stations(
                     quantity: 1,
                     station_id: None,
                     proof: None,
-                    pickup_code: None,
+                    pickup_code_digest: None,
                 },
             ));
             let roll: f64 = gen.rng.gen();

@@ -151,8 +151,9 @@ pub struct ListParams {
 }
 
 /// A redemption as `who` reads it: the pickup code only to its volunteer, who shows it at
-/// the counter (the clerk types it; the staff never need to read it).
-fn out(r: &Redemption, who: &Principal) -> RedemptionOut {
+/// the counter (the clerk types it; the staff never need to read it), derived again under the
+/// mint key where the log keeps only its digest.
+fn out(app: &App, r: &Redemption, who: &Principal) -> RedemptionOut {
     let own = matches!(who, Principal::Volunteer(_, me) if *me == r.volunteer_id);
     RedemptionOut {
         id: r.id.to_string(),
@@ -164,7 +165,10 @@ fn out(r: &Redemption, who: &Principal) -> RedemptionOut {
         expires_at: Some(r.expires_at.to_rfc3339()),
         settled_at: r.settled_at.map(|t| t.to_rfc3339()),
         station_id: r.station_id.to_string(),
-        pickup_code: r.pickup_code.clone().filter(|_| own),
+        pickup_code: app
+            .mint
+            .shown_pickup_code(&r.id, r.pickup_code.as_ref())
+            .filter(|_| own),
         voucher_code: None,
         voucher_expires_on: None,
         voucher_status: None,
@@ -218,7 +222,7 @@ impl From<&RedemptionStep> for RedemptionOut {
             voucher_status: None,
         };
         match step {
-            RedemptionStep::Held(h, station, code) => RedemptionOut {
+            RedemptionStep::Held(h, station, _) => RedemptionOut {
                 id: h.redemption_id.to_string(),
                 volunteer_id: h.volunteer_id.to_string(),
                 reward_id: h.reward_id.to_string(),
@@ -228,7 +232,9 @@ impl From<&RedemptionStep> for RedemptionOut {
                 expires_at: Some(h.expires_at.to_rfc3339()),
                 settled_at: None,
                 station_id: station.to_string(),
-                pickup_code: code.clone(),
+                // The digits are derived under the mint key by whoever answers (`with_code`):
+                // the log may keep only their digest.
+                pickup_code: None,
                 voucher_code: None,
                 voucher_expires_on: None,
                 voucher_status: None,
@@ -255,9 +261,19 @@ impl From<&RedemptionStep> for RedemptionOut {
     }
 }
 
+/// The answer to a redemption step, a hold's with its pickup code for the one who made it
+/// (the volunteer, or the clerk who prints the slip).
+fn with_code(app: &App, step: &RedemptionStep) -> RedemptionOut {
+    let mut out = RedemptionOut::from(step);
+    if let RedemptionStep::Held(h, _, code) = step {
+        out.pickup_code = app.mint.shown_pickup_code(&h.redemption_id, code.as_ref());
+    }
+    out
+}
+
 /// The answer to a redemption step; a voucher's hand-over carries its code.
 fn answered(app: &App, w: Written<RedemptionStep>) -> Response {
-    let mut out = RedemptionOut::from(&w.answer);
+    let mut out = with_code(app, &w.answer);
     if let RedemptionStep::Fulfilled(f, _, Some(v)) = &w.answer {
         out.voucher_code = Some(yinling_app::vouchers::grouped(
             &app.mint.voucher_code(&f.redemption_id),
@@ -300,12 +316,12 @@ pub async fn create(
         quantity: body.value.quantity,
         station_id: optional_body_id::<StationId>(body.value.station_id.as_deref(), "station_id")?,
         proof,
-        pickup_code: None,
+        pickup_code_digest: None,
     };
     let w = app
         .submit::<RedemptionStep>(&who, command, key.scoped(&who, body.digest))
         .await?;
-    let r = RedemptionOut::from(&w.answer);
+    let r = with_code(&app, &w.answer);
     Ok(created(format!("/v1/redemptions/{}", r.id), &w.receipt, r))
 }
 
@@ -384,7 +400,14 @@ pub async fn get(
     let r = view.with(|state| {
         let r = checks::redemption(state, &id)?;
         access::may_read(&who, &Read::Redemption(r))?;
-        Ok::<_, ApiError>(with_voucher(&app, state, q.as_of, &who, r, out(r, &who)))
+        Ok::<_, ApiError>(with_voucher(
+            &app,
+            state,
+            q.as_of,
+            &who,
+            r,
+            out(&app, r, &who),
+        ))
     })?;
     Ok(Json(r))
 }
@@ -434,7 +457,7 @@ pub async fn list(
             Ok(RedemptionList {
                 items: items
                     .into_iter()
-                    .map(|r| with_voucher(&app, state, q.as_of, &who, r, out(r, &who)))
+                    .map(|r| with_voucher(&app, state, q.as_of, &who, r, out(&app, r, &who)))
                     .collect(),
                 as_of: state.head.seq,
             })

@@ -13,6 +13,8 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 use yinling_projections::State;
 
+use crate::mint::TokenMint;
+
 /// A notice to one volunteer, before it is addressed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Draft {
@@ -60,9 +62,10 @@ fn reachable(state: &State, v: &VolunteerId) -> bool {
     state.volunteers.get(v).is_some_and(|v| !v.personal.erased)
 }
 
-/// The notices an event gives, read against the state as it stands now.
-pub fn of_event(state: &State, e: &Envelope) -> Vec<Draft> {
-    Composer::new(state).of_event(e)
+/// The notices an event gives, read against the state as it stands now (a hold's code
+/// derived under `mint`, as the volunteer's page shows it).
+pub fn of_event(state: &State, mint: &TokenMint, e: &Envelope) -> Vec<Draft> {
+    Composer::new(state, mint).of_event(e)
 }
 
 /// Composes the notices of a stretch of events against one state, with what several
@@ -71,14 +74,17 @@ pub fn of_event(state: &State, e: &Envelope) -> Vec<Draft> {
 /// token ten thousand times.
 pub struct Composer<'a> {
     state: &'a State,
+    mint: &'a TokenMint,
     first_cards: std::cell::OnceCell<std::collections::HashMap<VolunteerId, Timestamp>>,
 }
 
 impl<'a> Composer<'a> {
-    /// A composer reading `state`.
-    pub fn new(state: &'a State) -> Self {
+    /// A composer reading `state`, deriving holds' pickup codes under `mint` (the log
+    /// keeps only their digests).
+    pub fn new(state: &'a State, mint: &'a TokenMint) -> Self {
         Composer {
             state,
+            mint,
             first_cards: std::cell::OnceCell::new(),
         }
     }
@@ -121,7 +127,17 @@ impl<'a> Composer<'a> {
                 "服务对象已确认",
                 "Those served confirmed it",
             ),
-            Event::RedemptionHeldAt(h) => reward_ready(state, e, h).into_iter().collect(),
+            Event::RedemptionHeldAt(h) => {
+                reward_ready(state, e, (&h.held, h.station_id), h.pickup_code.clone())
+                    .into_iter()
+                    .collect()
+            }
+            Event::RedemptionHeldForPickup(h) => {
+                let code = self.mint.pickup_code(&h.held.redemption_id);
+                reward_ready(state, e, (&h.held, h.station_id), code)
+                    .into_iter()
+                    .collect()
+            }
             Event::DisputeResolved(r) => dispute_resolved(state, e, r).into_iter().collect(),
             Event::StarReached(s) => vec![star_reached(e, s)],
             Event::VolunteerPinSet(p) => pin_set(e, p).into_iter().collect(),
@@ -260,26 +276,31 @@ fn released(
         .collect()
 }
 
-fn reward_ready(state: &State, e: &Envelope, h: &RedemptionHeldAt) -> Option<Draft> {
-    let reward = state.rewards.get(&h.held.reward_id)?;
-    let station = state.stations.get(&h.station_id)?;
-    let until = h.held.expires_at.local_date();
+fn reward_ready(
+    state: &State,
+    e: &Envelope,
+    (held, station_id): (&RedemptionHeld, StationId),
+    code: String,
+) -> Option<Draft> {
+    let reward = state.rewards.get(&held.reward_id)?;
+    let station = state.stations.get(&station_id)?;
+    let until = held.expires_at.local_date();
     Some(draft(
         e,
-        h.held.volunteer_id,
+        held.volunteer_id,
         "reward_ready",
         format!(
             "您兑换的{}×{}已在{}（{}）为您留好，取货码 {}，请在{}前凭取货码领取。",
             reward.name,
-            h.held.quantity,
+            held.quantity,
             station.name,
             station.address,
-            h.pickup_code,
+            code,
             day(until)
         ),
         format!(
             "Your {} x{} waits for you at {} ({}); show pickup code {} there by {}.",
-            reward.name, h.held.quantity, station.name, station.address, h.pickup_code, until
+            reward.name, held.quantity, station.name, station.address, code, until
         ),
     ))
 }

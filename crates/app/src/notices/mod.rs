@@ -166,12 +166,13 @@ fn address(
 /// kept for paper). An error leaves the events to be read again (the cursor stays).
 pub fn entries_of(
     state: &State,
+    mint: &crate::mint::TokenMint,
     events: &[yinling_ledger::Envelope],
     send: bool,
 ) -> Result<Vec<OutboxEntry>, AppError> {
     // About one notice an event: sized once, not doubled through a thousand.
     let mut entries = Vec::with_capacity(events.len());
-    let composer = compose::Composer::new(state);
+    let composer = compose::Composer::new(state, mint);
     for e in events {
         entries.extend(address(state, composer.of_event(e), e.seq, send)?);
     }
@@ -217,7 +218,7 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
         let Some(last) = events.last().map(|e| e.seq) else {
             break;
         };
-        let entries = entries_of(&app.engine.read(), &events, send)?;
+        let entries = entries_of(&app.engine.read(), &app.mint, &events, send)?;
         outbox
             .enqueue(&entries, Some(last))
             .map_err(outbox_unavailable)?;
@@ -334,6 +335,7 @@ fn still_applies(app: &App, entry: &OutboxEntry) -> bool {
                 .and_then(|events| events.into_iter().next())
                 .and_then(|e| match e.payload {
                     yinling_ledger::Event::RedemptionHeldAt(h) => Some(h.held.redemption_id),
+                    yinling_ledger::Event::RedemptionHeldForPickup(h) => Some(h.held.redemption_id),
                     _ => None,
                 })
         }

@@ -236,6 +236,25 @@ pub struct RedemptionHeldAt {
     pub confirmation: Confirmation,
 }
 
+/// A hold for pickup at one station, as [`RedemptionHeldAt`] records it but without the code
+/// written out: the log is read by auditors and copied to anyone who checks it, and a waiting
+/// hold's six digits are what a counter hands its reward over for. The log keeps a keyed
+/// digest of them; the service derives the code again from its mint key to show the volunteer.
+/// Every hold since this event was added is recorded this way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedemptionHeldForPickup {
+    /// Points and stock reserved, as a hold without a station records them.
+    pub held: RedemptionHeld,
+    /// The pickup station (its stock is the one reserved).
+    pub station_id: StationId,
+    /// HMAC-SHA256 under the service's mint key of "pickup-digest", the redemption's id and
+    /// the six digits: a reader of the log cannot try the million codes against it.
+    #[serde(with = "crate::digest::bytes32")]
+    pub pickup_code_digest: [u8; 32],
+    /// How the volunteer confirmed it.
+    pub confirmation: Confirmation,
+}
+
 /// The hand-over of a hold at a station, with the pickup code shown; follows its
 /// [`RedemptionFulfilled`] in the same commit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -191,11 +191,13 @@ pub enum Event {
     RedemptionRefunded(RedemptionRefunded),
     /// See [`StockWrittenOff`].
     StockWrittenOff(StockWrittenOff),
+    /// See [`RedemptionHeldForPickup`].
+    RedemptionHeldForPickup(RedemptionHeldForPickup),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 77] = [
+    pub const TYPE_NAMES: [&'static str; 78] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -273,6 +275,7 @@ impl Event {
         "NoticeContactsSet",
         "RedemptionRefunded",
         "StockWrittenOff",
+        "RedemptionHeldForPickup",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -355,6 +358,7 @@ impl Event {
             Event::NoticeContactsSet(_) => "NoticeContactsSet",
             Event::RedemptionRefunded(_) => "RedemptionRefunded",
             Event::StockWrittenOff(_) => "StockWrittenOff",
+            Event::RedemptionHeldForPickup(_) => "RedemptionHeldForPickup",
         }
     }
 }

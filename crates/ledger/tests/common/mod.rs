@@ -580,6 +580,22 @@ pub fn one_of_each() -> Vec<Event> {
             reason: "受潮两盒".into(),
             stock_after: 8,
         }),
+        Event::RedemptionHeldForPickup(RedemptionHeldForPickup {
+            held: RedemptionHeld {
+                redemption_id: RedemptionId(uuid(62)),
+                volunteer_id: VolunteerId(uuid(2)),
+                team_id: TeamId(uuid(1)),
+                district: "南浔区".into(),
+                reward_id: RewardId(uuid(10)),
+                quantity: 2,
+                cost_points: dec("50"),
+                points: dec("100"),
+                expires_at: Timestamp(1_780_000_000_000_000),
+            },
+            station_id: StationId(uuid(60)),
+            pickup_code_digest: [0x5a; 32],
+            confirmation: Confirmation::CardScan,
+        }),
     ]
 }
 

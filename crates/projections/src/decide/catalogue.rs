@@ -2,6 +2,7 @@
 //! from hold to hand-over, cancellation or expiry.
 
 use rust_decimal::Decimal;
+use subtle::ConstantTimeEq as _;
 use yinling_ledger::writer::Context;
 use yinling_ledger::*;
 
@@ -11,7 +12,7 @@ use crate::command::CounterProof;
 use crate::limits::*;
 use crate::policy::Policy;
 use crate::principal::Principal;
-use crate::redemptions::RedemptionStatus;
+use crate::redemptions::{PickupCode, RedemptionStatus};
 use crate::rejection::Rejection;
 use crate::state::State;
 
@@ -118,26 +119,29 @@ pub(super) struct Hold<'a> {
     pub(super) quantity: u32,
     pub(super) station_id: Option<StationId>,
     pub(super) proof: Option<&'a CounterProof>,
-    pub(super) pickup_code: Option<&'a str>,
+    pub(super) pickup_code_digest: Option<[u8; 32]>,
 }
 
 /// The six-digit pickup code read off the random bits of a hold's id: only for a command
-/// that brings no code of its own (the projections' tests). Anyone who sees the id can
+/// that brings no digest of its own (the projections' tests). Anyone who sees the id can
 /// compute it, so the service draws its codes under its key (`TokenMint::pickup_code`).
 pub fn unkeyed_pickup_code(id: &RedemptionId) -> String {
     let n = id.0.as_u128() % 10u128.pow(PICKUP_CODE_DIGITS);
     format!("{n:0width$}", width = PICKUP_CODE_DIGITS as usize)
 }
 
-/// A pickup code a command brings: exactly the digits a volunteer is asked to show.
-fn check_pickup_code(code: &str) -> Result<String, Rejection> {
-    if code.len() != PICKUP_CODE_DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Rejection::invalid(
-            "bad_pickup_code",
-            format!("a pickup code is {PICKUP_CODE_DIGITS} digits, got {code:?}"),
-        ));
-    }
-    Ok(code.to_owned())
+/// The digest of a pickup code where no key is at hand (the projections' own tests): SHA-256
+/// of the same parts the service's keyed digest takes (`TokenMint::pickup_code_digest`).
+pub fn unkeyed_pickup_code_digest(id: &RedemptionId, code: &str) -> [u8; 32] {
+    Hash::of(
+        &[
+            b"pickup-digest".as_slice(),
+            id.0.as_bytes(),
+            code.as_bytes(),
+        ]
+        .concat(),
+    )
+    .0
 }
 
 /// The pickup station of a hold: the one named; else a clerk's own; else the first station
@@ -264,24 +268,33 @@ pub(super) fn hold(
     };
     Ok(vec![Commit::new_stream(
         h.redemption_id.stream(),
-        vec![Event::RedemptionHeldAt(RedemptionHeldAt {
+        vec![Event::RedemptionHeldForPickup(RedemptionHeldForPickup {
             held,
             station_id,
-            pickup_code: match h.pickup_code {
-                Some(code) => check_pickup_code(code)?,
-                None => unkeyed_pickup_code(&h.redemption_id),
-            },
+            pickup_code_digest: h.pickup_code_digest.unwrap_or_else(|| {
+                unkeyed_pickup_code_digest(&h.redemption_id, &unkeyed_pickup_code(&h.redemption_id))
+            }),
             confirmation,
         })],
     )])
 }
+
+/// What a hand-over is shown: the hold, the code the volunteer shows (and its digest under
+/// the service's key, which the application computes: `None` where no key is at hand, and
+/// then the unkeyed digest is compared), or their points card scanned instead.
+type Shown<'a> = (
+    &'a RedemptionId,
+    Option<&'a str>,
+    Option<[u8; 32]>,
+    Option<&'a [u8; 32]>,
+);
 
 /// The reward changes hands; the held points are spent.
 pub(super) fn fulfil(
     state: &State,
     who: &Principal,
     context: &Context,
-    (redemption_id, shown, card): (&RedemptionId, Option<&str>, Option<&[u8; 32]>),
+    (redemption_id, shown, digest, card): Shown<'_>,
     voucher_code_sha256: Option<Hash>,
 ) -> Result<Vec<Commit>, Rejection> {
     let r = checks::redemption(state, redemption_id)?;
@@ -300,8 +313,15 @@ pub(super) fn fulfil(
     }
     let shown = shown.map(str::trim).filter(|c| !c.is_empty());
     if let Some(code) = &r.pickup_code {
+        let matches = |s: &str| match code {
+            PickupCode::Written(written) => s == written,
+            PickupCode::Digest(d) => {
+                let typed = digest.unwrap_or_else(|| unkeyed_pickup_code_digest(redemption_id, s));
+                bool::from(d.ct_eq(&typed))
+            }
+        };
         match shown {
-            Some(s) if s == code => {}
+            Some(s) if matches(s) => {}
             Some(s) => {
                 return Err(Rejection::forbidden(
                     "wrong_pickup_code",

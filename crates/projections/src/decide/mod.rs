@@ -40,6 +40,7 @@ mod stars;
 mod stations;
 mod tokens;
 
+pub use catalogue::{unkeyed_pickup_code, unkeyed_pickup_code_digest};
 pub use onboarding::{check_carried, check_joined};
 pub use stations::unkeyed_pin_digest;
 
@@ -144,13 +145,13 @@ pub fn decide(
         | Command::HoldRedemption { .. }
         | Command::FulfilRedemption { .. }
         | Command::CancelRedemption { .. }
-        | Command::UseVoucher { .. }
+        | Command::ExpireHolds => decide_station(state, who, policy, command, context),
+        Command::UseVoucher { .. }
         | Command::RefuseVoucher { .. }
         | Command::CancelVoucher { .. }
         | Command::SetBankBudget { .. }
         | Command::ValueReward { .. }
-        | Command::ReceiveStock { .. }
-        | Command::ExpireHolds => decide_station(state, who, policy, command, context),
+        | Command::ReceiveStock { .. } => decide_money(state, who, command, context),
         Command::IssueToken(token) => tokens::issue(state, who, token),
         Command::RevokeToken { token_id } => tokens::revoke(state, who, token_id),
         Command::ReplaceToken {
@@ -450,7 +451,7 @@ fn decide_station(
             quantity,
             station_id,
             proof,
-            pickup_code,
+            pickup_code_digest,
         } => catalogue::hold(
             state,
             who,
@@ -463,21 +464,48 @@ fn decide_station(
                 quantity: *quantity,
                 station_id: *station_id,
                 proof: proof.as_ref(),
-                pickup_code: pickup_code.as_deref(),
+                pickup_code_digest: *pickup_code_digest,
             },
         ),
         Command::FulfilRedemption {
             redemption_id,
             pickup_code,
+            pickup_code_digest,
             card_sha256,
             voucher_code_sha256,
         } => catalogue::fulfil(
             state,
             who,
             context,
-            (redemption_id, pickup_code.as_deref(), card_sha256.as_ref()),
+            (
+                redemption_id,
+                pickup_code.as_deref(),
+                *pickup_code_digest,
+                card_sha256.as_ref(),
+            ),
             *voucher_code_sha256,
         ),
+        Command::CancelRedemption {
+            redemption_id,
+            reason,
+        } => catalogue::cancel(state, who, redemption_id, reason),
+        Command::ExpireHolds => catalogue::expire(state, who, context),
+        other => Err(Rejection::invalid(
+            "not_a_station_command",
+            format!("{other:?} is not a command of the e-stations"),
+        )),
+    }
+}
+
+/// The commands of money: the partner banks' rate vouchers and budgets, what a reward is
+/// worth and what its stock cost.
+fn decide_money(
+    state: &State,
+    who: &Principal,
+    command: &Command,
+    context: &Context,
+) -> Result<Vec<Commit>, Rejection> {
+    match command {
         Command::UseVoucher {
             code_sha256,
             product,
@@ -529,14 +557,9 @@ fn decide_station(
             *unit_cost_yuan,
             supplier,
         ),
-        Command::CancelRedemption {
-            redemption_id,
-            reason,
-        } => catalogue::cancel(state, who, redemption_id, reason),
-        Command::ExpireHolds => catalogue::expire(state, who, context),
         other => Err(Rejection::invalid(
-            "not_a_station_command",
-            format!("{other:?} is not a command of the e-stations"),
+            "not_a_money_command",
+            format!("{other:?} is not a command of the money side"),
         )),
     }
 }

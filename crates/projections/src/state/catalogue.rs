@@ -6,7 +6,7 @@ use yinling_ledger::*;
 
 use super::State;
 use crate::catalog::Reward;
-use crate::redemptions::{Redemption, RedemptionStatus};
+use crate::redemptions::{PickupCode, Redemption, RedemptionStatus};
 use crate::stations::Station;
 use crate::volunteers::{EntryKind, EntryRef};
 
@@ -103,7 +103,19 @@ impl State {
     pub(super) fn redemption_held_at(&mut self, envelope: &Envelope, e: &RedemptionHeldAt) {
         self.hold_at(envelope, &e.held, e.station_id);
         if let Some(r) = self.redemptions.get_mut(&e.held.redemption_id) {
-            r.pickup_code = Some(e.pickup_code.clone());
+            r.pickup_code = Some(PickupCode::Written(e.pickup_code.clone()));
+            r.confirmation = Some(e.confirmation);
+        }
+    }
+
+    pub(super) fn redemption_held_for_pickup(
+        &mut self,
+        envelope: &Envelope,
+        e: &RedemptionHeldForPickup,
+    ) {
+        self.hold_at(envelope, &e.held, e.station_id);
+        if let Some(r) = self.redemptions.get_mut(&e.held.redemption_id) {
+            r.pickup_code = Some(PickupCode::Digest(e.pickup_code_digest));
             r.confirmation = Some(e.confirmation);
         }
     }

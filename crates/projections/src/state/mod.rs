@@ -330,6 +330,7 @@ impl State {
             Event::StockWrittenOff(e) => self.stock_written_off(e),
             Event::StockTransferred(e) => self.stock_transferred(e),
             Event::RedemptionHeldAt(e) => self.redemption_held_at(envelope, e),
+            Event::RedemptionHeldForPickup(e) => self.redemption_held_for_pickup(envelope, e),
             Event::RedemptionPickedUp(e) => self.redemption_picked_up(e),
             Event::VolunteerPhoneRecorded(e) => self.phone_recorded(e),
             Event::VoucherIssued(e) => self.voucher_issued(envelope, e),

@@ -282,7 +282,7 @@ impl Sim {
                 quantity,
                 station_id: None,
                 proof: None,
-                pickup_code: None,
+                pickup_code_digest: None,
             },
         )?;
         Ok(redemption_id)

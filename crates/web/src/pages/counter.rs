@@ -368,7 +368,7 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
             quantity: 1,
             station_id: Some(station),
             proof,
-            pickup_code: None,
+            pickup_code_digest: None,
         })
     })();
     let command = match command {
@@ -377,7 +377,7 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
     };
     match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
         Ok(Written {
-            answer: RedemptionStep::Held(h, _, code),
+            answer: RedemptionStep::Held(h, _, kept),
             ..
         }) => {
             let l = viewer.lang;
@@ -391,7 +391,7 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
                     @if let Some(r) = &receipt { (receipt_markup(l, r)) }
                     form method="post" action={ "/counter/" (h.redemption_id) "/fulfil" } {
                         (hidden(&csrf, station))
-                        input type="hidden" name="pickup_code" value=(code.clone().unwrap_or_default());
+                        input type="hidden" name="pickup_code" value=(app.mint.shown_pickup_code(&h.redemption_id, kept.as_ref()).unwrap_or_default());
                         button.big type="submit" { (l.t("现在交给本人", "Hand it over now")) }
                     }
                     (cancel_form(l, &csrf, station, &h.redemption_id))
@@ -569,7 +569,10 @@ fn receipt_of(
         station: station_name(state, &r.station_id),
         clerk: if l == Lang::Zh { zh } else { en },
         when: r.settled_at.unwrap_or(r.held_at),
-        pickup_code: r.pickup_code.clone().filter(|_| with_code),
+        pickup_code: app
+            .mint
+            .shown_pickup_code(id, r.pickup_code.as_ref())
+            .filter(|_| with_code),
         status: r.status,
         voucher: state
             .vouchers

@@ -121,7 +121,9 @@ pub async fn confirm(State(app): State<App>, viewer: Viewer, Path(id): Path<Stri
             .map(|h| {
                 (
                     h.held_at.local_minute(),
-                    h.pickup_code.clone().unwrap_or_default(),
+                    app.mint
+                        .shown_pickup_code(&h.id, h.pickup_code.as_ref())
+                        .unwrap_or_default(),
                 )
             });
         (
@@ -206,13 +208,14 @@ pub async fn redeem(
         quantity: 1,
         station_id,
         proof: None,
-        pickup_code: None,
+        pickup_code_digest: None,
     };
     match act::<RedemptionStep>(&app, &session.principal, &form, command).await {
         Ok(Written {
-            answer: RedemptionStep::Held(h, station, code),
+            answer: RedemptionStep::Held(h, station, kept),
             ..
         }) => {
+            let code = app.mint.shown_pickup_code(&h.redemption_id, kept.as_ref());
             let station = station_name(&app.engine.read(), &station);
             // The reward's name, which no event ever changes.
             let name = app

@@ -294,7 +294,7 @@ pub async fn redemptions(
                             @if r.status == RedemptionStatus::Held {
                                 @let at = station_name(state, &r.station_id);
                                 p.muted { (l.s(format!("请在 {} 之前到 {at} 领取。", r.expires_at.local_date()), format!("Collect at {at} before {}.", r.expires_at.local_date()))) }
-                                @if let Some(code) = &r.pickup_code {
+                                @if let Some(code) = app.mint.shown_pickup_code(&r.id, r.pickup_code.as_ref()) {
                                     p style="font-size:1.6rem" { (l.t("取货码 ", "Pickup code ")) strong { (code) } }
                                 }
                                 @if q.as_of.is_none() {
