@@ -274,7 +274,15 @@ async fn a_clerk_serves_a_volunteer_without_a_phone_with_their_confirmation() {
         assert_eq!(wrong.problem(403)["code"], "wrong_pin", "{guess}");
     }
     let paused = hold(json!({"pin": "2468"})).await;
-    assert_eq!(paused.problem(403)["code"], "pin_locked");
+    // A pause, not a prohibition: 429, with the seconds left of the fifteen minutes.
+    let retry_after: u64 = paused
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((840..=900).contains(&retry_after), "{retry_after}");
+    assert_eq!(paused.problem(429)["code"], "pin_locked");
     assert!(
         s_(&paused.body["detail"]).contains("points card"),
         "{}",
@@ -413,7 +421,12 @@ async fn a_pickup_code_reaches_only_its_volunteer() {
         assert_eq!(refused.problem(403)["code"], "wrong_pickup_code", "{guess}");
     }
     let paused = clerk.post(&fulfil, json!({"pickup_code": code})).await;
-    assert_eq!(paused.problem(403)["code"], "pickup_code_locked");
+    assert!(
+        paused.headers.contains_key("retry-after"),
+        "{:?}",
+        paused.headers
+    );
+    assert_eq!(paused.problem(429)["code"], "pickup_code_locked");
     assert!(
         s_(&paused.body["detail"]).contains("15 more minutes"),
         "{}",

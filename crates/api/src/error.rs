@@ -131,7 +131,9 @@ impl From<Rejection> for ApiError {
             RejectionKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             RejectionKind::TooMany => {
                 return ApiError {
-                    retry_after_seconds: Some(PAUSED_RETRY_AFTER_SECONDS),
+                    retry_after_seconds: Some(
+                        r.retry_after_seconds.unwrap_or(PAUSED_RETRY_AFTER_SECONDS),
+                    ),
                     ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, r.code, r.detail)
                 }
             }

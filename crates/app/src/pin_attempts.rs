@@ -168,37 +168,41 @@ impl PinAttempts {
                 .map(|w| w.left(now))
         };
         if let Some(left) = paused(windows.by_secret.get(secret), PIN_WRONG_PER_VOLUNTEER) {
-            let minutes = minutes(left);
+            let (minutes, seconds) = (minutes(left), seconds(left));
             return Err(match secret {
-                Secret::Pin(volunteer) => Rejection::forbidden(
+                Secret::Pin(volunteer) => Rejection::paused_for(
                     "pin_locked",
                     format!(
                         "the PIN of volunteer {volunteer} was typed wrong {PIN_WRONG_PER_VOLUNTEER} times; PINs for them are paused for {minutes} more minutes: scan their points card instead"
                     ),
+                    seconds,
                 ),
-                Secret::PickupCode(hold) => Rejection::forbidden(
+                Secret::PickupCode(hold) => Rejection::paused_for(
                     "pickup_code_locked",
                     format!(
                         "the pickup code of hold {hold} was typed wrong {PIN_WRONG_PER_VOLUNTEER} times; it can be handed over in {minutes} more minutes, with the code the volunteer shows"
                     ),
+                    seconds,
                 ),
             });
         }
         let by_caller = caller.and_then(|c| windows.by_caller.get(&c));
         if let Some(left) = paused(by_caller, PIN_WRONG_PER_CALLER) {
-            let minutes = minutes(left);
+            let (minutes, seconds) = (minutes(left), seconds(left));
             return Err(match secret {
-                Secret::Pin(_) => Rejection::forbidden(
+                Secret::Pin(_) => Rejection::paused_for(
                     "pin_locked",
                     format!(
                         "{PIN_WRONG_PER_CALLER} wrong PINs or pickup codes were typed with this sign-in; it takes none for {minutes} more minutes: scan the points card to confirm a hold"
                     ),
+                    seconds,
                 ),
-                Secret::PickupCode(_) => Rejection::forbidden(
+                Secret::PickupCode(_) => Rejection::paused_for(
                     "sign_in_paused",
                     format!(
                         "{PIN_WRONG_PER_CALLER} wrong PINs or pickup codes were typed with this sign-in; it hands nothing over for {minutes} more minutes: another clerk of the station can"
                     ),
+                    seconds,
                 ),
             });
         }
@@ -285,6 +289,13 @@ impl PinAttempts {
 /// Whole minutes left, at least one.
 fn minutes(left: Duration) -> u64 {
     left.as_secs().div_ceil(60).max(1)
+}
+
+/// Whole seconds left of a pause, rounded up (a `Retry-After` of 0 would invite a retry
+/// that is still refused).
+fn seconds(left: Duration) -> u32 {
+    let up = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+    u32::try_from(up.max(1)).unwrap_or(u32::MAX)
 }
 
 fn lock(windows: &Mutex<Windows>) -> std::sync::MutexGuard<'_, Windows> {

@@ -15,8 +15,9 @@ pub enum RejectionKind {
     /// Something the decision needs beside the log (the key store) failed; nothing was
     /// written and the command may be retried (503).
     Unavailable,
-    /// Too many wrong guesses at a secret lately (a confirmation code): nothing is answered
-    /// until the pause ends, and then the same request may be sent again (429).
+    /// Too many wrong guesses at a secret lately (a confirmation code, a PIN, a pickup
+    /// code): nothing is answered until the pause ends, and then the same request may be
+    /// sent again (429).
     TooMany,
 }
 
@@ -30,6 +31,9 @@ pub struct Rejection {
     pub code: &'static str,
     /// The explanation.
     pub detail: String,
+    /// For a pause ([`RejectionKind::TooMany`]) whose end is known: seconds until the same
+    /// request may be sent again (HTTP's `Retry-After`).
+    pub retry_after_seconds: Option<u32>,
 }
 
 impl Rejection {
@@ -63,10 +67,19 @@ impl Rejection {
         Self::of(RejectionKind::TooMany, code, detail)
     }
 
+    /// Paused after too many wrong guesses, for `seconds` more.
+    pub fn paused_for(code: &'static str, detail: impl Into<String>, seconds: u32) -> Self {
+        Rejection {
+            retry_after_seconds: Some(seconds),
+            ..Self::of(RejectionKind::TooMany, code, detail)
+        }
+    }
+
     fn of(kind: RejectionKind, code: &'static str, detail: impl Into<String>) -> Self {
         Rejection {
             kind,
             code,
+            retry_after_seconds: None,
             detail: detail.into(),
         }
     }
