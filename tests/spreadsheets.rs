@@ -53,6 +53,9 @@ fn check(what: &str, bytes: &[u8], must_contain: &[&str]) {
             !formula_like(cell),
             "{what}: the cell {cell:?} would run as a formula"
         );
+        if let Some(change) = common::excel::changes(cell) {
+            panic!("{what}: Excel changes the cell {cell:?}: {change}");
+        }
     }
     for name in must_contain {
         let guarded = format!("'{name}");

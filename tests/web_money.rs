@@ -93,6 +93,11 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
             .collect();
         for row in rows.records() {
             let row = row.expect("row");
+            for cell in &row {
+                if let Some(change) = common::excel::changes(cell) {
+                    panic!("{csv}: Excel changes the cell {cell:?}: {change}");
+                }
+            }
             for &i in &money {
                 let cell = &row[i];
                 let (whole, fen) = cell.split_once('.').unwrap_or((cell, ""));

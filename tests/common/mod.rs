@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 pub mod demo;
+pub mod excel;
 pub mod trials;
 pub mod web;
 pub mod world;

@@ -5,7 +5,10 @@
 //! tab or a carriage return is a formula to Excel (`=HYPERLINK(...)` in a volunteer's name
 //! would become a live link), so such a cell is written with a leading `'`, which makes
 //! Excel show it as text. A plain number such as `-12.5` (a reversal on a statement) stays
-//! a number.
+//! a number. So does a run of digits Excel would read back as another number: a leading
+//! zero dropped (`042917`), or twelve digits and more shown as `1.23457E+11` and, past
+//! fifteen, their last digits lost (a hash of all zeros, an id number): those are written
+//! with the leading `'` too.
 
 use std::io::Write;
 
@@ -26,9 +29,19 @@ fn is_plain_number(cell: &str) -> bool {
         && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The cell as it is safe to write: formula-like text gets a leading `'`.
+/// Whether a spreadsheet would read `cell`, all digits, as a number that is not what it
+/// says: a leading zero dropped, or twelve digits and more shown in scientific notation
+/// (past fifteen, the last ones lost).
+pub fn is_digits_excel_changes(cell: &str) -> bool {
+    !cell.is_empty()
+        && cell.bytes().all(|b| b.is_ascii_digit())
+        && ((cell.len() > 1 && cell.starts_with('0')) || cell.len() >= 12)
+}
+
+/// The cell as it is safe to write: formula-like text, and digits a spreadsheet would
+/// change, get a leading `'`.
 pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
-    if is_formula_like(cell) {
+    if is_formula_like(cell) || is_digits_excel_changes(cell) {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
@@ -99,5 +112,26 @@ mod tests {
             written(&["a,b", "say \"hi\""]),
             "\"a,b\",\"say \"\"hi\"\"\"\r\n"
         );
+    }
+
+    #[test]
+    fn digits_a_spreadsheet_would_read_as_another_number_are_written_as_text() {
+        for cell in ["042917", "00", "123456789012", &"0".repeat(64)] {
+            assert!(is_digits_excel_changes(cell), "{cell:?}");
+            assert_eq!(guard(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in [
+            "0",
+            "7",
+            "12",
+            "13800138000",
+            "12.50",
+            "-3",
+            "2026-03-14",
+            "a01",
+        ] {
+            assert!(!is_digits_excel_changes(cell), "{cell:?}");
+            assert_eq!(guard(cell), cell, "{cell:?}");
+        }
     }
 }
