@@ -35,7 +35,8 @@ fn is_plain_number(cell: &str) -> bool {
 pub fn is_digits_excel_changes(cell: &str) -> bool {
     !cell.is_empty()
         && cell.bytes().all(|b| b.is_ascii_digit())
-        && ((cell.len() > 1 && cell.starts_with('0')) || cell.len() >= 12)
+        && ((cell.len() > 1 && cell.starts_with('0'))
+            || cell.len() >= crate::limits::EXCEL_SCIENTIFIC_DIGITS)
 }
 
 /// The cell as it is safe to write: formula-like text, and digits a spreadsheet would

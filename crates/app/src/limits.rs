@@ -131,3 +131,8 @@ pub const PIN_WRONG_REMEMBERED: usize = 4096;
 /// Days a settled notice (delivered, failed, kept for paper) stays in the outbox: longer than
 /// any page or answer reads back (the API's `MAX_NOTICES_DAYS`, 400) and a year's statements.
 pub const NOTICES_KEPT_DAYS: i64 = 400;
+
+/// Digits from which Excel shows a number in scientific notation (`1.23457E+11`) in a
+/// General column; past fifteen it drops the last ones. A CSV cell of this many digits is
+/// written as text (`csv::guard`).
+pub const EXCEL_SCIENTIFIC_DIGITS: usize = 12;
