@@ -228,8 +228,14 @@ async fn a_clerk_serves_a_volunteer_at_the_web_counter() {
     };
     let path = format!("/counter/rewards/{}/write-off", city.reward);
     let before = a.head_seq().await;
-    let (_, refused) = clerk.post(&path, &write_off("十", "受潮", "w1")).await;
+    let (_, refused) = clerk
+        .post(&path, &write_off("十", "受潮两盒，已拍照", "w1"))
+        .await;
     assert!(refused.contains("quantity"), "{refused}");
+    assert!(
+        refused.contains("受潮两盒，已拍照"),
+        "the reason the clerk wrote is kept on the refusal: {refused}"
+    );
     let (_, refused) = clerk.post(&path, &write_off("1", "", "w2")).await;
     assert!(refused.contains("必填"), "{refused}");
     assert_eq!(a.head_seq().await, before);

@@ -12,9 +12,8 @@ use yinling_ledger::{RewardId, StationId};
 use yinling_projections::Command;
 
 use super::counter::{back_to, counter_item, hidden};
-use super::{act, see_other, Form};
+use super::{act, refused_keeping, see_other, Form};
 use crate::i18n::Lang;
-use crate::layout::refusal;
 use crate::session::Viewer;
 
 /// The form under a reward on the counter's shelf: how many to take off, and why.
@@ -83,13 +82,14 @@ async fn shelf_change(
         Err(r) => return r,
     };
     let back = back_to(station);
+    // A refusal keeps the reason the clerk wrote (a write-off's), to send again or copy.
     let quantity = match input::count("quantity", form.get("quantity").unwrap_or("")) {
         Ok(q) => q,
-        Err(r) => return refusal(viewer, &back, &r.into()),
+        Err(r) => return refused_keeping(viewer, &back, &r.into(), form),
     };
     let command = command(reward_id, quantity, station);
     match act::<CatalogueChange>(app, &session.principal, form, command).await {
         Ok(_) => see_other(&back),
-        Err(e) => refusal(viewer, &back, &e),
+        Err(e) => refused_keeping(viewer, &back, &e, form),
     }
 }
