@@ -190,12 +190,36 @@ async fn a_clerk_serves_a_volunteer_at_the_web_counter() {
         .post(&format!("/counter/{id}/fulfil"), &hand_over(&code, "f3"))
         .await;
     assert_eq!(status, 303);
-    let receipt = clerk
-        .get(&format!("/counter/receipts/{id}?paper=58"))
+    // The receipt opened by the hand-over prints on the paper this counter chose last: A5
+    // before any choice, then the 58 mm roll chosen from a link, remembered by the browser.
+    let opened = clerk
+        .get(&format!("/counter/receipts/{id}"))
         .await
         .text()
         .await
         .expect("receipt");
+    assert!(opened.contains("size: A5"), "{opened}");
+    let chosen = clerk.get(&format!("/counter/receipts/{id}?paper=58")).await;
+    let remember = chosen
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(remember.starts_with("yl_paper=58;"), "{remember}");
+    let receipt = chosen.text().await.expect("receipt");
+    let counter_58 = Browser {
+        http: clerk.http.clone(),
+        base: clerk.base.clone(),
+        cookie: format!("{}; yl_paper=58", clerk.cookie),
+    };
+    let again = counter_58
+        .get(&format!("/counter/receipts/{id}"))
+        .await
+        .text()
+        .await
+        .expect("receipt");
+    assert!(again.contains("size: 58mm"), "{again}");
     for words in [
         "松阳银猴茶 250g",
         "兑换前积分",

@@ -89,3 +89,7 @@ pub const RECENT_HOLD_MINUTES: i64 = 30;
 /// Holds listed on the counter page at once, the oldest first; a volunteer's own are found
 /// by scanning their card or searching.
 pub const WAITING_SHOWN: usize = 200;
+
+/// How long a counter's browser remembers the receipt paper chosen (a year: the printer
+/// stays the same).
+pub const PAPER_REMEMBERED_SECONDS: u32 = 31_536_000;

@@ -6,6 +6,7 @@
 //! A clerk works their own station; an administrator picks one (`?station=`).
 
 use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
@@ -21,6 +22,7 @@ use yinling_projections::redemptions::RedemptionStatus;
 use yinling_projections::volunteers::{EntryKind, EntryRef};
 use yinling_projections::{Command, CounterProof, Principal, State as LedgerState};
 
+use super::receipt_paper::{self, print_links, Paper};
 use super::{act, genuine, see_other, Form};
 use crate::i18n::Lang;
 use crate::layout::{not_for_you, num, page, refusal, Frame};
@@ -340,7 +342,12 @@ fn rewards_here(state: &LedgerState, station: StationId) -> Vec<(&Reward, u32)> 
 }
 
 /// Redeems for the volunteer at the counter, with their confirmation, for pickup here.
-pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Response {
+pub async fn redeem(
+    State(app): State<App>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    form: Form,
+) -> Response {
     let session = match genuine(&viewer, &form) {
         Ok(s) => s,
         Err(r) => return r,
@@ -385,9 +392,12 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
             let state = app.engine.read();
             // Made just now, with the volunteer at the counter: their slip carries the code.
             let receipt = receipt_of(&app, &state, l, &h.redemption_id, true, true);
+            let (paper, _) = receipt_paper::chosen(&Paper::default(), &headers);
             page(
                 Frame { viewer: &viewer, title: l.t("兑换好了", "Redeemed").into(), back: Some(&back), as_of: None },
                 html! {
+                    // Printed from here on the paper this counter uses.
+                    style { (PreEscaped(receipt_paper::css(paper))) }
                     @if let Some(r) = &receipt { (receipt_markup(l, r)) }
                     form method="post" action={ "/counter/" (h.redemption_id) "/fulfil" } {
                         (hidden(&csrf, station))
@@ -395,7 +405,7 @@ pub async fn redeem(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
                         button.big type="submit" { (l.t("现在交给本人", "Hand it over now")) }
                     }
                     (cancel_form(l, &csrf, station, &h.redemption_id))
-                    (print_links(l, &h.redemption_id))
+                    (print_links(l, &h.redemption_id, paper))
                 },
             )
             .into_response()
@@ -635,34 +645,6 @@ fn receipt_markup(l: Lang, r: &Receipt) -> Markup {
     }
 }
 
-fn print_links(l: Lang, id: &RedemptionId) -> Markup {
-    html! {
-        p.no-print {
-            (l.t("打印凭条：", "Print the receipt: "))
-            a.button.plain href={ "/counter/receipts/" (id) "?paper=58" } { "58 mm" }
-            " " a.button.plain href={ "/counter/receipts/" (id) "?paper=80" } { "80 mm" }
-            " " a.button.plain href={ "/counter/receipts/" (id) "?paper=a5" } { "A5" }
-        }
-    }
-}
-
-/// `?paper=` of a receipt.
-#[derive(Debug, Default, Deserialize)]
-pub struct Paper {
-    /// `58`, `80` (receipt printer roll widths, mm) or `a5`.
-    pub paper: Option<String>,
-}
-
-/// The page size and text size each paper prints at. A roll is cut where the page ends, so
-/// a roll's page is as long as the longest receipt (a receipt printer feeds no more).
-fn paper_css(paper: &str) -> &'static str {
-    match paper {
-        "58" => "@page { size: 58mm 170mm; margin: 2mm; } @media print { .receipt { width: 54mm; font-size: 12pt; } .receipt .big { font-size: 16pt; } }",
-        "80" => "@page { size: 80mm 150mm; margin: 3mm; } @media print { .receipt { width: 74mm; font-size: 14pt; } .receipt .big { font-size: 20pt; } }",
-        _ => "@page { size: A5 portrait; margin: 12mm; } @media print { .receipt { width: 124mm; font-size: 18pt; } .receipt .big { font-size: 26pt; } }",
-    }
-}
-
 /// Whether a slip opened from its link shows the pickup code: the code is for the volunteer
 /// to collect with, so only the clerk who made the hold with them at the counter (card or
 /// PIN) sees it again, for a few minutes, to print their slip. A hold the volunteer made
@@ -702,12 +684,14 @@ fn voucher_on_reopened_slip(
     done_just_now_by(by, at, who, now)
 }
 
-/// `/counter/receipts/{id}?paper=58|80|a5`: the receipt, in large type, ready to print.
+/// `/counter/receipts/{id}?paper=58|80|a5`: the receipt, in large type, ready to print, on
+/// the paper chosen (remembered by the counter's browser for the next receipt).
 pub async fn receipt(
     State(app): State<App>,
     viewer: Viewer,
     Path(id): Path<String>,
     Query(p): Query<Paper>,
+    headers: HeaderMap,
 ) -> Response {
     let Ok(id) = id.parse::<RedemptionId>() else {
         return not_for_you(&viewer);
@@ -727,13 +711,9 @@ pub async fn receipt(
     let Some(receipt) = receipt_of(&app, &state, l, &id, with_code, with_voucher) else {
         return not_for_you(&viewer);
     };
-    let paper = match p.paper.as_deref() {
-        Some("58") => "58",
-        Some("80") => "80",
-        _ => "a5",
-    };
+    let (paper, remember) = receipt_paper::chosen(&p, &headers);
     let back = back_to(r.station_id);
-    page(
+    let mut response = page(
         Frame {
             viewer: &viewer,
             title: l.t("兑换凭条", "Receipt").into(),
@@ -741,11 +721,15 @@ pub async fn receipt(
             as_of: None,
         },
         html! {
-            style { (PreEscaped(paper_css(paper))) }
+            style { (PreEscaped(receipt_paper::css(paper))) }
             (receipt_markup(l, &receipt))
             p.no-print { button.big type="button" data-print { (l.t("打印", "Print")) } }
-            (print_links(l, &id))
+            (print_links(l, &id, paper))
         },
     )
-    .into_response()
+    .into_response();
+    if let Some(cookie) = remember {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }

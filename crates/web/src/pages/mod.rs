@@ -36,6 +36,7 @@ pub mod paper;
 pub mod policies;
 pub mod privacy;
 pub mod rankings;
+pub mod receipt_paper;
 pub mod rules;
 pub mod shelf;
 pub mod stars;
