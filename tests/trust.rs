@@ -447,8 +447,26 @@ async fn notices_reach_the_volunteer_and_a_relative_in_plain_words_once_each() {
     let answered = text_of("dispute_resolved");
     assert!(answered.contains("当天签到表上没有您的名字"), "{answered}");
 
-    // The outbox: delivered or kept for paper, nothing failed.
+    // The staff who read the notices see the reward ready without its code: with it, they
+    // could collect it. Her own page shows it.
     let outbox = admin.get("/v1/notices/outbox").await.ok();
+    let staff_read = admin
+        .get(&format!("/v1/volunteers/{v0}/notices"))
+        .await
+        .ok();
+    let hers = me.get(&format!("/v1/volunteers/{v0}/notices")).await.ok();
+    if !code.is_empty() {
+        for (who, read) in [("the outbox", &outbox), ("her notices", &staff_read)] {
+            let text = read.to_string();
+            assert!(
+                text.contains("取货码 ••••••") && !text.contains(&code),
+                "{who} shows the pickup code to the staff: {text}"
+            );
+        }
+        assert!(hers.to_string().contains(&code), "{hers}");
+    }
+
+    // The outbox: delivered or kept for paper, nothing failed.
     assert_eq!(outbox["failed"], 0, "{outbox}");
     assert!(outbox["delivered"].as_u64() >= Some(8), "{outbox}");
     assert!(outbox["paper"].as_u64() >= Some(1), "{outbox}");

@@ -276,6 +276,39 @@ fn released(
         .collect()
 }
 
+/// What comes right before a pickup code in a notice, in Chinese and in English.
+const CODE_ZH: &str = "取货码 ";
+const CODE_EN: &str = "pickup code ";
+
+/// A notice's text with the pickup codes it carries blanked out, for anyone who reads it
+/// but its volunteer: with the code, anyone on the staff who may hand rewards over (an
+/// administrator) or who knows a clerk could collect the reward without them. The copy sent
+/// to the volunteer keeps it.
+pub fn without_pickup_codes(text: &str) -> String {
+    let digits = yinling_projections::limits::PICKUP_CODE_DIGITS as usize;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = [CODE_ZH, CODE_EN]
+            .iter()
+            .filter_map(|m| rest.find(m).map(|i| (i, m.len())))
+            .min();
+        let Some((i, len)) = next else {
+            out.push_str(rest);
+            return out;
+        };
+        let (before, after) = rest.split_at(i + len);
+        out.push_str(before);
+        let code_len = after.bytes().take_while(u8::is_ascii_digit).count();
+        if code_len == digits {
+            out.push_str(&"•".repeat(digits));
+            rest = &after[code_len..];
+        } else {
+            rest = after;
+        }
+    }
+}
+
 fn reward_ready(
     state: &State,
     e: &Envelope,
@@ -290,7 +323,7 @@ fn reward_ready(
         held.volunteer_id,
         "reward_ready",
         format!(
-            "您兑换的{}×{}已在{}（{}）为您留好，取货码 {}，请在{}前凭取货码领取。",
+            "您兑换的{}×{}已在{}（{}）为您留好，{CODE_ZH}{}，请在{}前凭取货码领取。",
             reward.name,
             held.quantity,
             station.name,
@@ -299,7 +332,7 @@ fn reward_ready(
             day(until)
         ),
         format!(
-            "Your {} x{} waits for you at {} ({}); show pickup code {} there by {}.",
+            "Your {} x{} waits for you at {} ({}); show {CODE_EN}{} there by {}.",
             reward.name, held.quantity, station.name, station.address, code, until
         ),
     ))
@@ -441,4 +474,33 @@ pub fn expiring_holds(state: &State, now: Timestamp, within_seconds: i64) -> Vec
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pickup_codes_are_blanked_for_the_staff_and_nothing_else_is() {
+        let zh = format!(
+            "您兑换的茶叶×1已在南浔 e站为您留好，{CODE_ZH}042917，请在3月14日前凭取货码领取。"
+        );
+        assert_eq!(
+            without_pickup_codes(&zh),
+            "您兑换的茶叶×1已在南浔 e站为您留好，取货码 ••••••，请在3月14日前凭取货码领取。"
+        );
+        let en = format!("show {CODE_EN}042917 there by 2026-03-14; {CODE_EN}12 stays");
+        assert_eq!(
+            without_pickup_codes(&en),
+            "show pickup code •••••• there by 2026-03-14; pickup code 12 stays"
+        );
+        for plain in [
+            "调解邻里纠纷，记入 40 积分",
+            "取货码",
+            "",
+            "pickup code 1234567",
+        ] {
+            assert_eq!(without_pickup_codes(plain), plain);
+        }
+    }
 }

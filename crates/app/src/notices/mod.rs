@@ -424,9 +424,13 @@ impl App {
         let Some(outbox) = &self.outbox else {
             return Ok(Vec::new());
         };
-        outbox
+        let mut entries = outbox
             .of_volunteer(volunteer, (from, to), limit)
-            .map_err(outbox_unavailable)
+            .map_err(outbox_unavailable)?;
+        if !matches!(who, Principal::Volunteer(_, me) if *me == volunteer) {
+            entries.iter_mut().for_each(hide_pickup_codes);
+        }
+        Ok(entries)
     }
 
     /// The outbox, of one status (its word) or all, with the counts (administrators and
@@ -441,6 +445,14 @@ impl App {
         let Some(outbox) = &self.outbox else {
             return Ok((Vec::new(), Default::default()));
         };
-        outbox.list(status, limit).map_err(outbox_unavailable)
+        let (mut entries, counts) = outbox.list(status, limit).map_err(outbox_unavailable)?;
+        entries.iter_mut().for_each(hide_pickup_codes);
+        Ok((entries, counts))
     }
+}
+
+/// An entry as the staff read it: its pickup codes blanked (only its volunteer collects).
+pub fn hide_pickup_codes(entry: &mut OutboxEntry) {
+    entry.text_zh = compose::without_pickup_codes(&entry.text_zh);
+    entry.text_en = compose::without_pickup_codes(&entry.text_en);
 }

@@ -259,6 +259,11 @@ fn month_notices(
             n.recipient == yinling_ledger::outbox::Recipient::Volunteer
                 && !matches!(n.kind.as_str(), "points_credited" | "points_pending")
         })
+        .map(|mut n| {
+            // Printed by the staff: a pickup code is the volunteer's alone (their slip).
+            yinling_app::notices::hide_pickup_codes(&mut n);
+            n
+        })
         .collect();
     let skip = told.len().saturating_sub(keep);
     told.drain(..skip);
