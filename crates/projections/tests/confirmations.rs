@@ -414,3 +414,58 @@ fn hours_added_after_the_notice_ended_or_past_the_backfill_limit_go_in_as_a_new_
     assert!(refused.detail.contains("30-day"), "{}", refused.detail);
     correct(&mut w.sim, w.coordinator, b, w.bob, "0.5").expect("a cut is never too late");
 }
+
+/// Those served vouch for the hours they were shown: once they have confirmed, hours added
+/// to the entry are refused even while its public notice still runs, and hours added while
+/// it is on notice still keep to the late-entry limit.
+#[test]
+fn hours_added_after_a_confirmation_or_past_the_late_limit_are_refused_even_on_notice() {
+    let mut w = world();
+    require(&mut w, Category::Mediation, true);
+    for (change, note) in [
+        (
+            PolicyChange::NoticePeriod {
+                category: Category::Mediation,
+                days: 7,
+            },
+            "调解公示七天",
+        ),
+        (PolicyChange::BackfillLimit { days: Some(30) }, "补录三十天"),
+    ] {
+        w.sim.ok(
+            w.admin,
+            Command::SetPolicy {
+                change,
+                note: note.into(),
+            },
+        );
+    }
+    let today = w.sim.now.local_date();
+    let a = w
+        .sim
+        .log_activity(w.team, Category::Mediation, today, &[(w.alice, "2")])
+        .expect("logged");
+    request(&mut w.sim, w.coordinator, a, 1, 9).expect("a code");
+    w.sim.advance_days(1);
+    confirm(&mut w.sim, Actor::SYSTEM, 9).expect("confirmed for 2 hours");
+    assert!(w.sim.state.activities[&a].held(), "still on notice");
+    let head = w.sim.log.len();
+    let refused = correct(&mut w.sim, w.coordinator, a, w.alice, "8").expect_err("refused");
+    assert_eq!(refused.code, "rise_after_release");
+    assert!(refused.detail.contains("confirmed"), "{}", refused.detail);
+    assert_eq!(w.sim.log.len(), head, "a refusal appends nothing");
+    correct(&mut w.sim, w.coordinator, a, w.alice, "1.5").expect("a cut goes through");
+
+    // An entry 25 days old, logged in time and on notice for a week: six days on, it is
+    // 31 days old, and hours added to it are late hours.
+    require(&mut w, Category::Mediation, false);
+    let old = w.sim.now.local_date() - chrono::Duration::days(25);
+    let b = w
+        .sim
+        .log_activity(w.team, Category::Mediation, old, &[(w.bob, "1")])
+        .expect("logged in time");
+    w.sim.advance_days(6);
+    assert!(w.sim.state.activities[&b].held(), "still on notice");
+    let refused = correct(&mut w.sim, w.coordinator, b, w.bob, "5").expect_err("late");
+    assert_eq!(refused.code, "rise_too_late");
+}

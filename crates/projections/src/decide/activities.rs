@@ -678,26 +678,21 @@ pub(super) fn correct(
     Ok(vec![Commit::any(activity_id.stream(), events)])
 }
 
-/// Hours added to an entry must pass what hours logged anew pass: not after its public
-/// notice ended or the party it served confirmed it (the added hours were never shown or
-/// confirmed), and not past the back-fill limit (an administrator approves late hours).
-/// Added hours go in as a new entry then; a rise while the entry is still held is shown
-/// with it.
+/// Hours added to an entry must pass what hours logged anew pass: not once the party it
+/// served has confirmed it or its public notice has ended (the added hours were never
+/// confirmed or shown), and not past the back-fill limit (an administrator approves late
+/// hours), on notice or not. Added hours go in as a new entry then; a rise while the entry
+/// is still on notice or waiting for its confirmation is shown or confirmed with it.
 fn check_rise(state: &State, context: &Context, activity: &Activity) -> Result<(), Rejection> {
-    // Still on notice or waiting for its confirmation (an approved late entry too): the
-    // added hours are shown or confirmed with the rest.
-    if activity.held() {
-        return Ok(());
-    }
-    if activity.released_seq.is_some()
-        || activity.confirmed()
-        || activity.notice.is_some_and(|n| n.ended)
-    {
+    // Confirmed: those served vouched for the hours they were shown, and a confirmation
+    // once given is not asked again, even while the notice still runs.
+    if activity.confirmed() {
         return Err(Rejection::conflict(
             "rise_after_release",
-            "this activity's public notice is over or the party it served has confirmed it, so hours added now would not be shown or confirmed; log the extra hours as a new activity, which goes through them like any other",
+            "the party this activity served has confirmed its hours, so hours added now would not be confirmed; log the extra hours as a new activity, which is confirmed like any other",
         ));
     }
+    // Late hours are late whether or not the entry is still on notice.
     let late =
         u32::try_from((checks::today(state, context) - activity.date).num_days()).unwrap_or(0);
     if let Some(limit_days) = state.policies.backfill_days().filter(|d| late > *d) {
@@ -706,6 +701,17 @@ fn check_rise(state: &State, context: &Context, activity: &Activity) -> Result<(
             format!(
                 "this activity was {late} days ago, past the {limit_days}-day limit for late entries; log the extra hours as a new activity, which an administrator approves"
             ),
+        ));
+    }
+    // Still on notice or waiting for its confirmation: the added hours are shown or
+    // confirmed with the rest.
+    if activity.held() {
+        return Ok(());
+    }
+    if activity.released_seq.is_some() || activity.notice.is_some_and(|n| n.ended) {
+        return Err(Rejection::conflict(
+            "rise_after_release",
+            "this activity's public notice is over, so hours added now would not be shown; log the extra hours as a new activity, which goes through the notice like any other",
         ));
     }
     Ok(())
