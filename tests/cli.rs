@@ -859,3 +859,100 @@ fn serve_keeps_running_when_whoever_reads_its_first_lines_stops_reading() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The first administrator's token from the environment is read as a presented token is
+/// (an environment file's line end or spaces do not lock the operator out), and one too
+/// short to keep its hash in the auditors' log safe is refused, naming the variable.
+#[test]
+fn the_first_administrators_token_is_trimmed_and_refused_when_short() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let short = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(tmp.path().join("short"))
+        .env("YINLING_ADMIN_TOKEN", "admin")
+        .env("YINLING_LOG", "warn")
+        .output()
+        .expect("serve");
+    assert!(!short.status.success(), "a five-character token was taken");
+    let stderr = String::from_utf8_lossy(&short.stderr);
+    assert!(
+        stderr.contains("YINLING_ADMIN_TOKEN is 5 characters") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+
+    let padded = format!("  {ADMIN}\r\n");
+    let server = Server::start_in_env(
+        &tmp.path().join("padded"),
+        &[],
+        &[("YINLING_ADMIN_TOKEN", &padded)],
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        server.client(ADMIN).get("/v1/teams").await.ok();
+    });
+}
+
+/// Every administrator's token lost: a new one is made on the stopped service's directory,
+/// recorded in the log with the reason, and works once the service runs again. Not on a
+/// running service, not on a directory that holds no ledger, not without a reason.
+#[test]
+fn a_lost_administrators_token_is_replaced_at_the_command_line_with_a_reason() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in(&data, &[]);
+    let running = yinling(&["admin-token", "--data", p(&data), "--reason", "王科长调走"]);
+    assert!(!running.status.success(), "made on a running service");
+    server.terminate();
+    fails(
+        &[
+            "admin-token",
+            "--data",
+            p(&tmp.path().join("nothing")),
+            "--reason",
+            "x",
+        ],
+        "nothing",
+    );
+    fails(
+        &["admin-token", "--data", p(&data), "--reason", " "],
+        "--reason",
+    );
+
+    let out = ok(&[
+        "admin-token",
+        "--data",
+        p(&data),
+        "--reason",
+        "王科长调走，令牌遗失",
+    ]);
+    let secret = out
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("the secret")
+        .to_owned();
+    assert!(secret.starts_with("yl_"), "{out}");
+    let server = Server::start_in(&data, &[]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let feed = server
+            .client(&secret)
+            .get("/v1/events?limit=1000")
+            .await
+            .ok();
+        let issued = feed["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .rfind(|e| e["type"] == "TokenIssued")
+            .expect("the new token")
+            .clone();
+        assert_eq!(issued["data"]["role"], "admin", "{issued}");
+        assert!(
+            issued["data"]["label"]
+                .as_str()
+                .is_some_and(|l| l.contains("王科长调走，令牌遗失")),
+            "{issued}"
+        );
+    });
+}

@@ -23,6 +23,7 @@ use yinling_app::limits::{
 use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVERY_EVENTS};
 use yinling_projections::Policy;
 
+mod admin_token;
 mod backup;
 mod checkpoints;
 mod copy;
@@ -84,6 +85,9 @@ pub enum Command {
     /// trusted key and, with a consistency proof, against the last one kept (a watcher's
     /// command: a rewritten history stops it with the reason).
     Checkpoints(checkpoints::CheckpointsArgs),
+    /// Make a new administrator's token on a stopped service's data directory, when every
+    /// administrator's token is lost: recorded in the log with the reason, printed once.
+    AdminToken(admin_token::AdminTokenArgs),
 }
 
 /// Options of `serve`.
@@ -224,6 +228,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Import(args) => import::run(args),
         Command::Onboard(args) => onboard::run(args),
         Command::Backup(args) => backup::run(args),
+        Command::AdminToken(args) => admin_token::run(args),
         Command::Seal(args) => seal::run(args),
         Command::Migrate(args) => migrate::run(args),
         Command::Checkpoints(args) => checkpoints::run(args),

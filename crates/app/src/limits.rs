@@ -136,3 +136,7 @@ pub const NOTICES_KEPT_DAYS: i64 = 400;
 /// General column; past fifteen it drops the last ones. A CSV cell of this many digits is
 /// written as text (`csv::guard`).
 pub const EXCEL_SCIENTIFIC_DIGITS: usize = 12;
+
+/// Characters the first administrator's token must have when it comes from the environment
+/// (`YINLING_ADMIN_TOKEN`): its SHA-256 is in the log auditors read.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;

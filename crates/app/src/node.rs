@@ -13,6 +13,7 @@ use crate::answers::ExpiredHolds;
 use crate::cluster::{shared_mint_key, Cluster, ClusterConfig};
 use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::error::AppError;
+use crate::limits::MIN_ADMIN_TOKEN_CHARS;
 use crate::metrics::Metrics;
 use crate::mint::{random_secret, secret_hash, TokenMint};
 use crate::public_url::PublicUrl;
@@ -393,6 +394,23 @@ pub async fn bootstrap_admin(
             tracing::info!("{ADMIN_TOKEN_ENV} is ignored: the ledger already has tokens");
         }
         return Ok(None);
+    }
+    // As the API and the sign-in page read a presented token: without the spaces and line
+    // end an environment file may add. Too short a secret is refused: its SHA-256 is in the
+    // log every auditor reads, and a short one is found by trying.
+    let from_env = from_env
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    if let Some(t) = &from_env {
+        let chars = t.chars().count();
+        if chars < MIN_ADMIN_TOKEN_CHARS {
+            return Err(AppError::invalid(
+                "admin_token_too_short",
+                format!(
+                    "{ADMIN_TOKEN_ENV} is {chars} characters; the first administrator's token must be at least {MIN_ADMIN_TOKEN_CHARS} (a long secret you keep), or leave it unset and one is made and printed once"
+                ),
+            ));
+        }
     }
     let generated = from_env.is_none();
     let secret = from_env.unwrap_or_else(random_secret);

@@ -15,7 +15,7 @@ use super::Percentiles;
 pub const CLIENTS: usize = 64;
 
 /// The administrator token every generated city and fresh ledger of the harness starts with.
-pub const ADMIN: &str = "bench-admin";
+pub const ADMIN: &str = "bench-admin-token-0001";
 
 /// One load measurement.
 #[derive(Debug, Clone)]
