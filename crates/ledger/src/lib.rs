@@ -27,6 +27,7 @@ pub mod chain;
 pub mod checkpoint;
 mod checkpoints;
 pub mod codec;
+mod data_dir;
 pub mod digest;
 mod disk_sync;
 pub mod envelope;

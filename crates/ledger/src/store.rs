@@ -43,14 +43,7 @@ use crate::witness::{self, Witness, WITNESS_FILE};
 const LAYOUT_KEY: &[u8] = b"m/layout";
 const LAYOUT: &[u8] = b"yinling-sled-1";
 
-/// How to open a data directory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpenMode {
-    /// Create the directory and an empty log if missing (the server).
-    CreateIfMissing,
-    /// The directory must exist and hold a log (verify, replay, export).
-    MustExist,
-}
+pub use crate::data_dir::OpenMode;
 
 /// The sled-backed [`EventLog`].
 pub struct SledLog {
@@ -111,29 +104,7 @@ impl SledLog {
     /// open with [`LedgerError::Corrupt`] naming the seq. Nothing is ever truncated silently.
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Self, LedgerError> {
         let path = dir.to_path_buf();
-        if mode == OpenMode::MustExist && !dir.join("conf").exists() {
-            if !dir.exists() {
-                return Err(LedgerError::Missing { path });
-            }
-            return Err(LedgerError::Open {
-                path,
-                detail: "it holds no Yinling log (no sled `conf` file)".into(),
-            });
-        }
-        if dir.join("conf").exists() && !dir.join("db").exists() {
-            return Err(LedgerError::Open {
-                path,
-                detail: "its sled `db` file is missing; restore the directory from a backup".into(),
-            });
-        }
-        let has_data = dir.join("db").exists() || dir.join(WITNESS_FILE).exists();
-        if has_data && !dir.join("conf").exists() {
-            return Err(LedgerError::Open {
-                path,
-                detail: "its sled `conf` file is missing; restore the directory from a backup"
-                    .into(),
-            });
-        }
+        crate::data_dir::check_before_open(dir, mode)?;
         let config = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)

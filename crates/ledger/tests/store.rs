@@ -888,3 +888,37 @@ fn sled_writes_a_blob_file_only_for_a_segment_longer_than_the_log_puts_in_alone(
     handle.shutdown_blocking();
     thread.join().expect("writer");
 }
+
+/// A data directory another user owns is refused before anything is written into it: a
+/// backup or a check run as root would leave files there the service's user cannot read.
+#[test]
+fn a_directory_another_user_owns_is_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let me = rustix::process::getuid().as_raw();
+    let dir = if me == 0 {
+        let dir = tmp.path().join("theirs");
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::os::unix::fs::chown(&dir, Some(12_345), None).expect("chown");
+        dir
+    } else {
+        // Not root: the root directory is another user's, and nothing may be written there.
+        std::path::PathBuf::from("/")
+    };
+    let before: Vec<_> = std::fs::read_dir(&dir)
+        .expect("listing")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    let refused = match SledLog::open(&dir, OpenMode::CreateIfMissing) {
+        Ok(_) => panic!("opened a directory another user owns"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        refused.contains("belongs to user") && refused.contains("runuser"),
+        "{refused}"
+    );
+    let after: Vec<_> = std::fs::read_dir(&dir)
+        .expect("listing")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(before, after, "something was written");
+}
