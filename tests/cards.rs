@@ -45,6 +45,20 @@ async fn a_lost_card_stops_at_once_and_its_replacement_works() {
         .expect("the card is listed")
         .clone();
     assert_eq!(row["volunteer_name"], "志愿者0");
+    // An auditor reads the card holders' names masked, as every other route shows them.
+    let audited = city
+        .auditor
+        .get("/v1/tokens?include_revoked=true")
+        .await
+        .ok();
+    let theirs = audited["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["id"] == card_id.as_str())
+        .expect("the card is listed to the auditor")
+        .clone();
+    assert_eq!(theirs["volunteer_name"], "志**0", "{theirs}");
     assert!(row["last_used_at"].is_string(), "{row}");
     assert!(!list.to_string().contains(&old_secret));
     assert!(list["items"]

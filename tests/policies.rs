@@ -54,6 +54,19 @@ async fn a_late_entry_waits_for_approval_and_the_hold_time_is_a_policy() {
     // The coordinator sees their team's queue; the volunteer sees none.
     let mine = c.get("/v1/backfills").await.ok();
     assert_eq!(mine["items"][0]["activity_id"], id.as_str());
+    // Named in full to the team's coordinator; masked to an auditor, as every other route
+    // names people to them.
+    let full = mine["items"][0]["participants"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(full.starts_with("志愿者"), "{full}");
+    let audited = city.auditor.get("/v1/backfills").await.ok();
+    let masked = audited["items"][0]["participants"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(masked.contains('*') && masked != full, "{masked}");
     city.volunteer_clients[0]
         .get("/v1/backfills")
         .await

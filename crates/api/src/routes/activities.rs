@@ -439,7 +439,7 @@ pub async fn create(
         }
         Logged::AwaitingApproval(r) => {
             let day = Day(w.receipt.recorded_at.unwrap_or_default().local_date());
-            let out = backfill_out(&app.engine.read(), &r, day);
+            let out = backfill_out(&app.engine.read(), &who, &r, day);
             Ok(accepted(
                 format!("/v1/backfills/{}", out.activity_id),
                 &w.receipt,

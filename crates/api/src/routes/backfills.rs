@@ -55,7 +55,7 @@ pub async fn list(
     let out = app
         .read(&who, q.as_of, Read::TeamActivities(team), |state| {
             Ok(BackfillList {
-                items: queue(state, team),
+                items: queue(state, &who, team),
                 as_of: state.head.seq,
             })
         })

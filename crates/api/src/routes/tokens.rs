@@ -226,7 +226,7 @@ pub async fn list(
     let out = app
         .read(&who, None, Read::Tokens(team), |state| {
             Ok(TokenList {
-                items: tokens_out(state, team, include_revoked, |id| app2.last_used(id)),
+                items: tokens_out(state, &who, team, include_revoked, |id| app2.last_used(id)),
                 as_of: state.head.seq,
             })
         })

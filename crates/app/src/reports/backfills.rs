@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use yinling_ledger::BackfillRequested;
 use yinling_projections::activities::PendingBackfill;
-use yinling_projections::State;
+use yinling_projections::{access, Principal, State};
 
 use crate::wire::{Amount, Day};
 
@@ -52,8 +52,14 @@ pub struct BackfillOut {
     pub status: String,
 }
 
-/// A request as the answer to logging it, or as the queue lists it.
-pub fn backfill_out(state: &State, r: &BackfillRequested, requested_on: Day) -> BackfillOut {
+/// A request as the answer to logging it, or as the queue lists it to `who` (names masked
+/// for whoever does not see the volunteer's personal data: an auditor, a partner team).
+pub fn backfill_out(
+    state: &State,
+    who: &Principal,
+    r: &BackfillRequested,
+    requested_on: Day,
+) -> BackfillOut {
     let rule = state.rule_for(r.category, r.date);
     BackfillOut {
         activity_id: r.activity_id.to_string(),
@@ -74,7 +80,7 @@ pub fn backfill_out(state: &State, r: &BackfillRequested, requested_on: Day) -> 
                 name: state
                     .volunteers
                     .get(&p.volunteer_id)
-                    .map(|v| v.name.clone())
+                    .map(|v| access::name_for(who, v))
                     .unwrap_or_default(),
                 hours: p.hours.into(),
             })
@@ -98,8 +104,12 @@ pub fn backfill_out(state: &State, r: &BackfillRequested, requested_on: Day) -> 
     }
 }
 
-/// The queue, oldest request first; `team` narrows it to one team.
-pub fn queue(state: &State, team: Option<yinling_ledger::TeamId>) -> Vec<BackfillOut> {
+/// The queue, oldest request first, as `who` reads it; `team` narrows it to one team.
+pub fn queue(
+    state: &State,
+    who: &Principal,
+    team: Option<yinling_ledger::TeamId>,
+) -> Vec<BackfillOut> {
     let mut pending: Vec<&PendingBackfill> = state
         .pending_backfills
         .values()
@@ -108,6 +118,6 @@ pub fn queue(state: &State, team: Option<yinling_ledger::TeamId>) -> Vec<Backfil
     pending.sort_by_key(|p| p.seq);
     pending
         .into_iter()
-        .map(|p| backfill_out(state, &p.request, Day(p.requested_at.local_date())))
+        .map(|p| backfill_out(state, who, &p.request, Day(p.requested_at.local_date())))
         .collect()
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use yinling_ledger::{Role, TeamId, Timestamp, TokenId, TokenScope};
-use yinling_projections::State;
+use yinling_projections::{access, Principal, State};
 
 /// One token or card.
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,10 +40,12 @@ pub struct TokenOut {
     pub last_used_at: Option<String>,
 }
 
-/// The tokens of one team's volunteers (their cards) or every token, newest first; stopped
-/// ones only when `include_revoked`.
+/// The tokens of one team's volunteers (their cards) or every token, newest first, as `who`
+/// reads them (a card holder's name masked for whoever does not see their personal data:
+/// an auditor); stopped ones only when `include_revoked`.
 pub fn tokens_out(
     state: &State,
+    who: &Principal,
     team: Option<TeamId>,
     include_revoked: bool,
     last_used: impl Fn(&TokenId) -> Option<Timestamp>,
@@ -68,7 +70,7 @@ pub fn tokens_out(
                     .and_then(|x| state.teams.get(&x))
                     .map(|x| x.name.clone()),
                 volunteer_id: t.volunteer_id.map(|v| v.to_string()),
-                volunteer_name: volunteer.map(|v| v.name.clone()),
+                volunteer_name: volunteer.map(|v| access::name_for(who, v)),
                 group_id: t.group_id().map(|g| g.to_string()),
                 station_id: t.station_id().map(|g| g.to_string()),
                 district: match &t.scope {

@@ -52,7 +52,12 @@ pub async fn choose(
     let l = viewer.lang;
     let issued = {
         let state = app.engine.read();
-        tokens_out(&state, Some(team), false, |id| app.last_used(id))
+        let Some(session) = viewer.session.as_ref() else {
+            return not_for_you(&viewer);
+        };
+        tokens_out(&state, &session.principal, Some(team), false, |id| {
+            app.last_used(id)
+        })
     };
     let members: Vec<(VolunteerId, String)> = {
         let state = app.engine.read();

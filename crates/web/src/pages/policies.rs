@@ -46,7 +46,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     let (policies, waiting) = {
         let state = app.engine.read();
         let waiting = if access::can_read(&who, &Read::TeamActivities(access::own_team(&who))) {
-            queue(&state, access::own_team(&who))
+            queue(&state, &who, access::own_team(&who))
         } else {
             Vec::new()
         };

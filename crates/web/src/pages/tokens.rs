@@ -57,7 +57,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
     let csrf = viewer.csrf();
     let rows = {
         let state = app.engine.read();
-        tokens_out(&state, None, false, |id| app.last_used(id))
+        tokens_out(&state, &who, None, false, |id| app.last_used(id))
     };
     page(
         Frame { viewer: &viewer, title: l.t("账号和积分卡", "Tokens and cards").into(), back: Some("/"), as_of: None },
