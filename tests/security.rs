@@ -130,6 +130,65 @@ async fn tokens_are_stored_only_as_hashes_and_neither_tokens_nor_names_reach_the
     }
 }
 
+/// At the debug level the service traces every request, by the route it matched: a card's
+/// link and a confirmation's carry their secret in the path, and neither reaches the log.
+#[test]
+fn requests_are_traced_by_their_route_never_by_a_path_that_holds_a_secret() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(tmp.path().join("data"))
+        .env("YINLING_ADMIN_TOKEN", ADMIN)
+        .env("YINLING_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = String::new();
+    let mut buf = [0u8; 256];
+    while !seen.contains('\n') {
+        let n = stdout.read(&mut buf).expect("read");
+        assert!(n > 0, "server exited");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let addr = seen
+        .lines()
+        .find_map(|l| l.strip_prefix("listening on http://"))
+        .expect("listening")
+        .trim()
+        .to_owned();
+    let card = "yl_a-card-secret-that-must-not-be-logged";
+    let code = "987654321098";
+    for path in [format!("/card/{card}"), format!("/confirm/{code}")] {
+        let mut s = TcpStream::connect(&addr).expect("connect");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        assert!(!answer.is_empty(), "{path}: no answer");
+    }
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let out = child.wait_with_output().expect("wait");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("route=\"/card/{token}\""),
+        "requests are traced by route: {log}"
+    );
+    for secret in [card, code] {
+        assert!(
+            !log.contains(secret),
+            "{secret:?} appears in the log:\n{log}"
+        );
+    }
+}
+
 #[test]
 fn slow_clients_are_cut_off_while_others_are_served() {
     let tmp = tempfile::tempdir().expect("tempdir");

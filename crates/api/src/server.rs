@@ -234,8 +234,19 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
     ))
     .layer(CatchPanicLayer::new())
     .layer(axum::middleware::from_fn(problem_for_bare_errors))
-    .layer(TraceLayer::new_for_http())
+    .layer(TraceLayer::new_for_http().make_span_with(request_span))
     .with_state(app)
+}
+
+/// The span a request is traced in (shown at `-vv`): its method and the route it matched
+/// (`/card/{secret}`, `/confirm/{code}`), never the path itself, which carries a card's
+/// secret or a confirmation code into the operator's logs.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", axum::extract::MatchedPath::as_str);
+    tracing::debug_span!("request", method = %request.method(), route)
 }
 
 /// The money side: rate vouchers, bank budgets, reward values and the money reports.
