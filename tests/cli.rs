@@ -956,3 +956,29 @@ fn a_lost_administrators_token_is_replaced_at_the_command_line_with_a_reason() {
         );
     });
 }
+
+/// A tool whose reader is gone (`yinling replay ... | head -1`) finishes without a panic:
+/// what it had left to say is dropped.
+#[test]
+fn a_tool_whose_reader_is_gone_finishes_quietly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let mut server = Server::start_in(&data, &[]);
+    server.terminate();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(["replay", "--data", p(&data)])
+        .env("YINLING_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("replay");
+    // The reader closes its end before the first line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("internal error") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert!(out.status.success(), "{stderr}");
+}

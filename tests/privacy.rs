@@ -550,6 +550,20 @@ fn names_sealed_after_the_upgrade_still_read_once_the_log_is_sealed() {
         p(&new),
     ]);
     assert!(ok, "{out}");
+    // The sealed log's backup keeps the statement that ties it to the old one: restored,
+    // it is checked against the old log as the sealed directory itself is.
+    let backup = tmp.path().join("backup");
+    let (ok, out) = yinling(&["backup", "--data", p(&new), "--out", p(&backup)]);
+    assert!(ok, "{out}");
+    let (ok, out) = yinling(&[
+        "seal",
+        "--check",
+        "--from-data",
+        p(&old),
+        "--to-data",
+        p(&backup),
+    ]);
+    assert!(ok, "the backup's statement: {out}");
     let balances = tmp.path().join("balances.ndjson");
     let (ok, out) = yinling(&[
         "export",

@@ -63,7 +63,7 @@ pub fn run(args: AdminTokenArgs) -> Result<ExitCode, String> {
         let issued = app.submit::<()>(&Principal::System, command, None).await;
         app.engine.shutdown().await;
         let written = issued.map_err(|e| e.to_string())?;
-        println!(
+        say!(
             "a new administrator's token (event {}; shown once, keep it safe): {secret}",
             written.receipt.seq
         );

@@ -54,7 +54,7 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
         beside(&args.data, &source, &args.out)?
     };
     drop(source);
-    println!(
+    say!(
         "backed up {} events and {copied} volunteers' data keys to {}; head seq {} hash {}",
         head.seq,
         args.out.display(),
@@ -65,7 +65,7 @@ pub fn run(args: BackupArgs) -> Result<ExitCode, String> {
 }
 
 /// A file in a backup being written: while it is there, the directory is no backup yet.
-pub(super) const INCOMPLETE_MARK: &str = "BACKUP-INCOMPLETE";
+pub(super) const INCOMPLETE_MARK: &str = yinling_ledger::store::INCOMPLETE_BACKUP_MARK;
 
 /// Refuses a data directory that holds a backup never finished (its mark is there): every
 /// command that reads or writes a ledger asks this first, so a half-written copy is never
@@ -207,6 +207,15 @@ fn write(data: &Path, source: &SledLog, out: &Path) -> Result<(Head, usize), Str
             copy_dir(&from, &out.join(dir))
                 .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
         }
+    }
+    // A sealed log's statement ties it to the log it was sealed from (`seal --check`): the
+    // old log is destroyed after sealing, so the statement lives only here and in backups.
+    let statement = data.join(super::seal::STATEMENT_FILE);
+    if statement.is_file() {
+        let to = out.join(super::seal::STATEMENT_FILE);
+        std::fs::copy(&statement, &to)
+            .and_then(|_| std::fs::File::open(&to)?.sync_all())
+            .map_err(|e| format!("cannot copy {}: {e}", statement.display()))?;
     }
     let report = log::verify(&target, VerifyDepth::Full, &mut |_| {}).map_err(|e| e.to_string())?;
     if !report.is_ok() || report.verified != source.head() {

@@ -153,7 +153,7 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
                 .and_then(|()| std::fs::File::open(&partial)?.sync_all())
                 .and_then(|()| std::fs::rename(&partial, &key_path))
                 .map_err(|e| format!("cannot keep the key in {}: {e}", key_path.display()))?;
-            println!("trusting the key {k} (kept in {})", key_path.display());
+            say!("trusting the key {k} (kept in {})", key_path.display());
             k
         }
     };
@@ -191,7 +191,7 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
             }
         }
         keep(&args.file, &text)?;
-        println!(
+        say!(
             "kept the checkpoint of {}: {} events, root {}{}",
             new.time,
             new.size,
@@ -207,9 +207,10 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
     }
     if new_kept == 0 {
         if let Some(last) = &last {
-            println!(
+            say!(
                 "no new events since {} ({} events); nothing kept",
-                last.time, last.size
+                last.time,
+                last.size
             );
         }
     }

@@ -143,7 +143,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
     let end = copier.finish()?;
     progress.finish();
     if start.seq > 0 {
-        println!("resumed after seq {}", start.seq);
+        say!("resumed after seq {}", start.seq);
     }
     if let Some(keys) = keys {
         let erased = erased_in(&args.file)?;
@@ -157,7 +157,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
             .map_err(|e| e.to_string())?;
         log.checkpoint()
             .map_err(|e| format!("cannot make the data keys durable: {e}"))?;
-        println!("imported {} data keys", keys.len());
+        say!("imported {} data keys", keys.len());
     }
     match token_key {
         Some(key) => {
@@ -169,7 +169,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
                     args.data.display()
                 ));
             }
-            println!("imported the token key");
+            say!("imported the token key");
         }
         None if !here.exists() => {
             // Made now, on purpose: a start that finds events without a key refuses (the
@@ -182,7 +182,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
         }
         None => {}
     }
-    println!(
+    say!(
         "imported {} events; head seq {} hash {}",
         end.seq - start.seq,
         end.seq,

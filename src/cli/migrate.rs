@@ -150,9 +150,11 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
     if !report.is_ok() || report.verified != source.head() {
         return Err("the copy does not verify against the source; do not rely on it".into());
     }
-    println!(
+    say!(
         "migrated {} events and {keys} data keys; head seq {} hash {} verified on the target",
-        head.seq, head.seq, head.hash
+        head.seq,
+        head.seq,
+        head.hash
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -23,6 +23,15 @@ use yinling_app::limits::{
 use yinling_projections::limits::{DEFAULT_HOLD_TTL_SECONDS, DEFAULT_SNAPSHOT_EVERY_EVENTS};
 use yinling_projections::Policy;
 
+/// A line on standard output, like `println!`, but a reader gone (`yinling replay ... |
+/// head`) is not a panic: what is left to say is dropped and the command finishes its work.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod admin_token;
 mod backup;
 mod checkpoints;

@@ -65,7 +65,7 @@ pub fn run(args: OnboardArgs) -> Result<ExitCode, String> {
     if let Some(out) = &args.template {
         let bytes = template::template().map_err(|e| format!("cannot write the template: {e}"))?;
         write_file(out, &bytes, args.replace)?;
-        println!("template written to {}", out.display());
+        say!("template written to {}", out.display());
         return Ok(ExitCode::SUCCESS);
     }
     super::backup::refuse_unfinished(&args.data)?;
@@ -86,7 +86,7 @@ pub fn run(args: OnboardArgs) -> Result<ExitCode, String> {
                 .map_err(|e| format!("cannot write the roster: {e}"))?;
             engine.shutdown().await;
             write_file(&out, &bytes, args.replace)?;
-            println!("roster written to {}", out.display());
+            say!("roster written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         });
     }
@@ -144,7 +144,7 @@ fn write_errors(args: &OnboardArgs, file: &Path, plan: &onboard::Plan) -> Result
     let sheet =
         template::error_sheet(plan).map_err(|e| format!("cannot write the error workbook: {e}"))?;
     write_file(&out, &sheet, args.replace || args.errors.is_none())?;
-    println!(
+    say!(
         "{} problems; the refused rows are in {}",
         plan.problems.len(),
         out.display()
@@ -233,7 +233,7 @@ async fn onboard_file(
             ));
         }
         if args.hold_days.is_some() {
-            println!(
+            say!(
                 "--hold-days is for a new ledger; this one keeps its own (change it at /policies)"
             );
         }
@@ -248,7 +248,7 @@ async fn onboard_file(
     }
     .map_err(|u| if args.english { u.en } else { u.zh })?;
     for (sheet, n) in &plan.rows {
-        println!(
+        say!(
             "{sheet}: {n} rows, {} new, {} edited, {} already there",
             plan.new.get(sheet).copied().unwrap_or(0),
             plan.edited.get(sheet).copied().unwrap_or(0),
@@ -257,10 +257,10 @@ async fn onboard_file(
     }
     for p in &plan.problems {
         let words = if args.english { &p.en } else { &p.zh };
-        println!("  {} row {} [{}]: {words}", p.sheet, p.row, p.column);
+        say!("  {} row {} [{}]: {words}", p.sheet, p.row, p.column);
     }
     for d in &plan.duplicates {
-        println!(
+        say!(
             "  possibly the same person twice: {} born {} in {}: {}",
             d.name,
             d.birth_year,
@@ -272,7 +272,7 @@ async fn onboard_file(
         write_errors(&args, &file, &plan)?;
     }
     if args.dry_run {
-        println!("dry run: nothing was written");
+        say!("dry run: nothing was written");
         app.engine.shutdown().await;
         return Ok(if plan.clean() {
             ExitCode::SUCCESS
@@ -282,7 +282,7 @@ async fn onboard_file(
     }
     if !plan.clean() && !args.skip_bad_rows {
         app.engine.shutdown().await;
-        println!("nothing was written: fix the rows (or use --skip-bad-rows to import the others)");
+        say!("nothing was written: fix the rows (or use --skip-bad-rows to import the others)");
         return Ok(ExitCode::from(1));
     }
     if fresh {
@@ -296,7 +296,7 @@ async fn onboard_file(
             .await
             .map_err(|e| e.to_string())?
         {
-            println!("admin token (shown once, keep it safe): {secret}");
+            say!("admin token (shown once, keep it safe): {secret}");
         }
         bootstrap_star_scale(&app)
             .await
@@ -315,9 +315,9 @@ async fn onboard_file(
     let took = progress.finish();
     app.engine.shutdown().await;
     for r in &refused {
-        println!("  refused: {r}");
+        say!("  refused: {r}");
     }
-    println!(
+    say!(
         "imported {} records in {:.1}s{}",
         total - refused.len(),
         took.as_secs_f64(),

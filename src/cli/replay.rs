@@ -59,7 +59,7 @@ fn seq_at(log: &dyn EventLog, text: &str) -> Result<u64, String> {
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    println!("{text}");
+    say!("{text}");
     Ok(())
 }
 
@@ -81,8 +81,8 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
     let (state, snapshot, folded) = load_state(&log, Some(until)).map_err(|e| e.to_string())?;
     if !args.json {
         match snapshot {
-            Some(s) => println!("state after seq {until} (snapshot {s} + {folded} events)"),
-            None => println!("state after seq {until} ({folded} events folded)"),
+            Some(s) => say!("state after seq {until} (snapshot {s} + {folded} events)"),
+            None => say!("state after seq {until} ({folded} events folded)"),
         }
     }
     let most = yinling_projections::rankings::MAX_RANKING_LIMIT;
@@ -105,17 +105,22 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
         if args.json {
             return print_json(&out).map(|()| ExitCode::SUCCESS);
         }
-        println!("volunteer   {} ({})", out.name, out.id);
-        println!(
+        say!("volunteer   {} ({})", out.name, out.id);
+        say!(
             "team        {} ({}), {}",
-            out.team_name, out.team_id, out.district
+            out.team_name,
+            out.team_id,
+            out.district
         );
-        println!("available   {}", out.balance.available);
-        println!(
+        say!("available   {}", out.balance.available);
+        say!(
             "earned      {}   reversed {}   held {}   redeemed {}",
-            out.balance.earned, out.balance.reversed, out.balance.held, out.balance.redeemed
+            out.balance.earned,
+            out.balance.reversed,
+            out.balance.held,
+            out.balance.redeemed
         );
-        println!(
+        say!(
             "hours       {}   stars {}",
             out.hours,
             "★".repeat(out.stars as usize)
@@ -143,14 +148,18 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
             return print_json(&serde_json::json!({"team": out, "volunteers": ranking}))
                 .map(|()| ExitCode::SUCCESS);
         }
-        println!("team        {} ({}), {}", out.name, out.id, out.district);
-        println!(
+        say!("team        {} ({}), {}", out.name, out.id, out.district);
+        say!(
             "members     {}   activities {}   participant-times {}",
-            out.members, out.tally.activities, out.tally.participant_times
+            out.members,
+            out.tally.activities,
+            out.tally.participant_times
         );
-        println!(
+        say!(
             "hours       {}   points {}   redemptions {}",
-            out.tally.hours, out.tally.points, out.tally.redemptions
+            out.tally.hours,
+            out.tally.points,
+            out.tally.redemptions
         );
         print_ranking("volunteers of the team", &ranking);
         return Ok(ExitCode::SUCCESS);
@@ -199,12 +208,15 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
         return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions, "categories": category_list, "stars": star_scale, "policies": policy_list}))
             .map(|()| ExitCode::SUCCESS);
     }
-    println!(
+    say!(
         "{:>8} {:>6} {:>10} {:>12}  district",
-        "teams", "people", "hours", "points"
+        "teams",
+        "people",
+        "hours",
+        "points"
     );
     for d in &stats.districts {
-        println!(
+        say!(
             "{:>8} {:>6} {:>10} {:>12}  {}",
             d.teams,
             d.volunteers,
@@ -213,7 +225,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
             d.name
         );
     }
-    println!(
+    say!(
         "points: earned {}, reversed {}, held {}, redeemed {}",
         stats.totals.points_earned,
         stats.totals.points_reversed,
@@ -231,9 +243,9 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
 
 /// The earning rules as they stood, one line per version.
 fn print_rules(rule_versions: &[rules::RuleVersionOut]) {
-    println!("\nearning rules then ({} versions):", rule_versions.len());
+    say!("\nearning rules then ({} versions):", rule_versions.len());
     if rule_versions.is_empty() {
-        println!("  the default: 10 points an hour in every category");
+        say!("  the default: 10 points an hour in every category");
     }
     for v in rule_versions {
         let rates: Vec<String> = v
@@ -241,7 +253,7 @@ fn print_rules(rule_versions: &[rules::RuleVersionOut]) {
             .iter()
             .map(|(c, r)| format!("{} {r}/h", c.as_str()))
             .collect();
-        println!(
+        say!(
             "  v{} from {}: default {}; {}; {} day rules; cap {}{}",
             v.version,
             v.effective_from.0,
@@ -268,9 +280,9 @@ fn print_rules(rule_versions: &[rules::RuleVersionOut]) {
 
 /// The categories as they stood, one line each.
 fn print_categories(category_list: &[categories::CategoryOut]) {
-    println!("\ncategories then ({}):", category_list.len());
+    say!("\ncategories then ({}):", category_list.len());
     for c in category_list {
-        println!(
+        say!(
             "  {:<16} {} / {}, {}{}{}",
             c.code,
             c.label_zh,
@@ -300,7 +312,7 @@ fn print_stars(scale: &stars::StarScaleOut) {
             .collect::<Vec<_>>()
             .join("/")
     };
-    println!(
+    say!(
         "\nstar scale then: v{} {} hours{}{}",
         scale.current.version,
         hours(&scale.current),
@@ -316,7 +328,7 @@ fn print_stars(scale: &stars::StarScaleOut) {
         }
     );
     for v in &scale.versions {
-        println!(
+        say!(
             "  v{} from {}: {} hours{}",
             v.version,
             v.adopted_on
@@ -335,16 +347,16 @@ fn print_stars(scale: &stars::StarScaleOut) {
 
 /// The policies as they stood, each with its changes.
 fn print_policies(p: &policies::PoliciesOut) {
-    println!("\npolicies then:");
+    say!("\npolicies then:");
     let rows = [
         ("hold time (days)", &p.hold_days),
         ("back-fill limit (days)", &p.backfill_limit_days),
         ("time zone", &p.time_zone),
     ];
     for (name, policy) in rows {
-        println!("  {name:<24} {}", policy.value);
+        say!("  {name:<24} {}", policy.value);
         for step in &policy.history {
-            println!(
+            say!(
                 "    set to {} on {} (seq {}){}",
                 step.value,
                 step.on.0,
@@ -357,17 +369,17 @@ fn print_policies(p: &policies::PoliciesOut) {
             );
         }
     }
-    println!(
+    say!(
         "  back-filled activities waiting for approval: {}",
         p.backfills_waiting
     );
 }
 
 fn print_ranking(title: &str, ranking: &rankings::RankingOut) {
-    println!("\n{title} by {}:", ranking.by);
-    println!("{:>4} {:>12} {:>10}  name", "rank", "points", "hours");
+    say!("\n{title} by {}:", ranking.by);
+    say!("{:>4} {:>12} {:>10}  name", "rank", "points", "hours");
     for r in &ranking.items {
-        println!(
+        say!(
             "{:>4} {:>12} {:>10}  {}",
             r.rank,
             r.points.to_string(),

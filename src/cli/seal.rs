@@ -154,7 +154,7 @@ pub fn run(args: SealArgs) -> Result<ExitCode, String> {
     if !report.is_ok() {
         return Err("the sealed log does not verify; do not rely on it".into());
     }
-    println!(
+    say!(
         "sealed {} events into {} (old head seq {} hash {}; new head seq {} hash {}); the statement is {}",
         old_head.seq,
         end.seq,
@@ -277,7 +277,7 @@ fn check(old_dir: &Path, new_dir: &Path) -> Result<ExitCode, String> {
     if olds.next().is_some() || new_events.next().is_some() {
         return Err("a log holds events the statement does not name".into());
     }
-    println!(
+    say!(
         "ok: {checked} events; nothing but the personal fields changed; old head seq {} hash {}, new head seq {} hash {}",
         oh.seq, oh.hash, nh.seq, nh.hash
     );

@@ -34,25 +34,29 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
     let keys = check_keys(&*log)?;
     match report.first_bad {
         None if report.is_ok() && keys.damaged.is_empty() => {
-            println!(
+            say!(
                 "ok: {} events, head seq {} hash {}",
-                report.verified.seq, report.verified.seq, report.verified.hash
+                report.verified.seq,
+                report.verified.seq,
+                report.verified.hash
             );
-            println!("key store: {} data keys whole", keys.whole);
+            say!("key store: {} data keys whole", keys.whole);
             if args.hashes_only {
                 return Ok(ExitCode::SUCCESS);
             }
             check_snapshots(&*log)
         }
         None if report.is_ok() => {
-            println!(
+            say!(
                 "the log is whole ({} events, head seq {} hash {}), but the key store is damaged:",
-                report.verified.seq, report.verified.seq, report.verified.hash
+                report.verified.seq,
+                report.verified.seq,
+                report.verified.hash
             );
             for d in &keys.damaged {
-                println!("damaged: {d}");
+                say!("damaged: {d}");
             }
-            println!(
+            say!(
                 "those volunteers' names cannot be shown (their points are not affected); restore the key store from a backup"
             );
             Ok(ExitCode::from(1))
@@ -61,8 +65,8 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
             let (seq, detail) = bad
                 .map(|b| (b.seq, b.detail))
                 .unwrap_or((report.verified.seq + 1, "chain ends early".into()));
-            println!("damaged: first bad seq {seq}: {detail}");
-            println!(
+            say!("damaged: first bad seq {seq}: {detail}");
+            say!(
                 "verified up to seq {} hash {}; the log claims head seq {}",
                 report.verified.seq,
                 report.verified.hash,
@@ -79,7 +83,7 @@ fn check_snapshots(log: &dyn yinling_ledger::EventLog) -> Result<ExitCode, Strin
     let checks = yinling_app::load::check_snapshots(log).map_err(|e| e.to_string())?;
     let bad: Vec<_> = checks.iter().filter(|c| c.outcome.is_err()).collect();
     if bad.is_empty() {
-        println!(
+        say!(
             "snapshots: {} checked against the log folded from its first event",
             checks.len()
         );
@@ -87,10 +91,10 @@ fn check_snapshots(log: &dyn yinling_ledger::EventLog) -> Result<ExitCode, Strin
     }
     for c in &bad {
         if let Err(why) = &c.outcome {
-            println!("damaged: the snapshot at seq {}: {why}", c.seq);
+            say!("damaged: the snapshot at seq {}: {why}", c.seq);
         }
     }
-    println!(
+    say!(
         "the log itself is whole; start the service with --replay-from-scratch (it then writes a new snapshot from the log) and keep the damaged snapshot files for whoever looks into it"
     );
     Ok(ExitCode::from(1))

@@ -157,6 +157,22 @@ fn a_checkpoint_collected_before_a_rewrite_exposes_it() {
         "{said}"
     );
 
+    // A backup cut short (its mark still there) holds part of the log: refused as such,
+    // never reported as a rewrite.
+    let partial = tmp.path().join("partial");
+    write(&partial, sealed(&names[..4]));
+    std::fs::write(
+        partial.join(yinling_ledger::store::INCOMPLETE_BACKUP_MARK),
+        b"a backup is being written here; it is not whole\n",
+    )
+    .expect("mark");
+    let (ok, said) = verify(&file, &key_line, &partial);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("never finished") && !said.contains("removed"),
+        "{said}"
+    );
+
     // Another key, or a checkpoint edited by hand: named.
     let other = verifier_key(
         "yinling-test",

@@ -693,10 +693,10 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
     let elapsed = started.elapsed().as_secs_f64();
     summary::print(&args.data, &made, (head, &totals), elapsed);
     if let Some(secret) = printed {
-        println!("admin token (shown once, keep it safe): {secret}");
+        say!("admin token (shown once, keep it safe): {secret}");
     }
     if let Some((team, secret)) = coordinator_example {
-        println!("coordinator token of {team}: {secret}");
+        say!("coordinator token of {team}: {secret}");
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -35,11 +35,11 @@ pub(super) fn print(data: &Path, made: &Made, (head, totals): (Head, &Totals), e
         .parse::<f64>()
         .unwrap_or(0.0)
         * YUAN_PER_POINT;
-    println!("demo city written to {}", data.display());
-    println!("  districts      {}", city::DISTRICTS.len());
-    println!("  teams          {}", made.teams);
-    println!("  volunteers     {}", made.volunteers);
-    println!(
+    say!("demo city written to {}", data.display());
+    say!("  districts      {}", city::DISTRICTS.len());
+    say!("  teams          {}", made.teams);
+    say!("  volunteers     {}", made.volunteers);
+    say!(
         "  activities     {} ({} participant-times, {} hours as logged; {} later reversed as logged in error, {} with one person's hours corrected)",
         made.activities,
         made.participations,
@@ -48,19 +48,19 @@ pub(super) fn print(data: &Path, made: &Made, (head, totals): (Head, &Totals), e
         made.corrections
     );
     if made.joint > 0 {
-        println!(
+        say!(
             "  joint          {} activities organised by two teams of the 银雁协共体, each volunteer's hours to their own team",
             made.joint
         );
     }
     if made.backfilled > 0 {
-        println!(
+        say!(
             "  back-filled    {} services logged after the {DEMO_BACKFILL_LIMIT_DAYS}-day limit: 1 approved, 1 declined",
             made.backfilled
         );
     }
-    println!("  points earned  {}", made.points.normalize());
-    println!(
+    say!("  points earned  {}", made.points.normalize());
+    say!(
         "  redemptions    {} ({} points redeemed, about {:.0} yuan at {} yuan a point; {} points still held)",
         made.redemptions,
         made.redeemed_points.normalize(),
@@ -68,12 +68,12 @@ pub(super) fn print(data: &Path, made: &Made, (head, totals): (Head, &Totals), e
         YUAN_PER_POINT,
         totals.points_held.normalize()
     );
-    println!("  events         {} (head hash {})", head.seq, head.hash);
-    println!(
+    say!("  events         {} (head hash {})", head.seq, head.hash);
+    say!(
         "  took           {elapsed:.1}s ({:.0} events/s through decide + group commit)",
         head.seq as f64 / elapsed.max(1e-9)
     );
     if made.refused > 0 {
-        println!("  refused        {} commands (see above)", made.refused);
+        say!("  refused        {} commands (see above)", made.refused);
     }
 }
