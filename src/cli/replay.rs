@@ -208,6 +208,18 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
         return print_json(&serde_json::json!({"stats": stats, "teams": team_ranking, "volunteers": volunteer_ranking, "rules": rule_versions, "categories": category_list, "stars": star_scale, "policies": policy_list}))
             .map(|()| ExitCode::SUCCESS);
     }
+    print_stats(&stats);
+    print_ranking("teams", &team_ranking);
+    print_ranking("volunteers", &volunteer_ranking);
+    print_rules(&rule_versions);
+    print_categories(&category_list);
+    print_stars(&star_scale);
+    print_policies(&policy_list);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Each district's teams, people, hours and points, and the city's points.
+fn print_stats(stats: &rankings::StatsOut) {
     say!(
         "{:>8} {:>6} {:>10} {:>12}  district",
         "teams",
@@ -232,13 +244,6 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode, String> {
         stats.totals.points_held,
         stats.totals.points_redeemed
     );
-    print_ranking("teams", &team_ranking);
-    print_ranking("volunteers", &volunteer_ranking);
-    print_rules(&rule_versions);
-    print_categories(&category_list);
-    print_stars(&star_scale);
-    print_policies(&policy_list);
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The earning rules as they stood, one line per version.
