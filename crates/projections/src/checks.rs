@@ -217,6 +217,21 @@ pub fn birth_year(year: u16, state: &State, context: &Context) -> Result<(), Rej
     Ok(())
 }
 
+/// What would give a volunteer short of points for a reversal or a correction the points
+/// back, in the words of a refusal: the rewards they have on hold, which the volunteer or
+/// an e-station clerk cancels (a coordinator cannot), only when they have any; otherwise
+/// only what they earn next.
+pub fn points_freed_by(v: &Volunteer, what: &str) -> String {
+    if v.balance.held > Decimal::ZERO {
+        format!(
+            "the rewards they have on hold ({} points) come back to them if the volunteer or an e-station clerk cancels them; or {what} after they earn more",
+            v.balance.held.normalize()
+        )
+    } else {
+        format!("{what} after they earn more")
+    }
+}
+
 /// A refusal for a duplicate id (the caller chose an id already in use).
 pub fn duplicate_id(what: &str, id: impl std::fmt::Display) -> Rejection {
     Rejection::conflict("duplicate_id", format!("{what} {id} already exists"))

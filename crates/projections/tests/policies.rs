@@ -170,7 +170,14 @@ fn service_logged_past_the_backfill_limit_waits_and_credits_nothing_until_approv
             },
         )
         .expect_err("already approved");
-    assert_eq!(again.code, "backfill_not_found");
+    // Said as approved, not as an entry that never was.
+    assert_eq!(again.code, "backfill_already_approved");
+    assert_eq!(again.kind, RejectionKind::Conflict);
+    assert!(
+        again.detail.contains("approved already"),
+        "{}",
+        again.detail
+    );
 }
 
 #[test]

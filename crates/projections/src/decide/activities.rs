@@ -444,10 +444,25 @@ fn pending_backfill<'a>(
     activity_id: &ActivityId,
 ) -> Result<&'a crate::activities::PendingBackfill, Rejection> {
     state.pending_backfills.get(activity_id).ok_or_else(|| {
-        Rejection::not_found(
-            "backfill_not_found",
-            format!("no back-filled activity {activity_id} is waiting for approval"),
-        )
+        // Approved a moment ago (a second click, another administrator): said as such, not
+        // as an entry that never was.
+        match state.activities.get(activity_id) {
+            Some(a) => Rejection::conflict(
+                "backfill_already_approved",
+                format!(
+                    "the late entry {activity_id} was approved already: its activity \"{}\" of {} is in the ledger since {}",
+                    a.title,
+                    a.date,
+                    a.logged_at.local_minute()
+                ),
+            ),
+            None => Rejection::not_found(
+                "backfill_not_found",
+                format!(
+                    "no back-filled activity {activity_id} is waiting for approval (never requested, or declined already)"
+                ),
+            ),
+        }
     })
 }
 
@@ -487,17 +502,18 @@ pub(super) fn reverse(
         if !activity.held() && available < p.points {
             let detail = if sees_account(who, v) {
                 format!(
-                    "reversing would leave {} ({}) with {} available points: they have {} available but this activity gave them {}, so they are {} short. Cancel their held redemptions first, or reverse only after they earn more",
+                    "reversing would leave {} ({}) with {} available points: they have {} available but this activity gave them {}, so they are {} short. {}",
                     access::name_for(who, v),
                     v.id,
                     (available - p.points).normalize(),
                     available.normalize(),
                     p.points.normalize(),
-                    (p.points - available).normalize()
+                    (p.points - available).normalize(),
+                    checks::points_freed_by(v, "reverse it")
                 )
             } else {
                 format!(
-                    "reversing would leave {} ({}) below zero available points: they have spent part of the {} this activity gave them. Their own team's coordinator can see their account; reverse after their held redemptions are cancelled or they earn more",
+                    "reversing would leave {} ({}) below zero available points: they have spent part of the {} this activity gave them. Their own team's coordinator can see their account; reverse it after rewards they have on hold are cancelled (by the volunteer or an e-station clerk) or they earn more",
                     access::name_for(who, v),
                     v.id,
                     p.points.normalize()
@@ -638,16 +654,17 @@ pub(super) fn correct(
     if !activity.held() && taken > available {
         let detail = if sees_account(who, v) {
             format!(
-                "the correction would take {} points from {} ({}), who has {} available, {} short. Cancel their held redemptions first, or correct after they earn more",
+                "the correction would take {} points from {} ({}), who has {} available, {} short. {}",
                 taken.normalize(),
                 access::name_for(who, v),
                 v.id,
                 available.normalize(),
-                (taken - available).normalize()
+                (taken - available).normalize(),
+                checks::points_freed_by(v, "correct it")
             )
         } else {
             format!(
-                "the correction would take {} points from {} ({}), more than they have available. Their own team's coordinator can see their account; correct after their held redemptions are cancelled or they earn more",
+                "the correction would take {} points from {} ({}), more than they have available. Their own team's coordinator can see their account; correct it after rewards they have on hold are cancelled (by the volunteer or an e-station clerk) or they earn more",
                 taken.normalize(),
                 access::name_for(who, v),
                 v.id

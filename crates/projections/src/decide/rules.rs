@@ -197,12 +197,13 @@ pub(super) fn rerate(
             return Err(Rejection::conflict(
                 "insufficient_points",
                 format!(
-                    "the re-rating would take {} points from {} ({}), who has {} available, {} short; cancel their held redemptions first",
+                    "the re-rating would take {} points from {} ({}), who has {} available, {} short. {}",
                     (-*delta).normalize(),
                     access::name_for(who, volunteer),
                     volunteer.id,
                     available.normalize(),
-                    (-(available + delta)).normalize()
+                    (-(available + delta)).normalize(),
+                    checks::points_freed_by(volunteer, "re-rate")
                 ),
             ));
         }
