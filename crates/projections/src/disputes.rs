@@ -25,6 +25,9 @@ pub struct Dispute {
     pub reason: String,
     /// The day it was opened.
     pub opened_on: NaiveDate,
+    /// The seq of the event that opened it: a correction "made for it" is one after it, not
+    /// one made earlier the same day.
+    pub opened_seq: u64,
     /// Who opened it (the volunteer, or someone on their behalf).
     pub opened_by: Actor,
     /// The day it went up to the district coordinator, if it did.

@@ -114,3 +114,48 @@ fn a_contest_goes_to_the_team_that_logged_the_entry_after_the_volunteer_moved() 
         .expect_err("not theirs to open");
     assert_eq!(refused.kind, RejectionKind::Forbidden);
 }
+
+/// A correction made before the dispute, even on the same day, is what the volunteer
+/// disputes: "corrected" answers it only with a correction made after it was opened.
+#[test]
+fn a_correction_made_before_the_dispute_the_same_day_does_not_answer_it() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let v = sim.volunteer("沈阿婆", team);
+    let coordinator = sim.token(Role::Coordinator, Some(team), None);
+    let me = sim.token(Role::Volunteer, None, Some(v));
+    let today = sim.now.local_date();
+    let a = sim
+        .log_activity(team, Category::Mediation, today, &[(v, "3")])
+        .expect("logged");
+    let correct = |hours: &str| Command::CorrectParticipation {
+        activity_id: a,
+        volunteer_id: v,
+        hours: dec(hours),
+        reason: "按签到表更正".into(),
+    };
+    // 09:00 the coordinator cuts her hours; 10:00 she disputes the new figure.
+    sim.ok(coordinator, correct("1"));
+    let contest = DisputeId(sim.uuid());
+    sim.ok(
+        me,
+        Command::OpenDispute {
+            dispute_id: contest,
+            volunteer_id: v,
+            activity_id: Some(a),
+            kind: DisputeKind::Contested,
+            reason: "我那天去了三个小时，不是一个小时".into(),
+        },
+    );
+    let resolve = Command::ResolveDispute {
+        dispute_id: contest,
+        outcome: DisputeOutcome::Corrected,
+        reason: "已更正".into(),
+    };
+    let refused = sim
+        .run(coordinator, resolve.clone())
+        .expect_err("the correction she disputes");
+    assert_eq!(refused.code, "nothing_corrected");
+    sim.ok(coordinator, correct("3"));
+    sim.ok(coordinator, resolve);
+}

@@ -155,7 +155,8 @@ pub(super) fn resolve(
 }
 
 /// Whether the volunteer's entry in the disputed activity was corrected, re-rated or
-/// reversed on or after the day the dispute was opened.
+/// reversed after the dispute was opened (by the log's order: a correction earlier the same
+/// day is what the volunteer disputed, not an answer to it).
 fn corrected_since_opened(state: &State, d: &crate::disputes::Dispute) -> bool {
     use crate::volunteers::{EntryKind, EntryRef};
     let (Some(activity), Some(v)) = (d.activity_id, state.volunteers.get(&d.volunteer_id)) else {
@@ -167,7 +168,7 @@ fn corrected_since_opened(state: &State, d: &crate::disputes::Dispute) -> bool {
                 e.kind,
                 EntryKind::Correction | EntryKind::Reversal | EntryKind::Rerating
             )
-            && state.policies.date_of(e.at) >= d.opened_on
+            && e.seq > d.opened_seq
     })
 }
 

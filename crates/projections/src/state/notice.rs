@@ -196,6 +196,7 @@ impl State {
                 kind: e.kind,
                 reason: e.reason.clone(),
                 opened_on: e.opened_on,
+                opened_seq: envelope.seq,
                 opened_by: envelope.actor,
                 escalated_on: None,
                 resolution: None,
