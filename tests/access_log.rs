@@ -104,3 +104,41 @@ async fn staff_reads_of_a_persons_record_are_logged_and_only_auditors_read_the_l
         .ok();
     assert_eq!(read(&log).len(), 2, "{log}");
 }
+
+/// A coordinator printing the team's statements looks at every member's record, as does
+/// whoever reads a member's notices: each is in the access log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printed_statements_and_notices_read_by_staff_are_logged_too() {
+    let server = Server::start();
+    let city = City::build(&server, 2).await;
+    let coordinator = city.coordinator.token.clone().expect("token");
+    let printed = common::web::Browser::new(&server, &coordinator)
+        .get("/team/statements")
+        .await;
+    assert_eq!(printed.status().as_u16(), 200);
+    let v1 = city.volunteers[1].clone();
+    city.coordinator
+        .get(&format!("/v1/volunteers/{v1}/notices"))
+        .await
+        .ok();
+    let log = city.auditor.get("/v1/access-log").await.ok();
+    let from_of = |v: &str| -> Vec<String> {
+        log["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|e| e["volunteer_id"] == v)
+            .map(|e| e["from"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    for v in &city.volunteers {
+        assert!(
+            from_of(v).contains(&"/team/statements".to_owned()),
+            "{v}: {log}"
+        );
+    }
+    assert!(
+        from_of(&v1).contains(&"GET /v1/volunteers/{id}/notices".to_owned()),
+        "{log}"
+    );
+}

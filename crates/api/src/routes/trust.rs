@@ -379,6 +379,7 @@ pub async fn of_volunteer(
             page_limit(q.limit)?,
         )
         .await?;
+    app.note_access(&who, volunteer_id, "GET /v1/volunteers/{id}/notices");
     Ok(Json(SentNoticesOut {
         items: items.into_iter().map(notice_out).collect(),
     }))

@@ -711,6 +711,10 @@ pub async fn receipt(
     let Some(receipt) = receipt_of(&app, &state, l, &id, with_code, with_voucher) else {
         return not_for_you(&viewer);
     };
+    // A receipt names its volunteer and their points: a look at their record.
+    if let Some(p) = who {
+        app.note_access(p, r.volunteer_id, "/counter/receipts/{id}");
+    }
     let (paper, remember) = receipt_paper::chosen(&p, &headers);
     let back = back_to(r.station_id);
     let mut response = page(

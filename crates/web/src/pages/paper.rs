@@ -142,6 +142,10 @@ pub async fn statements(
         .filter_map(|v| state.volunteers.get(v))
         .collect();
     people.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+    // Every statement printed is a look at that person's record, as one opened on screen.
+    for v in &people {
+        app.note_access(&session.principal, v.id, "/team/statements");
+    }
     let title = l.s(
         format!("{} {} 积分明细（打印）", team.name, month),
         format!("{}: statements for {}", team.name, month),
