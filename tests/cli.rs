@@ -807,6 +807,16 @@ fn misuse_gets_one_line_naming_the_problem() {
             "serve",
             "--data",
             p(&data),
+            "--notify-file",
+            "/no/such/dir/notices.ndjson",
+        ],
+        "--notify-file /no/such/dir/notices.ndjson: cannot be written",
+    );
+    fails(
+        &[
+            "serve",
+            "--data",
+            p(&data),
             "--log",
             "nats://127.0.0.1:1",
             "--addr",

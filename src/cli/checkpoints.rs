@@ -161,11 +161,6 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
         Some(_) => format!("--key: {e}"),
         None => format!("the key kept in {}: {e}", key_path.display()),
     })?;
-    // Every checkpoint published since the last one kept comes from the list, oldest first
-    // (those are what statements are proven against); then the log's head, signed now.
-    let head = get(&args.from, "/v1/log/checkpoint")?;
-    Checkpoint::verify(&head, &name, &key)
-        .map_err(|e| format!("the checkpoint of {} does not verify: {e}", args.from))?;
     let previous = kept(&args.file, |text| {
         Checkpoint::verify(text, &name, &key).is_ok()
     })?;
@@ -178,8 +173,31 @@ fn pull(args: PullArgs) -> Result<ExitCode, String> {
         })?),
         None => None,
     };
+    // Every checkpoint published since the last one kept comes from the list, oldest first
+    // (those are what statements are proven against); then the log's head, signed now, asked
+    // after the list: asked before, a checkpoint published in between would make the head
+    // look like a log that shrank. A head no further than the list (a replica behind a load
+    // balancer, a moment behind the writer) adds nothing and is left out; one behind the
+    // checkpoints kept from earlier pulls is still checked, and a log that shrank is named.
     let mut fresh = published_since(&args.from, last.as_ref().map_or(0, |c| c.size))?;
-    fresh.push(head);
+    let head = get(&args.from, "/v1/log/checkpoint")?;
+    let head_size = Checkpoint::verify(&head, &name, &key)
+        .map_err(|e| format!("the checkpoint of {} does not verify: {e}", args.from))?
+        .size;
+    let kept_size = last.as_ref().map(|c| c.size);
+    let listed = match fresh.last() {
+        Some(text) => Some(
+            Checkpoint::verify(text, &name, &key)
+                .map_err(|e| format!("a checkpoint of {} does not verify: {e}", args.from))?
+                .size,
+        ),
+        None => None,
+    };
+    let behind_the_list = listed.is_some_and(|l| head_size <= l);
+    let behind_what_was_kept = kept_size.is_some_and(|k| head_size < k);
+    if !behind_the_list || behind_what_was_kept {
+        fresh.push(head);
+    }
     let mut new_kept = 0;
     for text in fresh {
         let new = Checkpoint::verify(&text, &name, &key)

@@ -321,7 +321,16 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         .transpose()?;
     let adapter = match (&args.notify_webhook, &args.notify_file) {
         (Some(url), _) => Adapter::webhook(url).map_err(|e| format!("--notify-webhook: {e}"))?,
-        (None, Some(path)) => Adapter::File(path.clone()),
+        (None, Some(path)) => {
+            // Tried now, not at the first notice: a path that cannot be written would
+            // otherwise fail each notice forty times over a day and a half, silently.
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("--notify-file {}: cannot be written: {e}", path.display()))?;
+            Adapter::File(path.clone())
+        }
         (None, None) => Adapter::None,
     };
     if args.notify_attempts == 0 {
