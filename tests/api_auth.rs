@@ -137,6 +137,10 @@ const MATRIX: &[(&str, &str)] = &[
         "POST /v1/activities/{id}/confirmation-codes",
         "FOFFFFUFFOFF",
     ),
+    (
+        "POST /v1/activities/{id}/waive-confirmation",
+        "OFFFFFUFFFFF",
+    ),
     ("GET /v1/confirmations/{code}", "OOOOOOOOOOOO"),
     ("POST /v1/confirmations", "OFOOOOOOOFOO"),
     ("PUT /v1/volunteers/{id}/notice-contacts", "OOFOFFUFFOFF"),
@@ -250,7 +254,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/team/cards?team={team}", "OOOFFFUFFOFF"),
     ("/confirm", "OOOOOOOOOOOO"),
     ("/checkpoint", "OOOOOOOOOOOO"),
-    ("/team/activities/{activity}/confirmation", "FOFFFFUFFOFF"),
+    ("/team/activities/{activity}/confirmation", "OOFFFFUFFOFF"),
 ];
 
 #[tokio::test]

@@ -74,6 +74,7 @@ const WRITES: &[(&str, Role)] = &[
     ("PUT /v1/policies/dispute-escalation", Role::A),
     ("POST /v1/activities/{id}/confirmation-codes", Role::C),
     ("POST /v1/confirmations", Role::N),
+    ("POST /v1/activities/{id}/waive-confirmation", Role::A),
     ("PUT /v1/volunteers/{id}/notice-contacts", Role::V),
     ("PUT /v1/policies/confirmation-required", Role::A),
 ];

@@ -262,6 +262,77 @@ async fn those_served_confirm_with_a_one_time_code_and_the_evaluation_counts_it(
 }
 
 /// The notices of a file adapter, one JSON object per line.
+/// The party served cannot be reached: on the activity's confirmation page an
+/// administrator stops waiting, with the reason, and the points become usable; the page
+/// then says so. The team's coordinator gives codes there but cannot waive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_stops_waiting_for_a_confirmation_that_cannot_come() {
+    use common::web::{field, Browser};
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let (admin, v0) = (&city.admin, &city.volunteers[0]);
+    admin
+        .put(
+            "/v1/policies/confirmation-required",
+            json!({"category": "mediation", "required": true, "note": "调解服务须经服务对象确认"}),
+        )
+        .await
+        .ok();
+    let activity = city
+        .coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(1), "title": "老宅纠纷调解", "participants": [{"volunteer_id": v0, "hours": "2"}]}))
+        .await
+        .id();
+    assert_eq!(dec(&balance(admin, v0).await["pending"]), 20.0);
+    let page = format!("/team/activities/{activity}/confirmation");
+    let theirs = Browser::new(&server, city.coordinator.token.as_deref().expect("token"))
+        .get(&page)
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        theirs.contains("打印确认单") && !theirs.contains("不再等待"),
+        "{theirs}"
+    );
+    let web = Browser::new(&server, ADMIN);
+    let csrf = web.csrf(&page).await;
+    let mine = web.get(&page).await.text().await.expect("page");
+    assert!(
+        mine.contains("不再等待") && !mine.contains("打印确认单"),
+        "{mine}"
+    );
+    let waive = format!("/team/activities/{activity}/waive");
+    let before = admin.head_seq().await;
+    let (_, refused) = web
+        .post(
+            &waive,
+            &[
+                field("csrf", &csrf),
+                field("form_id", "w1"),
+                field("reason", " "),
+            ],
+        )
+        .await;
+    assert!(refused.contains("reason"), "{refused}");
+    assert_eq!(admin.head_seq().await, before, "a refusal appends nothing");
+    let (status, _) = web
+        .post(
+            &waive,
+            &[
+                field("csrf", &csrf),
+                field("form_id", "w2"),
+                field("reason", "服务对象已搬离，电话停机"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let after = balance(admin, v0).await;
+    assert_eq!(dec(&after["pending"]), 0.0, "{after}");
+    let shown = web.get(&page).await.text().await.expect("page");
+    assert!(shown.contains("服务对象已搬离，电话停机"), "{shown}");
+}
+
 fn lines(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()

@@ -182,6 +182,29 @@ impl World {
             .to_owned()
     }
 
+    /// An activity whose points wait for confirmation: craft is made to need one (it may
+    /// already), then the coordinator logs a craft service.
+    async fn fresh_awaiting(&self) -> String {
+        self.city
+            .admin
+            .send(
+                Method::PUT,
+                "/v1/policies/confirmation-required",
+                Some(json!({"category": "craft", "required": true, "note": "须确认"})),
+                &[],
+            )
+            .await;
+        self.city
+            .coordinator
+            .post(
+                "/v1/activities",
+                json!({"team_id": self.city.team, "category": "craft", "date": days_ago(2), "title": "编织",
+                       "participants": [{"volunteer_id": self.v0(), "hours": "0.5"}]}),
+            )
+            .await
+            .id()
+    }
+
     /// A back-filled activity waiting for approval: the limit is set to thirty days, then
     /// the coordinator logs a service of forty-five days ago.
     async fn fresh_backfill(&self) -> String {
@@ -744,6 +767,14 @@ impl World {
                     Method::POST,
                     format!("/v1/activities/{a}/confirmation-codes"),
                     Some(json!({"party": "荻港村村委会"})),
+                )
+            }
+            "POST /v1/activities/{id}/waive-confirmation" => {
+                let a = self.fresh_awaiting().await;
+                (
+                    Method::POST,
+                    format!("/v1/activities/{a}/waive-confirmation"),
+                    Some(json!({"reason": "服务对象已搬离，联系不上"})),
                 )
             }
             "GET /v1/confirmations/{code}" => {

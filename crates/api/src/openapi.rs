@@ -51,7 +51,7 @@ impl Modify for BearerAuth {
         onboard::upload,
         disputes::open, disputes::resolve, disputes::list,
         privacy::erase, privacy::consent, privacy::withdraw, privacy::publish, privacy::notices,
-        trust::give_code, trust::to_confirm, trust::confirm, trust::contacts, trust::of_volunteer, trust::outbox,
+        trust::give_code, trust::waive, trust::to_confirm, trust::confirm, trust::contacts, trust::of_volunteer, trust::outbox,
         policies::confirmation_required,
         transparency::tree, transparency::inclusion, transparency::consistency, transparency::checkpoint, transparency::checkpoints, transparency::checkpoint_key,
         system::healthz, system::metrics, serve,

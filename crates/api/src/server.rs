@@ -289,6 +289,7 @@ fn trust_routes() -> Router<App> {
             "/v1/activities/{id}/confirmation-codes",
             post(trust::give_code),
         )
+        .route("/v1/activities/{id}/waive-confirmation", post(trust::waive))
         .route("/v1/confirmations", post(trust::confirm))
         .route("/v1/confirmations/{code}", get(trust::to_confirm))
         .route("/v1/volunteers/{id}/notice-contacts", put(trust::contacts))

@@ -112,6 +112,7 @@ single_event_answers!(
     CategoryRetired,
     PolicySet,
     BackfillDeclined,
+    ConfirmationWaived,
 );
 
 /// A token as issued, with the scope recorded after it (a group coordinator's group).

@@ -94,6 +94,21 @@ pub struct Activity {
     /// first confirmation came), if they were ever held.
     #[serde(default)]
     pub released_seq: Option<u64>,
+    /// The wait for confirmation given up by an administrator, with why, if it was.
+    #[serde(default)]
+    pub confirmation_waived: Option<Waiver>,
+}
+
+/// An administrator's release of an activity from waiting for its confirmation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    /// Why.
+    pub reason: String,
+    /// The day.
+    #[serde(with = "yinling_ledger::time::day_number")]
+    pub waived_on: NaiveDate,
+    /// Who.
+    pub by: Actor,
 }
 
 /// A one-time code given to the party an activity served.

@@ -595,6 +595,14 @@ pub enum Command {
         /// Their role.
         role: String,
     },
+    /// Give up an activity's wait for confirmation by the party it served, with the reason
+    /// (an administrator, when the party cannot be reached): its points are released.
+    WaiveConfirmation {
+        /// The activity.
+        activity_id: ActivityId,
+        /// Why.
+        reason: String,
+    },
     /// Set where a volunteer's notices go (replaces what was set before).
     SetNoticeContacts {
         /// Whose.

@@ -469,3 +469,66 @@ fn hours_added_after_a_confirmation_or_past_the_late_limit_are_refused_even_on_n
     let refused = correct(&mut w.sim, w.coordinator, b, w.bob, "5").expect_err("late");
     assert_eq!(refused.code, "rise_too_late");
 }
+
+/// The party served cannot be reached: an administrator gives up the wait, with the reason,
+/// and the points become usable as a confirmation would make them; the waiver is no
+/// confirmation. Nobody else may, and not twice, and not without a reason.
+#[test]
+fn an_administrator_gives_up_a_wait_for_confirmation_with_a_reason() {
+    let mut w = world();
+    require(&mut w, Category::Mediation, true);
+    let today = w.sim.now.local_date();
+    let a = w
+        .sim
+        .log_activity(w.team, Category::Mediation, today, &[(w.alice, "3")])
+        .expect("logged");
+    assert_eq!(pending(&w, w.alice), dec("30"));
+    let waive = |reason: &str| Command::WaiveConfirmation {
+        activity_id: a,
+        reason: reason.into(),
+    };
+    let head = w.sim.log.len();
+    let refused = w
+        .sim
+        .run(w.coordinator, waive("联系不上"))
+        .expect_err("a team waiving its own");
+    assert_eq!(refused.kind, RejectionKind::Forbidden);
+    let refused = w.sim.run(w.admin, waive("  ")).expect_err("no reason");
+    assert_eq!(refused.kind, RejectionKind::Invalid);
+    assert_eq!(w.sim.log.len(), head, "refusals append nothing");
+
+    w.sim
+        .ok(w.admin, waive("服务对象已搬离，电话停机，无法确认"));
+    assert_eq!(pending(&w, w.alice), Decimal::ZERO);
+    assert_eq!(w.sim.available(w.alice), dec("30"));
+    let activity = &w.sim.state.activities[&a];
+    assert!(!activity.confirmed(), "a waiver is no confirmation");
+    assert!(activity.released_seq.is_some());
+    assert_eq!(
+        activity
+            .confirmation_waived
+            .as_ref()
+            .map(|x| (x.reason.as_str(), x.by)),
+        Some(("服务对象已搬离，电话停机，无法确认", w.admin))
+    );
+    let again = w.sim.run(w.admin, waive("再来一次")).expect_err("twice");
+    assert_eq!(again.code, "not_awaiting_confirmation");
+    assert!(again.detail.contains("given up"), "{}", again.detail);
+
+    // An activity that never waited cannot be waived.
+    let b = w
+        .sim
+        .log_activity(w.team, Category::EcoPatrol, today, &[(w.bob, "1")])
+        .expect("logged");
+    let never = w
+        .sim
+        .run(
+            w.admin,
+            Command::WaiveConfirmation {
+                activity_id: b,
+                reason: "不需要".into(),
+            },
+        )
+        .expect_err("never waited");
+    assert!(never.detail.contains("never waited"), "{}", never.detail);
+}

@@ -289,6 +289,7 @@ fn trust_routes() -> Router<App> {
             "/team/activities/{id}/confirmation",
             get(pages::trust::codes).post(pages::trust::give_code),
         )
+        .route("/team/activities/{id}/waive", post(pages::trust::waive))
         .route("/confirm", get(pages::trust::enter))
         .route("/checkpoint", get(pages::checkpoint::checkpoint))
         .route(

@@ -93,3 +93,10 @@ pub const WAITING_SHOWN: usize = 200;
 /// How long a counter's browser remembers the receipt paper chosen (a year: the printer
 /// stays the same).
 pub const PAPER_REMEMBERED_SECONDS: u32 = 31_536_000;
+
+/// Days an activity's points wait for confirmation before the administrator's policies page
+/// lists it (a confirmation code lasts thirty).
+pub const STUCK_CONFIRMATION_DAYS: i64 = 30;
+
+/// Activities waiting that long listed at once, the longest waiting first.
+pub const STUCK_CONFIRMATIONS_SHOWN: usize = 50;

@@ -12,7 +12,7 @@ use yinling_app::notices::masked_phone;
 use yinling_app::App;
 use yinling_ledger::outbox::{DeliveryStatus, OutboxEntry};
 use yinling_ledger::personal::Relative;
-use yinling_ledger::{ActivityId, NoticeContactsSet, Timestamp, VolunteerId};
+use yinling_ledger::{ActivityId, ConfirmationWaived, NoticeContactsSet, Timestamp, VolunteerId};
 use yinling_projections::Command;
 
 use super::{created, page_limit, written};
@@ -81,6 +81,57 @@ pub async fn give_code(
             link: c.link,
             party: c.party,
             expires_on: c.expires_on.to_string(),
+        },
+    ))
+}
+
+/// Body of `POST /v1/activities/{id}/waive-confirmation`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiveIn {
+    /// Why the party served cannot confirm (moved away, cannot be reached).
+    #[schema(min_length = 1)]
+    pub reason: String,
+}
+
+/// An activity's wait for confirmation given up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaivedOut {
+    /// The activity, whose points are released.
+    pub activity_id: String,
+    /// Why.
+    pub reason: String,
+    /// The day.
+    pub waived_on: String,
+}
+
+/// Give up an activity's wait for confirmation by the party it served, saying why: its
+/// points are released as a confirmation would release them, and the log keeps the waiver
+/// as what it is (administrators only: a team that could waive its own would need none).
+#[utoipa::path(post, path = "/v1/activities/{id}/waive-confirmation", tag = "activities", request_body = WaiveIn,
+    params(("id" = String, Path, description = "Activity id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = WaivedOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn waive(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<WaiveIn>,
+) -> Result<Response, ApiError> {
+    let command = Command::WaiveConfirmation {
+        activity_id: path_id::<ActivityId>(&id, "activity")?,
+        reason: body.value.reason,
+    };
+    let w = app
+        .submit::<ConfirmationWaived>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    Ok(written(
+        &w.receipt,
+        WaivedOut {
+            activity_id: w.answer.activity_id.to_string(),
+            reason: w.answer.reason,
+            waived_on: w.answer.waived_on.to_string(),
         },
     ))
 }

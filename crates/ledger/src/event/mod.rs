@@ -193,11 +193,13 @@ pub enum Event {
     StockWrittenOff(StockWrittenOff),
     /// See [`RedemptionHeldForPickup`].
     RedemptionHeldForPickup(RedemptionHeldForPickup),
+    /// See [`ConfirmationWaived`].
+    ConfirmationWaived(ConfirmationWaived),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 78] = [
+    pub const TYPE_NAMES: [&'static str; 79] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -276,6 +278,7 @@ impl Event {
         "RedemptionRefunded",
         "StockWrittenOff",
         "RedemptionHeldForPickup",
+        "ConfirmationWaived",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -359,6 +362,7 @@ impl Event {
             Event::RedemptionRefunded(_) => "RedemptionRefunded",
             Event::StockWrittenOff(_) => "StockWrittenOff",
             Event::RedemptionHeldForPickup(_) => "RedemptionHeldForPickup",
+            Event::ConfirmationWaived(_) => "ConfirmationWaived",
         }
     }
 }

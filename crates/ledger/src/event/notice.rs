@@ -141,6 +141,21 @@ pub struct ActivityConfirmed {
     pub confirmed_on: NaiveDate,
 }
 
+/// An administrator released an activity's points from waiting for confirmation by the
+/// party it served, with the reason (the party cannot be reached, has moved away, has died):
+/// without it the points would wait for ever. It is not a confirmation, and shows as what it
+/// is wherever the activity's confirmations are read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationWaived {
+    /// The activity.
+    pub activity_id: ActivityId,
+    /// Why, in the administrator's words.
+    pub reason: String,
+    /// The day.
+    #[serde(with = "super::dates")]
+    pub waived_on: NaiveDate,
+}
+
 /// An activity of a category whose points wait for confirmation by the served: its points
 /// are earned but pending until the first confirmation. Follows the activity's events in
 /// the same commit.

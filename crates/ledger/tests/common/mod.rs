@@ -596,6 +596,11 @@ pub fn one_of_each() -> Vec<Event> {
             pickup_code_digest: [0x5a; 32],
             confirmation: Confirmation::CardScan,
         }),
+        Event::ConfirmationWaived(ConfirmationWaived {
+            activity_id: ActivityId(uuid(3)),
+            reason: "服务对象已搬离，无法联系".into(),
+            waived_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("date"),
+        }),
     ]
 }
 

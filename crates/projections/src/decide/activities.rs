@@ -447,13 +447,19 @@ fn pending_backfill<'a>(
         // Approved a moment ago (a second click, another administrator): said as such, not
         // as an entry that never was.
         match state.activities.get(activity_id) {
-            Some(a) => Rejection::conflict(
+            Some(a) if a.backfill.is_some() => Rejection::conflict(
                 "backfill_already_approved",
                 format!(
                     "the late entry {activity_id} was approved already: its activity \"{}\" of {} is in the ledger since {}",
                     a.title,
                     a.date,
                     a.logged_at.local_minute()
+                ),
+            ),
+            Some(_) => Rejection::not_found(
+                "backfill_not_found",
+                format!(
+                    "activity {activity_id} was credited when it was logged: it never waited for approval"
                 ),
             ),
             None => Rejection::not_found(

@@ -10,7 +10,7 @@ use crate::access::{self, Write};
 use crate::activities::{Activity, ConfirmationRequest};
 use crate::checks::{self, text};
 use crate::limits::{
-    CONFIRMATION_CODE_DAYS, MAX_CONFIRMATION_CODES, MAX_NAME_CHARS, MOBILE_DIGITS,
+    CONFIRMATION_CODE_DAYS, MAX_CONFIRMATION_CODES, MAX_NAME_CHARS, MAX_REASON_CHARS, MOBILE_DIGITS,
 };
 use crate::principal::Principal;
 use crate::rejection::Rejection;
@@ -89,6 +89,50 @@ pub(super) fn confirm(
             name,
             role,
             confirmed_on: today,
+        })],
+    )])
+}
+
+/// An administrator gives up an activity's wait for confirmation, saying why: the party it
+/// served cannot be reached, and without this its points would wait for ever (codes last a
+/// month, and an activity takes only so many). Only an administrator: a team that could
+/// waive its own confirmations would need none.
+pub(super) fn waive(
+    state: &State,
+    who: &Principal,
+    context: &Context,
+    activity_id: &ActivityId,
+    reason: &str,
+) -> Result<Vec<Commit>, Rejection> {
+    access::may_write(
+        who,
+        &Write::Administer("give up waiting for a confirmation"),
+    )?;
+    let reason = text("reason", reason, MAX_REASON_CHARS)?;
+    let a = checks::activity(state, activity_id)?;
+    if let Some(r) = &a.reversal {
+        return Err(Rejection::conflict(
+            "activity_reversed",
+            format!("this activity was reversed at {} ({})", r.at, r.reason),
+        ));
+    }
+    if !a.awaits_confirmation {
+        let why = match (a.confirmations.first(), &a.confirmation_waived) {
+            (Some(c), _) => format!("it was confirmed on {} by {}", c.confirmed_on, c.name),
+            (None, Some(w)) => format!("its wait was given up on {} already", w.waived_on),
+            (None, None) => "its points never waited for a confirmation".into(),
+        };
+        return Err(Rejection::conflict(
+            "not_awaiting_confirmation",
+            format!("activity {activity_id} does not wait for a confirmation: {why}"),
+        ));
+    }
+    Ok(vec![Commit::any(
+        activity_id.stream(),
+        vec![Event::ConfirmationWaived(ConfirmationWaived {
+            activity_id: *activity_id,
+            reason,
+            waived_on: checks::today(state, context),
         })],
     )])
 }

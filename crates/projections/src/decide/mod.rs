@@ -164,6 +164,7 @@ pub fn decide(
         Command::EndNotices => activities::end_notices(state, who, context),
         Command::RequestConfirmation { .. }
         | Command::ConfirmActivity { .. }
+        | Command::WaiveConfirmation { .. }
         | Command::SetNoticeContacts { .. } => decide_trust(state, who, command, context),
         Command::OpenDispute {
             dispute_id,
@@ -266,6 +267,10 @@ fn decide_trust(
             name,
             role,
         } => confirmations::confirm(state, who, context, code_digest, (name, role)),
+        Command::WaiveConfirmation {
+            activity_id,
+            reason,
+        } => confirmations::waive(state, who, context, activity_id, reason),
         Command::SetNoticeContacts {
             volunteer_id,
             phone,

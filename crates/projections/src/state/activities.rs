@@ -69,6 +69,7 @@ impl State {
                 awaits_confirmation: false,
                 confirmation_required: false,
                 released_seq: None,
+                confirmation_waived: None,
                 backfill: self.pending_backfills.remove(&e.activity_id).and_then(|p| {
                     p.approved.map(|(by, at, note)| Backfill {
                         requested_by: p.requested_by,

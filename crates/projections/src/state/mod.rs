@@ -366,6 +366,7 @@ impl State {
             Event::DisputeResolved(e) => self.dispute_resolved(envelope, e),
             Event::ConfirmationRequested(e) => self.confirmation_requested(e),
             Event::ActivityConfirmed(e) => self.activity_confirmed(envelope, e),
+            Event::ConfirmationWaived(e) => self.confirmation_waived(envelope, e),
             Event::ActivityAwaitsConfirmation(e) => {
                 self.awaits_confirmation(envelope, &e.activity_id)
             }

@@ -116,6 +116,23 @@ impl State {
         }
     }
 
+    /// An administrator gave up the wait for confirmation: the points are released as a
+    /// confirmation releases them, and the waiver is kept beside (it is no confirmation).
+    pub(super) fn confirmation_waived(&mut self, envelope: &Envelope, e: &ConfirmationWaived) {
+        let Some(a) = self.activities.get_mut(&e.activity_id) else {
+            return;
+        };
+        a.confirmation_waived = Some(crate::activities::Waiver {
+            reason: e.reason.clone(),
+            waived_on: e.waived_on,
+            by: envelope.actor,
+        });
+        if a.awaits_confirmation {
+            a.awaits_confirmation = false;
+            self.release_if_free(envelope, &e.activity_id);
+        }
+    }
+
     /// After a change to one participant's points in an activity (a reversal, a correction,
     /// a re-rating): what they have pending follows, if it is on notice; someone corrected
     /// out of it has nothing pending from it any more.

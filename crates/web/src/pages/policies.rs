@@ -52,6 +52,39 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
         };
         (policies_out(&state, app.engine.hold_ttl_seconds()), waiting)
     };
+    // Points waiting a month or more for a confirmation that may never come: the
+    // administrator can stop waiting, with the reason, on each one's page.
+    let stuck: Vec<(String, String, String, i64)> = if admin {
+        let state = app.engine.read();
+        let today = state.policies.date_of(yinling_ledger::Timestamp::now());
+        let mut stuck: Vec<_> = state
+            .activities
+            .values()
+            .filter(|a| a.awaits_confirmation && a.reversal.is_none())
+            .map(|a| (a, (today - a.logged_at.local_date()).num_days()))
+            .filter(|(_, days)| *days >= crate::limits::STUCK_CONFIRMATION_DAYS)
+            .collect();
+        stuck.sort_by_key(|(a, days)| (std::cmp::Reverse(*days), a.id));
+        stuck
+            .into_iter()
+            .take(crate::limits::STUCK_CONFIRMATIONS_SHOWN)
+            .map(|(a, days)| {
+                let team = state
+                    .teams
+                    .get(&a.team_id)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                (
+                    a.id.to_string(),
+                    format!("{} {}", a.date, a.title),
+                    team,
+                    days,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let days = |v: &str| match v {
         "none" => l.t("不限", "no limit").to_owned(),
         d => l.s(format!("{d} 天"), format!("{d} days")),
@@ -112,6 +145,17 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                 p { (l.s(format!("兑付预警线：{}%。", policies.coverage_warning_percent.value), format!("Coverage warning at {}%.", policies.coverage_warning_percent.value))) }
                 (history(l, &policies.coverage_warning_percent, |v| format!("{v}%")))
                 a.button.plain href="/money" { (l.t("兑付与结算", "Money and coverage")) }
+            }
+            @if !stuck.is_empty() {
+                h2 { (l.t("等服务对象确认已超过一个月的服务", "Services waiting a month or more for confirmation")) }
+                ul.list {
+                    @for (id, what, team, days) in &stuck {
+                        li {
+                            a href={ "/team/activities/" (id) "/confirmation" } { (what) }
+                            p.muted { (team) " · " (l.s(format!("已等 {days} 天"), format!("waiting {days} days"))) }
+                        }
+                    }
+                }
             }
             @if !waiting.is_empty() {
                 h2 { (l.s(format!("等待审批的补登（{}）", waiting.len()), format!("Back-fills waiting for approval ({})", waiting.len()))) }

@@ -32,8 +32,20 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
     let Some(a) = state.activities.get(&activity_id) else {
         return not_for_you(&viewer);
     };
-    if let Err(r) = may_write(&viewer, &Write::LogActivity(a.team_id)) {
-        return r;
+    // Only an administrator gives up a wait (a team that could waive its own would need
+    // none), and sees the page for it; the team's coordinators give codes.
+    let can = |what: &Write| {
+        viewer
+            .session
+            .as_ref()
+            .is_some_and(|s| yinling_projections::access::can_write(&s.principal, what))
+    };
+    let waives = can(&Write::Administer("give up waiting for a confirmation"));
+    let gives = can(&Write::LogActivity(a.team_id));
+    if !waives {
+        if let Err(r) = may_write(&viewer, &Write::LogActivity(a.team_id)) {
+            return r;
+        }
     }
     let l = viewer.lang;
     let csrf = viewer.csrf();
@@ -45,6 +57,12 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
             @if a.awaits_confirmation {
                 p.notice { (l.t("这类服务的积分要等服务对象确认后才能使用。", "Points of this kind wait for confirmation by those served.")) }
             }
+            @if let Some(w) = &a.confirmation_waived {
+                p.notice { (l.s(
+                    format!("{} 管理员已不再等待确认，积分已可使用。原因：{}", w.waived_on, w.reason),
+                    format!("On {} an administrator stopped waiting for the confirmation; the points are usable. Why: {}", w.waived_on, w.reason),
+                )) }
+            }
             @for c in &a.confirmations {
                 p { "✔ " (c.party) " · " (c.name) "（" (c.role) "） · " (c.confirmed_on) }
             }
@@ -54,7 +72,18 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
                     format!("Slip {}: {}, {}, valid until {}", r.number, r.party, if r.used { "used" } else { "not used yet" }, r.expires_on),
                 )) }
             }
-            @if a.reversal.is_none() {
+            @if a.awaits_confirmation && waives {
+                details {
+                    summary { (l.t("服务对象无法确认（搬离、联系不上）：不再等待", "Those served cannot confirm (moved away, unreachable): stop waiting")) }
+                    form method="post" action={ "/team/activities/" (a.id) "/waive" } {
+                        (super::form_fields(&csrf))
+                        label for="reason" { (l.t("原因（会记入账本，审计可见）", "Why (kept in the ledger, seen by the auditors)")) }
+                        textarea #reason name="reason" rows="3" maxlength="500" required {}
+                        button type="submit" { (l.t("不再等待确认，积分可以使用", "Stop waiting; release the points")) }
+                    }
+                }
+            }
+            @if a.reversal.is_none() && gives {
                 form method="post" action={ "/team/activities/" (a.id) "/confirmation" } {
                     (super::form_fields(&csrf))
                     label for="party" { (l.t("服务对象（例如：荻港村村委会、张家）", "Who was served (a village committee, a family)")) }
@@ -65,6 +94,23 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
         },
     )
     .into_response()
+}
+
+/// Gives up the activity's wait for confirmation, with the administrator's reason.
+pub async fn waive(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    let here = format!("/team/activities/{id}/confirmation");
+    submit_and_return::<yinling_ledger::ConfirmationWaived>(&app, &viewer, &form, &here, |_| {
+        Ok(Command::WaiveConfirmation {
+            activity_id: input::id("activity", &id)?,
+            reason: form.text("reason"),
+        })
+    })
+    .await
 }
 
 /// Gives a code and shows the slip to print.
