@@ -654,6 +654,12 @@ async fn a_card_link_asks_before_it_replaces_a_session_or_comes_from_another_sit
         assert_eq!(asked.headers()["cache-control"], "no-store");
         // The card's secret is in this page's address: no link from it passes it on.
         assert_eq!(asked.headers()["referrer-policy"], "no-referrer");
+        // Nor is it shown inside another site's frame.
+        assert_eq!(asked.headers()["x-frame-options"], "DENY");
+        assert_eq!(
+            asked.headers()["content-security-policy"],
+            "frame-ancestors 'none'"
+        );
         let page = asked.text().await.expect("page");
         assert!(page.contains(&format!("action=\"{path}\"")), "{page}");
     }

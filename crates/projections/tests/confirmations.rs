@@ -330,6 +330,15 @@ fn pending_points_match_a_naive_model_through_notices_confirmations_and_reversal
         }
         for v in [w.alice, w.bob] {
             assert_eq!(pending(&w, v), modelled_pending(&model, v), "step {step}");
+            // What a statement says of the pending points, told apart by why they wait,
+            // adds up to them.
+            let volunteer = &w.sim.state.volunteers[&v];
+            let parts = w.sim.state.pending_parts(volunteer, w.sim.now.local_date());
+            assert_eq!(
+                parts.on_notice + parts.held_by_dispute + parts.awaiting_confirmation,
+                pending(&w, v),
+                "step {step}: {parts:?}"
+            );
             let b = &w.sim.state.volunteers[&v].balance;
             assert_eq!(
                 b.available(),

@@ -159,3 +159,77 @@ fn a_correction_made_before_the_dispute_the_same_day_does_not_answer_it() {
     sim.ok(coordinator, correct("3"));
     sim.ok(coordinator, resolve);
 }
+
+/// What a statement says of pending points tells apart those on notice (with their day),
+/// those held past their notice by a dispute, and those waiting for confirmation: a
+/// contested entry is not promised for a day that has passed.
+#[test]
+fn pending_points_are_told_apart_by_why_they_wait() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let v = sim.volunteer("沈阿婆", team);
+    let admin = sim.token(Role::Admin, None, None);
+    let me = sim.token(Role::Volunteer, None, Some(v));
+    for (change, note) in [
+        (
+            PolicyChange::NoticePeriod {
+                category: Category::Mediation,
+                days: 3,
+            },
+            "公示三天",
+        ),
+        (
+            PolicyChange::ConfirmationRequired {
+                category: Category::EcoPatrol,
+                required: true,
+            },
+            "须确认",
+        ),
+    ] {
+        sim.ok(
+            admin,
+            Command::SetPolicy {
+                change,
+                note: note.into(),
+            },
+        );
+    }
+    let today = sim.now.local_date();
+    let contested = sim
+        .log_activity(team, Category::Mediation, today, &[(v, "2")])
+        .expect("logged");
+    let dispute_id = DisputeId(sim.uuid());
+    sim.ok(
+        me,
+        Command::OpenDispute {
+            dispute_id,
+            volunteer_id: v,
+            activity_id: Some(contested),
+            kind: DisputeKind::Contested,
+            reason: "我那天去了三个小时".into(),
+        },
+    );
+    sim.log_activity(team, Category::EcoPatrol, today, &[(v, "1")])
+        .expect("logged");
+    sim.advance_days(4);
+    sim.system(Command::EndNotices).expect("the clock");
+    let fresh = sim
+        .log_activity(team, Category::Mediation, sim.now.local_date(), &[(v, "3")])
+        .expect("logged");
+    let parts = sim
+        .state
+        .pending_parts(&sim.state.volunteers[&v], sim.now.local_date());
+    assert_eq!(parts.held_by_dispute, dec("20"), "{parts:?}");
+    assert_eq!(parts.awaiting_confirmation, dec("10"), "{parts:?}");
+    assert_eq!(parts.on_notice, dec("30"), "{parts:?}");
+    assert_eq!(
+        parts.usable_from,
+        sim.state.activities[&fresh]
+            .notice
+            .and_then(|n| n.ends_on.succ_opt())
+    );
+    assert_eq!(
+        parts.on_notice + parts.held_by_dispute + parts.awaiting_confirmation,
+        sim.state.volunteers[&v].balance.pending
+    );
+}

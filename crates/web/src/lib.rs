@@ -244,13 +244,26 @@ async fn refusals_as_pages(
 /// the back button of whoever uses the counter's computer next). The style sheet and script
 /// say how long they keep. No page tells another site where it came from: a card's link
 /// (`/card/...`) and a confirmation's (`/confirm/...`) carry their secret in the address,
-/// which a link followed from them would otherwise hand over as its `Referer`.
+/// which a link followed from them would otherwise hand over as its `Referer`. No page is
+/// shown inside another site's frame: a counter's or a coordinator's form under a page that
+/// lays its own buttons over it would be pressed unseen (the cookie's SameSite stops a
+/// cross-site frame from being signed in; a sibling site of the same domain is not cross-site).
 async fn not_kept(mut response: axum::response::Response) -> axum::response::Response {
     let headers = response.headers_mut();
     headers.insert(
         axum::http::header::REFERRER_POLICY,
         axum::http::HeaderValue::from_static("no-referrer"),
     );
+    headers.insert(
+        axum::http::header::X_FRAME_OPTIONS,
+        axum::http::HeaderValue::from_static("DENY"),
+    );
+    if !headers.contains_key(axum::http::header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+    }
     if !headers.contains_key(axum::http::header::CACHE_CONTROL) {
         headers.insert(
             axum::http::header::CACHE_CONTROL,

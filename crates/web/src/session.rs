@@ -35,18 +35,12 @@ impl Session {
     /// Whether this session was signed in with `secret` (a card opened by the person
     /// already signed in needs no question).
     pub fn is_of(&self, secret: &str) -> bool {
-        self.secret == secret
+        same_text(&self.secret, secret)
     }
 
     /// Checks a submitted CSRF token.
     pub fn check_csrf(&self, submitted: &str) -> bool {
-        let expected = self.csrf();
-        expected.len() == submitted.len()
-            && expected
-                .bytes()
-                .zip(submitted.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        same_text(&self.csrf(), submitted)
     }
 }
 
@@ -87,6 +81,16 @@ impl Viewer {
     pub fn csrf(&self) -> String {
         self.session.as_ref().map(|s| s.csrf()).unwrap_or_default()
     }
+}
+
+/// Whether two secrets are the same, in a time that does not depend on where they differ
+/// (only on their lengths, which are not secret).
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The value of the cookie `name` in a request's headers, if sent.

@@ -314,7 +314,7 @@ pub(super) fn fulfil(
     let shown = shown.map(str::trim).filter(|c| !c.is_empty());
     if let Some(code) = &r.pickup_code {
         let matches = |s: &str| match code {
-            PickupCode::Written(written) => s == written,
+            PickupCode::Written(written) => bool::from(s.as_bytes().ct_eq(written.as_bytes())),
             PickupCode::Digest(d) => {
                 let typed = digest.unwrap_or_else(|| unkeyed_pickup_code_digest(redemption_id, s));
                 bool::from(d.ct_eq(&typed))

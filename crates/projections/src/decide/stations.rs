@@ -1,6 +1,7 @@
 //! Decisions about e-stations: opening one, restocking a station's shelf, moving stock
 //! between stations, and a volunteer's counter details (phone digits, PIN).
 
+use subtle::ConstantTimeEq as _;
 use yinling_ledger::*;
 
 use crate::access::{self, Write};
@@ -352,7 +353,14 @@ pub(super) fn confirmation(
         // Someone erased confirms with their card only: their PIN went with their data.
         (_, Some(CounterProof::Pin(pin))) => {
             match v.pin_sha256.as_deref().filter(|_| !v.personal.erased) {
-                Some(h) if *h == pin.keyed || *h == unkeyed_pin_digest(&v.id, &pin.digits) => {
+                // Compared in constant time, both ways always: how long a wrong PIN takes
+                // says nothing about the digest.
+                Some(h)
+                    if bool::from(
+                        h.0.ct_eq(&pin.keyed.0)
+                            | h.0.ct_eq(&unkeyed_pin_digest(&v.id, &pin.digits).0),
+                    ) =>
+                {
                     Ok(Confirmation::Pin)
                 }
                 Some(_) => Err(Rejection::forbidden(

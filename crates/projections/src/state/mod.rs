@@ -24,6 +24,7 @@ mod evaluation;
 mod invariants;
 mod money;
 mod notice;
+pub use notice::PendingParts;
 mod organisation;
 mod privacy;
 mod rankings;

@@ -248,6 +248,53 @@ impl State {
             .max()
     }
 
+    /// A volunteer's pending points in the parts a statement tells apart, as of `today`:
+    /// those on public notice with the day they become usable, those whose notice is over
+    /// but held by a dispute not yet answered, and those waiting for confirmation (no day).
+    /// The parts add up to `balance.pending`.
+    pub fn pending_parts(
+        &self,
+        v: &crate::volunteers::Volunteer,
+        today: chrono::NaiveDate,
+    ) -> PendingParts {
+        let mut parts = PendingParts::default();
+        for a in v.on_notice.iter().filter_map(|a| self.activities.get(a)) {
+            if a.reversal.is_some() {
+                continue;
+            }
+            let points: rust_decimal::Decimal = a
+                .participants
+                .iter()
+                .filter(|p| p.volunteer_id == v.id)
+                .map(|p| p.points)
+                .sum();
+            match a.notice.filter(|n| !n.ended) {
+                _ if a.awaits_confirmation => parts.awaiting_confirmation += points,
+                Some(n) if n.ends_on >= today => {
+                    parts.on_notice += points;
+                    let from = n.ends_on.checked_add_days(chrono::Days::new(1));
+                    parts.usable_from = parts.usable_from.max(from);
+                }
+                // Past its last day and not released: held by a dispute about the entry, or
+                // released at the service's next tick (usable today).
+                Some(_) => {
+                    let disputed = self
+                        .disputes
+                        .values()
+                        .any(|d| d.open() && d.activity_id == Some(a.id) && d.volunteer_id == v.id);
+                    if disputed {
+                        parts.held_by_dispute += points;
+                    } else {
+                        parts.on_notice += points;
+                        parts.usable_from = parts.usable_from.max(Some(today));
+                    }
+                }
+                None => {}
+            }
+        }
+        parts
+    }
+
     /// How many of a volunteer's entries wait for confirmation by the party they served.
     pub fn awaiting_confirmation(&self, v: &crate::volunteers::Volunteer) -> usize {
         v.on_notice
@@ -256,4 +303,17 @@ impl State {
             .filter(|a| a.awaits_confirmation && a.reversal.is_none())
             .count()
     }
+}
+
+/// A volunteer's pending points by why they wait ([`State::pending_parts`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PendingParts {
+    /// On public notice, to be usable from `usable_from`.
+    pub on_notice: rust_decimal::Decimal,
+    /// The day after the last of those notices ends.
+    pub usable_from: Option<chrono::NaiveDate>,
+    /// Their notice is over, but a dispute about the entry is not answered yet.
+    pub held_by_dispute: rust_decimal::Decimal,
+    /// Waiting for confirmation by the party served.
+    pub awaiting_confirmation: rust_decimal::Decimal,
 }

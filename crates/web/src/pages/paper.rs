@@ -173,15 +173,23 @@ pub async fn statements(
                     p.big { strong { (num(v.balance.available())) } }
                     p { (l.s(format!("累计服务 {} 小时 · {} 星", num(v.hours_net()), v.stars().0), format!("{} hours served · {} stars", num(v.hours_net()), v.stars().0))) }
                     @if !v.balance.pending.is_zero() {
-                        @if let Some(from) = state.pending_usable_from(v) {
+                        @let parts = state.pending_parts(v, today);
+                        @if let (false, Some(from)) = (parts.on_notice.is_zero(), parts.usable_from) {
                             p { (l.s(
-                                format!("正在公示 {} 积分，{from}起可以用", num(v.balance.pending)),
-                                format!("{} points on public notice, usable from {from}", num(v.balance.pending)),
+                                format!("正在公示 {} 积分，{from}起可以用", num(parts.on_notice)),
+                                format!("{} points on public notice, usable from {from}", num(parts.on_notice)),
                             )) }
-                        } @else {
+                        }
+                        @if !parts.held_by_dispute.is_zero() {
                             p { (l.s(
-                                format!("{} 积分等服务对象确认后可以用", num(v.balance.pending)),
-                                format!("{} points wait for confirmation by those served", num(v.balance.pending)),
+                                format!("{} 积分公示已满，有异议还在处理，处理完后可以用", num(parts.held_by_dispute)),
+                                format!("{} points are past their notice but held by a dispute still being answered", num(parts.held_by_dispute)),
+                            )) }
+                        }
+                        @if !parts.awaiting_confirmation.is_zero() {
+                            p { (l.s(
+                                format!("{} 积分等服务对象确认后可以用", num(parts.awaiting_confirmation)),
+                                format!("{} points wait for confirmation by those served", num(parts.awaiting_confirmation)),
                             )) }
                         }
                     }

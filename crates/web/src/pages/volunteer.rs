@@ -129,16 +129,23 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                     p #available-label { (l.t("可用积分", "Points you can use")) }
                     p.balance { (num(v.balance.available())) }
                     @if !v.balance.pending.is_zero() {
-                        @if let Some(from) = state.pending_usable_from(v) {
+                        @let parts = state.pending_parts(v, state.policies.date_of(yinling_ledger::Timestamp::now()));
+                        @if let (false, Some(from)) = (parts.on_notice.is_zero(), parts.usable_from) {
                             p.muted { (l.s(
-                                format!("另有 {} 积分正在公示，{from}后可以用。", num(v.balance.pending)),
-                                format!("{} more points are on public notice, to use from {from}.", num(v.balance.pending)),
+                                format!("另有 {} 积分正在公示，{from}起可以用。", num(parts.on_notice)),
+                                format!("{} more points are on public notice, to use from {from}.", num(parts.on_notice)),
                             )) }
                         }
-                        @if state.awaiting_confirmation(v) > 0 {
+                        @if !parts.held_by_dispute.is_zero() {
                             p.muted { (l.s(
-                                format!("有 {} 次服务的积分等服务对象确认后才能用。", state.awaiting_confirmation(v)),
-                                format!("The points of {} services wait for confirmation by those served.", state.awaiting_confirmation(v)),
+                                format!("另有 {} 积分公示已满，有异议还在处理，处理完后可以用。", num(parts.held_by_dispute)),
+                                format!("{} more points are past their notice but held by a dispute still being answered.", num(parts.held_by_dispute)),
+                            )) }
+                        }
+                        @if !parts.awaiting_confirmation.is_zero() {
+                            p.muted { (l.s(
+                                format!("另有 {} 积分等服务对象确认后才能用。", num(parts.awaiting_confirmation)),
+                                format!("{} more points wait for confirmation by those served.", num(parts.awaiting_confirmation)),
                             )) }
                         }
                     }
