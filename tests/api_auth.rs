@@ -142,7 +142,7 @@ const MATRIX: &[(&str, &str)] = &[
         "OFFFFFUFFFFF",
     ),
     ("GET /v1/confirmations/{code}", "OOOOOOOOOOOO"),
-    ("POST /v1/confirmations", "OFOOOOOOOFOO"),
+    ("POST /v1/confirmations", "OFOFOOOOOFOO"),
     ("PUT /v1/volunteers/{id}/notice-contacts", "OOFOFFUFFOFF"),
     ("GET /v1/volunteers/{id}/notices", "OOFOFOUFFOFF"),
     ("GET /v1/notices/outbox", "OFFFFOUFFFFF"),

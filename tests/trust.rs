@@ -136,6 +136,19 @@ async fn those_served_confirm_with_a_one_time_code_and_the_evaluation_counts_it(
         )
         .await;
     assert_eq!(own.problem(403)["code"], "own_team", "{}", own.body);
+    // Nor the volunteer who did the service, signed in.
+    let herself = city.volunteer_clients[0]
+        .post(
+            "/v1/confirmations",
+            json!({"code": code, "name": "王金法", "role": "志愿者"}),
+        )
+        .await;
+    assert_eq!(
+        herself.problem(403)["code"],
+        "own_service",
+        "{}",
+        herself.body
+    );
     assert_eq!(admin.head_seq().await, head);
 
     // Confirmed as printed, in groups of four: the points become usable.

@@ -188,6 +188,22 @@ impl App {
                     "the team's own coordinators cannot confirm its activities; those served confirm them with the code",
                 )));
             }
+            // Nor does someone who did the service vouch for it.
+            let took_part = match who {
+                Principal::Volunteer(_, me) => self
+                    .engine
+                    .read()
+                    .activities
+                    .get(&t.activity_id)
+                    .is_some_and(|a| a.participants.iter().any(|p| p.volunteer_id == *me)),
+                _ => false,
+            };
+            if took_part {
+                return Err(AppError::Rejected(yinling_projections::Rejection::forbidden(
+                    "own_service",
+                    "a volunteer who did the service cannot confirm it; those served confirm it with the code",
+                )));
+            }
         }
         let code = read_code(code)?;
         // Counted as it arrives, given back unless unknown (a code nobody was given, or one
