@@ -40,7 +40,63 @@ fn main() {
             },
             || block_on(a_notice_ends_by_the_services_own_clock_even_across_a_stop()),
         ),
+        needing(
+            "a_confirmation_awaited_a_month_is_listed_for_the_administrator",
+            || {
+                (!Path::new(LIBFAKETIME).exists())
+                    .then(|| "libfaketime is not installed (apt-get install faketime)".to_owned())
+            },
+            || block_on(a_confirmation_awaited_a_month_is_listed_for_the_administrator()),
+        ),
     ])
+}
+
+/// Points waiting a month for a confirmation that has not come are listed on the
+/// administrator's policies page, each linking to the page where the wait is given up; a
+/// day after logging they are not (a faked clock, the server started again 31 days on).
+async fn a_confirmation_awaited_a_month_is_listed_for_the_administrator() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data: PathBuf = tmp.path().join("data");
+    let mut server = Server::start_in(&data, &[]);
+    let city = City::build(&server, 1).await;
+    city.admin
+        .put(
+            "/v1/policies/confirmation-required",
+            json!({"category": "mediation", "required": true, "note": "须经服务对象确认"}),
+        )
+        .await
+        .ok();
+    let activity = city
+        .coordinator
+        .post("/v1/activities", json!({"team_id": city.team, "category": "mediation", "date": days_ago(0), "title": "等不到确认的调解", "participants": [{"volunteer_id": city.volunteers[0], "hours": "1"}]}))
+        .await
+        .id();
+    let page = common::web::Browser::new(&server, ADMIN)
+        .get("/policies")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(!page.contains("等不到确认的调解"), "listed at once: {page}");
+    server.terminate();
+
+    let later = Server::start_in_env(
+        &data,
+        &[],
+        &[("LD_PRELOAD", LIBFAKETIME), ("FAKETIME", "+31d")],
+    );
+    let page = common::web::Browser::new(&later, ADMIN)
+        .get("/policies")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("等不到确认的调解")
+            && page.contains(&format!("/team/activities/{activity}/confirmation"))
+            && page.contains("已等 31 天"),
+        "{page}"
+    );
 }
 
 async fn balance(client: &Client, v: &str) -> Value {
