@@ -232,22 +232,6 @@ impl State {
         }
     }
 
-    /// The day all of a volunteer's pending points become usable: the day after the last of
-    /// their notices ends (`None`: nothing on notice, or only entries waiting for
-    /// confirmation, which have no day; see [`State::awaiting_confirmation`]).
-    pub fn pending_usable_from(
-        &self,
-        v: &crate::volunteers::Volunteer,
-    ) -> Option<chrono::NaiveDate> {
-        v.on_notice
-            .iter()
-            .filter_map(|a| self.activities.get(a))
-            .filter(|a| !a.awaits_confirmation && a.reversal.is_none())
-            .filter_map(|a| a.notice)
-            .filter_map(|n| n.ends_on.checked_add_days(chrono::Days::new(1)))
-            .max()
-    }
-
     /// A volunteer's pending points in the parts a statement tells apart, as of `today`:
     /// those on public notice with the day they become usable, those whose notice is over
     /// but held by a dispute not yet answered, and those waiting for confirmation (no day).
@@ -293,15 +277,6 @@ impl State {
             }
         }
         parts
-    }
-
-    /// How many of a volunteer's entries wait for confirmation by the party they served.
-    pub fn awaiting_confirmation(&self, v: &crate::volunteers::Volunteer) -> usize {
-        v.on_notice
-            .iter()
-            .filter_map(|a| self.activities.get(a))
-            .filter(|a| a.awaits_confirmation && a.reversal.is_none())
-            .count()
     }
 }
 

@@ -61,7 +61,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
             .activities
             .values()
             .filter(|a| a.awaits_confirmation && a.reversal.is_none())
-            .map(|a| (a, (today - a.logged_at.local_date()).num_days()))
+            .map(|a| (a, (today - state.policies.date_of(a.logged_at)).num_days()))
             .filter(|(_, days)| *days >= crate::limits::STUCK_CONFIRMATION_DAYS)
             .collect();
         stuck.sort_by_key(|(a, days)| (std::cmp::Reverse(*days), a.id));
