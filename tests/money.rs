@@ -141,7 +141,7 @@ impl Recount {
                         row.2 += yuan;
                     }
                 }
-                "VoucherIssued" => {
+                "VoucherIssued" | "VoucherHandedOver" => {
                     r.voucher_bank.insert(s(&d["redemption_id"]), s(&d["bank"]));
                     r.banks.entry(s(&d["bank"])).or_default().0 += 1;
                 }

@@ -1,8 +1,8 @@
 //! A rate voucher's life: redeemed and handed over with a code (sixteen digits, the last a
 //! check digit) bound to the volunteer, checked at the bank in plain words, used once for a
 //! deposit or a loan even when two officers try at once, refused with a reason, cancelled;
-//! each bank's budget refuses a redemption in plain words once it is spent. Only the code's
-//! hash is in the log.
+//! each bank's budget refuses a redemption in plain words once it is spent, and a year no one
+//! set a budget for keeps the last one set. Only a keyed digest of the code is in the log.
 
 mod common;
 
@@ -77,7 +77,7 @@ fn proven_against_its_checkpoint(checked: &Value, feed: &str) {
         .iter()
         .find(|e| e["seq"].as_u64() == Some(seq))
         .expect("the issuing event");
-    assert_eq!(event["type"], "VoucherIssued", "{event}");
+    assert_eq!(event["type"], "VoucherHandedOver", "{event}");
     assert_eq!(event["hash"], proof["event_hash"]);
     let h = |v: &Value| yinling_ledger::Hash::from_hex(v.as_str().expect("hex")).expect("hash");
     yinling_ledger::merkle::verify_inclusion(
@@ -115,7 +115,8 @@ async fn a_voucher_is_handed_over_with_a_code_and_used_once_at_its_bank() {
     assert!(mine["voucher_expires_on"].is_string());
     let staff = city.admin.get(&format!("/v1/redemptions/{id}")).await.ok();
     assert!(staff.get("voucher_code").is_none());
-    // The log keeps only the code's hash.
+    // The log keeps only a keyed digest of the code: neither the code nor its SHA-256,
+    // which a reader of the log could try every fifteen-digit body against.
     let feed = city
         .auditor
         .get("/v1/events?limit=1000")
@@ -123,7 +124,13 @@ async fn a_voucher_is_handed_over_with_a_code_and_used_once_at_its_bank() {
         .ok()
         .to_string();
     assert!(!feed.contains(&digits), "the code itself is in the log");
-    assert!(feed.contains("VoucherIssued"));
+    assert!(feed.contains("VoucherHandedOver"));
+    assert!(!feed.contains("\"VoucherIssued\""), "{feed}");
+    let sha256 = yinling_ledger::Hash::of(digits.as_bytes()).to_hex();
+    assert!(
+        !feed.contains(&sha256),
+        "the code's plain SHA-256 is in the log"
+    );
 
     // The bank checks it: valid, in plain words. Another bank cannot tell it from a code
     // that does not exist; a mistyped digit is caught by the check digit.
@@ -353,6 +360,42 @@ async fn a_spent_budget_refuses_the_redemption_in_plain_words() {
     let left = b.officer.get("/v1/banks/湖州银行/budget").await.ok();
     assert_eq!(left["vouchers_left"], 0);
     assert_eq!(left["issued"], 2);
+    // Set again below what is issued, the answer says nothing is left, not the new figure.
+    let lowered = city
+        .admin
+        .put(
+            "/v1/banks/湖州银行/budget",
+            json!({"year": year, "vouchers": 1, "bonus_yuan": "150", "note": "压缩"}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        (
+            &lowered["vouchers"],
+            &lowered["issued"],
+            &lowered["vouchers_left"]
+        ),
+        (&json!(1), &json!(2), &json!(0)),
+        "{lowered}"
+    );
+    // The next year, set by nobody, keeps this one.
+    let next = b
+        .officer
+        .get(&format!("/v1/banks/湖州银行/budget?year={}", year + 1))
+        .await
+        .ok();
+    assert_eq!(
+        (&next["vouchers"], &next["carried_from"]),
+        (&json!(1), &json!(year)),
+        "{next}"
+    );
+    city.admin
+        .put(
+            "/v1/banks/湖州银行/budget",
+            json!({"year": year, "vouchers": 2, "bonus_yuan": "150", "note": "年度合作协议"}),
+        )
+        .await
+        .ok();
     let before = city.admin.head_seq().await;
     let refused = city.volunteer_clients[2]
         .post(

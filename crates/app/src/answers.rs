@@ -291,8 +291,8 @@ pub enum RedemptionStep {
     /// keeps it (a hold from before stations has neither station nor code: the first
     /// station, `None`); `TokenMint::shown_pickup_code` gives the digits to show.
     Held(RedemptionHeld, StationId, Option<PickupCode>),
-    /// Handed over at `at`, with the voucher it issued for a rate voucher.
-    Fulfilled(RedemptionFulfilled, Timestamp, Option<VoucherIssued>),
+    /// Handed over at `at`, with the last day of the voucher it issued for a rate voucher.
+    Fulfilled(RedemptionFulfilled, Timestamp, Option<chrono::NaiveDate>),
     /// Given up at `at`.
     Cancelled(RedemptionCancelled, Timestamp),
 }
@@ -318,7 +318,8 @@ impl Answer for RedemptionStep {
                 f.clone(),
                 e.recorded_at,
                 envelopes.iter().find_map(|x| match &x.payload {
-                    Event::VoucherIssued(v) => Some(v.clone()),
+                    Event::VoucherIssued(v) => Some(v.expires_on),
+                    Event::VoucherHandedOver(v) => Some(v.expires_on),
                     _ => None,
                 }),
             )),

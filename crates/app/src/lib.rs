@@ -410,7 +410,7 @@ impl App {
     }
 
     /// The command that hands a held redemption over: a rate voucher's code is derived here
-    /// from the mint key, and only its hash goes to the ledger.
+    /// from the mint key, and only its keyed digest goes to the ledger.
     pub fn fulfil_command(
         &self,
         redemption_id: yinling_ledger::RedemptionId,
@@ -422,8 +422,21 @@ impl App {
             pickup_code,
             pickup_code_digest: None,
             card_sha256,
-            voucher_code_sha256: Some(vouchers::code_hash(&self.mint.voucher_code(&redemption_id))),
+            voucher_code_digest: Some(
+                self.mint
+                    .voucher_code_digest(&self.mint.voucher_code(&redemption_id)),
+            ),
         }
+    }
+
+    /// The digest the ledger knows a typed voucher code by (see [`vouchers::kept_digest`]):
+    /// what the bank's use and refusal of a voucher carry.
+    pub fn voucher_code_digest(&self, code: &str) -> yinling_ledger::Hash {
+        vouchers::kept_digest(
+            &self.engine.read().vouchers,
+            self.mint.voucher_code_digest(code),
+            code,
+        )
     }
 
     /// The link printed on a points card: signs the phone that opens it in. Refused when the

@@ -59,7 +59,7 @@ impl TokenMint {
     /// The code of a rate voucher: fifteen digits of HMAC-SHA256(mint key, "voucher" and the
     /// redemption id), then a Luhn check digit. Derived, like a token's secret, so the
     /// volunteer's page can show it again and a retried hand-over issues the same code;
-    /// whoever reads the log sees only its hash.
+    /// whoever reads the log sees only its keyed digest ([`TokenMint::voucher_code_digest`]).
     pub fn voucher_code(&self, redemption: &RedemptionId) -> String {
         let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
             Ok(mac) => mac,
@@ -177,6 +177,17 @@ impl TokenMint {
         let mut mac = self.mac();
         mac.update(b"request-digest");
         mac.update(&digest.0);
+        Hash(mac.finalize().into_bytes().into())
+    }
+
+    /// The keyed digest a rate voucher's code is recorded (`VoucherHandedOver`) and looked up
+    /// by: HMAC-SHA256(mint key, "voucher-digest", the sixteen digits). Not bound to the
+    /// redemption, because the bank looks a voucher up by its code alone; keyed, so whoever
+    /// reads the log cannot try the codes' fifteen digits against every voucher at once.
+    pub fn voucher_code_digest(&self, code: &str) -> Hash {
+        let mut mac = self.mac();
+        mac.update(b"voucher-digest");
+        mac.update(code.as_bytes());
         Hash(mac.finalize().into_bytes().into())
     }
 

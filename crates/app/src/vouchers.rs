@@ -1,7 +1,9 @@
 //! Voucher codes as people type them: sixteen digits, the last a Luhn check digit, shown in
-//! groups of four; and the hash the ledger keeps of them.
+//! groups of four; and the digests the ledger keeps of them: keyed under the mint key since
+//! `VoucherHandedOver`, the code's SHA-256 in the `VoucherIssued` of before.
 
 use yinling_ledger::Hash;
+use yinling_projections::vouchers::{Voucher, Vouchers};
 
 use crate::error::AppError;
 
@@ -51,9 +53,31 @@ pub fn parse(typed: &str) -> Result<String, AppError> {
     Ok(digits)
 }
 
-/// The hash the ledger keeps of a code.
+/// The SHA-256 of a code, which the vouchers recorded before keyed digests are found by.
 pub fn code_hash(code: &str) -> Hash {
     Hash::of(code.as_bytes())
+}
+
+/// The digest the ledger knows a typed code by: `keyed`, the code's keyed digest
+/// (`TokenMint::voucher_code_digest`), for every voucher since `VoucherHandedOver`; the
+/// SHA-256 for an older one. A code no voucher has gets the keyed digest, which finds nothing,
+/// so the refusal names the code as unknown.
+pub fn kept_digest(vouchers: &Vouchers, keyed: Hash, code: &str) -> Hash {
+    if vouchers.by_code.contains_key(&keyed) {
+        return keyed;
+    }
+    let plain = code_hash(code);
+    if vouchers.by_code.contains_key(&plain) {
+        plain
+    } else {
+        keyed
+    }
+}
+
+/// The voucher a typed code belongs to, whichever digest its hand-over recorded (`keyed`:
+/// the code's keyed digest).
+pub fn find<'a>(vouchers: &'a Vouchers, keyed: Hash, code: &str) -> Option<&'a Voucher> {
+    vouchers.by_code(&kept_digest(vouchers, keyed, code))
 }
 
 /// A code in groups of four, as printed.
@@ -68,6 +92,7 @@ pub fn grouped(code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mint::TokenMint;
 
     #[test]
     fn the_check_digit_catches_one_wrong_digit_and_a_swap() {
@@ -81,5 +106,42 @@ mod tests {
         swapped.swap(0, 1);
         assert!(parse(&String::from_utf8(swapped).expect("digits")).is_err());
         assert!(parse("1234").is_err());
+    }
+
+    #[test]
+    fn a_code_is_found_by_its_keyed_digest_and_an_older_voucher_by_its_sha256() {
+        use yinling_ledger::RedemptionId;
+        let mint = TokenMint::from_key([7; 32]);
+        let (new, old) = (
+            RedemptionId(uuid::Uuid::from_u128(1)),
+            RedemptionId(uuid::Uuid::from_u128(2)),
+        );
+        let (new_code, old_code) = (mint.voucher_code(&new), mint.voucher_code(&old));
+        let mut vouchers = Vouchers::default();
+        vouchers
+            .by_code
+            .insert(mint.voucher_code_digest(&new_code), new);
+        vouchers.by_code.insert(code_hash(&old_code), old);
+        assert_eq!(
+            kept_digest(&vouchers, mint.voucher_code_digest(&new_code), &new_code),
+            mint.voucher_code_digest(&new_code)
+        );
+        assert_eq!(
+            kept_digest(&vouchers, mint.voucher_code_digest(&old_code), &old_code),
+            code_hash(&old_code)
+        );
+        // The keyed digest is not the code's SHA-256, and another key's is another digest.
+        assert_ne!(mint.voucher_code_digest(&new_code), code_hash(&new_code));
+        let other = TokenMint::from_key([8; 32]);
+        assert_ne!(
+            other.voucher_code_digest(&new_code),
+            mint.voucher_code_digest(&new_code)
+        );
+        // A code no voucher has: the keyed digest, which finds nothing.
+        let unknown = mint.voucher_code(&RedemptionId(uuid::Uuid::from_u128(3)));
+        assert_eq!(
+            kept_digest(&vouchers, mint.voucher_code_digest(&unknown), &unknown),
+            mint.voucher_code_digest(&unknown)
+        );
     }
 }

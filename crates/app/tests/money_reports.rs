@@ -24,7 +24,7 @@ fn hand_over(sim: &mut Sim, name: &str, team: TeamId, reward: RewardId) {
             pickup_code: None,
             pickup_code_digest: None,
             card_sha256: None,
-            voucher_code_sha256: None,
+            voucher_code_digest: None,
         },
     );
 }

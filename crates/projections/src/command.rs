@@ -462,14 +462,15 @@ pub enum Command {
         /// SHA-256 of the volunteer's own points card, scanned instead of the pickup code
         /// (a slip lost, no phone to show it on).
         card_sha256: Option<[u8; 32]>,
-        /// SHA-256 of the code a rate voucher is handed over with (the application derives
-        /// the code from its mint key; a voucher's hand-over needs it).
-        voucher_code_sha256: Option<Hash>,
+        /// The keyed digest of the code a rate voucher is handed over with (the application
+        /// derives the code and its digest from its mint key; a voucher's hand-over needs it).
+        voucher_code_digest: Option<Hash>,
     },
     /// The bank takes a voucher.
     UseVoucher {
-        /// SHA-256 of the code presented.
-        code_sha256: Hash,
+        /// The digest the ledger keeps of the code presented (keyed, or the code's SHA-256
+        /// for a voucher from before keyed digests; the application finds which).
+        code_digest: Hash,
         /// Deposit or loan.
         product: VoucherProduct,
         /// The amount, yuan.
@@ -479,8 +480,9 @@ pub enum Command {
     },
     /// The bank refuses a voucher, with a reason (it stays valid).
     RefuseVoucher {
-        /// SHA-256 of the code presented.
-        code_sha256: Hash,
+        /// The digest the ledger keeps of the code presented (keyed, or the code's SHA-256
+        /// for a voucher from before keyed digests; the application finds which).
+        code_digest: Hash,
         /// Why.
         reason: String,
     },

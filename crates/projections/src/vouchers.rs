@@ -71,8 +71,12 @@ pub struct Voucher {
     pub bank: String,
     /// The rate bonus, basis points.
     pub basis_points: u32,
-    /// SHA-256 of the code.
-    pub code_sha256: Hash,
+    /// The digest its code is found by: the keyed digest [`VoucherHandedOver`] records, or
+    /// the code's SHA-256 for a voucher recorded by [`VoucherIssued`], from before.
+    ///
+    /// [`VoucherHandedOver`]: yinling_ledger::VoucherHandedOver
+    /// [`VoucherIssued`]: yinling_ledger::VoucherIssued
+    pub code_digest: Hash,
     /// When handed over.
     pub issued_at: Timestamp,
     /// The seq of the event that issued it (what a proof of the voucher proves).
@@ -117,12 +121,12 @@ pub struct Budget {
     pub note: String,
 }
 
-/// Every voucher, findable by its code's hash; every bank's budgets.
+/// Every voucher, findable by its code's digest; every bank's budgets.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vouchers {
     /// By redemption, in tables a snapshot's clone shares ([`Shards`]).
     pub by_redemption: Shards<RedemptionId, Voucher>,
-    /// Redemption by the code's hash.
+    /// Redemption by the digest of its code (keyed or, for the oldest, SHA-256).
     pub by_code: Shards<Hash, RedemptionId>,
     /// Budgets by (bank, year).
     pub budgets: BTreeMap<(String, i32), Budget>,
@@ -131,8 +135,10 @@ pub struct Vouchers {
 /// What a bank's budget for a year has left.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BudgetLeft {
-    /// The budget, if one is set.
+    /// The budget, if one holds (set for the year, or carried).
     pub budget: Option<Budget>,
+    /// The earlier year whose budget is carried into this one, none being set for it.
+    pub carried_from: Option<i32>,
     /// Vouchers issued that year (cancelled ones do not count).
     pub issued: u32,
     /// Rate bonus yuan used that year.
@@ -144,17 +150,42 @@ pub struct BudgetLeft {
 }
 
 impl Vouchers {
-    /// The voucher a code hashes to.
-    pub fn by_code(&self, code_sha256: &Hash) -> Option<&Voucher> {
+    /// A voucher handed over: kept by its redemption, found by its code's digest.
+    pub(crate) fn put(&mut self, voucher: Voucher) {
         self.by_code
-            .get(code_sha256)
+            .insert(voucher.code_digest, voucher.redemption_id);
+        self.by_redemption.insert(voucher.redemption_id, voucher);
+    }
+
+    /// The voucher whose code has this digest (see [`Voucher::code_digest`]).
+    pub fn by_code(&self, code_digest: &Hash) -> Option<&Voucher> {
+        self.by_code
+            .get(code_digest)
             .and_then(|r| self.by_redemption.get(r))
     }
 
-    /// What a bank's budget for `year` has left; `waiting` more vouchers are counted as
-    /// issued (holds not yet handed over).
+    /// The budget that holds for a bank in `year`: the one set for that year, or else the
+    /// latest set for a year before it, with that year (`Some(earlier)`). A bank that capped
+    /// 2026 is not left without a cap on the first of January because nobody set 2027 yet;
+    /// an administrator who wants no limit says so by setting the year without one.
+    pub fn budget_for(&self, bank: &str, year: i32) -> Option<(Budget, Option<i32>)> {
+        if let Some(b) = self.budgets.get(&(bank.to_owned(), year)) {
+            return Some((b.clone(), None));
+        }
+        self.budgets
+            .range((bank.to_owned(), i32::MIN)..(bank.to_owned(), year))
+            .next_back()
+            .map(|((_, earlier), b)| (b.clone(), Some(*earlier)))
+    }
+
+    /// What a bank's budget for `year` has left ([`Vouchers::budget_for`]: set for the year
+    /// or carried from the latest before it); `waiting` more vouchers are counted as issued
+    /// (holds not yet handed over).
     pub fn left(&self, bank: &str, year: i32, waiting: u32) -> BudgetLeft {
-        let budget = self.budgets.get(&(bank.to_owned(), year)).cloned();
+        let (budget, carried_from) = match self.budget_for(bank, year) {
+            Some((b, from)) => (Some(b), from),
+            None => (None, None),
+        };
         let mut issued = waiting;
         let mut bonus_used = Decimal::ZERO;
         for v in self.by_redemption.values().filter(|v| v.bank == bank) {
@@ -175,6 +206,7 @@ impl Vouchers {
             .map(|n| (n - bonus_used).max(Decimal::ZERO));
         BudgetLeft {
             budget,
+            carried_from,
             issued,
             bonus_used,
             vouchers_left,

@@ -510,7 +510,7 @@ fn cases() -> Vec<Case> {
                     pickup_code: None,
                     pickup_code_digest: None,
                     card_sha256: None,
-                    voucher_code_sha256: None,
+                    voucher_code_digest: None,
                 },
             )
         }),
@@ -522,7 +522,7 @@ fn cases() -> Vec<Case> {
                     pickup_code: None,
                     pickup_code_digest: None,
                     card_sha256: None,
-                    voucher_code_sha256: None,
+                    voucher_code_digest: None,
                 },
             )
         }),
@@ -548,7 +548,7 @@ fn cases() -> Vec<Case> {
                         pickup_code: None,
                         pickup_code_digest: None,
                         card_sha256: None,
-                        voucher_code_sha256: None,
+                        voucher_code_digest: None,
                     },
                 );
                 (
@@ -579,7 +579,7 @@ fn cases() -> Vec<Case> {
                         pickup_code: None,
                         pickup_code_digest: None,
                         card_sha256: None,
-                        voucher_code_sha256: None,
+                        voucher_code_digest: None,
                     },
                 )
             },
@@ -1045,7 +1045,7 @@ fn a_full_redemption_cycle_moves_points_from_available_to_held_to_redeemed() {
             pickup_code: None,
             pickup_code_digest: None,
             card_sha256: None,
-            voucher_code_sha256: None,
+            voucher_code_digest: None,
         },
     );
     let alice = &w.sim.state.volunteers[&w.alice];
@@ -1185,7 +1185,7 @@ fn checks_run_in_the_documented_order() {
                     pickup_code: None,
                     pickup_code_digest: None,
                     card_sha256: None,
-                    voucher_code_sha256: None,
+                    voucher_code_digest: None,
                 },
             )
         }),
@@ -1524,7 +1524,7 @@ fn a_lapsed_hold_is_not_handed_over_before_the_sweep_gives_its_points_back() {
                 pickup_code: None,
                 pickup_code_digest: None,
                 card_sha256: None,
-                voucher_code_sha256: None,
+                voucher_code_digest: None,
             },
         )
         .expect_err("lapsed");

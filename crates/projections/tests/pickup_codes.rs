@@ -21,7 +21,7 @@ fn hand_over(redemption_id: RedemptionId, code: &str, digest: Option<[u8; 32]>) 
         pickup_code: Some(code.into()),
         pickup_code_digest: digest,
         card_sha256: None,
-        voucher_code_sha256: None,
+        voucher_code_digest: None,
     }
 }
 

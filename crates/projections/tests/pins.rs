@@ -201,7 +201,7 @@ fn a_lost_slip_is_replaced_by_the_volunteers_own_card_at_the_hand_over() {
         pickup_code: None,
         pickup_code_digest: None,
         card_sha256: card.map(|c| Hash::of(c).0),
-        voucher_code_sha256: None,
+        voucher_code_digest: None,
     };
     let before = sim.state.head.seq;
     let needed = sim

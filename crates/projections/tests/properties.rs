@@ -385,7 +385,7 @@ fn run(w: &mut World, op: &Op) {
                     pickup_code: None,
                     pickup_code_digest: None,
                     card_sha256: None,
-                    voucher_code_sha256: None,
+                    voucher_code_digest: None,
                 })
                 .map(drop),
             None => Ok(()),

@@ -291,7 +291,7 @@ async fn banks_take(app: &App, gen: &mut Generator, admin: &Principal, made: &mu
         let Some(officer) = officers.get(bank) else {
             continue;
         };
-        let code = yinling_app::vouchers::code_hash(&app.mint.voucher_code(id));
+        let code = app.voucher_code_digest(&app.mint.voucher_code(id));
         let roll: f64 = gen.rng.gen();
         if roll < 0.6 {
             let loan = gen.rng.gen_bool(0.3);
@@ -299,7 +299,7 @@ async fn banks_take(app: &App, gen: &mut Generator, admin: &Principal, made: &mu
             steps.push((
                 officer.clone(),
                 Command::UseVoucher {
-                    code_sha256: code,
+                    code_digest: code,
                     product: if loan {
                         VoucherProduct::Loan
                     } else {
@@ -313,7 +313,7 @@ async fn banks_take(app: &App, gen: &mut Generator, admin: &Principal, made: &mu
             steps.push((
                 officer.clone(),
                 Command::RefuseVoucher {
-                    code_sha256: code,
+                    code_digest: code,
                     reason: "未带身份证，请改日再来".into(),
                 },
             ));

@@ -87,10 +87,9 @@ pub async fn check(
         access::may_read(&who, &Read::Audit)?;
     }
     let code = vouchers::parse(&body.value.code)?;
-    let hash = vouchers::code_hash(&code);
     let (mut out, issued_seq) = app.view(None).await?.with(|state| {
         let today = state.policies.date_of(Timestamp::now());
-        let found = state.vouchers.by_code(&hash).filter(|v| match &who {
+        let found = vouchers::find(&state.vouchers, app.mint.voucher_code_digest(&code), &code).filter(|v| match &who {
             Principal::BankOfficer(_, bank) => **bank == *v.bank,
             _ => true,
         });
@@ -106,7 +105,7 @@ pub async fn check(
         };
         let status = v.status(today);
         let (zh, en) = match status {
-            VoucherStatus::Valid => (format!("有效，可以使用（{} 前）。", v.expires_on), format!("Valid: it can be used until {}.", v.expires_on)),
+            VoucherStatus::Valid => (format!("有效，可以使用：有效期至 {}（含当天）。", v.expires_on), format!("Valid: it can be used until {}, that day included.", v.expires_on)),
             VoucherStatus::Used => ("已经用过，不能再用。".to_owned(), "Already used; it cannot be used again.".to_owned()),
             VoucherStatus::Cancelled => ("已作废，不能使用。".to_owned(), "Cancelled; it cannot be used.".to_owned()),
             VoucherStatus::Expired => (format!("已过期（{} 是最后一天）。", v.expires_on), format!("Expired ({} was its last day).", v.expires_on)),
@@ -200,7 +199,7 @@ pub async fn use_voucher(
     let code = vouchers::parse(&b.code)?;
     let today = app.engine.read().policies.date_of(Timestamp::now());
     let command = Command::UseVoucher {
-        code_sha256: vouchers::code_hash(&code),
+        code_digest: app.voucher_code_digest(&code),
         product: b.product,
         amount_yuan: b.amount_yuan.0,
         used_on: b.used_on.map_or(today, |d| d.0),
@@ -241,7 +240,7 @@ pub async fn refuse(
 ) -> Result<Response, ApiError> {
     let code = vouchers::parse(&body.value.code)?;
     let command = Command::RefuseVoucher {
-        code_sha256: vouchers::code_hash(&code),
+        code_digest: app.voucher_code_digest(&code),
         reason: body.value.reason.clone(),
     };
     let w = app
@@ -342,6 +341,10 @@ pub struct BudgetOut {
     pub vouchers_left: Option<u32>,
     /// Bonus yuan left (`null`: no limit).
     pub bonus_left: Option<Amount>,
+    /// No budget is set for this year, and the one shown is carried from this earlier year
+    /// (the latest one set) until one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<i32>,
 }
 
 fn budget_out(bank: &str, year: i32, left: BudgetLeft) -> BudgetOut {
@@ -354,6 +357,7 @@ fn budget_out(bank: &str, year: i32, left: BudgetLeft) -> BudgetOut {
         bonus_used: left.bonus_used.into(),
         vouchers_left: left.vouchers_left,
         bonus_left: left.bonus_left.map(Amount),
+        carried_from: left.carried_from,
     }
 }
 
@@ -381,18 +385,22 @@ pub async fn set_budget(
         .submit::<BankBudgetSet>(&who, command, key.scoped(&who, body.digest))
         .await?;
     let set = w.answer;
-    let left = yinling_projections::vouchers::BudgetLeft {
-        budget: Some(yinling_projections::vouchers::Budget {
-            vouchers: set.vouchers,
-            bonus_yuan: set.bonus_yuan,
-            note: set.note.clone(),
-        }),
-        ..Default::default()
+    // The figures set, against what the year has used so far: a budget set below what is
+    // already issued answers with nothing left, not with the whole new figure.
+    let now = app.engine.read().budget_left(&set.bank, set.year);
+    let out = BudgetOut {
+        bank: set.bank.clone(),
+        year: set.year,
+        vouchers: set.vouchers,
+        bonus_yuan: set.bonus_yuan.map(Amount),
+        issued: now.issued,
+        bonus_used: now.bonus_used.into(),
+        vouchers_left: set.vouchers.map(|n| n.saturating_sub(now.issued)),
+        bonus_left: set
+            .bonus_yuan
+            .map(|n| Amount((n - now.bonus_used).max(rust_decimal::Decimal::ZERO))),
+        carried_from: None,
     };
-    let mut out = budget_out(&set.bank, set.year, left);
-    // The answer says what was set; what is left is `GET`'s to say.
-    out.vouchers_left = set.vouchers;
-    out.bonus_left = set.bonus_yuan.map(Amount);
     Ok(written(&w.receipt, out))
 }
 

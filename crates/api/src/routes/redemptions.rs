@@ -274,11 +274,11 @@ fn with_code(app: &App, step: &RedemptionStep) -> RedemptionOut {
 /// The answer to a redemption step; a voucher's hand-over carries its code.
 fn answered(app: &App, w: Written<RedemptionStep>) -> Response {
     let mut out = with_code(app, &w.answer);
-    if let RedemptionStep::Fulfilled(f, _, Some(v)) = &w.answer {
+    if let RedemptionStep::Fulfilled(f, _, Some(expires_on)) = &w.answer {
         out.voucher_code = Some(yinling_app::vouchers::grouped(
             &app.mint.voucher_code(&f.redemption_id),
         ));
-        out.voucher_expires_on = Some(v.expires_on.to_string());
+        out.voucher_expires_on = Some(expires_on.to_string());
         out.voucher_status = Some(VoucherStatus::Valid.as_str().to_owned());
     }
     written(&w.receipt, out)

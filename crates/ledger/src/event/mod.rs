@@ -195,11 +195,13 @@ pub enum Event {
     RedemptionHeldForPickup(RedemptionHeldForPickup),
     /// See [`ConfirmationWaived`].
     ConfirmationWaived(ConfirmationWaived),
+    /// See [`VoucherHandedOver`].
+    VoucherHandedOver(VoucherHandedOver),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 79] = [
+    pub const TYPE_NAMES: [&'static str; 80] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -279,6 +281,7 @@ impl Event {
         "StockWrittenOff",
         "RedemptionHeldForPickup",
         "ConfirmationWaived",
+        "VoucherHandedOver",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -363,6 +366,7 @@ impl Event {
             Event::StockWrittenOff(_) => "StockWrittenOff",
             Event::RedemptionHeldForPickup(_) => "RedemptionHeldForPickup",
             Event::ConfirmationWaived(_) => "ConfirmationWaived",
+            Event::VoucherHandedOver(_) => "VoucherHandedOver",
         }
     }
 }

@@ -40,6 +40,32 @@ pub struct VoucherIssued {
     pub expires_on: NaiveDate,
 }
 
+/// A rate voucher was handed over, as [`VoucherIssued`] records it but with a keyed digest of
+/// its code instead of the code's SHA-256. A code is fifteen digits and a check digit, and the
+/// log is read by auditors and copied to whoever checks it: against a plain SHA-256, every
+/// voucher in the log can be tried at once, a billion codes a second on one graphics card, and
+/// a code found is a rate bonus at the bank. The keyed digest cannot be tried without the
+/// service's mint key. Every voucher since this event was added is recorded this way.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherHandedOver {
+    /// The redemption it was handed over for.
+    pub redemption_id: RedemptionId,
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// The voucher reward.
+    pub reward_id: RewardId,
+    /// The bank that honours it.
+    pub bank: String,
+    /// Its rate bonus, basis points.
+    pub basis_points: u32,
+    /// HMAC-SHA256 under the service's mint key of "voucher-digest" and the sixteen digits:
+    /// what a typed code is looked up by.
+    pub code_digest: Hash,
+    /// The last day the bank takes it.
+    #[serde(with = "super::dates")]
+    pub expires_on: NaiveDate,
+}
+
 /// The bank took a voucher: for which product, how much, on which day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoucherUsed {

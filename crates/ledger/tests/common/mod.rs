@@ -601,6 +601,15 @@ pub fn one_of_each() -> Vec<Event> {
             reason: "服务对象已搬离，无法联系".into(),
             waived_on: NaiveDate::from_ymd_opt(2026, 4, 1).expect("date"),
         }),
+        Event::VoucherHandedOver(VoucherHandedOver {
+            redemption_id: RedemptionId(uuid(62)),
+            volunteer_id: VolunteerId(uuid(2)),
+            reward_id: RewardId(uuid(10)),
+            bank: "湖州银行".into(),
+            basis_points: 20,
+            code_digest: Hash([0x6b; 32]),
+            expires_on: date(2026, 12, 31),
+        }),
     ]
 }
 

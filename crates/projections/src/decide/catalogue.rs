@@ -295,7 +295,7 @@ pub(super) fn fulfil(
     who: &Principal,
     context: &Context,
     (redemption_id, shown, digest, card): Shown<'_>,
-    voucher_code_sha256: Option<Hash>,
+    voucher_code_digest: Option<Hash>,
 ) -> Result<Vec<Commit>, Rejection> {
     let r = checks::redemption(state, redemption_id)?;
     access::may_write(who, &Write::HandOver(r.station_id))?;
@@ -367,7 +367,7 @@ pub(super) fn fulfil(
             context,
             r,
             (bank, *basis_points),
-            voucher_code_sha256,
+            voucher_code_digest,
         )?);
     }
     Ok(vec![Commit::any(redemption_id.stream(), events)])

@@ -477,7 +477,7 @@ fn decide_station(
             pickup_code,
             pickup_code_digest,
             card_sha256,
-            voucher_code_sha256,
+            voucher_code_digest,
         } => catalogue::fulfil(
             state,
             who,
@@ -488,7 +488,7 @@ fn decide_station(
                 *pickup_code_digest,
                 card_sha256.as_ref(),
             ),
-            *voucher_code_sha256,
+            *voucher_code_digest,
         ),
         Command::CancelRedemption {
             redemption_id,
@@ -512,7 +512,7 @@ fn decide_money(
 ) -> Result<Vec<Commit>, Rejection> {
     match command {
         Command::UseVoucher {
-            code_sha256,
+            code_digest,
             product,
             amount_yuan,
             used_on,
@@ -521,16 +521,16 @@ fn decide_money(
             who,
             context,
             money::Use {
-                code_sha256: *code_sha256,
+                code_digest: *code_digest,
                 product: *product,
                 amount_yuan: *amount_yuan,
                 used_on: *used_on,
             },
         ),
         Command::RefuseVoucher {
-            code_sha256,
+            code_digest,
             reason,
-        } => money::refuse_voucher(state, who, context, code_sha256, reason),
+        } => money::refuse_voucher(state, who, context, code_digest, reason),
         Command::CancelVoucher {
             redemption_id,
             reason,

@@ -21,7 +21,7 @@ use crate::vouchers::{Voucher, VoucherStatus};
 fn presented<'a>(
     state: &'a State,
     who: &Principal,
-    code_sha256: &Hash,
+    code_digest: &Hash,
 ) -> Result<&'a Voucher, Rejection> {
     let unknown = || {
         Rejection::not_found(
@@ -29,7 +29,7 @@ fn presented<'a>(
             "no voucher of your bank has this code; check the digits against the volunteer's voucher",
         )
     };
-    let v = state.vouchers.by_code(code_sha256).ok_or_else(unknown)?;
+    let v = state.vouchers.by_code(code_digest).ok_or_else(unknown)?;
     match who {
         Principal::BankOfficer(_, bank) if **bank != *v.bank => Err(unknown()),
         _ => Ok(v),
@@ -66,7 +66,7 @@ fn not_valid(v: &Voucher, status: VoucherStatus) -> Rejection {
 
 /// What the bank's use of a voucher asks for.
 pub(super) struct Use {
-    pub(super) code_sha256: Hash,
+    pub(super) code_digest: Hash,
     pub(super) product: VoucherProduct,
     pub(super) amount_yuan: Decimal,
     pub(super) used_on: chrono::NaiveDate,
@@ -82,17 +82,22 @@ pub(super) fn use_voucher(
     if !matches!(who, Principal::BankOfficer(..)) {
         access::may_write(who, &Write::UseVoucher(""))?;
     }
-    if u.amount_yuan <= Decimal::ZERO || u.amount_yuan > MAX_VOUCHER_AMOUNT_YUAN {
+    // In fen at most: a page shows an amount to two decimals, and 100.005 recorded as
+    // typed would read 100.00 on one page and 100.01 in a spreadsheet.
+    if u.amount_yuan <= Decimal::ZERO
+        || u.amount_yuan > MAX_VOUCHER_AMOUNT_YUAN
+        || u.amount_yuan.normalize().scale() > YUAN_DECIMAL_PLACES
+    {
         return Err(Rejection::invalid(
             "bad_amount",
             format!(
-                "amount_yuan is more than 0 and at most {MAX_VOUCHER_AMOUNT_YUAN}, got {}",
+                "amount_yuan is more than 0 and at most {MAX_VOUCHER_AMOUNT_YUAN} yuan, with at most two decimals (fen), got {}",
                 u.amount_yuan
             ),
         ));
     }
     let today = state.policies.date_of(context.now);
-    let v = presented(state, who, &u.code_sha256)?;
+    let v = presented(state, who, &u.code_digest)?;
     access::may_write(who, &Write::UseVoucher(&v.bank))?;
     if u.used_on > today || u.used_on < v.issued_on {
         return Err(Rejection::invalid(
@@ -147,14 +152,14 @@ pub(super) fn refuse_voucher(
     state: &State,
     who: &Principal,
     context: &Context,
-    code_sha256: &Hash,
+    code_digest: &Hash,
     reason: &str,
 ) -> Result<Vec<Commit>, Rejection> {
     if !matches!(who, Principal::BankOfficer(..)) {
         access::may_write(who, &Write::UseVoucher(""))?;
     }
     let reason = text("reason", reason, MAX_REASON_CHARS)?;
-    let v = presented(state, who, code_sha256)?;
+    let v = presented(state, who, code_digest)?;
     access::may_write(who, &Write::UseVoucher(&v.bank))?;
     let status = v.status(state.policies.date_of(context.now));
     if status != VoucherStatus::Valid {
@@ -256,10 +261,16 @@ pub(super) fn set_budget(
             ),
         ));
     }
-    if bonus_yuan.is_some_and(|b| b < Decimal::ZERO || b > MAX_VOUCHER_AMOUNT_YUAN) {
+    if let Some(b) = bonus_yuan.filter(|b| {
+        *b < Decimal::ZERO
+            || *b > MAX_VOUCHER_AMOUNT_YUAN
+            || b.normalize().scale() > YUAN_DECIMAL_PLACES
+    }) {
         return Err(Rejection::invalid(
             "bad_amount",
-            format!("bonus_yuan is 0 to {MAX_VOUCHER_AMOUNT_YUAN}"),
+            format!(
+                "bonus_yuan is 0 to {MAX_VOUCHER_AMOUNT_YUAN} yuan, with at most two decimals (fen), got {b}"
+            ),
         ));
     }
     Ok(vec![Commit::any(
@@ -362,15 +373,15 @@ pub(super) fn issue(
     context: &Context,
     redemption: &crate::redemptions::Redemption,
     (bank, basis_points): (&str, u32),
-    code_sha256: Option<Hash>,
+    code_digest: Option<Hash>,
 ) -> Result<Event, Rejection> {
-    let Some(code_sha256) = code_sha256 else {
+    let Some(code_digest) = code_digest else {
         return Err(Rejection::invalid(
             "voucher_code_needed",
             "a rate voucher is handed over with its code",
         ));
     };
-    if state.vouchers.by_code.contains_key(&code_sha256) {
+    if state.vouchers.by_code.contains_key(&code_digest) {
         return Err(Rejection::conflict(
             "duplicate_voucher_code",
             "this voucher code is already in use",
@@ -396,13 +407,13 @@ pub(super) fn issue(
             state.policies.voucher_validity_days(),
         )))
         .unwrap_or(today);
-    Ok(Event::VoucherIssued(VoucherIssued {
+    Ok(Event::VoucherHandedOver(VoucherHandedOver {
         redemption_id: redemption.id,
         volunteer_id: redemption.volunteer_id,
         reward_id: redemption.reward_id,
         bank: bank.to_owned(),
         basis_points,
-        code_sha256,
+        code_digest,
         expires_on,
     }))
 }

@@ -335,6 +335,7 @@ impl State {
             Event::RedemptionPickedUp(e) => self.redemption_picked_up(e),
             Event::VolunteerPhoneRecorded(e) => self.phone_recorded(e),
             Event::VoucherIssued(e) => self.voucher_issued(envelope, e),
+            Event::VoucherHandedOver(e) => self.voucher_handed_over(envelope, e),
             Event::VoucherUsed(e) => self.voucher_used(envelope, e),
             Event::VoucherRefused(e) => self.voucher_refused(envelope, e),
             Event::VoucherCancelled(e) => self.voucher_cancelled(envelope, e),

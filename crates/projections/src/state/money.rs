@@ -1,6 +1,7 @@
 //! How the money side is folded: vouchers issued, used, refused and cancelled; the banks'
 //! budgets; rewards' values and suppliers; stock receipts' costs.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use yinling_ledger::*;
 
@@ -68,26 +69,52 @@ impl State {
     }
 
     pub(super) fn voucher_issued(&mut self, envelope: &Envelope, e: &VoucherIssued) {
-        self.vouchers.by_code.insert(e.code_sha256, e.redemption_id);
-        self.vouchers.by_redemption.insert(
-            e.redemption_id,
-            Voucher {
-                redemption_id: e.redemption_id,
-                volunteer_id: e.volunteer_id,
-                reward_id: e.reward_id,
-                bank: e.bank.clone(),
-                basis_points: e.basis_points,
-                code_sha256: e.code_sha256,
-                issued_at: envelope.recorded_at,
-                issued_seq: envelope.seq,
-                issued_on: self.policies.date_of(envelope.recorded_at),
-                expires_on: e.expires_on,
-                used: None,
-                cancelled: None,
-                cancelled_on: None,
-                refusals: Vec::new(),
-            },
+        let voucher = self.voucher_recorded(
+            envelope,
+            (e.redemption_id, e.volunteer_id, e.reward_id),
+            (&e.bank, e.basis_points),
+            e.code_sha256,
+            e.expires_on,
         );
+        self.vouchers.put(voucher);
+    }
+
+    pub(super) fn voucher_handed_over(&mut self, envelope: &Envelope, e: &VoucherHandedOver) {
+        let voucher = self.voucher_recorded(
+            envelope,
+            (e.redemption_id, e.volunteer_id, e.reward_id),
+            (&e.bank, e.basis_points),
+            e.code_digest,
+            e.expires_on,
+        );
+        self.vouchers.put(voucher);
+    }
+
+    /// A voucher as either event records its hand-over; only the digest of its code differs.
+    fn voucher_recorded(
+        &self,
+        envelope: &Envelope,
+        (redemption_id, volunteer_id, reward_id): (RedemptionId, VolunteerId, RewardId),
+        (bank, basis_points): (&str, u32),
+        code_digest: Hash,
+        expires_on: NaiveDate,
+    ) -> Voucher {
+        Voucher {
+            redemption_id,
+            volunteer_id,
+            reward_id,
+            bank: bank.to_owned(),
+            basis_points,
+            code_digest,
+            issued_at: envelope.recorded_at,
+            issued_seq: envelope.seq,
+            issued_on: self.policies.date_of(envelope.recorded_at),
+            expires_on,
+            used: None,
+            cancelled: None,
+            cancelled_on: None,
+            refusals: Vec::new(),
+        }
     }
 
     pub(super) fn voucher_used(&mut self, envelope: &Envelope, e: &VoucherUsed) {

@@ -10,6 +10,7 @@ use yinling_app::reports::stations::{bank_vouchers, banks, VoucherOut};
 use yinling_app::{input, vouchers, App, AppError};
 use yinling_ledger::{Timestamp, VoucherProduct, VoucherRefused, VoucherUsed};
 use yinling_projections::access::{self, Read};
+use yinling_projections::limits::VOUCHER_LATE_RECORD_DAYS;
 use yinling_projections::vouchers::VoucherStatus;
 use yinling_projections::{Command, Principal};
 
@@ -152,13 +153,13 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
         Err(e) => return refusal(&viewer, "/bank", &e),
     };
     let of_this_bank = |v: &&yinling_projections::vouchers::Voucher| matches!(&session.principal, Principal::BankOfficer(_, b) if **b == *v.bank);
-    let issued = app
-        .engine
-        .read()
-        .vouchers
-        .by_code(&vouchers::code_hash(&code))
-        .filter(of_this_bank)
-        .map(|v| v.issued_seq);
+    let issued = vouchers::find(
+        &app.engine.read().vouchers,
+        app.mint.voucher_code_digest(&code),
+        &code,
+    )
+    .filter(of_this_bank)
+    .map(|v| v.issued_seq);
     // The checkpoint the voucher's issue is in, for the officer to note or check (an extra:
     // the check answers without it).
     let proven = match issued {
@@ -174,9 +175,7 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
     };
     let state = app.engine.read();
     let today = state.policies.date_of(Timestamp::now());
-    let found = state
-        .vouchers
-        .by_code(&vouchers::code_hash(&code))
+    let found = vouchers::find(&state.vouchers, app.mint.voucher_code_digest(&code), &code)
         .filter(of_this_bank);
     let csrf = session.csrf();
     page(
@@ -188,21 +187,11 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                     @let status = v.status(today);
                     @let who = state.volunteers.get(&v.volunteer_id).map(|x| yinling_projections::access::name_for(&session.principal, x)).unwrap_or_default();
                     p.counter-name { (who) }
-                    p { (l.s(format!("利率优惠 {} 个基点，有效期至 {}（含当天）。", v.basis_points, v.expires_on), format!("Rate bonus {} basis points, valid until {}.", v.basis_points, v.expires_on))) }
+                    p { (l.s(format!("利率优惠 {} 个基点，有效期至 {}（含当天）。", v.basis_points, v.expires_on), format!("Rate bonus {} basis points, valid until {}, that day included.", v.basis_points, v.expires_on))) }
                     @match status {
                         VoucherStatus::Valid => {
                             p.success role="status" { (l.t("有效，可以使用。", "Valid: it can be used.")) }
-                            form method="post" action="/bank/use" {
-                                (super::form_fields(&csrf))
-                                input type="hidden" name="code" value=(code);
-                                label for="product" { (l.t("用于", "Used for")) }
-                                select #product name="product" { option value="deposit" { (l.t("存款", "a deposit")) } option value="loan" { (l.t("贷款", "a loan")) } }
-                                label for="amount_yuan" { (l.t("金额（按元填写，不是万元：5 万元填 50000）", "Amount (in yuan: 50,000 for 5 wan)")) }
-                                input #amount_yuan name="amount_yuan" inputmode="decimal" required;
-                                label for="used_on" { (l.t("日期", "Date")) }
-                                input #used_on name="used_on" type="date" value=(today.to_string()) max=(today.to_string()) required;
-                                button.big type="submit" { (l.t("下一步：核对金额", "Next: check the amount")) }
-                            }
+                            (use_form(l, &csrf, &code, (v.issued_on, today)))
                             form method="post" action="/bank/refuse" {
                                 (super::form_fields(&csrf))
                                 input type="hidden" name="code" value=(code);
@@ -213,7 +202,18 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
                         }
                         VoucherStatus::Used => { p.error role="alert" { (l.t("已经用过，不能再用。", "Already used; it cannot be used again.")) } }
                         VoucherStatus::Cancelled => { p.error role="alert" { (l.t("已作废，不能使用。", "Cancelled; it cannot be used.")) } }
-                        VoucherStatus::Expired => { p.error role="alert" { (l.s(format!("已过期（{} 是最后一天）。", v.expires_on), format!("Expired ({} was its last day).", v.expires_on))) } }
+                        VoucherStatus::Expired => {
+                            p.error role="alert" { (l.s(format!("已过期（{} 是最后一天）。", v.expires_on), format!("Expired ({} was its last day).", v.expires_on))) }
+                            // A use on a day it was valid (a Saturday's deposit recorded on
+                            // Monday) is taken for a few days more, as the decision allows.
+                            @if (today - v.expires_on).num_days() <= VOUCHER_LATE_RECORD_DAYS {
+                                p { (l.s(
+                                    format!("如果在 {} 或之前已经办理，{} 天内还可以补记：日期填办理的那一天。", v.expires_on, VOUCHER_LATE_RECORD_DAYS),
+                                    format!("If it was used on {} or before, the use can still be recorded within {} days: give the day it was used.", v.expires_on, VOUCHER_LATE_RECORD_DAYS),
+                                )) }
+                                (use_form(l, &csrf, &code, (v.issued_on, v.expires_on)))
+                            }
+                        }
                     }
                     @if let Some((proof, p)) = &proven {
                         p.muted.proof {
@@ -232,6 +232,30 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
     .into_response()
 }
 
+/// The form a use is entered with: product, amount, and the day, between `days` (the
+/// voucher's first day and the last it may be used on, today at most).
+fn use_form(
+    l: Lang,
+    csrf: &str,
+    code: &str,
+    days: (chrono::NaiveDate, chrono::NaiveDate),
+) -> maud::Markup {
+    let (first, last) = days;
+    html! {
+        form method="post" action="/bank/use" {
+            (super::form_fields(csrf))
+            input type="hidden" name="code" value=(code);
+            label for="product" { (l.t("用于", "Used for")) }
+            select #product name="product" { option value="deposit" { (l.t("存款", "a deposit")) } option value="loan" { (l.t("贷款", "a loan")) } }
+            label for="amount_yuan" { (l.t("金额（按元填写，不是万元：5 万元填 50000）", "Amount (in yuan: 50,000 for 5 wan)")) }
+            input #amount_yuan name="amount_yuan" inputmode="decimal" required;
+            label for="used_on" { (l.t("日期", "Date")) }
+            input #used_on name="used_on" type="date" value=(last.to_string()) min=(first.to_string()) max=(last.to_string()) required;
+            button.big type="submit" { (l.t("下一步：核对金额", "Next: check the amount")) }
+        }
+    }
+}
+
 /// What the use form asks for, read: the code's hash, the product, the amount, the day.
 fn use_of(form: &Form) -> Result<(String, VoucherProduct, Decimal, chrono::NaiveDate), AppError> {
     let code = vouchers::parse(&form.text("code"))?;
@@ -248,10 +272,13 @@ fn use_of(form: &Form) -> Result<(String, VoucherProduct, Decimal, chrono::Naive
     let amount = input::decimal("amount_yuan", form.get("amount_yuan").unwrap_or(""))?;
     // As the decision refuses it, before any bonus is worked out on the page.
     let most = yinling_projections::limits::MAX_VOUCHER_AMOUNT_YUAN;
-    if amount <= Decimal::ZERO || amount > most {
+    if amount <= Decimal::ZERO
+        || amount > most
+        || amount.normalize().scale() > yinling_projections::limits::YUAN_DECIMAL_PLACES
+    {
         return Err(AppError::invalid(
             "bad_amount",
-            format!("amount_yuan is more than 0 and at most {most}, got {amount}"),
+            format!("amount_yuan is more than 0 and at most {most} yuan, with at most two decimals (fen), got {amount}"),
         ));
     }
     let used_on = input::date("used_on", form.get("used_on").unwrap_or(""))?;
@@ -271,7 +298,7 @@ pub async fn use_voucher(State(app): State<App>, viewer: Viewer, form: Form) -> 
     let answer = submit_and_return::<VoucherUsed>(&app, &viewer, &form, "/bank", |_| {
         let (code, product, amount_yuan, used_on) = use_of(&form)?;
         Ok(Command::UseVoucher {
-            code_sha256: vouchers::code_hash(&code),
+            code_digest: app.voucher_code_digest(&code),
             product,
             amount_yuan,
             used_on,
@@ -294,9 +321,7 @@ fn confirm_use(app: &App, viewer: &Viewer, form: &Form) -> Response {
     };
     let l = viewer.lang;
     let state = app.engine.read();
-    let Some(v) = state
-        .vouchers
-        .by_code(&vouchers::code_hash(&code))
+    let Some(v) = vouchers::find(&state.vouchers, app.mint.voucher_code_digest(&code), &code)
         .filter(|v| matches!(&session.principal, Principal::BankOfficer(_, b) if **b == *v.bank))
     else {
         return refusal(
@@ -361,7 +386,7 @@ pub async fn refuse(State(app): State<App>, viewer: Viewer, form: Form) -> Respo
     let answer = submit_and_return::<VoucherRefused>(&app, &viewer, &form, "/bank", |_| {
         let code = vouchers::parse(&form.text("code"))?;
         Ok(Command::RefuseVoucher {
-            code_sha256: vouchers::code_hash(&code),
+            code_digest: app.voucher_code_digest(&code),
             reason: form.text("reason"),
         })
     })

@@ -176,7 +176,13 @@ pub async fn overview(
             ul {
                 @for b in banks(&state) {
                     @let left = state.budget_left(&b, chrono::Datelike::year(&today));
-                    li { (b) "：" 
+                    li { (b) "："
+                        @if let Some(year) = left.carried_from {
+                            (l.s(format!("（今年未定预算，沿用 {year} 年的）"), format!("(none set for this year: {year}'s holds) ")))
+                        }
+                        @if let Some(n) = left.budget.as_ref().and_then(|x| x.vouchers) {
+                            (l.s(format!("全年 {n} 张，已发放 {} 张，", left.issued), format!("{n} for the year, {} issued, ", left.issued)))
+                        }
                         @match left.vouchers_left { Some(n) => { (l.s(format!("还可发放 {n} 张"), format!("{n} vouchers left"))) } None => { (l.t("张数不限", "no limit on vouchers")) } }
                         "；"
                         @match left.bonus_left { Some(y) => { (l.s(format!("利率优惠还剩 {} 元", num(y)), format!("{} yuan of rate bonus left", num(y)))) } None => { (l.t("金额不限", "no limit on the bonus")) } }
@@ -197,6 +203,7 @@ pub async fn overview(
                     input #bonus_yuan name="bonus_yuan" inputmode="decimal";
                     label for="budget_note" { (l.t("说明", "Note")) }
                     input #budget_note name="note";
+                    p.muted { (l.t("两项都要填：这里定下的是这一年的整个预算，留空的一项就是不限。没有定预算的年份沿用上一次定下的。", "Fill in both: this sets the year's whole budget, and a field left empty means no limit. A year with no budget set keeps the last one set before it.")) }
                     button.big type="submit" { (l.t("定下预算", "Set the budget")) }
                 }
                 h2 { (l.t("奖品价值和供货方", "A reward's value and supplier")) }
