@@ -96,6 +96,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /v1/tokens", "OOFFFOUFFOFF"),
     ("GET /v1/access-log", "FFFFFOUFFFFF"),
     ("POST /v1/tokens/{id}/replace", "OOFFFFUFFOFF"),
+    ("PUT /v1/tokens/{id}/last-day", "OFFFFFUFFFFF"),
     ("GET /healthz", "OOOOOOOOOOOO"),
     ("GET /metrics", "OOOOOOOOOOOO"),
     ("GET /openapi.json", "OOOOOOOOOOOO"),

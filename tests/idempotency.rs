@@ -51,6 +51,7 @@ const WRITES: &[(&str, Role)] = &[
     ("POST /v1/tokens", Role::A),
     ("DELETE /v1/tokens/{id}", Role::A),
     ("POST /v1/tokens/{id}/replace", Role::C),
+    ("PUT /v1/tokens/{id}/last-day", Role::A),
     ("POST /v1/stations", Role::A),
     ("POST /v1/stock-transfers", Role::A),
     ("PUT /v1/volunteers/{id}/phone", Role::C),

@@ -59,6 +59,7 @@ pub fn run(args: AdminTokenArgs) -> Result<ExitCode, String> {
             scope: None,
             secret_sha256: secret_hash(&secret),
             label: format!("administrator made at the command line: {reason}"),
+            last_day: None,
         });
         let issued = app.submit::<()>(&Principal::System, command, None).await;
         app.engine.shutdown().await;

@@ -898,6 +898,19 @@ impl World {
                     .id();
                 (Method::DELETE, format!("/v1/tokens/{issued}"), None)
             }
+            "PUT /v1/tokens/{id}/last-day" => {
+                let issued = self
+                    .city
+                    .admin
+                    .post("/v1/tokens", json!({"role": "auditor"}))
+                    .await
+                    .id();
+                (
+                    Method::PUT,
+                    format!("/v1/tokens/{issued}/last-day"),
+                    Some(json!({"last_day": "2099-12-31"})),
+                )
+            }
             "GET /v1/tokens" => (Method::GET, format!("/v1/tokens?team_id={team}"), None),
             "GET /v1/access-log" => (Method::GET, "/v1/access-log".into(), None),
             "POST /v1/tokens/{id}/replace" => {

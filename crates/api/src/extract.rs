@@ -55,10 +55,7 @@ where
                 )
             })?;
         let principal = app.authenticate(secret).ok_or_else(|| {
-            ApiError::unauthorized(
-                "invalid_token",
-                "this access token is not valid: it is unknown or has been revoked",
-            )
+            ApiError::unauthorized("invalid_token", app.why_not_authenticated(secret))
         })?;
         Ok(Auth(principal))
     }

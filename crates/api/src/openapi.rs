@@ -42,7 +42,7 @@ impl Modify for BearerAuth {
         organisation::create_project, organisation::list_projects, organisation::get_project, organisation::change_project_status,
         evaluation::evaluate, evaluation::team_scores, evaluation::get_scoring, evaluation::put_scoring,
         audit::feed, audit::head, audit::verify, audit::access_log,
-        tokens::create, tokens::revoke, tokens::list, tokens::replace,
+        tokens::create, tokens::revoke, tokens::list, tokens::replace, tokens::set_last_day,
         stations::open, stations::list, stations::station_queue, stations::transfer, stations::lookup,
         stations::phone, stations::pin, stations::vouchers,
         money::check, money::use_voucher, money::refuse, money::cancel, money::set_budget, money::get_budget,

@@ -204,6 +204,10 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
         .route("/v1/tokens", post(tokens::create).get(tokens::list))
         .route("/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/v1/tokens/{id}/replace", post(tokens::replace))
+        .route(
+            "/v1/tokens/{id}/last-day",
+            axum::routing::put(tokens::set_last_day),
+        )
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .route("/openapi.json", get(crate::openapi::serve))

@@ -113,6 +113,7 @@ single_event_answers!(
     PolicySet,
     BackfillDeclined,
     ConfirmationWaived,
+    TokenLastDaySet,
 );
 
 /// A token as issued, with the scope recorded after it (a group coordinator's group).
@@ -123,6 +124,8 @@ pub struct IssuedToken {
     /// What it is bound to, for a group coordinator, station clerk, district coordinator
     /// or bank officer.
     pub scope: Option<TokenScope>,
+    /// Its last day, if it was issued with one.
+    pub last_day: Option<chrono::NaiveDate>,
 }
 
 impl Answer for IssuedToken {
@@ -132,7 +135,15 @@ impl Answer for IssuedToken {
             Event::TokenScoped(s) => Some(s.scope.clone()),
             _ => None,
         });
-        Some(IssuedToken { issued, scope })
+        let last_day = envelopes.iter().find_map(|e| match &e.payload {
+            Event::TokenLastDaySet(d) => d.last_day,
+            _ => None,
+        });
+        Some(IssuedToken {
+            issued,
+            scope,
+            last_day,
+        })
     }
 }
 

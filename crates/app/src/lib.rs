@@ -285,15 +285,34 @@ impl App {
     pub fn authenticate(&self, secret: &str) -> Option<Principal> {
         let principal = {
             let state = self.engine.read();
+            let today = state.policies.date_of(Timestamp::now());
             state
                 .tokens
                 .authenticate(&secret_hash(secret))
+                .filter(|t| t.live_on(today))
                 .and_then(|t| Principal::from_token(t, &state))
         }?;
         if let Some(id) = principal.actor().token_id {
             self.touch(id);
         }
         Some(principal)
+    }
+
+    /// Why a presented secret does not authenticate, in words its holder can act on: stopped,
+    /// past its last day, or not a token at all.
+    pub fn why_not_authenticated(&self, secret: &str) -> String {
+        let state = self.engine.read();
+        let today = state.policies.date_of(Timestamp::now());
+        match state.tokens.find(&secret_hash(secret)) {
+            Some(t) if t.revoked_at.is_some() => {
+                "this access token has been stopped; ask an administrator for a new one".to_owned()
+            }
+            Some(t) if t.past_last_day(today) => format!(
+                "this access token's last day was {}; ask an administrator for a new one or a later last day",
+                t.last_day.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            _ => "this access token is not valid: it is unknown or has been revoked".to_owned(),
+        }
     }
 
     /// Notes that a token was used now (at most once a minute per token, so a busy token

@@ -422,6 +422,7 @@ pub async fn bootstrap_admin(
         scope: None,
         secret_sha256: secret_hash(&secret),
         label: "first administrator".into(),
+        last_day: None,
     });
     app.submit::<()>(&Principal::System, command, None).await?;
     Ok(generated.then_some(secret))

@@ -437,6 +437,7 @@ fn a_pin_set_or_a_second_card_issued_by_staff_is_told_to_the_volunteer() {
             scope: None,
             secret_sha256: Hash::of(secret.as_bytes()).0,
             label: "积分卡".into(),
+            last_day: None,
         })
     };
 

@@ -58,6 +58,8 @@ pub struct NewToken {
     pub secret_sha256: [u8; 32],
     /// A note for people.
     pub label: String,
+    /// Its last day, included (the ledger's calendar); `None`: it works until stopped.
+    pub last_day: Option<chrono::NaiveDate>,
 }
 
 /// Where an imported row comes from.
@@ -699,6 +701,13 @@ pub enum Command {
     RevokeToken {
         /// Which.
         token_id: TokenId,
+    },
+    /// Move a live token's last day, or take it away (`None`).
+    SetTokenLastDay {
+        /// Which.
+        token_id: TokenId,
+        /// Its new last day, today or later; `None`: none.
+        last_day: Option<chrono::NaiveDate>,
     },
     /// Register a district or county.
     RegisterDistrict {

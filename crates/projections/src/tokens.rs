@@ -1,5 +1,6 @@
 //! Access tokens as recorded in the log: only the SHA-256 of each secret is kept.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use yinling_ledger::{
@@ -30,9 +31,21 @@ pub struct TokenRecord {
     pub issued_at: Timestamp,
     /// When revoked, if it was.
     pub revoked_at: Option<Timestamp>,
+    /// Its last day, included (the ledger's calendar), if it has one.
+    pub last_day: Option<NaiveDate>,
 }
 
 impl TokenRecord {
+    /// Whether it works on `today`: not stopped, and not past its last day.
+    pub fn live_on(&self, today: NaiveDate) -> bool {
+        self.revoked_at.is_none() && !self.past_last_day(today)
+    }
+
+    /// Whether `today` is after its last day.
+    pub fn past_last_day(&self, today: NaiveDate) -> bool {
+        self.last_day.is_some_and(|last| today > last)
+    }
+
     /// The group of a group coordinator's token.
     pub fn group_id(&self) -> Option<GroupId> {
         match self.scope {
@@ -70,12 +83,17 @@ fn hint(hash: &[u8; 32]) -> u64 {
 impl Tokens {
     /// The live (not revoked) token whose secret hashes to `secret_sha256`.
     pub fn authenticate(&self, secret_sha256: &[u8; 32]) -> Option<&TokenRecord> {
+        self.find(secret_sha256).filter(|t| t.revoked_at.is_none())
+    }
+
+    /// The token, live or not, whose secret hashes to `secret_sha256`: to say why a
+    /// presented secret is refused (stopped, or past its last day).
+    pub fn find(&self, secret_sha256: &[u8; 32]) -> Option<&TokenRecord> {
         let candidates = self.by_hint.get(&hint(secret_sha256))?;
         candidates
             .iter()
             .filter_map(|id| self.by_id.get(id))
             .find(|t| bool::from(t.secret_sha256.ct_eq(secret_sha256)))
-            .filter(|t| t.revoked_at.is_none())
     }
 
     /// A token by id, revoked or not.
@@ -103,6 +121,12 @@ impl Tokens {
     pub(crate) fn scope(&mut self, id: &TokenId, scope: &TokenScope) {
         if let Some(t) = self.by_id.get_mut(id) {
             t.scope = Some(scope.clone());
+        }
+    }
+
+    pub(crate) fn set_last_day(&mut self, id: &TokenId, last_day: Option<NaiveDate>) {
+        if let Some(t) = self.by_id.get_mut(id) {
+            t.last_day = last_day;
         }
     }
 

@@ -751,6 +751,7 @@ fn cases() -> Vec<Case> {
                         scope: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
+                        last_day: None,
                     }),
                 )
             },
@@ -770,6 +771,7 @@ fn cases() -> Vec<Case> {
                         scope: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
+                        last_day: None,
                     }),
                 )
             },
@@ -789,6 +791,7 @@ fn cases() -> Vec<Case> {
                         scope: None,
                         secret_sha256: [1; 32],
                         label: String::new(),
+                        last_day: None,
                     }),
                 )
             },

@@ -178,6 +178,7 @@ fn a_lost_slip_is_replaced_by_the_volunteers_own_card_at_the_hand_over() {
                 scope: None,
                 secret_sha256: Hash::of(secret).0,
                 label: "积分卡".into(),
+                last_day: None,
             }),
         );
     };

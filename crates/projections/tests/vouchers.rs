@@ -38,6 +38,7 @@ fn setup() -> Setup {
             scope: Some(TokenScope::Bank("湖州银行".into())),
             secret_sha256: Hash::of(secret.as_bytes()).0,
             label: String::new(),
+            last_day: None,
         }),
     );
     Setup {

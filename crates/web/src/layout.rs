@@ -132,6 +132,8 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "text_too_long" => "文字太长了，请写短一些。",
         "already_reversed" => "这次活动已经冲正过了。",
         "token_revoked" | "invalid_token" => "您的登录已失效，请重新扫卡或登录。",
+        "token_expired" => "这个账号已过了最后一天，请找管理员延期或换一个新的。",
+        "bad_last_day" => "最后一天要填今天或以后的日期；积分卡没有最后一天，丢了请停用。",
         "unavailable" => "系统暂时无法保存，请稍后再试；刚才的操作没有保存。",
         "idempotency_key_reused" => "这张表已经提交过了。",
         "bad_category" => "服务类别不对，请从列表里选。",

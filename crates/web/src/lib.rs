@@ -179,6 +179,7 @@ fn pages() -> Router<App> {
         .route("/team/cards/{id}/replace", post(pages::cards::replace))
         .route("/tokens", get(pages::tokens::overview))
         .route("/tokens/{id}/revoke", post(pages::tokens::revoke))
+        .route("/tokens/{id}/last-day", post(pages::tokens::set_last_day))
         .route("/tokens/{id}/replace", post(pages::tokens::replace))
         .route("/counter", get(pages::counter::queue_page))
         .route("/counter/today", get(pages::counter_day::today))

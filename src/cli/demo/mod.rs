@@ -328,6 +328,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                 scope: None,
                 secret_sha256: secret_hash(&mint.secret(&token_id)),
                 label: format!("{name} 协调员"),
+                last_day: None,
             }),
         ));
     }

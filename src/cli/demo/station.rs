@@ -278,6 +278,7 @@ async fn banks_take(app: &App, gen: &mut Generator, admin: &Principal, made: &mu
                     scope: Some(TokenScope::Bank(bank.clone())),
                     secret_sha256: yinling_app::mint::secret_hash(&mint.secret(&token_id)),
                     label: format!("{bank} 经办人"),
+                    last_day: None,
                 }),
             ));
             officers.insert(

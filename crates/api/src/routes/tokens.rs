@@ -10,9 +10,11 @@ use utoipa::ToSchema;
 use yinling_app::answers::{IssuedToken, ReplacedToken};
 use yinling_app::mint::secret_hash;
 use yinling_app::reports::tokens::{tokens_out, TokenOut};
+use yinling_app::wire::Day;
 use yinling_app::App;
 use yinling_ledger::{
-    GroupId, Role, StationId, TeamId, TokenId, TokenRevoked as Revoked, TokenScope, VolunteerId,
+    GroupId, Role, StationId, TeamId, TokenId, TokenLastDaySet, TokenRevoked as Revoked,
+    TokenScope, VolunteerId,
 };
 use yinling_projections::access::{self, Read};
 use yinling_projections::Command;
@@ -53,6 +55,10 @@ pub struct NewToken {
     /// A note for people, e.g. "counter at 南浔 e站".
     #[serde(default)]
     pub label: String,
+    /// Its last day, included (`YYYY-MM-DD`, today or later): refused from the day after.
+    /// Not for a volunteer's points card. Absent: it works until stopped.
+    #[serde(default)]
+    pub last_day: Option<Day>,
 }
 
 /// An issued token. `token` is the secret: store it now.
@@ -81,12 +87,15 @@ pub struct TokenCreated {
     pub label: String,
     /// The token this one replaced (a lost card), if any.
     pub replaces: Option<String>,
+    /// Its last day, included, if it has one.
+    pub last_day: Option<String>,
 }
 
 impl TokenCreated {
     /// The answer for a token just issued, with its secret.
     fn of(app: &App, issued: IssuedToken, replaces: Option<String>) -> Self {
         let scope = issued.scope;
+        let last_day = issued.last_day;
         let t = issued.issued;
         TokenCreated {
             id: t.token_id.to_string(),
@@ -113,6 +122,7 @@ impl TokenCreated {
             },
             label: t.label,
             replaces,
+            last_day: last_day.map(|d| d.to_string()),
         }
     }
 }
@@ -180,6 +190,7 @@ pub async fn create(
         scope: scope_of(&body.value)?,
         secret_sha256: secret_hash(&secret),
         label: body.value.label,
+        last_day: body.value.last_day.map(|d| d.0),
     });
     let w = app
         .submit::<IssuedToken>(&who, command, key.scoped(&who, body.digest))
@@ -293,6 +304,54 @@ pub async fn revoke(
         TokenRevoked {
             id: w.answer.token_id.to_string(),
             revoked: true,
+        },
+    ))
+}
+
+/// Body of `PUT /v1/tokens/{id}/last-day`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LastDayIn {
+    /// The token's last day, included (`YYYY-MM-DD`, today or later); `null`: none.
+    pub last_day: Option<Day>,
+}
+
+/// A token's last day, as set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LastDayOut {
+    /// Token id.
+    pub id: String,
+    /// Its last day, included; `null`: none.
+    pub last_day: Option<String>,
+}
+
+/// Move a staff token's last day, or take it away (administrators). A token past its last
+/// day works again once the day is moved on; the last administrator token without a last
+/// day cannot be given one.
+#[utoipa::path(put, path = "/v1/tokens/{id}/last-day", tag = "tokens", request_body = LastDayIn,
+    params(("id" = String, Path, format = Uuid), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses((status = 200, body = LastDayOut), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn set_last_day(
+    State(app): State<App>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    key: IdempotencyKey,
+    body: ApiJson<LastDayIn>,
+) -> Result<Response, ApiError> {
+    let token_id: TokenId = path_id(&id, "token")?;
+    let command = Command::SetTokenLastDay {
+        token_id,
+        last_day: body.value.last_day.map(|d| d.0),
+    };
+    let w = app
+        .submit::<TokenLastDaySet>(&who, command, key.scoped(&who, body.digest))
+        .await?;
+    Ok(written(
+        &w.receipt,
+        LastDayOut {
+            id: w.answer.token_id.to_string(),
+            last_day: w.answer.last_day.map(|d| d.to_string()),
         },
     ))
 }

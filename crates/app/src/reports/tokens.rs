@@ -36,6 +36,8 @@ pub struct TokenOut {
     pub issued_at: String,
     /// When stopped, if it was (RFC 3339).
     pub revoked_at: Option<String>,
+    /// Its last day, included, if it has one (`YYYY-MM-DD`); refused after it.
+    pub last_day: Option<String>,
     /// When this node last saw it presented since it started (RFC 3339), if it did.
     pub last_used_at: Option<String>,
 }
@@ -83,6 +85,7 @@ pub fn tokens_out(
                 },
                 issued_at: t.issued_at.to_rfc3339(),
                 revoked_at: t.revoked_at.map(Timestamp::to_rfc3339),
+                last_day: t.last_day.map(|d| d.to_string()),
                 last_used_at: last_used(&t.id).map(Timestamp::to_rfc3339),
             })
         })

@@ -197,11 +197,13 @@ pub enum Event {
     ConfirmationWaived(ConfirmationWaived),
     /// See [`VoucherHandedOver`].
     VoucherHandedOver(VoucherHandedOver),
+    /// See [`TokenLastDaySet`].
+    TokenLastDaySet(TokenLastDaySet),
 }
 
 impl Event {
     /// Every event type name, in catalogue order.
-    pub const TYPE_NAMES: [&'static str; 80] = [
+    pub const TYPE_NAMES: [&'static str; 81] = [
         "TeamRegistered",
         "VolunteerRegistered",
         "VolunteerMovedTeam",
@@ -282,6 +284,7 @@ impl Event {
         "RedemptionHeldForPickup",
         "ConfirmationWaived",
         "VoucherHandedOver",
+        "TokenLastDaySet",
     ];
 
     /// The event's type name as shown in the feed, e.g. `ServiceLogged`.
@@ -367,6 +370,7 @@ impl Event {
             Event::RedemptionHeldForPickup(_) => "RedemptionHeldForPickup",
             Event::ConfirmationWaived(_) => "ConfirmationWaived",
             Event::VoucherHandedOver(_) => "VoucherHandedOver",
+            Event::TokenLastDaySet(_) => "TokenLastDaySet",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Access tokens (only the hash of a secret is ever recorded).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::kinds::*;
@@ -52,4 +53,18 @@ pub struct TokenScoped {
     pub token_id: TokenId,
     /// What it is bound to.
     pub scope: TokenScope,
+}
+
+/// A token's last day: from the day after it (the ledger's calendar) every request with the
+/// token is refused, as if it were revoked, without anyone having to remember to stop it (a
+/// bank officer's for the year of the bank's agreement, a stand-in clerk's for a month).
+/// Recorded in the commit that issues the token when it is issued with one, or later to
+/// move the day; `None` takes the last day away.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenLastDaySet {
+    /// The token.
+    pub token_id: TokenId,
+    /// Its last day, included; `None`: none.
+    #[serde(with = "super::dates::option")]
+    pub last_day: Option<NaiveDate>,
 }

@@ -610,6 +610,10 @@ pub fn one_of_each() -> Vec<Event> {
             code_digest: Hash([0x6b; 32]),
             expires_on: date(2026, 12, 31),
         }),
+        Event::TokenLastDaySet(TokenLastDaySet {
+            token_id: TokenId(uuid(30)),
+            last_day: Some(date(2026, 12, 31)),
+        }),
     ]
 }
 

@@ -44,8 +44,13 @@ pub use catalogue::{unkeyed_pickup_code, unkeyed_pickup_code_digest};
 pub use onboarding::{check_carried, check_joined};
 pub use stations::unkeyed_pin_digest;
 
-/// Resolves the actor of a command into a principal, refusing unknown and revoked tokens.
-pub fn principal(state: &State, actor: &Actor) -> Result<Principal, Rejection> {
+/// Resolves the actor of a command into a principal, refusing unknown and revoked tokens and
+/// tokens past their last day (on the day of `now`, the ledger's calendar).
+pub fn principal(
+    state: &State,
+    actor: &Actor,
+    now: yinling_ledger::Timestamp,
+) -> Result<Principal, Rejection> {
     let Some(token_id) = actor.token_id else {
         return if actor.role == Role::System {
             Ok(Principal::System)
@@ -68,6 +73,15 @@ pub fn principal(state: &State, actor: &Actor) -> Result<Principal, Rejection> {
             "this access token has been revoked; ask an administrator for a new one",
         ));
     }
+    if let Some(last) = token
+        .last_day
+        .filter(|_| token.past_last_day(state.policies.date_of(now)))
+    {
+        return Err(Rejection::forbidden(
+            "token_expired",
+            format!("this access token's last day was {last}; ask an administrator for a new one or a later last day"),
+        ));
+    }
     Principal::from_token(token, state).ok_or_else(|| {
         Rejection::forbidden("unknown_token", "this access token has no usable role")
     })
@@ -80,7 +94,7 @@ pub fn decide(
     command: &Command,
     context: &Context,
 ) -> Result<Vec<Commit>, Rejection> {
-    let who = principal(state, &context.actor)?;
+    let who = principal(state, &context.actor, context.now)?;
     access::may_change_anything(&who)?;
     let who = &who;
     match command {
@@ -152,8 +166,11 @@ pub fn decide(
         | Command::SetBankBudget { .. }
         | Command::ValueReward { .. }
         | Command::ReceiveStock { .. } => decide_money(state, who, command, context),
-        Command::IssueToken(token) => tokens::issue(state, who, token),
-        Command::RevokeToken { token_id } => tokens::revoke(state, who, token_id),
+        Command::IssueToken(token) => tokens::issue(state, who, context, token),
+        Command::RevokeToken { token_id } => tokens::revoke(state, who, context, token_id),
+        Command::SetTokenLastDay { token_id, last_day } => {
+            tokens::set_last_day(state, who, context, token_id, *last_day)
+        }
         Command::ReplaceToken {
             token_id,
             new_token_id,

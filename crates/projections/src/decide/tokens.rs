@@ -3,6 +3,8 @@
 
 use yinling_ledger::*;
 
+use yinling_ledger::writer::Context;
+
 use crate::access::{self, Write};
 use crate::checks::{self, optional_text, text};
 use crate::command::NewToken;
@@ -15,6 +17,7 @@ use crate::state::State;
 pub(super) fn issue(
     state: &State,
     who: &Principal,
+    context: &Context,
     t: &NewToken,
 ) -> Result<Vec<Commit>, Rejection> {
     let label = optional_text("label", &t.label, MAX_REASON_CHARS)?;
@@ -119,7 +122,88 @@ pub(super) fn issue(
             scope: scope.clone(),
         }));
     }
+    if let Some(last_day) = t.last_day {
+        not_for_a_card(t.role)?;
+        not_before_today(state, context, last_day)?;
+        events.push(Event::TokenLastDaySet(TokenLastDaySet {
+            token_id: t.token_id,
+            last_day: Some(last_day),
+        }));
+    }
     Ok(vec![Commit::new_stream(t.token_id.stream(), events)])
+}
+
+/// Last days are for staff: a volunteer's token is their points card, which an old person
+/// keeps for years and a counter checks by scanning, and it stops when it is lost.
+fn not_for_a_card(role: Role) -> Result<(), Rejection> {
+    if role == Role::Volunteer {
+        return Err(Rejection::invalid(
+            "bad_last_day",
+            "a volunteer's points card has no last day; stop it (or replace it) when it is lost",
+        ));
+    }
+    Ok(())
+}
+
+/// A last day is today or later: a token issued or moved to a day already gone would be
+/// refused at once, which nobody means.
+fn not_before_today(
+    state: &State,
+    context: &Context,
+    last_day: chrono::NaiveDate,
+) -> Result<(), Rejection> {
+    let today = state.policies.date_of(context.now);
+    if last_day < today {
+        return Err(Rejection::invalid(
+            "bad_last_day",
+            format!("last_day is today ({today}) or later, got {last_day}; to stop a token now, revoke it"),
+        ));
+    }
+    Ok(())
+}
+
+/// The administrator tokens that work today and have no last day: the ones that keep the
+/// service from locking its administrators out on a date.
+fn lasting_admins(state: &State, context: &Context) -> usize {
+    let today = state.policies.date_of(context.now);
+    state
+        .tokens
+        .by_id
+        .values()
+        .filter(|t| t.role == Role::Admin && t.live_on(today) && t.last_day.is_none())
+        .count()
+}
+
+/// A live token's last day moves, or goes (administrators; a coordinator for their
+/// volunteers' cards). The last administrator token without a last day keeps none.
+pub(super) fn set_last_day(
+    state: &State,
+    who: &Principal,
+    context: &Context,
+    token_id: &TokenId,
+    last_day: Option<chrono::NaiveDate>,
+) -> Result<Vec<Commit>, Rejection> {
+    let token = live_token(state, who, token_id)?;
+    if let Some(day) = last_day {
+        not_for_a_card(token.role)?;
+        not_before_today(state, context, day)?;
+        if token.role == Role::Admin
+            && token.last_day.is_none()
+            && lasting_admins(state, context) == 1
+        {
+            return Err(Rejection::conflict(
+                "last_admin",
+                "this is the last administrator token without a last day; issue another administrator first, or the service would lock its administrators out on that day",
+            ));
+        }
+    }
+    Ok(vec![Commit::any(
+        token_id.stream(),
+        vec![Event::TokenLastDaySet(TokenLastDaySet {
+            token_id: *token_id,
+            last_day,
+        })],
+    )])
 }
 
 /// A live token the caller may stop: administrators any, a coordinator their volunteers'
@@ -150,20 +234,17 @@ fn live_token<'a>(
 pub(super) fn revoke(
     state: &State,
     who: &Principal,
+    context: &Context,
     token_id: &TokenId,
 ) -> Result<Vec<Commit>, Rejection> {
     let token = live_token(state, who, token_id)?;
-    // Stopping the last administrator would leave nobody able to issue tokens again.
-    let admins = state
-        .tokens
-        .by_id
-        .values()
-        .filter(|t| t.role == Role::Admin && t.revoked_at.is_none())
-        .count();
-    if token.role == Role::Admin && admins == 1 {
+    // Stopping the last administrator would leave nobody able to issue tokens again; nor
+    // may the last one without a last day stop while the others run out on a date.
+    if token.role == Role::Admin && token.last_day.is_none() && lasting_admins(state, context) == 1
+    {
         return Err(Rejection::conflict(
             "last_admin",
-            "this is the last administrator token; issue another administrator first (or replace this one)",
+            "this is the last administrator token (the last without a last day); issue another administrator first (or replace this one)",
         ));
     }
     Ok(vec![Commit::any(
@@ -207,6 +288,13 @@ pub(super) fn replace(
         issued.push(Event::TokenScoped(TokenScoped {
             token_id: new_token_id,
             scope: scope.clone(),
+        }));
+    }
+    // The replacement ends when the old one would have.
+    if let Some(last_day) = old.last_day {
+        issued.push(Event::TokenLastDaySet(TokenLastDaySet {
+            token_id: new_token_id,
+            last_day: Some(last_day),
         }));
     }
     Ok(vec![

@@ -292,6 +292,7 @@ impl State {
             Event::RedemptionExpired(e) => self.redemption_expired(envelope, e),
             Event::TokenIssued(e) => self.token_issued(envelope, e),
             Event::TokenRevoked(e) => self.token_revoked(envelope, e),
+            Event::TokenLastDaySet(e) => self.token_last_day_set(e),
             Event::TokenScoped(e) => self.token_scoped(e),
             Event::DistrictRegistered(e) => self.district_registered(e),
             Event::GroupFounded(e) => self.group_founded(e),

@@ -18,11 +18,16 @@ impl State {
             label: e.label.clone(),
             issued_at: at,
             revoked_at: None,
+            last_day: None,
         });
     }
 
     pub(super) fn token_scoped(&mut self, e: &TokenScoped) {
         self.tokens.scope(&e.token_id, &e.scope);
+    }
+
+    pub(super) fn token_last_day_set(&mut self, e: &TokenLastDaySet) {
+        self.tokens.set_last_day(&e.token_id, e.last_day);
     }
 
     pub(super) fn token_revoked(&mut self, envelope: &Envelope, e: &TokenRevoked) {

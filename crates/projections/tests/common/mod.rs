@@ -131,6 +131,7 @@ impl Sim {
                 scope: None,
                 secret_sha256: Hash::of(secret.as_bytes()).0,
                 label: String::new(),
+                last_day: None,
             }),
         );
         Actor {

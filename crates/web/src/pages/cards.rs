@@ -151,6 +151,7 @@ pub async fn print(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
             scope: None,
             secret_sha256: secret_hash(&secret),
             label: "积分卡".into(),
+            last_day: None,
         });
         // Each card is its own command; the form id plus the position keeps a re-submit harmless.
         let per_card = Form::with_suffix(&form, i);

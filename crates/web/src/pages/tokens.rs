@@ -7,7 +7,7 @@ use maud::html;
 use yinling_app::answers::ReplacedToken;
 use yinling_app::reports::tokens::tokens_out;
 use yinling_app::{input, App};
-use yinling_ledger::{Role, TokenId, TokenRevoked};
+use yinling_ledger::{Role, TokenId, TokenLastDaySet, TokenRevoked};
 use yinling_projections::access::{self, Read, Write};
 use yinling_projections::Command;
 
@@ -74,6 +74,17 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                         p.muted {
                             (last_used_words(l, &app, &t.id))
                         }
+                        @if let Some(day) = &t.last_day {
+                            p { (l.s(format!("用到 {day}（含当天），之后自动失效。"), format!("Works until {day}, that day included; refused after it."))) }
+                        }
+                        @if manage && t.role != Role::Volunteer {
+                            form method="post" action={ "/tokens/" (t.id) "/last-day" } {
+                                (super::form_fields(&csrf))
+                                label for={ "last-day-" (t.id) } { (l.t("最后一天（留空：一直有效，直到停用）", "Last day (empty: until stopped)")) }
+                                input id={ "last-day-" (t.id) } name="last_day" type="date" value=(t.last_day.clone().unwrap_or_default());
+                                button.big.plain type="submit" { (l.t("保存最后一天", "Save the last day")) }
+                            }
+                        }
                         @if manage {
                             form method="post" action={ "/tokens/" (t.id) "/replace" } {
                                 (super::form_fields(&csrf))
@@ -90,6 +101,27 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
         },
     )
     .into_response()
+}
+
+/// Moves a staff token's last day, or takes it away (the field left empty).
+pub async fn set_last_day(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    form: Form,
+) -> Response {
+    submit_and_return::<TokenLastDaySet>(&app, &viewer, &form, HERE, |_| {
+        let text = form.text("last_day");
+        Ok(Command::SetTokenLastDay {
+            token_id: input::id("token", &id)?,
+            last_day: if text.trim().is_empty() {
+                None
+            } else {
+                Some(input::date("last_day", &text)?)
+            },
+        })
+    })
+    .await
 }
 
 /// Stops a token.
