@@ -172,6 +172,44 @@ async fn a_staff_token_past_its_last_day_is_refused_until_the_day_moves() {
         "{:?}",
         gone.body
     );
+    // The same from the web app's token list: a day gone is refused in words, nothing
+    // appended; a day ahead is saved and shown.
+    let web = Browser::new(&server, ADMIN);
+    let csrf = web.csrf("/tokens").await;
+    let before = city.admin.head_seq().await;
+    let (_, said) = web
+        .post(
+            &format!("/tokens/{id}/last-day"),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "d1"),
+                field("last_day", "2020-01-01"),
+            ],
+        )
+        .await;
+    assert!(said.contains("最后一天要填今天或以后"), "{said}");
+    assert_eq!(city.admin.head_seq().await, before);
+    let ahead = days_ahead(10);
+    let (status, _) = web
+        .post(
+            &format!("/tokens/{id}/last-day"),
+            &[
+                field("csrf", &csrf),
+                field("form_id", "d2"),
+                field("last_day", &ahead),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let page = web.get("/tokens").await.text().await.expect("page");
+    assert!(page.contains(&format!("用到 {ahead}")), "{page}");
+    city.admin
+        .put(
+            &format!("/v1/tokens/{id}/last-day"),
+            json!({"last_day": today}),
+        )
+        .await
+        .ok();
     server.terminate();
 
     let later = Server::start_in_env(
@@ -201,4 +239,11 @@ async fn a_staff_token_past_its_last_day_is_refused_until_the_day_moves() {
         .ok();
     assert!(moved["last_day"].is_null(), "{moved}");
     later.client(&secret).get("/v1/stations").await.ok();
+}
+
+/// The day `n` days from today in the service's calendar.
+fn days_ahead(n: u64) -> String {
+    (chrono::NaiveDate::parse_from_str(&today(), "%Y-%m-%d").expect("a date")
+        + chrono::Days::new(n))
+    .to_string()
 }

@@ -78,11 +78,14 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
                             p { (l.s(format!("用到 {day}（含当天），之后自动失效。"), format!("Works until {day}, that day included; refused after it."))) }
                         }
                         @if manage && t.role != Role::Volunteer {
-                            form method="post" action={ "/tokens/" (t.id) "/last-day" } {
-                                (super::form_fields(&csrf))
-                                label for={ "last-day-" (t.id) } { (l.t("最后一天（留空：一直有效，直到停用）", "Last day (empty: until stopped)")) }
-                                input id={ "last-day-" (t.id) } name="last_day" type="date" value=(t.last_day.clone().unwrap_or_default());
-                                button.big.plain type="submit" { (l.t("保存最后一天", "Save the last day")) }
+                            details {
+                                summary { (l.t("设定最后一天", "Set a last day")) }
+                                form method="post" action={ "/tokens/" (t.id) "/last-day" } {
+                                    (super::form_fields(&csrf))
+                                    label for={ "last-day-" (t.id) } { (l.t("最后一天（留空：一直有效，直到停用）", "Last day (empty: until stopped)")) }
+                                    input id={ "last-day-" (t.id) } name="last_day" type="date" value=(t.last_day.clone().unwrap_or_default());
+                                    button.big.plain type="submit" { (l.t("保存最后一天", "Save the last day")) }
+                                }
                             }
                         }
                         @if manage {
