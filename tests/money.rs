@@ -44,8 +44,11 @@ struct Recount {
     holds: BTreeMap<String, (String, String, String, String, u64, Decimal)>,
     /// (supplier, reward name, unit cost) -> units.
     suppliers: BTreeMap<(String, String, Decimal), u64>,
-    /// by key -> (hand-overs, points, yuan), for district, station, team, month.
-    redeemed: [BTreeMap<String, (u64, Decimal, Decimal)>; 4],
+    /// by key -> (hand-overs, refunds, points, yuan), for district, station, team, month;
+    /// a refund in the row of its own day, its points and value taken off.
+    redeemed: [BTreeMap<String, (u64, u64, Decimal, Decimal)>; 4],
+    /// Redemption id -> the row keys and yuan of its hand-over, for its refund.
+    handed: BTreeMap<String, ([String; 3], Decimal)>,
     /// bank -> (issued, deposits, loans, cancelled, deposit yuan, loan yuan, bonus).
     banks: BTreeMap<String, BankSeen>,
     voucher_bank: BTreeMap<String, String>,
@@ -134,11 +137,27 @@ impl Recount {
                         teams.get(&team).cloned().unwrap_or_default(),
                         month,
                     ];
+                    r.handed.insert(
+                        s(&d["redemption_id"]),
+                        ([keys[0].clone(), keys[1].clone(), keys[2].clone()], yuan),
+                    );
                     for (i, key) in keys.into_iter().enumerate() {
                         let row = r.redeemed[i].entry(key).or_default();
                         row.0 += 1;
-                        row.1 += points;
-                        row.2 += yuan;
+                        row.2 += points;
+                        row.3 += yuan;
+                    }
+                }
+                "RedemptionRefunded" => {
+                    let (keys, yuan) = r.handed[&s(&d["redemption_id"])].clone();
+                    let points = dec(&d["points"]);
+                    let (_, month) = local(&e["recorded_at"]);
+                    let [a, b, c] = keys;
+                    for (i, key) in [a, b, c, month].into_iter().enumerate() {
+                        let row = r.redeemed[i].entry(key).or_default();
+                        row.1 += 1;
+                        row.2 -= points;
+                        row.3 -= yuan;
                     }
                 }
                 "VoucherIssued" | "VoucherHandedOver" => {
@@ -172,6 +191,9 @@ async fn every_money_report_figure_matches_a_recount_of_the_event_feed() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let server = demo_city(tmp.path());
     let admin = server.client(ADMIN);
+    // One voucher cancelled unused, its points given back today: its hand-over stays in
+    // the month it was made, the refund counts in this month's row.
+    let refunded = refund_one_voucher(&admin).await;
     let events = feed(&admin).await;
     let teams: BTreeMap<String, String> = admin.get("/v1/teams").await.ok()["items"]
         .as_array()
@@ -250,7 +272,7 @@ async fn every_money_report_figure_matches_a_recount_of_the_event_feed() {
             .get(&format!("/v1/reports/redeemed?by={by}"))
             .await
             .ok();
-        let got: BTreeMap<String, (u64, Decimal, Decimal)> = got["items"]
+        let got: BTreeMap<String, (u64, u64, Decimal, Decimal)> = got["items"]
             .as_array()
             .expect("items")
             .iter()
@@ -259,17 +281,23 @@ async fn every_money_report_figure_matches_a_recount_of_the_event_feed() {
                     s(&x["key"]),
                     (
                         x["redemptions"].as_u64().expect("n"),
+                        x["refunded"].as_u64().expect("n"),
                         dec(&x["points"]),
                         dec(&x["value_yuan"]),
                     ),
                 )
             })
             .collect();
-        let want: BTreeMap<String, (u64, Decimal, Decimal)> = r.redeemed[i]
+        let want: BTreeMap<String, (u64, u64, Decimal, Decimal)> = r.redeemed[i]
             .iter()
-            .map(|(k, v)| (k.clone(), (v.0, v.1.normalize(), v.2.normalize())))
+            .map(|(k, v)| (k.clone(), (v.0, v.1, v.2.normalize(), v.3.normalize())))
             .collect();
         assert_eq!(got, want, "by {by}");
+        assert_eq!(
+            got.values().map(|v| v.1).sum::<u64>(),
+            1,
+            "by {by}: the one refund ({refunded})"
+        );
     }
 
     // A period is two days, the first not after the last, each written as the other
@@ -335,4 +363,25 @@ async fn every_money_report_figure_matches_a_recount_of_the_event_feed() {
         dec(&city["backing_points"]),
         (dec(&city["stock_points"]) + dec(&city["voucher_points"])).normalize()
     );
+}
+
+/// Cancels the first voucher handed over and not used, its points returned; its redemption.
+async fn refund_one_voucher(admin: &Client) -> String {
+    let handed = admin
+        .get("/v1/redemptions?status=fulfilled&limit=1000")
+        .await
+        .ok();
+    for r in handed["items"].as_array().expect("items") {
+        let id = s(&r["id"]);
+        let tried = admin
+            .post(
+                &format!("/v1/vouchers/{id}/cancel"),
+                serde_json::json!({"reason": "券遗失，积分退回重新兑换", "return_points": true}),
+            )
+            .await;
+        if tried.status.is_success() {
+            return id;
+        }
+    }
+    panic!("the demo city has a voucher handed over and not used");
 }

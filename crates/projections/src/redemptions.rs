@@ -94,4 +94,8 @@ pub struct Redemption {
     pub unit_cost_yuan: Option<Decimal>,
     /// The supplier at the hand-over.
     pub supplier: String,
+    /// When its points went back (a rate voucher cancelled unused), if they did: the money
+    /// reports count the hand-over on its own day and the refund on this one, so a period
+    /// already reported keeps its figures.
+    pub refunded_at: Option<Timestamp>,
 }

@@ -59,11 +59,24 @@ impl Period {
     }
 }
 
-/// The hand-overs of the period.
+/// The hand-overs of the period, those whose points went back later included: a period
+/// reported keeps its figures, and the refund is counted in its own ([`refunded`]).
 fn handed_over(state: &State, period: Period) -> impl Iterator<Item = &Redemption> {
     state.redemptions.values().filter(move |r| {
-        r.status == RedemptionStatus::Fulfilled
-            && r.settled_at
+        matches!(
+            r.status,
+            RedemptionStatus::Fulfilled | RedemptionStatus::Refunded
+        ) && r
+            .settled_at
+            .is_some_and(|at| period.holds(state.policies.date_of(at)))
+    })
+}
+
+/// The hand-overs whose points went back in the period (a rate voucher cancelled unused).
+fn refunded(state: &State, period: Period) -> impl Iterator<Item = &Redemption> {
+    state.redemptions.values().filter(move |r| {
+        r.status == RedemptionStatus::Refunded
+            && r.refunded_at
                 .is_some_and(|at| period.holds(state.policies.date_of(at)))
     })
 }
@@ -289,46 +302,68 @@ pub struct RedeemedRow {
     pub key: String,
     /// Hand-overs.
     pub redemptions: u64,
-    /// Points spent.
+    /// Hand-overs whose points went back in the period (a voucher cancelled unused), counted
+    /// on the day of the refund, their points and value taken off this row's.
+    pub refunded: u64,
+    /// Points spent, net of the refunds.
     pub points: Amount,
-    /// Money value, yuan.
+    /// Money value, yuan, net of the refunds.
     pub value_yuan: Amount,
 }
 
-/// The money value handed over in the period, by district, station, team or month.
+/// The row a redemption counts in, by what the rows are (`at`: the instant that decides its
+/// month): the name shown, then the id a station or team is told apart by (two of the same
+/// name stay two rows).
+fn key_of(
+    state: &State,
+    r: &Redemption,
+    at: Option<yinling_ledger::Timestamp>,
+    by: By,
+) -> (String, String) {
+    match by {
+        By::District => (r.district.clone(), String::new()),
+        By::Station => (station_name(state, &r.station_id), r.station_id.to_string()),
+        By::Team => (
+            state
+                .teams
+                .get(&r.team_id)
+                .map(|t| format!("{}（{}）", t.name, t.district))
+                .unwrap_or_default(),
+            r.team_id.to_string(),
+        ),
+        By::Month => (
+            at.map_or_else(String::new, |at| {
+                let d = state.policies.date_of(at);
+                format!("{:04}-{:02}", d.year(), d.month())
+            }),
+            String::new(),
+        ),
+    }
+}
+
+/// The money value handed over in the period, by district, station, team or month, net of
+/// the refunds made in it (each in the row of its refund's day).
 pub fn redeemed(state: &State, period: Period, by: By) -> Vec<RedeemedRow> {
-    // Keyed by what is counted (a station or team by its id, so two of the same name stay
-    // two rows), ordered by the name shown.
     let mut rows: BTreeMap<(String, String), RedeemedRow> = BTreeMap::new();
     for r in handed_over(state, period) {
-        let (key, id) = match by {
-            By::District => (r.district.clone(), String::new()),
-            By::Station => (station_name(state, &r.station_id), r.station_id.to_string()),
-            By::Team => (
-                state
-                    .teams
-                    .get(&r.team_id)
-                    .map(|t| format!("{}（{}）", t.name, t.district))
-                    .unwrap_or_default(),
-                r.team_id.to_string(),
-            ),
-            By::Month => (
-                r.settled_at.map_or_else(String::new, |at| {
-                    let d = state.policies.date_of(at);
-                    format!("{:04}-{:02}", d.year(), d.month())
-                }),
-                String::new(),
-            ),
-        };
-        let row = rows
-            .entry((key.clone(), id))
-            .or_insert_with(|| RedeemedRow {
-                key,
-                ..RedeemedRow::default()
-            });
-        row.redemptions += 1;
-        row.points.0 += r.points;
-        row.value_yuan.0 += value_of(state, r);
+        let at = key_of(state, r, r.settled_at, by);
+        let entry = rows.entry(at.clone()).or_insert_with(|| RedeemedRow {
+            key: at.0,
+            ..RedeemedRow::default()
+        });
+        entry.redemptions += 1;
+        entry.points.0 += r.points;
+        entry.value_yuan.0 += value_of(state, r);
+    }
+    for r in refunded(state, period) {
+        let at = key_of(state, r, r.refunded_at, by);
+        let entry = rows.entry(at.clone()).or_insert_with(|| RedeemedRow {
+            key: at.0,
+            ..RedeemedRow::default()
+        });
+        entry.refunded += 1;
+        entry.points.0 -= r.points;
+        entry.value_yuan.0 -= value_of(state, r);
     }
     rows.into_values()
         .map(|mut r| {
@@ -343,6 +378,7 @@ impl Table for RedeemedRow {
     const COLUMNS: &'static [(&'static str, &'static str)] = &[
         ("key", "分组"),
         ("redemptions", "兑换笔数"),
+        ("refunded", "退回笔数"),
         ("points", "积分"),
         ("value_yuan", "价值（元）"),
     ];
@@ -351,6 +387,7 @@ impl Table for RedeemedRow {
         vec![
             self.key.clone(),
             self.redemptions.to_string(),
+            self.refunded.to_string(),
             self.points.0.normalize().to_string(),
             yuan(self.value_yuan.0),
         ]

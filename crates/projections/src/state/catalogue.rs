@@ -194,6 +194,7 @@ impl State {
                 unit_value_yuan: None,
                 unit_cost_yuan: None,
                 supplier: String::new(),
+                refunded_at: None,
             },
         );
         self.holds_by_expiry.insert((e.expires_at, e.redemption_id));

@@ -149,6 +149,7 @@ impl State {
         let mut team_and_district = None;
         if let Some(r) = self.redemptions.get_mut(&e.redemption_id) {
             r.status = RedemptionStatus::Refunded;
+            r.refunded_at = Some(envelope.recorded_at);
             team_and_district = Some((r.team_id, r.district.clone()));
         }
         // The hand-over's count in its team's and district's figures is taken back, as the

@@ -154,8 +154,8 @@ pub async fn overview(
                 details {
                     summary { (l.t(zh, en)) }
                     div.scroll { table {
-                        thead { tr { th { (l.t("名称", "Name")) } th { (l.t("笔数", "Hand-overs")) } th { (l.t("积分", "Points")) } th { (l.t("价值（元）", "Yuan")) } } }
-                        tbody { @for r in redeemed(&state, period, by) { tr { td { (r.key) } td { (r.redemptions) } td { (num(r.points.0)) } td { (num(r.value_yuan.0)) } } } }
+                        thead { tr { th { (l.t("名称", "Name")) } th { (l.t("笔数", "Hand-overs")) } th { (l.t("退回", "Refunded")) } th { (l.t("积分", "Points")) } th { (l.t("价值（元）", "Yuan")) } } }
+                        tbody { @for r in redeemed(&state, period, by) { tr { td { (r.key) } td { (r.redemptions) } td { (r.refunded) } td { (num(r.points.0)) } td { (num(r.value_yuan.0)) } } } }
                     } }
                     a.button.plain href={ "/money/redeemed-" (file) ".csv" (query) } { (l.t("下载表格", "Spreadsheet")) }
                 }
