@@ -1,6 +1,7 @@
 //! The money reports over HTTP on the demo city, each figure recounted from the public event
-//! feed: what each supplier is owed (units handed over × the cost of the last receipt before
-//! the hand-over, else the reward's value), each bank's vouchers, the value redeemed by
+//! feed: what each supplier is owed (units handed over × the cost of the last receipt at the
+//! station before the hand-over, from that receipt's supplier; else the last receipt
+//! anywhere, else the reward's value), each bank's vouchers, the value redeemed by
 //! district, station, team and month; and the coverage's outstanding points against every
 //! volunteer's balance and its stock against every station's shelf.
 
@@ -42,6 +43,8 @@ struct Recount {
     rewards: BTreeMap<String, RewardSeen>,
     /// Redemption id -> (team, district, station, reward, quantity, points).
     holds: BTreeMap<String, (String, String, String, String, u64, Decimal)>,
+    /// (reward, station) -> the cost and supplier of the station's last receipt.
+    receipts: BTreeMap<(String, String), (Decimal, String)>,
     /// (supplier, reward name, unit cost) -> units.
     suppliers: BTreeMap<(String, String, Decimal), u64>,
     /// by key -> (hand-overs, refunds, points, yuan), for district, station, team, month;
@@ -87,6 +90,10 @@ impl Recount {
                     if let Some(x) = r.rewards.get_mut(&s(&d["reward_id"])) {
                         x.4 = Some(dec(&d["unit_cost_yuan"]));
                     }
+                    r.receipts.insert(
+                        (s(&d["reward_id"]), s(&d["station_id"])),
+                        (dec(&d["unit_cost_yuan"]), s(&d["supplier"])),
+                    );
                 }
                 "PolicySet" => {
                     if let Some(p) = d["change"].get("point_value") {
@@ -114,7 +121,14 @@ impl Recount {
                 "RedemptionFulfilled" => {
                     let (team, district, station, reward, quantity, points) =
                         r.holds[&s(&d["redemption_id"])].clone();
-                    let (name, product, value, supplier, cost) = r.rewards[&reward].clone();
+                    let (name, product, value, mut supplier, mut cost) = r.rewards[&reward].clone();
+                    // The station's own last receipt, when it had one.
+                    if let Some((c, by)) = r.receipts.get(&(reward.clone(), station.clone())) {
+                        cost = Some(*c);
+                        if !by.is_empty() {
+                            supplier = by.clone();
+                        }
+                    }
                     if product {
                         let unit = cost.or(value).unwrap_or_default();
                         let supplier = if supplier.is_empty() {

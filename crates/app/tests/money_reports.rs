@@ -1,6 +1,7 @@
 //! The money reports against a recount: two teams of one name in two districts are two rows
 //! of the redeemed-by-team report, and a hand-over keeps the point value it was handed over
-//! at when the value changes later.
+//! at when the value changes later; each station's hand-overs are owed to the supplier who
+//! delivered there.
 
 #[path = "../../projections/tests/common/mod.rs"]
 mod common;
@@ -117,4 +118,96 @@ fn a_value_written_with_trailing_zeros_is_the_value_without_them() {
         },
     );
     assert!(refused.is_err(), "three decimals that are not zeros");
+}
+
+/// Each station's hand-overs are settled with the supplier of its own last receipt, at that
+/// receipt's cost: a delivery to another station from another supplier, at another price,
+/// reprices none of them (before, the reward's valued supplier was owed for every unit, at
+/// the last cost received anywhere).
+#[test]
+fn a_hand_over_is_owed_to_the_supplier_who_delivered_to_its_station() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let rice = sim.reward("10", 0);
+    sim.ok(
+        Actor::SYSTEM,
+        Command::ValueReward {
+            reward_id: rice,
+            unit_value_yuan: dec("12"),
+            supplier: "安吉白茶合作社".into(),
+        },
+    );
+    let second = StationId(sim.uuid());
+    sim.ok(
+        Actor::SYSTEM,
+        Command::OpenStation {
+            station_id: second,
+            name: "荻港e站".into(),
+            district: "南浔区".into(),
+            address: "荻港村".into(),
+            opening_hours: "周一至周五".into(),
+        },
+    );
+    for (station, cost, supplier) in [
+        (StationId::FIRST, "8", "湖州丰收合作社"),
+        (second, "9.5", "荻港渔业合作社"),
+    ] {
+        sim.ok(
+            Actor::SYSTEM,
+            Command::ReceiveStock {
+                reward_id: rice,
+                station_id: Some(station),
+                quantity: 5,
+                unit_cost_yuan: dec(cost),
+                supplier: supplier.into(),
+            },
+        );
+    }
+    for (i, station) in [StationId::FIRST, second, second].into_iter().enumerate() {
+        let v = sim.volunteer(&format!("志愿者{i}"), team);
+        let today = sim.now.local_date();
+        sim.log_activity(team, Category::Mediation, today, &[(v, "8")])
+            .expect("credited");
+        let redemption_id = RedemptionId(sim.uuid());
+        sim.ok(
+            Actor::SYSTEM,
+            Command::HoldRedemption {
+                redemption_id,
+                volunteer_id: v,
+                reward_id: rice,
+                quantity: 1,
+                station_id: Some(station),
+                proof: None,
+                pickup_code_digest: None,
+            },
+        );
+        sim.ok(
+            Actor::SYSTEM,
+            Command::FulfilRedemption {
+                redemption_id,
+                pickup_code: None,
+                pickup_code_digest: None,
+                card_sha256: None,
+                voucher_code_digest: None,
+            },
+        );
+    }
+    let owed: Vec<(String, u64, String)> =
+        yinling_app::reports::money::supplier_settlement(&sim.state, Period::default())
+            .into_iter()
+            .map(|r| {
+                (
+                    r.supplier,
+                    r.quantity,
+                    r.unit_cost_yuan.0.normalize().to_string(),
+                )
+            })
+            .collect();
+    assert_eq!(
+        owed,
+        vec![
+            ("湖州丰收合作社".to_owned(), 1, "8".to_owned()),
+            ("荻港渔业合作社".to_owned(), 2, "9.5".to_owned()),
+        ]
+    );
 }

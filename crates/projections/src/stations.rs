@@ -39,6 +39,19 @@ pub struct Station {
     pub opened_at: Option<Timestamp>,
     /// Its shelves, by reward.
     pub shelves: BTreeMap<RewardId, Shelf>,
+    /// The last stock receipt here of each reward: what a unit cost and who delivered it,
+    /// what a hand-over here is settled with its supplier at (a receipt at another station
+    /// from another supplier, or a typo there, does not reprice this one's).
+    pub receipts: BTreeMap<RewardId, LastReceipt>,
+}
+
+/// The cost and supplier of a station's last receipt of a reward.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastReceipt {
+    /// What each unit cost, yuan.
+    pub unit_cost_yuan: rust_decimal::Decimal,
+    /// Who delivered them.
+    pub supplier: String,
 }
 
 impl Station {
@@ -52,6 +65,7 @@ impl Station {
             opening_hours: String::new(),
             opened_at: None,
             shelves: BTreeMap::new(),
+            receipts: BTreeMap::new(),
         }
     }
 

@@ -108,7 +108,8 @@ pub struct SupplierRow {
     pub reward: String,
     /// Units handed over.
     pub quantity: u64,
-    /// Cost per unit, yuan (the last stock receipt's before the hand-over, else the value).
+    /// Cost per unit, yuan: the last stock receipt's at the station before the hand-over
+    /// (whose supplier this line is), else the last receipt's anywhere, else the value.
     pub unit_cost_yuan: Amount,
     /// Units × cost.
     pub total_yuan: Amount,

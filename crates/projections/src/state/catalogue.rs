@@ -50,7 +50,7 @@ impl State {
             .stations
             .by_id
             .remove(&e.station_id)
-            .map(|s| s.shelves)
+            .map(|s| (s.shelves, s.receipts))
             .unwrap_or_default();
         self.stations.by_id.insert(
             e.station_id,
@@ -61,7 +61,8 @@ impl State {
                 address: e.address.clone(),
                 opening_hours: e.opening_hours.clone(),
                 opened_at: Some(envelope.recorded_at),
-                shelves,
+                shelves: shelves.0,
+                receipts: shelves.1,
             },
         );
     }
@@ -221,6 +222,20 @@ impl State {
             r.held = r.held.saturating_sub(e.quantity);
             r.redeemed += e.quantity;
             priced = (r.unit_value_yuan, r.unit_cost_yuan, r.supplier.clone());
+        }
+        // Settled with the supplier of the last receipt at the station it left, at that
+        // receipt's cost; the reward's own (its valuation's supplier, the last receipt
+        // anywhere) only when the station never received it (stock moved in, or listed).
+        if let Some(last) = self
+            .redemptions
+            .get(&e.redemption_id)
+            .and_then(|r| self.stations.get(&r.station_id))
+            .and_then(|s| s.receipts.get(&e.reward_id))
+        {
+            priced.1 = Some(last.unit_cost_yuan);
+            if !last.supplier.is_empty() {
+                priced.2 = last.supplier.clone();
+            }
         }
         if let Some(r) = self.redemptions.get_mut(&e.redemption_id) {
             (r.unit_value_yuan, r.unit_cost_yuan, r.supplier) = priced;

@@ -221,6 +221,15 @@ impl State {
         if let Some(r) = self.rewards.get_mut(&e.reward_id) {
             r.unit_cost_yuan = Some(e.unit_cost_yuan);
         }
+        if let Some(station) = self.stations.by_id.get_mut(&e.station_id) {
+            station.receipts.insert(
+                e.reward_id,
+                crate::stations::LastReceipt {
+                    unit_cost_yuan: e.unit_cost_yuan,
+                    supplier: e.supplier.clone(),
+                },
+            );
+        }
         self.stock_receipts.push(crate::stations::StockReceipt {
             at: envelope.recorded_at,
             reward_id: e.reward_id,
