@@ -94,10 +94,22 @@ pub async fn check(
             _ => true,
         });
         let Some(v) = found else {
+            // A token naming a bank the catalogue does not (a spelling of its own) would
+            // find no code at all: said so, with the names the catalogue uses.
+            let (zh, en) = match &who {
+                Principal::BankOfficer(_, bank) if !state.voucher_banks().iter().any(|b| b == &**bank) => (
+                    format!("目录里没有“{bank}”的利率券，所以查不到任何券。目录里的银行：{}。请管理员按目录里的行名重新发账号。", state.voucher_banks().join("、")),
+                    format!("No rate voucher on the catalogue is of {bank:?}, the bank your token names, so no code can be found. The banks named: {}. Ask an administrator for a token with your bank's name as the catalogue writes it.", state.voucher_banks().join(", ")),
+                ),
+                _ => (
+                    "查无此券：请核对券号，或请志愿者到 e站 查询。".to_owned(),
+                    "No voucher of this bank has this code: check the digits, or send the volunteer to the e-station.".to_owned(),
+                ),
+            };
             return (VoucherCheck {
                 status: "unknown".into(),
-                zh: "查无此券：请核对券号，或请志愿者到 e站 查询。".into(),
-                en: "No voucher of this bank has this code: check the digits, or send the volunteer to the e-station.".into(),
+                zh,
+                en,
                 voucher: None,
                 proof: None,
                 checkpoint: None,

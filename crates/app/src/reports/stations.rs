@@ -236,15 +236,5 @@ pub fn queue<'a>(state: &'a State, station: &StationId) -> Vec<&'a Redemption> {
 
 /// The banks whose rate vouchers are on the catalogue, by name.
 pub fn banks(state: &State) -> Vec<String> {
-    let mut banks: Vec<String> = state
-        .rewards
-        .values()
-        .filter_map(|r| match &r.kind {
-            RewardKind::RateVoucher { bank, .. } => Some(bank.clone()),
-            RewardKind::Product { .. } => None,
-        })
-        .collect();
-    banks.sort();
-    banks.dedup();
-    banks
+    state.voucher_banks()
 }

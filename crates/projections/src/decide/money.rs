@@ -24,16 +24,35 @@ fn presented<'a>(
     code_digest: &Hash,
 ) -> Result<&'a Voucher, Rejection> {
     let unknown = || {
-        Rejection::not_found(
+        match who {
+        // An officer whose token names a bank no rate voucher on the catalogue names (a
+        // spelling of its own, "ICBC" for 工商银行) would be told every code is unknown.
+        Principal::BankOfficer(_, bank) if !names_a_voucher(state, bank) => Rejection::not_found(
+            "unknown_voucher",
+            format!(
+                "no rate voucher on the catalogue is of the bank your token names, {bank:?}; the banks named are {}: ask an administrator to issue you a token for your bank as the catalogue names it",
+                state.voucher_banks().join(", ")
+            ),
+        ),
+        _ => Rejection::not_found(
             "unknown_voucher",
             "no voucher of your bank has this code; check the digits against the volunteer's voucher",
-        )
+        ),
+    }
     };
     let v = state.vouchers.by_code(code_digest).ok_or_else(unknown)?;
     match who {
         Principal::BankOfficer(_, bank) if **bank != *v.bank => Err(unknown()),
         _ => Ok(v),
     }
+}
+
+/// Whether some rate voucher on the catalogue is of `bank`.
+fn names_a_voucher(state: &State, bank: &str) -> bool {
+    state
+        .rewards
+        .values()
+        .any(|r| matches!(&r.kind, RewardKind::RateVoucher { bank: b, .. } if b == bank))
 }
 
 /// Why a voucher cannot be taken today, in words.

@@ -63,6 +63,21 @@ impl State {
         }
     }
 
+    /// The banks whose rate vouchers are on the catalogue, by name, in order.
+    pub fn voucher_banks(&self) -> Vec<String> {
+        let mut banks: Vec<String> = self
+            .rewards
+            .values()
+            .filter_map(|r| match &r.kind {
+                RewardKind::RateVoucher { bank, .. } => Some(bank.clone()),
+                RewardKind::Product { .. } => None,
+            })
+            .collect();
+        banks.sort();
+        banks.dedup();
+        banks
+    }
+
     /// What a bank's budget for `year` has left, the holds waiting at a counter counted.
     pub fn budget_left(&self, bank: &str, year: i32) -> BudgetLeft {
         self.vouchers.left(bank, year, self.vouchers_waiting(bank))
