@@ -61,6 +61,11 @@ fn main() {
             },
         ),
         needing(
+            "a_replica_cut_off_from_the_log_answers_nobody_until_it_is_back",
+            nats_missing,
+            || block_on(a_replica_cut_off_from_the_log_answers_nobody_until_it_is_back(nats())),
+        ),
+        needing(
             "a_second_writer_is_refused_instead_of_interleaving",
             nats_missing,
             || a_second_writer_is_refused_instead_of_interleaving(nats()),
@@ -796,5 +801,113 @@ fn the_http_suites_pass_against_a_writer_and_a_replica_node(binary: PathBuf) {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+/// Nodes cut off from the log (every NATS node down) stop answering signed-in requests once
+/// a lease's time to live passes (503, `node_out_of_touch`; `/healthz` 503 "out_of_touch";
+/// the web app signs nobody in), the writer as soon as it has given up its lease: a token
+/// stopped elsewhere meanwhile must not keep working there, nor stale balances be shown.
+/// With the log back, they answer again, and a token stopped on the writer is refused on
+/// the replica.
+async fn a_replica_cut_off_from_the_log_answers_nobody_until_it_is_back(binary: PathBuf) {
+    let mut nats = NatsCluster::start(binary);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (dir_a, dir_b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let a = node(&dir_a, &nats, "city", "a", &nats.urls());
+    let b = node(&dir_b, &nats, "city", "b", &nats.urls());
+    let city = City::build(&a, 2).await;
+    let auditor = token(&city.admin, json!({"role": "auditor"})).await;
+    let head = a.client(ADMIN).get("/v1/audit/head").await.ok();
+    let seq = head["seq"].as_u64().expect("seq");
+    caught_up(&b, &auditor, seq).await;
+
+    for i in 0..3 {
+        nats.kill(i);
+    }
+    for server in [&b, &a] {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let health = loop {
+            let h = reqwest::get(format!("{}/healthz", server.base))
+                .await
+                .expect("healthz");
+            if h.status().as_u16() == 503 {
+                break h.json::<Value>().await.expect("json");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "a node never said it was cut off"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(health["status"], "out_of_touch", "{health}");
+    }
+    let refused = b.client(&auditor).get("/v1/teams").await;
+    assert_eq!(refused.problem(503)["code"], "node_out_of_touch");
+    assert!(
+        refused.headers.get("retry-after").is_some(),
+        "a 503 says when to try again"
+    );
+    let page = common::web::Browser::new(&b, &auditor).get("/audit").await;
+    assert_eq!(page.status().as_u16(), 503);
+    assert!(page.text().await.expect("page").contains("连不上账本"));
+
+    for i in 0..3 {
+        nats.launch(i);
+    }
+    for i in 0..3 {
+        nats.wait_healthy(i);
+    }
+    for server in [&a, &b] {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let h = reqwest::get(format!("{}/healthz", server.base))
+                .await
+                .expect("healthz");
+            if h.status().as_u16() == 200 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "a node never came back in touch");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // Stopped through the replica (forwarded to whichever node writes), refused on both.
+    let auditor_id = b.client(ADMIN).get("/v1/tokens").await.ok()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["role"] == "auditor")
+        .map(|t| t["id"].as_str().expect("id").to_owned())
+        .expect("the auditor's token");
+    b.client(ADMIN)
+        .delete(&format!("/v1/tokens/{auditor_id}"))
+        .await
+        .ok();
+    let head = b.client(ADMIN).get("/v1/audit/head").await.ok();
+    let seq = head["seq"].as_u64().expect("seq");
+    for server in [&a, &b] {
+        caught_up(server, ADMIN, seq).await;
+        server.client(&auditor).get("/v1/teams").await.problem(401);
+    }
+}
+
+/// Waits until `server` has folded event `seq` (a replica answers 503 until it has).
+async fn caught_up(server: &Server, token: &str, seq: u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = server
+            .client(token)
+            .get(&format!("/v1/audit/head?min_seq={seq}"))
+            .await;
+        if reply.status.is_success() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "event {seq} never reached {}: {:?}",
+            server.base,
+            reply.body
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

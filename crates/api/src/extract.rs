@@ -54,6 +54,17 @@ where
                     "the Authorization header must read `Bearer <token>`",
                 )
             })?;
+        // A replica cut off from the log may still take a token stopped since, and answer
+        // from a state that trails it: it answers nobody until it is back in touch.
+        if let Some(gone) = app.out_of_touch() {
+            return Err(ApiError {
+                code: "node_out_of_touch",
+                ..ApiError::unavailable(format!(
+                    "this node has not heard from the cluster's log for {} s, so its answers may be out of date; try another node, or again shortly",
+                    gone.as_secs()
+                ))
+            });
+        }
         let principal = app.authenticate(secret).ok_or_else(|| {
             ApiError::unauthorized("invalid_token", app.why_not_authenticated(secret))
         })?;

@@ -38,6 +38,8 @@ pub struct Cluster {
     /// The lease as last seen (held by us or another node).
     lease: RwLock<Option<Lease>>,
     stopping: AtomicBool,
+    /// When the log last answered this node (see [`Cluster::heard_from_the_log`]).
+    in_touch: RwLock<Instant>,
 }
 
 impl Cluster {
@@ -55,6 +57,7 @@ impl Cluster {
             config,
             lease: RwLock::new(None),
             stopping: AtomicBool::new(false),
+            in_touch: RwLock::new(Instant::now()),
         }))
     }
 
@@ -106,6 +109,28 @@ impl Cluster {
         // Called with none too: a log index ahead of the state is folded up to it.
         self.engine.follow(&segments)?;
         Ok(())
+    }
+
+    /// Notes that the log answered a request just now (the lease's key-value bucket, asked
+    /// a few times per time to live after every read of the log that did not fail). A
+    /// stream's subscription says nothing: cut off, it goes quiet like a quiet log.
+    fn heard_from_the_log(&self) {
+        if let Ok(mut at) = self.in_touch.write() {
+            *at = Instant::now();
+        }
+    }
+
+    /// How long a read replica has gone without the log answering it, once that is longer
+    /// than a lease's time to live; `None` while in touch, and on the writer (which steps
+    /// down when it cannot renew its lease). Its state may then trail the log by anything:
+    /// a token stopped since, a hold handed over elsewhere. The API refuses to answer from
+    /// it, and `/healthz` says so, so a load balancer sends people to another node.
+    pub fn out_of_touch_for(&self) -> Option<Duration> {
+        if self.engine.is_writer() {
+            return None;
+        }
+        let since = self.in_touch.read().map(|at| at.elapsed()).ok()?;
+        (since > self.config.lease_ttl).then_some(since)
     }
 
     /// Runs the node's part until [`Cluster::stop`]: follow and try for the lease; once held,
@@ -166,7 +191,11 @@ impl Cluster {
                 continue;
             }
             lease_checked = Some(Instant::now());
-            match bucket.try_acquire(&self.mine()) {
+            let asked = bucket.try_acquire(&self.mine());
+            if asked.is_ok() {
+                self.heard_from_the_log();
+            }
+            match asked {
                 Ok(Acquired::Yes(revision)) => {
                     // Catch up once more under the lease, then decide.
                     feed = None;
@@ -225,6 +254,7 @@ impl Cluster {
                 Ok(rev) => {
                     held = Some((rev, Instant::now()));
                     self.set_lease(Some(self.mine()));
+                    self.heard_from_the_log();
                 }
                 Err(e) if renewed.elapsed() >= ttl * 2 / 3 => {
                     tracing::warn!(error = %e, "writer lease lost; no longer deciding");

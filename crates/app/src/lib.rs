@@ -281,6 +281,13 @@ impl App {
         self.view(as_of).await?.with(f)
     }
 
+    /// How long this node, a read replica of a cluster, has not heard from the log, when
+    /// longer than a lease's time to live (see [`Cluster::out_of_touch_for`]); `None` on a
+    /// single node, on the writer, and while in touch.
+    pub fn out_of_touch(&self) -> Option<std::time::Duration> {
+        self.cluster.as_ref().and_then(|c| c.out_of_touch_for())
+    }
+
     /// The principal a presented token secret grants (live tokens only).
     pub fn authenticate(&self, secret: &str) -> Option<Principal> {
         let principal = {

@@ -241,6 +241,25 @@ pub fn refusal_with(viewer: &Viewer, back: &str, e: &AppError, more: Markup) -> 
 /// The sign-in nudge for pages that need a session.
 pub fn needs_sign_in(viewer: &Viewer) -> Response {
     let l = viewer.lang;
+    if viewer.out_of_touch {
+        return page_with(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Frame {
+                viewer,
+                title: l
+                    .t(
+                        "这台服务器暂时连不上账本",
+                        "This server has lost touch with the ledger",
+                    )
+                    .into(),
+                back: None,
+                as_of: None,
+            },
+            html! {
+                p.error role="alert" { (l.t("这台服务器暂时连不上账本，显示的内容可能不是最新的，所以现在不能登录办事。请过一会儿再试，或换另一台服务器的地址。", "This server cannot reach the ledger right now, so what it shows may be out of date and nobody can sign in on it. Try again shortly, or use another server's address.")) }
+            },
+        );
+    }
     page_with(
         StatusCode::UNAUTHORIZED,
         Frame {

@@ -61,6 +61,10 @@ pub struct Viewer {
     pub session: Option<Session>,
     /// True when the browser says the request came from another site.
     pub cross_site: bool,
+    /// True on a cluster's read replica out of touch with the log
+    /// ([`App::out_of_touch`]): nobody is signed in on it until it is back, and the sign-in
+    /// page says why.
+    pub out_of_touch: bool,
 }
 
 impl Viewer {
@@ -73,6 +77,7 @@ impl Viewer {
                 .unwrap_or_default(),
             session: None,
             cross_site: false,
+            out_of_touch: false,
         }
     }
 
@@ -117,7 +122,9 @@ impl FromRequestParts<App> for Viewer {
         let lang = cookie(&parts.headers, LANG_COOKIE)
             .map(Lang::parse)
             .unwrap_or_default();
+        let out_of_touch = app.out_of_touch().is_some();
         let session = cookie(&parts.headers, SESSION_COOKIE)
+            .filter(|_| !out_of_touch)
             .and_then(|hexed| hex::decode(hexed).ok())
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .and_then(|secret| {
@@ -132,6 +139,7 @@ impl FromRequestParts<App> for Viewer {
             lang,
             session,
             cross_site,
+            out_of_touch,
         })
     }
 }

@@ -14,7 +14,9 @@ use yinling_app::App;
 pub struct Health {
     /// "ok"; or "writes_refused" (with HTTP 503) when the log takes no more writes until the
     /// service is restarted (its disk failed a sync it could not undo; the server's log says
-    /// which): reads go on, every change is refused.
+    /// which): reads go on, every change is refused; or "out_of_touch" (503) on a cluster's
+    /// read replica that has not heard from the log for a lease's time to live: it answers
+    /// no signed-in request until it is back in touch.
     pub status: String,
     /// The head seq this node's answers reflect: its folded state (on a read replica this
     /// can trail the log; on the writer it is the durable head).
@@ -51,9 +53,10 @@ pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
             tracing::error!(%why, "health check: the log refuses writes until a restart");
         }
     }
-    let (code, status) = match refused {
-        None => (StatusCode::OK, "ok"),
-        Some(_) => (StatusCode::SERVICE_UNAVAILABLE, "writes_refused"),
+    let (code, status) = match (refused, app.out_of_touch()) {
+        (Some(_), _) => (StatusCode::SERVICE_UNAVAILABLE, "writes_refused"),
+        (None, Some(_)) => (StatusCode::SERVICE_UNAVAILABLE, "out_of_touch"),
+        (None, None) => (StatusCode::OK, "ok"),
     };
     (
         code,
