@@ -109,6 +109,25 @@ impl Row<'_> {
             .position(|h| matches_header(h, column))?;
         Some(self.cells.get(i).unwrap_or(&Cell::Empty))
     }
+
+    /// Whether the row is the template's example of a made-up person (沈阿婆, born 1948),
+    /// left in above the real rows: every column the example fills reads the same. The
+    /// example district and team are real places and are imported like any row.
+    fn is_template_example(&self, kind: Kind) -> bool {
+        if !matches!(kind, Kind::Volunteers | Kind::Balances) {
+            return false;
+        }
+        kind.columns()
+            .iter()
+            .zip(kind.example())
+            .all(|(column, example)| {
+                let typed = self
+                    .cell(column)
+                    .and_then(|c| layout::text(c).ok().flatten())
+                    .map(|t| layout::plain(&t));
+                typed.as_deref() == Some(layout::plain(example).as_str())
+            })
+    }
 }
 
 /// What an import did.
@@ -164,6 +183,16 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
                 cells,
                 number: *number,
             };
+            if row.is_template_example(s.kind) {
+                p.problems.push(Problem {
+                    sheet: s.name.clone(),
+                    row: *number,
+                    column: s.kind.columns()[0].0.to_owned(),
+                    zh: "这是模板里的示例行（沈阿婆不是真实的志愿者）：导入前请删除这一行。".into(),
+                    en: "This is the template's example row (沈阿婆 is not a real volunteer): delete it before importing.".into(),
+                });
+                continue;
+            }
             checker.row(&mut p, &row);
         }
     }
