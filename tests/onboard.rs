@@ -1232,3 +1232,29 @@ async fn teams_whose_names_read_alike_are_named_not_guessed() {
     );
     assert_eq!(checked["edited"], json!({}), "nothing moved: {checked}");
 }
+
+/// A coordinator's own numbering typed in the 编号 column (1, 2, 3 down the sheet) is told
+/// apart from an exported id that names nobody: the refusal says what the column is for and
+/// where their numbers go.
+#[test]
+fn a_coordinators_own_numbers_in_the_id_column_are_explained() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let roster = tmp.path().join("名册.xlsx");
+    workbook(
+        &roster,
+        &[
+            ("区县", DISTRICTS, &[&["南浔区", "区", "湖州市"]]),
+            ("队伍", TEAMS, &[&["荻溪六老调解队", "南浔区", "矛盾调解"]]),
+            (
+                "志愿者",
+                VOLUNTEERS,
+                &[&["王大伯", "荻溪六老调解队", "南浔区", "1950", "", "", "1"]],
+            ),
+        ],
+    );
+    let (ok, out) = onboard(&["--data", p(&data), p(&roster)]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("序号") && out.contains("“1”不是"), "{out}");
+    assert!(out.contains("nothing was written"), "{out}");
+}

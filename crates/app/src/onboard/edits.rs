@@ -8,6 +8,21 @@ use super::layout::{plain, Bad};
 use super::{Checker, ROSTER_EDIT};
 use yinling_projections::ImportedRow;
 
+/// Why an 编号 finds no record: a number of the coordinator's own (1, 2, 3 down the sheet)
+/// is told apart from an exported id that names nobody, since the fix differs.
+fn unknown_id(id: &str, zh_what: &str, en_what: &str) -> Bad {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Bad {
+            zh: format!("“编号”一栏只填本系统导出名册里的编号（一长串字母和数字），“{id}”不是；自己的序号请放在另一列（例如“序号”），新来的请把编号留空。"),
+            en: format!("The 编号 column holds only the ids of an exported roster (a long string of letters and digits), and {id:?} is not one: put your own numbering in another column (序号, say), and leave 编号 empty for a new {en_what}."),
+        };
+    }
+    Bad {
+        zh: format!("编号“{id}”的{zh_what}不存在；新的请把编号留空。"),
+        en: format!("No {en_what} has id {id:?}; leave the id empty for a new one."),
+    }
+}
+
 impl Checker<'_> {
     /// An exported row edited in Excel (its id says who it is): a new name or year of birth
     /// is a correction (an empty year keeps the recorded one), a new team a move, new phone
@@ -24,13 +39,7 @@ impl Checker<'_> {
             .ok()
             .and_then(|i| self.state.volunteers.get(&i))
         else {
-            problems.push((
-                "编号".into(),
-                Bad {
-                    zh: format!("编号“{id}”的志愿者不存在；新来的人请把编号留空。"),
-                    en: format!("No volunteer has id {id:?}; leave the id empty for someone new."),
-                },
-            ));
+            problems.push(("编号".into(), unknown_id(id, "志愿者", "volunteer")));
             return None;
         };
         // An empty year keeps the one recorded (or none).
@@ -78,13 +87,7 @@ impl Checker<'_> {
             .ok()
             .and_then(|i| self.state.teams.get(&i))
         else {
-            problems.push((
-                "编号".into(),
-                Bad {
-                    zh: format!("编号“{id}”的队伍不存在；新队伍请把编号留空。"),
-                    en: format!("No team has id {id:?}; leave the id empty for a new team."),
-                },
-            ));
+            problems.push(("编号".into(), unknown_id(id, "队伍", "team")));
             return None;
         };
         if plain(&t.district) != district {
