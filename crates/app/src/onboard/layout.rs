@@ -300,7 +300,15 @@ pub fn date(cell: &Cell) -> Result<Option<NaiveDate>, Bad> {
         }
         other => match text(other)? {
             None => Ok(None),
+            // A CSV holds only text: a date column Excel left as General is saved as its day
+            // number (46095 for 2026-03-14), read as the same number in a workbook would be.
+            Some(t) if t.len() == 5 && t.bytes().all(|b| b.is_ascii_digit()) => {
+                date(&Cell::Number(t.parse::<f64>().unwrap_or(0.0)))
+            }
             Some(t) => {
+                // A time after the day (`2019/3/5 0:00`, `2019-03-05T00:00:00`, as Excel
+                // saves a date-time cell) says nothing about the day.
+                let t = without_time(&t);
                 let t2 = t
                     .replace(['年', '月'], "-")
                     .replace('日', "")
@@ -323,6 +331,22 @@ pub fn date(cell: &Cell) -> Result<Option<NaiveDate>, Bad> {
                 }
             }
         },
+    }
+}
+
+/// A day written with a time of day after it, the day alone: `2019/3/5 0:00` is
+/// `2019/3/5`; text without a time is as it was.
+fn without_time(text: &str) -> String {
+    let is_time = |t: &str| {
+        let parts: Vec<&str> = t.split(':').collect();
+        (2..=3).contains(&parts.len())
+            && parts
+                .iter()
+                .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    match text.trim().split_once([' ', 'T']) {
+        Some((day, time)) if is_time(time.trim()) => day.to_owned(),
+        _ => text.to_owned(),
     }
 }
 
@@ -384,8 +408,17 @@ mod tests {
             "2019.3.5",
             "2019年3月5日",
             "20190305",
+            // As a CSV saved by Excel holds them: a date-time cell, and a date column left
+            // as General (its day number).
+            "2019/3/5 0:00",
+            "2019-03-05 14:30",
+            "2019-03-05T00:00:00",
+            "43529",
         ] {
             assert_eq!(date(&text(typed)), Ok(day(2019, 3, 5)), "{typed}");
+        }
+        for typed in ["2019/3/5 morning", "2019/3/5 25", "12345"] {
+            assert!(date(&text(typed)).is_err(), "{typed}");
         }
         assert_eq!(date(&Cell::Number(43_000.0)), Ok(day(2017, 9, 22)));
         assert_eq!(date(&Cell::Number(20_190_305.0)), Ok(day(2019, 3, 5)));
