@@ -1258,3 +1258,37 @@ fn a_coordinators_own_numbers_in_the_id_column_are_explained() {
     assert!(out.contains("序号") && out.contains("“1”不是"), "{out}");
     assert!(out.contains("nothing was written"), "{out}");
 }
+
+/// A sheet with a title over its table (merged across the top, as rosters are printed) is
+/// refused naming the row that is its header, not as missing every column.
+#[test]
+fn a_title_above_the_header_is_named_with_the_header_row() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let roster = tmp.path().join("名册.xlsx");
+    let mut book = Workbook::new();
+    let s = book.add_worksheet();
+    s.set_name("志愿者").expect("name");
+    s.merge_range(
+        0,
+        0,
+        0,
+        6,
+        "南浔区志愿者花名册",
+        &rust_xlsxwriter::Format::new(),
+    )
+    .expect("title");
+    for (j, h) in VOLUNTEERS.iter().enumerate() {
+        s.write_string(2, j as u16, *h).expect("header");
+    }
+    for (j, v) in ["王大伯", "荻溪六老调解队", "南浔区", "1950"]
+        .iter()
+        .enumerate()
+    {
+        s.write_string(3, j as u16, *v).expect("cell");
+    }
+    book.save(&roster).expect("saved");
+    let (ok, out) = onboard(&["--data", p(&data), p(&roster)]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("第 3 行才是表头"), "{out}");
+}

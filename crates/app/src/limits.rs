@@ -140,3 +140,7 @@ pub const EXCEL_SCIENTIFIC_DIGITS: usize = 12;
 /// Characters the first administrator's token must have when it comes from the environment
 /// (`YINLING_ADMIN_TOKEN`): its SHA-256 is in the log auditors read.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
+
+/// Rows below a roster sheet's first looked at for its header, when the first row is not it
+/// (a title over the table): enough for a title, a date line and a blank row or two.
+pub const HEADER_SEARCH_ROWS: usize = 10;

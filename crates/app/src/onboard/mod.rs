@@ -160,6 +160,16 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
             .collect();
         if missing.is_empty() {
             usable.push(s);
+        } else if let Some(row) = header_further_down(s) {
+            // A title over the table ("南浔区志愿者花名册" across the top): the header is
+            // lower down, and the sheet is read from its first row.
+            p.problems.push(Problem {
+                sheet: s.name.clone(),
+                row,
+                column: missing.join("、"),
+                zh: format!("表头要在第一行：第 {row} 行才是表头，请删掉它上面的标题行后再导入。"),
+                en: format!("The header must be the first row: row {row} is the header; delete the title rows above it, then import again."),
+            });
         } else {
             p.problems.push(Problem {
                 sheet: s.name.clone(),
@@ -198,6 +208,26 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
     }
     p.duplicates = checker.duplicates();
     Ok(p)
+}
+
+/// The row, among a sheet's first few, that holds every required column's header, when the
+/// first row does not: the sheet has a title above its table.
+fn header_further_down(s: &Sheet) -> Option<u32> {
+    s.rows
+        .iter()
+        .take(crate::limits::HEADER_SEARCH_ROWS)
+        .find(|(_, cells)| {
+            let texts: Vec<String> = cells
+                .iter()
+                .filter_map(|c| layout::text(c).ok().flatten())
+                .collect();
+            s.kind
+                .columns()
+                .iter()
+                .filter(|c| c.2)
+                .all(|c| texts.iter().any(|t| matches_header(t, c)))
+        })
+        .map(|(number, _)| *number)
 }
 
 /// A balance carried over: hours, points and star level.
