@@ -339,10 +339,11 @@ pub fn date(cell: &Cell) -> Result<Option<NaiveDate>, Bad> {
 fn without_time(text: &str) -> String {
     let is_time = |t: &str| {
         let parts: Vec<&str> = t.split(':').collect();
-        (2..=3).contains(&parts.len())
+        // Hours and minutes, and seconds or not; one or two digits each.
+        matches!(parts.len(), 2 | 3)
             && parts
                 .iter()
-                .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+                .all(|p| matches!(p.len(), 1 | 2) && p.bytes().all(|b| b.is_ascii_digit()))
     };
     match text.trim().split_once([' ', 'T']) {
         Some((day, time)) if is_time(time.trim()) => day.to_owned(),
