@@ -1292,3 +1292,44 @@ fn a_title_above_the_header_is_named_with_the_header_row() {
     assert!(!ok, "{out}");
     assert!(out.contains("第 3 行才是表头"), "{out}");
 }
+
+/// A column whose header the roster does not know (手机号码 for 手机号, a 序号 of one's own)
+/// is named in the check as not read, never dropped in silence.
+#[test]
+fn columns_nobody_reads_are_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let roster = tmp.path().join("名册.xlsx");
+    workbook(
+        &roster,
+        &[
+            ("区县", DISTRICTS, &[&["南浔区", "区", "湖州市"]]),
+            ("队伍", TEAMS, &[&["荻溪六老调解队", "南浔区", "矛盾调解"]]),
+            (
+                "志愿者",
+                &[
+                    "序号",
+                    "姓名",
+                    "所在队伍",
+                    "所在区县",
+                    "出生年份",
+                    "手机号码",
+                ],
+                &[&[
+                    "1",
+                    "王大伯",
+                    "荻溪六老调解队",
+                    "南浔区",
+                    "1950",
+                    "13800001234",
+                ]],
+            ),
+        ],
+    );
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&roster)]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("columns not read") && out.contains("序号、手机号码"),
+        "{out}"
+    );
+}

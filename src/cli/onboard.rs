@@ -259,6 +259,12 @@ async fn onboard_file(
         let words = if args.english { &p.en } else { &p.zh };
         say!("  {} row {} [{}]: {words}", p.sheet, p.row, p.column);
     }
+    for (sheet, headers) in &plan.ignored_columns {
+        say!(
+            "  {sheet}: columns not read (no column of this sheet has these headers; rename one to import it): {}",
+            headers.join("、")
+        );
+    }
     for d in &plan.duplicates {
         say!(
             "  possibly the same person twice: {} born {} in {}: {}",

@@ -4,7 +4,10 @@
 /// What Excel would change about a cell's meaning, beyond a formula (checked apart), or
 /// `None` when it reads back as written: as text, as the number it is, or as a date of the
 /// same day or month (2026-03-14; 2026-03 becomes the first of that month, still March).
-/// A cell led by `'` is text to Excel. Runs of digits are the cases that lose data: a
+/// A cell led by `'` opens as text with the `'` shown in front (Excel hides the mark only
+/// when it is typed into a cell, not when it comes in a CSV): the digits or the formula-like
+/// text stay as written, behind a visible mark, and an edit of the cell in Excel that
+/// drops the mark brings the formula back. XLSX downloads would need no mark. Runs of digits are the cases that lose data: a
 /// leading zero is dropped, a number of more than fifteen digits loses its last ones, and
 /// from twelve digits on it is shown as 1.23457E+11. Two small numbers joined by `-` or `/`
 /// (3-14, 3/5) become a date in the current year.

@@ -40,7 +40,8 @@ pub fn is_digits_excel_changes(cell: &str) -> bool {
 }
 
 /// The cell as it is safe to write: formula-like text, and digits a spreadsheet would
-/// change, get a leading `'`.
+/// change, get a leading `'`. Excel opens such a cell as text with the `'` shown in front of
+/// it (only a typed `'` is hidden): kept, but marked.
 pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
     if is_formula_like(cell) || is_digits_excel_changes(cell) {
         std::borrow::Cow::Owned(format!("'{cell}"))

@@ -39,6 +39,8 @@ pub struct OnboardReport {
     /// Every problem, by sheet, row and column.
     #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Problem>,
+    /// Headers of columns nothing reads, by sheet (renamed, they would be imported).
+    pub ignored_columns: std::collections::BTreeMap<String, Vec<String>>,
     /// Likely duplicates, for a person to decide.
     #[schema(value_type = Vec<Object>)]
     pub duplicates: Vec<Duplicate>,
@@ -91,6 +93,7 @@ pub async fn upload(
         already: plan.already,
         edited: plan.edited,
         problems: plan.problems,
+        ignored_columns: plan.ignored_columns,
         duplicates: plan.duplicates,
         written: write,
         outcome,

@@ -75,6 +75,11 @@ pub struct Plan {
     pub edited: BTreeMap<String, usize>,
     /// Every problem.
     pub problems: Vec<Problem>,
+    /// Headers of columns no column of the sheet's kind is (手机号码 where the sheet wants
+    /// 手机号, a 序号 of one's own), by sheet: read by nobody, so said, never dropped in
+    /// silence. A column the coordinator meant to import is renamed and the file checked
+    /// again.
+    pub ignored_columns: BTreeMap<String, Vec<String>>,
     /// Likely duplicates.
     pub duplicates: Vec<Duplicate>,
     /// The commands, in order (districts, teams, volunteers, balances); rows with problems
@@ -151,6 +156,16 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
     // Missing required columns: the whole sheet is refused, named.
     let mut usable = Vec::new();
     for s in &sheets {
+        let ignored: Vec<String> = s
+            .header
+            .iter()
+            .filter(|h| !h.trim().is_empty())
+            .filter(|h| !s.kind.columns().iter().any(|c| matches_header(h, c)))
+            .cloned()
+            .collect();
+        if !ignored.is_empty() {
+            p.ignored_columns.insert(s.name.clone(), ignored);
+        }
         let missing: Vec<&str> = s
             .kind
             .columns()
@@ -160,7 +175,7 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
             .collect();
         if missing.is_empty() {
             usable.push(s);
-        } else if let Some(row) = header_further_down(s) {
+        } else if let Some(row) = read::header_further_down(s) {
             // A title over the table ("南浔区志愿者花名册" across the top): the header is
             // lower down, and the sheet is read from its first row.
             p.problems.push(Problem {
@@ -208,26 +223,6 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
     }
     p.duplicates = checker.duplicates();
     Ok(p)
-}
-
-/// The row, among a sheet's first few, that holds every required column's header, when the
-/// first row does not: the sheet has a title above its table.
-fn header_further_down(s: &Sheet) -> Option<u32> {
-    s.rows
-        .iter()
-        .take(crate::limits::HEADER_SEARCH_ROWS)
-        .find(|(_, cells)| {
-            let texts: Vec<String> = cells
-                .iter()
-                .filter_map(|c| layout::text(c).ok().flatten())
-                .collect();
-            s.kind
-                .columns()
-                .iter()
-                .filter(|c| c.2)
-                .all(|c| texts.iter().any(|t| matches_header(t, c)))
-        })
-        .map(|(number, _)| *number)
 }
 
 /// A balance carried over: hours, points and star level.

@@ -374,6 +374,26 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, Unreadable> {
     })
 }
 
+/// The row, among a sheet's first few, that holds every required column's header, when the
+/// first row does not: the sheet has a title above its table.
+pub fn header_further_down(s: &Sheet) -> Option<u32> {
+    s.rows
+        .iter()
+        .take(crate::limits::HEADER_SEARCH_ROWS)
+        .find(|(_, cells)| {
+            let texts: Vec<String> = cells
+                .iter()
+                .filter_map(|c| super::layout::text(c).ok().flatten())
+                .collect();
+            s.kind
+                .columns()
+                .iter()
+                .filter(|c| c.2)
+                .all(|c| texts.iter().any(|t| super::layout::matches_header(t, c)))
+        })
+        .map(|(number, _)| *number)
+}
+
 #[cfg(test)]
 mod tests {
     /// A CSV's rows are numbered as Excel shows them: a blank line is a row, a cell with a

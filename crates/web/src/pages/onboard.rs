@@ -141,6 +141,11 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, mut form: Multipart)
                     tbody { @for p in &plan.problems { tr { td { (p.sheet) } td { (p.row) } td { (p.column) } td { (if l == Lang::Zh { &p.zh } else { &p.en }) } } } }
                 } }
             }
+            @if !plan.ignored_columns.is_empty() {
+                h2 { (l.t("没有读的列", "Columns not read")) }
+                p { (l.t("这些列的标题不是名册认得的列名，里面的内容不会导入。如果要导入，请把标题改成模板里的列名（例如“手机号”），再传一次。", "These columns' headers are not ones the roster knows, so nothing in them is imported. To import one, rename its header as the template names it (手机号, say) and upload again.")) }
+                ul { @for (sheet, headers) in &plan.ignored_columns { li { (sheet) "：" (headers.join("、")) } } }
+            }
             @if !plan.duplicates.is_empty() {
                 h2 { (l.t("可能是同一个人", "Possibly the same person")) }
                 ul { @for d in &plan.duplicates { li { (d.name) "（" (d.birth_year) "，" (d.district) "）：" (d.places.join(" / ")) } } }
