@@ -805,7 +805,7 @@ fn the_http_suites_pass_against_a_writer_and_a_replica_node(binary: PathBuf) {
 }
 
 /// Nodes cut off from the log (every NATS node down) stop answering signed-in requests once
-/// a lease's time to live passes (503, `node_out_of_touch`; `/healthz` 503 "out_of_touch";
+/// a few leases' time to live passes (15 s at least) (503, `node_out_of_touch`; `/healthz` 503 "out_of_touch";
 /// the web app signs nobody in), the writer as soon as it has given up its lease: a token
 /// stopped elsewhere meanwhile must not keep working there, nor stale balances be shown.
 /// With the log back, they answer again, and a token stopped on the writer is refused on
@@ -818,15 +818,12 @@ async fn a_replica_cut_off_from_the_log_answers_nobody_until_it_is_back(binary: 
     let b = node(&dir_b, &nats, "city", "b", &nats.urls());
     let city = City::build(&a, 2).await;
     let auditor = token(&city.admin, json!({"role": "auditor"})).await;
-    let head = a.client(ADMIN).get("/v1/audit/head").await.ok();
-    let seq = head["seq"].as_u64().expect("seq");
-    caught_up(&b, &auditor, seq).await;
 
     for i in 0..3 {
         nats.kill(i);
     }
     for server in [&b, &a] {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_secs(120);
         let health = loop {
             let h = reqwest::get(format!("{}/healthz", server.base))
                 .await
@@ -859,7 +856,7 @@ async fn a_replica_cut_off_from_the_log_answers_nobody_until_it_is_back(binary: 
         nats.wait_healthy(i);
     }
     for server in [&a, &b] {
-        let deadline = Instant::now() + Duration::from_secs(90);
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let h = reqwest::get(format!("{}/healthz", server.base))
                 .await
@@ -893,7 +890,7 @@ async fn a_replica_cut_off_from_the_log_answers_nobody_until_it_is_back(binary: 
 
 /// Waits until `server` has folded event `seq` (a replica answers 503 until it has).
 async fn caught_up(server: &Server, token: &str, seq: u64) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let reply = server
             .client(token)

@@ -121,8 +121,9 @@ impl Cluster {
     }
 
     /// How long a read replica has gone without the log answering it, once that is longer
-    /// than a lease's time to live; `None` while in touch, and on the writer (which steps
-    /// down when it cannot renew its lease). Its state may then trail the log by anything:
+    /// than a few leases' time to live (`OUT_OF_TOUCH_LEASES`, `OUT_OF_TOUCH_MIN_SECONDS` at
+    /// least); `None` while in touch, and on the writer (which steps down when it cannot
+    /// renew its lease). Its state may then trail the log by anything:
     /// a token stopped since, a hold handed over elsewhere. The API refuses to answer from
     /// it, and `/healthz` says so, so a load balancer sends people to another node.
     pub fn out_of_touch_for(&self) -> Option<Duration> {
@@ -130,7 +131,9 @@ impl Cluster {
             return None;
         }
         let since = self.in_touch.read().map(|at| at.elapsed()).ok()?;
-        (since > self.config.lease_ttl).then_some(since)
+        let bound = (self.config.lease_ttl * crate::limits::OUT_OF_TOUCH_LEASES)
+            .max(Duration::from_secs(crate::limits::OUT_OF_TOUCH_MIN_SECONDS));
+        (since > bound).then_some(since)
     }
 
     /// Runs the node's part until [`Cluster::stop`]: follow and try for the lease; once held,

@@ -282,7 +282,7 @@ impl App {
     }
 
     /// How long this node, a read replica of a cluster, has not heard from the log, when
-    /// longer than a lease's time to live (see [`Cluster::out_of_touch_for`]); `None` on a
+    /// longer than three leases' time to live (see [`Cluster::out_of_touch_for`]); `None` on a
     /// single node, on the writer, and while in touch.
     pub fn out_of_touch(&self) -> Option<std::time::Duration> {
         self.cluster.as_ref().and_then(|c| c.out_of_touch_for())

@@ -144,3 +144,12 @@ pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 /// Rows below a roster sheet's first looked at for its header, when the first row is not it
 /// (a title over the table): enough for a title, a date line and a blank row or two.
 pub const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Lease times to live a read replica may go without the log answering before it stops
+/// answering signed-in requests (`Cluster::out_of_touch_for`), and the least time that is:
+/// a loaded NATS server misses a lease check now and then, and a replica that refused
+/// people at every missed check would send them away for nothing.
+pub const OUT_OF_TOUCH_LEASES: u32 = 3;
+
+/// See [`OUT_OF_TOUCH_LEASES`].
+pub const OUT_OF_TOUCH_MIN_SECONDS: u64 = 15;

@@ -80,6 +80,31 @@ pub fn find<'a>(vouchers: &'a Vouchers, keyed: Hash, code: &str) -> Option<&'a V
     vouchers.by_code(&kept_digest(vouchers, keyed, code))
 }
 
+/// What a check that found no voucher says, in Chinese and English, to `who`: a bank
+/// officer whose token names a bank no rate voucher on the catalogue is of (a spelling of
+/// its own, "ICBC" for 工商银行) would find no code at all, and is told so with the names the
+/// catalogue uses; anyone else, to check the digits.
+pub fn not_found_words(
+    state: &yinling_projections::State,
+    who: &yinling_projections::Principal,
+) -> (String, String) {
+    let banks = state.voucher_banks();
+    match who {
+        yinling_projections::Principal::BankOfficer(_, bank)
+            if !banks.iter().any(|b| b == &**bank) =>
+        {
+            (
+                format!("目录里没有“{bank}”的利率券，所以查不到任何券。目录里的银行：{}。请管理员按目录里的行名重新发账号。", banks.join("、")),
+                format!("No rate voucher on the catalogue is of {bank:?}, the bank your token names, so no code can be found. The banks named: {}. Ask an administrator for a token with your bank's name as the catalogue writes it.", banks.join(", ")),
+            )
+        }
+        _ => (
+            "查无此券：请核对券号，或请志愿者到 e站 查询。".to_owned(),
+            "No voucher of this bank has this code: check the digits, or send the volunteer to the e-station.".to_owned(),
+        ),
+    }
+}
+
 /// A code in groups of four, as printed.
 pub fn grouped(code: &str) -> String {
     code.as_bytes()

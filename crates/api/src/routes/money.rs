@@ -89,70 +89,81 @@ pub async fn check(
     let code = vouchers::parse(&body.value.code)?;
     let (mut out, issued_seq) = app.view(None).await?.with(|state| {
         let today = state.policies.date_of(Timestamp::now());
-        let found = vouchers::find(&state.vouchers, app.mint.voucher_code_digest(&code), &code).filter(|v| match &who {
-            Principal::BankOfficer(_, bank) => **bank == *v.bank,
-            _ => true,
-        });
+        let found = vouchers::find(&state.vouchers, app.mint.voucher_code_digest(&code), &code)
+            .filter(|v| match &who {
+                Principal::BankOfficer(_, bank) => **bank == *v.bank,
+                _ => true,
+            });
         let Some(v) = found else {
-            // A token naming a bank the catalogue does not (a spelling of its own) would
-            // find no code at all: said so, with the names the catalogue uses.
-            let (zh, en) = match &who {
-                Principal::BankOfficer(_, bank) if !state.voucher_banks().iter().any(|b| b == &**bank) => (
-                    format!("目录里没有“{bank}”的利率券，所以查不到任何券。目录里的银行：{}。请管理员按目录里的行名重新发账号。", state.voucher_banks().join("、")),
-                    format!("No rate voucher on the catalogue is of {bank:?}, the bank your token names, so no code can be found. The banks named: {}. Ask an administrator for a token with your bank's name as the catalogue writes it.", state.voucher_banks().join(", ")),
-                ),
-                _ => (
-                    "查无此券：请核对券号，或请志愿者到 e站 查询。".to_owned(),
-                    "No voucher of this bank has this code: check the digits, or send the volunteer to the e-station.".to_owned(),
-                ),
-            };
-            return (VoucherCheck {
-                status: "unknown".into(),
-                zh,
-                en,
-                voucher: None,
-                proof: None,
-                checkpoint: None,
-            }, None);
+            let (zh, en) = vouchers::not_found_words(state, &who);
+            return (
+                VoucherCheck {
+                    status: "unknown".into(),
+                    zh,
+                    en,
+                    voucher: None,
+                    proof: None,
+                    checkpoint: None,
+                },
+                None,
+            );
         };
         let status = v.status(today);
         let (zh, en) = match status {
-            VoucherStatus::Valid => (format!("有效，可以使用：有效期至 {}（含当天）。", v.expires_on), format!("Valid: it can be used until {}, that day included.", v.expires_on)),
-            VoucherStatus::Used => ("已经用过，不能再用。".to_owned(), "Already used; it cannot be used again.".to_owned()),
-            VoucherStatus::Cancelled => ("已作废，不能使用。".to_owned(), "Cancelled; it cannot be used.".to_owned()),
-            VoucherStatus::Expired => (format!("已过期（{} 是最后一天）。", v.expires_on), format!("Expired ({} was its last day).", v.expires_on)),
+            VoucherStatus::Valid => (
+                format!("有效，可以使用：有效期至 {}（含当天）。", v.expires_on),
+                format!(
+                    "Valid: it can be used until {}, that day included.",
+                    v.expires_on
+                ),
+            ),
+            VoucherStatus::Used => (
+                "已经用过，不能再用。".to_owned(),
+                "Already used; it cannot be used again.".to_owned(),
+            ),
+            VoucherStatus::Cancelled => (
+                "已作废，不能使用。".to_owned(),
+                "Cancelled; it cannot be used.".to_owned(),
+            ),
+            VoucherStatus::Expired => (
+                format!("已过期（{} 是最后一天）。", v.expires_on),
+                format!("Expired ({} was its last day).", v.expires_on),
+            ),
         };
-        (VoucherCheck {
-            status: status.as_str().into(),
-            zh,
-            en,
-            voucher: Some(VoucherOut {
-                redemption_id: v.redemption_id.to_string(),
-                bank: v.bank.clone(),
-                basis_points: v.basis_points,
-                // Masked for a bank, as in its voucher list: it checks the code, and the
-                // holder's identity card against the name's first and last characters.
-                volunteer_name: state
-                    .volunteers
-                    .get(&v.volunteer_id)
-                    .map(|x| access::name_for(&who, x))
-                    .unwrap_or_default(),
-                expires_on: Day(v.expires_on),
-                used_for: v.used.as_ref().map(|u| {
-                    format!(
-                        "{} {} yuan on {}",
-                        match u.product {
-                            VoucherProduct::Deposit => "deposit",
-                            VoucherProduct::Loan => "loan",
-                        },
-                        u.amount_yuan.normalize(),
-                        u.used_on
-                    )
+        (
+            VoucherCheck {
+                status: status.as_str().into(),
+                zh,
+                en,
+                voucher: Some(VoucherOut {
+                    redemption_id: v.redemption_id.to_string(),
+                    bank: v.bank.clone(),
+                    basis_points: v.basis_points,
+                    // Masked for a bank, as in its voucher list: it checks the code, and the
+                    // holder's identity card against the name's first and last characters.
+                    volunteer_name: state
+                        .volunteers
+                        .get(&v.volunteer_id)
+                        .map(|x| access::name_for(&who, x))
+                        .unwrap_or_default(),
+                    expires_on: Day(v.expires_on),
+                    used_for: v.used.as_ref().map(|u| {
+                        format!(
+                            "{} {} yuan on {}",
+                            match u.product {
+                                VoucherProduct::Deposit => "deposit",
+                                VoucherProduct::Loan => "loan",
+                            },
+                            u.amount_yuan.normalize(),
+                            u.used_on
+                        )
+                    }),
                 }),
-            }),
-            proof: None,
-            checkpoint: None,
-        }, Some(v.issued_seq))
+                proof: None,
+                checkpoint: None,
+            },
+            Some(v.issued_seq),
+        )
     });
     // The proof is an extra: a check that cannot give it still answers, without it.
     if let Some(seq) = issued_seq {

@@ -15,7 +15,7 @@ pub struct Health {
     /// "ok"; or "writes_refused" (with HTTP 503) when the log takes no more writes until the
     /// service is restarted (its disk failed a sync it could not undo; the server's log says
     /// which): reads go on, every change is refused; or "out_of_touch" (503) on a cluster's
-    /// read replica that has not heard from the log for a lease's time to live: it answers
+    /// read replica that has not heard from the log for three leases' time to live (15 s at least): it answers
     /// no signed-in request until it is back in touch.
     pub status: String,
     /// The head seq this node's answers reflect: its folded state (on a read replica this

@@ -183,16 +183,8 @@ pub async fn check(State(app): State<App>, viewer: Viewer, form: Form) -> Respon
         html! {
             @match found {
                 None => {
-                    @if let Principal::BankOfficer(_, bank) = &session.principal {
-                        @if !state.voucher_banks().iter().any(|b| b == &**bank) {
-                            p.error role="alert" { (l.s(
-                                format!("目录里没有“{bank}”的利率券，所以查不到任何券。目录里的银行：{}。请管理员按目录里的行名重新发账号。", state.voucher_banks().join("、")),
-                                format!("No rate voucher on the catalogue is of {bank:?}, the bank your token names, so no code can be found. The banks named: {}. Ask an administrator for a token with your bank's name as the catalogue writes it.", state.voucher_banks().join(", ")),
-                            )) }
-                        } @else {
-                            p.error role="alert" { (l.t("查无此券：请核对券号，或请志愿者到 e站 查询。", "No voucher of this bank has this code: check the digits, or send the volunteer to the e-station.")) }
-                        }
-                    }
+                    @let (zh, en) = vouchers::not_found_words(&state, &session.principal);
+                    p.error role="alert" { (l.s(zh, en)) }
                 }
                 Some(v) => {
                     @let status = v.status(today);
