@@ -869,17 +869,42 @@ async fn a_replica_cut_off_from_the_log_answers_nobody_until_it_is_back(binary: 
         }
     }
     // Stopped through the replica (forwarded to whichever node writes), refused on both.
-    let auditor_id = b.client(ADMIN).get("/v1/tokens").await.ok()["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|t| t["role"] == "auditor")
-        .map(|t| t["id"].as_str().expect("id").to_owned())
-        .expect("the auditor's token");
-    b.client(ADMIN)
-        .delete(&format!("/v1/tokens/{auditor_id}"))
-        .await
-        .ok();
+    // A node takes the writer's lease again within seconds of the log's return; until then
+    // a write is refused with 503, and retried.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let auditor_id = loop {
+        let listed = b.client(ADMIN).get("/v1/tokens").await;
+        let found = listed.body["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|t| t["role"] == "auditor")
+                .and_then(|t| t["id"].as_str().map(str::to_owned))
+        });
+        if let Some(id) = found.filter(|_| listed.status.is_success()) {
+            break id;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replica never listed the auditor's token"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    loop {
+        let stopped = b
+            .client(ADMIN)
+            .delete(&format!("/v1/tokens/{auditor_id}"))
+            .await;
+        // Stopped, or stopped by an earlier try whose answer was lost.
+        if stopped.status.is_success() || stopped.body["code"] == "already_revoked" {
+            break;
+        }
+        assert!(
+            stopped.status.as_u16() == 503 && Instant::now() < deadline,
+            "{:?}",
+            stopped.body
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let head = b.client(ADMIN).get("/v1/audit/head").await.ok();
     let seq = head["seq"].as_u64().expect("seq");
     for server in [&a, &b] {

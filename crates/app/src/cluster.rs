@@ -194,6 +194,27 @@ impl Cluster {
                 continue;
             }
             lease_checked = Some(Instant::now());
+            // And the log asked directly for what the subscription may have missed: after
+            // every NATS server restarted, a subscription made before can stay silent for
+            // good while the log grows. Anything found this way means the subscription is
+            // made again.
+            let before = self.engine.read().head.seq;
+            match self.follow(None) {
+                Ok(()) if self.engine.read().head.seq > before => {
+                    tracing::warn!(
+                        from = before,
+                        "the log's subscription had missed events; made again"
+                    );
+                    feed = None;
+                    continue;
+                }
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot follow the log");
+                    feed = None;
+                    continue;
+                }
+            }
             let asked = bucket.try_acquire(&self.mine());
             if asked.is_ok() {
                 self.heard_from_the_log();
