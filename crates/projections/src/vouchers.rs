@@ -196,6 +196,18 @@ impl Vouchers {
                 bonus_used += u.bonus_yuan;
             }
         }
+        BudgetLeft::of(budget, carried_from, issued, bonus_used)
+    }
+}
+
+impl BudgetLeft {
+    /// What `budget` leaves once `issued` vouchers and `bonus_used` yuan are counted.
+    pub fn of(
+        budget: Option<Budget>,
+        carried_from: Option<i32>,
+        issued: u32,
+        bonus_used: Decimal,
+    ) -> BudgetLeft {
         let vouchers_left = budget
             .as_ref()
             .and_then(|b| b.vouchers)

@@ -411,19 +411,13 @@ pub async fn set_budget(
     // The figures set, against what the year has used so far: a budget set below what is
     // already issued answers with nothing left, not with the whole new figure.
     let now = app.engine.read().budget_left(&set.bank, set.year);
-    let out = BudgetOut {
-        bank: set.bank.clone(),
-        year: set.year,
+    let set_budget = yinling_projections::vouchers::Budget {
         vouchers: set.vouchers,
-        bonus_yuan: set.bonus_yuan.map(Amount),
-        issued: now.issued,
-        bonus_used: now.bonus_used.into(),
-        vouchers_left: set.vouchers.map(|n| n.saturating_sub(now.issued)),
-        bonus_left: set
-            .bonus_yuan
-            .map(|n| Amount((n - now.bonus_used).max(rust_decimal::Decimal::ZERO))),
-        carried_from: None,
+        bonus_yuan: set.bonus_yuan,
+        note: set.note.clone(),
     };
+    let left = BudgetLeft::of(Some(set_budget), None, now.issued, now.bonus_used);
+    let out = budget_out(&set.bank, set.year, left);
     Ok(written(&w.receipt, out))
 }
 
