@@ -1293,8 +1293,9 @@ fn a_title_above_the_header_is_named_with_the_header_row() {
     assert!(out.contains("第 3 行才是表头"), "{out}");
 }
 
-/// A column whose header the roster does not know (手机号码 for 手机号, a 序号 of one's own)
-/// is named in the check as not read, never dropped in silence.
+/// A column whose header the roster does not know (a 序号 of one's own, a 备注), or a second
+/// column for what another column already gave (手机号码 beside 手机号), is named in the
+/// check as not read, never dropped in silence.
 #[test]
 fn columns_nobody_reads_are_named() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -1314,6 +1315,8 @@ fn columns_nobody_reads_are_named() {
                     "所在区县",
                     "出生年份",
                     "手机号码",
+                    "手机号",
+                    "备注",
                 ],
                 &[&[
                     "1",
@@ -1322,6 +1325,8 @@ fn columns_nobody_reads_are_named() {
                     "南浔区",
                     "1950",
                     "13800001234",
+                    "13800005678",
+                    "",
                 ]],
             ),
         ],
@@ -1329,7 +1334,115 @@ fn columns_nobody_reads_are_named() {
     let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&roster)]);
     assert!(ok, "{out}");
     assert!(
-        out.contains("columns not read") && out.contains("序号、手机号码"),
+        out.contains("columns not read") && out.contains("序号、手机号码、备注"),
         "{out}"
     );
+    assert!(!out.contains("read under the template's names"), "{out}");
+}
+
+/// A roster as a retired-officials office keeps it, not typed into the template: its own
+/// headers (队伍, 区县, 出生年月, 联系电话, 加入时间, 姓名* with a required mark), and
+/// 出生年月 written every way such rosters write it (1948.03 as a number, 1950年5月, a date
+/// cell, 195304, 1949.1 for October). Each column is read as the template's, the check says
+/// which header went where, and the year of birth is the year of each.
+#[test]
+fn a_roster_under_its_own_headers_is_read_and_says_which_column_went_where() {
+    use rust_xlsxwriter::ExcelDateTime;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let roster = tmp.path().join("老干部志愿者名册.xlsx");
+    let mut book = Workbook::new();
+    let s = book.add_worksheet();
+    s.set_name("区县").expect("name");
+    for (j, v) in DISTRICTS
+        .iter()
+        .chain(["南浔区", "区", "湖州市"].iter())
+        .enumerate()
+    {
+        s.write_string((j / 3) as u32, (j % 3) as u16, *v)
+            .expect("cell");
+    }
+    let s = book.add_worksheet();
+    s.set_name("队伍").expect("name");
+    for (j, v) in [
+        "队伍",
+        "区县",
+        "服务类别",
+        "荻溪六老调解队",
+        "南浔区",
+        "矛盾调解",
+    ]
+    .iter()
+    .enumerate()
+    {
+        s.write_string((j / 3) as u32, (j % 3) as u16, *v)
+            .expect("cell");
+    }
+    let s = book.add_worksheet();
+    s.set_name("志愿者").expect("name");
+    let header = ["姓名*", "队伍", "区县", "出生年月", "联系电话", "加入时间"];
+    for (j, h) in header.iter().enumerate() {
+        s.write_string(0, j as u16, *h).expect("header");
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let people = ["陆金宝", "王建国", "沈阿毛", "钱秀英", "周大伯"];
+    for (i, name) in people.iter().enumerate() {
+        let r = i as u32 + 1;
+        s.write_string(r, 0, *name).expect("name");
+        s.write_string(r, 1, "荻溪六老调解队").expect("team");
+        s.write_string(r, 2, "南浔区").expect("district");
+        s.write_string(r, 4, format!("1380000{:04}", 1000 + i))
+            .expect("phone");
+        s.write_string(r, 5, "2019/3/5").expect("joined");
+    }
+    s.write_number(1, 3, 1948.03).expect("year and month");
+    s.write_string(2, 3, "1950年5月").expect("year and month");
+    s.write_datetime_with_format(
+        3,
+        3,
+        ExcelDateTime::from_ymd(1952, 7, 1).expect("date"),
+        &date,
+    )
+    .expect("date");
+    s.write_number(4, 3, 195_304.0).expect("year and month");
+    s.write_number(5, 3, 1949.1).expect("October");
+    book.save(&roster).expect("saved");
+
+    let (ok, out) = onboard(&["--data", p(&data), p(&roster)]);
+    assert!(ok, "{out}");
+    for said in [
+        "志愿者: 5 rows, 5 new",
+        "队伍: columns read under the template's names: ",
+        "队伍 → 队伍名称",
+        "服务类别 → 主要服务类别",
+        "队伍 → 所在队伍",
+        "出生年月 → 出生年份",
+        "联系电话 → 手机号",
+        "加入时间 → 加入日期",
+    ] {
+        assert!(out.contains(said), "{said}: {out}");
+    }
+    assert!(!out.contains("columns not read"), "{out}");
+
+    let exported = tmp.path().join("导出.xlsx");
+    let (ok, out) = onboard(&["--data", p(&data), "--export", p(&exported)]);
+    assert!(ok, "{out}");
+    let rows = &calamine_free::read_rows(&exported)["志愿者"];
+    let born: std::collections::BTreeMap<&str, (&str, &str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), (r[3].as_str(), r[4].as_str(), r[5].as_str())))
+        .collect();
+    for (name, year, last_four) in [
+        ("陆金宝", "1948", "1000"),
+        ("王建国", "1950", "1001"),
+        ("沈阿毛", "1952", "1002"),
+        ("钱秀英", "1953", "1003"),
+        ("周大伯", "1949", "1004"),
+    ] {
+        assert_eq!(
+            born.get(name),
+            Some(&(year, last_four, "2019-03-05")),
+            "{name}: {born:?}"
+        );
+    }
 }

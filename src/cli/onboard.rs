@@ -174,6 +174,45 @@ impl Drop for ScratchDir {
     }
 }
 
+/// The check of a roster as the operator reads it: rows per sheet, each problem, columns
+/// read under other names or not read at all, likely duplicates.
+fn say_plan(plan: &onboard::Plan, english: bool) {
+    for (sheet, n) in &plan.rows {
+        say!(
+            "{sheet}: {n} rows, {} new, {} edited, {} already there",
+            plan.new.get(sheet).copied().unwrap_or(0),
+            plan.edited.get(sheet).copied().unwrap_or(0),
+            plan.already.get(sheet).copied().unwrap_or(0)
+        );
+    }
+    for p in &plan.problems {
+        let words = if english { &p.en } else { &p.zh };
+        say!("  {} row {} [{}]: {words}", p.sheet, p.row, p.column);
+    }
+    for (sheet, renamed) in &plan.read_as {
+        let pairs: Vec<String> = renamed.iter().map(|(h, c)| format!("{h} → {c}")).collect();
+        say!(
+            "  {sheet}: columns read under the template's names: {}",
+            pairs.join("、")
+        );
+    }
+    for (sheet, headers) in &plan.ignored_columns {
+        say!(
+            "  {sheet}: columns not read (no column of this sheet has these headers, or another column was read for it; rename one to import it): {}",
+            headers.join("、")
+        );
+    }
+    for d in &plan.duplicates {
+        say!(
+            "  possibly the same person twice: {} born {} in {}: {}",
+            d.name,
+            d.birth_year,
+            d.district,
+            d.places.join(" / ")
+        );
+    }
+}
+
 async fn onboard_file(
     args: OnboardArgs,
     file: PathBuf,
@@ -247,33 +286,7 @@ async fn onboard_file(
         onboard::plan(&state, &name, &bytes)
     }
     .map_err(|u| if args.english { u.en } else { u.zh })?;
-    for (sheet, n) in &plan.rows {
-        say!(
-            "{sheet}: {n} rows, {} new, {} edited, {} already there",
-            plan.new.get(sheet).copied().unwrap_or(0),
-            plan.edited.get(sheet).copied().unwrap_or(0),
-            plan.already.get(sheet).copied().unwrap_or(0)
-        );
-    }
-    for p in &plan.problems {
-        let words = if args.english { &p.en } else { &p.zh };
-        say!("  {} row {} [{}]: {words}", p.sheet, p.row, p.column);
-    }
-    for (sheet, headers) in &plan.ignored_columns {
-        say!(
-            "  {sheet}: columns not read (no column of this sheet has these headers; rename one to import it): {}",
-            headers.join("、")
-        );
-    }
-    for d in &plan.duplicates {
-        say!(
-            "  possibly the same person twice: {} born {} in {}: {}",
-            d.name,
-            d.birth_year,
-            d.district,
-            d.places.join(" / ")
-        );
-    }
+    say_plan(&plan, args.english);
     if !plan.clean() {
         write_errors(&args, &file, &plan)?;
     }

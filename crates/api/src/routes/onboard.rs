@@ -41,6 +41,9 @@ pub struct OnboardReport {
     pub problems: Vec<Problem>,
     /// Headers of columns nothing reads, by sheet (renamed, they would be imported).
     pub ignored_columns: std::collections::BTreeMap<String, Vec<String>>,
+    /// Headers read as one of the template's columns under another name, by sheet: the
+    /// file's header → the template's (联系电话 → 手机号).
+    pub read_as: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     /// Likely duplicates, for a person to decide.
     #[schema(value_type = Vec<Object>)]
     pub duplicates: Vec<Duplicate>,
@@ -94,6 +97,7 @@ pub async fn upload(
         edited: plan.edited,
         problems: plan.problems,
         ignored_columns: plan.ignored_columns,
+        read_as: plan.read_as,
         duplicates: plan.duplicates,
         written: write,
         outcome,

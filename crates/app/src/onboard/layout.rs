@@ -4,6 +4,7 @@
 //! numbers.
 
 use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
 
 use super::read::Cell;
 
@@ -136,10 +137,139 @@ pub fn kind_of_header(header: &[String]) -> Option<Kind> {
     .find(|k| k.columns().iter().filter(|c| c.2).all(has))
 }
 
-/// Whether a header cell names a column (Chinese or English, whatever the spacing).
+/// Whether a header cell names a column: its own name (Chinese or English) or one of its
+/// other names, whatever the spacing, a required mark (`姓名*`) or a note in brackets
+/// (`服务时长（小时）`).
 pub fn matches_header(header: &str, column: &Column) -> bool {
+    is_own_name(header, column) || is_other_name(header, column)
+}
+
+/// Where a column is in a header row: the header that is its own name first, else the first
+/// that is one of its other names. A second header for the same column (手机 beside 手机号)
+/// is read by nobody, and said so.
+pub fn position(header: &[String], column: &Column) -> Option<usize> {
+    header
+        .iter()
+        .position(|h| is_own_name(h, column))
+        .or_else(|| header.iter().position(|h| is_other_name(h, column)))
+}
+
+/// How a sheet's header row is read: the headers no column reads (a 序号 of one's own, a
+/// second column for what another gave), and the headers read as a column under another
+/// name, each with the template's header.
+pub fn header_reading(
+    kind: Kind,
+    header: &[String],
+) -> (Vec<String>, std::collections::BTreeMap<String, String>) {
+    let read: Vec<(usize, &Column)> = kind
+        .columns()
+        .iter()
+        .filter_map(|c| Some((position(header, c)?, c)))
+        .collect();
+    let ignored = header
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !h.trim().is_empty() && !read.iter().any(|(at, _)| at == i))
+        .map(|(_, h)| h.clone())
+        .collect();
+    let renamed = read
+        .iter()
+        .filter_map(|(at, c)| {
+            let h = header.get(*at)?;
+            (!is_own_name(h, c)).then(|| (h.clone(), c.0.to_owned()))
+        })
+        .collect();
+    (ignored, renamed)
+}
+
+/// Whether a header is the column's own name, as the template writes it or in English.
+fn is_own_name(header: &str, column: &Column) -> bool {
     let h = plain(header);
-    h == column.0 || h.eq_ignore_ascii_case(column.1)
+    let own = |h: &str| h == column.0 || h.eq_ignore_ascii_case(column.1);
+    own(&h) || own(bare(&h))
+}
+
+/// Whether a header is one of the names coordinators' own spreadsheets give the column.
+fn is_other_name(header: &str, column: &Column) -> bool {
+    let h = plain(header);
+    let others = other_names(column);
+    others.contains(&h.as_str()) || others.contains(&bare(&h))
+}
+
+/// A header without a required mark (`姓名*`) or a note in brackets at its end
+/// (`服务时长(小时)`, `手机号(选填)`), as `plain` leaves them.
+fn bare(header: &str) -> &str {
+    let h = header.trim_end_matches('*').trim_end();
+    let h = match h.strip_suffix(')').and_then(|h| h.rsplit_once('(')) {
+        Some((before, _)) if !before.trim().is_empty() => before.trim_end(),
+        _ => h,
+    };
+    h.trim_end_matches('*').trim_end()
+}
+
+/// The names a column goes by in the rosters teams already keep, besides the template's
+/// (联系电话 for 手机号, 出生年月 for 出生年份, 截止日期 for 截至日期): such a column is read
+/// as the template's, and the check says which header it read as which. 序号 is none of
+/// them: a row count of one's own is not the ledger's 编号.
+pub fn other_names(column: &Column) -> &'static [&'static str] {
+    match column.0 {
+        "姓名" => &["名字", "志愿者姓名"],
+        "所在队伍" => &[
+            "队伍",
+            "所属队伍",
+            "队伍名称",
+            "服务队",
+            "服务队名称",
+            "团队",
+            "所在团队",
+            "所属团队",
+            "团队名称",
+        ],
+        "队伍名称" => &["队伍", "队名", "服务队", "服务队名称", "团队", "团队名称"],
+        "所在区县" => &[
+            "区县",
+            "所属区县",
+            "所在区",
+            "所属区",
+            "区",
+            "区(县)",
+            "所在区(县)",
+        ],
+        "出生年份" => &["出生年", "出生年月", "出生日期", "出生年月日", "生日"],
+        "手机号" => &[
+            "手机",
+            "手机号码",
+            "联系电话",
+            "电话",
+            "电话号码",
+            "联系方式",
+            "移动电话",
+        ],
+        "加入日期" => &[
+            "加入时间",
+            "入队日期",
+            "入队时间",
+            "注册日期",
+            "注册时间",
+            "参加日期",
+            "参加时间",
+        ],
+        "主要服务类别" => &["服务类别", "服务类型", "类别", "服务领域"],
+        "服务时长" => &[
+            "时长",
+            "累计时长",
+            "累计服务时长",
+            "服务总时长",
+            "志愿服务时长",
+        ],
+        "积分" => &["现有积分", "积分余额", "剩余积分", "可用积分", "当前积分"],
+        "星级" => &["星级评定", "志愿者星级"],
+        "截至日期" => &["截止日期", "统计日期", "截至时间", "截止时间"],
+        "来源系统" => &["来源", "来源平台", "原平台", "原系统"],
+        "名称" => &["区县名称"],
+        "类型" => &["区县类型"],
+        _ => &[],
+    }
 }
 
 /// Full-width ASCII made plain (１２ → 12), ideographic spaces made plain, trimmed, inner
@@ -334,6 +464,87 @@ pub fn date(cell: &Cell) -> Result<Option<NaiveDate>, Bad> {
     }
 }
 
+/// The digits of a year (`1948`): a number of four digits is a year; more is a date
+/// written as a number or Excel's day number.
+const YEAR_NUMBERS: std::ops::RangeInclusive<i64> = 1000..=9999;
+
+/// A year and month written as one number (`194803`).
+const YEAR_MONTH_NUMBERS: std::ops::RangeInclusive<i64> = 100_000..=999_999;
+
+/// A whole date written as one number (`19480305`).
+const DATE_NUMBERS: std::ops::RangeInclusive<i64> = 10_000_000..=99_999_999;
+
+/// A year of birth as rosters write it: the year alone (`1948`, `1948年`), a year and month
+/// (`1948.03`, `1948.3`, `1948年3月`, `1948-03`, `194803`: 出生年月 as cadre rosters keep
+/// it), or a whole date (a date cell, `1948-03-05`, `19480305`, Excel's day number). Only
+/// the year is kept; the month and day are read only to know the text is a date. Whether
+/// the year is plausible is the caller's to say, as for a year typed alone.
+pub fn birth_year(cell: &Cell) -> Result<Option<Decimal>, Bad> {
+    use chrono::Datelike;
+    use rust_decimal::prelude::ToPrimitive;
+    if let Cell::Date(d) = cell {
+        return Ok(Some(Decimal::from(d.year())));
+    }
+    let typed = match text(cell)? {
+        None => return Ok(None),
+        Some(t) => without_time(&t),
+    };
+    let year_of = |y: i64, m: i64, d: i64| {
+        let ok = YEAR_NUMBERS.contains(&y)
+            && i32::try_from(y).ok().is_some_and(|y| {
+                let (m, d) = (u32::try_from(m).unwrap_or(0), u32::try_from(d).unwrap_or(0));
+                NaiveDate::from_ymd_opt(y, m, d).is_some()
+            });
+        ok.then(|| Decimal::from(y))
+    };
+    if let Ok(Some(n)) = number(cell) {
+        let whole = n.trunc().to_i64().unwrap_or(0);
+        let read = if !n.fract().is_zero() {
+            // 1948.03 or 1948.3 (March), 1948.1 (October, as Excel keeps 1948.10).
+            let month = |scale: u32| {
+                let m = n.fract() * Decimal::from(10u32.pow(scale));
+                m.fract().is_zero().then(|| m.to_i64()).flatten()
+            };
+            month(1)
+                .or_else(|| month(2))
+                .and_then(|m| year_of(whole, m, 1))
+        } else if YEAR_MONTH_NUMBERS.contains(&whole) {
+            year_of(whole / 100, whole % 100, 1)
+        } else if DATE_NUMBERS.contains(&whole) {
+            year_of(whole / 10_000, whole / 100 % 100, whole % 100)
+        } else if whole > *YEAR_NUMBERS.end() {
+            // Excel's day number, counted from 1899-12-30.
+            NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|base| base.checked_add_days(Days::new(u64::try_from(whole).ok()?)))
+                .map(|d| Decimal::from(d.year()))
+        } else {
+            None
+        };
+        return Ok(Some(read.unwrap_or(n)));
+    }
+    // Text: 1948年3月5日, 1948-03, 1948/3/5, 1948年.
+    let dashed = typed.replace(['年', '月', '/', '.'], "-").replace('日', "");
+    let parts: Vec<&str> = dashed
+        .trim_end_matches('-')
+        .split('-')
+        .map(str::trim)
+        .collect();
+    let four_digit_year = parts.first().is_some_and(|y| y.len() == 4);
+    let numbers: Option<Vec<i64>> = parts.iter().map(|p| p.parse::<i64>().ok()).collect();
+    let read = match numbers.as_deref() {
+        Some([y]) if four_digit_year => year_of(*y, 1, 1),
+        Some([y, m]) if four_digit_year => year_of(*y, *m, 1),
+        Some([y, m, d]) if four_digit_year => year_of(*y, *m, *d),
+        _ => None,
+    };
+    read.map(Some).ok_or_else(|| {
+        bad(
+            format!("“{typed}”看不出出生年份：请填四位年份，例如 1948，或出生年月，例如 1948.03。"),
+            format!("{typed:?} gives no year of birth: write the year like 1948, or year and month like 1948.03."),
+        )
+    })
+}
+
 /// A day written with a time of day after it, the day alone: `2019/3/5 0:00` is
 /// `2019/3/5`; text without a time is as it was.
 fn without_time(text: &str) -> String {
@@ -430,5 +641,94 @@ mod tests {
             assert!(date(&Cell::Number(serial)).is_err(), "{serial}");
         }
         assert_eq!(date(&text("")), Ok(None));
+    }
+
+    /// 出生年月 as rosters keep it gives the year of birth, every way it is written; text
+    /// that is no year, or a month that is no month, gives none.
+    #[test]
+    fn a_year_of_birth_is_read_from_a_year_a_year_and_month_or_a_date() {
+        for typed in [
+            "1948",
+            "1948年",
+            "1948.03",
+            "1948.3",
+            "1948.10",
+            "1948年3月",
+            "1948年03月05日",
+            "1948-03",
+            "1948/3/5",
+            "1948-03-05 0:00",
+            "194803",
+            "19480305",
+            "１９４８．０３",
+        ] {
+            assert_eq!(
+                birth_year(&text(typed)),
+                Ok(Some(Decimal::from(1948))),
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            birth_year(&Cell::Date(day(1948, 3, 5).expect("day"))),
+            Ok(Some(Decimal::from(1948)))
+        );
+        // Excel's day number for 1948-03-05, and 1948.1 as Excel keeps 1948.10.
+        for n in [17_597.0, 1948.1, 1948.03, 194_812.0] {
+            assert_eq!(
+                birth_year(&Cell::Number(n)),
+                Ok(Some(Decimal::from(1948))),
+                "{n}"
+            );
+        }
+        // No month 13, no day 32: the number is given back as typed, for the caller to
+        // refuse as no year.
+        for n in ["1948.13", "194813", "19480332", "1948.25"] {
+            let read = birth_year(&text(n)).expect(n).expect(n);
+            assert!(
+                !read.fract().is_zero() || read > Decimal::from(9999),
+                "{n}: {read}"
+            );
+        }
+        for typed in ["48.03", "03/1948", "一九四八年", "1948年13月", "1948-3-32"] {
+            let read = birth_year(&text(typed));
+            assert!(
+                read.as_ref()
+                    .map_or(true, |y| y.is_some_and(|y| y != Decimal::from(1948))),
+                "{typed}: {read:?}"
+            );
+        }
+        assert_eq!(birth_year(&text("")), Ok(None));
+        assert!(birth_year(&Cell::Formula).is_err());
+    }
+
+    /// A header is the column's own name or one of its other names, with a required mark or
+    /// a note in brackets after it; 序号 is never 编号.
+    #[test]
+    fn headers_are_read_under_the_names_rosters_give_them() {
+        let column = |kind: Kind, zh: &str| -> Column {
+            *kind.columns().iter().find(|c| c.0 == zh).expect(zh)
+        };
+        let phone = column(Kind::Volunteers, "手机号");
+        for h in [
+            "手机号",
+            "phone",
+            "联系电话",
+            "手机号码（选填）",
+            "手机号*",
+            " 联系 电话 ",
+        ] {
+            assert!(matches_header(h, &phone), "{h}");
+        }
+        let hours = column(Kind::Balances, "服务时长");
+        assert!(matches_header("服务时长（小时）", &hours));
+        assert!(matches_header("累计时长(h)", &hours));
+        assert!(!matches_header("序号", &column(Kind::Volunteers, "编号")));
+        assert!(!matches_header("累计积分", &column(Kind::Balances, "积分")));
+        let header: Vec<String> = ["手机", "手机号"].map(String::from).into();
+        assert_eq!(position(&header, &phone), Some(1), "its own name first");
+        assert_eq!(
+            kind_of_header(&["姓名", "队伍", "出生年月"].map(String::from)),
+            Some(Kind::Volunteers)
+        );
     }
 }

@@ -77,7 +77,7 @@ impl Checker<'_> {
     ) -> Option<u16> {
         let this_year = chrono::Datelike::year(&today);
         let cell = row.cell(column).unwrap_or(&Cell::Empty);
-        match layout::number(cell) {
+        match layout::birth_year(cell) {
             Ok(Some(y))
                 if y.fract().is_zero()
                     && y >= Decimal::from(EARLIEST_BIRTH_YEAR)
@@ -110,8 +110,8 @@ impl Checker<'_> {
                 problems.push((
                     column.0.to_owned(),
                     Bad {
-                        zh: format!("出生年份“{y}”不对，请填四位年份，例如 1948。"),
-                        en: format!("birth_year {y} is not a year like 1948."),
+                        zh: format!("出生年份“{y}”不对，请填四位年份，例如 1948，或出生年月，例如 1948.03。"),
+                        en: format!("birth_year {y} is not a year like 1948, nor a year and month like 1948.03."),
                     },
                 ));
                 None

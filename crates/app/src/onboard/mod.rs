@@ -75,11 +75,15 @@ pub struct Plan {
     pub edited: BTreeMap<String, usize>,
     /// Every problem.
     pub problems: Vec<Problem>,
-    /// Headers of columns no column of the sheet's kind is (手机号码 where the sheet wants
-    /// 手机号, a 序号 of one's own), by sheet: read by nobody, so said, never dropped in
+    /// Headers of columns no column of the sheet's kind is (a 序号 of one's own, a 备注, a
+    /// second phone column beside 手机号), by sheet: read by nobody, so said, never dropped in
     /// silence. A column the coordinator meant to import is renamed and the file checked
     /// again.
     pub ignored_columns: BTreeMap<String, Vec<String>>,
+    /// Headers read as one of the template's columns under another name (联系电话 as
+    /// 手机号, 出生年月 as 出生年份), by sheet: header in the file → the template's header.
+    /// Said, so a coordinator sees which of their columns went where.
+    pub read_as: BTreeMap<String, BTreeMap<String, String>>,
     /// Likely duplicates.
     pub duplicates: Vec<Duplicate>,
     /// The commands, in order (districts, teams, volunteers, balances); rows with problems
@@ -107,11 +111,7 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn cell(&self, column: &layout::Column) -> Option<&Cell> {
-        let i = self
-            .sheet
-            .header
-            .iter()
-            .position(|h| matches_header(h, column))?;
+        let i = layout::position(&self.sheet.header, column)?;
         Some(self.cells.get(i).unwrap_or(&Cell::Empty))
     }
 
@@ -156,15 +156,12 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
     // Missing required columns: the whole sheet is refused, named.
     let mut usable = Vec::new();
     for s in &sheets {
-        let ignored: Vec<String> = s
-            .header
-            .iter()
-            .filter(|h| !h.trim().is_empty())
-            .filter(|h| !s.kind.columns().iter().any(|c| matches_header(h, c)))
-            .cloned()
-            .collect();
+        let (ignored, renamed) = layout::header_reading(s.kind, &s.header);
         if !ignored.is_empty() {
             p.ignored_columns.insert(s.name.clone(), ignored);
+        }
+        if !renamed.is_empty() {
+            p.read_as.insert(s.name.clone(), renamed);
         }
         let missing: Vec<&str> = s
             .kind

@@ -141,9 +141,14 @@ pub async fn upload(State(app): State<App>, viewer: Viewer, mut form: Multipart)
                     tbody { @for p in &plan.problems { tr { td { (p.sheet) } td { (p.row) } td { (p.column) } td { (if l == Lang::Zh { &p.zh } else { &p.en }) } } } }
                 } }
             }
+            @if !plan.read_as.is_empty() {
+                h2 { (l.t("按模板列名读的列", "Columns read under the template's names")) }
+                p { (l.t("这些列的标题和模板不一样，但意思相同，已经按模板的列读了。请看一眼对不对。", "These columns' headers differ from the template's but mean the same; they were read as the template's columns. Check that each is right.")) }
+                ul { @for (sheet, renamed) in &plan.read_as { li { (sheet) "：" @for (i, (h, c)) in renamed.iter().enumerate() { @if i > 0 { "、" } "“" (h) "”读作“" (c) "”" } } } }
+            }
             @if !plan.ignored_columns.is_empty() {
                 h2 { (l.t("没有读的列", "Columns not read")) }
-                p { (l.t("这些列的标题不是名册认得的列名，里面的内容不会导入。如果要导入，请把标题改成模板里的列名（例如“手机号”），再传一次。", "These columns' headers are not ones the roster knows, so nothing in them is imported. To import one, rename its header as the template names it (手机号, say) and upload again.")) }
+                p { (l.t("这些列的标题不是名册认得的列名（或者同一项已经从别的列读了），里面的内容不会导入。如果要导入，请把标题改成模板里的列名（例如“手机号”），再传一次。", "These columns' headers are not ones the roster knows (or the same item was already read from another column), so nothing in them is imported. To import one, rename its header as the template names it (手机号, say) and upload again.")) }
                 ul { @for (sheet, headers) in &plan.ignored_columns { li { (sheet) "：" (headers.join("、")) } } }
             }
             @if !plan.duplicates.is_empty() {
