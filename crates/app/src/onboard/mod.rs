@@ -6,12 +6,14 @@
 //! a balance once per volunteer) is skipped, so importing a file again appends nothing and a
 //! corrected file appends only what is new. Every imported record remembers its source row.
 
+mod area;
 mod edits;
 mod import;
 pub mod layout;
 mod lookup;
 pub mod read;
 pub mod template;
+mod xls;
 
 pub use import::{apply, check_and_apply};
 

@@ -1,11 +1,11 @@
-//! Reading a roster file into sheets of cells: an Excel workbook (`.xlsx`, with its merged
-//! regions and formulas), or a CSV file (UTF-8 with or without a BOM, GB18030 as Chinese
+//! Reading a roster file into sheets of cells: an Excel workbook (`.xlsx`, or Excel
+//! 97-2003's `.xls`, with its merged regions and formulas), or a CSV file (UTF-8 with or without a BOM, GB18030 as Chinese
 //! Excel writes it, or UTF-16 tab-separated text as Excel's "Unicode text" writes it), whose
 //! one sheet is named after the kind its header row says.
 
 use std::io::Cursor;
 
-use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use calamine::{open_workbook_from_rs, Data, Dimensions, Reader, Xls, Xlsx};
 use chrono::NaiveDate;
 
 use super::layout::{kind_of_header, Kind};
@@ -59,30 +59,69 @@ fn unreadable(zh: impl Into<String>, en: impl Into<String>) -> Unreadable {
     }
 }
 
-/// Reads a file: `.xlsx` by its zip signature, anything else as CSV.
+/// The first bytes of an Excel 97-2003 workbook (a compound file).
+const COMPOUND_FILE_SIGNATURE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Reads a file: `.xlsx` by its zip signature, `.xls` by its compound file's, anything else
+/// as CSV (a `.xls` some systems export is tab-separated text underneath, and reads as such);
+/// a `.xls` that is a web page underneath is refused with what to do.
 pub fn read(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
     if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+        let mut book: Xlsx<_> =
+            open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(cannot_open)?;
+        let _ = book.load_merged_regions();
+        read_book(
+            book,
+            |b, name| {
+                b.merged_regions_by_sheet(name)
+                    .into_iter()
+                    .map(|(_, _, d)| *d)
+                    .collect()
+            },
+            check_area,
+        )
+    } else if bytes.starts_with(COMPOUND_FILE_SIGNATURE) {
+        // Every sheet of a `.xls` is made into a grid as the workbook opens: its cells are
+        // counted first, from the file's records.
+        super::xls::check_areas(bytes)?;
+        let book: Xls<_> =
+            open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(cannot_open)?;
+        read_book(
+            book,
+            |b, name| b.worksheet_merge_cells(name).unwrap_or_default(),
+            |_, _| Ok(()),
+        )
     } else if file_name.to_lowercase().ends_with(".xls")
-        || bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+        && decode(bytes).trim_start().starts_with('<')
     {
         Err(unreadable(
-            "这是旧版 .xls 文件，请在 Excel 里“另存为” .xlsx 或 CSV 后再导入。",
-            "This is an old .xls file: save it as .xlsx or CSV in Excel, then import it.",
+            "这个 .xls 文件其实是网页格式（不少系统导出的“Excel”是这样）：请在 Excel 里打开它，“另存为” .xlsx 后再导入。",
+            "This .xls file is a web page underneath (as many systems export \"Excel\"): open it in Excel, save it as .xlsx, then import that.",
         ))
     } else {
         read_csv(bytes).map(|s| vec![s])
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
-    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
-        unreadable(
-            format!("打不开这个 Excel 文件：{e}"),
-            format!("This Excel file cannot be opened: {e}"),
-        )
-    })?;
-    let _ = book.load_merged_regions();
+fn cannot_open(e: impl std::fmt::Display) -> Unreadable {
+    unreadable(
+        format!("打不开这个 Excel 文件：{e}。请在 Excel 里打开它，“另存为” .xlsx 后再导入。"),
+        format!("This Excel file cannot be opened: {e}. Open it in Excel, save it as .xlsx, then import that."),
+    )
+}
+
+/// The shown worksheets of a workbook, `.xlsx` or `.xls`: each sheet's area checked
+/// (`check`), its merged regions (`merged`), values and formulas read.
+fn read_book<R, B>(
+    mut book: B,
+    merged: impl Fn(&B, &str) -> Vec<Dimensions>,
+    check: impl Fn(&mut B, &str) -> Result<(), Unreadable>,
+) -> Result<Vec<Sheet>, Unreadable>
+where
+    R: std::io::Read + std::io::Seek,
+    B: Reader<R>,
+    B::Error: std::fmt::Display,
+{
     let mut sheets = Vec::new();
     let mut unknown = Vec::new();
     // A hidden sheet is not what the coordinator sees in Excel (an old copy kept out of
@@ -96,7 +135,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
         .map(|s| s.name.clone())
         .collect();
     for name in shown {
-        check_area(&mut book, &name)?;
+        check(&mut book, &name)?;
         let range = book.worksheet_range(&name).map_err(|e| {
             unreadable(
                 format!("工作表“{name}”读不出来：{e}。请在 Excel 里打开它，另存为新的 .xlsx 再导入。"),
@@ -104,11 +143,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
             )
         })?;
         let formulas = book.worksheet_formula(&name).ok();
-        let merged: Vec<calamine::Dimensions> = book
-            .merged_regions_by_sheet(&name)
-            .into_iter()
-            .map(|(_, _, d)| *d)
-            .collect();
+        let merged = merged(&book, &name);
         let mut rows = range.rows();
         let Some(first) = rows.next() else {
             continue;
@@ -185,63 +220,17 @@ fn check_area<R: std::io::Read + std::io::Seek>(
     book: &mut Xlsx<R>,
     name: &str,
 ) -> Result<(), Unreadable> {
-    use crate::limits::{ROSTER_AREA_PER_VALUE, ROSTER_AREA_SLACK_CELLS};
     let Ok(mut cells) = book.worksheet_cells_reader(name) else {
         return Ok(());
     };
-    let mut values = 0u64;
-    let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
-    // The cells that reach furthest right and furthest down: either can be the stray one.
-    let (mut far_right, mut far_down) = ((0u32, 0u32), (0u32, 0u32));
+    let mut extent = super::area::Extent::default();
     while let Ok(Some(cell)) = cells.next_cell() {
-        if matches!(cell.get_value(), calamine::DataRef::Empty) {
-            continue;
+        if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+            let (r, c) = cell.get_position();
+            extent.value(r, c);
         }
-        values += 1;
-        let (r, c) = cell.get_position();
-        if values == 1 || c > far_right.1 {
-            far_right = (r, c);
-        }
-        if values == 1 || r > far_down.0 {
-            far_down = (r, c);
-        }
-        (top, left) = (top.min(r), left.min(c));
-        (bottom, right) = (bottom.max(r), right.max(c));
     }
-    if values == 0 {
-        return Ok(());
-    }
-    let area = u64::from(bottom - top + 1) * u64::from(right - left + 1);
-    if area <= ROSTER_AREA_PER_VALUE * values + ROSTER_AREA_SLACK_CELLS {
-        return Ok(());
-    }
-    let name_of = |(r, c): (u32, u32)| format!("{}{}", column_letters(c), r + 1);
-    let at = if far_right == far_down {
-        name_of(far_right)
-    } else {
-        format!("{} / {}", name_of(far_right), name_of(far_down))
-    };
-    Err(unreadable(
-        format!(
-            "工作表“{name}”里有内容离其他内容很远（最右、最下的格子：{at}；整张表占了 {area} 个格子）：请删掉那里多余的内容（或把有用的几列复制到新表），再导入。"
-        ),
-        format!(
-            "Sheet {name:?} has a value far from the rest (its furthest cells right and down: {at}; the sheet spans {area} cells): delete what is there (or copy the columns you need to a new sheet), then import again."
-        ),
-    ))
-}
-
-/// A column's letters as Excel shows them (0 is A, 25 Z, 26 AA): base 26 without a zero.
-fn column_letters(column: u32) -> String {
-    let mut letters = Vec::new();
-    let mut n = u64::from(column) + 1;
-    while n > 0 {
-        let digit = (n - 1) % 26;
-        letters.push(b'A' + digit as u8);
-        n = (n - 1) / 26;
-    }
-    letters.reverse();
-    String::from_utf8_lossy(&letters).into_owned()
+    extent.check(name)
 }
 
 fn cell_of(c: &Data) -> Cell {
@@ -427,7 +416,7 @@ mod tests {
             (702, "AAA"),
             (16_383, "XFD"),
         ] {
-            assert_eq!(super::column_letters(n), letters);
+            assert_eq!(super::super::area::column_letters(n), letters);
         }
     }
 
@@ -450,7 +439,9 @@ mod tests {
     use super::*;
 
     /// Excel's "Unicode text" is UTF-16 with a BOM and tabs between cells; an old `.xls`
-    /// renamed `.csv` is told apart by its signature, not read as garbled text.
+    /// renamed `.csv` is told apart by its signature, not read as garbled text; a `.xls` a
+    /// system exported as tab-separated text reads as text, one that is a web page
+    /// underneath is named as such.
     #[test]
     fn unicode_text_reads_and_an_old_workbook_is_named_whatever_its_file_name() {
         let unicode = "姓名\t所在队伍\t出生年份\r\n陆金宝\t荻溪六老调解队\t1950\r\n";
@@ -460,10 +451,19 @@ mod tests {
         assert_eq!(sheets[0].kind, Kind::Volunteers);
         assert_eq!(sheets[0].header, ["姓名", "所在队伍", "出生年份"]);
         assert_eq!(sheets[0].rows[0].1[0], Cell::Text("陆金宝".into()));
+        let exported = read("导出.xls", &bytes).expect("text named .xls");
+        assert_eq!(exported[0].rows[0].1[0], Cell::Text("陆金宝".into()));
 
-        let mut old = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
-        old.extend([0u8; 64]);
-        let refused = read("名册.csv", &old).expect_err("an old workbook");
-        assert!(refused.en.contains(".xls"), "{refused:?}");
+        let mut damaged = COMPOUND_FILE_SIGNATURE.to_vec();
+        damaged.extend([0u8; 64]);
+        let refused = read("名册.csv", &damaged).expect_err("a damaged workbook");
+        assert!(
+            refused.en.contains("Excel file cannot be opened"),
+            "{refused:?}"
+        );
+
+        let page = "<html><body><table><tr><td>姓名</td></tr></table></body></html>";
+        let refused = read("名册.xls", page.as_bytes()).expect_err("a web page");
+        assert!(refused.zh.contains("网页格式"), "{refused:?}");
     }
 }
