@@ -1,7 +1,8 @@
 //! Every spreadsheet Yinling writes is safe to open in Excel: names typed as `=1+2` or
 //! `=HYPERLINK(...)` arrive as text, never as formulas. Checked on every CSV the project
 //! writes (the five `yinling export --format csv` kinds and the web app's evaluation
-//! download), read back as a spreadsheet reads them. Tab- and CR-led cells cannot be typed
+//! download), read back as a spreadsheet reads them; the evaluation's workbook download
+//! holds the same cells as text cells, with no mark in front and no formula. Tab- and CR-led cells cannot be typed
 //! into the ledger (control characters are refused), so the writer's own unit test covers
 //! those (`yinling_app::csv`).
 
@@ -128,6 +129,21 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
         &web.bytes().await.expect("body"),
         &[FORMULAS[0]],
     );
+
+    // The workbook the page's button downloads: the same cells, the names as typed (text,
+    // with no mark in front), no formula anywhere.
+    let browser = common::web::Browser::new(&server, ADMIN);
+    let query = format!("/evaluation.{{}}?from={}", days_ago(30));
+    let xlsx = browser.get(&query.replace("{}", "xlsx")).await;
+    assert!(xlsx.status().is_success(), "{}", xlsx.status());
+    let xlsx = xlsx.bytes().await.expect("body");
+    let csv = browser
+        .get(&query.replace("{}", "csv"))
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    common::excel::workbook_matches_csv("/evaluation.xlsx", &xlsx, &csv);
 
     // The volunteer's own statement with its proofs, as their browser downloads it.
     let mine = token(

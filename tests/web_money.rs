@@ -113,6 +113,37 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         }
     }
 
+    // The same tables as Excel workbooks, the buttons' download: the CSV's cells, figures
+    // as numbers, text without a CSV's marks.
+    for name in [
+        "coverage",
+        "suppliers",
+        "banks",
+        "redeemed-district",
+        "redeemed-station",
+        "redeemed-team",
+        "redeemed-month",
+    ] {
+        let reply = admin.get(&format!("/money/{name}.xlsx")).await;
+        assert_eq!(reply.status().as_u16(), 200, "{name}");
+        let kind = reply
+            .headers()
+            .get("content-type")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(kind.contains("spreadsheetml"), "{name}: {kind}");
+        let xlsx = reply.bytes().await.expect("xlsx");
+        let csv = admin
+            .get(&format!("/money/{name}.csv"))
+            .await
+            .bytes()
+            .await
+            .expect("csv");
+        common::excel::workbook_matches_csv(name, &xlsx, &csv);
+    }
+    assert_eq!(admin.get("/money/banks.pdf").await.status().as_u16(), 403);
+
     // A period's file is named with its days; a reversed period is refused in words.
     let reply = admin
         .get("/money/banks.csv?from=2026-03-01&to=2026-03-31")
@@ -124,6 +155,19 @@ async fn the_money_forms_refuse_what_the_api_refuses_and_the_bank_works_from_the
         .unwrap_or_default()
         .to_owned();
     assert!(named.contains("banks-2026-03-01-2026-03-31.csv"), "{named}");
+    let reply = admin
+        .get("/money/banks.xlsx?from=2026-03-01&to=2026-03-31")
+        .await;
+    let named = reply
+        .headers()
+        .get("content-disposition")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        named.contains("banks-2026-03-01-2026-03-31.xlsx"),
+        "{named}"
+    );
     let page = admin
         .get("/money?from=2026-03-31&to=2026-03-01")
         .await

@@ -33,3 +33,44 @@ pub fn changes(cell: &str) -> Option<&'static str> {
     }
     None
 }
+
+/// Checks a workbook download against the CSV of the same table, cell by cell: every
+/// figure of the CSV is a number in the workbook, every other cell the same text without
+/// the `'` a CSV puts before formula-like text and digits Excel would change, and nothing in
+/// the workbook is a formula. The header row is the same text.
+pub fn workbook_matches_csv(what: &str, xlsx: &[u8], csv: &[u8]) {
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(std::io::Cursor::new(xlsx.to_vec())).expect("a workbook");
+    let name = book.sheet_names().first().cloned().expect("a sheet");
+    let range = book.worksheet_range(&name).expect("its cells");
+    let formulas = book.worksheet_formula(&name).expect("its formulas");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "{what}: a formula in the workbook"
+    );
+    let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv.strip_prefix(b"\xEF\xBB\xBF").expect("a BOM"))
+        .records()
+        .map(|r| r.expect("a CSV record").iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(range.height(), rows.len(), "{what}: rows");
+    for (i, (cells, row)) in range.rows().zip(&rows).enumerate() {
+        for (j, text) in row.iter().enumerate() {
+            let cell = cells.get(j).unwrap_or(&Data::Empty);
+            let plain = text.strip_prefix('\'').unwrap_or(text);
+            let figure = (i > 0).then(|| yinling_app::xlsx::figure(text)).flatten();
+            match (figure, cell) {
+                (Some((n, _)), Data::Float(f)) => assert_eq!(*f, n, "{what} {i},{j}"),
+                (Some((n, _)), Data::Int(f)) => assert_eq!(*f as f64, n, "{what} {i},{j}"),
+                (None, Data::String(s)) => assert_eq!(s, plain, "{what} {i},{j}"),
+                (None, Data::Empty) => assert!(text.is_empty(), "{what} {i},{j}: {text:?}"),
+                (expected, found) => {
+                    panic!("{what} {i},{j}: {text:?} ({expected:?}) is {found:?}")
+                }
+            }
+        }
+    }
+}

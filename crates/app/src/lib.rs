@@ -38,6 +38,7 @@ pub mod reports;
 pub mod tree;
 pub mod vouchers;
 pub mod wire;
+pub mod xlsx;
 
 use std::sync::Arc;
 

@@ -137,6 +137,10 @@ pub const NOTICES_KEPT_DAYS: i64 = 400;
 /// written as text (`csv::guard`).
 pub const EXCEL_SCIENTIFIC_DIGITS: usize = 12;
 
+/// The most characters an Excel cell holds: a longer text is cut there in a workbook
+/// download (`xlsx::Sheet::row`), where the writer would refuse the whole file.
+pub const EXCEL_CELL_CHARS: usize = 32_767;
+
 /// Characters the first administrator's token must have when it comes from the environment
 /// (`YINLING_ADMIN_TOKEN`): its SHA-256 is in the log auditors read.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;

@@ -23,6 +23,7 @@ mod layout;
 pub mod limits;
 mod pages;
 mod session;
+mod spreadsheet;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -131,7 +132,8 @@ fn pages() -> Router<App> {
         .route("/categories/{code}/rename", post(pages::categories::rename))
         .route("/categories/{code}/retire", post(pages::categories::retire))
         .route("/evaluation", get(pages::evaluation::overview))
-        .route("/evaluation.csv", get(pages::evaluation::spreadsheet))
+        .route("/evaluation.csv", get(pages::evaluation::csv))
+        .route("/evaluation.xlsx", get(pages::evaluation::workbook))
         .route("/projects/{id}", get(pages::evaluation::project))
         .route("/group", get(pages::group::overview))
         .route(

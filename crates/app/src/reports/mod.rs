@@ -1,6 +1,6 @@
 //! Reports: the rows every front end shows the same way. The API answers them as JSON, the
 //! web app renders them, and the CLI and the web app write them as spreadsheets through
-//! the one CSV writer ([`crate::csv`]), with the column headers defined here once, in
+//! the one CSV writer ([`crate::csv`]) and the one workbook writer ([`crate::xlsx`]), with the column headers defined here once, in
 //! English and Chinese.
 
 pub mod accounts;
@@ -81,6 +81,20 @@ pub fn write_csv<'a, T: Table + 'a, W: Write>(
         csv.row(&row.cells_in(lang))?;
     }
     csv.finish()
+}
+
+/// The same table as a workbook of one sheet named `sheet` ([`crate::xlsx`]): what Excel
+/// opens without guessing what a cell is.
+pub fn write_xlsx<'a, T: Table + 'a>(
+    sheet: &str,
+    lang: Lang,
+    rows: impl IntoIterator<Item = &'a T>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = crate::xlsx::Sheet::new(sheet, &header::<T>(lang))?;
+    for row in rows {
+        book.row(&row.cells_in(lang))?;
+    }
+    book.finish()
 }
 
 #[cfg(test)]

@@ -3,14 +3,13 @@
 //! list, over a period; the same table as a spreadsheet; and one page per project.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use maud::{html, Markup};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use yinling_app::reports::evaluation::{scores_out, ScoreRow};
-use yinling_app::reports::{self, Lang as Columns};
+use yinling_app::reports::Lang as Columns;
 use yinling_app::{App, AppError};
 use yinling_ledger::{DistrictKind, ProjectId, ProjectOwner, ProjectStatus};
 use yinling_projections::access::{self, Read};
@@ -20,6 +19,7 @@ use yinling_projections::{Principal, State as LedgerState};
 use crate::i18n::Lang;
 use crate::layout::{num, page, page_with, refusal, Frame};
 use crate::session::Viewer;
+use crate::spreadsheet::Format;
 
 /// Period and moment of an evaluation page.
 #[derive(Debug, Default, Deserialize)]
@@ -195,7 +195,7 @@ pub async fn overview(
                             num(w.per_activity), num(w.per_participant_time), num(w.per_active_volunteer), num(w.per_hour), num(w.per_person_served), num(w.per_problem_resolved), num(w.per_dispute_settled)),
                     ))
                 }
-                a.button.big.plain href={ "/evaluation.csv?" (query) } download { (l.t("下载 Excel 表格（CSV）", "Download as a spreadsheet (CSV)")) }
+                (downloads(l, &query))
                 (wide(l.t("队伍绩效排名", "Teams by score"), html! {
                     table {
                         thead { tr {
@@ -301,12 +301,33 @@ pub async fn overview(
     })
 }
 
-/// `/evaluation.csv`: the team ranking as a spreadsheet Excel opens (UTF-8 with a BOM),
-/// headers in the viewer's language.
-pub async fn spreadsheet(
+/// The ranking's download buttons: the Excel workbook, with the same table as CSV beside it.
+fn downloads(l: Lang, query: &str) -> Markup {
+    html! {
+        p {
+            a.button.big.plain href={ "/evaluation.xlsx?" (query) } download { (l.t("下载 Excel 表格", "Download as an Excel workbook")) }
+            " "
+            a href={ "/evaluation.csv?" (query) } download { (l.t("（CSV 格式）", "(as CSV)")) }
+        }
+    }
+}
+
+/// `/evaluation.xlsx`: the team ranking as an Excel workbook, headers in the viewer's
+/// language.
+pub async fn workbook(app: State<App>, viewer: Viewer, o: Query<Options>) -> Response {
+    spreadsheet(app, viewer, o, Format::Xlsx).await
+}
+
+/// `/evaluation.csv`: the same as a CSV file (UTF-8 with a BOM).
+pub async fn csv(app: State<App>, viewer: Viewer, o: Query<Options>) -> Response {
+    spreadsheet(app, viewer, o, Format::Csv).await
+}
+
+async fn spreadsheet(
     State(app): State<App>,
     viewer: Viewer,
     Query(o): Query<Options>,
+    form: Format,
 ) -> Response {
     if let Err(r) = staff(&viewer) {
         return r;
@@ -328,26 +349,18 @@ pub async fn spreadsheet(
         Columns::En
     };
     let rows = scores.rows();
-    let out = match reports::write_csv::<ScoreRow<'_>, _>(Vec::new(), columns, &rows) {
+    let sheet = l.t("队伍绩效排名", "Teams by score");
+    let out = match form.write::<ScoreRow<'_>>(sheet, columns, &rows) {
         Ok(bytes) => bytes,
         Err(e) => return refusal(&viewer, "/evaluation", &AppError::internal(&e)),
     };
     let name = format!(
-        "evaluation-{}-{}.csv",
+        "evaluation-{}-{}.{}",
         window.from.map(|d| d.to_string()).unwrap_or_default(),
-        window.to.map(|d| d.to_string()).unwrap_or_default()
+        window.to.map(|d| d.to_string()).unwrap_or_default(),
+        form.extension()
     );
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        out,
-    )
-        .into_response()
+    form.download(&name, out)
 }
 
 /// `/projects/{id}`: one project with its activities, volunteers, hours and outcomes.

@@ -5,7 +5,6 @@
 //! and the warning here.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -14,7 +13,7 @@ use yinling_app::reports::money::{
     Period,
 };
 use yinling_app::reports::stations::banks;
-use yinling_app::reports::{self, Lang as Columns};
+use yinling_app::reports::Lang as Columns;
 use yinling_app::{input, App, AppError};
 use yinling_ledger::{BankBudgetSet, PolicyChange, PolicySet, RewardValued, Timestamp};
 use yinling_projections::access::{self, Read, Write};
@@ -25,6 +24,7 @@ use crate::charts::{horizontal, Bar};
 use crate::i18n::Lang;
 use crate::layout::{num, page, refusal, Frame};
 use crate::session::Viewer;
+use crate::spreadsheet::Format;
 
 const HERE: &str = "/money";
 
@@ -41,17 +41,26 @@ fn period_of(q: &PeriodParams) -> Result<Period, AppError> {
     Ok(Period::parse(q.from.as_deref(), q.to.as_deref())?)
 }
 
-/// A period's spreadsheet named with its days (`banks-2026-03-01-2026-03-31.csv`), so
-/// March's file sent to a bank is not April's `banks (1).csv`; the coverage is of today.
-fn dated(name: &str, period: Period) -> String {
-    let stem = name.trim_end_matches(".csv");
-    if stem == "coverage" {
-        return name.to_owned();
-    }
+/// A period's spreadsheet named with its days (`banks-2026-03-01-2026-03-31.xlsx`), so
+/// March's file sent to a bank is not April's `banks (1).xlsx`; the coverage is of today.
+fn dated(stem: &str, form: Format, period: Period) -> String {
+    let ext = form.extension();
     let end = |d: Option<chrono::NaiveDate>| d.map_or_else(|| "all".to_owned(), |d| d.to_string());
     match (period.from, period.to) {
-        (None, None) => name.to_owned(),
-        (from, to) => format!("{stem}-{}-{}.csv", end(from), end(to)),
+        _ if stem == "coverage" => format!("{stem}.{ext}"),
+        (None, None) => format!("{stem}.{ext}"),
+        (from, to) => format!("{stem}-{}-{}.{ext}", end(from), end(to)),
+    }
+}
+
+/// A download button: the Excel workbook, with the same table as CSV beside it.
+fn downloads(l: Lang, stem: &str, query: &str) -> Markup {
+    html! {
+        p {
+            a.button.plain href={ "/money/" (stem) ".xlsx" (query) } { (l.t("下载 Excel 表格", "Excel workbook")) }
+            " "
+            a href={ "/money/" (stem) ".csv" (query) } { (l.t("（CSV 格式）", "(as CSV)")) }
+        }
     }
 }
 
@@ -147,7 +156,7 @@ pub async fn overview(
             h2 { (l.t("兑付能力（刚性兑付）", "Coverage of the points outstanding")) }
             p { (l.t("待兑积分 = 所有志愿者可用和冻结的积分；可兑付 = 各 e站 现有奖品和银行预算内利率券的积分价值。", "Outstanding = every volunteer's available and held points; can honour = the points value of the stations' stock and of the vouchers the banks' budgets still honour.")) }
             (coverage_table(l, &cover))
-            a.button.plain href={ "/money/coverage.csv" } { (l.t("下载表格", "Spreadsheet")) }
+            (downloads(l, "coverage", ""))
             h2 { (l.t("每月兑换价值（元）", "Value redeemed each month (yuan)")) }
             (horizontal("months", l.t("每月兑换价值（元）", "Value redeemed each month (yuan)"), &bars))
             @for (by, zh, en, file) in [(By::District, "按区县", "By district", "district"), (By::Station, "按 e站", "By station", "station"), (By::Team, "按队伍", "By team", "team")] {
@@ -157,7 +166,7 @@ pub async fn overview(
                         thead { tr { th { (l.t("名称", "Name")) } th { (l.t("笔数", "Hand-overs")) } th { (l.t("退回", "Refunded")) } th { (l.t("积分", "Points")) } th { (l.t("价值（元）", "Yuan")) } } }
                         tbody { @for r in redeemed(&state, period, by) { tr { td { (r.key) } td { (r.redemptions) } td { (r.refunded) } td { (num(r.points.0)) } td { (num(r.value_yuan.0)) } } } }
                     } }
-                    a.button.plain href={ "/money/redeemed-" (file) ".csv" (query) } { (l.t("下载表格", "Spreadsheet")) }
+                    (downloads(l, &format!("redeemed-{file}"), &query))
                 }
             }
             h2 { (l.t("供货方结算", "What each supplier is owed")) }
@@ -165,13 +174,13 @@ pub async fn overview(
                 thead { tr { th { (l.t("供货方", "Supplier")) } th { (l.t("奖品", "Reward")) } th { (l.t("数量", "Units")) } th { (l.t("单价", "Unit cost")) } th { (l.t("金额（元）", "Yuan")) } } }
                 tbody { @for r in &suppliers { tr { td { (r.supplier) } td { (r.reward) } td { (r.quantity) } td { (num(r.unit_cost_yuan.0)) } td { (num(r.total_yuan.0)) } } } }
             } }
-            a.button.plain href={ "/money/suppliers.csv" (query) } { (l.t("下载表格", "Spreadsheet")) }
+            (downloads(l, "suppliers", &query))
             h2 { (l.t("银行结算", "Bank settlement")) }
             div.scroll { table {
                 thead { tr { th { (l.t("银行", "Bank")) } th { (l.t("发放", "Issued")) } th { (l.t("存款使用", "Deposits")) } th { (l.t("贷款使用", "Loans")) } th { (l.t("过期", "Expired")) } th { (l.t("作废", "Cancelled")) } th { (l.t("优惠折合（元/年）", "Bonus yuan/year")) } } }
                 tbody { @for r in &bank_rows { tr { td { (r.bank) } td { (r.issued) } td { (r.used_deposit) } td { (r.used_loan) } td { (r.expired) } td { (r.cancelled) } td { (num(r.bonus_yuan.0)) } } } }
             } }
-            a.button.plain href={ "/money/banks.csv" (query) } { (l.t("下载表格", "Spreadsheet")) }
+            (downloads(l, "banks", &query))
             h3 { (l.s(format!("{} 年预算余额", chrono::Datelike::year(&today)), format!("Budgets left in {}", chrono::Datelike::year(&today)))) }
             ul {
                 @for b in banks(&state) {
@@ -306,7 +315,7 @@ pub async fn set_warning(State(app): State<App>, viewer: Viewer, form: Form) -> 
     .await
 }
 
-/// `/money/{name}.csv`: a table as a spreadsheet, in the viewer's language.
+/// `/money/{name}.xlsx` (or `.csv`): a table as a spreadsheet, in the viewer's language.
 pub async fn spreadsheet(
     State(app): State<App>,
     viewer: Viewer,
@@ -316,51 +325,44 @@ pub async fn spreadsheet(
     if let Err(r) = may_read(&viewer, &Read::Evaluation) {
         return r;
     }
+    let Some((stem, form)) = Format::of(&name) else {
+        return crate::layout::not_for_you(&viewer);
+    };
     let period = match period_of(&q) {
         Ok(p) => p,
         Err(e) => return refusal(&viewer, HERE, &e),
     };
-    let cols = if viewer.lang == Lang::Zh {
+    let l = viewer.lang;
+    let cols = if l == Lang::Zh {
         Columns::Zh
     } else {
         Columns::En
     };
     let state = app.engine.read();
     let today = state.policies.date_of(Timestamp::now());
-    let written = match name.as_str() {
-        "coverage.csv" => reports::write_csv(Vec::new(), cols, &coverage(&state, today)),
-        "suppliers.csv" => {
-            reports::write_csv(Vec::new(), cols, &supplier_settlement(&state, period))
-        }
-        "banks.csv" => {
-            reports::write_csv(Vec::new(), cols, &bank_settlement(&state, period, today))
-        }
-        "redeemed-district.csv" => {
-            reports::write_csv(Vec::new(), cols, &redeemed(&state, period, By::District))
-        }
-        "redeemed-station.csv" => {
-            reports::write_csv(Vec::new(), cols, &redeemed(&state, period, By::Station))
-        }
-        "redeemed-team.csv" => {
-            reports::write_csv(Vec::new(), cols, &redeemed(&state, period, By::Team))
-        }
-        "redeemed-month.csv" => {
-            reports::write_csv(Vec::new(), cols, &redeemed(&state, period, By::Month))
-        }
+    let redeemed_by = |by: By, zh: &'static str, en: &'static str| {
+        form.write(l.t(zh, en), cols, &redeemed(&state, period, by))
+    };
+    let written = match stem {
+        "coverage" => form.write(l.t("兑付能力", "Coverage"), cols, &coverage(&state, today)),
+        "suppliers" => form.write(
+            l.t("供货方结算", "Suppliers"),
+            cols,
+            &supplier_settlement(&state, period),
+        ),
+        "banks" => form.write(
+            l.t("银行结算", "Banks"),
+            cols,
+            &bank_settlement(&state, period, today),
+        ),
+        "redeemed-district" => redeemed_by(By::District, "按区县兑换", "By district"),
+        "redeemed-station" => redeemed_by(By::Station, "按e站兑换", "By station"),
+        "redeemed-team" => redeemed_by(By::Team, "按队伍兑换", "By team"),
+        "redeemed-month" => redeemed_by(By::Month, "每月兑换", "By month"),
         _ => return crate::layout::not_for_you(&viewer),
     };
     match written {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", dated(&name, period)),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => form.download(&dated(stem, form, period), bytes),
         Err(e) => refusal(&viewer, HERE, &AppError::internal(&e)),
     }
 }
