@@ -52,29 +52,56 @@ impl Extent {
         }
     }
 
-    /// Refuses the sheet `name` when its area exceeds what its values allow.
-    pub fn check(&self, name: &str) -> Result<(), Unreadable> {
-        let Some((top, left, bottom, right)) = self.bounds else {
-            return Ok(());
-        };
-        let area = u64::from(bottom - top + 1) * u64::from(right - left + 1);
-        if area <= ROSTER_AREA_PER_VALUE * self.values + ROSTER_AREA_SLACK_CELLS {
-            return Ok(());
-        }
+    /// The cells holding a value.
+    pub fn values(&self) -> u64 {
+        self.values
+    }
+
+    /// The cells of the rectangle from the top left cell seen to the bottom right one: what a
+    /// reader's grid of the sheet holds.
+    pub fn area(&self) -> u64 {
+        self.bounds.map_or(0, |(top, left, bottom, right)| {
+            (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1)
+        })
+    }
+
+    /// The far cells, as Excel names them (`IV65536`, or the furthest right and the furthest
+    /// down when they differ).
+    pub fn far_cells(&self) -> String {
         let name_of = |(r, c): (u32, u32)| format!("{}{}", column_letters(c), u64::from(r) + 1);
-        let at = if self.far_right == self.far_down {
+        if self.far_right == self.far_down {
             name_of(self.far_right)
         } else {
             format!("{} / {}", name_of(self.far_right), name_of(self.far_down))
-        };
-        Err(Unreadable {
+        }
+    }
+
+    /// Refuses the sheet `name` when its area exceeds what its values allow.
+    pub fn check(&self, name: &str) -> Result<(), Unreadable> {
+        let area = self.area();
+        if fits(area, self.values) {
+            return Ok(());
+        }
+        Err(too_far(name, &self.far_cells(), area))
+    }
+}
+
+/// Whether a reader may hold `area` cells for `values` values.
+pub fn fits(area: u64, values: u64) -> bool {
+    area <= ROSTER_AREA_PER_VALUE.saturating_mul(values) + ROSTER_AREA_SLACK_CELLS
+}
+
+/// The refusal of the sheet `name`, whose far cells `at` make it span `area` cells.
+pub fn too_far(name: &str, at: &str, area: u64) -> Unreadable {
+    {
+        Unreadable {
             zh: format!(
                 "工作表“{name}”里有内容离其他内容很远（最右、最下的格子：{at}；整张表占了 {area} 个格子）：请删掉那里多余的内容（或把有用的几列复制到新表），再导入。"
             ),
             en: format!(
                 "Sheet {name:?} has a value far from the rest (its furthest cells right and down: {at}; the sheet spans {area} cells): delete what is there (or copy the columns you need to a new sheet), then import again."
             ),
-        })
+        }
     }
 }
 

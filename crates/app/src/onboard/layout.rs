@@ -126,6 +126,9 @@ impl Kind {
 /// The kind a header row says: the one whose required columns are all there.
 pub fn kind_of_header(header: &[String]) -> Option<Kind> {
     let has = |c: &Column| header.iter().any(|h| matches_header(h, c));
+    // A sheet of people (姓名) is never a sheet of teams or districts, whatever else its
+    // header holds: without its year of birth it is a volunteer sheet missing a column.
+    let people = has(&Kind::Volunteers.columns()[0]);
     // The most specific first: a balance sheet also has a volunteer's columns.
     [
         Kind::Balances,
@@ -134,7 +137,10 @@ pub fn kind_of_header(header: &[String]) -> Option<Kind> {
         Kind::Districts,
     ]
     .into_iter()
-    .find(|k| k.columns().iter().filter(|c| c.2).all(has))
+    .find(|k| {
+        !(people && matches!(k, Kind::Teams | Kind::Districts))
+            && k.columns().iter().filter(|c| c.2).all(has)
+    })
 }
 
 /// Whether a header cell names a column: its own name (Chinese or English) or one of its
@@ -182,18 +188,21 @@ pub fn header_reading(
     (ignored, renamed)
 }
 
-/// Whether a header is the column's own name, as the template writes it or in English.
+/// Whether a header is the column's own name, as the template writes it or in English. A
+/// name with a mark or a note after it (`姓名*`, `积分（已兑换）`) is another name: read, and
+/// said in the check, since the note may say the column is not what the name alone means.
 fn is_own_name(header: &str, column: &Column) -> bool {
     let h = plain(header);
-    let own = |h: &str| h == column.0 || h.eq_ignore_ascii_case(column.1);
-    own(&h) || own(bare(&h))
+    h == column.0 || h.eq_ignore_ascii_case(column.1)
 }
 
 /// Whether a header is one of the names coordinators' own spreadsheets give the column.
 fn is_other_name(header: &str, column: &Column) -> bool {
     let h = plain(header);
     let others = other_names(column);
-    others.contains(&h.as_str()) || others.contains(&bare(&h))
+    let bare = bare(&h);
+    others.contains(&h.as_str())
+        || (bare != h && (others.contains(&bare) || is_own_name(bare, column)))
 }
 
 /// A header without a required mark (`姓名*`) or a note in brackets at its end
@@ -245,15 +254,7 @@ pub fn other_names(column: &Column) -> &'static [&'static str] {
             "联系方式",
             "移动电话",
         ],
-        "加入日期" => &[
-            "加入时间",
-            "入队日期",
-            "入队时间",
-            "注册日期",
-            "注册时间",
-            "参加日期",
-            "参加时间",
-        ],
+        "加入日期" => &["加入时间", "入队日期", "入队时间", "参加日期", "参加时间"],
         "主要服务类别" => &["服务类别", "服务类型", "类别", "服务领域"],
         "服务时长" => &[
             "时长",
@@ -265,7 +266,7 @@ pub fn other_names(column: &Column) -> &'static [&'static str] {
         "积分" => &["现有积分", "积分余额", "剩余积分", "可用积分", "当前积分"],
         "星级" => &["星级评定", "志愿者星级"],
         "截至日期" => &["截止日期", "统计日期", "截至时间", "截止时间"],
-        "来源系统" => &["来源", "来源平台", "原平台", "原系统"],
+        "来源系统" => &["来源平台", "原平台", "原系统"],
         "名称" => &["区县名称"],
         "类型" => &["区县类型"],
         _ => &[],
@@ -476,7 +477,8 @@ const DATE_NUMBERS: std::ops::RangeInclusive<i64> = 10_000_000..=99_999_999;
 
 /// A year of birth as rosters write it: the year alone (`1948`, `1948年`), a year and month
 /// (`1948.03`, `1948.3`, `1948年3月`, `1948-03`, `194803`: 出生年月 as cadre rosters keep
-/// it), or a whole date (a date cell, `1948-03-05`, `19480305`, Excel's day number). Only
+/// it), or a whole date (a date cell, `1948-03-05`, `19480305`). Five digits are refused:
+/// Excel's day number or a year and month without its point, nobody can say. Only
 /// the year is kept; the month and day are read only to know the text is a date. Whether
 /// the year is plausible is the caller's to say, as for a year typed alone.
 pub fn birth_year(cell: &Cell) -> Result<Option<Decimal>, Bad> {
@@ -500,7 +502,8 @@ pub fn birth_year(cell: &Cell) -> Result<Option<Decimal>, Bad> {
     if let Ok(Some(n)) = number(cell) {
         let whole = n.trunc().to_i64().unwrap_or(0);
         let read = if !n.fract().is_zero() {
-            // 1948.03 or 1948.3 (March), 1948.1 (October, as Excel keeps 1948.10).
+            // 1948.03 or 1948.3 (March); 1948.1 is January, or October as Excel keeps
+            // 1948.10: the year is the same either way.
             let month = |scale: u32| {
                 let m = n.fract() * Decimal::from(10u32.pow(scale));
                 m.fract().is_zero().then(|| m.to_i64()).flatten()
@@ -512,15 +515,16 @@ pub fn birth_year(cell: &Cell) -> Result<Option<Decimal>, Bad> {
             year_of(whole / 100, whole % 100, 1)
         } else if DATE_NUMBERS.contains(&whole) {
             year_of(whole / 10_000, whole / 100 % 100, whole % 100)
-        } else if whole > *YEAR_NUMBERS.end() {
-            // Excel's day number, counted from 1899-12-30.
-            NaiveDate::from_ymd_opt(1899, 12, 30)
-                .and_then(|base| base.checked_add_days(Days::new(u64::try_from(whole).ok()?)))
-                .map(|d| Decimal::from(d.year()))
         } else {
             None
         };
-        return Ok(Some(read.unwrap_or(n)));
+        // Not Excel's day number: 19483 could be that (1953) or 1948.3 typed without its
+        // point, and a date cell is read as a date already.
+        return match read {
+            Some(year) => Ok(Some(year)),
+            None if whole > *YEAR_NUMBERS.end() => Err(no_year(&typed)),
+            None => Ok(Some(n)),
+        };
     }
     // Text: 1948年3月5日, 1948-03, 1948/3/5, 1948年.
     let dashed = typed.replace(['年', '月', '/', '.'], "-").replace('日', "");
@@ -537,12 +541,15 @@ pub fn birth_year(cell: &Cell) -> Result<Option<Decimal>, Bad> {
         Some([y, m, d]) if four_digit_year => year_of(*y, *m, *d),
         _ => None,
     };
-    read.map(Some).ok_or_else(|| {
-        bad(
-            format!("“{typed}”看不出出生年份：请填四位年份，例如 1948，或出生年月，例如 1948.03。"),
-            format!("{typed:?} gives no year of birth: write the year like 1948, or year and month like 1948.03."),
-        )
-    })
+    read.map(Some).ok_or_else(|| no_year(&typed))
+}
+
+/// The problem of a cell that gives no year of birth.
+fn no_year(typed: &str) -> Bad {
+    bad(
+        format!("“{typed}”看不出出生年份：请填四位年份，例如 1948，或出生年月，例如 1948.03。"),
+        format!("{typed:?} gives no year of birth: write the year like 1948, or year and month like 1948.03."),
+    )
 }
 
 /// A day written with a time of day after it, the day alone: `2019/3/5 0:00` is
@@ -672,22 +679,23 @@ mod tests {
             birth_year(&Cell::Date(day(1948, 3, 5).expect("day"))),
             Ok(Some(Decimal::from(1948)))
         );
-        // Excel's day number for 1948-03-05, and 1948.1 as Excel keeps 1948.10.
-        for n in [17_597.0, 1948.1, 1948.03, 194_812.0] {
+        // 1948.1 as Excel keeps 1948.10.
+        for n in [1948.1, 1948.03, 194_812.0] {
             assert_eq!(
                 birth_year(&Cell::Number(n)),
                 Ok(Some(Decimal::from(1948))),
                 "{n}"
             );
         }
-        // No month 13, no day 32: the number is given back as typed, for the caller to
-        // refuse as no year.
-        for n in ["1948.13", "194813", "19480332", "1948.25"] {
+        // No month 13, no day 32: refused as no year, or given back with its fraction for
+        // the caller to refuse; nor is Excel's day number read (17597 or 1948.3 typed
+        // without its point, nobody can say).
+        for n in ["194813", "19480332", "17597", "19483"] {
+            assert!(birth_year(&text(n)).is_err(), "{n}");
+        }
+        for n in ["1948.13", "1948.25"] {
             let read = birth_year(&text(n)).expect(n).expect(n);
-            assert!(
-                !read.fract().is_zero() || read > Decimal::from(9999),
-                "{n}: {read}"
-            );
+            assert!(!read.fract().is_zero(), "{n}: {read}");
         }
         for typed in ["48.03", "03/1948", "一九四八年", "1948年13月", "1948-3-32"] {
             let read = birth_year(&text(typed));
@@ -730,5 +738,17 @@ mod tests {
             kind_of_header(&["姓名", "队伍", "出生年月"].map(String::from)),
             Some(Kind::Volunteers)
         );
+        // People without a year of birth are not teams.
+        assert_eq!(
+            kind_of_header(&["姓名", "队伍", "所在区", "服务类别", "联系电话"].map(String::from)),
+            None
+        );
+        // A note after a name is read, but not as the column's own name: it is said.
+        let points = column(Kind::Balances, "积分");
+        let header: Vec<String> = ["积分（已兑换）", "积分"].map(String::from).into();
+        assert_eq!(position(&header, &points), Some(1));
+        assert!(!is_own_name("积分（已兑换）", &points));
+        let (_, renamed) = header_reading(Kind::Volunteers, &["姓名*".to_owned()]);
+        assert_eq!(renamed.get("姓名*").map(String::as_str), Some("姓名"));
     }
 }

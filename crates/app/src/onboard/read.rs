@@ -457,10 +457,7 @@ mod tests {
         let mut damaged = COMPOUND_FILE_SIGNATURE.to_vec();
         damaged.extend([0u8; 64]);
         let refused = read("名册.csv", &damaged).expect_err("a damaged workbook");
-        assert!(
-            refused.en.contains("Excel file cannot be opened"),
-            "{refused:?}"
-        );
+        assert!(refused.en.contains(".xls"), "{refused:?}");
 
         let page = "<html><body><table><tr><td>姓名</td></tr></table></body></html>";
         let refused = read("名册.xls", page.as_bytes()).expect_err("a web page");
