@@ -502,6 +502,39 @@ async fn a_statement_and_a_voucher_check_carry_proofs_that_anyone_checks_against
     let refused = verify(&watched, &key, &[&csv_file]).expect_err("a line twice");
     assert!(refused.contains("repeats line 2 exactly"), "{refused}");
 
+    // Opened in Excel and saved again, as a Chinese Windows saves "CSV" (GB18030, no mark)
+    // and "Unicode text" (UTF-16 with its mark, tabs between cells): the same lines verify.
+    let (gbk, _, _) = encoding_rs::GB18030.encode(csv_text.trim_start_matches('\u{feff}'));
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "Chinese headers in GB18030"
+    );
+    let mut unicode = vec![0xFF, 0xFE];
+    let tabbed = {
+        let mut out = csv::WriterBuilder::new()
+            .delimiter(b'\t')
+            .from_writer(Vec::new());
+        for record in csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+        {
+            out.write_record(&record.expect("a record"))
+                .expect("written");
+        }
+        String::from_utf8(out.into_inner().expect("flushed")).expect("utf-8")
+    };
+    unicode.extend(tabbed.encode_utf16().flat_map(u16::to_le_bytes));
+    for (how, saved) in [("GB18030", gbk.into_owned()), ("UTF-16", unicode)] {
+        std::fs::write(&csv_file, &saved).expect("write");
+        let said = verify(&watched, &key, &[&csv_file]).unwrap_or_else(|e| panic!("{how}: {e}"));
+        assert!(
+            said.iter()
+                .any(|s| s.contains(&format!("{} lines, each line's event", entries.len()))),
+            "{how}: {said:?}"
+        );
+    }
+
     // A checkpoint the watcher never saw is named, not trusted silently.
     let lonely = tmp.path().join("lonely.txt");
     std::fs::write(

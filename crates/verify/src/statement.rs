@@ -2,7 +2,8 @@
 //! names, by its inclusion proof (RFC 9162), against a checkpoint the holder trusts.
 //!
 //! Two shapes are read. The spreadsheet a volunteer downloads (`/me/statement.csv`, or `yinling
-//! export --what statement`): UTF-8 with or without a byte-order mark, headers in English or
+//! export --what statement`): UTF-8 with or without a byte-order mark, or as Excel saves it
+//! again (GB18030 CSV, UTF-16 text with tabs), headers in English or
 //! Chinese, the columns `seq`/`序号`, `event_hash`/`事件哈希`, `checkpoint_size`/`检查点条数`
 //! and `inclusion_proof`/`包含证明` (hashes separated by spaces); a cell may carry the `'`
 //! Excel's formula guard puts in front. The JSON of the API (a statement page, a voucher
@@ -54,12 +55,35 @@ fn number(at: &str, what: &str, text: &str) -> Result<u64, String> {
         .map_err(|_| format!("{at}: the {what} {text:?} is not a whole number"))
 }
 
+/// A statement's text as it was saved: UTF-8 as the service hands it out (with its
+/// byte-order mark), or as Excel saves it again once opened: "CSV" on a Chinese Windows is
+/// GB18030 without a mark, "Unicode text" is UTF-16 with one. The proofs are hex digits and
+/// numbers, the same in every encoding.
+fn decode(raw: &[u8]) -> String {
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(raw) {
+        if encoding != encoding_rs::UTF_8 {
+            return encoding.decode_with_bom_removal(raw).0.into_owned();
+        }
+    }
+    match std::str::from_utf8(raw) {
+        Ok(t) => t.to_owned(),
+        Err(_) => encoding_rs::GB18030.decode(raw).0.into_owned(),
+    }
+}
+
 /// The lines of a spreadsheet; a line without a proof (newer than the checkpoint) is counted
-/// apart.
+/// apart. Cells are separated by commas, or by tabs as Excel's "Unicode text" saves them.
 fn from_csv(file: &Path, text: &str) -> Result<(Vec<Line>, usize), String> {
     let name = file.display();
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
+        b'\t'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
@@ -177,8 +201,7 @@ pub fn check(
 ) -> Result<Found, String> {
     let shown = file.display().to_string();
     let raw = std::fs::read(file).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let text = String::from_utf8(raw)
-        .map_err(|_| format!("{shown} is not UTF-8 text: save it from Excel as \"CSV UTF-8\""))?;
+    let text = decode(&raw);
     let text = text.trim_start_matches('\u{feff}');
     let mut said = Vec::new();
     let mut carried = Vec::new();
