@@ -80,7 +80,7 @@ pub enum Command {
     /// Load an NDJSON event export into an empty data directory, re-verifying the chain.
     Import(import::ImportArgs),
     /// Import a city's districts, teams, volunteers and carried-over balances from its
-    /// spreadsheets (.xlsx, .xls or CSV), checking every row first.
+    /// spreadsheets (.xlsx or CSV), checking every row first.
     Onboard(onboard::OnboardArgs),
     /// Copy a data directory consistently (no server may be running on it).
     Backup(backup::BackupArgs),

@@ -1,5 +1,5 @@
 //! `yinling onboard`: a city's districts, teams, volunteers and balances carried over, from
-//! an `.xlsx` or `.xls` workbook or CSV files, into a data directory. Every row is checked first; with
+//! an `.xlsx` workbook or CSV files, into a data directory. Every row is checked first; with
 //! `--dry-run` (or any problem) nothing is written, the problems are listed by sheet, row and
 //! column and written as an error workbook to fix in Excel and import again. `--template`
 //! writes the workbook to fill in.
@@ -24,7 +24,7 @@ pub struct OnboardArgs {
     /// The data directory (a server must not be running on it).
     #[arg(long, default_value = "./data")]
     pub data: PathBuf,
-    /// The roster: `.xlsx` or `.xls` (sheets 区县, 队伍, 志愿者, 原有积分) or a CSV file of one of them.
+    /// The roster: `.xlsx` (sheets 区县, 队伍, 志愿者, 原有积分) or a CSV file of one of them.
     pub file: Option<PathBuf>,
     /// Check every row and report; write nothing.
     #[arg(long)]

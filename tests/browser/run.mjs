@@ -185,7 +185,7 @@ try {
   await c.goto(BASE + '/team');
   await c.click('a:has-text("绩效评价和项目清单")');
   await c.waitForURL('**/evaluation');
-  check(await c.locator('#teams + p + a + .scroll tbody tr').count() > 0, 'no team in the score ranking');
+  check(await c.locator('#teams + p + p + .scroll tbody tr').count() > 0, 'no team in the score ranking');
   check(await c.locator('text=银雁协共体').count() > 0, 'the cross-region group is missing');
   await audit(c, 'evaluation'); await shot(c, 'evaluation');
   await c.fill('#from', '2026-03-01');

@@ -57,7 +57,7 @@ pub struct OnboardReport {
 /// multipart form (administrators). Nothing is written while a row is refused, unless
 /// `skip_bad_rows`.
 #[utoipa::path(post, path = "/v1/onboard", tag = "onboarding", params(OnboardParams),
-    request_body(content_type = "multipart/form-data", content = String, description = "A `file` field holding the .xlsx, .xls or CSV roster"),
+    request_body(content_type = "multipart/form-data", content = String, description = "A `file` field holding the .xlsx or CSV roster"),
     responses((status = 200, body = OnboardReport), (status = "4XX", body = ProblemOut, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn upload(

@@ -1,7 +1,7 @@
 //! A sheet's used area against the values it holds: a value typed far below or to the right
 //! of the rest makes a reader hold a grid of every cell between, so such a sheet is refused,
-//! naming the far cell, before any grid is made. The `.xlsx` reader streams a sheet's cells
-//! into an [`Extent`]; the `.xls` reader walks the file's records (`xls.rs`).
+//! naming the far cell, before any grid is made: the `.xlsx` reader streams a sheet's cells
+//! into an [`Extent`] first.
 
 use super::read::Unreadable;
 use crate::limits::{ROSTER_AREA_PER_VALUE, ROSTER_AREA_SLACK_CELLS};
@@ -24,16 +24,7 @@ impl Extent {
         self.reach(r, c);
     }
 
-    /// A run of cells holding values in row `r`, from column `first` to `last`.
-    pub fn run(&mut self, r: u32, first: u32, last: u32) {
-        self.values += u64::from(last.saturating_sub(first)) + 1;
-        self.reach(r, first);
-        self.reach(r, last);
-    }
-
-    /// A cell the reader makes room for without a value in it (the far corner a sheet's
-    /// own dimensions record claims).
-    pub fn reach(&mut self, r: u32, c: u32) {
+    fn reach(&mut self, r: u32, c: u32) {
         match &mut self.bounds {
             None => {
                 self.bounds = Some((r, c, r, c));
@@ -52,14 +43,9 @@ impl Extent {
         }
     }
 
-    /// The cells holding a value.
-    pub fn values(&self) -> u64 {
-        self.values
-    }
-
     /// The cells of the rectangle from the top left cell seen to the bottom right one: what a
     /// reader's grid of the sheet holds.
-    pub fn area(&self) -> u64 {
+    fn area(&self) -> u64 {
         self.bounds.map_or(0, |(top, left, bottom, right)| {
             (u64::from(bottom - top) + 1) * (u64::from(right - left) + 1)
         })
@@ -67,7 +53,7 @@ impl Extent {
 
     /// The far cells, as Excel names them (`IV65536`, or the furthest right and the furthest
     /// down when they differ).
-    pub fn far_cells(&self) -> String {
+    fn far_cells(&self) -> String {
         let name_of = |(r, c): (u32, u32)| format!("{}{}", column_letters(c), u64::from(r) + 1);
         if self.far_right == self.far_down {
             name_of(self.far_right)
@@ -87,12 +73,12 @@ impl Extent {
 }
 
 /// Whether a reader may hold `area` cells for `values` values.
-pub fn fits(area: u64, values: u64) -> bool {
+fn fits(area: u64, values: u64) -> bool {
     area <= ROSTER_AREA_PER_VALUE.saturating_mul(values) + ROSTER_AREA_SLACK_CELLS
 }
 
 /// The refusal of the sheet `name`, whose far cells `at` make it span `area` cells.
-pub fn too_far(name: &str, at: &str, area: u64) -> Unreadable {
+fn too_far(name: &str, at: &str, area: u64) -> Unreadable {
     {
         Unreadable {
             zh: format!(

@@ -13,7 +13,6 @@ pub mod layout;
 mod lookup;
 pub mod read;
 pub mod template;
-mod xls;
 
 pub use import::{apply, check_and_apply};
 

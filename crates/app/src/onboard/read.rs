@@ -1,11 +1,11 @@
-//! Reading a roster file into sheets of cells: an Excel workbook (`.xlsx`, or Excel
-//! 97-2003's `.xls`, with its merged regions and formulas), or a CSV file (UTF-8 with or without a BOM, GB18030 as Chinese
+//! Reading a roster file into sheets of cells: an Excel workbook (`.xlsx`, with its merged
+//! regions and formulas), or a CSV file (UTF-8 with or without a BOM, GB18030 as Chinese
 //! Excel writes it, or UTF-16 tab-separated text as Excel's "Unicode text" writes it), whose
 //! one sheet is named after the kind its header row says.
 
 use std::io::Cursor;
 
-use calamine::{open_workbook_from_rs, Data, Dimensions, Reader, Xls, Xlsx};
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use chrono::NaiveDate;
 
 use super::layout::{kind_of_header, Kind};
@@ -62,35 +62,24 @@ fn unreadable(zh: impl Into<String>, en: impl Into<String>) -> Unreadable {
 /// The first bytes of an Excel 97-2003 workbook (a compound file).
 const COMPOUND_FILE_SIGNATURE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
-/// Reads a file: `.xlsx` by its zip signature, `.xls` by its compound file's, anything else
-/// as CSV (a `.xls` some systems export is tab-separated text underneath, and reads as such);
-/// a `.xls` that is a web page underneath is refused with what to do.
+/// Reads a file: `.xlsx` by its zip signature, anything else as CSV (a `.xls` some systems
+/// export is tab-separated text underneath, and reads as such). An Excel 97-2003 workbook
+/// (`.xls`, by its compound file's signature, whatever its name) is refused with what to do:
+/// calamine's reader of the format trusts the sizes the file states for what it reserves,
+/// and one damaged or crafted file could make the service ask for more memory than any
+/// machine has, which ends the process. A `.xls` that is a web page underneath is refused
+/// too.
 pub fn read(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
     if bytes.starts_with(b"PK\x03\x04") {
         let mut book: Xlsx<_> =
             open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(cannot_open)?;
         let _ = book.load_merged_regions();
-        read_book(
-            book,
-            |b, name| {
-                b.merged_regions_by_sheet(name)
-                    .into_iter()
-                    .map(|(_, _, d)| *d)
-                    .collect()
-            },
-            check_area,
-        )
+        read_xlsx(book)
     } else if bytes.starts_with(COMPOUND_FILE_SIGNATURE) {
-        // Every sheet of a `.xls` is made into a grid as the workbook opens: its cells are
-        // counted first, from the file's records.
-        super::xls::check_areas(bytes)?;
-        let book: Xls<_> =
-            open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(cannot_open)?;
-        read_book(
-            book,
-            |b, name| b.worksheet_merge_cells(name).unwrap_or_default(),
-            |_, _| Ok(()),
-        )
+        Err(unreadable(
+            "这是旧版 Excel 文件（.xls）：请在 Excel 里打开它，“另存为” .xlsx（Excel 工作簿）或 CSV 后再导入。",
+            "This is an old Excel file (.xls): open it in Excel, save it as .xlsx (Excel Workbook) or CSV, then import that.",
+        ))
     } else if file_name.to_lowercase().ends_with(".xls")
         && decode(bytes).trim_start().starts_with('<')
     {
@@ -110,18 +99,9 @@ fn cannot_open(e: impl std::fmt::Display) -> Unreadable {
     )
 }
 
-/// The shown worksheets of a workbook, `.xlsx` or `.xls`: each sheet's area checked
-/// (`check`), its merged regions (`merged`), values and formulas read.
-fn read_book<R, B>(
-    mut book: B,
-    merged: impl Fn(&B, &str) -> Vec<Dimensions>,
-    check: impl Fn(&mut B, &str) -> Result<(), Unreadable>,
-) -> Result<Vec<Sheet>, Unreadable>
-where
-    R: std::io::Read + std::io::Seek,
-    B: Reader<R>,
-    B::Error: std::fmt::Display,
-{
+/// The shown worksheets of a workbook: each sheet's area checked, its merged regions,
+/// values and formulas read.
+fn read_xlsx(mut book: Xlsx<Cursor<Vec<u8>>>) -> Result<Vec<Sheet>, Unreadable> {
     let mut sheets = Vec::new();
     let mut unknown = Vec::new();
     // A hidden sheet is not what the coordinator sees in Excel (an old copy kept out of
@@ -135,7 +115,7 @@ where
         .map(|s| s.name.clone())
         .collect();
     for name in shown {
-        check(&mut book, &name)?;
+        check_area(&mut book, &name)?;
         let range = book.worksheet_range(&name).map_err(|e| {
             unreadable(
                 format!("工作表“{name}”读不出来：{e}。请在 Excel 里打开它，另存为新的 .xlsx 再导入。"),
@@ -143,7 +123,11 @@ where
             )
         })?;
         let formulas = book.worksheet_formula(&name).ok();
-        let merged = merged(&book, &name);
+        let merged: Vec<calamine::Dimensions> = book
+            .merged_regions_by_sheet(&name)
+            .into_iter()
+            .map(|(_, _, d)| *d)
+            .collect();
         let mut rows = range.rows();
         let Some(first) = rows.next() else {
             continue;

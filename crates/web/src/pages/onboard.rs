@@ -1,4 +1,4 @@
-//! `/onboard`: an administrator uploads a roster (`.xlsx`, `.xls` or CSV); the page shows the check
+//! `/onboard`: an administrator uploads a roster (`.xlsx` or CSV); the page shows the check
 //! of every row (problems by sheet, row and column; likely duplicates) before anything is
 //! written, and imports only when asked and clean (or asked to skip the bad rows). The
 //! template is at `/onboard/template.xlsx`.
@@ -28,7 +28,7 @@ pub async fn form(viewer: Viewer) -> Response {
     page(
         Frame { viewer: &viewer, title: l.t("导入名册", "Import a roster").into(), back: Some("/counter"), as_of: None },
         html! {
-            p { (l.t("上传 Excel（.xlsx 或旧版 .xls）或 CSV 名册。先检查每一行，有问题的行会列出来；检查无误后再勾选“写入”。", "Upload an Excel (.xlsx, or the older .xls) or CSV roster. Every row is checked first and problems are listed; tick “write” once it is clean.")) }
+            p { (l.t("上传 Excel（.xlsx）或 CSV 名册。先检查每一行，有问题的行会列出来；检查无误后再勾选“写入”。", "Upload an Excel (.xlsx) or CSV roster. Every row is checked first and problems are listed; tick “write” once it is clean.")) }
             a.button.big.plain href="/onboard/template.xlsx" { (l.t("下载名册模板", "Download the template")) }
             a.button.big.plain href="/onboard/roster.xlsx" { (l.t("导出现有名册（改后可再导入）", "Export the roster (edit it and import it again)")) }
             form method="post" action=(HERE) enctype="multipart/form-data" {
