@@ -141,6 +141,14 @@ pub const EXCEL_SCIENTIFIC_DIGITS: usize = 12;
 /// download (`xlsx::Sheet::row`), where the writer would refuse the whole file.
 pub const EXCEL_CELL_CHARS: usize = 32_767;
 
+/// A workbook download's columns are at least this many digits wide (a column of small
+/// figures still shows its header's filter button)...
+pub const XLSX_MIN_COLUMN_CHARS: usize = 6;
+
+/// ...and at most this many: a long text wraps out of sight rather than push every other
+/// column off the screen.
+pub const XLSX_MAX_COLUMN_CHARS: usize = 60;
+
 /// Characters the first administrator's token must have when it comes from the environment
 /// (`YINLING_ADMIN_TOKEN`): its SHA-256 is in the log auditors read.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;

@@ -4,8 +4,9 @@
 //! is shown as typed, without the `'` a CSV needs in front of it; a run of digits Excel
 //! would change (`042917`, an id of eighteen digits) is text; a month `2026-03` stays text
 //! instead of becoming a date; and a figure is a number, with as many decimals as the report
-//! gives it (`0.00` yuan stays `0.00`), so a column can be summed. The header row is bold,
-//! stays in view when scrolling and carries Excel's filter buttons.
+//! gives it (`0.00` yuan stays `0.00`; a column shows every figure with the decimals of its
+//! most precise one), so a column can be summed. The header row is bold, stays in view when
+//! scrolling and carries Excel's filter buttons; each column is as wide as its widest cell.
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
@@ -32,81 +33,119 @@ pub fn figure(cell: &str) -> Option<(f64, usize)> {
     cell.parse::<f64>().ok().map(|n| (n, fraction.len()))
 }
 
-/// A new workbook of one sheet named `name`, `header` in its first row.
+/// A workbook of one sheet in the making: the rows are kept until [`Sheet::finish`], which
+/// gives each column one number format (as many decimals as its most precise figure, so a
+/// column of points reads `1.00`, `0.50`, `0.83` rather than `1`, `0.5`, `0.8333`) and a
+/// width that fits its widest cell, a Chinese character counted twice.
 pub struct Sheet {
-    book: Workbook,
-    rows: u32,
-    columns: u16,
-    formats: Vec<Format>,
+    name: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
 }
 
 impl Sheet {
-    /// Starts the workbook: its one sheet and the header row.
+    /// Starts the workbook: its one sheet's name and header row.
     pub fn new<S: AsRef<str>>(name: &str, header: &[S]) -> Result<Self, XlsxError> {
-        let mut book = Workbook::new();
-        let bold = Format::new().set_bold();
-        let sheet = book.add_worksheet();
-        sheet.set_name(name)?;
-        for (j, h) in header.iter().enumerate() {
-            sheet.write_string_with_format(0, column(j)?, h.as_ref(), &bold)?;
-        }
-        sheet.set_freeze_panes(1, 0)?;
-        let columns = column(header.len())?;
         Ok(Sheet {
-            book,
-            rows: 1,
-            columns,
-            formats: Vec::new(),
+            name: name.to_owned(),
+            header: header.iter().map(|h| h.as_ref().to_owned()).collect(),
+            rows: Vec::new(),
         })
     }
 
-    /// One row: a plain figure as a number shown with its decimals, anything else as text.
+    /// One row.
     pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), XlsxError> {
-        let r = self.rows;
-        for (j, cell) in cells.iter().enumerate() {
-            let c = column(j)?;
-            let cell = cell.as_ref();
-            match figure(cell) {
-                Some((n, 0)) => {
-                    self.sheet()?.write_number(r, c, n)?;
-                }
-                Some((n, decimals)) => {
-                    let format = self.decimals(decimals);
-                    self.sheet()?.write_number_with_format(r, c, n, &format)?;
-                }
-                None if cell.is_empty() => {}
-                None => {
-                    let text: String = cell.chars().take(crate::limits::EXCEL_CELL_CHARS).collect();
-                    self.sheet()?.write_string(r, c, text)?;
-                }
-            }
-        }
-        self.rows += 1;
+        self.rows
+            .push(cells.iter().map(|c| c.as_ref().to_owned()).collect());
         Ok(())
     }
 
-    /// The finished file.
-    pub fn finish(mut self) -> Result<Vec<u8>, XlsxError> {
-        let (last_row, last_column) = (self.rows - 1, self.columns.saturating_sub(1));
-        let sheet = self.sheet()?;
-        sheet.autofilter(0, 0, last_row, last_column)?;
-        sheet.autofit();
-        self.book.save_to_buffer()
-    }
-
-    fn sheet(&mut self) -> Result<&mut Worksheet, XlsxError> {
-        self.book.worksheet_from_index(0)
-    }
-
-    /// The number format showing `decimals` places (`0.00`), made once.
-    fn decimals(&mut self, decimals: usize) -> Format {
-        while self.formats.len() < decimals {
-            let places = "0".repeat(self.formats.len() + 1);
-            self.formats
-                .push(Format::new().set_num_format(format!("0.{places}")));
+    /// The finished file: a plain figure as a number in its column's format, anything else
+    /// as text; the header bold, kept in view and carrying Excel's filter buttons.
+    pub fn finish(self) -> Result<Vec<u8>, XlsxError> {
+        let columns = self
+            .rows
+            .iter()
+            .map(Vec::len)
+            .chain([self.header.len()])
+            .max()
+            .unwrap_or(0);
+        let mut decimals = vec![0usize; columns];
+        let mut widths: Vec<usize> = (0..columns)
+            .map(|j| self.header.get(j).map_or(0, |h| shown_width(h)))
+            .collect();
+        for row in &self.rows {
+            for (j, cell) in row.iter().enumerate() {
+                if let Some((_, places)) = figure(cell) {
+                    decimals[j] = decimals[j].max(places);
+                }
+                widths[j] = widths[j].max(shown_width(cell));
+            }
         }
-        self.formats[decimals - 1].clone()
+        let formats: Vec<Format> = decimals
+            .iter()
+            .map(|&places| match places {
+                0 => Format::new().set_num_format("0"),
+                n => Format::new().set_num_format(format!("0.{}", "0".repeat(n))),
+            })
+            .collect();
+        let mut book = Workbook::new();
+        let bold = Format::new().set_bold();
+        let sheet = book.add_worksheet();
+        sheet.set_name(&self.name)?;
+        for (j, h) in self.header.iter().enumerate() {
+            sheet.write_string_with_format(0, column(j)?, h, &bold)?;
+        }
+        for (i, row) in self.rows.iter().enumerate() {
+            let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+            for (j, cell) in row.iter().enumerate() {
+                put(sheet, (r, column(j)?), cell, &formats[j])?;
+            }
+        }
+        for (j, width) in widths.iter().enumerate() {
+            // Room for the decimals a format adds (`1` shown as `1.00`) and the filter button.
+            let shown = width + decimals[j] + 1;
+            let width = shown.clamp(
+                crate::limits::XLSX_MIN_COLUMN_CHARS,
+                crate::limits::XLSX_MAX_COLUMN_CHARS,
+            ) + 2;
+            sheet.set_column_width(column(j)?, width as f64)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        let last_row =
+            u32::try_from(self.rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
+        sheet.autofilter(0, 0, last_row, column(columns.saturating_sub(1))?)?;
+        book.save_to_buffer()
     }
+}
+
+/// One cell: a figure as a number in `format`, an empty cell as nothing, other text as text
+/// (cut at the most an Excel cell holds).
+fn put(
+    sheet: &mut Worksheet,
+    (r, c): (u32, u16),
+    cell: &str,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    match figure(cell) {
+        Some((n, _)) => {
+            sheet.write_number_with_format(r, c, n, format)?;
+        }
+        None if cell.is_empty() => {}
+        None => {
+            let text: String = cell.chars().take(crate::limits::EXCEL_CELL_CHARS).collect();
+            sheet.write_string(r, c, text)?;
+        }
+    }
+    Ok(())
+}
+
+/// How wide a cell's text shows, in the widths of a digit: a Chinese (or other wide)
+/// character takes two.
+fn shown_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum()
 }
 
 fn column(j: usize) -> Result<u16, XlsxError> {

@@ -159,6 +159,7 @@ pub async fn overview(
             (downloads(l, "coverage", ""))
             h2 { (l.t("每月兑换价值（元）", "Value redeemed each month (yuan)")) }
             (horizontal("months", l.t("每月兑换价值（元）", "Value redeemed each month (yuan)"), &bars))
+            (downloads(l, "redeemed-month", &query))
             @for (by, zh, en, file) in [(By::District, "按区县", "By district", "district"), (By::Station, "按 e站", "By station", "station"), (By::Team, "按队伍", "By team", "team")] {
                 details {
                     summary { (l.t(zh, en)) }
