@@ -1406,6 +1406,8 @@ fn a_roster_under_its_own_headers_is_read_and_says_which_column_went_where() {
     .expect("date");
     s.write_number(4, 3, 195_304.0).expect("year and month");
     s.write_number(5, 3, 1949.1).expect("October");
+    // A blank row below the table, a space in it, as formatting leaves one: not a row.
+    s.write_string(8, 0, " ").expect("blank");
     book.save(&roster).expect("saved");
 
     let (ok, out) = onboard(&["--data", p(&data), p(&roster)]);

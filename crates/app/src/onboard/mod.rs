@@ -66,7 +66,7 @@ pub struct Duplicate {
 pub struct Plan {
     /// SHA-256 of the file.
     pub file_sha256: String,
-    /// Rows read, per sheet.
+    /// Rows read, per sheet: those with anything in them.
     pub rows: BTreeMap<String, usize>,
     /// New records, per sheet.
     pub new: BTreeMap<String, usize>,
@@ -196,7 +196,15 @@ pub fn plan(state: &State, file_name: &str, bytes: &[u8]) -> Result<Plan, read::
     usable.sort_by_key(|s| s.kind);
     let mut checker = Checker::new(state, file_name, sha);
     for s in usable {
-        p.rows.insert(s.name.clone(), s.rows.len());
+        // A row with nothing in it (a blank line between blocks, cells formatted below the
+        // table) is not a row of the roster: "300 rows, 5 new" would send a coordinator
+        // looking for 295 people.
+        let filled = s
+            .rows
+            .iter()
+            .filter(|(_, cells)| !cells.iter().all(|c| *c == Cell::Empty))
+            .count();
+        p.rows.insert(s.name.clone(), filled);
         for (number, cells) in &s.rows {
             if cells.iter().all(|c| *c == Cell::Empty) {
                 continue;
