@@ -34,7 +34,9 @@ fn main() {
 }
 
 /// The check says the voucher expired and offers the use form for a day it was valid, as
-/// the API takes such a use; a day after it expired is refused.
+/// the API takes such a use; a day after it expired is refused. The bank's file for the
+/// voucher's last day reads the same after the late use; the use counts, late, where it
+/// was recorded.
 async fn a_use_on_the_last_day_is_recorded_from_the_web_days_later() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data: PathBuf = tmp.path().join("data");
@@ -102,6 +104,18 @@ async fn a_use_on_the_last_day_is_recorded_from_the_web_days_later() {
         ]
     };
     let client = later.client(ADMIN);
+    // The bank's file for the voucher's last day: expired, no use.
+    let last_days_file = format!("/v1/reports/banks?from={last_day}&to={last_day}");
+    let figures = |report: &serde_json::Value| {
+        let row = &report["items"][0];
+        (
+            row["used_deposit"].as_u64(),
+            row["late_uses"].as_u64(),
+            row["expired"].as_u64(),
+        )
+    };
+    let sent = client.get(&last_days_file).await.ok();
+    assert_eq!(figures(&sent), (Some(0), Some(0), Some(1)), "{sent}");
     let before = client.head_seq().await;
     let the_day_after = chrono::NaiveDate::parse_from_str(&last_day, "%Y-%m-%d")
         .expect("a date")
@@ -122,6 +136,15 @@ async fn a_use_on_the_last_day_is_recorded_from_the_web_days_later() {
         .post("/bank/check", &[field("csrf", &csrf), field("code", &code)])
         .await;
     assert!(used.contains("已经用过"), "{used}");
+    // The use recorded days later leaves that day's file as it was sent; it counts, late, in
+    // the period it was recorded in.
+    let again = client.get(&last_days_file).await.ok();
+    assert_eq!(figures(&again), figures(&sent), "{again}");
+    let since = client
+        .get(&format!("/v1/reports/banks?from={the_day_after}"))
+        .await
+        .ok();
+    assert_eq!(figures(&since), (Some(1), Some(1), Some(0)), "{since}");
 }
 
 /// A stand-in clerk's token issued to work through today: two days on, the API answers 401

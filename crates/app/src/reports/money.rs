@@ -185,11 +185,15 @@ pub struct BankRow {
     pub bank: String,
     /// Handed over in the period.
     pub issued: u64,
-    /// Used for a deposit in the period.
+    /// Uses for a deposit recorded in the period.
     pub used_deposit: u64,
-    /// Used for a loan in the period.
+    /// Uses for a loan recorded in the period.
     pub used_loan: u64,
-    /// Whose last day fell in the period, unused.
+    /// Of those uses, the ones made before the period began (recorded late, within the
+    /// days a use on a valid day may still be recorded): counted here, where they were
+    /// recorded, so a period already reported keeps its figures.
+    pub late_uses: u64,
+    /// Whose last day fell in the period with no use recorded by then.
     pub expired: u64,
     /// Cancelled in the period.
     pub cancelled: u64,
@@ -203,7 +207,10 @@ pub struct BankRow {
 
 /// Each bank's vouchers: issued, used (deposit and loan), expired and cancelled in the
 /// period, with the amounts and the bonus the bank honours. An unused voucher expires
-/// the day after its last day, once that day has come.
+/// the day after its last day, once that day has come. A use counts in the period it was
+/// recorded in, whatever day it was made (`late_uses` says how many were made before the
+/// period); a voucher whose use was recorded only after its last day stays expired in the
+/// period of that day: a month's file sent to a bank reads the same when made again.
 pub fn bank_settlement(state: &State, period: Period, today: NaiveDate) -> Vec<BankRow> {
     let mut rows: BTreeMap<String, BankRow> = BTreeMap::new();
     for v in state.vouchers.by_redemption.values() {
@@ -214,7 +221,15 @@ pub fn bank_settlement(state: &State, period: Period, today: NaiveDate) -> Vec<B
         if period.holds(v.issued_on) {
             row.issued += 1;
         }
-        if let Some(u) = v.used.as_ref().filter(|u| period.holds(u.used_on)) {
+        let recorded_on = v.used.as_ref().map(|u| state.policies.date_of(u.at));
+        if let Some(u) = v
+            .used
+            .as_ref()
+            .filter(|_| recorded_on.is_some_and(|d| period.holds(d)))
+        {
+            if period.from.is_some_and(|first| u.used_on < first) {
+                row.late_uses += 1;
+            }
             match u.product {
                 VoucherProduct::Deposit => {
                     row.used_deposit += 1;
@@ -227,7 +242,8 @@ pub fn bank_settlement(state: &State, period: Period, today: NaiveDate) -> Vec<B
             }
             row.bonus_yuan.0 += u.bonus_yuan;
         }
-        if v.used.is_none()
+        let used_in_time = recorded_on.is_some_and(|d| d <= v.expires_on);
+        if !used_in_time
             && v.cancelled.is_none()
             && v.expires_on < today
             && period.holds(v.expires_on)
@@ -247,6 +263,7 @@ impl Table for BankRow {
         ("issued", "发放张数"),
         ("used_deposit", "存款使用张数"),
         ("used_loan", "贷款使用张数"),
+        ("late_uses", "其中补录张数"),
         ("expired", "过期张数"),
         ("cancelled", "作废张数"),
         ("deposit_yuan", "存款金额（元）"),
@@ -260,6 +277,7 @@ impl Table for BankRow {
             self.issued.to_string(),
             self.used_deposit.to_string(),
             self.used_loan.to_string(),
+            self.late_uses.to_string(),
             self.expired.to_string(),
             self.cancelled.to_string(),
             yuan(self.deposit_yuan.0),

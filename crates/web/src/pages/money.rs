@@ -177,9 +177,10 @@ pub async fn overview(
             } }
             (downloads(l, "suppliers", &query))
             h2 { (l.t("银行结算", "Bank settlement")) }
+            p { (l.t("使用按银行登记的日子算：过了有效期才补记的使用，算在补记的那段时间里（“其中补录”），这张券在它到期的那段时间里仍算过期。已经发给银行的表，重新导出也不会变。", "A use counts on the day the bank recorded it: one recorded after the voucher's last day counts in the period it was recorded (\"of which late\"), and the voucher stays expired in the period of its last day. A period's file already sent to a bank reads the same when made again.")) }
             div.scroll { table {
-                thead { tr { th { (l.t("银行", "Bank")) } th { (l.t("发放", "Issued")) } th { (l.t("存款使用", "Deposits")) } th { (l.t("贷款使用", "Loans")) } th { (l.t("过期", "Expired")) } th { (l.t("作废", "Cancelled")) } th { (l.t("优惠折合（元/年）", "Bonus yuan/year")) } } }
-                tbody { @for r in &bank_rows { tr { td { (r.bank) } td { (r.issued) } td { (r.used_deposit) } td { (r.used_loan) } td { (r.expired) } td { (r.cancelled) } td { (num(r.bonus_yuan.0)) } } } }
+                thead { tr { th { (l.t("银行", "Bank")) } th { (l.t("发放", "Issued")) } th { (l.t("存款使用", "Deposits")) } th { (l.t("贷款使用", "Loans")) } th { (l.t("其中补录", "Of which late")) } th { (l.t("过期", "Expired")) } th { (l.t("作废", "Cancelled")) } th { (l.t("优惠折合（元/年）", "Bonus yuan/year")) } } }
+                tbody { @for r in &bank_rows { tr { td { (r.bank) } td { (r.issued) } td { (r.used_deposit) } td { (r.used_loan) } td { (r.late_uses) } td { (r.expired) } td { (r.cancelled) } td { (num(r.bonus_yuan.0)) } } } }
             } }
             (downloads(l, "banks", &query))
             h3 { (l.s(format!("{} 年预算余额", chrono::Datelike::year(&today)), format!("Budgets left in {}", chrono::Datelike::year(&today)))) }
