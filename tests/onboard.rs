@@ -1448,3 +1448,21 @@ fn a_roster_under_its_own_headers_is_read_and_says_which_column_went_where() {
         );
     }
 }
+
+/// A list of people with their team but no year of birth, on a sheet named nothing the
+/// roster knows, is a volunteer sheet missing a column, and the check names the column,
+/// not "no sheet to import".
+#[test]
+fn people_without_a_year_of_birth_are_told_the_missing_column() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let list = tmp.path().join("名单.csv");
+    std::fs::write(
+        &list,
+        "姓名,队伍,联系电话\r\n王大伯,荻溪六老调解队,13800001234\r\n",
+    )
+    .expect("written");
+    let (ok, out) = onboard(&["--data", p(&data), "--dry-run", p(&list)]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("缺少列：出生年份"), "{out}");
+}

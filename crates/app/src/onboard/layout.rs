@@ -127,8 +127,10 @@ impl Kind {
 pub fn kind_of_header(header: &[String]) -> Option<Kind> {
     let has = |c: &Column| header.iter().any(|h| matches_header(h, c));
     // A sheet of people (姓名) is never a sheet of teams or districts, whatever else its
-    // header holds: without its year of birth it is a volunteer sheet missing a column.
+    // header holds; with their team and without their year of birth it is a volunteer sheet
+    // missing a column, and the check says which, instead of "no sheet to import".
     let people = has(&Kind::Volunteers.columns()[0]);
+    let in_teams = people && has(&Kind::Volunteers.columns()[1]);
     // The most specific first: a balance sheet also has a volunteer's columns.
     [
         Kind::Balances,
@@ -141,6 +143,7 @@ pub fn kind_of_header(header: &[String]) -> Option<Kind> {
         !(people && matches!(k, Kind::Teams | Kind::Districts))
             && k.columns().iter().filter(|c| c.2).all(has)
     })
+    .or(in_teams.then_some(Kind::Volunteers))
 }
 
 /// Whether a header cell names a column: its own name (Chinese or English) or one of its
@@ -738,11 +741,12 @@ mod tests {
             kind_of_header(&["姓名", "队伍", "出生年月"].map(String::from)),
             Some(Kind::Volunteers)
         );
-        // People without a year of birth are not teams.
+        // People without a year of birth are not teams: a volunteer sheet missing a column.
         assert_eq!(
             kind_of_header(&["姓名", "队伍", "所在区", "服务类别", "联系电话"].map(String::from)),
-            None
+            Some(Kind::Volunteers)
         );
+        assert_eq!(kind_of_header(&["姓名", "积分"].map(String::from)), None);
         // A note after a name is read, but not as the column's own name: it is said.
         let points = column(Kind::Balances, "积分");
         let header: Vec<String> = ["积分（已兑换）", "积分"].map(String::from).into();
