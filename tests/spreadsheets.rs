@@ -1,8 +1,9 @@
 //! Every spreadsheet Yinling writes is safe to open in Excel: names typed as `=1+2` or
 //! `=HYPERLINK(...)` arrive as text, never as formulas. Checked on every CSV the project
 //! writes (the five `yinling export --format csv` kinds and the web app's evaluation
-//! download), read back as a spreadsheet reads them; the evaluation's workbook download
-//! holds the same cells as text cells, with no mark in front and no formula. Tab- and CR-led cells cannot be typed
+//! download), read back as a spreadsheet reads them; the evaluation's workbook download and
+//! the `--format xlsx` exports hold the same cells, figures as numbers, text with no mark in
+//! front, and no formula. Tab- and CR-led cells cannot be typed
 //! into the ledger (control characters are refused), so the writer's own unit test covers
 //! those (`yinling_app::csv`).
 
@@ -225,6 +226,38 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
                 &format!("export --what {what} --lang {lang}"),
                 &bytes,
                 &names,
+            );
+            // The same export as an Excel workbook: the CSV's cells, figures as numbers, the
+            // names as typed; the events, more rows than a sheet holds, are refused in words.
+            let workbook = out.path().join(format!("{what}-{lang}.xlsx"));
+            let made = Command::new(env!("CARGO_BIN_EXE_yinling"))
+                .args([
+                    "export", "--what", what, "--format", "xlsx", "--lang", lang, "--data",
+                ])
+                .arg(&server.dir)
+                .args(extra)
+                .arg("--out")
+                .arg(&workbook)
+                .output()
+                .expect("export");
+            if what == "events" {
+                let said = String::from_utf8_lossy(&made.stderr);
+                assert!(
+                    !made.status.success() && said.contains("csv or ndjson"),
+                    "{said}"
+                );
+                assert!(!workbook.exists(), "nothing written");
+                continue;
+            }
+            assert!(
+                made.status.success(),
+                "export --what {what} --format xlsx failed"
+            );
+            let xlsx = std::fs::read(&workbook).expect("the workbook");
+            common::excel::workbook_matches_csv(
+                &format!("export --what {what} --format xlsx --lang {lang}"),
+                &xlsx,
+                &bytes,
             );
         }
     }

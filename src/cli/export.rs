@@ -50,6 +50,9 @@ pub enum Format {
     Ndjson,
     /// Comma-separated values with a UTF-8 BOM, so Excel opens Chinese text correctly.
     Csv,
+    /// An Excel workbook: figures as numbers, text as text, nothing to guard (balances,
+    /// rankings, statement and evaluation; the events are more rows than a sheet holds).
+    Xlsx,
 }
 
 /// Language of CSV column headers.
@@ -79,7 +82,7 @@ pub struct ExportArgs {
     /// File format.
     #[arg(long, value_enum, default_value = "ndjson")]
     pub format: Format,
-    /// Language of CSV headers.
+    /// Language of CSV and workbook headers.
     #[arg(long, value_enum, default_value = "en")]
     pub lang: Lang,
     /// The volunteer of a statement.
@@ -111,6 +114,13 @@ enum Sink {
     Ndjson(Box<dyn Write>),
     /// The writer, and the language of the header, in which cells in words are written too.
     Csv(Box<CsvWriter<Box<dyn Write>>>, reports::Lang),
+    /// The workbook in the making (from its header row on), written out whole at the end,
+    /// and the language of its header.
+    Xlsx(
+        Box<dyn Write>,
+        Option<Box<yinling_app::xlsx::Sheet>>,
+        reports::Lang,
+    ),
 }
 
 /// A file export in the making: written beside `--out` under a `.partial` name and put in
@@ -173,20 +183,37 @@ impl Sink {
                 Box::new(CsvWriter::new(out).map_err(|e| e.to_string())?),
                 reports::Lang::En,
             ),
+            Format::Xlsx => Sink::Xlsx(out, None, reports::Lang::En),
         };
         Ok((sink, partial))
     }
 
-    /// The header row of a table of `T` (CSV only).
-    fn header<T: Table>(&mut self, lang: Lang) -> Result<(), String> {
-        if let Sink::Csv(w, words) = self {
-            let lang = match lang {
-                Lang::En => reports::Lang::En,
-                Lang::Zh => reports::Lang::Zh,
-            };
-            *words = lang;
-            w.row(&reports::header::<T>(lang))
-                .map_err(|e| e.to_string())?;
+    /// The header row of a table of `T` (CSV and workbook; `sheet` names a workbook's
+    /// sheet, in English and Chinese).
+    fn header<T: Table>(&mut self, lang: Lang, sheet: (&str, &str)) -> Result<(), String> {
+        let lang = match lang {
+            Lang::En => reports::Lang::En,
+            Lang::Zh => reports::Lang::Zh,
+        };
+        match self {
+            Sink::Ndjson(_) => {}
+            Sink::Csv(w, words) => {
+                *words = lang;
+                w.row(&reports::header::<T>(lang))
+                    .map_err(|e| e.to_string())?;
+            }
+            Sink::Xlsx(_, book, words) => {
+                *words = lang;
+                let name = if lang == reports::Lang::Zh {
+                    sheet.1
+                } else {
+                    sheet.0
+                };
+                *book = Some(Box::new(
+                    yinling_app::xlsx::Sheet::new(name, &reports::header::<T>(lang))
+                        .map_err(|e| e.to_string())?,
+                ));
+            }
         }
         Ok(())
     }
@@ -199,6 +226,10 @@ impl Sink {
                 w.write_all(b"\n").map_err(|e| e.to_string())
             }
             Sink::Csv(w, lang) => w.row(&row.cells_in(*lang)).map_err(|e| e.to_string()),
+            Sink::Xlsx(_, book, lang) => match book {
+                Some(book) => book.row(&row.cells_in(*lang)).map_err(|e| e.to_string()),
+                None => Err("a workbook row before its header".into()),
+            },
         }
     }
 
@@ -209,6 +240,15 @@ impl Sink {
                 .finish()
                 .and_then(|mut out| out.flush())
                 .map_err(|e| e.to_string()),
+            Sink::Xlsx(mut out, book, _) => {
+                let bytes = book
+                    .ok_or("a workbook without its header")?
+                    .finish()
+                    .map_err(|e| e.to_string())?;
+                out.write_all(&bytes)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| e.to_string())
+            }
         }
     }
 }
@@ -232,6 +272,9 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
     if args.what == What::Keys {
         return export_keys(&*log, &args.out);
     }
+    if args.what == What::Events && args.format == Format::Xlsx {
+        return Err("--format xlsx is for balances, rankings, a statement and the evaluation: the events are more rows than an Excel sheet holds; export them as csv or ndjson".into());
+    }
     let head = log.head().seq;
     if let Some(seq) = args.as_of.filter(|seq| *seq > head) {
         return Err(format!(
@@ -242,7 +285,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
     match args.what {
         What::Keys => {}
         What::Events => {
-            sink.header::<EventOut>(args.lang)?;
+            sink.header::<EventOut>(args.lang, ("Events", "事件"))?;
             let mut progress = Progress::new("events", log.head().seq);
             let until = args.as_of.unwrap_or(u64::MAX);
             for e in EnvelopeIter::new(&*log, 0) {
@@ -259,13 +302,13 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
             let (state, _, _) = load_state(&*log, args.as_of).map_err(|e| e.to_string())?;
             match args.what {
                 What::Balances => {
-                    sink.header::<VolunteerOut>(args.lang)?;
+                    sink.header::<VolunteerOut>(args.lang, ("Balances", "积分余额"))?;
                     for o in balances(&state) {
                         sink.row(&o, &o)?;
                     }
                 }
                 What::Rankings => {
-                    sink.header::<RankedOut>(args.lang)?;
+                    sink.header::<RankedOut>(args.lang, ("Rankings", "队伍排名"))?;
                     let ranking = team_ranking(
                         &state,
                         &RankingQuery {
@@ -293,7 +336,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                     let mut entries: Vec<EntryOut> =
                         v.statement.iter().map(|e| entry_out(&state, e)).collect();
                     prove(&*log, &data, &mut entries)?;
-                    sink.header::<EntryOut>(args.lang)?;
+                    sink.header::<EntryOut>(args.lang, ("Statement", "积分明细"))?;
                     for o in &entries {
                         sink.row(o, o)?;
                     }
@@ -402,7 +445,7 @@ fn evaluation_rows(
             return Err(format!("--district {d:?} is not a district of this ledger"));
         }
     }
-    sink.header::<ScoreRow<'_>>(args.lang)?;
+    sink.header::<ScoreRow<'_>>(args.lang, ("Evaluation", "绩效评价"))?;
     let scores = scores_out(state, period, args.district.as_deref());
     for row in scores.rows() {
         sink.row(row.team, &row)?;
@@ -419,8 +462,11 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
     if !base.starts_with("http://") && !base.starts_with("https://") {
         return Err(format!("--from {url:?} is not an http:// URL"));
     }
+    if args.format == Format::Xlsx {
+        return Err("--from reads events, which are more rows than an Excel sheet holds: export them as csv or ndjson".into());
+    }
     let (mut sink, partial) = Sink::open(&args.out, args.format)?;
-    sink.header::<EventOut>(args.lang)?;
+    sink.header::<EventOut>(args.lang, ("Events", "事件"))?;
     let runtime = super::runtime()?;
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(

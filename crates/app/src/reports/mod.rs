@@ -1,7 +1,6 @@
 //! Reports: the rows every front end shows the same way. The API answers them as JSON, the
 //! web app renders them, and the CLI and the web app write them as spreadsheets through
-//! the one CSV writer ([`crate::csv`]); the web app's download buttons write them through
-//! the one workbook writer ([`crate::xlsx`]) too, with the column headers defined here once, in
+//! the one CSV writer ([`crate::csv`]) and the one workbook writer ([`crate::xlsx`]), with the column headers defined here once, in
 //! English and Chinese.
 
 pub mod accounts;
