@@ -1466,3 +1466,55 @@ fn people_without_a_year_of_birth_are_told_the_missing_column() {
     assert!(!ok, "{out}");
     assert!(out.contains("缺少列：出生年份"), "{out}");
 }
+
+/// A roster under its own headers, uploaded to the API and to the web page: both say which
+/// header was read as which of the template's columns, and which were not read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_and_the_page_say_which_header_was_read_as_which() {
+    let server = Server::start();
+    let admin = server.client(ADMIN);
+    let csv = "序号,姓名,队伍,区县,出生年月,联系电话\r\n1,王大伯,荻溪六老调解队,南浔区,1950.03,13800001234\r\n"
+        .as_bytes()
+        .to_vec();
+    let checked = admin
+        .upload("/v1/onboard", "名单.csv", csv.clone())
+        .await
+        .ok();
+    let read_as = &checked["read_as"]["志愿者"];
+    for (header, column) in [
+        ("队伍", "所在队伍"),
+        ("区县", "所在区县"),
+        ("出生年月", "出生年份"),
+        ("联系电话", "手机号"),
+    ] {
+        assert_eq!(read_as[header], column, "{checked}");
+    }
+    assert_eq!(checked["ignored_columns"]["志愿者"][0], "序号", "{checked}");
+
+    let browser = common::web::Browser::new(&server, ADMIN);
+    let csrf = browser.csrf("/onboard").await;
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv).file_name("名单.csv"),
+    );
+    let page = browser
+        .http
+        .post(format!("{}/onboard", browser.base))
+        .header("cookie", &browser.cookie)
+        .header("origin", &browser.base)
+        .multipart(form)
+        .send()
+        .await
+        .expect("uploaded")
+        .text()
+        .await
+        .expect("page");
+    for said in [
+        "按模板列名读的列",
+        "“联系电话”读作“手机号”",
+        "“出生年月”读作“出生年份”",
+        "没有读的列",
+    ] {
+        assert!(page.contains(said), "{said}: {page}");
+    }
+}
