@@ -405,8 +405,7 @@ mod tests {
     }
 
     /// Two formulas at opposite corners of the grid, with an empty result, are refused before
-    /// calamine makes a grid of what lies between them. (A formula with no result recorded at
-    /// all is weighed by the second pass of `check_area`; no writer at hand makes one.)
+    /// calamine makes a grid of what lies between them (their results count as values).
     #[test]
     fn formulas_far_apart_without_values_are_refused() {
         use rust_xlsxwriter::{Formula, Workbook};
@@ -423,6 +422,47 @@ mod tests {
         }
         let bytes = book.save_to_buffer().expect("saved");
         let refused = read("名册.xlsx", &bytes).expect_err("far formulas");
+        assert!(refused.zh.contains("XFD1048576"), "{refused:?}");
+    }
+
+    /// Formulas far apart whose value was never worked out (no value recorded at all, as a
+    /// workbook saved without recalculating holds them) are refused by the formula pass:
+    /// the first pass has no value to count.
+    #[test]
+    fn formulas_far_apart_with_no_value_recorded_are_refused() {
+        use rust_xlsxwriter::{Formula, Workbook};
+        use std::io::{Read, Write};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("志愿者").expect("name");
+        for (j, h) in ["姓名", "所在队伍", "出生年份"].iter().enumerate() {
+            sheet.write_string(0, j as u16, *h).expect("header");
+        }
+        for (r, c) in [(1, 0), (1_048_575, 16_383)] {
+            sheet
+                .write_formula(r, c, Formula::new("=1+1").set_result("7"))
+                .expect("formula");
+        }
+        let bytes = book.save_to_buffer().expect("saved");
+        // The same workbook with the formulas' recorded values taken out.
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).expect("entry");
+            let name = entry.name().to_owned();
+            let mut text = Vec::new();
+            entry.read_to_end(&mut text).expect("read");
+            if name.ends_with("sheet1.xml") {
+                let xml = String::from_utf8(text).expect("xml");
+                assert!(xml.contains("<v>7</v>"), "{xml}");
+                text = xml.replace("<v>7</v>", "").into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("start");
+            out.write_all(&text).expect("write");
+        }
+        let rewritten = out.finish().expect("zip").into_inner();
+        let refused = read("名册.xlsx", &rewritten).expect_err("far formulas");
         assert!(refused.zh.contains("XFD1048576"), "{refused:?}");
     }
 
