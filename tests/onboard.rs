@@ -1493,22 +1493,7 @@ async fn the_api_and_the_page_say_which_header_was_read_as_which() {
 
     let browser = common::web::Browser::new(&server, ADMIN);
     let csrf = browser.csrf("/onboard").await;
-    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
-        "file",
-        reqwest::multipart::Part::bytes(csv).file_name("名单.csv"),
-    );
-    let page = browser
-        .http
-        .post(format!("{}/onboard", browser.base))
-        .header("cookie", &browser.cookie)
-        .header("origin", &browser.base)
-        .multipart(form)
-        .send()
-        .await
-        .expect("uploaded")
-        .text()
-        .await
-        .expect("page");
+    let (_, page) = browser.upload("/onboard", &csrf, "名单.csv", csv).await;
     for said in [
         "按模板列名读的列",
         "“联系电话”读作“手机号”",

@@ -176,19 +176,22 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
         ("evaluation", &[], vec![FORMULAS[0]]),
         ("events", &[], vec![]),
     ];
+    let export = |what: &str, format: &str, lang: &str, extra: &[&str], file: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args([
+                "export", "--what", what, "--format", format, "--lang", lang, "--data",
+            ])
+            .arg(&server.dir)
+            .args(extra)
+            .arg("--out")
+            .arg(file)
+            .output()
+            .expect("export")
+    };
     for (what, extra, names) in exports {
         for lang in ["en", "zh"] {
             let file = out.path().join(format!("{what}-{lang}.csv"));
-            let status = Command::new(env!("CARGO_BIN_EXE_yinling"))
-                .args([
-                    "export", "--what", what, "--format", "csv", "--lang", lang, "--data",
-                ])
-                .arg(&server.dir)
-                .args(extra)
-                .arg("--out")
-                .arg(&file)
-                .status()
-                .expect("export");
+            let status = export(what, "csv", lang, extra, &file).status;
             assert!(status.success(), "export --what {what} failed");
             let bytes = std::fs::read(&file).expect("the exported file");
             if what == "statement" {
@@ -230,16 +233,7 @@ async fn every_csv_the_project_writes_neutralises_formulas() {
             // The same export as an Excel workbook: the CSV's cells, figures as numbers, the
             // names as typed; the events, more rows than a sheet holds, are refused in words.
             let workbook = out.path().join(format!("{what}-{lang}.xlsx"));
-            let made = Command::new(env!("CARGO_BIN_EXE_yinling"))
-                .args([
-                    "export", "--what", what, "--format", "xlsx", "--lang", lang, "--data",
-                ])
-                .arg(&server.dir)
-                .args(extra)
-                .arg("--out")
-                .arg(&workbook)
-                .output()
-                .expect("export");
+            let made = export(what, "xlsx", lang, extra, &workbook);
             if what == "events" {
                 let said = String::from_utf8_lossy(&made.stderr);
                 assert!(

@@ -209,10 +209,10 @@ impl Sink {
                 } else {
                     sheet.0
                 };
-                *book = Some(Box::new(
-                    yinling_app::xlsx::Sheet::new(name, &reports::header::<T>(lang))
-                        .map_err(|e| e.to_string())?,
-                ));
+                *book = Some(Box::new(yinling_app::xlsx::Sheet::new(
+                    name,
+                    &reports::header::<T>(lang),
+                )));
             }
         }
         Ok(())
@@ -227,7 +227,10 @@ impl Sink {
             }
             Sink::Csv(w, lang) => w.row(&row.cells_in(*lang)).map_err(|e| e.to_string()),
             Sink::Xlsx(_, book, lang) => match book {
-                Some(book) => book.row(&row.cells_in(*lang)).map_err(|e| e.to_string()),
+                Some(book) => {
+                    book.row(&row.cells_in(*lang));
+                    Ok(())
+                }
                 None => Err("a workbook row before its header".into()),
             },
         }

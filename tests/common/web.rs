@@ -53,6 +53,34 @@ impl Browser {
         let status = reply.status().as_u16();
         (status, reply.text().await.unwrap_or_default())
     }
+
+    /// Uploads `bytes` as the `file` field of the page's multipart form, with its CSRF
+    /// token, as a browser sends a form with a file in it.
+    pub async fn upload(
+        &self,
+        path: &str,
+        csrf: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, String) {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+            );
+        let reply = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("origin", &self.base)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let status = reply.status().as_u16();
+        (status, reply.text().await.unwrap_or_default())
+    }
 }
 
 pub fn field(k: &str, v: &str) -> (String, String) {

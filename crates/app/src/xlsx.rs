@@ -45,19 +45,18 @@ pub struct Sheet {
 
 impl Sheet {
     /// Starts the workbook: its one sheet's name and header row.
-    pub fn new<S: AsRef<str>>(name: &str, header: &[S]) -> Result<Self, XlsxError> {
-        Ok(Sheet {
+    pub fn new<S: AsRef<str>>(name: &str, header: &[S]) -> Self {
+        Sheet {
             name: name.to_owned(),
             header: header.iter().map(|h| h.as_ref().to_owned()).collect(),
             rows: Vec::new(),
-        })
+        }
     }
 
-    /// One row.
-    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), XlsxError> {
+    /// One row (kept; the sheet's limits are met in [`Sheet::finish`]).
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) {
         self.rows
             .push(cells.iter().map(|c| c.as_ref().to_owned()).collect());
-        Ok(())
     }
 
     /// The finished file: a plain figure as a number in its column's format, anything else

@@ -65,29 +65,18 @@ impl Extent {
     /// Refuses the sheet `name` when its area exceeds what its values allow.
     pub fn check(&self, name: &str) -> Result<(), Unreadable> {
         let area = self.area();
-        if fits(area, self.values) {
+        if area <= ROSTER_AREA_PER_VALUE.saturating_mul(self.values) + ROSTER_AREA_SLACK_CELLS {
             return Ok(());
         }
-        Err(too_far(name, &self.far_cells(), area))
-    }
-}
-
-/// Whether a reader may hold `area` cells for `values` values.
-fn fits(area: u64, values: u64) -> bool {
-    area <= ROSTER_AREA_PER_VALUE.saturating_mul(values) + ROSTER_AREA_SLACK_CELLS
-}
-
-/// The refusal of the sheet `name`, whose far cells `at` make it span `area` cells.
-fn too_far(name: &str, at: &str, area: u64) -> Unreadable {
-    {
-        Unreadable {
+        let at = self.far_cells();
+        Err(Unreadable {
             zh: format!(
                 "工作表“{name}”里有内容离其他内容很远（最右、最下的格子：{at}；整张表占了 {area} 个格子）：请删掉那里多余的内容（或把有用的几列复制到新表），再导入。"
             ),
             en: format!(
                 "Sheet {name:?} has a value far from the rest (its furthest cells right and down: {at}; the sheet spans {area} cells): delete what is there (or copy the columns you need to a new sheet), then import again."
             ),
-        }
+        })
     }
 }
 

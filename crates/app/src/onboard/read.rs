@@ -404,10 +404,9 @@ mod tests {
         assert_eq!(plain.rows[0].0, 2, "Unix line ends");
     }
 
-    /// Two formulas at opposite corners of the grid, with an empty result, are refused before
-    /// calamine makes a grid of what lies between them (their results count as values).
-    #[test]
-    fn formulas_far_apart_without_values_are_refused() {
+    /// A volunteers' sheet with two formulas at opposite corners of the grid (A2 and
+    /// XFD1048576), each recorded with `result`.
+    fn far_formulas(result: &str) -> Vec<u8> {
         use rust_xlsxwriter::{Formula, Workbook};
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
@@ -417,11 +416,17 @@ mod tests {
         }
         for (r, c) in [(1, 0), (1_048_575, 16_383)] {
             sheet
-                .write_formula(r, c, Formula::new("=1+1").set_result(""))
+                .write_formula(r, c, Formula::new("=1+1").set_result(result))
                 .expect("formula");
         }
-        let bytes = book.save_to_buffer().expect("saved");
-        let refused = read("名册.xlsx", &bytes).expect_err("far formulas");
+        book.save_to_buffer().expect("saved")
+    }
+
+    /// Two formulas at opposite corners of the grid, with an empty result, are refused before
+    /// calamine makes a grid of what lies between them (their results count as values).
+    #[test]
+    fn formulas_far_apart_without_values_are_refused() {
+        let refused = read("名册.xlsx", &far_formulas("")).expect_err("far formulas");
         assert!(refused.zh.contains("XFD1048576"), "{refused:?}");
     }
 
@@ -430,20 +435,8 @@ mod tests {
     /// the first pass has no value to count.
     #[test]
     fn formulas_far_apart_with_no_value_recorded_are_refused() {
-        use rust_xlsxwriter::{Formula, Workbook};
         use std::io::{Read, Write};
-        let mut book = Workbook::new();
-        let sheet = book.add_worksheet();
-        sheet.set_name("志愿者").expect("name");
-        for (j, h) in ["姓名", "所在队伍", "出生年份"].iter().enumerate() {
-            sheet.write_string(0, j as u16, *h).expect("header");
-        }
-        for (r, c) in [(1, 0), (1_048_575, 16_383)] {
-            sheet
-                .write_formula(r, c, Formula::new("=1+1").set_result("7"))
-                .expect("formula");
-        }
-        let bytes = book.save_to_buffer().expect("saved");
+        let bytes = far_formulas("7");
         // The same workbook with the formulas' recorded values taken out.
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
         let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));

@@ -90,9 +90,9 @@ pub fn write_xlsx<'a, T: Table + 'a>(
     lang: Lang,
     rows: impl IntoIterator<Item = &'a T>,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut book = crate::xlsx::Sheet::new(sheet, &header::<T>(lang))?;
+    let mut book = crate::xlsx::Sheet::new(sheet, &header::<T>(lang));
     for row in rows {
-        book.row(&row.cells_in(lang))?;
+        book.row(&row.cells_in(lang));
     }
     book.finish()
 }
