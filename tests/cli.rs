@@ -534,6 +534,197 @@ fn import_refuses_a_broken_chain_and_resumes_an_interrupted_run() {
     );
 }
 
+/// Each command's idempotency entry in the log in `dir` (its first seq and count), for
+/// every key the events carry.
+fn idempotency_entries(dir: &Path, keys: &[String]) -> Vec<(String, Option<(u64, u32)>)> {
+    use yinling_ledger::EventLog as _;
+    let log = yinling_ledger::SledLog::open(dir, yinling_ledger::OpenMode::MustExist).expect("log");
+    keys.iter()
+        .map(|k| {
+            let entry = log.idempotency(k).expect("index");
+            (k.clone(), entry.map(|e| (e.first_seq, e.count)))
+        })
+        .collect()
+}
+
+/// A migration that stopped is finished by running it again: the target holding the log's
+/// first events (here cut inside a command, whose idempotency entry then covers only the
+/// events held) is continued after its last event, and ends as a straight migration does:
+/// the same chain, and every command's entry whole. A migration stopped at any moment is
+/// marked unfinished, refused by every tool until it is run again.
+#[tokio::test]
+async fn a_migration_that_stopped_is_finished_by_running_it_again() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("city");
+    ok(&[
+        "demo",
+        "--data",
+        p(&data),
+        "--volunteers",
+        "60",
+        "--teams",
+        "6",
+        "--days",
+        "40",
+    ]);
+    // Commands of several events, each under its idempotency key, as coordinators send them.
+    let mut server = Server::start_in(&data, &[]);
+    let admin = server.client(ADMIN);
+    // 吴兴区 is one of the demo city's districts.
+    let team = admin
+        .post(
+            "/v1/teams",
+            serde_json::json!({"name": "织里银发调解队", "district": "吴兴区", "category": "mediation"}),
+        )
+        .await
+        .id();
+    let coordinator = server.client(
+        &token(
+            &admin,
+            serde_json::json!({"role": "coordinator", "team_id": team}),
+        )
+        .await,
+    );
+    let mut participants = Vec::new();
+    for name in ["沈阿大", "钱菊英", "姚根宝", "朱美娣", "陆志明", "吴秀兰"] {
+        let id = coordinator
+            .post(
+                "/v1/volunteers",
+                serde_json::json!({"name": name, "team_id": team, "birth_year": 1952}),
+            )
+            .await
+            .id();
+        participants.push(serde_json::json!({"volunteer_id": id, "hours": "2"}));
+    }
+    for i in 0..12 {
+        coordinator
+            .send(
+                reqwest::Method::POST,
+                "/v1/activities",
+                Some(serde_json::json!({"team_id": team, "category": "mediation",
+                    "date": days_ago(2), "title": format!("第{i}次邻里调解"),
+                    "participants": participants})),
+                &[("Idempotency-Key", &format!("activity-{i}"))],
+            )
+            .await
+            .ok();
+    }
+    server.terminate();
+    let events = tmp.path().join("events.ndjson");
+    ok(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "events",
+        "--out",
+        p(&events),
+    ]);
+    let text = std::fs::read_to_string(&events).expect("read");
+    let keys_of: Vec<Option<String>> = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l.trim_start_matches('\u{feff}')).expect("json");
+            v["idempotency_key"].as_str().map(str::to_owned)
+        })
+        .collect();
+    // A cut between two events of one command.
+    let cut = (1..keys_of.len())
+        .find(|&n| keys_of[n - 1].is_some() && keys_of[n - 1] == keys_of[n])
+        .expect("a command of several events");
+    let mut keys: Vec<String> = keys_of.iter().flatten().cloned().collect();
+    keys.dedup();
+    let lines: Vec<&str> = text.lines().collect();
+    let part = tmp.path().join("part.ndjson");
+    std::fs::write(&part, lines[..cut].join("\n")).expect("write");
+    let token = data.join("token-mint.key");
+    let stopped = tmp.path().join("stopped");
+    ok(&[
+        "import",
+        "--data",
+        p(&stopped),
+        "--token-key",
+        p(&token),
+        p(&part),
+    ]);
+
+    let said = ok(&["migrate", "--from-data", p(&data), "--to-data", p(&stopped)]);
+    assert!(
+        said.contains(&format!("continuing from event {}", cut + 1)),
+        "{said}"
+    );
+    assert_eq!(
+        chain_line(&ok(&["verify", "--data", p(&stopped)])),
+        chain_line(&ok(&["verify", "--data", p(&data)]))
+    );
+    assert!(!stopped.join("BACKUP-INCOMPLETE").exists());
+    assert_eq!(
+        idempotency_entries(&stopped, &keys),
+        idempotency_entries(&data, &keys)
+    );
+    // Run again on the finished copy: nothing left to copy, verified again.
+    let again = ok(&["migrate", "--from-data", p(&data), "--to-data", p(&stopped)]);
+    assert!(again.contains("(0 copied now)"), "{again}");
+    // Another log is not continued: a city of its own, refused before anything is written.
+    let other = tmp.path().join("other");
+    ok(&[
+        "demo",
+        "--data",
+        p(&other),
+        "--volunteers",
+        "5",
+        "--teams",
+        "1",
+        "--days",
+        "3",
+    ]);
+    let before = chain_line(&ok(&["verify", "--data", p(&other)]));
+    fails(
+        &["migrate", "--from-data", p(&data), "--to-data", p(&other)],
+        "are not this log's first ones",
+    );
+    assert_eq!(chain_line(&ok(&["verify", "--data", p(&other)])), before);
+
+    // Stopped at any moment (killed): marked until it is run again, then whole.
+    let straight = std::time::Instant::now();
+    ok(&[
+        "migrate",
+        "--from-data",
+        p(&data),
+        "--to-data",
+        p(&tmp.path().join("timed")),
+    ]);
+    let took = straight.elapsed();
+    for (n, tenths) in [2u32, 4, 5, 6, 7, 8].into_iter().enumerate() {
+        let target = tmp.path().join(format!("killed-{n}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args(["migrate", "--from-data", p(&data), "--to-data", p(&target)])
+            .env("YINLING_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(took * tenths / 10);
+        let _ = child.kill();
+        let _ = child.wait();
+        if target.join("BACKUP-INCOMPLETE").exists() {
+            fails(&["verify", "--data", p(&target)], "never finished");
+            fails(&["serve", "--data", p(&target)], "never finished");
+        }
+        ok(&["migrate", "--from-data", p(&data), "--to-data", p(&target)]);
+        assert_eq!(
+            chain_line(&ok(&["verify", "--data", p(&target)])),
+            chain_line(&ok(&["verify", "--data", p(&data)])),
+            "killed after {tenths} tenths of a migration, then run again"
+        );
+        assert_eq!(
+            idempotency_entries(&target, &keys),
+            idempotency_entries(&data, &keys)
+        );
+    }
+}
+
 /// A feed that ends short of the head the server named (a replica behind a load balancer that
 /// has not caught up) is an error with nothing written, not a file that looks whole.
 #[test]

@@ -479,12 +479,14 @@ async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(
     ]
     .concat());
     let urls = nats.urls();
+    let straight = std::time::Instant::now();
     run(&[
         s(&["migrate", "--from-data"]),
         vec![p(&sled)],
         s(&["--to", &urls, "--stream", "moved"]),
     ]
     .concat());
+    let took = straight.elapsed();
     // verify and export read the stream as they read sled, to the same bytes.
     let on_sled = run(&[s(&["verify", "--data"]), vec![p(&sled)]].concat());
     let on_nats = run(&[
@@ -537,15 +539,118 @@ async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(
     // code made on the source works wherever the log moves.
     let key = |dir: &Path| std::fs::read(dir.join("token-mint.key")).expect("a token key");
     assert_eq!(key(&back), key(&sled));
-    // A migration never lands on a stream that already holds events.
-    let again = Command::new(env!("CARGO_BIN_EXE_yinling"))
+    // The same migration run again finds the stream whole: nothing copied, verified again
+    // (a migration that stopped half way is continued the same way, tests/cli.rs).
+    let again = run(&[
+        s(&["migrate", "--from-data"]),
+        vec![p(&sled)],
+        s(&["--to", &urls, "--stream", "moved"]),
+    ]
+    .concat());
+    assert!(again.contains("(0 copied now)"), "{again}");
+    // A migration stopped half way (killed) leaves its stream marked: no node serves it and
+    // no tool reads it until the same migration, run again, finishes it. Each migration is
+    // killed once its mark is seen, at once or a while later.
+    let refused_as_unfinished = |stream: &str, n: usize| {
+        let verify = Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args(["verify", "--log", &urls, "--stream", stream, "--data"])
+            .arg(tmp.path().join(format!("scratch-{n}")))
+            .output()
+            .expect("run");
+        !verify.status.success()
+            && String::from_utf8_lossy(&verify.stderr).contains("never finished")
+    };
+    let mut marked = 0;
+    for (n, quarters) in [0u32, 1, 2].into_iter().enumerate() {
+        let stream = format!("stopped-{n}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args(["migrate", "--from-data"])
+            .arg(&sled)
+            .args(["--to", &urls, "--stream", &stream])
+            .env("YINLING_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let watching = std::time::Instant::now();
+        while !refused_as_unfinished(&stream, n)
+            && watching.elapsed() < std::time::Duration::from_secs(60)
+            && child.try_wait().ok().flatten().is_none()
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        std::thread::sleep(took * quarters / 4);
+        let _ = child.kill();
+        let _ = child.wait();
+        if refused_as_unfinished(&stream, n) {
+            marked += 1;
+            let serve = Command::new(env!("CARGO_BIN_EXE_yinling"))
+                .args([
+                    "serve",
+                    "--addr",
+                    "127.0.0.1:0",
+                    "--log",
+                    &urls,
+                    "--stream",
+                    &stream,
+                ])
+                .args(["--data"])
+                .arg(tmp.path().join(format!("node-{n}")))
+                .env("YINLING_ADMIN_TOKEN", ADMIN)
+                .output()
+                .expect("run");
+            assert!(
+                !serve.status.success()
+                    && String::from_utf8_lossy(&serve.stderr).contains("never finished"),
+                "{}",
+                String::from_utf8_lossy(&serve.stderr)
+            );
+        }
+        run(&[
+            s(&["migrate", "--from-data"]),
+            vec![p(&sled)],
+            s(&["--to", &urls, "--stream", &stream]),
+        ]
+        .concat());
+        let whole = run(&[
+            s(&["verify", "--log", &urls, "--stream", &stream, "--data"]),
+            vec![p(&tmp.path().join(format!("scratch-{n}")))],
+        ]
+        .concat());
+        assert_eq!(
+            whole, on_sled,
+            "killed {quarters} quarters after its mark, then run again"
+        );
+    }
+    assert!(marked > 0, "no kill landed while the copy was under way");
+    // Another log never lands on a stream that holds events: refused, nothing written.
+    let other = tmp.path().join("other");
+    run(&[
+        s(&[
+            "demo",
+            "--volunteers",
+            "5",
+            "--teams",
+            "1",
+            "--days",
+            "3",
+            "--data",
+        ]),
+        vec![p(&other)],
+    ]
+    .concat());
+    let refused = Command::new(env!("CARGO_BIN_EXE_yinling"))
         .args(["migrate", "--from-data"])
-        .arg(&sled)
+        .arg(&other)
         .args(["--to", &urls, "--stream", "moved"])
         .output()
         .expect("run");
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"));
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("are not this log's first ones"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 
     // A server on the migrated stream answers like the sled one.
     let served = Server::start_in(

@@ -74,7 +74,7 @@ pub(crate) fn refuse_unfinished(data: &Path) -> Result<(), String> {
     let mark = data.join(INCOMPLETE_MARK);
     if mark.exists() {
         return Err(format!(
-            "{} holds a backup that was never finished ({} is there): do not rely on it; back up again into a new directory",
+            "{} holds a backup or a migration that was never finished ({} is there): do not rely on it; back up again into a new directory, or run the same `yinling migrate` again to finish the migration",
             data.display(),
             mark.display()
         ));
@@ -84,22 +84,38 @@ pub(crate) fn refuse_unfinished(data: &Path) -> Result<(), String> {
 
 /// Writes the backup into the empty directory `out`, under the mark.
 fn in_place(data: &Path, source: &SledLog, out: &Path) -> Result<(Head, usize), String> {
-    let mark = out.join(INCOMPLETE_MARK);
-    std::fs::write(&mark, b"a backup is being written here; it is not whole\n")
-        .and_then(|()| std::fs::File::open(&mark)?.sync_all())
-        .and_then(|()| std::fs::File::open(out)?.sync_all())
-        .map_err(|e| format!("cannot write in {}: {e}", out.display()))?;
+    mark_unfinished(out, "a backup")?;
     let written = write(data, source, out)?;
+    unmark(out, "backup")?;
+    Ok(written)
+}
+
+/// Puts the mark in `dir` (synced, and the directory with it) before `what` ("a backup", "a
+/// migration") writes there: until [`unmark`], every tool refuses the directory.
+pub(super) fn mark_unfinished(dir: &Path, what: &str) -> Result<(), String> {
+    let mark = dir.join(INCOMPLETE_MARK);
+    std::fs::write(
+        &mark,
+        format!("{what} is being written here; it is not whole\n"),
+    )
+    .and_then(|()| std::fs::File::open(&mark)?.sync_all())
+    .and_then(|()| std::fs::File::open(dir)?.sync_all())
+    .map_err(|e| format!("cannot write in {}: {e}", dir.display()))
+}
+
+/// Takes the mark away once the copy in `dir` is whole and verified (`what`: "backup",
+/// "migration", for the message when it cannot be).
+pub(super) fn unmark(dir: &Path, what: &str) -> Result<(), String> {
+    let mark = dir.join(INCOMPLETE_MARK);
     std::fs::remove_file(&mark)
-        .and_then(|()| std::fs::File::open(out)?.sync_all())
+        .and_then(|()| std::fs::File::open(dir)?.sync_all())
         .map_err(|e| {
             format!(
-                "the backup in {} is whole but {} cannot be removed: {e}",
-                out.display(),
+                "the {what} in {} is whole but {} cannot be removed: {e}",
+                dir.display(),
                 mark.display()
             )
-        })?;
-    Ok(written)
+        })
 }
 
 /// Writes the backup beside `out` and renames it into place.

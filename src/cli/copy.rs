@@ -36,6 +36,46 @@ impl<'a> Copier<'a> {
         }
     }
 
+    /// Continues after the log's head, where a copy that stopped left it (the caller has
+    /// checked that what the log holds is the source's first events). A command's
+    /// idempotency entry travels with the batch after its last event, so the entry of the
+    /// command the copy stopped in, or right after, was never written, or written for the
+    /// events held only: its first events are read back from the log and its entry is
+    /// written whole with the events that follow.
+    pub fn resuming(log: &'a dyn EventLog) -> Result<Self, String> {
+        let mut copier = Copier::new(log);
+        let at = copier.head.seq;
+        if at == 0 {
+            return Ok(copier);
+        }
+        let read = |first: u64, count: u32| {
+            yinling_ledger::log::read_range(log, first, count).map_err(|e| e.to_string())
+        };
+        let Some(key) = read(at, 1)?.pop().and_then(|e| e.idempotency_key) else {
+            return Ok(copier);
+        };
+        // Back from the last event held, a chunk at a time, to the command's first.
+        let mut first = at;
+        'back: while first > 1 {
+            let from = first.saturating_sub(COPY_BATCH_EVENTS as u64).max(1);
+            let chunk = read(from, u32::try_from(first - from).unwrap_or(u32::MAX))?;
+            for envelope in chunk.iter().rev() {
+                if envelope.idempotency_key.as_ref() != Some(&key) {
+                    break 'back;
+                }
+                first = envelope.seq;
+            }
+            if chunk.is_empty() {
+                break;
+            }
+        }
+        let count = u32::try_from(at - first + 1).map_err(|_| {
+            format!("the command ending at seq {at} has more events than a copy can index")
+        })?;
+        copier.open_key = Some((key, first, count));
+        Ok(copier)
+    }
+
     /// Checks that `envelope` is the next event of the chain (without appending it).
     pub fn check(head: &Head, envelope: &Envelope) -> Result<Vec<u8>, String> {
         if envelope.seq != head.seq + 1 {

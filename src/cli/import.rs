@@ -120,7 +120,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
             head.seq
         ));
     }
-    let mut copier = Copier::new(&log);
+    let mut copier = Copier::resuming(&log)?;
     let mut progress = Progress::new("importing", head.seq - start.seq);
     for envelope in envelopes(&args.file)? {
         let envelope = envelope?;

@@ -62,9 +62,11 @@ pub fn open_existing(data: &Path, args: &LogArgs) -> Result<Box<dyn EventLog>, S
             .map_err(|e| e.to_string()),
         Some(urls) => {
             check_nats(urls, &args.stream)?;
-            NatsLog::open(nats_config(urls, &args.stream, data, false, 1))
-                .map(|l| Box::new(l) as Box<dyn EventLog>)
-                .map_err(|e| e.to_string())
+            let log = NatsLog::open(nats_config(urls, &args.stream, data, false, 1))
+                .map_err(|e| e.to_string())?;
+            yinling_nats_log::lease::LeaseBucket::refuse_unfinished(&log)
+                .map_err(|e| e.to_string())?;
+            Ok(Box::new(log))
         }
     }
 }

@@ -9,6 +9,7 @@ use yinling_app::mint::MINT_KEY_FILE;
 use super::limits::MAX_REPLICAS;
 use yinling_ledger::log::{self, EnvelopeIter, VerifyDepth};
 use yinling_ledger::{EventLog, Head, OpenMode, SledLog};
+use yinling_nats_log::lease::LeaseBucket;
 use yinling_nats_log::NatsLog;
 
 use super::copy::Copier;
@@ -24,7 +25,8 @@ pub struct MigrateArgs {
     /// ...or from this NATS cluster, e.g. nats://127.0.0.1:4222.
     #[arg(long, value_name = "NATS_URLS")]
     pub from: Option<String>,
-    /// Copy to this NATS cluster (the stream must be empty or absent)...
+    /// Copy to this NATS cluster (the stream must be empty or absent, or hold what a
+    /// migration that stopped copied: it is continued)...
     #[arg(
         long,
         value_name = "NATS_URLS",
@@ -32,7 +34,8 @@ pub struct MigrateArgs {
         required_unless_present = "to_data"
     )]
     pub to: Option<String>,
-    /// ...or to this sled data directory (must not exist yet, or be empty).
+    /// ...or to this sled data directory (must not exist yet, be empty, or hold what a
+    /// migration that stopped copied: it is continued).
     #[arg(long)]
     pub to_data: Option<PathBuf>,
     /// The JetStream stream on the NATS side.
@@ -66,6 +69,7 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
                     args.replicas,
                 ))
                 .map_err(|e| e.to_string())?;
+                LeaseBucket::refuse_unfinished(&log).map_err(|e| e.to_string())?;
                 cluster_key = yinling_nats_log::lease::LeaseBucket::open(&log)
                     .and_then(|b| b.existing_key())
                     .map_err(|e| format!("cannot read the cluster's token key: {e}"))?;
@@ -80,83 +84,172 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
         Some(dir) => file_token_key(dir)?,
         None => cluster_key,
     };
-    let (target, target_dir): (Box<dyn EventLog>, Option<PathBuf>) = match (&args.to, &args.to_data)
-    {
-        (Some(urls), None) => {
-            check_nats(urls, &args.stream).map_err(|e| format!("--to: {e}"))?;
-            if args.from.as_deref() == Some(urls.as_str()) {
-                return Err("--from and --to name the same stream".into());
+    let (cluster, directory): (Option<NatsLog>, Option<(SledLog, &Path)>) =
+        match (&args.to, &args.to_data) {
+            (Some(urls), None) => {
+                check_nats(urls, &args.stream).map_err(|e| format!("--to: {e}"))?;
+                if args.from.as_deref() == Some(urls.as_str()) {
+                    return Err("--from and --to name the same stream".into());
+                }
+                if !(1..=MAX_REPLICAS).contains(&args.replicas) {
+                    return Err(format!(
+                        "--replicas {} must be between 1 and {MAX_REPLICAS}",
+                        args.replicas
+                    ));
+                }
+                let log = NatsLog::open(nats_config(
+                    urls,
+                    &args.stream,
+                    &scratch,
+                    true,
+                    args.replicas,
+                ))
+                .map_err(|e| e.to_string())?;
+                held_of(&*source, &log, &format!("stream {} on {urls}", args.stream))?;
+                if let Some(key) = token_key {
+                    seed_cluster_key(&log, key)?;
+                }
+                // Marked before anything is copied, as a directory is: no node serves the
+                // stream and no tool reads it until the copy is whole and verified.
+                LeaseBucket::open(&log)
+                    .and_then(|b| b.mark_migrating())
+                    .map_err(|e| e.to_string())?;
+                (Some(log), None)
             }
-            if !(1..=MAX_REPLICAS).contains(&args.replicas) {
-                return Err(format!(
-                    "--replicas {} must be between 1 and {MAX_REPLICAS}",
-                    args.replicas
-                ));
+            (None, Some(dir)) => {
+                let log = target_dir(&*source, dir)?;
+                if let Some(key) = token_key {
+                    keep_token_key(dir, key)?;
+                }
+                (None, Some((log, dir.as_path())))
             }
-            let log = NatsLog::open(nats_config(
-                urls,
-                &args.stream,
-                &scratch,
-                true,
-                args.replicas,
-            ))
-            .map_err(|e| e.to_string())?;
-            if log.head().seq > 0 {
-                return Err(format!(
-                    "stream {} on {urls} already holds {} events; migrate into an empty stream",
-                    args.stream,
-                    log.head().seq
-                ));
-            }
-            if let Some(key) = token_key {
-                seed_cluster_key(&log, key)?;
-            }
-            (Box::new(log), None)
-        }
-        (None, Some(dir)) => {
-            if dir.exists()
-                && std::fs::read_dir(dir)
-                    .map(|mut d| d.next().is_some())
-                    .unwrap_or(true)
-            {
-                return Err(format!(
-                    "--to-data {} already exists and is not empty; migrate into a new directory",
-                    dir.display()
-                ));
-            }
-            (
-                Box::new(SledLog::open(dir, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?),
-                Some(dir.clone()),
-            )
-        }
-        _ => return Err("name the target: --to nats://... or --to-data DIR".into()),
+            _ => return Err("name the target: --to nats://... or --to-data DIR".into()),
+        };
+    // The volunteers' data keys travel with the log, from one key store to the other, before
+    // its events: a copy that stops half way holds the keys of every event it holds.
+    let target: &dyn EventLog = match (&cluster, &directory) {
+        (Some(log), _) => log,
+        (None, Some((log, _))) => log,
+        (None, None) => return Err("name the target: --to nats://... or --to-data DIR".into()),
     };
-    let mut copier = Copier::new(&*target);
-    let mut progress = Progress::new("migrating", source.head().seq);
-    for envelope in EnvelopeIter::checked(&*source, Head::default()) {
+    let keys = super::backup::copy_keys(&*source, target)?;
+    let mut copier = Copier::resuming(target)?;
+    let held = target.head();
+    if held.seq > 0 {
+        say!(
+            "the target holds this log's first {} events (a migration that stopped): continuing from event {}",
+            held.seq,
+            held.seq + 1
+        );
+    }
+    let mut progress = Progress::new("migrating", source.head().seq.saturating_sub(held.seq));
+    for envelope in EnvelopeIter::checked(&*source, held) {
         copier.push(envelope.map_err(|e| e.to_string())?)?;
         progress.inc(1);
     }
     let head = copier.finish()?;
     progress.finish();
-    // The volunteers' data keys travel with the log, from one key store to the other.
-    let keys = super::backup::copy_keys(&*source, &*target)?;
-    if let (Some(key), Some(dir)) = (token_key, &target_dir) {
-        yinling_ledger::keyfile::write_private(&dir.join(MINT_KEY_FILE), &key)
-            .map_err(|e| format!("cannot write the token key: {e}"))?;
-    }
-    let report =
-        log::verify(&*target, VerifyDepth::Full, &mut |_| {}).map_err(|e| e.to_string())?;
+    let report = log::verify(target, VerifyDepth::Full, &mut |_| {}).map_err(|e| e.to_string())?;
     if !report.is_ok() || report.verified != source.head() {
         return Err("the copy does not verify against the source; do not rely on it".into());
     }
+    if let Some(log) = &cluster {
+        LeaseBucket::open(log)
+            .and_then(|b| b.unmark_migrating())
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some((log, dir)) = directory {
+        // Durable in sled's own files, then the mark taken away: only now is it a ledger.
+        log.checkpoint()
+            .map_err(|e| format!("cannot make the copy durable: {e}"))?;
+        drop(log);
+        super::backup::unmark(dir, "migration")?;
+    }
     say!(
-        "migrated {} events and {keys} data keys; head seq {} hash {} verified on the target",
+        "migrated {} events ({} copied now) and {keys} data keys; head seq {} hash {} verified on the target",
         head.seq,
+        head.seq - held.seq,
         head.seq,
         head.hash
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the target (`what`, for the messages) already holds of `source`: nothing, or the
+/// source's first events, which a migration that stopped left and this one continues after
+/// (the last one's hash is the source's at the same seq, so every event before it is too).
+/// Anything else is another log, refused before anything is written.
+fn held_of(source: &dyn EventLog, target: &dyn EventLog, what: &str) -> Result<Head, String> {
+    let held = target.head();
+    if held.seq == 0 {
+        return Ok(held);
+    }
+    let theirs = source.head().seq;
+    let another = |why: String| {
+        Err(format!(
+            "{what} already holds {} events and they are not this log's first ones ({why}); migrate into an empty one",
+            held.seq
+        ))
+    };
+    if held.seq > theirs {
+        return another(format!("the source has only {theirs}"));
+    }
+    let same = log::read_range(source, held.seq, 1)
+        .map_err(|e| e.to_string())?
+        .first()
+        .is_some_and(|e| e.hash == held.hash);
+    if !same {
+        return another(format!("its event {} has another hash", held.seq));
+    }
+    Ok(held)
+}
+
+/// The sled directory a migration writes: a new or empty one, or one a migration that
+/// stopped left (it holds the source's first events). Marked unfinished until the copy is
+/// whole and verified, so no tool serves or reads the part it holds.
+fn target_dir(source: &dyn EventLog, dir: &Path) -> Result<SledLog, String> {
+    let empty = !dir.exists()
+        || std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+    let marked = dir.join(super::backup::INCOMPLETE_MARK).exists();
+    if empty {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot make --to-data {}: {e}", dir.display()))?;
+        super::backup::mark_unfinished(dir, "a migration")?;
+    }
+    // A marked directory may hold nothing yet (stopped before its log was made).
+    let mode = if empty || marked {
+        OpenMode::CreateIfMissing
+    } else {
+        OpenMode::MustExist
+    };
+    let log = SledLog::open(dir, mode).map_err(|e| {
+        format!(
+            "--to-data {} already exists, is not empty and holds no log a migration could continue ({e}); migrate into a new directory",
+            dir.display()
+        )
+    })?;
+    held_of(source, &log, &format!("--to-data {}", dir.display()))?;
+    if !empty && !marked {
+        super::backup::mark_unfinished(dir, "a migration")?;
+    }
+    Ok(log)
+}
+
+/// Keeps the source's token key in the target directory: written before anything is
+/// copied, or found there from a migration that stopped; another key is refused (cards,
+/// PINs and pickup codes made on the source would not work).
+fn keep_token_key(dir: &Path, key: [u8; 32]) -> Result<(), String> {
+    let kept = yinling_ledger::keyfile::load_or_create(&dir.join(MINT_KEY_FILE), key)
+        .map_err(|e| format!("cannot write the token key: {e}"))?;
+    if kept != key {
+        return Err(format!(
+            "{} already keeps another token key: cards, PINs and pickup codes made on the source would not work there; migrate into a new directory",
+            dir.display()
+        ));
+    }
+    Ok(())
 }
 
 /// A sled directory's token key; `None` where no service ever ran on it, so nothing was

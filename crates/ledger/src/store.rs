@@ -45,8 +45,9 @@ const LAYOUT: &[u8] = b"yinling-sled-1";
 
 pub use crate::data_dir::OpenMode;
 
-/// A file in a backup being written (`yinling backup` into an existing directory): while it
-/// is there, the directory is no backup yet, and every tool that reads a ledger refuses it.
+/// A file in a copy being written (`yinling backup` into an existing directory, `yinling
+/// migrate --to-data`): while it is there, the directory holds part of a log, and every tool
+/// that reads a ledger refuses it.
 pub const INCOMPLETE_BACKUP_MARK: &str = "BACKUP-INCOMPLETE";
 
 /// The sled-backed [`EventLog`].

@@ -21,6 +21,11 @@ pub const LEASE_KEY: &str = "writer";
 /// The key of the shared token key in the bucket.
 pub const SHARED_KEY: &str = "token-key";
 
+/// The key that marks a stream a migration is still filling (`yinling migrate --to`), as
+/// `BACKUP-INCOMPLETE` marks a directory: while it is there no node serves the stream and no
+/// tool reads it as a whole log.
+pub const MIGRATING_KEY: &str = "migration-unfinished";
+
 /// Who holds the writer role, where it takes writes, and until when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
@@ -116,6 +121,74 @@ impl<'a> LeaseBucket<'a> {
             }
         })??;
         Ok(LeaseBucket { log, kv })
+    }
+
+    /// Opens the bucket if it exists, without creating it: a tool that only reads a stream
+    /// leaves nothing behind on the cluster.
+    pub fn existing(log: &'a NatsLog) -> Result<Option<LeaseBucket<'a>>, LedgerError> {
+        let js = log.js.clone();
+        let bucket = format!("{}-cluster", log.config().stream);
+        let kv = log.block_on(async move { js.get_key_value(bucket).await.ok() })?;
+        Ok(kv.map(|kv| LeaseBucket { log, kv }))
+    }
+
+    /// Marks the stream as a migration's target until [`LeaseBucket::unmark_migrating`];
+    /// written and read back (a bucket created a moment ago may not take writes until its
+    /// replicas have elected a leader).
+    pub fn mark_migrating(&self) -> Result<(), LedgerError> {
+        let kv = self.kv.clone();
+        self.log.block_on(async move {
+            let started = Instant::now();
+            loop {
+                let _ = kv
+                    .put(
+                        MIGRATING_KEY,
+                        Bytes::from_static(b"a migration is filling this stream"),
+                    )
+                    .await;
+                match kv.get(MIGRATING_KEY).await {
+                    Ok(Some(_)) => break Ok(()),
+                    Ok(None) | Err(_) if started.elapsed() < READ_RETRY_FOR => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    Ok(None) => {
+                        break Err(LedgerError::Storage(
+                            "cannot mark the stream as a migration's target".into(),
+                        ))
+                    }
+                    Err(e) => {
+                        break Err(storage("cannot mark the stream as a migration's target", e))
+                    }
+                }
+            }
+        })?
+    }
+
+    /// Takes the mark away once the migrated stream is whole and verified.
+    pub fn unmark_migrating(&self) -> Result<(), LedgerError> {
+        let kv = self.kv.clone();
+        self.log.block_on(async move {
+            kv.delete(MIGRATING_KEY)
+                .await
+                .map_err(|e| storage("cannot take the migration's mark away", e))
+        })?
+    }
+
+    /// Whether a migration into the stream began and has not finished.
+    pub fn migrating(&self) -> Result<bool, LedgerError> {
+        let kv = self.kv.clone();
+        self.log.block_on(async move {
+            let started = Instant::now();
+            loop {
+                match kv.get(MIGRATING_KEY).await {
+                    Ok(mark) => break Ok(mark.is_some()),
+                    Err(_) if started.elapsed() < READ_RETRY_FOR => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    Err(e) => break Err(storage("cannot read the migration's mark", e)),
+                }
+            }
+        })?
     }
 
     /// Tries to take the lease for `mine`: creates the key when absent, replaces it when the
@@ -242,6 +315,17 @@ impl<'a> LeaseBucket<'a> {
             <[u8; 32]>::try_from(stored.as_ref())
                 .map_err(|_| LedgerError::Storage("the shared token key is not 32 bytes".into()))
         })?
+    }
+
+    /// Refuses a stream a migration has not finished filling (its mark is in the bucket).
+    pub fn refuse_unfinished(log: &NatsLog) -> Result<(), LedgerError> {
+        match LeaseBucket::existing(log)? {
+            Some(bucket) if bucket.migrating()? => Err(LedgerError::Storage(format!(
+                "stream {} holds a migration that never finished (the key {MIGRATING_KEY} is in its bucket): do not rely on it; run the same `yinling migrate` again to finish it",
+                log.config().stream
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// The key all nodes share if one is kept, without making one: a migration reading a

@@ -43,11 +43,12 @@ impl Scratch {
             .map_or(0, |d| d.as_nanos());
         let to =
             std::env::temp_dir().join(format!("yinling-verify-{}-{nanos}", std::process::id()));
-        // A backup never finished holds part of a log: checked, it would look rewritten.
+        // A backup or a migration never finished holds part of a log: checked, it would look
+        // rewritten.
         let mark = dir.join(yinling_ledger::store::INCOMPLETE_BACKUP_MARK);
         if mark.exists() {
             return Err(format!(
-                "{} holds a backup that was never finished ({} is there): its log is partial and says nothing about the service's; check a whole backup",
+                "{} holds a backup or a migration that was never finished ({} is there): its log is partial and says nothing about the service's; check a whole backup or the finished migration",
                 dir.display(),
                 mark.display()
             ));
