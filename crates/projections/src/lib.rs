@@ -20,6 +20,7 @@ pub mod day_hours;
 pub mod decide;
 pub mod disputes;
 pub mod evaluation;
+mod leaders;
 pub mod limits;
 pub mod map_parts;
 pub mod maps;

@@ -65,6 +65,11 @@ pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
 /// Most entries one ranking query returns.
 pub const MAX_RANKING_LIMIT: usize = 1_000;
 
+/// Rows each of the whole population's boards of the best of all time keeps (`leaders`):
+/// twice the longest list, so that rows falling out of a board seldom leave it shorter than
+/// a query asks for (it is filled again from every total when they do).
+pub const LEADER_ROWS: usize = 2 * MAX_RANKING_LIMIT;
+
 /// Entries returned when the caller names no limit.
 pub const DEFAULT_RANKING_LIMIT: usize = 20;
 

@@ -151,6 +151,7 @@ impl RankingIndex {
         self.teams = small.teams;
         self.dipped = small.dipped;
         self.months = small.months;
+        self.leaders.forget();
         Ok(())
     }
 }

@@ -279,6 +279,10 @@ pub struct RankingIndex {
     /// (`ranking_ops`); `None` when they are made here. Not in a snapshot.
     #[serde(skip)]
     pub(crate) queued: Option<Vec<RankingOp>>,
+    /// The whole population's best of all time, kept as the index folds (`leaders`). Not in
+    /// a snapshot, and not part of the index's value.
+    #[serde(skip)]
+    pub(crate) leaders: crate::leaders::Leaders,
 }
 
 impl RankingIndex {
@@ -327,7 +331,13 @@ impl RankingIndex {
         self.touched.mark(row);
         // Rows are only ever made above, and a decoded snapshot is checked by `is_consistent`.
         if let Some(total) = self.all_time.get_mut(row) {
+            let before = *total;
             *total += amounts;
+            self.leaders.moved(
+                volunteer,
+                [before.points, before.hours],
+                [total.points, total.hours],
+            );
         }
         let Some(series) = self.series.get_mut(row) else {
             debug_assert!(false, "row {row} has no series");

@@ -232,6 +232,29 @@ impl State {
             return best.ranked();
         }
         let whole = query.from.is_none() && query.to.is_none();
+        // The whole population of all time: the first rows of the board kept as the index
+        // folds, when it can tell them.
+        if whole {
+            let order = match query.by {
+                RankBy::Points => crate::leaders::Order::Points,
+                RankBy::Hours => crate::leaders::Order::Hours,
+            };
+            let rows = || {
+                let totals = index.all_time.iter().map(|t| [t.points, t.hours]);
+                index.ids.iter().copied().zip(totals)
+            };
+            if let Some(best) = index.leaders.best(order, best.limit, rows) {
+                return best
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (id, [points, hours]))| Ranked {
+                        rank: i + 1,
+                        id,
+                        amounts: Fixed { points, hours }.amounts(),
+                    })
+                    .collect();
+            }
+        }
         // Only the totals are read in order; a row's id and series are opened when it can
         // still take a place (the all-time ranking streams 16 bytes a volunteer).
         for (row, total) in index.all_time.iter().enumerate() {
@@ -422,7 +445,21 @@ mod tests {
                 },
             );
         }
-        for &(v, t, day, points, hours) in entries {
+        for (i, &(v, t, day, points, hours)) in entries.iter().enumerate() {
+            if i == entries.len() / 2 {
+                // Half way, the whole population's rankings fill their boards, which the
+                // rest of the entries then move (`leaders`).
+                for by in [RankBy::Points, RankBy::Hours] {
+                    state.rank_volunteers(&RankingQuery {
+                        from: None,
+                        to: None,
+                        team_id: None,
+                        district: None,
+                        by,
+                        limit,
+                    });
+                }
+            }
             state
                 .rankings
                 .add(teams[t], ids[v], date(day), amounts(points, hours, places));
