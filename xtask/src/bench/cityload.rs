@@ -1,7 +1,8 @@
 //! HTTP under load on a city already generated (the million-volunteer one, say): `serve` is
 //! started on it (checking only the tail), a team of 500 is added, and then 64 clients log activities (each durable;
 //! the node snapshots every 100,000 events, so on a big city the writes run through the
-//! snapshots it takes) and then read the whole-city volunteer ranking. The load generator is
+//! snapshots it takes), then read the whole-city volunteer ranking, then both at once (64
+//! clients each, a team of 500 more for the writes). The load generator is
 //! this process; the server's CPU per request is reported beside it. Printed, not written to
 //! BENCHMARKS.md: the city is whatever `--city` names.
 
@@ -101,9 +102,41 @@ pub async fn measure(
         &client,
         ADMIN,
         duration,
-        make,
+        make.clone(),
     )
     .await;
+    // Then both at once: the rankings read while the writes move the totals they rank.
+    let (writer, make_writes) =
+        http::activity_load(&client, &base, &format!("{district}旁")).await?;
+    let (beside_writes, beside_reads) = tokio::join!(
+        http::load_quietly("writes", pid, &client, &writer, duration, make_writes),
+        http::load_quietly("rankings", pid, &client, ADMIN, duration, make),
+    );
+    let served = (beside_writes.requests_per_second + beside_reads.requests_per_second)
+        * duration.as_secs_f64();
+    let server_cpu =
+        beside_writes.server_cpu_us * beside_writes.requests_per_second * duration.as_secs_f64();
+    for (name, r) in [
+        ("POST /v1/activities beside the rankings", &beside_writes),
+        (
+            "GET /v1/rankings/volunteers?limit=20 beside the writes",
+            &beside_reads,
+        ),
+    ] {
+        eprintln!(
+            "  {name} (64 clients each, 128 together): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, slowest {:.1} ms, {} errors",
+            r.requests_per_second,
+            r.latency.p50 / 1000.0,
+            r.latency.p99 / 1000.0,
+            r.latency.p999 / 1000.0,
+            r.latency.max / 1000.0,
+            r.errors,
+        );
+    }
+    eprintln!(
+        "  the server's CPU over both, a request: {:.0} us",
+        server_cpu / served.max(1.0)
+    );
     sampler.abort();
     eprintln!(
         "  slowest read {:.1} ms; resident after both {:.0} MB, the highest during both {} MB",

@@ -175,8 +175,33 @@ pub(super) async fn post(
 pub(super) type MakeRequest =
     Arc<dyn Fn(u64) -> (reqwest::Method, String, Option<Vec<u8>>) + Send + Sync>;
 
-/// Runs `make`'s requests from [`CLIENTS`] clients for `duration` after a warm-up.
+/// Runs `make`'s requests from [`CLIENTS`] clients for `duration` after a warm-up, and
+/// prints what it measured.
 pub(super) async fn load(
+    name: &str,
+    server_pid: u32,
+    client: &reqwest::Client,
+    token: &str,
+    duration: Duration,
+    make: MakeRequest,
+) -> HttpResult {
+    let result = load_quietly(name, server_pid, client, token, duration, make).await;
+    eprintln!(
+        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} errors, server {:.0} us CPU/request, load generator {:.0} us",
+        result.requests_per_second,
+        result.latency.p50 / 1000.0,
+        result.latency.p99 / 1000.0,
+        result.latency.p999 / 1000.0,
+        result.errors,
+        result.server_cpu_us,
+        result.client_cpu_us
+    );
+    result
+}
+
+/// [`load`] without the line: for two loads run side by side, whose CPU a request the
+/// caller works out over both (each alone would count the other's).
+pub(super) async fn load_quietly(
     name: &str,
     server_pid: u32,
     client: &reqwest::Client,
@@ -236,25 +261,14 @@ pub(super) async fn load(
         }
     }
     let served = latencies.len().max(1) as f64;
-    let result = HttpResult {
+    HttpResult {
         name: name.to_owned(),
         requests_per_second: latencies.len() as f64 / duration.as_secs_f64(),
         latency: Percentiles::of(latencies),
         errors,
         server_cpu_us: (cpu_micros(&server_pid) - server_before) / served,
         client_cpu_us: (cpu_micros("self") - client_before) / served,
-    };
-    eprintln!(
-        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} errors, server {:.0} us CPU/request, load generator {:.0} us",
-        result.requests_per_second,
-        result.latency.p50 / 1000.0,
-        result.latency.p99 / 1000.0,
-        result.latency.p999 / 1000.0,
-        result.errors,
-        result.server_cpu_us,
-        result.client_cpu_us
-    );
-    result
+    }
 }
 
 /// The load tests: logging activities and reading rankings on a fresh ledger, and rankings on
