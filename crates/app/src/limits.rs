@@ -149,6 +149,11 @@ pub const XLSX_MIN_COLUMN_CHARS: usize = 6;
 /// column off the screen.
 pub const XLSX_MAX_COLUMN_CHARS: usize = 60;
 
+/// Rows of figures one worksheet holds below its header: Excel opens 1,048,576 rows a sheet
+/// and no more, so a province's balances (a row a volunteer) go on as many sheets as they
+/// need, each with its header.
+pub const EXCEL_SHEET_DATA_ROWS: usize = 1_048_575;
+
 /// Characters the first administrator's token must have when it comes from the environment
 /// (`YINLING_ADMIN_TOKEN`): its SHA-256 is in the log auditors read.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;

@@ -60,8 +60,15 @@ impl Sheet {
     }
 
     /// The finished file: a plain figure as a number in its column's format, anything else
-    /// as text; the header bold, kept in view and carrying Excel's filter buttons.
+    /// as text; the header bold, kept in view and carrying Excel's filter buttons. Rows past
+    /// what one sheet holds ([`crate::limits::EXCEL_SHEET_DATA_ROWS`]) go on to a second
+    /// sheet named `NAME (2)`, and so on, each with the header.
     pub fn finish(self) -> Result<Vec<u8>, XlsxError> {
+        self.finish_in(crate::limits::EXCEL_SHEET_DATA_ROWS)
+    }
+
+    /// [`Sheet::finish`] with `per_sheet` rows a sheet (fewer in tests).
+    fn finish_in(self, per_sheet: usize) -> Result<Vec<u8>, XlsxError> {
         let columns = self
             .rows
             .iter()
@@ -90,30 +97,42 @@ impl Sheet {
             .collect();
         let mut book = Workbook::new();
         let bold = Format::new().set_bold();
-        let sheet = book.add_worksheet();
-        sheet.set_name(&self.name)?;
-        for (j, h) in self.header.iter().enumerate() {
-            sheet.write_string_with_format(0, column(j)?, h, &bold)?;
-        }
-        for (i, row) in self.rows.iter().enumerate() {
-            let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-            for (j, cell) in row.iter().enumerate() {
-                put(sheet, (r, column(j)?), cell, &formats[j])?;
+        // An empty sheet still gets its one sheet, with the header.
+        let parts: Vec<&[Vec<String>]> = if self.rows.is_empty() {
+            vec![&[]]
+        } else {
+            self.rows.chunks(per_sheet.max(1)).collect()
+        };
+        for (n, rows) in parts.into_iter().enumerate() {
+            let sheet = book.add_worksheet();
+            if n == 0 {
+                sheet.set_name(&self.name)?;
+            } else {
+                sheet.set_name(format!("{} ({})", self.name, n + 1))?;
             }
+            for (j, h) in self.header.iter().enumerate() {
+                sheet.write_string_with_format(0, column(j)?, h, &bold)?;
+            }
+            for (i, row) in rows.iter().enumerate() {
+                let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+                for (j, cell) in row.iter().enumerate() {
+                    put(sheet, (r, column(j)?), cell, &formats[j])?;
+                }
+            }
+            for (j, width) in widths.iter().enumerate() {
+                // Room for the decimals a format adds (`1` shown as `1.00`) and the filter
+                // button.
+                let shown = width + decimals[j] + 1;
+                let width = shown.clamp(
+                    crate::limits::XLSX_MIN_COLUMN_CHARS,
+                    crate::limits::XLSX_MAX_COLUMN_CHARS,
+                ) + 2;
+                sheet.set_column_width(column(j)?, width as f64)?;
+            }
+            sheet.set_freeze_panes(1, 0)?;
+            let last_row = u32::try_from(rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
+            sheet.autofilter(0, 0, last_row, column(columns.saturating_sub(1))?)?;
         }
-        for (j, width) in widths.iter().enumerate() {
-            // Room for the decimals a format adds (`1` shown as `1.00`) and the filter button.
-            let shown = width + decimals[j] + 1;
-            let width = shown.clamp(
-                crate::limits::XLSX_MIN_COLUMN_CHARS,
-                crate::limits::XLSX_MAX_COLUMN_CHARS,
-            ) + 2;
-            sheet.set_column_width(column(j)?, width as f64)?;
-        }
-        sheet.set_freeze_panes(1, 0)?;
-        let last_row =
-            u32::try_from(self.rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
-        sheet.autofilter(0, 0, last_row, column(columns.saturating_sub(1))?)?;
         book.save_to_buffer()
     }
 }
@@ -153,7 +172,50 @@ fn column(j: usize) -> Result<u16, XlsxError> {
 
 #[cfg(test)]
 mod tests {
-    use super::figure;
+    use super::{figure, Sheet};
+    use calamine::Reader as _;
+
+    /// Rows past what a sheet holds go on to the next sheets, each with the header, in order
+    /// and none lost: here three rows a sheet.
+    #[test]
+    fn rows_past_a_sheet_go_on_to_the_next_sheets_each_with_the_header() {
+        let mut book = Sheet::new("余额", &["编号", "积分"]);
+        for i in 0..8 {
+            book.row(&[format!("V{i}"), format!("{i}.50")]);
+        }
+        let bytes = book.finish_in(3).expect("a workbook");
+        let mut read: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("opens");
+        assert_eq!(read.sheet_names(), ["余额", "余额 (2)", "余额 (3)"]);
+        let mut ids = Vec::new();
+        for name in read.sheet_names() {
+            let range = read.worksheet_range(&name).expect("a sheet");
+            let mut rows = range.rows();
+            let header: Vec<String> = rows
+                .next()
+                .expect("a header")
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            assert_eq!(header, ["编号", "积分"], "{name}");
+            for row in rows {
+                ids.push(row[0].to_string());
+                assert!(
+                    matches!(row[1], calamine::Data::Float(f) if f.fract() == 0.5),
+                    "a number: {:?}",
+                    row[1]
+                );
+            }
+        }
+        assert_eq!(ids, (0..8).map(|i| format!("V{i}")).collect::<Vec<_>>());
+        // No rows: one sheet, the header alone.
+        let bytes = Sheet::new("余额", &["编号"])
+            .finish_in(3)
+            .expect("a workbook");
+        let read: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("opens");
+        assert_eq!(read.sheet_names(), ["余额"]);
+    }
 
     /// A figure is a number with its decimals; digits Excel would change, and anything
     /// that is not a plain figure, stay text.
