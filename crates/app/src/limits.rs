@@ -154,6 +154,10 @@ pub const XLSX_MAX_COLUMN_CHARS: usize = 60;
 /// need, each with its header.
 pub const EXCEL_SHEET_DATA_ROWS: usize = 1_048_575;
 
+/// The most characters of a worksheet's name in Excel: a continued sheet's name (`NAME
+/// (2)`) cuts NAME to fit.
+pub const EXCEL_SHEET_NAME_CHARS: usize = 31;
+
 /// Characters the first administrator's token must have when it comes from the environment
 /// (`YINLING_ADMIN_TOKEN`): its SHA-256 is in the log auditors read.
 pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;

@@ -108,7 +108,7 @@ impl Sheet {
             if n == 0 {
                 sheet.set_name(&self.name)?;
             } else {
-                sheet.set_name(format!("{} ({})", self.name, n + 1))?;
+                sheet.set_name(continued(&self.name, n + 1))?;
             }
             for (j, h) in self.header.iter().enumerate() {
                 sheet.write_string_with_format(0, column(j)?, h, &bold)?;
@@ -166,6 +166,15 @@ fn shown_width(text: &str) -> usize {
         .sum()
 }
 
+/// The name of the `n`th sheet of `name`'s rows, `NAME (n)`, NAME cut so that the whole fits
+/// the characters Excel allows a sheet's name.
+fn continued(name: &str, n: usize) -> String {
+    let suffix = format!(" ({n})");
+    let room = crate::limits::EXCEL_SHEET_NAME_CHARS.saturating_sub(suffix.chars().count());
+    let base: String = name.chars().take(room).collect();
+    format!("{base}{suffix}")
+}
+
 fn column(j: usize) -> Result<u16, XlsxError> {
     u16::try_from(j).map_err(|_| XlsxError::RowColumnLimitError)
 }
@@ -208,6 +217,11 @@ mod tests {
             }
         }
         assert_eq!(ids, (0..8).map(|i| format!("V{i}")).collect::<Vec<_>>());
+        // A name as long as Excel allows is cut to make room for the sheet's number.
+        assert_eq!(super::continued("余额", 2), "余额 (2)");
+        let long = "积".repeat(31);
+        assert_eq!(super::continued(&long, 12).chars().count(), 31);
+        assert!(super::continued(&long, 12).ends_with("积 (12)"));
         // No rows: one sheet, the header alone.
         let bytes = Sheet::new("余额", &["编号"])
             .finish_in(3)
