@@ -648,6 +648,18 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
         p(&token),
         p(&part),
     ]);
+    // Without the mark a stopped migration leaves, a directory holding a log is a ledger of
+    // its own and is never written on.
+    fails(
+        &["migrate", "--from-data", p(&data), "--to-data", p(&stopped)],
+        "already exists and is not empty",
+    );
+    // With it (as a migration stopped after event `cut` leaves it), it is continued.
+    std::fs::write(
+        stopped.join("BACKUP-INCOMPLETE"),
+        b"a migration is being written here; it is not whole\n",
+    )
+    .expect("mark");
 
     let said = ok(&["migrate", "--from-data", p(&data), "--to-data", p(&stopped)]);
     assert!(
@@ -663,10 +675,13 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
         idempotency_entries(&stopped, &keys),
         idempotency_entries(&data, &keys)
     );
-    // Run again on the finished copy: nothing left to copy, verified again.
-    let again = ok(&["migrate", "--from-data", p(&data), "--to-data", p(&stopped)]);
-    assert!(again.contains("(0 copied now)"), "{again}");
-    // Another log is not continued: a city of its own, refused before anything is written.
+    // The finished copy is a ledger: run again, the migration refuses to write on it.
+    fails(
+        &["migrate", "--from-data", p(&data), "--to-data", p(&stopped)],
+        "already exists and is not empty",
+    );
+    // Another log is not continued, even marked: a city of its own, refused before anything
+    // is written.
     let other = tmp.path().join("other");
     ok(&[
         "demo",
@@ -680,10 +695,12 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
         "3",
     ]);
     let before = chain_line(&ok(&["verify", "--data", p(&other)]));
+    std::fs::write(other.join("BACKUP-INCOMPLETE"), b"marked by hand\n").expect("mark");
     fails(
         &["migrate", "--from-data", p(&data), "--to-data", p(&other)],
         "are not this log's first ones",
     );
+    std::fs::remove_file(other.join("BACKUP-INCOMPLETE")).expect("unmarked");
     assert_eq!(chain_line(&ok(&["verify", "--data", p(&other)])), before);
 
     // Stopped at any moment (killed): marked until it is run again, then whole.
@@ -708,11 +725,16 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
         std::thread::sleep(took * tenths / 10);
         let _ = child.kill();
         let _ = child.wait();
+        let empty = std::fs::read_dir(&target).map_or(true, |mut d| d.next().is_none());
         if target.join("BACKUP-INCOMPLETE").exists() {
             fails(&["verify", "--data", p(&target)], "never finished");
             fails(&["serve", "--data", p(&target)], "never finished");
+            ok(&["migrate", "--from-data", p(&data), "--to-data", p(&target)]);
+        } else if empty {
+            // Killed before it wrote anything.
+            ok(&["migrate", "--from-data", p(&data), "--to-data", p(&target)]);
         }
-        ok(&["migrate", "--from-data", p(&data), "--to-data", p(&target)]);
+        // Whole either way: finished by the second run, or before the kill.
         assert_eq!(
             chain_line(&ok(&["verify", "--data", p(&target)])),
             chain_line(&ok(&["verify", "--data", p(&data)])),

@@ -539,15 +539,15 @@ async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(
     // code made on the source works wherever the log moves.
     let key = |dir: &Path| std::fs::read(dir.join("token-mint.key")).expect("a token key");
     assert_eq!(key(&back), key(&sled));
-    // The same migration run again finds the stream whole: nothing copied, verified again
-    // (a migration that stopped half way is continued the same way, tests/cli.rs).
-    let again = run(&[
-        s(&["migrate", "--from-data"]),
-        vec![p(&sled)],
-        s(&["--to", &urls, "--stream", "moved"]),
-    ]
-    .concat());
-    assert!(again.contains("(0 copied now)"), "{again}");
+    // A stream a migration finished is a ledger: the same migration run again refuses it.
+    let again = Command::new(env!("CARGO_BIN_EXE_yinling"))
+        .args(["migrate", "--from-data"])
+        .arg(&sled)
+        .args(["--to", &urls, "--stream", "moved"])
+        .output()
+        .expect("run");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds"));
     // A migration stopped half way (killed) leaves its stream marked: no node serves it and
     // no tool reads it until the same migration, run again, finishes it. Each migration is
     // killed once its mark is seen, at once or a while later.
@@ -605,13 +605,14 @@ async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(
                 "{}",
                 String::from_utf8_lossy(&serve.stderr)
             );
+            run(&[
+                s(&["migrate", "--from-data"]),
+                vec![p(&sled)],
+                s(&["--to", &urls, "--stream", &stream]),
+            ]
+            .concat());
         }
-        run(&[
-            s(&["migrate", "--from-data"]),
-            vec![p(&sled)],
-            s(&["--to", &urls, "--stream", &stream]),
-        ]
-        .concat());
+        // Whole either way: finished by the second run, or before the kill.
         let whole = run(&[
             s(&["verify", "--log", &urls, "--stream", &stream, "--data"]),
             vec![p(&tmp.path().join(format!("scratch-{n}")))],
@@ -647,7 +648,7 @@ async fn a_log_migrates_from_sled_to_jetstream_and_back_and_every_tool_reads_it(
         .expect("run");
     assert!(!refused.status.success());
     assert!(
-        String::from_utf8_lossy(&refused.stderr).contains("are not this log's first ones"),
+        String::from_utf8_lossy(&refused.stderr).contains("already holds"),
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );

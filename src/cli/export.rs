@@ -276,7 +276,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
         return export_keys(&*log, &args.out);
     }
     if args.what == What::Events && args.format == Format::Xlsx {
-        return Err("--format xlsx is for balances, rankings, a statement and the evaluation: the events are more rows than an Excel sheet holds; export them as csv or ndjson".into());
+        return Err("--format xlsx is for balances, rankings, a statement and the evaluation: the events are the log itself, read back by import and the verifier; export them as ndjson, or as csv to look at".into());
     }
     let head = log.head().seq;
     if let Some(seq) = args.as_of.filter(|seq| *seq > head) {
@@ -466,7 +466,10 @@ fn from_server(url: &str, args: &ExportArgs) -> Result<ExitCode, String> {
         return Err(format!("--from {url:?} is not an http:// URL"));
     }
     if args.format == Format::Xlsx {
-        return Err("--from reads events, which are more rows than an Excel sheet holds: export them as csv or ndjson".into());
+        return Err(
+            "--from reads events, the log itself: export them as ndjson, or as csv to look at"
+                .into(),
+        );
     }
     let (mut sink, partial) = Sink::open(&args.out, args.format)?;
     sink.header::<EventOut>(args.lang, ("Events", "事件"))?;

@@ -84,47 +84,63 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode, String> {
         Some(dir) => file_token_key(dir)?,
         None => cluster_key,
     };
-    let (cluster, directory): (Option<NatsLog>, Option<(SledLog, &Path)>) =
-        match (&args.to, &args.to_data) {
-            (Some(urls), None) => {
-                check_nats(urls, &args.stream).map_err(|e| format!("--to: {e}"))?;
-                if args.from.as_deref() == Some(urls.as_str()) {
-                    return Err("--from and --to name the same stream".into());
-                }
-                if !(1..=MAX_REPLICAS).contains(&args.replicas) {
-                    return Err(format!(
-                        "--replicas {} must be between 1 and {MAX_REPLICAS}",
-                        args.replicas
+    let (cluster, directory): (Option<NatsLog>, Option<(SledLog, &Path)>) = match (
+        &args.to,
+        &args.to_data,
+    ) {
+        (Some(urls), None) => {
+            check_nats(urls, &args.stream).map_err(|e| format!("--to: {e}"))?;
+            if args.from.as_deref() == Some(urls.as_str()) {
+                return Err("--from and --to name the same stream".into());
+            }
+            if !(1..=MAX_REPLICAS).contains(&args.replicas) {
+                return Err(format!(
+                    "--replicas {} must be between 1 and {MAX_REPLICAS}",
+                    args.replicas
+                ));
+            }
+            let log = NatsLog::open(nats_config(
+                urls,
+                &args.stream,
+                &scratch,
+                true,
+                args.replicas,
+            ))
+            .map_err(|e| e.to_string())?;
+            let what = format!("stream {} on {urls}", args.stream);
+            // Only a stream a migration marked is continued: one nodes serve (or a whole
+            // copy) is never written on.
+            let marked = LeaseBucket::existing(&log)
+                .and_then(|b| b.map(|b| b.migrating()).transpose())
+                .map_err(|e| e.to_string())?
+                .unwrap_or(false);
+            if log.head().seq > 0 && !marked {
+                return Err(format!(
+                        "{what} already holds {} events; migrate into an empty stream (a migration that stopped leaves its stream marked, and is continued by running it again)",
+                        log.head().seq
                     ));
-                }
-                let log = NatsLog::open(nats_config(
-                    urls,
-                    &args.stream,
-                    &scratch,
-                    true,
-                    args.replicas,
-                ))
+            }
+            // Marked before anything else is written on it, as a directory is: no node
+            // serves the stream and no tool reads it until the copy is whole and
+            // verified.
+            LeaseBucket::open(&log)
+                .and_then(|b| b.mark_migrating())
                 .map_err(|e| e.to_string())?;
-                held_of(&*source, &log, &format!("stream {} on {urls}", args.stream))?;
-                if let Some(key) = token_key {
-                    seed_cluster_key(&log, key)?;
-                }
-                // Marked before anything is copied, as a directory is: no node serves the
-                // stream and no tool reads it until the copy is whole and verified.
-                LeaseBucket::open(&log)
-                    .and_then(|b| b.mark_migrating())
-                    .map_err(|e| e.to_string())?;
-                (Some(log), None)
+            held_of(&*source, &log, &what)?;
+            if let Some(key) = token_key {
+                seed_cluster_key(&log, key)?;
             }
-            (None, Some(dir)) => {
-                let log = target_dir(&*source, dir)?;
-                if let Some(key) = token_key {
-                    keep_token_key(dir, key)?;
-                }
-                (None, Some((log, dir.as_path())))
+            (Some(log), None)
+        }
+        (None, Some(dir)) => {
+            let log = target_dir(&*source, dir)?;
+            if let Some(key) = token_key {
+                keep_token_key(dir, key)?;
             }
-            _ => return Err("name the target: --to nats://... or --to-data DIR".into()),
-        };
+            (None, Some((log, dir.as_path())))
+        }
+        _ => return Err("name the target: --to nats://... or --to-data DIR".into()),
+    };
     // The volunteers' data keys travel with the log, from one key store to the other, before
     // its events: a copy that stops half way holds the keys of every event it holds.
     let target: &dyn EventLog = match (&cluster, &directory) {
@@ -205,35 +221,30 @@ fn held_of(source: &dyn EventLog, target: &dyn EventLog, what: &str) -> Result<H
 }
 
 /// The sled directory a migration writes: a new or empty one, or one a migration that
-/// stopped left (it holds the source's first events). Marked unfinished until the copy is
-/// whole and verified, so no tool serves or reads the part it holds.
+/// stopped left (marked, holding the source's first events). Marked unfinished until the
+/// copy is whole and verified, so no tool serves or reads the part it holds. A directory
+/// without the mark that holds anything is refused: a ledger a service ran on (the one a
+/// cluster was migrated from, say) is never written on.
 fn target_dir(source: &dyn EventLog, dir: &Path) -> Result<SledLog, String> {
     let empty = !dir.exists()
         || std::fs::read_dir(dir)
             .map(|mut d| d.next().is_none())
             .unwrap_or(false);
     let marked = dir.join(super::backup::INCOMPLETE_MARK).exists();
+    if !empty && !marked {
+        return Err(format!(
+            "--to-data {} already exists and is not empty; migrate into a new directory (a migration that stopped leaves its directory marked, and is continued by running it again)",
+            dir.display()
+        ));
+    }
     if empty {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot make --to-data {}: {e}", dir.display()))?;
         super::backup::mark_unfinished(dir, "a migration")?;
     }
     // A marked directory may hold nothing yet (stopped before its log was made).
-    let mode = if empty || marked {
-        OpenMode::CreateIfMissing
-    } else {
-        OpenMode::MustExist
-    };
-    let log = SledLog::open(dir, mode).map_err(|e| {
-        format!(
-            "--to-data {} already exists, is not empty and holds no log a migration could continue ({e}); migrate into a new directory",
-            dir.display()
-        )
-    })?;
+    let log = SledLog::open(dir, OpenMode::CreateIfMissing).map_err(|e| e.to_string())?;
     held_of(source, &log, &format!("--to-data {}", dir.display()))?;
-    if !empty && !marked {
-        super::backup::mark_unfinished(dir, "a migration")?;
-    }
     Ok(log)
 }
 

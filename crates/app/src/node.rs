@@ -144,6 +144,9 @@ impl Node {
             None => Engine::open(&engine_config, engine_metrics).map(|e| (e, None)),
             Some(n) => {
                 let log = Arc::new(yinling_nats_log::NatsLog::open(n.log)?);
+                // A stream a migration is still filling is refused before its state is
+                // folded (the start of a province's log takes minutes).
+                yinling_nats_log::lease::LeaseBucket::refuse_unfinished(&log)?;
                 // The log checked every hash while it read the stream; a node starts as a
                 // replica and becomes the writer only by winning the lease.
                 let config = EngineConfig {

@@ -124,11 +124,36 @@ impl<'a> LeaseBucket<'a> {
     }
 
     /// Opens the bucket if it exists, without creating it: a tool that only reads a stream
-    /// leaves nothing behind on the cluster.
+    /// leaves nothing behind on the cluster. Only JetStream's own "stream not found" means
+    /// there is none; any other failure (no leader yet, a timeout) is asked again for a
+    /// while and then reported, never taken for an absent bucket.
     pub fn existing(log: &'a NatsLog) -> Result<Option<LeaseBucket<'a>>, LedgerError> {
+        use async_nats::jetstream::context::GetStreamErrorKind;
+        use async_nats::jetstream::ErrorCode;
         let js = log.js.clone();
         let bucket = format!("{}-cluster", log.config().stream);
-        let kv = log.block_on(async move { js.get_key_value(bucket).await.ok() })?;
+        let kv = log.block_on(async move {
+            let started = Instant::now();
+            loop {
+                match js.get_stream(format!("KV_{bucket}")).await {
+                    Err(e) if matches!(e.kind(), GetStreamErrorKind::JetStream(j) if j.error_code() == ErrorCode::STREAM_NOT_FOUND) => {
+                        break Ok(None);
+                    }
+                    Ok(_) => match js.get_key_value(bucket.clone()).await {
+                        Ok(kv) => break Ok(Some(kv)),
+                        Err(e) if started.elapsed() > READ_RETRY_FOR => {
+                            break Err(storage(&format!("cannot open the bucket {bucket}"), e))
+                        }
+                        Err(_) => {}
+                    },
+                    Err(e) if started.elapsed() > READ_RETRY_FOR => {
+                        break Err(storage(&format!("cannot look for the bucket {bucket}"), e))
+                    }
+                    Err(_) => {}
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })??;
         Ok(kv.map(|kv| LeaseBucket { log, kv }))
     }
 

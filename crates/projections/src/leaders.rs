@@ -98,14 +98,17 @@ impl Board {
         }
         let old = Entry::new(by, id, before);
         let new = Entry::new(by, id, after);
+        // Every row not held ranks after the last row held before this move.
+        let last = self.rows.last().copied();
         // A row ranked after the last one held is not held (the invariant).
-        if self.rows.last().is_some_and(|last| old <= *last) {
+        if last.is_some_and(|last| old <= last) {
             self.rows.remove(&old);
         }
         let take = self.complete
-            || match self.rows.last() {
-                // Ahead of the last row held: ahead of every row not held.
-                Some(last) => new < *last,
+            || match last {
+                // Ahead of the last row held before the move: ahead of every row not held
+                // (the moved row itself is no other row's rival for that place).
+                Some(last) => new <= last,
                 // Nothing held: nothing is known of the rows not held.
                 None => false,
             };
