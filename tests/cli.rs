@@ -640,14 +640,58 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
     std::fs::write(&part, lines[..cut].join("\n")).expect("write");
     let token = data.join("token-mint.key");
     let stopped = tmp.path().join("stopped");
+    // The first run copied every data key before its events, as a migration does.
+    let keys_file = tmp.path().join("keys.ndjson");
+    ok(&[
+        "export",
+        "--data",
+        p(&data),
+        "--what",
+        "keys",
+        "--out",
+        p(&keys_file),
+    ]);
     ok(&[
         "import",
         "--data",
         p(&stopped),
+        "--keys",
+        p(&keys_file),
         "--token-key",
         p(&token),
         p(&part),
     ]);
+    let keys_in = |dir: &Path| {
+        let out = tmp.path().join("keys-now.ndjson");
+        let _ = std::fs::remove_file(&out);
+        ok(&[
+            "export",
+            "--data",
+            p(dir),
+            "--what",
+            "keys",
+            "--out",
+            p(&out),
+        ]);
+        std::fs::read_to_string(&out).expect("keys")
+    };
+    // Someone is erased on the source before the migration is run again: their key, which
+    // the first run copied, goes from the target too.
+    let erased = participants[0]["volunteer_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    assert!(keys_in(&stopped).contains(&erased));
+    let mut server = Server::start_in(&data, &[]);
+    server
+        .client(ADMIN)
+        .post(
+            &format!("/v1/volunteers/{erased}/erasure"),
+            serde_json::json!({"requested_by": "本人", "requested_on": today(), "legal_basis": "《个人信息保护法》第四十七条"}),
+        )
+        .await
+        .ok();
+    server.terminate();
     // Without the mark a stopped migration leaves, a directory holding a log is a ledger of
     // its own and is never written on.
     fails(
@@ -671,6 +715,16 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
         chain_line(&ok(&["verify", "--data", p(&data)]))
     );
     assert!(!stopped.join("BACKUP-INCOMPLETE").exists());
+    // Not only left out of an export (which skips the erased): gone from the key store.
+    let id = yinling_ledger::VolunteerId(erased.parse().expect("a uuid"));
+    let kept = {
+        use yinling_ledger::EventLog as _;
+        let log = yinling_ledger::SledLog::open(&stopped, yinling_ledger::OpenMode::MustExist)
+            .expect("log");
+        log.keyring().expect("keys").key(&id).expect("read")
+    };
+    assert!(kept.is_none(), "the erased volunteer's key is gone");
+    assert_eq!(keys_in(&stopped), keys_in(&data));
     assert_eq!(
         idempotency_entries(&stopped, &keys),
         idempotency_entries(&data, &keys)

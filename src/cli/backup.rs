@@ -266,11 +266,17 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Copies every data key of `source`'s key store to `target`'s; a damaged key stops the
-/// backup, named. Returns how many were copied.
+/// backup, named. Returns how many were copied. The key of everyone erased in `source` is
+/// destroyed in `target` too: a migration continued after an erasure holds the key its
+/// first run copied (the service would destroy it at its next load; the copy does not wait).
 pub(super) fn copy_keys(source: &dyn EventLog, target: &dyn EventLog) -> Result<usize, String> {
-    let keys = read_keys(source)?;
+    let erased = erased_in(source)?;
+    let keys = keys_except(source, &erased)?;
     let to = target.keyring().map_err(|e| e.to_string())?;
     to.put_all(&keys).map_err(|e| e.to_string())?;
+    for id in &erased {
+        to.destroy(id).map_err(|e| e.to_string())?;
+    }
     Ok(keys.len())
 }
 
@@ -283,8 +289,16 @@ pub(super) type DataKeys = Vec<(
 /// Every data key of the key store beside `log`, each record checked; a damaged one stops
 /// the caller, named (for `backup`, `migrate` and `export --what keys`).
 pub(super) fn read_keys(log: &dyn EventLog) -> Result<DataKeys, String> {
-    let keys = log.keyring().map_err(|e| e.to_string())?;
     let erased = erased_in(log)?;
+    keys_except(log, &erased)
+}
+
+/// [`read_keys`] without the keys of `erased`.
+fn keys_except(
+    log: &dyn EventLog,
+    erased: &std::collections::BTreeSet<VolunteerId>,
+) -> Result<DataKeys, String> {
+    let keys = log.keyring().map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for (id, checked) in keys.check_all().map_err(|e| e.to_string())? {
         checked.map_err(|e| e.to_string())?;
