@@ -16,7 +16,10 @@ use std::sync::Mutex;
 
 use yinling_ledger::VolunteerId;
 
-use crate::limits::LEADER_ROWS;
+use crate::limits::{LEADER_ROWS, MAX_RANKING_LIMIT};
+
+// A board answers the longest list a query may ask for whenever it is full.
+const _: () = assert!(LEADER_ROWS >= MAX_RANKING_LIMIT);
 
 /// A row's all-time amounts as the index keeps them: points (× 10^4) and hours (× 10^2).
 pub type Pair = [i64; 2];
