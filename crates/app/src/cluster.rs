@@ -296,7 +296,6 @@ impl Cluster {
 /// The token key all nodes share (created by the first node), so a retried token request
 /// gets the same secret whichever node answers it.
 pub fn shared_mint_key(log: &NatsLog, new_key: bool) -> Result<[u8; 32], LedgerError> {
-    LeaseBucket::refuse_unfinished(log)?;
     let bucket = LeaseBucket::open(log)?;
     let events = yinling_ledger::EventLog::head(log).seq;
     // As on one node: a log with events whose key is gone (a bucket removed or renamed)

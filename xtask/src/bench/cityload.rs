@@ -109,26 +109,33 @@ pub async fn measure(
     let (writer, make_writes) =
         http::activity_load(&client, &base, &format!("{district}旁")).await?;
     let (beside_writes, beside_reads) = tokio::join!(
-        http::load_quietly("writes", pid, &client, &writer, duration, make_writes),
-        http::load_quietly("rankings", pid, &client, ADMIN, duration, make),
+        http::load_quietly(
+            "POST /v1/activities beside the rankings",
+            pid,
+            &client,
+            &writer,
+            duration,
+            make_writes
+        ),
+        http::load_quietly(
+            "GET /v1/rankings/volunteers?limit=20 beside the writes",
+            pid,
+            &client,
+            ADMIN,
+            duration,
+            make
+        ),
     );
     let served = (beside_writes.requests_per_second + beside_reads.requests_per_second)
         * duration.as_secs_f64();
+    // The server's CPU over the window, from the writes' share of it a request.
     let server_cpu =
         beside_writes.server_cpu_us * beside_writes.requests_per_second * duration.as_secs_f64();
-    for (name, r) in [
-        ("POST /v1/activities beside the rankings", &beside_writes),
-        (
-            "GET /v1/rankings/volunteers?limit=20 beside the writes",
-            &beside_reads,
-        ),
-    ] {
+    for r in [&beside_writes, &beside_reads] {
         eprintln!(
-            "  {name} (64 clients each, 128 together): {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, slowest {:.1} ms, {} errors",
-            r.requests_per_second,
-            r.latency.p50 / 1000.0,
-            r.latency.p99 / 1000.0,
-            r.latency.p999 / 1000.0,
+            "  {} (64 clients each, 128 together): {}, slowest {:.1} ms, {} errors",
+            r.name,
+            r.rate_and_latency(),
             r.latency.max / 1000.0,
             r.errors,
         );

@@ -34,6 +34,19 @@ pub struct HttpResult {
     pub client_cpu_us: f64,
 }
 
+impl HttpResult {
+    /// Throughput and latency in words, the start of every line a load prints.
+    pub fn rate_and_latency(&self) -> String {
+        format!(
+            "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms",
+            self.requests_per_second,
+            self.latency.p50 / 1000.0,
+            self.latency.p99 / 1000.0,
+            self.latency.p999 / 1000.0,
+        )
+    }
+}
+
 /// CPU time a process has used, user + system over all its threads, microseconds
 /// (`/proc/PID/stat` fields 14 and 15, in clock ticks of 1/100 s on Linux).
 fn cpu_micros(pid: &str) -> f64 {
@@ -187,11 +200,8 @@ pub(super) async fn load(
 ) -> HttpResult {
     let result = load_quietly(name, server_pid, client, token, duration, make).await;
     eprintln!(
-        "  {name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, {} errors, server {:.0} us CPU/request, load generator {:.0} us",
-        result.requests_per_second,
-        result.latency.p50 / 1000.0,
-        result.latency.p99 / 1000.0,
-        result.latency.p999 / 1000.0,
+        "  {name}: {}, {} errors, server {:.0} us CPU/request, load generator {:.0} us",
+        result.rate_and_latency(),
         result.errors,
         result.server_cpu_us,
         result.client_cpu_us
