@@ -167,8 +167,9 @@ fn shown_width(text: &str) -> usize {
 }
 
 /// The name of the `n`th sheet of `name`'s rows, `NAME (n)`, NAME cut so that the whole fits
-/// the characters Excel allows a sheet's name.
-fn continued(name: &str, n: usize) -> String {
+/// the characters Excel allows a sheet's name. The roster's export names its further
+/// volunteers' sheets the same way.
+pub fn continued(name: &str, n: usize) -> String {
     let suffix = format!(" ({n})");
     let room = crate::limits::EXCEL_SHEET_NAME_CHARS.saturating_sub(suffix.chars().count());
     let base: String = name.chars().take(room).collect();

@@ -73,7 +73,20 @@ pub fn error_sheet(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
 /// The ledger's roster in the template's layout, each volunteer with their id: edit it in
 /// Excel and import it again to move volunteers or record phone digits; rows without an id
 /// are new people.
+///
+/// A province has more volunteers than one sheet holds (Excel's 1,048,575 rows below the
+/// header): the rest go on to sheets `志愿者 (2)`, `志愿者 (3)` and so on, each with the
+/// header, which the import reads as volunteers by their header.
 pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> {
+    roster_in(state, crate::limits::EXCEL_SHEET_DATA_ROWS)
+}
+
+/// [`roster`] with at most `per_sheet` volunteers a sheet: the operator's file uses Excel's
+/// limit; a test of the split uses a few.
+pub fn roster_in(
+    state: &yinling_projections::State,
+    per_sheet: usize,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = book.add_worksheet();
@@ -105,14 +118,36 @@ pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> 
         sheet.write_string(r, 2, state.categories.label(&t.category, true))?;
         put(sheet, Kind::Teams, (r, 3), &t.id.to_string())?;
     }
-    let sheet = book.add_worksheet();
-    sheet.set_name(Kind::Volunteers.sheet_name())?;
-    header(sheet, Kind::Volunteers, &bold)?;
     let mut volunteers: Vec<_> = state.volunteers.values().collect();
     volunteers
         .sort_by(|a, b| (&a.district, a.team_id, &a.name).cmp(&(&b.district, b.team_id, &b.name)));
+    // No volunteer yet: the sheet with its header all the same.
+    let parts: Vec<&[&yinling_projections::volunteers::Volunteer]> = if volunteers.is_empty() {
+        vec![&[]]
+    } else {
+        volunteers.chunks(per_sheet.max(1)).collect()
+    };
+    for (n, part) in parts.into_iter().enumerate() {
+        let sheet = book.add_worksheet();
+        if n == 0 {
+            sheet.set_name(Kind::Volunteers.sheet_name())?;
+        } else {
+            sheet.set_name(crate::xlsx::continued(Kind::Volunteers.sheet_name(), n + 1))?;
+        }
+        header(sheet, Kind::Volunteers, &bold)?;
+        volunteer_rows(state, sheet, part)?;
+    }
+    book.save_to_buffer()
+}
+
+/// The rows of `volunteers` on their sheet of the roster, from its second row.
+fn volunteer_rows(
+    state: &yinling_projections::State,
+    sheet: &mut Worksheet,
+    volunteers: &[&yinling_projections::volunteers::Volunteer],
+) -> Result<(), XlsxError> {
     for (i, v) in volunteers.iter().enumerate() {
-        let r = i as u32 + 1;
+        let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
         let team = state
             .teams
             .get(&v.team_id)
@@ -139,7 +174,7 @@ pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> 
         sheet.write_string(r, 5, joined)?;
         put(sheet, Kind::Volunteers, (r, 6), &v.id.to_string())?;
     }
-    book.save_to_buffer()
+    Ok(())
 }
 
 /// Excel's text format: a cell of it keeps what is typed (a phone's `0456` stays `0456`

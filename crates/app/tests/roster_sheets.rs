@@ -1,0 +1,63 @@
+//! The roster's export past one sheet: a province's volunteers do not fit the 1,048,575 rows
+//! Excel gives a sheet, so they go on to `志愿者 (2)` and further sheets, and the import reads
+//! every one of them back (here three volunteers a sheet stand for Excel's limit).
+
+#[path = "../../projections/tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeSet;
+
+use calamine::Reader as _;
+use common::*;
+use yinling_app::onboard::{plan, template};
+use yinling_ledger::*;
+
+#[test]
+fn volunteers_past_a_sheet_go_on_to_further_sheets_and_import_back_as_they_are() {
+    let mut sim = Sim::new();
+    let one = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let two = sim.team("银龄护绿队", "吴兴区", Category::Mediation);
+    let mut ids = BTreeSet::new();
+    for i in 0..8 {
+        let team = if i % 2 == 0 { one } else { two };
+        ids.insert(sim.volunteer(&format!("志愿者{i}"), team).to_string());
+    }
+    let bytes = template::roster_in(&sim.state, 3).expect("a roster");
+
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).expect("opens");
+    assert_eq!(
+        book.sheet_names(),
+        ["区县", "队伍", "志愿者", "志愿者 (2)", "志愿者 (3)"]
+    );
+    let mut seen = Vec::new();
+    for name in ["志愿者", "志愿者 (2)", "志愿者 (3)"] {
+        let range = book.worksheet_range(name).expect("a sheet");
+        let mut rows = range.rows();
+        let header: Vec<String> = rows
+            .next()
+            .expect("a header")
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(header.first().map(String::as_str), Some("姓名"), "{name}");
+        assert_eq!(header.last().map(String::as_str), Some("编号"), "{name}");
+        let held: Vec<String> = rows
+            .map(|r| r.last().expect("an id cell").to_string())
+            .collect();
+        assert!(held.len() <= 3, "{name} holds {} rows", held.len());
+        seen.extend(held);
+    }
+    assert_eq!(seen.len(), ids.len(), "each volunteer once");
+    assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), ids);
+
+    // Imported again unchanged, every row of every sheet is someone the ledger holds.
+    let p = plan(&sim.state, "名册.xlsx", &bytes).expect("readable");
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    assert!(p.commands.is_empty(), "nothing to do");
+    let volunteers: usize = ["志愿者", "志愿者 (2)", "志愿者 (3)"]
+        .iter()
+        .map(|s| p.already.get(*s).copied().unwrap_or(0))
+        .sum();
+    assert_eq!(volunteers, ids.len());
+}
