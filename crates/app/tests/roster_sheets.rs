@@ -61,3 +61,54 @@ fn volunteers_past_a_sheet_go_on_to_further_sheets_and_import_back_as_they_are()
         .sum();
     assert_eq!(volunteers, ids.len());
 }
+
+/// A refused row of a further sheet says which sheet it was on: the error workbook has one
+/// sheet of volunteers, and its 原行号 alone would point at a row of the first.
+#[test]
+fn a_refused_row_of_a_further_sheet_names_its_sheet_in_the_error_workbook() {
+    let mut sim = Sim::new();
+    let team = sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    sim.volunteer("志愿者0", team);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, year) in [("志愿者", "1950"), ("志愿者 (2)", "一九五零")] {
+        let sheet = book.add_worksheet();
+        sheet.set_name(name).expect("a name");
+        for (j, h) in ["姓名", "所在队伍", "所在区县", "出生年份"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, j as u16, *h).expect("a header");
+        }
+        for (j, c) in ["沈阿公", "荻溪六老调解队", "南浔区", year]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(1, j as u16, *c).expect("a cell");
+        }
+    }
+    let bytes = book.save_to_buffer().expect("a workbook");
+    let p = plan(&sim.state, "名册.xlsx", &bytes).expect("readable");
+    assert_eq!(p.bad_rows.len(), 1, "{:?}", p.problems);
+    let (_, row, _, notes) = &p.bad_rows[0];
+    assert_eq!(*row, 2);
+    assert_eq!(notes[0], "原在工作表“志愿者 (2)”", "{notes:?}");
+    assert_eq!(p.problems[0].sheet, "志愿者 (2)");
+
+    let errors = template::error_sheet(&p).expect("an error workbook");
+    let mut read: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(errors)).expect("opens");
+    let range = read
+        .worksheet_range("志愿者")
+        .expect("the volunteers' sheet");
+    let row: Vec<String> = range
+        .rows()
+        .nth(1)
+        .expect("the row")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        row.iter().any(|c| c.starts_with("原在工作表“志愿者 (2)”")),
+        "{row:?}"
+    );
+}

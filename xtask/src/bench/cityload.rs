@@ -2,7 +2,8 @@
 //! started on it (checking only the tail), a team of 500 is added, and then 64 clients log activities (each durable;
 //! the node snapshots every 100,000 events, so on a big city the writes run through the
 //! snapshots it takes), then read the whole-city volunteer ranking, then both at once (64
-//! clients each, a team of 500 more for the writes). The load generator is
+//! clients each, a team of 500 more for the writes), then rankings the board does not hold
+//! (windows of service dates, a district), each alone. The load generator is
 //! this process; the server's CPU per request is reported beside it. Printed, not written to
 //! BENCHMARKS.md: the city is whatever `--city` names.
 
@@ -151,6 +152,7 @@ pub async fn measure(
         resident_mb(pid),
         highest.load(std::sync::atomic::Ordering::Relaxed)
     );
+    windows_and_a_district(pid, &client, &base, duration).await;
     // The allocator hands memory back as the process allocates again: a light load, then again.
     for _ in 0..SETTLE_SECONDS {
         let _ = client
@@ -165,4 +167,32 @@ pub async fn measure(
         resident_mb(pid)
     );
     Ok(())
+}
+
+/// The volunteer rankings the board of all time does not answer, each read alone from 64
+/// clients: this year, the last 90 days and this month (by the load generator's date, the
+/// demo's service ending on the day it was generated), and one district of all time.
+async fn windows_and_a_district(
+    pid: u32,
+    client: &reqwest::Client,
+    base: &str,
+    duration: Duration,
+) {
+    use chrono::Datelike as _;
+    let today = chrono::Utc::now().date_naive();
+    let year = format!("{}-01-01", today.year());
+    let quarter = (today - chrono::Duration::days(89)).to_string();
+    let month = format!("{}-{:02}-01", today.year(), today.month());
+    for (what, query) in [
+        ("this year", format!("from={year}")),
+        ("the last 90 days", format!("from={quarter}")),
+        ("this month", format!("from={month}")),
+        ("吴兴区, all time", "district=吴兴区".to_owned()),
+    ] {
+        let url = format!("{base}/v1/rankings/volunteers?limit=20&{query}");
+        let make: MakeRequest = Arc::new(move |_| (reqwest::Method::GET, url.clone(), None));
+        let name = format!("GET /v1/rankings/volunteers?limit=20&{query} ({what})");
+        let r = http::load(&name, pid, client, ADMIN, duration, make).await;
+        eprintln!("    slowest {:.1} ms", r.latency.max / 1000.0);
+    }
 }

@@ -343,6 +343,12 @@ impl<'a> Checker<'a> {
                 .iter()
                 .map(|c| row.cell(c).cloned().unwrap_or(Cell::Empty))
                 .collect();
+            // The error workbook has one sheet a kind: a row of another sheet of the same
+            // kind (`志愿者 (2)` of an exported province) says which, as its row number alone
+            // would point at the wrong one.
+            if sheet != row.sheet.kind.sheet_name() {
+                notes.insert(0, format!("原在工作表“{sheet}”"));
+            }
             p.bad_rows.push((row.sheet.kind, row.number, cells, notes));
             return;
         }
