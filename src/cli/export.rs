@@ -239,10 +239,16 @@ impl Sink {
     fn finish(self) -> Result<(), String> {
         match self {
             Sink::Ndjson(mut w) => w.flush().map_err(|e| e.to_string()),
-            Sink::Csv(w, _) => w
-                .finish()
-                .and_then(|mut out| out.flush())
-                .map_err(|e| e.to_string()),
+            Sink::Csv(w, _) => {
+                let below_header = w.rows().saturating_sub(1);
+                w.finish()
+                    .and_then(|mut out| out.flush())
+                    .map_err(|e| e.to_string())?;
+                if below_header > yinling_app::limits::EXCEL_SHEET_DATA_ROWS as u64 {
+                    eprintln!("{}", past_excel(below_header));
+                }
+                Ok(())
+            }
             Sink::Xlsx(mut out, book, _) => {
                 let bytes = book
                     .ok_or("a workbook without its header")?
@@ -254,6 +260,15 @@ impl Sink {
             }
         }
     }
+}
+
+/// What a CSV longer than Excel opens is for: the whole of it is in the file, for other
+/// tools; Excel shows the first rows only.
+fn past_excel(rows: u64) -> String {
+    format!(
+        "note: the CSV has {rows} rows; Excel opens only the first {} of them (and says the file was not loaded completely): the rest are in the file, for other tools. Balances, rankings and the evaluation come whole in Excel as --format xlsx, on further sheets.",
+        yinling_app::limits::EXCEL_SHEET_DATA_ROWS
+    )
 }
 
 fn event_row(sink: &mut Sink, e: &EventOut) -> Result<(), String> {

@@ -53,6 +53,8 @@ pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
 /// Writes rows of text cells as a spreadsheet file.
 pub struct CsvWriter<W: Write> {
     inner: csv::Writer<W>,
+    /// Rows written, the header among them: past what Excel opens of a CSV, the caller says so.
+    rows: u64,
 }
 
 impl<W: Write> CsvWriter<W> {
@@ -63,14 +65,24 @@ impl<W: Write> CsvWriter<W> {
             inner: csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
                 .from_writer(out),
+            rows: 0,
         })
+    }
+
+    /// Rows written so far, the header among them. Excel opens only a CSV's first
+    /// 1,048,576 lines ([`crate::limits::EXCEL_SHEET_DATA_ROWS`] and the header) and drops
+    /// the rest with a warning few read, so a writer of longer files says so.
+    pub fn rows(&self) -> u64 {
+        self.rows
     }
 
     /// One row, every cell guarded.
     pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> std::io::Result<()> {
         self.inner
             .write_record(cells.iter().map(|c| guard(c.as_ref()).into_owned()))
-            .map_err(std::io::Error::other)
+            .map_err(std::io::Error::other)?;
+        self.rows += 1;
+        Ok(())
     }
 
     /// Flushes and returns the underlying writer.
@@ -90,6 +102,21 @@ mod tests {
         w.row(cells).expect("row");
         let bytes = w.finish().expect("finish");
         String::from_utf8(bytes[UTF8_BOM.len()..].to_vec()).expect("utf-8")
+    }
+
+    /// The count a writer of a long file compares with what Excel opens: every row written,
+    /// the header among them, and a refused write not counted.
+    #[test]
+    fn a_writer_counts_the_rows_it_wrote() {
+        let mut w = CsvWriter::new(Vec::new()).expect("bom");
+        assert_eq!(w.rows(), 0);
+        w.row(&["编号", "积分"]).expect("header");
+        for i in 0..3 {
+            w.row(&[format!("V{i}"), "1.00".into()]).expect("row");
+        }
+        assert_eq!(w.rows(), 4);
+        assert!(w.row(&["one cell too few"]).is_err());
+        assert_eq!(w.rows(), 4);
     }
 
     #[test]

@@ -112,3 +112,41 @@ fn a_refused_row_of_a_further_sheet_names_its_sheet_in_the_error_workbook() {
         "{row:?}"
     );
 }
+
+/// The error workbook is written before anything is imported, so no row may stop it: a CSV
+/// cell that opens a quote and never closes it swallows the rest of the file (here longer
+/// than the 32,767 characters an Excel cell holds), is refused as a row, and is written cut
+/// to what Excel holds; refused rows past a sheet go on to the next.
+#[test]
+fn the_error_workbook_takes_any_refused_row_and_more_rows_than_a_sheet() {
+    let mut sim = Sim::new();
+    sim.team("荻溪六老调解队", "南浔区", Category::Mediation);
+    let mut csv = String::from("姓名,所在队伍,所在区县,出生年份\r\n");
+    csv.push_str("沈阿公,没有这个队,南浔区,1950\r\n");
+    csv.push_str("\"王小明,荻溪六老调解队,南浔区,1951\r\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("钱老伯{i},荻溪六老调解队,南浔区,1952\r\n"));
+    }
+    let p = plan(&sim.state, "志愿者.csv", csv.as_bytes()).expect("readable");
+    assert_eq!(p.bad_rows.len(), 2, "{:?}", p.problems);
+
+    let whole = template::error_sheet(&p).expect("an error workbook despite the long cell");
+    let mut read: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(whole)).expect("opens");
+    assert_eq!(read.sheet_names(), ["志愿者"]);
+    let range = read.worksheet_range("志愿者").expect("a sheet");
+    let longest = range
+        .rows()
+        // A carriage return is stored as `_x000D_`, which this reader leaves as it is.
+        .flat_map(|r| {
+            r.iter()
+                .map(|c| c.to_string().replace("_x000D_", "\r").chars().count())
+        })
+        .max();
+    assert_eq!(longest, Some(32_767), "cut to what a cell holds");
+
+    let split = template::error_sheet_in(&p, 1).expect("an error workbook");
+    let read: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(split)).expect("opens");
+    assert_eq!(read.sheet_names(), ["志愿者", "志愿者 (2)"]);
+}

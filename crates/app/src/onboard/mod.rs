@@ -93,7 +93,7 @@ pub struct Plan {
     pub commands: Vec<Command>,
     /// The problem rows (sheet, row), for the error sheet.
     #[serde(skip)]
-    pub bad_rows: Vec<(Kind, u32, Vec<Cell>, Vec<String>)>,
+    pub bad_rows: Vec<template::BadRow>,
 }
 
 impl Plan {

@@ -8,6 +8,10 @@ use super::layout::Kind;
 use super::read::Cell;
 use super::Plan;
 
+/// A refused row for the error workbook: its sheet's kind, its row as Excel numbers it, its
+/// cells in the template's columns, and its problems in Chinese.
+pub type BadRow = (Kind, u32, Vec<Cell>, Vec<String>);
+
 /// The template, as `.xlsx` bytes.
 pub fn template() -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
@@ -24,42 +28,27 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
 }
 
 /// The error sheet of a plan: per sheet, the header and each refused row with its problems.
+/// It is written before anything is imported, so nothing in a row may stop it: a cell longer
+/// than Excel holds is cut, and refused rows past one sheet go on to `志愿者 (2)` and on.
 pub fn error_sheet(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
+    error_sheet_in(plan, crate::limits::EXCEL_SHEET_DATA_ROWS)
+}
+
+/// [`error_sheet`] with at most `per_sheet` rows a sheet: Excel's limit for the operator, a
+/// few in a test of the split.
+pub fn error_sheet_in(plan: &Plan, per_sheet: usize) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     for kind in Kind::ALL {
         let rows: Vec<_> = plan.bad_rows.iter().filter(|r| r.0 == kind).collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let sheet = book.add_worksheet();
-        sheet.set_name(kind.sheet_name())?;
-        let columns = kind.columns();
-        header(sheet, kind, &bold)?;
-        let notes_at = columns.len() as u16;
-        sheet.write_string_with_format(0, notes_at, "问题", &bold)?;
-        sheet.write_string_with_format(0, notes_at + 1, "原行号", &bold)?;
-        for (i, (_, number, cells, notes)) in rows.iter().enumerate() {
-            let r = i as u32 + 1;
-            // Each cell as it came: a number stays a number (a date typed as Excel's serial
-            // number is read as one again once the row is fixed), a date is written as the
-            // date it is; phone digits and ids stay text.
-            for (j, cell) in cells.iter().enumerate().take(columns.len()) {
-                match cell {
-                    Cell::Number(n) if !is_text_column(kind, j) => {
-                        sheet.write_number(r, j as u16, *n)?;
-                    }
-                    Cell::Number(n) if n.fract() == 0.0 => {
-                        put(sheet, kind, (r, j), &format!("{n:.0}"))?;
-                    }
-                    Cell::Text(t) => put(sheet, kind, (r, j), t)?,
-                    Cell::Number(n) => put(sheet, kind, (r, j), &n.to_string())?,
-                    Cell::Date(d) => put(sheet, kind, (r, j), &d.to_string())?,
-                    _ => {}
-                }
+        for (n, part) in rows.chunks(per_sheet.max(1)).enumerate() {
+            let sheet = book.add_worksheet();
+            if n == 0 {
+                sheet.set_name(kind.sheet_name())?;
+            } else {
+                sheet.set_name(crate::xlsx::continued(kind.sheet_name(), n + 1))?;
             }
-            sheet.write_string(r, notes_at, notes.join("；"))?;
-            sheet.write_number(r, notes_at + 1, f64::from(*number))?;
+            refused_rows(sheet, kind, part, &bold)?;
         }
     }
     if plan.bad_rows.is_empty() {
@@ -70,13 +59,60 @@ pub fn error_sheet(plan: &Plan) -> Result<Vec<u8>, XlsxError> {
     book.save_to_buffer()
 }
 
+/// One sheet of the error workbook: `kind`'s header, 问题 and 原行号, then `rows`.
+fn refused_rows(
+    sheet: &mut Worksheet,
+    kind: Kind,
+    rows: &[&BadRow],
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    let columns = kind.columns();
+    header(sheet, kind, bold)?;
+    let notes_at = columns.len() as u16;
+    sheet.write_string_with_format(0, notes_at, "问题", bold)?;
+    sheet.write_string_with_format(0, notes_at + 1, "原行号", bold)?;
+    for (i, (_, number, cells, notes)) in rows.iter().enumerate() {
+        let r = u32::try_from(i + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+        // Each cell as it came: a number stays a number (a date typed as Excel's serial
+        // number is read as one again once the row is fixed), a date is written as the
+        // date it is; phone digits and ids stay text.
+        for (j, cell) in cells.iter().enumerate().take(columns.len()) {
+            match cell {
+                Cell::Number(n) if !is_text_column(kind, j) => {
+                    sheet.write_number(r, j as u16, *n)?;
+                }
+                Cell::Number(n) if n.fract() == 0.0 => {
+                    put(sheet, kind, (r, j), &format!("{n:.0}"))?;
+                }
+                Cell::Text(t) => put(sheet, kind, (r, j), t)?,
+                Cell::Number(n) => put(sheet, kind, (r, j), &n.to_string())?,
+                Cell::Date(d) => put(sheet, kind, (r, j), &d.to_string())?,
+                _ => {}
+            }
+        }
+        sheet.write_string(r, notes_at, cut(&notes.join("；")))?;
+        sheet.write_number(r, notes_at + 1, f64::from(*number))?;
+    }
+    Ok(())
+}
+
+/// `text` cut at the most characters an Excel cell holds, where the writer would refuse the
+/// whole workbook (a CSV cell that opened a quote and never closed it runs to the end of
+/// the file, and is refused as a row all the same).
+fn cut(text: &str) -> &str {
+    match text.char_indices().nth(crate::limits::EXCEL_CELL_CHARS) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
 /// The ledger's roster in the template's layout, each volunteer with their id: edit it in
 /// Excel and import it again to move volunteers or record phone digits; rows without an id
 /// are new people.
 ///
-/// A province has more volunteers than one sheet holds (Excel's 1,048,575 rows below the
-/// header): the rest go on to sheets `志愿者 (2)`, `志愿者 (3)` and so on, each with the
-/// header, which the import reads as volunteers by their header.
+/// Past the 1,048,575 volunteers one sheet holds below its header, the rest go on to sheets
+/// `志愿者 (2)`, `志愿者 (3)` and so on, each with the header, which the import reads as
+/// volunteers by their header.
 pub fn roster(state: &yinling_projections::State) -> Result<Vec<u8>, XlsxError> {
     roster_in(state, crate::limits::EXCEL_SHEET_DATA_ROWS)
 }
@@ -211,6 +247,7 @@ fn put(
     (r, j): (u32, usize),
     text: &str,
 ) -> Result<(), XlsxError> {
+    let text = cut(text);
     if is_text_column(kind, j) {
         sheet.write_string_with_format(r, j as u16, text, &text_format())?;
     } else {
