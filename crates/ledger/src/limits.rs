@@ -28,6 +28,10 @@ pub const QUEUE_DEPTH: usize = 8192;
 /// Widest time zone offsets, in seconds east of UTC (UTC-12:00 to UTC+14:00).
 pub const UTC_OFFSET_RANGE_SECONDS: std::ops::RangeInclusive<i32> = -12 * 3600..=14 * 3600;
 
+/// Digits of an offset's hours and of its minutes as written (`+08:00`, `+8`): a longer
+/// number is refused, not multiplied out past what 32 bits hold.
+pub const UTC_OFFSET_PART_DIGITS: usize = 2;
+
 /// Time zone offsets are whole quarter hours, in minutes.
 pub const UTC_OFFSET_STEP_MINUTES: i32 = 15;
 

@@ -45,9 +45,16 @@ pub fn parse_offset(text: &str) -> Option<i32> {
         '-' => (-1, &t[1..]),
         _ => return None,
     };
+    // One or two digits each, nothing else (no second sign): so `+268435464` is refused
+    // rather than wrapped round to an offset in range.
+    let number = |part: &str| {
+        let digits = (1..=crate::limits::UTC_OFFSET_PART_DIGITS).contains(&part.len())
+            && part.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| part.parse::<i32>().ok()).flatten()
+    };
     let (h, m) = match rest.split_once(':') {
-        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
-        None => (rest.parse::<i32>().ok()?, 0),
+        Some((h, m)) => (number(h)?, number(m)?),
+        None => (number(rest)?, 0),
     };
     let seconds = sign * (h * 3600 + m * 60);
     let ok = (0..60).contains(&m)
@@ -90,7 +97,15 @@ impl Timestamp {
 
     /// The ledger's local date and time to the minute, `2026-11-30 17:05`, for people.
     pub fn local_minute(self) -> String {
-        (self.to_datetime() + chrono::Duration::seconds(i64::from(local_offset())))
+        self.minute_at(local_offset())
+    }
+
+    /// [`Timestamp::local_minute`] at `offset_seconds` east of UTC; an instant past the
+    /// dates chrono shows is shown at its edge.
+    fn minute_at(self, offset_seconds: i32) -> String {
+        let at = self.to_datetime();
+        at.checked_add_signed(chrono::Duration::seconds(i64::from(offset_seconds)))
+            .unwrap_or(at)
             .format("%Y-%m-%d %H:%M")
             .to_string()
     }
@@ -193,5 +208,55 @@ pub mod day_number {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Offsets as people write them are read; anything else is refused, never wrapped round
+    /// into range (`+268435464` hours times 3,600 seconds wraps to exactly +08:00 in 32 bits).
+    #[test]
+    fn an_offset_is_read_as_written_or_refused() {
+        for (text, seconds) in [
+            ("+08:00", 8 * 3600),
+            ("UTC+8", 8 * 3600),
+            ("utc+08", 8 * 3600),
+            ("-05:30", -(5 * 3600 + 30 * 60)),
+            ("+14:00", 14 * 3600),
+            ("-12", -12 * 3600),
+            ("+0", 0),
+        ] {
+            assert_eq!(parse_offset(text), Some(seconds), "{text}");
+        }
+        for text in [
+            "+268435464",
+            "+600000",
+            "+-5",
+            "++5",
+            "+8:-30",
+            "+8:",
+            "+:30",
+            "+15",
+            "+08:20",
+            "8",
+            "",
+            "+",
+        ] {
+            assert_eq!(parse_offset(text), None, "{text:?}");
+        }
+    }
+
+    /// An instant at the edge of what dates can show (an imported event's timestamp is
+    /// whatever its file says) is shown at the edge west of UTC too, not a panic.
+    #[test]
+    fn the_earliest_instant_shows_without_panicking() {
+        for at in [i64::MIN, i64::MAX, 0] {
+            for offset in [-12 * 3600, 0, 14 * 3600] {
+                assert!(!Timestamp(at).minute_at(offset).is_empty());
+            }
+        }
+        assert_eq!(Timestamp(0).minute_at(-5 * 3600), "1969-12-31 19:00");
     }
 }

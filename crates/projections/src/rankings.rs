@@ -148,11 +148,41 @@ impl std::ops::Sub for Fixed {
 
 /// Cumulative amounts by date. Adding at the latest date (the usual case) is O(1); a
 /// back-dated entry shifts the cumulative values after it.
+///
+/// Read from a snapshot only when its days ascend and each has its cumulative value: a
+/// series that does not would panic at the next fold of its volunteer, so such a snapshot
+/// fails to decode and is set aside like any other that does not, the log folded instead.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SeriesAsStored")]
 pub struct DailySeries {
-    /// Day numbers (`yinling_ledger::time::day_number`), ascending.
+    /// Day numbers (`yinling_ledger::time::day_number`), strictly ascending.
+    days: Vec<i32>,
+    /// The amounts through each day, one a day.
+    cumulative: Vec<Fixed>,
+}
+
+/// [`DailySeries`] as a snapshot holds it, before its shape is checked.
+#[derive(Deserialize)]
+struct SeriesAsStored {
     days: Vec<i32>,
     cumulative: Vec<Fixed>,
+}
+
+impl TryFrom<SeriesAsStored> for DailySeries {
+    type Error = &'static str;
+
+    fn try_from(s: SeriesAsStored) -> Result<Self, Self::Error> {
+        if s.days.len() != s.cumulative.len() {
+            return Err("a ranking series has not one amount a day");
+        }
+        if !s.days.windows(2).all(|w| w[0] < w[1]) {
+            return Err("a ranking series' days do not ascend");
+        }
+        Ok(DailySeries {
+            days: s.days,
+            cumulative: s.cumulative,
+        })
+    }
 }
 
 impl DailySeries {
@@ -466,6 +496,47 @@ pub struct Ranked<K> {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    /// A series read back from a snapshot is the one written; one whose days and amounts do
+    /// not pair up, or whose days do not ascend, does not decode (it would panic at the
+    /// next fold of its volunteer).
+    #[test]
+    fn a_series_that_would_panic_at_its_next_fold_does_not_decode() {
+        let mut series = DailySeries::default();
+        for (d, h) in [(14, "2"), (3, "1.5"), (20, "4")] {
+            let day = NaiveDate::from_ymd_opt(2026, 3, d).expect("a date");
+            let amount = Decimal::from_str(h).expect("a number");
+            series.add(
+                day,
+                Fixed::of(Amounts {
+                    points: amount,
+                    hours: amount,
+                }),
+            );
+        }
+        let bytes = bincode::serialize(&series).expect("encodes");
+        let back: DailySeries = bincode::deserialize(&bytes).expect("decodes");
+        assert_eq!(back, series);
+
+        #[derive(Serialize)]
+        struct Stored {
+            days: Vec<i32>,
+            cumulative: Vec<Fixed>,
+        }
+        let one = Fixed::of(Amounts {
+            points: Decimal::ONE,
+            hours: Decimal::ONE,
+        });
+        for (days, cumulative) in [
+            (vec![1, 2], vec![one]),
+            (vec![1], vec![one, one]),
+            (vec![2, 1], vec![one, one]),
+            (vec![1, 1], vec![one, one]),
+        ] {
+            let bytes = bincode::serialize(&Stored { days, cumulative }).expect("encodes");
+            assert!(bincode::deserialize::<DailySeries>(&bytes).is_err());
+        }
+    }
 
     /// The largest amount an event may hold, added more times than i64 can sum, leaves the
     /// series at its bound instead of panicking or wrapping to a negative total.

@@ -140,7 +140,11 @@ fn read_xlsx(mut book: Xlsx<Cursor<Vec<u8>>>) -> Result<Vec<Sheet>, Unreadable> 
         let (top, left) = range.start().unwrap_or((0, 0));
         let mut data = Vec::new();
         for (i, row) in rows.enumerate() {
-            let r = top + 1 + i as u32;
+            // A damaged file may claim a row near u32's end: its number saturates there
+            // rather than wrapping to row 0.
+            let r = top
+                .saturating_add(1)
+                .saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
             let cells = row
                 .iter()
                 .enumerate()
@@ -165,7 +169,7 @@ fn read_xlsx(mut book: Xlsx<Cursor<Vec<u8>>>) -> Result<Vec<Sheet>, Unreadable> 
                     }
                 })
                 .collect();
-            data.push((r + 1, cells));
+            data.push((r.saturating_add(1), cells));
         }
         sheets.push(Sheet {
             kind,

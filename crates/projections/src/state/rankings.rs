@@ -145,6 +145,20 @@ impl State {
     /// Volunteers ranked over a window, within a team, a district or the whole city. Only
     /// volunteers with service in scope are listed.
     pub fn rank_volunteers(&self, query: &RankingQuery) -> Vec<Ranked<VolunteerId>> {
+        self.rank_volunteers_by(query, None)
+    }
+
+    /// [`State::rank_volunteers`], a district's volunteers found by walking who served for
+    /// its teams (`Some(true)`), by passing over every row as the whole population's ranking
+    /// does (`Some(false)`), or by whichever costs less (`None`): a walk pays a sort and a
+    /// lookup for each of its volunteers, a pass a few nanoseconds a row for every row
+    /// (each row's series opened only while it can still take a place). A district of a
+    /// fifth of a million-volunteer province took 39 ms of CPU a query walked.
+    fn rank_volunteers_by(
+        &self,
+        query: &RankingQuery,
+        walk_district: Option<bool>,
+    ) -> Vec<Ranked<VolunteerId>> {
         let index = &self.rankings;
         // The district's teams, looked up in a small set rather than the map of every team.
         let district_teams: Option<HashSet<TeamId, rustc_hash::FxBuildHasher>> =
@@ -204,7 +218,16 @@ impl State {
             }
             return best.ranked();
         }
-        if let Some(teams) = &district_teams {
+        let walk = |teams: &HashSet<TeamId, rustc_hash::FxBuildHasher>| {
+            walk_district.unwrap_or_else(|| {
+                let served: usize = teams
+                    .iter()
+                    .filter_map(|t| index.served_for.get(t).map(|s| s.len()))
+                    .sum();
+                served.saturating_mul(crate::limits::DISTRICT_WALK_SHARE) < index.ids.len()
+            })
+        };
+        if let Some(teams) = district_teams.as_ref().filter(|t| walk(t)) {
             // Those who served for one of the district's teams, each once.
             let mut who: Vec<VolunteerId> = teams
                 .iter()
@@ -231,7 +254,9 @@ impl State {
             }
             return best.ranked();
         }
-        let whole = query.from.is_none() && query.to.is_none();
+        // (A district passed over row by row is not the whole population: its sums are
+        // of its teams' series.)
+        let whole = query.from.is_none() && query.to.is_none() && district_teams.is_none();
         // The whole population of all time: the first rows of the board kept as the index
         // folds, when it can tell them.
         if whole {
@@ -477,12 +502,16 @@ mod tests {
             },
             limit,
         };
-        let got: Vec<(VolunteerId, Fixed)> = state
-            .rank_volunteers(&query)
-            .into_iter()
-            .map(|r| (r.id, Fixed::of(r.amounts)))
-            .collect();
-        prop_assert_eq!(got, naive(entries, places, &ids, &teams, &query));
+        let expected = naive(entries, places, &ids, &teams, &query);
+        // A district both ways: its volunteers walked, and every row passed over.
+        for walk in [None, Some(true), Some(false)] {
+            let got: Vec<(VolunteerId, Fixed)> = state
+                .rank_volunteers_by(&query, walk)
+                .into_iter()
+                .map(|r| (r.id, Fixed::of(r.amounts)))
+                .collect();
+            prop_assert_eq!(&got, &expected, "walk {:?}", walk);
+        }
         Ok(())
     }
 
