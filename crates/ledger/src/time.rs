@@ -101,7 +101,8 @@ impl Timestamp {
     }
 
     /// [`Timestamp::local_minute`] at `offset_seconds` east of UTC; an instant past the
-    /// dates chrono shows is shown at its edge.
+    /// dates chrono shows is shown as the earliest it shows (as [`Timestamp::to_datetime`]
+    /// gives it), without the offset when that would leave chrono's range.
     fn minute_at(self, offset_seconds: i32) -> String {
         let at = self.to_datetime();
         at.checked_add_signed(chrono::Duration::seconds(i64::from(offset_seconds)))
