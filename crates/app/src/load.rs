@@ -188,7 +188,11 @@ pub fn read_snapshot(
     log: &dyn EventLog,
     seq: u64,
 ) -> Result<Option<replay::Snapshotted>, Unreadable> {
-    let decode = |seq: u64| -> Result<Option<replay::Decoded>, Unreadable> {
+    // `for_changes`: the whole snapshot read for the changes of another, their values passed
+    // over (`replay::decode_base_from`).
+    let decode = |seq: u64,
+                  for_changes: Option<&replay::Decoded>|
+     -> Result<Option<replay::Decoded>, Unreadable> {
         let failed = |detail: String| Unreadable { seq, detail };
         let Some((reader, len)) = log
             .snapshot_reader(seq)
@@ -197,7 +201,11 @@ pub fn read_snapshot(
             return Ok(None);
         };
         let started = std::time::Instant::now();
-        let decoded = replay::decode_any_from(reader, len).map_err(|e| failed(e.to_string()))?;
+        let decoded = match for_changes {
+            Some(changes) => replay::decode_base_from(reader, len, changes),
+            None => replay::decode_any_from(reader, len),
+        }
+        .map_err(|e| failed(e.to_string()))?;
         tracing::debug!(
             seq,
             bytes = len,
@@ -206,12 +214,12 @@ pub fn read_snapshot(
         );
         Ok(Some(decoded))
     };
-    let Some(decoded) = decode(seq)? else {
+    let Some(decoded) = decode(seq, None)? else {
         return Ok(None);
     };
     let base = match decoded.base_seq() {
         None => None,
-        Some(base_seq) => match decode(base_seq)? {
+        Some(base_seq) => match decode(base_seq, Some(&decoded))? {
             Some(replay::Decoded::Whole(base)) => Some(*base),
             Some(replay::Decoded::Changes(_)) => {
                 return Err(Unreadable {

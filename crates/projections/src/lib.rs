@@ -27,6 +27,7 @@ pub mod maps;
 pub mod month_bounds;
 pub mod names;
 pub mod organisation;
+pub mod passed_over;
 pub mod personal;
 pub mod policies;
 pub mod policy;

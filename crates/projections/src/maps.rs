@@ -213,11 +213,26 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(bound(
     serialize = "K: Serialize, V: Serialize",
-    deserialize = "K: serde::de::DeserializeOwned + Eq + Hash + Clone + Send, V: serde::de::DeserializeOwned + Clone + Send"
+    deserialize = "K: serde::de::DeserializeOwned + Eq + Hash + Clone + Send + 'static, V: serde::de::DeserializeOwned + Clone + Send + 'static"
 ))]
 pub struct MapDelta<K, V> {
     changed: SharedMap<K, V>,
     removed: Vec<K>,
+}
+
+impl<K: Eq + Hash + Clone + 'static, V: 'static> MapDelta<K, V> {
+    /// The keys it changes or takes out: the values of them a whole snapshot holds are
+    /// dropped as that snapshot is read for these changes (`passed_over`).
+    pub fn passed_over(&self) -> crate::passed_over::PassOver {
+        let keys: FastSet<K> = self
+            .changed
+            .entries
+            .keys()
+            .chain(&self.removed)
+            .cloned()
+            .collect();
+        crate::passed_over::PassOver::keys::<K, V>(keys)
+    }
 }
 
 impl<K, V> MapDelta<K, V> {
@@ -306,8 +321,11 @@ impl<K: Serialize, V: Serialize> Serialize for SharedMap<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> crate::map_parts::Collect<(K, V)> for SharedMap<K, V> {
+impl<K: Eq + Hash + Clone + 'static, V: Clone + 'static> crate::map_parts::Collect<(K, V)>
+    for SharedMap<K, V>
+{
     fn with_room(room: usize) -> Self {
+        crate::passed_over::begin::<K, V>();
         SharedMap {
             entries: Shards::with_room(room),
             changed: Changes::default(),
@@ -315,6 +333,11 @@ impl<K: Eq + Hash + Clone, V: Clone> crate::map_parts::Collect<(K, V)> for Share
     }
 
     fn take(&mut self, (k, v): (K, V)) -> Result<(), String> {
+        // A value the snapshot of changes being read replaces is dropped here, its memory
+        // taken again by the next one decoded (`passed_over`).
+        if crate::passed_over::drops::<K, V>(&k) {
+            return Ok(());
+        }
         match self.entries.insert(k, Arc::new(v)) {
             None => Ok(()),
             Some(_) => Err("a map holds one key twice".into()),
@@ -322,14 +345,14 @@ impl<K: Eq + Hash + Clone, V: Clone> crate::map_parts::Collect<(K, V)> for Share
     }
 
     fn count(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + crate::passed_over::dropped::<K, V>()
     }
 }
 
 impl<'de, K, V> Deserialize<'de> for SharedMap<K, V>
 where
-    K: serde::de::DeserializeOwned + Eq + Hash + Clone + Send,
-    V: serde::de::DeserializeOwned + Clone + Send,
+    K: serde::de::DeserializeOwned + Eq + Hash + Clone + Send + 'static,
+    V: serde::de::DeserializeOwned + Clone + Send + 'static,
 {
     /// Each value goes behind its `Arc` as it is read, into tables sized from the encoded
     /// length: a plain map of the values first (what serde's own `HashMap` reading does) grows

@@ -169,6 +169,19 @@ impl Decoded {
         checked_state(rest, tree)
     }
 
+    /// The keys whose values this snapshot of changes replaces or takes out, for reading its
+    /// whole snapshot without them ([`decode_base_from`]); none for a whole one.
+    pub fn passed_over(&self) -> Vec<crate::passed_over::PassOver> {
+        match self {
+            Decoded::Whole(_) => Vec::new(),
+            Decoded::Changes(changes) => vec![
+                changes.volunteers.passed_over(),
+                changes.activities.passed_over(),
+                changes.redemptions.passed_over(),
+            ],
+        }
+    }
+
     /// The seq of the whole snapshot this one needs first, if it holds only changes.
     pub fn base_seq(&self) -> Option<u64> {
         match self {
@@ -265,6 +278,17 @@ pub fn decode_snapshot_from(
 /// names the whole one it needs ([`Decoded::base_seq`]), and [`Decoded::on`] applies it.
 pub fn decode_any_from(reader: impl std::io::Read, len: u64) -> Result<Decoded, CodecError> {
     checked(codec::decode_snapshot_from(reader, len)?)
+}
+
+/// The whole snapshot `changes` were written against, read for them: the values they
+/// replace or take out are dropped as they are read (`passed_over`), so what this returns is
+/// only for [`Decoded::on`] with those changes, which checks that it is their base.
+pub fn decode_base_from(
+    reader: impl std::io::Read,
+    len: u64,
+    changes: &Decoded,
+) -> Result<Decoded, CodecError> {
+    crate::passed_over::passing_over(changes.passed_over(), || decode_any_from(reader, len))
 }
 
 /// A decoded snapshot, once its header agrees with its payload and, for a whole one, its

@@ -670,10 +670,24 @@ proptest! {
         let changes = read(&bytes);
         prop_assert_eq!(changes.base_seq(), Some(a as u64));
         let base = replay::decode_snapshot(&whole).expect("decode");
+        // The whole snapshot read for these changes, the values they replace dropped as read
+        // (as a start reads it), gives the same state once they are put on it.
+        let passed = replay::decode_base_from(&whole[..], whole.len() as u64, &changes)
+            .expect("decode")
+            .on(None)
+            .expect("a whole snapshot");
         let mut restored = changes.on(Some(base)).expect("on its base").state;
         restored.attach_keys(w.sim.state.keys.0.clone());
         let prefix = replay::fold_until(w.sim.fresh(), w.sim.log[..b].iter().cloned(), None);
         prop_assert_eq!(&restored, &prefix);
+        let mut passed = read(&bytes).on(Some(passed)).expect("on its base").state;
+        passed.attach_keys(w.sim.state.keys.0.clone());
+        prop_assert_eq!(&passed, &prefix);
+        // And a whole snapshot read afterwards on the same thread is read in full.
+        let at_a = replay::fold_until(w.sim.fresh(), w.sim.log[..a].iter().cloned(), None);
+        let mut again = replay::decode_snapshot(&whole).expect("decode").state;
+        again.attach_keys(w.sim.state.keys.0.clone());
+        prop_assert_eq!(&again, &at_a);
         let resumed = replay::fold_until(restored, w.sim.log[b..].iter().cloned(), None);
         prop_assert_eq!(&resumed, &w.sim.state);
         if a > 0 {
