@@ -335,7 +335,7 @@ impl<K: Eq + Hash + Clone + 'static, V: Clone + 'static> crate::map_parts::Colle
     fn take(&mut self, (k, v): (K, V)) -> Result<(), String> {
         // A value the snapshot of changes being read replaces is dropped here, its memory
         // taken again by the next one decoded (`passed_over`).
-        if crate::passed_over::drops::<K, V>(&k) {
+        if crate::passed_over::drops::<K, V>(&k)? {
             return Ok(());
         }
         match self.entries.insert(k, Arc::new(v)) {

@@ -24,8 +24,11 @@ pub type FastSet<K> = std::collections::HashSet<K, rustc_hash::FxBuildHasher>;
 pub struct PassOver {
     /// The map's key and value types, `(K, V)`.
     map: TypeId,
-    /// A `FastSet<K>`.
+    /// A `FastSet<K>`: the keys still to be met.
     keys: Box<dyn Any>,
+    /// A `FastSet<K>`: the keys met and dropped, so that a second copy of one is refused as
+    /// a full read refuses a key held twice.
+    met: Box<dyn Any>,
     /// Values dropped since the map's collection began.
     dropped: usize,
 }
@@ -36,6 +39,7 @@ impl PassOver {
         PassOver {
             map: TypeId::of::<(K, V)>(),
             keys: Box::new(keys),
+            met: Box::new(FastSet::<K>::default()),
             dropped: 0,
         }
     }
@@ -64,19 +68,28 @@ pub fn passing_over<R>(maps: Vec<PassOver>, decode: impl FnOnce() -> R) -> R {
     decode()
 }
 
-/// Whether the value under `key` of a map from `K` to `V` is dropped; counted if so.
-pub(crate) fn drops<K: Eq + Hash + 'static, V: 'static>(key: &K) -> bool {
+/// Whether the value under `key` of a map from `K` to `V` is dropped (counted if so); an
+/// error for a key met twice, which a full read refuses too.
+pub(crate) fn drops<K: Eq + Hash + Clone + 'static, V: 'static>(key: &K) -> Result<bool, String> {
     PASSED_OVER.with(|p| {
         let mut sets = p.borrow_mut();
         let Some(set) = sets.iter_mut().find(|s| s.map == TypeId::of::<(K, V)>()) else {
-            return false;
+            return Ok(false);
         };
         let dropped = set
             .keys
-            .downcast_ref::<FastSet<K>>()
-            .is_some_and(|keys| keys.contains(key));
-        set.dropped += usize::from(dropped);
-        dropped
+            .downcast_mut::<FastSet<K>>()
+            .is_some_and(|keys| keys.remove(key));
+        let met = set.met.downcast_mut::<FastSet<K>>();
+        match met {
+            Some(met) if dropped => {
+                met.insert(key.clone());
+                set.dropped += 1;
+                Ok(true)
+            }
+            Some(met) if met.contains(key) => Err("a map holds one key twice".into()),
+            _ => Ok(false),
+        }
     })
 }
 
@@ -102,4 +115,69 @@ pub(crate) fn dropped<K: 'static, V: 'static>() -> usize {
             .find(|s| s.map == TypeId::of::<(K, V)>())
             .map_or(0, |s| s.dropped)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::maps::SharedMap;
+    use serde::{Serialize, Serializer};
+    use yinling_ledger::VolunteerId;
+
+    /// A map's encoding with the entries given, duplicates and all.
+    struct Encoded(Vec<(VolunteerId, u32)>);
+
+    impl Serialize for Encoded {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            crate::map_parts::serialize(
+                self.0.len(),
+                self.0.iter().map(|(k, v)| (k, v)),
+                serializer,
+            )
+        }
+    }
+
+    fn read(
+        entries: Vec<(VolunteerId, u32)>,
+        dropping: &[VolunteerId],
+    ) -> Result<SharedMap<VolunteerId, u32>, bincode::Error> {
+        let bytes = bincode::serialize(&Encoded(entries)).expect("encodes");
+        let keys: FastSet<VolunteerId> = dropping.iter().copied().collect();
+        passing_over(vec![PassOver::keys::<VolunteerId, u32>(keys)], || {
+            bincode::deserialize(&bytes)
+        })
+    }
+
+    /// The values under the keys given are dropped and the rest read; a map of other types
+    /// is read whole; a key held twice is refused whether or not it is dropped; and a read
+    /// afterwards on the same thread drops nothing.
+    #[test]
+    fn the_values_under_the_keys_given_are_dropped_and_nothing_else() {
+        let (a, b, c) = (
+            VolunteerId::generate(),
+            VolunteerId::generate(),
+            VolunteerId::generate(),
+        );
+        let map = read(vec![(a, 1), (b, 2), (c, 3)], &[b]).expect("reads");
+        assert_eq!(map.len(), 2);
+        assert_eq!(map.get(&a), Some(&1));
+        assert_eq!(map.get(&b), None);
+
+        let other: SharedMap<VolunteerId, u64> = {
+            let bytes = bincode::serialize(&Encoded(vec![(a, 1), (b, 2)])).expect("encodes");
+            let keys: FastSet<VolunteerId> = [b].into_iter().collect();
+            passing_over(vec![PassOver::keys::<VolunteerId, u32>(keys)], || {
+                bincode::deserialize(&bytes).expect("reads")
+            })
+        };
+        assert_eq!(other.len(), 2, "a map of other value types is read whole");
+
+        assert!(read(vec![(a, 1), (b, 2), (b, 3)], &[b]).is_err());
+        assert!(read(vec![(a, 1), (a, 2), (b, 3)], &[b]).is_err());
+        assert!(read(vec![(b, 1), (a, 2), (b, 3)], &[]).is_err());
+
+        let bytes = bincode::serialize(&Encoded(vec![(a, 1), (b, 2)])).expect("encodes");
+        let after: SharedMap<VolunteerId, u32> = bincode::deserialize(&bytes).expect("reads");
+        assert_eq!(after.len(), 2, "nothing dropped once the decode is over");
+    }
 }
