@@ -3,7 +3,7 @@
 //! the node snapshots every 100,000 events, so on a big city the writes run through the
 //! snapshots it takes), then read the whole-city volunteer ranking, then both at once (64
 //! clients each, a team of 500 more for the writes), then rankings the board does not hold
-//! (windows of service dates, a district), each alone. The load generator is
+//! (windows of service dates, a district) and the one by hours, each alone. The load generator is
 //! this process; the server's CPU per request is reported beside it. Printed, not written to
 //! BENCHMARKS.md: the city is whatever `--city` names.
 
@@ -169,9 +169,10 @@ pub async fn measure(
     Ok(())
 }
 
-/// The volunteer rankings the board of all time does not answer, each read alone from 64
-/// clients: this year, the last 90 days and this month (by the load generator's date, the
-/// demo's service ending on the day it was generated), and one district of all time.
+/// The volunteer rankings the board of all time by points does not answer, each read alone
+/// from 64 clients: this year, the last 90 days and this month (by the load generator's date,
+/// the demo's service ending on the day it was generated), one district of all time, and all
+/// time by hours (its own board).
 async fn windows_and_a_district(
     pid: u32,
     client: &reqwest::Client,
@@ -188,6 +189,7 @@ async fn windows_and_a_district(
         ("the last 90 days", format!("from={quarter}")),
         ("this month", format!("from={month}")),
         ("吴兴区, all time", "district=吴兴区".to_owned()),
+        ("by hours, all time: the other board", "by=hours".to_owned()),
     ] {
         let url = format!("{base}/v1/rankings/volunteers?limit=20&{query}");
         let make: MakeRequest = Arc::new(move |_| (reqwest::Method::GET, url.clone(), None));
