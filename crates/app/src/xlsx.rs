@@ -104,12 +104,7 @@ impl Sheet {
             self.rows.chunks(per_sheet.max(1)).collect()
         };
         for (n, rows) in parts.into_iter().enumerate() {
-            let sheet = book.add_worksheet();
-            if n == 0 {
-                sheet.set_name(&self.name)?;
-            } else {
-                sheet.set_name(continued(&self.name, n + 1))?;
-            }
+            let sheet = part_sheet(&mut book, &self.name, n)?;
             for (j, h) in self.header.iter().enumerate() {
                 sheet.write_string_with_format(0, column(j)?, h, &bold)?;
             }
@@ -166,10 +161,26 @@ fn shown_width(text: &str) -> usize {
         .sum()
 }
 
+/// A new sheet for the `part`th part (from 0) of `name`'s rows: named `name` for the first,
+/// `NAME (2)`, `NAME (3)` and on after it. The reports, the roster's export and the error
+/// workbook split their rows past one sheet the same way.
+pub fn part_sheet<'b>(
+    book: &'b mut Workbook,
+    name: &str,
+    part: usize,
+) -> Result<&'b mut Worksheet, XlsxError> {
+    let sheet = book.add_worksheet();
+    if part == 0 {
+        sheet.set_name(name)?;
+    } else {
+        sheet.set_name(continued(name, part + 1))?;
+    }
+    Ok(sheet)
+}
+
 /// The name of the `n`th sheet of `name`'s rows, `NAME (n)`, NAME cut so that the whole fits
-/// the characters Excel allows a sheet's name. The roster's export names its further
-/// volunteers' sheets the same way.
-pub fn continued(name: &str, n: usize) -> String {
+/// the characters Excel allows a sheet's name.
+fn continued(name: &str, n: usize) -> String {
     let suffix = format!(" ({n})");
     let room = crate::limits::EXCEL_SHEET_NAME_CHARS.saturating_sub(suffix.chars().count());
     let base: String = name.chars().take(room).collect();

@@ -42,12 +42,7 @@ pub fn error_sheet_in(plan: &Plan, per_sheet: usize) -> Result<Vec<u8>, XlsxErro
     for kind in Kind::ALL {
         let rows: Vec<_> = plan.bad_rows.iter().filter(|r| r.0 == kind).collect();
         for (n, part) in rows.chunks(per_sheet.max(1)).enumerate() {
-            let sheet = book.add_worksheet();
-            if n == 0 {
-                sheet.set_name(kind.sheet_name())?;
-            } else {
-                sheet.set_name(crate::xlsx::continued(kind.sheet_name(), n + 1))?;
-            }
+            let sheet = crate::xlsx::part_sheet(&mut book, kind.sheet_name(), n)?;
             refused_rows(sheet, kind, part, &bold)?;
         }
     }
@@ -164,12 +159,7 @@ pub fn roster_in(
         volunteers.chunks(per_sheet.max(1)).collect()
     };
     for (n, part) in parts.into_iter().enumerate() {
-        let sheet = book.add_worksheet();
-        if n == 0 {
-            sheet.set_name(Kind::Volunteers.sheet_name())?;
-        } else {
-            sheet.set_name(crate::xlsx::continued(Kind::Volunteers.sheet_name(), n + 1))?;
-        }
+        let sheet = crate::xlsx::part_sheet(&mut book, Kind::Volunteers.sheet_name(), n)?;
         header(sheet, Kind::Volunteers, &bold)?;
         volunteer_rows(state, sheet, part)?;
     }
