@@ -201,16 +201,22 @@ impl<'a> LeaseBucket<'a> {
 
     /// Whether a migration into the stream began and has not finished.
     pub fn migrating(&self) -> Result<bool, LedgerError> {
+        self.holds(MIGRATING_KEY, "cannot read the migration's mark")
+    }
+
+    /// Whether the bucket holds `key`, without writing it. A bucket that does not answer is
+    /// asked again for a while, then `failed` is reported with the error.
+    fn holds(&self, key: &'static str, failed: &'static str) -> Result<bool, LedgerError> {
         let kv = self.kv.clone();
         self.log.block_on(async move {
             let started = Instant::now();
             loop {
-                match kv.get(MIGRATING_KEY).await {
-                    Ok(mark) => break Ok(mark.is_some()),
+                match kv.get(key).await {
+                    Ok(value) => break Ok(value.is_some()),
                     Err(_) if started.elapsed() < READ_RETRY_FOR => {
                         tokio::time::sleep(Duration::from_millis(250)).await;
                     }
-                    Err(e) => break Err(storage("cannot read the migration's mark", e)),
+                    Err(e) => break Err(storage(failed, e)),
                 }
             }
         })?
@@ -289,19 +295,7 @@ impl<'a> LeaseBucket<'a> {
     /// that holds events refuses to make a new key unless told to). A bucket that does not
     /// answer is asked again for a while, as a read of the key is.
     pub fn keeps_key(&self) -> Result<bool, LedgerError> {
-        let kv = self.kv.clone();
-        self.log.block_on(async move {
-            let started = Instant::now();
-            loop {
-                match kv.get(SHARED_KEY).await {
-                    Ok(kept) => break Ok(kept.is_some()),
-                    Err(_) if started.elapsed() < READ_RETRY_FOR => {
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
-                    Err(e) => break Err(storage("cannot read the shared token key", e)),
-                }
-            }
-        })?
+        self.holds(SHARED_KEY, "cannot read the shared token key")
     }
 
     /// The 32-byte key all nodes share, created by the first node to ask.
