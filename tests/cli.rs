@@ -40,6 +40,11 @@ fn fails(args: &[&str], needle: &str) {
     assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
 }
 
+/// `yinling export --data DATA --what WHAT --out OUT`, which must succeed.
+fn export(data: &str, what: &str, out: &str) {
+    ok(&["export", "--data", data, "--what", what, "--out", out]);
+}
+
 fn p(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
@@ -93,25 +98,9 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
     // Export -> import into a new directory: same head, same balances (the names travel
     // in the key file beside the events).
     let events = tmp.path().join("events.ndjson");
-    ok(&[
-        "export",
-        "--data",
-        p(&data),
-        "--what",
-        "events",
-        "--out",
-        p(&events),
-    ]);
+    export(p(&data), "events", p(&events));
     let keys = tmp.path().join("keys.ndjson");
-    ok(&[
-        "export",
-        "--data",
-        p(&data),
-        "--what",
-        "keys",
-        "--out",
-        p(&keys),
-    ]);
+    export(p(&data), "keys", p(&keys));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -139,15 +128,7 @@ fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
     assert_eq!(head(&data), head(&imported));
     let balances = |dir: &Path| {
         let file = dir.with_extension("balances.ndjson");
-        ok(&[
-            "export",
-            "--data",
-            p(dir),
-            "--what",
-            "balances",
-            "--out",
-            p(&file),
-        ]);
+        export(p(dir), "balances", p(&file));
         std::fs::read_to_string(file).expect("read")
     };
     assert_eq!(balances(&data), balances(&imported));
@@ -436,15 +417,7 @@ fn import_refuses_a_broken_chain_and_resumes_an_interrupted_run() {
         "30",
     ]);
     let events = tmp.path().join("events.ndjson");
-    ok(&[
-        "export",
-        "--data",
-        p(&data),
-        "--what",
-        "events",
-        "--out",
-        p(&events),
-    ]);
+    export(p(&data), "events", p(&events));
     let text = std::fs::read_to_string(&events).expect("read");
     let lines: Vec<&str> = text.lines().collect();
 
@@ -611,15 +584,7 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
     }
     server.terminate();
     let events = tmp.path().join("events.ndjson");
-    ok(&[
-        "export",
-        "--data",
-        p(&data),
-        "--what",
-        "events",
-        "--out",
-        p(&events),
-    ]);
+    export(p(&data), "events", p(&events));
     let text = std::fs::read_to_string(&events).expect("read");
     let keys_of: Vec<Option<String>> = text
         .lines()
@@ -642,15 +607,7 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
     let stopped = tmp.path().join("stopped");
     // The first run copied every data key before its events, as a migration does.
     let keys_file = tmp.path().join("keys.ndjson");
-    ok(&[
-        "export",
-        "--data",
-        p(&data),
-        "--what",
-        "keys",
-        "--out",
-        p(&keys_file),
-    ]);
+    export(p(&data), "keys", p(&keys_file));
     ok(&[
         "import",
         "--data",
@@ -664,15 +621,7 @@ async fn a_migration_that_stopped_is_finished_by_running_it_again() {
     let keys_in = |dir: &Path| {
         let out = tmp.path().join("keys-now.ndjson");
         let _ = std::fs::remove_file(&out);
-        ok(&[
-            "export",
-            "--data",
-            p(dir),
-            "--what",
-            "keys",
-            "--out",
-            p(&out),
-        ]);
+        export(p(dir), "keys", p(&out));
         std::fs::read_to_string(&out).expect("keys")
     };
     // Someone is erased on the source before the migration is run again: their key, which
