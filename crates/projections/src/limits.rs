@@ -70,6 +70,11 @@ pub const MAX_RANKING_LIMIT: usize = 1_000;
 /// a query asks for (it is filled again from every total when they do).
 pub const LEADER_ROWS: usize = 2 * MAX_RANKING_LIMIT;
 
+/// Windows of service dates whose boards of the whole population's best are kept at once
+/// (`leaders`), the one asked for longest ago dropped first: "this year", "the last 90 days"
+/// and "this month" in both orders, and room for a report's own.
+pub const WINDOW_BOARDS: usize = 8;
+
 /// Entries returned when the caller names no limit.
 pub const DEFAULT_RANKING_LIMIT: usize = 20;
 

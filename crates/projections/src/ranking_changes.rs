@@ -61,7 +61,7 @@ type Row = (u64, VolunteerId, Fixed, Vec<(TeamId, DailySeries)>);
 #[derive(Deserialize)]
 pub(crate) enum IndexChanges {
     /// The index whole.
-    Whole(RankingIndex),
+    Whole(Box<RankingIndex>),
     /// See [`IndexChangesRef::Rows`].
     Rows(u64, SmallParts, Vec<Row>),
 }
@@ -113,7 +113,7 @@ impl RankingIndex {
     pub(crate) fn apply_changes(&mut self, changes: IndexChanges) -> Result<(), String> {
         let (base, small, rows) = match changes {
             IndexChanges::Whole(index) => {
-                *self = index;
+                *self = *index;
                 return Ok(());
             }
             IndexChanges::Rows(base, small, rows) => (base, small, rows),

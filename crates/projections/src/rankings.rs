@@ -369,6 +369,17 @@ impl RankingIndex {
                 [total.points, total.hours],
             );
         }
+        // The windows' boards move by the row's total within each window before this.
+        if let Some(series) = self.series.get(row) {
+            self.leaders
+                .moved_within(volunteer, date, [amounts.points, amounts.hours], |span| {
+                    let mut total = Fixed::default();
+                    for (_, s) in series.iter() {
+                        total += s.window(span.from, span.to);
+                    }
+                    [total.points, total.hours]
+                });
+        }
         let Some(series) = self.series.get_mut(row) else {
             debug_assert!(false, "row {row} has no series");
             return;

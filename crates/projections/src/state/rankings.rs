@@ -55,7 +55,11 @@ struct Best<K> {
 
 impl<K: Ord + Copy> Best<K> {
     fn new(by: RankBy, limit: usize) -> Self {
-        let limit = limit.min(MAX_RANKING_LIMIT);
+        Best::holding(by, limit.min(MAX_RANKING_LIMIT))
+    }
+
+    /// At most `limit` rows, past the longest list a query may ask for (a board's fill).
+    fn holding(by: RankBy, limit: usize) -> Self {
         Best {
             kept: BinaryHeap::with_capacity(limit + 1),
             limit,
@@ -101,19 +105,39 @@ impl<K: Ord + Copy> Best<K> {
         }
     }
 
-    /// Best first, numbered from 1.
-    fn ranked(self) -> Vec<Ranked<K>> {
+    /// Best first, with their amounts.
+    fn sorted(self) -> Vec<(K, Fixed)> {
         self.kept
             .into_sorted_vec()
             .into_iter()
+            .map(|row| (row.id, row.amounts))
+            .collect()
+    }
+
+    /// Best first, numbered from 1.
+    fn ranked(self) -> Vec<Ranked<K>> {
+        self.sorted()
+            .into_iter()
             .enumerate()
-            .map(|(i, row)| Ranked {
+            .map(|(i, (id, amounts))| Ranked {
                 rank: i + 1,
-                id: row.id,
-                amounts: row.amounts.amounts(),
+                id,
+                amounts: amounts.amounts(),
             })
             .collect()
     }
+}
+
+/// A board's rows, best first, numbered from 1.
+fn read_off(best: Vec<(VolunteerId, [i64; 2])>) -> Vec<Ranked<VolunteerId>> {
+    best.into_iter()
+        .enumerate()
+        .map(|(i, (id, [points, hours]))| Ranked {
+            rank: i + 1,
+            id,
+            amounts: Fixed { points, hours }.amounts(),
+        })
+        .collect()
 }
 
 /// The best `limit` rows, best first with ties broken by id, numbered.
@@ -160,6 +184,53 @@ impl State {
         walk_district: Option<bool>,
     ) -> Vec<Ranked<VolunteerId>> {
         let index = &self.rankings;
+        if query.team_id.is_none() && query.district.is_none() {
+            // The whole population: the first rows of a board kept as the index folds.
+            let order = match query.by {
+                RankBy::Points => crate::leaders::Order::Points,
+                RankBy::Hours => crate::leaders::Order::Hours,
+            };
+            let limit = query.limit.min(MAX_RANKING_LIMIT);
+            if query.from.is_some() || query.to.is_some() {
+                let span = crate::leaders::Span {
+                    from: query.from,
+                    to: query.to,
+                };
+                let fill = |rows: usize| {
+                    let mut best = Best::holding(query.by, rows);
+                    self.pass_volunteers(query, walk_district, &mut best);
+                    best.sorted()
+                        .into_iter()
+                        .map(|(id, f)| (id, [f.points, f.hours]))
+                        .collect()
+                };
+                let best = index
+                    .leaders
+                    .window_best(span, order, limit, index.ids.len(), fill);
+                return read_off(best);
+            }
+            let rows = || {
+                let totals = index.all_time.iter().map(|t| [t.points, t.hours]);
+                index.ids.iter().copied().zip(totals)
+            };
+            if let Some(best) = index.leaders.best(order, limit, rows) {
+                return read_off(best);
+            }
+        }
+        let mut best = Best::new(query.by, query.limit);
+        self.pass_volunteers(query, walk_district, &mut best);
+        best.ranked()
+    }
+
+    /// Offers `best` every volunteer in the query's scope who can still take a place, with
+    /// their amounts within its window (how a ranking is answered that no board tells).
+    fn pass_volunteers(
+        &self,
+        query: &RankingQuery,
+        walk_district: Option<bool>,
+        best: &mut Best<VolunteerId>,
+    ) {
+        let index = &self.rankings;
         // The district's teams, looked up in a small set rather than the map of every team.
         let district_teams: Option<HashSet<TeamId, rustc_hash::FxBuildHasher>> =
             query.district.as_ref().map(|d| {
@@ -183,7 +254,6 @@ impl State {
             }
             any.then_some(total)
         };
-        let mut best = Best::new(query.by, query.limit);
         // A window within the latest months is bounded per volunteer by the months it
         // touches; `passes` asks that bound only once the list is full.
         let months = if query.from.is_some() || query.to.is_some() {
@@ -216,7 +286,7 @@ impl State {
                     best.offer(*v, amounts);
                 }
             }
-            return best.ranked();
+            return;
         }
         let walk = |teams: &HashSet<TeamId, rustc_hash::FxBuildHasher>| {
             walk_district.unwrap_or_else(|| {
@@ -245,48 +315,25 @@ impl State {
                 else {
                     continue;
                 };
-                if !passes(&best, row, total) {
+                if !passes(best, row, total) {
                     continue;
                 }
                 if let Some(amounts) = sum(series) {
                     best.offer(v, amounts);
                 }
             }
-            return best.ranked();
+            return;
         }
         // (A district passed over row by row is not the whole population: its sums are
         // of its teams' series.)
         let whole = query.from.is_none() && query.to.is_none() && district_teams.is_none();
-        // The whole population of all time: the first rows of the board kept as the index
-        // folds, when it can tell them.
-        if whole {
-            let order = match query.by {
-                RankBy::Points => crate::leaders::Order::Points,
-                RankBy::Hours => crate::leaders::Order::Hours,
-            };
-            let rows = || {
-                let totals = index.all_time.iter().map(|t| [t.points, t.hours]);
-                index.ids.iter().copied().zip(totals)
-            };
-            if let Some(best) = index.leaders.best(order, best.limit, rows) {
-                return best
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (id, [points, hours]))| Ranked {
-                        rank: i + 1,
-                        id,
-                        amounts: Fixed { points, hours }.amounts(),
-                    })
-                    .collect();
-            }
-        }
         // Only the totals are read in order; a row's id and series are opened when it can
         // still take a place (the all-time ranking streams 16 bytes a volunteer).
         for (row, total) in index.all_time.iter().enumerate() {
             // A window never exceeds the all-time total (while no day dipped below zero), nor
             // the bounds of the months it touches: a row that cannot enter is passed over
             // unopened.
-            if !passes(&best, row, total) {
+            if !passes(best, row, total) {
                 continue;
             }
             let (Some(v), Some(series)) = (index.ids.get(row), index.series.get(row)) else {
@@ -301,7 +348,6 @@ impl State {
                 best.offer(*v, amounts);
             }
         }
-        best.ranked()
     }
 
     /// Districts ranked over a window (the sum of their teams).
@@ -470,10 +516,24 @@ mod tests {
                 },
             );
         }
+        let query = RankingQuery {
+            from: window.0.map(date),
+            to: window.1.map(date),
+            team_id: team_scope.then_some(teams[0]),
+            district: district_scope.then(|| "A".to_owned()),
+            by: if by_hours {
+                RankBy::Hours
+            } else {
+                RankBy::Points
+            },
+            limit,
+        };
         for (i, &(v, t, day, points, hours)) in entries.iter().enumerate() {
             if i == entries.len() / 2 {
-                // Half way, the whole population's rankings fill their boards, which the
-                // rest of the entries then move (`leaders`).
+                // Half way, the whole population's rankings of all time and over the
+                // query's window fill their boards, which the rest of the entries then move
+                // (`leaders`).
+                state.rank_volunteers(&query);
                 for by in [RankBy::Points, RankBy::Hours] {
                     state.rank_volunteers(&RankingQuery {
                         from: None,
@@ -490,18 +550,6 @@ mod tests {
                 .add(teams[t], ids[v], date(day), amounts(points, hours, places));
         }
         prop_assert!(state.rankings.is_consistent());
-        let query = RankingQuery {
-            from: window.0.map(date),
-            to: window.1.map(date),
-            team_id: team_scope.then_some(teams[0]),
-            district: district_scope.then(|| "A".to_owned()),
-            by: if by_hours {
-                RankBy::Hours
-            } else {
-                RankBy::Points
-            },
-            limit,
-        };
         let expected = naive(entries, places, &ids, &teams, &query);
         // A district both ways: its volunteers walked, and every row passed over.
         for walk in [None, Some(true), Some(false)] {
