@@ -10,18 +10,22 @@
 //! filled again from the totals, once, by the query that finds it so. Not in a snapshot:
 //! a decoded index starts with empty boards, filled by the first query.
 //!
-//! The same boards are kept for the windows of service dates the whole population was last
-//! ranked over ("this year", "the last 90 days", "this month"; at most [`WINDOW_BOARDS`]):
-//! filled by the first query of a window from the pass every window query made before (a
-//! few milliseconds of CPU at a million, which 64 clients turned into a p99 of 93–291 ms),
-//! then moved by each fold of service dated within the window.
+//! The same boards are kept for the windows of service dates and the districts last ranked
+//! ("this year", "the last 90 days", "this month", a district of all time; at most
+//! [`WINDOW_BOARDS`]): filled by the first query of a window from the pass every such query
+//! made before (a few milliseconds of CPU at a million, which 64 clients turned into a p99
+//! of 93–291 ms), then moved by each fold of service dated within the window, for one of
+//! the district's teams. A district's boards are forgotten when a team is registered (its
+//! teams are taken once, as the board is filled).
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
-use yinling_ledger::VolunteerId;
+use yinling_ledger::{TeamId, VolunteerId};
 
 use crate::limits::{LEADER_ROWS, MAX_RANKING_LIMIT, WINDOW_BOARDS};
 
@@ -197,10 +201,26 @@ impl Span {
     }
 }
 
-/// One window's boards, in both orders, of each row's total within the window.
+/// The teams of a district, as the ranking that filled its boards found them.
+pub type Teams = Arc<std::collections::HashSet<TeamId, rustc_hash::FxBuildHasher>>;
+
+/// Whose service a window's boards rank: every team's, or a district's teams'.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole population, over every team.
+    Everyone,
+    /// The district of this name, over its teams (taken when its boards are filled).
+    District(String),
+}
+
+/// One window's boards, in both orders, of each row's total within the window (and the
+/// scope).
 #[derive(Clone, Debug)]
 struct Window {
     span: Span,
+    scope: Scope,
+    /// A district's teams, once a board of it is filled.
+    teams: Option<Teams>,
     boards: [Board; 2],
 }
 
@@ -250,22 +270,31 @@ impl Leaders {
         hours.moved(Order::Hours, id, before, after);
     }
 
-    /// Service of `amounts` dated `date` was added to a row: every window's boards holding
-    /// the date move that row from its total within the window before the addition
-    /// (`before`, asked only of the windows whose boards are filled) to that plus `amounts`.
+    /// Service of `amounts` dated `date` for `team` was added to a row: every window's
+    /// boards holding the date (and the team) move that row from its total within the
+    /// window (and its district's teams) before the addition (`before`, asked only of the
+    /// windows whose boards are filled) to that plus `amounts`.
     pub(crate) fn moved_within(
         &mut self,
         id: VolunteerId,
+        team: TeamId,
         date: NaiveDate,
         amounts: Pair,
-        before: impl Fn(Span) -> Pair,
+        before: impl Fn(Span, Option<&Teams>) -> Pair,
     ) {
         let windows = self.windows.get_mut().unwrap_or_else(|p| p.into_inner());
         for window in windows.iter_mut() {
             if !window.span.holds(date) || window.boards.iter().all(|b| !b.fresh) {
                 continue;
             }
-            let was = before(window.span);
+            if let Some(teams) = &window.teams {
+                if !teams.contains(&team) {
+                    continue;
+                }
+            } else if window.scope != Scope::Everyone {
+                continue;
+            }
+            let was = before(window.span, window.teams.as_ref());
             let now = [
                 was[0].saturating_add(amounts[0]),
                 was[1].saturating_add(amounts[1]),
@@ -286,6 +315,15 @@ impl Leaders {
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+
+    /// Forgets the districts' boards: a team was registered, which a district's boards,
+    /// holding the teams it had when they were filled, would not count.
+    pub(crate) fn forget_districts(&mut self) {
+        self.windows
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|w| w.scope == Scope::Everyone);
     }
 
     /// The whole population's best `limit` rows of all time in the order `by`, best first,
@@ -311,37 +349,51 @@ impl Leaders {
         board.best(limit)
     }
 
-    /// The whole population's best `limit` rows within `span` in the order `by`, best first,
-    /// each with its total within the window: read off the window's board, or else from
-    /// `fill`, which gives the best rows there are (as many as a board holds, best first;
-    /// every row not given ranks after them, and `complete` says whether they are all of
-    /// the `population` rows), and which fills the board for the queries after.
+    /// The best `limit` rows of `scope` within `span` in the order `by`, best first, each
+    /// with its total within the window: read off the window's board, or else from `fill`,
+    /// which gives the best rows there are (as many as asked, best first; every row not
+    /// given ranks after them) and the district's teams it counted, and which fills the
+    /// board for the queries after. `population`: the rows there are.
     pub(crate) fn window_best(
         &self,
         span: Span,
+        scope: Scope,
         by: Order,
         limit: usize,
         population: usize,
-        fill: impl FnOnce(usize) -> Vec<(VolunteerId, Pair)>,
+        fill: impl FnOnce(usize) -> (Vec<(VolunteerId, Pair)>, Option<Teams>),
     ) -> Vec<(VolunteerId, Pair)> {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         // The window asked for moves to the front; the one asked for longest ago leaves.
-        let window = match windows.iter().position(|w| w.span == span) {
+        let window = match windows
+            .iter()
+            .position(|w| w.span == span && w.scope == scope)
+        {
             Some(at) => windows.remove(at),
             None => Window {
                 span,
+                scope,
+                teams: None,
                 boards: [Board::holding(self.capacity), Board::holding(self.capacity)],
             },
         };
         windows.insert(0, window);
         windows.truncate(WINDOW_BOARDS);
-        let Some(board) = windows.first_mut().map(|w| &mut w.boards[slot(by)]) else {
+        let Some(window) = windows.first_mut() else {
             return Vec::new();
         };
-        if let Some(best) = board.best(limit) {
+        if let Some(best) = window.boards[slot(by)].best(limit) {
             return best;
         }
-        let best = fill(self.capacity);
+        let (best, teams) = fill(self.capacity);
+        if let Some(teams) = teams {
+            if window.teams.as_ref().is_some_and(|had| *had != teams) {
+                // The other order's board counted other teams: it is filled again too.
+                window.boards = [Board::holding(self.capacity), Board::holding(self.capacity)];
+            }
+            window.teams = Some(teams);
+        }
+        let board = &mut window.boards[slot(by)];
         board.fill_best(by, &best, population <= self.capacity);
         // The rows given are the best there are: when the board cannot tell the list (it
         // would end at zero or below), they can.
@@ -434,15 +486,20 @@ mod tests {
         }
     }
 
-    /// Service as `(volunteer, day, points, hours)`.
-    type Dated = (u8, u8, i64, i64);
+    /// Service as `(volunteer, team, day, points, hours)`.
+    type Dated = (u8, u8, u8, i64, i64);
 
-    /// Each volunteer's total within `span` (days from the first of 2026), from every
-    /// change so far.
-    fn within(changes: &[Dated], span: Span) -> Vec<(VolunteerId, Pair)> {
+    /// Teams 0 and 1 make up the district of the tests.
+    fn district() -> Teams {
+        Arc::new([team_of(0), team_of(1)].into_iter().collect())
+    }
+
+    /// Each volunteer's total within `span` (days from the first of 2026) and, when given,
+    /// for the teams given, from every change so far.
+    fn within(changes: &[Dated], span: Span, teams: Option<&Teams>) -> Vec<(VolunteerId, Pair)> {
         let mut totals: Vec<(VolunteerId, Pair)> = Vec::new();
-        for &(who, day, points, hours) in changes {
-            if !span.holds(day_of(day)) {
+        for &(who, t, day, points, hours) in changes {
+            if !span.holds(day_of(day)) || teams.is_some_and(|set| !set.contains(&team_of(t))) {
                 continue;
             }
             match totals.iter_mut().find(|(v, _)| *v == id(who)) {
@@ -453,14 +510,28 @@ mod tests {
         totals
     }
 
+    fn team_of(n: u8) -> TeamId {
+        TeamId(uuid::Uuid::from_u128(1000 + u128::from(n)))
+    }
+
+    fn team() -> TeamId {
+        team_of(0)
+    }
+
     fn day_of(day: u8) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default() + chrono::Days::new(day.into())
     }
 
     /// The rows a ranking lists, best first: those with a total not zero, as a pass over
     /// every row gives them.
-    fn listed(by: Order, changes: &[Dated], span: Span, rows: usize) -> Vec<(VolunteerId, Pair)> {
-        let mut all: Vec<Entry> = within(changes, span)
+    fn listed(
+        by: Order,
+        changes: &[Dated],
+        span: Span,
+        teams: Option<&Teams>,
+        rows: usize,
+    ) -> Vec<(VolunteerId, Pair)> {
+        let mut all: Vec<Entry> = within(changes, span, teams)
             .into_iter()
             .filter(|(_, t)| *t != [0, 0])
             .map(|(v, t)| Entry::new(by, v, t))
@@ -473,41 +544,51 @@ mod tests {
     }
 
     proptest! {
-        /// However service within and outside a window rises and falls, and however many
-        /// windows are asked for, a window's best read off its board is what a sort of every
-        /// total within the window gives.
+        /// However service within and outside a window (and a district) rises and falls,
+        /// and however many windows are asked for, a window's best read off its board is
+        /// what a sort of every total within the window gives.
         #[test]
         fn a_window_answers_what_a_sort_of_every_total_within_it_gives(
-            changes in proptest::collection::vec((0u8..30, 0u8..20, -60i64..100, -5i64..30), 1..300),
+            changes in proptest::collection::vec(
+                (0u8..30, 0u8..3, 0u8..20, -60i64..100, -5i64..30), 1..300),
             spans in proptest::collection::vec(
-                (proptest::option::of(0u8..20), proptest::option::of(0u8..20)), 1..12),
+                (proptest::option::of(0u8..20), proptest::option::of(0u8..20), any::<bool>()),
+                1..12),
             limit in 1usize..8,
             spare in 0usize..4,
             every in 1usize..20,
         ) {
             let mut leaders = Leaders::holding(limit + spare);
-            let spans: Vec<Span> = spans
+            let spans: Vec<(Span, Option<Teams>)> = spans
                 .into_iter()
-                .map(|(from, to)| Span { from: from.map(day_of), to: to.map(day_of) })
+                .map(|(from, to, district_only)| {
+                    let span = Span { from: from.map(day_of), to: to.map(day_of) };
+                    (span, district_only.then(district))
+                })
                 .collect();
             let mut done: Vec<Dated> = Vec::new();
             for (step, change) in changes.into_iter().enumerate() {
-                let (who, day, points, hours) = change;
-                leaders.moved_within(id(who), day_of(day), [points, hours], |span| {
-                    within(&done, span)
+                let (who, t, day, points, hours) = change;
+                leaders.moved_within(id(who), team_of(t), day_of(day), [points, hours], |span, teams| {
+                    within(&done, span, teams)
                         .into_iter()
                         .find(|(v, _)| *v == id(who))
                         .map_or([0, 0], |(_, t)| t)
                 });
                 done.push(change);
                 if step % every == 0 {
-                    let span = spans[step % spans.len()];
+                    let (span, teams) = spans[step % spans.len()].clone();
+                    let scope = match teams {
+                        Some(_) => Scope::District("A".into()),
+                        None => Scope::Everyone,
+                    };
                     for by in [Order::Points, Order::Hours] {
-                        let population = within(&done, Span { from: None, to: None }).len();
-                        let got = leaders.window_best(span, by, limit, population, |rows| {
-                            listed(by, &done, span, rows)
+                        let everyone = Span { from: None, to: None };
+                        let population = within(&done, everyone, None).len();
+                        let got = leaders.window_best(span, scope.clone(), by, limit, population, |rows| {
+                            (listed(by, &done, span, teams.as_ref(), rows), teams.clone())
                         });
-                        prop_assert_eq!(got, listed(by, &done, span, limit));
+                        prop_assert_eq!(got, listed(by, &done, span, teams.as_ref(), limit));
                     }
                 }
             }
@@ -524,12 +605,16 @@ mod tests {
             to: Some(day_of(89)),
         };
         let first = vec![(id(1), [30, 3]), (id(2), [20, 2]), (id(3), [10, 1])];
-        let filled = leaders.window_best(march, Order::Points, 2, 3, |_| first.clone());
+        let filled = leaders.window_best(march, Scope::Everyone, Order::Points, 2, 3, |_| {
+            (first.clone(), None)
+        });
         assert_eq!(filled, vec![(id(1), [30, 3]), (id(2), [20, 2])]);
         // In March: volunteer 3 passes both. In April: volunteer 2's service does not count.
-        leaders.moved_within(id(3), day_of(70), [25, 1], |_| [10, 1]);
-        leaders.moved_within(id(2), day_of(95), [99, 9], |_| panic!("outside the window"));
-        let again = leaders.window_best(march, Order::Points, 2, 3, |_| {
+        leaders.moved_within(id(3), team(), day_of(70), [25, 1], |_, _| [10, 1]);
+        leaders.moved_within(id(2), team(), day_of(95), [99, 9], |_, _| {
+            panic!("outside the window")
+        });
+        let again = leaders.window_best(march, Scope::Everyone, Order::Points, 2, 3, |_| {
             panic!("the board tells the list without every total")
         });
         assert_eq!(again, vec![(id(3), [35, 2]), (id(1), [30, 3])]);

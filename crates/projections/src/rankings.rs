@@ -369,16 +369,24 @@ impl RankingIndex {
                 [total.points, total.hours],
             );
         }
-        // The windows' boards move by the row's total within each window before this.
+        // The windows' boards move by the row's total within each window (and district)
+        // before this.
         if let Some(series) = self.series.get(row) {
-            self.leaders
-                .moved_within(volunteer, date, [amounts.points, amounts.hours], |span| {
+            self.leaders.moved_within(
+                volunteer,
+                team,
+                date,
+                [amounts.points, amounts.hours],
+                |span, teams| {
                     let mut total = Fixed::default();
-                    for (_, s) in series.iter() {
-                        total += s.window(span.from, span.to);
+                    for (t, s) in series.iter() {
+                        if teams.is_none_or(|set| set.contains(t)) {
+                            total += s.window(span.from, span.to);
+                        }
                     }
                     [total.points, total.hours]
-                });
+                },
+            );
         }
         let Some(series) = self.series.get_mut(row) else {
             debug_assert!(false, "row {row} has no series");
@@ -404,6 +412,12 @@ impl RankingIndex {
             [before.points, before.hours],
             [day_net.points, day_net.hours],
         );
+    }
+
+    /// A team was registered: the rankings of a district kept on boards (`leaders`), which
+    /// count the teams the district had when they were filled, are counted again.
+    pub(crate) fn team_registered(&mut self) {
+        self.leaders.forget_districts();
     }
 
     /// Whether the columns line up: one row per volunteer, every row in range (checked on a

@@ -577,11 +577,29 @@ proptest! {
         batch in 1usize..9,
     ) {
         let mut w = world();
-        for op in &ops {
+        // Half way, the rankings over two windows and of all time are asked for, which fills
+        // the boards they are then read off (`leaders`); the rest of the steps move them.
+        let mut asked = Vec::new();
+        for (step, op) in ops.iter().enumerate() {
+            if step == ops.len() / 2 {
+                let today = w.sim.now.local_date();
+                let (a, b) = (today - Days::new(window.0), today - Days::new(window.1));
+                asked = vec![
+                    (None, None, RankBy::Points),
+                    (Some(a.min(b)), Some(a.max(b)), RankBy::Hours),
+                    (Some(a), None, RankBy::Points),
+                ];
+                for &(from, to, by) in &asked {
+                    check_rankings(&w, from, to, by);
+                }
+            }
             run(&mut w, op);
             if let Err(violation) = w.sim.state.check_invariants() {
                 panic!("after {op:?}: {violation}");
             }
+        }
+        for &(from, to, by) in &asked {
+            check_rankings(&w, from, to, by);
         }
         // From scratch.
         let scratch = replay::fold_until(w.sim.fresh(), w.sim.log.clone(), None);

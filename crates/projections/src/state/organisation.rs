@@ -30,6 +30,7 @@ impl State {
         );
         let district = self.district_mut(&e.district);
         district.teams.insert(e.team_id);
+        self.rankings.team_registered();
     }
 
     pub(super) fn volunteer_registered(&mut self, envelope: &Envelope, e: &VolunteerRegistered) {

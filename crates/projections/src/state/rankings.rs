@@ -128,6 +128,9 @@ impl<K: Ord + Copy> Best<K> {
     }
 }
 
+/// A district's teams, as a ranking looks them up.
+type DistrictTeams = HashSet<TeamId, rustc_hash::FxBuildHasher>;
+
 /// A board's rows, best first, numbered from 1.
 fn read_off(best: Vec<(VolunteerId, [i64; 2])>) -> Vec<Ranked<VolunteerId>> {
     best.into_iter()
@@ -184,29 +187,38 @@ impl State {
         walk_district: Option<bool>,
     ) -> Vec<Ranked<VolunteerId>> {
         let index = &self.rankings;
-        if query.team_id.is_none() && query.district.is_none() {
-            // The whole population: the first rows of a board kept as the index folds.
+        if query.team_id.is_none() {
+            // The whole population or a district: the first rows of a board kept as the
+            // index folds.
             let order = match query.by {
                 RankBy::Points => crate::leaders::Order::Points,
                 RankBy::Hours => crate::leaders::Order::Hours,
             };
             let limit = query.limit.min(MAX_RANKING_LIMIT);
-            if query.from.is_some() || query.to.is_some() {
+            if query.from.is_some() || query.to.is_some() || query.district.is_some() {
                 let span = crate::leaders::Span {
                     from: query.from,
                     to: query.to,
                 };
+                let scope = match &query.district {
+                    Some(d) => crate::leaders::Scope::District(d.clone()),
+                    None => crate::leaders::Scope::Everyone,
+                };
                 let fill = |rows: usize| {
+                    let teams = self.district_teams(query).map(std::sync::Arc::new);
                     let mut best = Best::holding(query.by, rows);
-                    self.pass_volunteers(query, walk_district, &mut best);
-                    best.sorted()
+                    self.pass_volunteers(query, teams.as_deref(), walk_district, &mut best);
+                    let best = best
+                        .sorted()
                         .into_iter()
                         .map(|(id, f)| (id, [f.points, f.hours]))
-                        .collect()
+                        .collect();
+                    (best, teams)
                 };
-                let best = index
-                    .leaders
-                    .window_best(span, order, limit, index.ids.len(), fill);
+                let best =
+                    index
+                        .leaders
+                        .window_best(span, scope, order, limit, index.ids.len(), fill);
                 return read_off(best);
             }
             let rows = || {
@@ -218,28 +230,33 @@ impl State {
             }
         }
         let mut best = Best::new(query.by, query.limit);
-        self.pass_volunteers(query, walk_district, &mut best);
+        let teams = self.district_teams(query);
+        self.pass_volunteers(query, teams.as_ref(), walk_district, &mut best);
         best.ranked()
     }
 
-    /// Offers `best` every volunteer in the query's scope who can still take a place, with
-    /// their amounts within its window (how a ranking is answered that no board tells).
+    /// The teams of the query's district, in a small set rather than the map of every team.
+    fn district_teams(&self, query: &RankingQuery) -> Option<DistrictTeams> {
+        query.district.as_ref().map(|d| {
+            self.teams
+                .values()
+                .filter(|t| t.district == *d)
+                .map(|t| t.id)
+                .collect()
+        })
+    }
+
+    /// Offers `best` every volunteer in the query's scope (`district_teams`: those of its
+    /// district) who can still take a place, with their amounts within its window (how a
+    /// ranking is answered that no board tells).
     fn pass_volunteers(
         &self,
         query: &RankingQuery,
+        district_teams: Option<&DistrictTeams>,
         walk_district: Option<bool>,
         best: &mut Best<VolunteerId>,
     ) {
         let index = &self.rankings;
-        // The district's teams, looked up in a small set rather than the map of every team.
-        let district_teams: Option<HashSet<TeamId, rustc_hash::FxBuildHasher>> =
-            query.district.as_ref().map(|d| {
-                self.teams
-                    .values()
-                    .filter(|t| t.district == *d)
-                    .map(|t| t.id)
-                    .collect()
-            });
         let in_scope = |team: &TeamId| {
             query.team_id.is_none_or(|t| t == *team)
                 && district_teams.as_ref().is_none_or(|set| set.contains(team))

@@ -148,6 +148,31 @@ pub(super) fn check_rankings(
         .map(|r| (r.id, r.amounts))
         .collect();
     assert_eq!(got, expected, "city-wide volunteer ranking");
+    // One district: the service for its teams.
+    let district = "吴兴区";
+    let in_district = |t: &TeamId| state.teams.get(t).is_some_and(|t| t.district == district);
+    let mut sums: HashMap<VolunteerId, (Amounts, bool)> = HashMap::new();
+    for ((v, _), a) in members.iter().filter(|((_, t), _)| in_district(t)) {
+        let e = sums.entry(*v).or_default();
+        e.0 += *a;
+        e.1 |= !a.points.is_zero() || !a.hours.is_zero();
+    }
+    let in_the_district = sorted(
+        sums.into_iter()
+            .filter(|(_, (_, any))| *any)
+            .map(|(v, (a, _))| (v, a))
+            .collect(),
+        by,
+    );
+    let got: Vec<(VolunteerId, Amounts)> = state
+        .rank_volunteers(&RankingQuery {
+            district: Some(district.into()),
+            ..query.clone()
+        })
+        .into_iter()
+        .map(|r| (r.id, r.amounts))
+        .collect();
+    assert_eq!(got, in_the_district, "volunteer ranking within a district");
     // A short list is the head of the long one (only the best few are kept while counting).
     let short: Vec<(VolunteerId, Amounts)> = state
         .rank_volunteers(&RankingQuery {
