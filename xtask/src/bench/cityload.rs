@@ -3,7 +3,8 @@
 //! the node snapshots every 100,000 events, so on a big city the writes run through the
 //! snapshots it takes), then read the whole-city volunteer ranking, then both at once (64
 //! clients each, a team of 500 more for the writes), then rankings the board does not hold
-//! (windows of service dates, a district) and the one by hours, each alone. The load generator is
+//! (windows of service dates, a district) and the one by hours, each alone, then this month's
+//! and a district's beside 64 writers (whose service moves those boards). The load generator is
 //! this process; the server's CPU per request is reported beside it. Printed, not written to
 //! BENCHMARKS.md: the city is whatever `--city` names.
 
@@ -153,6 +154,7 @@ pub async fn measure(
         highest.load(std::sync::atomic::Ordering::Relaxed)
     );
     windows_and_a_district(pid, &client, &base, duration).await;
+    boards_beside_writes(pid, &client, &base, duration).await?;
     // The allocator hands memory back as the process allocates again: a light load, then again.
     for _ in 0..SETTLE_SECONDS {
         let _ = client
@@ -197,4 +199,56 @@ async fn windows_and_a_district(
         let r = http::load(&name, pid, client, ADMIN, duration, make).await;
         eprintln!("    slowest {:.1} ms", r.latency.max / 1000.0);
     }
+}
+
+/// This month's ranking and a district's, each read by 64 clients while 64 more log
+/// activities for a new team of that district (service of the last four weeks: what falls
+/// in this month, and all of it in the district, moves the boards those rankings are read
+/// off).
+async fn boards_beside_writes(
+    pid: u32,
+    client: &reqwest::Client,
+    base: &str,
+    duration: Duration,
+) -> Result<(), String> {
+    use chrono::Datelike as _;
+    let today = chrono::Utc::now().date_naive();
+    let month = format!("{}-{:02}-01", today.year(), today.month());
+    for (what, query) in [
+        ("this month", format!("from={month}")),
+        ("吴兴区, all time", "district=吴兴区".to_owned()),
+    ] {
+        let (writer, make_writes) = http::activity_load_in(client, base, "吴兴区").await?;
+        let url = format!("{base}/v1/rankings/volunteers?limit=20&{query}");
+        let make: MakeRequest = Arc::new(move |_| (reqwest::Method::GET, url.clone(), None));
+        let name = format!("GET /v1/rankings/volunteers?limit=20&{query} ({what})");
+        let (writes, reads) = tokio::join!(
+            http::load_quietly(
+                "POST /v1/activities",
+                pid,
+                client,
+                &writer,
+                duration,
+                make_writes
+            ),
+            http::load_quietly(
+                &name,
+                pid,
+                client,
+                ADMIN,
+                duration,
+                make
+            ),
+        );
+        for r in [&reads, &writes] {
+            eprintln!(
+                "  {} beside the other (64 clients each): {}, slowest {:.1} ms, {} errors",
+                r.name,
+                r.rate_and_latency(),
+                r.latency.max / 1000.0,
+                r.errors,
+            );
+        }
+    }
+    Ok(())
 }

@@ -377,8 +377,6 @@ pub(super) async fn activity_load(
     base: &str,
     district: &str,
 ) -> Result<(String, MakeRequest), String> {
-    /// The days back the activities of the load are spread over.
-    const RECENT_DAYS: u64 = 28;
     post(
         client,
         format!("{base}/v1/districts"),
@@ -386,11 +384,23 @@ pub(super) async fn activity_load(
         json!({"name": district, "kind": "district", "region": "湖州市"}),
     )
     .await?;
+    activity_load_in(client, base, district).await
+}
+
+/// [`activity_load`] in a district already registered (a team of its own each call).
+pub(super) async fn activity_load_in(
+    client: &reqwest::Client,
+    base: &str,
+    district: &str,
+) -> Result<(String, MakeRequest), String> {
+    /// The days back the activities of the load are spread over.
+    const RECENT_DAYS: u64 = 28;
+    let name = format!("压测队{}", yinling_ledger::Timestamp::now().0);
     let team = post(
         client,
         format!("{base}/v1/teams"),
         ADMIN,
-        json!({"name": "压测队", "district": district, "category": "eco_patrol"}),
+        json!({"name": name, "district": district, "category": "eco_patrol"}),
     )
     .await?;
     let team = team["id"].as_str().ok_or("no team id")?.to_owned();
