@@ -231,14 +231,7 @@ async fn boards_beside_writes(
                 duration,
                 make_writes
             ),
-            http::load_quietly(
-                &name,
-                pid,
-                client,
-                ADMIN,
-                duration,
-                make
-            ),
+            http::load_quietly(&name, pid, client, ADMIN, duration, make),
         );
         for r in [&reads, &writes] {
             eprintln!(
