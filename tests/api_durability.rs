@@ -230,6 +230,175 @@ async fn until_the_newest_snapshot_holds_changes(city: &City, dir: &std::path::P
     panic!("no snapshot of changes: {:?}", snapshot_kinds(dir));
 }
 
+/// A restart carries on from the snapshot it loaded: its first snapshot holds only what
+/// changed since the whole one that snapshot was written against (a province's whole state,
+/// over a gigabyte, was written again after every restart), and every snapshot of both runs
+/// is what the log folded from its first event gives, the ranking index's rows included.
+#[tokio::test]
+async fn the_first_snapshot_after_a_restart_holds_the_changes_since_the_whole_one_loaded() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("data");
+    let mut server = Server::start_in(&dir, &["--snapshot-every", "10"]);
+    // Enough volunteers that what ten events change is under half the whole state (a
+    // snapshot of changes also writes the small tables whole).
+    let city = City::build(&server, 80).await;
+    // Two volunteers with rows in the ranking index before the whole snapshot below: the
+    // first serves again before the snapshot of changes the start loads, the second only in
+    // the tail after it, and neither in the second run (whose snapshot must still hold both).
+    let second = city
+        .other_coordinator
+        .post(
+            "/v1/volunteers",
+            json!({"name": "沈阿姨", "team_id": city.other_team}),
+        )
+        .await
+        .id();
+    serve_once(&city, &city.outsider).await;
+    serve_once(&city, &second).await;
+    let served = city.auditor.get("/v1/audit/head").await.ok()["seq"]
+        .as_u64()
+        .expect("seq");
+    // Stopped at a snapshot of changes under half the size of its whole one (a larger one
+    // makes the next snapshot whole, after a restart as before).
+    let size = |seq: u64| {
+        let name = format!("{seq:020}.snapshot");
+        std::fs::metadata(dir.join("snapshots").join(name)).map_or(0, |m| m.len())
+    };
+    // The first volunteer serves again between that whole snapshot and the one of changes.
+    let mut served_again = Vec::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        until_the_newest_snapshot_holds_changes(&city, &dir).await;
+        let kinds = snapshot_kinds(&dir);
+        let newest = kinds.keys().next_back().copied().unwrap_or(0);
+        let whole = kinds.iter().rev().find(|(_, k)| **k == 1).map(|(s, _)| *s);
+        if whole.is_some_and(|whole| {
+            whole > served
+                && served_again.iter().any(|s| *s > whole && *s <= newest)
+                && size(newest) * 2 < size(whole)
+        }) {
+            ready = true;
+            break;
+        }
+        serve_once(&city, &city.outsider).await;
+        served_again.push(
+            city.auditor.get("/v1/audit/head").await.ok()["seq"]
+                .as_u64()
+                .expect("seq"),
+        );
+    }
+    assert!(
+        ready,
+        "no small snapshot of changes: {:?}",
+        snapshot_kinds(&dir)
+    );
+    // A tail after it: the start folds it, and the next snapshot must hold it too.
+    serve_once(&city, &second).await;
+    assert_eq!(server.terminate(), Some(0));
+    let before = snapshot_kinds(&dir);
+    let loaded = *before.keys().next_back().expect("a snapshot");
+    let (&whole, _) = before
+        .iter()
+        .rev()
+        .find(|(_, kind)| **kind == 1)
+        .expect("a whole snapshot");
+
+    // The second run: service of both teams, new volunteers and redemptions, until it has
+    // stored a snapshot of its own.
+    let mut server = Server::start_in(&dir, &["--snapshot-every", "10"]);
+    let admin = server.client(ADMIN);
+    let coordinator = server.client(
+        &token(
+            &admin,
+            json!({"role": "coordinator", "team_id": city.other_team}),
+        )
+        .await,
+    );
+    let mut volunteers = Vec::new();
+    // A few events a round, so that the first snapshot of the run is seen before later ones
+    // prune it.
+    for v in city.volunteers.iter().take(3) {
+        let own = token(&admin, json!({"role": "volunteer", "volunteer_id": v})).await;
+        volunteers.push((server.client(&own), v));
+    }
+    let mut written = BTreeMap::new();
+    for round in 0..60 {
+        written = snapshot_kinds(&dir).split_off(&(loaded + 1));
+        if !written.is_empty() {
+            break;
+        }
+        let newcomer = coordinator
+            .post(
+                "/v1/volunteers",
+                json!({"name": format!("新志愿者{round}"), "team_id": city.other_team}),
+            )
+            .await
+            .id();
+        let participants =
+            [json!({"volunteer_id": newcomer, "hours": format!("{}", round % 3 + 1)})];
+        let round = round as usize;
+        coordinator
+            .post("/v1/activities", json!({"team_id": city.other_team, "category": "eco_patrol", "date": days_ago(round as i64 % 5), "title": "巡河护绿", "participants": participants}))
+            .await
+            .id();
+        let (client, volunteer) = &volunteers[round % volunteers.len()];
+        client
+            .post(
+                "/v1/redemptions",
+                json!({"volunteer_id": volunteer, "reward_id": city.reward, "quantity": 1}),
+            )
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (&first, &kind) = written.iter().next().expect("a snapshot in the second run");
+    assert_eq!(
+        kind, 2,
+        "the second run's first snapshot (at {first}) is whole: {written:?}"
+    );
+    let head = admin.get("/v1/audit/head").await.ok();
+    let balances = snapshot_of_balances(&admin, &city.volunteers).await;
+    let ranking = admin.get("/v1/rankings/volunteers?limit=100").await.ok();
+    assert_eq!(server.terminate(), Some(0));
+
+    // Written against the whole snapshot of the first run, which is kept for it.
+    let yinling = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_yinling"))
+            .args(args)
+            .output()
+            .expect("yinling")
+    };
+    let kinds = snapshot_kinds(&dir);
+    assert_eq!(kinds.get(&whole), Some(&1), "{kinds:?}");
+    let verified = yinling(&["verify".as_ref(), "--data".as_ref(), dir.as_os_str()]);
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success() && said.contains(" checked against the log"),
+        "{verified:?}"
+    );
+    // A third start reads the newest snapshot on that whole one, to the same ledger.
+    let third = Server::start_in(&dir, &["--snapshot-every", "1000"]);
+    let admin = third.client(ADMIN);
+    assert_eq!(admin.get("/v1/audit/head").await.ok(), head);
+    assert_eq!(
+        snapshot_of_balances(&admin, &city.volunteers).await,
+        balances
+    );
+    assert_eq!(
+        admin.get("/v1/rankings/volunteers?limit=100").await.ok(),
+        ranking
+    );
+}
+
+/// An hour of service for a volunteer of the other team, which moves their row of the
+/// ranking index.
+async fn serve_once(city: &City, volunteer: &str) {
+    let participants = [json!({"volunteer_id": volunteer, "hours": "1"})];
+    city.other_coordinator
+        .post("/v1/activities", json!({"team_id": city.other_team, "category": "eco_patrol", "date": days_ago(1), "title": "巡河护绿", "participants": participants}))
+        .await
+        .id();
+}
+
 /// A snapshot of changes is only as good as the whole snapshot it was written against: with
 /// that one damaged, a start passes over both and starts from an older snapshot (or the first
 /// event), to the same balances.

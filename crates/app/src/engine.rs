@@ -138,6 +138,8 @@ struct Started {
     state: State,
     /// The readers' copy.
     copy: State,
+    /// What the writer's first snapshot counts on from (see [`crate::load::Carried`]).
+    carried: Option<crate::load::Carried>,
 }
 
 /// Closes the handle a start read through and opens the log again (see [`Engine::open`]).
@@ -351,6 +353,7 @@ impl Engine {
     ) -> Result<Started, EngineError> {
         report.snapshot_seq = loaded.snapshot_seq;
         report.replayed_events = loaded.replayed;
+        let carried = loaded.carried;
         let mut state = loaded.state;
         let copy = match copy {
             Some(copy) => {
@@ -373,6 +376,7 @@ impl Engine {
             tree,
             state,
             copy,
+            carried,
         })
     }
 
@@ -390,6 +394,7 @@ impl Engine {
             tree,
             state,
             copy,
+            carried,
         } = started;
         metrics.head_seq.set(state.head.seq as i64);
         // The readers' copy adopts from the writer's and is never adopted from, so it records
@@ -415,15 +420,22 @@ impl Engine {
             metrics,
             closing: std::sync::atomic::AtomicBool::new(false),
         };
+        // A replica that later takes the writer role has folded past what was carried: its
+        // first snapshot is whole.
         if writer {
-            engine.start_writer(state)?;
+            engine.start_writer(state, carried)?;
         }
         Ok(engine)
     }
 
-    /// Starts the writer thread deciding on `working` (a copy of the shared state).
-    fn start_writer(&self, working: State) -> Result<(), EngineError> {
-        let machine = LedgerMachine::new(
+    /// Starts the writer thread deciding on `working` (a copy of the shared state), its
+    /// snapshots counting on from `carried` when the start loaded one.
+    fn start_writer(
+        &self,
+        working: State,
+        carried: Option<crate::load::Carried>,
+    ) -> Result<(), EngineError> {
+        let mut machine = LedgerMachine::new(
             working,
             (
                 self.shared.clone(),
@@ -435,6 +447,9 @@ impl Engine {
             (self.snapshot_every_events, self.whole_snapshots),
             self.metrics.clone(),
         );
+        if let Some(carried) = carried {
+            machine.carry_on(carried);
+        }
         let hook_metrics = self.metrics.clone();
         let writer_config = WriterConfig {
             on_batch: Some(Arc::new(move |r| hook_metrics.record_batch(r))),
@@ -483,7 +498,7 @@ impl Engine {
         }
         working.forget_changes();
         working.check_invariants().map_err(EngineError::Invariant)?;
-        self.start_writer(working)
+        self.start_writer(working, None)
     }
 
     /// Gives up the writer role: what is queued finishes (or fails), later submissions are

@@ -6,8 +6,9 @@ use crate::limits::{REPLAY_CHUNK_EVENTS, TREE_FLOOR};
 use yinling_ledger::log::{self, EnvelopeIter};
 use yinling_ledger::merkle::MerkleTree;
 use yinling_ledger::personal::KeyError;
-use yinling_ledger::{Envelope, EventLog, LedgerError};
+use yinling_ledger::{Envelope, EventLog, Head, LedgerError};
 use yinling_projections::ranking_ops::RankingOp;
+use yinling_projections::replay::ChangedSince;
 use yinling_projections::{replay, State};
 
 /// Loads the newest snapshot that decodes and matches the log, then folds the tail checked
@@ -45,6 +46,33 @@ pub struct Loaded {
     /// carried one (or none was used): the leaves of the events folded were added as they
     /// were checked against the chain.
     pub tree: Option<MerkleTree>,
+    /// What changed since the whole snapshot the state was loaded from (or the one its
+    /// snapshot of changes was written against), when one was used.
+    pub carried: Option<Carried>,
+}
+
+/// What a start carries on from the snapshot it loaded, so that the service's first
+/// snapshot holds only the changes since a whole one instead of the whole state again (a
+/// province's 1.3 GB, written after every restart).
+#[derive(Debug)]
+pub struct Carried {
+    /// The whole snapshot: its head and its size in bytes.
+    pub whole: (Head, u64),
+    /// The keys of the volunteers, activities and redemptions changed since it, up to the
+    /// loaded state's head. (The ranking index tracks its own rows from it.)
+    pub changed: ChangedSince,
+    /// Whether the snapshot of changes loaded had already passed half the whole one's size:
+    /// the next snapshot is whole.
+    pub whole_next: bool,
+}
+
+/// The snapshot a load starts from: the state, its tree, its seq and what a start carries
+/// on from it (all empty when none was used).
+struct Found {
+    state: State,
+    tree: Option<MerkleTree>,
+    seq: Option<u64>,
+    carried: Option<Carried>,
 }
 
 /// [`load_state_with`], with the Merkle tree over the log when `want_tree` (see
@@ -87,7 +115,12 @@ pub fn load(
     if let Err(e) = warmed {
         tracing::warn!(error = %e, "the key store could not be read in one pass; reading keys one by one");
     }
-    let (mut state, mut tree, used) = decoded?;
+    let Found {
+        mut state,
+        mut tree,
+        seq: used,
+        mut carried,
+    } = decoded?;
     if !want_tree {
         tree = None;
     } else if used.is_none() {
@@ -99,8 +132,16 @@ pub fn load(
     let started = std::time::Instant::now();
     state.attach_keys(keys.clone());
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "names revealed");
+    if carried.is_some() {
+        // What the tail changes is noted from here (revealing the names changed nothing a
+        // snapshot holds: it holds them sealed).
+        state.forget_changes();
+    }
     let started = std::time::Instant::now();
     let folded = fold_tail(log, &mut state, tree.as_mut(), limit)?;
+    if let Some(carried) = carried.as_mut() {
+        carried.changed.absorb(&mut state.take_changes());
+    }
     tracing::debug!(
         events = folded,
         ms = started.elapsed().as_millis() as u64,
@@ -117,6 +158,7 @@ pub fn load(
         snapshot_seq: used,
         replayed: folded,
         tree,
+        carried,
     })
 }
 
@@ -126,7 +168,7 @@ fn newest_snapshot(
     log: &dyn EventLog,
     limit: u64,
     use_snapshots: bool,
-) -> Result<(State, Option<MerkleTree>, Option<u64>), LedgerError> {
+) -> Result<Found, LedgerError> {
     let snapshots = if use_snapshots {
         log.snapshot_seqs()?
     } else {
@@ -154,10 +196,32 @@ fn newest_snapshot(
             );
             continue;
         }
-        match read_snapshot(log, seq) {
-            Ok(Some(decoded)) => match log::get(log, seq) {
+        match read_snapshot_sized(log, seq) {
+            Ok(Some((mut decoded, sizes))) => match log::get(log, seq) {
                 Ok(Some(e)) if e.hash == decoded.state.head.hash => {
-                    return Ok((decoded.state, decoded.tree, Some(seq)));
+                    let carried = match (decoded.changed.take(), sizes.whole) {
+                        (Some(changed), Some(whole)) => Some(Carried {
+                            whole,
+                            changed,
+                            whole_next: sizes.bytes > whole.1 / 2,
+                        }),
+                        (Some(_), None) => None,
+                        (None, _) => {
+                            // A whole snapshot: the index's rows are tracked from it.
+                            decoded.state.rankings.track_rows();
+                            Some(Carried {
+                                whole: (decoded.state.head, sizes.bytes),
+                                changed: ChangedSince::default(),
+                                whole_next: false,
+                            })
+                        }
+                    };
+                    return Ok(Found {
+                        state: decoded.state,
+                        tree: decoded.tree,
+                        seq: Some(seq),
+                        carried,
+                    });
                 }
                 _ => tracing::warn!(seq, "the snapshot does not match the event log; ignored"),
             },
@@ -168,7 +232,19 @@ fn newest_snapshot(
             }
         }
     }
-    Ok((State::new(), None, None))
+    Ok(Found {
+        state: State::new(),
+        tree: None,
+        seq: None,
+        carried: None,
+    })
+}
+
+/// The sizes of a snapshot read: its own, and the head and size of the whole one it holds
+/// the changes since.
+struct Sizes {
+    bytes: u64,
+    whole: Option<(Head, u64)>,
 }
 
 /// A snapshot that could not be read: which one (the snapshot asked for, or the whole one it
@@ -188,11 +264,19 @@ pub fn read_snapshot(
     log: &dyn EventLog,
     seq: u64,
 ) -> Result<Option<replay::Snapshotted>, Unreadable> {
+    read_snapshot_sized(log, seq).map(|read| read.map(|(snapshotted, _)| snapshotted))
+}
+
+/// [`read_snapshot`], with the sizes of the snapshots read.
+fn read_snapshot_sized(
+    log: &dyn EventLog,
+    seq: u64,
+) -> Result<Option<(replay::Snapshotted, Sizes)>, Unreadable> {
     // `for_changes`: the whole snapshot read for the changes of another, their values passed
     // over (`replay::decode_base_from`).
     let decode = |seq: u64,
                   for_changes: Option<&replay::Decoded>|
-     -> Result<Option<replay::Decoded>, Unreadable> {
+     -> Result<Option<(replay::Decoded, u64)>, Unreadable> {
         let failed = |detail: String| Unreadable { seq, detail };
         let Some((reader, len)) = log
             .snapshot_reader(seq)
@@ -212,16 +296,20 @@ pub fn read_snapshot(
             ms = started.elapsed().as_millis() as u64,
             "a snapshot decoded"
         );
-        Ok(Some(decoded))
+        Ok(Some((decoded, len)))
     };
-    let Some(decoded) = decode(seq, None)? else {
+    let Some((decoded, bytes)) = decode(seq, None)? else {
         return Ok(None);
     };
+    let mut whole = None;
     let base = match decoded.base_seq() {
         None => None,
         Some(base_seq) => match decode(base_seq, Some(&decoded))? {
-            Some(replay::Decoded::Whole(base)) => Some(*base),
-            Some(replay::Decoded::Changes(_)) => {
+            Some((replay::Decoded::Whole(base), len)) => {
+                whole = Some((base.state.head, len));
+                Some(*base)
+            }
+            Some((replay::Decoded::Changes(_), _)) => {
                 return Err(Unreadable {
                     seq,
                     detail: format!(
@@ -241,7 +329,7 @@ pub fn read_snapshot(
         ms = started.elapsed().as_millis() as u64,
         "the snapshot's changes applied"
     );
-    Ok(Some(applied))
+    Ok(Some((applied, Sizes { bytes, whole })))
 }
 
 /// Folds the events after the state's head up to `limit`, checked against the chain, adding

@@ -88,6 +88,30 @@ impl LedgerMachine {
         }
     }
 
+    /// Counts on from the snapshot the start loaded: the whole one it was (or was written
+    /// against) is taken as stored, with what changed since it, so that this run's first
+    /// snapshot holds only the changes since it (unless they passed half its size, or every
+    /// snapshot is to be whole). The readers' copy's ranking index tracks its rows from it
+    /// already (`load`).
+    pub fn carry_on(&mut self, carried: crate::load::Carried) {
+        if self.whole_snapshots {
+            return;
+        }
+        let (head, bytes) = carried.whole;
+        tracing::info!(
+            whole = head.seq,
+            bytes,
+            changed = carried.changed.len(),
+            whole_next = carried.whole_next,
+            "snapshots carry on from the whole one the start loaded"
+        );
+        *self.stored.whole.lock().unwrap_or_else(|p| p.into_inner()) = Some((head, bytes));
+        self.stored
+            .whole_next
+            .store(carried.whole_next, Ordering::Relaxed);
+        self.since_whole = Some((head, Arc::new(carried.changed)));
+    }
+
     /// Encodes and stores a snapshot of the readers' copy off the writer thread.
     fn snapshot(&mut self) {
         if self

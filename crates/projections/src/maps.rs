@@ -199,6 +199,12 @@ impl<K: Eq + Hash + Clone, V: Clone> SharedMap<K, V> {
         }
     }
 
+    /// The keys noted as changed since [`SharedMap::forget_changes`], taken (none are left
+    /// noted; recording goes on as it was).
+    pub fn take_changed(&mut self) -> FastSet<K> {
+        self.changed.drain().collect()
+    }
+
     /// Records no changes until [`SharedMap::forget_changes`]: a state being loaded is
     /// adopted from by nobody, and recording every key it folds (a province's millions of
     /// activities) was a tenth of a rebuild's time.
@@ -232,6 +238,19 @@ impl<K: Eq + Hash + Clone + 'static, V: 'static> MapDelta<K, V> {
             .cloned()
             .collect();
         crate::passed_over::PassOver::keys::<K, V>(keys)
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> MapDelta<K, V> {
+    /// The keys it changes or takes out: what changed since the whole snapshot it was
+    /// written against, which a start carries on counting from (`ChangedSince`).
+    pub fn keys(&self) -> FastSet<K> {
+        self.changed
+            .entries
+            .keys()
+            .chain(&self.removed)
+            .cloned()
+            .collect()
     }
 }
 

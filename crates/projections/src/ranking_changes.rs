@@ -124,8 +124,12 @@ impl RankingIndex {
                 self.ids.len()
             ));
         }
+        // The rows changed since the whole snapshot are tracked on from these (a start's
+        // first snapshot of changes holds them, and what the tail changes).
+        self.touched.start(self.ids.len());
         for (row, id, total, series) in rows {
             let row = usize::try_from(row).map_err(|_| format!("no row {row}"))?;
+            self.touched.mark(row);
             for (team, _) in &series {
                 Arc::make_mut(self.served_for.entry(*team).or_default()).insert(id);
             }

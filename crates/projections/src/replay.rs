@@ -154,6 +154,11 @@ impl Decoded {
             rankings,
             ..
         } = changes;
+        let changed = ChangedSince {
+            volunteers: volunteers.keys(),
+            activities: activities.keys(),
+            redemptions: redemptions.keys(),
+        };
         let mut state = base.state;
         let mut index = std::mem::take(&mut state.rankings);
         index
@@ -166,7 +171,9 @@ impl Decoded {
         rest.volunteers = state.volunteers;
         rest.activities = state.activities;
         rest.redemptions = state.redemptions;
-        checked_state(rest, tree)
+        let mut snapshotted = checked_state(rest, tree)?;
+        snapshotted.changed = Some(changed);
+        Ok(snapshotted)
     }
 
     /// The keys whose values this snapshot of changes replaces or takes out, for reading its
@@ -221,7 +228,11 @@ impl<'de> serde::Deserialize<'de> for ThisLayout {
                 if layout == STATE_LAYOUT_VERSION {
                     let state = next(&mut seq, 1)?;
                     let tree = next(&mut seq, 2)?;
-                    let whole = Box::new(Snapshotted { state, tree });
+                    let whole = Box::new(Snapshotted {
+                        state,
+                        tree,
+                        changed: None,
+                    });
                     return Ok(ThisLayout(Decoded::Whole(whole)));
                 }
                 if layout != STATE_LAYOUT_VERSION | CHANGES_LAYOUT_BIT {
@@ -257,6 +268,9 @@ pub struct Snapshotted {
     pub state: State,
     /// The Merkle tree over the events up to it, when the writer stored one.
     pub tree: Option<MerkleTree>,
+    /// For a snapshot of changes, the keys it held: what changed since its whole snapshot
+    /// up to it (a start counts on from them, so that its first snapshot need not be whole).
+    pub changed: Option<ChangedSince>,
 }
 
 /// Decodes a whole snapshot and checks that its layout and header agree with the state
@@ -298,7 +312,7 @@ fn checked(snapshot: codec::Snapshot<ThisLayout>) -> Result<Decoded, CodecError>
     let agrees = |state: &State| state.head.seq == snapshot.seq && state.head.hash == snapshot.hash;
     match decoded {
         Decoded::Whole(whole) => {
-            let Snapshotted { state, tree } = *whole;
+            let Snapshotted { state, tree, .. } = *whole;
             if snapshot.base.is_some() || !agrees(&state) {
                 return Err(CodecError::Malformed(
                     "snapshot header disagrees with its state".into(),
@@ -331,7 +345,11 @@ fn checked_state(mut state: State, tree: Option<MerkleTree>) -> Result<Snapshott
         ));
     }
     state.voucher_units_waiting = state.count_vouchers_waiting();
-    Ok(Snapshotted { state, tree })
+    Ok(Snapshotted {
+        state,
+        tree,
+        changed: None,
+    })
 }
 
 /// Folds `envelopes` into `state`, stopping after `until_seq` (inclusive) if given.

@@ -245,6 +245,17 @@ impl State {
         self.redemptions.forget_changes();
     }
 
+    /// The keys of the volunteers, activities and redemptions noted as changed since
+    /// [`State::forget_changes`], taken: what a start folded after a snapshot, which the
+    /// service's next snapshot of changes must hold.
+    pub fn take_changes(&mut self) -> crate::changed_since::ChangedSince {
+        crate::changed_since::ChangedSince {
+            volunteers: self.volunteers.take_changed(),
+            activities: self.activities.take_changed(),
+            redemptions: self.redemptions.take_changed(),
+        }
+    }
+
     /// Records no changes until [`State::forget_changes`]: for a state being loaded, which no
     /// copy adopts from (recording every key a province's fold touches cost a tenth of a
     /// rebuild). `forget_changes` turns recording back on before the state is shared.
