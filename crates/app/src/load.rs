@@ -121,6 +121,10 @@ pub fn load(
         seq: used,
         mut carried,
     } = decoded?;
+    if until.is_some() {
+        // A past state (`as_of`) is never snapshotted: its tail's keys are not noted.
+        carried = None;
+    }
     if !want_tree {
         tree = None;
     } else if used.is_none() {

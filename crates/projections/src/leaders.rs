@@ -363,43 +363,55 @@ impl Leaders {
         population: usize,
         fill: impl FnOnce(usize) -> (Vec<(VolunteerId, Pair)>, Option<Teams>),
     ) -> Vec<(VolunteerId, Pair)> {
+        if let Some(best) = self.with_window(&span, &scope, |w| w.boards[slot(by)].best(limit)) {
+            return best;
+        }
+        // Filled without the lock, so that other windows' queries are not held behind a
+        // pass over every row: the index does not change under a query (a fold holds the
+        // state mutably), so a second query filling the same board fills it alike.
+        let (best, teams) = fill(self.capacity);
+        let capacity = self.capacity;
+        let answer = self.with_window(&span, &scope, |window| {
+            if let Some(teams) = teams {
+                if window.teams.as_ref().is_some_and(|had| *had != teams) {
+                    // The other order's board counted other teams: it is filled again too.
+                    window.boards = [Board::holding(capacity), Board::holding(capacity)];
+                }
+                window.teams = Some(teams);
+            }
+            let board = &mut window.boards[slot(by)];
+            board.fill_best(by, &best, population <= capacity);
+            board.best(limit)
+        });
+        // The rows given are the best there are: when the board cannot tell the list (it
+        // would end at zero or below), they can.
+        answer.unwrap_or_else(|| best.into_iter().take(limit).collect())
+    }
+
+    /// Runs `with` on the boards of `scope` within `span`, moved to the front of the windows
+    /// kept (made if there were none; the one asked for longest ago leaves).
+    fn with_window<T>(
+        &self,
+        span: &Span,
+        scope: &Scope,
+        with: impl FnOnce(&mut Window) -> Option<T>,
+    ) -> Option<T> {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        // The window asked for moves to the front; the one asked for longest ago leaves.
         let window = match windows
             .iter()
-            .position(|w| w.span == span && w.scope == scope)
+            .position(|w| w.span == *span && w.scope == *scope)
         {
             Some(at) => windows.remove(at),
             None => Window {
-                span,
-                scope,
+                span: *span,
+                scope: scope.clone(),
                 teams: None,
                 boards: [Board::holding(self.capacity), Board::holding(self.capacity)],
             },
         };
         windows.insert(0, window);
         windows.truncate(WINDOW_BOARDS);
-        let Some(window) = windows.first_mut() else {
-            return Vec::new();
-        };
-        if let Some(best) = window.boards[slot(by)].best(limit) {
-            return best;
-        }
-        let (best, teams) = fill(self.capacity);
-        if let Some(teams) = teams {
-            if window.teams.as_ref().is_some_and(|had| *had != teams) {
-                // The other order's board counted other teams: it is filled again too.
-                window.boards = [Board::holding(self.capacity), Board::holding(self.capacity)];
-            }
-            window.teams = Some(teams);
-        }
-        let board = &mut window.boards[slot(by)];
-        board.fill_best(by, &best, population <= self.capacity);
-        // The rows given are the best there are: when the board cannot tell the list (it
-        // would end at zero or below), they can.
-        board
-            .best(limit)
-            .unwrap_or_else(|| best.into_iter().take(limit).collect())
+        windows.first_mut().and_then(with)
     }
 }
 
