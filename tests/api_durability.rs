@@ -209,9 +209,7 @@ async fn until_the_newest_snapshot_holds_changes(city: &City, dir: &std::path::P
         // With `--snapshot-every 10`, the last snapshot due is at or after the last multiple
         // of ten the head passed; one at or after it is stored whole (files are listed once
         // renamed), and no later one is being written.
-        let head = city.auditor.get("/v1/audit/head").await.ok()["seq"]
-            .as_u64()
-            .expect("seq");
+        let head = head_seq(city).await;
         let kinds = snapshot_kinds(dir);
         if let Some((seq, 2)) = kinds.iter().next_back() {
             if *seq >= head / 10 * 10 {
@@ -255,9 +253,7 @@ async fn the_first_snapshot_after_a_restart_holds_the_changes_since_the_whole_on
         .id();
     serve_once(&city, &city.outsider).await;
     serve_once(&city, &second).await;
-    let served = city.auditor.get("/v1/audit/head").await.ok()["seq"]
-        .as_u64()
-        .expect("seq");
+    let served = head_seq(&city).await;
     // Stopped at a snapshot of changes under half the size of its whole one (a larger one
     // makes the next snapshot whole, after a restart as before).
     let size = |seq: u64| {
@@ -281,11 +277,7 @@ async fn the_first_snapshot_after_a_restart_holds_the_changes_since_the_whole_on
             break;
         }
         serve_once(&city, &city.outsider).await;
-        served_again.push(
-            city.auditor.get("/v1/audit/head").await.ok()["seq"]
-                .as_u64()
-                .expect("seq"),
-        );
+        served_again.push(head_seq(&city).await);
     }
     assert!(
         ready,
@@ -387,6 +379,13 @@ async fn the_first_snapshot_after_a_restart_holds_the_changes_since_the_whole_on
         admin.get("/v1/rankings/volunteers?limit=100").await.ok(),
         ranking
     );
+}
+
+/// The seq of the log's last event.
+async fn head_seq(city: &City) -> u64 {
+    city.auditor.get("/v1/audit/head").await.ok()["seq"]
+        .as_u64()
+        .expect("seq")
 }
 
 /// An hour of service for a volunteer of the other team, which moves their row of the

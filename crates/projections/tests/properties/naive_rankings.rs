@@ -81,6 +81,27 @@ fn sorted<K: Ord + Copy>(mut rows: Vec<(K, Amounts)>, by: RankBy) -> Vec<(K, Amo
     rows
 }
 
+/// Each volunteer's sum of the shares given (one per team they served), listed when some
+/// share is not zero, sorted.
+fn summed<'a>(
+    shares: impl Iterator<Item = (&'a (VolunteerId, TeamId), &'a Amounts)>,
+    by: RankBy,
+) -> Vec<(VolunteerId, Amounts)> {
+    let mut sums: HashMap<VolunteerId, (Amounts, bool)> = HashMap::new();
+    for ((v, _), a) in shares {
+        let e = sums.entry(*v).or_default();
+        e.0 += *a;
+        e.1 |= !a.points.is_zero() || !a.hours.is_zero();
+    }
+    sorted(
+        sums.into_iter()
+            .filter(|(_, (_, any))| *any)
+            .map(|(v, (a, _))| (v, a))
+            .collect(),
+        by,
+    )
+}
+
 pub(super) fn check_rankings(
     w: &World,
     from: Option<NaiveDate>,
@@ -129,19 +150,7 @@ pub(super) fn check_rankings(
         .collect();
     assert_eq!(got, expected, "volunteer ranking within a team");
     // City-wide: sum over all the volunteer's teams.
-    let mut city: HashMap<VolunteerId, (Amounts, bool)> = HashMap::new();
-    for ((v, _), a) in &members {
-        let e = city.entry(*v).or_default();
-        e.0 += *a;
-        e.1 |= !a.points.is_zero() || !a.hours.is_zero();
-    }
-    let expected = sorted(
-        city.into_iter()
-            .filter(|(_, (_, any))| *any)
-            .map(|(v, (a, _))| (v, a))
-            .collect(),
-        by,
-    );
+    let expected = summed(members.iter(), by);
     let got: Vec<(VolunteerId, Amounts)> = state
         .rank_volunteers(&query)
         .into_iter()
@@ -151,19 +160,7 @@ pub(super) fn check_rankings(
     // One district: the service for its teams.
     let district = "吴兴区";
     let in_district = |t: &TeamId| state.teams.get(t).is_some_and(|t| t.district == district);
-    let mut sums: HashMap<VolunteerId, (Amounts, bool)> = HashMap::new();
-    for ((v, _), a) in members.iter().filter(|((_, t), _)| in_district(t)) {
-        let e = sums.entry(*v).or_default();
-        e.0 += *a;
-        e.1 |= !a.points.is_zero() || !a.hours.is_zero();
-    }
-    let in_the_district = sorted(
-        sums.into_iter()
-            .filter(|(_, (_, any))| *any)
-            .map(|(v, (a, _))| (v, a))
-            .collect(),
-        by,
-    );
+    let in_the_district = summed(members.iter().filter(|((_, t), _)| in_district(t)), by);
     let got: Vec<(VolunteerId, Amounts)> = state
         .rank_volunteers(&RankingQuery {
             district: Some(district.into()),
