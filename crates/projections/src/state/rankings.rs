@@ -187,6 +187,10 @@ impl State {
         walk_district: Option<bool>,
     ) -> Vec<Ranked<VolunteerId>> {
         let index = &self.rankings;
+        // An empty list asks nothing of a board (nor takes the place of a window kept).
+        if query.limit == 0 {
+            return Vec::new();
+        }
         if query.team_id.is_none() {
             // The whole population or a district: the first rows of a board kept as the
             // index folds.
