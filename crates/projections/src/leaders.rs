@@ -94,6 +94,11 @@ struct Board {
 }
 
 impl Board {
+    /// A board of each order, empty.
+    fn pair(capacity: usize) -> [Board; 2] {
+        [Board::holding(capacity), Board::holding(capacity)]
+    }
+
     fn holding(capacity: usize) -> Board {
         Board {
             rows: BTreeSet::new(),
@@ -201,8 +206,11 @@ impl Span {
     }
 }
 
+/// A district's teams, as a ranking looks them up.
+pub type TeamSet = std::collections::HashSet<TeamId, rustc_hash::FxBuildHasher>;
+
 /// The teams of a district, as the ranking that filled its boards found them.
-pub type Teams = Arc<std::collections::HashSet<TeamId, rustc_hash::FxBuildHasher>>;
+pub type Teams = Arc<TeamSet>;
 
 /// Whose service a window's boards rank: every team's, or a district's teams'.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -253,7 +261,7 @@ impl Leaders {
     /// Boards of at most `rows` rows each.
     fn holding(rows: usize) -> Leaders {
         Leaders {
-            all_time: Mutex::new(Box::new([Board::holding(rows), Board::holding(rows)])),
+            all_time: Mutex::new(Box::new(Board::pair(rows))),
             windows: Mutex::new(Vec::new()),
             capacity: rows,
         }
@@ -375,7 +383,7 @@ impl Leaders {
             if let Some(teams) = teams {
                 if window.teams.as_ref().is_some_and(|had| *had != teams) {
                     // The other order's board counted other teams: it is filled again too.
-                    window.boards = [Board::holding(capacity), Board::holding(capacity)];
+                    window.boards = Board::pair(capacity);
                 }
                 window.teams = Some(teams);
             }
@@ -406,7 +414,7 @@ impl Leaders {
                 span: *span,
                 scope: scope.clone(),
                 teams: None,
-                boards: [Board::holding(self.capacity), Board::holding(self.capacity)],
+                boards: Board::pair(self.capacity),
             },
         };
         windows.insert(0, window);

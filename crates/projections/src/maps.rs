@@ -230,14 +230,7 @@ impl<K: Eq + Hash + Clone + 'static, V: 'static> MapDelta<K, V> {
     /// The keys it changes or takes out: the values of them a whole snapshot holds are
     /// dropped as that snapshot is read for these changes (`passed_over`).
     pub fn passed_over(&self) -> crate::passed_over::PassOver {
-        let keys: FastSet<K> = self
-            .changed
-            .entries
-            .keys()
-            .chain(&self.removed)
-            .cloned()
-            .collect();
-        crate::passed_over::PassOver::keys::<K, V>(keys)
+        crate::passed_over::PassOver::keys::<K, V>(self.keys())
     }
 }
 

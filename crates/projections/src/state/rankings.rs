@@ -2,11 +2,12 @@
 //! searches per series, never a scan of the log.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap};
 
 use yinling_ledger::{GroupId, TeamId, VolunteerId};
 
 use super::State;
+use crate::leaders::TeamSet as DistrictTeams;
 use crate::rankings::{DailySeries, Fixed, RankBy, Ranked, RankingQuery, MAX_RANKING_LIMIT};
 use crate::stars::StarLevel;
 
@@ -116,31 +117,28 @@ impl<K: Ord + Copy> Best<K> {
 
     /// Best first, numbered from 1.
     fn ranked(self) -> Vec<Ranked<K>> {
-        self.sorted()
-            .into_iter()
-            .enumerate()
-            .map(|(i, (id, amounts))| Ranked {
-                rank: i + 1,
-                id,
-                amounts: amounts.amounts(),
-            })
-            .collect()
+        numbered(self.sorted())
     }
 }
 
-/// A district's teams, as a ranking looks them up.
-type DistrictTeams = HashSet<TeamId, rustc_hash::FxBuildHasher>;
+/// Rows best first, numbered from 1.
+fn numbered<K>(rows: impl IntoIterator<Item = (K, Fixed)>) -> Vec<Ranked<K>> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, (id, amounts))| Ranked {
+            rank: i + 1,
+            id,
+            amounts: amounts.amounts(),
+        })
+        .collect()
+}
 
 /// A board's rows, best first, numbered from 1.
 fn read_off(best: Vec<(VolunteerId, [i64; 2])>) -> Vec<Ranked<VolunteerId>> {
-    best.into_iter()
-        .enumerate()
-        .map(|(i, (id, [points, hours]))| Ranked {
-            rank: i + 1,
-            id,
-            amounts: Fixed { points, hours }.amounts(),
-        })
-        .collect()
+    numbered(
+        best.into_iter()
+            .map(|(id, [points, hours])| (id, Fixed { points, hours })),
+    )
 }
 
 /// The best `limit` rows, best first with ties broken by id, numbered.
@@ -309,7 +307,7 @@ impl State {
             }
             return;
         }
-        let walk = |teams: &HashSet<TeamId, rustc_hash::FxBuildHasher>| {
+        let walk = |teams: &DistrictTeams| {
             walk_district.unwrap_or_else(|| {
                 let served: usize = teams
                     .iter()
