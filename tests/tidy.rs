@@ -1,7 +1,7 @@
 //! The claims of ARCHITECTURE.md, checked on the source tree (in the manner of
 //! rust-analyzer's tidy tests): which crate may depend on which, which crates may touch the
 //! filesystem or name a storage engine's types, that every limit is a named constant in its
-//! crate's `limits.rs`, that no crate's modules import each other in a circle, and that no
+//! crate's `limits.rs`, that every sled database names its cache's size, that no crate's modules import each other in a circle, and that no
 //! file or function outgrows what one reader holds.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -152,6 +152,34 @@ fn only_the_log_crates_name_a_storage_engine() {
                 "{} depends on {engine}",
                 manifest.display()
             );
+        }
+    }
+}
+
+/// sled keeps up to 1 GiB of pages per database unless told otherwise, and a running node
+/// holds several databases: each one it opens names its cache's size (a limit of its own),
+/// so a node's memory under a day of writes is what the limits say.
+#[test]
+fn every_sled_database_names_the_size_of_its_cache() {
+    for (krate, dir) in source_trees() {
+        if krate != "ledger" {
+            continue;
+        }
+        for file in rust_files(&dir) {
+            let code = code_of(&file);
+            assert!(
+                !code.contains("sled::open("),
+                "{} opens sled with its default cache",
+                file.display()
+            );
+            for (at, _) in code.match_indices("sled::Config::new()") {
+                let chain = code[at..].split(';').next().unwrap_or_default();
+                assert!(
+                    chain.contains(".cache_capacity("),
+                    "{} opens a sled database without a cache capacity: {chain}",
+                    file.display()
+                );
+            }
         }
     }
 }

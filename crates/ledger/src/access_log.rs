@@ -49,6 +49,7 @@ impl AccessLog {
         let db = crate::store::open_sled(
             &sled::Config::new()
                 .path(data_dir.join(ACCESS_LOG_DIR))
+                .cache_capacity(crate::limits::SIDE_STORE_CACHE_BYTES)
                 .flush_every_ms(Some(ACCESS_LOG_FLUSH_MILLIS)),
         )?;
         Ok(AccessLog { db })

@@ -7,8 +7,17 @@ pub const MAX_STREAM_BYTES: usize = 128;
 /// written as one event per participant, so no honest record comes near this.
 pub const MAX_RECORD_BYTES: usize = 256 * 1024;
 
-/// sled's page cache, in bytes. Reads of recent segments and the indexes stay in memory.
-pub const CACHE_CAPACITY_BYTES: u64 = 256 * 1024 * 1024;
+/// sled's page cache of the log, in bytes. Reads of recent segments and the indexes stay in
+/// memory. sled holds more than this under writes (its count of a page's size is below what
+/// the page takes): 256 MiB let a node writing 12,000 activities a second grow by 450 MB more
+/// in a minute than 64 MiB does, with the same write rate (BENCHMARKS.md, "sled's caches").
+pub const CACHE_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// sled's page cache of each store beside the log (the notices' outbox, the access log, the
+/// published checkpoints), in bytes. They are written on every logged activity or read and
+/// seldom read back, so a large cache only keeps what was just written: with sled's default
+/// of 1 GiB each, a node under a day of writes grew by the gigabytes those caches held.
+pub const SIDE_STORE_CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Longest time a written witness may stay unsynced, in milliseconds.
 pub const WITNESS_SYNC_MILLIS: u128 = 200;

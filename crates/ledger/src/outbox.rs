@@ -161,6 +161,7 @@ impl Outbox {
         let db = crate::store::open_sled(
             &sled::Config::new()
                 .path(data_dir.join(OUTBOX_DIR))
+                .cache_capacity(crate::limits::SIDE_STORE_CACHE_BYTES)
                 .flush_every_ms(Some(OUTBOX_FLUSH_MILLIS)),
         )?;
         Ok(Outbox {

@@ -47,6 +47,7 @@ impl PublishedCheckpoints {
         let db = crate::store::open_sled(
             &sled::Config::new()
                 .path(data_dir.join(PUBLISHED_DIR))
+                .cache_capacity(crate::limits::SIDE_STORE_CACHE_BYTES)
                 .flush_every_ms(None),
         )?;
         Ok(PublishedCheckpoints { db })

@@ -32,6 +32,9 @@ pub struct HttpResult {
     pub server_cpu_us: f64,
     /// CPU the load generator (this process) used per successful request, microseconds.
     pub client_cpu_us: f64,
+    /// The server's resident memory when the load ended, MB (10^6 bytes): what a node under
+    /// sustained writes holds beyond its state (sled's caches, the snapshots' encodings).
+    pub server_resident_mb: f64,
 }
 
 impl HttpResult {
@@ -200,11 +203,12 @@ pub(super) async fn load(
 ) -> HttpResult {
     let result = load_quietly(name, server_pid, client, token, duration, make).await;
     eprintln!(
-        "  {name}: {}, {} errors, server {:.0} us CPU/request, load generator {:.0} us",
+        "  {name}: {}, {} errors, server {:.0} us CPU/request, load generator {:.0} us, server resident {:.0} MB at the end",
         result.rate_and_latency(),
         result.errors,
         result.server_cpu_us,
-        result.client_cpu_us
+        result.client_cpu_us,
+        result.server_resident_mb
     );
     result
 }
@@ -278,6 +282,7 @@ pub(super) async fn load_quietly(
         errors,
         server_cpu_us: (cpu_micros(&server_pid) - server_before) / served,
         client_cpu_us: (cpu_micros("self") - client_before) / served,
+        server_resident_mb: super::proc_memory_bytes(&server_pid, "VmRSS:") as f64 / 1e6,
     }
 }
 
