@@ -1,5 +1,5 @@
 //! Every spreadsheet Yinling writes is safe to open in Excel: names typed as `=1+2` or
-//! `=HYPERLINK(...)` arrive as text, never as formulas. Checked on every CSV the project
+//! `=HYPERLINK(...)` arrive as text, never as formulas, and `3-5` as text, never a date. Checked on every CSV the project
 //! writes (the five `yinling export --format csv` kinds and the web app's evaluation
 //! download), read back as a spreadsheet reads them; the evaluation's workbook download and
 //! the `--format xlsx` exports hold the same cells, figures as numbers, text with no mark in
@@ -14,12 +14,14 @@ use std::process::Command;
 use common::*;
 use serde_json::json;
 
-/// Names a coordinator could type that a spreadsheet would run as formulas.
-const FORMULAS: [&str; 4] = [
+/// Names a coordinator could type that a spreadsheet would run as formulas, or turn into a
+/// date (`3-5`, a volunteer known by a building and door, becomes 5 March).
+const FORMULAS: [&str; 5] = [
     "=1+2",
     "=HYPERLINK(\"http://evil.example/x\",\"点我\")",
     "@SUM(A1:A9)",
     "+86-571-1234",
+    "3-5",
 ];
 
 /// The cells of a CSV file, after its UTF-8 byte-order mark.

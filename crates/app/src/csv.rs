@@ -8,7 +8,11 @@
 //! a number. So does a run of digits Excel would read back as another number: a leading
 //! zero dropped (`042917`), or twelve digits and more shown as `1.23457E+11` and, past
 //! fifteen, their last digits lost (a hash of all zeros, an id number): those are written
-//! with the leading `'` too.
+//! with the leading `'` too. So is text Excel would turn into a date of this year: two
+//! numbers of one or two digits joined by `-` or `/` (`3-5` becomes 5 March, `1/2` 2
+//! January), which a re-saved file would then hold as the date. A whole date
+//! (`2026-03-14`) and a month (`2026-03`, the first of March 2026) stay as they are: Excel
+//! reads them as that very day and month.
 
 use std::io::Write;
 
@@ -39,11 +43,24 @@ pub fn is_digits_excel_changes(cell: &str) -> bool {
             || cell.len() >= crate::limits::EXCEL_SCIENTIFIC_DIGITS)
 }
 
+/// Whether a spreadsheet would read `cell` as a date it is not: two runs of one or two
+/// digits joined by one `-` or `/`.
+pub fn is_pair_excel_makes_a_date(cell: &str) -> bool {
+    let Some((a, b)) = cell.split_once(['-', '/']) else {
+        return false;
+    };
+    let small = |s: &str| {
+        (1..=crate::limits::EXCEL_DATE_PART_DIGITS).contains(&s.len())
+            && s.bytes().all(|c| c.is_ascii_digit())
+    };
+    small(a) && small(b)
+}
+
 /// The cell as it is safe to write: formula-like text, and digits a spreadsheet would
-/// change, get a leading `'`. Excel opens such a cell as text with the `'` shown in front of
+/// change (into another number or a date), get a leading `'`. Excel opens such a cell as text with the `'` shown in front of
 /// it (only a typed `'` is hidden): kept, but marked.
 pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
-    if is_formula_like(cell) || is_digits_excel_changes(cell) {
+    if is_formula_like(cell) || is_digits_excel_changes(cell) || is_pair_excel_makes_a_date(cell) {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
@@ -162,5 +179,31 @@ mod tests {
             assert!(!is_digits_excel_changes(cell), "{cell:?}");
             assert_eq!(guard(cell), cell, "{cell:?}");
         }
+    }
+
+    /// Excel turns `3-5` into 5 March of this year, and a coordinator who saves the file
+    /// again keeps the date; a whole date and a month are read as themselves and stay.
+    #[test]
+    fn a_pair_of_numbers_excel_would_read_as_a_date_is_written_as_text() {
+        for cell in ["3-5", "03-14", "1/2", "12/31", "13-5", "5-40"] {
+            assert!(is_pair_excel_makes_a_date(cell), "{cell:?}");
+            assert_eq!(guard(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in [
+            "2026-03-14",
+            "2026-03",
+            "03-2026",
+            "123-456",
+            "12345-1",
+            "3-",
+            "-5",
+            "a-5",
+            "3--5",
+            "3-5室",
+            "12.5",
+        ] {
+            assert!(!is_pair_excel_makes_a_date(cell), "{cell:?}");
+        }
+        assert_eq!(written(&["3-5", "2026-03-14"]), "'3-5,2026-03-14\r\n");
     }
 }

@@ -137,6 +137,10 @@ pub const NOTICES_KEPT_DAYS: i64 = 400;
 /// written as text (`csv::guard`).
 pub const EXCEL_SCIENTIFIC_DIGITS: usize = 12;
 
+/// Longest run of digits on either side of a `-` or `/` that Excel reads as a day and a
+/// month of this year (`3-5`, `12/31`): such a CSV cell is written as text (`csv::guard`).
+pub const EXCEL_DATE_PART_DIGITS: usize = 2;
+
 /// The most characters an Excel cell holds: a longer text is cut there in a workbook
 /// download (`xlsx::Sheet::row`), where the writer would refuse the whole file.
 pub const EXCEL_CELL_CHARS: usize = 32_767;
