@@ -95,7 +95,7 @@ impl App {
             .read()
             .activities
             .get(&activity_id)
-            .map_or(1, |a| a.confirmation_requests.len() as u32 + 1);
+            .map_or(1, |a| a.confirmation_requests().len() as u32 + 1);
         let code = self.mint.confirmation_code(&activity_id, number);
         let command = Command::RequestConfirmation {
             activity_id,

@@ -182,7 +182,7 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             Principal::Coordinator(_, team) => a.organised_by(team),
             Principal::DistrictCoordinator(_, d) => d.teams.iter().any(|t| a.organised_by(t)),
             Principal::GroupCoordinator(_, group) => {
-                a.joint.as_ref().is_some_and(|j| j.group_id == *group)
+                a.joint().is_some_and(|j| j.group_id == *group)
             }
             Principal::Volunteer(_, me) => a.participants.iter().any(|p| p.volunteer_id == *me),
             _ => everything,

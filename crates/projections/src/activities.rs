@@ -66,23 +66,14 @@ pub struct Activity {
     pub seq: u64,
     /// Participants.
     pub participants: Vec<Participation>,
-    /// Set once reversed.
-    pub reversal: Option<Reversal>,
     /// The project it belongs to, if any.
     pub project_id: Option<ProjectId>,
-    /// Set when it was logged past the back-fill limit and approved.
-    pub backfill: Option<Backfill>,
-    /// In a joint activity, the group of its organisers and the other organising teams.
-    pub joint: Option<Joint>,
     /// Its public notice (公示), if its category had one when it was logged.
     #[serde(default)]
     pub notice: Option<Notice>,
-    /// Codes given to the party it served, oldest first.
-    #[serde(default)]
-    pub confirmation_requests: Vec<ConfirmationRequest>,
-    /// Confirmations by the party it served, oldest first.
-    #[serde(default)]
-    pub confirmations: Vec<Confirmation>,
+    /// What few activities have (a reversal, a late entry's approval, joint organisers,
+    /// confirmations, a waiver), behind one pointer: `None` while it has none of them.
+    pub rare: Option<Box<Rare>>,
     /// Whether its points wait for the first confirmation (its category required one when
     /// it was logged, and none has come yet).
     #[serde(default)]
@@ -94,9 +85,67 @@ pub struct Activity {
     /// first confirmation came), if they were ever held.
     #[serde(default)]
     pub released_seq: Option<u64>,
+}
+
+/// The parts of an activity few activities have. Inline they were 280 of an activity's 480
+/// bytes; a province's coordinators log one activity for every few lines of service, so
+/// they sit behind one pointer (BENCHMARKS.md, "sled's caches, and where a node's memory
+/// goes under writes").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rare {
+    /// Set once reversed.
+    pub reversal: Option<Reversal>,
+    /// Set when it was logged past the back-fill limit and approved.
+    pub backfill: Option<Backfill>,
+    /// In a joint activity, the group of its organisers and the other organising teams.
+    pub joint: Option<Joint>,
+    /// Codes given to the party it served, oldest first.
+    pub confirmation_requests: Vec<ConfirmationRequest>,
+    /// Confirmations by the party it served, oldest first.
+    pub confirmations: Vec<Confirmation>,
     /// The wait for confirmation given up by an administrator, with why, if it was.
-    #[serde(default)]
     pub confirmation_waived: Option<Waiver>,
+}
+
+impl Activity {
+    /// Its reversal, once reversed.
+    pub fn reversal(&self) -> Option<&Reversal> {
+        self.rare.as_ref()?.reversal.as_ref()
+    }
+
+    /// Its late entry's approval, when it was logged past the back-fill limit.
+    pub fn backfill(&self) -> Option<&Backfill> {
+        self.rare.as_ref()?.backfill.as_ref()
+    }
+
+    /// Its organisers, in a joint activity.
+    pub fn joint(&self) -> Option<&Joint> {
+        self.rare.as_ref()?.joint.as_ref()
+    }
+
+    /// Codes given to the party it served, oldest first.
+    pub fn confirmation_requests(&self) -> &[ConfirmationRequest] {
+        self.rare
+            .as_ref()
+            .map_or(&[], |r| r.confirmation_requests.as_slice())
+    }
+
+    /// Confirmations by the party it served, oldest first.
+    pub fn confirmations(&self) -> &[Confirmation] {
+        self.rare
+            .as_ref()
+            .map_or(&[], |r| r.confirmations.as_slice())
+    }
+
+    /// The administrator's waiver of its wait for confirmation, if given.
+    pub fn confirmation_waived(&self) -> Option<&Waiver> {
+        self.rare.as_ref()?.confirmation_waived.as_ref()
+    }
+
+    /// Its rare parts, to change: made (empty) the first time one is set.
+    pub fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
 }
 
 /// An administrator's release of an activity from waiting for its confirmation.
@@ -201,15 +250,14 @@ impl Activity {
     pub fn organised_by(&self, team: &TeamId) -> bool {
         self.team_id == *team
             || self
-                .joint
-                .as_ref()
+                .joint()
                 .is_some_and(|j| j.teams.iter().any(|t| t.team_id == *team))
     }
 
     /// Every organising team, the one that logged it first.
     pub fn organisers(&self) -> Vec<TeamId> {
         let mut teams = vec![self.team_id];
-        if let Some(j) = &self.joint {
+        if let Some(j) = self.joint() {
             teams.extend(j.teams.iter().map(|t| t.team_id));
         }
         teams
@@ -218,7 +266,7 @@ impl Activity {
     /// The districts of its organising teams, each once, the logging team's first.
     pub fn districts(&self) -> Vec<&str> {
         let mut out = vec![self.district.as_str()];
-        if let Some(j) = &self.joint {
+        if let Some(j) = self.joint() {
             for t in &j.teams {
                 if !out.contains(&t.district.as_str()) {
                     out.push(&t.district);
@@ -236,7 +284,7 @@ impl Activity {
 
     /// Whether the party it served confirmed it at least once.
     pub fn confirmed(&self) -> bool {
-        !self.confirmations.is_empty()
+        !self.confirmations().is_empty()
     }
 
     /// Total hours of its participants.

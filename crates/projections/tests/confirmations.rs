@@ -155,7 +155,7 @@ fn points_wait_for_the_first_confirmation_and_a_code_works_once_before_its_last_
     );
     let activity = &w.sim.state.activities[&a];
     assert!(activity.confirmed() && !activity.held());
-    assert_eq!(activity.confirmations[0].party, "荻港村村委会");
+    assert_eq!(activity.confirmations()[0].party, "荻港村村委会");
 
     // The second code lapses after thirty days.
     w.sim.advance_days(31);
@@ -295,7 +295,7 @@ fn pending_points_match_a_naive_model_through_notices_confirmations_and_reversal
                     .iter_mut()
                     .find(|(_, m)| m.waits && !m.confirmed && !m.reversed)
                 {
-                    let number = w.sim.state.activities[a].confirmation_requests.len() as u32 + 1;
+                    let number = w.sim.state.activities[a].confirmation_requests().len() as u32 + 1;
                     digest = digest.wrapping_add(1);
                     let a = *a;
                     request(&mut w.sim, w.coordinator, a, number, digest).expect("code");
@@ -515,8 +515,7 @@ fn an_administrator_gives_up_a_wait_for_confirmation_with_a_reason() {
     assert!(activity.released_seq.is_some());
     assert_eq!(
         activity
-            .confirmation_waived
-            .as_ref()
+            .confirmation_waived()
             .map(|x| (x.reason.as_str(), x.by)),
         Some(("服务对象已搬离，电话停机，无法确认", w.admin))
     );

@@ -152,8 +152,8 @@ fn service_logged_past_the_backfill_limit_waits_and_credits_nothing_until_approv
     assert!(matches!(events[1].payload, Event::ActivityLogged(_)));
     assert_eq!(w.sim.available(w.alice), dec("50"));
     let b = w.sim.state.activities[&late]
-        .backfill
-        .clone()
+        .backfill()
+        .cloned()
         .expect("approval on record");
     assert_eq!(
         (b.approved_by, b.days_late, b.note.as_str()),

@@ -108,7 +108,7 @@ pub(super) async fn confirmations(
         let mut all: Vec<_> = state
             .activities
             .values()
-            .filter(|a| a.reversal.is_none())
+            .filter(|a| a.reversal().is_none())
             .map(|a| (a.seq, a.id, a.team_id))
             .collect();
         all.sort_unstable();

@@ -205,16 +205,16 @@ pub fn activity_out(categories: &Categories, a: &Activity) -> ActivityOut {
         hours_total: a.hours_total().into(),
         points_total: a.points_total().into(),
         outcomes: (&a.outcomes).into(),
-        reversed: a.reversal.is_some(),
-        reversal_reason: a.reversal.as_ref().map(|r| r.reason.clone()),
+        reversed: a.reversal().is_some(),
+        reversal_reason: a.reversal().map(|r| r.reason.clone()),
         seq: a.seq,
         project_id: a.project_id.map(|p| p.to_string()),
         co_organisers: a
-            .joint
+            .joint()
             .iter()
             .flat_map(|j| j.teams.iter().map(|t| t.team_id.to_string()))
             .collect(),
-        group_id: a.joint.as_ref().map(|j| j.group_id.to_string()),
+        group_id: a.joint().map(|j| j.group_id.to_string()),
     }
 }
 

@@ -62,7 +62,7 @@ pub fn actor_words(state: &State, actor: &Actor) -> (String, String) {
 fn service(state: &State, a: &Activity) -> HowOut {
     let logged_on = state.policies.date_of(a.logged_at);
     let days = u32::try_from((logged_on - a.date).num_days()).unwrap_or(0);
-    if let Some(b) = &a.backfill {
+    if let Some(b) = a.backfill() {
         let (zh, en) = actor_words(state, &b.approved_by);
         return HowOut {
             code: "approved".into(),
@@ -134,10 +134,7 @@ pub fn how(state: &State, e: &StatementEntry) -> Option<HowOut> {
         ),
         EntryKind::Reversal => because(
             "reversed",
-            a.reversal
-                .as_ref()
-                .map(|r| r.reason.clone())
-                .unwrap_or_default(),
+            a.reversal().map(|r| r.reason.clone()).unwrap_or_default(),
             "整次活动冲正",
             "the whole activity reversed",
         ),

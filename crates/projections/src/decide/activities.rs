@@ -447,7 +447,7 @@ fn pending_backfill<'a>(
         // Approved a moment ago (a second click, another administrator): said as such, not
         // as an entry that never was.
         match state.activities.get(activity_id) {
-            Some(a) if a.backfill.is_some() => Rejection::conflict(
+            Some(a) if a.backfill().is_some() => Rejection::conflict(
                 "backfill_already_approved",
                 format!(
                     "the late entry {activity_id} was approved already: its activity \"{}\" of {} is in the ledger since {}",
@@ -482,14 +482,14 @@ pub(super) fn reverse(
     let reason = text("reason", reason, MAX_REASON_CHARS)?;
     let activity = checks::activity(state, activity_id)?;
     if let Err(refused) = access::may_write(who, &Write::ReverseActivity(activity.team_id)) {
-        match (&activity.joint, who) {
+        match (activity.joint(), who) {
             (Some(j), Principal::GroupCoordinator(..)) => {
                 access::may_write(who, &Write::ManageGroup(j.group_id))?
             }
             _ => return Err(refused),
         }
     }
-    if let Some(r) = &activity.reversal {
+    if let Some(r) = activity.reversal() {
         return Err(Rejection::conflict(
             "already_reversed",
             format!(
@@ -572,7 +572,7 @@ pub(super) fn correct(
             .find(|p| p.volunteer_id == *volunteer_id)
             .map(|p| p.team_id)
             .filter(|t| *t != activity.team_id);
-        match (own_team, &activity.joint, who) {
+        match (own_team, activity.joint(), who) {
             (_, Some(j), Principal::GroupCoordinator(..)) => {
                 access::may_write(who, &Write::ManageGroup(j.group_id))?
             }
@@ -580,7 +580,7 @@ pub(super) fn correct(
             (None, ..) => return Err(refused),
         }
     }
-    if activity.reversal.is_some() {
+    if activity.reversal().is_some() {
         return Err(Rejection::conflict(
             "already_reversed",
             "this activity was reversed as a whole; there is nothing left to correct",

@@ -29,19 +29,19 @@ pub(super) fn request(
     let a = checks::activity(state, activity_id)?;
     access::may_write(who, &Write::LogActivity(a.team_id))?;
     let party = text("party", party, MAX_NAME_CHARS)?;
-    if a.reversal.is_some() {
+    if a.reversal().is_some() {
         return Err(Rejection::conflict(
             "already_reversed",
             "this activity was reversed: there is nothing left to confirm",
         ));
     }
-    if a.confirmation_requests.len() >= MAX_CONFIRMATION_CODES {
+    if a.confirmation_requests().len() >= MAX_CONFIRMATION_CODES {
         return Err(Rejection::conflict(
             "too_many_codes",
             format!("this activity already has {MAX_CONFIRMATION_CODES} confirmation codes"),
         ));
     }
-    let expected = a.confirmation_requests.len() as u32 + 1;
+    let expected = a.confirmation_requests().len() as u32 + 1;
     if number != expected || state.confirmation_codes.contains_key(&code_digest) {
         return Err(Rejection::conflict(
             "code_raced",
@@ -110,14 +110,14 @@ pub(super) fn waive(
     )?;
     let reason = text("reason", reason, MAX_REASON_CHARS)?;
     let a = checks::activity(state, activity_id)?;
-    if let Some(r) = &a.reversal {
+    if let Some(r) = a.reversal() {
         return Err(Rejection::conflict(
             "activity_reversed",
             format!("this activity was reversed at {} ({})", r.at, r.reason),
         ));
     }
     if !a.awaits_confirmation {
-        let why = match (a.confirmations.first(), &a.confirmation_waived) {
+        let why = match (a.confirmations().first(), a.confirmation_waived()) {
             (Some(c), _) => format!("it was confirmed on {} by {}", c.confirmed_on, c.name),
             (None, Some(w)) => format!("its wait was given up on {} already", w.waived_on),
             (None, None) => "its points never waited for a confirmation".into(),
@@ -151,7 +151,7 @@ pub fn usable_code<'a>(
         .ok_or_else(checks::unknown_code)?;
     let a = checks::activity(state, activity_id)?;
     let request = a
-        .confirmation_requests
+        .confirmation_requests()
         .iter()
         .find(|r| r.code_digest == *code_digest && !r.used)
         .ok_or_else(checks::unknown_code)?;
@@ -164,7 +164,7 @@ pub fn usable_code<'a>(
             ),
         ));
     }
-    if a.reversal.is_some() {
+    if a.reversal().is_some() {
         return Err(Rejection::conflict(
             "already_reversed",
             "this activity was withdrawn by its team: there is nothing left to confirm",

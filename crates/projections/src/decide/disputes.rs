@@ -68,7 +68,7 @@ pub(super) fn open(
                     ),
                 ));
             }
-            if activity.reversal.is_some() {
+            if activity.reversal().is_some() {
                 return Err(Rejection::conflict(
                     "already_reversed",
                     "this activity was reversed: there is no entry left to contest",

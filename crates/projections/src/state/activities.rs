@@ -5,7 +5,9 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
-use crate::activities::{Activity, Backfill, Joint, Participation, PendingBackfill, Reversal};
+use crate::activities::{
+    Activity, Backfill, Joint, Participation, PendingBackfill, Rare, Reversal,
+};
 use crate::names::SharedName;
 use crate::rankings::Amounts;
 use crate::teams::Tally;
@@ -42,6 +44,16 @@ impl State {
     pub(super) fn activity_logged(&mut self, envelope: &Envelope, e: &ActivityLogged) {
         let seq = envelope.seq;
         let at = envelope.recorded_at;
+        let backfill = self.pending_backfills.remove(&e.activity_id).and_then(|p| {
+            p.approved.map(|(by, at, note)| Backfill {
+                requested_by: p.requested_by,
+                requested_at: p.requested_at,
+                days_late: p.request.days_late,
+                approved_by: by,
+                approved_at: at,
+                note,
+            })
+        });
         self.activities.insert(
             e.activity_id,
             Activity {
@@ -60,26 +72,17 @@ impl State {
                 participants: Vec::with_capacity(
                     (e.participants as usize).min(crate::limits::MAX_PARTICIPANTS),
                 ),
-                reversal: None,
                 project_id: None,
-                joint: None,
                 notice: None,
-                confirmation_requests: Vec::new(),
-                confirmations: Vec::new(),
+                rare: backfill.map(|backfill| {
+                    Box::new(Rare {
+                        backfill: Some(backfill),
+                        ..Rare::default()
+                    })
+                }),
                 awaits_confirmation: false,
                 confirmation_required: false,
                 released_seq: None,
-                confirmation_waived: None,
-                backfill: self.pending_backfills.remove(&e.activity_id).and_then(|p| {
-                    p.approved.map(|(by, at, note)| Backfill {
-                        requested_by: p.requested_by,
-                        requested_at: p.requested_at,
-                        days_late: p.request.days_late,
-                        approved_by: by,
-                        approved_at: at,
-                        note,
-                    })
-                }),
             },
         );
         if let Some(team) = self.teams.get_mut(&e.team_id) {
@@ -116,7 +119,7 @@ impl State {
         let Some(a) = self.activities.get_mut(&e.activity_id) else {
             return;
         };
-        a.joint = Some(joint);
+        a.rare_mut().joint = Some(joint);
         let outcomes = a.outcomes;
         // The logging team's district was counted with its `ActivityLogged`; the others,
         // each once, now.
@@ -210,8 +213,8 @@ impl State {
         // every organising team and district.
         let mut first_of_activity = None;
         if let Some(a) = self.activities.get_mut(&e.activity_id) {
-            if a.reversal.is_none() {
-                a.reversal = Some(Reversal {
+            if a.reversal().is_none() {
+                a.rare_mut().reversal = Some(Reversal {
                     reason: e.reason.clone(),
                     at,
                     by: envelope.actor,

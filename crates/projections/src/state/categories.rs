@@ -71,7 +71,7 @@ impl State {
             let Some(a) = self.activities.get(&id) else {
                 continue;
             };
-            if a.reversal.is_some() || self.rule_for(a.category, date).version != version {
+            if a.reversal().is_some() || self.rule_for(a.category, date).version != version {
                 continue;
             }
             hours += a

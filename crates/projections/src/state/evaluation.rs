@@ -101,7 +101,7 @@ impl State {
     pub fn evaluate(&self, subject: &Subject, period: Period) -> Figures {
         let mut g = Gather::default();
         for a in self.activities.values() {
-            if a.reversal.is_some() || !period.contains(a.date) {
+            if a.reversal().is_some() || !period.contains(a.date) {
                 continue;
             }
             if self.subject_has(subject, a) {

@@ -78,7 +78,8 @@ impl State {
 
     pub(super) fn confirmation_requested(&mut self, e: &ConfirmationRequested) {
         if let Some(a) = self.activities.get_mut(&e.activity_id) {
-            a.confirmation_requests
+            a.rare_mut()
+                .confirmation_requests
                 .push(crate::activities::ConfirmationRequest {
                     code_digest: e.code_digest,
                     number: e.number,
@@ -96,6 +97,7 @@ impl State {
         };
         let mut party = String::new();
         if let Some(r) = a
+            .rare_mut()
             .confirmation_requests
             .iter_mut()
             .find(|r| r.code_digest == e.code_digest)
@@ -103,12 +105,14 @@ impl State {
             r.used = true;
             party.clone_from(&r.party);
         }
-        a.confirmations.push(crate::activities::Confirmation {
-            name: e.name.clone(),
-            role: e.role.clone(),
-            party,
-            confirmed_on: e.confirmed_on,
-        });
+        a.rare_mut()
+            .confirmations
+            .push(crate::activities::Confirmation {
+                name: e.name.clone(),
+                role: e.role.clone(),
+                party,
+                confirmed_on: e.confirmed_on,
+            });
         self.confirmation_codes.remove(&e.code_digest);
         if a.awaits_confirmation {
             a.awaits_confirmation = false;
@@ -122,7 +126,7 @@ impl State {
         let Some(a) = self.activities.get_mut(&e.activity_id) else {
             return;
         };
-        a.confirmation_waived = Some(crate::activities::Waiver {
+        a.rare_mut().confirmation_waived = Some(crate::activities::Waiver {
             reason: e.reason.clone(),
             waived_on: e.waived_on,
             by: envelope.actor,
@@ -163,7 +167,7 @@ impl State {
         v.on_notice
             .iter()
             .filter_map(|a| self.activities.get(a))
-            .filter(|a| a.reversal.is_none())
+            .filter(|a| a.reversal().is_none())
             .flat_map(|a| a.participants.iter())
             .filter(|p| p.volunteer_id == v.id)
             .map(|p| p.points)
@@ -243,7 +247,7 @@ impl State {
     ) -> PendingParts {
         let mut parts = PendingParts::default();
         for a in v.on_notice.iter().filter_map(|a| self.activities.get(a)) {
-            if a.reversal.is_some() {
+            if a.reversal().is_some() {
                 continue;
             }
             let points: rust_decimal::Decimal = a

@@ -14,7 +14,7 @@ impl State {
         let mut activities: Vec<_> = self
             .activities
             .values()
-            .filter(|a| a.reversal.is_none() && from <= a.date && a.date <= to)
+            .filter(|a| a.reversal().is_none() && from <= a.date && a.date <= to)
             .collect();
         activities.sort_by_key(|a| (a.date, a.seq));
         let mut plan = Vec::new();

@@ -57,7 +57,7 @@ pub fn section(l: Lang, state: &LedgerState, v: &Volunteer, csrf: &str) -> Marku
             EntryRef::Activity(a) => state.activities.get(&a),
             _ => None,
         })
-        .filter(|a| a.reversal.is_none() && seen.insert(a.id))
+        .filter(|a| a.reversal().is_none() && seen.insert(a.id))
         .take(crate::limits::MAX_DISPUTE_CHOICES)
         .map(|a| {
             let stands = a.participants.iter().any(|p| p.volunteer_id == v.id);

@@ -401,7 +401,7 @@ pub async fn project(
                     @for a in &activities {
                         li {
                             strong { (a.title) } " " span.muted { (a.date) " · " (state.teams.get(&a.team_id).map(|t| t.name.as_str()).unwrap_or("")) }
-                            @if a.reversal.is_some() { " " span.minus { (l.t("（已冲正）", "(reversed)")) } }
+                            @if a.reversal().is_some() { " " span.minus { (l.t("（已冲正）", "(reversed)")) } }
                             br;
                             (l.s(format!("{} 人参加，共 {} 小时，服务 {} 人", a.participants.len(), num(a.participants.iter().map(|p| p.hours).sum()), a.outcomes.people_served),
                                  format!("{} volunteers, {} hours, {} people served", a.participants.len(), num(a.participants.iter().map(|p| p.hours).sum()), a.outcomes.people_served)))

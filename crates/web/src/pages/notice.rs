@@ -25,7 +25,7 @@ pub async fn board(State(app): State<App>, viewer: Viewer, Path(team): Path<Stri
         .on_notice
         .iter()
         .filter_map(|(_, a)| state.activities.get(a))
-        .filter(|a| a.team_id == team_id && a.reversal.is_none())
+        .filter(|a| a.team_id == team_id && a.reversal().is_none())
         .collect();
     let title = l.s(
         format!("{} 公示栏", team.name),

@@ -60,7 +60,7 @@ pub async fn overview(State(app): State<App>, viewer: Viewer) -> Response {
         let mut stuck: Vec<_> = state
             .activities
             .values()
-            .filter(|a| a.awaits_confirmation && a.reversal.is_none())
+            .filter(|a| a.awaits_confirmation && a.reversal().is_none())
             .map(|a| (a, (today - state.policies.date_of(a.logged_at)).num_days()))
             .filter(|(_, days)| *days >= crate::limits::STUCK_CONFIRMATION_DAYS)
             .collect();

@@ -370,10 +370,10 @@ pub async fn activities(State(app): State<App>, viewer: Viewer, Query(q): Query<
                         li {
                             div.row { strong { (a.date) " " (a.title) } span.amount { (num(a.points_total())) " " (l.t("积分", "points")) } }
                             p.muted { (l.s(format!("{} 人，{} 小时", a.participants.len(), num(a.hours_total())), format!("{} people, {} hours", a.participants.len(), num(a.hours_total())))) }
-                            @if a.joint.is_some() {
+                            @if a.joint().is_some() {
                                 p.muted { (l.t("联合活动：", "Joint activity: ")) (a.organisers().iter().filter_map(|t| state.teams.get(t).map(|t| t.name.clone())).collect::<Vec<_>>().join(l.t("、", ", "))) }
                             }
-                            @if let Some(r) = &a.reversal {
+                            @if let Some(r) = a.reversal() {
                                 p { (l.t("已冲正：", "Reversed: ")) (r.reason) }
                             } @else if q.as_of.is_none() {
                                 a.button.plain href={ "/team/activities/" (a.id) "/correct" } { (l.t("更正某个人的时长", "Correct one person's hours")) }
@@ -491,7 +491,7 @@ pub async fn correct_form(
         let Some(a) = state
             .activities
             .get(&activity_id)
-            .filter(|a| a.organised_by(&team_id) && a.reversal.is_none())
+            .filter(|a| a.organised_by(&team_id) && a.reversal().is_none())
         else {
             return not_for_you(&viewer);
         };

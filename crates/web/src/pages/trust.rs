@@ -57,16 +57,16 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
             @if a.awaits_confirmation {
                 p.notice { (l.t("这类服务的积分要等服务对象确认后才能使用。", "Points of this kind wait for confirmation by those served.")) }
             }
-            @if let Some(w) = &a.confirmation_waived {
+            @if let Some(w) = a.confirmation_waived() {
                 p.notice { (l.s(
                     format!("{} 管理员已不再等待确认，积分已可使用。原因：{}", w.waived_on, w.reason),
                     format!("On {} an administrator stopped waiting for the confirmation; the points are usable. Why: {}", w.waived_on, w.reason),
                 )) }
             }
-            @for c in &a.confirmations {
+            @for c in a.confirmations() {
                 p { "✔ " (c.party) " · " (c.name) "（" (c.role) "） · " (c.confirmed_on) }
             }
-            @for r in &a.confirmation_requests {
+            @for r in a.confirmation_requests() {
                 p.muted { (l.s(
                     format!("第 {} 张确认单：{}，{}，{} 前有效", r.number, r.party, if r.used { "已使用" } else { "未使用" }, r.expires_on),
                     format!("Slip {}: {}, {}, valid until {}", r.number, r.party, if r.used { "used" } else { "not used yet" }, r.expires_on),
@@ -83,7 +83,7 @@ pub async fn codes(State(app): State<App>, viewer: Viewer, Path(id): Path<String
                     }
                 }
             }
-            @if a.reversal.is_none() && gives {
+            @if a.reversal().is_none() && gives {
                 form method="post" action={ "/team/activities/" (a.id) "/confirmation" } {
                     (super::form_fields(&csrf))
                     label for="party" { (l.t("服务对象（例如：荻港村村委会、张家）", "Who was served (a village committee, a family)")) }
