@@ -9,8 +9,9 @@ pub const MAX_RECORD_BYTES: usize = 256 * 1024;
 
 /// sled's page cache of the log, in bytes. Reads of recent segments and the indexes stay in
 /// memory. sled holds more than this under writes (its count of a page's size is below what
-/// the page takes): 256 MiB let a node writing 12,000 activities a second grow by 450 MB more
-/// in a minute than 64 MiB does, with the same write rate (BENCHMARKS.md, "sled's caches").
+/// the page takes): 256 MiB let a node writing 12,000 activities a second grow by about
+/// 400 MB more in a minute than 64 MiB does, with the same write rate (BENCHMARKS.md,
+/// "sled's caches").
 pub const CACHE_CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
 
 /// sled's page cache of each store beside the log (the notices' outbox, the access log, the
