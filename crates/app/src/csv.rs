@@ -57,8 +57,8 @@ pub fn is_pair_excel_makes_a_date(cell: &str) -> bool {
 }
 
 /// The cell as it is safe to write: formula-like text, and digits a spreadsheet would
-/// change (into another number or a date), get a leading `'`. Excel opens such a cell as text with the `'` shown in front of
-/// it (only a typed `'` is hidden): kept, but marked.
+/// change (into another number or a date), get a leading `'`. Excel opens such a cell as
+/// text with the `'` shown in front of it (only a typed `'` is hidden): kept, but marked.
 pub fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
     if is_formula_like(cell) || is_digits_excel_changes(cell) || is_pair_excel_makes_a_date(cell) {
         std::borrow::Cow::Owned(format!("'{cell}"))

@@ -87,7 +87,7 @@ pub struct Activity {
     pub released_seq: Option<u64>,
 }
 
-/// The parts of an activity few activities have. Inline they were 280 of an activity's 480
+/// The parts of an activity few activities have. Inline they were 272 of an activity's 480
 /// bytes; a province's coordinators log one activity for every few lines of service, so
 /// they sit behind one pointer (BENCHMARKS.md, "sled's caches, and where a node's memory
 /// goes under writes").

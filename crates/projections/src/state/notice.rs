@@ -95,9 +95,9 @@ impl State {
         let Some(a) = self.activities.get_mut(&e.activity_id) else {
             return;
         };
+        let rare = a.rare_mut();
         let mut party = String::new();
-        if let Some(r) = a
-            .rare_mut()
+        if let Some(r) = rare
             .confirmation_requests
             .iter_mut()
             .find(|r| r.code_digest == e.code_digest)
@@ -105,14 +105,12 @@ impl State {
             r.used = true;
             party.clone_from(&r.party);
         }
-        a.rare_mut()
-            .confirmations
-            .push(crate::activities::Confirmation {
-                name: e.name.clone(),
-                role: e.role.clone(),
-                party,
-                confirmed_on: e.confirmed_on,
-            });
+        rare.confirmations.push(crate::activities::Confirmation {
+            name: e.name.clone(),
+            role: e.role.clone(),
+            party,
+            confirmed_on: e.confirmed_on,
+        });
         self.confirmation_codes.remove(&e.code_digest);
         if a.awaits_confirmation {
             a.awaits_confirmation = false;
