@@ -49,6 +49,59 @@ fn p(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 
+/// The figure after `label` in the demo's report (`activities     3600 (56300 ...`).
+fn reported(report: &str, label: &str, after: &str) -> f64 {
+    let line = report
+        .lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no {label:?} in {report}"));
+    let rest = line.split_once(after).map_or(line, |(_, r)| r);
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap_or_else(|_| panic!("{line}"))
+}
+
+/// A province where each volunteer serves about weekly: `--services-per-volunteer 45` gives
+/// about 45 services a volunteer and about 50 events a volunteer in all, in activities of
+/// the same size as the city's default (the count of activities grows, not their size).
+#[test]
+fn a_demo_of_weekly_service_gives_about_fifty_events_a_volunteer() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let city = |dir: &str, services: &str| {
+        ok(&[
+            "demo",
+            "--data",
+            p(&tmp.path().join(dir)),
+            "--volunteers",
+            "1000",
+            "--teams",
+            "10",
+            "--seed",
+            "5",
+            "--services-per-volunteer",
+            services,
+        ])
+    };
+    let weekly = city("weekly", "45");
+    let default = city("default", "5.5");
+    let per_volunteer =
+        |report: &str, label: &str, after: &str| reported(report, label, after) / 1000.0;
+    let services = per_volunteer(&weekly, "activities", "(");
+    assert!((40.0..=50.0).contains(&services), "{services}: {weekly}");
+    let events = per_volunteer(&weekly, "events", "events");
+    assert!((45.0..=58.0).contains(&events), "{events}: {weekly}");
+    let size = |report: &str| {
+        reported(report, "activities", "(") / reported(report, "activities", "activities")
+    };
+    let ratio = size(&weekly) / size(&default);
+    assert!((0.8..=1.25).contains(&ratio), "{ratio}: {weekly} {default}");
+    let verified = ok(&["verify", "--data", p(&tmp.path().join("weekly"))]);
+    assert!(verified.starts_with("ok: "), "{verified}");
+}
+
 #[test]
 fn a_small_demo_verifies_exports_imports_and_replays_consistently() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -982,6 +1035,18 @@ fn misuse_gets_one_line_naming_the_problem() {
         ],
         "--volunteers 0",
     );
+    for services in ["0", "NaN", "401"] {
+        fails(
+            &[
+                "demo",
+                "--data",
+                p(&tmp.path().join("y")),
+                "--services-per-volunteer",
+                services,
+            ],
+            &format!("--services-per-volunteer {services}"),
+        );
+    }
     // A refused export leaves a file of the name it was given as it was.
     let earlier = tmp.path().join("balances.csv");
     std::fs::write(&earlier, "last week's balances\r\n").expect("write");

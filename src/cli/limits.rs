@@ -18,6 +18,14 @@ pub const MAX_DEMO_TEAMS: usize = 10_000;
 /// Most days of history `demo` generates (ten years).
 pub const MAX_DEMO_DAYS: u32 = 3650;
 
+/// Services a volunteer of the demo city gives in a year by default: 湖州's figures, about
+/// 11,000 participations a district a year at 10,000 volunteers over five districts.
+pub const DEMO_SERVICES_PER_VOLUNTEER: f64 = 5.5;
+
+/// Most services a volunteer gives in a year in a demo city (one a day, and a few days of
+/// two): past it the ten hours a day the earning rules credit refuse most of them.
+pub const MAX_DEMO_SERVICES_PER_VOLUNTEER: f64 = 400.0;
+
 /// Refused demo commands printed in full (the rest are counted).
 pub const MAX_REFUSALS_SHOWN: usize = 5;
 
