@@ -346,6 +346,47 @@ async fn two_officers_using_one_code_at_once_use_it_once() {
     assert_eq!(uses, 4);
 }
 
+/// A budget under another spelling of the bank would limit nothing while the bank's vouchers
+/// went on being issued: it is refused with the banks the catalogue names, and nothing is
+/// appended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_for_a_bank_the_catalogue_does_not_name_is_refused_with_the_names_it_does() {
+    let server = Server::start();
+    let city = City::build(&server, 1).await;
+    let year = today()[..4].parse::<i32>().expect("year");
+    let budget = json!({"year": year, "vouchers": 2, "note": "年度合作协议"});
+    let before = city.admin.head_seq().await;
+    let empty = city
+        .admin
+        .put("/v1/banks/湖州银行/budget", budget.clone())
+        .await;
+    assert_eq!(empty.problem(404)["code"], "bank_not_found");
+    assert!(
+        s_(&empty.body["detail"]).contains("no rate voucher yet"),
+        "{}",
+        empty.body
+    );
+    bank(&server, &city).await;
+    let before_typo = city.admin.head_seq().await;
+    assert!(before_typo > before);
+    let typo = city
+        .admin
+        .put("/v1/banks/湖州银行股份有限公司/budget", budget.clone())
+        .await;
+    assert_eq!(typo.problem(404)["code"], "bank_not_found");
+    let detail = s_(&typo.body["detail"]);
+    assert!(
+        detail.contains("\"湖州银行股份有限公司\"")
+            && detail.contains("the banks named are 湖州银行"),
+        "{detail}"
+    );
+    assert_eq!(city.admin.head_seq().await, before_typo, "nothing appended");
+    city.admin
+        .put("/v1/banks/湖州银行/budget", budget)
+        .await
+        .ok();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spent_budget_refuses_the_redemption_in_plain_words() {
     let server = Server::start();

@@ -559,7 +559,7 @@ fn decide_money(
             vouchers,
             bonus_yuan,
             note,
-        } => money::set_budget(who, bank, *year, *vouchers, *bonus_yuan, note),
+        } => money::set_budget(state, who, bank, *year, *vouchers, *bonus_yuan, note),
         Command::ValueReward {
             reward_id,
             unit_value_yuan,

@@ -260,6 +260,7 @@ pub(super) fn cancel_voucher(
 
 /// A bank's budget for a year.
 pub(super) fn set_budget(
+    state: &State,
     who: &Principal,
     bank: &str,
     year: i32,
@@ -291,6 +292,26 @@ pub(super) fn set_budget(
                 "bonus_yuan is 0 to {MAX_VOUCHER_AMOUNT_YUAN} yuan, with at most two decimals (fen), got {b}"
             ),
         ));
+    }
+    // A budget limits the vouchers of the bank named exactly as the catalogue names it: one
+    // set under another spelling (湖州银行股份有限公司 for 湖州银行) would limit nothing, and
+    // the bank's vouchers would go on being issued past what it agreed to pay for.
+    if !names_a_voucher(state, &bank) {
+        let named = state.voucher_banks();
+        let detail = if named.is_empty() {
+            format!(
+                "no rate voucher on the catalogue is of a bank named {bank:?}, and the catalogue \
+                 has no rate voucher yet: add the bank's voucher first, then its budget"
+            )
+        } else {
+            format!(
+                "no rate voucher on the catalogue is of a bank named {bank:?}; the banks named \
+                 are {}: a budget only limits the vouchers of a bank spelled as the catalogue \
+                 spells it",
+                named.join(", ")
+            )
+        };
+        return Err(Rejection::not_found("bank_not_found", detail));
     }
     Ok(vec![Commit::any(
         StreamId::policies(),
