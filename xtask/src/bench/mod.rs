@@ -63,6 +63,12 @@ pub struct BenchArgs {
     /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
     #[arg(long, default_value_t = 1_000_000)]
     pub scale_volunteers: usize,
+    /// Services a volunteer gives in a year in the cities of `--only scale` (`demo
+    /// --services-per-volunteer`): 5.5, the city's figures, about 11 events a volunteer, by
+    /// default; 45 is a province of weekly service, about 50. Another figure than the default
+    /// writes a section of its own beside the default's.
+    #[arg(long, default_value_t = scale::SERVICES_PER_VOLUNTEER)]
+    pub scale_services_per_volunteer: f64,
     /// The data directory `--only cityload` serves and loads; outside the scratch directory,
     /// which every run of `bench` empties first.
     #[arg(long, value_name = "DIR")]
@@ -235,19 +241,7 @@ fn run_only(
         }
     }
     if wants("scale") {
-        let binary = http::build_binary(root)?;
-        let largest = if args.quick {
-            10_000
-        } else {
-            args.scale_volunteers
-        };
-        let points = scale::measure(&binary, scratch, largest)?;
-        let text = scale::section(&points);
-        if args.quick {
-            println!("{text}");
-        } else {
-            scale::write(&root.join(&args.out), &text)?;
-        }
+        scale::run(&http::build_binary(root)?, scratch, args, root)?;
     }
     /// Names a `yinling` binary for `--only cityload` to start instead of building this tree's.
     const CITYLOAD_BINARY_ENV: &str = "YINLING_CITYLOAD_BINARY";
