@@ -87,6 +87,9 @@ fn a_demo_of_weekly_service_gives_about_fifty_events_a_volunteer() {
     };
     let weekly = city("weekly", "45");
     let default = city("default", "5.5");
+    // No volunteer is given more hours in a day than the city's earning rules credit, so no
+    // activity is refused for it, however often they serve.
+    assert!(!weekly.contains("refused"), "{weekly}");
     let per_volunteer =
         |report: &str, label: &str, after: &str| reported(report, label, after) / 1000.0;
     let services = per_volunteer(&weekly, "activities", "(");

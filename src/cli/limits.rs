@@ -18,6 +18,10 @@ pub const MAX_DEMO_TEAMS: usize = 10_000;
 /// Most days of history `demo` generates (ten years).
 pub const MAX_DEMO_DAYS: u32 = 3650;
 
+/// Most hours the demo city's earning rules credit a volunteer in a day, and so the most the
+/// generator gives anyone in a day: past it the rules refuse the whole activity.
+pub const DEMO_MAX_HOURS_A_DAY: i64 = 10;
+
 /// Services a volunteer of the demo city gives in a year by default: 湖州's figures, about
 /// 11,000 participations a district a year at 10,000 volunteers over five districts.
 pub const DEMO_SERVICES_PER_VOLUNTEER: f64 = 5.5;

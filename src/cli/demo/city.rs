@@ -6,6 +6,8 @@ use rust_decimal::Decimal;
 use yinling_ledger::{Category, CategoryRate, DayMultiplier, DaySet, DistrictKind};
 use yinling_projections::{Command, NewRules};
 
+use crate::cli::limits::DEMO_MAX_HOURS_A_DAY;
+
 /// Districts and counties, with the towns and streets their teams come from.
 pub const DISTRICTS: [(&str, &[&str]); 5] = [
     (
@@ -364,7 +366,7 @@ pub fn earning_rules(today: NaiveDate, days: u32) -> NewRules {
                 multiplier: Decimal::from(2),
             },
         ],
-        max_hours_per_day: Some(Decimal::from(10)),
+        max_hours_per_day: Some(Decimal::from(DEMO_MAX_HOURS_A_DAY)),
         note: "巡河护绿：周末加分，助力亚运期间加倍".into(),
     }
 }

@@ -37,9 +37,9 @@ use yinling_projections::{Command, ParticipantHours, Principal};
 use super::progress::Progress;
 
 use super::limits::{
-    DEMO_BACKFILL_LIMIT_DAYS, DEMO_SERVICES_PER_VOLUNTEER, IN_FLIGHT_COMMANDS, JOINT_SHARE,
-    MAX_DEMO_DAYS, MAX_DEMO_SERVICES_PER_VOLUNTEER, MAX_DEMO_TEAMS, MAX_DEMO_VOLUNTEERS,
-    MAX_REFUSALS_SHOWN, MIN_DEMO_DAYS_FOR_A_LEAVER,
+    DEMO_BACKFILL_LIMIT_DAYS, DEMO_MAX_HOURS_A_DAY, DEMO_SERVICES_PER_VOLUNTEER,
+    IN_FLIGHT_COMMANDS, JOINT_SHARE, MAX_DEMO_DAYS, MAX_DEMO_SERVICES_PER_VOLUNTEER,
+    MAX_DEMO_TEAMS, MAX_DEMO_VOLUNTEERS, MAX_REFUSALS_SHOWN, MIN_DEMO_DAYS_FOR_A_LEAVER,
 };
 
 /// Options of `demo`.
@@ -559,7 +559,7 @@ async fn generate(args: DemoArgs) -> Result<std::process::ExitCode, String> {
                     .parse()
                     .unwrap_or(Decimal::ONE);
                 let day = hours_on.entry((v, date)).or_default();
-                if *day + hours > Decimal::from(24) {
+                if *day + hours > Decimal::from(DEMO_MAX_HOURS_A_DAY) {
                     continue;
                 }
                 *day += hours;
