@@ -7,6 +7,7 @@
 //! corrected file appends only what is new. Every imported record remembers its source row.
 
 mod area;
+mod date_styles;
 mod edits;
 mod import;
 pub mod layout;

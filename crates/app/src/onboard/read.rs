@@ -71,8 +71,9 @@ const COMPOUND_FILE_SIGNATURE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 /// too.
 pub fn read(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Unreadable> {
     if bytes.starts_with(b"PK\x03\x04") {
-        let mut book: Xlsx<_> =
-            open_workbook_from_rs(Cursor::new(bytes.to_vec())).map_err(cannot_open)?;
+        // Chinese Excel's date styles spelled out first, so their cells read as dates.
+        let bytes = super::date_styles::spelled_out(bytes).unwrap_or_else(|| bytes.to_vec());
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(cannot_open)?;
         let _ = book.load_merged_regions();
         read_xlsx(book)
     } else if bytes.starts_with(COMPOUND_FILE_SIGNATURE) {
