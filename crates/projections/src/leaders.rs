@@ -388,7 +388,10 @@ impl Leaders {
                 window.teams = Some(teams);
             }
             let board = &mut window.boards[slot(by)];
-            board.fill_best(by, &best, population <= capacity);
+            // Fewer rows than asked for are every row the window lists (a volunteer with no
+            // service in it is not listed): the board then holds all of them, and the next
+            // query reads it, on the first day of a month as on its last.
+            board.fill_best(by, &best, population <= capacity || best.len() < capacity);
             board.best(limit)
         });
         // The rows given are the best there are: when the board cannot tell the list (it
@@ -638,6 +641,39 @@ mod tests {
             panic!("the board tells the list without every total")
         });
         assert_eq!(again, vec![(id(3), [35, 2]), (id(1), [30, 3])]);
+    }
+
+    /// A window few have served in yet (the first day of a month, in a province of many
+    /// more volunteers than a board holds) is answered off its board from the second query
+    /// on, and a volunteer's first service in it joins the board.
+    #[test]
+    fn a_window_few_have_served_in_is_read_off_its_board_after_the_first_query() {
+        let mut leaders = Leaders::holding(4);
+        let today = Span {
+            from: Some(day_of(59)),
+            to: None,
+        };
+        let served = vec![(id(1), [30, 3]), (id(2), [20, 2])];
+        let population = 1_000;
+        let first =
+            leaders.window_best(today, Scope::Everyone, Order::Points, 3, population, |_| {
+                (served.clone(), None)
+            });
+        assert_eq!(first, served);
+        let again =
+            leaders.window_best(today, Scope::Everyone, Order::Points, 3, population, |_| {
+                panic!("the board holds every volunteer the window lists")
+            });
+        assert_eq!(again, served);
+        leaders.moved_within(id(7), team(), day_of(60), [25, 1], |_, _| [0, 0]);
+        let joined =
+            leaders.window_best(today, Scope::Everyone, Order::Points, 3, population, |_| {
+                panic!("a first service joins the board")
+            });
+        assert_eq!(
+            joined,
+            vec![(id(1), [30, 3]), (id(7), [25, 1]), (id(2), [20, 2])]
+        );
     }
 
     /// A board that lost rows below a query's length fills again instead of answering short.
