@@ -64,11 +64,11 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000_000)]
     pub scale_volunteers: usize,
     /// Services a volunteer gives in a year in the cities of `--only scale` (`demo
-    /// --services-per-volunteer`): 5.5, the city's figures, about 11 events a volunteer, by
-    /// default; 45 is a province of weekly service, about 50. Another figure than the default
-    /// writes a section of its own beside the default's.
-    #[arg(long, default_value_t = scale::SERVICES_PER_VOLUNTEER)]
-    pub scale_services_per_volunteer: f64,
+    /// --services-per-volunteer`); without it, `demo`'s own default (5.5, the city's figures,
+    /// about 11 events a volunteer). 45 is a province of weekly service, about 50 events a
+    /// volunteer. Given, the cities' section is one of its own beside the default's.
+    #[arg(long)]
+    pub scale_services_per_volunteer: Option<f64>,
     /// The data directory `--only cityload` serves and loads; outside the scratch directory,
     /// which every run of `bench` empties first.
     #[arg(long, value_name = "DIR")]

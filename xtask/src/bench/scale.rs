@@ -24,9 +24,6 @@ pub const DENSE_START: &str = "<!-- bench:scale-services:start (written by `carg
 /// End of that section.
 pub const DENSE_END: &str = "<!-- bench:scale-services:end -->";
 
-/// Services a volunteer gives in a year in `demo`'s city by default (its own default).
-pub const SERVICES_PER_VOLUNTEER: f64 = 5.5;
-
 /// Volunteers of the measured points.
 pub const POINTS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 /// Seconds after `listening` that `serve`'s resident memory is read.
@@ -98,11 +95,15 @@ fn resident(binary: &Path, dir: &Path) -> Result<(u64, u64), String> {
 }
 
 /// One point: the city generated (or reused from an earlier run), then measured.
-fn point(binary: &Path, scratch: &Path, volunteers: usize, services: f64) -> Result<Point, String> {
-    let name = if services == SERVICES_PER_VOLUNTEER {
-        format!("scale-{volunteers}")
-    } else {
-        format!("scale-{volunteers}-services-{services}")
+fn point(
+    binary: &Path,
+    scratch: &Path,
+    volunteers: usize,
+    services: Option<f64>,
+) -> Result<Point, String> {
+    let name = match services {
+        None => format!("scale-{volunteers}"),
+        Some(services) => format!("scale-{volunteers}-services-{services}"),
     };
     let dir = scratch.join(&name);
     let teams = (volunteers / PER_TEAM).clamp(10, 10_000);
@@ -115,20 +116,19 @@ fn point(binary: &Path, scratch: &Path, volunteers: usize, services: f64) -> Res
     let done = scratch.join(format!("{name}.done"));
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        p.generate_seconds = demo(
-            binary,
-            &dir,
-            &[
-                "--volunteers",
-                &volunteers.to_string(),
-                "--teams",
-                &teams.to_string(),
-                "--seed",
-                "7",
-                "--services-per-volunteer",
-                &services.to_string(),
-            ],
-        )?;
+        let mut options = vec![
+            "--volunteers".to_owned(),
+            volunteers.to_string(),
+            "--teams".to_owned(),
+            teams.to_string(),
+            "--seed".to_owned(),
+            "7".to_owned(),
+        ];
+        if let Some(services) = services {
+            options.extend(["--services-per-volunteer".to_owned(), services.to_string()]);
+        }
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
+        p.generate_seconds = demo(binary, &dir, &options)?;
         std::fs::write(&done, format!("{}\n", p.generate_seconds)).map_err(|e| e.to_string())?;
     }
     {
@@ -195,7 +195,7 @@ pub fn measure(
     binary: &Path,
     scratch: &Path,
     largest: usize,
-    services: f64,
+    services: Option<f64>,
 ) -> Result<Vec<Point>, String> {
     POINTS
         .iter()
@@ -209,20 +209,20 @@ fn mb(bytes: u64) -> String {
 }
 
 /// The section, in Markdown.
-pub fn section(points: &[Point], services: f64) -> String {
+pub fn section(points: &[Point], services: Option<f64>) -> String {
     let mut t = String::new();
-    if services == SERVICES_PER_VOLUNTEER {
-        let _ = writeln!(
-            t,
-            "### Scale: the same service at 1,000 to 1,000,000 volunteers (#21)\n"
-        );
-    } else {
+    if let Some(services) = services {
         let _ = writeln!(
             t,
             "### Scale at {services} services a volunteer a year (#21)\n\nThe cities below are \
              generated with `demo --services-per-volunteer {services}` (`cargo xtask bench --only \
              scale --scale-services-per-volunteer {services}`); the method is that of \
              \"Scale: the same service at 1,000 to 1,000,000 volunteers\".\n"
+        );
+    } else {
+        let _ = writeln!(
+            t,
+            "### Scale: the same service at 1,000 to 1,000,000 volunteers (#21)\n"
         );
     }
     let _ = writeln!(
@@ -269,10 +269,9 @@ pub fn section(points: &[Point], services: f64) -> String {
 }
 
 /// Writes the section between its markers.
-pub fn write(path: &Path, text: &str, services: f64) -> Result<(), String> {
-    if services == SERVICES_PER_VOLUNTEER {
-        super::report::write_section(path, START, END, text)
-    } else {
-        super::report::write_section(path, DENSE_START, DENSE_END, text)
+pub fn write(path: &Path, text: &str, services: Option<f64>) -> Result<(), String> {
+    match services {
+        None => super::report::write_section(path, START, END, text),
+        Some(_) => super::report::write_section(path, DENSE_START, DENSE_END, text),
     }
 }
