@@ -86,7 +86,7 @@ fn main() -> Result<(), String> {
     let room: usize = state
         .volunteers
         .values()
-        .map(|v| v.statement.capacity())
+        .map(|v| v.statement.bytes().1)
         .sum();
     let mut rows: Vec<(&str, i64)> = vec![
         (
@@ -103,7 +103,7 @@ fn main() -> Result<(), String> {
         ("volunteers' statement lines", |s| {
             s.volunteers
                 .values_mut()
-                .for_each(|v| v.statement = Vec::new())
+                .for_each(|v| v.statement = Default::default())
         }),
         ("volunteers' hours per date", |s| {
             s.volunteers

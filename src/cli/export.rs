@@ -352,7 +352,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                         .get(&id)
                         .ok_or_else(|| format!("no volunteer has id {id}"))?;
                     let mut entries: Vec<EntryOut> =
-                        v.statement.iter().map(|e| entry_out(&state, e)).collect();
+                        v.statement.iter().map(|e| entry_out(&state, &e)).collect();
                     prove(&*log, &data, &mut entries)?;
                     sink.header::<EntryOut>(args.lang, ("Statement", "积分明细"))?;
                     for o in &entries {

@@ -44,6 +44,7 @@ pub mod shards;
 pub mod shared_rows;
 pub mod stars;
 pub mod state;
+pub mod statement;
 pub mod stations;
 pub mod teams;
 pub mod timeline;

@@ -209,11 +209,17 @@ pub const MAX_CONFIRMATION_CODES: usize = 20;
 pub const MOBILE_DIGITS: usize = 11;
 
 /// A statement full to its capacity grows by its length divided by this (an eighth), so a
-/// volunteer's lines carry at most an eighth more room than they use instead of up to double.
+/// volunteer's packed lines carry at most an eighth more room than they use instead of up to
+/// double.
 pub const STATEMENT_GROWTH_DIVISOR: usize = 8;
 
-/// The least a statement grows by, in lines, so a short one is not reallocated every line.
-pub const STATEMENT_GROWTH_MIN: usize = 4;
+/// The least a statement grows by, in bytes (about two packed lines), so a short one is not
+/// reallocated every line.
+pub const STATEMENT_GROWTH_MIN_BYTES: usize = 64;
+
+/// The most one packed statement line can take: a tag, a seq and an instant of ten bytes
+/// each, a date of five, three amounts of fifteen and an id of sixteen.
+pub const STATEMENT_LINE_BYTES_MAX: usize = 1 + 10 + 10 + 5 + 3 * 15 + 16;
 
 /// Most entries a map read from a snapshot reserves room for before reading them (a table of
 /// keys and pointers: 24 bytes an entry, so 384 MB at most); a longer map grows as it reads.

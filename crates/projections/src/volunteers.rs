@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use yinling_ledger::time::day_number;
-use yinling_ledger::{ActivityId, RedemptionId, TeamId, Timestamp, VolunteerId};
+use yinling_ledger::{ActivityId, TeamId, Timestamp, VolunteerId};
 
 use crate::stars::{StarLevel, StarStanding};
 
@@ -41,70 +41,7 @@ impl Balance {
     }
 }
 
-/// What a statement line records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    /// Points earned by service.
-    Service,
-    /// A service taken back.
-    Reversal,
-    /// Points reserved for a redemption.
-    Hold,
-    /// A hold handed over at the counter (points spent; available unchanged).
-    Fulfilment,
-    /// A hold cancelled (points return).
-    Cancellation,
-    /// A hold lapsed (points return).
-    Expiry,
-    /// One participant's hours of an activity corrected, up or down.
-    Correction,
-    /// A credit re-rated under the rules in force on its service date.
-    Rerating,
-    /// Points carried over from another platform when the city moved here.
-    CarriedOver,
-    /// Points of an activity on public notice (公示): set aside while it lasts (negative),
-    /// released when it ends (positive); a correction during the notice moves the difference.
-    Notice,
-    /// The points of a redemption handed over, returned (its rate voucher cancelled unused).
-    Refund,
-}
-
-/// One line of a volunteer's statement.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatementEntry {
-    /// The event's seq.
-    pub seq: u64,
-    /// When it was recorded.
-    pub at: Timestamp,
-    /// What happened.
-    pub kind: EntryKind,
-    /// The service date, for service and reversal lines.
-    #[serde(with = "yinling_ledger::time::day_number::option")]
-    pub date: Option<NaiveDate>,
-    /// Change to available points (negative for holds and reversals).
-    #[serde(with = "yinling_ledger::amount")]
-    pub points: Decimal,
-    /// Change to net hours.
-    #[serde(with = "yinling_ledger::amount")]
-    pub hours: Decimal,
-    /// The activity or redemption concerned.
-    pub reference: EntryRef,
-    /// Available points after this line (the running balance).
-    #[serde(with = "yinling_ledger::amount")]
-    pub available_after: Decimal,
-}
-
-/// What a statement line refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EntryRef {
-    /// An activity.
-    Activity(ActivityId),
-    /// A redemption.
-    Redemption(RedemptionId),
-    /// The opening balance brought from another platform.
-    CarriedOver,
-}
+pub use crate::statement::{EntryKind, EntryRef, StatementEntry};
 
 /// An opening balance from another platform.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,8 +102,8 @@ pub struct Volunteer {
     pub hours_by_date: crate::day_hours::DayHours,
     /// Every team, in order.
     pub team_history: Vec<TeamStint>,
-    /// Every change to points or hours, oldest first.
-    pub statement: Vec<StatementEntry>,
+    /// Every change to points or hours, oldest first, packed.
+    pub statement: crate::statement::Statement,
     /// Their stars as the log records them.
     pub star: StarStanding,
     /// What they brought from another platform, if anything (boxed: few have it, and the
@@ -306,13 +243,7 @@ impl Volunteer {
         hours: Decimal,
         reference: EntryRef,
     ) {
-        if self.statement.len() == self.statement.capacity() {
-            // Grown by an eighth, not doubled: a volunteer's lines are most of their bytes.
-            let more = (self.statement.len() / crate::limits::STATEMENT_GROWTH_DIVISOR)
-                .max(crate::limits::STATEMENT_GROWTH_MIN);
-            self.statement.reserve_exact(more);
-        }
-        self.statement.push(StatementEntry {
+        self.statement.push(&StatementEntry {
             seq: envelope.seq,
             at: envelope.recorded_at,
             kind,

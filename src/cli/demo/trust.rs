@@ -37,7 +37,7 @@ pub(super) async fn trust_loop(
             .volunteers
             .values()
             .filter_map(|v| {
-                v.statement.iter().rev().find_map(|e| match e.reference {
+                v.statement.newest_first().find_map(|e| match e.reference {
                     yinling_projections::volunteers::EntryRef::Activity(a)
                         if e.kind == yinling_projections::volunteers::EntryKind::Service =>
                     {

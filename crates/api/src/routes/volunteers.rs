@@ -363,14 +363,15 @@ pub async fn statement(
     let mut page = view.with(|state| {
         let v = checks::volunteer(state, &id)?;
         access::may_read(&who, &Read::Account(v))?;
-        let start = v.statement.partition_point(|e| e.seq <= after);
-        let page = &v.statement[start..];
+        let mut page = v.statement.iter().filter(|e| e.seq > after);
         let entries: Vec<EntryOut> = page
-            .iter()
+            .by_ref()
             .take(limit)
-            .map(|e| entry_out(state, e))
+            .map(|e| entry_out(state, &e))
             .collect();
-        let next_after = (page.len() > limit)
+        let next_after = page
+            .next()
+            .is_some()
             .then(|| entries.last().map(|e| e.seq))
             .flatten();
         Ok::<_, ApiError>(StatementOut {

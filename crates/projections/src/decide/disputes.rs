@@ -162,7 +162,7 @@ fn corrected_since_opened(state: &State, d: &crate::disputes::Dispute) -> bool {
     let (Some(activity), Some(v)) = (d.activity_id, state.volunteers.get(&d.volunteer_id)) else {
         return false;
     };
-    v.statement.iter().rev().any(|e| {
+    v.statement.newest_first().any(|e| {
         e.reference == EntryRef::Activity(activity)
             && matches!(
                 e.kind,

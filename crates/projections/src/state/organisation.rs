@@ -64,7 +64,7 @@ impl State {
                     since_seq: seq,
                     since: at,
                 }],
-                statement: Vec::new(),
+                statement: crate::statement::Statement::new(),
                 star: StarStanding {
                     recorded: self.star_scale.recorded(),
                     ..StarStanding::default()

@@ -86,7 +86,7 @@ pub async fn statement_csv(State(app): State<App>, viewer: Viewer) -> Response {
         state
             .volunteers
             .get(&id)
-            .map(|v| v.statement.iter().map(|e| entry_out(state, e)).collect())
+            .map(|v| v.statement.iter().map(|e| entry_out(state, &e)).collect())
     });
     let Some(entries) = entries else {
         return not_for_you(&viewer);

@@ -48,7 +48,7 @@ fn printed(
     v: &yinling_projections::volunteers::Volunteer,
     (first, last): (chrono::NaiveDate, chrono::NaiveDate),
     shown: usize,
-) -> (Vec<&yinling_projections::volunteers::StatementEntry>, usize) {
+) -> (Vec<yinling_projections::volunteers::StatementEntry>, usize) {
     let lines: Vec<_> = v
         .statement
         .iter()
@@ -58,7 +58,8 @@ fn printed(
         })
         .collect();
     let earlier = lines.len().saturating_sub(shown);
-    (lines[earlier..].to_vec(), earlier)
+    let mut lines = lines;
+    (lines.split_off(earlier), earlier)
 }
 
 /// The first and last day of `2026-11`.

@@ -1,0 +1,515 @@
+//! A volunteer's statement, packed: every line as a few bytes of differences from the line
+//! before it, instead of a 92-byte [`StatementEntry`] each. At a province's density (about
+//! fifty lines a volunteer) the lines were a third of a node's state (BENCHMARKS.md, "A
+//! province's density"); packed they take about a third of that, and the snapshot shrinks
+//! with them. Lines are read back one at a time, oldest first; a statement is a few dozen
+//! lines, so a reader who wants the newest first collects them.
+//!
+//! One line, in order (a varint is LEB128; a signed one zigzagged first):
+//! - a tag byte: the kind (low four bits), whether it has a service date (bit 4), and what it
+//!   refers to (bits 5 and 6: an activity, a redemption, or the carried-over balance);
+//! - the seq, as the varint of its difference from the line before (wrapping);
+//! - the instant, as the signed varint of its difference in microseconds;
+//! - the service date if any, as the signed varint of its difference in days from the last
+//!   line that had one;
+//! - the points, the hours and the running balance, each a [`Decimal`] exactly: a byte of
+//!   scale and sign, then the varint of its magnitude;
+//! - the activity's or redemption's id, 16 bytes.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use yinling_ledger::time::day_number;
+use yinling_ledger::{ActivityId, RedemptionId, Timestamp};
+
+/// What a statement line records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// Points earned by service.
+    Service,
+    /// A service taken back.
+    Reversal,
+    /// Points reserved for a redemption.
+    Hold,
+    /// A hold handed over at the counter (points spent; available unchanged).
+    Fulfilment,
+    /// A hold cancelled (points return).
+    Cancellation,
+    /// A hold lapsed (points return).
+    Expiry,
+    /// One participant's hours of an activity corrected, up or down.
+    Correction,
+    /// A credit re-rated under the rules in force on its service date.
+    Rerating,
+    /// Points carried over from another platform when the city moved here.
+    CarriedOver,
+    /// Points of an activity on public notice (公示): set aside while it lasts (negative),
+    /// released when it ends (positive); a correction during the notice moves the difference.
+    Notice,
+    /// The points of a redemption handed over, returned (its rate voucher cancelled unused).
+    Refund,
+}
+
+/// One line of a volunteer's statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementEntry {
+    /// The event's seq.
+    pub seq: u64,
+    /// When it was recorded.
+    pub at: Timestamp,
+    /// What happened.
+    pub kind: EntryKind,
+    /// The service date, for service and reversal lines.
+    #[serde(with = "yinling_ledger::time::day_number::option")]
+    pub date: Option<NaiveDate>,
+    /// Change to available points (negative for holds and reversals).
+    #[serde(with = "yinling_ledger::amount")]
+    pub points: Decimal,
+    /// Change to net hours.
+    #[serde(with = "yinling_ledger::amount")]
+    pub hours: Decimal,
+    /// The activity or redemption concerned.
+    pub reference: EntryRef,
+    /// Available points after this line (the running balance).
+    #[serde(with = "yinling_ledger::amount")]
+    pub available_after: Decimal,
+}
+
+/// What a statement line refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntryRef {
+    /// An activity.
+    Activity(ActivityId),
+    /// A redemption.
+    Redemption(RedemptionId),
+    /// The opening balance brought from another platform.
+    CarriedOver,
+}
+
+/// Every change to a volunteer's points or hours, oldest first, packed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Statement {
+    /// The lines' bytes.
+    bytes: Vec<u8>,
+    /// How many lines.
+    lines: u32,
+    /// The line last written, which the next is written as a difference from.
+    last: Previous,
+}
+
+/// What a line is written relative to: the one before it.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Previous {
+    seq: u64,
+    at: i64,
+    day: i32,
+}
+
+const KINDS: [EntryKind; 11] = [
+    EntryKind::Service,
+    EntryKind::Reversal,
+    EntryKind::Hold,
+    EntryKind::Fulfilment,
+    EntryKind::Cancellation,
+    EntryKind::Expiry,
+    EntryKind::Correction,
+    EntryKind::Rerating,
+    EntryKind::CarriedOver,
+    EntryKind::Notice,
+    EntryKind::Refund,
+];
+const KIND_BITS: u8 = 0x0f;
+const HAS_DATE: u8 = 0x10;
+const REF_SHIFT: u8 = 5;
+const REF_ACTIVITY: u8 = 0;
+const REF_REDEMPTION: u8 = 1;
+const REF_CARRIED: u8 = 2;
+const NEGATIVE: u8 = 0x80;
+
+fn kind_code(kind: EntryKind) -> u8 {
+    // Position in `KINDS`: the list above is every kind, so one is always found.
+    KINDS.iter().position(|k| *k == kind).unwrap_or(0) as u8
+}
+
+impl Statement {
+    /// No lines.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many lines.
+    pub fn len(&self) -> usize {
+        self.lines as usize
+    }
+
+    /// Whether it has no line.
+    pub fn is_empty(&self) -> bool {
+        self.lines == 0
+    }
+
+    /// Bytes its lines take, and bytes reserved (for the memory count in `benches`).
+    pub fn bytes(&self) -> (usize, usize) {
+        (self.bytes.len(), self.bytes.capacity())
+    }
+
+    /// The lines, oldest first.
+    pub fn iter(&self) -> Lines<'_> {
+        Lines {
+            rest: &self.bytes,
+            last: Previous::default(),
+        }
+    }
+
+    /// The lines, newest first (read oldest first, then turned round).
+    pub fn newest_first(&self) -> std::iter::Rev<std::vec::IntoIter<StatementEntry>> {
+        self.iter().collect::<Vec<_>>().into_iter().rev()
+    }
+
+    /// The newest line.
+    pub fn last(&self) -> Option<StatementEntry> {
+        self.iter().last()
+    }
+
+    /// Adds a line at the end. Room grows by an eighth of what the lines take, not double:
+    /// a volunteer's lines are most of their bytes.
+    pub fn push(&mut self, e: &StatementEntry) {
+        let mut line = Vec::with_capacity(crate::limits::STATEMENT_LINE_BYTES_MAX);
+        let tag = kind_code(e.kind)
+            | if e.date.is_some() { HAS_DATE } else { 0 }
+            | match e.reference {
+                EntryRef::Activity(_) => REF_ACTIVITY,
+                EntryRef::Redemption(_) => REF_REDEMPTION,
+                EntryRef::CarriedOver => REF_CARRIED,
+            } << REF_SHIFT;
+        line.push(tag);
+        put_varint(&mut line, u128::from(e.seq.wrapping_sub(self.last.seq)));
+        put_signed(&mut line, i128::from(e.at.0) - i128::from(self.last.at));
+        let day = e.date.map(day_number::of);
+        if let Some(d) = day {
+            put_signed(&mut line, i128::from(d) - i128::from(self.last.day));
+        }
+        for amount in [e.points, e.hours, e.available_after] {
+            put_decimal(&mut line, amount);
+        }
+        match e.reference {
+            EntryRef::Activity(ActivityId(id)) | EntryRef::Redemption(RedemptionId(id)) => {
+                line.extend_from_slice(id.as_bytes())
+            }
+            EntryRef::CarriedOver => {}
+        }
+        if self.bytes.capacity() - self.bytes.len() < line.len() {
+            let more = (self.bytes.len() / crate::limits::STATEMENT_GROWTH_DIVISOR)
+                .max(crate::limits::STATEMENT_GROWTH_MIN_BYTES)
+                .max(line.len());
+            self.bytes.reserve_exact(more);
+        }
+        self.bytes.extend_from_slice(&line);
+        self.lines += 1;
+        self.last = Previous {
+            seq: e.seq,
+            at: e.at.0,
+            day: day.unwrap_or(self.last.day),
+        };
+    }
+
+    /// Reads packed lines back, checking every one (a snapshot's bytes are checked by its
+    /// checksum, but a statement that does not read is refused here, not met later).
+    fn from_packed(bytes: Vec<u8>, lines: u32) -> Result<Self, String> {
+        let mut read = Lines {
+            rest: &bytes,
+            last: Previous::default(),
+        };
+        let mut count = 0u32;
+        while !read.rest.is_empty() {
+            read.next_line()
+                .ok_or_else(|| format!("statement line {} does not read", count + 1))?;
+            count += 1;
+        }
+        if count != lines {
+            return Err(format!("a statement of {lines} lines holds {count}"));
+        }
+        let last = read.last;
+        Ok(Self { bytes, lines, last })
+    }
+}
+
+impl std::fmt::Debug for Statement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl FromIterator<StatementEntry> for Statement {
+    fn from_iter<I: IntoIterator<Item = StatementEntry>>(lines: I) -> Self {
+        let mut s = Self::new();
+        for e in lines {
+            s.push(&e);
+        }
+        s
+    }
+}
+
+/// A statement's lines, oldest first.
+pub struct Lines<'a> {
+    rest: &'a [u8],
+    last: Previous,
+}
+
+impl Lines<'_> {
+    fn next_line(&mut self) -> Option<StatementEntry> {
+        let mut r = Reader(self.rest);
+        let tag = r.byte()?;
+        let kind = *KINDS.get(usize::from(tag & KIND_BITS))?;
+        let seq = self.last.seq.wrapping_add(u64::try_from(r.varint()?).ok()?);
+        let at = i64::try_from(i128::from(self.last.at) + r.signed()?).ok()?;
+        let mut day = self.last.day;
+        let date = if tag & HAS_DATE != 0 {
+            day = i32::try_from(i128::from(day) + r.signed()?).ok()?;
+            Some(NaiveDate::from_num_days_from_ce_opt(day)?)
+        } else {
+            None
+        };
+        let points = r.decimal()?;
+        let hours = r.decimal()?;
+        let available_after = r.decimal()?;
+        let reference = match tag >> REF_SHIFT {
+            REF_ACTIVITY => EntryRef::Activity(ActivityId(r.uuid()?)),
+            REF_REDEMPTION => EntryRef::Redemption(RedemptionId(r.uuid()?)),
+            REF_CARRIED => EntryRef::CarriedOver,
+            _ => return None,
+        };
+        self.rest = r.0;
+        self.last = Previous { seq, at, day };
+        Some(StatementEntry {
+            seq,
+            at: Timestamp(at),
+            kind,
+            date,
+            points,
+            hours,
+            reference,
+            available_after,
+        })
+    }
+}
+
+impl Iterator for Lines<'_> {
+    type Item = StatementEntry;
+
+    fn next(&mut self) -> Option<StatementEntry> {
+        // Every statement was checked when it was read or built, so a line that does not read
+        // is not met; if it were, the lines would end there.
+        let line = self.next_line();
+        debug_assert!(
+            line.is_some() || self.rest.is_empty(),
+            "a packed line reads"
+        );
+        if line.is_none() {
+            self.rest = &[];
+        }
+        line
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u128) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_signed(out: &mut Vec<u8>, v: i128) {
+    put_varint(out, ((v << 1) ^ (v >> 127)) as u128);
+}
+
+fn put_decimal(out: &mut Vec<u8>, d: Decimal) {
+    // `scale` is at most 28 and the magnitude at most 96 bits: both read back exactly, the
+    // sign of a negative zero included.
+    let sign = if d.is_sign_negative() { NEGATIVE } else { 0 };
+    out.push(d.scale() as u8 | sign);
+    put_varint(out, d.mantissa().unsigned_abs());
+}
+
+/// Reads a packed line's parts; `None` for bytes that end early or do not read.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let (b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(*b)
+    }
+
+    fn varint(&mut self) -> Option<u128> {
+        let mut v = 0u128;
+        for shift in (0..128).step_by(7) {
+            let b = self.byte()?;
+            v |= u128::from(b & 0x7f).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn signed(&mut self) -> Option<i128> {
+        let z = self.varint()?;
+        Some(((z >> 1) as i128) ^ -((z & 1) as i128))
+    }
+
+    fn decimal(&mut self) -> Option<Decimal> {
+        let head = self.byte()?;
+        // A scale past 28 is refused by `try_from_i128_with_scale`.
+        let scale = head & !NEGATIVE;
+        let magnitude = i128::try_from(self.varint()?).ok()?;
+        let mut d = Decimal::try_from_i128_with_scale(magnitude, u32::from(scale)).ok()?;
+        d.set_sign_negative(head & NEGATIVE != 0);
+        Some(d)
+    }
+
+    fn uuid(&mut self) -> Option<uuid::Uuid> {
+        let (id, rest) = self.0.split_first_chunk::<16>()?;
+        self.0 = rest;
+        Some(uuid::Uuid::from_bytes(*id))
+    }
+}
+
+impl Serialize for Statement {
+    /// The lines themselves in JSON; in a snapshot the count and the packed bytes.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_seq(self.iter())
+        } else {
+            (self.lines, serde_bytes::Bytes::new(&self.bytes)).serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Statement {
+    /// Inverse of the above; packed bytes are read through once to check them.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            let lines = Vec::<StatementEntry>::deserialize(deserializer)?;
+            Ok(lines.into_iter().collect())
+        } else {
+            let (lines, bytes) = <(u32, serde_bytes::ByteBuf)>::deserialize(deserializer)?;
+            Self::from_packed(bytes.into_vec(), lines).map_err(serde::de::Error::custom)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+    use uuid::Uuid;
+
+    fn line(seq: u64, kind: EntryKind, points: Decimal, reference: EntryRef) -> StatementEntry {
+        StatementEntry {
+            seq,
+            at: Timestamp(1_780_000_000_000_000 + seq as i64 * 86_400_000_000),
+            kind,
+            date: NaiveDate::from_ymd_opt(2026, 3, (seq % 28) as u32 + 1),
+            points,
+            hours: points / dec!(10),
+            reference,
+            available_after: points,
+        }
+    }
+
+    #[test]
+    fn every_line_reads_back_exactly_as_written() {
+        let a = EntryRef::Activity(ActivityId(Uuid::from_u128(7)));
+        let r = EntryRef::Redemption(RedemptionId(Uuid::from_u128(u128::MAX)));
+        let mut negative_zero = Decimal::ZERO;
+        negative_zero.set_sign_negative(true);
+        let mut lines = vec![
+            line(
+                5,
+                EntryKind::CarriedOver,
+                dec!(120.50),
+                EntryRef::CarriedOver,
+            ),
+            line(9, EntryKind::Service, dec!(15), a),
+            line(9, EntryKind::Notice, dec!(-15), a),
+            line(3, EntryKind::Refund, Decimal::MAX, r),
+            line(u64::MAX, EntryKind::Hold, Decimal::MIN, r),
+            line(
+                0,
+                EntryKind::Expiry,
+                dec!(0.0000000000000000000000000001),
+                r,
+            ),
+        ];
+        lines[1].date = None;
+        lines[2].points = negative_zero;
+        lines[3].at = Timestamp(i64::MIN);
+        lines[4].at = Timestamp(i64::MAX);
+        let packed: Statement = lines.iter().cloned().collect();
+        let back: Vec<StatementEntry> = packed.iter().collect();
+        assert_eq!(back, lines);
+        assert!(back[2].points.is_sign_negative(), "negative zero kept");
+        assert_eq!(back[0].points.to_string(), "120.50", "scale kept");
+        assert_eq!(packed.len(), lines.len());
+        assert_eq!(packed.last(), lines.last().cloned());
+        let newest: Vec<StatementEntry> = packed.newest_first().collect();
+        assert_eq!(newest, lines.iter().rev().cloned().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_service_line_takes_about_a_third_of_its_unpacked_size() {
+        let a = EntryRef::Activity(ActivityId(Uuid::now_v7()));
+        // A week's service a line, a thousand events apart, the balance growing.
+        let week = 7 * 86_400_000_000;
+        let packed: Statement = (1..=50u64)
+            .map(|i| StatementEntry {
+                at: Timestamp(1_780_000_000_000_000 + i as i64 * week),
+                available_after: Decimal::from(i) * dec!(4.5),
+                ..line(i * 1_000, EntryKind::Service, dec!(4.5), a)
+            })
+            .collect();
+        let per_line = packed.bytes().0 / packed.len();
+        assert!(per_line <= 34, "{per_line} bytes a line");
+    }
+
+    #[test]
+    fn a_snapshot_reads_back_the_same_statement_and_refuses_one_that_does_not_read() {
+        let a = EntryRef::Activity(ActivityId(Uuid::from_u128(1)));
+        let packed: Statement = (1..=3u64)
+            .map(|i| line(i, EntryKind::Service, dec!(2), a))
+            .collect();
+        let bytes = bincode::serialize(&packed).expect("encode");
+        let back: Statement = bincode::deserialize(&bytes).expect("decode");
+        assert_eq!(back, packed);
+        let mut more = back.clone();
+        more.push(&line(4, EntryKind::Reversal, dec!(-2), a));
+        let mut expected: Vec<_> = packed.iter().collect();
+        expected.push(line(4, EntryKind::Reversal, dec!(-2), a));
+        assert_eq!(
+            more.iter().collect::<Vec<_>>(),
+            expected,
+            "appends after a read"
+        );
+
+        let json = serde_json::to_string(&packed).expect("json");
+        assert!(json.contains("\"service\""), "{json}");
+        assert_eq!(
+            serde_json::from_str::<Statement>(&json).expect("json"),
+            packed
+        );
+
+        let mut cut = bytes.clone();
+        cut.truncate(bytes.len() - 3);
+        // The byte string's length, the eight bytes after the count, is shortened too.
+        let declared = packed.bytes().0 as u64 - 3;
+        cut[4..12].copy_from_slice(&declared.to_le_bytes());
+        let err = bincode::deserialize::<Statement>(&cut).expect_err("cut line");
+        assert!(err.to_string().contains("does not read"), "{err}");
+        let mut miscounted = bytes.clone();
+        miscounted[0] = 4;
+        let err = bincode::deserialize::<Statement>(&miscounted).expect_err("count");
+        assert!(err.to_string().contains("of 4 lines holds 3"), "{err}");
+    }
+}
