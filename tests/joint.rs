@@ -188,6 +188,16 @@ async fn a_joint_activity_is_counted_once_per_subject_and_each_hour_with_its_own
             j.neighbour.clone()
         ]
     );
+    // The activity as the fold keeps it credits the same teams (a partner team's entry is
+    // kept apart from the activity's own team and district).
+    let kept = a.get(&format!("/v1/activities/{id}")).await.ok();
+    let kept: Vec<String> = kept["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .map(team_of)
+        .collect();
+    assert_eq!(kept, credited);
 
     // Every subject counts the activity once, and each person's hours with their own team.
     let expect = |f: &Value, activities: u64, times: u64, hours: &str, served: u64| {

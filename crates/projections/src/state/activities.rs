@@ -164,13 +164,16 @@ impl State {
             );
         }
         if let Some(a) = self.activities.get_mut(&e.activity_id) {
+            // The entry's team and district as the event names them, kept apart only when
+            // they are not the activity's.
+            let own = e.team_id == a.team_id && *a.district == *e.district;
             a.participants.push(Participation {
                 volunteer_id: e.volunteer_id,
                 hours: e.hours,
                 points: e.points,
                 points_per_hour: e.points_per_hour,
-                team_id: e.team_id,
-                district: SharedName::new(&e.district),
+                credited_elsewhere: (!own)
+                    .then(|| Box::new((e.team_id, SharedName::new(&e.district)))),
             });
         }
         if let Some(team) = self.teams.get_mut(&e.team_id) {

@@ -90,9 +90,9 @@ impl State {
     fn subject_has_part(&self, subject: &Subject, a: &Activity, p: &Participation) -> bool {
         match subject {
             Subject::City => true,
-            Subject::Team(t) => p.team_id == *t,
-            Subject::District(d) => p.district == *d,
-            Subject::Group(g) => self.in_group(&p.team_id, g, a.date),
+            Subject::Team(t) => a.team_of(p) == *t,
+            Subject::District(d) => *a.district_of(p) == *d,
+            Subject::Group(g) => self.in_group(&a.team_of(p), g, a.date),
             Subject::Project(id) => a.project_id == Some(*id),
         }
     }

@@ -501,7 +501,7 @@ pub async fn correct_form(
         let people: Vec<(VolunteerId, String, Decimal)> = a
             .participants
             .iter()
-            .filter(|p| a.team_id == team_id || p.team_id == team_id)
+            .filter(|p| a.team_id == team_id || a.team_of(p) == team_id)
             .map(|p| {
                 let name = state
                     .volunteers
