@@ -5,29 +5,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use yinling_ledger::{
     ActivityId, Actor, Category, CoOrganiser, GroupId, Outcomes, ProjectId, TeamId, Timestamp,
-    VolunteerId,
 };
 
-/// One participant's part.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Participation {
-    /// Who.
-    pub volunteer_id: VolunteerId,
-    /// Hours.
-    #[serde(with = "yinling_ledger::amount")]
-    pub hours: Decimal,
-    /// Points earned.
-    #[serde(with = "yinling_ledger::amount")]
-    pub points: Decimal,
-    /// The rate the entry earned at (a correction of its hours earns at the same rate).
-    #[serde(with = "yinling_ledger::amount")]
-    pub points_per_hour: Decimal,
-    /// The team the entry credited and its district, when they are not the activity's own
-    /// (in a joint activity, a partner team's volunteer); read through [`Activity::team_of`]
-    /// and [`Activity::district_of`]. Boxed and absent for nearly every entry: inline they
-    /// were 32 of a participant's 96 bytes, and a province holds fifty million entries.
-    pub credited_elsewhere: Option<Box<(TeamId, crate::names::SharedName)>>,
-}
+pub use crate::participants::{Participants, Participation};
 
 /// A reversal of a whole activity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,8 +44,8 @@ pub struct Activity {
     pub logged_by: Actor,
     /// The seq of its `ActivityLogged` event.
     pub seq: u64,
-    /// Participants.
-    pub participants: Vec<Participation>,
+    /// Participants, packed.
+    pub participants: Participants,
     /// The project it belongs to, if any.
     pub project_id: Option<ProjectId>,
     /// Its public notice (公示), if its category had one when it was logged.
@@ -111,13 +91,15 @@ impl Activity {
     /// The team one participant's entry credited: the volunteer's own (in a joint activity,
     /// one of the organising teams).
     pub fn team_of(&self, p: &Participation) -> TeamId {
-        p.credited_elsewhere.as_ref().map_or(self.team_id, |c| c.0)
+        self.participants
+            .elsewhere(p.credited)
+            .map_or(self.team_id, |c| c.0)
     }
 
     /// That team's district, when the entry was made.
-    pub fn district_of<'a>(&'a self, p: &'a Participation) -> &'a crate::names::SharedName {
-        p.credited_elsewhere
-            .as_ref()
+    pub fn district_of(&self, p: &Participation) -> &crate::names::SharedName {
+        self.participants
+            .elsewhere(p.credited)
             .map_or(&self.district, |c| &c.1)
     }
 

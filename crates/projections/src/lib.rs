@@ -27,6 +27,8 @@ pub mod maps;
 pub mod month_bounds;
 pub mod names;
 pub mod organisation;
+mod packed;
+pub mod participants;
 pub mod passed_over;
 pub mod personal;
 pub mod policies;

@@ -213,6 +213,15 @@ pub const MOBILE_DIGITS: usize = 11;
 /// double.
 pub const STATEMENT_GROWTH_DIVISOR: usize = 8;
 
+/// Bytes a usual participant's entry takes packed (16 of them the volunteer's id; hours,
+/// points and rate of two or three digits take two bytes each): the room an activity logged
+/// reserves for each entry its event announces.
+pub const PARTICIPANT_BYTES_USUAL: usize = 24;
+
+/// The most one packed date of a volunteer's hours per date can take: a day's difference of
+/// five bytes and an amount of fifteen.
+pub const DAY_HOURS_ENTRY_BYTES_MAX: usize = 5 + 15;
+
 /// The least a statement grows by, in bytes (about two packed lines), so a short one is not
 /// reallocated every line.
 pub const STATEMENT_GROWTH_MIN_BYTES: usize = 64;

@@ -22,6 +22,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use yinling_ledger::time::day_number;
 use yinling_ledger::{ActivityId, RedemptionId, Timestamp};
 
+use crate::packed::{put_decimal, put_signed, put_varint, Reader};
+
 /// What a statement line records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -125,7 +127,6 @@ const REF_SHIFT: u8 = 5;
 const REF_ACTIVITY: u8 = 0;
 const REF_REDEMPTION: u8 = 1;
 const REF_CARRIED: u8 = 2;
-const NEGATIVE: u8 = 0x80;
 
 fn kind_code(kind: EntryKind) -> u8 {
     // Position in `KINDS`: the list above is every kind, so one is always found.
@@ -309,70 +310,6 @@ impl Iterator for Lines<'_> {
             self.rest = &[];
         }
         line
-    }
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u128) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn put_signed(out: &mut Vec<u8>, v: i128) {
-    put_varint(out, ((v << 1) ^ (v >> 127)) as u128);
-}
-
-fn put_decimal(out: &mut Vec<u8>, d: Decimal) {
-    // `scale` is at most 28 and the magnitude at most 96 bits: both read back exactly, the
-    // sign of a negative zero included.
-    let sign = if d.is_sign_negative() { NEGATIVE } else { 0 };
-    out.push(d.scale() as u8 | sign);
-    put_varint(out, d.mantissa().unsigned_abs());
-}
-
-/// Reads a packed line's parts; `None` for bytes that end early or do not read.
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn byte(&mut self) -> Option<u8> {
-        let (b, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(*b)
-    }
-
-    fn varint(&mut self) -> Option<u128> {
-        let mut v = 0u128;
-        for shift in (0..128).step_by(7) {
-            let b = self.byte()?;
-            v |= u128::from(b & 0x7f).checked_shl(shift)?;
-            if b & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
-    }
-
-    fn signed(&mut self) -> Option<i128> {
-        let z = self.varint()?;
-        Some(((z >> 1) as i128) ^ -((z & 1) as i128))
-    }
-
-    fn decimal(&mut self) -> Option<Decimal> {
-        let head = self.byte()?;
-        // A scale past 28 is refused by `try_from_i128_with_scale`.
-        let scale = head & !NEGATIVE;
-        let magnitude = i128::try_from(self.varint()?).ok()?;
-        let mut d = Decimal::try_from_i128_with_scale(magnitude, u32::from(scale)).ok()?;
-        d.set_sign_negative(head & NEGATIVE != 0);
-        Some(d)
-    }
-
-    fn uuid(&mut self) -> Option<uuid::Uuid> {
-        let (id, rest) = self.0.split_first_chunk::<16>()?;
-        self.0 = rest;
-        Some(uuid::Uuid::from_bytes(*id))
     }
 }
 

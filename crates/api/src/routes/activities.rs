@@ -200,7 +200,7 @@ pub fn activity_out(categories: &Categories, a: &Activity) -> ActivityOut {
         participants: a
             .participants
             .iter()
-            .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points, &a.team_of(p)))
+            .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points, &a.team_of(&p)))
             .collect(),
         hours_total: a.hours_total().into(),
         points_total: a.points_total().into(),

@@ -530,8 +530,8 @@ pub(super) fn reverse(
         events.push(Event::ServiceReversed(ServiceReversed {
             activity_id: *activity_id,
             volunteer_id: p.volunteer_id,
-            team_id: activity.team_of(p),
-            district: activity.district_of(p).to_string(),
+            team_id: activity.team_of(&p),
+            district: activity.district_of(&p).to_string(),
             category: activity.category,
             date: activity.date,
             hours: p.hours,
@@ -570,7 +570,7 @@ pub(super) fn correct(
             .participants
             .iter()
             .find(|p| p.volunteer_id == *volunteer_id)
-            .map(|p| activity.team_of(p))
+            .map(|p| activity.team_of(&p))
             .filter(|t| *t != activity.team_id);
         match (own_team, activity.joint(), who) {
             (_, Some(j), Principal::GroupCoordinator(..)) => {
@@ -687,8 +687,8 @@ pub(super) fn correct(
     let mut events = vec![Event::ServiceCorrected(ServiceCorrected {
         activity_id: *activity_id,
         volunteer_id: *volunteer_id,
-        team_id: activity.team_of(p),
-        district: activity.district_of(p).to_string(),
+        team_id: activity.team_of(&p),
+        district: activity.district_of(&p).to_string(),
         category: activity.category,
         date: activity.date,
         hours_before: p.hours,

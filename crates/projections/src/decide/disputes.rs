@@ -41,7 +41,7 @@ pub(super) fn open(
                 .participants
                 .iter()
                 .find(|p| p.volunteer_id == v.id)
-                .map_or(activity.team_id, |p| activity.team_of(p))
+                .map_or(activity.team_id, |p| activity.team_of(&p))
         });
     // Their team of today may open it for them, and so may the team it goes to.
     if access::may_write(who, &Write::OpenDispute(v.id, team_id)).is_err() {

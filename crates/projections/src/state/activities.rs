@@ -5,9 +5,7 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
-use crate::activities::{
-    Activity, Backfill, Joint, Participation, PendingBackfill, Rare, Reversal,
-};
+use crate::activities::{Activity, Backfill, Joint, PendingBackfill, Rare, Reversal};
 use crate::names::SharedName;
 use crate::rankings::Amounts;
 use crate::teams::Tally;
@@ -69,7 +67,7 @@ impl State {
                 seq,
                 // The count an event claims sizes nothing past what a decision allows (a
                 // forged one must not ask the allocator for gigabytes).
-                participants: Vec::with_capacity(
+                participants: crate::activities::Participants::with_capacity(
                     (e.participants as usize).min(crate::limits::MAX_PARTICIPANTS),
                 ),
                 project_id: None,
@@ -167,14 +165,11 @@ impl State {
             // The entry's team and district as the event names them, kept apart only when
             // they are not the activity's.
             let own = e.team_id == a.team_id && *a.district == *e.district;
-            a.participants.push(Participation {
-                volunteer_id: e.volunteer_id,
-                hours: e.hours,
-                points: e.points,
-                points_per_hour: e.points_per_hour,
-                credited_elsewhere: (!own)
-                    .then(|| Box::new((e.team_id, SharedName::new(&e.district)))),
-            });
+            a.participants.push(
+                e.volunteer_id,
+                (e.hours, e.points, e.points_per_hour),
+                (!own).then_some((e.team_id, e.district.as_str())),
+            );
         }
         if let Some(team) = self.teams.get_mut(&e.team_id) {
             tally_service(&mut team.tally, e.hours, e.points, 1);
@@ -301,14 +296,12 @@ impl State {
         }
         if let Some(a) = self.activities.get_mut(&e.activity_id) {
             if removed {
-                a.participants.retain(|p| p.volunteer_id != e.volunteer_id);
-            } else if let Some(p) = a
-                .participants
-                .iter_mut()
-                .find(|p| p.volunteer_id == e.volunteer_id)
-            {
-                p.hours = e.hours_after;
-                p.points = e.points_after;
+                a.participants.remove(&e.volunteer_id);
+            } else {
+                a.participants.update(&e.volunteer_id, |p| {
+                    p.hours = e.hours_after;
+                    p.points = e.points_after;
+                });
             }
         }
         let correct = |tally: &mut Tally| {
@@ -353,13 +346,11 @@ impl State {
                 EntryRef::Activity(e.activity_id),
             );
         }
-        if let Some(p) = self.activities.get_mut(&e.activity_id).and_then(|a| {
-            a.participants
-                .iter_mut()
-                .find(|p| p.volunteer_id == e.volunteer_id)
-        }) {
-            p.points = e.points_after;
-            p.points_per_hour = e.points_per_hour;
+        if let Some(a) = self.activities.get_mut(&e.activity_id) {
+            a.participants.update(&e.volunteer_id, |p| {
+                p.points = e.points_after;
+                p.points_per_hour = e.points_per_hour;
+            });
         }
         if let Some(team) = self.teams.get_mut(&e.team_id) {
             team.tally.points += points;

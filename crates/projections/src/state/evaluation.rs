@@ -108,8 +108,8 @@ impl State {
                 g.activity(a);
             }
             for p in &a.participants {
-                if self.subject_has_part(subject, a, p) {
-                    g.participation(p);
+                if self.subject_has_part(subject, a, &p) {
+                    g.participation(&p);
                 }
             }
         }

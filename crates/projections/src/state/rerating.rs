@@ -26,8 +26,8 @@ impl State {
                     plan.push(Rerating {
                         activity_id: a.id,
                         volunteer_id: p.volunteer_id,
-                        team_id: a.team_of(p),
-                        district: a.district_of(p).to_string(),
+                        team_id: a.team_of(&p),
+                        district: a.district_of(&p).to_string(),
                         category: a.category,
                         date: a.date,
                         hours: p.hours,
