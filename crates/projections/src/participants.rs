@@ -1,8 +1,9 @@
 //! An activity's participants, packed: each entry as the volunteer's 16-byte id and its three
 //! amounts in a few bytes each (`crate::packed`), instead of a 72-byte [`Participation`]. At
 //! a province's density participants were the largest part of a node's state (BENCHMARKS.md,
-//! "Statement lines packed"). Entries are read back in the order they were logged; an
-//! activity lists at most a few hundred, so a change rewrites its entries.
+//! "Statement lines, participants and hours per date packed"). Entries are read back in the
+//! order they were logged; an activity lists at most a few hundred, so a change rewrites its
+//! entries.
 //!
 //! One entry, in order: the volunteer's id (16 bytes); the hours, the points and the rate as
 //! packed amounts; and a varint saying which team the entry credited: 0 for the activity's own
