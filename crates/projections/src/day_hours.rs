@@ -12,7 +12,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::packed::{put_decimal, put_signed, Reader};
+use crate::packed::{make_room, put_decimal, put_signed, Reader};
 
 /// Net hours per service date, keyed by day number (`yinling_ledger::time::day_number`).
 /// Sorted by day, one entry per day, and no day whose hours net to zero.
@@ -84,13 +84,10 @@ impl DayHours {
         *self = Self::from_sorted(&days);
     }
 
-    /// Room for another date or two, grown by an eighth rather than doubled.
+    /// Room for another date, grown by an eighth rather than doubled.
     fn make_room(&mut self) {
-        if self.bytes.capacity() - self.bytes.len() < crate::limits::DAY_HOURS_ENTRY_BYTES_MAX {
-            let more = (self.bytes.len() / crate::limits::STATEMENT_GROWTH_DIVISOR)
-                .max(crate::limits::DAY_HOURS_ENTRY_BYTES_MAX);
-            self.bytes.reserve_exact(more);
-        }
+        let most = crate::limits::DAY_HOURS_ENTRY_BYTES_MAX;
+        make_room(&mut self.bytes, most, most);
     }
 
     /// Packs days already sorted, each once, none zero.

@@ -208,10 +208,10 @@ pub const MAX_CONFIRMATION_CODES: usize = 20;
 /// Digits of a mainland mobile number, the only kind a text message reaches.
 pub const MOBILE_DIGITS: usize = 11;
 
-/// A statement full to its capacity grows by its length divided by this (an eighth), so a
-/// volunteer's packed lines carry at most an eighth more room than they use instead of up to
-/// double.
-pub const STATEMENT_GROWTH_DIVISOR: usize = 8;
+/// A packed part (a statement's lines, a volunteer's hours per date) full to its capacity
+/// grows by its length divided by this (an eighth), so it carries at most an eighth more room
+/// than it uses instead of up to double.
+pub const PACKED_GROWTH_DIVISOR: usize = 8;
 
 /// Bytes a usual participant's entry takes packed (16 of them the volunteer's id; hours,
 /// points and rate of two or three digits take two bytes each): the room an activity logged

@@ -30,6 +30,19 @@ pub(crate) fn put_decimal(out: &mut Vec<u8>, d: Decimal) {
     put_varint(out, d.mantissa().unsigned_abs());
 }
 
+/// Makes room in `bytes` for one more entry of at most `entry_max` bytes, growing by an eighth
+/// of what it holds (at least `least`, and at least one entry) rather than doubling: packed
+/// parts are most of a volunteer's bytes, and a doubled vector would carry up to as much
+/// again unused.
+pub(crate) fn make_room(bytes: &mut Vec<u8>, entry_max: usize, least: usize) {
+    if bytes.capacity() - bytes.len() < entry_max {
+        let more = (bytes.len() / crate::limits::PACKED_GROWTH_DIVISOR)
+            .max(least)
+            .max(entry_max);
+        bytes.reserve_exact(more);
+    }
+}
+
 /// Reads a packed line's parts; `None` for bytes that end early or do not read.
 pub(crate) struct Reader<'a>(pub(crate) &'a [u8]);
 

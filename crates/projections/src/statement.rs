@@ -22,7 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use yinling_ledger::time::day_number;
 use yinling_ledger::{ActivityId, RedemptionId, Timestamp};
 
-use crate::packed::{put_decimal, put_signed, put_varint, Reader};
+use crate::packed::{make_room, put_decimal, put_signed, put_varint, Reader};
 
 /// What a statement line records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,10 +172,15 @@ impl Statement {
         self.iter().last()
     }
 
-    /// Adds a line at the end. Room grows by an eighth of what the lines take, not double:
-    /// a volunteer's lines are most of their bytes.
+    /// Adds a line at the end, written straight into the statement's bytes. Room grows by an
+    /// eighth of what the lines take, not double: a volunteer's lines are most of their bytes.
     pub fn push(&mut self, e: &StatementEntry) {
-        let mut line = Vec::with_capacity(crate::limits::STATEMENT_LINE_BYTES_MAX);
+        make_room(
+            &mut self.bytes,
+            crate::limits::STATEMENT_LINE_BYTES_MAX,
+            crate::limits::STATEMENT_GROWTH_MIN_BYTES,
+        );
+        let line = &mut self.bytes;
         let tag = kind_code(e.kind)
             | if e.date.is_some() { HAS_DATE } else { 0 }
             | match e.reference {
@@ -184,14 +189,14 @@ impl Statement {
                 EntryRef::CarriedOver => REF_CARRIED,
             } << REF_SHIFT;
         line.push(tag);
-        put_varint(&mut line, u128::from(e.seq.wrapping_sub(self.last.seq)));
-        put_signed(&mut line, i128::from(e.at.0) - i128::from(self.last.at));
+        put_varint(line, u128::from(e.seq.wrapping_sub(self.last.seq)));
+        put_signed(line, i128::from(e.at.0) - i128::from(self.last.at));
         let day = e.date.map(day_number::of);
         if let Some(d) = day {
-            put_signed(&mut line, i128::from(d) - i128::from(self.last.day));
+            put_signed(line, i128::from(d) - i128::from(self.last.day));
         }
         for amount in [e.points, e.hours, e.available_after] {
-            put_decimal(&mut line, amount);
+            put_decimal(line, amount);
         }
         match e.reference {
             EntryRef::Activity(ActivityId(id)) | EntryRef::Redemption(RedemptionId(id)) => {
@@ -199,13 +204,6 @@ impl Statement {
             }
             EntryRef::CarriedOver => {}
         }
-        if self.bytes.capacity() - self.bytes.len() < line.len() {
-            let more = (self.bytes.len() / crate::limits::STATEMENT_GROWTH_DIVISOR)
-                .max(crate::limits::STATEMENT_GROWTH_MIN_BYTES)
-                .max(line.len());
-            self.bytes.reserve_exact(more);
-        }
-        self.bytes.extend_from_slice(&line);
         self.lines += 1;
         self.last = Previous {
             seq: e.seq,
