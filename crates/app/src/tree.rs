@@ -216,11 +216,15 @@ impl LogTree {
         floor: u32,
     ) -> Result<(MerkleTree, yinling_ledger::log::VerifyReport), yinling_ledger::LedgerError> {
         let mut tree = MerkleTree::with_floor(floor);
-        let report = yinling_ledger::log::verify_each(
+        let report = yinling_ledger::walk::walk_hashes(
             log,
-            yinling_ledger::log::VerifyDepth::Hashes,
+            yinling_ledger::walk::WalkOptions::on_every_core(true),
             &mut |_| {},
-            &mut |h| Self::push(&mut tree, h),
+            &mut |walked| {
+                if walked.head.seq == tree.len() + 1 {
+                    tree.push_leaf_hash(walked.leaf);
+                }
+            },
         )?;
         Ok((tree, report))
     }

@@ -51,6 +51,7 @@ pub mod store;
 pub mod stream;
 mod stream_versions;
 pub mod time;
+pub mod walk;
 pub mod witness;
 pub mod writer;
 

@@ -136,3 +136,12 @@ pub const SLED_BLOB_SAFE_BYTES: usize = 64 * 1024;
 /// overflows.
 pub const MAX_EVENT_AMOUNT: rust_decimal::Decimal =
     rust_decimal::Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// Bytes of segments the chain walk hands a worker at once: enough that a log of one-event
+/// segments (a live node's) costs a channel message per few thousand events, small enough
+/// that both workers are busy from the first megabytes.
+pub const WALK_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Chunks the chain walk keeps read ahead of its checks, for each worker: the memory of the
+/// walk beyond sled's own is this many chunks of [`WALK_CHUNK_BYTES`].
+pub const WALK_CHUNKS_IN_FLIGHT_PER_THREAD: usize = 4;

@@ -1,0 +1,363 @@
+//! The chain walk spread over threads: what a start and `yinling verify --hashes-only` pay
+//! for every event of the log.
+//!
+//! Checking a link needs only the record and the stored hash of the record before it, so the
+//! hashing does not have to wait for the check of the link before. Chunks of consecutive
+//! segments are hashed on worker threads; the calling thread reads the segments, checks the
+//! one link between a chunk and the chunk before (its first record against the last hash
+//! the walk accepted), and hands the events on in order. The report is the same as the walk
+//! of one thread ([`crate::log::verify_each`] at [`crate::log::VerifyDepth::Hashes`]): the same
+//! first damaged event, named with the same words.
+//!
+//! SHA-256 is half of a walk's time even with the processor's SHA instructions (a profile of
+//! `yinling verify --hashes-only` over 5.7 million events, BENCHMARKS.md), so a second core
+//! is the one lever left on its time.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
+
+use crate::chain::Broken;
+use crate::codec::{self, SegmentReader};
+use crate::digest::Hash;
+use crate::envelope::Head;
+use crate::error::LedgerError;
+use crate::limits::{WALK_CHUNKS_IN_FLIGHT_PER_THREAD, WALK_CHUNK_BYTES};
+use crate::log::{EventLog, Segment, VerifyReport};
+use crate::merkle::leaf_hash;
+
+/// One event as the walk hands it on: its place and hash, and (when asked for) its leaf in
+/// the Merkle tree over the log, hashed on a worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Walked {
+    /// Seq and chain hash.
+    pub head: Head,
+    /// `leaf_hash(hash)`, or [`Hash::GENESIS`] when leaves were not asked for.
+    pub leaf: Hash,
+}
+
+/// What a worker found in a chunk: every record but the first checked against the one before.
+struct ChunkCheck {
+    /// The first record's canonical bytes and stored hash: its link to the chunk before is
+    /// checked in order, by the calling thread.
+    first: Option<(Vec<u8>, Hash)>,
+    /// The records that read and linked, in order (the first included).
+    walked: Vec<Walked>,
+    /// The first record that did not read or link, after the ones in `walked`.
+    bad: Option<Broken>,
+}
+
+/// One place in the order the walk hands events on.
+enum Slot {
+    /// A chunk sent to the workers (its first segment's seq).
+    Sent(u64),
+    /// A chunk hashed.
+    Checked(u64, ChunkCheck),
+    /// The log could not give the next segment: damaged there.
+    Damaged(Broken),
+    /// The log could not be read.
+    Failed(LedgerError),
+}
+
+/// How a walk is spread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Hashing workers (at least one is started).
+    pub threads: usize,
+    /// Bytes of segments a worker takes at once (a chunk holds at least one segment).
+    pub chunk_bytes: usize,
+    /// Whether each event's Merkle leaf is hashed too (the start's tree is built from them).
+    pub leaves: bool,
+}
+
+impl WalkOptions {
+    /// A worker a core, in chunks of [`WALK_CHUNK_BYTES`]. A start's load runs beside its
+    /// walk, and the walk takes the cores the load leaves.
+    pub fn on_every_core(leaves: bool) -> Self {
+        WalkOptions {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            chunk_bytes: WALK_CHUNK_BYTES,
+            leaves,
+        }
+    }
+}
+
+/// Walks the whole chain of `log` as `options` say, calling `progress` with the last
+/// verified seq after every chunk and `each` with every verified event in order (with its
+/// Merkle leaf when asked for). Stops at the first damaged event and names it, as the walk of
+/// one thread does.
+pub fn walk_hashes(
+    log: &dyn EventLog,
+    options: WalkOptions,
+    progress: &mut dyn FnMut(u64),
+    each: &mut dyn FnMut(&Walked),
+) -> Result<VerifyReport, LedgerError> {
+    let threads = options.threads.max(1);
+    let leaves = options.leaves;
+    let claimed = log.head();
+    let stop = AtomicBool::new(false);
+    let (jobs, job_queue) = mpsc::sync_channel::<(usize, Vec<Segment>)>(threads);
+    let job_queue = Mutex::new(job_queue);
+    let (results, checked) = mpsc::channel::<(usize, ChunkCheck)>();
+    let (verified, first_bad) = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let results = results.clone();
+            let (job_queue, stop) = (&job_queue, &stop);
+            scope.spawn(move || loop {
+                let job = match job_queue.lock() {
+                    Ok(queue) => queue.recv(),
+                    Err(_) => return,
+                };
+                let Ok((index, chunk)) = job else { return };
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                if results.send((index, check_chunk(&chunk, leaves))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(results);
+        let merged = merge(
+            log,
+            threads,
+            options.chunk_bytes,
+            jobs,
+            &checked,
+            progress,
+            each,
+        );
+        stop.store(true, Ordering::Relaxed);
+        merged
+    })?;
+    let mut first_bad = first_bad;
+    if first_bad.is_none() && verified != claimed {
+        first_bad = Some(Broken {
+            seq: verified.seq + 1,
+            detail: format!(
+                "the log claims head seq {} but the chain ends at seq {}",
+                claimed.seq, verified.seq
+            ),
+        });
+    }
+    Ok(VerifyReport {
+        verified,
+        claimed,
+        first_bad,
+    })
+}
+
+/// The calling thread's part: reads segments into chunks and sends them, and takes the
+/// workers' results back in order. Returns the last event accepted and the first damage.
+fn merge(
+    log: &dyn EventLog,
+    threads: usize,
+    chunk_bytes: usize,
+    jobs: mpsc::SyncSender<(usize, Vec<Segment>)>,
+    checked: &mpsc::Receiver<(usize, ChunkCheck)>,
+    progress: &mut dyn FnMut(u64),
+    each: &mut dyn FnMut(&Walked),
+) -> Result<(Head, Option<Broken>), LedgerError> {
+    let in_flight = threads * WALK_CHUNKS_IN_FLIGHT_PER_THREAD;
+    let mut segments = log.segments(0);
+    let mut slots: BTreeMap<usize, Slot> = BTreeMap::new();
+    let (mut sent, mut next) = (0usize, 0usize);
+    let mut exhausted = false;
+    let mut head = Head::default();
+    loop {
+        while !exhausted && sent - next < in_flight {
+            let mut chunk = Vec::new();
+            let mut bytes = 0;
+            let mut end = None;
+            while bytes < chunk_bytes {
+                match segments.next() {
+                    None => {
+                        exhausted = true;
+                        break;
+                    }
+                    Some(Ok(segment)) => {
+                        bytes += segment.bytes.len().max(1);
+                        chunk.push(segment);
+                    }
+                    Some(Err(LedgerError::Corrupt { seq, detail })) => {
+                        end = Some(Slot::Damaged(Broken { seq, detail }));
+                        break;
+                    }
+                    Some(Err(e)) => {
+                        end = Some(Slot::Failed(e));
+                        break;
+                    }
+                }
+            }
+            if let Some(first) = chunk.first() {
+                slots.insert(sent, Slot::Sent(first.first_seq));
+                jobs.send((sent, chunk))
+                    .map_err(|_| LedgerError::Storage("the chain walk's workers stopped".into()))?;
+                sent += 1;
+            }
+            if let Some(end) = end {
+                slots.insert(sent, end);
+                sent += 1;
+                exhausted = true;
+            }
+        }
+        let Some(slot) = slots.remove(&next) else {
+            return Ok((head, None));
+        };
+        let (first_seq, result) = match slot {
+            Slot::Sent(first_seq) => (first_seq, wait_for(next, checked, &mut slots)?),
+            Slot::Checked(first_seq, result) => (first_seq, result),
+            Slot::Damaged(broken) => return Ok((head, Some(broken))),
+            Slot::Failed(e) => return Err(e),
+        };
+        next += 1;
+        if let Some(bad) = accept(&mut head, first_seq, result, each) {
+            return Ok((head, Some(bad)));
+        }
+        progress(head.seq);
+    }
+}
+
+/// Waits for the chunk at `index`, keeping the results of later ones that come first.
+fn wait_for(
+    index: usize,
+    checked: &mpsc::Receiver<(usize, ChunkCheck)>,
+    slots: &mut BTreeMap<usize, Slot>,
+) -> Result<ChunkCheck, LedgerError> {
+    loop {
+        let (came, result) = checked
+            .recv()
+            .map_err(|_| LedgerError::Storage("the chain walk's workers stopped".into()))?;
+        if came == index {
+            return Ok(result);
+        }
+        if let Some(place) = slots.get_mut(&came) {
+            if let Slot::Sent(seq) = *place {
+                *place = Slot::Checked(seq, result);
+            }
+        }
+    }
+}
+
+/// Accepts a hashed chunk after the events before it: its place, its first link, then its
+/// events. The first damage found, in the order of the log.
+fn accept(
+    head: &mut Head,
+    first_seq: u64,
+    result: ChunkCheck,
+    each: &mut dyn FnMut(&Walked),
+) -> Option<Broken> {
+    let expected_first = head.seq + 1;
+    if first_seq != expected_first {
+        return Some(missing(expected_first, first_seq));
+    }
+    if let Some((canonical, stored)) = &result.first {
+        let computed = Hash::link(&head.hash, canonical);
+        if computed != *stored {
+            return Some(mismatch(expected_first, stored, &computed));
+        }
+    }
+    for walked in &result.walked {
+        *head = walked.head;
+        each(walked);
+    }
+    result.bad
+}
+
+/// A worker's part: every record of consecutive segments read and, but the first, linked to
+/// the record before; each one's leaf when asked for.
+fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
+    let mut out = ChunkCheck {
+        first: None,
+        walked: Vec::new(),
+        bad: None,
+    };
+    let Some(start) = chunk.first() else {
+        return out;
+    };
+    let mut next_seq = start.first_seq;
+    let mut before: Option<Hash> = None;
+    for segment in chunk {
+        if segment.first_seq != next_seq {
+            out.bad = Some(missing(next_seq, segment.first_seq));
+            return out;
+        }
+        let mut reader = match SegmentReader::new(&segment.bytes[..]) {
+            Ok(r) => r,
+            Err(e) => {
+                out.bad = Some(unreadable(next_seq, &e));
+                return out;
+            }
+        };
+        loop {
+            let record = match reader.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    out.bad = Some(unreadable(next_seq, &e));
+                    return out;
+                }
+            };
+            let (canonical, stored) = match codec::split_record(record) {
+                Ok(split) => split,
+                Err(e) => {
+                    out.bad = Some(Broken {
+                        seq: next_seq,
+                        detail: e.to_string(),
+                    });
+                    return out;
+                }
+            };
+            match before {
+                None => out.first = Some((canonical.to_vec(), stored)),
+                Some(prev) => {
+                    let computed = Hash::link(&prev, canonical);
+                    if computed != stored {
+                        out.bad = Some(mismatch(next_seq, &stored, &computed));
+                        return out;
+                    }
+                }
+            }
+            before = Some(stored);
+            out.walked.push(Walked {
+                head: Head {
+                    seq: next_seq,
+                    hash: stored,
+                },
+                leaf: if leaves {
+                    leaf_hash(&stored.0)
+                } else {
+                    Hash::GENESIS
+                },
+            });
+            next_seq += 1;
+        }
+    }
+    out
+}
+
+/// A segment that does not start where the chain goes on.
+fn missing(expected: u64, found: u64) -> Broken {
+    Broken {
+        seq: expected,
+        detail: format!("missing: the next stored group starts at seq {found}"),
+    }
+}
+
+/// A segment whose records cannot be read.
+fn unreadable(seq: u64, e: &codec::CodecError) -> Broken {
+    Broken {
+        seq,
+        detail: format!("segment unreadable: {e}"),
+    }
+}
+
+/// A record whose stored hash is not the link of the record before and its bytes.
+fn mismatch(seq: u64, stored: &Hash, computed: &Hash) -> Broken {
+    Broken {
+        seq,
+        detail: format!(
+            "stored hash {stored} does not match the computed {computed}: the record or one before it was altered"
+        ),
+    }
+}

@@ -1,0 +1,193 @@
+//! The chain walk spread over threads tells what the walk of one thread tells: the same
+//! events in the same order, the same first damaged event in the same words, whatever the
+//! number of workers and the size of their chunks.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{pass_through_writer, service_commit};
+use proptest::prelude::*;
+use yinling_ledger::codec;
+use yinling_ledger::envelope::Head;
+use yinling_ledger::log::{self, EventLog, VerifyDepth, VerifyReport};
+use yinling_ledger::merkle::leaf_hash;
+use yinling_ledger::store::{OpenMode, SledLog};
+use yinling_ledger::walk::{walk_hashes, WalkOptions};
+
+/// A log of `groups` commits of one to nine events each: as many segments, of unequal sizes.
+fn log_of(dir: &std::path::Path, sizes: &[usize]) -> Arc<SledLog> {
+    let log = Arc::new(SledLog::open(dir, OpenMode::CreateIfMissing).expect("open"));
+    let (handle, thread) = pass_through_writer(&log);
+    for (i, n) in sizes.iter().enumerate() {
+        let outcome = handle
+            .submit_blocking(yinling_ledger::writer::Submission {
+                command: vec![service_commit(i as u128 + 1, *n)],
+                actor: yinling_ledger::envelope::Actor::SYSTEM,
+                idempotency: None,
+            })
+            .expect("submit");
+        assert!(
+            matches!(outcome, yinling_ledger::writer::Outcome::Committed { .. }),
+            "{outcome:?}"
+        );
+    }
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+    log
+}
+
+/// The walk of one thread: its report and the events it accepted.
+fn one_thread(log: &dyn EventLog) -> (VerifyReport, Vec<Head>) {
+    let mut seen = Vec::new();
+    let report = log::verify_each(log, VerifyDepth::Hashes, &mut |_| {}, &mut |h| {
+        seen.push(*h)
+    })
+    .expect("walk");
+    (report, seen)
+}
+
+/// The walk spread as `options` say: its report and the events it accepted, each leaf
+/// checked against the event's hash.
+fn spread(log: &dyn EventLog, options: WalkOptions) -> (VerifyReport, Vec<Head>) {
+    let mut seen = Vec::new();
+    let mut last_progress = 0;
+    let report = walk_hashes(
+        log,
+        options,
+        &mut |seq| {
+            assert!(seq >= last_progress, "progress went back");
+            last_progress = seq;
+        },
+        &mut |walked| {
+            let leaf = if options.leaves {
+                leaf_hash(&walked.head.hash.0)
+            } else {
+                yinling_ledger::digest::Hash::GENESIS
+            };
+            assert_eq!(walked.leaf, leaf, "leaf of seq {}", walked.head.seq);
+            seen.push(walked.head);
+        },
+    )
+    .expect("walk");
+    (report, seen)
+}
+
+/// Every way of spreading a walk the tests try: one to three workers, chunks of one segment,
+/// a few, or all of them.
+fn spreads() -> Vec<WalkOptions> {
+    let mut all = Vec::new();
+    for threads in 1..=3 {
+        for chunk_bytes in [1, 700, 1 << 20] {
+            for leaves in [false, true] {
+                all.push(WalkOptions {
+                    threads,
+                    chunk_bytes,
+                    leaves,
+                });
+            }
+        }
+    }
+    all
+}
+
+fn assert_same_as_one_thread(log: &dyn EventLog) -> VerifyReport {
+    let (expected, expected_seen) = one_thread(log);
+    for options in spreads() {
+        let (report, seen) = spread(log, options);
+        assert_eq!(report, expected, "{options:?}");
+        assert_eq!(seen, expected_seen, "{options:?}");
+    }
+    expected
+}
+
+/// What is done to one stored segment.
+#[derive(Clone, Debug)]
+enum Damage {
+    /// One byte of the segment changed.
+    Flip { at: usize, by: u8 },
+    /// The segment cut to a part of its length.
+    Cut { keep: usize },
+    /// The segment written again with only its first records: the next one no longer starts
+    /// where the chain goes on.
+    Fewer { keep: usize },
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    prop_oneof![
+        (any::<usize>(), 1u8..=255).prop_map(|(at, by)| Damage::Flip { at, by }),
+        any::<usize>().prop_map(|keep| Damage::Cut { keep }),
+        any::<usize>().prop_map(|keep| Damage::Fewer { keep }),
+    ]
+}
+
+/// Applies `damage` to the segment that starts at `first_seq`.
+fn apply(log: &SledLog, first_seq: u64, damage: &Damage) {
+    let mut bytes = log.raw_segment(first_seq).expect("raw").expect("segment");
+    match damage {
+        Damage::Flip { at, by } => {
+            let i = at % bytes.len();
+            bytes[i] ^= by;
+        }
+        Damage::Cut { keep } => bytes.truncate(keep % bytes.len()),
+        Damage::Fewer { keep } => {
+            let mut reader = codec::SegmentReader::new(&bytes).expect("segment");
+            let mut records = Vec::new();
+            while let Some(r) = reader.next_record().expect("record") {
+                records.push(r.to_vec());
+            }
+            let keep = 1 + keep % records.len();
+            bytes = codec::encode_segment(records[..keep].iter().map(|r| &r[..]));
+        }
+    }
+    log.raw_overwrite_segment(first_seq, &bytes)
+        .expect("overwrite");
+}
+
+#[test]
+fn a_whole_log_walks_the_same_spread_or_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sizes: Vec<usize> = (0..40).map(|i| 1 + (i * 7) % 9).collect();
+    let log = log_of(dir.path(), &sizes);
+    let report = assert_same_as_one_thread(&*log);
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.verified.seq, sizes.iter().sum::<usize>() as u64);
+}
+
+#[test]
+fn an_empty_log_walks_to_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = log_of(dir.path(), &[]);
+    let report = assert_same_as_one_thread(&*log);
+    assert!(report.is_ok());
+    assert_eq!(report.verified, Head::default());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Damage anywhere but in the last segment (the log refuses to open on a damaged last
+    /// one, and the walk is never reached).
+    #[test]
+    fn damage_is_named_the_same_spread_or_not(
+        sizes in prop::collection::vec(1usize..10, 3..25),
+        which in any::<prop::sample::Index>(),
+        damage in damage(),
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = log_of(dir.path(), &sizes);
+        let group = which.index(sizes.len() - 1);
+        let first_seq = 1 + sizes[..group].iter().sum::<usize>() as u64;
+        apply(&log, first_seq, &damage);
+        let report = assert_same_as_one_thread(&*log);
+        let changed = log.raw_segment(first_seq).expect("raw").expect("segment");
+        let whole = match &damage {
+            Damage::Flip { .. } | Damage::Cut { .. } => false,
+            Damage::Fewer { keep } => 1 + keep % sizes[group] == sizes[group],
+        };
+        prop_assert_eq!(report.is_ok(), whole, "{:?} {} bytes: {:?}", damage, changed.len(), report);
+        if let Some(bad) = &report.first_bad {
+            prop_assert!(bad.seq >= first_seq, "{:?}", bad);
+        }
+    }
+}
