@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use yinling_ledger::log::{self, VerifyDepth, VerifyReport};
 use yinling_ledger::writer::{
@@ -18,11 +18,14 @@ use yinling_projections::{Command, Policy, Principal, Rejection, State};
 
 use crate::error::AppError;
 use crate::limits::{AS_OF_CACHE_STATES, MAX_AS_OF_REPLAYS};
-use crate::load::{load, load_state, Loaded};
+use crate::load::load_state;
 use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
 
 mod follow;
+mod start;
+
+use start::Started;
 
 /// What a caller is told when the writer has stopped.
 const SHUTTING_DOWN: &str = "the ledger is shutting down; nothing was saved, retry shortly";
@@ -128,18 +131,6 @@ pub struct StartupReport {
     pub checked_from: Option<u64>,
     /// Time spent loading the snapshot and folding the tail.
     pub load: Duration,
-}
-
-/// What a start read from the log, before the engine is assembled over it.
-struct Started {
-    report: StartupReport,
-    tree: yinling_ledger::merkle::MerkleTree,
-    /// The writer's working copy.
-    state: State,
-    /// The readers' copy.
-    copy: State,
-    /// What the writer's first snapshot counts on from (see [`crate::load::Carried`]).
-    carried: Option<crate::load::Carried>,
 }
 
 /// Closes the handle a start read through and opens the log again (see [`Engine::open`]).
@@ -251,133 +242,6 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let started = Self::start(config, log.clone())?;
         Self::assemble(config, started, log, sled, metrics, writer)
-    }
-
-    /// What a start reads from the log: the chain walked (and checked, if configured) into the
-    /// Merkle tree, and the state loaded, with the readers' copy.
-    fn start(config: &EngineConfig, log: Arc<dyn EventLog>) -> Result<Started, EngineError> {
-        if config.start_check != StartCheck::WholeChain {
-            return Self::start_from_tail(config, log);
-        }
-        let mut report = StartupReport {
-            head: log.head(),
-            checked_from: Some(1),
-            ..StartupReport::default()
-        };
-        // The chain walk and the state load read the log independently: run them side by side.
-        // The walk also builds the Merkle tree over the log.
-        let (verified, loaded) = std::thread::scope(|scope| {
-            let walker = scope.spawn(|| {
-                let started = Instant::now();
-                crate::tree::LogTree::walk(&*log).map(|(tree, r)| (r, started.elapsed(), tree))
-            });
-            let started = Instant::now();
-            // The writer decides on its own copy (a clone without the ranking index, made
-            // here beside the walk); readers keep the state as loaded.
-            let loaded = load(&*log, None, config.use_snapshots, false).map(|mut loaded| {
-                let writers = loaded.state.clone_for_writer();
-                let readers = std::mem::replace(&mut loaded.state, writers);
-                (loaded, readers, started.elapsed())
-            });
-            let verified = walker
-                .join()
-                .unwrap_or_else(|_| Err(LedgerError::Storage("the chain walk panicked".into())));
-            (verified, loaded)
-        });
-        let (verified, elapsed, tree) = verified?;
-        report.verify = elapsed;
-        if let Some(bad) = verified.first_bad {
-            return Err(Self::damaged(config, bad.seq, bad.detail));
-        }
-        let (loaded, copy, load) = loaded?;
-        report.load = load;
-        Self::started(report, loaded, tree, Some(copy))
-    }
-
-    /// The start of [`StartCheck::Tail`] and [`StartCheck::Off`]: the state and the tree
-    /// from the newest snapshot, the tail folded, checked and added to the tree; the whole
-    /// chain walked only when the snapshot stored no tree.
-    fn start_from_tail(
-        config: &EngineConfig,
-        log: Arc<dyn EventLog>,
-    ) -> Result<Started, EngineError> {
-        let mut report = StartupReport {
-            head: log.head(),
-            ..StartupReport::default()
-        };
-        let started = Instant::now();
-        let mut loaded = load(&*log, None, config.use_snapshots, true)?;
-        report.load = started.elapsed();
-        // The fold checks the tail's links from the snapshot's event (whose hash the load
-        // compared with the log's), or the whole chain when it started from the first event.
-        report.checked_from = Some(loaded.snapshot_seq.unwrap_or(0) + 1);
-        let tree = match loaded.tree.take() {
-            Some(tree) => tree,
-            None => {
-                let started = Instant::now();
-                let (tree, verified) = crate::tree::LogTree::walk(&*log)?;
-                report.verify = started.elapsed();
-                match verified.first_bad {
-                    Some(bad) if config.start_check == StartCheck::Tail => {
-                        return Err(Self::damaged(config, bad.seq, bad.detail));
-                    }
-                    _ if config.start_check == StartCheck::Tail => report.checked_from = Some(1),
-                    _ => {}
-                }
-                tree
-            }
-        };
-        if config.start_check == StartCheck::Off {
-            report.checked_from = None;
-        }
-        Self::started(report, loaded, tree, None)
-    }
-
-    /// Why a start refuses a damaged log.
-    fn damaged(config: &EngineConfig, seq: u64, detail: String) -> EngineError {
-        EngineError::Damaged {
-            seq,
-            detail,
-            dir: config.data_dir.display().to_string(),
-        }
-    }
-
-    /// The start's outcome from the state it loaded, checked against its invariants, with
-    /// the readers' copy (unless given, the state as loaded, and the writer's a clone of it
-    /// without the ranking index; the clone shares the volunteers and activities).
-    fn started(
-        mut report: StartupReport,
-        loaded: Loaded,
-        tree: yinling_ledger::merkle::MerkleTree,
-        copy: Option<State>,
-    ) -> Result<Started, EngineError> {
-        report.snapshot_seq = loaded.snapshot_seq;
-        report.replayed_events = loaded.replayed;
-        let carried = loaded.carried;
-        let mut state = loaded.state;
-        let copy = match copy {
-            Some(copy) => {
-                state.check_invariants().map_err(EngineError::Invariant)?;
-                copy
-            }
-            None => {
-                let started = Instant::now();
-                let (writers, checked) = state.clone_for_writer_checked();
-                checked.map_err(EngineError::Invariant)?;
-                tracing::debug!(
-                    ms = started.elapsed().as_millis() as u64,
-                    "the writer's copy made and the invariants checked"
-                );
-                std::mem::replace(&mut state, writers)
-            }
-        };
-        Ok(Started {
-            report,
-            tree,
-            state,
-            copy,
-            carried,
-        })
     }
 
     /// The engine over `log` from what its start read.

@@ -337,13 +337,15 @@ fn read_snapshot_sized(
 }
 
 /// Folds the events after the state's head up to `limit`, checked against the chain, adding
-/// each to `tree` when there is one. One thread reads (sled, hash check, decode) and hands
-/// chunks to the folding thread, which hands the ranking index's changes to a third
-/// (`yinling_projections::ranking_ops`): a rebuild keeps both cores busy.
+/// each to `tree` when there is one. One thread reads (sled, hash check, decode, the tree's
+/// hashes) and hands chunks to the folding thread, which hands the ranking index's changes
+/// to a third (`yinling_projections::ranking_ops`): a rebuild keeps both cores busy. The
+/// folding thread is the one the others wait for (a rebuild's lookups in maps of millions of
+/// entries), so the tree is built by the reader.
 fn fold_tail(
     log: &dyn EventLog,
     state: &mut State,
-    mut tree: Option<&mut MerkleTree>,
+    tree: Option<&mut MerkleTree>,
     limit: u64,
 ) -> Result<u64, LedgerError> {
     type Chunk = Result<Vec<Envelope>, String>;
@@ -362,7 +364,7 @@ fn fold_tail(
     let folded = std::thread::scope(|scope| {
         let reader = match std::thread::Builder::new()
             .name("yinling-read".into())
-            .spawn_scoped(scope, move || read_tail(log, trusted, limit, sender))
+            .spawn_scoped(scope, move || read_tail(log, trusted, limit, sender, tree))
         {
             Ok(reader) => reader,
             Err(e) => {
@@ -396,15 +398,6 @@ fn fold_tail(
             let Ok(chunk) = chunk else { break };
             for envelope in &chunk {
                 state.apply(envelope);
-                if let Some(tree) = tree.as_deref_mut() {
-                    crate::tree::LogTree::push(
-                        tree,
-                        &yinling_ledger::Head {
-                            seq: envelope.seq,
-                            hash: envelope.hash,
-                        },
-                    );
-                }
                 folded += 1;
             }
             // A ranker that stopped (it panicked) is found when it is joined below; the rest
@@ -438,13 +431,14 @@ fn fold_tail(
 }
 
 /// The reading half of [`fold_tail`]: the events after `trusted` up to `limit`, checked
-/// against the chain, sent in chunks; a failure is sent too (the folder
-/// stops there) and returned.
+/// against the chain, each added to `tree` when there is one, sent in chunks; a failure is
+/// sent too (the folder stops there) and returned.
 fn read_tail(
     log: &dyn EventLog,
     trusted: yinling_ledger::Head,
     limit: u64,
     sender: std::sync::mpsc::SyncSender<Result<Vec<Envelope>, String>>,
+    mut tree: Option<&mut MerkleTree>,
 ) -> Result<(), LedgerError> {
     let next_chunk = || Vec::with_capacity(REPLAY_CHUNK_EVENTS);
     let mut chunk = next_chunk();
@@ -459,6 +453,15 @@ fn read_tail(
         };
         if envelope.seq > limit {
             break;
+        }
+        if let Some(tree) = tree.as_deref_mut() {
+            crate::tree::LogTree::push(
+                tree,
+                &yinling_ledger::Head {
+                    seq: envelope.seq,
+                    hash: envelope.hash,
+                },
+            );
         }
         chunk.push(envelope);
         if chunk.len() == REPLAY_CHUNK_EVENTS && !send(std::mem::replace(&mut chunk, next_chunk()))
