@@ -1,6 +1,8 @@
 //! Where a loaded state's bytes go, counted by the allocator (live bytes, not resident pages):
 //! the start's chain walk through sled, the state as loaded, the readers' copy, and then each
-//! part of the state dropped in turn, so each line is what that part holds.
+//! part of the state dropped in turn, so each line is what that part holds in memory and in
+//! a whole snapshot (the state encoded as a snapshot encodes it, before and after the part
+//! is dropped).
 //!
 //! `cargo bench --bench state_bytes` generates a demo city of `YINLING_BYTES_VOLUNTEERS`
 //! volunteers (10,000 unless set) in a temporary directory; `YINLING_BYTES_DATA=DIR` reads an
@@ -19,10 +21,13 @@ use yinling_projections::State;
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// Live heap bytes now.
+/// Live heap bytes now. `stats_alloc` counts a reallocation's growth in `bytes_allocated`
+/// (and its shrinking in `bytes_deallocated`) as well as in `bytes_reallocated`, so the
+/// latter is not added again: it counted every vector's growth twice, never taken back
+/// (778 MB for a walk whose vectors grew on one thread and were dropped on another).
 fn live() -> i64 {
     let s = GLOBAL.stats();
-    s.bytes_allocated as i64 - s.bytes_deallocated as i64 + s.bytes_reallocated as i64
+    s.bytes_allocated as i64 - s.bytes_deallocated as i64
 }
 
 fn mb(bytes: i64) -> String {
@@ -37,6 +42,13 @@ fn freed(state: &mut State, part: fn(&mut State)) -> i64 {
     let before = live();
     part(state);
     before - live()
+}
+
+/// Bytes of the state encoded with a snapshot's options.
+fn encoded(state: &State) -> Result<i64, String> {
+    yinling_ledger::codec::encode_part(state)
+        .map(|bytes| bytes.len() as i64)
+        .map_err(|e| e.to_string())
 }
 
 fn main() -> Result<(), String> {
@@ -88,16 +100,20 @@ fn main() -> Result<(), String> {
         .values()
         .map(|v| v.statement.bytes().1)
         .sum();
-    let mut rows: Vec<(&str, i64)> = vec![
+    let mut encoded_now = encoded(&state)?;
+    let whole = encoded_now;
+    let mut rows: Vec<(&str, i64, Option<i64>)> = vec![
         (
             "the chain walk, held by sled until the database closes",
             walked,
+            None,
         ),
         (
             "the state as loaded, with what the load left in sled",
             loaded,
+            Some(whole),
         ),
-        ("the readers' copy (a clone)", copied),
+        ("the readers' copy (a clone)", copied, None),
     ];
     let parts: Vec<Part> = vec![
         ("volunteers' statement lines", |s| {
@@ -135,26 +151,43 @@ fn main() -> Result<(), String> {
         }),
     ];
     for (name, part) in parts {
-        rows.push((name, freed(&mut state, part)));
+        let bytes = freed(&mut state, part);
+        let encoded_after = encoded(&state)?;
+        rows.push((name, bytes, Some(encoded_now - encoded_after)));
+        encoded_now = encoded_after;
     }
     let rest = live();
     drop(state);
-    rows.push(("everything else in the state", rest - live()));
+    rows.push((
+        "everything else in the state",
+        rest - live(),
+        Some(encoded_now),
+    ));
     let before_close = live();
     drop(log);
-    rows.push(("sled, freed when the log closes", before_close - live()));
+    rows.push((
+        "sled, freed when the log closes",
+        before_close - live(),
+        None,
+    ));
     println!(
         "{} volunteers, {events} events, {lines} statement lines in room for {room}; \
          sled opened at {} MB\n",
         volunteers,
         mb(walk_start - opened)
     );
-    println!("| part | MB | bytes a volunteer |\n|---|---:|---:|");
-    for (name, bytes) in rows {
+    println!(
+        "| part | MB | bytes a volunteer | snapshot MB | snapshot bytes a volunteer |\n|---|---:|---:|---:|---:|"
+    );
+    let per_volunteer = |bytes: i64| bytes / volunteers.max(1) as i64;
+    for (name, bytes, snapshot) in rows {
+        let (snapshot_mb, snapshot_each) = snapshot.map_or((String::new(), String::new()), |b| {
+            (mb(b), per_volunteer(b).to_string())
+        });
         println!(
-            "| {name} | {} | {} |",
+            "| {name} | {} | {} | {snapshot_mb} | {snapshot_each} |",
             mb(bytes),
-            bytes / volunteers.max(1) as i64
+            per_volunteer(bytes)
         );
     }
     Ok(())
