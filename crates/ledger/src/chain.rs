@@ -111,6 +111,45 @@ pub struct Broken {
     pub detail: String,
 }
 
+impl Broken {
+    /// A stored group that does not start where the chain goes on (`expected`).
+    pub fn missing(expected: u64, found: u64) -> Self {
+        Broken {
+            seq: expected,
+            detail: format!("missing: the next stored group starts at seq {found}"),
+        }
+    }
+
+    /// A group whose records cannot be read, from the record expected at `seq` on.
+    pub fn unreadable(seq: u64, e: &CodecError) -> Self {
+        Broken {
+            seq,
+            detail: format!("segment unreadable: {e}"),
+        }
+    }
+
+    /// A record whose stored hash is not the link of the record before and its bytes.
+    pub fn mismatch(seq: u64, stored: &Hash, computed: &Hash) -> Self {
+        Broken {
+            seq,
+            detail: format!(
+                "stored hash {stored} does not match the computed {computed}: the record or one before it was altered"
+            ),
+        }
+    }
+
+    /// The chain ends at `verified` but the log claims `claimed`; `None` when they agree.
+    pub fn short_of(claimed: Head, verified: Head) -> Option<Self> {
+        (verified != claimed).then(|| Broken {
+            seq: verified.seq + 1,
+            detail: format!(
+                "the log claims head seq {} but the chain ends at seq {}",
+                claimed.seq, verified.seq
+            ),
+        })
+    }
+}
+
 impl ChainCheck {
     /// Starts after `head` (use `Head::default()` for the whole log).
     pub fn after(head: Head) -> Self {
@@ -131,12 +170,7 @@ impl ChainCheck {
         })?;
         let computed = Hash::link(&self.expected.hash, canonical);
         if computed != stored {
-            return Err(Broken {
-                seq,
-                detail: format!(
-                    "stored hash {stored} does not match the computed {computed}: the record or one before it was altered"
-                ),
-            });
+            return Err(Broken::mismatch(seq, &stored, &computed));
         }
         self.expected = Head { seq, hash: stored };
         Ok(self.expected)

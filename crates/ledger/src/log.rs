@@ -434,22 +434,13 @@ pub fn verify_each(
         };
         let expected_first = check.head().seq + 1;
         if segment.first_seq != expected_first {
-            first_bad = Some(Broken {
-                seq: expected_first,
-                detail: format!(
-                    "missing: the next stored group starts at seq {}",
-                    segment.first_seq
-                ),
-            });
+            first_bad = Some(Broken::missing(expected_first, segment.first_seq));
             break;
         }
         let mut reader = match SegmentReader::new(&segment.bytes[..]) {
             Ok(r) => r,
             Err(e) => {
-                first_bad = Some(Broken {
-                    seq: expected_first,
-                    detail: format!("segment unreadable: {e}"),
-                });
+                first_bad = Some(Broken::unreadable(expected_first, &e));
                 break;
             }
         };
@@ -458,10 +449,7 @@ pub fn verify_each(
                 Ok(Some(r)) => r,
                 Ok(None) => break,
                 Err(e) => {
-                    first_bad = Some(Broken {
-                        seq: check.head().seq + 1,
-                        detail: format!("segment unreadable: {e}"),
-                    });
+                    first_bad = Some(Broken::unreadable(check.head().seq + 1, &e));
                     break 'segments;
                 }
             };
@@ -483,19 +471,10 @@ pub fn verify_each(
         progress(check.head().seq);
     }
     let verified = check.head();
-    if first_bad.is_none() && verified != claimed {
-        first_bad = Some(Broken {
-            seq: verified.seq + 1,
-            detail: format!(
-                "the log claims head seq {} but the chain ends at seq {}",
-                claimed.seq, verified.seq
-            ),
-        });
-    }
     Ok(VerifyReport {
         verified,
         claimed,
-        first_bad,
+        first_bad: first_bad.or_else(|| Broken::short_of(claimed, verified)),
     })
 }
 

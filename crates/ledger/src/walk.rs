@@ -130,20 +130,10 @@ pub fn walk_hashes(
         stop.store(true, Ordering::Relaxed);
         merged
     })?;
-    let mut first_bad = first_bad;
-    if first_bad.is_none() && verified != claimed {
-        first_bad = Some(Broken {
-            seq: verified.seq + 1,
-            detail: format!(
-                "the log claims head seq {} but the chain ends at seq {}",
-                claimed.seq, verified.seq
-            ),
-        });
-    }
     Ok(VerifyReport {
         verified,
         claimed,
-        first_bad,
+        first_bad: first_bad.or_else(|| Broken::short_of(claimed, verified)),
     })
 }
 
@@ -249,12 +239,12 @@ fn accept(
 ) -> Option<Broken> {
     let expected_first = head.seq + 1;
     if first_seq != expected_first {
-        return Some(missing(expected_first, first_seq));
+        return Some(Broken::missing(expected_first, first_seq));
     }
     if let Some((canonical, stored)) = &result.first {
         let computed = Hash::link(&head.hash, canonical);
         if computed != *stored {
-            return Some(mismatch(expected_first, stored, &computed));
+            return Some(Broken::mismatch(expected_first, stored, &computed));
         }
     }
     for walked in &result.walked {
@@ -279,13 +269,13 @@ fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
     let mut before: Option<Hash> = None;
     for segment in chunk {
         if segment.first_seq != next_seq {
-            out.bad = Some(missing(next_seq, segment.first_seq));
+            out.bad = Some(Broken::missing(next_seq, segment.first_seq));
             return out;
         }
         let mut reader = match SegmentReader::new(&segment.bytes[..]) {
             Ok(r) => r,
             Err(e) => {
-                out.bad = Some(unreadable(next_seq, &e));
+                out.bad = Some(Broken::unreadable(next_seq, &e));
                 return out;
             }
         };
@@ -294,7 +284,7 @@ fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
                 Ok(Some(r)) => r,
                 Ok(None) => break,
                 Err(e) => {
-                    out.bad = Some(unreadable(next_seq, &e));
+                    out.bad = Some(Broken::unreadable(next_seq, &e));
                     return out;
                 }
             };
@@ -313,7 +303,7 @@ fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
                 Some(prev) => {
                     let computed = Hash::link(&prev, canonical);
                     if computed != stored {
-                        out.bad = Some(mismatch(next_seq, &stored, &computed));
+                        out.bad = Some(Broken::mismatch(next_seq, &stored, &computed));
                         return out;
                     }
                 }
@@ -334,30 +324,4 @@ fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
         }
     }
     out
-}
-
-/// A segment that does not start where the chain goes on.
-fn missing(expected: u64, found: u64) -> Broken {
-    Broken {
-        seq: expected,
-        detail: format!("missing: the next stored group starts at seq {found}"),
-    }
-}
-
-/// A segment whose records cannot be read.
-fn unreadable(seq: u64, e: &codec::CodecError) -> Broken {
-    Broken {
-        seq,
-        detail: format!("segment unreadable: {e}"),
-    }
-}
-
-/// A record whose stored hash is not the link of the record before and its bytes.
-fn mismatch(seq: u64, stored: &Hash, computed: &Hash) -> Broken {
-    Broken {
-        seq,
-        detail: format!(
-            "stored hash {stored} does not match the computed {computed}: the record or one before it was altered"
-        ),
-    }
 }

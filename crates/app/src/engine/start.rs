@@ -120,15 +120,8 @@ impl Engine {
         };
         report.load = started.elapsed();
         let head = loaded.state.head;
-        if head != report.head {
-            return Err(Self::damaged(
-                config,
-                head.seq + 1,
-                format!(
-                    "the log claims head seq {} but the chain ends at seq {}",
-                    report.head.seq, head.seq
-                ),
-            ));
+        if let Some(short) = yinling_ledger::chain::Broken::short_of(report.head, head) {
+            return Err(Self::damaged(config, short.seq, short.detail));
         }
         let tree = match loaded.tree.take().filter(|t| t.len() == head.seq) {
             Some(tree) => tree,
