@@ -96,6 +96,9 @@ pub struct Statement {
     bytes: Vec<u8>,
     /// How many lines.
     lines: u32,
+    /// Where the last line starts in `bytes` (0 with no line), so that [`Statement::last`]
+    /// reads one line, not all of them.
+    last_line: u32,
     /// The line last written, which the next is written as a difference from.
     last: Previous,
 }
@@ -167,9 +170,28 @@ impl Statement {
         self.iter().collect::<Vec<_>>().into_iter().rev()
     }
 
-    /// The newest line.
+    /// The newest line, read alone: its seq, instant and date are differences from the line
+    /// before, whose values are what `last` less those differences gives (the start checks
+    /// every volunteer's last line against the balance).
     pub fn last(&self) -> Option<StatementEntry> {
-        self.iter().last()
+        if self.lines == 0 {
+            return None;
+        }
+        let rest = self.bytes.get(usize::try_from(self.last_line).ok()?..)?;
+        let mut r = Reader(rest);
+        let tag = r.byte()?;
+        let seq = self.last.seq.wrapping_sub(u64::try_from(r.varint()?).ok()?);
+        let at = i64::try_from(i128::from(self.last.at) - r.signed()?).ok()?;
+        let day = if tag & HAS_DATE != 0 {
+            i32::try_from(i128::from(self.last.day) - r.signed()?).ok()?
+        } else {
+            self.last.day
+        };
+        Lines {
+            rest,
+            last: Previous { seq, at, day },
+        }
+        .next_line()
     }
 
     /// Adds a line at the end, written straight into the statement's bytes. Room grows by an
@@ -180,6 +202,9 @@ impl Statement {
             crate::limits::STATEMENT_LINE_BYTES_MAX,
             crate::limits::STATEMENT_GROWTH_MIN_BYTES,
         );
+        // A statement of four gigabytes (a hundred million lines) is not met; if it were,
+        // `last` would answer nothing rather than a wrong line.
+        self.last_line = u32::try_from(self.bytes.len()).unwrap_or(u32::MAX);
         let line = &mut self.bytes;
         let tag = kind_code(e.kind)
             | if e.date.is_some() { HAS_DATE } else { 0 }
@@ -220,7 +245,9 @@ impl Statement {
             last: Previous::default(),
         };
         let mut count = 0u32;
+        let mut last_line = 0;
         while !read.rest.is_empty() {
+            last_line = u32::try_from(bytes.len() - read.rest.len()).unwrap_or(u32::MAX);
             read.next_line()
                 .ok_or_else(|| format!("statement line {} does not read", count + 1))?;
             count += 1;
@@ -229,7 +256,12 @@ impl Statement {
             return Err(format!("a statement of {lines} lines holds {count}"));
         }
         let last = read.last;
-        Ok(Self { bytes, lines, last })
+        Ok(Self {
+            bytes,
+            lines,
+            last_line,
+            last,
+        })
     }
 }
 
@@ -391,6 +423,39 @@ mod tests {
         assert_eq!(packed.last(), lines.last().cloned());
         let newest: Vec<StatementEntry> = packed.newest_first().collect();
         assert_eq!(newest, lines.iter().rev().cloned().collect::<Vec<_>>());
+    }
+
+    /// `last` reads the newest line alone, from where it starts; the oracle is reading every
+    /// line, after each push and after a snapshot's round trip, through extreme seqs, instants
+    /// and amounts and a line without a date after one with.
+    #[test]
+    fn the_last_line_read_alone_is_the_last_line_read_in_order() {
+        let a = EntryRef::Activity(ActivityId(Uuid::from_u128(7)));
+        let r = EntryRef::Redemption(RedemptionId(Uuid::from_u128(u128::MAX)));
+        let mut lines = vec![
+            line(5, EntryKind::CarriedOver, dec!(1), EntryRef::CarriedOver),
+            line(9, EntryKind::Service, dec!(15), a),
+            line(9, EntryKind::Notice, dec!(-15), a),
+            line(3, EntryKind::Refund, Decimal::MAX, r),
+            line(u64::MAX, EntryKind::Hold, Decimal::MIN, r),
+            line(0, EntryKind::Expiry, dec!(0.5), r),
+            line(12, EntryKind::Service, dec!(2), a),
+        ];
+        lines[2].date = None;
+        lines[3].at = Timestamp(i64::MIN);
+        lines[4].at = Timestamp(i64::MAX);
+        lines[5].date = NaiveDate::from_ymd_opt(1, 1, 1);
+        let mut packed = Statement::new();
+        assert_eq!(packed.last(), None);
+        for l in &lines {
+            packed.push(l);
+            assert_eq!(packed.last(), packed.iter().last());
+            assert_eq!(packed.last().as_ref(), Some(l));
+            let bytes = bincode::serialize(&packed).expect("encode");
+            let back: Statement = bincode::deserialize(&bytes).expect("decode");
+            assert_eq!(back.last().as_ref(), Some(l));
+            assert_eq!(back, packed);
+        }
     }
 
     #[test]
