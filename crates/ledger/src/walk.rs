@@ -47,6 +47,23 @@ struct ChunkCheck {
     bad: Option<Broken>,
 }
 
+/// What a worker sends back: a chunk hashed, or why the worker stopped.
+type Checked = Result<(usize, ChunkCheck), String>;
+
+/// A worker's end of the results: if the worker panics, the walk is told so as the worker
+/// unwinds, instead of waiting for the chunk it held.
+struct Worker(mpsc::Sender<Checked>);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self
+                .0
+                .send(Err("a worker of the chain walk panicked".into()));
+        }
+    }
+}
+
 /// One place in the order the walk hands events on.
 enum Slot {
     /// A chunk sent to the workers (its first segment's seq).
@@ -96,31 +113,54 @@ pub fn walk_hashes(
     let leaves = options.leaves;
     let claimed = log.head();
     let stop = AtomicBool::new(false);
-    let (jobs, job_queue) = mpsc::sync_channel::<(usize, Vec<Segment>)>(threads);
+    // Room for every chunk the walk keeps in flight: the reading thread never waits on a
+    // full queue, where a worker that stopped would leave it waiting for good.
+    let (jobs, job_queue) =
+        mpsc::sync_channel::<(usize, Vec<Segment>)>(threads * WALK_CHUNKS_IN_FLIGHT_PER_THREAD);
     let job_queue = Mutex::new(job_queue);
-    let (results, checked) = mpsc::channel::<(usize, ChunkCheck)>();
+    let (results, checked) = mpsc::channel::<Checked>();
     let (verified, first_bad) = std::thread::scope(|scope| {
+        let mut refused = None;
+        let mut workers = Vec::new();
         for _ in 0..threads {
-            let results = results.clone();
+            let guard = Worker(results.clone());
             let (job_queue, stop) = (&job_queue, &stop);
-            scope.spawn(move || loop {
-                let job = match job_queue.lock() {
-                    Ok(queue) => queue.recv(),
-                    Err(_) => return,
-                };
-                let Ok((index, chunk)) = job else { return };
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                if results.send((index, check_chunk(&chunk, leaves))).is_err() {
-                    return;
-                }
-            });
+            let worker = std::thread::Builder::new()
+                .name("yinling-walk".into())
+                .spawn_scoped(scope, move || loop {
+                    let job = match job_queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((index, chunk)) = job else { return };
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    if guard
+                        .0
+                        .send(Ok((index, check_chunk(&chunk, leaves))))
+                        .is_err()
+                    {
+                        return;
+                    }
+                });
+            match worker {
+                Ok(worker) => workers.push(worker),
+                Err(e) => refused = Some(e),
+            }
         }
         drop(results);
+        // A thread the system refuses leaves the walk to the workers it has; with none, the
+        // walk fails with a message instead of waiting for results that never come.
+        if workers.is_empty() {
+            let why = refused.map_or_else(String::new, |e| e.to_string());
+            return Err(LedgerError::Storage(format!(
+                "the chain walk's threads could not start: {why}"
+            )));
+        }
         let merged = merge(
             log,
-            threads,
+            workers.len(),
             options.chunk_bytes,
             jobs,
             &checked,
@@ -128,7 +168,18 @@ pub fn walk_hashes(
             each,
         );
         stop.store(true, Ordering::Relaxed);
-        merged
+        // Joined here, not by the scope, so that a worker that panicked fails the walk with
+        // a message instead of panicking the caller.
+        let mut panicked = false;
+        for worker in workers {
+            panicked |= worker.join().is_err();
+        }
+        match merged {
+            Ok(_) if panicked => Err(LedgerError::Storage(
+                "a worker of the chain walk panicked".into(),
+            )),
+            merged => merged,
+        }
     })?;
     Ok(VerifyReport {
         verified,
@@ -144,7 +195,7 @@ fn merge(
     threads: usize,
     chunk_bytes: usize,
     jobs: mpsc::SyncSender<(usize, Vec<Segment>)>,
-    checked: &mpsc::Receiver<(usize, ChunkCheck)>,
+    checked: &mpsc::Receiver<Checked>,
     progress: &mut dyn FnMut(u64),
     each: &mut dyn FnMut(&Walked),
 ) -> Result<(Head, Option<Broken>), LedgerError> {
@@ -211,13 +262,14 @@ fn merge(
 /// Waits for the chunk at `index`, keeping the results of later ones that come first.
 fn wait_for(
     index: usize,
-    checked: &mpsc::Receiver<(usize, ChunkCheck)>,
+    checked: &mpsc::Receiver<Checked>,
     slots: &mut BTreeMap<usize, Slot>,
 ) -> Result<ChunkCheck, LedgerError> {
     loop {
         let (came, result) = checked
             .recv()
-            .map_err(|_| LedgerError::Storage("the chain walk's workers stopped".into()))?;
+            .map_err(|_| LedgerError::Storage("the chain walk's workers stopped".into()))?
+            .map_err(LedgerError::Storage)?;
         if came == index {
             return Ok(result);
         }
