@@ -194,9 +194,7 @@ impl LogTree {
     pub fn extend(&self, envelopes: &[Envelope]) {
         let mut tree = self.write();
         for e in envelopes {
-            if e.seq == tree.len() + 1 {
-                tree.push_leaf_hash(Self::leaf(&e.hash));
-            }
+            Self::push_leaf(&mut tree, e.seq, Self::leaf(&e.hash));
         }
     }
 
@@ -220,19 +218,21 @@ impl LogTree {
             log,
             yinling_ledger::walk::WalkOptions::on_every_core(true),
             &mut |_| {},
-            &mut |walked| {
-                if walked.head.seq == tree.len() + 1 {
-                    tree.push_leaf_hash(walked.leaf);
-                }
-            },
+            &mut |walked| Self::push_leaf(&mut tree, walked.head.seq, walked.leaf),
         )?;
         Ok((tree, report))
     }
 
-    /// Adds one event by its head (the walk at start).
+    /// Adds one event by its head (a rebuild's fold).
     pub fn push(tree: &mut MerkleTree, head: &Head) {
-        if head.seq == tree.len() + 1 {
-            tree.push_leaf_hash(Self::leaf(&head.hash));
+        Self::push_leaf(tree, head.seq, Self::leaf(&head.hash));
+    }
+
+    /// Adds event `seq` by its leaf, hashed already (the walk hashes leaves on its workers);
+    /// an event that does not continue the tree is skipped.
+    pub fn push_leaf(tree: &mut MerkleTree, seq: u64, leaf: Hash) {
+        if seq == tree.len() + 1 {
+            tree.push_leaf_hash(leaf);
         }
     }
 

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use crate::chain::Broken;
+use crate::chain::{Broken, ChainCheck};
 use crate::codec::{self, SegmentReader};
 use crate::digest::Hash;
 use crate::envelope::Head;
@@ -38,9 +38,9 @@ pub struct Walked {
 
 /// What a worker found in a chunk: every record but the first checked against the one before.
 struct ChunkCheck {
-    /// The first record's canonical bytes and stored hash: its link to the chunk before is
-    /// checked in order, by the calling thread.
-    first: Option<(Vec<u8>, Hash)>,
+    /// The first record: its link to the chunk before is checked in order, by the calling
+    /// thread.
+    first: Option<Vec<u8>>,
     /// The records that read and linked, in order (the first included).
     walked: Vec<Walked>,
     /// The first record that did not read or link, after the ones in `walked`.
@@ -293,10 +293,9 @@ fn accept(
     if first_seq != expected_first {
         return Some(Broken::missing(expected_first, first_seq));
     }
-    if let Some((canonical, stored)) = &result.first {
-        let computed = Hash::link(&head.hash, canonical);
-        if computed != *stored {
-            return Some(Broken::mismatch(expected_first, stored, &computed));
+    if let Some(record) = &result.first {
+        if let Err(bad) = ChainCheck::after(*head).check_hash(record) {
+            return Some(bad);
         }
     }
     for walked in &result.walked {
@@ -318,7 +317,8 @@ fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
         return out;
     };
     let mut next_seq = start.first_seq;
-    let mut before: Option<Hash> = None;
+    // From the chunk's second record on, each is checked against the one before it.
+    let mut check: Option<ChainCheck> = None;
     for segment in chunk {
         if segment.first_seq != next_seq {
             out.bad = Some(Broken::missing(next_seq, segment.first_seq));
@@ -340,34 +340,35 @@ fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
                     return out;
                 }
             };
-            let (canonical, stored) = match codec::split_record(record) {
-                Ok(split) => split,
-                Err(e) => {
-                    out.bad = Some(Broken {
+            let checked = match check.as_mut() {
+                Some(check) => check.check_hash(record),
+                // The first record's link is the calling thread's to check; here it is only
+                // read, as `check_hash` reads it.
+                None => codec::split_record(record)
+                    .map(|(_, hash)| Head {
+                        seq: next_seq,
+                        hash,
+                    })
+                    .map_err(|e| Broken {
                         seq: next_seq,
                         detail: e.to_string(),
-                    });
+                    }),
+            };
+            let head = match checked {
+                Ok(head) => head,
+                Err(bad) => {
+                    out.bad = Some(bad);
                     return out;
                 }
             };
-            match before {
-                None => out.first = Some((canonical.to_vec(), stored)),
-                Some(prev) => {
-                    let computed = Hash::link(&prev, canonical);
-                    if computed != stored {
-                        out.bad = Some(Broken::mismatch(next_seq, &stored, &computed));
-                        return out;
-                    }
-                }
+            if check.is_none() {
+                out.first = Some(record.to_vec());
             }
-            before = Some(stored);
+            check = Some(ChainCheck::after(head));
             out.walked.push(Walked {
-                head: Head {
-                    seq: next_seq,
-                    hash: stored,
-                },
+                head,
                 leaf: if leaves {
-                    leaf_hash(&stored.0)
+                    leaf_hash(&head.hash.0)
                 } else {
                     Hash::GENESIS
                 },

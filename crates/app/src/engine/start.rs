@@ -79,21 +79,23 @@ impl Engine {
         }
         let (mut loaded, copy, load) = loaded?;
         report.load = load;
-        let head = loaded.state.head.seq;
-        let tree = match loaded.tree.take().filter(|t| t.len() == head) {
-            Some(tree) => tree,
-            // The snapshot the load used stored no tree.
-            None => Self::walk_for_tree(config, &*log, &mut report)?,
-        };
+        let tree = Self::tree_of(config, &*log, &mut loaded, &mut report)?;
         Self::started(report, loaded, tree, Some(copy))
     }
 
-    /// The chain walked again to build the tree a start could not take from a snapshot.
-    fn walk_for_tree(
+    /// The tree the load carried to the state's head (the snapshot's, grown by the tail, or
+    /// built by the fold from the first event); when the snapshot it used stored none, the
+    /// chain walked again to build it.
+    fn tree_of(
         config: &EngineConfig,
         log: &dyn EventLog,
+        loaded: &mut Loaded,
         report: &mut StartupReport,
     ) -> Result<yinling_ledger::merkle::MerkleTree, EngineError> {
+        let head = loaded.state.head.seq;
+        if let Some(tree) = loaded.tree.take().filter(|t| t.len() == head) {
+            return Ok(tree);
+        }
         let started = Instant::now();
         let (tree, walked) = crate::tree::LogTree::walk(log)?;
         report.verify += started.elapsed();
@@ -123,11 +125,7 @@ impl Engine {
         if let Some(short) = yinling_ledger::chain::Broken::short_of(report.head, head) {
             return Err(Self::damaged(config, short.seq, short.detail));
         }
-        let tree = match loaded.tree.take().filter(|t| t.len() == head.seq) {
-            Some(tree) => tree,
-            // Only if a snapshot without a tree came between the look and the load.
-            None => Self::walk_for_tree(config, &*log, &mut report)?,
-        };
+        let tree = Self::tree_of(config, &*log, &mut loaded, &mut report)?;
         Self::started(report, loaded, tree, None)
     }
 
