@@ -222,6 +222,10 @@ pub const PARTICIPANT_BYTES_USUAL: usize = 24;
 /// five bytes and an amount of fifteen.
 pub const DAY_HOURS_ENTRY_BYTES_MAX: usize = 5 + 15;
 
+/// The most one packed day of a volunteer's ranking series can take: a day's difference of
+/// five bytes, and points and hours of ten each (any i64, doubled and zigzagged).
+pub const PACKED_SERIES_ENTRY_BYTES_MAX: usize = 5 + 10 + 10;
+
 /// The least a statement grows by, in bytes (about two packed lines), so a short one is not
 /// reallocated every line.
 pub const STATEMENT_GROWTH_MIN_BYTES: usize = 64;

@@ -17,6 +17,7 @@ use yinling_ledger::{TeamId, VolunteerId};
 
 use crate::maps::FastMap;
 use crate::month_bounds::MonthBounds;
+use crate::packed_series::PackedSeries;
 use crate::rankings::{DailySeries, Fixed, RankingIndex};
 
 /// What a snapshot of changes holds of the ranking index, as written (borrowing the index).
@@ -55,7 +56,7 @@ impl Serialize for ChangedRows<'_> {
 }
 
 /// A changed row as read: its number, volunteer, all-time total and series.
-type Row = (u64, VolunteerId, Fixed, Vec<(TeamId, DailySeries)>);
+type Row = (u64, VolunteerId, Fixed, Vec<(TeamId, PackedSeries)>);
 
 /// What a snapshot of changes holds of the ranking index, as read.
 #[derive(Deserialize)]

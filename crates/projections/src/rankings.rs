@@ -1,8 +1,10 @@
 //! Rankings, answered from aggregates maintained on every event (never by scanning the log).
 //!
-//! Each team, and each (volunteer, team) pair, keeps a [`DailySeries`]: cumulative points and
-//! hours by service date. A window `[from, to]` is two binary searches per series, so ranking
-//! 10,000 volunteers costs a few thousand comparisons, not a pass over a year of events.
+//! Each team keeps a [`DailySeries`]: cumulative points and hours by service date, so a
+//! team's window `[from, to]` is two binary searches. Each (volunteer, team) pair keeps a
+//! [`PackedSeries`]: the net of each day of service, packed (a few dozen days a year, most of
+//! the index's memory), summed over the days a window covers. Rankings open a row's series
+//! only when its bounds say it may take a place, never a pass over a year of events.
 //! Points are attributed to the team recorded in the event, so a volunteer who moved keeps
 //! their old service with the old team. Reversals count at the date of the service they
 //! undo; redemptions never enter, so spending points never lowers a rank.
@@ -11,254 +13,19 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use yinling_ledger::time::day_number;
 use yinling_ledger::{TeamId, VolunteerId};
 
 use crate::chunks::Chunks;
+pub use crate::daily_series::DailySeries;
+pub use crate::fixed::{Amounts, Fixed, FIXED_HOUR_PLACES, FIXED_POINT_PLACES};
 pub use crate::limits::DEFAULT_RANKING_LIMIT;
 pub use crate::limits::MAX_RANKING_LIMIT;
 use crate::maps::FastMap;
 use crate::month_bounds::MonthBounds;
+use crate::packed_series::PackedSeries;
 use crate::shards::Shards;
 use crate::shared_rows::SharedRows;
-
-/// Points and hours together.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Amounts {
-    /// Points.
-    #[serde(with = "yinling_ledger::amount")]
-    pub points: Decimal,
-    /// Hours.
-    #[serde(with = "yinling_ledger::amount")]
-    pub hours: Decimal,
-}
-
-impl std::ops::AddAssign for Amounts {
-    fn add_assign(&mut self, other: Amounts) {
-        self.points += other.points;
-        self.hours += other.hours;
-    }
-}
-
-impl std::ops::Sub for Amounts {
-    type Output = Amounts;
-    fn sub(self, other: Amounts) -> Amounts {
-        Amounts {
-            points: self.points - other.points,
-            hours: self.hours - other.hours,
-        }
-    }
-}
-
-/// Decimal places of [`Fixed`] points: hours have at most 2 and rates at most 2, so every
-/// points figure `decide` accepts is a whole number of ten-thousandths.
-pub const FIXED_POINT_PLACES: u32 = 4;
-
-/// Decimal places of [`Fixed`] hours.
-pub const FIXED_HOUR_PLACES: u32 = 2;
-
-// The month bounds count whole points and tenths of an hour in these units.
-const _: () = assert!(crate::limits::BOUND_POINT_STEP_UNITS == 10i64.pow(FIXED_POINT_PLACES));
-const _: () = assert!(crate::limits::BOUND_HOUR_STEP_UNITS == 10i64.pow(FIXED_HOUR_PLACES - 1));
-
-/// Amounts as whole ten-thousandths of a point and hundredths of an hour: exact for every
-/// value the ledger accepts, and a ranking over 10,000 volunteers compares integers instead
-/// of decimals.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Fixed {
-    /// Points × 10^4.
-    pub points: i64,
-    /// Hours × 10^2.
-    pub hours: i64,
-}
-
-fn to_units(value: Decimal, places: u32) -> i64 {
-    // The usual case, an amount with no more places than kept, is integer arithmetic on the
-    // mantissa (Decimal multiplication and rounding were a measurable share of a replay).
-    if let Some(factor) = places
-        .checked_sub(value.scale())
-        .and_then(|shift| 10i128.checked_pow(shift))
-    {
-        if let Some(units) = value
-            .mantissa()
-            .checked_mul(factor)
-            .and_then(|u| i64::try_from(u).ok())
-        {
-            return units;
-        }
-    }
-    let saturated = if value.is_sign_negative() {
-        i64::MIN
-    } else {
-        i64::MAX
-    };
-    let Some(scaled) = value.checked_mul(Decimal::from(10i64.pow(places))) else {
-        return saturated;
-    };
-    debug_assert!(
-        scaled.fract().is_zero(),
-        "{value} has more than {places} decimal places"
-    );
-    rust_decimal::prelude::ToPrimitive::to_i64(&scaled.round()).unwrap_or(saturated)
-}
-
-impl Fixed {
-    /// From decimal amounts.
-    pub fn of(a: Amounts) -> Self {
-        Fixed {
-            points: to_units(a.points, FIXED_POINT_PLACES),
-            hours: to_units(a.hours, FIXED_HOUR_PLACES),
-        }
-    }
-
-    /// Back to decimal amounts.
-    pub fn amounts(self) -> Amounts {
-        Amounts {
-            points: Decimal::new(self.points, FIXED_POINT_PLACES).normalize(),
-            hours: Decimal::new(self.hours, FIXED_HOUR_PLACES).normalize(),
-        }
-    }
-
-    pub(crate) fn is_zero(self) -> bool {
-        self.points == 0 && self.hours == 0
-    }
-}
-
-// Saturating: an honest ledger is nowhere near i64's bound (9.2 × 10^14 points), but a log
-// holds what anyone with write access to it wrote (a cluster's subject, a file given to
-// `import`), and a fold must not panic (a debug build) or wrap to a negative total on it.
-impl std::ops::AddAssign for Fixed {
-    fn add_assign(&mut self, other: Fixed) {
-        self.points = self.points.saturating_add(other.points);
-        self.hours = self.hours.saturating_add(other.hours);
-    }
-}
-
-impl std::ops::Sub for Fixed {
-    type Output = Fixed;
-    fn sub(self, other: Fixed) -> Fixed {
-        Fixed {
-            points: self.points.saturating_sub(other.points),
-            hours: self.hours.saturating_sub(other.hours),
-        }
-    }
-}
-
-/// Cumulative amounts by date. Adding at the latest date (the usual case) is O(1); a
-/// back-dated entry shifts the cumulative values after it.
-///
-/// Read from a snapshot only when its days ascend and each has its cumulative value: a
-/// series that does not would panic at the next fold of its volunteer, so such a snapshot
-/// fails to decode and is set aside like any other that does not, the log folded instead.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "SeriesAsStored")]
-pub struct DailySeries {
-    /// Day numbers (`yinling_ledger::time::day_number`), strictly ascending.
-    days: Vec<i32>,
-    /// The amounts through each day, one a day.
-    cumulative: Vec<Fixed>,
-}
-
-/// [`DailySeries`] as a snapshot holds it, before its shape is checked.
-#[derive(Deserialize)]
-struct SeriesAsStored {
-    days: Vec<i32>,
-    cumulative: Vec<Fixed>,
-}
-
-impl TryFrom<SeriesAsStored> for DailySeries {
-    type Error = &'static str;
-
-    fn try_from(s: SeriesAsStored) -> Result<Self, Self::Error> {
-        if s.days.len() != s.cumulative.len() {
-            return Err("a ranking series has not one amount a day");
-        }
-        if !s.days.windows(2).all(|w| w[0] < w[1]) {
-            return Err("a ranking series' days do not ascend");
-        }
-        Ok(DailySeries {
-            days: s.days,
-            cumulative: s.cumulative,
-        })
-    }
-}
-
-impl DailySeries {
-    /// Adds `amounts` (negative for a reversal) on `date`, and returns that date's net.
-    pub fn add(&mut self, date: NaiveDate, amounts: Fixed) -> Fixed {
-        let date = day_number::of(date);
-        let index = match self.days.binary_search(&date) {
-            Ok(i) => i,
-            Err(i) => {
-                let before = if i == 0 {
-                    Fixed::default()
-                } else {
-                    self.cumulative[i - 1]
-                };
-                self.days.insert(i, date);
-                self.cumulative.insert(i, before);
-                i
-            }
-        };
-        for c in &mut self.cumulative[index..] {
-            *c += amounts;
-        }
-        let before = match index {
-            0 => Fixed::default(),
-            i => self.cumulative[i - 1],
-        };
-        self.cumulative[index] - before
-    }
-
-    fn through(&self, date: NaiveDate) -> Fixed {
-        let date = day_number::of(date);
-        let n = self.days.partition_point(|d| *d <= date);
-        if n == 0 {
-            Fixed::default()
-        } else {
-            self.cumulative[n - 1]
-        }
-    }
-
-    /// Everything ever added.
-    pub(crate) fn total(&self) -> Fixed {
-        self.cumulative.last().copied().unwrap_or_default()
-    }
-
-    fn before(&self, date: NaiveDate) -> Fixed {
-        let date = day_number::of(date);
-        let n = self.days.partition_point(|d| *d < date);
-        if n == 0 {
-            Fixed::default()
-        } else {
-            self.cumulative[n - 1]
-        }
-    }
-
-    /// Net amounts of service dated within `[from, to]` (either end open when `None`).
-    /// An empty window (`from` after `to`) holds nothing.
-    pub fn window(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Fixed {
-        if from.zip(to).is_some_and(|(from, to)| from > to) {
-            return Fixed::default();
-        }
-        let upper = match to {
-            Some(to) => self.through(to),
-            None => self.total(),
-        };
-        let lower = match from {
-            Some(from) => self.before(from),
-            None => Fixed::default(),
-        };
-        upper - lower
-    }
-
-    /// True when nothing was ever added.
-    pub fn is_empty(&self) -> bool {
-        self.days.is_empty()
-    }
-}
 
 /// One change to the ranking index, as the fold made it: queued while the index is folded
 /// on a thread of its own (`ranking_ops`), added there in the same order.
@@ -290,7 +57,7 @@ pub struct RankingIndex {
     pub(crate) all_time: Chunks<Fixed>,
     /// Their service by the team it was credited to, row for row with `ids`: most of the
     /// index's memory, so each row sits behind its own `Arc` too.
-    pub(crate) series: SharedRows<Vec<(TeamId, DailySeries)>>,
+    pub(crate) series: SharedRows<Vec<(TeamId, PackedSeries)>>,
     /// Whether some volunteer's net points or hours on some day ever fell below zero. While
     /// none has, every window of a volunteer's service is at most their all-time total, in
     /// points and in hours, and rankings use that bound to skip rows.
@@ -395,7 +162,7 @@ impl RankingIndex {
         let day_net = match series.iter_mut().find(|(t, _)| *t == team) {
             Some((_, s)) => s.add(date, amounts),
             None => {
-                let mut s = DailySeries::default();
+                let mut s = PackedSeries::default();
                 let net = s.add(date, amounts);
                 series.push((team, s));
                 Arc::make_mut(self.served_for.entry(team).or_default()).insert(volunteer);
@@ -520,101 +287,7 @@ pub struct Ranked<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
-
-    /// A series read back from a snapshot is the one written; one whose days and amounts do
-    /// not pair up, or whose days do not ascend, does not decode (it would panic at the
-    /// next fold of its volunteer).
-    #[test]
-    fn a_series_that_would_panic_at_its_next_fold_does_not_decode() {
-        let mut series = DailySeries::default();
-        for (d, h) in [(14, "2"), (3, "1.5"), (20, "4")] {
-            let day = NaiveDate::from_ymd_opt(2026, 3, d).expect("a date");
-            let amount = Decimal::from_str(h).expect("a number");
-            series.add(
-                day,
-                Fixed::of(Amounts {
-                    points: amount,
-                    hours: amount,
-                }),
-            );
-        }
-        let bytes = bincode::serialize(&series).expect("encodes");
-        let back: DailySeries = bincode::deserialize(&bytes).expect("decodes");
-        assert_eq!(back, series);
-
-        #[derive(Serialize)]
-        struct Stored {
-            days: Vec<i32>,
-            cumulative: Vec<Fixed>,
-        }
-        let one = Fixed::of(Amounts {
-            points: Decimal::ONE,
-            hours: Decimal::ONE,
-        });
-        for (days, cumulative) in [
-            (vec![1, 2], vec![one]),
-            (vec![1], vec![one, one]),
-            (vec![2, 1], vec![one, one]),
-            (vec![1, 1], vec![one, one]),
-        ] {
-            let bytes = bincode::serialize(&Stored { days, cumulative }).expect("encodes");
-            assert!(bincode::deserialize::<DailySeries>(&bytes).is_err());
-        }
-    }
-
-    /// The largest amount an event may hold, added more times than i64 can sum, leaves the
-    /// series at its bound instead of panicking or wrapping to a negative total.
-    #[test]
-    fn sums_past_the_integers_bound_saturate() {
-        let most = Fixed::of(Amounts {
-            points: yinling_ledger::limits::MAX_EVENT_AMOUNT,
-            hours: yinling_ledger::limits::MAX_EVENT_AMOUNT,
-        });
-        let mut series = DailySeries::default();
-        let day = NaiveDate::from_ymd_opt(2026, 3, 14).expect("a date");
-        for _ in 0..100_000 {
-            series.add(day, most);
-        }
-        let whole = series.window(None, None);
-        assert_eq!((whole.points, whole.hours), (i64::MAX, i64::MAX));
-        let mut total = Fixed::default();
-        total += whole;
-        total += most;
-        assert_eq!(total.points, i64::MAX);
-        assert_eq!((Fixed::default() - whole).points, -i64::MAX);
-    }
-
-    /// The mantissa shortcut gives what Decimal arithmetic gives, for every scale and sign,
-    /// and saturates where the units do not fit.
-    #[test]
-    fn fixed_units_agree_with_decimal_arithmetic() {
-        let slow = |value: Decimal, places: u32| {
-            let scaled = (value * Decimal::from(10i64.pow(places))).round();
-            rust_decimal::prelude::ToPrimitive::to_i64(&scaled)
-        };
-        for text in [
-            "0",
-            "1",
-            "1.5",
-            "-2.25",
-            "0.0001",
-            "12.3400",
-            "-0.01",
-            "1.50000",
-            "99999.99",
-            "-7.000000",
-        ] {
-            let value = Decimal::from_str(text).expect("a decimal");
-            for places in [FIXED_POINT_PLACES, FIXED_HOUR_PLACES] {
-                if value.normalize().scale() <= places {
-                    assert_eq!(Some(to_units(value, places)), slow(value, places), "{text}");
-                }
-            }
-        }
-        assert_eq!(to_units(Decimal::MAX, FIXED_POINT_PLACES), i64::MAX);
-        assert_eq!(to_units(Decimal::MIN, FIXED_POINT_PLACES), i64::MIN);
-    }
+    use rust_decimal::Decimal;
 
     /// The writer's copy keeps no index: it holds nothing, and the readers' copy builds
     /// exactly the index a copy folding alone does. A snapshot's clone taken halfway keeps

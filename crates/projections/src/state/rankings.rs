@@ -8,7 +8,8 @@ use yinling_ledger::{GroupId, TeamId, VolunteerId};
 
 use super::State;
 use crate::leaders::TeamSet as DistrictTeams;
-use crate::rankings::{DailySeries, Fixed, RankBy, Ranked, RankingQuery, MAX_RANKING_LIMIT};
+use crate::packed_series::PackedSeries;
+use crate::rankings::{Fixed, RankBy, Ranked, RankingQuery, MAX_RANKING_LIMIT};
 use crate::stars::StarLevel;
 
 fn order(by: RankBy, a: &Fixed, b: &Fixed) -> Ordering {
@@ -263,7 +264,7 @@ impl State {
             query.team_id.is_none_or(|t| t == *team)
                 && district_teams.as_ref().is_none_or(|set| set.contains(team))
         };
-        let sum = |series: &[(TeamId, DailySeries)]| -> Option<Fixed> {
+        let sum = |series: &[(TeamId, PackedSeries)]| -> Option<Fixed> {
             let mut total = Fixed::default();
             let mut any = false;
             for (_, s) in series.iter().filter(|(t, _)| in_scope(t)) {
