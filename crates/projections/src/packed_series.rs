@@ -3,16 +3,17 @@
 //! volunteer serves on a few dozen days a year; the vectors cost 20 bytes a day (a day number
 //! and the cumulative points and hours) and up to as much again unused as they doubled, and
 //! at a province's density they were most of the index's 1.1 KB a volunteer. Packed, a day is
-//! its difference in days from the day before and that day's net points and hours, each a
+//! its distance in days from the day after it and that day's net points and hours, each a
 //! varint of whole points or tenths of an hour when it is one: about three bytes.
 //!
-//! A window is summed over the days instead of read off two cumulative values: a few dozen
-//! entries, and a ranking opens a row's series only when its bounds say it may take a place.
-//! The teams' own series (hundreds of days, every team read for a team ranking) stay
-//! cumulative.
+//! The newest day comes first. The windows people ask for end now or lately (this month,
+//! the last 90 days, this year), so a window is summed over its own days and the one before
+//! it, read from the front, and a window holding every day is read off the kept total. A
+//! window long past passes over the days after it. The teams' own series (hundreds of days,
+//! every team read for a team ranking) stay cumulative.
 //!
-//! Service is mostly logged in date order, so adding to the last day or a later one writes at
-//! the end; an earlier day rewrites the days.
+//! Service is mostly logged in date order, so adding to the newest day or a later one
+//! rewrites the front (a hundred bytes or so moved); an earlier day rewrites the days.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -27,17 +28,20 @@ const POINT_STEP: i128 = 10_000;
 const HOUR_STEP: i128 = 10;
 
 /// Net points and hours per service day, keyed by day number
-/// (`yinling_ledger::time::day_number`). Sorted by day, one entry a day; a day whose service
-/// nets to zero keeps its entry, as the cumulative series does.
+/// (`yinling_ledger::time::day_number`). One entry a day, the newest first; a day whose
+/// service nets to zero keeps its entry, as the cumulative series does.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PackedSeries {
-    /// Each day: its difference from the day before (from 0 for the first), then its net
-    /// points and hours ([`put_units`]).
+    /// The newest day: its day number, then its net points and hours ([`put_units`]); each
+    /// day before it: its distance in days from the day after it, then its net.
     bytes: Vec<u8>,
-    /// The last day's number (0 when there is none).
+    /// The newest day's number (0 when there is none).
     last_day: i32,
-    /// Where the last day's entry starts in `bytes`.
-    last_at: u32,
+    /// The oldest day's number (0 when there is none).
+    first_day: i32,
+    /// Every day's net summed: a window that holds every day (all time, this year for most)
+    /// is read here without passing over the days.
+    total: Fixed,
 }
 
 /// Appends `v` units: `2 × v / step` when `step` divides it (the usual whole point or tenth
@@ -49,6 +53,14 @@ fn put_units(out: &mut Vec<u8>, v: i64, step: i128) {
     } else {
         put_signed(out, v * 2 + 1);
     }
+}
+
+/// Appends one entry: `step` (the newest day's number, or the distance from the day after)
+/// and the day's net.
+fn put_entry(out: &mut Vec<u8>, step: i128, net: Fixed) {
+    put_signed(out, step);
+    put_units(out, net.points, POINT_STEP);
+    put_units(out, net.hours, HOUR_STEP);
 }
 
 /// Reads what [`put_units`] wrote; `None` past the end or outside i64.
@@ -69,25 +81,40 @@ impl PackedSeries {
     }
 
     fn add_day(&mut self, day: i32, amounts: Fixed) -> Fixed {
-        if self.bytes.is_empty() || day > self.last_day {
-            let before = if self.bytes.is_empty() {
-                0
-            } else {
-                self.last_day
-            };
-            self.push(i128::from(day) - i128::from(before), day, amounts);
+        if self.bytes.is_empty() {
+            put_entry(&mut self.bytes, i128::from(day), amounts);
+            (self.last_day, self.first_day, self.total) = (day, day, amounts);
             return amounts;
         }
-        if day == self.last_day {
-            let mut r = Reader(self.bytes.get(self.last_at as usize..).unwrap_or_default());
-            if let Some((step, mut net)) = entry(&mut r) {
-                net += amounts;
-                self.bytes.truncate(self.last_at as usize);
-                self.push(step, day, net);
+        if day >= self.last_day {
+            let mut r = Reader(&self.bytes);
+            if let Some((_, newest)) = entry(&mut r) {
+                let newest_len = self.bytes.len() - r.0.len();
+                let mut front =
+                    Vec::with_capacity(2 * crate::limits::PACKED_SERIES_ENTRY_BYTES_MAX);
+                let net = if day > self.last_day {
+                    // A later day: it comes first, and the day that was newest is written
+                    // as its distance from it.
+                    put_entry(&mut front, i128::from(day), amounts);
+                    let step = i128::from(day) - i128::from(self.last_day);
+                    put_entry(&mut front, step, newest);
+                    amounts
+                } else {
+                    let mut net = newest;
+                    net += amounts;
+                    put_entry(&mut front, i128::from(day), net);
+                    net
+                };
+                let more = front.len().saturating_sub(newest_len);
+                make_room(&mut self.bytes, more, more);
+                self.bytes.splice(..newest_len, front);
+                self.last_day = day;
+                self.total += amounts;
                 return net;
             }
         }
         let mut days: Vec<(i32, Fixed)> = self.iter().collect();
+        days.reverse();
         let net = match days.binary_search_by_key(&day, |(d, _)| *d) {
             Ok(at) => {
                 days[at].1 += amounts;
@@ -102,58 +129,96 @@ impl PackedSeries {
         net
     }
 
-    /// Writes an entry at the end: `step` days after the one before, for `day`.
-    fn push(&mut self, step: i128, day: i32, net: Fixed) {
-        let most = crate::limits::PACKED_SERIES_ENTRY_BYTES_MAX;
-        make_room(&mut self.bytes, most, most);
-        self.last_at = self.bytes.len() as u32;
-        put_signed(&mut self.bytes, step);
-        put_units(&mut self.bytes, net.points, POINT_STEP);
-        put_units(&mut self.bytes, net.hours, HOUR_STEP);
-        self.last_day = day;
-    }
-
-    /// Packs days already sorted, each once.
+    /// Packs days sorted oldest first, each once.
     fn from_sorted(days: &[(i32, Fixed)]) -> Self {
         let mut packed = Self::default();
-        for (day, net) in days {
-            let before = if packed.bytes.is_empty() {
-                0
-            } else {
-                packed.last_day
+        let mut after: Option<i32> = None;
+        for (day, net) in days.iter().rev() {
+            let step = match after {
+                None => i128::from(*day),
+                Some(after) => i128::from(after) - i128::from(*day),
             };
-            packed.push(i128::from(*day) - i128::from(before), *day, *net);
+            put_entry(&mut packed.bytes, step, *net);
+            packed.total += *net;
+            after = Some(*day);
+        }
+        if let (Some((first, _)), Some((last, _))) = (days.first(), days.last()) {
+            (packed.first_day, packed.last_day) = (*first, *last);
         }
         packed.bytes.shrink_to_fit();
         packed
     }
 
-    /// Every (day number, net), oldest day first.
+    /// Every (day number, net), the newest day first.
     fn iter(&self) -> impl Iterator<Item = (i32, Fixed)> + '_ {
         let mut r = Reader(&self.bytes);
-        let mut day = 0i32;
+        let mut day: Option<i32> = None;
         std::iter::from_fn(move || {
-            // Written only by `push` or checked by `from_bytes`, so every entry reads.
+            // Written only by `add` or checked by `from_bytes`, so every entry reads.
             let (step, net) = entry(&mut r)?;
-            day = day.checked_add(i32::try_from(step).ok()?)?;
-            Some((day, net))
+            let step = i32::try_from(step).ok()?;
+            let this = match day {
+                None => step,
+                Some(after) => after.checked_sub(step)?,
+            };
+            day = Some(this);
+            Some((this, net))
         })
     }
 
     /// Net amounts of service dated within `[from, to]` (either end open when `None`).
     /// An empty window (`from` after `to`) holds nothing.
     pub fn window(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Fixed {
-        let mut total = Fixed::default();
-        let from = from.map(day_number::of);
-        let to = to.map(day_number::of);
-        if from.zip(to).is_some_and(|(from, to)| from > to) {
-            return total;
+        let from = from.map_or(i64::MIN, |d| i64::from(day_number::of(d)));
+        let to = to.map_or(i64::MAX, |d| i64::from(day_number::of(d)));
+        let (first, last) = (i64::from(self.first_day), i64::from(self.last_day));
+        if from > to || self.bytes.is_empty() || last < from || first > to {
+            return Fixed::default();
         }
-        for (day, net) in self.iter() {
-            if to.is_some_and(|to| day > to) {
+        if first >= from && last <= to {
+            return self.total;
+        }
+        // Amounts past nine bytes' varints (near i64's bound) are read the long way.
+        self.window_quick(from, to)
+            .unwrap_or_else(|| self.window_slow(from, to))
+    }
+
+    /// [`PackedSeries::window`] over the bytes read in place: the days after the window
+    /// passed over unread, the loop stopped at the first day before it. `None` for a varint
+    /// past nine bytes.
+    fn window_quick(&self, from: i64, to: i64) -> Option<Fixed> {
+        let (bytes, mut at) = (self.bytes.as_slice(), 0usize);
+        let mut total = Fixed::default();
+        let mut day = unzigzag(quick_varint(bytes, &mut at)?);
+        loop {
+            if day < from {
                 break;
             }
-            if from.is_none_or(|from| day >= from) {
+            if day > to {
+                skip_varint(bytes, &mut at)?;
+                skip_varint(bytes, &mut at)?;
+            } else {
+                let points = quick_units(bytes, &mut at, POINT_STEP as i64)?;
+                let hours = quick_units(bytes, &mut at, HOUR_STEP as i64)?;
+                total += Fixed { points, hours };
+            }
+            if at >= bytes.len() {
+                break;
+            }
+            day -= unzigzag(quick_varint(bytes, &mut at)?);
+        }
+        Some(total)
+    }
+
+    /// [`PackedSeries::window`] entry by entry, for any amounts.
+    fn window_slow(&self, from: i64, to: i64) -> Fixed {
+        let mut total = Fixed::default();
+        for (day, net) in self.iter() {
+            let day = i64::from(day);
+            if day < from {
+                break;
+            }
+            if day <= to {
                 total += net;
             }
         }
@@ -165,33 +230,84 @@ impl PackedSeries {
         self.bytes.is_empty()
     }
 
-    /// Checks bytes read from a snapshot: every entry reads, the days ascend strictly, and
+    /// Checks bytes read from a snapshot: every entry reads, the days descend strictly, and
     /// nothing follows the last.
     fn from_bytes(bytes: Vec<u8>) -> Result<Self, &'static str> {
         let mut r = Reader(&bytes);
-        let (mut day, mut last_day, mut last_at) = (0i32, 0i32, 0u32);
-        let mut first = true;
+        let mut day: Option<i32> = None;
+        let (mut last_day, mut total) = (0i32, Fixed::default());
         while !r.0.is_empty() {
-            let at = (bytes.len() - r.0.len()) as u32;
-            let (step, _) = entry(&mut r).ok_or("a ranking series' entry does not read")?;
+            let (step, net) = entry(&mut r).ok_or("a ranking series' entry does not read")?;
             let step = i32::try_from(step).map_err(|_| "a ranking series' day is out of range")?;
-            if !first && step < 1 {
-                return Err("a ranking series' days do not ascend");
-            }
-            day = day
-                .checked_add(step)
-                .ok_or("a ranking series' day is out of range")?;
-            (last_day, last_at, first) = (day, at, false);
+            let this = match day {
+                None => {
+                    last_day = step;
+                    step
+                }
+                Some(_) if step < 1 => return Err("a ranking series' days are not in order"),
+                Some(after) => after
+                    .checked_sub(step)
+                    .ok_or("a ranking series' day is out of range")?,
+            };
+            day = Some(this);
+            total += net;
         }
         Ok(PackedSeries {
             bytes,
             last_day,
-            last_at,
+            first_day: day.unwrap_or_default(),
+            total,
         })
     }
 }
 
-/// One entry's step in days and its net, as [`PackedSeries::push`] wrote them.
+/// A varint of at most nine bytes from `bytes` at `*at`, moving `*at` past it; `None` past
+/// the end or for a longer one. Most of a series' varints are one byte.
+#[inline]
+fn quick_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let first = *bytes.get(*at)?;
+    if first < 0x80 {
+        *at += 1;
+        return Some(u64::from(first));
+    }
+    let mut v = u64::from(first & 0x7f);
+    for k in 1..9 {
+        let b = *bytes.get(*at + k)?;
+        v |= u64::from(b & 0x7f) << (7 * k);
+        if b < 0x80 {
+            *at += k + 1;
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Moves `*at` past one varint.
+#[inline]
+fn skip_varint(bytes: &[u8], at: &mut usize) -> Option<()> {
+    let len = bytes.get(*at..)?.iter().position(|b| b & 0x80 == 0)?;
+    *at += len + 1;
+    Some(())
+}
+
+/// A zigzagged varint's value.
+#[inline]
+fn unzigzag(z: u64) -> i64 {
+    ((z >> 1) as i64) ^ -((z & 1) as i64)
+}
+
+/// What [`put_units`] wrote, read as [`units`] reads it when it fits nine bytes.
+#[inline]
+fn quick_units(bytes: &[u8], at: &mut usize, step: i64) -> Option<i64> {
+    let v = unzigzag(quick_varint(bytes, at)?);
+    if v & 1 == 0 {
+        (v >> 1).checked_mul(step)
+    } else {
+        Some(v >> 1)
+    }
+}
+
+/// One entry's step in days and its net, as [`put_entry`] wrote them.
 fn entry(r: &mut Reader<'_>) -> Option<(i128, Fixed)> {
     let step = r.signed()?;
     let points = units(r, POINT_STEP)?;
@@ -207,9 +323,9 @@ impl Serialize for PackedSeries {
 }
 
 impl<'de> Deserialize<'de> for PackedSeries {
-    /// Read through once: a series whose days did not ascend would be summed wrongly and
-    /// written over at its next fold, so such a snapshot fails to decode and is set aside
-    /// like any other that does not, the log folded instead.
+    /// Read through once: a series whose days were out of order would be summed wrongly
+    /// and written over at its next fold, so such a snapshot fails to decode and is set
+    /// aside like any other that does not, the log folded instead.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let bytes = serde_bytes::ByteBuf::deserialize(deserializer)?;
         Self::from_bytes(bytes.into_vec()).map_err(serde::de::Error::custom)
@@ -268,7 +384,7 @@ mod tests {
         }
     }
 
-    /// A weekly service of two hours and twenty points takes three bytes a day (the first
+    /// A weekly service of two hours and twenty points takes three bytes a day (the newest
     /// day five: its day number whole).
     #[test]
     fn a_usual_day_takes_three_bytes() {
@@ -288,8 +404,8 @@ mod tests {
         );
     }
 
-    /// A snapshot's series whose days do not ascend, or whose last entry is cut, does not
-    /// decode.
+    /// A snapshot's series whose days are not newest first, or whose last entry is cut,
+    /// does not decode.
     #[test]
     fn a_series_that_would_be_summed_wrongly_does_not_decode() {
         let raw = |steps: &[i128]| {
@@ -301,17 +417,15 @@ mod tests {
             }
             bytes
         };
-        let good = PackedSeries::from_bytes(raw(&[740_000, 6])).expect("reads");
-        assert_eq!(
-            (good.last_day, good.window(None, None).hours),
-            (740_006, 300)
-        );
-        let mut cut = raw(&[740_000, 6]);
+        let good = PackedSeries::from_bytes(raw(&[740_006, 6])).expect("reads");
+        assert_eq!((good.first_day, good.last_day), (740_000, 740_006));
+        assert_eq!(good.window(None, None).hours, 300);
+        let mut cut = raw(&[740_006, 6]);
         cut.pop();
         assert!(PackedSeries::from_bytes(cut).is_err());
-        assert!(PackedSeries::from_bytes(raw(&[740_000, 0])).is_err());
-        assert!(PackedSeries::from_bytes(raw(&[740_000, -2])).is_err());
-        assert!(PackedSeries::from_bytes(raw(&[i128::from(i32::MAX), 1])).is_err());
+        assert!(PackedSeries::from_bytes(raw(&[740_006, 0])).is_err());
+        assert!(PackedSeries::from_bytes(raw(&[740_006, -2])).is_err());
+        assert!(PackedSeries::from_bytes(raw(&[i128::from(i32::MIN), 1])).is_err());
     }
 
     /// The largest amount an event may hold, added more times than i64 can sum, leaves the
@@ -329,5 +443,16 @@ mod tests {
         series.add(date(41), most);
         let whole = series.window(None, None);
         assert_eq!((whole.points, whole.hours), (i64::MAX, i64::MAX));
+        // A window that is not the whole series reads the days; a day's varints past nine
+        // bytes are read the long way.
+        let one = Fixed {
+            points: 1,
+            hours: 1,
+        };
+        series.add(date(42), one);
+        assert_eq!(series.window(Some(date(42)), None), one);
+        assert_eq!(series.window(Some(date(41)), Some(date(41))), most);
+        let day_40 = series.window(Some(date(39)), Some(date(40)));
+        assert_eq!((day_40.points, day_40.hours), (i64::MAX, i64::MAX));
     }
 }
