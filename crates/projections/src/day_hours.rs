@@ -3,8 +3,9 @@
 //! a B-tree's smallest node holds eleven (about 300 bytes a volunteer), a vector of pairs 20
 //! bytes a date, and packed a date takes about three: its difference in days from the date
 //! before (a varint) and its hours (`crate::packed`). At a province's density hours per date
-//! were 80 MB of a 100,000-volunteer state. Encoded as a map, exactly as the
-//! `BTreeMap<i32, Decimal>` it replaces, so snapshots read the same either way.
+//! were 80 MB of a 100,000-volunteer state. A snapshot holds the packed bytes as they are
+//! (read through once to check them); JSON shows the map of day numbers to hours, exactly as
+//! the `BTreeMap<i32, Decimal>` it replaced.
 //!
 //! Service is mostly logged in date order, so adding to the last date or a later one writes
 //! at the end; an earlier date rewrites the dates (a few dozen).
@@ -123,9 +124,43 @@ impl DayHours {
     }
 }
 
+impl DayHours {
+    /// Checks bytes read from a snapshot: every entry reads, the days ascend strictly, no
+    /// day's hours are zero, and nothing follows the last.
+    fn from_packed(bytes: Vec<u8>) -> Result<Self, &'static str> {
+        let mut r = Reader(&bytes);
+        let (mut day, mut last_day, mut last_at) = (0i32, 0i32, 0u32);
+        while !r.0.is_empty() {
+            let at = (bytes.len() - r.0.len()) as u32;
+            let step = r.signed().ok_or("a day of hours per date does not read")?;
+            let step =
+                i32::try_from(step).map_err(|_| "a day of hours per date is out of range")?;
+            if at > 0 && step < 1 {
+                return Err("the days of hours per date do not ascend");
+            }
+            day = day
+                .checked_add(step)
+                .ok_or("a day of hours per date is out of range")?;
+            let hours = r.decimal().ok_or("hours of a date do not read")?;
+            if hours.is_zero() {
+                return Err("a date of hours per date has none");
+            }
+            (last_day, last_at) = (day, at);
+        }
+        Ok(DayHours {
+            bytes,
+            last_day,
+            last_at,
+        })
+    }
+}
+
 impl Serialize for DayHours {
+    /// The map of day numbers to hours in JSON; in a snapshot the packed bytes as they are.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Counted first: a binary map says its length before its entries.
+        if !serializer.is_human_readable() {
+            return serde_bytes::Bytes::new(&self.bytes).serialize(serializer);
+        }
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(self.len()))?;
         for (day, hours) in self.iter() {
@@ -136,10 +171,14 @@ impl Serialize for DayHours {
 }
 
 impl<'de> Deserialize<'de> for DayHours {
-    /// Read into one short vector and packed (a snapshot holds a million of these: no B-tree
-    /// built and dropped for each), read as a `BTreeMap` would: sorted by day, the last value of a
-    /// day given twice kept, and days netting to zero dropped.
+    /// Inverse of the above. A map is read into one short vector and packed, as a
+    /// `BTreeMap` would read it: sorted by day, the last value of a day given twice kept, and
+    /// days netting to zero dropped.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if !deserializer.is_human_readable() {
+            let bytes = serde_bytes::ByteBuf::deserialize(deserializer)?;
+            return Self::from_packed(bytes.into_vec()).map_err(serde::de::Error::custom);
+        }
         deserializer.deserialize_map(DayHoursVisitor)
     }
 }
@@ -177,9 +216,32 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
+    /// Packed bytes from a snapshot whose days do not ascend, whose last entry is cut or
+    /// whose date has no hours do not decode.
+    #[test]
+    fn packed_bytes_out_of_order_cut_or_empty_do_not_decode() {
+        let raw = |entries: &[(i128, i64)]| {
+            let mut bytes = Vec::new();
+            for (step, hours) in entries {
+                put_signed(&mut bytes, *step);
+                put_decimal(&mut bytes, Decimal::new(*hours, 1));
+            }
+            bytes
+        };
+        let good = DayHours::from_packed(raw(&[(740_000, 15), (6, 20)])).expect("reads");
+        assert_eq!(good.get(740_006), Some(Decimal::new(20, 1)));
+        let mut cut = raw(&[(740_000, 15), (6, 20)]);
+        cut.pop();
+        assert!(DayHours::from_packed(cut).is_err());
+        assert!(DayHours::from_packed(raw(&[(740_000, 15), (0, 20)])).is_err());
+        assert!(DayHours::from_packed(raw(&[(740_000, 15), (-1, 20)])).is_err());
+        assert!(DayHours::from_packed(raw(&[(740_000, 0)])).is_err());
+        assert!(DayHours::from_packed(raw(&[(i128::from(i32::MAX), 1), (1, 1)])).is_err());
+    }
+
     proptest! {
-        /// Any sequence of additions leaves what a B-tree map of net hours would hold, and it
-        /// encodes to the same bytes.
+        /// Any sequence of additions leaves what a B-tree map of net hours would hold, shows
+        /// as the same JSON, and a snapshot reads it back.
         #[test]
         fn it_holds_and_encodes_what_a_map_would(adds in prop::collection::vec((0i32..40, -8i64..9), 0..200)) {
             let mut hours = DayHours::default();
@@ -198,9 +260,12 @@ mod tests {
             for day in 0..40 {
                 prop_assert_eq!(hours.get(day), model.get(&day).copied());
             }
+            let json = serde_json::to_string(&hours).expect("encode");
+            prop_assert_eq!(&json, &serde_json::to_string(&model).expect("encode"));
             let bytes = bincode::serialize(&hours).expect("encode");
-            prop_assert_eq!(&bytes, &bincode::serialize(&model).expect("encode"));
             let back: DayHours = bincode::deserialize(&bytes).expect("decode");
+            prop_assert_eq!(&back, &hours);
+            let back: DayHours = serde_json::from_str(&json).expect("decode");
             prop_assert_eq!(back, hours);
         }
 
@@ -214,9 +279,9 @@ mod tests {
                 }
             }
             let raw = Raw(entries.into_iter().map(|(d, h)| (d, Decimal::from(h))).collect());
-            let bytes = bincode::serialize(&raw).expect("encode");
-            let read: DayHours = bincode::deserialize(&bytes).expect("decode");
-            let model: BTreeMap<i32, Decimal> = bincode::deserialize(&bytes).expect("decode");
+            let json = serde_json::to_string(&raw).expect("encode");
+            let read: DayHours = serde_json::from_str(&json).expect("decode");
+            let model: BTreeMap<i32, Decimal> = serde_json::from_str(&json).expect("decode");
             let expected: Vec<(i32, Decimal)> =
                 model.into_iter().filter(|(_, h)| !h.is_zero()).collect();
             prop_assert_eq!(read.iter().collect::<Vec<_>>(), expected);
