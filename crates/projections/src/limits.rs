@@ -266,3 +266,15 @@ pub const PARALLEL_REVEAL_MIN_VOLUNTEERS: usize = 4096;
 /// province has about a hundred districts, and a name is what an event says, so the cache must
 /// not grow with whatever text the log holds.
 pub const SHARED_NAMES_PER_THREAD: usize = 1024;
+
+/// The two counts an `Arc` keeps beside its value.
+pub const ARC_COUNTS_BYTES: usize = 2 * std::mem::size_of::<usize>();
+
+/// The allocator's block an activity and its `Arc`'s counts fit: mimalloc's size classes
+/// step 256, 320, so a few bytes more would cost 64 an activity, millions of them in a
+/// province.
+pub const ACTIVITY_BLOCK_BYTES: usize = 256;
+
+/// The allocator's block a volunteer and its `Arc`'s counts fit: mimalloc's size classes
+/// step 512, 640, so a few bytes more would cost 128 a volunteer.
+pub const VOLUNTEER_BLOCK_BYTES: usize = 512;

@@ -160,8 +160,8 @@ pub struct StarStanding {
     pub threshold_hours: Decimal,
     /// A higher star waiting for review (boxed: rare, and held for every volunteer).
     pub pending: Option<Box<PendingStar>>,
-    /// Every step, oldest first.
-    pub history: Vec<StarMoment>,
+    /// Every step, oldest first (a thin vector: one pointer, held for every volunteer).
+    pub history: thin_vec::ThinVec<StarMoment>,
 }
 
 impl StarStanding {

@@ -100,8 +100,9 @@ pub struct Volunteer {
     /// Net hours per service date (for the 24-hours-a-day rule), keyed by day number
     /// (`yinling_ledger::time::day_number`); see [`Volunteer::hours_on`].
     pub hours_by_date: crate::day_hours::DayHours,
-    /// Every team, in order.
-    pub team_history: Vec<TeamStint>,
+    /// Every team, in order (a thin vector, one pointer: so that a volunteer and its shared
+    /// count fit the allocator's 512-byte blocks, asserted below).
+    pub team_history: thin_vec::ThinVec<TeamStint>,
     /// Every change to points or hours, oldest first, packed.
     pub statement: crate::statement::Statement,
     /// Their stars as the log records them.
@@ -122,6 +123,14 @@ pub struct Volunteer {
     /// `carried`).
     pub pin_sha256: Option<Box<yinling_ledger::Hash>>,
 }
+
+// A province holds a million volunteers, each behind an `Arc` (16 bytes of counts): kept
+// within 512 bytes together, each takes a 512-byte block of the allocator (mimalloc's size
+// classes step 512, 640), not a 640-byte one.
+const _: () = assert!(
+    std::mem::size_of::<Volunteer>() + crate::limits::ARC_COUNTS_BYTES
+        <= crate::limits::VOLUNTEER_BLOCK_BYTES
+);
 
 impl Volunteer {
     /// Sets the volunteer's name, year of birth and phone digits from how they are kept.

@@ -249,7 +249,7 @@ fn released(
     };
     // Told once, by the event that made the points usable (not by every event after which
     // they happen to be free, when the outbox reads a stretch of the log late).
-    if a.released_seq != Some(e.seq) || a.reversal().is_some() {
+    if a.released_seq.map(std::num::NonZeroU64::get) != Some(e.seq) || a.reversal().is_some() {
         return Vec::new();
     }
     a.participants

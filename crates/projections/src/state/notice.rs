@@ -51,7 +51,9 @@ impl State {
             return;
         }
         // The one event that made its points usable (a notice told about it once).
-        a.released_seq.get_or_insert(envelope.seq);
+        if a.released_seq.is_none() {
+            a.released_seq = std::num::NonZeroU64::new(envelope.seq);
+        }
         let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
         for v in people {
             if let Some(v) = self.volunteers.get_mut(&v) {

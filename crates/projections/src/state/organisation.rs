@@ -59,7 +59,7 @@ impl State {
                 hours_served: Decimal::ZERO,
                 hours_reversed: Decimal::ZERO,
                 hours_by_date: Default::default(),
-                team_history: vec![TeamStint {
+                team_history: thin_vec::thin_vec![TeamStint {
                     team_id: e.team_id,
                     since_seq: seq,
                     since: at,
