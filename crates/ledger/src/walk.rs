@@ -361,10 +361,11 @@ fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
                     return out;
                 }
             };
+            // `check_hash` moved the check on past this record; the chunk's first starts it.
             if check.is_none() {
                 out.first = Some(record.to_vec());
+                check = Some(ChainCheck::after(head));
             }
-            check = Some(ChainCheck::after(head));
             out.walked.push(Walked {
                 head,
                 leaf: if leaves {

@@ -154,7 +154,7 @@ impl PackedSeries {
         let mut r = Reader(&self.bytes);
         let mut day: Option<i32> = None;
         std::iter::from_fn(move || {
-            // Written only by `add` or checked by `from_bytes`, so every entry reads.
+            // Written only by `add` or checked by `from_packed`, so every entry reads.
             let (step, net) = entry(&mut r)?;
             let step = i32::try_from(step).ok()?;
             let this = match day {
@@ -232,7 +232,7 @@ impl PackedSeries {
 
     /// Checks bytes read from a snapshot: every entry reads, the days descend strictly, and
     /// nothing follows the last.
-    fn from_bytes(bytes: Vec<u8>) -> Result<Self, &'static str> {
+    fn from_packed(bytes: Vec<u8>) -> Result<Self, &'static str> {
         let mut r = Reader(&bytes);
         let mut day: Option<i32> = None;
         let (mut last_day, mut total) = (0i32, Fixed::default());
@@ -328,7 +328,7 @@ impl<'de> Deserialize<'de> for PackedSeries {
     /// aside like any other that does not, the log folded instead.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let bytes = serde_bytes::ByteBuf::deserialize(deserializer)?;
-        Self::from_bytes(bytes.into_vec()).map_err(serde::de::Error::custom)
+        Self::from_packed(bytes.into_vec()).map_err(serde::de::Error::custom)
     }
 }
 
@@ -417,15 +417,15 @@ mod tests {
             }
             bytes
         };
-        let good = PackedSeries::from_bytes(raw(&[740_006, 6])).expect("reads");
+        let good = PackedSeries::from_packed(raw(&[740_006, 6])).expect("reads");
         assert_eq!((good.first_day, good.last_day), (740_000, 740_006));
         assert_eq!(good.window(None, None).hours, 300);
         let mut cut = raw(&[740_006, 6]);
         cut.pop();
-        assert!(PackedSeries::from_bytes(cut).is_err());
-        assert!(PackedSeries::from_bytes(raw(&[740_006, 0])).is_err());
-        assert!(PackedSeries::from_bytes(raw(&[740_006, -2])).is_err());
-        assert!(PackedSeries::from_bytes(raw(&[i128::from(i32::MIN), 1])).is_err());
+        assert!(PackedSeries::from_packed(cut).is_err());
+        assert!(PackedSeries::from_packed(raw(&[740_006, 0])).is_err());
+        assert!(PackedSeries::from_packed(raw(&[740_006, -2])).is_err());
+        assert!(PackedSeries::from_packed(raw(&[i128::from(i32::MIN), 1])).is_err());
     }
 
     /// The largest amount an event may hold, added more times than i64 can sum, leaves the
