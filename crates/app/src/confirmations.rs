@@ -154,9 +154,8 @@ impl App {
                 .participants
                 .iter()
                 .map(|p| {
-                    let name = state
-                        .volunteers
-                        .get(&p.volunteer_id)
+                    let name = yinling_projections::checks::participant(&state, p.number)
+                        .ok()
                         .map(|v| yinling_projections::personal::masked(&v.name))
                         .unwrap_or_default();
                     (name, p.hours)
@@ -190,12 +189,15 @@ impl App {
             }
             // Nor does someone who did the service vouch for it.
             let took_part = match who {
-                Principal::Volunteer(_, me) => self
-                    .engine
-                    .read()
-                    .activities
-                    .get(&t.activity_id)
-                    .is_some_and(|a| a.participants.iter().any(|p| p.volunteer_id == *me)),
+                Principal::Volunteer(_, me) => {
+                    let state = self.engine.read();
+                    let number = state.volunteer_number(me);
+                    state
+                        .activities
+                        .get(&t.activity_id)
+                        .zip(number)
+                        .is_some_and(|(a, n)| a.participants.has(n))
+                }
                 _ => false,
             };
             if took_part {

@@ -9,6 +9,7 @@
 use yinling_ledger::{GroupId, ProjectOwner, Role, StationId, TeamId, VolunteerId};
 
 use crate::activities::Activity;
+use crate::numbers::Numbered;
 use crate::principal::Principal;
 use crate::redemptions::Redemption;
 use crate::rejection::Rejection;
@@ -35,8 +36,9 @@ pub enum Read<'a> {
     GroupRoster(GroupId),
     /// The tokens and cards of one team's volunteers, or every token (`None`).
     Tokens(Option<TeamId>),
-    /// One activity.
-    Activity(&'a Activity),
+    /// One activity, with the volunteers' ids by number that its participants are named by
+    /// (`State::volunteer_numbers`).
+    Activity(&'a Activity, &'a Numbered<VolunteerId>),
     /// A team's list of activities (`None`: a team not yet named).
     TeamActivities(Option<TeamId>),
     /// One redemption.
@@ -178,13 +180,16 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             Principal::GroupCoordinator(_, mine) => *mine == group,
             _ => everything,
         },
-        Read::Activity(a) => match who {
+        Read::Activity(a, numbers) => match who {
             Principal::Coordinator(_, team) => a.organised_by(team),
             Principal::DistrictCoordinator(_, d) => d.teams.iter().any(|t| a.organised_by(t)),
             Principal::GroupCoordinator(_, group) => {
                 a.joint().is_some_and(|j| j.group_id == *group)
             }
-            Principal::Volunteer(_, me) => a.participants.iter().any(|p| p.volunteer_id == *me),
+            Principal::Volunteer(_, me) => a
+                .participants
+                .iter()
+                .any(|p| numbers.id_of(p.number) == Some(*me)),
             _ => everything,
         },
         Read::TeamActivities(team) => match who {
@@ -259,7 +264,7 @@ pub fn may_read(who: &Principal, what: &Read<'_>) -> Result<(), Rejection> {
             "other_group",
             "a group's volunteers are listed for its coordinator, administrators and auditors",
         ),
-        (Read::Activity(_), _) => {
+        (Read::Activity(..), _) => {
             Rejection::forbidden("other_team", "this activity belongs to another team")
         }
         (Read::TeamActivities(_), Principal::Coordinator(..)) => Rejection::forbidden(

@@ -290,6 +290,19 @@ pub fn volunteer<'a>(state: &'a State, id: &VolunteerId) -> Result<&'a Volunteer
     })
 }
 
+/// The volunteer an activity's entry names by registration number, or a 404 naming it.
+pub fn participant(state: &State, number: u32) -> Result<&Volunteer, Rejection> {
+    state
+        .volunteer_id_of(number)
+        .and_then(|id| state.volunteers.get(&id))
+        .ok_or_else(|| {
+            Rejection::not_found(
+                "volunteer_not_found",
+                format!("no volunteer has registration number {number}"),
+            )
+        })
+}
+
 /// The activity, or a 404 naming it.
 pub fn activity<'a>(
     state: &'a State,

@@ -28,6 +28,7 @@ pub mod map_parts;
 pub mod maps;
 pub mod month_bounds;
 pub mod names;
+pub mod numbers;
 pub mod organisation;
 mod packed;
 pub mod packed_series;

@@ -213,10 +213,11 @@ pub const MOBILE_DIGITS: usize = 11;
 /// than it uses instead of up to double.
 pub const PACKED_GROWTH_DIVISOR: usize = 8;
 
-/// Bytes a usual participant's entry takes packed (16 of them the volunteer's id; hours,
-/// points and rate of two or three digits take two bytes each): the room an activity logged
-/// reserves for each entry its event announces.
-pub const PARTICIPANT_BYTES_USUAL: usize = 24;
+/// Bytes a usual participant's entry takes packed (three for the volunteer's number up to
+/// two million; hours, points and rate of two or three digits take two bytes each; one for
+/// the team credited): the room an activity logged reserves for each entry its event
+/// announces.
+pub const PARTICIPANT_BYTES_USUAL: usize = 10;
 
 /// The most one packed date of a volunteer's hours per date can take: a day's difference of
 /// five bytes and an amount of fifteen.

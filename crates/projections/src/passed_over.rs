@@ -68,6 +68,13 @@ pub fn passing_over<R>(maps: Vec<PassOver>, decode: impl FnOnce() -> R) -> R {
     decode()
 }
 
+/// Whether a decode that passes over values runs on this thread: what it returns is not a
+/// whole state, so what is derived from the whole (the volunteers' numbers) waits for the
+/// changes to be put on it.
+pub(crate) fn active() -> bool {
+    PASSED_OVER.with(|p| !p.borrow().is_empty())
+}
+
 /// Whether the value under `key` of a map from `K` to `V` is dropped (counted if so); an
 /// error for a key met twice, which a full read refuses too.
 pub(crate) fn drops<K: Eq + Hash + Clone + 'static, V: 'static>(key: &K) -> Result<bool, String> {

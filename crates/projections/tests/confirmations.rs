@@ -279,7 +279,9 @@ fn pending_points_match_a_naive_model_through_notices_confirmations_and_reversal
                         points: activity
                             .participants
                             .iter()
-                            .map(|p| (p.volunteer_id, p.points))
+                            .filter_map(|p| {
+                                Some((w.sim.state.volunteer_id_of(p.number)?, p.points))
+                            })
                             .collect(),
                         notice_until: notice_days.map(|d| today + chrono::Days::new(d - 1)),
                         notice_ended: false,

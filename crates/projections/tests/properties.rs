@@ -286,7 +286,7 @@ fn run(w: &mut World, op: &Op) {
                     pick(
                         &a.participants
                             .iter()
-                            .map(|p| p.volunteer_id)
+                            .filter_map(|p| w.sim.state.volunteer_id_of(p.number))
                             .collect::<Vec<_>>(),
                         *participant,
                     )

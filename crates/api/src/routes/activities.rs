@@ -13,7 +13,6 @@ use yinling_app::App;
 use yinling_ledger::{ActivityId, Outcomes, ServiceCorrected, TeamId, VolunteerId};
 use yinling_projections::access::{self, Read};
 use yinling_projections::activities::Activity;
-use yinling_projections::categories::Categories;
 use yinling_projections::{checks, Command, ParticipantHours};
 
 use super::{accepted, created, page_limit, written, AsOfParam};
@@ -189,7 +188,8 @@ pub struct ListParams {
 }
 
 /// An activity as the API shows it.
-pub fn activity_out(categories: &Categories, a: &Activity) -> ActivityOut {
+pub fn activity_out(state: &yinling_projections::State, a: &Activity) -> ActivityOut {
+    let categories = &state.categories;
     ActivityOut {
         id: a.id.to_string(),
         team_id: a.team_id.to_string(),
@@ -200,7 +200,15 @@ pub fn activity_out(categories: &Categories, a: &Activity) -> ActivityOut {
         participants: a
             .participants
             .iter()
-            .map(|p| ParticipantOut::of(&p.volunteer_id, p.hours, p.points, &a.team_of(&p)))
+            .filter_map(|p| {
+                let volunteer_id = state.volunteer_id_of(p.number)?;
+                Some(ParticipantOut::of(
+                    &volunteer_id,
+                    p.hours,
+                    p.points,
+                    &a.team_of(&p),
+                ))
+            })
             .collect(),
         hours_total: a.hours_total().into(),
         points_total: a.points_total().into(),
@@ -499,8 +507,8 @@ pub async fn get(
     let view = app.view(q.as_of).await?;
     let out = view.with(|state| {
         let a = checks::activity(state, &id)?;
-        access::may_read(&who, &Read::Activity(a))?;
-        Ok::<_, ApiError>(activity_out(&state.categories, a))
+        access::may_read(&who, &Read::Activity(a, &state.volunteer_numbers))?;
+        Ok::<_, ApiError>(activity_out(state, a))
     })?;
     Ok(Json(out))
 }
@@ -538,10 +546,7 @@ pub async fn list(
             items.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
             items.truncate(limit);
             Ok(ActivityList {
-                items: items
-                    .into_iter()
-                    .map(|a| activity_out(&state.categories, a))
-                    .collect(),
+                items: items.into_iter().map(|a| activity_out(state, a)).collect(),
                 as_of: state.head.seq,
             })
         })

@@ -774,7 +774,7 @@ pub async fn get_project(
                 .activities
                 .iter()
                 .filter_map(|a| state.activities.get(a))
-                .filter(|a| access::can_read(&who, &Read::Activity(a)))
+                .filter(|a| access::can_read(&who, &Read::Activity(a, &state.volunteer_numbers)))
                 .collect();
             activities.sort_by_key(|a| std::cmp::Reverse((a.date, a.seq)));
             Ok(ProjectDetail {
@@ -782,7 +782,7 @@ pub async fn get_project(
                 figures: figures_out(&figures),
                 activities: activities
                     .into_iter()
-                    .map(|a| super::activities::activity_out(&state.categories, a))
+                    .map(|a| super::activities::activity_out(state, a))
                     .collect(),
                 as_of: state.head.seq,
             })

@@ -255,10 +255,11 @@ fn released(
     a.participants
         .iter()
         .filter(|p| p.points > Decimal::ZERO)
-        .map(|p| {
+        .filter_map(|p| Some((state.volunteer_id_of(p.number)?, p)))
+        .map(|(volunteer_id, p)| {
             draft(
                 e,
-                p.volunteer_id,
+                volunteer_id,
                 "points_available",
                 format!(
                     "“{}”{}，您的 {} 积分现在可以使用了。",

@@ -501,7 +501,7 @@ pub(super) fn reverse(
     let mut events = Vec::with_capacity(activity.participants.len());
     let mut withdrawn = Vec::new();
     for p in &activity.participants {
-        let v = checks::volunteer(state, &p.volunteer_id)?;
+        let v = checks::participant(state, p.number)?;
         let available = v.balance.available();
         // Points still pending (on notice, or waiting for confirmation) come back out of
         // what is pending: nothing usable is taken.
@@ -529,7 +529,7 @@ pub(super) fn reverse(
         }
         events.push(Event::ServiceReversed(ServiceReversed {
             activity_id: *activity_id,
-            volunteer_id: p.volunteer_id,
+            volunteer_id: v.id,
             team_id: activity.team_of(&p),
             district: activity.district_of(&p).to_string(),
             category: activity.category,
@@ -565,11 +565,12 @@ pub(super) fn correct(
     let activity = checks::activity(state, activity_id)?;
     // The coordinator of the team that logged it, or, in a joint activity, of the
     // participant's own team.
+    let number = state.volunteer_number(volunteer_id);
     if let Err(refused) = access::may_write(who, &Write::CorrectActivity(activity.team_id)) {
         let own_team = activity
             .participants
             .iter()
-            .find(|p| p.volunteer_id == *volunteer_id)
+            .find(|p| Some(p.number) == number)
             .map(|p| activity.team_of(&p))
             .filter(|t| *t != activity.team_id);
         match (own_team, activity.joint(), who) {
@@ -587,11 +588,7 @@ pub(super) fn correct(
         ));
     }
     let v = checks::volunteer(state, volunteer_id)?;
-    let Some(p) = activity
-        .participants
-        .iter()
-        .find(|p| p.volunteer_id == *volunteer_id)
-    else {
+    let Some(p) = activity.participants.iter().find(|p| p.number == v.number) else {
         return Err(Rejection::not_found(
             "not_a_participant",
             format!(

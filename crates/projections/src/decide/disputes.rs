@@ -28,7 +28,7 @@ pub(super) fn open(
     // The activity counts only when the volunteer has or had an entry in it (a line of
     // their statement names it): naming another team's activity gives nobody a way in.
     let had_entry = |activity: &&crate::activities::Activity| {
-        activity.participants.iter().any(|p| p.volunteer_id == v.id)
+        activity.participants.has(v.number)
             || v.statement
                 .iter()
                 .any(|e| e.reference == crate::volunteers::EntryRef::Activity(activity.id))
@@ -40,7 +40,7 @@ pub(super) fn open(
             activity
                 .participants
                 .iter()
-                .find(|p| p.volunteer_id == v.id)
+                .find(|p| p.number == v.number)
                 .map_or(activity.team_id, |p| activity.team_of(&p))
         });
     // Their team of today may open it for them, and so may the team it goes to.
@@ -59,7 +59,7 @@ pub(super) fn open(
     if let Some(a) = activity_id {
         let activity = checks::activity(state, &a)?;
         if kind == DisputeKind::Contested {
-            if !activity.participants.iter().any(|p| p.volunteer_id == v.id) {
+            if !activity.participants.has(v.number) {
                 return Err(Rejection::invalid(
                     "not_a_participant",
                     format!(

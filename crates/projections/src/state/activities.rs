@@ -161,12 +161,15 @@ impl State {
                 EntryRef::Activity(e.activity_id),
             );
         }
-        if let Some(a) = self.activities.get_mut(&e.activity_id) {
+        // A service is decided only for a registered volunteer.
+        let number = self.volunteer_number(&e.volunteer_id);
+        debug_assert!(number.is_some(), "service of a volunteer not registered");
+        if let (Some(a), Some(number)) = (self.activities.get_mut(&e.activity_id), number) {
             // The entry's team and district as the event names them, kept apart only when
             // they are not the activity's.
             let own = e.team_id == a.team_id && *a.district == *e.district;
             a.participants.push(
-                e.volunteer_id,
+                number,
                 (e.hours, e.points, e.points_per_hour),
                 (!own).then_some((e.team_id, e.district.as_str())),
             );
@@ -294,11 +297,12 @@ impl State {
                 EntryRef::Activity(e.activity_id),
             );
         }
-        if let Some(a) = self.activities.get_mut(&e.activity_id) {
+        let number = self.volunteer_number(&e.volunteer_id);
+        if let (Some(a), Some(number)) = (self.activities.get_mut(&e.activity_id), number) {
             if removed {
-                a.participants.remove(&e.volunteer_id);
+                a.participants.remove(number);
             } else {
-                a.participants.update(&e.volunteer_id, |p| {
+                a.participants.update(number, |p| {
                     p.hours = e.hours_after;
                     p.points = e.points_after;
                 });
@@ -346,8 +350,9 @@ impl State {
                 EntryRef::Activity(e.activity_id),
             );
         }
-        if let Some(a) = self.activities.get_mut(&e.activity_id) {
-            a.participants.update(&e.volunteer_id, |p| {
+        let number = self.volunteer_number(&e.volunteer_id);
+        if let (Some(a), Some(number)) = (self.activities.get_mut(&e.activity_id), number) {
+            a.participants.update(number, |p| {
                 p.points = e.points_after;
                 p.points_per_hour = e.points_per_hour;
             });

@@ -77,7 +77,7 @@ impl State {
             hours += a
                 .participants
                 .iter()
-                .filter(|p| p.volunteer_id == volunteer.id)
+                .filter(|p| p.number == volunteer.number)
                 .map(|p| p.hours)
                 .sum::<rust_decimal::Decimal>();
         }

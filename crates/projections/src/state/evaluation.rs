@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use yinling_ledger::{GroupId, TeamId, Timestamp, VolunteerId};
+use yinling_ledger::{GroupId, TeamId, Timestamp};
 
 use super::State;
 use crate::activities::{Activity, Participation};
@@ -14,7 +14,8 @@ use crate::redemptions::RedemptionStatus;
 #[derive(Default)]
 struct Gather {
     figures: Figures,
-    volunteers: BTreeSet<VolunteerId>,
+    /// The volunteers who took part, by registration number.
+    volunteers: BTreeSet<u32>,
 }
 
 impl Gather {
@@ -37,7 +38,7 @@ impl Gather {
         f.participant_times += 1;
         f.hours += p.hours;
         f.points += p.points;
-        self.volunteers.insert(p.volunteer_id);
+        self.volunteers.insert(p.number);
     }
 
     fn finish(mut self) -> Figures {

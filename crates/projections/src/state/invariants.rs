@@ -65,6 +65,21 @@ impl State {
                 self.holds_by_expiry.len()
             ));
         }
+        // Each volunteer's number turns back into their id (participants are named by it).
+        if self.volunteer_numbers.len() != self.volunteers.len() {
+            return Err(format!(
+                "{} volunteers numbered, {} registered",
+                self.volunteer_numbers.len(),
+                self.volunteers.len()
+            ));
+        }
+        if let Some(v) = self
+            .volunteers
+            .values()
+            .find(|v| self.volunteer_id_of(v.number) != Some(v.id))
+        {
+            return Err(format!("volunteer {} is not number {}", v.id, v.number));
+        }
         if self.voucher_units_waiting != self.count_vouchers_waiting() {
             return Err("the vouchers waiting per bank disagree with the open holds".into());
         }

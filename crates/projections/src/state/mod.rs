@@ -94,6 +94,11 @@ pub struct State {
     pub districts: BTreeMap<String, District>,
     /// Volunteers.
     pub volunteers: SharedMap<VolunteerId, Volunteer>,
+    /// Volunteers' ids by registration number, which an activity's participants name them
+    /// by. Derived from the volunteers, so not part of a snapshot: built again when one is
+    /// decoded.
+    #[serde(skip)]
+    pub volunteer_numbers: crate::numbers::Numbered<VolunteerId>,
     /// Activities.
     pub activities: SharedMap<ActivityId, Activity>,
     /// The e-station catalogue.
@@ -169,6 +174,17 @@ impl State {
     /// An empty state (before seq 1).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The id of the volunteer with registration number `number`, as an activity's
+    /// participants name them.
+    pub fn volunteer_id_of(&self, number: u32) -> Option<VolunteerId> {
+        self.volunteer_numbers.id_of(number)
+    }
+
+    /// The registration number of volunteer `id`, if registered.
+    pub fn volunteer_number(&self, id: &VolunteerId) -> Option<u32> {
+        self.volunteers.get(id).map(|v| v.number)
     }
 
     /// Takes the writer's teams, volunteers, activities and redemptions for everything its batch

@@ -18,7 +18,11 @@ impl State {
             ends_on: e.ends_on,
             ended: false,
         });
-        let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
+        let people: Vec<VolunteerId> = a
+            .participants
+            .iter()
+            .filter_map(|p| self.volunteer_numbers.id_of(p.number))
+            .collect();
         self.on_notice.insert((e.ends_on, e.activity_id));
         for v in people {
             if let Some(v) = self.volunteers.get_mut(&v) {
@@ -54,7 +58,11 @@ impl State {
         if a.released_seq.is_none() {
             a.released_seq = std::num::NonZeroU64::new(envelope.seq);
         }
-        let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
+        let people: Vec<VolunteerId> = a
+            .participants
+            .iter()
+            .filter_map(|p| self.volunteer_numbers.id_of(p.number))
+            .collect();
         for v in people {
             if let Some(v) = self.volunteers.get_mut(&v) {
                 v.on_notice.remove(activity);
@@ -69,7 +77,11 @@ impl State {
         };
         a.awaits_confirmation = true;
         a.confirmation_required = true;
-        let people: Vec<VolunteerId> = a.participants.iter().map(|p| p.volunteer_id).collect();
+        let people: Vec<VolunteerId> = a
+            .participants
+            .iter()
+            .filter_map(|p| self.volunteer_numbers.id_of(p.number))
+            .collect();
         for v in people {
             if let Some(v) = self.volunteers.get_mut(&v) {
                 v.on_notice.insert(*activity);
@@ -152,7 +164,10 @@ impl State {
         if !a.held() {
             return;
         }
-        if !a.participants.iter().any(|p| p.volunteer_id == *volunteer) {
+        if !self
+            .volunteer_number(volunteer)
+            .is_some_and(|n| a.participants.has(n))
+        {
             if let Some(v) = self.volunteers.get_mut(volunteer) {
                 v.on_notice.remove(activity);
             }
@@ -169,7 +184,7 @@ impl State {
             .filter_map(|a| self.activities.get(a))
             .filter(|a| a.reversal().is_none())
             .flat_map(|a| a.participants.iter())
-            .filter(|p| p.volunteer_id == v.id)
+            .filter(|p| p.number == v.number)
             .map(|p| p.points)
             .sum::<Decimal>()
             .max(Decimal::ZERO)
@@ -253,7 +268,7 @@ impl State {
             let points: rust_decimal::Decimal = a
                 .participants
                 .iter()
-                .filter(|p| p.volunteer_id == v.id)
+                .filter(|p| p.number == v.number)
                 .map(|p| p.points)
                 .sum();
             match a.notice.filter(|n| !n.ended) {

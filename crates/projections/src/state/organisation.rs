@@ -36,7 +36,8 @@ impl State {
     pub(super) fn volunteer_registered(&mut self, envelope: &Envelope, e: &VolunteerRegistered) {
         let seq = envelope.seq;
         let at = envelope.recorded_at;
-        let number = u32::try_from(self.volunteers.len() + 1).unwrap_or(u32::MAX);
+        debug_assert_eq!(self.volunteer_numbers.len(), self.volunteers.len());
+        let number = self.volunteer_numbers.push(e.volunteer_id);
         // Written before personal data was sealed: the fields are in the event.
         let plain = (!e.name.is_empty()).then(|| {
             Box::new(PersonalFields {

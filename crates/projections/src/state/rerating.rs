@@ -22,10 +22,14 @@ impl State {
             let rule = self.rule_for(a.category, a.date);
             for p in &a.participants {
                 let points = rule.points(p.hours);
+                // Every entry names a registered volunteer (`check_invariants`).
+                let Some(volunteer_id) = self.volunteer_id_of(p.number) else {
+                    continue;
+                };
                 if points != p.points {
                     plan.push(Rerating {
                         activity_id: a.id,
-                        volunteer_id: p.volunteer_id,
+                        volunteer_id,
                         team_id: a.team_of(&p),
                         district: a.district_of(&p).to_string(),
                         category: a.category,

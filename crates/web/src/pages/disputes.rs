@@ -59,7 +59,7 @@ pub fn section(l: Lang, state: &LedgerState, v: &Volunteer, csrf: &str) -> Marku
         .filter(|a| a.reversal().is_none() && seen.insert(a.id))
         .take(crate::limits::MAX_DISPUTE_CHOICES)
         .map(|a| {
-            let stands = a.participants.iter().any(|p| p.volunteer_id == v.id);
+            let stands = a.participants.has(v.number);
             (a, stands)
         })
         .collect();

@@ -409,7 +409,7 @@ pub async fn project(
                             span.muted {
                                 @for (i, v) in a.participants.iter().enumerate() {
                                     @if i > 0 { "、" }
-                                    (state.volunteers.get(&v.volunteer_id).map(|v| access::name_for(&who, v)).unwrap_or_default())
+                                    (yinling_projections::checks::participant(state, v.number).map(|v| access::name_for(&who, v)).unwrap_or_default())
                                 }
                             }
                         }

@@ -51,7 +51,7 @@ pub async fn board(State(app): State<App>, viewer: Viewer, Path(team): Path<Stri
                         tr { th { (l.t("姓名", "Name")) } th { (l.t("时长", "Hours")) } th { (l.t("积分", "Points")) } }
                         @for p in &a.participants {
                             tr {
-                                td { (state.volunteers.get(&p.volunteer_id).map(|v| yinling_projections::personal::masked(&v.name)).unwrap_or_default()) }
+                                td { (yinling_projections::checks::participant(&state, p.number).map(|v| yinling_projections::personal::masked(&v.name)).unwrap_or_default()) }
                                 td { (num(p.hours)) }
                                 td { (num(p.points)) }
                             }

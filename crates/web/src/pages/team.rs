@@ -502,13 +502,9 @@ pub async fn correct_form(
             .participants
             .iter()
             .filter(|p| a.team_id == team_id || a.team_of(p) == team_id)
-            .map(|p| {
-                let name = state
-                    .volunteers
-                    .get(&p.volunteer_id)
-                    .map(|v| super::activity_form::picked_name(&who, v))
-                    .unwrap_or_default();
-                (p.volunteer_id, name, p.hours)
+            .filter_map(|p| {
+                let v = yinling_projections::checks::participant(&state, p.number).ok()?;
+                Some((v.id, super::activity_form::picked_name(&who, v), p.hours))
             })
             .collect();
         (format!("{} {}", a.date, a.title), people)
