@@ -351,8 +351,11 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                         .volunteers
                         .get(&id)
                         .ok_or_else(|| format!("no volunteer has id {id}"))?;
-                    let mut entries: Vec<EntryOut> =
-                        v.statement.iter().map(|e| entry_out(&state, &e)).collect();
+                    let mut entries: Vec<EntryOut> = v
+                        .statement
+                        .iter(&state.activity_numbers)
+                        .map(|e| entry_out(&state, &e))
+                        .collect();
                     prove(&*log, &data, &mut entries)?;
                     sink.header::<EntryOut>(args.lang, ("Statement", "积分明细"))?;
                     for o in &entries {

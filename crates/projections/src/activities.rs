@@ -44,6 +44,10 @@ pub struct Activity {
     pub logged_by: Actor,
     /// The seq of its `ActivityLogged` event.
     pub seq: u64,
+    /// Its number, in the order activities were logged (1 for the first): what its
+    /// participants' statement lines name it by (`statement`), turned back into its id by
+    /// `State::activity_numbers`.
+    pub number: u32,
     /// Participants, packed.
     pub participants: Participants,
     /// The project it belongs to, if any.

@@ -16,7 +16,7 @@ use crate::state::State;
 
 /// The layout of [`State`] inside snapshots. Bump it whenever a field of the state changes:
 /// a snapshot of another layout is then ignored (and rebuilt), never misread.
-pub const STATE_LAYOUT_VERSION: u32 = 33;
+pub const STATE_LAYOUT_VERSION: u32 = 34;
 
 /// Encodes the state as a snapshot (seq and hash taken from `state.head`), with the Merkle
 /// tree over the log's first `state.head.seq` events when the caller has it: a start from
@@ -357,6 +357,11 @@ fn checked_state(mut state: State, tree: Option<MerkleTree>) -> Result<Snapshott
         state.volunteers.values().map(|v| (v.number, v.id)),
     )
     .map_err(|why| CodecError::Malformed(format!("snapshot's volunteers: {why}")))?;
+    state.activity_numbers = crate::numbers::Numbered::from_numbers(
+        state.activities.len(),
+        state.activities.values().map(|a| (a.number, a.id)),
+    )
+    .map_err(|why| CodecError::Malformed(format!("snapshot's activities: {why}")))?;
     Ok(Snapshotted {
         state,
         tree,

@@ -14,7 +14,13 @@
 //!   line that had one;
 //! - the points, the hours and the running balance, each a [`Decimal`] exactly: a byte of
 //!   scale and sign, then the varint of its magnitude;
-//! - the activity's or redemption's id, 16 bytes.
+//! - an activity's number (`Activity::number`, the order it was logged in) as a varint, or a
+//!   redemption's id, 16 bytes. An activity line pushed without its number (one built from
+//!   lines, not folded into a state) holds the activity's id, 16 bytes, as every activity line
+//!   did before numbers (BENCHMARKS.md, "Statement lines name activities by number").
+//!
+//! The numbers are turned back into ids as the lines are read, so every reader passes the
+//! state's ids by number (`State::activity_numbers`).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -22,6 +28,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use yinling_ledger::time::day_number;
 use yinling_ledger::{ActivityId, RedemptionId, Timestamp};
 
+use crate::numbers::Numbered;
 use crate::packed::{make_room, put_decimal, put_signed, put_varint, Reader};
 
 /// What a statement line records.
@@ -130,6 +137,7 @@ const REF_SHIFT: u8 = 5;
 const REF_ACTIVITY: u8 = 0;
 const REF_REDEMPTION: u8 = 1;
 const REF_CARRIED: u8 = 2;
+const REF_ACTIVITY_NUMBER: u8 = 3;
 
 fn kind_code(kind: EntryKind) -> u8 {
     // Position in `KINDS`: the list above is every kind, so one is always found.
@@ -157,23 +165,28 @@ impl Statement {
         (self.bytes.len(), self.bytes.capacity())
     }
 
-    /// The lines, oldest first.
-    pub fn iter(&self) -> Lines<'_> {
+    /// The lines, oldest first, their activities' numbers turned into ids through
+    /// `activities` (the state's `activity_numbers`).
+    pub fn iter<'a>(&'a self, activities: &'a Numbered<ActivityId>) -> Lines<'a> {
         Lines {
             rest: &self.bytes,
             last: Previous::default(),
+            activities,
         }
     }
 
     /// The lines, newest first (read oldest first, then turned round).
-    pub fn newest_first(&self) -> std::iter::Rev<std::vec::IntoIter<StatementEntry>> {
-        self.iter().collect::<Vec<_>>().into_iter().rev()
+    pub fn newest_first(
+        &self,
+        activities: &Numbered<ActivityId>,
+    ) -> std::iter::Rev<std::vec::IntoIter<StatementEntry>> {
+        self.iter(activities).collect::<Vec<_>>().into_iter().rev()
     }
 
     /// The newest line, read alone: its seq, instant and date are differences from the line
     /// before, whose values are what `last` less those differences gives (the start checks
     /// every volunteer's last line against the balance).
-    pub fn last(&self) -> Option<StatementEntry> {
+    pub fn last(&self, activities: &Numbered<ActivityId>) -> Option<StatementEntry> {
         if self.lines == 0 {
             return None;
         }
@@ -190,13 +203,16 @@ impl Statement {
         Lines {
             rest,
             last: Previous { seq, at, day },
+            activities,
         }
         .next_line()
     }
 
     /// Adds a line at the end, written straight into the statement's bytes. Room grows by an
     /// eighth of what the lines take, not double: a volunteer's lines are most of their bytes.
-    pub fn push(&mut self, e: &StatementEntry) {
+    /// An activity's line is written with `activity_number` when given (the activity's
+    /// `number`), with its id otherwise.
+    pub fn push(&mut self, e: &StatementEntry, activity_number: Option<u32>) {
         make_room(
             &mut self.bytes,
             crate::limits::STATEMENT_LINE_BYTES_MAX,
@@ -208,10 +224,11 @@ impl Statement {
         let line = &mut self.bytes;
         let tag = kind_code(e.kind)
             | if e.date.is_some() { HAS_DATE } else { 0 }
-            | match e.reference {
-                EntryRef::Activity(_) => REF_ACTIVITY,
-                EntryRef::Redemption(_) => REF_REDEMPTION,
-                EntryRef::CarriedOver => REF_CARRIED,
+            | match (e.reference, activity_number) {
+                (EntryRef::Activity(_), Some(_)) => REF_ACTIVITY_NUMBER,
+                (EntryRef::Activity(_), None) => REF_ACTIVITY,
+                (EntryRef::Redemption(_), _) => REF_REDEMPTION,
+                (EntryRef::CarriedOver, _) => REF_CARRIED,
             } << REF_SHIFT;
         line.push(tag);
         put_varint(line, u128::from(e.seq.wrapping_sub(self.last.seq)));
@@ -223,11 +240,11 @@ impl Statement {
         for amount in [e.points, e.hours, e.available_after] {
             put_decimal(line, amount);
         }
-        match e.reference {
-            EntryRef::Activity(ActivityId(id)) | EntryRef::Redemption(RedemptionId(id)) => {
-                line.extend_from_slice(id.as_bytes())
-            }
-            EntryRef::CarriedOver => {}
+        match (e.reference, activity_number) {
+            (EntryRef::Activity(_), Some(number)) => put_varint(line, u128::from(number)),
+            (EntryRef::Activity(ActivityId(id)), None)
+            | (EntryRef::Redemption(RedemptionId(id)), _) => line.extend_from_slice(id.as_bytes()),
+            (EntryRef::CarriedOver, _) => {}
         }
         self.lines += 1;
         self.last = Previous {
@@ -238,17 +255,19 @@ impl Statement {
     }
 
     /// Reads packed lines back, checking every one (a snapshot's bytes are checked by its
-    /// checksum, but a statement that does not read is refused here, not met later).
+    /// checksum, but a statement that does not read is refused here, not met later). An
+    /// activity's number is read, not turned into its id: the activities are not read yet.
     fn from_packed(bytes: Vec<u8>, lines: u32) -> Result<Self, String> {
         let mut read = Lines {
             rest: &bytes,
             last: Previous::default(),
+            activities: &Numbered::default(),
         };
         let mut count = 0u32;
         let mut last_line = 0;
         while !read.rest.is_empty() {
             last_line = u32::try_from(bytes.len() - read.rest.len()).unwrap_or(u32::MAX);
-            read.next_line()
+            read.next_raw()
                 .ok_or_else(|| format!("statement line {} does not read", count + 1))?;
             count += 1;
         }
@@ -266,29 +285,53 @@ impl Statement {
 }
 
 impl std::fmt::Debug for Statement {
+    /// How many lines and bytes: the lines name activities by number, which only the state
+    /// turns back into ids.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
+        f.debug_struct("Statement")
+            .field("lines", &self.lines)
+            .field("bytes", &self.bytes.len())
+            .finish()
     }
 }
 
 impl FromIterator<StatementEntry> for Statement {
+    /// A statement of these lines, each activity's named by its id.
     fn from_iter<I: IntoIterator<Item = StatementEntry>>(lines: I) -> Self {
         let mut s = Self::new();
         for e in lines {
-            s.push(&e);
+            s.push(&e, None);
         }
         s
     }
+}
+
+/// What a line refers to as its bytes hold it: an activity's number not yet turned into
+/// its id.
+enum RawRef {
+    Ref(EntryRef),
+    ActivityNumber(u32),
 }
 
 /// A statement's lines, oldest first.
 pub struct Lines<'a> {
     rest: &'a [u8],
     last: Previous,
+    activities: &'a Numbered<ActivityId>,
 }
 
 impl Lines<'_> {
     fn next_line(&mut self) -> Option<StatementEntry> {
+        let (mut line, raw) = self.next_raw()?;
+        if let RawRef::ActivityNumber(number) = raw {
+            line.reference = EntryRef::Activity(self.activities.id_of(number)?);
+        }
+        Some(line)
+    }
+
+    /// The next line, and what it refers to as its bytes say: an activity's number is
+    /// returned as it is (its line's reference then stands for nothing).
+    fn next_raw(&mut self) -> Option<(StatementEntry, RawRef)> {
         let mut r = Reader(self.rest);
         let tag = r.byte()?;
         let kind = *KINDS.get(usize::from(tag & KIND_BITS))?;
@@ -304,24 +347,32 @@ impl Lines<'_> {
         let points = r.decimal()?;
         let hours = r.decimal()?;
         let available_after = r.decimal()?;
-        let reference = match tag >> REF_SHIFT {
-            REF_ACTIVITY => EntryRef::Activity(ActivityId(r.uuid()?)),
-            REF_REDEMPTION => EntryRef::Redemption(RedemptionId(r.uuid()?)),
-            REF_CARRIED => EntryRef::CarriedOver,
+        let raw = match tag >> REF_SHIFT {
+            REF_ACTIVITY => RawRef::Ref(EntryRef::Activity(ActivityId(r.uuid()?))),
+            REF_REDEMPTION => RawRef::Ref(EntryRef::Redemption(RedemptionId(r.uuid()?))),
+            REF_CARRIED => RawRef::Ref(EntryRef::CarriedOver),
+            REF_ACTIVITY_NUMBER => RawRef::ActivityNumber(u32::try_from(r.varint()?).ok()?),
             _ => return None,
+        };
+        let reference = match raw {
+            RawRef::Ref(reference) => reference,
+            RawRef::ActivityNumber(_) => EntryRef::CarriedOver,
         };
         self.rest = r.0;
         self.last = Previous { seq, at, day };
-        Some(StatementEntry {
-            seq,
-            at: Timestamp(at),
-            kind,
-            date,
-            points,
-            hours,
-            reference,
-            available_after,
-        })
+        Some((
+            StatementEntry {
+                seq,
+                at: Timestamp(at),
+                kind,
+                date,
+                points,
+                hours,
+                reference,
+                available_after,
+            },
+            raw,
+        ))
     }
 }
 
@@ -329,8 +380,9 @@ impl Iterator for Lines<'_> {
     type Item = StatementEntry;
 
     fn next(&mut self) -> Option<StatementEntry> {
-        // Every statement was checked when it was read or built, so a line that does not read
-        // is not met; if it were, the lines would end there.
+        // Every statement was checked when it was read or built, and an activity's number is
+        // given as it is logged and never taken back, so a line that does not read is not
+        // met; if it were, the lines would end there.
         let line = self.next_line();
         debug_assert!(
             line.is_some() || self.rest.is_empty(),
@@ -344,26 +396,18 @@ impl Iterator for Lines<'_> {
 }
 
 impl Serialize for Statement {
-    /// The lines themselves in JSON; in a snapshot the count and the packed bytes.
+    /// The count and the packed bytes, in a snapshot and in JSON alike: the lines name
+    /// activities by number, which only the state turns back into ids.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if serializer.is_human_readable() {
-            serializer.collect_seq(self.iter())
-        } else {
-            (self.lines, serde_bytes::Bytes::new(&self.bytes)).serialize(serializer)
-        }
+        (self.lines, serde_bytes::Bytes::new(&self.bytes)).serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Statement {
     /// Inverse of the above; packed bytes are read through once to check them.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        if deserializer.is_human_readable() {
-            let lines = Vec::<StatementEntry>::deserialize(deserializer)?;
-            Ok(lines.into_iter().collect())
-        } else {
-            let (lines, bytes) = <(u32, serde_bytes::ByteBuf)>::deserialize(deserializer)?;
-            Self::from_packed(bytes.into_vec(), lines).map_err(serde::de::Error::custom)
-        }
+        let (lines, bytes) = <(u32, serde_bytes::ByteBuf)>::deserialize(deserializer)?;
+        Self::from_packed(bytes.into_vec(), lines).map_err(serde::de::Error::custom)
     }
 }
 
@@ -414,23 +458,28 @@ mod tests {
         lines[2].points = negative_zero;
         lines[3].at = Timestamp(i64::MIN);
         lines[4].at = Timestamp(i64::MAX);
+        let none = Numbered::default();
         let packed: Statement = lines.iter().cloned().collect();
-        let back: Vec<StatementEntry> = packed.iter().collect();
+        let back: Vec<StatementEntry> = packed.iter(&none).collect();
         assert_eq!(back, lines);
         assert!(back[2].points.is_sign_negative(), "negative zero kept");
         assert_eq!(back[0].points.to_string(), "120.50", "scale kept");
         assert_eq!(packed.len(), lines.len());
-        assert_eq!(packed.last(), lines.last().cloned());
-        let newest: Vec<StatementEntry> = packed.newest_first().collect();
+        assert_eq!(packed.last(&none), lines.last().cloned());
+        let newest: Vec<StatementEntry> = packed.newest_first(&none).collect();
         assert_eq!(newest, lines.iter().rev().cloned().collect::<Vec<_>>());
     }
 
     /// `last` reads the newest line alone, from where it starts; the oracle is reading every
     /// line, after each push and after a snapshot's round trip, through extreme seqs, instants
-    /// and amounts and a line without a date after one with.
+    /// and amounts, a line without a date after one with, and activities named by number
+    /// and by id.
     #[test]
     fn the_last_line_read_alone_is_the_last_line_read_in_order() {
         let a = EntryRef::Activity(ActivityId(Uuid::from_u128(7)));
+        let mut numbers = Numbered::default();
+        numbers.push(ActivityId(Uuid::from_u128(6)));
+        let seven = numbers.push(ActivityId(Uuid::from_u128(7)));
         let r = EntryRef::Redemption(RedemptionId(Uuid::from_u128(u128::MAX)));
         let mut lines = vec![
             line(5, EntryKind::CarriedOver, dec!(1), EntryRef::CarriedOver),
@@ -446,32 +495,48 @@ mod tests {
         lines[4].at = Timestamp(i64::MAX);
         lines[5].date = NaiveDate::from_ymd_opt(1, 1, 1);
         let mut packed = Statement::new();
-        assert_eq!(packed.last(), None);
-        for l in &lines {
-            packed.push(l);
-            assert_eq!(packed.last(), packed.iter().last());
-            assert_eq!(packed.last().as_ref(), Some(l));
+        assert_eq!(packed.last(&numbers), None);
+        for (i, l) in lines.iter().enumerate() {
+            // The activity's first line by its number, its last by its id.
+            packed.push(l, (i < 6).then_some(seven));
+            assert_eq!(packed.last(&numbers), packed.iter(&numbers).last());
+            assert_eq!(packed.last(&numbers).as_ref(), Some(l));
             let bytes = bincode::serialize(&packed).expect("encode");
             let back: Statement = bincode::deserialize(&bytes).expect("decode");
-            assert_eq!(back.last().as_ref(), Some(l));
+            assert_eq!(back.last(&numbers).as_ref(), Some(l));
             assert_eq!(back, packed);
         }
+        assert_eq!(packed.iter(&numbers).collect::<Vec<_>>(), lines);
     }
 
+    /// A week's service a line, a thousand events apart, the balance growing, each line of
+    /// an activity among a province's few million.
     #[test]
-    fn a_service_line_takes_about_a_third_of_its_unpacked_size() {
-        let a = EntryRef::Activity(ActivityId(Uuid::now_v7()));
-        // A week's service a line, a thousand events apart, the balance growing.
+    fn a_service_line_takes_under_a_quarter_of_its_unpacked_size() {
+        let mut numbers = Numbered::default();
+        for _ in 0..1_000_000 {
+            numbers.push(ActivityId(Uuid::nil()));
+        }
         let week = 7 * 86_400_000_000;
-        let packed: Statement = (1..=50u64)
-            .map(|i| StatementEntry {
+        let mut packed = Statement::new();
+        for i in 1..=50u64 {
+            let id = ActivityId(Uuid::now_v7());
+            let number = numbers.push(id);
+            let e = StatementEntry {
                 at: Timestamp(1_780_000_000_000_000 + i as i64 * week),
                 available_after: Decimal::from(i) * dec!(4.5),
-                ..line(i * 1_000, EntryKind::Service, dec!(4.5), a)
-            })
-            .collect();
+                ..line(
+                    i * 1_000,
+                    EntryKind::Service,
+                    dec!(4.5),
+                    EntryRef::Activity(id),
+                )
+            };
+            packed.push(&e, Some(number));
+            assert_eq!(packed.last(&numbers), Some(e));
+        }
         let per_line = packed.bytes().0 / packed.len();
-        assert!(per_line <= 34, "{per_line} bytes a line");
+        assert!(per_line <= 22, "{per_line} bytes a line");
     }
 
     #[test]
@@ -483,18 +548,18 @@ mod tests {
         let bytes = bincode::serialize(&packed).expect("encode");
         let back: Statement = bincode::deserialize(&bytes).expect("decode");
         assert_eq!(back, packed);
+        let none = Numbered::default();
         let mut more = back.clone();
-        more.push(&line(4, EntryKind::Reversal, dec!(-2), a));
-        let mut expected: Vec<_> = packed.iter().collect();
+        more.push(&line(4, EntryKind::Reversal, dec!(-2), a), None);
+        let mut expected: Vec<_> = packed.iter(&none).collect();
         expected.push(line(4, EntryKind::Reversal, dec!(-2), a));
         assert_eq!(
-            more.iter().collect::<Vec<_>>(),
+            more.iter(&none).collect::<Vec<_>>(),
             expected,
             "appends after a read"
         );
 
         let json = serde_json::to_string(&packed).expect("json");
-        assert!(json.contains("\"service\""), "{json}");
         assert_eq!(
             serde_json::from_str::<Statement>(&json).expect("json"),
             packed

@@ -252,16 +252,48 @@ impl Volunteer {
         hours: Decimal,
         reference: EntryRef,
     ) {
-        self.statement.push(&StatementEntry {
-            seq: envelope.seq,
-            at: envelope.recorded_at,
-            kind,
-            date,
-            points,
-            hours,
-            reference,
-            available_after: self.balance.available(),
-        });
+        self.record_line(envelope, (kind, date), (points, hours), reference, None);
+    }
+
+    /// [`Volunteer::record`] of a line about an activity, named by its number
+    /// (`Activity::number`) when it has one.
+    pub(crate) fn record_activity(
+        &mut self,
+        envelope: &yinling_ledger::Envelope,
+        (kind, date): (EntryKind, Option<NaiveDate>),
+        (points, hours): (Decimal, Decimal),
+        (activity, number): (ActivityId, Option<u32>),
+    ) {
+        self.record_line(
+            envelope,
+            (kind, date),
+            (points, hours),
+            EntryRef::Activity(activity),
+            number,
+        );
+    }
+
+    fn record_line(
+        &mut self,
+        envelope: &yinling_ledger::Envelope,
+        (kind, date): (EntryKind, Option<NaiveDate>),
+        (points, hours): (Decimal, Decimal),
+        reference: EntryRef,
+        activity_number: Option<u32>,
+    ) {
+        self.statement.push(
+            &StatementEntry {
+                seq: envelope.seq,
+                at: envelope.recorded_at,
+                kind,
+                date,
+                points,
+                hours,
+                reference,
+                available_after: self.balance.available(),
+            },
+            activity_number,
+        );
     }
 
     pub(crate) fn add_hours_on(&mut self, date: NaiveDate, hours: Decimal) {

@@ -37,14 +37,16 @@ pub(super) async fn trust_loop(
             .volunteers
             .values()
             .filter_map(|v| {
-                v.statement.newest_first().find_map(|e| match e.reference {
-                    yinling_projections::volunteers::EntryRef::Activity(a)
-                        if e.kind == yinling_projections::volunteers::EntryKind::Service =>
-                    {
-                        Some((v.id, a, v.team_id))
-                    }
-                    _ => None,
-                })
+                v.statement
+                    .newest_first(&state.activity_numbers)
+                    .find_map(|e| match e.reference {
+                        yinling_projections::volunteers::EntryRef::Activity(a)
+                            if e.kind == yinling_projections::volunteers::EntryKind::Service =>
+                        {
+                            Some((v.id, a, v.team_id))
+                        }
+                        _ => None,
+                    })
             })
             .collect()
     };

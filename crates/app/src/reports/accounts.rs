@@ -191,7 +191,11 @@ pub fn entry_out(
             state
                 .volunteers
                 .values()
-                .find(|v| v.statement.iter().any(|x| x.seq == e.seq))
+                .find(|v| {
+                    v.statement
+                        .iter(&state.activity_numbers)
+                        .any(|x| x.seq == e.seq)
+                })
                 .and_then(|v| v.carried.as_ref())
                 .map(|c| format!("{}（截至 {}）", c.source_system, c.as_of))
                 .unwrap_or_default(),

@@ -9,7 +9,7 @@ use crate::activities::{Activity, Backfill, Joint, PendingBackfill, Rare, Revers
 use crate::names::SharedName;
 use crate::rankings::Amounts;
 use crate::teams::Tally;
-use crate::volunteers::{EntryKind, EntryRef};
+use crate::volunteers::EntryKind;
 
 fn tally_activity(tally: &mut Tally, outcomes: &Outcomes, sign: i64) {
     let add = |n: &mut u64, by: u32| {
@@ -52,10 +52,17 @@ impl State {
                 note,
             })
         });
+        // Logged once (a decision refuses an id taken); were one logged again, it would keep
+        // its number.
+        let number = match self.activities.get(&e.activity_id) {
+            Some(a) => a.number,
+            None => self.activity_numbers.push(e.activity_id),
+        };
         self.activities.insert(
             e.activity_id,
             Activity {
                 id: e.activity_id,
+                number,
                 team_id: e.team_id,
                 district: SharedName::new(&e.district),
                 category: e.category,
@@ -148,17 +155,16 @@ impl State {
     }
 
     pub(super) fn service_logged(&mut self, envelope: &Envelope, e: &ServiceLogged) {
+        let activity_number = self.activities.get(&e.activity_id).map(|a| a.number);
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             v.balance.earned += e.points;
             v.hours_served += e.hours;
             v.add_hours_on(e.date, e.hours);
-            v.record(
+            v.record_activity(
                 envelope,
-                EntryKind::Service,
-                Some(e.date),
-                e.points,
-                e.hours,
-                EntryRef::Activity(e.activity_id),
+                (EntryKind::Service, Some(e.date)),
+                (e.points, e.hours),
+                (e.activity_id, activity_number),
             );
         }
         // A service is decided only for a registered volunteer.
@@ -197,17 +203,16 @@ impl State {
 
     pub(super) fn service_reversed(&mut self, envelope: &Envelope, e: &ServiceReversed) {
         let at = envelope.recorded_at;
+        let activity_number = self.activities.get(&e.activity_id).map(|a| a.number);
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             v.balance.reversed += e.points;
             v.hours_reversed += e.hours;
             v.add_hours_on(e.date, -e.hours);
-            v.record(
+            v.record_activity(
                 envelope,
-                EntryKind::Reversal,
-                Some(e.date),
-                -e.points,
-                -e.hours,
-                EntryRef::Activity(e.activity_id),
+                (EntryKind::Reversal, Some(e.date)),
+                (-e.points, -e.hours),
+                (e.activity_id, activity_number),
             );
         }
         // The first entry of an activity reversed takes the activity itself off the tally of
@@ -276,6 +281,7 @@ impl State {
         let hours = e.hours_after - e.hours_before;
         let points = e.points_after - e.points_before;
         let removed = e.hours_after.is_zero();
+        let activity_number = self.activities.get(&e.activity_id).map(|a| a.number);
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             if points >= Decimal::ZERO {
                 v.balance.earned += points;
@@ -288,13 +294,11 @@ impl State {
                 v.hours_reversed -= hours;
             }
             v.add_hours_on(e.date, hours);
-            v.record(
+            v.record_activity(
                 envelope,
-                EntryKind::Correction,
-                Some(e.date),
-                points,
-                hours,
-                EntryRef::Activity(e.activity_id),
+                (EntryKind::Correction, Some(e.date)),
+                (points, hours),
+                (e.activity_id, activity_number),
             );
         }
         let number = self.volunteer_number(&e.volunteer_id);
@@ -335,19 +339,18 @@ impl State {
     pub(super) fn service_rerated(&mut self, envelope: &Envelope, e: &ServiceRerated) {
         self.reasons.insert(envelope.seq, e.reason.clone());
         let points = e.points_after - e.points_before;
+        let activity_number = self.activities.get(&e.activity_id).map(|a| a.number);
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             if points >= Decimal::ZERO {
                 v.balance.earned += points;
             } else {
                 v.balance.reversed -= points;
             }
-            v.record(
+            v.record_activity(
                 envelope,
-                EntryKind::Rerating,
-                Some(e.date),
-                points,
-                Decimal::ZERO,
-                EntryRef::Activity(e.activity_id),
+                (EntryKind::Rerating, Some(e.date)),
+                (points, Decimal::ZERO),
+                (e.activity_id, activity_number),
             );
         }
         let number = self.volunteer_number(&e.volunteer_id);

@@ -60,7 +60,11 @@ impl State {
     ) -> rust_decimal::Decimal {
         let mut seen: Vec<ActivityId> = Vec::new();
         let mut hours = rust_decimal::Decimal::ZERO;
-        for entry in volunteer.statement.iter().filter(|e| e.date == Some(date)) {
+        for entry in volunteer
+            .statement
+            .iter(&self.activity_numbers)
+            .filter(|e| e.date == Some(date))
+        {
             let crate::volunteers::EntryRef::Activity(id) = entry.reference else {
                 continue;
             };

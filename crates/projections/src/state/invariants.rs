@@ -65,6 +65,21 @@ impl State {
                 self.holds_by_expiry.len()
             ));
         }
+        // Each activity's number turns back into its id (statement lines name it by it).
+        if self.activity_numbers.len() != self.activities.len() {
+            return Err(format!(
+                "{} activities numbered, {} logged",
+                self.activity_numbers.len(),
+                self.activities.len()
+            ));
+        }
+        if let Some(a) = self
+            .activities
+            .values()
+            .find(|a| self.activity_numbers.id_of(a.number) != Some(a.id))
+        {
+            return Err(format!("activity {} is not number {}", a.id, a.number));
+        }
         // Each volunteer's number turns back into their id (participants are named by it).
         if self.volunteer_numbers.len() != self.volunteers.len() {
             return Err(format!(
@@ -217,13 +232,20 @@ fn check_volunteers_of(state: &State, part: &[&Volunteer]) -> Result<Balance, St
                 v.hours_net()
             ));
         }
-        if let Some(last) = v.statement.last() {
-            if last.available_after != b.available() {
+        match v.statement.last(&state.activity_numbers) {
+            None if !v.statement.is_empty() => {
+                return Err(format!(
+                    "volunteer {}'s last statement line does not read",
+                    v.id
+                ));
+            }
+            Some(last) if last.available_after != b.available() => {
                 return Err(format!(
                     "volunteer {}'s statement does not end at the balance",
                     v.id
                 ));
             }
+            _ => {}
         }
         add_counted(&mut sum, b);
     }

@@ -101,6 +101,10 @@ pub struct State {
     pub volunteer_numbers: crate::numbers::Numbered<VolunteerId>,
     /// Activities.
     pub activities: SharedMap<ActivityId, Activity>,
+    /// Activities' ids by number, which statement lines name them by. Derived from the
+    /// activities, so not part of a snapshot: built again when one is decoded.
+    #[serde(skip)]
+    pub activity_numbers: crate::numbers::Numbered<ActivityId>,
     /// The e-station catalogue.
     pub rewards: FastMap<RewardId, Reward>,
     /// Redemptions.

@@ -203,17 +203,16 @@ impl State {
             return;
         };
         let pending = self.points_on_notice(v);
+        let activity_number = self.activities.get(because).map(|a| a.number);
         if let Some(v) = self.volunteers.get_mut(volunteer) {
             let moved = pending - v.balance.pending;
             if !moved.is_zero() {
                 v.balance.pending = pending;
-                v.record(
+                v.record_activity(
                     envelope,
-                    crate::volunteers::EntryKind::Notice,
-                    None,
-                    -moved,
-                    Decimal::ZERO,
-                    crate::volunteers::EntryRef::Activity(*because),
+                    (crate::volunteers::EntryKind::Notice, None),
+                    (-moved, Decimal::ZERO),
+                    (*because, activity_number),
                 );
             }
         }

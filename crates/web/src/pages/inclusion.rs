@@ -83,10 +83,12 @@ pub async fn statement_csv(State(app): State<App>, viewer: Viewer) -> Response {
         Err(e) => return refusal(&viewer, "/me/statement", &e),
     };
     let entries: Option<Vec<EntryOut>> = view.with(|state| {
-        state
-            .volunteers
-            .get(&id)
-            .map(|v| v.statement.iter().map(|e| entry_out(state, &e)).collect())
+        state.volunteers.get(&id).map(|v| {
+            v.statement
+                .iter(&state.activity_numbers)
+                .map(|e| entry_out(state, &e))
+                .collect()
+        })
     });
     let Some(entries) = entries else {
         return not_for_you(&viewer);

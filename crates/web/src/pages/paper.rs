@@ -45,13 +45,14 @@ fn lines_per_page(paper: &str) -> usize {
 /// The month's lines of `v` a sheet prints (the latest `shown`, oldest first), and how many
 /// earlier ones it leaves out.
 fn printed(
+    state: &yinling_projections::State,
     v: &yinling_projections::volunteers::Volunteer,
     (first, last): (chrono::NaiveDate, chrono::NaiveDate),
     shown: usize,
 ) -> (Vec<yinling_projections::volunteers::StatementEntry>, usize) {
     let lines: Vec<_> = v
         .statement
-        .iter()
+        .iter(&state.activity_numbers)
         .filter(|e| {
             let d = e.date.unwrap_or_else(|| e.at.local_date());
             d >= first && d <= last && e.kind != EntryKind::Notice
@@ -119,7 +120,7 @@ pub async fn statements(
                 t.members
                     .iter()
                     .filter_map(|v| state.volunteers.get(v))
-                    .flat_map(|v| printed(v, (first, last), lines_per_page(paper)).0)
+                    .flat_map(|v| printed(&state, v, (first, last), lines_per_page(paper)).0)
                     .map(|e| e.seq)
                     .collect()
             })
@@ -194,7 +195,7 @@ pub async fn statements(
                             )) }
                         }
                     }
-                    @let (lines, earlier) = printed(v, (first, last), lines_per_page(paper));
+                    @let (lines, earlier) = printed(&state, v, (first, last), lines_per_page(paper));
                     h3 { (l.t("本月记录", "This month")) }
                     @if lines.is_empty() { p { (l.t("本月没有记录。", "Nothing this month.")) } }
                     table {
