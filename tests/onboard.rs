@@ -450,6 +450,8 @@ async fn a_roster_is_checked_row_by_row_then_imported_once_with_its_rows_remembe
         statement.to_string().contains("carried_over"),
         "{statement}"
     );
+    // The line says where the points came from and as of when, from the volunteer's record.
+    assert!(statement.to_string().contains("（截至 "), "{statement}");
     let _ = json!(null);
 }
 

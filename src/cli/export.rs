@@ -354,7 +354,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                     let mut entries: Vec<EntryOut> = v
                         .statement
                         .iter(&state.activity_numbers)
-                        .map(|e| entry_out(&state, &e))
+                        .map(|e| entry_out(&state, v, &e))
                         .collect();
                     prove(&*log, &data, &mut entries)?;
                     sink.header::<EntryOut>(args.lang, ("Statement", "积分明细"))?;

@@ -370,7 +370,7 @@ pub async fn statement(
         let entries: Vec<EntryOut> = page
             .by_ref()
             .take(limit)
-            .map(|e| entry_out(state, &e))
+            .map(|e| entry_out(state, v, &e))
             .collect();
         let next_after = page
             .next()

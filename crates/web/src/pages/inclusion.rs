@@ -86,7 +86,7 @@ pub async fn statement_csv(State(app): State<App>, viewer: Viewer) -> Response {
         state.volunteers.get(&id).map(|v| {
             v.statement
                 .iter(&state.activity_numbers)
-                .map(|e| entry_out(state, &e))
+                .map(|e| entry_out(state, v, &e))
                 .collect()
         })
     });
