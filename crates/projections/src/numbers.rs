@@ -57,6 +57,28 @@ impl<K: Copy> Numbered<K> {
         self.ids.is_empty()
     }
 
+    /// Checks the column gives each of `count` ids its number, and has no more: refused,
+    /// with why, otherwise (the start's invariant check).
+    pub fn holds_exactly(
+        &self,
+        count: usize,
+        numbered: impl IntoIterator<Item = (u32, K)>,
+    ) -> Result<(), String>
+    where
+        K: PartialEq + std::fmt::Display,
+    {
+        if self.len() != count {
+            return Err(format!("{} numbered, {count} in all", self.len()));
+        }
+        match numbered
+            .into_iter()
+            .find(|(number, id)| self.id_of(*number).as_ref() != Some(id))
+        {
+            Some((number, id)) => Err(format!("{id} is not number {number}")),
+            None => Ok(()),
+        }
+    }
+
     /// The column again from each id's number (in any order), as a snapshot's rows hold
     /// them. Refused, with why, when a number is 0, repeats, or leaves a gap.
     pub fn from_numbers(
@@ -104,6 +126,22 @@ mod tests {
         }
         let rows: Vec<(u32, u32)> = (0..given.len() as u32).rev().map(|c| (c + 1, c)).collect();
         assert_eq!(Numbered::from_numbers(rows.len(), rows), Ok(given));
+    }
+
+    #[test]
+    fn a_column_holds_exactly_its_ids_or_says_which_is_not() {
+        let mut n = Numbered::default();
+        n.push('a');
+        n.push('b');
+        assert_eq!(n.holds_exactly(2, [(2, 'b'), (1, 'a')]), Ok(()));
+        assert_eq!(
+            n.holds_exactly(3, [(1, 'a')]),
+            Err("2 numbered, 3 in all".into())
+        );
+        assert_eq!(
+            n.holds_exactly(2, [(1, 'a'), (1, 'b')]),
+            Err("b is not number 1".into())
+        );
     }
 
     #[test]

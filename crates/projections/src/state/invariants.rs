@@ -65,36 +65,20 @@ impl State {
                 self.holds_by_expiry.len()
             ));
         }
-        // Each activity's number turns back into its id (statement lines name it by it).
-        if self.activity_numbers.len() != self.activities.len() {
-            return Err(format!(
-                "{} activities numbered, {} logged",
-                self.activity_numbers.len(),
-                self.activities.len()
-            ));
-        }
-        if let Some(a) = self
-            .activities
-            .values()
-            .find(|a| self.activity_numbers.id_of(a.number) != Some(a.id))
-        {
-            return Err(format!("activity {} is not number {}", a.id, a.number));
-        }
-        // Each volunteer's number turns back into their id (participants are named by it).
-        if self.volunteer_numbers.len() != self.volunteers.len() {
-            return Err(format!(
-                "{} volunteers numbered, {} registered",
-                self.volunteer_numbers.len(),
-                self.volunteers.len()
-            ));
-        }
-        if let Some(v) = self
-            .volunteers
-            .values()
-            .find(|v| self.volunteer_id_of(v.number) != Some(v.id))
-        {
-            return Err(format!("volunteer {} is not number {}", v.id, v.number));
-        }
+        // Each activity's and each volunteer's number turns back into its id (statement
+        // lines and participants name them by it).
+        self.activity_numbers
+            .holds_exactly(
+                self.activities.len(),
+                self.activities.values().map(|a| (a.number, a.id)),
+            )
+            .map_err(|why| format!("activities: {why}"))?;
+        self.volunteer_numbers
+            .holds_exactly(
+                self.volunteers.len(),
+                self.volunteers.values().map(|v| (v.number, v.id)),
+            )
+            .map_err(|why| format!("volunteers: {why}"))?;
         if self.voucher_units_waiting != self.count_vouchers_waiting() {
             return Err("the vouchers waiting per bank disagree with the open holds".into());
         }
