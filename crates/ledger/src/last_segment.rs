@@ -5,7 +5,9 @@
 //! stream index entries and idempotency keys (`store`'s append: sled's atomic batch cost two
 //! writes by sled's own threads a commit). sled's files keep a prefix of its inserts, so after
 //! a crash they can hold a commit's segment with only some of its index entries, and only for
-//! the last segment: every commit's inserts finish before the next one's start. The journal
+//! the last segment: every commit's inserts finish before the next one's start. A commit cut
+//! into pieces (`keys::segment_pieces`) goes in as one sled batch, its pieces and index
+//! entries all there after a crash or none. The journal
 //! puts the entries again at open when it holds the commit's record; when it does not (the
 //! record torn by a power cut while sled's files, flushed by a checkpoint a moment before,
 //! already held the segment) the commit was never acknowledged but its events are in the log,

@@ -130,6 +130,22 @@ pub const SLED_BATCH_FROM_KEYS: usize = 32;
 /// from its framing.
 pub const SLED_BLOB_SAFE_BYTES: usize = 64 * 1024;
 
+/// Most bytes of one segment of a commit cut into pieces (`keys::segment_pieces`), its
+/// records with their framing: sled's leaf holds up to seventeen values, and seventeen of these
+/// stay under the quarter of its 512 KiB log segment from which it writes a page to a blob file
+/// it never pages out of its cache.
+pub const SEGMENT_PIECE_BYTES: usize = 7 * 1024;
+
+/// Longest record, with its framing, of a commit cut into pieces: half of
+/// [`SLED_BLOB_SAFE_BYTES`], so that a piece (a record longer than [`SEGMENT_PIECE_BYTES`] is
+/// a piece alone) never needs the blob file's sync of a long segment. A commit with a longer
+/// record stays one segment.
+pub const SEGMENT_PIECE_RECORD_MAX: usize = SLED_BLOB_SAFE_BYTES / 2;
+
+/// Bytes a segment adds to each record: its length (`codec::encode_segment`). The segment's
+/// own header, five bytes, is within [`SEGMENT_PIECE_BYTES`]'s margin.
+pub const SEGMENT_RECORD_FRAME_BYTES: usize = 4;
+
 /// Largest amount (points, hours, yuan, a rate) an event may hold, in size. `decide`'s own
 /// limits keep every honest amount under a billion; this one is for events written elsewhere
 /// (see `amount::bounded`): so many of them cannot be added up that a fold's `Decimal`

@@ -30,8 +30,8 @@ use crate::faults::injected_fault;
 pub use crate::faults::FaultInjector;
 use crate::journal::{self, Journal, JOURNAL_DIR};
 use crate::keys::{
-    batch_writes, be_u32, be_u64, idempotency_key, key_store_key, segment_key, snapshot_key,
-    stream_key, stream_prefix, SNAPSHOT_PREFIX,
+    batch_writes, be_u32, be_u64, idempotency_key, is_segment_key, key_store_key, segment_key,
+    snapshot_key, stream_prefix, SNAPSHOT_PREFIX,
 };
 pub use crate::limits::CACHE_CAPACITY_BYTES;
 use crate::limits::{LOCK_RETRY_MILLIS, LOCK_WAIT_MILLIS, SLED_BATCH_FROM_KEYS};
@@ -365,14 +365,12 @@ impl SledLog {
     /// told is unknown, and a retry with its idempotency key gets its events) or not at all.
     fn undo(&self, batch: &AppendBatch) {
         let mut undo = sled::Batch::default();
+        // Every key the commit wrote: its segment or pieces, its stream index entries and
+        // idempotency keys.
         if let Some(first) = batch.events.first() {
-            undo.remove(&segment_key(first.envelope.seq));
-        }
-        for run in &batch.stream_runs {
-            undo.remove(stream_key(&run.stream, run.first_version));
-        }
-        for (key, _) in &batch.idempotency {
-            undo.remove(idempotency_key(key));
+            for (key, _) in batch_writes(first.envelope.seq, batch) {
+                undo.remove(key);
+            }
         }
         let undone = if self.faults.take_undo() {
             Err(LedgerError::Storage(
@@ -475,7 +473,11 @@ impl EventLog for SledLog {
         let db = self.db.clone();
         let faults = self.faults.clone();
         let disk = Arc::clone(&self.disk);
-        let many = writes.len() >= SLED_BATCH_FROM_KEYS;
+        // A commit cut into pieces goes in as one sled batch, so that sled's files after a
+        // crash hold all of its pieces and keys or none (`last_segment` completes the index
+        // keys of one segment, the last).
+        let many = writes.len() >= SLED_BATCH_FROM_KEYS
+            || writes.iter().filter(|(key, _)| is_segment_key(key)).count() > 1;
         let written = journal.write_then(many, move || -> Result<(), (bool, LedgerError)> {
             put_writes(&db, writes, many, || {
                 lock(&disk).sync_blob_files().map_err(|e| {

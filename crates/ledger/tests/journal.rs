@@ -89,6 +89,33 @@ fn assert_same(copy: &SledLog, original: &SledLog, activities: u128) {
     }
 }
 
+/// Commits too long for one segment are cut into pieces (`keys::segment_pieces`): the
+/// journal's record holds them all, and an open that applies it again counts the events of
+/// every piece, so the commits after it still continue the log.
+#[test]
+fn acknowledged_commits_in_pieces_only_the_journal_holds_survive_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let crashed = tempfile::tempdir().expect("tempdir");
+    let log = open(dir.path());
+    let (handle, thread) = pass_through_writer(&log);
+    commit(&handle, 0, 6, 2);
+    commit(&handle, 6, 3, 300);
+    commit(&handle, 9, 3, 2);
+    assert!(
+        log.raw_segment_start(912).expect("start") > Some(613),
+        "the long commits were meant to be in pieces"
+    );
+    crash_copy(dir.path(), crashed.path());
+    let copy = SledLog::open(crashed.path(), OpenMode::MustExist).expect("open the crashed copy");
+    assert!(
+        copy.journal_records_applied_at_open() > 0,
+        "the crash was meant to lose commits sled had not written to its files"
+    );
+    assert_same(&copy, &log, 12);
+    handle.shutdown_blocking();
+    thread.join().expect("writer");
+}
+
 #[test]
 fn acknowledged_commits_only_the_journal_holds_survive_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -28,6 +28,18 @@ fn committed<R: std::fmt::Debug>(outcome: Outcome<R>) -> Vec<Envelope> {
     }
 }
 
+/// `n` service events on activity `activity`, each record longer than a commit cut into
+/// pieces may hold (`limits::SEGMENT_PIECE_RECORD_MAX`): a commit of them stays one segment.
+fn long_records(activity: u128, n: usize) -> Commit {
+    let mut commit = service_commit(activity, n);
+    for e in &mut commit.events {
+        if let Event::ServiceLogged(s) = e {
+            s.district = "x".repeat(yinling_ledger::limits::SEGMENT_PIECE_RECORD_MAX);
+        }
+    }
+    commit
+}
+
 /// Commits `events` service events on activity `activity` through the writer; what it wrote.
 fn commit_service(
     handle: &writer::HandleFor<PassThrough>,
@@ -716,8 +728,12 @@ fn every_blob_file_sled_writes_is_synced_before_an_append_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = open(dir.path());
     let (handle, thread) = pass_through_writer(&log);
-    for activity in 0..96 {
-        commit_service(&handle, activity, 80);
+    for activity in 0..24 {
+        committed(
+            handle
+                .submit_blocking(submission(vec![long_records(activity, 8)]))
+                .expect("submit"),
+        );
         let unsynced = log.unsynced_blobs().expect("list blobs");
         assert!(
             unsynced.is_empty(),
@@ -728,7 +744,7 @@ fn every_blob_file_sled_writes_is_synced_before_an_append_returns() {
     thread.join().expect("writer thread");
     assert!(
         log.blobs_synced() > 0,
-        "the commits were meant to make sled write node images as blob files"
+        "the commits were meant to make sled write segments as blob files"
     );
 }
 
@@ -879,14 +895,75 @@ fn sled_writes_a_blob_file_only_for_a_segment_longer_than_the_log_puts_in_alone(
         blobs,
         "a segment under the bound is no blob"
     );
+    // A commit four times over is cut into pieces, none of them a blob.
     commit_service(&handle, 3, 4 * under);
+    assert_eq!(
+        log.blobs_synced(),
+        blobs,
+        "a long commit in pieces is no blob"
+    );
+    // A commit with a record too long for a piece stays one segment: over sled's own
+    // threshold, a blob, synced before the append returns.
+    committed(
+        handle
+            .submit_blocking(submission(vec![long_records(4, 8)]))
+            .expect("submit"),
+    );
     assert!(
         log.blobs_synced() > blobs,
-        "a segment four times over is a blob"
+        "a segment of long records four times over is a blob"
     );
     assert!(log.unsynced_blobs().expect("list").is_empty());
     handle.shutdown_blocking();
     thread.join().expect("writer");
+}
+
+/// A commit longer than a piece is stored as several segments, each at most a piece long
+/// (`keys::segment_pieces`), and reads back, verifies and reopens as one commit does.
+#[test]
+fn a_long_commit_is_stored_in_pieces_and_reads_back_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let head = {
+        let log = open(dir.path());
+        let (handle, thread) = pass_through_writer(&log);
+        commit_service(&handle, 1, 2);
+        let written = commit_service(&handle, 2, 600);
+        commit_service(&handle, 3, 2);
+        handle.shutdown_blocking();
+        thread.join().expect("writer");
+        assert_eq!(written.len(), 600);
+        // The pieces: every one starts where the one before ends, and none is longer than
+        // a piece.
+        let mut starts = vec![3u64];
+        while let Some(&at) = starts.last() {
+            let piece = log.raw_segment(at).expect("read").expect("piece");
+            assert!(
+                piece.len() <= yinling_ledger::limits::SEGMENT_PIECE_BYTES,
+                "{} bytes",
+                piece.len()
+            );
+            let events = (at..=602)
+                .take_while(|s| log.raw_segment_start(*s).expect("start") == Some(at))
+                .count() as u64;
+            if at + events > 602 {
+                break;
+            }
+            starts.push(at + events);
+        }
+        assert!(starts.len() > 10, "{} pieces", starts.len());
+        assert_eq!(log.raw_segment_start(603).expect("start"), Some(603));
+        log.head()
+    };
+    let log = open(dir.path());
+    assert_eq!(log.head(), head, "the head found again in the last segment");
+    assert_eq!(head.seq, 604);
+    let all = log::read(&*log, 0, 1_000).expect("read");
+    assert_eq!(all.len(), 604);
+    assert!(all.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1));
+    let stream = log::read_stream(&*log, &ActivityId(uuid(2)).stream(), 0, 1_000).expect("stream");
+    assert_eq!(stream.len(), 600);
+    let report = log::verify(&*log, VerifyDepth::Full, &mut |_| {}).expect("verify");
+    assert!(report.is_ok() && report.verified == head, "{report:?}");
 }
 
 /// A data directory another user owns is refused before anything is written into it: a

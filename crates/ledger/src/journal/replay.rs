@@ -8,7 +8,7 @@ use std::path::Path;
 use super::{file_name, numbers, HEADER_LEN, MAGIC};
 use crate::codec::SegmentReader;
 use crate::error::LedgerError;
-use crate::keys::{be_u64, segment_key, KeyValue, KEY_STORE_PREFIX};
+use crate::keys::{be_u64, is_segment_key, segment_key, KeyValue, KEY_STORE_PREFIX};
 
 /// What [`replay`] did at open.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -145,6 +145,23 @@ fn next_after_segment_before(db: &sled::Db, seq: u64) -> Result<u64, LedgerError
     Ok(first + segment_len(&value).map_err(corrupt)?)
 }
 
+/// Events in the pieces of a record's commit after its first (`keys::segment_pieces`): none
+/// for a commit of one segment.
+fn later_pieces_events(record: &Record, first: &[u8]) -> Result<u64, LedgerError> {
+    let mut events = 0;
+    for (_, piece) in record
+        .writes
+        .iter()
+        .filter(|(k, _)| is_segment_key(k) && k[..] != first[..])
+    {
+        events += segment_len(piece).map_err(|detail| LedgerError::Corrupt {
+            seq: record.first_seq,
+            detail,
+        })?;
+    }
+    Ok(events)
+}
+
 fn segment_len(value: &[u8]) -> Result<u64, String> {
     let mut reader = SegmentReader::new(value).map_err(|e| e.to_string())?;
     let mut count = 0u64;
@@ -247,9 +264,11 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
             let events = if let Some(events) = held {
                 // sled's files hold the segment, perhaps without every index key (the log
                 // inserts a commit's keys one by one, the segment first): the record's writes
-                // are put again, each the value sled holds or the one it lacks.
+                // are put again, each the value sled holds or the one it lacks. A commit cut
+                // into pieces went into sled as one batch: holding its first piece, sled
+                // holds them all, and the record says how many events they make.
                 replayed.skipped += 1;
-                events
+                events + later_pieces_events(&record, &key)?
             } else {
                 let next = match expected {
                     Some(next) => next,
@@ -277,7 +296,7 @@ pub(crate) fn replay(dir: &Path, db: &sled::Db) -> Result<Replayed, LedgerError>
                     detail,
                 })?;
                 replayed.applied += 1;
-                events
+                events + later_pieces_events(&record, &key)?
             };
             put(&mut pending.0, record.writes)?;
             pending.1 += 1;
