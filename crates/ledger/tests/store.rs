@@ -40,17 +40,22 @@ fn long_records(activity: u128, n: usize) -> Commit {
     commit
 }
 
+/// Commits `commit` through the writer; what it wrote.
+fn commit_one(handle: &writer::HandleFor<PassThrough>, commit: Commit) -> Vec<Envelope> {
+    committed(
+        handle
+            .submit_blocking(submission(vec![commit]))
+            .expect("submit"),
+    )
+}
+
 /// Commits `events` service events on activity `activity` through the writer; what it wrote.
 fn commit_service(
     handle: &writer::HandleFor<PassThrough>,
     activity: u128,
     events: usize,
 ) -> Vec<Envelope> {
-    committed(
-        handle
-            .submit_blocking(submission(vec![service_commit(activity, events)]))
-            .expect("submit"),
-    )
+    commit_one(handle, service_commit(activity, events))
 }
 
 #[test]
@@ -729,11 +734,7 @@ fn every_blob_file_sled_writes_is_synced_before_an_append_returns() {
     let log = open(dir.path());
     let (handle, thread) = pass_through_writer(&log);
     for activity in 0..24 {
-        committed(
-            handle
-                .submit_blocking(submission(vec![long_records(activity, 8)]))
-                .expect("submit"),
-        );
+        commit_one(&handle, long_records(activity, 8));
         let unsynced = log.unsynced_blobs().expect("list blobs");
         assert!(
             unsynced.is_empty(),
@@ -904,11 +905,7 @@ fn sled_writes_a_blob_file_only_for_a_segment_longer_than_the_log_puts_in_alone(
     );
     // A commit with a record too long for a piece stays one segment: over sled's own
     // threshold, a blob, synced before the append returns.
-    committed(
-        handle
-            .submit_blocking(submission(vec![long_records(4, 8)]))
-            .expect("submit"),
-    );
+    commit_one(&handle, long_records(4, 8));
     assert!(
         log.blobs_synced() > blobs,
         "a segment of long records four times over is a blob"
