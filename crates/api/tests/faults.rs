@@ -6,10 +6,10 @@ mod common;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use common::{open, send};
+use common::{open, open_with, send};
 use yinling_app::metrics::Metrics;
-use yinling_app::{Engine, EngineConfig, EngineError};
-use yinling_ledger::{OpenMode, SledLog};
+use yinling_app::{Engine, EngineConfig, EngineError, StartCheck};
+use yinling_ledger::{EventLog, OpenMode, SledLog};
 
 fn team(name: &str) -> Option<serde_json::Value> {
     Some(serde_json::json!({"name": name, "district": "安吉县", "category": "eco_patrol"}))
@@ -103,6 +103,68 @@ async fn the_health_check_is_503_while_the_log_refuses_writes() {
     app.engine.shutdown().await;
 }
 
+/// Flips one byte inside the stored name of the team `第1队` (seq 4 on a log whose first
+/// commands were the admin token, the county and `第0队`), leaving sled's framing intact.
+fn flip_a_byte_of_seq_4(dir: &std::path::Path) {
+    let log = SledLog::open(dir, OpenMode::MustExist).expect("log");
+    let start = log.raw_segment_start(4).expect("lookup").expect("segment");
+    let mut bytes = log.raw_segment(start).expect("raw").expect("segment");
+    let needle = "第1队".as_bytes();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("stored name");
+    bytes[at] ^= 0x02;
+    log.raw_overwrite_segment(start, &bytes).expect("overwrite");
+}
+
+/// A start of the whole chain from a snapshot walks the events the snapshot holds too (first,
+/// in rounds, each through a handle of its own): a byte flipped there is refused and named,
+/// where a start that checks only the tail opens on the same log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_from_a_snapshot_refuses_a_byte_flipped_in_an_event_the_snapshot_holds() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = EngineConfig {
+        snapshot_every_events: 3,
+        ..EngineConfig::new(tmp.path())
+    };
+    let app = open_with(tmp.path(), config).await;
+    for i in 0..8 {
+        assert_eq!(
+            send(&app, "POST", "/v1/teams", team(&format!("第{i}队")))
+                .await
+                .0,
+            StatusCode::CREATED
+        );
+    }
+    app.engine.shutdown().await;
+    drop(app);
+    {
+        let log = SledLog::open(tmp.path(), OpenMode::MustExist).expect("log");
+        let newest = log.snapshot_seqs().expect("snapshots").into_iter().max();
+        assert!(
+            newest.is_some_and(|seq| seq > 4),
+            "a snapshot past seq 4: {newest:?}"
+        );
+    }
+    flip_a_byte_of_seq_4(tmp.path());
+    let tail = EngineConfig {
+        start_check: StartCheck::Tail,
+        ..EngineConfig::new(tmp.path())
+    };
+    let opened = Engine::open(&tail, Arc::new(Metrics::new()))
+        .expect("a start that checks only the tail does not read seq 4");
+    opened.shutdown().await;
+    drop(opened);
+    match Engine::open(&EngineConfig::new(tmp.path()), Arc::new(Metrics::new())) {
+        Err(EngineError::Damaged { seq, detail, .. }) => {
+            assert_eq!(seq, 4, "{detail}");
+        }
+        Err(other) => panic!("expected Damaged, got {other}"),
+        Ok(_) => panic!("the engine opened a damaged log"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_refuses_a_log_with_a_byte_flipped_inside_an_event_and_names_the_seq() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -117,20 +179,7 @@ async fn serve_refuses_a_log_with_a_byte_flipped_inside_an_event_and_names_the_s
     }
     app.engine.shutdown().await;
     drop(app);
-    {
-        let log = SledLog::open(tmp.path(), OpenMode::MustExist).expect("log");
-        // Seq 4 (admin token, county, 第0队, 第1队): flip one byte inside its record, leaving
-        // sled's own framing intact.
-        let start = log.raw_segment_start(4).expect("lookup").expect("segment");
-        let mut bytes = log.raw_segment(start).expect("raw").expect("segment");
-        let needle = "第1队".as_bytes();
-        let at = bytes
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .expect("stored name");
-        bytes[at] ^= 0x02;
-        log.raw_overwrite_segment(start, &bytes).expect("overwrite");
-    }
+    flip_a_byte_of_seq_4(tmp.path());
     match Engine::open(&EngineConfig::new(tmp.path()), Arc::new(Metrics::new())) {
         Err(EngineError::Damaged { seq, detail, .. }) => {
             assert_eq!(seq, 4, "{detail}");

@@ -70,8 +70,10 @@ impl EngineConfig {
 /// How much of the hash chain a start checks before the node serves.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum StartCheck {
-    /// Every event's hash link from the first, read beside the state's load (the default: a
-    /// log damaged anywhere is never served; about a second per million events on 2 cores).
+    /// Every event's hash link from the first (the default: a log damaged anywhere is never
+    /// served; about a second per million events on 2 cores). The embedded log is walked
+    /// before the state's load, in rounds each through a handle of its own, so that the start
+    /// never holds what sled kept of the whole walk; a cluster's log beside the load.
     #[default]
     WholeChain,
     /// From a snapshot that stored the Merkle tree: that the snapshot's last event is in the
@@ -216,10 +218,27 @@ impl Engine {
     /// keeps what a read touched in memory for as long as the database stays open, whatever
     /// its cache capacity: about 230 bytes per event read, 2.6 GB for a log of eleven million
     /// (measured, BENCHMARKS.md "A million volunteers on one node"). So the start runs on a
-    /// handle of its own, which is closed before the handle the node serves with is opened.
+    /// handle of its own, which is closed before the handle the node serves with is opened;
+    /// and its walk of the whole chain, on handles of its own, one a round of
+    /// `WALK_ROUND_BYTES`, before the load (`start::walk_in_rounds`).
     pub fn open(config: &EngineConfig, metrics: Arc<Metrics>) -> Result<Engine, EngineError> {
-        let first = Arc::new(SledLog::open(&config.data_dir, OpenMode::CreateIfMissing)?);
-        let mut started = Self::start(config, first.clone())?;
+        let first = SledLog::open(&config.data_dir, OpenMode::CreateIfMissing)?;
+        let (first, walked) = Self::walk_in_rounds(config, first)?;
+        let first = Arc::new(first);
+        let mut started = match walked {
+            // The whole chain is walked: what is left is a start from the snapshot's tail.
+            Some(verify) => {
+                let tail = EngineConfig {
+                    start_check: StartCheck::Tail,
+                    ..config.clone()
+                };
+                let mut started = Self::start(&tail, first.clone())?;
+                started.report.verify = verify;
+                started.report.checked_from = Some(1);
+                started
+            }
+            None => Self::start(config, first.clone())?,
+        };
         // The states' keyring reads through the start's handle and would keep it open.
         started.state.keys = KeyringHandle::default();
         started.copy.keys = KeyringHandle::default();

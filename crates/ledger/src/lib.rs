@@ -45,6 +45,7 @@ pub mod merkle;
 pub mod outbox;
 pub mod personal;
 pub mod published;
+pub mod rounds;
 mod sled_writes;
 pub mod snapshots;
 pub mod store;

@@ -158,6 +158,12 @@ pub const MAX_EVENT_AMOUNT: rust_decimal::Decimal =
 /// that both workers are busy from the first megabytes.
 pub const WALK_CHUNK_BYTES: usize = 256 * 1024;
 
+/// Bytes of segments a start's chain walk reads through one handle of the log before it
+/// closes the log and opens it again (`rounds`): sled keeps what a handle read until it is
+/// closed, about 0.4 bytes of memory a byte of segment, so a round holds about 200 MB at
+/// most. Opening the log again takes about 40 ms.
+pub const WALK_ROUND_BYTES: usize = 512 * 1024 * 1024;
+
 /// Chunks the chain walk keeps read ahead of its checks, for each worker: the memory of the
 /// walk beyond sled's own is this many chunks of [`WALK_CHUNK_BYTES`].
 pub const WALK_CHUNKS_IN_FLIGHT_PER_THREAD: usize = 4;

@@ -103,6 +103,40 @@ fn is_lock_error(e: &sled::Error) -> bool {
 }
 
 impl SledLog {
+    /// [`EventLog::segments`], holding nothing of the log's handle: a reader that opens the
+    /// log again as it goes (a start's walk in rounds, `rounds.rs`) keeps the iterator beside
+    /// the handle.
+    pub(crate) fn segments_owned(
+        &self,
+        after: u64,
+    ) -> Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + 'static> {
+        let start = self
+            .db
+            .range(segment_key(0)..=segment_key(after.saturating_add(1)))
+            .next_back()
+            .and_then(|r| r.ok())
+            .and_then(|(k, _)| be_u64(&k[1..]))
+            .unwrap_or(0);
+        let head_seq = self.head().seq;
+        let iter = self
+            .db
+            .range(segment_key(start)..=segment_key(u64::MAX))
+            .map(move |item| {
+                let (key, value) = item?;
+                let first_seq = be_u64(&key[1..]).ok_or_else(|| LedgerError::Corrupt {
+                    seq: 0,
+                    detail: "a segment key is malformed".into(),
+                })?;
+                Ok(Segment {
+                    first_seq,
+                    bytes: SegmentBytes::new(value),
+                })
+            })
+            // Never show a segment past the durable head (an undone batch in flight).
+            .take_while(move |s| s.as_ref().map_or(true, |s| s.first_seq <= head_seq));
+        Box::new(iter)
+    }
+
     /// Opens (or creates) the log in `dir` and recovers its head from disk.
     ///
     /// The last group commit is decoded and its chain checked; a damaged tail refuses to
@@ -547,31 +581,7 @@ impl EventLog for SledLog {
         &self,
         after: u64,
     ) -> Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + '_> {
-        let start = self
-            .db
-            .range(segment_key(0)..=segment_key(after.saturating_add(1)))
-            .next_back()
-            .and_then(|r| r.ok())
-            .and_then(|(k, _)| be_u64(&k[1..]))
-            .unwrap_or(0);
-        let head_seq = self.head().seq;
-        let iter = self
-            .db
-            .range(segment_key(start)..=segment_key(u64::MAX))
-            .map(move |item| {
-                let (key, value) = item?;
-                let first_seq = be_u64(&key[1..]).ok_or_else(|| LedgerError::Corrupt {
-                    seq: 0,
-                    detail: "a segment key is malformed".into(),
-                })?;
-                Ok(Segment {
-                    first_seq,
-                    bytes: SegmentBytes::new(value),
-                })
-            })
-            // Never show a segment past the durable head (an undone batch in flight).
-            .take_while(move |s| s.as_ref().map_or(true, |s| s.first_seq <= head_seq));
-        Box::new(iter)
+        self.segments_owned(after)
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<u64, LedgerError> {

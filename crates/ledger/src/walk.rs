@@ -109,9 +109,21 @@ pub fn walk_hashes(
     progress: &mut dyn FnMut(u64),
     each: &mut dyn FnMut(&Walked),
 ) -> Result<VerifyReport, LedgerError> {
+    walk_segments(log.head(), log.segments(0), options, progress, each)
+}
+
+/// [`walk_hashes`] over segments from any source, from the first, against the head the log
+/// `claimed` when the walk began (a source that opens the log again as it goes,
+/// a start's `SegmentsInRounds`, is walked so).
+pub fn walk_segments(
+    claimed: Head,
+    segments: Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + '_>,
+    options: WalkOptions,
+    progress: &mut dyn FnMut(u64),
+    each: &mut dyn FnMut(&Walked),
+) -> Result<VerifyReport, LedgerError> {
     let threads = options.threads.max(1);
     let leaves = options.leaves;
-    let claimed = log.head();
     let stop = AtomicBool::new(false);
     // Room for every chunk the walk keeps in flight: the reading thread never waits on a
     // full queue, where a worker that stopped would leave it waiting for good.
@@ -159,7 +171,7 @@ pub fn walk_hashes(
             )));
         }
         let merged = merge(
-            log,
+            segments,
             workers.len(),
             options.chunk_bytes,
             jobs,
@@ -191,7 +203,7 @@ pub fn walk_hashes(
 /// The calling thread's part: reads segments into chunks and sends them, and takes the
 /// workers' results back in order. Returns the last event accepted and the first damage.
 fn merge(
-    log: &dyn EventLog,
+    mut segments: Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + '_>,
     threads: usize,
     chunk_bytes: usize,
     jobs: mpsc::SyncSender<(usize, Vec<Segment>)>,
@@ -200,7 +212,6 @@ fn merge(
     each: &mut dyn FnMut(&Walked),
 ) -> Result<(Head, Option<Broken>), LedgerError> {
     let in_flight = threads * WALK_CHUNKS_IN_FLIGHT_PER_THREAD;
-    let mut segments = log.segments(0);
     let mut slots: BTreeMap<usize, Slot> = BTreeMap::new();
     let (mut sent, mut next) = (0usize, 0usize);
     let mut exhausted = false;

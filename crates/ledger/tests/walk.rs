@@ -1,6 +1,7 @@
 //! The chain walk spread over threads tells what the walk of one thread tells: the same
 //! events in the same order, the same first damaged event in the same words, whatever the
-//! number of workers and the size of their chunks.
+//! number of workers and the size of their chunks, and whether the log is read through one
+//! handle or in rounds, closed and opened again between them (a start's walk).
 
 mod common;
 
@@ -12,8 +13,9 @@ use yinling_ledger::codec;
 use yinling_ledger::envelope::Head;
 use yinling_ledger::log::{self, EventLog, VerifyDepth, VerifyReport};
 use yinling_ledger::merkle::leaf_hash;
+use yinling_ledger::rounds::SegmentsInRounds;
 use yinling_ledger::store::{OpenMode, SledLog};
-use yinling_ledger::walk::{walk_hashes, WalkOptions};
+use yinling_ledger::walk::{walk_hashes, walk_segments, WalkOptions};
 
 /// A log of `groups` commits of one to nine events each: as many segments, of unequal sizes.
 fn log_of(dir: &std::path::Path, sizes: &[usize]) -> Arc<SledLog> {
@@ -91,6 +93,55 @@ fn spreads() -> Vec<WalkOptions> {
     all
 }
 
+/// The walk of the log in `dir` in rounds of `round_bytes`, spread as `options` say: its
+/// report, the events it accepted, and how many handles it opened.
+fn in_rounds(
+    dir: &std::path::Path,
+    round_bytes: usize,
+    options: WalkOptions,
+) -> (VerifyReport, Vec<Head>, usize) {
+    let log = SledLog::open(dir, OpenMode::MustExist).expect("open");
+    let mut rounds = SegmentsInRounds::new(log, dir, round_bytes);
+    let mut seen = Vec::new();
+    let report = walk_segments(
+        rounds.claimed(),
+        Box::new(&mut rounds),
+        options,
+        &mut |_| {},
+        &mut |walked| seen.push(walked.head),
+    )
+    .expect("walk");
+    (report, seen, rounds.rounds())
+}
+
+/// The log in `dir`, closed first (`log` must be its only handle), walked in rounds of one
+/// segment, of a few and of all of them, on one worker and on two, reports what the walk of
+/// one thread reported and accepted (`expected`); rounds of one byte open the log again for
+/// every segment.
+fn assert_same_in_rounds(
+    dir: &std::path::Path,
+    log: Arc<SledLog>,
+    expected: &(VerifyReport, Vec<Head>),
+) {
+    let segments = log.segments(0).count();
+    drop(Arc::into_inner(log).expect("the only handle"));
+    for round_bytes in [1, 2_000, 1 << 30] {
+        for threads in [1, 2] {
+            let options = WalkOptions {
+                threads,
+                chunk_bytes: 700,
+                leaves: false,
+            };
+            let (report, seen, rounds) = in_rounds(dir, round_bytes, options);
+            assert_eq!(&report, &expected.0, "rounds of {round_bytes} bytes");
+            assert_eq!(&seen, &expected.1, "rounds of {round_bytes} bytes");
+            if round_bytes == 1 && expected.0.first_bad.is_none() {
+                assert_eq!(rounds, segments.max(1), "a handle a segment");
+            }
+        }
+    }
+}
+
 fn assert_same_as_one_thread(log: &dyn EventLog) -> VerifyReport {
     let (expected, expected_seen) = one_thread(log);
     for options in spreads() {
@@ -152,6 +203,8 @@ fn a_whole_log_walks_the_same_spread_or_not() {
     let report = assert_same_as_one_thread(&*log);
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.verified.seq, sizes.iter().sum::<usize>() as u64);
+    let expected = one_thread(&*log);
+    assert_same_in_rounds(dir.path(), log, &expected);
 }
 
 #[test]
@@ -181,6 +234,8 @@ proptest! {
         apply(&log, first_seq, &damage);
         let report = assert_same_as_one_thread(&*log);
         let changed = log.raw_segment(first_seq).expect("raw").expect("segment");
+        let expected = one_thread(&*log);
+        assert_same_in_rounds(dir.path(), log, &expected);
         let whole = match &damage {
             Damage::Flip { .. } | Damage::Cut { .. } => false,
             Damage::Fewer { keep } => 1 + keep % sizes[group] == sizes[group],

@@ -16,7 +16,12 @@ use yinling_app::{App, Engine, EngineConfig};
 pub const ADMIN: &str = "fault-test-admin-token";
 
 pub async fn open(dir: &std::path::Path) -> App {
-    let engine = Engine::open(&EngineConfig::new(dir), Arc::new(Metrics::new())).expect("engine");
+    open_with(dir, EngineConfig::new(dir)).await
+}
+
+/// [`open`] with the engine configured as `config` says.
+pub async fn open_with(dir: &std::path::Path, config: EngineConfig) -> App {
+    let engine = Engine::open(&config, Arc::new(Metrics::new())).expect("engine");
     let app = App::new(
         Arc::new(engine),
         Arc::new(Metrics::new()),

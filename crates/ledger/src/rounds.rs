@@ -1,0 +1,126 @@
+//! The log's segments read in rounds, the log closed and opened again between them.
+//!
+//! sled 0.34 keeps in memory what a read touched for as long as its database is open,
+//! whatever its cache's capacity (SCALE.md, "What would have to change", item 0). A walk of
+//! every event through one handle therefore holds what it read until it ends: on a city of
+//! 100,000 volunteers at a province's density (5.7 M events) a start's peak was 1.37 million
+//! KiB beside 0.6 at rest, and at a province's 58 M events it would be about 8 GB more than
+//! the state. Read in rounds of [`WALK_ROUND_BYTES`] of segments, each through a handle of
+//! its own, the walk holds at most one round's.
+//!
+//! Between two rounds nothing holds the log's lock. The handle opened for the next round must
+//! find the head the walk began with, or the walk fails ([`LedgerError::HeadMoved`]): another
+//! process that wrote in between is never walked past unseen.
+
+use std::path::{Path, PathBuf};
+
+use crate::codec::SegmentReader;
+use crate::envelope::Head;
+use crate::error::LedgerError;
+pub use crate::limits::WALK_ROUND_BYTES;
+use crate::log::{EventLog, Segment};
+use crate::store::{OpenMode, SledLog};
+
+/// A source of segments, from the first, that closes the log and opens it again every
+/// `round_bytes` of segments handed on (for [`crate::walk::walk_segments`]).
+pub struct SegmentsInRounds {
+    dir: PathBuf,
+    claimed: Head,
+    round_bytes: usize,
+    // Dropped before `log`: the iterator reads through the handle's trees.
+    inner: Option<Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send>>,
+    log: Option<SledLog>,
+    /// The first seq of the last segment handed on: a round starts after it.
+    last_first_seq: Option<u64>,
+    bytes_this_round: usize,
+    /// Whether the last segment handed on holds the claimed head: no round follows.
+    at_head: bool,
+    rounds: usize,
+}
+
+impl SegmentsInRounds {
+    /// Segments of the log `log` opened on `dir`, from the first; `log` is closed once its
+    /// round is read.
+    pub fn new(log: SledLog, dir: &Path, round_bytes: usize) -> Self {
+        SegmentsInRounds {
+            dir: dir.to_path_buf(),
+            claimed: log.head(),
+            round_bytes: round_bytes.max(1),
+            inner: Some(log.segments_owned(0)),
+            log: Some(log),
+            last_first_seq: None,
+            bytes_this_round: 0,
+            at_head: false,
+            rounds: 1,
+        }
+    }
+
+    /// The head the log had when the walk began (what it is checked against).
+    pub fn claimed(&self) -> Head {
+        self.claimed
+    }
+
+    /// Rounds begun so far (one handle each).
+    pub fn rounds(&self) -> usize {
+        self.rounds
+    }
+
+    /// Closes the log (what the round read is given back) and opens it again, at the
+    /// segment after the last one handed on.
+    fn open_again(&mut self) -> Result<(), LedgerError> {
+        self.inner = None;
+        self.log = None;
+        let log = SledLog::open(&self.dir, OpenMode::MustExist)?;
+        let head = log.head();
+        if head != self.claimed {
+            return Err(LedgerError::HeadMoved {
+                expected: self.claimed.seq,
+                actual: head.seq,
+            });
+        }
+        // The segment holding the seq after the last one handed on's first: that segment
+        // itself when it holds more than one event, passed over in `next`.
+        self.inner = Some(log.segments_owned(self.last_first_seq.unwrap_or(0)));
+        self.log = Some(log);
+        self.bytes_this_round = 0;
+        self.rounds += 1;
+        Ok(())
+    }
+}
+
+impl Iterator for SegmentsInRounds {
+    type Item = Result<Segment, LedgerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.at_head {
+            return None;
+        }
+        if self.bytes_this_round >= self.round_bytes && self.inner.is_some() {
+            if let Err(e) = self.open_again() {
+                self.inner = None;
+                self.log = None;
+                return Some(Err(e));
+            }
+        }
+        let inner = self.inner.as_mut()?;
+        loop {
+            let item = inner.next()?;
+            if let Ok(segment) = &item {
+                if self
+                    .last_first_seq
+                    .is_some_and(|last| segment.first_seq <= last)
+                {
+                    continue;
+                }
+                self.last_first_seq = Some(segment.first_seq);
+                self.bytes_this_round += segment.bytes.len();
+                // Its header counts its records; one that does not read is the walk's to
+                // name, and the rounds go on.
+                let records = SegmentReader::new(&segment.bytes).map_or(0, |r| r.remaining());
+                self.at_head =
+                    records > 0 && segment.first_seq + u64::from(records) > self.claimed.seq;
+            }
+            return Some(item);
+        }
+    }
+}
