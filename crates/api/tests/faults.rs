@@ -103,6 +103,30 @@ async fn the_health_check_is_503_while_the_log_refuses_writes() {
     app.engine.shutdown().await;
 }
 
+/// Logs `n` teams (`第0队`, `第1队`, …) and stops the engine.
+async fn teams_then_stop(app: yinling_app::App, n: usize) {
+    for i in 0..n {
+        assert_eq!(
+            send(&app, "POST", "/v1/teams", team(&format!("第{i}队")))
+                .await
+                .0,
+            StatusCode::CREATED
+        );
+    }
+    app.engine.shutdown().await;
+}
+
+/// The default start (the whole chain) refuses the log in `dir`, naming seq 4.
+fn refused_at_seq_4(dir: &std::path::Path) {
+    match Engine::open(&EngineConfig::new(dir), Arc::new(Metrics::new())) {
+        Err(EngineError::Damaged { seq, detail, .. }) => {
+            assert_eq!(seq, 4, "{detail}");
+        }
+        Err(other) => panic!("expected Damaged, got {other}"),
+        Ok(_) => panic!("the engine opened a damaged log"),
+    }
+}
+
 /// Flips one byte inside the stored name of the team `第1队` (seq 4 on a log whose first
 /// commands were the admin token, the county and `第0队`), leaving sled's framing intact.
 fn flip_a_byte_of_seq_4(dir: &std::path::Path) {
@@ -129,16 +153,7 @@ async fn a_start_from_a_snapshot_refuses_a_byte_flipped_in_an_event_the_snapshot
         ..EngineConfig::new(tmp.path())
     };
     let app = open_with(tmp.path(), config).await;
-    for i in 0..8 {
-        assert_eq!(
-            send(&app, "POST", "/v1/teams", team(&format!("第{i}队")))
-                .await
-                .0,
-            StatusCode::CREATED
-        );
-    }
-    app.engine.shutdown().await;
-    drop(app);
+    teams_then_stop(app, 8).await;
     {
         let log = SledLog::open(tmp.path(), OpenMode::MustExist).expect("log");
         let newest = log.snapshot_seqs().expect("snapshots").into_iter().max();
@@ -156,35 +171,14 @@ async fn a_start_from_a_snapshot_refuses_a_byte_flipped_in_an_event_the_snapshot
         .expect("a start that checks only the tail does not read seq 4");
     opened.shutdown().await;
     drop(opened);
-    match Engine::open(&EngineConfig::new(tmp.path()), Arc::new(Metrics::new())) {
-        Err(EngineError::Damaged { seq, detail, .. }) => {
-            assert_eq!(seq, 4, "{detail}");
-        }
-        Err(other) => panic!("expected Damaged, got {other}"),
-        Ok(_) => panic!("the engine opened a damaged log"),
-    }
+    refused_at_seq_4(tmp.path());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_refuses_a_log_with_a_byte_flipped_inside_an_event_and_names_the_seq() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let app = open(tmp.path()).await;
-    for i in 0..5 {
-        assert_eq!(
-            send(&app, "POST", "/v1/teams", team(&format!("第{i}队")))
-                .await
-                .0,
-            StatusCode::CREATED
-        );
-    }
-    app.engine.shutdown().await;
-    drop(app);
+    teams_then_stop(app, 5).await;
     flip_a_byte_of_seq_4(tmp.path());
-    match Engine::open(&EngineConfig::new(tmp.path()), Arc::new(Metrics::new())) {
-        Err(EngineError::Damaged { seq, detail, .. }) => {
-            assert_eq!(seq, 4, "{detail}");
-        }
-        Err(other) => panic!("expected Damaged, got {other}"),
-        Ok(_) => panic!("the engine opened a damaged log"),
-    }
+    refused_at_seq_4(tmp.path());
 }
