@@ -146,15 +146,7 @@ fn reopen(first: Arc<SledLog>, dir: &Path) -> Result<Arc<SledLog>, EngineError> 
     };
     let head = EventLog::head(&first);
     drop(first);
-    let again = SledLog::open(dir, OpenMode::MustExist)?;
-    let now = EventLog::head(&again);
-    if now != head {
-        return Err(EngineError::Ledger(LedgerError::HeadMoved {
-            expected: head.seq,
-            actual: now.seq,
-        }));
-    }
-    Ok(Arc::new(again))
+    Ok(Arc::new(SledLog::open_again(dir, head)?))
 }
 
 /// The running ledger.

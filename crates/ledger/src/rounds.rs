@@ -10,7 +10,8 @@
 //!
 //! Between two rounds nothing holds the log's lock. The handle opened for the next round must
 //! find the head the walk began with, or the walk fails ([`LedgerError::HeadMoved`]): another
-//! process that wrote in between is never walked past unseen.
+//! process that wrote in between is never walked past unseen. [`SledLog::open_again`] is that
+//! check, for every handle opened after one was closed (the start's, too).
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,23 @@ use crate::error::LedgerError;
 pub use crate::limits::WALK_ROUND_BYTES;
 use crate::log::{EventLog, Segment};
 use crate::store::{OpenMode, SledLog};
+
+impl SledLog {
+    /// Opens the log in `dir` again after a handle of it was closed, requiring the `head`
+    /// that handle had: the directory's lock was released between the two, and a log another
+    /// process appended to meanwhile is refused ([`LedgerError::HeadMoved`]).
+    pub fn open_again(dir: &Path, head: Head) -> Result<SledLog, LedgerError> {
+        let log = SledLog::open(dir, OpenMode::MustExist)?;
+        let now = log.head();
+        if now != head {
+            return Err(LedgerError::HeadMoved {
+                expected: head.seq,
+                actual: now.seq,
+            });
+        }
+        Ok(log)
+    }
+}
 
 /// A source of segments, from the first, that closes the log and opens it again every
 /// `round_bytes` of segments handed on (for [`crate::walk::walk_segments`]).
@@ -70,14 +88,7 @@ impl SegmentsInRounds {
     fn open_again(&mut self) -> Result<(), LedgerError> {
         self.inner = None;
         self.log = None;
-        let log = SledLog::open(&self.dir, OpenMode::MustExist)?;
-        let head = log.head();
-        if head != self.claimed {
-            return Err(LedgerError::HeadMoved {
-                expected: self.claimed.seq,
-                actual: head.seq,
-            });
-        }
+        let log = SledLog::open_again(&self.dir, self.claimed)?;
         // The segment holding the seq after the last one handed on's first: that segment
         // itself when it holds more than one event, passed over in `next`.
         self.inner = Some(log.segments_owned(self.last_first_seq.unwrap_or(0)));

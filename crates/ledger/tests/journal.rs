@@ -18,6 +18,18 @@ fn open(dir: &Path) -> Arc<SledLog> {
     Arc::new(SledLog::open(dir, OpenMode::CreateIfMissing).expect("open log"))
 }
 
+/// A copy of `dir` as a crash leaves it, in `crashed`, opened: the open applied records of
+/// the journal, for commits sled had not written to its files yet.
+fn open_crashed(dir: &Path, crashed: &Path) -> SledLog {
+    crash_copy(dir, crashed);
+    let copy = SledLog::open(crashed, OpenMode::MustExist).expect("open the crashed copy");
+    assert!(
+        copy.journal_records_applied_at_open() > 0,
+        "the crash was meant to lose commits sled had not written to its files"
+    );
+    copy
+}
+
 /// Copies the directory as a crash leaves it.
 fn crash_copy(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
@@ -105,12 +117,7 @@ fn acknowledged_commits_in_pieces_only_the_journal_holds_survive_a_crash() {
         log.raw_segment_start(912).expect("start") > Some(613),
         "the long commits were meant to be in pieces"
     );
-    crash_copy(dir.path(), crashed.path());
-    let copy = SledLog::open(crashed.path(), OpenMode::MustExist).expect("open the crashed copy");
-    assert!(
-        copy.journal_records_applied_at_open() > 0,
-        "the crash was meant to lose commits sled had not written to its files"
-    );
+    let copy = open_crashed(dir.path(), crashed.path());
     assert_same(&copy, &log, 12);
     handle.shutdown_blocking();
     thread.join().expect("writer");
@@ -123,12 +130,7 @@ fn acknowledged_commits_only_the_journal_holds_survive_a_crash() {
     let log = open(dir.path());
     let (handle, thread) = pass_through_writer(&log);
     commit(&handle, 0, 40, 3);
-    crash_copy(dir.path(), crashed.path());
-    let copy = SledLog::open(crashed.path(), OpenMode::MustExist).expect("open the crashed copy");
-    assert!(
-        copy.journal_records_applied_at_open() > 0,
-        "the crash was meant to lose commits sled had not written to its files"
-    );
+    let copy = open_crashed(dir.path(), crashed.path());
     assert_same(&copy, &log, 40);
     // The copy goes on from where the crash left it, and opens again with nothing to apply.
     drop(copy);

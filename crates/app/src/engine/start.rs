@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use yinling_ledger::rounds::{SegmentsInRounds, WALK_ROUND_BYTES};
 use yinling_ledger::walk::{walk_segments, WalkOptions};
-use yinling_ledger::{EventLog, LedgerError, OpenMode, SledLog};
+use yinling_ledger::{EventLog, LedgerError, SledLog};
 use yinling_projections::State;
 
 use super::{Engine, EngineConfig, EngineError, StartCheck, StartupReport};
@@ -63,14 +63,7 @@ impl Engine {
         if let Some(bad) = verified.first_bad {
             return Err(Self::damaged(config, bad.seq, bad.detail));
         }
-        let again = SledLog::open(&config.data_dir, OpenMode::MustExist)?;
-        let head = again.head();
-        if head != claimed {
-            return Err(EngineError::Ledger(LedgerError::HeadMoved {
-                expected: claimed.seq,
-                actual: head.seq,
-            }));
-        }
+        let again = SledLog::open_again(&config.data_dir, claimed)?;
         Ok((again, Some(started.elapsed())))
     }
 
