@@ -190,3 +190,58 @@ fn an_edited_snapshot_is_named_by_verify() {
     ]);
     assert!(ok && !stdout.contains("snapshots"), "{stdout}");
 }
+
+/// `verify`'s refold reads the embedded log in rounds, a new handle each (a province's
+/// refold through one would keep gigabytes in sled): in rounds of a fifth of the log it
+/// finds what the refold through one handle finds, a snapshot edited between two whole
+/// ones included, and opens the log again between rounds.
+#[test]
+fn a_refold_in_rounds_finds_what_one_handle_finds() {
+    use yinling_app::load::{check_snapshots, ReadInRounds};
+    use yinling_ledger::{EventLog, Head, OpenMode, SledLog};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = city(tmp.path());
+    let open = || Box::new(SledLog::open(&dir, OpenMode::MustExist).expect("the log"));
+    let head = open().head().seq;
+    let snapshot_at = |seq: u64, edit: bool| {
+        let log = open();
+        let (mut state, _, _) = yinling_app::load::load_state(&*log, Some(seq)).expect("state");
+        if edit {
+            let id = *state.volunteers.iter().next().expect("a volunteer").0;
+            let v = state.volunteers.get_mut(&id).expect("the volunteer");
+            v.balance.earned += rust_decimal::Decimal::from(1000);
+        }
+        let bytes = yinling_projections::replay::encode_snapshot(&state, None).expect("encode");
+        log.put_snapshot(state.head.seq, &bytes).expect("stored");
+    };
+    // Each state is loaded from the snapshots stored before it: the edited one goes last.
+    snapshot_at(head / 3, false);
+    snapshot_at(head, false);
+    snapshot_at(head * 2 / 3, true);
+    let outcomes = |checks: Vec<yinling_app::load::SnapshotCheck>| {
+        checks
+            .into_iter()
+            .map(|c| (c.seq, c.outcome.map_err(|why| why.contains("differs"))))
+            .collect::<Vec<_>>()
+    };
+    let through_one = outcomes(check_snapshots(open(), None).expect("checked"));
+    assert_eq!(through_one.len(), 3, "{through_one:?}");
+    assert_eq!(
+        through_one.iter().filter(|(_, o)| *o == Err(true)).count(),
+        1,
+        "the edited snapshot alone differs: {through_one:?}"
+    );
+
+    let mut opened = 0;
+    let mut reopen = |at: Head| {
+        opened += 1;
+        SledLog::open_again(&dir, at).map(|l| Box::new(l) as Box<dyn EventLog>)
+    };
+    let rounds = ReadInRounds {
+        events: head / 5,
+        reopen: &mut reopen,
+    };
+    let in_rounds = outcomes(check_snapshots(open(), Some(rounds)).expect("checked"));
+    assert_eq!(in_rounds, through_one);
+    assert!(opened >= 4, "opened again {opened} times");
+}

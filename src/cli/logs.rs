@@ -55,12 +55,10 @@ pub fn nats_config(
 /// Opens an existing log for reading: the NATS stream with `--log`, sled under `data`
 /// otherwise.
 pub fn open_existing(data: &Path, args: &LogArgs) -> Result<Box<dyn EventLog>, String> {
-    super::backup::refuse_unfinished(data)?;
     match &args.log {
-        None => SledLog::open(data, OpenMode::MustExist)
-            .map(|l| Box::new(l) as Box<dyn EventLog>)
-            .map_err(|e| e.to_string()),
+        None => open_existing_sled(data).map(|l| Box::new(l) as Box<dyn EventLog>),
         Some(urls) => {
+            super::backup::refuse_unfinished(data)?;
             check_nats(urls, &args.stream)?;
             let log = NatsLog::open(nats_config(urls, &args.stream, data, false, 1))
                 .map_err(|e| e.to_string())?;
@@ -69,4 +67,11 @@ pub fn open_existing(data: &Path, args: &LogArgs) -> Result<Box<dyn EventLog>, S
             Ok(Box::new(log))
         }
     }
+}
+
+/// Opens the embedded log under `data` for reading, as [`open_existing`] does without `--log`
+/// (for a tool that closes and opens it again as it reads, `verify`).
+pub fn open_existing_sled(data: &Path) -> Result<SledLog, String> {
+    super::backup::refuse_unfinished(data)?;
+    SledLog::open(data, OpenMode::MustExist).map_err(|e| e.to_string())
 }

@@ -3,10 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use yinling_ledger::log::{self, VerifyDepth};
+use yinling_app::load::{self, ReadInRounds, CHECK_ROUND_EVENTS};
+use yinling_ledger::log::{self, VerifyDepth, VerifyReport};
+use yinling_ledger::rounds::{verify_in_rounds, WALK_ROUND_BYTES};
 use yinling_ledger::walk::{walk_hashes, WalkOptions};
+use yinling_ledger::{EventLog, Head, SledLog};
 
-use super::logs::{open_existing, LogArgs};
+use super::logs::{open_existing, open_existing_sled, LogArgs};
 
 /// Options of `verify`.
 #[derive(Debug, clap::Args)]
@@ -25,22 +28,12 @@ pub struct VerifyArgs {
 
 /// Runs `verify`.
 pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
-    let log = open_existing(&args.data, &args.log)?;
     let depth = if args.hashes_only {
         VerifyDepth::Hashes
     } else {
         VerifyDepth::Full
     };
-    let report = match depth {
-        VerifyDepth::Hashes => walk_hashes(
-            &*log,
-            WalkOptions::on_every_core(false),
-            &mut |_| {},
-            &mut |_| {},
-        ),
-        VerifyDepth::Full => log::verify(&*log, depth, &mut |_| {}),
-    }
-    .map_err(|e| e.to_string())?;
+    let (log, report) = walk(&args, depth)?;
     let keys = check_keys(&*log)?;
     match report.first_bad {
         None if report.is_ok() && keys.damaged.is_empty() => {
@@ -54,7 +47,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
             if args.hashes_only {
                 return Ok(ExitCode::SUCCESS);
             }
-            check_snapshots(&*log)
+            check_snapshots(log, &args)
         }
         None if report.is_ok() => {
             say!(
@@ -87,10 +80,45 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, String> {
     }
 }
 
+/// The chain walked at `depth`, and the log to read on. The embedded log is walked in rounds,
+/// each through a handle of its own, as a start walks it (`yinling_ledger::rounds`). A NATS
+/// stream is walked through its one handle.
+fn walk(
+    args: &VerifyArgs,
+    depth: VerifyDepth,
+) -> Result<(Box<dyn EventLog>, VerifyReport), String> {
+    if args.log.log.is_none() {
+        let first = open_existing_sled(&args.data)?;
+        let (report, log) = verify_in_rounds(first, &args.data, depth, WALK_ROUND_BYTES)
+            .map_err(|e| e.to_string())?;
+        return Ok((Box::new(log), report));
+    }
+    let log = open_existing(&args.data, &args.log)?;
+    let report = match depth {
+        VerifyDepth::Hashes => walk_hashes(
+            &*log,
+            WalkOptions::on_every_core(false),
+            &mut |_| {},
+            &mut |_| {},
+        ),
+        VerifyDepth::Full => log::verify(&*log, depth, &mut |_| {}),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok((log, report))
+}
+
 /// Every stored snapshot against the log folded from its first event (the start trusts the
-/// newest; nothing else ties its contents to the chain).
-fn check_snapshots(log: &dyn yinling_ledger::EventLog) -> Result<ExitCode, String> {
-    let checks = yinling_app::load::check_snapshots(log).map_err(|e| e.to_string())?;
+/// newest; nothing else ties its contents to the chain). The embedded log is read in rounds,
+/// as the walk was.
+fn check_snapshots(log: Box<dyn EventLog>, args: &VerifyArgs) -> Result<ExitCode, String> {
+    let mut reopen = |head: Head| {
+        SledLog::open_again(&args.data, head).map(|l| Box::new(l) as Box<dyn EventLog>)
+    };
+    let rounds = args.log.log.is_none().then_some(ReadInRounds {
+        events: CHECK_ROUND_EVENTS,
+        reopen: &mut reopen,
+    });
+    let checks = load::check_snapshots(log, rounds).map_err(|e| e.to_string())?;
     let bad: Vec<_> = checks.iter().filter(|c| c.outcome.is_err()).collect();
     if bad.is_empty() {
         say!(

@@ -18,6 +18,13 @@ pub const MAX_AS_OF_REPLAYS: usize = 2;
 /// chain hashes from the log to recompute what it dropped.
 pub const TREE_FLOOR: u32 = 8;
 
+/// Events `verify` folds through one handle of the embedded log while it checks the stored
+/// snapshots, before it closes the log and opens it again: sled keeps what a handle read until
+/// it is closed. About as many bytes of segments as a chain walk's round
+/// (`yinling_ledger::rounds::WALK_ROUND_BYTES`, 8 GiB) at a province's density, about 440
+/// bytes an event.
+pub const CHECK_ROUND_EVENTS: u64 = 20_000_000;
+
 /// Events handed from the reading thread to the folding threads at a time.
 pub const REPLAY_CHUNK_EVENTS: usize = 4096;
 

@@ -158,11 +158,15 @@ pub const MAX_EVENT_AMOUNT: rust_decimal::Decimal =
 /// that both workers are busy from the first megabytes.
 pub const WALK_CHUNK_BYTES: usize = 256 * 1024;
 
-/// Bytes of segments a start's chain walk reads through one handle of the log before it
-/// closes the log and opens it again (`rounds`): sled keeps what a handle read until it is
-/// closed, about 0.4 bytes of memory a byte of segment, so a round holds about 200 MB at
-/// most. Opening the log again takes about 40 ms.
-pub const WALK_ROUND_BYTES: usize = 512 * 1024 * 1024;
+/// Bytes of segments a chain walk (a start's, `verify`'s) reads through one handle of the log
+/// before it closes the log and opens it again (`rounds`): sled keeps what a handle read until
+/// it is closed. Measured on a province's log (57 M events, 25 GB of segments; BENCHMARKS.md,
+/// "A province at its density, measured"), a walk's peak was 1.1–1.2 GB in rounds of 2 to
+/// 8 GiB and through one handle alike, 0.9 GB in rounds of 512 MiB, which took 41–61 s
+/// against 25–32 s: every round opens the log again, and an open reads sled's page table
+/// (0.3 s there). Rounds this large bound what a national log's walk could hold without
+/// paying for opens a province does not need.
+pub const WALK_ROUND_BYTES: usize = 8 * 1024 * 1024 * 1024;
 
 /// Chunks the chain walk keeps read ahead of its checks, for each worker: the memory of the
 /// walk beyond sled's own is this many chunks of [`WALK_CHUNK_BYTES`].

@@ -420,10 +420,23 @@ pub fn verify_each(
     progress: &mut dyn FnMut(u64),
     each: &mut dyn FnMut(&Head),
 ) -> Result<VerifyReport, LedgerError> {
-    let claimed = log.head();
+    verify_segments(log.head(), log.segments(0), depth, progress, each)
+}
+
+/// [`verify_each`] over segments from any source, from the first, against the head the log
+/// `claimed` when the walk began: the embedded log read in rounds, each through a handle of
+/// its own (`SegmentsInRounds`, so that a province's walk does not hold every segment it read
+/// in sled's memory), is verified so.
+pub fn verify_segments<'a>(
+    claimed: Head,
+    segments: impl Iterator<Item = Result<Segment, LedgerError>> + 'a,
+    depth: VerifyDepth,
+    progress: &mut dyn FnMut(u64),
+    each: &mut dyn FnMut(&Head),
+) -> Result<VerifyReport, LedgerError> {
     let mut check = ChainCheck::after(Head::default());
     let mut first_bad = None;
-    'segments: for segment in log.segments(0) {
+    'segments: for segment in segments {
         let segment = match segment {
             Ok(s) => s,
             Err(LedgerError::Corrupt { seq, detail }) => {

@@ -3,10 +3,13 @@
 //! sled 0.34 keeps in memory what a read touched for as long as its database is open,
 //! whatever its cache's capacity (SCALE.md, "What would have to change", item 0). A walk of
 //! every event through one handle therefore holds what it read until it ends: on a city of
-//! 100,000 volunteers at a province's density (5.7 M events) a start's peak was 1.37 million
-//! KiB beside 0.6 at rest, and at a province's 58 M events it would be about 8 GB more than
-//! the state. Read in rounds of [`WALK_ROUND_BYTES`] of segments, each through a handle of
-//! its own, the walk holds at most one round's.
+//! 100,000 volunteers at a province's density (5.7 M events) a start that walked beside its
+//! load peaked at 1.37 million KiB beside 0.6 at rest. A start now walks first and loads
+//! after, and reads in rounds of [`WALK_ROUND_BYTES`] of segments, each through a handle of
+//! its own, so the walk holds at most one round's. On a province's log (57 M events) what one
+//! handle held was no longer the bytes read but sled's page table, 1.1 GB with or without
+//! rounds (BENCHMARKS.md, "A province at its density, measured"): the rounds are large, and
+//! bound a larger log's walk.
 //!
 //! Between two rounds nothing holds the log's lock. The handle opened for the next round must
 //! find the head the walk began with, or the walk fails ([`LedgerError::HeadMoved`]): another
@@ -19,8 +22,9 @@ use crate::codec::SegmentReader;
 use crate::envelope::Head;
 use crate::error::LedgerError;
 pub use crate::limits::WALK_ROUND_BYTES;
-use crate::log::{EventLog, Segment};
+use crate::log::{verify_segments, EventLog, Segment, VerifyDepth, VerifyReport};
 use crate::store::{OpenMode, SledLog};
+use crate::walk::{walk_segments, WalkOptions};
 
 impl SledLog {
     /// Opens the log in `dir` again after a handle of it was closed, requiring the `head`
@@ -37,6 +41,35 @@ impl SledLog {
         }
         Ok(log)
     }
+}
+
+/// Verifies the chain of `log`, opened on `dir`, at `depth` (the links on every core, or every
+/// record decoded on one), reading it in rounds of `round_bytes` of segments; `log` is closed
+/// after its round. Returns the report, against the head `log` had, and the log opened again
+/// at that head for what the caller reads next. `yinling verify` walks a province's log so.
+pub fn verify_in_rounds(
+    log: SledLog,
+    dir: &Path,
+    depth: VerifyDepth,
+    round_bytes: usize,
+) -> Result<(VerifyReport, SledLog), LedgerError> {
+    let mut rounds = SegmentsInRounds::new(log, dir, round_bytes);
+    let claimed = rounds.claimed();
+    let report = match depth {
+        VerifyDepth::Hashes => walk_segments(
+            claimed,
+            Box::new(&mut rounds),
+            WalkOptions::on_every_core(false),
+            &mut |_| {},
+            &mut |_| {},
+        )?,
+        VerifyDepth::Full => {
+            verify_segments(claimed, &mut rounds, depth, &mut |_| {}, &mut |_| {})?
+        }
+    };
+    tracing::debug!(rounds = rounds.rounds(), "the chain verified in rounds");
+    drop(rounds);
+    Ok((report, SledLog::open_again(dir, claimed)?))
 }
 
 /// A source of segments, from the first, that closes the log and opens it again every

@@ -13,7 +13,7 @@ use yinling_ledger::codec;
 use yinling_ledger::envelope::Head;
 use yinling_ledger::log::{self, EventLog, VerifyDepth, VerifyReport};
 use yinling_ledger::merkle::leaf_hash;
-use yinling_ledger::rounds::SegmentsInRounds;
+use yinling_ledger::rounds::{verify_in_rounds, SegmentsInRounds};
 use yinling_ledger::store::{OpenMode, SledLog};
 use yinling_ledger::walk::{walk_hashes, walk_segments, WalkOptions};
 
@@ -117,15 +117,29 @@ fn in_rounds(
 /// The log in `dir`, closed first (`log` must be its only handle), walked in rounds of one
 /// segment, of a few and of all of them, on one worker and on two, reports what the walk of
 /// one thread reported and accepted (`expected`); rounds of one byte open the log again for
-/// every segment.
+/// every segment. `verify`'s check in rounds, of the links and of every record decoded,
+/// reports what each depth reports through one handle, and hands back the log at its head.
 fn assert_same_in_rounds(
     dir: &std::path::Path,
     log: Arc<SledLog>,
     expected: &(VerifyReport, Vec<Head>),
 ) {
     let segments = log.segments(0).count();
+    let depths = [VerifyDepth::Hashes, VerifyDepth::Full];
+    let through_one = depths.map(|depth| log::verify(&*log, depth, &mut |_| {}).expect("verify"));
+    let head = log.head();
     drop(Arc::into_inner(log).expect("the only handle"));
     for round_bytes in [1, 2_000, 1 << 30] {
+        for (depth, expected) in depths.into_iter().zip(&through_one) {
+            let first = SledLog::open(dir, OpenMode::MustExist).expect("open");
+            let (report, again) =
+                verify_in_rounds(first, dir, depth, round_bytes).expect("verify in rounds");
+            assert_eq!(
+                &report, expected,
+                "{depth:?} in rounds of {round_bytes} bytes"
+            );
+            assert_eq!(again.head(), head, "the log handed back");
+        }
         for threads in [1, 2] {
             let options = WalkOptions {
                 threads,
