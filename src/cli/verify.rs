@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use yinling_app::load::{self, ReadInRounds, CHECK_ROUND_EVENTS};
 use yinling_ledger::log::{self, VerifyDepth, VerifyReport};
-use yinling_ledger::rounds::{verify_in_rounds, WALK_ROUND_BYTES};
+use yinling_ledger::rounds::{round_bytes_for, verify_in_rounds};
 use yinling_ledger::walk::{walk_hashes, WalkOptions};
 use yinling_ledger::{EventLog, Head, SledLog};
 
@@ -89,8 +89,9 @@ fn walk(
 ) -> Result<(Box<dyn EventLog>, VerifyReport), String> {
     if args.log.log.is_none() {
         let first = open_existing_sled(&args.data)?;
-        let (report, log) = verify_in_rounds(first, &args.data, depth, WALK_ROUND_BYTES)
-            .map_err(|e| e.to_string())?;
+        let round_bytes = round_bytes_for(&first);
+        let (report, log) =
+            verify_in_rounds(first, &args.data, depth, round_bytes).map_err(|e| e.to_string())?;
         return Ok((Box::new(log), report));
     }
     let log = open_existing(&args.data, &args.log)?;

@@ -20,9 +20,9 @@ pub const TREE_FLOOR: u32 = 8;
 
 /// Events `verify` folds through one handle of the embedded log while it checks the stored
 /// snapshots, before it closes the log and opens it again: sled keeps what a handle read until
-/// it is closed. About as many bytes of segments as a chain walk's round
-/// (`yinling_ledger::rounds::WALK_ROUND_BYTES`, 8 GiB) at a province's density, about 440
-/// bytes an event.
+/// it is closed. About the bytes of segments of a chain walk's round at a province
+/// (`yinling_ledger::rounds::round_bytes_for`: 25 GB in eight), about 440 bytes an event:
+/// three rounds there.
 pub const CHECK_ROUND_EVENTS: u64 = 20_000_000;
 
 /// Events handed from the reading thread to the folding threads at a time.

@@ -159,14 +159,18 @@ pub const MAX_EVENT_AMOUNT: rust_decimal::Decimal =
 pub const WALK_CHUNK_BYTES: usize = 256 * 1024;
 
 /// Bytes of segments a chain walk (a start's, `verify`'s) reads through one handle of the log
-/// before it closes the log and opens it again (`rounds`): sled keeps what a handle read until
-/// it is closed. Measured on a province's log (57 M events, 25 GB of segments; BENCHMARKS.md,
-/// "A province at its density, measured"), a walk's peak was 1.1–1.2 GB in rounds of 2 to
-/// 8 GiB and through one handle alike, 0.9 GB in rounds of 512 MiB, which took 41–61 s
-/// against 25–32 s: every round opens the log again, and an open reads sled's page table
-/// (0.3 s there). Rounds this large bound what a national log's walk could hold without
-/// paying for opens a province does not need.
-pub const WALK_ROUND_BYTES: usize = 8 * 1024 * 1024 * 1024;
+/// at least before it closes the log and opens it again (`rounds`): sled keeps what a handle
+/// read until it is closed. On 100,000 volunteers at a province's density (5.7 M events) a
+/// start walking in rounds this size peaked at 0.61 million KiB, the node as loaded; in one or
+/// two rounds, at 0.95–0.99 million, the walk's hold over the state.
+pub const WALK_ROUND_BYTES: usize = 512 * 1024 * 1024;
+
+/// Rounds a chain walk takes at most: a larger log is walked in rounds of this fraction of
+/// its size on disk. Every round opens the log again, and on a province's log (57 M events,
+/// 25 GB; BENCHMARKS.md, "A province at its density, measured") an open reads sled's page
+/// table, 0.3 s: rounds of 512 MiB took 41–61 s against 25–32 s through one handle, while a
+/// walk's hold there was 1.1–1.2 GB in any rounds of 2 GiB or more, under the state's 5 GB.
+pub const WALK_ROUNDS_AT_MOST: usize = 8;
 
 /// Chunks the chain walk keeps read ahead of its checks, for each worker: the memory of the
 /// walk beyond sled's own is this many chunks of [`WALK_CHUNK_BYTES`].

@@ -8,8 +8,8 @@
 //! after, and reads in rounds of [`WALK_ROUND_BYTES`] of segments, each through a handle of
 //! its own, so the walk holds at most one round's. On a province's log (57 M events) what one
 //! handle held was no longer the bytes read but sled's page table, 1.1 GB with or without
-//! rounds (BENCHMARKS.md, "A province at its density, measured"): the rounds are large, and
-//! bound a larger log's walk.
+//! rounds, while each round's open cost 0.3 s (BENCHMARKS.md, "A province at its density,
+//! measured"): a large log is walked in [`WALK_ROUNDS_AT_MOST`] rounds ([`round_bytes_for`]).
 //!
 //! Between two rounds nothing holds the log's lock. The handle opened for the next round must
 //! find the head the walk began with, or the walk fails ([`LedgerError::HeadMoved`]): another
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::codec::SegmentReader;
 use crate::envelope::Head;
 use crate::error::LedgerError;
-pub use crate::limits::WALK_ROUND_BYTES;
+pub use crate::limits::{WALK_ROUNDS_AT_MOST, WALK_ROUND_BYTES};
 use crate::log::{verify_segments, EventLog, Segment, VerifyDepth, VerifyReport};
 use crate::store::{OpenMode, SledLog};
 use crate::walk::{walk_segments, WalkOptions};
@@ -41,6 +41,15 @@ impl SledLog {
         }
         Ok(log)
     }
+}
+
+/// The bytes of a round for a walk of `log`: [`WALK_ROUND_BYTES`], or the log's size on disk
+/// over [`WALK_ROUNDS_AT_MOST`] when that is more (a province's log in eight rounds, not fifty).
+pub fn round_bytes_for(log: &SledLog) -> usize {
+    let on_disk = log
+        .size_on_disk()
+        .map_or(0, |b| usize::try_from(b).unwrap_or(usize::MAX));
+    WALK_ROUND_BYTES.max(on_disk / WALK_ROUNDS_AT_MOST)
 }
 
 /// Verifies the chain of `log`, opened on `dir`, at `depth` (the links on every core, or every

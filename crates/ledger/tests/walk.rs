@@ -13,7 +13,9 @@ use yinling_ledger::codec;
 use yinling_ledger::envelope::Head;
 use yinling_ledger::log::{self, EventLog, VerifyDepth, VerifyReport};
 use yinling_ledger::merkle::leaf_hash;
-use yinling_ledger::rounds::{verify_in_rounds, SegmentsInRounds};
+use yinling_ledger::rounds::{
+    round_bytes_for, verify_in_rounds, SegmentsInRounds, WALK_ROUND_BYTES,
+};
 use yinling_ledger::store::{OpenMode, SledLog};
 use yinling_ledger::walk::{walk_hashes, walk_segments, WalkOptions};
 
@@ -128,6 +130,11 @@ fn assert_same_in_rounds(
     let depths = [VerifyDepth::Hashes, VerifyDepth::Full];
     let through_one = depths.map(|depth| log::verify(&*log, depth, &mut |_| {}).expect("verify"));
     let head = log.head();
+    assert_eq!(
+        round_bytes_for(&log),
+        WALK_ROUND_BYTES,
+        "a small log's round"
+    );
     drop(Arc::into_inner(log).expect("the only handle"));
     for round_bytes in [1, 2_000, 1 << 30] {
         for (depth, expected) in depths.into_iter().zip(&through_one) {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yinling_ledger::rounds::{SegmentsInRounds, WALK_ROUND_BYTES};
+use yinling_ledger::rounds::{round_bytes_for, SegmentsInRounds};
 use yinling_ledger::walk::{walk_segments, WalkOptions};
 use yinling_ledger::{EventLog, LedgerError, SledLog};
 use yinling_projections::State;
@@ -27,7 +27,7 @@ pub(super) struct Started {
 
 impl Engine {
     /// A whole-chain start of the embedded log from a snapshot: the chain walked first, on
-    /// every core, in rounds of [`WALK_ROUND_BYTES`], each through a handle of its own (sled
+    /// every core, in rounds ([`round_bytes_for`]), each through a handle of its own (sled
     /// keeps what a handle read until it is closed: beside the load, the walk of 5.7 M events
     /// held 0.78 million KiB at the start's peak, BENCHMARKS.md "A start's walk in
     /// rounds"); the load follows, from the snapshot's tail. Returns the log opened again
@@ -45,7 +45,8 @@ impl Engine {
             return Ok((first, None));
         }
         let started = Instant::now();
-        let mut rounds = SegmentsInRounds::new(first, &config.data_dir, WALK_ROUND_BYTES);
+        let round_bytes = round_bytes_for(&first);
+        let mut rounds = SegmentsInRounds::new(first, &config.data_dir, round_bytes);
         let claimed = rounds.claimed();
         let verified = walk_segments(
             claimed,
