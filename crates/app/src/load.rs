@@ -528,8 +528,8 @@ pub struct SnapshotCheck {
 /// full check therefore refolds.
 ///
 /// With `rounds`, the log is read through a new handle every [`ReadInRounds::events`] events
-/// (the embedded log's handle keeps what it read until it is closed: a province's refold
-/// through one would hold gigabytes), and the keys are copied into memory first, since a
+/// (the embedded log's handle keeps what it read until it is closed: about a gigabyte after
+/// a province's 57 M events, more for a larger log), and the keys are copied into memory first, since a
 /// handle of the key store would keep the log's database open.
 pub fn check_snapshots(
     log: Box<dyn EventLog>,
