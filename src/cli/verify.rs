@@ -90,8 +90,9 @@ fn walk(
     if args.log.log.is_none() {
         let first = open_existing_sled(&args.data)?;
         let round_bytes = round_bytes_for(&first);
-        let (report, log) =
+        let report =
             verify_in_rounds(first, &args.data, depth, round_bytes).map_err(|e| e.to_string())?;
+        let log = SledLog::open_again(&args.data, report.claimed).map_err(|e| e.to_string())?;
         return Ok((Box::new(log), report));
     }
     let log = open_existing(&args.data, &args.log)?;

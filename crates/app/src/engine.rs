@@ -211,8 +211,8 @@ impl Engine {
     /// its cache capacity: about 230 bytes per event read, 2.6 GB for a log of eleven million
     /// (measured, BENCHMARKS.md "A million volunteers on one node"). So the start runs on a
     /// handle of its own, which is closed before the handle the node serves with is opened;
-    /// and its walk of the whole chain, on handles of its own, one a round of
-    /// `WALK_ROUND_BYTES`, before the load (`start::walk_in_rounds`).
+    /// and its walk of the whole chain, on handles of its own, one a round
+    /// (`yinling_ledger::rounds::round_bytes_for`), before the load (`start::walk_in_rounds`).
     pub fn open(config: &EngineConfig, metrics: Arc<Metrics>) -> Result<Engine, EngineError> {
         let first = SledLog::open(&config.data_dir, OpenMode::CreateIfMissing)?;
         let (first, walked) = Self::walk_in_rounds(config, first)?;

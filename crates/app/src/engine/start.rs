@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yinling_ledger::rounds::{round_bytes_for, SegmentsInRounds};
-use yinling_ledger::walk::{walk_segments, WalkOptions};
+use yinling_ledger::log::VerifyDepth;
+use yinling_ledger::rounds::{round_bytes_for, verify_in_rounds};
 use yinling_ledger::{EventLog, LedgerError, SledLog};
 use yinling_projections::State;
 
@@ -46,25 +46,11 @@ impl Engine {
         }
         let started = Instant::now();
         let round_bytes = round_bytes_for(&first);
-        let mut rounds = SegmentsInRounds::new(first, &config.data_dir, round_bytes);
-        let claimed = rounds.claimed();
-        let verified = walk_segments(
-            claimed,
-            Box::new(&mut rounds),
-            WalkOptions::on_every_core(false),
-            &mut |_| {},
-            &mut |_| {},
-        )?;
-        tracing::debug!(
-            rounds = rounds.rounds(),
-            ms = started.elapsed().as_millis() as u64,
-            "the chain walked in rounds"
-        );
-        drop(rounds);
+        let verified = verify_in_rounds(first, &config.data_dir, VerifyDepth::Hashes, round_bytes)?;
         if let Some(bad) = verified.first_bad {
             return Err(Self::damaged(config, bad.seq, bad.detail));
         }
-        let again = SledLog::open_again(&config.data_dir, claimed)?;
+        let again = SledLog::open_again(&config.data_dir, verified.claimed)?;
         Ok((again, Some(started.elapsed())))
     }
 
