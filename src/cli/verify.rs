@@ -4,9 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use yinling_app::load::{self, ReadInRounds, CHECK_ROUND_EVENTS};
-use yinling_ledger::log::{self, VerifyDepth, VerifyReport};
-use yinling_ledger::rounds::{round_bytes_for, verify_in_rounds};
-use yinling_ledger::walk::{walk_hashes, WalkOptions};
+use yinling_ledger::log::{VerifyDepth, VerifyReport};
+use yinling_ledger::rounds::{round_bytes_for, verify_at, verify_in_rounds};
 use yinling_ledger::{EventLog, Head, SledLog};
 
 use super::logs::{open_existing, open_existing_sled, LogArgs};
@@ -96,16 +95,7 @@ fn walk(
         return Ok((Box::new(log), report));
     }
     let log = open_existing(&args.data, &args.log)?;
-    let report = match depth {
-        VerifyDepth::Hashes => walk_hashes(
-            &*log,
-            WalkOptions::on_every_core(false),
-            &mut |_| {},
-            &mut |_| {},
-        ),
-        VerifyDepth::Full => log::verify(&*log, depth, &mut |_| {}),
-    }
-    .map_err(|e| e.to_string())?;
+    let report = verify_at(log.head(), log.segments(0), depth).map_err(|e| e.to_string())?;
     Ok((log, report))
 }
 

@@ -66,24 +66,34 @@ pub fn verify_in_rounds(
     let started = std::time::Instant::now();
     let mut rounds = SegmentsInRounds::new(log, dir, round_bytes);
     let claimed = rounds.claimed();
-    let report = match depth {
-        VerifyDepth::Hashes => walk_segments(
-            claimed,
-            Box::new(&mut rounds),
-            WalkOptions::on_every_core(false),
-            &mut |_| {},
-            &mut |_| {},
-        )?,
-        VerifyDepth::Full => {
-            verify_segments(claimed, &mut rounds, depth, &mut |_| {}, &mut |_| {})?
-        }
-    };
+    let report = verify_at(claimed, Box::new(&mut rounds), depth)?;
     tracing::debug!(
         rounds = rounds.rounds(),
         ms = started.elapsed().as_millis() as u64,
         "the chain walked in rounds"
     );
     Ok(report)
+}
+
+/// Verifies the chain of `segments`, from the first, against the head the log `claimed` when
+/// the walk began, at `depth`: the links on every core ([`walk_segments`]), or every record
+/// decoded on one ([`verify_segments`]). One function for every walk `yinling verify` makes,
+/// in rounds or through one handle (a NATS stream), so that a depth means the same in both.
+pub fn verify_at<'a>(
+    claimed: Head,
+    segments: Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + 'a>,
+    depth: VerifyDepth,
+) -> Result<VerifyReport, LedgerError> {
+    match depth {
+        VerifyDepth::Hashes => walk_segments(
+            claimed,
+            segments,
+            WalkOptions::on_every_core(false),
+            &mut |_| {},
+            &mut |_| {},
+        ),
+        VerifyDepth::Full => verify_segments(claimed, segments, depth, &mut |_| {}, &mut |_| {}),
+    }
 }
 
 /// A source of segments, from the first, that closes the log and opens it again every
