@@ -49,6 +49,11 @@ pub const FORWARD_TIMEOUT_SECONDS: u64 = 30;
 /// Seconds after which a client should retry a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
 
+/// `Retry-After` of the 503 every request gets while the node loads its ledger (a city's
+/// start is under a second, a province's 15–45 s): what the browser's page waits before it
+/// reloads itself, too.
+pub const STARTING_RETRY_AFTER_SECONDS: u32 = 5;
+
 /// `Retry-After` of a 429 (wrong confirmation codes pause a node for the rest of a minute;
 /// the detail says how long is left): the longest the pause can have left, in seconds.
 pub const PAUSED_RETRY_AFTER_SECONDS: u32 = 60;

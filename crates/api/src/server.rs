@@ -369,7 +369,20 @@ pub async fn serve_with(
         .await
         .map_err(listen)?;
     let local = listener.local_addr().map_err(listen)?;
-    let (node, generated) = Node::open(&config.node, &format!("http://{local}")).await?;
+    // While the ledger loads, every request is told so at once (`starting`), not left to
+    // wait for a province's start.
+    let (loaded, loading) = tokio::sync::oneshot::channel();
+    let starting = tokio::spawn(crate::starting::answer_until(
+        listener,
+        loading,
+        config.connections.header_read_timeout,
+    ));
+    let opened = Node::open(&config.node, &format!("http://{local}")).await;
+    let _ = loaded.send(());
+    let listener = starting
+        .await
+        .map_err(|e| listen(std::io::Error::other(e.to_string())))?;
+    let (node, generated) = opened?;
     // The start's lines go to standard output without `println!`, which panics when whoever
     // reads them has closed the pipe (a script that waits for "listening on" and stops
     // reading): a service must not die because nobody reads its banner.

@@ -16,7 +16,9 @@ pub struct Health {
     /// service is restarted (its disk failed a sync it could not undo; the server's log says
     /// which): reads go on, every change is refused; or "out_of_touch" (503) on a cluster's
     /// read replica that has not heard from the log for three leases' time to live (15 s at least): it answers
-    /// no signed-in request until it is back in touch.
+    /// no signed-in request until it is back in touch. While the node is still loading its
+    /// ledger the port answers `{"status": "starting"}` (503, no other field) instead
+    /// (`crate::starting`).
     pub status: String,
     /// The head seq this node's answers reflect: its folded state (on a read replica this
     /// can trail the log; on the writer it is the durable head).
