@@ -197,6 +197,10 @@ fn slow_clients_are_cut_off_while_others_are_served() {
         &["--header-timeout", "2", "--request-timeout", "2"],
     );
     let addr = server.base.trim_start_matches("http://").to_owned();
+    // Twenty clients that connect and send nothing at all.
+    let mut silent: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(&addr).expect("connect"))
+        .collect();
     // Twenty slow-loris clients trickling their headers.
     let mut slow: Vec<TcpStream> = (0..20)
         .map(|_| {
@@ -236,6 +240,21 @@ fn slow_clients_are_cut_off_while_others_are_served() {
         }
     }
     assert_eq!(closed, 20, "every slow-loris connection is closed");
+    // The silent ones are closed too (end of stream), not kept for good.
+    for s in &mut silent {
+        s.set_read_timeout(Some(Duration::from_secs(8)))
+            .expect("timeout");
+        let mut buf = [0u8; 16];
+        let read = s.read(&mut buf);
+        assert!(
+            matches!(read, Ok(0))
+                || read.as_ref().is_err_and(|e| !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                )),
+            "a silent connection is closed: {read:?}"
+        );
+    }
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "closed within the header timeout, not left open"

@@ -23,8 +23,13 @@ async fn every_request_while_the_ledger_loads_is_told_so_at_once_and_the_port_is
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (loaded, loading) = tokio::sync::oneshot::channel();
-    let header_read_timeout = ConnectionLimits::default().header_read_timeout;
-    let starting = tokio::spawn(answer_until(listener, loading, header_read_timeout));
+    let limits = ConnectionLimits::default();
+    let starting = tokio::spawn(answer_until(
+        listener,
+        loading,
+        limits.header_read_timeout,
+        limits.max_connections,
+    ));
     let http = client();
     let url = |path: &str| format!("http://{addr}{path}");
     let retry_after = STARTING_RETRY_AFTER_SECONDS.to_string();
@@ -84,4 +89,33 @@ async fn every_request_while_the_ledger_loads_is_told_so_at_once_and_the_port_is
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let peer = accepted.await.expect("task").expect("accepted");
     assert_eq!(peer, stream.local_addr().expect("local"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_loading_a_connection_past_the_limit_is_closed_unanswered_as_by_the_node() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (_loaded, loading) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(answer_until(listener, loading, Duration::from_secs(1), 1));
+    // One client holds the only connection, its headers never finished (a slow client).
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tokio::io::AsyncWriteExt::write_all(&mut slow, b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("a first line");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let turned_away = client().get(format!("http://{addr}/healthz")).send().await;
+    assert!(turned_away.is_err(), "{turned_away:?}");
+    // The slow one is dropped after the header read timeout, and the next is answered.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // A client that sends nothing at all holds the only connection no longer than that.
+    let _silent = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let answered = client()
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answered.status(), 503);
 }

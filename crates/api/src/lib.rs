@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod first_bytes;
 pub mod forward;
 pub mod limits;
 pub mod metrics;

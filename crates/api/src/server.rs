@@ -376,6 +376,7 @@ pub async fn serve_with(
         listener,
         loading,
         config.connections.header_read_timeout,
+        config.connections.max_connections,
     ));
     let opened = Node::open(&config.node, &format!("http://{local}")).await;
     let _ = loaded.send(());
@@ -460,13 +461,16 @@ pub async fn serve_connections(
             .http1()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout);
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let watched = graceful.watch(connection);
+        let watcher = graceful.watcher();
+        let first_bytes = limits.header_read_timeout;
         tokio::spawn(async move {
-            if let Err(e) = watched.await {
-                tracing::debug!(error = %e, "connection ended with an error");
+            if crate::first_bytes::arrive_within(&stream, first_bytes).await {
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                if let Err(e) = watcher.watch(connection).await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
             }
             drop(permit);
         });

@@ -39,13 +39,16 @@ fn starting_page() -> String {
 
 /// Answers every connection on `listener` with [`answer`] until `loaded` fires (or its
 /// sender is dropped), then hands the listener back for the node's own routes. Connections
-/// answered meanwhile close after their one answer; a client that takes longer than
-/// `header_read_timeout` to send its headers is dropped, as by the node's server.
+/// answered meanwhile close after their one answer; as by the node's server, a client that
+/// takes longer than `header_read_timeout` to send its headers is dropped, and a connection
+/// past `max_connections` open at once is closed unanswered.
 pub async fn answer_until(
     listener: TcpListener,
     mut loaded: oneshot::Receiver<()>,
     header_read_timeout: std::time::Duration,
+    max_connections: usize,
 ) -> TcpListener {
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections));
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -58,6 +61,10 @@ pub async fn answer_until(
             },
             _ = &mut loaded => break,
         };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
         let service =
             hyper::service::service_fn(|request: Request<hyper::body::Incoming>| async move {
                 Ok::<_, Infallible>(answer(&request))
@@ -69,12 +76,15 @@ pub async fn answer_until(
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout);
         tokio::spawn(async move {
-            if let Err(e) = builder
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(error = %e, "a connection while starting ended with an error");
+            if crate::first_bytes::arrive_within(&stream, header_read_timeout).await {
+                if let Err(e) = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                {
+                    tracing::debug!(error = %e, "a connection while starting ended with an error");
+                }
             }
+            drop(permit);
         });
     }
     listener
