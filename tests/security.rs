@@ -269,3 +269,15 @@ fn slow_clients_are_cut_off_while_others_are_served() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("application/problem+json"), "{answer}");
 }
+
+#[test]
+fn a_connection_that_never_sends_does_not_hold_up_a_shutdown() {
+    // A client's pool opens connections it may never use; a stop must not wait out the
+    // header read timeout (10 s) for them.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start_in(&tmp.path().join("data"), &[]);
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let _unused = TcpStream::connect(&addr).expect("connect");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(server.terminate(), Some(0), "stopped within five seconds");
+}

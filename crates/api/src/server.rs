@@ -431,6 +431,10 @@ pub async fn serve_connections(
     use hyper_util::service::TowerToHyperService;
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Dropped at shutdown: a connection still waiting for its first byte (a client's pool
+    // opens connections it may never use) stops waiting then, instead of holding the
+    // shutdown for the rest of the header read timeout.
+    let (stopping, stopped) = tokio::sync::watch::channel(());
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -463,8 +467,13 @@ pub async fn serve_connections(
             .header_read_timeout(limits.header_read_timeout);
         let watcher = graceful.watcher();
         let first_bytes = limits.header_read_timeout;
+        let mut stopped = stopped.clone();
         tokio::spawn(async move {
-            if crate::first_bytes::arrive_within(&stream, first_bytes).await {
+            let arrived = tokio::select! {
+                arrived = crate::first_bytes::arrive_within(&stream, first_bytes) => arrived,
+                _ = stopped.changed() => false,
+            };
+            if arrived {
                 let connection = builder
                     .serve_connection_with_upgrades(TokioIo::new(stream), service)
                     .into_owned();
@@ -476,6 +485,7 @@ pub async fn serve_connections(
         });
     }
     drop(listener);
+    drop(stopping);
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(Duration::from_secs(SHUTDOWN_GRACE_SECONDS)) => {
