@@ -9,6 +9,27 @@ use yinling_api::limits::STARTING_RETRY_AFTER_SECONDS;
 use yinling_api::server::ConnectionLimits;
 use yinling_api::starting::{answer_until, STARTING_DETAIL};
 
+/// A port answering as while a node loads, within `limits`: its address, the sender that
+/// says the load is done, and the task that hands the listener back then.
+async fn answering(
+    limits: ConnectionLimits,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<tokio::net::TcpListener>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (loaded, loading) = tokio::sync::oneshot::channel();
+    (
+        addr,
+        loaded,
+        tokio::spawn(answer_until(listener, loading, limits)),
+    )
+}
+
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -18,18 +39,7 @@ fn client() -> reqwest::Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_while_the_ledger_loads_is_told_so_at_once_and_the_port_is_handed_back() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (loaded, loading) = tokio::sync::oneshot::channel();
-    let limits = ConnectionLimits::default();
-    let starting = tokio::spawn(answer_until(
-        listener,
-        loading,
-        limits.header_read_timeout,
-        limits.max_connections,
-    ));
+    let (addr, loaded, starting) = answering(ConnectionLimits::default()).await;
     let http = client();
     let url = |path: &str| format!("http://{addr}{path}");
     let retry_after = STARTING_RETRY_AFTER_SECONDS.to_string();
@@ -93,12 +103,12 @@ async fn every_request_while_the_ledger_loads_is_told_so_at_once_and_the_port_is
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_loading_a_connection_past_the_limit_is_closed_unanswered_as_by_the_node() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (_loaded, loading) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(answer_until(listener, loading, Duration::from_secs(1), 1));
+    let (addr, _loaded, _starting) = answering(ConnectionLimits {
+        header_read_timeout: Duration::from_secs(1),
+        max_connections: 1,
+        ..ConnectionLimits::default()
+    })
+    .await;
     // One client holds the only connection, its headers never finished (a slow client).
     let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
     tokio::io::AsyncWriteExt::write_all(&mut slow, b"GET /healthz HTTP/1.1\r\nHost: x\r\n")

@@ -5,9 +5,9 @@
 //! application, map the result to JSON, and every error to `application/problem+json`. This
 //! crate holds no business rules and no access rules of its own.
 
+pub mod connections;
 pub mod error;
 pub mod extract;
-pub mod first_bytes;
 pub mod forward;
 pub mod limits;
 pub mod metrics;

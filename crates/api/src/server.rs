@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -15,6 +14,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use yinling_app::{App, Node, NodeConfig, OpenError};
 
+use crate::connections::accept_until;
+pub use crate::connections::ConnectionLimits;
 use crate::error::{problem_for_bare_errors, ApiError};
 use crate::forward::Forwarding;
 use crate::limits::*;
@@ -30,27 +31,6 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     /// Limits on connections.
     pub connections: ConnectionLimits,
-}
-
-/// Limits that protect the server from slow or numerous clients.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionLimits {
-    /// Time allowed to send a request's headers.
-    pub header_read_timeout: Duration,
-    /// Time allowed for a whole request (body included) to be answered.
-    pub request_timeout: Duration,
-    /// Connections served at once.
-    pub max_connections: usize,
-}
-
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        ConnectionLimits {
-            header_read_timeout: Duration::from_secs(HEADER_READ_TIMEOUT_SECONDS),
-            request_timeout: Duration::from_secs(REQUEST_TIMEOUT_SECONDS),
-            max_connections: MAX_CONNECTIONS,
-        }
-    }
 }
 
 /// Why the server stopped with an error.
@@ -375,8 +355,7 @@ pub async fn serve_with(
     let starting = tokio::spawn(crate::starting::answer_until(
         listener,
         loading,
-        config.connections.header_read_timeout,
-        config.connections.max_connections,
+        config.connections,
     ));
     let opened = Node::open(&config.node, &format!("http://{local}")).await;
     let _ = loaded.send(());
@@ -426,66 +405,10 @@ pub async fn serve_connections(
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: ConnectionLimits,
 ) {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use hyper_util::server::conn::auto;
-    use hyper_util::service::TowerToHyperService;
-
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    // Dropped at shutdown: a connection still waiting for its first byte (a client's pool
-    // opens connections it may never use) stops waiting then, instead of holding the
-    // shutdown for the rest of the header read timeout.
-    let (stopping, stopped) = tokio::sync::watch::channel(());
-    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tracing::warn!(
-                "connection refused: {} connections already open",
-                limits.max_connections
-            );
-            drop(stream);
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout);
-        let watcher = graceful.watcher();
-        let first_bytes = limits.header_read_timeout;
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            let arrived = tokio::select! {
-                arrived = crate::first_bytes::arrive_within(&stream, first_bytes) => arrived,
-                _ = stopped.changed() => false,
-            };
-            if arrived {
-                let connection = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                    .into_owned();
-                if let Err(e) = watcher.watch(connection).await {
-                    tracing::debug!(error = %e, "connection ended with an error");
-                }
-            }
-            drop(permit);
-        });
-    }
+    let open = accept_until(&listener, router, shutdown, limits).await;
     drop(listener);
-    drop(stopping);
+    drop(open.stopping);
+    let graceful = open.graceful;
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(Duration::from_secs(SHUTDOWN_GRACE_SECONDS)) => {

@@ -6,15 +6,13 @@
 //! page in Chinese that reloads itself, any other caller with a problem document; each with
 //! `Retry-After` and the connection closed after it.
 
-use std::convert::Infallible;
-
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::connections::{accept_until, ConnectionLimits};
 use crate::error::ApiError;
 use crate::limits::STARTING_RETRY_AFTER_SECONDS;
 
@@ -39,54 +37,20 @@ fn starting_page() -> String {
 
 /// Answers every connection on `listener` with [`answer`] until `loaded` fires (or its
 /// sender is dropped), then hands the listener back for the node's own routes. Connections
-/// answered meanwhile close after their one answer; as by the node's server, a client that
-/// takes longer than `header_read_timeout` to send its headers is dropped, and a connection
-/// past `max_connections` open at once is closed unanswered.
+/// are taken as the node's server takes them (`connections::accept_until`, within `limits`),
+/// and each closes after its one answer (`Connection: close`).
 pub async fn answer_until(
     listener: TcpListener,
-    mut loaded: oneshot::Receiver<()>,
-    header_read_timeout: std::time::Duration,
-    max_connections: usize,
+    loaded: oneshot::Receiver<()>,
+    limits: ConnectionLimits,
 ) -> TcpListener {
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections));
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed while starting");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut loaded => break,
-        };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            drop(stream);
-            continue;
-        };
-        let service =
-            hyper::service::service_fn(|request: Request<hyper::body::Incoming>| async move {
-                Ok::<_, Infallible>(answer(&request))
-            });
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .keep_alive(false)
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_read_timeout);
-        tokio::spawn(async move {
-            if crate::first_bytes::arrive_within(&stream, header_read_timeout).await {
-                if let Err(e) = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    tracing::debug!(error = %e, "a connection while starting ended with an error");
-                }
-            }
-            drop(permit);
-        });
-    }
+    let router = Router::new().fallback(|request: Request<Body>| async move { answer(&request) });
+    let loaded = async {
+        let _ = loaded.await;
+    };
+    // Dropped at once: a connection still waiting for its first byte stops waiting, and
+    // those being answered finish on their own.
+    drop(accept_until(&listener, router, loaded, limits).await);
     listener
 }
 
