@@ -3,7 +3,9 @@
 //! and each waiting at most as long for its first byte before hyper sees it. hyper's own
 //! header timeout starts at a request's first byte, so a client that connected and sent
 //! nothing was kept for good, holding one of the permits: a few thousand of them and nobody
-//! else was served.
+//! else was served. Between requests of a kept-alive connection hyper starts that timeout as
+//! soon as an answer is sent, so a client that goes quiet after a request is closed as well
+//! (`tests/security.rs`).
 
 use std::future::Future;
 use std::sync::Arc;
