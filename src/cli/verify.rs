@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use yinling_app::load::{self, ReadInRounds, CHECK_ROUND_EVENTS};
+use yinling_app::snapshot_check::{self, ReadInRounds, CHECK_ROUND_EVENTS};
 use yinling_ledger::log::{VerifyDepth, VerifyReport};
 use yinling_ledger::rounds::{round_bytes_for, verify_at, verify_in_rounds};
 use yinling_ledger::{EventLog, Head, SledLog};
@@ -110,11 +110,12 @@ fn check_snapshots(log: Box<dyn EventLog>, args: &VerifyArgs) -> Result<ExitCode
         events: CHECK_ROUND_EVENTS,
         reopen: &mut reopen,
     });
-    let checks = load::check_snapshots(log, rounds).map_err(|e| e.to_string())?;
+    let checks = snapshot_check::check_snapshots(log, rounds).map_err(|e| e.to_string())?;
     let bad: Vec<_> = checks.iter().filter(|c| c.outcome.is_err()).collect();
     if bad.is_empty() {
+        let by_digest = checks.iter().filter(|c| c.by_digest).count();
         say!(
-            "snapshots: {} checked against the log folded from its first event",
+            "snapshots: {} checked against the log folded from its first event ({by_digest} of them by digest, one state held at a time)",
             checks.len()
         );
         return Ok(ExitCode::SUCCESS);

@@ -35,6 +35,8 @@ pub mod pin_attempts;
 pub mod privacy;
 pub mod public_url;
 pub mod reports;
+pub mod snapshot_check;
+mod state_digest;
 pub mod tree;
 pub mod vouchers;
 pub mod wire;

@@ -189,3 +189,7 @@ pub const OUT_OF_TOUCH_MIN_SECONDS: u64 = 15;
 /// Most bytes of a workbook's styles (`xl/styles.xml`) read to spell out Chinese Excel's date
 /// styles: a roster's are a few kilobytes; a larger one is read by calamine as it is.
 pub const MAX_STYLES_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Bytes a state's digest gathers before it hands them to the hasher (`state_digest`): one
+/// call a few bytes is slow.
+pub const HASH_BUFFER_BYTES: usize = 64 * 1024;

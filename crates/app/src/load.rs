@@ -1,12 +1,11 @@
 //! Loading the folded state: the newest snapshot that decodes and matches the log, then the
 //! tail folded and checked against the chain while another thread reads it.
 
-pub use crate::limits::CHECK_ROUND_EVENTS;
 use crate::limits::{REPLAY_CHUNK_EVENTS, TREE_FLOOR};
 
 use yinling_ledger::log::{self, EnvelopeIter};
 use yinling_ledger::merkle::MerkleTree;
-use yinling_ledger::personal::{KeyError, Keyring, MemoryKeys, SharedKeyring};
+use yinling_ledger::personal::KeyError;
 use yinling_ledger::{Envelope, EventLog, Head, LedgerError};
 use yinling_projections::ranking_ops::RankingOp;
 use yinling_projections::replay::ChangedSince;
@@ -343,7 +342,7 @@ fn read_snapshot_sized(
 /// to a third (`yinling_projections::ranking_ops`): a rebuild keeps both cores busy. The
 /// folding thread is the one the others wait for (a rebuild's lookups in maps of millions of
 /// entries), so the tree is built by the reader.
-fn fold_tail(
+pub(crate) fn fold_tail(
     log: &dyn EventLog,
     state: &mut State,
     tree: Option<&mut MerkleTree>,
@@ -474,161 +473,4 @@ fn read_tail(
         send(chunk);
     }
     Ok(())
-}
-
-/// How [`check_snapshots`] reads a long log: through a handle traded for a new one every
-/// `events` events folded.
-pub struct ReadInRounds<'a> {
-    /// Events folded through one handle.
-    pub events: u64,
-    /// The log opened again, required at the head it had when the check began.
-    pub reopen: &'a mut dyn FnMut(Head) -> Result<Box<dyn EventLog>, LedgerError>,
-}
-
-/// The handle [`check_snapshots`] reads through: gone only while it is opened again, and a
-/// failure to open it returns first.
-fn open(log: &Option<Box<dyn EventLog>>) -> Result<&dyn EventLog, LedgerError> {
-    log.as_deref()
-        .ok_or_else(|| LedgerError::Storage("the log was not opened again".into()))
-}
-
-/// Every whole key of `keys`, copied into memory (a damaged one is left out: the states
-/// compared both show it unreadable).
-fn keys_in_memory(keys: &SharedKeyring) -> Result<SharedKeyring, LedgerError> {
-    let storage = |e: KeyError| LedgerError::Storage(e.to_string());
-    let mut whole = Vec::new();
-    for (id, checked) in keys.check_all().map_err(storage)? {
-        if checked.is_err() {
-            continue;
-        }
-        if let Some(key) = keys.key(&id).map_err(storage)? {
-            whole.push((id, key));
-        }
-    }
-    let copy = MemoryKeys::default();
-    copy.put_all(&whole).map_err(storage)?;
-    Ok(std::sync::Arc::new(copy))
-}
-
-/// What checking one stored snapshot against the log found.
-#[derive(Debug)]
-pub struct SnapshotCheck {
-    /// The snapshot's seq.
-    pub seq: u64,
-    /// `Err` says how it differs from the log folded from its first event, or why it could
-    /// not be read.
-    pub outcome: Result<(), String>,
-}
-
-/// Every stored snapshot at or below the head compared with the log folded from its first
-/// event to the snapshot's seq, in one pass. A start trusts the newest snapshot that matches
-/// the log's hash at its seq (that is what saves folding the whole log), and its contents are
-/// tied to the chain by nothing else: a snapshot edited on the disk would be what the service
-/// and `replay` show while the chain, the checkpoints and every proof still hold. An auditor's
-/// full check therefore refolds.
-///
-/// With `rounds`, the log is read through a new handle every [`ReadInRounds::events`] events
-/// (the embedded log's handle keeps what it read until it is closed: about a gigabyte after
-/// a province's 57 M events, more for a larger log), and the keys are copied into memory first, since a
-/// handle of the key store would keep the log's database open.
-pub fn check_snapshots(
-    log: Box<dyn EventLog>,
-    mut rounds: Option<ReadInRounds<'_>>,
-) -> Result<Vec<SnapshotCheck>, LedgerError> {
-    let head = log.head();
-    let mut seqs: Vec<u64> = log
-        .snapshot_seqs()?
-        .into_iter()
-        .filter(|s| *s <= head.seq)
-        .collect();
-    seqs.sort_unstable();
-    let keys = match rounds {
-        None => log.keyring()?,
-        Some(_) => keys_in_memory(&log.keyring()?)?,
-    };
-    let mut log = Some(log);
-    let mut fresh = State::new();
-    fresh.stop_recording_changes();
-    fresh.attach_keys(keys.clone());
-    let mut checked = Vec::with_capacity(seqs.len());
-    let mut read = 0;
-    for seq in seqs {
-        while fresh.head.seq < seq {
-            let from = fresh.head.seq;
-            let mut to = seq;
-            if let Some(rounds) = rounds.as_mut() {
-                if read >= rounds.events {
-                    // Closed before it is opened again: the directory is locked while open.
-                    drop(log.take());
-                    log = Some((rounds.reopen)(head)?);
-                    read = 0;
-                }
-                to = seq.min(from + (rounds.events - read));
-            }
-            fold_tail(open(&log)?, &mut fresh, None, to)?;
-            if fresh.head.seq == from {
-                // The log ends short of the snapshot: the comparison below names it.
-                break;
-            }
-            read += fresh.head.seq - from;
-        }
-        let outcome = match read_snapshot(open(&log)?, seq) {
-            Ok(None) => continue,
-            Err(e) => Err(format!(
-                "it does not decode (snapshot {}): {}",
-                e.seq, e.detail
-            )),
-            Ok(Some(decoded)) => {
-                let mut stored = decoded.state;
-                stored.stop_recording_changes();
-                stored.attach_keys(keys.clone());
-                match first_difference(&stored, &fresh) {
-                    None => Ok(()),
-                    Some(what) => Err(format!(
-                        "it differs from the log folded from its first event: {what}"
-                    )),
-                }
-            }
-        };
-        checked.push(SnapshotCheck { seq, outcome });
-    }
-    Ok(checked)
-}
-
-/// The first thing found to differ between two states, in words; `None` when they are equal.
-fn first_difference(stored: &State, folded: &State) -> Option<String> {
-    if stored == folded {
-        return None;
-    }
-    if stored.head != folded.head {
-        return Some(format!(
-            "it stands at seq {} hash {}, the log at {} hash {}",
-            stored.head.seq, stored.head.hash, folded.head.seq, folded.head.hash
-        ));
-    }
-    if stored.totals != folded.totals {
-        return Some(format!(
-            "the ledger's totals: {:?} stored, {:?} folded",
-            stored.totals, folded.totals
-        ));
-    }
-    for (id, v) in folded.volunteers.iter() {
-        if stored.volunteers.get(id) != Some(v) {
-            return Some(format!("volunteer {id}"));
-        }
-    }
-    if stored.volunteers.len() != folded.volunteers.len() {
-        return Some("a volunteer the log does not have".into());
-    }
-    for (id, r) in folded.redemptions.iter() {
-        if stored.redemptions.get(id) != Some(r) {
-            return Some(format!("redemption {id}"));
-        }
-    }
-    for (id, a) in folded.activities.iter() {
-        if stored.activities.get(id) != Some(a) {
-            return Some(format!("activity {id}"));
-        }
-    }
-    Some("the teams, the catalogue, the stations, the vouchers or the rules".into())
 }
