@@ -197,28 +197,22 @@ fn slow_clients_are_cut_off_while_others_are_served() {
         &["--header-timeout", "2", "--request-timeout", "2"],
     );
     let addr = server.base.trim_start_matches("http://").to_owned();
+    // Twenty clients, each connected and having sent `first`.
+    let twenty = |first: &[u8]| -> Vec<TcpStream> {
+        (0..20)
+            .map(|_| {
+                let mut s = TcpStream::connect(&addr).expect("connect");
+                s.write_all(first).expect("write");
+                s
+            })
+            .collect()
+    };
     // Twenty clients that connect and send nothing at all.
-    let mut silent: Vec<TcpStream> = (0..20)
-        .map(|_| TcpStream::connect(&addr).expect("connect"))
-        .collect();
+    let mut silent = twenty(b"");
     // Twenty slow-loris clients trickling their headers.
-    let mut slow: Vec<TcpStream> = (0..20)
-        .map(|_| {
-            let mut s = TcpStream::connect(&addr).expect("connect");
-            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-                .expect("write");
-            s
-        })
-        .collect();
+    let mut slow = twenty(b"GET /healthz HTTP/1.1\r\nHost: x\r\n");
     // Twenty keep-alive clients that are answered once and then go quiet.
-    let mut idle: Vec<TcpStream> = (0..20)
-        .map(|_| {
-            let mut s = TcpStream::connect(&addr).expect("connect");
-            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-                .expect("write");
-            s
-        })
-        .collect();
+    let mut idle = twenty(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     for s in &mut idle {
         let mut head = [0u8; 12];
         s.read_exact(&mut head).expect("answered");

@@ -99,7 +99,7 @@ pub fn check_snapshots(
         let stored = match digest {
             Some(digest) => {
                 drop(folded);
-                match reading.stored(seq) {
+                match reading.stored(seq)? {
                     Ok(Some(state)) if state_digest(&state).ok() == Some(digest) => {
                         folded = state;
                         checked.push(SnapshotCheck {
@@ -123,7 +123,7 @@ pub fn check_snapshots(
                     }
                 }
             }
-            None => reading.stored(seq),
+            None => reading.stored(seq)?,
         };
         let outcome = match stored {
             Ok(None) => continue,
@@ -215,9 +215,10 @@ impl Reading<'_> {
     }
 
     /// The snapshot stored at `seq`, decoded and given the keys; `None` when it is not
-    /// there; `Err` says why it does not decode.
-    fn stored(&self, seq: u64) -> Result<Option<State>, String> {
-        match read_snapshot(self.open().map_err(|e| e.to_string())?, seq) {
+    /// there; the inner `Err` says why it does not decode (the outer, that the log is not
+    /// open).
+    fn stored(&self, seq: u64) -> Result<Result<Option<State>, String>, LedgerError> {
+        Ok(match read_snapshot(self.open()?, seq) {
             Ok(None) => Ok(None),
             Err(e) => Err(format!(
                 "it does not decode (snapshot {}): {}",
@@ -229,7 +230,7 @@ impl Reading<'_> {
                 stored.attach_keys(self.keys.clone());
                 Ok(Some(stored))
             }
-        }
+        })
     }
 }
 
