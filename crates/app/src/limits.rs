@@ -193,3 +193,8 @@ pub const MAX_STYLES_BYTES: u64 = 4 * 1024 * 1024;
 /// Bytes a state's digest gathers before it hands them to the hasher (`state_digest`): one
 /// call a few bytes is slow.
 pub const HASH_BUFFER_BYTES: usize = 64 * 1024;
+
+/// The longest value of a map that a state's digest takes as it is (`state_digest`); a
+/// longer one goes in as its SHA-256. Hashing each of a volunteer's hours per date alone was
+/// most of a digest's time.
+pub const INLINE_VALUE_BYTES: usize = 64;

@@ -10,17 +10,23 @@
 //! of that kind in the state says all its binary form says (amounts as exact decimal text,
 //! packed columns as their bytes or their entries). Each value goes in after a byte naming
 //! its kind, and strings, byte strings, sequences, tuples, structs and maps with their
-//! lengths, enum variants with their index and a struct's fields with their names: the bytes
-//! describe themselves, so two different forms never put the same bytes into the hash. A
-//! map's entries go in sorted by their keys' bytes, each as its key's bytes and the SHA-256
-//! of its value's bytes (so that sorting moves 32 bytes an entry, whatever the value).
+//! lengths (LEB128 varints), enum variants with their index and a struct's fields with their
+//! names: the bytes describe themselves, so two different forms never put the same bytes
+//! into the hash. Integers go in big-endian, a signed one with its sign bit flipped, so that
+//! their bytes sort as the numbers do. A map's entries go in sorted by their keys' bytes
+//! (checked first, and not sorted when already in order: a `BTreeMap`, a volunteer's hours
+//! by day), each as its key's bytes and then its value's, as they are when they are at most
+//! `INLINE_VALUE_BYTES` (64) or as their SHA-256 when longer, a byte saying which: a map
+//! holds its keys and at most that much a value until it ends, and a short value is not
+//! hashed alone (a volunteer's fifty hours by day each cost a whole block of the hash, and
+//! were half of a digest's time; BENCHMARKS.md, "A state's digest in fewer bytes").
 
 use std::fmt::Display;
 
 use serde::ser::{self, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::limits::HASH_BUFFER_BYTES;
+use crate::limits::{HASH_BUFFER_BYTES, INLINE_VALUE_BYTES};
 
 /// A value whose form cannot be hashed the same way every time (a sequence that does not
 /// say its length, or a serializer's own error).
@@ -162,6 +168,8 @@ mod kind {
     pub const STRUCT_VARIANT: u8 = 18;
     pub const SEQ_UNCOUNTED: u8 = 19;
     pub const FIELD_DIGEST: u8 = 32;
+    pub const VALUE_INLINE: u8 = 33;
+    pub const VALUE_DIGEST: u8 = 34;
     pub const I8: u8 = 20;
     pub const I16: u8 = 21;
     pub const I32: u8 = 22;
@@ -182,14 +190,32 @@ impl<S: Sink> Canon<'_, S> {
         self.sink.put(&[kind]);
     }
 
-    /// A length, as eight bytes.
+    /// A length, as its LEB128 varint (one byte below 128: most of a state's lengths).
     fn len(&mut self, n: usize) {
-        self.sink.put(&(n as u64).to_le_bytes());
+        self.varint(n as u64);
     }
 
-    /// A tag, or an enum variant's index.
+    /// A tag, or an enum variant's index, as its varint.
     fn tag(&mut self, index: u32) {
-        self.sink.put(&index.to_le_bytes());
+        self.varint(u64::from(index));
+    }
+
+    /// `n` in LEB128: seven bits a byte, low first, the high bit on all but the last.
+    fn varint(&mut self, mut n: u64) {
+        let mut bytes = [0u8; 10];
+        let mut used = 0;
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                bytes[used] = low;
+                used += 1;
+                break;
+            }
+            bytes[used] = low | 0x80;
+            used += 1;
+        }
+        self.sink.put(&bytes[..used]);
     }
 
     /// The start of a tuple or struct (of an enum's variant `index`, if one) of `len` values.
@@ -202,15 +228,21 @@ impl<S: Sink> Canon<'_, S> {
     }
 }
 
-/// The canonical bytes of `value`, in a vector of their own.
-fn bytes_of<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, DigestError> {
-    let mut bytes = Vec::new();
-    value.serialize(&mut Canon::nested(&mut bytes))?;
-    Ok(bytes)
+/// Writes the integer methods, each as its kind and its big-endian bytes, a signed one with
+/// its sign bit flipped: so that a map keyed by numbers in their order (a volunteer's hours
+/// by day) is already in the order of its keys' bytes, and its entries need no sort.
+macro_rules! integers {
+    ($($method:ident: $ty:ty = $kind:ident $(^ $flip:expr)?),* $(,)?) => {
+        $(fn $method(self, v: $ty) -> Result<(), DigestError> {
+            self.kind(kind::$kind);
+            self.sink.put(&(v $(^ $flip)?).to_be_bytes());
+            Ok(())
+        })*
+    };
 }
 
-/// Writes the integer and float methods, each as its kind and its little-endian bytes.
-macro_rules! numbers {
+/// Writes the float methods, each as its kind and its little-endian bytes.
+macro_rules! floats {
     ($($method:ident: $ty:ty = $kind:ident),* $(,)?) => {
         $(fn $method(self, v: $ty) -> Result<(), DigestError> {
             self.kind(kind::$kind);
@@ -235,12 +267,13 @@ impl<'b, 'a: 'b, S: Sink> ser::Serializer for &'b mut Canon<'a, S> {
         true
     }
 
-    numbers!(
-        serialize_i8: i8 = I8, serialize_i16: i16 = I16, serialize_i32: i32 = I32,
-        serialize_i64: i64 = I64, serialize_i128: i128 = I128, serialize_u8: u8 = U8,
-        serialize_u16: u16 = U16, serialize_u32: u32 = U32, serialize_u64: u64 = U64,
-        serialize_u128: u128 = U128, serialize_f32: f32 = F32, serialize_f64: f64 = F64,
+    integers!(
+        serialize_i8: i8 = I8 ^ i8::MIN, serialize_i16: i16 = I16 ^ i16::MIN,
+        serialize_i32: i32 = I32 ^ i32::MIN, serialize_i64: i64 = I64 ^ i64::MIN,
+        serialize_i128: i128 = I128 ^ i128::MIN, serialize_u8: u8 = U8, serialize_u16: u16 = U16,
+        serialize_u32: u32 = U32, serialize_u64: u64 = U64, serialize_u128: u128 = U128,
     );
+    floats!(serialize_f32: f32 = F32, serialize_f64: f64 = F64);
 
     fn serialize_bool(self, v: bool) -> Result<(), DigestError> {
         self.kind(kind::BOOL);
@@ -359,7 +392,7 @@ impl<'b, 'a: 'b, S: Sink> ser::Serializer for &'b mut Canon<'a, S> {
         self.kind(kind::MAP);
         Ok(Entries {
             canon: self,
-            keys: Vec::new(),
+            bytes: Vec::new(),
             entries: Vec::with_capacity(len.unwrap_or(0)),
             key: None,
         })
@@ -483,12 +516,26 @@ named!(SerializeStruct, SerializeStructVariant);
 struct Entries<'b, 'a, S: Sink> {
     /// Where the map is written when it ends.
     canon: &'b mut Canon<'a, S>,
-    /// Every key's bytes, one after another.
-    keys: Vec<u8>,
-    /// Each entry: where its key's bytes start and end in `keys`, and its value's digest.
-    entries: Vec<(usize, usize, [u8; 32])>,
-    /// The bytes of the key whose value comes next: where they start in `keys`.
+    /// Every key's bytes, each followed by its value's: the value's canonical bytes when they
+    /// are at most [`INLINE_VALUE_BYTES`], their SHA-256 otherwise.
+    bytes: Vec<u8>,
+    /// Each entry: where its key starts, where its key ends (and its value starts), where its
+    /// value ends in `bytes`, and whether the value is its digest.
+    entries: Vec<Entry>,
+    /// The bytes of the key whose value comes next: where they start in `bytes`.
     key: Option<usize>,
+}
+
+/// One entry of a map in [`Entries::bytes`].
+struct Entry {
+    /// Where its key's bytes start.
+    key: usize,
+    /// Where its key's bytes end and its value's start.
+    value: usize,
+    /// Where its value's bytes end.
+    end: usize,
+    /// Whether the value's bytes are its digest (a value longer than [`INLINE_VALUE_BYTES`]).
+    hashed: bool,
 }
 
 impl<S: Sink> ser::SerializeMap for Entries<'_, '_, S> {
@@ -496,31 +543,62 @@ impl<S: Sink> ser::SerializeMap for Entries<'_, '_, S> {
     type Error = DigestError;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), DigestError> {
-        let start = self.keys.len();
-        key.serialize(&mut Canon::nested(&mut self.keys))?;
+        let start = self.bytes.len();
+        key.serialize(&mut Canon::nested(&mut self.bytes))?;
         self.key = Some(start);
         Ok(())
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DigestError> {
-        let start = self
+        let key = self
             .key
             .take()
             .ok_or_else(|| DigestError("a map's value without its key".into()))?;
-        let digest = Sha256::digest(bytes_of(value)?).into();
-        self.entries.push((start, self.keys.len(), digest));
+        let start = self.bytes.len();
+        value.serialize(&mut Canon::nested(&mut self.bytes))?;
+        // A short value goes in as it is (hashing it alone would cost a whole block of the
+        // hash and 32 bytes to sort, more than the value); a long one as its digest, so that
+        // the map's bytes held until it ends are its keys and at most this much a value.
+        let hashed = self.bytes.len() - start > INLINE_VALUE_BYTES;
+        if hashed {
+            let digest: [u8; 32] = Sha256::digest(&self.bytes[start..]).into();
+            self.bytes.truncate(start);
+            self.bytes.extend_from_slice(&digest);
+        }
+        self.entries.push(Entry {
+            key,
+            value: start,
+            end: self.bytes.len(),
+            hashed,
+        });
         Ok(())
     }
 
     fn end(mut self) -> Result<(), DigestError> {
-        let keys = &self.keys;
-        self.entries
-            .sort_unstable_by(|a, b| keys[a.0..a.1].cmp(&keys[b.0..b.1]).then(a.2.cmp(&b.2)));
+        let bytes = &self.bytes;
+        let order = |a: &Entry, b: &Entry| {
+            bytes[a.key..a.value]
+                .cmp(&bytes[b.key..b.value])
+                .then_with(|| {
+                    (a.hashed, &bytes[a.value..a.end]).cmp(&(b.hashed, &bytes[b.value..b.end]))
+                })
+        };
+        // A map kept in its keys' order (a `BTreeMap`, a volunteer's hours by day) is checked,
+        // not sorted.
+        if !self.entries.is_sorted_by(|a, b| order(a, b).is_le()) {
+            self.entries.sort_unstable_by(order);
+        }
         self.canon.len(self.entries.len());
-        for (start, end, digest) in &self.entries {
-            self.canon.len(end - start);
-            self.canon.sink.put(&keys[*start..*end]);
-            self.canon.sink.put(digest);
+        for entry in &self.entries {
+            self.canon.len(entry.value - entry.key);
+            self.canon.sink.put(&bytes[entry.key..entry.value]);
+            if entry.hashed {
+                self.canon.kind(kind::VALUE_DIGEST);
+            } else {
+                self.canon.kind(kind::VALUE_INLINE);
+                self.canon.len(entry.end - entry.value);
+            }
+            self.canon.sink.put(&bytes[entry.value..entry.end]);
         }
         Ok(())
     }
@@ -543,6 +621,39 @@ mod tests {
         let digest = digest_of(&forward).expect("digest");
         assert_eq!(digest, digest_of(&backward).expect("digest"));
         assert_eq!(digest, digest_of(&sorted).expect("digest"));
+    }
+
+    /// Long values go in by their digests and short ones as they are, and either way the
+    /// order a map was filled in does not count; a map keyed by signed numbers in their order
+    /// (checked, not sorted) gives the digest of the same map in a hash map's order (sorted).
+    #[test]
+    fn long_and_short_values_and_signed_keys_give_one_digest_whatever_the_order() {
+        let long = |i: i32| "长".repeat(usize::try_from(i.rem_euclid(40)).unwrap_or(0));
+        let forward: HashMap<i32, String> = (-500..500).map(|i| (i, long(i))).collect();
+        let mut backward: HashMap<i32, String> = HashMap::with_capacity(4096);
+        for i in (-500..500).rev() {
+            backward.insert(i, long(i));
+        }
+        let sorted: BTreeMap<i32, String> = forward.clone().into_iter().collect();
+        let digest = digest_of(&forward).expect("digest");
+        assert_eq!(digest, digest_of(&backward).expect("digest"));
+        assert_eq!(digest, digest_of(&sorted).expect("digest"));
+        // A long value changed in its last byte, and a value at the length where values start
+        // to be hashed against one a byte longer.
+        let mut changed = sorted.clone();
+        changed.insert(39, format!("{}!", "长".repeat(38)));
+        assert_ne!(digest, digest_of(&changed).expect("digest"));
+        // A text of n letters is a kind byte, a length byte and the letters.
+        let edge = |n: usize| digest_of(&BTreeMap::from([(1u8, "x".repeat(n))])).expect("digest");
+        let inline = INLINE_VALUE_BYTES - 2;
+        assert_ne!(edge(inline), edge(inline + 1));
+        assert_ne!(edge(inline - 1), edge(inline));
+        // Lengths on both sides of a varint's first byte.
+        assert_ne!(edge(127), edge(128));
+        assert_ne!(
+            digest_of(&(-1i64, 0i64)).expect("digest"),
+            digest_of(&(0i64, -1i64)).expect("digest")
+        );
     }
 
     /// Values that differ anywhere, or differ only in where one ends and the next begins,
