@@ -200,22 +200,19 @@ impl<S: Sink> Canon<'_, S> {
         self.varint(u64::from(index));
     }
 
-    /// `n` in LEB128: seven bits a byte, low first, the high bit on all but the last.
+    /// `n` in LEB128: seven bits a byte, low first, the high bit on all but the last (the
+    /// loop of `yinling_projections`' packed columns, into a buffer on the stack: the sink
+    /// here is the hasher's, not a vector).
     fn varint(&mut self, mut n: u64) {
         let mut bytes = [0u8; 10];
-        let mut used = 0;
-        loop {
-            let low = (n & 0x7f) as u8;
+        let mut last = 0;
+        while n >= 0x80 {
+            bytes[last] = (n as u8) | 0x80;
             n >>= 7;
-            if n == 0 {
-                bytes[used] = low;
-                used += 1;
-                break;
-            }
-            bytes[used] = low | 0x80;
-            used += 1;
+            last += 1;
         }
-        self.sink.put(&bytes[..used]);
+        bytes[last] = n as u8;
+        self.sink.put(&bytes[..=last]);
     }
 
     /// The start of a tuple or struct (of an enum's variant `index`, if one) of `len` values.
