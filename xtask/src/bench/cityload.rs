@@ -77,7 +77,6 @@ pub async fn measure(
     let writes: HttpResult = http::load(
         "POST /v1/activities (1 participant, durable)",
         pid,
-        &client,
         &coordinator,
         duration,
         make,
@@ -101,7 +100,6 @@ pub async fn measure(
     let reads = http::load(
         "GET /v1/rankings/volunteers?limit=20",
         pid,
-        &client,
         ADMIN,
         duration,
         make.clone(),
@@ -114,7 +112,6 @@ pub async fn measure(
         http::load_quietly(
             "POST /v1/activities beside the rankings",
             pid,
-            &client,
             &writer,
             duration,
             make_writes
@@ -122,7 +119,6 @@ pub async fn measure(
         http::load_quietly(
             "GET /v1/rankings/volunteers?limit=20 beside the writes",
             pid,
-            &client,
             ADMIN,
             duration,
             make
@@ -153,7 +149,7 @@ pub async fn measure(
         resident_mb(pid),
         highest.load(std::sync::atomic::Ordering::Relaxed)
     );
-    windows_and_a_district(pid, &client, &base, duration).await;
+    windows_and_a_district(pid, &base, duration).await;
     boards_beside_writes(pid, &client, &base, duration).await?;
     // The allocator hands memory back as the process allocates again: a light load, then again.
     for _ in 0..SETTLE_SECONDS {
@@ -175,12 +171,7 @@ pub async fn measure(
 /// from 64 clients: this year, the last 90 days and this month (by the load generator's date,
 /// the demo's service ending on the day it was generated), one district of all time, and all
 /// time by hours (its own board).
-async fn windows_and_a_district(
-    pid: u32,
-    client: &reqwest::Client,
-    base: &str,
-    duration: Duration,
-) {
+async fn windows_and_a_district(pid: u32, base: &str, duration: Duration) {
     use chrono::Datelike as _;
     let today = chrono::Utc::now().date_naive();
     let year = format!("{}-01-01", today.year());
@@ -196,7 +187,7 @@ async fn windows_and_a_district(
         let url = format!("{base}/v1/rankings/volunteers?limit=20&{query}");
         let make: MakeRequest = Arc::new(move |_| (reqwest::Method::GET, url.clone(), None));
         let name = format!("GET /v1/rankings/volunteers?limit=20&{query} ({what})");
-        let r = http::load(&name, pid, client, ADMIN, duration, make).await;
+        let r = http::load(&name, pid, ADMIN, duration, make).await;
         eprintln!("    slowest {:.1} ms", r.latency.max / 1000.0);
     }
 }
@@ -223,15 +214,8 @@ async fn boards_beside_writes(
         let make: MakeRequest = Arc::new(move |_| (reqwest::Method::GET, url.clone(), None));
         let name = format!("GET /v1/rankings/volunteers?limit=20&{query} ({what})");
         let (writes, reads) = tokio::join!(
-            http::load_quietly(
-                "POST /v1/activities",
-                pid,
-                client,
-                &writer,
-                duration,
-                make_writes
-            ),
-            http::load_quietly(&name, pid, client, ADMIN, duration, make),
+            http::load_quietly("POST /v1/activities", pid, &writer, duration, make_writes),
+            http::load_quietly(&name, pid, ADMIN, duration, make),
         );
         for r in [&reads, &writes] {
             eprintln!(

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use super::lean_client;
 use super::Percentiles;
 
 /// Concurrent clients of the load tests.
@@ -191,17 +192,21 @@ pub(super) async fn post(
 pub(super) type MakeRequest =
     Arc<dyn Fn(u64) -> (reqwest::Method, String, Option<Vec<u8>>) + Send + Sync>;
 
-/// Runs `make`'s requests from [`CLIENTS`] clients for `duration` after a warm-up, and
-/// prints what it measured.
+/// Runs `make`'s requests from [`CLIENTS`] clients of the lean load generator for `duration`
+/// after a warm-up, and prints what it measured.
 pub(super) async fn load(
     name: &str,
     server_pid: u32,
-    client: &reqwest::Client,
     token: &str,
     duration: Duration,
     make: MakeRequest,
 ) -> HttpResult {
-    let result = load_quietly(name, server_pid, client, token, duration, make).await;
+    let result = load_quietly(name, server_pid, token, duration, make).await;
+    print_load(name, &result);
+    result
+}
+
+fn print_load(name: &str, result: &HttpResult) {
     eprintln!(
         "  {name}: {}, {} errors, server {:.0} us CPU/request, load generator {:.0} us, server resident {:.0} MB at the end",
         result.rate_and_latency(),
@@ -210,7 +215,6 @@ pub(super) async fn load(
         result.client_cpu_us,
         result.server_resident_mb
     );
-    result
 }
 
 /// [`load`] without the line: for two loads run side by side, whose CPU a request the
@@ -218,27 +222,166 @@ pub(super) async fn load(
 pub(super) async fn load_quietly(
     name: &str,
     server_pid: u32,
-    client: &reqwest::Client,
+    token: &str,
+    duration: Duration,
+    make: MakeRequest,
+) -> HttpResult {
+    load_through(Generator::Lean, name, server_pid, token, duration, make).await
+}
+
+/// The client a load drives the server with.
+#[derive(Clone)]
+pub(super) enum Generator {
+    /// Requests written as bytes on 64 keep-alive connections, on one thread
+    /// ([`super::lean_client`]): what the benchmarks use.
+    Lean,
+    /// reqwest on the harness's multi-threaded runtime: the general client the benchmarks
+    /// used until 2026-12-06, kept to measure what the generator's own CPU costs.
+    General(reqwest::Client),
+}
+
+/// Client `c`'s requests until `deadline`: the latencies of those sent after the warm-up
+/// that succeeded, and how many of those failed.
+type ClientOutcome = (Vec<u64>, u64);
+
+async fn load_through(
+    generator: Generator,
+    name: &str,
+    server_pid: u32,
     token: &str,
     duration: Duration,
     make: MakeRequest,
 ) -> HttpResult {
     let warm_up = Duration::from_millis(500);
     let started = Instant::now();
-    let deadline = started + warm_up + duration;
+    let window = Window {
+        measured_from: started + warm_up,
+        deadline: started + warm_up + duration,
+    };
+    let token: Arc<str> = Arc::from(token);
+    let clients = match generator {
+        Generator::Lean => tokio::task::spawn_blocking(move || lean_clients(&token, window, &make)),
+        Generator::General(client) => tokio::spawn(general_clients(client, token, window, make)),
+    };
+    // CPU is counted from the end of the warm-up, like the requests.
+    tokio::time::sleep_until(window.measured_from.into()).await;
+    let server_pid = server_pid.to_string();
+    let (server_before, client_before) = (cpu_micros(&server_pid), cpu_micros("self"));
+    let (latencies, errors) = clients.await.unwrap_or_default();
+    let served = latencies.len().max(1) as f64;
+    HttpResult {
+        name: name.to_owned(),
+        requests_per_second: latencies.len() as f64 / duration.as_secs_f64(),
+        latency: Percentiles::of(latencies),
+        errors,
+        server_cpu_us: (cpu_micros(&server_pid) - server_before) / served,
+        client_cpu_us: (cpu_micros("self") - client_before) / served,
+        server_resident_mb: super::proc_memory_bytes(&server_pid, "VmRSS:") as f64 / 1e6,
+    }
+}
+
+/// When a load's requests count and when it stops.
+#[derive(Clone, Copy)]
+struct Window {
+    measured_from: Instant,
+    deadline: Instant,
+}
+
+/// The `n`th request number of client `c`'s sequence: spread over the load's volunteers and
+/// days without two clients walking in step.
+fn next_number(n: u64) -> u64 {
+    n.wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
+}
+
+/// [`CLIENTS`] clients on a runtime of one thread of their own: the generator never takes
+/// more than one of the two cores, and its tasks wake without crossing threads.
+fn lean_clients(token: &Arc<str>, window: Window, make: &MakeRequest) -> ClientOutcome {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("  the load generator's runtime did not start: {e}");
+            return (Vec::new(), 0);
+        }
+    };
+    runtime.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for c in 0..CLIENTS {
+            tasks.spawn(drive_lean(c as u64, token.clone(), window, make.clone()));
+        }
+        let (mut latencies, mut errors) = (Vec::new(), 0);
+        while let Some(done) = tasks.join_next().await {
+            if let Ok((l, e)) = done {
+                latencies.extend(l);
+                errors += e;
+            }
+        }
+        (latencies, errors)
+    })
+}
+
+async fn drive_lean(
+    mut n: u64,
+    token: Arc<str>,
+    window: Window,
+    make: MakeRequest,
+) -> ClientOutcome {
+    let (mut latencies, mut errors) = (Vec::new(), 0u64);
+    let mut connection: Option<lean_client::Connection> = None;
+    while Instant::now() < window.deadline {
+        n = next_number(n);
+        let (method, url, body) = make(n);
+        let sent = Instant::now();
+        let ok = match lean_client::split_url(&url) {
+            None => false,
+            Some((host, path)) => {
+                if connection.is_none() {
+                    connection = lean_client::Connection::open(host).await.ok();
+                }
+                match connection.as_mut() {
+                    None => false,
+                    Some(c) => match c.send(method.as_str(), path, &token, body.as_deref()).await {
+                        Ok(status) => (200..300).contains(&status),
+                        Err(_) => {
+                            // A connection that failed is not used again.
+                            connection = None;
+                            false
+                        }
+                    },
+                }
+            }
+        };
+        if sent >= window.measured_from {
+            if ok {
+                latencies.push(sent.elapsed().as_micros() as u64);
+            } else {
+                errors += 1;
+            }
+        }
+    }
+    (latencies, errors)
+}
+
+/// The same load through reqwest, each client a task of the harness's runtime.
+async fn general_clients(
+    client: reqwest::Client,
+    token: Arc<str>,
+    window: Window,
+    make: MakeRequest,
+) -> ClientOutcome {
     let mut tasks = Vec::new();
     for c in 0..CLIENTS {
-        let (client, token, make) = (client.clone(), token.to_owned(), make.clone());
+        let (client, token, make) = (client.clone(), token.clone(), make.clone());
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0u64;
+            let (mut latencies, mut errors) = (Vec::new(), 0u64);
             let mut n = c as u64;
-            while Instant::now() < deadline {
-                n = n
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+            while Instant::now() < window.deadline {
+                n = next_number(n);
                 let (method, url, body) = make(n);
-                let mut req = client.request(method, url).bearer_auth(&token);
+                let mut req = client.request(method, url).bearer_auth(&*token);
                 if let Some(body) = body {
                     req = req.header("content-type", "application/json").body(body);
                 }
@@ -251,7 +394,7 @@ pub(super) async fn load_quietly(
                     }
                     Err(_) => false,
                 };
-                if sent >= started + warm_up {
+                if sent >= window.measured_from {
                     if ok {
                         latencies.push(sent.elapsed().as_micros() as u64);
                     } else {
@@ -262,28 +405,14 @@ pub(super) async fn load_quietly(
             (latencies, errors)
         }));
     }
-    // CPU is counted from the end of the warm-up, like the requests.
-    tokio::time::sleep_until((started + warm_up).into()).await;
-    let server_pid = server_pid.to_string();
-    let (server_before, client_before) = (cpu_micros(&server_pid), cpu_micros("self"));
-    let mut latencies = Vec::new();
-    let mut errors = 0;
+    let (mut latencies, mut errors) = (Vec::new(), 0);
     for t in tasks {
         if let Ok((l, e)) = t.await {
             latencies.extend(l);
             errors += e;
         }
     }
-    let served = latencies.len().max(1) as f64;
-    HttpResult {
-        name: name.to_owned(),
-        requests_per_second: latencies.len() as f64 / duration.as_secs_f64(),
-        latency: Percentiles::of(latencies),
-        errors,
-        server_cpu_us: (cpu_micros(&server_pid) - server_before) / served,
-        client_cpu_us: (cpu_micros("self") - client_before) / served,
-        server_resident_mb: super::proc_memory_bytes(&server_pid, "VmRSS:") as f64 / 1e6,
-    }
+    (latencies, errors)
 }
 
 /// The load tests: logging activities and reading rankings on a fresh ledger, and rankings on
@@ -307,7 +436,31 @@ pub async fn measure(
             load(
                 "POST /v1/activities (1 participant, durable)",
                 server.pid(),
-                &client,
+                &coordinator,
+                duration,
+                make.clone(),
+            )
+            .await,
+        );
+        // The same load through a general client right after, on the same server, and the
+        // lean one again after it: the ledger grows from run to run (each volunteer's
+        // statement with it), so the third run tells the generator's share from the growth.
+        let name = "POST /v1/activities, the load generator reqwest";
+        let general = load_through(
+            Generator::General(client.clone()),
+            name,
+            server.pid(),
+            &coordinator,
+            duration,
+            make.clone(),
+        )
+        .await;
+        print_load(name, &general);
+        out.push(general);
+        out.push(
+            load(
+                "POST /v1/activities, the lean generator again after it",
+                server.pid(),
                 &coordinator,
                 duration,
                 make,
@@ -321,7 +474,6 @@ pub async fn measure(
             load(
                 "GET /v1/rankings/teams",
                 server.pid(),
-                &client,
                 &coordinator,
                 duration,
                 make,
@@ -344,7 +496,6 @@ pub async fn measure(
             load(
                 "GET /v1/rankings/volunteers, 10,000-volunteer city",
                 server.pid(),
-                &client,
                 ADMIN,
                 duration,
                 make,
@@ -363,7 +514,6 @@ pub async fn measure(
             load(
                 "GET /v1/rankings/teams, 47-team city",
                 server.pid(),
-                &client,
                 ADMIN,
                 duration,
                 make,

@@ -10,6 +10,7 @@ mod compare;
 mod disk;
 mod http;
 mod journal_replay;
+mod lean_client;
 mod micro;
 mod nats;
 mod one_writer;

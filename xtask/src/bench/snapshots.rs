@@ -99,7 +99,7 @@ pub async fn measure(
                 Server::start_with(binary, &dir, &["--snapshot-every", &every.to_string()])?;
             let (coordinator, make) = http::activity_load(&client, server.base(), "压测区").await?;
             let name = format!("POST /v1/activities, --snapshot-every {every}");
-            http::load(&name, server.pid(), &client, &coordinator, duration, make).await
+            http::load(&name, server.pid(), &coordinator, duration, make).await
         };
         // Counted by seq, not by the list's length: the log prunes older snapshots as new
         // ones arrive.
