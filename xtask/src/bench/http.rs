@@ -240,9 +240,32 @@ pub(super) enum Generator {
     General(reqwest::Client),
 }
 
-/// Client `c`'s requests until `deadline`: the latencies of those sent after the warm-up
-/// that succeeded, and how many of those failed.
-type ClientOutcome = (Vec<u64>, u64);
+/// What clients' requests came to: the latencies (µs) of those sent after the warm-up that
+/// succeeded, and how many of those failed.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<u64>,
+    errors: u64,
+}
+
+impl Tally {
+    /// Counts a request sent at `sent`, unless it was sent during the warm-up.
+    fn count(&mut self, window: &Window, sent: Instant, ok: bool) {
+        if sent >= window.measured_from {
+            if ok {
+                self.latencies.push(sent.elapsed().as_micros() as u64);
+            } else {
+                self.errors += 1;
+            }
+        }
+    }
+
+    /// Adds another client's.
+    fn add(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+    }
+}
 
 async fn load_through(
     generator: Generator,
@@ -267,7 +290,7 @@ async fn load_through(
     tokio::time::sleep_until(window.measured_from.into()).await;
     let server_pid = server_pid.to_string();
     let (server_before, client_before) = (cpu_micros(&server_pid), cpu_micros("self"));
-    let (latencies, errors) = clients.await.unwrap_or_default();
+    let Tally { latencies, errors } = clients.await.unwrap_or_default();
     let served = latencies.len().max(1) as f64;
     HttpResult {
         name: name.to_owned(),
@@ -287,8 +310,8 @@ struct Window {
     deadline: Instant,
 }
 
-/// The `n`th request number of client `c`'s sequence: spread over the load's volunteers and
-/// days without two clients walking in step.
+/// The number after `n` in a client's sequence (a linear congruential step): each client
+/// spreads its requests over the load's volunteers and days without two walking in step.
 fn next_number(n: u64) -> u64 {
     n.wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407)
@@ -296,7 +319,7 @@ fn next_number(n: u64) -> u64 {
 
 /// [`CLIENTS`] clients on a runtime of one thread of their own: the generator never takes
 /// more than one of the two cores, and its tasks wake without crossing threads.
-fn lean_clients(token: &Arc<str>, window: Window, make: &MakeRequest) -> ClientOutcome {
+fn lean_clients(token: &Arc<str>, window: Window, make: &MakeRequest) -> Tally {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -304,7 +327,7 @@ fn lean_clients(token: &Arc<str>, window: Window, make: &MakeRequest) -> ClientO
         Ok(r) => r,
         Err(e) => {
             eprintln!("  the load generator's runtime did not start: {e}");
-            return (Vec::new(), 0);
+            return Tally::default();
         }
     };
     runtime.block_on(async {
@@ -312,24 +335,18 @@ fn lean_clients(token: &Arc<str>, window: Window, make: &MakeRequest) -> ClientO
         for c in 0..CLIENTS {
             tasks.spawn(drive_lean(c as u64, token.clone(), window, make.clone()));
         }
-        let (mut latencies, mut errors) = (Vec::new(), 0);
+        let mut all = Tally::default();
         while let Some(done) = tasks.join_next().await {
-            if let Ok((l, e)) = done {
-                latencies.extend(l);
-                errors += e;
+            if let Ok(one) = done {
+                all.add(one);
             }
         }
-        (latencies, errors)
+        all
     })
 }
 
-async fn drive_lean(
-    mut n: u64,
-    token: Arc<str>,
-    window: Window,
-    make: MakeRequest,
-) -> ClientOutcome {
-    let (mut latencies, mut errors) = (Vec::new(), 0u64);
+async fn drive_lean(mut n: u64, token: Arc<str>, window: Window, make: MakeRequest) -> Tally {
+    let mut tally = Tally::default();
     let mut connection: Option<lean_client::Connection> = None;
     while Instant::now() < window.deadline {
         n = next_number(n);
@@ -354,15 +371,9 @@ async fn drive_lean(
                 }
             }
         };
-        if sent >= window.measured_from {
-            if ok {
-                latencies.push(sent.elapsed().as_micros() as u64);
-            } else {
-                errors += 1;
-            }
-        }
+        tally.count(&window, sent, ok);
     }
-    (latencies, errors)
+    tally
 }
 
 /// The same load through reqwest, each client a task of the harness's runtime.
@@ -371,12 +382,12 @@ async fn general_clients(
     token: Arc<str>,
     window: Window,
     make: MakeRequest,
-) -> ClientOutcome {
+) -> Tally {
     let mut tasks = Vec::new();
     for c in 0..CLIENTS {
         let (client, token, make) = (client.clone(), token.clone(), make.clone());
         tasks.push(tokio::spawn(async move {
-            let (mut latencies, mut errors) = (Vec::new(), 0u64);
+            let mut tally = Tally::default();
             let mut n = c as u64;
             while Instant::now() < window.deadline {
                 n = next_number(n);
@@ -394,25 +405,18 @@ async fn general_clients(
                     }
                     Err(_) => false,
                 };
-                if sent >= window.measured_from {
-                    if ok {
-                        latencies.push(sent.elapsed().as_micros() as u64);
-                    } else {
-                        errors += 1;
-                    }
-                }
+                tally.count(&window, sent, ok);
             }
-            (latencies, errors)
+            tally
         }));
     }
-    let (mut latencies, mut errors) = (Vec::new(), 0);
+    let mut all = Tally::default();
     for t in tasks {
-        if let Ok((l, e)) = t.await {
-            latencies.extend(l);
-            errors += e;
+        if let Ok(one) = t.await {
+            all.add(one);
         }
     }
-    (latencies, errors)
+    all
 }
 
 /// The load tests: logging activities and reading rankings on a fresh ledger, and rankings on
