@@ -51,7 +51,8 @@ impl Connection {
     }
 
     /// Sends one request and reads its whole answer; its HTTP status. An answer without a `Content-Length`
-    /// (chunked, or closed at its end) is an error here: the server's JSON answers carry one.
+    /// (chunked, or closed at its end) is an error here: the server's JSON answers carry one;
+    /// a 204 or 304 has no body whatever its headers say.
     pub async fn send(
         &mut self,
         method: &str,
@@ -87,15 +88,22 @@ impl Connection {
             match parsed.parse(&self.answer) {
                 Ok(httparse::Status::Complete(head)) => {
                     let status = parsed.code.unwrap_or(0);
-                    let length = parsed
+                    let declared = parsed
                         .headers
                         .iter()
                         .find(|h| h.name.eq_ignore_ascii_case("content-length"))
                         .and_then(|h| std::str::from_utf8(h.value).ok())
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                        .ok_or_else(|| {
-                            broken(format!("an answer ({status}) without a content-length"))
-                        })?;
+                        .and_then(|v| v.trim().parse::<usize>().ok());
+                    // 204 and 304 never have a body, whatever their headers say.
+                    let length = match (status, declared) {
+                        (204 | 304, _) => 0,
+                        (_, Some(n)) => n,
+                        (_, None) => {
+                            return Err(broken(format!(
+                                "an answer ({status}) without a content-length"
+                            )))
+                        }
+                    };
                     while self.answer.len() < head + length {
                         self.fill().await?;
                     }
@@ -171,6 +179,7 @@ mod tests {
             vec![
                 "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{\"id\":\"a1\"}",
                 "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}",
+                "HTTP/1.1 204 No Content\r\n\r\n",
             ],
             7,
         )
@@ -182,6 +191,8 @@ mod tests {
         assert_eq!(first.expect("an answer"), 201);
         let second = c.send("GET", "/v1/rankings/teams", "tok", None).await;
         assert_eq!(second.expect("an answer"), 404);
+        let third = c.send("DELETE", "/v1/x", "tok", None).await;
+        assert_eq!(third.expect("an answer without a body"), 204);
         let requests = server.await.expect("the server ran");
         assert!(
             requests[0].starts_with("POST /v1/activities HTTP/1.1\r\n"),
