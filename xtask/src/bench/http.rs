@@ -230,7 +230,6 @@ pub(super) async fn load_quietly(
 }
 
 /// The client a load drives the server with.
-#[derive(Clone)]
 pub(super) enum Generator {
     /// Requests written as bytes on 64 keep-alive connections, on one thread
     /// ([`super::lean_client`]): what the benchmarks use.
@@ -355,25 +354,36 @@ async fn drive_lean(mut n: u64, token: Arc<str>, window: Window, make: MakeReque
         let ok = match lean_client::split_url(&url) {
             None => false,
             Some((host, path)) => {
-                if connection.is_none() {
-                    connection = lean_client::Connection::open(host).await.ok();
-                }
-                match connection.as_mut() {
-                    None => false,
-                    Some(c) => match c.send(method.as_str(), path, &token, body.as_deref()).await {
-                        Ok(status) => (200..300).contains(&status),
-                        Err(_) => {
-                            // A connection that failed is not used again.
-                            connection = None;
-                            false
-                        }
-                    },
-                }
+                let request = (method.as_str(), path, &*token, body.as_deref());
+                send_lean(&mut connection, host, request).await
             }
         };
         tally.count(&window, sent, ok);
     }
     tally
+}
+
+/// One request (method, path, token, body) on a client's connection to `host`, opened first
+/// when it has none: whether it succeeded. A connection that failed is dropped, not used
+/// again.
+async fn send_lean(
+    connection: &mut Option<lean_client::Connection>,
+    host: &str,
+    (method, path, token, body): (&str, &str, &str, Option<&[u8]>),
+) -> bool {
+    if connection.is_none() {
+        *connection = lean_client::Connection::open(host).await.ok();
+    }
+    let Some(c) = connection.as_mut() else {
+        return false;
+    };
+    match c.send(method, path, token, body).await {
+        Ok(status) => (200..300).contains(&status),
+        Err(_) => {
+            *connection = None;
+            false
+        }
+    }
 }
 
 /// The same load through reqwest, each client a task of the harness's runtime.

@@ -15,7 +15,8 @@ use tokio::net::TcpStream;
 /// Headers an answer may carry; the server's carry about eight.
 const MOST_HEADERS: usize = 32;
 
-/// The first read's room; an answer of the benchmarks is under a kilobyte or a few.
+/// The room each read of an answer has at least, and each connection's buffers start with;
+/// an answer of the benchmarks is under a kilobyte or a few.
 const READ_CHUNK: usize = 16 * 1024;
 
 /// One keep-alive connection to a server, used by one client at a time.
@@ -50,9 +51,9 @@ impl Connection {
         })
     }
 
-    /// Sends one request and reads its whole answer; its HTTP status. An answer without a `Content-Length`
-    /// (chunked, or closed at its end) is an error here: the server's JSON answers carry one;
-    /// a 204 or 304 has no body whatever its headers say.
+    /// Sends one request and reads its whole answer; its HTTP status. An answer without a
+    /// `Content-Length` (chunked, or closed at its end) is an error here: the server's JSON
+    /// answers carry one; a 204 or 304 has no body whatever its headers say.
     pub async fn send(
         &mut self,
         method: &str,
@@ -116,20 +117,11 @@ impl Connection {
         }
     }
 
-    /// Reads what the server has sent so far onto the end of the answer's buffer.
+    /// Reads what the server has sent so far onto the end of the answer's buffer, into the
+    /// room the buffer keeps between answers (nothing zeroed first).
     async fn fill(&mut self) -> std::io::Result<()> {
-        let had = self.answer.len();
-        self.answer.resize(had + READ_CHUNK, 0);
-        let read = self.stream.read(&mut self.answer[had..]).await;
-        let read = match read {
-            Ok(n) => n,
-            Err(e) => {
-                self.answer.truncate(had);
-                return Err(e);
-            }
-        };
-        self.answer.truncate(had + read);
-        if read == 0 {
+        self.answer.reserve(READ_CHUNK);
+        if self.stream.read_buf(&mut self.answer).await? == 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
                 "the server closed the connection",
