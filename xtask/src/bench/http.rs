@@ -122,26 +122,36 @@ impl Server {
             .spawn()
             .map_err(|e| e.to_string())?;
         // The server's log: each stored snapshot is printed with the writer's pause for it
-        // (`clone_ms`), and any warning, as they come.
-        if let Some(log) = child.stderr.take() {
+        // (`clone_ms`), and every line that is not an ordinary one, as they come: warnings,
+        // errors, and the one-line reason a start refused (a failed start once showed nothing
+        // of why).
+        let shown = child.stderr.take().map(|log| {
             std::thread::spawn(move || {
                 // Plain text: the server colours its log only for a terminal.
                 for line in BufReader::new(log).lines().map_while(Result::ok) {
                     if let Some(at) = line.find("snapshot stored") {
                         println!("  the server: {}", &line[at..]);
-                    } else if line.contains("WARN") {
+                    } else if !line.contains(" INFO ") {
                         println!("  the server: {line}");
                     }
                 }
-            });
-        }
+            })
+        });
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let base = lines
+        let Some(base) = lines
             .by_ref()
             .map_while(Result::ok)
             .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
-            .ok_or("the server did not start")?;
+        else {
+            // Its standard output closed before it listened: it stopped, and its last words
+            // are printed once its standard error is read to the end.
+            let status = child.wait().map_err(|e| e.to_string())?;
+            if let Some(shown) = shown {
+                let _ = shown.join();
+            }
+            return Err(format!("the server did not start ({status})"));
+        };
         std::thread::spawn(move || for _ in lines {});
         Ok(Server { child, base })
     }
