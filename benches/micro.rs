@@ -108,6 +108,122 @@ fn city(
     (state, log, teams, members)
 }
 
+/// One volunteer who has served once a day on each of the `days` days before today (and
+/// once today already, when `today_too`), under an earning rule with a daily cap (as a real
+/// city's and the demo's are), and the command that logs more service of theirs today: what
+/// deciding one log costs as their statement grows, a year of weekly service (45 lines)
+/// against ten (450).
+fn served(days: u64, today_too: bool) -> (State, Command) {
+    let mut chain = Chain::after(Head::default());
+    let mut state = State::new();
+    let mut push = |state: &mut State, stream: StreamId, payload: Event| {
+        let sealed = chain.seal(Draft::system(stream, payload)).expect("seal");
+        state.apply(&sealed.envelope);
+    };
+    let today = Timestamp::now().local_date();
+    let team = TeamId::generate();
+    push(
+        &mut state,
+        team.stream(),
+        Event::TeamRegistered(TeamRegistered {
+            team_id: team,
+            name: "荻溪六老志愿服务队".into(),
+            district: "吴兴区".into(),
+            category: Category::EcoPatrol,
+        }),
+    );
+    let volunteer = VolunteerId::generate();
+    push(
+        &mut state,
+        volunteer.stream(),
+        Event::VolunteerRegistered(VolunteerRegistered {
+            volunteer_id: volunteer,
+            name: "志愿者".into(),
+            team_id: team,
+            district: "吴兴区".into(),
+            birth_year: Some(1955),
+        }),
+    );
+    push(
+        &mut state,
+        StreamId::rules(),
+        Event::EarningRulesAdopted(EarningRulesAdopted {
+            version: 1,
+            effective_from: today - chrono::Days::new(days + 1),
+            default_points_per_hour: Some(Decimal::TEN),
+            rates: Vec::new(),
+            multipliers: Vec::new(),
+            max_hours_per_day: Some(Decimal::from(8)),
+            note: String::new(),
+        }),
+    );
+    let last = if today_too { 0 } else { 1 };
+    for back in (last..=days).rev() {
+        let id = ActivityId::generate();
+        let date = today - chrono::Days::new(back);
+        push(
+            &mut state,
+            id.stream(),
+            Event::ActivityLogged(ActivityLogged {
+                activity_id: id,
+                team_id: team,
+                district: "吴兴区".into(),
+                category: Category::EcoPatrol,
+                date,
+                title: "巡河".into(),
+                participants: 1,
+                hours_total: Decimal::TWO,
+                points_total: Decimal::from(20),
+                outcomes: Outcomes::default(),
+            }),
+        );
+        push(
+            &mut state,
+            id.stream(),
+            Event::ServiceLogged(ServiceLogged {
+                activity_id: id,
+                volunteer_id: volunteer,
+                team_id: team,
+                district: "吴兴区".into(),
+                category: Category::EcoPatrol,
+                date,
+                hours: Decimal::TWO,
+                points: Decimal::from(20),
+                points_per_hour: Decimal::TEN,
+                rules_version: 1,
+            }),
+        );
+    }
+    let command = Command::LogActivity(yinling_projections::NewActivity {
+        activity_id: ActivityId::generate(),
+        team_id: team,
+        category: Category::EcoPatrol,
+        date: today,
+        title: "巡河护水".into(),
+        participants: vec![ParticipantHours {
+            volunteer_id: volunteer,
+            hours: Decimal::TWO,
+        }],
+        outcomes: Outcomes::default(),
+        project_id: None,
+        co_organisers: Vec::new(),
+        group_id: None,
+    });
+    (state, command)
+}
+
+/// Times deciding `command` on `state`, under the default policy.
+fn time_decide(b: &mut criterion::Bencher, state: &State, command: &Command, context: &Context) {
+    b.iter(|| {
+        decide(
+            black_box(state),
+            &Policy::default(),
+            black_box(command),
+            context,
+        )
+    })
+}
+
 fn benches(c: &mut Criterion) {
     let (state, log, teams, members) = city(10_000, 3_600);
     let service = log
@@ -179,15 +295,23 @@ fn benches(c: &mut Criterion) {
         group_id: None,
     });
     c.bench_function("projections/decide_log_activity_15_participants", |b| {
-        b.iter(|| {
-            decide(
-                black_box(&state),
-                &Policy::default(),
-                black_box(&command),
-                &context,
-            )
-        })
+        time_decide(b, &state, &command, &context)
     });
+    for (days, today_too) in [(45, false), (450, false), (45, true), (450, true)] {
+        let (state, command) = served(days, today_too);
+        // The bench measures a log that goes through, not a refusal.
+        assert!(
+            decide(&state, &Policy::default(), &command, &context).is_ok(),
+            "the log of today is decided"
+        );
+        c.bench_function(
+            &format!(
+                "projections/decide_log_one_participant_{days}_days_before{}",
+                if today_too { "_and_today" } else { "" }
+            ),
+            |b| time_decide(b, &state, &command, &context),
+        );
+    }
     let query = RankingQuery {
         limit: 20,
         ..RankingQuery::default()

@@ -224,6 +224,55 @@ fn world() -> World {
     }
 }
 
+/// Every volunteer's hours on every day an activity names, recounted from the activities
+/// alone: their net hours that day are what the day's activities not reversed hold for
+/// them, and the hours under each rule version (what a version's daily cap limits) those of
+/// the activities whose category that version rates that day, read as the deciding does
+/// (which reads nothing when the day's net hours are zero).
+fn check_day_hours(w: &World, op: &Op) {
+    let state = &w.sim.state;
+    let activities: Vec<&activities::Activity> = state.activities.values().collect();
+    for v in state.volunteers.values() {
+        for date in activities.iter().map(|a| a.date) {
+            let of_day = || {
+                activities
+                    .iter()
+                    .filter(|a| a.date == date && a.reversal().is_none())
+                    .flat_map(|a| {
+                        let version = state.rule_for(a.category, date).version;
+                        a.participants
+                            .iter()
+                            .filter(|p| p.number == v.number)
+                            .map(move |p| (version, p.hours))
+                    })
+            };
+            let net: Decimal = of_day().map(|(_, hours)| hours).sum();
+            assert_eq!(
+                v.hours_on(date),
+                net,
+                "after {op:?}: {}'s net hours on {date}",
+                v.id
+            );
+            let versions: std::collections::BTreeSet<u32> = of_day()
+                .map(|(version, _)| version)
+                .chain([u32::MAX])
+                .collect();
+            for version in versions {
+                let under: Decimal = of_day()
+                    .filter(|(of, _)| *of == version)
+                    .map(|(_, hours)| hours)
+                    .sum();
+                assert_eq!(
+                    state.hours_under_version(v, date, version),
+                    under,
+                    "after {op:?}: {}'s hours under version {version} on {date}",
+                    v.id
+                );
+            }
+        }
+    }
+}
+
 fn pick<T: Copy>(items: &[T], i: usize) -> Option<T> {
     (!items.is_empty()).then(|| items[i % items.len()])
 }
@@ -597,6 +646,7 @@ proptest! {
             if let Err(violation) = w.sim.state.check_invariants() {
                 panic!("after {op:?}: {violation}");
             }
+            check_day_hours(&w, op);
         }
         for &(from, to, by) in &asked {
             check_rankings(&w, from, to, by);

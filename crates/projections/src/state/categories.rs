@@ -52,12 +52,23 @@ impl State {
     /// accepted or refused the same whichever of the day's entries came first. Read off the
     /// activities on their statement for that date, at the hours each holds now; a reversed
     /// activity counts nothing.
+    ///
+    /// A day with no net hours for them has nothing under any version, and their statement
+    /// is not read: a day's net hours (`Volunteer::hours_on`) are the hours each activity of
+    /// that day holds for them now, none below zero, with a reversed one's taken back, so
+    /// they are zero only when every activity that counts here holds zero. The statement
+    /// grows with every year of service; reading it whole on every log was the largest part
+    /// of deciding one on a city of weekly volunteers (BENCHMARKS.md, "A write on a city of
+    /// 100,000 volunteers taken apart").
     pub fn hours_under_version(
         &self,
         volunteer: &crate::volunteers::Volunteer,
         date: NaiveDate,
         version: u32,
     ) -> rust_decimal::Decimal {
+        if volunteer.hours_on(date).is_zero() {
+            return rust_decimal::Decimal::ZERO;
+        }
         let mut seen: Vec<ActivityId> = Vec::new();
         let mut hours = rust_decimal::Decimal::ZERO;
         for entry in volunteer
