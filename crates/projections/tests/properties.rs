@@ -232,33 +232,38 @@ fn world() -> World {
 fn check_day_hours(w: &World, op: &Op) {
     let state = &w.sim.state;
     let activities: Vec<&activities::Activity> = state.activities.values().collect();
+    let days: std::collections::BTreeSet<chrono::NaiveDate> =
+        activities.iter().map(|a| a.date).collect();
     for v in state.volunteers.values() {
-        for date in activities.iter().map(|a| a.date) {
-            let of_day = || {
-                activities
-                    .iter()
-                    .filter(|a| a.date == date && a.reversal().is_none())
-                    .flat_map(|a| {
-                        let version = state.rule_for(a.category, date).version;
-                        a.participants
-                            .iter()
-                            .filter(|p| p.number == v.number)
-                            .map(move |p| (version, p.hours))
-                    })
-            };
-            let net: Decimal = of_day().map(|(_, hours)| hours).sum();
+        for &date in &days {
+            // What each of the day's activities not reversed holds for them, with the rule
+            // version its category earns under that day.
+            let held: Vec<(u32, Decimal)> = activities
+                .iter()
+                .filter(|a| a.date == date && a.reversal().is_none())
+                .flat_map(|a| {
+                    let version = state.rule_for(a.category, date).version;
+                    a.participants
+                        .iter()
+                        .filter(|p| p.number == v.number)
+                        .map(move |p| (version, p.hours))
+                })
+                .collect();
+            let net: Decimal = held.iter().map(|(_, hours)| hours).sum();
             assert_eq!(
                 v.hours_on(date),
                 net,
                 "after {op:?}: {}'s net hours on {date}",
                 v.id
             );
-            let versions: std::collections::BTreeSet<u32> = of_day()
-                .map(|(version, _)| version)
+            let versions: std::collections::BTreeSet<u32> = held
+                .iter()
+                .map(|(version, _)| *version)
                 .chain([u32::MAX])
                 .collect();
             for version in versions {
-                let under: Decimal = of_day()
+                let under: Decimal = held
+                    .iter()
                     .filter(|(of, _)| *of == version)
                     .map(|(_, hours)| hours)
                     .sum();
