@@ -228,7 +228,8 @@ fn world() -> World {
 /// alone: their net hours that day are what the day's activities not reversed hold for
 /// them, and the hours under each rule version (what a version's daily cap limits) those of
 /// the activities whose category that version rates that day, read as the deciding does
-/// (which reads nothing when the day's net hours are zero).
+/// (which reads nothing when the day's net hours are zero), and a daily cap's check read off
+/// them (which reads nothing when the whole day stays within the cap).
 fn check_day_hours(w: &World, op: &Op) {
     let state = &w.sim.state;
     let activities: Vec<&activities::Activity> = state.activities.values().collect();
@@ -249,6 +250,14 @@ fn check_day_hours(w: &World, op: &Op) {
                         .map(move |p| (version, p.hours))
                 })
                 .collect();
+            // What the daily cap's shortcut stands on (`State::over_daily_cap`): no activity
+            // holds hours below zero for anyone, so a version's hours are never more than the
+            // day's net hours.
+            assert!(
+                held.iter().all(|(_, hours)| *hours >= Decimal::ZERO),
+                "after {op:?}: {} holds hours below zero on {date}: {held:?}",
+                v.id
+            );
             let net: Decimal = held.iter().map(|(_, hours)| hours).sum();
             assert_eq!(
                 v.hours_on(date),
@@ -273,6 +282,22 @@ fn check_day_hours(w: &World, op: &Op) {
                     "after {op:?}: {}'s hours under version {version} on {date}",
                     v.id
                 );
+                // The cap's check, with and without the hours of one of the day's entries
+                // under the version taken away (a correction), against the recount.
+                let one = held.iter().find(|(of, _)| *of == version).map(|(_, h)| *h);
+                for leaving in [Decimal::ZERO, one.unwrap_or_default()] {
+                    for (cap, adding) in [(4, 1), (4, 5), (8, 1), (8, 5), (10, 3)] {
+                        let (cap, adding) = (Decimal::from(cap), Decimal::from(adding));
+                        let covered = under - leaving;
+                        assert_eq!(
+                            state.over_daily_cap(v, (date, version, cap), leaving, adding),
+                            (covered + adding > cap).then_some(covered),
+                            "after {op:?}: {}'s cap of {cap} under version {version} on {date}, \
+                             {leaving} hours leaving and {adding} coming",
+                            v.id
+                        );
+                    }
+                }
             }
         }
     }

@@ -305,8 +305,8 @@ fn credit(
             return Err(Rejection::invalid("day_over_24_hours", detail));
         }
         if let Some(cap) = rule.max_hours_per_day {
-            let covered = state.hours_under_version(v, a.date, rule.version);
-            if covered + p.hours > cap {
+            let limit = (a.date, rule.version, cap);
+            if let Some(covered) = state.over_daily_cap(v, limit, Decimal::ZERO, p.hours) {
                 return Err(over_rule_daily_cap(
                     who,
                     v,
@@ -638,8 +638,8 @@ pub(super) fn correct(
         check_rise(state, context, activity)?;
         let rule = state.rule_for(activity.category, activity.date);
         if let Some(cap) = rule.max_hours_per_day {
-            let covered = state.hours_under_version(v, activity.date, rule.version) - p.hours;
-            if covered + hours > cap {
+            let limit = (activity.date, rule.version, cap);
+            if let Some(covered) = state.over_daily_cap(v, limit, p.hours, hours) {
                 return Err(over_rule_daily_cap(
                     who,
                     v,

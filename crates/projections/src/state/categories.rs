@@ -98,4 +98,31 @@ impl State {
         }
         hours
     }
+
+    /// Whether a change of `volunteer`'s hours on `date` passes the daily cap `cap` of rule
+    /// version `version`: the change takes away `leaving` hours of theirs under that version
+    /// (the hours a correction replaces; zero for a log) and adds `adding`. `Some(covered)`,
+    /// their hours under the version less `leaving` (what a refusal names), when it would
+    /// pass the cap; `None` when it stays within it.
+    ///
+    /// The hours under one version are some of the day's net hours, each activity's at zero
+    /// or more, so when the whole day after the change (`Volunteer::hours_on` less `leaving`
+    /// plus `adding`) is within the cap, so are the version's, and the statement is not read:
+    /// only a day already near its cap pays for [`State::hours_under_version`]. A second log
+    /// of the same day read the volunteer's whole statement before, about a tenth of a write's
+    /// server CPU on a city of weekly volunteers (BENCHMARKS.md, "A second log of a day
+    /// within its cap").
+    pub fn over_daily_cap(
+        &self,
+        volunteer: &crate::volunteers::Volunteer,
+        (date, version, cap): (NaiveDate, u32, rust_decimal::Decimal),
+        leaving: rust_decimal::Decimal,
+        adding: rust_decimal::Decimal,
+    ) -> Option<rust_decimal::Decimal> {
+        if volunteer.hours_on(date) - leaving + adding <= cap {
+            return None;
+        }
+        let covered = self.hours_under_version(volunteer, date, version) - leaving;
+        (covered + adding > cap).then_some(covered)
+    }
 }
