@@ -53,8 +53,8 @@ pub const DEFAULT_ACCESS_LOG_DAYS: u32 = 365;
 /// Longest the access log may keep an entry, in days (ten years).
 pub const MAX_ACCESS_LOG_DAYS: u32 = 3650;
 
-/// How often the access log is pruned, in seconds (a day).
-pub const ACCESS_LOG_PRUNE_SECONDS: u64 = 86_400;
+/// How often the access log and the notices' outbox are pruned, in seconds (a day).
+pub const PRUNE_SECONDS: u64 = 86_400;
 
 /// At most this many volunteers answer one counter lookup (a clerk picks among them).
 pub const MAX_COUNTER_MATCHES: usize = 20;

@@ -540,8 +540,30 @@ pub fn spawn_checkpoints(app: App, interval: Duration) -> tokio::task::JoinHandl
     })
 }
 
+/// Whether the outbox's settled notices are due to be pruned: never pruned, last pruned a
+/// day ago or more, or at a time after now (a clock set back since). A store that cannot say
+/// is left for the next round.
+fn notices_prune_due(outbox: &yinling_ledger::outbox::Outbox) -> bool {
+    match outbox.pruned_at() {
+        Ok(last) => prune_due(last, Timestamp::now()),
+        Err(e) => {
+            tracing::warn!("the outbox's last pruning cannot be read: {e}");
+            false
+        }
+    }
+}
+
+/// Whether a store last pruned at `last` is due at `now`: never pruned, a day ago or more,
+/// or at a time after now (a clock set back since).
+fn prune_due(last: Option<Timestamp>, now: Timestamp) -> bool {
+    let day = i64::try_from(crate::limits::PRUNE_SECONDS).unwrap_or(i64::MAX);
+    last.is_none_or(|at| at > now || at.plus_seconds(day) <= now)
+}
+
 /// Expires lapsed holds every `interval`, and once a day removes access log entries older
-/// than `access_log_days` and settled notices older than `NOTICES_KEPT_DAYS`, until aborted.
+/// than `access_log_days` (at the start too: a range of keys by time) and settled notices
+/// older than `NOTICES_KEPT_DAYS` (when the outbox's last pruning is a day old, by the time
+/// it keeps: pruning reads every notice), until aborted.
 pub fn spawn_expiry(
     app: App,
     interval: Duration,
@@ -549,10 +571,10 @@ pub fn spawn_expiry(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut pruned_at: Option<std::time::Instant> = None;
+        let mut notices_tried: Option<std::time::Instant> = None;
         loop {
-            let due = pruned_at.is_none_or(|at| {
-                at.elapsed() >= Duration::from_secs(crate::limits::ACCESS_LOG_PRUNE_SECONDS)
-            });
+            let due = pruned_at
+                .is_none_or(|at| at.elapsed() >= Duration::from_secs(crate::limits::PRUNE_SECONDS));
             if let (true, Some(log)) = (due, app.access_log.clone()) {
                 pruned_at = Some(std::time::Instant::now());
                 let before = Timestamp::now().plus_seconds(-i64::from(access_log_days) * 86_400);
@@ -562,16 +584,28 @@ pub fn spawn_expiry(
                     Ok(Err(e)) => tracing::warn!("access log pruning failed: {e}"),
                     Err(e) => tracing::warn!("access log pruning failed: {e}"),
                 }
-                // Settled notices older than any page or statement reads back.
-                if let Some(outbox) = app.outbox.clone() {
-                    let before =
-                        Timestamp::now().plus_seconds(-crate::limits::NOTICES_KEPT_DAYS * 86_400);
-                    match tokio::task::spawn_blocking(move || outbox.prune_before(before)).await {
-                        Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "old notices pruned"),
-                        Ok(Ok(_)) => {}
-                        Ok(Err(e)) => tracing::warn!("notices pruning failed: {e}"),
-                        Err(e) => tracing::warn!("notices pruning failed: {e}"),
-                    }
+            }
+            // Settled notices older than any page or statement reads back; tried once a day
+            // in this run whatever came of it, as the access log is.
+            let may_try = notices_tried
+                .is_none_or(|at| at.elapsed() >= Duration::from_secs(crate::limits::PRUNE_SECONDS));
+            if let Some(outbox) = app
+                .outbox
+                .clone()
+                .filter(|o| may_try && notices_prune_due(o))
+            {
+                notices_tried = Some(std::time::Instant::now());
+                let before =
+                    Timestamp::now().plus_seconds(-crate::limits::NOTICES_KEPT_DAYS * 86_400);
+                let started = std::time::Instant::now();
+                match tokio::task::spawn_blocking(move || outbox.prune_before(before)).await {
+                    Ok(Ok(removed)) => tracing::info!(
+                        removed,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "old notices pruned"
+                    ),
+                    Ok(Err(e)) => tracing::warn!("notices pruning failed: {e}"),
+                    Err(e) => tracing::warn!("notices pruning failed: {e}"),
                 }
             }
             match app
@@ -601,4 +635,41 @@ pub fn spawn_expiry(
             tokio::time::sleep(interval).await;
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new outbox is pruned at the start; one pruned since is not pruned again until a
+    /// day has passed, whatever the restarts in between.
+    #[test]
+    fn an_outbox_pruned_within_the_day_is_not_pruned_again_at_a_start() {
+        let dir = tempfile::tempdir().expect("dir");
+        {
+            let outbox = yinling_ledger::outbox::Outbox::open(dir.path()).expect("open");
+            assert!(notices_prune_due(&outbox), "never pruned");
+            outbox.prune_before(Timestamp(0)).expect("prune");
+            assert!(!notices_prune_due(&outbox), "pruned just now");
+        }
+        let outbox = yinling_ledger::outbox::Outbox::open(dir.path()).expect("reopen");
+        assert!(
+            !notices_prune_due(&outbox),
+            "pruned just now, before the restart"
+        );
+    }
+
+    #[test]
+    fn pruning_is_due_a_day_after_the_last_or_when_the_clock_went_back() {
+        let now = Timestamp::now();
+        let day = 86_400;
+        assert!(prune_due(None, now));
+        assert!(!prune_due(Some(now), now));
+        assert!(!prune_due(Some(now.plus_seconds(1 - day)), now));
+        assert!(prune_due(Some(now.plus_seconds(-day)), now));
+        assert!(
+            prune_due(Some(now.plus_seconds(1)), now),
+            "a clock set back since"
+        );
+    }
 }

@@ -23,6 +23,9 @@ pub const OUTBOX_DIR: &str = "outbox";
 
 const CURSOR: &[u8] = b"cursor";
 
+/// When the outbox was last pruned, so that a restart does not prune it again.
+const PRUNED_AT: &[u8] = b"pruned-at";
+
 /// Where a notice stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeliveryStatus {
@@ -181,6 +184,22 @@ impl Outbox {
                     .try_into()
                     .map_err(|_| storage("a damaged outbox cursor"))?,
             )),
+            None => None,
+        })
+    }
+
+    /// When [`Outbox::prune_before`] last finished (`None`: never, or an outbox from before
+    /// this was recorded). Pruning reads every notice (they are kept by key, not by time),
+    /// about a minute for 1.8 million notices read from a cold disk (BENCHMARKS.md, "The
+    /// notices' outbox at a city's year"), so the service prunes when this is a day old,
+    /// not again at every start.
+    pub fn pruned_at(&self) -> Result<Option<Timestamp>, LedgerError> {
+        Ok(match self.meta.get(PRUNED_AT)? {
+            Some(v) => Some(Timestamp(i64::from_be_bytes(
+                v.as_ref()
+                    .try_into()
+                    .map_err(|_| storage("a damaged outbox prune time"))?,
+            ))),
             None => None,
         })
     }
@@ -358,6 +377,8 @@ impl Outbox {
             self.by_volunteer.remove(by_volunteer)?;
             self.entries.remove(k)?;
         }
+        self.meta
+            .insert(PRUNED_AT, &Timestamp::now().0.to_be_bytes())?;
         self.db.flush()?;
         Ok(old.len())
     }
@@ -542,5 +563,20 @@ mod tests {
             .expect("mine");
         assert_eq!(mine, vec![waiting, newer], "no index key left behind");
         assert!(o.contains("4:a:v").expect("contains"));
+    }
+
+    /// The time of the last pruning is kept with the outbox: a restart finds it.
+    #[test]
+    fn the_time_of_the_last_pruning_survives_a_reopen() {
+        let dir = tempfile::tempdir().expect("dir");
+        let started = Timestamp::now();
+        {
+            let o = Outbox::open(dir.path()).expect("open");
+            assert_eq!(o.pruned_at().expect("read"), None, "never pruned");
+            o.prune_before(Timestamp(0)).expect("prune");
+        }
+        let o = Outbox::open(dir.path()).expect("reopen");
+        let at = o.pruned_at().expect("read").expect("pruned");
+        assert!(started <= at && at <= Timestamp::now(), "{at:?}");
     }
 }
