@@ -312,6 +312,28 @@ fn benches(c: &mut Criterion) {
             |b| time_decide(b, &state, &command, &context),
         );
     }
+    // A service dated four weeks back added to a volunteer's hours per date after a year
+    // (or ten) of weekly service: the dates after it are written again.
+    for weeks in [52, 520] {
+        let mut hours = yinling_projections::day_hours::DayHours::default();
+        for week in 0..weeks {
+            hours.add(739_000 + week * 7, Decimal::TWO);
+        }
+        let back = 739_000 + (weeks - 4) * 7 + 1;
+        c.bench_function(
+            &format!("projections/day_hours_add_4_weeks_back_of_{weeks}_weeks"),
+            |b| {
+                b.iter_batched(
+                    || hours.clone(),
+                    |mut h| {
+                        h.add(black_box(back), Decimal::ONE);
+                        h
+                    },
+                    criterion::BatchSize::SmallInput,
+                )
+            },
+        );
+    }
     let query = RankingQuery {
         limit: 20,
         ..RankingQuery::default()

@@ -8,7 +8,9 @@
 //! the `BTreeMap<i32, Decimal>` it replaced.
 //!
 //! Service is mostly logged in date order, so adding to the last date or a later one writes
-//! at the end; an earlier date rewrites the dates (a few dozen).
+//! at the end; an earlier date writes again only the dates from it on, and finding a date
+//! steps over the hours of the dates before it without reading them (BENCHMARKS.md, "A second
+//! log of a day within its cap").
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -28,6 +30,13 @@ pub struct DayHours {
     last_at: u32,
 }
 
+/// A place in the packed dates: where an entry starts, and a day (see `DayHours::place_of`).
+#[derive(Clone, Copy)]
+struct Place {
+    at: usize,
+    day: i32,
+}
+
 impl DayHours {
     /// The net hours on `day`, if any were logged. The last date is read where it starts,
     /// without the dates before it: a volunteer's second log of a day asks for that day
@@ -43,10 +52,15 @@ impl DayHours {
             r.signed()?;
             return r.decimal();
         }
-        self.iter()
-            .take_while(|(d, _)| *d <= day)
-            .find(|(d, _)| *d == day)
-            .map(|(_, h)| h)
+        // An earlier date: found by its steps, the hours before it stepped over.
+        let (from, _) = self.place_of(day);
+        let mut r = Reader(self.bytes.get(from.at..)?);
+        let found = from.day.checked_add(i32::try_from(r.signed()?).ok()?)?;
+        if found == day {
+            r.decimal()
+        } else {
+            None
+        }
     }
 
     /// Adds `hours` (negative for a reversal) to `day`; a day netting to zero is dropped.
@@ -81,17 +95,61 @@ impl DayHours {
                 }
             }
         }
-        let mut days: Vec<(i32, Decimal)> = self.iter().collect();
-        match days.binary_search_by_key(&day, |(d, _)| *d) {
-            Ok(at) => {
-                days[at].1 += hours;
-                if days[at].1.is_zero() {
-                    days.remove(at);
+        // An earlier date: the dates from it on are written again, the ones before it stay
+        // where they are (service is mostly logged for recent dates, so that is a few).
+        let (from, before) = self.place_of(day);
+        let mut rest: Vec<(i32, Decimal)> = {
+            let mut r = Reader(self.bytes.get(from.at..).unwrap_or_default());
+            let mut d = from.day;
+            std::iter::from_fn(|| {
+                d = d.checked_add(i32::try_from(r.signed()?).ok()?)?;
+                Some((d, r.decimal()?))
+            })
+            .collect()
+        };
+        match rest.first_mut() {
+            Some((d, h)) if *d == day => {
+                *h += hours;
+                if h.is_zero() {
+                    rest.remove(0);
                 }
             }
-            Err(at) => days.insert(at, (day, hours)),
+            _ => rest.insert(0, (day, hours)),
         }
-        *self = Self::from_sorted(&days);
+        self.bytes.truncate(from.at);
+        (self.last_day, self.last_at) = match before {
+            Some(b) => (b.day, b.at as u32),
+            None => (0, 0),
+        };
+        for (d, h) in rest {
+            self.add(d, h);
+        }
+    }
+
+    /// Where the first date on or after `day` starts, with the day before it (the day its
+    /// step counts from: 0 for the first), and where the date before it starts, if any.
+    fn place_of(&self, day: i32) -> (Place, Option<Place>) {
+        let mut r = Reader(&self.bytes);
+        let (mut at, mut d) = (0usize, 0i32);
+        let mut before = None;
+        loop {
+            let start = self.bytes.len() - r.0.len();
+            let next = r
+                .signed()
+                .and_then(|step| i32::try_from(step).ok())
+                .and_then(|step| d.checked_add(step));
+            match next {
+                // Its hours are stepped over, not read (a scale byte and a varint).
+                Some(next) if next < day && r.byte().and(r.varint()).is_some() => {
+                    before = Some(Place {
+                        at: start,
+                        day: next,
+                    });
+                    (at, d) = (self.bytes.len() - r.0.len(), next);
+                }
+                _ => return (Place { at, day: d }, before),
+            }
+        }
     }
 
     /// Room for another date, grown by an eighth rather than doubled.
