@@ -179,6 +179,23 @@ fn each_event_tells_the_people_it_concerns_in_plain_words() {
         "{}",
         ready.zh
     );
+    // The station held at has no address on record: it is named alone, with no empty
+    // brackets after it.
+    let station = sim
+        .state
+        .stations
+        .get(&sim.state.redemptions[&hold].station_id)
+        .expect("the station");
+    assert!(station.address.is_empty());
+    assert!(
+        ready.zh.contains(&format!("已在{}为您留好", station.name))
+            && ready
+                .en
+                .contains(&format!("waits for you at {};", station.name)),
+        "{} / {}",
+        ready.zh,
+        ready.en
+    );
     let expires = sim.state.redemptions[&hold].expires_at;
     let early = expiring_holds(&sim.state, Timestamp(expires.0 - 3 * DAY_MICROS), 86_400);
     assert!(early.is_empty(), "three days before: nothing yet");

@@ -319,22 +319,29 @@ fn reward_ready(
     let reward = state.rewards.get(&held.reward_id)?;
     let station = state.stations.get(&station_id)?;
     let until = held.expires_at.local_date();
+    // A station recorded without an address is named alone, not followed by empty brackets.
+    let (at_zh, at_en) = if station.address.trim().is_empty() {
+        (station.name.to_string(), station.name.to_string())
+    } else {
+        (
+            format!("{}（{}）", station.name, station.address),
+            format!("{} ({})", station.name, station.address),
+        )
+    };
     Some(draft(
         e,
         held.volunteer_id,
         "reward_ready",
         format!(
-            "您兑换的{}×{}已在{}（{}）为您留好，{CODE_ZH}{}，请在{}前凭取货码领取。",
+            "您兑换的{}×{}已在{at_zh}为您留好，{CODE_ZH}{}，请在{}前凭取货码领取。",
             reward.name,
             held.quantity,
-            station.name,
-            station.address,
             code,
             day(until)
         ),
         format!(
-            "Your {} x{} waits for you at {} ({}); show {CODE_EN}{} there by {}.",
-            reward.name, held.quantity, station.name, station.address, code, until
+            "Your {} x{} waits for you at {at_en}; show {CODE_EN}{} there by {}.",
+            reward.name, held.quantity, code, until
         ),
     ))
 }
