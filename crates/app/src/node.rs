@@ -572,10 +572,11 @@ pub fn spawn_expiry(
     tokio::spawn(async move {
         let mut pruned_at: Option<std::time::Instant> = None;
         let mut notices_tried: Option<std::time::Instant> = None;
+        let a_day_since = |at: Option<std::time::Instant>| {
+            at.is_none_or(|at| at.elapsed() >= Duration::from_secs(crate::limits::PRUNE_SECONDS))
+        };
         loop {
-            let due = pruned_at
-                .is_none_or(|at| at.elapsed() >= Duration::from_secs(crate::limits::PRUNE_SECONDS));
-            if let (true, Some(log)) = (due, app.access_log.clone()) {
+            if let (true, Some(log)) = (a_day_since(pruned_at), app.access_log.clone()) {
                 pruned_at = Some(std::time::Instant::now());
                 let before = Timestamp::now().plus_seconds(-i64::from(access_log_days) * 86_400);
                 match tokio::task::spawn_blocking(move || log.prune_before(before)).await {
@@ -587,8 +588,7 @@ pub fn spawn_expiry(
             }
             // Settled notices older than any page or statement reads back; tried once a day
             // in this run whatever came of it, as the access log is.
-            let may_try = notices_tried
-                .is_none_or(|at| at.elapsed() >= Duration::from_secs(crate::limits::PRUNE_SECONDS));
+            let may_try = a_day_since(notices_tried);
             if let Some(outbox) = app
                 .outbox
                 .clone()

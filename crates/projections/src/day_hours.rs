@@ -54,13 +54,10 @@ impl DayHours {
         }
         // An earlier date: found by its steps, the hours before it stepped over.
         let (from, _) = self.place_of(day);
-        let mut r = Reader(self.bytes.get(from.at..)?);
-        let found = from.day.checked_add(i32::try_from(r.signed()?).ok()?)?;
-        if found == day {
-            r.decimal()
-        } else {
-            None
-        }
+        self.iter_from(from)
+            .next()
+            .filter(|(found, _)| *found == day)
+            .map(|(_, h)| h)
     }
 
     /// Adds `hours` (negative for a reversal) to `day`; a day netting to zero is dropped.
@@ -98,15 +95,7 @@ impl DayHours {
         // An earlier date: the dates from it on are written again, the ones before it stay
         // where they are (service is mostly logged for recent dates, so that is a few).
         let (from, before) = self.place_of(day);
-        let mut rest: Vec<(i32, Decimal)> = {
-            let mut r = Reader(self.bytes.get(from.at..).unwrap_or_default());
-            let mut d = from.day;
-            std::iter::from_fn(|| {
-                d = d.checked_add(i32::try_from(r.signed()?).ok()?)?;
-                Some((d, r.decimal()?))
-            })
-            .collect()
-        };
+        let mut rest: Vec<(i32, Decimal)> = self.iter_from(from).collect();
         match rest.first_mut() {
             Some((d, h)) if *d == day => {
                 *h += hours;
@@ -170,8 +159,14 @@ impl DayHours {
 
     /// Every (day, hours), oldest day first.
     pub fn iter(&self) -> impl Iterator<Item = (i32, Decimal)> + '_ {
-        let mut r = Reader(&self.bytes);
-        let mut day = 0i32;
+        self.iter_from(Place { at: 0, day: 0 })
+    }
+
+    /// Every (day, hours) from the entry starting at `place.at`, whose step counts from
+    /// `place.day` (as `place_of` gives them).
+    fn iter_from(&self, place: Place) -> impl Iterator<Item = (i32, Decimal)> + '_ {
+        let mut r = Reader(self.bytes.get(place.at..).unwrap_or_default());
+        let mut day = place.day;
         std::iter::from_fn(move || {
             // Written only by `add`, so every entry reads; one that did not would end it.
             let step = i32::try_from(r.signed()?).ok()?;
