@@ -227,6 +227,8 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         json!({"role": "bank_officer", "bank": "湖州银行", "label": "湖州银行南浔支行"}),
     )
     .await;
+    let (full_sheet, busy_sheet) =
+        statements_at_their_caps(&admin, &coordinating, &team, &members, &volunteer).await;
     let screenshots = root.join("docs/screenshots");
     let base = server.base.clone();
     let cost = reward["cost_points"].as_str().expect("cost").to_owned();
@@ -246,6 +248,8 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
             .env("DISTRICT_TOKEN", district)
             .env("BANK_TOKEN", bank)
             .env("VOUCHER_CODE", voucher_code)
+            .env("FULL_SHEET", full_sheet)
+            .env("BUSY_SHEET", busy_sheet)
             .env("CHROMIUM", chromium)
             .env("SCREENSHOTS", screenshots)
             .output()
@@ -260,4 +264,86 @@ async fn the_web_app_works_in_a_real_browser_for_every_role_and_passes_axe() {
         "browser tests failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Text of `chars` characters, as long as a field allows.
+fn long_text(chars: usize) -> String {
+    "荻港村的老人们一起来到文化礼堂听宣讲，会后还帮忙打扫了村道和河埠头。"
+        .chars()
+        .cycle()
+        .take(chars)
+        .collect()
+}
+
+/// Two of the team's volunteers (not `richest`, whom the browser walks through the app) are
+/// given months at the printed statement's caps: one with every part at its cap (more lines
+/// than a page lists, each titled as long as a title may be; five disputes in the longest
+/// words allowed, two of them answered at the longest, each answer a notice of the month),
+/// one with a month of lines alone; so the check that every volunteer prints on one page is
+/// a check of the worst cases, not of the demo's month. Returns their names.
+async fn statements_at_their_caps(
+    admin: &Client,
+    coordinating: &Client,
+    team: &str,
+    members: &serde_json::Value,
+    richest: &str,
+) -> (String, String) {
+    let others: Vec<_> = members["items"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter(|v| v["id"] != richest)
+        .take(2)
+        .collect();
+    let [full, busy] = others[..] else {
+        panic!("the team has two volunteers besides the richest");
+    };
+    for (who, lines) in [(full, 12), (busy, 24)] {
+        for n in 0..lines {
+            coordinating
+                .post(
+                    "/v1/activities",
+                    json!({"team_id": team, "category": "lecture", "date": days_ago(0),
+                           "title": format!("{n:02}{}", long_text(198)),
+                           "participants": [{"volunteer_id": who["id"], "hours": "0.25"}]}),
+                )
+                .await
+                .ok();
+        }
+    }
+    let id = full["id"].as_str().expect("id");
+    for n in 0..5 {
+        let dispute = admin
+            .post(
+                "/v1/disputes",
+                json!({"volunteer_id": id, "kind": "missing", "reason": long_text(500)}),
+            )
+            .await
+            .id();
+        if n < 2 {
+            admin
+                .post(
+                    &format!("/v1/disputes/{dispute}/resolve"),
+                    json!({"outcome": "rejected", "reason": long_text(500)}),
+                )
+                .await
+                .ok();
+        }
+    }
+    // The answers' notices are in the outbox before the page is printed.
+    for _ in 0..100 {
+        let told = admin
+            .get(&format!("/v1/volunteers/{id}/notices"))
+            .await
+            .ok();
+        let answered = told["items"].as_array().map_or(0, |n| {
+            n.iter().filter(|n| n["kind"] == "dispute_resolved").count()
+        });
+        if answered >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let name = |v: &serde_json::Value| v["name"].as_str().expect("name").to_owned();
+    (name(full), name(busy))
 }

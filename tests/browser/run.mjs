@@ -226,6 +226,20 @@ try {
     const box = pdf.match(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)/);
     const widthMm = paper === 'a4' ? 210 : 148;
     check(pages === sheets, `the ${paper} statements print on ${pages} pages for ${sheets} volunteers`);
+    // One of them has every part at its cap (tests/browser.rs, a_statement_at_its_caps).
+    const full = c.locator('section.sheet', { has: c.locator(`h2:text-is("${process.env.FULL_SHEET}")`) });
+    check(await full.count() === 1, `no ${paper} statement of ${process.env.FULL_SHEET}`);
+    const disputes = await full.locator('p:has-text("异议（")').count();
+    check(disputes === 3, `the ${paper} statement at its caps lists ${disputes} disputes, not 3`);
+    const told = await full.locator('p.told').count();
+    // A5's room holds the first lines and one notice beside the rest at their caps.
+    const room = paper === 'a4' ? 2 : 1;
+    check(told === room, `the ${paper} statement at its caps lists ${told} notices, not ${room}`);
+    check(await full.locator('p:has-text("条更早的记录")').count() === 1, `the ${paper} statement at its caps does not count the lines it leaves out`);
+    const busy = c.locator('section.sheet', { has: c.locator(`h2:text-is("${process.env.BUSY_SHEET}")`) });
+    const rows = await busy.locator('tr').count();
+    check(rows >= (paper === 'a4' ? 14 : 10), `the ${paper} statement of a month of lines alone lists ${rows} of them`);
+    check(await busy.locator('p:has-text("条更早的记录")').count() === 1, `the ${paper} statement of a month of lines alone does not count the lines it leaves out`);
     if (box) check(Math.abs(Number(box[1]) - widthMm * 72 / 25.4) < 2, `the ${paper} statements print on ${box[1]}pt paper`);
     check(pdf.includes('/ToUnicode'), `the ${paper} statements PDF has no selectable text`);
     report.pages.push({ name: `statements-${paper}`, pages, sheets });

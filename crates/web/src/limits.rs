@@ -36,14 +36,29 @@ pub const ACCESS_PAGE_DAYS: i64 = 7;
 /// Most access log entries the auditor's page shows.
 pub const ACCESS_PAGE_ENTRIES: usize = 500;
 
-/// Lines of the month a printed A4 statement lists (the latest ones; the rest are counted).
-/// Ten, with three notices, filled the page with the month's other parts (points on public
-/// notice, a dispute, the count of earlier lines): the browser test's busiest volunteer ran
-/// onto a second page by its last line once the month had a week of its entries.
-pub const STATEMENT_LINES_A4: usize = 8;
+/// Lines of body type a printed A4 statement has for the month's parts (points on public
+/// notice, disputes, the month's lines and notices) below its fixed ones (the name, the
+/// points, the hours, the headings, the footer): each of those parts printed to a known
+/// height (a line of the table, a dispute or a paragraph of points pending on one line, a
+/// notice on three at most), and a sheet lists what its room holds. The browser test prints a
+/// volunteer with every part at its cap, and one with a month of lines alone, on one page
+/// each (before the room was counted, the first printed on seven pages); with a room of 20
+/// one of them ran onto a second page, so 18 leaves a line or more for other fonts.
+pub const STATEMENT_ROOM_A4: usize = 18;
 
-/// Lines of the month a printed A5 statement lists.
-pub const STATEMENT_LINES_A5: usize = 5;
+/// The same on A5: 15 printed on one page, 17 did not; 14 leaves a line.
+pub const STATEMENT_ROOM_A5: usize = 14;
+
+/// Lines of the month a sheet lists before any notice (then notices, as room allows, then
+/// more lines): the month's latest entries matter more than a notice the volunteer's page
+/// and the station also show.
+pub const STATEMENT_MIN_LINES: usize = 3;
+
+/// The room a notice takes on paper: printed on three lines at most.
+pub const STATEMENT_NOTICE_ROOM: usize = 3;
+
+/// The room the notices' heading takes (larger type).
+pub const STATEMENT_HEADING_ROOM: usize = 2;
 
 /// Disputes a printed statement lists (open ones and those answered that month), so a page
 /// stays one page.
@@ -59,12 +74,8 @@ pub const NOTICES_SHOWN: usize = 5;
 /// ... of the last this many days.
 pub const NOTICES_SHOWN_DAYS: i64 = 31;
 
-/// Notices a printed A4 statement lists (the latest of the month; each takes two or three
-/// lines of large type).
-pub const STATEMENT_NOTICES_A4: usize = 2;
-
-/// Notices a printed A5 statement lists.
-pub const STATEMENT_NOTICES_A5: usize = 2;
+/// Notices a printed statement lists at most (the latest of the month), as room allows.
+pub const STATEMENT_NOTICES: usize = 2;
 
 /// Notices of one volunteer read for a printed month at most.
 pub const PAPER_NOTICES_SCANNED: usize = 500;

@@ -33,6 +33,7 @@ pub mod money;
 pub mod notice;
 pub mod onboard;
 pub mod paper;
+pub mod paper_room;
 pub mod policies;
 pub mod privacy;
 pub mod rankings;

@@ -26,19 +26,37 @@ pub struct PaperQuery {
 }
 
 /// The page size and the type size each paper prints at; every volunteer starts a page.
-fn paper_css(paper: &str) -> &'static str {
-    match paper {
-        "a5" => "@page { size: A5 portrait; margin: 10mm; } @media print { h1 { display: none; } .sheet { font-size: 14pt; margin: 0; padding: 0; border: none; } .sheet + .sheet { break-before: page; } .sheet p { margin: 1mm 0; line-height: 1.35; } .sheet td, .sheet th { padding: 0.5mm 2mm; line-height: 1.3; } .sheet h3 { margin: 2mm 0 1mm; } .sheet .big { font-size: 28pt; } .sheet h2 { font-size: 20pt; margin: 0; } }",
-        _ => "@page { size: A4 portrait; margin: 15mm; } @media print { h1 { display: none; } .sheet { font-size: 17pt; margin: 0; padding: 0; border: none; } .sheet + .sheet { break-before: page; } .sheet p { margin: 1mm 0; line-height: 1.35; } .sheet td, .sheet th { padding: 0.5mm 2mm; line-height: 1.3; } .sheet h3 { margin: 2mm 0 1mm; } .sheet .big { font-size: 36pt; } .sheet h2 { font-size: 24pt; margin: 0; } }",
-    }
+/// Every part of a sheet prints to a known height, so that [`paper_room`](super::paper_room)
+/// can count what a page holds: a line of the table on one line (its title cut short), a
+/// dispute and a paragraph of points pending on one line, a notice on three at most; the
+/// screen shows them whole.
+fn paper_css(paper: &str) -> String {
+    let (page, body, big, name, fingerprint) = match paper {
+        "a5" => ("A5 portrait; margin: 10mm", "14pt", "28pt", "20pt", "0"),
+        _ => ("A4 portrait; margin: 15mm", "17pt", "36pt", "24pt", "7em"),
+    };
+    format!(
+        "@page {{ size: {page}; }} @media print {{ h1 {{ display: none; }} \
+         .sheet {{ font-size: {body}; margin: 0; padding: 0; border: none; }} \
+         .sheet + .sheet {{ break-before: page; }} \
+         .sheet p {{ margin: 1mm 0; line-height: 1.35; }} \
+         .sheet td, .sheet th {{ padding: 0.5mm 2mm; line-height: 1.3; }} \
+         .sheet h3 {{ margin: 2mm 0 1mm; }} .sheet .big {{ font-size: {big}; }} \
+         .sheet h2 {{ font-size: {name}; margin: 0; }} \
+         .sheet table {{ table-layout: fixed; width: 100%; border-collapse: collapse; }} \
+         .sheet col.on {{ width: 6.5em; }} .sheet col.worth {{ width: 5em; }} \
+         .sheet col.seal {{ width: {fingerprint}; }} \
+         .sheet td, .sheet h2, .sheet .one {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }} \
+         .sheet .told {{ display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; line-clamp: 3; overflow: hidden; }} }}"
+    )
 }
 
-/// The month's lines a page holds at each size; the rest are counted, not listed.
-fn lines_per_page(paper: &str) -> usize {
+/// The room a page has for the month's parts at each size.
+fn room_of(paper: &str) -> usize {
     if paper == "a5" {
-        crate::limits::STATEMENT_LINES_A5
+        crate::limits::STATEMENT_ROOM_A5
     } else {
-        crate::limits::STATEMENT_LINES_A4
+        crate::limits::STATEMENT_ROOM_A4
     }
 }
 
@@ -120,7 +138,7 @@ pub async fn statements(
                 t.members
                     .iter()
                     .filter_map(|v| state.volunteers.get(v))
-                    .flat_map(|v| printed(&state, v, (first, last), lines_per_page(paper)).0)
+                    .flat_map(|v| printed(&state, v, (first, last), room_of(paper)).0)
                     .map(|e| e.seq)
                     .collect()
             })
@@ -174,31 +192,28 @@ pub async fn statements(
                     p { (l.t("现在可以用的积分", "Points you can use now")) }
                     p.big { strong { (num(v.balance.available())) } }
                     p { (l.s(format!("累计服务 {} 小时 · {} 星", num(v.hours_net()), v.stars().0), format!("{} hours served · {} stars", num(v.hours_net()), v.stars().0))) }
-                    @if !v.balance.pending.is_zero() {
-                        @let parts = state.pending_parts(v, today);
-                        @if let (false, Some(from)) = (parts.on_notice.is_zero(), parts.usable_from) {
-                            p { (l.s(
-                                format!("正在公示 {} 积分，{from}起可以用", num(parts.on_notice)),
-                                format!("{} points on public notice, usable from {from}", num(parts.on_notice)),
-                            )) }
-                        }
-                        @if !parts.held_by_dispute.is_zero() {
-                            p { (l.s(
-                                format!("{} 积分公示已满，有异议还在处理，处理完后可以用", num(parts.held_by_dispute)),
-                                format!("{} points are past their notice but held by a dispute still being answered", num(parts.held_by_dispute)),
-                            )) }
-                        }
-                        @if !parts.awaiting_confirmation.is_zero() {
-                            p { (l.s(
-                                format!("{} 积分等服务对象确认后可以用", num(parts.awaiting_confirmation)),
-                                format!("{} points wait for confirmation by those served", num(parts.awaiting_confirmation)),
-                            )) }
-                        }
+                    @let pending = pending_words(l, &state, v, today);
+                    @for words in &pending {
+                        p.one { (words) }
                     }
-                    @let (lines, earlier) = printed(&state, v, (first, last), lines_per_page(paper));
+                    @let disputes: Vec<_> = state.disputes.values().filter(|d| d.volunteer_id == v.id && (d.open() || d.resolution.as_ref().is_some_and(|r| r.resolved_on >= first && r.resolved_on <= last))).take(crate::limits::STATEMENT_DISPUTES).collect();
+                    @let (mut lines, _) = printed(&state, v, (first, last), usize::MAX);
+                    @let mut told = month_notices(&app, v.id, (first, last), crate::limits::STATEMENT_NOTICES);
+                    @let fitted = super::paper_room::fit(room_of(paper), pending.len() + disputes.len(), lines.len(), told.len());
+                    @let earlier = lines.len() - fitted.lines;
+                    @let lines = lines.split_off(earlier);
+                    @let told = told.split_off(told.len() - fitted.notices);
                     h3 { (l.t("本月记录", "This month")) }
-                    @if lines.is_empty() { p { (l.t("本月没有记录。", "Nothing this month.")) } }
+                    @if lines.is_empty() && earlier == 0 { p { (l.t("本月没有记录。", "Nothing this month.")) } }
                     table {
+                        colgroup {
+                            // Not named after the cells' own classes (`.fingerprint` has a
+                            // smaller type, and a column's width is in its own type's em).
+                            col.on;
+                            col;
+                            col.worth;
+                            @if paper == "a4" { col.seal; }
+                        }
                         @for e in &lines {
                             tr {
                                 td { (e.date.unwrap_or_else(|| e.at.local_date())) }
@@ -216,16 +231,17 @@ pub async fn statements(
                         }
                     }
                     @if earlier > 0 {
-                        p { (l.s(format!("本月另有 {earlier} 条更早的记录，可到 e站 查看。"), format!("{earlier} earlier lines this month are at the station."))) }
+                        p.one { (l.s(format!("本月另有 {earlier} 条更早的记录，可到 e站 查看。"), format!("{earlier} earlier lines this month are at the station."))) }
                     }
-                    @for d in state.disputes.values().filter(|d| d.volunteer_id == v.id && (d.open() || d.resolution.as_ref().is_some_and(|r| r.resolved_on >= first && r.resolved_on <= last))).take(crate::limits::STATEMENT_DISPUTES) {
-                        p { (l.t("异议：", "Dispute: ")) (d.reason) " — " (super::disputes::status_words(l, d)) }
+                    @for d in &disputes {
+                        // Where it stands (with the answer's reason) before the volunteer's own words:
+                        // the line is cut short at its end.
+                        p.one { (l.t("异议（", "Dispute (")) (super::disputes::status_words(l, d)) (l.t("）：", "): ")) (d.reason) }
                     }
-                    @let told = month_notices(&app, v.id, (first, last), if paper == "a5" { crate::limits::STATEMENT_NOTICES_A5 } else { crate::limits::STATEMENT_NOTICES_A4 });
                     @if !told.is_empty() {
                         h3 { (l.t("本月消息", "Notices this month")) }
                         @for n in &told {
-                            p { (n.created_at.local_date()) " " (if l == Lang::Zh { n.text_zh.trim_start_matches(yinling_app::notices::compose::SIGN) } else { n.text_en.as_str() }) }
+                            p.told { (n.created_at.local_date()) " " (if l == Lang::Zh { n.text_zh.trim_start_matches(yinling_app::notices::compose::SIGN) } else { n.text_en.as_str() }) }
                         }
                     }
                     p.muted { (l.t("有疑问请找本队协调员或到 e站 柜台。", "Questions: your team's coordinator or the station counter.")) }
@@ -235,6 +251,55 @@ pub async fn statements(
         },
     )
     .into_response()
+}
+
+/// The sentences of `v`'s points still pending, each printed on one line: on public notice
+/// (and from when they can be used), held by a dispute, waiting for those served to confirm.
+fn pending_words(
+    l: Lang,
+    state: &yinling_projections::State,
+    v: &yinling_projections::volunteers::Volunteer,
+    today: NaiveDate,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if v.balance.pending.is_zero() {
+        return out;
+    }
+    let parts = state.pending_parts(v, today);
+    if let (false, Some(from)) = (parts.on_notice.is_zero(), parts.usable_from) {
+        out.push(l.s(
+            format!("正在公示 {} 积分，{from}起可以用", num(parts.on_notice)),
+            format!(
+                "{} points on public notice, usable from {from}",
+                num(parts.on_notice)
+            ),
+        ));
+    }
+    if !parts.held_by_dispute.is_zero() {
+        out.push(l.s(
+            format!(
+                "{} 积分公示已满，有异议还在处理，处理完后可以用",
+                num(parts.held_by_dispute)
+            ),
+            format!(
+                "{} points are past their notice but held by a dispute still being answered",
+                num(parts.held_by_dispute)
+            ),
+        ));
+    }
+    if !parts.awaiting_confirmation.is_zero() {
+        out.push(l.s(
+            format!(
+                "{} 积分等服务对象确认后可以用",
+                num(parts.awaiting_confirmation)
+            ),
+            format!(
+                "{} points wait for confirmation by those served",
+                num(parts.awaiting_confirmation)
+            ),
+        ));
+    }
+    out
 }
 
 /// The month's notices to print: those the statement's lines do not already say (a reward
@@ -297,7 +362,14 @@ fn title_of<'a>(
     }
 }
 
+/// What a printed line is about, in the words its one line has room for: a service by its
+/// activity's title alone (most of a month's lines are services, and a title cut short by
+/// the kind's word before it is harder to recognise), any other entry by its kind's word and
+/// the title.
 fn entry_word(l: Lang, title: Option<&str>, kind: EntryKind) -> String {
+    if let (EntryKind::Service, Some(t)) = (kind, title) {
+        return t.to_owned();
+    }
     let what = match kind {
         EntryKind::Service => l.t("服务", "Service"),
         EntryKind::Reversal => l.t("冲正", "Reversed"),
