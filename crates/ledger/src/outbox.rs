@@ -15,7 +15,7 @@ use sled::transaction::{TransactionError, Transactional};
 
 use crate::error::LedgerError;
 use crate::ids::VolunteerId;
-use crate::limits::{MAX_OUTBOX_ENTRY_BYTES, OUTBOX_FLUSH_MILLIS};
+use crate::limits::{MAX_OUTBOX_ENTRY_BYTES, OUTBOX_CARRY_BATCH, OUTBOX_FLUSH_MILLIS};
 use crate::time::Timestamp;
 
 /// The directory of the outbox inside a data directory.
@@ -124,15 +124,25 @@ pub struct OutboxCounts {
     pub paper: u64,
 }
 
-/// The outbox: entries by key, an index of pending ones by when they are due, an index by
-/// volunteer and time, and the seq of the last event turned into notices.
+/// The outbox: notices by their volunteer and key, an index of pending ones by when they are
+/// due, and the seq of the last event turned into notices.
+///
+/// A notice is one key (two while it waits to be sent): its volunteer's id and its own key,
+/// so that a volunteer's notices are one range of the tree. The first layout kept every
+/// notice by key with a second key in a volunteer's index, and that index's inserts, each at
+/// a random place in its tree, cost more than the entries themselves (BENCHMARKS.md, "The
+/// notices' outbox at a city's year", "The notices' outbox by volunteer"); an outbox of that
+/// layout is carried over when opened ([`Outbox::open`]).
 pub struct Outbox {
     db: sled::Db,
-    entries: sled::Tree,
+    notices: sled::Tree,
     due: sled::Tree,
-    by_volunteer: sled::Tree,
     meta: sled::Tree,
 }
+
+/// The trees of the first layout (notices by key; pending ones by time and key; a volunteer's
+/// by id, time and key), read once to carry an outbox over, then dropped.
+const FIRST_LAYOUT: [&str; 3] = ["entries", "due", "by-volunteer"];
 
 fn codec() -> impl Options + Copy {
     bincode::DefaultOptions::new()
@@ -145,21 +155,29 @@ fn storage(e: impl std::fmt::Display) -> LedgerError {
     LedgerError::Storage(e.to_string())
 }
 
-fn due_key(at: Timestamp, key: &str) -> Vec<u8> {
-    let mut k = at.0.to_be_bytes().to_vec();
+/// Where a notice is kept: its volunteer's id, then its key.
+fn notice_key(volunteer: &VolunteerId, key: &str) -> Vec<u8> {
+    let mut k = volunteer.0.as_bytes().to_vec();
     k.extend_from_slice(key.as_bytes());
     k
 }
 
-fn volunteer_key(e: &OutboxEntry) -> Vec<u8> {
-    let mut k = e.volunteer_id.0.as_bytes().to_vec();
-    k.extend_from_slice(&e.created_at.0.to_be_bytes());
-    k.extend_from_slice(e.key.as_bytes());
+/// Its place among the pending: when it is due, then where it is kept.
+fn due_key(e: &OutboxEntry) -> Vec<u8> {
+    let mut k = e.next_at.0.to_be_bytes().to_vec();
+    k.extend_from_slice(&notice_key(&e.volunteer_id, &e.key));
     k
 }
 
+/// The first due key after everything due at `at`.
+fn due_after(at: Timestamp) -> Vec<u8> {
+    at.0.saturating_add(1).to_be_bytes().to_vec()
+}
+
 impl Outbox {
-    /// Opens (or creates) the outbox in `data_dir`.
+    /// Opens (or creates) the outbox in `data_dir`, carrying an outbox of the first layout
+    /// over to this one first (once, logged: 7.7 s for half a million notices from a cold
+    /// page cache; BENCHMARKS.md, "The notices' outbox by volunteer").
     pub fn open(data_dir: &Path) -> Result<Outbox, LedgerError> {
         let db = crate::store::open_sled(
             &sled::Config::new()
@@ -167,13 +185,64 @@ impl Outbox {
                 .cache_capacity(crate::limits::SIDE_STORE_CACHE_BYTES)
                 .flush_every_ms(Some(OUTBOX_FLUSH_MILLIS)),
         )?;
-        Ok(Outbox {
-            entries: db.open_tree("entries")?,
-            due: db.open_tree("due")?,
-            by_volunteer: db.open_tree("by-volunteer")?,
+        let outbox = Outbox {
+            notices: db.open_tree("notices")?,
+            due: db.open_tree("due-notices")?,
             meta: db.open_tree("meta")?,
             db,
-        })
+        };
+        outbox.carry_over()?;
+        Ok(outbox)
+    }
+
+    /// Carries the notices of the first layout over (each under its volunteer, its place
+    /// among the pending made again), then drops its trees, durably, before the outbox is
+    /// used: a crash on the way leaves the first layout's notices where they were, and the
+    /// next open carries them again (the same keys and values).
+    fn carry_over(&self) -> Result<(), LedgerError> {
+        let names = self.db.tree_names();
+        if !names
+            .iter()
+            .any(|n| n.as_ref() == FIRST_LAYOUT[0].as_bytes())
+        {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let old = self.db.open_tree(FIRST_LAYOUT[0])?;
+        let mut carried = 0usize;
+        let mut notices = sled::Batch::default();
+        let mut due = sled::Batch::default();
+        let mut in_batch = 0;
+        for item in old.iter() {
+            let (_, value) = item?;
+            let e = self.read(&value)?;
+            notices.insert(notice_key(&e.volunteer_id, &e.key), value);
+            if e.status == DeliveryStatus::Pending {
+                due.insert(due_key(&e), &[]);
+            }
+            carried += 1;
+            in_batch += 1;
+            if in_batch == OUTBOX_CARRY_BATCH {
+                self.notices.apply_batch(std::mem::take(&mut notices))?;
+                self.due.apply_batch(std::mem::take(&mut due))?;
+                in_batch = 0;
+            }
+        }
+        self.notices.apply_batch(notices)?;
+        self.due.apply_batch(due)?;
+        self.db.flush()?;
+        drop(old);
+        // The first tree last: while it stands, an open carries the notices again.
+        for name in FIRST_LAYOUT.iter().rev() {
+            self.db.drop_tree(name)?;
+        }
+        self.db.flush()?;
+        tracing::info!(
+            carried,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "the notices' outbox carried over to its layout by volunteer"
+        );
+        Ok(())
     }
 
     /// The seq of the last event turned into notices (`None`: the outbox is new).
@@ -189,7 +258,7 @@ impl Outbox {
     }
 
     /// When [`Outbox::prune_before`] last finished (`None`: never, or an outbox from before
-    /// this was recorded). Pruning reads every notice (they are kept by key, not by time):
+    /// this was recorded). Pruning reads every notice (they are kept by volunteer, not by time):
     /// 4.8 s for a city's 1.8 million from a cold page cache, minutes at a province's year
     /// (BENCHMARKS.md, "The notices' outbox at a city's year"), so the service prunes when
     /// this is a day old, not again at every start.
@@ -215,13 +284,13 @@ impl Outbox {
     /// Stores new notices (a key already stored is left as it is: the same event read
     /// again), then moves the cursor to `cursor`, durably. Returns how many were new.
     ///
-    /// One batch a tree, not a transaction over the four: sled's transaction cost the
-    /// notices a third of their time under a load of logged activities (BENCHMARKS.md,
-    /// "Where a logged activity's CPU goes"). The entries go first, their index keys next
-    /// and the cursor last, so a crash before the flush leaves the cursor where it was and
-    /// the same events are read again; an entry found stored then has its index keys put
-    /// again (the same keys: its own time and key), so one that a crash left without them is
-    /// still delivered and found by volunteer.
+    /// One batch a tree, not a transaction over them: sled's transaction cost the notices a
+    /// third of their time under a load of logged activities (BENCHMARKS.md, "Where a logged
+    /// activity's CPU goes"). The notices go first, their places among the pending next and
+    /// the cursor last, so a crash before the flush leaves the cursor where it was and the
+    /// same events are read again; a notice found stored then has its place among the
+    /// pending put again (the same key), so one that a crash left without it is still
+    /// delivered.
     pub fn enqueue(
         &self,
         entries: &[OutboxEntry],
@@ -229,32 +298,29 @@ impl Outbox {
     ) -> Result<usize, LedgerError> {
         let mut stored = sled::Batch::default();
         let mut due = sled::Batch::default();
-        let mut by_volunteer = sled::Batch::default();
         let mut added = 0;
         let mut seen = std::collections::HashSet::new();
         for e in entries {
             if !seen.insert(e.key.as_str()) {
                 continue;
             }
-            let standing = match self.entries.get(e.key.as_bytes())? {
+            let at = notice_key(&e.volunteer_id, &e.key);
+            let standing = match self.notices.get(&at)? {
                 Some(value) => self.read(&value)?,
                 None => {
-                    stored.insert(e.key.as_bytes(), Self::encode(e)?);
+                    stored.insert(at, Self::encode(e)?);
                     added += 1;
                     e.clone()
                 }
             };
             if standing.status == DeliveryStatus::Pending {
-                due.insert(due_key(standing.next_at, &standing.key), &[]);
+                due.insert(due_key(&standing), &[]);
             }
-            by_volunteer.insert(volunteer_key(&standing), &[]);
         }
-        // Entries before their index keys: an index key never names an entry that is not
-        // stored (one left by a crash would name it under another time once its event is
-        // read again and stamped anew, and the volunteer's list would show it twice).
-        self.entries.apply_batch(stored)?;
+        // Notices before their places among the pending: a due key never names a notice
+        // that is not stored.
+        self.notices.apply_batch(stored)?;
         self.due.apply_batch(due)?;
-        self.by_volunteer.apply_batch(by_volunteer)?;
         if let Some(seq) = cursor {
             self.meta.insert(CURSOR, &seq.to_be_bytes())?;
         }
@@ -262,60 +328,43 @@ impl Outbox {
         Ok(added)
     }
 
-    /// Whether a notice with this key was ever stored.
-    pub fn contains(&self, key: &str) -> Result<bool, LedgerError> {
-        Ok(self.entries.contains_key(key.as_bytes())?)
+    /// Whether a notice with this key was ever stored for `volunteer`.
+    pub fn contains(&self, volunteer: &VolunteerId, key: &str) -> Result<bool, LedgerError> {
+        Ok(self.notices.contains_key(notice_key(volunteer, key))?)
     }
 
-    /// One notice by its key.
-    pub fn get(&self, key: &str) -> Result<Option<OutboxEntry>, LedgerError> {
-        self.entries
-            .get(key.as_bytes())?
+    /// One notice of `volunteer` by its key.
+    pub fn get(
+        &self,
+        volunteer: &VolunteerId,
+        key: &str,
+    ) -> Result<Option<OutboxEntry>, LedgerError> {
+        self.notices
+            .get(notice_key(volunteer, key))?
             .map(|v| self.read(&v))
             .transpose()
     }
 
-    /// The entries an index range names (the entry's key follows `skip` bytes of each index
-    /// key), at most `limit`, with the index keys that name nothing (or a damaged key).
-    #[allow(clippy::type_complexity)]
-    fn named(
-        &self,
-        range: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
-        skip: usize,
-        limit: usize,
-    ) -> Result<(Vec<(sled::IVec, OutboxEntry)>, Vec<sled::IVec>), LedgerError> {
+    /// Pending notices due at `now`, oldest due first, at most `limit`. A due key left
+    /// behind for a notice that is gone or no longer pending at that time is dropped, never
+    /// sent.
+    pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, LedgerError> {
         let mut out = Vec::new();
         let mut stale = Vec::new();
-        for item in range {
+        for item in self.due.range(..due_after(now)) {
             let (k, _) = item?;
-            let found = match k.get(skip..) {
-                Some(key) => self.entries.get(key)?,
+            let found = match k.get(8..) {
+                Some(at) => self.notices.get(at)?,
                 None => None,
             };
-            match found {
-                Some(v) => out.push((k, self.read(&v)?)),
-                None => stale.push(k),
+            match found.map(|v| self.read(&v)).transpose()? {
+                Some(e) if e.status == DeliveryStatus::Pending && due_key(&e) == k.as_ref() => {
+                    out.push(e)
+                }
+                _ => stale.push(k),
             }
             if out.len() >= limit {
                 break;
-            }
-        }
-        Ok((out, stale))
-    }
-
-    /// Pending notices due at `now`, oldest due first, at most `limit`. An index key left
-    /// behind for an entry that is no longer pending at that time is dropped, never sent.
-    pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, LedgerError> {
-        let range = self
-            .due
-            .range(..due_key(Timestamp(now.0.saturating_add(1)), ""));
-        let (found, mut stale) = self.named(range, 8, limit)?;
-        let mut out = Vec::new();
-        for (k, e) in found {
-            if e.status == DeliveryStatus::Pending && due_key(e.next_at, &e.key) == k.as_ref() {
-                out.push(e);
-            } else {
-                stale.push(k);
             }
         }
         for k in stale {
@@ -327,13 +376,19 @@ impl Outbox {
     /// Records the outcome of an attempt: the entry as it now stands (delivered, failed, or
     /// pending again with its next attempt), in one transaction, durably.
     pub fn settle(&self, before: &OutboxEntry, after: &OutboxEntry) -> Result<(), LedgerError> {
+        assert_eq!(
+            (&before.volunteer_id, &before.key),
+            (&after.volunteer_id, &after.key),
+            "an attempt's outcome is recorded on the notice attempted"
+        );
         let value = Self::encode(after)?;
-        (&self.entries, &self.due)
+        let at = notice_key(&after.volunteer_id, &after.key);
+        (&self.notices, &self.due)
             .transaction(|(stored, due)| {
-                due.remove(due_key(before.next_at, &before.key))?;
-                stored.insert(after.key.as_bytes(), value.as_slice())?;
+                due.remove(due_key(before))?;
+                stored.insert(at.as_slice(), value.as_slice())?;
                 if after.status == DeliveryStatus::Pending {
-                    due.insert(due_key(after.next_at, &after.key), &[])?;
+                    due.insert(due_key(after), &[])?;
                 }
                 Ok(())
             })
@@ -344,38 +399,43 @@ impl Outbox {
 
     /// A volunteer's notices stored from `from` up to (not including) `to`: the newest
     /// `limit` of them (a page of "latest notices" shows today's pickup code, not a month's
-    /// oldest), listed oldest first.
+    /// oldest), listed oldest first. Reads all the volunteer's notices kept (about one an
+    /// event of theirs, for the days the outbox keeps them).
     pub fn of_volunteer(
         &self,
         volunteer: VolunteerId,
         (from, to): (Timestamp, Timestamp),
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, LedgerError> {
-        let prefix = volunteer.0.as_bytes().to_vec();
-        let mut start = prefix.clone();
-        start.extend_from_slice(&from.0.to_be_bytes());
-        let mut end = prefix;
-        end.extend_from_slice(&to.0.to_be_bytes());
-        let (found, _) = self.named(self.by_volunteer.range(start..end).rev(), 24, limit)?;
-        Ok(found.into_iter().rev().map(|(_, e)| e).collect())
+        let mut found = Vec::new();
+        for item in self.notices.scan_prefix(volunteer.0.as_bytes()) {
+            let (_, v) = item?;
+            let e = self.read(&v)?;
+            if from <= e.created_at && e.created_at < to {
+                found.push(e);
+            }
+        }
+        found.sort_by(|a, b| (a.created_at, &a.key).cmp(&(b.created_at, &b.key)));
+        let skip = found.len().saturating_sub(limit);
+        found.drain(..skip);
+        Ok(found)
     }
 
     /// Removes the notices made before `before` that are settled (delivered, failed, kept
-    /// for paper), with their volunteer's index key; a notice still waiting stays whatever
-    /// its age. Without it the outbox grows by about a notice an event for as long as the
-    /// service runs. Returns how many were removed.
+    /// for paper); a notice still waiting stays whatever its age. Without it the outbox
+    /// grows by about a notice an event for as long as the service runs. Returns how many
+    /// were removed.
     pub fn prune_before(&self, before: Timestamp) -> Result<usize, LedgerError> {
         let mut old = Vec::new();
-        for item in self.entries.iter() {
+        for item in self.notices.iter() {
             let (k, v) = item?;
             let e = self.read(&v)?;
             if e.created_at < before && e.status != DeliveryStatus::Pending {
-                old.push((k, volunteer_key(&e)));
+                old.push(k);
             }
         }
-        for (k, by_volunteer) in &old {
-            self.by_volunteer.remove(by_volunteer)?;
-            self.entries.remove(k)?;
+        for k in &old {
+            self.notices.remove(k)?;
         }
         self.meta
             .insert(PRUNED_AT, &Timestamp::now().0.to_be_bytes())?;
@@ -383,7 +443,7 @@ impl Outbox {
         Ok(old.len())
     }
 
-    /// Every notice, in key order, of one status when `status` names one (its word, see
+    /// Every notice, by volunteer, of one status when `status` names one (its word, see
     /// [`DeliveryStatus::as_str`]), at most `limit`; and how many stand where.
     pub fn list(
         &self,
@@ -392,7 +452,7 @@ impl Outbox {
     ) -> Result<(Vec<OutboxEntry>, OutboxCounts), LedgerError> {
         let mut out = Vec::new();
         let mut counts = OutboxCounts::default();
-        for item in self.entries.iter() {
+        for item in self.notices.iter() {
             let (_, v) = item?;
             let e = self.read(&v)?;
             match e.status {
@@ -485,16 +545,19 @@ mod tests {
         assert!(o.due(Timestamp(99), 10).expect("due").is_empty());
     }
 
-    /// A crash between the entries and their index keys (or a store that holds an entry
-    /// without them for any reason): reading the same events again puts the keys back, so
-    /// the notice is delivered and listed once.
+    /// A crash between the notices and their places among the pending (or a store that
+    /// holds a notice without its place for any reason): reading the same events again puts
+    /// the place back, so the notice is delivered and listed once.
     #[test]
-    fn an_entry_stored_without_its_index_keys_gets_them_when_its_event_is_read_again() {
+    fn a_notice_stored_without_its_due_key_gets_it_when_its_event_is_read_again() {
         let dir = tempfile::tempdir().expect("dir");
         let o = Outbox::open(dir.path()).expect("open");
         let a = entry("3:points_credited:v", 3, 100);
-        o.entries
-            .insert(a.key.as_bytes(), Outbox::encode(&a).expect("encode"))
+        o.notices
+            .insert(
+                notice_key(&a.volunteer_id, &a.key),
+                Outbox::encode(&a).expect("encode"),
+            )
             .expect("insert");
         assert!(o.due(Timestamp(100), 10).expect("due").is_empty());
         assert_eq!(
@@ -540,8 +603,8 @@ mod tests {
         assert_eq!((counts.pending, counts.delivered), (1, 1));
     }
 
-    /// Settled notices older than the bound go, with their volunteer's index keys; one still
-    /// waiting stays, and so do the newer.
+    /// Settled notices older than the bound go; one still waiting stays, and so do the
+    /// newer.
     #[test]
     fn old_settled_notices_are_pruned_and_waiting_ones_kept() {
         let dir = tempfile::tempdir().expect("dir");
@@ -561,8 +624,9 @@ mod tests {
         let mine = o
             .of_volunteer(waiting.volunteer_id, (Timestamp(0), Timestamp(1000)), 10)
             .expect("mine");
-        assert_eq!(mine, vec![waiting, newer], "no index key left behind");
-        assert!(o.contains("4:a:v").expect("contains"));
+        assert!(o.contains(&newer.volunteer_id, "4:a:v").expect("contains"));
+        assert!(!o.contains(&newer.volunteer_id, "1:a:v").expect("contains"));
+        assert_eq!(mine, vec![waiting, newer], "nothing pruned is listed");
     }
 
     /// The time of the last pruning is kept with the outbox: a restart finds it.
@@ -578,5 +642,96 @@ mod tests {
         let o = Outbox::open(dir.path()).expect("reopen");
         let at = o.pruned_at().expect("read").expect("pruned");
         assert!(started <= at && at <= Timestamp::now(), "{at:?}");
+    }
+
+    /// An outbox of the first layout (notices by key; pending ones by time and key; a
+    /// volunteer's by id, time and key) is carried over when opened: every notice found by
+    /// its volunteer and key, a pending one still due, the first layout's trees gone; a
+    /// second open finds nothing to carry.
+    #[test]
+    fn an_outbox_of_the_first_layout_is_carried_over_when_opened() {
+        let dir = tempfile::tempdir().expect("dir");
+        let waiting = entry("1:a:v", 1, 100);
+        let mut paper = entry("2:a:v", 1, 200);
+        paper.status = DeliveryStatus::Paper;
+        let mut other = entry("3:a:v", 2, 300);
+        other.status = DeliveryStatus::Delivered { at: Timestamp(310) };
+        {
+            let db = sled::Config::new()
+                .path(dir.path().join(OUTBOX_DIR))
+                .cache_capacity(1 << 20)
+                .open()
+                .expect("sled");
+            let entries = db.open_tree(FIRST_LAYOUT[0]).expect("tree");
+            let due = db.open_tree(FIRST_LAYOUT[1]).expect("tree");
+            let by_volunteer = db.open_tree(FIRST_LAYOUT[2]).expect("tree");
+            for e in [&waiting, &paper, &other] {
+                entries
+                    .insert(e.key.as_bytes(), Outbox::encode(e).expect("encode"))
+                    .expect("insert");
+                let mut v = e.volunteer_id.0.as_bytes().to_vec();
+                v.extend_from_slice(&e.created_at.0.to_be_bytes());
+                v.extend_from_slice(e.key.as_bytes());
+                by_volunteer.insert(v, &[]).expect("insert");
+            }
+            let mut d = waiting.next_at.0.to_be_bytes().to_vec();
+            d.extend_from_slice(waiting.key.as_bytes());
+            due.insert(d, &[]).expect("insert");
+            db.open_tree("meta")
+                .expect("meta")
+                .insert(CURSOR, &3u64.to_be_bytes())
+                .expect("cursor");
+            db.flush().expect("flush");
+        }
+        for _ in 0..2 {
+            let o = Outbox::open(dir.path()).expect("open");
+            assert_eq!(o.cursor().expect("cursor"), Some(3));
+            let names = o.db.tree_names();
+            for old in FIRST_LAYOUT {
+                assert!(
+                    !names.iter().any(|n| n.as_ref() == old.as_bytes()),
+                    "{old} left"
+                );
+            }
+            let everyone = (Timestamp(0), Timestamp(1000));
+            let one = o
+                .of_volunteer(waiting.volunteer_id, everyone, 10)
+                .expect("listed");
+            assert_eq!(one, vec![waiting.clone(), paper.clone()]);
+            let two = o
+                .of_volunteer(other.volunteer_id, everyone, 10)
+                .expect("listed");
+            assert_eq!(two, vec![other.clone()]);
+            assert_eq!(
+                o.due(Timestamp(1000), 10).expect("due"),
+                vec![waiting.clone()]
+            );
+            assert!(o
+                .contains(&other.volunteer_id, &other.key)
+                .expect("contains"));
+            assert!(!o
+                .contains(&waiting.volunteer_id, &other.key)
+                .expect("contains"));
+        }
+    }
+
+    /// A volunteer's notices are theirs alone, and the window and the limit are kept: the
+    /// newest within it, oldest first.
+    #[test]
+    fn a_volunteers_notices_are_read_within_the_window_asked_for() {
+        let dir = tempfile::tempdir().expect("dir");
+        let o = Outbox::open(dir.path()).expect("open");
+        let mine: Vec<_> = (1..=9)
+            .map(|i| entry(&format!("{}:a:v", 10 - i), 5, i * 100))
+            .collect();
+        let theirs: Vec<_> = (1..=3)
+            .map(|i| entry(&format!("{i}:a:v"), 6, i * 100))
+            .collect();
+        o.enqueue(&[mine.clone(), theirs].concat(), None)
+            .expect("enqueue");
+        let read = o
+            .of_volunteer(mine[0].volunteer_id, (Timestamp(200), Timestamp(800)), 3)
+            .expect("listed");
+        assert_eq!(read, mine[4..7].to_vec());
     }
 }

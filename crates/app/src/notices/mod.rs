@@ -233,7 +233,11 @@ async fn pass(app: &App, outbox: &Arc<Outbox>, config: &NoticeConfig) -> Result<
         );
         let fresh: Vec<_> = drafts
             .into_iter()
-            .filter(|d| !outbox.contains(&format!("{}:v", d.key)).unwrap_or(true))
+            .filter(|d| {
+                !outbox
+                    .contains(&d.volunteer_id, &format!("{}:v", d.key))
+                    .unwrap_or(true)
+            })
             .collect();
         address(&state, fresh, 0, send)?
     };
