@@ -43,6 +43,7 @@ pub mod limits;
 pub mod log;
 pub mod merkle;
 pub mod outbox;
+pub mod outbox_status;
 pub mod personal;
 pub mod published;
 pub mod rounds;

@@ -72,8 +72,9 @@ pub const KEY_CHECK_BYTES: usize = 8;
 /// How often the outbox's writes reach the disk between its own flushes, ms.
 pub const OUTBOX_FLUSH_MILLIS: u64 = 500;
 
-/// Notices an outbox of the first layout carries over a batch when opened: a batch's keys
-/// in memory at once, and few enough batches for a city's year (1.8 million notices).
+/// Notices a batch when an outbox of the first layout is carried over at open, and when old
+/// notices are pruned (each batch with the counts it changes): a batch's keys in memory at
+/// once, and few enough batches for a city's year (1.8 million notices).
 pub const OUTBOX_CARRY_BATCH: usize = 10_000;
 
 /// The largest outbox entry read back (a notice is a few hundred bytes).

@@ -11,12 +11,15 @@ use std::path::Path;
 
 use bincode::Options;
 use serde::{Deserialize, Serialize};
-use sled::transaction::{TransactionError, Transactional};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use crate::error::LedgerError;
 use crate::ids::VolunteerId;
 use crate::limits::{MAX_OUTBOX_ENTRY_BYTES, OUTBOX_CARRY_BATCH, OUTBOX_FLUSH_MILLIS};
+use crate::outbox_status::{is_notice_key, COUNTS};
 use crate::time::Timestamp;
+
+pub use crate::outbox_status::{DeliveryStatus, OutboxCounts};
 
 /// The directory of the outbox inside a data directory.
 pub const OUTBOX_DIR: &str = "outbox";
@@ -25,41 +28,6 @@ const CURSOR: &[u8] = b"cursor";
 
 /// When the outbox was last pruned, so that a restart does not prune it again.
 const PRUNED_AT: &[u8] = b"pruned-at";
-
-/// Where a notice stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DeliveryStatus {
-    /// Waiting for its next attempt.
-    Pending,
-    /// The gateway took it.
-    Delivered {
-        /// When.
-        at: Timestamp,
-    },
-    /// Given up on after the last attempt, or refused by the gateway for good.
-    Failed {
-        /// Why, as the gateway or the network said.
-        reason: String,
-    },
-    /// Nobody to send it to (no phone recorded, or no gateway configured): it is kept for
-    /// the volunteer's page and their printed statement.
-    Paper,
-}
-
-impl DeliveryStatus {
-    /// Every status's word, as [`DeliveryStatus::as_str`] gives it.
-    pub const WORDS: [&'static str; 4] = ["pending", "delivered", "failed", "paper"];
-
-    /// The word the API uses: `pending`, `delivered`, `failed` or `paper`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Delivered { .. } => "delivered",
-            DeliveryStatus::Failed { .. } => "failed",
-            DeliveryStatus::Paper => "paper",
-        }
-    }
-}
 
 /// Who receives a notice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,19 +79,6 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
-/// How many notices stand where.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct OutboxCounts {
-    /// Waiting for an attempt.
-    pub pending: u64,
-    /// Delivered.
-    pub delivered: u64,
-    /// Given up on.
-    pub failed: u64,
-    /// Kept for paper.
-    pub paper: u64,
-}
-
 /// The outbox: notices by their volunteer and key, an index of pending ones by when they are
 /// due, and the seq of the last event turned into notices.
 ///
@@ -133,11 +88,19 @@ pub struct OutboxCounts {
 /// a random place in its tree, cost more than the entries themselves (BENCHMARKS.md, "The
 /// notices' outbox at a city's year", "The notices' outbox by volunteer"); an outbox of that
 /// layout is carried over when opened ([`Outbox::open`]).
+///
+/// Beside them: the counts of each status, kept in the tree of notices as they change
+/// ([`crate::outbox_status`]), and an index of the failed ones, so that the operators' list
+/// of what failed, and the counts, read what they show and not every notice.
 pub struct Outbox {
     db: sled::Db,
     notices: sled::Tree,
     due: sled::Tree,
+    failed: sled::Tree,
     meta: sled::Tree,
+    /// Held while the counts are read, changed and written (the runner's stores and a
+    /// pruning on another thread would otherwise lose one another's changes).
+    tally: std::sync::Mutex<()>,
 }
 
 /// The trees of the first layout (notices by key; pending ones by time and key; a volunteer's
@@ -176,8 +139,8 @@ fn due_after(at: Timestamp) -> Vec<u8> {
 
 impl Outbox {
     /// Opens (or creates) the outbox in `data_dir`, carrying an outbox of the first layout
-    /// over to this one first (once, logged: 7.7 s for half a million notices from a cold
-    /// page cache; BENCHMARKS.md, "The notices' outbox by volunteer").
+    /// over to this one first (once, logged: 7.8 s for 418,384 notices from a cold page
+    /// cache; BENCHMARKS.md, "The outbox's counts kept").
     pub fn open(data_dir: &Path) -> Result<Outbox, LedgerError> {
         let db = crate::store::open_sled(
             &sled::Config::new()
@@ -188,15 +151,68 @@ impl Outbox {
         let outbox = Outbox {
             notices: db.open_tree("notices")?,
             due: db.open_tree("due-notices")?,
+            failed: db.open_tree("failed-notices")?,
             meta: db.open_tree("meta")?,
             db,
+            tally: std::sync::Mutex::new(()),
         };
         outbox.carry_over()?;
+        outbox.count_once()?;
         Ok(outbox)
     }
 
+    /// Counts the notices, and makes the index of the failed ones, when the counts are not
+    /// kept yet (an outbox carried over, or one stored before they were): once, then they
+    /// change with the notices.
+    fn count_once(&self) -> Result<(), LedgerError> {
+        if self.notices.contains_key(COUNTS)? {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let mut counts = OutboxCounts::default();
+        let mut failed = sled::Batch::default();
+        for item in self.notices.iter() {
+            let (k, v) = item?;
+            if !is_notice_key(&k) {
+                continue;
+            }
+            let e = self.read(&v)?;
+            counts.add(&e.status);
+            if matches!(e.status, DeliveryStatus::Failed { .. }) {
+                failed.insert(k, &[]);
+            }
+        }
+        self.failed.apply_batch(failed)?;
+        self.notices.insert(COUNTS, &counts.to_bytes())?;
+        self.db.flush()?;
+        if counts.of_word(None).is_some_and(|n| n > 0) {
+            tracing::info!(
+                notices = counts.of_word(None),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "the notices' outbox counted, once"
+            );
+        }
+        Ok(())
+    }
+
+    /// The counts as kept.
+    fn counts(&self) -> Result<OutboxCounts, LedgerError> {
+        match self.notices.get(COUNTS)? {
+            Some(v) => OutboxCounts::from_bytes(&v),
+            None => Ok(OutboxCounts::default()),
+        }
+    }
+
+    /// The lock over the counts (a thread that panicked holding it changed nothing stored).
+    fn tally(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.tally
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Carries the notices of the first layout over (each under its volunteer, its place
-    /// among the pending made again), then drops its trees, durably, before the outbox is
+    /// among the pending or the failed made again, counted as they go), then drops its
+    /// trees, durably, before the outbox is
     /// used: a crash on the way leaves the first layout's notices where they were, and the
     /// next open carries them again (the same keys and values).
     fn carry_over(&self) -> Result<(), LedgerError> {
@@ -208,28 +224,44 @@ impl Outbox {
             return Ok(());
         }
         let started = std::time::Instant::now();
+        // Notices there before (the first layout's carried again after a crash, or written
+        // by this layout before an older build ran): counted again after, not as carried.
+        let alone = self.notices.is_empty();
         let old = self.db.open_tree(FIRST_LAYOUT[0])?;
         let mut carried = 0usize;
+        let mut counts = OutboxCounts::default();
         let mut notices = sled::Batch::default();
         let mut due = sled::Batch::default();
+        let mut failed = sled::Batch::default();
         let mut in_batch = 0;
         for item in old.iter() {
             let (_, value) = item?;
             let e = self.read(&value)?;
-            notices.insert(notice_key(&e.volunteer_id, &e.key), value);
-            if e.status == DeliveryStatus::Pending {
-                due.insert(due_key(&e), &[]);
+            let at = notice_key(&e.volunteer_id, &e.key);
+            match e.status {
+                DeliveryStatus::Pending => due.insert(due_key(&e), &[]),
+                DeliveryStatus::Failed { .. } => failed.insert(at.as_slice(), &[]),
+                _ => {}
             }
+            notices.insert(at, value);
+            counts.add(&e.status);
             carried += 1;
             in_batch += 1;
             if in_batch == OUTBOX_CARRY_BATCH {
                 self.notices.apply_batch(std::mem::take(&mut notices))?;
                 self.due.apply_batch(std::mem::take(&mut due))?;
+                self.failed.apply_batch(std::mem::take(&mut failed))?;
                 in_batch = 0;
             }
         }
         self.notices.apply_batch(notices)?;
         self.due.apply_batch(due)?;
+        self.failed.apply_batch(failed)?;
+        if alone {
+            self.notices.insert(COUNTS, &counts.to_bytes())?;
+        } else {
+            self.notices.remove(COUNTS)?;
+        }
         self.db.flush()?;
         drop(old);
         // The first tree last: while it stands, an open carries the notices again.
@@ -296,8 +328,11 @@ impl Outbox {
         entries: &[OutboxEntry],
         cursor: Option<u64>,
     ) -> Result<usize, LedgerError> {
+        let _tally = self.tally();
+        let mut counts = self.counts()?;
         let mut stored = sled::Batch::default();
         let mut due = sled::Batch::default();
+        let mut failed = sled::Batch::default();
         let mut added = 0;
         let mut seen = std::collections::HashSet::new();
         for e in entries {
@@ -308,7 +343,11 @@ impl Outbox {
             let standing = match self.notices.get(&at)? {
                 Some(value) => self.read(&value)?,
                 None => {
+                    if matches!(e.status, DeliveryStatus::Failed { .. }) {
+                        failed.insert(at.as_slice(), &[]);
+                    }
                     stored.insert(at, Self::encode(e)?);
+                    counts.add(&e.status);
                     added += 1;
                     e.clone()
                 }
@@ -317,10 +356,14 @@ impl Outbox {
                 due.insert(due_key(&standing), &[]);
             }
         }
-        // Notices before their places among the pending: a due key never names a notice
-        // that is not stored.
+        // Notices (with their counts) before their places among the pending: a due key
+        // never names a notice that is not stored.
+        if added > 0 {
+            stored.insert(COUNTS, &counts.to_bytes());
+        }
         self.notices.apply_batch(stored)?;
         self.due.apply_batch(due)?;
+        self.failed.apply_batch(failed)?;
         if let Some(seq) = cursor {
             self.meta.insert(CURSOR, &seq.to_be_bytes())?;
         }
@@ -383,10 +426,31 @@ impl Outbox {
         );
         let value = Self::encode(after)?;
         let at = notice_key(&after.volunteer_id, &after.key);
-        (&self.notices, &self.due)
-            .transaction(|(stored, due)| {
+        let _tally = self.tally();
+        (&self.notices, &self.due, &self.failed)
+            .transaction(|(stored, due, failed)| {
+                let was = match stored.get(at.as_slice())? {
+                    Some(v) => Some(self.read(&v).map_err(ConflictableTransactionError::Abort)?),
+                    None => None,
+                };
+                let mut counts = match stored.get(COUNTS)? {
+                    Some(v) => {
+                        OutboxCounts::from_bytes(&v).map_err(ConflictableTransactionError::Abort)?
+                    }
+                    None => OutboxCounts::default(),
+                };
+                if let Some(was) = &was {
+                    counts.remove(&was.status);
+                }
+                counts.add(&after.status);
                 due.remove(due_key(before))?;
                 stored.insert(at.as_slice(), value.as_slice())?;
+                stored.insert(COUNTS, &counts.to_bytes())?;
+                if matches!(after.status, DeliveryStatus::Failed { .. }) {
+                    failed.insert(at.as_slice(), &[])?;
+                } else {
+                    failed.remove(at.as_slice())?;
+                }
                 if after.status == DeliveryStatus::Pending {
                     due.insert(due_key(after), &[])?;
                 }
@@ -429,13 +493,28 @@ impl Outbox {
         let mut old = Vec::new();
         for item in self.notices.iter() {
             let (k, v) = item?;
+            if !is_notice_key(&k) {
+                continue;
+            }
             let e = self.read(&v)?;
+            // A settled notice never changes again, so it is removed as it was read here.
             if e.created_at < before && e.status != DeliveryStatus::Pending {
-                old.push(k);
+                old.push((k, e.status));
             }
         }
-        for k in &old {
-            self.notices.remove(k)?;
+        for chunk in old.chunks(OUTBOX_CARRY_BATCH) {
+            let _tally = self.tally();
+            let mut counts = self.counts()?;
+            let mut gone = sled::Batch::default();
+            let mut failed = sled::Batch::default();
+            for (k, status) in chunk {
+                counts.remove(status);
+                gone.remove(k);
+                failed.remove(k);
+            }
+            gone.insert(COUNTS, &counts.to_bytes());
+            self.notices.apply_batch(gone)?;
+            self.failed.apply_batch(failed)?;
         }
         self.meta
             .insert(PRUNED_AT, &Timestamp::now().0.to_be_bytes())?;
@@ -443,27 +522,62 @@ impl Outbox {
         Ok(old.len())
     }
 
-    /// Every notice, by volunteer, of one status when `status` names one (its word, see
-    /// [`DeliveryStatus::as_str`]), at most `limit`; and how many stand where.
+    /// Notices of one status when `status` names one (its word, see
+    /// [`DeliveryStatus::as_str`]), else of any, at most `limit`; and how many stand where.
+    /// Pending ones are listed by when they are due and failed ones by volunteer, each from
+    /// an index of their own; the others by volunteer, read until `limit` are found or the
+    /// count says there are no more.
     pub fn list(
         &self,
         status: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<OutboxEntry>, OutboxCounts), LedgerError> {
+        let counts = self.counts()?;
+        let wanted = counts.of_word(status).unwrap_or(0);
+        let goal = usize::try_from(wanted).unwrap_or(usize::MAX).min(limit);
         let mut out = Vec::new();
-        let mut counts = OutboxCounts::default();
-        for item in self.notices.iter() {
-            let (_, v) = item?;
-            let e = self.read(&v)?;
-            match e.status {
-                DeliveryStatus::Pending => counts.pending += 1,
-                DeliveryStatus::Delivered { .. } => counts.delivered += 1,
-                DeliveryStatus::Failed { .. } => counts.failed += 1,
-                DeliveryStatus::Paper => counts.paper += 1,
+        if goal == 0 {
+            return Ok((out, counts));
+        }
+        let index = match status {
+            Some("pending") => Some((&self.due, 8)),
+            Some("failed") => Some((&self.failed, 0)),
+            _ => None,
+        };
+        if let Some((index, skip)) = index {
+            for item in index.iter() {
+                let (k, _) = item?;
+                let Some(v) = k
+                    .get(skip..)
+                    .map(|at| self.notices.get(at))
+                    .transpose()?
+                    .flatten()
+                else {
+                    continue;
+                };
+                let e = self.read(&v)?;
+                // A due key left behind for a notice due at another time names it twice.
+                let current = skip == 0 || due_key(&e) == k.as_ref();
+                if current && status == Some(e.status.as_str()) {
+                    out.push(e);
+                }
+                if out.len() >= goal {
+                    break;
+                }
             }
-            let wanted = status.is_none_or(|s| s == e.status.as_str());
-            if wanted && out.len() < limit {
+            return Ok((out, counts));
+        }
+        for item in self.notices.iter() {
+            let (k, v) = item?;
+            if !is_notice_key(&k) {
+                continue;
+            }
+            let e = self.read(&v)?;
+            if status.is_none_or(|s| s == e.status.as_str()) {
                 out.push(e);
+                if out.len() >= goal {
+                    break;
+                }
             }
         }
         Ok((out, counts))
@@ -485,253 +599,4 @@ pub fn append_line(path: &Path, line: &[u8]) -> Result<(), LedgerError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(key: &str, v: u128, at: i64) -> OutboxEntry {
-        OutboxEntry {
-            key: key.into(),
-            volunteer_id: VolunteerId(uuid::Uuid::from_u128(v)),
-            recipient: Recipient::Volunteer,
-            kind: "points_credited".into(),
-            text_zh: "积分已到账".into(),
-            text_en: "Points credited".into(),
-            seq: 7,
-            created_at: Timestamp(at),
-            attempts: 0,
-            next_at: Timestamp(at),
-            status: DeliveryStatus::Pending,
-            last_error: None,
-        }
-    }
-
-    /// A page of the latest notices gets the newest, not the month's oldest.
-    #[test]
-    fn a_volunteers_latest_notices_are_the_newest_listed_oldest_first() {
-        let dir = tempfile::tempdir().expect("dir");
-        let o = Outbox::open(dir.path()).expect("open");
-        let all: Vec<_> = (1..=6)
-            .map(|i| entry(&format!("{i}:points_credited:v"), 1, i * 100))
-            .collect();
-        o.enqueue(&all, Some(6)).expect("enqueue");
-        let latest = o
-            .of_volunteer(
-                VolunteerId(uuid::Uuid::from_u128(1)),
-                (Timestamp(0), Timestamp(10_000)),
-                3,
-            )
-            .expect("listed");
-        let at: Vec<i64> = latest.iter().map(|e| e.created_at.0).collect();
-        assert_eq!(at, vec![400, 500, 600]);
-    }
-
-    #[test]
-    fn a_key_is_stored_once_and_the_cursor_survives_a_reopen() {
-        let dir = tempfile::tempdir().expect("dir");
-        {
-            let o = Outbox::open(dir.path()).expect("open");
-            assert_eq!(o.cursor().expect("cursor"), None);
-            let a = entry("7:points_credited:v", 1, 100);
-            assert_eq!(
-                o.enqueue(&[a.clone(), a.clone()], Some(7))
-                    .expect("enqueue"),
-                1
-            );
-            assert_eq!(o.enqueue(&[a], Some(8)).expect("enqueue"), 0);
-        }
-        let o = Outbox::open(dir.path()).expect("reopen");
-        assert_eq!(o.cursor().expect("cursor"), Some(8));
-        assert_eq!(o.due(Timestamp(100), 10).expect("due").len(), 1);
-        assert!(o.due(Timestamp(99), 10).expect("due").is_empty());
-    }
-
-    /// A crash between the notices and their places among the pending (or a store that
-    /// holds a notice without its place for any reason): reading the same events again puts
-    /// the place back, so the notice is delivered and listed once.
-    #[test]
-    fn a_notice_stored_without_its_due_key_gets_it_when_its_event_is_read_again() {
-        let dir = tempfile::tempdir().expect("dir");
-        let o = Outbox::open(dir.path()).expect("open");
-        let a = entry("3:points_credited:v", 3, 100);
-        o.notices
-            .insert(
-                notice_key(&a.volunteer_id, &a.key),
-                Outbox::encode(&a).expect("encode"),
-            )
-            .expect("insert");
-        assert!(o.due(Timestamp(100), 10).expect("due").is_empty());
-        assert_eq!(
-            o.enqueue(std::slice::from_ref(&a), Some(3))
-                .expect("enqueue"),
-            0
-        );
-        assert_eq!(o.due(Timestamp(100), 10).expect("due"), vec![a.clone()]);
-        let mine = o
-            .of_volunteer(a.volunteer_id, (Timestamp(0), Timestamp(1000)), 10)
-            .expect("mine");
-        assert_eq!(mine, vec![a.clone()]);
-        // Delivered since: read again, it is not due again.
-        let mut done = a.clone();
-        done.status = DeliveryStatus::Delivered { at: Timestamp(200) };
-        o.settle(&a, &done).expect("settle");
-        assert_eq!(o.enqueue(&[a], Some(3)).expect("enqueue"), 0);
-        assert!(o.due(Timestamp(1000), 10).expect("due").is_empty());
-    }
-
-    #[test]
-    fn a_settled_entry_leaves_the_due_index_and_is_found_by_volunteer() {
-        let dir = tempfile::tempdir().expect("dir");
-        let o = Outbox::open(dir.path()).expect("open");
-        let a = entry("1:a:v", 1, 100);
-        let b = entry("2:a:v", 2, 200);
-        o.enqueue(&[a.clone(), b.clone()], Some(2))
-            .expect("enqueue");
-        let mut retry = a.clone();
-        retry.attempts = 1;
-        retry.next_at = Timestamp(500);
-        o.settle(&a, &retry).expect("settle");
-        assert_eq!(o.due(Timestamp(300), 10).expect("due"), vec![b.clone()]);
-        let mut done = b.clone();
-        done.status = DeliveryStatus::Delivered { at: Timestamp(300) };
-        o.settle(&b, &done).expect("settle");
-        assert_eq!(o.due(Timestamp(1000), 10).expect("due"), vec![retry]);
-        let mine = o
-            .of_volunteer(b.volunteer_id, (Timestamp(0), Timestamp(1000)), 10)
-            .expect("mine");
-        assert_eq!(mine, vec![done]);
-        let (_, counts) = o.list(None, 10).expect("list");
-        assert_eq!((counts.pending, counts.delivered), (1, 1));
-    }
-
-    /// Settled notices older than the bound go; one still waiting stays, and so do the
-    /// newer.
-    #[test]
-    fn old_settled_notices_are_pruned_and_waiting_ones_kept() {
-        let dir = tempfile::tempdir().expect("dir");
-        let o = Outbox::open(dir.path()).expect("open");
-        let mut delivered = entry("1:a:v", 1, 100);
-        delivered.status = DeliveryStatus::Delivered { at: Timestamp(150) };
-        let mut paper = entry("2:a:v", 1, 120);
-        paper.status = DeliveryStatus::Paper;
-        let waiting = entry("3:a:v", 1, 130);
-        let mut newer = entry("4:a:v", 1, 300);
-        newer.status = DeliveryStatus::Paper;
-        o.enqueue(&[delivered, paper, waiting.clone(), newer.clone()], Some(4))
-            .expect("enqueue");
-        assert_eq!(o.prune_before(Timestamp(200)).expect("prune"), 2);
-        let (left, _) = o.list(None, 10).expect("list");
-        assert_eq!(left, vec![waiting.clone(), newer.clone()]);
-        let mine = o
-            .of_volunteer(waiting.volunteer_id, (Timestamp(0), Timestamp(1000)), 10)
-            .expect("mine");
-        assert!(o.contains(&newer.volunteer_id, "4:a:v").expect("contains"));
-        assert!(!o.contains(&newer.volunteer_id, "1:a:v").expect("contains"));
-        assert_eq!(mine, vec![waiting, newer], "nothing pruned is listed");
-    }
-
-    /// The time of the last pruning is kept with the outbox: a restart finds it.
-    #[test]
-    fn the_time_of_the_last_pruning_survives_a_reopen() {
-        let dir = tempfile::tempdir().expect("dir");
-        let started = Timestamp::now();
-        {
-            let o = Outbox::open(dir.path()).expect("open");
-            assert_eq!(o.pruned_at().expect("read"), None, "never pruned");
-            o.prune_before(Timestamp(0)).expect("prune");
-        }
-        let o = Outbox::open(dir.path()).expect("reopen");
-        let at = o.pruned_at().expect("read").expect("pruned");
-        assert!(started <= at && at <= Timestamp::now(), "{at:?}");
-    }
-
-    /// An outbox of the first layout (notices by key; pending ones by time and key; a
-    /// volunteer's by id, time and key) is carried over when opened: every notice found by
-    /// its volunteer and key, a pending one still due, the first layout's trees gone; a
-    /// second open finds nothing to carry.
-    #[test]
-    fn an_outbox_of_the_first_layout_is_carried_over_when_opened() {
-        let dir = tempfile::tempdir().expect("dir");
-        let waiting = entry("1:a:v", 1, 100);
-        let mut paper = entry("2:a:v", 1, 200);
-        paper.status = DeliveryStatus::Paper;
-        let mut other = entry("3:a:v", 2, 300);
-        other.status = DeliveryStatus::Delivered { at: Timestamp(310) };
-        {
-            let db = sled::Config::new()
-                .path(dir.path().join(OUTBOX_DIR))
-                .cache_capacity(1 << 20)
-                .open()
-                .expect("sled");
-            let entries = db.open_tree(FIRST_LAYOUT[0]).expect("tree");
-            let due = db.open_tree(FIRST_LAYOUT[1]).expect("tree");
-            let by_volunteer = db.open_tree(FIRST_LAYOUT[2]).expect("tree");
-            for e in [&waiting, &paper, &other] {
-                entries
-                    .insert(e.key.as_bytes(), Outbox::encode(e).expect("encode"))
-                    .expect("insert");
-                let mut v = e.volunteer_id.0.as_bytes().to_vec();
-                v.extend_from_slice(&e.created_at.0.to_be_bytes());
-                v.extend_from_slice(e.key.as_bytes());
-                by_volunteer.insert(v, &[]).expect("insert");
-            }
-            let mut d = waiting.next_at.0.to_be_bytes().to_vec();
-            d.extend_from_slice(waiting.key.as_bytes());
-            due.insert(d, &[]).expect("insert");
-            db.open_tree("meta")
-                .expect("meta")
-                .insert(CURSOR, &3u64.to_be_bytes())
-                .expect("cursor");
-            db.flush().expect("flush");
-        }
-        for _ in 0..2 {
-            let o = Outbox::open(dir.path()).expect("open");
-            assert_eq!(o.cursor().expect("cursor"), Some(3));
-            let names = o.db.tree_names();
-            for old in FIRST_LAYOUT {
-                assert!(
-                    !names.iter().any(|n| n.as_ref() == old.as_bytes()),
-                    "{old} left"
-                );
-            }
-            let everyone = (Timestamp(0), Timestamp(1000));
-            let one = o
-                .of_volunteer(waiting.volunteer_id, everyone, 10)
-                .expect("listed");
-            assert_eq!(one, vec![waiting.clone(), paper.clone()]);
-            let two = o
-                .of_volunteer(other.volunteer_id, everyone, 10)
-                .expect("listed");
-            assert_eq!(two, vec![other.clone()]);
-            assert_eq!(
-                o.due(Timestamp(1000), 10).expect("due"),
-                vec![waiting.clone()]
-            );
-            assert!(o
-                .contains(&other.volunteer_id, &other.key)
-                .expect("contains"));
-            assert!(!o
-                .contains(&waiting.volunteer_id, &other.key)
-                .expect("contains"));
-        }
-    }
-
-    /// A volunteer's notices are theirs alone, and the window and the limit are kept: the
-    /// newest within it, oldest first.
-    #[test]
-    fn a_volunteers_notices_are_read_within_the_window_asked_for() {
-        let dir = tempfile::tempdir().expect("dir");
-        let o = Outbox::open(dir.path()).expect("open");
-        let mine: Vec<_> = (1..=9)
-            .map(|i| entry(&format!("{}:a:v", 10 - i), 5, i * 100))
-            .collect();
-        let theirs: Vec<_> = (1..=3)
-            .map(|i| entry(&format!("{i}:a:v"), 6, i * 100))
-            .collect();
-        o.enqueue(&[mine.clone(), theirs].concat(), None)
-            .expect("enqueue");
-        let read = o
-            .of_volunteer(mine[0].volunteer_id, (Timestamp(200), Timestamp(800)), 3)
-            .expect("listed");
-        assert_eq!(read, mine[4..7].to_vec());
-    }
-}
+mod tests;
