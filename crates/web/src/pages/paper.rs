@@ -32,6 +32,7 @@ pub struct PaperQuery {
 /// screen shows them whole.
 fn paper_css(paper: &str) -> String {
     let (page, body, big, name, fingerprint) = match paper {
+        // No column of record numbers on A5.
         "a5" => ("A5 portrait; margin: 10mm", "14pt", "28pt", "20pt", "0"),
         _ => ("A4 portrait; margin: 15mm", "17pt", "36pt", "24pt", "7em"),
     };
@@ -275,14 +276,15 @@ fn pending_words(
             ),
         ));
     }
+    // Short enough for one line of A5 in either language (the page says the same at length).
     if !parts.held_by_dispute.is_zero() {
         out.push(l.s(
             format!(
-                "{} 积分公示已满，有异议还在处理，处理完后可以用",
+                "{} 积分有异议正在处理，处理完后可以用",
                 num(parts.held_by_dispute)
             ),
             format!(
-                "{} points are past their notice but held by a dispute still being answered",
+                "{} points held by a dispute being answered",
                 num(parts.held_by_dispute)
             ),
         ));
@@ -294,7 +296,7 @@ fn pending_words(
                 num(parts.awaiting_confirmation)
             ),
             format!(
-                "{} points wait for confirmation by those served",
+                "{} points wait for those served to confirm",
                 num(parts.awaiting_confirmation)
             ),
         ));
