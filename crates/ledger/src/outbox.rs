@@ -392,9 +392,25 @@ impl Outbox {
     /// behind for a notice that is gone or no longer pending at that time is dropped, never
     /// sent.
     pub fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxEntry>, LedgerError> {
+        let (out, stale) = self.pending_in(self.due.range(..due_after(now)), limit)?;
+        for k in stale {
+            self.due.remove(k)?;
+        }
+        Ok(out)
+    }
+
+    /// The pending notices a range of due keys names, at most `limit`, and the keys in it
+    /// left behind (for a notice gone, settled, or due at another time, which a key of its
+    /// own names).
+    #[allow(clippy::type_complexity)]
+    fn pending_in(
+        &self,
+        range: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+        limit: usize,
+    ) -> Result<(Vec<OutboxEntry>, Vec<sled::IVec>), LedgerError> {
         let mut out = Vec::new();
         let mut stale = Vec::new();
-        for item in self.due.range(..due_after(now)) {
+        for item in range {
             let (k, _) = item?;
             let found = match k.get(8..) {
                 Some(at) => self.notices.get(at)?,
@@ -410,10 +426,7 @@ impl Outbox {
                 break;
             }
         }
-        for k in stale {
-            self.due.remove(k)?;
-        }
-        Ok(out)
+        Ok((out, stale))
     }
 
     /// Records the outcome of an attempt: the entry as it now stands (delivered, failed, or
@@ -539,33 +552,25 @@ impl Outbox {
         if goal == 0 {
             return Ok((out, counts));
         }
-        let index = match status {
-            Some("pending") => Some((&self.due, 8)),
-            Some("failed") => Some((&self.failed, 0)),
-            _ => None,
-        };
-        if let Some((index, skip)) = index {
-            for item in index.iter() {
-                let (k, _) = item?;
-                let Some(v) = k
-                    .get(skip..)
-                    .map(|at| self.notices.get(at))
-                    .transpose()?
-                    .flatten()
-                else {
-                    continue;
-                };
-                let e = self.read(&v)?;
-                // A due key left behind for a notice due at another time names it twice.
-                let current = skip == 0 || due_key(&e) == k.as_ref();
-                if current && status == Some(e.status.as_str()) {
-                    out.push(e);
+        match status {
+            // Read only: a key left behind is dropped by the next delivery pass.
+            Some("pending") => return Ok((self.pending_in(self.due.iter(), goal)?.0, counts)),
+            Some("failed") => {
+                for item in self.failed.iter() {
+                    let (k, _) = item?;
+                    if let Some(v) = self.notices.get(k)? {
+                        let e = self.read(&v)?;
+                        if matches!(e.status, DeliveryStatus::Failed { .. }) {
+                            out.push(e);
+                        }
+                    }
+                    if out.len() >= goal {
+                        break;
+                    }
                 }
-                if out.len() >= goal {
-                    break;
-                }
+                return Ok((out, counts));
             }
-            return Ok((out, counts));
+            _ => {}
         }
         for item in self.notices.iter() {
             let (k, v) = item?;

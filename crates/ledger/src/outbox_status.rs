@@ -67,16 +67,6 @@ pub struct OutboxCounts {
 }
 
 impl OutboxCounts {
-    /// The count of `status`.
-    pub fn of(&self, status: &DeliveryStatus) -> u64 {
-        match status {
-            DeliveryStatus::Pending => self.pending,
-            DeliveryStatus::Delivered { .. } => self.delivered,
-            DeliveryStatus::Failed { .. } => self.failed,
-            DeliveryStatus::Paper => self.paper,
-        }
-    }
-
     /// The count of a status's word (`None`: every notice); `None` for a word that names no
     /// status.
     pub fn of_word(&self, word: Option<&str>) -> Option<u64> {
