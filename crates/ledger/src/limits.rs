@@ -77,6 +77,12 @@ pub const OUTBOX_FLUSH_MILLIS: u64 = 500;
 /// once, and few enough batches for a city's year (1.8 million notices).
 pub const OUTBOX_CARRY_BATCH: usize = 10_000;
 
+/// Events past an outbox's cursor whose notices may already be stored when the outbox was
+/// written before it kept the highest seq it stored (the outbox marks it at open): a
+/// pass stored at most a thousand events' notices before it moved the cursor, so a million
+/// leaves room to spare, and costs one read a notice for that many events once.
+pub const OUTBOX_UNMARKED_MARGIN: u64 = 1_000_000;
+
 /// The largest outbox entry read back (a notice is a few hundred bytes).
 pub const MAX_OUTBOX_ENTRY_BYTES: u64 = 64 * 1024;
 

@@ -15,7 +15,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use crate::error::LedgerError;
 use crate::ids::VolunteerId;
-use crate::limits::{MAX_OUTBOX_ENTRY_BYTES, OUTBOX_CARRY_BATCH, OUTBOX_FLUSH_MILLIS};
+use crate::limits::{
+    MAX_OUTBOX_ENTRY_BYTES, OUTBOX_CARRY_BATCH, OUTBOX_FLUSH_MILLIS, OUTBOX_UNMARKED_MARGIN,
+};
 use crate::outbox_status::{is_notice_key, COUNTS};
 use crate::time::Timestamp;
 
@@ -25,6 +27,11 @@ pub use crate::outbox_status::{DeliveryStatus, OutboxCounts};
 pub const OUTBOX_DIR: &str = "outbox";
 
 const CURSOR: &[u8] = b"cursor";
+
+/// The highest event seq any stored notice may have, kept in the tree of notices (so in the
+/// same batch as the notices it covers): a notice of a later event, keyed by that event's
+/// seq, cannot be stored yet, and is stored without reading its key first.
+const STORED_TO: &[u8] = b"stored-to";
 
 /// When the outbox was last pruned, so that a restart does not prune it again.
 const PRUNED_AT: &[u8] = b"pruned-at";
@@ -125,6 +132,15 @@ fn notice_key(volunteer: &VolunteerId, key: &str) -> Vec<u8> {
     k
 }
 
+/// Whether a notice's key begins with its event's seq (`{seq}:…`), so that no notice of
+/// another event has it.
+fn names_its_event(e: &OutboxEntry) -> bool {
+    e.seq > 0
+        && e.key
+            .split_once(':')
+            .is_some_and(|(seq, _)| seq.parse::<u64>().is_ok_and(|s| s == e.seq))
+}
+
 /// Its place among the pending: when it is due, then where it is kept.
 fn due_key(e: &OutboxEntry) -> Vec<u8> {
     let mut k = e.next_at.0.to_be_bytes().to_vec();
@@ -158,6 +174,7 @@ impl Outbox {
         };
         outbox.carry_over()?;
         outbox.count_once()?;
+        outbox.mark_stored_to_once()?;
         Ok(outbox)
     }
 
@@ -193,6 +210,45 @@ impl Outbox {
             );
         }
         Ok(())
+    }
+
+    /// Keeps the highest seq stored when the outbox does not yet (a new outbox, or one
+    /// stored before it did): none for an outbox without notices; for one with notices, its
+    /// cursor and [`OUTBOX_UNMARKED_MARGIN`] more, past anything a pass of the service that
+    /// wrote it stored before it moved the cursor.
+    fn mark_stored_to_once(&self) -> Result<(), LedgerError> {
+        if self.notices.contains_key(STORED_TO)? {
+            return Ok(());
+        }
+        let mut any = false;
+        for key in self.notices.iter().keys() {
+            if is_notice_key(&key?) {
+                any = true;
+                break;
+            }
+        }
+        let to = if any {
+            self.cursor()?
+                .unwrap_or(0)
+                .saturating_add(OUTBOX_UNMARKED_MARGIN)
+        } else {
+            0
+        };
+        self.notices.insert(STORED_TO, &to.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The highest event seq any stored notice may have.
+    fn stored_to(&self) -> Result<u64, LedgerError> {
+        match self.notices.get(STORED_TO)? {
+            Some(v) => {
+                Ok(u64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
+                    storage("a damaged outbox mark of the seq stored")
+                })?))
+            }
+            None => Ok(u64::MAX),
+        }
     }
 
     /// The counts as kept.
@@ -323,6 +379,12 @@ impl Outbox {
     /// same events are read again; a notice found stored then has its place among the
     /// pending put again (the same key), so one that a crash left without it is still
     /// delivered.
+    ///
+    /// A notice is looked for before it is stored only when it could be there: the tree of
+    /// notices keeps, in the batch of the notices, the highest seq stored, and a notice
+    /// keyed by a later event's seq is new (reading every key first was a third of the
+    /// notices' store under a load of logged activities; BENCHMARKS.md, "A notice of a new
+    /// event stored without a read").
     pub fn enqueue(
         &self,
         entries: &[OutboxEntry],
@@ -330,6 +392,8 @@ impl Outbox {
     ) -> Result<usize, LedgerError> {
         let _tally = self.tally();
         let mut counts = self.counts()?;
+        let stored_to = self.stored_to()?;
+        let mut highest = stored_to;
         let mut stored = sled::Batch::default();
         let mut due = sled::Batch::default();
         let mut failed = sled::Batch::default();
@@ -340,7 +404,10 @@ impl Outbox {
                 continue;
             }
             let at = notice_key(&e.volunteer_id, &e.key);
-            let standing = match self.notices.get(&at)? {
+            // A notice keyed by an event past every one stored is new: not read first.
+            let unseen = e.seq > stored_to && names_its_event(e);
+            highest = highest.max(e.seq);
+            let standing = match if unseen { None } else { self.notices.get(&at)? } {
                 Some(value) => self.read(&value)?,
                 None => {
                     if matches!(e.status, DeliveryStatus::Failed { .. }) {
@@ -360,6 +427,9 @@ impl Outbox {
         // never names a notice that is not stored.
         if added > 0 {
             stored.insert(COUNTS, &counts.to_bytes());
+        }
+        if highest > stored_to {
+            stored.insert(STORED_TO, &highest.to_be_bytes());
         }
         self.notices.apply_batch(stored)?;
         self.due.apply_batch(due)?;

@@ -387,3 +387,76 @@ fn notices_already_there_are_counted_with_those_carried_over() {
     let (listed, _) = o.list(Some("failed"), 10).expect("failed");
     assert_eq!(listed, vec![failed]);
 }
+
+/// A notice of event `seq` as the runner stores it: keyed by the event.
+fn of_event(seq: u64, v: u128) -> OutboxEntry {
+    let mut e = entry(&format!("{seq}:points_credited:v"), v, 100 + seq as i64);
+    e.seq = seq;
+    e
+}
+
+/// Notices of new events are stored without a read of their keys; events read again (a
+/// crash before the cursor moved, or a batch that overlaps the last) still find theirs
+/// stored, as they stand, and nothing is counted twice.
+#[test]
+fn events_read_again_find_their_notices_as_they_stand() {
+    let dir = tempfile::tempdir().expect("dir");
+    let first: Vec<_> = (1..=10).map(|s| of_event(s, s as u128 % 3)).collect();
+    {
+        let o = Outbox::open(dir.path()).expect("open");
+        assert_eq!(o.stored_to().expect("mark"), 0, "a new outbox has none");
+        assert_eq!(o.enqueue(&first, Some(10)).expect("enqueue"), 10);
+        assert_eq!(o.stored_to().expect("mark"), 10);
+        let mut delivered = first[4].clone();
+        delivered.status = DeliveryStatus::Delivered { at: Timestamp(300) };
+        o.settle(&first[4], &delivered).expect("settle");
+    }
+    let o = Outbox::open(dir.path()).expect("reopen");
+    // Events 6 to 15 read again from a cursor left at 5: five stored, five new.
+    let again: Vec<_> = (6..=15).map(|s| of_event(s, s as u128 % 3)).collect();
+    assert_eq!(o.enqueue(&again, Some(15)).expect("enqueue"), 5);
+    // Event 5, delivered, read again: still delivered, not due again.
+    assert_eq!(o.enqueue(&first[4..5], Some(15)).expect("enqueue"), 0);
+    assert!(o.due(Timestamp(1_000), 100).expect("due").len() == 14);
+    let (counts, _, pending) = recount(&o);
+    assert_eq!((counts.pending, counts.delivered), (14, 1));
+    assert_eq!(pending.len(), 14);
+    assert_eq!(o.list(None, 1).expect("list").1, counts);
+}
+
+/// An outbox stored before it kept the highest seq stored, left by a crash with the notices
+/// of events past its cursor stored: those are looked for, found, and not stored again.
+#[test]
+fn an_outbox_without_the_mark_looks_for_notices_past_its_cursor() {
+    let dir = tempfile::tempdir().expect("dir");
+    {
+        let o = Outbox::open(dir.path()).expect("open");
+        let stored: Vec<_> = (1..=8).map(|s| of_event(s, 1)).collect();
+        o.enqueue(&stored, Some(3)).expect("enqueue");
+        o.notices
+            .remove(STORED_TO)
+            .expect("as an older build left it");
+        o.db.flush().expect("flush");
+    }
+    let o = Outbox::open(dir.path()).expect("reopen");
+    assert_eq!(o.stored_to().expect("mark"), 3 + OUTBOX_UNMARKED_MARGIN);
+    let again: Vec<_> = (4..=12).map(|s| of_event(s, 1)).collect();
+    assert_eq!(o.enqueue(&again, Some(12)).expect("enqueue"), 4);
+    let (counts, _, pending) = recount(&o);
+    assert_eq!(pending.len(), 12);
+    assert_eq!(o.list(None, 1).expect("list").1, counts);
+}
+
+/// A notice whose key does not begin with its event's seq is looked for whatever its seq.
+#[test]
+fn only_a_key_that_names_its_event_is_taken_as_new() {
+    let mut e = of_event(42, 1);
+    assert!(names_its_event(&e));
+    e.key = "41:points_credited:v".into();
+    assert!(!names_its_event(&e));
+    e.key = "hold:1:hold_expiring:v".into();
+    assert!(!names_its_event(&e));
+    e.seq = 0;
+    e.key = "0:points_credited:v".into();
+    assert!(!names_its_event(&e), "a notice of the clock");
+}
