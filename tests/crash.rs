@@ -6,6 +6,9 @@
 //! The server takes a snapshot every [`SNAPSHOT_EVERY`] events, so kills land while
 //! snapshots (whole ones and ones of the changes since) are written and restarts read them;
 //! at the end the state the last restart loaded answers as one folded from the first event.
+//! Its notices' runner passes every 50 ms, so kills land while notices are stored: at the
+//! end every service logged in the cycles has been told to its volunteer exactly once, and
+//! the outbox's counts equal the notices there are.
 //!
 //! `YINLING_CRASH_CYCLES` sets the number of kill/restart cycles (3 by default; the full run
 //! in `scripts/reliability.sh` uses 25).
@@ -89,6 +92,88 @@ fn with_base(client: &Client, base: &str) -> Client {
 /// `--snapshot-every` of the servers: a few snapshots a cycle.
 const SNAPSHOT_EVERY: &str = "200";
 
+/// The servers' flags: a few snapshots a cycle, and a pass of the notices every 50 ms, so
+/// that kills land while notices are stored too.
+const FLAGS: [&str; 4] = [
+    "--snapshot-every",
+    SNAPSHOT_EVERY,
+    "--notify-interval-ms",
+    "50",
+];
+
+/// Every service logged after `after` told to its volunteer by exactly one notice, once the
+/// notices' runner has read the log to its head; and the outbox's counts equal the notices
+/// its volunteers find (a notice stored twice would be counted twice). Returns how many
+/// services were checked.
+async fn every_service_told_once(admin: &Client, volunteers: &[String], after: u64) -> usize {
+    let mut services: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut cursor = after;
+    loop {
+        let page = admin
+            .get(&format!("/v1/events?after={cursor}&limit=1000"))
+            .await
+            .ok();
+        let events = page["events"].as_array().cloned().unwrap_or_default();
+        if events.is_empty() {
+            break;
+        }
+        for e in &events {
+            if e["type"] == "ServiceLogged" {
+                let v = e["data"]["volunteer_id"].as_str().expect("volunteer");
+                let seq = e["seq"].as_u64().expect("seq");
+                services.entry(v.to_owned()).or_default().push(seq);
+            }
+        }
+        cursor = page["next_after"].as_u64().expect("next_after");
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut missing = Vec::new();
+        let mut listed = 0u64;
+        for v in volunteers {
+            let page = admin
+                .get(&format!("/v1/volunteers/{v}/notices?days=400&limit=1000"))
+                .await
+                .ok();
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            assert!(items.len() < 1000, "a volunteer's notices fit a page");
+            listed += items.len() as u64;
+            for seq in services.get(v).into_iter().flatten() {
+                let told = items
+                    .iter()
+                    .filter(|n| {
+                        n["recipient"] == "volunteer"
+                            && n["key"]
+                                .as_str()
+                                .is_some_and(|k| k.starts_with(&format!("{seq}:")))
+                    })
+                    .count();
+                assert!(told <= 1, "the service of event {seq} told {told} times");
+                if told == 0 {
+                    missing.push(*seq);
+                }
+            }
+        }
+        let outbox = admin.get("/v1/notices/outbox?limit=1").await.ok();
+        let kept: u64 = ["pending", "delivered", "failed", "paper"]
+            .iter()
+            .map(|s| outbox[*s].as_u64().expect("count"))
+            .sum();
+        if missing.is_empty() {
+            assert_eq!(
+                kept, listed,
+                "the outbox's counts and its volunteers' notices"
+            );
+            return services.values().map(Vec::len).sum();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "services never told: {missing:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exactly_once() {
     let cycles: usize = std::env::var("YINLING_CRASH_CYCLES")
@@ -104,7 +189,7 @@ async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exact
 
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("data");
-    let mut server = Server::start_in(&dir, &["--snapshot-every", SNAPSHOT_EVERY]);
+    let mut server = Server::start_in(&dir, &FLAGS);
     let city = City::build(&server, CLIENTS).await;
     let cheap = city
         .admin
@@ -112,6 +197,9 @@ async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exact
         .await
         .id();
     let (mut acknowledged, mut lost_retried, mut verified_events) = (0usize, 0usize, 0u64);
+    // The notices' runner reads from the head it found at its first pass: the services of
+    // the cycles are all after it.
+    let before_cycles = city.admin.head_seq().await;
 
     for cycle in 0..cycles {
         let base = server.base.clone();
@@ -182,7 +270,7 @@ async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exact
 
         // Restart on the same data.
         let _keep = server.take_tmp();
-        server = Server::start_in(&dir, &["--snapshot-every", SNAPSHOT_EVERY]);
+        server = Server::start_in(&dir, &FLAGS);
         let base = server.base.clone();
         let admin = with_base(&city.admin, &base);
         assert_eq!(
@@ -276,9 +364,18 @@ async fn acknowledged_writes_survive_sigkill_and_unacknowledged_ones_apply_exact
             health["seq"]
         );
     }
+    // Notices stored by passes the kills cut short: each service told once, none lost.
+    let admin = with_base(&city.admin, &server.base);
+    let everyone: Vec<String> = city
+        .volunteers
+        .iter()
+        .chain([&city.outsider])
+        .cloned()
+        .collect();
+    let told = every_service_told_once(&admin, &everyone, before_cycles).await;
+    eprintln!("{told} services logged in the cycles, each told to its volunteer once");
     // The state the last restart loaded (from a snapshot, whole or of changes, and the tail)
     // answers as the state folded from the first event.
-    let admin = with_base(&city.admin, &server.base);
     let answers = |admin: Client| async move {
         let mut all = Vec::new();
         for path in [
