@@ -56,6 +56,15 @@ pub const MAX_ACCESS_LOG_DAYS: u32 = 3650;
 /// How often the access log and the notices' outbox are pruned, in seconds (a day).
 pub const PRUNE_SECONDS: u64 = 86_400;
 
+/// The hours of the night, in the ledger's zone, in which a due pruning of the notices runs:
+/// it reads every notice (about two and a half minutes of a core at a province's year;
+/// BENCHMARKS.md, "The notices' outbox at a city's year"), time taken from the day's
+/// requests if it ran when the last one did.
+pub const NOTICES_PRUNE_HOURS: std::ops::Range<u32> = 1..5;
+
+/// A notices' pruning this late runs at whatever hour (a node that is not up at night).
+pub const NOTICES_PRUNE_OVERDUE_SECONDS: u64 = 2 * 86_400;
+
 /// At most this many volunteers answer one counter lookup (a clerk picks among them).
 pub const MAX_COUNTER_MATCHES: usize = 20;
 

@@ -545,7 +545,7 @@ pub fn spawn_checkpoints(app: App, interval: Duration) -> tokio::task::JoinHandl
 /// is left for the next round.
 fn notices_prune_due(outbox: &yinling_ledger::outbox::Outbox) -> bool {
     match outbox.pruned_at() {
-        Ok(last) => prune_due(last, Timestamp::now()),
+        Ok(last) => prune_due(last, Timestamp::now(), yinling_ledger::time::local_offset()),
         Err(e) => {
             tracing::warn!("the outbox's last pruning cannot be read: {e}");
             false
@@ -553,17 +553,26 @@ fn notices_prune_due(outbox: &yinling_ledger::outbox::Outbox) -> bool {
     }
 }
 
-/// Whether a store last pruned at `last` is due at `now`: never pruned, a day ago or more,
-/// or at a time after now (a clock set back since).
-fn prune_due(last: Option<Timestamp>, now: Timestamp) -> bool {
-    let day = i64::try_from(crate::limits::PRUNE_SECONDS).unwrap_or(i64::MAX);
-    last.is_none_or(|at| at > now || at.plus_seconds(day) <= now)
+/// Whether a store last pruned at `last` is due at `now`: never pruned (a store of before
+/// the time was kept: once, at the start), at a time after now (a clock set back since), a
+/// day ago or more when `now` is in the night's hours of the ledger's zone
+/// ([`NOTICES_PRUNE_HOURS`](crate::limits::NOTICES_PRUNE_HOURS), at `offset` seconds east
+/// of UTC), or two days ago at any hour.
+fn prune_due(last: Option<Timestamp>, now: Timestamp, offset: i32) -> bool {
+    use crate::limits::{NOTICES_PRUNE_HOURS, NOTICES_PRUNE_OVERDUE_SECONDS, PRUNE_SECONDS};
+    use chrono::Timelike;
+    let ago = |seconds: u64| now.plus_seconds(-i64::try_from(seconds).unwrap_or(i64::MAX));
+    let night =
+        NOTICES_PRUNE_HOURS.contains(&now.plus_seconds(i64::from(offset)).to_datetime().hour());
+    last.is_none_or(|at| {
+        at > now || at <= ago(NOTICES_PRUNE_OVERDUE_SECONDS) || (night && at <= ago(PRUNE_SECONDS))
+    })
 }
 
 /// Expires lapsed holds every `interval`, and once a day removes access log entries older
 /// than `access_log_days` (at the start too: a range of keys by time) and settled notices
 /// older than `NOTICES_KEPT_DAYS` (when the outbox's last pruning is a day old, by the time
-/// it keeps: pruning reads every notice), until aborted.
+/// it keeps, and the night has come: pruning reads every notice), until aborted.
 pub fn spawn_expiry(
     app: App,
     interval: Duration,
@@ -659,17 +668,39 @@ mod tests {
         );
     }
 
+    /// A pruning a day old waits for the night (the ledger's zone, UTC+8 here), one two days
+    /// old does not, and a clock set back since prunes at once.
     #[test]
-    fn pruning_is_due_a_day_after_the_last_or_when_the_clock_went_back() {
-        let now = Timestamp::now();
+    fn pruning_is_due_in_the_night_a_day_after_the_last_or_at_once_when_late() {
+        // 2026-12-01 02:30 and 14:30 in UTC+8 (18:30 and 06:30 UTC).
+        let night = Timestamp(1_796_063_400_000_000);
+        let afternoon = night.plus_seconds(12 * 3600);
         let day = 86_400;
-        assert!(prune_due(None, now));
-        assert!(!prune_due(Some(now), now));
-        assert!(!prune_due(Some(now.plus_seconds(1 - day)), now));
-        assert!(prune_due(Some(now.plus_seconds(-day)), now));
+        const UTC8: i32 = 8 * 3600;
+        assert!(prune_due(None, afternoon, UTC8), "never pruned: at once");
+        for now in [night, afternoon] {
+            assert!(!prune_due(Some(now), now, UTC8), "pruned just now");
+            assert!(!prune_due(Some(now.plus_seconds(1 - day)), now, UTC8));
+            assert!(
+                prune_due(Some(now.plus_seconds(1)), now, UTC8),
+                "a clock set back since"
+            );
+            assert!(
+                prune_due(Some(now.plus_seconds(-2 * day)), now, UTC8),
+                "late"
+            );
+        }
+        assert!(prune_due(Some(night.plus_seconds(-day)), night, UTC8));
         assert!(
-            prune_due(Some(now.plus_seconds(1)), now),
-            "a clock set back since"
+            !prune_due(Some(afternoon.plus_seconds(-day)), afternoon, UTC8),
+            "a day old in the afternoon: waits for the night"
         );
+        assert!(!prune_due(
+            Some(afternoon.plus_seconds(1 - 2 * day)),
+            afternoon,
+            UTC8
+        ));
+        // The night's hours are the ledger's zone's: 02:30 at UTC+8 is 18:30 at UTC.
+        assert!(!prune_due(Some(night.plus_seconds(-day)), night, 0));
     }
 }
