@@ -53,7 +53,7 @@ pub async fn measure(
         resident_mb(pid)
     );
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(http::CLIENTS)
+        .pool_max_idle_per_host(http::clients())
         .build()
         .map_err(|e| e.to_string())?;
     let base = server.base().to_owned();

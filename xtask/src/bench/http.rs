@@ -1,5 +1,6 @@
 //! HTTP load on loopback: a Rust load generator with 64 concurrent clients against the release
-//! binary. Client and server share this machine's cores, so the figures are a floor.
+//! binary (`YINLING_HTTP_CLIENTS` sets another number, to see where a closed loop of clients
+//! bounds the rate). Client and server share this machine's cores, so the figures are a floor.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,8 +13,28 @@ use serde_json::{json, Value};
 use super::lean_client;
 use super::Percentiles;
 
-/// Concurrent clients of the load tests.
+/// Concurrent clients of the load tests unless `YINLING_HTTP_CLIENTS` says otherwise.
 pub const CLIENTS: usize = 64;
+
+/// The most clients `YINLING_HTTP_CLIENTS` may ask for (each is a connection and a task).
+const MOST_CLIENTS: usize = 4096;
+
+/// Concurrent clients of the load tests: [`CLIENTS`], or `YINLING_HTTP_CLIENTS` (1 to
+/// 4096; anything else is refused, named, and the default taken).
+pub fn clients() -> usize {
+    let Ok(asked) = std::env::var("YINLING_HTTP_CLIENTS") else {
+        return CLIENTS;
+    };
+    match asked.trim().parse::<usize>() {
+        Ok(n) if (1..=MOST_CLIENTS).contains(&n) => n,
+        _ => {
+            eprintln!(
+                "YINLING_HTTP_CLIENTS is 1 to {MOST_CLIENTS}, not {asked:?}: {CLIENTS} clients"
+            );
+            CLIENTS
+        }
+    }
+}
 
 /// The administrator token every generated city and fresh ledger of the harness starts with.
 pub const ADMIN: &str = "bench-admin-token-0001";
@@ -202,7 +223,7 @@ pub(super) async fn post(
 pub(super) type MakeRequest =
     Arc<dyn Fn(u64) -> (reqwest::Method, String, Option<Vec<u8>>) + Send + Sync>;
 
-/// Runs `make`'s requests from [`CLIENTS`] clients of the lean load generator for `duration`
+/// Runs `make`'s requests from [`clients`] of the lean load generator for `duration`
 /// after a warm-up, and prints what it measured.
 pub(super) async fn load(
     name: &str,
@@ -326,7 +347,7 @@ fn next_number(n: u64) -> u64 {
         .wrapping_add(1442695040888963407)
 }
 
-/// [`CLIENTS`] clients on a runtime of one thread of their own: the generator never takes
+/// [`clients`] on a runtime of one thread of their own: the generator never takes
 /// more than one of the two cores, and its tasks wake without crossing threads.
 fn lean_clients(token: &Arc<str>, window: Window, make: &MakeRequest) -> Tally {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -341,7 +362,7 @@ fn lean_clients(token: &Arc<str>, window: Window, make: &MakeRequest) -> Tally {
     };
     runtime.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
-        for c in 0..CLIENTS {
+        for c in 0..clients() {
             tasks.spawn(drive_lean(c as u64, token.clone(), window, make.clone()));
         }
         let mut all = Tally::default();
@@ -404,7 +425,7 @@ async fn general_clients(
     make: MakeRequest,
 ) -> Tally {
     let mut tasks = Vec::new();
-    for c in 0..CLIENTS {
+    for c in 0..clients() {
         let (client, token, make) = (client.clone(), token.clone(), make.clone());
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::default();
@@ -448,7 +469,7 @@ pub async fn measure(
     duration: Duration,
 ) -> Result<Vec<HttpResult>, String> {
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
+        .pool_max_idle_per_host(clients())
         .build()
         .map_err(|e| e.to_string())?;
     let mut out = Vec::new();

@@ -320,16 +320,17 @@ impl Report {
         let _ = writeln!(
             t,
             "### HTTP on loopback, {} concurrent clients\n",
-            super::http::CLIENTS
+            super::http::clients()
         );
         let _ = writeln!(
             t,
-            "The load generator is a separate process on the same 2 cores as the server, its 64 clients \
+            "The load generator is a separate process on the same 2 cores as the server, its {} clients \
              keep-alive connections written and read as bytes on one thread of its own; the CPU \
              each used per request (user + system, all threads, from /proc) shows how the cores are shared. \
              The row \"the load generator reqwest\" is the same load through a general client (reqwest on \
              a multi-threaded runtime, what every row used before 2026-12-06), right after, on the same server; \
-             the row after it is the lean generator again, on the ledger the two runs before it grew.\n"
+             the row after it is the lean generator again, on the ledger the two runs before it grew.\n",
+            super::http::clients()
         );
         let _ = writeln!(t, "| request | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/req | load generator CPU µs/req |\n|---|---:|---:|---:|---:|---:|---:|---:|");
         for r in results {

@@ -86,7 +86,7 @@ pub async fn measure(
         }
     }
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(http::CLIENTS)
+        .pool_max_idle_per_host(http::clients())
         .build()
         .map_err(|e| e.to_string())?;
     let dir = scratch.join("snapshots");
@@ -127,7 +127,7 @@ pub fn section(r: &SnapshotsResult, seconds: u64) -> String {
     let _ = writeln!(
         t,
         "Command: `cargo xtask bench --only snapshots` (each run {seconds} s after a warm-up, {} clients, on a fresh copy of the replay log: {} events, newest snapshot {:.1} MB; runs without and with snapshots alternated).\n",
-        http::CLIENTS,
+        http::clients(),
         r.events,
         r.snapshot_bytes as f64 / 1e6
     );
