@@ -79,8 +79,9 @@ pub const OUTBOX_CARRY_BATCH: usize = 10_000;
 
 /// Events past an outbox's cursor whose notices may already be stored when the outbox was
 /// written before it kept the highest seq it stored (the outbox marks it at open): a
-/// pass stored at most a thousand events' notices before it moved the cursor, so a million
-/// leaves room to spare, and costs one read a notice for that many events once.
+/// pass of the builds before the mark stored at most a thousand events' notices before it
+/// moved the cursor, so a million leaves room to spare, and costs one read a notice for
+/// that many events once.
 pub const OUTBOX_UNMARKED_MARGIN: u64 = 1_000_000;
 
 /// The largest outbox entry read back (a notice is a few hundred bytes).
