@@ -109,11 +109,11 @@ pub const NOTICE_MAX_ATTEMPTS: u32 = 40;
 pub const HOLD_WARNING_SECONDS: u64 = 24 * 3_600;
 
 /// Events read from the log per step of the outbox (each step one sled batch of their
-/// notices and a flush). Under a load of logged activities a thousand gave a p99 a fifth
-/// longer than 250 at the same rate, and ten thousand a p99.9 over three times a
-/// thousand's and a tenth fewer requests (BENCHMARKS.md, "Notices stored in smaller
-/// steps").
-pub const NOTICE_BATCH_EVENTS: usize = 250;
+/// notices and a flush). 250 shortened the fresh ledger's p99 under load, but slowed the
+/// writes of a city at a province's density beside its rankings; 10,000 made the fresh
+/// ledger's p99.9 three times as long (BENCHMARKS.md, "Notices stored in smaller steps:
+/// measured, not kept").
+pub const NOTICE_BATCH_EVENTS: usize = 1_000;
 
 /// Notices delivered per pass.
 pub const NOTICE_DUE_BATCH: usize = 200;
