@@ -540,9 +540,8 @@ pub fn spawn_checkpoints(app: App, interval: Duration) -> tokio::task::JoinHandl
     })
 }
 
-/// Whether the outbox's settled notices are due to be pruned: never pruned, last pruned a
-/// day ago or more, or at a time after now (a clock set back since). A store that cannot say
-/// is left for the next round.
+/// Whether the outbox's settled notices are due to be pruned ([`prune_due`], by the clock
+/// and the ledger's zone). A store that cannot say is left for the next round.
 fn notices_prune_due(outbox: &yinling_ledger::outbox::Outbox) -> bool {
     match outbox.pruned_at() {
         Ok(last) => prune_due(last, Timestamp::now(), yinling_ledger::time::local_offset()),
