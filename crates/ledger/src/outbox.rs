@@ -125,6 +125,23 @@ fn storage(e: impl std::fmt::Display) -> LedgerError {
     LedgerError::Storage(e.to_string())
 }
 
+/// The eight bytes stored under `key` in `tree` (a seq or a time, big-endian), `None` when
+/// nothing is; anything of another length is the damaged `what`.
+fn eight_bytes(tree: &sled::Tree, key: &[u8], what: &str) -> Result<Option<[u8; 8]>, LedgerError> {
+    tree.get(key)?
+        .map(|v| {
+            v.as_ref()
+                .try_into()
+                .map_err(|_| storage(format!("a damaged {what}")))
+        })
+        .transpose()
+}
+
+/// The counts as stored (`None`: none kept yet, so none counted).
+fn counts_in(value: Option<&[u8]>) -> Result<OutboxCounts, LedgerError> {
+    value.map_or(Ok(OutboxCounts::default()), OutboxCounts::from_bytes)
+}
+
 /// Where a notice is kept: its volunteer's id, then its key.
 fn notice_key(volunteer: &VolunteerId, key: &str) -> Vec<u8> {
     let mut k = volunteer.0.as_bytes().to_vec();
@@ -241,22 +258,15 @@ impl Outbox {
 
     /// The highest event seq any stored notice may have.
     fn stored_to(&self) -> Result<u64, LedgerError> {
-        match self.notices.get(STORED_TO)? {
-            Some(v) => {
-                Ok(u64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
-                    storage("a damaged outbox mark of the seq stored")
-                })?))
-            }
-            None => Ok(u64::MAX),
-        }
+        Ok(
+            eight_bytes(&self.notices, STORED_TO, "outbox mark of the seq stored")?
+                .map_or(u64::MAX, u64::from_be_bytes),
+        )
     }
 
     /// The counts as kept.
     fn counts(&self) -> Result<OutboxCounts, LedgerError> {
-        match self.notices.get(COUNTS)? {
-            Some(v) => OutboxCounts::from_bytes(&v),
-            None => Ok(OutboxCounts::default()),
-        }
+        counts_in(self.notices.get(COUNTS)?.as_deref())
     }
 
     /// The lock over the counts (a thread that panicked holding it changed nothing stored).
@@ -335,14 +345,7 @@ impl Outbox {
 
     /// The seq of the last event turned into notices (`None`: the outbox is new).
     pub fn cursor(&self) -> Result<Option<u64>, LedgerError> {
-        Ok(match self.meta.get(CURSOR)? {
-            Some(v) => Some(u64::from_be_bytes(
-                v.as_ref()
-                    .try_into()
-                    .map_err(|_| storage("a damaged outbox cursor"))?,
-            )),
-            None => None,
-        })
+        Ok(eight_bytes(&self.meta, CURSOR, "outbox cursor")?.map(u64::from_be_bytes))
     }
 
     /// When [`Outbox::prune_before`] last finished (`None`: never, or an outbox from before
@@ -351,14 +354,8 @@ impl Outbox {
     /// (BENCHMARKS.md, "The notices' outbox at a city's year"), so the service prunes when
     /// this is a day old, not again at every start.
     pub fn pruned_at(&self) -> Result<Option<Timestamp>, LedgerError> {
-        Ok(match self.meta.get(PRUNED_AT)? {
-            Some(v) => Some(Timestamp(i64::from_be_bytes(
-                v.as_ref()
-                    .try_into()
-                    .map_err(|_| storage("a damaged outbox prune time"))?,
-            ))),
-            None => None,
-        })
+        Ok(eight_bytes(&self.meta, PRUNED_AT, "outbox prune time")?
+            .map(|b| Timestamp(i64::from_be_bytes(b))))
     }
 
     fn read(&self, value: &[u8]) -> Result<OutboxEntry, LedgerError> {
@@ -516,12 +513,8 @@ impl Outbox {
                     Some(v) => Some(self.read(&v).map_err(ConflictableTransactionError::Abort)?),
                     None => None,
                 };
-                let mut counts = match stored.get(COUNTS)? {
-                    Some(v) => {
-                        OutboxCounts::from_bytes(&v).map_err(ConflictableTransactionError::Abort)?
-                    }
-                    None => OutboxCounts::default(),
-                };
+                let mut counts = counts_in(stored.get(COUNTS)?.as_deref())
+                    .map_err(ConflictableTransactionError::Abort)?;
                 if let Some(was) = &was {
                     counts.remove(&was.status);
                 }
