@@ -265,24 +265,13 @@ fn node(dir: &Path, cluster: &NatsCluster, stream: &str, id: &str, urls: &str) -
 /// Every `ActivityLogged` in the feed of `client`, by activity id.
 async fn logged_activities(client: &Client) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    let mut after = 0;
-    loop {
-        let page = client
-            .get(&format!("/v1/events?after={after}&limit=1000"))
-            .await
-            .ok();
-        let events = page["events"].as_array().expect("events").clone();
-        if events.is_empty() {
-            return out;
-        }
-        after = page["next_after"].as_u64().expect("next_after");
-        for e in events {
-            if e["type"] == "ActivityLogged" {
-                let id = e["data"]["activity_id"].as_str().expect("id").to_owned();
-                *out.entry(id).or_default() += 1;
-            }
+    for e in common::demo::feed(client).await {
+        if e["type"] == "ActivityLogged" {
+            let id = e["data"]["activity_id"].as_str().expect("id").to_owned();
+            *out.entry(id).or_default() += 1;
         }
     }
+    out
 }
 
 async fn the_writer_and_a_nats_node_die_mid_load_and_no_acknowledged_event_is_lost_or_doubled(

@@ -107,24 +107,12 @@ const FLAGS: [&str; 4] = [
 /// services were checked.
 async fn every_service_told_once(admin: &Client, volunteers: &[String], after: u64) -> usize {
     let mut services: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let mut cursor = after;
-    loop {
-        let page = admin
-            .get(&format!("/v1/events?after={cursor}&limit=1000"))
-            .await
-            .ok();
-        let events = page["events"].as_array().cloned().unwrap_or_default();
-        if events.is_empty() {
-            break;
+    for e in common::demo::feed(admin).await {
+        let seq = e["seq"].as_u64().expect("seq");
+        if seq > after && e["type"] == "ServiceLogged" {
+            let v = e["data"]["volunteer_id"].as_str().expect("volunteer");
+            services.entry(v.to_owned()).or_default().push(seq);
         }
-        for e in &events {
-            if e["type"] == "ServiceLogged" {
-                let v = e["data"]["volunteer_id"].as_str().expect("volunteer");
-                let seq = e["seq"].as_u64().expect("seq");
-                services.entry(v.to_owned()).or_default().push(seq);
-            }
-        }
-        cursor = page["next_after"].as_u64().expect("next_after");
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
