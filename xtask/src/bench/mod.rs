@@ -8,6 +8,7 @@ mod changes;
 mod cityload;
 mod compare;
 mod disk;
+mod feed;
 mod http;
 mod journal_replay;
 mod lean_client;
@@ -47,15 +48,16 @@ pub struct BenchArgs {
     #[arg(long)]
     pub skip_postgres: bool,
     /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
-    /// tree, scale, snapshots, rankings, cityload) and print to the terminal without touching BENCHMARKS.md (for
+    /// tree, scale, snapshots, rankings, cityload, feed) and print to the terminal without touching BENCHMARKS.md (for
     /// profiling one part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
     /// identity-key schema beside its counter row and sled), `tree` (appends, the start's
     /// walk and proofs with and without the Merkle tree), `scale` (cities of 1,000 to
     /// 1,000,000 volunteers) and `snapshots` (writes while snapshots are taken, on the replay
     /// log's city) and `rankings` (volunteer rankings on populations of 10,000 to 1,000,000,
     /// in memory) write their own sections. `cityload` (HTTP writes and reads under load on
-    /// the city `--city` names), `changes` (a snapshot of the changes of the last 100,000
-    /// events beside a whole one, on `--city` or the replay log), `journal` (an open that
+    /// the city `--city` names), `feed` (the auditors' feed of that city paged from the first
+    /// event, twice, with the node's memory), `changes` (a snapshot of the changes of the last
+    /// 100,000 events beside a whole one, on `--city` or the replay log), `journal` (an open that
     /// applies a journal of one-event commits, as after a power cut) and `onewriter` (one
     /// writer's commits and the disk's one-at-a-time syncs in alternating slices of
     /// `--seconds`) only print.
@@ -70,8 +72,8 @@ pub struct BenchArgs {
     /// volunteer. Given, the cities' section is one of its own beside the default's.
     #[arg(long)]
     pub scale_services_per_volunteer: Option<f64>,
-    /// The data directory `--only cityload` serves and loads; outside the scratch directory,
-    /// which every run of `bench` empties first.
+    /// The data directory `--only cityload` and `--only feed` serve and load; outside the
+    /// scratch directory, which every run of `bench` empties first.
     #[arg(long, value_name = "DIR")]
     pub city: Option<PathBuf>,
     /// More options of `serve` for `--only cityload`, one per flag (for instance
@@ -161,12 +163,54 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// Names a `yinling` binary for `--only cityload` and `--only feed` to start instead of
+/// building this tree's.
+const CITYLOAD_BINARY_ENV: &str = "YINLING_CITYLOAD_BINARY";
+
+/// The binary and the city `--only cityload` and `--only feed` start `serve` with: the city
+/// `--city` names, which must exist (the load signs in as the benchmarks' administrator, so
+/// the city must know its token), and a binary built elsewhere when
+/// [`CITYLOAD_BINARY_ENV`] names one (an earlier commit's, copied aside: side-by-side runs
+/// on the same city without rebuilding between them), else this tree's.
+fn city_and_binary(
+    root: &std::path::Path,
+    args: &BenchArgs,
+    section: &str,
+) -> Result<(PathBuf, PathBuf), String> {
+    let generate = |dir: &str| {
+        format!(
+            "generate one with `YINLING_ADMIN_TOKEN={} yinling demo --data {dir}`",
+            http::ADMIN
+        )
+    };
+    let city = args.city.clone().ok_or_else(|| {
+        format!(
+            "--only {section} needs --city DIR, a data directory outside the scratch directory \
+             (which every run empties): {}",
+            generate("DIR")
+        )
+    })?;
+    if !city.exists() {
+        return Err(format!(
+            "no city at {}: {}",
+            city.display(),
+            generate(&city.display().to_string())
+        ));
+    }
+    let binary = match std::env::var_os(CITYLOAD_BINARY_ENV) {
+        Some(path) => PathBuf::from(path),
+        None => http::build_binary(root)?,
+    };
+    Ok((binary, city))
+}
+
 /// The sections `--only` chooses from.
 const SECTIONS: &[&str] = &[
     "appends",
     "changes",
     "cityload",
     "disk",
+    "feed",
     "http",
     "journal",
     "micro",
@@ -244,42 +288,18 @@ fn run_only(
     if wants("scale") {
         scale::run(&http::build_binary(root)?, scratch, args, root)?;
     }
-    /// Names a `yinling` binary for `--only cityload` to start instead of building this tree's.
-    const CITYLOAD_BINARY_ENV: &str = "YINLING_CITYLOAD_BINARY";
     if wants("cityload") {
-        // A binary built elsewhere (an earlier commit's, copied aside) runs the same load on
-        // the same city, for side-by-side runs without rebuilding between them.
-        let binary = match std::env::var_os(CITYLOAD_BINARY_ENV) {
-            Some(path) => PathBuf::from(path),
-            None => http::build_binary(root)?,
-        };
-        // The load signs in as the benchmarks' administrator, so the city must know its token.
-        let generate = |dir: &str| {
-            format!(
-                "generate one with `YINLING_ADMIN_TOKEN={} yinling demo --data {dir}`",
-                http::ADMIN
-            )
-        };
-        let city = args.city.clone().ok_or_else(|| {
-            format!(
-                "--only cityload needs --city DIR, a data directory outside the scratch directory \
-                 (which every run empties): {}",
-                generate("DIR")
-            )
-        })?;
-        if !city.exists() {
-            return Err(format!(
-                "no city at {}: {}",
-                city.display(),
-                generate(&city.display().to_string())
-            ));
-        }
+        let (binary, city) = city_and_binary(root, args, "cityload")?;
         runtime.block_on(cityload::measure(
             &binary,
             &city,
             &args.city_serve_arg,
             duration,
         ))?;
+    }
+    if wants("feed") {
+        let (binary, city) = city_and_binary(root, args, "feed")?;
+        runtime.block_on(feed::measure(&binary, &city))?;
     }
     if wants("onewriter") {
         runtime.block_on(one_writer::measure(scratch, duration))?;
