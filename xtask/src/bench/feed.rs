@@ -81,7 +81,10 @@ async fn page_to_the_head(client: &reqwest::Client, base: &str) -> Result<u64, S
             return Err(format!("{url}: {}", response.status()));
         }
         let page: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
-        let read = page["events"].as_array().map_or(0, Vec::len) as u64;
+        let read = page["events"]
+            .as_array()
+            .ok_or_else(|| format!("{url}: a page without events"))?
+            .len() as u64;
         if read == 0 {
             return Ok(events);
         }
