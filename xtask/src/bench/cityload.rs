@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::http::{self, HttpResult, MakeRequest, Server, ADMIN};
+use super::resident::{resident_mb, Peak};
 
 /// Seconds of light load after the measured ones, before resident memory is read again.
 const SETTLE_SECONDS: u64 = 15;
@@ -26,11 +27,6 @@ fn snapshots(dir: &Path) -> std::collections::BTreeSet<std::ffi::OsString> {
         |_| Default::default(),
         |d| d.filter_map(Result::ok).map(|e| e.file_name()).collect(),
     )
-}
-
-/// Resident memory of a process, in MB (thousands of KiB, as `/proc` counts).
-fn resident_mb(pid: u32) -> f64 {
-    super::proc_memory_bytes(&pid.to_string(), "VmRSS:") as f64 / 1e6
 }
 
 /// Starts `serve` on `city`, loads it, and prints what it measured.
@@ -61,19 +57,7 @@ pub async fn measure(
     let district = format!("压测区{}", yinling_ledger::Timestamp::now().0);
     let (coordinator, make) = http::activity_load(&client, &base, &district).await?;
     let before = snapshots(city);
-    let highest = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let sampler = {
-        let highest = highest.clone();
-        tokio::spawn(async move {
-            loop {
-                highest.fetch_max(
-                    resident_mb(pid) as u64,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
-                tokio::time::sleep(Duration::from_millis(RESIDENT_SAMPLE_MS)).await;
-            }
-        })
-    };
+    let peak = Peak::start(pid, Duration::from_millis(RESIDENT_SAMPLE_MS));
     let writes: HttpResult = http::load(
         "POST /v1/activities (1 participant, durable)",
         pid,
@@ -87,7 +71,7 @@ pub async fn measure(
         snapshots(city).difference(&before).count(),
         writes.latency.p999 / 1000.0,
         writes.latency.max / 1000.0,
-        highest.load(std::sync::atomic::Ordering::Relaxed)
+        peak.highest()
     );
     let b = base.clone();
     let make: MakeRequest = Arc::new(move |_| {
@@ -142,12 +126,11 @@ pub async fn measure(
         "  the server's CPU over both, a request: {:.0} us",
         server_cpu / served.max(1.0)
     );
-    sampler.abort();
+    let highest = peak.stop();
     eprintln!(
-        "  slowest read {:.1} ms; resident after both {:.0} MB, the highest during both {} MB",
+        "  slowest read {:.1} ms; resident after both {:.0} MB, the highest during both {highest} MB",
         reads.latency.max / 1000.0,
         resident_mb(pid),
-        highest.load(std::sync::atomic::Ordering::Relaxed)
     );
     windows_and_a_district(pid, &base, duration).await;
     boards_beside_writes(pid, &client, &base, duration).await?;

@@ -7,11 +7,10 @@
 //! reading the whole history"). Printed, not written to BENCHMARKS.md.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::http::{Server, ADMIN};
+use super::resident::{resident_mb, Peak};
 
 /// Events a page of the feed asks for: the route's own largest page.
 const PAGE_EVENTS: u64 = 1_000;
@@ -22,44 +21,30 @@ const RESIDENT_SAMPLE_MS: u64 = 250;
 /// Seconds the node is left alone after each pass before its memory is read again.
 const SETTLE_SECONDS: u64 = 10;
 
-/// Resident memory of a process, in MB (thousands of KiB, as `/proc` counts).
-fn resident_mb(pid: u32) -> u64 {
-    super::proc_memory_bytes(&pid.to_string(), "VmRSS:") / 1_000_000
-}
-
 /// Starts `serve` on `city`, pages its feed twice and prints what it measured.
 pub async fn measure(binary: &Path, city: &Path) -> Result<(), String> {
     let server = Server::start_with(binary, city, &["--verify-tail"])?;
     let pid = server.pid();
     tokio::time::sleep(Duration::from_secs(SETTLE_SECONDS)).await;
     eprintln!(
-        "  listening; resident {SETTLE_SECONDS} s later {} MB",
+        "  listening; resident {SETTLE_SECONDS} s later {:.0} MB",
         resident_mb(pid)
     );
     let client = reqwest::Client::new();
     for pass in ["first", "second"] {
-        let highest = Arc::new(AtomicU64::new(0));
-        let sampler = {
-            let highest = Arc::clone(&highest);
-            tokio::spawn(async move {
-                loop {
-                    highest.fetch_max(resident_mb(pid), Ordering::Relaxed);
-                    tokio::time::sleep(Duration::from_millis(RESIDENT_SAMPLE_MS)).await;
-                }
-            })
-        };
+        let peak = Peak::start(pid, Duration::from_millis(RESIDENT_SAMPLE_MS));
         let started = Instant::now();
         let events = page_to_the_head(&client, server.base()).await;
         let seconds = started.elapsed().as_secs_f64();
-        sampler.abort();
+        let highest = peak.stop();
         let events = events?;
         let at_end = resident_mb(pid);
         tokio::time::sleep(Duration::from_secs(SETTLE_SECONDS)).await;
         eprintln!(
             "  {pass} pass: {events} events in {seconds:.1} s ({:.0} events/s); resident at \
-             its end {at_end} MB, the highest during it {} MB, {SETTLE_SECONDS} s later {} MB",
+             its end {at_end:.0} MB, the highest during it {highest} MB, {SETTLE_SECONDS} s \
+             later {:.0} MB",
             events as f64 / seconds.max(f64::EPSILON),
-            highest.load(Ordering::Relaxed),
             resident_mb(pid)
         );
     }

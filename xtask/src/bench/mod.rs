@@ -20,6 +20,7 @@ mod postgres;
 mod rankings;
 mod replay;
 mod report;
+mod resident;
 mod scale;
 mod snapshots;
 mod tree;
