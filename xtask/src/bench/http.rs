@@ -20,20 +20,24 @@ pub const CLIENTS: usize = 64;
 const MOST_CLIENTS: usize = 4096;
 
 /// Concurrent clients of the load tests: [`CLIENTS`], or `YINLING_HTTP_CLIENTS` (1 to
-/// 4096; anything else is refused, named, and the default taken).
+/// 4096; anything else is refused, named once, and the default taken). Read once a run:
+/// every load and report asks.
 pub fn clients() -> usize {
-    let Ok(asked) = std::env::var("YINLING_HTTP_CLIENTS") else {
-        return CLIENTS;
-    };
-    match asked.trim().parse::<usize>() {
-        Ok(n) if (1..=MOST_CLIENTS).contains(&n) => n,
-        _ => {
-            eprintln!(
-                "YINLING_HTTP_CLIENTS is 1 to {MOST_CLIENTS}, not {asked:?}: {CLIENTS} clients"
-            );
-            CLIENTS
+    static CHOSEN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CHOSEN.get_or_init(|| {
+        let Ok(asked) = std::env::var("YINLING_HTTP_CLIENTS") else {
+            return CLIENTS;
+        };
+        match asked.trim().parse::<usize>() {
+            Ok(n) if (1..=MOST_CLIENTS).contains(&n) => n,
+            _ => {
+                eprintln!(
+                    "YINLING_HTTP_CLIENTS is 1 to {MOST_CLIENTS}, not {asked:?}: {CLIENTS} clients"
+                );
+                CLIENTS
+            }
         }
-    }
+    })
 }
 
 /// The administrator token every generated city and fresh ledger of the harness starts with.
