@@ -487,7 +487,8 @@ fn snapshot_kinds(dir: &std::path::Path) -> std::collections::BTreeMap<u64, u8> 
 
 /// `serve --verify-tail`: the snapshot stores the Merkle tree beside the state, so a start
 /// checks only the events after it and serves the tree head and proofs of the whole log, as a
-/// start that walked every event does.
+/// start that walked every event does; it walks the events before the snapshot once it
+/// serves, and says so on `/healthz`.
 #[tokio::test]
 async fn a_start_that_checks_only_the_tail_serves_the_same_tree_and_proofs() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -521,6 +522,21 @@ async fn a_start_that_checks_only_the_tail_serves_the_same_tree_and_proofs() {
             .expect("a snapshot");
         let from = health["chain_checked_from"].as_u64().expect("checked");
         assert_eq!(from, if whole { 1 } else { snapshot + 1 }, "{health}");
+        // After a tail start the node walks the rest of the chain as it serves.
+        if whole {
+            assert!(health["chain_walk"].is_null(), "{health}");
+        } else {
+            let mut walk = health["chain_walk"].clone();
+            for _ in 0..200 {
+                if walk["state"] != "walking" {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                walk = admin.get("/healthz").await.ok()["chain_walk"].clone();
+            }
+            assert_eq!(walk["state"], "done", "{walk}");
+            assert!(walk["checked_through"].as_u64() >= Some(snapshot), "{walk}");
+        }
         let anyone = again.anonymous();
         // The first round found the log as the first server left it; the second, one
         // volunteer longer.

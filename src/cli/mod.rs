@@ -153,9 +153,17 @@ pub struct ServeArgs {
     pub skip_verify: bool,
     /// At startup check only the events after the newest snapshot (and that the snapshot's
     /// last event is in the log with its hash) instead of the whole chain: a start in seconds
-    /// on a province-sized log. Run `yinling verify` on a schedule for the whole chain.
+    /// on a province-sized log. The events before it are then walked while the service runs
+    /// (`/healthz` says how far, in `chain_walk`); damage found there refuses every change
+    /// from then on. Reads go on meanwhile.
     #[arg(long)]
     pub verify_tail: bool,
+    /// With --verify-tail: do not walk the events before the snapshot while the service
+    /// runs. A walk through the service's own handle leaves up to about half a gigabyte of
+    /// what it read in memory until a restart; without it, run `yinling verify` on a
+    /// schedule for those events (on a backup, or with the service stopped).
+    #[arg(long, requires = "verify_tail")]
+    pub no_chain_walk: bool,
     /// Ignore stored snapshots and fold the whole log from the first event.
     #[arg(long)]
     pub replay_from_scratch: bool,
@@ -374,6 +382,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
                     (false, false) => StartCheck::WholeChain,
                 },
                 use_snapshots: !args.replay_from_scratch,
+                chain_walk_after_start: !args.no_chain_walk,
             },
             admin_token: std::env::var(ADMIN_TOKEN_ENV)
                 .ok()

@@ -174,6 +174,91 @@ async fn a_start_from_a_snapshot_refuses_a_byte_flipped_in_an_event_the_snapshot
     refused_at_seq_4(tmp.path());
 }
 
+/// What `/healthz` says of the walk after a tail start, once it has ended.
+async fn walked(app: &yinling_app::App) -> (StatusCode, serde_json::Value) {
+    for _ in 0..400 {
+        let (status, _, health) = send(app, "GET", "/healthz", None).await;
+        if health["chain_walk"]["state"] != "walking" {
+            return (status, health);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the walk after the start did not end");
+}
+
+/// A start that checks only the tail serves at once, and then walks the events the snapshot
+/// holds: a byte flipped there is found and named, and from then on every change is refused
+/// (nothing appended) while reads go on; the health check says so to a monitor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tail_start_walks_the_whole_chain_after_it_and_refuses_changes_on_damage() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = EngineConfig {
+        snapshot_every_events: 3,
+        ..EngineConfig::new(tmp.path())
+    };
+    teams_then_stop(open_with(tmp.path(), config.clone()).await, 8).await;
+    let tail = EngineConfig {
+        start_check: StartCheck::Tail,
+        ..config
+    };
+
+    // A sound log: the walk goes to the head, and changes are taken.
+    let app = open_with(tmp.path(), tail.clone()).await;
+    let (status, health) = walked(&app).await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    let head = app.engine.log().head().seq;
+    assert_eq!(health["chain_walk"]["state"], "done", "{health}");
+    assert_eq!(health["chain_walk"]["checked_through"], head, "{health}");
+    assert!(health["chain_checked_from"].as_u64() > Some(4), "{health}");
+    assert_eq!(
+        send(&app, "POST", "/v1/teams", team("第8队")).await.0,
+        StatusCode::CREATED
+    );
+    app.engine.shutdown().await;
+    drop(app);
+
+    // Seq 4, inside the snapshot: the start serves, the walk finds it. (Opened without
+    // `open_with`'s county, a change the walk may already refuse.)
+    flip_a_byte_of_seq_4(tmp.path());
+    let engine = Engine::open(&tail, Arc::new(Metrics::new())).expect("a tail start serves");
+    let app = yinling_app::App::new(
+        Arc::new(engine),
+        Arc::new(Metrics::new()),
+        yinling_app::mint::TokenMint::load_or_create(tmp.path()).expect("mint"),
+    );
+    let (status, health) = walked(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
+    assert_eq!(health["status"], "writes_refused", "{health}");
+    assert_eq!(health["chain_walk"]["state"], "damaged", "{health}");
+    assert_eq!(health["chain_walk"]["damaged_at"], 4, "{health}");
+    assert_eq!(health["chain_walk"]["checked_through"], 3, "{health}");
+    let head = app.engine.log().head();
+    let (status, headers, body) = send(&app, "POST", "/v1/teams", team("第9队")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("damaged at event 4") && d.contains("nothing was saved")),
+        "{body}"
+    );
+    assert_eq!(app.engine.log().head(), head, "nothing appended");
+    let (status, _, teams) = send(&app, "GET", "/v1/teams", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(teams["items"].as_array().map(Vec::len), Some(9));
+    app.engine.shutdown().await;
+    drop(app);
+
+    // Told not to walk (`serve --no-chain-walk`), the node walks nothing and says so.
+    let unwalked = EngineConfig {
+        chain_walk_after_start: false,
+        ..tail
+    };
+    let engine = Engine::open(&unwalked, Arc::new(Metrics::new())).expect("a tail start");
+    assert_eq!(engine.chain_walk(), None);
+    engine.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_refuses_a_log_with_a_byte_flipped_inside_an_event_and_names_the_seq() {
     let tmp = tempfile::tempdir().expect("tempdir");

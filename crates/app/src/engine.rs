@@ -22,9 +22,11 @@ use crate::load::load_state;
 use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
 
+mod chain_walk;
 mod follow;
 mod start;
 
+pub use chain_walk::{ChainWalk, ChainWalkStatus};
 use start::Started;
 
 /// What a caller is told when the writer has stopped.
@@ -51,6 +53,10 @@ pub struct EngineConfig {
     pub start_check: StartCheck,
     /// Start from the newest good snapshot (otherwise fold the whole log from scratch).
     pub use_snapshots: bool,
+    /// After a start of [`StartCheck::Tail`], walk the events before the snapshot once the
+    /// node serves (`engine::chain_walk`; the default). Off (`serve --no-chain-walk`), they
+    /// are left to `yinling verify`, and the node keeps nothing of a walk.
+    pub chain_walk_after_start: bool,
 }
 
 impl EngineConfig {
@@ -63,6 +69,7 @@ impl EngineConfig {
             whole_snapshots: false,
             start_check: StartCheck::WholeChain,
             use_snapshots: true,
+            chain_walk_after_start: true,
         }
     }
 }
@@ -78,7 +85,8 @@ pub enum StartCheck {
     WholeChain,
     /// From a snapshot that stored the Merkle tree: that the snapshot's last event is in the
     /// log with the hash the snapshot recorded, and every event after it; the events before
-    /// it were checked when the snapshot's state was folded, and are checked again by
+    /// it were checked when the snapshot's state was folded, and are walked again once the
+    /// node serves (`engine::chain_walk`: damage found then refuses every change) and by
     /// `yinling verify`. Balances come from the snapshot and the checked tail, never from
     /// the older events, and a proof that reads older events back checks them against the
     /// tree. A start of a province-sized log in seconds instead of the walk of every event.
@@ -175,6 +183,10 @@ pub struct Engine {
     whole_snapshots: bool,
     metrics: Arc<Metrics>,
     closing: std::sync::atomic::AtomicBool,
+    /// The walk of the whole chain after a start that checked only its tail, if one runs.
+    chain: Arc<ChainWalkStatus>,
+    /// Its thread, joined at shutdown (it reads through the log's handle).
+    chain_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The Merkle tree over the log, extended with every durable batch.
     pub tree: crate::tree::LogTree,
 }
@@ -294,13 +306,48 @@ impl Engine {
             whole_snapshots: config.whole_snapshots,
             metrics,
             closing: std::sync::atomic::AtomicBool::new(false),
+            chain: Arc::default(),
+            chain_thread: Mutex::new(None),
         };
         // A replica that later takes the writer role has folded past what was carried: its
         // first snapshot is whole.
         if writer {
             engine.start_writer(state, carried)?;
         }
+        // The events before the snapshot a tail start loaded are walked now, as the node
+        // serves.
+        let checked_from = engine.startup.checked_from;
+        if config.start_check == StartCheck::Tail
+            && config.chain_walk_after_start
+            && checked_from.is_some_and(|from| from > 1)
+        {
+            let thread = chain_walk::spawn(
+                engine.log.clone(),
+                engine.sled.clone(),
+                engine.chain.clone(),
+            )
+            .map_err(|e| {
+                EngineError::Ledger(LedgerError::Storage(format!(
+                    "the thread that checks the whole chain after the start could not start: {e}"
+                )))
+            })?;
+            *engine
+                .chain_thread
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(thread);
+        }
         Ok(engine)
+    }
+
+    /// Where the walk of the whole chain after a tail start stands; `None` when the start
+    /// needed none (it checked the whole chain, or was told to check nothing).
+    pub fn chain_walk(&self) -> Option<ChainWalk> {
+        self.chain.get()
+    }
+
+    /// Why every change is refused, once the walk after a tail start found the log damaged.
+    pub fn chain_walk_refusal(&self) -> Option<String> {
+        self.chain.refusal()
     }
 
     /// Starts the writer thread deciding on `working` (a copy of the shared state), its
@@ -497,6 +544,9 @@ impl Engine {
         command: Command,
         idempotency: Option<Idempotency>,
     ) -> Result<Vec<Envelope>, AppError> {
+        if let Some(why) = self.chain_walk_refusal() {
+            return Err(AppError::Unavailable(why));
+        }
         let submission = Submission {
             command,
             actor: principal.actor(),
@@ -572,7 +622,31 @@ impl Engine {
     pub async fn shutdown(&self) {
         self.closing
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(walk) = self.stop_chain_walk() {
+            let _ = tokio::task::spawn_blocking(move || walk.join()).await;
+        }
         self.step_down().await;
+    }
+
+    /// Tells the walk after the start to stop, if it runs, and hands over its thread to wait
+    /// for: it stops at its next segment and holds the log's handle until then.
+    fn stop_chain_walk(&self) -> Option<std::thread::JoinHandle<()>> {
+        self.chain.stop();
+        self.chain_thread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+}
+
+impl Drop for Engine {
+    /// Stops the walk after the start, if it still runs, and waits for it (it ends at its
+    /// next segment): the log's handle it reads through is closed with the engine, and the
+    /// directory can be opened again at once.
+    fn drop(&mut self) {
+        if let Some(walk) = self.stop_chain_walk() {
+            let _ = walk.join();
+        }
     }
 }
 

@@ -211,3 +211,8 @@ pub const HASH_BUFFER_BYTES: usize = 64 * 1024;
 /// longer one goes in as its SHA-256. Hashing each of a volunteer's hours per date alone was
 /// most of a digest's time.
 pub const INLINE_VALUE_BYTES: usize = 64;
+
+/// Hashing workers of the walk of the whole chain after a start that checked only its tail
+/// (`engine::chain_walk`): one, beside the thread that reads the segments, so that a core is
+/// left for requests while it runs.
+pub const CHAIN_WALK_AFTER_START_WORKERS: usize = 1;

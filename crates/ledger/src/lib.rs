@@ -46,6 +46,7 @@ pub mod outbox;
 pub mod outbox_status;
 pub mod personal;
 pub mod published;
+mod read_hold;
 pub mod rounds;
 mod sled_writes;
 pub mod snapshots;

@@ -187,3 +187,16 @@ pub const WALK_ROUNDS_AT_MOST: usize = 8;
 /// Chunks the chain walk keeps read ahead of its checks, for each worker: the memory of the
 /// walk beyond sled's own is this many chunks of [`WALK_CHUNK_BYTES`].
 pub const WALK_CHUNKS_IN_FLIGHT_PER_THREAD: usize = 4;
+
+/// The newest segments whose leaves `SledLog::let_go_of_reads` (`read_hold.rs`) reads: about
+/// 1,200 leaves of seventeen pieces, enough page ids to reach every one of sled's 256
+/// shards.
+pub const LET_GO_SEGMENTS: usize = 20_480;
+
+/// One segment in this many is read by `let_go_of_reads`: about one a leaf.
+pub const LET_GO_SEGMENT_STRIDE: usize = 16;
+
+/// Times `let_go_of_reads` reads its segments: each shard's queue of accesses is handled at
+/// 64 (sled 0.34's `MAX_QUEUE_ITEMS`), and a read of one key is an access of each page on
+/// the way to its leaf.
+pub const LET_GO_PASSES: usize = 64;

@@ -340,6 +340,11 @@ impl SledLog {
         Ok(())
     }
 
+    /// The sled database, for the modules beside this one that read it.
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
     /// Seq of the first event of the segment holding `seq`, for damage tests.
     #[doc(hidden)]
     pub fn raw_segment_start(&self, seq: u64) -> Result<Option<u64>, LedgerError> {

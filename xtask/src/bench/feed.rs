@@ -1,5 +1,6 @@
 //! An auditor reading the whole history on a city already generated: `serve` is started on
-//! the city `--city` names (checking only the tail, so that no walk is in the allocator) and
+//! the city `--city` names (checking only the tail, and walking nothing after the start, so
+//! that no walk is in the allocator or in sled) and
 //! the auditors' feed (`GET /v1/events`) is paged from the first event to the head, twice,
 //! as one client would, with the node's resident memory sampled throughout. What a read of
 //! old events leaves in the node is what this shows: sled keeps the pages a read pulled in
@@ -23,7 +24,7 @@ const SETTLE_SECONDS: u64 = 10;
 
 /// Starts `serve` on `city`, pages its feed twice and prints what it measured.
 pub async fn measure(binary: &Path, city: &Path) -> Result<(), String> {
-    let server = Server::start_with(binary, city, &["--verify-tail"])?;
+    let server = Server::start_with(binary, city, &["--verify-tail", "--no-chain-walk"])?;
     let pid = server.pid();
     tokio::time::sleep(Duration::from_secs(SETTLE_SECONDS)).await;
     eprintln!(

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 mod appends;
+mod chainwalk;
 mod changes;
 mod cityload;
 mod compare;
@@ -49,7 +50,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub skip_postgres: bool,
     /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
-    /// tree, scale, snapshots, rankings, cityload, feed) and print to the terminal without touching BENCHMARKS.md (for
+    /// tree, scale, snapshots, rankings, cityload, feed, chainwalk) and print to the terminal without touching BENCHMARKS.md (for
     /// profiling one part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
     /// identity-key schema beside its counter row and sled), `tree` (appends, the start's
     /// walk and proofs with and without the Merkle tree), `scale` (cities of 1,000 to
@@ -57,7 +58,9 @@ pub struct BenchArgs {
     /// log's city) and `rankings` (volunteer rankings on populations of 10,000 to 1,000,000,
     /// in memory) write their own sections. `cityload` (HTTP writes and reads under load on
     /// the city `--city` names), `feed` (the auditors' feed of that city paged from the first
-    /// event, twice, with the node's memory), `changes` (a snapshot of the changes of the last
+    /// event, twice, with the node's memory), `chainwalk` (that city started with
+    /// `--verify-tail`, its whole chain walked after `listening`, with the node's memory and
+    /// ranking reads beside it, then without the walk), `changes` (a snapshot of the changes of the last
     /// 100,000 events beside a whole one, on `--city` or the replay log), `journal` (an open that
     /// applies a journal of one-event commits, as after a power cut) and `onewriter` (one
     /// writer's commits and the disk's one-at-a-time syncs in alternating slices of
@@ -73,7 +76,7 @@ pub struct BenchArgs {
     /// volunteer. Given, the cities' section is one of its own beside the default's.
     #[arg(long)]
     pub scale_services_per_volunteer: Option<f64>,
-    /// The data directory `--only cityload` and `--only feed` serve and load; outside the
+    /// The data directory `--only cityload`, `feed` and `chainwalk` serve and load; outside the
     /// scratch directory, which every run of `bench` empties first.
     #[arg(long, value_name = "DIR")]
     pub city: Option<PathBuf>,
@@ -208,6 +211,7 @@ fn city_and_binary(
 /// The sections `--only` chooses from.
 const SECTIONS: &[&str] = &[
     "appends",
+    "chainwalk",
     "changes",
     "cityload",
     "disk",
@@ -297,6 +301,10 @@ fn run_only(
             &args.city_serve_arg,
             duration,
         ))?;
+    }
+    if wants("chainwalk") {
+        let (binary, city) = city_and_binary(root, args, "chainwalk")?;
+        runtime.block_on(chainwalk::measure(&binary, &city))?;
     }
     if wants("feed") {
         let (binary, city) = city_and_binary(root, args, "feed")?;

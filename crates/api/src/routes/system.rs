@@ -7,6 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use yinling_app::engine::ChainWalk;
 use yinling_app::App;
 
 /// Liveness, and whether the ledger takes writes.
@@ -29,8 +30,70 @@ pub struct Health {
     pub replayed_at_start: u64,
     /// The first event whose hash link was checked at startup: 1 when the whole chain was,
     /// the event after the snapshot when only the tail was (`serve --verify-tail`), absent
-    /// when none was (`--skip-verify`). Events before it are checked by `yinling verify`.
+    /// when none was (`--skip-verify`). Events before it are walked after the start
+    /// (`chain_walk`) and by `yinling verify`.
     pub chain_checked_from: Option<u64>,
+    /// After a start that checked only the tail: the walk of the whole chain the node runs
+    /// as it serves. Absent (null) when the start checked the whole chain, or nothing.
+    pub chain_walk: Option<ChainWalkOut>,
+}
+
+/// The walk of the whole chain after a start that checked only its tail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainWalkOut {
+    /// "walking"; "done"; "damaged" (the log is damaged at `damaged_at`: every change is
+    /// refused and `status` is "writes_refused"); "failed" (the log could not be read: the
+    /// events before the snapshot stay unchecked, `detail` says why); or "stopped" (the
+    /// service is shutting down).
+    pub state: String,
+    /// Every event from the first to this one is checked (0 before the first chunk).
+    pub checked_through: u64,
+    /// The event the walk goes to: the log's head when it began.
+    pub head: u64,
+    /// How long the walk took, once done.
+    pub seconds: Option<f64>,
+    /// The first damaged event, once found.
+    pub damaged_at: Option<u64>,
+    /// What is wrong with it, or why the walk could not read the log.
+    pub detail: Option<String>,
+}
+
+impl ChainWalkOut {
+    fn of(walk: ChainWalk, head: u64) -> Self {
+        let mut out = ChainWalkOut {
+            state: String::new(),
+            checked_through: 0,
+            head,
+            seconds: None,
+            damaged_at: None,
+            detail: None,
+        };
+        match walk {
+            ChainWalk::Walking {
+                checked_through,
+                head,
+            } => {
+                out.state = "walking".into();
+                (out.checked_through, out.head) = (checked_through, head);
+            }
+            ChainWalk::Done { head, elapsed } => {
+                out.state = "done".into();
+                (out.checked_through, out.head) = (head, head);
+                out.seconds = Some(elapsed.as_secs_f64());
+            }
+            ChainWalk::Damaged { seq, detail } => {
+                out.state = "damaged".into();
+                out.checked_through = seq.saturating_sub(1);
+                (out.damaged_at, out.detail) = (Some(seq), Some(detail));
+            }
+            ChainWalk::Failed(why) => {
+                out.state = "failed".into();
+                out.detail = Some(why);
+            }
+            ChainWalk::Stopped => out.state = "stopped".into(),
+        }
+        out
+    }
 }
 
 /// Liveness (anyone): 200 while the service can take changes, 503 while its log refuses
@@ -43,6 +106,7 @@ pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
         .engine
         .store()
         .and_then(|s| s.writes_refused())
+        .or_else(|| app.engine.chain_walk_refusal())
         .or_else(|| {
             app.engine.writer_stopped().then(|| {
                 "the ledger's writer has stopped (its thread ended; see the log)".to_owned()
@@ -68,6 +132,10 @@ pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
             started_from_snapshot: app.engine.startup().snapshot_seq,
             replayed_at_start: app.engine.startup().replayed_events,
             chain_checked_from: app.engine.startup().checked_from,
+            chain_walk: app
+                .engine
+                .chain_walk()
+                .map(|w| ChainWalkOut::of(w, app.engine.startup().head.seq)),
         }),
     )
 }
