@@ -24,6 +24,7 @@ use crate::metrics::Metrics;
 
 mod chain_walk;
 mod follow;
+mod read_hold;
 mod start;
 
 pub use chain_walk::{ChainWalk, ChainWalkStatus};
@@ -187,6 +188,8 @@ pub struct Engine {
     chain: Arc<ChainWalkStatus>,
     /// Its thread, joined at shutdown (it reads through the log's handle).
     chain_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Old events readers read through the log's handle, counted to let go of them.
+    read_hold: read_hold::ReadHold,
     /// The Merkle tree over the log, extended with every durable batch.
     pub tree: crate::tree::LogTree,
 }
@@ -308,6 +311,7 @@ impl Engine {
             closing: std::sync::atomic::AtomicBool::new(false),
             chain: Arc::default(),
             chain_thread: Mutex::new(None),
+            read_hold: read_hold::ReadHold::default(),
         };
         // A replica that later takes the writer role has folded past what was carried: its
         // first snapshot is whole.
@@ -343,6 +347,16 @@ impl Engine {
     /// needed none (it checked the whole chain, or was told to check nothing).
     pub fn chain_walk(&self) -> Option<ChainWalk> {
         self.chain.get()
+    }
+
+    /// Counts `events` a reader read from the log (a page of the auditors' feed, an audit's
+    /// walk, an as-of replay's tail), and every half million lets go of what sled kept of
+    /// them (`engine::read_hold`). Blocking: call it on the thread that read. Returns whether
+    /// it let go. Nothing on a cluster's log, which keeps nothing of a read.
+    pub fn note_log_read(&self, events: u64) -> bool {
+        self.sled
+            .as_ref()
+            .is_some_and(|sled| self.read_hold.note(sled, events))
     }
 
     /// Why every change is refused, once the walk after a tail start found the log damaged.
@@ -525,8 +539,9 @@ impl Engine {
         if let Some(state) = self.cached_as_of(seq) {
             return Ok(state);
         }
-        let (state, _, _) =
+        let (state, _, replayed) =
             load_state(&*self.log, Some(seq)).map_err(|e| AppError::internal(&e))?;
+        self.note_log_read(replayed);
         let state = Arc::new(state);
         let mut cache = self.as_of_cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= AS_OF_CACHE_STATES {
@@ -615,7 +630,9 @@ impl Engine {
 
     /// Walks the whole chain (in the caller's blocking context).
     pub fn verify(&self, depth: VerifyDepth) -> Result<VerifyReport, LedgerError> {
-        log::verify(&*self.log, depth, &mut |_| {})
+        let report = log::verify(&*self.log, depth, &mut |_| {})?;
+        self.note_log_read(report.verified.seq);
+        Ok(report)
     }
 
     /// Stops the writer after what is queued is durable. Later submissions get 503.

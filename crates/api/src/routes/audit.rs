@@ -87,7 +87,9 @@ pub async fn feed(
     };
     let engine = app.engine.clone();
     let envelopes = tokio::task::spawn_blocking(move || match stream {
-        None => log::read(engine.log(), after, limit),
+        None => log::read(engine.log(), after, limit).inspect(|read| {
+            engine.note_log_read(read.len() as u64);
+        }),
         Some(stream) => {
             let seqs = engine.log().stream_seqs(&stream, 0, usize::MAX)?;
             let wanted: Vec<u64> = seqs
@@ -101,6 +103,7 @@ pub async fn feed(
                     out.push(e);
                 }
             }
+            engine.note_log_read(out.len() as u64);
             Ok(out)
         }
     })
