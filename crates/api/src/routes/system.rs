@@ -15,7 +15,8 @@ use yinling_app::App;
 pub struct Health {
     /// "ok"; or "writes_refused" (with HTTP 503) when the log takes no more writes until the
     /// service is restarted (its disk failed a sync it could not undo; the server's log says
-    /// which): reads go on, every change is refused; or "out_of_touch" (503) on a cluster's
+    /// which) or at all (the walk after a tail start found it damaged: `chain_walk`): reads go
+    /// on, every change is refused; or "out_of_touch" (503) on a cluster's
     /// read replica that has not heard from the log for three leases' time to live (15 s at least): it answers
     /// no signed-in request until it is back in touch. While the node is still loading its
     /// ledger the port answers `{"status": "starting"}` (503, no other field) instead
@@ -116,7 +117,7 @@ pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
     static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if let Some(why) = &refused {
         if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
-            tracing::error!(%why, "health check: the log refuses writes until a restart");
+            tracing::error!(%why, "health check: the log refuses writes");
         }
     }
     let (code, status) = match (refused, app.out_of_touch()) {
