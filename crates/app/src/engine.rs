@@ -27,7 +27,8 @@ mod follow;
 mod read_hold;
 mod start;
 
-pub use chain_walk::{ChainWalk, ChainWalkStatus};
+pub use chain_walk::ChainWalk;
+use chain_walk::ChainWalkStatus;
 use start::Started;
 
 /// What a caller is told when the writer has stopped.

@@ -54,7 +54,7 @@ pub enum ChainWalk {
 
 /// The walk's standing, shared by the walking thread and everyone who asks.
 #[derive(Debug, Default)]
-pub struct ChainWalkStatus {
+pub(super) struct ChainWalkStatus {
     /// `None` when no walk runs (the start checked the whole chain, or nothing).
     walk: Mutex<Option<ChainWalk>>,
     /// Set when the engine shuts down: the walk stops at its next segment.
@@ -63,12 +63,12 @@ pub struct ChainWalkStatus {
 
 impl ChainWalkStatus {
     /// Where the walk stands; `None` when this start needed none.
-    pub fn get(&self) -> Option<ChainWalk> {
+    pub(super) fn get(&self) -> Option<ChainWalk> {
         self.walk.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Why every change is refused, once the walk found damage: a sentence for the caller.
-    pub fn refusal(&self) -> Option<String> {
+    pub(super) fn refusal(&self) -> Option<String> {
         match self.get()? {
             ChainWalk::Damaged { seq, detail } => Some(format!(
                 "the log is damaged at event {seq} ({detail}), found by the check of the whole \
