@@ -332,11 +332,14 @@ fn the_counts_kept_equal_a_recount_through_every_change() {
 /// id, time and key), with the cursor at 3, as a build before the layout by volunteer did.
 fn first_layout(dir: &std::path::Path, notices: &[&OutboxEntry]) {
     {
-        let db = sled::Config::new()
-            .path(dir.join(OUTBOX_DIR))
-            .cache_capacity(1 << 20)
-            .open()
-            .expect("sled");
+        // Through the store's open, which waits out the lock the outbox just closed may
+        // still hold while sled's flusher winds down (this failed once in CI without it).
+        let db = crate::store::open_sled(
+            &sled::Config::new()
+                .path(dir.join(OUTBOX_DIR))
+                .cache_capacity(1 << 20),
+        )
+        .expect("sled");
         let entries = db.open_tree(FIRST_LAYOUT[0]).expect("tree");
         let due = db.open_tree(FIRST_LAYOUT[1]).expect("tree");
         let by_volunteer = db.open_tree(FIRST_LAYOUT[2]).expect("tree");
