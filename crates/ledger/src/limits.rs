@@ -188,12 +188,13 @@ pub const WALK_ROUNDS_AT_MOST: usize = 8;
 /// walk beyond sled's own is this many chunks of [`WALK_CHUNK_BYTES`].
 pub const WALK_CHUNKS_IN_FLIGHT_PER_THREAD: usize = 4;
 
-/// The newest segments whose leaves `SledLog::let_go_of_reads` (`read_hold.rs`) reads: about
-/// 1,200 leaves of seventeen pieces, enough page ids to reach every one of sled's 256
-/// shards.
+/// The newest segments whose leaves `SledLog::let_go_of_reads` (`read_hold.rs`) reads from:
+/// a leaf of keys appended in order holds 8 or 9 of them (sled 0.34 splits a leaf past 16
+/// and the appends go on in its right half), so about 2,400 leaves, of which the reads reach
+/// about 1,280: enough page ids to reach every one of sled's 256 shards.
 pub const LET_GO_SEGMENTS: usize = 20_480;
 
-/// One segment in this many is read by `let_go_of_reads`: about one a leaf.
+/// One segment in this many is read by `let_go_of_reads`: about one every other leaf.
 pub const LET_GO_SEGMENT_STRIDE: usize = 16;
 
 /// Times `let_go_of_reads` reads its segments: each shard's queue of accesses is handled at

@@ -7,9 +7,11 @@
 //! on one hashing worker (the other core answers requests), through the handle it serves
 //! with, and says how far it has come on `/healthz`. Damage found stops every change: the
 //! node refuses writes, as a start that walked the chain first would have refused to start,
-//! while reads go on. What it costs: sled keeps up to about half a gigabyte of the pages a
-//! walk through a serving handle read until a restart (BENCHMARKS.md, "An auditor reading the
-//! whole history"; "The whole chain walked after the start" measures this walk).
+//! while reads go on. What it costs: sled would keep up to about half a gigabyte of the pages
+//! a walk through a serving handle read (BENCHMARKS.md, "An auditor reading the whole
+//! history"), so they are let go of after it (`engine::read_hold::let_go`), leaving about a
+//! tenth of a gigabyte (BENCHMARKS.md, "The whole chain walked after a tail start, and what
+//! sled kept of old reads let go of").
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -162,15 +164,7 @@ pub(super) fn spawn(
                 _ => {}
             }
             if let (ChainWalk::Done { .. }, Some(sled)) = (&outcome, &sled) {
-                let started = Instant::now();
-                match sled.let_go_of_reads() {
-                    Ok(reads) => tracing::info!(
-                        reads,
-                        ms = started.elapsed().as_millis() as u64,
-                        "what sled kept of the walk let go of"
-                    ),
-                    Err(e) => tracing::warn!(error = %e, "cannot let go of what sled kept of the walk"),
-                }
+                super::read_hold::let_go(sled, "the walk after the start");
             }
             status.set(outcome);
         })

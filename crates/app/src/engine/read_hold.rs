@@ -36,20 +36,27 @@ impl ReadHold {
             return false;
         }
         self.since.store(0, Ordering::Relaxed);
-        let started = Instant::now();
-        match sled.let_go_of_reads() {
-            Ok(reads) => tracing::info!(
-                events_read = read,
-                reads,
-                ms = started.elapsed().as_millis() as u64,
-                "what sled kept of old events read let go of"
-            ),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot let go of what sled kept of old events read")
-            }
-        }
+        let_go(sled, "old events read");
         self.letting_go.store(false, Ordering::SeqCst);
         true
+    }
+}
+
+/// Has sled let go of what a long read left (`SledLog::let_go_of_reads`), on the caller's
+/// thread, and says so in the log with what read (`after`), the reads it took and how long:
+/// after the walk of a tail start (`engine::chain_walk`) and after old events read.
+pub(super) fn let_go(sled: &SledLog, after: &'static str) {
+    let started = Instant::now();
+    match sled.let_go_of_reads() {
+        Ok(reads) => tracing::info!(
+            after,
+            reads,
+            ms = started.elapsed().as_millis() as u64,
+            "what sled kept of a long read let go of"
+        ),
+        Err(e) => {
+            tracing::warn!(after, error = %e, "cannot let go of what sled kept of a long read")
+        }
     }
 }
 
