@@ -232,6 +232,8 @@ async fn a_tail_start_walks_the_whole_chain_after_it_and_refuses_changes_on_dama
     assert_eq!(health["chain_walk"]["state"], "damaged", "{health}");
     assert_eq!(health["chain_walk"]["damaged_at"], 4, "{health}");
     assert_eq!(health["chain_walk"]["checked_through"], 3, "{health}");
+    assert_eq!(health["log_damage"]["seq"], 4, "{health}");
+    assert_eq!(health["log_damage"]["found_by"], "chain_walk", "{health}");
     let head = app.engine.log().head();
     let (status, headers, body) = send(&app, "POST", "/v1/teams", team("第9队")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
@@ -257,6 +259,81 @@ async fn a_tail_start_walks_the_whole_chain_after_it_and_refuses_changes_on_dama
     let engine = Engine::open(&unwalked, Arc::new(Metrics::new())).expect("a tail start");
     assert_eq!(engine.chain_walk(), None);
     engine.shutdown().await;
+}
+
+/// An auditor's walk of the whole chain (`GET /v1/audit/verify`) that finds an event
+/// damaged refuses every change from then on, as the walk after a tail start does: reads go
+/// on, nothing is appended, and the health check names the event and who found it. On a
+/// sound log the same audit changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_that_finds_the_log_damaged_refuses_changes_from_then_on() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = EngineConfig {
+        snapshot_every_events: 3,
+        ..EngineConfig::new(tmp.path())
+    };
+    teams_then_stop(open_with(tmp.path(), config.clone()).await, 8).await;
+    // A tail start that does not walk the rest itself: only the audit reads seq 4.
+    let unwalked = EngineConfig {
+        start_check: StartCheck::Tail,
+        chain_walk_after_start: false,
+        ..config
+    };
+    let serve = || {
+        let engine = Engine::open(&unwalked, Arc::new(Metrics::new())).expect("a tail start");
+        yinling_app::App::new(
+            Arc::new(engine),
+            Arc::new(Metrics::new()),
+            yinling_app::mint::TokenMint::load_or_create(tmp.path()).expect("mint"),
+        )
+    };
+
+    let app = serve();
+    let (_, _, verify) = send(&app, "GET", "/v1/audit/verify", None).await;
+    assert_eq!(verify["ok"], true, "{verify}");
+    let (status, _, health) = send(&app, "GET", "/healthz", None).await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    assert!(health["log_damage"].is_null(), "{health}");
+    assert_eq!(
+        send(&app, "POST", "/v1/teams", team("第8队")).await.0,
+        StatusCode::CREATED
+    );
+    app.engine.shutdown().await;
+    drop(app);
+
+    flip_a_byte_of_seq_4(tmp.path());
+    let app = serve();
+    assert_eq!(
+        send(&app, "POST", "/v1/teams", team("第9队")).await.0,
+        StatusCode::CREATED,
+        "nothing has read seq 4 yet"
+    );
+    let (status, _, verify) = send(&app, "GET", "/v1/audit/verify", None).await;
+    assert_eq!(status, StatusCode::OK, "{verify}");
+    assert_eq!(verify["ok"], false, "{verify}");
+    assert_eq!(verify["first_bad_seq"], 4, "{verify}");
+    let (status, _, health) = send(&app, "GET", "/healthz", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
+    assert_eq!(health["status"], "writes_refused", "{health}");
+    assert_eq!(health["log_damage"]["seq"], 4, "{health}");
+    assert_eq!(health["log_damage"]["found_by"], "audit", "{health}");
+    let head = app.engine.log().head();
+    let (status, headers, body) = send(&app, "POST", "/v1/teams", team("第10队")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("damaged at event 4")
+                && d.contains("an audit")
+                && d.contains("nothing was saved")),
+        "{body}"
+    );
+    assert_eq!(app.engine.log().head(), head, "nothing appended");
+    let (status, _, teams) = send(&app, "GET", "/v1/teams", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(teams["items"].as_array().map(Vec::len), Some(10));
+    app.engine.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

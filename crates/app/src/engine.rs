@@ -23,12 +23,14 @@ use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
 
 mod chain_walk;
+mod damage;
 mod follow;
 mod read_hold;
 mod start;
 
 pub use chain_walk::ChainWalk;
 use chain_walk::ChainWalkStatus;
+pub use damage::{FoundBy, FoundDamage};
 use start::Started;
 
 /// What a caller is told when the writer has stopped.
@@ -189,6 +191,8 @@ pub struct Engine {
     chain: Arc<ChainWalkStatus>,
     /// Its thread, joined at shutdown (it reads through the log's handle).
     chain_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Damage found in the log while serving (by that walk or an audit): changes refused.
+    damage: Arc<damage::Damage>,
     /// Old events readers read through the log's handle, counted to let go of them.
     read_hold: read_hold::ReadHold,
     /// The Merkle tree over the log, extended with every durable batch.
@@ -312,6 +316,7 @@ impl Engine {
             closing: std::sync::atomic::AtomicBool::new(false),
             chain: Arc::default(),
             chain_thread: Mutex::new(None),
+            damage: Arc::default(),
             read_hold: read_hold::ReadHold::default(),
         };
         // A replica that later takes the writer role has folded past what was carried: its
@@ -330,6 +335,7 @@ impl Engine {
                 engine.log.clone(),
                 engine.sled.clone(),
                 engine.chain.clone(),
+                engine.damage.clone(),
             )
             .map_err(|e| {
                 EngineError::Ledger(LedgerError::Storage(format!(
@@ -360,9 +366,16 @@ impl Engine {
             .is_some_and(|sled| self.read_hold.note(sled, events))
     }
 
-    /// Why every change is refused, once the walk after a tail start found the log damaged.
-    pub fn chain_walk_refusal(&self) -> Option<String> {
-        self.chain.refusal()
+    /// The first damaged event found while serving (by the walk after a tail start or an
+    /// audit's walk), if any: from then on every change is refused.
+    pub fn damage(&self) -> Option<FoundDamage> {
+        self.damage.get()
+    }
+
+    /// Why every change is refused, once the walk after a tail start or an audit's walk
+    /// found the log damaged.
+    pub fn damage_refusal(&self) -> Option<String> {
+        self.damage.refusal()
     }
 
     /// Starts the writer thread deciding on `working` (a copy of the shared state), its
@@ -560,7 +573,7 @@ impl Engine {
         command: Command,
         idempotency: Option<Idempotency>,
     ) -> Result<Vec<Envelope>, AppError> {
-        if let Some(why) = self.chain_walk_refusal() {
+        if let Some(why) = self.damage_refusal() {
             return Err(AppError::Unavailable(why));
         }
         let submission = Submission {
@@ -629,9 +642,14 @@ impl Engine {
         }
     }
 
-    /// Walks the whole chain (in the caller's blocking context).
+    /// Walks the whole chain (in the caller's blocking context). Damage found refuses every
+    /// change from then on, as the walk after a tail start does (`engine::damage`): an
+    /// auditor who finds the log damaged need not also reach the operator to stop writes.
     pub fn verify(&self, depth: VerifyDepth) -> Result<VerifyReport, LedgerError> {
         let report = log::verify(&*self.log, depth, &mut |_| {})?;
+        if let Some(bad) = &report.first_bad {
+            self.damage.found(bad.seq, &bad.detail, FoundBy::Audit);
+        }
         self.note_log_read(report.verified.seq);
         Ok(report)
     }

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use yinling_app::engine::ChainWalk;
+use yinling_app::engine::{ChainWalk, FoundBy};
 use yinling_app::App;
 
 /// Liveness, and whether the ledger takes writes.
@@ -15,7 +15,7 @@ use yinling_app::App;
 pub struct Health {
     /// "ok"; or "writes_refused" (with HTTP 503) when the log takes no more writes until the
     /// service is restarted (its disk failed a sync it could not undo; the server's log says
-    /// which) or at all (the walk after a tail start found it damaged: `chain_walk`): reads go
+    /// which) or at all (a check found it damaged: `log_damage`): reads go
     /// on, every change is refused; or "out_of_touch" (503) on a cluster's
     /// read replica that has not heard from the log for three leases' time to live (15 s at least): it answers
     /// no signed-in request until it is back in touch. While the node is still loading its
@@ -37,6 +37,21 @@ pub struct Health {
     /// After a start that checked only the tail: the walk of the whole chain the node runs
     /// as it serves. Absent (null) when the start checked the whole chain, or nothing.
     pub chain_walk: Option<ChainWalkOut>,
+    /// The first damaged event found while the node serves, by the walk after a tail start
+    /// or an audit's walk (`GET /v1/audit/verify`): every change is refused from then on and
+    /// `status` is "writes_refused". Absent (null) while none was found.
+    pub log_damage: Option<LogDamageOut>,
+}
+
+/// Damage found in the log while the node serves.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogDamageOut {
+    /// The first damaged event.
+    pub seq: u64,
+    /// What is wrong with it.
+    pub detail: String,
+    /// Which check found it: "chain_walk" (the walk after a tail start) or "audit".
+    pub found_by: String,
 }
 
 /// The walk of the whole chain after a start that checked only its tail.
@@ -107,7 +122,7 @@ pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
         .engine
         .store()
         .and_then(|s| s.writes_refused())
-        .or_else(|| app.engine.chain_walk_refusal())
+        .or_else(|| app.engine.damage_refusal())
         .or_else(|| {
             app.engine.writer_stopped().then(|| {
                 "the ledger's writer has stopped (its thread ended; see the log)".to_owned()
@@ -137,6 +152,15 @@ pub async fn healthz(State(app): State<App>) -> (StatusCode, Json<Health>) {
                 .engine
                 .chain_walk()
                 .map(|w| ChainWalkOut::of(w, app.engine.startup().head.seq)),
+            log_damage: app.engine.damage().map(|d| LogDamageOut {
+                seq: d.seq,
+                detail: d.detail,
+                found_by: match d.by {
+                    FoundBy::ChainWalk => "chain_walk",
+                    FoundBy::Audit => "audit",
+                }
+                .into(),
+            }),
         }),
     )
 }

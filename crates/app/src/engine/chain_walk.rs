@@ -21,6 +21,7 @@ use yinling_ledger::log::Segment;
 use yinling_ledger::walk::{walk_segments, WalkOptions};
 use yinling_ledger::{EventLog, LedgerError, SledLog};
 
+use super::damage::{Damage, FoundBy};
 use crate::limits::CHAIN_WALK_AFTER_START_WORKERS;
 
 /// Where the walk after the start stands.
@@ -69,18 +70,6 @@ impl ChainWalkStatus {
         self.walk.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Why every change is refused, once the walk found damage: a sentence for the caller.
-    pub(super) fn refusal(&self) -> Option<String> {
-        match self.get()? {
-            ChainWalk::Damaged { seq, detail } => Some(format!(
-                "the log is damaged at event {seq} ({detail}), found by the check of the whole \
-                 chain after this start; nothing was saved, and the ledger takes no changes \
-                 until it is restored from a backup (docs/OPERATIONS.md, \"Restore\")"
-            )),
-            _ => None,
-        }
-    }
-
     fn set(&self, walk: ChainWalk) {
         *self.walk.lock().unwrap_or_else(|p| p.into_inner()) = Some(walk);
     }
@@ -93,11 +82,13 @@ impl ChainWalkStatus {
 
 /// Starts the walk of every event of `log` on a thread of its own, reporting to `status`.
 /// Returns the thread, which ends when the walk does or soon after [`ChainWalkStatus::stop`].
+/// Damage found is recorded in `damage`, which refuses every change from then on.
 /// On the embedded log (`sled`), what sled kept of the walk's reads is let go of after it.
 pub(super) fn spawn(
     log: Arc<dyn EventLog>,
     sled: Option<Arc<SledLog>>,
     status: Arc<ChainWalkStatus>,
+    damage: Arc<Damage>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     let claimed = log.head();
     status.set(ChainWalk::Walking {
@@ -152,11 +143,9 @@ pub(super) fn spawn(
                     ms = elapsed.as_millis() as u64,
                     "the whole chain checked after the start"
                 ),
-                ChainWalk::Damaged { seq, detail } => tracing::error!(
-                    seq,
-                    %detail,
-                    "the check of the whole chain after the start found the log damaged; every change is refused until it is restored"
-                ),
+                ChainWalk::Damaged { seq, detail } => {
+                    damage.found(*seq, detail, FoundBy::ChainWalk)
+                }
                 ChainWalk::Failed(why) => tracing::error!(
                     %why,
                     "the check of the whole chain after the start could not read the log; the chain before the snapshot is unchecked"

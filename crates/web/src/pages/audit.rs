@@ -77,6 +77,7 @@ pub async fn verify(State(app): State<App>, viewer: Viewer) -> Response {
         html! {
             @if let Some(bad) = &report.first_bad {
                 p.error role="alert" { (l.s(format!("第 {} 条记录有问题：{}", bad.seq, bad.detail), format!("Event {} is damaged: {}", bad.seq, bad.detail))) }
+                p { (l.t("从现在起系统不接受任何更改（查询照常），直到从备份恢复。请通知管理员。", "From now on the ledger takes no changes (reads go on) until it is restored from a backup. Tell the administrator.")) }
             } @else {
                 p.success role="status" { (l.s(format!("全部 {} 条记录核验无误（用时 {seconds:.1} 秒）。", report.verified.seq), format!("All {} events verified ({seconds:.1} s).", report.verified.seq))) }
             }
@@ -102,14 +103,17 @@ pub async fn events(State(app): State<App>, viewer: Viewer, Query(f): Query<Feed
     let l = viewer.lang;
     let after = f.after.unwrap_or(0);
     let engine = app.engine.clone();
-    let events =
-        match tokio::task::spawn_blocking(move || log::read(engine.log(), after, FEED_PAGE_EVENTS))
-            .await
-        {
-            Ok(Ok(e)) => e,
-            Ok(Err(e)) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
-            Err(e) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
-        };
+    let events = match tokio::task::spawn_blocking(move || {
+        let events = log::read(engine.log(), after, FEED_PAGE_EVENTS)?;
+        engine.note_log_read(events.len() as u64);
+        Ok::<_, yinling_ledger::LedgerError>(events)
+    })
+    .await
+    {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
+        Err(e) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
+    };
     let next = events.last().map(|e| e.seq);
     page(
         Frame { viewer: &viewer, title: l.t("记录", "Event feed").into(), back: Some("/audit"), as_of: None },
