@@ -140,7 +140,7 @@ pub async fn verify(State(app): State<App>, Auth(who): Auth) -> Result<Json<Veri
     let report = tokio::task::spawn_blocking(move || engine.verify(VerifyDepth::Full))
         .await
         .map_err(|e| ApiError::from(AppError::internal(&e)))?
-        .map_err(|e| ApiError::from(AppError::internal(&e)))?;
+        .map_err(ApiError::from)?;
     Ok(Json(VerifyOut {
         ok: report.is_ok(),
         seq: report.verified.seq,

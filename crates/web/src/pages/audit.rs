@@ -68,7 +68,7 @@ pub async fn verify(State(app): State<App>, viewer: Viewer) -> Response {
     let started = std::time::Instant::now();
     let report = match tokio::task::spawn_blocking(move || engine.verify(VerifyDepth::Full)).await {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
+        Ok(Err(e)) => return refusal(&viewer, "/audit", &e),
         Err(e) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
     };
     let seconds = started.elapsed().as_secs_f64();
