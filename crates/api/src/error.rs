@@ -149,6 +149,10 @@ impl From<AppError> for ApiError {
             AppError::KeyReused => ApiError::unprocessable("idempotency_key_reused", e.detail()),
             AppError::VersionConflict { .. } => ApiError::conflict("version_conflict", e.detail()),
             AppError::Unavailable(detail) => ApiError::unavailable(detail),
+            // No Retry-After: waiting does not mend a damaged log.
+            AppError::LogDamaged(detail) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_damaged", detail)
+            }
             AppError::Internal => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

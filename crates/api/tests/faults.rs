@@ -244,6 +244,9 @@ async fn a_tail_start_walks_the_whole_chain_after_it_and_refuses_changes_on_dama
             .is_some_and(|d| d.contains("damaged at event 4") && d.contains("nothing was saved")),
         "{body}"
     );
+    // Waiting does not mend it: no Retry-After, a code of its own.
+    assert_eq!(body["code"], "log_damaged", "{body}");
+    assert!(!headers.contains_key("retry-after"));
     assert_eq!(app.engine.log().head(), head, "nothing appended");
     let (status, _, teams) = send(&app, "GET", "/v1/teams", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -329,6 +332,8 @@ async fn an_audit_that_finds_the_log_damaged_refuses_changes_from_then_on() {
                 && d.contains("nothing was saved")),
         "{body}"
     );
+    assert_eq!(body["code"], "log_damaged", "{body}");
+    assert!(!headers.contains_key("retry-after"));
     assert_eq!(app.engine.log().head(), head, "nothing appended");
     let (status, _, teams) = send(&app, "GET", "/v1/teams", None).await;
     assert_eq!(status, StatusCode::OK);

@@ -577,7 +577,7 @@ impl Engine {
         idempotency: Option<Idempotency>,
     ) -> Result<Vec<Envelope>, AppError> {
         if let Some(why) = self.damage_refusal() {
-            return Err(AppError::Unavailable(why));
+            return Err(AppError::LogDamaged(why));
         }
         let submission = Submission {
             command,

@@ -29,6 +29,11 @@ pub enum AppError {
     /// flush). Nothing was saved; a retry later is safe.
     #[error("{0}")]
     Unavailable(String),
+    /// A check found the log damaged (the walk after a tail start, or an audit's): no change
+    /// is taken until it is restored from a backup. Nothing was saved; unlike
+    /// [`AppError::Unavailable`], waiting does not help, so a person is told whom to tell.
+    #[error("{0}")]
+    LogDamaged(String),
     /// Something broke inside; the cause went to the server log.
     #[error("the server failed to handle this request; the failure was logged")]
     Internal,
@@ -53,6 +58,7 @@ impl AppError {
             AppError::KeyReused => "idempotency_key_reused",
             AppError::VersionConflict { .. } => "version_conflict",
             AppError::Unavailable(_) => "unavailable",
+            AppError::LogDamaged(_) => "log_damaged",
             AppError::Internal => "internal",
         }
     }

@@ -135,6 +135,9 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "token_expired" => "这个账号已过了最后一天，请找管理员延期或换一个新的。",
         "bad_last_day" => "最后一天要填今天或以后的日期；积分卡没有最后一天，丢了请停用。",
         "unavailable" => "系统暂时无法保存，请稍后再试；刚才的操作没有保存。",
+        "log_damaged" => {
+            "核对账本时发现记录有损坏，为保证积分准确，系统现在不接受任何更改（查询照常）。刚才的操作没有保存。请通知管理员从备份恢复。"
+        }
         "idempotency_key_reused" => "这张表已经提交过了。",
         "bad_category" => "服务类别不对，请从列表里选。",
         "bad_count" => "人数、件数要填整数（0、1、2……），没有就填 0。",
@@ -216,7 +219,7 @@ pub fn refusal_with(viewer: &Viewer, back: &str, e: &AppError, more: Markup) -> 
     let l = viewer.lang;
     page_with(
         match e {
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::LogDamaged(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::OK,
         },
@@ -317,4 +320,29 @@ pub fn stars(l: Lang, n: u8) -> Markup {
 /// Raw, already-safe markup (SVG we generated).
 pub fn raw(s: String) -> Markup {
     PreEscaped(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A change refused because the log is damaged is not "try again later" (waiting does not
+    /// mend it): the clerk is told that nothing was saved and to tell the administrator,
+    /// and the exact reason follows in English for whoever helps.
+    #[test]
+    fn a_damaged_log_is_told_apart_from_a_busy_one() {
+        let damaged = AppError::LogDamaged("the log is damaged at event 4".into());
+        let words = plain_words(Lang::Zh, &damaged);
+        assert!(
+            words.contains("通知管理员") && words.contains("没有保存"),
+            "{words}"
+        );
+        assert!(!words.contains("稍后再试"), "{words}");
+        let busy = plain_words(Lang::Zh, &AppError::Unavailable("busy".into()));
+        assert!(busy.contains("稍后再试"), "{busy}");
+        assert_eq!(
+            plain_words(Lang::En, &damaged),
+            "the log is damaged at event 4"
+        );
+    }
 }

@@ -10,7 +10,7 @@ use yinling_ledger::log::{self, VerifyDepth};
 use yinling_ledger::Timestamp;
 use yinling_projections::access::Read;
 
-use crate::layout::{page, refusal, Frame};
+use crate::layout::{page, page_with, refusal, Frame};
 pub use crate::limits::FEED_PAGE_EVENTS;
 use crate::limits::{ACCESS_PAGE_DAYS, ACCESS_PAGE_ENTRIES};
 use crate::session::Viewer;
@@ -68,6 +68,22 @@ pub async fn verify(State(app): State<App>, viewer: Viewer) -> Response {
     let started = std::time::Instant::now();
     let report = match tokio::task::spawn_blocking(move || engine.verify(VerifyDepth::Full)).await {
         Ok(Ok(r)) => r,
+        // Another audit walks the chain: its result will be this one's, so wait for it.
+        Ok(Err(yinling_app::AppError::Unavailable(_))) => {
+            return page_with(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                Frame {
+                    viewer: &viewer,
+                    title: l.t("核验结果", "Verification").into(),
+                    back: Some("/audit"),
+                    as_of: None,
+                },
+                html! {
+                    p.error role="alert" { (l.t("另一次全链核验正在进行，请等它结束后再试（全省规模约需一分钟）。", "Another check of the whole chain is running; try again when it has ended (about a minute at a province).")) }
+                    a.button.big href="/audit/verify" { (l.t("再核验一次", "Verify again")) }
+                },
+            )
+        }
         Ok(Err(e)) => return refusal(&viewer, "/audit", &e),
         Err(e) => return refusal(&viewer, "/audit", &yinling_app::AppError::internal(&e)),
     };
