@@ -71,3 +71,13 @@ pub const MAX_PROBLEM_BYTES: usize = 64 * 1024;
 /// Longest problem detail sent, in characters: enough for any refusal's words and the value
 /// it names, never a caller's megabyte echoed back.
 pub const MAX_DETAIL_CHARS: usize = 1_000;
+
+/// How long a walk of the whole chain for an auditor (`GET /v1/audit/verify`, the web app's
+/// `/audit/verify`) may take before its request gives up, in place of the request timeout
+/// (30 s by default): a province's 57 M events are minutes of one core, and an auditor asked
+/// for the answer, not for a timeout while the walk goes on without them. A nation's log
+/// (about ten times a province) stays within it.
+pub const AUDIT_WALK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The paths [`AUDIT_WALK_TIMEOUT`] applies to.
+pub const AUDIT_WALK_PATHS: [&str; 2] = ["/v1/audit/verify", "/audit/verify"];

@@ -10,7 +10,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use yinling_app::{App, Node, NodeConfig, OpenError};
 
@@ -212,14 +211,40 @@ pub fn router_with(app: App, request_timeout: Duration, extra: Router<App>) -> R
     ))
     .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
     .layer(axum::middleware::from_fn(body_limit))
-    .layer(TimeoutLayer::with_status_code(
-        axum::http::StatusCode::REQUEST_TIMEOUT,
+    .layer(axum::middleware::from_fn_with_state(
         request_timeout,
+        time_limit,
     ))
     .layer(CatchPanicLayer::new())
     .layer(axum::middleware::from_fn(problem_for_bare_errors))
     .layer(TraceLayer::new_for_http().make_span_with(request_span))
     .with_state(app)
+}
+
+/// Answers 408 (a problem, by `problem_for_bare_errors`) to a request not answered within
+/// `limit` (`serve --request-timeout`), or within [`AUDIT_WALK_TIMEOUT`] on the paths that
+/// walk the whole chain for an auditor ([`AUDIT_WALK_PATHS`]).
+async fn time_limit(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let limit = limit_for(request.uri().path(), limit);
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
+
+/// The time a request to `path` is given: `limit`, or [`AUDIT_WALK_TIMEOUT`] on the paths
+/// that walk the whole chain for an auditor.
+fn limit_for(path: &str, limit: Duration) -> Duration {
+    if AUDIT_WALK_PATHS.contains(&path) {
+        AUDIT_WALK_TIMEOUT.max(limit)
+    } else {
+        limit
+    }
 }
 
 /// The span a request is traced in (shown at `-vv`): its method and the route it matched
@@ -436,5 +461,24 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An auditor's walk of the whole chain, through the API or the web app, is given an
+    /// hour (a province's walk is minutes), every other request the request timeout; a
+    /// timeout set longer than the hour holds for the walk too.
+    #[test]
+    fn the_audit_walk_has_time_for_a_province_and_the_rest_the_request_timeout() {
+        let limit = Duration::from_secs(30);
+        assert_eq!(limit_for("/v1/audit/verify", limit), AUDIT_WALK_TIMEOUT);
+        assert_eq!(limit_for("/audit/verify", limit), AUDIT_WALK_TIMEOUT);
+        assert_eq!(limit_for("/v1/events", limit), limit);
+        assert_eq!(limit_for("/v1/audit/verify/", limit), limit);
+        let long = Duration::from_secs(7200);
+        assert_eq!(limit_for("/v1/audit/verify", long), long);
     }
 }

@@ -649,7 +649,7 @@ impl Engine {
     /// change from then on, as the walk after a tail start does (`engine::damage`): an
     /// auditor who finds the log damaged need not also reach the operator to stop writes.
     ///
-    /// One at a time: a walk of a province's chain is half a minute or more of both cores, so
+    /// One at a time: a walk of a province's chain is about a hundred seconds of a core, so
     /// a second audit while one runs (an auditor's double click, two auditors at once) is
     /// refused as unavailable (503 and Retry-After over HTTP) rather than run beside it.
     pub fn verify(&self, depth: VerifyDepth) -> Result<VerifyReport, AppError> {
@@ -659,7 +659,7 @@ impl Engine {
             Err(std::sync::TryLockError::WouldBlock) => {
                 return Err(AppError::Unavailable(
                     "another check of the whole chain is running on this node; try again \
-                     when it has ended (at a province it takes about a minute)"
+                     when it has ended (at a province it takes about a hundred seconds)"
                         .into(),
                 ))
             }
