@@ -186,21 +186,38 @@ async fn walked(app: &yinling_app::App) -> (StatusCode, serde_json::Value) {
     panic!("the walk after the start did not end");
 }
 
+/// Eight teams logged with a snapshot every three events, the service stopped: returns the
+/// configuration of a start that checks only the tail after the newest snapshot.
+async fn snapshotted_then_stopped(dir: &std::path::Path) -> EngineConfig {
+    let config = EngineConfig {
+        snapshot_every_events: 3,
+        ..EngineConfig::new(dir)
+    };
+    teams_then_stop(open_with(dir, config.clone()).await, 8).await;
+    EngineConfig {
+        start_check: StartCheck::Tail,
+        ..config
+    }
+}
+
+/// The service opened on `dir` as `config` says, without `open_with`'s county (a change the
+/// log may already refuse).
+fn served(dir: &std::path::Path, config: &EngineConfig) -> yinling_app::App {
+    let engine = Engine::open(config, Arc::new(Metrics::new())).expect("a start");
+    yinling_app::App::new(
+        Arc::new(engine),
+        Arc::new(Metrics::new()),
+        yinling_app::mint::TokenMint::load_or_create(dir).expect("mint"),
+    )
+}
+
 /// A start that checks only the tail serves at once, and then walks the events the snapshot
 /// holds: a byte flipped there is found and named, and from then on every change is refused
 /// (nothing appended) while reads go on; the health check says so to a monitor.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tail_start_walks_the_whole_chain_after_it_and_refuses_changes_on_damage() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let config = EngineConfig {
-        snapshot_every_events: 3,
-        ..EngineConfig::new(tmp.path())
-    };
-    teams_then_stop(open_with(tmp.path(), config.clone()).await, 8).await;
-    let tail = EngineConfig {
-        start_check: StartCheck::Tail,
-        ..config
-    };
+    let tail = snapshotted_then_stopped(tmp.path()).await;
 
     // A sound log: the walk goes to the head, and changes are taken.
     let app = open_with(tmp.path(), tail.clone()).await;
@@ -220,12 +237,7 @@ async fn a_tail_start_walks_the_whole_chain_after_it_and_refuses_changes_on_dama
     // Seq 4, inside the snapshot: the start serves, the walk finds it. (Opened without
     // `open_with`'s county, a change the walk may already refuse.)
     flip_a_byte_of_seq_4(tmp.path());
-    let engine = Engine::open(&tail, Arc::new(Metrics::new())).expect("a tail start serves");
-    let app = yinling_app::App::new(
-        Arc::new(engine),
-        Arc::new(Metrics::new()),
-        yinling_app::mint::TokenMint::load_or_create(tmp.path()).expect("mint"),
-    );
+    let app = served(tmp.path(), &tail);
     let (status, health) = walked(&app).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
     assert_eq!(health["status"], "writes_refused", "{health}");
@@ -271,27 +283,13 @@ async fn a_tail_start_walks_the_whole_chain_after_it_and_refuses_changes_on_dama
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_audit_that_finds_the_log_damaged_refuses_changes_from_then_on() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let config = EngineConfig {
-        snapshot_every_events: 3,
-        ..EngineConfig::new(tmp.path())
-    };
-    teams_then_stop(open_with(tmp.path(), config.clone()).await, 8).await;
     // A tail start that does not walk the rest itself: only the audit reads seq 4.
     let unwalked = EngineConfig {
-        start_check: StartCheck::Tail,
         chain_walk_after_start: false,
-        ..config
-    };
-    let serve = || {
-        let engine = Engine::open(&unwalked, Arc::new(Metrics::new())).expect("a tail start");
-        yinling_app::App::new(
-            Arc::new(engine),
-            Arc::new(Metrics::new()),
-            yinling_app::mint::TokenMint::load_or_create(tmp.path()).expect("mint"),
-        )
+        ..snapshotted_then_stopped(tmp.path()).await
     };
 
-    let app = serve();
+    let app = served(tmp.path(), &unwalked);
     let (_, _, verify) = send(&app, "GET", "/v1/audit/verify", None).await;
     assert_eq!(verify["ok"], true, "{verify}");
     let (status, _, health) = send(&app, "GET", "/healthz", None).await;
@@ -305,7 +303,7 @@ async fn an_audit_that_finds_the_log_damaged_refuses_changes_from_then_on() {
     drop(app);
 
     flip_a_byte_of_seq_4(tmp.path());
-    let app = serve();
+    let app = served(tmp.path(), &unwalked);
     assert_eq!(
         send(&app, "POST", "/v1/teams", team("第9队")).await.0,
         StatusCode::CREATED,
