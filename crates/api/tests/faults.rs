@@ -211,6 +211,27 @@ fn served(dir: &std::path::Path, config: &EngineConfig) -> yinling_app::App {
     )
 }
 
+/// A team registered on a log found damaged at seq 4 is refused: a 503 problem of its own
+/// code that names the event and the check that found it (`found_by` words) and says nothing
+/// was saved, without Retry-After (waiting does not mend it), and nothing is appended.
+async fn a_change_is_refused_naming_seq_4(app: &yinling_app::App, name: &str, found_by: &str) {
+    let head = app.engine.log().head();
+    let (status, headers, body) = send(app, "POST", "/v1/teams", team(name)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("damaged at event 4")
+                && d.contains(found_by)
+                && d.contains("nothing was saved")),
+        "{body}"
+    );
+    assert_eq!(body["code"], "log_damaged", "{body}");
+    assert!(!headers.contains_key("retry-after"));
+    assert_eq!(app.engine.log().head(), head, "nothing appended");
+}
+
 /// A start that checks only the tail serves at once, and then walks the events the snapshot
 /// holds: a byte flipped there is found and named, and from then on every change is refused
 /// (nothing appended) while reads go on; the health check says so to a monitor.
@@ -246,20 +267,7 @@ async fn a_tail_start_walks_the_whole_chain_after_it_and_refuses_changes_on_dama
     assert_eq!(health["chain_walk"]["checked_through"], 3, "{health}");
     assert_eq!(health["log_damage"]["seq"], 4, "{health}");
     assert_eq!(health["log_damage"]["found_by"], "chain_walk", "{health}");
-    let head = app.engine.log().head();
-    let (status, headers, body) = send(&app, "POST", "/v1/teams", team("第9队")).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(headers["content-type"], "application/problem+json");
-    assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("damaged at event 4") && d.contains("nothing was saved")),
-        "{body}"
-    );
-    // Waiting does not mend it: no Retry-After, a code of its own.
-    assert_eq!(body["code"], "log_damaged", "{body}");
-    assert!(!headers.contains_key("retry-after"));
-    assert_eq!(app.engine.log().head(), head, "nothing appended");
+    a_change_is_refused_naming_seq_4(&app, "第9队", "after this start").await;
     let (status, _, teams) = send(&app, "GET", "/v1/teams", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(teams["items"].as_array().map(Vec::len), Some(9));
@@ -318,21 +326,7 @@ async fn an_audit_that_finds_the_log_damaged_refuses_changes_from_then_on() {
     assert_eq!(health["status"], "writes_refused", "{health}");
     assert_eq!(health["log_damage"]["seq"], 4, "{health}");
     assert_eq!(health["log_damage"]["found_by"], "audit", "{health}");
-    let head = app.engine.log().head();
-    let (status, headers, body) = send(&app, "POST", "/v1/teams", team("第10队")).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(headers["content-type"], "application/problem+json");
-    assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("damaged at event 4")
-                && d.contains("an audit")
-                && d.contains("nothing was saved")),
-        "{body}"
-    );
-    assert_eq!(body["code"], "log_damaged", "{body}");
-    assert!(!headers.contains_key("retry-after"));
-    assert_eq!(app.engine.log().head(), head, "nothing appended");
+    a_change_is_refused_naming_seq_4(&app, "第10队", "an audit").await;
     let (status, _, teams) = send(&app, "GET", "/v1/teams", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(teams["items"].as_array().map(Vec::len), Some(10));

@@ -68,7 +68,8 @@ pub async fn verify(State(app): State<App>, viewer: Viewer) -> Response {
     let started = std::time::Instant::now();
     let report = match tokio::task::spawn_blocking(move || engine.verify(VerifyDepth::Full)).await {
         Ok(Ok(r)) => r,
-        // Another audit walks the chain: its result will be this one's, so wait for it.
+        // `Engine::verify` is unavailable only while another audit walks the chain: said
+        // here in words of its own (the plain words of "unavailable" are about saving).
         Ok(Err(yinling_app::AppError::Unavailable(_))) => {
             return page_with(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
