@@ -7,7 +7,6 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use yinling_ledger::log::{self, VerifyDepth, VerifyReport};
 use yinling_ledger::writer::{
     self, Idempotency, Outcome, Submission, WriterClosed, WriterConfig, WriterHandle, WriterThread,
 };
@@ -22,6 +21,7 @@ use crate::load::load_state;
 use crate::machine::{read_state, LedgerMachine};
 use crate::metrics::Metrics;
 
+mod audit;
 mod chain_walk;
 mod damage;
 mod follow;
@@ -645,34 +645,6 @@ impl Engine {
         }
     }
 
-    /// Walks the whole chain (in the caller's blocking context). Damage found refuses every
-    /// change from then on, as the walk after a tail start does (`engine::damage`): an
-    /// auditor who finds the log damaged need not also reach the operator to stop writes.
-    ///
-    /// One at a time: a walk of a province's chain is about a hundred seconds of a core, so
-    /// a second audit while one runs (an auditor's double click, two auditors at once) is
-    /// refused as unavailable (503 and Retry-After over HTTP) rather than run beside it.
-    pub fn verify(&self, depth: VerifyDepth) -> Result<VerifyReport, AppError> {
-        let _walking = match self.audit_walk.try_lock() {
-            Ok(guard) => guard,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => {
-                return Err(AppError::Unavailable(
-                    "another check of the whole chain is running on this node; try again \
-                     when it has ended (at a province it takes about a hundred seconds)"
-                        .into(),
-                ))
-            }
-        };
-        let report =
-            log::verify(&*self.log, depth, &mut |_| {}).map_err(|e| AppError::internal(&e))?;
-        if let Some(bad) = &report.first_bad {
-            self.damage.found(bad.seq, &bad.detail, FoundBy::Audit);
-        }
-        self.note_log_read(report.verified.seq);
-        Ok(report)
-    }
-
     /// Stops the writer after what is queued is durable. Later submissions get 503.
     pub async fn shutdown(&self) {
         self.closing
@@ -750,36 +722,6 @@ mod tests {
             .view(Some(head - 2))
             .await
             .expect("a permit is free again");
-        engine.shutdown().await;
-    }
-
-    /// One audit's walk of the whole chain at a time: while one runs, another is refused as
-    /// unavailable (503 and Retry-After over HTTP) and walks nothing; once it has ended, the
-    /// next one runs.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn audits_walk_the_chain_one_at_a_time() {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let metrics = Arc::new(crate::metrics::Metrics::default());
-        let engine = Engine::open(&EngineConfig::new(tmp.path()), metrics).expect("open");
-        let command = Command::SetPolicy {
-            change: PolicyChange::HoldTtl { seconds: 86_400 },
-            note: "1 天".into(),
-        };
-        engine
-            .submit(&Principal::System, command, None)
-            .await
-            .expect("appended");
-        let walking = engine.audit_walk.lock().expect("free");
-        let refused = engine.verify(VerifyDepth::Full).err();
-        assert!(
-            matches!(&refused, Some(AppError::Unavailable(why)) if why.contains("another check")),
-            "{refused:?}"
-        );
-        drop(walking);
-        let report = engine
-            .verify(VerifyDepth::Full)
-            .expect("the walk is free again");
-        assert!(report.is_ok() && report.verified.seq == 1, "{report:?}");
         engine.shutdown().await;
     }
 }

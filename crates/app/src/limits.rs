@@ -217,6 +217,11 @@ pub const INLINE_VALUE_BYTES: usize = 64;
 /// left for requests while it runs.
 pub const CHAIN_WALK_AFTER_START_WORKERS: usize = 1;
 
+/// Workers that hash and decode the events of an auditor's check of the whole chain on a
+/// running node (`Engine::verify`), beside the thread that reads the segments: one, as for
+/// the walk after a start, so that a core is left for requests while an audit runs.
+pub const AUDIT_WALK_WORKERS: usize = 1;
+
 /// Events read from the log through the serving handle (the auditors' feed, an audit's walk,
 /// an as-of view's replay) after which what sled kept of them is let go of
 /// (`engine::read_hold`): about 220 MB of segments at 440 bytes an event, so a long read

@@ -176,11 +176,14 @@ impl ChainCheck {
         Ok(self.expected)
     }
 
-    /// Accepts the next record if it links, decodes, and its fields match its place.
+    /// Accepts the next record if it links, decodes, and its fields match its place. A
+    /// record that links but fails the rest is not accepted: the check stays before it, so
+    /// a report's last verified event is never the damaged one.
     pub fn check_full(&mut self, record: &[u8]) -> Result<Envelope, Broken> {
         let seq = self.expected.seq + 1;
         let prev = self.expected.hash;
-        self.check_hash(record)?;
+        let mut linked = ChainCheck::after(self.expected);
+        linked.check_hash(record)?;
         let envelope = codec::decode_record(record).map_err(|e| Broken {
             seq,
             detail: format!("does not decode: {e}"),
@@ -197,6 +200,7 @@ impl ChainCheck {
                 detail: "record's prev_hash does not match the previous event".into(),
             });
         }
+        *self = linked;
         Ok(envelope)
     }
 }

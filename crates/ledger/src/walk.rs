@@ -1,13 +1,14 @@
 //! The chain walk spread over threads: what a start and `yinling verify --hashes-only` pay
-//! for every event of the log.
+//! for every event of the log, and what an auditor's check of the whole chain on a running
+//! node pays (`GET /v1/audit/verify`, every record also decoded).
 //!
 //! Checking a link needs only the record and the stored hash of the record before it, so the
 //! hashing does not have to wait for the check of the link before. Chunks of consecutive
 //! segments are hashed on worker threads; the calling thread reads the segments, checks the
 //! one link between a chunk and the chunk before (its first record against the last hash
 //! the walk accepted), and hands the events on in order. The report is the same as the walk
-//! of one thread ([`crate::log::verify_each`] at [`crate::log::VerifyDepth::Hashes`]): the same
-//! first damaged event, named with the same words.
+//! of one thread ([`crate::log::verify_each`] at the same [`crate::log::VerifyDepth`]): the
+//! same first damaged event, named with the same words.
 //!
 //! SHA-256 is half of a walk's time even with the processor's SHA instructions (a profile of
 //! `yinling verify --hashes-only` over 5.7 million events, BENCHMARKS.md), so a second core
@@ -23,7 +24,7 @@ use crate::digest::Hash;
 use crate::envelope::Head;
 use crate::error::LedgerError;
 use crate::limits::{WALK_CHUNKS_IN_FLIGHT_PER_THREAD, WALK_CHUNK_BYTES};
-use crate::log::{EventLog, Segment, VerifyReport};
+use crate::log::{EventLog, Segment, VerifyDepth, VerifyReport};
 use crate::merkle::leaf_hash;
 
 /// One event as the walk hands it on: its place and hash, and (when asked for) its leaf in
@@ -85,6 +86,10 @@ pub struct WalkOptions {
     pub chunk_bytes: usize,
     /// Whether each event's Merkle leaf is hashed too (the start's tree is built from them).
     pub leaves: bool,
+    /// How thoroughly each event is checked: its link alone, or also decoded and its seq and
+    /// previous hash compared with its place (an auditor's check; the decoding is most of
+    /// its cost, and it is spread over the workers with the hashing).
+    pub depth: VerifyDepth,
 }
 
 impl WalkOptions {
@@ -95,6 +100,7 @@ impl WalkOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             chunk_bytes: WALK_CHUNK_BYTES,
             leaves,
+            depth: VerifyDepth::Hashes,
         }
     }
 }
@@ -123,7 +129,7 @@ pub fn walk_segments(
     each: &mut dyn FnMut(&Walked),
 ) -> Result<VerifyReport, LedgerError> {
     let threads = options.threads.max(1);
-    let leaves = options.leaves;
+    let (leaves, depth) = (options.leaves, options.depth);
     let stop = AtomicBool::new(false);
     // Room for every chunk the walk keeps in flight: the reading thread never waits on a
     // full queue, where a worker that stopped would leave it waiting for good.
@@ -150,7 +156,7 @@ pub fn walk_segments(
                     }
                     if guard
                         .0
-                        .send(Ok((index, check_chunk(&chunk, leaves))))
+                        .send(Ok((index, check_chunk(&chunk, leaves, depth))))
                         .is_err()
                     {
                         return;
@@ -172,7 +178,7 @@ pub fn walk_segments(
         }
         let merged = merge(
             segments,
-            workers.len(),
+            (workers.len(), depth),
             options.chunk_bytes,
             jobs,
             &checked,
@@ -204,7 +210,7 @@ pub fn walk_segments(
 /// workers' results back in order. Returns the last event accepted and the first damage.
 fn merge(
     mut segments: Box<dyn Iterator<Item = Result<Segment, LedgerError>> + Send + '_>,
-    threads: usize,
+    (threads, depth): (usize, VerifyDepth),
     chunk_bytes: usize,
     jobs: mpsc::SyncSender<(usize, Vec<Segment>)>,
     checked: &mpsc::Receiver<Checked>,
@@ -263,7 +269,7 @@ fn merge(
             Slot::Failed(e) => return Err(e),
         };
         next += 1;
-        if let Some(bad) = accept(&mut head, first_seq, result, each) {
+        if let Some(bad) = accept(&mut head, (first_seq, depth), result, each) {
             return Ok((head, Some(bad)));
         }
         progress(head.seq);
@@ -292,11 +298,12 @@ fn wait_for(
     }
 }
 
-/// Accepts a hashed chunk after the events before it: its place, its first link, then its
-/// events. The first damage found, in the order of the log.
+/// Accepts a hashed chunk after the events before it: its place, its first link (and at
+/// [`VerifyDepth::Full`] its first record decoded against its place), then its events. The
+/// first damage found, in the order of the log.
 fn accept(
     head: &mut Head,
-    first_seq: u64,
+    (first_seq, depth): (u64, VerifyDepth),
     result: ChunkCheck,
     each: &mut dyn FnMut(&Walked),
 ) -> Option<Broken> {
@@ -305,7 +312,7 @@ fn accept(
         return Some(Broken::missing(expected_first, first_seq));
     }
     if let Some(record) = &result.first {
-        if let Err(bad) = ChainCheck::after(*head).check_hash(record) {
+        if let Err(bad) = check_record(&mut ChainCheck::after(*head), record, depth) {
             return Some(bad);
         }
     }
@@ -316,9 +323,21 @@ fn accept(
     result.bad
 }
 
+/// One record checked after the one `check` accepted, as `depth` says: the walk of one
+/// thread's check at that depth (`log::verify_segments`), with its words.
+fn check_record(check: &mut ChainCheck, record: &[u8], depth: VerifyDepth) -> Result<Head, Broken> {
+    match depth {
+        VerifyDepth::Hashes => check.check_hash(record),
+        VerifyDepth::Full => check.check_full(record).map(|e| Head {
+            seq: e.seq,
+            hash: e.hash,
+        }),
+    }
+}
+
 /// A worker's part: every record of consecutive segments read and, but the first, linked to
-/// the record before; each one's leaf when asked for.
-fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
+/// the record before (and decoded, at [`VerifyDepth::Full`]); each one's leaf when asked for.
+fn check_chunk(chunk: &[Segment], leaves: bool, depth: VerifyDepth) -> ChunkCheck {
     let mut out = ChunkCheck {
         first: None,
         walked: Vec::new(),
@@ -352,9 +371,9 @@ fn check_chunk(chunk: &[Segment], leaves: bool) -> ChunkCheck {
                 }
             };
             let checked = match check.as_mut() {
-                Some(check) => check.check_hash(record),
-                // The first record's link is the calling thread's to check; here it is only
-                // read, as `check_hash` reads it.
+                Some(check) => check_record(check, record, depth),
+                // The first record's link (and what it decodes to) is the calling thread's
+                // to check; here it is only read, as `check_hash` reads it.
                 None => codec::split_record(record)
                     .map(|(_, hash)| Head {
                         seq: next_seq,

@@ -1,7 +1,8 @@
 //! The chain walk spread over threads tells what the walk of one thread tells: the same
 //! events in the same order, the same first damaged event in the same words, whatever the
-//! number of workers and the size of their chunks, and whether the log is read through one
-//! handle or in rounds, closed and opened again between them (a start's walk).
+//! number of workers and the size of their chunks, whether it checks links alone or also
+//! decodes every record (an auditor's check), and whether the log is read through one handle
+//! or in rounds, closed and opened again between them (a start's walk).
 
 mod common;
 
@@ -10,8 +11,9 @@ use std::sync::Arc;
 use common::{pass_through_writer, service_commit};
 use proptest::prelude::*;
 use yinling_ledger::codec;
+use yinling_ledger::digest::Hash;
 use yinling_ledger::envelope::Head;
-use yinling_ledger::log::{self, EventLog, VerifyDepth, VerifyReport};
+use yinling_ledger::log::{self, EventLog, Segment, SegmentBytes, VerifyDepth, VerifyReport};
 use yinling_ledger::merkle::leaf_hash;
 use yinling_ledger::rounds::{
     round_bytes_for, verify_in_rounds, SegmentsInRounds, WALK_ROUND_BYTES,
@@ -41,13 +43,15 @@ fn log_of(dir: &std::path::Path, sizes: &[usize]) -> Arc<SledLog> {
     log
 }
 
-/// The walk of one thread: its report and the events it accepted.
+/// The walk of one thread, links only: its report and the events it accepted.
 fn one_thread(log: &dyn EventLog) -> (VerifyReport, Vec<Head>) {
+    one_thread_at(log, VerifyDepth::Hashes)
+}
+
+/// The walk of one thread at `depth`: its report and the events it accepted.
+fn one_thread_at(log: &dyn EventLog, depth: VerifyDepth) -> (VerifyReport, Vec<Head>) {
     let mut seen = Vec::new();
-    let report = log::verify_each(log, VerifyDepth::Hashes, &mut |_| {}, &mut |h| {
-        seen.push(*h)
-    })
-    .expect("walk");
+    let report = log::verify_each(log, depth, &mut |_| {}, &mut |h| seen.push(*h)).expect("walk");
     (report, seen)
 }
 
@@ -77,9 +81,9 @@ fn spread(log: &dyn EventLog, options: WalkOptions) -> (VerifyReport, Vec<Head>)
     (report, seen)
 }
 
-/// Every way of spreading a walk the tests try: one to three workers, chunks of one segment,
-/// a few, or all of them.
-fn spreads() -> Vec<WalkOptions> {
+/// Every way of spreading a walk at `depth` the tests try: one to three workers, chunks of
+/// one segment, a few, or all of them.
+fn spreads(depth: VerifyDepth) -> Vec<WalkOptions> {
     let mut all = Vec::new();
     for threads in 1..=3 {
         for chunk_bytes in [1, 700, 1 << 20] {
@@ -88,6 +92,7 @@ fn spreads() -> Vec<WalkOptions> {
                     threads,
                     chunk_bytes,
                     leaves,
+                    depth,
                 });
             }
         }
@@ -154,6 +159,7 @@ fn assert_same_in_rounds(
                 threads,
                 chunk_bytes: 700,
                 leaves: false,
+                depth: VerifyDepth::Hashes,
             };
             let (report, seen, rounds) = in_rounds(dir, round_bytes, options);
             assert_eq!(&report, &expected.0, "rounds of {round_bytes} bytes");
@@ -165,14 +171,18 @@ fn assert_same_in_rounds(
     }
 }
 
+/// Every spread walk of `log`, at each depth, reports and accepts what the walk of one
+/// thread at that depth does; the report of links alone is returned.
 fn assert_same_as_one_thread(log: &dyn EventLog) -> VerifyReport {
-    let (expected, expected_seen) = one_thread(log);
-    for options in spreads() {
-        let (report, seen) = spread(log, options);
-        assert_eq!(report, expected, "{options:?}");
-        assert_eq!(seen, expected_seen, "{options:?}");
+    for depth in [VerifyDepth::Full, VerifyDepth::Hashes] {
+        let (expected, expected_seen) = one_thread_at(log, depth);
+        for options in spreads(depth) {
+            let (report, seen) = spread(log, options);
+            assert_eq!(report, expected, "{options:?}");
+            assert_eq!(seen, expected_seen, "{options:?}");
+        }
     }
-    expected
+    one_thread(log).0
 }
 
 /// What is done to one stored segment.
@@ -266,6 +276,120 @@ proptest! {
         prop_assert_eq!(report.is_ok(), whole, "{:?} {} bytes: {:?}", damage, changed.len(), report);
         if let Some(bad) = &report.first_bad {
             prop_assert!(bad.seq >= first_seq, "{:?}", bad);
+        }
+    }
+}
+
+/// What is forged into one event, every link after it hashed again so that the chain holds:
+/// damage that only decoding the records finds (an auditor's check, not a start's).
+#[derive(Clone, Debug)]
+enum Forgery {
+    /// The record names a seq other than its place.
+    Seq,
+    /// The record names a previous hash other than the event before's.
+    PrevHash,
+    /// The record's body cut to half: it does not decode.
+    Body,
+}
+
+fn forgery() -> impl Strategy<Value = Forgery> {
+    prop_oneof![
+        Just(Forgery::Seq),
+        Just(Forgery::PrevHash),
+        Just(Forgery::Body)
+    ]
+}
+
+/// The segments of `log` read back and hashed again from the first, `forgery` done to the
+/// event at `seq`, each segment as long as it was; and the head of the new chain.
+fn forged(log: &SledLog, seq: u64, forgery: &Forgery) -> (Vec<Segment>, Head) {
+    let mut head = Head::default();
+    let mut out = Vec::new();
+    for segment in log.segments(0) {
+        let segment = segment.expect("segment");
+        let mut reader = codec::SegmentReader::new(&segment.bytes).expect("segment");
+        let mut records = Vec::new();
+        while let Some(record) = reader.next_record().expect("record") {
+            let mut envelope = codec::decode_record(record).expect("decodes");
+            let place = envelope.seq;
+            envelope.prev_hash = head.hash;
+            match forgery {
+                Forgery::Seq if place == seq => envelope.seq += 7,
+                Forgery::PrevHash if place == seq => {
+                    envelope.prev_hash = Hash::link(&head.hash, b"another event")
+                }
+                _ => {}
+            }
+            let mut record = codec::canonical_bytes(&envelope).expect("canonical");
+            if matches!(forgery, Forgery::Body) && place == seq {
+                record.truncate(record.len() / 2);
+            }
+            let hash = Hash::link(&head.hash, &record);
+            record.extend_from_slice(&hash.0);
+            records.push(record);
+            head = Head { seq: place, hash };
+        }
+        out.push(Segment {
+            first_seq: segment.first_seq,
+            bytes: SegmentBytes::new(codec::encode_segment(records.iter().map(|r| &r[..]))),
+        });
+    }
+    (out, head)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// A forged event whose link holds passes the check of links and is named by the check
+    /// that decodes, in the same words whether that check is spread over workers or not.
+    #[test]
+    fn what_only_decoding_finds_is_named_the_same_spread_or_not(
+        sizes in prop::collection::vec(1usize..10, 1..20),
+        which in any::<prop::sample::Index>(),
+        forgery in forgery(),
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = log_of(dir.path(), &sizes);
+        let seq = 1 + which.index(sizes.iter().sum::<usize>()) as u64;
+        let (segments, claimed) = forged(&log, seq, &forgery);
+        let one_thread = |depth| {
+            let mut seen = Vec::new();
+            let report = log::verify_segments(
+                claimed,
+                segments.clone().into_iter().map(Ok),
+                depth,
+                &mut |_| {},
+                &mut |h| seen.push(*h),
+            )
+            .expect("walk");
+            (report, seen)
+        };
+        let (links, _) = one_thread(VerifyDepth::Hashes);
+        prop_assert!(links.is_ok(), "{:?}: {:?}", forgery, links);
+        let (expected, expected_seen) = one_thread(VerifyDepth::Full);
+        let bad = expected.first_bad.clone().expect("the forgery is found");
+        prop_assert_eq!(bad.seq, seq);
+        let words = match forgery {
+            Forgery::Seq => bad.detail == format!("record says seq {}", seq + 7),
+            Forgery::PrevHash => bad.detail == "record's prev_hash does not match the previous event",
+            Forgery::Body => bad.detail.starts_with("does not decode: "),
+        };
+        prop_assert!(words, "{:?}: {}", forgery, bad.detail);
+        // The forged event is not counted as verified, though its link held.
+        prop_assert_eq!(expected.verified.seq, seq - 1);
+        prop_assert_eq!(expected_seen.len() as u64, seq - 1);
+        for options in spreads(VerifyDepth::Full) {
+            let mut seen = Vec::new();
+            let report = walk_segments(
+                claimed,
+                Box::new(segments.clone().into_iter().map(Ok)),
+                options,
+                &mut |_| {},
+                &mut |walked| seen.push(walked.head),
+            )
+            .expect("walk");
+            prop_assert_eq!(&report, &expected, "{:?}", options);
+            prop_assert_eq!(&seen, &expected_seen, "{:?}", options);
         }
     }
 }
