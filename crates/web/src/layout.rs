@@ -134,7 +134,12 @@ pub fn plain_words(l: Lang, e: &AppError) -> String {
         "token_revoked" | "invalid_token" => "您的登录已失效，请重新扫卡或登录。",
         "token_expired" => "这个账号已过了最后一天，请找管理员延期或换一个新的。",
         "bad_last_day" => "最后一天要填今天或以后的日期；积分卡没有最后一天，丢了请停用。",
-        "unavailable" => "系统暂时无法保存，请稍后再试；刚才的操作没有保存。",
+        // Met by reads (an audit or a past view while the node is busy) and by changes,
+        // some refused before they were taken and some whose answer was lost after the
+        // writer took them: no claim that nothing was saved, which is not always so.
+        "unavailable" => {
+            "系统暂时没有回应，请稍后再试。如果刚才是登记、兑换或其他更改，请先查一下记录里有没有这一笔，没有再重新办理，以免记重。"
+        }
         "log_damaged" => {
             "核对账本时发现记录有损坏，为保证积分准确，系统现在不接受任何更改（查询照常）。刚才的操作没有保存。请通知管理员从备份恢复。"
         }
@@ -340,6 +345,10 @@ mod tests {
         assert!(!words.contains("稍后再试"), "{words}");
         let busy = plain_words(Lang::Zh, &AppError::Unavailable("busy".into()));
         assert!(busy.contains("稍后再试"), "{busy}");
+        // A lost answer is also unavailable: the change may have been saved, so the clerk
+        // is sent to look before doing it again, and never told it was not saved.
+        assert!(busy.contains("先查一下记录"), "{busy}");
+        assert!(!busy.contains("没有保存"), "{busy}");
         assert_eq!(
             plain_words(Lang::En, &damaged),
             "the log is damaged at event 4"

@@ -80,7 +80,7 @@ pub async fn verify(State(app): State<App>, viewer: Viewer) -> Response {
                     as_of: None,
                 },
                 html! {
-                    p.error role="alert" { (l.t("另一次全链核验正在进行，请等它结束后再试（全省规模约需一分半钟）。", "Another check of the whole chain is running; try again when it has ended (about a hundred seconds at a province).")) }
+                    p.error role="alert" { (l.t("另一次全链核验正在进行，请等它结束后再试（全省规模约需几分钟）。", "Another check of the whole chain is running; try again when it has ended (a few minutes at a province).")) }
                     a.button.big href="/audit/verify" { (l.t("再核验一次", "Verify again")) }
                 },
             )
