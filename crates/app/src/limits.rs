@@ -212,15 +212,11 @@ pub const HASH_BUFFER_BYTES: usize = 64 * 1024;
 /// most of a digest's time.
 pub const INLINE_VALUE_BYTES: usize = 64;
 
-/// Hashing workers of the walk of the whole chain after a start that checked only its tail
-/// (`engine::chain_walk`): one, beside the thread that reads the segments, so that a core is
-/// left for requests while it runs.
-pub const CHAIN_WALK_AFTER_START_WORKERS: usize = 1;
-
-/// Workers that hash and decode the events of an auditor's check of the whole chain on a
-/// running node (`Engine::verify`), beside the thread that reads the segments: one, as for
-/// the walk after a start, so that a core is left for requests while an audit runs.
-pub const AUDIT_WALK_WORKERS: usize = 1;
+/// Workers that hash (and for an audit decode) the events of a walk of the whole chain on a
+/// serving node: the walk after a start that checked only its tail (`engine::chain_walk`)
+/// and an auditor's check (`engine::audit`). One, beside the thread that reads the
+/// segments, so that a core is left for requests while it runs.
+pub const WALK_WORKERS_WHILE_SERVING: usize = 1;
 
 /// Events read from the log through the serving handle (the auditors' feed, an audit's walk,
 /// an as-of view's replay) after which what sled kept of them is let go of

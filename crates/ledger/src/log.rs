@@ -384,6 +384,21 @@ pub enum VerifyDepth {
     Full,
 }
 
+impl VerifyDepth {
+    /// The next record checked after the one `check` accepted, as deep as this says: the
+    /// walk of one thread and each worker of the spread walk (`walk`) check so, and name
+    /// damage in the same words.
+    pub(crate) fn check(self, check: &mut ChainCheck, record: &[u8]) -> Result<Head, Broken> {
+        match self {
+            VerifyDepth::Hashes => check.check_hash(record),
+            VerifyDepth::Full => check.check_full(record).map(|e| Head {
+                seq: e.seq,
+                hash: e.hash,
+            }),
+        }
+    }
+}
+
 /// The result of walking the chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -466,14 +481,7 @@ pub fn verify_segments<'a>(
                     break 'segments;
                 }
             };
-            let result = match depth {
-                VerifyDepth::Hashes => check.check_hash(record),
-                VerifyDepth::Full => check.check_full(record).map(|e| Head {
-                    seq: e.seq,
-                    hash: e.hash,
-                }),
-            };
-            match result {
+            match depth.check(&mut check, record) {
                 Ok(head) => each(&head),
                 Err(b) => {
                     first_bad = Some(b);

@@ -312,7 +312,7 @@ fn accept(
         return Some(Broken::missing(expected_first, first_seq));
     }
     if let Some(record) = &result.first {
-        if let Err(bad) = check_record(&mut ChainCheck::after(*head), record, depth) {
+        if let Err(bad) = depth.check(&mut ChainCheck::after(*head), record) {
             return Some(bad);
         }
     }
@@ -321,18 +321,6 @@ fn accept(
         each(walked);
     }
     result.bad
-}
-
-/// One record checked after the one `check` accepted, as `depth` says: the walk of one
-/// thread's check at that depth (`log::verify_segments`), with its words.
-fn check_record(check: &mut ChainCheck, record: &[u8], depth: VerifyDepth) -> Result<Head, Broken> {
-    match depth {
-        VerifyDepth::Hashes => check.check_hash(record),
-        VerifyDepth::Full => check.check_full(record).map(|e| Head {
-            seq: e.seq,
-            hash: e.hash,
-        }),
-    }
 }
 
 /// A worker's part: every record of consecutive segments read and, but the first, linked to
@@ -371,7 +359,7 @@ fn check_chunk(chunk: &[Segment], leaves: bool, depth: VerifyDepth) -> ChunkChec
                 }
             };
             let checked = match check.as_mut() {
-                Some(check) => check_record(check, record, depth),
+                Some(check) => depth.check(check, record),
                 // The first record's link (and what it decodes to) is the calling thread's
                 // to check; here it is only read, as `check_hash` reads it.
                 None => codec::split_record(record)

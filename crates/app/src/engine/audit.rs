@@ -13,7 +13,7 @@ use yinling_ledger::walk::{walk_segments, WalkOptions};
 use super::damage::FoundBy;
 use super::Engine;
 use crate::error::AppError;
-use crate::limits::AUDIT_WALK_WORKERS;
+use crate::limits::WALK_WORKERS_WHILE_SERVING;
 
 impl Engine {
     /// Walks the whole chain (in the caller's blocking context). Damage found refuses every
@@ -24,7 +24,7 @@ impl Engine {
     /// while one runs (an auditor's double click, two auditors at once) is refused as
     /// unavailable (503 and Retry-After over HTTP) rather than run beside it.
     ///
-    /// The records are hashed and decoded on [`AUDIT_WALK_WORKERS`] workers beside the
+    /// The records are hashed and decoded on [`WALK_WORKERS_WHILE_SERVING`] workers beside the
     /// thread that reads them (a core is left for requests), and what sled keeps of the
     /// reads is let go of every half million events as the walk goes, as for every other
     /// long read through the serving handle: at a city of 100,000 volunteers the walk's
@@ -43,7 +43,7 @@ impl Engine {
             }
         };
         let options = WalkOptions {
-            threads: AUDIT_WALK_WORKERS,
+            threads: WALK_WORKERS_WHILE_SERVING,
             depth,
             ..WalkOptions::on_every_core(false)
         };

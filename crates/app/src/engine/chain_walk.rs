@@ -22,7 +22,7 @@ use yinling_ledger::walk::{walk_segments, WalkOptions};
 use yinling_ledger::{EventLog, LedgerError, SledLog};
 
 use super::damage::{Damage, FoundBy};
-use crate::limits::CHAIN_WALK_AFTER_START_WORKERS;
+use crate::limits::WALK_WORKERS_WHILE_SERVING;
 
 /// Where the walk after the start stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub(super) fn spawn(
         .spawn(move || {
             let started = Instant::now();
             let options = WalkOptions {
-                threads: CHAIN_WALK_AFTER_START_WORKERS,
+                threads: WALK_WORKERS_WHILE_SERVING,
                 ..WalkOptions::on_every_core(false)
             };
             // A walk cut short by the shutdown would look like a log shorter than its head:

@@ -69,7 +69,8 @@ pub async fn verify(State(app): State<App>, viewer: Viewer) -> Response {
     let report = match tokio::task::spawn_blocking(move || engine.verify(VerifyDepth::Full)).await {
         Ok(Ok(r)) => r,
         // `Engine::verify` is unavailable only while another audit walks the chain: said
-        // here in words of its own (the plain words of "unavailable" are about saving).
+        // here in words of its own, which can name the cause (the plain words of
+        // "unavailable" cover every refusal so, and cannot).
         Ok(Err(yinling_app::AppError::Unavailable(_))) => {
             return page_with(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
