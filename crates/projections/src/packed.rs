@@ -33,7 +33,9 @@ pub(crate) fn put_decimal(out: &mut Vec<u8>, d: Decimal) {
 /// Makes room in `bytes` for one more entry of at most `entry_max` bytes, growing by an eighth
 /// of what it holds (at least `least`, and at least one entry) rather than doubling: packed
 /// parts are most of a volunteer's bytes, and a doubled vector would carry up to as much
-/// again unused.
+/// again unused. Even in a rebuild alone, where the moves an eighth costs are a fifteenth of
+/// the CPU, doubling left the node 4-7% larger after it (BENCHMARKS.md, "Where a rebuild's
+/// CPU goes").
 pub(crate) fn make_room(bytes: &mut Vec<u8>, entry_max: usize, least: usize) {
     if bytes.capacity() - bytes.len() < entry_max {
         let more = (bytes.len() / crate::limits::PACKED_GROWTH_DIVISOR)
