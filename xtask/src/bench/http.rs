@@ -78,7 +78,7 @@ impl HttpResult {
 
 /// CPU time a process has used, user + system over all its threads, microseconds
 /// (`/proc/PID/stat` fields 14 and 15, in clock ticks of 1/100 s on Linux).
-fn cpu_micros(pid: &str) -> f64 {
+pub fn cpu_micros(pid: &str) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // The command name may hold spaces: fields are counted after its closing parenthesis.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);

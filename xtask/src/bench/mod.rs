@@ -24,6 +24,7 @@ mod report;
 mod resident;
 mod scale;
 mod snapshots;
+mod starts;
 mod tree;
 
 pub use report::Report;
@@ -50,7 +51,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub skip_postgres: bool,
     /// Run only these sections (disk, appends, postgres, replay, http, micro, nats, pgfair,
-    /// tree, scale, snapshots, rankings, cityload, feed, chainwalk) and print to the terminal without touching BENCHMARKS.md (for
+    /// tree, scale, snapshots, rankings, cityload, feed, chainwalk, starts) and print to the terminal without touching BENCHMARKS.md (for
     /// profiling one part); `nats` (the 3-node JetStream cluster beside sled), `pgfair` (PostgreSQL's
     /// identity-key schema beside its counter row and sled), `tree` (appends, the start's
     /// walk and proofs with and without the Merkle tree), `scale` (cities of 1,000 to
@@ -64,7 +65,9 @@ pub struct BenchArgs {
     /// 100,000 events beside a whole one, on `--city` or the replay log), `journal` (an open that
     /// applies a journal of one-event commits, as after a power cut) and `onewriter` (one
     /// writer's commits and the disk's one-at-a-time syncs in alternating slices of
-    /// `--seconds`) only print.
+    /// `--seconds`) and `starts` (the city `--city` names started from scratch, from a snapshot
+    /// with the whole chain checked and with the tail alone, each `--start-rounds` times, with
+    /// the time, CPU and memory of each) only print.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// The largest city of `--only scale`, in volunteers (1,000 to 1,000,000).
@@ -84,6 +87,16 @@ pub struct BenchArgs {
     /// `--city-serve-arg=--snapshot-every=1000000000` to load the city with no snapshot due).
     #[arg(long, value_name = "OPTION", allow_hyphen_values = true)]
     pub city_serve_arg: Vec<String>,
+    /// Starts of each kind `--only starts` measures.
+    #[arg(long, default_value_t = 3)]
+    pub start_rounds: usize,
+    /// Seconds after `listening` that `--only starts` reads the node's memory at rest.
+    #[arg(long, default_value_t = 10)]
+    pub start_settle_seconds: u64,
+    /// A second `yinling` binary whose starts `--only starts` alternates with the first's
+    /// (an earlier commit's, copied aside), for two builds compared on one city in one run.
+    #[arg(long, value_name = "BINARY")]
+    pub start_beside: Option<PathBuf>,
     /// The largest population of `--only rankings`, in volunteers.
     #[arg(long, default_value_t = 1_000_000)]
     pub rankings_volunteers: usize,
@@ -227,6 +240,7 @@ const SECTIONS: &[&str] = &[
     "replay",
     "scale",
     "snapshots",
+    "starts",
     "tree",
 ];
 
@@ -309,6 +323,16 @@ fn run_only(
     if wants("feed") {
         let (binary, city) = city_and_binary(root, args, "feed")?;
         runtime.block_on(feed::measure(&binary, &city))?;
+    }
+    if wants("starts") {
+        let (binary, city) = city_and_binary(root, args, "starts")?;
+        starts::measure(
+            &binary,
+            args.start_beside.as_deref(),
+            &city,
+            args.start_rounds,
+            Duration::from_secs(args.start_settle_seconds),
+        )?;
     }
     if wants("onewriter") {
         runtime.block_on(one_writer::measure(scratch, duration))?;
