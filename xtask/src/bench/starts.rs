@@ -149,7 +149,16 @@ fn start_once(
     loop {
         let line = match hear.recv_timeout(START_TIMEOUT) {
             Ok(line) => line,
-            Err(_) => {
+            // Both of its outputs closed: it stopped (its last words were printed above).
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let status = child.wait().map_err(|e| e.to_string())?;
+                return Err(format!(
+                    "{} on {} stopped before it listened ({status}; options {options:?})",
+                    binary.display(),
+                    city.display()
+                ));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
                 stop(&mut child);
                 return Err(format!(
                     "{} on {} did not listen within {} s (options {options:?})",
