@@ -29,8 +29,9 @@ const KINDS: [(&str, &[&str]); 3] = [
     ),
 ];
 
-/// Longest a start may take before the section gives up on it (a province from scratch
-/// takes about three minutes on two cores).
+/// Longest a start may go without a line of output before the section gives up on it (a
+/// province from scratch prints its `ledger open` line after about three minutes on two
+/// cores).
 const START_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// What one start measured.
