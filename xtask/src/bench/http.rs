@@ -76,6 +76,21 @@ impl HttpResult {
     }
 }
 
+/// `serve` on `dir` at a port the system chooses, with `extra` options and the log filter
+/// `log`, its standard output piped (where it says `listening on`): what every section that
+/// starts the service runs, each adding what it needs (the administrator's token, where its
+/// log goes).
+pub fn serve_command(binary: &Path, dir: &Path, extra: &[&str], log: &str) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir)
+        .args(extra)
+        .env("YINLING_LOG", log)
+        .stdout(Stdio::piped());
+    command
+}
+
 /// CPU time a process has used, user + system over all its threads, microseconds
 /// (`/proc/PID/stat` fields 14 and 15, in clock ticks of 1/100 s on Linux).
 pub fn cpu_micros(pid: &str) -> f64 {
@@ -136,13 +151,8 @@ impl Server {
 
     /// [`Server::start`] with more options of `serve`.
     pub fn start_with(binary: &Path, dir: &Path, extra: &[&str]) -> Result<Server, String> {
-        let mut child = Command::new(binary)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(dir)
-            .args(extra)
+        let mut child = serve_command(binary, dir, extra, "warn,yinling_app::machine=info")
             .env("YINLING_ADMIN_TOKEN", ADMIN)
-            .env("YINLING_LOG", "warn,yinling_app::machine=info")
-            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| e.to_string())?;

@@ -144,12 +144,7 @@ pub fn cold_start_measured(
     let mut resident = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();
-        let mut child = Command::new(binary)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(dir)
-            .args(extra)
-            .env("YINLING_LOG", "warn")
-            .stdout(Stdio::piped())
+        let mut child = super::http::serve_command(binary, dir, extra, "warn")
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| e.to_string())?;

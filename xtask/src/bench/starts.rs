@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::http::ADMIN;
+use super::http::{serve_command, ADMIN};
 use super::median;
 
 /// The three starts, each with the options of `serve` that make it.
@@ -117,13 +117,8 @@ fn start_once(
     settle: Duration,
 ) -> Result<Start, String> {
     let launched = Instant::now();
-    let mut child = Command::new(binary)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(city)
-        .args(options)
+    let mut child = serve_command(binary, city, options, "warn,yinling_app::node=info")
         .env("YINLING_ADMIN_TOKEN", ADMIN)
-        .env("YINLING_LOG", "warn,yinling_app::node=info")
-        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
