@@ -353,7 +353,7 @@ pub fn run(args: ExportArgs) -> Result<ExitCode, String> {
                         .ok_or_else(|| format!("no volunteer has id {id}"))?;
                     let mut entries: Vec<EntryOut> = v
                         .statement
-                        .iter(&state.activity_numbers)
+                        .iter(state.stamps())
                         .map(|e| entry_out(&state, v, &e))
                         .collect();
                     prove(&*log, &data, &mut entries)?;

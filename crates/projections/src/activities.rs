@@ -151,6 +151,20 @@ impl Activity {
         self.rare.as_ref()?.confirmation_waived.as_ref()
     }
 
+    /// Its number and what its statement lines are written from: its id, the seq and instant
+    /// of the event that logged it, and its date (`statement`).
+    pub fn stamp(&self) -> (u32, crate::statement::ActivityStamp) {
+        (
+            self.number,
+            crate::statement::ActivityStamp {
+                id: self.id,
+                seq: self.seq,
+                at: self.logged_at,
+                date: self.date,
+            },
+        )
+    }
+
     /// Its rare parts, to change: made (empty) the first time one is set.
     pub fn rare_mut(&mut self) -> &mut Rare {
         self.rare.get_or_insert_with(Box::default)

@@ -256,20 +256,20 @@ impl Volunteer {
     }
 
     /// [`Volunteer::record`] of a line about an activity, named by its number
-    /// (`Activity::number`) when it has one.
+    /// (`Activity::number`) and written from its stamp (`Activity::stamp`) when it has them.
     pub(crate) fn record_activity(
         &mut self,
         envelope: &yinling_ledger::Envelope,
         (kind, date): (EntryKind, Option<NaiveDate>),
         (points, hours): (Decimal, Decimal),
-        (activity, number): (ActivityId, Option<u32>),
+        (activity, stamp): (ActivityId, Option<(u32, crate::statement::ActivityStamp)>),
     ) {
         self.record_line(
             envelope,
             (kind, date),
             (points, hours),
             EntryRef::Activity(activity),
-            number,
+            stamp,
         );
     }
 
@@ -279,7 +279,7 @@ impl Volunteer {
         (kind, date): (EntryKind, Option<NaiveDate>),
         (points, hours): (Decimal, Decimal),
         reference: EntryRef,
-        activity_number: Option<u32>,
+        activity: Option<(u32, crate::statement::ActivityStamp)>,
     ) {
         self.statement.push(
             &StatementEntry {
@@ -292,7 +292,7 @@ impl Volunteer {
                 reference,
                 available_after: self.balance.available(),
             },
-            activity_number,
+            activity,
         );
     }
 

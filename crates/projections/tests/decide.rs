@@ -1258,7 +1258,7 @@ fn correcting_one_participant_leaves_the_others_and_keeps_the_entrys_rate() {
     assert_eq!(w.sim.state.teams[&w.team].tally.participant_times, 1);
     let kinds: Vec<_> = w.sim.state.volunteers[&w.bob]
         .statement
-        .iter(&w.sim.state.activity_numbers)
+        .iter(w.sim.state.stamps())
         .map(|e| e.kind)
         .collect();
     assert_eq!(

@@ -38,7 +38,7 @@ pub(super) async fn trust_loop(
             .values()
             .filter_map(|v| {
                 v.statement
-                    .newest_first(&state.activity_numbers)
+                    .newest_first(state.stamps())
                     .find_map(|e| match e.reference {
                         yinling_projections::volunteers::EntryRef::Activity(a)
                             if e.kind == yinling_projections::volunteers::EntryKind::Service =>

@@ -363,10 +363,7 @@ pub async fn statement(
     let mut page = view.with(|state| {
         let v = checks::volunteer(state, &id)?;
         access::may_read(&who, &Read::Account(v))?;
-        let mut page = v
-            .statement
-            .iter(&state.activity_numbers)
-            .filter(|e| e.seq > after);
+        let mut page = v.statement.iter(state.stamps()).filter(|e| e.seq > after);
         let entries: Vec<EntryOut> = page
             .by_ref()
             .take(limit)

@@ -30,7 +30,7 @@ pub(super) fn open(
     let had_entry = |activity: &&crate::activities::Activity| {
         activity.participants.has(v.number)
             || v.statement
-                .iter(&state.activity_numbers)
+                .iter(state.stamps())
                 .any(|e| e.reference == crate::volunteers::EntryRef::Activity(activity.id))
     };
     let team_id = activity_id
@@ -162,7 +162,7 @@ fn corrected_since_opened(state: &State, d: &crate::disputes::Dispute) -> bool {
     let (Some(activity), Some(v)) = (d.activity_id, state.volunteers.get(&d.volunteer_id)) else {
         return false;
     };
-    v.statement.newest_first(&state.activity_numbers).any(|e| {
+    v.statement.newest_first(state.stamps()).any(|e| {
         e.reference == EntryRef::Activity(activity)
             && matches!(
                 e.kind,

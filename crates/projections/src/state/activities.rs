@@ -155,7 +155,7 @@ impl State {
     }
 
     pub(super) fn service_logged(&mut self, envelope: &Envelope, e: &ServiceLogged) {
-        let activity_number = self.activities.get(&e.activity_id).map(|a| a.number);
+        let stamp = self.activities.get(&e.activity_id).map(Activity::stamp);
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             v.balance.earned += e.points;
             v.hours_served += e.hours;
@@ -164,7 +164,7 @@ impl State {
                 envelope,
                 (EntryKind::Service, Some(e.date)),
                 (e.points, e.hours),
-                (e.activity_id, activity_number),
+                (e.activity_id, stamp),
             );
         }
         // A service is decided only for a registered volunteer.
@@ -203,7 +203,7 @@ impl State {
 
     pub(super) fn service_reversed(&mut self, envelope: &Envelope, e: &ServiceReversed) {
         let at = envelope.recorded_at;
-        let activity_number = self.activities.get(&e.activity_id).map(|a| a.number);
+        let stamp = self.activities.get(&e.activity_id).map(Activity::stamp);
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             v.balance.reversed += e.points;
             v.hours_reversed += e.hours;
@@ -212,7 +212,7 @@ impl State {
                 envelope,
                 (EntryKind::Reversal, Some(e.date)),
                 (-e.points, -e.hours),
-                (e.activity_id, activity_number),
+                (e.activity_id, stamp),
             );
         }
         // The first entry of an activity reversed takes the activity itself off the tally of
@@ -281,7 +281,7 @@ impl State {
         let hours = e.hours_after - e.hours_before;
         let points = e.points_after - e.points_before;
         let removed = e.hours_after.is_zero();
-        let activity_number = self.activities.get(&e.activity_id).map(|a| a.number);
+        let stamp = self.activities.get(&e.activity_id).map(Activity::stamp);
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             if points >= Decimal::ZERO {
                 v.balance.earned += points;
@@ -298,7 +298,7 @@ impl State {
                 envelope,
                 (EntryKind::Correction, Some(e.date)),
                 (points, hours),
-                (e.activity_id, activity_number),
+                (e.activity_id, stamp),
             );
         }
         let number = self.volunteer_number(&e.volunteer_id);
@@ -339,7 +339,7 @@ impl State {
     pub(super) fn service_rerated(&mut self, envelope: &Envelope, e: &ServiceRerated) {
         self.reasons.insert(envelope.seq, e.reason.clone());
         let points = e.points_after - e.points_before;
-        let activity_number = self.activities.get(&e.activity_id).map(|a| a.number);
+        let stamp = self.activities.get(&e.activity_id).map(Activity::stamp);
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             if points >= Decimal::ZERO {
                 v.balance.earned += points;
@@ -350,7 +350,7 @@ impl State {
                 envelope,
                 (EntryKind::Rerating, Some(e.date)),
                 (points, Decimal::ZERO),
-                (e.activity_id, activity_number),
+                (e.activity_id, stamp),
             );
         }
         let number = self.volunteer_number(&e.volunteer_id);

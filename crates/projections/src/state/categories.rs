@@ -73,7 +73,7 @@ impl State {
         let mut hours = rust_decimal::Decimal::ZERO;
         for entry in volunteer
             .statement
-            .iter(&self.activity_numbers)
+            .iter(self.stamps())
             .filter(|e| e.date == Some(date))
         {
             let crate::volunteers::EntryRef::Activity(id) = entry.reference else {

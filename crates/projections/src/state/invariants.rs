@@ -216,7 +216,7 @@ fn check_volunteers_of(state: &State, part: &[&Volunteer]) -> Result<Balance, St
                 v.hours_net()
             ));
         }
-        match v.statement.last(&state.activity_numbers) {
+        match v.statement.last(state.stamps()) {
             None if !v.statement.is_empty() => {
                 return Err(format!(
                     "volunteer {}'s last statement line does not read",

@@ -101,8 +101,9 @@ pub struct State {
     pub volunteer_numbers: crate::numbers::Numbered<VolunteerId>,
     /// Activities.
     pub activities: SharedMap<ActivityId, Activity>,
-    /// Activities' ids by number, which statement lines name them by. Derived from the
-    /// activities, so not part of a snapshot: built again when one is decoded.
+    /// Activities' ids by number, which statement lines name them by (turned back into
+    /// their activities' stamps by [`State::stamps`]). Derived from the activities, so not
+    /// part of a snapshot: built again when one is decoded.
     #[serde(skip)]
     pub activity_numbers: crate::numbers::Numbered<ActivityId>,
     /// The e-station catalogue.
@@ -174,6 +175,14 @@ fn volunteers_per_thread(count: usize) -> Option<usize> {
         .then(|| count.div_ceil(threads))
 }
 
+impl crate::statement::Stamps for State {
+    /// The activity numbered `number`, through its id, in the activities.
+    fn stamp(&self, number: u32) -> Option<crate::statement::ActivityStamp> {
+        let id = self.activity_numbers.id_of(number)?;
+        self.activities.get(&id).map(|a| a.stamp().1)
+    }
+}
+
 impl State {
     /// An empty state (before seq 1).
     pub fn new() -> Self {
@@ -189,6 +198,12 @@ impl State {
     /// The registration number of volunteer `id`, if registered.
     pub fn volunteer_number(&self, id: &VolunteerId) -> Option<u32> {
         self.volunteers.get(id).map(|v| v.number)
+    }
+
+    /// What reads a volunteer's statement: its lines name activities by number, and most are
+    /// written from their activity's stamp (`statement`), which this finds.
+    pub fn stamps(&self) -> &dyn crate::statement::Stamps {
+        self
     }
 
     /// Takes the writer's teams, volunteers, activities and redemptions for everything its batch

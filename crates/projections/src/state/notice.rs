@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use yinling_ledger::*;
 
 use super::State;
-use crate::activities::Notice;
+use crate::activities::{Activity, Notice};
 
 impl State {
     pub(super) fn activity_on_notice(&mut self, envelope: &Envelope, e: &ActivityOnNotice) {
@@ -203,7 +203,7 @@ impl State {
             return;
         };
         let pending = self.points_on_notice(v);
-        let activity_number = self.activities.get(because).map(|a| a.number);
+        let stamp = self.activities.get(because).map(Activity::stamp);
         if let Some(v) = self.volunteers.get_mut(volunteer) {
             let moved = pending - v.balance.pending;
             if !moved.is_zero() {
@@ -212,7 +212,7 @@ impl State {
                     envelope,
                     (crate::volunteers::EntryKind::Notice, None),
                     (-moved, Decimal::ZERO),
-                    (*because, activity_number),
+                    (*because, stamp),
                 );
             }
         }

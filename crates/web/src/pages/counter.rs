@@ -565,7 +565,7 @@ fn receipt_of(
     let v = state.volunteers.get(&r.volunteer_id)?;
     let line = v
         .statement
-        .iter(&state.activity_numbers)
+        .iter(state.stamps())
         .find(|e| e.kind == EntryKind::Hold && e.reference == EntryRef::Redemption(*id))?;
     let by = r.settled_by.unwrap_or(r.held_by);
     let (zh, en) = actor_words(state, &by);

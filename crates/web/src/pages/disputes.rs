@@ -50,7 +50,7 @@ pub fn section(l: Lang, state: &LedgerState, v: &Volunteer, csrf: &str) -> Marku
     let mut seen = std::collections::HashSet::new();
     let activities: Vec<_> = v
         .statement
-        .newest_first(&state.activity_numbers)
+        .newest_first(state.stamps())
         .filter(|e| e.kind == EntryKind::Service)
         .filter_map(|e| match e.reference {
             EntryRef::Activity(a) => state.activities.get(&a),

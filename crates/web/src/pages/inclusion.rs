@@ -85,7 +85,7 @@ pub async fn statement_csv(State(app): State<App>, viewer: Viewer) -> Response {
     let entries: Option<Vec<EntryOut>> = view.with(|state| {
         state.volunteers.get(&id).map(|v| {
             v.statement
-                .iter(&state.activity_numbers)
+                .iter(state.stamps())
                 .map(|e| entry_out(state, v, &e))
                 .collect()
         })

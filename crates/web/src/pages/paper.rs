@@ -71,7 +71,7 @@ fn printed(
 ) -> (Vec<yinling_projections::volunteers::StatementEntry>, usize) {
     let lines: Vec<_> = v
         .statement
-        .iter(&state.activity_numbers)
+        .iter(state.stamps())
         .filter(|e| {
             let d = e.date.unwrap_or_else(|| e.at.local_date());
             d >= first && d <= last && e.kind != EntryKind::Notice

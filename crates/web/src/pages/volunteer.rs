@@ -167,7 +167,7 @@ pub async fn me_page(app: &App, viewer: &Viewer, as_of: Option<u64>) -> Result<R
                     }
                     p.muted { (l.s(format!("所在队伍：{team}"), format!("Team: {team}"))) }
                 }
-                @if let Some((e, h)) = v.statement.newest_first(&state.activity_numbers).find_map(|e| provenance::how(state, &e).map(|h| (e, h))) {
+                @if let Some((e, h)) = v.statement.newest_first(state.stamps()).find_map(|e| provenance::how(state, &e).map(|h| (e, h))) {
                     section.card {
                         p { (l.t("最近一笔服务积分", "Your latest service points")) }
                         div.row {
@@ -218,7 +218,7 @@ pub async fn statement(State(app): State<App>, viewer: Viewer, Query(q): Query<A
                     p { (l.t("还没有记录。参加一次志愿服务就会有积分。", "Nothing yet. Your first service will appear here.")) }
                 }
                 ul.list {
-                    @for e in v.statement.newest_first(&state.activity_numbers).take(STATEMENT_LINES) {
+                    @for e in v.statement.newest_first(state.stamps()).take(STATEMENT_LINES) {
                         li {
                             div.row {
                                 span { (entry_words(l, state, e.kind, &e.reference)) }
