@@ -45,8 +45,8 @@ pub struct Activity {
     /// The seq of its `ActivityLogged` event.
     pub seq: u64,
     /// Its number, in the order activities were logged (1 for the first): what its
-    /// participants' statement lines name it by (`statement`), turned back into its id by
-    /// `State::activity_numbers`.
+    /// participants' statement lines name it by (`statement`), turned back into it by
+    /// `State::stamps` through `State::activity_numbers`.
     pub number: u32,
     /// Participants, packed.
     pub participants: Participants,

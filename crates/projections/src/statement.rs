@@ -21,10 +21,11 @@
 //!
 //! A line of an activity named by number (bit 7 of the tag) counts its seq, instant and
 //! service date from the activity's own ([`ActivityStamp`]) rather than from the line before:
-//! a volunteer's service is logged in the same commit as its activity, a few seqs after it
-//! and at the same instant, so the three take three bytes instead of eight or nine. The line
-//! before is then the last line that was not of this form, so the lines can still be
-//!   read through without the activities (a snapshot's check).
+//! a volunteer's service is logged in the same commit as its activity, a few seqs after it,
+//! at the same instant and on the same date, so the three take three bytes instead of about
+//! ten (BENCHMARKS.md, "Statement lines counted from their activity"). The line before is
+//! then the last line that was not of this form, so the lines can still be read through
+//! without the activities (a snapshot's check).
 //!
 //! The numbers are turned back into ids, seqs, instants and dates as the lines are read, so
 //! every reader passes the state's activities (`State::stamps`).
