@@ -55,7 +55,8 @@ pub struct ActivityStamp {
 }
 
 /// Where a statement's reader finds the activities its lines name by number: the state
-/// (`State::stamps`, its activities by number), or a column of stamps (a test's).
+/// (`State::stamps`, its activities by number), or a column of stamps (a test's; an empty
+/// one where lines are only checked, `Statement::from_packed`).
 pub trait Stamps {
     /// The stamp of the activity numbered `number`, if one is.
     fn stamp(&self, number: u32) -> Option<ActivityStamp>;
@@ -153,6 +154,19 @@ struct Previous {
     seq: u64,
     at: i64,
     day: i32,
+}
+
+impl Previous {
+    /// What the next line is written from after a line written from this one (not from its
+    /// activity's stamp): that line's seq and instant, and its day if it has one. The writer
+    /// and the reader both move on through here, so they agree on which line is before.
+    fn after(self, seq: u64, at: i64, day: Option<i32>) -> Self {
+        Previous {
+            seq,
+            at,
+            day: day.unwrap_or(self.day),
+        }
+    }
 }
 
 const KINDS: [EntryKind; 11] = [
@@ -306,9 +320,7 @@ impl Statement {
         }
         self.lines += 1;
         if from.is_none() {
-            self.last.seq = e.seq;
-            self.last.at = e.at.0;
-            self.last.day = day.unwrap_or(self.last.day);
+            self.last = self.last.after(e.seq, e.at.0, day);
         }
     }
 
@@ -455,18 +467,15 @@ impl Lines<'_> {
         } else {
             let seq = self.last.seq.wrapping_add(seq_diff);
             let at = i64::try_from(i128::from(self.last.at) + at_diff).ok()?;
-            let date = match day_diff {
-                Some(d) => {
-                    let day = i32::try_from(i128::from(self.last.day) + d).ok()?;
-                    Some(NaiveDate::from_num_days_from_ce_opt(day)?)
-                }
+            let day = match day_diff {
+                Some(d) => Some(i32::try_from(i128::from(self.last.day) + d).ok()?),
                 None => None,
             };
-            self.last.seq = seq;
-            self.last.at = at;
-            if let Some(d) = date {
-                self.last.day = day_number::of(d);
-            }
+            let date = match day {
+                Some(day) => Some(NaiveDate::from_num_days_from_ce_opt(day)?),
+                None => None,
+            };
+            self.last = self.last.after(seq, at, day);
             (seq, at, date, None)
         };
         self.rest = r.0;
