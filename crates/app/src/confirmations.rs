@@ -148,7 +148,7 @@ impl App {
                 .unwrap_or_default(),
             district: a.district.to_string(),
             date: a.date,
-            title: a.title.clone(),
+            title: a.title.to_string(),
             category: state.categories.label(&a.category, true),
             volunteers: a
                 .participants

@@ -34,8 +34,9 @@ pub struct Activity {
     /// Service date.
     #[serde(with = "yinling_ledger::time::day_number")]
     pub date: NaiveDate,
-    /// Title.
-    pub title: String,
+    /// Title (a boxed string: its length is its capacity, eight bytes fewer than a
+    /// `String`'s field, one of what keeps an activity in the 224-byte block below).
+    pub title: Box<str>,
     /// Results.
     pub outcomes: Outcomes,
     /// When logged.
@@ -68,14 +69,16 @@ pub struct Activity {
     /// The seq of the event that made its held points usable (its notice ended, or the
     /// first confirmation came), if they were ever held. Seqs start at 1, so the option
     /// takes eight bytes, not sixteen: with it an activity and its shared count fit the
-    /// allocator's 256-byte blocks instead of its 320-byte ones (asserted below).
+    /// allocator's 224-byte blocks (asserted below).
     #[serde(default)]
     pub released_seq: Option<std::num::NonZeroU64>,
 }
 
 // A province holds millions of activities, each behind an `Arc` (16 bytes of counts): kept
-// within 256 bytes together, each takes a 256-byte block of the allocator (mimalloc's size
-// classes step 256, 320), not a 320-byte one.
+// within 224 bytes together, each takes a 224-byte block of the allocator (mimalloc's size
+// classes step 192, 224, 256), not a 256-byte one. The title as a boxed string, the district
+// as a thin pointer (`names`) and the participants' other teams as a thin vector
+// (`participants`) keep it there.
 const _: () = assert!(
     std::mem::size_of::<Activity>() + crate::limits::ARC_COUNTS_BYTES
         <= crate::limits::ACTIVITY_BLOCK_BYTES

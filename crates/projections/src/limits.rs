@@ -272,10 +272,10 @@ pub const SHARED_NAMES_PER_THREAD: usize = 1024;
 pub const ARC_COUNTS_BYTES: usize = 2 * std::mem::size_of::<usize>();
 
 /// The allocator's block an activity and its `Arc`'s counts fit: mimalloc's size classes
-/// step 256, 320, so a few bytes more would cost 64 an activity, millions of them in a
+/// step 192, 224, 256, so a few bytes more would cost 32 an activity, millions of them in a
 /// province.
-pub const ACTIVITY_BLOCK_BYTES: usize = 256;
+pub const ACTIVITY_BLOCK_BYTES: usize = 224;
 
 /// The allocator's block a volunteer and its `Arc`'s counts fit: mimalloc's size classes
-/// step 512, 640, so a few bytes more would cost 128 a volunteer.
-pub const VOLUNTEER_BLOCK_BYTES: usize = 512;
+/// step 384, 448, 512, so a few bytes more would cost 64 a volunteer.
+pub const VOLUNTEER_BLOCK_BYTES: usize = 448;

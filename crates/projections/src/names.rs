@@ -3,11 +3,13 @@
 //!
 //! A province has a million volunteers and several million participations over a hundred or
 //! so district names; each `String` copy of "吴兴区" cost a heap block of its own (16 bytes and
-//! a 24-byte field). A [`SharedName`] is a 16-byte pointer to a string counted once per
-//! district, and the same name folded or decoded on one thread finds the string already made.
+//! a 24-byte field). A [`SharedName`] is an 8-byte pointer to a string counted once per
+//! district (a thin pointer: `Arc<str>` would take 16 bytes, its length beside the pointer,
+//! in every activity and volunteer), and the same name folded or decoded on one thread finds
+//! the string already made.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -18,13 +20,16 @@ use crate::limits::SHARED_NAMES_PER_THREAD;
 
 thread_local! {
     /// The names this thread made, so the next one with the same text shares them.
-    static NAMES: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    static NAMES: RefCell<HashMap<Box<str>, Arc<String>>> = RefCell::new(HashMap::new());
 }
 
 /// A name shared by everything that carries it (a district's); compares, hashes, prints and
 /// serialises as its text, so a snapshot holds the same bytes as a `String`'s.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SharedName(Arc<str>);
+pub struct SharedName(Arc<String>);
+
+// One pointer: an activity and a volunteer each hold one (`activities`, `volunteers`).
+const _: () = assert!(std::mem::size_of::<SharedName>() == std::mem::size_of::<usize>());
 
 impl SharedName {
     /// The name with this text: the string this thread already made for it, if any.
@@ -37,9 +42,9 @@ impl SharedName {
             if let Some(found) = names.get(text) {
                 return SharedName(found.clone());
             }
-            let made: Arc<str> = Arc::from(text);
+            let made = Arc::new(text.to_owned());
             if names.len() < SHARED_NAMES_PER_THREAD {
-                names.insert(made.clone());
+                names.insert(text.into(), made.clone());
             }
             SharedName(made)
         })
@@ -47,7 +52,7 @@ impl SharedName {
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -60,31 +65,31 @@ impl Default for SharedName {
 impl Deref for SharedName {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for SharedName {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl std::borrow::Borrow<str> for SharedName {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl fmt::Display for SharedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for SharedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -102,43 +107,43 @@ impl From<&String> for SharedName {
 
 impl From<SharedName> for String {
     fn from(name: SharedName) -> Self {
-        name.0.to_string()
+        name.as_str().to_owned()
     }
 }
 
 impl PartialEq<str> for SharedName {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for SharedName {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for SharedName {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<SharedName> for String {
     fn eq(&self, other: &SharedName) -> bool {
-        **self == *other.0
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<SharedName> for str {
     fn eq(&self, other: &SharedName) -> bool {
-        *self == *other.0
+        self == other.as_str()
     }
 }
 
 impl Serialize for SharedName {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serializer.serialize_str(self.as_str())
     }
 }
 

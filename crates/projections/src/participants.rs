@@ -47,8 +47,10 @@ pub struct Participants {
     #[serde(with = "serde_bytes")]
     bytes: Vec<u8>,
     /// The teams (and their districts) entries credited that are not the activity's own,
-    /// each once.
-    elsewhere: Vec<(TeamId, SharedName)>,
+    /// each once: a thin vector (one pointer, no block while empty), as only a joint
+    /// activity has any, so that an activity fits the allocator's 224-byte block
+    /// (`activities`).
+    elsewhere: thin_vec::ThinVec<(TeamId, SharedName)>,
 }
 
 /// [`Participants`] as a snapshot holds them, before they are checked.
@@ -57,7 +59,7 @@ struct Unchecked {
     count: u32,
     #[serde(with = "serde_bytes")]
     bytes: Vec<u8>,
-    elsewhere: Vec<(TeamId, SharedName)>,
+    elsewhere: thin_vec::ThinVec<(TeamId, SharedName)>,
 }
 
 impl TryFrom<Unchecked> for Participants {
@@ -333,6 +335,15 @@ mod tests {
         let back: Participants = bincode::deserialize(&bytes).expect("decode");
         assert_eq!(back, ps);
         assert!(back.check().is_ok());
+        // The other teams in a thin vector encode as the vector they were held in before,
+        // so a snapshot written by an earlier build reads the same.
+        let as_before = bincode::serialize(&(
+            ps.count,
+            serde_bytes::Bytes::new(&ps.bytes),
+            ps.elsewhere.iter().cloned().collect::<Vec<_>>(),
+        ))
+        .expect("encode");
+        assert_eq!(bytes, as_before);
         let json = serde_json::to_string(&ps).expect("json");
         assert_eq!(
             serde_json::from_str::<Participants>(&json).expect("json"),

@@ -70,12 +70,13 @@ pub struct PersonalRecord {
     /// itself until it is migrated). Boxed, as `contacts`: few volunteers have them, and the
     /// record is held for each of a province's million (a snapshot encodes a box as its value).
     pub plain: Option<Box<PersonalFields>>,
-    /// The sealed blobs, oldest first.
-    pub sealed: Vec<Sealed>,
+    /// The sealed blobs, oldest first (a thin vector, one pointer: so that a volunteer fits
+    /// the allocator's 448-byte block, asserted in `volunteers`).
+    pub sealed: thin_vec::ThinVec<Sealed>,
     /// Whether the person was erased.
     pub erased: bool,
-    /// Consents, oldest first.
-    pub consents: Vec<Consent>,
+    /// Consents, oldest first (a thin vector, as `sealed`).
+    pub consents: thin_vec::ThinVec<Consent>,
     /// Where their notices go, sealed (the latest `NoticeContactsSet`); opened only when a
     /// notice is delivered.
     #[serde(default)]

@@ -101,7 +101,7 @@ pub struct Volunteer {
     /// (`yinling_ledger::time::day_number`); see [`Volunteer::hours_on`].
     pub hours_by_date: crate::day_hours::DayHours,
     /// Every team, in order (a thin vector, one pointer: so that a volunteer and its shared
-    /// count fit the allocator's 512-byte blocks, asserted below).
+    /// count fit the allocator's 448-byte blocks, asserted below).
     pub team_history: thin_vec::ThinVec<TeamStint>,
     /// Every change to points or hours, oldest first, packed.
     pub statement: crate::statement::Statement,
@@ -116,17 +116,19 @@ pub struct Volunteer {
     pub phone_last_four: Option<String>,
     /// How the personal fields above are kept, and consents.
     pub personal: crate::personal::PersonalRecord,
-    /// Their activities still on public notice (their points are pending).
+    /// Their activities still on public notice (their points are pending): a sorted thin
+    /// vector, one pointer where a `BTreeSet` took three, and one small block where it took
+    /// a node of eleven slots.
     #[serde(default)]
-    pub on_notice: std::collections::BTreeSet<ActivityId>,
+    pub on_notice: crate::sorted_set::SortedSet<ActivityId>,
     /// The hash of the PIN they confirm counter redemptions with, if they set one (boxed, as
     /// `carried`).
     pub pin_sha256: Option<Box<yinling_ledger::Hash>>,
 }
 
 // A province holds a million volunteers, each behind an `Arc` (16 bytes of counts): kept
-// within 512 bytes together, each takes a 512-byte block of the allocator (mimalloc's size
-// classes step 512, 640), not a 640-byte one.
+// within 448 bytes together, each takes a 448-byte block of the allocator (mimalloc's size
+// classes step 384, 448, 512), not a 512-byte one.
 const _: () = assert!(
     std::mem::size_of::<Volunteer>() + crate::limits::ARC_COUNTS_BYTES
         <= crate::limits::VOLUNTEER_BLOCK_BYTES

@@ -196,7 +196,7 @@ pub fn activity_out(state: &yinling_projections::State, a: &Activity) -> Activit
         district: a.district.to_string(),
         category: categories.code(&a.category),
         date: Day(a.date),
-        title: a.title.clone(),
+        title: a.title.to_string(),
         participants: a
             .participants
             .iter()

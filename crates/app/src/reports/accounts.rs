@@ -173,7 +173,7 @@ pub fn entry_out(
             state
                 .activities
                 .get(&a)
-                .map(|a| a.title.clone())
+                .map(|a| a.title.to_string())
                 .unwrap_or_default(),
         ),
         EntryRef::Redemption(r) => {

@@ -358,7 +358,7 @@ fn title_of<'a>(
 ) -> Option<&'a str> {
     match e.reference {
         yinling_projections::volunteers::EntryRef::Activity(a) => {
-            state.activities.get(&a).map(|a| a.title.as_str())
+            state.activities.get(&a).map(|a| &*a.title)
         }
         _ => None,
     }

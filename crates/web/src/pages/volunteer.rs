@@ -34,7 +34,7 @@ pub fn entry_words(l: Lang, state: &LedgerState, kind: EntryKind, reference: &En
         EntryRef::Activity(a) => state
             .activities
             .get(a)
-            .map(|a| a.title.clone())
+            .map(|a| a.title.to_string())
             .unwrap_or_default(),
         EntryRef::Redemption(r) => state
             .redemptions
