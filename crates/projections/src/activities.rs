@@ -74,13 +74,15 @@ pub struct Activity {
     pub released_seq: Option<std::num::NonZeroU64>,
 }
 
-// A province holds millions of activities, each behind an `Arc` (16 bytes of counts): kept
-// within 224 bytes together, each takes a 224-byte block of the allocator (mimalloc's size
-// classes step 192, 224, 256), not a 256-byte one. The title as a boxed string, the district
-// as a thin pointer (`names`) and the participants' other teams as a thin vector
-// (`participants`) keep it there.
+// A province holds millions of activities, each behind an `Arc` of one count (`maps`): kept
+// within 224 bytes together with the allocator's slack for an aligned request, each takes a
+// 224-byte block of the allocator (mimalloc's size classes step 192, 224, 256), not a
+// 256-byte one. The title as a boxed string, the district as a thin pointer (`names`) and
+// the participants' other teams as a thin vector (`participants`) keep it there.
 const _: () = assert!(
-    std::mem::size_of::<Activity>() + crate::limits::ARC_COUNTS_BYTES
+    std::mem::size_of::<Activity>()
+        + crate::limits::ARC_COUNT_BYTES
+        + crate::limits::ALIGNED_REQUEST_SLACK
         <= crate::limits::ACTIVITY_BLOCK_BYTES
 );
 

@@ -268,14 +268,23 @@ pub const PARALLEL_REVEAL_MIN_VOLUNTEERS: usize = 4096;
 /// not grow with whatever text the log holds.
 pub const SHARED_NAMES_PER_THREAD: usize = 1024;
 
-/// The two counts an `Arc` keeps beside its value.
-pub const ARC_COUNTS_BYTES: usize = 2 * std::mem::size_of::<usize>();
+/// The one count a shared map's `Arc` (`triomphe`'s, `maps`) keeps beside its value; the
+/// standard library's keeps two, a strong and a weak.
+pub const ARC_COUNT_BYTES: usize = std::mem::size_of::<usize>();
 
-/// The allocator's block an activity and its `Arc`'s counts fit: mimalloc's size classes
+/// What a request for a block aligned to eight bytes may cost beyond its size: mimalloc 3
+/// serves an aligned request whose size class has no free block ready by asking for its size
+/// plus its alignment less one (`alloc-aligned.c`, the over-allocation), unless the size is a
+/// power of two. So 224 bytes aligned to eight take a 256-byte block, 216 a 224-byte one
+/// (measured: a million `Arc`s of each). Every Rust allocation of a struct asks with its
+/// alignment.
+pub const ALIGNED_REQUEST_SLACK: usize = std::mem::align_of::<usize>() - 1;
+
+/// The allocator's block an activity and its `Arc`'s count fit: mimalloc's size classes
 /// step 192, 224, 256, so a few bytes more would cost 32 an activity, millions of them in a
 /// province.
 pub const ACTIVITY_BLOCK_BYTES: usize = 224;
 
-/// The allocator's block a volunteer and its `Arc`'s counts fit: mimalloc's size classes
+/// The allocator's block a volunteer and its `Arc`'s count fit: mimalloc's size classes
 /// step 384, 448, 512, so a few bytes more would cost 64 a volunteer.
 pub const VOLUNTEER_BLOCK_BYTES: usize = 448;

@@ -11,7 +11,7 @@
 use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
+use triomphe::Arc;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, Error as _, SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeSeq, SerializeTuple};

@@ -7,7 +7,7 @@
 //! copies a pointer a chunk, a change while the snapshot holds a chunk copies that chunk's
 //! pointers (not its rows), and then only the row it changes.
 
-use std::sync::Arc;
+use triomphe::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -126,11 +126,14 @@ pub struct Volunteer {
     pub pin_sha256: Option<Box<yinling_ledger::Hash>>,
 }
 
-// A province holds a million volunteers, each behind an `Arc` (16 bytes of counts): kept
-// within 448 bytes together, each takes a 448-byte block of the allocator (mimalloc's size
-// classes step 384, 448, 512), not a 512-byte one.
+// A province holds a million volunteers, each behind an `Arc` of one count (`maps`): kept
+// within 448 bytes together with the allocator's slack for an aligned request, each takes a
+// 448-byte block of the allocator (mimalloc's size classes step 384, 448, 512), not a
+// 512-byte one.
 const _: () = assert!(
-    std::mem::size_of::<Volunteer>() + crate::limits::ARC_COUNTS_BYTES
+    std::mem::size_of::<Volunteer>()
+        + crate::limits::ARC_COUNT_BYTES
+        + crate::limits::ALIGNED_REQUEST_SLACK
         <= crate::limits::VOLUNTEER_BLOCK_BYTES
 );
 
