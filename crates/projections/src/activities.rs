@@ -80,9 +80,7 @@ pub struct Activity {
 // 256-byte one. The title as a boxed string, the district as a thin pointer (`names`) and
 // the participants' other teams as a thin vector (`participants`) keep it there.
 const _: () = assert!(
-    std::mem::size_of::<Activity>()
-        + crate::limits::ARC_COUNT_BYTES
-        + crate::limits::ALIGNED_REQUEST_SLACK
+    crate::limits::shared_value_request_bytes(std::mem::size_of::<Activity>())
         <= crate::limits::ACTIVITY_BLOCK_BYTES
 );
 

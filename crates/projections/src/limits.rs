@@ -280,6 +280,13 @@ pub const ARC_COUNT_BYTES: usize = std::mem::size_of::<usize>();
 /// alignment.
 pub const ALIGNED_REQUEST_SLACK: usize = std::mem::align_of::<usize>() - 1;
 
+/// What a value of `value_bytes` behind a shared map's `Arc` may ask of the allocator: the
+/// value, the `Arc`'s count and the slack of an aligned request. An activity's and a
+/// volunteer's must stay within their blocks (asserted in `activities` and `volunteers`).
+pub const fn shared_value_request_bytes(value_bytes: usize) -> usize {
+    value_bytes + ARC_COUNT_BYTES + ALIGNED_REQUEST_SLACK
+}
+
 /// The allocator's block an activity and its `Arc`'s count fit: mimalloc's size classes
 /// step 192, 224, 256, so a few bytes more would cost 32 an activity, millions of them in a
 /// province.

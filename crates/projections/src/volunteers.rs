@@ -131,9 +131,7 @@ pub struct Volunteer {
 // 448-byte block of the allocator (mimalloc's size classes step 384, 448, 512), not a
 // 512-byte one.
 const _: () = assert!(
-    std::mem::size_of::<Volunteer>()
-        + crate::limits::ARC_COUNT_BYTES
-        + crate::limits::ALIGNED_REQUEST_SLACK
+    crate::limits::shared_value_request_bytes(std::mem::size_of::<Volunteer>())
         <= crate::limits::VOLUNTEER_BLOCK_BYTES
 );
 
