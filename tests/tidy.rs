@@ -51,8 +51,12 @@ fn source_trees() -> Vec<(String, PathBuf)> {
     out
 }
 
-/// The code of a file without its `#[cfg(test)]` module (tests may do what code may not).
+/// The code of a file without its `#[cfg(test)]` module (tests may do what code may not); a
+/// module's tests kept in a file of their own (`statement/tests.rs`) are all test.
 fn code_of(path: &Path) -> String {
+    if path.file_name().is_some_and(|name| name == "tests.rs") {
+        return String::new();
+    }
     let text = std::fs::read_to_string(path).expect("source");
     match text.find("#[cfg(test)]") {
         Some(at) => text[..at].to_owned(),

@@ -7,26 +7,66 @@ use rust_decimal::Decimal;
 /// The sign bit of a packed amount's first byte (the scale, 0 to 28, is the rest).
 const NEGATIVE: u8 = 0x80;
 
+/// The growable bytes packed parts are written into: a vector, or a thin vector where the
+/// part sits in a block whose size counts (a statement, inside its volunteer, holds its
+/// length and room on the heap with its bytes, `statement`).
+pub(crate) trait Out {
+    /// Appends one byte.
+    fn put(&mut self, b: u8);
+    /// Appends bytes.
+    fn put_all(&mut self, bytes: &[u8]);
+    /// Bytes held.
+    fn held(&self) -> usize;
+    /// Bytes there is room for before the next growth.
+    fn room(&self) -> usize;
+    /// Makes room for exactly `more` bytes beyond those held.
+    fn grow_exactly(&mut self, more: usize);
+}
+
+/// The same five for both: each has the vector's methods of these names.
+macro_rules! out_for {
+    ($($bytes:ty),*) => {$(
+        impl Out for $bytes {
+            fn put(&mut self, b: u8) {
+                self.push(b);
+            }
+            fn put_all(&mut self, bytes: &[u8]) {
+                self.extend_from_slice(bytes);
+            }
+            fn held(&self) -> usize {
+                self.len()
+            }
+            fn room(&self) -> usize {
+                self.capacity()
+            }
+            fn grow_exactly(&mut self, more: usize) {
+                self.reserve_exact(more);
+            }
+        }
+    )*};
+}
+out_for!(Vec<u8>, thin_vec::ThinVec<u8>);
+
 /// Appends `v` as a LEB128 varint: seven bits a byte, the high bit saying more follow.
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u128) {
+pub(crate) fn put_varint(out: &mut impl Out, mut v: u128) {
     while v >= 0x80 {
-        out.push((v as u8) | 0x80);
+        out.put((v as u8) | 0x80);
         v >>= 7;
     }
-    out.push(v as u8);
+    out.put(v as u8);
 }
 
 /// Appends a signed `v`, zigzagged first so a small negative is a short varint too.
-pub(crate) fn put_signed(out: &mut Vec<u8>, v: i128) {
+pub(crate) fn put_signed(out: &mut impl Out, v: i128) {
     put_varint(out, ((v << 1) ^ (v >> 127)) as u128);
 }
 
 /// Appends an amount exactly: a byte of its scale and sign, then its magnitude's varint.
-pub(crate) fn put_decimal(out: &mut Vec<u8>, d: Decimal) {
+pub(crate) fn put_decimal(out: &mut impl Out, d: Decimal) {
     // `scale` is at most 28 and the magnitude at most 96 bits: both read back exactly, the
     // sign of a negative zero included.
     let sign = if d.is_sign_negative() { NEGATIVE } else { 0 };
-    out.push(d.scale() as u8 | sign);
+    out.put(d.scale() as u8 | sign);
     put_varint(out, d.mantissa().unsigned_abs());
 }
 
@@ -36,12 +76,12 @@ pub(crate) fn put_decimal(out: &mut Vec<u8>, d: Decimal) {
 /// again unused. Even in a rebuild alone, where the moves an eighth costs are a fifteenth of
 /// the CPU, doubling left the node 4-7% larger after it (BENCHMARKS.md, "Where a rebuild's
 /// CPU goes").
-pub(crate) fn make_room(bytes: &mut Vec<u8>, entry_max: usize, least: usize) {
-    if bytes.capacity() - bytes.len() < entry_max {
-        let more = (bytes.len() / crate::limits::PACKED_GROWTH_DIVISOR)
+pub(crate) fn make_room(bytes: &mut impl Out, entry_max: usize, least: usize) {
+    if bytes.room() - bytes.held() < entry_max {
+        let more = (bytes.held() / crate::limits::PACKED_GROWTH_DIVISOR)
             .max(least)
             .max(entry_max);
-        bytes.reserve_exact(more);
+        bytes.grow_exactly(more);
     }
 }
 

@@ -27,6 +27,14 @@
 //! then the last line that was not of this form, so the lines can still be read through
 //! without the activities (a snapshot's check).
 //!
+//! Such a line always names its activity by number, so the two bits that say what a line
+//! refers to say instead what it writes: its instant and service date (bit 5) only when they
+//! are not its activity's, and its running balance (bit 6) only when it is not the line
+//! before's plus the line's points, exactly. A service line is then its tag, the seq's
+//! difference, the points, the hours and the activity's number: about nine bytes instead of
+//! fourteen (BENCHMARKS.md, "Statement lines that write only what differs"). The statement
+//! keeps the balance after its last line, so that line is still read alone.
+//!
 //! The numbers are turned back into ids, seqs, instants and dates as the lines are read, so
 //! every reader passes the state's activities (`State::stamps`).
 
@@ -37,7 +45,7 @@ use yinling_ledger::time::day_number;
 use yinling_ledger::{ActivityId, RedemptionId, Timestamp};
 
 use crate::numbers::Numbered;
-use crate::packed::{make_room, put_decimal, put_signed, put_varint, Reader};
+use crate::packed::{make_room, put_decimal, put_signed, put_varint, Out, Reader};
 
 /// What a statement line of an activity is written relative to: the activity's id, and the
 /// seq, instant and service date of the event that logged it (`Activity::stamp`); none of
@@ -136,8 +144,12 @@ pub enum EntryRef {
 /// Every change to a volunteer's points or hours, oldest first, packed.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Statement {
-    /// The lines' bytes.
-    bytes: Vec<u8>,
+    /// The lines' bytes: a thin vector (its length and room on the heap with the bytes), so
+    /// that the balance below fits in the volunteer's block (`volunteers`).
+    bytes: thin_vec::ThinVec<u8>,
+    /// The balance after the last line (0 with no line): what a line that does not write its
+    /// balance adds its points to, and the last line's balance when it is read alone.
+    balance: Decimal,
     /// How many lines.
     lines: u32,
     /// Where the last line starts in `bytes` (0 with no line), so that [`Statement::last`]
@@ -189,8 +201,15 @@ const REF_ACTIVITY: u8 = 0;
 const REF_REDEMPTION: u8 = 1;
 const REF_CARRIED: u8 = 2;
 const REF_ACTIVITY_NUMBER: u8 = 3;
-/// The line's seq, instant and date are counted from its activity's (`ActivityStamp`).
+/// The line's seq, instant and date are counted from its activity's (`ActivityStamp`); it
+/// names its activity by number, and the reference bits are the two below instead.
 const FROM_ACTIVITY: u8 = 0x80;
+/// With [`FROM_ACTIVITY`]: the differences of the line's instant and date from its
+/// activity's are written (without it both are the activity's).
+const WRITES_AT: u8 = 0x20;
+/// With [`FROM_ACTIVITY`]: the running balance is written (without it, it is the line
+/// before's plus the line's points).
+const WRITES_BALANCE: u8 = 0x40;
 const REF_BITS: u8 = 0x03;
 
 fn kind_code(kind: EntryKind) -> u8 {
@@ -225,6 +244,7 @@ impl Statement {
         Lines {
             rest: &self.bytes,
             last: Previous::default(),
+            balance: Decimal::ZERO,
             activities,
         }
     }
@@ -260,12 +280,16 @@ impl Statement {
             };
             Previous { seq, at, day }
         };
-        Lines {
+        let mut line = Lines {
             rest,
             last: before,
+            balance: Decimal::ZERO,
             activities,
         }
-        .next_line()
+        .next_line()?;
+        // The balance before this line is not kept; the one after it is.
+        line.available_after = self.balance;
+        Some(line)
     }
 
     /// Adds a line at the end, written straight into the statement's bytes. Room grows by an
@@ -290,35 +314,61 @@ impl Statement {
         // folded state: an activity's lines follow its logging).
         let from = activity.filter(|(_, stamp)| e.seq >= stamp.seq);
         let day = e.date.map(day_number::of);
+        // What a line counted from its activity's stamp leaves out: the instant and date
+        // when they are the activity's, the balance when the points give it exactly (its
+        // scale and the sign of a zero included).
+        let (writes, refers) = match from {
+            Some((_, stamp)) => {
+                let at = e.at != stamp.at || e.date.is_some_and(|d| d != stamp.date);
+                let balance = self
+                    .balance
+                    .checked_add(e.points)
+                    .is_none_or(|b| b.serialize() != e.available_after.serialize());
+                let writes =
+                    (if at { WRITES_AT } else { 0 }) | if balance { WRITES_BALANCE } else { 0 };
+                (writes, writes)
+            }
+            None => {
+                let refers = match (e.reference, activity) {
+                    (EntryRef::Activity(_), Some(_)) => REF_ACTIVITY_NUMBER,
+                    (EntryRef::Activity(_), None) => REF_ACTIVITY,
+                    (EntryRef::Redemption(_), _) => REF_REDEMPTION,
+                    (EntryRef::CarriedOver, _) => REF_CARRIED,
+                };
+                (WRITES_AT | WRITES_BALANCE, refers << REF_SHIFT)
+            }
+        };
+        // Bits 5 and 6: what the line writes when counted from its activity, what it
+        // refers to otherwise.
         let tag = kind_code(e.kind)
             | if e.date.is_some() { HAS_DATE } else { 0 }
             | if from.is_some() { FROM_ACTIVITY } else { 0 }
-            | match (e.reference, activity) {
-                (EntryRef::Activity(_), Some(_)) => REF_ACTIVITY_NUMBER,
-                (EntryRef::Activity(_), None) => REF_ACTIVITY,
-                (EntryRef::Redemption(_), _) => REF_REDEMPTION,
-                (EntryRef::CarriedOver, _) => REF_CARRIED,
-            } << REF_SHIFT;
-        line.push(tag);
+            | refers;
+        line.put(tag);
         let (seq, at, day_before) = match from {
             Some((_, stamp)) => (stamp.seq, stamp.at.0, day_number::of(stamp.date)),
             None => (self.last.seq, self.last.at, self.last.day),
         };
         put_varint(line, u128::from(e.seq.wrapping_sub(seq)));
-        put_signed(line, i128::from(e.at.0) - i128::from(at));
-        if let Some(d) = day {
-            put_signed(line, i128::from(d) - i128::from(day_before));
+        if writes & WRITES_AT != 0 {
+            put_signed(line, i128::from(e.at.0) - i128::from(at));
+            if let Some(d) = day {
+                put_signed(line, i128::from(d) - i128::from(day_before));
+            }
         }
-        for amount in [e.points, e.hours, e.available_after] {
-            put_decimal(line, amount);
+        put_decimal(line, e.points);
+        put_decimal(line, e.hours);
+        if writes & WRITES_BALANCE != 0 {
+            put_decimal(line, e.available_after);
         }
         match (e.reference, activity) {
             (EntryRef::Activity(_), Some((number, _))) => put_varint(line, u128::from(number)),
             (EntryRef::Activity(ActivityId(id)), None)
-            | (EntryRef::Redemption(RedemptionId(id)), _) => line.extend_from_slice(id.as_bytes()),
+            | (EntryRef::Redemption(RedemptionId(id)), _) => line.put_all(id.as_bytes()),
             (EntryRef::CarriedOver, _) => {}
         }
         self.lines += 1;
+        self.balance = e.available_after;
         if from.is_none() {
             self.last = self.last.after(e.seq, e.at.0, day);
         }
@@ -327,10 +377,11 @@ impl Statement {
     /// Reads packed lines back, checking every one (a snapshot's bytes are checked by its
     /// checksum, but a statement that does not read is refused here, not met later). An
     /// activity's number is read, not turned into its id: the activities are not read yet.
-    fn from_packed(bytes: Vec<u8>, lines: u32) -> Result<Self, String> {
+    fn from_packed(bytes: thin_vec::ThinVec<u8>, lines: u32) -> Result<Self, String> {
         let mut read = Lines {
             rest: &bytes,
             last: Previous::default(),
+            balance: Decimal::ZERO,
             activities: &Numbered::<ActivityStamp>::default(),
         };
         let mut count = 0u32;
@@ -344,9 +395,10 @@ impl Statement {
         if count != lines {
             return Err(format!("a statement of {lines} lines holds {count}"));
         }
-        let last = read.last;
+        let (last, balance) = (read.last, read.balance);
         Ok(Self {
             bytes,
+            balance,
             lines,
             last_line,
             last,
@@ -402,6 +454,8 @@ struct RawLine {
 pub struct Lines<'a> {
     rest: &'a [u8],
     last: Previous,
+    /// The balance after the line before (0 before the first).
+    balance: Decimal,
     activities: &'a dyn Stamps,
 }
 
@@ -436,17 +490,31 @@ impl Lines<'_> {
         let mut r = Reader(self.rest);
         let tag = r.byte()?;
         let kind = *KINDS.get(usize::from(tag & KIND_BITS))?;
-        let refers = (tag >> REF_SHIFT) & REF_BITS;
-        let seq_diff = u64::try_from(r.varint()?).ok()?;
-        let at_diff = r.signed()?;
-        let day_diff = if tag & HAS_DATE != 0 {
-            Some(r.signed()?)
+        let writes = if tag & FROM_ACTIVITY != 0 {
+            tag
         } else {
-            None
+            WRITES_AT | WRITES_BALANCE
+        };
+        let refers = if tag & FROM_ACTIVITY != 0 {
+            REF_ACTIVITY_NUMBER
+        } else {
+            (tag >> REF_SHIFT) & REF_BITS
+        };
+        let seq_diff = u64::try_from(r.varint()?).ok()?;
+        let has_date = tag & HAS_DATE != 0;
+        let (at_diff, day_diff) = if writes & WRITES_AT != 0 {
+            let at = r.signed()?;
+            (at, if has_date { Some(r.signed()?) } else { None })
+        } else {
+            (0, has_date.then_some(0))
         };
         let points = r.decimal()?;
         let hours = r.decimal()?;
-        let available_after = r.decimal()?;
+        let available_after = if writes & WRITES_BALANCE != 0 {
+            r.decimal()?
+        } else {
+            self.balance.checked_add(points)?
+        };
         let raw = match refers {
             REF_ACTIVITY => RawRef::Ref(EntryRef::Activity(ActivityId(r.uuid()?))),
             REF_REDEMPTION => RawRef::Ref(EntryRef::Redemption(RedemptionId(r.uuid()?))),
@@ -454,10 +522,6 @@ impl Lines<'_> {
             _ => RawRef::ActivityNumber(u32::try_from(r.varint()?).ok()?),
         };
         let (seq, at, date, from) = if tag & FROM_ACTIVITY != 0 {
-            // Only a line that names its activity by number is counted from its stamp.
-            if refers != REF_ACTIVITY_NUMBER {
-                return None;
-            }
             let from = FromActivity {
                 seq: seq_diff,
                 at: at_diff,
@@ -479,6 +543,7 @@ impl Lines<'_> {
             (seq, at, date, None)
         };
         self.rest = r.0;
+        self.balance = available_after;
         let reference = match raw {
             RawRef::Ref(reference) => reference,
             RawRef::ActivityNumber(_) => EntryRef::CarriedOver,
@@ -523,7 +588,7 @@ impl Serialize for Statement {
     /// The count and the packed bytes, in a snapshot and in JSON alike: the lines name
     /// activities by number, which only the state turns back into ids.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        (self.lines, serde_bytes::Bytes::new(&self.bytes)).serialize(serializer)
+        (self.lines, serde_bytes::Bytes::new(&self.bytes[..])).serialize(serializer)
     }
 }
 
@@ -531,211 +596,12 @@ impl<'de> Deserialize<'de> for Statement {
     /// Inverse of the above; packed bytes are read through once to check them.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (lines, bytes) = <(u32, serde_bytes::ByteBuf)>::deserialize(deserializer)?;
-        Self::from_packed(bytes.into_vec(), lines).map_err(serde::de::Error::custom)
+        // Copied once into a block of exactly its size, with the length and room before it.
+        let mut packed = thin_vec::ThinVec::with_capacity(bytes.len());
+        packed.extend_from_slice(&bytes);
+        Self::from_packed(packed, lines).map_err(serde::de::Error::custom)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-    use uuid::Uuid;
-
-    fn line(seq: u64, kind: EntryKind, points: Decimal, reference: EntryRef) -> StatementEntry {
-        StatementEntry {
-            seq,
-            at: Timestamp(1_780_000_000_000_000 + seq as i64 * 86_400_000_000),
-            kind,
-            date: NaiveDate::from_ymd_opt(2026, 3, (seq % 28) as u32 + 1),
-            points,
-            hours: points / dec!(10),
-            reference,
-            available_after: points,
-        }
-    }
-
-    #[test]
-    fn every_line_reads_back_exactly_as_written() {
-        let a = EntryRef::Activity(ActivityId(Uuid::from_u128(7)));
-        let r = EntryRef::Redemption(RedemptionId(Uuid::from_u128(u128::MAX)));
-        let mut negative_zero = Decimal::ZERO;
-        negative_zero.set_sign_negative(true);
-        let mut lines = vec![
-            line(
-                5,
-                EntryKind::CarriedOver,
-                dec!(120.50),
-                EntryRef::CarriedOver,
-            ),
-            line(9, EntryKind::Service, dec!(15), a),
-            line(9, EntryKind::Notice, dec!(-15), a),
-            line(3, EntryKind::Refund, Decimal::MAX, r),
-            line(u64::MAX, EntryKind::Hold, Decimal::MIN, r),
-            line(
-                0,
-                EntryKind::Expiry,
-                dec!(0.0000000000000000000000000001),
-                r,
-            ),
-        ];
-        lines[1].date = None;
-        lines[2].points = negative_zero;
-        lines[3].at = Timestamp(i64::MIN);
-        lines[4].at = Timestamp(i64::MAX);
-        let none = Numbered::default();
-        let packed: Statement = lines.iter().cloned().collect();
-        let back: Vec<StatementEntry> = packed.iter(&none).collect();
-        assert_eq!(back, lines);
-        assert!(back[2].points.is_sign_negative(), "negative zero kept");
-        assert_eq!(back[0].points.to_string(), "120.50", "scale kept");
-        assert_eq!(packed.len(), lines.len());
-        assert_eq!(packed.last(&none), lines.last().cloned());
-        let newest: Vec<StatementEntry> = packed.newest_first(&none).collect();
-        assert_eq!(newest, lines.iter().rev().cloned().collect::<Vec<_>>());
-    }
-
-    fn stamp(id: u128, seq: u64) -> ActivityStamp {
-        ActivityStamp {
-            id: ActivityId(Uuid::from_u128(id)),
-            seq,
-            at: Timestamp(1_780_000_000_000_000 + seq as i64 * 86_400_000_000),
-            date: NaiveDate::from_ymd_opt(2026, 3, (seq % 28) as u32 + 1).expect("a date"),
-        }
-    }
-
-    /// `last` reads the newest line alone, from where it starts; the oracle is reading every
-    /// line, after each push and after a snapshot's round trip, through extreme seqs, instants
-    /// and amounts, a line without a date after one with, and activities named by number
-    /// (counted from their stamp, and not, for a line before it) and by id.
-    #[test]
-    fn the_last_line_read_alone_is_the_last_line_read_in_order() {
-        let a = EntryRef::Activity(ActivityId(Uuid::from_u128(7)));
-        let mut numbers = Numbered::default();
-        numbers.push(stamp(6, 2));
-        let seven_stamp = stamp(7, 8);
-        let seven = numbers.push(seven_stamp);
-        let r = EntryRef::Redemption(RedemptionId(Uuid::from_u128(u128::MAX)));
-        let mut lines = vec![
-            line(5, EntryKind::CarriedOver, dec!(1), EntryRef::CarriedOver),
-            line(9, EntryKind::Service, dec!(15), a),
-            line(9, EntryKind::Notice, dec!(-15), a),
-            line(7, EntryKind::Correction, dec!(1), a),
-            line(3, EntryKind::Refund, Decimal::MAX, r),
-            line(u64::MAX, EntryKind::Hold, Decimal::MIN, r),
-            line(0, EntryKind::Expiry, dec!(0.5), r),
-            line(12, EntryKind::Service, dec!(2), a),
-        ];
-        lines[1].at = Timestamp(i64::MIN);
-        lines[1].date = NaiveDate::from_ymd_opt(1, 1, 1);
-        lines[2].date = None;
-        lines[4].at = Timestamp(i64::MIN);
-        lines[5].at = Timestamp(i64::MAX);
-        lines[6].date = NaiveDate::from_ymd_opt(1, 1, 1);
-        let mut packed = Statement::new();
-        assert_eq!(packed.last(&numbers), None);
-        for (i, l) in lines.iter().enumerate() {
-            // The activity's first lines by its number (counted from its stamp, but the one
-            // at seq 7, before the stamp's 8), its last by its id.
-            packed.push(l, (i < 7).then_some((seven, seven_stamp)));
-            assert_eq!(packed.last(&numbers), packed.iter(&numbers).last());
-            assert_eq!(packed.last(&numbers).as_ref(), Some(l));
-            let bytes = bincode::serialize(&packed).expect("encode");
-            let back: Statement = bincode::deserialize(&bytes).expect("decode");
-            assert_eq!(back.last(&numbers).as_ref(), Some(l));
-            assert_eq!(back, packed);
-        }
-        assert_eq!(packed.iter(&numbers).collect::<Vec<_>>(), lines);
-    }
-
-    /// A week's service a line, a thousand events apart, the balance growing, each line of
-    /// an activity among a province's few million, logged in the same commit as its
-    /// activity (three seqs after it, the same instant and date): counted from the
-    /// activity's stamp, a line is about two thirds of one counted from the line before.
-    #[test]
-    fn a_service_line_counted_from_its_activity_takes_fourteen_bytes() {
-        let mut numbers = Numbered::default();
-        for _ in 0..1_000_000 {
-            numbers.push(stamp(0, 1));
-        }
-        let week = 7 * 86_400_000_000;
-        let mut from_stamp = Statement::new();
-        let mut from_line = Statement::new();
-        for i in 1..=50u64 {
-            let a = ActivityStamp {
-                id: ActivityId(Uuid::now_v7()),
-                seq: i * 1_000,
-                at: Timestamp(1_780_000_000_000_000 + i as i64 * week),
-                date: NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date")
-                    + chrono::Days::new(i * 7),
-            };
-            let number = numbers.push(a);
-            let e = StatementEntry {
-                seq: a.seq + 3,
-                at: a.at,
-                date: Some(a.date),
-                available_after: Decimal::from(i) * dec!(4.5),
-                ..line(0, EntryKind::Service, dec!(4.5), EntryRef::Activity(a.id))
-            };
-            from_stamp.push(&e, Some((number, a)));
-            assert_eq!(from_stamp.last(&numbers), Some(e.clone()));
-            // Its stamp from a later seq: written from the line before.
-            from_line.push(
-                &e,
-                Some((
-                    number,
-                    ActivityStamp {
-                        seq: e.seq + 1,
-                        ..a
-                    },
-                )),
-            );
-        }
-        assert_eq!(
-            from_stamp.iter(&numbers).collect::<Vec<_>>(),
-            from_line.iter(&numbers).collect::<Vec<_>>()
-        );
-        let per_line = from_stamp.bytes().0 / from_stamp.len();
-        let before = from_line.bytes().0 / from_line.len();
-        assert!(per_line <= 14, "{per_line} bytes a line");
-        assert!(per_line * 3 <= before * 2, "{per_line} against {before}");
-    }
-
-    #[test]
-    fn a_snapshot_reads_back_the_same_statement_and_refuses_one_that_does_not_read() {
-        let a = EntryRef::Activity(ActivityId(Uuid::from_u128(1)));
-        let packed: Statement = (1..=3u64)
-            .map(|i| line(i, EntryKind::Service, dec!(2), a))
-            .collect();
-        let bytes = bincode::serialize(&packed).expect("encode");
-        let back: Statement = bincode::deserialize(&bytes).expect("decode");
-        assert_eq!(back, packed);
-        let none = Numbered::default();
-        let mut more = back.clone();
-        more.push(&line(4, EntryKind::Reversal, dec!(-2), a), None);
-        let mut expected: Vec<_> = packed.iter(&none).collect();
-        expected.push(line(4, EntryKind::Reversal, dec!(-2), a));
-        assert_eq!(
-            more.iter(&none).collect::<Vec<_>>(),
-            expected,
-            "appends after a read"
-        );
-
-        let json = serde_json::to_string(&packed).expect("json");
-        assert_eq!(
-            serde_json::from_str::<Statement>(&json).expect("json"),
-            packed
-        );
-
-        let mut cut = bytes.clone();
-        cut.truncate(bytes.len() - 3);
-        // The byte string's length, the eight bytes after the count, is shortened too.
-        let declared = packed.bytes().0 as u64 - 3;
-        cut[4..12].copy_from_slice(&declared.to_le_bytes());
-        let err = bincode::deserialize::<Statement>(&cut).expect_err("cut line");
-        assert!(err.to_string().contains("does not read"), "{err}");
-        let mut miscounted = bytes.clone();
-        miscounted[0] = 4;
-        let err = bincode::deserialize::<Statement>(&miscounted).expect_err("count");
-        assert!(err.to_string().contains("of 4 lines holds 3"), "{err}");
-    }
-}
+mod tests;
