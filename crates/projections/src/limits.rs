@@ -214,10 +214,11 @@ pub const MOBILE_DIGITS: usize = 11;
 pub const PACKED_GROWTH_DIVISOR: usize = 8;
 
 /// Bytes a usual participant's entry takes packed (three for the volunteer's number up to
-/// two million; hours, points and rate of two or three digits take two bytes each; one for
-/// the team credited): the room an activity logged reserves for each entry its event
-/// announces.
-pub const PARTICIPANT_BYTES_USUAL: usize = 10;
+/// two million, one for the team credited and which amounts follow, two for hours of two or
+/// three digits that are not the first entry's; the first entry's hours, points and rate
+/// take six more, spread over the rest): the room an activity logged reserves for each entry
+/// its event announces.
+pub const PARTICIPANT_BYTES_USUAL: usize = 6;
 
 /// The most one packed date of a volunteer's hours per date can take: a day's difference of
 /// five bytes and an amount of fifteen.

@@ -6,10 +6,15 @@
 //! number"). Entries are read back in the order they were logged; an activity lists at most a
 //! few hundred, so a change rewrites its entries.
 //!
-//! One entry, in order: the volunteer's number (`Volunteer::number`) as a varint; the hours,
-//! the points and the rate as packed amounts; and a varint saying which team the entry
-//! credited: 0 for the activity's own team and district, `i` for the `i`-th of the activity's
-//! other credited teams (a joint activity's partner teams, kept once each beside the bytes).
+//! One entry, in order: the volunteer's number (`Volunteer::number`) as a varint; a varint
+//! saying which team the entry credited (0 for the activity's own team and district, `i` for
+//! the `i`-th of the activity's other credited teams, a joint activity's partner teams kept
+//! once each beside the bytes) shifted left by three, its low bits saying which amounts
+//! follow; then those of the hours, the rate and the points, as packed amounts. The first
+//! entry writes all three; a later one leaves out hours and a rate that are the first entry's
+//! and points that are its hours times its rate, exactly (scale and sign included): in an
+//! activity most participants served the same hours at the same rate, so an entry is its
+//! number and a byte (BENCHMARKS.md, "Statement lines that write only what differs").
 //! `State::volunteer_id_of` turns a number back into the id.
 
 use rust_decimal::Decimal;
@@ -18,6 +23,15 @@ use yinling_ledger::TeamId;
 
 use crate::names::SharedName;
 use crate::packed::{put_decimal, put_varint, Reader};
+
+/// An entry's hours are written (not the first entry's).
+const WRITES_HOURS: u8 = 1;
+/// An entry's points are written (not its hours times its rate).
+const WRITES_POINTS: u8 = 2;
+/// An entry's rate is written (not the first entry's).
+const WRITES_RATE: u8 = 4;
+/// The bits above, below the credited team's index.
+const WRITES_SHIFT: u32 = 3;
 
 /// One participant's part, as read back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +116,10 @@ impl Participants {
 
     /// The entries, in the order logged.
     pub fn iter(&self) -> Entries<'_> {
-        Entries(Reader(&self.bytes))
+        Entries {
+            read: Reader(&self.bytes),
+            first: None,
+        }
     }
 
     /// The team and district of [`Participation::credited`] `i` (from 1).
@@ -142,11 +159,38 @@ impl Participants {
     }
 
     fn put(&mut self, p: &Participation) {
+        let same = |a: Decimal, b: Decimal| a.serialize() == b.serialize();
+        let writes = match self.iter().next() {
+            None => WRITES_HOURS | WRITES_POINTS | WRITES_RATE,
+            Some(first) => {
+                (if same(p.hours, first.hours) {
+                    0
+                } else {
+                    WRITES_HOURS
+                }) | if same(p.points_per_hour, first.points_per_hour) {
+                    0
+                } else {
+                    WRITES_RATE
+                } | match p.hours.checked_mul(p.points_per_hour) {
+                    Some(points) if same(points, p.points) => 0,
+                    _ => WRITES_POINTS,
+                }
+            }
+        };
         put_varint(&mut self.bytes, u128::from(p.number));
-        for amount in [p.hours, p.points, p.points_per_hour] {
-            put_decimal(&mut self.bytes, amount);
+        put_varint(
+            &mut self.bytes,
+            u128::from(p.credited) << WRITES_SHIFT | u128::from(writes),
+        );
+        for (bit, amount) in [
+            (WRITES_HOURS, p.hours),
+            (WRITES_RATE, p.points_per_hour),
+            (WRITES_POINTS, p.points),
+        ] {
+            if writes & bit != 0 {
+                put_decimal(&mut self.bytes, amount);
+            }
         }
-        put_varint(&mut self.bytes, u128::from(p.credited));
         self.count += 1;
     }
 
@@ -185,9 +229,9 @@ impl Participants {
 
     /// Checks every entry reads and the count is right (after a snapshot is read).
     pub fn check(&self) -> Result<(), String> {
-        let mut read = Entries(Reader(&self.bytes));
+        let mut read = self.iter();
         let mut count = 0u32;
-        while !read.0 .0.is_empty() {
+        while !read.read.0.is_empty() {
             let p = read
                 .next_entry()
                 .ok_or_else(|| format!("participant {} does not read", count + 1))?;
@@ -221,17 +265,32 @@ impl<'a> IntoIterator for &'a Participants {
 }
 
 /// An activity's entries, in the order logged.
-pub struct Entries<'a>(Reader<'a>);
+pub struct Entries<'a> {
+    read: Reader<'a>,
+    /// The first entry's hours and rate, once it is read: what a later entry leaves out.
+    first: Option<(Decimal, Decimal)>,
+}
 
 impl Entries<'_> {
     fn next_entry(&mut self) -> Option<Participation> {
-        let mut r = Reader(self.0 .0);
+        let mut r = Reader(self.read.0);
         let number = u32::try_from(r.varint()?).ok()?;
-        let hours = r.decimal()?;
-        let points = r.decimal()?;
-        let points_per_hour = r.decimal()?;
-        let credited = u32::try_from(r.varint()?).ok()?;
-        self.0 = r;
+        let head = r.varint()?;
+        let writes = (head & ((1 << WRITES_SHIFT) - 1)) as u8;
+        let credited = u32::try_from(head >> WRITES_SHIFT).ok()?;
+        // The first entry writes all three; a later one what is not the first's.
+        let mut amount = |bit: u8, otherwise: Option<Decimal>| {
+            if writes & bit != 0 {
+                r.decimal()
+            } else {
+                otherwise
+            }
+        };
+        let hours = amount(WRITES_HOURS, self.first.map(|f| f.0))?;
+        let points_per_hour = amount(WRITES_RATE, self.first.map(|f| f.1))?;
+        let points = amount(WRITES_POINTS, hours.checked_mul(points_per_hour))?;
+        self.first.get_or_insert((hours, points_per_hour));
+        self.read = r;
         Some(Participation {
             number,
             hours,
@@ -249,9 +308,12 @@ impl Iterator for Entries<'_> {
         // Every activity's entries were checked when read or built, so an entry that does
         // not read is not met; if it were, the entries would end there.
         let p = self.next_entry();
-        debug_assert!(p.is_some() || self.0 .0.is_empty(), "a packed entry reads");
+        debug_assert!(
+            p.is_some() || self.read.0.is_empty(),
+            "a packed entry reads"
+        );
         if p.is_none() {
-            self.0 = Reader(&[]);
+            self.read = Reader(&[]);
         }
         p
     }
@@ -310,17 +372,115 @@ mod tests {
         assert!(ps.check().is_ok());
     }
 
+    /// Sixteen participants at the first one's hours and rate, among a province's million
+    /// volunteers: each after the first is its number and a byte; one at other hours adds
+    /// them, one at another rate adds it, and points that are not the hours times the rate
+    /// are written.
     #[test]
-    fn a_usual_entry_takes_a_seventh_of_its_unpacked_size() {
+    fn an_entry_at_the_first_ones_hours_and_rate_takes_its_number_and_a_byte() {
         let mut ps = Participants::with_capacity(16);
         for i in 0..16 {
-            ps.push(1_000_000 + i, (dec!(2.5), dec!(25), dec!(10)), None);
+            ps.push(1_000_000 + i, (dec!(2.5), dec!(25.0), dec!(10)), None);
         }
+        // Number, head, hours and rate of two bytes, points of 250 tenths three.
+        let first = 3 + 1 + 2 + 2 + 3;
+        assert_eq!(ps.bytes().0, first + 15 * 4);
         let each = ps.bytes().0 / ps.len();
         assert!(
             each <= crate::limits::PARTICIPANT_BYTES_USUAL,
             "{each} bytes an entry"
         );
+        let sizes: Vec<usize> = [
+            (dec!(3), dec!(30), dec!(10)),
+            (dec!(2.5), dec!(30.0), dec!(12)),
+            (dec!(2.5), dec!(25), dec!(10)),
+        ]
+        .into_iter()
+        .map(|amounts| {
+            let before = ps.bytes().0;
+            ps.push(7, amounts, None);
+            ps.bytes().0 - before
+        })
+        .collect();
+        assert_eq!(sizes, [1 + 1 + 2, 1 + 1 + 2, 1 + 1 + 2], "{sizes:?}");
+        let read: Vec<Participation> = ps.iter().collect();
+        assert_eq!(read[16].points.to_string(), "30");
+        assert_eq!(read[17].points.to_string(), "30.0");
+        assert_eq!(read[18].points.to_string(), "25", "not 25.0");
+    }
+
+    /// One of the operations an activity's entries meet.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Push(u32, (i64, u32), (i64, u32), (i64, u32), bool),
+        Update(u32, i64),
+        Remove(u32),
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// Entries pushed, changed and taken out read back as a list of them does (the
+        /// model), every amount to its scale, and through a snapshot the same.
+        #[test]
+        fn entries_read_back_as_a_list_of_them(
+            ops in proptest::collection::vec(
+                proptest::prop_oneof![
+                    6 => (0u32..8, (0i64..40, 0u32..3), (-400i64..400, 0u32..3), (0i64..20, 0u32..2), proptest::bool::ANY)
+                        .prop_map(|(n, h, p, r, c)| Op::Push(n, h, p, r, c)),
+                    1 => (0u32..8, -50i64..50).prop_map(|(n, h)| Op::Update(n, h)),
+                    1 => (0u32..8).prop_map(Op::Remove),
+                ],
+                0..30,
+            )
+        ) {
+            let partner = TeamId(Uuid::from_u128(3));
+            let mut ps = Participants::default();
+            let mut model: Vec<Participation> = Vec::new();
+            for op in ops {
+                match op {
+                    Op::Push(number, h, p, r, credited) => {
+                        let amounts = (
+                            Decimal::new(h.0, h.1),
+                            Decimal::new(p.0, p.1),
+                            Decimal::new(r.0, r.1),
+                        );
+                        ps.push(number, amounts, credited.then_some((partner, "德清县")));
+                        model.push(Participation {
+                            number,
+                            hours: amounts.0,
+                            points: amounts.1,
+                            points_per_hour: amounts.2,
+                            credited: u32::from(credited),
+                        });
+                    }
+                    Op::Update(number, h) => {
+                        ps.update(number, |p| p.hours = Decimal::new(h, 1));
+                        if let Some(p) = model.iter_mut().find(|p| p.number == number) {
+                            p.hours = Decimal::new(h, 1);
+                        }
+                    }
+                    Op::Remove(number) => {
+                        ps.remove(number);
+                        model.retain(|p| p.number != number);
+                    }
+                }
+                let read: Vec<Participation> = ps.iter().collect();
+                proptest::prop_assert_eq!(&read, &model);
+                for (a, b) in read.iter().zip(&model) {
+                    proptest::prop_assert_eq!(a.hours.serialize(), b.hours.serialize());
+                    proptest::prop_assert_eq!(a.points.serialize(), b.points.serialize());
+                    proptest::prop_assert_eq!(
+                        a.points_per_hour.serialize(),
+                        b.points_per_hour.serialize()
+                    );
+                }
+            }
+            proptest::prop_assert!(ps.check().is_ok());
+            let bytes = bincode::serialize(&ps).expect("encode");
+            let back: Participants = bincode::deserialize(&bytes).expect("decode");
+            proptest::prop_assert_eq!(back.iter().collect::<Vec<_>>(), model);
+        }
     }
 
     #[test]

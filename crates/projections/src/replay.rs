@@ -16,7 +16,7 @@ use crate::state::State;
 
 /// The layout of [`State`] inside snapshots. Bump it whenever a field of the state changes:
 /// a snapshot of another layout is then ignored (and rebuilt), never misread.
-pub const STATE_LAYOUT_VERSION: u32 = 36;
+pub const STATE_LAYOUT_VERSION: u32 = 37;
 
 /// Encodes the state as a snapshot (seq and hash taken from `state.head`), with the Merkle
 /// tree over the log's first `state.head.seq` events when the caller has it: a start from
