@@ -14,7 +14,8 @@
 //! entry writes all three; a later one leaves out hours and a rate that are the first entry's
 //! and points that are its hours times its rate, exactly (scale and sign included): in an
 //! activity most participants served the same hours at the same rate, so an entry is its
-//! number and a byte (BENCHMARKS.md, "Statement lines that write only what differs").
+//! number and a byte (BENCHMARKS.md, "Statement lines and participants that write only
+//! what differs").
 //! `State::volunteer_id_of` turns a number back into the id.
 
 use rust_decimal::Decimal;
@@ -163,18 +164,11 @@ impl Participants {
         let writes = match self.iter().next() {
             None => WRITES_HOURS | WRITES_POINTS | WRITES_RATE,
             Some(first) => {
-                (if same(p.hours, first.hours) {
-                    0
-                } else {
-                    WRITES_HOURS
-                }) | if same(p.points_per_hour, first.points_per_hour) {
-                    0
-                } else {
-                    WRITES_RATE
-                } | match p.hours.checked_mul(p.points_per_hour) {
-                    Some(points) if same(points, p.points) => 0,
-                    _ => WRITES_POINTS,
-                }
+                let written = |kept: bool, bit: u8| if kept { 0 } else { bit };
+                let points = p.hours.checked_mul(p.points_per_hour);
+                written(same(p.hours, first.hours), WRITES_HOURS)
+                    | written(same(p.points_per_hour, first.points_per_hour), WRITES_RATE)
+                    | written(points.is_some_and(|x| same(x, p.points)), WRITES_POINTS)
             }
         };
         put_varint(&mut self.bytes, u128::from(p.number));

@@ -32,8 +32,9 @@
 //! are not its activity's, and its running balance (bit 6) only when it is not the line
 //! before's plus the line's points, exactly. A service line is then its tag, the seq's
 //! difference, the points, the hours and the activity's number: about nine bytes instead of
-//! fourteen (BENCHMARKS.md, "Statement lines that write only what differs"). The statement
-//! keeps the balance after its last line, so that line is still read alone.
+//! fourteen (BENCHMARKS.md, "Statement lines and participants that write only what
+//! differs"). The statement keeps the balance after its last line, so that line is still
+//! read alone.
 //!
 //! The numbers are turned back into ids, seqs, instants and dates as the lines are read, so
 //! every reader passes the state's activities (`State::stamps`).
