@@ -70,6 +70,13 @@ pub(crate) fn put_decimal(out: &mut impl Out, d: Decimal) {
     put_varint(out, d.mantissa().unsigned_abs());
 }
 
+/// Whether `a` is `b` exactly, as [`put_decimal`] would write it (the scale and the sign of a
+/// zero included, where `==` compares values: 25 equals 25.0): what a packed part may leave
+/// out and derive again must read back as this.
+pub(crate) fn same_exactly(a: Decimal, b: Decimal) -> bool {
+    a.serialize() == b.serialize()
+}
+
 /// Makes room in `bytes` for one more entry of at most `entry_max` bytes, growing by an eighth
 /// of what it holds (at least `least`, and at least one entry) rather than doubling: packed
 /// parts are most of a volunteer's bytes, and a doubled vector would carry up to as much

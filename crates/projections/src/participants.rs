@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use yinling_ledger::TeamId;
 
 use crate::names::SharedName;
-use crate::packed::{put_decimal, put_varint, Reader};
+use crate::packed::{put_decimal, put_varint, same_exactly, Reader};
 
 /// An entry's hours are written (not the first entry's).
 const WRITES_HOURS: u8 = 1;
@@ -160,15 +160,20 @@ impl Participants {
     }
 
     fn put(&mut self, p: &Participation) {
-        let same = |a: Decimal, b: Decimal| a.serialize() == b.serialize();
         let writes = match self.iter().next() {
             None => WRITES_HOURS | WRITES_POINTS | WRITES_RATE,
             Some(first) => {
                 let written = |kept: bool, bit: u8| if kept { 0 } else { bit };
                 let points = p.hours.checked_mul(p.points_per_hour);
-                written(same(p.hours, first.hours), WRITES_HOURS)
-                    | written(same(p.points_per_hour, first.points_per_hour), WRITES_RATE)
-                    | written(points.is_some_and(|x| same(x, p.points)), WRITES_POINTS)
+                written(same_exactly(p.hours, first.hours), WRITES_HOURS)
+                    | written(
+                        same_exactly(p.points_per_hour, first.points_per_hour),
+                        WRITES_RATE,
+                    )
+                    | written(
+                        points.is_some_and(|x| same_exactly(x, p.points)),
+                        WRITES_POINTS,
+                    )
             }
         };
         put_varint(&mut self.bytes, u128::from(p.number));

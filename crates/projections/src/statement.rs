@@ -46,7 +46,7 @@ use yinling_ledger::time::day_number;
 use yinling_ledger::{ActivityId, RedemptionId, Timestamp};
 
 use crate::numbers::Numbered;
-use crate::packed::{make_room, put_decimal, put_signed, put_varint, Out, Reader};
+use crate::packed::{make_room, put_decimal, put_signed, put_varint, same_exactly, Out, Reader};
 
 /// What a statement line of an activity is written relative to: the activity's id, and the
 /// seq, instant and service date of the event that logged it (`Activity::stamp`); none of
@@ -324,7 +324,7 @@ impl Statement {
                 let balance = self
                     .balance
                     .checked_add(e.points)
-                    .is_none_or(|b| b.serialize() != e.available_after.serialize());
+                    .is_none_or(|b| !same_exactly(b, e.available_after));
                 let writes =
                     (if at { WRITES_AT } else { 0 }) | if balance { WRITES_BALANCE } else { 0 };
                 (writes, writes)
