@@ -1,15 +1,17 @@
 //! What the service's allocator gives an activity and a volunteer behind an `Arc`: a million
-//! of each allocated in a process of its own with mimalloc, the process's resident memory
-//! before and after divided by the count. The sizes are the state's own types; the values
-//! are filled bytes (the block is what is measured, not the value's heap parts).
+//! of each allocated in a process of its own with the service's allocator (`yinling-alloc`,
+//! mimalloc), the process's resident memory before and after divided by the count. The sizes
+//! are the state's own types; the values are filled bytes (the block is what is measured, not
+//! the value's heap parts).
 //!
-//! mimalloc 3 serves a request aligned to eight bytes whose size class has no free block
-//! ready by asking for the size plus seven unless the size is a power of two (its
-//! `alloc-aligned.c`), so a value exactly at a class's size takes the class above: the
-//! standard library's `Arc` (two counts, 16 bytes) over a 208-byte activity asks for 224 and
-//! gets 256; `triomphe`'s (one count) asks for 216 and gets 224. `limits::ALIGNED_REQUEST_SLACK`
-//! is that seven, counted in the asserts that keep an activity and a volunteer in their
-//! blocks.
+//! mimalloc 3's aligned entry, which the `mimalloc` crate calls for every request, serves a
+//! request aligned to eight bytes whose size class has no free block ready by asking for the
+//! size plus seven unless the size is a power of two (its `alloc-aligned.c`), so a value
+//! exactly at a class's size took the class above: the standard library's `Arc` (two counts,
+//! 16 bytes) over a 208-byte activity asked for 224 and got 256, `triomphe`'s (one count) 216
+//! and 224. The service's allocator asks mimalloc's plain entry for such requests, so both
+//! now get the class of their size. `limits::ALIGNED_REQUEST_SLACK` is that seven, still
+//! counted in the asserts that keep an activity and a volunteer in their blocks.
 //!
 //! `cargo bench --bench blocks` prints a Markdown table.
 #![allow(missing_docs)]
@@ -19,7 +21,7 @@ use std::process::Command;
 use yinling_projections::limits::ARC_COUNT_BYTES;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: yinling_alloc::Allocator = yinling_alloc::Allocator;
 
 /// How many values each row allocates.
 const COUNT: usize = 1_000_000;
@@ -71,7 +73,7 @@ fn main() -> Result<(), String> {
     }
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     println!(
-        "{COUNT} values each, mimalloc; an activity is {} bytes, a volunteer {}\n",
+        "{COUNT} values each, the service's allocator; an activity is {} bytes, a volunteer {}\n",
         ACTIVITY_WORDS * 8,
         VOLUNTEER_WORDS * 8
     );

@@ -10,7 +10,7 @@ use clap::Parser;
 mod cli;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: yinling_alloc::Allocator = yinling_alloc::Allocator;
 
 fn main() -> ExitCode {
     // Everything this binary writes is for its operator alone: a data directory holds every

@@ -47,6 +47,7 @@ fn source_trees() -> Vec<(String, PathBuf)> {
             .collect();
     out.push(("yinling".into(), root().join("src")));
     out.push(("verify".into(), root().join("crates/verify/src")));
+    out.push(("alloc".into(), root().join("crates/alloc/src")));
     out.push(("xtask".into(), root().join("xtask/src")));
     out
 }
@@ -106,8 +107,12 @@ fn dependencies_point_one_way_and_the_front_ends_are_siblings() {
         ("app", &["ledger", "nats-log", "projections"][..]),
         ("api", &["app", "ledger", "projections"][..]),
         ("web", &["app", "ledger", "projections"][..]),
-        ("xtask", &["app", "ledger", "nats-log", "projections"][..]),
+        (
+            "xtask",
+            &["alloc", "app", "ledger", "nats-log", "projections"][..],
+        ),
         ("verify", &["ledger"][..]),
+        ("alloc", &[][..]),
     ]);
     for (krate, ok) in &allowed {
         let manifest = if *krate == "xtask" {
@@ -122,6 +127,46 @@ fn dependencies_point_one_way_and_the_front_ends_are_siblings() {
             );
         }
     }
+}
+
+/// Every crate but the allocator's keeps the workspace's lints, `unsafe_code = "forbid"` among
+/// them: the project's one `unsafe impl` is its global allocator's, in a crate of its own that
+/// holds nothing else (`crates/alloc`).
+#[test]
+fn only_the_allocator_crate_may_write_unsafe_code() {
+    let workspace = std::fs::read_to_string(root().join("Cargo.toml")).expect("manifest");
+    assert!(
+        workspace.contains("[workspace.lints.rust]\nunsafe_code = \"forbid\""),
+        "the workspace's lints forbid unsafe code"
+    );
+    let mut manifests = vec![root().join("Cargo.toml"), root().join("xtask/Cargo.toml")];
+    for entry in std::fs::read_dir(root().join("crates")).expect("crates") {
+        let dir = entry.expect("crate").path();
+        if dir.file_name().is_some_and(|n| n != "alloc") {
+            manifests.push(dir.join("Cargo.toml"));
+        }
+    }
+    for manifest in &manifests {
+        let text = std::fs::read_to_string(manifest).expect("manifest");
+        assert!(
+            text.contains("[lints]\nworkspace = true"),
+            "{} does not keep the workspace's lints",
+            manifest.display()
+        );
+    }
+    let sources = rust_files(&root().join("crates/alloc/src"));
+    assert_eq!(
+        sources,
+        vec![root().join("crates/alloc/src/lib.rs")],
+        "the allocator's crate holds its allocator alone"
+    );
+    let code = std::fs::read_to_string(&sources[0]).expect("source");
+    assert_eq!(
+        code.matches("unsafe impl").count(),
+        1,
+        "one unsafe impl: GlobalAlloc's"
+    );
+    assert!(code.contains("unsafe impl GlobalAlloc for Allocator"));
 }
 
 /// Words that name a storage engine's types or the filesystem.

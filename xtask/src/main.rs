@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: yinling_alloc::Allocator = yinling_alloc::Allocator;
 
 /// Project chores.
 #[derive(Debug, Parser)]

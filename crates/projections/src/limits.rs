@@ -278,7 +278,9 @@ pub const ARC_COUNT_BYTES: usize = std::mem::size_of::<usize>();
 /// plus its alignment less one (`alloc-aligned.c`, the over-allocation), unless the size is a
 /// power of two. So 224 bytes aligned to eight take a 256-byte block, 216 a 224-byte one
 /// (measured: a million `Arc`s of each). Every Rust allocation of a struct asks with its
-/// alignment.
+/// alignment. The service's allocator (`yinling-alloc`) asks mimalloc's plain entry for such
+/// requests and pays no slack; the asserts count it still, so that the values keep their
+/// blocks under the `mimalloc` crate's allocator too.
 pub const ALIGNED_REQUEST_SLACK: usize = std::mem::align_of::<usize>() - 1;
 
 /// What a value of `value_bytes` behind a shared map's `Arc` may ask of the allocator: the
