@@ -48,6 +48,7 @@ pub mod rules;
 pub mod scoring;
 pub mod shards;
 pub mod shared_rows;
+pub mod shared_text;
 pub mod sorted_set;
 pub mod stars;
 pub mod state;

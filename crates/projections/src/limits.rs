@@ -264,6 +264,13 @@ pub const MAX_MAP_PART_DECODERS: usize = 8;
 /// the threads).
 pub const PARALLEL_REVEAL_MIN_VOLUNTEERS: usize = 4096;
 
+/// The texts one thread keeps to share with the next value of the same text (`shared_text`:
+/// activities' titles, consents' purposes and collectors): enough for a province's ten
+/// thousand teams' coordinators and their recurring titles to hold a slot most of the time,
+/// few enough (a pointer and a length each, and the texts themselves: about a megabyte a
+/// thread at most) that the cache never weighs on a node whatever text the log holds.
+pub const TEXT_CACHE_SLOTS: usize = 16384;
+
 /// Most distinct names (districts) one thread shares before it makes the rest on their own: a
 /// province has about a hundred districts, and a name is what an event says, so the cache must
 /// not grow with whatever text the log holds.

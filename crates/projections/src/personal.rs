@@ -43,14 +43,14 @@ impl std::fmt::Debug for KeyringHandle {
 /// A consent as the log records it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
-    /// What for.
-    pub purpose: String,
+    /// What for (one of a few purposes, shared: `shared_text`).
+    pub purpose: crate::shared_text::SharedText,
     /// The notice version shown.
     pub notice_version: u32,
     /// When given.
     pub given_on: NaiveDate,
-    /// Who collected it.
-    pub collected_by: String,
+    /// Who collected it (a team's coordinator for everyone they registered, shared).
+    pub collected_by: crate::shared_text::SharedText,
     /// When withdrawn, if it was.
     pub withdrawn_on: Option<NaiveDate>,
 }

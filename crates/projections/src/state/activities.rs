@@ -67,7 +67,7 @@ impl State {
                 district: SharedName::new(&e.district),
                 category: e.category,
                 date: e.date,
-                title: e.title.as_str().into(),
+                title: crate::shared_text::SharedText::new(&e.title),
                 outcomes: e.outcomes,
                 logged_at: at,
                 logged_by: envelope.actor,

@@ -5,6 +5,7 @@ use yinling_ledger::*;
 
 use super::State;
 use crate::personal::{Consent, KeyringHandle};
+use crate::shared_text::SharedText;
 
 impl State {
     /// Reveals personal fields with `keys` from now on, and at once for everyone folded so
@@ -86,10 +87,10 @@ impl State {
     pub(super) fn consent_recorded(&mut self, e: &ConsentRecorded) {
         if let Some(v) = self.volunteers.get_mut(&e.volunteer_id) {
             v.personal.consents.push(Consent {
-                purpose: e.purpose.clone(),
+                purpose: SharedText::new(&e.purpose),
                 notice_version: e.notice_version,
                 given_on: e.given_on,
-                collected_by: e.collected_by.clone(),
+                collected_by: SharedText::new(&e.collected_by),
                 withdrawn_on: None,
             });
         }

@@ -143,7 +143,7 @@ pub async fn give_code(
         state
             .activities
             .get(&activity_id)
-            .map(|a| (a.title.clone(), a.date))
+            .map(|a| (a.title.as_str().to_owned(), a.date))
             .unwrap_or_default()
     };
     page(
