@@ -35,8 +35,8 @@ pub struct Activity {
     #[serde(with = "yinling_ledger::time::day_number")]
     pub date: NaiveDate,
     /// Title, shared with the activities of the same text folded or decoded about the same
-    /// time (`shared_text`; a pointer and a length, eight bytes fewer than a `String`'s field, one
-    /// of what keeps an activity in the 224-byte block below).
+    /// time (`shared_text`; a pointer and a length, eight bytes fewer than a `String`'s
+    /// field, one of what keeps an activity in the 224-byte block below).
     pub title: crate::shared_text::SharedText,
     /// Results.
     pub outcomes: Outcomes,
@@ -78,8 +78,9 @@ pub struct Activity {
 // A province holds millions of activities, each behind an `Arc` of one count (`maps`): kept
 // within 224 bytes together with the allocator's slack for an aligned request, each takes a
 // 224-byte block of the allocator (mimalloc's size classes step 192, 224, 256), not a
-// 256-byte one. The title as a shared string of a pointer and a length, the district as a thin pointer (`names`) and
-// the participants' other teams as a thin vector (`participants`) keep it there.
+// 256-byte one. The title as a shared string of a pointer and a length, the district as a
+// thin pointer (`names`) and the participants' other teams as a thin vector (`participants`)
+// keep it there.
 const _: () = assert!(
     crate::limits::shared_value_request_bytes(std::mem::size_of::<Activity>())
         <= crate::limits::ACTIVITY_BLOCK_BYTES
