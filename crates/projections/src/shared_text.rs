@@ -46,15 +46,16 @@ impl SharedText {
             if recent.is_empty() {
                 recent.resize(TEXT_CACHE_SLOTS, None);
             }
-            let slot = rustc_hash::FxBuildHasher.hash_one(text) as usize % TEXT_CACHE_SLOTS;
-            match recent.get_mut(slot) {
-                Some(Some(kept)) if kept.as_str() == text => kept.clone(),
-                Some(held) => {
+            // Within the slots the cache was just given: the remainder of their count.
+            let slot =
+                &mut recent[rustc_hash::FxBuildHasher.hash_one(text) as usize % TEXT_CACHE_SLOTS];
+            match slot {
+                Some(kept) if kept.as_str() == text => kept.clone(),
+                _ => {
                     let made = SharedText(triomphe::Arc::from(text));
-                    *held = Some(made.clone());
+                    *slot = Some(made.clone());
                     made
                 }
-                None => SharedText(triomphe::Arc::from(text)),
             }
         })
     }
