@@ -239,6 +239,40 @@ fn benches(c: &mut Criterion) {
         b.iter(|| fold(black_box(&sealed_sled), &sled_keys))
     });
 
+    // A volunteer's key asked for as their notice is addressed or a blob of theirs is folded,
+    // in a store of 400,000 keys: every key held in memory (a store warmed for a load), and
+    // after the load let go of them (cooled: the bounded cache holds about a third of these
+    // volunteers, so most are read from the key tree). Volunteers taken in a stride that
+    // visits each before any comes back.
+    let many_dir = tempfile::tempdir().expect("tempdir");
+    let many = SledLog::open(many_dir.path(), OpenMode::CreateIfMissing).expect("store");
+    let ids: Vec<VolunteerId> = {
+        let keys = many.keyring().expect("keys");
+        (0..400_000)
+            .map(|_| {
+                let id = VolunteerId::generate();
+                keys.key_or_create(&id).expect("key");
+                id
+            })
+            .collect()
+    };
+    let (warmed, cooled) = (many.keyring().expect("keys"), many.keyring().expect("keys"));
+    warmed.warm().expect("warm");
+    cooled.warm().expect("warm");
+    cooled.cool();
+    for (name, keys) in [
+        ("key_of_the_next_of_400000_held", &warmed),
+        ("key_of_the_next_of_400000_cooled", &cooled),
+    ] {
+        let mut next = 0;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                next = (next + 7_919) % ids.len();
+                keys.key(black_box(&ids[next]))
+            })
+        });
+    }
+
     // A registration decided against the whole city.
     let context = Context {
         now: Timestamp::now(),

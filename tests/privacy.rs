@@ -885,3 +885,54 @@ async fn an_erased_volunteers_key_put_back_is_never_copied() {
     let text = std::fs::read_to_string(&file).expect("the key file");
     assert!(!text.contains(&id), "the key was exported: {text}");
 }
+
+/// A load reads every key in one pass to reveal everyone, then lets the keys go: the loaded
+/// state holds none of them in memory, everyone still shows their name, and the next blob
+/// sealed and folded (a name corrected) reads with a key asked of the store alone.
+#[test]
+fn a_loaded_state_keeps_no_key_it_read_ahead() {
+    use yinling_ledger::{OpenMode, SledLog};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("city");
+    let (ok, said) = yinling(&[
+        "demo",
+        "--data",
+        p(&data),
+        "--volunteers",
+        "60",
+        "--teams",
+        "3",
+        "--days",
+        "20",
+    ]);
+    assert!(ok, "{said}");
+    let log = SledLog::open(&data, OpenMode::MustExist).expect("the log");
+    let (mut state, _, _) = yinling_app::load::load_state(&log, None).expect("the state");
+    assert_eq!(state.keys.0.held(), 0, "keys read ahead are let go");
+    assert_eq!(state.volunteers.len(), 60);
+    for v in state.volunteers.values() {
+        assert!(
+            !v.name.is_empty() && !yinling_projections::personal::is_label(&v.name),
+            "volunteer #{} shows {:?}",
+            v.number,
+            v.name
+        );
+    }
+    let id = *state.volunteers.keys().next().expect("a volunteer");
+    let sealed = state
+        .keys
+        .0
+        .seal(
+            &id,
+            &yinling_ledger::personal::PersonalFields {
+                name: Some(NAME.into()),
+                ..Default::default()
+            },
+        )
+        .expect("sealed");
+    let keys = state.keys.0.clone();
+    let v = state.volunteers.get_mut(&id).expect("the volunteer");
+    v.reveal_blob(&sealed, keys.as_ref());
+    assert_eq!(v.name, NAME);
+    assert!(keys.held() <= yinling_ledger::limits::KEYS_REMEMBERED);
+}

@@ -154,6 +154,9 @@ pub fn load(
     // A restore from an older backup, an import or a replica: the keys of everyone erased in
     // the log must not exist, whatever the key store held.
     crate::privacy::destroy_keys_of(keys.as_ref(), state.erased())?;
+    // Everyone is revealed: the keys read in one pass are let go (a tenth of a gigabyte at a
+    // province), and the state asks for a key when it next seals or opens a blob.
+    keys.cool();
     state.forget_changes();
     // The command-line tools show dates in the zone the ledger records.
     yinling_ledger::time::set_local_offset(state.policies.utc_offset_seconds());

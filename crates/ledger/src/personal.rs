@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::ids::VolunteerId;
 
-use crate::limits::{DATA_KEY_BYTES, KEY_CHECK_BYTES as CHECK_BYTES, NONCE_BYTES};
+use crate::limits::{DATA_KEY_BYTES, KEYS_REMEMBERED, KEY_CHECK_BYTES as CHECK_BYTES, NONCE_BYTES};
 
 /// The sled tree of the key store on the default engine.
 pub const KEY_TREE: &str = "personal-keys";
@@ -236,6 +236,18 @@ pub trait Keyring: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Lets go of what [`Keyring::warm`] read, once the load that needed everyone's key has
+    /// revealed them: the store then reads a key when a blob is sealed or opened and keeps a
+    /// bounded number of them. The default does nothing: nothing was read ahead.
+    fn cool(&self) {}
+
+    /// How many keys the store holds in memory: what a node keeps of it beside the state (on
+    /// the default engine every key from [`Keyring::warm`] to [`Keyring::cool`], at most
+    /// [`KEYS_REMEMBERED`] otherwise). The default holds none.
+    fn held(&self) -> usize {
+        0
+    }
+
     /// Seals `fields` for `id`, making their key if needed.
     fn seal(&self, id: &VolunteerId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
         seal(&self.key_or_create(id)?, id, fields)
@@ -306,6 +318,9 @@ impl Keyring for MemoryKeys {
         }
         Ok(())
     }
+    fn held(&self) -> usize {
+        self.map().len()
+    }
 }
 
 /// The key store on the default engine: a sled tree in the log's own database (so a backup
@@ -328,15 +343,34 @@ pub type MadeKeys = Arc<Mutex<Vec<(VolunteerId, Vec<u8>)>>>;
 /// table behind one lock had both threads' reads take turns on the lock's counter.
 const KEY_CACHE_SHARDS: usize = 64;
 
+/// A table of the key cache.
+type KeyTable = std::sync::RwLock<rustc_hash::FxHashMap<VolunteerId, DataKey>>;
+
 /// The keys read so far, in [`KEY_CACHE_SHARDS`] tables by the owner's last byte, each with
 /// its own lock and a hash cheaper than SipHash: the owners are the ledger's own ids, not a
 /// caller's chosen keys. Owners are UUIDv7, whose first bytes are the time they were made (the
 /// same for everyone made in the same years) and whose last bytes are random.
-struct KeyCache(Vec<std::sync::RwLock<rustc_hash::FxHashMap<VolunteerId, DataKey>>>);
+///
+/// Bounded: a table holding its share of [`KEYS_REMEMBERED`] is emptied before it takes
+/// another key, so a node that runs for months holds no more than that, whoever's notices it
+/// sends (before, every key asked for since the start stayed: a province's million over
+/// time). From [`Keyring::warm`] to [`Keyring::cool`] it holds every key, for a load that
+/// reveals everyone.
+struct KeyCache {
+    tables: Vec<KeyTable>,
+    /// Set from [`Keyring::warm`] to [`Keyring::cool`]: the tables hold every key.
+    read_ahead: std::sync::atomic::AtomicBool,
+}
+
+/// Keys a table of the cache holds, but while it holds everyone's.
+const KEYS_A_TABLE: usize = KEYS_REMEMBERED / KEY_CACHE_SHARDS;
 
 impl Default for KeyCache {
     fn default() -> Self {
-        KeyCache((0..KEY_CACHE_SHARDS).map(|_| Default::default()).collect())
+        KeyCache {
+            tables: (0..KEY_CACHE_SHARDS).map(|_| Default::default()).collect(),
+            read_ahead: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 }
 
@@ -345,11 +379,8 @@ impl KeyCache {
         usize::from(id.0.as_bytes()[15]) % KEY_CACHE_SHARDS
     }
 
-    fn shard(
-        &self,
-        id: &VolunteerId,
-    ) -> &std::sync::RwLock<rustc_hash::FxHashMap<VolunteerId, DataKey>> {
-        &self.0[Self::shard_of(id)]
+    fn shard(&self, id: &VolunteerId) -> &KeyTable {
+        &self.tables[Self::shard_of(id)]
     }
 }
 
@@ -385,11 +416,19 @@ impl SledKeys {
     }
 
     fn remember(&self, id: &VolunteerId, key: &DataKey) {
-        self.cache
+        let mut table = self
+            .cache
             .shard(id)
             .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(*id, key.clone());
+            .unwrap_or_else(|p| p.into_inner());
+        let read_ahead = self
+            .cache
+            .read_ahead
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if !read_ahead && table.len() >= KEYS_A_TABLE && !table.contains_key(id) {
+            table.clear();
+        }
+        table.insert(*id, key.clone());
     }
 }
 
@@ -399,6 +438,9 @@ fn storage(e: sled::Error) -> KeyError {
 
 impl Keyring for SledKeys {
     fn warm(&self) -> Result<(), KeyError> {
+        self.cache
+            .read_ahead
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let mut found = Vec::new();
         for item in self.tree.iter() {
             let (owner, record) = item.map_err(storage)?;
@@ -414,7 +456,7 @@ impl Keyring for SledKeys {
         for (id, key) in found {
             shards[KeyCache::shard_of(&id)].push((id, key));
         }
-        for (shard, found) in self.cache.0.iter().zip(shards) {
+        for (shard, found) in self.cache.tables.iter().zip(shards) {
             let mut cache = shard.write().unwrap_or_else(|p| p.into_inner());
             cache.reserve(found.len());
             for (id, key) in found {
@@ -422,6 +464,27 @@ impl Keyring for SledKeys {
             }
         }
         Ok(())
+    }
+
+    fn cool(&self) {
+        self.cache
+            .read_ahead
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let mut let_go = 0;
+        for table in &self.cache.tables {
+            // A new table, not a cleared one: a cleared table keeps its room for everyone.
+            let held = std::mem::take(&mut *table.write().unwrap_or_else(|p| p.into_inner()));
+            let_go += held.len();
+        }
+        tracing::debug!(keys = let_go, "the key store's keys read ahead let go");
+    }
+
+    fn held(&self) -> usize {
+        self.cache
+            .tables
+            .iter()
+            .map(|t| t.read().unwrap_or_else(|p| p.into_inner()).len())
+            .sum()
     }
 
     fn key(&self, id: &VolunteerId) -> Result<Option<DataKey>, KeyError> {

@@ -122,3 +122,62 @@ fn a_warmed_key_store_opens_every_blob_and_still_names_a_damaged_key() {
         }
     }
 }
+
+/// Once a load has revealed everyone, the keys it read ahead are let go: the store then
+/// reads a key from its tree when asked and holds no more than `KEYS_REMEMBERED`, whoever
+/// is asked for, and every key still opens its person's blob. A store never warmed (the one
+/// a node serves with) holds no more either.
+#[test]
+fn a_cooled_key_store_reads_keys_again_and_holds_a_bounded_number() {
+    use yinling_ledger::limits::KEYS_REMEMBERED;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = sled::open(dir.path()).expect("sled");
+    let everyone = KEYS_REMEMBERED + KEYS_REMEMBERED / 4;
+    let made: Vec<(VolunteerId, DataKey)> = {
+        let keys = SledKeys::open(&db).expect("keys");
+        (0..everyone)
+            .map(|_| {
+                let id = VolunteerId::generate();
+                (id, keys.key_or_create(&id).expect("key"))
+            })
+            .collect()
+    };
+    let keys = SledKeys::open(&db).expect("keys");
+    keys.warm().expect("warm");
+    assert_eq!(keys.held(), everyone, "a warmed store holds every key");
+    keys.cool();
+    assert_eq!(
+        keys.held(),
+        0,
+        "a cooled store has let go of what it read ahead"
+    );
+    // A key asked for now is read from the tree: one removed from under the store is gone.
+    let (gone, _) = &made[0];
+    db.open_tree(KEY_TREE)
+        .expect("tree")
+        .remove(gone.0.as_bytes())
+        .expect("remove");
+    assert_eq!(keys.key(gone).expect("key"), None);
+    for (n, (id, key)) in made.iter().enumerate().skip(1) {
+        assert_eq!(keys.key(id).expect("key").as_ref(), Some(key));
+        if n % 1_000 == 0 || n == everyone - 1 {
+            assert!(keys.held() <= KEYS_REMEMBERED, "{} keys held", keys.held());
+        }
+    }
+    assert!(keys.held() > 0, "the keys asked for lately are held");
+    let fresh = SledKeys::open(&db).expect("keys");
+    for (id, key) in &made[1..] {
+        assert_eq!(fresh.key(id).expect("key").as_ref(), Some(key));
+    }
+    assert!(
+        fresh.held() <= KEYS_REMEMBERED,
+        "{} keys held",
+        fresh.held()
+    );
+    // Blobs sealed and opened after the cooling, by someone new and someone known.
+    let (known, _) = &made[everyone - 1];
+    for id in [VolunteerId::generate(), *known] {
+        let sealed = keys.seal(&id, &fields()).expect("seal");
+        assert_eq!(keys.open(&id, &sealed).expect("open"), Some(fields()));
+    }
+}
