@@ -155,7 +155,8 @@ pub fn load(
     // the log must not exist, whatever the key store held.
     crate::privacy::destroy_keys_of(keys.as_ref(), state.erased())?;
     // Everyone is revealed: the keys read in one pass are let go (a tenth of a gigabyte at a
-    // province), and the state asks for a key when it next seals or opens a blob.
+    // province, which a past state kept for as long as it was cached), and the store reads a
+    // key when a blob is next sealed or opened.
     keys.cool();
     state.forget_changes();
     // The command-line tools show dates in the zone the ledger records.

@@ -74,7 +74,7 @@ pub const KEY_CHECK_BYTES: usize = 8;
 /// a large city's, all fit: each key is read once from the key tree and then held, as it was
 /// before. A province's million do not: holding them all took about 100 bytes a key in the
 /// cache's tables (0.1 GB), against 13 MB at most here; a key not held is one read of the key
-/// tree (about 3.5 µs, `cargo bench --bench personal -- key_of`).
+/// tree (about 3 µs more than one held, `cargo bench --bench personal -- key_of`).
 pub const KEYS_REMEMBERED: usize = 1 << 17;
 
 /// How often the outbox's writes reach the disk between its own flushes, ms.

@@ -362,7 +362,7 @@ struct KeyCache {
     read_ahead: std::sync::atomic::AtomicBool,
 }
 
-/// Keys a table of the cache holds, but while it holds everyone's.
+/// Keys a table of the cache holds at most, except from [`Keyring::warm`] to [`Keyring::cool`].
 const KEYS_A_TABLE: usize = KEYS_REMEMBERED / KEY_CACHE_SHARDS;
 
 impl Default for KeyCache {
